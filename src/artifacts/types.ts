@@ -1,0 +1,85 @@
+/**
+ * The artifact-parser contract (after dissect's plugins and plaso's parsers):
+ *   - `matches` answers "is this file mine?" cheaply from its name, path and head bytes;
+ *   - `parse` turns bytes into typed records plus warnings, never touching fs or console.
+ * Three outcomes: not mine (matches() false, or parse returns null), damaged (records that
+ * could be read + warnings + corrupted: true), fine. A parser never throws for bad input;
+ * the pipeline still catches and reports if one does.
+ */
+import type { ByteSource } from '../util/byte-source.js';
+import type { FileTimes } from '../model/finding.js';
+import type { Candidate } from '../rules/types.js';
+
+/** One entry of a directory listing handed to parsers that pair files ($I/$R, volume sets). */
+export interface DirEntryInfo {
+  name: string;
+  isDirectory: boolean;
+  size: number;
+}
+
+/** Everything known about a file before its parser runs. */
+export interface ArtifactContext {
+  /** Path relative to the evidence root, '/'-separated (display form). */
+  relPath: string;
+  /** Base name of the file. */
+  name: string;
+  /** First bytes of the file (up to LIMITS.headBytes). */
+  head: Buffer;
+  size: number;
+  /** Detected format id from the fingerprint stage (e.g. 'zip', 'regf', '7z'), or null. */
+  format: string | null;
+  /**
+   * Names of sibling entries in the same directory, when the caller has them (for $I/$R
+   * pairing, volume sets). Lower-cased comparisons are the parser's job.
+   */
+  siblings?: readonly DirEntryInfo[];
+  /** Options from the command line that parsers honour (e.g. INFO2 ANSI code page). */
+  options?: { codepage?: string };
+}
+
+/** A parsed record: `type` says which schema (docs/output.md, "parse records"). */
+export interface ArtifactRecord {
+  type: string;
+  [field: string]: unknown;
+}
+
+export interface ArtifactResult {
+  /** The parser id that produced this result. */
+  parser: string;
+  records: ArtifactRecord[];
+  warnings: string[];
+  /** True when the input was damaged and only part of it could be read. */
+  corrupted: boolean;
+  /**
+   * A summary object for `explain` and for the rules (for archives, the `archive` contract object:
+   * format, entryCount, encryptedEntryCount, headersEncrypted, volume, ...).
+   */
+  summary?: Record<string, unknown>;
+}
+
+export interface ArtifactParser {
+  /** Stable id, e.g. 'zip', '7z', 'rar', 'recyclebin-i', 'info2', 'trashinfo', 'history', 'regf'. */
+  id: string;
+  description: string;
+  matches(ctx: ArtifactContext): boolean;
+  /** Returns null when, on closer look, the file is not this parser's format. */
+  parse(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult | null>;
+  /** Optional: the findings this artifact yields in a scan. */
+  detect?: ArtifactDetector;
+}
+
+export type OsKind = 'windows' | 'linux' | 'macos' | 'unknown';
+
+/** What a detector knows beyond the parse result: where the file sits and its times. */
+export interface DetectContext extends ArtifactContext {
+  os: OsKind;
+  /** Id and weight of the hotspot the file lies in, or null / 0. */
+  hotspot: string | null;
+  hotspotWeight: number;
+  times: FileTimes;
+  /** Lists a directory inside the same root (relPath, '/'-separated); null when absent/unreadable. Bounded. */
+  listDirectory?(relPath: string): DirEntryInfo[] | null;
+}
+
+/** Turns a parse result into candidate findings (scored later by the rules engine). */
+export type ArtifactDetector = (result: ArtifactResult, ctx: DetectContext) => Candidate[];

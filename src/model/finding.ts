@@ -1,0 +1,75 @@
+/**
+ * The finding: the one stable, documented record every stage converges on (docs/output.md).
+ * Field names here are a public contract: add, never rename.
+ */
+
+export const LEVELS = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type Level = (typeof LEVELS)[number];
+
+export function levelRank(level: Level): number {
+  return LEVELS.indexOf(level);
+}
+
+export function isLevel(value: unknown): value is Level {
+  return typeof value === 'string' && (LEVELS as readonly string[]).includes(value);
+}
+
+/** One reason a finding was raised: a rule that fired, the points it added, and what it saw. */
+export interface Reason {
+  rule: string;
+  score: number;
+  message: string;
+}
+
+/** File-system times as ISO-8601 UTC strings; null when the filesystem does not record that time. */
+export interface FileTimes {
+  modified: string | null;
+  accessed: string | null;
+  changed: string | null;
+  born: string | null;
+}
+
+export const NO_TIMES: FileTimes = { modified: null, accessed: null, changed: null, born: null };
+
+/** What kind of evidence a finding is about. */
+export type FindingKind =
+  | 'file' // a file on disk (archive, blob, hive copy, ...)
+  | 'directory' // a directory (staging burst, hidden dir, fake recycle folder)
+  | 'archive-entry' // an entry inside an archive
+  | 'recycle-bin' // a $I / INFO2 record or a $R without $I
+  | 'trash' // freedesktop / macOS trash item
+  | 'history' // a shell / PowerShell history command
+  | 'registry'; // a registry key or value
+
+export interface Finding {
+  /** Stable across runs: a hash of root label, kind, path and locators. */
+  id: string;
+  /** The evidence root as given on the command line. */
+  root: string;
+  /** Path relative to the root, '/'-separated; non-UTF-8 bytes escaped as \xNN. */
+  path: string;
+  kind: FindingKind;
+  level: Level;
+  score: number;
+  reasons: Reason[];
+  /** Id of the hotspot the path lies in, or null. */
+  hotspot: string | null;
+  size: number | null;
+  /** Detected type (file-type ext or own detector id), or null when unknown. */
+  format: string | null;
+  /** Shannon entropy in bits per byte over the sampled ranges, or null when not measured. */
+  entropy: number | null;
+  times: FileTimes;
+  /** ATT&CK technique ids, T1074.001 first. */
+  attack: string[];
+  // Locators for findings inside an artifact (present only where they apply).
+  key?: string;
+  value?: string;
+  originalPath?: string;
+  deletedAt?: string | null;
+  entry?: string;
+  line?: number;
+  user?: string | null;
+  /** Extra structured evidence (archive summary, linked findings, ...). */
+  details?: Record<string, unknown>;
+}

@@ -1,0 +1,60 @@
+/**
+ * Random access to the bytes of one file, with positioned synchronous reads.
+ * Parsers take a ByteSource instead of a path so they stay pure (no fs, no console) and
+ * can be fed a Buffer in tests and fuzzing.
+ */
+import { readSync } from 'node:fs';
+import { LIMITS } from './limits.js';
+
+export interface ByteSource {
+  /** Total size in bytes (as seen when the file was opened). */
+  readonly size: number;
+  /**
+   * Read up to `length` bytes at `position`. Returns fewer bytes at end of data (never throws
+   * for reading past the end). Throws RangeError when length exceeds LIMITS.maxReadBytes.
+   */
+  read(position: number, length: number): Buffer;
+  /** An open read-only file descriptor when the source is a file (for yauzl.fromFd), else undefined. */
+  readonly fd?: number;
+  /** A display name for warnings. */
+  readonly name: string;
+}
+
+function checkLength(length: number): number {
+  if (!Number.isFinite(length) || length < 0) return 0;
+  if (length > LIMITS.maxReadBytes) throw new RangeError(`read of ${length} bytes exceeds limit ${LIMITS.maxReadBytes}`);
+  return Math.floor(length);
+}
+
+export function bufferSource(buf: Buffer, name = '<buffer>'): ByteSource {
+  return {
+    size: buf.length,
+    name,
+    read(position: number, length: number): Buffer {
+      const n = checkLength(length);
+      if (position < 0 || position >= buf.length || n === 0) return Buffer.alloc(0);
+      return buf.subarray(position, Math.min(buf.length, position + n));
+    },
+  };
+}
+
+export function fdSource(fd: number, size: number, name: string): ByteSource {
+  return {
+    size,
+    fd,
+    name,
+    read(position: number, length: number): Buffer {
+      const n = checkLength(length);
+      if (position < 0 || position >= size || n === 0) return Buffer.alloc(0);
+      const want = Math.min(n, size - position);
+      const out = Buffer.allocUnsafe(want);
+      let got = 0;
+      while (got < want) {
+        const r = readSync(fd, out, got, want - got, position + got);
+        if (r === 0) break; // file shrank since it was opened
+        got += r;
+      }
+      return got === want ? out : out.subarray(0, got);
+    },
+  };
+}
