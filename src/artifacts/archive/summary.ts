@@ -1,0 +1,70 @@
+/**
+ * The archive contract shared by every archive and encrypted-container parser
+ * (zip/, sevenzip/, rar/, cab/, tar/, compressed/, encrypted/): what `explain --format json`
+ * shows as its `archive` object and what the archive rules read.
+ */
+
+export type ArchiveFormat =
+  | 'zip'
+  | '7z'
+  | 'rar'
+  | 'cab'
+  | 'tar'
+  | 'gzip'
+  | 'bzip2'
+  | 'xz'
+  | 'zstd'
+  | 'lz4'
+  | 'lzip'
+  | 'lzma'
+  | 'compress'
+  | 'openpgp'
+  | 'age'
+  | 'openssl'
+  | 'office-encrypted'
+  | 'high-entropy-container'
+  | (string & {});
+
+export interface ArchiveVolume {
+  /** 0-based index of this volume in its set when known (e.g. .part03.rar -> 2), else null. */
+  index: number | null;
+  multiVolume: boolean;
+}
+
+export interface ArchiveEntry {
+  name: string;
+  size: number | null;
+  compressedSize: number | null;
+  /** ISO-8601 UTC, best time the format has (NTFS/Unix extra fields over DOS time). */
+  modified: string | null;
+  encrypted: boolean;
+  isDirectory: boolean;
+  /** Compression method name where known (deflate, lzma2, stored, aes(deflate), ...). */
+  method?: string | null;
+}
+
+export interface ArchiveSummary {
+  format: ArchiveFormat;
+  /** null when the file list cannot be read (e.g. headers encrypted). */
+  entryCount: number | null;
+  /** null when unknown. */
+  encryptedEntryCount: number | null;
+  /** true when even the file list is encrypted. */
+  headersEncrypted: boolean;
+  volume: ArchiveVolume | null;
+  /** Encryption scheme names seen (zipcrypto, aes-128, aes-256, pkware-strong, 7z-aes, rar5-aes, ...). */
+  encryption: string[];
+  /** Total uncompressed / compressed sizes of listed entries when known. */
+  totalSize: number | null;
+  totalCompressedSize: number | null;
+  /** For ZIP-based packages: 'ooxml', 'odf', 'jar', 'apk', 'nuget', 'xps', ... (not an ordinary archive). */
+  packageType: string | null;
+  /** Self-extracting (PE stub with an appended archive). */
+  selfExtracting: boolean;
+  /** The listing stopped at a limit or at damage. */
+  truncated: boolean;
+  /** For single-stream compressors: inner format seen in the bounded decompressed head (e.g. 'tar'). */
+  inner: string | null;
+  /** Format-specific header fields (gzip original name/mtime, rar flags, zip64, ...). */
+  fields: Record<string, unknown>;
+}
