@@ -1,0 +1,19 @@
+/** Registry hive (regf) parser: matched on the 'regf' magic whatever the file is called. */
+import type { ArtifactParser } from '../types.js';
+import { hasRegfMagic } from './layout.js';
+import { parseRegf } from './parse.js';
+import { detectRegistry } from '../registry/index.js';
+
+export const regfParser: ArtifactParser = {
+  id: 'regf',
+  description: 'Windows registry hive (regf): keys, values, archiver history, execution traces, staged blobs',
+  matches: (ctx) => ctx.format === 'regf' || hasRegfMagic(ctx.head),
+  parse: parseRegf,
+  detect: detectRegistry,
+};
+
+export const parsers: ArtifactParser[] = [regfParser];
+
+export { walkHive } from './walk.js';
+export type { HiveRecord, KeyRecord, ValueRecord, WalkItem } from './walk.js';
+export { decodeValue, regTypeName } from './decode.js';

@@ -1,0 +1,2 @@
+import type { ArtifactDetector } from '../types.js';
+export const detectRegistry: ArtifactDetector = () => [];
