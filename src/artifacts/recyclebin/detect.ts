@@ -1,0 +1,175 @@
+/**
+ * Recycle Bin detectors: turn $I / INFO2 records and $R files into candidates.
+ * Rule ids live in src/rules/data/recyclebin.json.
+ */
+import type { ArtifactRecord, ArtifactResult, DetectContext, DirEntryInfo } from '../types.js';
+import type { Candidate, Hit, TimelineEvent } from '../../rules/types.js';
+import { isArchiveName, isDocumentName, isEncryptedName, isVolumeName, stagingLocation } from '../history/paths.js';
+import { findSibling, sidFromPath } from './common.js';
+
+/** Formats the fingerprint stage reports for archives and encrypted containers. */
+export const ARCHIVE_FORMATS = new Set(['zip', '7z', 'rar', 'cab', 'gz', 'bz2', 'xz', 'zst', 'lz4', 'lz', 'tar', 'Z', 'arj', 'ace', 'lzh', 'cpio', 'xar', 'iso', 'pgp', 'gpg', 'age']);
+
+/** A $R folder holding this many documents looks like a staging folder that was thrown away. */
+const DOCUMENT_FOLDER_MIN = 5;
+/** Listed names kept in a finding's details. */
+const LISTING_KEEP = 50;
+/** Tolerance between the recorded deletion time and the index file's own times. */
+const TIME_SKEW_MS = 24 * 3600 * 1000;
+/** Earliest plausible deletion time per format (the release of the OS that writes it, minus a margin). */
+const EARLIEST: Record<string, string> = {
+  '$I v1': '2006-01-01T00:00:00Z', // Vista RTM Nov 2006
+  '$I v2': '2014-10-01T00:00:00Z', // first Windows 10 preview
+  INFO2: '1995-01-01T00:00:00Z',
+};
+
+function parentOf(relPath: string): string {
+  const at = relPath.lastIndexOf('/');
+  return at < 0 ? '' : relPath.slice(0, at);
+}
+
+function join(dir: string, name: string): string {
+  return dir === '' ? name : `${dir}/${name}`;
+}
+
+/** Hits about what was deleted: archives, volumes, staging locations. */
+function pathHits(originalPath: string, prefix: 'recyclebin' | 'trash'): Hit[] {
+  const hits: Hit[] = [];
+  const archive = isArchiveName(originalPath) || isEncryptedName(originalPath);
+  if (isVolumeName(originalPath)) {
+    hits.push({ rule: `${prefix}-multipart-archive`, message: `archive volume deleted: ${originalPath}` });
+  }
+  if (archive) {
+    const where = stagingLocation(originalPath);
+    hits.push({ rule: `${prefix}-deleted-archive`, message: `archive or encrypted file deleted: ${originalPath}` });
+    if (where) hits.push({ rule: `${prefix}-deleted-archive-from-staging-location`, message: `deleted archive came from ${where}: ${originalPath}` });
+  }
+  return hits;
+}
+
+function timeHits(record: ArtifactRecord, ctx: DetectContext): Hit[] {
+  const deletedAt = record.deletedAt as string | null;
+  const format = String(record.format);
+  if (deletedAt === null) {
+    return record.deletedAtFiletime ? [{ rule: 'recyclebin-time-anomaly', message: 'deletion time is not a valid FILETIME' }] : [];
+  }
+  const t = Date.parse(deletedAt);
+  const hits: Hit[] = [];
+  const earliest = EARLIEST[format];
+  if (earliest && t < Date.parse(earliest)) {
+    hits.push({ rule: 'recyclebin-time-anomaly', message: `deletion time ${deletedAt} predates ${format} (earliest ${earliest.slice(0, 10)})` });
+  }
+  // A $I file is created at deletion time, so its birth time should match (INFO2 holds many records: skip).
+  const born = ctx.times.born ? Date.parse(ctx.times.born) : NaN;
+  if (format !== 'INFO2' && Number.isFinite(born) && Math.abs(born - t) > TIME_SKEW_MS) {
+    hits.push({ rule: 'recyclebin-time-anomaly', message: `deletion time ${deletedAt} differs from the index file's birth time ${ctx.times.born}` });
+  }
+  const modified = ctx.times.modified ? Date.parse(ctx.times.modified) : NaN;
+  if (Number.isFinite(modified) && t > modified + TIME_SKEW_MS) {
+    hits.push({ rule: 'recyclebin-time-anomaly', message: `deletion time ${deletedAt} is after the index file was last written (${ctx.times.modified})` });
+  }
+  return hits.slice(0, 1);
+}
+
+/** Lists a deleted folder ($R directory) and reports a folder full of documents. */
+function folderHits(ctx: DetectContext, dataFile: string): { hits: Hit[]; listing: string[] | null } {
+  if (!ctx.listDirectory) return { hits: [], listing: null };
+  const entries: DirEntryInfo[] | null = ctx.listDirectory(join(parentOf(ctx.relPath), dataFile));
+  if (!entries) return { hits: [], listing: null };
+  const docs = entries.filter((e) => !e.isDirectory && isDocumentName(e.name));
+  const archives = entries.filter((e) => !e.isDirectory && (isArchiveName(e.name) || isEncryptedName(e.name)));
+  const hits: Hit[] = [];
+  if (docs.length >= DOCUMENT_FOLDER_MIN) {
+    hits.push({ rule: 'recyclebin-deleted-document-folder', message: `deleted folder ${dataFile} holds ${docs.length} documents` });
+  }
+  if (archives.length > 0) {
+    hits.push({ rule: 'recyclebin-deleted-archive', message: `deleted folder ${dataFile} holds ${archives.length} archive(s), e.g. ${archives[0]!.name}` });
+  }
+  return { hits, listing: entries.slice(0, LISTING_KEEP).map((e) => (e.isDirectory ? `${e.name}/` : e.name)) };
+}
+
+function deletionEvent(record: ArtifactRecord, where: string): TimelineEvent[] {
+  const time = record.deletedAt as string | null;
+  return time ? [{ time, type: 'deleted', description: `${record.originalPath} deleted to the Recycle Bin (${where})` }] : [];
+}
+
+function recordCandidate(record: ArtifactRecord, ctx: DetectContext, hits: Hit[], details: Record<string, unknown>): Candidate {
+  const originalPath = String(record.originalPath);
+  return {
+    kind: 'recycle-bin',
+    path: ctx.relPath,
+    hits,
+    size: typeof record.size === 'number' ? record.size : null,
+    format: String(record.format),
+    times: ctx.times,
+    originalPath,
+    deletedAt: (record.deletedAt as string | null) ?? null,
+    user: sidFromPath(ctx.relPath),
+    details: { ...details, dataFile: record.dataFile, dataFileStatus: record.dataFileStatus },
+    names: originalPath ? [{ path: originalPath, role: 'original' }] : [],
+    events: deletionEvent(record, String(record.format)),
+  };
+}
+
+export function detectDollarI(result: ArtifactResult, ctx: DetectContext): Candidate[] {
+  const record = result.records[0];
+  if (!record) return [];
+  const originalPath = String(record.originalPath);
+  const hits = [...pathHits(originalPath, 'recyclebin'), ...timeHits(record, ctx)];
+  const dataFile = String(record.dataFile);
+  const sibling = findSibling(ctx.siblings, dataFile);
+  let listing: string[] | null = null;
+  if (ctx.siblings && !sibling) {
+    hits.push({ rule: 'recyclebin-data-missing', message: `${dataFile} is gone: the item was purged or restored after deletion` });
+  } else if (sibling?.isDirectory) {
+    const folder = folderHits(ctx, sibling.name);
+    hits.push(...folder.hits);
+    listing = folder.listing;
+  }
+  if (hits.length === 0) return [];
+  return [recordCandidate(record, ctx, hits, listing ? { deletedFolderListing: listing } : {})];
+}
+
+export function detectInfo2(result: ArtifactResult, ctx: DetectContext): Candidate[] {
+  const out: Candidate[] = [];
+  for (const record of result.records) {
+    const hits = [...pathHits(String(record.originalPath), 'recyclebin'), ...timeHits(record, ctx)];
+    if (hits.length === 0) continue;
+    const candidate = recordCandidate(record, ctx, hits, { gone: record.gone });
+    candidate.entry = `INFO2 record ${String(record.index)}`;
+    out.push(candidate);
+  }
+  return out;
+}
+
+/**
+ * $R data files: one without its $I was put there by hand, not by Explorer (a staging hiding place);
+ * one whose bytes are an archive is deleted staged data whatever its $I says.
+ */
+export function detectDollarR(result: ArtifactResult, ctx: DetectContext): Candidate[] {
+  const record = result.records[0];
+  if (!record) return [];
+  const hits: Hit[] = [];
+  if (record.indexFileStatus === 'missing') {
+    hits.push({ rule: 'recyclebin-data-without-index', message: `${ctx.name} has no ${String(record.indexFile)}: placed in the Recycle Bin directly` });
+  }
+  if (ctx.format && ARCHIVE_FORMATS.has(ctx.format)) {
+    hits.push({ rule: 'recyclebin-archive-content', message: `${ctx.name} holds a ${ctx.format} archive` });
+  }
+  if (isVolumeName(ctx.name)) hits.push({ rule: 'recyclebin-multipart-archive', message: `archive volume in the Recycle Bin: ${ctx.name}` });
+  if (hits.length === 0) return [];
+  return [
+    {
+      kind: 'recycle-bin',
+      path: ctx.relPath,
+      hits,
+      size: ctx.size,
+      format: ctx.format,
+      times: ctx.times,
+      user: sidFromPath(ctx.relPath),
+      details: { indexFile: record.indexFile, indexFileStatus: record.indexFileStatus },
+    },
+  ];
+}
+
+export { pathHits as deletedPathHits };
