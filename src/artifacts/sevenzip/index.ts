@@ -1,0 +1,36 @@
+/** The 7z artifact parser: records are archive entries, the summary is the archive contract. */
+import type { ArtifactContext, ArtifactParser, ArtifactResult } from '../types.js';
+import type { ByteSource } from '../../util/byte-source.js';
+import { volumeFromName } from '../archive/volume.js';
+import { isSevenZipSignature, parseSevenZip } from './parse.js';
+
+export { parseSevenZip, isSevenZipSignature, MAX_HEADER_BYTES } from './parse.js';
+export type { SevenZipEntry, SevenZipParse } from './parse.js';
+
+function matches(ctx: ArtifactContext): boolean {
+  if (isSevenZipSignature(ctx.head) || ctx.format === '7z') return true;
+  // Volumes after the first carry no signature: .7z.002, .7z.003, ...
+  const v = volumeFromName(ctx.name);
+  return v !== null && v.format === '7z' && (v.volume.index ?? 0) > 0;
+}
+
+async function parse(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult | null> {
+  const result = parseSevenZip(src, ctx.name);
+  if (!result) return null;
+  return {
+    parser: '7z',
+    records: result.entries,
+    warnings: result.warnings,
+    corrupted: result.corrupted,
+    summary: result.summary as unknown as Record<string, unknown>,
+  };
+}
+
+export const sevenZipParser: ArtifactParser = {
+  id: '7z',
+  description: '7z archives: signature and end headers (LZMA/LZMA2-packed or AES-encrypted), entries, encrypted blocks, volumes',
+  matches,
+  parse,
+};
+
+export const parsers: ArtifactParser[] = [sevenZipParser];
