@@ -99,7 +99,7 @@ describe('regf-writer', () => {
     expect(warnings.join()).toMatch(/dirty/);
   });
 
-  const withTool = (tool: string): typeof test => (toolAvailable(tool) ? test : test.skip);
+  const withTool = (tool: string) => (toolAvailable(tool) ? test : test.skip);
   const tmp = (): string => {
     const dir = mkdtempSync(path.join(tmpdir(), 'regf-writer-'));
     writeFileSync(path.join(dir, 'hive'), hive);
