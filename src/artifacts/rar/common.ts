@@ -1,0 +1,52 @@
+/** What the RAR 4 and RAR 5 walkers share: the entry record and the walk result. */
+import type { ArchiveEntry } from '../archive/summary.js';
+
+export interface RarEntry extends ArchiveEntry {
+  type: 'archive-entry';
+  /** The entry continues from the previous volume / into the next one. */
+  splitBefore: boolean;
+  splitAfter: boolean;
+  crc: number | null;
+  attributes: number | null;
+  hostOs: number | null;
+  [field: string]: unknown;
+}
+
+export interface RarWalk {
+  version: 4 | 5;
+  entries: RarEntry[];
+  headersEncrypted: boolean;
+  /** Archive flags decoded from the main header (volume, solid, locked, ...). */
+  flags: Record<string, boolean>;
+  /** Volume number from the header (RAR 5 only; 0 for the first volume), or null. */
+  volumeNumber: number | null;
+  /** Service blocks seen (CMT, QO, ACL, RR, ...): not entries. */
+  services: string[];
+  warnings: string[];
+  corrupted: boolean;
+  truncated: boolean;
+  /** Where the walk ended (end-of-archive block or damage). */
+  endOffset: number;
+}
+
+export function newWalk(version: 4 | 5): RarWalk {
+  return {
+    version,
+    entries: [],
+    headersEncrypted: false,
+    flags: {},
+    volumeNumber: null,
+    services: [],
+    warnings: [],
+    corrupted: false,
+    truncated: false,
+    endOffset: 0,
+  };
+}
+
+/** Decode flag bits to named booleans. */
+export function namedFlags(value: number, names: Record<string, number>): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (const [k, bit] of Object.entries(names)) out[k] = (value & bit) !== 0;
+  return out;
+}

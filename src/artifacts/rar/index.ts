@@ -1,0 +1,34 @@
+/** The RAR artifact parser (RAR 4 and RAR 5): records are archive entries, the summary is the archive contract. */
+import type { ArtifactContext, ArtifactParser, ArtifactResult } from '../types.js';
+import type { ByteSource } from '../../util/byte-source.js';
+import { parseRar, rarVersion } from './parse.js';
+
+export { parseRar, rarVersion } from './parse.js';
+export type { RarParse } from './parse.js';
+export type { RarEntry } from './common.js';
+
+function matches(ctx: ArtifactContext): boolean {
+  // Every RAR volume starts with the signature, so the head decides (SFX stubs are not handled).
+  return rarVersion(ctx.head) !== null || ctx.format === 'rar';
+}
+
+async function parse(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult | null> {
+  const result = parseRar(src, ctx.name);
+  if (!result) return null;
+  return {
+    parser: 'rar',
+    records: result.entries,
+    warnings: result.warnings,
+    corrupted: result.corrupted,
+    summary: result.summary as unknown as Record<string, unknown>,
+  };
+}
+
+export const rarParser: ArtifactParser = {
+  id: 'rar',
+  description: 'RAR 4 and RAR 5 archives: archive flags, header encryption, entries with per-file encryption, volumes',
+  matches,
+  parse,
+};
+
+export const parsers: ArtifactParser[] = [rarParser];
