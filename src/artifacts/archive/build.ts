@@ -1,0 +1,81 @@
+/** Helpers every archive parser uses to fill the ArchiveSummary contract and the entry records. */
+import type { ArtifactRecord } from '../types.js';
+import type { ArchiveEntry, ArchiveFormat, ArchiveSummary } from './summary.js';
+
+export function emptySummary(format: ArchiveFormat): ArchiveSummary {
+  return {
+    format,
+    entryCount: null,
+    encryptedEntryCount: null,
+    headersEncrypted: false,
+    volume: null,
+    encryption: [],
+    totalSize: null,
+    totalCompressedSize: null,
+    packageType: null,
+    selfExtracting: false,
+    truncated: false,
+    inner: null,
+    fields: {},
+  };
+}
+
+/** Counts and totals from a listed set of entries. */
+export function withEntries(summary: ArchiveSummary, entries: readonly ArchiveEntry[]): ArchiveSummary {
+  let total = 0;
+  let totalCompressed = 0;
+  let sizesKnown = true;
+  let compressedKnown = true;
+  for (const e of entries) {
+    if (e.size === null) sizesKnown = false;
+    else total += e.size;
+    if (e.compressedSize === null) compressedKnown = false;
+    else totalCompressed += e.compressedSize;
+  }
+  return {
+    ...summary,
+    entryCount: entries.length,
+    encryptedEntryCount: entries.filter((e) => e.encrypted).length,
+    totalSize: sizesKnown ? total : null,
+    totalCompressedSize: compressedKnown ? totalCompressed : null,
+  };
+}
+
+/** The `archive-entry` parse record (docs/archives.md): the contract fields first, extras after. */
+export function entryRecord(e: ArchiveEntry, extra: Record<string, unknown> = {}): ArtifactRecord {
+  return {
+    type: 'archive-entry',
+    name: e.name,
+    size: e.size,
+    compressedSize: e.compressedSize,
+    modified: e.modified,
+    encrypted: e.encrypted,
+    isDirectory: e.isDirectory,
+    method: e.method ?? null,
+    ...extra,
+  };
+}
+
+/** Reads an ArchiveSummary back from an ArtifactResult.summary (set by the archive parsers). */
+export function asArchiveSummary(summary: Record<string, unknown> | undefined): ArchiveSummary | null {
+  if (!summary || typeof summary.format !== 'string' || !('headersEncrypted' in summary)) return null;
+  return summary as unknown as ArchiveSummary;
+}
+
+/** Entries back from records (for detectors that only get the ArtifactResult). */
+export function entriesFromRecords(records: readonly ArtifactRecord[]): ArchiveEntry[] {
+  const out: ArchiveEntry[] = [];
+  for (const r of records) {
+    if (r.type !== 'archive-entry' || typeof r.name !== 'string') continue;
+    out.push({
+      name: r.name,
+      size: typeof r.size === 'number' ? r.size : null,
+      compressedSize: typeof r.compressedSize === 'number' ? r.compressedSize : null,
+      modified: typeof r.modified === 'string' ? r.modified : null,
+      encrypted: r.encrypted === true,
+      isDirectory: r.isDirectory === true,
+      method: typeof r.method === 'string' ? r.method : null,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,29 @@
+/** The ZIP parser (plain zip, zip64, SFX, split/spanned parts, ZIP-based packages). */
+import type { ArtifactContext, ArtifactParser } from '../types.js';
+import { archiveDetector } from '../archive/detect.js';
+import { volumeFromName } from '../archive/volume.js';
+import { parseZip } from './parse.js';
+
+const ZIP_MAGICS = [
+  Buffer.from('PK\x03\x04', 'latin1'),
+  Buffer.from('PK\x05\x06', 'latin1'), // empty archive
+  Buffer.from('PK\x07\x08', 'latin1'), // spanned set, first part
+];
+
+function matches(ctx: ArtifactContext): boolean {
+  if (ctx.format === 'zip') return true;
+  if (ZIP_MAGICS.some((m) => ctx.head.subarray(0, 4).equals(m))) return true;
+  // Self-extracting archives: a stub (PE or other) with a zip appended. Only .exe files are probed
+  // (one 64 KiB tail read); parse returns null when no end record is found.
+  if (/\.exe$/i.test(ctx.name)) return true;
+  const vol = volumeFromName(ctx.name);
+  return vol !== null && (vol.format === 'zip' || (vol.format === 'unknown' && /\.zip\./i.test(ctx.name)));
+}
+
+export const zipParser: ArtifactParser = {
+  id: 'zip',
+  description: 'ZIP archives (yauzl central-directory listing + own walk and local-header cross-check)',
+  matches,
+  parse: parseZip,
+  detect: archiveDetector,
+};
