@@ -1,0 +1,300 @@
+/**
+ * Staging-command matching over history commands. Rules are data (src/rules/data/history.json);
+ * this file decides whether one fires and which paths the command names (archive written, sources
+ * read, files deleted) so correlate/ can link them to files, $I records and registry MRUs.
+ */
+import type { Hit, NamedPath } from '../../rules/types.js';
+import { isArchiveName, isEncryptedName, isUserDataPath, normalisePath, stagingLocation } from './paths.js';
+import { parsePsArgs, programName, psList, psParam, splitCommandLine, type Segment } from './tokenize.js';
+
+export interface CommandMatch {
+  hits: Hit[];
+  names: NamedPath[];
+}
+
+const RAR = new Set(['rar', 'winrar', 'rar32', 'rar64']);
+const SEVENZIP = new Set(['7z', '7za', '7zr', '7zz', '7zg']);
+const ARCHIVE_VERBS_RAR = new Set(['a', 'm', 'mf', 'u', 'f']);
+const ARCHIVE_VERBS_7Z = new Set(['a', 'u']);
+
+function writes(path: string): NamedPath {
+  return { path, role: 'writes' };
+}
+function reads(path: string): NamedPath {
+  return { path, role: 'reads' };
+}
+
+/** Common hits for a command that writes an archive from sources. */
+function archiveHits(tool: string, archive: string | undefined, sources: string[]): Hit[] {
+  const hits: Hit[] = [];
+  const where = archive ? stagingLocation(archive) : null;
+  if (archive && where) hits.push({ rule: 'history-archive-to-staging-location', message: `${tool} writes ${archive} into ${where}` });
+  const userSources = sources.filter(isUserDataPath);
+  if (userSources.length > 0) hits.push({ rule: 'history-archive-user-data', message: `${tool} archives user data: ${userSources.slice(0, 3).join(', ')}` });
+  return hits;
+}
+
+function matchRar(words: string[]): CommandMatch | null {
+  const args = words.slice(1);
+  const verbAt = args.findIndex((w) => !w.startsWith('-'));
+  if (verbAt < 0 || !ARCHIVE_VERBS_RAR.has(args[verbAt]!.toLowerCase())) return null;
+  const switches = args.filter((w) => w.startsWith('-')).map((w) => w.toLowerCase());
+  const operands = args.slice(verbAt + 1).filter((w) => !w.startsWith('-'));
+  const [archive, ...sources] = operands;
+  const hits: Hit[] = [{ rule: 'history-archiver-create', message: `rar ${args[verbAt]} ${archive ?? ''}`.trim() }];
+  const pw = switches.find((s) => /^-(hp|p)(?!-)/.test(s));
+  if (pw) hits.push({ rule: 'history-archive-password', message: `rar ${pw.startsWith('-hp') ? 'encrypts headers and data (-hp)' : 'sets a password (-p)'}` });
+  const vol = switches.find((s) => /^-v\d/.test(s) || s === '-v');
+  if (vol) hits.push({ rule: 'history-archive-volumes', message: `rar splits into volumes (${vol})` });
+  const staged = switches.filter((s) => /^-(ta|tb|m\d|r$|df|dw)/.test(s));
+  if (staged.length > 0) hits.push({ rule: 'history-archiver-staging-switches', message: `rar staging switches ${staged.join(' ')}` });
+  hits.push(...archiveHits('rar', archive, sources));
+  return { hits, names: [...(archive ? [writes(archive)] : []), ...sources.map(reads)] };
+}
+
+function match7z(words: string[]): CommandMatch | null {
+  const args = words.slice(1);
+  const verbAt = args.findIndex((w) => !w.startsWith('-'));
+  if (verbAt < 0 || !ARCHIVE_VERBS_7Z.has(args[verbAt]!.toLowerCase())) return null;
+  const switches = args.filter((w) => w.startsWith('-')).map((w) => w.toLowerCase());
+  const [archive, ...sources] = args.slice(verbAt + 1).filter((w) => !w.startsWith('-'));
+  const hits: Hit[] = [{ rule: 'history-archiver-create', message: `7-Zip ${args[verbAt]} ${archive ?? ''}`.trim() }];
+  const pw = switches.find((s) => /^-p/.test(s));
+  const mhe = switches.find((s) => /^-mhe(=on|\+)?$/.test(s));
+  if (pw || mhe) hits.push({ rule: 'history-archive-password', message: `7-Zip ${mhe ? 'encrypts headers (-mhe)' : 'sets a password (-p)'}` });
+  const vol = switches.find((s) => /^-v\d/.test(s));
+  if (vol) hits.push({ rule: 'history-archive-volumes', message: `7-Zip splits into volumes (${vol})` });
+  if (switches.includes('-sdel')) hits.push({ rule: 'history-archiver-staging-switches', message: '7-Zip deletes the sources after archiving (-sdel)' });
+  hits.push(...archiveHits('7-Zip', archive, sources));
+  return { hits, names: [...(archive ? [writes(archive)] : []), ...sources.map(reads)] };
+}
+
+function matchZip(words: string[]): CommandMatch | null {
+  const operands: string[] = [];
+  let encrypted = false;
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === '-P' || w === '--password') { encrypted = true; i++; continue; }
+    if (w === '-e' || w === '--encrypt' || (/^-[a-zA-Z]+$/.test(w) && w.includes('e') && !w.startsWith('--'))) encrypted = true;
+    if (!w.startsWith('-')) operands.push(w);
+  }
+  const [archive, ...sources] = operands;
+  if (!archive) return null;
+  const hits: Hit[] = [{ rule: 'history-archiver-create', message: `zip ${archive}` }];
+  if (encrypted) hits.push({ rule: 'history-archive-password', message: 'zip encrypts the archive (-e / -P / --password)' });
+  hits.push(...archiveHits('zip', archive, sources));
+  return { hits, names: [writes(archive), ...sources.map(reads)] };
+}
+
+/** tar: create mode from -c/--create or an old-style bundle ("czf"); archive from -f / --file / bundle. */
+function matchTar(seg: Segment): CommandMatch | null {
+  const args = seg.words.slice(1);
+  let create = false;
+  let archive: string | undefined;
+  const operands: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i]!;
+    const bundle = i === 0 && /^[a-zA-Z]+$/.test(w) ? w : /^-[a-zA-Z]+$/.test(w) ? w.slice(1) : null;
+    if (w === '--create') create = true;
+    else if (w.startsWith('--file=')) archive = w.slice(7);
+    else if (w === '--file') archive = args[++i];
+    else if (bundle !== null) {
+      if (bundle.includes('c')) create = true;
+      if (bundle.endsWith('f')) archive = args[++i];
+      else if (bundle.includes('f')) archive = bundle.slice(bundle.indexOf('f') + 1) || archive;
+    } else if (!w.startsWith('-')) operands.push(w);
+  }
+  if (!create) return null;
+  archive ??= seg.redirects[0];
+  const hits: Hit[] = [{ rule: 'history-archiver-create', message: `tar creates ${archive ?? 'an archive'}` }];
+  hits.push(...archiveHits('tar', archive, operands));
+  return { hits, names: [...(archive && archive !== '-' ? [writes(archive)] : []), ...operands.map(reads)] };
+}
+
+function matchCompressArchive(words: string[]): CommandMatch {
+  const args = parsePsArgs(words.slice(1), ['force', 'update', 'passthru', 'whatif', 'confirm']);
+  const sources = [...psList(psParam(args, 'path')), ...psList(psParam(args, 'literalpath', ['lp', 'pspath']))];
+  const dest = psParam(args, 'destinationpath');
+  const positional = [...args.positional];
+  if (sources.length === 0 && positional.length > 0) sources.push(...psList(positional.shift()));
+  const archive = typeof dest === 'string' ? dest : positional.shift();
+  const hits: Hit[] = [{ rule: 'history-powershell-compression', message: `Compress-Archive ${archive ?? ''}`.trim() }];
+  hits.push(...archiveHits('Compress-Archive', archive, sources));
+  return { hits, names: [...(archive ? [writes(archive)] : []), ...sources.map(reads)] };
+}
+
+/** [System.IO.Compression.ZipFile]::CreateFromDirectory('src', 'dst') and the stream classes. */
+function matchDotNetCompression(command: string): CommandMatch | null {
+  const create = /CreateFromDirectory\s*\(\s*(["']?)([^"',)]+)\1\s*,\s*(["']?)([^"',)]+)\3/i.exec(command);
+  if (create) {
+    const [source, archive] = [create[2]!.trim(), create[4]!.trim()];
+    const hits: Hit[] = [{ rule: 'history-powershell-compression', message: `ZipFile.CreateFromDirectory -> ${archive}` }];
+    hits.push(...archiveHits('ZipFile.CreateFromDirectory', archive, [source]));
+    return { hits, names: [writes(archive), reads(source)] };
+  }
+  if (/IO\.Compression\.|ZipFile\]::|GZipStream|DeflateStream|BrotliStream|ZLibStream|ZipArchiveMode/i.test(command)) {
+    return { hits: [{ rule: 'history-powershell-compression', message: 'System.IO.Compression used from PowerShell' }], names: [] };
+  }
+  return null;
+}
+
+function matchGpg(words: string[]): CommandMatch | null {
+  const symmetric = words.some((w) => w === '-c' || w === '--symmetric' || /^-[a-z]*c[a-z]*$/.test(w) && !w.startsWith('--'));
+  if (!symmetric) return null;
+  const outAt = words.findIndex((w) => w === '-o' || w === '--output');
+  const input = words.slice(1).filter((w) => !w.startsWith('-') && words[words.indexOf(w) - 1] !== '-o' && words[words.indexOf(w) - 1] !== '--output').pop();
+  const output = outAt > 0 ? words[outAt + 1] : input ? `${input}.gpg` : undefined;
+  return {
+    hits: [{ rule: 'history-encrypt-file', message: `gpg symmetric encryption of ${input ?? 'stdin'}` }, ...archiveHits('gpg', output, input ? [input] : [])],
+    names: [...(output ? [writes(output)] : []), ...(input ? [reads(input)] : [])],
+  };
+}
+
+function matchOpenssl(words: string[]): CommandMatch | null {
+  const sub = words[1]?.toLowerCase() ?? '';
+  const isEnc = sub === 'enc' || /^(aes|des|bf|camellia|chacha)/.test(sub);
+  if (!isEnc || words.includes('-d')) return null;
+  const value = (flag: string) => { const at = words.indexOf(flag); return at > 0 ? words[at + 1] : undefined; };
+  const input = value('-in');
+  const output = value('-out');
+  return {
+    hits: [{ rule: 'history-encrypt-file', message: `openssl ${sub} encrypts ${input ?? 'stdin'}` }, ...archiveHits('openssl', output, input ? [input] : [])],
+    names: [...(output ? [writes(output)] : []), ...(input ? [reads(input)] : [])],
+  };
+}
+
+function matchMakecab(words: string[], prog: string): CommandMatch | null {
+  const operands = words.slice(1).filter((w) => !/^[/-]/.test(w));
+  if (prog === 'expand') return { hits: [{ rule: 'history-cab-tools', message: `expand ${operands.join(' ')}`.trim() }], names: [] };
+  const [source, archive] = operands;
+  return {
+    hits: [{ rule: 'history-cab-tools', message: `makecab ${source ?? ''} ${archive ?? ''}`.trim() }, ...archiveHits('makecab', archive, source ? [source] : [])],
+    names: [...(archive ? [writes(archive)] : []), ...(source ? [reads(source)] : [])],
+  };
+}
+
+function matchCertutil(words: string[]): CommandMatch | null {
+  const at = words.findIndex((w) => /^[-/]encode(hex)?$/i.test(w));
+  if (at < 0) return null;
+  const [input, output] = words.slice(at + 1).filter((w) => !/^[-/]/.test(w));
+  return {
+    hits: [{ rule: 'history-certutil-encode', message: `certutil -encode ${input ?? ''} ${output ?? ''}`.trim() }],
+    names: [...(output ? [writes(output)] : []), ...(input ? [reads(input)] : [])],
+  };
+}
+
+const COPY_TOOLS = new Set(['robocopy', 'xcopy', 'copy', 'cp', 'rsync', 'copy-item', 'cpi', 'scp']);
+
+function matchCopy(words: string[], prog: string): CommandMatch | null {
+  let sources: string[];
+  let dest: string | undefined;
+  if (prog === 'copy-item' || prog === 'cpi') {
+    const args = parsePsArgs(words.slice(1), ['recurse', 'force', 'container', 'passthru']);
+    sources = psList(psParam(args, 'path')).concat(psList(psParam(args, 'literalpath')));
+    const d = psParam(args, 'destination');
+    dest = typeof d === 'string' ? d : undefined;
+    const pos = [...args.positional];
+    if (sources.length === 0 && pos.length > 0) sources = psList(pos.shift());
+    dest ??= pos.shift();
+  } else {
+    const operands = words.slice(1).filter((w) => !/^-/.test(w) && !(prog !== 'cp' && prog !== 'rsync' && /^\/[A-Za-z]/.test(w) && w.length <= 8));
+    if (prog === 'robocopy') [sources, dest] = [operands.slice(0, 1), operands[1]];
+    else [sources, dest] = [operands.slice(0, -1), operands[operands.length - 1]];
+  }
+  const recursive = prog !== 'cp' || words.some((w) => /^-[a-zA-Z]*[rRa]/.test(w) || w === '--recursive' || w === '--archive');
+  if (!dest || !recursive) return null;
+  const where = stagingLocation(dest);
+  const userSources = sources.filter(isUserDataPath);
+  if (!where || userSources.length === 0) return null;
+  return {
+    hits: [{ rule: 'history-copy-user-data-to-staging', message: `${prog} copies ${userSources[0]} into ${where} (${dest})` }],
+    names: [writes(dest), ...sources.map(reads)],
+  };
+}
+
+function matchMailboxExport(words: string[]): CommandMatch | null {
+  const args = parsePsArgs(words.slice(1));
+  const file = psParam(args, 'filepath');
+  const target = typeof file === 'string' ? file : undefined;
+  return {
+    hits: [{ rule: 'history-mailbox-export', message: `New-MailboxExportRequest to ${target ?? 'a .pst'}` }],
+    names: target ? [writes(target)] : [],
+  };
+}
+
+const DELETE_TOOLS = new Set(['remove-item', 'ri', 'rm', 'del', 'erase', 'rmdir', 'rd', 'shred', 'sdelete', 'sdelete64', 'srm', 'wipe', 'unlink']);
+
+/** Paths a deletion command names. */
+export function deletedPaths(words: string[], prog: string): string[] {
+  if (prog === 'remove-item' || prog === 'ri' || prog === 'rm' || prog === 'del') {
+    const args = parsePsArgs(words.slice(1), ['recurse', 'force', 'whatif', 'confirm']);
+    const named = psList(psParam(args, 'path')).concat(psList(psParam(args, 'literalpath')));
+    const unixFlags = words.slice(1).filter((w) => !/^-/.test(w));
+    return named.length > 0 ? named : prog === 'rm' ? unixFlags : args.positional;
+  }
+  return words.slice(1).filter((w) => !/^[-/]/.test(w) || /^\/[^/]*\//.test(w));
+}
+
+/** Matches one command segment; `written` is what earlier commands wrote (for deletion of staged results). */
+function matchSegment(seg: Segment, command: string, written: Map<string, string>): CommandMatch | null {
+  const words = seg.words;
+  const prog = programName(words[0]);
+  if (RAR.has(prog)) return matchRar(words);
+  if (SEVENZIP.has(prog)) return match7z(words);
+  if (prog === 'zip') return matchZip(words);
+  if (prog === 'tar' || prog === 'bsdtar' || prog === 'gtar') return matchTar(seg);
+  if (prog === 'compress-archive') return matchCompressArchive(words);
+  if (prog === 'gpg' || prog === 'gpg2') return matchGpg(words);
+  if (prog === 'openssl') return matchOpenssl(words);
+  if (prog === 'makecab' || prog === 'expand') return matchMakecab(words, prog);
+  if (prog === 'certutil') return matchCertutil(words);
+  if (COPY_TOOLS.has(prog)) return matchCopy(words, prog);
+  if (prog === 'new-mailboxexportrequest') return matchMailboxExport(words);
+  if (DELETE_TOOLS.has(prog)) return matchDeletion(words, prog, written);
+  return matchDotNetCompression(command);
+}
+
+function baseKey(path: string): string {
+  return normalisePath(path).split('/').pop() ?? '';
+}
+
+function matchDeletion(words: string[], prog: string, written: Map<string, string>): CommandMatch | null {
+  const targets = deletedPaths(words, prog);
+  if (targets.length === 0) return null;
+  const names = targets.map((path): NamedPath => ({ path, role: 'deletes' }));
+  const staged = targets.find((t) => written.has(baseKey(t)) && (isArchiveName(t) || isEncryptedName(t) || isArchiveName(written.get(baseKey(t))!)));
+  const hits: Hit[] = staged
+    ? [{ rule: 'history-delete-staged-archive', message: `${prog} deletes ${staged}, written earlier as ${written.get(baseKey(staged))}` }]
+    : [];
+  return { hits, names };
+}
+
+/**
+ * Matches a whole history, in order, so a deletion can refer back to an archive written earlier.
+ * Returns one match per command (null when nothing fired and nothing was named).
+ */
+export function matchHistory(commands: readonly string[]): Array<CommandMatch | null> {
+  const written = new Map<string, string>();
+  return commands.map((command) => {
+    const hits: Hit[] = [];
+    const names: NamedPath[] = [];
+    for (const seg of splitCommandLine(command)) {
+      const m = matchSegment(seg, command, written);
+      if (!m) continue;
+      hits.push(...m.hits);
+      names.push(...m.names);
+    }
+    for (const n of names) if (n.role === 'writes' && (isArchiveName(n.path) || isEncryptedName(n.path) || /\.pst$/i.test(n.path))) written.set(baseKey(n.path), n.path);
+    return hits.length > 0 ? { hits: dedupeHits(hits), names } : null;
+  });
+}
+
+function dedupeHits(hits: Hit[]): Hit[] {
+  const seen = new Set<string>();
+  return hits.filter((h) => (seen.has(h.rule) ? false : (seen.add(h.rule), true)));
+}
+
+/** One command alone (for `explain` and tests). */
+export function matchCommand(command: string): CommandMatch | null {
+  return matchHistory([command])[0] ?? null;
+}

@@ -1,0 +1,112 @@
+import { describe, expect, test } from '@jest/globals';
+import { matchCommand, matchHistory } from '../../../src/artifacts/history/staging-commands.js';
+import { splitCommandLine } from '../../../src/artifacts/history/tokenize.js';
+
+const rules = (cmd: string) => (matchCommand(cmd)?.hits ?? []).map((h) => h.rule).sort();
+const names = (cmd: string) => matchCommand(cmd)?.names ?? [];
+
+describe('tokenizer', () => {
+  test('quotes, separators, redirects and wrappers', () => {
+    expect(splitCommandLine('cmd /c "rar a -hp\\"x y\\" C:\\a.rar C:\\Users\\b" && del x')).toEqual([
+      { words: ['rar', 'a', '-hpx y', 'C:\\a.rar', 'C:\\Users\\b'], redirects: [] },
+      { words: ['del', 'x'], redirects: [] },
+    ]);
+    expect(splitCommandLine("tar cf - ~/docs | gzip > '/tmp/.x/a b.tgz'")).toEqual([
+      { words: ['tar', 'cf', '-', '~/docs'], redirects: [] },
+      { words: ['gzip'], redirects: ['/tmp/.x/a b.tgz'] },
+    ]);
+    expect(splitCommandLine('& "C:\\Program Files\\7-Zip\\7z.exe" a x.7z')[0]!.words[0]).toBe('C:\\Program Files\\7-Zip\\7z.exe');
+    expect(splitCommandLine('powershell -c "Compress-Archive -Path C:\\Users\\a -DestinationPath C:\\Users\\Public\\a.zip"')[0]!.words[0]).toBe('Compress-Archive');
+  });
+});
+
+describe('staging commands', () => {
+  test('rar with header encryption, volumes and user data into Public', () => {
+    const cmd = 'rar.exe a -r -hpS3cret -v100m -ta20240101 C:\\Users\\Public\\Libraries\\d.rar C:\\Users\\alice\\Documents\\*';
+    expect(rules(cmd)).toEqual(
+      ['history-archive-password', 'history-archive-to-staging-location', 'history-archive-user-data', 'history-archive-volumes', 'history-archiver-create', 'history-archiver-staging-switches'].sort(),
+    );
+    expect(names(cmd)).toEqual([
+      { path: 'C:\\Users\\Public\\Libraries\\d.rar', role: 'writes' },
+      { path: 'C:\\Users\\alice\\Documents\\*', role: 'reads' },
+    ]);
+  });
+  test('plain rar listing and extraction are not creation', () => {
+    expect(rules('rar l x.rar')).toEqual([]);
+    expect(rules('rar x -pfoo x.rar')).toEqual([]);
+    expect(rules('rar a -p- out.rar notes')).toEqual(['history-archiver-create']);
+  });
+  test('7z with -mhe, -p, -sdel', () => {
+    expect(rules('7za a -pX -mhe=on -sdel /tmp/o.7z /home/bob/work')).toEqual(
+      ['history-archive-password', 'history-archive-to-staging-location', 'history-archive-user-data', 'history-archiver-create', 'history-archiver-staging-switches'].sort(),
+    );
+    expect(rules('7z x a.7z')).toEqual([]);
+  });
+  test('zip -e and -P', () => {
+    expect(rules('zip -er out.zip docs')).toContain('history-archive-password');
+    expect(names('zip -P pw /tmp/o.zip a b').map((n) => n.path)).toEqual(['/tmp/o.zip', 'a', 'b']);
+    expect(rules('zip out.zip a')).toEqual(['history-archiver-create']);
+  });
+  test('tar create into /dev/shm and hidden dirs; listing ignored', () => {
+    expect(rules('tar -czf /dev/shm/x.tgz /home/bob')).toContain('history-archive-to-staging-location');
+    expect(names('tar czf ~/.cache2/x.tgz /etc')[0]).toEqual({ path: '~/.cache2/x.tgz', role: 'writes' });
+    expect(rules('tar czf ~/.cache2/x.tgz /etc')).toContain('history-archive-to-staging-location');
+    expect(rules('tar -tzf /tmp/x.tgz')).toEqual([]);
+  });
+  test('Compress-Archive with named, abbreviated and positional parameters', () => {
+    expect(rules('Compress-Archive -Path C:\\Users\\a\\Documents -DestinationPath $env:TEMP\\d.zip -Force')).toEqual(
+      ['history-archive-to-staging-location', 'history-archive-user-data', 'history-powershell-compression'].sort(),
+    );
+    expect(names('Compress-Archive C:\\Users\\a\\Desktop\\x,C:\\y C:\\Users\\Public\\o.zip')).toEqual([
+      { path: 'C:\\Users\\Public\\o.zip', role: 'writes' },
+      { path: 'C:\\Users\\a\\Desktop\\x', role: 'reads' },
+      { path: 'C:\\y', role: 'reads' },
+    ]);
+    expect(names('Compress-Archive -Dest "C:\\Windows\\Temp\\o.zip" -LiteralPath C:\\data')[0]).toEqual({ path: 'C:\\Windows\\Temp\\o.zip', role: 'writes' });
+  });
+  test('ZipFile.CreateFromDirectory', () => {
+    const cmd = "[System.IO.Compression.ZipFile]::CreateFromDirectory('C:\\Users\\a\\Documents', 'C:\\ProgramData\\o.zip')";
+    expect(rules(cmd)).toContain('history-archive-to-staging-location');
+    expect(names(cmd)[0]).toEqual({ path: 'C:\\ProgramData\\o.zip', role: 'writes' });
+  });
+  test('gpg -c, openssl enc, makecab, certutil -encode', () => {
+    expect(names('gpg -c /tmp/T1560/T1560.zip')).toEqual([
+      { path: '/tmp/T1560/T1560.zip.gpg', role: 'writes' },
+      { path: '/tmp/T1560/T1560.zip', role: 'reads' },
+    ]);
+    expect(rules('openssl enc -aes-256-cbc -in /home/a/data.zip -out /tmp/d.enc')).toContain('history-encrypt-file');
+    expect(rules('openssl enc -d -in x -out y')).toEqual([]);
+    expect(rules('makecab C:\\Users\\a\\x.docx C:\\PerfLogs\\x.cab')).toEqual(['history-archive-to-staging-location', 'history-archive-user-data', 'history-cab-tools']);
+    expect(rules('certutil -encode C:\\Windows\\Temp\\a.zip C:\\Windows\\Temp\\a.txt')).toEqual(['history-certutil-encode']);
+  });
+  test('copies of user folders into staging locations', () => {
+    expect(rules('robocopy C:\\Users\\alice\\Documents C:\\PerfLogs\\1 /E')).toEqual(['history-copy-user-data-to-staging']);
+    expect(rules('xcopy C:\\Users\\alice\\Desktop C:\\Windows\\Temp\\s /s /e')).toEqual(['history-copy-user-data-to-staging']);
+    expect(rules('cp -r /home/bob/Documents /dev/shm/.x')).toEqual(['history-copy-user-data-to-staging']);
+    expect(rules('cp /home/bob/a.txt /tmp/')).toEqual([]);
+    expect(rules('robocopy C:\\src D:\\backup /E')).toEqual([]);
+  });
+  test('mailbox export to pst', () => {
+    const m = matchCommand('New-MailboxExportRequest -Mailbox ceo -FilePath \\\\srv\\c$\\temp\\ceo.pst')!;
+    expect(m.hits.map((h) => h.rule)).toEqual(['history-mailbox-export']);
+    expect(m.names).toEqual([{ path: '\\\\srv\\c$\\temp\\ceo.pst', role: 'writes' }]);
+  });
+  test('deleting an archive written earlier in the same history', () => {
+    const out = matchHistory([
+      'rar a -hpX C:\\Users\\Public\\d.rar C:\\Users\\alice\\Documents',
+      'Get-ChildItem',
+      'Remove-Item -Path "C:\\Users\\Public\\d.rar" -Force',
+      'rm /tmp/other.zip',
+    ]);
+    expect(out[1]).toBeNull();
+    expect(out[2]!.hits.map((h) => h.rule)).toEqual(['history-delete-staged-archive']);
+    expect(out[2]!.names).toEqual([{ path: 'C:\\Users\\Public\\d.rar', role: 'deletes' }]);
+    expect(out[3]).toBeNull();
+    expect(matchHistory(['shred -u /tmp/x.tgz', 'tar czf /tmp/x.tgz /etc'])[0]).toBeNull();
+  });
+  test('ordinary commands match nothing', () => {
+    for (const cmd of ['ls -la', 'git commit -m "zip it"', 'docker compose up', 'Get-Process | Sort-Object CPU', 'echo rar a -hp']) {
+      expect([cmd, rules(cmd)]).toEqual([cmd, []]);
+    }
+  });
+});
