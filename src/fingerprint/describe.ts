@@ -1,0 +1,45 @@
+/** Human descriptions for file-type results (file-type itself returns only ext and mime). */
+
+const DESCRIPTIONS: Record<string, string> = {
+  zip: 'Zip archive data',
+  '7z': '7-zip archive data',
+  rar: 'RAR archive data',
+  cab: 'Microsoft Cabinet archive data',
+  tar: 'tar archive',
+  'tar.gz': 'gzip compressed data (tar inside)',
+  gz: 'gzip compressed data',
+  bz2: 'bzip2 compressed data',
+  xz: 'XZ compressed data',
+  zst: 'Zstandard compressed data',
+  lz4: 'LZ4 compressed data',
+  lz: 'lzip compressed data',
+  Z: "compress'd data",
+  ace: 'ACE archive data',
+  arj: 'ARJ archive data',
+  pdf: 'PDF document',
+  rtf: 'Rich Text Format data',
+  jpg: 'JPEG image data',
+  png: 'PNG image data',
+  gif: 'GIF image data',
+  webp: 'WebP image data',
+  bmp: 'PC bitmap',
+  mp4: 'ISO Media, MP4',
+  mp3: 'MPEG audio (MP3)',
+  exe: 'MS-DOS / PE executable',
+  elf: 'ELF executable',
+  macho: 'Mach-O executable',
+  xml: 'XML document',
+  reg: 'Windows Registry text export',
+  docx: 'Microsoft Word 2007+ document',
+  xlsx: 'Microsoft Excel 2007+ document',
+  pptx: 'Microsoft PowerPoint 2007+ document',
+  pgp: 'OpenPGP data',
+  pst: 'Outlook PST/OST',
+  sqlite: 'SQLite 3.x database',
+  lnk: 'MS Windows shortcut',
+  cfb: 'Composite Document File V2 (OLE2)',
+};
+
+export function describeFileType(ext: string, mime: string): string {
+  return `${DESCRIPTIONS[ext] ?? ext.toUpperCase() + ' data'} (${mime})`;
+}

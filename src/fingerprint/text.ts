@@ -1,0 +1,157 @@
+/**
+ * Text detection on a head buffer: BOMs, UTF-16 without BOM, UTF-8 / 8-bit text, then a light
+ * guess at structure (JSON, XML, HTML, INI, CSV, .reg export, script). The head may end inside
+ * a multi-byte sequence, so a truncated final sequence is accepted.
+ */
+
+export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'ascii' | '8-bit';
+
+export interface TextMatch {
+  format: string;
+  mime: string;
+  description: string;
+  encoding: TextEncoding;
+  structured: boolean;
+}
+
+/** At most this share of control characters (besides tab, CR, LF, FF, ESC) still counts as text. */
+const MAX_CONTROL_RATIO = 0.01;
+/** At most this share of bytes >= 0x80 in text that is not valid UTF-8 (cp1252 / Latin-1 prose). */
+const MAX_HIGH_RATIO_8BIT = 0.3;
+/** Share of zero bytes in one byte lane that marks UTF-16 without a BOM. */
+const UTF16_ZERO_LANE_RATIO = 0.9;
+
+function isAllowedControl(b: number): boolean {
+  return b === 9 || b === 10 || b === 12 || b === 13 || b === 27;
+}
+
+/** Length of a valid UTF-8 sequence at i, 0 if invalid, -1 if cut by the end of the buffer. */
+function utf8SequenceLength(buf: Uint8Array, i: number): number {
+  const b = buf[i];
+  const need = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+  if (need < 0) return 0;
+  for (let k = 1; k <= need; k++) {
+    if (i + k >= buf.length) return -1;
+    if ((buf[i + k] & 0xc0) !== 0x80) return 0;
+  }
+  return need + 1;
+}
+
+interface ByteScan { controls: number; high: number; validUtf8: boolean; nul: boolean }
+
+function scanBytes(buf: Uint8Array, start: number): ByteScan {
+  let controls = 0, high = 0, validUtf8 = true;
+  for (let i = start; i < buf.length; i++) {
+    const b = buf[i];
+    if (b === 0) return { controls, high, validUtf8, nul: true };
+    if (b < 0x20 || b === 0x7f) {
+      if (!isAllowedControl(b)) controls++;
+    } else if (b >= 0x80) {
+      high++;
+      if (validUtf8) {
+        const len = utf8SequenceLength(buf, i);
+        if (len === -1) break; // cut at the end of the head
+        if (len === 0) validUtf8 = false;
+        else i += len - 1;
+      }
+    }
+  }
+  return { controls, high, validUtf8, nul: false };
+}
+
+function utf16Lane(buf: Uint8Array): 'le' | 'be' | null {
+  const pairs = Math.floor(buf.length / 2);
+  if (pairs < 4) return null;
+  let zeroOdd = 0, zeroEven = 0;
+  for (let i = 0; i + 1 < buf.length; i += 2) {
+    if (buf[i] === 0) zeroEven++;
+    if (buf[i + 1] === 0) zeroOdd++;
+  }
+  if (zeroOdd >= UTF16_ZERO_LANE_RATIO * pairs && zeroEven === 0) return 'le';
+  if (zeroEven >= UTF16_ZERO_LANE_RATIO * pairs && zeroOdd === 0) return 'be';
+  return null;
+}
+
+function decodeUtf16(buf: Buffer, be: boolean, start: number): string {
+  const body = buf.subarray(start, start + ((buf.length - start) & ~1));
+  if (!be) return body.toString('utf16le');
+  const swapped = Buffer.from(body);
+  swapped.swap16();
+  return swapped.toString('utf16le');
+}
+
+function controlRatioOf(text: string): number {
+  let controls = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && !isAllowedControl(c)) || c === 0x7f) controls++;
+  }
+  return text.length ? controls / text.length : 0;
+}
+
+/** Returns the text and its encoding, or null when the head is not text. */
+function decodeText(head: Buffer): { text: string; encoding: TextEncoding } | null {
+  if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) {
+    const scan = scanBytes(head, 3);
+    return !scan.nul && scan.validUtf8 && scan.controls <= MAX_CONTROL_RATIO * head.length
+      ? { text: head.toString('utf8', 3), encoding: 'utf-8' } : null;
+  }
+  const bomLe = head.length >= 2 && head[0] === 0xff && head[1] === 0xfe;
+  const bomBe = head.length >= 2 && head[0] === 0xfe && head[1] === 0xff;
+  const lane = bomLe ? 'le' : bomBe ? 'be' : utf16Lane(head);
+  if (lane) {
+    const text = decodeUtf16(head, lane === 'be', bomLe || bomBe ? 2 : 0);
+    return controlRatioOf(text) <= MAX_CONTROL_RATIO && !text.includes('\0') ? { text, encoding: lane === 'le' ? 'utf-16le' : 'utf-16be' } : null;
+  }
+  const scan = scanBytes(head, 0);
+  if (scan.nul || scan.controls > MAX_CONTROL_RATIO * head.length) return null;
+  if (scan.high === 0) return { text: head.toString('latin1'), encoding: 'ascii' };
+  if (scan.validUtf8) return { text: head.toString('utf8'), encoding: 'utf-8' };
+  return scan.high <= MAX_HIGH_RATIO_8BIT * head.length ? { text: head.toString('latin1'), encoding: '8-bit' } : null;
+}
+
+/** Lines that look like a delimited table: same delimiter count (>= 1) on the first lines. */
+function looksLikeCsv(lines: string[]): boolean {
+  if (lines.length < 3) return false;
+  for (const delim of [',', ';', '\t']) {
+    const counts = lines.slice(0, 5).map((l) => l.split(delim).length - 1);
+    if (counts[0] >= 1 && counts.every((c) => c === counts[0])) return true;
+  }
+  return false;
+}
+
+function looksLikeIni(lines: string[]): boolean {
+  const meaningful = lines.filter((l) => l.trim() && !/^\s*[;#]/.test(l));
+  if (meaningful.length < 2 || !/^\s*\[[^\]\r\n]+\]\s*$/.test(meaningful[0])) return false;
+  return meaningful.slice(1, 6).every((l) => /^\s*\[[^\]]+\]\s*$/.test(l) || /^[^=\r\n]+=/.test(l));
+}
+
+type Structure = Pick<TextMatch, 'format' | 'mime' | 'description' | 'structured'>;
+
+function structureOf(text: string): Structure {
+  const trimmed = text.replace(/^\s+/, '');
+  const lower = trimmed.slice(0, 64).toLowerCase();
+  if (/^(windows registry editor version 5\.00|regedit4)/i.test(trimmed)) {
+    return { format: 'reg', mime: 'text/x-ms-regedit', description: 'Windows Registry text export', structured: true };
+  }
+  if (lower.startsWith('<?xml')) return { format: 'xml', mime: 'text/xml', description: 'XML document', structured: true };
+  if (lower.startsWith('<!doctype html') || lower.startsWith('<html')) {
+    return { format: 'html', mime: 'text/html', description: 'HTML document', structured: false };
+  }
+  if (/^[{[]\s*["{[\]}0-9tfn-]/.test(trimmed)) return { format: 'json', mime: 'application/json', description: 'JSON data', structured: true };
+  if (trimmed.startsWith('#!')) return { format: 'script', mime: 'text/x-script', description: 'script text with shebang', structured: false };
+  const lines = trimmed.split(/\r?\n/, 8);
+  if (looksLikeIni(lines)) return { format: 'ini', mime: 'text/plain', description: 'INI configuration text', structured: true };
+  if (looksLikeCsv(lines)) return { format: 'csv', mime: 'text/csv', description: 'CSV / delimited text', structured: true };
+  return { format: 'txt', mime: 'text/plain', description: 'text', structured: false };
+}
+
+/** Detects text in a head buffer; null when it is binary. */
+export function detectText(head: Buffer): TextMatch | null {
+  if (head.length === 0) return null;
+  const decoded = decodeText(head);
+  if (!decoded) return null;
+  const s = structureOf(decoded.text);
+  const description = `${s.description} (${decoded.encoding})`;
+  return { ...s, description, encoding: decoded.encoding };
+}
