@@ -1,0 +1,12 @@
+/** The Microsoft Cabinet parser (makecab / expand staging). */
+import type { ArtifactParser } from '../types.js';
+import { archiveDetector } from '../archive/detect.js';
+import { parseCab } from './parse.js';
+
+export const cabParser: ArtifactParser = {
+  id: 'cab',
+  description: 'Microsoft Cabinet: header, set/volume fields, CFFILE entries',
+  matches: (ctx) => ctx.format === 'cab' || ctx.head.toString('latin1', 0, 4) === 'MSCF',
+  parse: parseCab,
+  detect: archiveDetector,
+};

@@ -1,0 +1,85 @@
+/**
+ * Staged data in values (ATT&CK T1074.001 "registry as a staging store", DarkWatchman; T1027.011):
+ * values holding a file by magic, Base64/hex text that decodes to one, large high-entropy blobs,
+ * and keys that hold several of them.
+ */
+import type { Candidate, Hit } from '../../rules/types.js';
+import type { ValueRecord } from '../regf/walk.js';
+import { registryCandidate } from './candidate.js';
+import { asText, detectMagic, findEncodedBlob, shannonEntropy } from './magic.js';
+import { valueBytes, type HiveView, type KeyNode } from './view.js';
+
+/** Values smaller than this are not examined (GUIDs, small settings, shell items). */
+export const STAGED_MIN_BYTES = 1024;
+/** Size from which a high-entropy value is reported on its own. */
+export const HIGH_ENTROPY_MIN_BYTES = 16 * 1024;
+/** binwalk's rising edge, 0.95 x 8 bits/byte (indicators.md C.5). */
+export const HIGH_ENTROPY_BITS = 7.6;
+/** Base64/hex text this long is reported even when it decodes to nothing known. */
+export const LONG_ENCODED_TEXT = 16 * 1024;
+/** A key holding this many suspicious values is a blob store in its own right. */
+export const CLUSTER_MIN_VALUES = 3;
+
+export interface StagedValue {
+  value: ValueRecord;
+  what: string;
+  format: string | null;
+  entropy: number;
+  hits: Hit[];
+}
+
+export function examineValue(v: ValueRecord): StagedValue | null {
+  const bytes = valueBytes(v);
+  if (bytes.length < STAGED_MIN_BYTES) return null;
+  const entropy = Math.round(shannonEntropy(bytes) * 100) / 100;
+  const magic = detectMagic(bytes);
+  if (magic) {
+    const hit = { rule: 'registry-value-embedded-file', message: `value holds a ${magic.description} (${bytes.length} bytes)` };
+    return { value: v, what: magic.description, format: magic.format, entropy, hits: [hit] };
+  }
+  const text = asText(bytes);
+  const encoded = text ? findEncodedBlob(text) : null;
+  if (encoded) {
+    const inner = detectMagic(encoded.decoded);
+    if (inner) {
+      const message = `${encoded.encoding} text (${encoded.textLength} chars) decodes to a ${inner.description}`;
+      return { value: v, what: `${encoded.encoding}-encoded ${inner.description}`, format: inner.format, entropy, hits: [{ rule: 'registry-value-encoded-file', message }] };
+    }
+    if (encoded.textLength >= LONG_ENCODED_TEXT) {
+      const message = `${encoded.textLength} characters of ${encoded.encoding} text`;
+      return { value: v, what: `${encoded.encoding} text`, format: null, entropy, hits: [{ rule: 'registry-value-long-encoded-text', message }] };
+    }
+  }
+  if (bytes.length >= HIGH_ENTROPY_MIN_BYTES && entropy >= HIGH_ENTROPY_BITS) {
+    const message = `${bytes.length} bytes at ${entropy} bits/byte (encrypted or compressed)`;
+    return { value: v, what: 'high-entropy data', format: null, entropy, hits: [{ rule: 'registry-value-high-entropy', message }] };
+  }
+  return null;
+}
+
+export function detectStagedValues(view: HiveView, hivePath: string): Candidate[] {
+  const out: Candidate[] = [];
+  for (const node of view.all()) {
+    const staged = node.values.map(examineValue).filter((s): s is StagedValue => s !== null);
+    if (staged.length === 0) continue;
+    for (const s of staged) out.push(stagedCandidate(hivePath, node, s, staged.length));
+  }
+  return out;
+}
+
+function stagedCandidate(hivePath: string, node: KeyNode, s: StagedValue, siblings: number): Candidate {
+  const hits = [...s.hits];
+  if (siblings >= CLUSTER_MIN_VALUES) {
+    hits.push({ rule: 'registry-value-blob-cluster', message: `key holds ${siblings} values like this one` });
+  }
+  return registryCandidate({
+    hivePath,
+    node,
+    value: s.value.name,
+    hits,
+    size: s.value.size,
+    format: s.format,
+    entropy: s.entropy,
+    details: { what: s.what, dataType: s.value.dataType, valueSize: s.value.size, suspiciousValuesInKey: siblings },
+  });
+}

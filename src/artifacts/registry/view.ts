@@ -1,0 +1,76 @@
+/**
+ * A read-only index over registry records (from an offline hive or the live adapter), so the
+ * detectors can ask for a key by path, case-insensitively, and for a value's raw bytes.
+ */
+import type { ArtifactRecord } from '../types.js';
+import { encodeDecoded, regTypeNumber } from '../regf/decode.js';
+import { rawBytesOf, type KeyRecord, type ValueRecord } from '../regf/walk.js';
+
+export interface KeyNode {
+  key: string;
+  lastWritten: string | null;
+  values: ValueRecord[];
+}
+
+export class HiveView {
+  private readonly keys = new Map<string, KeyNode>();
+  private readonly children = new Map<string, string[]>();
+
+  constructor(records: readonly ArtifactRecord[]) {
+    for (const r of records) {
+      if (r.type === 'registry-key') this.addKey(r as unknown as KeyRecord);
+      else if (r.type === 'registry-value') this.addValue(r as unknown as ValueRecord);
+    }
+  }
+
+  private node(path: string): KeyNode {
+    const id = path.toLowerCase();
+    let n = this.keys.get(id);
+    if (!n) {
+      n = { key: path, lastWritten: null, values: [] };
+      this.keys.set(id, n);
+      if (path !== '') {
+        const i = path.lastIndexOf('\\');
+        const parent = i < 0 ? '' : path.slice(0, i).toLowerCase();
+        const list = this.children.get(parent);
+        if (list) list.push(id);
+        else this.children.set(parent, [id]);
+      }
+    }
+    return n;
+  }
+
+  private addKey(r: KeyRecord): void {
+    this.node(r.key).lastWritten = r.lastWritten;
+  }
+
+  private addValue(r: ValueRecord): void {
+    this.node(r.key).values.push(r);
+  }
+
+  get(path: string): KeyNode | undefined {
+    return this.keys.get(path.toLowerCase());
+  }
+
+  subkeys(path: string): KeyNode[] {
+    return (this.children.get(path.toLowerCase()) ?? []).map((id) => this.keys.get(id)!);
+  }
+
+  all(): IterableIterator<KeyNode> {
+    return this.keys.values();
+  }
+
+  get size(): number {
+    return this.keys.size;
+  }
+}
+
+/** The value's raw bytes: attached by the walk, else rebuilt from the decoded data. */
+export function valueBytes(v: ValueRecord): Buffer {
+  return rawBytesOf(v) ?? encodeDecoded(regTypeNumber(v.dataType) ?? 3, v.data);
+}
+
+/** Control sets present in a SYSTEM hive (ControlSet001, ...), in name order. */
+export function controlSets(view: HiveView): string[] {
+  return view.subkeys('').map((k) => k.key).filter((k) => /^ControlSet\d{3}$/i.test(k)).sort();
+}

@@ -1,0 +1,13 @@
+/** The tar parser (ustar, GNU, pax, v7). */
+import type { ArtifactParser } from '../types.js';
+import { archiveDetector } from '../archive/detect.js';
+import { looksLikeTar } from './layout.js';
+import { parseTar } from './parse.js';
+
+export const tarParser: ArtifactParser = {
+  id: 'tar',
+  description: 'tar archives (ustar/GNU/pax/v7) with checksum validation',
+  matches: (ctx) => ctx.format === 'tar' || looksLikeTar(ctx.head),
+  parse: parseTar,
+  detect: archiveDetector,
+};

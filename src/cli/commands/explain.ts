@@ -1,0 +1,163 @@
+/** `stagehunt explain <file>`: everything stagehunt knows about one file, and why it would flag it. */
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { detectOs, openRoot } from '../../evidence/root.js';
+import { hotspotsFor, loadBuiltinHotspots } from '../../hotspots/catalog.js';
+import { expandHotspots, HotspotIndex } from '../../hotspots/expand.js';
+import { inspectFile, statTimes } from '../../pipeline/inspect.js';
+import { loadRuleCatalog } from '../../rules/catalog.js';
+import { scoreHits } from '../../rules/engine.js';
+import type { Candidate } from '../../rules/types.js';
+import { displayText } from '../../util/text.js';
+import type { FileTimes } from '../../model/finding.js';
+import { UsageError } from '../errors.js';
+import { writeStdout } from '../output.js';
+import { openSingleFile } from '../single-file.js';
+
+export interface ExplainArgs {
+  file: string;
+  format: 'text' | 'json';
+  root?: string;
+  codepage?: string;
+}
+
+export function explainBuilder(y: Argv): Argv<ExplainArgs> {
+  return y
+    .positional('file', { type: 'string', demandOption: true, describe: 'the file to explain' })
+    .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const })
+    .option('root', { type: 'string', describe: 'evidence root the file lies in (default: nearest parent that looks like an OS root)' })
+    .option('codepage', { type: 'string' }) as unknown as Argv<ExplainArgs>;
+}
+
+/** The nearest parent directory that looks like a Windows, Linux or macOS root, or null. */
+function guessRoot(abs: string): string | null {
+  let dir = path.dirname(abs);
+  for (let i = 0; i < 64; i++) {
+    if (detectOs(dir) !== 'unknown') return dir;
+    const up = path.dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
+  return null;
+}
+
+function scored(c: Candidate) {
+  const s = scoreHits(c.hits, loadRuleCatalog());
+  return { kind: c.kind, path: c.path, entry: c.entry, key: c.key, value: c.value, originalPath: c.originalPath, line: c.line, level: s.level, score: s.score, reasons: s.reasons, attack: s.attack };
+}
+
+export async function runExplain(args: ExplainArgs): Promise<number> {
+  const file = openSingleFile(args.file);
+  try {
+    const rootDir = args.root ?? guessRoot(file.abs);
+    const root = rootDir ? openRoot(rootDir, 'auto') : null;
+    if (args.root && root && path.relative(root.abs, file.abs).startsWith('..')) throw new UsageError(`${args.file} is not inside --root ${args.root}`);
+    const rel = root ? path.relative(root.abs, file.abs).split(path.sep).join('/') : file.name;
+    const hotspot = root ? new HotspotIndex(expandHotspots(root.abs, hotspotsFor(loadBuiltinHotspots(), root.os))).lookup(rel) : null;
+    const times = statTimes(file.stat);
+    const inspection = await inspectFile({
+      src: file.opened.source,
+      head: file.head,
+      rel,
+      name: file.name,
+      size: file.opened.size,
+      times,
+      hotspot,
+      os: root?.os ?? 'unknown',
+      siblings: file.siblings,
+      deep: true,
+      codepage: args.codepage,
+    });
+    const fp = inspection.fingerprint;
+    const fileCand = { ...inspection.fileCandidate, hits: [...inspection.fileCandidate.hits] };
+    if (hotspot && fileCand.hits.length) fileCand.hits.push({ rule: 'in-staging-location', score: hotspot.weight, message: `${hotspot.description} (${hotspot.id})` });
+    const archiveRun = inspection.runs.find((r) => r.result?.summary && 'headersEncrypted' in r.result.summary);
+    const report: ExplainReport = {
+      path: args.file,
+      root: root?.given ?? null,
+      relativePath: rel,
+      os: root?.os ?? null,
+      hotspot: hotspot ? { id: hotspot.id, description: hotspot.description, weight: hotspot.weight } : null,
+      size: file.opened.size,
+      times,
+      fingerprint: {
+        format: fp.format,
+        mime: fp.mime,
+        description: fp.description,
+        magicSource: fp.magicSource,
+        confidence: fp.confidence,
+        entropy: fp.entropy,
+        chiSquare: fp.chiSquare,
+        chiSquareP: fp.chiSquareP,
+        samples: fp.samples,
+        classification: fp.classification,
+        classConfidence: fp.classConfidence,
+        extensionMismatch: fp.extensionMismatch,
+        hints: fp.hints,
+      },
+      archive: archiveRun?.result?.summary ?? null,
+      artifacts: inspection.runs.map((r) => ({
+        parser: r.parser,
+        error: r.error ?? null,
+        corrupted: r.result?.corrupted ?? null,
+        warnings: r.result?.warnings ?? [],
+        summary: r.result?.summary ?? null,
+        recordCount: r.result?.records.length ?? 0,
+        records: r.result?.records.slice(0, 50) ?? [],
+      })),
+      verdict: scored(fileCand),
+      inner: inspection.innerCandidates.filter((c) => c.hits.length > 0).slice(0, 200).map(scored),
+      warnings: [...fp.warnings, ...inspection.warnings],
+    };
+    await writeStdout(args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : explainText(report));
+    return 0;
+  } finally {
+    file.opened.close();
+  }
+}
+
+interface ExplainReport {
+  path: string;
+  root: string | null;
+  relativePath: string;
+  os: string | null;
+  hotspot: { id: string; description: string; weight: number } | null;
+  size: number;
+  times: FileTimes;
+  fingerprint: Record<string, unknown> & { samples: { offset: number; length: number }[] };
+  archive: Record<string, unknown> | null;
+  artifacts: { parser: string; error: string | null; corrupted: boolean | null; warnings: string[]; recordCount: number }[];
+  verdict: ReturnType<typeof scored>;
+  inner: ReturnType<typeof scored>[];
+  warnings: string[];
+}
+
+function explainText(r: ExplainReport): string {
+  const t = (v: unknown): string => displayText(v === null || v === undefined ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v), 200);
+  const fp = r.fingerprint;
+  const lines = [
+    `file:           ${t(r.path)}`,
+    `root:           ${t(r.root)} (${t(r.os)}), relative path ${t(r.relativePath)}`,
+    `hotspot:        ${r.hotspot ? `${r.hotspot.id} (weight ${r.hotspot.weight}): ${r.hotspot.description}` : 'none'}`,
+    `size:           ${r.size} bytes`,
+    `times (UTC):    modified ${t(r.times.modified)}, accessed ${t(r.times.accessed)}, changed ${t(r.times.changed)}, born ${t(r.times.born)}`,
+    `type:           ${t(fp.format)} (${t(fp.description)}; magic by ${t(fp.magicSource)}, confidence ${t(fp.confidence)})`,
+    `entropy:        ${fp.entropy === null ? '-' : (fp.entropy as number).toFixed(4)} bits/byte, chi-square ${fp.chiSquare === null ? '-' : (fp.chiSquare as number).toFixed(2)} (p ${t(fp.chiSquareP)})`,
+    `sampled:        ${fp.samples.map((s) => `[${s.offset}, ${s.offset + s.length})`).join(' ') || '-'}`,
+    `classification: ${t(fp.classification)} (${t(fp.classConfidence)} confidence)${fp.extensionMismatch ? `; extension mismatch ${t(fp.extensionMismatch)}` : ''}`,
+  ];
+  if (r.archive) lines.push(`archive:        ${t(r.archive)}`);
+  for (const a of r.artifacts) lines.push(`parsed by:      ${a.parser}: ${a.recordCount} records${a.corrupted ? ', damaged' : ''}${a.error ? `, error ${t(a.error)}` : ''}${a.warnings.length ? `, ${a.warnings.length} warnings` : ''}`);
+  lines.push('', `verdict:        ${r.verdict.level} (score ${r.verdict.score})`);
+  if (r.verdict.reasons.length === 0) lines.push('  no rule fired on the file itself');
+  for (const reason of r.verdict.reasons) lines.push(`  +${reason.score} ${reason.rule}: ${displayText(reason.message, 200)}`);
+  if (r.inner.length) {
+    lines.push('', `inside the file: ${r.inner.length} findings`);
+    for (const c of r.inner.slice(0, 30)) {
+      const where = c.entry ?? (c.key !== undefined ? `${c.key}${c.value !== undefined ? ` : ${c.value}` : ''}` : c.originalPath ?? (c.line !== undefined ? `line ${c.line}` : c.path));
+      lines.push(`  ${c.level} ${c.score} ${displayText(String(where), 100)}: ${c.reasons.map((x) => `+${x.score} ${x.rule}`).join(', ')}`);
+    }
+  }
+  for (const w of r.warnings.slice(0, 20)) lines.push(`warning: ${displayText(w, 200)}`);
+  return `${lines.join('\n')}\n`;
+}

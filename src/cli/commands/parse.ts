@@ -1,0 +1,66 @@
+/** `stagehunt parse <file>`: the raw records an artifact parser extracts (like reglookup or RBCmd). */
+import type { Argv } from 'yargs';
+import { ARTIFACT_PARSERS } from '../../artifacts/index.js';
+import type { ArtifactContext } from '../../artifacts/types.js';
+import { fingerprint } from '../../fingerprint/index.js';
+import { UsageError } from '../errors.js';
+import { writeStdout } from '../output.js';
+import { openSingleFile } from '../single-file.js';
+import { escapeControls } from '../../util/text.js';
+
+export interface ParseArgs {
+  file: string;
+  format: 'json' | 'jsonl';
+  parser?: string;
+  codepage?: string;
+  quiet?: boolean;
+}
+
+export function parseBuilder(y: Argv): Argv<ParseArgs> {
+  return y
+    .positional('file', { type: 'string', demandOption: true, describe: 'an artifact file: archive, $I/INFO2, .trashinfo, history, registry hive' })
+    .option('format', { alias: 'f', choices: ['json', 'jsonl'] as const, default: 'jsonl' as const })
+    .option('parser', { type: 'string', describe: `force a parser: ${ARTIFACT_PARSERS.map((p) => p.id).join(', ')}` })
+    .option('codepage', { type: 'string', describe: 'ANSI code page for INFO2 / legacy artifacts' }) as unknown as Argv<ParseArgs>;
+}
+
+export async function runParse(args: ParseArgs): Promise<number> {
+  if (args.parser && !ARTIFACT_PARSERS.some((p) => p.id === args.parser))
+    throw new UsageError(`unknown parser '${args.parser}' (choose one of: ${ARTIFACT_PARSERS.map((p) => p.id).join(', ')})`);
+  const file = openSingleFile(args.file);
+  try {
+    const fp = await fingerprint(file.opened.source, file.head, file.name);
+    const ctx: ArtifactContext = {
+      relPath: file.name,
+      name: file.name,
+      head: file.head,
+      size: file.opened.size,
+      format: fp.format,
+      siblings: file.siblings,
+      options: args.codepage ? { codepage: args.codepage } : undefined,
+    };
+    const candidates = args.parser ? ARTIFACT_PARSERS.filter((p) => p.id === args.parser) : ARTIFACT_PARSERS.filter((p) => safeMatches(p, ctx));
+    for (const parser of candidates) {
+      const result = await parser.parse(file.opened.source, ctx);
+      if (!result) continue;
+      if (!args.quiet) for (const w of result.warnings.slice(0, 100)) process.stderr.write(`stagehunt: warning: ${escapeControls(w)}\n`);
+      const text =
+        args.format === 'json'
+          ? `${JSON.stringify({ parser: result.parser, corrupted: result.corrupted, warnings: result.warnings, summary: result.summary ?? null, records: result.records }, null, 2)}\n`
+          : result.records.map((r) => JSON.stringify(r)).join('\n') + (result.records.length ? '\n' : '');
+      await writeStdout(text);
+      return 0;
+    }
+    throw new UsageError(`no parser understands ${args.file} (detected format: ${fp.format ?? 'unknown'}; ${fp.description})`);
+  } finally {
+    file.opened.close();
+  }
+}
+
+function safeMatches(p: (typeof ARTIFACT_PARSERS)[number], ctx: ArtifactContext): boolean {
+  try {
+    return p.matches(ctx);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The CLI root: yargs, global flags, one file per command, exit codes
+ * 0 = done and nothing at or above --fail-on, 1 = findings at or above --fail-on, 2 = usage or fatal error.
+ */
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { CatalogError } from '../hotspots/catalog.js';
+import { RootError } from '../evidence/root.js';
+import { RuleCatalogError } from '../rules/catalog.js';
+import { packageVersion } from '../util/package-root.js';
+import { escapeControls } from '../util/text.js';
+import { EXIT, UsageError } from './errors.js';
+import { explainBuilder, runExplain, type ExplainArgs } from './commands/explain.js';
+import { hotspotsBuilder, runHotspots, type HotspotsArgs } from './commands/hotspots.js';
+import { parseBuilder, runParse, type ParseArgs } from './commands/parse.js';
+import { runScan, scanBuilder, type ScanArgs } from './commands/scan.js';
+
+const EPILOGUE = `Exit codes:
+  0  done, and no finding at or above --fail-on
+  1  findings at or above --fail-on
+  2  usage error or fatal error (missing root, root not a directory, unknown format, unwritable output)
+Partial read errors during a scan do not change the exit code; they are listed in the report.`;
+
+let debug = process.argv.includes('--debug');
+
+function fail(err: unknown): never {
+  const known = err instanceof UsageError || err instanceof RootError || err instanceof CatalogError || err instanceof RuleCatalogError;
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`stagehunt: ${known ? '' : 'fatal: '}${escapeControls(message)}\n`);
+  if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  process.exit(EXIT.error);
+}
+
+function commandLine(): string {
+  return ['stagehunt', ...process.argv.slice(2)].map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a)).join(' ');
+}
+
+async function main(): Promise<void> {
+  let exitCode: number = EXIT.ok;
+  const setExit = (p: Promise<number>): Promise<void> => p.then((code) => void (exitCode = code));
+  const cli: Argv = yargs(hideBin(process.argv))
+    .scriptName('stagehunt')
+    .usage('$0 <command> [options]\n\nOffline triage for MITRE ATT&CK T1074.001, Local Data Staging.')
+    .option('color', { type: 'boolean', describe: 'colour the table (default: when stdout is a TTY and NO_COLOR is unset); --no-color turns it off' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress or notices on stderr' })
+    .option('debug', { type: 'boolean', default: false, describe: 'print stack traces for errors' })
+    .command<ScanArgs>('scan <roots...>', 'scan mounted images for staging evidence', scanBuilder, (argv) => setExit(runScan(argv, commandLine())))
+    .command<ExplainArgs>('explain <file>', 'everything stagehunt knows about one file, and why it would flag it', explainBuilder, (argv) => setExit(runExplain(argv)))
+    .command<ParseArgs>('parse <file>', 'print the raw records an artifact parser extracts from one file', parseBuilder, (argv) => setExit(runParse(argv)))
+    .command<HotspotsArgs>('hotspots', 'list the hotspot catalog', hotspotsBuilder, (argv) => setExit(runHotspots(argv)))
+    .demandCommand(1, 'name a command: scan, explain, parse or hotspots')
+    .strict()
+    .recommendCommands()
+    .epilogue(EPILOGUE)
+    .version(packageVersion())
+    .help()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      fail(err ?? new UsageError(`${msg ?? 'invalid arguments'} (see stagehunt --help)`));
+    });
+  await cli.parseAsync();
+  process.exitCode = exitCode;
+}
+
+main().catch(fail);

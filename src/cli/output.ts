@@ -1,0 +1,87 @@
+/**
+ * Writing results: to stdout, or to --output FILE atomically (temp file beside it, renamed
+ * at the end), never inside an evidence root, and never leaving a partial file that looks
+ * complete when interrupted.
+ */
+import { closeSync, existsSync, fsyncSync, openSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { isInside } from '../evidence/root.js';
+import { UsageError } from './errors.js';
+
+/** Resolves the output path and refuses one inside any evidence root (checked on real paths). */
+export function checkOutputPath(output: string, rootsAbs: string[]): string {
+  const abs = path.resolve(output);
+  const dir = path.dirname(abs);
+  let realDir: string;
+  try {
+    realDir = realpathSync(dir);
+  } catch {
+    throw new UsageError(`cannot write output ${output}: directory ${dir} does not exist`);
+  }
+  const target = path.join(realDir, path.basename(abs));
+  for (const root of rootsAbs) {
+    if (isInside(root, target)) throw new UsageError(`refusing to write ${output} inside the evidence root ${root}: evidence is never written to`);
+  }
+  return target;
+}
+
+let pendingTemp: string | null = null;
+
+function cleanupTemp(): void {
+  if (pendingTemp && existsSync(pendingTemp)) {
+    try {
+      unlinkSync(pendingTemp);
+    } catch {
+      /* best effort */
+    }
+  }
+  pendingTemp = null;
+}
+
+/** On Ctrl-C / SIGTERM: remove any temp output, exit 130 / 143. */
+export function installInterruptHandlers(): void {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      cleanupTemp();
+      process.stderr.write(`stagehunt: interrupted (${signal}); no output written\n`);
+      process.exit(code);
+    });
+  }
+}
+
+/** Reserves the temp file early so an unwritable destination fails before the scan starts. */
+export function reserveOutput(target: string): void {
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.tmp-stagehunt-${process.pid}`);
+  try {
+    closeSync(openSync(temp, 'wx', 0o644));
+  } catch (err) {
+    throw new UsageError(`cannot write output ${target}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  pendingTemp = temp;
+}
+
+export function commitOutput(target: string, text: string): void {
+  const temp = pendingTemp ?? path.join(path.dirname(target), `.${path.basename(target)}.tmp-stagehunt-${process.pid}`);
+  pendingTemp = temp;
+  const fd = openSync(temp, 'w', 0o644);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, target);
+  pendingTemp = null;
+}
+
+export function abandonOutput(): void {
+  cleanupTemp();
+}
+
+/** Writes to stdout and waits for it to drain (large outputs to a pipe). */
+export function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.stdout.write(text)) resolve();
+    else process.stdout.once('drain', () => resolve());
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * Read-only access to one evidence file: O_NOATIME where permitted, O_NOFOLLOW and O_NONBLOCK
+ * so a file swapped for a link or a FIFO after the walk can neither redirect nor block us,
+ * and an fstat check that it is still a regular file.
+ */
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import type { FsPath } from '../walk/walker.js';
+import { fdSource, type ByteSource } from '../util/byte-source.js';
+
+const BASE_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+const NOATIME = constants.O_NOATIME ?? 0;
+
+export interface AtimeAudit {
+  /** Files opened with O_NOATIME. */
+  preserved: number;
+  /** Files opened without it (not owner, no CAP_FOWNER, or unsupported): their atime may change. */
+  mayChange: number;
+}
+
+export interface OpenedFile {
+  fd: number;
+  size: number;
+  source: ByteSource;
+  close(): void;
+}
+
+export class NotRegularFileError extends Error {
+  code = 'ESPECIAL';
+}
+
+export function openEvidenceFile(abs: FsPath, displayName: string, audit: AtimeAudit): OpenedFile {
+  let fd: number;
+  if (NOATIME) {
+    try {
+      fd = openSync(abs, BASE_FLAGS | NOATIME);
+      audit.preserved++;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+      fd = openSync(abs, BASE_FLAGS);
+      audit.mayChange++;
+    }
+  } else {
+    fd = openSync(abs, BASE_FLAGS);
+    audit.mayChange++;
+  }
+  const st = fstatSync(fd);
+  if (!st.isFile()) {
+    closeSync(fd);
+    throw new NotRegularFileError('not a regular file; not read');
+  }
+  const size = st.size;
+  return { fd, size, source: fdSource(fd, size, displayName), close: () => closeSync(fd) };
+}
+
+/** Reads up to `length` bytes from the start of an open file. */
+export function readHead(fd: number, length: number, size: number): Buffer {
+  const want = Math.min(length, size);
+  const buf = Buffer.allocUnsafe(want);
+  let got = 0;
+  while (got < want) {
+    const n = readSync(fd, buf, got, want - got, got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got === want ? buf : buf.subarray(0, got);
+}

@@ -1,0 +1,87 @@
+/**
+ * The hotspot catalog: WHERE staging happens, as data (src/hotspots/data/<os>.json).
+ * `artifacts.json` lists files read in every scan wherever hotspots are (hives, histories, trash info).
+ */
+import { readFileSync } from 'node:fs';
+import { dataDir } from '../util/package-root.js';
+import type { OsKind } from '../artifacts/types.js';
+
+export interface Hotspot {
+  id: string;
+  description: string;
+  /** fast-glob pattern relative to the evidence root, matched case-insensitively. */
+  pattern: string;
+  /** Points a content finding gains for lying here (rule `in-staging-location`). */
+  weight: number;
+  references: string[];
+  /** Directory names (case-insensitive) that the pattern's last segment must not match. */
+  exclude?: string[];
+  os: Exclude<OsKind, 'unknown'>;
+}
+
+export interface ArtifactLocation {
+  id: string;
+  description: string;
+  pattern: string;
+  os: Exclude<OsKind, 'unknown'> | 'any';
+  references: string[];
+}
+
+export const HOTSPOT_OSES = ['windows', 'linux', 'macos'] as const;
+
+export class CatalogError extends Error {}
+
+function validateHotspot(raw: unknown, os: Hotspot['os'], source: string): Hotspot {
+  const h = raw as Partial<Hotspot>;
+  const where = `${source}: hotspot ${JSON.stringify(h?.id ?? '?')}`;
+  if (!h || typeof h !== 'object') throw new CatalogError(`${source}: each hotspot must be an object`);
+  if (typeof h.id !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(h.id)) throw new CatalogError(`${where}: id must be kebab-case`);
+  if (typeof h.description !== 'string' || !h.description) throw new CatalogError(`${where}: description missing`);
+  if (typeof h.pattern !== 'string' || !h.pattern || h.pattern.startsWith('/') || h.pattern.split('/').includes('..'))
+    throw new CatalogError(`${where}: pattern must be relative to the root, without '..'`);
+  if (typeof h.weight !== 'number' || h.weight < 0 || h.weight > 50) throw new CatalogError(`${where}: weight must be 0..50`);
+  if (!Array.isArray(h.references) || h.references.length === 0 || !h.references.every((r) => typeof r === 'string'))
+    throw new CatalogError(`${where}: at least one public reference is required`);
+  if (h.exclude !== undefined && (!Array.isArray(h.exclude) || !h.exclude.every((e) => typeof e === 'string')))
+    throw new CatalogError(`${where}: exclude must be a list of names`);
+  const osField = (raw as { os?: unknown }).os;
+  const hotspotOs = typeof osField === 'string' && (HOTSPOT_OSES as readonly string[]).includes(osField) ? (osField as Hotspot['os']) : os;
+  return { id: h.id, description: h.description, pattern: h.pattern, weight: h.weight, references: h.references, exclude: h.exclude, os: hotspotOs };
+}
+
+function readJsonArray(file: string): unknown[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new CatalogError(`cannot read hotspot file ${file}: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) throw new CatalogError(`${file}: expected a JSON array of hotspots`);
+  return parsed;
+}
+
+export function loadBuiltinHotspots(): Hotspot[] {
+  return HOTSPOT_OSES.flatMap((os) => readJsonArray(dataDir('hotspots', 'data', `${os}.json`)).map((h) => validateHotspot(h, os, `${os}.json`)));
+}
+
+/** Extra definitions from --hotspots FILE: same format; each entry may carry "os" (default windows). */
+export function loadHotspotFile(file: string): Hotspot[] {
+  return readJsonArray(file).map((h) => validateHotspot(h, 'windows', file));
+}
+
+export function loadArtifactLocations(): ArtifactLocation[] {
+  return readJsonArray(dataDir('hotspots', 'data', 'artifacts.json')) as ArtifactLocation[];
+}
+
+/** Hotspots that apply to a root of this OS; an unknown layout gets all of them. */
+export function hotspotsFor(all: Hotspot[], os: OsKind): Hotspot[] {
+  return os === 'unknown' ? all : all.filter((h) => h.os === os);
+}
+
+export function checkUniqueIds(all: Hotspot[]): void {
+  const seen = new Set<string>();
+  for (const h of all) {
+    if (seen.has(h.id)) throw new CatalogError(`duplicate hotspot id ${h.id}`);
+    seen.add(h.id);
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Inspecting one file: fingerprint it, run the artifact parsers that claim it, and gather
+ * the candidate findings. Shared by `scan` (per walked file), `explain` and `parse`.
+ */
+import type { Stats } from 'node:fs';
+import { fingerprint, type Fingerprint } from '../fingerprint/index.js';
+import { ARTIFACT_PARSERS } from '../artifacts/index.js';
+import type { ArtifactContext, ArtifactResult, DetectContext, DirEntryInfo, OsKind } from '../artifacts/types.js';
+import type { Hotspot } from '../hotspots/catalog.js';
+import { fileRuleHits } from '../rules/file-rules.js';
+import type { Candidate, Hit, NamedPath, TimelineEvent } from '../rules/types.js';
+import type { ByteSource } from '../util/byte-source.js';
+import { LIMITS } from '../util/limits.js';
+import type { FileTimes } from '../model/finding.js';
+
+export function statTimes(st: Stats): FileTimes {
+  const iso = (ms: number): string | null => (ms > 0 && Number.isFinite(ms) ? new Date(ms).toISOString() : null);
+  return {
+    modified: iso(st.mtimeMs),
+    accessed: iso(st.atimeMs),
+    changed: iso(st.ctimeMs),
+    // statx reports birth time 0 when the file system does not record it.
+    born: st.birthtimeMs > 0 ? iso(st.birthtimeMs) : null,
+  };
+}
+
+export interface InspectInput {
+  src: ByteSource;
+  head: Buffer;
+  rel: string;
+  name: string;
+  size: number;
+  times: FileTimes;
+  hotspot: Hotspot | null;
+  os: OsKind;
+  siblings?: readonly DirEntryInfo[];
+  listDirectory?(relPath: string): DirEntryInfo[] | null;
+  /** explain: sample head, middle and tail whatever the head looks like. */
+  deep?: boolean;
+  codepage?: string;
+}
+
+export interface ParserRun {
+  parser: string;
+  result: ArtifactResult | null;
+  error?: string;
+}
+
+export interface Inspection {
+  fingerprint: Fingerprint;
+  runs: ParserRun[];
+  /** The file's own candidate (kind 'file') merged with what detectors said about the file itself. */
+  fileCandidate: Candidate;
+  /** Candidates for evidence inside the file (archive entries, $I records, registry values, commands). */
+  innerCandidates: Candidate[];
+  warnings: string[];
+}
+
+function isFileLevel(c: Candidate, rel: string): boolean {
+  return c.kind === 'file' && c.path === rel && c.key === undefined && c.entry === undefined && c.line === undefined && c.originalPath === undefined;
+}
+
+export async function inspectFile(input: InspectInput): Promise<Inspection> {
+  const fp = await fingerprint(input.src, input.head, input.name, { deep: input.deep ?? false });
+  const ctx: ArtifactContext = {
+    relPath: input.rel,
+    name: input.name,
+    head: input.head,
+    size: input.size,
+    format: fp.format,
+    siblings: input.siblings,
+    options: input.codepage ? { codepage: input.codepage } : undefined,
+  };
+  const detectCtx: DetectContext = {
+    ...ctx,
+    os: input.os,
+    hotspot: input.hotspot?.id ?? null,
+    hotspotWeight: input.hotspot?.weight ?? 0,
+    times: input.times,
+    listDirectory: input.listDirectory,
+  };
+  const runs: ParserRun[] = [];
+  const warnings: string[] = [];
+  const fileHits: Hit[] = [...fp.hits];
+  const details: Record<string, unknown> = {};
+  const innerCandidates: Candidate[] = [];
+  const names: NamedPath[] = [];
+  const events: TimelineEvent[] = [];
+  let archiveParsed = false;
+  for (const parser of ARTIFACT_PARSERS) {
+    let claimed = false;
+    try {
+      claimed = parser.matches(ctx);
+    } catch {
+      claimed = false;
+    }
+    if (!claimed) continue;
+    try {
+      const result = await parser.parse(input.src, ctx);
+      runs.push({ parser: parser.id, result });
+      if (!result) continue;
+      for (const w of result.warnings.slice(0, 50)) warnings.push(`${parser.id}: ${w}`);
+      if (result.warnings.length > 50) warnings.push(`${parser.id}: ${result.warnings.length - 50} more warnings`);
+      if (result.summary) {
+        details[parser.id] = result.summary;
+        if ('entryCount' in result.summary && 'headersEncrypted' in result.summary) {
+          archiveParsed = true;
+          details.archive = result.summary;
+        }
+      }
+      if (!parser.detect) continue;
+      const found = parser.detect(result, detectCtx).slice(0, LIMITS.maxFindingsPerArtifact);
+      for (const c of found) {
+        if (isFileLevel(c, input.rel)) {
+          fileHits.push(...c.hits);
+          if (c.details) Object.assign(details, c.details);
+          if (c.names) names.push(...c.names);
+          if (c.events) events.push(...c.events);
+        } else innerCandidates.push(c);
+      }
+    } catch (err) {
+      // A parser must not throw on bad input; if one does, the file is still reported.
+      const message = (err as Error).message ?? String(err);
+      runs.push({ parser: parser.id, result: null, error: message });
+      warnings.push(`${parser.id}: parser failed: ${message}`);
+    }
+  }
+  fileHits.push(
+    ...fileRuleHits({
+      rel: input.rel,
+      name: input.name,
+      size: input.size,
+      hotspot: input.hotspot,
+      format: fp.format,
+      classification: fp.classification,
+      archiveParsed,
+    }),
+  );
+  const fileCandidate: Candidate = {
+    kind: 'file',
+    path: input.rel,
+    hits: fileHits,
+    size: input.size,
+    format: fp.format,
+    entropy: fp.entropy === null ? null : Math.round(fp.entropy * 1000) / 1000,
+    times: input.times,
+    details: Object.keys(details).length ? details : undefined,
+    names: names.length ? names : undefined,
+    events: events.length ? events : undefined,
+  };
+  return { fingerprint: fp, runs, fileCandidate, innerCandidates, warnings };
+}

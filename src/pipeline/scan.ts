@@ -1,0 +1,326 @@
+/**
+ * The scan pipeline, the one place the stages are wired:
+ *   evidence root -> hotspots -> walk -> inspect (fingerprint + artifact parsers + file rules)
+ *   -> directory rules -> correlate -> score (rules engine) -> timeline -> report.
+ * Stages pass plain data; nothing here prints.
+ */
+import { lstatSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { DirEntryInfo } from '../artifacts/types.js';
+import { findInsideRoot, openRoot, type EvidenceRoot } from '../evidence/root.js';
+import { openEvidenceFile, readHead, type AtimeAudit } from '../evidence/reader.js';
+import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
+import { expandArtifactFiles, expandHotspots, HotspotIndex } from '../hotspots/expand.js';
+import { LEVELS, levelRank, type Finding, type Level } from '../model/finding.js';
+import type { RootMeta, ScanError, ScanReport, TimelineRow } from '../model/report.js';
+import { correlate } from '../correlate/links.js';
+import { loadRuleCatalog } from '../rules/catalog.js';
+import { burstHits, hiddenDirHits, type DirFileFact } from '../rules/directory-rules.js';
+import { toFinding } from '../rules/engine.js';
+import type { Candidate } from '../rules/types.js';
+import { eventRows, fileTimeRows, sortTimeline } from '../timeline/timeline.js';
+import { LIMITS } from '../util/limits.js';
+import { packageVersion } from '../util/package-root.js';
+import { recordIssue, statFile, walkDirectories, type FsPath, type WalkFile, type WalkIssue, type WalkStats } from '../walk/walker.js';
+import { inspectFile, statTimes } from './inspect.js';
+
+export type Scope = 'hotspots' | 'all';
+
+export interface ScanOptions {
+  roots: string[];
+  os: 'auto' | 'windows' | 'linux' | 'macos';
+  scope: Scope;
+  extraHotspots?: Hotspot[];
+  minLevel?: Level;
+  crossMounts?: boolean;
+  codepage?: string;
+  /** The command line, recorded in meta for chain of custody. */
+  command?: string;
+  /** Options as given, recorded in meta. */
+  recordedOptions?: Record<string, unknown>;
+  onProgress?(p: ScanProgress): void;
+  /** Injected clock for reproducible tests. */
+  now?(): Date;
+}
+
+export interface ScanProgress {
+  root: string;
+  files: number;
+  bytes: number;
+  findings: number;
+  /** Files the walk has seen so far (the total is unknown until the walk ends). */
+  phase: 'walk' | 'correlate' | 'done';
+}
+
+interface RootState {
+  root: EvidenceRoot;
+  hotspots: HotspotIndex;
+  candidates: Candidate[];
+  issues: WalkIssue[];
+  stats: WalkStats;
+  filesScanned: number;
+  bytesRead: number;
+  sidNames: Map<string, string>;
+}
+
+function listDirectoryFactory(rootAbs: string): (rel: string) => DirEntryInfo[] | null {
+  return (rel: string) => {
+    const abs = path.join(rootAbs, ...rel.split('/'));
+    if (!abs.startsWith(rootAbs)) return null;
+    try {
+      const out: DirEntryInfo[] = [];
+      for (const d of readdirSync(abs, { withFileTypes: true }).slice(0, 10_000)) {
+        if (d.isSymbolicLink()) continue;
+        let size = 0;
+        try {
+          size = d.isFile() ? lstatSync(path.join(abs, d.name)).size : 0;
+        } catch {
+          /* vanished */
+        }
+        out.push({ name: d.name, isDirectory: d.isDirectory(), size });
+      }
+      return out;
+    } catch {
+      return null;
+    }
+  };
+}
+
+/** Start directories for the walk: the whole root, or the hotspot dirs without those nested in another. */
+function startDirectories(scope: Scope, hotspotDirs: string[]): string[] {
+  if (scope === 'all') return [''];
+  const sorted = [...new Set(hotspotDirs)].sort();
+  const out: string[] = [];
+  for (const d of sorted) {
+    const lower = d.toLowerCase();
+    if (!out.some((o) => lower === o.toLowerCase() || lower.startsWith(`${o.toLowerCase()}/`))) out.push(d);
+  }
+  return out;
+}
+
+function isUnder(rel: string, dirs: string[]): boolean {
+  const lower = rel.toLowerCase();
+  return dirs.some((d) => d === '' || lower.startsWith(`${d.toLowerCase()}/`));
+}
+
+async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: DirEntryInfo[], audit: AtimeAudit, opts: ScanOptions): Promise<DirFileFact | null> {
+  const hotspot = state.hotspots.lookup(file.rel);
+  let opened;
+  try {
+    opened = openEvidenceFile(file.abs, file.rel, audit);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    recordIssue(state.issues, { path: file.rel, op: 'open', code: e.code ?? 'ERROR', message: e.message });
+    return null;
+  }
+  try {
+    const head = readHead(opened.fd, LIMITS.headBytes, opened.size);
+    state.bytesRead += head.length;
+    state.filesScanned++;
+    const times = statTimes(file.stat);
+    const inspection = await inspectFile({
+      src: opened.source,
+      head,
+      rel: file.rel,
+      name: file.name,
+      size: opened.size,
+      times,
+      hotspot,
+      os: state.root.os,
+      siblings,
+      listDirectory: listDirectoryFactory(state.root.abs),
+      codepage: opts.codepage,
+    });
+    for (const w of inspection.warnings) recordIssue(state.issues, { path: file.rel, op: 'parse', code: 'WARN', message: w });
+    for (const run of inspection.runs) {
+      const sidNames = run.result?.summary?.sidNames;
+      if (sidNames && typeof sidNames === 'object') for (const [sid, name] of Object.entries(sidNames)) if (typeof name === 'string') state.sidNames.set(sid.toUpperCase(), name);
+    }
+    if (inspection.fileCandidate.hits.length > 0 || inspection.fileCandidate.names || inspection.fileCandidate.events) state.candidates.push(inspection.fileCandidate);
+    state.candidates.push(...inspection.innerCandidates);
+    return { name: file.name, mtimeMs: file.stat.mtimeMs, birthMs: file.stat.birthtimeMs > 0 ? file.stat.birthtimeMs : null, classification: inspection.fingerprint.classification };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    recordIssue(state.issues, { path: file.rel, op: 'read', code: e.code ?? 'ERROR', message: e.message });
+    return null;
+  } finally {
+    opened.close();
+  }
+}
+
+function directoryCandidate(state: RootState, rel: string, facts: DirFileFact[]): Candidate | null {
+  if (rel === '') return null;
+  const name = rel.slice(rel.lastIndexOf('/') + 1);
+  const hotspot = state.hotspots.lookup(rel);
+  const burst = burstHits(facts);
+  const hits = [...burst.hits, ...hiddenDirHits(rel, name, hotspot)];
+  if (hits.length === 0) return null;
+  const events = burst.window
+    ? [{ time: new Date(burst.window.start).toISOString(), type: 'burst-start', description: `${burst.window.count} files start arriving in ${rel}` },
+       { time: new Date(burst.window.end).toISOString(), type: 'burst-end', description: `last of ${burst.window.count} files arrives in ${rel}` }]
+    : undefined;
+  let times;
+  try {
+    times = statTimes(lstatSync(path.join(state.root.abs, ...rel.split('/'))));
+  } catch {
+    times = undefined;
+  }
+  return { kind: 'directory', path: rel, hits, size: facts.length, times, events, details: burst.window ? { burst: { ...burst.window, start: new Date(burst.window.start).toISOString(), end: new Date(burst.window.end).toISOString() } } : undefined };
+}
+
+async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit): Promise<void> {
+  const { root } = state;
+  const builtins = loadBuiltinHotspots();
+  const hotspots = hotspotsFor([...builtins, ...(opts.extraHotspots ?? [])], root.os);
+  const hotspotDirs = expandHotspots(root.abs, hotspots);
+  state.hotspots = new HotspotIndex(hotspotDirs);
+  const starts = startDirectories(opts.scope, hotspotDirs.map((h) => h.relDir));
+  const rootDev = statSync(root.abs).dev;
+  const progress = (): void => opts.onProgress?.({ root: root.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'walk' });
+
+  for (const start of starts) {
+    const startAbs: FsPath = start === '' ? root.abs : path.join(root.abs, ...start.split('/'));
+    for (const listing of walkDirectories(startAbs, start, { rootDev, crossMounts: opts.crossMounts ?? false, issues: state.issues, stats: state.stats })) {
+      const facts: DirFileFact[] = [];
+      for (const file of listing.files) {
+        const fact = await inspectWalkedFile(state, file, listing.entries, audit, opts);
+        if (fact) facts.push(fact);
+        if ((state.filesScanned & 255) === 0) progress();
+      }
+      const dirCandidate = directoryCandidate(state, listing.rel, facts);
+      if (dirCandidate) state.candidates.push(dirCandidate);
+    }
+  }
+
+  // Artifacts read in every scan wherever they live (hives, histories, trash info).
+  const osLocations = loadArtifactLocations().filter((l) => l.os === 'any' || root.os === 'unknown' || l.os === root.os);
+  for (const rel of expandArtifactFiles(root.abs, osLocations)) {
+    if (isUnder(rel, starts)) continue;
+    const abs = path.join(root.abs, ...rel.split('/'));
+    const stat = statFile(abs, rel, state.issues);
+    if (!stat) continue;
+    const parentRel = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+    const siblings = listDirectoryFactory(root.abs)(parentRel) ?? [];
+    await inspectWalkedFile(state, { abs, rel, name: rel.slice(rel.lastIndexOf('/') + 1), stat }, siblings, audit, opts);
+    state.stats.files++;
+  }
+  progress();
+}
+
+function applySidNames(c: Candidate, sidNames: Map<string, string>): void {
+  if (!c.user || !/^S-1-/i.test(c.user)) return;
+  const name = sidNames.get(c.user.toUpperCase());
+  if (name) c.user = `${name} (${c.user})`;
+}
+
+function finalize(state: RootState): { findings: Finding[]; timeline: TimelineRow[] } {
+  const catalog = loadRuleCatalog();
+  const { root } = state;
+  const windows = root.os === 'windows' || root.os === 'unknown';
+  correlate(state.candidates, { windows, exists: (rel) => findInsideRoot(root.abs, rel, windows) !== null });
+  const findings: Finding[] = [];
+  const timeline: TimelineRow[] = [];
+  for (const c of state.candidates) {
+    if (!c.hits.some((h) => (h.score ?? catalog.get(h.rule)?.score ?? 0) > 0)) continue;
+    applySidNames(c, state.sidNames);
+    const hotspot = state.hotspots.lookup(c.path);
+    if (hotspot && (c.kind === 'file' || c.kind === 'directory' || c.kind === 'archive-entry' || c.kind === 'recycle-bin' || c.kind === 'trash'))
+      c.hits.push({ rule: 'in-staging-location', score: hotspot.weight, message: `${hotspot.description} (${hotspot.id})` });
+    const finding = toFinding(c, { root: root.given, rootLabel: root.label, hotspot: hotspot?.id ?? null }, catalog);
+    findings.push(finding);
+    timeline.push(...fileTimeRows(finding), ...eventRows(finding, c.events ?? []));
+  }
+  return { findings, timeline };
+}
+
+function earliest(f: Finding): string {
+  return [f.times.born, f.times.modified, f.deletedAt ?? null].filter((t): t is string => !!t).sort()[0] ?? '';
+}
+
+/** Most severe first; then time; then path and id, so equal inputs give identical output. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  return findings.sort(
+    (a, b) => levelRank(b.level) - levelRank(a.level) || b.score - a.score || earliest(a).localeCompare(earliest(b)) || a.path.localeCompare(b.path) || a.id.localeCompare(b.id),
+  );
+}
+
+export function verdictFor(byLevel: Record<Level, number>): string {
+  if (byLevel.critical > 0) return 'Local data staging very likely: critical findings need immediate review';
+  if (byLevel.high > 0) return 'Evidence consistent with local data staging: high findings need review';
+  if (byLevel.medium > 0) return 'Some staging indicators: review the medium findings';
+  if (byLevel.low > 0 || byLevel.info > 0) return 'Only weak indicators found';
+  return 'No staging indicators found';
+}
+
+export async function scan(opts: ScanOptions): Promise<ScanReport> {
+  const now = opts.now ?? (() => new Date());
+  const startedAt = now().toISOString();
+  const audit: AtimeAudit = { preserved: 0, mayChange: 0 };
+  const roots = opts.roots.map((r) => openRoot(r, opts.os));
+  const allFindings: Finding[] = [];
+  const allTimeline: TimelineRow[] = [];
+  const errors: ScanError[] = [];
+  const rootMeta: RootMeta[] = [];
+  for (const root of roots) {
+    const state: RootState = {
+      root,
+      hotspots: new HotspotIndex([]),
+      candidates: [],
+      issues: [],
+      stats: { directories: 0, files: 0, symlinksSkipped: 0, specialSkipped: 0, otherDeviceSkipped: 0 },
+      filesScanned: 0,
+      bytesRead: 0,
+      sidNames: new Map(),
+    };
+    await scanRoot(state, opts, audit);
+    opts.onProgress?.({ root: root.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'correlate' });
+    const { findings, timeline } = finalize(state);
+    allFindings.push(...findings);
+    allTimeline.push(...timeline);
+    errors.push(...state.issues.map((i) => ({ root: root.given, ...i })));
+    rootMeta.push({
+      path: root.given,
+      os: root.os,
+      label: root.label,
+      hotspotDirectories: state.hotspots.size,
+      filesScanned: state.filesScanned,
+      bytesRead: state.bytesRead,
+      directories: state.stats.directories,
+      symlinksSkipped: state.stats.symlinksSkipped,
+      specialFilesSkipped: state.stats.specialSkipped,
+      otherDeviceSkipped: state.stats.otherDeviceSkipped,
+    });
+  }
+  sortFindings(allFindings);
+  const byLevel = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
+  for (const f of allFindings) byLevel[f.level]++;
+  const minRank = levelRank(opts.minLevel ?? 'info');
+  const shown = allFindings.filter((f) => levelRank(f.level) >= minRank);
+  const shownIds = new Set(shown.map((f) => f.id));
+  const highest = [...LEVELS].reverse().find((l) => byLevel[l] > 0) ?? null;
+  errors.sort((a, b) => a.root.localeCompare(b.root) || a.path.localeCompare(b.path) || a.op.localeCompare(b.op) || a.message.localeCompare(b.message));
+  return {
+    meta: {
+      tool: 'stagehunt',
+      version: packageVersion(),
+      command: opts.command ?? '',
+      options: opts.recordedOptions ?? {},
+      roots: rootMeta,
+      startedAt,
+      finishedAt: now().toISOString(),
+      atime: {
+        preservedWithNoatime: audit.preserved,
+        openedWithoutNoatime: audit.mayChange,
+        note:
+          audit.mayChange > 0
+            ? `${audit.mayChange} files were opened without O_NOATIME (not owner, no CAP_FOWNER): their access times may have changed unless the image is mounted read-only or noatime. Directory listings can update directory atimes on relatime mounts.`
+            : 'Files were opened with O_NOATIME; directory listings can still update directory atimes on relatime mounts (mount evidence read-only).',
+      },
+      node: process.version,
+    },
+    summary: { verdict: verdictFor(byLevel), findings: allFindings.length, shown: shown.length, byLevel, highestLevel: highest, errors: errors.length },
+    findings: shown,
+    timeline: sortTimeline(allTimeline.filter((r) => shownIds.has(r.findingId))),
+    errors,
+  };
+}

@@ -1,0 +1,23 @@
+/** CSV (RFC 4180) of the findings, one row each; spreadsheet formulas neutralised (util/text.csvCell). */
+import type { Finding } from '../model/finding.js';
+import type { ScanReport } from '../model/report.js';
+import { csvCell } from '../util/text.js';
+
+export const CSV_COLUMNS = [
+  'id', 'level', 'score', 'kind', 'root', 'path', 'entry', 'key', 'value', 'originalPath', 'deletedAt', 'line', 'user',
+  'hotspot', 'format', 'size', 'entropy', 'modified', 'accessed', 'changed', 'born', 'attack', 'reasons',
+] as const;
+
+function cells(f: Finding): unknown[] {
+  return [
+    f.id, f.level, f.score, f.kind, f.root, f.path, f.entry, f.key, f.value, f.originalPath, f.deletedAt, f.line, f.user,
+    f.hotspot, f.format, f.size, f.entropy, f.times.modified, f.times.accessed, f.times.changed, f.times.born,
+    f.attack.join(' '), f.reasons.map((r) => `${r.rule}(+${r.score}): ${r.message}`).join(' | '),
+  ];
+}
+
+export function toCsv(report: ScanReport): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const f of report.findings) lines.push(cells(f).map(csvCell).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}

@@ -1,0 +1,17 @@
+/** Writers are pure functions from a report to text, kept in one map (after knip's reporters). */
+import type { ScanReport } from '../model/report.js';
+import { toCsv } from './csv.js';
+import { toJson, toJsonl } from './json.js';
+import type { Style } from './style.js';
+import { toTable } from './table.js';
+
+export type Writer = (report: ScanReport, style: Style) => string;
+
+export const WRITERS: Record<string, Writer> = {
+  table: (r, s) => toTable(r, s),
+  json: (r) => toJson(r),
+  jsonl: (r) => toJsonl(r),
+  csv: (r) => toCsv(r),
+};
+
+export const SCAN_FORMATS = Object.keys(WRITERS);

@@ -1,0 +1,94 @@
+/**
+ * Directory-level detectors: a staging burst (collected files written together) and hidden
+ * directories in temp locations. They see one directory's files after the walk read them.
+ */
+import type { Hotspot } from '../hotspots/catalog.js';
+import type { Hit } from './types.js';
+
+export interface DirFileFact {
+  name: string;
+  /** ms since epoch */
+  mtimeMs: number;
+  /** ms since epoch, or null when the file system does not record birth. */
+  birthMs: number | null;
+  classification: string;
+}
+
+export interface BurstWindow {
+  count: number;
+  start: number;
+  end: number;
+  basis: 'modified' | 'born';
+  types: string[];
+}
+
+/** Tunables, documented in docs/scoring.md. */
+export const BURST = {
+  minFiles: 8,
+  windowMs: 10 * 60 * 1000,
+  minDistinctTypes: 3,
+  minCollectableShare: 0.5,
+} as const;
+
+/** Extensions of user data worth collecting (documents, mail, images, databases, keys, source). */
+const COLLECTABLE = new Set(
+  (
+    'doc docx docm xls xlsx xlsm ppt pptx pdf rtf odt ods odp txt csv md msg eml pst ost vsdx one ' +
+    'jpg jpeg png gif bmp tif tiff heic dwg dxf sql db sqlite mdb accdb kdbx key pem pfx p12 ppk ' +
+    'cer crt json xml yaml yml config conf ini c cpp h cs java py js ts go rs zip'
+  ).split(' '),
+);
+
+function extension(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
+}
+
+/** The densest window of file times, if it qualifies as a burst of collected files. */
+export function findBurst(files: DirFileFact[], basis: 'modified' | 'born'): BurstWindow | null {
+  const items = files
+    .map((f) => ({ t: basis === 'modified' ? f.mtimeMs : f.birthMs, ext: extension(f.name), cls: f.classification }))
+    .filter((x): x is { t: number; ext: string; cls: string } => x.t !== null && x.t > 0 && x.cls !== 'executable')
+    .sort((a, b) => a.t - b.t);
+  if (items.length < BURST.minFiles) return null;
+  let best: BurstWindow | null = null;
+  let lo = 0;
+  for (let hi = 0; hi < items.length; hi++) {
+    while (items[hi]!.t - items[lo]!.t > BURST.windowMs) lo++;
+    const count = hi - lo + 1;
+    if (count < BURST.minFiles || (best && count <= best.count)) continue;
+    const window = items.slice(lo, hi + 1);
+    const types = [...new Set(window.map((x) => x.ext || x.cls))].sort();
+    const collectable = window.filter((x) => COLLECTABLE.has(x.ext)).length / count;
+    if (types.length >= BURST.minDistinctTypes && collectable >= BURST.minCollectableShare) {
+      best = { count, start: window[0]!.t, end: window[window.length - 1]!.t, basis, types };
+    }
+  }
+  return best;
+}
+
+function minutes(ms: number): string {
+  const m = ms / 60000;
+  return m < 1 ? `${Math.round(ms / 1000)} s` : `${m.toFixed(1)} min`;
+}
+
+export function burstHits(files: DirFileFact[]): { hits: Hit[]; window: BurstWindow | null } {
+  const window = findBurst(files, 'born') ?? findBurst(files, 'modified');
+  if (!window) return { hits: [], window: null };
+  const span = minutes(window.end - window.start);
+  const shown = window.types.slice(0, 8).join(', ') + (window.types.length > 8 ? ', ...' : '');
+  return {
+    hits: [{ rule: 'staging-burst', message: `${window.count} files (${shown}) ${window.basis === 'born' ? 'created' : 'written'} within ${span}` }],
+    window,
+  };
+}
+
+/** Hotspots that are temporary or shared drop zones, where a dot-directory is out of place. */
+const TEMP_HOTSPOTS = /^(win-user-temp|win-user-temp-xp|win-windows-temp|win-users-public|win-programdata|lin-tmp|lin-var-tmp|lin-dev-shm|mac-private-tmp|mac-private-var-tmp|mac-users-shared)$/;
+const SYSTEM_DOT_DIRS = /^\.(X11-unix|ICE-unix|font-unix|XIM-unix|Test-unix|com\.google\.Chrome\..*|org\.chromium\..*|com\.apple\..*|vbox.*|snapshots?|git|cache|config|local)$/i;
+
+export function hiddenDirHits(rel: string, name: string, hotspot: Hotspot | null): Hit[] {
+  if (!hotspot || !TEMP_HOTSPOTS.test(hotspot.id)) return [];
+  if (!name.startsWith('.') || name === '.' || name === '..' || SYSTEM_DOT_DIRS.test(name)) return [];
+  return [{ rule: 'hidden-dir-in-temp', message: `hidden directory '${name}' in ${hotspot.id}` }];
+}

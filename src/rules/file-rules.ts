@@ -1,0 +1,104 @@
+/**
+ * Detectors for rules in files.json that need only a file's place and fingerprint:
+ * archives in hotspots, split volumes, sensitive system data out of its home, files
+ * directly in the Recycle Bin root or in fake recycle folders.
+ */
+import type { Hotspot } from '../hotspots/catalog.js';
+import type { Hit } from './types.js';
+
+export interface FileFacts {
+  rel: string;
+  name: string;
+  size: number;
+  hotspot: Hotspot | null;
+  format: string | null;
+  classification: string;
+  /** An archive parser produced a summary for this file (it reports volumes and encryption itself). */
+  archiveParsed: boolean;
+}
+
+const SID_FOLDER = /^S-1-\d+(-\d+)+$/i;
+const RECYCLE_ROOTS = new Set(['$recycle.bin', 'recycler', 'recycled']);
+const FAKE_RECYCLE = /^recyclers?\.bin$/i;
+const RECYCLE_LIKE = /^(\$recycle\.bin|recycler|recycled|recyclers?\.bin)$/i;
+
+const VOLUME_NAME = /\.(?:(?:7z|zip|rar|tar|gz|cab)\.\d{3}|part\d{1,4}\.rar|z\d{2}|r\d{2}|\d{3})$/i;
+const OPAQUE = new Set(['archive', 'compressed', 'encrypted', 'high-entropy-unknown', 'unknown']);
+
+/** Places where Windows keeps hives and dumps: a copy anywhere else was made by someone. */
+const HIVE_HOMES: RegExp[] = [
+  /^(windows\.old\/)?windows\/system32\/config\/(regback\/|systemprofile\/|txr\/)?/i,
+  /^(windows\.old\/)?users\/[^/]+\/(ntuser\.dat|appdata\/local\/microsoft\/windows\/usrclass\.dat)/i,
+  /^(windows\.old\/)?users\/[^/]+\/appdata\/local\/packages\//i,
+  /^documents and settings\/[^/]+\/(ntuser\.dat|local settings\/application data\/microsoft\/windows\/usrclass\.dat)/i,
+  /^(windows\.old\/)?windows\/(serviceprofiles|appcompat\/programs|system32\/smi\/store|inf|winsxs|servicing|system32\/config)\//i,
+  /^programdata\/microsoft\/windows\/apprepository\//i,
+  /^boot\/bcd/i,
+  /^efi\/microsoft\/boot\/bcd/i,
+];
+const WELL_KNOWN_HIVE_NAME = /^(system|sam|security|software|default|ntuser\.dat|usrclass\.dat|.*\.hiv|.*\.hive|.*\.save|.*\.sav)$/i;
+const DUMP_HOMES = /(^|\/)(crashdumps|minidump|livekernelreports|wer\/reportarchive|wer\/reportqueue|wer\/temp)\//i;
+
+function sensitiveCopyHits(f: FileFacts): Hit[] {
+  const where = f.hotspot ? `in ${f.hotspot.id}` : 'outside its home';
+  switch (f.format) {
+    case 'regf': {
+      if (HIVE_HOMES.some((re) => re.test(f.rel))) return [];
+      if (!f.hotspot && !WELL_KNOWN_HIVE_NAME.test(f.name)) return [];
+      return [{ rule: 'sensitive-system-data-copy', message: `registry hive copy ${where}: ${f.name}` }];
+    }
+    case 'ese': {
+      const isNtds = /ntds/i.test(f.name);
+      if (isNtds && /^(windows\.old\/)?windows\/ntds\//i.test(f.rel)) return [];
+      if (!isNtds && !f.hotspot) return [];
+      return [{ rule: 'sensitive-system-data-copy', message: `${isNtds ? 'Active Directory database (ntds.dit)' : 'ESE database'} ${where}`, score: isNtds ? 60 : 35 }];
+    }
+    case 'mdmp':
+    case 'crashdump': {
+      if (DUMP_HOMES.test(f.rel) || /^windows\/(memory\.dmp|minidump\/)/i.test(f.rel)) return [];
+      const lsass = /lsass/i.test(f.name);
+      if (!lsass && !f.hotspot) return [];
+      return [{ rule: 'sensitive-system-data-copy', message: `${lsass ? 'LSASS memory dump' : 'memory dump'} ${where}`, score: lsass ? 70 : 40 }];
+    }
+    case 'pst':
+      if (/\/(appdata\/local\/microsoft\/outlook|documents\/outlook files)\//i.test(f.rel) || !f.hotspot) return [];
+      return [{ rule: 'sensitive-system-data-copy', message: `Outlook mail store ${where}`, score: 45 }];
+    case 'keepass':
+      if (!f.hotspot) return [];
+      return [{ rule: 'sensitive-system-data-copy', message: `KeePass database ${where}`, score: 40 }];
+    default:
+      return [];
+  }
+}
+
+function recycleBinHits(f: FileFacts): Hit[] {
+  const parts = f.rel.split('/');
+  const hits: Hit[] = [];
+  const rootName = parts[0]!.toLowerCase();
+  if (RECYCLE_ROOTS.has(rootName) && parts.length >= 2) {
+    if (parts.length === 2 && f.name.toLowerCase() !== 'desktop.ini' && !/^info2?$/i.test(f.name)) {
+      hits.push({ rule: 'recycle-bin-root-file', message: `placed directly in ${parts[0]}, not in a user's SID folder` });
+    } else if (parts.length >= 3 && !SID_FOLDER.test(parts[1]!)) {
+      hits.push({ rule: 'recycle-bin-root-file', message: `inside folder '${parts[1]}' in the ${parts[0]} root, which is not a SID folder` });
+    } else if (parts.length === 3 && rootName === '$recycle.bin' && !/^\$[IR]/i.test(f.name) && f.name.toLowerCase() !== 'desktop.ini') {
+      hits.push({ rule: 'nonstandard-recycle-item', message: `'${f.name}' in ${parts[1]} is neither a $I/$R pair member nor desktop.ini` });
+    }
+  }
+  const fakeAt = parts.findIndex((p, i) => i < parts.length - 1 && (FAKE_RECYCLE.test(p) || (i > 0 && RECYCLE_LIKE.test(p))));
+  if (fakeAt >= 0) hits.push({ rule: 'fake-recycle-folder', message: `inside look-alike recycle folder '${parts.slice(0, fakeAt + 1).join('/')}'` });
+  return hits;
+}
+
+export function fileRuleHits(f: FileFacts): Hit[] {
+  const hits: Hit[] = [];
+  const isArchive = f.classification === 'archive' || f.classification === 'compressed';
+  if (isArchive) {
+    hits.push({ rule: 'archive-file', message: `${f.format ?? 'archive'} by magic bytes` });
+    if (f.hotspot) hits.push({ rule: "archive-in-staging-location", message: `${f.format ?? "archive"} archive in a staging location (${f.hotspot.id})` });
+  }
+  if (!f.archiveParsed && VOLUME_NAME.test(f.name) && OPAQUE.has(f.classification) && f.size > 0) {
+    hits.push({ rule: 'split-archive-volume', message: `name '${f.name}' follows a multi-volume archive convention; content is ${f.classification}` });
+  }
+  hits.push(...sensitiveCopyHits(f), ...recycleBinHits(f));
+  return hits;
+}
