@@ -6,6 +6,7 @@ import type { ByteSource } from '../../util/byte-source.js';
 import type { ArtifactContext, ArtifactRecord, ArtifactResult } from '../types.js';
 import { hasRegfMagic } from './layout.js';
 import { walkHive, type HiveRecord } from './walk.js';
+import { hiveSidMaps } from '../registry/index.js';
 
 /** Largest hive held in memory; bigger files are read up to this size, with a warning. */
 export const MAX_HIVE_BYTES = 1024 * 1024 * 1024;
@@ -82,5 +83,6 @@ function summarize(header: HiveRecord | null, records: ArtifactRecord[], logs: s
     keyCount: keys,
     valueCount: values,
     transactionLogs: logs,
+    ...hiveSidMaps(records),
   };
 }

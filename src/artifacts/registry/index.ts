@@ -1,2 +1,66 @@
-import type { ArtifactDetector } from '../types.js';
-export const detectRegistry: ArtifactDetector = () => [];
+/**
+ * The registry detectors over parsed hive records (offline or live): staged blobs in values,
+ * archiver history, archiver execution (UserAssist, BAM/DAM), hive copies outside their home.
+ */
+import { LIMITS } from '../../util/limits.js';
+import type { ArtifactDetector, ArtifactRecord, DetectContext } from '../types.js';
+import type { Candidate } from '../../rules/types.js';
+import { detectArchiverHistory } from './archivers.js';
+import { detectExecution } from './execution.js';
+import { detectHiveCopy } from './hive-copy.js';
+import { detectStagedValues } from './staged.js';
+import { sidMaps, type SidMaps } from './sids.js';
+import { HiveView } from './view.js';
+
+export interface RegistryDetectOptions {
+  /** relPath of the hive file, or live:<hive> for the live registry. */
+  hivePath: string;
+  /** The user the hive belongs to (NTUSER.DAT owner), when known. */
+  user?: string | null;
+  /** SID -> name from SAM / ProfileList elsewhere in the scan. */
+  sidNames?: Record<string, string>;
+}
+
+/** Runs every registry detector over one hive's records. */
+export function runRegistryDetectors(records: readonly ArtifactRecord[], opts: RegistryDetectOptions): Candidate[] {
+  const view = new HiveView(records);
+  const user = opts.user ?? null;
+  const own = hasSidSources(records) ? sidMaps(view).sidNames : {};
+  const sidNames = { ...own, ...(opts.sidNames ?? {}) };
+  const out = [
+    ...detectArchiverHistory(view, opts.hivePath, user),
+    ...detectExecution(view, opts.hivePath, user, sidNames),
+    ...detectStagedValues(view, opts.hivePath),
+  ];
+  return out.slice(0, LIMITS.maxFindingsPerArtifact);
+}
+
+/** Owner of a profile hive from its path: Users/<name>/NTUSER.DAT, Documents and Settings/<name>/... */
+export function hiveOwner(relPath: string): string | null {
+  const m = /(?:^|\/)(?:users|documents and settings)\/([^/]+)\//i.exec(relPath.replace(/\\/g, '/'));
+  return m ? m[1]! : null;
+}
+
+export const detectRegistry: ArtifactDetector = (result, ctx: DetectContext) => {
+  const summary = result.summary ?? {};
+  const copies = detectHiveCopy(ctx, (summary.embeddedName as string) ?? null, (summary.rootKeyName as string) ?? null, summary.isLog === true);
+  const found = runRegistryDetectors(result.records, {
+    hivePath: ctx.relPath,
+    user: hiveOwner(ctx.relPath),
+    sidNames: (summary.sidNames as Record<string, string>) ?? {},
+  });
+  return [...copies, ...found];
+};
+
+const SID_SOURCES = new Set(['sam\\domains\\account\\users\\names', 'microsoft\\windows nt\\currentversion\\profilelist']);
+
+export function hasSidSources(records: readonly ArtifactRecord[]): boolean {
+  return records.some((r) => r.type === 'registry-key' && SID_SOURCES.has(String(r.key).toLowerCase()));
+}
+
+/** SID/RID maps for a hive's summary (empty maps when the hive is neither SAM nor SOFTWARE). */
+export function hiveSidMaps(records: readonly ArtifactRecord[]): SidMaps {
+  return hasSidSources(records) ? sidMaps(new HiveView(records)) : { sidNames: {}, ridNames: {} };
+}
+
+export { HiveView } from './view.js';
