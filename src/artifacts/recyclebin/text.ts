@@ -59,9 +59,23 @@ export function codepageLabel(codepage: string | undefined): { label: string; kn
   }
 }
 
+/**
+ * Windows-1252 bytes 0x80..0x9F (0xFFFD where the code page leaves a hole). Node 20.20's
+ * TextDecoder('windows-1252') silently DROPS these bytes (measured: [0x41,0x8a,0x41] -> "AA"),
+ * so this code page is decoded here instead.
+ */
+const CP1252_HIGH = '\u20ac\ufffd\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\ufffd\u017d\ufffd' +
+  '\ufffd\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\ufffd\u017e\u0178';
+
+function decodeCp1252(bytes: Buffer): string {
+  let out = '';
+  for (const b of bytes) out += b >= 0x80 && b <= 0x9f ? CP1252_HIGH[b - 0x80] : String.fromCharCode(b);
+  return out;
+}
+
 /** Decodes a NUL-terminated ANSI string in the given code page (invalid bytes become U+FFFD). */
 export function decodeAnsi(bytes: Buffer, label: string): string {
   const end = bytes.indexOf(0);
   const slice = end < 0 ? bytes : bytes.subarray(0, end);
-  return new TextDecoder(label).decode(slice);
+  return label === 'windows-1252' ? decodeCp1252(slice) : new TextDecoder(label).decode(slice);
 }
