@@ -6,7 +6,7 @@
  */
 import {
   AGE, CAB, CFB, ESE, EVTX, INFO2, KEEPASS, LNK, LZMA_ALONE, MDMP, OPENPGP, OPENSSL_SALTED, PAGEDUMP, PST, RAR,
-  RECYCLE_I, REGF, SQLITE,
+  RECYCLE_I, REGF, SQLITE, ZIP,
 } from './layout.js';
 
 export type MagicConfidence = 'certain' | 'high' | 'low';
@@ -304,8 +304,14 @@ const DETECTORS: readonly Detector[] = [
   detectRegf, detectEse, detectMinidump, detectOpenSsl, detectAge, detectRar, detectCab, detectPst,
   detectKeepass, detectEvtx, detectSqlite, detectLnk, detectCfb, detectRecycleI, detectInfo2,
 ];
+/** A ZIP file file-type could not place (e.g. an OOXML head whose parts it cannot read). */
+const detectZipSignature: Detector = (head) =>
+  startsWith(head, ZIP.localHeader) || startsWith(head, ZIP.endOfCentralDirectory)
+    ? match('zip', 'Zip archive data', 'high', [], 'application/zip')
+    : null;
+
 /** Loose byte patterns tried only after file-type found nothing (armored PGP is exact, so first). */
-const LATE_DETECTORS: readonly Detector[] = [detectPgp, detectLzmaAlone];
+const LATE_DETECTORS: readonly Detector[] = [detectPgp, detectZipSignature, detectLzmaAlone];
 
 function firstMatch(detectors: readonly Detector[], head: Buffer, name: string, size: number): MagicMatch | null {
   for (const detect of detectors) {

@@ -146,7 +146,8 @@ async function detectMagic(head: Buffer, name: string, size: number, warnings: s
 function needsMoreSamples(magic: Magic | null, cls: Classification | null, headStats: ByteStats): boolean {
   if (!headStats.highEntropy) return false;
   if (!magic || magic.confidence === 'low') return true;
-  return cls === 'encrypted' || cls === 'compressed' || cls === 'archive';
+  // Multi-entry archives are left alone: their entropy decides nothing and they are common.
+  return cls === 'encrypted' || cls === 'compressed';
 }
 
 /** Sample plan: whole file when it fits in three samples, else head, middle and tail. */

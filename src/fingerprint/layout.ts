@@ -167,3 +167,9 @@ export const LZMA_ALONE = {
   minDictionary: 4096,
   maxUnpacked: 2n ** 48n,
 } as const;
+
+/** ZIP, APPNOTE.TXT 4.3.7 / 4.3.16. */
+export const ZIP = {
+  localHeader: Buffer.from('504b0304', 'hex'), // 0x00 local file header signature
+  endOfCentralDirectory: Buffer.from('504b0506', 'hex'), // 0x00 end of central directory (empty archive)
+} as const;

@@ -5,6 +5,7 @@
  */
 import type { Hit } from '../rules/types.js';
 import type { Classification } from './formats.js';
+import { NOT_ARCHIVE } from './extensions.js';
 
 /** The subset of a Fingerprint these helpers read (keeps them usable on stored findings too). */
 export interface FingerprintFacts {
@@ -65,6 +66,9 @@ function mismatchHit(fp: FingerprintFacts): Hit | null {
   const m = fp.extensionMismatch;
   if (!m) return null;
   const said = `.${m.extension} file holds ${m.actual}`;
+  // An encrypted container under a generic name (.bin, .dat) is scored by the container rule alone.
+  const genericName = m.expected.length === 1 && m.expected[0] === NOT_ARCHIVE;
+  if (fp.classification === 'encrypted' && genericName) return null;
   if (isArchiveLike(fp)) return { rule: 'fingerprint-archive-disguised', message: `${said}: ${fp.classification} content under a non-archive name` };
   if (fp.format && EXECUTABLE_FORMATS.has(fp.format)) return { rule: 'fingerprint-executable-disguised', message: `${said}: an executable under a non-executable name` };
   return { rule: 'fingerprint-extension-mismatch', message: `${said}, expected ${m.expected.join('/')}` };

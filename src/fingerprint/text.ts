@@ -110,12 +110,15 @@ function decodeText(head: Buffer): { text: string; encoding: TextEncoding } | nu
   return scan.high <= MAX_HIGH_RATIO_8BIT * head.length ? { text: head.toString('latin1'), encoding: '8-bit' } : null;
 }
 
-/** Lines that look like a delimited table: same delimiter count (>= 1) on the first lines. */
+/** Prose has a comma or two per line; a table has at least this many delimiters on every line. */
+const MIN_CSV_DELIMITERS = 2;
+
+/** Lines that look like a delimited table: the same delimiter count on the first lines. */
 function looksLikeCsv(lines: string[]): boolean {
   if (lines.length < 3) return false;
   for (const delim of [',', ';', '\t']) {
     const counts = lines.slice(0, 5).map((l) => l.split(delim).length - 1);
-    if (counts[0] >= 1 && counts.every((c) => c === counts[0])) return true;
+    if (counts[0] >= MIN_CSV_DELIMITERS && counts.every((c) => c === counts[0])) return true;
   }
   return false;
 }
