@@ -99,8 +99,10 @@ export function walkRar4(src: ByteSource): RarWalk {
   const maxBlocks = LIMITS.maxArchiveEntries * MAX_BLOCKS_FACTOR;
   for (let n = 0; n < maxBlocks; n++) {
     if (pos >= src.size) {
+      // RAR < 3.0 wrote no end block; later versions always do, so its absence hints at a cut.
+      w.warnings.push('RAR 4 archive ends without an end-of-archive block');
       w.endOffset = pos;
-      return w; // RAR < 3.0 writes no end block
+      return w;
     }
     const b = readBlock(src, pos, w);
     if (typeof b === 'string') {
