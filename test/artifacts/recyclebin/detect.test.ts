@@ -1,0 +1,130 @@
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { bufferSource } from '../../../src/util/byte-source.js';
+import { dollarIParser, dollarRParser, info2Parser } from '../../../src/artifacts/recyclebin/index.js';
+import type { ArtifactParser, DetectContext, DirEntryInfo } from '../../../src/artifacts/types.js';
+import type { RuleDef } from '../../../src/rules/types.js';
+import { NO_TIMES, type FileTimes } from '../../../src/model/finding.js';
+import { makeDollarI, makeInfo2 } from '../../../fixtures/lib/recyclebin-writers.mjs';
+
+const SID = 'S-1-5-21-111-222-333-1001';
+const DIR = `C/$Recycle.Bin/${SID}`;
+const entry = (name: string, isDirectory = false): DirEntryInfo => ({ name, isDirectory, size: 0 });
+
+function ctx(name: string, buf: Buffer, siblings: DirEntryInfo[], extra: Partial<DetectContext> = {}): DetectContext {
+  return {
+    relPath: `${DIR}/${name}`,
+    name,
+    head: buf.subarray(0, 4100),
+    size: buf.length,
+    format: null,
+    siblings,
+    os: 'windows',
+    hotspot: null,
+    hotspotWeight: 0,
+    times: NO_TIMES,
+    ...extra,
+  };
+}
+
+async function run(parser: ArtifactParser, buf: Buffer, c: DetectContext) {
+  const res = (await parser.parse(bufferSource(buf), c))!;
+  return parser.detect!(res, c);
+}
+
+describe('$I detector', () => {
+  test('archive deleted from Users\\Public whose $R is gone: candidate with original path, SID, timeline event', async () => {
+    const buf = makeDollarI({ originalPath: 'C:\\Users\\Public\\Libraries\\d.rar', size: 5000, deletedAt: '2024-05-06T05:06:07.1234567Z' });
+    const [c] = await run(dollarIParser, buf, ctx('$IX1Y2Z3.rar', buf, [entry('$IX1Y2Z3.rar'), entry('desktop.ini')]));
+    expect(c!.hits.map((h) => h.rule).sort()).toEqual(['recyclebin-data-missing', 'recyclebin-deleted-archive', 'recyclebin-deleted-archive-from-staging-location']);
+    expect(c).toMatchObject({
+      kind: 'recycle-bin',
+      originalPath: 'C:\\Users\\Public\\Libraries\\d.rar',
+      deletedAt: '2024-05-06T05:06:07.1234567Z',
+      user: SID,
+      names: [{ path: 'C:\\Users\\Public\\Libraries\\d.rar', role: 'original' }],
+      events: [{ time: '2024-05-06T05:06:07.1234567Z', type: 'deleted' }],
+    });
+  });
+  test('a deleted folder full of documents is listed', async () => {
+    const buf = makeDollarI({ originalPath: 'C:\\Users\\bob\\collect', deletedAt: '2024-05-06T05:06:07Z' });
+    const docs = ['a.docx', 'b.xlsx', 'c.pdf', 'd.txt', 'e.pptx'].map((n) => entry(n));
+    const c = ctx('$IAAAAAA', buf, [entry('$RAAAAAA', true)], { listDirectory: (p) => (p === `${DIR}/$RAAAAAA` ? docs : null) });
+    const [cand] = await run(dollarIParser, buf, c);
+    expect(cand!.hits.map((h) => h.rule)).toEqual(['recyclebin-deleted-document-folder']);
+    expect(cand!.details!.deletedFolderListing).toEqual(['a.docx', 'b.xlsx', 'c.pdf', 'd.txt', 'e.pptx']);
+  });
+  test('tampered deletion time: before the OS existed, and far from the $I birth time', async () => {
+    const buf = makeDollarI({ version: 2, originalPath: 'C:\\x.txt', deletedAt: '1990-01-01T00:00:05Z' });
+    const [c] = await run(dollarIParser, buf, ctx('$IT', buf, [entry('$RT')]));
+    expect(c!.hits.map((h) => h.rule)).toEqual(['recyclebin-time-anomaly']);
+    const times: FileTimes = { ...NO_TIMES, born: '2024-01-01T00:00:00.000Z' };
+    const ok = makeDollarI({ version: 2, originalPath: 'C:\\x.txt', deletedAt: '2023-06-01T00:00:00Z' });
+    const [c2] = await run(dollarIParser, ok, ctx('$IT', ok, [entry('$RT')], { times }));
+    expect(c2!.hits[0]!.message).toMatch(/birth time/);
+  });
+  test('an ordinary deleted document with its $R yields nothing', async () => {
+    const buf = makeDollarI({ originalPath: 'C:\\Users\\bob\\Documents\\cv.docx', deletedAt: '2024-05-06T05:06:07Z' });
+    expect(await run(dollarIParser, buf, ctx('$IQ', buf, [entry('$RQ')], { times: { ...NO_TIMES, born: '2024-05-06T05:06:07.000Z' } }))).toEqual([]);
+  });
+});
+
+describe('$R detector', () => {
+  test('$R without $I, archive content, volume name', async () => {
+    const c = ctx('$RZZZZZZ.7z.001', Buffer.alloc(8), [entry('$RZZZZZZ.7z.001')], { format: '7z' });
+    expect(dollarRParser.matches(c)).toBe(true);
+    const [cand] = await run(dollarRParser, Buffer.alloc(8), c);
+    expect(cand!.hits.map((h) => h.rule)).toEqual(['recyclebin-data-without-index', 'recyclebin-archive-content', 'recyclebin-multipart-archive']);
+    expect(cand!.user).toBe(SID);
+  });
+  test('$R with its $I and ordinary content yields nothing; unknown siblings yield nothing', async () => {
+    expect(await run(dollarRParser, Buffer.alloc(8), ctx('$RQ.txt', Buffer.alloc(8), [entry('$IQ.txt'), entry('$RQ.txt')]))).toEqual([]);
+    expect(await run(dollarRParser, Buffer.alloc(8), { ...ctx('$RQ.txt', Buffer.alloc(8), []), siblings: undefined })).toEqual([]);
+  });
+});
+
+describe('INFO2 detector', () => {
+  test('one candidate per suspicious record, located by record index', async () => {
+    const buf = makeInfo2([
+      { originalPath: 'C:\\Documents and Settings\\bob\\x.doc', index: 1, deletedAt: '2005-01-01T00:00:00Z' },
+      { originalPath: 'C:\\WINDOWS\\Temp\\out.part2.rar', index: 2, deletedAt: '2005-01-02T00:00:00Z' },
+    ]);
+    const c = { ...ctx('INFO2', buf, []), relPath: `C/RECYCLER/${SID}/INFO2` };
+    const cands = await run(info2Parser, buf, c);
+    expect(cands).toHaveLength(1);
+    expect(cands[0]!.entry).toBe('INFO2 record 2');
+    expect(cands[0]!.hits.map((h) => h.rule)).toEqual(['recyclebin-multipart-archive', 'recyclebin-deleted-archive', 'recyclebin-deleted-archive-from-staging-location']);
+  });
+});
+
+describe('rule data', () => {
+  const load = (f: string) => JSON.parse(readFileSync(path.join('src/rules/data', f), 'utf8')) as RuleDef[];
+  const rules = [...load('recyclebin.json'), ...load('history.json')];
+  test('every rule is complete, unique, kebab-case, referenced, and cites a source', () => {
+    expect(new Set(rules.map((r) => r.id)).size).toBe(rules.length);
+    for (const r of rules) {
+      expect(r.id).toMatch(/^(recyclebin|trash|history)-[a-z0-9]+(-[a-z0-9]+)*$/);
+      expect(typeof r.title === 'string' && typeof r.description === 'string' && typeof r.strong === 'boolean').toBe(true);
+      expect(r.score).toBeGreaterThan(0);
+      expect(r.strong ? r.score >= 40 && r.score <= 70 : r.score <= 25).toBe(true);
+      expect(r.attack.length).toBeGreaterThan(0);
+      expect(r.references.length).toBeGreaterThan(0);
+    }
+    for (const r of load('history.json')) expect(r.description).toMatch(/^pattern: /);
+  });
+  test('every rule id the code emits is defined, and every defined rule is emitted somewhere', () => {
+    const files = ['recyclebin', 'trash', 'history'].flatMap((d) => readdirSync(`src/artifacts/${d}`).map((f) => readFileSync(`src/artifacts/${d}/${f}`, 'utf8')));
+    const code = files.join('\n');
+    const emitted = new Set([...code.matchAll(/rule: [`'](?:\$\{prefix\})?((?:recyclebin|trash|history)?-[a-z-]+)[`']/g)].map((m) => m[1]!));
+    const ids = new Set(rules.map((r) => r.id));
+    for (const id of emitted) {
+      if (id.startsWith('-')) expect(['recyclebin' + id, 'trash' + id].every((x) => ids.has(x))).toBe(true);
+      else expect(ids.has(id)).toBe(true);
+    }
+    for (const id of ids) {
+      const suffix = id.replace(/^(recyclebin|trash)-/, '-');
+      expect([id, emitted.has(id) || emitted.has(suffix)]).toEqual([id, true]);
+    }
+  });
+});
