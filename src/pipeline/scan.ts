@@ -165,7 +165,7 @@ function directoryCandidate(state: RootState, rel: string, facts: DirFileFact[])
   } catch {
     times = undefined;
   }
-  return { kind: 'directory', path: rel, hits, size: facts.length, times, events, details: burst.window ? { burst: { ...burst.window, start: new Date(burst.window.start).toISOString(), end: new Date(burst.window.end).toISOString() } } : undefined };
+  return { kind: 'directory', path: rel, hits, size: null, times, events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: new Date(burst.window.start).toISOString(), end: new Date(burst.window.end).toISOString() } } : undefined };
 }
 
 async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit): Promise<void> {

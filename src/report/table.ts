@@ -21,7 +21,7 @@ function locator(f: Finding): string {
 }
 
 function when(f: Finding): string {
-  const t = f.deletedAt ?? f.times.born ?? f.times.modified;
+  const t = f.deletedAt ?? f.times.modified ?? f.times.born;
   return t ? t.replace('T', ' ').replace(/\.\d+Z$/, 'Z').replace(/Z$/, '') : '';
 }
 

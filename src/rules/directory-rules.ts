@@ -73,7 +73,8 @@ function minutes(ms: number): string {
 }
 
 export function burstHits(files: DirFileFact[]): { hits: Hit[]; window: BurstWindow | null } {
-  const window = findBurst(files, 'born') ?? findBurst(files, 'modified');
+  // Modified first: birth times of copied or extracted images are often the copy time for every file.
+  const window = findBurst(files, 'modified') ?? findBurst(files, 'born');
   if (!window) return { hits: [], window: null };
   const span = minutes(window.end - window.start);
   const shown = window.types.slice(0, 8).join(', ') + (window.types.length > 8 ? ', ...' : '');

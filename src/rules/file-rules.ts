@@ -1,6 +1,7 @@
 /**
  * Detectors for rules in files.json that need only a file's place and fingerprint:
- * archives in hotspots, split volumes, sensitive system data out of its home, files
+ * archives in hotspots, split volumes, sensitive system data out of its home (hive copies are
+ * the registry area's rule), files
  * directly in the Recycle Bin root or in fake recycle folders.
  */
 import type { Hotspot } from '../hotspots/catalog.js';
@@ -25,28 +26,12 @@ const RECYCLE_LIKE = /^(\$recycle\.bin|recycler|recycled|recyclers?\.bin)$/i;
 const VOLUME_NAME = /\.(?:(?:7z|zip|rar|tar|gz|cab)\.\d{3}|part\d{1,4}\.rar|z\d{2}|r\d{2}|\d{3})$/i;
 const OPAQUE = new Set(['archive', 'compressed', 'encrypted', 'high-entropy-unknown', 'unknown']);
 
-/** Places where Windows keeps hives and dumps: a copy anywhere else was made by someone. */
-const HIVE_HOMES: RegExp[] = [
-  /^(windows\.old\/)?windows\/system32\/config\/(regback\/|systemprofile\/|txr\/)?/i,
-  /^(windows\.old\/)?users\/[^/]+\/(ntuser\.dat|appdata\/local\/microsoft\/windows\/usrclass\.dat)/i,
-  /^(windows\.old\/)?users\/[^/]+\/appdata\/local\/packages\//i,
-  /^documents and settings\/[^/]+\/(ntuser\.dat|local settings\/application data\/microsoft\/windows\/usrclass\.dat)/i,
-  /^(windows\.old\/)?windows\/(serviceprofiles|appcompat\/programs|system32\/smi\/store|inf|winsxs|servicing|system32\/config)\//i,
-  /^programdata\/microsoft\/windows\/apprepository\//i,
-  /^boot\/bcd/i,
-  /^efi\/microsoft\/boot\/bcd/i,
-];
-const WELL_KNOWN_HIVE_NAME = /^(system|sam|security|software|default|ntuser\.dat|usrclass\.dat|.*\.hiv|.*\.hive|.*\.save|.*\.sav)$/i;
+/** Places where Windows keeps crash dumps: a dump anywhere else was made by someone. */
 const DUMP_HOMES = /(^|\/)(crashdumps|minidump|livekernelreports|wer\/reportarchive|wer\/reportqueue|wer\/temp)\//i;
 
 function sensitiveCopyHits(f: FileFacts): Hit[] {
   const where = f.hotspot ? `in ${f.hotspot.id}` : 'outside its home';
   switch (f.format) {
-    case 'regf': {
-      if (HIVE_HOMES.some((re) => re.test(f.rel))) return [];
-      if (!f.hotspot && !WELL_KNOWN_HIVE_NAME.test(f.name)) return [];
-      return [{ rule: 'sensitive-system-data-copy', message: `registry hive copy ${where}: ${f.name}` }];
-    }
     case 'ese': {
       const isNtds = /ntds/i.test(f.name);
       if (isNtds && /^(windows\.old\/)?windows\/ntds\//i.test(f.rel)) return [];
