@@ -1,6 +1,7 @@
 /** The RAR artifact parser (RAR 4 and RAR 5): records are archive entries, the summary is the archive contract. */
 import type { ArtifactContext, ArtifactParser, ArtifactResult } from '../types.js';
 import type { ByteSource } from '../../util/byte-source.js';
+import { archiveDetector } from '../archive/detect.js';
 import { parseRar, rarVersion } from './parse.js';
 
 export { parseRar, rarVersion } from './parse.js';
@@ -29,6 +30,7 @@ export const rarParser: ArtifactParser = {
   description: 'RAR 4 and RAR 5 archives: archive flags, header encryption, entries with per-file encryption, volumes',
   matches,
   parse,
+  detect: archiveDetector,
 };
 
 export const parsers: ArtifactParser[] = [rarParser];

@@ -1,6 +1,7 @@
 /** The 7z artifact parser: records are archive entries, the summary is the archive contract. */
 import type { ArtifactContext, ArtifactParser, ArtifactResult } from '../types.js';
 import type { ByteSource } from '../../util/byte-source.js';
+import { archiveDetector } from '../archive/detect.js';
 import { volumeFromName } from '../archive/volume.js';
 import { isSevenZipSignature, parseSevenZip } from './parse.js';
 
@@ -31,6 +32,7 @@ export const sevenZipParser: ArtifactParser = {
   description: '7z archives: signature and end headers (LZMA/LZMA2-packed or AES-encrypted), entries, encrypted blocks, volumes',
   matches,
   parse,
+  detect: archiveDetector,
 };
 
 export const parsers: ArtifactParser[] = [sevenZipParser];
