@@ -69,11 +69,11 @@ export async function parseCab(src: ByteSource, ctx: ArtifactContext): Promise<A
   }
 
   const { entries, continued } = readFiles(reader, coffFiles, Math.min(cFiles, LIMITS.maxArchiveEntries), warnings);
-  if (cbCabinet !== src.size) warnings.push(`header says ${cbCabinet} bytes, file has ${src.size}`);
+  if (cbCabinet > src.size) warnings.push(`cabinet truncated: header says ${cbCabinet} bytes, file has ${src.size}`);
   let summary = withEntries(emptySummary('cab'), entries);
   summary.truncated = entries.length < cFiles;
   summary.volume = flags & (FLAG_PREV | FLAG_NEXT) || continued > 0 ? { index: iCabinet, multiVolume: true } : null;
-  summary.fields = { setId, cabinetIndex: iCabinet, folders: cFolders, claimedFiles: cFiles, compression: [...methods], continuedEntries: continued, ...names };
+  summary.fields = { setId, cabinetIndex: iCabinet, folders: cFolders, claimedFiles: cFiles, compression: [...methods], continuedEntries: continued, trailingBytes: Math.max(0, src.size - cbCabinet), ...names };
   void ctx;
   return {
     parser: 'cab',

@@ -22,7 +22,7 @@ export interface TarWalk {
   endMarker: boolean;
 }
 
-export function walkTar(read: (pos: number, len: number) => Buffer, size: number, maxEntries = LIMITS.maxArchiveEntries): TarWalk {
+export function walkTar(read: (pos: number, len: number) => Buffer, size: number, maxEntries: number = LIMITS.maxArchiveEntries): TarWalk {
   const w: TarWalk = { entries: [], warnings: [], truncated: false, damaged: false, dialects: [], multiVolume: false, endMarker: false };
   let pos = 0;
   let longName: string | null = null;

@@ -1,0 +1,98 @@
+/**
+ * Single-stream compressor headers: magic and the few header fields worth reporting.
+ * gzip (RFC 1952): 0x00 1f 8b, 0x02 CM (8 = deflate), 0x03 FLG, 0x04 MTIME u32, 0x08 XFL, 0x09 OS,
+ *   then FEXTRA (u16 len + data), FNAME (C string), FCOMMENT (C string), FHCRC (u16); ISIZE = last 4 bytes.
+ * bzip2: 'BZh' + level '1'..'9', then block magic 31 41 59 26 53 59 (or end-of-stream 17 72 45 38 50 90).
+ * xz: fd 37 7a 58 5a 00, stream flags 0x06..0x07 (check type in the low nibble of 0x07).
+ * zstd: 28 b5 2f fd, frame header descriptor 0x04; skippable frames 0x184d2a50..5f.
+ * lz4 frame: 04 22 4d 18 (legacy 02 21 4c 18), FLG 0x04, BD 0x05.
+ * lzip: 'LZIP', 0x04 version, 0x05 coded dictionary size.
+ * lzma alone (.lzma/.tlz): 0x00 properties (< 225), 0x01 dictionary size u32, 0x05 uncompressed size u64 (all ones = unknown).
+ * compress (.Z): 1f 9d, 0x02 flags (bits 0..4 max code bits, 0x80 block mode).
+ */
+import { cString } from '../archive/names.js';
+import { unixSecondsToIso } from '../../util/filetime.js';
+
+export type StreamFormat = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'lz4' | 'lzip' | 'lzma' | 'compress';
+
+const MAX_GZIP_STRING = 4096;
+
+export function sniffStream(head: Buffer, name: string): StreamFormat | null {
+  if (head.length < 4) return null;
+  if (head[0] === 0x1f && head[1] === 0x8b && head[2] === 8) return 'gzip';
+  if (head.toString('latin1', 0, 3) === 'BZh' && head[3]! >= 0x31 && head[3]! <= 0x39) return 'bzip2';
+  if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  const u32 = head.readUInt32LE(0);
+  if (u32 === 0xfd2fb528 || (u32 & 0xfffffff0) === 0x184d2a50) return 'zstd';
+  if (u32 === 0x184d2204 || u32 === 0x184c2102) return 'lz4';
+  if (head.toString('latin1', 0, 4) === 'LZIP') return 'lzip';
+  if (head[0] === 0x1f && head[1] === 0x9d) return 'compress';
+  // LZMA-alone has no magic: require the extension and plausible properties.
+  if (/\.(lzma|tlz)$/i.test(name) && head.length >= 13 && head[0]! < 225 && isPowerish(head.readUInt32LE(1))) return 'lzma';
+  return null;
+}
+
+function isPowerish(dict: number): boolean {
+  // Dictionary sizes are 2^n or 2^n + 2^(n-1) in every real encoder.
+  for (let n = 12; n <= 30; n++) if (dict === 2 ** n || dict === 2 ** n + 2 ** (n - 1)) return true;
+  return false;
+}
+
+export interface GzipHeader {
+  originalName: string | null;
+  comment: string | null;
+  mtime: string | null;
+  os: number;
+  dataOffset: number;
+}
+
+export function readGzipHeader(b: Buffer): GzipHeader | null {
+  if (b.length < 10) return null;
+  const flg = b[3]!;
+  let at = 10;
+  if (flg & 0x04) {
+    if (at + 2 > b.length) return null;
+    at += 2 + b.readUInt16LE(at);
+  }
+  let originalName: string | null = null;
+  let comment: string | null = null;
+  if (flg & 0x08) {
+    const s = cString(b, at, MAX_GZIP_STRING);
+    if (!s) return null;
+    originalName = s.text;
+    at = s.end;
+  }
+  if (flg & 0x10) {
+    const s = cString(b, at, MAX_GZIP_STRING);
+    if (!s) return null;
+    comment = s.text;
+    at = s.end;
+  }
+  if (flg & 0x02) at += 2;
+  const mtime = b.readUInt32LE(4);
+  return { originalName, comment, mtime: mtime === 0 ? null : unixSecondsToIso(mtime), os: b[9]!, dataOffset: at };
+}
+
+export function streamFields(format: StreamFormat, head: Buffer): Record<string, unknown> {
+  switch (format) {
+    case 'bzip2':
+      return { blockSize: `${head.toString('latin1', 3, 4)}00k` };
+    case 'xz':
+      return { check: ['none', 'crc32', null, null, 'crc64', null, null, null, null, null, 'sha256'][head[7]! & 0x0f] ?? 'reserved' };
+    case 'lzip':
+      return { version: head[4] ?? null };
+    case 'lzma': {
+      const lo = head.readUInt32LE(5);
+      const hi = head.readUInt32LE(9);
+      return { dictionarySize: head.readUInt32LE(1), uncompressedSize: lo === 0xffffffff && hi === 0xffffffff ? null : hi * 2 ** 32 + lo };
+    }
+    case 'compress':
+      return { maxBits: (head[2] ?? 0) & 0x1f, blockMode: ((head[2] ?? 0) & 0x80) !== 0 };
+    case 'zstd': {
+      const skippable = (head.readUInt32LE(0) & 0xfffffff0) === 0x184d2a50;
+      return { skippableFrame: skippable };
+    }
+    default:
+      return {};
+  }
+}
