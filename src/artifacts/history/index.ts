@@ -3,6 +3,7 @@ import type { ArtifactContext, ArtifactParser, ArtifactResult, DetectContext } f
 import type { Candidate } from '../../rules/types.js';
 import { parseHistory, shellFromPath, userFromPath, type Shell } from './parse.js';
 import { matchHistory } from './staging-commands.js';
+import { LIMITS } from '../../util/limits.js';
 
 export const historyParser: ArtifactParser = {
   id: 'history',
@@ -27,7 +28,7 @@ export function detectHistory(result: ArtifactResult, ctx: DetectContext): Candi
   const matches = matchHistory(records.map((r) => String(r.command)));
   const out: Candidate[] = [];
   matches.forEach((m, i) => {
-    if (!m || out.length >= 10_000) return;
+    if (!m || out.length >= LIMITS.maxFindingsPerArtifact) return;
     const r = records[i]!;
     const time = (r.time as string | null) ?? null;
     const user = (r.user as string | null) ?? null;

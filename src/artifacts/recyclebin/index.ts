@@ -3,7 +3,7 @@ import type { ArtifactContext, ArtifactParser, ArtifactResult } from '../types.j
 import { parseDollarI } from './dollar-i.js';
 import { parseInfo2 } from './info2.js';
 import { INFO2_HEADER, INFO2_RECORD } from './layout.js';
-import { dataFileStatus } from './common.js';
+import { dataFileStatus, inRecycleFolder } from './common.js';
 import { detectDollarI, detectDollarR, detectInfo2 } from './detect.js';
 
 export const DOLLAR_I_NAME = /^\$I/i;
@@ -37,7 +37,8 @@ export const dollarIParser: ArtifactParser = {
 export const dollarRParser: ArtifactParser = {
   id: 'recyclebin-r',
   description: 'Windows Vista+ Recycle Bin $R data file: checks that its $I index exists',
-  matches: (ctx: ArtifactContext) => DOLLAR_R_NAME.test(ctx.name),
+  // Only inside a recycle folder (or a loose file given to `parse`): "$Readme" elsewhere is not ours.
+  matches: (ctx: ArtifactContext) => DOLLAR_R_NAME.test(ctx.name) && (inRecycleFolder(ctx.relPath) || !ctx.relPath.includes('/')),
   async parse(_src, ctx): Promise<ArtifactResult> {
     const indexFile = `${ctx.name[0]}${ctx.name[1] === 'r' ? 'i' : 'I'}${ctx.name.slice(2)}`;
     const record = {

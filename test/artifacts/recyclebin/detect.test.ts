@@ -74,6 +74,7 @@ describe('$R detector', () => {
   test('$R without $I, archive content, volume name', async () => {
     const c = ctx('$RZZZZZZ.7z.001', Buffer.alloc(8), [entry('$RZZZZZZ.7z.001')], { format: '7z' });
     expect(dollarRParser.matches(c)).toBe(true);
+    expect(dollarRParser.matches({ ...c, relPath: 'C/Users/bob/$RZZZZZZ.7z.001' })).toBe(false);
     const [cand] = await run(dollarRParser, Buffer.alloc(8), c);
     expect(cand!.hits.map((h) => h.rule)).toEqual(['recyclebin-data-without-index', 'recyclebin-archive-content', 'recyclebin-multipart-archive']);
     expect(cand!.user).toBe(SID);

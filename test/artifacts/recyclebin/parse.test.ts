@@ -101,3 +101,18 @@ describe('INFO2', () => {
     }
   });
 });
+
+describe('random bytes never throw', () => {
+  test('500 seeded random buffers through $I and INFO2', () => {
+    let seed = 12345;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed);
+    for (let i = 0; i < 500; i++) {
+      const buf = Buffer.alloc(rand() % 3000);
+      for (let j = 0; j < buf.length; j++) buf[j] = rand() & 0xff;
+      if (buf.length >= 8) buf.writeUInt32LE(i % 3, 0); // versions 0..2 so the $I path is exercised
+      if (buf.length >= 16) buf.writeUInt32LE(i % 2 ? 800 : 280, 12);
+      expect(() => parseDollarI(src(buf), '$Ix')).not.toThrow();
+      expect(() => parseInfo2(src(buf), { codepage: 'cp932' })).not.toThrow();
+    }
+  });
+});
