@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -113,6 +113,36 @@ describe('7z built by the fixture writers', () => {
     expect(second.summary.volume).toEqual({ index: 1, multiVolume: true });
     expect(second.summary.fields.continuationVolume).toBe(true);
     expect(parse(parts[1]!, 'loot.bin')).toBeNull();
+  });
+});
+
+describe('7z written by 7zz itself (test-made data in a temp dir)', () => {
+  test('solid LZMA header, -mhe=on and -v split volumes', () => {
+    if (!toolAvailable('7zz')) return;
+    const dir = mkdtempSync(path.join(tmpdir(), 'stagehunt-7zz-'));
+    try {
+      const src = path.join(dir, 'd');
+      mkdirSync(src);
+      for (let i = 0; i < 300; i++) writeFileSync(path.join(src, `f${i}.txt`), `file ${i}\n`);
+      writeFileSync(path.join(src, 'big.bin'), pseudoRandom(120_000, 3));
+      const run = (...args: string[]) => execFileSync('7zz', ['a', '-bd', ...args, 'd'], { cwd: dir, stdio: 'pipe' });
+      run('-pX', '-mhe=off', 'enc.7z');
+      run('-pX', '-mhe=on', 'hid.7z');
+      run('-v50k', 'vol.7z');
+      const enc = parse(readFileSync(path.join(dir, 'enc.7z')), 'enc.7z')!;
+      expect(enc.warnings).toEqual([]);
+      expect(enc.summary).toMatchObject({ entryCount: 302, encryptedEntryCount: 301, headersEncrypted: false });
+      expect(enc.summary.fields.headerEncoded).toBe(true);
+      const hid = parse(readFileSync(path.join(dir, 'hid.7z')), 'hid.7z')!;
+      expect(hid.summary).toMatchObject({ entryCount: null, headersEncrypted: true });
+      const first = parse(readFileSync(path.join(dir, 'vol.7z.001')), 'vol.7z.001')!;
+      expect(first.summary.volume).toEqual({ index: 0, multiVolume: true });
+      expect(first.summary.fields.headerInLaterVolume).toBe(true);
+      const third = parse(readFileSync(path.join(dir, 'vol.7z.003')), 'vol.7z.003')!;
+      expect(third.summary.volume).toEqual({ index: 2, multiVolume: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
