@@ -66,7 +66,8 @@ export function isInlineValue(rec: ValueRecord): boolean {
   return (rec as unknown as { inline?: boolean }).inline === true;
 }
 
-function attachRaw(rec: ValueRecord, raw: Buffer, inline: boolean): ValueRecord {
+/** Attaches raw bytes without putting them in the JSON form (used by the walk and the live adapter). */
+export function attachRaw(rec: ValueRecord, raw: Buffer, inline = false): ValueRecord {
   Object.defineProperty(rec, 'raw', { value: raw, enumerable: false });
   if (inline) Object.defineProperty(rec, 'inline', { value: true, enumerable: false });
   return rec;

@@ -30,7 +30,7 @@ export function runRegistryDetectors(records: readonly ArtifactRecord[], opts: R
   const out = [
     ...detectArchiverHistory(view, opts.hivePath, user),
     ...detectExecution(view, opts.hivePath, user, sidNames),
-    ...detectStagedValues(view, opts.hivePath),
+    ...detectStagedValues(view, opts.hivePath, user),
   ];
   return out.slice(0, LIMITS.maxFindingsPerArtifact);
 }

@@ -57,17 +57,17 @@ export function examineValue(v: ValueRecord): StagedValue | null {
   return null;
 }
 
-export function detectStagedValues(view: HiveView, hivePath: string): Candidate[] {
+export function detectStagedValues(view: HiveView, hivePath: string, user: string | null = null): Candidate[] {
   const out: Candidate[] = [];
   for (const node of view.all()) {
     const staged = node.values.map(examineValue).filter((s): s is StagedValue => s !== null);
     if (staged.length === 0) continue;
-    for (const s of staged) out.push(stagedCandidate(hivePath, node, s, staged.length));
+    for (const s of staged) out.push(stagedCandidate(hivePath, node, s, staged.length, user));
   }
   return out;
 }
 
-function stagedCandidate(hivePath: string, node: KeyNode, s: StagedValue, siblings: number): Candidate {
+function stagedCandidate(hivePath: string, node: KeyNode, s: StagedValue, siblings: number, user: string | null): Candidate {
   const hits = [...s.hits];
   if (siblings >= CLUSTER_MIN_VALUES) {
     hits.push({ rule: 'registry-value-blob-cluster', message: `key holds ${siblings} values like this one` });
@@ -76,6 +76,7 @@ function stagedCandidate(hivePath: string, node: KeyNode, s: StagedValue, siblin
     hivePath,
     node,
     value: s.value.name,
+    user,
     hits,
     size: s.value.size,
     format: s.format,

@@ -30,8 +30,11 @@ export class HiveView {
       n = { key: path, lastWritten: null, values: [] };
       this.keys.set(id, n);
       if (path !== '') {
+        // Parents are created too, so partial record sets (live reads) still form a tree.
         const i = path.lastIndexOf('\\');
-        const parent = i < 0 ? '' : path.slice(0, i).toLowerCase();
+        const parentPath = i < 0 ? '' : path.slice(0, i);
+        this.node(parentPath);
+        const parent = parentPath.toLowerCase();
         const list = this.children.get(parent);
         if (list) list.push(id);
         else this.children.set(parent, [id]);
@@ -70,7 +73,7 @@ export function valueBytes(v: ValueRecord): Buffer {
   return rawBytesOf(v) ?? encodeDecoded(regTypeNumber(v.dataType) ?? 3, v.data);
 }
 
-/** Control sets present in a SYSTEM hive (ControlSet001, ...), in name order. */
+/** Control sets present in a SYSTEM hive (ControlSet001, ...; CurrentControlSet on a live system). */
 export function controlSets(view: HiveView): string[] {
-  return view.subkeys('').map((k) => k.key).filter((k) => /^ControlSet\d{3}$/i.test(k)).sort();
+  return view.subkeys('').map((k) => k.key).filter((k) => /^(ControlSet\d{3}|CurrentControlSet)$/i.test(k)).sort();
 }
