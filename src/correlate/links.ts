@@ -4,7 +4,7 @@
  * Each link adds a reason to every finding involved, saying what the other evidence is.
  */
 import type { Candidate, Hit } from '../rules/types.js';
-import { normalizeNamedPath, relMatches, type NormalizedPath } from './paths.js';
+import { normalizeNamedPath, relMatches, volumeStem, type NormalizedPath } from './paths.js';
 
 export interface CorrelateOptions {
   windows: boolean;
@@ -53,6 +53,8 @@ export function correlate(candidates: Candidate[], opts: CorrelateOptions): numb
   for (const f of files) {
     const rel = f.path.toLowerCase();
     filesByRel.set(rel, [...(filesByRel.get(rel) ?? []), f]);
+    const stem = volumeStem(rel);
+    if (stem !== rel) filesByRel.set(stem, [...(filesByRel.get(stem) ?? []), f]);
     const base = rel.slice(rel.lastIndexOf('/') + 1);
     filesByBase.set(base, [...(filesByBase.get(base) ?? []), f]);
   }
@@ -72,7 +74,9 @@ export function correlate(candidates: Candidate[], opts: CorrelateOptions): numb
       let linked = false;
       // 1. A finding at that path.
       const targets = norm.rel
-        ? [...filesByRel.entries()].filter(([rel]) => (norm.rel!.includes('*') ? relMatches(norm.rel!, rel) : rel === norm.rel)).flatMap(([, v]) => v)
+        ? norm.rel.includes('*')
+          ? [...filesByRel.entries()].filter(([rel]) => relMatches(norm.rel!, rel)).flatMap(([, v]) => v)
+          : (filesByRel.get(norm.rel) ?? [])
         : (filesByBase.get(norm.base) ?? []).length === 1
           ? filesByBase.get(norm.base)!
           : [];
@@ -85,7 +89,8 @@ export function correlate(candidates: Candidate[], opts: CorrelateOptions): numb
       }
       // 2. A Recycle Bin / Trash record whose original path it is.
       for (const d of deleted) {
-        const match = norm.rel && d.norm.rel ? (norm.rel.includes('*') ? relMatches(norm.rel, d.norm.rel) : norm.rel === d.norm.rel) : !norm.rel && norm.base === d.norm.base;
+        const deletedRel = d.norm.rel ? volumeStem(d.norm.rel) : null;
+        const match = norm.rel && deletedRel ? (norm.rel.includes('*') ? relMatches(norm.rel, deletedRel) || relMatches(norm.rel, d.norm.rel!) : norm.rel === deletedRel || norm.rel === d.norm.rel) : !norm.rel && norm.base === d.norm.base;
         if (!match || d.c === source) continue;
         addHit(d.c, { rule, message: `the deleted item is named in ${what}` }, seen);
         addHit(source, { rule: 'linked-recycle-bin', message: `deleted to the ${d.c.kind === 'trash' ? 'Trash' : 'Recycle Bin'}${d.c.deletedAt ? ` at ${d.c.deletedAt}` : ''} (${d.c.path})` }, seen);

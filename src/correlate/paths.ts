@@ -76,3 +76,16 @@ export function relMatches(pattern: string, relPath: string): boolean {
   const b = relPath.toLowerCase().split('/');
   return a.length === b.length && a.every((seg, i) => seg === '*' || seg === b[i]);
 }
+
+/**
+ * The set a volume belongs to: 'bk.part2.rar' -> 'bk.rar', 'x.7z.001' -> 'x.7z', 'x.z01' -> 'x.zip',
+ * 'x.r00' -> 'x.rar'. A command that writes 'bk.rar' with -v creates the volumes.
+ */
+export function volumeStem(relPath: string): string {
+  return relPath
+    .toLowerCase()
+    .replace(/\.part\d{1,4}\.rar$/, '.rar')
+    .replace(/\.(7z|zip|rar|tar|gz|cab)\.\d{3}$/, '.$1')
+    .replace(/\.z\d{2}$/, '.zip')
+    .replace(/\.r\d{2}$/, '.rar');
+}
