@@ -122,9 +122,22 @@ async function fileTypeMagic(head: Buffer, warnings: string[]): Promise<MagicMat
   return result.ext === 'exe' ? verifyPe(head, base) : base;
 }
 
+/** Text that file-type (or our armored-PGP check) can name more precisely than "text". */
+const TEXT_WITH_MAGIC = /^(%PDF|%!|\{\\rtf|-----BEGIN|BEGIN:|WEBVTT|<|\xef\xbb\xbf<|\xff\xfe|\xfe\xff)/;
+
+function textMagic(head: Buffer): Magic | null {
+  const text = detectText(head);
+  if (!text) return null;
+  const confidence = head.length >= 64 ? 'high' : 'low';
+  return { format: text.format, mime: text.mime, description: text.description, confidence, hints: [], source: 'text', structured: text.structured };
+}
+
 async function detectMagic(head: Buffer, name: string, size: number, warnings: string[]): Promise<Magic | null> {
   const own = detectOwnMagic(head, name, size);
   if (own && own.confidence !== 'low') return { ...own, source: 'custom' };
+  // Plain text is most of a disk: skip file-type for it unless it starts like a text-based format.
+  const text = textMagic(head);
+  if (text && !TEXT_WITH_MAGIC.test(head.toString('latin1', 0, 16))) return text;
   const ft = await fileTypeMagic(head, warnings);
   // file-type knows armored PGP only by its BEGIN line; ours also tells encrypted from signed.
   const late = !ft || ft.confidence === 'low' || ft.format === 'pgp' ? detectLateMagic(head, name, size) : null;
@@ -132,13 +145,7 @@ async function detectMagic(head: Buffer, name: string, size: number, warnings: s
   const best = found.find((m) => m.confidence !== 'low') ?? found[0];
   const magic: Magic | null = best ? { ...best, source: best === ft ? 'file-type' : 'custom' } : null;
   // Loose two-byte magic loses to text that decodes cleanly ("BM..." prose is not a bitmap).
-  if (!magic || magic.confidence === 'low') {
-    const text = detectText(head);
-    if (text) {
-      const confidence = head.length >= 64 ? 'high' : 'low';
-      return { format: text.format, mime: text.mime, description: text.description, confidence, hints: [], source: 'text', structured: text.structured };
-    }
-  }
+  if ((!magic || magic.confidence === 'low') && text) return text;
   return magic;
 }
 
