@@ -18,7 +18,7 @@ const parseable = hives.filter((h) => HAVE && readToolsJson(h).info.pyregf_rc ==
     const own = ownDump(readFileSync(corpusPath('regf', rel)));
     const ref = referenceDump(readPyregf(rel));
     if (process.env.REGF_AGREEMENT) {
-      console.log(`AGREEMENT ${rel} keys ${own.keys.length}/${ref.keys.length} values ${own.values.length}/${ref.values.length} warnings ${own.warnings.length} quirks ${own.quirks.length} ${own.quirks.slice(0, 3).join(' ; ')}`);
+      console.log(`AGREEMENT ${rel} keys ${own.keys.length}/${ref.keys.length} values ${own.values.length}/${ref.values.length} warnings ${own.warnings.length} inline-tail ${own.quirks.filter((q) => q.endsWith('inline-tail')).length} sz-cut ${own.quirks.filter((q) => q.endsWith('sz-cut-at-nul')).length}`);
     }
     expect(own.keys).toEqual(ref.keys);
     expect(own.values).toEqual(ref.values);
