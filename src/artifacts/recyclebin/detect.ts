@@ -14,8 +14,13 @@ export const ARCHIVE_FORMATS = new Set(['zip', '7z', 'rar', 'cab', 'gz', 'bz2', 
 const DOCUMENT_FOLDER_MIN = 5;
 /** Listed names kept in a finding's details. */
 const LISTING_KEEP = 50;
-/** Tolerance between the recorded deletion time and the index file's own times. */
+/**
+ * Tolerance between the recorded deletion time (UTC FILETIME) and the index file's own times. A day, not
+ * seconds: on FAT/exFAT removable drives file times are local time, up to 14 h away from UTC.
+ */
 const TIME_SKEW_MS = 24 * 3600 * 1000;
+/** Birth may trail modified by file-system rounding; beyond this, birth is a copy time and is ignored. */
+const BIRTH_SLACK_MS = 2000;
 /** Earliest plausible deletion time per format (the release of the OS that writes it, minus a margin). */
 const EARLIEST: Record<string, string> = {
   '$I v1': '2006-01-01T00:00:00Z', // Vista RTM Nov 2006
@@ -54,21 +59,28 @@ function timeHits(record: ArtifactRecord, ctx: DetectContext): Hit[] {
     return record.deletedAtFiletime ? [{ rule: 'recyclebin-time-anomaly', message: 'deletion time is not a valid FILETIME' }] : [];
   }
   const t = Date.parse(deletedAt);
-  const hits: Hit[] = [];
   const earliest = EARLIEST[format];
   if (earliest && t < Date.parse(earliest)) {
-    hits.push({ rule: 'recyclebin-time-anomaly', message: `deletion time ${deletedAt} predates ${format} (earliest ${earliest.slice(0, 10)})` });
-  }
-  // A $I file is created at deletion time, so its birth time should match (INFO2 holds many records: skip).
-  const born = ctx.times.born ? Date.parse(ctx.times.born) : NaN;
-  if (format !== 'INFO2' && Number.isFinite(born) && Math.abs(born - t) > TIME_SKEW_MS) {
-    hits.push({ rule: 'recyclebin-time-anomaly', message: `deletion time ${deletedAt} differs from the index file's birth time ${ctx.times.born}` });
+    return [{ rule: 'recyclebin-time-anomaly', message: `deletion time ${deletedAt} predates ${format} (earliest ${earliest.slice(0, 10)})` }];
   }
   const modified = ctx.times.modified ? Date.parse(ctx.times.modified) : NaN;
-  if (Number.isFinite(modified) && t > modified + TIME_SKEW_MS) {
-    hits.push({ rule: 'recyclebin-time-anomaly', message: `deletion time ${deletedAt} is after the index file was last written (${ctx.times.modified})` });
+  if (!Number.isFinite(modified)) return [];
+  if (format === 'INFO2') {
+    // INFO2 is rewritten at every deletion: a record may be older than the file, never newer.
+    return t > modified + TIME_SKEW_MS
+      ? [{ rule: 'recyclebin-time-anomaly', message: `deletion time ${deletedAt} is after INFO2 was last written (${ctx.times.modified})` }]
+      : [];
   }
-  return hits.slice(0, 1);
+  // Windows writes a $I once, at deletion: its own modified time is the deletion time.
+  if (Math.abs(modified - t) > TIME_SKEW_MS) {
+    return [{ rule: 'recyclebin-time-anomaly', message: `deletion time ${deletedAt} disagrees with the $I file's own modified time ${ctx.times.modified}` }];
+  }
+  // Birth is only trusted when plausible (not after modified): copies and generated images get birth = copy time.
+  const born = ctx.times.born ? Date.parse(ctx.times.born) : NaN;
+  if (Number.isFinite(born) && born <= modified + BIRTH_SLACK_MS && Math.abs(born - t) > TIME_SKEW_MS) {
+    return [{ rule: 'recyclebin-time-anomaly', message: `deletion time ${deletedAt} disagrees with the $I file's birth time ${ctx.times.born}` }];
+  }
+  return [];
 }
 
 /** Lists a deleted folder ($R directory) and reports a folder full of documents. */

@@ -55,14 +55,42 @@ describe('$I detector', () => {
     expect(cand!.hits.map((h) => h.rule)).toEqual(['recyclebin-deleted-document-folder']);
     expect(cand!.details!.deletedFolderListing).toEqual(['a.docx', 'b.xlsx', 'c.pdf', 'd.txt', 'e.pptx']);
   });
-  test('tampered deletion time: before the OS existed, and far from the $I birth time', async () => {
+  test('tampered deletion time: before the OS existed', async () => {
     const buf = makeDollarI({ version: 2, originalPath: 'C:\\x.txt', deletedAt: '1990-01-01T00:00:05Z' });
     const [c] = await run(dollarIParser, buf, ctx('$IT', buf, [entry('$RT')]));
     expect(c!.hits.map((h) => h.rule)).toEqual(['recyclebin-time-anomaly']);
-    const times: FileTimes = { ...NO_TIMES, born: '2024-01-01T00:00:00.000Z' };
-    const ok = makeDollarI({ version: 2, originalPath: 'C:\\x.txt', deletedAt: '2023-06-01T00:00:00Z' });
-    const [c2] = await run(dollarIParser, ok, ctx('$IT', ok, [entry('$RT')], { times }));
-    expect(c2!.hits[0]!.message).toMatch(/birth time/);
+    expect(c!.hits[0]!.message).toMatch(/predates \$I v2/);
+  });
+  test('deletion time compared with the $I file\'s own modified time (Windows writes $I at deletion)', async () => {
+    const buf = makeDollarI({ version: 2, originalPath: 'C:\\x.txt', deletedAt: '2023-06-01T00:00:00Z' });
+    const far: FileTimes = { ...NO_TIMES, modified: '2024-01-01T00:00:00.000Z' };
+    const [c] = await run(dollarIParser, buf, ctx('$IT', buf, [entry('$RT')], { times: far }));
+    expect(c!.hits.map((h) => h.rule)).toEqual(['recyclebin-time-anomaly']);
+    expect(c!.hits[0]!.message).toMatch(/own modified time 2024-01-01/);
+    // Same record, $I written a few seconds after the recorded time: nothing to report.
+    const near: FileTimes = { ...NO_TIMES, modified: '2023-06-01T00:00:03.000Z' };
+    expect(await run(dollarIParser, buf, ctx('$IT', buf, [entry('$RT')], { times: near }))).toEqual([]);
+    // FAT stores local time: a 13 h offset is tolerated.
+    const fat: FileTimes = { ...NO_TIMES, modified: '2023-06-01T13:00:00.000Z' };
+    expect(await run(dollarIParser, buf, ctx('$IT', buf, [entry('$RT')], { times: fat }))).toEqual([]);
+  });
+  test('birth time is used only when plausible (not after modified): copies get birth = copy time', async () => {
+    const buf = makeDollarI({ version: 2, originalPath: 'C:\\Users\\bob\\Documents\\old notes.txt', deletedAt: '2025-03-02T12:00:00Z' });
+    const copied: FileTimes = { ...NO_TIMES, modified: '2025-03-02T12:00:00.000Z', born: '2026-11-26T06:42:55.520Z' };
+    expect(await run(dollarIParser, buf, ctx('$IQ2W9X1.txt', buf, [entry('$RQ2W9X1.txt')], { times: copied }))).toEqual([]);
+    const bornBefore: FileTimes = { ...NO_TIMES, modified: '2025-03-02T12:00:00.000Z', born: '2024-01-01T00:00:00.000Z' };
+    const [c] = await run(dollarIParser, buf, ctx('$IQ2W9X1.txt', buf, [entry('$RQ2W9X1.txt')], { times: bornBefore }));
+    expect(c!.hits[0]!.message).toMatch(/birth time 2024-01-01/);
+  });
+  test('INFO2 records may be older than the file, not newer', async () => {
+    const buf = makeInfo2([
+      { originalPath: 'C:\\a.txt', index: 1, deletedAt: '2005-01-01T00:00:00Z' },
+      { originalPath: 'C:\\b.txt', index: 2, deletedAt: '2007-01-01T00:00:00Z' },
+    ]);
+    const times: FileTimes = { ...NO_TIMES, modified: '2006-01-01T00:00:00.000Z' };
+    const cands = await run(info2Parser, buf, ctx('INFO2', buf, [], { times }));
+    expect(cands.map((c) => c.entry)).toEqual(['INFO2 record 2']);
+    expect(cands[0]!.hits[0]!.message).toMatch(/after INFO2 was last written/);
   });
   test('an ordinary deleted document with its $R yields nothing', async () => {
     const buf = makeDollarI({ originalPath: 'C:\\Users\\bob\\Documents\\cv.docx', deletedAt: '2024-05-06T05:06:07Z' });
