@@ -3,7 +3,7 @@
  * the candidate findings. Shared by `scan` (per walked file), `explain` and `parse`.
  */
 import type { Stats } from 'node:fs';
-import { fingerprint, type Fingerprint } from '../fingerprint/index.js';
+import { fingerprint, sensitiveKind, type Fingerprint } from '../fingerprint/index.js';
 import { ARTIFACT_PARSERS } from '../artifacts/index.js';
 import type { ArtifactContext, ArtifactResult, DetectContext, DirEntryInfo, OsKind } from '../artifacts/types.js';
 import type { Hotspot } from '../hotspots/catalog.js';
@@ -134,6 +134,7 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
       format: fp.format,
       classification: fp.classification,
       archiveParsed,
+      sensitive: sensitiveKind(fp),
     }),
   );
   const fileCandidate: Candidate = {

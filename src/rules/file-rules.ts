@@ -6,6 +6,7 @@
  */
 import type { Hotspot } from '../hotspots/catalog.js';
 import type { Hit } from './types.js';
+import type { SensitiveKind } from '../fingerprint/index.js';
 
 export interface FileFacts {
   rel: string;
@@ -16,6 +17,8 @@ export interface FileFacts {
   classification: string;
   /** An archive parser produced a summary for this file (it reports volumes and encryption itself). */
   archiveParsed: boolean;
+  /** The fingerprint's sensitive-data kind (src/fingerprint/predicates.ts sensitiveKind), or null. */
+  sensitive: SensitiveKind | null;
 }
 
 const SID_FOLDER = /^S-1-\d+(-\d+)+$/i;
@@ -31,24 +34,23 @@ const DUMP_HOMES = /(^|\/)(crashdumps|minidump|livekernelreports|wer\/reportarch
 
 function sensitiveCopyHits(f: FileFacts): Hit[] {
   const where = f.hotspot ? `in ${f.hotspot.id}` : 'outside its home';
-  switch (f.format) {
-    case 'ese': {
+  switch (f.sensitive) {
+    case 'ese-database': {
       const isNtds = /ntds/i.test(f.name);
       if (isNtds && /^(windows\.old\/)?windows\/ntds\//i.test(f.rel)) return [];
       if (!isNtds && !f.hotspot) return [];
       return [{ rule: 'sensitive-system-data-copy', message: `${isNtds ? 'Active Directory database (ntds.dit)' : 'ESE database'} ${where}`, score: isNtds ? 60 : 35 }];
     }
-    case 'mdmp':
-    case 'crashdump': {
+    case 'memory-dump': {
       if (DUMP_HOMES.test(f.rel) || /^windows\/(memory\.dmp|minidump\/)/i.test(f.rel)) return [];
       const lsass = /lsass/i.test(f.name);
       if (!lsass && !f.hotspot) return [];
       return [{ rule: 'sensitive-system-data-copy', message: `${lsass ? 'LSASS memory dump' : 'memory dump'} ${where}`, score: lsass ? 70 : 40 }];
     }
-    case 'pst':
+    case 'mail-store':
       if (/\/(appdata\/local\/microsoft\/outlook|documents\/outlook files)\//i.test(f.rel) || !f.hotspot) return [];
       return [{ rule: 'sensitive-system-data-copy', message: `Outlook mail store ${where}`, score: 45 }];
-    case 'keepass':
+    case 'password-database':
       if (!f.hotspot) return [];
       return [{ rule: 'sensitive-system-data-copy', message: `KeePass database ${where}`, score: 40 }];
     default:

@@ -1,0 +1,188 @@
+/**
+ * Golden end-to-end tests of the CLI on the demo image, one per output format, and every exit code.
+ * Update the golden files with UPDATE_GOLDEN=1 npm test (then review the diff).
+ */
+import { beforeAll, describe, expect, test } from '@jest/globals';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DEMO_IMAGE, ensureDemoImage, normalizeVolatile, runCli } from '../helpers/cli.js';
+import { IN_CI } from '../helpers/corpus.js';
+
+const GOLDEN = path.join(process.cwd(), 'test', 'golden');
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
+
+interface Row { time: string; findingId: string; type: string }
+
+function normalizeJson(text: string): string {
+  const report = JSON.parse(text);
+  report.meta.startedAt = '<start>';
+  report.meta.finishedAt = '<end>';
+  report.meta.command = '<command>';
+  report.meta.roots = report.meta.roots.map((r: Record<string, unknown>) => ({ ...r, path: '<demo>' }));
+  for (const f of report.findings) f.root = '<demo>';
+  for (const r of report.timeline) r.root = '<demo>';
+  for (const e of report.errors ?? []) e.root = '<demo>';
+  const norm = JSON.parse(normalizeVolatile(JSON.stringify(report)));
+  // Rows at "<now>" keep a stable order after normalisation.
+  norm.timeline.sort((a: Row, b: Row) => a.time.localeCompare(b.time) || a.findingId.localeCompare(b.findingId) || a.type.localeCompare(b.type));
+  return `${JSON.stringify(norm, null, 2)}\n`;
+}
+
+function golden(name: string, actual: string): void {
+  const file = path.join(GOLDEN, name);
+  if (!UPDATE && !existsSync(file) && IN_CI) throw new Error(`golden file ${name} is missing: run UPDATE_GOLDEN=1 npm test and commit it`);
+  if (UPDATE || !existsSync(file)) {
+    writeFileSync(file, actual);
+    if (!UPDATE) console.warn(`NOTICE: golden file ${name} was missing and has been written; review and commit it`);
+    return;
+  }
+  expect(actual).toBe(readFileSync(file, 'utf8'));
+}
+
+beforeAll(async () => {
+  await ensureDemoImage();
+});
+
+describe('stagehunt scan on the demo image (golden)', () => {
+  test('json', () => {
+    const r = runCli(['scan', DEMO_IMAGE, '--format', 'json']);
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(Object.keys(report)).toEqual(expect.arrayContaining(['meta', 'summary', 'findings', 'timeline', 'errors']));
+    golden('demo.json', normalizeJson(r.stdout));
+  });
+
+  test('jsonl: one finding per line', () => {
+    const r = runCli(['scan', DEMO_IMAGE, '--format', 'jsonl']);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    for (const line of lines) expect(JSON.parse(line)).toHaveProperty('id');
+    golden('demo.jsonl', normalizeVolatile(r.stdout.replaceAll(DEMO_IMAGE, '<demo>')));
+  });
+
+  test('csv', () => {
+    const r = runCli(['scan', DEMO_IMAGE, '--format', 'csv']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\r\n')[0]).toMatch(/^id,level,score,kind,root,path,/);
+    golden('demo.csv', normalizeVolatile(r.stdout.replaceAll(DEMO_IMAGE, '<demo>')));
+  });
+
+  test('table: findings most severe first, no ANSI when not a TTY', () => {
+    const r = runCli(['scan', DEMO_IMAGE]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toMatch(/\u001b\[/);
+    const findingsPart = r.stdout.split('timeline of high and critical findings')[0]!;
+    golden('demo.table.txt', normalizeVolatile(findingsPart.replaceAll(DEMO_IMAGE, '<demo>').replace(/^roots: .*$/m, 'roots: <demo>')));
+  });
+
+  test('the staged data ranks high and the background low', () => {
+    const report = JSON.parse(runCli(['scan', DEMO_IMAGE, '--format', 'json', '--min-level', 'info']).stdout);
+    const levelOf = (p: string): string | undefined => report.findings.find((f: { path: string; kind: string }) => f.path === p && (f.kind === 'file' || f.kind === 'directory'))?.level;
+    for (const staged of ['Users/Public/Libraries/bk.part1.rar', 'PerfLogs/1/data.7z', 'Windows/Temp/sys.hiv', 'Windows/Temp/cup.tmp', '$Recycle.Bin/x1.dat', 'ProgramData/Adobe/temp/upd.tmp', 'Windows/Temp/lsass.dmp']) {
+      expect([staged, levelOf(staged)]).toEqual([staged, expect.stringMatching(/^(high|critical)$/)]);
+    }
+    for (const ordinary of ['Users/alice/AppData/Local/Temp/IMG_2041.jpg', 'Users/alice/AppData/Local/Temp/screenshot.png', 'Users/alice/AppData/Local/Temp/clip.mp4', 'Users/alice/AppData/Local/Temp/Board minutes (autosaved).docx', 'Users/alice/AppData/Local/Temp/setup_1000.log', 'Windows/Temp/MpCmdRun.log', 'Users/bob/AppData/Local/Temp/report-draft.pdf']) {
+      expect([ordinary, levelOf(ordinary) ?? 'none']).toEqual([ordinary, expect.stringMatching(/^(none|info|low)$/)]);
+    }
+  });
+});
+
+describe('exit codes', () => {
+  test('0 when nothing reaches --fail-on, 1 when something does', () => {
+    expect(runCli(['scan', DEMO_IMAGE, '--format', 'jsonl', '--fail-on', 'critical']).status).toBe(1);
+    expect(runCli(['scan', DEMO_IMAGE, '--format', 'jsonl', '--fail-on', 'none']).status).toBe(0);
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'sh-empty-'));
+    try {
+      expect(runCli(['scan', empty, '--fail-on', 'info']).status).toBe(0);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  const usage: Array<[string, string[], RegExp]> = [
+    ['missing root', ['scan', '/nonexistent/evidence'], /evidence root not found/],
+    ['root is a file', ['scan', 'package.json'], /not a directory/],
+    ['unknown format', ['scan', '.', '--format', 'xml'], /unknown format 'xml'/],
+    ['unknown level', ['scan', '.', '--fail-on', 'severe'], /Invalid values|fail-on/],
+    ['unknown option', ['scan', '.', '--frobnicate'], /Unknown argument/],
+    ['no command', [], /name a command/],
+    ['unknown command', ['scna', '.'], /Unknown argument|Did you mean/],
+    ['unwritable output', ['scan', '.', '--output', '/nonexistent-dir/out.json'], /cannot write output/],
+    ['explain a missing file', ['explain', '/nonexistent/file'], /no such file/],
+    ['parse a file no parser understands', ['parse', 'package.json'], /no parser understands/],
+  ];
+  test.each(usage)('2 and one clear line: %s', (_name, args, message) => {
+    const r = runCli(args);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  test('2 when --output points inside a scanned root, and nothing is written there', () => {
+    const before = readdirSync(DEMO_IMAGE).sort();
+    const r = runCli(['scan', DEMO_IMAGE, '--output', path.join(DEMO_IMAGE, 'Windows', 'out.json')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/refusing to write .* inside the evidence root/);
+    expect(readdirSync(DEMO_IMAGE).sort()).toEqual(before);
+    expect(existsSync(path.join(DEMO_IMAGE, 'Windows', 'out.json'))).toBe(false);
+  });
+
+  test('--output writes the file atomically and leaves no temp file', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sh-out-'));
+    try {
+      const out = path.join(dir, 'scan.json');
+      const r = runCli(['scan', DEMO_IMAGE, '--format', 'json', '--output', out, '--quiet']);
+      expect(r.status).toBe(0);
+      expect(JSON.parse(readFileSync(out, 'utf8')).summary.findings).toBeGreaterThan(0);
+      expect(readdirSync(dir)).toEqual(['scan.json']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('--help documents the exit codes', () => {
+    const r = runCli(['--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Exit codes:[\s\S]*1\s+findings at or above --fail-on[\s\S]*2\s+usage error/);
+  });
+});
+
+describe('other commands', () => {
+  test('hotspots lists ids, patterns, weights and references', () => {
+    const r = runCli(['hotspots', '--format', 'json']);
+    expect(r.status).toBe(0);
+    const { hotspots } = JSON.parse(r.stdout);
+    expect(hotspots.map((h: { id: string }) => h.id)).toEqual(expect.arrayContaining(['win-user-temp', 'win-windows-temp', 'win-recycle-bin', 'win-perflogs', 'lin-tmp', 'lin-dev-shm', 'mac-users-shared']));
+    for (const h of hotspots) expect(h.references.length).toBeGreaterThan(0);
+    expect(runCli(['hotspots', '--os', 'linux']).stdout).not.toMatch(/win-perflogs/);
+  });
+
+  test('explain says why a file is flagged, with entropy samples and rules', () => {
+    const r = runCli(['explain', path.join(DEMO_IMAGE, 'Windows', 'Temp', 'cup.tmp'), '--format', 'json']);
+    expect(r.status).toBe(0);
+    const e = JSON.parse(r.stdout);
+    expect(e.hotspot.id).toBe('win-windows-temp');
+    expect(e.fingerprint.entropy).toBeGreaterThan(7.9);
+    expect(e.fingerprint.samples.length).toBeGreaterThanOrEqual(3);
+    expect(e.fingerprint.classification).toBe('high-entropy-unknown');
+    expect(e.verdict.level).toMatch(/high|critical/);
+    expect(e.verdict.reasons.map((x: { rule: string }) => x.rule)).toContain('in-staging-location');
+    const text = runCli(['explain', path.join(DEMO_IMAGE, 'Windows', 'Temp', 'cup.tmp')]).stdout;
+    expect(text).toMatch(/verdict: +(high|critical)/);
+  });
+
+  test('parse prints raw records of an artifact', () => {
+    const r = runCli(['parse', path.join(DEMO_IMAGE, 'Users', 'alice', 'AppData', 'Roaming', 'Microsoft', 'Windows', 'PowerShell', 'PSReadLine', 'ConsoleHost_history.txt')]);
+    expect(r.status).toBe(0);
+    const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(records).toHaveLength(8);
+    expect(records[2]).toMatchObject({ type: 'history-command', line: 3 });
+  });
+
+  test('rules lists the catalog', () => {
+    const r = runCli(['rules', '--format', 'json']);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).length).toBeGreaterThan(20);
+  });
+});
