@@ -3,14 +3,16 @@ import type { ArtifactContext, ArtifactParser, ArtifactResult } from '../types.j
 import type { ByteSource } from '../../util/byte-source.js';
 import { archiveDetector } from '../archive/detect.js';
 import { parseRar, rarVersion } from './parse.js';
+import { overlayFromHead } from '../sevenzip/sfx.js';
 
 export { parseRar, rarVersion } from './parse.js';
 export type { RarParse } from './parse.js';
 export type { RarEntry } from './common.js';
 
 function matches(ctx: ArtifactContext): boolean {
-  // Every RAR volume starts with the signature, so the head decides (SFX stubs are not handled).
-  return rarVersion(ctx.head) !== null || ctx.format === 'rar';
+  // Every RAR volume starts with the signature, so the head decides; a PE with an overlay may be
+  // a WinRAR SFX, which parse probes at that one offset.
+  return rarVersion(ctx.head) !== null || ctx.format === 'rar' || overlayFromHead(ctx.head, ctx.size) !== null;
 }
 
 async function parse(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult | null> {

@@ -6,6 +6,7 @@ import type { RarEntry, RarWalk } from './common.js';
 import { RAR4_SIGNATURE, RAR5_SIGNATURE } from './layout.js';
 import { walkRar4 } from './rar4.js';
 import { walkRar5 } from './rar5.js';
+import { looksLikePe, offsetSource, peOverlayOffset } from '../sevenzip/sfx.js';
 
 export interface RarParse {
   entries: RarEntry[];
@@ -66,10 +67,27 @@ function summarize(w: RarWalk, name: string): ArchiveSummary {
   };
 }
 
-/** Parses a RAR 4 or RAR 5 archive or volume; null when the signature is not at offset 0. */
+/**
+ * Parses a RAR 4 or RAR 5 archive or volume, or a self-extracting RAR (PE stub + RAR in the
+ * overlay); null when there is no RAR signature at offset 0 or right after the PE image.
+ */
 export function parseRar(src: ByteSource, name: string): RarParse | null {
-  const version = rarVersion(src.read(0, RAR5_SIGNATURE.length));
-  if (version === null) return null;
+  const head = src.read(0, RAR5_SIGNATURE.length);
+  const version = rarVersion(head);
+  if (version !== null) return parseAt(src, version, name);
+  if (!looksLikePe(head)) return null;
+  const overlay = peOverlayOffset(src);
+  if (overlay === null) return null;
+  const inner = offsetSource(src, overlay);
+  const innerVersion = rarVersion(inner.read(0, RAR5_SIGNATURE.length));
+  if (innerVersion === null) return null;
+  const result = parseAt(inner, innerVersion, name);
+  result.summary.selfExtracting = true;
+  result.summary.fields.sfxOffset = overlay;
+  return result;
+}
+
+function parseAt(src: ByteSource, version: 4 | 5, name: string): RarParse {
   const w = version === 5 ? walkRar5(src) : walkRar4(src);
   return { entries: w.entries, summary: summarize(w, name), warnings: w.warnings, corrupted: w.corrupted };
 }

@@ -4,12 +4,15 @@ import type { ByteSource } from '../../util/byte-source.js';
 import { archiveDetector } from '../archive/detect.js';
 import { volumeFromName } from '../archive/volume.js';
 import { isSevenZipSignature, parseSevenZip } from './parse.js';
+import { overlayFromHead } from './sfx.js';
 
 export { parseSevenZip, isSevenZipSignature, MAX_HEADER_BYTES } from './parse.js';
 export type { SevenZipEntry, SevenZipParse } from './parse.js';
 
 function matches(ctx: ArtifactContext): boolean {
   if (isSevenZipSignature(ctx.head) || ctx.format === '7z') return true;
+  // A PE with data after its last section may be a 7z SFX: parse probes that one offset.
+  if (overlayFromHead(ctx.head, ctx.size) !== null) return true;
   // Volumes after the first carry no signature: .7z.002, .7z.003, ...
   const v = volumeFromName(ctx.name);
   return v !== null && v.format === '7z' && (v.volume.index ?? 0) > 0;

@@ -12,6 +12,7 @@ import type { Folder, Header, StreamsInfo } from './header.js';
 import { CODER_AES, CODER_LZMA, CODER_LZMA2, CODER_NAMES, ID, SIG, SIGNATURE, SIGNATURE_HEADER_SIZE } from './layout.js';
 import { decodeLzma, decodeLzma2 } from './lzma.js';
 import { HeaderError, HeaderReader } from './reader.js';
+import { looksLikePe, offsetSource, peOverlayOffset } from './sfx.js';
 
 /** Largest (packed or unpacked) header we read or decode; real headers are KiB to a few MiB. */
 export const MAX_HEADER_BYTES = 16 * 1024 * 1024;
@@ -289,8 +290,24 @@ function finishSummary(st: State, summary: ArchiveSummary, entries: SevenZipEntr
   if (header && header.declaredFiles > entries.length) summary.truncated = true;
 }
 
-/** Parses a 7z file or volume. Null when it is neither (no signature, no .7z.NNN name). */
+/**
+ * Parses a 7z file, volume or self-extracting 7z (PE stub + 7z in the overlay). Null when it is
+ * none of these (no signature, no .7z.NNN name, no 7z after a PE image).
+ */
 export function parseSevenZip(src: ByteSource, name: string): SevenZipParse | null {
+  const head = src.read(0, SIGNATURE.length);
+  if (isSevenZipSignature(head) || !looksLikePe(head)) return parseAt(src, name);
+  const overlay = peOverlayOffset(src);
+  if (overlay === null) return null;
+  const inner = offsetSource(src, overlay);
+  if (!isSevenZipSignature(inner.read(0, SIGNATURE.length))) return null;
+  const result = parseAt(inner, name)!;
+  result.summary.selfExtracting = true;
+  result.summary.fields.sfxOffset = overlay;
+  return result;
+}
+
+function parseAt(src: ByteSource, name: string): SevenZipParse | null {
   const volume = sevenZipVolume(name);
   const sig = src.read(0, SIGNATURE_HEADER_SIZE);
   const summary = baseSummary(volume);
