@@ -25,7 +25,7 @@ Partial read errors during a scan do not change the exit code; they are listed i
 let debug = process.argv.includes('--debug');
 
 function fail(err: unknown): never {
-  const known = err instanceof UsageError || err instanceof RootError || err instanceof CatalogError || err instanceof RuleCatalogError;
+  const known = err instanceof UsageError || err instanceof RootError || err instanceof CatalogError || err instanceof RuleCatalogError || (err instanceof Error && err.name === 'LiveRegistryUnavailable');
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`stagehunt: ${known ? '' : 'fatal: '}${escapeControls(message)}\n`);
   if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     .option('color', { type: 'boolean', describe: 'colour the table (default: when stdout is a TTY and NO_COLOR is unset); --no-color turns it off' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress or notices on stderr' })
     .option('debug', { type: 'boolean', default: false, describe: 'print stack traces for errors' })
-    .command<ScanArgs>('scan <roots...>', 'scan mounted images for staging evidence', scanBuilder, (argv) => setExit(runScan(argv, commandLine())))
+    .command<ScanArgs>('scan [roots...]', 'scan mounted images for staging evidence', scanBuilder, (argv) => setExit(runScan(argv, commandLine())))
     .command<ExplainArgs>('explain <file>', 'everything stagehunt knows about one file, and why it would flag it', explainBuilder, (argv) => setExit(runExplain(argv)))
     .command<ParseArgs>('parse <file>', 'print the raw records an artifact parser extracts from one file', parseBuilder, (argv) => setExit(runParse(argv)))
     .command<HotspotsArgs>('hotspots', 'list the hotspot catalog', hotspotsBuilder, (argv) => setExit(runHotspots(argv)))

@@ -41,6 +41,8 @@ export interface ScanOptions {
   onProgress?(p: ScanProgress): void;
   /** Injected clock for reproducible tests. */
   now?(): Date;
+  /** Also read the live Windows registry (regedit-rs) and run the registry detectors on it. */
+  live?: boolean;
 }
 
 export interface ScanProgress {
@@ -233,6 +235,26 @@ function finalize(state: RootState): { findings: Finding[]; timeline: TimelineRo
   return { findings, timeline };
 }
 
+const LIVE_ROOT = 'live:registry';
+
+/** The live registry of the Windows host stagehunt runs on, through the lazily imported adapter. */
+async function scanLiveRegistry(): Promise<{ findings: Finding[]; timeline: TimelineRow[]; warnings: string[] }> {
+  const { collectLiveRegistry, detectLiveRegistry } = await import('../live/registry.js');
+  const { records, warnings } = await collectLiveRegistry();
+  const catalog = loadRuleCatalog();
+  const candidates = detectLiveRegistry(records);
+  correlate(candidates, { windows: true, exists: () => false });
+  const findings: Finding[] = [];
+  const timeline: TimelineRow[] = [];
+  for (const c of candidates) {
+    if (!c.hits.some((h) => (h.score ?? catalog.get(h.rule)?.score ?? 0) > 0)) continue;
+    const finding = toFinding(c, { root: LIVE_ROOT, rootLabel: 'live', hotspot: null }, catalog);
+    findings.push(finding);
+    timeline.push(...eventRows(finding, c.events ?? []));
+  }
+  return { findings, timeline, warnings };
+}
+
 function earliest(f: Finding): string {
   return [f.times.born, f.times.modified, f.deletedAt ?? null].filter((t): t is string => !!t).sort()[0] ?? '';
 }
@@ -290,6 +312,12 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       specialFilesSkipped: state.stats.specialSkipped,
       otherDeviceSkipped: state.stats.otherDeviceSkipped,
     });
+  }
+  if (opts.live) {
+    const live = await scanLiveRegistry();
+    allFindings.push(...live.findings);
+    allTimeline.push(...live.timeline);
+    errors.push(...live.warnings.map((message) => ({ root: LIVE_ROOT, path: '', op: 'parse', code: 'WARN', message })));
   }
   sortFindings(allFindings);
   const byLevel = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;

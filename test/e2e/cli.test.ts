@@ -107,6 +107,8 @@ describe('exit codes', () => {
     ['unknown level', ['scan', '.', '--fail-on', 'severe'], /Invalid values|fail-on/],
     ['unknown option', ['scan', '.', '--frobnicate'], /Unknown argument/],
     ['no command', [], /name a command/],
+    ['no root', ['scan'], /name at least one evidence root/],
+    ...(process.platform === 'win32' ? [] : ([['--live off Windows', ['scan', '--live'], /needs Windows/]] as Array<[string, string[], RegExp]>)),
     ['unknown command', ['scna', '.'], /Unknown argument|Did you mean/],
     ['unwritable output', ['scan', '.', '--output', '/nonexistent-dir/out.json'], /cannot write output/],
     ['explain a missing file', ['explain', '/nonexistent/file'], /no such file/],

@@ -23,11 +23,12 @@ export interface ScanArgs {
   quiet?: boolean;
   crossMounts?: boolean;
   codepage?: string;
+  live?: boolean;
 }
 
 export function scanBuilder(y: Argv): Argv<ScanArgs> {
   return y
-    .positional('roots', { describe: 'evidence roots: mounted images or directories', type: 'string', array: true, demandOption: true })
+    .positional('roots', { describe: 'evidence roots: mounted images or directories', type: 'string', array: true })
     .option('os', { choices: ['auto', 'windows', 'linux', 'macos'] as const, default: 'auto' as const, describe: 'OS layout of the roots (auto-detected per root)' })
     .option('scope', { choices: ['hotspots', 'all'] as const, default: 'hotspots' as const, describe: 'walk the staging hotspots and artifact locations, or the whole root' })
     .option('format', { alias: 'f', type: 'string', default: 'table', describe: `output format: ${SCAN_FORMATS.join(', ')}` })
@@ -36,8 +37,10 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
     .option('fail-on', { choices: [...LEVELS, 'none'] as const, default: 'none' as const, describe: 'exit 1 when any finding reaches this level' })
     .option('hotspots', { type: 'string', array: true, describe: 'extra hotspot definitions (JSON, same format as the built-in ones)' })
     .option('cross-mounts', { type: 'boolean', default: false, describe: 'descend into other file systems mounted inside a root' })
+    .option('live', { type: 'boolean', default: false, describe: 'also read the live Windows registry of this host (Windows only)' })
     .option('codepage', { type: 'string', describe: 'ANSI code page for Windows 9x/XP artifacts (e.g. windows-1252, shift_jis)' })
     .check((argv) => {
+      if ((argv.roots ?? []).length === 0 && !argv.live) throw new UsageError('name at least one evidence root (or --live on Windows)');
       if (!SCAN_FORMATS.includes(argv.format)) throw new UsageError(`unknown format '${argv.format}' (choose one of: ${SCAN_FORMATS.join(', ')})`);
       if (!isLevel(argv.minLevel)) throw new UsageError(`unknown level '${String(argv.minLevel)}'`);
       return true;
@@ -51,6 +54,8 @@ function progressHandler(quiet: boolean | undefined): ((p: ScanProgress) => void
 
 export async function runScan(args: ScanArgs, command: string): Promise<number> {
   // Validate roots and output before any evidence is read.
+  if (args.live && process.platform !== 'win32') throw new UsageError('--live reads the live Windows registry and needs Windows; scan a mounted image instead');
+  args.roots = args.roots ?? [];
   const roots = args.roots.map((r) => openRoot(r, args.os));
   let target: string | null = null;
   if (args.output) {
@@ -69,6 +74,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
       minLevel: args.minLevel,
       crossMounts: args.crossMounts,
       codepage: args.codepage,
+      live: args.live,
       command,
       recordedOptions: {
         os: args.os,
@@ -79,6 +85,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
         hotspots: args.hotspots ?? [],
         crossMounts: args.crossMounts ?? false,
         codepage: args.codepage ?? null,
+        live: args.live ?? false,
       },
       onProgress: progress,
     });
