@@ -60,6 +60,21 @@ describe('self-extracting 7z and RAR (PE stub + archive in the overlay)', () => 
     expect(peOverlayOffset(bufferSource(bad))).toBeNull();
   });
 
+  test('a signed PE: the certificate table is skipped, so only data after it counts', () => {
+    const signed = (tail: Buffer) => {
+      const cert = Buffer.alloc(0x100, 0x30);
+      const buf = makeSfx(Buffer.concat([cert, tail])) as Buffer;
+      buf.writeUInt32LE(0x400, 0x58 + 0x60 + 32); // security directory: file offset
+      buf.writeUInt32LE(cert.length, 0x58 + 0x60 + 36); // and size
+      return buf;
+    };
+    const plainSigned = signed(Buffer.alloc(0));
+    expect(overlayFromHead(plainSigned.subarray(0, 4100), plainSigned.length)).toBeNull();
+    expect(sevenZipParser.matches(ctx('signed.exe', plainSigned))).toBe(false);
+    const signedSfx = signed(makePlain7z({ files: FILES }) as Buffer);
+    expect(parseSevenZip(bufferSource(signedSfx), 'signed.exe')!.summary.fields.sfxOffset).toBe(0x500);
+  });
+
   test('the corpus ZIP SFX is left to the ZIP parser', () => {
     if (!corpusAvailable()) return;
     const buf = readFileSync(corpusPath('archives/libarchive/test_read_format_zip_sfx.exe'));
