@@ -34,39 +34,98 @@ function archiveHits(tool: string, archive: string | undefined, sources: string[
   return hits;
 }
 
-function matchRar(words: string[]): CommandMatch | null {
+function matchRar(words: string[], tool = 'rar'): CommandMatch | null {
   const args = words.slice(1);
   const verbAt = args.findIndex((w) => !w.startsWith('-'));
   if (verbAt < 0 || !ARCHIVE_VERBS_RAR.has(args[verbAt]!.toLowerCase())) return null;
   const switches = args.filter((w) => w.startsWith('-')).map((w) => w.toLowerCase());
   const operands = args.slice(verbAt + 1).filter((w) => !w.startsWith('-'));
   const [archive, ...sources] = operands;
-  const hits: Hit[] = [{ rule: 'history-archiver-create', message: `rar ${args[verbAt]} ${archive ?? ''}`.trim() }];
+  const hits: Hit[] = [{ rule: 'history-archiver-create', message: `${tool} ${args[verbAt]} ${archive ?? ''}`.trim() }];
   const pw = switches.find((s) => /^-(hp|p)(?!-)/.test(s));
-  if (pw) hits.push({ rule: 'history-archive-password', message: `rar ${pw.startsWith('-hp') ? 'encrypts headers and data (-hp)' : 'sets a password (-p)'}` });
+  if (pw) hits.push({ rule: 'history-archive-password', message: `${tool} ${pw.startsWith('-hp') ? 'encrypts headers and data (-hp)' : 'sets a password (-p)'}` });
   const vol = switches.find((s) => /^-v\d/.test(s) || s === '-v');
-  if (vol) hits.push({ rule: 'history-archive-volumes', message: `rar splits into volumes (${vol})` });
+  if (vol) hits.push({ rule: 'history-archive-volumes', message: `${tool} splits ${archive ?? 'the archive'} into volumes (${vol})${archive ? `: ${rarVolumeNames(archive)}` : ''}` });
   const staged = switches.filter((s) => /^-(ta|tb|m\d|r$|df|dw)/.test(s));
-  if (staged.length > 0) hits.push({ rule: 'history-archiver-staging-switches', message: `rar staging switches ${staged.join(' ')}` });
-  hits.push(...archiveHits('rar', archive, sources));
+  if (staged.length > 0) hits.push({ rule: 'history-archiver-staging-switches', message: `${tool} staging switches ${staged.join(' ')}` });
+  hits.push(...archiveHits(tool, archive, sources));
   return { hits, names: [...(archive ? [writes(archive)] : []), ...sources.map(reads)] };
 }
 
-function match7z(words: string[]): CommandMatch | null {
+function match7z(words: string[], tool = '7-Zip'): CommandMatch | null {
   const args = words.slice(1);
   const verbAt = args.findIndex((w) => !w.startsWith('-'));
   if (verbAt < 0 || !ARCHIVE_VERBS_7Z.has(args[verbAt]!.toLowerCase())) return null;
   const switches = args.filter((w) => w.startsWith('-')).map((w) => w.toLowerCase());
   const [archive, ...sources] = args.slice(verbAt + 1).filter((w) => !w.startsWith('-'));
-  const hits: Hit[] = [{ rule: 'history-archiver-create', message: `7-Zip ${args[verbAt]} ${archive ?? ''}`.trim() }];
+  const hits: Hit[] = [{ rule: 'history-archiver-create', message: `${tool} ${args[verbAt]} ${archive ?? ''}`.trim() }];
   const pw = switches.find((s) => /^-p/.test(s));
   const mhe = switches.find((s) => /^-mhe(=on|\+)?$/.test(s));
-  if (pw || mhe) hits.push({ rule: 'history-archive-password', message: `7-Zip ${mhe ? 'encrypts headers (-mhe)' : 'sets a password (-p)'}` });
+  if (pw || mhe) hits.push({ rule: 'history-archive-password', message: `${tool} ${mhe ? 'encrypts headers (-mhe)' : 'sets a password (-p)'}` });
   const vol = switches.find((s) => /^-v\d/.test(s));
-  if (vol) hits.push({ rule: 'history-archive-volumes', message: `7-Zip splits into volumes (${vol})` });
-  if (switches.includes('-sdel')) hits.push({ rule: 'history-archiver-staging-switches', message: '7-Zip deletes the sources after archiving (-sdel)' });
-  hits.push(...archiveHits('7-Zip', archive, sources));
+  if (vol) hits.push({ rule: 'history-archive-volumes', message: `${tool} splits ${archive ?? 'the archive'} into volumes (${vol})${archive ? `: ${archive.split(/[\\/]/).pop()}.001, .002, …` : ''}` });
+  if (switches.includes('-sdel')) hits.push({ rule: 'history-archiver-staging-switches', message: `${tool} deletes the sources after archiving (-sdel)` });
+  hits.push(...archiveHits(tool, archive, sources));
   return { hits, names: [...(archive ? [writes(archive)] : []), ...sources.map(reads)] };
+}
+
+/** The volume names rar -v gives `x.rar` (RAR 3+ naming): x.part1.rar, x.part2.rar, … */
+function rarVolumeNames(archive: string): string {
+  const stem = (archive.split(/[\\/]/).pop() ?? archive).replace(/\.rar$/i, '');
+  return `${stem}.part1.rar, ${stem}.part2.rar, …`;
+}
+
+/**
+ * Switches that mark an archiver command line whatever the program is called, after Sigma
+ * proc_creation_win_susp_compression_params (-p -ta -tb -sdel -dw -hp) plus -v<size>, -m<n>, -mx, -mhe.
+ * A bare -p is left out: too many tools use it (mkdir -p, cp -p).
+ */
+const ARCHIVER_SIGNATURE_SWITCH = /^-(hp|p(?=[^-])|v(?=\d+[bkmg]?$)|mx(?==?\d$)|mhe(?=(=on|\+)?$)|m(?=\d$)|ta(?=\d*$)|tb(?=\d*$)|sdel$|dw$|df$)/i;
+
+/** The kind of an archiver signature switch (`hp`, `p`, `v`, `m`, …), or null; passwords never kept. */
+function signatureKind(word: string): string | null {
+  const m = ARCHIVER_SIGNATURE_SWITCH.exec(word);
+  return m ? m[1]!.toLowerCase() : null;
+}
+
+/** Switches only 7-Zip takes (rar uses -hp, -ta, -df instead). */
+const SEVENZIP_ONLY_SWITCH = /^-(mx=?\d|mhe(=on|\+)?|sdel|t(7z|zip|tar|gzip)|mmt.*)$/i;
+/** Other archivers and common tools with an `a`/`u` subcommand: never reported as renamed. */
+const NOT_RENAMED = new Set([
+  'arj', 'arj32', 'lha', 'lharc', 'ha', 'zpaq', 'arc', 'freearc', 'pea', 'peazip', 'bz', 'bandizip', 'uharc', 'winzip', 'winzip32', 'winzip64', 'wzzip',
+  'git', 'svn', 'hg', 'npm', 'yarn', 'pnpm', 'pip', 'pip3', 'python', 'python3', 'node', 'docker', 'kubectl', 'apt', 'apt-get', 'yum', 'dnf', 'brew', 'choco', 'winget',
+]);
+
+/** Sigma proc_creation_win_winrar_uncommon_folder_execution: an archiver binary in a staging folder. */
+function unusualFolderHit(exe: string): Hit[] {
+  if (!/[\\/]/.test(exe)) return [];
+  const where = stagingLocation(exe);
+  return where ? [{ rule: 'history-archiver-unusual-folder', message: `archiver run from ${where}: ${exe}` }] : [];
+}
+
+/**
+ * An archiver under an unknown name, recognised by its argument signature: `a`/`u` first, then
+ * archiver switches (two, or one plus an archive-named operand). Read as rar or 7-Zip by its switches.
+ */
+function matchRenamedArchiver(words: string[], prog: string): CommandMatch | null {
+  if (NOT_RENAMED.has(prog) || words.length < 3) return null;
+  const verb = words[1]!.toLowerCase();
+  if (verb !== 'a' && verb !== 'u') return null;
+  const switches = words.slice(2).filter((w) => w.startsWith('-'));
+  const signature = [...new Set(switches.map(signatureKind).filter((k): k is string => k !== null))];
+  const archive = words.slice(2).find((w) => !w.startsWith('-'));
+  if (!archive || signature.length === 0 || (signature.length < 2 && !isArchiveName(archive))) return null;
+  const sevenZip = /\.7z(\.\d{3})?$/i.test(archive) || switches.some((w) => SEVENZIP_ONLY_SWITCH.test(w));
+  const family = sevenZip ? '7-Zip' : 'rar';
+  const exe = words[0]!;
+  const tool = `${programName(exe)} (renamed ${family})`;
+  const inner = sevenZip ? match7z(words, tool) : matchRar(words, tool);
+  if (!inner) return null;
+  const renamed: Hit = {
+    rule: 'history-archiver-renamed',
+    message: `${exe} takes ${family} arguments (${verb} ${signature.map((k) => `-${k}`).join(' ')}): a renamed archiver`,
+  };
+  return { hits: [renamed, ...unusualFolderHit(exe), ...inner.hits], names: inner.names };
 }
 
 function matchZip(words: string[]): CommandMatch | null {
@@ -239,8 +298,8 @@ export function deletedPaths(words: string[], prog: string): string[] {
 function matchSegment(seg: Segment, command: string, written: Map<string, string>): CommandMatch | null {
   const words = seg.words;
   const prog = programName(words[0]);
-  if (RAR.has(prog)) return matchRar(words);
-  if (SEVENZIP.has(prog)) return match7z(words);
+  if (RAR.has(prog)) return withExeFolder(matchRar(words), words[0]!);
+  if (SEVENZIP.has(prog)) return withExeFolder(match7z(words), words[0]!);
   if (prog === 'zip') return matchZip(words);
   if (prog === 'tar' || prog === 'bsdtar' || prog === 'gtar') return matchTar(seg);
   if (prog === 'compress-archive') return matchCompressArchive(words);
@@ -251,7 +310,11 @@ function matchSegment(seg: Segment, command: string, written: Map<string, string
   if (COPY_TOOLS.has(prog)) return matchCopy(words, prog);
   if (prog === 'new-mailboxexportrequest') return matchMailboxExport(words);
   if (DELETE_TOOLS.has(prog)) return matchDeletion(words, prog, written);
-  return matchDotNetCompression(command);
+  return matchRenamedArchiver(words, prog) ?? matchDotNetCompression(command);
+}
+
+function withExeFolder(match: CommandMatch | null, exe: string): CommandMatch | null {
+  return match ? { hits: [...unusualFolderHit(exe), ...match.hits], names: match.names } : null;
 }
 
 function baseKey(path: string): string {

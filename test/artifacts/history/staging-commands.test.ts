@@ -110,3 +110,52 @@ describe('staging commands', () => {
     }
   });
 });
+
+describe('renamed archivers (argument signature, Sigma proc_creation_win_susp_compression_params)', () => {
+  const DEMO = 'C:\\Users\\Public\\r.exe a -hpS3cr3t! -v60k -m5 C:\\Users\\Public\\Libraries\\bk.rar C:\\Users\\alice\\AppData\\Roaming\\out\\*';
+  test('rar run as r.exe from Users\\Public: renamed, unusual folder, password, volumes, archive and sources', () => {
+    const m = matchCommand(DEMO)!;
+    expect(m.hits.map((h) => h.rule).sort()).toEqual(
+      [
+        'history-archiver-renamed', 'history-archiver-unusual-folder', 'history-archiver-create', 'history-archive-password', 'history-archive-volumes',
+        'history-archiver-staging-switches', 'history-archive-to-staging-location', 'history-archive-user-data',
+      ].sort(),
+    );
+    expect(m.names).toEqual([
+      { path: 'C:\\Users\\Public\\Libraries\\bk.rar', role: 'writes' },
+      { path: 'C:\\Users\\alice\\AppData\\Roaming\\out\\*', role: 'reads' },
+    ]);
+    const byRule = new Map(m.hits.map((h) => [h.rule, h.message]));
+    expect(byRule.get('history-archiver-renamed')).toBe('C:\\Users\\Public\\r.exe takes rar arguments (a -hp -v -m): a renamed archiver');
+    expect(byRule.get('history-archive-volumes')).toMatch(/bk\.part1\.rar, bk\.part2\.rar/);
+    // The password itself never reaches a message.
+    expect(m.hits.some((h) => h.message.includes('S3cr3t'))).toBe(false);
+  });
+  test('7-Zip switches make it a renamed 7-Zip; the archive is the first operand', () => {
+    const m = matchCommand('.\\svc.exe a -mx9 -pX -mhe=on -sdel out.7z C:\\Users\\bob\\Documents')!;
+    expect(m.hits[0]).toEqual({ rule: 'history-archiver-renamed', message: '.\\svc.exe takes 7-Zip arguments (a -mx -p -mhe -sdel): a renamed archiver' });
+    expect(m.hits.map((h) => h.rule)).toContain('history-archive-password');
+    expect(m.hits.map((h) => h.rule)).not.toContain('history-archiver-unusual-folder'); // folder unknown (.\)
+    expect(m.names[0]).toEqual({ path: 'out.7z', role: 'writes' });
+  });
+  test('one signature switch is enough with an archive-named operand; update verb too', () => {
+    expect(rules('upd u -hpX C:\\ProgramData\\x.rar C:\\Users\\a')).toContain('history-archiver-renamed');
+    expect(rules('upd a -m5 notes.txt C:\\Users\\a')).toEqual([]); // one switch, no archive name
+    expect(rules('upd a -m5 -ta20240101 notes C:\\Users\\a')).toContain('history-archiver-renamed'); // two switches
+  });
+  test('known archivers from a staging folder: unusual folder, not renamed', () => {
+    const r = rules('C:\\Windows\\Temp\\rar.exe a -r C:\\Windows\\Temp\\x.rar C:\\Users\\a');
+    expect(r).toContain('history-archiver-unusual-folder');
+    expect(r).not.toContain('history-archiver-renamed');
+    expect(rules('"C:\\Program Files\\WinRAR\\rar.exe" a -hpX C:\\x.rar C:\\Users\\a')).not.toContain('history-archiver-unusual-folder');
+  });
+  test('look-alikes do not match: other tools, other archivers, extraction, bare -p, no-password -p-', () => {
+    for (const cmd of ['git a -p foo', 'mkdir -p a b', 'foo a -m5 bar', 'arj a -m1 x.arj docs', 'r.exe x -pX bk.rar', 'r.exe a -p- out.rar docs', 'npm u -g x.zip', 'r.exe a']) {
+      expect([cmd, rules(cmd)]).toEqual([cmd, []]);
+    }
+  });
+  test('a later Remove-Item of the renamed archiver\'s output is a staged-archive deletion', () => {
+    const out = matchHistory([DEMO, 'del C:\\Users\\Public\\Libraries\\bk.rar']);
+    expect(out[1]!.hits.map((h) => h.rule)).toEqual(['history-delete-staged-archive']);
+  });
+});
