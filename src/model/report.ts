@@ -1,6 +1,61 @@
 /** The scan report: `json` output is exactly this object (docs/output.md). */
 import type { Finding, Level } from './finding.js';
 
+// Fields added to every finding by the hash and baseline stages (src/pipeline/hash.ts, baseline.ts).
+// Declared here by augmentation until they move into finding.ts.
+declare module './finding.js' {
+  interface Finding {
+    /** Hex digests of the file behind the finding (--hash); absent when not hashed. */
+    hashes?: Partial<Record<HashAlgorithm, string>>;
+    /** True when the finding's stable id is in the --baseline scan. */
+    known?: boolean;
+  }
+}
+
+export type HashAlgorithm = 'sha256' | 'sha1' | 'md5';
+
+/** One file hashed for chain of custody (meta.hashes). */
+export interface HashRecord {
+  root: string;
+  path: string;
+  size: number | null;
+  status: 'hashed' | 'skipped-size' | 'error';
+  hashes: Partial<Record<HashAlgorithm, string>>;
+  message?: string;
+}
+
+/** One step of an episode's story, in time order. */
+export interface EpisodeStep {
+  /** ISO-8601 UTC, or null for evidence without a time of its own (e.g. a history line). */
+  time: string | null;
+  text: string;
+  findingIds: string[];
+}
+
+/** A staging episode: findings that belong together by place, time and cross-artifact links (docs/episodes.md). */
+export interface Episode {
+  id: string;
+  score: number;
+  level: Level;
+  confidence: 'low' | 'moderate' | 'high';
+  start: string | null;
+  end: string | null;
+  users: string[];
+  locations: string[];
+  findingIds: string[];
+  evidenceKinds: string[];
+  attack: string[];
+  narrative: string;
+  steps: EpisodeStep[];
+}
+
+export interface BaselineSummary {
+  file: string;
+  new: number;
+  known: number;
+  resolved: string[];
+}
+
 export interface TimelineRow {
   /** ISO-8601 UTC. */
   time: string;
@@ -46,6 +101,8 @@ export interface ScanMeta {
   /** Evidence-integrity audit: whether reading may have changed access times. */
   atime: { preservedWithNoatime: number; openedWithoutNoatime: number; note: string };
   node: string;
+  /** Files hashed for chain of custody (--hash); absent with --hash none. */
+  hashes?: HashRecord[];
 }
 
 export interface ScanSummary {
@@ -55,6 +112,8 @@ export interface ScanSummary {
   byLevel: Record<Level, number>;
   highestLevel: Level | null;
   errors: number;
+  /** Present with --baseline: findings new since, known from, and gone since the baseline scan. */
+  baseline?: BaselineSummary;
 }
 
 export interface ScanReport {
@@ -63,4 +122,6 @@ export interface ScanReport {
   findings: Finding[];
   timeline: TimelineRow[];
   errors: ScanError[];
+  /** Staging episodes, most severe first (absent in scans saved by older versions). */
+  episodes?: Episode[];
 }

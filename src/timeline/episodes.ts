@@ -1,0 +1,204 @@
+/**
+ * Staging episodes (docs/episodes.md): findings grouped by cross-artifact links, shared place
+ * and time into the story of one staging run, each scored by how many independent kinds of
+ * evidence agree. Pure and deterministic: the same findings give byte-identical episodes.
+ */
+import { createHash } from 'node:crypto';
+import { levelRank, type Finding, type Level } from '../model/finding.js';
+import type { Episode } from '../model/report.js';
+import { EVIDENCE_KINDS, factsOf, type FindingFacts } from './evidence.js';
+import { narrate } from './narrative.js';
+import { UnionFind } from './union-find.js';
+
+/** Two pieces of evidence further apart than this are separate runs unless a link joins them. */
+export const EPISODE_GAP_MS = 30 * 60 * 1000;
+/** Upper bound on findings grouped (pairwise place checks are quadratic per place). */
+export const MAX_EPISODE_FINDINGS = 20_000;
+/** Points added per independent evidence kind beyond the first. */
+const KIND_BONUS = 10;
+
+/** ATT&CK ids an evidence kind stands for, on top of what each finding's rules say. */
+const KIND_ATTACK: Record<string, string[]> = {
+  file: ['T1005'],
+  archive: ['T1560.001'],
+  'recycle-bin': ['T1070.004'],
+  history: [],
+  registry: [],
+};
+
+function near(a: FindingFacts, b: FindingFacts): boolean {
+  if (a.time === null || b.time === null) return false;
+  return a.time - EPISODE_GAP_MS <= (b.end ?? b.time) && b.time - EPISODE_GAP_MS <= (a.end ?? a.time);
+}
+
+/** `needle` occurs in `text` as a whole path (not the prefix of a longer name: 'out' vs 'out2'). */
+function boundaryIncludes(text: string, needle: string): boolean {
+  if (needle.length < 3) return false;
+  for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+    const after = text.slice(i + needle.length, i + needle.length + 2);
+    const continuesName = /^[A-Za-z0-9_-]/.test(after) || /^\.[A-Za-z0-9]/.test(after);
+    if (!continuesName) return true;
+  }
+  return false;
+}
+
+/** Whether `a`'s reasons (written by correlate/) name `b`'s evidence. */
+function reasonsName(a: FindingFacts, b: FindingFacts): boolean {
+  const text = a.finding.reasons.map((r) => r.message).join('\n');
+  const f = b.finding;
+  if (f.kind === 'history') return text.includes(`(${f.path}) at line ${f.line ?? '?'}`);
+  if (f.kind === 'registry') return !!f.key && text.includes(f.key) && text.includes(` in ${f.path}`);
+  return boundaryIncludes(text, f.path);
+}
+
+/** Whether `a` names a path `b` is about (a command's archive, an MRU target, an original path). */
+function pathsName(a: FindingFacts, b: FindingFacts): boolean {
+  if (a.named.length === 0) return false;
+  const own = b.finding.path.toLowerCase();
+  return a.named.some((n) => n === own || (b.stem !== null && n === b.stem) || (b.finding.kind === 'directory' && n.startsWith(`${own}/`)));
+}
+
+function sharesNamedPath(a: FindingFacts, b: FindingFacts): boolean {
+  return a.named.length > 0 && b.named.some((n) => a.named.includes(n));
+}
+
+function linked(a: FindingFacts, b: FindingFacts): boolean {
+  return reasonsName(a, b) || reasonsName(b, a) || pathsName(a, b) || pathsName(b, a) || sharesNamedPath(a, b);
+}
+
+function samePlace(a: FindingFacts, b: FindingFacts): boolean {
+  if (a.stem !== null && a.stem === b.stem) return true;
+  return a.place !== null && a.place === b.place && (near(a, b) || a.time === null || b.time === null);
+}
+
+/** Step 1: clusters of findings joined by links or by a shared place close in time. */
+function linkClusters(facts: FindingFacts[]): number[][] {
+  const uf = new UnionFind(facts.length);
+  for (let i = 0; i < facts.length; i++)
+    for (let j = i + 1; j < facts.length; j++) if (samePlace(facts[i]!, facts[j]!) || linked(facts[i]!, facts[j]!)) uf.union(i, j);
+  return uf.groups();
+}
+
+interface Cluster {
+  members: number[];
+  start: number | null;
+  end: number | null;
+  users: Set<string>;
+  maxRank: number;
+}
+
+function toCluster(members: number[], facts: FindingFacts[]): Cluster {
+  const times = members.flatMap((i) => [facts[i]!.time, facts[i]!.end]).filter((t): t is number => t !== null);
+  return {
+    members,
+    start: times.length ? Math.min(...times) : null,
+    end: times.length ? Math.max(...times) : null,
+    users: new Set(members.flatMap((i) => facts[i]!.users)),
+    maxRank: Math.max(...members.map((i) => levelRank(facts[i]!.finding.level))),
+  };
+}
+
+function usersCompatible(a: Cluster, b: Cluster): boolean {
+  if (a.users.size === 0 || b.users.size === 0) return true;
+  return [...a.users].some((u) => b.users.has(u));
+}
+
+function merge(into: Cluster, from: Cluster): void {
+  into.members.push(...from.members);
+  into.start = into.start === null ? from.start : from.start === null ? into.start : Math.min(into.start, from.start);
+  into.end = into.end === null ? from.end : from.end === null ? into.end : Math.max(into.end, from.end);
+  for (const u of from.users) into.users.add(u);
+  into.maxRank = Math.max(into.maxRank, from.maxRank);
+}
+
+/**
+ * Step 2: anchor clusters (a medium or stronger finding) that follow each other within the gap,
+ * with no conflicting user, are one run. Weaker clusters attach to the anchor whose span they
+ * fall in but never bridge two anchors, so scattered noise cannot chain a whole disk together.
+ */
+function mergeByTime(clusters: Cluster[]): Cluster[] {
+  const medium = levelRank('medium');
+  const anchors = clusters.filter((c) => c.maxRank >= medium).sort((a, b) => (a.start ?? Infinity) - (b.start ?? Infinity) || a.members[0]! - b.members[0]!);
+  const runs: Cluster[] = [];
+  for (const c of anchors) {
+    const last = runs[runs.length - 1];
+    if (last && c.start !== null && last.end !== null && c.start <= last.end + EPISODE_GAP_MS && usersCompatible(last, c)) merge(last, c);
+    else runs.push({ ...c, members: [...c.members], users: new Set(c.users) });
+  }
+  for (const c of clusters.filter((x) => x.maxRank < medium)) {
+    const host = c.start === null ? undefined : runs.find((r) => r.start !== null && r.end !== null && c.start! >= r.start - EPISODE_GAP_MS && c.start! <= r.end + EPISODE_GAP_MS && usersCompatible(r, c));
+    if (host) merge(host, c);
+    else runs.push(c);
+  }
+  return runs;
+}
+
+function levelFor(score: number, strong: boolean): Level {
+  const capped = strong ? score : Math.min(score, 59);
+  if (capped >= 80) return 'critical';
+  if (capped >= 60) return 'high';
+  if (capped >= 40) return 'medium';
+  if (capped >= 20) return 'low';
+  return 'info';
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+function buildEpisode(members: FindingFacts[]): Episode {
+  const findings = members.map((m) => m.finding);
+  const kinds = EVIDENCE_KINDS.filter((k) => members.some((m) => m.kind === k));
+  const top = Math.max(...findings.map((f) => f.score));
+  const score = Math.min(100, top + KIND_BONUS * (kinds.length - 1));
+  const strong = findings.some((f) => levelRank(f.level) >= levelRank('high'));
+  const times = members.flatMap((m) => [m.time, m.end]).filter((t): t is number => t !== null);
+  const users = [...new Set(members.flatMap((m) => m.users))].sort();
+  const pathUsers = [...new Set(members.map((m) => m.pathUser).filter((u): u is string => !!u))].sort();
+  const locations = [...new Set(members.map((m) => m.place).filter((p): p is string => !!p))].sort();
+  const displayLocations = locations.map((l) => findings.find((f) => f.path.toLowerCase().startsWith(l))?.path.slice(0, l.length) ?? l);
+  const attack = [...new Set(['T1074.001', ...kinds.flatMap((k) => KIND_ATTACK[k] ?? []), ...findings.flatMap((f) => f.attack)])];
+  const findingIds = findings.map((f) => f.id).sort();
+  const id = `ep-${createHash('sha256').update(findingIds.join('\n')).digest('hex').slice(0, 12)}`;
+  const { steps, narrative } = narrate(members, { kinds: [...kinds], users: users.length ? users : pathUsers });
+  return {
+    id,
+    score,
+    level: levelFor(score, strong),
+    confidence: kinds.length >= 3 ? 'high' : kinds.length === 2 ? 'moderate' : 'low',
+    start: iso(times.length ? Math.min(...times) : null),
+    end: iso(times.length ? Math.max(...times) : null),
+    users: users.length ? users : pathUsers,
+    locations: displayLocations,
+    findingIds,
+    evidenceKinds: [...kinds],
+    attack: [attack[0]!, ...attack.slice(1).sort()],
+    narrative,
+    steps,
+  };
+}
+
+/** An episode needs a high finding, or a medium one confirmed by a second kind of evidence. */
+function qualifies(members: FindingFacts[]): boolean {
+  const ranks = members.map((m) => levelRank(m.finding.level));
+  if (ranks.some((r) => r >= levelRank('high'))) return true;
+  return ranks.some((r) => r >= levelRank('medium')) && new Set(members.map((m) => m.kind)).size >= 2;
+}
+
+/** Groups findings into staging episodes, most severe first. Findings in no episode are left out. */
+export function buildEpisodes(findings: readonly Finding[]): Episode[] {
+  const sorted = [...findings].sort((a, b) => a.id.localeCompare(b.id)).slice(0, MAX_EPISODE_FINDINGS);
+  const facts = sorted.map(factsOf);
+  const clusters = linkClusters(facts).map((m) => toCluster(m, facts));
+  const episodes = mergeByTime(clusters)
+    .map((c) => c.members.sort((a, b) => a - b).map((i) => facts[i]!))
+    .filter(qualifies)
+    .map(buildEpisode);
+  return episodes.sort((a, b) => levelRank(b.level) - levelRank(a.level) || b.score - a.score || (a.start ?? '').localeCompare(b.start ?? '') || a.id.localeCompare(b.id));
+}
+
+/** Ids of findings that belong to no episode (shown separately in reports). */
+export function unassignedFindings(findings: readonly Finding[], episodes: readonly Episode[]): Finding[] {
+  const inEpisode = new Set(episodes.flatMap((e) => e.findingIds));
+  return findings.filter((f) => !inEpisode.has(f.id));
+}

@@ -1,0 +1,138 @@
+/**
+ * Per-finding facts the episode grouping needs (docs/episodes.md): when it happened, where,
+ * by whom, which kind of evidence it is, and which other paths it names.
+ */
+import type { Finding } from '../model/finding.js';
+import { normalizeNamedPath, volumeStem } from '../correlate/paths.js';
+
+export const EVIDENCE_KINDS = ['file', 'archive', 'recycle-bin', 'history', 'registry'] as const;
+export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
+
+const ARCHIVE_FORMATS = new Set(['zip', 'rar', '7z', 'cab', 'tar', 'gz', 'bz2', 'xz', 'zst', 'lz4', 'lzma', 'arj', 'ace', 'lzh', 'z', 'tgz', 'iso', 'wim']);
+const RECYCLE_DIR = /(^|\/)(\$recycle\.bin|recycler|recycled|\.trash[^/]*|trash)(\/|$)/i;
+
+export interface FindingFacts {
+  finding: Finding;
+  /** Epoch ms of the moment the finding stands for, or null when it has no trustworthy time. */
+  time: number | null;
+  /** End of its own span (a burst's last file), else equal to time. */
+  end: number | null;
+  kind: EvidenceKind;
+  /** Lower-cased directory the evidence is about (the original folder for deleted items). */
+  place: string | null;
+  /** Lower-cased volume-set key for split archives (bk.part2.rar -> .../bk.rar), or the path itself. */
+  stem: string | null;
+  /** User names taken from the finding's own user field. */
+  users: string[];
+  /** A user inferred from a profile path (Users/alice/..., home/alice/...), weaker than `users`. */
+  pathUser: string | null;
+  /** Lower-cased root-relative paths this finding names (commands, MRU targets, original paths). */
+  named: string[];
+}
+
+export function parseTime(t: string | null | undefined): number | null {
+  if (typeof t !== 'string' || t === '') return null;
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+function detailString(f: Finding, key: string): string | null {
+  const v = f.details?.[key];
+  return typeof v === 'string' ? v : null;
+}
+
+/** Burst window of a directory finding, when the directory rules recorded one. */
+export function burstOf(f: Finding): { start: number; end: number; count: number; types: string[] } | null {
+  const b = f.details?.burst as Record<string, unknown> | undefined;
+  if (!b || typeof b !== 'object') return null;
+  const start = parseTime(b.start as string);
+  const end = parseTime(b.end as string);
+  if (start === null || end === null) return null;
+  const types = Array.isArray(b.types) ? b.types.filter((t): t is string => typeof t === 'string') : [];
+  return { start, end, count: typeof b.count === 'number' ? b.count : 0, types };
+}
+
+/**
+ * The moment a finding stands for. File times prefer modified over born: a copy keeps its
+ * modification time, while birth/change times on a mounted copy often record the imaging.
+ * History lines without their own timestamp have none (the file time only bounds the last line).
+ */
+function keyTimes(f: Finding): [number | null, number | null] {
+  const burst = burstOf(f);
+  if (burst) return [burst.start, burst.end];
+  let t: number | null = null;
+  if (f.kind === 'recycle-bin' || f.kind === 'trash') t = parseTime(f.deletedAt) ?? parseTime(f.times.modified);
+  else if (f.kind === 'registry') t = parseTime(detailString(f, 'lastRun')) ?? parseTime(detailString(f, 'keyLastWritten'));
+  else if (f.kind === 'history') t = parseTime(detailString(f, 'time'));
+  else t = parseTime(f.times.modified) ?? parseTime(f.times.born);
+  return [t, t];
+}
+
+export function isArchiveFinding(f: Finding): boolean {
+  if (f.kind === 'archive-entry') return true;
+  if (f.format && ARCHIVE_FORMATS.has(f.format.toLowerCase())) return true;
+  return f.reasons.some((r) => /archive|encrypted-container/.test(r.rule));
+}
+
+export function evidenceKind(f: Finding): EvidenceKind {
+  if (f.kind === 'history') return 'history';
+  if (f.kind === 'registry') return 'registry';
+  if (f.kind === 'recycle-bin' || f.kind === 'trash' || RECYCLE_DIR.test(f.path)) return 'recycle-bin';
+  return isArchiveFinding(f) ? 'archive' : 'file';
+}
+
+function dirOf(rel: string): string {
+  const i = rel.lastIndexOf('/');
+  return i < 0 ? '' : rel.slice(0, i);
+}
+
+/** A user name without the SID suffix the pipeline appends ("alice (S-1-5-...)" -> "alice"). */
+export function userName(user: string | null | undefined): string | null {
+  if (!user) return null;
+  const name = user.replace(/\s*\(S-1-[0-9-]+\)\s*$/i, '').trim();
+  return name === '' ? null : name;
+}
+
+function profileUser(rel: string): string | null {
+  const m = /^(?:users|home|documents and settings)\/([^/]+)\//i.exec(rel);
+  if (!m) return null;
+  const name = m[1]!;
+  return /^(public|default|all users|shared|default user)$/i.test(name) ? null : name;
+}
+
+const PATH_TOKEN = /(?:[a-z]:\\|%[a-z]+%|\$env:[a-z]+|~\/|\/)[^\s"'|;&<>]+/gi;
+
+function namedPaths(f: Finding, windows: boolean): string[] {
+  const raw: string[] = [];
+  if (f.originalPath) raw.push(f.originalPath);
+  const target = detailString(f, 'target');
+  if (target) raw.push(target);
+  const command = detailString(f, 'command');
+  if (command) raw.push(...(command.match(PATH_TOKEN) ?? []).slice(0, 32));
+  const out = new Set<string>();
+  for (const p of raw) {
+    const n = normalizeNamedPath(p, { windows: windows || /^[a-z]:\\/i.test(p), user: userName(f.user) });
+    if (n.rel && !n.rel.includes('*')) out.add(n.rel);
+  }
+  return [...out];
+}
+
+export function factsOf(f: Finding): FindingFacts {
+  const [time, end] = keyTimes(f);
+  const windows = /\\/.test(f.originalPath ?? '') || /^(users|windows|programdata|\$recycle\.bin)\//i.test(f.path);
+  const named = namedPaths(f, windows);
+  let place: string | null = null;
+  let stem: string | null = null;
+  if (f.kind === 'recycle-bin' || f.kind === 'trash') {
+    const original = named[0];
+    place = original ? dirOf(original) : dirOf(f.path.toLowerCase());
+    stem = original ? volumeStem(original) : null;
+  } else if (f.kind === 'directory') {
+    place = f.path.toLowerCase();
+  } else if (f.kind !== 'history' && f.kind !== 'registry') {
+    place = dirOf(f.path.toLowerCase());
+    stem = volumeStem(f.path);
+  }
+  const user = userName(f.user);
+  return { finding: f, time, end, kind: evidenceKind(f), place, stem, users: user ? [user] : [], pathUser: profileUser(f.path), named };
+}

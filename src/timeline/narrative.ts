@@ -1,0 +1,198 @@
+/**
+ * Plain-language story of an episode, generated only from its findings' evidence: collection
+ * burst -> archives -> other staged files -> deletion -> registry and history traces.
+ * Attacker text stays raw here; writers neutralise it where they render.
+ */
+import type { EpisodeStep } from '../model/report.js';
+import { burstOf, type FindingFacts } from './evidence.js';
+
+/** Steps spelled out in the narrative text (all are kept in `steps`, up to MAX_STEPS). */
+const NARRATIVE_STEPS = 10;
+export const MAX_STEPS = 60;
+const MAX_QUOTE = 160;
+const CONTEXT_RULES = /^(in-staging-location|archive-file|linked-|named-in-)/;
+
+function hhmm(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 16);
+}
+
+function day(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** "Between 04:05 and 05:15 UTC on 2025-03-15", "At 04:05 UTC on ...", or across days. */
+export function spanPhrase(start: number | null, end: number | null): string {
+  if (start === null || end === null) return 'At an unknown time';
+  if (hhmm(start) === hhmm(end) && day(start) === day(end)) return `At ${hhmm(start)} UTC on ${day(start)}`;
+  if (day(start) === day(end)) return `Between ${hhmm(start)} and ${hhmm(end)} UTC on ${day(start)}`;
+  return `Between ${day(start)} ${hhmm(start)} and ${day(end)} ${hhmm(end)} UTC`;
+}
+
+function clock(ms: number, refDay: string): string {
+  return day(ms) === refDay ? hhmm(ms) : `${day(ms)} ${hhmm(ms)}`;
+}
+
+function quote(text: string): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > MAX_QUOTE ? `${one.slice(0, MAX_QUOTE - 1)}…` : one;
+}
+
+function dirOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '.' : path.slice(0, i);
+}
+
+function baseOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** The reason that says what the finding is, skipping context such as "in a staging location". */
+function mainReason(m: FindingFacts): string {
+  const reasons = [...m.finding.reasons].sort((a, b) => b.score - a.score);
+  return (reasons.find((r) => !CONTEXT_RULES.test(r.rule)) ?? reasons[0])?.message ?? m.finding.kind;
+}
+
+interface Draft {
+  time: number | null;
+  /** Where an untimed step (a history line) sorts: after the evidence it names. */
+  sortTime?: number | null;
+  order: number;
+  text: string;
+  ids: string[];
+}
+
+function burstStep(m: FindingFacts): Draft | null {
+  const b = burstOf(m.finding);
+  if (!b) return null;
+  const types = b.types.length ? ` (${b.types.join(', ')})` : '';
+  return { time: b.start, order: 0, text: `${spanPhrase(b.start, b.end)}, ${b.count} files${types} were written into ${m.finding.path}.`, ids: [m.finding.id] };
+}
+
+function archiveStep(group: FindingFacts[], refDay: string): Draft {
+  const f = group[0]!.finding;
+  const encrypted = group.some((m) => m.finding.reasons.some((r) => /encrypt/i.test(r.rule) || /encrypt/i.test(r.message)));
+  const format = (f.format ?? 'archive').toUpperCase();
+  const what = `${encrypted ? 'an encrypted ' : format === 'ARCHIVE' ? 'an ' : 'a '}${format === 'ARCHIVE' ? 'archive' : `${format} archive`}`;
+  const volumes = group.length > 1 ? ` in ${group.length} volumes` : '';
+  const names = group.map((m) => baseOf(m.finding.path)).join(', ');
+  const t = group[0]!.time;
+  const at = t === null ? 'Then' : `At ${clock(t, refDay)}`;
+  return { time: t, order: 1, text: `${at} ${what}${volumes} was written to ${dirOf(f.path)} (${names}).`, ids: group.map((m) => m.finding.id) };
+}
+
+function fileStep(group: FindingFacts[], refDay: string): Draft {
+  const times = group.map((m) => m.time).filter((t): t is number => t !== null);
+  const span = times.length === 0 ? 'Then' : Math.min(...times) === Math.max(...times) ? `At ${clock(times[0]!, refDay)}` : `Between ${clock(Math.min(...times), refDay)} and ${clock(Math.max(...times), refDay)}`;
+  const items = group.map((m) => `${baseOf(m.finding.path)} (${quote(mainReason(m))})`).join('; ');
+  const noun = group.length === 1 ? 'a suspicious file appeared' : `${group.length} suspicious files appeared`;
+  return { time: times.length ? Math.min(...times) : null, order: 2, text: `${span} ${noun} in ${dirOf(group[0]!.finding.path)}: ${items}.`, ids: group.map((m) => m.finding.id) };
+}
+
+function deletionStep(m: FindingFacts, refDay: string): Draft {
+  const f = m.finding;
+  const at = m.time === null ? 'Then' : `At ${clock(m.time, refDay)}`;
+  const bin = f.kind === 'trash' ? 'Trash' : 'Recycle Bin';
+  const who = m.users[0] ? ` by ${m.users[0]}` : '';
+  return { time: m.time, order: 3, text: `${at} ${quote(f.originalPath ?? f.path)} was deleted to the ${bin}${who} (${baseOf(f.path)}).`, ids: [f.id] };
+}
+
+/** What a registry finding records: the archiver list and its target when known, else its main reason. */
+function registryFact(m: FindingFacts): string {
+  const d = m.finding.details ?? {};
+  if (typeof d.tool === 'string' && typeof d.list === 'string' && typeof d.target === 'string') return `${d.tool} ${d.list}: ${d.target}`;
+  return mainReason(m);
+}
+
+/** Registry findings saying the same thing at the same time (a hive and its copy) become one step. */
+function registrySteps(members: FindingFacts[], refDay: string): Draft[] {
+  return groupBy(members, (m) => `${m.time ?? ''}\u0000${registryFact(m)}`).map((g) => {
+    const m = g[0]!;
+    const hives = [...new Set(g.map((x) => baseOf(x.finding.path)))].join(', ');
+    const at = m.time === null ? 'The registry' : `At ${clock(m.time, refDay)} the registry`;
+    return { time: m.time, order: 4, text: `${at} (${hives}) records: ${quote(registryFact(m))}.`, ids: g.map((x) => x.finding.id) };
+  });
+}
+
+/** Deleted content without its own record ($R files, files dropped in the bin root), one step per file. */
+function binFileStep(group: FindingFacts[], refDay: string): Draft {
+  const m = group[0]!;
+  const at = m.time === null ? 'Then' : `At ${clock(m.time, refDay)}`;
+  const what = [...new Set(group.map(mainReason))].map(quote).join('; ');
+  return { time: m.time, order: 3, text: `${at} ${baseOf(m.finding.path)} in ${dirOf(m.finding.path)}: ${what}.`, ids: group.map((x) => x.finding.id) };
+}
+
+/** The latest time among the episode's evidence a history line names (it ran after that). */
+function namedEvidenceTime(m: FindingFacts, members: FindingFacts[]): number | null {
+  const times = members
+    .filter((o) => o !== m && o.time !== null && m.named.some((n) => n === o.finding.path.toLowerCase() || n === o.stem))
+    .map((o) => o.end ?? o.time!);
+  return times.length ? Math.max(...times) : null;
+}
+
+function historyStep(m: FindingFacts, members: FindingFacts[]): Draft {
+  const f = m.finding;
+  const command = typeof f.details?.command === 'string' ? f.details.command : mainReason(m);
+  const shell = typeof f.details?.shell === 'string' ? `${f.details.shell} ` : '';
+  const who = m.users[0] ? `${m.users[0]}'s ` : 'A ';
+  const missing = f.reasons.find((r) => r.rule === 'named-path-missing');
+  const tail = missing ? ` ${quote(missing.message)}.` : '';
+  return { time: m.time, sortTime: m.time ?? namedEvidenceTime(m, members), order: 5, text: `${who}${shell}history (line ${f.line ?? '?'}) shows: \`${quote(command)}\`.${tail}`, ids: [f.id] };
+}
+
+function groupBy<T>(items: T[], key: (t: T) => string): T[][] {
+  const map = new Map<string, T[]>();
+  for (const it of items) map.set(key(it), [...(map.get(key(it)) ?? []), it]);
+  return [...map.values()];
+}
+
+function drafts(members: FindingFacts[], refDay: string): Draft[] {
+  const out: Draft[] = [];
+  const files: FindingFacts[] = [];
+  const archives: FindingFacts[] = [];
+  const registry: FindingFacts[] = [];
+  const binFiles: FindingFacts[] = [];
+  for (const m of members) {
+    const burst = burstStep(m);
+    if (burst) out.push(burst);
+    else if (m.kind === 'recycle-bin' && (m.finding.originalPath || m.finding.deletedAt)) out.push(deletionStep(m, refDay));
+    else if (m.kind === 'recycle-bin') binFiles.push(m);
+    else if (m.kind === 'registry') registry.push(m);
+    else if (m.kind === 'history') out.push(historyStep(m, members));
+    else if (m.kind === 'archive') archives.push(m);
+    else files.push(m);
+  }
+  out.push(...registrySteps(registry, refDay));
+  for (const g of groupBy(binFiles, (m) => m.finding.path)) out.push(binFileStep(g, refDay));
+  for (const g of groupBy(archives, (m) => m.stem ?? m.finding.path)) out.push(archiveStep(g.sort((a, b) => a.finding.path.localeCompare(b.finding.path)), refDay));
+  for (const g of groupBy(files, (m) => dirOf(m.finding.path))) out.push(fileStep(g.sort((a, b) => (a.time ?? 0) - (b.time ?? 0) || a.finding.path.localeCompare(b.finding.path)), refDay));
+  return out;
+}
+
+/** Timed steps in time order, then untimed ones (history lines) by kind and line. */
+function ordered(list: Draft[]): Draft[] {
+  const at = (d: Draft): number | null => (d.time !== null ? d.time : (d.sortTime ?? null));
+  return list.sort((a, b) => {
+    const ta = at(a);
+    const tb = at(b);
+    if ((ta === null) !== (tb === null)) return ta === null ? 1 : -1;
+    return (ta ?? 0) - (tb ?? 0) || a.order - b.order || a.text.localeCompare(b.text);
+  });
+}
+
+export function narrate(members: FindingFacts[], ctx: { kinds: string[]; users: string[] }): { steps: EpisodeStep[]; narrative: string } {
+  const times = members.flatMap((m) => [m.time, m.end]).filter((t): t is number => t !== null);
+  const start = times.length ? Math.min(...times) : null;
+  const end = times.length ? Math.max(...times) : null;
+  const refDay = start === null ? '' : day(start);
+  const steps = ordered(drafts(members, refDay)).slice(0, MAX_STEPS);
+  const who = ctx.users.length ? `by ${ctx.users.join(', ')}` : 'by an unknown user';
+  const head = `${spanPhrase(start, end)}: data staging ${who}, ${members.length} findings.`;
+  const body = steps.slice(0, NARRATIVE_STEPS).map((s) => s.text);
+  if (steps.length > NARRATIVE_STEPS) body.push(`(${steps.length - NARRATIVE_STEPS} more steps in the episode's evidence list.)`);
+  const confidence = ctx.kinds.length >= 3 ? 'high' : ctx.kinds.length === 2 ? 'moderate' : 'low';
+  const tail = `Evidence: ${ctx.kinds.length} independent kind${ctx.kinds.length === 1 ? '' : 's'} (${ctx.kinds.join(', ')}); confidence ${confidence}.`;
+  return {
+    steps: steps.map((s) => ({ time: s.time === null ? null : new Date(s.time).toISOString(), text: s.text, findingIds: [...s.ids].sort() })),
+    narrative: [head, ...body, tail].join(' '),
+  };
+}
