@@ -57,7 +57,8 @@ export function detectArchive(summary: ArchiveSummary, entries: ArchiveEntry[], 
   contentHits(entries, ctx, hits);
   extensionHit(summary, ctx, hits);
   implausibleHit(summary, hits);
-  if (hits.length === 0 && !isPackage) hits.push({ rule: RULES.present, message: `${evidence}` });
+  if (hits.length === 0 && (isPackage || isPlainStream(summary))) return [];
+  if (hits.length === 0) hits.push({ rule: RULES.present, message: `${evidence}` });
   else if (hits.length > 0 && !hits.some((h) => h.message.startsWith(evidence))) hits[0] = { ...hits[0]!, message: `${evidence}: ${hits[0]!.message}` };
 
   return [
@@ -80,6 +81,12 @@ export const archiveDetector: ArtifactDetector = (result, ctx) => {
   if (!summary) return [];
   return detectArchive(summary, entriesFromRecords(result.records), ctx);
 };
+
+/** A compressed single file (rotated logs, .gz downloads): not a collection unless a tar sits inside. */
+const SINGLE_STREAM_FORMATS = new Set(['gzip', 'bzip2', 'xz', 'zstd', 'lz4', 'lzip', 'lzma', 'compress']);
+function isPlainStream(s: ArchiveSummary): boolean {
+  return SINGLE_STREAM_FORMATS.has(s.format) && s.inner === null && !/tar/.test(String(s.fields.innerHint ?? ''));
+}
 
 function isEncrypted(s: ArchiveSummary): boolean {
   return s.headersEncrypted || (s.encryptedEntryCount ?? 0) > 0 || ENCRYPTED_CONTAINER_FORMATS.has(s.format);

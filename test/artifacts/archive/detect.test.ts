@@ -69,6 +69,13 @@ describe('detectArchive', () => {
     expect(c[0]!.hits[0]!.message).toContain('7z, headers encrypted, 7z-aes, 5 volumes');
   });
 
+  test('a lone compressed file (rotated log) is no finding; a compressed tar is', () => {
+    const gz = { ...emptySummary('gzip'), entryCount: 1, encryptedEntryCount: 0 };
+    expect(detectArchive(gz, [entry('syslog.2')], detectCtx(Buffer.alloc(0), 'syslog.2.gz'))).toEqual([]);
+    expect(rules(detectArchive({ ...gz, inner: 'tar' }, [entry('x.tar')], detectCtx(Buffer.alloc(0), 'x.tgz')))).toEqual(['archive-present']);
+    expect(rules(detectArchive(gz, [entry('x')], detectCtx(Buffer.alloc(0), 'x.log')))).toEqual(['archive-extension-mismatch']);
+  });
+
   test('split volume outside hotspots is weak', () => {
     const s = { ...emptySummary('zip'), entryCount: 1, encryptedEntryCount: 0, volume: { index: 1, multiVolume: true } };
     expect(rules(detectArchive(s, [entry('a')], detectCtx(Buffer.alloc(0), 'a.z02')))).toEqual(['archive-split-volume']);
