@@ -56,6 +56,18 @@ export interface Inspection {
   warnings: string[];
 }
 
+/**
+ * Magic-only verdicts that an archive parser states more precisely (encryption, disguise, volumes,
+ * high entropy): when a parser read the archive, its reasons replace these so nothing counts twice.
+ */
+const SUPERSEDED_BY_ARCHIVE_PARSER = new Set([
+  'fingerprint-encrypted-container',
+  'fingerprint-archive-disguised',
+  'fingerprint-extension-mismatch',
+  'fingerprint-high-entropy-unknown',
+  'archive-file',
+]);
+
 function isFileLevel(c: Candidate, rel: string): boolean {
   return c.kind === 'file' && c.path === rel && c.key === undefined && c.entry === undefined && c.line === undefined && c.originalPath === undefined;
 }
@@ -140,7 +152,7 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
   const fileCandidate: Candidate = {
     kind: 'file',
     path: input.rel,
-    hits: fileHits,
+    hits: archiveParsed ? fileHits.filter((h) => !SUPERSEDED_BY_ARCHIVE_PARSER.has(h.rule)) : fileHits,
     size: input.size,
     format: fp.format,
     entropy: fp.entropy === null ? null : Math.round(fp.entropy * 1000) / 1000,
