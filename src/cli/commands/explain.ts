@@ -132,6 +132,24 @@ interface ExplainReport {
   warnings: string[];
 }
 
+/** One line an analyst reads: format, volumes, entries, encryption of entries and of the file list. */
+export function describeArchive(a: Record<string, unknown>): string {
+  const volume = a.volume as { index: number | null; multiVolume: boolean } | null;
+  const parts = [
+    String(a.format),
+    a.entryCount === null ? 'entry list unreadable' : `${a.entryCount} entries`,
+    a.encryptedEntryCount === null ? 'encrypted entries unknown' : `${a.encryptedEntryCount} encrypted`,
+    a.headersEncrypted ? 'file list (headers) encrypted' : 'file list readable',
+    volume?.multiVolume ? `volume ${volume.index === null ? '?' : volume.index + 1} of a multi-volume set` : 'single volume',
+  ];
+  const encryption = Array.isArray(a.encryption) && a.encryption.length ? `encryption: ${a.encryption.join(', ')}` : '';
+  if (encryption) parts.push(encryption);
+  if (a.packageType) parts.push(`package: ${String(a.packageType)}`);
+  if (a.selfExtracting) parts.push('self-extracting');
+  if (a.inner) parts.push(`contains ${String(a.inner)}`);
+  return displayText(parts.join('; '), 300);
+}
+
 function explainText(r: ExplainReport): string {
   const t = (v: unknown): string => displayText(v === null || v === undefined ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v), 200);
   const fp = r.fingerprint;
@@ -146,7 +164,7 @@ function explainText(r: ExplainReport): string {
     `sampled:        ${fp.samples.map((s) => `[${s.offset}, ${s.offset + s.length})`).join(' ') || '-'}`,
     `classification: ${t(fp.classification)} (${t(fp.classConfidence)} confidence)${fp.extensionMismatch ? `; extension mismatch ${t(fp.extensionMismatch)}` : ''}`,
   ];
-  if (r.archive) lines.push(`archive:        ${t(r.archive)}`);
+  if (r.archive) lines.push(`archive:        ${describeArchive(r.archive)}`);
   for (const a of r.artifacts) lines.push(`parsed by:      ${a.parser}: ${a.recordCount} records${a.corrupted ? ', damaged' : ''}${a.error ? `, error ${t(a.error)}` : ''}${a.warnings.length ? `, ${a.warnings.length} warnings` : ''}`);
   lines.push('', `verdict:        ${r.verdict.level} (score ${r.verdict.score})`);
   if (r.verdict.reasons.length === 0) lines.push('  no rule fired on the file itself');
