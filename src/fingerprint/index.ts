@@ -17,6 +17,7 @@ import { checkExtension, type ExtensionMismatch } from './extensions.js';
 import { describeFileType } from './describe.js';
 import { detectText } from './text.js';
 import { fingerprintHits } from './predicates.js';
+import { storedContentTypesHead } from './zip-head.js';
 import type { Hit } from '../rules/types.js';
 
 export type { Classification } from './formats.js';
@@ -106,7 +107,8 @@ function zipHints(head: Buffer): string[] {
 async function fileTypeMagic(head: Buffer, warnings: string[]): Promise<MagicMatch | null> {
   let result;
   try {
-    result = await fileTypeFromBuffer(head);
+    // Same verdict, without file-type's per-file DecompressionStream for OOXML (zip-head.ts).
+    result = await fileTypeFromBuffer(storedContentTypesHead(head) ?? head);
   } catch (err) {
     warnings.push(`file-type failed: ${(err as Error).message}`);
     return null;
