@@ -9,7 +9,6 @@ import { deflateRawSync } from 'node:zlib';
 import { fileTypeFromBuffer } from 'file-type';
 import { storedContentTypesHead } from '../../src/fingerprint/zip-head.js';
 import { corpusAvailable, CORPUS_DIR } from '../helpers/corpus.js';
-// @ts-expect-error plain .mjs fixture writer with a hand-kept .d.mts
 import { buildZip } from '../../fixtures/lib/zip-writer.mjs';
 
 const HEAD = 4100;
@@ -19,7 +18,7 @@ function contentTypes(main: string): string {
 }
 
 function ooxml(main: string, extra: Array<{ name: string; data: string }> = []): Buffer {
-  return (buildZip as (s: unknown) => Buffer)({ entries: [{ name: '[Content_Types].xml', data: contentTypes(main), method: 8 }, ...extra.map((e) => ({ ...e, method: 8 }))] });
+  return buildZip({ entries: [{ name: '[Content_Types].xml', data: contentTypes(main), method: 8 }, ...extra.map((e) => ({ ...e, method: 8 }))] });
 }
 
 const MAINS = [
@@ -63,7 +62,7 @@ describe('storedContentTypesHead', () => {
     const dd = Buffer.from(zip);
     dd.writeUInt16LE(dd.readUInt16LE(6) | 8, 6);
     variants.push(dd);
-    variants.push((buildZip as (s: unknown) => Buffer)({ entries: [{ name: 'a.txt', data: 'x', method: 8 }, { name: '[Content_Types].xml', data: contentTypes(MAINS[0]!), method: 8 }] }));
+    variants.push(buildZip({ entries: [{ name: 'a.txt', data: 'x', method: 8 }, { name: '[Content_Types].xml', data: contentTypes(MAINS[0]!), method: 8 }] }));
     // Declared compressed size one byte longer than the deflate stream: trailing junk.
     const junk = Buffer.from(zip);
     junk.writeUInt32LE(junk.readUInt32LE(0x12) + 1, 0x12);
