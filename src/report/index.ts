@@ -4,6 +4,10 @@ import { toCsv } from './csv.js';
 import { toJson, toJsonl } from './json.js';
 import type { Style } from './style.js';
 import { toTable } from './table.js';
+import { toBodyfile } from './bodyfile.js';
+import { toHtml } from './html.js';
+import { toMarkdown } from './markdown.js';
+import { toTimesketchCsv, toTimesketchJsonl } from './timesketch.js';
 
 export type Writer = (report: ScanReport, style: Style) => string;
 
@@ -12,6 +16,11 @@ export const WRITERS: Record<string, Writer> = {
   json: (r) => toJson(r),
   jsonl: (r) => toJsonl(r),
   csv: (r) => toCsv(r),
+  html: (r) => toHtml(r),
+  md: (r) => toMarkdown(r),
+  bodyfile: (r) => toBodyfile(r),
+  timesketch: (r) => toTimesketchJsonl(r),
+  'timesketch-csv': (r) => toTimesketchCsv(r),
 };
 
 export const SCAN_FORMATS = Object.keys(WRITERS);

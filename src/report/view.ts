@@ -1,0 +1,110 @@
+/**
+ * What the HTML and Markdown reports show, computed once from a ScanReport so both carry the
+ * same content: verdict, episodes, top findings, ATT&CK mapping, data sources, custody metadata.
+ * Text stays raw here; each writer escapes for its own syntax.
+ */
+import { LEVELS, levelRank, type Finding, type Level } from '../model/finding.js';
+import type { Episode, ScanReport } from '../model/report.js';
+import { buildEpisodes, unassignedFindings } from '../timeline/episodes.js';
+
+export const TOP_FINDINGS = 25;
+
+export interface AttackRow {
+  id: string;
+  name: string;
+  role: string;
+  findings: number;
+}
+
+export interface DataSourceRow {
+  id: string;
+  name: string;
+  covered: boolean;
+  how: string;
+}
+
+export interface ReportView {
+  report: ScanReport;
+  episodes: Episode[];
+  findingsById: Map<string, Finding>;
+  topFindings: Finding[];
+  unassigned: Finding[];
+  attack: AttackRow[];
+  otherAttack: string[];
+  dataSources: DataSourceRow[];
+  levelsHighFirst: Level[];
+  atAGlance: Array<[string, string]>;
+}
+
+/** The technique this tool is about, and the related ones its evidence also shows. */
+const ATTACK: Array<Omit<AttackRow, 'findings'>> = [
+  { id: 'T1074.001', name: 'Data Staged: Local Data Staging', role: 'the technique stagehunt triages' },
+  { id: 'T1560.001', name: 'Archive Collected Data: Archive via Utility', role: 'staged data packed (7-Zip, WinRAR, Compress-Archive, tar)' },
+  { id: 'T1070.004', name: 'Indicator Removal: File Deletion', role: 'staged archives deleted or missing afterwards' },
+  { id: 'T1005', name: 'Data from Local System', role: 'documents and system data collected into one place' },
+];
+
+const DATA_SOURCES: DataSourceRow[] = [
+  { id: 'DS0022', name: 'File (creation, modification, metadata)', covered: true, how: 'walk of staging locations: file times, magic, entropy, archive structure, Recycle Bin and Trash records' },
+  { id: 'DS0024', name: 'Windows Registry (key and value content)', covered: true, how: 'offline hives: archiver MRUs, UserAssist, BAM, values holding files' },
+  { id: 'DS0017', name: 'Command (command execution)', covered: true, how: 'shell and PowerShell history files only (no process auditing)' },
+  { id: 'DS0009', name: 'Process (process creation)', covered: false, how: 'needs event logs (4688, Sysmon 1) or EDR telemetry' },
+  { id: 'DS0015', name: 'Application Log', covered: false, how: 'Windows event logs are not parsed' },
+  { id: 'DS0029', name: 'Network Traffic', covered: false, how: 'exfiltration after staging is out of scope for a disk image' },
+  { id: 'DS0033', name: 'Network Share', covered: false, how: 'remote staging (T1074.002) is not examined' },
+];
+
+function withEpisodes(report: ScanReport): Episode[] {
+  return report.episodes ?? buildEpisodes(report.findings);
+}
+
+function atAGlance(report: ScanReport, episodes: Episode[]): Array<[string, string]> {
+  const top = episodes[0];
+  if (!top) return [['Verdict', report.summary.verdict]];
+  const span = top.start && top.end ? `${top.start.replace('T', ' ').slice(0, 16)} to ${top.end.replace('T', ' ').slice(0, 16)} UTC` : 'unknown';
+  return [
+    ['Verdict', report.summary.verdict],
+    ['What', top.narrative.split('. ').slice(1, 3).join('. ').slice(0, 400)],
+    ['Where', top.locations.slice(0, 6).join(', ') || 'unknown'],
+    ['When', span],
+    ['Who', top.users.join(', ') || 'unknown'],
+    ['How sure', `${top.level} (score ${top.score}/100), ${top.confidence} confidence: ${top.evidenceKinds.length} independent kinds of evidence (${top.evidenceKinds.join(', ')})`],
+    ['Episodes', `${episodes.length} staging episode${episodes.length === 1 ? '' : 's'}`],
+  ];
+}
+
+export function buildView(report: ScanReport): ReportView {
+  const episodes = withEpisodes(report);
+  const counts = new Map<string, number>();
+  for (const f of report.findings) for (const a of new Set(f.attack)) counts.set(a, (counts.get(a) ?? 0) + 1);
+  const mainIds = new Set(ATTACK.map((a) => a.id));
+  return {
+    report,
+    episodes,
+    findingsById: new Map(report.findings.map((f) => [f.id, f])),
+    topFindings: report.findings.filter((f) => levelRank(f.level) >= levelRank('medium')).slice(0, TOP_FINDINGS),
+    unassigned: unassignedFindings(report.findings, episodes),
+    attack: ATTACK.map((a) => ({ ...a, findings: counts.get(a.id) ?? 0 })),
+    otherAttack: [...counts.keys()].filter((id) => !mainIds.has(id)).sort(),
+    dataSources: DATA_SOURCES,
+    levelsHighFirst: [...LEVELS].reverse(),
+    atAGlance: atAGlance(report, episodes),
+  };
+}
+
+/** "2025-03-15 04:05:42Z" from ISO, for compact tables. */
+export function shortTime(t: string | null | undefined): string {
+  if (!t) return '';
+  return t.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+/** The locator that says where inside an artifact the evidence sits. */
+export function locatorText(f: Finding): string {
+  const parts: string[] = [];
+  if (f.entry !== undefined) parts.push(`entry ${f.entry}`);
+  if (f.key !== undefined) parts.push(`key ${f.key}${f.value !== undefined ? ` value ${f.value}` : ''}`);
+  if (f.originalPath !== undefined) parts.push(`was ${f.originalPath}`);
+  if (f.line !== undefined) parts.push(`line ${f.line}`);
+  if (f.user) parts.push(`user ${f.user}`);
+  return parts.join('; ');
+}
