@@ -18,7 +18,7 @@ function contentTypes(main: string): string {
 }
 
 function ooxml(main: string, extra: Array<{ name: string; data: string }> = []): Buffer {
-  return buildZip({ entries: [{ name: '[Content_Types].xml', data: contentTypes(main), method: 8 }, ...extra.map((e) => ({ ...e, method: 8 }))] });
+  return buildZip({ entries: [{ name: '[Content_Types].xml', data: contentTypes(main), method: 8 }, ...extra.map((e) => ({ ...e, method: 8 as const }))] });
 }
 
 const MAINS = [
