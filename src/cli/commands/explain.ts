@@ -47,6 +47,13 @@ function scored(c: Candidate) {
 }
 
 export async function runExplain(args: ExplainArgs): Promise<number> {
+  const report = await buildExplainReport(args);
+  await writeStdout(args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : explainText(report));
+  return 0;
+}
+
+/** Everything `explain` knows about one file, as the object `--format json` prints. */
+export async function buildExplainReport(args: Omit<ExplainArgs, 'format'>): Promise<ExplainReport> {
   const file = openSingleFile(args.file);
   try {
     const rootDir = args.root ?? guessRoot(file.abs);
@@ -109,14 +116,13 @@ export async function runExplain(args: ExplainArgs): Promise<number> {
       inner: inspection.innerCandidates.filter((c) => c.hits.length > 0).slice(0, 200).map(scored),
       warnings: [...fp.warnings, ...inspection.warnings],
     };
-    await writeStdout(args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : explainText(report));
-    return 0;
+    return report;
   } finally {
     file.opened.close();
   }
 }
 
-interface ExplainReport {
+export interface ExplainReport {
   path: string;
   root: string | null;
   relativePath: string;
