@@ -1,9 +1,11 @@
 /**
  * Cross-artifact links (docs/correlation.md): a history command or registry MRU that names a
- * path + a file found there, a $I record whose original path it is, or nothing at all.
- * Each link adds a reason to every finding involved, saying what the other evidence is.
+ * path + a file found there, a $I record whose original path it is, or nothing at all; a file
+ * and a $I record of the same archive volume set; a history command and a registry MRU naming
+ * the same archive. Each link adds a reason to every finding involved, naming the other evidence.
+ * Volume sets are one archive: bk.rar, bk.part1.rar and bk.part3.rar all link (volumeStem).
  */
-import type { Candidate, Hit } from '../rules/types.js';
+import type { Candidate, Hit, NamedPath } from '../rules/types.js';
 import { normalizeNamedPath, relMatches, volumeStem, type NormalizedPath } from './paths.js';
 
 export interface CorrelateOptions {
@@ -14,28 +16,50 @@ export interface CorrelateOptions {
   maxNames?: number;
 }
 
+/** History lines and registry values linked per archive name (a hostile history can repeat one name). */
+const MAX_PAIRS_PER_SET = 50;
+
+const SHELL_NAMES: Record<string, string> = { powershell: 'PowerShell', bash: 'bash', zsh: 'zsh', fish: 'fish', sh: 'sh', python: 'Python' };
+
+/** '2025-03-15T05:06:41.1234567Z' -> '2025-03-15 05:06:41 UTC' (reasons are read by people). */
+export function shortUtc(iso: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})/.exec(iso);
+  return m ? `${m[1]} ${m[2]} UTC` : iso;
+}
+
 function describeSource(c: Candidate): string {
   switch (c.kind) {
     case 'history': {
       const who = c.user ? `${c.user}'s` : 'a';
-      const shell = typeof c.details?.shell === 'string' ? `${c.details.shell} ` : '';
-      return `${who} ${shell}history (${c.path}) at line ${c.line ?? '?'}`;
+      const shell = typeof c.details?.shell === 'string' ? `${SHELL_NAMES[c.details.shell] ?? c.details.shell} ` : '';
+      return `${who} ${shell}history at line ${c.line ?? '?'} (${c.path})`;
     }
     case 'registry':
       return `registry ${c.key ?? ''}${c.value !== undefined ? `\\${c.value}` : ''} in ${c.path}`;
-    case 'recycle-bin':
-    case 'trash':
-      return `${c.kind === 'trash' ? 'Trash' : 'Recycle Bin'} record ${c.path}${c.deletedAt ? ` (deleted ${c.deletedAt})` : ''}`;
     default:
       return c.path;
   }
 }
 
-function ruleForSource(c: Candidate): string | null {
+function describeDeletion(d: Candidate): string {
+  const bin = d.kind === 'trash' ? 'Trash' : 'Recycle Bin';
+  return `deleted to the ${bin}${d.deletedAt ? ` at ${shortUtc(d.deletedAt)}` : ''} (${d.path}, original ${d.originalPath})`;
+}
+
+function ruleForSource(c: Candidate): 'named-in-history' | 'named-in-registry' | null {
   if (c.kind === 'history') return 'named-in-history';
   if (c.kind === 'registry') return 'named-in-registry';
   return null;
 }
+
+const ROLE_VERB: Record<NamedPath['role'], string> = {
+  writes: 'written',
+  reads: 'read',
+  original: 'named',
+  mru: 'opened or created by an archiver',
+  deletes: 'deleted',
+  executes: 'run',
+};
 
 function addHit(c: Candidate, hit: Hit, seen: Set<string>): void {
   const key = `${c.kind}\u0000${c.path}\u0000${c.key ?? ''}\u0000${c.value ?? ''}\u0000${c.line ?? ''}\u0000${c.originalPath ?? ''}\u0000${hit.rule}\u0000${hit.message}`;
@@ -44,56 +68,104 @@ function addHit(c: Candidate, hit: Hit, seen: Set<string>): void {
   c.hits.push(hit);
 }
 
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function baseOf(rel: string): string {
+  return rel.slice(rel.lastIndexOf('/') + 1);
+}
+
+/** "the deleted item" when paths agree; "volume x of the same set" when only the volume set does. */
+function sameItem(namedRel: string | null, otherRel: string | null): boolean {
+  return namedRel !== null && otherRel !== null && namedRel === otherRel;
+}
+
+interface Deleted {
+  c: Candidate;
+  norm: NormalizedPath;
+  /** Volume-set key of the original path, or null when it is not inside the root. */
+  stem: string | null;
+}
+
+interface FileIndex {
+  byRel: Map<string, Candidate[]>;
+  byBase: Map<string, Candidate[]>;
+}
+
+function indexFiles(candidates: Candidate[]): FileIndex {
+  const byRel = new Map<string, Candidate[]>();
+  const byBase = new Map<string, Candidate[]>();
+  for (const f of candidates) {
+    if ((f.kind !== 'file' && f.kind !== 'directory') || f.hits.length === 0) continue;
+    const rel = f.path.toLowerCase();
+    push(byRel, rel, f);
+    const stem = volumeStem(rel);
+    if (stem !== rel) push(byRel, stem, f);
+    push(byBase, baseOf(rel), f);
+  }
+  return { byRel, byBase };
+}
+
+/** Files a named path points at: exact path, its volume set, a '*' pattern, or a unique base name. */
+function filesFor(norm: NormalizedPath, files: FileIndex): Candidate[] {
+  if (!norm.rel) {
+    const same = files.byBase.get(norm.base) ?? [];
+    return same.length === 1 ? same : [];
+  }
+  if (norm.rel.includes('*')) return [...files.byRel.entries()].filter(([rel]) => relMatches(norm.rel!, rel)).flatMap(([, v]) => v);
+  const stem = volumeStem(norm.rel);
+  const found = [...(files.byRel.get(norm.rel) ?? []), ...(stem !== norm.rel ? (files.byRel.get(stem) ?? []) : [])];
+  return [...new Set(found)];
+}
+
+function deletedMatches(norm: NormalizedPath, d: Deleted): boolean {
+  if (!norm.rel || !d.norm.rel) return !norm.rel && norm.base === d.norm.base;
+  if (norm.rel.includes('*')) return relMatches(norm.rel, d.norm.rel) || (d.stem !== null && relMatches(norm.rel, d.stem));
+  return norm.rel === d.norm.rel || volumeStem(norm.rel) === d.stem;
+}
+
 export function correlate(candidates: Candidate[], opts: CorrelateOptions): number {
   const seen = new Set<string>();
   const maxNames = opts.maxNames ?? 50_000;
-  const files = candidates.filter((c) => (c.kind === 'file' || c.kind === 'directory') && c.hits.length > 0);
-  const filesByRel = new Map<string, Candidate[]>();
-  const filesByBase = new Map<string, Candidate[]>();
-  for (const f of files) {
-    const rel = f.path.toLowerCase();
-    filesByRel.set(rel, [...(filesByRel.get(rel) ?? []), f]);
-    const stem = volumeStem(rel);
-    if (stem !== rel) filesByRel.set(stem, [...(filesByRel.get(stem) ?? []), f]);
-    const base = rel.slice(rel.lastIndexOf('/') + 1);
-    filesByBase.set(base, [...(filesByBase.get(base) ?? []), f]);
-  }
-  const deleted = candidates
+  const files = indexFiles(candidates);
+  const deleted: Deleted[] = candidates
     .filter((c) => (c.kind === 'recycle-bin' || c.kind === 'trash') && c.originalPath)
-    .map((c) => ({ c, norm: normalizeNamedPath(c.originalPath!, { windows: opts.windows || /^[a-z]:\\/i.test(c.originalPath!) }) }));
+    .map((c) => {
+      const norm = normalizeNamedPath(c.originalPath!, { windows: opts.windows || /^[a-z]:\\/i.test(c.originalPath!) });
+      return { c, norm, stem: norm.rel ? volumeStem(norm.rel) : null };
+    });
+  /** Named archive paths by volume-set key, for history <-> registry links. */
+  const namedBySet = new Map<string, Array<{ source: Candidate; named: NamedPath }>>();
 
   let examined = 0;
   let links = 0;
   for (const source of candidates) {
     const rule = ruleForSource(source);
     if (!rule || !source.names) continue;
+    const what = describeSource(source);
     for (const named of source.names) {
       if (++examined > maxNames) return links;
-      const norm: NormalizedPath = normalizeNamedPath(named.path, { windows: opts.windows, user: source.user });
-      const what = describeSource(source);
+      const norm = normalizeNamedPath(named.path, { windows: opts.windows, user: source.user });
+      if (norm.rel && !norm.rel.includes('*') && named.role !== 'executes') push(namedBySet, volumeStem(norm.rel), { source, named });
       let linked = false;
-      // 1. A finding at that path.
-      const targets = norm.rel
-        ? norm.rel.includes('*')
-          ? [...filesByRel.entries()].filter(([rel]) => relMatches(norm.rel!, rel)).flatMap(([, v]) => v)
-          : (filesByRel.get(norm.rel) ?? [])
-        : (filesByBase.get(norm.base) ?? []).length === 1
-          ? filesByBase.get(norm.base)!
-          : [];
-      for (const target of targets) {
+      // 1. A finding at that path (or another volume of the same set).
+      for (const target of filesFor(norm, files)) {
         if (target === source) continue;
-        addHit(target, { rule, message: `${named.role === 'writes' ? 'written' : named.role === 'mru' ? 'opened by an archiver' : named.role === 'deletes' ? 'deleted' : 'named'} per ${what}${norm.rel ? '' : ' (same file name)'}` }, seen);
+        const how = norm.rel ? '' : ' (same file name)';
+        addHit(target, { rule, message: `${ROLE_VERB[named.role]} per ${what}${how}` }, seen);
         addHit(source, { rule: 'linked-file-found', message: `${target.path} found by the scan` }, seen);
         linked = true;
         links++;
       }
-      // 2. A Recycle Bin / Trash record whose original path it is.
+      // 2. A Recycle Bin / Trash record whose original path it is (or a volume of the same set).
       for (const d of deleted) {
-        const deletedRel = d.norm.rel ? volumeStem(d.norm.rel) : null;
-        const match = norm.rel && deletedRel ? (norm.rel.includes('*') ? relMatches(norm.rel, deletedRel) || relMatches(norm.rel, d.norm.rel!) : norm.rel === deletedRel || norm.rel === d.norm.rel) : !norm.rel && norm.base === d.norm.base;
-        if (!match || d.c === source) continue;
-        addHit(d.c, { rule, message: `the deleted item is named in ${what}` }, seen);
-        addHit(source, { rule: 'linked-recycle-bin', message: `deleted to the ${d.c.kind === 'trash' ? 'Trash' : 'Recycle Bin'}${d.c.deletedAt ? ` at ${d.c.deletedAt}` : ''} (${d.c.path})` }, seen);
+        if (d.c === source || !deletedMatches(norm, d)) continue;
+        const item = sameItem(norm.rel, d.norm.rel) || !norm.rel ? 'the deleted item' : `the deleted volume's set (${named.path})`;
+        addHit(d.c, { rule, message: `${item} is ${ROLE_VERB[named.role]} per ${what}` }, seen);
+        addHit(source, { rule: 'linked-recycle-bin', message: describeDeletion(d.c) }, seen);
         linked = true;
         links++;
       }
@@ -101,6 +173,58 @@ export function correlate(candidates: Candidate[], opts: CorrelateOptions): numb
       if (!linked && norm.rel && !norm.rel.includes('*') && (named.role === 'writes' || named.role === 'mru')) {
         if (opts.exists(norm.rel)) addHit(source, { rule: 'linked-file-present', message: `${named.path} exists in the image` }, seen);
         else if (named.role === 'writes') addHit(source, { rule: 'named-path-missing', message: `${named.path} is not in the image nor in the Recycle Bin` }, seen);
+      }
+    }
+  }
+  links += linkFilesToDeletedVolumes(files, deleted, seen);
+  links += linkHistoryToRegistry(namedBySet, seen);
+  return links;
+}
+
+/** A surviving file and a deleted record of the same volume set (bk.part1.rar here, bk.part3.rar deleted). */
+function linkFilesToDeletedVolumes(files: FileIndex, deleted: Deleted[], seen: Set<string>): number {
+  let links = 0;
+  for (const d of deleted) {
+    links += linkDataFile(files, d, seen);
+    if (!d.stem) continue;
+    for (const f of files.byRel.get(d.stem) ?? []) {
+      const rel = f.path.toLowerCase();
+      if (f.kind !== 'file' || volumeStem(rel) !== d.stem) continue;
+      const exact = rel === d.norm.rel;
+      addHit(f, { rule: 'linked-recycle-bin', message: `${exact ? 'a file at this path was' : `volume ${baseOf(d.norm.rel!)} of the same set was`} ${describeDeletion(d.c)}` }, seen);
+      addHit(d.c, { rule: 'linked-file-found', message: `${exact ? 'a file at the original path' : 'another volume of the set'} remains: ${f.path}` }, seen);
+      links++;
+    }
+  }
+  return links;
+}
+
+/** $Ixxxxxx and its $Rxxxxxx (the deleted bytes themselves) when the $R is a finding of its own. */
+function linkDataFile(files: FileIndex, d: Deleted, seen: Set<string>): number {
+  const at = d.c.path.lastIndexOf('/') + 1;
+  const name = d.c.path.slice(at);
+  if (d.c.kind !== 'recycle-bin' || !/^\$i/i.test(name)) return 0;
+  const dataRel = `${d.c.path.slice(0, at)}$R${name.slice(2)}`.toLowerCase();
+  let links = 0;
+  for (const f of files.byRel.get(dataRel) ?? []) {
+    addHit(f, { rule: 'linked-recycle-bin', message: `the data of ${d.c.originalPath}, ${describeDeletion(d.c)}` }, seen);
+    addHit(d.c, { rule: 'linked-file-found', message: `its data ${f.path} is still in the Recycle Bin and was found by the scan` }, seen);
+    links++;
+  }
+  return links;
+}
+
+/** A history command and a registry MRU that name the same archive (or volume set) name each other. */
+function linkHistoryToRegistry(namedBySet: Map<string, Array<{ source: Candidate; named: NamedPath }>>, seen: Set<string>): number {
+  let links = 0;
+  for (const group of namedBySet.values()) {
+    const histories = group.filter((g) => g.source.kind === 'history');
+    const registries = group.filter((g) => g.source.kind === 'registry');
+    for (const h of histories.slice(0, MAX_PAIRS_PER_SET)) {
+      for (const r of registries.slice(0, MAX_PAIRS_PER_SET)) {
+        addHit(h.source, { rule: 'named-in-registry', message: `${h.named.path} is also ${ROLE_VERB[r.named.role]} per ${describeSource(r.source)} (${r.named.path})` }, seen);
+        addHit(r.source, { rule: 'named-in-history', message: `${r.named.path} is also ${ROLE_VERB[h.named.role]} per ${describeSource(h.source)} (${h.named.path})` }, seen);
+        links++;
       }
     }
   }
