@@ -73,9 +73,12 @@ export function loadArtifactLocations(): ArtifactLocation[] {
   return readJsonArray(dataDir('hotspots', 'data', 'artifacts.json')) as ArtifactLocation[];
 }
 
-/** Hotspots that apply to a root of this OS; an unknown layout gets all of them. */
+/**
+ * Hotspots that apply to a root of this OS. An unknown layout gets all of them except those that
+ * judge the root's own top level (`*`): a folder that is not a system volume has no "drive root".
+ */
 export function hotspotsFor(all: Hotspot[], os: OsKind): Hotspot[] {
-  return os === 'unknown' ? all : all.filter((h) => h.os === os);
+  return os === 'unknown' ? all.filter((h) => !h.pattern.startsWith('*')) : all.filter((h) => h.os === os);
 }
 
 export function checkUniqueIds(all: Hotspot[]): void {

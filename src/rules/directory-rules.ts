@@ -30,12 +30,11 @@ export const BURST = {
   minCollectableShare: 0.5,
 } as const;
 
-/** Extensions of user data worth collecting (documents, mail, images, databases, keys, source). */
+/** Extensions of user data worth collecting (documents, mail, images, databases, keys); not config or code, which installers write in bursts. */
 const COLLECTABLE = new Set(
   (
     'doc docx docm xls xlsx xlsm ppt pptx pdf rtf odt ods odp txt csv md msg eml pst ost vsdx one ' +
-    'jpg jpeg png gif bmp tif tiff heic dwg dxf sql db sqlite mdb accdb kdbx key pem pfx p12 ppk ' +
-    'cer crt json xml yaml yml config conf ini c cpp h cs java py js ts go rs zip'
+    'jpg jpeg png gif bmp tif tiff heic dwg dxf sql db sqlite mdb accdb kdbx key pem pfx p12 ppk cer crt zip'
   ).split(' '),
 );
 
