@@ -170,6 +170,20 @@ function directoryCandidate(state: RootState, rel: string, facts: DirFileFact[])
   return { kind: 'directory', path: rel, hits, size: null, times, events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: new Date(burst.window.start).toISOString(), end: new Date(burst.window.end).toISOString() } } : undefined };
 }
 
+/**
+ * Lets signal handlers (Ctrl-C, SIGTERM: no partial output) and progress timers run. A scan of
+ * plain files never leaves the microtask queue otherwise, so a signal would wait for the end.
+ */
+const YIELD_EVERY_MS = 50;
+let lastYield = 0;
+function yieldDue(): boolean {
+  const now = Date.now();
+  if (now - lastYield < YIELD_EVERY_MS) return false;
+  lastYield = now;
+  return true;
+}
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit): Promise<void> {
   const { root } = state;
   const builtins = loadBuiltinHotspots();
@@ -188,6 +202,7 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
         const fact = await inspectWalkedFile(state, file, listing.entries, audit, opts);
         if (fact) facts.push(fact);
         if ((state.filesScanned & 255) === 0) progress();
+        if (yieldDue()) await yieldToEventLoop();
       }
       const dirCandidate = directoryCandidate(state, listing.rel, facts);
       if (dirCandidate) state.candidates.push(dirCandidate);
