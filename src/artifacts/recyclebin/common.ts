@@ -32,6 +32,16 @@ export function inRecycleFolder(relPath: string): boolean {
   return relPath.split('/').slice(0, -1).some((p) => RECYCLE_FOLDER.test(p));
 }
 
+/**
+ * True when the path lies inside a `$R…` directory of a recycle folder (a deleted folder's contents):
+ * those files keep their own names and have no $I of their own.
+ */
+export function insideDeletedFolder(relPath: string): boolean {
+  const dirs = relPath.split('/').slice(0, -1);
+  const at = dirs.findIndex((p) => RECYCLE_FOLDER.test(p));
+  return at >= 0 && dirs.slice(at + 1).some((p) => /^\$R/i.test(p));
+}
+
 /** Extension (with the dot) of the last component of a Windows or Unix path; '' when none. */
 export function windowsExtension(path: string): string {
   const base = path.split(/[\\/]/).pop() ?? '';

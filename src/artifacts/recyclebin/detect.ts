@@ -83,21 +83,86 @@ function timeHits(record: ArtifactRecord, ctx: DetectContext): Hit[] {
   return [];
 }
 
-/** Lists a deleted folder ($R directory) and reports a folder full of documents. */
-function folderHits(ctx: DetectContext, dataFile: string): { hits: Hit[]; listing: string[] | null } {
-  if (!ctx.listDirectory) return { hits: [], listing: null };
-  const entries: DirEntryInfo[] | null = ctx.listDirectory(join(parentOf(ctx.relPath), dataFile));
-  if (!entries) return { hits: [], listing: null };
-  const docs = entries.filter((e) => !e.isDirectory && isDocumentName(e.name));
-  const archives = entries.filter((e) => !e.isDirectory && (isArchiveName(e.name) || isEncryptedName(e.name)));
+/** Bounds on walking a deleted folder ($R directory): entries visited and nesting followed. */
+const FOLDER_MAX_ENTRIES = 5000;
+const FOLDER_MAX_DEPTH = 8;
+/** Extensions named in a folder summary. */
+const SUMMARY_TYPES_KEEP = 10;
+
+/** What a deleted folder holds, walked breadth-first within the bounds above. */
+export interface DeletedFolderSummary {
+  files: number;
+  directories: number;
+  bytes: number;
+  documents: number;
+  archives: number;
+  /** Files per lower-case extension ('(none)' when there is none), most frequent first. */
+  types: Record<string, number>;
+  /** Root-relative-to-the-folder paths of the first entries ('/' suffix for directories). */
+  listing: string[];
+  firstArchive: string | null;
+  truncated: boolean;
+}
+
+function extensionKey(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 && dot < name.length - 1 ? name.slice(dot + 1).toLowerCase() : '(none)';
+}
+
+export function summariseDeletedFolder(list: (relPath: string) => DirEntryInfo[] | null, folder: string): DeletedFolderSummary | null {
+  const top = list(folder);
+  if (!top) return null;
+  const sum: DeletedFolderSummary = { files: 0, directories: 0, bytes: 0, documents: 0, archives: 0, types: {}, listing: [], firstArchive: null, truncated: false };
+  const types = new Map<string, number>();
+  let queue: Array<{ inner: string; entries: DirEntryInfo[] }> = [{ inner: '', entries: top }];
+  let visited = 0;
+  for (let depth = 0; queue.length > 0; depth++) {
+    const next: typeof queue = [];
+    for (const { inner, entries } of queue) {
+      for (const e of entries) {
+        if (++visited > FOLDER_MAX_ENTRIES) { sum.truncated = true; break; }
+        const rel = inner === '' ? e.name : `${inner}/${e.name}`;
+        if (sum.listing.length < LISTING_KEEP) sum.listing.push(e.isDirectory ? `${rel}/` : rel);
+        if (e.isDirectory) {
+          sum.directories++;
+          const sub = depth + 1 < FOLDER_MAX_DEPTH ? list(join(folder, rel)) : null;
+          if (sub) next.push({ inner: rel, entries: sub });
+          else if (depth + 1 >= FOLDER_MAX_DEPTH) sum.truncated = true;
+          continue;
+        }
+        sum.files++;
+        sum.bytes += e.size;
+        types.set(extensionKey(e.name), (types.get(extensionKey(e.name)) ?? 0) + 1);
+        if (isDocumentName(e.name)) sum.documents++;
+        if (isArchiveName(e.name) || isEncryptedName(e.name)) { sum.archives++; sum.firstArchive ??= rel; }
+      }
+    }
+    queue = sum.truncated && visited > FOLDER_MAX_ENTRIES ? [] : next;
+  }
+  sum.types = Object.fromEntries([...types.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, SUMMARY_TYPES_KEEP));
+  return sum;
+}
+
+/** "12 files in 3 folders (docx 5, pdf 4, xlsx 3), 1.2 MB" */
+function describeFolder(s: DeletedFolderSummary): string {
+  const types = Object.entries(s.types).map(([ext, n]) => `${ext} ${n}`).join(', ');
+  const folders = s.directories > 0 ? ` in ${s.directories + 1} folders` : '';
+  return `${s.files} file(s)${folders}${types ? ` (${types})` : ''}, ${s.bytes} bytes${s.truncated ? ', listing cut' : ''}`;
+}
+
+/** Summarises a deleted folder ($R directory) and reports one full of documents or holding archives. */
+function folderHits(ctx: DetectContext, dataFile: string): { hits: Hit[]; summary: DeletedFolderSummary | null } {
+  if (!ctx.listDirectory) return { hits: [], summary: null };
+  const summary = summariseDeletedFolder(ctx.listDirectory, join(parentOf(ctx.relPath), dataFile));
+  if (!summary) return { hits: [], summary: null };
   const hits: Hit[] = [];
-  if (docs.length >= DOCUMENT_FOLDER_MIN) {
-    hits.push({ rule: 'recyclebin-deleted-document-folder', message: `deleted folder ${dataFile} holds ${docs.length} documents` });
+  if (summary.documents >= DOCUMENT_FOLDER_MIN) {
+    hits.push({ rule: 'recyclebin-deleted-document-folder', message: `deleted folder ${dataFile} holds ${summary.documents} documents: ${describeFolder(summary)}` });
   }
-  if (archives.length > 0) {
-    hits.push({ rule: 'recyclebin-deleted-archive', message: `deleted folder ${dataFile} holds ${archives.length} archive(s), e.g. ${archives[0]!.name}` });
+  if (summary.archives > 0) {
+    hits.push({ rule: 'recyclebin-deleted-archive', message: `deleted folder ${dataFile} holds ${summary.archives} archive(s), e.g. ${summary.firstArchive}: ${describeFolder(summary)}` });
   }
-  return { hits, listing: entries.slice(0, LISTING_KEEP).map((e) => (e.isDirectory ? `${e.name}/` : e.name)) };
+  return { hits, summary };
 }
 
 function deletionEvent(record: ArtifactRecord, where: string): TimelineEvent[] {
@@ -130,16 +195,18 @@ export function detectDollarI(result: ArtifactResult, ctx: DetectContext): Candi
   const hits = [...pathHits(originalPath, 'recyclebin'), ...timeHits(record, ctx)];
   const dataFile = String(record.dataFile);
   const sibling = findSibling(ctx.siblings, dataFile);
-  let listing: string[] | null = null;
+  let folder: DeletedFolderSummary | null = null;
   if (ctx.siblings && !sibling) {
     hits.push({ rule: 'recyclebin-data-missing', message: `${dataFile} is gone: the item was purged or restored after deletion` });
   } else if (sibling?.isDirectory) {
-    const folder = folderHits(ctx, sibling.name);
-    hits.push(...folder.hits);
-    listing = folder.listing;
+    const found = folderHits(ctx, sibling.name);
+    hits.push(...found.hits);
+    folder = found.summary;
   }
   if (hits.length === 0) return [];
-  return [recordCandidate(record, ctx, hits, listing ? { deletedFolderListing: listing } : {})];
+  if (!folder) return [recordCandidate(record, ctx, hits, {})];
+  const { listing, ...deletedFolder } = folder;
+  return [recordCandidate(record, ctx, hits, { deletedFolderListing: listing, deletedFolder })];
 }
 
 export function detectInfo2(result: ArtifactResult, ctx: DetectContext): Candidate[] {

@@ -3,7 +3,7 @@ import type { ArtifactContext, ArtifactParser, ArtifactResult } from '../types.j
 import { parseDollarI } from './dollar-i.js';
 import { parseInfo2 } from './info2.js';
 import { INFO2_HEADER, INFO2_RECORD } from './layout.js';
-import { dataFileStatus, inRecycleFolder } from './common.js';
+import { dataFileStatus, inRecycleFolder, insideDeletedFolder } from './common.js';
 import { detectDollarI, detectDollarR, detectInfo2 } from './detect.js';
 
 export const DOLLAR_I_NAME = /^\$I/i;
@@ -25,7 +25,8 @@ function headLooksLikeInfo2(head: Buffer): boolean {
 export const dollarIParser: ArtifactParser = {
   id: 'recyclebin-i',
   description: 'Windows Vista+ Recycle Bin $I index file (v1 and v2): original path, size, deletion time',
-  matches: (ctx: ArtifactContext) => DOLLAR_I_NAME.test(ctx.name) && headLooksLikeDollarI(ctx.head),
+  // A `$I…` inside a deleted folder ($R directory) is that folder's content, not an index.
+  matches: (ctx: ArtifactContext) => DOLLAR_I_NAME.test(ctx.name) && !insideDeletedFolder(ctx.relPath) && headLooksLikeDollarI(ctx.head),
   async parse(src, ctx): Promise<ArtifactResult | null> {
     const parsed = parseDollarI(src, ctx.name, ctx.siblings);
     if (!parsed) return null;
@@ -37,8 +38,10 @@ export const dollarIParser: ArtifactParser = {
 export const dollarRParser: ArtifactParser = {
   id: 'recyclebin-r',
   description: 'Windows Vista+ Recycle Bin $R data file: checks that its $I index exists',
-  // Only inside a recycle folder (or a loose file given to `parse`): "$Readme" elsewhere is not ours.
-  matches: (ctx: ArtifactContext) => DOLLAR_R_NAME.test(ctx.name) && (inRecycleFolder(ctx.relPath) || !ctx.relPath.includes('/')),
+  // Only inside a recycle folder (or a loose file given to `parse`): "$Readme" elsewhere is not ours,
+  // nor is a file inside a deleted folder ($R directory), which never has a $I of its own.
+  matches: (ctx: ArtifactContext) =>
+    DOLLAR_R_NAME.test(ctx.name) && !insideDeletedFolder(ctx.relPath) && (inRecycleFolder(ctx.relPath) || !ctx.relPath.includes('/')),
   async parse(_src, ctx): Promise<ArtifactResult> {
     const indexFile = `${ctx.name[0]}${ctx.name[1] === 'r' ? 'i' : 'I'}${ctx.name.slice(2)}`;
     const record = {

@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { bufferSource } from '../../../src/util/byte-source.js';
 import { dollarIParser, dollarRParser, info2Parser } from '../../../src/artifacts/recyclebin/index.js';
+import { summariseDeletedFolder } from '../../../src/artifacts/recyclebin/detect.js';
 import type { ArtifactParser, DetectContext, DirEntryInfo } from '../../../src/artifacts/types.js';
 import type { RuleDef } from '../../../src/rules/types.js';
 import { NO_TIMES, type FileTimes } from '../../../src/model/finding.js';
@@ -55,6 +56,36 @@ describe('$I detector', () => {
     expect(cand!.hits.map((h) => h.rule)).toEqual(['recyclebin-deleted-document-folder']);
     expect(cand!.details!.deletedFolderListing).toEqual(['a.docx', 'b.xlsx', 'c.pdf', 'd.txt', 'e.pptx']);
   });
+  test('a deleted folder is summarised recursively: count, types, bytes, nested archives', async () => {
+    const buf = makeDollarI({ originalPath: 'C:\\Users\\bob\\collect', deletedAt: '2024-05-06T05:06:07Z' });
+    const tree: Record<string, DirEntryInfo[]> = {
+      [`${DIR}/$RBBBBBB`]: [entry('a.docx'), entry('b.docx'), entry('c.pdf'), { ...entry('sub', true) }],
+      [`${DIR}/$RBBBBBB/sub`]: [{ name: 'd.xlsx', isDirectory: false, size: 100 }, { name: 'e.pdf', isDirectory: false, size: 50 }, { name: 'out.part1.rar', isDirectory: false, size: 7 }],
+    };
+    const c = ctx('$IBBBBBB', buf, [entry('$RBBBBBB', true)], { listDirectory: (p) => tree[p] ?? null });
+    const [cand] = await run(dollarIParser, buf, c);
+    expect(cand!.hits.map((h) => h.rule)).toEqual(['recyclebin-deleted-document-folder', 'recyclebin-deleted-archive']);
+    expect(cand!.hits[0]!.message).toBe('deleted folder $RBBBBBB holds 5 documents: 6 file(s) in 2 folders (docx 2, pdf 2, rar 1, xlsx 1), 157 bytes');
+    expect(cand!.hits[1]!.message).toMatch(/holds 1 archive\(s\), e\.g\. sub\/out\.part1\.rar/);
+    expect(cand!.details!.deletedFolder).toEqual({ files: 6, directories: 1, bytes: 157, documents: 5, archives: 1, types: { docx: 2, pdf: 2, rar: 1, xlsx: 1 }, firstArchive: 'sub/out.part1.rar', truncated: false });
+    expect(cand!.details!.deletedFolderListing).toEqual(['a.docx', 'b.docx', 'c.pdf', 'sub/', 'sub/d.xlsx', 'sub/e.pdf', 'sub/out.part1.rar']);
+  });
+  test('a deleted folder walk is bounded (entries and depth) and says so', () => {
+    const wide = summariseDeletedFolder((p) => (p === 'R' ? Array.from({ length: 20_000 }, (_, k) => entry(`f${k}.txt`)) : null), 'R')!;
+    expect(wide.files).toBe(5000);
+    expect(wide.truncated).toBe(true);
+    expect(wide.listing).toHaveLength(50);
+    let calls = 0;
+    const deep = summariseDeletedFolder(() => (++calls, [entry('d', true)]), 'R')!;
+    expect(calls).toBeLessThanOrEqual(8);
+    expect(deep.truncated).toBe(true);
+    expect(summariseDeletedFolder(() => null, 'R')).toBeNull();
+  });
+  test('an ordinary deleted folder (few documents, no archives) yields nothing', async () => {
+    const buf = makeDollarI({ originalPath: 'C:\\Users\\bob\\trip', deletedAt: '2024-05-06T05:06:07Z' });
+    const c = ctx('$ICCCCCC', buf, [entry('$RCCCCCC', true)], { listDirectory: () => [entry('a.jpg'), entry('b.docx')] });
+    expect(await run(dollarIParser, buf, c)).toEqual([]);
+  });
   test('tampered deletion time: before the OS existed', async () => {
     const buf = makeDollarI({ version: 2, originalPath: 'C:\\x.txt', deletedAt: '1990-01-01T00:00:05Z' });
     const [c] = await run(dollarIParser, buf, ctx('$IT', buf, [entry('$RT')]));
@@ -103,6 +134,12 @@ describe('$R detector', () => {
     const c = ctx('$RZZZZZZ.7z.001', Buffer.alloc(8), [entry('$RZZZZZZ.7z.001')], { format: '7z' });
     expect(dollarRParser.matches(c)).toBe(true);
     expect(dollarRParser.matches({ ...c, relPath: 'C/Users/bob/$RZZZZZZ.7z.001' })).toBe(false);
+    // Inside a deleted folder ($R directory) names are the folder's own: no $I is expected there.
+    expect(dollarRParser.matches({ ...c, relPath: `${DIR}/$RFOLDER/$RZZZZZZ.7z.001` })).toBe(false);
+    expect(dollarRParser.matches({ ...c, relPath: `${DIR}/$RFOLDER/sub/$Rnotes.txt` })).toBe(false);
+    const i = makeDollarI({ originalPath: 'C:\\x.txt', deletedAt: '2024-05-06T05:06:07Z' });
+    expect(dollarIParser.matches(ctx('$IXXXXXX', i, [], { relPath: `${DIR}/$RFOLDER/$IXXXXXX` }))).toBe(false);
+    expect(dollarIParser.matches(ctx('$IXXXXXX', i, []))).toBe(true);
     const [cand] = await run(dollarRParser, Buffer.alloc(8), c);
     expect(cand!.hits.map((h) => h.rule)).toEqual(['recyclebin-data-without-index', 'recyclebin-archive-content', 'recyclebin-multipart-archive']);
     expect(cand!.user).toBe(SID);
