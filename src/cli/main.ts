@@ -15,6 +15,7 @@ import { hotspotsBuilder, runHotspots, type HotspotsArgs } from './commands/hots
 import { parseBuilder, runParse, type ParseArgs } from './commands/parse.js';
 import { runScan, scanBuilder, type ScanArgs } from './commands/scan.js';
 import { rulesBuilder, runRules, type RulesArgs } from './commands/rules.js';
+import { reportBuilder, runReport, type ReportArgs } from './commands/report.js';
 
 const EPILOGUE = `Exit codes:
   0  done, and no finding at or above --fail-on
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
     .command<ExplainArgs>('explain <file>', 'everything stagehunt knows about one file, and why it would flag it', explainBuilder, (argv) => setExit(runExplain(argv)))
     .command<ParseArgs>('parse <file>', 'print the raw records an artifact parser extracts from one file', parseBuilder, (argv) => setExit(runParse(argv)))
     .command<HotspotsArgs>('hotspots', 'list the hotspot catalog', hotspotsBuilder, (argv) => setExit(runHotspots(argv)))
+    .command<ReportArgs>('report <scan>', 're-render a saved --format json scan (html, md, table, csv, bodyfile, timesketch, ...) without rescanning', reportBuilder, (argv) => setExit(runReport(argv)))
     .command<RulesArgs>('rules', 'list the rule catalog with scores and references', rulesBuilder, (argv) => setExit(runRules(argv)))
     .demandCommand(1, 'name a command: scan, explain, parse, hotspots or rules')
     .strict()

@@ -23,6 +23,9 @@ import { LIMITS } from '../util/limits.js';
 import { packageVersion } from '../util/package-root.js';
 import { recordIssue, statFile, walkDirectories, type FsPath, type WalkFile, type WalkIssue, type WalkStats } from '../walk/walker.js';
 import { inspectFile, statTimes } from './inspect.js';
+import { applyBaseline } from './baseline.js';
+import { hashFindings, type HashOptions } from './hash.js';
+import { buildEpisodes } from '../timeline/episodes.js';
 
 export type Scope = 'hotspots' | 'all';
 
@@ -41,6 +44,10 @@ export interface ScanOptions {
   onProgress?(p: ScanProgress): void;
   /** Injected clock for reproducible tests. */
   now?(): Date;
+  /** --hash: which files behind findings to hash, how, and the size cap (default: none). */
+  hash?: HashOptions;
+  /** --baseline: finding ids of an earlier scan, and the file they came from. */
+  baseline?: { file: string; ids: Set<string> };
   /** Also read the live Windows registry (regedit-rs) and run the registry detectors on it. */
   live?: boolean;
 }
@@ -335,12 +342,16 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     errors.push(...live.warnings.map((message) => ({ root: LIVE_ROOT, path: '', op: 'parse', code: 'WARN', message })));
   }
   sortFindings(allFindings);
+  const baseline = opts.baseline ? applyBaseline(allFindings, opts.baseline.ids, opts.baseline.file) : undefined;
   const byLevel = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
   for (const f of allFindings) byLevel[f.level]++;
   const minRank = levelRank(opts.minLevel ?? 'info');
   const shown = allFindings.filter((f) => levelRank(f.level) >= minRank);
   const shownIds = new Set(shown.map((f) => f.id));
   const highest = [...LEVELS].reverse().find((l) => byLevel[l] > 0) ?? null;
+  const rootAbs = new Map(roots.map((r) => [r.given, r.abs]));
+  const hashes = opts.hash && opts.hash.mode !== 'none' ? hashFindings(shown, rootAbs, opts.hash, audit) : undefined;
+  const episodes = buildEpisodes(shown);
   errors.sort((a, b) => a.root.localeCompare(b.root) || a.path.localeCompare(b.path) || a.op.localeCompare(b.op) || a.message.localeCompare(b.message));
   return {
     meta: {
@@ -360,10 +371,12 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
             : 'Files were opened with O_NOATIME; directory listings can still update directory atimes on relatime mounts (mount evidence read-only).',
       },
       node: process.version,
+      ...(hashes ? { hashes } : {}),
     },
-    summary: { verdict: verdictFor(byLevel), findings: allFindings.length, shown: shown.length, byLevel, highestLevel: highest, errors: errors.length },
+    summary: { verdict: verdictFor(byLevel), findings: allFindings.length, shown: shown.length, byLevel, highestLevel: highest, errors: errors.length, ...(baseline ? { baseline } : {}) },
     findings: shown,
     timeline: sortTimeline(allTimeline.filter((r) => shownIds.has(r.findingId))),
     errors,
+    episodes,
   };
 }

@@ -9,6 +9,10 @@ import { wantColor } from '../../report/style.js';
 import { EXIT, UsageError } from '../errors.js';
 import { abandonOutput, checkOutputPath, commitOutput, installInterruptHandlers, reserveOutput, writeStdout } from '../output.js';
 import { makeProgress } from '../progress.js';
+import { readFileSync } from 'node:fs';
+import { BaselineError, parseBaseline } from '../../pipeline/baseline.js';
+import { DEFAULT_HASH_MAX_SIZE, parseAlgorithms, parseSize, type HashMode, type HashOptions } from '../../pipeline/hash.js';
+import { checkReportPath, reportFormatFor } from './report.js';
 
 export interface ScanArgs {
   roots: string[];
@@ -24,6 +28,11 @@ export interface ScanArgs {
   crossMounts?: boolean;
   codepage?: string;
   live?: boolean;
+  report?: string;
+  hash: HashMode;
+  hashAlgorithms?: string[];
+  hashMaxSize?: string;
+  baseline?: string;
 }
 
 export function scanBuilder(y: Argv): Argv<ScanArgs> {
@@ -39,6 +48,11 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
     .option('cross-mounts', { type: 'boolean', default: false, describe: 'descend into other file systems mounted inside a root' })
     .option('live', { type: 'boolean', default: false, describe: 'also read the live Windows registry of this host (Windows only)' })
     .option('codepage', { type: 'string', describe: 'ANSI code page for Windows 9x/XP artifacts (e.g. windows-1252, shift_jis)' })
+    .option('report', { type: 'string', describe: 'also write a readable report to FILE.html or FILE.md (self-contained)' })
+    .option('hash', { choices: ['findings', 'all', 'none'] as const, default: 'findings' as const, describe: 'hash the files behind findings at or above medium, behind all findings, or none' })
+    .option('hash-algorithms', { type: 'string', array: true, describe: 'digests to compute: sha256 (default), sha1, md5 (comma-separated or repeated)' })
+    .option('hash-max-size', { type: 'string', describe: 'skip hashing files larger than this (e.g. 4G, 512M; default 4G)' })
+    .option('baseline', { type: 'string', describe: 'an earlier scan (--format json or jsonl): its findings are marked known and do not fail the run' })
     .check((argv) => {
       if ((argv.roots ?? []).length === 0 && !argv.live) throw new UsageError('name at least one evidence root (or --live on Windows)');
       if (!SCAN_FORMATS.includes(argv.format)) throw new UsageError(`unknown format '${argv.format}' (choose one of: ${SCAN_FORMATS.join(', ')})`);
@@ -63,6 +77,9 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
     installInterruptHandlers();
     reserveOutput(target);
   }
+  const reportTarget = args.report ? checkReportPath(args.report, roots.map((r) => r.abs)) : null;
+  const hash = hashOptions(args);
+  const baseline = args.baseline ? loadBaseline(args.baseline) : undefined;
   const extraHotspots: Hotspot[] = (args.hotspots ?? []).flatMap((file) => loadHotspotFile(file));
   const progress = progressHandler(args.quiet);
   try {
@@ -75,6 +92,8 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
       crossMounts: args.crossMounts,
       codepage: args.codepage,
       live: args.live,
+      hash,
+      baseline,
       command,
       recordedOptions: {
         os: args.os,
@@ -86,6 +105,11 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
         crossMounts: args.crossMounts ?? false,
         codepage: args.codepage ?? null,
         live: args.live ?? false,
+        report: args.report ?? null,
+        hash: hash.mode,
+        hashAlgorithms: hash.algorithms,
+        hashMaxSize: hash.maxSize,
+        baseline: args.baseline ?? null,
       },
       onProgress: progress,
     });
@@ -96,13 +120,46 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
     if (target) commitOutput(target, text);
     else await writeStdout(text);
     if (!args.quiet && target) process.stderr.write(`stagehunt: ${report.summary.findings} findings (${report.summary.verdict}); written to ${target}\n`);
+    if (reportTarget) {
+      commitOutput(reportTarget, WRITERS[reportFormatFor(reportTarget)]!(report, { color: false }));
+      if (!args.quiet) process.stderr.write(`stagehunt: report written to ${reportTarget}\n`);
+    }
     if (args.failOn !== 'none') {
       const failRank = levelRank(args.failOn);
+      // With a baseline only new findings count; known ones were accepted in an earlier run.
+      if (report.summary.baseline) return report.findings.some((f) => !f.known && levelRank(f.level) >= failRank) ? EXIT.findings : EXIT.ok;
       if (report.findings.some((f) => levelRank(f.level) >= failRank) || LEVELS.some((l) => levelRank(l) >= failRank && report.summary.byLevel[l] > 0)) return EXIT.findings;
     }
     return EXIT.ok;
   } catch (err) {
     abandonOutput();
+    throw err;
+  }
+}
+
+function hashOptions(args: ScanArgs): HashOptions {
+  let algorithms;
+  try {
+    algorithms = parseAlgorithms(args.hashAlgorithms ?? []);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const maxSize = args.hashMaxSize === undefined ? DEFAULT_HASH_MAX_SIZE : parseSize(args.hashMaxSize);
+  if (maxSize === null) throw new UsageError(`--hash-max-size '${args.hashMaxSize}': give bytes or a size such as 512M or 4G`);
+  return { mode: args.hash ?? 'findings', algorithms, maxSize };
+}
+
+function loadBaseline(file: string): { file: string; ids: Set<string> } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read baseline ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return { file, ids: parseBaseline(text, file) };
+  } catch (err) {
+    if (err instanceof BaselineError) throw new UsageError(err.message);
     throw err;
   }
 }

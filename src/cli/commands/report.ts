@@ -1,0 +1,127 @@
+/**
+ * `stagehunt report <scan.json>`: re-renders a saved `--format json` scan in any output format
+ * without touching the evidence again, and the helpers `scan --report FILE` shares with it.
+ */
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { isLevel, LEVELS } from '../../model/finding.js';
+import type { ScanReport } from '../../model/report.js';
+import { SCAN_FORMATS, WRITERS } from '../../report/index.js';
+import { wantColor } from '../../report/style.js';
+import { buildEpisodes } from '../../timeline/episodes.js';
+import { escapeControls } from '../../util/text.js';
+import { EXIT, UsageError } from '../errors.js';
+import { abandonOutput, checkOutputPath, commitOutput, installInterruptHandlers, reserveOutput, writeStdout } from '../output.js';
+
+/** A saved scan bigger than this is refused rather than parsed into memory. */
+export const MAX_SAVED_SCAN_BYTES = 1024 * 1024 * 1024;
+
+export interface ReportArgs {
+  scan: string;
+  format: string;
+  output?: string;
+  color?: boolean;
+  quiet?: boolean;
+}
+
+export function reportBuilder(y: Argv): Argv<ReportArgs> {
+  return y
+    .positional('scan', { describe: 'a scan saved with `stagehunt scan --format json`', type: 'string', demandOption: true })
+    .option('format', { alias: 'f', type: 'string', default: 'html', describe: `output format: ${SCAN_FORMATS.join(', ')}` })
+    .option('output', { alias: 'o', type: 'string', describe: 'write to FILE (atomically)' })
+    .check((argv) => {
+      if (!SCAN_FORMATS.includes(argv.format)) throw new UsageError(`unknown format '${argv.format}' (choose one of: ${SCAN_FORMATS.join(', ')})`);
+      return true;
+    }) as unknown as Argv<ReportArgs>;
+}
+
+/** The report format a --report file name asks for. */
+export function reportFormatFor(file: string): 'html' | 'md' {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.html' || ext === '.htm') return 'html';
+  if (ext === '.md' || ext === '.markdown') return 'md';
+  throw new UsageError(`--report ${file}: name an .html or .md file`);
+}
+
+/** Checks a --report target before any evidence is read (exists, writable, not in a root). */
+export function checkReportPath(file: string, rootsAbs: string[]): string {
+  reportFormatFor(file);
+  const target = checkOutputPath(file, rootsAbs);
+  try {
+    accessSync(path.dirname(target), constants.W_OK);
+  } catch {
+    throw new UsageError(`cannot write report ${file}: directory not writable`);
+  }
+  return target;
+}
+
+function fail(file: string, why: string): never {
+  throw new UsageError(`${escapeControls(file)} is not a stagehunt JSON scan: ${why}`);
+}
+
+/** Validates the shape every writer relies on; throws a one-line UsageError otherwise. */
+export function validateSavedScan(doc: unknown, file: string): ScanReport {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) fail(file, 'expected a JSON object (save it with --format json)');
+  const r = doc as Record<string, unknown>;
+  const meta = r.meta as Record<string, unknown> | undefined;
+  if (!meta || meta.tool !== 'stagehunt') fail(file, 'meta.tool is not "stagehunt"');
+  if (!Array.isArray(meta.roots) || typeof meta.startedAt !== 'string' || typeof meta.finishedAt !== 'string' || !meta.atime || typeof meta.atime !== 'object') fail(file, 'meta is incomplete');
+  const summary = r.summary as Record<string, unknown> | undefined;
+  if (!summary || typeof summary.verdict !== 'string' || !summary.byLevel || typeof summary.byLevel !== 'object') fail(file, 'summary is missing');
+  if (!Array.isArray(r.findings) || !Array.isArray(r.timeline) || !Array.isArray(r.errors)) fail(file, 'findings, timeline or errors is not a list');
+  r.findings.forEach((f: unknown, i: number) => {
+    const x = f as Record<string, unknown>;
+    if (!x || typeof x.id !== 'string' || typeof x.path !== 'string' || typeof x.root !== 'string' || !isLevel(x.level) || typeof x.score !== 'number' || !Array.isArray(x.reasons) || !x.times || !Array.isArray(x.attack))
+      fail(file, `finding ${i} lacks id, root, path, level, score, reasons, times or attack`);
+  });
+  r.timeline.forEach((row: unknown, i: number) => {
+    const x = row as Record<string, unknown>;
+    if (!x || typeof x.time !== 'string' || typeof x.type !== 'string' || typeof x.findingId !== 'string' || !isLevel(x.level)) fail(file, `timeline row ${i} is malformed`);
+  });
+  for (const l of LEVELS) if (typeof (summary.byLevel as Record<string, unknown>)[l] !== 'number') fail(file, `summary.byLevel.${l} is missing`);
+  if (r.episodes !== undefined && !Array.isArray(r.episodes)) fail(file, 'episodes is not a list');
+  return doc as ScanReport;
+}
+
+export function loadSavedScan(file: string): ScanReport {
+  let text: string;
+  try {
+    if (statSync(file).size > MAX_SAVED_SCAN_BYTES) fail(file, `larger than ${MAX_SAVED_SCAN_BYTES} bytes`);
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`cannot read ${escapeControls(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    fail(file, 'not valid JSON');
+  }
+  const report = validateSavedScan(doc, file);
+  // Scans saved before episodes existed get them computed from their findings.
+  if (!report.episodes) report.episodes = buildEpisodes(report.findings);
+  return report;
+}
+
+export async function runReport(args: ReportArgs): Promise<number> {
+  const report = loadSavedScan(args.scan);
+  let target: string | null = null;
+  if (args.output) {
+    target = checkOutputPath(args.output, []);
+    installInterruptHandlers();
+    reserveOutput(target);
+  }
+  try {
+    const style = { color: args.format === 'table' && !target && wantColor(args.color, process.stdout) };
+    const text = WRITERS[args.format]!(report, style);
+    if (target) commitOutput(target, text);
+    else await writeStdout(text);
+    if (!args.quiet && target) process.stderr.write(`stagehunt: ${args.format} report written to ${target}\n`);
+    return EXIT.ok;
+  } catch (err) {
+    abandonOutput();
+    throw err;
+  }
+}

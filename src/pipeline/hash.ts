@@ -1,0 +1,104 @@
+/**
+ * Hashes of the files behind findings, for the case file and chain of custody (--hash).
+ * Streamed in fixed chunks through the read-only evidence reader (O_NOATIME, O_NOFOLLOW),
+ * never more than one chunk in memory; files over the size cap are recorded as skipped.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { readSync } from 'node:fs';
+import path from 'node:path';
+import { levelRank, type Finding, type Level } from '../model/finding.js';
+import type { HashAlgorithm, HashRecord } from '../model/report.js';
+import { openEvidenceFile, type AtimeAudit } from '../evidence/reader.js';
+
+export type HashMode = 'findings' | 'all' | 'none';
+export const HASH_ALGORITHMS: readonly HashAlgorithm[] = ['sha256', 'sha1', 'md5'];
+/** Default cap: bigger files are listed as skipped (hashing a 100 GB container is a separate job). */
+export const DEFAULT_HASH_MAX_SIZE = 4 * 1024 ** 3;
+const CHUNK_BYTES = 1024 * 1024;
+/** With --hash findings, findings at or above this level are hashed. */
+export const HASH_MIN_LEVEL: Level = 'medium';
+
+export interface HashOptions {
+  mode: HashMode;
+  algorithms: HashAlgorithm[];
+  maxSize: number;
+}
+
+export function parseAlgorithms(list: string[]): HashAlgorithm[] {
+  const out: HashAlgorithm[] = [];
+  for (const raw of list.flatMap((s) => s.split(','))) {
+    const a = raw.trim().toLowerCase().replace('-', '') as HashAlgorithm;
+    if (!HASH_ALGORITHMS.includes(a)) throw new Error(`unknown hash algorithm '${raw}' (choose from ${HASH_ALGORITHMS.join(', ')})`);
+    if (!out.includes(a)) out.push(a);
+  }
+  return out.length ? out : ['sha256'];
+}
+
+/** Parses a size such as 4G, 512M, 1000 into bytes; null when malformed. */
+export function parseSize(text: string | number): number | null {
+  if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? text : null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$/i.exec(text);
+  if (!m) return null;
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+  return Math.floor(Number(m[1]) * mult);
+}
+
+/** Streams one evidence file through every requested digest. */
+export function hashFile(abs: string, rel: string, algorithms: HashAlgorithm[], maxSize: number, audit: AtimeAudit): Omit<HashRecord, 'root' | 'path'> {
+  let opened;
+  try {
+    opened = openEvidenceFile(abs, rel, audit);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return { size: null, status: 'error', hashes: {}, message: `${e.code ?? 'ERROR'}: ${e.message}` };
+  }
+  try {
+    if (opened.size > maxSize) return { size: opened.size, status: 'skipped-size', hashes: {}, message: `larger than the --hash-max-size cap of ${maxSize} bytes` };
+    const digests: Array<[HashAlgorithm, Hash]> = algorithms.map((a) => [a, createHash(a)]);
+    const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    let pos = 0;
+    for (;;) {
+      const n = readSync(opened.fd, buf, 0, CHUNK_BYTES, pos);
+      if (n === 0) break;
+      for (const [, d] of digests) d.update(buf.subarray(0, n));
+      pos += n;
+    }
+    const hashes = Object.fromEntries(digests.map(([a, d]) => [a, d.digest('hex')]));
+    return pos === opened.size ? { size: pos, status: 'hashed', hashes } : { size: pos, status: 'hashed', hashes, message: `file size changed while hashing (${opened.size} -> ${pos} bytes)` };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return { size: opened.size, status: 'error', hashes: {}, message: `${e.code ?? 'ERROR'}: ${e.message}` };
+  } finally {
+    opened.close();
+  }
+}
+
+function wanted(f: Finding, mode: HashMode): boolean {
+  if (mode === 'none' || f.kind === 'directory') return false;
+  return mode === 'all' || levelRank(f.level) >= levelRank(HASH_MIN_LEVEL);
+}
+
+/**
+ * Hashes each distinct file behind the selected findings once, sets `finding.hashes`, and
+ * returns the custody records sorted by root and path. `rootAbs` maps a finding's root (as
+ * given) to its absolute directory.
+ */
+export function hashFindings(findings: Finding[], rootAbs: Map<string, string>, opts: HashOptions, audit: AtimeAudit): HashRecord[] {
+  const records = new Map<string, HashRecord>();
+  for (const f of findings) {
+    if (!wanted(f, opts.mode)) continue;
+    const key = `${f.root}\u0000${f.path}`;
+    let rec = records.get(key);
+    if (!rec) {
+      const base = rootAbs.get(f.root);
+      if (!base) continue; // evidence without a file in a root (the live registry)
+      // Paths holding bytes that are not UTF-8 are shown escaped (\xNN) and cannot be reopened by name.
+      const abs = path.join(base, ...f.path.split('/'));
+      const result = abs.startsWith(base) ? hashFile(abs, f.path, opts.algorithms, opts.maxSize, audit) : { size: null, status: 'error' as const, hashes: {}, message: 'path leaves the root' };
+      rec = { root: f.root, path: f.path, ...result };
+      records.set(key, rec);
+    }
+    if (rec.status === 'hashed') f.hashes = { ...rec.hashes };
+  }
+  return [...records.values()].sort((a, b) => a.root.localeCompare(b.root) || a.path.localeCompare(b.path));
+}
