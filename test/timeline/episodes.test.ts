@@ -1,0 +1,154 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Finding, Level } from '../../src/model/finding.js';
+import { buildEpisodes, EPISODE_GAP_MS, unassignedFindings } from '../../src/timeline/episodes.js';
+import { spanPhrase } from '../../src/timeline/narrative.js';
+
+let n = 0;
+function finding(over: Partial<Finding> & { path: string }): Finding {
+  n++;
+  return {
+    id: over.id ?? `f${String(n).padStart(4, '0')}`,
+    root: '/img',
+    kind: 'file',
+    level: 'high' as Level,
+    score: 70,
+    reasons: [{ rule: 'test-rule', score: 70, message: 'test evidence' }],
+    hotspot: null,
+    size: 10,
+    format: null,
+    entropy: null,
+    times: { modified: null, accessed: null, changed: null, born: null },
+    attack: ['T1074.001'],
+    ...over,
+  };
+}
+
+const at = (hhmm: string, day = '2025-03-15'): string => `${day}T${hhmm}:00.000Z`;
+
+function stagingRun(): Finding[] {
+  return [
+    finding({ id: 'dir', kind: 'directory', path: 'Users/alice/AppData/Roaming/out', level: 'high', score: 75, reasons: [{ rule: 'staging-burst', score: 40, message: '25 files written within 20 min' }], details: { burst: { count: 25, start: at('04:00'), end: at('04:21'), types: ['docx', 'pdf'] } } }),
+    finding({ id: 'rar1', path: 'Users/Public/bk.part1.rar', format: 'rar', level: 'critical', score: 90, reasons: [{ rule: 'fingerprint-encrypted-container', score: 50, message: 'RAR with encrypted headers' }], times: { modified: at('04:25'), accessed: null, changed: null, born: null } }),
+    finding({ id: 'rar2', path: 'Users/Public/bk.part2.rar', format: 'rar', level: 'critical', score: 90, reasons: [{ rule: 'fingerprint-encrypted-container', score: 50, message: 'RAR with encrypted headers' }], times: { modified: at('04:26'), accessed: null, changed: null, born: null } }),
+    finding({ id: 'del', kind: 'recycle-bin', path: '$Recycle.Bin/S-1-5-21-1-1001/$IABC.rar', originalPath: 'C:\\Users\\Public\\bk.part3.rar', deletedAt: '2025-03-15T05:06:41.1230000Z', user: 'alice (S-1-5-21-1-1001)', level: 'critical', score: 95, reasons: [{ rule: 'recyclebin-multipart-archive', score: 55, message: 'archive volume deleted' }] }),
+    finding({ id: 'hist', kind: 'history', path: 'Users/alice/ConsoleHost_history.txt', line: 4, user: 'alice', level: 'critical', score: 90, details: { command: 'rar a -hpX -v60k C:\\Users\\Public\\bk.rar C:\\Users\\alice\\AppData\\Roaming\\out', shell: 'powershell', time: null }, reasons: [{ rule: 'history-archive-password', score: 50, message: 'rar encrypts headers' }] }),
+    finding({ id: 'reg', kind: 'registry', path: 'Users/alice/NTUSER.DAT', key: 'Software\\WinRAR\\ArcHistory', value: '0', user: 'alice', level: 'high', score: 65, details: { keyLastWritten: '2025-03-15T04:26:30.0000000Z', tool: 'WinRAR', list: 'archives opened or created', target: 'C:\\Users\\Public\\bk.part1.rar' }, reasons: [{ rule: 'registry-archiver-history', score: 15, message: 'WinRAR archives opened' }] }),
+  ];
+}
+
+describe('buildEpisodes', () => {
+  it('joins a burst, split archive, deletion, history and registry trace into one scored episode', () => {
+    const eps = buildEpisodes(stagingRun());
+    expect(eps).toHaveLength(1);
+    const e = eps[0]!;
+    expect(e.findingIds).toEqual(['del', 'dir', 'hist', 'rar1', 'rar2', 'reg']);
+    expect(e.evidenceKinds).toEqual(['file', 'archive', 'recycle-bin', 'history', 'registry']);
+    expect(e.confidence).toBe('high');
+    expect(e.score).toBe(100);
+    expect(e.level).toBe('critical');
+    expect(e.users).toEqual(['alice']);
+    expect(e.start).toBe('2025-03-15T04:00:00.000Z');
+    expect(e.end).toBe('2025-03-15T05:06:41.123Z');
+    expect(e.attack[0]).toBe('T1074.001');
+    expect(e.attack).toEqual(expect.arrayContaining(['T1560.001', 'T1070.004', 'T1005']));
+    expect(e.locations).toEqual(expect.arrayContaining(['Users/alice/AppData/Roaming/out', 'Users/Public']));
+    expect(e.id).toMatch(/^ep-[0-9a-f]{12}$/);
+  });
+
+  it('tells the story in plain language, in time order', () => {
+    const e = buildEpisodes(stagingRun())[0]!;
+    expect(e.narrative).toContain('Between 04:00 and 05:06 UTC on 2025-03-15');
+    expect(e.narrative).toContain('25 files (docx, pdf) were written into Users/alice/AppData/Roaming/out');
+    expect(e.narrative).toContain('an encrypted RAR archive in 2 volumes was written to Users/Public (bk.part1.rar, bk.part2.rar)');
+    expect(e.narrative).toContain('C:\\Users\\Public\\bk.part3.rar was deleted to the Recycle Bin by alice');
+    expect(e.narrative).toContain('rar a -hpX -v60k');
+    expect(e.narrative).toMatch(/confidence high\.$/);
+    const texts = e.steps.map((s) => s.text);
+    expect(texts.findIndex((t) => t.includes('were written into'))).toBeLessThan(texts.findIndex((t) => t.includes('RAR archive')));
+    expect(texts.findIndex((t) => t.includes('RAR archive'))).toBeLessThan(texts.findIndex((t) => t.includes('deleted to the Recycle Bin')));
+    // The history line has no time of its own: it sorts after the archive it names.
+    expect(texts.findIndex((t) => t.includes('history'))).toBeGreaterThan(texts.findIndex((t) => t.includes('RAR archive')));
+    expect(e.steps.every((s) => s.findingIds.length > 0)).toBe(true);
+  });
+
+  it('is deterministic: input order does not change ids, order or text', () => {
+    const a = buildEpisodes(stagingRun());
+    const b = buildEpisodes([...stagingRun()].reverse());
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+  });
+
+  it('keeps runs apart when hours separate them and nothing links them', () => {
+    const late = finding({ id: 'late', path: 'Windows/Temp/x.7z', format: '7z', level: 'critical', score: 85, times: { modified: at('11:00'), accessed: null, changed: null, born: null } });
+    const eps = buildEpisodes([...stagingRun(), late]);
+    expect(eps).toHaveLength(2);
+    expect(eps.find((e) => e.findingIds.includes('late'))!.findingIds).toEqual(['late']);
+    expect(eps.find((e) => e.findingIds.includes('late'))!.confidence).toBe('low');
+  });
+
+  it('joins runs across a long gap when a command names the archive', () => {
+    const late = finding({ id: 'late', path: 'Windows/Temp/x.7z', format: '7z', level: 'critical', score: 85, times: { modified: at('11:00'), accessed: null, changed: null, born: null } });
+    const cmd = finding({ id: 'cmd', kind: 'history', path: 'Users/alice/ConsoleHost_history.txt', line: 9, user: 'alice', details: { command: '7z a C:\\Windows\\Temp\\x.7z C:\\Users\\alice\\AppData\\Roaming\\out' } });
+    const eps = buildEpisodes([...stagingRun(), late, cmd]);
+    expect(eps).toHaveLength(1);
+    expect(eps[0]!.findingIds).toContain('late');
+  });
+
+  it('does not merge neighbouring runs of two different users', () => {
+    const bob = finding({ id: 'bob', kind: 'history', path: 'Users/bob/h.txt', user: 'bob', line: 1, details: { command: 'tar czf /tmp/b.tgz /home/bob' }, level: 'high' });
+    const bobFile = finding({ id: 'bobzip', path: 'Users/bob/AppData/Local/Temp/b.zip', format: 'zip', user: 'bob', level: 'high', times: { modified: at('04:30'), accessed: null, changed: null, born: null } });
+    const eps = buildEpisodes([...stagingRun(), bob, bobFile]);
+    const alice = eps.find((e) => e.findingIds.includes('rar1'))!;
+    expect(alice.findingIds).not.toContain('bobzip');
+    expect(alice.users).toEqual(['alice']);
+  });
+
+  it('lets weak findings join a run but never bridge two runs', () => {
+    const weak = (id: string, hhmm: string): Finding => finding({ id, path: `Windows/Temp/w${id}.log`, level: 'low', score: 20, times: { modified: at(hhmm), accessed: null, changed: null, born: null } });
+    const early = finding({ id: 'a', path: 'ProgramData/a.zip', format: 'zip', level: 'high', times: { modified: at('01:00'), accessed: null, changed: null, born: null } });
+    const lateRun = finding({ id: 'b', path: 'PerfLogs/b.zip', format: 'zip', level: 'high', times: { modified: at('03:00'), accessed: null, changed: null, born: null } });
+    const chain = ['01:20', '01:40', '02:00', '02:20', '02:40'].map((t, i) => weak(`w${i}`, t));
+    const eps = buildEpisodes([early, lateRun, ...chain]);
+    expect(eps.filter((e) => e.findingIds.includes('a') || e.findingIds.includes('b'))).toHaveLength(2);
+    expect(eps.find((e) => e.findingIds.includes('a'))!.findingIds).toContain('w0');
+  });
+
+  it('needs a high finding, or a medium one confirmed by another kind of evidence', () => {
+    const lone = finding({ id: 'm', path: 'Windows/Temp/a.zip', format: 'zip', level: 'medium', score: 45, times: { modified: at('04:00'), accessed: null, changed: null, born: null } });
+    expect(buildEpisodes([lone])).toEqual([]);
+    const cmd = finding({ id: 'c', kind: 'history', level: 'medium', score: 40, path: 'Users/x/h.txt', line: 2, details: { command: 'Compress-Archive -DestinationPath C:\\Windows\\Temp\\a.zip' } });
+    const eps = buildEpisodes([lone, cmd]);
+    expect(eps).toHaveLength(1);
+    expect(eps[0]!.level).toBe('medium'); // no strong evidence: capped below high
+    expect(eps[0]!.confidence).toBe('moderate');
+    expect(unassignedFindings([lone], [])).toEqual([lone]);
+  });
+
+  it('scores more independent kinds of evidence higher', () => {
+    const one = buildEpisodes([finding({ id: 'x', path: 'Windows/Temp/a.zip', format: 'zip', level: 'high', score: 60, times: { modified: at('04:00'), accessed: null, changed: null, born: null } })])[0]!;
+    const two = buildEpisodes([
+      finding({ id: 'x', path: 'Windows/Temp/a.zip', format: 'zip', level: 'high', score: 60, times: { modified: at('04:00'), accessed: null, changed: null, born: null } }),
+      finding({ id: 'y', kind: 'history', path: 'Users/x/h.txt', line: 1, level: 'medium', score: 40, details: { command: 'zip C:\\Windows\\Temp\\a.zip' } }),
+    ])[0]!;
+    expect(two.score).toBeGreaterThan(one.score);
+  });
+
+  it('uses the gap constant it documents', () => {
+    expect(EPISODE_GAP_MS).toBe(30 * 60 * 1000);
+  });
+
+  it('survives many findings without a quadratic blow-up in practice', () => {
+    const many = Array.from({ length: 2000 }, (_, i) => finding({ id: `m${i}`, path: `Windows/Temp/d${i % 50}/f${i}.zip`, format: 'zip', level: 'high', times: { modified: new Date(Date.UTC(2025, 0, 1) + i * 7_200_000).toISOString(), accessed: null, changed: null, born: null } }));
+    const t0 = Date.now();
+    const eps = buildEpisodes(many);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(eps.length).toBeGreaterThan(1);
+  });
+});
+
+describe('spanPhrase', () => {
+  it('names one day once, and both days across midnight', () => {
+    expect(spanPhrase(Date.parse('2025-03-15T04:00:00Z'), Date.parse('2025-03-15T04:21:00Z'))).toBe('Between 04:00 and 04:21 UTC on 2025-03-15');
+    expect(spanPhrase(Date.parse('2025-03-15T23:50:00Z'), Date.parse('2025-03-16T00:10:00Z'))).toBe('Between 2025-03-15 23:50 and 2025-03-16 00:10 UTC');
+    expect(spanPhrase(null, null)).toBe('At an unknown time');
+  });
+});
