@@ -1,0 +1,59 @@
+import { describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Finding } from '../../src/model/finding.js';
+import { hashFile, hashFindings, parseAlgorithms, parseSize } from '../../src/pipeline/hash.js';
+
+function f(id: string, p: string, level: Finding['level'], kind: Finding['kind'] = 'file'): Finding {
+  return { id, root: 'img', path: p, kind, level, score: 50, reasons: [], hotspot: null, size: null, format: null, entropy: null, times: { modified: null, accessed: null, changed: null, born: null }, attack: [] };
+}
+
+describe('hashing the files behind findings', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'sh-hash-'));
+  mkdirSync(path.join(root, 'Temp'));
+  const big = Buffer.alloc(3 * 1024 * 1024 + 17, 7); // spans several read chunks
+  writeFileSync(path.join(root, 'Temp', 'a.zip'), big);
+  writeFileSync(path.join(root, 'Temp', 'b.log'), 'hello');
+  const old = new Date('2020-01-01T00:00:00Z');
+  utimesSync(path.join(root, 'Temp', 'a.zip'), old, old);
+  const audit = { preserved: 0, mayChange: 0 };
+
+  it('streams SHA-256 (and MD5/SHA-1 on request) equal to a one-shot digest', () => {
+    const r = hashFile(path.join(root, 'Temp', 'a.zip'), 'Temp/a.zip', ['sha256', 'md5', 'sha1'], 1e12, audit);
+    expect(r.status).toBe('hashed');
+    expect(r.hashes.sha256).toBe(createHash('sha256').update(big).digest('hex'));
+    expect(r.hashes.md5).toBe(createHash('md5').update(big).digest('hex'));
+    expect(r.hashes.sha1).toBe(createHash('sha1').update(big).digest('hex'));
+    // Read-only evidence access: the access time is unchanged.
+    expect(statSync(path.join(root, 'Temp', 'a.zip')).atimeMs).toBe(old.getTime());
+  });
+
+  it('records files over the cap as skipped, and unreadable ones as errors', () => {
+    expect(hashFile(path.join(root, 'Temp', 'a.zip'), 'Temp/a.zip', ['sha256'], 1024, audit)).toMatchObject({ status: 'skipped-size', hashes: {} });
+    expect(hashFile(path.join(root, 'Temp', 'gone'), 'Temp/gone', ['sha256'], 1024, audit)).toMatchObject({ status: 'error' });
+    expect(hashFile(path.join(root, 'Temp'), 'Temp', ['sha256'], 1024, audit).status).toBe('error');
+  });
+
+  it('--hash findings: medium and above, each file once; --hash all: every finding; directories never', () => {
+    const list = [f('1', 'Temp/a.zip', 'high'), f('2', 'Temp/a.zip', 'critical'), f('3', 'Temp/b.log', 'low'), f('4', 'Temp', 'high', 'directory')];
+    const recs = hashFindings(list, new Map([['img', root]]), { mode: 'findings', algorithms: ['sha256'], maxSize: 1e12 }, audit);
+    expect(recs.map((r) => r.path)).toEqual(['Temp/a.zip']);
+    expect(list[0]!.hashes?.sha256).toBe(list[1]!.hashes?.sha256);
+    expect(list[2]!.hashes).toBeUndefined();
+    const all = hashFindings(list, new Map([['img', root]]), { mode: 'all', algorithms: ['md5'], maxSize: 1e12 }, audit);
+    expect(all.map((r) => r.path)).toEqual(['Temp/a.zip', 'Temp/b.log']);
+    expect(list[2]!.hashes?.md5).toBe(createHash('md5').update('hello').digest('hex'));
+  });
+
+  it('parses algorithm lists and sizes', () => {
+    expect(parseAlgorithms(['md5,SHA-1', 'sha256'])).toEqual(['md5', 'sha1', 'sha256']);
+    expect(parseAlgorithms([])).toEqual(['sha256']);
+    expect(() => parseAlgorithms(['crc32'])).toThrow(/unknown hash algorithm/);
+    expect(parseSize('4G')).toBe(4 * 1024 ** 3);
+    expect(parseSize('512M')).toBe(512 * 1024 ** 2);
+    expect(parseSize('1000')).toBe(1000);
+    expect(parseSize('lots')).toBeNull();
+  });
+});
