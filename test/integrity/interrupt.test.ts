@@ -1,0 +1,82 @@
+/**
+ * Interrupts: SIGTERM or SIGINT in the middle of a scan with --output leaves neither the target
+ * (which would look complete) nor the temp file behind, and exits 143 / 130 promptly, also on
+ * a tree of plain text files (the scan never leaves the microtask queue there unless it yields).
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { BIN } from '../helpers/cli.js';
+import { removeTree, tempDir } from '../hazards/helpers.js';
+
+const DIRS = 60;
+const FILES_PER_DIR = 250;
+
+interface Outcome { code: number | null; signal: NodeJS.Signals | null; stderr: string; afterSignalMs: number }
+
+/** Starts a scan, waits until its temp output exists and it has run a while, then signals it. */
+function interruptScan(root: string, target: string, signal: NodeJS.Signals): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'scan', root, '--scope', 'all', '--format', 'json', '--output', target], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    let sentAt = 0;
+    const dir = path.dirname(target);
+    const poll = setInterval(() => {
+      if (sentAt) return;
+      if (readdirSync(dir).some((n) => n.includes('.tmp-stagehunt-'))) {
+        // The temp file is reserved before the walk starts; give the walk a moment to be mid-way.
+        setTimeout(() => {
+          sentAt = Date.now();
+          child.kill(signal);
+        }, 300);
+        sentAt = -1;
+      }
+    }, 10);
+    const guard = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('scan neither finished nor stopped within 60 s'));
+    }, 60_000);
+    child.on('close', (code, sig) => {
+      clearInterval(poll);
+      clearTimeout(guard);
+      resolve({ code, signal: sig, stderr, afterSignalMs: sentAt > 0 ? Date.now() - sentAt : -1 });
+    });
+  });
+}
+
+describe('interrupted scans write no output', () => {
+  let root: string;
+  let out: string;
+
+  beforeAll(() => {
+    root = tempDir('interrupt-root');
+    out = tempDir('interrupt-out');
+    // Plain text only: the hardest case for signal delivery (no real async I/O in the scan).
+    const line = 'an ordinary line of a log file, nothing to see here\n';
+    for (let d = 0; d < DIRS; d++) {
+      const dir = path.join(root, `d${d}`);
+      mkdirSync(dir);
+      for (let f = 0; f < FILES_PER_DIR; f++) writeFileSync(path.join(dir, `f${f}.log`), line.repeat(1 + (f % 40)));
+    }
+  });
+
+  afterAll(() => {
+    removeTree(root);
+    removeTree(out);
+  });
+
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+    test(`${signal}: exit ${code} within a second, no target and no temp file left`, async () => {
+      const target = path.join(out, `${signal}.json`);
+      const r = await interruptScan(root, target, signal);
+      expect(r.afterSignalMs).toBeGreaterThan(0);
+      expect(r.code).toBe(code);
+      expect(r.stderr).toContain('interrupted');
+      expect(r.afterSignalMs).toBeLessThan(1500);
+      expect(existsSync(target)).toBe(false);
+      expect(readdirSync(out).filter((n) => n.startsWith(`.${signal}`))).toEqual([]);
+    }, 90_000);
+  }
+});
