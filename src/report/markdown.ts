@@ -10,9 +10,15 @@ import { buildView, locatorText, shortTime, type ReportView } from './view.js';
 const MAX_TEXT = 600;
 const TIMELINE_ROWS = 60;
 
+/**
+ * Evidence text for Markdown: markdownEscape, then '<' and '>' as entities, because renderers
+ * that are not CommonMark do not all honour a backslash before a tag.
+ */
 function m(text: string | null | undefined, max = MAX_TEXT): string {
   if (text === null || text === undefined) return '';
-  return markdownEscape(text.length > max ? `${text.slice(0, max - 1)}…` : text);
+  return markdownEscape(text.length > max ? `${text.slice(0, max - 1)}…` : text)
+    .replace(/\\</g, '&lt;')
+    .replace(/\\>/g, '&gt;');
 }
 
 function table(head: string[], rows: string[][]): string[] {
