@@ -20,7 +20,7 @@ th{background:#f1f3f5}.lvl{display:inline-block;padding:1px 7px;border-radius:9p
 .verdict{font-size:18px;font-weight:700;padding:10px 14px;border-left:6px solid #8b0000;background:#fff5f5;margin:10px 0}
 .episode{border:1px solid #ced4da;border-radius:6px;padding:8px 14px;margin:12px 0;background:#fcfcfd}
 .narrative{font-size:15px}.muted{color:#6c757d}code{font-family:ui-monospace,Consolas,monospace;font-size:12px;background:#f1f3f5;padding:0 3px}
-.glance th{width:110px}ol.steps li{margin:3px 0}`;
+.glance th{width:110px}ol.steps li{margin:3px 0}.episode td{min-width:70px}`;
 
 function t(text: string | null | undefined, max = MAX_TEXT): string {
   if (text === null || text === undefined) return '';
