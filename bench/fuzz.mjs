@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// Parser fuzzing over mutated and truncated corpus inputs (docs/hostile-input.md).
+//   npm run fuzz                      # builds, then 60 mutations per seed
+//   node bench/fuzz.mjs --per-seed 200 --seed 7 --timeout 5000 --heap 256 --json /tmp/fuzz.json
+// Reproduce one case: node bench/fuzz.mjs --only <corpus path> --mutation <kind> --mutation-seed <n>
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import { buildCases, claimSeeds, listSeeds, runCases } from './lib/fuzz-runner.mjs';
+import { writeExtraSeeds } from './lib/extra-seeds.mjs';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = { perSeed: 60, seed: 1, timeout: 5000, heap: 256, json: null, only: null, mutation: null, mutationSeed: null, corpus: path.resolve(REPO, '..', 'shared', 'corpus') };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  const v = () => argv[++i];
+  if (a === '--per-seed') args.perSeed = Number(v());
+  else if (a === '--seed') args.seed = Number(v());
+  else if (a === '--timeout') args.timeout = Number(v());
+  else if (a === '--heap') args.heap = Number(v());
+  else if (a === '--json') args.json = v();
+  else if (a === '--only') args.only = v();
+  else if (a === '--mutation') args.mutation = v();
+  else if (a === '--mutation-seed') args.mutationSeed = Number(v());
+  else if (a === '--corpus') args.corpus = v();
+  else throw new Error(`unknown argument ${a}`);
+}
+const dist = path.join(REPO, 'dist');
+if (!existsSync(path.join(dist, 'artifacts', 'index.js'))) throw new Error('dist/ is missing: npm run build first');
+if (!existsSync(path.join(args.corpus, 'MANIFEST.md'))) throw new Error(`corpus not found at ${args.corpus}`);
+
+// Writer-built seeds for formats the corpus lacks (trash info, shell histories); "extra/<name>" in reports.
+let seeds = listSeeds(args.corpus, { extra: writeExtraSeeds(path.join(os.tmpdir(), 'stagehunt-fuzz-seeds')) });
+if (args.only) seeds = seeds.filter((s) => s.corpus === args.only);
+const claimed = await claimSeeds(seeds, { dist });
+let cases = buildCases(claimed, { perSeed: args.perSeed, baseSeed: args.seed });
+if (args.mutation !== null) {
+  cases = claimed.map((s, index) => ({ index, seed: s.seed, corpus: s.corpus, relPath: s.relPath, parsers: s.parsers, mutation: args.mutation, mutationSeed: args.mutationSeed }));
+}
+const parserCount = {};
+for (const s of claimed) for (const p of s.parsers) parserCount[p] = (parserCount[p] ?? 0) + 1;
+process.stderr.write(`fuzz: ${claimed.length} seeds, ${cases.length} cases; seeds per parser ${JSON.stringify(parserCount)}\n`);
+const r = await runCases(cases, {
+  dist,
+  timeoutMs: args.timeout,
+  heapMb: args.heap,
+  onProgress: (p) => process.stderr.write(`  ${p.completed}/${p.cases} cases, ${p.crashes.length} crashes, ${p.hangs.length} hangs, ${p.problems.length} contract breaks\n`),
+});
+const line = (o) => `${o.corpus} ${o.mutation} seed ${o.mutationSeed}`;
+console.log(`| cases | completed | crashes | hangs (> ${args.timeout} ms) | contract breaks (throws, bad results) | peak worker RSS | wall |`);
+console.log('|---|---|---|---|---|---|---|');
+console.log(`| ${r.cases} | ${r.completed} | ${r.crashes.length} | ${r.hangs.length} | ${r.problems.length} | ${(r.maxRss / 1048576).toFixed(0)} MB | ${(r.wallMs / 1000).toFixed(1)} s |`);
+console.log(`\nseeds per parser: ${Object.entries(parserCount).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+console.log('\nslowest cases:');
+for (const s of r.slowest.slice(0, 5)) console.log(`- ${s.ms.toFixed(0)} ms, ${s.size} bytes: ${line(s)} (${s.parsers.join(', ') || 'fingerprint only'})`);
+for (const [label, list] of [['crashes', r.crashes], ['hangs', r.hangs], ['contract breaks', r.problems], ['memory', r.memory]]) {
+  if (!list.length) continue;
+  console.log(`\n${label}:`);
+  for (const c of list.slice(0, 40)) console.log(`- ${line(c)}: ${c.problem ?? c.stderr ?? c.signal ?? ''}`);
+}
+if (args.json) writeFileSync(args.json, JSON.stringify(r, null, 2));
+process.exitCode = r.crashes.length || r.hangs.length || r.problems.length ? 1 : 0;

@@ -1,0 +1,1 @@
+export function writeExtraSeeds(dir: string): string[];

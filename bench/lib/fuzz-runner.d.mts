@@ -1,0 +1,20 @@
+// Types for fuzz-runner.mjs, mutate.mjs and extra-seeds.mjs users in tests (kept by hand).
+export interface Seed { seed: string; relPath: string; corpus: string }
+export interface ClaimedSeed extends Seed { parsers: string[] }
+export interface FuzzCase extends ClaimedSeed { index: number; mutation: string; mutationSeed: number }
+export interface FuzzResult {
+  cases: number;
+  completed: number;
+  crashes: Array<FuzzCase & { code: number | null; signal: string | null; stderr: string }>;
+  hangs: Array<FuzzCase & { budgetMs: number }>;
+  problems: Array<FuzzCase & { problem: string }>;
+  memory: Array<FuzzCase & { rss: number }>;
+  slowest: Array<FuzzCase & { ms: number; size: number }>;
+  maxRss: number;
+  wallMs: number;
+}
+export const SEED_AREAS: string[];
+export function listSeeds(corpusDir: string, options?: { maxBytes?: number; extra?: string[] }): Seed[];
+export function claimSeeds(seeds: Seed[], options: { dist: string; heapMb?: number }): Promise<ClaimedSeed[]>;
+export function buildCases(claimed: ClaimedSeed[], options: { perSeed: number; baseSeed?: number }): FuzzCase[];
+export function runCases(cases: Array<Omit<FuzzCase, 'parsers'> & { parsers: string[] }>, options: { dist: string; timeoutMs?: number; heapMb?: number; memoryLimitBytes?: number; onProgress?(r: FuzzResult): void }): Promise<FuzzResult>;

@@ -1,0 +1,93 @@
+/**
+ * Parser fuzzing, the deterministic subset that runs in `npm test` (the long run is `npm run fuzz`,
+ * figures in docs/hostile-input.md). Every parser that claims a corpus seed, and the fingerprint,
+ * get 7 mutations per seed (bit flips, byte sets, truncations, splices, maxed length fields,
+ * zeroed ranges) in a child process with a 256 MB heap and a 3 s budget per case.
+ * The harness itself is checked first against parsers that throw, hang and crash.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { buildCases, claimSeeds, listSeeds, runCases } from '../../bench/lib/fuzz-runner.mjs';
+import { writeExtraSeeds } from '../../bench/lib/extra-seeds.mjs';
+import { mutate, MUTATIONS } from '../../bench/lib/mutate.mjs';
+import { corpusAvailable, CORPUS_DIR } from '../helpers/corpus.js';
+import { removeTree, tempDir } from '../hazards/helpers.js';
+
+const DIST = path.join(process.cwd(), 'dist');
+const distBuilt = existsSync(path.join(DIST, 'artifacts', 'index.js'));
+if (!distBuilt) console.warn('NOTICE: dist/ not built (npm run build); fuzz tests are skipped');
+
+describe('mutations', () => {
+  test('are deterministic and change the input', () => {
+    const input = Buffer.from(Array.from({ length: 5000 }, (_, i) => i & 0xff));
+    for (const kind of MUTATIONS) {
+      const a = mutate(input, kind, 42);
+      expect(mutate(input, kind, 42).equals(a)).toBe(true);
+      expect(a.equals(input)).toBe(false);
+    }
+  });
+});
+
+/** A fake build whose parsers misbehave on purpose: the harness must catch each way. */
+function writeMisbehavingDist(dir: string): void {
+  const real = (p: string): string => pathToFileURL(path.join(DIST, p)).href;
+  mkdirSync(path.join(dir, 'artifacts'), { recursive: true });
+  mkdirSync(path.join(dir, 'fingerprint'), { recursive: true });
+  mkdirSync(path.join(dir, 'util'), { recursive: true });
+  writeFileSync(path.join(dir, 'fingerprint', 'index.js'), `export * from '${real('fingerprint/index.js')}';\n`);
+  writeFileSync(path.join(dir, 'util', 'byte-source.js'), `export * from '${real('util/byte-source.js')}';\n`);
+  writeFileSync(
+    path.join(dir, 'artifacts', 'index.js'),
+    `const p = (id, parse) => ({ id, description: id, matches: () => true, parse });
+export const ARTIFACT_PARSERS = [
+  p('throws', async () => { throw new RangeError('offset out of range'); }),
+  p('hangs', async () => { for (;;) {} }),
+  p('crashes', async () => { process.exit(3); }),
+  p('bad-result', async () => ({ records: 'nope' })),
+];\n`,
+  );
+}
+
+(distBuilt ? describe : describe.skip)('fuzz harness', () => {
+  let fake: string;
+  beforeAll(() => {
+    fake = tempDir('fuzz-fake-dist');
+    writeMisbehavingDist(fake);
+  });
+  afterAll(() => removeTree(fake));
+
+  test('reports throws and bad results as contract breaks, and catches hangs and crashes', async () => {
+    const seed = path.join(fake, 'seed.bin');
+    writeFileSync(seed, Buffer.alloc(64, 1));
+    const mk = (index: number, parsers: string[]) => ({ index, seed, corpus: 'seed.bin', relPath: 'Windows/Temp/seed.bin', parsers, mutation: 'bitflip', mutationSeed: 1 });
+    const r = await runCases([mk(0, ['throws', 'bad-result']), mk(1, ['hangs']), mk(2, ['crashes']), mk(3, [])], { dist: fake, timeoutMs: 1500, heapMb: 128 });
+    expect(r.problems.map((p: { problem: string }) => p.problem)).toEqual([expect.stringContaining('throws threw: RangeError'), 'bad-result: malformed result']);
+    expect(r.hangs).toHaveLength(1);
+    expect(r.crashes).toEqual([expect.objectContaining({ code: 3 })]);
+    // The case after a hang and a crash still runs.
+    expect(r.completed).toBe(2);
+  }, 30_000);
+});
+
+(distBuilt && corpusAvailable() ? describe : describe.skip)('every parser on mutated corpus seeds', () => {
+  let seedsDir: string;
+  beforeAll(() => {
+    seedsDir = tempDir('fuzz-seeds');
+  });
+  afterAll(() => removeTree(seedsDir));
+
+  test('no crash, no hang, no throw, no malformed result (7 mutations per seed)', async () => {
+    const seeds = listSeeds(CORPUS_DIR, { extra: writeExtraSeeds(seedsDir), maxBytes: 4 * 1024 * 1024 });
+    const claimed = await claimSeeds(seeds, { dist: DIST });
+    const covered = new Set(claimed.flatMap((s: { parsers: string[] }) => s.parsers));
+    for (const id of ['zip', '7z', 'rar', 'cab', 'tar', 'compressed', 'encrypted', 'recyclebin-i', 'info2', 'trashinfo', 'history', 'regf']) expect(covered).toContain(id);
+    const cases = buildCases(claimed, { perSeed: 7, baseSeed: 1 });
+    const r = await runCases(cases, { dist: DIST, timeoutMs: 3000, heapMb: 256 });
+    expect({ crashes: r.crashes, hangs: r.hangs, problems: r.problems.slice(0, 20) }).toEqual({ crashes: [], hangs: [], problems: [] });
+    expect(r.completed).toBe(cases.length);
+    expect(r.maxRss).toBeLessThan(1024 ** 3);
+  }, 120_000);
+});
+
