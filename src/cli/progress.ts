@@ -1,16 +1,91 @@
-/** Progress on stderr while scanning, only when stderr is a TTY (nothing when piped). */
+/**
+ * Progress on stderr while scanning, only when stderr is a TTY (the caller checks; nothing is
+ * written when piped). One self-overwriting line: files (of the expected total), bytes read,
+ * candidates, rate and, when a total is known, percent and ETA.
+ */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import type { ScanProgress } from '../pipeline/scan.js';
 
-export function makeProgress(stream: NodeJS.WriteStream, intervalMs = 250): (p: ScanProgress) => void {
-  const started = Date.now();
+export interface ProgressOptions {
+  /** Minimum time between redraws. */
+  intervalMs?: number;
+  /** Files the scan is expected to visit (from precountFiles); null or absent: no percent or ETA. */
+  expectedFiles?: number | null;
+  /** Injected clock for tests. */
+  now?(): number;
+}
+
+/** Counting stops after this long: a total that arrives late is worth less than a prompt start. */
+export const PRECOUNT_BUDGET_MS = 3000;
+
+/**
+ * A quick count of regular files under the roots (readdir with file types only: no lstat, no
+ * open), for the ETA of `--scope all`. Symlinks are not followed. Returns null when the count
+ * takes longer than `budgetMs` (huge or slow trees: progress then shows rate only).
+ */
+export function precountFiles(roots: readonly string[], budgetMs = PRECOUNT_BUDGET_MS, now: () => number = Date.now): number | null {
+  const deadline = now() + budgetMs;
+  let count = 0;
+  const stack: Buffer[] = roots.map((r) => Buffer.from(path.resolve(r)));
+  while (stack.length > 0) {
+    if (now() > deadline) return null;
+    const dir = stack.pop()!;
+    let entries;
+    try {
+      entries = readdirSync(dir, { encoding: 'buffer', withFileTypes: true });
+    } catch {
+      continue; // the scan itself reports unreadable directories
+    }
+    for (const d of entries) {
+      if (d.isFile()) count++;
+      else if (d.isDirectory()) stack.push(Buffer.concat([dir, Buffer.from('/'), d.name]));
+    }
+  }
+  return count;
+}
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+}
+
+/** Formats one progress line (exported for tests). */
+export function progressLine(files: number, bytes: number, findings: number, elapsedMs: number, expected: number | null, phase: ScanProgress['phase']): string {
+  const secs = Math.max(0.001, elapsedMs / 1000);
+  const rate = files / secs;
+  const mb = (bytes / 1048576).toFixed(1);
+  const parts = [expected ? `${files.toLocaleString('en-US')}/${expected.toLocaleString('en-US')} files (${Math.min(100, Math.floor((100 * files) / Math.max(1, expected)))}%)` : `${files.toLocaleString('en-US')} files`];
+  parts.push(`${mb} MB read`, `${findings} candidates`, `${Math.round(rate).toLocaleString('en-US')} files/s`);
+  if (expected && phase === 'walk' && files > 0) parts.push(`ETA ${duration(Math.max(0, expected - files) / rate)}`);
+  return `scanning ${phase === 'correlate' ? '(correlating) ' : ''}${parts.join(', ')}`;
+}
+
+export function makeProgress(stream: NodeJS.WriteStream, options: number | ProgressOptions = {}): (p: ScanProgress) => void {
+  const opts: ProgressOptions = typeof options === 'number' ? { intervalMs: options } : options;
+  const now = opts.now ?? Date.now;
+  const intervalMs = opts.intervalMs ?? 250;
+  const started = now();
   let last = 0;
+  // ScanProgress counts per root; the line shows the sum over roots.
+  const perRoot = new Map<string, { files: number; bytes: number; findings: number }>();
   return (p: ScanProgress) => {
-    const now = Date.now();
-    if (now - last < intervalMs && p.phase === 'walk') return;
-    last = now;
-    const secs = Math.max(0.001, (now - started) / 1000);
-    const rate = Math.round(p.files / secs);
-    const mb = (p.bytes / 1048576).toFixed(1);
-    stream.write(`\r\u001b[Kscanning ${p.phase === 'correlate' ? '(correlating) ' : ''}${p.files} files, ${mb} MB read, ${p.findings} candidates, ${rate} files/s`);
+    perRoot.set(p.root, { files: p.files, bytes: p.bytes, findings: p.findings });
+    const t = now();
+    if (t - last < intervalMs && p.phase === 'walk') return;
+    last = t;
+    let files = 0;
+    let bytes = 0;
+    let findings = 0;
+    for (const r of perRoot.values()) {
+      files += r.files;
+      bytes += r.bytes;
+      findings += r.findings;
+    }
+    stream.write(`\r\u001b[K${progressLine(files, bytes, findings, t - started, opts.expectedFiles ?? null, p.phase)}`);
   };
 }
