@@ -11,7 +11,7 @@ import { buildCases, claimSeeds, listSeeds, runCases } from './lib/fuzz-runner.m
 import { writeExtraSeeds } from './lib/extra-seeds.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = { perSeed: 60, seed: 1, timeout: 5000, heap: 256, json: null, only: null, mutation: null, mutationSeed: null, corpus: path.resolve(REPO, '..', 'shared', 'corpus') };
+const args = { perSeed: 60, seed: 1, timeout: 5000, heap: 256, json: null, only: null, mutation: null, mutationSeed: null, dist: path.join(REPO, 'dist'), corpus: path.resolve(REPO, '..', 'shared', 'corpus') };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -25,9 +25,10 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--mutation') args.mutation = v();
   else if (a === '--mutation-seed') args.mutationSeed = Number(v());
   else if (a === '--corpus') args.corpus = v();
+  else if (a === '--dist') args.dist = path.resolve(v());
   else throw new Error(`unknown argument ${a}`);
 }
-const dist = path.join(REPO, 'dist');
+const dist = args.dist;
 if (!existsSync(path.join(dist, 'artifacts', 'index.js'))) throw new Error('dist/ is missing: npm run build first');
 if (!existsSync(path.join(args.corpus, 'MANIFEST.md'))) throw new Error(`corpus not found at ${args.corpus}`);
 
@@ -49,13 +50,13 @@ const r = await runCases(cases, {
   onProgress: (p) => process.stderr.write(`  ${p.completed}/${p.cases} cases, ${p.crashes.length} crashes, ${p.hangs.length} hangs, ${p.problems.length} contract breaks\n`),
 });
 const line = (o) => `${o.corpus} ${o.mutation} seed ${o.mutationSeed}`;
-console.log(`| cases | completed | crashes | hangs (> ${args.timeout} ms) | contract breaks (throws, bad results) | peak worker RSS | wall |`);
-console.log('|---|---|---|---|---|---|---|');
-console.log(`| ${r.cases} | ${r.completed} | ${r.crashes.length} | ${r.hangs.length} | ${r.problems.length} | ${(r.maxRss / 1048576).toFixed(0)} MB | ${(r.wallMs / 1000).toFixed(1)} s |`);
+console.log(`| cases | completed | crashes | hangs (> ${args.timeout} ms, again at 3x) | stalls (passed on re-run) | contract breaks (throws, bad results) | peak worker RSS | wall |`);
+console.log('|---|---|---|---|---|---|---|---|');
+console.log(`| ${r.cases} | ${r.completed} | ${r.crashes.length} | ${r.hangs.length} | ${r.stalls.length} | ${r.problems.length} | ${(r.maxRss / 1048576).toFixed(0)} MB | ${(r.wallMs / 1000).toFixed(1)} s |`);
 console.log(`\nseeds per parser: ${Object.entries(parserCount).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 console.log('\nslowest cases:');
 for (const s of r.slowest.slice(0, 5)) console.log(`- ${s.ms.toFixed(0)} ms, ${s.size} bytes: ${line(s)} (${s.parsers.join(', ') || 'fingerprint only'})`);
-for (const [label, list] of [['crashes', r.crashes], ['hangs', r.hangs], ['contract breaks', r.problems], ['memory', r.memory]]) {
+for (const [label, list] of [['crashes', r.crashes], ['hangs', r.hangs], ['stalls', r.stalls], ['contract breaks', r.problems], ['memory', r.memory]]) {
   if (!list.length) continue;
   console.log(`\n${label}:`);
   for (const c of list.slice(0, 40)) console.log(`- ${line(c)}: ${c.problem ?? c.stderr ?? c.signal ?? ''}`);

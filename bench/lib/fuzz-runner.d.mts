@@ -7,6 +7,8 @@ export interface FuzzResult {
   completed: number;
   crashes: Array<FuzzCase & { code: number | null; signal: string | null; stderr: string }>;
   hangs: Array<FuzzCase & { budgetMs: number }>;
+  /** Timed out once, finished when re-run alone with 3x the budget (a loaded machine). */
+  stalls: Array<FuzzCase & { budgetMs: number }>;
   problems: Array<FuzzCase & { problem: string }>;
   memory: Array<FuzzCase & { rss: number }>;
   slowest: Array<FuzzCase & { ms: number; size: number }>;
@@ -17,4 +19,4 @@ export const SEED_AREAS: string[];
 export function listSeeds(corpusDir: string, options?: { maxBytes?: number; extra?: string[] }): Seed[];
 export function claimSeeds(seeds: Seed[], options: { dist: string; heapMb?: number }): Promise<ClaimedSeed[]>;
 export function buildCases(claimed: ClaimedSeed[], options: { perSeed: number; baseSeed?: number }): FuzzCase[];
-export function runCases(cases: Array<Omit<FuzzCase, 'parsers'> & { parsers: string[] }>, options: { dist: string; timeoutMs?: number; heapMb?: number; memoryLimitBytes?: number; onProgress?(r: FuzzResult): void }): Promise<FuzzResult>;
+export function runCases(cases: Array<Omit<FuzzCase, 'parsers'> & { parsers: string[] }>, options: { dist: string; timeoutMs?: number; heapMb?: number; memoryLimitBytes?: number; recheck?: boolean; onProgress?(r: FuzzResult): void }): Promise<FuzzResult>;

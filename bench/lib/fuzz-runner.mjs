@@ -74,8 +74,8 @@ export function buildCases(claimed, { perSeed, baseSeed = 1 }) {
 }
 
 /** Runs every case; returns figures and every crash, hang and contract break with its reproducer. */
-export async function runCases(cases, { dist, timeoutMs = 5000, heapMb = 256, memoryLimitBytes = 1024 ** 3, onProgress } = {}) {
-  const result = { cases: cases.length, completed: 0, crashes: [], hangs: [], problems: [], memory: [], slowest: [], maxRss: 0, wallMs: 0 };
+export async function runCases(cases, { dist, timeoutMs = 5000, heapMb = 256, memoryLimitBytes = 1024 ** 3, onProgress, recheck = false } = {}) {
+  const result = { cases: cases.length, completed: 0, crashes: [], hangs: [], stalls: [], problems: [], memory: [], slowest: [], maxRss: 0, wallMs: 0 };
   const started = Date.now();
   let next = 0;
   const repro = (c) => ({ corpus: c.corpus, relPath: c.relPath, mutation: c.mutation, mutationSeed: c.mutationSeed, parsers: c.parsers });
@@ -96,7 +96,7 @@ export async function runCases(cases, { dist, timeoutMs = 5000, heapMb = 256, me
         else if (msg.type === 'start') {
           current = cases[msg.index];
           timer = setTimeout(() => {
-            result.hangs.push({ ...repro(current), budgetMs: timeoutMs });
+            result.hangs.push({ ...repro(current), index: current.index, budgetMs: timeoutMs });
             next = current.index + 1;
             current = null;
             worker.kill('SIGKILL');
@@ -126,6 +126,15 @@ export async function runCases(cases, { dist, timeoutMs = 5000, heapMb = 256, me
         finish();
       });
     });
+  }
+  // A timeout can be a stall of a loaded machine: re-run each suspect alone with 3x the budget;
+  // only those that time out again are hangs.
+  if (result.hangs.length > 0 && !recheck) {
+    const suspects = result.hangs.map((h) => cases[h.index]);
+    const again = await runCases(suspects.map((c, index) => ({ ...c, index })), { dist, timeoutMs: timeoutMs * 3, heapMb, memoryLimitBytes, recheck: true });
+    const stillHanging = new Set(again.hangs.map((a) => a.index));
+    result.stalls = result.hangs.filter((_h, i) => !stillHanging.has(i));
+    result.hangs = result.hangs.filter((_h, i) => stillHanging.has(i));
   }
   result.slowest = result.slowest.sort((a, b) => b.ms - a.ms).slice(0, 10);
   result.wallMs = Date.now() - started;

@@ -65,6 +65,7 @@ export const ARTIFACT_PARSERS = [
     const r = await runCases([mk(0, ['throws', 'bad-result']), mk(1, ['hangs']), mk(2, ['crashes']), mk(3, [])], { dist: fake, timeoutMs: 1500, heapMb: 128 });
     expect(r.problems.map((p: { problem: string }) => p.problem)).toEqual([expect.stringContaining('throws threw: RangeError'), 'bad-result: malformed result']);
     expect(r.hangs).toHaveLength(1);
+    expect(r.stalls).toEqual([]);
     expect(r.crashes).toEqual([expect.objectContaining({ code: 3 })]);
     // The case after a hang and a crash still runs.
     expect(r.completed).toBe(2);
