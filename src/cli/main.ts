@@ -37,6 +37,12 @@ function commandLine(): string {
   return ['stagehunt', ...process.argv.slice(2)].map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a)).join(' ');
 }
 
+// A closed pipe (`stagehunt scan ... | head`) ends the run quietly, as other CLI tools do.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 async function main(): Promise<void> {
   let exitCode: number = EXIT.ok;
   const setExit = (p: Promise<number>): Promise<void> => p.then((code) => void (exitCode = code));

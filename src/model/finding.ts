@@ -72,4 +72,10 @@ export interface Finding {
   user?: string | null;
   /** Extra structured evidence (archive summary, linked findings, ...). */
   details?: Record<string, unknown>;
+  /** Hex digests of the file behind the finding (--hash); absent when not hashed. */
+  hashes?: Partial<Record<HashAlgorithm, string>>;
+  /** True when the finding's stable id is in the --baseline scan. */
+  known?: boolean;
 }
+
+export type HashAlgorithm = 'sha256' | 'sha1' | 'md5';

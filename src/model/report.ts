@@ -1,18 +1,8 @@
 /** The scan report: `json` output is exactly this object (docs/output.md). */
 import type { Finding, Level } from './finding.js';
 
-// Fields added to every finding by the hash and baseline stages (src/pipeline/hash.ts, baseline.ts).
-// Declared here by augmentation until they move into finding.ts.
-declare module './finding.js' {
-  interface Finding {
-    /** Hex digests of the file behind the finding (--hash); absent when not hashed. */
-    hashes?: Partial<Record<HashAlgorithm, string>>;
-    /** True when the finding's stable id is in the --baseline scan. */
-    known?: boolean;
-  }
-}
-
-export type HashAlgorithm = 'sha256' | 'sha1' | 'md5';
+export type { HashAlgorithm } from './finding.js';
+import type { HashAlgorithm } from './finding.js';
 
 /** One file hashed for chain of custody (meta.hashes). */
 export interface HashRecord {
@@ -52,6 +42,8 @@ export interface Episode {
 export interface BaselineSummary {
   file: string;
   new: number;
+  /** New findings by level: what --fail-on counts when a baseline is given. */
+  newByLevel: Record<Level, number>;
   known: number;
   resolved: string[];
 }

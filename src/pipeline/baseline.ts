@@ -3,7 +3,7 @@
  * known (and do not fail the run); ids in the baseline but no longer found are listed as resolved.
  * Accepts a saved `--format json` report, `--format jsonl`, or a JSON array of ids or findings.
  */
-import type { Finding } from '../model/finding.js';
+import { LEVELS, type Finding, type Level } from '../model/finding.js';
 import type { BaselineSummary } from '../model/report.js';
 
 /** Bound on ids read from a baseline file (a hostile or corrupt file must not exhaust memory). */
@@ -49,10 +49,12 @@ export function parseBaseline(text: string, name = 'baseline'): Set<string> {
 export function applyBaseline(findings: Finding[], baselineIds: Set<string>, file: string): BaselineSummary {
   const current = new Set(findings.map((f) => f.id));
   let known = 0;
+  const newByLevel = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
   for (const f of findings) {
     f.known = baselineIds.has(f.id);
     if (f.known) known++;
+    else newByLevel[f.level]++;
   }
   const resolved = [...baselineIds].filter((id) => !current.has(id)).sort();
-  return { file, new: findings.length - known, known, resolved };
+  return { file, new: findings.length - known, newByLevel, known, resolved };
 }

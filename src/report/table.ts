@@ -11,6 +11,20 @@ import { bold, paintLevel, type Style } from './style.js';
 
 const PLAIN = { head: [] as string[], border: [] as string[] };
 
+/** Wraps text at word boundaries for the terminal. */
+function wrap(text: string, width: number, indent: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(indent + line);
+  return lines.join('\n');
+}
+
 function locator(f: Finding): string {
   const parts: string[] = [];
   if (f.entry !== undefined) parts.push(`entry ${f.entry}`);
@@ -49,6 +63,12 @@ export function toTable(report: ScanReport, style: Style, opts: { limit?: number
     out.push('', 'No findings at or above the chosen level.');
     return `${out.join('\n')}\n`;
   }
+  for (const [i, e] of (report.episodes ?? []).slice(0, 5).entries()) {
+    const who = e.users.length ? ` by ${displayText(e.users.join(', '), 200)}` : '';
+    out.push('', `${bold(`episode ${i + 1}`, style)}: ${paintLevel(e.level, e.level, style)} (score ${e.score}, ${e.confidence} confidence${who}, ${e.findingIds.length} findings)`);
+    out.push(wrap(displayText(e.narrative, 4000), 120, '  '));
+  }
+  if ((report.episodes ?? []).length > 5) out.push(`... ${report.episodes!.length - 5} more episodes (see --format json or --report)`);
   const limit = opts.limit ?? 200;
   const table = new Table({
     head: ['level', 'score', 'what', 'path', 'size', 'time (UTC)', 'why'],

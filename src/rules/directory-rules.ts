@@ -28,6 +28,8 @@ export const BURST = {
   windowMs: 10 * 60 * 1000,
   minDistinctTypes: 3,
   minCollectableShare: 0.5,
+  /** Longest burst reported: a directory written to once a minute for days is not one burst. */
+  maxClusterMs: 6 * 60 * 60 * 1000,
 } as const;
 
 /** Extensions of user data worth collecting (documents, mail, images, databases, keys); not config or code, which installers write in bursts. */
@@ -43,27 +45,35 @@ function extension(name: string): string {
   return dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
 }
 
-/** The densest window of file times, if it qualifies as a burst of collected files. */
+/**
+ * A burst of collected files: the densest 10-minute window must qualify (enough files, varied
+ * types, mostly user data); the burst reported is the whole cluster around it, where consecutive
+ * files are at most BURST.windowMs apart (so 25 documents copied over 21 minutes read as one burst),
+ * bounded by BURST.maxClusterMs.
+ */
 export function findBurst(files: DirFileFact[], basis: 'modified' | 'born'): BurstWindow | null {
   const items = files
     .map((f) => ({ t: basis === 'modified' ? f.mtimeMs : f.birthMs, ext: extension(f.name), cls: f.classification }))
     .filter((x): x is { t: number; ext: string; cls: string } => x.t !== null && x.t > 0 && x.cls !== 'executable')
     .sort((a, b) => a.t - b.t);
   if (items.length < BURST.minFiles) return null;
-  let best: BurstWindow | null = null;
+  const qualifies = (window: typeof items): { types: string[] } | null => {
+    const types = [...new Set(window.map((x) => x.ext || x.cls))].sort();
+    const collectable = window.filter((x) => COLLECTABLE.has(x.ext)).length / window.length;
+    return window.length >= BURST.minFiles && types.length >= BURST.minDistinctTypes && collectable >= BURST.minCollectableShare ? { types } : null;
+  };
+  let seed: { lo: number; hi: number } | null = null;
   let lo = 0;
   for (let hi = 0; hi < items.length; hi++) {
     while (items[hi]!.t - items[lo]!.t > BURST.windowMs) lo++;
-    const count = hi - lo + 1;
-    if (count < BURST.minFiles || (best && count <= best.count)) continue;
-    const window = items.slice(lo, hi + 1);
-    const types = [...new Set(window.map((x) => x.ext || x.cls))].sort();
-    const collectable = window.filter((x) => COLLECTABLE.has(x.ext)).length / count;
-    if (types.length >= BURST.minDistinctTypes && collectable >= BURST.minCollectableShare) {
-      best = { count, start: window[0]!.t, end: window[window.length - 1]!.t, basis, types };
-    }
+    if (hi - lo + 1 >= BURST.minFiles && (!seed || hi - lo > seed.hi - seed.lo) && qualifies(items.slice(lo, hi + 1))) seed = { lo, hi };
   }
-  return best;
+  if (!seed) return null;
+  let { lo: start, hi: end } = seed;
+  while (start > 0 && items[start]!.t - items[start - 1]!.t <= BURST.windowMs && items[end]!.t - items[start - 1]!.t <= BURST.maxClusterMs) start--;
+  while (end < items.length - 1 && items[end + 1]!.t - items[end]!.t <= BURST.windowMs && items[end + 1]!.t - items[start]!.t <= BURST.maxClusterMs) end++;
+  const cluster = items.slice(start, end + 1);
+  return { count: cluster.length, start: cluster[0]!.t, end: cluster[cluster.length - 1]!.t, basis, types: qualifies(cluster)?.types ?? qualifies(items.slice(seed.lo, seed.hi + 1))!.types };
 }
 
 function minutes(ms: number): string {

@@ -15,7 +15,7 @@ const UPDATE = process.env.UPDATE_GOLDEN === '1';
 interface Row { time: string; findingId: string; type: string }
 
 function normalizeJson(text: string): string {
-  const report = JSON.parse(text);
+  const report = JSON.parse(text.replaceAll(DEMO_IMAGE, '<demo>'));
   report.meta.startedAt = '<start>';
   report.meta.finishedAt = '<end>';
   report.meta.command = '<command>';

@@ -22,6 +22,6 @@ describe('baseline', () => {
     const list = [f('a'), f('b'), f('n')];
     const s = applyBaseline(list, new Set(['a', 'b', 'gone2', 'gone1']), 'prev.json');
     expect(list.map((x) => x.known)).toEqual([true, true, false]);
-    expect(s).toEqual({ file: 'prev.json', new: 1, known: 2, resolved: ['gone1', 'gone2'] });
+    expect(s).toEqual({ file: 'prev.json', new: 1, newByLevel: { info: 0, low: 0, medium: 0, high: 1, critical: 0 }, known: 2, resolved: ['gone1', 'gone2'] });
   });
 });

@@ -127,8 +127,8 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
     if (args.failOn !== 'none') {
       const failRank = levelRank(args.failOn);
       // With a baseline only new findings count; known ones were accepted in an earlier run.
-      if (report.summary.baseline) return report.findings.some((f) => !f.known && levelRank(f.level) >= failRank) ? EXIT.findings : EXIT.ok;
-      if (report.findings.some((f) => levelRank(f.level) >= failRank) || LEVELS.some((l) => levelRank(l) >= failRank && report.summary.byLevel[l] > 0)) return EXIT.findings;
+      const counts = report.summary.baseline ? report.summary.baseline.newByLevel : report.summary.byLevel;
+      return LEVELS.some((l) => levelRank(l) >= failRank && counts[l] > 0) ? EXIT.findings : EXIT.ok;
     }
     return EXIT.ok;
   } catch (err) {
