@@ -19,6 +19,8 @@ export interface FileFacts {
   archiveParsed: boolean;
   /** The fingerprint's sensitive-data kind (src/fingerprint/predicates.ts sensitiveKind), or null. */
   sensitive: SensitiveKind | null;
+  /** The archive parser recognised a ZIP-based document or package (ooxml, odf, jar, apk, ...). */
+  packageType: string | null;
 }
 
 const SID_FOLDER = /^S-1-\d+(-\d+)+$/i;
@@ -78,7 +80,8 @@ function recycleBinHits(f: FileFacts): Hit[] {
 
 export function fileRuleHits(f: FileFacts): Hit[] {
   const hits: Hit[] = [];
-  const isArchive = f.classification === 'archive' || f.classification === 'compressed';
+  // ZIP-based documents and packages (docx, odt, jar, apk) are not archives for staging purposes.
+  const isArchive = (f.classification === 'archive' || f.classification === 'compressed') && !f.packageType;
   if (isArchive) {
     hits.push({ rule: 'archive-file', message: `${f.format ?? 'archive'} by magic bytes` });
     if (f.hotspot) hits.push({ rule: "archive-in-staging-location", message: `${f.format ?? "archive"} archive in a staging location (${f.hotspot.id})` });
