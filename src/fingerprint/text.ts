@@ -63,9 +63,15 @@ function utf16Lane(buf: Uint8Array): 'le' | 'be' | null {
   const pairs = Math.floor(buf.length / 2);
   if (pairs < 4) return null;
   let zeroOdd = 0, zeroEven = 0;
-  for (let i = 0; i + 1 < buf.length; i += 2) {
+  // Early out (same verdict): once both lanes are ruled out, the rest cannot change it. Most heads
+  // are ASCII text or binary and get here within a few hundred bytes instead of 4 KiB.
+  // A lane is out when it already has a zero in the other lane, or cannot reach the ratio even if
+  // every remaining pair had its zero.
+  const need = UTF16_ZERO_LANE_RATIO * pairs;
+  for (let i = 0, p = 1; i + 1 < buf.length; i += 2, p++) {
     if (buf[i] === 0) zeroEven++;
     if (buf[i + 1] === 0) zeroOdd++;
+    if ((zeroEven > 0 || zeroOdd + (pairs - p) < need) && (zeroOdd > 0 || zeroEven + (pairs - p) < need)) return null;
   }
   if (zeroOdd >= UTF16_ZERO_LANE_RATIO * pairs && zeroEven === 0) return 'le';
   if (zeroEven >= UTF16_ZERO_LANE_RATIO * pairs && zeroOdd === 0) return 'be';
