@@ -71,16 +71,17 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
   if (args.live && process.platform !== 'win32') throw new UsageError('--live reads the live Windows registry and needs Windows; scan a mounted image instead');
   args.roots = args.roots ?? [];
   const roots = args.roots.map((r) => openRoot(r, args.os));
+  const reportTarget = args.report ? checkReportPath(args.report, roots.map((r) => r.abs)) : null;
+  const hash = hashOptions(args);
+  const baseline = args.baseline ? loadBaseline(args.baseline) : undefined;
+  const extraHotspots: Hotspot[] = (args.hotspots ?? []).flatMap((file) => loadHotspotFile(file));
+  // Reserved last, so a bad option above never leaves a temp file behind.
   let target: string | null = null;
   if (args.output) {
     target = checkOutputPath(args.output, roots.map((r) => r.abs));
     installInterruptHandlers();
     reserveOutput(target);
   }
-  const reportTarget = args.report ? checkReportPath(args.report, roots.map((r) => r.abs)) : null;
-  const hash = hashOptions(args);
-  const baseline = args.baseline ? loadBaseline(args.baseline) : undefined;
-  const extraHotspots: Hotspot[] = (args.hotspots ?? []).flatMap((file) => loadHotspotFile(file));
   const progress = progressHandler(args.quiet);
   try {
     const report = await scan({
