@@ -13,14 +13,38 @@ import type { ByteSource } from '../util/byte-source.js';
 import { LIMITS } from '../util/limits.js';
 import type { FileTimes } from '../model/finding.js';
 
+function isoTime(ms: number): string | null {
+  return ms > 0 && Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+}
+
+/**
+ * A file's times as ISO strings, formatted on first read: most walked files never become a
+ * finding, and four Date/ISO conversions per file were ~3 % of a scan. The object reads like a
+ * plain FileTimes (enumerable getters: spread and JSON.stringify see the values).
+ */
 export function statTimes(st: Stats): FileTimes {
-  const iso = (ms: number): string | null => (ms > 0 && Number.isFinite(ms) ? new Date(ms).toISOString() : null);
+  let done: FileTimes | null = null;
+  const times = (): FileTimes =>
+    (done ??= {
+      modified: isoTime(st.mtimeMs),
+      accessed: isoTime(st.atimeMs),
+      changed: isoTime(st.ctimeMs),
+      // statx reports birth time 0 when the file system does not record it.
+      born: st.birthtimeMs > 0 ? isoTime(st.birthtimeMs) : null,
+    });
   return {
-    modified: iso(st.mtimeMs),
-    accessed: iso(st.atimeMs),
-    changed: iso(st.ctimeMs),
-    // statx reports birth time 0 when the file system does not record it.
-    born: st.birthtimeMs > 0 ? iso(st.birthtimeMs) : null,
+    get modified() {
+      return times().modified;
+    },
+    get accessed() {
+      return times().accessed;
+    },
+    get changed() {
+      return times().changed;
+    },
+    get born() {
+      return times().born;
+    },
   };
 }
 
