@@ -3,7 +3,7 @@
 //
 //   node bench/generate-tree.mjs --out /tmp/stagehunt-bench/tree-100k --files 100000
 //   node bench/generate-tree.mjs --out /tmp/stagehunt-bench/tree-10k --files 10000
-//   node bench/generate-tree.mjs --out /tmp/stagehunt-bench/tree-1m --files 1000000 --uniform 1024
+//   node bench/generate-tree.mjs --out /tmp/stagehunt-bench/tree-1m --files 1000000 --uniform 1024   # 99 % text, 1 % blobs
 //
 // Mix: mostly small files (log-uniform 200 B..64 KiB: text, logs, CSV/JSON, OOXML, PDF, JPEG, PNG,
 // PE executables, ZIP, gzip, bzip2, xz, pseudo-random "encrypted" blobs, archives renamed .tmp/.log)
@@ -159,7 +159,7 @@ const BASE_TIME = Date.UTC(2024, 0, 1) / 1000;
 
 export function generate(args, log = (m) => process.stderr.write(m + '\n')) {
   const stamp = `${args.out}.stamp`;
-  const key = JSON.stringify({ files: args.files, uniform: args.uniform, seed: args.seed, v: 1 });
+  const key = JSON.stringify({ files: args.files, uniform: args.uniform, seed: args.seed, v: args.uniform ? 2 : 1 });
   if (!args.force && existsSync(stamp) && existsSync(args.out) && readFileSync(stamp, 'utf8') === key) {
     log(`tree ${args.out} is up to date`);
     return JSON.parse(readFileSync(`${args.out}.manifest.json`, 'utf8'));
@@ -202,8 +202,9 @@ function slice(pool, n, at) {
   return pool.subarray(start, start + n);
 }
 
+/** Uniform trees test scale, not detection: 99 % text, 1 % random blobs (likely-encrypted findings). */
 function uniformFile(i, size, pools) {
-  const text = i % 2 === 0;
+  const text = i % 100 !== 37;
   return { kind: text ? 'text' : 'blob', ext: text ? 'txt' : 'dat', data: slice(text ? pools.text : pools.random, size, i * 4099) };
 }
 
