@@ -1,5 +1,5 @@
 /** Helpers every archive parser uses to fill the ArchiveSummary contract and the entry records. */
-import type { ArtifactRecord } from '../types.js';
+import type { ArtifactRecord, ArtifactResult } from '../types.js';
 import type { ArchiveEntry, ArchiveFormat, ArchiveSummary } from './summary.js';
 
 export function emptySummary(format: ArchiveFormat): ArchiveSummary {
@@ -78,4 +78,13 @@ export function entriesFromRecords(records: readonly ArtifactRecord[]): ArchiveE
     });
   }
   return out;
+}
+
+/** The ArtifactResult of an archive parser that produced entries and a summary (null: not this format). */
+export function archiveResult(
+  parser: string,
+  parsed: { entries: readonly ArtifactRecord[]; summary: ArchiveSummary; warnings: string[]; corrupted: boolean } | null,
+): ArtifactResult | null {
+  if (!parsed) return null;
+  return { parser, records: [...parsed.entries], warnings: parsed.warnings, corrupted: parsed.corrupted, summary: parsed.summary as unknown as Record<string, unknown> };
 }

@@ -2,6 +2,7 @@
 import type { ArtifactContext, ArtifactParser, ArtifactResult } from '../types.js';
 import type { ByteSource } from '../../util/byte-source.js';
 import { archiveDetector } from '../archive/detect.js';
+import { archiveResult } from '../archive/build.js';
 import { parseRar, rarVersion } from './parse.js';
 import { overlayFromHead } from '../sevenzip/sfx.js';
 
@@ -16,15 +17,7 @@ function matches(ctx: ArtifactContext): boolean {
 }
 
 async function parse(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult | null> {
-  const result = parseRar(src, ctx.name);
-  if (!result) return null;
-  return {
-    parser: 'rar',
-    records: result.entries,
-    warnings: result.warnings,
-    corrupted: result.corrupted,
-    summary: result.summary as unknown as Record<string, unknown>,
-  };
+  return archiveResult('rar', parseRar(src, ctx.name));
 }
 
 export const rarParser: ArtifactParser = {

@@ -2,6 +2,7 @@
 import type { ArtifactContext, ArtifactParser, ArtifactResult } from '../types.js';
 import type { ByteSource } from '../../util/byte-source.js';
 import { archiveDetector } from '../archive/detect.js';
+import { archiveResult } from '../archive/build.js';
 import { volumeFromName } from '../archive/volume.js';
 import { isSevenZipSignature, parseSevenZip } from './parse.js';
 import { overlayFromHead } from './sfx.js';
@@ -19,15 +20,7 @@ function matches(ctx: ArtifactContext): boolean {
 }
 
 async function parse(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult | null> {
-  const result = parseSevenZip(src, ctx.name);
-  if (!result) return null;
-  return {
-    parser: '7z',
-    records: result.entries,
-    warnings: result.warnings,
-    corrupted: result.corrupted,
-    summary: result.summary as unknown as Record<string, unknown>,
-  };
+  return archiveResult('7z', parseSevenZip(src, ctx.name));
 }
 
 export const sevenZipParser: ArtifactParser = {

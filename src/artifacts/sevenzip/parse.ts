@@ -3,6 +3,7 @@
  * and an ArchiveSummary. Reads only the 32-byte signature header, the end header and the
  * packed header stream; never the file data.
  */
+import { emptySummary } from '../archive/build.js';
 import { crc32 } from 'node:zlib';
 import type { ByteSource } from '../../util/byte-source.js';
 import type { ArchiveEntry, ArchiveSummary, ArchiveVolume } from '../archive/summary.js';
@@ -66,21 +67,7 @@ function folderMethod(f: Folder): string {
 }
 
 function baseSummary(volume: ArchiveVolume | null): ArchiveSummary {
-  return {
-    format: '7z',
-    entryCount: null,
-    encryptedEntryCount: null,
-    headersEncrypted: false,
-    volume,
-    encryption: [],
-    totalSize: null,
-    totalCompressedSize: null,
-    packageType: null,
-    selfExtracting: false,
-    truncated: false,
-    inner: null,
-    fields: {},
-  };
+  return { ...emptySummary('7z'), volume };
 }
 
 /** Locates and reads the next header; null (with a warning) when it cannot be read. */
