@@ -150,6 +150,27 @@ describe('exit codes', () => {
   });
 });
 
+describe('--hotspots FILE', () => {
+  test('extra hotspot definitions are used; a bad file is one clear line and exit 2', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sh-hot-'));
+    try {
+      const file = path.join(dir, 'extra.json');
+      writeFileSync(file, JSON.stringify([{ id: 'case-downloads', description: 'Downloads of the case user', pattern: 'Users/*/Downloads', weight: 20, references: ['case 42 notes'], os: 'windows' }]));
+      const without = JSON.parse(runCli(['scan', DEMO_IMAGE, '--format', 'json', '--min-level', 'info']).stdout);
+      const withExtra = JSON.parse(runCli(['scan', DEMO_IMAGE, '--format', 'json', '--min-level', 'info', '--hotspots', file]).stdout);
+      const zip = 'Users/alice/Downloads/driver-pack.zip';
+      expect(without.findings.find((f: { path: string }) => f.path === zip)).toBeUndefined();
+      expect(withExtra.findings.find((f: { path: string }) => f.path === zip)).toMatchObject({ hotspot: 'case-downloads' });
+      writeFileSync(file, JSON.stringify([{ id: 'Bad Id', pattern: '../x', weight: 5 }]));
+      const bad = runCli(['scan', DEMO_IMAGE, '--hotspots', file]);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('other commands', () => {
   test('hotspots lists ids, patterns, weights and references', () => {
     const r = runCli(['hotspots', '--format', 'json']);
