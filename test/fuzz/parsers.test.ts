@@ -62,7 +62,7 @@ export const ARTIFACT_PARSERS = [
     const seed = path.join(fake, 'seed.bin');
     writeFileSync(seed, Buffer.alloc(64, 1));
     const mk = (index: number, parsers: string[]) => ({ index, seed, corpus: 'seed.bin', relPath: 'Windows/Temp/seed.bin', parsers, mutation: 'bitflip', mutationSeed: 1 });
-    const r = await runCases([mk(0, ['throws', 'bad-result']), mk(1, ['hangs']), mk(2, ['crashes']), mk(3, [])], { dist: fake, timeoutMs: 1500, heapMb: 128 });
+    const r = await runCases([mk(0, ['throws', 'bad-result']), mk(1, ['hangs']), mk(2, ['crashes']), mk(3, [])], { dist: fake, timeoutMs: 1000, heapMb: 128 });
     expect(r.problems.map((p: { problem: string }) => p.problem)).toEqual([expect.stringContaining('throws threw: RangeError'), 'bad-result: malformed result']);
     expect(r.hangs).toHaveLength(1);
     expect(r.stalls).toEqual([]);
