@@ -12,7 +12,7 @@ import { UnionFind } from './union-find.js';
 
 /** Two pieces of evidence further apart than this are separate runs unless a link joins them. */
 export const EPISODE_GAP_MS = 30 * 60 * 1000;
-/** Upper bound on findings grouped (pairwise place checks are quadratic per place). */
+/** Upper bound on findings grouped (the link-reason check is linkers x findings). */
 export const MAX_EPISODE_FINDINGS = 20_000;
 /** Points added per independent evidence kind beyond the first. */
 const KIND_BONUS = 10;
@@ -26,11 +26,6 @@ const KIND_ATTACK: Record<string, string[]> = {
   registry: [],
 };
 
-function near(a: FindingFacts, b: FindingFacts): boolean {
-  if (a.time === null || b.time === null) return false;
-  return a.time - EPISODE_GAP_MS <= (b.end ?? b.time) && b.time - EPISODE_GAP_MS <= (a.end ?? a.time);
-}
-
 /** `needle` occurs in `text` as a whole path (not the prefix of a longer name: 'out' vs 'out2'). */
 function boundaryIncludes(text: string, needle: string): boolean {
   if (needle.length < 3) return false;
@@ -42,40 +37,78 @@ function boundaryIncludes(text: string, needle: string): boolean {
   return false;
 }
 
-/** Whether `a`'s reasons (written by correlate/) name `b`'s evidence. */
-function reasonsName(a: FindingFacts, b: FindingFacts): boolean {
-  const text = a.finding.reasons.map((r) => r.message).join('\n');
+/** Reasons written by correlate/ name other evidence; only findings carrying one can name another. */
+const LINK_RULES = new Set(['named-in-history', 'named-in-registry', 'linked-recycle-bin', 'linked-file-found', 'linked-file-present', 'named-path-missing']);
+
+/** Whether `text` (a finding's link reasons) names `b`'s evidence. */
+function reasonsName(text: string, b: FindingFacts): boolean {
   const f = b.finding;
   if (f.kind === 'history') return text.includes(`(${f.path}) at line ${f.line ?? '?'}`);
   if (f.kind === 'registry') return !!f.key && text.includes(f.key) && text.includes(` in ${f.path}`);
   return boundaryIncludes(text, f.path);
 }
 
-/** Whether `a` names a path `b` is about (a command's archive, an MRU target, an original path). */
-function pathsName(a: FindingFacts, b: FindingFacts): boolean {
-  if (a.named.length === 0) return false;
-  const own = b.finding.path.toLowerCase();
-  return a.named.some((n) => n === own || (b.stem !== null && n === b.stem) || (b.finding.kind === 'directory' && n.startsWith(`${own}/`)));
+function push<K>(map: Map<K, number[]>, key: K, i: number): void {
+  const list = map.get(key);
+  if (list) list.push(i);
+  else map.set(key, [i]);
 }
 
-function sharesNamedPath(a: FindingFacts, b: FindingFacts): boolean {
-  return a.named.length > 0 && b.named.some((n) => a.named.includes(n));
-}
-
-function linked(a: FindingFacts, b: FindingFacts): boolean {
-  return reasonsName(a, b) || reasonsName(b, a) || pathsName(a, b) || pathsName(b, a) || sharesNamedPath(a, b);
-}
-
-function samePlace(a: FindingFacts, b: FindingFacts): boolean {
-  if (a.stem !== null && a.stem === b.stem) return true;
-  return a.place !== null && a.place === b.place && (near(a, b) || a.time === null || b.time === null);
-}
-
-/** Step 1: clusters of findings joined by links or by a shared place close in time. */
+/**
+ * Step 1: clusters of findings joined by links or by a shared place close in time. Indexed by
+ * place, stem and named path so it grows linearly with the findings (a pairwise check took
+ * about a minute on 12,000 findings: docs/performance.md).
+ */
 function linkClusters(facts: FindingFacts[]): number[][] {
   const uf = new UnionFind(facts.length);
-  for (let i = 0; i < facts.length; i++)
-    for (let j = i + 1; j < facts.length; j++) if (samePlace(facts[i]!, facts[j]!) || linked(facts[i]!, facts[j]!)) uf.union(i, j);
+  const byStem = new Map<string, number[]>();
+  const byPlace = new Map<string, number[]>();
+  const byPath = new Map<string, number[]>();
+  const dirs = new Map<string, number[]>();
+  const byNamed = new Map<string, number[]>();
+  facts.forEach((f, i) => {
+    if (f.stem !== null) push(byStem, f.stem, i);
+    if (f.place !== null) push(byPlace, f.place, i);
+    const own = f.finding.path.toLowerCase();
+    push(byPath, own, i);
+    if (f.finding.kind === 'directory') push(dirs, own, i);
+    for (const n of new Set(f.named)) push(byNamed, n, i);
+  });
+  const unionAll = (list: number[]): void => list.forEach((i) => uf.union(list[0]!, i));
+  // Same volume set, or the same named path: always one story.
+  for (const list of byStem.values()) unionAll(list);
+  for (const list of byNamed.values()) unionAll(list);
+  // Same place: members close in time chain together; members without a time join all of them.
+  for (const list of byPlace.values()) {
+    const timed = list.filter((i) => facts[i]!.time !== null).sort((a, b) => facts[a]!.time! - facts[b]!.time!);
+    const untimed = list.filter((i) => facts[i]!.time === null);
+    if (untimed.length) unionAll(list);
+    let maxEnd = -Infinity;
+    let prev = -1;
+    for (const i of timed) {
+      const f = facts[i]!;
+      if (prev >= 0 && f.time! - EPISODE_GAP_MS <= maxEnd) uf.union(prev, i);
+      maxEnd = Math.max(maxEnd, f.end ?? f.time!);
+      prev = i;
+    }
+  }
+  // A finding naming another's path (a command's archive, an MRU target, an original path), its
+  // volume set, or a directory above it.
+  facts.forEach((a, i) => {
+    for (const n of a.named) {
+      for (const j of byPath.get(n) ?? []) uf.union(i, j);
+      for (const j of byStem.get(n) ?? []) uf.union(i, j);
+      for (let cut = n.lastIndexOf('/'); cut > 0; cut = n.lastIndexOf('/', cut - 1)) for (const j of dirs.get(n.slice(0, cut)) ?? []) uf.union(i, j);
+    }
+  });
+  // Link reasons that name another finding's evidence.
+  facts.forEach((a, i) => {
+    const text = a.finding.reasons.filter((r) => LINK_RULES.has(r.rule)).map((r) => r.message).join('\n');
+    if (!text) return;
+    facts.forEach((b, j) => {
+      if (i !== j && reasonsName(text, b)) uf.union(i, j);
+    });
+  });
   return uf.groups();
 }
 

@@ -29,7 +29,9 @@ export class UnionFind {
     const byRoot = new Map<number, number[]>();
     for (let i = 0; i < this.parent.length; i++) {
       const r = this.find(i);
-      byRoot.set(r, [...(byRoot.get(r) ?? []), i]);
+      const group = byRoot.get(r);
+      if (group) group.push(i);
+      else byRoot.set(r, [i]);
     }
     return [...byRoot.values()];
   }
