@@ -5,7 +5,7 @@
  * the root's device unless told otherwise, handles non-UTF-8 names (Buffer paths) and
  * records every error instead of stopping.
  */
-import { Dirent, lstatSync, readdirSync, Stats } from 'node:fs';
+import { Dirent, lstatSync, readdirSync, readlinkSync, Stats } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { decodeName } from '../util/text.js';
 import { LIMITS } from '../util/limits.js';
@@ -50,6 +50,16 @@ function join(dir: FsPath, name: Buffer, nameIsUtf8: boolean): FsPath {
   if (typeof dir === 'string' && nameIsUtf8) return dir.endsWith('/') ? dir + name.toString('utf8') : `${dir}/${name.toString('utf8')}`;
   const dirBuf = typeof dir === 'string' ? Buffer.from(dir, 'utf8') : dir;
   return Buffer.concat([dirBuf, dirBuf[dirBuf.length - 1] === 0x2f ? Buffer.alloc(0) : Buffer.from('/'), name]);
+}
+
+/** ' (-> target)' for the report, bounded and escaped later by the writers; '' when unreadable. */
+function linkTarget(abs: FsPath): string {
+  try {
+    const target = readlinkSync(abs, { encoding: 'buffer' });
+    return ` (-> ${decodeName(target.subarray(0, 1024))})`;
+  } catch {
+    return '';
+  }
 }
 
 function relJoin(parent: string, name: string): string {
@@ -107,6 +117,7 @@ export function* walkDirectories(startAbs: FsPath, startRel: string, opts: WalkO
       const rel = relJoin(dir.rel, name);
       if (d.isSymbolicLink()) {
         opts.stats.symlinksSkipped++;
+        recordIssue(opts.issues, { path: rel, op: 'skip', code: 'ESYMLINK', message: `symbolic link not followed${linkTarget(abs)}` });
         listing.entries.push({ name, isDirectory: false, size: 0 });
         continue;
       }

@@ -260,8 +260,11 @@ function readFileProperty(id: number, data: HeaderReader, n: number, p: FileProp
  */
 function readFilesInfo(r: HeaderReader, warnings: string[]): { files: FileInfo[]; declared: number } {
   const declared = r.number();
-  const n = Math.min(declared, LIMITS.maxArchiveEntries);
-  if (declared > n) warnings.push(`7z declares ${declared} files; listing the first ${n}`);
+  // Every real file costs the header at least a bit of a property vector and usually a name, so a
+  // count beyond twice the remaining header bytes is a lie that would only amplify a tiny file.
+  const plausible = Math.max(0, r.remaining * 2);
+  const n = Math.min(declared, LIMITS.maxArchiveEntries, plausible);
+  if (declared > n) warnings.push(`7z declares ${declared} files; listing the first ${n}${n === plausible ? ' (more than the header has room for)' : ''}`);
   const p: FileProps = { emptyStream: [], emptyFile: [], anti: [], names: [], mtimes: [], attributes: [] };
   for (let k = 0; k < MAX_FILE_PROPERTIES; k++) {
     const id = r.byte();

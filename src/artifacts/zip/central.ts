@@ -36,14 +36,17 @@ export interface EndSearch {
   shadowed: EndRecord | null;
 }
 
+const EOCD_SIGNATURE = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
+
 export function findEndRecord(src: ByteSource): EndSearch {
   const tailLen = Math.min(src.size, EOCD_SIZE + MAX_COMMENT + ZIP64_LOCATOR_SIZE);
   const tailStart = src.size - tailLen;
   const tail = src.read(tailStart, tailLen);
   const found: EndRecord[] = [];
   let candidates = 0;
-  for (let i = tail.length - EOCD_SIZE; i >= 0; i--) {
-    if (tail[i] !== 0x50 || tail[i + 1] !== 0x4b || tail[i + 2] !== 5 || tail[i + 3] !== 6) continue;
+  // Buffer.lastIndexOf (native) rather than a byte loop: every self-extractor probe runs this.
+  const lastStart = tail.length - EOCD_SIZE;
+  for (let i = lastStart >= 0 ? tail.lastIndexOf(EOCD_SIGNATURE, lastStart) : -1; i >= 0; i = i > 0 ? tail.lastIndexOf(EOCD_SIGNATURE, i - 1) : -1) {
     candidates++;
     const rec = readEndRecord(tail, i, tailStart + i);
     if (!rec) continue;

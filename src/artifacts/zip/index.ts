@@ -1,4 +1,5 @@
 /** The ZIP parser (plain zip, zip64, SFX, split/spanned parts, ZIP-based packages). */
+import { looksLikePe, overlayFromHead } from '../sevenzip/sfx.js';
 import type { ArtifactContext, ArtifactParser } from '../types.js';
 import { archiveDetector } from '../archive/detect.js';
 import { volumeFromName } from '../archive/volume.js';
@@ -13,9 +14,10 @@ const ZIP_MAGICS = [
 function matches(ctx: ArtifactContext): boolean {
   if (ctx.format === 'zip') return true;
   if (ZIP_MAGICS.some((m) => ctx.head.subarray(0, 4).equals(m))) return true;
-  // Self-extracting archives: a stub (PE or other) with a zip appended. Only .exe files are probed
-  // (one 64 KiB tail read); parse returns null when no end record is found.
-  if (/\.exe$/i.test(ctx.name)) return true;
+  // Self-extracting archives: a stub with a zip appended. Only .exe files with data after their
+  // last PE section (or that are not PE at all) are probed, with one 64 KiB tail read; parse
+  // returns null when no end record is found.
+  if (/\.exe$/i.test(ctx.name)) return !looksLikePe(ctx.head) || overlayFromHead(ctx.head, ctx.size) !== null;
   const vol = volumeFromName(ctx.name);
   return vol !== null && (vol.format === 'zip' || (vol.format === 'unknown' && /\.zip\./i.test(ctx.name)));
 }

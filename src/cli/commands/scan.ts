@@ -8,7 +8,7 @@ import { SCAN_FORMATS, WRITERS } from '../../report/index.js';
 import { wantColor } from '../../report/style.js';
 import { EXIT, UsageError } from '../errors.js';
 import { abandonOutput, checkOutputPath, commitOutput, installInterruptHandlers, reserveOutput, writeStdout } from '../output.js';
-import { makeProgress } from '../progress.js';
+import { makeProgress, precountFiles } from '../progress.js';
 import { readFileSync } from 'node:fs';
 import { BaselineError, parseBaseline } from '../../pipeline/baseline.js';
 import { DEFAULT_HASH_MAX_SIZE, parseAlgorithms, parseSize, type HashMode, type HashOptions } from '../../pipeline/hash.js';
@@ -61,9 +61,10 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
     }) as unknown as Argv<ScanArgs>;
 }
 
-function progressHandler(quiet: boolean | undefined): ((p: ScanProgress) => void) | undefined {
-  if (quiet || !process.stderr.isTTY) return undefined;
-  return makeProgress(process.stderr);
+/** Progress only on a terminal; with --scope all a time-bounded pre-count gives the ETA. */
+function progressHandler(args: ScanArgs): ((p: ScanProgress) => void) | undefined {
+  if (args.quiet || !process.stderr.isTTY) return undefined;
+  return makeProgress(process.stderr, { expectedFiles: args.scope === 'all' ? precountFiles(args.roots) : null });
 }
 
 export async function runScan(args: ScanArgs, command: string): Promise<number> {
@@ -82,7 +83,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
     installInterruptHandlers();
     reserveOutput(target);
   }
-  const progress = progressHandler(args.quiet);
+  const progress = progressHandler(args);
   try {
     const report = await scan({
       roots: args.roots,

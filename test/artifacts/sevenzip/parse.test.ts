@@ -185,9 +185,10 @@ describe('7z hostile input: warnings, bounded, never a throw', () => {
     expect(r.corrupted).toBe(true);
   });
 
-  test('a billion declared files: listing capped at the limit', () => {
+  test('a billion declared files: listing capped by what the header has room for (no amplification)', () => {
     const r = parse(withHeader(Buffer.concat([Buffer.from([0x01, 0x05]), n(1e9), Buffer.from([0x00, 0x00])])))!;
-    expect(r.entries.length).toBe(LIMITS.maxArchiveEntries);
+    expect(r.entries.length).toBeLessThan(16);
+    expect(r.entries.length).toBeLessThanOrEqual(LIMITS.maxArchiveEntries);
     expect(r.summary.truncated).toBe(true);
     expect(r.warnings.join()).toMatch(/declares 1000000000 files/);
   });
