@@ -138,11 +138,11 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
       for (const w of result.warnings.slice(0, 50)) warnings.push(`${parser.id}: ${w}`);
       if (result.warnings.length > 50) warnings.push(`${parser.id}: ${result.warnings.length - 50} more warnings`);
       if (result.summary) {
-        details[parser.id] = result.summary;
+        // Archive summaries all go under `archive` (docs/output.md); others under the parser's id.
         if ('entryCount' in result.summary && 'headersEncrypted' in result.summary) {
           archiveParsed = true;
           details.archive = result.summary;
-        }
+        } else details[parser.id] = result.summary;
       }
       if (!parser.detect) continue;
       const found = parser.detect(result, detectCtx).slice(0, LIMITS.maxFindingsPerArtifact);
