@@ -2,19 +2,10 @@ import { describe, expect, test } from '@jest/globals';
 import {
   byteStats, chiSquare, chiSquareUpperTail, expectedRandomEntropy, histogramOf, shannonEntropy,
 } from '../../src/fingerprint/entropy.js';
+import { xorshiftBytes } from '../helpers/random.js';
 
 /** Deterministic pseudo-random bytes (xorshift32), so the tests never flake. */
-function pseudoRandom(n: number, seed = 0x9e3779b9): Buffer {
-  const out = Buffer.alloc(n);
-  let x = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+const pseudoRandom = (n: number, seed = 0x9e3779b9): Buffer => xorshiftBytes(n, seed);
 
 describe('entropy and chi-square', () => {
   test('every byte value once: 8 bits/byte and chi-square 0', () => {

@@ -3,18 +3,9 @@ import { deflateRawSync, gzipSync } from 'node:zlib';
 import { fingerprint, planSamples, type Fingerprint } from '../../src/fingerprint/index.js';
 import { bufferSource, type ByteSource } from '../../src/util/byte-source.js';
 import { LIMITS } from '../../src/util/limits.js';
+import { xorshiftBytes } from '../helpers/random.js';
 
-function pseudoRandom(n: number, seed = 12345): Buffer {
-  const out = Buffer.alloc(n);
-  let x = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+const pseudoRandom = (n: number, seed = 12345): Buffer => xorshiftBytes(n, seed);
 
 /** A source that counts reads, to prove what fast mode does not read. */
 function countingSource(buf: Buffer): ByteSource & { reads: number } {
