@@ -60,12 +60,12 @@ export function reserveOutput(target: string): void {
   pendingTemp = temp;
 }
 
-export function commitOutput(target: string, text: string): void {
+export function commitOutput(target: string, text: string | Iterable<string>): void {
   const temp = pendingTemp ?? path.join(path.dirname(target), `.${path.basename(target)}.tmp-stagehunt-${process.pid}`);
   pendingTemp = temp;
   const fd = openSync(temp, 'w', 0o644);
   try {
-    writeSync(fd, text);
+    for (const chunk of typeof text === 'string' ? [text] : text) writeSync(fd, chunk);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -78,10 +78,9 @@ export function abandonOutput(): void {
   cleanupTemp();
 }
 
-/** Writes to stdout and waits for it to drain (large outputs to a pipe). */
-export function writeStdout(text: string): Promise<void> {
-  return new Promise((resolve) => {
-    if (process.stdout.write(text)) resolve();
-    else process.stdout.once('drain', () => resolve());
-  });
+/** Writes to stdout, chunk by chunk, waiting for it to drain (large outputs to a pipe). */
+export async function writeStdout(text: string | Iterable<string>): Promise<void> {
+  for (const chunk of typeof text === 'string' ? [text] : text) {
+    if (!process.stdout.write(chunk)) await new Promise<void>((resolve) => process.stdout.once('drain', () => resolve()));
+  }
 }

@@ -1,7 +1,7 @@
 /** Writers are pure functions from a report to text, kept in one map (after knip's reporters). */
 import type { ScanReport } from '../model/report.js';
 import { toCsv } from './csv.js';
-import { toJson, toJsonl } from './json.js';
+import { jsonChunks, jsonlChunks } from './json.js';
 import type { Style } from './style.js';
 import { toTable } from './table.js';
 import { toBodyfile } from './bodyfile.js';
@@ -9,12 +9,14 @@ import { toHtml } from './html.js';
 import { toMarkdown } from './markdown.js';
 import { toTimesketchCsv, toTimesketchJsonl } from './timesketch.js';
 
-export type Writer = (report: ScanReport, style: Style) => string;
+/** Text, or chunks of it for formats whose output grows with the findings (written as they come). */
+export type WriterOutput = string | Iterable<string>;
+export type Writer = (report: ScanReport, style: Style) => WriterOutput;
 
 export const WRITERS: Record<string, Writer> = {
   table: (r, s) => toTable(r, s),
-  json: (r) => toJson(r),
-  jsonl: (r) => toJsonl(r),
+  json: (r) => jsonChunks(r),
+  jsonl: (r) => jsonlChunks(r),
   csv: (r) => toCsv(r),
   html: (r) => toHtml(r),
   md: (r) => toMarkdown(r),
@@ -24,3 +26,9 @@ export const WRITERS: Record<string, Writer> = {
 };
 
 export const SCAN_FORMATS = Object.keys(WRITERS);
+
+/** A writer's whole output as one string (for small outputs and tests; the CLI writes chunks). */
+export function render(format: string, report: ScanReport, style: Style): string {
+  const out = WRITERS[format]!(report, style);
+  return typeof out === 'string' ? out : [...out].join('');
+}

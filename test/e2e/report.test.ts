@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFile
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { scan, type ScanOptions } from '../../src/pipeline/scan.js';
-import { WRITERS } from '../../src/report/index.js';
+import { render } from '../../src/report/index.js';
 import { TIMESKETCH_FIELDS } from '../../src/report/timesketch.js';
 import { buildZip } from '../../fixtures/lib/zip-writer.mjs';
 import { makePsReadLineHistory } from '../../fixtures/lib/history-fixtures.mjs';
@@ -39,7 +39,7 @@ describe('demo image', () => {
     expect(a.episodes!.length).toBeGreaterThan(0);
     for (const key of ['findings', 'timeline', 'episodes', 'summary'] as const) expect(JSON.stringify(b[key])).toBe(JSON.stringify(a[key]));
     expect(JSON.stringify(b.meta.hashes)).toBe(JSON.stringify(a.meta.hashes));
-    for (const w of ['bodyfile', 'timesketch', 'timesketch-csv', 'md', 'html']) expect(WRITERS[w]!(b, { color: false })).toBe(WRITERS[w]!(a, { color: false }));
+    for (const w of ['bodyfile', 'timesketch', 'timesketch-csv', 'md', 'html']) expect(render(w, b, { color: false })).toBe(render(w, a, { color: false }));
   });
 
   it('the top episode says what, where, when, by whom and how sure', async () => {
@@ -85,7 +85,7 @@ describe('hostile names and contents, end to end', () => {
 
   it('JSON keeps attacker text exact; every other format neutralises it', async () => {
     const r = await scan(opts([root]));
-    const json = WRITERS.json!(r, { color: false });
+    const json = render('json', r, { color: false });
     const parsed = JSON.parse(json);
     const text = JSON.stringify(parsed);
     expect(text).toContain(JSON.stringify(evil).slice(1, -1));
@@ -96,14 +96,14 @@ describe('hostile names and contents, end to end', () => {
     expect(parsed.findings.some((f: { details?: { command?: string } }) => (f.details?.command ?? '').includes(`C:\\PerfLogs\\${'A'.repeat(500)}`))).toBe(true);
 
     for (const name of ['table', 'csv', 'html', 'md', 'bodyfile', 'timesketch', 'timesketch-csv']) {
-      const out = WRITERS[name]!(r, { color: false });
+      const out = render(name, r, { color: false });
       const body = name.endsWith('csv') ? out.replace(/\r\n/g, '\n') : out;
       expect({ name, control: CONTROL_CHARS.test(body.replace(/\n/g, '')) }).toEqual({ name, control: false });
       if (name === 'html' || name === 'md') expect({ name, script: /<script/i.test(out) }).toEqual({ name, script: false });
       if (name === 'bodyfile') for (const l of out.trimEnd().split('\n')) expect(l.split('|')).toHaveLength(11);
       if (name === 'table') expect(out.split('\n').every((l) => l.length < 2000)).toBe(true);
     }
-    const ts = WRITERS.timesketch!(r, { color: false }).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const ts = render('timesketch', r, { color: false }).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(ts.length).toBeGreaterThan(0);
     for (const row of ts) for (const k of ['message', 'datetime', 'timestamp', 'timestamp_desc', 'data_type']) expect(row[k]).toBeDefined();
     expect(Object.keys(ts[0]!)).toEqual([...TIMESKETCH_FIELDS]);
