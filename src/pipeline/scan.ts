@@ -14,15 +14,16 @@ import { expandArtifactFiles, expandHotspots, HotspotIndex } from '../hotspots/e
 import { LEVELS, levelRank, type Finding, type Level } from '../model/finding.js';
 import type { RootMeta, ScanError, ScanReport, TimelineRow } from '../model/report.js';
 import { correlate } from '../correlate/links.js';
-import { loadRuleCatalog } from '../rules/catalog.js';
 import { burstHits, hiddenDirHits, type DirFileFact } from '../rules/directory-rules.js';
-import { toFinding } from '../rules/engine.js';
 import type { Candidate } from '../rules/types.js';
-import { eventRows, fileTimeRows, sortTimeline } from '../timeline/timeline.js';
+import { sortTimeline } from '../timeline/timeline.js';
 import { LIMITS } from '../util/limits.js';
 import { packageVersion } from '../util/package-root.js';
 import { recordIssue, statFile, walkDirectories, type FsPath, type WalkFile, type WalkIssue, type WalkStats } from '../walk/walker.js';
 import { inspectFile, statTimes } from './inspect.js';
+import { LIVE_ROOT, scanLiveRegistry } from './live.js';
+import { scoreCandidates, sortFindings, verdictFor, type ScoredFindings } from './score.js';
+
 import { applyBaseline } from './baseline.js';
 import { hashFindings, type HashOptions } from './hash.js';
 import { buildEpisodes } from '../timeline/episodes.js';
@@ -231,69 +232,12 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
   progress();
 }
 
-function applySidNames(c: Candidate, sidNames: Map<string, string>): void {
-  if (!c.user || !/^S-1-/i.test(c.user)) return;
-  const name = sidNames.get(c.user.toUpperCase());
-  if (name) c.user = `${name} (${c.user})`;
-}
-
-function finalize(state: RootState): { findings: Finding[]; timeline: TimelineRow[] } {
-  const catalog = loadRuleCatalog();
+/** Correlates a root's candidates, then scores them into findings and timeline rows. */
+function finalize(state: RootState): ScoredFindings {
   const { root } = state;
   const windows = root.os === 'windows' || root.os === 'unknown';
   correlate(state.candidates, { windows, exists: (rel) => findInsideRoot(root.abs, rel, windows) !== null });
-  const findings: Finding[] = [];
-  const timeline: TimelineRow[] = [];
-  for (const c of state.candidates) {
-    if (!c.hits.some((h) => (h.score ?? catalog.get(h.rule)?.score ?? 0) > 0)) continue;
-    applySidNames(c, state.sidNames);
-    const hotspot = state.hotspots.lookup(c.path);
-    if (hotspot && (c.kind === 'file' || c.kind === 'directory' || c.kind === 'archive-entry' || c.kind === 'recycle-bin' || c.kind === 'trash'))
-      c.hits.push({ rule: 'in-staging-location', score: hotspot.weight, message: `${hotspot.description} (${hotspot.id})` });
-    const finding = toFinding(c, { root: root.given, rootLabel: root.label, hotspot: hotspot?.id ?? null }, catalog);
-    findings.push(finding);
-    timeline.push(...fileTimeRows(finding), ...eventRows(finding, c.events ?? []));
-  }
-  return { findings, timeline };
-}
-
-const LIVE_ROOT = 'live:registry';
-
-/** The live registry of the Windows host stagehunt runs on, through the lazily imported adapter. */
-async function scanLiveRegistry(): Promise<{ findings: Finding[]; timeline: TimelineRow[]; warnings: string[] }> {
-  const { collectLiveRegistry, detectLiveRegistry } = await import('../live/registry.js');
-  const { records, warnings } = await collectLiveRegistry();
-  const catalog = loadRuleCatalog();
-  const candidates = detectLiveRegistry(records);
-  correlate(candidates, { windows: true, exists: () => false });
-  const findings: Finding[] = [];
-  const timeline: TimelineRow[] = [];
-  for (const c of candidates) {
-    if (!c.hits.some((h) => (h.score ?? catalog.get(h.rule)?.score ?? 0) > 0)) continue;
-    const finding = toFinding(c, { root: LIVE_ROOT, rootLabel: 'live', hotspot: null }, catalog);
-    findings.push(finding);
-    timeline.push(...eventRows(finding, c.events ?? []));
-  }
-  return { findings, timeline, warnings };
-}
-
-function earliest(f: Finding): string {
-  return [f.times.born, f.times.modified, f.deletedAt ?? null].filter((t): t is string => !!t).sort()[0] ?? '';
-}
-
-/** Most severe first; then time; then path and id, so equal inputs give identical output. */
-export function sortFindings(findings: Finding[]): Finding[] {
-  return findings.sort(
-    (a, b) => levelRank(b.level) - levelRank(a.level) || b.score - a.score || earliest(a).localeCompare(earliest(b)) || a.path.localeCompare(b.path) || a.id.localeCompare(b.id),
-  );
-}
-
-export function verdictFor(byLevel: Record<Level, number>): string {
-  if (byLevel.critical > 0) return 'Local data staging very likely: critical findings need immediate review';
-  if (byLevel.high > 0) return 'Evidence consistent with local data staging: high findings need review';
-  if (byLevel.medium > 0) return 'Some staging indicators: review the medium findings';
-  if (byLevel.low > 0 || byLevel.info > 0) return 'Only weak indicators found';
-  return 'No staging indicators found';
+  return scoreCandidates(state.candidates, { root: root.given, rootLabel: root.label, hotspotOf: (p) => state.hotspots.lookup(p), sidNames: state.sidNames });
 }
 
 export async function scan(opts: ScanOptions): Promise<ScanReport> {
