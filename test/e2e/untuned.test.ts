@@ -10,7 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { buildZip } from '../../fixtures/lib/zip-writer.mjs';
-// @ts-expect-error plain-JS fixture builders without type declarations
 import { makePlain7z } from '../../fixtures/lib/sevenzip-rar-writers.mjs';
 // @ts-expect-error plain-JS fixture builders without type declarations
 import { writeHive } from '../../fixtures/lib/regf-writer.mjs';

@@ -1,14 +1,6 @@
-/** Deterministic pseudo-random bytes (xorshift32) for tests: random-looking, the same every run. */
+/** Deterministic pseudo-random bytes for tests: the fixture builders' xorshift32, random-looking and the same every run. */
+import { pseudoRandom } from '../../fixtures/lib/sevenzip-rar-writers.mjs';
+
 export function xorshiftBytes(n: number, seed: number): Buffer {
-  const out = Buffer.alloc(n);
-  let x = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return pseudoRandom(n, seed);
 }

@@ -9,7 +9,6 @@ import { LIMITS } from '../../../src/util/limits.js';
 import { parseRar } from '../../../src/artifacts/rar/parse.js';
 import { corpusAvailable, corpusPath, toolAvailable } from '../../helpers/corpus.js';
 import { archivesSummary, bsdtarEntries, lsarEntries } from '../sevenzip/corpus-expected.js';
-// @ts-expect-error plain-JS fixture builders without type declarations
 import { makeRar4, makeRar5, pseudoRandom, rarVint } from '../../../fixtures/lib/sevenzip-rar-writers.mjs';
 
 const parse = (buf: Buffer, name = 'test.rar') => parseRar(bufferSource(buf), name);

@@ -3,7 +3,6 @@ import { bufferSource } from '../../../src/util/byte-source.js';
 import { NO_TIMES } from '../../../src/model/finding.js';
 import type { ArtifactContext, DetectContext } from '../../../src/artifacts/types.js';
 import { parsers, sevenZipParser } from '../../../src/artifacts/sevenzip/index.js';
-// @ts-expect-error plain-JS fixture builders without type declarations
 import { makeEncryptedHeader7z, makePlain7z, splitVolumes } from '../../../fixtures/lib/sevenzip-rar-writers.mjs';
 
 function ctx(name: string, buf: Buffer): ArtifactContext {

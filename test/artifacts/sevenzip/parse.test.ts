@@ -9,7 +9,6 @@ import { LIMITS } from '../../../src/util/limits.js';
 import { parseSevenZip } from '../../../src/artifacts/sevenzip/parse.js';
 import { corpusAvailable, corpusPath, toolAvailable } from '../../helpers/corpus.js';
 import { archivesSummary, sevenZzEntries } from './corpus-expected.js';
-// @ts-expect-error plain-JS fixture builders without type declarations
 import { makeEncryptedHeader7z, makePlain7z, pseudoRandom, sevenZipNumber, splitVolumes } from '../../../fixtures/lib/sevenzip-rar-writers.mjs';
 
 const parse = (buf: Buffer, name = 'test.7z') => parseSevenZip(bufferSource(buf), name);

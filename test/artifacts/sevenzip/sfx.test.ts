@@ -7,7 +7,6 @@ import { parseRar } from '../../../src/artifacts/rar/parse.js';
 import { sevenZipParser } from '../../../src/artifacts/sevenzip/index.js';
 import { rarParser } from '../../../src/artifacts/rar/index.js';
 import { corpusAvailable, corpusPath } from '../../helpers/corpus.js';
-// @ts-expect-error plain-JS fixture builders without type declarations
 import { makePlain7z, makeRar4, makeRar5, makeSfx } from '../../../fixtures/lib/sevenzip-rar-writers.mjs';
 
 const FILES = [
