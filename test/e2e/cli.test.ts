@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { DEMO_IMAGE, ensureDemoImage, normalizeVolatile, runCli } from '../helpers/cli.js';
-import { IN_CI } from '../helpers/corpus.js';
+import { corpusAvailable, corpusPath, IN_CI } from '../helpers/corpus.js';
 
 const GOLDEN = path.join(process.cwd(), 'test', 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -251,6 +251,24 @@ describe('other commands', () => {
     const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(records).toHaveLength(8);
     expect(records[2]).toMatchObject({ type: 'history-command', line: 3 });
+  });
+
+  test('parse recognises renamed Recycle Bin artifacts by their content', () => {
+    if (!corpusAvailable()) return;
+    const info2 = runCli(['parse', corpusPath('recyclebin', 'rifiuti2', 'INFO2-sample1')]);
+    expect(info2.status).toBe(0);
+    const records = info2.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(records.length).toBe(16);
+    expect(records[0]).toMatchObject({ type: 'recycle-bin-entry', format: 'INFO2' });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sh-renamed-'));
+    try {
+      const copy = path.join(dir, 'evidence-item-7.bin');
+      writeFileSync(copy, readFileSync(corpusPath('recyclebin', 'rifiuti2', 'dir-win10-01', '$IROMPZ0.exe')));
+      const r = JSON.parse(runCli(['parse', copy]).stdout);
+      expect(r).toMatchObject({ format: '$I v2', originalPath: 'C:\\Temp\\FAU\\FAU.x64\\dd.exe', dataFile: null });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('rules lists the catalog', () => {

@@ -16,7 +16,9 @@ export interface DollarIParse {
 }
 
 /** The `$R` name paired with a `$I` name: same suffix, second character R. */
-export function pairedDataName(indexName: string): string {
+/** '$IABC.rar' -> '$RABC.rar' (case kept); null for a renamed copy whose name is not '$I...'. */
+export function pairedDataName(indexName: string): string | null {
+  if (!/^\$i/i.test(indexName)) return null;
   return `${indexName.slice(0, 1)}${indexName[1] === 'i' ? 'r' : 'R'}${indexName.slice(2)}`;
 }
 

@@ -8,6 +8,9 @@ import { writeStdout } from '../output.js';
 import { openSingleFile } from '../single-file.js';
 import { escapeControls } from '../../util/text.js';
 
+/** Artifacts whose parsers match on the file's usual name, but whose content the fingerprint knows. */
+const PARSER_FOR_FORMAT: Record<string, string> = { info2: 'info2', 'recyclebin-i': 'recyclebin-i' };
+
 export interface ParseArgs {
   file: string;
   format: 'json' | 'jsonl';
@@ -39,7 +42,10 @@ export async function runParse(args: ParseArgs): Promise<number> {
       siblings: file.siblings,
       options: args.codepage ? { codepage: args.codepage } : undefined,
     };
-    const candidates = args.parser ? ARTIFACT_PARSERS.filter((p) => p.id === args.parser) : ARTIFACT_PARSERS.filter((p) => safeMatches(p, ctx));
+    let candidates = args.parser ? ARTIFACT_PARSERS.filter((p) => p.id === args.parser) : ARTIFACT_PARSERS.filter((p) => safeMatches(p, ctx));
+    // A renamed copy (a collection tool's output, a corpus sample) is still recognised by its content.
+    const byContent = fp.format ? PARSER_FOR_FORMAT[fp.format] : undefined;
+    if (candidates.length === 0 && byContent) candidates = ARTIFACT_PARSERS.filter((p) => p.id === byContent);
     for (const parser of candidates) {
       const result = await parser.parse(file.opened.source, ctx);
       if (!result) continue;
