@@ -50,17 +50,22 @@ export async function runParse(args: ParseArgs): Promise<number> {
       const result = await parser.parse(file.opened.source, ctx);
       if (!result) continue;
       if (!args.quiet) for (const w of result.warnings.slice(0, 100)) process.stderr.write(`stagehunt: warning: ${escapeControls(w)}\n`);
-      const text =
+      await writeStdout(
         args.format === 'json'
           ? `${JSON.stringify({ parser: result.parser, corrupted: result.corrupted, warnings: result.warnings, summary: result.summary ?? null, records: result.records }, null, 2)}\n`
-          : result.records.map((r) => JSON.stringify(r)).join('\n') + (result.records.length ? '\n' : '');
-      await writeStdout(text);
+          : jsonLines(result.records),
+      );
       return 0;
     }
     throw new UsageError(`no parser understands ${args.file} (detected format: ${fp.format ?? 'unknown'}; ${fp.description})`);
   } finally {
     file.opened.close();
   }
+}
+
+/** One record per line, written as they come (a large hive has a million records). */
+function* jsonLines(records: readonly unknown[]): Generator<string> {
+  for (const r of records) yield `${JSON.stringify(r)}\n`;
 }
 
 function safeMatches(p: (typeof ARTIFACT_PARSERS)[number], ctx: ArtifactContext): boolean {
