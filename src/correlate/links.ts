@@ -172,7 +172,7 @@ export function correlate(candidates: Candidate[], opts: CorrelateOptions): numb
       // 3. Present but unremarkable, or gone altogether.
       if (!linked && norm.rel && !norm.rel.includes('*') && (named.role === 'writes' || named.role === 'mru')) {
         if (opts.exists(norm.rel)) addHit(source, { rule: 'linked-file-present', message: `${named.path} exists in the image` }, seen);
-        else if (named.role === 'writes') addHit(source, { rule: 'named-path-missing', message: `${named.path} is not in the image nor in the Recycle Bin` }, seen);
+        else if (named.role === 'writes') addHit(source, { rule: 'named-path-missing', message: `${named.path} is not in the image nor in the ${opts.windows ? 'Recycle Bin' : 'Trash'}` }, seen);
       }
     }
   }
