@@ -1,5 +1,5 @@
 /**
- * A Linux layout end to end: /tmp, /dev/shm and hidden directories as hotspots, the freedesktop
+ * Linux and macOS layouts end to end. Linux: /tmp, /dev/shm and hidden directories as hotspots, the freedesktop
  * Trash and a bash history read in a default scan, and the history linked to what it wrote.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -55,5 +55,35 @@ describe('scan of a Linux layout', () => {
     expect(find('trash', 'home/eve/.local/share/Trash/info/plan.zip.trashinfo')).toMatchObject({ originalPath: '/home/eve/plan B.zip' });
     expect(find('directory', 'tmp/.x')?.reasons.map((x: { rule: string }) => x.rule)).toContain('hidden-dir-in-temp');
     expect(report.episodes.length).toBeGreaterThan(0);
+  });
+});
+
+describe('scan of a macOS layout', () => {
+  let mac = '';
+  beforeAll(() => {
+    mac = mkdtempSync(path.join(os.tmpdir(), 'sh-macos-'));
+    const at = (rel: string, data: Buffer | string): void => {
+      const abs = path.join(mac, ...rel.split('/'));
+      mkdirSync(path.dirname(abs), { recursive: true });
+      writeFileSync(abs, data);
+    };
+    at('System/Library/CoreServices/SystemVersion.plist', '<plist/>');
+    at('private/tmp/x.zip', buildZip({ entries: [{ name: 'Users/ann/Documents/a.pdf', data: 'x' }] }));
+    at('Users/Shared/.d/blob.bin', pseudoRandom(200_000, 5));
+    at('Users/ann/.Trash/old.7z.001', pseudoRandom(100_000, 6));
+    at('Users/ann/Pictures/cat.jpg', Buffer.concat([Buffer.from('ffd8ffe000104a464946', 'hex'), pseudoRandom(50_000, 7)]));
+  });
+  afterAll(() => {
+    if (mac) rmSync(mac, { recursive: true, force: true });
+  });
+
+  test('private/tmp, Users/Shared and ~/.Trash are hotspots', () => {
+    const report = JSON.parse(runCli(['scan', mac, '--format', 'json', '--min-level', 'info']).stdout);
+    expect(report.meta.roots[0].os).toBe('macos');
+    const level = (p: string): string => report.findings.find((f: { path: string; kind: string }) => f.path === p && f.kind === 'file')?.level ?? 'none';
+    expect(level('private/tmp/x.zip')).toMatch(/medium|high|critical/);
+    expect(level('Users/Shared/.d/blob.bin')).toMatch(/high|critical/);
+    expect(report.findings.some((f: { path: string }) => f.path === 'Users/ann/.Trash/old.7z.001')).toBe(true);
+    expect(level('Users/ann/Pictures/cat.jpg')).toBe('none');
   });
 });
