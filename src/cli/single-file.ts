@@ -1,7 +1,8 @@
 /** Opening one file named on the command line (explain, parse): read-only, regular files only. */
-import { lstatSync, readdirSync, type Stats } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { DirEntryInfo } from '../artifacts/types.js';
+import { listDirectory } from '../evidence/listing.js';
 import { openEvidenceFile, readHead, type OpenedFile } from '../evidence/reader.js';
 import { LIMITS } from '../util/limits.js';
 import { UsageError } from './errors.js';
@@ -32,24 +33,5 @@ export function openSingleFile(file: string): SingleFile {
     throw new UsageError(`cannot open ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const head = readHead(opened.fd, LIMITS.headBytes, opened.size);
-  return { abs, name: path.basename(abs), stat, opened, head, siblings: listSiblings(path.dirname(abs)) };
-}
-
-export function listSiblings(dir: string): DirEntryInfo[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true })
-      .slice(0, 10_000)
-      .filter((d) => !d.isSymbolicLink())
-      .map((d) => {
-        let size = 0;
-        try {
-          if (d.isFile()) size = lstatSync(path.join(dir, d.name)).size;
-        } catch {
-          /* vanished */
-        }
-        return { name: d.name, isDirectory: d.isDirectory(), size };
-      });
-  } catch {
-    return [];
-  }
+  return { abs, name: path.basename(abs), stat, opened, head, siblings: listDirectory(path.dirname(abs)) ?? [] };
 }

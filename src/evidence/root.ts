@@ -27,22 +27,12 @@ function topNames(abs: string): Set<string> {
   }
 }
 
+/** A directory (not a link) at `rel`, matched case-insensitively. */
 function hasDir(abs: string, rel: string): boolean {
-  // Case-insensitive walk down `rel`.
-  let dir = abs;
-  for (const part of rel.split('/')) {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      return false;
-    }
-    const hit = names.find((n) => n.toLowerCase() === part.toLowerCase());
-    if (!hit) return false;
-    dir = path.join(dir, hit);
-  }
+  const found = findInsideRoot(abs, rel, true);
+  if (found === null) return false;
   try {
-    return lstatSync(dir).isDirectory();
+    return lstatSync(path.join(abs, found)).isDirectory();
   } catch {
     return false;
   }

@@ -4,7 +4,7 @@
  *   -> directory rules -> correlate -> score (rules engine) -> timeline -> report.
  * Stages pass plain data; nothing here prints.
  */
-import { lstatSync, readdirSync, statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { DirEntryInfo } from '../artifacts/types.js';
 import { findInsideRoot, openRoot, type EvidenceRoot } from '../evidence/root.js';
@@ -21,6 +21,7 @@ import { LIMITS } from '../util/limits.js';
 import { packageVersion } from '../util/package-root.js';
 import { recordIssue, statFile, walkDirectories, type FsPath, type WalkFile, type WalkIssue, type WalkStats } from '../walk/walker.js';
 import { inspectFile, statTimes } from './inspect.js';
+import { rootLister } from '../evidence/listing.js';
 import { LIVE_ROOT, scanLiveRegistry } from './live.js';
 import { scoreCandidates, sortFindings, verdictFor, type ScoredFindings } from './score.js';
 
@@ -71,29 +72,8 @@ interface RootState {
   filesScanned: number;
   bytesRead: number;
   sidNames: Map<string, string>;
-}
-
-function listDirectoryFactory(rootAbs: string): (rel: string) => DirEntryInfo[] | null {
-  return (rel: string) => {
-    const abs = path.join(rootAbs, ...rel.split('/'));
-    if (!abs.startsWith(rootAbs)) return null;
-    try {
-      const out: DirEntryInfo[] = [];
-      for (const d of readdirSync(abs, { withFileTypes: true }).slice(0, 10_000)) {
-        if (d.isSymbolicLink()) continue;
-        let size = 0;
-        try {
-          size = d.isFile() ? lstatSync(path.join(abs, d.name)).size : 0;
-        } catch {
-          /* vanished */
-        }
-        out.push({ name: d.name, isDirectory: d.isDirectory(), size });
-      }
-      return out;
-    } catch {
-      return null;
-    }
-  };
+  /** Lists a directory inside this root (for parsers that pair files). */
+  listDirectory(rel: string): DirEntryInfo[] | null;
 }
 
 /** Start directories for the walk: the whole root, or the hotspot dirs without those nested in another. */
@@ -138,7 +118,7 @@ async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: Dir
       hotspot,
       os: state.root.os,
       siblings,
-      listDirectory: listDirectoryFactory(state.root.abs),
+      listDirectory: state.listDirectory,
       codepage: opts.codepage,
     });
     for (const w of inspection.warnings) recordIssue(state.issues, { path: file.rel, op: 'parse', code: 'WARN', message: w });
@@ -225,7 +205,7 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
     const stat = statFile(abs, rel, state.issues);
     if (!stat) continue;
     const parentRel = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
-    const siblings = listDirectoryFactory(root.abs)(parentRel) ?? [];
+    const siblings = state.listDirectory(parentRel) ?? [];
     await inspectWalkedFile(state, { abs, rel, name: rel.slice(rel.lastIndexOf('/') + 1), stat }, siblings, audit, opts);
     state.stats.files++;
   }
@@ -259,6 +239,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       filesScanned: 0,
       bytesRead: 0,
       sidNames: new Map(),
+      listDirectory: rootLister(root.abs),
     };
     await scanRoot(state, opts, audit);
     opts.onProgress?.({ root: root.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'correlate' });
