@@ -23,8 +23,13 @@ export const LIMITS = {
   maxRegistryKeys: 5_000_000,
   maxRegistryValues: 20_000_000,
   maxRegistryDepth: 512,
-  /** Directory depth the walker descends before recording an error and stopping. */
-  maxWalkDepth: 2048,
+  /**
+   * Directory depth the walker descends before recording an error (EDEPTH) for the subtree, and
+   * the longest display path (characters) it enters (ENAMETOOLONG for the subtree): Windows paths
+   * stop at 32,767 characters; deeper trees are reached through directory handles (evidence/paths.ts).
+   */
+  maxWalkDepth: 10_000,
+  maxPathChars: 32_767,
   /** Records kept per INFO2 file. */
   maxInfo2Records: 1_000_000,
   /** Findings of one kind kept per artifact before summarising. */

@@ -1,4 +1,5 @@
 /** `stagehunt explain <file>`: everything stagehunt knows about one file, and why it would flag it. */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { detectOs, openRoot } from '../../evidence/root.js';
@@ -10,7 +11,6 @@ import { scoreHits } from '../../rules/engine.js';
 import type { Candidate } from '../../rules/types.js';
 import { displayText } from '../../util/text.js';
 import type { FileTimes } from '../../model/finding.js';
-import { UsageError } from '../errors.js';
 import { writeStdout } from '../output.js';
 import { openSingleFile } from '../single-file.js';
 
@@ -54,13 +54,14 @@ export async function runExplain(args: ExplainArgs): Promise<number> {
 
 /** Everything `explain` knows about one file, as the object `--format json` prints. */
 export async function buildExplainReport(args: Omit<ExplainArgs, 'format'>): Promise<ExplainReport> {
-  const file = openSingleFile(args.file);
+  const rootDir = args.root ?? guessRoot(path.resolve(args.file));
+  const root = rootDir ? openRoot(rootDir, 'auto') : null;
+  // With a root, every component from the root to the file is checked (no link, same file system).
+  const file = openSingleFile(args.file, root ?? undefined);
   try {
-    const rootDir = args.root ?? guessRoot(file.abs);
-    const root = rootDir ? openRoot(rootDir, 'auto') : null;
-    if (args.root && root && path.relative(root.abs, file.abs).startsWith('..')) throw new UsageError(`${args.file} is not inside --root ${args.root}`);
-    const rel = root ? path.relative(root.abs, file.abs).split(path.sep).join('/') : file.name;
-    const hotspot = root ? new HotspotIndex(expandHotspots(root.abs, hotspotsFor(loadBuiltinHotspots(), root.os))).lookup(rel) : null;
+    const rel = file.rel ?? file.name;
+    const rootDev = root ? statSync(root.abs).dev : 0;
+    const hotspot = root ? new HotspotIndex(expandHotspots(root.abs, hotspotsFor(loadBuiltinHotspots(), root.os), { rootDev, crossMounts: false })).lookup(rel) : null;
     const times = statTimes(file.stat);
     const inspection = await inspectFile({
       src: file.opened.source,
