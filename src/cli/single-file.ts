@@ -20,6 +20,14 @@ export interface SingleFile {
   siblings: DirEntryInfo[];
 }
 
+/** Why `fileAbs` cannot be read as a file of `root` (outside it, or a link or mount on the way), or null. */
+export function problemInRoot(root: EvidenceRoot, fileAbs: string): string | null {
+  const rel = relativeInside(root, fileAbs);
+  if (rel === null) return `not inside ${root.given}`;
+  const problem = checkComponents(root.abs, rel, { rootDev: statSync(root.abs).dev, crossMounts: false, last: 'file' });
+  return problem ? `${problem.rel} inside the root: ${problem.message} (links and other file systems are never followed)` : null;
+}
+
 /**
  * Opens `file`. With a `root`, the file must lie inside it and every component from the root down
  * must be a real directory on the root's file system (never a link): the file actually opened is
@@ -31,8 +39,8 @@ export function openSingleFile(file: string, root?: EvidenceRoot): SingleFile {
   if (root) {
     rel = relativeInside(root, abs);
     if (rel === null) throw new UsageError(`${escapeControls(file)} is not inside --root ${escapeControls(root.given)}`);
-    const problem = checkComponents(root.abs, rel, { rootDev: statSync(root.abs).dev, crossMounts: false, last: 'file' });
-    if (problem) throw new UsageError(`${escapeControls(file)}: ${escapeControls(problem.rel)} inside the root: ${problem.message} (links and other file systems are never followed)`);
+    const problem = problemInRoot(root, abs);
+    if (problem) throw new UsageError(`${escapeControls(file)}: ${escapeControls(problem)}`);
     abs = path.join(root.abs, ...rel.split('/'));
   }
   let stat: Stats;

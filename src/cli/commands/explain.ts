@@ -12,7 +12,7 @@ import type { Candidate } from '../../rules/types.js';
 import { displayText } from '../../util/text.js';
 import type { FileTimes } from '../../model/finding.js';
 import { writeStdout } from '../output.js';
-import { openSingleFile } from '../single-file.js';
+import { openSingleFile, problemInRoot } from '../single-file.js';
 
 export interface ExplainArgs {
   file: string;
@@ -55,7 +55,11 @@ export async function runExplain(args: ExplainArgs): Promise<number> {
 /** Everything `explain` knows about one file, as the object `--format json` prints. */
 export async function buildExplainReport(args: Omit<ExplainArgs, 'format'>): Promise<ExplainReport> {
   const rootDir = args.root ?? guessRoot(path.resolve(args.file));
-  const root = rootDir ? openRoot(rootDir, 'auto') : null;
+  let root = rootDir ? openRoot(rootDir, 'auto') : null;
+  // A guessed root that the file is reached through a link (or mount) in is not its root: the
+  // file is explained on its own. With --root that is an error (openSingleFile).
+  const notAttributed = root && !args.root ? problemInRoot(root, path.resolve(args.file)) : null;
+  if (notAttributed) root = null;
   // With a root, every component from the root to the file is checked (no link, same file system).
   const file = openSingleFile(args.file, root ?? undefined);
   try {
@@ -115,7 +119,7 @@ export async function buildExplainReport(args: Omit<ExplainArgs, 'format'>): Pro
       })),
       verdict: scored(fileCand),
       inner: inspection.innerCandidates.filter((c) => c.hits.length > 0).slice(0, 200).map(scored),
-      warnings: [...fp.warnings, ...inspection.warnings],
+      warnings: [...(notAttributed ? [`not attributed to the root ${rootDir} guessed from the path: ${notAttributed}`] : []), ...fp.warnings, ...inspection.warnings],
     };
     return report;
   } finally {
