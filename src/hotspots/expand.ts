@@ -62,7 +62,7 @@ export function expandBraces(pattern: string): string[] {
     const alternatives = p.slice(open + 1, close).split(',');
     for (let i = alternatives.length - 1; i >= 0 && pending.length < MAX_BRACE_EXPANSIONS; i--) pending.push(head + alternatives[i]! + tail);
   }
-  return out;
+  return [...new Set(out)];
 }
 
 type Segment = { kind: 'globstar' } | { kind: 'match'; test(name: string): boolean };
