@@ -113,3 +113,99 @@ export function buildHardLink(base: string): { root: string; rel: string } {
   linkSync(path.join(base, 'hard-outside', 'h.zip'), path.join(root, 'Windows', 'Temp', 'h.zip'));
   return { root, rel: 'Windows/Temp/h.zip' };
 }
+
+/** mulberry32: the same tree for the same seed on every run. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Concrete directories for a set of patterns: one user for `*`, every brace alternative. */
+export function concreteDirs(patterns: string[], expand: (p: string) => string[]): string[] {
+  const out = new Set<string>();
+  for (const p of patterns) {
+    for (const alt of expand(p)) {
+      const segs = alt.split('/').map((s) => (s === '*' ? 'alice' : s.replace(/\*/g, '')));
+      if (segs[0] === 'alice') segs[0] = 'stage';
+      out.add(segs.join('/'));
+    }
+  }
+  return [...out].sort();
+}
+
+/** What a link in a hotspot path may point at: outside the root, at the host, at itself, nowhere. */
+const LINK_TARGETS = ['outside-abs', 'outside-rel', 'dev', 'host-root', 'dot', 'dotdot', 'dangling', 'chain'] as const;
+
+export interface LinkedTree {
+  root: string;
+  /** Links placed, as display paths relative to the root. */
+  links: string[];
+  /** Links that a scan meets (no link above them): each must be counted and listed once. */
+  reachableLinks: string[];
+  /** Marker in the name of every file outside the root. */
+  marker: string;
+  /** Files inside the root that must still be found (not under any link). */
+  insideFiles: string[];
+}
+
+/**
+ * The "links in paths" class: a root of the given layout holding every hotspot directory (each
+ * with a staged zip), where 1-4 components of randomly chosen hotspot paths are replaced by
+ * symbolic links of random kinds. Outside the root, the link targets hold marked staged files.
+ */
+export function buildLinkedTree(base: string, seed: number, hotspotDirs: string[], artifactDirs: string[] = []): LinkedTree {
+  const rand = prng(seed);
+  const marker = `OUTSIDE${seed}`;
+  const root = path.join(base, `tree-${seed}`);
+  const outside = path.join(base, `outside-${seed}`);
+  const linkable = [...new Set([...hotspotDirs, ...artifactDirs])].sort();
+  for (const d of linkable) {
+    put(path.join(outside, d, `${marker}.zip`), stagedZip(marker));
+    put(path.join(outside, `${marker}-top.zip`), stagedZip(marker));
+  }
+  // Choose the link positions first: a component of a hotspot path, never the root itself.
+  const chosen = new Set<string>();
+  const count = 1 + Math.floor(rand() * 4);
+  for (let i = 0; i < count; i++) {
+    const dir = linkable[Math.floor(rand() * linkable.length)]!;
+    const segs = dir.split('/');
+    chosen.add(segs.slice(0, 1 + Math.floor(rand() * segs.length)).join('/'));
+  }
+  // A link under another chosen link is never met: drop it, the outer one hides it.
+  const links = [...chosen].sort().filter((l, _i, all) => !all.some((o) => o !== l && l.startsWith(`${o}/`)));
+  const underLink = (rel: string): boolean => links.some((l) => rel === l || rel.startsWith(`${l}/`));
+  const insideFiles: string[] = [];
+  for (const d of hotspotDirs) {
+    if (underLink(d)) continue;
+    put(path.join(root, d, 'inside.zip'), stagedZip('inside'));
+    insideFiles.push(`${d}/inside.zip`);
+  }
+  for (const d of artifactDirs) if (!underLink(d)) mkdirSync(path.join(root, d), { recursive: true });
+  mkdirSync(root, { recursive: true });
+  for (const l of links) {
+    const at = path.join(root, l);
+    mkdirSync(path.dirname(at), { recursive: true });
+    const depth = l.split('/').length;
+    const kind = LINK_TARGETS[Math.floor(rand() * LINK_TARGETS.length)]!;
+    const target = {
+      'outside-abs': path.join(outside, l),
+      'outside-rel': `${'../'.repeat(depth)}../outside-${seed}/${l}`,
+      dev: '/dev',
+      'host-root': '/',
+      dot: '.',
+      dotdot: '..',
+      dangling: '/nonexistent/stagehunt',
+      chain: `${path.basename(at)}.hop`,
+    }[kind];
+    symlinkSync(target, at);
+    if (kind === 'chain') symlinkSync(outside, `${at}.hop`);
+  }
+  // A chain's second hop sits beside the link (another link, met by the walker in --scope all only).
+  return { root, links, reachableLinks: links, marker, insideFiles };
+}
