@@ -142,9 +142,10 @@ async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: Dir
       const sidNames = run.result?.summary?.sidNames;
       if (sidNames && typeof sidNames === 'object') for (const [sid, name] of Object.entries(sidNames)) if (typeof name === 'string') state.sidNames.set(sid.toUpperCase(), name);
     }
-    if (inspection.fileCandidate.hits.length > 0 || inspection.fileCandidate.names || inspection.fileCandidate.events) state.candidates.push(inspection.fileCandidate);
+    const fileKept = inspection.fileCandidate.hits.length > 0 || !!inspection.fileCandidate.names || !!inspection.fileCandidate.events;
+    if (fileKept) state.candidates.push(inspection.fileCandidate);
     state.candidates.push(...inspection.innerCandidates);
-    if (inspection.fileCandidate.hits.length > 0 || inspection.innerCandidates.length > 0) state.identities.set(file.rel, { dev: opened.dev, ino: opened.ino });
+    if (fileKept || inspection.innerCandidates.length > 0) state.identities.set(file.rel, { dev: opened.dev, ino: opened.ino });
     return { name: file.name, mtimeMs: file.stat.mtimeMs, birthMs: file.stat.birthtimeMs > 0 ? file.stat.birthtimeMs : null, classification: inspection.fingerprint.classification };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

@@ -134,7 +134,8 @@ export function* walkDirectories(startAbs: FsPath, startRel: string, opts: WalkO
           levels = 0;
         }
       } catch (err) {
-        recordIssue(opts.issues, { path: dir.rel, op: 'readdir', ...errInfo(err), message: `${errInfo(err).message}; subtree at depth ${dir.depth} not walked` });
+        const info = errInfo(err);
+        recordIssue(opts.issues, { path: dir.rel, op: 'readdir', ...info, message: `${info.message}; subtree at depth ${dir.depth} not walked` });
         releaseAnchor(anchor);
         continue;
       }
