@@ -57,7 +57,7 @@ export function openEvidenceFile(abs: FsPath, displayName: string, audit: AtimeA
 
 /** The start-of-scan warning when `noatimeRefused`. */
 export const NOATIME_REFUSED =
-  'O_NOATIME is refused here (not the owner of the evidence, no CAP_FOWNER): reading files may change their access times; mount the evidence read-only (ro,noatime) or run as root';
+  'O_NOATIME is refused here (not the owner of the evidence and no CAP_FOWNER, or not supported): reading files may change their access times; mount the evidence read-only (ro,noatime) or run as root';
 
 /**
  * True when the kernel would refuse O_NOATIME on the files of `dir` (we are neither their owner
