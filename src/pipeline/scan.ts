@@ -6,7 +6,7 @@
  */
 import { lstatSync, statSync } from 'node:fs';
 import type { DirEntryInfo } from '../artifacts/types.js';
-import { findInsideRoot, openRoot, type EvidenceRoot } from '../evidence/root.js';
+import { checkComponents, findInsideRoot, openRoot, type EvidenceRoot } from '../evidence/root.js';
 import { openEvidenceFile, readHead, type AtimeAudit } from '../evidence/reader.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
 import { expandRoot, HotspotIndex, type SkippedComponent } from '../hotspots/expand.js';
@@ -207,6 +207,12 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
 
   for (const start of starts) {
     const abs: FsPath = start === '' ? root.abs : startAbs.get(start)!;
+    // Checked again just before the walk: earlier starts may have taken minutes to walk.
+    const changed = start === '' ? null : checkComponents(root.abs, start, { rootDev, crossMounts: opts.crossMounts ?? false, last: 'directory' });
+    if (changed) {
+      recordIssue(state.issues, { path: changed.rel, op: 'skip', code: changed.code, message: `${changed.message} (changed since the hotspots were expanded)` });
+      continue;
+    }
     for (const listing of walkDirectories(abs, start, { rootDev, crossMounts: opts.crossMounts ?? false, issues: state.issues, stats: state.stats })) {
       const facts: DirFileFact[] = [];
       for (const file of listing.files) {
