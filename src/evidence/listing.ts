@@ -30,7 +30,7 @@ export function listDirectory(abs: string): DirEntryInfo[] | null {
 /** `listDirectory` for '/'-separated paths relative to a root, refusing anything outside it. */
 export function rootLister(rootAbs: string): (rel: string) => DirEntryInfo[] | null {
   return (rel: string) => {
-    const abs = path.join(rootAbs, ...rel.split('/'));
+    const abs = path.join(rootAbs, rel);
     return isInside(rootAbs, abs) ? listDirectory(abs) : null;
   };
 }

@@ -12,6 +12,7 @@ import type { Candidate, Hit, NamedPath, TimelineEvent } from '../rules/types.js
 import type { ByteSource } from '../util/byte-source.js';
 import { LIMITS } from '../util/limits.js';
 import type { FileTimes } from '../model/finding.js';
+import { pushAll } from '../util/arrays.js';
 
 function isoTime(ms: number): string | null {
   return ms > 0 && Number.isFinite(ms) ? new Date(ms).toISOString() : null;
@@ -124,7 +125,7 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
   const events: TimelineEvent[] = [];
   let archiveParsed = false;
   for (const parser of ARTIFACT_PARSERS) {
-    let claimed = false;
+    let claimed: boolean;
     try {
       claimed = parser.matches(ctx);
     } catch {
@@ -148,10 +149,10 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
       const found = parser.detect(result, detectCtx).slice(0, LIMITS.maxFindingsPerArtifact);
       for (const c of found) {
         if (isFileLevel(c, input.rel)) {
-          fileHits.push(...c.hits);
+          pushAll(fileHits, c.hits);
           if (c.details) Object.assign(details, c.details);
-          if (c.names) names.push(...c.names);
-          if (c.events) events.push(...c.events);
+          if (c.names) pushAll(names, c.names);
+          if (c.events) pushAll(events, c.events);
         } else innerCandidates.push(c);
       }
     } catch (err) {
@@ -161,8 +162,7 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
       warnings.push(`${parser.id}: parser failed: ${message}`);
     }
   }
-  fileHits.push(
-    ...fileRuleHits({
+  pushAll(fileHits, fileRuleHits({
       rel: input.rel,
       name: input.name,
       size: input.size,
@@ -172,8 +172,7 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
       archiveParsed,
       sensitive: sensitiveKind(fp),
       packageType: typeof (details.archive as { packageType?: unknown } | undefined)?.packageType === 'string' ? ((details.archive as { packageType: string }).packageType) : null,
-    }),
-  );
+    })); fileHits.push();
   const fileCandidate: Candidate = {
     kind: 'file',
     path: input.rel,

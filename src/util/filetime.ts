@@ -14,11 +14,6 @@ export function filetimeToIso(ticks: bigint): string | null {
   return `${base}.${frac.toString().padStart(7, '0')}Z`;
 }
 
-export function readFiletime(buf: Buffer, offset: number): bigint | null {
-  if (offset < 0 || offset + 8 > buf.length) return null;
-  return buf.readBigUInt64LE(offset);
-}
-
 /** Unix seconds (possibly fractional) to ISO-8601 UTC, or null when out of range. */
 export function unixSecondsToIso(seconds: number): string | null {
   if (!Number.isFinite(seconds)) return null;
