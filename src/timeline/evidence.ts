@@ -5,11 +5,11 @@
 import type { Finding } from '../model/finding.js';
 import { normalizeNamedPath, volumeStem } from '../correlate/paths.js';
 import { pushAll } from '../util/arrays.js';
+import { isArchiveFormat } from '../fingerprint/formats.js';
 
 export const EVIDENCE_KINDS = ['file', 'archive', 'recycle-bin', 'history', 'registry'] as const;
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
 
-const ARCHIVE_FORMATS = new Set(['zip', 'rar', '7z', 'cab', 'tar', 'gz', 'bz2', 'xz', 'zst', 'lz4', 'lzma', 'arj', 'ace', 'lzh', 'z', 'tgz', 'iso', 'wim']);
 const RECYCLE_DIR = /(^|\/)(\$recycle\.bin|recycler|recycled|\.trash[^/]*|trash)(\/|$)/i;
 
 export interface FindingFacts {
@@ -71,7 +71,7 @@ function keyTimes(f: Finding): [number | null, number | null] {
 
 export function isArchiveFinding(f: Finding): boolean {
   if (f.kind === 'archive-entry') return true;
-  if (f.format && ARCHIVE_FORMATS.has(f.format.toLowerCase())) return true;
+  if (isArchiveFormat(f.format)) return true;
   return f.reasons.some((r) => /archive|encrypted-container/.test(r.rule));
 }
 

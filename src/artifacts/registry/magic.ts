@@ -2,6 +2,7 @@
  * What a blob in a registry value is: file magic (indicators.md C.5, Elastic
  * collection_common_compressed_archived_file), Shannon entropy, Base64 / hex text that decodes to a file.
  */
+import { isPe } from '../../util/pe.js';
 
 export interface MagicMatch {
   format: string;
@@ -18,13 +19,6 @@ const MAGICS: readonly [string, Buffer, string][] = [
   ['xz', Buffer.from('fd377a585a00', 'hex'), 'xz stream'],
   ['zstd', Buffer.from('28b52ffd', 'hex'), 'Zstandard stream'],
 ];
-
-/** MZ with a plausible PE header pointer, so short "MZ" strings do not match. */
-function isPe(b: Buffer): boolean {
-  if (b.length < 0x40 || b[0] !== 0x4d || b[1] !== 0x5a) return false;
-  const peOff = b.readUInt32LE(0x3c);
-  return peOff + 4 <= b.length && b.toString('latin1', peOff, peOff + 4) === 'PE\u0000\u0000';
-}
 
 export function detectMagic(b: Buffer): MagicMatch | null {
   if (isPe(b)) return { format: 'pe', description: 'Windows executable (PE)' };
