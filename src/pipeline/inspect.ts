@@ -13,9 +13,10 @@ import type { ByteSource } from '../util/byte-source.js';
 import { LIMITS } from '../util/limits.js';
 import type { FileTimes } from '../model/finding.js';
 import { pushAll } from '../util/arrays.js';
+import { isoFromMs } from '../util/filetime.js';
 
 function isoTime(ms: number): string | null {
-  return ms > 0 && Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+  return ms > 0 && Number.isFinite(ms) ? isoFromMs(ms) : null;
 }
 
 /**

@@ -29,6 +29,7 @@ import { applyBaseline } from './baseline.js';
 import { hashFindings, type HashOptions } from './hash.js';
 import { buildEpisodes } from '../timeline/episodes.js';
 import { pushAll } from '../util/arrays.js';
+import { isoFromMs, isoFromDate } from '../util/filetime.js';
 
 export type Scope = 'hotspots' | 'all';
 
@@ -147,8 +148,8 @@ function directoryCandidate(state: RootState, rel: string, facts: DirFileFact[])
   const hits = [...burst.hits, ...hiddenDirHits(rel, name, hotspot)];
   if (hits.length === 0) return null;
   const events = burst.window
-    ? [{ time: new Date(burst.window.start).toISOString(), type: 'burst-start', description: `${burst.window.count} files start arriving in ${rel}` },
-       { time: new Date(burst.window.end).toISOString(), type: 'burst-end', description: `last of ${burst.window.count} files arrives in ${rel}` }]
+    ? [{ time: isoFromMs(burst.window.start), type: 'burst-start', description: `${burst.window.count} files start arriving in ${rel}` },
+       { time: isoFromMs(burst.window.end), type: 'burst-end', description: `last of ${burst.window.count} files arrives in ${rel}` }]
     : undefined;
   let times;
   try {
@@ -156,7 +157,7 @@ function directoryCandidate(state: RootState, rel: string, facts: DirFileFact[])
   } catch {
     times = undefined;
   }
-  return { kind: 'directory', path: rel, hits, size: null, times, events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: new Date(burst.window.start).toISOString(), end: new Date(burst.window.end).toISOString() } } : undefined };
+  return { kind: 'directory', path: rel, hits, size: null, times, events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: isoFromMs(burst.window.start), end: isoFromMs(burst.window.end) } } : undefined };
 }
 
 /**
@@ -223,7 +224,7 @@ function finalize(state: RootState): ScoredFindings {
 
 export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const now = opts.now ?? (() => new Date());
-  const startedAt = now().toISOString();
+  const startedAt = isoFromDate(now());
   const audit: AtimeAudit = { preserved: 0, mayChange: 0 };
   const roots = opts.roots.map((r) => openRoot(r, opts.os));
   const allFindings: Finding[] = [];
@@ -287,7 +288,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       options: opts.recordedOptions ?? {},
       roots: rootMeta,
       startedAt,
-      finishedAt: now().toISOString(),
+      finishedAt: isoFromDate(now()),
       atime: {
         preservedWithNoatime: audit.preserved,
         openedWithoutNoatime: audit.mayChange,

@@ -112,7 +112,7 @@ describe('writers neutralise attacker-controlled text', () => {
     for (const row of lines) {
       expect(Object.keys(row)).toEqual([...TIMESKETCH_FIELDS]);
       expect(typeof row.message).toBe('string');
-      expect(row.datetime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(row.datetime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$/);
       expect(row.timestamp).toBe(Date.parse(row.datetime as string) * 1000);
       expect(typeof row.timestamp_desc).toBe('string');
       expect(row.data_type).toMatch(/^stagehunt:finding:[a-z-]+$/);
