@@ -14,6 +14,7 @@ import { LIMITS } from '../util/limits.js';
 import type { FileTimes } from '../model/finding.js';
 import { pushAll } from '../util/arrays.js';
 import { isoFromMs } from '../util/filetime.js';
+import { hasLocators } from '../model/kinds.js';
 
 function isoTime(ms: number): string | null {
   return ms > 0 && Number.isFinite(ms) ? isoFromMs(ms) : null;
@@ -95,7 +96,7 @@ const SUPERSEDED_BY_ARCHIVE_PARSER = new Set([
 ]);
 
 function isFileLevel(c: Candidate, rel: string): boolean {
-  return c.kind === 'file' && c.path === rel && c.key === undefined && c.entry === undefined && c.line === undefined && c.originalPath === undefined;
+  return c.kind === 'file' && c.path === rel && !hasLocators(c);
 }
 
 export async function inspectFile(input: InspectInput): Promise<Inspection> {
