@@ -1,8 +1,8 @@
 /**
  * Finding kinds and their locators, declared once. A locator says where inside an artifact the
  * evidence is (an archive entry, a registry key and value, a history line, a Recycle Bin item's
- * original path). The engine derives ids from LOCATOR_FIELDS, copies them onto findings from
- * it, and the writers describe them with locatorText; FINDING_KINDS is a Record over
+ * original path). The engine derives ids from LOCATOR_FIELDS, correlation and inspect test
+ * them with it, and the report view describes them with locatorParts; FINDING_KINDS is a Record over
  * FindingKind, so a new kind that is not given a row here fails to compile.
  * Adding a kind: docs/adding-a-parser.md.
  */
@@ -48,15 +48,6 @@ export const FINDING_KINDS: Readonly<Record<FindingKind, KindSpec>> = {
 /** The locator values in id order, '' for an absent one (the stable id's input). */
 export function locatorIdParts(l: Locators): string[] {
   return LOCATOR_FIELDS.map((field) => String(l[field] ?? ''));
-}
-
-/** Copies the locators that are set from one record to another (candidate -> finding). */
-export function copyLocators(from: Locators, to: Locators): void {
-  if (from.key !== undefined) to.key = from.key;
-  if (from.value !== undefined) to.value = from.value;
-  if (from.entry !== undefined) to.entry = from.entry;
-  if (from.line !== undefined) to.line = from.line;
-  if (from.originalPath !== undefined) to.originalPath = from.originalPath;
 }
 
 /** True when any locator is set: the finding points inside its file, not at the file itself. */
