@@ -1,7 +1,7 @@
 /** A bounded, link-free listing of one directory, for parsers that pair files ($I/$R, volume sets, hive logs). */
 import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { DirEntryInfo } from '../artifacts/types.js';
+import type { DirEntryInfo } from '../model/evidence.js';
 import { isInside } from './root.js';
 
 /** Entries listed per directory; a parser pairing files never needs more. */

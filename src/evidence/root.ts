@@ -4,7 +4,7 @@
  */
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { OsKind } from '../artifacts/types.js';
+import type { OsKind } from '../model/evidence.js';
 
 export interface EvidenceRoot {
   /** As given on the command line. */

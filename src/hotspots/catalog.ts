@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dataDir } from '../util/package-root.js';
-import type { OsKind } from '../artifacts/types.js';
+import type { OsKind } from '../model/evidence.js';
 
 export interface Hotspot {
   id: string;

@@ -5,7 +5,8 @@
 import type { Stats } from 'node:fs';
 import { fingerprint, sensitiveKind, type Fingerprint } from '../fingerprint/index.js';
 import { ARTIFACT_PARSERS } from '../artifacts/index.js';
-import type { ArtifactContext, ArtifactResult, DetectContext, DirEntryInfo, OsKind } from '../artifacts/types.js';
+import type { ArtifactContext, ArtifactResult, DetectContext } from '../artifacts/types.js';
+import type { DirEntryInfo, OsKind } from '../model/evidence.js';
 import type { Hotspot } from '../hotspots/catalog.js';
 import { fileRuleHits } from '../rules/file-rules.js';
 import type { Candidate, Hit, NamedPath, TimelineEvent } from '../rules/types.js';

@@ -6,7 +6,7 @@
  */
 import { lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { DirEntryInfo } from '../artifacts/types.js';
+import type { DirEntryInfo } from '../model/evidence.js';
 import { findInsideRoot, openRoot, type EvidenceRoot } from '../evidence/root.js';
 import { openEvidenceFile, readHead, type AtimeAudit } from '../evidence/reader.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
