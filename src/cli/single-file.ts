@@ -1,7 +1,7 @@
 /** Opening one file named on the command line (explain, parse): read-only, regular files only. */
 import { lstatSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import type { DirEntryInfo } from '../artifacts/types.js';
+import type { DirEntryInfo } from '../model/evidence.js';
 import { listDirectory } from '../evidence/listing.js';
 import { openEvidenceFile, readHead, type OpenedFile } from '../evidence/reader.js';
 import { checkComponents, relativeInside, type EvidenceRoot } from '../evidence/root.js';
@@ -41,7 +41,7 @@ export function openSingleFile(file: string, root?: EvidenceRoot): SingleFile {
     if (rel === null) throw new UsageError(`${escapeControls(file)} is not inside --root ${escapeControls(root.given)}`);
     const problem = problemInRoot(root, abs);
     if (problem) throw new UsageError(`${escapeControls(file)}: ${escapeControls(problem)}`);
-    abs = path.join(root.abs, ...rel.split('/'));
+    abs = path.join(root.abs, rel);
   }
   let stat: Stats;
   try {

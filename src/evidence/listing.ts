@@ -1,6 +1,6 @@
 /** A bounded, link-free listing of one directory, for parsers that pair files ($I/$R, volume sets, hive logs). */
 import { lstatSync, readdirSync } from 'node:fs';
-import type { DirEntryInfo } from '../artifacts/types.js';
+import type { DirEntryInfo } from '../model/evidence.js';
 import { decodeName } from '../util/text.js';
 import type { FsPath } from '../walk/walker.js';
 import { fsPathOf, joinFsPath } from './paths.js';

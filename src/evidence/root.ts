@@ -4,7 +4,7 @@
  */
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { OsKind } from '../artifacts/types.js';
+import type { OsKind } from '../model/evidence.js';
 import type { FsPath } from '../walk/walker.js';
 import { fsName, joinFsPath } from './paths.js';
 

@@ -5,7 +5,7 @@
  * Stages pass plain data; nothing here prints.
  */
 import { lstatSync, statSync } from 'node:fs';
-import type { DirEntryInfo } from '../artifacts/types.js';
+import type { DirEntryInfo } from '../model/evidence.js';
 import { checkComponents, findInsideRoot, openRoot, type EvidenceRoot } from '../evidence/root.js';
 import { openEvidenceFile, readHead, type AtimeAudit } from '../evidence/reader.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
@@ -27,6 +27,8 @@ import { scoreCandidates, sortFindings, verdictFor, type ScoredFindings } from '
 import { applyBaseline } from './baseline.js';
 import { hashFindings, type FileIdentity, type HashOptions } from './hash.js';
 import { buildEpisodes } from '../timeline/episodes.js';
+import { pushAll } from '../util/arrays.js';
+import { isoFromMs, isoFromDate } from '../util/filetime.js';
 
 export type Scope = 'hotspots' | 'all';
 
@@ -144,7 +146,7 @@ async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: Dir
     }
     const fileKept = inspection.fileCandidate.hits.length > 0 || !!inspection.fileCandidate.names || !!inspection.fileCandidate.events;
     if (fileKept) state.candidates.push(inspection.fileCandidate);
-    state.candidates.push(...inspection.innerCandidates);
+    pushAll(state.candidates, inspection.innerCandidates);
     if (fileKept || inspection.innerCandidates.length > 0) state.identities.set(file.rel, { dev: opened.dev, ino: opened.ino });
     return { name: file.name, mtimeMs: file.stat.mtimeMs, birthMs: file.stat.birthtimeMs > 0 ? file.stat.birthtimeMs : null, classification: inspection.fingerprint.classification };
   } catch (err) {
@@ -164,8 +166,8 @@ function directoryCandidate(state: RootState, rel: string, abs: FsPath, facts: D
   const hits = [...burst.hits, ...hiddenDirHits(rel, name, hotspot)];
   if (hits.length === 0) return null;
   const events = burst.window
-    ? [{ time: new Date(burst.window.start).toISOString(), type: 'burst-start', description: `${burst.window.count} files start arriving in ${rel}` },
-       { time: new Date(burst.window.end).toISOString(), type: 'burst-end', description: `last of ${burst.window.count} files arrives in ${rel}` }]
+    ? [{ time: isoFromMs(burst.window.start), type: 'burst-start', description: `${burst.window.count} files start arriving in ${rel}` },
+       { time: isoFromMs(burst.window.end), type: 'burst-end', description: `last of ${burst.window.count} files arrives in ${rel}` }]
     : undefined;
   let times;
   try {
@@ -173,7 +175,7 @@ function directoryCandidate(state: RootState, rel: string, abs: FsPath, facts: D
   } catch {
     times = undefined;
   }
-  return { kind: 'directory', path: rel, hits, size: null, times, events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: new Date(burst.window.start).toISOString(), end: new Date(burst.window.end).toISOString() } } : undefined };
+  return { kind: 'directory', path: rel, hits, size: null, times, events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: isoFromMs(burst.window.start), end: isoFromMs(burst.window.end) } } : undefined };
 }
 
 /**
@@ -249,7 +251,7 @@ function finalize(state: RootState): ScoredFindings {
 
 export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const now = opts.now ?? (() => new Date());
-  const startedAt = now().toISOString();
+  const startedAt = isoFromDate(now());
   const audit: AtimeAudit = { preserved: 0, mayChange: 0 };
   const roots = opts.roots.map((r) => openRoot(r, opts.os));
   const allFindings: Finding[] = [];
@@ -280,9 +282,9 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     await scanRoot(state, opts, audit);
     opts.onProgress?.({ root: root.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'correlate' });
     const { findings, timeline } = finalize(state);
-    allFindings.push(...findings);
-    allTimeline.push(...timeline);
-    errors.push(...state.issues.map((i) => ({ root: root.given, ...i })));
+    pushAll(allFindings, findings);
+    pushAll(allTimeline, timeline);
+    pushAll(errors, state.issues.map((i) => ({ root: root.given, ...i })));
     rootMeta.push({
       path: root.given,
       os: root.os,
@@ -298,9 +300,9 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   }
   if (opts.live) {
     const live = await scanLiveRegistry();
-    allFindings.push(...live.findings);
-    allTimeline.push(...live.timeline);
-    errors.push(...live.warnings.map((message) => ({ root: LIVE_ROOT, path: '', op: 'parse', code: 'WARN', message })));
+    pushAll(allFindings, live.findings);
+    pushAll(allTimeline, live.timeline);
+    pushAll(errors, live.warnings.map((message) => ({ root: LIVE_ROOT, path: '', op: 'parse', code: 'WARN', message })));
   }
   sortFindings(allFindings);
   const baseline = opts.baseline ? applyBaseline(allFindings, opts.baseline.ids, opts.baseline.file) : undefined;
@@ -321,7 +323,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       options: opts.recordedOptions ?? {},
       roots: rootMeta,
       startedAt,
-      finishedAt: now().toISOString(),
+      finishedAt: isoFromDate(now()),
       atime: {
         preservedWithNoatime: audit.preserved,
         openedWithoutNoatime: audit.mayChange,

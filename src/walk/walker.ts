@@ -9,7 +9,7 @@ import { Dirent, lstatSync, readdirSync, readlinkSync, Stats } from 'node:fs';
 import { decodeName } from '../util/text.js';
 import { ANCHOR_AFTER_BYTES, ANCHOR_AFTER_LEVELS, byteLength, HANDLES_AVAILABLE, joinFsPath, openAnchor, releaseAnchor, retainAnchor, type Anchor } from '../evidence/paths.js';
 import { LIMITS } from '../util/limits.js';
-import type { DirEntryInfo } from '../artifacts/types.js';
+import type { DirEntryInfo } from '../model/evidence.js';
 
 /** A path usable with node:fs: a string when every component is valid UTF-8, else a Buffer. */
 export type FsPath = string | Buffer;
