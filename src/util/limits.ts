@@ -13,6 +13,11 @@ export const LIMITS = {
   maxArchiveEntries: 200_000,
   /** Longest name (bytes) kept from an archive entry, path, registry name or history line. */
   maxNameBytes: 32 * 1024,
+  /**
+   * Total characters of entry names kept per archive listing (200,000 ordinary names fit): one
+   * tar global pax `path=` names every entry, so the per-name cap alone still multiplies.
+   */
+  maxListedNameBytes: 16 * 1024 * 1024,
   /** History lines read per file. */
   maxHistoryLines: 1_000_000,
   /** Bytes read from a history or text artifact. */
@@ -23,10 +28,20 @@ export const LIMITS = {
   maxRegistryKeys: 5_000_000,
   maxRegistryValues: 20_000_000,
   maxRegistryDepth: 512,
+  /** Registry: bytes of one value's data kept (bigger values are sampled: the head is kept). */
+  maxRegistryValueBytes: 4 * 1024 * 1024,
+  /** Registry: value bytes materialised per hive; past it each value keeps a 256-byte head. */
+  maxRegistryHiveDataBytes: 64 * 1024 * 1024,
+  /** Registry: longest key path (characters); a deeper subtree is left out with a warning. */
+  maxRegistryKeyPathChars: 32 * 1024,
+  /** Registry: characters of key paths emitted per hive (each key and value carries its path). */
+  maxRegistryPathCharsTotal: 256 * 1024 * 1024,
   /** Directory depth the walker descends before recording an error and stopping. */
   maxWalkDepth: 2048,
-  /** Records kept per INFO2 file. */
+  /** INFO2 record slots read per file (800 MB of 800-byte records); the rest is not read. */
   maxInfo2Records: 1_000_000,
+  /** INFO2 records kept per file (the rest are counted): a real Recycle Bin holds far fewer. */
+  maxInfo2RecordsKept: 10_000,
   /** Findings of one kind kept per artifact before summarising. */
   maxFindingsPerArtifact: 10_000,
 } as const;
