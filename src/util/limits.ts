@@ -20,6 +20,8 @@ export const LIMITS = {
   maxListedNameBytes: 16 * 1024 * 1024,
   /** History lines read per file. */
   maxHistoryLines: 1_000_000,
+  /** Longest command kept from continued history lines (zsh backslash, PSReadLine backtick). */
+  maxHistoryCommandChars: 64 * 1024,
   /** Bytes read from a history or text artifact. */
   maxTextArtifactBytes: 256 * 1024 * 1024,
   /** Bytes of a compressed stream decompressed to peek at what sits inside. */
