@@ -67,6 +67,11 @@ export function parseInfo2(src: ByteSource, options: Info2Options = {}): Info2Pa
     const n = Math.min(perChunk, slots - first);
     const chunk = src.read(INFO2_HEADER.LENGTH + first * recordSize, n * recordSize);
     const whole = Math.floor(chunk.length / recordSize);
+    if (isAllZero(chunk)) {
+      empty += whole; // one native comparison for a whole hole of a sparse file
+      if (whole < n) break;
+      continue;
+    }
     for (let i = 0; i < whole; i++) {
       const raw = chunk.subarray(i * recordSize, (i + 1) * recordSize);
       // An all-zero slot is slack (a sparse or padded file), not a deleted item.
@@ -102,11 +107,11 @@ class BoundedWarnings {
   }
 }
 
-const ZERO_RECORD = Buffer.alloc(INFO2_RECORD.UNICODE_RECORD_SIZE);
+const ZEROS = Buffer.alloc(CHUNK_BYTES);
 
-/** Native comparison: a 1 GB sparse file is mostly zeros, a byte loop would dominate. */
+/** Native comparison (b.length <= CHUNK_BYTES): a sparse file is mostly zeros, a byte loop would dominate. */
 function isAllZero(b: Buffer): boolean {
-  return b.equals(ZERO_RECORD.subarray(0, b.length));
+  return b.equals(ZEROS.subarray(0, b.length));
 }
 
 function driveLetter(drive: number): string | null {
