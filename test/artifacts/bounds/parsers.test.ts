@@ -149,8 +149,8 @@ describe('item 8: INFO2 with a million records is streamed, what is kept is capp
 
 describe('item 10: history line continuations are joined in linear time', () => {
   test.each([
-    ['zsh', 20_000, '.zsh_history'],
-    ['powershell', 100_000, 'ConsoleHost_history.txt'],
+    ['zsh', 20_000],
+    ['powershell', 100_000],
   ] as const)('%s: %i continued lines', (shell, lines) => {
     const buf = makeContinuedHistory(shell, lines);
     const t = performance.now();
