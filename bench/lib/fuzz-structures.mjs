@@ -68,16 +68,20 @@ export const STRUCTURE_GENERATORS = {
 
 /**
  * The input of one structure case. One case in three also gets a byte-level mutation on top (a
- * valid hostile structure with one damaged field is where bounds and error paths meet).
- * @returns {Buffer | { size: number, name: string, read(position: number, length: number): Buffer }}
+ * valid hostile structure with one damaged field is where bounds and error paths meet); `mutated`
+ * names it (then no parser need claim the result).
+ * @returns {{ data: Buffer | { size: number, name: string, read(position: number, length: number): Buffer }, mutated: string | null }}
  */
 export function buildStructure(generator, seed, scale = 'full') {
   const g = STRUCTURE_GENERATORS[generator];
   if (!g) throw new Error(`unknown structure generator ${generator}`);
   const rand = mulberry32(seed);
   const data = g.build(rand, SIZES[scale]);
-  if (Buffer.isBuffer(data) && rand() < 1 / 3) return mutate(data, pick(rand, MUTATIONS), intIn(rand, 0, 0x7fffffff));
-  return data;
+  if (Buffer.isBuffer(data) && rand() < 1 / 3) {
+    const kind = pick(rand, MUTATIONS);
+    return { data: mutate(data, kind, intIn(rand, 0, 0x7fffffff)), mutated: kind };
+  }
+  return { data, mutated: null };
 }
 
 /** Cases for every generator: `perGenerator` seeds each, derived from `baseSeed`. */
