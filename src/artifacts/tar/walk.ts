@@ -45,20 +45,23 @@ export function walkTar(read: (pos: number, len: number) => Buffer, size: number
   // most LIMITS.maxListedNameBytes of names in total, then stops as truncated.
   let nameBytes = 0;
   let paxDropped = 0;
+  const done = (): TarWalk => {
+    if (paxDropped > 0) w.warnings.push(`${paxDropped} pax header(s) with over ${MAX_PAX_RECORDS} records: the rest ignored`);
+    return w;
+  };
   while (pos + BLOCK <= size) {
     const block = read(pos, BLOCK);
     if (block.length < BLOCK) break;
     if (isZeroBlock(block)) {
       w.endMarker = true;
-      if (paxDropped > 0) w.warnings.push(`${paxDropped} pax header(s) with over ${MAX_PAX_RECORDS} records: the rest ignored`);
-      return w;
+      return done();
     }
     const h = readHeader(block);
     if (!h) {
       w.warnings.push(`bad tar header (checksum) at offset ${pos} after ${w.entries.length} entries`);
       w.damaged = true;
       w.truncated = true;
-      return w;
+      return done();
     }
     if (!w.dialects.includes(h.dialect)) w.dialects.push(h.dialect);
     const dataStart = pos + BLOCK;
@@ -79,7 +82,7 @@ export function walkTar(read: (pos: number, len: number) => Buffer, size: number
     if (w.entries.length >= maxEntries) {
       w.truncated = true;
       w.warnings.push(`listing stopped at ${maxEntries} entries`);
-      return w;
+      return done();
     }
     const paxSize = pax.size ?? global.size;
     const paxMtime = pax.mtime ?? global.mtime;
@@ -90,7 +93,7 @@ export function walkTar(read: (pos: number, len: number) => Buffer, size: number
     if (nameBytes > LIMITS.maxListedNameBytes) {
       w.truncated = true;
       w.warnings.push(`listing stopped after ${w.entries.length} entries: names exceed ${LIMITS.maxListedNameBytes} bytes in total`);
-      return w;
+      return done();
     }
     w.entries.push({
       name,
@@ -105,13 +108,12 @@ export function walkTar(read: (pos: number, len: number) => Buffer, size: number
     pax = {};
     pos = dataStart + Math.ceil(size / BLOCK) * BLOCK;
   }
-  if (paxDropped > 0) w.warnings.push(`${paxDropped} pax header(s) with over ${MAX_PAX_RECORDS} records: the rest ignored`);
   w.truncated = true;
   if (pos < size || pos > size) {
     w.warnings.push(`tar data ends inside an entry (${w.entries.length} entries read)`);
     w.damaged = true;
   } else w.warnings.push('no end-of-archive marker');
-  return w;
+  return done();
 }
 
 /** A name from attacker bytes: up to the first NUL, cut to LIMITS.maxNameBytes. */
