@@ -369,7 +369,7 @@ export function readValueData(st: DataState, vk: VkCell): ValueData {
 /** Bytes this value may materialise, given the per-value cap and what is left of the hive budget. */
 function valueBudget(st: DataState, declared: number): number {
   const left = LIMITS.maxRegistryHiveDataBytes - st.dataBytes;
-  return Math.min(declared, LIMITS.maxRegistryValueBytes, left > 0 ? left : SAMPLE_AFTER_BUDGET);
+  return Math.min(declared, LIMITS.maxRegistryValueBytes, Math.max(left, SAMPLE_AFTER_BUDGET));
 }
 
 function readBigData(st: DataState, size: number, want: number, count: number, listOffset: number): ValueData {
