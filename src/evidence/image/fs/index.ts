@@ -3,6 +3,7 @@ import type { ByteSource } from '../../../util/byte-source.js';
 import type { EvidenceFs } from '../../fs.js';
 import { readExact } from '../container/block-source.js';
 import { ExtFs, isExt } from './ext.js';
+import { FatFs } from './fat.js';
 
 export type FsKind = 'ext' | 'fat' | 'exfat' | 'ntfs' | 'unknown';
 
@@ -33,6 +34,8 @@ export function openFileSystem(part: ByteSource, label: string, warnings: string
     switch (kind) {
       case 'ext':
         return new ExtFs(part, label);
+      case 'fat':
+        return new FatFs(part, label);
       default:
         warnings.push(`${label}: ${kind === 'unknown' ? 'no known file system' : `${kind} not readable yet`}`);
         return null;
