@@ -61,6 +61,15 @@ export interface FsEntry {
   linkTarget?: string;
 }
 
+export interface OpenedSource extends ByteSource {
+  close(): void;
+}
+
+/** An in-image source needs no closing. */
+export function unclosed(src: ByteSource): OpenedSource {
+  return Object.assign(src, { close: () => undefined });
+}
+
 export interface FsListing {
   /** Sorted by name (code-unit order); deleted entries after live ones of the same name. */
   entries: FsEntry[];
@@ -77,8 +86,8 @@ export interface EvidenceFs {
   list(dir: FsEntry): FsListing;
   /** Path lookup from the root ('/'-separated); each segment matched exactly first, then case-insensitively when asked. Never through a symlink. */
   lookup(path: string, caseInsensitive?: boolean): FsEntry | null;
-  /** The content of a file (or of one of its named streams). */
-  open(entry: FsEntry, stream?: string): ByteSource;
+  /** The content of a file (or of one of its named streams); close it when done (a directory root holds an fd). */
+  open(entry: FsEntry, stream?: string): OpenedSource;
   /** Problems met so far (bad structures, loops, truncation): what could be read was read. */
   readonly warnings: string[];
   close(): void;

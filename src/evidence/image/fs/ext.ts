@@ -7,7 +7,7 @@
  */
 import type { ByteSource } from '../../../util/byte-source.js';
 import { LIMITS } from '../../../util/limits.js';
-import { compareEntries, lookupPath, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type FsTime } from '../../fs.js';
+import { compareEntries, lookupPath, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type OpenedSource, unclosed, type FsTime } from '../../fs.js';
 import { readExact } from '../container/block-source.js';
 
 const EXT_MAGIC = 0xef53;
@@ -475,12 +475,12 @@ export class ExtFs implements EvidenceFs {
     return lookupPath(this, path, caseInsensitive);
   }
 
-  open(entry: FsEntry, stream?: string): ByteSource {
+  open(entry: FsEntry, stream?: string): OpenedSource {
     if (stream) throw new Error('ext has no named streams');
     if (entry.type !== 'file') throw new Error(`${entry.path}: not a regular file`);
     const ino = this.inode(Number(entry.id));
     if (!ino) throw new Error(`${entry.path}: inode unreadable`);
-    return this.contentOf(ino);
+    return unclosed(this.contentOf(ino));
   }
 
   get hugeFiles(): boolean {

@@ -8,7 +8,7 @@
  */
 import type { ByteSource } from '../../../util/byte-source.js';
 import { LIMITS } from '../../../util/limits.js';
-import { compareEntries, lookupPath, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsListing, type FsTime } from '../../fs.js';
+import { compareEntries, lookupPath, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsListing, type OpenedSource, unclosed, type FsTime } from '../../fs.js';
 import { readExact } from '../container/block-source.js';
 
 const ATTR_READONLY = 0x01;
@@ -268,7 +268,7 @@ export class FatFs implements EvidenceFs {
     return lookupPath(this, path, caseInsensitive);
   }
 
-  open(entry: FsEntry, stream?: string): ByteSource {
+  open(entry: FsEntry, stream?: string): OpenedSource {
     if (stream) throw new Error('FAT has no named streams');
     const node = this.nodes.get(entry.id);
     if (!node || entry.type !== 'file') throw new Error(`${entry.path}: not a regular file of this volume`);
@@ -282,7 +282,7 @@ export class FatFs implements EvidenceFs {
       clusters = this.chain(node.firstCluster, need, entry.path);
       if (clusters.length < need && entry.size) warn(this.warnings, `FAT: ${entry.path}: ${clusters.length} of ${need} clusters; the rest reads as zeros`);
     }
-    return this.chainSource(clusters, entry.size, entry.path);
+    return unclosed(this.chainSource(clusters, entry.size, entry.path));
   }
 
   close(): void {
