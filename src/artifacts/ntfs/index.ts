@@ -59,6 +59,6 @@ export const usnParser: ArtifactParser = {
 
 export const parsers: ArtifactParser[] = [mftParser, usnParser];
 
-export { walkMftFile, mftJsonRecord, buildNameTable, type MftJsonRecord } from './mft.js';
+export { walkMftFile, mftJsonRecord, indexMftFile, type MftJsonRecord } from './mft.js';
 export { walkUsnJournal, decodeUsnRecord, type UsnRecord } from './usn.js';
 export { timestompSigns } from './timestomp.js';

@@ -1,14 +1,14 @@
 /**
  * Standalone $MFT files (KAPE, Velociraptor, CyLR collections; `icat image 0`): every record, in
  * use or not, with its full path, as MFTECmd-like JSON records. Two sequential passes over the
- * file: the first keeps one name and parent per entry (for paths) and the size of streams held in
- * extension records; the second yields the records. Memory: the name table, never the records.
+ * file: the first keeps one name and parent per entry (for paths) and which extension records
+ * belong to which base record; the second yields the records with their extension records' attributes. Memory: the name table, never the records.
  */
 import type { ByteSource } from '../../util/byte-source.js';
 import { filetimeToIso } from '../../util/filetime.js';
 import { LIMITS } from '../../util/limits.js';
 import { NameTable } from '../../evidence/image/ntfs/names.js';
-import { hasRecordSignature, parseMftRecord, type FileNameAttribute } from '../../evidence/image/ntfs/record.js';
+import { hasRecordSignature, namePreference, parseMftRecord, type Attribute, type FileNameAttribute, type MftRecord } from '../../evidence/image/ntfs/record.js';
 import { RECORD } from '../../evidence/image/ntfs/layout.js';
 import { fileAttributeNames, summarizeRecord, type RecordSummary } from '../../evidence/image/ntfs/summary.js';
 import { timestompSigns } from './timestomp.js';
@@ -81,7 +81,7 @@ function extensionOf(name: string): string | null {
   return dot > 0 && dot < name.length - 1 ? name.slice(dot + 1) : null;
 }
 
-export function mftJsonRecord(s: RecordSummary, names: NameTable | null, extensionSizes?: Map<number, number>): MftJsonRecord {
+export function mftJsonRecord(s: RecordSummary, names: NameTable | null): MftJsonRecord {
   const fn: FileNameAttribute | null = s.fileNames[0] ?? null;
   const resolved = names && fn && !s.base ? names.resolve(s.entry) : null;
   const parentPath = resolved && fn ? (fn.parent.entry === 5 && !resolved.orphan ? '/' : resolved.path.slice(0, Math.max(1, resolved.path.lastIndexOf('/')))) : null;
@@ -104,7 +104,7 @@ export function mftJsonRecord(s: RecordSummary, names: NameTable | null, extensi
     extension: fn && !s.isDirectory ? extensionOf(fn.name) : null,
     nameType: fn ? namespaceName(fn.namespace) : null,
     otherNames: s.fileNames.slice(1).map((f) => ({ name: f.name, nameType: namespaceName(f.namespace), parentEntry: f.parent.entry, parentSequence: f.parent.sequence })),
-    size: data ? data.size : (extensionSizes?.get(s.entry) ?? 0),
+    size: data ? data.size : 0,
     linkCount: s.linkCount,
     siFlags: s.si ? fileAttributeNames(s.si.fileAttributes) : [],
     hasAds: named.length > 0,
@@ -123,12 +123,25 @@ export function mftJsonRecord(s: RecordSummary, names: NameTable | null, extensi
   };
 }
 
-/** Pass 1: names and parents of every sound record, sizes of unnamed streams kept in extension records. */
-export function buildNameTable(src: ByteSource, recordSize: number, warnings: string[]): { names: NameTable; extensionSizes: Map<number, number> } {
+/** What pass 1 keeps: a name per entry, and which extension records belong to which base record. */
+export interface MftIndex {
+  names: NameTable;
+  /** base entry -> entries of its extension records (whose base reference names it). */
+  extensions: Map<number, number[]>;
+}
+
+/**
+ * Pass 1: names and parents of every sound record; extension records grouped by their base. A
+ * standalone $MFT has no volume to read a non-resident $ATTRIBUTE_LIST from, so extension records
+ * are found by their own base reference instead (checked against the base's sequence in pass 2).
+ */
+export function indexMftFile(src: ByteSource, recordSize: number, warnings: string[]): MftIndex {
   const names = new NameTable();
-  const extensionSizes = new Map<number, number>();
+  const extensions = new Map<number, number[]>();
+  const best = new Map<number, { pref: number; sequence: number; inUse: boolean; fn: FileNameAttribute }>();
   const count = Math.min(Math.floor(src.size / recordSize), LIMITS.maxMftRecords);
   if (Math.floor(src.size / recordSize) > LIMITS.maxMftRecords) warnings.push(`more than ${LIMITS.maxMftRecords} records; the rest is not read`);
+  const extensionNames: Array<{ base: number; baseSequence: number; fn: FileNameAttribute }> = [];
   for (let entry = 0; entry < count; entry++) {
     const raw = src.read(entry * recordSize, recordSize);
     if (!hasRecordSignature(raw)) continue;
@@ -136,14 +149,36 @@ export function buildNameTable(src: ByteSource, recordSize: number, warnings: st
     if (!rec) continue;
     const s = summarizeRecord(rec);
     if (s.base) {
-      const data = s.streams.find((x) => x.name === '' && !x.resident);
-      if (data) extensionSizes.set(s.base.entry, data.size);
+      if (!rec.inUse) continue;
+      const list = extensions.get(s.base.entry) ?? [];
+      if (list.length < 4096) list.push(entry);
+      extensions.set(s.base.entry, list);
+      for (const fn of s.fileNames) extensionNames.push({ base: s.base.entry, baseSequence: s.base.sequence, fn });
       continue;
     }
     const fn = s.fileNames[0];
-    if (fn && (rec.inUse || rec.fixupsOk)) names.set(entry, { sequence: rec.sequence, inUse: rec.inUse, name: fn.name, parentEntry: fn.parent.entry, parentSequence: fn.parent.sequence });
+    if (fn && (rec.inUse || rec.fixupsOk)) best.set(entry, { pref: namePreference(fn.namespace), sequence: rec.sequence, inUse: rec.inUse, fn });
+    else if (!fn) best.set(entry, { pref: 99, sequence: rec.sequence, inUse: rec.inUse, fn: null as unknown as FileNameAttribute });
   }
-  return { names, extensionSizes };
+  // A long name kept in an extension record beats a short one in the base record.
+  for (const x of extensionNames) {
+    const b = best.get(x.base);
+    if (b && b.sequence === x.baseSequence && namePreference(x.fn.namespace) < b.pref) best.set(x.base, { ...b, pref: namePreference(x.fn.namespace), fn: x.fn });
+  }
+  for (const [entry, b] of best) {
+    if (b.fn) names.set(entry, { sequence: b.sequence, inUse: b.inUse, name: b.fn.name, parentEntry: b.fn.parent.entry, parentSequence: b.fn.parent.sequence });
+  }
+  return { names, extensions };
+}
+
+/** Attributes of the extension records that name `base` as their base (same sequence number). */
+export function extensionRecordAttributes(base: MftRecord, entries: readonly number[], readRecord: (entry: number) => MftRecord | null): Attribute[] {
+  const out: Attribute[] = [];
+  for (const e of entries) {
+    const ext = readRecord(e);
+    if (ext?.base && ext.base.entry === base.entry && ext.base.sequence === base.sequence) for (const a of ext.attributes) out.push(a);
+  }
+  return out;
 }
 
 /** Every record of a standalone $MFT, streamed (pass 2). */
@@ -154,15 +189,16 @@ export function* walkMftFile(src: ByteSource, warnings: string[]): Generator<Mft
     return;
   }
   if (src.size % recordSize !== 0) warnings.push(`size ${src.size} is not a multiple of the record size ${recordSize}; the last partial record is ignored`);
-  const { names, extensionSizes } = buildNameTable(src, recordSize, warnings);
+  const { names, extensions } = indexMftFile(src, recordSize, warnings);
   const count = Math.min(Math.floor(src.size / recordSize), LIMITS.maxMftRecords);
   let reported = 0;
+  const readRecord = (entry: number): MftRecord | null => (entry >= 0 && entry < count ? parseMftRecord(src.read(entry * recordSize, recordSize), entry) : null);
   for (let entry = 0; entry < count; entry++) {
-    const rec = parseMftRecord(src.read(entry * recordSize, recordSize), entry);
+    const rec = readRecord(entry);
     if (!rec) continue;
-    const s = summarizeRecord(rec);
+    const s = summarizeRecord(rec, rec.base ? [] : extensionRecordAttributes(rec, extensions.get(entry) ?? [], readRecord));
     for (const w of s.warnings) if (reported++ < 1000) warnings.push(w);
-    yield mftJsonRecord(s, names, extensionSizes);
+    yield mftJsonRecord(s, names);
   }
   if (reported > 1000) warnings.push(`${reported - 1000} more record warnings`);
 }

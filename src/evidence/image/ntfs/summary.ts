@@ -11,6 +11,7 @@ import {
   parseAttributeList,
   parseFileName,
   parseStandardInformation,
+  type Attribute,
   type AttributeListEntry,
   type FileNameAttribute,
   type MftRecord,
@@ -51,7 +52,8 @@ export interface RecordSummary {
   warnings: string[];
 }
 
-export function summarizeRecord(record: MftRecord): RecordSummary {
+/** `extra`: attributes of the record's extension records (the caller finds them: attribute list or base references). */
+export function summarizeRecord(record: MftRecord, extra: readonly Attribute[] = []): RecordSummary {
   const warnings = [...record.warnings];
   let si: StandardInformation | null = null;
   const fileNames: FileNameAttribute[] = [];
@@ -59,7 +61,7 @@ export function summarizeRecord(record: MftRecord): RecordSummary {
   let attributeList: AttributeListEntry[] | null = null;
   let attributeListNonResident = false;
   let residentData: Buffer | null = null;
-  for (const a of record.attributes) {
+  for (const a of extra.length > 0 ? record.attributes.concat(extra) : record.attributes) {
     if (a.type === ATTR_TYPE.standardInformation && a.value && !si) si = parseStandardInformation(a.value);
     else if (a.type === ATTR_TYPE.fileName && a.value) {
       const fn = parseFileName(a.value);

@@ -423,7 +423,10 @@ export function openNtfs(src: ByteSource): NtfsVolume {
       for (let entry = 0; entry < recordCount; entry++) {
         const raw = mft.read(entry * recordSize, recordSize);
         const rec = parseMftRecord(raw, entry);
-        if (rec) yield withPath(summarizeRecord(rec));
+        if (!rec) continue;
+        // A base record's summary includes what its extension records hold (names, streams).
+        const file = rec.base ? null : loadFile(entry);
+        yield withPath(summarizeRecord(rec, file ? file.attributes.slice(file.base.attributes.length) : []));
       }
     },
     *deleted(): Generator<NtfsRecordInfo> {
