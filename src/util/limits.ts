@@ -23,6 +23,17 @@ export const LIMITS = {
   maxRegistryKeys: 5_000_000,
   maxRegistryValues: 20_000_000,
   maxRegistryDepth: 512,
+  /** NTFS (src/evidence/image/ntfs, src/artifacts/ntfs): MFT records visited per volume or $MFT file. */
+  maxMftRecords: 16_000_000,
+  /** NTFS: runs decoded per attribute runlist (a real 1 TB file rarely has more than a few thousand). */
+  maxNtfsRuns: 262_144,
+  /** NTFS: bytes of an $ATTRIBUTE_LIST read, and parent hops followed when building a path. */
+  maxNtfsAttributeListBytes: 4 * 1024 * 1024,
+  maxNtfsPathDepth: 1024,
+  /** NTFS: children kept per directory listing. */
+  maxNtfsDirectoryEntries: 1_000_000,
+  /** Records an array-returning parse keeps for a streamed artifact ($MFT, $J); `parse --format jsonl` streams them all. */
+  maxKeptStreamRecords: 200_000,
   /** Directory depth the walker descends before recording an error and stopping. */
   maxWalkDepth: 2048,
   /** Records kept per INFO2 file. */
