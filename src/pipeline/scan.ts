@@ -28,6 +28,7 @@ import { scoreCandidates, sortFindings, verdictFor, type ScoredFindings } from '
 import { applyBaseline } from './baseline.js';
 import { hashFindings, type HashOptions } from './hash.js';
 import { buildEpisodes } from '../timeline/episodes.js';
+import { isImageFile, scanImage } from './scan-image.js';
 
 export type Scope = 'hotspots' | 'all';
 
@@ -224,7 +225,9 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const now = opts.now ?? (() => new Date());
   const startedAt = now().toISOString();
   const audit: AtimeAudit = { preserved: 0, mayChange: 0 };
-  const roots = opts.roots.map((r) => openRoot(r, opts.os));
+  // A regular file given as a root is a disk image: each of its file systems is scanned as a root.
+  const imageRoots = opts.roots.filter(isImageFile);
+  const roots = opts.roots.filter((r) => !imageRoots.includes(r)).map((r) => openRoot(r, opts.os));
   const allFindings: Finding[] = [];
   const allTimeline: TimelineRow[] = [];
   const errors: ScanError[] = [];
@@ -259,6 +262,13 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       specialFilesSkipped: state.stats.specialSkipped,
       otherDeviceSkipped: state.stats.otherDeviceSkipped,
     });
+  }
+  for (const image of imageRoots) {
+    const r = await scanImage(image, opts, audit, yieldToEventLoop);
+    for (const f of r.findings) allFindings.push(f);
+    for (const t of r.timeline) allTimeline.push(t);
+    for (const e of r.errors) errors.push(e);
+    for (const m of r.roots) rootMeta.push(m);
   }
   if (opts.live) {
     const live = await scanLiveRegistry();

@@ -1,0 +1,182 @@
+/**
+ * Scanning a disk image: each readable file system (`case.E01#p2`) is scanned as its own root
+ * through the same stages as a mounted directory (hotspots, inspect, directory rules, correlate,
+ * score), reading only through EvidenceFs. Differences from a directory root: hotspot patterns are
+ * matched against the walked paths (no host glob), the whole file system is listed once (metadata
+ * only) and the files in scope are inspected, deleted entries are skipped, and --hash does not
+ * reopen image files yet.
+ */
+import { realpathSync, statSync } from 'node:fs';
+import type { DirEntryInfo, OsKind } from '../artifacts/types.js';
+import type { AtimeAudit } from '../evidence/reader.js';
+import type { EvidenceFs, FsEntry, FsTime } from '../evidence/fs.js';
+import { walkFs } from '../evidence/image/bodyfile.js';
+import { openDiskImage } from '../evidence/image/index.js';
+import { detectFsOs } from '../evidence/os-layout.js';
+import { RootError } from '../evidence/root.js';
+import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots } from '../hotspots/catalog.js';
+import { HotspotIndex } from '../hotspots/expand.js';
+import { matchesArtifactLocation, matchHotspotDirs } from '../hotspots/match.js';
+import { correlate } from '../correlate/links.js';
+import type { FileTimes } from '../model/finding.js';
+import type { RootMeta, ScanError } from '../model/report.js';
+import { burstHits, hiddenDirHits, type DirFileFact } from '../rules/directory-rules.js';
+import type { Candidate } from '../rules/types.js';
+import { LIMITS } from '../util/limits.js';
+import { inspectFile } from './inspect.js';
+import { scoreCandidates, type ScoredFindings } from './score.js';
+import type { ScanOptions } from './scan.js';
+
+export interface ImageScanResult extends ScoredFindings {
+  roots: RootMeta[];
+  errors: ScanError[];
+}
+
+const msOf = (t?: FsTime): number => (t ? t.sec * 1000 + Math.floor(t.nsec / 1e6) : 0);
+const isoOf = (t?: FsTime): string | null => {
+  const ms = msOf(t);
+  return t && Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : null;
+};
+
+function fileTimes(e: FsEntry): FileTimes {
+  return { modified: isoOf(e.times.mtime), accessed: isoOf(e.times.atime), changed: isoOf(e.times.ctime), born: isoOf(e.times.crtime) };
+}
+
+const relOf = (e: FsEntry): string => e.path.replace(/^\//, '');
+const infoOf = (e: FsEntry): DirEntryInfo => ({ name: e.name, isDirectory: e.type === 'directory', size: e.type === 'file' ? e.size : 0 });
+
+/** Walks one file system as one root. */
+async function scanFs(fs: EvidenceFs, label: string, opts: ScanOptions, yieldNow: () => Promise<void>): Promise<{ scored: ScoredFindings; meta: RootMeta; errors: ScanError[] }> {
+  const os: OsKind = opts.os === 'auto' ? detectFsOs(fs) : opts.os;
+  const errors: ScanError[] = [];
+  const issue = (path: string, op: string, code: string, message: string): void => {
+    if (errors.length < 100_000) errors.push({ root: label, path, op, code, message });
+  };
+  // One metadata pass: directories (for hotspot matching) and each directory's live entries.
+  const dirs = new Map<string, FsEntry[]>();
+  const stats = { directories: 0, files: 0, symlinks: 0, special: 0 };
+  dirs.set('', []);
+  for (const e of walkFs(fs)) {
+    if (e.deleted) continue;
+    const rel = relOf(e);
+    const parent = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+    dirs.get(parent)?.push(e);
+    if (e.type === 'directory') {
+      stats.directories++;
+      dirs.set(rel, []);
+    } else if (e.type === 'file') stats.files++;
+    else if (e.type === 'symlink') stats.symlinks++;
+    else stats.special++;
+  }
+  const hotspots = new HotspotIndex(matchHotspotDirs([...dirs.keys()].filter((d) => d !== ''), hotspotsFor([...loadBuiltinHotspots(), ...(opts.extraHotspots ?? [])], os)));
+  const locations = loadArtifactLocations().filter((l) => l.os === 'any' || os === 'unknown' || l.os === os);
+  const listDirectory = (rel: string): DirEntryInfo[] | null => dirs.get(rel.replace(/^\/|\/$/g, ''))?.map(infoOf) ?? null;
+  const candidates: Candidate[] = [];
+  const sidNames = new Map<string, string>();
+  let filesScanned = 0;
+  let bytesRead = 0;
+
+  for (const [dirRel, entries] of dirs) {
+    const inScope = opts.scope === 'all' || hotspots.lookup(dirRel) !== null;
+    const facts: DirFileFact[] = [];
+    const siblings = entries.map(infoOf);
+    for (const e of entries) {
+      if (e.type !== 'file') continue;
+      const rel = relOf(e);
+      if (!inScope && !matchesArtifactLocation(rel, locations)) continue;
+      let src;
+      try {
+        src = fs.open(e);
+      } catch (err) {
+        issue(rel, 'open', 'ERROR', (err as Error).message);
+        continue;
+      }
+      try {
+        const head = src.read(0, LIMITS.headBytes);
+        bytesRead += head.length;
+        filesScanned++;
+        const inspection = await inspectFile({ src, head, rel, name: e.name, size: e.size, times: fileTimes(e), hotspot: hotspots.lookup(rel), os, siblings, listDirectory, codepage: opts.codepage });
+        for (const w of inspection.warnings) issue(rel, 'parse', 'WARN', w);
+        for (const run of inspection.runs) {
+          const names = run.result?.summary?.sidNames;
+          if (names && typeof names === 'object') for (const [sid, name] of Object.entries(names)) if (typeof name === 'string') sidNames.set(sid.toUpperCase(), name);
+        }
+        const fc = inspection.fileCandidate;
+        if (fc.hits.length > 0 || fc.names || fc.events) candidates.push(fc);
+        for (const c of inspection.innerCandidates) candidates.push(c);
+        const crt = msOf(e.times.crtime);
+        facts.push({ name: e.name, mtimeMs: msOf(e.times.mtime), birthMs: crt > 0 ? crt : null, classification: inspection.fingerprint.classification });
+      } catch (err) {
+        issue(rel, 'read', 'ERROR', (err as Error).message);
+      } finally {
+        src.close();
+      }
+      if ((filesScanned & 255) === 0) {
+        opts.onProgress?.({ root: label, files: filesScanned, bytes: bytesRead, findings: candidates.length, phase: 'walk' });
+        await yieldNow();
+      }
+    }
+    if (dirRel !== '' && inScope) {
+      const name = dirRel.slice(dirRel.lastIndexOf('/') + 1);
+      const burst = burstHits(facts);
+      const hits = [...burst.hits, ...hiddenDirHits(dirRel, name, hotspots.lookup(dirRel))];
+      if (hits.length) {
+        const dirEntry = fs.lookup(dirRel);
+        const events = burst.window
+          ? [{ time: new Date(burst.window.start).toISOString(), type: 'burst-start', description: `${burst.window.count} files start arriving in ${dirRel}` },
+             { time: new Date(burst.window.end).toISOString(), type: 'burst-end', description: `last of ${burst.window.count} files arrives in ${dirRel}` }]
+          : undefined;
+        candidates.push({ kind: 'directory', path: dirRel, hits, size: null, times: dirEntry ? fileTimes(dirEntry) : undefined, events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: new Date(burst.window.start).toISOString(), end: new Date(burst.window.end).toISOString() } } : undefined });
+      }
+    }
+  }
+  for (const w of fs.warnings) issue('', 'read', 'WARN', w);
+  const windows = os === 'windows' || os === 'unknown';
+  correlate(candidates, { windows, exists: (rel) => fs.lookup(rel, windows) !== null });
+  const scored = scoreCandidates(candidates, { root: label, rootLabel: label, hotspotOf: (p) => hotspots.lookup(p), sidNames });
+  return {
+    scored,
+    errors,
+    meta: { path: label, os, label, hotspotDirectories: hotspots.size, filesScanned, bytesRead, directories: stats.directories, symlinksSkipped: stats.symlinks, specialFilesSkipped: stats.special, otherDeviceSkipped: 0 },
+  };
+}
+
+/** A regular file given where a root is expected is a disk image (a directory is a mounted one). */
+export function isImageFile(given: string): boolean {
+  try {
+    return statSync(given).isFile();
+  } catch {
+    return false; // openRoot reports what is wrong with it
+  }
+}
+
+/** The image files' real paths, so an output file is never written over one. */
+export function imageGuards(roots: readonly string[]): string[] {
+  return roots.filter(isImageFile).map((r) => realpathSync(r));
+}
+
+/** Every readable file system of the image, each as a root. A file with none is a usage error. */
+export async function scanImage(given: string, opts: ScanOptions, audit: AtimeAudit, yieldNow: () => Promise<void>): Promise<ImageScanResult> {
+  let img;
+  try {
+    img = openDiskImage(given, audit);
+  } catch (err) {
+    throw new RootError(`cannot read ${given} as a disk image: ${(err as Error).message}`);
+  }
+  try {
+    const readable = img.volumes.filter((v) => v.fs);
+    if (readable.length === 0)
+      throw new RootError(`${given}: no readable file system (${img.volumes.map((v) => `${v.label}: ${v.kind}`).join(', ') || 'no partitions'}); a directory must be given as a mounted image`);
+    const out: ImageScanResult = { findings: [], timeline: [], roots: [], errors: img.warnings.map((w) => ({ root: given, path: '', op: 'read', code: 'WARN', message: w })) };
+    for (const v of readable) {
+      const r = await scanFs(v.fs!, v.label, opts, yieldNow);
+      for (const f of r.scored.findings) out.findings.push(f);
+      for (const t of r.scored.timeline) out.timeline.push(t);
+      out.roots.push(r.meta);
+      for (const e of r.errors) out.errors.push(e);
+    }
+    return out;
+  } finally {
+    img.close();
+  }
+}
