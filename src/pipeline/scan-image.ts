@@ -161,12 +161,12 @@ export async function scanImage(given: string, opts: ScanOptions, audit: AtimeAu
   try {
     img = openDiskImage(given, audit);
   } catch (err) {
-    throw new RootError(`cannot read ${given} as a disk image: ${(err as Error).message}`);
+    throw new RootError(`evidence root is not a directory and cannot be read as a disk image: ${given}: ${(err as Error).message}`);
   }
   try {
     const readable = img.volumes.filter((v) => v.fs);
     if (readable.length === 0)
-      throw new RootError(`${given}: no readable file system (${img.volumes.map((v) => `${v.label}: ${v.kind}`).join(', ') || 'no partitions'}); a directory must be given as a mounted image`);
+      throw new RootError(`evidence root is not a directory and no disk image with a readable file system: ${given} (${img.volumes.map((v) => `${v.label}: ${v.kind === 'unknown' ? 'no known file system' : v.kind}`).join(', ') || 'no partitions'})`);
     const out: ImageScanResult = { findings: [], timeline: [], roots: [], errors: img.warnings.map((w) => ({ root: given, path: '', op: 'read', code: 'WARN', message: w })) };
     for (const v of readable) {
       const r = await scanFs(v.fs!, v.label, opts, yieldNow);

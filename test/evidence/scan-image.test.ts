@@ -65,7 +65,7 @@ function scanJson(target: string): Report {
     const r = runCli(['scan', junk]);
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/no readable file system/);
+    expect(r.stderr).toMatch(/not a directory and no disk image with a readable file system: .*junk\.bin \(junk\.bin: no known file system\)/);
   });
 
   test('--output onto the image itself is refused', () => {
