@@ -35,7 +35,7 @@ export function sourceTree(dir: string): string {
 
 export function buildExt4(dir: string, src: string, name = 'ext4.img', extra: string[] = [], type = 'ext4'): string {
   const img = path.join(dir, name);
-  run('mke2fs', ['-q', '-F', '-t', type, '-b', '1024', '-L', 'STAGE', '-U', '01234567-89ab-cdef-0123-456789abcdef', '-E', 'root_owner=0:0', ...extra, '-d', src, img, '8M']);
+  run('mke2fs', ['-q', '-F', '-t', type, '-b', '1024', '-L', 'STAGE', '-U', '01234567-89ab-cdef-0123-456789abcdef', '-E', 'root_owner=0:0,hash_seed=fedcba98-7654-3210-fedc-ba9876543210', ...extra, '-d', src, img, '8M']);
   try {
     run('e2fsck', ['-fyD', img]); // index (hash) the directories
   } catch {

@@ -29,7 +29,10 @@ function fls(img: string, offset = 0): string[] {
  */
 function checkAgainstTsk(fs: EvidenceFs, img: string, offset: number, src: string): number {
   const ours = tskComparable(bodyfile(fs));
-  expect(fs.kind === 'ext2' || fs.kind === 'ext3' ? withoutCrtime(ours) : ours).toEqual(tskComparable(fls(img, offset)));
+  // TSK also parses htree index blocks as directory entries and may list garbage from them as deleted
+  // names in the hashed /many directory; we never read index blocks as entries (docs/images.md)
+  const theirs = tskComparable(fls(img, offset)).filter((l) => !/^0\|\/many\/(?!file-with-a-longer-name-)[^|]* \(deleted/.test(l));
+  expect(fs.kind === 'ext2' || fs.kind === 'ext3' ? withoutCrtime(ours) : ours).toEqual(theirs);
   const sources = new Map<string, string>();
   const index = (rel: string): void => {
     for (const d of readdirSync(path.join(src, rel), { withFileTypes: true })) {
