@@ -3,13 +3,13 @@
  * through the same stages as a mounted directory (hotspots, inspect, directory rules, correlate,
  * score), reading only through EvidenceFs. Differences from a directory root: hotspot patterns are
  * matched against the walked paths (no host glob), the whole file system is listed once (metadata
- * only) and the files in scope are inspected, deleted entries are skipped, and --hash does not
- * reopen image files yet.
+ * only) and the files in scope are inspected, deleted entries are skipped, and --hash reopens the
+ * file behind a finding by its entry while the image is still open.
  */
 import { realpathSync, statSync } from 'node:fs';
 import type { DirEntryInfo, OsKind } from '../artifacts/types.js';
 import type { AtimeAudit } from '../evidence/reader.js';
-import type { EvidenceFs, FsEntry, FsTime } from '../evidence/fs.js';
+import type { EvidenceFs, FsEntry, FsTime, OpenedSource } from '../evidence/fs.js';
 import { walkFs } from '../evidence/image/bodyfile.js';
 import { openDiskImage } from '../evidence/image/index.js';
 import { detectFsOs } from '../evidence/os-layout.js';
@@ -30,6 +30,9 @@ import type { ScanOptions } from './scan.js';
 export interface ImageScanResult extends ScoredFindings {
   roots: RootMeta[];
   errors: ScanError[];
+  /** The file behind a finding (root label + path), reopened by its entry for --hash; valid until close(). */
+  open(root: string, rel: string): OpenedSource | null;
+  close(): void;
 }
 
 const msOf = (t?: FsTime): number => (t ? t.sec * 1000 + Math.floor(t.nsec / 1e6) : 0);
@@ -46,7 +49,7 @@ const relOf = (e: FsEntry): string => e.path.replace(/^\//, '');
 const infoOf = (e: FsEntry): DirEntryInfo => ({ name: e.name, isDirectory: e.type === 'directory', size: e.type === 'file' ? e.size : 0 });
 
 /** Walks one file system as one root. */
-async function scanFs(fs: EvidenceFs, label: string, opts: ScanOptions, yieldNow: () => Promise<void>): Promise<{ scored: ScoredFindings; meta: RootMeta; errors: ScanError[] }> {
+async function scanFs(fs: EvidenceFs, label: string, opts: ScanOptions, yieldNow: () => Promise<void>): Promise<{ scored: ScoredFindings; meta: RootMeta; errors: ScanError[]; files: Map<string, FsEntry> }> {
   const os: OsKind = opts.os === 'auto' ? detectFsOs(fs) : opts.os;
   const errors: ScanError[] = [];
   const issue = (path: string, op: string, code: string, message: string): void => {
@@ -134,9 +137,12 @@ async function scanFs(fs: EvidenceFs, label: string, opts: ScanOptions, yieldNow
   const windows = os === 'windows' || os === 'unknown';
   correlate(candidates, { windows, exists: (rel) => fs.lookup(rel, windows) !== null });
   const scored = scoreCandidates(candidates, { root: label, rootLabel: label, hotspotOf: (p) => hotspots.lookup(p), sidNames });
+  const files = new Map<string, FsEntry>();
+  for (const entries of dirs.values()) for (const e of entries) if (e.type === 'file') files.set(relOf(e), e);
   return {
     scored,
     errors,
+    files,
     meta: { path: label, os, label, hotspotDirectories: hotspots.size, filesScanned, bytesRead, directories: stats.directories, symlinksSkipped: stats.symlinks, specialFilesSkipped: stats.special, otherDeviceSkipped: 0 },
   };
 }
@@ -163,20 +169,36 @@ export async function scanImage(given: string, opts: ScanOptions, audit: AtimeAu
   } catch (err) {
     throw new RootError(`evidence root is not a directory and cannot be read as a disk image: ${given}: ${(err as Error).message}`);
   }
+  let keepOpen = false;
   try {
     const readable = img.volumes.filter((v) => v.fs);
     if (readable.length === 0)
       throw new RootError(`evidence root is not a directory and no disk image with a readable file system: ${given} (${img.volumes.map((v) => `${v.label}: ${v.kind === 'unknown' ? 'no known file system' : v.kind}`).join(', ') || 'no partitions'})`);
-    const out: ImageScanResult = { findings: [], timeline: [], roots: [], errors: img.warnings.map((w) => ({ root: given, path: '', op: 'read', code: 'WARN', message: w })) };
+    const byRoot = new Map<string, { fs: EvidenceFs; files: Map<string, FsEntry> }>();
+    const opened = img;
+    const out: ImageScanResult = {
+      findings: [],
+      timeline: [],
+      roots: [],
+      errors: img.warnings.map((w) => ({ root: given, path: '', op: 'read', code: 'WARN', message: w })),
+      open(root, rel) {
+        const r = byRoot.get(root);
+        const e = r?.files.get(rel);
+        return r && e ? r.fs.open(e) : null;
+      },
+      close: () => opened.close(),
+    };
     for (const v of readable) {
       const r = await scanFs(v.fs!, v.label, opts, yieldNow);
+      byRoot.set(v.label, { fs: v.fs!, files: r.files });
       for (const f of r.scored.findings) out.findings.push(f);
       for (const t of r.scored.timeline) out.timeline.push(t);
       out.roots.push(r.meta);
       for (const e of r.errors) out.errors.push(e);
     }
+    keepOpen = true;
     return out;
   } finally {
-    img.close();
+    if (!keepOpen) img.close();
   }
 }

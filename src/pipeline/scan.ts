@@ -263,8 +263,11 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       otherDeviceSkipped: state.stats.otherDeviceSkipped,
     });
   }
+  // Image roots stay open until --hash has reopened the files behind their findings.
+  const images: Array<Awaited<ReturnType<typeof scanImage>>> = [];
   for (const image of imageRoots) {
     const r = await scanImage(image, opts, audit, yieldToEventLoop);
+    images.push(r);
     for (const f of r.findings) allFindings.push(f);
     for (const t of r.timeline) allTimeline.push(t);
     for (const e of r.errors) errors.push(e);
@@ -285,7 +288,15 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const shownIds = new Set(shown.map((f) => f.id));
   const highest = [...LEVELS].reverse().find((l) => byLevel[l] > 0) ?? null;
   const rootAbs = new Map(roots.map((r) => [r.given, r.abs]));
-  const hashes = opts.hash && opts.hash.mode !== 'none' ? hashFindings(shown, rootAbs, opts.hash, audit) : undefined;
+  const openInImage = (root: string, rel: string) => {
+    for (const img of images) {
+      const src = img.open(root, rel);
+      if (src) return src;
+    }
+    return null;
+  };
+  const hashes = opts.hash && opts.hash.mode !== 'none' ? hashFindings(shown, rootAbs, opts.hash, audit, openInImage) : undefined;
+  for (const img of images) img.close();
   const episodes = buildEpisodes(shown);
   errors.sort((a, b) => a.root.localeCompare(b.root) || a.path.localeCompare(b.path) || a.op.localeCompare(b.op) || a.message.localeCompare(b.message));
   return {

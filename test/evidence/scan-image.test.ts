@@ -1,7 +1,8 @@
 /**
  * `stagehunt scan disk.E01`: the demo tree copied into an ext4 file system (mke2fs -d, no mount),
  * scanned bare, inside an E01 and as a partition of an MBR disk, gives the same findings (path,
- * level, score, reasons) as the scan of the directory; each file system is its own root.
+ * level, score, reasons) and the same --hash records as the scan of the directory; each file system
+ * is its own root.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import path from 'node:path';
@@ -14,7 +15,7 @@ const TOOLS = ['mke2fs', 'ewfacquire', 'sfdisk'];
 const missing = TOOLS.filter((t) => !toolAvailable(t));
 
 interface Report {
-  meta: { roots: Array<{ path: string; label: string; os: string; filesScanned: number }> };
+  meta: { roots: Array<{ path: string; label: string; os: string; filesScanned: number }>; hashes?: Array<{ path: string; status: string; hashes: Record<string, string> }> };
   findings: Array<{ path: string; root: string; level: string; score: number; reasons: Array<{ rule: string }> }>;
   errors: unknown[];
 }
@@ -56,6 +57,10 @@ function scanJson(target: string): Report {
       expect(got.meta.roots[0]!.filesScanned).toBe(want.meta.roots[0]!.filesScanned);
       expect(got.findings.map(key).sort()).toEqual(want.findings.map(key).sort());
       expect(new Set(got.findings.map((f) => f.root))).toEqual(new Set([label]));
+      // --hash findings (the default) reopens each file inside the image by its entry
+      const hashes = (r: Report): string[] => (r.meta.hashes ?? []).map((h) => `${h.path} ${h.status} ${h.hashes.sha256}`).sort();
+      expect(hashes(got).length).toBeGreaterThan(5);
+      expect(hashes(got)).toEqual(hashes(want));
     }
   }, 300_000);
 
