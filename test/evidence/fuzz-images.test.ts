@@ -62,6 +62,7 @@ const SEEDS: Array<[string, Opener]> = [
   ['images/go-ext4/tiny.ext4', (s) => s],
   ['images/rust-fatfs/fat12.img', (s) => s],
   ['images/rust-fatfs/fat16.img', (s) => s],
+  ['ntfs/ntfs-rs/testfs1', (s) => s], // NTFS through the EvidenceFs adapter
 ];
 
 (HAVE ? describe : describe.skip)(HAVE ? 'image readers on mutated corpus seeds end without crash' : 'image fuzz (skipped: corpus missing)', () => {
