@@ -5,13 +5,15 @@
  * is its own root.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { collectionPath } from '../../src/evidence/image/fs/collection-zip.js';
 import { DEMO_IMAGE, ensureDemoImage, runCli } from '../helpers/cli.js';
 import { toolAvailable } from '../helpers/corpus.js';
 import { removeTree, tempDir } from '../hazards/helpers.js';
 import { run } from './build-images.js';
 
-const TOOLS = ['mke2fs', 'ewfacquire', 'sfdisk'];
+const TOOLS = ['mke2fs', 'ewfacquire', 'sfdisk', 'zip'];
 const missing = TOOLS.filter((t) => !toolAvailable(t));
 
 interface Report {
@@ -64,6 +66,19 @@ function scanJson(target: string): Report {
     }
   }, 300_000);
 
+  test('a Velociraptor collection ZIP (uploads/auto/C%3A/...) gives the directory scan findings', () => {
+    const want = scanJson(DEMO_IMAGE);
+    const stage = path.join(dir, 'collection');
+    run('mkdir', ['-p', path.join(stage, 'uploads', 'auto')]);
+    run('cp', ['-a', DEMO_IMAGE, path.join(stage, 'uploads', 'auto', 'C%3A')]);
+    const zipFile = path.join(dir, 'Collection-HOST.zip');
+    execFileSync('zip', ['-qr', '-X', zipFile, 'uploads'], { cwd: stage });
+    const got = scanJson(zipFile);
+    expect(got.meta.roots.map((r) => [r.label, r.os])).toEqual([['Collection-HOST.zip#C', 'windows']]);
+    expect(got.meta.roots[0]!.filesScanned).toBe(want.meta.roots[0]!.filesScanned);
+    expect(got.findings.map(key).sort()).toEqual(want.findings.map(key).sort());
+  }, 300_000);
+
   test('a file without a readable file system: one line, exit 2', () => {
     const junk = path.join(dir, 'junk.bin');
     run('dd', ['if=/dev/zero', `of=${junk}`, 'bs=1k', 'count=64', 'status=none']);
@@ -76,5 +91,20 @@ function scanJson(target: string): Report {
   test('--output onto the image itself is refused', () => {
     const r = runCli(['scan', ext4, '-o', ext4]);
     expect(r.status).toBe(2);
+  });
+});
+
+describe('collection path encodings', () => {
+  test.each([
+    ['uploads/auto/C%3A/Users/bob/x.txt', 'C', ['Users', 'bob', 'x.txt']],
+    ['uploads/ntfs/%5C%5C.%5CC%3A/Windows/System32/config/SAM', 'C', ['Windows', 'System32', 'config', 'SAM']],
+    ['uploads/auto/D%3A/a%25b%5Cc', 'D', ['a%b', 'c']],
+    ['C/Users/bob/NTUSER.DAT', 'C', ['Users', 'bob', 'NTUSER.DAT']],
+    ['C:/Users/x', 'C', ['Users', 'x']],
+  ])('%s', (name, drive, parts) => {
+    expect(collectionPath(name)).toEqual({ drive, parts });
+  });
+  test.each(['results/Foo.json', 'uploads/auto/C%3A/../../etc/passwd', 'readme.txt'])('%s is not a collected file', (name) => {
+    expect(collectionPath(name)).toBeNull();
   });
 });

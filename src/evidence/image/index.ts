@@ -7,6 +7,7 @@ import type { AtimeAudit } from '../reader.js';
 import type { EvidenceFs } from '../fs.js';
 import { sliceSource } from './container/block-source.js';
 import { openImage, type OpenedImage } from './container/index.js';
+import { openCollection, looksLikeCollection } from './fs/collection-zip.js';
 import { detectFs, openFileSystem, type FsKind } from './fs/index.js';
 import { readVolumeLayout, type Partition, type VolumeLayout } from './volume/index.js';
 
@@ -15,7 +16,7 @@ export interface ImageVolume {
   partition: Partition | null;
   /** Byte offset of the file system in the media. */
   offset: number;
-  kind: FsKind;
+  kind: FsKind | 'collection';
   fs: EvidenceFs | null;
 }
 
@@ -34,7 +35,10 @@ export function openDiskImage(given: string, audit?: AtimeAudit): DiskImage {
   const layout = readVolumeLayout(image.media);
   warnings.push(...layout.warnings);
   const volumes: ImageVolume[] = [];
-  if (layout.scheme === 'none') {
+  if (layout.scheme === 'none' && image.format === 'raw' && detectFs(image.media) === 'unknown' && looksLikeCollection(image.media)) {
+    // a Velociraptor / CyLR / KAPE collection ZIP: one file system per collected drive
+    for (const fs of openCollection(image.media, name, warnings)) volumes.push({ label: fs.label, partition: null, offset: 0, kind: 'collection', fs });
+  } else if (layout.scheme === 'none') {
     const kind = detectFs(image.media);
     volumes.push({ label: name, partition: null, offset: 0, kind, fs: openFileSystem(image.media, name, warnings) });
   } else {
