@@ -21,6 +21,11 @@ import {
 } from './layout.js';
 import { LIMITS } from '../../../util/limits.js';
 
+/** Where readers report damage: a string[] or a bounded forwarder (only `push` is used). */
+export interface WarningSink {
+  push(...warnings: string[]): unknown;
+}
+
 export interface NtfsRef {
   entry: number;
   sequence: number;
@@ -283,6 +288,9 @@ function parseAttributes(data: Buffer, first: number, used: number, warnings: st
       if (!Number.isFinite(startVcn) || !Number.isFinite(lastVcn) || !Number.isFinite(dataSize) || !Number.isFinite(allocatedSize) || !Number.isFinite(initializedSize)) {
         warnings.push(`${label}: impossible VCN range or size`);
         attr.runs = [];
+        attr.dataSize = attr.allocatedSize = attr.initializedSize = 0;
+        attr.startVcn = Number.isFinite(startVcn) ? startVcn : 0;
+        attr.lastVcn = -1;
       } else if (runlistOffset < 0x40 || runlistOffset >= length) {
         warnings.push(`${label}: runlist offset ${runlistOffset} outside the attribute`);
         attr.runs = [];

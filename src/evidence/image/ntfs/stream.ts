@@ -6,7 +6,7 @@
 import type { ByteSource } from '../../../util/byte-source.js';
 import { LIMITS } from '../../../util/limits.js';
 import { lznt1Decompress } from './lznt1.js';
-import type { Run } from './record.js';
+import type { Run, WarningSink } from './record.js';
 
 export interface StreamGeometry {
   clusterSize: number;
@@ -55,10 +55,11 @@ function readVolume(volume: ByteSource, offset: number, length: number, out: Buf
   }
 }
 
-export function attributeStream(volume: ByteSource, geometry: StreamGeometry, name: string, warnings: string[]): SparseAwareSource {
+export function attributeStream(volume: ByteSource, geometry: StreamGeometry, name: string, warnings: WarningSink): SparseAwareSource {
   const { clusterSize, runs, compressionUnit } = geometry;
-  const size = geometry.dataSize;
-  const initialized = Math.min(geometry.initializedSize, size);
+  const sane = (n: number): number => (Number.isSafeInteger(n) && n > 0 ? n : 0);
+  const size = sane(geometry.dataSize);
+  const initialized = Math.min(sane(geometry.initializedSize), size);
   const unitClusters = compressionUnit > 0 && compressionUnit < 16 ? 2 ** compressionUnit : 0;
   const unitBytes = unitClusters * clusterSize;
   let cachedUnit = -1;
