@@ -165,3 +165,21 @@ export function residentStream(value: Buffer, name: string): SparseAwareSource {
     nextDataOffset: (position: number) => Math.max(0, position),
   };
 }
+
+/**
+ * Reads fixed-size records through a 1 MiB window: sequential passes over an MFT make one read
+ * per window instead of one per record (the records are copied before fixups are applied).
+ */
+export function recordReader(src: ByteSource, recordSize: number): (entry: number) => Buffer {
+  const windowRecords = Math.max(1, Math.floor((1024 * 1024) / recordSize));
+  let first = -1;
+  let window: Buffer = Buffer.alloc(0);
+  return (entry: number): Buffer => {
+    if (first < 0 || entry < first || entry >= first + windowRecords) {
+      first = entry;
+      window = src.read(entry * recordSize, windowRecords * recordSize);
+    }
+    const at = (entry - first) * recordSize;
+    return window.subarray(at, Math.min(window.length, at + recordSize));
+  };
+}

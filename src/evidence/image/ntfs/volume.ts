@@ -30,7 +30,7 @@ import {
   type StandardInformation,
   type WarningSink,
 } from './record.js';
-import { attributeStream, residentStream, type SparseAwareSource } from './stream.js';
+import { attributeStream, recordReader, residentStream, type SparseAwareSource } from './stream.js';
 import { summarizeRecord, type RecordSummary, type StreamInfo } from './summary.js';
 
 export type { NtfsRef } from './record.js';
@@ -290,8 +290,9 @@ export function openNtfs(src: ByteSource): NtfsVolume {
     const dirFlags = new Map<number, boolean>();
     const sequences = new Map<number, number>();
     const pending: Array<{ entry: number; fn: FileNameAttribute }> = [];
+    const readRaw = recordReader(mft, recordSize);
     for (let entry = 0; entry < recordCount; entry++) {
-      const raw = mft.read(entry * recordSize, recordSize);
+      const raw = readRaw(entry);
       if (!hasRecordSignature(raw)) continue;
       const rec = parseMftRecord(raw, entry);
       if (!rec) continue;
@@ -439,8 +440,9 @@ export function openNtfs(src: ByteSource): NtfsVolume {
     },
     *records(): Generator<NtfsRecordInfo> {
       buildIndex();
+      const readRaw = recordReader(mft, recordSize);
       for (let entry = 0; entry < recordCount; entry++) {
-        const raw = mft.read(entry * recordSize, recordSize);
+        const raw = readRaw(entry);
         const rec = parseMftRecord(raw, entry);
         if (!rec) continue;
         // A base record's summary includes what its extension records hold (names, streams).
