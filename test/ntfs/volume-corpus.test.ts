@@ -129,7 +129,8 @@ afterAll(() => rmSync(WORK, { recursive: true, force: true }));
         expect(theirs.length).toBeGreaterThan(10);
       });
 
-      (c.name.startsWith('ntfs-samples/ntfs.tgz') ? test : test.skip)('$MFT and $UsnJrnl:$J read from the volume equal the corpus extractions (icat), and the $J walks to the same 188 records', () => {
+      const onlyWhere = (cond: boolean) => (cond ? test : () => undefined);
+      onlyWhere(c.name.startsWith('ntfs-samples/ntfs.tgz'))('$MFT and $UsnJrnl:$J read from the volume equal the corpus extractions (icat), and the $J walks to the same 188 records', () => {
         const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
         const mft = v.open(v.lookup('/$MFT')!)!;
         expect(sha(mft.read(0, mft.size))).toBe(sha(readFileSync(corpusPath('ntfs/ntfs-samples/extracted/ntfs.raw.$MFT'))));
@@ -140,14 +141,14 @@ afterAll(() => rmSync(WORK, { recursive: true, force: true }));
         expect(warnings).toEqual([]);
       });
 
-      (c.body ? test : test.skip)('every fls row (path, entry, size, $SI and $FN times) is ours and nothing else', () => {
+      onlyWhere(c.body !== undefined)('every fls row (path, entry, size, $SI and $FN times) is ours and nothing else', () => {
         const ours = ourBodyRows(v);
         const { missing, extra } = diffRows(expected.filter((r) => !r.deleted), ours);
         expect({ missing, extra }).toEqual({ missing: [], extra: [] });
         expect(ours.length).toBeGreaterThan(20);
       });
 
-      (c.body ? test : test.skip)('deleted records fls shows are in records() as not in use, with the same $SI times', () => {
+      onlyWhere(c.body !== undefined)('deleted records fls shows are in records() as not in use, with the same $SI times', () => {
         const byEntry = new Map([...v.records()].map((r) => [r.entry, r]));
         const flsDeleted = readFileSync(corpusPath(c.body!), 'utf8').split('\n').filter((l) => l.includes(' (deleted)|'));
         for (const line of flsDeleted) {
@@ -160,7 +161,8 @@ afterAll(() => rmSync(WORK, { recursive: true, force: true }));
         }
       });
 
-      (haveTsk && c.body ? test : test.skip)('file contents equal icat (every stream up to 16 MiB)', () => {
+      if (c.body !== undefined && !haveTsk) test.skip('file contents vs icat (skipped: icat not installed)', () => undefined);
+      onlyWhere(c.body !== undefined && haveTsk)('file contents equal icat (every stream up to 16 MiB)', () => {
         let compared = 0;
         // $BadClus:$Bad is one sparse run as large as the volume: icat prints nothing for it, we read zeros (docs/ntfs.md).
         for (const row of expected.filter((r) => r.kind === 'data' && !r.deleted && (r.size ?? 0) <= 16 * 1024 * 1024 && r.path !== '/$BadClus:$Bad')) {
