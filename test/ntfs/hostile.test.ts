@@ -219,6 +219,17 @@ describe('hand-made damage', () => {
     exercise(v);
   });
 
+  test('a hard link is listed in both directories; the long name is shown, the 8.3 name is not listed', () => {
+    const v = openNtfs(bufferSource(volume(new Map([
+      [20, record({ flags: 3, attrs: [SI, fileName('dir', 5, 5)] })],
+      [21, record({ attrs: [SI, fileName('LONGNA~1.TXT', 5, 5, 2), fileName('long name.txt', 5, 5, 1), fileName('link.txt', 20, 1, 0), resident(0x80, Buffer.from('x'))] })],
+    ]))));
+    expect(v.list(v.root()).map((e) => [e.name, e.ref.entry])).toEqual([['$MFT', 0], ['dir', 20], ['long name.txt', 21]]);
+    expect(v.list({ entry: 20, sequence: 1 }).map((e) => [e.name, e.ref.entry])).toEqual([['link.txt', 21]]);
+    const st = v.stat({ entry: 21, sequence: 1 })!;
+    expect([st.name, st.names.map((n) => n.name)]).toEqual(['long name.txt', ['long name.txt', 'link.txt', 'LONGNA~1.TXT']]);
+  });
+
   test('an attribute list naming itself and a stranger, and a runlist that loops back: warnings, what can be read', () => {
     const list = Buffer.alloc(0x40);
     for (const [i, entry] of [20, 22].entries()) {

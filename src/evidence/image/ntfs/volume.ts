@@ -60,6 +60,8 @@ export interface NtfsStat {
   hidden: boolean;
   system: boolean;
   readOnly: boolean;
+  /** A reparse point (junction, symbolic link, cloud placeholder): never followed by the reader; callers must not either. */
+  reparsePoint: boolean;
   /** Named $DATA streams (alternate data streams). */
   streams: StreamInfo[];
   /** The unnamed stream's layout (compressed, sparse, encrypted, resident), or null when there is none. */
@@ -401,6 +403,7 @@ export function openNtfs(src: ByteSource): NtfsVolume {
         hidden: (flags & FILE_ATTRIBUTE.hidden) !== 0,
         system: (flags & FILE_ATTRIBUTE.system) !== 0,
         readOnly: (flags & FILE_ATTRIBUTE.readOnly) !== 0,
+        reparsePoint: (flags & FILE_ATTRIBUTE.reparsePoint) !== 0 || file.attributes.some((a) => a.type === ATTR_TYPE.reparsePoint),
         streams: streamNames.map((n) => streamInfo(file, n)).filter((s): s is StreamInfo => s !== null),
         data,
         linkCount: file.base.linkCount,
