@@ -181,6 +181,9 @@ afterAll(() => rmSync(WORK, { recursive: true, force: true }));
           compared++;
         }
         expect(compared).toBeGreaterThan(3);
+        // The layouts these comparisons exercised: LZNT1 (ramslack /1.txt) and a sparse run (testfs1 /sparse-file).
+        if (c.name.endsWith('ntfs-ramslack')) expect(v.stat(v.lookup('/1.txt')!)!.data).toMatchObject({ compressed: true, resident: false, size: 6460 });
+        if (c.name === 'ntfs-rs/testfs1') expect(v.stat(v.lookup('/sparse-file')!)!.data).toMatchObject({ sparse: true, size: 500005 });
       }, 120_000);
     });
   }
