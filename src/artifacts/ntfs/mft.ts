@@ -139,7 +139,8 @@ export interface MftIndex {
 export function indexMftFile(src: ByteSource, recordSize: number, warnings: string[]): MftIndex {
   const names = new NameTable();
   const extensions = new Map<number, number[]>();
-  const best = new Map<number, { pref: number; sequence: number; inUse: boolean; fn: FileNameAttribute }>();
+  // Per base record: its best name so far (fn null: no name in the base record, perhaps in an extension record).
+  const best = new Map<number, { pref: number; sequence: number; inUse: boolean; fn: FileNameAttribute | null }>();
   const count = Math.min(Math.floor(src.size / recordSize), LIMITS.maxMftRecords);
   if (Math.floor(src.size / recordSize) > LIMITS.maxMftRecords) warnings.push(`more than ${LIMITS.maxMftRecords} records; the rest is not read`);
   const extensionNames: Array<{ base: number; baseSequence: number; fn: FileNameAttribute }> = [];
@@ -160,7 +161,7 @@ export function indexMftFile(src: ByteSource, recordSize: number, warnings: stri
     }
     const fn = s.fileNames[0];
     if (fn && (rec.inUse || rec.fixupsOk)) best.set(entry, { pref: namePreference(fn.namespace), sequence: rec.sequence, inUse: rec.inUse, fn });
-    else if (!fn) best.set(entry, { pref: 99, sequence: rec.sequence, inUse: rec.inUse, fn: null as unknown as FileNameAttribute });
+    else if (!fn) best.set(entry, { pref: Number.POSITIVE_INFINITY, sequence: rec.sequence, inUse: rec.inUse, fn: null });
   }
   // A long name kept in an extension record beats a short one in the base record.
   for (const x of extensionNames) {

@@ -125,15 +125,6 @@ function readU64Number(buf: Buffer, offset: number): number {
   return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.NaN : Number(v);
 }
 
-export function readTimes(buf: Buffer, offset: number): NtfsTimes {
-  return {
-    created: buf.readBigUInt64LE(offset),
-    modified: buf.readBigUInt64LE(offset + 8),
-    mftModified: buf.readBigUInt64LE(offset + 16),
-    accessed: buf.readBigUInt64LE(offset + 24),
-  };
-}
-
 /** True when the bytes start with "FILE" (or "BAAD", which chkdsk writes over a record it found torn). */
 export function hasRecordSignature(buf: Buffer): boolean {
   return buf.length >= 4 && (buf.toString('latin1', 0, 4) === 'FILE' || buf.toString('latin1', 0, 4) === 'BAAD');
