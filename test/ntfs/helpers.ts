@@ -133,3 +133,53 @@ export function diffRows(expected: BodyRow[], ours: BodyRow[]): { missing: strin
 export function parsePreciseJson(line: string): Record<string, unknown> {
   return JSON.parse(line.replace(/([:\[,]\s*)(-?\d{16,})(?=\s*[,\]}])/g, '$1"$2"')) as Record<string, unknown>;
 }
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "Jan 23, 2023 20:45:12.000000000 UTC" (libfsntfs) to FILETIME ticks; "Not set (0)" to 0. */
+export function fsntfsTime(s: string): bigint {
+  const m = /^(\w{3}) (\d{1,2}), (\d{4}) (\d{2}):(\d{2}):(\d{2})\.(\d{9}) UTC$/.exec(s.trim());
+  if (!m) return 0n;
+  const ms = Date.UTC(Number(m[3]), MONTHS.indexOf(m[1]), Number(m[2]), Number(m[4]), Number(m[5]), Number(m[6]));
+  return BigInt(ms) * 10000n + BigInt(m[7]) / 100n + 116444736000000000n;
+}
+
+export interface FsntfsEntry {
+  index: number;
+  empty: boolean;
+  allocated: boolean;
+  ref: string;
+  base: string;
+  attrs: Array<Record<string, string>>;
+}
+
+/** fsntfsinfo -E all output, entry by entry, attribute by attribute (key: value lines). */
+export function parseFsntfsinfoEntries(text: string): FsntfsEntry[] {
+  const out: FsntfsEntry[] = [];
+  let cur: FsntfsEntry | null = null;
+  let attr: Record<string, string> | null = null;
+  for (const line of text.split('\n')) {
+    const head = /^MFT entry: (\d+) information:/.exec(line);
+    if (head) {
+      cur = { index: Number(head[1]), empty: false, allocated: false, ref: '', base: '', attrs: [] };
+      attr = null;
+      out.push(cur);
+      continue;
+    }
+    if (!cur) continue;
+    if (line.trim() === 'Is empty') cur.empty = true;
+    if (/^Attribute: \d+/.test(line)) {
+      attr = {};
+      cur.attrs.push(attr);
+      continue;
+    }
+    const kv = /^\t([^\t:][^:]*?)\s*:\s(.*)$/.exec(line);
+    if (!kv) continue;
+    const [key, value] = [kv[1].trim(), kv[2].trim()];
+    if (attr) attr[key] = value;
+    else if (key === 'Is allocated') cur.allocated = value === 'true';
+    else if (key === 'File reference') cur.ref = value;
+    else if (key === 'Base record file reference') cur.base = value;
+  }
+  return out;
+}

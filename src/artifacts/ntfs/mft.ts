@@ -10,6 +10,7 @@ import { LIMITS } from '../../util/limits.js';
 import { NameTable } from '../../evidence/image/ntfs/names.js';
 import { hasRecordSignature, namePreference, parseMftRecord, type Attribute, type FileNameAttribute, type MftRecord } from '../../evidence/image/ntfs/record.js';
 import { RECORD } from '../../evidence/image/ntfs/layout.js';
+import { recordReader } from '../../evidence/image/ntfs/stream.js';
 import { fileAttributeNames, summarizeRecord, type RecordSummary } from '../../evidence/image/ntfs/summary.js';
 import { timestompSigns } from './timestomp.js';
 
@@ -138,12 +139,14 @@ export interface MftIndex {
 export function indexMftFile(src: ByteSource, recordSize: number, warnings: string[]): MftIndex {
   const names = new NameTable();
   const extensions = new Map<number, number[]>();
-  const best = new Map<number, { pref: number; sequence: number; inUse: boolean; fn: FileNameAttribute }>();
+  // Per base record: its best name so far (fn null: no name in the base record, perhaps in an extension record).
+  const best = new Map<number, { pref: number; sequence: number; inUse: boolean; fn: FileNameAttribute | null }>();
   const count = Math.min(Math.floor(src.size / recordSize), LIMITS.maxMftRecords);
   if (Math.floor(src.size / recordSize) > LIMITS.maxMftRecords) warnings.push(`more than ${LIMITS.maxMftRecords} records; the rest is not read`);
   const extensionNames: Array<{ base: number; baseSequence: number; fn: FileNameAttribute }> = [];
+  const readRaw = recordReader(src, recordSize);
   for (let entry = 0; entry < count; entry++) {
-    const raw = src.read(entry * recordSize, recordSize);
+    const raw = readRaw(entry);
     if (!hasRecordSignature(raw)) continue;
     const rec = parseMftRecord(raw, entry);
     if (!rec) continue;
@@ -158,7 +161,7 @@ export function indexMftFile(src: ByteSource, recordSize: number, warnings: stri
     }
     const fn = s.fileNames[0];
     if (fn && (rec.inUse || rec.fixupsOk)) best.set(entry, { pref: namePreference(fn.namespace), sequence: rec.sequence, inUse: rec.inUse, fn });
-    else if (!fn) best.set(entry, { pref: 99, sequence: rec.sequence, inUse: rec.inUse, fn: null as unknown as FileNameAttribute });
+    else if (!fn) best.set(entry, { pref: Number.POSITIVE_INFINITY, sequence: rec.sequence, inUse: rec.inUse, fn: null });
   }
   // A long name kept in an extension record beats a short one in the base record.
   for (const x of extensionNames) {
@@ -193,8 +196,9 @@ export function* walkMftFile(src: ByteSource, warnings: string[]): Generator<Mft
   const count = Math.min(Math.floor(src.size / recordSize), LIMITS.maxMftRecords);
   let reported = 0;
   const readRecord = (entry: number): MftRecord | null => (entry >= 0 && entry < count ? parseMftRecord(src.read(entry * recordSize, recordSize), entry) : null);
+  const readRaw = recordReader(src, recordSize);
   for (let entry = 0; entry < count; entry++) {
-    const rec = readRecord(entry);
+    const rec = parseMftRecord(readRaw(entry), entry);
     if (!rec) continue;
     const s = summarizeRecord(rec, rec.base ? [] : extensionRecordAttributes(rec, extensions.get(entry) ?? [], readRecord));
     for (const w of s.warnings) if (reported++ < 1000) warnings.push(w);

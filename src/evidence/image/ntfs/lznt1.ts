@@ -11,9 +11,11 @@
  * Bounded: never writes beyond `outLength`; a bad reference ends the chunk with a warning.
  */
 
+import type { WarningSink } from './record.js';
+
 const CHUNK_SIZE = 4096;
 
-export function lznt1Decompress(input: Buffer, outLength: number, warnings: string[]): Buffer {
+export function lznt1Decompress(input: Buffer, outLength: number, warnings: WarningSink): Buffer {
   const out = Buffer.alloc(outLength);
   let inPos = 0;
   let outPos = 0;

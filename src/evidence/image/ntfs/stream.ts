@@ -6,7 +6,7 @@
 import type { ByteSource } from '../../../util/byte-source.js';
 import { LIMITS } from '../../../util/limits.js';
 import { lznt1Decompress } from './lznt1.js';
-import type { Run } from './record.js';
+import type { Run, WarningSink } from './record.js';
 
 export interface StreamGeometry {
   clusterSize: number;
@@ -55,10 +55,11 @@ function readVolume(volume: ByteSource, offset: number, length: number, out: Buf
   }
 }
 
-export function attributeStream(volume: ByteSource, geometry: StreamGeometry, name: string, warnings: string[]): SparseAwareSource {
+export function attributeStream(volume: ByteSource, geometry: StreamGeometry, name: string, warnings: WarningSink): SparseAwareSource {
   const { clusterSize, runs, compressionUnit } = geometry;
-  const size = geometry.dataSize;
-  const initialized = Math.min(geometry.initializedSize, size);
+  const sane = (n: number): number => (Number.isSafeInteger(n) && n > 0 ? n : 0);
+  const size = sane(geometry.dataSize);
+  const initialized = Math.min(sane(geometry.initializedSize), size);
   const unitClusters = compressionUnit > 0 && compressionUnit < 16 ? 2 ** compressionUnit : 0;
   const unitBytes = unitClusters * clusterSize;
   let cachedUnit = -1;
@@ -162,5 +163,23 @@ export function residentStream(value: Buffer, name: string): SparseAwareSource {
       return value.subarray(position, Math.min(value.length, position + n));
     },
     nextDataOffset: (position: number) => Math.max(0, position),
+  };
+}
+
+/**
+ * Reads fixed-size records through a 1 MiB window: sequential passes over an MFT make one read
+ * per window instead of one per record (the records are copied before fixups are applied).
+ */
+export function recordReader(src: ByteSource, recordSize: number): (entry: number) => Buffer {
+  const windowRecords = Math.max(1, Math.floor((1024 * 1024) / recordSize));
+  let first = -1;
+  let window: Buffer = Buffer.alloc(0);
+  return (entry: number): Buffer => {
+    if (first < 0 || entry < first || entry >= first + windowRecords) {
+      first = entry;
+      window = src.read(entry * recordSize, windowRecords * recordSize);
+    }
+    const at = (entry - first) * recordSize;
+    return window.subarray(at, Math.min(window.length, at + recordSize));
   };
 }

@@ -28,8 +28,9 @@ import {
   type NtfsRef,
   type Run,
   type StandardInformation,
+  type WarningSink,
 } from './record.js';
-import { attributeStream, residentStream, type SparseAwareSource } from './stream.js';
+import { attributeStream, recordReader, residentStream, type SparseAwareSource } from './stream.js';
 import { summarizeRecord, type RecordSummary, type StreamInfo } from './summary.js';
 
 export type { NtfsRef } from './record.js';
@@ -59,6 +60,8 @@ export interface NtfsStat {
   hidden: boolean;
   system: boolean;
   readOnly: boolean;
+  /** A reparse point (junction, symbolic link, cloud placeholder): never followed by the reader; callers must not either. */
+  reparsePoint: boolean;
   /** Named $DATA streams (alternate data streams). */
   streams: StreamInfo[];
   /** The unnamed stream's layout (compressed, sparse, encrypted, resident), or null when there is none. */
@@ -144,7 +147,7 @@ interface JoinedAttribute {
   runs: Run[];
 }
 
-function joinSegments(segments: Attribute[], warnings: string[], what: string): JoinedAttribute {
+function joinSegments(segments: Attribute[], warnings: WarningSink, what: string): JoinedAttribute {
   const sorted = [...segments].sort((a, b) => (a.startVcn ?? 0) - (b.startVcn ?? 0));
   const first = sorted.find((s) => (s.startVcn ?? 0) === 0) ?? sorted[0];
   const runs: Run[] = [];
@@ -164,6 +167,7 @@ function joinSegments(segments: Attribute[], warnings: string[], what: string): 
 }
 
 const RECORD_CACHE_SIZE = 512;
+const MAX_VOLUME_WARNINGS = 1000;
 
 export function openNtfs(src: ByteSource): NtfsVolume {
   const g = readBootSector(src);
@@ -203,8 +207,23 @@ export function openNtfs(src: ByteSource): NtfsVolume {
     mftJoined = joinSegments(mftSegments, warnings, '$MFT');
     mft = mftStreamOf(mftJoined);
   }
-  const recordCount = Math.min(Math.floor(mft.size / recordSize), LIMITS.maxMftRecords);
-  if (Math.floor(mft.size / recordSize) > LIMITS.maxMftRecords) warnings.push(`$MFT has more than ${LIMITS.maxMftRecords} records; the rest is not read`);
+  // The $MFT cannot be larger than its volume: a larger size is damage, and would make every pass read nothing for long.
+  const mftBytes = Math.min(mft.size, src.size);
+  if (mft.size > src.size) warnings.push(`$MFT claims ${mft.size} bytes, more than the volume (${src.size}); reading ${src.size}`);
+  const recordCount = Math.min(Math.floor(mftBytes / recordSize), LIMITS.maxMftRecords);
+  if (Math.floor(mftBytes / recordSize) > LIMITS.maxMftRecords) warnings.push(`$MFT has more than ${LIMITS.maxMftRecords} records; the rest is not read`);
+
+  /** A warnings array that forwards into the volume's, up to MAX_VOLUME_WARNINGS in all. */
+  function boundedWarnings(): WarningSink {
+    return {
+      push(...items: string[]): void {
+        for (const w of items) {
+          if (warnings.length < MAX_VOLUME_WARNINGS) warnings.push(w);
+          else if (warnings.length === MAX_VOLUME_WARNINGS) warnings.push('more warnings left out');
+        }
+      },
+    };
+  }
 
   const cache = new Map<number, MftRecord | null>();
   function readRecord(entry: number): MftRecord | null {
@@ -273,8 +292,9 @@ export function openNtfs(src: ByteSource): NtfsVolume {
     const dirFlags = new Map<number, boolean>();
     const sequences = new Map<number, number>();
     const pending: Array<{ entry: number; fn: FileNameAttribute }> = [];
+    const readRaw = recordReader(mft, recordSize);
     for (let entry = 0; entry < recordCount; entry++) {
-      const raw = mft.read(entry * recordSize, recordSize);
+      const raw = readRaw(entry);
       if (!hasRecordSignature(raw)) continue;
       const rec = parseMftRecord(raw, entry);
       if (!rec) continue;
@@ -383,6 +403,7 @@ export function openNtfs(src: ByteSource): NtfsVolume {
         hidden: (flags & FILE_ATTRIBUTE.hidden) !== 0,
         system: (flags & FILE_ATTRIBUTE.system) !== 0,
         readOnly: (flags & FILE_ATTRIBUTE.readOnly) !== 0,
+        reparsePoint: (flags & FILE_ATTRIBUTE.reparsePoint) !== 0 || file.attributes.some((a) => a.type === ATTR_TYPE.reparsePoint),
         streams: streamNames.map((n) => streamInfo(file, n)).filter((s): s is StreamInfo => s !== null),
         data,
         linkCount: file.base.linkCount,
@@ -395,18 +416,20 @@ export function openNtfs(src: ByteSource): NtfsVolume {
       const segs = dataAttributes(file, streamName);
       if (segs.length === 0) return null;
       const label = `MFT entry ${ref.entry}${streamName ? `:${streamName}` : ''}`;
+      // What goes wrong while opening or reading a stream is told in the volume's warnings (bounded).
+      const streamWarnings = boundedWarnings();
       const resident = segs.find((s) => s.resident);
       if (resident) return residentStream(resident.value ?? Buffer.alloc(0), label);
-      const j = joinSegments(segs, file.warnings, label);
+      const j = joinSegments(segs, streamWarnings, label);
       let dataSize = j.first.dataSize ?? 0;
       const mapped = j.runs.length > 0 ? (j.runs[j.runs.length - 1].vcn + j.runs[j.runs.length - 1].length) * clusterSize : 0;
       if (dataSize > mapped) {
-        file.warnings.push(`${label}: size ${dataSize} exceeds the ${mapped} bytes its runlist maps; reading ${mapped}`);
+        streamWarnings.push(`${label}: size ${dataSize} exceeds the ${mapped} bytes its runlist maps; reading ${mapped}`);
         dataSize = mapped;
       }
-      if (j.first.encrypted) file.warnings.push(`${label}: EFS-encrypted; the content is ciphertext`);
+      if (j.first.encrypted) streamWarnings.push(`${label}: EFS-encrypted; the content is ciphertext`);
       const cu = j.first.compressed || (j.first.compressionUnit ?? 0) > 0 ? (j.first.compressionUnit ?? 0) : 0;
-      return attributeStream(src, { clusterSize, runs: j.runs, dataSize, initializedSize: j.first.initializedSize ?? dataSize, compressionUnit: j.first.compressed ? cu : 0 }, label, file.warnings);
+      return attributeStream(src, { clusterSize, runs: j.runs, dataSize, initializedSize: j.first.initializedSize ?? dataSize, compressionUnit: j.first.compressed ? cu : 0 }, label, streamWarnings);
     },
     lookup(path: string): NtfsRef | null {
       let ref = volume.root();
@@ -420,8 +443,9 @@ export function openNtfs(src: ByteSource): NtfsVolume {
     },
     *records(): Generator<NtfsRecordInfo> {
       buildIndex();
+      const readRaw = recordReader(mft, recordSize);
       for (let entry = 0; entry < recordCount; entry++) {
-        const raw = mft.read(entry * recordSize, recordSize);
+        const raw = readRaw(entry);
         const rec = parseMftRecord(raw, entry);
         if (!rec) continue;
         // A base record's summary includes what its extension records hold (names, streams).
