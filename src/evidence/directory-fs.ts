@@ -85,7 +85,7 @@ export class DirectoryFs implements EvidenceFs {
   private absOf(e: FsEntry): Buffer {
     const known = this.paths.get(e.id);
     if (known) return known;
-    const abs = path.join(this.abs, ...e.path.split('/'));
+    const abs = path.join(this.abs, e.path); // e.path is '/'-separated from the root; checked below
     if (!isInside(this.abs, abs)) throw new Error(`${e.path}: outside the root`);
     return Buffer.from(abs);
   }

@@ -1,5 +1,5 @@
 /** Which OS a file-system layout belongs to: one rule set for mounted directories and image file systems. */
-import type { OsKind } from '../artifacts/types.js';
+import type { OsKind } from '../model/evidence.js';
 import type { EvidenceFs } from './fs.js';
 
 /**

@@ -7,7 +7,7 @@
  * file behind a finding by its entry while the image is still open.
  */
 import { realpathSync, statSync } from 'node:fs';
-import type { DirEntryInfo, OsKind } from '../artifacts/types.js';
+import type { DirEntryInfo, OsKind } from '../model/evidence.js';
 import type { AtimeAudit } from '../evidence/reader.js';
 import type { EvidenceFs, FsEntry, FsTime, OpenedSource } from '../evidence/fs.js';
 import { walkFs } from '../evidence/image/bodyfile.js';

@@ -3,6 +3,7 @@
  * system, labelled `<image name>#p<N>` (or the image name for a bare file system).
  */
 import path from 'node:path';
+import { pushAll } from '../../util/arrays.js';
 import type { AtimeAudit } from '../reader.js';
 import type { EvidenceFs } from '../fs.js';
 import { sliceSource } from './container/block-source.js';
@@ -33,7 +34,7 @@ export function openDiskImage(given: string, audit?: AtimeAudit): DiskImage {
   const name = path.basename(given);
   const warnings = [...image.warnings];
   const layout = readVolumeLayout(image.media);
-  warnings.push(...layout.warnings);
+  pushAll(warnings, layout.warnings);
   const volumes: ImageVolume[] = [];
   if (layout.scheme === 'none' && image.format === 'raw' && detectFs(image.media) === 'unknown' && looksLikeCollection(image.media)) {
     // a Velociraptor / CyLR / KAPE collection ZIP: one file system per collected drive

@@ -7,6 +7,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { ByteSource } from '../../../util/byte-source.js';
+import { pushAll } from '../../../util/arrays.js';
 import { openEvidenceFile, type AtimeAudit, type OpenedFile } from '../../reader.js';
 import { concatSources } from './block-source.js';
 import { ewfSegmentName, isEwf, openEwf, type EwfInfo } from './ewf.js';
@@ -133,8 +134,8 @@ export function openImage(given: string, audit: AtimeAudit = { preserved: 0, may
         if (base && depth < MAX_PARENT_DEPTH && existsSync(p) && p !== abs) {
           const sub = openImage(p, audit, depth + 1);
           opened.push({ fd: -1, size: 0, source: sub.media, close: sub.close });
-          files.push(...sub.files.slice(0, 100));
-          warnings.push(...sub.warnings.slice(0, 100));
+          pushAll(files, sub.files.slice(0, 100));
+          pushAll(warnings, sub.warnings.slice(0, 100));
           parent = sub.media;
         }
       }
