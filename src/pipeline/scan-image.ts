@@ -23,6 +23,7 @@ import type { RootMeta, ScanError } from '../model/report.js';
 import { burstHits, hiddenDirHits, type DirFileFact } from '../rules/directory-rules.js';
 import type { Candidate } from '../rules/types.js';
 import { LIMITS } from '../util/limits.js';
+import { isoFromMs } from '../util/filetime.js';
 import { inspectFile } from './inspect.js';
 import { scoreCandidates, type ScoredFindings } from './score.js';
 import type { ScanOptions } from './scan.js';
@@ -36,9 +37,11 @@ export interface ImageScanResult extends ScoredFindings {
 }
 
 const msOf = (t?: FsTime): number => (t ? t.sec * 1000 + Math.floor(t.nsec / 1e6) : 0);
+/** The one output format (util/filetime.ts) with the file system's own sub-second digits (100 ns). */
 const isoOf = (t?: FsTime): string | null => {
   const ms = msOf(t);
-  return t && Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : null;
+  if (!t || !(ms > 0) || ms >= 8.64e15) return null; // as statTimes: no time, or none worth showing
+  return `${isoFromMs(t.sec * 1000).slice(0, 19)}.${String(Math.floor(t.nsec / 100)).padStart(7, '0')}Z`;
 };
 
 function fileTimes(e: FsEntry): FileTimes {
@@ -126,10 +129,10 @@ async function scanFs(fs: EvidenceFs, label: string, opts: ScanOptions, yieldNow
       if (hits.length) {
         const dirEntry = fs.lookup(dirRel);
         const events = burst.window
-          ? [{ time: new Date(burst.window.start).toISOString(), type: 'burst-start', description: `${burst.window.count} files start arriving in ${dirRel}` },
-             { time: new Date(burst.window.end).toISOString(), type: 'burst-end', description: `last of ${burst.window.count} files arrives in ${dirRel}` }]
+          ? [{ time: isoFromMs(burst.window.start), type: 'burst-start', description: `${burst.window.count} files start arriving in ${dirRel}` },
+             { time: isoFromMs(burst.window.end), type: 'burst-end', description: `last of ${burst.window.count} files arrives in ${dirRel}` }]
           : undefined;
-        candidates.push({ kind: 'directory', path: dirRel, hits, size: null, times: dirEntry ? fileTimes(dirEntry) : undefined, events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: new Date(burst.window.start).toISOString(), end: new Date(burst.window.end).toISOString() } } : undefined });
+        candidates.push({ kind: 'directory', path: dirRel, hits, size: null, times: dirEntry ? fileTimes(dirEntry) : undefined, events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: isoFromMs(burst.window.start), end: isoFromMs(burst.window.end) } } : undefined });
       }
     }
   }
