@@ -4,12 +4,13 @@
  */
 import { parsers as archiveParsers } from './archives/index.js';
 import { parsers as historyParsers } from './history/index.js';
+import { parsers as ntfsParsers } from './ntfs/index.js';
 import { parsers as recycleBinParsers } from './recyclebin/index.js';
 import { parsers as regfParsers } from './regf/index.js';
 import { parsers as trashParsers } from './trash/index.js';
 import type { ArtifactParser } from './types.js';
 
-export const ARTIFACT_PARSERS: readonly ArtifactParser[] = [...archiveParsers, ...recycleBinParsers, ...trashParsers, ...historyParsers, ...regfParsers];
+export const ARTIFACT_PARSERS: readonly ArtifactParser[] = [...archiveParsers, ...recycleBinParsers, ...trashParsers, ...historyParsers, ...regfParsers, ...ntfsParsers];
 
 export function parserById(id: string): ArtifactParser | undefined {
   return ARTIFACT_PARSERS.find((p) => p.id === id);

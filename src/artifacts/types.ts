@@ -61,6 +61,12 @@ export interface ArtifactParser {
   matches(ctx: ArtifactContext): boolean;
   /** Returns null when, on closer look, the file is not this parser's format. */
   parse(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult | null>;
+  /**
+   * Optional, for artifacts of millions of records ($MFT, $J): the same records as `parse`, yielded
+   * one at a time so `stagehunt parse --format jsonl` runs in bounded memory. Warnings are appended
+   * to `warnings` as they arise.
+   */
+  stream?(src: ByteSource, ctx: ArtifactContext, warnings: string[]): Iterable<ArtifactRecord>;
   /** Optional: the findings this artifact yields in a scan. */
   detect?: ArtifactDetector;
 }

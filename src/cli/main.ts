@@ -13,6 +13,7 @@ import { EXIT, UsageError } from './errors.js';
 import { explainBuilder, runExplain, type ExplainArgs } from './commands/explain.js';
 import { hotspotsBuilder, runHotspots, type HotspotsArgs } from './commands/hotspots.js';
 import { parseBuilder, runParse, type ParseArgs } from './commands/parse.js';
+import { imageBuilder, runImage, type ImageArgs } from './commands/image.js';
 import { runScan, scanBuilder, type ScanArgs } from './commands/scan.js';
 import { rulesBuilder, runRules, type RulesArgs } from './commands/rules.js';
 import { reportBuilder, runReport, type ReportArgs } from './commands/report.js';
@@ -55,10 +56,11 @@ async function main(): Promise<void> {
     .command<ScanArgs>('scan [roots...]', 'scan mounted images for staging evidence', scanBuilder, (argv) => setExit(runScan(argv, commandLine())))
     .command<ExplainArgs>('explain <file>', 'everything stagehunt knows about one file, and why it would flag it', explainBuilder, (argv) => setExit(runExplain(argv)))
     .command<ParseArgs>('parse <file>', 'print the raw records an artifact parser extracts from one file', parseBuilder, (argv) => setExit(runParse(argv)))
+    .command<ImageArgs>('image <file>', 'what a disk image holds (container, partitions, file systems), read without mounting; --list its files, --verify an E01', imageBuilder, (argv) => setExit(runImage(argv)))
     .command<HotspotsArgs>('hotspots', 'list the hotspot catalog', hotspotsBuilder, (argv) => setExit(runHotspots(argv)))
     .command<ReportArgs>('report <scan>', 're-render a saved --format json scan (html, md, table, csv, bodyfile, timesketch, ...) without rescanning', reportBuilder, (argv) => setExit(runReport(argv)))
     .command<RulesArgs>('rules', 'list the rule catalog with scores and references', rulesBuilder, (argv) => setExit(runRules(argv)))
-    .demandCommand(1, 'name a command: scan, explain, parse, hotspots or rules')
+    .demandCommand(1, 'name a command: scan, explain, parse, image, hotspots or rules')
     .strict()
     .recommendCommands()
     .epilogue(EPILOGUE)

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { OsKind } from '../model/evidence.js';
 import type { FsPath } from '../walk/walker.js';
 import { fsName, joinFsPath } from './paths.js';
+import { osFromLayout } from './os-layout.js';
 
 export interface EvidenceRoot {
   /** As given on the command line. */
@@ -40,15 +41,9 @@ function hasDir(abs: string, rel: string): boolean {
   }
 }
 
-/** Windows: Windows/System32, $Recycle.Bin, or Users+ProgramData. macOS: System/Library or private+Users+Library. Linux: etc + usr/var/bin. */
+/** The OS whose layout the directory has (rules in os-layout.ts, shared with image file systems). */
 export function detectOs(abs: string): OsKind {
-  const top = topNames(abs);
-  if (hasDir(abs, 'Windows/System32') || top.has('$recycle.bin') || top.has('recycler') || (top.has('users') && top.has('programdata')) || top.has('documents and settings'))
-    return 'windows';
-  if (hasDir(abs, 'System/Library') || (top.has('private') && top.has('users') && top.has('library'))) return 'macos';
-  if (top.has('etc') && (top.has('usr') || top.has('var') || top.has('bin'))) return 'linux';
-  if (top.has('home') || top.has('tmp')) return 'linux';
-  return 'unknown';
+  return osFromLayout(topNames(abs), (rel) => hasDir(abs, rel));
 }
 
 export function openRoot(given: string, osOption: OsKind | 'auto'): EvidenceRoot {

@@ -21,6 +21,8 @@ export interface FileIdentity {
 
 /** The root directory and recorded identity of a finding's file, or null (not a file of a root). */
 export type FileLocator = (root: string, rel: string) => { rootAbs: string; identity: FileIdentity } | null;
+import type { OpenedSource } from '../evidence/fs.js';
+import type { ByteSource } from '../util/byte-source.js';
 
 export type HashMode = 'findings' | 'all' | 'none';
 export const HASH_ALGORITHMS: readonly HashAlgorithm[] = ['sha256', 'sha1', 'md5'];
@@ -53,6 +55,25 @@ export function parseSize(text: string | number): number | null {
   if (!m) return null;
   const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
   return Math.floor(Number(m[1]) * mult);
+}
+
+/** Streams a source (a file inside a disk image) through every requested digest, one chunk at a time. */
+export function hashSource(src: ByteSource, algorithms: HashAlgorithm[], maxSize: number): Omit<HashRecord, 'root' | 'path'> {
+  if (src.size > maxSize) return { size: src.size, status: 'skipped-size', hashes: {}, message: `larger than the --hash-max-size cap of ${maxSize} bytes` };
+  try {
+    const digests: Array<[HashAlgorithm, Hash]> = algorithms.map((a) => [a, createHash(a)]);
+    let pos = 0;
+    while (pos < src.size) {
+      const b = src.read(pos, CHUNK_BYTES);
+      if (b.length === 0) break;
+      for (const [, d] of digests) d.update(b);
+      pos += b.length;
+    }
+    const hashes = Object.fromEntries(digests.map(([a, d]) => [a, d.digest('hex')]));
+    return pos === src.size ? { size: pos, status: 'hashed', hashes } : { size: pos, status: 'hashed', hashes, message: `only ${pos} of ${src.size} bytes could be read` };
+  } catch (err) {
+    return { size: src.size, status: 'error', hashes: {}, message: (err as Error).message };
+  }
 }
 
 /** Streams one evidence file through every requested digest. */
@@ -113,7 +134,14 @@ function wanted(f: Finding, mode: HashMode): boolean {
  * returns the custody records sorted by root and path. `rootAbs` maps a finding's root (as
  * given) to its absolute directory.
  */
-export function hashFindings(findings: Finding[], locate: FileLocator, opts: HashOptions, audit: AtimeAudit): HashRecord[] {
+export function hashFindings(
+  findings: Finding[],
+  locate: FileLocator,
+  opts: HashOptions,
+  audit: AtimeAudit,
+  /** Roots inside disk images: the file behind a finding, reopened by its entry (not by name). */
+  openInImage?: (root: string, rel: string) => OpenedSource | null,
+): HashRecord[] {
   const records = new Map<string, HashRecord>();
   for (const f of findings) {
     if (!wanted(f, opts.mode)) continue;
@@ -121,7 +149,18 @@ export function hashFindings(findings: Finding[], locate: FileLocator, opts: Has
     let rec = records.get(key);
     if (!rec) {
       const where = locate(f.root, f.path);
-      if (!where) continue; // evidence without an inspected file in a root (the live registry)
+      if (!where) {
+        const src = openInImage?.(f.root, f.path);
+        if (!src) continue; // evidence without an inspected file in a root (the live registry)
+        try {
+          rec = { root: f.root, path: f.path, ...hashSource(src, opts.algorithms, opts.maxSize) };
+        } finally {
+          src.close();
+        }
+        records.set(key, rec);
+        if (rec.status === 'hashed') f.hashes = { ...rec.hashes };
+        continue;
+      }
       rec = { root: f.root, path: f.path, ...hashAt(where.rootAbs, f.path, where.identity, opts, audit) };
       records.set(key, rec);
     }

@@ -27,6 +27,7 @@ import { scoreCandidates, sortFindings, verdictFor, type ScoredFindings } from '
 import { applyBaseline } from './baseline.js';
 import { hashFindings, type FileIdentity, type HashOptions } from './hash.js';
 import { buildEpisodes } from '../timeline/episodes.js';
+import { isImageFile, scanImage } from './scan-image.js';
 import { pushAll } from '../util/arrays.js';
 import { isoFromMs, isoFromDate } from '../util/filetime.js';
 
@@ -253,7 +254,9 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const now = opts.now ?? (() => new Date());
   const startedAt = isoFromDate(now());
   const audit: AtimeAudit = { preserved: 0, mayChange: 0 };
-  const roots = opts.roots.map((r) => openRoot(r, opts.os));
+  // A regular file given as a root is a disk image: each of its file systems is scanned as a root.
+  const imageRoots = opts.roots.filter(isImageFile);
+  const roots = opts.roots.filter((r) => !imageRoots.includes(r)).map((r) => openRoot(r, opts.os));
   const allFindings: Finding[] = [];
   const allTimeline: TimelineRow[] = [];
   const errors: ScanError[] = [];
@@ -298,6 +301,16 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       otherDeviceSkipped: state.stats.otherDeviceSkipped,
     });
   }
+  // Image roots stay open until --hash has reopened the files behind their findings.
+  const images: Array<Awaited<ReturnType<typeof scanImage>>> = [];
+  for (const image of imageRoots) {
+    const r = await scanImage(image, opts, audit, yieldToEventLoop);
+    images.push(r);
+    pushAll(allFindings, r.findings);
+    pushAll(allTimeline, r.timeline);
+    pushAll(errors, r.errors);
+    pushAll(rootMeta, r.roots);
+  }
   if (opts.live) {
     const live = await scanLiveRegistry();
     pushAll(allFindings, live.findings);
@@ -312,7 +325,15 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const shown = allFindings.filter((f) => levelRank(f.level) >= minRank);
   const shownIds = new Set(shown.map((f) => f.id));
   const highest = [...LEVELS].reverse().find((l) => byLevel[l] > 0) ?? null;
-  const hashes = opts.hash && opts.hash.mode !== 'none' ? hashFindings(shown, fileLocator, opts.hash, audit) : undefined;
+  const openInImage = (root: string, rel: string) => {
+    for (const img of images) {
+      const src = img.open(root, rel);
+      if (src) return src;
+    }
+    return null;
+  };
+  const hashes = opts.hash && opts.hash.mode !== 'none' ? hashFindings(shown, fileLocator, opts.hash, audit, openInImage) : undefined;
+  for (const img of images) img.close();
   const episodes = buildEpisodes(shown);
   errors.sort((a, b) => a.root.localeCompare(b.root) || a.path.localeCompare(b.path) || a.op.localeCompare(b.op) || a.message.localeCompare(b.message));
   return {

@@ -52,6 +52,17 @@ export const LIMITS = {
   maxInfo2Records: 200_000,
   /** INFO2 records kept per file (the rest are counted): a real Recycle Bin holds far fewer. */
   maxInfo2RecordsKept: 10_000,
+  /** NTFS (src/evidence/image/ntfs, src/artifacts/ntfs): MFT records visited per volume or $MFT file. */
+  maxMftRecords: 16_000_000,
+  /** NTFS: runs decoded per attribute runlist (a real 1 TB file rarely has more than a few thousand). */
+  maxNtfsRuns: 262_144,
+  /** NTFS: bytes of an $ATTRIBUTE_LIST read, and parent hops followed when building a path. */
+  maxNtfsAttributeListBytes: 4 * 1024 * 1024,
+  maxNtfsPathDepth: 1024,
+  /** NTFS: children kept per directory listing. */
+  maxNtfsDirectoryEntries: 1_000_000,
+  /** Records an array-returning parse keeps for a streamed artifact ($MFT, $J); `parse --format jsonl` streams them all. */
+  maxKeptStreamRecords: 200_000,
   /** Findings of one kind kept per artifact before summarising. */
   maxFindingsPerArtifact: 10_000,
 } as const;

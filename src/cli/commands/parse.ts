@@ -50,6 +50,13 @@ export async function runParse(args: ParseArgs): Promise<number> {
     const byContent = fp.format ? PARSER_FOR_FORMAT[fp.format] : undefined;
     if (candidates.length === 0 && byContent) candidates = [parserById(byContent)!];
     for (const parser of candidates) {
+      if (parser.stream && args.format === 'jsonl') {
+        // Millions of records ($MFT, $J): printed as they are read, never held.
+        const warnings: string[] = [];
+        await writeStdout(jsonLines(parser.stream(file.opened.source, ctx, warnings)));
+        if (!args.quiet) for (const w of warnings.slice(0, 100)) process.stderr.write(`stagehunt: warning: ${escapeControls(w)}\n`);
+        return 0;
+      }
       const result = await parser.parse(file.opened.source, ctx);
       if (!result) continue;
       if (!args.quiet) for (const w of result.warnings.slice(0, 100)) process.stderr.write(`stagehunt: warning: ${escapeControls(w)}\n`);
@@ -67,7 +74,7 @@ export async function runParse(args: ParseArgs): Promise<number> {
 }
 
 /** One record per line, written as they come (a large hive has a million records). */
-function* jsonLines(records: readonly unknown[]): Generator<string> {
+function* jsonLines(records: Iterable<unknown>): Generator<string> {
   for (const r of records) yield `${JSON.stringify(r)}\n`;
 }
 

@@ -1,4 +1,5 @@
 /** `stagehunt scan <root...>`: maps argv to ScanOptions, runs the pipeline, writes, sets the exit code. */
+import { imageGuards, isImageFile } from '../../pipeline/scan-image.js';
 import type { Argv } from 'yargs';
 import { isLevel, levelRank, LEVELS, type Level } from '../../model/finding.js';
 import { loadHotspotFiles, type Hotspot } from '../../hotspots/catalog.js';
@@ -39,7 +40,7 @@ export interface ScanArgs {
 
 export function scanBuilder(y: Argv): Argv<ScanArgs> {
   return y
-    .positional('roots', { describe: 'evidence roots: mounted images or directories', type: 'string', array: true })
+    .positional('roots', { describe: 'evidence roots: mounted images or directories, or disk image files (.E01, .vhd(x), .vmdk, .qcow2, .raw/.dd/.img, .001)', type: 'string', array: true })
     .option('os', { choices: ['auto', 'windows', 'linux', 'macos'] as const, default: 'auto' as const, describe: 'OS layout of the roots (auto-detected per root)' })
     .option('scope', { choices: ['hotspots', 'all'] as const, default: 'hotspots' as const, describe: 'walk the staging hotspots and artifact locations, or the whole root' })
     .option('format', { alias: 'f', type: 'string', default: 'table', describe: `output format: ${SCAN_FORMATS.join(', ')}` })
@@ -73,17 +74,19 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
   // Validate roots and output before any evidence is read.
   if (args.live && process.platform !== 'win32') throw new UsageError('--live reads the live Windows registry and needs Windows; scan a mounted image instead');
   args.roots = args.roots ?? [];
-  const roots = args.roots.map((r) => openRoot(r, args.os));
+  // A regular file is a disk image (read in-process); anything else must be a directory root.
+  const roots = args.roots.filter((r) => !isImageFile(r)).map((r) => openRoot(r, args.os));
   // Said before anything is read: the report's meta.atime only tells afterwards.
   if (!args.quiet) for (const r of roots) if (noatimeRefused(r.abs)) process.stderr.write(`stagehunt: warning: ${escapeControls(r.given)}: ${NOATIME_REFUSED}\n`);
-  const reportTarget = args.report ? checkReportPath(args.report, roots.map((r) => r.abs)) : null;
+  const guarded = [...roots.map((r) => r.abs), ...imageGuards(args.roots)];
+  const reportTarget = args.report ? checkReportPath(args.report, guarded) : null;
   const hash = hashOptions(args);
   const baseline = args.baseline ? loadBaseline(args.baseline) : undefined;
   const extraHotspots: Hotspot[] = loadHotspotFiles(args.hotspots ?? []);
   // Reserved last, so a bad option above never leaves a temp file behind.
   let target: OutputTarget | null = null;
   if (args.output) {
-    target = checkOutputPath(args.output, roots.map((r) => r.abs));
+    target = checkOutputPath(args.output, guarded);
     installInterruptHandlers();
     reserveOutput(target);
   }

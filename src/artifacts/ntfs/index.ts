@@ -1,0 +1,60 @@
+/**
+ * Standalone NTFS artifacts as collected by KAPE / Velociraptor / CyLR: the $MFT file and the USN
+ * journal's $J stream ($J, `$UsnJrnl%3A$J`, `$UsnJrnl:$J`). Both are streamed (`stream`); `parse`
+ * keeps the first LIMITS.maxKeptStreamRecords records. Layouts: src/evidence/image/ntfs/layout.ts
+ * and ./usn-layout.ts; docs/ntfs.md.
+ */
+import type { ArtifactContext, ArtifactParser, ArtifactRecord, ArtifactResult } from '../types.js';
+import type { ByteSource } from '../../util/byte-source.js';
+import { LIMITS } from '../../util/limits.js';
+import { looksLikeMft, walkMftFile } from './mft.js';
+import { plausibleUsnHeader, walkUsnJournal } from './usn.js';
+
+/** `$MFT`, and collection names that end with it (`ntfs.raw.$MFT`, `C%3A/$MFT`). */
+const MFT_NAME = /(^|[./\\]|%3a|%5c)\$mft$/i;
+/** `$J`, `$UsnJrnl:$J`, `$UsnJrnl%3A$J` (KAPE / Velociraptor), `ntfs.raw.$UsnJrnl.$J`. */
+const USN_NAME = /(^|[./\\:]|%3a)\$j$/i;
+
+function collect(id: string, iterable: Iterable<ArtifactRecord>, warnings: string[], summary: (n: number) => Record<string, unknown>): ArtifactResult {
+  const records: ArtifactRecord[] = [];
+  let total = 0;
+  for (const r of iterable) {
+    total++;
+    if (records.length < LIMITS.maxKeptStreamRecords) records.push(r);
+  }
+  if (total > records.length) warnings.push(`${total} records; the first ${records.length} kept (stagehunt parse --format jsonl prints them all)`);
+  return { parser: id, records, warnings, corrupted: warnings.length > 0, summary: summary(total) };
+}
+
+export const mftParser: ArtifactParser = {
+  id: 'mft',
+  description: 'NTFS $MFT file (standalone, as collected): every record in use or not, full paths, $SI and $FN times, streams',
+  matches: (ctx: ArtifactContext) => looksLikeMft(ctx.head) && (MFT_NAME.test(ctx.name) || ctx.size <= 65536 || ctx.head.includes(Buffer.from('$\0M\0F\0T\0', 'latin1'))),
+  stream(src: ByteSource, _ctx: ArtifactContext, warnings: string[]) {
+    return walkMftFile(src, warnings);
+  },
+  async parse(src: ByteSource): Promise<ArtifactResult | null> {
+    const warnings: string[] = [];
+    const result = collect('mft', walkMftFile(src, warnings), warnings, (n) => ({ records: n }));
+    if (result.records.length === 0 && warnings.length > 0) return null;
+    let inUse = 0;
+    for (const r of result.records) if (r.inUse) inUse++;
+    result.summary = { ...result.summary, inUse, notInUse: result.records.length - inUse };
+    return result;
+  },
+};
+
+export const usnParser: ArtifactParser = {
+  id: 'usnjrnl',
+  description: 'NTFS change journal $UsnJrnl:$J (USN_RECORD_V2/V3/V4): creates, renames, writes and deletes with times',
+  matches: (ctx: ArtifactContext) => USN_NAME.test(ctx.name) || (ctx.head.length >= 64 && plausibleUsnHeader(ctx.head, 0) && ctx.head.readUInt32LE(0) <= ctx.head.length && ctx.format === null),
+  stream(src: ByteSource, _ctx: ArtifactContext, warnings: string[]) {
+    return walkUsnJournal(src, warnings);
+  },
+  async parse(src: ByteSource): Promise<ArtifactResult | null> {
+    const warnings: string[] = [];
+    return collect('usnjrnl', walkUsnJournal(src, warnings), warnings, (n) => ({ records: n }));
+  },
+};
+
+export const parsers: ArtifactParser[] = [mftParser, usnParser];

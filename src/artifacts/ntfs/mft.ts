@@ -1,0 +1,208 @@
+/**
+ * Standalone $MFT files (KAPE, Velociraptor, CyLR collections; `icat image 0`): every record, in
+ * use or not, with its full path, as MFTECmd-like JSON records. Two sequential passes over the
+ * file: the first keeps one name and parent per entry (for paths) and which extension records
+ * belong to which base record; the second yields the records with their extension records' attributes. Memory: the name table, never the records.
+ */
+import type { ByteSource } from '../../util/byte-source.js';
+import { filetimeToIso } from '../../util/filetime.js';
+import { LIMITS } from '../../util/limits.js';
+import { NameTable } from '../../evidence/image/ntfs/names.js';
+import { hasRecordSignature, namePreference, parseMftRecord, type Attribute, type FileNameAttribute, type MftRecord } from '../../evidence/image/ntfs/record.js';
+import { RECORD } from '../../evidence/image/ntfs/layout.js';
+import { recordReader } from '../../evidence/image/ntfs/stream.js';
+import { fileAttributeNames, summarizeRecord, type RecordSummary } from '../../evidence/image/ntfs/summary.js';
+import { timestompSigns } from './timestomp.js';
+
+export type MftJsonRecord = {
+  type: 'mft-record';
+  entry: number;
+  sequence: number;
+  inUse: boolean;
+  isDirectory: boolean;
+  /** "entry-sequence" of the base record for an extension record, else null. */
+  baseRecord: string | null;
+  fixupsOk: boolean;
+  parentEntry: number | null;
+  parentSequence: number | null;
+  parentPath: string | null;
+  name: string | null;
+  /** Full path as far as the parents hold ("/$OrphanFiles/..." otherwise). */
+  path: string | null;
+  orphan: boolean;
+  extension: string | null;
+  /** Namespace of `name`: POSIX, Win32, DOS, Win32AndDos. */
+  nameType: string | null;
+  /** Every other name of the record (hard links, the 8.3 short name). */
+  otherNames: Array<{ name: string; nameType: string; parentEntry: number; parentSequence: number }>;
+  size: number;
+  linkCount: number;
+  siFlags: string[];
+  hasAds: boolean;
+  streams: Array<{ name: string; size: number; resident: boolean }>;
+  created0x10: string | null;
+  created0x30: string | null;
+  lastModified0x10: string | null;
+  lastModified0x30: string | null;
+  lastRecordChange0x10: string | null;
+  lastRecordChange0x30: string | null;
+  lastAccess0x10: string | null;
+  lastAccess0x30: string | null;
+  updateSequenceNumber: number | null;
+  /** Timestomping signs (docs/ntfs.md): `siBeforeFn`, `siZeroFraction`, `fnZeroFraction`... */
+  timestomp: string[];
+  /** Size of the unnamed $DATA when it is resident (small files keep their content in the record). */
+  residentDataSize: number | null;
+};
+
+const NAMESPACES = ['POSIX', 'Win32', 'DOS', 'Win32AndDos'];
+
+export function namespaceName(ns: number): string {
+  return NAMESPACES[ns] ?? `0x${ns.toString(16)}`;
+}
+
+/** Record size of a standalone $MFT: the allocated size its first FILE record declares. */
+export function mftRecordSize(src: ByteSource): number | null {
+  const head = src.read(0, 0x20);
+  if (!hasRecordSignature(head) || head.length < 0x20) return null;
+  const size = head.readUInt32LE(RECORD.allocatedSize);
+  return size >= 256 && size <= 65536 && (size & (size - 1)) === 0 ? size : null;
+}
+
+/** True when the head looks like an MFT record: FILE signature, an update sequence array where NTFS puts it, a power-of-two record size. */
+export function looksLikeMft(head: Buffer): boolean {
+  if (head.length < 0x30 || head.toString('latin1', 0, 4) !== 'FILE') return false;
+  const usaOffset = head.readUInt16LE(RECORD.usaOffset);
+  const size = head.readUInt32LE(RECORD.allocatedSize);
+  return (usaOffset === 0x28 || usaOffset === 0x30) && size >= 256 && size <= 65536 && (size & (size - 1)) === 0;
+}
+
+function extensionOf(name: string): string | null {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 && dot < name.length - 1 ? name.slice(dot + 1) : null;
+}
+
+export function mftJsonRecord(s: RecordSummary, names: NameTable | null): MftJsonRecord {
+  const fn: FileNameAttribute | null = s.fileNames[0] ?? null;
+  const resolved = names && fn && !s.base ? names.resolve(s.entry) : null;
+  const parentPath = resolved && fn ? (fn.parent.entry === 5 && !resolved.orphan ? '/' : resolved.path.slice(0, Math.max(1, resolved.path.lastIndexOf('/')))) : null;
+  const data = s.streams.find((x) => x.name === '');
+  const named = s.streams.filter((x) => x.name !== '');
+  return {
+    type: 'mft-record',
+    entry: s.entry,
+    sequence: s.sequence,
+    inUse: s.inUse,
+    isDirectory: s.isDirectory,
+    baseRecord: s.base ? `${s.base.entry}-${s.base.sequence}` : null,
+    fixupsOk: s.fixupsOk,
+    parentEntry: fn ? fn.parent.entry : null,
+    parentSequence: fn ? fn.parent.sequence : null,
+    parentPath,
+    name: fn ? fn.name : null,
+    path: resolved ? resolved.path : null,
+    orphan: resolved ? resolved.orphan : false,
+    extension: fn && !s.isDirectory ? extensionOf(fn.name) : null,
+    nameType: fn ? namespaceName(fn.namespace) : null,
+    otherNames: s.fileNames.slice(1).map((f) => ({ name: f.name, nameType: namespaceName(f.namespace), parentEntry: f.parent.entry, parentSequence: f.parent.sequence })),
+    size: data ? data.size : 0,
+    linkCount: s.linkCount,
+    siFlags: s.si ? fileAttributeNames(s.si.fileAttributes) : [],
+    hasAds: named.length > 0,
+    streams: named.map((x) => ({ name: x.name, size: x.size, resident: x.resident })),
+    created0x10: s.si ? filetimeToIso(s.si.created) : null,
+    created0x30: fn ? filetimeToIso(fn.created) : null,
+    lastModified0x10: s.si ? filetimeToIso(s.si.modified) : null,
+    lastModified0x30: fn ? filetimeToIso(fn.modified) : null,
+    lastRecordChange0x10: s.si ? filetimeToIso(s.si.mftModified) : null,
+    lastRecordChange0x30: fn ? filetimeToIso(fn.mftModified) : null,
+    lastAccess0x10: s.si ? filetimeToIso(s.si.accessed) : null,
+    lastAccess0x30: fn ? filetimeToIso(fn.accessed) : null,
+    updateSequenceNumber: s.si && s.si.usn !== null ? Number(s.si.usn) : null,
+    timestomp: timestompSigns(s.si, fn),
+    residentDataSize: s.residentData ? s.residentData.length : null,
+  };
+}
+
+/** What pass 1 keeps: a name per entry, and which extension records belong to which base record. */
+export interface MftIndex {
+  names: NameTable;
+  /** base entry -> entries of its extension records (whose base reference names it). */
+  extensions: Map<number, number[]>;
+}
+
+/**
+ * Pass 1: names and parents of every sound record; extension records grouped by their base. A
+ * standalone $MFT has no volume to read a non-resident $ATTRIBUTE_LIST from, so extension records
+ * are found by their own base reference instead (checked against the base's sequence in pass 2).
+ */
+export function indexMftFile(src: ByteSource, recordSize: number, warnings: string[]): MftIndex {
+  const names = new NameTable();
+  const extensions = new Map<number, number[]>();
+  // Per base record: its best name so far (fn null: no name in the base record, perhaps in an extension record).
+  const best = new Map<number, { pref: number; sequence: number; inUse: boolean; fn: FileNameAttribute | null }>();
+  const count = Math.min(Math.floor(src.size / recordSize), LIMITS.maxMftRecords);
+  if (Math.floor(src.size / recordSize) > LIMITS.maxMftRecords) warnings.push(`more than ${LIMITS.maxMftRecords} records; the rest is not read`);
+  const extensionNames: Array<{ base: number; baseSequence: number; fn: FileNameAttribute }> = [];
+  const readRaw = recordReader(src, recordSize);
+  for (let entry = 0; entry < count; entry++) {
+    const raw = readRaw(entry);
+    if (!hasRecordSignature(raw)) continue;
+    const rec = parseMftRecord(raw, entry);
+    if (!rec) continue;
+    const s = summarizeRecord(rec);
+    if (s.base) {
+      if (!rec.inUse) continue;
+      const list = extensions.get(s.base.entry) ?? [];
+      if (list.length < 4096) list.push(entry);
+      extensions.set(s.base.entry, list);
+      for (const fn of s.fileNames) extensionNames.push({ base: s.base.entry, baseSequence: s.base.sequence, fn });
+      continue;
+    }
+    const fn = s.fileNames[0];
+    if (fn && (rec.inUse || rec.fixupsOk)) best.set(entry, { pref: namePreference(fn.namespace), sequence: rec.sequence, inUse: rec.inUse, fn });
+    else if (!fn) best.set(entry, { pref: Number.POSITIVE_INFINITY, sequence: rec.sequence, inUse: rec.inUse, fn: null });
+  }
+  // A long name kept in an extension record beats a short one in the base record.
+  for (const x of extensionNames) {
+    const b = best.get(x.base);
+    if (b && b.sequence === x.baseSequence && namePreference(x.fn.namespace) < b.pref) best.set(x.base, { ...b, pref: namePreference(x.fn.namespace), fn: x.fn });
+  }
+  for (const [entry, b] of best) {
+    if (b.fn) names.set(entry, { sequence: b.sequence, inUse: b.inUse, name: b.fn.name, parentEntry: b.fn.parent.entry, parentSequence: b.fn.parent.sequence });
+  }
+  return { names, extensions };
+}
+
+/** Attributes of the extension records that name `base` as their base (same sequence number). */
+export function extensionRecordAttributes(base: MftRecord, entries: readonly number[], readRecord: (entry: number) => MftRecord | null): Attribute[] {
+  const out: Attribute[] = [];
+  for (const e of entries) {
+    const ext = readRecord(e);
+    if (ext?.base && ext.base.entry === base.entry && ext.base.sequence === base.sequence) for (const a of ext.attributes) out.push(a);
+  }
+  return out;
+}
+
+/** Every record of a standalone $MFT, streamed (pass 2). */
+export function* walkMftFile(src: ByteSource, warnings: string[]): Generator<MftJsonRecord> {
+  const recordSize = mftRecordSize(src);
+  if (!recordSize) {
+    warnings.push('no FILE record with a usable record size at offset 0');
+    return;
+  }
+  if (src.size % recordSize !== 0) warnings.push(`size ${src.size} is not a multiple of the record size ${recordSize}; the last partial record is ignored`);
+  const { names, extensions } = indexMftFile(src, recordSize, warnings);
+  const count = Math.min(Math.floor(src.size / recordSize), LIMITS.maxMftRecords);
+  let reported = 0;
+  const readRecord = (entry: number): MftRecord | null => (entry >= 0 && entry < count ? parseMftRecord(src.read(entry * recordSize, recordSize), entry) : null);
+  const readRaw = recordReader(src, recordSize);
+  for (let entry = 0; entry < count; entry++) {
+    const rec = parseMftRecord(readRaw(entry), entry);
+    if (!rec) continue;
+    const s = summarizeRecord(rec, rec.base ? [] : extensionRecordAttributes(rec, extensions.get(entry) ?? [], readRecord));
+    for (const w of s.warnings) if (reported++ < 1000) warnings.push(w);
+    yield mftJsonRecord(s, names);
+  }
+  if (reported > 1000) warnings.push(`${reported - 1000} more record warnings`);
+}

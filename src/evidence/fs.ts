@@ -1,0 +1,123 @@
+/**
+ * EvidenceFs: one read-only file-system interface for every evidence source (a mounted directory,
+ * an ext/FAT/NTFS file system inside a disk image). Listings are bounded, sorted and link-free
+ * (a symlink is an entry of type 'symlink', never followed); entries are lstat-like and carry their
+ * own times, a stable id (inode, MFT reference, FAT directory-entry address), attributes and named
+ * streams; `open` returns the ByteSource the parsers already read.
+ */
+import type { ByteSource } from '../util/byte-source.js';
+
+export type FsEntryType = 'file' | 'directory' | 'symlink' | 'other';
+
+/** A file-system time: whole seconds since 1970 (UTC) plus nanoseconds, as the file system stores it. */
+export interface FsTime {
+  sec: number;
+  nsec: number;
+}
+
+export interface FsTimes {
+  /** Last content change. */
+  mtime?: FsTime;
+  /** Last access (FAT: the date only). */
+  atime?: FsTime;
+  /** Last metadata change (inode change; NTFS: MFT record change). */
+  ctime?: FsTime;
+  /** Creation (ext4 crtime, NTFS/FAT creation). */
+  crtime?: FsTime;
+}
+
+export interface FsStream {
+  /** '' for the unnamed (default) data stream. */
+  name: string;
+  size: number;
+}
+
+export interface FsEntry {
+  /** The name in its directory, decoded for display (invalid bytes replaced). */
+  name: string;
+  /** '/'-separated path from the root of this file system, starting with '/'. */
+  path: string;
+  /** Stable id: inode number, MFT reference, FAT directory-entry address. */
+  id: string;
+  type: FsEntryType;
+  size: number;
+  times: FsTimes;
+  /** NTFS only: the $FILE_NAME times next to the $STANDARD_INFORMATION ones in `times`. */
+  fnTimes?: FsTimes;
+  /** Unix mode bits (type and permissions) where the file system has them. */
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  hidden: boolean;
+  system: boolean;
+  readOnly: boolean;
+  /** Found in directory slack or marked free: the name of a deleted file (its content may be gone or reused). */
+  deleted: boolean;
+  /** A deleted name whose id now belongs to a live file (TSK's "deleted-realloc"): its metadata are the new file's. */
+  reallocated?: boolean;
+  /** Named data streams (NTFS ADS); the unnamed stream is `size`. */
+  streams: FsStream[];
+  /** A symlink's target as stored, for display only: never followed. */
+  linkTarget?: string;
+}
+
+export interface OpenedSource extends ByteSource {
+  close(): void;
+}
+
+/** An in-image source needs no closing. */
+export function unclosed(src: ByteSource): OpenedSource {
+  return Object.assign(src, { close: () => undefined });
+}
+
+export interface FsListing {
+  /** Sorted by name (code-unit order); deleted entries after live ones of the same name. */
+  entries: FsEntry[];
+  /** True when the directory held more than the listing limit. */
+  truncated: boolean;
+}
+
+export interface EvidenceFs {
+  /** 'directory', 'ext4', 'fat32', 'ntfs', ... */
+  readonly kind: string;
+  /** For finding roots: `case.E01#p2`, or the directory's base name. */
+  readonly label: string;
+  root(): FsEntry;
+  list(dir: FsEntry): FsListing;
+  /** Path lookup from the root ('/'-separated); each segment matched exactly first, then case-insensitively when asked. Never through a symlink. */
+  lookup(path: string, caseInsensitive?: boolean): FsEntry | null;
+  /** The content of a file (or of one of its named streams); close it when done (a directory root holds an fd). */
+  open(entry: FsEntry, stream?: string): OpenedSource;
+  /** Problems met so far (bad structures, loops, truncation): what could be read was read. */
+  readonly warnings: string[];
+  close(): void;
+}
+
+/** Entries listed per directory before `truncated` is set. */
+export const MAX_FS_LISTING = 100_000;
+/** Warnings kept per file system (the rest are counted in the last one). */
+export const MAX_FS_WARNINGS = 1000;
+
+export function compareEntries(a: FsEntry, b: FsEntry): number {
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  return Number(a.deleted) - Number(b.deleted);
+}
+
+/** Shared lookup over `list`: segment by segment, exact then case-insensitive, never through a link. */
+export function lookupPath(fs: EvidenceFs, p: string, caseInsensitive = false): FsEntry | null {
+  let cur = fs.root();
+  for (const part of p.split('/').filter((s) => s !== '' && s !== '.')) {
+    if (part === '..' || cur.type !== 'directory') return null;
+    const live = fs.list(cur).entries.filter((e) => !e.deleted);
+    const hit = live.find((e) => e.name === part) ?? (caseInsensitive ? live.find((e) => e.name.toLowerCase() === part.toLowerCase()) : undefined);
+    if (!hit) return null;
+    cur = hit;
+  }
+  return cur;
+}
+
+/** A bounded warning sink. */
+export function warn(list: string[], message: string): void {
+  if (list.length < MAX_FS_WARNINGS) list.push(message);
+  else if (list.length === MAX_FS_WARNINGS) list.push('more warnings not kept');
+}

@@ -1,0 +1,117 @@
+/**
+ * A ByteSource assembled from fixed-size blocks (EWF chunks, VHD/VHDX blocks, VMDK grains, QCOW2
+ * clusters), each fetched on demand by the container's reader and kept in a small LRU cache.
+ * Every container reader only has to answer "what are the bytes of block i" (null = zeros).
+ */
+import { LIMITS } from '../../../util/limits.js';
+import type { ByteSource } from '../../../util/byte-source.js';
+
+/** Bytes of decoded blocks kept per container (a few MiB: enough for directory and table re-reads). */
+export const BLOCK_CACHE_BYTES = 16 * 1024 * 1024;
+
+export interface BlockReader {
+  name: string;
+  /** Logical media size in bytes. */
+  size: number;
+  blockSize: number;
+  /** The block's bytes (may be shorter than blockSize: the rest reads as zeros), or null for a sparse/unallocated block. */
+  readBlock(index: number): Buffer | null;
+}
+
+export function blockSource(reader: BlockReader): ByteSource {
+  const { size, blockSize } = reader;
+  const cache = new Map<number, Buffer>();
+  const maxCached = Math.max(4, Math.floor(BLOCK_CACHE_BYTES / blockSize));
+  const zero = Buffer.alloc(blockSize);
+  const block = (i: number): Buffer => {
+    const hit = cache.get(i);
+    if (hit) {
+      cache.delete(i);
+      cache.set(i, hit);
+      return hit;
+    }
+    let data = reader.readBlock(i) ?? zero;
+    if (data.length < blockSize) data = Buffer.concat([data, Buffer.alloc(blockSize - data.length)]);
+    else if (data.length > blockSize) data = data.subarray(0, blockSize);
+    cache.set(i, data);
+    if (cache.size > maxCached) cache.delete(cache.keys().next().value as number);
+    return data;
+  };
+  return {
+    size,
+    name: reader.name,
+    read(position: number, length: number): Buffer {
+      if (!Number.isFinite(length) || length <= 0 || position < 0 || position >= size) return Buffer.alloc(0);
+      if (length > LIMITS.maxReadBytes) throw new RangeError(`read of ${length} bytes exceeds limit ${LIMITS.maxReadBytes}`);
+      const end = Math.min(size, position + Math.floor(length));
+      const out = Buffer.allocUnsafe(end - position);
+      let pos = position;
+      while (pos < end) {
+        const i = Math.floor(pos / blockSize);
+        const within = pos - i * blockSize;
+        const n = Math.min(blockSize - within, end - pos);
+        block(i).copy(out, pos - position, within, within + n);
+        pos += n;
+      }
+      return out;
+    },
+  };
+}
+
+/** Several sources one after the other (split raw segments, VMDK extents). */
+export function concatSources(parts: ByteSource[], name: string): ByteSource {
+  const starts: number[] = [];
+  let total = 0;
+  for (const p of parts) {
+    starts.push(total);
+    total += p.size;
+  }
+  return {
+    size: total,
+    name,
+    read(position: number, length: number): Buffer {
+      if (!Number.isFinite(length) || length <= 0 || position < 0 || position >= total) return Buffer.alloc(0);
+      if (length > LIMITS.maxReadBytes) throw new RangeError(`read of ${length} bytes exceeds limit ${LIMITS.maxReadBytes}`);
+      const end = Math.min(total, position + Math.floor(length));
+      const out = Buffer.alloc(end - position);
+      let pos = position;
+      // binary search for the first part holding `pos`
+      let lo = 0;
+      let hi = parts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid]! <= pos) lo = mid;
+        else hi = mid - 1;
+      }
+      for (let k = lo; k < parts.length && pos < end; k++) {
+        const within = pos - starts[k]!;
+        const n = Math.min(parts[k]!.size - within, end - pos);
+        if (n <= 0) continue;
+        const got = parts[k]!.read(within, n);
+        got.copy(out, pos - position);
+        pos += n; // a short read leaves zeros
+      }
+      return out;
+    },
+  };
+}
+
+/** A window [offset, offset+length) of a source: a partition of a disk. */
+export function sliceSource(src: ByteSource, offset: number, length: number, name: string): ByteSource {
+  const size = Math.max(0, Math.min(length, src.size - offset));
+  return {
+    size,
+    name,
+    read(position: number, len: number): Buffer {
+      if (!Number.isFinite(len) || len <= 0 || position < 0 || position >= size) return Buffer.alloc(0);
+      return src.read(offset + position, Math.min(len, size - position));
+    },
+  };
+}
+
+/** Reads exactly `length` bytes or returns null (truncated structure). */
+export function readExact(src: ByteSource, position: number, length: number): Buffer | null {
+  if (position < 0 || length < 0 || position + length > src.size) return null;
+  const b = src.read(position, length);
+  return b.length === length ? b : null;
+}

@@ -1,0 +1,131 @@
+/**
+ * NTFS as an EvidenceFs: an adapter over the NTFS volume reader (src/evidence/image/ntfs/, which
+ * lists directories by MFT parent references). Entries carry the four $STANDARD_INFORMATION times
+ * in `times` and the $FILE_NAME times of the listed name in `fnTimes`, the named $DATA streams,
+ * hidden/system/read-only from the file attributes, and `entry-sequence` as id. Deleted records
+ * that still name a parent are listed in that directory as deleted.
+ */
+import type { ByteSource } from '../../../util/byte-source.js';
+import { compareEntries, lookupPath, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsListing, type FsTime, type FsTimes, type OpenedSource, unclosed } from '../../fs.js';
+import { openNtfs, type NtfsRef, type NtfsStat, type NtfsVolume } from '../ntfs/index.js';
+
+/** FILETIME ticks (100 ns since 1601) at the Unix epoch. */
+const EPOCH_TICKS = 116444736000000000n;
+
+export function filetimeToFsTime(ticks: bigint): FsTime | undefined {
+  if (!ticks) return undefined;
+  const d = ticks - EPOCH_TICKS;
+  let sec = d / 10_000_000n;
+  let rem = d % 10_000_000n;
+  if (rem < 0n) {
+    rem += 10_000_000n;
+    sec -= 1n;
+  }
+  return { sec: Number(sec), nsec: Number(rem) * 100 };
+}
+
+function timesOf(t: { created: bigint; modified: bigint; mftModified: bigint; accessed: bigint } | null): FsTimes {
+  if (!t) return {};
+  return { crtime: filetimeToFsTime(t.created), mtime: filetimeToFsTime(t.modified), ctime: filetimeToFsTime(t.mftModified), atime: filetimeToFsTime(t.accessed) };
+}
+
+const refId = (r: NtfsRef): string => `${r.entry}-${r.sequence}`;
+
+export class NtfsFs implements EvidenceFs {
+  readonly kind = 'ntfs';
+  readonly warnings: string[];
+  private readonly vol: NtfsVolume;
+  private readonly refs = new Map<string, NtfsRef>();
+  private deletedByParent: Map<number, NtfsRef[]> | null = null;
+
+  constructor(
+    part: ByteSource,
+    readonly label: string,
+  ) {
+    this.vol = openNtfs(part);
+    this.warnings = this.vol.warnings;
+  }
+
+  private entryOf(st: NtfsStat, path: string, deleted: boolean): FsEntry {
+    const id = refId(st.ref);
+    if (this.refs.size < 4_000_000) this.refs.set(id, st.ref);
+    for (const w of st.warnings.slice(0, 5)) warn(this.warnings, `${path}: ${w}`);
+    return {
+      name: st.name,
+      path,
+      id,
+      type: st.type,
+      size: st.size,
+      times: timesOf(st.si),
+      fnTimes: timesOf(st.fn),
+      hidden: st.hidden,
+      system: st.system,
+      readOnly: st.readOnly,
+      deleted,
+      streams: st.streams.filter((s) => s.name !== '').map((s) => ({ name: s.name, size: s.size })),
+    };
+  }
+
+  root(): FsEntry {
+    const ref = this.vol.root();
+    const st = this.vol.stat(ref);
+    if (!st) throw new Error('NTFS: root directory unreadable');
+    return { ...this.entryOf(st, '/', false), name: '' };
+  }
+
+  /** Deleted records grouped by the directory entry their name points to (one pass, on first use). */
+  private deletedIn(dirEntry: number): NtfsRef[] {
+    if (!this.deletedByParent) {
+      this.deletedByParent = new Map();
+      let n = 0;
+      for (const r of this.vol.deleted()) {
+        if (++n > MAX_FS_LISTING * 10) break;
+        const st = this.vol.stat({ entry: r.entry, sequence: r.sequence });
+        const parent = st?.fn?.parent ?? st?.parent;
+        if (!st || !parent) continue;
+        const list = this.deletedByParent.get(parent.entry) ?? [];
+        list.push(st.ref);
+        this.deletedByParent.set(parent.entry, list);
+      }
+    }
+    return this.deletedByParent.get(dirEntry) ?? [];
+  }
+
+  list(dir: FsEntry): FsListing {
+    const ref = this.refs.get(dir.id);
+    if (!ref || dir.type !== 'directory') return { entries: [], truncated: false };
+    const base = dir.path === '/' ? '' : dir.path;
+    const children = this.vol.list(ref);
+    const truncated = children.length > MAX_FS_LISTING;
+    const out: FsEntry[] = [];
+    for (const c of children.slice(0, MAX_FS_LISTING)) {
+      const st = this.vol.stat(c.ref);
+      if (!st) continue;
+      // a hard link is listed under each of its names
+      out.push(this.entryOf({ ...st, name: c.name }, `${base}/${c.name}`, false));
+    }
+    for (const d of this.deletedIn(ref.entry)) {
+      if (out.length >= MAX_FS_LISTING) break;
+      const st = this.vol.stat(d);
+      if (st) out.push(this.entryOf(st, `${base}/${st.name}`, true));
+    }
+    out.sort(compareEntries);
+    return { entries: out, truncated };
+  }
+
+  lookup(path: string, caseInsensitive = true): FsEntry | null {
+    return lookupPath(this, path, caseInsensitive);
+  }
+
+  open(entry: FsEntry, stream?: string): OpenedSource {
+    const ref = this.refs.get(entry.id);
+    if (!ref || entry.type !== 'file') throw new Error(`${entry.path}: not a regular file of this volume`);
+    const src = this.vol.open(ref, stream);
+    if (!src) throw new Error(`${entry.path}${stream ? `:${stream}` : ''}: no such stream`);
+    return unclosed(src);
+  }
+
+  close(): void {
+    this.refs.clear();
+  }
+}

@@ -1,0 +1,403 @@
+/**
+ * One MFT entry ("FILE record") from raw bytes: update-sequence fixups, the attribute chain,
+ * $STANDARD_INFORMATION, $FILE_NAME, $ATTRIBUTE_LIST entries and runlists. Pure and bounded:
+ * every offset is checked against the record, every count against the bytes that hold it.
+ */
+import {
+  ALIST,
+  ATTR,
+  ATTR_END,
+  ATTR_FLAG_COMPRESSED,
+  ATTR_FLAG_ENCRYPTED,
+  ATTR_FLAG_SPARSE,
+  FN,
+  FN_NAMESPACE,
+  RECORD,
+  RECORD_FLAG_DIRECTORY,
+  RECORD_FLAG_IN_USE,
+  SI,
+  USA_STRIDE,
+  splitReference,
+} from './layout.js';
+import { LIMITS } from '../../../util/limits.js';
+
+/** Where readers report damage: a string[] or a bounded forwarder (only `push` is used). */
+export interface WarningSink {
+  push(...warnings: string[]): unknown;
+}
+
+export interface NtfsRef {
+  entry: number;
+  sequence: number;
+}
+
+/** The four NTFS times as raw FILETIME ticks (0n when absent). */
+export interface NtfsTimes {
+  created: bigint;
+  modified: bigint;
+  mftModified: bigint;
+  accessed: bigint;
+}
+
+export interface StandardInformation extends NtfsTimes {
+  fileAttributes: number;
+  /** NTFS 3.0+ only (72-byte value). */
+  usn: bigint | null;
+}
+
+export interface FileNameAttribute extends NtfsTimes {
+  parent: NtfsRef;
+  allocatedSize: number;
+  dataSize: number;
+  fileAttributes: number;
+  /** 0 POSIX, 1 Win32, 2 DOS (8.3 short name), 3 Win32 and DOS. */
+  namespace: number;
+  name: string;
+}
+
+/** One run of a runlist: `length` clusters from `vcn`, at `lcn` (null: sparse, reads as zeros). */
+export interface Run {
+  vcn: number;
+  lcn: number | null;
+  length: number;
+}
+
+export interface Attribute {
+  type: number;
+  /** UTF-16 name ('' for the unnamed attribute: the default $DATA stream). */
+  name: string;
+  flags: number;
+  id: number;
+  compressed: boolean;
+  encrypted: boolean;
+  sparse: boolean;
+  resident: boolean;
+  /** Resident value (a copy-free view into the fixed-up record). */
+  value?: Buffer;
+  // Non-resident only:
+  startVcn?: number;
+  lastVcn?: number;
+  runs?: Run[];
+  /** log2 clusters per compression unit (0 when not compressed). */
+  compressionUnit?: number;
+  allocatedSize?: number;
+  dataSize?: number;
+  initializedSize?: number;
+}
+
+export interface AttributeListEntry {
+  type: number;
+  name: string;
+  startVcn: number;
+  record: NtfsRef;
+  id: number;
+}
+
+export interface MftRecord {
+  /** Position of the record in the MFT (the entry number a file reference names). */
+  entry: number;
+  sequence: number;
+  inUse: boolean;
+  isDirectory: boolean;
+  linkCount: number;
+  lsn: bigint;
+  /** Base record reference for an extension record; null for a base record. */
+  base: NtfsRef | null;
+  /** Entry number the record says it has (NTFS 3.1+), or null. */
+  storedEntry: number | null;
+  /** False when a sector's last two bytes did not match the update sequence number (torn write, damage). */
+  fixupsOk: boolean;
+  attributes: Attribute[];
+  warnings: string[];
+}
+
+const utf16 = new TextDecoder('utf-16le');
+
+/** UTF-16LE to a JS string; lone surrogates become U+FFFD (names are attacker text). */
+export function decodeUtf16(buf: Buffer, offset: number, units: number): string {
+  const end = Math.min(buf.length, offset + units * 2);
+  if (offset < 0 || offset >= end) return '';
+  return utf16.decode(buf.subarray(offset, end - ((end - offset) & 1)));
+}
+
+function readU64Number(buf: Buffer, offset: number): number {
+  const v = buf.readBigUInt64LE(offset);
+  return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.NaN : Number(v);
+}
+
+/** True when the bytes start with "FILE" (or "BAAD", which chkdsk writes over a record it found torn). */
+export function hasRecordSignature(buf: Buffer): boolean {
+  return buf.length >= 4 && (buf.toString('latin1', 0, 4) === 'FILE' || buf.toString('latin1', 0, 4) === 'BAAD');
+}
+
+/**
+ * Applies the update-sequence fixups to a copy of `raw`: the last two bytes of every 512-byte stride
+ * hold the update sequence number on disk and get their real value back from the array. Returns the
+ * fixed copy and whether every stride carried the number (false: torn write or damage).
+ */
+export function applyFixups(raw: Buffer, warnings: string[], what: string): { data: Buffer; ok: boolean } {
+  const data = Buffer.from(raw);
+  if (data.length < 8) return { data, ok: false };
+  const usaOffset = data.readUInt16LE(RECORD.usaOffset);
+  const usaCount = data.readUInt16LE(RECORD.usaCount);
+  const sectors = Math.floor(data.length / USA_STRIDE);
+  if (usaCount === 0 || usaOffset + usaCount * 2 > data.length || usaOffset < 8 || (usaOffset & 1) === 1) {
+    warnings.push(`${what}: update sequence array out of bounds (offset ${usaOffset}, count ${usaCount})`);
+    return { data, ok: false };
+  }
+  if (usaCount - 1 > sectors) warnings.push(`${what}: update sequence array names ${usaCount - 1} sectors, record holds ${sectors}`);
+  const usn = data.readUInt16LE(usaOffset);
+  let ok = true;
+  const fixable = Math.min(usaCount - 1, sectors);
+  for (let i = 1; i <= fixable; i++) {
+    const at = i * USA_STRIDE - 2;
+    if (data.readUInt16LE(at) !== usn) ok = false;
+    data[at] = data[usaOffset + i * 2];
+    data[at + 1] = data[usaOffset + i * 2 + 1];
+  }
+  if (!ok) warnings.push(`${what}: fixup mismatch (a sector does not end with the update sequence number: torn or damaged)`);
+  return { data, ok };
+}
+
+/** Signed little-endian integer of 1..8 bytes as a Number (NaN when beyond 2^53). */
+function readVarInt(buf: Buffer, offset: number, size: number, signed: boolean): number {
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(buf[offset + i]);
+  if (signed && size > 0 && (buf[offset + size - 1] & 0x80) !== 0) v -= 1n << BigInt(size * 8);
+  if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) return Number.NaN;
+  return Number(v);
+}
+
+/**
+ * Decodes a runlist (mapping pairs): each run is a header byte (low nibble: bytes of the length,
+ * high nibble: bytes of the signed LCN delta; no delta = sparse), ended by a 0 header.
+ * Bounded by the attribute's bytes and LIMITS.maxNtfsRuns; a run that would make LCNs negative,
+ * a zero length or VCNs beyond `lastVcn` stops decoding with a warning.
+ */
+export function decodeRunlist(buf: Buffer, start: number, end: number, startVcn: number, lastVcn: number, warnings: string[], what: string): Run[] {
+  const runs: Run[] = [];
+  let pos = start;
+  let vcn = startVcn;
+  let lcn = 0;
+  while (pos < end) {
+    const header = buf[pos];
+    if (header === 0) return runs;
+    const lengthSize = header & 0x0f;
+    const offsetSize = header >> 4;
+    if (lengthSize === 0 || lengthSize > 8 || offsetSize > 8 || pos + 1 + lengthSize + offsetSize > end) {
+      warnings.push(`${what}: runlist header 0x${header.toString(16)} at ${pos - start} is invalid or runs past the attribute`);
+      return runs;
+    }
+    const length = readVarInt(buf, pos + 1, lengthSize, false);
+    if (!(length > 0)) {
+      warnings.push(`${what}: runlist run of ${length} clusters`);
+      return runs;
+    }
+    let runLcn: number | null = null;
+    if (offsetSize > 0) {
+      const delta = readVarInt(buf, pos + 1 + lengthSize, offsetSize, true);
+      lcn += delta;
+      if (!Number.isFinite(lcn) || lcn < 0) {
+        warnings.push(`${what}: runlist points before the volume start (LCN ${lcn})`);
+        return runs;
+      }
+      runLcn = lcn;
+    }
+    // Real volumes (and libfsntfs) tolerate a runlist mapping past the header's last VCN: keep the runs, say so once.
+    if (vcn + length - 1 > lastVcn && vcn <= lastVcn) warnings.push(`${what}: runlist covers VCN ${vcn + length - 1}, attribute header ends at ${lastVcn}`);
+    if (runs.length >= LIMITS.maxNtfsRuns) {
+      warnings.push(`${what}: more than ${LIMITS.maxNtfsRuns} runs; the rest is not read`);
+      return runs;
+    }
+    runs.push({ vcn, lcn: runLcn, length });
+    vcn += length;
+    pos += 1 + lengthSize + offsetSize;
+  }
+  warnings.push(`${what}: runlist has no end marker`);
+  return runs;
+}
+
+/** Parses the attribute chain of a fixed-up record. */
+function parseAttributes(data: Buffer, first: number, used: number, warnings: string[], what: string): Attribute[] {
+  const attrs: Attribute[] = [];
+  let pos = first;
+  // Bounded by the record, not by its used size: like libfsntfs, attributes of a record whose used size
+  // was cut (deleted records, torn writes) are still read; each attribute is checked on its own.
+  const limit = data.length;
+  if (used < first) warnings.push(`${what}: used size ${used} is below the first attribute`);
+  // Each attribute is at least 16 bytes, so the loop ends after limit/16 steps at most.
+  while (pos + 8 <= limit) {
+    const type = data.readUInt32LE(pos + ATTR.type);
+    if (type === ATTR_END) return attrs;
+    const length = data.readUInt32LE(pos + ATTR.length);
+    if (length < 16 || pos + length > limit || (length & 7) !== 0) {
+      warnings.push(`${what}: attribute 0x${type.toString(16)} at ${pos} has length ${length} (record size ${limit}, used ${used})`);
+      return attrs;
+    }
+    const a = data.subarray(pos, pos + length);
+    const nonResident = a[ATTR.nonResident] !== 0;
+    const nameLength = a[ATTR.nameLength];
+    const nameOffset = a.readUInt16LE(ATTR.nameOffset);
+    const flags = a.readUInt16LE(ATTR.flags);
+    const name = nameLength > 0 && nameOffset + nameLength * 2 <= length ? decodeUtf16(a, nameOffset, nameLength) : '';
+    const attr: Attribute = {
+      type,
+      name,
+      flags,
+      id: a.readUInt16LE(ATTR.id),
+      compressed: (flags & ATTR_FLAG_COMPRESSED) !== 0,
+      encrypted: (flags & ATTR_FLAG_ENCRYPTED) !== 0,
+      sparse: (flags & ATTR_FLAG_SPARSE) !== 0,
+      resident: !nonResident,
+    };
+    const label = `${what} attribute 0x${type.toString(16)}${name ? `:${name}` : ''}`;
+    if (!nonResident) {
+      if (length < 0x18) {
+        warnings.push(`${label}: resident header too short`);
+      } else {
+        const valueLength = a.readUInt32LE(ATTR.valueLength);
+        const valueOffset = a.readUInt16LE(ATTR.valueOffset);
+        if (valueOffset + valueLength > length) warnings.push(`${label}: resident value (${valueLength} bytes at ${valueOffset}) runs past the attribute`);
+        else attr.value = a.subarray(valueOffset, valueOffset + valueLength);
+      }
+    } else if (length < 0x40) {
+      warnings.push(`${label}: non-resident header too short`);
+    } else {
+      const startVcn = readU64Number(a, ATTR.startVcn);
+      const lastVcnRaw = a.readBigInt64LE(ATTR.lastVcn);
+      const lastVcn = lastVcnRaw > BigInt(Number.MAX_SAFE_INTEGER) ? Number.NaN : Number(lastVcnRaw);
+      const allocatedSize = readU64Number(a, ATTR.allocatedSize);
+      const dataSize = readU64Number(a, ATTR.dataSize);
+      const initializedSize = readU64Number(a, ATTR.initializedSize);
+      attr.startVcn = startVcn;
+      attr.lastVcn = lastVcn;
+      attr.compressionUnit = a.readUInt16LE(ATTR.compressionUnit);
+      attr.allocatedSize = allocatedSize;
+      attr.dataSize = dataSize;
+      attr.initializedSize = initializedSize;
+      const runlistOffset = a.readUInt16LE(ATTR.runlistOffset);
+      if (!Number.isFinite(startVcn) || !Number.isFinite(lastVcn) || !Number.isFinite(dataSize) || !Number.isFinite(allocatedSize) || !Number.isFinite(initializedSize)) {
+        warnings.push(`${label}: impossible VCN range or size`);
+        attr.runs = [];
+        attr.dataSize = attr.allocatedSize = attr.initializedSize = 0;
+        attr.startVcn = Number.isFinite(startVcn) ? startVcn : 0;
+        attr.lastVcn = -1;
+      } else if (runlistOffset < 0x40 || runlistOffset >= length) {
+        warnings.push(`${label}: runlist offset ${runlistOffset} outside the attribute`);
+        attr.runs = [];
+      } else {
+        attr.runs = decodeRunlist(a, runlistOffset, length, startVcn, lastVcn, warnings, label);
+      }
+    }
+    attrs.push(attr);
+    pos += length;
+  }
+  warnings.push(`${what}: attribute chain has no end marker`);
+  return attrs;
+}
+
+/**
+ * Parses one MFT record. `raw` is the record as stored (fixups not applied); `entry` its position
+ * in the MFT. Returns null when the bytes carry no FILE/BAAD signature (never used or wiped).
+ */
+export function parseMftRecord(raw: Buffer, entry: number): MftRecord | null {
+  if (raw.length < 0x30 || !hasRecordSignature(raw)) return null;
+  const warnings: string[] = [];
+  const what = `MFT entry ${entry}`;
+  if (raw.toString('latin1', 0, 4) === 'BAAD') warnings.push(`${what}: marked BAAD (torn write found by chkdsk)`);
+  const { data, ok } = applyFixups(raw, warnings, what);
+  const flags = data.readUInt16LE(RECORD.flags);
+  const baseRef = data.readBigUInt64LE(RECORD.baseRecord);
+  const usaOffset = data.readUInt16LE(RECORD.usaOffset);
+  const first = data.readUInt16LE(RECORD.firstAttribute);
+  let used = data.readUInt32LE(RECORD.usedSize);
+  if (used > data.length) {
+    warnings.push(`${what}: used size ${used} exceeds the record size ${data.length}`);
+    used = data.length;
+  }
+  const record: MftRecord = {
+    entry,
+    sequence: data.readUInt16LE(RECORD.sequence),
+    inUse: (flags & RECORD_FLAG_IN_USE) !== 0,
+    isDirectory: (flags & RECORD_FLAG_DIRECTORY) !== 0,
+    linkCount: data.readUInt16LE(RECORD.linkCount),
+    lsn: data.readBigUInt64LE(RECORD.lsn),
+    base: baseRef === 0n ? null : splitReference(baseRef),
+    storedEntry: usaOffset >= 0x30 ? data.readUInt32LE(RECORD.recordNumber) : null,
+    fixupsOk: ok,
+    attributes: [],
+    warnings,
+  };
+  if (first < 0x18 || first + 8 > data.length) {
+    warnings.push(`${what}: first attribute offset ${first} outside the record`);
+    return record;
+  }
+  record.attributes = parseAttributes(data, first, used, warnings, what);
+  return record;
+}
+
+export function parseStandardInformation(v: Buffer): StandardInformation | null {
+  if (v.length < SI.minLength) return null;
+  // Field by field (no spread): this runs once per record on million-record MFTs.
+  return {
+    created: v.readBigUInt64LE(SI.created),
+    modified: v.readBigUInt64LE(SI.modified),
+    mftModified: v.readBigUInt64LE(SI.mftModified),
+    accessed: v.readBigUInt64LE(SI.accessed),
+    fileAttributes: v.readUInt32LE(SI.fileAttributes),
+    usn: v.length >= SI.usn + 8 ? v.readBigUInt64LE(SI.usn) : null,
+  };
+}
+
+export function parseFileName(v: Buffer): FileNameAttribute | null {
+  if (v.length < FN.name) return null;
+  const nameLength = v[FN.nameLength];
+  if (FN.name + nameLength * 2 > v.length) return null;
+  const size = (o: number): number => {
+    const n = readU64Number(v, o);
+    return Number.isFinite(n) ? n : 0;
+  };
+  return {
+    parent: splitReference(v.readBigUInt64LE(FN.parent)),
+    created: v.readBigUInt64LE(FN.created),
+    modified: v.readBigUInt64LE(FN.modified),
+    mftModified: v.readBigUInt64LE(FN.mftModified),
+    accessed: v.readBigUInt64LE(FN.accessed),
+    allocatedSize: size(FN.allocatedSize),
+    dataSize: size(FN.dataSize),
+    fileAttributes: v.readUInt32LE(FN.fileAttributes),
+    namespace: v[FN.namespace],
+    name: decodeUtf16(v, FN.name, nameLength),
+  };
+}
+
+/** Entries of an $ATTRIBUTE_LIST value; stops at the first entry whose length is impossible. */
+export function parseAttributeList(v: Buffer, warnings: string[], what: string): AttributeListEntry[] {
+  const out: AttributeListEntry[] = [];
+  let pos = 0;
+  while (pos + ALIST.minLength <= v.length) {
+    const length = v.readUInt16LE(pos + ALIST.length);
+    if (length < ALIST.minLength || pos + length > v.length) {
+      if (v.readUInt32LE(pos) !== 0) warnings.push(`${what}: attribute list entry at ${pos} has length ${length}`);
+      break;
+    }
+    const nameLength = v[pos + ALIST.nameLength];
+    const nameOffset = v[pos + ALIST.nameOffset];
+    const startVcn = readU64Number(v, pos + ALIST.startVcn);
+    out.push({
+      type: v.readUInt32LE(pos + ALIST.type),
+      name: nameLength > 0 && nameOffset + nameLength * 2 <= length ? decodeUtf16(v, pos + nameOffset, nameLength) : '',
+      startVcn: Number.isFinite(startVcn) ? startVcn : 0,
+      record: splitReference(v.readBigUInt64LE(pos + ALIST.record)),
+      id: v.readUInt16LE(pos + ALIST.id),
+    });
+    pos += length;
+  }
+  return out;
+}
+
+/** Preference among a file's names: the long (Win32 or POSIX) name over the 8.3 DOS name. */
+export function namePreference(namespace: number): number {
+  return namespace === FN_NAMESPACE.win32 || namespace === FN_NAMESPACE.win32AndDos ? 0 : namespace === FN_NAMESPACE.posix ? 1 : 2;
+}
+

@@ -1,0 +1,463 @@
+/**
+ * Read-only NTFS volume over a ByteSource (a partition of an image): boot sector, $MFT, files,
+ * streams, directory listings and deleted records. Pure: no fs, no console; damage gives warnings
+ * (volume.warnings, stat().warnings) and what could be read.
+ *
+ * Directory listings come from the MFT's parent references ($FILE_NAME.parent of every in-use
+ * record, checked against the parent's sequence number), built in one sequential pass over the MFT
+ * on the first `list()`. Why not the $I30 B-trees: a damaged or torn INDX block loses every child
+ * it held, and walking the tree needs loop guards; a parent reference is checked record by record,
+ * so one damaged record loses only itself, the pass cannot loop, and the same pass finds the
+ * deleted records with their last parents. What this misses: names that live only in an index
+ * (slack entries of deleted files in $I30), which TSK/fls does not list either.
+ */
+import type { ByteSource } from '../../../util/byte-source.js';
+import { LIMITS } from '../../../util/limits.js';
+import { ATTR_TYPE, BOOT, ENTRY, FILE_ATTRIBUTE } from './layout.js';
+import { NameTable, type ResolvedPath } from './names.js';
+import {
+  hasRecordSignature,
+  namePreference,
+  parseAttributeList,
+  parseFileName,
+  parseMftRecord,
+  parseStandardInformation,
+  type Attribute,
+  type FileNameAttribute,
+  type MftRecord,
+  type NtfsRef,
+  type Run,
+  type StandardInformation,
+  type WarningSink,
+} from './record.js';
+import { attributeStream, recordReader, residentStream, type SparseAwareSource } from './stream.js';
+import { summarizeRecord, type RecordSummary, type StreamInfo } from './summary.js';
+import { pushAll } from '../../../util/arrays.js';
+
+export type { NtfsRef } from './record.js';
+
+export interface NtfsDirEntry {
+  name: string;
+  ref: NtfsRef;
+  isDirectory: boolean;
+}
+
+export interface NtfsStat {
+  ref: NtfsRef;
+  /** The long name (Win32/POSIX namespace); the 8.3 DOS name only when there is no other. */
+  name: string;
+  /** Every name of the file: hard links and the DOS short name, long names first. */
+  names: FileNameAttribute[];
+  parent: NtfsRef | null;
+  type: 'file' | 'directory';
+  inUse: boolean;
+  /** Size of the unnamed $DATA stream (0 for directories). */
+  size: number;
+  /** $STANDARD_INFORMATION: the four times as FILETIME ticks and the FILE_ATTRIBUTE_* flags. */
+  si: StandardInformation | null;
+  /** The $FILE_NAME of `name` (its own four times: timestomping tools rarely touch them). */
+  fn: FileNameAttribute | null;
+  fileAttributes: number;
+  hidden: boolean;
+  system: boolean;
+  readOnly: boolean;
+  /** A reparse point (junction, symbolic link, cloud placeholder): never followed by the reader; callers must not either. */
+  reparsePoint: boolean;
+  /** Named $DATA streams (alternate data streams). */
+  streams: StreamInfo[];
+  /** The unnamed stream's layout (compressed, sparse, encrypted, resident), or null when there is none. */
+  data: StreamInfo | null;
+  linkCount: number;
+  warnings: string[];
+}
+
+export interface NtfsRecordInfo extends RecordSummary {
+  /** Full path of the preferred name, resolved through parent references. */
+  path: string | null;
+  orphan: boolean;
+}
+
+export interface NtfsVolume {
+  readonly clusterSize: number;
+  readonly recordSize: number;
+  readonly sectorSize: number;
+  readonly serial: bigint;
+  /** Number of MFT entries ($MFT data size / record size). */
+  readonly recordCount: number;
+  /** Volume-level warnings (boot sector, $MFT, listing pass). */
+  readonly warnings: string[];
+  root(): NtfsRef;
+  list(dir: NtfsRef): NtfsDirEntry[];
+  stat(ref: NtfsRef): NtfsStat | null;
+  /** The content of the unnamed stream, or of the named stream `stream`; null when it does not exist. */
+  open(ref: NtfsRef, stream?: string): SparseAwareSource | null;
+  /** Resolves a path ('/dir/file.txt', case-insensitive as NTFS on Windows) to a reference. */
+  lookup(path: string): NtfsRef | null;
+  /** Every MFT record with a FILE signature, in use or not, in entry order, with its path. */
+  records(): Generator<NtfsRecordInfo>;
+  /** Records not in use whose signature and fixups are sound and that still carry a name. */
+  deleted(): Generator<NtfsRecordInfo>;
+  /** The full path of an entry (as far as its parents hold). */
+  pathOf(entry: number): ResolvedPath;
+}
+
+export class NtfsError extends Error {}
+
+interface Geometry {
+  sectorSize: number;
+  clusterSize: number;
+  recordSize: number;
+  mftLcn: number;
+  totalSectors: number;
+  serial: bigint;
+}
+
+/** Clusters-per-record byte: positive = clusters, negative n = 2^-n bytes. */
+function recordBytes(v: number, clusterSize: number): number {
+  const s = v > 127 ? v - 256 : v;
+  return s > 0 ? s * clusterSize : s < 0 && s >= -31 ? 2 ** -s : 0;
+}
+
+export function readBootSector(src: ByteSource): Geometry {
+  const b = src.read(0, 512);
+  if (b.length < 512 || b.toString('latin1', BOOT.oemId, BOOT.oemId + 8) !== 'NTFS    ') throw new NtfsError(`${src.name}: no NTFS boot sector (OEM id is not "NTFS    ")`);
+  const sectorSize = b.readUInt16LE(BOOT.bytesPerSector);
+  const spcRaw = b[BOOT.sectorsPerCluster];
+  const sectorsPerCluster = spcRaw > 0x80 ? 2 ** (256 - spcRaw) : spcRaw;
+  if (![256, 512, 1024, 2048, 4096].includes(sectorSize)) throw new NtfsError(`${src.name}: impossible sector size ${sectorSize}`);
+  const clusterSize = sectorSize * sectorsPerCluster;
+  if (!(sectorsPerCluster > 0) || clusterSize > 2 * 1024 * 1024 * 16 || (clusterSize & (clusterSize - 1)) !== 0) throw new NtfsError(`${src.name}: impossible cluster size ${clusterSize}`);
+  const recordSize = recordBytes(b[BOOT.clustersPerMftRecord], clusterSize);
+  if (recordSize < 256 || recordSize > 65536 || (recordSize & (recordSize - 1)) !== 0) throw new NtfsError(`${src.name}: impossible MFT record size ${recordSize}`);
+  const mftLcn = Number(b.readBigUInt64LE(BOOT.mftLcn));
+  const totalSectors = Number(b.readBigUInt64LE(BOOT.totalSectors));
+  if (!Number.isSafeInteger(mftLcn) || mftLcn * clusterSize >= src.size) throw new NtfsError(`${src.name}: $MFT cluster ${mftLcn} lies outside the volume`);
+  return { sectorSize, clusterSize, recordSize, mftLcn, totalSectors, serial: b.readBigUInt64LE(BOOT.serial) };
+}
+
+/** One file's attributes gathered from its base record and the extension records its $ATTRIBUTE_LIST names. */
+interface LoadedFile {
+  base: MftRecord;
+  attributes: Attribute[];
+  warnings: string[];
+}
+
+/** Non-resident segments of one attribute (same type and name) joined into one runlist. */
+interface JoinedAttribute {
+  first: Attribute;
+  runs: Run[];
+}
+
+function joinSegments(segments: Attribute[], warnings: WarningSink, what: string): JoinedAttribute {
+  const sorted = [...segments].sort((a, b) => (a.startVcn ?? 0) - (b.startVcn ?? 0));
+  const first = sorted.find((s) => (s.startVcn ?? 0) === 0) ?? sorted[0];
+  const runs: Run[] = [];
+  let nextVcn = 0;
+  for (const s of sorted) {
+    for (const r of s.runs ?? []) {
+      if (r.vcn < nextVcn) {
+        warnings.push(`${what}: runs overlap at VCN ${r.vcn} (a runlist that loops back); the overlapping run is ignored`);
+        continue;
+      }
+      if (runs.length >= LIMITS.maxNtfsRuns) break;
+      runs.push(r);
+      nextVcn = r.vcn + r.length;
+    }
+  }
+  return { first, runs };
+}
+
+const RECORD_CACHE_SIZE = 512;
+const MAX_VOLUME_WARNINGS = 1000;
+
+export function openNtfs(src: ByteSource): NtfsVolume {
+  const g = readBootSector(src);
+  const warnings: string[] = [];
+  const { clusterSize, recordSize } = g;
+
+  // Bootstrap: record 0 describes the $MFT itself.
+  const record0Raw = src.read(g.mftLcn * clusterSize, recordSize);
+  const record0 = parseMftRecord(record0Raw, 0);
+  if (!record0) throw new NtfsError(`${src.name}: MFT entry 0 has no FILE signature`);
+  pushAll(warnings, record0.warnings);
+  let mftSegments = record0.attributes.filter((a) => a.type === ATTR_TYPE.data && a.name === '' && !a.resident);
+  if (mftSegments.length === 0) throw new NtfsError(`${src.name}: $MFT has no non-resident $DATA`);
+  let mftJoined = joinSegments(mftSegments, warnings, '$MFT');
+  const mftStreamOf = (j: JoinedAttribute): SparseAwareSource => {
+    const dataSize = j.first.dataSize ?? 0;
+    const mapped = j.runs.length > 0 ? (j.runs[j.runs.length - 1].vcn + j.runs[j.runs.length - 1].length) * clusterSize : 0;
+    return attributeStream(src, { clusterSize, runs: j.runs, dataSize: Math.min(dataSize, Math.max(mapped, dataSize > 0 ? recordSize : 0)), initializedSize: j.first.initializedSize ?? dataSize, compressionUnit: 0 }, '$MFT', warnings);
+  };
+  let mft = mftStreamOf(mftJoined);
+  // A fragmented $MFT continues its $DATA in extension records named by record 0's attribute list.
+  const list0 = record0.attributes.find((a) => a.type === ATTR_TYPE.attributeList);
+  if (list0) {
+    const listBytes = list0.value ?? attributeStream(src, { clusterSize, runs: list0.runs ?? [], dataSize: Math.min(list0.dataSize ?? 0, LIMITS.maxNtfsAttributeListBytes), initializedSize: list0.initializedSize ?? 0, compressionUnit: 0 }, '$MFT attribute list', warnings).read(0, Math.min(list0.dataSize ?? 0, LIMITS.maxNtfsAttributeListBytes));
+    const entries = parseAttributeList(listBytes, warnings, '$MFT attribute list');
+    const seen = new Set<number>([0]);
+    for (const e of entries) {
+      if (e.type !== ATTR_TYPE.data || e.name !== '' || seen.has(e.record.entry)) continue;
+      seen.add(e.record.entry);
+      const ext = parseMftRecord(mft.read(e.record.entry * recordSize, recordSize), e.record.entry);
+      if (!ext || ext.base?.entry !== 0) {
+        warnings.push(`$MFT attribute list names entry ${e.record.entry}, which is not an extension of entry 0`);
+        continue;
+      }
+      mftSegments = mftSegments.concat(ext.attributes.filter((a) => a.type === ATTR_TYPE.data && a.name === '' && !a.resident));
+    }
+    mftJoined = joinSegments(mftSegments, warnings, '$MFT');
+    mft = mftStreamOf(mftJoined);
+  }
+  // The $MFT cannot be larger than its volume: a larger size is damage, and would make every pass read nothing for long.
+  const mftBytes = Math.min(mft.size, src.size);
+  if (mft.size > src.size) warnings.push(`$MFT claims ${mft.size} bytes, more than the volume (${src.size}); reading ${src.size}`);
+  const recordCount = Math.min(Math.floor(mftBytes / recordSize), LIMITS.maxMftRecords);
+  if (Math.floor(mftBytes / recordSize) > LIMITS.maxMftRecords) warnings.push(`$MFT has more than ${LIMITS.maxMftRecords} records; the rest is not read`);
+
+  /** A warnings array that forwards into the volume's, up to MAX_VOLUME_WARNINGS in all. */
+  function boundedWarnings(): WarningSink {
+    return {
+      push(...items: string[]): void {
+        for (const w of items) {
+          if (warnings.length < MAX_VOLUME_WARNINGS) warnings.push(w);
+          else if (warnings.length === MAX_VOLUME_WARNINGS) warnings.push('more warnings left out');
+        }
+      },
+    };
+  }
+
+  const cache = new Map<number, MftRecord | null>();
+  function readRecord(entry: number): MftRecord | null {
+    if (!(entry >= 0 && entry < recordCount)) return null;
+    const hit = cache.get(entry);
+    if (hit !== undefined) return hit;
+    const rec = parseMftRecord(mft.read(entry * recordSize, recordSize), entry);
+    if (cache.size >= RECORD_CACHE_SIZE) cache.delete(cache.keys().next().value as number);
+    cache.set(entry, rec);
+    return rec;
+  }
+
+  /** The base record plus the attributes its $ATTRIBUTE_LIST keeps in extension records. */
+  function loadFile(entry: number): LoadedFile | null {
+    const base = readRecord(entry);
+    if (!base) return null;
+    const fileWarnings = [...base.warnings];
+    let attributes = base.attributes;
+    const listAttr = base.attributes.find((a) => a.type === ATTR_TYPE.attributeList);
+    if (listAttr) {
+      let listBytes: Buffer;
+      if (listAttr.value) listBytes = listAttr.value;
+      else {
+        const n = Math.min(listAttr.dataSize ?? 0, LIMITS.maxNtfsAttributeListBytes);
+        if ((listAttr.dataSize ?? 0) > n) fileWarnings.push(`MFT entry ${entry}: attribute list larger than ${n} bytes; the rest is not read`);
+        listBytes = attributeStream(src, { clusterSize, runs: listAttr.runs ?? [], dataSize: n, initializedSize: Math.min(n, listAttr.initializedSize ?? n), compressionUnit: 0 }, 'attribute list', fileWarnings).read(0, n);
+      }
+      const entries = parseAttributeList(listBytes, fileWarnings, `MFT entry ${entry} attribute list`);
+      const visited = new Set<number>([entry]);
+      for (const e of entries) {
+        if (visited.has(e.record.entry)) continue;
+        visited.add(e.record.entry);
+        const ext = readRecord(e.record.entry);
+        if (!ext || ext.base?.entry !== entry || ext.base.sequence !== base.sequence) {
+          fileWarnings.push(`MFT entry ${entry}: attribute list names entry ${e.record.entry}, which is not one of its extension records`);
+          continue;
+        }
+        pushAll(fileWarnings, ext.warnings);
+        attributes = attributes.concat(ext.attributes);
+      }
+    }
+    return { base, attributes, warnings: fileWarnings };
+  }
+
+  function dataAttributes(file: LoadedFile, streamName: string): Attribute[] {
+    return file.attributes.filter((a) => a.type === ATTR_TYPE.data && a.name === streamName);
+  }
+
+  function streamInfo(file: LoadedFile, streamName: string): StreamInfo | null {
+    const segs = dataAttributes(file, streamName);
+    if (segs.length === 0) return null;
+    const a = segs.find((s) => s.resident || (s.startVcn ?? 0) === 0) ?? segs[0];
+    if (a.resident) return { name: streamName, size: a.value?.length ?? 0, allocatedSize: a.value?.length ?? 0, resident: true, compressed: a.compressed, sparse: a.sparse, encrypted: a.encrypted };
+    return { name: streamName, size: a.dataSize ?? 0, allocatedSize: a.allocatedSize ?? 0, resident: false, compressed: a.compressed, sparse: a.sparse, encrypted: a.encrypted };
+  }
+
+  // ---- listing pass over the whole MFT (lazy) ----
+  let names: NameTable | null = null;
+  let children: Map<number, NtfsDirEntry[]> | null = null;
+  const childParentSeq = new WeakMap<NtfsDirEntry, number>();
+
+  function buildIndex(): void {
+    if (names && children) return;
+    const table = new NameTable();
+    const kids = new Map<number, NtfsDirEntry[]>();
+    const dirFlags = new Map<number, boolean>();
+    const sequences = new Map<number, number>();
+    const pending: Array<{ entry: number; fn: FileNameAttribute }> = [];
+    const readRaw = recordReader(mft, recordSize);
+    for (let entry = 0; entry < recordCount; entry++) {
+      const raw = readRaw(entry);
+      if (!hasRecordSignature(raw)) continue;
+      const rec = parseMftRecord(raw, entry);
+      if (!rec) continue;
+      const owner = rec.base ? rec.base.entry : entry;
+      const fns: FileNameAttribute[] = [];
+      for (const a of rec.attributes) {
+        if (a.type !== ATTR_TYPE.fileName || !a.value) continue;
+        const fn = parseFileName(a.value);
+        if (fn) fns.push(fn);
+      }
+      if (!rec.base) {
+        dirFlags.set(entry, rec.isDirectory);
+        sequences.set(entry, rec.sequence);
+        fns.sort((x, y) => namePreference(x.namespace) - namePreference(y.namespace));
+        // A deleted record is named only when its fixups hold: torn bytes would give a wrong name.
+        if (fns.length > 0 && (rec.inUse || rec.fixupsOk)) {
+          table.set(entry, { sequence: rec.sequence, inUse: rec.inUse, name: fns[0].name, parentEntry: fns[0].parent.entry, parentSequence: fns[0].parent.sequence });
+        }
+      }
+      if (!rec.inUse) continue;
+      for (const fn of fns) if (fn.namespace !== 2) pending.push({ entry: owner, fn });
+    }
+    for (const { entry, fn } of pending) {
+      if (entry === ENTRY.root && fn.parent.entry === ENTRY.root) continue; // the root names itself "."
+      let list = kids.get(fn.parent.entry);
+      if (!list) kids.set(fn.parent.entry, (list = []));
+      if (list.length >= LIMITS.maxNtfsDirectoryEntries) continue;
+      const e: NtfsDirEntry = { name: fn.name, ref: { entry, sequence: sequences.get(entry) ?? 0 }, isDirectory: dirFlags.get(entry) ?? (fn.fileAttributes & FILE_ATTRIBUTE.fnDirectory) !== 0 };
+      childParentSeq.set(e, fn.parent.sequence);
+      list.push(e);
+    }
+    names = table;
+    children = kids;
+  }
+
+  function readSequence(entry: number): number {
+    const rec = readRecord(entry);
+    return rec ? rec.sequence : 0;
+  }
+
+  function pathOf(entry: number): ResolvedPath {
+    buildIndex();
+    return (names as NameTable).resolve(entry);
+  }
+
+  function withPath(s: RecordSummary): NtfsRecordInfo {
+    if (s.base || s.fileNames.length === 0) return { ...s, path: null, orphan: false };
+    const p = (names as NameTable).resolve(s.entry);
+    return { ...s, path: p.path, orphan: p.orphan };
+  }
+
+  const volume: NtfsVolume = {
+    clusterSize,
+    recordSize,
+    sectorSize: g.sectorSize,
+    serial: g.serial,
+    recordCount,
+    warnings,
+    root: () => ({ entry: ENTRY.root, sequence: readSequence(ENTRY.root) }),
+    list(dir: NtfsRef): NtfsDirEntry[] {
+      buildIndex();
+      const list = (children as Map<number, NtfsDirEntry[]>).get(dir.entry) ?? [];
+      const dirSeq = readSequence(dir.entry);
+      if (dir.sequence !== 0 && dir.sequence !== dirSeq) return [];
+      const seen = new Set<string>();
+      const out: NtfsDirEntry[] = [];
+      for (const e of list) {
+        const ps = childParentSeq.get(e) ?? 0;
+        if (ps !== 0 && ps !== dirSeq) continue; // names a previous file that had this entry
+        const key = `${e.ref.entry}\u0000${e.name}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push(e);
+      }
+      return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.ref.entry - b.ref.entry));
+    },
+    stat(ref: NtfsRef): NtfsStat | null {
+      const file = loadFile(ref.entry);
+      if (!file || file.base.base) return null;
+      if (ref.sequence !== 0 && ref.sequence !== file.base.sequence) return null;
+      let si: StandardInformation | null = null;
+      const fileNames: FileNameAttribute[] = [];
+      for (const a of file.attributes) {
+        if (a.type === ATTR_TYPE.standardInformation && a.value && !si) si = parseStandardInformation(a.value);
+        if (a.type === ATTR_TYPE.fileName && a.value) {
+          const fn = parseFileName(a.value);
+          if (fn) fileNames.push(fn);
+        }
+      }
+      fileNames.sort((x, y) => namePreference(x.namespace) - namePreference(y.namespace));
+      const fn = fileNames[0] ?? null;
+      const streamNames = [...new Set(file.attributes.filter((a) => a.type === ATTR_TYPE.data && a.name !== '').map((a) => a.name))];
+      const data = streamInfo(file, '');
+      const flags = si?.fileAttributes ?? fn?.fileAttributes ?? 0;
+      return {
+        ref: { entry: ref.entry, sequence: file.base.sequence },
+        name: fn?.name ?? '',
+        names: fileNames,
+        parent: fn ? fn.parent : null,
+        type: file.base.isDirectory ? 'directory' : 'file',
+        inUse: file.base.inUse,
+        size: data?.size ?? 0,
+        si,
+        fn,
+        fileAttributes: flags,
+        hidden: (flags & FILE_ATTRIBUTE.hidden) !== 0,
+        system: (flags & FILE_ATTRIBUTE.system) !== 0,
+        readOnly: (flags & FILE_ATTRIBUTE.readOnly) !== 0,
+        reparsePoint: (flags & FILE_ATTRIBUTE.reparsePoint) !== 0 || file.attributes.some((a) => a.type === ATTR_TYPE.reparsePoint),
+        streams: streamNames.map((n) => streamInfo(file, n)).filter((s): s is StreamInfo => s !== null),
+        data,
+        linkCount: file.base.linkCount,
+        warnings: file.warnings,
+      };
+    },
+    open(ref: NtfsRef, streamName = ''): SparseAwareSource | null {
+      const file = loadFile(ref.entry);
+      if (!file || (ref.sequence !== 0 && ref.sequence !== file.base.sequence)) return null;
+      const segs = dataAttributes(file, streamName);
+      if (segs.length === 0) return null;
+      const label = `MFT entry ${ref.entry}${streamName ? `:${streamName}` : ''}`;
+      // What goes wrong while opening or reading a stream is told in the volume's warnings (bounded).
+      const streamWarnings = boundedWarnings();
+      const resident = segs.find((s) => s.resident);
+      if (resident) return residentStream(resident.value ?? Buffer.alloc(0), label);
+      const j = joinSegments(segs, streamWarnings, label);
+      let dataSize = j.first.dataSize ?? 0;
+      const mapped = j.runs.length > 0 ? (j.runs[j.runs.length - 1].vcn + j.runs[j.runs.length - 1].length) * clusterSize : 0;
+      if (dataSize > mapped) {
+        streamWarnings.push(`${label}: size ${dataSize} exceeds the ${mapped} bytes its runlist maps; reading ${mapped}`);
+        dataSize = mapped;
+      }
+      if (j.first.encrypted) streamWarnings.push(`${label}: EFS-encrypted; the content is ciphertext`);
+      const cu = j.first.compressed || (j.first.compressionUnit ?? 0) > 0 ? (j.first.compressionUnit ?? 0) : 0;
+      return attributeStream(src, { clusterSize, runs: j.runs, dataSize, initializedSize: j.first.initializedSize ?? dataSize, compressionUnit: j.first.compressed ? cu : 0 }, label, streamWarnings);
+    },
+    lookup(path: string): NtfsRef | null {
+      let ref = volume.root();
+      for (const part of path.split('/').filter((p) => p !== '')) {
+        const lower = part.toLowerCase();
+        const hit = volume.list(ref).find((e) => e.name.toLowerCase() === lower);
+        if (!hit) return null;
+        ref = hit.ref;
+      }
+      return ref;
+    },
+    *records(): Generator<NtfsRecordInfo> {
+      buildIndex();
+      const readRaw = recordReader(mft, recordSize);
+      for (let entry = 0; entry < recordCount; entry++) {
+        const raw = readRaw(entry);
+        const rec = parseMftRecord(raw, entry);
+        if (!rec) continue;
+        // A base record's summary includes what its extension records hold (names, streams).
+        const file = rec.base ? null : loadFile(entry);
+        yield withPath(summarizeRecord(rec, file ? file.attributes.slice(file.base.attributes.length) : []));
+      }
+    },
+    *deleted(): Generator<NtfsRecordInfo> {
+      for (const r of volume.records()) if (!r.inUse && r.fixupsOk && !r.base && r.fileNames.length > 0) yield r;
+    },
+    pathOf,
+  };
+  return volume;
+}

@@ -1,0 +1,60 @@
+/**
+ * Container conformance: the logical media of every corpus container (EWF, split raw, raw, VHD,
+ * VMDK, QCOW2) hashes to the sha256/md5 the reference tools produced (images/*.expected.media.json,
+ * from ewfexport / qemu-img convert / libyal). Large media are hashed streamed.
+ */
+import { describe, expect, test } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { openImage } from '../../src/evidence/image/container/index.js';
+import { corpusAvailable, corpusPath } from '../helpers/corpus.js';
+
+const HAVE = corpusAvailable();
+interface Row {
+  file: string;
+  container: string;
+  size: number;
+  sha256: string;
+  md5: string;
+}
+function rows(): Row[] {
+  const lines = readFileSync(corpusPath('images', 'IMAGES_SUMMARY.expected.tsv'), 'utf8').trim().split('\n').slice(1);
+  return lines
+    .map((l) => l.split('\t'))
+    .filter((c) => c[0]!.startsWith('images/'))
+    .map((c) => ({ file: c[0]!, container: c[1]!, size: Number(c[4]), sha256: c[5]!, md5: c[6]! }));
+}
+
+export function mediaHashes(file: string): { format: string; size: number; sha256: string; md5: string; warnings: string[] } {
+  const img = openImage(file);
+  try {
+    const sha = createHash('sha256');
+    const md5 = createHash('md5');
+    for (let p = 0; p < img.media.size; p += 4 << 20) {
+      const b = img.media.read(p, 4 << 20);
+      sha.update(b);
+      md5.update(b);
+    }
+    return { format: img.format, size: img.media.size, sha256: sha.digest('hex'), md5: md5.digest('hex'), warnings: img.warnings };
+  } finally {
+    img.close();
+  }
+}
+
+const FORMAT: Record<string, string> = { E01: 'ewf', vhd: 'vhd', vmdk: 'vmdk', qcow2: 'qcow2', '000': 'split-raw', raw: 'raw', img: 'raw', ext4: 'raw' };
+
+(HAVE ? describe : describe.skip)(HAVE ? 'corpus containers decode to the reference media' : 'corpus containers (skipped: corpus missing)', () => {
+  const list = HAVE ? rows() : [];
+  test('the summary lists the corpus containers', () => {
+    expect(list.length).toBeGreaterThanOrEqual(20);
+  });
+  for (const r of list) {
+    test(`${r.file}: ${r.container} media sha256/md5 and size`, () => {
+      const got = mediaHashes(corpusPath(r.file));
+      expect(got.format).toBe(FORMAT[r.container]);
+      expect(got.size).toBe(r.size);
+      expect(got.sha256).toBe(r.sha256);
+      expect(got.md5).toBe(r.md5);
+    }, 120_000);
+  }
+});

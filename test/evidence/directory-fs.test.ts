@@ -1,0 +1,72 @@
+/** The mounted-directory EvidenceFs keeps the walker's safeguards: links listed not followed, special files never opened, non-UTF-8 names, ns times. */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DirectoryFs } from '../../src/evidence/directory-fs.js';
+import { walkFs } from '../../src/evidence/image/bodyfile.js';
+import { removeTree, tempDir } from '../hazards/helpers.js';
+
+describe('DirectoryFs', () => {
+  let dir: string;
+  let outside: string;
+  beforeAll(() => {
+    dir = tempDir('dirfs');
+    outside = tempDir('dirfs-outside');
+    writeFileSync(path.join(outside, 'secret.txt'), 'outside the root');
+    mkdirSync(path.join(dir, 'Users', 'Bob', 'AppData'), { recursive: true });
+    writeFileSync(path.join(dir, 'Users', 'Bob', 'loot.zip'), 'PK\u0003\u0004 not really');
+    writeFileSync(path.join(dir, '.hidden'), 'h');
+    symlinkSync(outside, path.join(dir, 'escape'));
+    symlinkSync(path.join(outside, 'secret.txt'), path.join(dir, 'secret-link'));
+    execFileSync('mkfifo', [path.join(dir, 'pipe')]);
+    writeFileSync(Buffer.concat([Buffer.from(`${dir}/bad-`), Buffer.from([0xff, 0xfe]), Buffer.from('.txt')]), 'latin');
+    utimesSync(path.join(dir, '.hidden'), 1_600_000_000.5, 1_600_000_000.25);
+  });
+  afterAll(() => {
+    removeTree(dir);
+    removeTree(outside);
+  });
+
+  test('sorted link-free listing with types, hidden flags and ns times', () => {
+    const fs = new DirectoryFs(dir, 'root');
+    const names = fs.list(fs.root()).entries.map((e) => [e.name, e.type]);
+    expect(names).toEqual([
+      ['.hidden', 'file'],
+      ['Users', 'directory'],
+      ['bad-\ufffd\ufffd.txt', 'file'],
+      ['escape', 'symlink'],
+      ['pipe', 'other'],
+      ['secret-link', 'symlink'],
+    ]);
+    const hidden = fs.lookup('/.hidden')!;
+    expect(hidden.hidden).toBe(true);
+    expect(hidden.times.mtime).toEqual({ sec: 1_600_000_000, nsec: 250_000_000 });
+    expect(fs.lookup('/escape')!.linkTarget).toBe(outside);
+    fs.close();
+  });
+
+  test('walks without following links out of the root; special files are not opened', () => {
+    const fs = new DirectoryFs(dir, 'root');
+    const paths = [...walkFs(fs)].map((e) => e.path);
+    expect(paths).toContain('/Users/Bob/loot.zip');
+    expect(paths.some((p) => p.includes('secret.txt'))).toBe(false);
+    expect(() => fs.open(fs.lookup('/pipe')!)).toThrow(/not a regular file/);
+    expect(() => fs.open(fs.lookup('/secret-link')!)).toThrow(/not a regular file/);
+    fs.close();
+  });
+
+  test('case-insensitive lookup and reading a non-UTF-8 name by entry', () => {
+    const fs = new DirectoryFs(dir, 'root');
+    expect(fs.lookup('/users/BOB/LOOT.ZIP')).toBeNull();
+    const loot = fs.lookup('/users/BOB/LOOT.ZIP', true)!;
+    const src = fs.open(loot);
+    expect(src.read(0, 2).toString()).toBe('PK');
+    src.close();
+    const bad = fs.list(fs.root()).entries.find((e) => e.name.startsWith('bad-'))!;
+    const b = fs.open(bad);
+    expect(b.read(0, 10).toString()).toBe('latin');
+    b.close();
+    fs.close();
+  });
+});

@@ -1,0 +1,58 @@
+/** `stagehunt image` as a user runs it: container, partitions, listing, --verify, bad arguments. */
+import { describe, expect, test } from '@jest/globals';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { runCli } from '../helpers/cli.js';
+import { corpusAvailable, corpusPath } from '../helpers/corpus.js';
+import { removeTree, tempDir } from '../hazards/helpers.js';
+import { tskComparable } from './tsk.js';
+
+const HAVE = corpusAvailable();
+
+(HAVE ? describe : describe.skip)(HAVE ? 'stagehunt image' : 'stagehunt image (skipped: corpus missing)', () => {
+  test('a split E01 with an MBR: partitions, listing = fls, --verify SUCCESS', () => {
+    const r = runCli(['image', corpusPath('images/plaso/image-split.E01'), '--verify', '--list']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('container: ewf, media 1474560 bytes, 2 files');
+    expect(r.stdout).toContain('image-split.E01#p2: slot 001:000, start 352, 2528 sectors, Linux (0x83): ext2');
+    expect(r.stdout).toContain('verify: SUCCESS');
+    expect(r.stdout).toContain('media md5:  38ea5af8a80e16e46c095c9110242fc0 (stored 38ea5af8a80e16e46c095c9110242fc0)');
+    const listed = r.stdout.split('\n').filter((l) => l.startsWith('0|')).map((l) => l.replace('image-split.E01#p2/', '/'));
+    expect(tskComparable(listed)).toEqual(tskComparable(readFileSync(corpusPath('images/plaso/image-split.E01.expected.fls-o352.body'), 'utf8').split('\n')));
+  });
+
+  test('--verify reports a MISMATCH (exit 1) when a chunk was altered', () => {
+    const dir = tempDir('verify');
+    try {
+      const f = path.join(dir, 'ext2.E01');
+      copyFileSync(corpusPath('images/dfvfs/ext2.E01'), f);
+      const buf = readFileSync(f);
+      // flip one byte inside the first chunk's compressed data (sectors section at the start)
+      const at = buf.indexOf(Buffer.from('sectors')) + 76 + 40;
+      buf[at] = buf[at]! ^ 0xff;
+      writeFileSync(f, buf);
+      const r = runCli(['image', f, '--verify']);
+      expect(r.stdout).toMatch(/verify: MISMATCH/);
+      expect(r.status).toBe(1);
+    } finally {
+      removeTree(dir);
+    }
+  });
+
+  test('json: a differencing VHD names and reads its parent', () => {
+    const r = runCli(['image', corpusPath('images/dfvfs/image-differential.vhd'), '-f', 'json']);
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout) as { container: { diskType: string; parentName: string }; files: string[]; volumes: Array<{ fileSystem: string }> };
+    expect(j.container.diskType).toBe('differencing');
+    expect(j.container.parentName).toBe('image.vhd');
+    expect(j.files.map((f) => path.basename(f))).toEqual(['image-differential.vhd', 'image.vhd']);
+    expect(j.volumes[0]!.fileSystem).toBe('ext2');
+  });
+
+  test('a missing image: one line on stderr, exit 2', () => {
+    const r = runCli(['image', '/nonexistent/x.E01']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/image not found/);
+  });
+});

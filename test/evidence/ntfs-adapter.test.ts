@@ -1,0 +1,43 @@
+/**
+ * The NTFS reader behind EvidenceFs: an NTFS volume inside a QCOW2 container (plaso vsstest.qcow2,
+ * Windows 7 with a VSS store) lists the same files with the same sizes and $STANDARD_INFORMATION
+ * times as `fls -r -p -m` (its $DATA lines), named streams appear as streams, $FILE_NAME times are kept.
+ */
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { walkFs } from '../../src/evidence/image/bodyfile.js';
+import { openDiskImage } from '../../src/evidence/image/index.js';
+import { corpusAvailable, corpusPath } from '../helpers/corpus.js';
+
+const HAVE = corpusAvailable();
+const sec = (t?: { sec: number }): number => (t ? t.sec : 0);
+
+(HAVE ? describe : describe.skip)(HAVE ? 'NTFS through EvidenceFs' : 'NTFS through EvidenceFs (skipped: corpus missing)', () => {
+  test.each(['images/plaso/vsstest.qcow2', 'ntfs/ntfs-rs/testfs1'])('%s: files, sizes and SI times = fls $DATA lines', (file) => {
+    const img = openDiskImage(corpusPath(file));
+    try {
+      const fs = img.volumes[0]!.fs!;
+      expect(fs.kind).toBe('ntfs');
+      const ours = [...walkFs(fs)]
+        .filter((e) => !e.deleted && !e.path.startsWith('/$'))
+        .map((e) => `${e.path}|${e.type === 'directory' ? 'd' : 'r'}|${e.type === 'file' ? e.size : ''}|${sec(e.times.atime)}|${sec(e.times.mtime)}|${sec(e.times.ctime)}|${sec(e.times.crtime)}`)
+        .sort();
+      const theirs = readFileSync(corpusPath(`${file}.expected.fls.body`), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split('|'))
+        .filter((c) => !c[1]!.startsWith('/$') && !c[1]!.includes('($FILE_NAME)') && !c[1]!.includes('(deleted') && !/:[^/]*$/.test(c[1]!))
+        .map((c) => `${c[1]}|${c[3]![0]}|${c[3]![0] === 'd' ? '' : c[6]}|${c[7]}|${c[8]}|${c[9]}|${c[10]}`)
+        .sort();
+      expect(ours).toEqual(theirs);
+      if (file.includes('vsstest')) {
+        const pw = fs.lookup('/PASSWORD.TXT')!;
+        expect(pw.size).toBe(116);
+        expect(fs.open(pw).read(0, 200).length).toBe(116);
+        expect(pw.fnTimes?.crtime).toBeDefined();
+      }
+    } finally {
+      img.close();
+    }
+  }, 60_000);
+});
