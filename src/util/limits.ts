@@ -27,6 +27,9 @@ export const LIMITS = {
   maxWalkDepth: 2048,
   /** Records kept per INFO2 file. */
   maxInfo2Records: 1_000_000,
+  /** EVTX: records read per file, and warnings kept per file (a wrecked log warns once per record). */
+  maxEvtxRecords: 20_000_000,
+  maxEvtxWarnings: 1000,
   /** Findings of one kind kept per artifact before summarising. */
   maxFindingsPerArtifact: 10_000,
 } as const;

@@ -1,0 +1,28 @@
+/** Windows XML event log (EVTX) parser: matched on the 'ElfFile' magic whatever the file is called. */
+import type { ArtifactParser, ArtifactResult } from '../types.js';
+import { hasEvtxMagic } from './layout.js';
+import { newReadState, readEvtx } from './parse.js';
+
+export const evtxParser: ArtifactParser = {
+  id: 'evtx',
+  description: 'Windows XML event log (EVTX): Security 4688, Sysmon 1/11/23/26, PowerShell 4104 and every other record',
+  matches: (ctx) => ctx.format === 'evtx' || hasEvtxMagic(ctx.head),
+  async parse(src): Promise<ArtifactResult | null> {
+    const state = newReadState();
+    const records = [...readEvtx(src, state)];
+    if (!state.header && records.length === 0 && state.warnings.length === 0) return null;
+    return {
+      parser: 'evtx',
+      records,
+      warnings: state.warnings,
+      corrupted: state.corrupted,
+      summary: { ...state.header, chunks: state.chunks, badChunks: state.badChunks, records: state.records, damagedRecords: state.damagedRecords },
+    };
+  },
+};
+
+export const parsers: ArtifactParser[] = [evtxParser];
+
+export { readEvtx, newReadState } from './parse.js';
+export type { EvtxReadState, EvtxHeader } from './parse.js';
+export type { EvtxEvent } from './record.js';
