@@ -66,6 +66,11 @@ export interface ArtifactParser {
   parse(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult | null>;
   /** Optional: the findings this artifact yields in a scan. */
   detect?: ArtifactDetector;
+  /**
+   * Optional: the records one by one, for `stagehunt parse` on logs too large to hold (EVTX).
+   * Warnings go into `warnings` as they arise; yields nothing when the file is not this format.
+   */
+  stream?(src: ByteSource, ctx: ArtifactContext, warnings: string[]): Iterable<ArtifactRecord>;
 }
 
 export type OsKind = 'windows' | 'linux' | 'macos' | 'unknown';

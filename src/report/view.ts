@@ -98,6 +98,11 @@ export function shortTime(t: string | null | undefined): string {
   return t.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
+/** "Security event 4688 record 17": where an event finding sits in its log. */
+export function eventLocator(e: NonNullable<Finding['event']>): string {
+  return `${e.channel ?? 'log'} event ${e.eventId ?? '?'} record ${e.recordId}`;
+}
+
 /** The locator that says where inside an artifact the evidence sits. */
 export function locatorText(f: Finding): string {
   const parts: string[] = [];
@@ -105,6 +110,7 @@ export function locatorText(f: Finding): string {
   if (f.key !== undefined) parts.push(`key ${f.key}${f.value !== undefined ? ` value ${f.value}` : ''}`);
   if (f.originalPath !== undefined) parts.push(`was ${f.originalPath}`);
   if (f.line !== undefined) parts.push(`line ${f.line}`);
+  if (f.event) parts.push(eventLocator(f.event));
   if (f.user) parts.push(`user ${f.user}`);
   return parts.join('; ');
 }

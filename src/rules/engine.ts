@@ -70,8 +70,10 @@ export function scoreHits(hits: Hit[], catalog: RuleCatalog): ScoreResult {
 }
 
 /** The stable id: the same evidence in the same image gives the same id on every run. */
-export function findingId(label: string, c: Pick<Candidate, 'kind' | 'path' | 'key' | 'value' | 'entry' | 'line' | 'originalPath'>): string {
+export function findingId(label: string, c: Pick<Candidate, 'kind' | 'path' | 'key' | 'value' | 'entry' | 'line' | 'originalPath' | 'event'>): string {
   const parts = [label, c.kind, c.path, c.key ?? '', c.value ?? '', c.entry ?? '', c.line ?? '', c.originalPath ?? ''];
+  // Appended only for event findings, so the ids of every other kind stay as they were.
+  if (c.event) parts.push(c.event.channel ?? '', String(c.event.recordId), String(c.event.eventId ?? ''));
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 16);
 }
 
@@ -104,6 +106,7 @@ export function toFinding(c: Candidate, ctx: FindingContext, catalog: RuleCatalo
   if (c.deletedAt !== undefined) finding.deletedAt = c.deletedAt;
   if (c.entry !== undefined) finding.entry = c.entry;
   if (c.line !== undefined) finding.line = c.line;
+  if (c.event !== undefined) finding.event = c.event;
   if (c.user !== undefined) finding.user = c.user;
   if (c.details !== undefined) finding.details = c.details;
   return finding;

@@ -274,14 +274,19 @@ export class ChunkXml {
 
   /**
    * An element whose only content is one substitution follows libevtx: left out when the
-   * substitution is optional and empty; repeated once per item when the value is an array.
+   * substitution is optional and empty and the element has no attribute left (<Data>, <Binary>;
+   * <Data Name="Path"/> stays); repeated once per item when the value is an array.
    */
   private instantiateElementInto(out: XmlNode[], el: TElement, values: readonly Value[], depth: number): void {
     const only = el.kids.length === 1 ? el.kids[0]! : null;
     if (only !== null && typeof only !== 'string' && only.k === 'sub') {
       const v = values[only.id];
       const empty = !v || v.type === VALUE.null || v.size === 0;
-      if (empty && only.optional) return;
+      if (empty && only.optional) {
+        const shell = this.instantiateElement({ ...el, kids: [] }, values, depth);
+        if (shell.attrs.length > 0) out.push(shell);
+        return;
+      }
       if (v && !empty && (v.type & VALUE.arrayBit) !== 0) {
         const shell = this.instantiateElement({ ...el, kids: [] }, values, depth);
         for (const item of arrayItems(this.buf, v.off, v.size, v.type)) out.push({ name: shell.name, attrs: shell.attrs, kids: [item] });

@@ -1,6 +1,7 @@
 /** Windows XML event log (EVTX) parser: matched on the 'ElfFile' magic whatever the file is called. */
 import type { ArtifactParser, ArtifactResult } from '../types.js';
 import { hasEvtxMagic } from './layout.js';
+import { detectEvtx } from './detect.js';
 import { newReadState, readEvtx } from './parse.js';
 
 export const evtxParser: ArtifactParser = {
@@ -18,6 +19,12 @@ export const evtxParser: ArtifactParser = {
       corrupted: state.corrupted,
       summary: { ...state.header, chunks: state.chunks, badChunks: state.badChunks, records: state.records, damagedRecords: state.damagedRecords },
     };
+  },
+  detect: detectEvtx,
+  *stream(src, _ctx, warnings) {
+    const state = newReadState();
+    state.warnings = warnings;
+    yield* readEvtx(src, state);
   },
 };
 

@@ -21,7 +21,7 @@ export interface ParseArgs {
 
 export function parseBuilder(y: Argv): Argv<ParseArgs> {
   return y
-    .positional('file', { type: 'string', demandOption: true, describe: 'an artifact file: archive, $I/INFO2, .trashinfo, history, registry hive' })
+    .positional('file', { type: 'string', demandOption: true, describe: 'an artifact file: archive, $I/INFO2, .trashinfo, history, registry hive, EVTX event log' })
     .option('format', { alias: 'f', choices: ['json', 'jsonl'] as const, default: 'jsonl' as const })
     .option('parser', { type: 'string', describe: `force a parser: ${ARTIFACT_PARSERS.map((p) => p.id).join(', ')}` })
     .option('codepage', { type: 'string', describe: 'ANSI code page for INFO2 / legacy artifacts' }) as unknown as Argv<ParseArgs>;
@@ -47,6 +47,13 @@ export async function runParse(args: ParseArgs): Promise<number> {
     const byContent = fp.format ? PARSER_FOR_FORMAT[fp.format] : undefined;
     if (candidates.length === 0 && byContent) candidates = ARTIFACT_PARSERS.filter((p) => p.id === byContent);
     for (const parser of candidates) {
+      // Logs stream: one JSON line per record as it is read, memory flat in the file size.
+      if (parser.stream && args.format === 'jsonl') {
+        const warnings: string[] = [];
+        await writeStdout(jsonLines(parser.stream(file.opened.source, ctx, warnings)));
+        if (!args.quiet) for (const w of warnings.slice(0, 100)) process.stderr.write(`stagehunt: warning: ${escapeControls(w)}\n`);
+        return 0;
+      }
       const result = await parser.parse(file.opened.source, ctx);
       if (!result) continue;
       if (!args.quiet) for (const w of result.warnings.slice(0, 100)) process.stderr.write(`stagehunt: warning: ${escapeControls(w)}\n`);
@@ -64,7 +71,7 @@ export async function runParse(args: ParseArgs): Promise<number> {
 }
 
 /** One record per line, written as they come (a large hive has a million records). */
-function* jsonLines(records: readonly unknown[]): Generator<string> {
+function* jsonLines(records: Iterable<unknown>): Generator<string> {
   for (const r of records) yield `${JSON.stringify(r)}\n`;
 }
 

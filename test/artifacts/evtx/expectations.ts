@@ -91,7 +91,11 @@ function events(xml: string, time: (raw: string) => string): ExpectedEvent[] {
 
 /** evtxexport -f xml: SystemTime with 9 fraction digits (the last two always 00). */
 export function readEvtxexport(rel: string): ExpectedEvent[] {
-  const xml = gunzipSync(readFileSync(corpusPath('evtx', `${rel}.expected.evtxexport.xml.gz`))).toString('utf8');
+  return parseEvtxexportXml(gunzipSync(readFileSync(corpusPath('evtx', `${rel}.expected.evtxexport.xml.gz`))).toString('utf8'));
+}
+
+/** evtxexport's XML output, as the parser's fields (times cut to 7 fraction digits). */
+export function parseEvtxexportXml(xml: string): ExpectedEvent[] {
   const sevenDigits = (t: string) => t.replace(/^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7})00Z$/, '$1Z');
   return events(xml, sevenDigits).map((e) => ({ ...e, data: Object.fromEntries(Object.entries(e.data).map(([k, v]) => [k, sevenDigits(v)])) }));
 }
