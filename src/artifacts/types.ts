@@ -9,6 +9,7 @@
 import type { ByteSource } from '../util/byte-source.js';
 import type { FileTimes } from '../model/finding.js';
 import type { Candidate } from '../rules/types.js';
+import type { SigmaRule } from './evtx/sigma.js';
 
 /** One entry of a directory listing handed to parsers that pair files ($I/$R, volume sets). */
 export interface DirEntryInfo {
@@ -34,7 +35,7 @@ export interface ArtifactContext {
    */
   siblings?: readonly DirEntryInfo[];
   /** Options from the command line that parsers honour (e.g. INFO2 ANSI code page). */
-  options?: { codepage?: string };
+  options?: { codepage?: string; sigma?: readonly SigmaRule[] };
 }
 
 /** A parsed record: `type` says which schema (docs/output.md, "parse records"). */

@@ -17,6 +17,7 @@ import { isArchiveName, isEncryptedName, isVolumeName, stagingLocation } from '.
 import { volumeStem } from '../../correlate/paths.js';
 import { LIMITS } from '../../util/limits.js';
 import type { EvtxEvent } from './record.js';
+import { categoryOf, sigmaMatches, type SigmaRule } from './sigma.js';
 
 const SECURITY_PROVIDER = 'Microsoft-Windows-Security-Auditing';
 const SYSMON_PROVIDER = 'Microsoft-Windows-Sysmon';
@@ -324,8 +325,61 @@ function exportedLogCandidate(result: ArtifactResult, ctx: DetectContext): Candi
   }];
 }
 
+/** Sigma hits count by the rule's level (catalog rules sigma-<level>, docs/eventlogs.md). */
+function sigmaHit(rule: SigmaRule, e: EvtxEvent): Hit {
+  return { rule: `sigma-${rule.level}`, message: `Sigma "${rule.title}"${rule.id ? ` (${rule.id})` : ''} from ${rule.file} matched ${where(e)}` };
+}
+
+function sigmaSource(e: EvtxEvent): CommandEvent {
+  return processCommand(e) ?? {
+    event: e,
+    text: e.data.ScriptBlockText ?? e.data.TargetFilename ?? '',
+    process: e.data.Image ?? e.data.Path ?? null,
+    user: e.data.User ?? e.userSid,
+    source: `${e.provider === SYSMON_PROVIDER ? 'Sysmon' : 'PowerShell'} ${e.eventId ?? '?'}`,
+  };
+}
+
+/** Sigma rules over every record of their categories; hits join the record's own finding when it has one. */
+function applySigma(rules: readonly SigmaRule[], events: readonly EvtxEvent[], out: Candidate[], ctx: DetectContext): void {
+  const byRecord = new Map<string, Candidate>();
+  for (const c of out) if (c.event) byRecord.set(`${c.event.channel}\u0000${c.event.recordId}`, c);
+  for (const e of events) {
+    const matched = sigmaMatches(rules, e);
+    if (matched.length === 0) continue;
+    const hits = matched.map((r) => sigmaHit(r, e));
+    const key = `${e.channel}\u0000${e.recordId}`;
+    const existing = byRecord.get(key);
+    const details = { rules: matched.slice(0, MAX_LISTED).map((r) => ({ title: r.title, id: r.id, level: r.level, file: r.file, attack: r.attack })) };
+    if (existing) {
+      for (const h of hits) existing.hits.push(h);
+      existing.details = { ...existing.details, sigma: details.rules };
+      continue;
+    }
+    if (out.length >= LIMITS.maxFindingsPerArtifact) return;
+    const c = commandCandidate(sigmaSource(e), { hits, names: [] }, ctx);
+    const file = e.data.TargetFilename;
+    if (file && categoryOf(e) !== 'process_creation') {
+      // A Sysmon file event: it names a file, it ran no command.
+      const deleted = e.eventId !== EVENT_IDS.fileCreate;
+      const rest = { ...c.details };
+      delete rest.command;
+      c.details = { ...rest, target: file };
+      c.names = [{ path: file, role: deleted ? 'deletes' : 'writes' }];
+      const time = timeOf(e);
+      c.events = time ? [{ time, type: deleted ? 'file-deleted' : 'file-created', description: `${e.data.Image ?? 'a process'} ${deleted ? 'deleted' : 'created'} ${file} (${where(e)})` }] : [];
+    }
+    c.details = { ...c.details, sigma: details.rules };
+    out.push(c);
+    byRecord.set(key, c);
+  }
+}
+
 export function detectEvtx(result: ArtifactResult, ctx: DetectContext): Candidate[] {
   const events = result.records as unknown as EvtxEvent[];
   const files = fileEvents(events);
-  return [...commandCandidates(events, ctx), ...fileCandidates(files, ctx), ...burstCandidates(files, ctx), ...exportedLogCandidate(result, ctx)];
+  const out = [...commandCandidates(events, ctx), ...fileCandidates(files, ctx), ...burstCandidates(files, ctx)];
+  const rules = ctx.options?.sigma;
+  if (rules && rules.length > 0) applySigma(rules, events, out, ctx);
+  return [...out, ...exportedLogCandidate(result, ctx)];
 }
