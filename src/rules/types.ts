@@ -24,6 +24,8 @@ export interface Hit {
   rule: string;
   message: string;
   score?: number;
+  /** ATT&CK ids this hit adds beyond its catalog rule's (a Sigma rule's own tags). */
+  attack?: string[];
 }
 
 /** A timestamped event that becomes a timeline row of its own. */

@@ -327,7 +327,7 @@ function exportedLogCandidate(result: ArtifactResult, ctx: DetectContext): Candi
 
 /** Sigma hits count by the rule's level (catalog rules sigma-<level>, docs/eventlogs.md). */
 function sigmaHit(rule: SigmaRule, e: EvtxEvent): Hit {
-  return { rule: `sigma-${rule.level}`, message: `Sigma "${rule.title}"${rule.id ? ` (${rule.id})` : ''} from ${rule.file} matched ${where(e)}` };
+  return { rule: `sigma-${rule.level}`, attack: rule.attack, message: `Sigma "${rule.title}"${rule.id ? ` (${rule.id})` : ''} from ${rule.file} matched ${where(e)}` };
 }
 
 function sigmaSource(e: EvtxEvent): CommandEvent {

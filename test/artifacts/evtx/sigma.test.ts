@@ -119,6 +119,7 @@ describe('loading Sigma directories', () => {
       expect(f.level).toBe('high');
       expect(f.reasons[0]).toMatchObject({ rule: 'sigma-high', message: expect.stringMatching(/Sigma "NTDS IFM" \(11111111-.*\) from windows\/process_creation\/ntds\.yml matched Security event 4688 record 5/) });
       expect(f.details?.sigma).toEqual([expect.objectContaining({ title: 'NTDS IFM', attack: ['T1003.003'] })]);
+      expect(f.attack).toEqual(['T1003.003']);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
