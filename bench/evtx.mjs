@@ -43,12 +43,23 @@ function toolRun(cmd, argv) {
   return (performance.now() - t0) / 1000;
 }
 
+/** Measured in a child process, so the generator's buffers do not count in the peak RSS. */
+function ownInChild(file) {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--measure', file], { encoding: 'utf8' });
+  return JSON.parse(r.stdout);
+}
+
 function row(name, file, withPython) {
-  const own = ownRun(file);
+  const own = ownInChild(file);
   const lib = toolRun('evtxexport', ['-f', 'xml', file]);
   const py = withPython ? toolRun('evtx_dump.py', [file]) : null;
   const rate = (s) => (s ? Math.round(own.records / s) : null);
   console.log(JSON.stringify({ log: name, mb: +(statSync(file).size / 1048576).toFixed(1), records: own.records, stagehunt: rate(own.seconds), evtxexport: rate(lib), python_evtx: rate(py), stagehuntPeakRssMb: own.peakRssMb }));
+}
+
+if (args[0] === '--measure') {
+  console.log(JSON.stringify(ownRun(args[1])));
+  process.exit(0);
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), 'stagehunt-bench-evtx-'));
