@@ -3,6 +3,8 @@ import type { ArtifactParser, ArtifactResult } from '../types.js';
 import { hasEvtxMagic } from './layout.js';
 import { detectEvtx } from './detect.js';
 import { newReadState, readEvtx } from './parse.js';
+import type { EvtxEvent } from './record.js';
+import { LIMITS } from '../../util/limits.js';
 
 export const evtxParser: ArtifactParser = {
   id: 'evtx',
@@ -10,7 +12,16 @@ export const evtxParser: ArtifactParser = {
   matches: (ctx) => ctx.format === 'evtx' || hasEvtxMagic(ctx.head),
   async parse(src): Promise<ArtifactResult | null> {
     const state = newReadState();
-    const records = [...readEvtx(src, state)];
+    // parse() holds its records (scan, explain); `stagehunt parse` streams them without this cap.
+    const records: EvtxEvent[] = [];
+    for (const e of readEvtx(src, state)) {
+      if (records.length >= LIMITS.maxEvtxRecordsHeld) {
+        state.warnings.push(`only the first ${LIMITS.maxEvtxRecordsHeld} records are kept for detection (limit); \`stagehunt parse\` streams them all`);
+        state.corrupted = true;
+        break;
+      }
+      records.push(e);
+    }
     if (!state.header && records.length === 0 && state.warnings.length === 0) return null;
     return {
       parser: 'evtx',

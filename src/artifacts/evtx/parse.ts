@@ -128,17 +128,20 @@ function* readChunk(chunk: Buffer, index: number, state: EvtxReadState): Generat
     const recordId = safeNumber(chunk.readBigUInt64LE(p + RECORD.id));
     const written = filetimeToIso(chunk.readBigUInt64LE(p + RECORD.written));
     state.records++;
+    // Built outside the yield, so an error thrown by the consumer is never taken for damage.
+    let event: EvtxEvent;
     try {
-      yield toEvent(xml.parseRecord(p + RECORD.binxml, p + size - 4), recordId, written, index);
+      event = toEvent(xml.parseRecord(p + RECORD.binxml, p + size - 4), recordId, written, index);
     } catch (err) {
       if (!(err instanceof BinXmlError) && !(err instanceof RangeError)) throw err;
       state.damagedRecords++;
       warn(state, `record ${recordId} (chunk ${index}): ${err.message}`);
-      yield {
+      event = {
         type: 'evtx-record', recordId, time: written, written, channel: null, provider: null, eventId: null, version: null, level: null,
         task: null, opcode: null, keywords: null, computer: null, userSid: null, processId: null, threadId: null, data: {}, chunk: index, error: err.message,
       };
     }
+    yield event;
     p += size;
   }
 }
