@@ -129,3 +129,25 @@ describe('event logs in a scanned image', () => {
     expect(episode.narrative).toMatch(/Security log, event 4688 record 102/);
   });
 });
+
+describe('an exported log in a staging place', () => {
+  let root = '';
+  let findings: Finding[] = [];
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'stagehunt-evtx-export-'));
+    mkdirSync(path.join(root, 'Windows', 'System32'), { recursive: true });
+    mkdirSync(path.join(root, 'Users', 'Public'), { recursive: true });
+    writeFileSync(path.join(root, 'Users', 'Public', 'sec.evtx'), securityLog());
+    findings = (await scan({ roots: [root], os: 'windows', scope: 'hotspots', now: () => new Date(0) })).findings;
+  });
+  afterAll(() => {
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  test('the file itself is a finding (weak: context), and its events are read as in winevt/Logs', () => {
+    const file = findings.find((f) => f.kind === 'file' && f.path === 'Users/Public/sec.evtx')!;
+    expect(reason(file, 'event-log-outside-winevt')).toMatch(/2 records/);
+    expect(levelRank(file.level)).toBeLessThan(levelRank('high'));
+    expect(findings.find((f) => f.kind === 'event' && f.path === 'Users/Public/sec.evtx' && f.event?.recordId === 102)).toBeDefined();
+  });
+});
