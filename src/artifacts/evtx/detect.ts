@@ -166,7 +166,7 @@ function commandCandidate(c: CommandEvent, m: CommandMatch, ctx: DetectContext):
       ...(c.scriptBlockId ? { scriptBlockId: c.scriptBlockId, parts: c.parts, records: c.records!.slice(0, MAX_LISTED) } : {}),
     },
     names: m.names,
-    events: time ? [{ time, type: 'command', description: `${who} ${verb} (${c.source}, ${where(c.event)}): ${c.text.slice(0, 200)}` }] : [],
+    events: time ? [{ time, type: 'command', description: `${who} ${verb} (${where(c.event)}): ${c.text.slice(0, 200)}` }] : [],
   };
 }
 
