@@ -66,6 +66,8 @@ interface CommandEvent {
   scriptBlockId?: string;
   records?: number[];
   parts?: string;
+  /** The events of every part, first to last. */
+  partEvents?: EvtxEvent[];
 }
 
 function securityUser(e: EvtxEvent): string | null {
@@ -115,6 +117,7 @@ function scriptBlocks(events: readonly EvtxEvent[]): CommandEvent[] {
       scriptBlockId: id,
       records: ordered.map((e) => e.recordId),
       parts: `${ordered.length} of ${b.total}`,
+      partEvents: ordered,
     });
   }
   return out;
@@ -344,8 +347,16 @@ function sigmaSource(e: EvtxEvent): CommandEvent {
 function applySigma(rules: readonly SigmaRule[], events: readonly EvtxEvent[], out: Candidate[], ctx: DetectContext): void {
   const byRecord = new Map<string, Candidate>();
   for (const c of out) if (c.event) byRecord.set(`${c.event.channel}\u0000${c.event.recordId}`, c);
+  // A script block split over several 4104 records is matched once, whole, on its first record.
+  const whole = new Map<EvtxEvent, EvtxEvent | null>();
+  for (const b of scriptBlocks(events)) {
+    if (!b.partEvents || b.partEvents.length < 2) continue;
+    b.partEvents.forEach((p, i) => whole.set(p, i === 0 ? { ...p, data: { ...p.data, ScriptBlockText: b.text } } : null));
+  }
   for (const e of events) {
-    const matched = sigmaMatches(rules, e);
+    const joined = whole.get(e);
+    if (joined === null) continue;
+    const matched = sigmaMatches(rules, joined ?? e);
     if (matched.length === 0) continue;
     const hits = matched.map((r) => sigmaHit(r, e));
     const key = `${e.channel}\u0000${e.recordId}`;

@@ -140,3 +140,21 @@ describe('loading Sigma directories', () => {
     }
   });
 });
+
+describe('Sigma ps_script on a script block split over records', () => {
+  test('the rule sees the whole block once, on its first record', async () => {
+    const { detectEvtx } = await import('../../../src/artifacts/evtx/detect.js');
+    const { NO_TIMES } = await import('../../../src/model/finding.js');
+    const parts = ['$d = "C:\\Users\\Public\\"; Compress-', 'Archive -Path C:\\Users\\bob\\Desktop -DestinationPath "$d\\x.zip"'];
+    const log = events(
+      powershell4104({ recordId: 7, time: T, text: parts[0]!, part: 1, total: 2 }),
+      powershell4104({ recordId: 8, time: T, text: parts[1]!, part: 2, total: 2 }),
+    );
+    const rule = compileRule(parse("title: split\nlogsource: {category: ps_script, product: windows}\ndetection:\n  s: {ScriptBlockText|contains: 'Compress-Archive'}\n  condition: s\nlevel: high"), 'split.yml');
+    const result = { parser: 'evtx', records: log, warnings: [], corrupted: false };
+    const ctx = { relPath: 'ps.evtx', name: 'ps.evtx', head: Buffer.alloc(0), size: 0, format: 'evtx', os: 'windows' as const, hotspot: null, hotspotWeight: 0, times: NO_TIMES, options: { sigma: [rule] } };
+    const withSigma = detectEvtx(result, ctx).filter((c) => c.hits.some((h) => h.rule === 'sigma-high'));
+    expect(withSigma.map((c) => c.event?.recordId)).toEqual([7]);
+    expect(compileRule(parse("title: split\nlogsource: {category: ps_script}\ndetection:\n  s: {ScriptBlockText|contains: 'Compress-Archive'}\n  condition: s"), 'x.yml').matches(fieldsOf(log[0]!))).toBe(false);
+  });
+});
