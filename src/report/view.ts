@@ -6,6 +6,7 @@
 import { LEVELS, levelRank, type Finding, type Level } from '../model/finding.js';
 import type { Episode, ScanReport } from '../model/report.js';
 import { buildEpisodes, unassignedFindings } from '../timeline/episodes.js';
+import { locatorParts } from '../model/kinds.js';
 
 export const TOP_FINDINGS = 25;
 
@@ -98,19 +99,9 @@ export function shortTime(t: string | null | undefined): string {
   return t.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
-/** "Security event 4688 record 17": where an event finding sits in its log. */
-export function eventLocator(e: NonNullable<Finding['event']>): string {
-  return `${e.channel ?? 'log'} event ${e.eventId ?? '?'} record ${e.recordId}`;
-}
-
 /** The locator that says where inside an artifact the evidence sits. */
 export function locatorText(f: Finding): string {
-  const parts: string[] = [];
-  if (f.entry !== undefined) parts.push(`entry ${f.entry}`);
-  if (f.key !== undefined) parts.push(`key ${f.key}${f.value !== undefined ? ` value ${f.value}` : ''}`);
-  if (f.originalPath !== undefined) parts.push(`was ${f.originalPath}`);
-  if (f.line !== undefined) parts.push(`line ${f.line}`);
-  if (f.event) parts.push(eventLocator(f.event));
+  const parts = locatorParts(f);
   if (f.user) parts.push(`user ${f.user}`);
   return parts.join('; ');
 }

@@ -176,7 +176,8 @@ export class ChunkXml {
       q = p + 1;
       nameOffset = this.u32(q + 4, end);
     }
-    let [name, pos] = this.name(nameOffset, q + 8, end);
+    const [name, afterName] = this.name(nameOffset, q + 8, end);
+    let pos = afterName;
     const attrs: TAttr[] = [];
     if (token & TOKEN.moreBit) {
       pos += 4; // attribute list size

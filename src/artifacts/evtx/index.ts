@@ -42,5 +42,4 @@ export const evtxParser: ArtifactParser = {
 export const parsers: ArtifactParser[] = [evtxParser];
 
 export { readEvtx, newReadState } from './parse.js';
-export type { EvtxReadState, EvtxHeader } from './parse.js';
 export type { EvtxEvent } from './record.js';
