@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeTrashinfo } from '../../fixtures/lib/recyclebin-writers.mjs';
+import { auditLog } from '../../fixtures/lib/auditd-writer.mjs';
 import { makeBashHistory, makeFishHistory, makePsReadLineHistory, makeZshHistory } from '../../fixtures/lib/history-fixtures.mjs';
 
 export function writeExtraSeeds(dir) {
@@ -14,6 +15,7 @@ export function writeExtraSeeds(dir) {
     'ConsoleHost_history.txt': makePsReadLineHistory(['Compress-Archive -Path C:\\Users\\alice\\Documents -DestinationPath $env:TEMP\\d.zip', 'rar a -hp -v100m C:\\PerfLogs\\1\\bk.rar C:\\Share', 'Remove-Item $env:TEMP\\d.zip'], { bom: 'utf8' }),
     '.bash_history': makeBashHistory([{ command: 'tar czf /tmp/.x/h.tgz /home', time: t }, { command: 'split -b 10M /tmp/.x/h.tgz /dev/shm/p.' }, { command: 'shred -u /tmp/.x/h.tgz', time: t + 60 }]),
     '.zsh_history': makeZshHistory([{ command: '7z a -p -mhe=on /var/tmp/a.7z ~/.ssh', time: t, duration: 3 }, { command: 'zip -e -r /tmp/b.zip /srv/data', time: t + 9 }]),
+    'audit.log': auditLog([{ serial: 7, time: new Date(t * 1000), argv: ['7z', 'a', '-pS3cret pass', '/dev/shm/.x/l.7z', '/home/alice/Documents'] }, { serial: 8, time: new Date(t * 1000 + 5), argv: ['ls', 'x y'] }], { splitAt: 16, interleave: true, enriched: true }),
     'fish_history': makeFishHistory([{ command: 'gpg -c /tmp/dump.tar', time: t, paths: ['/tmp/dump.tar'] }]),
   };
   const out = [];

@@ -9,6 +9,7 @@
 import type { ByteSource } from '../util/byte-source.js';
 import type { FileTimes } from '../model/finding.js';
 import type { Candidate } from '../rules/types.js';
+import type { SigmaRule } from './evtx/sigma.js';
 import type { DirEntryInfo, OsKind } from '../model/evidence.js';
 
 // Parsers keep importing these from here; the stages below artifacts/ import src/model/evidence.ts.
@@ -31,7 +32,7 @@ export interface ArtifactContext {
    */
   siblings?: readonly DirEntryInfo[];
   /** Options from the command line that parsers honour (e.g. INFO2 ANSI code page). */
-  options?: { codepage?: string };
+  options?: { codepage?: string; sigma?: readonly SigmaRule[] };
 }
 
 /** A parsed record: `type` says which schema (docs/output.md, "parse records"). */
@@ -62,9 +63,9 @@ export interface ArtifactParser {
   /** Returns null when, on closer look, the file is not this parser's format. */
   parse(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult | null>;
   /**
-   * Optional, for artifacts of millions of records ($MFT, $J): the same records as `parse`, yielded
-   * one at a time so `stagehunt parse --format jsonl` runs in bounded memory. Warnings are appended
-   * to `warnings` as they arise.
+   * Optional, for artifacts of millions of records ($MFT, $J, event logs): the same records as `parse`,
+   * yielded one at a time so `stagehunt parse --format jsonl` runs in bounded memory. Warnings are
+   * appended to `warnings` as they arise; yields nothing when the file is not this format.
    */
   stream?(src: ByteSource, ctx: ArtifactContext, warnings: string[]): Iterable<ArtifactRecord>;
   /** Optional: the findings this artifact yields in a scan. */

@@ -35,6 +35,8 @@ function describeSource(c: Candidate): string {
       const shell = typeof c.details?.shell === 'string' ? `${SHELL_NAMES[c.details.shell] ?? c.details.shell} ` : '';
       return `${who} ${shell}history at line ${c.line ?? '?'} (${c.path})`;
     }
+    case 'event':
+      return eventSource(c);
     case 'registry':
       return `registry ${c.key ?? ''}${c.value !== undefined ? `\\${c.value}` : ''} in ${c.path}`;
     case 'file':
@@ -48,13 +50,20 @@ function describeSource(c: Candidate): string {
   }
 }
 
+/** "the Security log, event 4688 record 17 (Windows/.../Security.evtx)": episodes look for "record N (path)". */
+export function eventSource(c: Pick<Candidate, 'event' | 'path'>): string {
+  const e = c.event;
+  return `the ${e?.channel ?? 'event'} log, event ${e?.eventId ?? '?'} record ${e?.recordId ?? '?'} (${c.path})`;
+}
+
 function describeDeletion(d: Candidate): string {
   const bin = d.kind === 'trash' ? 'Trash' : 'Recycle Bin';
   return `deleted to the ${bin}${d.deletedAt ? ` at ${shortUtc(d.deletedAt)}` : ''} (${d.path}, original ${d.originalPath})`;
 }
 
-function ruleForSource(c: Candidate): 'named-in-history' | 'named-in-registry' | null {
+function ruleForSource(c: Candidate): 'named-in-history' | 'named-in-registry' | 'named-in-event-log' | null {
   if (c.kind === 'history') return 'named-in-history';
+  if (c.kind === 'event') return 'named-in-event-log';
   if (c.kind === 'registry') return 'named-in-registry';
   return null;
 }
@@ -225,12 +234,13 @@ function linkDataFile(files: FileIndex, d: Deleted, seen: Set<string>): number {
 function linkHistoryToRegistry(namedBySet: Map<string, Array<{ source: Candidate; named: NamedPath }>>, seen: Set<string>): number {
   let links = 0;
   for (const group of namedBySet.values()) {
-    const histories = group.filter((g) => g.source.kind === 'history');
+    // Event-log commands pair with MRUs as history commands do (the same command matcher named them).
+    const histories = group.filter((g) => g.source.kind === 'history' || g.source.kind === 'event');
     const registries = group.filter((g) => g.source.kind === 'registry');
     for (const h of histories.slice(0, MAX_PAIRS_PER_SET)) {
       for (const r of registries.slice(0, MAX_PAIRS_PER_SET)) {
         addHit(h.source, { rule: 'named-in-registry', message: `${h.named.path} is also ${ROLE_VERB[r.named.role]} per ${describeSource(r.source)} (${r.named.path})` }, seen);
-        addHit(r.source, { rule: 'named-in-history', message: `${r.named.path} is also ${ROLE_VERB[h.named.role]} per ${describeSource(h.source)} (${h.named.path})` }, seen);
+        addHit(r.source, { rule: h.source.kind === 'event' ? 'named-in-event-log' : 'named-in-history', message: `${r.named.path} is also ${ROLE_VERB[h.named.role]} per ${describeSource(h.source)} (${h.named.path})` }, seen);
         links++;
       }
     }

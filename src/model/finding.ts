@@ -39,7 +39,15 @@ export type FindingKind =
   | 'recycle-bin' // a $I / INFO2 record or a $R without $I
   | 'trash' // freedesktop / macOS trash item
   | 'history' // a shell / PowerShell history command
-  | 'registry'; // a registry key or value
+  | 'registry' // a registry key or value
+  | 'event'; // an event log record (EVTX): process creation, script block, file create/delete
+
+/** Where an event finding lives inside its log file (docs/eventlogs.md). */
+export interface EventLocator {
+  channel: string | null;
+  recordId: number;
+  eventId: number | null;
+}
 
 export interface Finding {
   /** Stable across runs: a hash of root label, kind, path and locators. */
@@ -69,6 +77,8 @@ export interface Finding {
   deletedAt?: string | null;
   entry?: string;
   line?: number;
+  /** The event record an 'event' finding is about. */
+  event?: EventLocator;
   user?: string | null;
   /** Extra structured evidence (archive summary, linked findings, ...). */
   details?: Record<string, unknown>;

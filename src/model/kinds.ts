@@ -6,13 +6,13 @@
  * FindingKind, so a new kind that is not given a row here fails to compile.
  * Adding a kind: docs/adding-a-parser.md.
  */
-import type { FindingKind } from './finding.js';
+import type { EventLocator, FindingKind } from './finding.js';
 
 /**
  * Every locator field, in the order the stable id hashes them (src/rules/engine.ts findingId):
  * never reorder or insert in the middle, ids would change; a new locator goes at the end.
  */
-export const LOCATOR_FIELDS = ['key', 'value', 'entry', 'line', 'originalPath'] as const;
+export const LOCATOR_FIELDS = ['key', 'value', 'entry', 'line', 'originalPath', 'event'] as const;
 export type LocatorField = (typeof LOCATOR_FIELDS)[number];
 
 export interface Locators {
@@ -26,6 +26,8 @@ export interface Locators {
   line?: number;
   /** Where a deleted item lived (Recycle Bin `$I`/INFO2, Trash `.trashinfo`). */
   originalPath?: string;
+  /** The record of an event log (EVTX channel, or `audit` for auditd with the serial as record id). */
+  event?: EventLocator;
 }
 
 export interface KindSpec {
@@ -43,11 +45,23 @@ export const FINDING_KINDS: Readonly<Record<FindingKind, KindSpec>> = {
   trash: { description: 'a freedesktop / macOS Trash item', locators: ['originalPath'] },
   history: { description: 'a shell / PowerShell history command', locators: ['line'] },
   registry: { description: 'a registry key or value', locators: ['key', 'value'] },
+  event: { description: 'an event-log record (EVTX process creation, script block, file create/delete; auditd EXECVE)', locators: ['event'] },
 };
 
-/** The locator values in id order, '' for an absent one (the stable id's input). */
+/**
+ * The locator values in id order, '' for an absent one (the stable id's input). The event locator
+ * (an object) adds its channel, record id and event id only when present, so the ids of the kinds
+ * declared before it did not change.
+ */
 export function locatorIdParts(l: Locators): string[] {
-  return LOCATOR_FIELDS.map((field) => String(l[field] ?? ''));
+  const parts = LOCATOR_FIELDS.filter((field) => field !== 'event').map((field) => String(l[field] ?? ''));
+  if (l.event) parts.push(l.event.channel ?? '', String(l.event.recordId), String(l.event.eventId ?? ''));
+  return parts;
+}
+
+/** "Security event 4688 record 17": where an event finding sits in its log. */
+export function eventLocatorText(e: EventLocator): string {
+  return `${e.channel ?? 'log'} event ${e.eventId ?? '?'} record ${e.recordId}`;
 }
 
 /** True when any locator is set: the finding points inside its file, not at the file itself. */
@@ -62,6 +76,7 @@ export function locatorParts(l: Locators): string[] {
   if (l.key !== undefined) parts.push(`key ${l.key}${l.value !== undefined ? ` value ${l.value}` : ''}`);
   if (l.originalPath !== undefined) parts.push(`was ${l.originalPath}`);
   if (l.line !== undefined) parts.push(`line ${l.line}`);
+  if (l.event !== undefined) parts.push(eventLocatorText(l.event));
   return parts;
 }
 

@@ -2,6 +2,7 @@
  * Inspecting one file: fingerprint it, run the artifact parsers that claim it, and gather
  * the candidate findings. Shared by `scan` (per walked file), `explain` and `parse`.
  */
+import type { SigmaRule } from '../artifacts/evtx/sigma.js';
 import type { Stats } from 'node:fs';
 import { fingerprint, sensitiveKind, type Fingerprint } from '../fingerprint/index.js';
 import { ARTIFACT_PARSERS } from '../artifacts/index.js';
@@ -66,6 +67,8 @@ export interface InspectInput {
   /** explain: sample head, middle and tail whatever the head looks like. */
   deep?: boolean;
   codepage?: string;
+  /** Sigma rules the event-log detector applies (docs/eventlogs.md). */
+  sigma?: readonly SigmaRule[];
 }
 
 export interface ParserRun {
@@ -109,7 +112,7 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
     size: input.size,
     format: fp.format,
     siblings: input.siblings,
-    options: input.codepage ? { codepage: input.codepage } : undefined,
+    options: input.codepage || input.sigma ? { ...(input.codepage ? { codepage: input.codepage } : {}), ...(input.sigma ? { sigma: input.sigma } : {}) } : undefined,
   };
   const detectCtx: DetectContext = {
     ...ctx,

@@ -4,6 +4,7 @@
  *   -> directory rules -> correlate -> score (rules engine) -> timeline -> report.
  * Stages pass plain data; nothing here prints.
  */
+import type { SigmaRule } from '../artifacts/evtx/sigma.js';
 import { lstatSync, statSync } from 'node:fs';
 import type { DirEntryInfo } from '../model/evidence.js';
 import { checkComponents, findInsideRoot, openRoot, type EvidenceRoot } from '../evidence/root.js';
@@ -41,6 +42,8 @@ export interface ScanOptions {
   minLevel?: Level;
   crossMounts?: boolean;
   codepage?: string;
+  /** Sigma rules for event logs (the CLI loads stagehunt's own plus --sigma directories). */
+  sigma?: readonly SigmaRule[];
   /** The command line, recorded in meta for chain of custody. */
   command?: string;
   /** Options as given, recorded in meta. */
@@ -139,6 +142,7 @@ async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: Dir
       siblings,
       listDirectory: state.listDirectory,
       codepage: opts.codepage,
+      sigma: opts.sigma,
     });
     for (const w of inspection.warnings) recordIssue(state.issues, { path: file.rel, op: 'parse', code: 'WARN', message: w });
     for (const run of inspection.runs) {

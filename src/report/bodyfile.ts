@@ -10,6 +10,7 @@ import type { Finding } from '../model/finding.js';
 import type { ScanReport, TimelineRow } from '../model/report.js';
 import { parseTime } from '../timeline/evidence.js';
 import { escapeControls } from '../util/text.js';
+import { eventLocatorText } from '../model/kinds.js';
 
 /** Longest name written; mactime keeps lines in memory, and a hostile name can be huge. */
 const MAX_NAME = 1024;
@@ -30,6 +31,7 @@ function locator(f: Finding): string {
   if (f.key !== undefined) return ` :: ${f.key}${f.value !== undefined ? `\\${f.value}` : ''}`;
   if (f.originalPath !== undefined) return ` :: was ${f.originalPath}`;
   if (f.line !== undefined) return ` :: line ${f.line}`;
+  if (f.event) return ` :: ${eventLocatorText(f.event)}`;
   return '';
 }
 

@@ -7,6 +7,7 @@ import type { Finding } from '../model/finding.js';
 import { levelRank } from '../model/finding.js';
 import type { ScanReport } from '../model/report.js';
 import { displayText } from '../util/text.js';
+import { eventLocatorText } from '../model/kinds.js';
 import { bold, paintLevel, type Style } from './style.js';
 
 const PLAIN = { head: [] as string[], border: [] as string[] };
@@ -31,6 +32,7 @@ function locator(f: Finding): string {
   if (f.key !== undefined) parts.push(`${f.key}${f.value !== undefined ? ` : ${f.value}` : ''}`);
   if (f.originalPath !== undefined) parts.push(`was ${f.originalPath}`);
   if (f.line !== undefined) parts.push(`line ${f.line}`);
+  if (f.event) parts.push(eventLocatorText(f.event));
   return parts.length ? `\n  ${displayText(parts.join('; '), 110)}` : '';
 }
 

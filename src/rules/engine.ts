@@ -66,6 +66,7 @@ export function scoreHits(hits: Hit[], catalog: RuleCatalog): ScoreResult {
   if (!strong) score = Math.min(score, WEAK_ONLY_CAP);
   const attack = new Set<string>();
   for (const r of reasons) if (r.score > 0) for (const t of catalog.get(r.rule)!.attack) attack.add(t);
+  for (const h of hits) if (h.attack && (h.score ?? catalog.get(h.rule)!.score) > 0) for (const t of h.attack) if (/^T\d{4}(\.\d{3})?$/.test(t)) attack.add(t);
   const attackList = [...attack].sort((a, b) => (a === 'T1074.001' ? -1 : b === 'T1074.001' ? 1 : a.localeCompare(b)));
   return { score, level: levelForScore(score), reasons, attack: attackList, strong };
 }
@@ -110,6 +111,7 @@ export function toFinding(c: Candidate, ctx: FindingContext, catalog: RuleCatalo
   if (c.deletedAt !== undefined) finding.deletedAt = c.deletedAt;
   if (c.entry !== undefined) finding.entry = c.entry;
   if (c.line !== undefined) finding.line = c.line;
+  if (c.event !== undefined) finding.event = c.event;
   if (c.user !== undefined) finding.user = c.user;
   if (c.details !== undefined) finding.details = c.details;
   return finding;

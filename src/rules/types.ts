@@ -3,7 +3,7 @@
  * Detectors (code) decide *whether* a rule fires and say what they saw (a Hit);
  * the engine (engine.ts) looks the rule up and turns hits into scored findings.
  */
-import type { FileTimes, FindingKind } from '../model/finding.js';
+import type { EventLocator, FileTimes, FindingKind } from '../model/finding.js';
 
 export interface RuleDef {
   id: string;
@@ -24,6 +24,8 @@ export interface Hit {
   rule: string;
   message: string;
   score?: number;
+  /** ATT&CK ids this hit adds beyond its catalog rule's (a Sigma rule's own tags). */
+  attack?: string[];
 }
 
 /** A timestamped event that becomes a timeline row of its own. */
@@ -60,6 +62,7 @@ export interface Candidate {
   deletedAt?: string | null;
   entry?: string;
   line?: number;
+  event?: EventLocator;
   user?: string | null;
   details?: Record<string, unknown>;
   names?: NamedPath[];

@@ -40,12 +40,13 @@ function boundaryIncludes(text: string, needle: string): boolean {
 }
 
 /** Reasons written by correlate/ name other evidence; only findings carrying one can name another. */
-const LINK_RULES = new Set(['named-in-history', 'named-in-registry', 'linked-recycle-bin', 'linked-file-found', 'linked-file-present', 'named-path-missing']);
+const LINK_RULES = new Set(['named-in-history', 'named-in-event-log', 'named-in-registry', 'linked-recycle-bin', 'linked-file-found', 'linked-file-present', 'named-path-missing']);
 
 /** Whether `text` (a finding's link reasons) names `b`'s evidence. */
 function reasonsName(text: string, b: FindingFacts): boolean {
   const f = b.finding;
   if (f.kind === 'history') return text.includes(`(${f.path}) at line ${f.line ?? '?'}`);
+  if (f.kind === 'event') return text.includes(`record ${f.event?.recordId ?? '?'} (${f.path})`);
   if (f.kind === 'registry') return !!f.key && text.includes(f.key) && text.includes(` in ${f.path}`);
   return boundaryIncludes(text, f.path);
 }

@@ -7,7 +7,7 @@ import { normalizeNamedPath, volumeStem } from '../correlate/paths.js';
 import { pushAll } from '../util/arrays.js';
 import { isArchiveFormat } from '../fingerprint/formats.js';
 
-export const EVIDENCE_KINDS = ['file', 'archive', 'recycle-bin', 'history', 'registry'] as const;
+export const EVIDENCE_KINDS = ['file', 'archive', 'recycle-bin', 'history', 'registry', 'event'] as const;
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
 
 const RECYCLE_DIR = /(^|\/)(\$recycle\.bin|recycler|recycled|\.trash[^/]*|trash)(\/|$)/i;
@@ -64,7 +64,7 @@ function keyTimes(f: Finding): [number | null, number | null] {
   let t: number | null;
   if (f.kind === 'recycle-bin' || f.kind === 'trash') t = parseTime(f.deletedAt) ?? parseTime(f.times.modified);
   else if (f.kind === 'registry') t = parseTime(detailString(f, 'lastRun')) ?? parseTime(detailString(f, 'keyLastWritten'));
-  else if (f.kind === 'history') t = parseTime(detailString(f, 'time'));
+  else if (f.kind === 'history' || f.kind === 'event') t = parseTime(detailString(f, 'time'));
   else t = parseTime(f.times.modified) ?? parseTime(f.times.born);
   return [t, t];
 }
@@ -77,6 +77,7 @@ export function isArchiveFinding(f: Finding): boolean {
 
 export function evidenceKind(f: Finding): EvidenceKind {
   if (f.kind === 'history') return 'history';
+  if (f.kind === 'event') return 'event';
   if (f.kind === 'registry') return 'registry';
   if (f.kind === 'recycle-bin' || f.kind === 'trash' || RECYCLE_DIR.test(f.path)) return 'recycle-bin';
   return isArchiveFinding(f) ? 'archive' : 'file';
@@ -130,6 +131,13 @@ export function factsOf(f: Finding): FindingFacts {
     stem = original ? volumeStem(original) : null;
   } else if (f.kind === 'directory') {
     place = f.path.toLowerCase();
+  } else if (f.kind === 'event') {
+    // A Sysmon file event is about the folder it names; a command has no place of its own.
+    const target = named[0];
+    if (detailString(f, 'target') && target) {
+      place = dirOf(target);
+      stem = volumeStem(target);
+    }
   } else if (f.kind !== 'history' && f.kind !== 'registry') {
     place = dirOf(f.path.toLowerCase());
     stem = volumeStem(f.path);

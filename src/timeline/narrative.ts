@@ -141,6 +141,16 @@ function historyStep(m: FindingFacts, members: FindingFacts[]): Draft {
   return { time: m.time, sortTime: m.time ?? namedEvidenceTime(m, members), order: 5, text: `${who}${shell}history (line ${f.line ?? '?'}) shows: \`${quote(command)}\`.${tail}`, ids: [f.id] };
 }
 
+/** An event-log finding: who ran what (or which file a process wrote), with its channel and record. */
+function eventStep(m: FindingFacts, members: FindingFacts[]): Draft {
+  const f = m.finding;
+  const d = f.details ?? {};
+  const who = m.users[0] ? `${m.users[0]} ` : 'Someone ';
+  const what = typeof d.command === 'string' ? `ran \`${quote(d.command)}\`` : typeof d.target === 'string' ? `${f.event?.eventId === 11 || f.event?.eventId === 15 ? 'wrote' : 'deleted'} ${quote(d.target)}` : quote(mainReason(m));
+  const where = `${f.event?.channel ?? 'event'} log, event ${f.event?.eventId ?? '?'} record ${f.event?.recordId ?? '?'}`;
+  return { time: m.time, sortTime: m.time ?? namedEvidenceTime(m, members), order: 5, text: `${who}${what} (${where}).`, ids: [f.id] };
+}
+
 function groupBy<T>(items: T[], key: (t: T) => string): T[][] {
   const map = new Map<string, T[]>();
   for (const it of items) map.set(key(it), [...(map.get(key(it)) ?? []), it]);
@@ -160,6 +170,7 @@ function drafts(members: FindingFacts[], refDay: string): Draft[] {
     else if (m.kind === 'recycle-bin') binFiles.push(m);
     else if (m.kind === 'registry') registry.push(m);
     else if (m.kind === 'history') out.push(historyStep(m, members));
+    else if (m.kind === 'event') out.push(eventStep(m, members));
     else if (m.kind === 'archive') archives.push(m);
     else files.push(m);
   }

@@ -63,6 +63,11 @@ export const LIMITS = {
   maxNtfsDirectoryEntries: 1_000_000,
   /** Records an array-returning parse keeps for a streamed artifact ($MFT, $J); `parse --format jsonl` streams them all. */
   maxKeptStreamRecords: 200_000,
+  /** EVTX: records read per file, and warnings kept per file (a wrecked log warns once per record). */
+  maxEvtxRecords: 20_000_000,
+  /** EVTX records a scan holds in memory per log for detection (a default-size Security.evtx has ~50,000). */
+  maxEvtxRecordsHeld: 1_000_000,
+  maxEvtxWarnings: 1000,
   /** Findings of one kind kept per artifact before summarising. */
   maxFindingsPerArtifact: 10_000,
 } as const;

@@ -4,7 +4,7 @@ import { findingId } from '../../src/rules/engine.js';
 
 describe('finding kinds and locators, declared once', () => {
   test('every kind has a row; its locators are known fields', () => {
-    expect(Object.keys(FINDING_KINDS).sort()).toEqual(['archive-entry', 'directory', 'file', 'history', 'recycle-bin', 'registry', 'trash']);
+    expect(Object.keys(FINDING_KINDS).sort()).toEqual(['archive-entry', 'directory', 'event', 'file', 'history', 'recycle-bin', 'registry', 'trash']);
     for (const spec of Object.values(FINDING_KINDS)) for (const l of spec.locators) expect(LOCATOR_FIELDS).toContain(l);
   });
 
@@ -15,6 +15,8 @@ describe('finding kinds and locators, declared once', () => {
     [{ kind: 'registry', path: 'NTUSER.DAT', key: 'Software\\WinRAR', value: '0' }, ['Software\\WinRAR', '0', '', '', '']],
     [{ kind: 'history', path: '.bash_history', line: 3 }, ['', '', '', '3', '']],
     [{ kind: 'recycle-bin', path: '$I1.zip', originalPath: 'C:\\x.zip' }, ['', '', '', '', 'C:\\x.zip']],
+    // The event locator (an object) is appended only when present: the ids above did not change.
+    [{ kind: 'event', path: 'Security.evtx', event: { channel: 'Security', recordId: 102, eventId: 4688 } }, ['', '', '', '', '', 'Security', '102', '4688']],
   ])('%j: id parts in the fixed order', (c, parts) => {
     expect(locatorIdParts(c)).toEqual(parts);
     expect(hasLocators(c)).toBe(parts.some((p) => p !== ''));
@@ -24,6 +26,7 @@ describe('finding kinds and locators, declared once', () => {
     expect(locatorParts({ entry: 'a.txt' })).toEqual(['entry a.txt']);
     expect(locatorParts({ key: 'K', value: 'V' })).toEqual(['key K value V']);
     expect(locatorParts({ originalPath: 'C:\\x', line: 2 })).toEqual(['was C:\\x', 'line 2']);
+    expect(locatorParts({ event: { channel: 'Security', recordId: 102, eventId: 4688 } })).toEqual(['Security event 4688 record 102']);
     expect(locatorParts({})).toEqual([]);
   });
 

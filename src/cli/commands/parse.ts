@@ -23,7 +23,7 @@ export interface ParseArgs {
 
 export function parseBuilder(y: Argv): Argv<ParseArgs> {
   return y
-    .positional('file', { type: 'string', demandOption: true, describe: 'an artifact file: archive, $I/INFO2, .trashinfo, history, registry hive' })
+    .positional('file', { type: 'string', demandOption: true, describe: 'an artifact file: archive, $I/INFO2, .trashinfo, history, registry hive, EVTX event log' })
     .option('format', { alias: 'f', choices: ['json', 'jsonl'] as const, default: 'jsonl' as const })
     .option('parser', { type: 'string', describe: `force a parser: ${ARTIFACT_PARSERS.map((p) => p.id).join(', ')}` })
     .option('codepage', { type: 'string', describe: 'ANSI code page for INFO2 / legacy artifacts' })
@@ -50,8 +50,8 @@ export async function runParse(args: ParseArgs): Promise<number> {
     const byContent = fp.format ? PARSER_FOR_FORMAT[fp.format] : undefined;
     if (candidates.length === 0 && byContent) candidates = [parserById(byContent)!];
     for (const parser of candidates) {
+      // Millions of records ($MFT, $J, event logs): printed as they are read, never held.
       if (parser.stream && args.format === 'jsonl') {
-        // Millions of records ($MFT, $J): printed as they are read, never held.
         const warnings: string[] = [];
         await writeStdout(jsonLines(parser.stream(file.opened.source, ctx, warnings)));
         if (!args.quiet) for (const w of warnings.slice(0, 100)) process.stderr.write(`stagehunt: warning: ${escapeControls(w)}\n`);

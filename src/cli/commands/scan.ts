@@ -12,7 +12,9 @@ import { wantColor } from '../../report/style.js';
 import { EXIT, UsageError } from '../errors.js';
 import { abandonOutput, checkOutputPath, commitOutput, installInterruptHandlers, reserveOutput, writeStdout, type OutputTarget } from '../output.js';
 import { makeProgress, precountFiles } from '../progress.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { loadSigmaRules, type SigmaRule } from '../../artifacts/evtx/sigma.js';
+import { dataDir } from '../../util/package-root.js';
 import { BaselineError, parseBaseline } from '../../pipeline/baseline.js';
 import { DEFAULT_HASH_MAX_SIZE, parseAlgorithms, parseSize, type HashMode, type HashOptions } from '../../pipeline/hash.js';
 import { checkReportPath, reportFormatFor } from './report.js';
@@ -36,6 +38,7 @@ export interface ScanArgs {
   hashAlgorithms?: string[];
   hashMaxSize?: string;
   baseline?: string;
+  sigma?: string[];
 }
 
 export function scanBuilder(y: Argv): Argv<ScanArgs> {
@@ -55,6 +58,7 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
     .option('hash', { choices: ['findings', 'all', 'none'] as const, default: 'findings' as const, describe: 'hash the files behind findings at or above medium, behind all findings, or none' })
     .option('hash-algorithms', { type: 'string', array: true, describe: 'digests to compute: sha256 (default), sha1, md5 (comma-separated or repeated)' })
     .option('hash-max-size', { type: 'string', describe: 'skip hashing files larger than this (e.g. 4G, 512M; default 4G)' })
+    .option('sigma', { type: 'string', array: true, describe: 'a directory of Sigma rules for event logs (repeatable; process_creation, file_event, file_delete, ps_script)' })
     .option('baseline', { type: 'string', describe: 'an earlier scan (--format json or jsonl): its findings are marked known and do not fail the run' })
     .check((argv) => {
       if ((argv.roots ?? []).length === 0 && !argv.live) throw new UsageError('name at least one evidence root (or --live on Windows)');
@@ -62,6 +66,33 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
       if (!isLevel(argv.minLevel)) throw new UsageError(`unknown level '${String(argv.minLevel)}'`);
       return true;
     }) as unknown as Argv<ScanArgs>;
+}
+
+/** Unsupported Sigma rules listed on stderr before the scan (at most this many lines). */
+const MAX_UNSUPPORTED_LISTED = 50;
+
+/**
+ * stagehunt's own Sigma rules plus --sigma directories. Unsupported rules are counted and listed on
+ * stderr (never dropped silently); a directory that cannot be read, or lies inside a root, is a usage error.
+ */
+function loadSigma(dirs: readonly string[], quiet: boolean): readonly SigmaRule[] {
+  for (const d of dirs) {
+    let st;
+    try {
+      st = statSync(d);
+    } catch {
+      throw new UsageError(`--sigma ${d}: no such directory`);
+    }
+    if (!st.isDirectory()) throw new UsageError(`--sigma ${d}: not a directory`);
+  }
+  const own = loadSigmaRules([dataDir('rules', 'data', 'sigma')]);
+  const user = dirs.length > 0 ? loadSigmaRules(dirs) : { rules: [], unsupported: [] };
+  if (!quiet && dirs.length > 0) {
+    process.stderr.write(`stagehunt: sigma: ${user.rules.length} rules loaded from ${dirs.map((d) => escapeControls(d)).join(', ')}; ${user.unsupported.length} unsupported\n`);
+    for (const u of user.unsupported.slice(0, MAX_UNSUPPORTED_LISTED)) process.stderr.write(`stagehunt: sigma: unsupported ${escapeControls(u.file)}${u.title ? ` (${escapeControls(u.title)})` : ''}: ${escapeControls(u.reason)}\n`);
+    if (user.unsupported.length > MAX_UNSUPPORTED_LISTED) process.stderr.write(`stagehunt: sigma: … and ${user.unsupported.length - MAX_UNSUPPORTED_LISTED} more unsupported\n`);
+  }
+  return [...own.rules, ...user.rules];
 }
 
 /** Progress only on a terminal; with --scope all a time-bounded pre-count gives the ETA. */
@@ -83,6 +114,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
   const hash = hashOptions(args);
   const baseline = args.baseline ? loadBaseline(args.baseline) : undefined;
   const extraHotspots: Hotspot[] = loadHotspotFiles(args.hotspots ?? []);
+  const sigma = loadSigma(args.sigma ?? [], args.quiet ?? false);
   // Reserved last, so a bad option above never leaves a temp file behind.
   let target: OutputTarget | null = null;
   if (args.output) {
@@ -100,6 +132,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
       minLevel: args.minLevel,
       crossMounts: args.crossMounts,
       codepage: args.codepage,
+      sigma,
       live: args.live,
       hash,
       baseline,
@@ -119,6 +152,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
         hashAlgorithms: hash.algorithms,
         hashMaxSize: hash.maxSize,
         baseline: args.baseline ?? null,
+        ...(args.sigma ? { sigma: args.sigma } : {}),
       },
       onProgress: progress,
     });

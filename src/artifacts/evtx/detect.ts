@@ -1,0 +1,396 @@
+/**
+ * Staging evidence in event logs (docs/eventlogs.md):
+ *   - process command lines (Security 4688, Sysmon 1) and PowerShell script blocks (4104, parts
+ *     joined by ScriptBlockId) go through the one staging-command matcher that reads shell
+ *     histories (src/artifacts/history/staging-commands.ts), in time order, so a deletion can refer
+ *     back to an archive an earlier event wrote;
+ *   - Sysmon file events (11 create, 15 stream hash, 23/26 delete) naming archives or encrypted
+ *     containers in staging places, volume sets, and bursts of creates into one folder;
+ *   - an exported log lying in a hotspot (copied out of winevt/Logs).
+ * Each event finding carries its locator (channel, record id, event id), process, user, command
+ * and a timeline row; the paths it names go to correlate/.
+ */
+import type { Candidate, Hit, NamedPath } from '../../rules/types.js';
+import type { ArtifactResult, DetectContext } from '../types.js';
+import { matchHistory, type CommandMatch } from '../history/staging-commands.js';
+import { isArchiveName, isEncryptedName, isVolumeName, stagingLocation } from '../history/paths.js';
+import { volumeStem } from '../../correlate/paths.js';
+import { LIMITS } from '../../util/limits.js';
+import type { EvtxEvent } from './record.js';
+import { categoryOf, sigmaMatches, type SigmaRule } from './sigma.js';
+
+const SECURITY_PROVIDER = 'Microsoft-Windows-Security-Auditing';
+const SYSMON_PROVIDER = 'Microsoft-Windows-Sysmon';
+const POWERSHELL_PROVIDERS = new Set(['Microsoft-Windows-PowerShell', 'PowerShellCore']);
+
+/** Event ids read (Security 4688; Sysmon 1, 11, 15, 23, 26; PowerShell 4104). */
+export const EVENT_IDS = { processCreation: 4688, sysmonProcess: 1, fileCreate: 11, fileStream: 15, fileDelete: 23, fileDeleteLogged: 26, scriptBlock: 4104 } as const;
+
+/** Longest command or script text copied into a finding. */
+const DETAIL_COMMAND_CHARS = 2000;
+/** Script block reassembly bounds: parts per block, characters per block, lines matched per block. */
+const MAX_SCRIPT_PARTS = 1000;
+const MAX_SCRIPT_CHARS = 4 * 1024 * 1024;
+const MAX_SCRIPT_LINES = 20_000;
+/** Record ids listed in a finding's details (a script block or a volume set spans many records). */
+const MAX_LISTED = 20;
+/** Burst of file creates: at least this many into one folder within the window (after staging-burst). */
+export const BURST = { minFiles: 50, windowMs: 10 * 60 * 1000 } as const;
+/** Encrypted containers besides the encrypted-file names the history rules know. */
+const CONTAINER_EXT = /\.(hc|tc|vhd|vhdx|vmdk|kdbx|dmg|sparsebundle|luks)$/i;
+
+function isSysmon(e: EvtxEvent): boolean {
+  return e.provider === SYSMON_PROVIDER;
+}
+
+function timeOf(e: EvtxEvent): string | null {
+  return e.time ?? e.written;
+}
+
+function locatorOf(e: EvtxEvent): NonNullable<Candidate['event']> {
+  return { channel: e.channel, recordId: e.recordId, eventId: e.eventId };
+}
+
+function where(e: EvtxEvent): string {
+  return `${e.channel ?? 'event log'} event ${e.eventId ?? '?'} record ${e.recordId}`;
+}
+
+/** A process-creation or script event whose text the command matcher reads. */
+interface CommandEvent {
+  event: EvtxEvent;
+  text: string;
+  process: string | null;
+  user: string | null;
+  source: string;
+  /** For script blocks: the id and the records of every part. */
+  scriptBlockId?: string;
+  records?: number[];
+  parts?: string;
+  /** The events of every part, first to last. */
+  partEvents?: EvtxEvent[];
+}
+
+function securityUser(e: EvtxEvent): string | null {
+  const name = e.data.SubjectUserName;
+  if (!name || name === '-') return e.userSid;
+  const domain = e.data.SubjectDomainName;
+  return domain && domain !== '-' ? `${domain}\\${name}` : name;
+}
+
+function processCommand(e: EvtxEvent): CommandEvent | null {
+  if (e.eventId === EVENT_IDS.processCreation && e.provider === SECURITY_PROVIDER) {
+    const text = e.data.CommandLine || e.data.NewProcessName || '';
+    return text ? { event: e, text, process: e.data.NewProcessName ?? null, user: securityUser(e), source: 'Security 4688' } : null;
+  }
+  if (e.eventId === EVENT_IDS.sysmonProcess && isSysmon(e)) {
+    const text = e.data.CommandLine || e.data.Image || '';
+    return text ? { event: e, text, process: e.data.Image ?? null, user: e.data.User ?? e.userSid, source: 'Sysmon 1' } : null;
+  }
+  return null;
+}
+
+/** 4104 parts joined by ScriptBlockId in MessageNumber order; a block missing parts says so. */
+function scriptBlocks(events: readonly EvtxEvent[]): CommandEvent[] {
+  const blocks = new Map<string, { parts: Map<number, EvtxEvent>; total: number; chars: number }>();
+  for (const e of events) {
+    if (e.eventId !== EVENT_IDS.scriptBlock || !e.provider || !POWERSHELL_PROVIDERS.has(e.provider)) continue;
+    const id = e.data.ScriptBlockId || `record ${e.recordId}`;
+    const number = Number(e.data.MessageNumber) || 1;
+    const total = Number(e.data.MessageTotal) || 1;
+    let b = blocks.get(id);
+    if (!b) blocks.set(id, (b = { parts: new Map(), total, chars: 0 }));
+    const text = e.data.ScriptBlockText ?? '';
+    if (b.parts.size >= MAX_SCRIPT_PARTS || b.parts.has(number) || b.chars + text.length > MAX_SCRIPT_CHARS) continue;
+    b.parts.set(number, e);
+    b.chars += text.length;
+  }
+  const out: CommandEvent[] = [];
+  for (const [id, b] of blocks) {
+    const ordered = [...b.parts.entries()].sort((x, y) => x[0] - y[0]).map(([, e]) => e);
+    const first = ordered[0]!;
+    out.push({
+      event: first,
+      text: ordered.map((e) => e.data.ScriptBlockText ?? '').join(''),
+      process: first.data.Path || null,
+      user: first.userSid,
+      source: 'PowerShell 4104',
+      scriptBlockId: id,
+      records: ordered.map((e) => e.recordId),
+      parts: `${ordered.length} of ${b.total}`,
+      partEvents: ordered,
+    });
+  }
+  return out;
+}
+
+function byTime(a: CommandEvent, b: CommandEvent): number {
+  return (timeOf(a.event) ?? '').localeCompare(timeOf(b.event) ?? '') || a.event.recordId - b.event.recordId;
+}
+
+function dedupe(hits: Hit[]): Hit[] {
+  const seen = new Set<string>();
+  return hits.filter((h) => (seen.has(h.rule) ? false : (seen.add(h.rule), true)));
+}
+
+/** A script block is matched line by line, in order (so its own deletions refer back to its own archives). */
+function matchScript(text: string): CommandMatch | null {
+  const lines = text.split(/\r?\n/, MAX_SCRIPT_LINES).filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+  const hits: Hit[] = [];
+  const names: NamedPath[] = [];
+  for (const m of matchHistory(lines)) {
+    if (!m) continue;
+    for (const h of m.hits) hits.push(h);
+    for (const n of m.names) names.push(n);
+  }
+  return hits.length > 0 ? { hits: dedupe(hits), names } : null;
+}
+
+function commandCandidate(c: CommandEvent, m: CommandMatch, ctx: DetectContext): Candidate {
+  const time = timeOf(c.event);
+  const who = c.user ?? 'unknown user';
+  const verb = c.scriptBlockId ? 'ran a script block' : 'ran';
+  return {
+    kind: 'event',
+    path: ctx.relPath,
+    hits: m.hits,
+    user: c.user,
+    times: ctx.times,
+    format: 'evtx',
+    event: locatorOf(c.event),
+    details: {
+      source: c.source,
+      channel: c.event.channel,
+      recordId: c.event.recordId,
+      eventId: c.event.eventId,
+      time,
+      computer: c.event.computer,
+      process: c.process,
+      command: c.text.slice(0, DETAIL_COMMAND_CHARS),
+      ...(c.scriptBlockId ? { scriptBlockId: c.scriptBlockId, parts: c.parts, records: c.records!.slice(0, MAX_LISTED) } : {}),
+    },
+    names: m.names,
+    events: time ? [{ time, type: 'command', description: `${who} ${verb} (${where(c.event)}): ${c.text.slice(0, 200)}` }] : [],
+  };
+}
+
+function commandCandidates(events: readonly EvtxEvent[], ctx: DetectContext): Candidate[] {
+  const out: Candidate[] = [];
+  const processes = events.map(processCommand).filter((c): c is CommandEvent => c !== null).sort(byTime);
+  matchHistory(processes.map((c) => c.text)).forEach((m, i) => {
+    if (m && out.length < LIMITS.maxFindingsPerArtifact) out.push(commandCandidate(processes[i]!, m, ctx));
+  });
+  for (const block of scriptBlocks(events).sort(byTime)) {
+    if (out.length >= LIMITS.maxFindingsPerArtifact) break;
+    const m = matchScript(block.text);
+    if (m) out.push(commandCandidate(block, m, ctx));
+  }
+  return out;
+}
+
+/** What a Sysmon file event wrote or deleted, when it is staging-shaped. */
+interface FileEvent {
+  event: EvtxEvent;
+  target: string;
+  deleted: boolean;
+}
+
+function fileEvents(events: readonly EvtxEvent[]): FileEvent[] {
+  const out: FileEvent[] = [];
+  for (const e of events) {
+    if (!isSysmon(e)) continue;
+    const id = e.eventId;
+    if (id !== EVENT_IDS.fileCreate && id !== EVENT_IDS.fileStream && id !== EVENT_IDS.fileDelete && id !== EVENT_IDS.fileDeleteLogged) continue;
+    const target = e.data.TargetFilename;
+    if (target) out.push({ event: e, target, deleted: id === EVENT_IDS.fileDelete || id === EVENT_IDS.fileDeleteLogged });
+  }
+  return out;
+}
+
+function isStagedName(path: string): boolean {
+  return isArchiveName(path) || isEncryptedName(path) || CONTAINER_EXT.test(path);
+}
+
+function folderOf(path: string): string {
+  const i = Math.max(path.lastIndexOf('\\'), path.lastIndexOf('/'));
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+/** Archives and containers written or deleted in staging places; volumes of one set make one finding. */
+function fileCandidates(files: readonly FileEvent[], ctx: DetectContext): Candidate[] {
+  const groups = new Map<string, FileEvent[]>();
+  for (const f of files) {
+    if (f.target.includes(':Zone.Identifier') || !isStagedName(f.target)) continue;
+    const key = `${f.deleted ? 'd' : 'w'}\u0000${volumeStem(f.target.toLowerCase())}`;
+    const list = groups.get(key);
+    if (list) list.push(f);
+    else groups.set(key, [f]);
+  }
+  const out: Candidate[] = [];
+  for (const group of groups.values()) {
+    if (out.length >= LIMITS.maxFindingsPerArtifact) break;
+    const first = group[0]!;
+    const e = first.event;
+    const place = stagingLocation(first.target);
+    const distinct = [...new Set(group.map((f) => f.target.toLowerCase()))];
+    const volumes = distinct.filter(isVolumeName);
+    const hits: Hit[] = [];
+    if (first.deleted) {
+      if (place) hits.push({ rule: 'event-staged-archive-deleted', message: `${e.data.Image ?? 'a process'} deleted ${first.target} in ${place} (${where(e)})` });
+    } else {
+      if (place) hits.push({ rule: 'event-archive-written-to-staging', message: `${e.data.Image ?? 'a process'} wrote ${first.target} into ${place} (${where(e)})` });
+      if (volumes.length >= 2) hits.push({ rule: 'event-volume-set-written', message: `${volumes.length} volumes of one archive set written: ${group.slice(0, 4).map((f) => f.target.split(/[\\/]/).pop()).join(', ')}${group.length > 4 ? ', …' : ''}` });
+    }
+    if (hits.length === 0) continue;
+    const time = timeOf(e);
+    const user = e.data.User ?? e.userSid;
+    const verb = first.deleted ? 'deleted' : 'created';
+    out.push({
+      kind: 'event',
+      path: ctx.relPath,
+      hits,
+      user,
+      times: ctx.times,
+      format: 'evtx',
+      event: locatorOf(e),
+      details: {
+        source: `Sysmon ${e.eventId}`,
+        channel: e.channel,
+        recordId: e.recordId,
+        eventId: e.eventId,
+        time,
+        computer: e.computer,
+        process: e.data.Image ?? null,
+        target: first.target,
+        ...(group.length > 1 ? { files: distinct.length, records: group.slice(0, MAX_LISTED).map((f) => f.event.recordId) } : {}),
+      },
+      names: group.slice(0, MAX_LISTED).map((f): NamedPath => ({ path: f.target, role: f.deleted ? 'deletes' : 'writes' })),
+      events: group
+        .slice(0, MAX_LISTED)
+        .map((f) => ({ time: timeOf(f.event) ?? '', type: first.deleted ? 'file-deleted' : 'file-created', description: `${f.event.data.Image ?? 'a process'} ${verb} ${f.target} (${where(f.event)})` }))
+        .filter((x) => x.time !== ''),
+    });
+  }
+  return out;
+}
+
+/** Many file creates into one folder within minutes: a burst the log keeps when the folder is gone. */
+function burstCandidates(files: readonly FileEvent[], ctx: DetectContext): Candidate[] {
+  const byFolder = new Map<string, Array<{ t: number; f: FileEvent }>>();
+  for (const f of files) {
+    if (f.deleted || f.event.eventId !== EVENT_IDS.fileCreate) continue;
+    const t = Date.parse(timeOf(f.event) ?? '');
+    if (Number.isNaN(t)) continue;
+    const folder = folderOf(f.target).toLowerCase();
+    const list = byFolder.get(folder);
+    if (list) list.push({ t, f });
+    else byFolder.set(folder, [{ t, f }]);
+  }
+  const out: Candidate[] = [];
+  for (const list of byFolder.values()) {
+    if (list.length < BURST.minFiles) continue;
+    list.sort((a, b) => a.t - b.t);
+    let best = { start: 0, count: 0 };
+    for (let lo = 0, hi = 0; hi < list.length; hi++) {
+      while (list[hi]!.t - list[lo]!.t > BURST.windowMs) lo++;
+      if (hi - lo + 1 > best.count) best = { start: lo, count: hi - lo + 1 };
+    }
+    if (best.count < BURST.minFiles) continue;
+    const first = list[best.start]!.f;
+    const last = list[best.start + best.count - 1]!.f;
+    const folder = folderOf(first.target);
+    const place = stagingLocation(first.target);
+    out.push({
+      kind: 'event',
+      path: ctx.relPath,
+      hits: [{ rule: 'event-file-create-burst', message: `${best.count} files created in ${folder}${place ? ` (${place})` : ''} within ${Math.round(BURST.windowMs / 60000)} minutes by ${first.event.data.Image ?? 'a process'}` }],
+      user: first.event.data.User ?? first.event.userSid,
+      times: ctx.times,
+      format: 'evtx',
+      event: locatorOf(first.event),
+      details: { source: 'Sysmon 11', channel: first.event.channel, recordId: first.event.recordId, eventId: first.event.eventId, time: timeOf(first.event), process: first.event.data.Image ?? null, folder, files: best.count, end: timeOf(last.event) },
+      names: [{ path: `${folder}\\*`, role: 'writes' }],
+      events: [{ time: timeOf(first.event)!, type: 'file-burst', description: `${best.count} files created in ${folder} (${where(first.event)} to record ${last.event.recordId})` }],
+    });
+  }
+  return out;
+}
+
+/** An exported log in a hotspot: someone copied it out of winevt/Logs (or brought it along). */
+function exportedLogCandidate(result: ArtifactResult, ctx: DetectContext): Candidate[] {
+  if (!ctx.hotspot || /(^|\/)windows\/system32\/winevt\/logs\//i.test(ctx.relPath)) return [];
+  return [{
+    kind: 'file',
+    path: ctx.relPath,
+    hits: [{ rule: 'event-log-outside-winevt', message: `an event log (${result.records.length} records) lies in a staging place, outside Windows\\System32\\winevt\\Logs` }],
+    size: ctx.size,
+    format: 'evtx',
+    times: ctx.times,
+  }];
+}
+
+/** Sigma hits count by the rule's level (catalog rules sigma-<level>, docs/eventlogs.md). */
+function sigmaHit(rule: SigmaRule, e: EvtxEvent): Hit {
+  return { rule: `sigma-${rule.level}`, attack: rule.attack, message: `Sigma "${rule.title}"${rule.id ? ` (${rule.id})` : ''} from ${rule.file} matched ${where(e)}` };
+}
+
+function sigmaSource(e: EvtxEvent): CommandEvent {
+  return processCommand(e) ?? {
+    event: e,
+    text: e.data.ScriptBlockText ?? e.data.TargetFilename ?? '',
+    process: e.data.Image ?? e.data.Path ?? null,
+    user: e.data.User ?? e.userSid,
+    source: `${e.provider === SYSMON_PROVIDER ? 'Sysmon' : 'PowerShell'} ${e.eventId ?? '?'}`,
+  };
+}
+
+/** Sigma rules over every record of their categories; hits join the record's own finding when it has one. */
+function applySigma(rules: readonly SigmaRule[], events: readonly EvtxEvent[], out: Candidate[], ctx: DetectContext): void {
+  const byRecord = new Map<string, Candidate>();
+  for (const c of out) if (c.event) byRecord.set(`${c.event.channel}\u0000${c.event.recordId}`, c);
+  // A script block split over several 4104 records is matched once, whole, on its first record.
+  const whole = new Map<EvtxEvent, EvtxEvent | null>();
+  for (const b of scriptBlocks(events)) {
+    if (!b.partEvents || b.partEvents.length < 2) continue;
+    b.partEvents.forEach((p, i) => whole.set(p, i === 0 ? { ...p, data: { ...p.data, ScriptBlockText: b.text } } : null));
+  }
+  for (const e of events) {
+    const joined = whole.get(e);
+    if (joined === null) continue;
+    const matched = sigmaMatches(rules, joined ?? e);
+    if (matched.length === 0) continue;
+    const hits = matched.map((r) => sigmaHit(r, e));
+    const key = `${e.channel}\u0000${e.recordId}`;
+    const existing = byRecord.get(key);
+    const details = { rules: matched.slice(0, MAX_LISTED).map((r) => ({ title: r.title, id: r.id, level: r.level, file: r.file, attack: r.attack })) };
+    if (existing) {
+      for (const h of hits) existing.hits.push(h);
+      existing.details = { ...existing.details, sigma: details.rules };
+      continue;
+    }
+    if (out.length >= LIMITS.maxFindingsPerArtifact) return;
+    const c = commandCandidate(sigmaSource(e), { hits, names: [] }, ctx);
+    const file = e.data.TargetFilename;
+    if (file && categoryOf(e) !== 'process_creation') {
+      // A Sysmon file event: it names a file, it ran no command.
+      const deleted = e.eventId !== EVENT_IDS.fileCreate;
+      const rest = { ...c.details };
+      delete rest.command;
+      c.details = { ...rest, target: file };
+      c.names = [{ path: file, role: deleted ? 'deletes' : 'writes' }];
+      const time = timeOf(e);
+      c.events = time ? [{ time, type: deleted ? 'file-deleted' : 'file-created', description: `${e.data.Image ?? 'a process'} ${deleted ? 'deleted' : 'created'} ${file} (${where(e)})` }] : [];
+    }
+    c.details = { ...c.details, sigma: details.rules };
+    out.push(c);
+    byRecord.set(key, c);
+  }
+}
+
+export function detectEvtx(result: ArtifactResult, ctx: DetectContext): Candidate[] {
+  const events = result.records as unknown as EvtxEvent[];
+  const files = fileEvents(events);
+  const out = [...commandCandidates(events, ctx), ...fileCandidates(files, ctx), ...burstCandidates(files, ctx)];
+  const rules = ctx.options?.sigma;
+  if (rules && rules.length > 0) applySigma(rules, events, out, ctx);
+  return [...out, ...exportedLogCandidate(result, ctx)];
+}

@@ -1,0 +1,126 @@
+/** An event's element tree to the flat record stagehunt prints and matches (docs/eventlogs.md). */
+import type { ArtifactRecord } from '../types.js';
+import { textOf, type XmlElement, type XmlNode } from './binxml.js';
+
+export interface EvtxEvent extends ArtifactRecord {
+  type: 'evtx-record';
+  /** System/EventRecordID (what evtxexport and Event Viewer show); the header's id when absent. */
+  recordId: number;
+  /** The record header's identifier, only when it differs from EventRecordID (edited or carved logs). */
+  headerRecordId?: number;
+  /** System/TimeCreated/@SystemTime, ISO-8601 with 7 fraction digits (100 ns); the written time when absent. */
+  time: string | null;
+  /** The record header's written time. */
+  written: string | null;
+  channel: string | null;
+  provider: string | null;
+  eventId: number | null;
+  qualifiers?: number;
+  version: number | null;
+  level: number | null;
+  task: number | null;
+  opcode: number | null;
+  keywords: string | null;
+  computer: string | null;
+  /** System/Security/@UserID: the SID the event was logged under. */
+  userSid: string | null;
+  processId: number | null;
+  threadId: number | null;
+  /** EventData/Data by Name (unnamed ones as #1, #2, ...), or UserData's leaf elements by name. */
+  data: Record<string, string>;
+  /** Name of UserData's first element (e.g. LogFileCleared) when the event has UserData. */
+  userData?: string;
+  /** Index of the chunk the record lies in. */
+  chunk: number;
+  /** Set when the binary XML could not be read: the record header is all there is. */
+  error?: string;
+}
+
+function child(el: XmlElement | undefined, name: string): XmlElement | undefined {
+  if (!el) return undefined;
+  for (const k of el.kids) if (typeof k !== 'string' && k.name === name) return k;
+  return undefined;
+}
+
+function attr(el: XmlElement | undefined, name: string): string | null {
+  if (!el) return null;
+  for (const [n, v] of el.attrs) if (n === name) return v;
+  return null;
+}
+
+function text(el: XmlElement | undefined): string | null {
+  return el ? textOf(el.kids) : null;
+}
+
+function int(s: string | null): number | null {
+  if (s === null || s === '') return null;
+  const n = s.startsWith('0x') ? Number.parseInt(s, 16) : Number(s);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** Fields kept per event (EventData of real events has < 100). */
+const MAX_DATA_FIELDS = 1024;
+
+function put(data: Record<string, string>, name: string, value: string): void {
+  let key = name;
+  for (let i = 2; Object.hasOwn(data, key); i++) key = `${name}#${i}`;
+  data[key] = value;
+}
+
+function eventData(ev: XmlElement): { data: Record<string, string>; userData?: string } {
+  const data: Record<string, string> = Object.create(null) as Record<string, string>;
+  const ed = child(ev, 'EventData');
+  let unnamed = 0;
+  let count = 0;
+  if (ed) {
+    for (const k of ed.kids) {
+      if (typeof k === 'string' || count++ >= MAX_DATA_FIELDS) continue;
+      const name = attr(k, 'Name');
+      put(data, name ?? (k.name === 'Data' ? `#${++unnamed}` : k.name), textOf(k.kids));
+    }
+    return { data: { ...data } };
+  }
+  const ud = child(ev, 'UserData');
+  const first = ud?.kids.find((k): k is XmlElement => typeof k !== 'string');
+  if (!first) return { data: {} };
+  for (const k of first.kids) {
+    if (typeof k === 'string' || count++ >= MAX_DATA_FIELDS) continue;
+    put(data, k.name, textOf(k.kids));
+  }
+  return { data: { ...data }, userData: first.name };
+}
+
+/** The flat event of one record's nodes; the header values fill what the XML lacks. */
+export function toEvent(nodes: readonly XmlNode[], recordId: number, written: string | null, chunk: number): EvtxEvent {
+  const ev = nodes.find((n): n is XmlElement => typeof n !== 'string' && n.name === 'Event');
+  const sys = child(ev, 'System');
+  const eid = child(sys, 'EventID');
+  const qualifiers = int(attr(eid, 'Qualifiers'));
+  const exec = child(sys, 'Execution');
+  const { data, userData } = ev ? eventData(ev) : { data: {}, userData: undefined };
+  const xmlId = int(text(child(sys, 'EventRecordID')));
+  return {
+    type: 'evtx-record',
+    recordId: xmlId ?? recordId,
+    ...(xmlId !== null && xmlId !== recordId ? { headerRecordId: recordId } : {}),
+    time: attr(child(sys, 'TimeCreated'), 'SystemTime') || written,
+    written,
+    channel: text(child(sys, 'Channel')),
+    provider: attr(child(sys, 'Provider'), 'Name'),
+    eventId: int(text(eid)),
+    ...(qualifiers !== null ? { qualifiers } : {}),
+    version: int(text(child(sys, 'Version'))),
+    level: int(text(child(sys, 'Level'))),
+    task: int(text(child(sys, 'Task'))),
+    opcode: int(text(child(sys, 'Opcode'))),
+    keywords: text(child(sys, 'Keywords')),
+    computer: text(child(sys, 'Computer')),
+    userSid: attr(child(sys, 'Security'), 'UserID'),
+    processId: int(attr(exec, 'ProcessID')),
+    threadId: int(attr(exec, 'ThreadID')),
+    data,
+    ...(userData ? { userData } : {}),
+    chunk,
+    ...(ev ? {} : { error: 'no Event element' }),
+  };
+}

@@ -1,0 +1,369 @@
+/**
+ * Sigma rules over event-log records (docs/eventlogs.md, "Sigma"): the process_creation, file_event,
+ * file_delete and ps_script categories on Windows, with the common field mapping for Sysmon and
+ * Security 4688, the usual value modifiers and the condition language without aggregations.
+ * A rule using anything else is counted and listed as unsupported with the reason, never dropped
+ * silently. Rules come from the user (trusted config), the events from evidence (hostile): matched
+ * text is capped at MAX_FIELD_CHARS.
+ */
+import { readFileSync, readdirSync, lstatSync } from 'node:fs';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { EvtxEvent } from './record.js';
+
+export type SigmaCategory = 'process_creation' | 'file_event' | 'file_delete' | 'ps_script';
+export type SigmaLevel = 'informational' | 'low' | 'medium' | 'high' | 'critical';
+
+export interface SigmaRule {
+  title: string;
+  id: string | null;
+  file: string;
+  level: SigmaLevel;
+  category: SigmaCategory;
+  /** ATT&CK technique ids from the rule's tags (attack.t1560.001 -> T1560.001). */
+  attack: string[];
+  matches(fields: FieldSource): boolean;
+}
+
+export interface SigmaUnsupported {
+  file: string;
+  title: string | null;
+  reason: string;
+}
+
+export interface SigmaRuleSet {
+  rules: SigmaRule[];
+  unsupported: SigmaUnsupported[];
+}
+
+/** Field lookup for one event (mapped name first, then the raw EventData name). */
+export type FieldSource = (name: string) => string | undefined;
+
+class Unsupported extends Error {}
+
+/** Files and sizes read from a rule directory (a user's checkout of SigmaHQ has ~3,500 rules). */
+const MAX_RULE_FILES = 20_000;
+const MAX_RULE_BYTES = 1024 * 1024;
+const MAX_DIR_DEPTH = 16;
+/** Longest field text a rule is matched against (a 4104 block can be megabytes). */
+const MAX_FIELD_CHARS = 1024 * 1024;
+
+const CATEGORIES = new Set<string>(['process_creation', 'file_event', 'file_delete', 'ps_script']);
+const LEVELS = new Set<string>(['informational', 'low', 'medium', 'high', 'critical']);
+const SUPPORTED_MODIFIERS = new Set(['contains', 'startswith', 'endswith', 'all', 're', 'i', 'm', 's', 'windash', 'base64', 'base64offset', 'cased', 'wide', 'utf16le']);
+
+// ---- field mapping ---------------------------------------------------------------------------
+
+/** Sigma's process_creation names (Sysmon's) from Security 4688 fields. */
+const FROM_4688: Readonly<Record<string, string>> = {
+  Image: 'NewProcessName',
+  ParentImage: 'ParentProcessName',
+  ProcessId: 'NewProcessId',
+  ParentProcessId: 'ProcessId',
+  LogonId: 'SubjectLogonId',
+  IntegrityLevel: 'MandatoryLabel',
+};
+
+/** The Sigma category an event belongs to, or null. */
+export function categoryOf(e: EvtxEvent): SigmaCategory | null {
+  if (e.provider === 'Microsoft-Windows-Sysmon') {
+    if (e.eventId === 1) return 'process_creation';
+    if (e.eventId === 11) return 'file_event';
+    if (e.eventId === 23 || e.eventId === 26) return 'file_delete';
+    return null;
+  }
+  if (e.provider === 'Microsoft-Windows-Security-Auditing' && e.eventId === 4688) return 'process_creation';
+  if ((e.provider === 'Microsoft-Windows-PowerShell' || e.provider === 'PowerShellCore') && e.eventId === 4104) return 'ps_script';
+  return null;
+}
+
+export function fieldsOf(e: EvtxEvent): FieldSource {
+  const security = e.eventId === 4688 && e.provider === 'Microsoft-Windows-Security-Auditing';
+  return (name) => {
+    if (name === 'EventID') return e.eventId === null ? undefined : String(e.eventId);
+    if (name === 'Provider_Name') return e.provider ?? undefined;
+    if (name === 'Channel') return e.channel ?? undefined;
+    if (name === 'Computer') return e.computer ?? undefined;
+    if (security) {
+      if (name === 'User') {
+        const user = e.data.SubjectUserName;
+        const domain = e.data.SubjectDomainName;
+        return user ? (domain ? `${domain}\\${user}` : user) : undefined;
+      }
+      const mapped = FROM_4688[name];
+      if (mapped !== undefined) return e.data[mapped];
+    }
+    return Object.hasOwn(e.data, name) ? e.data[name] : undefined;
+  };
+}
+
+// ---- values and modifiers --------------------------------------------------------------------
+
+type Scalar = string | number | boolean | null;
+type Test = (value: string | undefined) => boolean;
+
+/** A Sigma value with * and ? wildcards (\* \? \\ escapes) as a regex source. */
+function wildcardSource(value: string): string {
+  let out = '';
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]!;
+    if (c === '\\' && (value[i + 1] === '*' || value[i + 1] === '?' || value[i + 1] === '\\')) {
+      out += `\\${value[++i]}`;
+    } else if (c === '*') out += '.*';
+    else if (c === '?') out += '.';
+    else out += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return out;
+}
+
+/** Sigma windash: a leading dash of a word may also be written /, en dash, em dash or horizontal bar. */
+function windash(value: string): string[] {
+  if (!/(^|\s)-/.test(value)) return [value];
+  return ['-', '/', '\u2013', '\u2014', '\u2015'].map((d) => value.replace(/(^|\s)-/g, `$1${d}`));
+}
+
+/** base64offset: the three base64 renderings of a value at byte offsets 0, 1, 2 (the Sigma specification). */
+function base64Offsets(bytes: Buffer): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const enc = Buffer.concat([Buffer.alloc(i), bytes]).toString('base64');
+    const start = [0, 2, 3][i]!;
+    const endCut = [0, 3, 2][(bytes.length + i) % 3]!;
+    out.push(enc.slice(start, enc.length - endCut));
+  }
+  return out;
+}
+
+function valueTest(field: string, modifiers: string[], raw: Scalar | Scalar[]): Test {
+  for (const m of modifiers) if (!SUPPORTED_MODIFIERS.has(m)) throw new Unsupported(`modifier '${m}' (${field})`);
+  const values = Array.isArray(raw) ? raw : [raw];
+  if (values.length === 0) throw new Unsupported(`empty value list (${field})`);
+  const has = (m: string) => modifiers.includes(m);
+  const tests: Test[] = [];
+  for (const v of values) {
+    if (v === null) {
+      tests.push((x) => x === undefined || x === '');
+      continue;
+    }
+    if (typeof v === 'object') throw new Unsupported(`nested value (${field})`);
+    let variants = [String(v)];
+    if (has('windash')) variants = variants.flatMap(windash);
+    if (has('base64') || has('base64offset')) {
+      const encode = (s: string) => Buffer.from(s, has('wide') || has('utf16le') ? 'utf16le' : 'utf8');
+      variants = variants.flatMap((s) => (has('base64offset') ? base64Offsets(encode(s)) : [encode(s).toString('base64')]));
+    }
+    for (const s of variants) {
+      if (has('re')) {
+        const flags = `${has('i') ? 'i' : ''}${has('m') ? 'm' : ''}${has('s') ? 's' : ''}`;
+        let re: RegExp;
+        try {
+          re = new RegExp(s, flags);
+        } catch {
+          throw new Unsupported(`regular expression not valid in JavaScript (${field})`);
+        }
+        tests.push((x) => x !== undefined && re.test(x));
+        continue;
+      }
+      // Base64 text is case-sensitive; everything else is case-insensitive unless |cased.
+      const cased = has('cased') || has('base64') || has('base64offset');
+      const body = wildcardSource(s);
+      const source = has('contains') || has('base64offset') ? body : has('startswith') ? `^${body}` : has('endswith') ? `${body}$` : `^${body}$`;
+      const re = new RegExp(source, cased ? 's' : 'is');
+      tests.push((x) => x !== undefined && re.test(x));
+    }
+  }
+  return has('all') ? (x) => tests.every((t) => t(x)) : (x) => tests.some((t) => t(x));
+}
+
+type Matcher = (fields: FieldSource) => boolean;
+
+function capped(get: FieldSource, name: string): string | undefined {
+  const v = get(name);
+  return v !== undefined && v.length > MAX_FIELD_CHARS ? v.slice(0, MAX_FIELD_CHARS) : v;
+}
+
+/** Fields a keyword search looks at (Sigma keywords: anywhere in the event's text). */
+const KEYWORD_FIELDS = ['CommandLine', 'Image', 'ParentCommandLine', 'ScriptBlockText', 'TargetFilename', 'NewProcessName'];
+
+function selection(name: string, def: unknown): Matcher {
+  if (Array.isArray(def)) {
+    if (def.every((x) => typeof x === 'string' || typeof x === 'number')) {
+      const test = valueTest('keywords', ['contains'], def as Scalar[]);
+      return (get) => KEYWORD_FIELDS.some((f) => test(capped(get, f)));
+    }
+    if (def.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
+      const alternatives = def.map((m, i) => selection(`${name}[${i}]`, m));
+      return (get) => alternatives.some((a) => a(get));
+    }
+    throw new Unsupported(`selection '${name}' mixes maps and values`);
+  }
+  if (typeof def === 'string' || typeof def === 'number') return selection(name, [def]);
+  if (!def || typeof def !== 'object') throw new Unsupported(`selection '${name}' is empty`);
+  const parts: Array<{ field: string; test: Test }> = [];
+  for (const [key, value] of Object.entries(def as Record<string, unknown>)) {
+    const [field, ...modifiers] = key.split('|');
+    if (!field) throw new Unsupported(`keyword modifiers without a field in '${name}'`);
+    parts.push({ field, test: valueTest(field, modifiers, value as Scalar | Scalar[]) });
+  }
+  return (get) => parts.every((p) => p.test(capped(get, p.field)));
+}
+
+// ---- conditions ------------------------------------------------------------------------------
+
+function globToRegExp(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+}
+
+/** Recursive descent over and / or / not / ( ) / "1 of x*" / "all of them"; depth-bounded by the text length. */
+function compileCondition(text: string, selections: ReadonlyMap<string, Matcher>): Matcher {
+  if (text.includes('|')) throw new Unsupported('aggregation in condition (| count() ...)');
+  const tokens = text.match(/\(|\)|[^\s()]+/g) ?? [];
+  let i = 0;
+  const peek = () => tokens[i]?.toLowerCase();
+  const group = (pattern: string): Matcher[] => {
+    const names = [...selections.keys()].filter((n) => (pattern === 'them' ? !n.startsWith('_') : globToRegExp(pattern).test(n)));
+    if (names.length === 0) throw new Unsupported(`condition names no selection: ${pattern}`);
+    return names.map((n) => selections.get(n)!);
+  };
+  const primary = (): Matcher => {
+    const t = tokens[i++];
+    if (t === undefined) throw new Unsupported('condition ends early');
+    if (t === '(') {
+      const inner = or();
+      if (tokens[i++] !== ')') throw new Unsupported('unbalanced parentheses in condition');
+      return inner;
+    }
+    const low = t.toLowerCase();
+    if ((low === '1' || low === 'any' || low === 'all') && peek() === 'of') {
+      i++;
+      const target = tokens[i++];
+      if (!target) throw new Unsupported('"of" without a target');
+      const members = group(target);
+      return low === 'all' ? (get) => members.every((m) => m(get)) : (get) => members.some((m) => m(get));
+    }
+    if (/^\d+$/.test(low) && peek() === 'of') throw new Unsupported(`"${t} of" (only 1 of / all of)`);
+    const m = selections.get(t);
+    if (!m) throw new Unsupported(`condition names an unknown selection: ${t}`);
+    return m;
+  };
+  const not = (): Matcher => {
+    if (peek() === 'not') {
+      i++;
+      const inner = not();
+      return (get) => !inner(get);
+    }
+    return primary();
+  };
+  const and = (): Matcher => {
+    const parts = [not()];
+    while (peek() === 'and') {
+      i++;
+      parts.push(not());
+    }
+    return parts.length === 1 ? parts[0]! : (get) => parts.every((p) => p(get));
+  };
+  const or = (): Matcher => {
+    const parts = [and()];
+    while (peek() === 'or') {
+      i++;
+      parts.push(and());
+    }
+    return parts.length === 1 ? parts[0]! : (get) => parts.some((p) => p(get));
+  };
+  if (tokens.length > 10_000) throw new Unsupported('condition too long');
+  const m = or();
+  if (i !== tokens.length) throw new Unsupported(`condition has unexpected '${tokens[i]}'`);
+  return m;
+}
+
+// ---- rules -----------------------------------------------------------------------------------
+
+/** One YAML document to a rule; Unsupported names the first feature it cannot honour. */
+export function compileRule(doc: unknown, file: string): SigmaRule {
+  if (!doc || typeof doc !== 'object') throw new Unsupported('not a Sigma rule (no mapping)');
+  const r = doc as Record<string, unknown>;
+  const logsource = (r.logsource ?? {}) as Record<string, unknown>;
+  const detection = r.detection as Record<string, unknown> | undefined;
+  if (!detection || typeof detection !== 'object') throw new Unsupported('no detection section');
+  if (r.correlation !== undefined) throw new Unsupported('correlation rule');
+  const category = String(logsource.category ?? '');
+  if (!CATEGORIES.has(category)) throw new Unsupported(`logsource ${JSON.stringify({ category: logsource.category, service: logsource.service, product: logsource.product })}`);
+  if (logsource.product !== undefined && logsource.product !== 'windows') throw new Unsupported(`product ${String(logsource.product)}`);
+  const selections = new Map<string, Matcher>();
+  for (const [name, def] of Object.entries(detection)) if (name !== 'condition' && name !== 'timeframe') selections.set(name, selection(name, def));
+  if (detection.timeframe !== undefined) throw new Unsupported('timeframe');
+  const conditions = Array.isArray(detection.condition) ? detection.condition : [detection.condition];
+  if (conditions.length === 0 || conditions.some((c) => typeof c !== 'string')) throw new Unsupported('condition missing');
+  const compiled = (conditions as string[]).map((c) => compileCondition(c, selections));
+  const level = String(r.level ?? 'medium').toLowerCase();
+  const tags = Array.isArray(r.tags) ? r.tags.filter((t): t is string => typeof t === 'string') : [];
+  return {
+    title: typeof r.title === 'string' ? r.title : path.basename(file),
+    id: typeof r.id === 'string' ? r.id : null,
+    file,
+    level: (LEVELS.has(level) ? level : 'medium') as SigmaLevel,
+    category: category as SigmaCategory,
+    attack: tags.map((t) => /^attack\.(t\d{4}(\.\d{3})?)$/i.exec(t)?.[1]?.toUpperCase()).filter((t): t is string => !!t),
+    matches: (get) => compiled.some((c) => c(get)),
+  };
+}
+
+function ruleFiles(dir: string, out: string[], depth: number): void {
+  if (depth > MAX_DIR_DEPTH || out.length >= MAX_RULE_FILES) return;
+  for (const name of readdirSync(dir).sort()) {
+    const p = path.join(dir, name);
+    const st = lstatSync(p);
+    if (st.isSymbolicLink()) continue;
+    if (st.isDirectory()) ruleFiles(p, out, depth + 1);
+    else if (st.isFile() && /\.ya?ml$/i.test(name) && out.length < MAX_RULE_FILES) out.push(p);
+  }
+}
+
+/** Every rule under the directories (recursively, links not followed); throws only when a directory cannot be read. */
+export function loadSigmaRules(dirs: readonly string[]): SigmaRuleSet {
+  const rules: SigmaRule[] = [];
+  const unsupported: SigmaUnsupported[] = [];
+  for (const dir of dirs) {
+    const files: string[] = [];
+    ruleFiles(dir, files, 0);
+    for (const file of files) {
+      const rel = path.relative(dir, file) || path.basename(file);
+      const text = lstatSync(file).size > MAX_RULE_BYTES ? null : readFileSync(file, 'utf8');
+      if (text === null) {
+        unsupported.push({ file: rel, title: null, reason: `larger than ${MAX_RULE_BYTES} bytes` });
+        continue;
+      }
+      let docs: unknown[];
+      try {
+        docs = parseAllDocuments(text).map((d) => {
+          if (d.errors.length > 0) throw new Error(d.errors[0]!.message);
+          return d.toJS();
+        });
+      } catch (err) {
+        unsupported.push({ file: rel, title: null, reason: `YAML: ${(err as Error).message.split('\n')[0]}` });
+        continue;
+      }
+      // A multi-document file with action: global is a rule collection (Sigma 1.0): not supported.
+      if (docs.length !== 1) {
+        unsupported.push({ file: rel, title: null, reason: `${docs.length} YAML documents (rule collections are not supported)` });
+        continue;
+      }
+      const title = (docs[0] as Record<string, unknown> | null)?.title;
+      try {
+        rules.push(compileRule(docs[0], rel));
+      } catch (err) {
+        if (!(err instanceof Unsupported)) throw err;
+        unsupported.push({ file: rel, title: typeof title === 'string' ? title : null, reason: err.message });
+      }
+    }
+  }
+  return { rules, unsupported };
+}
+
+/** The rules of one category that match an event. */
+export function sigmaMatches(rules: readonly SigmaRule[], e: EvtxEvent): SigmaRule[] {
+  const category = categoryOf(e);
+  if (!category) return [];
+  const get = fieldsOf(e);
+  return rules.filter((r) => r.category === category && r.matches(get));
+}

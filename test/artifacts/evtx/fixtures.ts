@@ -1,0 +1,36 @@
+/** The staging logs the detection tests build (the corpus has no archiving commands: evtx/README.md). */
+import { evtxFile, powershell4104, security4688, sysmon1, sysmonFile } from '../../../fixtures/lib/evtx-writer.mjs';
+
+const at = (minute: number) => new Date(Date.UTC(2025, 2, 15, 5, minute, 7, 123));
+
+export const RAR_COMMAND = '"C:\\Program Files\\WinRAR\\rar.exe" a -hpS3cret -v100m C:\\PerfLogs\\data.rar C:\\Users\\alice\\Documents';
+export const SCRIPT_PARTS = ['$src = "C:\\Users\\alice\\Documents"\nCompress-Archive -Path $src -DestinationPath C:\\Users\\Public\\do', 'cs.zip -Force\nWrite-Output done\n'];
+
+/** Security: a benign service start, then rar a -hp with volumes into PerfLogs. */
+export function securityLog(): Buffer {
+  return evtxFile([
+    security4688({ recordId: 101, time: at(0), commandLine: 'C:\\Windows\\system32\\svchost.exe -k netsvcs -p', newProcessName: 'C:\\Windows\\System32\\svchost.exe', user: 'SYSTEM' }),
+    security4688({ recordId: 102, time: at(1), commandLine: RAR_COMMAND, newProcessName: 'C:\\Program Files\\WinRAR\\rar.exe' }),
+  ]);
+}
+
+/** Sysmon: an ordinary download (with its Zone.Identifier), then three volumes written into PerfLogs. */
+export function sysmonLog(): Buffer {
+  return evtxFile([
+    sysmon1({ recordId: 7, time: at(1), commandLine: 'C:\\Windows\\System32\\notepad.exe C:\\Users\\alice\\notes.txt', image: 'C:\\Windows\\System32\\notepad.exe' }),
+    sysmonFile({ recordId: 8, time: at(1), targetFilename: 'C:\\Users\\alice\\Downloads\\ProcessMonitor.zip', image: 'C:\\Program Files\\Mozilla Firefox\\firefox.exe' }),
+    sysmonFile({ recordId: 9, time: at(1), targetFilename: 'C:\\Users\\alice\\Downloads\\ProcessMonitor.zip:Zone.Identifier', image: 'C:\\Program Files\\Mozilla Firefox\\firefox.exe' }),
+    sysmonFile({ recordId: 10, time: at(2), targetFilename: 'C:\\PerfLogs\\data.part1.rar', image: 'C:\\Program Files\\WinRAR\\rar.exe' }),
+    sysmonFile({ recordId: 11, time: at(2), targetFilename: 'C:\\PerfLogs\\data.part2.rar', image: 'C:\\Program Files\\WinRAR\\rar.exe' }),
+    sysmonFile({ recordId: 12, time: at(3), targetFilename: 'C:\\PerfLogs\\data.part3.rar', image: 'C:\\Program Files\\WinRAR\\rar.exe' }),
+  ]);
+}
+
+/** PowerShell: one script block in two parts (split inside the archive name) with Compress-Archive. */
+export function powershellLog(): Buffer {
+  return evtxFile([
+    powershell4104({ recordId: 40, time: at(4), text: 'Get-Date', scriptBlockId: '{00000000-0000-0000-0000-000000000001}' }),
+    powershell4104({ recordId: 41, time: at(5), text: SCRIPT_PARTS[0]!, part: 1, total: 2 }),
+    powershell4104({ recordId: 42, time: at(5), text: SCRIPT_PARTS[1]!, part: 2, total: 2 }),
+  ]);
+}
