@@ -12,6 +12,7 @@ import type { Candidate, Hit, NamedPath, TimelineEvent } from '../rules/types.js
 import type { ByteSource } from '../util/byte-source.js';
 import { LIMITS } from '../util/limits.js';
 import type { FileTimes } from '../model/finding.js';
+import { pushAll } from '../util/arrays.js';
 
 function isoTime(ms: number): string | null {
   return ms > 0 && Number.isFinite(ms) ? new Date(ms).toISOString() : null;
@@ -148,10 +149,10 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
       const found = parser.detect(result, detectCtx).slice(0, LIMITS.maxFindingsPerArtifact);
       for (const c of found) {
         if (isFileLevel(c, input.rel)) {
-          fileHits.push(...c.hits);
+          pushAll(fileHits, c.hits);
           if (c.details) Object.assign(details, c.details);
-          if (c.names) names.push(...c.names);
-          if (c.events) events.push(...c.events);
+          if (c.names) pushAll(names, c.names);
+          if (c.events) pushAll(events, c.events);
         } else innerCandidates.push(c);
       }
     } catch (err) {
@@ -161,8 +162,9 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
       warnings.push(`${parser.id}: parser failed: ${message}`);
     }
   }
-  fileHits.push(
-    ...fileRuleHits({
+  pushAll(
+    fileHits,
+    fileRuleHits({
       rel: input.rel,
       name: input.name,
       size: input.size,

@@ -28,6 +28,7 @@ import { scoreCandidates, sortFindings, verdictFor, type ScoredFindings } from '
 import { applyBaseline } from './baseline.js';
 import { hashFindings, type HashOptions } from './hash.js';
 import { buildEpisodes } from '../timeline/episodes.js';
+import { pushAll } from '../util/arrays.js';
 
 export type Scope = 'hotspots' | 'all';
 
@@ -127,7 +128,7 @@ async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: Dir
       if (sidNames && typeof sidNames === 'object') for (const [sid, name] of Object.entries(sidNames)) if (typeof name === 'string') state.sidNames.set(sid.toUpperCase(), name);
     }
     if (inspection.fileCandidate.hits.length > 0 || inspection.fileCandidate.names || inspection.fileCandidate.events) state.candidates.push(inspection.fileCandidate);
-    state.candidates.push(...inspection.innerCandidates);
+    pushAll(state.candidates, inspection.innerCandidates);
     return { name: file.name, mtimeMs: file.stat.mtimeMs, birthMs: file.stat.birthtimeMs > 0 ? file.stat.birthtimeMs : null, classification: inspection.fingerprint.classification };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -151,7 +152,7 @@ function directoryCandidate(state: RootState, rel: string, facts: DirFileFact[])
     : undefined;
   let times;
   try {
-    times = statTimes(lstatSync(path.join(state.root.abs, ...rel.split('/'))));
+    times = statTimes(lstatSync(path.join(state.root.abs, rel)));
   } catch {
     times = undefined;
   }
@@ -183,7 +184,7 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
   const progress = (): void => opts.onProgress?.({ root: root.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'walk' });
 
   for (const start of starts) {
-    const startAbs: FsPath = start === '' ? root.abs : path.join(root.abs, ...start.split('/'));
+    const startAbs: FsPath = start === '' ? root.abs : path.join(root.abs, start);
     for (const listing of walkDirectories(startAbs, start, { rootDev, crossMounts: opts.crossMounts ?? false, issues: state.issues, stats: state.stats })) {
       const facts: DirFileFact[] = [];
       for (const file of listing.files) {
@@ -201,7 +202,7 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
   const osLocations = loadArtifactLocations().filter((l) => l.os === 'any' || root.os === 'unknown' || l.os === root.os);
   for (const rel of expandArtifactFiles(root.abs, osLocations)) {
     if (isUnder(rel, starts)) continue;
-    const abs = path.join(root.abs, ...rel.split('/'));
+    const abs = path.join(root.abs, rel);
     const stat = statFile(abs, rel, state.issues);
     if (!stat) continue;
     const parentRel = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
@@ -244,9 +245,9 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     await scanRoot(state, opts, audit);
     opts.onProgress?.({ root: root.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'correlate' });
     const { findings, timeline } = finalize(state);
-    allFindings.push(...findings);
-    allTimeline.push(...timeline);
-    errors.push(...state.issues.map((i) => ({ root: root.given, ...i })));
+    pushAll(allFindings, findings);
+    pushAll(allTimeline, timeline);
+    for (const i of state.issues) errors.push({ root: root.given, ...i });
     rootMeta.push({
       path: root.given,
       os: root.os,
@@ -262,9 +263,9 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   }
   if (opts.live) {
     const live = await scanLiveRegistry();
-    allFindings.push(...live.findings);
-    allTimeline.push(...live.timeline);
-    errors.push(...live.warnings.map((message) => ({ root: LIVE_ROOT, path: '', op: 'parse', code: 'WARN', message })));
+    pushAll(allFindings, live.findings);
+    pushAll(allTimeline, live.timeline);
+    for (const message of live.warnings) errors.push({ root: LIVE_ROOT, path: '', op: 'parse', code: 'WARN', message });
   }
   sortFindings(allFindings);
   const baseline = opts.baseline ? applyBaseline(allFindings, opts.baseline.ids, opts.baseline.file) : undefined;

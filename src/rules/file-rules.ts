@@ -7,6 +7,7 @@
 import type { Hotspot } from '../hotspots/catalog.js';
 import type { Hit } from './types.js';
 import type { SensitiveKind } from '../fingerprint/index.js';
+import { pushAll } from '../util/arrays.js';
 
 export interface FileFacts {
   rel: string;
@@ -89,6 +90,7 @@ export function fileRuleHits(f: FileFacts): Hit[] {
   if (!f.archiveParsed && VOLUME_NAME.test(f.name) && OPAQUE.has(f.classification) && f.size > 0) {
     hits.push({ rule: 'split-archive-volume', message: `name '${f.name}' follows a multi-volume archive convention; content is ${f.classification}` });
   }
-  hits.push(...sensitiveCopyHits(f), ...recycleBinHits(f));
+  pushAll(hits, sensitiveCopyHits(f));
+  pushAll(hits, recycleBinHits(f));
   return hits;
 }

@@ -4,6 +4,7 @@
  */
 import type { Finding } from '../model/finding.js';
 import { normalizeNamedPath, volumeStem } from '../correlate/paths.js';
+import { pushAll } from '../util/arrays.js';
 
 export const EVIDENCE_KINDS = ['file', 'archive', 'recycle-bin', 'history', 'registry'] as const;
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
@@ -108,7 +109,7 @@ function namedPaths(f: Finding, windows: boolean): string[] {
   const target = detailString(f, 'target');
   if (target) raw.push(target);
   const command = detailString(f, 'command');
-  if (command) raw.push(...(command.match(PATH_TOKEN) ?? []).slice(0, 32));
+  if (command) pushAll(raw, (command.match(PATH_TOKEN) ?? []).slice(0, 32));
   const out = new Set<string>();
   for (const p of raw) {
     const n = normalizeNamedPath(p, { windows: windows || /^[a-z]:\\/i.test(p), user: userName(f.user) });

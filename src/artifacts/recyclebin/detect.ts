@@ -6,6 +6,7 @@ import type { ArtifactRecord, ArtifactResult, DetectContext, DirEntryInfo } from
 import type { Candidate, Hit, TimelineEvent } from '../../rules/types.js';
 import { isArchiveName, isDocumentName, isEncryptedName, isVolumeName, stagingLocation } from '../history/paths.js';
 import { findSibling, sidFromPath } from './common.js';
+import { pushAll } from '../../util/arrays.js';
 
 /** Formats the fingerprint stage reports for archives and encrypted containers. */
 export const ARCHIVE_FORMATS = new Set(['zip', '7z', 'rar', 'cab', 'gz', 'bz2', 'xz', 'zst', 'lz4', 'lz', 'tar', 'Z', 'arj', 'ace', 'lzh', 'cpio', 'xar', 'iso', 'pgp', 'gpg', 'age']);
@@ -200,7 +201,7 @@ export function detectDollarI(result: ArtifactResult, ctx: DetectContext): Candi
     hits.push({ rule: 'recyclebin-data-missing', message: `${dataFile} is gone: the item was purged or restored after deletion` });
   } else if (sibling?.isDirectory) {
     const found = folderHits(ctx, sibling.name);
-    hits.push(...found.hits);
+    pushAll(hits, found.hits);
     folder = found.summary;
   }
   if (hits.length === 0) return [];

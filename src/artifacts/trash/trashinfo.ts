@@ -27,7 +27,7 @@ export function decodeTrashPath(encoded: string, warnings: string[]): string {
       i += 2;
     } else {
       if (encoded[i] === '%') warnings.push(`malformed percent escape at column ${i + 1} kept literally`);
-      bytes.push(...Buffer.from(encoded[i]!, 'utf8'));
+      for (const b of Buffer.from(encoded[i]!, 'utf8')) bytes.push(b);
     }
   }
   const buf = Buffer.from(bytes);

@@ -14,6 +14,7 @@ import { listWithYauzl } from './yauzl-list.js';
 import { toEntryView, type ZipEntryView } from './entry.js';
 import { packageTypeOf } from './package.js';
 import { EOCD_SIZE, FLAG_CD_ENCRYPTED, FLAG_ENCRYPTED, FLAG_STRONG, SIG_LOCAL, SIG_SPANNING, type RawZipEntry } from './layout.js';
+import { pushAll } from '../../util/arrays.js';
 
 interface Listing {
   raws: RawZipEntry[];
@@ -74,14 +75,14 @@ async function list(src: ByteSource, search: EndSearch, magic: number, isPe: boo
       const expected = /strong encryption|multi-disk/.test(y.error);
       if (!expected) warnings.push(`yauzl refused the central directory (${y.error}); using own walk`);
       const walk = walkCentral(src, search.end);
-      warnings.push(...walk.warnings);
+      pushAll(warnings, walk.warnings);
       listing = { ...listing, raws: walk.entries, lister: 'central-walk', truncated: walk.truncated, corrupted: !expected || walk.truncated };
     }
     if (search.shadowed) {
       // An end record inside the comment of another: the outer (earlier) one is the real directory.
       warnings.push(`end record at ${search.end.position} sits inside the comment of the one at ${search.shadowed.position} (fake end record)`);
       const walk = walkCentral(src, search.shadowed);
-      warnings.push(...walk.warnings);
+      pushAll(warnings, walk.warnings);
       if (walk.entries.length > listing.raws.length) listing = { ...listing, raws: walk.entries, lister: 'central-walk', truncated: walk.truncated };
       listing.corrupted = true;
     }
