@@ -29,6 +29,7 @@ import { applyBaseline } from './baseline.js';
 import { hashFindings, type HashOptions } from './hash.js';
 import { buildEpisodes } from '../timeline/episodes.js';
 import { pushAll } from '../util/arrays.js';
+import { IsolatedParseError, Isolator, needsIsolation, type IsolatedResult, type IsolationLimits } from './isolate.js';
 
 export type Scope = 'hotspots' | 'all';
 
@@ -53,6 +54,11 @@ export interface ScanOptions {
   baseline?: { file: string; ids: Set<string> };
   /** Also read the live Windows registry (regedit-rs) and run the registry detectors on it. */
   live?: boolean;
+  /**
+   * Isolated parsing of heavy artifacts (src/pipeline/isolate.ts): on by default where the compiled
+   * worker exists; tests lower the limits, `false` inspects everything in-process.
+   */
+  isolation?: Partial<IsolationLimits> | false;
 }
 
 export interface ScanProgress {
@@ -75,6 +81,8 @@ interface RootState {
   sidNames: Map<string, string>;
   /** Lists a directory inside this root (for parsers that pair files). */
   listDirectory(rel: string): DirEntryInfo[] | null;
+  /** Runs heavy parsers in a worker (null when the compiled worker is not available). */
+  isolator: Isolator | null;
 }
 
 /** Start directories for the walk: the whole root, or the hotspot dirs without those nested in another. */
@@ -94,7 +102,22 @@ function isUnder(rel: string, dirs: string[]): boolean {
   return dirs.some((d) => d === '' || lower.startsWith(`${d.toLowerCase()}/`));
 }
 
-async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: DirEntryInfo[], audit: AtimeAudit, opts: ScanOptions): Promise<DirFileFact | null> {
+/** Inspects one file on this thread, keeping what the scan needs (the shape the isolated worker returns). */
+async function inspectHere(state: RootState, input: Parameters<typeof inspectFile>[0]): Promise<IsolatedResult> {
+  const inspection = await inspectFile(input);
+  const sidNames: Record<string, string> = {};
+  for (const run of inspection.runs) {
+    const names = run.result?.summary?.sidNames;
+    if (names && typeof names === 'object') for (const [sid, name] of Object.entries(names)) if (typeof name === 'string') sidNames[sid] = name;
+  }
+  return { warnings: inspection.warnings, sidNames, fileCandidate: inspection.fileCandidate, innerCandidates: inspection.innerCandidates, classification: inspection.fingerprint.classification };
+}
+
+/**
+ * Inspects one walked file; heavy artifacts go to the isolated worker (src/pipeline/isolate.ts).
+ * `siblingsKey` names the directory listing `siblings` comes from (the worker keeps the last one).
+ */
+async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: DirEntryInfo[], siblingsKey: string, audit: AtimeAudit, opts: ScanOptions): Promise<DirFileFact | null> {
   const hotspot = state.hotspots.lookup(file.rel);
   let opened;
   try {
@@ -109,28 +132,39 @@ async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: Dir
     state.bytesRead += head.length;
     state.filesScanned++;
     const times = statTimes(file.stat);
-    const inspection = await inspectFile({
-      src: opened.source,
-      head,
-      rel: file.rel,
-      name: file.name,
-      size: opened.size,
-      times,
-      hotspot,
-      os: state.root.os,
-      siblings,
-      listDirectory: state.listDirectory,
-      codepage: opts.codepage,
-    });
-    for (const w of inspection.warnings) recordIssue(state.issues, { path: file.rel, op: 'parse', code: 'WARN', message: w });
-    for (const run of inspection.runs) {
-      const sidNames = run.result?.summary?.sidNames;
-      if (sidNames && typeof sidNames === 'object') for (const [sid, name] of Object.entries(sidNames)) if (typeof name === 'string') state.sidNames.set(sid.toUpperCase(), name);
+    let inspection: IsolatedResult;
+    if (state.isolator && needsIsolation(file.name, opened.size, head)) {
+      const plainTimes = { modified: times.modified, accessed: times.accessed, changed: times.changed, born: times.born };
+      inspection = await state.isolator.inspect(
+        { fd: opened.fd, size: opened.size, rel: file.rel, name: file.name, head, times: plainTimes, hotspot, os: state.root.os, rootAbs: state.root.abs, siblingsKey, codepage: opts.codepage },
+        siblings,
+      );
+    } else {
+      inspection = await inspectHere(state, {
+        src: opened.source,
+        head,
+        rel: file.rel,
+        name: file.name,
+        size: opened.size,
+        times,
+        hotspot,
+        os: state.root.os,
+        siblings,
+        listDirectory: state.listDirectory,
+        codepage: opts.codepage,
+      });
     }
+    for (const w of inspection.warnings) recordIssue(state.issues, { path: file.rel, op: 'parse', code: 'WARN', message: w });
+    for (const [sid, name] of Object.entries(inspection.sidNames)) state.sidNames.set(sid.toUpperCase(), name);
     if (inspection.fileCandidate.hits.length > 0 || inspection.fileCandidate.names || inspection.fileCandidate.events) state.candidates.push(inspection.fileCandidate);
     pushAll(state.candidates, inspection.innerCandidates);
-    return { name: file.name, mtimeMs: file.stat.mtimeMs, birthMs: file.stat.birthtimeMs > 0 ? file.stat.birthtimeMs : null, classification: inspection.fingerprint.classification };
+    return { name: file.name, mtimeMs: file.stat.mtimeMs, birthMs: file.stat.birthtimeMs > 0 ? file.stat.birthtimeMs : null, classification: inspection.classification };
   } catch (err) {
+    if (err instanceof IsolatedParseError) {
+      // Out of memory or time in the worker: this artifact gets an error entry, the scan goes on.
+      recordIssue(state.issues, { path: file.rel, op: 'parse', code: err.code, message: err.message });
+      return null;
+    }
     const e = err as NodeJS.ErrnoException;
     recordIssue(state.issues, { path: file.rel, op: 'read', code: e.code ?? 'ERROR', message: e.message });
     return null;
@@ -188,7 +222,7 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
     for (const listing of walkDirectories(startAbs, start, { rootDev, crossMounts: opts.crossMounts ?? false, issues: state.issues, stats: state.stats })) {
       const facts: DirFileFact[] = [];
       for (const file of listing.files) {
-        const fact = await inspectWalkedFile(state, file, listing.entries, audit, opts);
+        const fact = await inspectWalkedFile(state, file, listing.entries, `walk:${listing.rel}`, audit, opts);
         if (fact) facts.push(fact);
         if ((state.filesScanned & 255) === 0) progress();
         if (yieldDue()) await yieldToEventLoop();
@@ -207,7 +241,7 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
     if (!stat) continue;
     const parentRel = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
     const siblings = state.listDirectory(parentRel) ?? [];
-    await inspectWalkedFile(state, { abs, rel, name: rel.slice(rel.lastIndexOf('/') + 1), stat }, siblings, audit, opts);
+    await inspectWalkedFile(state, { abs, rel, name: rel.slice(rel.lastIndexOf('/') + 1), stat }, siblings, `list:${parentRel}`, audit, opts);
     state.stats.files++;
   }
   progress();
@@ -230,6 +264,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const allTimeline: TimelineRow[] = [];
   const errors: ScanError[] = [];
   const rootMeta: RootMeta[] = [];
+  const isolator = opts.isolation !== false && Isolator.available() ? new Isolator(opts.isolation) : null;
   for (const root of roots) {
     const state: RootState = {
       root,
@@ -241,6 +276,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       bytesRead: 0,
       sidNames: new Map(),
       listDirectory: rootLister(root.abs),
+      isolator,
     };
     await scanRoot(state, opts, audit);
     opts.onProgress?.({ root: root.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'correlate' });
@@ -261,6 +297,8 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       otherDeviceSkipped: state.stats.otherDeviceSkipped,
     });
   }
+  // Idle, the worker holds the process open no longer (it is unreferenced); this ends it now.
+  await isolator?.close();
   if (opts.live) {
     const live = await scanLiveRegistry();
     pushAll(allFindings, live.findings);

@@ -7,7 +7,8 @@ import { scan, type ScanProgress } from '../../pipeline/scan.js';
 import { SCAN_FORMATS, WRITERS } from '../../report/index.js';
 import { wantColor } from '../../report/style.js';
 import { EXIT, UsageError } from '../errors.js';
-import { abandonOutput, checkOutputPath, commitOutput, installInterruptHandlers, reserveOutput, writeStdout } from '../output.js';
+import { abandonOutput, checkOutputPath, commitOutput, reserveOutput, writeStdout } from '../output.js';
+import { handlePendingSignals, installInterruptHandlers, noteWritten } from '../interrupt.js';
 import { makeProgress, precountFiles } from '../progress.js';
 import { readFileSync } from 'node:fs';
 import { BaselineError, parseBaseline } from '../../pipeline/baseline.js';
@@ -78,9 +79,9 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
   const extraHotspots: Hotspot[] = (args.hotspots ?? []).flatMap((file) => loadHotspotFile(file));
   // Reserved last, so a bad option above never leaves a temp file behind.
   let target: string | null = null;
+  if (args.output || reportTarget) installInterruptHandlers();
   if (args.output) {
     target = checkOutputPath(args.output, roots.map((r) => r.abs));
-    installInterruptHandlers();
     reserveOutput(target);
   }
   const progress = progressHandler(args);
@@ -119,11 +120,16 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
     const stream = target ? null : process.stdout;
     const style = { color: args.format === 'table' && !!stream && wantColor(args.color, process.stdout) };
     const text = WRITERS[args.format]!(report, style);
-    if (target) commitOutput(target, text);
-    else await writeStdout(text);
+    // A signal that arrived while the findings were scored stops the run here, before any output exists.
+    await handlePendingSignals();
+    if (target) {
+      commitOutput(target, text);
+      noteWritten(target);
+    } else await writeStdout(text);
     if (!args.quiet && target) process.stderr.write(`stagehunt: ${report.summary.findings} findings (${report.summary.verdict}); written to ${target}\n`);
     if (reportTarget) {
       commitOutput(reportTarget, WRITERS[reportFormatFor(reportTarget)]!(report, { color: false }));
+      noteWritten(reportTarget);
       if (!args.quiet) process.stderr.write(`stagehunt: report written to ${reportTarget}\n`);
     }
     if (args.failOn !== 'none') {
