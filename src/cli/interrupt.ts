@@ -21,7 +21,8 @@ export function installInterruptHandlers(): void {
     process.on(signal, () => {
       abandonOutput();
       const onDisk = written.length > 0 ? `after ${written.join(' and ')} had been written completely` : 'no output written';
-      process.stderr.write(`\nstagehunt: interrupted (${signal}); ${onDisk}\n`);
+      // A leading newline ends the progress line a terminal may show.
+      process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}stagehunt: interrupted (${signal}); ${onDisk}\n`);
       process.exit(code);
     });
   }

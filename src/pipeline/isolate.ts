@@ -16,6 +16,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { shellFromPath } from '../artifacts/history/parse.js';
 import type { DirEntryInfo, OsKind } from '../artifacts/types.js';
 import type { Hotspot } from '../hotspots/catalog.js';
 import type { FileTimes } from '../model/finding.js';
@@ -61,7 +62,6 @@ export class IsolatedParseError extends Error {
 }
 
 const TAR_MAGIC_AT = 257;
-const HISTORY_NAME = /(^|[._])(bash_|zsh_|sh_)?history$|^ConsoleHost_history\.txt$|^fish_history$/i;
 
 /**
  * Files whose parse may be long or large: registry hives (any size: a 40 KB hive can alias one
@@ -73,7 +73,7 @@ export function needsIsolation(name: string, size: number, head: Buffer): boolea
   if (size >= LIMITS.isolateFromBytes) return true;
   if (head.length >= 4 && head.toString('latin1', 0, 4) === 'regf') return true;
   if (head.length >= TAR_MAGIC_AT + 5 && head.toString('latin1', TAR_MAGIC_AT, TAR_MAGIC_AT + 5) === 'ustar') return true;
-  return /^info2$/i.test(name) || HISTORY_NAME.test(name);
+  return /^info2$/i.test(name) || shellFromPath(name) !== null;
 }
 
 const WORKER_URL = new URL('./isolate-worker.js', import.meta.url);
