@@ -9,6 +9,7 @@ import { rootLister } from '../evidence/listing.js';
 import { fdSource } from '../util/byte-source.js';
 import { inspectFile } from './inspect.js';
 import type { IsolatedReply, IsolatedRequest } from './isolate.js';
+import { cachedLister } from './listing-cache.js';
 
 let siblings: { key: string; entries: DirEntryInfo[] } = { key: '', entries: [] };
 const listers = new Map<string, (rel: string) => DirEntryInfo[] | null>();
@@ -21,7 +22,7 @@ async function handle(req: IsolatedRequest): Promise<IsolatedReply> {
   try {
     if (req.siblings) siblings = { key: req.siblingsKey, entries: req.siblings };
     let listDirectory = listers.get(req.rootAbs);
-    if (!listDirectory) listers.set(req.rootAbs, (listDirectory = rootLister(req.rootAbs)));
+    if (!listDirectory) listers.set(req.rootAbs, (listDirectory = cachedLister(rootLister(req.rootAbs))));
     const inspection = await inspectFile({
       src: fdSource(req.fd, req.size, req.rel),
       head: Buffer.from(req.head.buffer, req.head.byteOffset, req.head.byteLength),

@@ -30,6 +30,7 @@ import { hashFindings, type HashOptions } from './hash.js';
 import { buildEpisodes } from '../timeline/episodes.js';
 import { pushAll } from '../util/arrays.js';
 import { IsolatedParseError, Isolator, needsIsolation, type IsolatedResult, type IsolationLimits } from './isolate.js';
+import { cachedLister } from './listing-cache.js';
 
 export type Scope = 'hotspots' | 'all';
 
@@ -275,7 +276,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       filesScanned: 0,
       bytesRead: 0,
       sidNames: new Map(),
-      listDirectory: rootLister(root.abs),
+      listDirectory: cachedLister(rootLister(root.abs)),
       isolator,
     };
     await scanRoot(state, opts, audit);

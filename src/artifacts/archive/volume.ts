@@ -3,6 +3,7 @@
  * and which part. Name-only evidence; the parsers add what the headers say.
  */
 import type { ArchiveVolume } from './summary.js';
+import { siblingNamed } from '../sibling-index.js';
 
 interface VolumePattern {
   format: string;
@@ -54,5 +55,5 @@ export function volumeFromName(name: string): VolumeName | null {
 export function zipHasSplitSiblings(name: string, siblings: readonly { name: string }[] | undefined): boolean {
   if (!siblings || !/\.zip$/i.test(name)) return false;
   const stem = name.slice(0, -4).toLowerCase();
-  return siblings.some((s) => s.name.toLowerCase() === `${stem}.z01`);
+  return siblingNamed(siblings, `${stem}.z01`) !== undefined;
 }
