@@ -4,7 +4,7 @@
  * are shared by every thread of the process), and sends back only what the scan keeps.
  */
 import { parentPort } from 'node:worker_threads';
-import type { DirEntryInfo } from '../artifacts/types.js';
+import type { DirEntryInfo } from '../model/evidence.js';
 import { rootLister } from '../evidence/listing.js';
 import { fdSource } from '../util/byte-source.js';
 import { inspectFile } from './inspect.js';

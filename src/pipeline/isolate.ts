@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { shellFromPath } from '../artifacts/history/parse.js';
-import type { DirEntryInfo, OsKind } from '../artifacts/types.js';
+import type { DirEntryInfo, OsKind } from '../model/evidence.js';
 import type { Hotspot } from '../hotspots/catalog.js';
 import type { FileTimes } from '../model/finding.js';
 import type { Candidate } from '../rules/types.js';

@@ -4,7 +4,7 @@
  * entry each time: quadratic in system calls); evidence does not change during a scan, so the
  * listing is read once.
  */
-import type { DirEntryInfo } from '../artifacts/types.js';
+import type { DirEntryInfo } from '../model/evidence.js';
 
 const KEPT_LISTINGS = 8;
 

@@ -6,7 +6,7 @@
  */
 import { lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { DirEntryInfo } from '../artifacts/types.js';
+import type { DirEntryInfo } from '../model/evidence.js';
 import { findInsideRoot, openRoot, type EvidenceRoot } from '../evidence/root.js';
 import { openEvidenceFile, readHead, type AtimeAudit } from '../evidence/reader.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
@@ -31,6 +31,7 @@ import { buildEpisodes } from '../timeline/episodes.js';
 import { pushAll } from '../util/arrays.js';
 import { IsolatedParseError, Isolator, needsIsolation, type IsolatedResult, type IsolationLimits } from './isolate.js';
 import { cachedLister } from './listing-cache.js';
+import { isoFromMs, isoFromDate } from '../util/filetime.js';
 
 export type Scope = 'hotspots' | 'all';
 
@@ -182,8 +183,8 @@ function directoryCandidate(state: RootState, rel: string, facts: DirFileFact[])
   const hits = [...burst.hits, ...hiddenDirHits(rel, name, hotspot)];
   if (hits.length === 0) return null;
   const events = burst.window
-    ? [{ time: new Date(burst.window.start).toISOString(), type: 'burst-start', description: `${burst.window.count} files start arriving in ${rel}` },
-       { time: new Date(burst.window.end).toISOString(), type: 'burst-end', description: `last of ${burst.window.count} files arrives in ${rel}` }]
+    ? [{ time: isoFromMs(burst.window.start), type: 'burst-start', description: `${burst.window.count} files start arriving in ${rel}` },
+       { time: isoFromMs(burst.window.end), type: 'burst-end', description: `last of ${burst.window.count} files arrives in ${rel}` }]
     : undefined;
   let times;
   try {
@@ -191,7 +192,7 @@ function directoryCandidate(state: RootState, rel: string, facts: DirFileFact[])
   } catch {
     times = undefined;
   }
-  return { kind: 'directory', path: rel, hits, size: null, times, events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: new Date(burst.window.start).toISOString(), end: new Date(burst.window.end).toISOString() } } : undefined };
+  return { kind: 'directory', path: rel, hits, size: null, times, events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: isoFromMs(burst.window.start), end: isoFromMs(burst.window.end) } } : undefined };
 }
 
 /**
@@ -258,7 +259,7 @@ function finalize(state: RootState): ScoredFindings {
 
 export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const now = opts.now ?? (() => new Date());
-  const startedAt = now().toISOString();
+  const startedAt = isoFromDate(now());
   const audit: AtimeAudit = { preserved: 0, mayChange: 0 };
   const roots = opts.roots.map((r) => openRoot(r, opts.os));
   const allFindings: Finding[] = [];
@@ -284,7 +285,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     const { findings, timeline } = finalize(state);
     pushAll(allFindings, findings);
     pushAll(allTimeline, timeline);
-    for (const i of state.issues) errors.push({ root: root.given, ...i });
+    pushAll(errors, state.issues.map((i) => ({ root: root.given, ...i })));
     rootMeta.push({
       path: root.given,
       os: root.os,
@@ -304,7 +305,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     const live = await scanLiveRegistry();
     pushAll(allFindings, live.findings);
     pushAll(allTimeline, live.timeline);
-    for (const message of live.warnings) errors.push({ root: LIVE_ROOT, path: '', op: 'parse', code: 'WARN', message });
+    pushAll(errors, live.warnings.map((message) => ({ root: LIVE_ROOT, path: '', op: 'parse', code: 'WARN', message })));
   }
   sortFindings(allFindings);
   const baseline = opts.baseline ? applyBaseline(allFindings, opts.baseline.ids, opts.baseline.file) : undefined;
@@ -326,7 +327,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       options: opts.recordedOptions ?? {},
       roots: rootMeta,
       startedAt,
-      finishedAt: now().toISOString(),
+      finishedAt: isoFromDate(now()),
       atime: {
         preservedWithNoatime: audit.preserved,
         openedWithoutNoatime: audit.mayChange,

@@ -47,8 +47,7 @@ export function scoreCandidates(candidates: readonly Candidate[], ctx: ScoreCont
     if (hotspot && LOCATED_KINDS.has(c.kind)) c.hits.push({ rule: 'in-staging-location', score: hotspot.weight, message: `${hotspot.description} (${hotspot.id})` });
     const finding = toFinding(c, { root: ctx.root, rootLabel: ctx.rootLabel, hotspot: hotspot?.id ?? null }, catalog);
     findings.push(finding);
-    pushAll(timeline, fileTimeRows(finding));
-    pushAll(timeline, eventRows(finding, c.events ?? []));
+    pushAll(timeline, fileTimeRows(finding)); pushAll(timeline, eventRows(finding, c.events ?? []));
   }
   return { findings, timeline };
 }

@@ -7,6 +7,7 @@ import type { Episode } from '../model/report.js';
 import { factsOf, parseTime } from '../timeline/evidence.js';
 import { htmlEscape } from '../util/text.js';
 import { maxOf, minOf } from '../util/arrays.js';
+import { isoFromMs } from '../util/filetime.js';
 
 const WIDTH = 1000;
 const LANE = 22;
@@ -62,7 +63,7 @@ export function timelineSvg(findings: readonly Finding[], episodes: readonly Epi
   const sorted = [...inRange].sort((a, b) => a.t - b.t || levelRank(b.f.level) - levelRank(a.f.level) || a.f.id.localeCompare(b.f.id));
   for (const { f, t } of sorted) {
     const y = TOP + LANES.indexOf(f.level) * LANE + LANE / 2;
-    parts.push(`<circle cx="${x(t).toFixed(1)}" cy="${y}" r="5" fill="${LEVEL_COLORS[f.level]}" fill-opacity="0.8"><title>${htmlEscape(`${new Date(t).toISOString()} ${f.level} ${f.score} ${f.path}`.slice(0, 300))}</title></circle>`);
+    parts.push(`<circle cx="${x(t).toFixed(1)}" cy="${y}" r="5" fill="${LEVEL_COLORS[f.level]}" fill-opacity="0.8"><title>${htmlEscape(`${isoFromMs(t)} ${f.level} ${f.score} ${f.path}`.slice(0, 300))}</title></circle>`);
   }
   const axisY = TOP + LANES.length * LANE + 16;
   for (let i = 0; i <= 5; i++) {

@@ -71,27 +71,22 @@ function topFindings(v: ReportView): string[] {
 function attack(v: ReportView): string[] {
   const out = ['## ATT&CK mapping', '', ...table(['technique', 'name', 'role here', 'evidence'], v.attack.map((a) => [`**${a.id}**`, a.name, a.role, a.findings ? `${a.findings} findings` : 'not observed']))];
   if (v.otherAttack.length) out.push(`Other techniques named by the rules that fired: ${v.otherAttack.join(', ')}.`, '');
-  out.push('### Data sources', '');
-  pushAll(out, table(['id', 'data source', 'status', 'how'], v.dataSources.map((d) => [d.id, d.name, d.covered ? 'covered' : '**not covered**', d.how])));
+  out.push('### Data sources', ''); pushAll(out, table(['id', 'data source', 'status', 'how'], v.dataSources.map((d) => [d.id, d.name, d.covered ? 'covered' : '**not covered**', d.how])));
   return out;
 }
 
 function custody(v: ReportView): string[] {
   const meta = v.report.meta;
   const out = ['## Scan metadata (chain of custody)', ''];
-  pushAll(
-    out,
-    table(['', ''], [
+  pushAll(out, table(['', ''], [
       ['tool', `${meta.tool} ${m(meta.version)} (node ${m(meta.node)})`],
       ['command', m(meta.command, 2000)],
       ['options', m(JSON.stringify(meta.options), 2000)],
       ['started', meta.startedAt],
       ['finished', meta.finishedAt],
       ['access times', `${meta.atime.preservedWithNoatime} files opened with O_NOATIME, ${meta.atime.openedWithoutNoatime} without. ${m(meta.atime.note)}`],
-    ]),
-  );
-  out.push('### Evidence roots', '');
-  pushAll(out, table(['root', 'os', 'label', 'files', 'directories', 'bytes read'], meta.roots.map((r) => [m(r.path), r.os, m(r.label), String(r.filesScanned), String(r.directories), String(r.bytesRead)])));
+    ])); out.push();
+  out.push('### Evidence roots', ''); pushAll(out, table(['root', 'os', 'label', 'files', 'directories', 'bytes read'], meta.roots.map((r) => [m(r.path), r.os, m(r.label), String(r.filesScanned), String(r.directories), String(r.bytesRead)])));
   const hashes = meta.hashes ?? [];
   out.push('### Hashes of reported files', '');
   if (hashes.length) pushAll(out, table(['path', 'status', 'size', 'digests'], hashes.map((x) => [m(x.path), x.status, x.size === null ? '' : String(x.size), Object.entries(x.hashes).map(([k, val]) => `${k}:${val}`).join(' ') + (x.message ? ` ${m(x.message)}` : '')])));

@@ -10,6 +10,7 @@ import { EVIDENCE_KINDS, factsOf, type FindingFacts } from './evidence.js';
 import { narrate } from './narrative.js';
 import { UnionFind } from './union-find.js';
 import { maxOf, minOf, pushAll } from '../util/arrays.js';
+import { isoFromMs } from '../util/filetime.js';
 
 /** Two pieces of evidence further apart than this are separate runs unless a link joins them. */
 export const EPISODE_GAP_MS = 30 * 60 * 1000;
@@ -223,7 +224,7 @@ function levelFor(score: number, strong: boolean): Level {
 }
 
 function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
+  return ms === null ? null : isoFromMs(ms);
 }
 
 function buildEpisode(members: FindingFacts[]): Episode {

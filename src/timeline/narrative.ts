@@ -6,6 +6,7 @@
 import type { EpisodeStep } from '../model/report.js';
 import { burstOf, type FindingFacts } from './evidence.js';
 import { maxOf, minOf, pushAll } from '../util/arrays.js';
+import { isoFromMs } from '../util/filetime.js';
 
 /** Steps spelled out in the narrative text (all are kept in `steps`, up to MAX_STEPS). */
 const NARRATIVE_STEPS = 10;
@@ -193,7 +194,7 @@ export function narrate(members: FindingFacts[], ctx: { kinds: string[]; users: 
   const confidence = ctx.kinds.length >= 3 ? 'high' : ctx.kinds.length === 2 ? 'moderate' : 'low';
   const tail = `Evidence: ${ctx.kinds.length} independent kind${ctx.kinds.length === 1 ? '' : 's'} (${ctx.kinds.join(', ')}); confidence ${confidence}.`;
   return {
-    steps: steps.map((s) => ({ time: s.time === null ? null : new Date(s.time).toISOString(), text: s.text, findingIds: [...s.ids].sort() })),
+    steps: steps.map((s) => ({ time: s.time === null ? null : isoFromMs(s.time), text: s.text, findingIds: [...s.ids].sort() })),
     narrative: [head, ...body, tail].join(' '),
   };
 }

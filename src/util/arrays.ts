@@ -1,19 +1,28 @@
 /**
- * Array helpers for lists whose length the evidence decides. Spreading such a list into call
- * arguments (`push(...rows)`, `Math.max(...times)`, `String.fromCharCode(...codes)`, `apply`)
- * puts every element on the stack and dies with "Maximum call stack size exceeded" above about
- * 120,000 elements (issue 17: a scan with 34,000 findings crashed on its timeline rows).
- * These loop instead; use them wherever the length is not a small constant.
+ * Loops instead of spreading into a call. `push(...items)`, `maxOf(values)` and
+ * `String.fromCharCode(...codes)` put every element on the stack and throw RangeError past
+ * ~100k elements, and evidence decides how many there are (docs/hostile-input.md). The lint
+ * rule `no-restricted-syntax` (eslint.config.js) forbids the spread form.
  */
 
-/** Appends every item to `into` (in order) and returns `into`. */
-export function pushAll<T>(into: T[], items: Iterable<T>): T[] {
-  for (const item of items) into.push(item);
-  return into;
+/** Appends every item to `target` (the bounded `target.push(...items)`). */
+export function pushAll<T>(target: T[], items: Iterable<T>): T[] {
+  for (const item of items) target.push(item);
+  return target;
 }
 
-/** The largest number, or -Infinity for none (as Math.max() gives). */
-export function maxOf(values: Iterable<number>): number {
+/** Math.min over an array of any length: Infinity when empty, NaN when any value is NaN. */
+export function minOf(values: readonly number[]): number {
+  let min = Infinity;
+  for (const v of values) {
+    if (Number.isNaN(v)) return NaN;
+    if (v < min) min = v;
+  }
+  return min;
+}
+
+/** Math.max over an array of any length: -Infinity when empty, NaN when any value is NaN. */
+export function maxOf(values: readonly number[]): number {
   let max = -Infinity;
   for (const v of values) {
     if (Number.isNaN(v)) return NaN;
@@ -22,12 +31,9 @@ export function maxOf(values: Iterable<number>): number {
   return max;
 }
 
-/** The smallest number, or Infinity for none (as Math.min() gives). */
-export function minOf(values: Iterable<number>): number {
-  let min = Infinity;
-  for (const v of values) {
-    if (Number.isNaN(v)) return NaN;
-    if (v < min) min = v;
-  }
-  return min;
+/** UTF-16 code units to a string, one at a time (the bounded `String.fromCharCode(...codes)`). */
+export function fromCharCodes(codes: readonly number[]): string {
+  let out = '';
+  for (const c of codes) out += String.fromCharCode(c);
+  return out;
 }

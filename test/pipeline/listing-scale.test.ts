@@ -4,7 +4,7 @@
  * linear time, not one scan of the folder per file.
  */
 import { describe, expect, test } from '@jest/globals';
-import type { DirEntryInfo } from '../../src/artifacts/types.js';
+import type { DirEntryInfo } from '../../src/model/evidence.js';
 import { findSibling } from '../../src/artifacts/recyclebin/common.js';
 import { countVolumes } from '../../src/artifacts/archive/detect.js';
 import { zipHasSplitSiblings } from '../../src/artifacts/archive/volume.js';

@@ -1,4 +1,5 @@
 /** RAR entry-name decoding and method names. */
+import { fromCharCodes } from '../../util/arrays.js';
 
 const METHODS = ['store', 'fastest', 'fast', 'normal', 'good', 'best'];
 
@@ -67,8 +68,5 @@ function decodePackedUnicode(name: Buffer, enc: Buffer): string | null {
   }
   if (out.length === 0) return null;
   const end = out.indexOf(0);
-  // One code unit at a time: spreading a long name into fromCharCode's arguments can overflow the stack.
-  let text = '';
-  for (let i = 0, n = end >= 0 ? end : out.length; i < n; i++) text += String.fromCharCode(out[i]!);
-  return text;
+  return fromCharCodes(end >= 0 ? out.slice(0, end) : out);
 }

@@ -8,6 +8,7 @@ import type { ArtifactContext, ArtifactResult } from '../types.js';
 import type { ArchiveSummary, ArchiveVolume } from '../archive/summary.js';
 import { emptySummary, entryRecord, withEntries } from '../archive/build.js';
 import { volumeFromName, zipHasSplitSiblings } from '../archive/volume.js';
+import { looksLikePe } from '../../util/pe.js';
 import { findEndRecord, walkCentral, type EndSearch } from './central.js';
 import { scanLocalHeaders } from './local-scan.js';
 import { listWithYauzl } from './yauzl-list.js';
@@ -28,7 +29,7 @@ interface Listing {
 export async function parseZip(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult | null> {
   const head = src.read(0, 64);
   const magic = head.length >= 4 ? head.readUInt32LE(0) : 0;
-  const isPe = (head.length >= 2 && head[0] === 0x4d && head[1] === 0x5a) || /\.exe$/i.test(ctx.name);
+  const isPe = looksLikePe(head) || /\.exe$/i.test(ctx.name);
   const search = findEndRecord(src);
   const listing = await list(src, search, magic, isPe);
   const nameVolume = volumeFromName(ctx.name);
