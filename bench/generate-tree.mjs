@@ -4,6 +4,12 @@
 //   node bench/generate-tree.mjs --out /tmp/stagehunt-bench/tree-100k --files 100000
 //   node bench/generate-tree.mjs --out /tmp/stagehunt-bench/tree-10k --files 10000
 //   node bench/generate-tree.mjs --out /tmp/stagehunt-bench/tree-1m --files 1000000 --uniform 1024   # 99 % text, 1 % blobs
+//   node bench/generate-tree.mjs --out /tmp/stagehunt-bench/tree-100k-findings --files 100000 --profile findings
+//
+// The findings profile (issue 17) is heavy in staging-like content: a third of the files are
+// archives (ZIP, 7z, RAR, some with encrypted headers), archives renamed .tmp/.log/.dat and random
+// "encrypted" blobs, and 5 % of the files are a Recycle Bin of $I/$R pairs (plus one XP INFO2 of
+// 1,000 records): at 100,000 files about 35,000 findings. The manifest counts each kind.
 //
 // Mix: mostly small files (log-uniform 200 B..64 KiB: text, logs, CSV/JSON, OOXML, PDF, JPEG, PNG,
 // PE executables, ZIP, gzip, bzip2, xz, pseudo-random "encrypted" blobs, archives renamed .tmp/.log)
@@ -15,12 +21,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync, deflateRawSync } from 'node:zlib';
 import { buildZip } from '../fixtures/lib/zip-writer.mjs';
+import { makeDollarI, makeInfo2 } from '../fixtures/lib/recyclebin-writers.mjs';
+import { makeEncryptedHeader7z, makePlain7z, makeRar5 } from '../fixtures/lib/sevenzip-rar-writers.mjs';
 import { intIn, mulberry32, pick, randomBytes } from './lib/prng.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export function parseArgs(argv) {
-  const args = { out: null, files: 100_000, uniform: 0, seed: 7401, force: false };
+  const args = { out: null, files: 100_000, uniform: 0, seed: 7401, force: false, profile: 'mixed' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--out') args.out = argv[++i];
@@ -28,9 +36,11 @@ export function parseArgs(argv) {
     else if (a === '--uniform') args.uniform = Number(argv[++i]);
     else if (a === '--seed') args.seed = Number(argv[++i]);
     else if (a === '--force') args.force = true;
+    else if (a === '--profile') args.profile = argv[++i];
     else throw new Error(`unknown argument ${a}`);
   }
   if (!args.out) throw new Error('--out DIR is required');
+  if (!['mixed', 'findings'].includes(args.profile)) throw new Error(`--profile mixed|findings, not ${args.profile}`);
   const out = path.resolve(args.out);
   if (out === REPO || out.startsWith(REPO + path.sep)) throw new Error(`refusing to generate inside the repository (${out})`);
   args.out = out;
@@ -98,6 +108,9 @@ function buildTemplates(pools) {
       return Buffer.concat([Buffer.from(kind === 'bz2' ? 'BZh91AY&SY' : 'fd377a585a00', kind === 'bz2' ? 'latin1' : 'hex'), rnd(s, i)]);
     });
   }
+  t['7z'] = sizes.map((s, i) => makePlain7z({ files: [{ name: `export/part${i}.docx`, size: s }, { name: 'export/list.txt', size: 64 }] }));
+  t.rar = sizes.map((s, i) => makeRar5({ files: [{ name: `collected/batch${i}.xlsx`, size: s }, { name: 'collected/notes.txt', size: 32 }], headersEncrypted: i % 3 === 0 }));
+  t.enc7z = sizes.map((s) => makeEncryptedHeader7z({ dataSize: s }));
   const bigSizes = [160_000, 600_000, 2_000_000, 5_000_000, 8_000_000];
   t.bigZip = bigSizes.map((s, i) => buildZip({ entries: [{ name: 'export/dump.bin', data: rnd(s, i * 89), method: 0 }, { name: 'export/readme.txt', data: 'see attached', method: 0 }] }));
   t.bigGz = bigSizes.map((s, i) => gzipSync(rnd(s, i * 97), { level: 1 }));
@@ -127,12 +140,29 @@ const SMALL_KINDS = [
   ['blob', 5, ['dat', 'bin', 'enc']],
   ['renamed', 1, ['tmp', 'log', 'dat']],
 ];
-const WEIGHT_TOTAL = SMALL_KINDS.reduce((s, k) => s + k[1], 0);
+/** The findings profile: a third archives, renamed archives and random blobs (each one a finding). */
+const FINDINGS_KINDS = [
+  ['text', 14, ['txt', 'md', 'ini']],
+  ['log', 10, ['log']],
+  ['csv', 6, ['csv', 'json']],
+  ['docx', 8, ['docx', 'xlsx']],
+  ['pdf', 4, ['pdf']],
+  ['jpg', 7, ['jpg']],
+  ['png', 4, ['png']],
+  ['exe', 8, ['exe', 'dll']],
+  ['zip', 8, ['zip']],
+  ['7z', 5, ['7z']],
+  ['rar', 4, ['rar']],
+  ['enc7z', 2, ['7z']],
+  ['gz', 4, ['gz']],
+  ['blob', 12, ['dat', 'bin', 'enc']],
+  ['renamed', 4, ['tmp', 'log', 'dat']],
+];
 
-function pickKind(rand) {
-  let r = rand() * WEIGHT_TOTAL;
-  for (const k of SMALL_KINDS) if ((r -= k[1]) < 0) return k;
-  return SMALL_KINDS[0];
+function pickKind(rand, kinds = SMALL_KINDS) {
+  let r = rand() * kinds.reduce((s, k) => s + k[1], 0);
+  for (const k of kinds) if ((r -= k[1]) < 0) return k;
+  return kinds[0];
 }
 
 const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'];
@@ -159,7 +189,8 @@ const BASE_TIME = Date.UTC(2024, 0, 1) / 1000;
 
 export function generate(args, log = (m) => process.stderr.write(m + '\n')) {
   const stamp = `${args.out}.stamp`;
-  const key = JSON.stringify({ files: args.files, uniform: args.uniform, seed: args.seed, v: args.uniform ? 2 : 1 });
+  const findings = args.profile === 'findings';
+  const key = JSON.stringify({ files: args.files, uniform: args.uniform, seed: args.seed, v: args.uniform ? 2 : 1, ...(findings ? { profile: 'findings', pv: 1 } : {}) });
   if (!args.force && existsSync(stamp) && existsSync(args.out) && readFileSync(stamp, 'utf8') === key) {
     log(`tree ${args.out} is up to date`);
     return JSON.parse(readFileSync(`${args.out}.manifest.json`, 'utf8'));
@@ -171,15 +202,17 @@ export function generate(args, log = (m) => process.stderr.write(m + '\n')) {
   const templates = args.uniform ? null : buildTemplates(pools);
   const dirs = directories(Math.max(1, Math.ceil(args.files / 100)), rand);
   const made = new Set();
-  const manifest = { files: 0, bytes: 0, byKind: {}, dirs: dirs.length };
+  const manifest = { files: 0, bytes: 0, byKind: {}, dirs: dirs.length, profile: args.profile };
   const started = Date.now();
-  for (let i = 0; i < args.files; i++) {
+  // The findings profile spends 5 % of its files on a Recycle Bin: $I/$R pairs and one INFO2.
+  const recycled = findings ? recycleBin(args, rand, pools, templates, manifest) : 0;
+  for (let i = recycled; i < args.files; i++) {
     const dir = dirs[i % dirs.length];
     if (!made.has(dir)) {
       mkdirSync(path.join(args.out, dir), { recursive: true });
       made.add(dir);
     }
-    const { kind, ext, data } = args.uniform ? uniformFile(i, args.uniform, pools) : mixedFile(i, rand, pools, templates);
+    const { kind, ext, data } = args.uniform ? uniformFile(i, args.uniform, pools) : mixedFile(i, rand, pools, templates, findings ? FINDINGS_KINDS : SMALL_KINDS);
     const file = path.join(args.out, dir, `${kind}-${i.toString(36)}.${ext}`);
     writeFileSync(file, data);
     // Background files spread over a year; staging-like dirs (Temp, Public) get a few bursty hours.
@@ -202,13 +235,61 @@ function slice(pool, n, at) {
   return pool.subarray(start, start + n);
 }
 
+const SID = 'S-1-5-21-3623811015-3361044348-30300820-1013';
+const ORIGINAL_DIRS = ['C:\\Users\\alice\\Documents\\Finance', 'C:\\Users\\alice\\Desktop\\export', 'C:\\Users\\Public\\Downloads', 'C:\\Windows\\Temp\\pkg', 'C:\\PerfLogs\\out'];
+const RECYCLED_EXTS = ['docx', 'xlsx', 'pdf', 'zip', 'rar', '7z', 'dat'];
+const INFO2_EXTS = ['rar', 'zip', '7z', 'doc'];
+
+/**
+ * A Recycle Bin of one user: $I/$R pairs (5 % of the files, as pairs) whose $R data is a document,
+ * an archive or a blob, deleted in bursts over a few days, and an XP-style RECYCLER INFO2 of 1,000
+ * records. Returns the number of files written.
+ */
+function recycleBin(args, rand, pools, templates, manifest) {
+  const pairs = Math.floor((args.files * 0.05) / 2);
+  const dir = path.join(args.out, '$Recycle.Bin', SID);
+  mkdirSync(dir, { recursive: true });
+  const deletedBase = Date.UTC(2024, 6, 20, 9);
+  let written = 0;
+  const write = (name, data, t) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, data);
+    utimesSync(file, t, t);
+    manifest.bytes += data.length;
+    written++;
+  };
+  for (let i = 0; i < pairs; i++) {
+    const id = `$${i.toString(36).toUpperCase().padStart(6, 'Q')}`;
+    const ext = RECYCLED_EXTS[i % RECYCLED_EXTS.length];
+    const size = Math.floor(Math.exp(Math.log(600) + rand() * Math.log(64)));
+    const data = ext === 'zip' || ext === 'rar' || ext === '7z' ? closest(templates[ext], size) : ext === 'dat' ? slice(pools.random, size, i * 151) : closest(templates[ext === 'pdf' ? 'pdf' : 'docx'], size);
+    const deletedAt = new Date(deletedBase + Math.floor(i / 200) * 86_400_000 + (i % 200) * 7_000);
+    const t = deletedAt.getTime() / 1000;
+    write(`$I${id.slice(1)}.${ext}`, makeDollarI({ originalPath: `${ORIGINAL_DIRS[i % ORIGINAL_DIRS.length]}\\file-${i}.${ext}`, size: data.length, deletedAt: deletedAt.toISOString() }), t);
+    write(`$R${id.slice(1)}.${ext}`, data, t);
+  }
+  manifest.byKind['recycle-bin-$I'] = pairs;
+  manifest.byKind['recycle-bin-$R'] = pairs;
+  // Windows XP: one INFO2 with 1,000 records (mostly archives), the D<drive><index> data files left out (purged).
+  const info2Dir = path.join(args.out, 'RECYCLER', SID);
+  mkdirSync(info2Dir, { recursive: true });
+  const records = Array.from({ length: 1000 }, (_, i) => ({ originalPath: `${ORIGINAL_DIRS[i % ORIGINAL_DIRS.length]}\\old-${i}.${INFO2_EXTS[i % INFO2_EXTS.length]}`, index: i + 1, deletedAt: new Date(deletedBase - 400 * 86_400_000 + i * 60_000).toISOString(), size: 1000 + i }));
+  const info2 = makeInfo2(records);
+  writeFileSync(path.join(info2Dir, 'INFO2'), info2);
+  manifest.bytes += info2.length;
+  manifest.byKind['recycle-bin-INFO2'] = 1;
+  manifest.info2Records = records.length;
+  manifest.files += written + 1;
+  return written + 1;
+}
+
 /** Uniform trees test scale, not detection: 99 % text, 1 % random blobs (likely-encrypted findings). */
 function uniformFile(i, size, pools) {
   const text = i % 100 !== 37;
   return { kind: text ? 'text' : 'blob', ext: text ? 'txt' : 'dat', data: slice(text ? pools.text : pools.random, size, i * 4099) };
 }
 
-function mixedFile(i, rand, pools, templates) {
+function mixedFile(i, rand, pools, templates, kinds) {
   // 0.5 % large tail: 128 KiB..8 MiB, log-uniform.
   if (rand() < 0.005) {
     const size = Math.floor(Math.exp(Math.log(128 * 1024) + rand() * Math.log(64)));
@@ -219,7 +300,7 @@ function mixedFile(i, rand, pools, templates) {
     return { kind: 'biggz', ext: 'gz', data: closest(templates.bigGz, size) };
   }
   const size = Math.floor(Math.exp(Math.log(200) + rand() * Math.log(64 * 1024 / 200)));
-  const [kind, , exts] = pickKind(rand);
+  const [kind, , exts] = pickKind(rand, kinds);
   const ext = pick(rand, exts);
   switch (kind) {
     case 'text': case 'log': case 'csv':
@@ -227,7 +308,7 @@ function mixedFile(i, rand, pools, templates) {
     case 'blob':
       return { kind, ext, data: slice(pools.random, size, i * 137) };
     case 'renamed':
-      return { kind, ext, data: closest(rand() < 0.5 ? templates.zip : templates.gz, size) };
+      return { kind, ext, data: closest(pick(rand, kinds === SMALL_KINDS ? [templates.zip, templates.gz] : [templates.zip, templates.gz, templates['7z'], templates.rar]), size) };
     default:
       return { kind, ext, data: closest(templates[kind], size) };
   }

@@ -3,8 +3,9 @@
 // floor (find), the read floor (first 4 KiB of every file: a small C program, and xargs head),
 // and `file --mime-type`, on generated staging-like trees, warm cache, median of N runs.
 //
-//   npm run bench                                   # 10k and 100k trees, 3 runs each
+//   npm run bench                                   # 10k, 100k and 100k-findings trees, 3 runs each
 //   node bench/run.mjs --trees 10k,100k,1m --runs 3 --dir /tmp/stagehunt-bench --stagehunt dist/cli/main.js
+//   node bench/run.mjs --trees 10k-findings,100k-findings   # the findings-heavy trees (issue 17), also with --hash none
 //
 // Wall, user+sys CPU and peak RSS come from /usr/bin/time (apt-get install time).
 import { spawnSync } from 'node:child_process';
@@ -18,10 +19,13 @@ const TREES = {
   '10k': { files: 10_000, uniform: 0 },
   '100k': { files: 100_000, uniform: 0 },
   '1m': { files: 1_000_000, uniform: 1024 },
+  // Heavy in staging-like content and a Recycle Bin of thousands of records: about 35 % findings.
+  '10k-findings': { files: 10_000, uniform: 0, profile: 'findings' },
+  '100k-findings': { files: 100_000, uniform: 0, profile: 'findings' },
 };
 
 function parseArgs(argv) {
-  const a = { trees: ['10k', '100k'], runs: 3, dir: '/tmp/stagehunt-bench', stagehunt: path.join(REPO, 'bin', 'stagehunt.js'), file: true, out: null };
+  const a = { trees: ['10k', '100k', '100k-findings'], runs: 3, dir: '/tmp/stagehunt-bench', stagehunt: path.join(REPO, 'bin', 'stagehunt.js'), file: true, out: null };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--trees') a.trees = argv[++i].split(',');
@@ -77,9 +81,9 @@ process.stderr.write(`bench: ${opts.dir} has ${((free.bavail * free.bsize) / 2 *
 const results = [];
 for (const name of opts.trees) {
   const spec = TREES[name];
-  if (!spec) throw new Error(`unknown tree ${name} (10k, 100k, 1m)`);
+  if (!spec) throw new Error(`unknown tree ${name} (${Object.keys(TREES).join(', ')})`);
   const root = path.join(opts.dir, `tree-${name}`);
-  const manifest = generate({ out: root, files: spec.files, uniform: spec.uniform, seed: 7401, force: false });
+  const manifest = generate({ out: root, files: spec.files, uniform: spec.uniform, seed: 7401, force: false, profile: spec.profile ?? 'mixed' });
   process.stderr.write(`tree ${name}: ${manifest.files} files, ${(manifest.bytes / 2 ** 30).toFixed(2)} GiB\n`);
   // Warm the cache with every byte once, so every tool sees the same warm state.
   spawnSync('sh', ['-c', `find "${root}" -type f -print0 | xargs -0 cat > /dev/null`]);
@@ -93,6 +97,8 @@ for (const name of opts.trees) {
   if (opts.file && hasTool('file') && spec.files <= 100_000) row.tools.push(measure('file --mime-type (libmagic)', 'sh', ['-c', `find "${root}" -type f -print0 | xargs -0 file --mime-type > /dev/null`], 1));
   // The 1,000,000-file tree is for peak RSS and linearity: one run is enough.
   const runs = spec.files > 100_000 ? 1 : opts.runs;
+  // Findings-heavy trees: without hashing too, so the scan is compared with the floors on equal terms.
+  if (spec.profile === 'findings') row.tools.push(measure('stagehunt scan --scope all --hash none', process.execPath, [opts.stagehunt, 'scan', root, '--scope', 'all', '--hash', 'none', '--format', 'json', '--quiet', '--output', report], runs));
   row.tools.push(measure('stagehunt scan --scope all', process.execPath, [opts.stagehunt, 'scan', root, '--scope', 'all', '--format', 'json', '--quiet', '--output', report], runs));
   const rep = JSON.parse(readFileSync(report, 'utf8'));
   row.findings = rep.summary.findings;
@@ -104,7 +110,7 @@ for (const name of opts.trees) {
 function table() {
   const lines = [];
   for (const row of results) {
-    const sh = row.tools.find((t) => t.label.startsWith('stagehunt'));
+    const sh = row.tools.find((t) => t.label === 'stagehunt scan --scope all');
     lines.push(`\n**tree ${row.tree}**: ${row.files.toLocaleString('en-US')} files, ${(row.bytes / 2 ** 30).toFixed(2)} GiB; stagehunt: ${row.findings} findings, ${row.errors} errors\n`);
     lines.push('| tool | wall s | CPU s (user+sys) | files/s | MB/s of tree | peak RSS MB | stagehunt / tool (wall) | stagehunt / tool (CPU) |');
     lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
@@ -115,7 +121,7 @@ function table() {
   }
   const small = results.find((r) => r.tree === '10k');
   const big = results.find((r) => r.tree === '100k');
-  const per = (r) => r.tools.find((t) => t.label.startsWith('stagehunt')).wall / r.files;
+  const per = (r) => r.tools.find((t) => t.label === 'stagehunt scan --scope all').wall / r.files;
   if (small && big) lines.push(`\nLinearity: stagehunt wall per file at 100k / at 10k = ${(per(big) / per(small)).toFixed(2)} (1.00 = linear).`);
   return lines.join('\n');
 }

@@ -81,17 +81,6 @@ function cleanupTemp(): void {
   pendingTemp = null;
 }
 
-/** On Ctrl-C / SIGTERM: remove any temp output, exit 130 / 143. */
-export function installInterruptHandlers(): void {
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-    process.once(signal, () => {
-      cleanupTemp();
-      process.stderr.write(`stagehunt: interrupted (${signal}); no output written\n`);
-      process.exit(code);
-    });
-  }
-}
-
 /** Reserves the temp file early so an unwritable destination fails before the scan starts. */
 export function reserveOutput(output: OutputTarget): void {
   if (output.mode !== 'atomic') return;

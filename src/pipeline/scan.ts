@@ -30,6 +30,8 @@ import { hashFindings, type FileIdentity, type HashOptions } from './hash.js';
 import { buildEpisodes } from '../timeline/episodes.js';
 import { isImageFile, scanImage } from './scan-image.js';
 import { pushAll } from '../util/arrays.js';
+import { IsolatedParseError, Isolator, needsIsolation, type IsolatedResult, type IsolationLimits } from './isolate.js';
+import { cachedLister } from './listing-cache.js';
 import { isoFromMs, isoFromDate } from '../util/filetime.js';
 
 export type Scope = 'hotspots' | 'all';
@@ -57,6 +59,11 @@ export interface ScanOptions {
   baseline?: { file: string; ids: Set<string> };
   /** Also read the live Windows registry (regedit-rs) and run the registry detectors on it. */
   live?: boolean;
+  /**
+   * Isolated parsing of heavy artifacts (src/pipeline/isolate.ts): on by default where the compiled
+   * worker exists; tests lower the limits, `false` inspects everything in-process.
+   */
+  isolation?: Partial<IsolationLimits> | false;
 }
 
 export interface ScanProgress {
@@ -70,6 +77,8 @@ export interface ScanProgress {
 
 interface RootState {
   root: EvidenceRoot;
+  /** The root's device: the walk, the pairing listers and the isolated worker stay on it. */
+  rootDev: number;
   hotspots: HotspotIndex;
   candidates: Candidate[];
   issues: WalkIssue[];
@@ -81,6 +90,8 @@ interface RootState {
   listDirectory(rel: string): DirEntryInfo[] | null;
   /** Which file (device + inode) each inspected path with a candidate was: hashing reopens exactly that one. */
   identities: Map<string, FileIdentity>;
+  /** Runs heavy parsers in a worker (null when the compiled worker is not available). */
+  isolator: Isolator | null;
 }
 
 /** Start directories for the walk: the whole root, or the hotspot dirs without those nested in another. */
@@ -114,7 +125,22 @@ function recordSkippedComponents(state: RootState, skipped: SkippedComponent[]):
   }
 }
 
-async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: DirEntryInfo[], audit: AtimeAudit, opts: ScanOptions): Promise<DirFileFact | null> {
+/** Inspects one file on this thread, keeping what the scan needs (the shape the isolated worker returns). */
+async function inspectHere(state: RootState, input: Parameters<typeof inspectFile>[0]): Promise<IsolatedResult> {
+  const inspection = await inspectFile(input);
+  const sidNames: Record<string, string> = {};
+  for (const run of inspection.runs) {
+    const names = run.result?.summary?.sidNames;
+    if (names && typeof names === 'object') for (const [sid, name] of Object.entries(names)) if (typeof name === 'string') sidNames[sid] = name;
+  }
+  return { warnings: inspection.warnings, sidNames, fileCandidate: inspection.fileCandidate, innerCandidates: inspection.innerCandidates, classification: inspection.fingerprint.classification };
+}
+
+/**
+ * Inspects one walked file; heavy artifacts go to the isolated worker (src/pipeline/isolate.ts).
+ * `siblingsKey` names the directory listing `siblings` comes from (the worker keeps the last one).
+ */
+async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: DirEntryInfo[], siblingsKey: string, audit: AtimeAudit, opts: ScanOptions): Promise<DirFileFact | null> {
   const hotspot = state.hotspots.lookup(file.rel);
   if (hotspot && file.stat.nlink > 1) recordIssue(state.issues, { path: file.rel, op: 'note', code: 'ENLINK', message: hardLinkNote(file.stat.nlink) });
   let opened;
@@ -130,31 +156,44 @@ async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: Dir
     state.bytesRead += head.length;
     state.filesScanned++;
     const times = statTimes(file.stat);
-    const inspection = await inspectFile({
-      src: opened.source,
-      head,
-      rel: file.rel,
-      name: file.name,
-      size: opened.size,
-      times,
-      hotspot,
-      os: state.root.os,
-      siblings,
-      listDirectory: state.listDirectory,
-      codepage: opts.codepage,
-      sigma: opts.sigma,
-    });
-    for (const w of inspection.warnings) recordIssue(state.issues, { path: file.rel, op: 'parse', code: 'WARN', message: w });
-    for (const run of inspection.runs) {
-      const sidNames = run.result?.summary?.sidNames;
-      if (sidNames && typeof sidNames === 'object') for (const [sid, name] of Object.entries(sidNames)) if (typeof name === 'string') state.sidNames.set(sid.toUpperCase(), name);
+    let inspection: IsolatedResult;
+    // Sigma rules carry compiled matchers, which cannot cross to the worker: event logs stay here when rules are loaded.
+    const sigmaHere = !!opts.sigma?.length && head.subarray(0, 8).toString('latin1') === 'ElfFile\0';
+    if (state.isolator && !sigmaHere && needsIsolation(file.name, opened.size, head)) {
+      const plainTimes = { modified: times.modified, accessed: times.accessed, changed: times.changed, born: times.born };
+      inspection = await state.isolator.inspect(
+        { fd: opened.fd, size: opened.size, rel: file.rel, name: file.name, head, times: plainTimes, hotspot, os: state.root.os, rootAbs: state.root.abs, rootDev: state.rootDev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage },
+        siblings,
+      );
+    } else {
+      inspection = await inspectHere(state, {
+        src: opened.source,
+        head,
+        rel: file.rel,
+        name: file.name,
+        size: opened.size,
+        times,
+        hotspot,
+        os: state.root.os,
+        siblings,
+        listDirectory: state.listDirectory,
+        codepage: opts.codepage,
+        sigma: opts.sigma,
+      });
     }
+    for (const w of inspection.warnings) recordIssue(state.issues, { path: file.rel, op: 'parse', code: 'WARN', message: w });
+    for (const [sid, name] of Object.entries(inspection.sidNames)) state.sidNames.set(sid.toUpperCase(), name);
     const fileKept = inspection.fileCandidate.hits.length > 0 || !!inspection.fileCandidate.names || !!inspection.fileCandidate.events;
     if (fileKept) state.candidates.push(inspection.fileCandidate);
     pushAll(state.candidates, inspection.innerCandidates);
     if (fileKept || inspection.innerCandidates.length > 0) state.identities.set(file.rel, { dev: opened.dev, ino: opened.ino });
-    return { name: file.name, mtimeMs: file.stat.mtimeMs, birthMs: file.stat.birthtimeMs > 0 ? file.stat.birthtimeMs : null, classification: inspection.fingerprint.classification };
+    return { name: file.name, mtimeMs: file.stat.mtimeMs, birthMs: file.stat.birthtimeMs > 0 ? file.stat.birthtimeMs : null, classification: inspection.classification };
   } catch (err) {
+    if (err instanceof IsolatedParseError) {
+      // Out of memory or time in the worker: this artifact gets an error entry, the scan goes on.
+      recordIssue(state.issues, { path: file.rel, op: 'parse', code: err.code, message: err.message });
+      return null;
+    }
     const e = err as NodeJS.ErrnoException;
     recordIssue(state.issues, { path: file.rel, op: 'read', code: e.code ?? 'ERROR', message: e.message });
     return null;
@@ -201,7 +240,7 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
   const { root } = state;
   const builtins = loadBuiltinHotspots();
   const hotspots = hotspotsFor([...builtins, ...(opts.extraHotspots ?? [])], root.os);
-  const rootDev = statSync(root.abs).dev;
+  const rootDev = state.rootDev;
   // Artifacts read in every scan wherever they live (hives, histories, trash info).
   const osLocations = loadArtifactLocations().filter((l) => l.os === 'any' || root.os === 'unknown' || l.os === root.os);
   // Every component of every start path is checked here: no link, no other file system.
@@ -223,7 +262,7 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
     for (const listing of walkDirectories(abs, start, { rootDev, crossMounts: opts.crossMounts ?? false, issues: state.issues, stats: state.stats })) {
       const facts: DirFileFact[] = [];
       for (const file of listing.files) {
-        const fact = await inspectWalkedFile(state, file, listing.entries, audit, opts);
+        const fact = await inspectWalkedFile(state, file, listing.entries, `walk:${listing.rel}`, audit, opts);
         if (fact) facts.push(fact);
         if ((state.filesScanned & 255) === 0) progress();
         if (yieldDue()) await yieldToEventLoop();
@@ -239,7 +278,7 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
     if (!stat) continue;
     const parentRel = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
     const siblings = state.listDirectory(parentRel) ?? [];
-    await inspectWalkedFile(state, { abs, rel, name: rel.slice(rel.lastIndexOf('/') + 1), stat }, siblings, audit, opts);
+    await inspectWalkedFile(state, { abs, rel, name: rel.slice(rel.lastIndexOf('/') + 1), stat }, siblings, `list:${parentRel}`, audit, opts);
     state.stats.files++;
   }
   recordSkippedComponents(state, expansion.skipped);
@@ -272,9 +311,12 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     const identity = r?.identities.get(rel);
     return r && identity ? { rootAbs: r.rootAbs, identity } : null;
   };
+  const isolator = opts.isolation !== false && Isolator.available() ? new Isolator(opts.isolation) : null;
   for (const root of roots) {
+    const rootDev = statSync(root.abs).dev;
     const state: RootState = {
       root,
+      rootDev,
       hotspots: new HotspotIndex([]),
       candidates: [],
       issues: [],
@@ -282,8 +324,9 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       filesScanned: 0,
       bytesRead: 0,
       sidNames: new Map(),
-      listDirectory: rootLister(root.abs, statSync(root.abs).dev, opts.crossMounts ?? false),
+      listDirectory: cachedLister(rootLister(root.abs, rootDev, opts.crossMounts ?? false)),
       identities: new Map(),
+      isolator,
     };
     inspectedFiles.set(root.given, { rootAbs: root.abs, identities: state.identities });
     await scanRoot(state, opts, audit);
@@ -315,6 +358,8 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     pushAll(errors, r.errors);
     pushAll(rootMeta, r.roots);
   }
+  // Idle, the worker holds the process open no longer (it is unreferenced); this ends it now.
+  await isolator?.close();
   if (opts.live) {
     const live = await scanLiveRegistry();
     pushAll(allFindings, live.findings);

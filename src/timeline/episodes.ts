@@ -29,7 +29,7 @@ const KIND_ATTACK: Record<string, string[]> = {
 };
 
 /** `needle` occurs in `text` as a whole path (not the prefix of a longer name: 'out' vs 'out2'). */
-function boundaryIncludes(text: string, needle: string): boolean {
+export function boundaryIncludes(text: string, needle: string): boolean {
   if (needle.length < 3) return false;
   for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
     const after = text.slice(i + needle.length, i + needle.length + 2);
@@ -104,15 +104,61 @@ function linkClusters(facts: FindingFacts[]): number[][] {
       for (let cut = n.lastIndexOf('/'); cut > 0; cut = n.lastIndexOf('/', cut - 1)) for (const j of dirs.get(n.slice(0, cut)) ?? []) uf.union(i, j);
     }
   });
-  // Link reasons that name another finding's evidence.
+  // Link reasons that name another finding's evidence: paths through an index, history lines and
+  // registry values (few) one by one.
+  const mentions = new PathMentions(facts);
+  const byLocator = facts.flatMap((b, j) => (b.finding.kind === 'history' || b.finding.kind === 'registry' ? [j] : []));
   facts.forEach((a, i) => {
     const text = a.finding.reasons.filter((r) => LINK_RULES.has(r.rule)).map((r) => r.message).join('\n');
     if (!text) return;
-    facts.forEach((b, j) => {
-      if (i !== j && reasonsName(text, b)) uf.union(i, j);
+    mentions.named(text, (j) => {
+      if (i !== j) uf.union(i, j);
     });
+    for (const j of byLocator) if (i !== j && reasonsName(text, facts[j]!)) uf.union(i, j);
   });
   return uf.groups();
+}
+
+/** Whether a name goes on at `end` of `text` (so a path ending there would be the prefix of a longer name). */
+function nameContinues(text: string, end: number): boolean {
+  return /^[A-Za-z0-9_-]/.test(text.slice(end, end + 1)) || /^\.[A-Za-z0-9]/.test(text.slice(end, end + 2));
+}
+
+/**
+ * Which findings' paths a text names, as `boundaryIncludes` decides for each finding, without
+ * testing every finding against every text (that was linkers x findings: minutes for a Recycle Bin
+ * of thousands of linked records). A path can only start where the text continues with its first
+ * segment; from each such start, every end where the name stops is looked up in a map of paths.
+ */
+export class PathMentions {
+  private readonly byPath = new Map<string, number[]>();
+  /** Distinct first segments (with their '/'), by first character. */
+  private readonly heads = new Map<string, string[]>();
+
+  constructor(facts: readonly FindingFacts[]) {
+    facts.forEach((f, i) => {
+      const p = f.finding.path;
+      if (f.finding.kind === 'history' || f.finding.kind === 'registry' || p.length < 3) return;
+      push(this.byPath, p, i);
+      const slash = p.indexOf('/');
+      const head = slash < 0 ? p : p.slice(0, slash + 1);
+      const list = this.heads.get(head[0]!);
+      if (!list) this.heads.set(head[0]!, [head]);
+      else if (!list.includes(head)) list.push(head);
+    });
+  }
+
+  named(text: string, visit: (index: number) => void): void {
+    for (let start = 0; start < text.length; start++) {
+      for (const head of this.heads.get(text[start]!) ?? []) {
+        if (!text.startsWith(head, start)) continue;
+        for (let end = start + head.length; end <= text.length; end++) {
+          if (nameContinues(text, end)) continue;
+          for (const j of this.byPath.get(text.slice(start, end)) ?? []) visit(j);
+        }
+      }
+    }
+  }
 }
 
 interface Cluster {

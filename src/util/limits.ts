@@ -70,4 +70,12 @@ export const LIMITS = {
   maxEvtxWarnings: 1000,
   /** Findings of one kind kept per artifact before summarising. */
   maxFindingsPerArtifact: 10_000,
+  /**
+   * Isolated parsing (src/pipeline/isolate.ts): files of this size or more, and hives, INFO2, tar
+   * and histories of any size, are inspected in a worker with this heap and this time budget;
+   * over either, the artifact gets an error entry and the scan goes on.
+   */
+  isolateFromBytes: 4 * 1024 * 1024,
+  isolatedHeapMb: 256,
+  isolatedParseMs: 30_000,
 } as const;

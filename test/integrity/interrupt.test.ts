@@ -16,7 +16,7 @@ const FILES_PER_DIR = 250;
 interface Outcome { code: number | null; signal: NodeJS.Signals | null; stderr: string; afterSignalMs: number }
 
 /** Starts a scan, waits until its temp output exists and it has run a while, then signals it. */
-function interruptScan(root: string, target: string, signal: NodeJS.Signals): Promise<Outcome> {
+function interruptScan(root: string, target: string, signal: NodeJS.Signals, delayMs = 300): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'scan', root, '--scope', 'all', '--format', 'json', '--output', target], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -30,7 +30,7 @@ function interruptScan(root: string, target: string, signal: NodeJS.Signals): Pr
         setTimeout(() => {
           sentAt = Date.now();
           child.kill(signal);
-        }, 300);
+        }, delayMs);
         sentAt = -1;
       }
     }, 10);
@@ -74,9 +74,46 @@ describe('interrupted scans write no output', () => {
       expect(r.afterSignalMs).toBeGreaterThan(0);
       expect(r.code).toBe(code);
       expect(r.stderr).toContain('interrupted');
+      expect(r.stderr).toContain('no output written');
+      expect(r.stderr).not.toContain('written to');
       expect(r.afterSignalMs).toBeLessThan(1500);
       expect(existsSync(target)).toBe(false);
       expect(readdirSync(out).filter((n) => n.startsWith(`.${signal}`))).toEqual([]);
     }, 90_000);
   }
+});
+
+describe('a signal during a long parse (issue 18 item 12)', () => {
+  let root: string;
+  let out: string;
+
+  beforeAll(() => {
+    root = tempDir('interrupt-parse-root');
+    out = tempDir('interrupt-parse-out');
+    // A PowerShell history of 100,000 lines ending in a backtick (line continuations): its parse
+    // took minutes on one thread, and the signal waited for it. Parsed in the isolated worker,
+    // the main thread handles the signal at once.
+    const dir = path.join(root, 'Users', 'alice', 'AppData', 'Roaming', 'Microsoft', 'Windows', 'PowerShell', 'PSReadLine');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'ConsoleHost_history.txt'), 'Write-Output a `\n'.repeat(100_000));
+    mkdirSync(path.join(root, 'Windows', 'Temp'), { recursive: true });
+    for (let f = 0; f < 2000; f++) writeFileSync(path.join(root, 'Windows', 'Temp', `f${f}.log`), 'an ordinary line\n');
+  });
+
+  afterAll(() => {
+    removeTree(root);
+    removeTree(out);
+  });
+
+  test('SIGINT while the history is parsed: exit 130 within a second, no target, no temp file, one true message', async () => {
+    const target = path.join(out, 'scan.json');
+    const r = await interruptScan(root, target, 'SIGINT', 1000);
+    expect(r.afterSignalMs).toBeGreaterThan(0);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('interrupted (SIGINT); no output written');
+    expect(r.stderr).not.toContain('written to');
+    expect(r.afterSignalMs).toBeLessThan(1500);
+    expect(existsSync(target)).toBe(false);
+    expect(readdirSync(out)).toEqual([]);
+  }, 90_000);
 });

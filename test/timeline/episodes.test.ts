@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Finding, Level } from '../../src/model/finding.js';
-import { buildEpisodes, EPISODE_GAP_MS, unassignedFindings } from '../../src/timeline/episodes.js';
+import { boundaryIncludes, buildEpisodes, EPISODE_GAP_MS, PathMentions, unassignedFindings } from '../../src/timeline/episodes.js';
+import { factsOf } from '../../src/timeline/evidence.js';
 import { spanPhrase } from '../../src/timeline/narrative.js';
 
 let n = 0;
@@ -150,5 +151,43 @@ describe('spanPhrase', () => {
     expect(spanPhrase(Date.parse('2025-03-15T04:00:00Z'), Date.parse('2025-03-15T04:21:00Z'))).toBe('Between 04:00 and 04:21 UTC on 2025-03-15');
     expect(spanPhrase(Date.parse('2025-03-15T23:50:00Z'), Date.parse('2025-03-16T00:10:00Z'))).toBe('Between 2025-03-15 23:50 and 2025-03-16 00:10 UTC');
     expect(spanPhrase(null, null)).toBe('At an unknown time');
+  });
+});
+
+describe('link reasons at scale (issue 17)', () => {
+  it('the path index names exactly the findings boundaryIncludes names, on generated texts', () => {
+    let seed = 99;
+    const rand = (k: number): number => Math.floor(((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * k);
+    const parts = ['Users', 'alice', 'Public', 'out', 'out2', 'bk.rar', 'bk.part1.rar', '$Recycle.Bin', 'S-1-5-21-1-1001', '$RABC.zip', 'a b', 'x'];
+    const paths = [...new Set(Array.from({ length: 300 }, () => Array.from({ length: 1 + rand(4) }, () => parts[rand(parts.length)]!).join('/')))];
+    const facts = paths.map((p) => factsOf(finding({ path: p })));
+    const index = new PathMentions(facts);
+    const seps = [' ', '/', '(', ') ', '.', '.r', '-', '_', ', ', '\n', 'x'];
+    let named = 0;
+    for (let t = 0; t < 300; t++) {
+      const text = Array.from({ length: 1 + rand(6) }, () => (rand(2) ? paths[rand(paths.length)]! : parts[rand(parts.length)]!) + seps[rand(seps.length)]!).join('');
+      const viaIndex = new Set<number>();
+      index.named(text, (j) => viaIndex.add(j));
+      const pairwise = new Set(paths.flatMap((p, j) => (boundaryIncludes(text, p) ? [j] : [])));
+      expect([...viaIndex].sort((a, b) => a - b)).toEqual([...pairwise].sort((a, b) => a - b));
+      named += pairwise.size;
+    }
+    expect(named).toBeGreaterThan(300); // the texts did name paths
+  });
+
+  it('20,000 findings with 5,000 linked Recycle Bin records group in seconds, each record with its data', () => {
+    const findings: Finding[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const r = `$Recycle.Bin/S-1-5-21-1-1001/$R${i}.zip`;
+      findings.push(finding({ id: `i${i}`, kind: 'recycle-bin', path: `$Recycle.Bin/S-1-5-21-1-1001/$I${i}.zip`, level: 'high', score: 65, deletedAt: at('04:00', `2025-0${1 + (i % 9)}-1${i % 10}`), reasons: [{ rule: 'linked-file-found', score: 20, message: `its data ${r} is present` }] }));
+      findings.push(finding({ id: `r${i}`, path: r, level: 'medium', score: 45, times: { modified: at('04:00', `2025-0${1 + (i % 9)}-1${i % 10}`), accessed: null, changed: null, born: null } }));
+    }
+    for (let i = 0; i < 10_000; i++) findings.push(finding({ id: `z${i}`, path: `Windows/Temp/d${i % 50}/blob${i}.dat`, level: 'low', score: 25 }));
+    const started = performance.now();
+    const episodes = buildEpisodes(findings);
+    expect(performance.now() - started).toBeLessThan(8000);
+    const withRecord = episodes.filter((e) => e.findingIds.includes('i7'));
+    expect(withRecord).toHaveLength(1);
+    expect(withRecord[0]!.findingIds).toContain('r7');
   });
 });

@@ -116,8 +116,22 @@ export function countVolumes(name: string, siblings: readonly DirEntryInfo[] | u
   if (!siblings) return 1;
   const stem = volumeStem(name);
   if (stem === null) return 1;
-  const n = siblings.filter((s) => !s.isDirectory && volumeStem(s.name) === stem).length;
-  return Math.max(1, n);
+  return Math.max(1, stemCounts(siblings).get(stem) ?? 0);
+}
+
+/** Files per volume stem of a listing, counted once per listing (not once per volume: quadratic). */
+const stemCountsByListing = new WeakMap<readonly DirEntryInfo[], Map<string, number>>();
+function stemCounts(siblings: readonly DirEntryInfo[]): Map<string, number> {
+  let counts = stemCountsByListing.get(siblings);
+  if (!counts) {
+    counts = new Map();
+    for (const s of siblings) {
+      const stem = s.isDirectory ? null : volumeStem(s.name);
+      if (stem !== null) counts.set(stem, (counts.get(stem) ?? 0) + 1);
+    }
+    stemCountsByListing.set(siblings, counts);
+  }
+  return counts;
 }
 
 /** The set a sibling belongs to: a volume's set, or a plain .zip/.rar (the last or first part of a set). */

@@ -5,6 +5,7 @@
  * table). Name-only evidence; the parsers add what the headers say.
  */
 import type { ArchiveVolume } from './summary.js';
+import { siblingNamed } from '../sibling-index.js';
 
 /**
  * 'named': the name says archive (`.part2.rar`, `.r00`, `.z01`, `.7z.001`, `.cab.002`, `.zip.aa`).
@@ -81,5 +82,5 @@ export function volumeSetName(name: string): string {
 export function zipHasSplitSiblings(name: string, siblings: readonly { name: string }[] | undefined): boolean {
   if (!siblings || !/\.zip$/i.test(name)) return false;
   const stem = name.slice(0, -4).toLowerCase();
-  return siblings.some((s) => s.name.toLowerCase() === `${stem}.z01`);
+  return siblingNamed(siblings, `${stem}.z01`) !== undefined;
 }

@@ -1,13 +1,12 @@
 /** Helpers shared by the $I, $R and INFO2 parsers: sibling lookup, SID folder, extensions. */
 import type { DirEntryInfo } from '../types.js';
+import { siblingNamed } from '../sibling-index.js';
 
 export type DataFileStatus = 'file' | 'directory' | 'missing' | 'unknown';
 
 /** Case-insensitive sibling lookup (NTFS names are case-insensitive). */
 export function findSibling(siblings: readonly DirEntryInfo[] | undefined, name: string): DirEntryInfo | undefined {
-  if (!siblings) return undefined;
-  const wanted = name.toLowerCase();
-  return siblings.find((s) => s.name.toLowerCase() === wanted);
+  return siblings ? siblingNamed(siblings, name) : undefined;
 }
 
 export function dataFileStatus(siblings: readonly DirEntryInfo[] | undefined, name: string | null): DataFileStatus {

@@ -12,7 +12,8 @@ import { wantColor } from '../../report/style.js';
 import { buildEpisodes } from '../../timeline/episodes.js';
 import { escapeControls } from '../../util/text.js';
 import { EXIT, UsageError } from '../errors.js';
-import { abandonOutput, checkOutputPath, commitOutput, installInterruptHandlers, reserveOutput, writeStdout, type OutputTarget } from '../output.js';
+import { abandonOutput, checkOutputPath, commitOutput, reserveOutput, writeStdout, type OutputTarget } from '../output.js';
+import { installInterruptHandlers, noteWritten } from '../interrupt.js';
 
 /** A saved scan bigger than this is refused rather than parsed into memory. */
 export const MAX_SAVED_SCAN_BYTES = 1024 * 1024 * 1024;
@@ -116,8 +117,10 @@ export async function runReport(args: ReportArgs): Promise<number> {
   try {
     const style = { color: args.format === 'table' && !target && wantColor(args.color, process.stdout) };
     const text = WRITERS[args.format]!(report, style);
-    if (target) await commitOutput(target, text);
-    else await writeStdout(text);
+    if (target) {
+      await commitOutput(target, text);
+      noteWritten(target.path);
+    } else await writeStdout(text);
     if (!args.quiet && target) process.stderr.write(`stagehunt: ${args.format} report written to ${target.path}\n`);
     return EXIT.ok;
   } catch (err) {

@@ -10,7 +10,8 @@ import { scan, type ScanProgress } from '../../pipeline/scan.js';
 import { SCAN_FORMATS, WRITERS } from '../../report/index.js';
 import { wantColor } from '../../report/style.js';
 import { EXIT, UsageError } from '../errors.js';
-import { abandonOutput, checkOutputPath, commitOutput, installInterruptHandlers, reserveOutput, writeStdout, type OutputTarget } from '../output.js';
+import { abandonOutput, checkOutputPath, commitOutput, reserveOutput, writeStdout, type OutputTarget } from '../output.js';
+import { handlePendingSignals, installInterruptHandlers, noteWritten } from '../interrupt.js';
 import { makeProgress, precountFiles } from '../progress.js';
 import { readFileSync, statSync } from 'node:fs';
 import { loadSigmaRules, type SigmaRule } from '../../artifacts/evtx/sigma.js';
@@ -117,9 +118,9 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
   const sigma = loadSigma(args.sigma ?? [], args.quiet ?? false);
   // Reserved last, so a bad option above never leaves a temp file behind.
   let target: OutputTarget | null = null;
+  if (args.output || reportTarget) installInterruptHandlers();
   if (args.output) {
     target = checkOutputPath(args.output, guarded);
-    installInterruptHandlers();
     reserveOutput(target);
   }
   const progress = progressHandler(args);
@@ -160,11 +161,16 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
     const stream = target ? null : process.stdout;
     const style = { color: args.format === 'table' && !!stream && wantColor(args.color, process.stdout) };
     const text = WRITERS[args.format]!(report, style);
-    if (target) await commitOutput(target, text);
-    else await writeStdout(text);
+    // A signal that arrived while the findings were scored stops the run here, before any output exists.
+    await handlePendingSignals();
+    if (target) {
+      await commitOutput(target, text);
+      noteWritten(target.path);
+    } else await writeStdout(text);
     if (!args.quiet && target) process.stderr.write(`stagehunt: ${report.summary.findings} findings (${report.summary.verdict}); written to ${target.path}\n`);
     if (reportTarget) {
       await commitOutput(reportTarget, WRITERS[reportFormatFor(reportTarget.path)]!(report, { color: false }));
+      noteWritten(reportTarget.path);
       if (!args.quiet) process.stderr.write(`stagehunt: report written to ${reportTarget.path}\n`);
     }
     if (args.failOn !== 'none') {

@@ -1,0 +1,52 @@
+/**
+ * The isolated-parse worker (src/pipeline/isolate.ts): inspects one file per message with the same
+ * `inspectFile` the main thread uses, on the file descriptor the main thread opened (descriptors
+ * are shared by every thread of the process), and sends back only what the scan keeps.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { DirEntryInfo } from '../model/evidence.js';
+import { rootLister } from '../evidence/listing.js';
+import { fdSource } from '../util/byte-source.js';
+import { inspectFile } from './inspect.js';
+import type { IsolatedReply, IsolatedRequest } from './isolate.js';
+import { cachedLister } from './listing-cache.js';
+
+let siblings: { key: string; entries: DirEntryInfo[] } = { key: '', entries: [] };
+const listers = new Map<string, (rel: string) => DirEntryInfo[] | null>();
+
+parentPort!.on('message', (req: IsolatedRequest) => {
+  void handle(req).then((reply) => parentPort!.postMessage(reply));
+});
+
+async function handle(req: IsolatedRequest): Promise<IsolatedReply> {
+  try {
+    if (req.siblings) siblings = { key: req.siblingsKey, entries: req.siblings };
+    let listDirectory = listers.get(req.rootAbs);
+    if (!listDirectory) listers.set(req.rootAbs, (listDirectory = cachedLister(rootLister(req.rootAbs, req.rootDev, req.crossMounts))));
+    const inspection = await inspectFile({
+      src: fdSource(req.fd, req.size, req.rel),
+      head: Buffer.from(req.head.buffer, req.head.byteOffset, req.head.byteLength),
+      rel: req.rel,
+      name: req.name,
+      size: req.size,
+      times: req.times,
+      hotspot: req.hotspot,
+      os: req.os,
+      siblings: siblings.key === req.siblingsKey ? siblings.entries : [],
+      listDirectory,
+      codepage: req.codepage,
+    });
+    const sidNames: Record<string, string> = {};
+    for (const run of inspection.runs) {
+      const names = run.result?.summary?.sidNames;
+      if (names && typeof names === 'object') for (const [sid, name] of Object.entries(names)) if (typeof name === 'string') sidNames[sid] = name;
+    }
+    return {
+      id: req.id,
+      ok: true,
+      result: { warnings: inspection.warnings, sidNames, fileCandidate: inspection.fileCandidate, innerCandidates: inspection.innerCandidates, classification: inspection.fingerprint.classification },
+    };
+  } catch (err) {
+    return { id: req.id, ok: false, error: (err as Error).message ?? String(err) };
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Isolated parsing (issue 18 item 13): an artifact that runs out of memory or time in the parser
+ * worker gets an error entry and the rest of the scan is reported. The worker is the compiled
+ * dist/pipeline/isolate-worker.js (npm test builds first), so the built pipeline is imported.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { removeTree, tempDir } from '../hazards/helpers.js';
+
+const WORKER = path.resolve('dist/pipeline/isolate-worker.js');
+const built = existsSync(WORKER);
+if (!built && process.env.CI === 'true') throw new Error(`${WORKER} is missing: run npm run build`);
+
+interface MiniReport {
+  summary: { findings: number };
+  findings: Array<{ path: string; kind: string }>;
+  errors: Array<{ path: string; op: string; code: string; message: string }>;
+}
+type ScanFn = (o: Record<string, unknown>) => Promise<MiniReport>;
+
+function pseudoRandom(n: number, seed: number): Buffer {
+  const out = Buffer.alloc(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+(built ? describe : describe.skip)(`isolated parsing${built ? '' : ' (skipped: dist/ not built; run npm run build)'}`, () => {
+  let root: string;
+  let small: string;
+  let scan: ScanFn;
+
+  beforeAll(async () => {
+    scan = ((await import(path.resolve('dist/pipeline/scan.js'))) as { scan: ScanFn }).scan;
+    root = tempDir('isolate');
+    mkdirSync(path.join(root, 'Users', 'alice'), { recursive: true });
+    mkdirSync(path.join(root, 'Users', 'bob'), { recursive: true });
+    mkdirSync(path.join(root, 'Windows', 'Temp'), { recursive: true });
+    // A large but ordinary history (isolated by name): 80,000 commands, about 5 MB.
+    const lines = Array.from({ length: 80_000 }, (_, i) => `echo ordinary command number ${i} with a few more words`);
+    writeFileSync(path.join(root, 'Users', 'alice', '.bash_history'), `${lines.join('\n')}\n`);
+    // A small history with one staging command, and a random blob: both findings.
+    writeFileSync(path.join(root, 'Users', 'bob', '.bash_history'), 'cd /tmp\ntar czf /tmp/out.tgz /home/bob/Documents\n');
+    writeFileSync(path.join(root, 'Windows', 'Temp', 'cache.dat'), pseudoRandom(64 * 1024, 0x1234567));
+    small = tempDir('isolate-small');
+    mkdirSync(path.join(small, 'Users', 'bob'), { recursive: true });
+    mkdirSync(path.join(small, 'Windows', 'Temp'), { recursive: true });
+    writeFileSync(path.join(small, 'Users', 'bob', '.bash_history'), 'cd /tmp\ntar czf /tmp/out.tgz /home/bob/Documents\n7z a -pSecret /tmp/x.7z /home/bob/Desktop\n');
+    writeFileSync(path.join(small, 'Windows', 'Temp', 'cache.dat'), pseudoRandom(64 * 1024, 0x7654321));
+  });
+  afterAll(() => {
+    removeTree(root);
+    removeTree(small);
+  });
+
+  test('an artifact that needs more heap than the worker has gets an ENOMEM error entry; the rest is reported', async () => {
+    const report = await scan({ roots: [root], os: 'auto', scope: 'all', isolation: { heapMb: 16 } });
+    const alice = report.errors.filter((e) => e.path === 'Users/alice/.bash_history');
+    expect(alice).toEqual([expect.objectContaining({ op: 'parse', code: 'ENOMEM', message: expect.stringContaining('16 MB') })]);
+    // The small history still went through a fresh worker, and the blob through the main thread.
+    expect(report.findings.some((f) => f.path === 'Users/bob/.bash_history' && f.kind === 'history')).toBe(true);
+    expect(report.findings.some((f) => f.path === 'Windows/Temp/cache.dat')).toBe(true);
+  }, 30_000);
+
+  test('an artifact over the time budget is stopped with an ETIMEDOUT error entry; the rest is reported', async () => {
+    const report = await scan({ roots: [root], os: 'auto', scope: 'all', isolation: { parseMs: 1 } });
+    expect(report.errors.filter((e) => e.code === 'ETIMEDOUT').map((e) => e.path).sort()).toEqual(['Users/alice/.bash_history', 'Users/bob/.bash_history']);
+    expect(report.findings.some((f) => f.path === 'Windows/Temp/cache.dat')).toBe(true);
+  }, 30_000);
+
+  test('with the default limits every artifact is parsed, and the worker gives what the main thread gives', async () => {
+    const isolated = await scan({ roots: [small], os: 'auto', scope: 'all', now: () => new Date(0) });
+    const inProcess = await scan({ roots: [small], os: 'auto', scope: 'all', now: () => new Date(0), isolation: false });
+    expect(isolated.errors).toEqual([]);
+    expect(isolated.findings.some((f) => f.path === 'Users/bob/.bash_history' && f.kind === 'history')).toBe(true);
+    expect(JSON.stringify(isolated.findings)).toBe(JSON.stringify(inProcess.findings));
+  }, 30_000);
+});
