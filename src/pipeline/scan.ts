@@ -142,7 +142,7 @@ function directoryCandidate(state: RootState, rel: string, facts: DirFileFact[])
   if (rel === '') return null;
   const name = rel.slice(rel.lastIndexOf('/') + 1);
   const hotspot = state.hotspots.lookup(rel);
-  const burst = burstHits(facts);
+  const burst = burstHits(facts, hotspot);
   const hits = [...burst.hits, ...hiddenDirHits(rel, name, hotspot)];
   if (hits.length === 0) return null;
   const events = burst.window
@@ -216,8 +216,9 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
 function finalize(state: RootState): ScoredFindings {
   const { root } = state;
   const windows = root.os === 'windows' || root.os === 'unknown';
-  correlate(state.candidates, { windows, exists: (rel) => findInsideRoot(root.abs, rel, windows) !== null });
-  return scoreCandidates(state.candidates, { root: root.given, rootLabel: root.label, hotspotOf: (p) => state.hotspots.lookup(p), sidNames: state.sidNames });
+  const exists = (rel: string): boolean => findInsideRoot(root.abs, rel, windows) !== null;
+  correlate(state.candidates, { windows, exists });
+  return scoreCandidates(state.candidates, { root: root.given, rootLabel: root.label, hotspotOf: (p) => state.hotspots.lookup(p), sidNames: state.sidNames, exists });
 }
 
 export async function scan(opts: ScanOptions): Promise<ScanReport> {

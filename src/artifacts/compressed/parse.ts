@@ -38,7 +38,8 @@ export async function parseCompressed(src: ByteSource, ctx: ArtifactContext): Pr
     method: format,
   };
   let inner: string | null = null;
-  if (format === 'gzip') inner = gzipDetails(src, head, entry, fields, warnings);
+  const innerEntries: ArchiveEntry[] = [];
+  if (format === 'gzip') inner = gzipDetails(src, head, entry, fields, warnings, innerEntries);
   else {
     if (format === 'lzma' && typeof fields.uncompressedSize === 'number') entry.size = fields.uncompressedSize;
     fields.innerNote = `no ${format} decompressor bundled; inner format not checked`;
@@ -52,14 +53,15 @@ export async function parseCompressed(src: ByteSource, ctx: ArtifactContext): Pr
   summary.volume = vol && vol.format !== 'unknown' ? vol.volume : null;
   return {
     parser: 'compressed',
-    records: [entryRecord(entry, { stream: format })],
+    // The tar members seen inside (contents decide: docs/scoring.md), after the stream's own record.
+    records: [entryRecord(entry, { stream: format }), ...innerEntries.map((e) => entryRecord(e, { inner: 'tar' }))],
     warnings,
     corrupted: warnings.length > 0,
     summary: summary as unknown as Record<string, unknown>,
   };
 }
 
-function gzipDetails(src: ByteSource, head: Buffer, entry: ArchiveEntry, fields: Record<string, unknown>, warnings: string[]): string | null {
+function gzipDetails(src: ByteSource, head: Buffer, entry: ArchiveEntry, fields: Record<string, unknown>, warnings: string[], innerEntries: ArchiveEntry[]): string | null {
   const h = readGzipHeader(head);
   if (!h) {
     warnings.push('gzip header truncated or its name/comment field is unterminated');
@@ -81,6 +83,7 @@ function gzipDetails(src: ByteSource, head: Buffer, entry: ArchiveEntry, fields:
   fields.innerEntriesSeen = w.entries.length;
   fields.innerEntriesComplete = w.endMarker;
   fields.innerFirstEntries = w.entries.slice(0, 10).map((e) => e.name);
+  for (const e of w.entries) innerEntries.push(e);
   return 'tar';
 }
 
