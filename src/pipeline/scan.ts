@@ -14,6 +14,8 @@ import { expandArtifactFiles, expandHotspots, HotspotIndex } from '../hotspots/e
 import { LEVELS, levelRank, type Finding, type Level } from '../model/finding.js';
 import type { RootMeta, ScanError, ScanReport, TimelineRow } from '../model/report.js';
 import { correlate } from '../correlate/links.js';
+import { normalizeNamedPath } from '../correlate/paths.js';
+import { userName } from '../timeline/evidence.js';
 import { burstHits, hiddenDirHits, type DirFileFact } from '../rules/directory-rules.js';
 import type { Candidate } from '../rules/types.js';
 import { sortTimeline } from '../timeline/timeline.js';
@@ -74,6 +76,8 @@ interface RootState {
   sidNames: Map<string, string>;
   /** Lists a directory inside this root (for parsers that pair files). */
   listDirectory(rel: string): DirEntryInfo[] | null;
+  /** Lower-cased relPaths already inspected (walked, artifact locations or followed names). */
+  inspected: Set<string>;
 }
 
 /** Start directories for the walk: the whole root, or the hotspot dirs without those nested in another. */
@@ -95,6 +99,7 @@ function isUnder(rel: string, dirs: string[]): boolean {
 
 async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: DirEntryInfo[], audit: AtimeAudit, opts: ScanOptions): Promise<DirFileFact | null> {
   const hotspot = state.hotspots.lookup(file.rel);
+  state.inspected.add(file.rel.toLowerCase());
   let opened;
   try {
     opened = openEvidenceFile(file.abs, file.rel, audit);
@@ -209,7 +214,42 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
     await inspectWalkedFile(state, { abs, rel, name: rel.slice(rel.lastIndexOf('/') + 1), stat }, siblings, audit, opts);
     state.stats.files++;
   }
+  await followNamedPaths(state, opts, audit, rootDev);
   progress();
+}
+
+/** Upper bound on files inspected because an artifact names them (a hostile history can name millions). */
+export const MAX_FOLLOWED_NAMES = 2000;
+
+/**
+ * Follow the names (issue 11): every file that a history command, registry MRU, $I record or
+ * .trashinfo names is inspected even outside the hotspots, so an archive in a hidden cache
+ * folder or disguised in a web folder is judged on its content. Files only (a named folder is
+ * not walked), inside the root, no links, same device unless --cross-mounts; bounded.
+ */
+async function followNamedPaths(state: RootState, opts: ScanOptions, audit: AtimeAudit, rootDev: number): Promise<void> {
+  const windows = state.root.os === 'windows' || state.root.os === 'unknown';
+  const wanted = new Set<string>();
+  for (const c of state.candidates) {
+    if (!c.names || (c.kind !== 'history' && c.kind !== 'registry' && c.kind !== 'recycle-bin' && c.kind !== 'trash')) continue;
+    for (const named of c.names) {
+      if (named.role === 'executes') continue;
+      const norm = normalizeNamedPath(named.path, { windows: windows || /^[a-z]:\\/i.test(named.path), user: userName(c.user) });
+      if (norm.rel && !norm.rel.includes('*') && !state.inspected.has(norm.rel)) wanted.add(norm.rel);
+      if (wanted.size >= MAX_FOLLOWED_NAMES) break;
+    }
+    if (wanted.size >= MAX_FOLLOWED_NAMES) break;
+  }
+  for (const want of wanted) {
+    const rel = findInsideRoot(state.root.abs, want, true);
+    if (!rel || state.inspected.has(rel.toLowerCase())) continue;
+    const abs = path.join(state.root.abs, ...rel.split('/'));
+    const stat = statFile(abs, rel, state.issues);
+    if (!stat || (!opts.crossMounts && stat.dev !== rootDev)) continue;
+    const parentRel = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+    await inspectWalkedFile(state, { abs, rel, name: rel.slice(rel.lastIndexOf('/') + 1), stat }, state.listDirectory(parentRel) ?? [], audit, opts);
+    state.stats.files++;
+  }
 }
 
 /** Correlates a root's candidates, then scores them into findings and timeline rows. */
@@ -241,6 +281,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       bytesRead: 0,
       sidNames: new Map(),
       listDirectory: rootLister(root.abs),
+      inspected: new Set(),
     };
     await scanRoot(state, opts, audit);
     opts.onProgress?.({ root: root.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'correlate' });

@@ -39,7 +39,7 @@ const DELETED_ITEM = /(^|\/)((\$recycle\.bin|recycler)\/s-1-[0-9-]+|\.local\/sha
  * The place, scored once (docs/scoring.md): a known-benign producer's own folder lowers the
  * finding instead, unless independent evidence points at staging; otherwise the hotspot's weight.
  */
-function placeHit(c: Candidate, hotspot: Hotspot | null, ctx: ScoreContext): Candidate['hits'][number] | null {
+export function placeHit(c: Candidate, hotspot: Hotspot | null, ctx: Pick<ScoreContext, 'exists'>): Candidate['hits'][number] | null {
   if (!LOCATED_KINDS.has(c.kind)) return null;
   const producer = benignProducerHit(c.path, c.hits, ctx.exists);
   if (producer) return producer;

@@ -73,6 +73,12 @@ describe('lived-in background', () => {
     expect(m.staged.highRecall).toBeGreaterThanOrEqual(0.85);
   });
 
+  test('follows the names: a tarball of secrets in a hidden cache folder (no hotspot), named by a history, is judged on its content', () => {
+    const f = reports.linux!.findings.find((x) => x.path === 'home/deploy/.cache/.x.tgz' && x.kind === 'file');
+    expect(f?.level).toMatch(/^(high|critical)$/);
+    expect(f!.reasons.map((r) => r.rule)).toEqual(expect.arrayContaining(['archive-sensitive-contents', 'named-in-history']));
+  });
+
   test('the top episode of each root is a staged one, not background', () => {
     for (const root of ['win', 'linux']) {
       const top = reports[root]!.episodes?.[0];

@@ -15,6 +15,7 @@ import type { ArchiveEntry } from '../../src/artifacts/archive/summary.js';
 import { correlate } from '../../src/correlate/links.js';
 import { buildEpisodes } from '../../src/timeline/episodes.js';
 import type { Finding } from '../../src/model/finding.js';
+import { whyNotHigher } from '../../src/rules/why-not.js';
 
 const temp: Hotspot = { id: 'win-windows-temp', description: 'C:\\Windows\\Temp', pattern: 'Windows/Temp', weight: 20, references: ['x'] } as Hotspot;
 const score = (c: Candidate, hotspot: Hotspot | null = temp, exists?: (rel: string) => boolean): Finding =>
@@ -132,5 +133,23 @@ describe('links and episodes', () => {
     const i: Finding = { ...base, id: 'i', kind: 'recycle-bin', path: '$Recycle.Bin/S-1-5-21-1-1001/$IA.zip', level: 'low', score: 25, reasons: [{ rule: 'recyclebin-deleted-archive', score: 25, message: 'archive deleted' }, { rule: 'recycle-bin-pair', score: 0, message: 'its data' }], originalPath: 'C:\\Users\\bob\\Downloads\\fonts.zip', deletedAt: '2025-01-02T10:00:00Z' };
     const r: Finding = { ...base, id: 'r', kind: 'file', path: '$Recycle.Bin/S-1-5-21-1-1001/$RA.zip', level: 'info', score: 15, reasons: [{ rule: 'archive-present', score: 15, message: 'zip' }, { rule: 'recycle-bin-pair', score: 0, message: 'the data of' }] };
     expect(buildEpisodes([i, r])).toEqual([]);
+  });
+});
+
+describe('explain: why not higher', () => {
+  test('names the staging evidence that did not fire, what lowered the score and the strong-reason cap', () => {
+    const why = whyNotHigher({
+      reasons: [{ rule: 'archive-present', score: 15, message: 'zip' }, { rule: 'in-staging-location', score: 20, message: 'Windows\\Temp' }, { rule: 'archive-program-contents', score: -20, message: '4 of 4 program files' }],
+      strong: false,
+      raw: 15,
+      hotspot: 'win-windows-temp',
+      archive: true,
+    });
+    expect(why[0]).toMatch(/^lowered by archive-program-contents \(-20\)/);
+    expect(why.join('\n')).toMatch(/no strong reason/);
+    expect(why.join('\n')).toMatch(/not encrypted/);
+    expect(why.join('\n')).toMatch(/not user documents, mail, databases, keys or secrets/);
+    expect(why.join('\n')).toMatch(/`scan` makes those links/);
+    expect(why.join('\n')).not.toMatch(/not in a staging hotspot/);
   });
 });

@@ -13,6 +13,7 @@ import { volumeFromName } from '../archive/volume.js';
 import { looksLikeTar } from '../tar/layout.js';
 import { walkTar } from '../tar/walk.js';
 import { readGzipHeader, sniffStream, streamFields, type StreamFormat } from './layout.js';
+import { listInnerTar } from './inner-tar.js';
 
 /** Compressed bytes fed to inflate: deflate expands at most ~1032:1, so output stays <= 8.3 MiB. */
 const PEEK_INPUT_BYTES = 8 * 1024;
@@ -38,12 +39,24 @@ export async function parseCompressed(src: ByteSource, ctx: ArtifactContext): Pr
     method: format,
   };
   let inner: string | null = null;
-  const innerEntries: ArchiveEntry[] = [];
+  let innerEntries: ArchiveEntry[] = [];
   if (format === 'gzip') inner = gzipDetails(src, head, entry, fields, warnings, innerEntries);
-  else {
+  else if (format === 'lzma' || format === 'compress') {
     if (format === 'lzma' && typeof fields.uncompressedSize === 'number') entry.size = fields.uncompressedSize;
     fields.innerNote = `no ${format} decompressor bundled; inner format not checked`;
     if (TAR_HINT.test(ctx.name)) fields.innerHint = 'tar (from the file name)';
+  }
+  // The whole entry list of a tar inside, decompressed as a stream within bounds (gzip only when its head is a tar).
+  if (format !== 'lzma' && format !== 'compress' && (format !== 'gzip' || inner === 'tar')) {
+    const t = await listInnerTar(src, format);
+    // Not damage of this file's own structure: kept apart from the parse warnings.
+    if (t.warnings.length) fields.innerWarnings = t.warnings.slice(0, 5);
+    if (t.entries) {
+      inner = 'tar';
+      innerEntries = t.entries;
+      Object.assign(fields, { innerEntriesSeen: t.entries.length, innerEntriesComplete: t.complete, innerStoppedBy: t.stoppedBy, innerBytesIn: t.bytesIn, innerBytesOut: t.bytesOut });
+      fields.innerFirstEntries = t.entries.slice(0, 10).map((e) => e.name);
+    } else if (format !== 'gzip' && TAR_HINT.test(ctx.name)) fields.innerHint = 'tar (from the file name)';
   }
   if (format === 'gzip' && TAR_HINT.test(ctx.name) && inner !== 'tar') fields.innerHint = 'tar (from the file name)';
   const summary = withEntries(emptySummary(format), [entry]);
