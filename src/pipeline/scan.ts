@@ -14,6 +14,9 @@ import { expandArtifactFiles, expandHotspots, HotspotIndex } from '../hotspots/e
 import { LEVELS, levelRank, type Finding, type Level } from '../model/finding.js';
 import type { RootMeta, ScanError, ScanReport, TimelineRow } from '../model/report.js';
 import { correlate } from '../correlate/links.js';
+import { applyAllowlist, sha256Of, type Allowlist } from '../rules/allowlist.js';
+import { loadRuleCatalog } from '../rules/catalog.js';
+import type { SuppressedFinding } from '../model/report.js';
 import { normalizeNamedPath } from '../correlate/paths.js';
 import { userName } from '../timeline/evidence.js';
 import { burstHits, hiddenDirHits, type DirFileFact } from '../rules/directory-rules.js';
@@ -54,6 +57,8 @@ export interface ScanOptions {
   baseline?: { file: string; ids: Set<string> };
   /** Also read the live Windows registry (regedit-rs) and run the registry detectors on it. */
   live?: boolean;
+  /** --exclude / --allowlist: suppressions applied after correlation, before scoring. */
+  allowlist?: Allowlist;
 }
 
 export interface ScanProgress {
@@ -252,12 +257,32 @@ async function followNamedPaths(state: RootState, opts: ScanOptions, audit: Atim
   }
 }
 
-/** Correlates a root's candidates, then scores them into findings and timeline rows. */
-function finalize(state: RootState): ScoredFindings {
+/** Correlates a root's candidates, applies the user's suppressions, then scores them into findings and timeline rows. */
+function finalize(state: RootState, opts: ScanOptions, audit: AtimeAudit, suppressed: SuppressedFinding[]): ScoredFindings {
   const { root } = state;
   const windows = root.os === 'windows' || root.os === 'unknown';
   const exists = (rel: string): boolean => findInsideRoot(root.abs, rel, windows) !== null;
   correlate(state.candidates, { windows, exists });
+  if (opts.allowlist) {
+    const catalog = loadRuleCatalog();
+    const positive = (c: Candidate): boolean => c.hits.some((h) => (h.score ?? catalog.get(h.rule)?.score ?? 0) > 0);
+    const hashOf = (rel: string): string | null => {
+      let opened;
+      try {
+        opened = openEvidenceFile(path.join(root.abs, ...rel.split('/')), rel, audit);
+      } catch {
+        return null;
+      }
+      try {
+        return sha256Of((pos, len) => opened.source.read(pos, len), opened.size);
+      } catch {
+        return null;
+      } finally {
+        opened.close();
+      }
+    };
+    suppressed.push(...applyAllowlist(state.candidates, opts.allowlist, root.given, positive, hashOf));
+  }
   return scoreCandidates(state.candidates, { root: root.given, rootLabel: root.label, hotspotOf: (p) => state.hotspots.lookup(p), sidNames: state.sidNames, exists });
 }
 
@@ -270,6 +295,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const allTimeline: TimelineRow[] = [];
   const errors: ScanError[] = [];
   const rootMeta: RootMeta[] = [];
+  const suppressed: SuppressedFinding[] = [];
   for (const root of roots) {
     const state: RootState = {
       root,
@@ -285,7 +311,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     };
     await scanRoot(state, opts, audit);
     opts.onProgress?.({ root: root.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'correlate' });
-    const { findings, timeline } = finalize(state);
+    const { findings, timeline } = finalize(state, opts, audit, suppressed);
     allFindings.push(...findings);
     allTimeline.push(...timeline);
     errors.push(...state.issues.map((i) => ({ root: root.given, ...i })));
@@ -340,10 +366,11 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       node: process.version,
       ...(hashes ? { hashes } : {}),
     },
-    summary: { verdict: verdictFor(byLevel), findings: allFindings.length, shown: shown.length, byLevel, highestLevel: highest, errors: errors.length, ...(baseline ? { baseline } : {}) },
+    summary: { verdict: verdictFor(byLevel), findings: allFindings.length, shown: shown.length, byLevel, highestLevel: highest, errors: errors.length, ...(baseline ? { baseline } : {}), ...(opts.allowlist ? { suppressed: suppressed.length } : {}) },
     findings: shown,
     timeline: sortTimeline(allTimeline.filter((r) => shownIds.has(r.findingId))),
     errors,
     episodes,
+    ...(opts.allowlist ? { suppressed } : {}),
   };
 }
