@@ -136,8 +136,9 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
         hashAlgorithms: hash.algorithms,
         hashMaxSize: hash.maxSize,
         baseline: args.baseline ?? null,
-        exclude: args.exclude ?? [],
-        allowlist: args.allowlist ?? null,
+        // Recorded only when given, so the options of an unsuppressed scan read as before.
+        ...(args.exclude?.length ? { exclude: args.exclude } : {}),
+        ...(args.allowlist ? { allowlist: args.allowlist } : {}),
       },
       onProgress: progress,
     });
