@@ -6,7 +6,7 @@
  */
 import { lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { DirEntryInfo } from '../artifacts/types.js';
+import type { DirEntryInfo } from '../model/evidence.js';
 import { findInsideRoot, openRoot, type EvidenceRoot } from '../evidence/root.js';
 import { openEvidenceFile, readHead, type AtimeAudit } from '../evidence/reader.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
@@ -33,6 +33,8 @@ import { scoreCandidates, sortFindings, verdictFor, type ScoredFindings } from '
 import { applyBaseline } from './baseline.js';
 import { hashFindings, type HashOptions } from './hash.js';
 import { buildEpisodes } from '../timeline/episodes.js';
+import { pushAll } from '../util/arrays.js';
+import { isoFromMs, isoFromDate } from '../util/filetime.js';
 
 export type Scope = 'hotspots' | 'all';
 
@@ -137,7 +139,7 @@ async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: Dir
       if (sidNames && typeof sidNames === 'object') for (const [sid, name] of Object.entries(sidNames)) if (typeof name === 'string') state.sidNames.set(sid.toUpperCase(), name);
     }
     if (inspection.fileCandidate.hits.length > 0 || inspection.fileCandidate.names || inspection.fileCandidate.events) state.candidates.push(inspection.fileCandidate);
-    state.candidates.push(...inspection.innerCandidates);
+    pushAll(state.candidates, inspection.innerCandidates);
     return { name: file.name, mtimeMs: file.stat.mtimeMs, birthMs: file.stat.birthtimeMs > 0 ? file.stat.birthtimeMs : null, classification: inspection.fingerprint.classification };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -156,16 +158,16 @@ function directoryCandidate(state: RootState, rel: string, facts: DirFileFact[])
   const hits = [...burst.hits, ...hiddenDirHits(rel, name, hotspot)];
   if (hits.length === 0) return null;
   const events = burst.window
-    ? [{ time: new Date(burst.window.start).toISOString(), type: 'burst-start', description: `${burst.window.count} files start arriving in ${rel}` },
-       { time: new Date(burst.window.end).toISOString(), type: 'burst-end', description: `last of ${burst.window.count} files arrives in ${rel}` }]
+    ? [{ time: isoFromMs(burst.window.start), type: 'burst-start', description: `${burst.window.count} files start arriving in ${rel}` },
+       { time: isoFromMs(burst.window.end), type: 'burst-end', description: `last of ${burst.window.count} files arrives in ${rel}` }]
     : undefined;
   let times;
   try {
-    times = statTimes(lstatSync(path.join(state.root.abs, ...rel.split('/'))));
+    times = statTimes(lstatSync(path.join(state.root.abs, rel)));
   } catch {
     times = undefined;
   }
-  return { kind: 'directory', path: rel, hits, size: null, times, events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: new Date(burst.window.start).toISOString(), end: new Date(burst.window.end).toISOString() } } : undefined };
+  return { kind: 'directory', path: rel, hits, size: null, times, events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: isoFromMs(burst.window.start), end: isoFromMs(burst.window.end) } } : undefined };
 }
 
 /**
@@ -193,7 +195,7 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
   const progress = (): void => opts.onProgress?.({ root: root.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'walk' });
 
   for (const start of starts) {
-    const startAbs: FsPath = start === '' ? root.abs : path.join(root.abs, ...start.split('/'));
+    const startAbs: FsPath = start === '' ? root.abs : path.join(root.abs, start);
     for (const listing of walkDirectories(startAbs, start, { rootDev, crossMounts: opts.crossMounts ?? false, issues: state.issues, stats: state.stats })) {
       const facts: DirFileFact[] = [];
       for (const file of listing.files) {
@@ -211,7 +213,7 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
   const osLocations = loadArtifactLocations().filter((l) => l.os === 'any' || root.os === 'unknown' || l.os === root.os);
   for (const rel of expandArtifactFiles(root.abs, osLocations)) {
     if (isUnder(rel, starts)) continue;
-    const abs = path.join(root.abs, ...rel.split('/'));
+    const abs = path.join(root.abs, rel);
     const stat = statFile(abs, rel, state.issues);
     if (!stat) continue;
     const parentRel = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
@@ -248,7 +250,7 @@ async function followNamedPaths(state: RootState, opts: ScanOptions, audit: Atim
   for (const want of wanted) {
     const rel = findInsideRoot(state.root.abs, want, true);
     if (!rel || state.inspected.has(rel.toLowerCase())) continue;
-    const abs = path.join(state.root.abs, ...rel.split('/'));
+    const abs = path.join(state.root.abs, rel);
     const stat = statFile(abs, rel, state.issues);
     if (!stat || (!opts.crossMounts && stat.dev !== rootDev)) continue;
     const parentRel = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
@@ -269,7 +271,7 @@ function finalize(state: RootState, opts: ScanOptions, audit: AtimeAudit, suppre
     const hashOf = (rel: string): string | null => {
       let opened;
       try {
-        opened = openEvidenceFile(path.join(root.abs, ...rel.split('/')), rel, audit);
+        opened = openEvidenceFile(path.join(root.abs, rel), rel, audit);
       } catch {
         return null;
       }
@@ -281,14 +283,14 @@ function finalize(state: RootState, opts: ScanOptions, audit: AtimeAudit, suppre
         opened.close();
       }
     };
-    suppressed.push(...applyAllowlist(state.candidates, opts.allowlist, root.given, positive, hashOf));
+    pushAll(suppressed, applyAllowlist(state.candidates, opts.allowlist, root.given, positive, hashOf));
   }
   return scoreCandidates(state.candidates, { root: root.given, rootLabel: root.label, hotspotOf: (p) => state.hotspots.lookup(p), sidNames: state.sidNames, exists });
 }
 
 export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const now = opts.now ?? (() => new Date());
-  const startedAt = now().toISOString();
+  const startedAt = isoFromDate(now());
   const audit: AtimeAudit = { preserved: 0, mayChange: 0 };
   const roots = opts.roots.map((r) => openRoot(r, opts.os));
   const allFindings: Finding[] = [];
@@ -312,9 +314,9 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     await scanRoot(state, opts, audit);
     opts.onProgress?.({ root: root.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'correlate' });
     const { findings, timeline } = finalize(state, opts, audit, suppressed);
-    allFindings.push(...findings);
-    allTimeline.push(...timeline);
-    errors.push(...state.issues.map((i) => ({ root: root.given, ...i })));
+    pushAll(allFindings, findings);
+    pushAll(allTimeline, timeline);
+    pushAll(errors, state.issues.map((i) => ({ root: root.given, ...i })));
     rootMeta.push({
       path: root.given,
       os: root.os,
@@ -330,9 +332,9 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   }
   if (opts.live) {
     const live = await scanLiveRegistry();
-    allFindings.push(...live.findings);
-    allTimeline.push(...live.timeline);
-    errors.push(...live.warnings.map((message) => ({ root: LIVE_ROOT, path: '', op: 'parse', code: 'WARN', message })));
+    pushAll(allFindings, live.findings);
+    pushAll(allTimeline, live.timeline);
+    pushAll(errors, live.warnings.map((message) => ({ root: LIVE_ROOT, path: '', op: 'parse', code: 'WARN', message })));
   }
   sortFindings(allFindings);
   const baseline = opts.baseline ? applyBaseline(allFindings, opts.baseline.ids, opts.baseline.file) : undefined;
@@ -354,7 +356,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       options: opts.recordedOptions ?? {},
       roots: rootMeta,
       startedAt,
-      finishedAt: now().toISOString(),
+      finishedAt: isoFromDate(now()),
       atime: {
         preservedWithNoatime: audit.preserved,
         openedWithoutNoatime: audit.mayChange,

@@ -10,6 +10,7 @@ import { toFinding } from '../rules/engine.js';
 import type { Candidate } from '../rules/types.js';
 import { benignProducerHit } from '../rules/producers.js';
 import { eventRows, fileTimeRows } from '../timeline/timeline.js';
+import { pushAll } from '../util/arrays.js';
 
 export interface ScoredFindings {
   findings: Finding[];
@@ -67,7 +68,7 @@ export function scoreCandidates(candidates: readonly Candidate[], ctx: ScoreCont
     if (place) c.hits.push(place);
     const finding = toFinding(c, { root: ctx.root, rootLabel: ctx.rootLabel, hotspot: hotspot?.id ?? null }, catalog);
     findings.push(finding);
-    timeline.push(...fileTimeRows(finding), ...eventRows(finding, c.events ?? []));
+    pushAll(timeline, fileTimeRows(finding)); pushAll(timeline, eventRows(finding, c.events ?? []));
   }
   return { findings, timeline };
 }

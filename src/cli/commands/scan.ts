@@ -1,7 +1,7 @@
 /** `stagehunt scan <root...>`: maps argv to ScanOptions, runs the pipeline, writes, sets the exit code. */
 import type { Argv } from 'yargs';
 import { isLevel, levelRank, LEVELS, type Level } from '../../model/finding.js';
-import { loadHotspotFile, type Hotspot } from '../../hotspots/catalog.js';
+import { loadHotspotFiles, type Hotspot } from '../../hotspots/catalog.js';
 import { openRoot } from '../../evidence/root.js';
 import { scan, type ScanProgress } from '../../pipeline/scan.js';
 import { SCAN_FORMATS, WRITERS } from '../../report/index.js';
@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { BaselineError, parseBaseline } from '../../pipeline/baseline.js';
 import { AllowlistError, compileAllowlist, loadAllowlistFile, type AllowEntry, type Allowlist } from '../../rules/allowlist.js';
 import { loadRuleCatalog } from '../../rules/catalog.js';
+import { pushAll } from '../../util/arrays.js';
 import { DEFAULT_HASH_MAX_SIZE, parseAlgorithms, parseSize, type HashMode, type HashOptions } from '../../pipeline/hash.js';
 import { checkReportPath, reportFormatFor } from './report.js';
 
@@ -80,7 +81,7 @@ function loadSuppressions(args: ScanArgs): Allowlist | undefined {
   const entries: AllowEntry[] = excludes.map((g) => ({ path: g.replace(/\\/g, '/').replace(/^\/+/, ''), reason: `--exclude ${g}`, source: '--exclude' }));
   if (args.allowlist) {
     try {
-      entries.push(...loadAllowlistFile(args.allowlist, new Set(loadRuleCatalog().keys())));
+      pushAll(entries, loadAllowlistFile(args.allowlist, new Set(loadRuleCatalog().keys())));
     } catch (err) {
       if (err instanceof AllowlistError) throw new UsageError(err.message);
       throw err;
@@ -97,7 +98,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
   const reportTarget = args.report ? checkReportPath(args.report, roots.map((r) => r.abs)) : null;
   const hash = hashOptions(args);
   const baseline = args.baseline ? loadBaseline(args.baseline) : undefined;
-  const extraHotspots: Hotspot[] = (args.hotspots ?? []).flatMap((file) => loadHotspotFile(file));
+  const extraHotspots: Hotspot[] = loadHotspotFiles(args.hotspots ?? []);
   const allowlist = loadSuppressions(args);
   // Reserved last, so a bad option above never leaves a temp file behind.
   let target: string | null = null;
