@@ -7,7 +7,24 @@
  */
 import type { Candidate, Hit, NamedPath } from '../rules/types.js';
 import { normalizeNamedPath, relMatches, volumeStem, type NormalizedPath } from './paths.js';
+import { loadRuleCatalog } from '../rules/catalog.js';
 import { assertNever, locatorIdParts } from '../model/kinds.js';
+
+/**
+ * Points of a named-in-history / named-in-registry link (docs/scoring.md): a link to a staging
+ * command or MRU (the source has a strong reason of its own, e.g. an archive written into a
+ * staging location, a password, volumes) is evidence of staging; a link to an ordinary archiver
+ * run (an admin's backup) is context.
+ */
+export const LINK_POINTS = { stagingSource: 35, ordinarySource: 15 } as const;
+
+function isStagingSource(c: Candidate): boolean {
+  const catalog = loadRuleCatalog();
+  return c.hits.some((h) => {
+    const rule = catalog.get(h.rule);
+    return !!rule && rule.strong && (h.score ?? rule.score) > 0;
+  });
+}
 
 export interface CorrelateOptions {
   windows: boolean;
@@ -145,6 +162,9 @@ function deletedMatches(norm: NormalizedPath, d: Deleted): boolean {
 
 export function correlate(candidates: Candidate[], opts: CorrelateOptions): number {
   const seen = new Set<string>();
+  // Judged on the sources' own reasons, before links add more.
+  const staging = new Set(candidates.filter((c) => ruleForSource(c) !== null && isStagingSource(c)));
+  const linkPoints = (c: Candidate): number => (staging.has(c) ? LINK_POINTS.stagingSource : LINK_POINTS.ordinarySource);
   const maxNames = opts.maxNames ?? 50_000;
   const files = indexFiles(candidates);
   const deleted: Deleted[] = candidates
@@ -162,6 +182,7 @@ export function correlate(candidates: Candidate[], opts: CorrelateOptions): numb
     const rule = ruleForSource(source);
     if (!rule || !source.names) continue;
     const what = describeSource(source);
+    const points = linkPoints(source);
     for (const named of source.names) {
       if (++examined > maxNames) return links;
       const norm = normalizeNamedPath(named.path, { windows: opts.windows, user: source.user });
@@ -171,7 +192,7 @@ export function correlate(candidates: Candidate[], opts: CorrelateOptions): numb
       for (const target of filesFor(norm, files)) {
         if (target === source) continue;
         const how = norm.rel ? '' : ' (same file name)';
-        addHit(target, { rule, message: `${ROLE_VERB[named.role]} per ${what}${how}` }, seen);
+        addHit(target, { rule, message: `${ROLE_VERB[named.role]} per ${what}${how}`, score: points }, seen);
         addHit(source, { rule: 'linked-file-found', message: `${target.path} found by the scan` }, seen);
         linked = true;
         links++;
@@ -180,7 +201,7 @@ export function correlate(candidates: Candidate[], opts: CorrelateOptions): numb
       for (const d of deleted) {
         if (d.c === source || !deletedMatches(norm, d)) continue;
         const item = sameItem(norm.rel, d.norm.rel) || !norm.rel ? 'the deleted item' : `the deleted volume's set (${named.path})`;
-        addHit(d.c, { rule, message: `${item} is ${ROLE_VERB[named.role]} per ${what}` }, seen);
+        addHit(d.c, { rule, message: `${item} is ${ROLE_VERB[named.role]} per ${what}`, score: points }, seen);
         addHit(source, { rule: 'linked-recycle-bin', message: describeDeletion(d.c) }, seen);
         linked = true;
         links++;
@@ -193,7 +214,7 @@ export function correlate(candidates: Candidate[], opts: CorrelateOptions): numb
     }
   }
   links += linkFilesToDeletedVolumes(files, deleted, seen);
-  links += linkHistoryToRegistry(namedBySet, seen);
+  links += linkHistoryToRegistry(namedBySet, seen, linkPoints);
   return links;
 }
 
@@ -222,16 +243,17 @@ function linkDataFile(files: FileIndex, d: Deleted, seen: Set<string>): number {
   if (d.c.kind !== 'recycle-bin' || !/^\$i/i.test(name)) return 0;
   const dataRel = `${d.c.path.slice(0, at)}$R${name.slice(2)}`.toLowerCase();
   let links = 0;
+  // One deletion, not two independent pieces of evidence: the pair is named, without points.
   for (const f of files.byRel.get(dataRel) ?? []) {
-    addHit(f, { rule: 'linked-recycle-bin', message: `the data of ${d.c.originalPath}, ${describeDeletion(d.c)}` }, seen);
-    addHit(d.c, { rule: 'linked-file-found', message: `its data ${f.path} is still in the Recycle Bin and was found by the scan` }, seen);
+    addHit(f, { rule: 'recycle-bin-pair', message: `the data of ${d.c.originalPath}, ${describeDeletion(d.c)}` }, seen);
+    addHit(d.c, { rule: 'recycle-bin-pair', message: `its data ${f.path} is still in the Recycle Bin and was found by the scan` }, seen);
     links++;
   }
   return links;
 }
 
 /** A history command and a registry MRU that name the same archive (or volume set) name each other. */
-function linkHistoryToRegistry(namedBySet: Map<string, Array<{ source: Candidate; named: NamedPath }>>, seen: Set<string>): number {
+function linkHistoryToRegistry(namedBySet: Map<string, Array<{ source: Candidate; named: NamedPath }>>, seen: Set<string>, linkPoints: (c: Candidate) => number): number {
   let links = 0;
   for (const group of namedBySet.values()) {
     // Event-log commands pair with MRUs as history commands do (the same command matcher named them).
@@ -239,8 +261,8 @@ function linkHistoryToRegistry(namedBySet: Map<string, Array<{ source: Candidate
     const registries = group.filter((g) => g.source.kind === 'registry');
     for (const h of histories.slice(0, MAX_PAIRS_PER_SET)) {
       for (const r of registries.slice(0, MAX_PAIRS_PER_SET)) {
-        addHit(h.source, { rule: 'named-in-registry', message: `${h.named.path} is also ${ROLE_VERB[r.named.role]} per ${describeSource(r.source)} (${r.named.path})` }, seen);
-        addHit(r.source, { rule: h.source.kind === 'event' ? 'named-in-event-log' : 'named-in-history', message: `${r.named.path} is also ${ROLE_VERB[h.named.role]} per ${describeSource(h.source)} (${h.named.path})` }, seen);
+        addHit(h.source, { rule: 'named-in-registry', message: `${h.named.path} is also ${ROLE_VERB[r.named.role]} per ${describeSource(r.source)} (${r.named.path})`, score: linkPoints(r.source) }, seen);
+        addHit(r.source, { rule: h.source.kind === 'event' ? 'named-in-event-log' : 'named-in-history', message: `${r.named.path} is also ${ROLE_VERB[h.named.role]} per ${describeSource(h.source)} (${h.named.path})`, score: linkPoints(h.source) }, seen);
         links++;
       }
     }

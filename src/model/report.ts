@@ -106,6 +106,27 @@ export interface ScanSummary {
   errors: number;
   /** Present with --baseline: findings new since, known from, and gone since the baseline scan. */
   baseline?: BaselineSummary;
+  /** Present with --exclude / --allowlist: findings and reasons the user suppressed (listed in `suppressed`). */
+  suppressed?: number;
+}
+
+/** A finding (matched 'path' or 'sha256') or one rule's reasons on it (matched 'rule') that the user suppressed. */
+export interface SuppressedFinding {
+  root: string;
+  path: string;
+  kind: string;
+  key?: string;
+  value?: string;
+  line?: number;
+  entry?: string;
+  /** The rule whose reasons were removed, or null when the whole finding was. */
+  rule: string | null;
+  matched: 'path' | 'sha256' | 'rule';
+  /** The glob, hash or rule id that matched. */
+  pattern: string;
+  reason: string;
+  /** The allowlist file, or '--exclude'. */
+  source: string;
 }
 
 export interface ScanReport {
@@ -116,4 +137,6 @@ export interface ScanReport {
   errors: ScanError[];
   /** Staging episodes, most severe first (absent in scans saved by older versions). */
   episodes?: Episode[];
+  /** With --exclude / --allowlist: what was suppressed, never silently dropped. */
+  suppressed?: SuppressedFinding[];
 }

@@ -177,6 +177,7 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
       classification: fp.classification,
       archiveParsed,
       sensitive: sensitiveKind(fp),
+      head: input.head,
       packageType: typeof (details.archive as { packageType?: unknown } | undefined)?.packageType === 'string' ? ((details.archive as { packageType: string }).packageType) : null,
     })); fileHits.push();
   const fileCandidate: Candidate = {

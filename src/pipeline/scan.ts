@@ -8,12 +8,18 @@ import type { SigmaRule } from '../artifacts/evtx/sigma.js';
 import { lstatSync, statSync } from 'node:fs';
 import type { DirEntryInfo } from '../model/evidence.js';
 import { checkComponents, findInsideRoot, openRoot, type EvidenceRoot } from '../evidence/root.js';
+import { fsPathOf } from '../evidence/paths.js';
 import { openEvidenceFile, readHead, type AtimeAudit } from '../evidence/reader.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
 import { expandRoot, HotspotIndex, type SkippedComponent } from '../hotspots/expand.js';
 import { LEVELS, levelRank, type Finding, type Level } from '../model/finding.js';
 import type { RootMeta, ScanError, ScanReport, TimelineRow } from '../model/report.js';
 import { correlate } from '../correlate/links.js';
+import { applyAllowlist, sha256Of, type Allowlist } from '../rules/allowlist.js';
+import { loadRuleCatalog } from '../rules/catalog.js';
+import type { SuppressedFinding } from '../model/report.js';
+import { normalizeNamedPath } from '../correlate/paths.js';
+import { userName } from '../timeline/evidence.js';
 import { burstHits, hiddenDirHits, type DirFileFact } from '../rules/directory-rules.js';
 import type { Candidate } from '../rules/types.js';
 import { sortTimeline } from '../timeline/timeline.js';
@@ -64,6 +70,8 @@ export interface ScanOptions {
    * worker exists; tests lower the limits, `false` inspects everything in-process.
    */
   isolation?: Partial<IsolationLimits> | false;
+  /** --exclude / --allowlist: suppressions applied after correlation, before scoring. */
+  allowlist?: Allowlist;
 }
 
 export interface ScanProgress {
@@ -92,6 +100,8 @@ interface RootState {
   identities: Map<string, FileIdentity>;
   /** Runs heavy parsers in a worker (null when the compiled worker is not available). */
   isolator: Isolator | null;
+  /** Lower-cased relPaths already inspected (walked, artifact locations or followed names). */
+  inspected: Set<string>;
 }
 
 /** Start directories for the walk: the whole root, or the hotspot dirs without those nested in another. */
@@ -143,6 +153,7 @@ async function inspectHere(state: RootState, input: Parameters<typeof inspectFil
 async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: DirEntryInfo[], siblingsKey: string, audit: AtimeAudit, opts: ScanOptions): Promise<DirFileFact | null> {
   const hotspot = state.hotspots.lookup(file.rel);
   if (hotspot && file.stat.nlink > 1) recordIssue(state.issues, { path: file.rel, op: 'note', code: 'ENLINK', message: hardLinkNote(file.stat.nlink) });
+  state.inspected.add(file.rel.toLowerCase());
   let opened;
   try {
     opened = openEvidenceFile(file.abs, file.rel, audit);
@@ -206,7 +217,7 @@ function directoryCandidate(state: RootState, rel: string, abs: FsPath, facts: D
   if (rel === '') return null;
   const name = rel.slice(rel.lastIndexOf('/') + 1);
   const hotspot = state.hotspots.lookup(rel);
-  const burst = burstHits(facts);
+  const burst = burstHits(facts, hotspot);
   const hits = [...burst.hits, ...hiddenDirHits(rel, name, hotspot)];
   if (hits.length === 0) return null;
   const events = burst.window
@@ -282,15 +293,73 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
     state.stats.files++;
   }
   recordSkippedComponents(state, expansion.skipped);
+  await followNamedPaths(state, opts, audit);
   progress();
 }
 
-/** Correlates a root's candidates, then scores them into findings and timeline rows. */
-function finalize(state: RootState): ScoredFindings {
+/** Upper bound on files inspected because an artifact names them (a hostile history can name millions). */
+export const MAX_FOLLOWED_NAMES = 2000;
+
+/**
+ * Follow the names (issue 11): every file that a history command, registry MRU, $I record or
+ * .trashinfo names is inspected even outside the hotspots, so an archive in a hidden cache
+ * folder or disguised in a web folder is judged on its content. Files only (a named folder is
+ * not walked), inside the root, no links, same device unless --cross-mounts; bounded.
+ */
+async function followNamedPaths(state: RootState, opts: ScanOptions, audit: AtimeAudit): Promise<void> {
+  const windows = state.root.os === 'windows' || state.root.os === 'unknown';
+  const wanted = new Set<string>();
+  for (const c of state.candidates) {
+    if (!c.names || (c.kind !== 'history' && c.kind !== 'event' && c.kind !== 'registry' && c.kind !== 'recycle-bin' && c.kind !== 'trash')) continue;
+    for (const named of c.names) {
+      if (named.role === 'executes') continue;
+      const norm = normalizeNamedPath(named.path, { windows: windows || /^[a-z]:\\/i.test(named.path), user: userName(c.user) });
+      if (norm.rel && !norm.rel.includes('*') && !state.inspected.has(norm.rel)) wanted.add(norm.rel);
+      if (wanted.size >= MAX_FOLLOWED_NAMES) break;
+    }
+    if (wanted.size >= MAX_FOLLOWED_NAMES) break;
+  }
+  for (const want of wanted) {
+    const rel = findInsideRoot(state.root.abs, want, true);
+    if (!rel || state.inspected.has(rel.toLowerCase())) continue;
+    // A named path is evidence-controlled: every component is checked (no link, same device) before it is read.
+    if (checkComponents(state.root.abs, rel, { rootDev: state.rootDev, crossMounts: opts.crossMounts ?? false, last: 'file' }) !== null) continue;
+    const abs = fsPathOf(state.root.abs, rel);
+    const stat = statFile(abs, rel, state.issues);
+    if (!stat || (!opts.crossMounts && stat.dev !== state.rootDev)) continue;
+    const parentRel = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+    await inspectWalkedFile(state, { abs, rel, name: rel.slice(rel.lastIndexOf('/') + 1), stat }, state.listDirectory(parentRel) ?? [], `list:${parentRel}`, audit, opts);
+    state.stats.files++;
+  }
+}
+
+/** Correlates a root's candidates, applies the user's suppressions, then scores them into findings and timeline rows. */
+function finalize(state: RootState, opts: ScanOptions, audit: AtimeAudit, suppressed: SuppressedFinding[]): ScoredFindings {
   const { root } = state;
   const windows = root.os === 'windows' || root.os === 'unknown';
-  correlate(state.candidates, { windows, exists: (rel) => findInsideRoot(root.abs, rel, windows) !== null });
-  return scoreCandidates(state.candidates, { root: root.given, rootLabel: root.label, hotspotOf: (p) => state.hotspots.lookup(p), sidNames: state.sidNames });
+  const exists = (rel: string): boolean => findInsideRoot(root.abs, rel, windows) !== null;
+  correlate(state.candidates, { windows, exists });
+  if (opts.allowlist) {
+    const catalog = loadRuleCatalog();
+    const positive = (c: Candidate): boolean => c.hits.some((h) => (h.score ?? catalog.get(h.rule)?.score ?? 0) > 0);
+    const hashOf = (rel: string): string | null => {
+      let opened;
+      try {
+        opened = openEvidenceFile(fsPathOf(root.abs, rel), rel, audit);
+      } catch {
+        return null;
+      }
+      try {
+        return sha256Of((pos, len) => opened.source.read(pos, len), opened.size);
+      } catch {
+        return null;
+      } finally {
+        opened.close();
+      }
+    };
+    pushAll(suppressed, applyAllowlist(state.candidates, opts.allowlist, root.given, positive, hashOf));
+  }
+  return scoreCandidates(state.candidates, { root: root.given, rootLabel: root.label, hotspotOf: (p) => state.hotspots.lookup(p), sidNames: state.sidNames, exists });
 }
 
 export async function scan(opts: ScanOptions): Promise<ScanReport> {
@@ -312,6 +381,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     return r && identity ? { rootAbs: r.rootAbs, identity } : null;
   };
   const isolator = opts.isolation !== false && Isolator.available() ? new Isolator(opts.isolation) : null;
+  const suppressed: SuppressedFinding[] = [];
   for (const root of roots) {
     const rootDev = statSync(root.abs).dev;
     const state: RootState = {
@@ -327,11 +397,12 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       listDirectory: cachedLister(rootLister(root.abs, rootDev, opts.crossMounts ?? false)),
       identities: new Map(),
       isolator,
+      inspected: new Set(),
     };
     inspectedFiles.set(root.given, { rootAbs: root.abs, identities: state.identities });
     await scanRoot(state, opts, audit);
     opts.onProgress?.({ root: root.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'correlate' });
-    const { findings, timeline } = finalize(state);
+    const { findings, timeline } = finalize(state, opts, audit, suppressed);
     pushAll(allFindings, findings);
     pushAll(allTimeline, timeline);
     pushAll(errors, state.issues.map((i) => ({ root: root.given, ...i })));
@@ -405,10 +476,11 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       node: process.version,
       ...(hashes ? { hashes } : {}),
     },
-    summary: { verdict: verdictFor(byLevel), findings: allFindings.length, shown: shown.length, byLevel, highestLevel: highest, errors: errors.length, ...(baseline ? { baseline } : {}) },
+    summary: { verdict: verdictFor(byLevel), findings: allFindings.length, shown: shown.length, byLevel, highestLevel: highest, errors: errors.length, ...(baseline ? { baseline } : {}), ...(opts.allowlist ? { suppressed: suppressed.length } : {}) },
     findings: shown,
     timeline: sortTimeline(allTimeline.filter((r) => shownIds.has(r.findingId))),
     errors,
     episodes,
+    ...(opts.allowlist ? { suppressed } : {}),
   };
 }

@@ -8,6 +8,7 @@ import type { TimelineRow } from '../model/report.js';
 import { loadRuleCatalog } from '../rules/catalog.js';
 import { toFinding } from '../rules/engine.js';
 import type { Candidate } from '../rules/types.js';
+import { benignProducerHit } from '../rules/producers.js';
 import { eventRows, fileTimeRows } from '../timeline/timeline.js';
 import { pushAll } from '../util/arrays.js';
 
@@ -23,10 +24,29 @@ export interface ScoreContext {
   hotspotOf(path: string): Hotspot | null;
   /** SID -> user name from the image's ProfileList / SAM. */
   sidNames?: ReadonlyMap<string, string>;
+  /** Whether a root-relative path exists (log rotation needs the live log next to a rotated one). */
+  exists?(rel: string): boolean;
 }
 
 /** Kinds of evidence whose own path can lie in a hotspot (a registry value's hive path says nothing). */
-const LOCATED_KINDS = new Set(['file', 'directory', 'archive-entry', 'recycle-bin', 'trash']);
+const LOCATED_KINDS = new Set(['file', 'directory', 'archive-entry']);
+/**
+ * Deleted items ($I/$R in a SID folder, Trash files and info): the bin is where deletion puts
+ * them, so their place says nothing; the original folder is scored by the deletion rules.
+ */
+const DELETED_ITEM = /(^|\/)((\$recycle\.bin|recycler)\/s-1-[0-9-]+|\.local\/share\/trash|\.trash(-\d+)?)\//i;
+
+/**
+ * The place, scored once (docs/scoring.md): a known-benign producer's own folder lowers the
+ * finding instead, unless independent evidence points at staging; otherwise the hotspot's weight.
+ */
+export function placeHit(c: Candidate, hotspot: Hotspot | null, ctx: Pick<ScoreContext, 'exists'>): Candidate['hits'][number] | null {
+  if (!LOCATED_KINDS.has(c.kind)) return null;
+  const producer = benignProducerHit(c.path, c.hits, ctx.exists);
+  if (producer) return producer;
+  if (!hotspot || DELETED_ITEM.test(c.path)) return null;
+  return { rule: 'in-staging-location', score: hotspot.weight, message: `${hotspot.description} (${hotspot.id})` };
+}
 
 function applySidNames(c: Candidate, sidNames: ReadonlyMap<string, string> | undefined): void {
   if (!sidNames || !c.user || !/^S-1-/i.test(c.user)) return;
@@ -44,7 +64,8 @@ export function scoreCandidates(candidates: readonly Candidate[], ctx: ScoreCont
     applySidNames(c, ctx.sidNames);
     const hotspot = ctx.hotspotOf(c.path);
     // Location is a reason of its own, added only to evidence that already has one (docs/scoring.md).
-    if (hotspot && LOCATED_KINDS.has(c.kind)) c.hits.push({ rule: 'in-staging-location', score: hotspot.weight, message: `${hotspot.description} (${hotspot.id})` });
+    const place = placeHit(c, hotspot, ctx);
+    if (place) c.hits.push(place);
     const finding = toFinding(c, { root: ctx.root, rootLabel: ctx.rootLabel, hotspot: hotspot?.id ?? null }, catalog);
     findings.push(finding);
     pushAll(timeline, fileTimeRows(finding)); pushAll(timeline, eventRows(finding, c.events ?? []));

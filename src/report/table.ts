@@ -60,7 +60,7 @@ export function toTable(report: ScanReport, style: Style, opts: { limit?: number
   out.push(bold(`stagehunt ${report.meta.version}: T1074.001 local data staging triage`, style));
   out.push(`roots: ${report.meta.roots.map((r) => `${displayText(r.path, 80)} (${r.os}, ${r.filesScanned} files)`).join(', ')}`);
   out.push(`verdict: ${bold(s.verdict, style)}`);
-  out.push(`findings: ${s.findings} (${counts}); shown: ${s.shown}; read errors: ${s.errors}`);
+  out.push(`findings: ${s.findings} (${counts}); shown: ${s.shown}; read errors: ${s.errors}${s.suppressed !== undefined ? `; suppressed by --exclude/--allowlist: ${s.suppressed} (listed in --format json)` : ''}`);
   if (report.findings.length === 0) {
     out.push('', 'No findings at or above the chosen level.');
     return `${out.join('\n')}\n`;

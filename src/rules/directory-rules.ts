@@ -127,10 +127,54 @@ function minutes(ms: number): string {
   return m < 1 ? `${Math.round(ms / 1000)} s` : `${m.toFixed(1)} min`;
 }
 
-export function burstHits(files: DirFileFact[]): { hits: Hit[]; window: BurstWindow | null } {
+/** Birth may trail modified by file-system rounding; a birth later than this is a copy or extraction time. */
+const BIRTH_SLACK_MS = 2000;
+
+/**
+ * Birth times only where they are plausible (not after the modification time): a copied,
+ * extracted or generated tree gets birth = copy time for every file, which is no burst of
+ * staging (the precision change of issue 11; findBurst itself is unchanged).
+ */
+function plausibleBirths(files: DirFileFact[]): DirFileFact[] {
+  return files.map((f) => (f.birthMs !== null && f.birthMs > f.mtimeMs + BIRTH_SLACK_MS ? { ...f, birthMs: null } : f));
+}
+
+/** Tunables of the single-type burst (screenshots, images), documented in docs/scoring.md. */
+export const MEDIA_BURST = { minFiles: 20, windowMs: 10 * 60 * 1000, extensions: new Set(['png', 'jpg', 'jpeg', 'bmp', 'gif', 'webp']) } as const;
+
+/** Many images of one type modified within minutes: screen captures or pictures collected in a burst. */
+export function findMediaBurst(files: DirFileFact[]): BurstWindow | null {
+  const byExt = new Map<string, number[]>();
+  for (const f of files) {
+    const ext = extension(f.name);
+    if (!MEDIA_BURST.extensions.has(ext) || !(f.mtimeMs > 0)) continue;
+    const key = ext === 'jpeg' ? 'jpg' : ext;
+    const list = byExt.get(key);
+    if (list) list.push(f.mtimeMs);
+    else byExt.set(key, [f.mtimeMs]);
+  }
+  let best: BurstWindow | null = null;
+  for (const [ext, times] of byExt) {
+    if (times.length < MEDIA_BURST.minFiles) continue;
+    times.sort((a, b) => a - b);
+    let lo = 0;
+    for (let hi = 0; hi < times.length; hi++) {
+      while (times[hi]! - times[lo]! > MEDIA_BURST.windowMs) lo++;
+      const count = hi - lo + 1;
+      if (count >= MEDIA_BURST.minFiles && (!best || count > best.count)) best = { count, start: times[lo]!, end: times[hi]!, basis: 'modified', types: [ext] };
+    }
+  }
+  return best;
+}
+
+export function burstHits(files: DirFileFact[], hotspot: Hotspot | null = null): { hits: Hit[]; window: BurstWindow | null } {
   // Modified first: birth times of copied or extracted images are often the copy time for every file.
-  const window = findBurst(files, 'modified') ?? findBurst(files, 'born');
-  if (!window) return { hits: [], window: null };
+  const window = findBurst(files, 'modified') ?? findBurst(plausibleBirths(files), 'born');
+  if (!window) {
+    const media = hotspot ? findMediaBurst(files) : null;
+    if (!media) return { hits: [], window: null };
+    return { hits: [{ rule: 'single-type-burst', message: `${media.count} ${media.types[0]} images written within ${minutes(media.end - media.start)}` }], window: media };
+  }
   const span = minutes(window.end - window.start);
   const shown = window.types.slice(0, 8).join(', ') + (window.types.length > 8 ? ', ...' : '');
   return {

@@ -23,6 +23,8 @@ export interface FileFacts {
   sensitive: SensitiveKind | null;
   /** The archive parser recognised a ZIP-based document or package (ooxml, odf, jar, apk, ...). */
   packageType: string | null;
+  /** The first bytes of the file (bulk text exports are recognised from them). */
+  head?: Buffer;
 }
 
 const SID_FOLDER = /^S-1-\d+(-\d+)+$/i;
@@ -83,13 +85,48 @@ export function fileRuleHits(f: FileFacts): Hit[] {
   const hits: Hit[] = [];
   // ZIP-based documents and packages (docx, odt, jar, apk) are not archives for staging purposes.
   const isArchive = (f.classification === 'archive' || f.classification === 'compressed') && !f.packageType;
-  if (isArchive) {
-    hits.push({ rule: 'archive-file', message: `${f.format ?? 'archive'} by magic bytes` });
-    if (f.hotspot) hits.push({ rule: "archive-in-staging-location", message: `${f.format ?? "archive"} archive in a staging location (${f.hotspot.id})` });
-  }
+  // The place is scored once, by in-staging-location (docs/scoring.md): a plain archive in a hotspot stays below high.
+  if (isArchive) hits.push({ rule: 'archive-file', message: `${f.format ?? 'archive'} by magic bytes` });
   if (!f.archiveParsed && volumeFromName(f.name) !== null && OPAQUE.has(f.classification) && f.size > 0) {
     hits.push({ rule: 'split-archive-volume', message: `name '${f.name}' follows a multi-volume archive convention; content is ${f.classification}` });
   }
   pushAll(hits, sensitiveCopyHits(f)); pushAll(hits, recycleBinHits(f));
+  const bulk = bulkTextHit(f);
+  if (bulk) hits.push(bulk);
   return hits;
+}
+
+/** Text exports this large are collected data, not a note (real certificates are a few KiB). */
+export const BULK_TEXT = { minBytes: 64 * 1024, minRows: 1000, minColumns: 4, sampleLines: 20 } as const;
+
+/**
+ * A large text export in a hotspot: certutil -encode output, an LDAP/AdFind account dump, a SQL
+ * dump, or a CSV of many rows, recognised from the head; logs (.log) are not exports.
+ */
+export function bulkTextHit(f: Pick<FileFacts, 'hotspot' | 'head' | 'size' | 'name'>): Hit | null {
+  if (!f.hotspot || !f.head || f.size < BULK_TEXT.minBytes || /\.(log|etl|evtx)$/i.test(f.name)) return null;
+  const head = f.head.toString('latin1');
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x08\x0e-\x1f]/.test(head.slice(0, 2048))) return null;
+  const lines = head.split(/\r?\n/).slice(0, -1);
+  if (lines.length < 3) return null;
+  const rows = Math.round((f.size / Math.max(1, head.lastIndexOf('\n') + 1)) * lines.length);
+  const kb = Math.round(f.size / 1024);
+  if (/^-----BEGIN CERTIFICATE-----/.test(head) && /^[A-Za-z0-9+/=]{60,}$/.test(lines[1] ?? '')) {
+    return { rule: 'bulk-text-export', message: `${kb} KiB of base64 between certificate markers: certutil -encode output, not a certificate` };
+  }
+  const dn = lines.filter((l) => /^dn: ?(cn|ou|dc)=/i.test(l)).length;
+  if (dn >= 5 && /samaccountname|objectclass|memberof|mail:/i.test(head)) {
+    return { rule: 'bulk-text-export', message: `LDAP account dump (${dn} dn: records in the first ${lines.length} lines, about ${rows} lines in ${kb} KiB)` };
+  }
+  const inserts = lines.filter((l) => /^insert into /i.test(l)).length;
+  if (inserts >= 10 && rows >= BULK_TEXT.minRows) return { rule: 'bulk-text-export', message: `SQL dump (about ${rows} lines of INSERT rows, ${kb} KiB)` };
+  const sample = lines.slice(0, BULK_TEXT.sampleLines);
+  for (const sep of [',', ';', '\t', '|']) {
+    const counts = sample.map((l) => l.split(sep).length - 1);
+    if (counts[0]! + 1 >= BULK_TEXT.minColumns && counts.every((n) => n === counts[0]) && sample.length >= 10 && rows >= BULK_TEXT.minRows) {
+      return { rule: 'bulk-text-export', message: `table export of ${counts[0]! + 1} columns and about ${rows} rows (${kb} KiB)` };
+    }
+  }
+  return null;
 }

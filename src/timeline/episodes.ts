@@ -16,8 +16,18 @@ import { isoFromMs } from '../util/filetime.js';
 export const EPISODE_GAP_MS = 30 * 60 * 1000;
 /** Upper bound on findings grouped (the link-reason check is linkers x findings). */
 export const MAX_EPISODE_FINDINGS = 20_000;
-/** Points added per independent evidence kind beyond the first. */
-const KIND_BONUS = 10;
+/**
+ * Episode score (docs/episodes.md): rank rests on independent kinds of evidence and distinct
+ * strong reasons, not on the top score of one finding. TOP_SHARE of the top finding's score, plus
+ * KIND_POINTS per evidence kind beyond the first, plus STRONG_POINTS per distinct rule with points
+ * of its high and critical findings (at most MAX_STRONG_COUNTED of them).
+ */
+const TOP_SHARE = 0.7;
+const KIND_POINTS = 15;
+const STRONG_POINTS = 3;
+const MAX_STRONG_COUNTED = 6;
+/** Reasons that only name the place or pair records: never counted as strong evidence of an episode. */
+const NOT_EVIDENCE = new Set(['in-staging-location', 'recycle-bin-pair', 'known-benign-producer']);
 
 /** ATT&CK ids an evidence kind stands for, on top of what each finding's rules say. */
 const KIND_ATTACK: Record<string, string[]> = {
@@ -40,7 +50,7 @@ export function boundaryIncludes(text: string, needle: string): boolean {
 }
 
 /** Reasons written by correlate/ name other evidence; only findings carrying one can name another. */
-const LINK_RULES = new Set(['named-in-history', 'named-in-event-log', 'named-in-registry', 'linked-recycle-bin', 'linked-file-found', 'linked-file-present', 'named-path-missing']);
+const LINK_RULES = new Set(['named-in-history', 'named-in-event-log', 'named-in-registry', 'linked-recycle-bin', 'recycle-bin-pair', 'linked-file-found', 'linked-file-present', 'named-path-missing']);
 
 /** Whether `text` (a finding's link reasons) names `b`'s evidence. */
 function reasonsName(text: string, b: FindingFacts): boolean {
@@ -228,11 +238,25 @@ function iso(ms: number | null): string | null {
   return ms === null ? null : isoFromMs(ms);
 }
 
+/** Distinct rules of high and critical findings that carry points: the strong reasons of an episode. */
+function strongRules(findings: readonly Finding[]): number {
+  const rules = new Set<string>();
+  for (const f of findings) {
+    if (levelRank(f.level) < levelRank('high')) continue;
+    for (const r of f.reasons) if (r.score > 0 && !NOT_EVIDENCE.has(r.rule)) rules.add(r.rule);
+  }
+  return rules.size;
+}
+
+export function episodeScore(findings: readonly Finding[], kinds: number): number {
+  const top = maxOf(findings.map((f) => f.score));
+  return Math.min(100, Math.round(top * TOP_SHARE) + KIND_POINTS * (kinds - 1) + STRONG_POINTS * Math.min(MAX_STRONG_COUNTED, strongRules(findings)));
+}
+
 function buildEpisode(members: FindingFacts[]): Episode {
   const findings = members.map((m) => m.finding);
   const kinds = EVIDENCE_KINDS.filter((k) => members.some((m) => m.kind === k));
-  const top = maxOf(findings.map((f) => f.score));
-  const score = Math.min(100, top + KIND_BONUS * (kinds.length - 1));
+  const score = episodeScore(findings, kinds.length);
   const strong = findings.some((f) => levelRank(f.level) >= levelRank('high'));
   const times = members.flatMap((m) => [m.time, m.end]).filter((t): t is number => t !== null);
   const users = [...new Set(members.flatMap((m) => m.users))].sort();
@@ -260,7 +284,11 @@ function buildEpisode(members: FindingFacts[]): Episode {
   };
 }
 
-/** An episode needs a high finding, or a medium one confirmed by a second kind of evidence. */
+/**
+ * An episode needs a high finding, or a medium one confirmed by a second kind of evidence. Deletion
+ * records alone ($I and $R of one deletion are one kind) need a high finding: one ordinary deletion
+ * to the Recycle Bin is not a staging episode.
+ */
 function qualifies(members: FindingFacts[]): boolean {
   const ranks = members.map((m) => levelRank(m.finding.level));
   if (ranks.some((r) => r >= levelRank('high'))) return true;

@@ -78,4 +78,10 @@ export const LIMITS = {
   isolateFromBytes: 4 * 1024 * 1024,
   isolatedHeapMb: 256,
   isolatedParseMs: 30_000,
+  /** Tar inside a compressed stream (compressed/inner-tar.ts): compressed bytes read, decompressed bytes walked, time, entries. */
+  maxInnerTarInputBytes: 64 * 1024 * 1024,
+  maxInnerTarOutputBytes: 256 * 1024 * 1024,
+  maxInnerTarFlatBytes: 16 * 1024 * 1024,
+  maxInnerTarMs: 3000,
+  maxInnerTarEntries: 10_000,
 } as const;

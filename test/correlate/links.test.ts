@@ -134,10 +134,11 @@ describe('volume sets, $R data and registry MRUs', () => {
       'another volume of the set remains: Users/Public/Libraries/bk.part2.rar',
     ]));
   });
-  test('the $I and its $R data file are linked', () => {
+  test('the $I and its $R data file are paired: one deletion, named but without points', () => {
     const { i, r } = story();
-    expect(linked(r, 'linked-recycle-bin')[0]).toMatch(/^the data of C:\\Users\\Public\\Libraries\\bk\.part3\.rar, deleted to the Recycle Bin at 2025-03-15 05:06:41 UTC/);
-    expect(linked(i, 'linked-file-found')).toContain(`its data ${BIN}/$RK3J9QZ.rar is still in the Recycle Bin and was found by the scan`);
+    expect(linked(r, 'recycle-bin-pair')[0]).toMatch(/^the data of C:\\Users\\Public\\Libraries\\bk\.part3\.rar, deleted to the Recycle Bin at 2025-03-15 05:06:41 UTC/);
+    expect(linked(i, 'recycle-bin-pair')).toContain(`its data ${BIN}/$RK3J9QZ.rar is still in the Recycle Bin and was found by the scan`);
+    expect(linked(r, 'linked-recycle-bin')).toEqual([]);
   });
   test('the command wrote all volumes; the registry MRU names part1 but its set reaches part2 and the $I', () => {
     const { h, p1, p2, i, reg } = story();

@@ -39,7 +39,7 @@ if (!demoAvailable) console.warn('NOTICE: fixtures/demo/image missing (run `node
     const i = dollarI()!;
     expect(reason(i, 'named-in-history')).toMatch(/alice's PowerShell history at line 3/);
     expect(reason(i, 'named-in-registry')).toMatch(/WinRAR\\ArcHistory\\0/);
-    expect(reason(i, 'linked-file-found')).toMatch(/\$RK3J9QZ\.rar is still in the Recycle Bin/);
+    expect(reason(i, 'recycle-bin-pair')).toMatch(/\$RK3J9QZ\.rar is still in the Recycle Bin/); // one deletion: named, no points
     expect(reason(i, 'linked-file-found')).toMatch(/another volume of the set remains: Users\/Public\/Libraries\/bk\.part1\.rar/);
     expect(i.reasons.map((r) => r.rule)).not.toContain('recyclebin-time-anomaly');
   });

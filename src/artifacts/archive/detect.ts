@@ -9,7 +9,7 @@ import type { Candidate, Hit, TimelineEvent } from '../../rules/types.js';
 import type { ArchiveEntry, ArchiveSummary } from './summary.js';
 import { asArchiveSummary, entriesFromRecords } from './build.js';
 import { volumeFromName } from './volume.js';
-import { clusterBefore, dangerousName, printable, profileSpread, sensitiveContents, type DangerKind } from './indicators.js';
+import { classifyContents, clusterBefore, dangerousName, printable, profileSpread, sensitiveContents, type DangerKind } from './indicators.js';
 
 /** Timeline rows kept per archive; the rest are summarised in one row. */
 export const MAX_ENTRY_EVENTS = 50;
@@ -26,6 +26,8 @@ const ENCRYPTED_CONTAINER_FORMATS = new Set(['openpgp', 'age', 'openssl', 'offic
 const IMPLAUSIBLE_TOTAL_BYTES = 2 ** 40; // 1 TiB uncompressed
 const IMPLAUSIBLE_RATIO = 1000;
 const IMPLAUSIBLE_ENTRIES = 100_000;
+/** Password-protected Office documents: users protect documents for ordinary reasons. */
+const OFFICE_ENCRYPTED_SCORE = 20;
 
 export const RULES = {
   present: 'archive-present',
@@ -37,6 +39,8 @@ export const RULES = {
   profile: 'archive-user-profile-contents',
   multiUser: 'archive-multi-user-contents',
   sensitive: 'archive-sensitive-contents',
+  userData: 'archive-user-data-contents',
+  program: 'archive-program-contents',
   clustered: 'archive-entries-clustered-before-write',
   dangerousNames: 'archive-dangerous-entry-names',
   extensionLie: 'archive-extension-mismatch',
@@ -58,7 +62,8 @@ export function detectArchive(summary: ArchiveSummary, entries: ArchiveEntry[], 
   extensionHit(summary, ctx, hits);
   implausibleHit(summary, hits);
   if (hits.length === 0 && (isPackage || isPlainStream(summary))) return [];
-  if (hits.length === 0) hits.push({ rule: RULES.present, message: `${evidence}` });
+  // An archive stays a (context) finding even when its contents lower it: its entry times belong in the timeline.
+  if (!hits.some((h) => h.rule !== RULES.program)) hits.push({ rule: RULES.present, message: `${evidence}` });
   else if (hits.length > 0 && !hits.some((h) => h.message.startsWith(evidence))) hits[0] = { ...hits[0]!, message: `${evidence}: ${hits[0]!.message}` };
 
   return [
@@ -79,7 +84,9 @@ export function detectArchive(summary: ArchiveSummary, entries: ArchiveEntry[], 
 export const archiveDetector: ArtifactDetector = (result, ctx) => {
   const summary = asArchiveSummary(result.summary);
   if (!summary) return [];
-  return detectArchive(summary, entriesFromRecords(result.records), ctx);
+  // A compressed stream with a tar inside: its members are the contents, not the stream itself.
+  const inner = result.records.filter((r) => r.inner === 'tar');
+  return detectArchive(summary, entriesFromRecords(inner.length > 0 ? inner : result.records), ctx);
 };
 
 /** A compressed single file (rotated logs, .gz downloads): not a collection unless a tar sits inside. */
@@ -142,20 +149,19 @@ function volumeStem(name: string): string | null {
 }
 
 function encryptionHits(s: ArchiveSummary, ctx: DetectContext, evidence: string, hits: Hit[]): void {
-  const where = ctx.hotspot ? ` in hotspot ${ctx.hotspot}` : '';
+  // The place is scored once, by in-staging-location (docs/scoring.md): no hotspot bonus here.
   if (s.format === 'high-entropy-container') {
-    hits.push({ rule: RULES.highEntropy, message: `${evidence}: headerless, ${String(s.fields.entropy ?? '?')} bits/byte${where}`, score: ctx.hotspot ? 50 : undefined });
+    hits.push({ rule: RULES.highEntropy, message: `${evidence}: headerless, ${String(s.fields.entropy ?? '?')} bits/byte` });
     return;
   }
   if (s.headersEncrypted) {
-    hits.push({ rule: RULES.headersEncrypted, message: `${evidence}: the file list itself is encrypted${where}`, score: ctx.hotspot ? 70 : undefined });
+    hits.push({ rule: RULES.headersEncrypted, message: `${evidence}: the file list itself is encrypted` });
     return;
   }
   if (!isEncrypted(s)) return;
   const office = s.format === 'office-encrypted';
-  const score = office ? (ctx.hotspot ? 30 : 20) : ctx.hotspot ? 55 : undefined;
   const what = ENCRYPTED_CONTAINER_FORMATS.has(s.format) ? 'encrypted container' : `${s.encryptedEntryCount} of ${s.entryCount} entries encrypted`;
-  hits.push({ rule: RULES.encrypted, message: `${evidence}: ${what}${where}`, score });
+  hits.push({ rule: RULES.encrypted, message: `${evidence}: ${what}`, score: office ? OFFICE_ENCRYPTED_SCORE : undefined });
 }
 
 function volumeHits(s: ArchiveSummary, ctx: DetectContext, evidence: string, staged: boolean, hits: Hit[]): void {
@@ -172,7 +178,15 @@ function contentHits(entries: readonly ArchiveEntry[], ctx: DetectContext, hits:
     const list = [...sensitive].map(([label, names]) => `${label}: ${names.map((n) => printable(n, 80)).join(', ')}`);
     hits.push({ rule: RULES.sensitive, message: `sensitive contents (${list.join('; ')})` });
   }
+  const contents = classifyContents(entries);
   const spread = profileSpread(entries);
+  // One content reason: secrets first, then user data (two documents or more, or documents taken from a profile by full path).
+  const userData = contents.userData >= 2 || (contents.userData >= 1 && spread.profileEntries >= contents.files);
+  if (sensitive.size === 0 && userData && contents.userData * 2 >= contents.files) {
+    hits.push({ rule: RULES.userData, message: `${contents.userData} of ${contents.files} file entries are user documents, mail, databases or keys (${contents.examples.join(', ')})` });
+  } else if (sensitive.size === 0 && contents.files > 0 && contents.userData === 0 && contents.program * 5 >= contents.files * 4) {
+    hits.push({ rule: RULES.program, message: `${contents.program} of ${contents.files} file entries are program files, packages, logs or configuration` });
+  }
   if (spread.users.length >= 2) {
     hits.push({ rule: RULES.multiUser, message: `entries from ${spread.users.length} users' profiles (${spread.users.slice(0, 5).map((u) => printable(u, 40)).join(', ')})` });
   } else if (spread.profileEntries > 0) {
@@ -202,8 +216,15 @@ function dangerousNameHit(entries: readonly ArchiveEntry[], hits: Hit[]): void {
   hits.push({ rule: RULES.dangerousNames, message: `dangerous entry names: ${text}` });
 }
 
+/** Log rotation's names (syslog.2.gz, auth.log.1.gz, messages-20250101.gz): logrotate compresses one log, never a tar. */
+const ROTATED_LOG_NAME = /(\.\d{1,3}|-\d{8})\.(gz|bz2|xz|zst)$/i;
+
 function extensionHit(s: ArchiveSummary, ctx: DetectContext, hits: Hit[]): void {
   if (s.format === 'high-entropy-container' || s.packageType) return;
+  if (s.inner === 'tar' && ROTATED_LOG_NAME.test(ctx.name) && /(^|\/)var\/log\//i.test(ctx.relPath)) {
+    hits.push({ rule: RULES.extensionLie, message: `a tar archive named like a rotated log (${ctx.name}): log rotation compresses one log, never an archive` });
+    return;
+  }
   const ext = ctx.name.includes('.') ? ctx.name.slice(ctx.name.lastIndexOf('.') + 1).toLowerCase() : '';
   if (!DISGUISE_EXTENSIONS.has(ext)) return;
   if (s.format === 'office-encrypted' && /^(doc|xls)$/.test(ext)) return;

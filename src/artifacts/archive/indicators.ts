@@ -6,7 +6,9 @@ import type { ArchiveEntry } from './summary.js';
 
 const SENSITIVE: { label: string; re: RegExp }[] = [
   { label: 'ntds.dit', re: /(^|\/)ntds\.dit$/i },
-  { label: 'registry hive (SAM/SYSTEM/SECURITY)', re: /(^|\/)(sam|system|security)(\.(hiv|save|bak|sav|hive))?$/i },
+  // A name alone is not a hive (the JDK's public_suffix_list.dat holds an entry named 'security'):
+  // the name must sit in a Windows config folder or an ntdsutil IFM 'registry' folder, or carry a reg save extension.
+  { label: 'registry hive (SAM/SYSTEM/SECURITY)', re: /(^|\/)(config|registry)\/(sam|system|security)$|(^|\/)(sam|system|security)\.(hiv|hive|save|sav)$/i },
   { label: 'SSH private key', re: /(^|\/)\.ssh\/(id_(rsa|dsa|ecdsa|ed25519)(_sk)?)$|(^|\/)id_(rsa|dsa|ecdsa|ed25519)$/i },
   { label: '/etc/shadow', re: /(^|\/)etc\/g?shadow-?$/i },
   { label: 'browser credential store', re: /(^|\/)(login data|key[34]\.db|logins\.json|signons\.sqlite)$/i },
@@ -105,4 +107,58 @@ export function clusterBefore(entries: readonly ArchiveEntry[], archiveModified:
     if (e.modified > newest) newest = e.modified;
   }
   return { inWindow, withTimes, newest };
+}
+
+/** Extensions of user data worth stealing: documents, mail, databases, keys and credential stores. */
+const USER_DATA_EXT = new Set(
+  (
+    'doc docx docm dot dotx xls xlsx xlsm xlsb ppt pptx pptm pps ppsx pdf rtf odt ods odp odg txt csv tsv md msg eml emlx mbox pst ost ' +
+    'vsd vsdx one pub sql db sqlite sqlite3 mdb accdb dbf bak kdbx kdb pem key pfx p12 ppk jks keystore wallet ovpn rdp kml dwg dxf'
+  ).split(' '),
+);
+/** Names of credential files without a telling extension. */
+const USER_DATA_NAME = /^(id_(rsa|dsa|ecdsa|ed25519)|credentials|shadow|gshadow|login data|cookies|web data|ntds\.dit|\.netrc|\.pgpass|\.git-credentials|\.bash_history|\.zsh_history|consolehost_history\.txt|logins\.json|key[34]\.db)$/i;
+/** Program files, packages, logs and configuration: what installers, caches and log rotation write. */
+const PROGRAM_EXT = new Set(
+  (
+    'exe dll sys drv ocx cpl scr msi msp msu cab mui cat inf manifest so a o ko dylib elf bin py pyc pyd pyi js mjs cjs ts map go rs c h cc cpp hpp java class jar war rb php pl pm sh bash ps1 psm1 psd1 bat cmd vbs ' +
+    'whl egg nupkg deb rpm apk gem crate tgz node json xml xsd xsl yml yaml ini cfg conf config toml properties lock log etl evtx html htm css scss less svg woff woff2 ttf otf eot ico dat pak asar vim lua tcl mo po qm sig'
+  ).split(' '),
+);
+const PROGRAM_NAME = /^(license|licence|copying|notice|readme|changelog|changes|authors|contributors|version|makefile|dockerfile|metadata|record|wheel|installer|entry_points\.txt|top_level\.txt|third_party_licenses|go\.mod|go\.sum|cargo\.toml|package\.json)(\.[a-z]{1,4})?$/i;
+/** System and program trees (configuration, crontabs, installed software); user data in them was counted above. */
+const SYSTEM_TREE = /^\/?(etc|usr|opt|lib|lib64|bin|sbin|var\/lib|var\/spool\/cron|program files( \(x86\))?|windows)\//i;
+/** A document name that says it ships with software (readme.txt, license.rtf) is not user data. */
+const SHIPPED_DOC = /^(readme|license|licence|eula|copying|notice|changelog|changes|history|release[ _-]?notes|third[ _-]?party[^/]*)(\.[a-z]{1,4})?$/i;
+
+export interface ContentMix {
+  /** File entries (directories excluded). */
+  files: number;
+  userData: number;
+  program: number;
+  /** Up to 3 user-data names, printable. */
+  examples: string[];
+}
+
+/** What an archive holds: user data (documents, mail, databases, keys) against program files, packages and logs. */
+export function classifyContents(entries: readonly ArchiveEntry[]): ContentMix {
+  const mix: ContentMix = { files: 0, userData: 0, program: 0, examples: [] };
+  for (const e of entries) {
+    if (e.isDirectory) continue;
+    const n = normalise(e.name);
+    mix.files++;
+    const base = n.slice(n.lastIndexOf('/') + 1);
+    const dot = base.lastIndexOf('.');
+    const ext = dot > 0 ? base.slice(dot + 1).toLowerCase() : '';
+    // Names are tested on the base name only: 120,000 entries must stay cheap (test/artifacts/zip/hostile.test.ts).
+    if (USER_DATA_NAME.test(base)) {
+      mix.userData++;
+      if (mix.examples.length < 3) mix.examples.push(printable(base, 60));
+    } else if (PROGRAM_NAME.test(base) || SHIPPED_DOC.test(base)) mix.program++;
+    else if (USER_DATA_EXT.has(ext)) {
+      mix.userData++;
+      if (mix.examples.length < 3) mix.examples.push(printable(base, 60));
+    } else if (PROGRAM_EXT.has(ext) || (ext === '' && /(^|\/)s?bin\//i.test(n)) || SYSTEM_TREE.test(n)) mix.program++;
+  }
+  return mix;
 }

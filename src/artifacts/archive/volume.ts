@@ -50,8 +50,8 @@ const PATTERNS: readonly VolumePattern[] = [
   { format: 'unknown', naming: 'named', re: /\.(?:gz|bz2|xz|zst|cab)\.(\d{3})$/i, index: fromOne, setSuffix: null },
   { format: 'unknown', naming: 'bare', re: /\.(\d{3})$/, index: fromOne, setSuffix: null },
   // `split -b 100m x.zip x.zip.`: x.zip.aa, x.zip.ab ... (only after an archive extension and a
-  // dot: 'x.gzip' or 'x.cabal' are not volumes)
-  { format: 'unknown', naming: 'named', re: /\.(?:zip|7z|rar|tar|tgz|gz|cab)(\.[a-z]{2})$/i, index: (m) => twoLetterIndex(m[1]!.slice(1)), setSuffix: null },
+  // dot: 'x.gzip' or 'x.cabal' are not volumes; nor is a compressor's own extension: x.tar.gz, x.tar.xz)
+  { format: 'unknown', naming: 'named', re: /\.(?:zip|7z|rar|tar|tgz|gz|cab)(\.(?!(?:gz|xz|lz|bz|br)$)[a-z]{2})$/i, index: (m) => twoLetterIndex(m[1]!.slice(1)), setSuffix: null },
 ];
 
 function twoLetterIndex(s: string): number {

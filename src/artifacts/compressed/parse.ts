@@ -13,6 +13,7 @@ import { volumeFromName } from '../archive/volume.js';
 import { looksLikeTar } from '../tar/layout.js';
 import { walkTar } from '../tar/walk.js';
 import { readGzipHeader, sniffStream, streamFields } from './layout.js';
+import { listInnerTar } from './inner-tar.js';
 
 /** Compressed bytes fed to inflate: deflate expands at most ~1032:1, so output stays <= 8.3 MiB. */
 const PEEK_INPUT_BYTES = 8 * 1024;
@@ -38,11 +39,24 @@ export async function parseCompressed(src: ByteSource, ctx: ArtifactContext): Pr
     method: format,
   };
   let inner: string | null = null;
-  if (format === 'gzip') inner = gzipDetails(src, head, entry, fields, warnings);
-  else {
+  let innerEntries: ArchiveEntry[] = [];
+  if (format === 'gzip') inner = gzipDetails(src, head, entry, fields, warnings, innerEntries);
+  else if (format === 'lzma' || format === 'compress') {
     if (format === 'lzma' && typeof fields.uncompressedSize === 'number') entry.size = fields.uncompressedSize;
     fields.innerNote = `no ${format} decompressor bundled; inner format not checked`;
     if (TAR_HINT.test(ctx.name)) fields.innerHint = 'tar (from the file name)';
+  }
+  // The whole entry list of a tar inside, decompressed as a stream within bounds (gzip only when its head is a tar).
+  if (format !== 'lzma' && format !== 'compress' && (format !== 'gzip' || inner === 'tar')) {
+    const t = await listInnerTar(src, format);
+    // Not damage of this file's own structure: kept apart from the parse warnings.
+    if (t.warnings.length) fields.innerWarnings = t.warnings.slice(0, 5);
+    if (t.entries) {
+      inner = 'tar';
+      innerEntries = t.entries;
+      Object.assign(fields, { innerEntriesSeen: t.entries.length, innerEntriesComplete: t.complete, innerStoppedBy: t.stoppedBy, innerBytesIn: t.bytesIn, innerBytesOut: t.bytesOut });
+      fields.innerFirstEntries = t.entries.slice(0, 10).map((e) => e.name);
+    } else if (format !== 'gzip' && TAR_HINT.test(ctx.name)) fields.innerHint = 'tar (from the file name)';
   }
   if (format === 'gzip' && TAR_HINT.test(ctx.name) && inner !== 'tar') fields.innerHint = 'tar (from the file name)';
   const summary = withEntries(emptySummary(format), [entry]);
@@ -52,14 +66,15 @@ export async function parseCompressed(src: ByteSource, ctx: ArtifactContext): Pr
   summary.volume = vol && vol.format !== 'unknown' ? vol.volume : null;
   return {
     parser: 'compressed',
-    records: [entryRecord(entry, { stream: format })],
+    // The tar members seen inside (contents decide: docs/scoring.md), after the stream's own record.
+    records: [entryRecord(entry, { stream: format }), ...innerEntries.map((e) => entryRecord(e, { inner: 'tar' }))],
     warnings,
     corrupted: warnings.length > 0,
     summary: summary as unknown as Record<string, unknown>,
   };
 }
 
-function gzipDetails(src: ByteSource, head: Buffer, entry: ArchiveEntry, fields: Record<string, unknown>, warnings: string[]): string | null {
+function gzipDetails(src: ByteSource, head: Buffer, entry: ArchiveEntry, fields: Record<string, unknown>, warnings: string[], innerEntries: ArchiveEntry[]): string | null {
   const h = readGzipHeader(head);
   if (!h) {
     warnings.push('gzip header truncated or its name/comment field is unterminated');
@@ -81,6 +96,7 @@ function gzipDetails(src: ByteSource, head: Buffer, entry: ArchiveEntry, fields:
   fields.innerEntriesSeen = w.entries.length;
   fields.innerEntriesComplete = w.endMarker;
   fields.innerFirstEntries = w.entries.slice(0, 10).map((e) => e.name);
+  for (const e of w.entries) innerEntries.push(e);
   return 'tar';
 }
 

@@ -8,6 +8,9 @@ import { expandHotspots, HotspotIndex } from '../../hotspots/expand.js';
 import { inspectFile, statTimes } from '../../pipeline/inspect.js';
 import { loadRuleCatalog } from '../../rules/catalog.js';
 import { scoreHits } from '../../rules/engine.js';
+import { whyNotHigher } from '../../rules/why-not.js';
+import { placeHit } from '../../pipeline/score.js';
+import { findInsideRoot } from '../../evidence/root.js';
 import type { Candidate } from '../../rules/types.js';
 import { displayText } from '../../util/text.js';
 import type { FileTimes } from '../../model/finding.js';
@@ -43,7 +46,7 @@ function guessRoot(abs: string): string | null {
 
 function scored(c: Candidate) {
   const s = scoreHits(c.hits, loadRuleCatalog());
-  return { kind: c.kind, path: c.path, entry: c.entry, key: c.key, value: c.value, originalPath: c.originalPath, line: c.line, level: s.level, score: s.score, reasons: s.reasons, attack: s.attack };
+  return { kind: c.kind, path: c.path, entry: c.entry, key: c.key, value: c.value, originalPath: c.originalPath, line: c.line, level: s.level, score: s.score, reasons: s.reasons, attack: s.attack, strong: s.strong };
 }
 
 export async function runExplain(args: ExplainArgs): Promise<number> {
@@ -82,7 +85,10 @@ export async function buildExplainReport(args: Omit<ExplainArgs, 'format'>): Pro
     });
     const fp = inspection.fingerprint;
     const fileCand = { ...inspection.fileCandidate, hits: [...inspection.fileCandidate.hits] };
-    if (hotspot && fileCand.hits.length) fileCand.hits.push({ rule: 'in-staging-location', score: hotspot.weight, message: `${hotspot.description} (${hotspot.id})` });
+    // The place as scan scores it: once, not for deleted items, and not in a known-benign producer's folder.
+    const windows = root?.os === 'windows' || root?.os === 'unknown';
+    const place = fileCand.hits.length ? placeHit(fileCand, hotspot, { exists: root ? (p: string) => findInsideRoot(root.abs, p, windows) !== null : undefined }) : null;
+    if (place) fileCand.hits.push(place);
     const archiveRun = inspection.runs.find((r) => r.result?.summary && 'headersEncrypted' in r.result.summary);
     const report: ExplainReport = {
       path: args.file,
@@ -118,6 +124,13 @@ export async function buildExplainReport(args: Omit<ExplainArgs, 'format'>): Pro
         records: r.result?.records.slice(0, 50) ?? [],
       })),
       verdict: scored(fileCand),
+      whyNotHigher: whyNotHigher({
+        reasons: scored(fileCand).reasons,
+        strong: scored(fileCand).strong,
+        raw: scored(fileCand).reasons.reduce((sum, r) => sum + r.score, 0),
+        hotspot: hotspot?.id ?? null,
+        archive: archiveRun !== undefined,
+      }),
       inner: inspection.innerCandidates.filter((c) => c.hits.length > 0).slice(0, 200).map(scored),
       warnings: [...(notAttributed ? [`not attributed to the root ${rootDir} guessed from the path: ${notAttributed}`] : []), ...fp.warnings, ...inspection.warnings],
     };
@@ -139,6 +152,8 @@ export interface ExplainReport {
   archive: Record<string, unknown> | null;
   artifacts: { parser: string; error: string | null; corrupted: boolean | null; warnings: string[]; recordCount: number }[];
   verdict: ReturnType<typeof scored>;
+  /** Staging evidence that did not fire, benign matches that lowered the score, the strong-reason cap. */
+  whyNotHigher: string[];
   inner: ReturnType<typeof scored>[];
   warnings: string[];
 }
@@ -179,7 +194,11 @@ function explainText(r: ExplainReport): string {
   for (const a of r.artifacts) lines.push(`parsed by:      ${a.parser}: ${a.recordCount} records${a.corrupted ? ', damaged' : ''}${a.error ? `, error ${t(a.error)}` : ''}${a.warnings.length ? `, ${a.warnings.length} warnings` : ''}`);
   lines.push('', `verdict:        ${r.verdict.level} (score ${r.verdict.score})`);
   if (r.verdict.reasons.length === 0) lines.push('  no rule fired on the file itself');
-  for (const reason of r.verdict.reasons) lines.push(`  +${reason.score} ${reason.rule}: ${displayText(reason.message, 200)}`);
+  for (const reason of r.verdict.reasons) lines.push(`  ${reason.score < 0 ? '' : '+'}${reason.score} ${reason.rule}: ${displayText(reason.message, 200)}`);
+  if (r.whyNotHigher.length) {
+    lines.push('', 'why not higher:');
+    for (const why of r.whyNotHigher) lines.push(`  - ${displayText(why, 240)}`);
+  }
   if (r.inner.length) {
     lines.push('', `inside the file: ${r.inner.length} findings`);
     for (const c of r.inner.slice(0, 30)) {

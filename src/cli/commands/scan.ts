@@ -17,6 +17,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { loadSigmaRules, type SigmaRule } from '../../artifacts/evtx/sigma.js';
 import { dataDir } from '../../util/package-root.js';
 import { BaselineError, parseBaseline } from '../../pipeline/baseline.js';
+import { AllowlistError, compileAllowlist, loadAllowlistFile, type AllowEntry, type Allowlist } from '../../rules/allowlist.js';
+import { loadRuleCatalog } from '../../rules/catalog.js';
+import { pushAll } from '../../util/arrays.js';
 import { DEFAULT_HASH_MAX_SIZE, parseAlgorithms, parseSize, type HashMode, type HashOptions } from '../../pipeline/hash.js';
 import { checkReportPath, reportFormatFor } from './report.js';
 
@@ -40,6 +43,8 @@ export interface ScanArgs {
   hashMaxSize?: string;
   baseline?: string;
   sigma?: string[];
+  exclude?: string[];
+  allowlist?: string;
 }
 
 export function scanBuilder(y: Argv): Argv<ScanArgs> {
@@ -61,6 +66,8 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
     .option('hash-max-size', { type: 'string', describe: 'skip hashing files larger than this (e.g. 4G, 512M; default 4G)' })
     .option('sigma', { type: 'string', array: true, describe: 'a directory of Sigma rules for event logs (repeatable; process_creation, file_event, file_delete, ps_script)' })
     .option('baseline', { type: 'string', describe: 'an earlier scan (--format json or jsonl): its findings are marked known and do not fail the run' })
+    .option('exclude', { type: 'string', array: true, describe: 'suppress findings whose root-relative path matches GLOB (repeatable; counted and listed in JSON)' })
+    .option('allowlist', { type: 'string', describe: 'suppress by path glob, SHA-256 or rule id, each with a reason (JSON array; counted and listed in JSON)' })
     .check((argv) => {
       if ((argv.roots ?? []).length === 0 && !argv.live) throw new UsageError('name at least one evidence root (or --live on Windows)');
       if (!SCAN_FORMATS.includes(argv.format)) throw new UsageError(`unknown format '${argv.format}' (choose one of: ${SCAN_FORMATS.join(', ')})`);
@@ -102,6 +109,22 @@ function progressHandler(args: ScanArgs): ((p: ScanProgress) => void) | undefine
   return makeProgress(process.stderr, { expectedFiles: args.scope === 'all' ? precountFiles(args.roots) : null });
 }
 
+/** --exclude globs and --allowlist entries, or undefined when neither is given; a bad file is exit 2. */
+function loadSuppressions(args: ScanArgs): Allowlist | undefined {
+  const excludes = (args.exclude ?? []).filter((g) => g !== '');
+  if (excludes.length === 0 && !args.allowlist) return undefined;
+  const entries: AllowEntry[] = excludes.map((g) => ({ path: g.replace(/\\/g, '/').replace(/^\/+/, ''), reason: `--exclude ${g}`, source: '--exclude' }));
+  if (args.allowlist) {
+    try {
+      pushAll(entries, loadAllowlistFile(args.allowlist, new Set(loadRuleCatalog().keys())));
+    } catch (err) {
+      if (err instanceof AllowlistError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
+  return compileAllowlist(entries);
+}
+
 export async function runScan(args: ScanArgs, command: string): Promise<number> {
   // Validate roots and output before any evidence is read.
   if (args.live && process.platform !== 'win32') throw new UsageError('--live reads the live Windows registry and needs Windows; scan a mounted image instead');
@@ -116,6 +139,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
   const baseline = args.baseline ? loadBaseline(args.baseline) : undefined;
   const extraHotspots: Hotspot[] = loadHotspotFiles(args.hotspots ?? []);
   const sigma = loadSigma(args.sigma ?? [], args.quiet ?? false);
+  const allowlist = loadSuppressions(args);
   // Reserved last, so a bad option above never leaves a temp file behind.
   let target: OutputTarget | null = null;
   if (args.output || reportTarget) installInterruptHandlers();
@@ -137,6 +161,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
       live: args.live,
       hash,
       baseline,
+      allowlist,
       command,
       recordedOptions: {
         os: args.os,
@@ -154,6 +179,9 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
         hashMaxSize: hash.maxSize,
         baseline: args.baseline ?? null,
         ...(args.sigma ? { sigma: args.sigma } : {}),
+        // Recorded only when given, so the options of an unsuppressed scan read as before.
+        ...(args.exclude?.length ? { exclude: args.exclude } : {}),
+        ...(args.allowlist ? { allowlist: args.allowlist } : {}),
       },
       onProgress: progress,
     });

@@ -31,7 +31,7 @@ const VOLUMES: [string, string, number, 'named' | 'bare', string][] = [
 ];
 
 // Ordinary names: not a part of a split set.
-const NOT_VOLUMES = ['bk.rar', 'x.zip', 'x.7z', 'report.part1.docx', 'x.part0.rar', 'data.000', 'data.1', 'x.gzip', 'x.cabal', 'x.zipaa', 'notes.txt', 'x.r', 'x.z1', '2019'];
+const NOT_VOLUMES = ['bk.rar', 'x.zip', 'x.7z', 'VSCode-linux-x64.tar.gz', 'x.tar.xz', 'x.tar.bz', 'x.tar.lz', 'report.part1.docx', 'x.part0.rar', 'data.000', 'data.1', 'x.gzip', 'x.cabal', 'x.zipaa', 'notes.txt', 'x.r', 'x.z1', '2019'];
 
 describe('archive volume naming (one table)', () => {
   test.each(VOLUMES)('%s is volume %#: %s, index %i, %s, set %s', (name, format, index, naming, setName) => {

@@ -1,0 +1,378 @@
+/**
+ * The tar inside a compressed stream (docs/archives.md, "contents decide" in docs/scoring.md):
+ * the stream is decompressed as it is read, never to disk, until the tar's entry list ends or a
+ * bound is hit (input bytes, output bytes, time, entries). Only header blocks and the small
+ * metadata records (GNU long names, pax) are kept; file data is counted and dropped, then the
+ * kept blocks are walked by the one tar walker (tar/walk.ts).
+ *
+ * Decompressors: gzip with Node's zlib; zstd with fzstd and bzip2 with unbzip2-stream (pure
+ * JavaScript, streaming, widely used); xz (LZMA2) and lzip (LZMA) with the project's bounded LZMA
+ * decoder (sevenzip/lzma.ts) over a bounded input prefix; LZ4 frames with the small decoder below.
+ */
+import { createGunzip } from 'node:zlib';
+import { createRequire } from 'node:module';
+import type { ByteSource } from '../../util/byte-source.js';
+import { LIMITS } from '../../util/limits.js';
+import type { ArchiveEntry } from '../archive/summary.js';
+import { BLOCK, isZeroBlock, looksLikeTar, readHeader } from '../tar/layout.js';
+import { walkTar } from '../tar/walk.js';
+import { decodeLzma, decodeLzma2 } from '../sevenzip/lzma.js';
+import type { StreamFormat } from './layout.js';
+
+const require = createRequire(import.meta.url);
+
+/** Bytes of compressed input read per step. */
+const CHUNK = 64 * 1024;
+/** Compressed bytes decoded to see whether a flat-decoded stream starts with a tar. */
+const PEEK_INPUT = 16 * 1024;
+/** An LZMA2 chunk unpacks to at most 2 MiB; the decoder refuses a chunk that does not fit its output. */
+const LZMA2_CHUNK_MAX = 2 * 1024 * 1024 + 64 * 1024;
+/** ...and is packed into at most 64 KiB (plus the stream and block headers): a whole first chunk. */
+const XZ_PEEK_INPUT = 80 * 1024;
+/** Longest GNU long-name or pax record kept (as tar/walk.ts reads). */
+const MAX_META_BYTES = 1024 * 1024;
+
+export interface InnerTar {
+  /** null when the stream does not start with a tar. */
+  entries: ArchiveEntry[] | null;
+  /** The entry list ended (end-of-archive marker) within the bounds. */
+  complete: boolean;
+  /** Why the listing stopped early, if it did. */
+  stoppedBy: 'input' | 'output' | 'time' | 'entries' | 'damage' | 'unsupported' | null;
+  bytesIn: number;
+  bytesOut: number;
+  warnings: string[];
+}
+
+/**
+ * Collects the blocks a tar walk needs from a stream of decompressed chunks: every header block
+ * and the data of metadata entries (L, K, x, g); skips file data by offset arithmetic.
+ */
+class TarBlockCollector {
+  pos = 0;
+  private nextHeader = 0;
+  private pending: Buffer[] = [];
+  private pendingLength = 0;
+  private meta: { start: number; length: number; parts: Buffer[]; got: number; pax: boolean } | null = null;
+  private paxSize: number | null = null;
+  readonly kept = new Map<number, Buffer>();
+  entries = 0;
+  done = false;
+  endMarker = false;
+  notTar = false;
+
+  constructor(private readonly maxEntries: number) {}
+
+  /** Feeds decompressed bytes; returns false once nothing more is needed. */
+  push(chunk: Buffer): boolean {
+    let at = 0;
+    while (at < chunk.length && !this.done) {
+      if (this.pos < this.nextHeader) {
+        const n = Math.min(this.nextHeader - this.pos, chunk.length - at);
+        this.keepMeta(chunk.subarray(at, at + n));
+        this.pos += n;
+        at += n;
+        continue;
+      }
+      const n = Math.min(BLOCK - this.pendingLength, chunk.length - at);
+      this.pending.push(chunk.subarray(at, at + n));
+      this.pendingLength += n;
+      this.pos += n;
+      at += n;
+      if (this.pendingLength === BLOCK) this.header(Buffer.concat(this.pending));
+    }
+    return !this.done;
+  }
+
+  private keepMeta(bytes: Buffer): void {
+    const m = this.meta;
+    if (!m || m.got >= m.length) return;
+    const part = bytes.subarray(0, m.length - m.got);
+    m.parts.push(Buffer.from(part));
+    m.got += part.length;
+    if (m.got >= m.length) {
+      const data = Buffer.concat(m.parts);
+      this.kept.set(m.start, data);
+      if (m.pax) {
+        const size = /(?:^|\n)\d+ size=(\d+)\n/.exec(data.toString('latin1'));
+        if (size) this.paxSize = Number(size[1]);
+      }
+    }
+  }
+
+  private header(block: Buffer): void {
+    const start = this.pos - BLOCK;
+    this.pending = [];
+    this.pendingLength = 0;
+    if (start === 0 && !looksLikeTar(block)) {
+      this.notTar = true;
+      this.done = true;
+      return;
+    }
+    this.kept.set(start, block);
+    if (isZeroBlock(block)) {
+      this.endMarker = true;
+      this.done = true;
+      return;
+    }
+    const h = readHeader(block);
+    if (!h) {
+      this.done = true; // the walker reports the bad header
+      return;
+    }
+    const dataStart = start + BLOCK;
+    if (h.type === 'L' || h.type === 'K' || h.type === 'x' || h.type === 'g') {
+      this.meta = { start: dataStart, length: Math.min(h.size, MAX_META_BYTES), parts: [], got: 0, pax: h.type === 'x' };
+      this.nextHeader = dataStart + Math.ceil(h.size / BLOCK) * BLOCK;
+      return;
+    }
+    this.meta = null;
+    const size = this.paxSize ?? h.size;
+    this.paxSize = null;
+    this.nextHeader = dataStart + Math.ceil(size / BLOCK) * BLOCK;
+    if (++this.entries >= this.maxEntries) this.done = true;
+  }
+}
+
+export interface InnerTarBounds {
+  maxInputBytes: number;
+  maxOutputBytes: number;
+  /** Decoders without a streaming form (xz, lzip, lz4) decode a prefix into one buffer of at most this. */
+  maxFlatBytes: number;
+  maxMs: number;
+  maxEntries: number;
+}
+
+export const INNER_TAR_BOUNDS: InnerTarBounds = {
+  maxInputBytes: LIMITS.maxInnerTarInputBytes,
+  maxOutputBytes: LIMITS.maxInnerTarOutputBytes,
+  maxFlatBytes: LIMITS.maxInnerTarFlatBytes,
+  maxMs: LIMITS.maxInnerTarMs,
+  maxEntries: LIMITS.maxInnerTarEntries,
+};
+
+type Feed = (chunk: Buffer) => boolean;
+
+/** Lists the tar inside `src` (a `format` stream) within `bounds`. */
+export async function listInnerTar(src: ByteSource, format: StreamFormat, bounds: InnerTarBounds = INNER_TAR_BOUNDS): Promise<InnerTar> {
+  const collector = new TarBlockCollector(bounds.maxEntries);
+  const deadline = Date.now() + bounds.maxMs;
+  const warnings: string[] = [];
+  let bytesIn = 0;
+  let bytesOut = 0;
+  let stoppedBy: InnerTar['stoppedBy'] = null;
+  const feed: Feed = (chunk) => {
+    if (collector.done) return false;
+    bytesOut += chunk.length;
+    const more = collector.push(chunk);
+    if (!more) return false;
+    if (bytesOut >= bounds.maxOutputBytes) return (stoppedBy = 'output'), false;
+    if (Date.now() > deadline) return (stoppedBy = 'time'), false;
+    return true;
+  };
+  // A flat decoder's input prefix: compressed data rarely expands less than 2:1 for a tar.
+  const flatInput = Math.min(bounds.maxInputBytes, bounds.maxFlatBytes);
+  const input = (): Generator<Buffer> => inputChunks(src, Math.min(src.size, bounds.maxInputBytes), (n) => (bytesIn += n));
+  try {
+    switch (format) {
+      case 'gzip':
+        await gunzipStream(input(), feed);
+        break;
+      case 'zstd':
+        zstdStream(input(), feed);
+        break;
+      case 'bzip2':
+        await bzip2Stream(input(), feed);
+        break;
+      case 'xz':
+      case 'lzip':
+      case 'lz4': {
+        const decode = format === 'xz' ? xzDecode : format === 'lzip' ? lzipDecode : lz4Decode;
+        // A small decode first: most .xz/.lz4 files (kernel modules, man pages) hold no tar, and a
+        // flat decoder would allocate its whole output buffer for nothing.
+        if (!looksLikeTar(decode(src.read(0, format === 'xz' ? XZ_PEEK_INPUT : PEEK_INPUT), format === 'xz' ? LZMA2_CHUNK_MAX : BLOCK, []))) return { entries: null, complete: false, stoppedBy: null, bytesIn: Math.min(src.size, PEEK_INPUT), bytesOut: 0, warnings };
+        flat(decode(readPrefix(src, flatInput, (n) => (bytesIn += n)), bounds.maxFlatBytes, warnings), feed);
+        break;
+      }
+      default:
+        return { entries: null, complete: false, stoppedBy: 'unsupported', bytesIn: 0, bytesOut: 0, warnings: [`no ${format} decompressor`] };
+    }
+  } catch (err) {
+    warnings.push(`${format} data could not be decoded: ${(err as Error).message}`);
+  }
+  if (collector.notTar || collector.pos < BLOCK) return { entries: null, complete: false, stoppedBy, bytesIn, bytesOut, warnings };
+  if (stoppedBy === null && !collector.endMarker) {
+    if (collector.entries >= bounds.maxEntries) stoppedBy = 'entries';
+    else if (bytesIn >= bounds.maxInputBytes && src.size > bounds.maxInputBytes) stoppedBy = 'input';
+    else stoppedBy = 'damage';
+  }
+  const kept = collector.kept;
+  const w = walkTar((pos, len) => kept.get(pos)?.subarray(0, len) ?? Buffer.alloc(0), collector.pos, bounds.maxEntries);
+  return { entries: w.entries, complete: collector.endMarker, stoppedBy: collector.endMarker ? null : stoppedBy, bytesIn, bytesOut, warnings };
+}
+
+function* inputChunks(src: ByteSource, limit: number, counted: (n: number) => void): Generator<Buffer> {
+  for (let off = 0; off < limit; off += CHUNK) {
+    const chunk = src.read(off, Math.min(CHUNK, limit - off));
+    if (chunk.length === 0) return;
+    counted(chunk.length);
+    yield chunk;
+  }
+}
+
+function readPrefix(src: ByteSource, max: number, counted: (n: number) => void): Buffer {
+  const parts: Buffer[] = [];
+  for (const c of inputChunks(src, Math.min(src.size, max), counted)) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+function flat(out: Buffer, feed: Feed): void {
+  for (let off = 0; off < out.length; off += CHUNK) if (!feed(out.subarray(off, off + CHUNK))) return;
+}
+
+/** Node's gunzip as a stream (concatenated members continue); stops as soon as `feed` says so. */
+async function gunzipStream(chunks: Generator<Buffer>, feed: Feed): Promise<void> {
+  const gunzip = createGunzip();
+  let stop = false;
+  let failed: Error | null = null;
+  gunzip.on('data', (b: Buffer) => {
+    if (!stop && !feed(b)) stop = true;
+  });
+  const finished = new Promise<void>((resolve) => {
+    gunzip.once('end', resolve);
+    gunzip.once('close', resolve);
+    gunzip.once('error', (e) => ((failed = e), resolve()));
+  });
+  for (const chunk of chunks) {
+    if (stop || failed) break;
+    const flushed = gunzip.write(chunk);
+    // Let the data events of this chunk run (and honour back-pressure) before reading more.
+    if (!flushed) await Promise.race([new Promise((r) => gunzip.once('drain', r)), finished]);
+    else await new Promise((r) => setImmediate(r));
+  }
+  if (stop || failed) gunzip.destroy();
+  else gunzip.end();
+  await finished;
+  if (failed && !stop) throw failed;
+}
+
+interface FzstdDecompress {
+  ondata: (data: Uint8Array, final: boolean) => void;
+  push(chunk: Uint8Array, final?: boolean): void;
+}
+
+function zstdStream(chunks: Generator<Buffer>, feed: Feed): void {
+  const { Decompress } = require('fzstd') as { Decompress: new (ondata?: (data: Uint8Array, final: boolean) => void) => FzstdDecompress };
+  let stop = false;
+  const d = new Decompress((data) => {
+    if (!stop && !feed(Buffer.from(data.buffer, data.byteOffset, data.byteLength))) stop = true;
+  });
+  for (const chunk of chunks) {
+    if (stop) return;
+    d.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  }
+}
+
+async function bzip2Stream(chunks: Generator<Buffer>, feed: Feed): Promise<void> {
+  const unbzip2 = require('unbzip2-stream') as () => NodeJS.ReadWriteStream & { destroy?(): void };
+  const bz = unbzip2();
+  let stop = false;
+  let failed: Error | null = null;
+  bz.on('data', (b: Buffer) => {
+    if (!stop && !feed(Buffer.from(b))) stop = true;
+  });
+  bz.on('error', (e: Error) => (failed = e));
+  for (const chunk of chunks) {
+    if (stop || failed) break;
+    bz.write(chunk);
+    await new Promise((r) => setImmediate(r));
+  }
+  if (!stop && !failed) bz.end();
+  if (failed && !stop) throw failed;
+}
+
+/** xz: stream header, one block whose only filter is LZMA2, then the LZMA2 chunks. */
+export function xzDecode(input: Buffer, maxOutput: number, warnings: string[]): Buffer {
+  if (input.length < 12 + 8) return Buffer.alloc(0);
+  const headerSize = (input[12]! + 1) * 4;
+  if (headerSize < 8 || 12 + headerSize > input.length) return (warnings.push('xz block header out of range'), Buffer.alloc(0));
+  const flags = input[13]!;
+  const filters = (flags & 0x03) + 1;
+  let at = 14;
+  // Optional compressed / uncompressed sizes (multibyte integers).
+  for (const bit of [0x40, 0x80]) if (flags & bit) while (at < 12 + headerSize && input[at++]! & 0x80);
+  const filterId = input[at];
+  if (filters !== 1 || filterId !== 0x21) return (warnings.push('xz block uses filters other than LZMA2 alone (e.g. BCJ): inner format not checked'), Buffer.alloc(0));
+  const r = decodeLzma2(input.subarray(12 + headerSize), maxOutput);
+  if (r.error && r.data.length === 0) warnings.push(`xz: ${r.error}`);
+  return r.data;
+}
+
+/** lzip: 'LZIP', version 1, coded dictionary size, then an LZMA stream with lc=3 lp=0 pb=2. */
+export function lzipDecode(input: Buffer, maxOutput: number, warnings: string[]): Buffer {
+  if (input.length < 6 + 5 || input[4] !== 1) return (warnings.push('lzip header is not version 1'), Buffer.alloc(0));
+  const coded = input[5]!;
+  const dict = 2 ** (coded & 0x1f) - (2 ** (coded & 0x1f) / 16) * (coded >>> 5);
+  const props = Buffer.alloc(5);
+  props[0] = 0x5d; // (pb * 5 + lp) * 9 + lc = (2 * 5 + 0) * 9 + 3
+  props.writeUInt32LE(Math.min(dict, 0xffffffff) >>> 0, 1);
+  const r = decodeLzma(input.subarray(6), props, maxOutput);
+  if (r.error && r.data.length === 0) warnings.push(`lzip: ${r.error}`);
+  return r.data;
+}
+
+/**
+ * LZ4 frame format (lz4_Frame_format.md): magic, FLG, BD, optional content size and dictionary
+ * id, header checksum; then blocks (u32 size, high bit = stored) until a zero size. Decoded
+ * into one flat buffer capped at `maxOutput`, so linked blocks see their history.
+ */
+export function lz4Decode(input: Buffer, maxOutput: number, warnings: string[]): Buffer {
+  if (input.length < 7 || input.readUInt32LE(0) !== 0x184d2204) return (warnings.push('not an LZ4 frame (legacy frames are not listed)'), Buffer.alloc(0));
+  const flg = input[4]!;
+  let at = 6 + (flg & 0x08 ? 8 : 0) + (flg & 0x01 ? 4 : 0) + 1;
+  const blockChecksum = (flg & 0x10) !== 0;
+  const out = Buffer.alloc(maxOutput);
+  let o = 0;
+  while (at + 4 <= input.length && o < out.length) {
+    const word = input.readUInt32LE(at);
+    at += 4;
+    if (word === 0) break;
+    const size = word & 0x7fffffff;
+    const end = Math.min(input.length, at + size);
+    if (word & 0x80000000) {
+      const n = Math.min(end - at, out.length - o);
+      input.copy(out, o, at, at + n);
+      o += n;
+    } else {
+      o = lz4Block(input, at, end, out, o);
+      if (o < 0) return (warnings.push('LZ4 block damaged'), out.subarray(0, -o - 1));
+    }
+    at = end + (blockChecksum ? 4 : 0);
+  }
+  return out.subarray(0, o);
+}
+
+/** One LZ4 block into out from o; returns the new output position, or -(pos + 1) on damage. */
+function lz4Block(src: Buffer, at: number, end: number, out: Buffer, o: number): number {
+  while (at < end) {
+    const token = src[at++]!;
+    let lit = token >>> 4;
+    if (lit === 15) for (let b = 255; b === 255 && at < end; lit += b) b = src[at++]!;
+    if (at + lit > end) return -(o + 1);
+    const n = Math.min(lit, out.length - o);
+    src.copy(out, o, at, at + n);
+    o += n;
+    at += lit;
+    if (o >= out.length || at >= end) return o; // the last sequence has literals only
+    if (at + 2 > end) return -(o + 1);
+    const offset = src.readUInt16LE(at);
+    at += 2;
+    if (offset === 0 || offset > o) return -(o + 1);
+    let len = (token & 15) + 4;
+    if ((token & 15) === 15) for (let b = 255; b === 255 && at < end; len += b) b = src[at++]!;
+    const m = Math.min(len, out.length - o);
+    for (let i = 0; i < m; i++, o++) out[o] = out[o - offset]!;
+    if (o >= out.length) return o;
+  }
+  return o;
+}
