@@ -9,13 +9,10 @@
 import type { ByteSource } from '../util/byte-source.js';
 import type { FileTimes } from '../model/finding.js';
 import type { Candidate } from '../rules/types.js';
+import type { DirEntryInfo, OsKind } from '../model/evidence.js';
 
-/** One entry of a directory listing handed to parsers that pair files ($I/$R, volume sets). */
-export interface DirEntryInfo {
-  name: string;
-  isDirectory: boolean;
-  size: number;
-}
+// Parsers keep importing these from here; the stages below artifacts/ import src/model/evidence.ts.
+export type { DirEntryInfo, OsKind };
 
 /** Everything known about a file before its parser runs. */
 export interface ArtifactContext {
@@ -74,7 +71,6 @@ export interface ArtifactParser {
   detect?: ArtifactDetector;
 }
 
-export type OsKind = 'windows' | 'linux' | 'macos' | 'unknown';
 
 /** What a detector knows beyond the parse result: where the file sits and its times. */
 export interface DetectContext extends ArtifactContext {

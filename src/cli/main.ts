@@ -23,7 +23,7 @@ const EPILOGUE = `Exit codes:
   2  usage error or fatal error (missing root, root not a directory, unknown format, unwritable output)
 Partial read errors during a scan do not change the exit code; they are listed in the report.`;
 
-let debug = process.argv.includes('--debug');
+const debug = process.argv.includes('--debug');
 
 function fail(err: unknown): never {
   const known = err instanceof UsageError || err instanceof RootError || err instanceof CatalogError || err instanceof RuleCatalogError || (err instanceof Error && err.name === 'LiveRegistryUnavailable');

@@ -1,7 +1,7 @@
 /** Opening one file named on the command line (explain, parse): read-only, regular files only. */
 import { lstatSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import type { DirEntryInfo } from '../artifacts/types.js';
+import type { DirEntryInfo } from '../model/evidence.js';
 import { listDirectory } from '../evidence/listing.js';
 import { openEvidenceFile, readHead, type OpenedFile } from '../evidence/reader.js';
 import { LIMITS } from '../util/limits.js';

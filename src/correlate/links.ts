@@ -7,6 +7,7 @@
  */
 import type { Candidate, Hit, NamedPath } from '../rules/types.js';
 import { normalizeNamedPath, relMatches, volumeStem, type NormalizedPath } from './paths.js';
+import { assertNever, locatorIdParts } from '../model/kinds.js';
 
 export interface CorrelateOptions {
   windows: boolean;
@@ -36,8 +37,14 @@ function describeSource(c: Candidate): string {
     }
     case 'registry':
       return `registry ${c.key ?? ''}${c.value !== undefined ? `\\${c.value}` : ''} in ${c.path}`;
-    default:
+    case 'file':
+    case 'directory':
+    case 'archive-entry':
+    case 'recycle-bin':
+    case 'trash':
       return c.path;
+    default:
+      return assertNever(c.kind, 'finding kind');
   }
 }
 
@@ -62,7 +69,7 @@ const ROLE_VERB: Record<NamedPath['role'], string> = {
 };
 
 function addHit(c: Candidate, hit: Hit, seen: Set<string>): void {
-  const key = `${c.kind}\u0000${c.path}\u0000${c.key ?? ''}\u0000${c.value ?? ''}\u0000${c.line ?? ''}\u0000${c.originalPath ?? ''}\u0000${hit.rule}\u0000${hit.message}`;
+  const key = [c.kind, c.path, ...locatorIdParts(c), hit.rule, hit.message].join('\u0000');
   if (seen.has(key)) return;
   seen.add(key);
   c.hits.push(hit);

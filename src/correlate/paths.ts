@@ -2,6 +2,7 @@
  * Normalising paths that artifacts name (history commands, registry MRUs, $I records) to
  * paths inside an evidence root, so evidence can be linked across artifacts.
  */
+import { volumeSetName } from '../artifacts/archive/volume.js';
 
 export interface NormalizedPath {
   /** Lower-cased, '/'-separated path relative to the root, or null when not resolvable inside it. */
@@ -78,14 +79,9 @@ export function relMatches(pattern: string, relPath: string): boolean {
 }
 
 /**
- * The set a volume belongs to: 'bk.part2.rar' -> 'bk.rar', 'x.7z.001' -> 'x.7z', 'x.z01' -> 'x.zip',
- * 'x.r00' -> 'x.rar'. A command that writes 'bk.rar' with -v creates the volumes.
+ * The set a volume belongs to ('bk.part2.rar' -> 'bk.rar', src/artifacts/archive/volume.ts): a
+ * command that writes 'bk.rar' with -v creates the volumes.
  */
 export function volumeStem(relPath: string): string {
-  return relPath
-    .toLowerCase()
-    .replace(/\.part\d{1,4}\.rar$/, '.rar')
-    .replace(/\.(7z|zip|rar|tar|gz|cab)\.\d{3}$/, '.$1')
-    .replace(/\.z\d{2}$/, '.zip')
-    .replace(/\.r\d{2}$/, '.rar');
+  return volumeSetName(relPath);
 }

@@ -1,7 +1,7 @@
 /** A bounded, link-free listing of one directory, for parsers that pair files ($I/$R, volume sets, hive logs). */
 import { lstatSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { DirEntryInfo } from '../artifacts/types.js';
+import type { DirEntryInfo } from '../model/evidence.js';
 import { isInside } from './root.js';
 
 /** Entries listed per directory; a parser pairing files never needs more. */
@@ -30,7 +30,7 @@ export function listDirectory(abs: string): DirEntryInfo[] | null {
 /** `listDirectory` for '/'-separated paths relative to a root, refusing anything outside it. */
 export function rootLister(rootAbs: string): (rel: string) => DirEntryInfo[] | null {
   return (rel: string) => {
-    const abs = path.join(rootAbs, ...rel.split('/'));
+    const abs = path.join(rootAbs, rel);
     return isInside(rootAbs, abs) ? listDirectory(abs) : null;
   };
 }

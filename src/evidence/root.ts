@@ -4,7 +4,7 @@
  */
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { OsKind } from '../artifacts/types.js';
+import type { OsKind } from '../model/evidence.js';
 
 export interface EvidenceRoot {
   /** As given on the command line. */
@@ -63,10 +63,15 @@ export function openRoot(given: string, osOption: OsKind | 'auto'): EvidenceRoot
   return { given, abs, os, label: path.basename(abs) || abs };
 }
 
-/** True when `candidate` (absolute) is `root` or lies inside it. */
+/**
+ * True when `candidate` (absolute) is `root` or lies inside it: the one "is this path inside a
+ * root" check. By path segments: '..evil/out.json' is inside, '../x' is not.
+ */
 export function isInside(root: string, candidate: string): boolean {
   const rel = path.relative(root, candidate);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  if (rel === '') return true;
+  if (path.isAbsolute(rel)) return false; // another drive on Windows
+  return rel.split(path.sep)[0] !== '..';
 }
 
 /**

@@ -16,7 +16,12 @@ export class ByteHistogram {
   }
 }
 
+/** One histogram over several samples (an array, not a spread: see src/util/arrays.ts). */
 export function histogramOf(...parts: Uint8Array[]): ByteHistogram {
+  return histogramOfParts(parts);
+}
+
+export function histogramOfParts(parts: readonly Uint8Array[]): ByteHistogram {
   const h = new ByteHistogram();
   for (const p of parts) h.add(p);
   return h;

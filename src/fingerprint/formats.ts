@@ -44,6 +44,18 @@ const FORMAT_CLASS = classes({
   'unknown': [],
 });
 
+const STAGING_CLASSES: ReadonlySet<Classification> = new Set(['archive', 'compressed', 'encrypted']);
+
+/**
+ * The one archive format set: a format id (as the fingerprint reports it) that staging produces,
+ * an archive, a compressed stream or an encrypted container (OpenPGP counted whether or not the
+ * message is encrypted). The Recycle Bin, Trash and timeline stages ask here.
+ */
+export function isArchiveFormat(format: string | null | undefined): boolean {
+  if (!format) return false;
+  return format === 'pgp' || STAGING_CLASSES.has(FORMAT_CLASS.get(format) ?? 'unknown');
+}
+
 /** Formats file-type recognises from two or three loose bytes: a hint, not proof. */
 export const WEAK_MAGIC_FORMATS: ReadonlySet<string> = new Set(['mp1', 'mp2', 'mp3', 'aac', 'bmp', 'Z', 'arj', 'ico', 'cur', 'lzma', 'mpg', 'voc', 'nes']);
 

@@ -10,7 +10,7 @@ import type { ByteSource } from '../util/byte-source.js';
 import { LIMITS } from '../util/limits.js';
 import { detectLateMagic, detectOwnMagic, type MagicMatch } from './detectors.js';
 import {
-  byteStats, histogramOf, CHI_CLEARLY_EVEN, CHI_CLEARLY_UNEVEN, CHI_RANDOM_HIGH, CHI_RANDOM_LOW, type ByteStats,
+  byteStats, histogramOf, histogramOfParts, CHI_CLEARLY_EVEN, CHI_CLEARLY_UNEVEN, CHI_RANDOM_HIGH, CHI_RANDOM_LOW, type ByteStats,
 } from './entropy.js';
 import { classifyFormat, WEAK_MAGIC_FORMATS, type Classification } from './formats.js';
 import { checkExtension, type ExtensionMismatch } from './extensions.js';
@@ -22,12 +22,7 @@ import type { Hit } from '../rules/types.js';
 
 export type { Classification } from './formats.js';
 export type { ExtensionMismatch } from './extensions.js';
-export { expectedFormatsForExtension, extensionOf, TEXT_CONTENT, NOT_ARCHIVE } from './extensions.js';
-export { classifyFormat } from './formats.js';
-export {
-  fingerprintHits, sensitiveKind, isSensitiveSystemData, isEncryptedContainer, isArchiveLike, isLikelyEncryptedBlob,
-  type SensitiveKind, type FingerprintFacts,
-} from './predicates.js';
+export { sensitiveKind, type SensitiveKind } from './predicates.js';
 
 export type MagicSource = 'file-type' | 'custom' | 'text' | 'none';
 export type MagicConfidenceTier = 'certain' | 'high' | 'low' | 'none';
@@ -186,7 +181,7 @@ function readSamples(src: ByteSource, plan: SampleRange[], warnings: string[]): 
       warnings.push(`read failed at ${range.offset}: ${(err as Error).message}`);
     }
   }
-  return parts.length ? { stats: byteStats(histogramOf(...parts)), samples } : null;
+  return parts.length ? { stats: byteStats(histogramOfParts(parts)), samples } : null;
 }
 
 interface Verdict { classification: Classification; classConfidence: ClassConfidence }

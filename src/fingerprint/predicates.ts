@@ -37,15 +37,6 @@ export function sensitiveKind(fp: Pick<FingerprintFacts, 'format'>): SensitiveKi
   return fp.format ? SENSITIVE[fp.format] ?? null : null;
 }
 
-export function isSensitiveSystemData(fp: Pick<FingerprintFacts, 'format'>): boolean {
-  return sensitiveKind(fp) !== null;
-}
-
-/** Encrypted by magic: age, OpenSSL, encrypted OpenPGP, RAR with encrypted headers, encrypted OOXML. */
-export function isEncryptedContainer(fp: Pick<FingerprintFacts, 'classification'>): boolean {
-  return fp.classification === 'encrypted';
-}
-
 /** Archive, single-stream compressed, or encrypted container: what staging produces. */
 export function isArchiveLike(fp: Pick<FingerprintFacts, 'classification'>): boolean {
   return fp.classification === 'archive' || fp.classification === 'compressed' || fp.classification === 'encrypted';

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dataDir } from '../util/package-root.js';
-import type { OsKind } from '../artifacts/types.js';
+import type { OsKind } from '../model/evidence.js';
 
 export interface Hotspot {
   id: string;
@@ -64,13 +64,36 @@ export function loadBuiltinHotspots(): Hotspot[] {
   return HOTSPOT_OSES.flatMap((os) => readJsonArray(dataDir('hotspots', 'data', `${os}.json`)).map((h) => validateHotspot(h, os, `${os}.json`)));
 }
 
-/** Extra definitions from --hotspots FILE: same format; each entry may carry "os" (default windows). */
-export function loadHotspotFile(file: string): Hotspot[] {
-  return readJsonArray(file).map((h) => validateHotspot(h, 'windows', file));
+/**
+ * Extra definitions from --hotspots FILE...: same format; each entry may carry "os" (default windows).
+ * Ids must stay unique across the built-in catalog and every file (a finding's reason names the id).
+ */
+export function loadHotspotFiles(files: readonly string[]): Hotspot[] {
+  const extra = files.flatMap((file) => readJsonArray(file).map((h) => validateHotspot(h, 'windows', file)));
+  if (extra.length) checkUniqueIds([...loadBuiltinHotspots(), ...extra]);
+  return extra;
 }
 
+function validateArtifactLocation(raw: unknown, source: string): ArtifactLocation {
+  const a = raw as Partial<ArtifactLocation>;
+  const where = `${source}: artifact location ${JSON.stringify(a?.id ?? '?')}`;
+  if (!a || typeof a !== 'object') throw new CatalogError(`${source}: each artifact location must be an object`);
+  if (typeof a.id !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(a.id)) throw new CatalogError(`${where}: id must be kebab-case`);
+  if (typeof a.description !== 'string' || !a.description) throw new CatalogError(`${where}: description missing`);
+  if (typeof a.pattern !== 'string' || !a.pattern || a.pattern.startsWith('/') || a.pattern.split('/').includes('..'))
+    throw new CatalogError(`${where}: pattern must be relative to the root, without '..'`);
+  const os = a.os;
+  if (os !== 'any' && !HOTSPOT_OSES.some((known) => known === os)) throw new CatalogError(`${where}: os must be any, ${HOTSPOT_OSES.join(', ')}`);
+  if (!Array.isArray(a.references) || a.references.length === 0 || !a.references.every((r) => typeof r === 'string'))
+    throw new CatalogError(`${where}: at least one public reference is required`);
+  return { id: a.id, description: a.description, pattern: a.pattern, os: os as ArtifactLocation['os'], references: a.references };
+}
+
+/** Files read in every scan (hives, histories, trash info), validated like the hotspots. */
 export function loadArtifactLocations(): ArtifactLocation[] {
-  return readJsonArray(dataDir('hotspots', 'data', 'artifacts.json')) as ArtifactLocation[];
+  const locations = readJsonArray(dataDir('hotspots', 'data', 'artifacts.json')).map((a) => validateArtifactLocation(a, 'artifacts.json'));
+  checkUniqueIds(locations);
+  return locations;
 }
 
 /**
@@ -81,7 +104,7 @@ export function hotspotsFor(all: Hotspot[], os: OsKind): Hotspot[] {
   return os === 'unknown' ? all.filter((h) => !h.pattern.startsWith('*')) : all.filter((h) => h.os === os);
 }
 
-export function checkUniqueIds(all: Hotspot[]): void {
+export function checkUniqueIds(all: readonly { id: string }[]): void {
   const seen = new Set<string>();
   for (const h of all) {
     if (seen.has(h.id)) throw new CatalogError(`duplicate hotspot id ${h.id}`);

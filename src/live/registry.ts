@@ -11,6 +11,7 @@ import { attachRaw, joinKey, type ValueRecord } from '../artifacts/regf/walk.js'
 import { runRegistryDetectors } from '../artifacts/registry/index.js';
 import { sidMaps } from '../artifacts/registry/sids.js';
 import { HiveView } from '../artifacts/registry/view.js';
+import { pushAll } from '../util/arrays.js';
 
 /** One value as regedit-rs's list() returns it (a RegistryItemValue: rawValue + type name). */
 export interface LiveValue {
@@ -113,7 +114,7 @@ async function walkTree(list: ListFn, hive: string, tree: string, seen: Set<stri
           warnings.push(`${hive}\\${tree}: more than ${LIVE_MAX_KEYS_PER_TREE} keys; the rest not read`);
           return;
         }
-        out.push(...liveItemRecords(hive, key, item));
+        pushAll(out, liveItemRecords(hive, key, item));
         for (const sub of item.keys) next.push(joinKey(key, sub));
       }
     }
@@ -149,7 +150,7 @@ export function detectLiveRegistry(records: readonly ArtifactRecord[]): Candidat
   const out: Candidate[] = [];
   for (const [hive, recs] of byHive) {
     const sid = hive.startsWith('HKU\\') ? hive.slice(4) : null;
-    out.push(...runRegistryDetectors(recs, { hivePath: `live:${hive}`, user: sid ? (sidNames[sid] ?? sid) : null, sidNames }));
+    pushAll(out, runRegistryDetectors(recs, { hivePath: `live:${hive}`, user: sid ? (sidNames[sid] ?? sid) : null, sidNames }));
   }
   return out;
 }

@@ -93,7 +93,7 @@ export function hashFindings(findings: Finding[], rootAbs: Map<string, string>, 
       const base = rootAbs.get(f.root);
       if (!base) continue; // evidence without a file in a root (the live registry)
       // Paths holding bytes that are not UTF-8 are shown escaped (\xNN) and cannot be reopened by name.
-      const abs = path.join(base, ...f.path.split('/'));
+      const abs = path.join(base, f.path);
       const result = abs.startsWith(base) ? hashFile(abs, f.path, opts.algorithms, opts.maxSize, audit) : { size: null, status: 'error' as const, hashes: {}, message: 'path leaves the root' };
       rec = { root: f.root, path: f.path, ...result };
       records.set(key, rec);

@@ -5,16 +5,20 @@
 import type { Stats } from 'node:fs';
 import { fingerprint, sensitiveKind, type Fingerprint } from '../fingerprint/index.js';
 import { ARTIFACT_PARSERS } from '../artifacts/index.js';
-import type { ArtifactContext, ArtifactResult, DetectContext, DirEntryInfo, OsKind } from '../artifacts/types.js';
+import type { ArtifactContext, ArtifactResult, DetectContext } from '../artifacts/types.js';
+import type { DirEntryInfo, OsKind } from '../model/evidence.js';
 import type { Hotspot } from '../hotspots/catalog.js';
 import { fileRuleHits } from '../rules/file-rules.js';
 import type { Candidate, Hit, NamedPath, TimelineEvent } from '../rules/types.js';
 import type { ByteSource } from '../util/byte-source.js';
 import { LIMITS } from '../util/limits.js';
 import type { FileTimes } from '../model/finding.js';
+import { pushAll } from '../util/arrays.js';
+import { isoFromMs } from '../util/filetime.js';
+import { hasLocators } from '../model/kinds.js';
 
 function isoTime(ms: number): string | null {
-  return ms > 0 && Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+  return ms > 0 && Number.isFinite(ms) ? isoFromMs(ms) : null;
 }
 
 /**
@@ -93,7 +97,7 @@ const SUPERSEDED_BY_ARCHIVE_PARSER = new Set([
 ]);
 
 function isFileLevel(c: Candidate, rel: string): boolean {
-  return c.kind === 'file' && c.path === rel && c.key === undefined && c.entry === undefined && c.line === undefined && c.originalPath === undefined;
+  return c.kind === 'file' && c.path === rel && !hasLocators(c);
 }
 
 export async function inspectFile(input: InspectInput): Promise<Inspection> {
@@ -124,7 +128,7 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
   const events: TimelineEvent[] = [];
   let archiveParsed = false;
   for (const parser of ARTIFACT_PARSERS) {
-    let claimed = false;
+    let claimed: boolean;
     try {
       claimed = parser.matches(ctx);
     } catch {
@@ -148,10 +152,10 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
       const found = parser.detect(result, detectCtx).slice(0, LIMITS.maxFindingsPerArtifact);
       for (const c of found) {
         if (isFileLevel(c, input.rel)) {
-          fileHits.push(...c.hits);
+          pushAll(fileHits, c.hits);
           if (c.details) Object.assign(details, c.details);
-          if (c.names) names.push(...c.names);
-          if (c.events) events.push(...c.events);
+          if (c.names) pushAll(names, c.names);
+          if (c.events) pushAll(events, c.events);
         } else innerCandidates.push(c);
       }
     } catch (err) {
@@ -161,8 +165,7 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
       warnings.push(`${parser.id}: parser failed: ${message}`);
     }
   }
-  fileHits.push(
-    ...fileRuleHits({
+  pushAll(fileHits, fileRuleHits({
       rel: input.rel,
       name: input.name,
       size: input.size,
@@ -172,8 +175,7 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
       archiveParsed,
       sensitive: sensitiveKind(fp),
       packageType: typeof (details.archive as { packageType?: unknown } | undefined)?.packageType === 'string' ? ((details.archive as { packageType: string }).packageType) : null,
-    }),
-  );
+    })); fileHits.push();
   const fileCandidate: Candidate = {
     kind: 'file',
     path: input.rel,

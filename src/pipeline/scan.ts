@@ -6,7 +6,7 @@
  */
 import { lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { DirEntryInfo } from '../artifacts/types.js';
+import type { DirEntryInfo } from '../model/evidence.js';
 import { findInsideRoot, openRoot, type EvidenceRoot } from '../evidence/root.js';
 import { openEvidenceFile, readHead, type AtimeAudit } from '../evidence/reader.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
@@ -28,6 +28,8 @@ import { scoreCandidates, sortFindings, verdictFor, type ScoredFindings } from '
 import { applyBaseline } from './baseline.js';
 import { hashFindings, type HashOptions } from './hash.js';
 import { buildEpisodes } from '../timeline/episodes.js';
+import { pushAll } from '../util/arrays.js';
+import { isoFromMs, isoFromDate } from '../util/filetime.js';
 
 export type Scope = 'hotspots' | 'all';
 
@@ -127,7 +129,7 @@ async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: Dir
       if (sidNames && typeof sidNames === 'object') for (const [sid, name] of Object.entries(sidNames)) if (typeof name === 'string') state.sidNames.set(sid.toUpperCase(), name);
     }
     if (inspection.fileCandidate.hits.length > 0 || inspection.fileCandidate.names || inspection.fileCandidate.events) state.candidates.push(inspection.fileCandidate);
-    state.candidates.push(...inspection.innerCandidates);
+    pushAll(state.candidates, inspection.innerCandidates);
     return { name: file.name, mtimeMs: file.stat.mtimeMs, birthMs: file.stat.birthtimeMs > 0 ? file.stat.birthtimeMs : null, classification: inspection.fingerprint.classification };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -146,16 +148,16 @@ function directoryCandidate(state: RootState, rel: string, facts: DirFileFact[])
   const hits = [...burst.hits, ...hiddenDirHits(rel, name, hotspot)];
   if (hits.length === 0) return null;
   const events = burst.window
-    ? [{ time: new Date(burst.window.start).toISOString(), type: 'burst-start', description: `${burst.window.count} files start arriving in ${rel}` },
-       { time: new Date(burst.window.end).toISOString(), type: 'burst-end', description: `last of ${burst.window.count} files arrives in ${rel}` }]
+    ? [{ time: isoFromMs(burst.window.start), type: 'burst-start', description: `${burst.window.count} files start arriving in ${rel}` },
+       { time: isoFromMs(burst.window.end), type: 'burst-end', description: `last of ${burst.window.count} files arrives in ${rel}` }]
     : undefined;
   let times;
   try {
-    times = statTimes(lstatSync(path.join(state.root.abs, ...rel.split('/'))));
+    times = statTimes(lstatSync(path.join(state.root.abs, rel)));
   } catch {
     times = undefined;
   }
-  return { kind: 'directory', path: rel, hits, size: null, times, events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: new Date(burst.window.start).toISOString(), end: new Date(burst.window.end).toISOString() } } : undefined };
+  return { kind: 'directory', path: rel, hits, size: null, times, events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: isoFromMs(burst.window.start), end: isoFromMs(burst.window.end) } } : undefined };
 }
 
 /**
@@ -183,7 +185,7 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
   const progress = (): void => opts.onProgress?.({ root: root.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'walk' });
 
   for (const start of starts) {
-    const startAbs: FsPath = start === '' ? root.abs : path.join(root.abs, ...start.split('/'));
+    const startAbs: FsPath = start === '' ? root.abs : path.join(root.abs, start);
     for (const listing of walkDirectories(startAbs, start, { rootDev, crossMounts: opts.crossMounts ?? false, issues: state.issues, stats: state.stats })) {
       const facts: DirFileFact[] = [];
       for (const file of listing.files) {
@@ -201,7 +203,7 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
   const osLocations = loadArtifactLocations().filter((l) => l.os === 'any' || root.os === 'unknown' || l.os === root.os);
   for (const rel of expandArtifactFiles(root.abs, osLocations)) {
     if (isUnder(rel, starts)) continue;
-    const abs = path.join(root.abs, ...rel.split('/'));
+    const abs = path.join(root.abs, rel);
     const stat = statFile(abs, rel, state.issues);
     if (!stat) continue;
     const parentRel = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
@@ -222,7 +224,7 @@ function finalize(state: RootState): ScoredFindings {
 
 export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const now = opts.now ?? (() => new Date());
-  const startedAt = now().toISOString();
+  const startedAt = isoFromDate(now());
   const audit: AtimeAudit = { preserved: 0, mayChange: 0 };
   const roots = opts.roots.map((r) => openRoot(r, opts.os));
   const allFindings: Finding[] = [];
@@ -244,9 +246,9 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     await scanRoot(state, opts, audit);
     opts.onProgress?.({ root: root.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'correlate' });
     const { findings, timeline } = finalize(state);
-    allFindings.push(...findings);
-    allTimeline.push(...timeline);
-    errors.push(...state.issues.map((i) => ({ root: root.given, ...i })));
+    pushAll(allFindings, findings);
+    pushAll(allTimeline, timeline);
+    pushAll(errors, state.issues.map((i) => ({ root: root.given, ...i })));
     rootMeta.push({
       path: root.given,
       os: root.os,
@@ -262,9 +264,9 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   }
   if (opts.live) {
     const live = await scanLiveRegistry();
-    allFindings.push(...live.findings);
-    allTimeline.push(...live.timeline);
-    errors.push(...live.warnings.map((message) => ({ root: LIVE_ROOT, path: '', op: 'parse', code: 'WARN', message })));
+    pushAll(allFindings, live.findings);
+    pushAll(allTimeline, live.timeline);
+    pushAll(errors, live.warnings.map((message) => ({ root: LIVE_ROOT, path: '', op: 'parse', code: 'WARN', message })));
   }
   sortFindings(allFindings);
   const baseline = opts.baseline ? applyBaseline(allFindings, opts.baseline.ids, opts.baseline.file) : undefined;
@@ -286,7 +288,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       options: opts.recordedOptions ?? {},
       roots: rootMeta,
       startedAt,
-      finishedAt: now().toISOString(),
+      finishedAt: isoFromDate(now()),
       atime: {
         preservedWithNoatime: audit.preserved,
         openedWithoutNoatime: audit.mayChange,

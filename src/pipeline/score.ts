@@ -9,6 +9,7 @@ import { loadRuleCatalog } from '../rules/catalog.js';
 import { toFinding } from '../rules/engine.js';
 import type { Candidate } from '../rules/types.js';
 import { eventRows, fileTimeRows } from '../timeline/timeline.js';
+import { pushAll } from '../util/arrays.js';
 
 export interface ScoredFindings {
   findings: Finding[];
@@ -46,7 +47,7 @@ export function scoreCandidates(candidates: readonly Candidate[], ctx: ScoreCont
     if (hotspot && LOCATED_KINDS.has(c.kind)) c.hits.push({ rule: 'in-staging-location', score: hotspot.weight, message: `${hotspot.description} (${hotspot.id})` });
     const finding = toFinding(c, { root: ctx.root, rootLabel: ctx.rootLabel, hotspot: hotspot?.id ?? null }, catalog);
     findings.push(finding);
-    timeline.push(...fileTimeRows(finding), ...eventRows(finding, c.events ?? []));
+    pushAll(timeline, fileTimeRows(finding)); pushAll(timeline, eventRows(finding, c.events ?? []));
   }
   return { findings, timeline };
 }

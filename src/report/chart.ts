@@ -6,6 +6,8 @@ import { levelRank, type Finding, type Level } from '../model/finding.js';
 import type { Episode } from '../model/report.js';
 import { factsOf, parseTime } from '../timeline/evidence.js';
 import { htmlEscape } from '../util/text.js';
+import { maxOf, minOf } from '../util/arrays.js';
+import { isoFromMs } from '../util/filetime.js';
 
 const WIDTH = 1000;
 const LANE = 22;
@@ -30,8 +32,8 @@ export function timelineSvg(findings: readonly Finding[], episodes: readonly Epi
   const points = findings.map((f) => ({ f, t: factsOf(f).time })).filter((p): p is { f: Finding; t: number } => p.t !== null);
   const inRange = opts.range ? points.filter((p) => p.t >= opts.range![0] && p.t <= opts.range![1]) : points;
   if (inRange.length === 0) return `<p class="muted">No timed findings to chart.</p>`;
-  let lo = opts.range?.[0] ?? Math.min(...inRange.map((p) => p.t));
-  let hi = opts.range?.[1] ?? Math.max(...inRange.map((p) => p.t));
+  let lo = opts.range?.[0] ?? minOf(inRange.map((p) => p.t));
+  let hi = opts.range?.[1] ?? maxOf(inRange.map((p) => p.t));
   if (hi - lo < 60_000) {
     lo -= 30_000;
     hi += 30_000;
@@ -61,7 +63,7 @@ export function timelineSvg(findings: readonly Finding[], episodes: readonly Epi
   const sorted = [...inRange].sort((a, b) => a.t - b.t || levelRank(b.f.level) - levelRank(a.f.level) || a.f.id.localeCompare(b.f.id));
   for (const { f, t } of sorted) {
     const y = TOP + LANES.indexOf(f.level) * LANE + LANE / 2;
-    parts.push(`<circle cx="${x(t).toFixed(1)}" cy="${y}" r="5" fill="${LEVEL_COLORS[f.level]}" fill-opacity="0.8"><title>${htmlEscape(`${new Date(t).toISOString()} ${f.level} ${f.score} ${f.path}`.slice(0, 300))}</title></circle>`);
+    parts.push(`<circle cx="${x(t).toFixed(1)}" cy="${y}" r="5" fill="${LEVEL_COLORS[f.level]}" fill-opacity="0.8"><title>${htmlEscape(`${isoFromMs(t)} ${f.level} ${f.score} ${f.path}`.slice(0, 300))}</title></circle>`);
   }
   const axisY = TOP + LANES.length * LANE + 16;
   for (let i = 0; i <= 5; i++) {

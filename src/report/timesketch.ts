@@ -9,6 +9,7 @@ import type { Finding } from '../model/finding.js';
 import type { ScanReport, TimelineRow } from '../model/report.js';
 import { parseTime } from '../timeline/evidence.js';
 import { csvCell, escapeControls } from '../util/text.js';
+import { isoFromMs } from '../util/filetime.js';
 
 const MAX_FIELD = 2048;
 
@@ -47,7 +48,7 @@ function row(r: TimelineRow, f: Finding | undefined, episodeOf: Map<string, stri
   if (ms === null) return null;
   return {
     message: safeField(r.description.startsWith(r.path) ? r.description : `${r.path}: ${r.description}`),
-    datetime: new Date(ms).toISOString(),
+    datetime: isoFromMs(ms),
     timestamp: ms * 1000,
     timestamp_desc: timestampDesc(r.type),
     data_type: `stagehunt:finding:${f?.kind ?? 'file'}`,

@@ -6,6 +6,7 @@
 import { LEVELS, levelRank, type Finding, type Level } from '../model/finding.js';
 import type { Episode, ScanReport } from '../model/report.js';
 import { buildEpisodes, unassignedFindings } from '../timeline/episodes.js';
+import { locatorParts } from '../model/kinds.js';
 
 export const TOP_FINDINGS = 25;
 
@@ -100,11 +101,7 @@ export function shortTime(t: string | null | undefined): string {
 
 /** The locator that says where inside an artifact the evidence sits. */
 export function locatorText(f: Finding): string {
-  const parts: string[] = [];
-  if (f.entry !== undefined) parts.push(`entry ${f.entry}`);
-  if (f.key !== undefined) parts.push(`key ${f.key}${f.value !== undefined ? ` value ${f.value}` : ''}`);
-  if (f.originalPath !== undefined) parts.push(`was ${f.originalPath}`);
-  if (f.line !== undefined) parts.push(`line ${f.line}`);
+  const parts = locatorParts(f);
   if (f.user) parts.push(`user ${f.user}`);
   return parts.join('; ');
 }

@@ -9,6 +9,7 @@ import type { Finding, Level, Reason } from '../model/finding.js';
 import { NO_TIMES } from '../model/finding.js';
 import type { RuleCatalog } from './catalog.js';
 import type { Candidate, Hit } from './types.js';
+import { locatorIdParts, type Locators } from '../model/kinds.js';
 
 export const LEVEL_FLOORS: ReadonlyArray<[Level, number]> = [
   ['critical', 80],
@@ -70,8 +71,8 @@ export function scoreHits(hits: Hit[], catalog: RuleCatalog): ScoreResult {
 }
 
 /** The stable id: the same evidence in the same image gives the same id on every run. */
-export function findingId(label: string, c: Pick<Candidate, 'kind' | 'path' | 'key' | 'value' | 'entry' | 'line' | 'originalPath'>): string {
-  const parts = [label, c.kind, c.path, c.key ?? '', c.value ?? '', c.entry ?? '', c.line ?? '', c.originalPath ?? ''];
+export function findingId(label: string, c: Pick<Candidate, 'kind' | 'path'> & Locators): string {
+  const parts = [label, c.kind, c.path, ...locatorIdParts(c)];
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 16);
 }
 

@@ -7,6 +7,8 @@
 import type { Hotspot } from '../hotspots/catalog.js';
 import type { Hit } from './types.js';
 import type { SensitiveKind } from '../fingerprint/index.js';
+import { pushAll } from '../util/arrays.js';
+import { volumeFromName } from '../artifacts/archive/volume.js';
 
 export interface FileFacts {
   rel: string;
@@ -28,7 +30,6 @@ const RECYCLE_ROOTS = new Set(['$recycle.bin', 'recycler', 'recycled']);
 const FAKE_RECYCLE = /^recyclers?\.bin$/i;
 const RECYCLE_LIKE = /^(\$recycle\.bin|recycler|recycled|recyclers?\.bin)$/i;
 
-const VOLUME_NAME = /\.(?:(?:7z|zip|rar|tar|gz|cab)\.\d{3}|part\d{1,4}\.rar|z\d{2}|r\d{2}|\d{3})$/i;
 const OPAQUE = new Set(['archive', 'compressed', 'encrypted', 'high-entropy-unknown', 'unknown']);
 
 /** Places where Windows keeps crash dumps: a dump anywhere else was made by someone. */
@@ -86,9 +87,9 @@ export function fileRuleHits(f: FileFacts): Hit[] {
     hits.push({ rule: 'archive-file', message: `${f.format ?? 'archive'} by magic bytes` });
     if (f.hotspot) hits.push({ rule: "archive-in-staging-location", message: `${f.format ?? "archive"} archive in a staging location (${f.hotspot.id})` });
   }
-  if (!f.archiveParsed && VOLUME_NAME.test(f.name) && OPAQUE.has(f.classification) && f.size > 0) {
+  if (!f.archiveParsed && volumeFromName(f.name) !== null && OPAQUE.has(f.classification) && f.size > 0) {
     hits.push({ rule: 'split-archive-volume', message: `name '${f.name}' follows a multi-volume archive convention; content is ${f.classification}` });
   }
-  hits.push(...sensitiveCopyHits(f), ...recycleBinHits(f));
+  pushAll(hits, sensitiveCopyHits(f)); pushAll(hits, recycleBinHits(f));
   return hits;
 }

@@ -9,6 +9,8 @@ import type { Episode } from '../model/report.js';
 import { EVIDENCE_KINDS, factsOf, type FindingFacts } from './evidence.js';
 import { narrate } from './narrative.js';
 import { UnionFind } from './union-find.js';
+import { maxOf, minOf, pushAll } from '../util/arrays.js';
+import { isoFromMs } from '../util/filetime.js';
 
 /** Two pieces of evidence further apart than this are separate runs unless a link joins them. */
 export const EPISODE_GAP_MS = 30 * 60 * 1000;
@@ -124,10 +126,10 @@ function toCluster(members: number[], facts: FindingFacts[]): Cluster {
   const times = members.flatMap((i) => [facts[i]!.time, facts[i]!.end]).filter((t): t is number => t !== null);
   return {
     members,
-    start: times.length ? Math.min(...times) : null,
-    end: times.length ? Math.max(...times) : null,
+    start: times.length ? minOf(times) : null,
+    end: times.length ? maxOf(times) : null,
     users: new Set(members.flatMap((i) => facts[i]!.users)),
-    maxRank: Math.max(...members.map((i) => levelRank(facts[i]!.finding.level))),
+    maxRank: maxOf(members.map((i) => levelRank(facts[i]!.finding.level))),
   };
 }
 
@@ -137,7 +139,7 @@ function usersCompatible(a: Cluster, b: Cluster): boolean {
 }
 
 function merge(into: Cluster, from: Cluster): void {
-  into.members.push(...from.members);
+  pushAll(into.members, from.members);
   into.start = into.start === null ? from.start : from.start === null ? into.start : Math.min(into.start, from.start);
   into.end = into.end === null ? from.end : from.end === null ? into.end : Math.max(into.end, from.end);
   for (const u of from.users) into.users.add(u);
@@ -176,13 +178,13 @@ function levelFor(score: number, strong: boolean): Level {
 }
 
 function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
+  return ms === null ? null : isoFromMs(ms);
 }
 
 function buildEpisode(members: FindingFacts[]): Episode {
   const findings = members.map((m) => m.finding);
   const kinds = EVIDENCE_KINDS.filter((k) => members.some((m) => m.kind === k));
-  const top = Math.max(...findings.map((f) => f.score));
+  const top = maxOf(findings.map((f) => f.score));
   const score = Math.min(100, top + KIND_BONUS * (kinds.length - 1));
   const strong = findings.some((f) => levelRank(f.level) >= levelRank('high'));
   const times = members.flatMap((m) => [m.time, m.end]).filter((t): t is number => t !== null);
@@ -199,8 +201,8 @@ function buildEpisode(members: FindingFacts[]): Episode {
     score,
     level: levelFor(score, strong),
     confidence: kinds.length >= 3 ? 'high' : kinds.length === 2 ? 'moderate' : 'low',
-    start: iso(times.length ? Math.min(...times) : null),
-    end: iso(times.length ? Math.max(...times) : null),
+    start: iso(times.length ? minOf(times) : null),
+    end: iso(times.length ? maxOf(times) : null),
     users: users.length ? users : pathUsers,
     locations: displayLocations,
     findingIds,

@@ -4,11 +4,12 @@
  */
 import type { Finding } from '../model/finding.js';
 import { normalizeNamedPath, volumeStem } from '../correlate/paths.js';
+import { pushAll } from '../util/arrays.js';
+import { isArchiveFormat } from '../fingerprint/formats.js';
 
 export const EVIDENCE_KINDS = ['file', 'archive', 'recycle-bin', 'history', 'registry'] as const;
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
 
-const ARCHIVE_FORMATS = new Set(['zip', 'rar', '7z', 'cab', 'tar', 'gz', 'bz2', 'xz', 'zst', 'lz4', 'lzma', 'arj', 'ace', 'lzh', 'z', 'tgz', 'iso', 'wim']);
 const RECYCLE_DIR = /(^|\/)(\$recycle\.bin|recycler|recycled|\.trash[^/]*|trash)(\/|$)/i;
 
 export interface FindingFacts {
@@ -60,7 +61,7 @@ export function burstOf(f: Finding): { start: number; end: number; count: number
 function keyTimes(f: Finding): [number | null, number | null] {
   const burst = burstOf(f);
   if (burst) return [burst.start, burst.end];
-  let t: number | null = null;
+  let t: number | null;
   if (f.kind === 'recycle-bin' || f.kind === 'trash') t = parseTime(f.deletedAt) ?? parseTime(f.times.modified);
   else if (f.kind === 'registry') t = parseTime(detailString(f, 'lastRun')) ?? parseTime(detailString(f, 'keyLastWritten'));
   else if (f.kind === 'history') t = parseTime(detailString(f, 'time'));
@@ -70,7 +71,7 @@ function keyTimes(f: Finding): [number | null, number | null] {
 
 export function isArchiveFinding(f: Finding): boolean {
   if (f.kind === 'archive-entry') return true;
-  if (f.format && ARCHIVE_FORMATS.has(f.format.toLowerCase())) return true;
+  if (isArchiveFormat(f.format)) return true;
   return f.reasons.some((r) => /archive|encrypted-container/.test(r.rule));
 }
 
@@ -108,7 +109,7 @@ function namedPaths(f: Finding, windows: boolean): string[] {
   const target = detailString(f, 'target');
   if (target) raw.push(target);
   const command = detailString(f, 'command');
-  if (command) raw.push(...(command.match(PATH_TOKEN) ?? []).slice(0, 32));
+  if (command) pushAll(raw, (command.match(PATH_TOKEN) ?? []).slice(0, 32));
   const out = new Set<string>();
   for (const p of raw) {
     const n = normalizeNamedPath(p, { windows: windows || /^[a-z]:\\/i.test(p), user: userName(f.user) });

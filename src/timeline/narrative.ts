@@ -5,6 +5,8 @@
  */
 import type { EpisodeStep } from '../model/report.js';
 import { burstOf, type FindingFacts } from './evidence.js';
+import { maxOf, minOf, pushAll } from '../util/arrays.js';
+import { isoFromMs } from '../util/filetime.js';
 
 /** Steps spelled out in the narrative text (all are kept in `steps`, up to MAX_STEPS). */
 const NARRATIVE_STEPS = 10;
@@ -82,10 +84,10 @@ function archiveStep(group: FindingFacts[], refDay: string): Draft {
 
 function fileStep(group: FindingFacts[], refDay: string): Draft {
   const times = group.map((m) => m.time).filter((t): t is number => t !== null);
-  const span = times.length === 0 ? 'Then' : Math.min(...times) === Math.max(...times) ? `At ${clock(times[0]!, refDay)}` : `Between ${clock(Math.min(...times), refDay)} and ${clock(Math.max(...times), refDay)}`;
+  const span = times.length === 0 ? 'Then' : minOf(times) === maxOf(times) ? `At ${clock(times[0]!, refDay)}` : `Between ${clock(minOf(times), refDay)} and ${clock(maxOf(times), refDay)}`;
   const items = group.map((m) => `${baseOf(m.finding.path)} (${quote(mainReason(m))})`).join('; ');
   const noun = group.length === 1 ? 'a suspicious file appeared' : `${group.length} suspicious files appeared`;
-  return { time: times.length ? Math.min(...times) : null, order: 2, text: `${span} ${noun} in ${dirOf(group[0]!.finding.path)}: ${items}.`, ids: group.map((m) => m.finding.id) };
+  return { time: times.length ? minOf(times) : null, order: 2, text: `${span} ${noun} in ${dirOf(group[0]!.finding.path)}: ${items}.`, ids: group.map((m) => m.finding.id) };
 }
 
 function deletionStep(m: FindingFacts, refDay: string): Draft {
@@ -126,7 +128,7 @@ function namedEvidenceTime(m: FindingFacts, members: FindingFacts[]): number | n
   const times = members
     .filter((o) => o !== m && o.time !== null && m.named.some((n) => n === o.finding.path.toLowerCase() || n === o.stem))
     .map((o) => o.end ?? o.time!);
-  return times.length ? Math.max(...times) : null;
+  return times.length ? maxOf(times) : null;
 }
 
 function historyStep(m: FindingFacts, members: FindingFacts[]): Draft {
@@ -161,7 +163,7 @@ function drafts(members: FindingFacts[], refDay: string): Draft[] {
     else if (m.kind === 'archive') archives.push(m);
     else files.push(m);
   }
-  out.push(...registrySteps(registry, refDay));
+  pushAll(out, registrySteps(registry, refDay));
   for (const g of groupBy(binFiles, (m) => m.finding.path)) out.push(binFileStep(g, refDay));
   for (const g of groupBy(archives, (m) => m.stem ?? m.finding.path)) out.push(archiveStep(g.sort((a, b) => a.finding.path.localeCompare(b.finding.path)), refDay));
   for (const g of groupBy(files, (m) => dirOf(m.finding.path))) out.push(fileStep(g.sort((a, b) => (a.time ?? 0) - (b.time ?? 0) || a.finding.path.localeCompare(b.finding.path)), refDay));
@@ -181,8 +183,8 @@ function ordered(list: Draft[]): Draft[] {
 
 export function narrate(members: FindingFacts[], ctx: { kinds: string[]; users: string[] }): { steps: EpisodeStep[]; narrative: string } {
   const times = members.flatMap((m) => [m.time, m.end]).filter((t): t is number => t !== null);
-  const start = times.length ? Math.min(...times) : null;
-  const end = times.length ? Math.max(...times) : null;
+  const start = times.length ? minOf(times) : null;
+  const end = times.length ? maxOf(times) : null;
   const refDay = start === null ? '' : day(start);
   const steps = ordered(drafts(members, refDay)).slice(0, MAX_STEPS);
   const who = ctx.users.length ? `by ${ctx.users.join(', ')}` : 'by an unknown user';
@@ -192,7 +194,7 @@ export function narrate(members: FindingFacts[], ctx: { kinds: string[]; users: 
   const confidence = ctx.kinds.length >= 3 ? 'high' : ctx.kinds.length === 2 ? 'moderate' : 'low';
   const tail = `Evidence: ${ctx.kinds.length} independent kind${ctx.kinds.length === 1 ? '' : 's'} (${ctx.kinds.join(', ')}); confidence ${confidence}.`;
   return {
-    steps: steps.map((s) => ({ time: s.time === null ? null : new Date(s.time).toISOString(), text: s.text, findingIds: [...s.ids].sort() })),
+    steps: steps.map((s) => ({ time: s.time === null ? null : isoFromMs(s.time), text: s.text, findingIds: [...s.ids].sort() })),
     narrative: [head, ...body, tail].join(' '),
   };
 }

@@ -28,5 +28,5 @@ export function packageVersion(): string {
 
 /** A data folder shipped in the package (src/rules/data, src/hotspots/data). */
 export function dataDir(...parts: string[]): string {
-  return path.join(packageRoot(), 'src', ...parts);
+  return path.join(packageRoot(), 'src', parts.join('/'));
 }

@@ -9,7 +9,7 @@ import { Dirent, lstatSync, readdirSync, readlinkSync, Stats } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { decodeName } from '../util/text.js';
 import { LIMITS } from '../util/limits.js';
-import type { DirEntryInfo } from '../artifacts/types.js';
+import type { DirEntryInfo } from '../model/evidence.js';
 
 /** A path usable with node:fs: a string when every component is valid UTF-8, else a Buffer. */
 export type FsPath = string | Buffer;

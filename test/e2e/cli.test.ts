@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { DEMO_IMAGE, ensureDemoImage, normalizeVolatile, runCli } from '../helpers/cli.js';
-import { corpusAvailable, corpusPath, IN_CI } from '../helpers/corpus.js';
+import { corpusAvailable, corpusPath, IN_CI, CORPUS_MISSING, testIf } from '../helpers/corpus.js';
 
 const GOLDEN = path.join(process.cwd(), 'test', 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -253,8 +253,7 @@ describe('other commands', () => {
     expect(records[2]).toMatchObject({ type: 'history-command', line: 3 });
   });
 
-  test('parse recognises renamed Recycle Bin artifacts by their content', () => {
-    if (!corpusAvailable()) return;
+  testIf(corpusAvailable(), CORPUS_MISSING)('parse recognises renamed Recycle Bin artifacts by their content', () => {
     const info2 = runCli(['parse', corpusPath('recyclebin', 'rifiuti2', 'INFO2-sample1')]);
     expect(info2.status).toBe(0);
     const records = info2.stdout.trim().split('\n').map((l) => JSON.parse(l));

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { describe, test } from '@jest/globals';
 
 export const CORPUS_DIR = path.resolve(process.cwd(), '..', 'shared', 'corpus');
 export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
@@ -34,3 +35,26 @@ export function toolAvailable(tool: string): boolean {
     return false;
   }
 }
+
+type TestBody = () => void | Promise<unknown>;
+
+/**
+ * `test` when `ready`, else a visible skip with the reason in its title: a test that needs a
+ * corpus file, a reference tool or a capability must never pass by returning early. In CI the
+ * readiness checks above throw instead, so a skip there means the capability, not the setup, is
+ * missing (mknod, dropping privileges).
+ */
+export function testIf(ready: boolean, reason: string): (name: string, fn: TestBody, timeout?: number) => void {
+  return ready ? (name, fn, timeout) => test(name, fn, timeout) : (name) => test.skip(`${name} [skipped: ${reason}]`, () => undefined);
+}
+
+/**
+ * `describe` when `ready`, else one visible skipped test in its place: the suite's body is not run
+ * (it usually reads the corpus while collecting its table).
+ */
+export function describeIf(ready: boolean, reason: string): (name: string, body: () => void) => void {
+  return ready ? (name, body) => describe(name, body) : (name) => describe(name, () => test.skip(`every test [skipped: ${reason}]`, () => undefined));
+}
+
+export const CORPUS_MISSING = 'corpus missing at ../shared/corpus';
+export const toolMissing = (tool: string): string => `reference tool ${tool} not installed`;

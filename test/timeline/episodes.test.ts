@@ -47,8 +47,8 @@ describe('buildEpisodes', () => {
     expect(e.score).toBe(100);
     expect(e.level).toBe('critical');
     expect(e.users).toEqual(['alice']);
-    expect(e.start).toBe('2025-03-15T04:00:00.000Z');
-    expect(e.end).toBe('2025-03-15T05:06:41.123Z');
+    expect(e.start).toBe('2025-03-15T04:00:00.0000000Z');
+    expect(e.end).toBe('2025-03-15T05:06:41.1230000Z');
     expect(e.attack[0]).toBe('T1074.001');
     expect(e.attack).toEqual(expect.arrayContaining(['T1560.001', 'T1070.004', 'T1005']));
     expect(e.locations).toEqual(expect.arrayContaining(['Users/alice/AppData/Roaming/out', 'Users/Public']));

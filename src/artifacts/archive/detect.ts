@@ -120,14 +120,11 @@ export function countVolumes(name: string, siblings: readonly DirEntryInfo[] | u
   return Math.max(1, n);
 }
 
+/** The set a sibling belongs to: a volume's set, or a plain .zip/.rar (the last or first part of a set). */
 function volumeStem(name: string): string | null {
-  const lower = name.toLowerCase();
-  if (/\.zip$/.test(lower)) return lower.slice(0, -4) + '#zip';
-  if (/\.rar$/.test(lower) && !/\.part\d+\.rar$/.test(lower)) return lower.slice(0, -4) + '#rar';
   const v = volumeFromName(name);
-  if (!v) return null;
-  const stem = lower.replace(/\.part\d+\.rar$|\.r\d{2,3}$|\.z\d{2,3}$|\.\d{3}$/, '');
-  return `${stem}#${v.format === 'unknown' ? 'num' : v.format}`;
+  if (v) return v.setName;
+  return /\.(zip|rar)$/i.test(name) ? name.toLowerCase() : null;
 }
 
 function encryptionHits(s: ArchiveSummary, ctx: DetectContext, evidence: string, hits: Hit[]): void {

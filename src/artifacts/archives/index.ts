@@ -13,6 +13,3 @@ import { compressedParser } from '../compressed/index.js';
 import { encryptedParser } from '../encrypted/index.js';
 
 export const parsers: ArtifactParser[] = [sevenZipParser, rarParser, cabParser, compressedParser, zipParser, tarParser, encryptedParser];
-
-export { zipParser, sevenZipParser, rarParser, cabParser, tarParser, compressedParser, encryptedParser };
-export { detectArchive, archiveDetector } from '../archive/detect.js';

@@ -53,8 +53,14 @@ export async function parseCab(src: ByteSource, ctx: ArtifactContext): Promise<A
     names[key] = s.text;
     at = s.end;
   };
-  if (flags & FLAG_PREV) (take('previousCabinet'), take('previousDisk'));
-  if (flags & FLAG_NEXT) (take('nextCabinet'), take('nextDisk'));
+  if (flags & FLAG_PREV) {
+    take('previousCabinet');
+    take('previousDisk');
+  }
+  if (flags & FLAG_NEXT) {
+    take('nextCabinet');
+    take('nextDisk');
+  }
   pos += at;
 
   const reader = new WindowReader(src);
@@ -70,7 +76,7 @@ export async function parseCab(src: ByteSource, ctx: ArtifactContext): Promise<A
 
   const { entries, continued } = readFiles(reader, coffFiles, Math.min(cFiles, LIMITS.maxArchiveEntries), warnings);
   if (cbCabinet > src.size) warnings.push(`cabinet truncated: header says ${cbCabinet} bytes, file has ${src.size}`);
-  let summary = withEntries(emptySummary('cab'), entries);
+  const summary = withEntries(emptySummary('cab'), entries);
   summary.truncated = entries.length < cFiles;
   summary.volume = flags & (FLAG_PREV | FLAG_NEXT) || continued > 0 ? { index: iCabinet, multiVolume: true } : null;
   summary.fields = { setId, cabinetIndex: iCabinet, folders: cFolders, claimedFiles: cFiles, compression: [...methods], continuedEntries: continued, trailingBytes: Math.max(0, src.size - cbCabinet), ...names };

@@ -12,7 +12,7 @@ import { emptySummary, entryRecord, withEntries } from '../archive/build.js';
 import { volumeFromName } from '../archive/volume.js';
 import { looksLikeTar } from '../tar/layout.js';
 import { walkTar } from '../tar/walk.js';
-import { readGzipHeader, sniffStream, streamFields, type StreamFormat } from './layout.js';
+import { readGzipHeader, sniffStream, streamFields } from './layout.js';
 
 /** Compressed bytes fed to inflate: deflate expands at most ~1032:1, so output stays <= 8.3 MiB. */
 const PEEK_INPUT_BYTES = 8 * 1024;
@@ -94,4 +94,3 @@ export function gunzipHead(input: Buffer): Buffer | null {
   }
 }
 
-export { type StreamFormat };

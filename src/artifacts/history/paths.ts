@@ -3,6 +3,7 @@
  * staging locations (docs/recyclebin-history.md lists the sources), user data folders.
  * Works on Windows and Unix spellings, with or without environment variables.
  */
+import { volumeFromName } from '../archive/volume.js';
 
 const ARCHIVE_EXT = new Set([
   'zip', '7z', 'rar', 'cab', 'tar', 'gz', 'tgz', 'bz2', 'tbz', 'tbz2', 'xz', 'txz', 'zst', 'tzst', 'lz', 'lzma',
@@ -11,8 +12,6 @@ const ARCHIVE_EXT = new Set([
 /** Encrypted-container or encrypted-file extensions (gpg -c, openssl enc, age, AxCrypt). */
 const ENCRYPTED_EXT = new Set(['gpg', 'pgp', 'enc', 'age', 'aes', 'axx']);
 
-/** Archive volume names: x.part2.rar, x.r00, x.z01, x.7z.001, x.zip.002, x.tar.gz.003. */
-const VOLUME_NAME = /(\.part\d+\.rar|\.r\d{2}|\.z\d{2}|\.(7z|zip|rar|tar|gz|tgz|bz2|xz)\.\d{3})$/i;
 
 function lastComponent(path: string): string {
   return (path.split(/[\\/]/).pop() ?? '').replace(/["']/g, '');
@@ -32,8 +31,9 @@ export function isEncryptedName(path: string): boolean {
   return ENCRYPTED_EXT.has(extensionOf(path));
 }
 
+/** Archive volume names that say archive (x.part2.rar, x.r00, x.z01, x.7z.001, x.cab.002); a bare data.001 is too weak from a name alone. */
 export function isVolumeName(path: string): boolean {
-  return VOLUME_NAME.test(lastComponent(path));
+  return volumeFromName(lastComponent(path))?.naming === 'named';
 }
 
 const DOCUMENT_EXT = new Set([

@@ -6,6 +6,7 @@
 import type { Hit, NamedPath } from '../../rules/types.js';
 import { isArchiveName, isEncryptedName, isUserDataPath, normalisePath, stagingLocation } from './paths.js';
 import { parsePsArgs, programName, psList, psParam, splitCommandLine, type Segment } from './tokenize.js';
+import { pushAll } from '../../util/arrays.js';
 
 export interface CommandMatch {
   hits: Hit[];
@@ -48,7 +49,7 @@ function matchRar(words: string[], tool = 'rar'): CommandMatch | null {
   if (vol) hits.push({ rule: 'history-archive-volumes', message: `${tool} splits ${archive ?? 'the archive'} into volumes (${vol})${archive ? `: ${rarVolumeNames(archive)}` : ''}` });
   const staged = switches.filter((s) => /^-(ta|tb|m\d|r$|df|dw)/.test(s));
   if (staged.length > 0) hits.push({ rule: 'history-archiver-staging-switches', message: `${tool} staging switches ${staged.join(' ')}` });
-  hits.push(...archiveHits(tool, archive, sources));
+  pushAll(hits, archiveHits(tool, archive, sources));
   return { hits, names: [...(archive ? [writes(archive)] : []), ...sources.map(reads)] };
 }
 
@@ -65,7 +66,7 @@ function match7z(words: string[], tool = '7-Zip'): CommandMatch | null {
   const vol = switches.find((s) => /^-v\d/.test(s));
   if (vol) hits.push({ rule: 'history-archive-volumes', message: `${tool} splits ${archive ?? 'the archive'} into volumes (${vol})${archive ? `: ${archive.split(/[\\/]/).pop()}.001, .002, …` : ''}` });
   if (switches.includes('-sdel')) hits.push({ rule: 'history-archiver-staging-switches', message: `${tool} deletes the sources after archiving (-sdel)` });
-  hits.push(...archiveHits(tool, archive, sources));
+  pushAll(hits, archiveHits(tool, archive, sources));
   return { hits, names: [...(archive ? [writes(archive)] : []), ...sources.map(reads)] };
 }
 
@@ -141,7 +142,7 @@ function matchZip(words: string[]): CommandMatch | null {
   if (!archive) return null;
   const hits: Hit[] = [{ rule: 'history-archiver-create', message: `zip ${archive}` }];
   if (encrypted) hits.push({ rule: 'history-archive-password', message: 'zip encrypts the archive (-e / -P / --password)' });
-  hits.push(...archiveHits('zip', archive, sources));
+  pushAll(hits, archiveHits('zip', archive, sources));
   return { hits, names: [writes(archive), ...sources.map(reads)] };
 }
 
@@ -166,7 +167,7 @@ function matchTar(seg: Segment): CommandMatch | null {
   if (!create) return null;
   archive ??= seg.redirects[0];
   const hits: Hit[] = [{ rule: 'history-archiver-create', message: `tar creates ${archive ?? 'an archive'}` }];
-  hits.push(...archiveHits('tar', archive, operands));
+  pushAll(hits, archiveHits('tar', archive, operands));
   return { hits, names: [...(archive && archive !== '-' ? [writes(archive)] : []), ...operands.map(reads)] };
 }
 
@@ -175,10 +176,10 @@ function matchCompressArchive(words: string[]): CommandMatch {
   const sources = [...psList(psParam(args, 'path')), ...psList(psParam(args, 'literalpath', ['lp', 'pspath']))];
   const dest = psParam(args, 'destinationpath');
   const positional = [...args.positional];
-  if (sources.length === 0 && positional.length > 0) sources.push(...psList(positional.shift()));
+  if (sources.length === 0 && positional.length > 0) pushAll(sources, psList(positional.shift()));
   const archive = typeof dest === 'string' ? dest : positional.shift();
   const hits: Hit[] = [{ rule: 'history-powershell-compression', message: `Compress-Archive ${archive ?? ''}`.trim() }];
-  hits.push(...archiveHits('Compress-Archive', archive, sources));
+  pushAll(hits, archiveHits('Compress-Archive', archive, sources));
   return { hits, names: [...(archive ? [writes(archive)] : []), ...sources.map(reads)] };
 }
 
@@ -188,7 +189,7 @@ function matchDotNetCompression(command: string): CommandMatch | null {
   if (create) {
     const [source, archive] = [create[2]!.trim(), create[4]!.trim()];
     const hits: Hit[] = [{ rule: 'history-powershell-compression', message: `ZipFile.CreateFromDirectory -> ${archive}` }];
-    hits.push(...archiveHits('ZipFile.CreateFromDirectory', archive, [source]));
+    pushAll(hits, archiveHits('ZipFile.CreateFromDirectory', archive, [source]));
     return { hits, names: [writes(archive), reads(source)] };
   }
   if (/IO\.Compression\.|ZipFile\]::|GZipStream|DeflateStream|BrotliStream|ZLibStream|ZipArchiveMode/i.test(command)) {
@@ -344,8 +345,8 @@ export function matchHistory(commands: readonly string[]): Array<CommandMatch | 
     for (const seg of splitCommandLine(command)) {
       const m = matchSegment(seg, command, written);
       if (!m) continue;
-      hits.push(...m.hits);
-      names.push(...m.names);
+      pushAll(hits, m.hits);
+      pushAll(names, m.names);
     }
     for (const n of names) if (n.role === 'writes' && (isArchiveName(n.path) || isEncryptedName(n.path) || /\.pst$/i.test(n.path))) written.set(baseKey(n.path), n.path);
     return hits.length > 0 ? { hits: dedupeHits(hits), names } : null;

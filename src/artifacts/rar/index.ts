@@ -6,10 +6,6 @@ import { archiveResult } from '../archive/build.js';
 import { parseRar, rarVersion } from './parse.js';
 import { overlayFromHead } from '../sevenzip/sfx.js';
 
-export { parseRar, rarVersion } from './parse.js';
-export type { RarParse } from './parse.js';
-export type { RarEntry } from './common.js';
-
 function matches(ctx: ArtifactContext): boolean {
   // Every RAR volume starts with the signature, so the head decides; a PE with an overlay may be
   // a WinRAR SFX, which parse probes at that one offset.

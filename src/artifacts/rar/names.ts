@@ -1,4 +1,5 @@
 /** RAR entry-name decoding and method names. */
+import { fromCharCodes } from '../../util/arrays.js';
 
 const METHODS = ['store', 'fastest', 'fast', 'normal', 'good', 'best'];
 
@@ -67,5 +68,5 @@ function decodePackedUnicode(name: Buffer, enc: Buffer): string | null {
   }
   if (out.length === 0) return null;
   const end = out.indexOf(0);
-  return String.fromCharCode(...(end >= 0 ? out.slice(0, end) : out));
+  return fromCharCodes(end >= 0 ? out.slice(0, end) : out);
 }

@@ -6,7 +6,8 @@ import type { RarEntry, RarWalk } from './common.js';
 import { RAR4_SIGNATURE, RAR5_SIGNATURE } from './layout.js';
 import { walkRar4 } from './rar4.js';
 import { walkRar5 } from './rar5.js';
-import { looksLikePe, offsetSource, peOverlayOffset } from '../sevenzip/sfx.js';
+import { looksLikePe } from '../../util/pe.js';
+import { offsetSource, peOverlayOffset } from '../sevenzip/sfx.js';
 
 export interface RarParse {
   entries: RarEntry[];

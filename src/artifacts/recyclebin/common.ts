@@ -49,11 +49,6 @@ export function windowsExtension(path: string): string {
   return dot > 0 ? base.slice(dot) : '';
 }
 
-/** Base name of a Windows or Unix path. */
-export function baseName(path: string): string {
-  return path.split(/[\\/]/).pop() ?? '';
-}
-
 /** u64 to a JS number when exact, else null (sizes above 2^53 are damage, not data). */
 export function safeNumber(value: bigint): number | null {
   return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : null;

@@ -6,9 +6,9 @@ import type { ArtifactRecord, ArtifactResult, DetectContext, DirEntryInfo } from
 import type { Candidate, Hit, TimelineEvent } from '../../rules/types.js';
 import { isArchiveName, isDocumentName, isEncryptedName, isVolumeName, stagingLocation } from '../history/paths.js';
 import { findSibling, sidFromPath } from './common.js';
+import { pushAll } from '../../util/arrays.js';
+import { isArchiveFormat } from '../../fingerprint/formats.js';
 
-/** Formats the fingerprint stage reports for archives and encrypted containers. */
-export const ARCHIVE_FORMATS = new Set(['zip', '7z', 'rar', 'cab', 'gz', 'bz2', 'xz', 'zst', 'lz4', 'lz', 'tar', 'Z', 'arj', 'ace', 'lzh', 'cpio', 'xar', 'iso', 'pgp', 'gpg', 'age']);
 
 /** A $R folder holding this many documents looks like a staging folder that was thrown away. */
 const DOCUMENT_FOLDER_MIN = 5;
@@ -200,7 +200,7 @@ export function detectDollarI(result: ArtifactResult, ctx: DetectContext): Candi
     hits.push({ rule: 'recyclebin-data-missing', message: `${dataFile} is gone: the item was purged or restored after deletion` });
   } else if (sibling?.isDirectory) {
     const found = folderHits(ctx, sibling.name);
-    hits.push(...found.hits);
+    pushAll(hits, found.hits);
     folder = found.summary;
   }
   if (hits.length === 0) return [];
@@ -232,7 +232,7 @@ export function detectDollarR(result: ArtifactResult, ctx: DetectContext): Candi
   if (record.indexFileStatus === 'missing') {
     hits.push({ rule: 'recyclebin-data-without-index', message: `${ctx.name} has no ${String(record.indexFile)}: placed in the Recycle Bin directly` });
   }
-  if (ctx.format && ARCHIVE_FORMATS.has(ctx.format)) {
+  if (isArchiveFormat(ctx.format)) {
     hits.push({ rule: 'recyclebin-archive-content', message: `${ctx.name} holds a ${ctx.format} archive` });
   }
   if (isVolumeName(ctx.name)) hits.push({ rule: 'recyclebin-multipart-archive', message: `archive volume in the Recycle Bin: ${ctx.name}` });

@@ -13,7 +13,3 @@ export const regfParser: ArtifactParser = {
 };
 
 export const parsers: ArtifactParser[] = [regfParser];
-
-export { walkHive } from './walk.js';
-export type { HiveRecord, KeyRecord, ValueRecord, WalkItem } from './walk.js';
-export { decodeValue, regTypeName } from './decode.js';

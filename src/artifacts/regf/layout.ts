@@ -5,7 +5,7 @@
  * The walk over these structures lives in walk.ts.
  */
 
-export const BASE_BLOCK_SIZE = 0x1000;
+const BASE_BLOCK_SIZE = 0x1000;
 /** Cell offsets in the hive are relative to the first hbin, which follows the base block. */
 export const HBINS_START = BASE_BLOCK_SIZE;
 export const HBIN_HEADER_SIZE = 0x20;

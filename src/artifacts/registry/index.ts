@@ -63,4 +63,3 @@ export function hiveSidMaps(records: readonly ArtifactRecord[]): SidMaps {
   return hasSidSources(records) ? sidMaps(new HiveView(records)) : { sidNames: {}, ridNames: {} };
 }
 
-export { HiveView } from './view.js';

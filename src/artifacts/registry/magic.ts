@@ -2,6 +2,7 @@
  * What a blob in a registry value is: file magic (indicators.md C.5, Elastic
  * collection_common_compressed_archived_file), Shannon entropy, Base64 / hex text that decodes to a file.
  */
+import { isPe } from '../../util/pe.js';
 
 export interface MagicMatch {
   format: string;
@@ -18,13 +19,6 @@ const MAGICS: readonly [string, Buffer, string][] = [
   ['xz', Buffer.from('fd377a585a00', 'hex'), 'xz stream'],
   ['zstd', Buffer.from('28b52ffd', 'hex'), 'Zstandard stream'],
 ];
-
-/** MZ with a plausible PE header pointer, so short "MZ" strings do not match. */
-function isPe(b: Buffer): boolean {
-  if (b.length < 0x40 || b[0] !== 0x4d || b[1] !== 0x5a) return false;
-  const peOff = b.readUInt32LE(0x3c);
-  return peOff + 4 <= b.length && b.toString('latin1', peOff, peOff + 4) === 'PE\u0000\u0000';
-}
 
 export function detectMagic(b: Buffer): MagicMatch | null {
   if (isPe(b)) return { format: 'pe', description: 'Windows executable (PE)' };
@@ -51,11 +45,11 @@ export function shannonEntropy(b: Buffer, limit = 256 * 1024): number {
 
 /** Value bytes as text when they look like UTF-16LE or ASCII text (for encoded-blob checks). */
 export function asText(b: Buffer): string | null {
-  if (b.length >= 4 && b[1] === 0 && b[3] === 0) return b.toString('utf16le', 0, b.length & ~1).replace(/\u0000+$/, '');
+  if (b.length >= 4 && b[1] === 0 && b[3] === 0) return b.toString('utf16le', 0, b.length & ~1).replace(/\0+$/, '');
   let printable = 0;
   const n = Math.min(b.length, 4096);
   for (let i = 0; i < n; i++) if ((b[i]! >= 0x20 && b[i]! < 0x7f) || b[i] === 0x0a || b[i] === 0x0d) printable++;
-  return n > 0 && printable / n > 0.95 ? b.toString('latin1').replace(/\u0000+$/, '') : null;
+  return n > 0 && printable / n > 0.95 ? b.toString('latin1').replace(/\0+$/, '') : null;
 }
 
 export interface EncodedBlob {

@@ -7,9 +7,6 @@ import { volumeFromName } from '../archive/volume.js';
 import { isSevenZipSignature, parseSevenZip } from './parse.js';
 import { overlayFromHead } from './sfx.js';
 
-export { parseSevenZip, isSevenZipSignature, MAX_HEADER_BYTES } from './parse.js';
-export type { SevenZipEntry, SevenZipParse } from './parse.js';
-
 function matches(ctx: ArtifactContext): boolean {
   if (isSevenZipSignature(ctx.head) || ctx.format === '7z') return true;
   // A PE with data after its last section may be a 7z SFX: parse probes that one offset.

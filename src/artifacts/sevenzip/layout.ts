@@ -87,6 +87,3 @@ export const CODER_NAMES: Record<string, string> = {
 export const CODER_AES = '06f10701';
 export const CODER_LZMA = '030101';
 export const CODER_LZMA2 = '21';
-
-/** FILE_ATTRIBUTE_DIRECTORY in kWinAttributes. */
-export const ATTR_DIRECTORY = 0x10;

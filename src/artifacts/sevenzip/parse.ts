@@ -13,7 +13,8 @@ import type { Folder, Header, StreamsInfo } from './header.js';
 import { CODER_AES, CODER_LZMA, CODER_LZMA2, CODER_NAMES, ID, SIG, SIGNATURE, SIGNATURE_HEADER_SIZE } from './layout.js';
 import { decodeLzma, decodeLzma2 } from './lzma.js';
 import { HeaderError, HeaderReader } from './reader.js';
-import { looksLikePe, offsetSource, peOverlayOffset } from './sfx.js';
+import { looksLikePe } from '../../util/pe.js';
+import { offsetSource, peOverlayOffset } from './sfx.js';
 
 /** Largest (packed or unpacked) header we read or decode; real headers are KiB to a few MiB. */
 export const MAX_HEADER_BYTES = 16 * 1024 * 1024;

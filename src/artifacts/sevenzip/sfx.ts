@@ -14,8 +14,7 @@
  *     +0x10 SizeOfRawData 4, +0x14 PointerToRawData 4
  */
 import type { ByteSource } from '../../util/byte-source.js';
-
-const E_LFANEW = 0x3c;
+import { peHeaderOffset } from '../../util/pe.js';
 const COFF_NUMBER_OF_SECTIONS = 0x02;
 const COFF_SIZE_OF_OPTIONAL_HEADER = 0x10;
 const COFF_HEADER_SIZE = 20;
@@ -31,10 +30,6 @@ const OPT_MAGIC_PE32_PLUS = 0x20b;
 const SECURITY_DIR_PE32 = 0x60 + 4 * 8;
 const SECURITY_DIR_PE32_PLUS = 0x70 + 4 * 8;
 
-export function looksLikePe(head: Buffer): boolean {
-  return head.length >= 2 && head[0] === 0x4d && head[1] === 0x5a;
-}
-
 /** Offset where the PE image ends (start of appended data), or null when not a PE / no overlay. */
 export function peOverlayOffset(src: ByteSource): number | null {
   const first = overlayFromHead(src.read(0, FIRST_READ_BYTES), src.size);
@@ -46,9 +41,8 @@ export function peOverlayOffset(src: ByteSource): number | null {
  * headers), for cheap `matches` checks; null when the headers are not all in `head`.
  */
 export function overlayFromHead(head: Buffer, fileSize: number): number | null {
-  if (!looksLikePe(head) || head.length < E_LFANEW + 4) return null;
-  const pe = head.readUInt32LE(E_LFANEW);
-  if (pe + 4 + COFF_HEADER_SIZE > head.length || head.readUInt32BE(pe) !== 0x50450000) return null;
+  const pe = peHeaderOffset(head);
+  if (pe === null || pe + 4 + COFF_HEADER_SIZE > head.length) return null;
   const coff = pe + 4;
   const sections = head.readUInt16LE(coff + COFF_NUMBER_OF_SECTIONS);
   const table = coff + COFF_HEADER_SIZE + head.readUInt16LE(coff + COFF_SIZE_OF_OPTIONAL_HEADER);

@@ -11,7 +11,7 @@ export async function parseTar(src: ByteSource, ctx: ArtifactContext): Promise<A
   if (!looksLikeTar(src.read(0, 512))) return null;
   const reader = new WindowReader(src);
   const w = walkTar((pos, len) => reader.get(pos, len), src.size);
-  let summary = withEntries(emptySummary('tar'), w.entries);
+  const summary = withEntries(emptySummary('tar'), w.entries);
   summary.truncated = w.truncated;
   const byName = volumeFromName(ctx.name);
   summary.volume = w.multiVolume ? { index: null, multiVolume: true } : byName && byName.format === 'tar' ? byName.volume : null;

@@ -2,7 +2,8 @@
 import type { ArtifactContext, ArtifactParser, ArtifactResult, DetectContext } from '../types.js';
 import type { Candidate, Hit } from '../../rules/types.js';
 import { parseTrashInfo } from './trashinfo.js';
-import { deletedPathHits, ARCHIVE_FORMATS } from '../recyclebin/detect.js';
+import { deletedPathHits } from '../recyclebin/detect.js';
+import { isArchiveFormat } from '../../fingerprint/formats.js';
 import { userFromPath } from '../history/parse.js';
 import { isArchiveName, isEncryptedName, isVolumeName } from '../history/paths.js';
 
@@ -83,7 +84,7 @@ export const macosTrashParser: ArtifactParser = {
   detect(result: ArtifactResult, ctx: DetectContext): Candidate[] {
     const hits: Hit[] = [];
     if (isVolumeName(ctx.name)) hits.push({ rule: 'trash-multipart-archive', message: `archive volume in the macOS Trash: ${ctx.name}` });
-    if (isArchiveName(ctx.name) || isEncryptedName(ctx.name) || (ctx.format !== null && ARCHIVE_FORMATS.has(ctx.format))) {
+    if (isArchiveName(ctx.name) || isEncryptedName(ctx.name) || isArchiveFormat(ctx.format)) {
       hits.push({ rule: 'trash-deleted-archive', message: `archive or encrypted file in the macOS Trash: ${ctx.name} (${ctx.format ?? 'by name'})` });
     }
     if (hits.length === 0) return [];

@@ -5,6 +5,7 @@
  */
 import type { ByteSource } from '../../util/byte-source.js';
 import type { ArtifactRecord } from '../types.js';
+import { pushAll } from '../../util/arrays.js';
 
 /** A real .trashinfo is ~100 bytes; anything past this is not read. */
 export const MAX_TRASHINFO_BYTES = 64 * 1024;
@@ -27,7 +28,7 @@ export function decodeTrashPath(encoded: string, warnings: string[]): string {
       i += 2;
     } else {
       if (encoded[i] === '%') warnings.push(`malformed percent escape at column ${i + 1} kept literally`);
-      bytes.push(...Buffer.from(encoded[i]!, 'utf8'));
+      pushAll(bytes, Buffer.from(encoded[i]!, 'utf8'));
     }
   }
   const buf = Buffer.from(bytes);
@@ -115,8 +116,13 @@ export function parseTrashInfo(src: ByteSource, topDir: string | null): TrashInf
     }
     if (group !== 'Trash Info') continue;
     // The spec says the first Path/DeletionDate wins; later duplicates are a sign of tampering.
-    if (line.startsWith('Path=')) rawPath === null ? (rawPath = line.slice(5)) : warnings.push('duplicate Path= ignored');
-    else if (line.startsWith('DeletionDate=')) rawDate === null ? (rawDate = line.slice(13).trim()) : warnings.push('duplicate DeletionDate= ignored');
+    if (line.startsWith('Path=')) {
+      if (rawPath === null) rawPath = line.slice(5);
+      else warnings.push('duplicate Path= ignored');
+    } else if (line.startsWith('DeletionDate=')) {
+      if (rawDate === null) rawDate = line.slice(13).trim();
+      else warnings.push('duplicate DeletionDate= ignored');
+    }
   }
   if (!sawHeader) warnings.push('no [Trash Info] group');
   if (rawPath === null) warnings.push('no Path= key');

@@ -1,5 +1,6 @@
 /** The ZIP parser (plain zip, zip64, SFX, split/spanned parts, ZIP-based packages). */
-import { looksLikePe, overlayFromHead } from '../sevenzip/sfx.js';
+import { overlayFromHead } from '../sevenzip/sfx.js';
+import { looksLikePe } from '../../util/pe.js';
 import type { ArtifactContext, ArtifactParser } from '../types.js';
 import { archiveDetector } from '../archive/detect.js';
 import { volumeFromName } from '../archive/volume.js';

@@ -8,12 +8,14 @@ import type { ArtifactContext, ArtifactResult } from '../types.js';
 import type { ArchiveSummary, ArchiveVolume } from '../archive/summary.js';
 import { emptySummary, entryRecord, withEntries } from '../archive/build.js';
 import { volumeFromName, zipHasSplitSiblings } from '../archive/volume.js';
+import { looksLikePe } from '../../util/pe.js';
 import { findEndRecord, walkCentral, type EndSearch } from './central.js';
 import { scanLocalHeaders } from './local-scan.js';
 import { listWithYauzl } from './yauzl-list.js';
 import { toEntryView, type ZipEntryView } from './entry.js';
 import { packageTypeOf } from './package.js';
 import { EOCD_SIZE, FLAG_CD_ENCRYPTED, FLAG_ENCRYPTED, FLAG_STRONG, SIG_LOCAL, SIG_SPANNING, type RawZipEntry } from './layout.js';
+import { pushAll } from '../../util/arrays.js';
 
 interface Listing {
   raws: RawZipEntry[];
@@ -27,7 +29,7 @@ interface Listing {
 export async function parseZip(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult | null> {
   const head = src.read(0, 64);
   const magic = head.length >= 4 ? head.readUInt32LE(0) : 0;
-  const isPe = (head.length >= 2 && head[0] === 0x4d && head[1] === 0x5a) || /\.exe$/i.test(ctx.name);
+  const isPe = looksLikePe(head) || /\.exe$/i.test(ctx.name);
   const search = findEndRecord(src);
   const listing = await list(src, search, magic, isPe);
   const nameVolume = volumeFromName(ctx.name);
@@ -74,14 +76,14 @@ async function list(src: ByteSource, search: EndSearch, magic: number, isPe: boo
       const expected = /strong encryption|multi-disk/.test(y.error);
       if (!expected) warnings.push(`yauzl refused the central directory (${y.error}); using own walk`);
       const walk = walkCentral(src, search.end);
-      warnings.push(...walk.warnings);
+      pushAll(warnings, walk.warnings);
       listing = { ...listing, raws: walk.entries, lister: 'central-walk', truncated: walk.truncated, corrupted: !expected || walk.truncated };
     }
     if (search.shadowed) {
       // An end record inside the comment of another: the outer (earlier) one is the real directory.
       warnings.push(`end record at ${search.end.position} sits inside the comment of the one at ${search.shadowed.position} (fake end record)`);
       const walk = walkCentral(src, search.shadowed);
-      warnings.push(...walk.warnings);
+      pushAll(warnings, walk.warnings);
       if (walk.entries.length > listing.raws.length) listing = { ...listing, raws: walk.entries, lister: 'central-walk', truncated: walk.truncated };
       listing.corrupted = true;
     }

@@ -1,7 +1,7 @@
 /** `stagehunt explain <file>`: everything stagehunt knows about one file, and why it would flag it. */
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { detectOs, openRoot } from '../../evidence/root.js';
+import { detectOs, isInside, openRoot } from '../../evidence/root.js';
 import { hotspotsFor, loadBuiltinHotspots } from '../../hotspots/catalog.js';
 import { expandHotspots, HotspotIndex } from '../../hotspots/expand.js';
 import { inspectFile, statTimes } from '../../pipeline/inspect.js';
@@ -58,7 +58,7 @@ export async function buildExplainReport(args: Omit<ExplainArgs, 'format'>): Pro
   try {
     const rootDir = args.root ?? guessRoot(file.abs);
     const root = rootDir ? openRoot(rootDir, 'auto') : null;
-    if (args.root && root && path.relative(root.abs, file.abs).startsWith('..')) throw new UsageError(`${args.file} is not inside --root ${args.root}`);
+    if (args.root && root && !isInside(root.abs, file.abs)) throw new UsageError(`${args.file} is not inside --root ${args.root}`);
     const rel = root ? path.relative(root.abs, file.abs).split(path.sep).join('/') : file.name;
     const hotspot = root ? new HotspotIndex(expandHotspots(root.abs, hotspotsFor(loadBuiltinHotspots(), root.os))).lookup(rel) : null;
     const times = statTimes(file.stat);

@@ -1,6 +1,6 @@
 /** `stagehunt parse <file>`: the raw records an artifact parser extracts (like reglookup or RBCmd). */
 import type { Argv } from 'yargs';
-import { ARTIFACT_PARSERS } from '../../artifacts/index.js';
+import { ARTIFACT_PARSERS, parserById } from '../../artifacts/index.js';
 import type { ArtifactContext } from '../../artifacts/types.js';
 import { fingerprint } from '../../fingerprint/index.js';
 import { UsageError } from '../errors.js';
@@ -28,7 +28,7 @@ export function parseBuilder(y: Argv): Argv<ParseArgs> {
 }
 
 export async function runParse(args: ParseArgs): Promise<number> {
-  if (args.parser && !ARTIFACT_PARSERS.some((p) => p.id === args.parser))
+  if (args.parser && !parserById(args.parser))
     throw new UsageError(`unknown parser '${args.parser}' (choose one of: ${ARTIFACT_PARSERS.map((p) => p.id).join(', ')})`);
   const file = openSingleFile(args.file);
   try {
@@ -42,10 +42,10 @@ export async function runParse(args: ParseArgs): Promise<number> {
       siblings: file.siblings,
       options: args.codepage ? { codepage: args.codepage } : undefined,
     };
-    let candidates = args.parser ? ARTIFACT_PARSERS.filter((p) => p.id === args.parser) : ARTIFACT_PARSERS.filter((p) => safeMatches(p, ctx));
+    let candidates = args.parser ? [parserById(args.parser)!] : ARTIFACT_PARSERS.filter((p) => safeMatches(p, ctx));
     // A renamed copy (a collection tool's output, a corpus sample) is still recognised by its content.
     const byContent = fp.format ? PARSER_FOR_FORMAT[fp.format] : undefined;
-    if (candidates.length === 0 && byContent) candidates = ARTIFACT_PARSERS.filter((p) => p.id === byContent);
+    if (candidates.length === 0 && byContent) candidates = [parserById(byContent)!];
     for (const parser of candidates) {
       if (parser.stream && args.format === 'jsonl') {
         // Millions of records ($MFT, $J): printed as they are read, never held.

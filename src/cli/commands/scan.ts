@@ -1,7 +1,7 @@
 /** `stagehunt scan <root...>`: maps argv to ScanOptions, runs the pipeline, writes, sets the exit code. */
 import type { Argv } from 'yargs';
 import { isLevel, levelRank, LEVELS, type Level } from '../../model/finding.js';
-import { loadHotspotFile, type Hotspot } from '../../hotspots/catalog.js';
+import { loadHotspotFiles, type Hotspot } from '../../hotspots/catalog.js';
 import { openRoot } from '../../evidence/root.js';
 import { scan, type ScanProgress } from '../../pipeline/scan.js';
 import { SCAN_FORMATS, WRITERS } from '../../report/index.js';
@@ -75,7 +75,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
   const reportTarget = args.report ? checkReportPath(args.report, roots.map((r) => r.abs)) : null;
   const hash = hashOptions(args);
   const baseline = args.baseline ? loadBaseline(args.baseline) : undefined;
-  const extraHotspots: Hotspot[] = (args.hotspots ?? []).flatMap((file) => loadHotspotFile(file));
+  const extraHotspots: Hotspot[] = loadHotspotFiles(args.hotspots ?? []);
   // Reserved last, so a bad option above never leaves a temp file behind.
   let target: string | null = null;
   if (args.output) {

@@ -40,7 +40,7 @@ describe('detectArchive', () => {
   test('an ordinary zip is context only, with its entry times on the timeline', async () => {
     const c = await detectZip({ entries: [{ name: 'a.txt', data: 'x' }] }, 'a.zip');
     expect(rules(c)).toEqual(['archive-present']);
-    expect(c[0]!.events).toEqual([expect.objectContaining({ type: 'archive-entry-modified', time: '2024-03-01T12:00:00.000Z' })]);
+    expect(c[0]!.events).toEqual([expect.objectContaining({ type: 'archive-entry-modified', time: '2024-03-01T12:00:00.0000000Z' })]);
     expect(RULES.find((r) => r.id === 'archive-present')).toBeDefined();
   });
 
@@ -96,10 +96,10 @@ describe('detectArchive', () => {
 
   test('entry times clustered just before the archive was written', () => {
     const s = { ...emptySummary('zip'), entryCount: 4, encryptedEntryCount: 0 };
-    const times = { ...NO_TIMES, modified: '2024-05-01T10:00:00.000Z' };
+    const times = { ...NO_TIMES, modified: '2024-05-01T10:00:00.0000000Z' };
     const near = ['2024-05-01T09:00:00Z', '2024-05-01T08:00:00Z', '2024-04-30T20:00:00Z', '2024-05-01T10:00:02Z'].map((t, i) => entry(`f${i}`, t));
     expect(rules(detectArchive(s, near, detectCtx(Buffer.alloc(0), 'x.zip', { times })))).toEqual(['archive-entries-clustered-before-write']);
-    const old = near.map((e) => ({ ...e, modified: '2020-01-01T00:00:00.000Z' }));
+    const old = near.map((e) => ({ ...e, modified: '2020-01-01T00:00:00.0000000Z' }));
     expect(rules(detectArchive(s, old, detectCtx(Buffer.alloc(0), 'x.zip', { times })))).toEqual(['archive-present']);
   });
 

@@ -4,7 +4,7 @@
  * Formats we own are asserted; 7z/RAR (another engineer's parsers) and formats without a parser
  * are reported. Every accepted difference is listed in KNOWN_DIFFERENCES and docs/archives.md.
  */
-import { describe, expect, test } from '@jest/globals';
+import { afterAll, describe, expect, test } from '@jest/globals';
 import { readFileSync, openSync, closeSync, fstatSync } from 'node:fs';
 import path from 'node:path';
 import { corpusAvailable, corpusPath } from '../../helpers/corpus.js';
@@ -117,7 +117,11 @@ describe('archive corpus conformance', () => {
     const s = got.summary;
     const owned = OWNED.has(s.format);
     if (!owned) {
+      // 7z and RAR entry counts are asserted by their own suites (test/artifacts/sevenzip, rar);
+      // here only the format the reference tools name.
       report.push(`${r.file}: ${s.format} entries=${s.entryCount} enc=${s.encryptedEntryCount} hdr=${s.headersEncrypted} (ref ${r.entries.join('/')}, ${r.encEntries.join('/')}, ${r.headersEncrypted})`);
+      if (want) expect(s.format).toBe(want);
+      else expect(s.headersEncrypted).toBe(true); // the tools name no format when they cannot read the headers
       return;
     }
     if (r.file in KNOWN_DIFFERENCES) {
@@ -154,20 +158,25 @@ describe('archive corpus conformance', () => {
   }
 
   const NAME_FORMATS = new Set(['zip', 'cab', 'tar']);
-  test.each(table.filter((r) => NAME_FORMATS.has(TOOL_FORMAT[r.type7zz] ?? '')).map((r) => [r.file] as const))(
+  // Rows whose names are hidden (encrypted headers) or that 7zz could not list have nothing to compare.
+  const named = table.filter((r) => NAME_FORMATS.has(TOOL_FORMAT[r.type7zz] ?? '') && !r.headersEncrypted && sevenZipNames(r.file) !== null);
+  test('7zz listed names for most ZIP, CAB and tar files', () => {
+    expect(named.length).toBeGreaterThanOrEqual(10);
+  });
+  test.each(named.map((r) => [r.file] as const))(
     'entry names agree with 7zz: %s',
     async (rel) => {
-      const ref = sevenZipNames(rel);
+      const ref = sevenZipNames(rel)!;
       const got = await parseFile(rel);
-      if (!ref || !got || got.summary.headersEncrypted) return;
-      const ours = got.names.map((n) => n.replace(/\\/g, '/').replace(/\/$/, ''));
+      expect(got).not.toBeNull();
+      expect(got!.summary.headersEncrypted).toBe(false);
+      const ours = got!.names.map((n) => n.replace(/\\/g, '/').replace(/\/$/, ''));
       // 7zz lists local and central copies for some damaged zips: compare as sets.
       expect(new Set(ours)).toEqual(new Set(ref.map((n) => n.replace(/\/$/, ''))));
     },
   );
 
-  test('report formats owned by others and formats without a parser', () => {
-    if (report.length) console.info(`archive conformance, not asserted here:\n${report.sort().join('\n')}`);
-    expect(true).toBe(true);
+  afterAll(() => {
+    if (report.length) console.info(`archive conformance, entry counts asserted elsewhere or not at all:\n${report.sort().join('\n')}`);
   });
 });

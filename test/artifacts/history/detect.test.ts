@@ -36,7 +36,7 @@ describe('history detector', () => {
     const buf = makeBashHistory([{ command: 'tar czf /dev/shm/.x/h.tgz /home/bob/Documents', time: 1714971967 }]);
     const c = ctx('home/bob/.bash_history', buf);
     const [cand] = historyParser.detect!((await historyParser.parse(bufferSource(buf), c))!, c);
-    expect(cand!.events).toEqual([{ time: '2024-05-06T05:06:07.000Z', type: 'command', description: 'bob ran: tar czf /dev/shm/.x/h.tgz /home/bob/Documents' }]);
+    expect(cand!.events).toEqual([{ time: '2024-05-06T05:06:07.0000000Z', type: 'command', description: 'bob ran: tar czf /dev/shm/.x/h.tgz /home/bob/Documents' }]);
     expect(cand!.line).toBe(2);
   });
 });

@@ -40,7 +40,7 @@ describe('formats', () => {
   test('bash timestamps apply to the next command only', () => {
     const r = parseHistory(src(makeBashHistory([{ command: 'ls', time: 1700000000 }, { command: 'pwd' }])), 'bash');
     expect(r.commands).toEqual([
-      { line: 2, command: 'ls', time: '2023-11-14T22:13:20.000Z' },
+      { line: 2, command: 'ls', time: '2023-11-14T22:13:20.0000000Z' },
       { line: 3, command: 'pwd', time: null },
     ]);
   });
@@ -48,15 +48,15 @@ describe('formats', () => {
     const buf = makeZshHistory([{ command: 'echo ăé€', time: 1700000001 }, { command: 'tar czf /tmp/x.tgz \\\n ~/docs', time: 1700000002 }]);
     expect(buf.includes(0x83)).toBe(true);
     const r = parseHistory(src(buf), 'zsh');
-    expect(r.commands[0]).toEqual({ line: 1, command: 'echo ăé€', time: '2023-11-14T22:13:21.000Z' });
+    expect(r.commands[0]).toEqual({ line: 1, command: 'echo ăé€', time: '2023-11-14T22:13:21.0000000Z' });
     expect(r.commands[1]!.line).toBe(2);
     expect(r.commands[1]!.command).toBe('tar czf /tmp/x.tgz \\\n ~/docs');
   });
   test('fish cmd/when pairs with escapes', () => {
     const r = parseHistory(src(makeFishHistory([{ command: 'echo a\nb', time: 1700000003, paths: ['/tmp'] }, { command: 'ls', time: 1700000004 }])), 'fish');
     expect(r.commands).toEqual([
-      { line: 1, command: 'echo a\nb', time: '2023-11-14T22:13:23.000Z' },
-      { line: 5, command: 'ls', time: '2023-11-14T22:13:24.000Z' },
+      { line: 1, command: 'echo a\nb', time: '2023-11-14T22:13:23.0000000Z' },
+      { line: 5, command: 'ls', time: '2023-11-14T22:13:24.0000000Z' },
     ]);
   });
 });

@@ -7,7 +7,7 @@ import { crc32 } from 'node:zlib';
 import { bufferSource } from '../../../src/util/byte-source.js';
 import { LIMITS } from '../../../src/util/limits.js';
 import { parseRar } from '../../../src/artifacts/rar/parse.js';
-import { corpusAvailable, corpusPath, toolAvailable } from '../../helpers/corpus.js';
+import { corpusAvailable, corpusPath, toolAvailable, CORPUS_MISSING, describeIf, testIf, toolMissing } from '../../helpers/corpus.js';
 import { archivesSummary, bsdtarEntries, lsarEntries } from '../sevenzip/corpus-expected.js';
 import { makeRar4, makeRar5, pseudoRandom, rarVint } from '../../../fixtures/lib/sevenzip-rar-writers.mjs';
 
@@ -20,8 +20,7 @@ const FILES = [
   { name: 'Users/bob/Desktop/Привет.txt', size: 10 },
 ];
 
-describe('RAR corpus conformance (ARCHIVES_SUMMARY + lsar -j / bsdtar -tv)', () => {
-  if (!corpusAvailable()) return;
+describeIf(corpusAvailable(), CORPUS_MISSING)('RAR corpus conformance (ARCHIVES_SUMMARY + lsar -j / bsdtar -tv)', () => {
   const rows = archivesSummary().filter((r) => /\.rar$/.test(r.file!));
 
   test('the corpus has the expected RAR files', () => {
@@ -86,8 +85,7 @@ describe('RAR built by the fixture writers', () => {
     expect(r.summary).toMatchObject({ headersEncrypted: true, entryCount: null, encryptedEntryCount: null });
   });
 
-  test('lsar reads the writer output the same way', () => {
-    if (!toolAvailable('lsar')) return;
+  testIf(toolAvailable('lsar'), toolMissing('lsar'))('lsar reads the writer output the same way', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'stagehunt-rar-'));
     try {
       for (const [name, buf] of [
@@ -169,8 +167,7 @@ describe('RAR hostile input: warnings, bounded, never a throw', () => {
     expect(r.warnings.join()).toMatch(/listing stopped/);
   });
 
-  test('random corruption of corpus RAR files never throws', () => {
-    if (!corpusAvailable()) return;
+  testIf(corpusAvailable(), CORPUS_MISSING)('random corruption of corpus RAR files never throws', () => {
     const files = ['file-type/fixture.rar', 'libarchive/test_read_format_rar.rar', 'libarchive/test_read_format_rar5_encrypted.rar', 'libarchive/test_read_format_rar5_multiarchive.part01.rar'];
     const noise = pseudoRandom(4096, 9) as Buffer;
     let k = 0;

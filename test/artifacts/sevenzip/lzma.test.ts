@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { decodeLzma, decodeLzma2 } from '../../../src/artifacts/sevenzip/lzma.js';
-import { toolAvailable } from '../../helpers/corpus.js';
+import { toolAvailable, testIf, toolMissing } from '../../helpers/corpus.js';
 
 /** Text with repeats (matches, reps) followed by random bytes (literals). */
 function sample(): Buffer {
@@ -20,8 +20,7 @@ describe('LZMA / LZMA2 decoder against xz', () => {
   const haveXz = toolAvailable('xz');
   const plain = sample();
 
-  test('raw LZMA1 round trip', () => {
-    if (!haveXz) return;
+  testIf(haveXz, toolMissing('xz'))('raw LZMA1 round trip', () => {
     const packed = xz(['--lzma1=preset=6,lc=3,lp=0,pb=2,dict=1MiB'], plain);
     const props = Buffer.from([3 + 0 * 9 + 2 * 45, 0, 0, 0x10, 0]);
     const r = decodeLzma(packed, props, plain.length);
@@ -29,24 +28,21 @@ describe('LZMA / LZMA2 decoder against xz', () => {
     expect(r.data.equals(plain)).toBe(true);
   });
 
-  test('raw LZMA1 with other lc/lp/pb', () => {
-    if (!haveXz) return;
+  testIf(haveXz, toolMissing('xz'))('raw LZMA1 with other lc/lp/pb', () => {
     const packed = xz(['--lzma1=preset=1,lc=0,lp=2,pb=0,dict=64KiB'], plain);
     const r = decodeLzma(packed, Buffer.from([0 + 2 * 9 + 0 * 45, 0, 0, 1, 0]), plain.length);
     expect(r.error).toBeNull();
     expect(r.data.equals(plain)).toBe(true);
   });
 
-  test('raw LZMA2 round trip (several chunks)', () => {
-    if (!haveXz) return;
+  testIf(haveXz, toolMissing('xz'))('raw LZMA2 round trip (several chunks)', () => {
     const big = Buffer.concat([plain, plain, randomBytes(3 << 20)]);
     const r = decodeLzma2(xz(['--lzma2=preset=6,dict=8MiB'], big), 16 << 20);
     expect(r.error).toBeNull();
     expect(r.data.equals(big)).toBe(true);
   });
 
-  test('LZMA2 output above the cap stops with an error', () => {
-    if (!haveXz) return;
+  testIf(haveXz, toolMissing('xz'))('LZMA2 output above the cap stops with an error', () => {
     const r = decodeLzma2(xz(['--lzma2=preset=1'], plain), 1000);
     expect(r.error).toMatch(/exceeds/);
     expect(r.data.length).toBeLessThanOrEqual(1000);
@@ -62,7 +58,9 @@ describe('LZMA / LZMA2 decoder against xz', () => {
     }
     expect(decodeLzma(garbage, Buffer.from([0xff]), 10).error).toMatch(/properties/);
     expect(decodeLzma2(Buffer.from([0x80, 0, 0, 0, 0]), 100).error).not.toBeNull();
-    if (!haveXz) return;
+  });
+
+  testIf(haveXz, toolMissing('xz'))('a truncated xz-made stream is an error, not a hang', () => {
     const packed = xz(['--lzma1=preset=6'], plain);
     const cut = decodeLzma(packed.subarray(0, packed.length >> 1), Buffer.from([0x5d, 0, 0, 0x80, 0]), plain.length);
     expect(cut.error).not.toBeNull();

@@ -7,7 +7,7 @@ import { crc32 } from 'node:zlib';
 import { bufferSource } from '../../../src/util/byte-source.js';
 import { LIMITS } from '../../../src/util/limits.js';
 import { parseSevenZip } from '../../../src/artifacts/sevenzip/parse.js';
-import { corpusAvailable, corpusPath, toolAvailable } from '../../helpers/corpus.js';
+import { corpusAvailable, corpusPath, toolAvailable, CORPUS_MISSING, describeIf, testIf, toolMissing } from '../../helpers/corpus.js';
 import { archivesSummary, sevenZzEntries } from './corpus-expected.js';
 import { makeEncryptedHeader7z, makePlain7z, pseudoRandom, sevenZipNumber, splitVolumes } from '../../../fixtures/lib/sevenzip-rar-writers.mjs';
 
@@ -20,8 +20,7 @@ const FILES = [
   { name: 'empty.txt', size: 0 },
 ];
 
-describe('7z corpus conformance (ARCHIVES_SUMMARY + 7zz -slt)', () => {
-  if (!corpusAvailable()) return;
+describeIf(corpusAvailable(), CORPUS_MISSING)('7z corpus conformance (ARCHIVES_SUMMARY + 7zz -slt)', () => {
   const rows = archivesSummary().filter((r) => r.structural?.includes('7z_signature'));
 
   test('the corpus has the expected 7z files', () => {
@@ -69,8 +68,7 @@ describe('7z built by the fixture writers', () => {
     expect(r.entries[0]!.modified).toBe('2024-03-01T10:00:00.0000000Z');
   });
 
-  test('7zz agrees with the writer output', () => {
-    if (!toolAvailable('7zz')) return;
+  testIf(toolAvailable('7zz'), toolMissing('7zz'))('7zz agrees with the writer output', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'stagehunt-7z-'));
     try {
       const plain = path.join(dir, 'plain.7z');
@@ -116,8 +114,7 @@ describe('7z built by the fixture writers', () => {
 });
 
 describe('7z written by 7zz itself (test-made data in a temp dir)', () => {
-  test('solid LZMA header, -mhe=on and -v split volumes', () => {
-    if (!toolAvailable('7zz')) return;
+  testIf(toolAvailable('7zz'), toolMissing('7zz'))('solid LZMA header, -mhe=on and -v split volumes', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'stagehunt-7zz-'));
     try {
       const src = path.join(dir, 'd');
@@ -222,8 +219,7 @@ describe('7z hostile input: warnings, bounded, never a throw', () => {
     expect(r.summary.truncated).toBe(true);
   });
 
-  test('random corruption of real LZMA-packed headers never throws', () => {
-    if (!corpusAvailable()) return;
+  testIf(corpusAvailable(), CORPUS_MISSING)('random corruption of real LZMA-packed headers never throws', () => {
     const bases = ['file-type/fixture.7z', 'libarchive/test_read_format_7zip_zstd.7z', 'libarchive/test_read_format_7zip_encryption_partially.7z'].map((f) =>
       readFileSync(corpusPath('archives', f)),
     );

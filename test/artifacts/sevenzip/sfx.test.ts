@@ -6,7 +6,7 @@ import { parseSevenZip } from '../../../src/artifacts/sevenzip/parse.js';
 import { parseRar } from '../../../src/artifacts/rar/parse.js';
 import { sevenZipParser } from '../../../src/artifacts/sevenzip/index.js';
 import { rarParser } from '../../../src/artifacts/rar/index.js';
-import { corpusAvailable, corpusPath } from '../../helpers/corpus.js';
+import { corpusAvailable, corpusPath, CORPUS_MISSING, testIf } from '../../helpers/corpus.js';
 import { makePlain7z, makeRar4, makeRar5, makeSfx } from '../../../fixtures/lib/sevenzip-rar-writers.mjs';
 
 const FILES = [
@@ -74,8 +74,7 @@ describe('self-extracting 7z and RAR (PE stub + archive in the overlay)', () => 
     expect(parseSevenZip(bufferSource(signedSfx), 'signed.exe')!.summary.fields.sfxOffset).toBe(0x500);
   });
 
-  test('the corpus ZIP SFX is left to the ZIP parser', () => {
-    if (!corpusAvailable()) return;
+  testIf(corpusAvailable(), CORPUS_MISSING)('the corpus ZIP SFX is left to the ZIP parser', () => {
     const buf = readFileSync(corpusPath('archives/libarchive/test_read_format_zip_sfx.exe'));
     expect(parseSevenZip(bufferSource(buf), 'x.exe')).toBeNull();
     expect(parseRar(bufferSource(buf), 'x.exe')).toBeNull();

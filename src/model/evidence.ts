@@ -1,0 +1,14 @@
+/**
+ * Types shared by the evidence, walk, hotspots, artifacts and pipeline stages, kept here so that
+ * each stage imports downwards (evidence and walk no longer import from artifacts/).
+ */
+
+/** The layout of an evidence root (src/evidence/root.ts detectOs), or 'unknown'. */
+export type OsKind = 'windows' | 'linux' | 'macos' | 'unknown';
+
+/** One entry of a directory listing handed to parsers that pair files ($I/$R, volume sets). */
+export interface DirEntryInfo {
+  name: string;
+  isDirectory: boolean;
+  size: number;
+}

@@ -1,0 +1,71 @@
+/**
+ * Finding kinds and their locators, declared once. A locator says where inside an artifact the
+ * evidence is (an archive entry, a registry key and value, a history line, a Recycle Bin item's
+ * original path). The engine derives ids from LOCATOR_FIELDS, correlation and inspect test
+ * them with it, and the report view describes them with locatorParts; FINDING_KINDS is a Record over
+ * FindingKind, so a new kind that is not given a row here fails to compile.
+ * Adding a kind: docs/adding-a-parser.md.
+ */
+import type { FindingKind } from './finding.js';
+
+/**
+ * Every locator field, in the order the stable id hashes them (src/rules/engine.ts findingId):
+ * never reorder or insert in the middle, ids would change; a new locator goes at the end.
+ */
+export const LOCATOR_FIELDS = ['key', 'value', 'entry', 'line', 'originalPath'] as const;
+export type LocatorField = (typeof LOCATOR_FIELDS)[number];
+
+export interface Locators {
+  /** Registry key path below the hive's root key. */
+  key?: string;
+  /** Registry value name under `key`. */
+  value?: string;
+  /** Entry name inside an archive. */
+  entry?: string;
+  /** 1-based line of a history command. */
+  line?: number;
+  /** Where a deleted item lived (Recycle Bin `$I`/INFO2, Trash `.trashinfo`). */
+  originalPath?: string;
+}
+
+export interface KindSpec {
+  /** What the finding is about. */
+  description: string;
+  /** The locators a finding of this kind carries (the others stay absent). */
+  locators: readonly LocatorField[];
+}
+
+export const FINDING_KINDS: Readonly<Record<FindingKind, KindSpec>> = {
+  file: { description: 'a file on disk (archive, blob, hive copy, ...)', locators: [] },
+  directory: { description: 'a directory (staging burst, hidden dir, fake recycle folder)', locators: [] },
+  'archive-entry': { description: 'an entry inside an archive', locators: ['entry'] },
+  'recycle-bin': { description: 'a $I / INFO2 record or a $R without $I', locators: ['originalPath'] },
+  trash: { description: 'a freedesktop / macOS Trash item', locators: ['originalPath'] },
+  history: { description: 'a shell / PowerShell history command', locators: ['line'] },
+  registry: { description: 'a registry key or value', locators: ['key', 'value'] },
+};
+
+/** The locator values in id order, '' for an absent one (the stable id's input). */
+export function locatorIdParts(l: Locators): string[] {
+  return LOCATOR_FIELDS.map((field) => String(l[field] ?? ''));
+}
+
+/** True when any locator is set: the finding points inside its file, not at the file itself. */
+export function hasLocators(l: Locators): boolean {
+  return LOCATOR_FIELDS.some((field) => l[field] !== undefined);
+}
+
+/** Locators as the human writers show them: 'entry a.txt', 'key K value V', 'was C:\x', 'line 3'. */
+export function locatorParts(l: Locators): string[] {
+  const parts: string[] = [];
+  if (l.entry !== undefined) parts.push(`entry ${l.entry}`);
+  if (l.key !== undefined) parts.push(`key ${l.key}${l.value !== undefined ? ` value ${l.value}` : ''}`);
+  if (l.originalPath !== undefined) parts.push(`was ${l.originalPath}`);
+  if (l.line !== undefined) parts.push(`line ${l.line}`);
+  return parts;
+}
+
+/** For exhaustive switches over a union: a new member fails to compile where it is not handled. */
+export function assertNever(value: never, what = 'value'): never {
+  throw new Error(`unhandled ${what}: ${String(value)}`);
+}

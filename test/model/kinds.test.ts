@@ -1,0 +1,36 @@
+import { describe, expect, test } from '@jest/globals';
+import { FINDING_KINDS, LOCATOR_FIELDS, hasLocators, locatorIdParts, locatorParts, type Locators } from '../../src/model/kinds.js';
+import { findingId } from '../../src/rules/engine.js';
+
+describe('finding kinds and locators, declared once', () => {
+  test('every kind has a row; its locators are known fields', () => {
+    expect(Object.keys(FINDING_KINDS).sort()).toEqual(['archive-entry', 'directory', 'file', 'history', 'recycle-bin', 'registry', 'trash']);
+    for (const spec of Object.values(FINDING_KINDS)) for (const l of spec.locators) expect(LOCATOR_FIELDS).toContain(l);
+  });
+
+  // Ids are a contract (baselines compare them): the locator order never changes.
+  test.each<[Locators & { kind: string; path: string }, string[]]>([
+    [{ kind: 'file', path: 'Users/Public/x.zip' }, ['', '', '', '', '']],
+    [{ kind: 'archive-entry', path: 'a.zip', entry: 'docs/a.txt' }, ['', '', 'docs/a.txt', '', '']],
+    [{ kind: 'registry', path: 'NTUSER.DAT', key: 'Software\\WinRAR', value: '0' }, ['Software\\WinRAR', '0', '', '', '']],
+    [{ kind: 'history', path: '.bash_history', line: 3 }, ['', '', '', '3', '']],
+    [{ kind: 'recycle-bin', path: '$I1.zip', originalPath: 'C:\\x.zip' }, ['', '', '', '', 'C:\\x.zip']],
+  ])('%j: id parts in the fixed order', (c, parts) => {
+    expect(locatorIdParts(c)).toEqual(parts);
+    expect(hasLocators(c)).toBe(parts.some((p) => p !== ''));
+  });
+
+  test('writers describe locators one way', () => {
+    expect(locatorParts({ entry: 'a.txt' })).toEqual(['entry a.txt']);
+    expect(locatorParts({ key: 'K', value: 'V' })).toEqual(['key K value V']);
+    expect(locatorParts({ originalPath: 'C:\\x', line: 2 })).toEqual(['was C:\\x', 'line 2']);
+    expect(locatorParts({})).toEqual([]);
+  });
+
+  test('a known id stays the same', () => {
+    expect(findingId('demo', { kind: 'registry', path: 'Users/alice/NTUSER.DAT', key: 'Software\\WinRAR\\ArcHistory', value: '0' })).toBe(KNOWN_ID);
+  });
+});
+
+/** findingId of that registry finding, computed by the engine before LOCATOR_FIELDS existed. */
+const KNOWN_ID = '1de6a6dde6836631';
