@@ -131,7 +131,7 @@ export function diffRows(expected: BodyRow[], ours: BodyRow[]): { missing: strin
 
 /** JSON.parse that keeps integers beyond 2^53 (FILETIMEs, file references) exact, as strings. */
 export function parsePreciseJson(line: string): Record<string, unknown> {
-  return JSON.parse(line.replace(/([:\[,]\s*)(-?\d{16,})(?=\s*[,\]}])/g, '$1"$2"')) as Record<string, unknown>;
+  return JSON.parse(line.replace(/([:[,]\s*)(-?\d{16,})(?=\s*[,\]}])/g, '$1"$2"')) as Record<string, unknown>;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

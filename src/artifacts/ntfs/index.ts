@@ -58,7 +58,3 @@ export const usnParser: ArtifactParser = {
 };
 
 export const parsers: ArtifactParser[] = [mftParser, usnParser];
-
-export { walkMftFile, mftJsonRecord, indexMftFile, type MftJsonRecord } from './mft.js';
-export { walkUsnJournal, decodeUsnRecord, type UsnRecord } from './usn.js';
-export { timestompSigns } from './timestomp.js';

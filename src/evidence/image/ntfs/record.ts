@@ -10,8 +10,8 @@ import {
   ATTR_FLAG_COMPRESSED,
   ATTR_FLAG_ENCRYPTED,
   ATTR_FLAG_SPARSE,
-  ATTR_TYPE,
   FN,
+  FN_NAMESPACE,
   RECORD,
   RECORD_FLAG_DIRECTORY,
   RECORD_FLAG_IN_USE,
@@ -398,7 +398,7 @@ export function parseAttributeList(v: Buffer, warnings: string[], what: string):
 
 /** Preference among a file's names: the long (Win32 or POSIX) name over the 8.3 DOS name. */
 export function namePreference(namespace: number): number {
-  return namespace === 1 || namespace === 3 ? 0 : namespace === 0 ? 1 : 2;
+  if (namespace === FN_NAMESPACE.win32 || namespace === FN_NAMESPACE.win32AndDos) return 0;
+  return namespace === FN_NAMESPACE.posix ? 1 : 2;
 }
 
-export { ATTR_TYPE };

@@ -98,11 +98,6 @@ export function summarizeRecord(record: MftRecord, extra: readonly Attribute[] =
   };
 }
 
-/** The name a listing shows: the long name (Win32 or POSIX namespace), the DOS 8.3 name only when there is no other. */
-export function preferredName(fileNames: readonly FileNameAttribute[]): FileNameAttribute | null {
-  return fileNames.length > 0 ? fileNames[0] : null;
-}
-
 export interface IsoTimes {
   created: string | null;
   modified: string | null;

@@ -13,6 +13,7 @@
  */
 import type { ByteSource } from '../../../util/byte-source.js';
 import { LIMITS } from '../../../util/limits.js';
+import { pushAll } from '../../../util/arrays.js';
 import { ATTR_TYPE, BOOT, ENTRY, FILE_ATTRIBUTE } from './layout.js';
 import { NameTable, type ResolvedPath } from './names.js';
 import {
@@ -178,7 +179,7 @@ export function openNtfs(src: ByteSource): NtfsVolume {
   const record0Raw = src.read(g.mftLcn * clusterSize, recordSize);
   const record0 = parseMftRecord(record0Raw, 0);
   if (!record0) throw new NtfsError(`${src.name}: MFT entry 0 has no FILE signature`);
-  warnings.push(...record0.warnings);
+  pushAll(warnings, record0.warnings);
   let mftSegments = record0.attributes.filter((a) => a.type === ATTR_TYPE.data && a.name === '' && !a.resident);
   if (mftSegments.length === 0) throw new NtfsError(`${src.name}: $MFT has no non-resident $DATA`);
   let mftJoined = joinSegments(mftSegments, warnings, '$MFT');
@@ -261,7 +262,7 @@ export function openNtfs(src: ByteSource): NtfsVolume {
           fileWarnings.push(`MFT entry ${entry}: attribute list names entry ${e.record.entry}, which is not one of its extension records`);
           continue;
         }
-        fileWarnings.push(...ext.warnings);
+        pushAll(fileWarnings, ext.warnings);
         attributes = attributes.concat(ext.attributes);
       }
     }
