@@ -1,36 +1,41 @@
 /** A bounded, link-free listing of one directory, for parsers that pair files ($I/$R, volume sets, hive logs). */
 import { lstatSync, readdirSync } from 'node:fs';
-import path from 'node:path';
 import type { DirEntryInfo } from '../model/evidence.js';
-import { isInside } from './root.js';
+import { decodeName } from '../util/text.js';
+import type { FsPath } from '../walk/walker.js';
+import { fsPathOf, joinFsPath } from './paths.js';
+import { checkComponents } from './root.js';
 
 /** Entries listed per directory; a parser pairing files never needs more. */
 export const MAX_LISTED_ENTRIES = 10_000;
 
-/** The directory's entries (symlinks left out, sizes by lstat), or null when it cannot be read. */
-export function listDirectory(abs: string): DirEntryInfo[] | null {
+/** The directory's entries (symlinks left out, sizes by lstat, names as display text), or null when it cannot be read. */
+export function listDirectory(abs: FsPath): DirEntryInfo[] | null {
   try {
-    return readdirSync(abs, { withFileTypes: true })
+    return readdirSync(abs, { encoding: 'buffer', withFileTypes: true })
       .slice(0, MAX_LISTED_ENTRIES)
       .filter((d) => !d.isSymbolicLink())
       .map((d) => {
         let size = 0;
         try {
-          if (d.isFile()) size = lstatSync(path.join(abs, d.name)).size;
+          if (d.isFile()) size = lstatSync(joinFsPath(abs, d.name)).size;
         } catch {
           /* vanished since the listing */
         }
-        return { name: d.name, isDirectory: d.isDirectory(), size };
+        return { name: decodeName(d.name), isDirectory: d.isDirectory(), size };
       });
   } catch {
     return null;
   }
 }
 
-/** `listDirectory` for '/'-separated paths relative to a root, refusing anything outside it. */
-export function rootLister(rootAbs: string): (rel: string) => DirEntryInfo[] | null {
+/**
+ * `listDirectory` for '/'-separated display paths relative to a root, refusing anything outside
+ * it: every component must be a real directory on the root's device (no link, no '..').
+ */
+export function rootLister(rootAbs: string, rootDev: number, crossMounts = false): (rel: string) => DirEntryInfo[] | null {
   return (rel: string) => {
-    const abs = path.join(rootAbs, rel);
-    return isInside(rootAbs, abs) ? listDirectory(abs) : null;
+    if (checkComponents(rootAbs, rel, { rootDev, crossMounts, last: 'directory' }) !== null) return null;
+    return listDirectory(fsPathOf(rootAbs, rel));
   };
 }

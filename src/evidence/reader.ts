@@ -20,6 +20,9 @@ export interface AtimeAudit {
 export interface OpenedFile {
   fd: number;
   size: number;
+  /** Identity of what was opened (fstat), to make sure a later reopen reaches the same file. */
+  dev: number;
+  ino: number;
   source: ByteSource;
   close(): void;
 }
@@ -49,7 +52,26 @@ export function openEvidenceFile(abs: FsPath, displayName: string, audit: AtimeA
     throw new NotRegularFileError('not a regular file; not read');
   }
   const size = st.size;
-  return { fd, size, source: fdSource(fd, size, displayName), close: () => closeSync(fd) };
+  return { fd, size, dev: st.dev, ino: st.ino, source: fdSource(fd, size, displayName), close: () => closeSync(fd) };
+}
+
+/** The start-of-scan warning when `noatimeRefused`. */
+export const NOATIME_REFUSED =
+  'O_NOATIME is refused here (not the owner of the evidence and no CAP_FOWNER, or not supported): reading files may change their access times; mount the evidence read-only (ro,noatime) or run as root';
+
+/**
+ * True when the kernel would refuse O_NOATIME on the files of `dir` (we are neither their owner
+ * nor privileged: EPERM), probed on the directory itself before anything is read, so the analyst
+ * hears at the start that reading may change access times.
+ */
+export function noatimeRefused(dir: string): boolean {
+  if (!NOATIME) return true;
+  try {
+    closeSync(openSync(dir, constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | NOATIME));
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Reads up to `length` bytes from the start of an open file. */

@@ -5,6 +5,8 @@
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { OsKind } from '../model/evidence.js';
+import type { FsPath } from '../walk/walker.js';
+import { fsName, joinFsPath } from './paths.js';
 
 export interface EvidenceRoot {
   /** As given on the command line. */
@@ -64,14 +66,63 @@ export function openRoot(given: string, osOption: OsKind | 'auto'): EvidenceRoot
 }
 
 /**
- * True when `candidate` (absolute) is `root` or lies inside it: the one "is this path inside a
- * root" check. By path segments: '..evil/out.json' is inside, '../x' is not.
+ * True when `candidate` (absolute) is `root` or lies inside it. Compared by path segments, so a
+ * directory named `..evil` inside the root is inside; resolve links (realpath) on both sides first.
  */
 export function isInside(root: string, candidate: string): boolean {
   const rel = path.relative(root, candidate);
   if (rel === '') return true;
-  if (path.isAbsolute(rel)) return false; // another drive on Windows
+  if (path.isAbsolute(rel)) return false;
   return rel.split(path.sep)[0] !== '..';
+}
+
+/**
+ * `fileAbs` (absolute, links unresolved) as a '/'-separated path inside the root, whether it was
+ * named through the root as given or through its real path; null when it is not inside.
+ */
+export function relativeInside(root: Pick<EvidenceRoot, 'given' | 'abs'>, fileAbs: string): string | null {
+  for (const base of [path.resolve(root.given), root.abs]) {
+    if (isInside(base, fileAbs)) return path.relative(base, fileAbs).split(path.sep).join('/');
+  }
+  return null;
+}
+
+/** Why a path inside a root may not be entered: a link, another file system, or not there. */
+export interface PathProblem {
+  /** Display path of the component at fault, relative to the root. */
+  rel: string;
+  code: 'ESYMLINK' | 'EXDEV' | 'ENOTDIR' | 'ENOENT' | string;
+  message: string;
+}
+
+/**
+ * Checks every component of `rel` ('/'-separated, relative to `rootAbs`): each must be a real
+ * directory (the last one `last`), never a symbolic link, on the root's device unless
+ * `crossMounts`. Returns the first problem, or null when the whole path is safe to enter.
+ */
+export function checkComponents(rootAbs: string, rel: string, opts: { rootDev: number; crossMounts: boolean; last: 'file' | 'directory' }): PathProblem | null {
+  const parts = rel.split('/').filter((p) => p !== '' && p !== '.');
+  let dir: FsPath = rootAbs;
+  let shown = '';
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    shown = shown ? `${shown}/${part}` : part;
+    if (part === '..') return { rel: shown, code: 'ENOENT', message: "'..' leaves the root" };
+    dir = joinFsPath(dir, fsName(part));
+    let st;
+    try {
+      st = lstatSync(dir);
+    } catch (err) {
+      return { rel: shown, code: (err as NodeJS.ErrnoException).code ?? 'ERROR', message: (err as Error).message };
+    }
+    if (st.isSymbolicLink()) return { rel: shown, code: 'ESYMLINK', message: 'symbolic link in the path; not followed' };
+    const isLast = i === parts.length - 1;
+    if (isLast && opts.last === 'file') {
+      if (!st.isFile()) return { rel: shown, code: 'ESPECIAL', message: 'not a regular file' };
+    } else if (!st.isDirectory()) return { rel: shown, code: 'ENOTDIR', message: 'not a directory' };
+    if (st.dev !== opts.rootDev && !opts.crossMounts) return { rel: shown, code: 'EXDEV', message: 'another file system mounted inside the root; not entered' };
+  }
+  return null;
 }
 
 /**

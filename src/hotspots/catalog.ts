@@ -9,7 +9,7 @@ import type { OsKind } from '../model/evidence.js';
 export interface Hotspot {
   id: string;
   description: string;
-  /** fast-glob pattern relative to the evidence root, matched case-insensitively. */
+  /** Pattern relative to the evidence root, matched case-insensitively: `* ? [..] {a,b} **` (hotspots/expand.ts). */
   pattern: string;
   /** Points a content finding gains for lying here (rule `in-staging-location`). */
   weight: number;

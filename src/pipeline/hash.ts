@@ -2,13 +2,25 @@
  * Hashes of the files behind findings, for the case file and chain of custody (--hash).
  * Streamed in fixed chunks through the read-only evidence reader (O_NOATIME, O_NOFOLLOW),
  * never more than one chunk in memory; files over the size cap are recorded as skipped.
+ * Each file is reopened by its exact name bytes (display paths escape them injectively) and
+ * must be the very file that was inspected (same device and inode), else it is not hashed.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { readSync } from 'node:fs';
-import path from 'node:path';
 import { levelRank, type Finding, type Level } from '../model/finding.js';
 import type { HashAlgorithm, HashRecord } from '../model/report.js';
 import { openEvidenceFile, type AtimeAudit } from '../evidence/reader.js';
+import { reachablePath } from '../evidence/paths.js';
+import type { FsPath } from '../walk/walker.js';
+
+/** Which file an inspected path was: device and inode from the open that read it. */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
+/** The root directory and recorded identity of a finding's file, or null (not a file of a root). */
+export type FileLocator = (root: string, rel: string) => { rootAbs: string; identity: FileIdentity } | null;
 
 export type HashMode = 'findings' | 'all' | 'none';
 export const HASH_ALGORITHMS: readonly HashAlgorithm[] = ['sha256', 'sha1', 'md5'];
@@ -44,7 +56,7 @@ export function parseSize(text: string | number): number | null {
 }
 
 /** Streams one evidence file through every requested digest. */
-export function hashFile(abs: string, rel: string, algorithms: HashAlgorithm[], maxSize: number, audit: AtimeAudit): Omit<HashRecord, 'root' | 'path'> {
+export function hashFile(abs: FsPath, rel: string, algorithms: HashAlgorithm[], maxSize: number, audit: AtimeAudit, expected?: FileIdentity): Omit<HashRecord, 'root' | 'path'> {
   let opened;
   try {
     opened = openEvidenceFile(abs, rel, audit);
@@ -53,6 +65,8 @@ export function hashFile(abs: string, rel: string, algorithms: HashAlgorithm[], 
     return { size: null, status: 'error', hashes: {}, message: `${e.code ?? 'ERROR'}: ${e.message}` };
   }
   try {
+    if (expected && (opened.dev !== expected.dev || opened.ino !== expected.ino))
+      return { size: null, status: 'error', hashes: {}, message: 'EIDENTITY: the file at this path is not the one inspected (replaced since); not hashed' };
     if (opened.size > maxSize) return { size: opened.size, status: 'skipped-size', hashes: {}, message: `larger than the --hash-max-size cap of ${maxSize} bytes` };
     const digests: Array<[HashAlgorithm, Hash]> = algorithms.map((a) => [a, createHash(a)]);
     const buf = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -73,6 +87,22 @@ export function hashFile(abs: string, rel: string, algorithms: HashAlgorithm[], 
   }
 }
 
+/** Reopens `rel` under the root by its exact bytes (through directory handles past PATH_MAX) and hashes it. */
+function hashAt(rootAbs: string, rel: string, identity: FileIdentity, opts: HashOptions, audit: AtimeAudit): Omit<HashRecord, 'root' | 'path'> {
+  let reach;
+  try {
+    reach = reachablePath(rootAbs, rel);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return { size: null, status: 'error', hashes: {}, message: `${e.code ?? 'ERROR'}: ${e.message}` };
+  }
+  try {
+    return hashFile(reach.path, rel, opts.algorithms, opts.maxSize, audit, identity);
+  } finally {
+    reach.release();
+  }
+}
+
 function wanted(f: Finding, mode: HashMode): boolean {
   if (mode === 'none' || f.kind === 'directory') return false;
   return mode === 'all' || levelRank(f.level) >= levelRank(HASH_MIN_LEVEL);
@@ -83,19 +113,16 @@ function wanted(f: Finding, mode: HashMode): boolean {
  * returns the custody records sorted by root and path. `rootAbs` maps a finding's root (as
  * given) to its absolute directory.
  */
-export function hashFindings(findings: Finding[], rootAbs: Map<string, string>, opts: HashOptions, audit: AtimeAudit): HashRecord[] {
+export function hashFindings(findings: Finding[], locate: FileLocator, opts: HashOptions, audit: AtimeAudit): HashRecord[] {
   const records = new Map<string, HashRecord>();
   for (const f of findings) {
     if (!wanted(f, opts.mode)) continue;
     const key = `${f.root}\u0000${f.path}`;
     let rec = records.get(key);
     if (!rec) {
-      const base = rootAbs.get(f.root);
-      if (!base) continue; // evidence without a file in a root (the live registry)
-      // Paths holding bytes that are not UTF-8 are shown escaped (\xNN) and cannot be reopened by name.
-      const abs = path.join(base, f.path);
-      const result = abs.startsWith(base) ? hashFile(abs, f.path, opts.algorithms, opts.maxSize, audit) : { size: null, status: 'error' as const, hashes: {}, message: 'path leaves the root' };
-      rec = { root: f.root, path: f.path, ...result };
+      const where = locate(f.root, f.path);
+      if (!where) continue; // evidence without an inspected file in a root (the live registry)
+      rec = { root: f.root, path: f.path, ...hashAt(where.rootAbs, f.path, where.identity, opts, audit) };
       records.set(key, rec);
     }
     if (rec.status === 'hashed') f.hashes = { ...rec.hashes };

@@ -5,12 +5,11 @@
  * Stages pass plain data; nothing here prints.
  */
 import { lstatSync, statSync } from 'node:fs';
-import path from 'node:path';
 import type { DirEntryInfo } from '../model/evidence.js';
-import { findInsideRoot, openRoot, type EvidenceRoot } from '../evidence/root.js';
+import { checkComponents, findInsideRoot, openRoot, type EvidenceRoot } from '../evidence/root.js';
 import { openEvidenceFile, readHead, type AtimeAudit } from '../evidence/reader.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
-import { expandArtifactFiles, expandHotspots, HotspotIndex } from '../hotspots/expand.js';
+import { expandRoot, HotspotIndex, type SkippedComponent } from '../hotspots/expand.js';
 import { LEVELS, levelRank, type Finding, type Level } from '../model/finding.js';
 import type { RootMeta, ScanError, ScanReport, TimelineRow } from '../model/report.js';
 import { correlate } from '../correlate/links.js';
@@ -19,14 +18,14 @@ import type { Candidate } from '../rules/types.js';
 import { sortTimeline } from '../timeline/timeline.js';
 import { LIMITS } from '../util/limits.js';
 import { packageVersion } from '../util/package-root.js';
-import { recordIssue, statFile, walkDirectories, type FsPath, type WalkFile, type WalkIssue, type WalkStats } from '../walk/walker.js';
+import { hardLinkNote, recordIssue, statFile, walkDirectories, type FsPath, type WalkFile, type WalkIssue, type WalkStats } from '../walk/walker.js';
 import { inspectFile, statTimes } from './inspect.js';
 import { rootLister } from '../evidence/listing.js';
 import { LIVE_ROOT, scanLiveRegistry } from './live.js';
 import { scoreCandidates, sortFindings, verdictFor, type ScoredFindings } from './score.js';
 
 import { applyBaseline } from './baseline.js';
-import { hashFindings, type HashOptions } from './hash.js';
+import { hashFindings, type FileIdentity, type HashOptions } from './hash.js';
 import { buildEpisodes } from '../timeline/episodes.js';
 import { pushAll } from '../util/arrays.js';
 import { isoFromMs, isoFromDate } from '../util/filetime.js';
@@ -76,6 +75,8 @@ interface RootState {
   sidNames: Map<string, string>;
   /** Lists a directory inside this root (for parsers that pair files). */
   listDirectory(rel: string): DirEntryInfo[] | null;
+  /** Which file (device + inode) each inspected path with a candidate was: hashing reopens exactly that one. */
+  identities: Map<string, FileIdentity>;
 }
 
 /** Start directories for the walk: the whole root, or the hotspot dirs without those nested in another. */
@@ -95,8 +96,23 @@ function isUnder(rel: string, dirs: string[]): boolean {
   return dirs.some((d) => d === '' || lower.startsWith(`${d.toLowerCase()}/`));
 }
 
+/**
+ * Links and mount points on the way to a hotspot, reported like the walker's own (once per path:
+ * with --scope all the walker may have met the same link).
+ */
+function recordSkippedComponents(state: RootState, skipped: SkippedComponent[]): void {
+  const known = new Set(state.issues.filter((i) => i.op === 'skip').map((i) => `${i.code}\u0000${i.path}`));
+  for (const s of skipped) {
+    if (known.has(`${s.code}\u0000${s.rel}`)) continue;
+    if (s.code === 'ESYMLINK') state.stats.symlinksSkipped++;
+    else state.stats.otherDeviceSkipped++;
+    recordIssue(state.issues, { path: s.rel, op: 'skip', code: s.code, message: s.message });
+  }
+}
+
 async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: DirEntryInfo[], audit: AtimeAudit, opts: ScanOptions): Promise<DirFileFact | null> {
   const hotspot = state.hotspots.lookup(file.rel);
+  if (hotspot && file.stat.nlink > 1) recordIssue(state.issues, { path: file.rel, op: 'note', code: 'ENLINK', message: hardLinkNote(file.stat.nlink) });
   let opened;
   try {
     opened = openEvidenceFile(file.abs, file.rel, audit);
@@ -128,8 +144,10 @@ async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: Dir
       const sidNames = run.result?.summary?.sidNames;
       if (sidNames && typeof sidNames === 'object') for (const [sid, name] of Object.entries(sidNames)) if (typeof name === 'string') state.sidNames.set(sid.toUpperCase(), name);
     }
-    if (inspection.fileCandidate.hits.length > 0 || inspection.fileCandidate.names || inspection.fileCandidate.events) state.candidates.push(inspection.fileCandidate);
+    const fileKept = inspection.fileCandidate.hits.length > 0 || !!inspection.fileCandidate.names || !!inspection.fileCandidate.events;
+    if (fileKept) state.candidates.push(inspection.fileCandidate);
     pushAll(state.candidates, inspection.innerCandidates);
+    if (fileKept || inspection.innerCandidates.length > 0) state.identities.set(file.rel, { dev: opened.dev, ino: opened.ino });
     return { name: file.name, mtimeMs: file.stat.mtimeMs, birthMs: file.stat.birthtimeMs > 0 ? file.stat.birthtimeMs : null, classification: inspection.fingerprint.classification };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -140,7 +158,7 @@ async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: Dir
   }
 }
 
-function directoryCandidate(state: RootState, rel: string, facts: DirFileFact[]): Candidate | null {
+function directoryCandidate(state: RootState, rel: string, abs: FsPath, facts: DirFileFact[]): Candidate | null {
   if (rel === '') return null;
   const name = rel.slice(rel.lastIndexOf('/') + 1);
   const hotspot = state.hotspots.lookup(rel);
@@ -153,7 +171,7 @@ function directoryCandidate(state: RootState, rel: string, facts: DirFileFact[])
     : undefined;
   let times;
   try {
-    times = statTimes(lstatSync(path.join(state.root.abs, rel)));
+    times = statTimes(lstatSync(abs));
   } catch {
     times = undefined;
   }
@@ -178,15 +196,26 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
   const { root } = state;
   const builtins = loadBuiltinHotspots();
   const hotspots = hotspotsFor([...builtins, ...(opts.extraHotspots ?? [])], root.os);
-  const hotspotDirs = expandHotspots(root.abs, hotspots);
+  const rootDev = statSync(root.abs).dev;
+  // Artifacts read in every scan wherever they live (hives, histories, trash info).
+  const osLocations = loadArtifactLocations().filter((l) => l.os === 'any' || root.os === 'unknown' || l.os === root.os);
+  // Every component of every start path is checked here: no link, no other file system.
+  const expansion = expandRoot(root.abs, hotspots, osLocations, { rootDev, crossMounts: opts.crossMounts ?? false });
+  const hotspotDirs = expansion.hotspotDirs;
   state.hotspots = new HotspotIndex(hotspotDirs);
   const starts = startDirectories(opts.scope, hotspotDirs.map((h) => h.relDir));
-  const rootDev = statSync(root.abs).dev;
+  const startAbs = new Map<string, FsPath>(hotspotDirs.map((h) => [h.relDir, h.abs]));
   const progress = (): void => opts.onProgress?.({ root: root.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'walk' });
 
   for (const start of starts) {
-    const startAbs: FsPath = start === '' ? root.abs : path.join(root.abs, start);
-    for (const listing of walkDirectories(startAbs, start, { rootDev, crossMounts: opts.crossMounts ?? false, issues: state.issues, stats: state.stats })) {
+    const abs: FsPath = start === '' ? root.abs : startAbs.get(start)!;
+    // Checked again just before the walk: earlier starts may have taken minutes to walk.
+    const changed = start === '' ? null : checkComponents(root.abs, start, { rootDev, crossMounts: opts.crossMounts ?? false, last: 'directory' });
+    if (changed) {
+      recordIssue(state.issues, { path: changed.rel, op: 'skip', code: changed.code, message: `${changed.message} (changed since the hotspots were expanded)` });
+      continue;
+    }
+    for (const listing of walkDirectories(abs, start, { rootDev, crossMounts: opts.crossMounts ?? false, issues: state.issues, stats: state.stats })) {
       const facts: DirFileFact[] = [];
       for (const file of listing.files) {
         const fact = await inspectWalkedFile(state, file, listing.entries, audit, opts);
@@ -194,16 +223,13 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
         if ((state.filesScanned & 255) === 0) progress();
         if (yieldDue()) await yieldToEventLoop();
       }
-      const dirCandidate = directoryCandidate(state, listing.rel, facts);
+      const dirCandidate = directoryCandidate(state, listing.rel, listing.abs, facts);
       if (dirCandidate) state.candidates.push(dirCandidate);
     }
   }
 
-  // Artifacts read in every scan wherever they live (hives, histories, trash info).
-  const osLocations = loadArtifactLocations().filter((l) => l.os === 'any' || root.os === 'unknown' || l.os === root.os);
-  for (const rel of expandArtifactFiles(root.abs, osLocations)) {
+  for (const { rel, abs } of expansion.artifactFiles) {
     if (isUnder(rel, starts)) continue;
-    const abs = path.join(root.abs, rel);
     const stat = statFile(abs, rel, state.issues);
     if (!stat) continue;
     const parentRel = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
@@ -211,6 +237,7 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
     await inspectWalkedFile(state, { abs, rel, name: rel.slice(rel.lastIndexOf('/') + 1), stat }, siblings, audit, opts);
     state.stats.files++;
   }
+  recordSkippedComponents(state, expansion.skipped);
   progress();
 }
 
@@ -231,6 +258,13 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const allTimeline: TimelineRow[] = [];
   const errors: ScanError[] = [];
   const rootMeta: RootMeta[] = [];
+  // Hashing reopens the exact file each finding was inspected from (by device and inode).
+  const inspectedFiles = new Map<string, { rootAbs: string; identities: Map<string, FileIdentity> }>();
+  const fileLocator = (rootGiven: string, rel: string): { rootAbs: string; identity: FileIdentity } | null => {
+    const r = inspectedFiles.get(rootGiven);
+    const identity = r?.identities.get(rel);
+    return r && identity ? { rootAbs: r.rootAbs, identity } : null;
+  };
   for (const root of roots) {
     const state: RootState = {
       root,
@@ -241,8 +275,10 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       filesScanned: 0,
       bytesRead: 0,
       sidNames: new Map(),
-      listDirectory: rootLister(root.abs),
+      listDirectory: rootLister(root.abs, statSync(root.abs).dev, opts.crossMounts ?? false),
+      identities: new Map(),
     };
+    inspectedFiles.set(root.given, { rootAbs: root.abs, identities: state.identities });
     await scanRoot(state, opts, audit);
     opts.onProgress?.({ root: root.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'correlate' });
     const { findings, timeline } = finalize(state);
@@ -276,8 +312,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const shown = allFindings.filter((f) => levelRank(f.level) >= minRank);
   const shownIds = new Set(shown.map((f) => f.id));
   const highest = [...LEVELS].reverse().find((l) => byLevel[l] > 0) ?? null;
-  const rootAbs = new Map(roots.map((r) => [r.given, r.abs]));
-  const hashes = opts.hash && opts.hash.mode !== 'none' ? hashFindings(shown, rootAbs, opts.hash, audit) : undefined;
+  const hashes = opts.hash && opts.hash.mode !== 'none' ? hashFindings(shown, fileLocator, opts.hash, audit) : undefined;
   const episodes = buildEpisodes(shown);
   errors.sort((a, b) => a.root.localeCompare(b.root) || a.path.localeCompare(b.path) || a.op.localeCompare(b.op) || a.message.localeCompare(b.message));
   return {

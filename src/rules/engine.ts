@@ -70,7 +70,12 @@ export function scoreHits(hits: Hit[], catalog: RuleCatalog): ScoreResult {
   return { score, level: levelForScore(score), reasons, attack: attackList, strong };
 }
 
-/** The stable id: the same evidence in the same image gives the same id on every run. */
+/**
+ * The stable id: the same evidence in the same image gives the same id on every run. `c.path` is
+ * the injective display form of the raw name bytes (util/text.ts decodeName: `\\` for a backslash,
+ * `\xNN` for a byte that is not UTF-8), so the id derives from those bytes: a file named with the
+ * byte 0xff and a decoy spelling `\xff` literally never share an id.
+ */
 export function findingId(label: string, c: Pick<Candidate, 'kind' | 'path'> & Locators): string {
   const parts = [label, c.kind, c.path, ...locatorIdParts(c)];
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 16);

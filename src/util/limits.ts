@@ -13,8 +13,15 @@ export const LIMITS = {
   maxArchiveEntries: 200_000,
   /** Longest name (bytes) kept from an archive entry, path, registry name or history line. */
   maxNameBytes: 32 * 1024,
+  /**
+   * Total characters of entry names kept per archive listing (200,000 ordinary names fit): one
+   * tar global pax `path=` names every entry, so the per-name cap alone still multiplies.
+   */
+  maxListedNameBytes: 16 * 1024 * 1024,
   /** History lines read per file. */
   maxHistoryLines: 1_000_000,
+  /** Longest command kept from continued history lines (zsh backslash, PSReadLine backtick). */
+  maxHistoryCommandChars: 64 * 1024,
   /** Bytes read from a history or text artifact. */
   maxTextArtifactBytes: 256 * 1024 * 1024,
   /** Bytes of a compressed stream decompressed to peek at what sits inside. */
@@ -23,6 +30,28 @@ export const LIMITS = {
   maxRegistryKeys: 5_000_000,
   maxRegistryValues: 20_000_000,
   maxRegistryDepth: 512,
+  /** Registry: bytes of one value's data kept (bigger values are sampled: the head is kept). */
+  maxRegistryValueBytes: 4 * 1024 * 1024,
+  /** Registry: value bytes materialised per hive; past it each value keeps a 256-byte head. */
+  maxRegistryHiveDataBytes: 64 * 1024 * 1024,
+  /** Registry: longest key path (characters); a deeper subtree is left out with a warning. */
+  maxRegistryKeyPathChars: 32 * 1024,
+  /** Registry: characters of key paths emitted per hive (each key and value carries its path). */
+  maxRegistryPathCharsTotal: 256 * 1024 * 1024,
+  /**
+   * Directory depth the walker descends before recording an error (EDEPTH) for the subtree, and
+   * the longest display path (characters) it enters (ENAMETOOLONG for the subtree): Windows paths
+   * stop at 32,767 characters; deeper trees are reached through directory handles (evidence/paths.ts).
+   */
+  maxWalkDepth: 10_000,
+  maxPathChars: 32_767,
+  /**
+   * INFO2 record slots read per file (160 MB of 800-byte records; the rest is not read): reading
+   * a million slots (800 MB) took 4 s on a loaded 2-core machine, and no real bin holds that many.
+   */
+  maxInfo2Records: 200_000,
+  /** INFO2 records kept per file (the rest are counted): a real Recycle Bin holds far fewer. */
+  maxInfo2RecordsKept: 10_000,
   /** NTFS (src/evidence/image/ntfs, src/artifacts/ntfs): MFT records visited per volume or $MFT file. */
   maxMftRecords: 16_000_000,
   /** NTFS: runs decoded per attribute runlist (a real 1 TB file rarely has more than a few thousand). */
@@ -34,10 +63,6 @@ export const LIMITS = {
   maxNtfsDirectoryEntries: 1_000_000,
   /** Records an array-returning parse keeps for a streamed artifact ($MFT, $J); `parse --format jsonl` streams them all. */
   maxKeptStreamRecords: 200_000,
-  /** Directory depth the walker descends before recording an error and stopping. */
-  maxWalkDepth: 2048,
-  /** Records kept per INFO2 file. */
-  maxInfo2Records: 1_000_000,
   /** Findings of one kind kept per artifact before summarising. */
   maxFindingsPerArtifact: 10_000,
 } as const;

@@ -39,11 +39,15 @@ export function markdownEscape(text: string): string {
   return escapeControls(text).replace(/[\\`*_{}[\]()#+\-.!|<>&~]/g, (ch) => `\\${ch}`);
 }
 
-/** Decodes a file-name byte string: UTF-8 when valid, otherwise invalid bytes shown as \xNN. */
+/**
+ * A file name's display text, injective so two different names never show (or hash) alike:
+ * the escape character itself is escaped (a backslash becomes \\), bytes outside valid UTF-8
+ * become \xNN, everything else stays as it is. `encodeName` turns the text back into the bytes.
+ */
 export function decodeName(bytes: Buffer): string {
   const text = bytes.toString('utf8');
-  if (!text.includes('\ufffd')) return text;
-  // Fall back to a lossless escape of every byte outside valid UTF-8 sequences.
+  const valid = !text.includes('\ufffd') || Buffer.from(text, 'utf8').equals(bytes);
+  if (valid) return text.includes('\\') ? text.replace(/\\/g, '\\\\') : text;
   let out = '';
   let i = 0;
   while (i < bytes.length) {
@@ -52,8 +56,8 @@ export function decodeName(bytes: Buffer): string {
     if (len > 0 && i + len <= bytes.length) {
       const chunk = bytes.subarray(i, i + len);
       const s = chunk.toString('utf8');
-      if (!s.includes('\ufffd') && Buffer.from(s, 'utf8').equals(chunk)) {
-        out += s;
+      if (Buffer.from(s, 'utf8').equals(chunk)) {
+        out += s === '\\' ? '\\\\' : s;
         i += len;
         continue;
       }
@@ -62,4 +66,32 @@ export function decodeName(bytes: Buffer): string {
     i++;
   }
   return out;
+}
+
+/**
+ * The bytes a `decodeName` text stands for: \\ is a backslash, \xNN one byte. Lenient with text
+ * that never came from `decodeName` (a lone backslash stays a backslash).
+ */
+export function encodeName(text: string): Buffer {
+  if (!text.includes('\\')) return Buffer.from(text, 'utf8');
+  const parts: Buffer[] = [];
+  let plain = '';
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '\\' && text[i + 1] === '\\') {
+      plain += '\\';
+      i++;
+    } else if (ch === '\\' && text[i + 1] === 'x' && /^[0-9a-f]{2}$/.test(text.slice(i + 2, i + 4))) {
+      parts.push(Buffer.from(plain, 'utf8'), Buffer.from([parseInt(text.slice(i + 2, i + 4), 16)]));
+      plain = '';
+      i += 3;
+    } else plain += ch;
+  }
+  parts.push(Buffer.from(plain, 'utf8'));
+  return Buffer.concat(parts);
+}
+
+/** True when a display path stands for exactly its UTF-8 bytes (no escapes to undo). */
+export function isPlainName(text: string): boolean {
+  return !text.includes('\\');
 }

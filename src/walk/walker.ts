@@ -6,8 +6,8 @@
  * records every error instead of stopping.
  */
 import { Dirent, lstatSync, readdirSync, readlinkSync, Stats } from 'node:fs';
-import { isUtf8 } from 'node:buffer';
 import { decodeName } from '../util/text.js';
+import { ANCHOR_AFTER_BYTES, ANCHOR_AFTER_LEVELS, byteLength, HANDLES_AVAILABLE, joinFsPath, openAnchor, releaseAnchor, retainAnchor, type Anchor } from '../evidence/paths.js';
 import { LIMITS } from '../util/limits.js';
 import type { DirEntryInfo } from '../model/evidence.js';
 
@@ -16,7 +16,7 @@ export type FsPath = string | Buffer;
 
 export interface WalkFile {
   abs: FsPath;
-  /** Display path relative to the root, '/'-separated, invalid bytes as \xNN. */
+  /** Display path relative to the root, '/'-separated: invalid bytes as \xNN, a backslash as \\ (util/text.ts decodeName). */
   rel: string;
   name: string;
   stat: Stats;
@@ -33,7 +33,8 @@ export interface DirListing {
 
 export interface WalkIssue {
   path: string;
-  op: 'readdir' | 'lstat' | 'open' | 'read' | 'skip' | 'parse';
+  /** `note`: read normally, but the analyst should know (a file with several hard links). */
+  op: 'readdir' | 'lstat' | 'open' | 'read' | 'skip' | 'parse' | 'note';
   code: string;
   message: string;
 }
@@ -46,10 +47,9 @@ export interface WalkStats {
   otherDeviceSkipped: number;
 }
 
-function join(dir: FsPath, name: Buffer, nameIsUtf8: boolean): FsPath {
-  if (typeof dir === 'string' && nameIsUtf8) return dir.endsWith('/') ? dir + name.toString('utf8') : `${dir}/${name.toString('utf8')}`;
-  const dirBuf = typeof dir === 'string' ? Buffer.from(dir, 'utf8') : dir;
-  return Buffer.concat([dirBuf, dirBuf[dirBuf.length - 1] === 0x2f ? Buffer.alloc(0) : Buffer.from('/'), name]);
+/** The child's path: text while every name is plain UTF-8, else exact bytes. */
+function join(dir: FsPath, name: Buffer, display: string): FsPath {
+  return joinFsPath(dir, typeof dir === 'string' && display === name.toString('utf8') ? display : name);
 }
 
 /** ' (-> target)' for the report, bounded and escaped later by the writers; '' when unreadable. */
@@ -84,6 +84,14 @@ export interface WalkOptions {
   shouldDescend?(rel: string): boolean;
 }
 
+/**
+ * A file with more than one hard link: another name for the same bytes may lie outside the
+ * root (or elsewhere in it), so the content was not necessarily put here.
+ */
+export function hardLinkNote(nlink: number): string {
+  return `${nlink} hard links to this file: the same content also has another name, possibly outside the evidence root`;
+}
+
 export function recordIssue(issues: WalkIssue[], issue: WalkIssue): void {
   if (issues.length < 100_000) issues.push(issue);
 }
@@ -93,73 +101,122 @@ function errInfo(err: unknown): { code: string; message: string } {
   return { code: e.code ?? 'ERROR', message: e.message?.replace(/^[A-Z]+: /, '') ?? String(err) };
 }
 
-/** Walks the tree under `startAbs` (display path `startRel`), yielding each directory's listing. */
+interface PendingDir {
+  abs: FsPath;
+  rel: string;
+  depth: number;
+  /** The directory handle `abs` goes through (deep trees), or null for an ordinary path. */
+  anchor: Anchor | null;
+  /** Levels below the handle (or the start). */
+  levels: number;
+}
+
+/**
+ * Walks the tree under `startAbs` (display path `startRel`), yielding each directory's listing.
+ * A listing's paths stay valid until the next one is requested (deep paths go through directory
+ * handles that are closed once nothing pending refers to them).
+ */
 export function* walkDirectories(startAbs: FsPath, startRel: string, opts: WalkOptions): Generator<DirListing> {
-  const stack: { abs: FsPath; rel: string; depth: number }[] = [{ abs: startAbs, rel: startRel, depth: 0 }];
-  while (stack.length > 0) {
-    const dir = stack.pop()!;
-    let dirents: Dirent<Buffer>[];
-    try {
-      dirents = readdirSync(dir.abs, { encoding: 'buffer', withFileTypes: true });
-    } catch (err) {
-      recordIssue(opts.issues, { path: dir.rel, op: 'readdir', ...errInfo(err) });
-      continue;
-    }
-    opts.stats.directories++;
-    const listing: DirListing = { abs: dir.abs, rel: dir.rel, depth: dir.depth, files: [], entries: [] };
-    const subdirs: { abs: FsPath; rel: string; depth: number }[] = [];
-    // Sorted by raw bytes so output order never depends on the file system's directory order.
-    dirents.sort((a, b) => Buffer.compare(a.name, b.name));
-    for (const d of dirents) {
-      const utf8 = isUtf8(d.name);
-      const name = utf8 ? d.name.toString('utf8') : decodeName(d.name);
-      const abs = join(dir.abs, d.name, utf8);
-      const rel = relJoin(dir.rel, name);
-      if (d.isSymbolicLink()) {
-        opts.stats.symlinksSkipped++;
-        recordIssue(opts.issues, { path: rel, op: 'skip', code: 'ESYMLINK', message: `symbolic link not followed${linkTarget(abs)}` });
-        listing.entries.push({ name, isDirectory: false, size: 0 });
-        continue;
-      }
-      const special = specialKind(d);
-      if (special) {
-        opts.stats.specialSkipped++;
-        recordIssue(opts.issues, { path: rel, op: 'skip', code: 'ESPECIAL', message: `${special} not opened` });
-        listing.entries.push({ name, isDirectory: false, size: 0 });
-        continue;
-      }
-      let st: Stats;
+  const stack: PendingDir[] = [{ abs: startAbs, rel: startRel, depth: 0, anchor: null, levels: 0 }];
+  try {
+    while (stack.length > 0) {
+      const dir = stack.pop()!;
+      let anchor = dir.anchor;
+      let base = dir.abs;
+      let levels = dir.levels;
       try {
-        st = lstatSync(abs);
+        // Past PATH_MAX the kernel refuses the path: continue from a handle on this directory.
+        if (HANDLES_AVAILABLE && (byteLength(base) > ANCHOR_AFTER_BYTES || levels > ANCHOR_AFTER_LEVELS)) {
+          const next = openAnchor(base);
+          releaseAnchor(anchor);
+          anchor = next;
+          base = next.prefix;
+          levels = 0;
+        }
       } catch (err) {
-        recordIssue(opts.issues, { path: rel, op: 'lstat', ...errInfo(err) });
+        const info = errInfo(err);
+        recordIssue(opts.issues, { path: dir.rel, op: 'readdir', ...info, message: `${info.message}; subtree at depth ${dir.depth} not walked` });
+        releaseAnchor(anchor);
         continue;
       }
-      if (st.isDirectory()) {
-        listing.entries.push({ name, isDirectory: true, size: 0 });
-        if (st.dev !== opts.rootDev && !opts.crossMounts) {
-          opts.stats.otherDeviceSkipped++;
-          recordIssue(opts.issues, { path: rel, op: 'skip', code: 'EXDEV', message: 'another file system mounted here; not entered (use --cross-mounts)' });
+      let dirents: Dirent<Buffer>[];
+      try {
+        dirents = readdirSync(base, { encoding: 'buffer', withFileTypes: true });
+      } catch (err) {
+        const info = errInfo(err);
+        recordIssue(opts.issues, { path: dir.rel, op: 'readdir', ...info, message: dir.depth > 0 ? `${info.message}; subtree at depth ${dir.depth} not walked` : info.message });
+        releaseAnchor(anchor);
+        continue;
+      }
+      opts.stats.directories++;
+      const listing: DirListing = { abs: base, rel: dir.rel, depth: dir.depth, files: [], entries: [] };
+      const subdirs: PendingDir[] = [];
+      // Sorted by raw bytes so output order never depends on the file system's directory order.
+      dirents.sort((a, b) => Buffer.compare(a.name, b.name));
+      for (const d of dirents) {
+        const name = decodeName(d.name);
+        const abs = join(base, d.name, name);
+        const rel = relJoin(dir.rel, name);
+        if (d.isSymbolicLink()) {
+          opts.stats.symlinksSkipped++;
+          recordIssue(opts.issues, { path: rel, op: 'skip', code: 'ESYMLINK', message: `symbolic link not followed${linkTarget(abs)}` });
+          listing.entries.push({ name, isDirectory: false, size: 0 });
           continue;
         }
-        if (dir.depth + 1 > LIMITS.maxWalkDepth) {
-          recordIssue(opts.issues, { path: rel, op: 'skip', code: 'EDEPTH', message: `nesting deeper than ${LIMITS.maxWalkDepth} levels not entered` });
+        const special = specialKind(d);
+        if (special) {
+          opts.stats.specialSkipped++;
+          recordIssue(opts.issues, { path: rel, op: 'skip', code: 'ESPECIAL', message: `${special} not opened` });
+          listing.entries.push({ name, isDirectory: false, size: 0 });
           continue;
         }
-        if (!opts.shouldDescend || opts.shouldDescend(rel)) subdirs.push({ abs, rel, depth: dir.depth + 1 });
-      } else if (st.isFile()) {
-        opts.stats.files++;
-        listing.entries.push({ name, isDirectory: false, size: st.size });
-        listing.files.push({ abs, rel, name, stat: st });
-      } else {
-        // Changed type between readdir and lstat (a race, or an exotic type).
-        opts.stats.specialSkipped++;
-        recordIssue(opts.issues, { path: rel, op: 'skip', code: 'ESPECIAL', message: 'not a regular file; not opened' });
+        let st: Stats;
+        try {
+          st = lstatSync(abs);
+        } catch (err) {
+          recordIssue(opts.issues, { path: rel, op: 'lstat', ...errInfo(err) });
+          continue;
+        }
+        if (st.isDirectory()) {
+          listing.entries.push({ name, isDirectory: true, size: 0 });
+          if (st.dev !== opts.rootDev && !opts.crossMounts) {
+            opts.stats.otherDeviceSkipped++;
+            recordIssue(opts.issues, { path: rel, op: 'skip', code: 'EXDEV', message: 'another file system mounted here; not entered (use --cross-mounts)' });
+            continue;
+          }
+          if (dir.depth + 1 > LIMITS.maxWalkDepth) {
+            recordIssue(opts.issues, { path: rel, op: 'skip', code: 'EDEPTH', message: `nesting deeper than ${LIMITS.maxWalkDepth} levels not entered (subtree at depth ${dir.depth + 1})` });
+            continue;
+          }
+          if (rel.length > LIMITS.maxPathChars) {
+            recordIssue(opts.issues, { path: rel.slice(0, 1024), op: 'skip', code: 'ENAMETOOLONG', message: `path longer than ${LIMITS.maxPathChars} characters; subtree at depth ${dir.depth + 1} not entered` });
+            continue;
+          }
+          if (!opts.shouldDescend || opts.shouldDescend(rel)) {
+            retainAnchor(anchor);
+            subdirs.push({ abs, rel, depth: dir.depth + 1, anchor, levels: levels + 1 });
+          }
+        } else if (st.isFile()) {
+          opts.stats.files++;
+          listing.entries.push({ name, isDirectory: false, size: st.size });
+          listing.files.push({ abs, rel, name, stat: st });
+        } else {
+          // Changed type between readdir and lstat (a race, or an exotic type).
+          opts.stats.specialSkipped++;
+          recordIssue(opts.issues, { path: rel, op: 'skip', code: 'ESPECIAL', message: 'not a regular file; not opened' });
+        }
+      }
+      // Reverse so the walk visits subdirectories in sorted order.
+      for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
+      try {
+        yield listing;
+      } finally {
+        releaseAnchor(anchor);
       }
     }
-    yield listing;
-    // Reverse so the walk visits subdirectories in sorted order.
-    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
+  } finally {
+    // Abandoned early: close every handle still held by pending directories.
+    for (const pending of stack) releaseAnchor(pending.anchor);
   }
 }
 

@@ -2,7 +2,9 @@
  * Parser fuzzing, the deterministic subset that runs in `npm test` (the long run is `npm run fuzz`,
  * figures in docs/hostile-input.md). Every parser that claims a corpus seed, and the fingerprint,
  * get 7 mutations per seed (bit flips, byte sets, truncations, splices, maxed length fields,
- * zeroed ranges) in a child process with a 256 MB heap and a 3 s budget per case.
+ * zeroed ranges) in a child process with a 256 MB heap and a 3 s budget per case; the
+ * structure-aware generators (aliasing, amplification, deep nesting, long names, huge counts)
+ * run at their small scale under the same budget.
  * The harness itself is checked first against parsers that throw, hang and crash.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -12,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { buildCases, claimSeeds, listSeeds, runCases } from '../../bench/lib/fuzz-runner.mjs';
 import { writeExtraSeeds } from '../../bench/lib/extra-seeds.mjs';
 import { mutate, MUTATIONS } from '../../bench/lib/mutate.mjs';
+import { buildStructure, STRUCTURE_GENERATORS, structureCases } from '../../bench/lib/fuzz-structures.mjs';
 import { corpusAvailable, CORPUS_DIR } from '../helpers/corpus.js';
 import { removeTree, tempDir } from '../hazards/helpers.js';
 
@@ -92,3 +95,29 @@ export const ARTIFACT_PARSERS = [
   }, 120_000);
 });
 
+
+describe('structure-aware generators', () => {
+  test('cover every class of hostile structure of issue 18 (links in paths: test/hazards/)', () => {
+    const classes = new Set(Object.values(STRUCTURE_GENERATORS).flatMap((g) => g.classes));
+    expect([...classes].sort()).toEqual(['aliasing', 'amplification', 'deep nesting', 'huge counts', 'long names']);
+  });
+
+  test('are deterministic per seed', () => {
+    for (const name of Object.keys(STRUCTURE_GENERATORS)) {
+      const a = buildStructure(name, 7, 'small').data;
+      const b = buildStructure(name, 7, 'small').data;
+      const bytes = (x: typeof a): Buffer => (Buffer.isBuffer(x) ? x : x.read(0, 64 * 1024));
+      expect(bytes(a).equals(bytes(b))).toBe(true);
+    }
+  });
+});
+
+(distBuilt ? describe : describe.skip)('every parser on structure-aware hostile inputs', () => {
+  test('no crash, no hang, no throw, no malformed result; every input claimed by a parser (4 per generator, small)', async () => {
+    const cases = structureCases({ perGenerator: 4, baseSeed: 1, scale: 'small' });
+    const r = await runCases(cases, { dist: DIST, timeoutMs: 3000, heapMb: 256, memoryLimitBytes: 512 * 1024 ** 2 });
+    expect({ crashes: r.crashes, hangs: r.hangs, problems: r.problems.slice(0, 20), memory: r.memory }).toEqual({ crashes: [], hangs: [], problems: [], memory: [] });
+    expect(r.completed).toBe(cases.length);
+    expect(Object.keys(r.structures).sort()).toEqual(Object.keys(STRUCTURE_GENERATORS).sort());
+  }, 120_000);
+});

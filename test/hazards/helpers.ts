@@ -1,6 +1,6 @@
 /** Shared by the hazard, integrity and fuzz tests: temp trees and the CLI run as a user would. */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN } from '../helpers/cli.js';
@@ -63,4 +63,30 @@ export async function scanJson(root: string, extra: string[] = [], opts: { timeo
 
 export function errorsFor(report: ScanJson, pathPart: string): ScanJson['errors'] {
   return report.errors.filter((e) => e.path.includes(pathPart));
+}
+
+/** CPU seconds (user + system) and peak RSS (MB) of one CLI run, measured by GNU time(1). */
+export interface Measured {
+  run: Run;
+  cpuSeconds: number;
+  maxRssMb: number;
+}
+
+/** The budget every hostile case must meet (issue 18): a scan ends within 10 s and 300 MB. */
+export const CASE_BUDGET = { cpuSeconds: 10, maxRssMb: 300 };
+
+/**
+ * Runs the CLI under /usr/bin/time so the bound is checked on CPU time (stable on a loaded
+ * machine) and peak memory; the wall-clock timeout stays as the hard stop.
+ */
+export async function runMeasured(args: string[], opts: { timeoutMs?: number; cwd?: string } = {}): Promise<Measured> {
+  const dir = tempDir('time');
+  const out = path.join(dir, 'time.txt');
+  try {
+    const run = await runStagehunt(args, { ...opts, wrap: ['/usr/bin/time', '-f', '%U %S %M', '-o', out] });
+    const [user, sys, rssKb] = readFileSync(out, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+    return { run, cpuSeconds: user! + sys!, maxRssMb: rssKb! / 1024 };
+  } finally {
+    removeTree(dir);
+  }
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, statSync, utimesSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Finding } from '../../src/model/finding.js';
-import { hashFile, hashFindings, parseAlgorithms, parseSize } from '../../src/pipeline/hash.js';
+import { hashFile, hashFindings, parseAlgorithms, parseSize, type FileLocator } from '../../src/pipeline/hash.js';
 
 function f(id: string, p: string, level: Finding['level'], kind: Finding['kind'] = 'file'): Finding {
   return { id, root: 'img', path: p, kind, level, score: 50, reasons: [], hotspot: null, size: null, format: null, entropy: null, times: { modified: null, accessed: null, changed: null, born: null }, attack: [] };
@@ -19,6 +19,12 @@ describe('hashing the files behind findings', () => {
   const old = new Date('2020-01-01T00:00:00Z');
   utimesSync(path.join(root, 'Temp', 'a.zip'), old, old);
   const audit = { preserved: 0, mayChange: 0 };
+  // What the scan records while inspecting: the device and inode of each file.
+  const locate: FileLocator = (r, rel) => {
+    if (r !== 'img') return null;
+    const st = statSync(path.join(root, ...rel.split('/')));
+    return { rootAbs: root, identity: { dev: st.dev, ino: st.ino } };
+  };
 
   it('streams SHA-256 (and MD5/SHA-1 on request) equal to a one-shot digest', () => {
     const r = hashFile(path.join(root, 'Temp', 'a.zip'), 'Temp/a.zip', ['sha256', 'md5', 'sha1'], 1e12, audit);
@@ -38,13 +44,20 @@ describe('hashing the files behind findings', () => {
 
   it('--hash findings: medium and above, each file once; --hash all: every finding; directories never', () => {
     const list = [f('1', 'Temp/a.zip', 'high'), f('2', 'Temp/a.zip', 'critical'), f('3', 'Temp/b.log', 'low'), f('4', 'Temp', 'high', 'directory')];
-    const recs = hashFindings(list, new Map([['img', root]]), { mode: 'findings', algorithms: ['sha256'], maxSize: 1e12 }, audit);
+    const recs = hashFindings(list, locate, { mode: 'findings', algorithms: ['sha256'], maxSize: 1e12 }, audit);
     expect(recs.map((r) => r.path)).toEqual(['Temp/a.zip']);
     expect(list[0]!.hashes?.sha256).toBe(list[1]!.hashes?.sha256);
     expect(list[2]!.hashes).toBeUndefined();
-    const all = hashFindings(list, new Map([['img', root]]), { mode: 'all', algorithms: ['md5'], maxSize: 1e12 }, audit);
+    const all = hashFindings(list, locate, { mode: 'all', algorithms: ['md5'], maxSize: 1e12 }, audit);
     expect(all.map((r) => r.path)).toEqual(['Temp/a.zip', 'Temp/b.log']);
     expect(list[2]!.hashes?.md5).toBe(createHash('md5').update('hello').digest('hex'));
+  });
+
+  it('never hashes a file other than the one inspected (device and inode differ)', () => {
+    const st = statSync(path.join(root, 'Temp', 'b.log'));
+    const r = hashFile(path.join(root, 'Temp', 'b.log'), 'Temp/b.log', ['sha256'], 1e12, audit, { dev: st.dev, ino: st.ino + 1 });
+    expect(r).toMatchObject({ status: 'error', hashes: {} });
+    expect(r.message).toMatch(/not the one inspected/);
   });
 
   it('parses algorithm lists and sizes', () => {

@@ -138,40 +138,69 @@ export function parseHistory(src: ByteSource, shell: Shell): HistoryParse {
   const binary = looksBinary(text);
   if (binary) warnings.push('file looks like binary data, not a text history; commands may be garbage');
   const lines = boundedLines(text, warnings);
-  const commands = SPLITTERS[shell](lines);
+  const commands = SPLITTERS[shell](lines, warnings);
   const corrupted = binary || warnings.some((w) => /invalid|truncated|odd trailing/.test(w));
   return { commands, warnings, corrupted };
 }
 
-type Splitter = (lines: string[]) => HistoryCommand[];
+type Splitter = (lines: string[], warnings: string[]) => HistoryCommand[];
+
+function cutWarning(cut: { count: number }, warnings: string[]): void {
+  if (cut.count > 0) warnings.push(`${cut.count} continued command(s) longer than ${LIMITS.maxHistoryCommandChars} characters truncated`);
+}
 
 /** One command per non-empty line. */
 const plainLines: Splitter = (lines) =>
   lines.flatMap((command, i) => (command.trim() === '' ? [] : [{ line: i + 1, command, time: null }]));
 
-/** Joins a line with the next while `continues` says so; `strip` removes the continuation mark. */
+/**
+ * Joins a line with the next while `continues(line)` says so; `strip` removes the continuation
+ * mark. Linear: each line is looked at once and the parts are joined once (re-splitting the
+ * growing text per line was quadratic: 100,000 backtick lines took minutes). The joined command
+ * is cut at LIMITS.maxHistoryCommandChars; the lines it spans are still consumed.
+ */
 function joinContinuations(
   lines: string[],
   from: number,
   continues: (l: string) => boolean,
   strip: (l: string) => string,
+  cut: { count: number },
 ): { text: string; next: number } {
-  let text = lines[from]!;
   let i = from;
-  while (continues(text.split('\n').pop()!) && i + 1 < lines.length) {
-    text = `${strip(text)}\n${lines[++i]!}`;
+  if (!continues(lines[i]!) || i + 1 >= lines.length) return { text: lines[i]!, next: i + 1 };
+  const parts: string[] = [];
+  let chars = 0;
+  let full = true;
+  const add = (part: string): void => {
+    if (!full) return;
+    const room = LIMITS.maxHistoryCommandChars - chars;
+    if (part.length + (parts.length > 0 ? 1 : 0) > room) {
+      if (room > 1) parts.push(part.slice(0, room - (parts.length > 0 ? 1 : 0)));
+      full = false;
+      cut.count++;
+      return;
+    }
+    parts.push(part);
+    chars += part.length + (parts.length > 1 ? 1 : 0);
+  };
+  while (continues(lines[i]!) && i + 1 < lines.length) {
+    add(strip(lines[i]!));
+    i++;
   }
-  return { text, next: i + 1 };
+  add(lines[i]!);
+  return { text: parts.join('\n'), next: i + 1 };
 }
 
 /** PSReadLine: a line ending with a backtick continues on the next line. */
-const powershell: Splitter = (lines) => {
+const powershell: Splitter = (lines, warnings) => {
   const out: HistoryCommand[] = [];
+  const cut = { count: 0 };
   for (let i = 0; i < lines.length; ) {
-    const { text, next } = joinContinuations(lines, i, (l) => l.endsWith('`'), (t) => t);
+    const { text, next } = joinContinuations(lines, i, (l) => l.endsWith('`'), (t) => t, cut);
     if (text.trim() !== '') out.push({ line: i + 1, command: text, time: null });
     i = next;
   }
+  cutWarning(cut, warnings);
   return out;
 };
 
@@ -192,15 +221,17 @@ const bash: Splitter = (lines) => {
 };
 
 /** zsh: ": <epoch>:<duration>;cmd" (EXTENDED_HISTORY); a trailing backslash continues the command. */
-const zsh: Splitter = (lines) => {
+const zsh: Splitter = (lines, warnings) => {
   const out: HistoryCommand[] = [];
+  const cut = { count: 0 };
   for (let i = 0; i < lines.length; ) {
-    const { text, next } = joinContinuations(lines, i, (l) => l.endsWith('\\'), (t) => t.slice(0, -1));
+    const { text, next } = joinContinuations(lines, i, (l) => l.endsWith('\\'), (t) => t.slice(0, -1), cut);
     const ext = /^: *(\d+):\d+;([\s\S]*)$/.exec(text);
     const command = ext ? ext[2]! : text;
     if (command.trim() !== '') out.push({ line: i + 1, command, time: ext ? unixSecondsToIso(Number(ext[1])) : null });
     i = next;
   }
+  cutWarning(cut, warnings);
   return out;
 };
 

@@ -68,7 +68,7 @@ export const info2Parser: ArtifactParser = {
       records: parsed.records,
       warnings: parsed.warnings,
       corrupted: parsed.corrupted,
-      summary: { version: parsed.version, recordSize: parsed.recordSize, records: parsed.records.length },
+      summary: { version: parsed.version, recordSize: parsed.recordSize, records: parsed.total, recordsKept: parsed.records.length },
     };
   },
   detect: detectInfo2,

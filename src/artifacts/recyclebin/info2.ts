@@ -17,6 +17,8 @@ export interface Info2Parse {
   records: ArtifactRecord[];
   warnings: string[];
   corrupted: boolean;
+  /** Non-empty records read (kept or only counted). */
+  total: number;
 }
 
 const KNOWN_VERSIONS = new Set([0, 2, 4, 5]);
@@ -41,24 +43,75 @@ export function parseInfo2(src: ByteSource, options: Info2Options = {}): Info2Pa
   if (!cp.known) warnings.push(`unknown code page '${options.codepage}', ANSI paths decoded as windows-1252`);
 
   const body = src.size - INFO2_HEADER.LENGTH;
-  let count = Math.floor(body / recordSize);
+  let slots = Math.floor(body / recordSize);
   let corrupted = false;
   const tail = body % recordSize;
   if (tail !== 0) {
     warnings.push(`last record truncated (${tail} of ${recordSize} bytes), discarded`);
     corrupted = true;
   }
-  if (count > LIMITS.maxInfo2Records) {
-    warnings.push(`${count} records exceed the limit of ${LIMITS.maxInfo2Records}; the rest is skipped`);
-    count = LIMITS.maxInfo2Records;
+  if (slots > LIMITS.maxInfo2Records) {
+    warnings.push(`${slots} record slots exceed the limit of ${LIMITS.maxInfo2Records}; the rest is not read`);
+    corrupted = true;
+    slots = LIMITS.maxInfo2Records;
   }
+  // Streamed in chunks of whole records; only LIMITS.maxInfo2RecordsKept records are kept and
+  // per-record warnings are capped, so memory does not grow with the file (a million records
+  // used to become a million objects and warnings).
   const records: ArtifactRecord[] = [];
-  for (let i = 0; i < count; i++) {
-    const raw = src.read(INFO2_HEADER.LENGTH + i * recordSize, recordSize);
-    if (raw.length < recordSize) break;
-    records.push(readRecord(raw, recordSize, cp.label, options.siblings, warnings));
+  const recordWarnings = new BoundedWarnings(warnings);
+  const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / recordSize));
+  let empty = 0;
+  let notKept = 0;
+  for (let first = 0; first < slots; first += perChunk) {
+    const n = Math.min(perChunk, slots - first);
+    const chunk = src.read(INFO2_HEADER.LENGTH + first * recordSize, n * recordSize);
+    const whole = Math.floor(chunk.length / recordSize);
+    if (isAllZero(chunk)) {
+      empty += whole; // one native comparison for a whole hole of a sparse file
+      if (whole < n) break;
+      continue;
+    }
+    for (let i = 0; i < whole; i++) {
+      const raw = chunk.subarray(i * recordSize, (i + 1) * recordSize);
+      // An all-zero slot is slack (a sparse or padded file), not a deleted item.
+      if (isAllZero(raw)) empty++;
+      else if (records.length < LIMITS.maxInfo2RecordsKept) records.push(readRecord(raw, recordSize, cp.label, options.siblings, recordWarnings));
+      else notKept++;
+    }
+    if (whole < n) break;
   }
-  return { version, recordSize, records, warnings, corrupted };
+  recordWarnings.finish();
+  if (empty > 0) warnings.push(`${empty} empty (all-zero) record slot(s) skipped`);
+  if (notKept > 0) {
+    warnings.push(`${records.length + notKept} records; the first ${LIMITS.maxInfo2RecordsKept} kept, ${notKept} counted only`);
+    corrupted = true;
+  }
+  return { version, recordSize, records, warnings, corrupted, total: records.length + notKept };
+}
+
+/** Bytes read per positioned read (whole records). */
+const CHUNK_BYTES = 1024 * 1024;
+/** Per-record warnings kept before the rest are only counted. */
+const MAX_RECORD_WARNINGS = 100;
+
+/** Warnings about single records, capped: a hostile file can make one per record. */
+class BoundedWarnings {
+  private count = 0;
+  constructor(private readonly out: string[]) {}
+  push(message: string): void {
+    if (++this.count <= MAX_RECORD_WARNINGS) this.out.push(message);
+  }
+  finish(): void {
+    if (this.count > MAX_RECORD_WARNINGS) this.out.push(`${this.count - MAX_RECORD_WARNINGS} more record warning(s) counted only`);
+  }
+}
+
+const ZEROS = Buffer.alloc(CHUNK_BYTES);
+
+/** Native comparison (b.length <= CHUNK_BYTES): a sparse file is mostly zeros, a byte loop would dominate. */
+function isAllZero(b: Buffer): boolean {
+  return b.equals(ZEROS.subarray(0, b.length));
 }
 
 function driveLetter(drive: number): string | null {
@@ -71,7 +124,7 @@ function readRecord(
   recordSize: number,
   label: string,
   siblings: readonly DirEntryInfo[] | undefined,
-  warnings: string[],
+  warnings: { push(message: string): void },
 ): ArtifactRecord {
   const ansiBytes = raw.subarray(INFO2_RECORD.ANSI_PATH, INFO2_RECORD.ANSI_PATH + INFO2_RECORD.ANSI_PATH_BYTES);
   const index = raw.readUInt32LE(INFO2_RECORD.INDEX);

@@ -11,8 +11,8 @@ import {
 } from './layout.js';
 import { decodeValue, regTypeName, type DecodedData } from './decode.js';
 
-/** Largest value data assembled from db segments (a bound on attacker-declared sizes). */
-const MAX_VALUE_BYTES = 64 * 1024 * 1024;
+/** Bytes of a value kept once the hive's data budget (LIMITS.maxRegistryHiveDataBytes) is spent. */
+const SAMPLE_AFTER_BUDGET = 256;
 /** ri lists may nest; Windows uses one level, we follow a few. */
 const MAX_LIST_NESTING = 8;
 /** Warnings kept per hive before the rest are only counted. */
@@ -77,13 +77,45 @@ export function joinKey(parent: string, name: string): string {
   return parent === '' ? name : `${parent}\\${name}`;
 }
 
-interface WalkState {
-  buf: Buffer;
-  end: number;
+interface WalkState extends DataState {
   base: BaseBlock;
   warnings: number;
   keys: number;
   values: number;
+  /** Characters of key paths emitted so far (keys and values each carry one); see LIMITS. */
+  pathChars: number;
+}
+
+/** What reading value data needs: the hive, and the per-hive bookkeeping that bounds it. */
+interface DataState {
+  buf: Buffer;
+  end: number;
+  /** vk, data and segment cells already expanded: an aliased cell is never expanded twice. */
+  expanded: CellBitmap;
+  /** Bytes of value data materialised so far (LIMITS.maxRegistryHiveDataBytes). */
+  dataBytes: number;
+}
+
+/**
+ * One bit per 8-byte cell slot of the hive bins (cells are 8-byte aligned; readCell refuses the
+ * rest). A hive of 1 GiB costs 16 MiB here, against a Set of millions of numbers.
+ */
+export class CellBitmap {
+  private readonly bits: Uint8Array;
+  constructor(hbinsBytes: number) {
+    this.bits = new Uint8Array(Math.ceil(Math.max(0, hbinsBytes) / 64) + 1);
+  }
+
+  /** Marks a cell; false when it was already marked (the caller must not expand it again). */
+  mark(offset: number): boolean {
+    const slot = Math.floor(offset / 8);
+    const byte = Math.floor(slot / 8);
+    if (byte >= this.bits.length) return true; // outside the bins: readCell refuses it anyway
+    const bit = 1 << (slot % 8);
+    if (this.bits[byte]! & bit) return false;
+    this.bits[byte]! |= bit;
+    return true;
+  }
 }
 
 interface StackEntry {
@@ -99,7 +131,8 @@ export function* walkHive(buf: Buffer): Generator<WalkItem> {
     yield warn('not a regf hive (no regf signature)');
     return;
   }
-  const st: WalkState = { buf, end: hbinsEnd(buf, base), base, warnings: 0, keys: 0, values: 0 };
+  const end = hbinsEnd(buf, base);
+  const st: WalkState = { buf, end, base, warnings: 0, keys: 0, values: 0, pathChars: 0, expanded: new CellBitmap(end - HBINS_START), dataBytes: 0 };
   const root = readRoot(st);
   yield headerRecord(base, typeof root === 'string' ? null : root.nk.name);
   yield* headerWarnings(buf, base, st.end);
@@ -171,6 +204,16 @@ function* walkFrom(st: WalkState, stack: StackEntry[], visited: Set<number>): Ge
       continue;
     }
     const path = entry.parent === null ? '' : joinKey(entry.parent, nk.name);
+    if (path.length > LIMITS.maxRegistryKeyPathChars) {
+      // Windows caps names at 255 characters; a path this long is built to exhaust memory
+      // (every descendant's path repeats it). The subtree is left out, not the walk.
+      yield* limitedWarn(st, `key path over ${LIMITS.maxRegistryKeyPathChars} characters under "${where.slice(0, 200)}...": subtree not read`);
+      continue;
+    }
+    if (!chargePath(st, path)) {
+      yield warn(`key paths exceed ${LIMITS.maxRegistryPathCharsTotal} characters in total; walk stopped`);
+      return;
+    }
     yield keyRecord(st, path, nk);
     yield* walkValues(st, path, nk);
     if (entry.depth >= LIMITS.maxRegistryDepth) {
@@ -232,6 +275,12 @@ function* collectSubkeys(
   for (const sub of list.offsets) yield* collectSubkeys(st, sub, 0, path, out, nesting + 1, seenLists);
 }
 
+/** Counts a path against the per-hive total; false once the total is spent. */
+function chargePath(st: WalkState, path: string): boolean {
+  st.pathChars += path.length;
+  return st.pathChars <= LIMITS.maxRegistryPathCharsTotal;
+}
+
 function* walkValues(st: WalkState, path: string, nk: NkCell): Generator<WalkItem> {
   if (nk.valueCount === 0) return;
   const cell = readCell(st.buf, nk.valueList, st.end);
@@ -241,9 +290,20 @@ function* walkValues(st: WalkState, path: string, nk: NkCell): Generator<WalkIte
   }
   const { offsets, clipped } = readOffsetArray(st.buf, cell, nk.valueCount);
   if (clipped) yield* limitedWarn(st, `value list of "${path}" declares ${nk.valueCount} values, its cell holds ${offsets.length}`);
+  let aliased = 0;
   for (const off of offsets) {
     if (++st.values > LIMITS.maxRegistryValues) {
       yield warn(`value limit ${LIMITS.maxRegistryValues} reached`);
+      return;
+    }
+    // A value list naming one vk cell many times (or a vk shared by two keys) is hostile
+    // aliasing: each cell is read once.
+    if (off !== NO_CELL && off % 8 === 0 && !st.expanded.mark(off)) {
+      aliased++;
+      continue;
+    }
+    if (!chargePath(st, path)) {
+      yield warn(`key paths exceed ${LIMITS.maxRegistryPathCharsTotal} characters in total; values of "${path.slice(0, 200)}" not read`);
       return;
     }
     const vcell = readCell(st.buf, off, st.end);
@@ -256,6 +316,7 @@ function* walkValues(st: WalkState, path: string, nk: NkCell): Generator<WalkIte
     if (data.problem) yield* limitedWarn(st, `value "${vk.name}" of "${path}": ${data.problem}`);
     yield valueRecord(path, vk, data.bytes);
   }
+  if (aliased > 0) yield* limitedWarn(st, `value list of "${path}" names ${aliased} value cell(s) already read (aliased); not read again`);
 }
 
 function valueRecord(path: string, vk: VkCell, bytes: Buffer): ValueRecord {
@@ -277,7 +338,12 @@ interface ValueData {
 
 const EMPTY = Buffer.alloc(0);
 
-export function readValueData(st: { buf: Buffer; end: number }, vk: VkCell): ValueData {
+/**
+ * The value's bytes, bounded: at most LIMITS.maxRegistryValueBytes per value, and once the hive
+ * has materialised LIMITS.maxRegistryHiveDataBytes, only a SAMPLE_AFTER_BUDGET-byte head. A data
+ * or big-data segment cell already expanded for another value is not expanded again.
+ */
+export function readValueData(st: DataState, vk: VkCell): ValueData {
   if (vk.inline) {
     const n = Math.min(vk.dataSize, 4);
     const bytes = st.buf.subarray(vk.inlinePos, vk.inlinePos + n);
@@ -286,20 +352,30 @@ export function readValueData(st: { buf: Buffer; end: number }, vk: VkCell): Val
   if (vk.dataSize === 0) return { bytes: EMPTY };
   const cell = readCell(st.buf, vk.dataOffset, st.end);
   if (typeof cell === 'string') return { bytes: EMPTY, problem: `data: ${cell}` };
-  if (vk.dataSize > BIG_DATA_THRESHOLD) {
-    const db = readDb(st.buf, cell);
-    if (db) return readBigData(st, vk.dataSize, db.segmentCount, db.segmentList);
-  }
-  if (vk.dataSize > cell.length) {
-    return { bytes: st.buf.subarray(cell.start, cell.start + cell.length), problem: `data size ${vk.dataSize} exceeds its cell (${cell.length}), truncated` };
-  }
-  return { bytes: st.buf.subarray(cell.start, cell.start + vk.dataSize) };
+  if (!st.expanded.mark(vk.dataOffset)) return { bytes: EMPTY, problem: `data cell 0x${vk.dataOffset.toString(16)} already read for another value (aliased); not read again` };
+  const budget = valueBudget(st, vk.dataSize);
+  let data: ValueData;
+  if (vk.dataSize > BIG_DATA_THRESHOLD && readDb(st.buf, cell)) {
+    const db = readDb(st.buf, cell)!;
+    data = readBigData(st, vk.dataSize, budget, db.segmentCount, db.segmentList);
+  } else if (vk.dataSize > cell.length) {
+    data = { bytes: st.buf.subarray(cell.start, cell.start + Math.min(cell.length, budget)), problem: `data size ${vk.dataSize} exceeds its cell (${cell.length}), truncated` };
+  } else data = { bytes: st.buf.subarray(cell.start, cell.start + Math.min(vk.dataSize, budget)) };
+  st.dataBytes += data.bytes.length;
+  if (!data.problem && data.bytes.length < vk.dataSize) data.problem = `kept the first ${data.bytes.length} of ${vk.dataSize} bytes (${budget < LIMITS.maxRegistryValueBytes ? 'hive data budget spent' : 'value size limit'})`;
+  return data;
 }
 
-function readBigData(st: { buf: Buffer; end: number }, size: number, count: number, listOffset: number): ValueData {
-  const want = Math.min(size, MAX_VALUE_BYTES);
+/** Bytes this value may materialise, given the per-value cap and what is left of the hive budget. */
+function valueBudget(st: DataState, declared: number): number {
+  const left = LIMITS.maxRegistryHiveDataBytes - st.dataBytes;
+  return Math.min(declared, LIMITS.maxRegistryValueBytes, Math.max(left, SAMPLE_AFTER_BUDGET));
+}
+
+function readBigData(st: DataState, size: number, want: number, count: number, listOffset: number): ValueData {
   const listCell = readCell(st.buf, listOffset, st.end);
   if (typeof listCell === 'string') return { bytes: EMPTY, problem: `big-data segment list: ${listCell}` };
+  if (!st.expanded.mark(listOffset)) return { bytes: EMPTY, problem: 'big-data segment list already read for another value (aliased); not read again' };
   const { offsets } = readOffsetArray(st.buf, listCell, count);
   const parts: Buffer[] = [];
   let got = 0;
@@ -307,12 +383,14 @@ function readBigData(st: { buf: Buffer; end: number }, size: number, count: numb
     if (got >= want) break;
     const seg = readCell(st.buf, off, st.end);
     if (typeof seg === 'string') return { bytes: Buffer.concat(parts), problem: `big-data segment: ${seg}` };
+    // A segment list repeating one cell would inflate a few KiB into the declared size.
+    if (!st.expanded.mark(off)) return { bytes: Buffer.concat(parts, got), problem: `big-data segment 0x${off.toString(16)} repeated (aliased); ${got} of ${size} bytes read` };
     const take = Math.min(want - got, BIG_DATA_THRESHOLD, seg.length);
     parts.push(st.buf.subarray(seg.start, seg.start + take));
     got += take;
   }
   const bytes = Buffer.concat(parts, got);
-  if (got < size) return { bytes, problem: `big data: ${got} of ${size} bytes readable` };
+  if (got < size && got < want) return { bytes, problem: `big data: ${got} of ${size} bytes readable` };
   return { bytes };
 }
 

@@ -147,6 +147,7 @@ function readSubStreamsInfo(r: HeaderReader, s: StreamsInfo): void {
   }
   const total = s.numUnpackStreams.reduce((a, b) => a + b, 0);
   if (total > LIMITS.maxArchiveEntries) throw new HeaderError(`sub-stream total ${total} exceeds the limit`);
+  if (total > r.maxItems) throw new HeaderError(`sub-stream total ${total} exceeds the ${r.maxItems} its on-disk header bytes can describe`);
   const hasSizes = id === ID.size;
   s.folders.forEach((f, i) => {
     const k = s.numUnpackStreams[i]!;
@@ -262,9 +263,14 @@ function readFilesInfo(r: HeaderReader, warnings: string[]): { files: FileInfo[]
   const declared = r.number();
   // Every real file costs the header at least a bit of a property vector and usually a name, so a
   // count beyond twice the remaining header bytes is a lie that would only amplify a tiny file.
+  // Room is not enough when the header was packed: LZMA turns a few bytes into megabytes of
+  // zero padding, so the on-disk bytes bound the count too (r.maxItems, entriesDescribedBy).
   const plausible = Math.max(0, r.remaining * 2);
-  const n = Math.min(declared, LIMITS.maxArchiveEntries, plausible);
-  if (declared > n) warnings.push(`7z declares ${declared} files; listing the first ${n}${n === plausible ? ' (more than the header has room for)' : ''}`);
+  const n = Math.min(declared, LIMITS.maxArchiveEntries, plausible, r.maxItems);
+  if (declared > n) {
+    const why = n === plausible ? ' (more than the header has room for)' : n === r.maxItems ? ' (more than its on-disk header bytes describe)' : '';
+    warnings.push(`7z declares ${declared} files; listing the first ${n}${why}`);
+  }
   const p: FileProps = { emptyStream: [], emptyFile: [], anti: [], names: [], mtimes: [], attributes: [] };
   for (let k = 0; k < MAX_FILE_PROPERTIES; k++) {
     const id = r.byte();

@@ -17,6 +17,8 @@ export interface LzmaResult {
   data: Buffer;
   /** Why decoding stopped early or the data is suspect; null when clean. */
   error: string | null;
+  /** Input bytes the decoder read: what actually describes the output (trailing junk does not). */
+  consumed: number;
 }
 
 class RangeDecoder {
@@ -274,12 +276,12 @@ class LzmaState {
  */
 export function decodeLzma(input: Uint8Array, props: Uint8Array, unpackSize: number): LzmaResult {
   const p = props.length >= 1 ? decodePropsByte(props[0]!) : null;
-  if (!p) return { data: Buffer.alloc(0), error: 'bad LZMA properties' };
+  if (!p) return { data: Buffer.alloc(0), error: 'bad LZMA properties', consumed: 0 };
   const st = new LzmaState(unpackSize);
   st.resetState(p);
   const rc = new RangeDecoder(input, 0, input.length);
   const error = st.decode(rc, unpackSize, true);
-  return { data: st.out.subarray(0, st.outPos), error };
+  return { data: st.out.subarray(0, st.outPos), error, consumed: Math.min(rc.pos, input.length) };
 }
 
 /** LZMA2 (7z coder 0x21): a sequence of chunks; `maxOutput` caps the total output. */
@@ -288,40 +290,41 @@ export function decodeLzma2(input: Uint8Array, maxOutput: number): LzmaResult {
   let pos = 0;
   let needProps = true;
   let needDictReset = true;
+  const done = (error: string | null): LzmaResult => ({ data: st.out.subarray(0, st.outPos), error, consumed: Math.min(pos, input.length) });
   // Each chunk consumes at least one input byte, so this loop ends with the input.
   while (pos < input.length) {
     const control = input[pos++]!;
-    if (control === 0x00) return { data: st.out.subarray(0, st.outPos), error: null };
+    if (control === 0x00) return done(null);
     if (control === 0x01 || control === 0x02) {
       const error = copyStoredChunk(st, input, pos, control === 0x01, needDictReset);
-      if (typeof error === 'string') return { data: st.out.subarray(0, st.outPos), error };
+      if (typeof error === 'string') return done(error);
       pos = error;
       needDictReset = false;
       continue;
     }
-    if (control < 0x80) return { data: st.out.subarray(0, st.outPos), error: `bad LZMA2 control byte 0x${control.toString(16)}` };
+    if (control < 0x80) return done(`bad LZMA2 control byte 0x${control.toString(16)}`);
     if (pos + 4 > input.length) break;
     const unpackSize = (control & 0x1f) * 65536 + input[pos]! * 256 + input[pos + 1]! + 1;
     const packSize = input[pos + 2]! * 256 + input[pos + 3]! + 1;
     pos += 4;
     const mode = (control >>> 5) & 3;
     if (mode === 3) st.dictStart = st.outPos;
-    else if (needDictReset) return { data: st.out.subarray(0, st.outPos), error: 'LZMA2 stream starts without a dictionary reset' };
+    else if (needDictReset) return done('LZMA2 stream starts without a dictionary reset');
     needDictReset = false;
     if (mode >= 2) {
       const p = pos < input.length ? decodePropsByte(input[pos++]!) : null;
-      if (!p || p.lc + p.lp > 4) return { data: st.out.subarray(0, st.outPos), error: 'bad LZMA2 properties' };
+      if (!p || p.lc + p.lp > 4) return done('bad LZMA2 properties');
       st.props = p;
       needProps = false;
-    } else if (needProps) return { data: st.out.subarray(0, st.outPos), error: 'LZMA2 chunk without properties' };
+    } else if (needProps) return done('LZMA2 chunk without properties');
     if (mode >= 1) st.resetState(st.props);
-    if (st.outPos + unpackSize > maxOutput) return { data: st.out.subarray(0, st.outPos), error: 'LZMA2 output exceeds the limit' };
+    if (st.outPos + unpackSize > maxOutput) return done('LZMA2 output exceeds the limit');
     const end = Math.min(input.length, pos + packSize);
     const error = st.decode(new RangeDecoder(input, pos, end), unpackSize, false);
-    if (error) return { data: st.out.subarray(0, st.outPos), error };
+    if (error) return done(error);
     pos += packSize;
   }
-  return { data: st.out.subarray(0, st.outPos), error: 'LZMA2 stream ends without an end marker' };
+  return done('LZMA2 stream ends without an end marker');
 }
 
 /** Stored (uncompressed) LZMA2 chunk; returns the next input position or an error text. */

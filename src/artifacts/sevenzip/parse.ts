@@ -12,7 +12,7 @@ import { folderUnpackSize, readHeader, readStreamsInfo } from './header.js';
 import type { Folder, Header, StreamsInfo } from './header.js';
 import { CODER_AES, CODER_LZMA, CODER_LZMA2, CODER_NAMES, ID, SIG, SIGNATURE, SIGNATURE_HEADER_SIZE } from './layout.js';
 import { decodeLzma, decodeLzma2 } from './lzma.js';
-import { HeaderError, HeaderReader } from './reader.js';
+import { entriesDescribedBy, HeaderError, HeaderReader } from './reader.js';
 import { looksLikePe } from '../../util/pe.js';
 import { offsetSource, peOverlayOffset } from './sfx.js';
 
@@ -112,7 +112,7 @@ function hex(n: number): string {
  * Unpacks an encoded header (kEncodedHeader + StreamsInfo). Returns the inner header bytes, or
  * null when it is encrypted (headersEncrypted set) or cannot be decoded (warning).
  */
-function decodeEncodedHeader(st: State, streams: StreamsInfo): Buffer | null {
+function decodeEncodedHeader(st: State, streams: StreamsInfo): { data: Buffer; diskBytes: number } | null {
   const folder = streams.folders[0];
   if (!folder || streams.packSizes.length === 0) {
     st.warnings.push('7z encoded header without a folder or pack stream');
@@ -150,7 +150,7 @@ function decodeEncodedHeader(st: State, streams: StreamsInfo): Buffer | null {
       ? decodeLzma(packed, coder.props, unpackSize)
       : coder.id === CODER_LZMA2
         ? decodeLzma2(packed, unpackSize)
-        : { data: packed.subarray(0, unpackSize), error: null };
+        : { data: packed.subarray(0, unpackSize), error: null, consumed: Math.min(packed.length, unpackSize) };
   if (result.error) {
     st.warnings.push(`7z packed header: ${result.error}`);
     st.corrupted = true;
@@ -159,14 +159,17 @@ function decodeEncodedHeader(st: State, streams: StreamsInfo): Buffer | null {
     st.warnings.push('7z unpacked header CRC mismatch');
     st.corrupted = true;
   }
-  return result.data;
+  return { data: result.data, diskBytes: result.consumed };
 }
 
 /** Walks kEncodedHeader layers down to a plain kHeader; null header when none could be read. */
 function readHeaderChain(st: State, first: Buffer): Header | null {
   let buf: Buffer | null = first;
+  // Bytes of the file that describe the header: the plain header itself, or the packed bytes the
+  // decoder consumed (not the declared pack size, which trailing junk can pad).
+  let diskBytes = first.length;
   for (let depth = 0; depth < MAX_HEADER_NESTING && buf; depth++) {
-    const r = new HeaderReader(buf);
+    const r = new HeaderReader(buf, entriesDescribedBy(diskBytes));
     const header: Header = { mainStreams: null, files: [], declaredFiles: 0 };
     try {
       const id = r.byte();
@@ -176,7 +179,9 @@ function readHeaderChain(st: State, first: Buffer): Header | null {
       }
       if (id !== ID.encodedHeader) throw new HeaderError(`unknown header type 0x${id.toString(16)}`);
       st.fields.headerEncoded = true;
-      buf = decodeEncodedHeader(st, readStreamsInfo(r));
+      const decoded = decodeEncodedHeader(st, readStreamsInfo(r));
+      buf = decoded?.data ?? null;
+      if (decoded) diskBytes = decoded.diskBytes;
     } catch (e) {
       if (!(e instanceof HeaderError)) throw e;
       st.warnings.push(`7z header damaged at byte ${r.pos}: ${e.message}`);

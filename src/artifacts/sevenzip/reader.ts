@@ -5,10 +5,31 @@
 
 export class HeaderError extends Error {}
 
+/**
+ * Listed files (and sub-streams) a header of `diskBytes` on-disk bytes may describe. 7-Zip's
+ * densest real headers (20,000 empty files named f1..f20000) pack to ~0.55 byte per file; 8 per
+ * byte leaves room for four times that, while a 2.5 KB LZMA stream of zero padding no longer
+ * yields 200,000 placeholder entries. The floor keeps tiny archives listed whole.
+ */
+export const ITEMS_PER_DISK_BYTE = 8;
+const MIN_ITEMS = 1024;
+
+export function entriesDescribedBy(diskBytes: number): number {
+  return Math.max(MIN_ITEMS, diskBytes * ITEMS_PER_DISK_BYTE);
+}
+
 export class HeaderReader {
   pos = 0;
 
-  constructor(readonly buf: Buffer) {}
+  /**
+   * @param maxItems files or sub-streams this header may describe: bounded by the bytes it
+   * occupies on disk (a packed header can inflate zero padding a thousandfold), see
+   * entriesDescribedBy().
+   */
+  constructor(
+    readonly buf: Buffer,
+    readonly maxItems: number = Number.MAX_SAFE_INTEGER,
+  ) {}
 
   get remaining(): number {
     return this.buf.length - this.pos;

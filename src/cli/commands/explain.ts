@@ -1,7 +1,8 @@
 /** `stagehunt explain <file>`: everything stagehunt knows about one file, and why it would flag it. */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { detectOs, isInside, openRoot } from '../../evidence/root.js';
+import { detectOs, openRoot } from '../../evidence/root.js';
 import { hotspotsFor, loadBuiltinHotspots } from '../../hotspots/catalog.js';
 import { expandHotspots, HotspotIndex } from '../../hotspots/expand.js';
 import { inspectFile, statTimes } from '../../pipeline/inspect.js';
@@ -10,9 +11,8 @@ import { scoreHits } from '../../rules/engine.js';
 import type { Candidate } from '../../rules/types.js';
 import { displayText } from '../../util/text.js';
 import type { FileTimes } from '../../model/finding.js';
-import { UsageError } from '../errors.js';
 import { writeStdout } from '../output.js';
-import { openSingleFile } from '../single-file.js';
+import { openSingleFile, problemInRoot } from '../single-file.js';
 
 export interface ExplainArgs {
   file: string;
@@ -54,13 +54,18 @@ export async function runExplain(args: ExplainArgs): Promise<number> {
 
 /** Everything `explain` knows about one file, as the object `--format json` prints. */
 export async function buildExplainReport(args: Omit<ExplainArgs, 'format'>): Promise<ExplainReport> {
-  const file = openSingleFile(args.file);
+  const rootDir = args.root ?? guessRoot(path.resolve(args.file));
+  let root = rootDir ? openRoot(rootDir, 'auto') : null;
+  // A guessed root that the file is reached through a link (or mount) in is not its root: the
+  // file is explained on its own. With --root that is an error (openSingleFile).
+  const notAttributed = root && !args.root ? problemInRoot(root, path.resolve(args.file)) : null;
+  if (notAttributed) root = null;
+  // With a root, every component from the root to the file is checked (no link, same file system).
+  const file = openSingleFile(args.file, root ?? undefined);
   try {
-    const rootDir = args.root ?? guessRoot(file.abs);
-    const root = rootDir ? openRoot(rootDir, 'auto') : null;
-    if (args.root && root && !isInside(root.abs, file.abs)) throw new UsageError(`${args.file} is not inside --root ${args.root}`);
-    const rel = root ? path.relative(root.abs, file.abs).split(path.sep).join('/') : file.name;
-    const hotspot = root ? new HotspotIndex(expandHotspots(root.abs, hotspotsFor(loadBuiltinHotspots(), root.os))).lookup(rel) : null;
+    const rel = file.rel ?? file.name;
+    const rootDev = root ? statSync(root.abs).dev : 0;
+    const hotspot = root ? new HotspotIndex(expandHotspots(root.abs, hotspotsFor(loadBuiltinHotspots(), root.os), { rootDev, crossMounts: false })).lookup(rel) : null;
     const times = statTimes(file.stat);
     const inspection = await inspectFile({
       src: file.opened.source,
@@ -114,7 +119,7 @@ export async function buildExplainReport(args: Omit<ExplainArgs, 'format'>): Pro
       })),
       verdict: scored(fileCand),
       inner: inspection.innerCandidates.filter((c) => c.hits.length > 0).slice(0, 200).map(scored),
-      warnings: [...fp.warnings, ...inspection.warnings],
+      warnings: [...(notAttributed ? [`not attributed to the root ${rootDir} guessed from the path: ${notAttributed}`] : []), ...fp.warnings, ...inspection.warnings],
     };
     return report;
   } finally {

@@ -6,6 +6,7 @@ import { fingerprint } from '../../fingerprint/index.js';
 import { UsageError } from '../errors.js';
 import { writeStdout } from '../output.js';
 import { openSingleFile } from '../single-file.js';
+import { openRoot } from '../../evidence/root.js';
 import { escapeControls } from '../../util/text.js';
 
 /** Artifacts whose parsers match on the file's usual name, but whose content the fingerprint knows. */
@@ -17,6 +18,7 @@ export interface ParseArgs {
   parser?: string;
   codepage?: string;
   quiet?: boolean;
+  root?: string;
 }
 
 export function parseBuilder(y: Argv): Argv<ParseArgs> {
@@ -24,13 +26,14 @@ export function parseBuilder(y: Argv): Argv<ParseArgs> {
     .positional('file', { type: 'string', demandOption: true, describe: 'an artifact file: archive, $I/INFO2, .trashinfo, history, registry hive' })
     .option('format', { alias: 'f', choices: ['json', 'jsonl'] as const, default: 'jsonl' as const })
     .option('parser', { type: 'string', describe: `force a parser: ${ARTIFACT_PARSERS.map((p) => p.id).join(', ')}` })
-    .option('codepage', { type: 'string', describe: 'ANSI code page for INFO2 / legacy artifacts' }) as unknown as Argv<ParseArgs>;
+    .option('codepage', { type: 'string', describe: 'ANSI code page for INFO2 / legacy artifacts' })
+    .option('root', { type: 'string', describe: 'evidence root the file lies in: every path component below it must be a real directory (no link)' }) as unknown as Argv<ParseArgs>;
 }
 
 export async function runParse(args: ParseArgs): Promise<number> {
   if (args.parser && !parserById(args.parser))
     throw new UsageError(`unknown parser '${args.parser}' (choose one of: ${ARTIFACT_PARSERS.map((p) => p.id).join(', ')})`);
-  const file = openSingleFile(args.file);
+  const file = openSingleFile(args.file, args.root ? openRoot(args.root, 'auto') : undefined);
   try {
     const fp = await fingerprint(file.opened.source, file.head, file.name);
     const ctx: ArtifactContext = {

@@ -12,7 +12,7 @@ import { wantColor } from '../../report/style.js';
 import { buildEpisodes } from '../../timeline/episodes.js';
 import { escapeControls } from '../../util/text.js';
 import { EXIT, UsageError } from '../errors.js';
-import { abandonOutput, checkOutputPath, commitOutput, installInterruptHandlers, reserveOutput, writeStdout } from '../output.js';
+import { abandonOutput, checkOutputPath, commitOutput, installInterruptHandlers, reserveOutput, writeStdout, type OutputTarget } from '../output.js';
 
 /** A saved scan bigger than this is refused rather than parsed into memory. */
 export const MAX_SAVED_SCAN_BYTES = 1024 * 1024 * 1024;
@@ -45,11 +45,11 @@ export function reportFormatFor(file: string): 'html' | 'md' {
 }
 
 /** Checks a --report target before any evidence is read (exists, writable, not in a root). */
-export function checkReportPath(file: string, rootsAbs: string[]): string {
+export function checkReportPath(file: string, rootsAbs: string[]): OutputTarget {
   reportFormatFor(file);
   const target = checkOutputPath(file, rootsAbs);
   try {
-    accessSync(path.dirname(target), constants.W_OK);
+    accessSync(target.mode === 'atomic' ? path.dirname(target.path) : target.path, constants.W_OK);
   } catch {
     throw new UsageError(`cannot write report ${file}: directory not writable`);
   }
@@ -107,7 +107,7 @@ export function loadSavedScan(file: string): ScanReport {
 
 export async function runReport(args: ReportArgs): Promise<number> {
   const report = loadSavedScan(args.scan);
-  let target: string | null = null;
+  let target: OutputTarget | null = null;
   if (args.output) {
     target = checkOutputPath(args.output, []);
     installInterruptHandlers();
@@ -116,9 +116,9 @@ export async function runReport(args: ReportArgs): Promise<number> {
   try {
     const style = { color: args.format === 'table' && !target && wantColor(args.color, process.stdout) };
     const text = WRITERS[args.format]!(report, style);
-    if (target) commitOutput(target, text);
+    if (target) await commitOutput(target, text);
     else await writeStdout(text);
-    if (!args.quiet && target) process.stderr.write(`stagehunt: ${args.format} report written to ${target}\n`);
+    if (!args.quiet && target) process.stderr.write(`stagehunt: ${args.format} report written to ${target.path}\n`);
     return EXIT.ok;
   } catch (err) {
     abandonOutput();

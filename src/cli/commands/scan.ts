@@ -3,11 +3,13 @@ import type { Argv } from 'yargs';
 import { isLevel, levelRank, LEVELS, type Level } from '../../model/finding.js';
 import { loadHotspotFiles, type Hotspot } from '../../hotspots/catalog.js';
 import { openRoot } from '../../evidence/root.js';
+import { NOATIME_REFUSED, noatimeRefused } from '../../evidence/reader.js';
+import { escapeControls } from '../../util/text.js';
 import { scan, type ScanProgress } from '../../pipeline/scan.js';
 import { SCAN_FORMATS, WRITERS } from '../../report/index.js';
 import { wantColor } from '../../report/style.js';
 import { EXIT, UsageError } from '../errors.js';
-import { abandonOutput, checkOutputPath, commitOutput, installInterruptHandlers, reserveOutput, writeStdout } from '../output.js';
+import { abandonOutput, checkOutputPath, commitOutput, installInterruptHandlers, reserveOutput, writeStdout, type OutputTarget } from '../output.js';
 import { makeProgress, precountFiles } from '../progress.js';
 import { readFileSync } from 'node:fs';
 import { BaselineError, parseBaseline } from '../../pipeline/baseline.js';
@@ -72,12 +74,14 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
   if (args.live && process.platform !== 'win32') throw new UsageError('--live reads the live Windows registry and needs Windows; scan a mounted image instead');
   args.roots = args.roots ?? [];
   const roots = args.roots.map((r) => openRoot(r, args.os));
+  // Said before anything is read: the report's meta.atime only tells afterwards.
+  if (!args.quiet) for (const r of roots) if (noatimeRefused(r.abs)) process.stderr.write(`stagehunt: warning: ${escapeControls(r.given)}: ${NOATIME_REFUSED}\n`);
   const reportTarget = args.report ? checkReportPath(args.report, roots.map((r) => r.abs)) : null;
   const hash = hashOptions(args);
   const baseline = args.baseline ? loadBaseline(args.baseline) : undefined;
   const extraHotspots: Hotspot[] = loadHotspotFiles(args.hotspots ?? []);
   // Reserved last, so a bad option above never leaves a temp file behind.
-  let target: string | null = null;
+  let target: OutputTarget | null = null;
   if (args.output) {
     target = checkOutputPath(args.output, roots.map((r) => r.abs));
     installInterruptHandlers();
@@ -119,12 +123,12 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
     const stream = target ? null : process.stdout;
     const style = { color: args.format === 'table' && !!stream && wantColor(args.color, process.stdout) };
     const text = WRITERS[args.format]!(report, style);
-    if (target) commitOutput(target, text);
+    if (target) await commitOutput(target, text);
     else await writeStdout(text);
-    if (!args.quiet && target) process.stderr.write(`stagehunt: ${report.summary.findings} findings (${report.summary.verdict}); written to ${target}\n`);
+    if (!args.quiet && target) process.stderr.write(`stagehunt: ${report.summary.findings} findings (${report.summary.verdict}); written to ${target.path}\n`);
     if (reportTarget) {
-      commitOutput(reportTarget, WRITERS[reportFormatFor(reportTarget)]!(report, { color: false }));
-      if (!args.quiet) process.stderr.write(`stagehunt: report written to ${reportTarget}\n`);
+      await commitOutput(reportTarget, WRITERS[reportFormatFor(reportTarget.path)]!(report, { color: false }));
+      if (!args.quiet) process.stderr.write(`stagehunt: report written to ${reportTarget.path}\n`);
     }
     if (args.failOn !== 'none') {
       const failRank = levelRank(args.failOn);

@@ -1,0 +1,109 @@
+/** Unit checks behind issue 18: injective name escaping, inside-root by segments, hotspot expansion. */
+import { describe, expect, test } from '@jest/globals';
+import { mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { checkComponents, isInside } from '../../src/evidence/root.js';
+import { expandBraces, expandRoot, HotspotIndex } from '../../src/hotspots/expand.js';
+import type { Hotspot } from '../../src/hotspots/catalog.js';
+import { decodeName, encodeName } from '../../src/util/text.js';
+
+describe('decodeName / encodeName: an injective escape of raw name bytes', () => {
+  const names = [
+    Buffer.from('plain.zip'),
+    Buffer.from([0x62, 0x61, 0x64, 0xff, 0x2e, 0x7a, 0x69, 0x70]), // bad<ff>.zip
+    Buffer.from('bad\\xff.zip'), // the decoy: backslash, x, f, f
+    Buffer.from('bad\\\\xff.zip'),
+    Buffer.from('a\\'),
+    Buffer.from('\\'),
+    Buffer.from([0x5c, 0xff]),
+    Buffer.from('caf\u00e9 \ufffd real replacement char'),
+    Buffer.from([0xef, 0xbf, 0xbd, 0xff]),
+    Buffer.from([0xc3]), // truncated sequence
+    Buffer.from([0xed, 0xa0, 0x80]), // encoded surrogate: not valid UTF-8
+  ];
+
+  test('every name round-trips to its exact bytes', () => {
+    for (const n of names) expect(encodeName(decodeName(n)).equals(n)).toBe(true);
+  });
+
+  test('no two different names share a display text', () => {
+    const shown = names.map((n) => decodeName(n));
+    expect(new Set(shown).size).toBe(names.length);
+    expect(decodeName(names[1]!)).toBe('bad\\xff.zip');
+    expect(decodeName(names[2]!)).toBe('bad\\\\xff.zip');
+  });
+
+  test('valid names without a backslash are unchanged', () => {
+    expect(decodeName(Buffer.from('Users/alice/Temp x.7z'))).toBe('Users/alice/Temp x.7z');
+  });
+});
+
+describe('isInside compares path segments', () => {
+  test('a directory named ..something inside the root is inside', () => {
+    expect(isInside('/ev', '/ev/..evil/out.json')).toBe(true);
+    expect(isInside('/ev', '/ev/...')).toBe(true);
+    expect(isInside('/ev', '/ev')).toBe(true);
+  });
+  test('parents and siblings are outside', () => {
+    expect(isInside('/ev', '/ev/../out.json')).toBe(false);
+    expect(isInside('/ev', '/evil/out.json')).toBe(false);
+    expect(isInside('/ev', '/')).toBe(false);
+  });
+});
+
+function hotspot(id: string, pattern: string, exclude?: string[]): Hotspot {
+  return { id, description: id, pattern, weight: 10, references: ['x'], os: 'windows', exclude };
+}
+
+describe('hotspot expansion during our own walk', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'sh-expand-'));
+  const outside = mkdtempSync(path.join(tmpdir(), 'sh-expand-out-'));
+  mkdirSync(path.join(outside, 'Temp'));
+  mkdirSync(path.join(root, 'Users', 'alice', 'AppData', 'Local', 'Temp'), { recursive: true });
+  mkdirSync(path.join(root, 'Users', 'bob', 'AppData'), { recursive: true });
+  mkdirSync(path.join(root, 'Users', 'Public'), { recursive: true });
+  mkdirSync(path.join(root, 'WINDOWS', 'System32', 'config'), { recursive: true });
+  writeFileSync(path.join(root, 'WINDOWS', 'System32', 'config', 'SYSTEM'), 'regf');
+  symlinkSync(outside, path.join(root, 'Users', 'bob', 'AppData', 'Local'));
+  symlinkSync(outside, path.join(root, 'PerfLogs'));
+  const dev = statSync(root).dev;
+  const hs = [hotspot('temp', 'Users/*/AppData/Local/Temp'), hotspot('public', 'Users/Public'), hotspot('perf', 'PerfLogs'), hotspot('top', '*', ['Users', 'Windows'])];
+  const locations = [{ id: 'hives', description: 'h', pattern: 'Windows/System32/config/{SYSTEM,SOFTWARE}', os: 'windows' as const, references: ['x'] }];
+
+  test('matches case-insensitively, never through a link, and reports each link once', () => {
+    const ex = expandRoot(root, hs, locations, { rootDev: dev, crossMounts: false });
+    expect(ex.hotspotDirs.map((h) => h.relDir).sort()).toEqual(['Users/Public', 'Users/alice/AppData/Local/Temp']);
+    expect(ex.artifactFiles.map((f) => f.rel)).toEqual(['WINDOWS/System32/config/SYSTEM']);
+    expect(ex.skipped.map((s) => [s.rel, s.code]).sort()).toEqual([['PerfLogs', 'ESYMLINK'], ['Users/bob/AppData/Local', 'ESYMLINK']]);
+  });
+
+  test('a directory on another device is not entered unless --cross-mounts', () => {
+    const other = expandRoot(root, hs, locations, { rootDev: dev + 1, crossMounts: false });
+    expect(other.hotspotDirs).toEqual([]);
+    expect(other.artifactFiles).toEqual([]);
+    expect(other.skipped.filter((s) => s.code === 'EXDEV').map((s) => s.rel)).toContain('Users');
+    const crossing = expandRoot(root, hs, locations, { rootDev: dev + 1, crossMounts: true });
+    expect(crossing.hotspotDirs.length).toBe(2);
+  });
+
+  test('checkComponents names the first link or mount on a path', () => {
+    expect(checkComponents(root, 'PerfLogs/Temp', { rootDev: dev, crossMounts: false, last: 'directory' })).toMatchObject({ rel: 'PerfLogs', code: 'ESYMLINK' });
+    expect(checkComponents(root, 'Users/alice', { rootDev: dev + 1, crossMounts: false, last: 'directory' })).toMatchObject({ rel: 'Users', code: 'EXDEV' });
+    expect(checkComponents(root, 'Users/alice/AppData', { rootDev: dev, crossMounts: false, last: 'directory' })).toBeNull();
+  });
+
+  test('braces expand across segments and nest; ** is bounded', () => {
+    expect(expandBraces('{Users/*,Windows/{A,B}}/x').sort()).toEqual(['Users/*/x', 'Windows/A/x', 'Windows/B/x']);
+    const star = expandRoot(root, [hotspot('deep', '**/Temp')], [], { rootDev: dev, crossMounts: false });
+    expect(star.hotspotDirs.map((h) => h.relDir)).toEqual(['Users/alice/AppData/Local/Temp']);
+  });
+
+  test('HotspotIndex looks only as deep as its deepest hotspot', () => {
+    const index = new HotspotIndex([{ hotspot: hs[0]!, relDir: 'Users/alice/AppData/Local/Temp' }]);
+    const deep = `Users/alice/AppData/Local/Temp/${Array<string>(5000).fill('d').join('/')}/x.zip`;
+    expect(index.lookup(deep)?.id).toBe('temp');
+    expect(index.lookup('users/ALICE/appdata/local/temp')?.id).toBe('temp');
+    expect(index.lookup('Users/alice')).toBeNull();
+  });
+});
