@@ -1,16 +1,16 @@
 /** `stagehunt parse $MFT` and `parse $UsnJrnl%3A$J` through the built CLI, as a KAPE/Velociraptor user runs them. */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN, runCli } from '../helpers/cli.js';
-import { corpusAvailable, corpusPath } from '../helpers/corpus.js';
+import { CORPUS_MISSING, corpusAvailable, corpusPath, describeIf } from '../helpers/corpus.js';
 
 const built = existsSync(path.join(process.cwd(), 'dist', 'artifacts', 'ntfs', 'index.js'));
 if (!built) console.warn('NOTICE: dist/ not built (npm run build); NTFS CLI tests are skipped');
 const ready = built && corpusAvailable() && existsSync(BIN);
 
-(ready ? describe : describe.skip)('stagehunt parse on collected NTFS artifacts', () => {
+describeIf(ready, built ? CORPUS_MISSING : 'dist/ not built (npm run build)')('stagehunt parse on collected NTFS artifacts', () => {
   // A collection layout (temp copies, outside the project): Velociraptor encodes ':' as %3A.
   const dir = path.join(os.tmpdir(), `stagehunt-ntfs-cli-${process.pid}`, 'uploads', 'auto', 'C%3A');
   beforeAll(() => {

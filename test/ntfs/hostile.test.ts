@@ -12,7 +12,7 @@ import { walkMftFile } from '../../src/artifacts/ntfs/mft.js';
 import { walkUsnJournal } from '../../src/artifacts/ntfs/usn.js';
 import { parseMftRecord } from '../../src/evidence/image/ntfs/record.js';
 import { lznt1Decompress } from '../../src/evidence/image/ntfs/lznt1.js';
-import { corpusAvailable, corpusPath } from '../helpers/corpus.js';
+import { CORPUS_MISSING, corpusAvailable, corpusPath, describeIf } from '../helpers/corpus.js';
 
 const haveCorpus = corpusAvailable();
 
@@ -82,7 +82,12 @@ function openOrNull(buf: Buffer): NtfsVolume | null {
   }
 }
 
-(haveCorpus ? describe : describe.skip)('mutated corpus inputs', () => {
+/** Runs a generator to its end (what a consumer of the records does). */
+function drain(records: Iterable<unknown>): void {
+  for (const r of records) void r;
+}
+
+describeIf(haveCorpus, CORPUS_MISSING)('mutated corpus inputs', () => {
   test('testfs1: 60 mutations of the boot sector and the MFT end without throwing or hanging', () => {
     const image = readFileSync(corpusPath('ntfs/ntfs-rs/testfs1'));
     const mftStart = Number(image.readBigUInt64LE(0x30)) * 512 * image[0x0d];
@@ -101,8 +106,8 @@ function openOrNull(buf: Buffer): NtfsVolume | null {
     for (let seed = 1; seed <= 40; seed++) {
       const started = Date.now();
       const w: string[] = [];
-      Array.from(walkMftFile(bufferSource(mutate(mft, seed, 0, mft.length)), w));
-      Array.from(walkUsnJournal(bufferSource(mutate(usn, seed, 0, usn.length)), w));
+      drain(walkMftFile(bufferSource(mutate(mft, seed, 0, mft.length)), w));
+      drain(walkUsnJournal(bufferSource(mutate(usn, seed, 0, usn.length)), w));
       expect({ seed, slow: Date.now() - started > 5000 }).toEqual({ seed, slow: false });
     }
   }, 120_000);

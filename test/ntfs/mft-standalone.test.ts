@@ -3,7 +3,7 @@
  * corpus): allocation, file reference (entry + sequence), base record, every $SI and $FN time, names,
  * parents and namespaces, and the number of alternate data streams, entry by entry.
  */
-import { describe, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { bufferSource } from '../../src/util/byte-source.js';
@@ -11,7 +11,7 @@ import { parseMftRecord } from '../../src/evidence/image/ntfs/record.js';
 import { summarizeRecord } from '../../src/evidence/image/ntfs/summary.js';
 import { mftParser } from '../../src/artifacts/ntfs/index.js';
 import { extensionRecordAttributes, indexMftFile, walkMftFile, mftRecordSize } from '../../src/artifacts/ntfs/mft.js';
-import { corpusAvailable, corpusPath } from '../helpers/corpus.js';
+import { CORPUS_MISSING, corpusAvailable, corpusPath, describeIf } from '../helpers/corpus.js';
 import { parsePreciseJson } from './helpers.js';
 
 const haveCorpus = corpusAvailable();
@@ -98,7 +98,7 @@ export function compareWithPyfsntfs(file: string): MftAgreement {
   return out;
 }
 
-(haveCorpus ? describe : describe.skip)('standalone $MFT vs pyfsntfs', () => {
+describeIf(haveCorpus, CORPUS_MISSING)('standalone $MFT vs pyfsntfs', () => {
   test.each(FILES)('%s: every entry libfsntfs reads agrees', (file) => {
     const r = compareWithPyfsntfs(file);
     expect(r.differ).toEqual([]);

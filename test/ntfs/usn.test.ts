@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { bufferSource, type ByteSource } from '../../src/util/byte-source.js';
 import { walkUsnJournal, type UsnRecord } from '../../src/artifacts/ntfs/usn.js';
 import { usnParser } from '../../src/artifacts/ntfs/index.js';
-import { corpusAvailable, corpusPath } from '../helpers/corpus.js';
+import { CORPUS_MISSING, corpusAvailable, corpusPath, describeIf } from '../helpers/corpus.js';
 import { parsePreciseJson } from './helpers.js';
 
 const haveCorpus = corpusAvailable();
@@ -21,7 +21,7 @@ function ours(file: string): UsnRecord[] {
   return recs;
 }
 
-(haveCorpus ? describe : describe.skip)('USN journal vs the corpus', () => {
+describeIf(haveCorpus, CORPUS_MISSING)('USN journal vs the corpus', () => {
   test.each(FILES)('%s: every record and field equals own-usn.jsonl', (file) => {
     const expected = readFileSync(corpusPath(`${file}.expected.own-usn.jsonl`), 'utf8').split('\n').filter(Boolean).map(parsePreciseJson);
     const got = ours(file).map((r) => ({

@@ -9,7 +9,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { openNtfs, type NtfsRef, type NtfsVolume } from '../../src/evidence/image/ntfs/index.js';
 import { walkUsnJournal } from '../../src/artifacts/ntfs/usn.js';
-import { corpusAvailable, corpusPath, toolAvailable } from '../helpers/corpus.js';
+import { CORPUS_MISSING, corpusAvailable, corpusPath, describeIf, testIf, toolAvailable, toolMissing } from '../helpers/corpus.js';
 import { gunzipSync } from 'node:zlib';
 import { diffRows, fileSource, fsntfsTime, gunzipSparse, ourBodyRows, parseFsntfsinfoEntries, readFlsBody, workDir, WORK, type BodyRow } from './helpers.js';
 
@@ -53,7 +53,7 @@ const cases: ImageCase[] = [
 
 afterAll(() => rmSync(WORK, { recursive: true, force: true }));
 
-(haveCorpus ? describe : describe.skip)('NTFS corpus images vs fls / icat', () => {
+describeIf(haveCorpus, CORPUS_MISSING)('NTFS corpus images vs fls / icat', () => {
   for (const c of cases) {
     describe(c.name, () => {
       let image = '';
@@ -161,8 +161,7 @@ afterAll(() => rmSync(WORK, { recursive: true, force: true }));
         }
       });
 
-      if (c.body !== undefined && !haveTsk) test.skip('file contents vs icat (skipped: icat not installed)', () => undefined);
-      onlyWhere(c.body !== undefined && haveTsk)('file contents equal icat (every stream up to 16 MiB)', () => {
+      if (c.body !== undefined) testIf(haveTsk, toolMissing('icat'))('file contents equal icat (every stream up to 16 MiB)', () => {
         let compared = 0;
         // $BadClus:$Bad is one sparse run as large as the volume: icat prints nothing for it, we read zeros (docs/ntfs.md).
         for (const row of expected.filter((r) => r.kind === 'data' && !r.deleted && (r.size ?? 0) <= 16 * 1024 * 1024 && r.path !== '/$BadClus:$Bad')) {

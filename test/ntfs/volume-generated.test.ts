@@ -4,14 +4,14 @@
  * to extension records ($ATTRIBUTE_LIST), and a deleted record (its in-use flag cleared in a copy,
  * as `del` leaves it). Checked against fls -r -p -m, fls -d and icat on the same image.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openNtfs, type NtfsVolume } from '../../src/evidence/image/ntfs/index.js';
 import { walkMftFile } from '../../src/artifacts/ntfs/mft.js';
-import { toolAvailable } from '../helpers/corpus.js';
+import { describeIf, toolAvailable } from '../helpers/corpus.js';
 import { diffRows, fileSource, ourBodyRows, workDir, type BodyRow } from './helpers.js';
 
 const TOOLS = ['mkntfs', 'ntfscp', 'faketime', 'fls', 'icat', 'istat'];
@@ -32,7 +32,7 @@ function flsRows(image: string): BodyRow[] {
 
 let readBody: (f: string) => BodyRow[];
 
-(haveTools ? describe : describe.skip)(`generated NTFS image (mkntfs + ntfscp)${haveTools ? '' : ': tools missing'}`, () => {
+describeIf(haveTools, `reference tools ${TOOLS.join(', ')} not all installed`)('generated NTFS image (mkntfs + ntfscp)', () => {
   let dir: string;
   let image: string;
   let deletedImage: string;

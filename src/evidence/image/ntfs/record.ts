@@ -398,6 +398,7 @@ export function parseAttributeList(v: Buffer, warnings: string[], what: string):
 
 /** Preference among a file's names: the long (Win32 or POSIX) name over the 8.3 DOS name. */
 export function namePreference(namespace: number): number {
-  return namespace === FN_NAMESPACE.win32 || namespace === FN_NAMESPACE.win32AndDos ? 0 : namespace === FN_NAMESPACE.posix ? 1 : 2;
+  if (namespace === FN_NAMESPACE.win32 || namespace === FN_NAMESPACE.win32AndDos) return 0;
+  return namespace === FN_NAMESPACE.posix ? 1 : 2;
 }
 

@@ -13,6 +13,7 @@
  */
 import type { ByteSource } from '../../../util/byte-source.js';
 import { LIMITS } from '../../../util/limits.js';
+import { pushAll } from '../../../util/arrays.js';
 import { ATTR_TYPE, BOOT, ENTRY, FILE_ATTRIBUTE } from './layout.js';
 import { NameTable, type ResolvedPath } from './names.js';
 import {
@@ -32,7 +33,6 @@ import {
 } from './record.js';
 import { attributeStream, recordReader, residentStream, type SparseAwareSource } from './stream.js';
 import { summarizeRecord, type RecordSummary, type StreamInfo } from './summary.js';
-import { pushAll } from '../../../util/arrays.js';
 
 export type { NtfsRef } from './record.js';
 
