@@ -2,7 +2,8 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { detectOs, isInside, openRoot } from '../../evidence/root.js';
-import { hotspotsFor, loadBuiltinHotspots } from '../../hotspots/catalog.js';
+import { hotspotsFor, loadBuiltinHotspots, type Hotspot } from '../../hotspots/catalog.js';
+import { addLocationReason } from '../../pipeline/score.js';
 import { expandHotspots, HotspotIndex } from '../../hotspots/expand.js';
 import { inspectFile, statTimes } from '../../pipeline/inspect.js';
 import { loadRuleCatalog } from '../../rules/catalog.js';
@@ -41,8 +42,12 @@ function guessRoot(abs: string): string | null {
   return null;
 }
 
-function scored(c: Candidate) {
-  const s = scoreHits(c.hits, loadRuleCatalog());
+/** Scored as the scan scores it: the same location reason (pipeline/score.ts), then the engine. */
+function scored(c: Candidate, hotspotOf: (path: string) => Hotspot | null) {
+  const catalog = loadRuleCatalog();
+  const withLocation = { ...c, hits: [...c.hits] };
+  addLocationReason(withLocation, hotspotOf(c.path), catalog);
+  const s = scoreHits(withLocation.hits, catalog);
   return { kind: c.kind, path: c.path, entry: c.entry, key: c.key, value: c.value, originalPath: c.originalPath, line: c.line, level: s.level, score: s.score, reasons: s.reasons, attack: s.attack };
 }
 
@@ -60,7 +65,8 @@ export async function buildExplainReport(args: Omit<ExplainArgs, 'format'>): Pro
     const root = rootDir ? openRoot(rootDir, 'auto') : null;
     if (args.root && root && !isInside(root.abs, file.abs)) throw new UsageError(`${args.file} is not inside --root ${args.root}`);
     const rel = root ? path.relative(root.abs, file.abs).split(path.sep).join('/') : file.name;
-    const hotspot = root ? new HotspotIndex(expandHotspots(root.abs, hotspotsFor(loadBuiltinHotspots(), root.os))).lookup(rel) : null;
+    const hotspots = root ? new HotspotIndex(expandHotspots(root.abs, hotspotsFor(loadBuiltinHotspots(), root.os))) : null;
+    const hotspot = hotspots?.lookup(rel) ?? null;
     const times = statTimes(file.stat);
     const inspection = await inspectFile({
       src: file.opened.source,
@@ -76,8 +82,7 @@ export async function buildExplainReport(args: Omit<ExplainArgs, 'format'>): Pro
       codepage: args.codepage,
     });
     const fp = inspection.fingerprint;
-    const fileCand = { ...inspection.fileCandidate, hits: [...inspection.fileCandidate.hits] };
-    if (hotspot && fileCand.hits.length) fileCand.hits.push({ rule: 'in-staging-location', score: hotspot.weight, message: `${hotspot.description} (${hotspot.id})` });
+    const hotspotOf = (p: string): Hotspot | null => hotspots?.lookup(p) ?? null;
     const archiveRun = inspection.runs.find((r) => r.result?.summary && 'headersEncrypted' in r.result.summary);
     const report: ExplainReport = {
       path: args.file,
@@ -112,8 +117,8 @@ export async function buildExplainReport(args: Omit<ExplainArgs, 'format'>): Pro
         recordCount: r.result?.records.length ?? 0,
         records: r.result?.records.slice(0, 50) ?? [],
       })),
-      verdict: scored(fileCand),
-      inner: inspection.innerCandidates.filter((c) => c.hits.length > 0).slice(0, 200).map(scored),
+      verdict: scored(inspection.fileCandidate, hotspotOf),
+      inner: inspection.innerCandidates.filter((c) => c.hits.length > 0).slice(0, 200).map((c) => scored(c, hotspotOf)),
       warnings: [...fp.warnings, ...inspection.warnings],
     };
     return report;
