@@ -14,6 +14,7 @@ import type { FileTimes } from '../../model/finding.js';
 import { UsageError } from '../errors.js';
 import { writeStdout } from '../output.js';
 import { openSingleFile } from '../single-file.js';
+import { typedArgs } from '../args.js';
 
 export interface ExplainArgs {
   file: string;
@@ -23,11 +24,11 @@ export interface ExplainArgs {
 }
 
 export function explainBuilder(y: Argv): Argv<ExplainArgs> {
-  return y
+  return typedArgs<ExplainArgs>(y
     .positional('file', { type: 'string', demandOption: true, describe: 'the file to explain' })
     .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const })
     .option('root', { type: 'string', describe: 'evidence root the file lies in (default: nearest parent that looks like an OS root)' })
-    .option('codepage', { type: 'string' }) as unknown as Argv<ExplainArgs>;
+    .option('codepage', { type: 'string' }));
 }
 
 /** The nearest parent directory that looks like a Windows, Linux or macOS root, or null. */

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { writeStdout } from '../output.js';
 import { openSingleFile } from '../single-file.js';
 import { escapeControls } from '../../util/text.js';
+import { typedArgs } from '../args.js';
 
 /** Artifacts whose parsers match on the file's usual name, but whose content the fingerprint knows. */
 const PARSER_FOR_FORMAT: Record<string, string> = { info2: 'info2', 'recyclebin-i': 'recyclebin-i' };
@@ -20,11 +21,11 @@ export interface ParseArgs {
 }
 
 export function parseBuilder(y: Argv): Argv<ParseArgs> {
-  return y
+  return typedArgs<ParseArgs>(y
     .positional('file', { type: 'string', demandOption: true, describe: 'an artifact file: archive, $I/INFO2, .trashinfo, history, registry hive' })
     .option('format', { alias: 'f', choices: ['json', 'jsonl'] as const, default: 'jsonl' as const })
     .option('parser', { type: 'string', describe: `force a parser: ${ARTIFACT_PARSERS.map((p) => p.id).join(', ')}` })
-    .option('codepage', { type: 'string', describe: 'ANSI code page for INFO2 / legacy artifacts' }) as unknown as Argv<ParseArgs>;
+    .option('codepage', { type: 'string', describe: 'ANSI code page for INFO2 / legacy artifacts' }));
 }
 
 export async function runParse(args: ParseArgs): Promise<number> {

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { BaselineError, parseBaseline } from '../../pipeline/baseline.js';
 import { DEFAULT_HASH_MAX_SIZE, parseAlgorithms, parseSize, type HashMode, type HashOptions } from '../../pipeline/hash.js';
 import { checkReportPath, reportFormatFor } from './report.js';
+import { typedArgs } from '../args.js';
 
 export interface ScanArgs {
   roots: string[];
@@ -36,7 +37,7 @@ export interface ScanArgs {
 }
 
 export function scanBuilder(y: Argv): Argv<ScanArgs> {
-  return y
+  return typedArgs<ScanArgs>(y
     .positional('roots', { describe: 'evidence roots: mounted images or directories', type: 'string', array: true })
     .option('os', { choices: ['auto', 'windows', 'linux', 'macos'] as const, default: 'auto' as const, describe: 'OS layout of the roots (auto-detected per root)' })
     .option('scope', { choices: ['hotspots', 'all'] as const, default: 'hotspots' as const, describe: 'walk the staging hotspots and artifact locations, or the whole root' })
@@ -58,7 +59,7 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
       if (!SCAN_FORMATS.includes(argv.format)) throw new UsageError(`unknown format '${argv.format}' (choose one of: ${SCAN_FORMATS.join(', ')})`);
       if (!isLevel(argv.minLevel)) throw new UsageError(`unknown level '${String(argv.minLevel)}'`);
       return true;
-    }) as unknown as Argv<ScanArgs>;
+    }));
 }
 
 /** Progress only on a terminal; with --scope all a time-bounded pre-count gives the ETA. */
