@@ -5,7 +5,7 @@
 import type { Hotspot } from '../hotspots/catalog.js';
 import { levelRank, type Finding, type Level } from '../model/finding.js';
 import type { TimelineRow } from '../model/report.js';
-import { loadRuleCatalog } from '../rules/catalog.js';
+import { loadRuleCatalog, type RuleCatalog } from '../rules/catalog.js';
 import { toFinding } from '../rules/engine.js';
 import type { Candidate } from '../rules/types.js';
 import { benignProducerHit } from '../rules/producers.js';
@@ -40,7 +40,7 @@ const DELETED_ITEM = /(^|\/)((\$recycle\.bin|recycler)\/s-1-[0-9-]+|\.local\/sha
  * The place, scored once (docs/scoring.md): a known-benign producer's own folder lowers the
  * finding instead, unless independent evidence points at staging; otherwise the hotspot's weight.
  */
-export function placeHit(c: Candidate, hotspot: Hotspot | null, ctx: Pick<ScoreContext, 'exists'>): Candidate['hits'][number] | null {
+function placeHit(c: Candidate, hotspot: Hotspot | null, ctx: Pick<ScoreContext, 'exists'>): Candidate['hits'][number] | null {
   if (!LOCATED_KINDS.has(c.kind)) return null;
   const producer = benignProducerHit(c.path, c.hits, ctx.exists);
   if (producer) return producer;
@@ -54,18 +54,31 @@ function applySidNames(c: Candidate, sidNames: ReadonlyMap<string, string> | und
   if (name) c.user = `${name} (${c.user})`;
 }
 
+/** A candidate becomes a finding when at least one reason adds points. */
+export function hasPositiveHit(c: Candidate, catalog: RuleCatalog): boolean {
+  return c.hits.some((h) => (h.score ?? catalog.get(h.rule)?.score ?? 0) > 0);
+}
+
+/**
+ * Location is a reason of its own, added only to evidence that already has one (docs/scoring.md).
+ * Shared by the scan and `explain`, so both give the same reasons.
+ */
+export function addLocationReason(c: Candidate, hotspot: Hotspot | null, ctx: Pick<ScoreContext, 'exists'>, catalog: RuleCatalog): void {
+  if (!hasPositiveHit(c, catalog)) return;
+  const place = placeHit(c, hotspot, ctx);
+  if (place) c.hits.push(place);
+}
+
 /** Candidates with at least one positive reason become findings; the rest are dropped. */
 export function scoreCandidates(candidates: readonly Candidate[], ctx: ScoreContext): ScoredFindings {
   const catalog = loadRuleCatalog();
   const findings: Finding[] = [];
   const timeline: TimelineRow[] = [];
   for (const c of candidates) {
-    if (!c.hits.some((h) => (h.score ?? catalog.get(h.rule)?.score ?? 0) > 0)) continue;
+    if (!hasPositiveHit(c, catalog)) continue;
     applySidNames(c, ctx.sidNames);
     const hotspot = ctx.hotspotOf(c.path);
-    // Location is a reason of its own, added only to evidence that already has one (docs/scoring.md).
-    const place = placeHit(c, hotspot, ctx);
-    if (place) c.hits.push(place);
+    addLocationReason(c, hotspot, ctx, catalog);
     const finding = toFinding(c, { root: ctx.root, rootLabel: ctx.rootLabel, hotspot: hotspot?.id ?? null }, catalog);
     findings.push(finding);
     pushAll(timeline, fileTimeRows(finding)); pushAll(timeline, eventRows(finding, c.events ?? []));

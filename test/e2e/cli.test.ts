@@ -245,6 +245,14 @@ describe('other commands', () => {
     expect(text).toMatch(/verdict: +(high|critical)/);
   });
 
+  test('explain scores as the scan does: same reasons and score for a file without correlation links', () => {
+    const scan = JSON.parse(readFileSync(path.join(GOLDEN, 'demo.json'), 'utf8'));
+    const inScan = scan.findings.find((f: { path: string }) => f.path === 'Windows/Temp/cup.tmp');
+    const e = JSON.parse(runCli(['explain', path.join(DEMO_IMAGE, 'Windows', 'Temp', 'cup.tmp'), '--format', 'json']).stdout);
+    expect(e.verdict.reasons).toEqual(inScan.reasons);
+    expect([e.verdict.level, e.verdict.score]).toEqual([inScan.level, inScan.score]);
+  });
+
   test('parse prints raw records of an artifact', () => {
     const r = runCli(['parse', path.join(DEMO_IMAGE, 'Users', 'alice', 'AppData', 'Roaming', 'Microsoft', 'Windows', 'PowerShell', 'PSReadLine', 'ConsoleHost_history.txt')]);
     expect(r.status).toBe(0);

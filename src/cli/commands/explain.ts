@@ -2,20 +2,20 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { detectOs, openRoot } from '../../evidence/root.js';
-import { hotspotsFor, loadBuiltinHotspots } from '../../hotspots/catalog.js';
+import { detectOs, findInsideRoot, openRoot } from '../../evidence/root.js';
+import { hotspotsFor, loadBuiltinHotspots, type Hotspot } from '../../hotspots/catalog.js';
+import { addLocationReason } from '../../pipeline/score.js';
 import { expandHotspots, HotspotIndex } from '../../hotspots/expand.js';
 import { inspectFile, statTimes } from '../../pipeline/inspect.js';
 import { loadRuleCatalog } from '../../rules/catalog.js';
 import { scoreHits } from '../../rules/engine.js';
 import { whyNotHigher } from '../../rules/why-not.js';
-import { placeHit } from '../../pipeline/score.js';
-import { findInsideRoot } from '../../evidence/root.js';
 import type { Candidate } from '../../rules/types.js';
 import { displayText } from '../../util/text.js';
 import type { FileTimes } from '../../model/finding.js';
 import { writeStdout } from '../output.js';
 import { openSingleFile, problemInRoot } from '../single-file.js';
+import { typedArgs } from '../args.js';
 
 export interface ExplainArgs {
   file: string;
@@ -25,11 +25,11 @@ export interface ExplainArgs {
 }
 
 export function explainBuilder(y: Argv): Argv<ExplainArgs> {
-  return y
+  return typedArgs<ExplainArgs>(y
     .positional('file', { type: 'string', demandOption: true, describe: 'the file to explain' })
     .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const })
     .option('root', { type: 'string', describe: 'evidence root the file lies in (default: nearest parent that looks like an OS root)' })
-    .option('codepage', { type: 'string' }) as unknown as Argv<ExplainArgs>;
+    .option('codepage', { type: 'string' }));
 }
 
 /** The nearest parent directory that looks like a Windows, Linux or macOS root, or null. */
@@ -44,8 +44,18 @@ function guessRoot(abs: string): string | null {
   return null;
 }
 
-function scored(c: Candidate) {
-  const s = scoreHits(c.hits, loadRuleCatalog());
+/** Where a candidate sits, as the scan sees it: its hotspot and whether a path exists in the root (benign producers). */
+interface PlaceContext {
+  hotspotOf(path: string): Hotspot | null;
+  exists?: (rel: string) => boolean;
+}
+
+/** Scored as the scan scores it: the same location reason (pipeline/score.ts), then the engine. */
+function scored(c: Candidate, place: PlaceContext) {
+  const catalog = loadRuleCatalog();
+  const withLocation = { ...c, hits: [...c.hits] };
+  addLocationReason(withLocation, place.hotspotOf(c.path), { exists: place.exists }, catalog);
+  const s = scoreHits(withLocation.hits, catalog);
   return { kind: c.kind, path: c.path, entry: c.entry, key: c.key, value: c.value, originalPath: c.originalPath, line: c.line, level: s.level, score: s.score, reasons: s.reasons, attack: s.attack, strong: s.strong };
 }
 
@@ -68,7 +78,8 @@ export async function buildExplainReport(args: Omit<ExplainArgs, 'format'>): Pro
   try {
     const rel = file.rel ?? file.name;
     const rootDev = root ? statSync(root.abs).dev : 0;
-    const hotspot = root ? new HotspotIndex(expandHotspots(root.abs, hotspotsFor(loadBuiltinHotspots(), root.os), { rootDev, crossMounts: false })).lookup(rel) : null;
+    const hotspots = root ? new HotspotIndex(expandHotspots(root.abs, hotspotsFor(loadBuiltinHotspots(), root.os), { rootDev, crossMounts: false })) : null;
+    const hotspot = hotspots?.lookup(rel) ?? null;
     const times = statTimes(file.stat);
     const inspection = await inspectFile({
       src: file.opened.source,
@@ -84,11 +95,13 @@ export async function buildExplainReport(args: Omit<ExplainArgs, 'format'>): Pro
       codepage: args.codepage,
     });
     const fp = inspection.fingerprint;
-    const fileCand = { ...inspection.fileCandidate, hits: [...inspection.fileCandidate.hits] };
-    // The place as scan scores it: once, not for deleted items, and not in a known-benign producer's folder.
-    const windows = root?.os === 'windows' || root?.os === 'unknown';
-    const place = fileCand.hits.length ? placeHit(fileCand, hotspot, { exists: root ? (p: string) => findInsideRoot(root.abs, p, windows) !== null : undefined }) : null;
-    if (place) fileCand.hits.push(place);
+    const inRoot = root;
+    const windows = inRoot?.os === 'windows' || inRoot?.os === 'unknown';
+    const place: PlaceContext = {
+      hotspotOf: (p) => hotspots?.lookup(p) ?? null,
+      exists: inRoot ? (p) => findInsideRoot(inRoot.abs, p, windows) !== null : undefined,
+    };
+    const verdict = scored(inspection.fileCandidate, place);
     const archiveRun = inspection.runs.find((r) => r.result?.summary && 'headersEncrypted' in r.result.summary);
     const report: ExplainReport = {
       path: args.file,
@@ -123,15 +136,15 @@ export async function buildExplainReport(args: Omit<ExplainArgs, 'format'>): Pro
         recordCount: r.result?.records.length ?? 0,
         records: r.result?.records.slice(0, 50) ?? [],
       })),
-      verdict: scored(fileCand),
+      verdict,
       whyNotHigher: whyNotHigher({
-        reasons: scored(fileCand).reasons,
-        strong: scored(fileCand).strong,
-        raw: scored(fileCand).reasons.reduce((sum, r) => sum + r.score, 0),
+        reasons: verdict.reasons,
+        strong: verdict.strong,
+        raw: verdict.reasons.reduce((sum, r) => sum + r.score, 0),
         hotspot: hotspot?.id ?? null,
         archive: archiveRun !== undefined,
       }),
-      inner: inspection.innerCandidates.filter((c) => c.hits.length > 0).slice(0, 200).map(scored),
+      inner: inspection.innerCandidates.filter((c) => c.hits.length > 0).slice(0, 200).map((c) => scored(c, place)),
       warnings: [...(notAttributed ? [`not attributed to the root ${rootDir} guessed from the path: ${notAttributed}`] : []), ...fp.warnings, ...inspection.warnings],
     };
     return report;

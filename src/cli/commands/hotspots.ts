@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import type { Argv } from 'yargs';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots } from '../../hotspots/catalog.js';
 import { writeStdout } from '../output.js';
+import { typedArgs } from '../args.js';
 
 export interface HotspotsArgs {
   os: 'all' | 'windows' | 'linux' | 'macos';
@@ -10,9 +11,9 @@ export interface HotspotsArgs {
 }
 
 export function hotspotsBuilder(y: Argv): Argv<HotspotsArgs> {
-  return y
+  return typedArgs<HotspotsArgs>(y
     .option('os', { choices: ['all', 'windows', 'linux', 'macos'] as const, default: 'all' as const })
-    .option('format', { alias: 'f', choices: ['table', 'json'] as const, default: 'table' as const }) as unknown as Argv<HotspotsArgs>;
+    .option('format', { alias: 'f', choices: ['table', 'json'] as const, default: 'table' as const }));
 }
 
 export async function runHotspots(args: HotspotsArgs): Promise<number> {

@@ -8,6 +8,7 @@ import { writeStdout } from '../output.js';
 import { openSingleFile } from '../single-file.js';
 import { openRoot } from '../../evidence/root.js';
 import { escapeControls } from '../../util/text.js';
+import { typedArgs } from '../args.js';
 
 /** Artifacts whose parsers match on the file's usual name, but whose content the fingerprint knows. */
 const PARSER_FOR_FORMAT: Record<string, string> = { info2: 'info2', 'recyclebin-i': 'recyclebin-i' };
@@ -22,12 +23,12 @@ export interface ParseArgs {
 }
 
 export function parseBuilder(y: Argv): Argv<ParseArgs> {
-  return y
-    .positional('file', { type: 'string', demandOption: true, describe: 'an artifact file: archive, $I/INFO2, .trashinfo, history, registry hive, EVTX event log' })
+  return typedArgs<ParseArgs>(y
+    .positional('file', { type: 'string', demandOption: true, describe: 'an artifact file: archive, $I/INFO2, .trashinfo, history, registry hive, EVTX event log, $MFT, $J' })
     .option('format', { alias: 'f', choices: ['json', 'jsonl'] as const, default: 'jsonl' as const })
     .option('parser', { type: 'string', describe: `force a parser: ${ARTIFACT_PARSERS.map((p) => p.id).join(', ')}` })
     .option('codepage', { type: 'string', describe: 'ANSI code page for INFO2 / legacy artifacts' })
-    .option('root', { type: 'string', describe: 'evidence root the file lies in: every path component below it must be a real directory (no link)' }) as unknown as Argv<ParseArgs>;
+    .option('root', { type: 'string', describe: 'evidence root the file lies in: every path component below it must be a real directory (no link)' }));
 }
 
 export async function runParse(args: ParseArgs): Promise<number> {

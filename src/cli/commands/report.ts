@@ -14,6 +14,7 @@ import { escapeControls } from '../../util/text.js';
 import { EXIT, UsageError } from '../errors.js';
 import { abandonOutput, checkOutputPath, commitOutput, reserveOutput, writeStdout, type OutputTarget } from '../output.js';
 import { installInterruptHandlers, noteWritten } from '../interrupt.js';
+import { typedArgs } from '../args.js';
 
 /** A saved scan bigger than this is refused rather than parsed into memory. */
 export const MAX_SAVED_SCAN_BYTES = 1024 * 1024 * 1024;
@@ -27,14 +28,14 @@ export interface ReportArgs {
 }
 
 export function reportBuilder(y: Argv): Argv<ReportArgs> {
-  return y
+  return typedArgs<ReportArgs>(y
     .positional('scan', { describe: 'a scan saved with `stagehunt scan --format json`', type: 'string', demandOption: true })
     .option('format', { alias: 'f', type: 'string', default: 'html', describe: `output format: ${SCAN_FORMATS.join(', ')}` })
     .option('output', { alias: 'o', type: 'string', describe: 'write to FILE (atomically)' })
     .check((argv) => {
       if (!SCAN_FORMATS.includes(argv.format)) throw new UsageError(`unknown format '${argv.format}' (choose one of: ${SCAN_FORMATS.join(', ')})`);
       return true;
-    }) as unknown as Argv<ReportArgs>;
+    }));
 }
 
 /** The report format a --report file name asks for. */

@@ -3,13 +3,14 @@ import Table from 'cli-table3';
 import type { Argv } from 'yargs';
 import { loadRuleCatalog } from '../../rules/catalog.js';
 import { writeStdout } from '../output.js';
+import { typedArgs } from '../args.js';
 
 export interface RulesArgs {
   format: 'table' | 'json' | 'md';
 }
 
 export function rulesBuilder(y: Argv): Argv<RulesArgs> {
-  return y.option('format', { alias: 'f', choices: ['table', 'json', 'md'] as const, default: 'table' as const }) as unknown as Argv<RulesArgs>;
+  return typedArgs<RulesArgs>(y.option('format', { alias: 'f', choices: ['table', 'json', 'md'] as const, default: 'table' as const }));
 }
 
 function mdCell(s: string): string {

@@ -22,6 +22,7 @@ import { loadRuleCatalog } from '../../rules/catalog.js';
 import { pushAll } from '../../util/arrays.js';
 import { DEFAULT_HASH_MAX_SIZE, parseAlgorithms, parseSize, type HashMode, type HashOptions } from '../../pipeline/hash.js';
 import { checkReportPath, reportFormatFor } from './report.js';
+import { typedArgs } from '../args.js';
 
 export interface ScanArgs {
   roots: string[];
@@ -48,7 +49,7 @@ export interface ScanArgs {
 }
 
 export function scanBuilder(y: Argv): Argv<ScanArgs> {
-  return y
+  return typedArgs<ScanArgs>(y
     .positional('roots', { describe: 'evidence roots: mounted images or directories, or disk image files (.E01, .vhd(x), .vmdk, .qcow2, .raw/.dd/.img, .001)', type: 'string', array: true })
     .option('os', { choices: ['auto', 'windows', 'linux', 'macos'] as const, default: 'auto' as const, describe: 'OS layout of the roots (auto-detected per root)' })
     .option('scope', { choices: ['hotspots', 'all'] as const, default: 'hotspots' as const, describe: 'walk the staging hotspots and artifact locations, or the whole root' })
@@ -73,7 +74,7 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
       if (!SCAN_FORMATS.includes(argv.format)) throw new UsageError(`unknown format '${argv.format}' (choose one of: ${SCAN_FORMATS.join(', ')})`);
       if (!isLevel(argv.minLevel)) throw new UsageError(`unknown level '${String(argv.minLevel)}'`);
       return true;
-    }) as unknown as Argv<ScanArgs>;
+    }));
 }
 
 /** Unsupported Sigma rules listed on stderr before the scan (at most this many lines). */
