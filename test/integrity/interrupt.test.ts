@@ -95,9 +95,11 @@ describe('a signal during a long parse (issue 18 item 12)', () => {
     // the main thread handles the signal at once.
     const dir = path.join(root, 'Users', 'alice', 'AppData', 'Roaming', 'Microsoft', 'Windows', 'PowerShell', 'PSReadLine');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, 'ConsoleHost_history.txt'), 'Write-Output a `\n'.repeat(100_000));
+    // Parsing is linear since issue 18 item 10, so the history and the folder are made big enough
+    // (about 4 s of scanning) that the signal at 1 s always lands while the scan is still running.
+    writeFileSync(path.join(dir, 'ConsoleHost_history.txt'), 'Write-Output a `\n'.repeat(1_000_000));
     mkdirSync(path.join(root, 'Windows', 'Temp'), { recursive: true });
-    for (let f = 0; f < 2000; f++) writeFileSync(path.join(root, 'Windows', 'Temp', `f${f}.log`), 'an ordinary line\n');
+    for (let f = 0; f < 20_000; f++) writeFileSync(path.join(root, 'Windows', 'Temp', `f${f}.log`), 'an ordinary line\n');
   });
 
   afterAll(() => {
