@@ -29,6 +29,11 @@ export const HASH_ALGORITHMS: readonly HashAlgorithm[] = ['sha256', 'sha1', 'md5
 /** Default cap: bigger files are listed as skipped (hashing a 100 GB container is a separate job). */
 export const DEFAULT_HASH_MAX_SIZE = 4 * 1024 ** 3;
 const CHUNK_BYTES = 1024 * 1024;
+/**
+ * One read buffer for every hashed file: hashing is synchronous and `update` copies, so it can be reused.
+ * A fresh 1 MiB buffer per file made the garbage collector the cost of hashing many small findings.
+ */
+const HASH_BUFFER = Buffer.allocUnsafe(CHUNK_BYTES);
 /** With --hash findings, findings at or above this level are hashed. */
 export const HASH_MIN_LEVEL: Level = 'medium';
 
@@ -90,7 +95,7 @@ export function hashFile(abs: FsPath, rel: string, algorithms: HashAlgorithm[], 
       return { size: null, status: 'error', hashes: {}, message: 'EIDENTITY: the file at this path is not the one inspected (replaced since); not hashed' };
     if (opened.size > maxSize) return { size: opened.size, status: 'skipped-size', hashes: {}, message: `larger than the --hash-max-size cap of ${maxSize} bytes` };
     const digests: Array<[HashAlgorithm, Hash]> = algorithms.map((a) => [a, createHash(a)]);
-    const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    const buf = HASH_BUFFER;
     let pos = 0;
     for (;;) {
       const n = readSync(opened.fd, buf, 0, CHUNK_BYTES, pos);
