@@ -6,7 +6,7 @@
  * followed). Bounded: extent depth, extents per file, indirect blocks, directory size, entries.
  */
 import type { ByteSource } from '../../../util/byte-source.js';
-import { LIMITS } from '../../../util/limits.js';
+import { unitMappedSource } from './unit-mapped-source.js';
 import { compareEntries, lookupPath, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type OpenedSource, unclosed, type FsTime } from '../../fs.js';
 import { readExact } from '../container/block-source.js';
 
@@ -215,30 +215,11 @@ export class ExtFs implements EvidenceFs {
     }
     const map = ino.flags & FL_EXTENTS ? this.extentMapper(ino) : this.blockMapMapper(ino);
     const bs = this.blockSize;
-    return {
-      size,
-      name,
-      read: (position: number, length: number): Buffer => {
-        if (!Number.isFinite(length) || length <= 0 || position < 0 || position >= size) return Buffer.alloc(0);
-        if (length > LIMITS.maxReadBytes) throw new RangeError(`read of ${length} bytes exceeds limit ${LIMITS.maxReadBytes}`);
-        const end = Math.min(size, position + Math.floor(length));
-        const out = Buffer.alloc(end - position);
-        let pos = position;
-        while (pos < end) {
-          const lb = Math.floor(pos / bs);
-          const within = pos - lb * bs;
-          // contiguous run of physical blocks: one read
-          const pb = map(lb);
-          let run = 1;
-          const maxRun = Math.ceil((end - lb * bs) / bs);
-          if (pb) while (run < maxRun && run < 4096 && map(lb + run) === pb + run) run++;
-          const n = Math.min(run * bs - within, end - pos);
-          if (pb) this.part.read(pb * bs + within, n).copy(out, pos - position);
-          pos += n;
-        }
-        return out;
-      },
-    };
+    // Block 0 in a map is a hole (sparse file): read as zeros.
+    return unitMappedSource(this.part, size, name, bs, (lb) => {
+      const pb = map(lb);
+      return pb ? pb * bs : null;
+    });
   }
 
   /** The `system.data` extended attribute stored in the inode's extra space (inline data past 60 bytes). */

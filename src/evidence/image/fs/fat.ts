@@ -7,7 +7,7 @@
  * listings compare with fls. FAT times are local times without a zone; they are read as UTC.
  */
 import type { ByteSource } from '../../../util/byte-source.js';
-import { LIMITS } from '../../../util/limits.js';
+import { unitMappedSource } from './unit-mapped-source.js';
 import { compareEntries, lookupPath, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsListing, type OpenedSource, unclosed, type FsTime } from '../../fs.js';
 import { readExact } from '../container/block-source.js';
 
@@ -139,28 +139,7 @@ export class FatFs implements EvidenceFs {
 
   /** Content of a chain of clusters as a ByteSource of `size` bytes. */
   private chainSource(clusters: number[], size: number, name: string): ByteSource {
-    const cs = this.clusterSize;
-    return {
-      size,
-      name,
-      read: (position: number, length: number): Buffer => {
-        if (!Number.isFinite(length) || length <= 0 || position < 0 || position >= size) return Buffer.alloc(0);
-        if (length > LIMITS.maxReadBytes) throw new RangeError(`read of ${length} bytes exceeds limit ${LIMITS.maxReadBytes}`);
-        const end = Math.min(size, position + Math.floor(length));
-        const out = Buffer.alloc(end - position);
-        let pos = position;
-        while (pos < end) {
-          const k = Math.floor(pos / cs);
-          const within = pos - k * cs;
-          let run = 1;
-          while (k + run < clusters.length && clusters[k + run] === clusters[k]! + run && (k + run) * cs < end) run++;
-          const n = Math.min(run * cs - within, end - pos);
-          if (k < clusters.length) this.part.read(this.clusterOffset(clusters[k]!) + within, n).copy(out, pos - position);
-          pos += n;
-        }
-        return out;
-      },
-    };
+    return unitMappedSource(this.part, size, name, this.clusterSize, (k) => (k < clusters.length ? this.clusterOffset(clusters[k]!) : null));
   }
 
   root(): FsEntry {
