@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Top of a V8 CPU profile (node --cpu-prof): self time per function and per source file, for
+// docs/performance.md ("where the time goes").
+//   node bench/lib/profile-top.mjs PROFILE.cpuprofile [--top 25]
+import { readFileSync } from 'node:fs';
+
+const file = process.argv[2];
+const topIndex = process.argv.indexOf('--top');
+const top = topIndex > 0 ? Number(process.argv[topIndex + 1]) : 25;
+if (!file) {
+  process.stderr.write('usage: profile-top.mjs PROFILE.cpuprofile [--top N]\n');
+  process.exit(2);
+}
+const profile = JSON.parse(readFileSync(file, 'utf8'));
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const selfMicros = new Map();
+// timeDeltas[i] is the time before sample i; attribute it to that sample's node.
+for (let i = 0; i < profile.samples.length; i++) {
+  const id = profile.samples[i];
+  selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+}
+const total = [...selfMicros.values()].reduce((a, b) => a + b, 0);
+const byFunction = new Map();
+const byFile = new Map();
+for (const [id, us] of selfMicros) {
+  const { callFrame } = byId.get(id);
+  const where = callFrame.url ? callFrame.url.replace(/^file:\/\/.*?\/(dist|node_modules)\//, '$1/') : '';
+  const key = `${callFrame.functionName || '(anonymous)'} ${where}${where ? ':' + (callFrame.lineNumber + 1) : ''}`;
+  byFunction.set(key, (byFunction.get(key) ?? 0) + us);
+  const fileKey = where || callFrame.functionName;
+  byFile.set(fileKey, (byFile.get(fileKey) ?? 0) + us);
+}
+const show = (title, map) => {
+  process.stdout.write(`\n${title} (total ${(total / 1e6).toFixed(2)} s sampled)\n`);
+  const rows = [...map].sort((a, b) => b[1] - a[1]).slice(0, top);
+  for (const [key, us] of rows) process.stdout.write(`${(us / 1e6).toFixed(2).padStart(7)} s ${((100 * us) / total).toFixed(1).padStart(5)} %  ${key}\n`);
+};
+show('self time by function', byFunction);
+show('self time by file', byFile);
