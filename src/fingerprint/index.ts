@@ -99,6 +99,18 @@ function zipHints(head: Buffer): string[] {
   return hints;
 }
 
+/** file-type's answer as our MagicMatch (weak magics low, PE verified, ZIP header hints). */
+function fromFileType(ext: string, mime: string, head: Buffer): MagicMatch {
+  const base: MagicMatch = {
+    format: ext,
+    mime,
+    description: describeFileType(ext, mime),
+    confidence: WEAK_MAGIC_FORMATS.has(ext) ? 'low' : 'high',
+    hints: zipHints(head),
+  };
+  return ext === 'exe' ? verifyPe(head, base) : base;
+}
+
 async function fileTypeMagic(head: Buffer, warnings: string[]): Promise<MagicMatch | null> {
   let result;
   try {
@@ -108,15 +120,7 @@ async function fileTypeMagic(head: Buffer, warnings: string[]): Promise<MagicMat
     warnings.push(`file-type failed: ${(err as Error).message}`);
     return null;
   }
-  if (!result) return null;
-  const base: MagicMatch = {
-    format: result.ext,
-    mime: result.mime,
-    description: describeFileType(result.ext, result.mime),
-    confidence: WEAK_MAGIC_FORMATS.has(result.ext) ? 'low' : 'high',
-    hints: zipHints(head),
-  };
-  return result.ext === 'exe' ? verifyPe(head, base) : base;
+  return result ? fromFileType(result.ext, result.mime, head) : null;
 }
 
 /** Text that file-type (or our armored-PGP check) can name more precisely than "text". */
@@ -129,13 +133,40 @@ function textMagic(head: Buffer): Magic | null {
   return { format: text.format, mime: text.mime, description: text.description, confidence, hints: [], source: 'text', structured: text.structured };
 }
 
-async function detectMagic(head: Buffer, name: string, size: number, warnings: string[]): Promise<Magic | null> {
+/**
+ * "MZ" with a PE header inside the head: file-type answers 'exe' from those two bytes (its
+ * 2-byte checks before MZ are BM, 0B77 and 7801), so its verdict is known without asking it.
+ */
+function fastPe(head: Buffer): Magic | null {
+  if (head.length < 2 || head[0] !== 0x4d || head[1] !== 0x5a) return null;
+  const pe = fromFileType('exe', 'application/x-msdownload', head);
+  return pe.confidence === 'certain' ? { ...pe, source: 'file-type' } : null;
+}
+
+/** What the synchronous fast path could not settle: only file-type can. */
+interface Unsettled {
+  own: MagicMatch | null;
+  text: Magic | null;
+}
+
+/**
+ * The fast path (issue 17): the table of leading bytes and the own detectors, plain text, and
+ * verified PE settle most files synchronously; the rest (ZIP and its documents, media file-type
+ * knows, random blobs) is left to file-type. Returns the verdict, or what the slow path needs.
+ */
+function detectMagicFast(head: Buffer, name: string, size: number): { magic: Magic | null } | Unsettled {
   const own = detectOwnMagic(head, name, size);
-  if (own && own.confidence !== 'low') return { ...own, source: 'custom' };
+  if (own && own.confidence !== 'low') return { magic: { ...own, source: 'custom' } };
   // Plain text is most of a disk: skip file-type for it unless it starts like a text-based format.
   const text = textMagic(head);
-  if (text && !TEXT_WITH_MAGIC.test(head.toString('latin1', 0, 16))) return text;
-  const ft = await fileTypeMagic(head, warnings);
+  if (text && !TEXT_WITH_MAGIC.test(head.toString('latin1', 0, 16))) return { magic: text };
+  const pe = fastPe(head);
+  if (pe) return { magic: pe };
+  return { own, text };
+}
+
+/** After file-type: loose own magics, then file-type, then our low matches; clean text beats loose magic. */
+function resolveMagic(head: Buffer, name: string, size: number, { own, text }: Unsettled, ft: MagicMatch | null): Magic | null {
   // file-type knows armored PGP only by its BEGIN line; ours also tells encrypted from signed.
   const late = !ft || ft.confidence === 'low' || ft.format === 'pgp' ? detectLateMagic(head, name, size) : null;
   const found = [late, ft, own].filter((m): m is MagicMatch => m !== null);
@@ -144,6 +175,17 @@ async function detectMagic(head: Buffer, name: string, size: number, warnings: s
   // Loose two-byte magic loses to text that decodes cleanly ("BM..." prose is not a bitmap).
   if ((!magic || magic.confidence === 'low') && text) return text;
   return magic;
+}
+
+/**
+ * The reference path: file-type asked for every head the own detectors (without the fast table)
+ * leave open, text included. Only for the equivalence test of the fast path.
+ */
+async function detectMagicReference(head: Buffer, name: string, size: number, warnings: string[]): Promise<Magic | null> {
+  const own = detectOwnMagic(head, name, size, false);
+  if (own && own.confidence !== 'low') return { ...own, source: 'custom' };
+  const ft = await fileTypeMagic(head, warnings);
+  return resolveMagic(head, name, size, { own, text: textMagic(head) }, ft);
 }
 
 /** Middle and tail samples plus a longer head: only for high-entropy content magic cannot explain. */
@@ -223,8 +265,33 @@ function emptyFingerprint(): Fingerprint {
  */
 export async function fingerprint(src: ByteSource, head: Buffer, name: string, options: FingerprintOptions = {}): Promise<Fingerprint> {
   if (src.size === 0 && head.length === 0) return emptyFingerprint();
+  const fast = detectMagicFast(head, name, src.size);
+  if ('magic' in fast) return finishFingerprint(src, head, name, fast.magic, [], options);
   const warnings: string[] = [];
-  const magic = await detectMagic(head, name, src.size, warnings);
+  const magic = resolveMagic(head, name, src.size, fast, await fileTypeMagic(head, warnings));
+  return finishFingerprint(src, head, name, magic, warnings, options);
+}
+
+/**
+ * The synchronous fast path: the same Fingerprint as `fingerprint`, or null when the head needs
+ * file-type (asynchronous). test/fingerprint/fast-path.test.ts holds both to the reference path.
+ */
+export function fingerprintSync(src: ByteSource, head: Buffer, name: string, options: FingerprintOptions = {}): Fingerprint | null {
+  if (src.size === 0 && head.length === 0) return emptyFingerprint();
+  const fast = detectMagicFast(head, name, src.size);
+  return 'magic' in fast ? finishFingerprint(src, head, name, fast.magic, [], options) : null;
+}
+
+/** The reference path (file-type for every open head), for the equivalence test only. */
+export async function fingerprintReference(src: ByteSource, head: Buffer, name: string, options: FingerprintOptions = {}): Promise<Fingerprint> {
+  if (src.size === 0 && head.length === 0) return emptyFingerprint();
+  const warnings: string[] = [];
+  const magic = await detectMagicReference(head, name, src.size, warnings);
+  return finishFingerprint(src, head, name, magic, warnings, options);
+}
+
+/** Statistics (more samples only when the class needs them), classification, extension check, hits. */
+function finishFingerprint(src: ByteSource, head: Buffer, name: string, magic: Magic | null, warnings: string[], options: FingerprintOptions): Fingerprint {
   let stats = head.length ? byteStats(histogramOf(head)) : null;
   let samples: SampleRange[] = head.length ? [{ offset: 0, length: head.length }] : [];
   const provisional = magic ? classifyWithMagic(magic, stats).classification : null;
