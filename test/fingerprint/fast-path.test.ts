@@ -68,7 +68,9 @@ describe('fingerprint fast path = reference path', () => {
   }, 300_000);
 
   let dir = '';
-  afterAll(() => dir && removeTree(dir));
+  afterAll(() => {
+    if (dir) removeTree(dir);
+  });
   for (const profile of ['default', 'findings']) {
     test(`the ${profile} bench tree, 2,500 files`, async () => {
       dir ||= tempDir('fast-path');
