@@ -2,7 +2,7 @@
  * Finding kinds and their locators, declared once. A locator says where inside an artifact the
  * evidence is (an archive entry, a registry key and value, a history line, a Recycle Bin item's
  * original path). The engine derives ids from LOCATOR_FIELDS, correlation and inspect test
- * them with it, and the report view describes them with locatorParts; FINDING_KINDS is a Record over
+ * them with it, and every writer shows them with locatorParts; FINDING_KINDS is a Record over
  * FindingKind, so a new kind that is not given a row here fails to compile.
  * Adding a kind: docs/adding-a-parser.md.
  */
