@@ -11,12 +11,12 @@
  * and a timeline row; the paths it names go to correlate/.
  */
 import type { Candidate, Hit, NamedPath } from '../../rules/types.js';
-import type { ArtifactResult, DetectContext } from '../types.js';
+import type { DetectContext } from '../types.js';
 import { matchHistory, type CommandMatch } from '../history/staging-commands.js';
 import { isArchiveName, isEncryptedName, isVolumeName, stagingLocation } from '../history/paths.js';
 import { volumeStem } from '../../correlate/paths.js';
 import { LIMITS } from '../../util/limits.js';
-import type { EvtxEvent } from './record.js';
+import type { EvtxEvent, EvtxResult } from './record.js';
 import { categoryOf, sigmaMatches, type SigmaRule } from './sigma.js';
 
 const SECURITY_PROVIDER = 'Microsoft-Windows-Security-Auditing';
@@ -365,7 +365,7 @@ function burstCandidates(files: readonly FileEvent[], ctx: DetectContext): Candi
 }
 
 /** An exported log in a hotspot: someone copied it out of winevt/Logs (or brought it along). */
-function exportedLogCandidate(result: ArtifactResult, ctx: DetectContext): Candidate[] {
+function exportedLogCandidate(result: EvtxResult, ctx: DetectContext): Candidate[] {
   if (!ctx.hotspot || /(^|\/)windows\/system32\/winevt\/logs\//i.test(ctx.relPath)) return [];
   return [{
     kind: 'file',
@@ -435,8 +435,8 @@ function applySigma(rules: readonly SigmaRule[], events: readonly EvtxEvent[], o
   }
 }
 
-export function detectEvtx(result: ArtifactResult, ctx: DetectContext): Candidate[] {
-  const events = result.records as unknown as EvtxEvent[];
+export function detectEvtx(result: EvtxResult, ctx: DetectContext): Candidate[] {
+  const events = result.records;
   const files = fileEvents(events);
   const out = [...commandCandidates(events, ctx), ...fileCandidates(files, ctx), ...burstCandidates(files, ctx)];
   const rules = ctx.options?.sigma;
