@@ -12,7 +12,7 @@ import type { EventLocator, FindingKind } from './finding.js';
  * Every locator field, in the order the stable id hashes them (src/rules/engine.ts findingId):
  * never reorder or insert in the middle, ids would change; a new locator goes at the end.
  */
-export const LOCATOR_FIELDS = ['key', 'value', 'entry', 'line', 'originalPath', 'event'] as const;
+export const LOCATOR_FIELDS = ['key', 'value', 'entry', 'line', 'originalPath', 'event', 'mftEntry', 'mftSequence', 'usn'] as const;
 export type LocatorField = (typeof LOCATOR_FIELDS)[number];
 
 export interface Locators {
@@ -28,6 +28,13 @@ export interface Locators {
   originalPath?: string;
   /** The record of an event log (EVTX channel, or `audit` for auditd with the serial as record id). */
   event?: EventLocator;
+  // NTFS traces (issue 13, docs/ntfs.md): the MFT record (entry and sequence) or the USN journal record.
+  /** MFT entry number of an `mft-record` finding. */
+  mftEntry?: number;
+  /** Sequence number of that MFT entry (which life of the entry). */
+  mftSequence?: number;
+  /** USN (the byte offset in $UsnJrnl:$J) of the first journal record of a `usn-record` finding. */
+  usn?: number;
 }
 
 export interface KindSpec {
@@ -46,7 +53,13 @@ export const FINDING_KINDS: Readonly<Record<FindingKind, KindSpec>> = {
   history: { description: 'a shell / PowerShell history command', locators: ['line'] },
   registry: { description: 'a registry key or value', locators: ['key', 'value'] },
   event: { description: 'an event-log record (EVTX process creation, script block, file create/delete; auditd EXECVE)', locators: ['event'] },
+  // NTFS traces (issue 13)
+  'mft-record': { description: 'an MFT record (deleted or live) of a staged file, from an image or a collected $MFT', locators: ['originalPath', 'mftEntry', 'mftSequence'] },
+  'usn-record': { description: 'the USN journal life of one file or folder (create, extend, rename, delete), from $UsnJrnl:$J', locators: ['originalPath', 'usn'] },
 };
+
+const NTFS_LOCATORS = ['mftEntry', 'mftSequence', 'usn'] as const;
+const APPENDED_LOCATORS: ReadonlySet<LocatorField> = new Set<LocatorField>(['event', ...NTFS_LOCATORS]);
 
 /**
  * The locator values in id order, '' for an absent one (the stable id's input). The event locator
@@ -54,8 +67,10 @@ export const FINDING_KINDS: Readonly<Record<FindingKind, KindSpec>> = {
  * declared before it did not change.
  */
 export function locatorIdParts(l: Locators): string[] {
-  const parts = LOCATOR_FIELDS.filter((field) => field !== 'event').map((field) => String(l[field] ?? ''));
+  const parts = LOCATOR_FIELDS.filter((field) => !APPENDED_LOCATORS.has(field)).map((field) => String(l[field] ?? ''));
   if (l.event) parts.push(l.event.channel ?? '', String(l.event.recordId), String(l.event.eventId ?? ''));
+  // Locators added after `event` join only when present, so existing ids stay as they were.
+  for (const field of NTFS_LOCATORS) if (l[field] !== undefined) parts.push(`${field}=${l[field]}`);
   return parts;
 }
 
@@ -77,6 +92,8 @@ export function locatorParts(l: Locators): string[] {
   if (l.originalPath !== undefined) parts.push(`was ${l.originalPath}`);
   if (l.line !== undefined) parts.push(`line ${l.line}`);
   if (l.event !== undefined) parts.push(eventLocatorText(l.event));
+  if (l.mftEntry !== undefined) parts.push(`MFT entry ${l.mftEntry}-${l.mftSequence ?? '?'}`);
+  if (l.usn !== undefined) parts.push(`USN ${l.usn}`);
   return parts;
 }
 

@@ -112,6 +112,9 @@ export function toFinding(c: Candidate, ctx: FindingContext, catalog: RuleCatalo
   if (c.entry !== undefined) finding.entry = c.entry;
   if (c.line !== undefined) finding.line = c.line;
   if (c.event !== undefined) finding.event = c.event;
+  if (c.mftEntry !== undefined) finding.mftEntry = c.mftEntry;
+  if (c.mftSequence !== undefined) finding.mftSequence = c.mftSequence;
+  if (c.usn !== undefined) finding.usn = c.usn;
   if (c.user !== undefined) finding.user = c.user;
   if (c.details !== undefined) finding.details = c.details;
   return finding;
