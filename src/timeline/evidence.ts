@@ -64,8 +64,9 @@ function keyTimes(f: Finding): [number | null, number | null] {
   let t: number | null;
   // NTFS traces (issue 13): from the file's creation to its deletion.
   if (isNtfsTrace(f)) {
-    const born = parseTime(f.times.born) ?? parseTime(f.times.modified) ?? parseTime(f.deletedAt);
-    return [born, parseTime(f.deletedAt) ?? parseTime(f.times.modified) ?? born];
+    // ($SI times may be timestomped: the journal's or $FN's creation and the deletion bound the span.)
+    const born = parseTime(f.times.born) ?? parseTime(f.deletedAt);
+    return [born, parseTime(f.deletedAt) ?? born];
   }
   if (f.kind === 'recycle-bin' || f.kind === 'trash') t = parseTime(f.deletedAt) ?? parseTime(f.times.modified);
   else if (f.kind === 'registry') t = parseTime(detailString(f, 'lastRun')) ?? parseTime(detailString(f, 'keyLastWritten'));

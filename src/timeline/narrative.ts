@@ -34,9 +34,9 @@ function clock(ms: number, refDay: string): string {
   return day(ms) === refDay ? hhmm(ms) : `${day(ms)} ${hhmm(ms)}`;
 }
 
-function quote(text: string): string {
+function quote(text: string, max = MAX_QUOTE): string {
   const one = text.replace(/\s+/g, ' ').trim();
-  return one.length > MAX_QUOTE ? `${one.slice(0, MAX_QUOTE - 1)}…` : one;
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
 function dirOf(path: string): string {
@@ -160,7 +160,8 @@ function ntfsStep(m: FindingFacts): Draft {
   const gone = list(d.gone);
   const remains = list(d.remains);
   const tail = gone || remains ? ` Gone: ${gone || 'nothing'}; remains: ${remains || 'nothing'}.` : '';
-  return { time: m.time, order: 3, text: `${quote(life)}.${tail}`, ids: [f.id] };
+  // A file's whole life is one step: it may take two quotes' room.
+  return { time: m.time, order: 3, text: `${quote(life, 2 * MAX_QUOTE)}.${tail}`, ids: [f.id] };
 }
 
 function groupBy<T>(items: T[], key: (t: T) => string): T[][] {

@@ -444,7 +444,9 @@ class TraceState {
       const mft = this.mftOf(life);
       if (mft) this.deletedRecords.delete(life.entry);
       const hits: Hit[] = [];
-      const kind = stagedNameKind(life.names.find((n) => stagedNameKind(n) !== null) ?? name) ?? 'archive';
+      // The name the archive was made under: what the command that made it names (history, event log).
+      const madeAs = life.names.find((n) => stagedNameKind(n) !== null) ?? name;
+      const kind = stagedNameKind(madeAs) ?? 'archive';
       const what = kind === 'encrypted' ? 'encrypted container' : kind === 'volume' ? 'archive volume' : 'archive';
       if (life.deleted) {
         hits.push({ rule: 'ntfs-archive-deleted', message: `${what} ${name} deleted at ${hhmm(life.deleted)} without the Recycle Bin (USN journal${mft && !mft.inUse ? ', deleted MFT record' : ''})` });
@@ -477,7 +479,7 @@ class TraceState {
         kind: 'usn-record',
         path: this.volRel(volPath),
         usn: life.firstUsn,
-        originalPath: this.windowsPath(volPath),
+        originalPath: this.windowsPath(`${dir === '/' ? '' : dir}/${madeAs}`),
         deletedAt: life.deleted,
         hits,
         size: mft ? mft.size : null,
