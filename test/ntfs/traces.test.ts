@@ -79,7 +79,7 @@ describe('journal lifecycle', () => {
     const c = lives[0]!;
     expect(c.kind).toBe('usn-record');
     expect(c.path).toBe('C/PerfLogs/stage.log');
-    expect(c.originalPath).toBe('C:\\PerfLogs\\stage.log');
+    expect(c.originalPath).toBe('C:\\PerfLogs\\stage.7z');
     expect(c.deletedAt).toBe('2024-05-01T02:40:00.0000000Z');
     expect(c.times?.born).toBe('2024-05-01T02:14:05.0000000Z');
     expect(c.usn).toBe(3 * 1024 * 1024 + usnJournal(stagedJournal()).usns[stagedJournal().findIndex((s) => s.entry === 70)]!);

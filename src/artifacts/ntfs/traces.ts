@@ -108,6 +108,14 @@ interface Place {
   label: string;
 }
 
+/**
+ * Hotspots where software itself creates and deletes archives all day (updaters, extractors,
+ * installers, sync clients): a deletion or a burst there is no staging sign by itself. Their traces
+ * still count with a hidden extension, an ADS or a link to a command.
+ */
+const GUID_FOLDER = /^\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}$/i;
+const BUSY_HOTSPOTS = new Set(['win-user-temp', 'win-user-temp-xp', 'win-appdata-roaming-unusual', 'win-appdata-local-unusual', 'win-programdata']);
+
 interface Life {
   entry: number;
   sequence: number;
@@ -211,14 +219,25 @@ class TraceState {
     const cached = this.placeCache.get(dir.toLowerCase());
     if (cached !== undefined) return cached;
     let place: Place | null = null;
+    let busy = false;
     const segments = dir.split('/');
-    for (let n = segments.length; n >= 1 && !place; n--) {
+    for (let n = segments.length; n >= 1; n--) {
       const prefix = segments.slice(0, n).join('/');
       let best: Hotspot | null = null;
       for (const m of matchHotspotDirs([prefix], this.src.hotspots)) if (!best || m.hotspot.weight > best.weight) best = m.hotspot;
-      if (best) place = { weight: best.weight, label: `${best.description} (${best.id})` };
+      if (!best) continue;
+      // The deepest hotspot decides: a busy one (%TEMP%, ProgramData) is no staging place here.
+      if (BUSY_HOTSPOTS.has(best.id)) busy = true;
+      else place = { weight: best.weight, label: `${best.description} (${best.id})` };
+      break;
     }
-    if (!place && !STANDARD_TOP.has(segments[0]!.toLowerCase())) place = { weight: ODD_FOLDER_WEIGHT, label: `an odd folder at the volume root (\\${segments[0]})` };
+    // An installer's or updater's GUID-named working folder ({0A1B...}) in any place: busy too.
+    if (segments.some((seg) => GUID_FOLDER.test(seg))) return this.remember(dir, null);
+    if (!place && !busy && !STANDARD_TOP.has(segments[0]!.toLowerCase())) place = { weight: ODD_FOLDER_WEIGHT, label: `an odd folder at the volume root (\\${segments[0]})` };
+    return this.remember(dir, place);
+  }
+
+  private remember(dir: string, place: Place | null): Place | null {
     if (this.placeCache.size < 100_000) this.placeCache.set(dir.toLowerCase(), place);
     return place;
   }
