@@ -295,7 +295,9 @@ class TraceState {
       if (this.deletedRecords.size < TRACE_LIMITS.deletedRecords) this.deletedRecords.set(s.entry, facts());
     } else if (s.inUse && staged && this.liveStaged.size < TRACE_LIMITS.liveStagedRecords) this.liveStaged.set(s.entry, facts());
     if (s.inUse && !s.isDirectory) {
-      const signs = timestompSigns(s.si, fn).filter((x) => x === 'siCreatedBeforeFn' || x === 'siModifiedBeforeFn');
+      // $SI modified before $FN created is what every copy looks like (the copy keeps the modification
+      // time): only a creation time earlier than the name's is a sign here.
+      const signs = timestompSigns(s.si, fn).filter((x) => x === 'siCreatedBeforeFn');
       if (signs.length > 0 && (staged || this.placeOf(resolved.path)) && this.timestomped.length < TRACE_LIMITS.candidates) this.timestomped.push(facts());
       for (const st of s.streams) {
         if (st.name === '' || BENIGN_STREAMS.test(st.name) || this.ads.length >= TRACE_LIMITS.adsChecked) continue;
