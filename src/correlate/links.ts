@@ -56,6 +56,9 @@ function describeSource(c: Candidate): string {
       return eventSource(c);
     case 'registry':
       return `registry ${c.key ?? ''}${c.value !== undefined ? `\\${c.value}` : ''} in ${c.path}`;
+    case 'mft-record':
+    case 'usn-record':
+      return ntfsTraceSource(c);
     case 'file':
     case 'directory':
     case 'archive-entry':
@@ -73,7 +76,18 @@ export function eventSource(c: Pick<Candidate, 'event' | 'path'>): string {
   return `the ${e?.channel ?? 'event'} log, event ${e?.eventId ?? '?'} record ${e?.recordId ?? '?'} (${c.path})`;
 }
 
+/** "the USN journal (USN 4096 in C/$Extend/$UsnJrnl%3A$J)" / "MFT entry 41-3 (C/$MFT)". */
+function ntfsTraceSource(c: Candidate): string {
+  const from = typeof c.details?.source === 'string' ? c.details.source : c.path;
+  return c.kind === 'usn-record' ? `the USN journal (USN ${c.usn ?? '?'} in ${from})` : `MFT entry ${c.mftEntry ?? '?'}-${c.mftSequence ?? '?'} (${from})`;
+}
+
+function isNtfsTrace(c: Candidate): boolean {
+  return c.kind === 'mft-record' || c.kind === 'usn-record';
+}
+
 function describeDeletion(d: Candidate): string {
+  if (isNtfsTrace(d)) return `${d.deletedAt ? `deleted without the Recycle Bin at ${shortUtc(d.deletedAt)}` : 'recorded'} per ${ntfsTraceSource(d)}, original ${d.originalPath}`;
   const bin = d.kind === 'trash' ? 'Trash' : 'Recycle Bin';
   return `deleted to the ${bin}${d.deletedAt ? ` at ${shortUtc(d.deletedAt)}` : ''} (${d.path}, original ${d.originalPath})`;
 }
@@ -168,7 +182,7 @@ export function correlate(candidates: Candidate[], opts: CorrelateOptions): numb
   const maxNames = opts.maxNames ?? 50_000;
   const files = indexFiles(candidates);
   const deleted: Deleted[] = candidates
-    .filter((c) => (c.kind === 'recycle-bin' || c.kind === 'trash') && c.originalPath)
+    .filter((c) => (c.kind === 'recycle-bin' || c.kind === 'trash' || isNtfsTrace(c)) && c.originalPath)
     .map((c) => {
       const norm = normalizeNamedPath(c.originalPath!, { windows: opts.windows || /^[a-z]:\\/i.test(c.originalPath!) });
       return { c, norm, stem: norm.rel ? volumeStem(norm.rel) : null };
@@ -202,7 +216,7 @@ export function correlate(candidates: Candidate[], opts: CorrelateOptions): numb
         if (d.c === source || !deletedMatches(norm, d)) continue;
         const item = sameItem(norm.rel, d.norm.rel) || !norm.rel ? 'the deleted item' : `the deleted volume's set (${named.path})`;
         addHit(d.c, { rule, message: `${item} is ${ROLE_VERB[named.role]} per ${what}`, score: points }, seen);
-        addHit(source, { rule: 'linked-recycle-bin', message: describeDeletion(d.c) }, seen);
+        addHit(source, { rule: isNtfsTrace(d.c) ? 'linked-ntfs-trace' : 'linked-recycle-bin', message: describeDeletion(d.c) }, seen);
         linked = true;
         links++;
       }
@@ -228,6 +242,14 @@ function linkFilesToDeletedVolumes(files: FileIndex, deleted: Deleted[], seen: S
       const rel = f.path.toLowerCase();
       if (f.kind !== 'file' || volumeStem(rel) !== d.stem) continue;
       const exact = rel === d.norm.rel;
+      if (isNtfsTrace(d.c)) {
+        // The journal or MFT record of the file the scan found: one piece of evidence, named without points.
+        if (!exact) continue;
+        addHit(f, { rule: 'ntfs-same-file', message: describeDeletion(d.c) }, seen);
+        addHit(d.c, { rule: 'ntfs-same-file', message: `the file is still present: ${f.path}` }, seen);
+        links++;
+        continue;
+      }
       addHit(f, { rule: 'linked-recycle-bin', message: `${exact ? 'a file at this path was' : `volume ${baseOf(d.norm.rel!)} of the same set was`} ${describeDeletion(d.c)}` }, seen);
       addHit(d.c, { rule: 'linked-file-found', message: `${exact ? 'a file at the original path' : 'another volume of the set'} remains: ${f.path}` }, seen);
       links++;

@@ -40,7 +40,9 @@ export type FindingKind =
   | 'trash' // freedesktop / macOS trash item
   | 'history' // a shell / PowerShell history command
   | 'registry' // a registry key or value
-  | 'event'; // an event log record (EVTX): process creation, script block, file create/delete
+  | 'event' // an event log record (EVTX): process creation, script block, file create/delete
+  | 'mft-record' // NTFS: an MFT record of a staged file (deleted or live), issue 13
+  | 'usn-record'; // NTFS: the USN journal life of one file or folder, issue 13
 
 /** Where an event finding lives inside its log file (docs/eventlogs.md). */
 export interface EventLocator {
@@ -79,6 +81,10 @@ export interface Finding {
   line?: number;
   /** The event record an 'event' finding is about. */
   event?: EventLocator;
+  /** NTFS traces (docs/ntfs.md): the MFT entry and sequence of an 'mft-record', the first USN of a 'usn-record'. */
+  mftEntry?: number;
+  mftSequence?: number;
+  usn?: number;
   user?: string | null;
   /** Extra structured evidence (archive summary, linked findings, ...). */
   details?: Record<string, unknown>;

@@ -12,7 +12,7 @@ import type { EventLocator, FindingKind } from './finding.js';
  * Every locator field, in the order the stable id hashes them (src/rules/engine.ts findingId):
  * never reorder or insert in the middle, ids would change; a new locator goes at the end.
  */
-export const LOCATOR_FIELDS = ['key', 'value', 'entry', 'line', 'originalPath', 'event'] as const;
+export const LOCATOR_FIELDS = ['key', 'value', 'entry', 'line', 'originalPath', 'event', 'mftEntry', 'mftSequence', 'usn'] as const;
 export type LocatorField = (typeof LOCATOR_FIELDS)[number];
 
 export interface Locators {
@@ -28,6 +28,13 @@ export interface Locators {
   originalPath?: string;
   /** The record of an event log (EVTX channel, or `audit` for auditd with the serial as record id). */
   event?: EventLocator;
+  // NTFS traces (issue 13, docs/ntfs.md): the MFT record (entry and sequence) or the USN journal record.
+  /** MFT entry number of an `mft-record` finding. */
+  mftEntry?: number;
+  /** Sequence number of that MFT entry (which life of the entry). */
+  mftSequence?: number;
+  /** USN (the byte offset in $UsnJrnl:$J) of the first journal record of a `usn-record` finding. */
+  usn?: number;
 }
 
 export interface KindSpec {
@@ -46,7 +53,13 @@ export const FINDING_KINDS: Readonly<Record<FindingKind, KindSpec>> = {
   history: { description: 'a shell / PowerShell history command', locators: ['line'] },
   registry: { description: 'a registry key or value', locators: ['key', 'value'] },
   event: { description: 'an event-log record (EVTX process creation, script block, file create/delete; auditd EXECVE)', locators: ['event'] },
+  // NTFS traces (issue 13)
+  'mft-record': { description: 'an MFT record (deleted or live) of a staged file, from an image or a collected $MFT', locators: ['originalPath', 'mftEntry', 'mftSequence'] },
+  'usn-record': { description: 'the USN journal life of one file or folder (create, extend, rename, delete), from $UsnJrnl:$J', locators: ['originalPath', 'usn'] },
 };
+
+const NTFS_LOCATORS = ['mftEntry', 'mftSequence', 'usn'] as const;
+const APPENDED_LOCATORS: ReadonlySet<LocatorField> = new Set<LocatorField>(['event', ...NTFS_LOCATORS]);
 
 /**
  * The locator values in id order, '' for an absent one (the stable id's input). The event locator
@@ -54,8 +67,10 @@ export const FINDING_KINDS: Readonly<Record<FindingKind, KindSpec>> = {
  * declared before it did not change.
  */
 export function locatorIdParts(l: Locators): string[] {
-  const parts = LOCATOR_FIELDS.filter((field) => field !== 'event').map((field) => String(l[field] ?? ''));
+  const parts = LOCATOR_FIELDS.filter((field) => !APPENDED_LOCATORS.has(field)).map((field) => String(l[field] ?? ''));
   if (l.event) parts.push(l.event.channel ?? '', String(l.event.recordId), String(l.event.eventId ?? ''));
+  // Locators added after `event` join only when present, so existing ids stay as they were.
+  for (const field of NTFS_LOCATORS) if (l[field] !== undefined) parts.push(`${field}=${l[field]}`);
   return parts;
 }
 
@@ -72,8 +87,8 @@ export function hasLocators(l: Locators): boolean {
 /** The human writers' ways of showing a locator (each fixed by its golden or documented output). */
 export type LocatorStyle = 'view' | 'table' | 'bodyfile' | 'explain';
 
-/** The locators a writer shows, in display order; `value` is shown with its key. */
-type ShownLocator = Exclude<LocatorField, 'value'>;
+/** The locators a writer shows, in display order; `value` is shown with its key, `mftSequence` with `mftEntry`. */
+type ShownLocator = Exclude<LocatorField, 'value' | 'mftSequence'>;
 
 /**
  * How each locator reads in each style, one row per locator (a Record: a new locator fails to
@@ -90,10 +105,13 @@ const LOCATOR_TEXT: { readonly [F in ShownLocator]: (l: Locators, style: Locator
   originalPath: (l, style) => (style === 'explain' ? `${l.originalPath}` : `was ${l.originalPath}`),
   line: (l) => `line ${l.line}`,
   event: (l) => (l.event ? eventLocatorText(l.event) : ''),
+  // NTFS traces (issue 13)
+  mftEntry: (l) => `MFT entry ${l.mftEntry}-${l.mftSequence ?? '?'}`,
+  usn: (l) => `USN ${l.usn}`,
 };
 
 /** Display order: the entry first, the event last. */
-const DISPLAY_ORDER: readonly ShownLocator[] = ['entry', 'key', 'originalPath', 'line', 'event'];
+const DISPLAY_ORDER: readonly ShownLocator[] = ['entry', 'key', 'originalPath', 'line', 'mftEntry', 'usn', 'event'];
 
 /**
  * Locators as a human writer shows them: view 'entry a.txt', 'key K value V', 'was C:\x', 'line 3';
@@ -109,7 +127,7 @@ export function locatorParts(l: Locators, style: LocatorStyle = 'view'): string[
  * The order locators take in a finding object (its JSON form, docs/output.md): the engine copies
  * them from the candidate in this order; `deletedAt` follows them.
  */
-const FINDING_FIELD_ORDER: readonly LocatorField[] = ['key', 'value', 'originalPath', 'entry', 'line', 'event'];
+const FINDING_FIELD_ORDER: readonly LocatorField[] = ['key', 'value', 'originalPath', 'entry', 'line', 'event', 'mftEntry', 'mftSequence', 'usn'];
 
 function copyLocator<K extends LocatorField>(from: Locators, to: Locators, field: K): void {
   const v = from[field];
@@ -133,6 +151,10 @@ export const LOCATOR_COLUMNS: Readonly<Record<LocatorField, { csv: string | null
   line: { csv: 'line', timesketch: 'line' },
   originalPath: { csv: 'originalPath', timesketch: 'original_path' },
   event: { csv: null, timesketch: null },
+  // NTFS traces (issue 13): no column yet (the CSV header is a contract the golden files pin); in `details` and JSON.
+  mftEntry: { csv: null, timesketch: null },
+  mftSequence: { csv: null, timesketch: null },
+  usn: { csv: null, timesketch: null },
 };
 
 /** For exhaustive switches over a union: a new member fails to compile where it is not handled. */

@@ -25,6 +25,7 @@ import type { Candidate } from '../rules/types.js';
 import { LIMITS } from '../util/limits.js';
 import { isoFromMs } from '../util/filetime.js';
 import { inspectFile } from './inspect.js';
+import { imageNtfsTraces, ntfsHotspots } from './ntfs-traces.js';
 import { scoreCandidates, type ScoredFindings } from './score.js';
 import type { ScanOptions } from './scan.js';
 
@@ -133,6 +134,12 @@ async function scanFs(fs: EvidenceFs, label: string, opts: ScanOptions, yieldNow
       }
     }
   }
+  // NTFS traces (issue 13): the volume's $MFT and USN journal, and its alternate data streams.
+  const withStreams = new Map<string, FsEntry>();
+  for (const entries of dirs.values()) for (const e of entries) if (e.type === 'file' && e.streams && e.streams.length > 0 && withStreams.size < 1_000_000) withStreams.set(e.id, e);
+  const ntfs = await imageNtfsTraces(fs, ntfsHotspots(opts.extraHotspots), withStreams, yieldNow);
+  for (const c of ntfs.candidates) candidates.push(c);
+  for (const w of ntfs.warnings) issue('', 'parse', 'WARN', w);
   for (const w of fs.warnings) issue('', 'read', 'WARN', w);
   const windows = os === 'windows' || os === 'unknown';
   correlate(candidates, { windows, exists: (rel) => fs.lookup(rel, windows) !== null });

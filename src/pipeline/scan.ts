@@ -39,6 +39,7 @@ import { pushAll } from '../util/arrays.js';
 import { IsolatedParseError, Isolator, needsIsolation, type IsolatedResult, type IsolationLimits } from './isolate.js';
 import { cachedLister } from './listing-cache.js';
 import { isoFromMs, isoFromDate } from '../util/filetime.js';
+import { collectedNtfsTraces, ntfsHotspots } from './ntfs-traces.js';
 
 export type Scope = 'hotspots' | 'all';
 
@@ -289,6 +290,10 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
   }
   recordSkippedComponents(state, expansion.skipped);
   await followNamedPaths(state, opts, audit);
+  // NTFS traces (issue 13): collected $MFT / $UsnJrnl:$J files of the root, streamed once.
+  const ntfs = await collectedNtfsTraces(root, { rootDev, crossMounts: opts.crossMounts ?? false, audit, hotspots: ntfsHotspots(opts.extraHotspots), listDirectory: state.listDirectory, yieldNow: yieldToEventLoop });
+  pushAll(state.candidates, ntfs.candidates);
+  for (const message of ntfs.warnings) recordIssue(state.issues, { path: '', op: 'parse', code: 'WARN', message });
   progress();
 }
 

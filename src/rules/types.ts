@@ -63,6 +63,9 @@ export interface Candidate {
   entry?: string;
   line?: number;
   event?: EventLocator;
+  mftEntry?: number;
+  mftSequence?: number;
+  usn?: number;
   user?: string | null;
   details?: Record<string, unknown>;
   names?: NamedPath[];

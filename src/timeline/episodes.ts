@@ -36,6 +36,7 @@ const KIND_ATTACK: Record<string, string[]> = {
   'recycle-bin': ['T1070.004'],
   history: [],
   registry: [],
+  ntfs: ['T1070.004'],
 };
 
 /** `needle` occurs in `text` as a whole path (not the prefix of a longer name: 'out' vs 'out2'). */
@@ -50,7 +51,7 @@ export function boundaryIncludes(text: string, needle: string): boolean {
 }
 
 /** Reasons written by correlate/ name other evidence; only findings carrying one can name another. */
-const LINK_RULES = new Set(['named-in-history', 'named-in-event-log', 'named-in-registry', 'linked-recycle-bin', 'recycle-bin-pair', 'linked-file-found', 'linked-file-present', 'named-path-missing']);
+const LINK_RULES = new Set(['named-in-history', 'named-in-event-log', 'named-in-registry', 'linked-recycle-bin', 'recycle-bin-pair', 'linked-file-found', 'linked-file-present', 'named-path-missing', 'linked-ntfs-trace', 'ntfs-same-file']);
 
 /** Whether `text` (a finding's link reasons) names `b`'s evidence. */
 function reasonsName(text: string, b: FindingFacts): boolean {

@@ -7,7 +7,7 @@ import { normalizeNamedPath, volumeStem } from '../correlate/paths.js';
 import { pushAll } from '../util/arrays.js';
 import { isArchiveFormat } from '../fingerprint/formats.js';
 
-export const EVIDENCE_KINDS = ['file', 'archive', 'recycle-bin', 'history', 'registry', 'event'] as const;
+export const EVIDENCE_KINDS = ['file', 'archive', 'recycle-bin', 'history', 'registry', 'event', 'ntfs'] as const;
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
 
 const RECYCLE_DIR = /(^|\/)(\$recycle\.bin|recycler|recycled|\.trash[^/]*|trash)(\/|$)/i;
@@ -62,11 +62,21 @@ function keyTimes(f: Finding): [number | null, number | null] {
   const burst = burstOf(f);
   if (burst) return [burst.start, burst.end];
   let t: number | null;
+  // NTFS traces (issue 13): from the file's creation to its deletion.
+  if (isNtfsTrace(f)) {
+    // ($SI times may be timestomped: the journal's or $FN's creation and the deletion bound the span.)
+    const born = parseTime(f.times.born) ?? parseTime(f.deletedAt);
+    return [born, parseTime(f.deletedAt) ?? born];
+  }
   if (f.kind === 'recycle-bin' || f.kind === 'trash') t = parseTime(f.deletedAt) ?? parseTime(f.times.modified);
   else if (f.kind === 'registry') t = parseTime(detailString(f, 'lastRun')) ?? parseTime(detailString(f, 'keyLastWritten'));
   else if (f.kind === 'history' || f.kind === 'event') t = parseTime(detailString(f, 'time'));
   else t = parseTime(f.times.modified) ?? parseTime(f.times.born);
   return [t, t];
+}
+
+export function isNtfsTrace(f: Pick<Finding, 'kind'>): boolean {
+  return f.kind === 'mft-record' || f.kind === 'usn-record';
 }
 
 export function isArchiveFinding(f: Finding): boolean {
@@ -79,6 +89,7 @@ export function evidenceKind(f: Finding): EvidenceKind {
   if (f.kind === 'history') return 'history';
   if (f.kind === 'event') return 'event';
   if (f.kind === 'registry') return 'registry';
+  if (isNtfsTrace(f)) return 'ntfs';
   if (f.kind === 'recycle-bin' || f.kind === 'trash' || RECYCLE_DIR.test(f.path)) return 'recycle-bin';
   return isArchiveFinding(f) ? 'archive' : 'file';
 }

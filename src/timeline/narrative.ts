@@ -34,9 +34,9 @@ function clock(ms: number, refDay: string): string {
   return day(ms) === refDay ? hhmm(ms) : `${day(ms)} ${hhmm(ms)}`;
 }
 
-function quote(text: string): string {
+function quote(text: string, max = MAX_QUOTE): string {
   const one = text.replace(/\s+/g, ' ').trim();
-  return one.length > MAX_QUOTE ? `${one.slice(0, MAX_QUOTE - 1)}…` : one;
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
 function dirOf(path: string): string {
@@ -151,6 +151,19 @@ function eventStep(m: FindingFacts, members: FindingFacts[]): Draft {
   return { time: m.time, sortTime: m.time ?? namedEvidenceTime(m, members), order: 5, text: `${who}${what} (${where}).`, ids: [f.id] };
 }
 
+/** An NTFS trace: the file's life as the journal and the MFT tell it, and what of it is gone and what remains. */
+function ntfsStep(m: FindingFacts): Draft {
+  const f = m.finding;
+  const d = f.details ?? {};
+  const life = typeof d.life === 'string' ? d.life : `${baseOf(f.path)}: ${mainReason(m)}`;
+  const list = (v: unknown): string => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').join(', ') : '');
+  const gone = list(d.gone);
+  const remains = list(d.remains);
+  const tail = gone || remains ? ` Gone: ${gone || 'nothing'}; remains: ${remains || 'nothing'}.` : '';
+  // A file's whole life is one step: it may take two quotes' room.
+  return { time: m.time, order: 3, text: `${quote(life, 2 * MAX_QUOTE)}.${tail}`, ids: [f.id] };
+}
+
 function groupBy<T>(items: T[], key: (t: T) => string): T[][] {
   const map = new Map<string, T[]>();
   for (const it of items) map.set(key(it), [...(map.get(key(it)) ?? []), it]);
@@ -171,6 +184,7 @@ function drafts(members: FindingFacts[], refDay: string): Draft[] {
     else if (m.kind === 'registry') registry.push(m);
     else if (m.kind === 'history') out.push(historyStep(m, members));
     else if (m.kind === 'event') out.push(eventStep(m, members));
+    else if (m.kind === 'ntfs') out.push(ntfsStep(m));
     else if (m.kind === 'archive') archives.push(m);
     else files.push(m);
   }

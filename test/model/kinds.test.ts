@@ -6,7 +6,7 @@ import { findingId } from '../../src/rules/engine.js';
 
 describe('finding kinds and locators, declared once', () => {
   test('every kind has a row; its locators are known fields', () => {
-    expect(Object.keys(FINDING_KINDS).sort()).toEqual(['archive-entry', 'directory', 'event', 'file', 'history', 'recycle-bin', 'registry', 'trash']);
+    expect(Object.keys(FINDING_KINDS).sort()).toEqual(['archive-entry', 'directory', 'event', 'file', 'history', 'mft-record', 'recycle-bin', 'registry', 'trash', 'usn-record']);
     for (const spec of Object.values(FINDING_KINDS)) for (const l of spec.locators) expect(LOCATOR_FIELDS).toContain(l);
   });
 
@@ -19,6 +19,9 @@ describe('finding kinds and locators, declared once', () => {
     [{ kind: 'recycle-bin', path: '$I1.zip', originalPath: 'C:\\x.zip' }, ['', '', '', '', 'C:\\x.zip']],
     // The event locator (an object) is appended only when present: the ids above did not change.
     [{ kind: 'event', path: 'Security.evtx', event: { channel: 'Security', recordId: 102, eventId: 4688 } }, ['', '', '', '', '', 'Security', '102', '4688']],
+    // NTFS locators (issue 13) are appended after the event's, each only when present.
+    [{ kind: 'usn-record', path: 'PerfLogs/x.log', originalPath: 'C:\\PerfLogs\\x.7z', usn: 4096 }, ['', '', '', '', 'C:\\PerfLogs\\x.7z', 'usn=4096']],
+    [{ kind: 'mft-record', path: 'PerfLogs/x.7z', originalPath: 'C:\\PerfLogs\\x.7z', mftEntry: 41, mftSequence: 3 }, ['', '', '', '', 'C:\\PerfLogs\\x.7z', 'mftEntry=41', 'mftSequence=3']],
   ])('%j: id parts in the fixed order', (c, parts) => {
     expect(locatorIdParts(c)).toEqual(parts);
     expect(hasLocators(c)).toBe(parts.some((p) => p !== ''));
@@ -29,6 +32,8 @@ describe('finding kinds and locators, declared once', () => {
     expect(locatorParts({ key: 'K', value: 'V' })).toEqual(['key K value V']);
     expect(locatorParts({ originalPath: 'C:\\x', line: 2 })).toEqual(['was C:\\x', 'line 2']);
     expect(locatorParts({ event: { channel: 'Security', recordId: 102, eventId: 4688 } })).toEqual(['Security event 4688 record 102']);
+    expect(locatorParts({ mftEntry: 41, mftSequence: 3 })).toEqual(['MFT entry 41-3']);
+    expect(locatorParts({ usn: 4096 })).toEqual(['USN 4096']);
     expect(locatorParts({})).toEqual([]);
   });
 

@@ -13,6 +13,7 @@ import { RECORD } from '../../evidence/image/ntfs/layout.js';
 import { recordReader } from '../../evidence/image/ntfs/stream.js';
 import { fileAttributeNames, summarizeRecord, type RecordSummary } from '../../evidence/image/ntfs/summary.js';
 import { timestompSigns } from './timestomp.js';
+import { parseZoneIdentifier, ZONE_STREAM, type ZoneIdentifier } from './zone.js';
 
 export type MftJsonRecord = {
   type: 'mft-record';
@@ -53,6 +54,8 @@ export type MftJsonRecord = {
   timestomp: string[];
   /** Size of the unnamed $DATA when it is resident (small files keep their content in the record). */
   residentDataSize: number | null;
+  /** The Zone.Identifier stream's fields when it is resident (Mark of the Web: where the file came from). */
+  zoneIdentifier: ZoneIdentifier | null;
 };
 
 const NAMESPACES = ['POSIX', 'Win32', 'DOS', 'Win32AndDos'];
@@ -80,6 +83,11 @@ export function looksLikeMft(head: Buffer): boolean {
 function extensionOf(name: string): string | null {
   const dot = name.lastIndexOf('.');
   return dot > 0 && dot < name.length - 1 ? name.slice(dot + 1) : null;
+}
+
+function zoneOf(s: RecordSummary): ZoneIdentifier | null {
+  const zone = s.streams.find((x) => ZONE_STREAM.test(x.name) && x.residentValue);
+  return zone?.residentValue ? parseZoneIdentifier(zone.residentValue) : null;
 }
 
 export function mftJsonRecord(s: RecordSummary, names: NameTable | null): MftJsonRecord {
@@ -121,6 +129,7 @@ export function mftJsonRecord(s: RecordSummary, names: NameTable | null): MftJso
     updateSequenceNumber: s.si && s.si.usn !== null ? Number(s.si.usn) : null,
     timestomp: timestompSigns(s.si, fn),
     residentDataSize: s.residentData ? s.residentData.length : null,
+    zoneIdentifier: zoneOf(s),
   };
 }
 
@@ -184,15 +193,21 @@ export function extensionRecordAttributes(base: MftRecord, entries: readonly num
   return out;
 }
 
-/** Every record of a standalone $MFT, streamed (pass 2). */
-export function* walkMftFile(src: ByteSource, warnings: string[]): Generator<MftJsonRecord> {
+/**
+ * Every record of a standalone $MFT, streamed (pass 2). `onRecord` also receives each record's
+ * summary (streams with resident values), and `onIndex` the name table of pass 1 (the staging
+ * detectors resolve journal paths through it).
+ */
+export function* walkMftFile(src: ByteSource, warnings: string[], hooks: { onIndex?(index: MftIndex): void; onSummary?(s: RecordSummary): void } = {}): Generator<MftJsonRecord> {
   const recordSize = mftRecordSize(src);
   if (!recordSize) {
     warnings.push('no FILE record with a usable record size at offset 0');
     return;
   }
   if (src.size % recordSize !== 0) warnings.push(`size ${src.size} is not a multiple of the record size ${recordSize}; the last partial record is ignored`);
-  const { names, extensions } = indexMftFile(src, recordSize, warnings);
+  const index = indexMftFile(src, recordSize, warnings);
+  const { names, extensions } = index;
+  hooks.onIndex?.(index);
   const count = Math.min(Math.floor(src.size / recordSize), LIMITS.maxMftRecords);
   let reported = 0;
   const readRecord = (entry: number): MftRecord | null => (entry >= 0 && entry < count ? parseMftRecord(src.read(entry * recordSize, recordSize), entry) : null);
@@ -202,6 +217,7 @@ export function* walkMftFile(src: ByteSource, warnings: string[]): Generator<Mft
     if (!rec) continue;
     const s = summarizeRecord(rec, rec.base ? [] : extensionRecordAttributes(rec, extensions.get(entry) ?? [], readRecord));
     for (const w of s.warnings) if (reported++ < 1000) warnings.push(w);
+    hooks.onSummary?.(s);
     yield mftJsonRecord(s, names);
   }
   if (reported > 1000) warnings.push(`${reported - 1000} more record warnings`);

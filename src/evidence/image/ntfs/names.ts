@@ -31,6 +31,11 @@ export class NameTable {
     this.rows.set(entry, row);
   }
 
+  /** The name row of `entry` (its preferred name and parent), if the table holds one. */
+  get(entry: number): Readonly<NameRow> | undefined {
+    return this.rows.get(entry);
+  }
+
   get size(): number {
     return this.rows.size;
   }

@@ -27,6 +27,8 @@ export interface StreamInfo {
   compressed: boolean;
   sparse: boolean;
   encrypted: boolean;
+  /** The value of a resident stream (at most a record's size): Zone.Identifier text, a small hidden blob. */
+  residentValue?: Buffer;
 }
 
 export interface RecordSummary {
@@ -70,7 +72,7 @@ export function summarizeRecord(record: MftRecord, extra: readonly Attribute[] =
       else attributeListNonResident = true;
     } else if (a.type === ATTR_TYPE.data) {
       if (a.resident) {
-        streams.push({ name: a.name, size: a.value?.length ?? 0, allocatedSize: a.value?.length ?? 0, resident: true, compressed: a.compressed, sparse: a.sparse, encrypted: a.encrypted });
+        streams.push({ name: a.name, size: a.value?.length ?? 0, allocatedSize: a.value?.length ?? 0, resident: true, compressed: a.compressed, sparse: a.sparse, encrypted: a.encrypted, ...(a.value ? { residentValue: a.value } : {}) });
         if (a.name === '' && a.value) residentData = a.value;
       } else if ((a.startVcn ?? 0) === 0) {
         streams.push({ name: a.name, size: a.dataSize ?? 0, allocatedSize: a.allocatedSize ?? 0, resident: false, compressed: a.compressed, sparse: a.sparse, encrypted: a.encrypted });

@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// NTFS benchmark (docs/ntfs.md, docs/performance.md): a generated $UsnJrnl:$J and $MFT of a given
+// size, read by `stagehunt parse --format jsonl` (every record printed) and by `stagehunt scan` of a
+// KAPE-style folder (C/$MFT, C/$Extend/$UsnJrnl%3A$J: the staging trace detectors). Records per
+// second and peak RSS from /usr/bin/time.
+//
+//   npm run bench:ntfs                                   # 1 GiB $J, 500 MiB $MFT
+//   node bench/ntfs.mjs --j-mb 1024 --mft-mb 500 --dir /tmp/stagehunt-ntfs-bench
+//
+// The $J: 64 MiB of leading zeros (a purged journal's sparse head), then file lives (create, write,
+// close, some renames and deletes) in 2,000 folders, one staged archive deleted from PerfLogs every
+// 50,000 files. The $MFT: the corpus `ntfs/ez-mft/xw/$MFT` (628 records, damaged ones included) repeated to the size.
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ATTR, fileLife, REASON, usnRecord } from '../fixtures/lib/usn-writer.mjs';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = { jMb: 1024, mftMb: 500, dir: '/tmp/stagehunt-ntfs-bench', keep: false };
+for (let i = 2; i < process.argv.length; i++) {
+  const k = process.argv[i];
+  if (k === '--j-mb') args.jMb = Number(process.argv[++i]);
+  else if (k === '--mft-mb') args.mftMb = Number(process.argv[++i]);
+  else if (k === '--dir') args.dir = process.argv[++i];
+  else if (k === '--keep') args.keep = true;
+  else {
+    console.error(`unknown argument ${k}`);
+    process.exit(2);
+  }
+}
+
+const C = path.join(args.dir, 'kape', 'C');
+const J = path.join(C, '$Extend', '$UsnJrnl%3A$J');
+const MFT = path.join(C, '$MFT');
+
+function writeJournal(target, bytes) {
+  const fd = openSync(target, 'w');
+  const zeros = 64 * 1024 * 1024;
+  let offset = Math.min(zeros, bytes);
+  writeSync(fd, Buffer.alloc(1), 0, 1, offset - 1);
+  const start = Date.parse('2024-01-01T00:00:00Z');
+  let chunk = [];
+  let chunkBytes = 0;
+  let n = 0;
+  let file = 0;
+  const flush = () => {
+    const b = Buffer.concat(chunk);
+    writeSync(fd, b, 0, b.length, offset);
+    offset += b.length;
+    chunk = [];
+    chunkBytes = 0;
+  };
+  const PERFLOGS = { entry: 64, sequence: 1 };
+  const push = (spec) => {
+    const rec = usnRecord(spec, offset + chunkBytes);
+    chunk.push(rec);
+    chunkBytes += rec.length;
+    n++;
+    if (chunkBytes >= 4 * 1024 * 1024) flush();
+  };
+  push({ ...PERFLOGS, parentEntry: 5, parentSequence: 5, time: new Date(start), reason: REASON.FILE_CREATE | REASON.CLOSE, name: 'PerfLogs', attributes: ATTR.DIRECTORY });
+  while (offset + chunkBytes < bytes) {
+    const t = start + file * 1000;
+    const staged = file % 50_000 === 49_999;
+    const life = fileLife(
+      { entry: 1000 + (file % 5_000_000), sequence: 1 + Math.floor(file / 5_000_000), parentEntry: staged ? 64 : 100 + (file % 2000), parentSequence: 1, name: staged ? `stage${file}.7z` : `file${file}.txt` },
+      [
+        { t: new Date(t), op: 'create' },
+        { t: new Date(t + 10), op: 'write' },
+        ...(file % 7 === 0 ? [{ t: new Date(t + 20), op: 'rename', name: `renamed${file}.dat` }] : []),
+        ...(file % 3 === 0 || staged ? [{ t: new Date(t + 500), op: 'delete' }] : []),
+      ],
+    );
+    for (const s of life) push(s);
+    file++;
+  }
+  flush();
+  closeSync(fd);
+  return n;
+}
+
+function writeMft(file, bytes) {
+  const seed = readFileSync(path.join(REPO, '..', 'shared', 'corpus', 'ntfs', 'ez-mft', 'xw', '$MFT'));
+  const fd = openSync(file, 'w');
+  let offset = 0;
+  const block = Buffer.concat(Array.from({ length: Math.max(1, Math.floor((8 * 1024 * 1024) / seed.length)) }, () => seed));
+  while (offset < bytes) {
+    const n = Math.min(block.length, bytes - offset);
+    writeSync(fd, block, 0, n - (n % 1024), offset);
+    offset += n - (n % 1024);
+    if (n < 1024) break;
+  }
+  closeSync(fd);
+  return Math.floor(offset / 1024);
+}
+
+function timed(cmd, argv) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...argv], { maxBuffer: 1024, stdio: ['ignore', 'ignore', 'pipe'] });
+  const last = r.stderr.toString().trim().split('\n').pop() ?? '';
+  const [wall, rssKb] = last.split(' ').map(Number);
+  return { status: r.status, wall, rssMb: Math.round(rssKb / 1024) };
+}
+
+/** Counts the lines `parse --format jsonl` prints, without holding them. */
+function parseCount(file) {
+  const r = spawnSync('sh', ['-c', `/usr/bin/time -f '%e %M' node "${path.join(REPO, 'bin', 'stagehunt.js')}" parse --format jsonl --quiet "$1" | wc -l`, 'sh', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines = Number(r.stdout.toString().trim());
+  const [wall, rssKb] = (r.stderr.toString().trim().split('\n').pop() ?? '').split(' ').map(Number);
+  return { records: lines, wall, rssMb: Math.round(rssKb / 1024) };
+}
+
+mkdirSync(path.dirname(J), { recursive: true });
+console.log(`generating a ${args.jMb} MiB $J and a ${args.mftMb} MiB $MFT in ${args.dir}`);
+const usnWritten = writeJournal(J, args.jMb * 1024 * 1024);
+const mftRecords = writeMft(MFT, args.mftMb * 1024 * 1024);
+const rows = [];
+const p1 = parseCount(J);
+rows.push({ what: `parse --format jsonl $J (${(statSync(J).size / 2 ** 20).toFixed(0)} MiB, ${usnWritten} records written)`, ...p1, perSecond: Math.round(p1.records / p1.wall) });
+const p2 = parseCount(MFT);
+rows.push({ what: `parse --format jsonl $MFT (${(statSync(MFT).size / 2 ** 20).toFixed(0)} MiB, ${mftRecords} records)`, ...p2, perSecond: Math.round(p2.records / p2.wall) });
+const s = timed('node', [path.join(REPO, 'bin', 'stagehunt.js'), 'scan', path.join(args.dir, 'kape'), '--format', 'json', '-o', path.join(args.dir, 'scan.json'), '--quiet']);
+const report = JSON.parse(readFileSync(path.join(args.dir, 'scan.json'), 'utf8'));
+const traces = report.findings.filter((f) => f.kind === 'usn-record' || f.kind === 'mft-record').length;
+rows.push({ what: `scan of C/$MFT + C/$Extend/$UsnJrnl%3A$J (trace detectors): ${traces} NTFS findings`, records: usnWritten + mftRecords, wall: s.wall, rssMb: s.rssMb, perSecond: Math.round((usnWritten + mftRecords) / s.wall) });
+console.log('| run | records | wall s | records/s | peak RSS MB |');
+console.log('| --- | --- | --- | --- | --- |');
+for (const r of rows) console.log(`| ${r.what} | ${r.records} | ${r.wall} | ${r.perSecond} | ${r.rssMb} |`);
+if (!args.keep && existsSync(args.dir)) rmSync(args.dir, { recursive: true, force: true });

@@ -1,0 +1,712 @@
+/**
+ * Staging traces in NTFS metadata (issue 13; docs/ntfs.md, "Staging traces"): what survives when
+ * an attacker deletes the staged archive with `del`. The $MFT (an image's own, or a collected one)
+ * and the USN journal ($UsnJrnl:$J) are streamed once each through bounded state, and give:
+ *   - one `usn-record` candidate per staged archive whose life the journal shows (created, grown,
+ *     renamed, deleted), merged with its MFT record (live or deleted) when that still exists;
+ *   - `mft-record` candidates for deleted MFT records of staged archives the journal does not
+ *     cover, for archives or encrypted blobs hidden in alternate data streams, and for
+ *     timestomping signs on staged archives or in staging places;
+ *   - bursts of creates into one folder and deletions of staging folders (journal).
+ * Paths come from the MFT where the parent reference still holds, else from the last name the
+ * journal shows for that folder. Pure: sources in, candidates and warnings out.
+ */
+import type { ByteSource } from '../../util/byte-source.js';
+import { bufferSource } from '../../util/byte-source.js';
+import { LIMITS } from '../../util/limits.js';
+import { filetimeToIso } from '../../util/filetime.js';
+import type { Candidate, Hit, TimelineEvent } from '../../rules/types.js';
+import type { Hotspot } from '../../hotspots/catalog.js';
+import { matchHotspotDirs } from '../../hotspots/match.js';
+import { fingerprint } from '../../fingerprint/index.js';
+import { ENTRY } from '../../evidence/image/ntfs/layout.js';
+import { ORPHAN_ROOT, type NameTable } from '../../evidence/image/ntfs/names.js';
+import type { RecordSummary } from '../../evidence/image/ntfs/summary.js';
+import { walkMftFile } from './mft.js';
+import { timestompSigns } from './timestomp.js';
+import { walkUsnJournal, type UsnRecord } from './usn.js';
+import { renameHidesArchive, stagedNameKind } from './names-staged.js';
+import { parseZoneIdentifier, ZONE_STREAM, type ZoneIdentifier } from './zone.js';
+
+export interface TraceSources {
+  /** The $MFT: a collected file, or the volume's own $MFT stream. */
+  mft: ByteSource | null;
+  /** Where it lies (root-relative), for messages and `details.source`. */
+  mftRel: string | null;
+  /** The $UsnJrnl:$J stream (a SparseAwareSource from a volume skips its holes). */
+  usn: ByteSource | null;
+  usnRel: string | null;
+  /** Root-relative folder the volume's root stands for: '' on an image, 'C' for a KAPE `C/$MFT`. */
+  volumeRel: string;
+  /** Drive letter of `originalPath` (history commands name `C:\PerfLogs\x.7z`). */
+  drive: string;
+  /** Hotspots of the OS, matched against the volume's paths (the folders need not exist any more). */
+  hotspots: readonly Hotspot[];
+  /** Opens a named stream of a record (image scans), to fingerprint alternate data streams; null when absent. */
+  openStream?(entry: number, sequence: number, stream: string): ByteSource | null;
+  /** Lets the event loop turn during long walks (Ctrl-C, progress). */
+  yieldNow?(): Promise<void>;
+}
+
+export interface TraceResult {
+  candidates: Candidate[];
+  warnings: string[];
+  stats: { mftRecords: number; usnRecords: number; stagedLives: number; trackedFiles: number };
+}
+
+// USN_REASON_* bits (winioctl.h) the detectors read.
+const R = {
+  dataOverwrite: 0x1,
+  dataExtend: 0x2,
+  fileCreate: 0x100,
+  fileDelete: 0x200,
+  renameOld: 0x1000,
+  renameNew: 0x2000,
+} as const;
+const FILE_ATTRIBUTE_DIRECTORY = 0x10;
+
+/** Bounds of the journal state (docs/ntfs.md): lives, folder names and burst counters held at once. */
+export const TRACE_LIMITS = {
+  /** File and folder lives tracked at once; unremarkable ones are dropped first (oldest first). */
+  trackedLives: 200_000,
+  /** Folder names the journal shows (for paths of folders the MFT no longer holds). */
+  journalFolders: 200_000,
+  /** Per-folder create counters. */
+  burstFolders: 100_000,
+  /** Deleted MFT records remembered for merging with journal lives. */
+  deletedRecords: 200_000,
+  /** Live MFT records of staged names remembered for merging. */
+  liveStagedRecords: 50_000,
+  /** Alternate data streams fingerprinted per volume. */
+  adsChecked: 10_000,
+  /** Names and renames kept per life. */
+  namesPerLife: 8,
+  /** Candidates per kind of trace. */
+  candidates: 10_000,
+} as const;
+
+/** A burst: this many files created in one folder within BURST_WINDOW_MS. */
+export const BURST_MIN_CREATES = 20;
+const BURST_WINDOW_MS = 10 * 60_000;
+/** A staged archive made, used and removed within this span has a short life. */
+const SHORT_LIFE_MS = 24 * 3_600_000;
+/** ...in a place at least this heavy (not the user's %TEMP%, weight 15, where updaters unpack and delete). */
+const SHORT_LIFE_MIN_WEIGHT = 20;
+/** Weight of an odd folder at the volume root (not one Windows or a common installer makes). */
+const ODD_FOLDER_WEIGHT = 20;
+/** Top-level folders of a Windows volume that are no staging place by themselves. */
+const STANDARD_TOP = new Set([
+  'windows', 'users', 'program files', 'program files (x86)', 'programdata', 'perflogs', '$recycle.bin', 'recycler', 'system volume information',
+  'recovery', 'boot', 'documents and settings', 'inetpub', 'intel', 'amd', 'nvidia', 'drivers', 'msocache', 'onedrivetemp', '$windows.~bt', '$windows.~ws',
+  '$winreagent', 'config.msi', '$sysreset', '$extend', 'esd', 'swsetup', 'dell', 'hp', 'xboxgames', '$getcurrent',
+]);
+/** Alternate data streams Windows and common software write (not hidden data). */
+const BENIGN_STREAMS = /^(zone\.identifier|smartscreen|encryptable|favicon|\{4c8cc155-6c1e-11d1-8e41-00c04fb9386d\}|com\.dropbox\.attrs?|afp_afpinfo|afp_resource|ms-properties|win32app_1|kaspersky.*|\$kernel\..*|ntfs_attributes)$/i;
+
+interface Place {
+  weight: number;
+  label: string;
+}
+
+/**
+ * Hotspots where software itself creates and deletes archives all day (updaters, extractors,
+ * installers, sync clients): a deletion or a burst there is no staging sign by itself. Their traces
+ * still count with a hidden extension, an ADS or a link to a command.
+ */
+const GUID_FOLDER = /^\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}$/i;
+const BUSY_HOTSPOTS = new Set(['win-user-temp', 'win-user-temp-xp', 'win-appdata-roaming-unusual', 'win-appdata-local-unusual', 'win-programdata']);
+
+interface Life {
+  entry: number;
+  sequence: number;
+  firstUsn: number;
+  lastUsn: number;
+  records: number;
+  firstTime: string | null;
+  created: string | null;
+  deleted: string | null;
+  extends: number;
+  lastWrite: string | null;
+  names: string[];
+  renames: Array<{ from: string; to: string; time: string | null }>;
+  parentEntry: number;
+  parentSequence: number;
+  isDirectory: boolean;
+  staged: boolean;
+  /** A rename record with the old name whose new-name record has not come yet. */
+  pendingOld: string | null;
+}
+
+interface Burst {
+  start: number;
+  count: number;
+  firstUsn: number;
+  best: { count: number; start: number; end: number; usn: number } | null;
+}
+
+interface MftFacts {
+  entry: number;
+  sequence: number;
+  inUse: boolean;
+  name: string;
+  path: string;
+  orphan: boolean;
+  size: number;
+  siCreated: string | null;
+  siModified: string | null;
+  fnCreated: string | null;
+  timestomp: string[];
+  zone: ZoneIdentifier | null;
+}
+
+interface AdsToCheck {
+  entry: number;
+  sequence: number;
+  path: string;
+  stream: string;
+  size: number;
+  resident: Buffer | null;
+}
+
+const lifeKey = (entry: number, sequence: number): number => entry * 65536 + sequence;
+/** Entries beyond this cannot be keyed exactly (real volumes stay far below 2^32). */
+const MAX_KEYED_ENTRY = 2 ** 36;
+
+function isoMs(iso: string | null): number | null {
+  if (!iso) return null;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+function hhmm(iso: string | null): string {
+  return iso ? `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC` : 'an unknown time';
+}
+
+function baseOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+function dirOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+class TraceState {
+  readonly warnings: string[] = [];
+  names: NameTable | null = null;
+  readonly lives = new Map<number, Life>();
+  readonly journalFolders = new Map<number, { sequence: number; name: string; parentEntry: number; parentSequence: number }>();
+  readonly bursts = new Map<number, Burst>();
+  readonly deletedRecords = new Map<number, MftFacts>();
+  readonly liveStaged = new Map<number, MftFacts>();
+  readonly ads: AdsToCheck[] = [];
+  readonly timestomped: MftFacts[] = [];
+  mftRecords = 0;
+  usnRecords = 0;
+  private full = false;
+  private readonly placeCache = new Map<string, Place | null>();
+
+  constructor(private readonly src: TraceSources) {}
+
+  warn(message: string): void {
+    if (this.warnings.length < 1000) this.warnings.push(message);
+  }
+
+  /** The staging place a volume path lies in: a hotspot (matched by pattern), or an odd folder at the volume root. */
+  placeOf(volPath: string): Place | null {
+    const dir = dirOf(volPath).replace(/^\//, '');
+    if (dir === '' || dir.startsWith('$OrphanFiles')) return null;
+    const cached = this.placeCache.get(dir.toLowerCase());
+    if (cached !== undefined) return cached;
+    let place: Place | null = null;
+    let busy = false;
+    const segments = dir.split('/');
+    for (let n = segments.length; n >= 1; n--) {
+      const prefix = segments.slice(0, n).join('/');
+      let best: Hotspot | null = null;
+      for (const m of matchHotspotDirs([prefix], this.src.hotspots)) if (!best || m.hotspot.weight > best.weight) best = m.hotspot;
+      if (!best) continue;
+      // The deepest hotspot decides: a busy one (%TEMP%, ProgramData) is no staging place here.
+      if (BUSY_HOTSPOTS.has(best.id)) busy = true;
+      else place = { weight: best.weight, label: `${best.description} (${best.id})` };
+      break;
+    }
+    // An installer's or updater's GUID-named working folder ({0A1B...}) in any place: busy too.
+    if (segments.some((seg) => GUID_FOLDER.test(seg))) return this.remember(dir, null);
+    if (!place && !busy && !STANDARD_TOP.has(segments[0]!.toLowerCase())) place = { weight: ODD_FOLDER_WEIGHT, label: `an odd folder at the volume root (\\${segments[0]})` };
+    return this.remember(dir, place);
+  }
+
+  private remember(dir: string, place: Place | null): Place | null {
+    if (this.placeCache.size < 100_000) this.placeCache.set(dir.toLowerCase(), place);
+    return place;
+  }
+
+  /** Volume path ('/PerfLogs') of a folder reference: the MFT while the reference holds, else the journal's last name. */
+  folderPath(entry: number, sequence: number): string {
+    const parts: string[] = [];
+    const seen = new Set<number>();
+    let e = entry;
+    let s = sequence;
+    for (let depth = 0; depth < LIMITS.maxNtfsPathDepth; depth++) {
+      if (e === ENTRY.root) return `/${parts.reverse().join('/')}`.replace(/\/$/, '') || '/';
+      if (seen.has(e)) break;
+      seen.add(e);
+      const row = this.names?.get(e);
+      if (row && this.names!.parentHolds(e, s)) {
+        const resolved = this.names!.resolve(e).path;
+        return parts.length ? `${resolved}/${parts.reverse().join('/')}` : resolved;
+      }
+      const j = this.journalFolders.get(e);
+      if (!j || (s !== 0 && j.sequence !== s)) break;
+      parts.push(j.name);
+      e = j.parentEntry;
+      s = j.parentSequence;
+    }
+    parts.push(`folder-${e}`);
+    return `${ORPHAN_ROOT}/${parts.reverse().join('/')}`;
+  }
+
+  // ---- MFT ----
+
+  onMftRecord(s: RecordSummary): void {
+    this.mftRecords++;
+    if (s.base) return;
+    const fn = s.fileNames[0];
+    if (!fn) return;
+    const resolved = this.names?.resolve(s.entry) ?? { path: `${ORPHAN_ROOT}/${fn.name}`, orphan: true };
+    const staged = !s.isDirectory && stagedNameKind(fn.name) !== null;
+    const zoneStream = s.streams.find((x) => ZONE_STREAM.test(x.name) && x.residentValue);
+    const facts = (): MftFacts => ({
+      entry: s.entry,
+      sequence: s.sequence,
+      inUse: s.inUse,
+      name: fn.name,
+      path: resolved.path,
+      orphan: resolved.orphan,
+      size: s.streams.find((x) => x.name === '')?.size ?? 0,
+      siCreated: s.si ? filetimeToIso(s.si.created) : null,
+      siModified: s.si ? filetimeToIso(s.si.modified) : null,
+      fnCreated: filetimeToIso(fn.created),
+      timestomp: timestompSigns(s.si, fn),
+      zone: zoneStream?.residentValue ? parseZoneIdentifier(zoneStream.residentValue) : null,
+    });
+    if (!s.inUse && !s.isDirectory) {
+      if (this.deletedRecords.size < TRACE_LIMITS.deletedRecords) this.deletedRecords.set(s.entry, facts());
+    } else if (s.inUse && staged && this.liveStaged.size < TRACE_LIMITS.liveStagedRecords) this.liveStaged.set(s.entry, facts());
+    if (s.inUse && !s.isDirectory) {
+      // $SI modified before $FN created is what every copy looks like (the copy keeps the modification
+      // time): only a creation time earlier than the name's is a sign here.
+      const signs = timestompSigns(s.si, fn).filter((x) => x === 'siCreatedBeforeFn');
+      if (signs.length > 0 && (staged || this.placeOf(resolved.path)) && this.timestomped.length < TRACE_LIMITS.candidates) this.timestomped.push(facts());
+      for (const st of s.streams) {
+        if (st.name === '' || BENIGN_STREAMS.test(st.name) || this.ads.length >= TRACE_LIMITS.adsChecked) continue;
+        this.ads.push({ entry: s.entry, sequence: s.sequence, path: resolved.path, stream: st.name, size: st.size, resident: st.residentValue ?? null });
+      }
+    }
+  }
+
+  // ---- USN journal ----
+
+  private track(r: UsnRecord, isDirectory: boolean): Life | null {
+    const key = lifeKey(r.entry, r.sequence);
+    const have = this.lives.get(key);
+    if (have) return have;
+    if (this.lives.size >= TRACE_LIMITS.trackedLives) this.evict();
+    if (this.lives.size >= TRACE_LIMITS.trackedLives) {
+      if (!this.full) this.warn(`more than ${TRACE_LIMITS.trackedLives} staged files in the journal at once; later ones are not followed`);
+      this.full = true;
+      return null;
+    }
+    const life: Life = {
+      entry: r.entry,
+      sequence: r.sequence,
+      firstUsn: r.usn,
+      lastUsn: r.usn,
+      records: 0,
+      firstTime: r.timestamp,
+      created: null,
+      deleted: null,
+      extends: 0,
+      lastWrite: null,
+      names: [],
+      renames: [],
+      parentEntry: r.parentEntry,
+      parentSequence: r.parentSequence,
+      isDirectory,
+      staged: false,
+      pendingOld: null,
+    };
+    this.lives.set(key, life);
+    return life;
+  }
+
+  /** Drops the oldest unremarkable lives (not staged, no folder of interest) to make room. */
+  private evict(): void {
+    const target = Math.floor(TRACE_LIMITS.trackedLives * 0.75);
+    for (const [key, life] of this.lives) {
+      if (this.lives.size <= target) break;
+      if (!life.staged && !(life.isDirectory && this.bursts.has(lifeKey(life.entry, life.sequence)))) this.lives.delete(key);
+    }
+  }
+
+  private countCreate(r: UsnRecord): void {
+    const t = isoMs(r.timestamp);
+    if (t === null) return;
+    const key = lifeKey(r.parentEntry, r.parentSequence);
+    let b = this.bursts.get(key);
+    if (!b) {
+      if (this.bursts.size >= TRACE_LIMITS.burstFolders) {
+        for (const [k, v] of this.bursts) if (!v.best || v.best.count < BURST_MIN_CREATES) this.bursts.delete(k);
+        if (this.bursts.size >= TRACE_LIMITS.burstFolders) return;
+      }
+      b = { start: t, count: 0, firstUsn: r.usn, best: null };
+      this.bursts.set(key, b);
+    }
+    if (t - b.start > BURST_WINDOW_MS || t < b.start) {
+      b.start = t;
+      b.count = 0;
+      b.firstUsn = r.usn;
+    }
+    b.count++;
+    if (!b.best || b.count > b.best.count) b.best = { count: b.count, start: b.start, end: t, usn: b.firstUsn };
+  }
+
+  onUsnRecord(r: UsnRecord): void {
+    this.usnRecords++;
+    if (r.entry >= MAX_KEYED_ENTRY || r.parentEntry >= MAX_KEYED_ENTRY) return;
+    const isDirectory = r.fileAttributes !== null && (r.fileAttributes & FILE_ATTRIBUTE_DIRECTORY) !== 0;
+    if (isDirectory && r.name !== null && !(r.reason & R.renameOld)) {
+      if (this.journalFolders.size < TRACE_LIMITS.journalFolders || this.journalFolders.has(r.entry))
+        this.journalFolders.set(r.entry, { sequence: r.sequence, name: r.name, parentEntry: r.parentEntry, parentSequence: r.parentSequence });
+    }
+    const key = lifeKey(r.entry, r.sequence);
+    let life = this.lives.get(key) ?? null;
+    if (!life) {
+      // Only what can become evidence starts a life: a staged name, a folder, a create (a later rename may reveal it).
+      const interesting = isDirectory || (r.name !== null && stagedNameKind(r.name) !== null) || (r.reason & R.fileCreate) !== 0;
+      if (!interesting) return;
+      life = this.track(r, isDirectory);
+      if (!life) return;
+    }
+    life.records++;
+    life.lastUsn = r.usn;
+    if (r.major !== 4) {
+      life.parentEntry = r.parentEntry;
+      life.parentSequence = r.parentSequence;
+    }
+    if (r.name !== null) {
+      if (!life.names.includes(r.name) && life.names.length < TRACE_LIMITS.namesPerLife) life.names.push(r.name);
+      if (!isDirectory && stagedNameKind(r.name) !== null) life.staged = true;
+    }
+    if (r.reason & R.fileCreate && !life.created) {
+      // A create gives several records (create, create|close): the burst counts the file once.
+      life.created = r.timestamp;
+      if (!isDirectory) this.countCreate(r);
+    }
+    if (r.reason & (R.dataExtend | R.dataOverwrite)) {
+      // One write session gives several records (extend, then extend|close): count sessions by time.
+      if (life.lastWrite !== r.timestamp) life.extends++;
+      if (r.timestamp) life.lastWrite = r.timestamp;
+    }
+    if (r.reason & R.renameOld && r.name !== null) life.pendingOld = r.name;
+    if (r.reason & R.renameNew && r.name !== null && life.pendingOld !== null) {
+      if (life.pendingOld !== r.name && life.renames.length < TRACE_LIMITS.namesPerLife) life.renames.push({ from: life.pendingOld, to: r.name, time: r.timestamp });
+      life.pendingOld = null;
+    }
+    if (r.reason & R.fileDelete) {
+      if (!life.deleted) life.deleted = r.timestamp ?? life.firstTime;
+      // A finished life that can never be evidence: forget it now, keep the map small.
+      if (!life.staged && !life.isDirectory) this.lives.delete(key);
+    }
+  }
+
+  // ---- candidates ----
+
+  private volRel(volPath: string): string {
+    const inner = volPath.replace(/^\//, '');
+    return this.src.volumeRel ? `${this.src.volumeRel}/${inner}` : inner;
+  }
+
+  private windowsPath(volPath: string): string {
+    return `${this.src.drive}:${volPath.replace(/\//g, '\\')}`;
+  }
+
+  /** The MFT record of a journal life: the same life in use, or freed (sequence + 1) or not yet reused. */
+  private mftOf(life: Life): MftFacts | null {
+    const live = this.liveStaged.get(life.entry);
+    if (live && live.sequence === life.sequence) return live;
+    const dead = this.deletedRecords.get(life.entry);
+    if (dead && (dead.sequence === life.sequence || dead.sequence === ((life.sequence + 1) & 0xffff))) return dead;
+    return null;
+  }
+
+  private lifeText(name: string, dir: string, life: Life, mft: MftFacts | null): string {
+    const parts: string[] = [];
+    const first = life.names[0] ?? name;
+    parts.push(life.created ? `${first} was created in ${dir} at ${hhmm(life.created)}` : `${first} in ${dir} is first seen at ${hhmm(life.firstTime)}`);
+    if (life.extends > 0) parts.push(`written ${life.extends} time${life.extends === 1 ? '' : 's'}${life.lastWrite ? ` until ${hhmm(life.lastWrite)}` : ''}${mft && mft.size > 0 ? ` (${mft.size} bytes)` : ''}`);
+    for (const r of life.renames) parts.push(`renamed ${r.from} -> ${r.to} at ${hhmm(r.time)}`);
+    if (life.deleted) parts.push(`deleted at ${hhmm(life.deleted)}`);
+    return parts.join(', ');
+  }
+
+  lifeCandidates(): Candidate[] {
+    const out: Candidate[] = [];
+    const stagedInFolder = new Map<number, number>();
+    const usnRel = this.src.usnRel ?? '$J';
+    for (const life of this.lives.values()) {
+      if (!life.staged || life.isDirectory || out.length >= TRACE_LIMITS.candidates) continue;
+      const name = life.names[life.names.length - 1] ?? `entry-${life.entry}`;
+      const dir = this.folderPath(life.parentEntry, life.parentSequence);
+      const volPath = `${dir === '/' ? '' : dir}/${name}`;
+      if (/^\/(\$recycle\.bin|recycler)\//i.test(volPath)) continue; // the Recycle Bin parsers own those
+      const place = this.placeOf(volPath);
+      const mft = this.mftOf(life);
+      if (mft) this.deletedRecords.delete(life.entry);
+      const hits: Hit[] = [];
+      // The name the archive was made under: what the command that made it names (history, event log).
+      const madeAs = life.names.find((n) => stagedNameKind(n) !== null) ?? name;
+      const kind = stagedNameKind(madeAs) ?? 'archive';
+      const what = kind === 'encrypted' ? 'encrypted container' : kind === 'volume' ? 'archive volume' : 'archive';
+      if (life.deleted) {
+        hits.push({ rule: 'ntfs-archive-deleted', message: `${what} ${name} deleted at ${hhmm(life.deleted)} without the Recycle Bin (USN journal${mft && !mft.inUse ? ', deleted MFT record' : ''})` });
+        if (place) hits.push({ rule: 'ntfs-archive-deleted-from-staging-place', score: 10 + place.weight, message: `deleted from ${place.label}` });
+        const born = isoMs(life.created);
+        const gone = isoMs(life.deleted);
+        if (place && place.weight >= SHORT_LIFE_MIN_WEIGHT && born !== null && gone !== null && life.extends > 0 && gone - born <= SHORT_LIFE_MS)
+          hits.push({ rule: 'ntfs-archive-short-life', message: `created, written and deleted within ${Math.max(1, Math.round((gone - born) / 60_000))} minutes` });
+      } else if (place && life.created) {
+        hits.push({ rule: 'ntfs-archive-created-in-staging-place', message: `${what} ${name} created in ${place.label} at ${hhmm(life.created)} (USN journal)` });
+      }
+      for (const r of life.renames) {
+        if (renameHidesArchive(r.from, r.to)) hits.push({ rule: 'ntfs-archive-extension-hidden', message: `renamed ${r.from} -> ${r.to} at ${hhmm(r.time)}: the archive extension is hidden` });
+      }
+      if (hits.length === 0) continue;
+      const parentKey = lifeKey(life.parentEntry, life.parentSequence);
+      stagedInFolder.set(parentKey, (stagedInFolder.get(parentKey) ?? 0) + 1);
+      const gone: string[] = [];
+      const remains: string[] = [`${life.records} USN journal records`];
+      if (life.deleted) gone.push('the file and its content');
+      if (mft && !mft.inUse) remains.push(`its deleted MFT record (entry ${mft.entry}-${mft.sequence}, ${mft.size} bytes)`);
+      else if (mft) remains.push(`the file itself (MFT entry ${mft.entry}-${mft.sequence})`);
+      else if (this.names && life.deleted) gone.push('its MFT record (reused)');
+      const events: TimelineEvent[] = [];
+      const first = life.names[0] ?? name;
+      if (life.created) events.push({ time: life.created, type: 'created', description: `${first} created in ${dir} (USN journal)` });
+      for (const r of life.renames) if (r.time) events.push({ time: r.time, type: 'renamed', description: `${r.from} renamed to ${r.to} (USN journal)` });
+      if (life.deleted) events.push({ time: life.deleted, type: 'deleted', description: `${name} deleted from ${dir} (USN journal)` });
+      out.push({
+        kind: 'usn-record',
+        path: this.volRel(volPath),
+        usn: life.firstUsn,
+        originalPath: this.windowsPath(`${dir === '/' ? '' : dir}/${madeAs}`),
+        deletedAt: life.deleted,
+        hits,
+        size: mft ? mft.size : null,
+        format: null,
+        times: { born: life.created ?? life.firstTime, modified: life.lastWrite, changed: null, accessed: null },
+        events,
+        details: {
+          source: usnRel,
+          entry: life.entry,
+          sequence: life.sequence,
+          names: life.names,
+          writes: life.extends,
+          firstUsn: life.firstUsn,
+          lastUsn: life.lastUsn,
+          life: this.lifeText(name, dir, life, mft),
+          gone,
+          remains,
+          ...(mft ? { mft: mftDetails(mft) } : {}),
+        },
+      });
+    }
+    for (const c of this.folderCandidates(stagedInFolder)) out.push(c);
+    return out;
+  }
+
+  /** Create bursts into one staging folder, and staging folders deleted afterwards. */
+  private folderCandidates(stagedInFolder: Map<number, number>): Candidate[] {
+    const out: Candidate[] = [];
+    const usnRel = this.src.usnRel ?? '$J';
+    const folderLife = new Map<number, Life>();
+    for (const life of this.lives.values()) if (life.isDirectory) folderLife.set(lifeKey(life.entry, life.sequence), life);
+    const keys = new Set<number>();
+    for (const [k, b] of this.bursts) if (b.best && b.best.count >= BURST_MIN_CREATES) keys.add(k);
+    for (const k of stagedInFolder.keys()) keys.add(k);
+    for (const key of keys) {
+      if (out.length >= TRACE_LIMITS.candidates) break;
+      const entry = Math.floor(key / 65536);
+      const sequence = key % 65536;
+      const volPath = this.folderPath(entry, sequence);
+      if (volPath === '/') continue;
+      const place = this.placeOf(`${volPath}/x`);
+      if (!place) continue;
+      const b = this.bursts.get(key)?.best ?? null;
+      const life = folderLife.get(key);
+      const hits: Hit[] = [];
+      if (b && b.count >= BURST_MIN_CREATES)
+        hits.push({ rule: 'ntfs-journal-create-burst', message: `${b.count} files created in ${volPath} within ${Math.max(1, Math.round((b.end - b.start) / 60_000))} minutes from ${hhmm(new Date(b.start).toISOString())} (USN journal)` });
+      if (life?.deleted) {
+        const why = [b && b.count >= BURST_MIN_CREATES ? `received a burst of ${b.count} files` : '', stagedInFolder.get(key) ? `held ${stagedInFolder.get(key)} staged archive(s)` : ''].filter(Boolean).join(' and ');
+        hits.push({ rule: 'ntfs-staging-folder-deleted', message: `the folder ${volPath} in ${place.label} ${why}, then was deleted at ${hhmm(life.deleted)} (USN journal)` });
+      }
+      if (hits.length === 0) continue;
+      const events: TimelineEvent[] = [];
+      if (b && b.count >= BURST_MIN_CREATES) {
+        events.push({ time: new Date(b.start).toISOString(), type: 'burst-start', description: `${b.count} files start arriving in ${volPath} (USN journal)` });
+        events.push({ time: new Date(b.end).toISOString(), type: 'burst-end', description: `last of ${b.count} files arrives in ${volPath} (USN journal)` });
+      }
+      if (life?.deleted) events.push({ time: life.deleted, type: 'deleted', description: `folder ${volPath} deleted (USN journal)` });
+      out.push({
+        kind: 'usn-record',
+        path: this.volRel(volPath),
+        usn: life?.firstUsn ?? b?.usn ?? 0,
+        originalPath: this.windowsPath(volPath),
+        deletedAt: life?.deleted ?? null,
+        hits,
+        size: null,
+        times: { born: life?.created ?? null, modified: b ? new Date(b.end).toISOString() : null, changed: null, accessed: null },
+        events,
+        details: {
+          source: usnRel,
+          entry,
+          sequence,
+          folder: true,
+          life: `the folder ${volPath}${b && b.count >= BURST_MIN_CREATES ? ` received ${b.count} new files` : ''}${life?.deleted ? ` and was deleted at ${hhmm(life.deleted)}` : ''}`,
+          gone: life?.deleted ? ['the folder and its files'] : [],
+          remains: ['USN journal records'],
+        },
+      });
+    }
+    return out;
+  }
+
+  /** Deleted MFT records of staged archives the journal did not account for, and timestomped files. */
+  mftCandidates(): Candidate[] {
+    const out: Candidate[] = [];
+    const mftRel = this.src.mftRel ?? '$MFT';
+    for (const d of this.deletedRecords.values()) {
+      if (out.length >= TRACE_LIMITS.candidates) break;
+      const kind = stagedNameKind(d.name);
+      if (!kind || /^\/(\$recycle\.bin|recycler)\//i.test(d.path)) continue;
+      const place = this.placeOf(d.path);
+      const hits: Hit[] = [{ rule: 'ntfs-archive-deleted', message: `deleted MFT record of ${kind === 'encrypted' ? 'encrypted container' : kind === 'volume' ? 'archive volume' : 'archive'} ${d.name} (${d.size} bytes): deleted without the Recycle Bin` }];
+      if (place) hits.push({ rule: 'ntfs-archive-deleted-from-staging-place', score: 10 + place.weight, message: `deleted from ${place.label}` });
+      out.push(this.mftCandidate(d, hits, mftRel, ['the file and its content'], [`its deleted MFT record (entry ${d.entry}-${d.sequence})`]));
+    }
+    for (const t of this.timestomped) {
+      if (out.length >= TRACE_LIMITS.candidates) break;
+      const signs = t.timestomp.filter((x) => x === 'siCreatedBeforeFn' || x === 'siModifiedBeforeFn');
+      out.push(this.mftCandidate(t, [{ rule: 'ntfs-timestomp-signs', message: `$STANDARD_INFORMATION times earlier than $FILE_NAME creation (${signs.join(', ')}): $SI created ${hhmm(t.siCreated)}, $FN created ${hhmm(t.fnCreated)}` }], mftRel, [], ['the file']));
+    }
+    return out;
+  }
+
+  private mftCandidate(d: MftFacts, hits: Hit[], mftRel: string, gone: string[], remains: string[]): Candidate {
+    return {
+      kind: 'mft-record',
+      path: this.volRel(d.path),
+      mftEntry: d.entry,
+      mftSequence: d.sequence,
+      originalPath: this.windowsPath(d.path),
+      hits,
+      size: d.size,
+      times: { born: d.fnCreated ?? d.siCreated, modified: d.siModified, changed: null, accessed: null },
+      details: { source: mftRel, life: `${d.name} in ${dirOf(d.path)}: ${hits[0]!.message}`, gone, remains, mft: mftDetails(d) },
+    };
+  }
+
+  /** Archives and encrypted blobs hidden in alternate data streams (content when readable, else the stream's name). */
+  async adsCandidates(): Promise<Candidate[]> {
+    const out: Candidate[] = [];
+    const mftRel = this.src.mftRel ?? '$MFT';
+    for (const a of this.ads) {
+      let src: ByteSource | null = a.resident ? bufferSource(a.resident, a.stream) : null;
+      if (!src && this.src.openStream) {
+        try {
+          src = this.src.openStream(a.entry, a.sequence, a.stream);
+        } catch (err) {
+          this.warn(`${a.path}:${a.stream}: ${(err as Error).message}`);
+        }
+      }
+      let verdict: string | null = null;
+      let format: string | null = null;
+      let entropy: number | null = null;
+      if (src && src.size > 0) {
+        const fp = await fingerprint(src, src.read(0, LIMITS.headBytes), a.stream);
+        format = fp.format;
+        entropy = fp.entropy === null ? null : Math.round(fp.entropy * 1000) / 1000;
+        if (fp.classification === 'archive' || fp.classification === 'compressed' || fp.classification === 'encrypted' || fp.classification === 'high-entropy-unknown')
+          verdict = `${fp.classification === 'high-entropy-unknown' ? 'likely encrypted data' : `${fp.description}`} (${a.size} bytes)`;
+      } else if (!src && stagedNameKind(a.stream) !== null && a.size > 0) {
+        verdict = `a stream named like an archive (${a.size} bytes; its content is not in a collected $MFT)`;
+      }
+      if (!verdict) continue;
+      out.push({
+        kind: 'mft-record',
+        path: this.volRel(a.path),
+        mftEntry: a.entry,
+        mftSequence: a.sequence,
+        originalPath: `${this.windowsPath(a.path)}:${a.stream}`,
+        hits: [{ rule: 'ntfs-archive-in-ads', message: `alternate data stream ${baseOf(a.path)}:${a.stream} holds ${verdict}` }],
+        size: a.size,
+        format,
+        entropy,
+        details: { source: mftRel, stream: a.stream, life: `${baseOf(a.path)} hides ${verdict} in its stream ${a.stream}`, gone: [], remains: ['the stream'] },
+      });
+      if (out.length >= TRACE_LIMITS.candidates) break;
+    }
+    return out;
+  }
+}
+
+function mftDetails(d: MftFacts): Record<string, unknown> {
+  return {
+    entry: d.entry,
+    sequence: d.sequence,
+    inUse: d.inUse,
+    size: d.size,
+    siCreated: d.siCreated,
+    siModified: d.siModified,
+    fnCreated: d.fnCreated,
+    timestomp: d.timestomp,
+    ...(d.zone ? { zoneIdentifier: d.zone } : {}),
+  };
+}
+
+const YIELD_EVERY = 65_536;
+
+/** Streams the $MFT and the journal through the detectors; memory is bounded by TRACE_LIMITS, not by their size. */
+export async function ntfsTraceCandidates(src: TraceSources): Promise<TraceResult> {
+  const state = new TraceState(src);
+  let n = 0;
+  if (src.mft) {
+    const warnings: string[] = [];
+    const records = walkMftFile(src.mft, warnings, {
+      onIndex: (i) => {
+        state.names = i.names;
+      },
+      onSummary: (s) => state.onMftRecord(s),
+    });
+    for (let r = records.next(); !r.done; r = records.next()) if (++n % YIELD_EVERY === 0) await src.yieldNow?.();
+    for (const w of warnings.slice(0, 20)) state.warn(`${src.mftRel ?? '$MFT'}: ${w}`);
+  }
+  if (src.usn) {
+    const warnings: string[] = [];
+    for (const r of walkUsnJournal(src.usn, warnings)) {
+      state.onUsnRecord(r);
+      if (++n % YIELD_EVERY === 0) await src.yieldNow?.();
+    }
+    for (const w of warnings.slice(0, 20)) state.warn(`${src.usnRel ?? '$J'}: ${w}`);
+  }
+  const candidates = state.lifeCandidates();
+  for (const c of state.mftCandidates()) candidates.push(c);
+  for (const c of await state.adsCandidates()) candidates.push(c);
+  return {
+    candidates,
+    warnings: state.warnings,
+    stats: { mftRecords: state.mftRecords, usnRecords: state.usnRecords, stagedLives: [...state.lives.values()].filter((l) => l.staged).length, trackedFiles: state.lives.size },
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * The NTFS trace stage (issue 13, docs/ntfs.md "Staging traces"): once per root, before
+ * correlation, the $MFT and the USN journal are streamed through the staging detectors of
+ * src/artifacts/ntfs/traces.ts. Where they come from:
+ *   - an NTFS file system of a disk image: its own `$MFT` and `$Extend/$UsnJrnl:$J`, and its
+ *     alternate data streams opened through the EvidenceFs;
+ *   - a directory root holding a collection (KAPE `C/$MFT` + `C/$Extend/$UsnJrnl%3A$J`,
+ *     Velociraptor, CyLR): each volume folder (the root itself or one level down) with a `$MFT`
+ *     and/or a `$J`, the journal's paths resolved through the `$MFT` beside it.
+ */
+import type { EvidenceFs, FsEntry } from '../evidence/fs.js';
+import type { EvidenceRoot } from '../evidence/root.js';
+import { checkComponents, findInsideRoot } from '../evidence/root.js';
+import { fsPathOf } from '../evidence/paths.js';
+import { openEvidenceFile, type AtimeAudit, type OpenedFile } from '../evidence/reader.js';
+import { hotspotsFor, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
+import type { DirEntryInfo } from '../model/evidence.js';
+import type { Candidate } from '../rules/types.js';
+import { ntfsTraceCandidates } from '../artifacts/ntfs/traces.js';
+
+/** NTFS volumes are Windows volumes: their paths are matched against the Windows hotspots (and the user's). */
+export function ntfsHotspots(extra: readonly Hotspot[] = []): Hotspot[] {
+  return hotspotsFor([...loadBuiltinHotspots(), ...extra], 'windows');
+}
+
+export interface TraceStageResult {
+  candidates: Candidate[];
+  warnings: string[];
+}
+
+/** The image's own $MFT and $J, and its streams by `entry-sequence` id (entries the walk listed). */
+export async function imageNtfsTraces(fs: EvidenceFs, hotspots: readonly Hotspot[], withStreams: ReadonlyMap<string, FsEntry>, yieldNow: () => Promise<void>): Promise<TraceStageResult> {
+  if (fs.kind !== 'ntfs') return { candidates: [], warnings: [] };
+  const warnings: string[] = [];
+  const openNamed = (path: string, stream?: string) => {
+    const e = fs.lookup(path);
+    if (!e || e.type !== 'file') return null;
+    try {
+      return fs.open(e, stream);
+    } catch (err) {
+      warnings.push(`${path}${stream ? `:${stream}` : ''}: ${(err as Error).message}`);
+      return null;
+    }
+  };
+  const mft = openNamed('/$MFT');
+  const usn = openNamed('/$Extend/$UsnJrnl', '$J');
+  if (!mft && !usn) return { candidates: [], warnings };
+  try {
+    const result = await ntfsTraceCandidates({
+      mft,
+      mftRel: '$MFT',
+      usn,
+      usnRel: '$Extend/$UsnJrnl:$J',
+      volumeRel: '',
+      drive: 'C',
+      hotspots,
+      openStream: (entry, sequence, stream) => {
+        const e = withStreams.get(`${entry}-${sequence}`);
+        return e ? fs.open(e, stream) : null;
+      },
+      yieldNow,
+    });
+    for (const w of result.warnings) warnings.push(w);
+    return { candidates: result.candidates, warnings };
+  } finally {
+    mft?.close();
+    usn?.close();
+  }
+}
+
+/** Collection names of the journal stream, in the order looked for. */
+const USN_NAMES = ['$Extend/$UsnJrnl%3A$J', '$Extend/$UsnJrnl:$J', '$Extend/$J', '$UsnJrnl%3A$J', '$J'];
+/** Volume folders looked at below the root (KAPE: one per drive letter; Velociraptor: `C%3A`, `\\.\C:`). */
+const MAX_VOLUME_FOLDERS = 64;
+
+interface CollectedVolume {
+  volumeRel: string;
+  mftRel: string | null;
+  usnRel: string | null;
+}
+
+/** Volume folders of a collection: the root and its direct subfolders that hold a `$MFT` or a `$J`. */
+export function findCollectedVolumes(root: EvidenceRoot, listDirectory: (rel: string) => DirEntryInfo[] | null): CollectedVolume[] {
+  const folders = [''];
+  for (const e of listDirectory('') ?? []) if (e.isDirectory && folders.length <= MAX_VOLUME_FOLDERS) folders.push(e.name);
+  const out: CollectedVolume[] = [];
+  for (const folder of folders) {
+    const at = (name: string): string | null => findInsideRoot(root.abs, folder ? `${folder}/${name}` : name, true);
+    const mftRel = at('$MFT');
+    let usnRel: string | null = null;
+    for (const n of USN_NAMES) if (!usnRel) usnRel = at(n);
+    if (mftRel || usnRel) out.push({ volumeRel: folder, mftRel, usnRel });
+  }
+  return out;
+}
+
+function driveOf(folder: string): string {
+  const m = /^([a-z])(?:$|%3a|:)/i.exec(folder.replace(/^\\\\\.\\/, ''));
+  return m ? m[1]!.toUpperCase() : 'C';
+}
+
+/** Collected $MFT / $J files of a directory root (read-only, no links, same device). */
+export async function collectedNtfsTraces(
+  root: EvidenceRoot,
+  opts: { rootDev: number; crossMounts: boolean; audit: AtimeAudit; hotspots: readonly Hotspot[]; listDirectory(rel: string): DirEntryInfo[] | null; yieldNow(): Promise<void> },
+): Promise<TraceStageResult> {
+  const candidates: Candidate[] = [];
+  const warnings: string[] = [];
+  const open = (rel: string | null): OpenedFile | null => {
+    if (!rel) return null;
+    if (checkComponents(root.abs, rel, { rootDev: opts.rootDev, crossMounts: opts.crossMounts, last: 'file' }) !== null) return null;
+    try {
+      return openEvidenceFile(fsPathOf(root.abs, rel), rel, opts.audit);
+    } catch (err) {
+      warnings.push(`${rel}: ${(err as Error).message}`);
+      return null;
+    }
+  };
+  for (const v of findCollectedVolumes(root, opts.listDirectory)) {
+    const mft = open(v.mftRel);
+    const usn = open(v.usnRel);
+    try {
+      if (!mft && !usn) continue;
+      const result = await ntfsTraceCandidates({
+        mft: mft?.source ?? null,
+        mftRel: mft ? v.mftRel : null,
+        usn: usn?.source ?? null,
+        usnRel: usn ? v.usnRel : null,
+        volumeRel: v.volumeRel,
+        drive: driveOf(v.volumeRel),
+        hotspots: opts.hotspots,
+        yieldNow: opts.yieldNow,
+      });
+      for (const c of result.candidates) candidates.push(c);
+      for (const w of result.warnings) warnings.push(w);
+    } finally {
+      mft?.close();
+      usn?.close();
+    }
+  }
+  return { candidates, warnings };
+}
