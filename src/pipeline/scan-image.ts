@@ -141,7 +141,17 @@ async function scanFs(fs: EvidenceFs, label: string, opts: ScanOptions, yieldNow
   correlate(candidates, { windows, exists: (rel) => fs.lookup(rel, windows) !== null });
   const scored = scoreCandidates(candidates, { root: label, rootLabel: label, hotspotOf: (p) => hotspots.lookup(p), sidNames });
   const files = new Map<string, FsEntry>();
-  for (const entries of dirs.values()) for (const e of entries) if (e.type === 'file') files.set(relOf(e), e);
+  const entryIds = new Map<string, string>();
+  for (const entries of dirs.values())
+    for (const e of entries) {
+      entryIds.set(relOf(e), e.id);
+      if (e.type === 'file') files.set(relOf(e), e);
+    }
+  // The entry behind each finding (the file, the archive or hive holding the item, or the directory).
+  for (const f of scored.findings) {
+    const id = entryIds.get(f.path);
+    if (id !== undefined) f.fileId = id;
+  }
   return {
     scored,
     errors,

@@ -13,12 +13,12 @@ import { toolAvailable } from '../helpers/corpus.js';
 import { removeTree, tempDir } from '../hazards/helpers.js';
 import { run } from './build-images.js';
 
-const TOOLS = ['mke2fs', 'ewfacquire', 'sfdisk', 'zip'];
+const TOOLS = ['mke2fs', 'ewfacquire', 'sfdisk', 'zip', 'fls'];
 const missing = TOOLS.filter((t) => !toolAvailable(t));
 
 interface Report {
   meta: { roots: Array<{ path: string; label: string; os: string; filesScanned: number }>; hashes?: Array<{ path: string; status: string; hashes: Record<string, string> }> };
-  findings: Array<{ path: string; root: string; level: string; score: number; reasons: Array<{ rule: string }> }>;
+  findings: Array<{ path: string; root: string; level: string; score: number; reasons: Array<{ rule: string }>; fileId?: string }>;
   errors: unknown[];
 }
 const key = (f: Report['findings'][number]): string => `${f.path} ${f.level} ${f.score} ${f.reasons.map((r) => r.rule).sort().join(',')}`;
@@ -44,6 +44,14 @@ function scanJson(target: string): Report {
   test('bare ext4, E01 and an MBR partition give the directory scan findings', () => {
     const want = scanJson(DEMO_IMAGE);
     expect(want.findings.length).toBeGreaterThan(10);
+    // a directory scan carries no entry id (inode numbers would differ between two copies)
+    expect(want.findings.filter((f) => f.fileId !== undefined)).toEqual([]);
+    // the inode of every path, as The Sleuth Kit lists it ('r/r 12:\tWindows/Temp/x')
+    const inodeOf = new Map<string, string>();
+    for (const line of run('fls', ['-r', '-p', ext4]).split('\n')) {
+      const m = /^\S+ (?:\* )?(\d+):\t(.*)$/.exec(line);
+      if (m && !line.includes(' * ')) inodeOf.set(m[2]!, m[1]!);
+    }
     run('ewfacquire', ['-u', '-q', '-t', path.join(dir, 'demo'), '-f', 'encase6', '-c', 'deflate:fast', '-m', 'fixed', '-M', 'logical', ext4], '');
     const disk = path.join(dir, 'disk.raw');
     run('dd', ['if=/dev/zero', `of=${disk}`, 'bs=1M', 'count=66', 'status=none']);
@@ -59,6 +67,9 @@ function scanJson(target: string): Report {
       expect(got.meta.roots[0]!.filesScanned).toBe(want.meta.roots[0]!.filesScanned);
       expect(got.findings.map(key).sort()).toEqual(want.findings.map(key).sort());
       expect(new Set(got.findings.map((f) => f.root))).toEqual(new Set([label]));
+      // each finding names its file's inode (fileId), the one fls lists for that path
+      expect(got.findings.map((f) => [f.path, f.fileId])).toEqual(got.findings.map((f) => [f.path, inodeOf.get(f.path)]));
+      expect(got.findings.every((f) => /^\d+$/.test(f.fileId ?? ''))).toBe(true);
       // --hash findings (the default) reopens each file inside the image by its entry
       const hashes = (r: Report): string[] => (r.meta.hashes ?? []).map((h) => `${h.path} ${h.status} ${h.hashes.sha256}`).sort();
       expect(hashes(got).length).toBeGreaterThan(5);
