@@ -185,8 +185,11 @@ export async function scanImage(given: string, opts: ScanOptions, audit: AtimeAu
   let keepOpen = false;
   try {
     const readable = img.volumes.filter((v) => v.fs);
-    if (readable.length === 0)
-      throw new RootError(`evidence root is not a directory and no disk image with a readable file system: ${given} (${img.volumes.map((v) => `${v.label}: ${v.kind === 'unknown' ? 'no known file system' : v.kind}`).join(', ') || 'no partitions'})`);
+    if (readable.length === 0) {
+      // the container's own warnings often say why (a differencing disk without its parent, encryption)
+      const why = img.warnings.slice(0, 3).map((w) => `; ${w}`).join('');
+      throw new RootError(`evidence root is not a directory and no disk image with a readable file system: ${given} (${img.volumes.map((v) => `${v.label}: ${v.kind === 'unknown' ? 'no known file system' : v.kind}`).join(', ') || 'no partitions'})${why}`);
+    }
     const byRoot = new Map<string, { fs: EvidenceFs; files: Map<string, FsEntry> }>();
     const opened = img;
     const out: ImageScanResult = {

@@ -119,3 +119,33 @@ describe('collection path encodings', () => {
     expect(collectionPath(name)).toBeNull();
   });
 });
+
+const QEMU = toolAvailable('qemu-img') && toolAvailable('mke2fs');
+(QEMU ? describe : describe.skip)(QEMU ? 'child disks whose parent is not read' : 'child disks (skipped: qemu-img or mke2fs missing)', () => {
+  test('a QCOW2 with a backing file and a VMDK child: the scan says why nothing is readable (one line, exit 2); a compressed QCOW2 is read', () => {
+    const dir = tempDir('child-disks');
+    try {
+      const base = path.join(dir, 'base.raw');
+      run('mke2fs', ['-q', '-F', '-t', 'ext4', base, '8M']);
+      run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', base, path.join(dir, 'base.qcow2')]);
+      run('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', 'base.qcow2', '-F', 'qcow2', path.join(dir, 'child.qcow2')]);
+      run('qemu-img', ['convert', '-f', 'raw', '-O', 'vmdk', base, path.join(dir, 'base.vmdk')]);
+      run('qemu-img', ['create', '-q', '-f', 'vmdk', '-b', 'base.vmdk', '-F', 'vmdk', path.join(dir, 'child.vmdk')]);
+      for (const [child, why] of [
+        ['child.qcow2', /backing file 'base\.qcow2' not followed/],
+        ['child.vmdk', /child of 'base\.vmdk'; the parent is not read/],
+      ] as const) {
+        const r = runCli(['scan', path.join(dir, child)]);
+        expect([child, r.status]).toEqual([child, 2]);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(r.stderr).toMatch(why);
+      }
+      run('qemu-img', ['convert', '-c', '-f', 'raw', '-O', 'qcow2', base, path.join(dir, 'compressed.qcow2')]);
+      const r = runCli(['image', path.join(dir, 'compressed.qcow2'), '-f', 'json']);
+      const j = JSON.parse(r.stdout) as { container: { compressedClusters?: boolean }; volumes: Array<{ fileSystem: string; readable: boolean }> };
+      expect([r.status, j.container.compressedClusters, j.volumes.map((v) => [v.fileSystem, v.readable])]).toEqual([0, true, [['ext4', true]]]);
+    } finally {
+      removeTree(dir);
+    }
+  }, 120_000);
+});
