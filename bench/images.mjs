@@ -4,7 +4,7 @@
 // directory scan of the same tree. Run once by hand (needs root and /dev/fuse to fill the NTFS
 // volume through ntfs-3g; mkntfs, ewfacquire, fls, icat; about 10 minutes on 2 cores):
 //
-//   npm run build && node bench/images.mjs [--files 100000] [--icat-sample 2000] [--dir /tmp/stagehunt-bench-images]
+//   npm run build && node bench/images.mjs [--files 100000] [--icat-sample 100] [--dir /tmp/stagehunt-bench-images]
 //
 // The tree is bench/generate-tree.mjs --uniform 1024 (about 1 KiB per file, deterministic). icat is
 // one process per file, so it is timed on an evenly spread sample and extrapolated (said in the
@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = { files: 100_000, icatSample: 2000, dir: '/tmp/stagehunt-bench-images' };
+const args = { files: 100_000, icatSample: 100, dir: '/tmp/stagehunt-bench-images' };
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
   if (a === '--files') args.files = Number(process.argv[++i]);
