@@ -88,6 +88,8 @@ export interface Finding {
   user?: string | null;
   /** Extra structured evidence (archive summary, linked findings, ...). */
   details?: Record<string, unknown>;
+  /** Disk-image roots only: the file system's id of the file behind the finding (ext inode, NTFS `entry-sequence`, FAT/exFAT directory-entry address); directory roots leave it out. */
+  fileId?: string;
   /** Hex digests of the file behind the finding (--hash); absent when not hashed. */
   hashes?: Partial<Record<HashAlgorithm, string>>;
   /** True when the finding's stable id is in the --baseline scan. */

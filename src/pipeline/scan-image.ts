@@ -145,7 +145,17 @@ async function scanFs(fs: EvidenceFs, label: string, opts: ScanOptions, yieldNow
   correlate(candidates, { windows, exists: (rel) => fs.lookup(rel, windows) !== null });
   const scored = scoreCandidates(candidates, { root: label, rootLabel: label, hotspotOf: (p) => hotspots.lookup(p), sidNames });
   const files = new Map<string, FsEntry>();
-  for (const entries of dirs.values()) for (const e of entries) if (e.type === 'file') files.set(relOf(e), e);
+  const entryIds = new Map<string, string>();
+  for (const entries of dirs.values())
+    for (const e of entries) {
+      entryIds.set(relOf(e), e.id);
+      if (e.type === 'file') files.set(relOf(e), e);
+    }
+  // The entry behind each finding (the file, the archive or hive holding the item, or the directory).
+  for (const f of scored.findings) {
+    const id = entryIds.get(f.path);
+    if (id !== undefined) f.fileId = id;
+  }
   return {
     scored,
     errors,
@@ -179,8 +189,11 @@ export async function scanImage(given: string, opts: ScanOptions, audit: AtimeAu
   let keepOpen = false;
   try {
     const readable = img.volumes.filter((v) => v.fs);
-    if (readable.length === 0)
-      throw new RootError(`evidence root is not a directory and no disk image with a readable file system: ${given} (${img.volumes.map((v) => `${v.label}: ${v.kind === 'unknown' ? 'no known file system' : v.kind}`).join(', ') || 'no partitions'})`);
+    if (readable.length === 0) {
+      // the container's own warnings often say why (a differencing disk without its parent, encryption)
+      const why = img.warnings.slice(0, 3).map((w) => `; ${w}`).join('');
+      throw new RootError(`evidence root is not a directory and no disk image with a readable file system: ${given} (${img.volumes.map((v) => `${v.label}: ${v.kind === 'unknown' ? 'no known file system' : v.kind}`).join(', ') || 'no partitions'})${why}`);
+    }
     const byRoot = new Map<string, { fs: EvidenceFs; files: Map<string, FsEntry> }>();
     const opened = img;
     const out: ImageScanResult = {

@@ -40,7 +40,7 @@ function findingLine(f: Finding): string {
   const name = bodyfileName(`${f.root}/${f.path}${locator(f)} [stagehunt ${f.level} ${f.score}: ${f.reasons[0]?.message ?? f.kind}]`);
   const md5 = f.hashes?.md5 ?? '0';
   const t = f.times;
-  return [md5, name, '0', mode(f), '0', '0', String(f.size ?? 0), seconds(t.accessed), seconds(t.modified), seconds(t.changed), seconds(t.born)].join('|');
+  return [md5, name, f.fileId ?? '0', mode(f), '0', '0', String(f.size ?? 0), seconds(t.accessed), seconds(t.modified), seconds(t.changed), seconds(t.born)].join('|');
 }
 
 function eventLine(r: TimelineRow, f: Finding | undefined): string {

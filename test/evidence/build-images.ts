@@ -1,12 +1,13 @@
 /**
  * Builds small disk images in a temp directory with Debian tools that need no mount or root
  * (recipes of ../shared/corpus/images/HOWTO-generate.md): ext4 (mke2fs -d, debugfs, e2fsck -D),
- * FAT12/16/32 (mkfs.fat + mtools), MBR and GPT disks (sfdisk + dd), and the same disk in every
+ * FAT12/16/32 (mkfs.fat + mtools), exFAT (mkfs.exfat + our writer), MBR and GPT disks (sfdisk + dd), and the same disk in every
  * container (qemu-img convert, ewfacquire -u, split).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { addExfatFiles, type ExfatFileSpec } from '../../fixtures/lib/exfat-writer.mjs';
 
 export const IMAGE_TOOLS = ['mke2fs', 'debugfs', 'e2fsck', 'mkfs.fat', 'mcopy', 'mmd', 'mdel', 'sfdisk', 'qemu-img', 'ewfacquire', 'fls', 'icat', 'mmls'];
 
@@ -56,6 +57,19 @@ export function buildFat(dir: string, src: string, bits: 12 | 16 | 32): string {
   run('mcopy', ['-i', img, path.join(src, 'todelete.txt'), '::/todelete.txt']);
   for (let i = 0; i < 40; i++) run('mcopy', ['-i', img, path.join(src, 'many', `file-with-a-longer-name-${String(i).padStart(4, '0')}.dat`), `::/many/`]);
   run('mdel', ['-i', img, '::/todelete.txt']);
+  return img;
+}
+
+/**
+ * An exFAT volume made by mkfs.exfat (4 KiB clusters, label STAGE) with `files` put in without a
+ * mount by fixtures/lib/exfat-writer.mjs, checked clean by `fsck.exfat -n` (run throws otherwise).
+ */
+export function buildExfat(dir: string, name: string, mib: number, files: ExfatFileSpec[]): string {
+  const img = path.join(dir, name);
+  writeFileSync(img, Buffer.alloc(mib * 1024 * 1024));
+  run('mkfs.exfat', ['-c', '4096', '-b', '65536', '-L', 'STAGE', img]); // 64 KiB alignment: small volumes too
+  writeFileSync(img, addExfatFiles(readFileSync(img), files));
+  run('fsck.exfat', ['-n', img]);
   return img;
 }
 

@@ -18,7 +18,9 @@ import { ExtFs } from '../../src/evidence/image/fs/ext.js';
 import { FatFs } from '../../src/evidence/image/fs/fat.js';
 import { readVolumeLayout } from '../../src/evidence/image/volume/index.js';
 import { sliceSource } from '../../src/evidence/image/container/block-source.js';
-import { corpusAvailable, corpusPath } from '../helpers/corpus.js';
+import { corpusAvailable, corpusPath, describeIf, toolAvailable } from '../helpers/corpus.js';
+import { removeTree, tempDir } from '../hazards/helpers.js';
+import { buildExfat } from './build-images.js';
 
 const HAVE = corpusAvailable();
 const BUDGET_MS = 5000;
@@ -140,6 +142,34 @@ const SEEDS: Array<[string, Opener]> = [
     expect(exercise(media)).toBeGreaterThan(0);
     expect(() => openVhdx(bufferSource(Buffer.from('vhdxfile' + '\0'.repeat(400000))), 'v', [])).toThrow(/header/);
   });
+});
+
+// exFAT has no corpus seed: a volume made by mkfs.exfat with files put in by our writer is the seed.
+const EXFAT_TOOLS = ['mkfs.exfat', 'fsck.exfat'].filter((t) => !toolAvailable(t));
+describeIf(EXFAT_TOOLS.length === 0, `exFAT tools missing: ${EXFAT_TOOLS.join(', ')}`)('exFAT reader on a mutated volume', () => {
+  test('every mutation ends without crash within the budget', () => {
+    const dir = tempDir('fuzz-exfat');
+    try {
+      const files = [{ path: 'd', dir: true }, { path: 'd/x.bin', data: Buffer.alloc(9000, 7), fragmented: true }, { path: 'a.txt', data: 'a' }, { path: 'gone.txt', data: 'g', deleted: true }];
+      const seed = readFileSync(buildExfat(dir, 'seed.exfat', 1, files));
+      let rejected = 0;
+      for (const kind of MUTATIONS) {
+        for (let s = 1; s <= SEEDS_PER_KIND; s++) {
+          const started = Date.now();
+          try {
+            exercise(bufferSource(mutate(seed, kind, s * 7919)));
+          } catch (err) {
+            expect([kind, s, (err as Error).constructor.name]).toEqual([kind, s, 'Error']);
+            rejected++;
+          }
+          expect([kind, s, Date.now() - started < BUDGET_MS]).toEqual([kind, s, true]);
+        }
+      }
+      expect(rejected).toBeLessThan(MUTATIONS.length * SEEDS_PER_KIND);
+    } finally {
+      removeTree(dir);
+    }
+  }, 120_000);
 });
 
 function firstClusterOf(img: Buffer, name11: string): number {

@@ -13,12 +13,12 @@ import { toolAvailable } from '../helpers/corpus.js';
 import { removeTree, tempDir } from '../hazards/helpers.js';
 import { run } from './build-images.js';
 
-const TOOLS = ['mke2fs', 'ewfacquire', 'sfdisk', 'zip'];
+const TOOLS = ['mke2fs', 'ewfacquire', 'sfdisk', 'zip', 'fls'];
 const missing = TOOLS.filter((t) => !toolAvailable(t));
 
 interface Report {
   meta: { roots: Array<{ path: string; label: string; os: string; filesScanned: number }>; hashes?: Array<{ path: string; status: string; hashes: Record<string, string> }> };
-  findings: Array<{ path: string; root: string; level: string; score: number; reasons: Array<{ rule: string }> }>;
+  findings: Array<{ path: string; root: string; level: string; score: number; reasons: Array<{ rule: string }>; fileId?: string }>;
   errors: unknown[];
 }
 const key = (f: Report['findings'][number]): string => `${f.path} ${f.level} ${f.score} ${f.reasons.map((r) => r.rule).sort().join(',')}`;
@@ -44,6 +44,14 @@ function scanJson(target: string): Report {
   test('bare ext4, E01 and an MBR partition give the directory scan findings', () => {
     const want = scanJson(DEMO_IMAGE);
     expect(want.findings.length).toBeGreaterThan(10);
+    // a directory scan carries no entry id (inode numbers would differ between two copies)
+    expect(want.findings.filter((f) => f.fileId !== undefined)).toEqual([]);
+    // the inode of every path, as The Sleuth Kit lists it ('r/r 12:\tWindows/Temp/x')
+    const inodeOf = new Map<string, string>();
+    for (const line of run('fls', ['-r', '-p', ext4]).split('\n')) {
+      const m = /^\S+ (?:\* )?(\d+):\t(.*)$/.exec(line);
+      if (m && !line.includes(' * ')) inodeOf.set(m[2]!, m[1]!);
+    }
     run('ewfacquire', ['-u', '-q', '-t', path.join(dir, 'demo'), '-f', 'encase6', '-c', 'deflate:fast', '-m', 'fixed', '-M', 'logical', ext4], '');
     const disk = path.join(dir, 'disk.raw');
     run('dd', ['if=/dev/zero', `of=${disk}`, 'bs=1M', 'count=66', 'status=none']);
@@ -59,6 +67,9 @@ function scanJson(target: string): Report {
       expect(got.meta.roots[0]!.filesScanned).toBe(want.meta.roots[0]!.filesScanned);
       expect(got.findings.map(key).sort()).toEqual(want.findings.map(key).sort());
       expect(new Set(got.findings.map((f) => f.root))).toEqual(new Set([label]));
+      // each finding names its file's inode (fileId), the one fls lists for that path
+      expect(got.findings.map((f) => [f.path, f.fileId])).toEqual(got.findings.map((f) => [f.path, inodeOf.get(f.path)]));
+      expect(got.findings.every((f) => /^\d+$/.test(f.fileId ?? ''))).toBe(true);
       // --hash findings (the default) reopens each file inside the image by its entry
       const hashes = (r: Report): string[] => (r.meta.hashes ?? []).map((h) => `${h.path} ${h.status} ${h.hashes.sha256}`).sort();
       expect(hashes(got).length).toBeGreaterThan(5);
@@ -107,4 +118,34 @@ describe('collection path encodings', () => {
   test.each(['results/Foo.json', 'uploads/auto/C%3A/../../etc/passwd', 'readme.txt'])('%s is not a collected file', (name) => {
     expect(collectionPath(name)).toBeNull();
   });
+});
+
+const QEMU = toolAvailable('qemu-img') && toolAvailable('mke2fs');
+(QEMU ? describe : describe.skip)(QEMU ? 'child disks whose parent is not read' : 'child disks (skipped: qemu-img or mke2fs missing)', () => {
+  test('a QCOW2 with a backing file and a VMDK child: the scan says why nothing is readable (one line, exit 2); a compressed QCOW2 is read', () => {
+    const dir = tempDir('child-disks');
+    try {
+      const base = path.join(dir, 'base.raw');
+      run('mke2fs', ['-q', '-F', '-t', 'ext4', base, '8M']);
+      run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', base, path.join(dir, 'base.qcow2')]);
+      run('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', 'base.qcow2', '-F', 'qcow2', path.join(dir, 'child.qcow2')]);
+      run('qemu-img', ['convert', '-f', 'raw', '-O', 'vmdk', base, path.join(dir, 'base.vmdk')]);
+      run('qemu-img', ['create', '-q', '-f', 'vmdk', '-b', 'base.vmdk', '-F', 'vmdk', path.join(dir, 'child.vmdk')]);
+      for (const [child, why] of [
+        ['child.qcow2', /backing file 'base\.qcow2' not followed/],
+        ['child.vmdk', /child of 'base\.vmdk'; the parent is not read/],
+      ] as const) {
+        const r = runCli(['scan', path.join(dir, child)]);
+        expect([child, r.status]).toEqual([child, 2]);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(r.stderr).toMatch(why);
+      }
+      run('qemu-img', ['convert', '-c', '-f', 'raw', '-O', 'qcow2', base, path.join(dir, 'compressed.qcow2')]);
+      const r = runCli(['image', path.join(dir, 'compressed.qcow2'), '-f', 'json']);
+      const j = JSON.parse(r.stdout) as { container: { compressedClusters?: boolean }; volumes: Array<{ fileSystem: string; readable: boolean }> };
+      expect([r.status, j.container.compressedClusters, j.volumes.map((v) => [v.fileSystem, v.readable])]).toEqual([0, true, [['ext4', true]]]);
+    } finally {
+      removeTree(dir);
+    }
+  }, 120_000);
 });

@@ -4,6 +4,7 @@ import type { EvidenceFs } from '../../fs.js';
 import { readExact } from '../container/block-source.js';
 import { ExtFs, isExt } from './ext.js';
 import { FatFs } from './fat.js';
+import { ExfatFs } from './exfat.js';
 import { NtfsFs } from './ntfs.js';
 
 export type FsKind = 'ext' | 'fat' | 'exfat' | 'ntfs' | 'unknown';
@@ -39,6 +40,8 @@ export function openFileSystem(part: ByteSource, label: string, warnings: string
         return new FatFs(part, label);
       case 'ntfs':
         return new NtfsFs(part, label);
+      case 'exfat':
+        return new ExfatFs(part, label);
       default:
         warnings.push(`${label}: ${kind === 'unknown' ? 'no known file system' : `${kind} not readable yet`}`);
         return null;
