@@ -40,7 +40,8 @@ export type FindingKind =
   | 'trash' // freedesktop / macOS trash item
   | 'history' // a shell / PowerShell history command
   | 'registry' // a registry key or value
-  | 'event'; // an event log record (EVTX): process creation, script block, file create/delete
+  | 'event' // an event log record (EVTX): process creation, script block, file create/delete
+  | 'execution'; // a program run recorded by Prefetch, Amcache or AppCompatCache (issue 15)
 
 /** Where an event finding lives inside its log file (docs/eventlogs.md). */
 export interface EventLocator {

@@ -46,6 +46,8 @@ export const FINDING_KINDS: Readonly<Record<FindingKind, KindSpec>> = {
   history: { description: 'a shell / PowerShell history command', locators: ['line'] },
   registry: { description: 'a registry key or value', locators: ['key', 'value'] },
   event: { description: 'an event-log record (EVTX process creation, script block, file create/delete; auditd EXECVE)', locators: ['event'] },
+  // execution artifacts (issue 15): Prefetch points at the .pf file, Amcache and AppCompatCache at a key (and value)
+  execution: { description: 'a program run recorded by Prefetch, Amcache or AppCompatCache (ShimCache)', locators: ['key', 'value'] },
 };
 
 /**

@@ -1,0 +1,28 @@
+/**
+ * `amcache` parser: Amcache.hve as AmcacheParser-like `amcache-file` records (the hive read by the
+ * project's regf parser). It claims files named Amcache.hve so `stagehunt parse Amcache.hve` prints
+ * these records; in a scan the regf parser reads the same hive too and its registry detectors judge
+ * the entries (src/artifacts/execution/registry.ts), so this parser has no detector of its own.
+ */
+import type { ArtifactContext, ArtifactParser, ArtifactResult } from '../types.js';
+import { hasRegfMagic } from '../regf/layout.js';
+import { parseRegf } from '../regf/parse.js';
+import { HiveView } from '../registry/view.js';
+import { collectAmcache, isAmcache } from './collect.js';
+
+export const amcacheParser: ArtifactParser = {
+  id: 'amcache',
+  description: 'Amcache.hve: executables with path, SHA-1, product, publisher, key time (InventoryApplicationFile and Root\\File)',
+  matches: (ctx: ArtifactContext) => /^amcache\.hve$/i.test(ctx.name) && hasRegfMagic(ctx.head),
+  async parse(src, ctx): Promise<ArtifactResult | null> {
+    const hive = await parseRegf(src, ctx);
+    if (!hive) return null;
+    const view = new HiveView(hive.records);
+    if (!isAmcache(view)) return null;
+    const warnings = [...hive.warnings];
+    const records = collectAmcache(view, warnings);
+    return { parser: 'amcache', records, warnings, corrupted: hive.corrupted, summary: { entries: records.length } };
+  },
+};
+
+export const parsers: ArtifactParser[] = [amcacheParser];
