@@ -13,7 +13,8 @@ import { collectAmcache, isAmcache } from './collect.js';
 export const amcacheParser: ArtifactParser = {
   id: 'amcache',
   description: 'Amcache.hve: executables with path, SHA-1, product, publisher, key time (InventoryApplicationFile and Root\\File)',
-  matches: (ctx: ArtifactContext) => /^amcache\.hve$/i.test(ctx.name) && hasRegfMagic(ctx.head),
+  // Collections rename copies (win10-Amcache.hve, HOST_Amcache.hve): the name ends in Amcache.hve.
+  matches: (ctx: ArtifactContext) => /amcache\.hve$/i.test(ctx.name) && hasRegfMagic(ctx.head),
   async parse(src, ctx): Promise<ArtifactResult | null> {
     const hive = await parseRegf(src, ctx);
     if (!hive) return null;
