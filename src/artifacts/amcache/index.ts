@@ -8,22 +8,22 @@ import type { ArtifactContext, ArtifactParser, ArtifactResult } from '../types.j
 import { hasRegfMagic } from '../regf/layout.js';
 import { parseRegf } from '../regf/parse.js';
 import { HiveView } from '../registry/view.js';
-import { collectAmcache, isAmcache } from './collect.js';
+import { collectAmcache, isAmcache, type AmcacheFile } from './collect.js';
 
-export const amcacheParser: ArtifactParser = {
+export const amcacheParser: ArtifactParser<AmcacheFile, { entries: number }> = {
   id: 'amcache',
   description: 'Amcache.hve: executables with path, SHA-1, product, publisher, key time (InventoryApplicationFile and Root\\File)',
   // Collections rename copies (win10-Amcache.hve, HOST_Amcache.hve): the name ends in Amcache.hve.
   matches: (ctx: ArtifactContext) => /amcache\.hve$/i.test(ctx.name) && hasRegfMagic(ctx.head),
-  async parse(src, ctx): Promise<ArtifactResult | null> {
+  async parse(src, ctx): Promise<ArtifactResult<AmcacheFile, { entries: number }> | null> {
     const hive = await parseRegf(src, ctx);
     if (!hive) return null;
     const view = new HiveView(hive.records);
     if (!isAmcache(view)) return null;
     const warnings = [...hive.warnings];
     const records = collectAmcache(view, warnings);
-    return { parser: 'amcache', records, warnings, corrupted: hive.corrupted, summary: { entries: records.length } };
+    return { parser: 'amcache', records, warnings, corrupted: hive.corrupted, facts: { entries: records.length } };
   },
 };
 
-export const parsers: ArtifactParser[] = [amcacheParser];
+export const parsers: readonly ArtifactParser[] = [amcacheParser];

@@ -3,7 +3,7 @@
  * loaded an archiver's library), where from, which staged files it touched, and when (every
  * recorded run time is a timeline row). The finding points at the .pf file itself.
  */
-import type { ArtifactDetector } from '../types.js';
+import type { ArtifactResult, DetectContext } from '../types.js';
 import type { Candidate } from '../../rules/types.js';
 import { executionEvents, executionHits, executionNames, type ProgramRun } from '../execution/detect.js';
 import { archiverOfLibrary, isShellHost, toolByExecutable } from '../execution/tools.js';
@@ -52,8 +52,8 @@ export function prefetchRun(r: PrefetchRecord): ProgramRun {
   };
 }
 
-export const detectPrefetch: ArtifactDetector = (result, ctx) => {
-  const r = result.records[0] as PrefetchRecord | undefined;
+export function detectPrefetch(result: ArtifactResult<PrefetchRecord, unknown>, ctx: DetectContext): Candidate[] {
+  const r = result.records[0];
   if (!r) return [];
   const run = prefetchRun(r);
   const hits = executionHits(run);
@@ -78,4 +78,4 @@ export const detectPrefetch: ArtifactDetector = (result, ctx) => {
     },
   };
   return [candidate];
-};
+}
