@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { MUTATIONS } from './mutate.mjs';
 
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fuzz-worker.mjs');
-export const SEED_AREAS = ['archives', 'recyclebin', 'regf', 'history', 'trash', 'ntfs', 'usnjrnl', 'evtx'];
+export const SEED_AREAS = ['archives', 'recyclebin', 'regf', 'history', 'trash', 'ntfs', 'usnjrnl', 'evtx', 'prefetch'];
 
 /** Where a seed sits in the pretend image, so name/path-based matches() claim it. */
 function pretendPath(name) {
@@ -20,6 +20,7 @@ function pretendPath(name) {
   if (name === 'fish_history') return `home/user/.local/share/fish/${name}`;
   if (/^\.(bash|zsh)_history$/.test(name)) return `home/user/${name}`;
   if (/history/i.test(name)) return `Users/alice/AppData/Roaming/Microsoft/Windows/PowerShell/PSReadLine/ConsoleHost_history.txt`;
+  if (/\.pf$/i.test(name)) return `Windows/Prefetch/${name}`;
   return `Windows/Temp/${name}`;
 }
 

@@ -7,12 +7,15 @@ import { parsers as auditdParsers } from './auditd/index.js';
 import { parsers as evtxParsers } from './evtx/index.js';
 import { parsers as historyParsers } from './history/index.js';
 import { parsers as ntfsParsers } from './ntfs/index.js';
+import { parsers as prefetchParsers } from './prefetch/index.js';
+import { parsers as amcacheParsers } from './amcache/index.js';
+import { parsers as appCompatCacheParsers } from './appcompatcache/index.js';
 import { parsers as recycleBinParsers } from './recyclebin/index.js';
 import { parsers as regfParsers } from './regf/index.js';
 import { parsers as trashParsers } from './trash/index.js';
 import type { ArtifactParser } from './types.js';
 
-export const ARTIFACT_PARSERS: readonly ArtifactParser[] = [...archiveParsers, ...recycleBinParsers, ...trashParsers, ...historyParsers, ...regfParsers, ...ntfsParsers, ...evtxParsers, ...auditdParsers];
+export const ARTIFACT_PARSERS: readonly ArtifactParser[] = [...archiveParsers, ...recycleBinParsers, ...trashParsers, ...historyParsers, ...amcacheParsers, ...regfParsers, ...ntfsParsers, ...evtxParsers, ...auditdParsers, ...prefetchParsers, ...appCompatCacheParsers];
 
 export function parserById(id: string): ArtifactParser | undefined {
   return ARTIFACT_PARSERS.find((p) => p.id === id);

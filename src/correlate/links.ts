@@ -59,6 +59,8 @@ function describeSource(c: Candidate): string {
     case 'mft-record':
     case 'usn-record':
       return ntfsTraceSource(c);
+    case 'execution':
+      return executionSource(c);
     case 'file':
     case 'directory':
     case 'archive-entry':
@@ -86,14 +88,22 @@ function isNtfsTrace(c: Candidate): boolean {
   return c.kind === 'mft-record' || c.kind === 'usn-record';
 }
 
+/** "Prefetch of RAR.EXE (Windows/Prefetch/RAR.EXE-1A2B3C4D.pf)", "Amcache key K in <hive>". */
+function executionSource(c: Candidate): string {
+  const source = typeof c.details?.source === 'string' ? c.details.source : 'execution record';
+  const program = typeof c.details?.executable === 'string' ? ` of ${c.details.executable}` : '';
+  return c.key !== undefined ? `${source} key ${c.key} in ${c.path}` : `${source}${program} (${c.path})`;
+}
+
 function describeDeletion(d: Candidate): string {
   if (isNtfsTrace(d)) return `${d.deletedAt ? `deleted without the Recycle Bin at ${shortUtc(d.deletedAt)}` : 'recorded'} per ${ntfsTraceSource(d)}, original ${d.originalPath}`;
   const bin = d.kind === 'trash' ? 'Trash' : 'Recycle Bin';
   return `deleted to the ${bin}${d.deletedAt ? ` at ${shortUtc(d.deletedAt)}` : ''} (${d.path}, original ${d.originalPath})`;
 }
 
-function ruleForSource(c: Candidate): 'named-in-history' | 'named-in-registry' | 'named-in-event-log' | null {
+function ruleForSource(c: Candidate): 'named-in-history' | 'named-in-registry' | 'named-in-event-log' | 'named-in-execution-artifact' | null {
   if (c.kind === 'history') return 'named-in-history';
+  if (c.kind === 'execution') return 'named-in-execution-artifact';
   if (c.kind === 'event') return 'named-in-event-log';
   if (c.kind === 'registry') return 'named-in-registry';
   return null;
@@ -287,6 +297,23 @@ function linkHistoryToRegistry(namedBySet: Map<string, Array<{ source: Candidate
         addHit(r.source, { rule: h.source.kind === 'event' ? 'named-in-event-log' : 'named-in-history', message: `${r.named.path} is also ${ROLE_VERB[h.named.role]} per ${describeSource(h.source)} (${h.named.path})`, score: linkPoints(h.source) }, seen);
         links++;
       }
+    }
+    links += linkExecutionToCommands(group, seen, linkPoints);
+  }
+  return links;
+}
+
+/** A program run (Prefetch file list) and a history, event-log or MRU entry naming the same archive or set. */
+function linkExecutionToCommands(group: Array<{ source: Candidate; named: NamedPath }>, seen: Set<string>, linkPoints: (c: Candidate) => number): number {
+  let links = 0;
+  const executions = group.filter((g) => g.source.kind === 'execution');
+  const others = group.filter((g) => g.source.kind === 'history' || g.source.kind === 'event' || g.source.kind === 'registry');
+  for (const x of executions.slice(0, MAX_PAIRS_PER_SET)) {
+    for (const o of others.slice(0, MAX_PAIRS_PER_SET)) {
+      const otherRule = ruleForSource(o.source)!;
+      addHit(o.source, { rule: 'named-in-execution-artifact', message: `${o.named.path} is also ${ROLE_VERB[x.named.role]} per ${describeSource(x.source)}`, score: linkPoints(x.source) }, seen);
+      addHit(x.source, { rule: otherRule, message: `${x.named.path} is also ${ROLE_VERB[o.named.role]} per ${describeSource(o.source)} (${o.named.path})`, score: linkPoints(o.source) }, seen);
+      links++;
     }
   }
   return links;

@@ -42,7 +42,8 @@ export type FindingKind =
   | 'registry' // a registry key or value
   | 'event' // an event log record (EVTX): process creation, script block, file create/delete
   | 'mft-record' // NTFS: an MFT record of a staged file (deleted or live), issue 13
-  | 'usn-record'; // NTFS: the USN journal life of one file or folder, issue 13
+  | 'usn-record' // NTFS: the USN journal life of one file or folder, issue 13
+  | 'execution'; // a program run recorded by Prefetch, Amcache or AppCompatCache (issue 15)
 
 /** Where an event finding lives inside its log file (docs/eventlogs.md). */
 export interface EventLocator {

@@ -56,6 +56,8 @@ export const FINDING_KINDS: Readonly<Record<FindingKind, KindSpec>> = {
   // NTFS traces (issue 13)
   'mft-record': { description: 'an MFT record (deleted or live) of a staged file, from an image or a collected $MFT', locators: ['originalPath', 'mftEntry', 'mftSequence'] },
   'usn-record': { description: 'the USN journal life of one file or folder (create, extend, rename, delete), from $UsnJrnl:$J', locators: ['originalPath', 'usn'] },
+  // execution artifacts (issue 15): Prefetch points at the .pf file, Amcache and AppCompatCache at a key (and value)
+  execution: { description: 'a program run recorded by Prefetch, Amcache or AppCompatCache (ShimCache)', locators: ['key', 'value'] },
 };
 
 const NTFS_LOCATORS = ['mftEntry', 'mftSequence', 'usn'] as const;

@@ -310,7 +310,7 @@ async function followNamedPaths(state: RootState, opts: ScanOptions, audit: Atim
   const windows = state.root.os === 'windows' || state.root.os === 'unknown';
   const wanted = new Set<string>();
   for (const c of state.candidates) {
-    if (!c.names || (c.kind !== 'history' && c.kind !== 'event' && c.kind !== 'registry' && c.kind !== 'recycle-bin' && c.kind !== 'trash')) continue;
+    if (!c.names || (c.kind !== 'history' && c.kind !== 'event' && c.kind !== 'registry' && c.kind !== 'recycle-bin' && c.kind !== 'trash' && c.kind !== 'execution')) continue;
     for (const named of c.names) {
       if (named.role === 'executes') continue;
       const norm = normalizeNamedPath(named.path, { windows: windows || /^[a-z]:\\/i.test(named.path), user: userName(c.user) });

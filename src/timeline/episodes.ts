@@ -37,6 +37,7 @@ const KIND_ATTACK: Record<string, string[]> = {
   history: [],
   registry: [],
   ntfs: ['T1070.004'],
+  execution: ['T1560.001'],
 };
 
 /** `needle` occurs in `text` as a whole path (not the prefix of a longer name: 'out' vs 'out2'). */
@@ -51,7 +52,7 @@ export function boundaryIncludes(text: string, needle: string): boolean {
 }
 
 /** Reasons written by correlate/ name other evidence; only findings carrying one can name another. */
-const LINK_RULES = new Set(['named-in-history', 'named-in-event-log', 'named-in-registry', 'linked-recycle-bin', 'recycle-bin-pair', 'linked-file-found', 'linked-file-present', 'named-path-missing', 'linked-ntfs-trace', 'ntfs-same-file']);
+const LINK_RULES = new Set(['named-in-execution-artifact', 'named-in-history', 'named-in-event-log', 'named-in-registry', 'linked-recycle-bin', 'recycle-bin-pair', 'linked-file-found', 'linked-file-present', 'named-path-missing', 'linked-ntfs-trace', 'ntfs-same-file']);
 
 /** Whether `text` (a finding's link reasons) names `b`'s evidence. */
 function reasonsName(text: string, b: FindingFacts): boolean {
@@ -59,6 +60,7 @@ function reasonsName(text: string, b: FindingFacts): boolean {
   if (f.kind === 'history') return text.includes(`(${f.path}) at line ${f.line ?? '?'}`);
   if (f.kind === 'event') return text.includes(`record ${f.event?.recordId ?? '?'} (${f.path})`);
   if (f.kind === 'registry') return !!f.key && text.includes(f.key) && text.includes(` in ${f.path}`);
+  if (f.kind === 'execution' && f.key) return text.includes(f.key) && text.includes(` in ${f.path}`);
   return boundaryIncludes(text, f.path);
 }
 

@@ -4,10 +4,10 @@
  */
 import type { Finding } from '../model/finding.js';
 import { normalizeNamedPath, volumeStem } from '../correlate/paths.js';
-import { pushAll } from '../util/arrays.js';
+import { maxOf, minOf, pushAll } from '../util/arrays.js';
 import { isArchiveFormat } from '../fingerprint/formats.js';
 
-export const EVIDENCE_KINDS = ['file', 'archive', 'recycle-bin', 'history', 'registry', 'event', 'ntfs'] as const;
+export const EVIDENCE_KINDS = ['file', 'archive', 'recycle-bin', 'history', 'registry', 'event', 'ntfs', 'execution'] as const;
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
 
 const RECYCLE_DIR = /(^|\/)(\$recycle\.bin|recycler|recycled|\.trash[^/]*|trash)(\/|$)/i;
@@ -61,6 +61,7 @@ export function burstOf(f: Finding): { start: number; end: number; count: number
 function keyTimes(f: Finding): [number | null, number | null] {
   const burst = burstOf(f);
   if (burst) return [burst.start, burst.end];
+  if (f.kind === 'execution') return executionSpan(f);
   let t: number | null;
   // NTFS traces (issue 13): from the file's creation to its deletion.
   if (isNtfsTrace(f)) {
@@ -79,6 +80,16 @@ export function isNtfsTrace(f: Pick<Finding, 'kind'>): boolean {
   return f.kind === 'mft-record' || f.kind === 'usn-record';
 }
 
+/** A program run spans its recorded run times (Prefetch keeps 8): first to last. */
+function executionSpan(f: Finding): [number | null, number | null] {
+  const runs = Array.isArray(f.details?.runTimes) ? f.details.runTimes.map((t) => parseTime(typeof t === 'string' ? t : null)).filter((t): t is number => t !== null) : [];
+  if (runs.length === 0) {
+    const t = parseTime(detailString(f, 'lastRun'));
+    return [t, t];
+  }
+  return [minOf(runs), maxOf(runs)];
+}
+
 export function isArchiveFinding(f: Finding): boolean {
   if (f.kind === 'archive-entry') return true;
   if (isArchiveFormat(f.format)) return true;
@@ -90,6 +101,7 @@ export function evidenceKind(f: Finding): EvidenceKind {
   if (f.kind === 'event') return 'event';
   if (f.kind === 'registry') return 'registry';
   if (isNtfsTrace(f)) return 'ntfs';
+  if (f.kind === 'execution') return 'execution';
   if (f.kind === 'recycle-bin' || f.kind === 'trash' || RECYCLE_DIR.test(f.path)) return 'recycle-bin';
   return isArchiveFinding(f) ? 'archive' : 'file';
 }
@@ -149,7 +161,7 @@ export function factsOf(f: Finding): FindingFacts {
       place = dirOf(target);
       stem = volumeStem(target);
     }
-  } else if (f.kind !== 'history' && f.kind !== 'registry') {
+  } else if (f.kind !== 'history' && f.kind !== 'registry' && f.kind !== 'execution') {
     place = dirOf(f.path.toLowerCase());
     stem = volumeStem(f.path);
   }

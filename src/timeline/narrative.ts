@@ -164,6 +164,18 @@ function ntfsStep(m: FindingFacts): Draft {
   return { time: m.time, order: 3, text: `${quote(life, 2 * MAX_QUOTE)}.${tail}`, ids: [f.id] };
 }
 
+/** "Between 02:10 and 02:31 RAR.EXE ran 3 times (Prefetch: Windows/Prefetch/RAR.EXE-....pf)." */
+function executionStep(m: FindingFacts, refDay: string): Draft {
+  const f = m.finding;
+  const d = f.details ?? {};
+  const program = typeof d.program === 'string' ? d.program : typeof d.executable === 'string' ? d.executable : f.path;
+  const count = typeof d.runCount === 'number' ? ` ${d.runCount} time${d.runCount === 1 ? '' : 's'}` : '';
+  const span = m.time === null ? 'Then' : m.end !== null && m.end !== m.time ? `Between ${clock(m.time, refDay)} and ${clock(m.end, refDay)}` : `At ${clock(m.time, refDay)}`;
+  const source = typeof d.source === 'string' ? d.source : 'execution record';
+  const where = f.key ? `${source} key ${f.key} in ${f.path}` : `${source}: ${f.path}`;
+  return { time: m.time, order: 1, text: `${span} ${quote(program)} ran${count} (${where}).`, ids: [f.id] };
+}
+
 function groupBy<T>(items: T[], key: (t: T) => string): T[][] {
   const map = new Map<string, T[]>();
   for (const it of items) map.set(key(it), [...(map.get(key(it)) ?? []), it]);
@@ -185,6 +197,7 @@ function drafts(members: FindingFacts[], refDay: string): Draft[] {
     else if (m.kind === 'history') out.push(historyStep(m, members));
     else if (m.kind === 'event') out.push(eventStep(m, members));
     else if (m.kind === 'ntfs') out.push(ntfsStep(m));
+    else if (m.kind === 'execution') out.push(executionStep(m, refDay));
     else if (m.kind === 'archive') archives.push(m);
     else files.push(m);
   }

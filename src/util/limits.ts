@@ -84,4 +84,13 @@ export const LIMITS = {
   maxInnerTarFlatBytes: 16 * 1024 * 1024,
   maxInnerTarMs: 3000,
   maxInnerTarEntries: 10_000,
+  // execution artifacts (Prefetch, Amcache, AppCompatCache: issue 15 part A)
+  /** Prefetch: decompressed size of a MAM file (real ones are below 1 MiB), and bytes read of an uncompressed one. */
+  maxPrefetchBytes: 16 * 1024 * 1024,
+  /** Prefetch: file names, volumes and directory strings kept per file. */
+  maxPrefetchFilenames: 65_536,
+  maxPrefetchVolumes: 256,
+  maxPrefetchDirectories: 65_536,
+  /** AppCompatCache entries read from one value (Windows keeps 1024). */
+  maxShimCacheEntries: 65_536,
 } as const;

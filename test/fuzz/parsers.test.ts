@@ -86,7 +86,7 @@ export const ARTIFACT_PARSERS = [
     const seeds = listSeeds(CORPUS_DIR, { extra: writeExtraSeeds(seedsDir), maxBytes: 4 * 1024 * 1024 });
     const claimed = await claimSeeds(seeds, { dist: DIST });
     const covered = new Set(claimed.flatMap((s: { parsers: string[] }) => s.parsers));
-    for (const id of ['zip', '7z', 'rar', 'cab', 'tar', 'compressed', 'encrypted', 'recyclebin-i', 'info2', 'trashinfo', 'history', 'regf', 'mft', 'usnjrnl', 'evtx', 'auditd']) expect(covered).toContain(id);
+    for (const id of ['zip', '7z', 'rar', 'cab', 'tar', 'compressed', 'encrypted', 'recyclebin-i', 'info2', 'trashinfo', 'history', 'regf', 'mft', 'usnjrnl', 'evtx', 'auditd', 'prefetch']) expect(covered).toContain(id);
     const cases = buildCases(claimed, { perSeed: 7, baseSeed: 1 });
     const r = await runCases(cases, { dist: DIST, timeoutMs: 3000, heapMb: 256 });
     expect({ crashes: r.crashes, hangs: r.hangs, problems: r.problems.slice(0, 20) }).toEqual({ crashes: [], hangs: [], problems: [] });

@@ -8,6 +8,7 @@ import type { RegistryRecord } from '../regf/walk.js';
 import type { Candidate } from '../../rules/types.js';
 import { detectArchiverHistory } from './archivers.js';
 import { detectExecution } from './execution.js';
+import { detectAmcache, detectShimCache } from '../execution/registry.js';
 import { detectHiveCopy } from './hive-copy.js';
 import { detectStagedValues } from './staged.js';
 import { sidMaps, type SidMaps } from './sids.js';
@@ -32,6 +33,9 @@ export function runRegistryDetectors(records: readonly RegistryRecord[], opts: R
     ...detectArchiverHistory(view, opts.hivePath, user),
     ...detectExecution(view, opts.hivePath, user, sidNames),
     ...detectStagedValues(view, opts.hivePath, user),
+    // execution artifacts (issue 15): Amcache entries and AppCompatCache (ShimCache)
+    ...detectAmcache(view, opts.hivePath),
+    ...detectShimCache(view, opts.hivePath),
   ];
   return out.slice(0, LIMITS.maxFindingsPerArtifact);
 }
