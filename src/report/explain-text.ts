@@ -5,6 +5,8 @@
  * No JSON: records are shown as labelled fields; p-values and entropy are rounded.
  */
 import { displayText } from '../util/text.js';
+import type { ArchiveSummary } from '../artifacts/archive/summary.js';
+import { locatorParts, type Locators } from '../model/kinds.js';
 
 /** The parts of the explain report this renderer reads (the command builds the whole object). */
 export interface ExplainView {
@@ -16,11 +18,11 @@ export interface ExplainView {
   size: number;
   times: { modified: string | null; accessed: string | null; changed: string | null; born: string | null };
   fingerprint: Record<string, unknown> & { samples: { offset: number; length: number }[] };
-  archive: Record<string, unknown> | null;
+  archive: ArchiveSummary | null;
   artifacts: { parser: string; error: string | null; corrupted: boolean | null; warnings: string[]; recordCount: number; records?: unknown[] }[];
   verdict: { level: string; score: number; reasons: { rule: string; score: number; message: string }[] };
   whyNotHigher: string[];
-  inner: { level: string; score: number; path: string; entry?: string; key?: string; value?: string; originalPath?: string; line?: number; reasons: { rule: string; score: number; message: string }[] }[];
+  inner: (Locators & { level: string; score: number; path: string; reasons: { rule: string; score: number; message: string }[] })[];
   warnings: string[];
 }
 
@@ -80,8 +82,8 @@ function linksOf(records: readonly unknown[]): string[] {
   return out;
 }
 
-export function archiveLine(a: Record<string, unknown>): string {
-  const volume = a.volume as { index: number | null; multiVolume: boolean } | null;
+export function archiveLine(a: ArchiveSummary): string {
+  const volume = a.volume;
   const parts = [
     String(a.format),
     a.entryCount === null ? 'entry list unreadable' : `${String(a.entryCount)} entries`,
@@ -89,7 +91,7 @@ export function archiveLine(a: Record<string, unknown>): string {
     a.headersEncrypted ? 'file list (headers) encrypted: entry names cannot be read without the password' : 'file list readable',
     volume?.multiVolume ? `volume ${volume.index === null ? '?' : volume.index + 1} of a multi-volume set` : 'single volume',
   ];
-  if (Array.isArray(a.encryption) && a.encryption.length) parts.push(`encryption: ${a.encryption.join(', ')}`);
+  if (a.encryption.length) parts.push(`encryption: ${a.encryption.join(', ')}`);
   if (a.packageType) parts.push(`package: ${String(a.packageType)}`);
   if (a.selfExtracting) parts.push('self-extracting');
   if (a.inner) parts.push(`contains ${String(a.inner)}`);
@@ -134,7 +136,7 @@ export function explainText(r: ExplainView): string {
   if (r.inner.length) {
     lines.push('', `inside the file: ${r.inner.length} findings (the scan adds links across the root: run stagehunt scan for those)`);
     for (const c of r.inner.slice(0, 30)) {
-      const where = c.entry ?? (c.key !== undefined ? `${c.key}${c.value !== undefined ? ` : ${c.value}` : ''}` : c.originalPath ?? (c.line !== undefined ? `line ${c.line}` : c.path));
+      const where = locatorParts(c, 'explain')[0] ?? c.path;
       lines.push(`  ${c.level} ${c.score} ${text(where, 120)}`);
       for (const x of c.reasons) lines.push(`    ${x.score < 0 ? '' : '+'}${x.score} ${x.rule}: ${text(x.message, 200)}`);
     }

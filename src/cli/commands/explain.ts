@@ -13,6 +13,8 @@ import { whyNotHigher } from '../../rules/why-not.js';
 import type { Candidate } from '../../rules/types.js';
 import { explainText } from '../../report/explain-text.js';
 import type { FileTimes } from '../../model/finding.js';
+import type { ArchiveSummary } from '../../artifacts/archive/summary.js';
+import { copyLocators, type Locators } from '../../model/kinds.js';
 import { writeStdout } from '../output.js';
 import { openSingleFile, problemInRoot } from '../single-file.js';
 import { typedArgs } from '../args.js';
@@ -56,7 +58,9 @@ function scored(c: Candidate, place: PlaceContext) {
   const withLocation = { ...c, hits: [...c.hits] };
   addLocationReason(withLocation, place.hotspotOf(c.path), { exists: place.exists }, catalog);
   const s = scoreHits(withLocation.hits, catalog);
-  return { kind: c.kind, path: c.path, entry: c.entry, key: c.key, value: c.value, originalPath: c.originalPath, line: c.line, level: s.level, score: s.score, reasons: s.reasons, attack: s.attack, strong: s.strong };
+  const locators: Locators = {};
+  copyLocators(c, locators);
+  return { kind: c.kind, path: c.path, ...locators, level: s.level, score: s.score, reasons: s.reasons, attack: s.attack, strong: s.strong };
 }
 
 export async function runExplain(args: ExplainArgs): Promise<number> {
@@ -102,7 +106,6 @@ export async function buildExplainReport(args: Omit<ExplainArgs, 'format'>): Pro
       exists: inRoot ? (p) => findInsideRoot(inRoot.abs, p, windows) !== null : undefined,
     };
     const verdict = scored(inspection.fileCandidate, place);
-    const archiveRun = inspection.runs.find((r) => r.result?.summary && 'headersEncrypted' in r.result.summary);
     const report: ExplainReport = {
       path: args.file,
       root: root?.given ?? null,
@@ -126,13 +129,13 @@ export async function buildExplainReport(args: Omit<ExplainArgs, 'format'>): Pro
         extensionMismatch: fp.extensionMismatch,
         hints: fp.hints,
       },
-      archive: archiveRun?.result?.summary ?? null,
+      archive: inspection.archive,
       artifacts: inspection.runs.map((r) => ({
         parser: r.parser,
         error: r.error ?? null,
         corrupted: r.result?.corrupted ?? null,
         warnings: r.result?.warnings ?? [],
-        summary: r.result?.summary ?? null,
+        summary: r.result?.facts ?? null,
         recordCount: r.result?.records.length ?? 0,
         records: r.result?.records.slice(0, 50) ?? [],
       })),
@@ -142,7 +145,7 @@ export async function buildExplainReport(args: Omit<ExplainArgs, 'format'>): Pro
         strong: verdict.strong,
         raw: verdict.reasons.reduce((sum, r) => sum + r.score, 0),
         hotspot: hotspot?.id ?? null,
-        archive: archiveRun !== undefined,
+        archive: inspection.archive !== null,
       }),
       inner: inspection.innerCandidates.filter((c) => c.hits.length > 0).slice(0, 200).map((c) => scored(c, place)),
       warnings: [...(notAttributed ? [`not attributed to the root ${rootDir} guessed from the path: ${notAttributed}`] : []), ...fp.warnings, ...inspection.warnings],
@@ -162,7 +165,7 @@ export interface ExplainReport {
   size: number;
   times: FileTimes;
   fingerprint: Record<string, unknown> & { samples: { offset: number; length: number }[] };
-  archive: Record<string, unknown> | null;
+  archive: ArchiveSummary | null;
   artifacts: { parser: string; error: string | null; corrupted: boolean | null; warnings: string[]; recordCount: number; records?: unknown[] }[];
   verdict: ReturnType<typeof scored>;
   /** Staging evidence that did not fire, benign matches that lowered the score, the strong-reason cap. */
