@@ -24,7 +24,7 @@ const noSpreadIntoCalls = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'fixtures/demo/image/', '**/*.d.mts'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'fixtures/demo/image/', '**/*.d.mts', 'build/'] },
   js.configs.recommended,
   tseslint.configs.recommended,
   {

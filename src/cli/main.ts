@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     .command<HotspotsArgs>('hotspots', 'list the hotspot catalog', hotspotsBuilder, (argv) => setExit(runHotspots(argv)))
     .command<ReportArgs>('report <scan>', 're-render a saved --format json scan (html, md, table, csv, bodyfile, timesketch, ...) without rescanning', reportBuilder, (argv) => setExit(runReport(argv)))
     .command<RulesArgs>('rules', 'list the rule catalog with scores and references', rulesBuilder, (argv) => setExit(runRules(argv)))
+    .completion('completion', 'print a bash/zsh completion script (source it from ~/.bashrc or ~/.zshrc)')
     .demandCommand(1, 'name a command: scan, explain, parse, image, hotspots or rules')
     .strict()
     .recommendCommands()

@@ -80,10 +80,28 @@ export interface RootMeta {
   symlinksSkipped: number;
   specialFilesSkipped: number;
   otherDeviceSkipped: number;
+  /** For a root read from a disk image: the image file and the acquisition hashes it stores (E01). */
+  image?: { file: string; format: string; mediaSize: number | null; storedMd5: string | null; storedSha1: string | null };
+}
+
+/**
+ * Version of the JSON report and JSONL finding contract (docs/schema/): bump the minor for added
+ * optional fields, the major for anything a consumer could trip on (renamed, removed, retyped).
+ */
+export const SCHEMA_VERSION = '1.0';
+
+/** The case a scan belongs to (--case, --examiner), shown in the report header. */
+export interface CaseInfo {
+  id: string | null;
+  examiner: string | null;
 }
 
 export interface ScanMeta {
   tool: 'stagehunt';
+  /** SCHEMA_VERSION of the writer; absent in scans saved before the schema existed. */
+  schemaVersion?: string;
+  /** --case / --examiner, when given. */
+  case?: CaseInfo;
   version: string;
   command: string;
   options: Record<string, unknown>;

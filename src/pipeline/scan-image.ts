@@ -11,7 +11,7 @@ import type { DirEntryInfo, OsKind } from '../model/evidence.js';
 import type { AtimeAudit } from '../evidence/reader.js';
 import type { EvidenceFs, FsEntry, FsTime, OpenedSource } from '../evidence/fs.js';
 import { walkFs } from '../evidence/image/bodyfile.js';
-import { openDiskImage } from '../evidence/image/index.js';
+import { openDiskImage, type DiskImage } from '../evidence/image/index.js';
 import { detectFsOs } from '../evidence/os-layout.js';
 import { RootError } from '../evidence/root.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots } from '../hotspots/catalog.js';
@@ -178,6 +178,12 @@ export function imageGuards(roots: readonly string[]): string[] {
   return roots.filter(isImageFile).map((r) => realpathSync(r));
 }
 
+/** reports: the image file behind a root and the acquisition hashes it stores (E01), for the report's case header. */
+function imageEvidence(given: string, img: DiskImage): NonNullable<RootMeta['image']> {
+  const info = img.image.info as { storedMd5?: string; storedSha1?: string; mediaSize?: number };
+  return { file: given, format: img.image.format, mediaSize: info.mediaSize ?? null, storedMd5: info.storedMd5 ?? null, storedSha1: info.storedSha1 ?? null };
+}
+
 /** Every readable file system of the image, each as a root. A file with none is a usage error. */
 export async function scanImage(given: string, opts: ScanOptions, audit: AtimeAudit, yieldNow: () => Promise<void>): Promise<ImageScanResult> {
   let img;
@@ -213,7 +219,7 @@ export async function scanImage(given: string, opts: ScanOptions, audit: AtimeAu
       byRoot.set(v.label, { fs: v.fs!, files: r.files });
       for (const f of r.scored.findings) out.findings.push(f);
       for (const t of r.scored.timeline) out.timeline.push(t);
-      out.roots.push(r.meta);
+      out.roots.push({ ...r.meta, image: imageEvidence(given, opened) });
       for (const e of r.errors) out.errors.push(e);
     }
     keepOpen = true;

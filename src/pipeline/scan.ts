@@ -18,6 +18,7 @@ import { correlate } from '../correlate/links.js';
 import { applyAllowlist, sha256Of, type Allowlist } from '../rules/allowlist.js';
 import { loadRuleCatalog } from '../rules/catalog.js';
 import type { SuppressedFinding } from '../model/report.js';
+import { SCHEMA_VERSION, type CaseInfo } from '../model/report.js'; // reports: schema version, case header
 import { normalizeNamedPath } from '../correlate/paths.js';
 import { userName } from '../timeline/evidence.js';
 import { burstHits, hiddenDirHits, type DirFileFact } from '../rules/directory-rules.js';
@@ -73,6 +74,8 @@ export interface ScanOptions {
   isolation?: Partial<IsolationLimits> | false;
   /** --exclude / --allowlist: suppressions applied after correlation, before scoring. */
   allowlist?: Allowlist;
+  /** --case / --examiner, recorded in meta for the report header. */
+  caseInfo?: CaseInfo;
 }
 
 export interface ScanProgress {
@@ -459,6 +462,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   return {
     meta: {
       tool: 'stagehunt',
+      schemaVersion: SCHEMA_VERSION,
       version: packageVersion(),
       command: opts.command ?? '',
       options: opts.recordedOptions ?? {},
@@ -475,6 +479,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       },
       node: process.version,
       ...(hashes ? { hashes } : {}),
+      ...(opts.caseInfo ? { case: opts.caseInfo } : {}),
     },
     summary: { verdict: verdictFor(byLevel), findings: allFindings.length, shown: shown.length, byLevel, highestLevel: highest, errors: errors.length, ...(baseline ? { baseline } : {}), ...(opts.allowlist ? { suppressed: suppressed.length } : {}) },
     findings: shown,

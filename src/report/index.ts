@@ -8,22 +8,30 @@ import { toBodyfile } from './bodyfile.js';
 import { toHtml } from './html.js';
 import { toMarkdown } from './markdown.js';
 import { toTimesketchCsv, toTimesketchJsonl } from './timesketch.js';
+import { redactionNotice, redactReport } from './redact.js';
 
 /** Text, or chunks of it for formats whose output grows with the findings (written as they come). */
 export type WriterOutput = string | Iterable<string>;
 export type Writer = (report: ScanReport, style: Style) => WriterOutput;
 
 export const WRITERS: Record<string, Writer> = {
-  table: (r, s) => toTable(r, s),
+  table: (r, s) => redactedTable(r, s),
   json: (r) => jsonChunks(r),
   jsonl: (r) => jsonlChunks(r),
   csv: (r) => toCsv(r),
-  html: (r) => toHtml(r),
-  md: (r) => toMarkdown(r),
+  html: (r, s) => toHtml(r, s),
+  md: (r, s) => toMarkdown(r, s),
   bodyfile: (r) => toBodyfile(r),
   timesketch: (r) => toTimesketchJsonl(r),
   'timesketch-csv': (r) => toTimesketchCsv(r),
 };
+
+/** The table of a redacted copy (--redact), with the notice of what was hidden and where. */
+function redactedTable(report: ScanReport, style: Style): string {
+  if (!style.redact) return toTable(report, style);
+  const r = redactReport(report);
+  return `${toTable(r.report, style)}\n${redactionNotice(r.notes)}\n`;
+}
 
 export const SCAN_FORMATS = Object.keys(WRITERS);
 

@@ -1,114 +1,136 @@
 /**
- * The Markdown report: the HTML report's content for tickets and wikis (the chart becomes a
- * list of high-level timeline rows). Every evidence string goes through markdownEscape.
+ * The Markdown report: the HTML report's content for tickets and wikis, readable raw (the chart
+ * becomes a list of high-level timeline rows). Prose goes through mdText, paths and commands
+ * through mdCode (markdown-text.ts): only what would change the rendering is escaped.
  */
 import type { ScanReport } from '../model/report.js';
 import { levelRank } from '../model/finding.js';
-import { markdownEscape } from '../util/text.js';
-import { buildView, locatorText, shortTime, type ReportView } from './view.js';
+import { buildView, locatorText, type ReportView } from './view.js';
 import { pushAll } from '../util/arrays.js';
+import { mdCode as c, mdText as m } from './markdown-text.js';
+import { caseHeader, optionLines, timedSteps } from './case-header.js';
+import { redactionNotice, redactReport, type RedactionNote } from './redact.js';
+import { showTime, zoneLabel } from './time-zone.js';
+import type { Style } from './style.js';
 
-const MAX_TEXT = 600;
 const TIMELINE_ROWS = 60;
 
-/**
- * Evidence text for Markdown: markdownEscape, then '<' and '>' as entities, because renderers
- * that are not CommonMark do not all honour a backslash before a tag.
- */
-function m(text: string | null | undefined, max = MAX_TEXT): string {
-  if (text === null || text === undefined) return '';
-  return markdownEscape(text.length > max ? `${text.slice(0, max - 1)}…` : text)
-    .replace(/\\</g, '&lt;')
-    .replace(/\\>/g, '&gt;');
+interface MdContext {
+  zone?: string;
+  redactions: RedactionNote[] | null;
 }
 
 function table(head: string[], rows: string[][]): string[] {
   return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`), ''];
 }
 
+function header(v: ReportView, ctx: MdContext): string[] {
+  const out = table(['', ''], caseHeader(v.report, ctx.zone).map((r) => [`**${r.label}**`, r.lines.map((l) => m(l, 1000)).join('<br>')]));
+  if (ctx.redactions) out.push(`> ${m(redactionNotice(ctx.redactions), 4000)}`, '');
+  return out;
+}
+
 function summary(v: ReportView): string[] {
   const s = v.report.summary;
   const out = [`**Verdict: ${m(s.verdict)}**`, '', `${s.findings} findings: ${v.levelsHighFirst.map((l) => `${l} ${s.byLevel[l]}`).join(', ')}. Shown: ${s.shown}. Paths that could not be read: ${s.errors}.`, ''];
-  if (s.baseline) out.push(`Baseline ${m(s.baseline.file)}: ${s.baseline.new} new, ${s.baseline.known} known, ${s.baseline.resolved.length} resolved${s.baseline.resolved.length ? ` (${s.baseline.resolved.slice(0, 50).join(', ')})` : ''}.`, '');
+  if (s.baseline) out.push(`Baseline ${c(s.baseline.file)}: ${s.baseline.new} new, ${s.baseline.known} known, ${s.baseline.resolved.length} resolved${s.baseline.resolved.length ? ` (${s.baseline.resolved.slice(0, 50).join(', ')})` : ''}.`, '');
   pushAll(out, table(['', ''], v.atAGlance.slice(1).map(([k, val]) => [`**${k}**`, m(val)])));
   return out;
 }
 
-function episodes(v: ReportView): string[] {
+function episodes(v: ReportView, ctx: MdContext): string[] {
   const out = [`## Staging episodes (${v.episodes.length})`, ''];
   if (v.episodes.length === 0) return [...out, 'No staging episode: no high finding, and no medium finding confirmed by a second kind of evidence.', ''];
+  const zone = zoneLabel(ctx.zone);
   for (const e of v.episodes) {
     out.push(`### ${e.level.toUpperCase()} episode \`${e.id}\`: score ${e.score}/100, ${e.confidence} confidence`, '', m(e.narrative, 4000), '');
-    pushAll(out, table(['when (UTC)', 'who', 'where', 'evidence', 'ATT&CK'], [[`${shortTime(e.start)} to ${shortTime(e.end)}`, m(e.users.join(', ') || 'unknown'), e.locations.map((l) => m(l, 200)).join('<br>'), e.evidenceKinds.join(', '), e.attack.join(', ')]]));
+    pushAll(out, table([`when (${zone})`, 'who', 'where', 'evidence', 'ATT&CK'], [[`${showTime(e.start, ctx.zone)} to ${showTime(e.end, ctx.zone)}`, m(e.users.join(', ') || 'unknown'), e.locations.map((l) => c(l, 200)).join('<br>'), e.evidenceKinds.join(', '), e.attack.join(', ')]]));
     out.push('What happened, step by step:', '');
-    e.steps.forEach((st, i) => out.push(`${i + 1}. ${st.time ? `**${shortTime(st.time)}** ` : ''}${m(st.text)}`));
-    out.push('', `Findings: ${e.findingIds.map((id) => `\`${id}\``).join(', ')}`, '');
+    pushAll(out, table([`time (${zone})`, 'step'], timedSteps(e, v.findingsById).map((st) => [st.shownTime ? `${showTime(st.shownTime, ctx.zone)}${st.timeSource === 'command' ? ' (command time)' : ''}` : 'no time recorded', m(st.text)])));
+    out.push(`Findings: ${e.findingIds.map((id) => `\`${id}\``).join(', ')}`, '');
   }
   return out;
 }
 
-function timeline(v: ReportView): string[] {
+function timeline(v: ReportView, ctx: MdContext): string[] {
   const rows = v.report.timeline.filter((r) => levelRank(r.level) >= levelRank('high') && !/^[.mac]+b?$|^[.macb]{4}$/.test(r.type));
   const fileRows = v.report.timeline.filter((r) => levelRank(r.level) >= levelRank('high') && /^[.macb]{4}$/.test(r.type) && r.type.includes('m'));
   const all = [...rows, ...fileRows].sort((a, b) => a.time.localeCompare(b.time) || a.findingId.localeCompare(b.findingId)).slice(0, TIMELINE_ROWS);
-  return ['## Timeline (high and critical; modifications and events)', '', ...table(['time (UTC)', 'type', 'level', 'event'], all.map((r) => [shortTime(r.time), m(r.type), r.level, m(r.description, 300)]))];
+  return ['## Timeline (high and critical; modifications and events)', '', ...table([`time (${zoneLabel(ctx.zone)})`, 'type', 'level', 'event'], all.map((r) => [showTime(r.time, ctx.zone), c(r.type), r.level, m(r.description, 300)]))];
 }
 
-function topFindings(v: ReportView): string[] {
-  const rows = v.topFindings.map((f) => [
-    f.level,
+function findingRows(findings: ScanReport['findings'], ctx: MdContext, maxReason: number, withId: boolean): string[][] {
+  return findings.map((f) => [
+    withId ? `${f.level} \`${f.id}\`` : f.level,
     String(f.score),
     f.kind,
-    `${m(f.path)}${locatorText(f) ? `<br>${m(locatorText(f))}` : ''}${f.known ? '<br>*known from baseline*' : ''}`,
-    shortTime(f.deletedAt ?? f.times.modified ?? f.times.born),
-    f.reasons.map((r) => `+${r.score} ${m(r.message, 300)} (${m(r.rule)})`).join('<br>'),
+    `${c(f.path)}${locatorText(f) ? `<br>${c(locatorText(f))}` : ''}${f.known ? '<br>*known from baseline*' : ''}`,
+    showTime(f.deletedAt ?? f.times.modified ?? f.times.born, ctx.zone),
+    f.reasons.map((r) => `+${r.score} ${m(r.message, maxReason)} (${r.rule})`).join('<br>') + (withId && f.hashes ? `<br>${Object.entries(f.hashes).map(([k, d]) => `${k} \`${String(d)}\``).join('<br>')}` : ''),
   ]);
-  const out = ['## Top findings', '', ...(rows.length ? table(['level', 'score', 'kind', 'path', 'time (UTC)', 'why'], rows) : ['No finding at or above medium.', ''])];
-  if (v.report.findings.length > v.topFindings.length) out.push(`${v.report.findings.length - v.topFindings.length} more findings are in the JSON/CSV output.`, '');
+}
+
+function topFindings(v: ReportView, ctx: MdContext): string[] {
+  const rows = findingRows(v.topFindings, ctx, 300, false);
+  const out = ['## Top findings', '', ...(rows.length ? table(['level', 'score', 'kind', 'path', `time (${zoneLabel(ctx.zone)})`, 'why'], rows) : ['No finding at or above medium.', ''])];
+  if (v.report.findings.length > v.topFindings.length) out.push(`${v.report.findings.length - v.topFindings.length} more findings are in the appendix.`, '');
   return out;
+}
+
+function appendix(v: ReportView, ctx: MdContext): string[] {
+  const rows = findingRows(v.report.findings, ctx, 600, true);
+  return [`## Appendix: all ${rows.length} findings`, '', ...(rows.length ? table(['level, id', 'score', 'kind', 'path', `time (${zoneLabel(ctx.zone)})`, 'why, hashes'], rows) : ['No findings.', ''])];
 }
 
 function attack(v: ReportView): string[] {
   const out = ['## ATT&CK mapping', '', ...table(['technique', 'name', 'role here', 'evidence'], v.attack.map((a) => [`**${a.id}**`, a.name, a.role, a.findings ? `${a.findings} findings` : 'not observed']))];
   if (v.otherAttack.length) out.push(`Other techniques named by the rules that fired: ${v.otherAttack.join(', ')}.`, '');
-  out.push('### Data sources', ''); pushAll(out, table(['id', 'data source', 'status', 'how'], v.dataSources.map((d) => [d.id, d.name, d.covered ? 'covered' : '**not covered**', d.how])));
+  out.push('### Data sources', '');
+  pushAll(out, table(['id', 'data source', 'status', 'how'], v.dataSources.map((d) => [d.id, d.name, d.covered ? 'covered' : '**not covered**', d.how])));
   return out;
 }
 
-function custody(v: ReportView): string[] {
+function custody(v: ReportView, ctx: MdContext): string[] {
   const meta = v.report.meta;
   const out = ['## Scan metadata (chain of custody)', ''];
   pushAll(out, table(['', ''], [
-      ['tool', `${meta.tool} ${m(meta.version)} (node ${m(meta.node)})`],
-      ['command', m(meta.command, 2000)],
-      ['options', m(JSON.stringify(meta.options), 2000)],
-      ['started', meta.startedAt],
-      ['finished', meta.finishedAt],
-      ['access times', `${meta.atime.preservedWithNoatime} files opened with O_NOATIME, ${meta.atime.openedWithoutNoatime} without. ${m(meta.atime.note)}`],
-    ])); out.push();
-  out.push('### Evidence roots', ''); pushAll(out, table(['root', 'os', 'label', 'files', 'directories', 'bytes read'], meta.roots.map((r) => [m(r.path), r.os, m(r.label), String(r.filesScanned), String(r.directories), String(r.bytesRead)])));
+    ['tool', `${meta.tool} ${m(meta.version)} (node ${m(meta.node)}), report schema ${meta.schemaVersion ?? 'before 1.0'}`],
+    ['command', c(meta.command, 2000)],
+    ['options', optionLines(meta.options).map((l) => m(l, 400)).join('<br>')],
+    ['started', showTime(meta.startedAt, ctx.zone)],
+    ['finished', showTime(meta.finishedAt, ctx.zone)],
+    ['access times', `${meta.atime.preservedWithNoatime} files opened with O_NOATIME, ${meta.atime.openedWithoutNoatime} without. ${m(meta.atime.note)}`],
+  ]));
+  out.push('### Evidence roots', '');
+  pushAll(out, table(['root', 'os', 'label', 'files', 'directories', 'bytes read'], meta.roots.map((r) => [c(r.path), r.os, m(r.label), String(r.filesScanned), String(r.directories), String(r.bytesRead)])));
   const hashes = meta.hashes ?? [];
   out.push('### Hashes of reported files', '');
-  if (hashes.length) pushAll(out, table(['path', 'status', 'size', 'digests'], hashes.map((x) => [m(x.path), x.status, x.size === null ? '' : String(x.size), Object.entries(x.hashes).map(([k, val]) => `${k}:${val}`).join(' ') + (x.message ? ` ${m(x.message)}` : '')])));
+  if (hashes.length) pushAll(out, table(['path', 'status', 'size', 'digests'], hashes.map((x) => [c(x.path), x.status, x.size === null ? '' : String(x.size), Object.entries(x.hashes).map(([k, val]) => `${k} \`${val}\``).join('<br>') + (x.message ? ` ${m(x.message)}` : '')])));
   else out.push('No hashes recorded (scan run with --hash none or saved by an older version).', '');
   out.push(`### What could not be read (${v.report.errors.length})`, '');
-  if (v.report.errors.length) pushAll(out, table(['path', 'operation', 'code', 'message'], v.report.errors.slice(0, 100).map((e) => [m(e.path), m(e.op), m(e.code), m(e.message, 200)])));
+  if (v.report.errors.length) pushAll(out, table(['path', 'operation', 'code', 'message'], v.report.errors.slice(0, 100).map((e) => [c(e.path), m(e.op), m(e.code), m(e.message, 200)])));
   else out.push('Every path in scope was read.', '');
   return out;
 }
 
-export function toMarkdown(report: ScanReport): string {
-  const v = buildView(report);
+/** The report as Markdown; `style` carries --timezone and --redact. */
+export function toMarkdown(report: ScanReport, style: Partial<Style> = {}): string {
+  const redacted = style.redact ? redactReport(report) : null;
+  const ctx: MdContext = { zone: style.timeZone, redactions: redacted ? redacted.notes : null };
+  const v = buildView(redacted ? redacted.report : report);
+  const caseId = v.report.meta.case?.id;
   return [
-    '# stagehunt: T1074.001 local data staging report',
+    `# ${caseId ? `${m(caseId, 200)}: ` : ''}T1074.001 local data staging report`,
     '',
-    `Generated by stagehunt ${m(report.meta.version)} from a scan that finished ${report.meta.finishedAt}.`,
-    '',
+    ...header(v, ctx),
     ...summary(v),
-    ...episodes(v),
-    ...timeline(v),
-    ...topFindings(v),
+    ...episodes(v, ctx),
+    ...timeline(v, ctx),
+    ...topFindings(v, ctx),
     ...attack(v),
-    ...custody(v),
+    ...appendix(v, ctx),
+    ...custody(v, ctx),
+    `Generated by stagehunt ${m(report.meta.version)}.`,
+    '',
   ].join('\n');
 }

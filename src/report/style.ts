@@ -5,6 +5,11 @@ const CODES: Record<Level, string> = { critical: '1;97;41', high: '1;31', medium
 
 export interface Style {
   color: boolean;
+  // reports (issue 16 B): options of the human formats (table, HTML, Markdown)
+  /** --timezone: IANA zone the human formats show times in (report/time-zone.ts); default UTC. */
+  timeZone?: string;
+  /** --redact: hide passwords and secrets in commands (report/redact.ts). */
+  redact?: boolean;
 }
 
 export function wantColor(flag: boolean | undefined, stream: NodeJS.WriteStream): boolean {

@@ -9,6 +9,7 @@ import type { ScanReport } from '../model/report.js';
 import { displayText } from '../util/text.js';
 import { locatorParts } from '../model/kinds.js';
 import { bold, paintLevel, type Style } from './style.js';
+import { showTime, zoneLabel } from './time-zone.js';
 
 const PLAIN = { head: [] as string[], border: [] as string[] };
 
@@ -31,8 +32,9 @@ function locator(f: Finding): string {
   return parts.length ? `\n  ${displayText(parts.join('; '), 110)}` : '';
 }
 
-function when(f: Finding): string {
+function when(f: Finding, zone?: string): string {
   const t = f.deletedAt ?? f.times.modified ?? f.times.born;
+  if (zone) return showTime(t, zone);
   return t ? t.replace('T', ' ').replace(/\.\d+Z$/, 'Z').replace(/Z$/, '') : '';
 }
 
@@ -68,7 +70,7 @@ export function toTable(report: ScanReport, style: Style, opts: { limit?: number
   if ((report.episodes ?? []).length > 5) out.push(`... ${report.episodes!.length - 5} more episodes (see --format json or --report)`);
   const limit = opts.limit ?? 200;
   const table = new Table({
-    head: ['level', 'score', 'what', 'path', 'size', 'time (UTC)', 'why'],
+    head: ['level', 'score', 'what', 'path', 'size', `time (${zoneLabel(style.timeZone)})`, 'why'],
     style: PLAIN,
     colWidths: [10, 7, 10, 42, 10, 21, 56],
     wordWrap: true,
@@ -79,14 +81,14 @@ export function toTable(report: ScanReport, style: Style, opts: { limit?: number
       .slice(0, 4)
       .map((r) => `+${r.score} ${displayText(r.message, 110)}`)
       .join('\n');
-    table.push([paintLevel(f.level, f.level, style), String(f.score), f.format ? `${f.kind}\n${displayText(f.format, 10)}` : f.kind, `${displayText(f.path, 140)}${locator(f)}`, humanSize(f.size), when(f), why]);
+    table.push([paintLevel(f.level, f.level, style), String(f.score), f.format ? `${f.kind}\n${displayText(f.format, 10)}` : f.kind, `${displayText(f.path, 140)}${locator(f)}`, humanSize(f.size), when(f, style.timeZone), why]);
   }
   out.push('', table.toString());
   if (report.findings.length > limit) out.push(`... ${report.findings.length - limit} more findings (use --format json/csv for all)`);
   const notable = report.timeline.filter((r) => levelRank(r.level) >= levelRank('high'));
   if (notable.length) {
-    const tl = new Table({ head: ['time (UTC)', 'what', 'level', 'event'], style: PLAIN, colWidths: [30, 16, 10, 90], wordWrap: true, wrapOnWordBoundary: false });
-    for (const r of notable.slice(0, 60)) tl.push([r.time, r.type, paintLevel(r.level, r.level, style), displayText(r.description, 200)]);
+    const tl = new Table({ head: [`time (${zoneLabel(style.timeZone)})`, 'what', 'level', 'event'], style: PLAIN, colWidths: [30, 16, 10, 90], wordWrap: true, wrapOnWordBoundary: false });
+    for (const r of notable.slice(0, 60)) tl.push([style.timeZone ? showTime(r.time, style.timeZone) : r.time, r.type, paintLevel(r.level, r.level, style), displayText(r.description, 200)]);
     out.push('', bold('timeline of high and critical findings', style), tl.toString());
     if (notable.length > 60) out.push(`... ${notable.length - 60} more timeline rows (see --format json)`);
   }

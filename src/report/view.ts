@@ -93,12 +93,6 @@ export function buildView(report: ScanReport): ReportView {
   };
 }
 
-/** "2025-03-15 04:05:42Z" from ISO, for compact tables. */
-export function shortTime(t: string | null | undefined): string {
-  if (!t) return '';
-  return t.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-}
-
 /** The locator that says where inside an artifact the evidence sits. */
 export function locatorText(f: Finding): string {
   const parts = locatorParts(f);

@@ -34,11 +34,6 @@ export function htmlEscape(text: string): string {
   return escapeControls(text).replace(/[&<>"'`]/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
-/** Markdown-safe inline text: escapes controls and Markdown/HTML metacharacters. */
-export function markdownEscape(text: string): string {
-  return escapeControls(text).replace(/[\\`*_{}[\]()#+\-.!|<>&~]/g, (ch) => `\\${ch}`);
-}
-
 /**
  * A file name's display text, injective so two different names never show (or hash) alike:
  * the escape character itself is escaped (a backslash becomes \\), bytes outside valid UTF-8

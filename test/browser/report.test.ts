@@ -16,6 +16,8 @@ import { CSP, toHtml } from '../../src/report/html.js';
 import type { ScanReport } from '../../src/model/report.js';
 import { DEMO_IMAGE, ensureDemoImage, ROOT } from '../helpers/cli.js';
 import { toolAvailable } from '../helpers/corpus.js';
+import { decodePng, differingPixels } from '../helpers/png.js';
+import { readFileSync } from 'node:fs';
 
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'browser');
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -42,7 +44,31 @@ const haveChromium = toolAvailable('chromium');
     report = await scan({ roots: [DEMO_IMAGE], os: 'auto', scope: 'hotspots', minLevel: 'low', hash: { mode: 'findings', algorithms: ['sha256'], maxSize: 1e12 } });
     mkdirSync(ARTIFACTS, { recursive: true });
     htmlFile = path.join(ARTIFACTS, 'demo-report.html');
-    writeFileSync(htmlFile, toHtml(report));
+    report.meta.case = { id: 'IR-2025-042', examiner: 'J. Doe' };
+    writeFileSync(htmlFile, toHtml(report, { timeZone: 'Europe/Berlin', redact: true }));
+  });
+
+  /** A screenshot of the report with `css` added (e.g. hiding what is checked), decoded. */
+  function shot(name: string, css: string): ReturnType<typeof decodePng> {
+    const file = path.join(ARTIFACTS, `${name}.html`);
+    writeFileSync(file, readFileSync(htmlFile, 'utf8').replace('</head>', `<style>${css}</style></head>`));
+    const png = path.join(ARTIFACTS, `${name}.png`);
+    const r = chromium([`--screenshot=${png}`, '--window-size=1280,1800', '--hide-scrollbars', '--force-device-scale-factor=1', pathToFileURL(file).href]);
+    expect(r.status).toBe(0);
+    return decodePng(readFileSync(png));
+  }
+
+  it('paints the case header, the chart axis labels and the dot numbers without hovering (screenshot check)', () => {
+    const dom = chromium(['--dump-dom', pathToFileURL(htmlFile).href]).stdout;
+    for (const s of ['IR-2025-042', 'J. Doe', 'Europe/Berlin', 'class="tick-label"', 'class="tick-date"', 'class="dot-label"', 'id="redaction"']) expect(dom).toContain(s);
+    expect(dom).not.toContain('S3cr3t');
+    const base = shot('base', '');
+    // Control: the same page twice paints the same pixels, so a difference below is the hidden text.
+    expect(differingPixels(base, shot('same', ''))).toBe(0);
+    // visibility:hidden keeps the layout: only the hidden text's pixels change.
+    expect(differingPixels(base, shot('no-axis', '.tick-label,.tick-date{visibility:hidden}'))).toBeGreaterThan(150);
+    expect(differingPixels(base, shot('no-dot-numbers', '.dot-label{visibility:hidden}'))).toBeGreaterThan(50);
+    expect(differingPixels(base, shot('no-header', '#case-header td{visibility:hidden}'))).toBeGreaterThan(500);
   });
 
   it('renders the verdict and every episode narrative into the DOM, without console messages', () => {

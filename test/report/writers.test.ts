@@ -8,6 +8,7 @@ import { toTable } from '../../src/report/table.js';
 import { TIMESKETCH_FIELDS, toTimesketchCsv, toTimesketchJsonl } from '../../src/report/timesketch.js';
 import { render } from '../../src/report/index.js';
 import { CONTROL_CHARS, HOSTILE, hostileReport } from './hostile-fixture.js';
+import { factsOf } from '../../src/timeline/evidence.js';
 
 /** Splits RFC 4180 CSV into rows of cells (quoted cells may hold commas, quotes and newlines). */
 function parseCsv(text: string): string[][] {
@@ -152,11 +153,14 @@ describe('HTML and Markdown content', () => {
     }
   });
 
-  it('HTML carries an SVG timeline with an episode band', () => {
+  it('HTML carries one SVG timeline with an episode band and a dot per timed finding', () => {
     const html = toHtml(report);
     expect(html).toMatch(/<svg[^>]*role="img"/);
+    expect((html.match(/<svg/g) ?? []).length).toBe(1);
     expect(html).toMatch(/<rect class="episode"/);
-    expect((html.match(/<circle /g) ?? []).length).toBeGreaterThanOrEqual(report.findings.length);
+    const timed = report.findings.filter((x) => factsOf(x).time !== null).length;
+    expect(timed).toBeGreaterThan(0);
+    expect((html.match(/<circle /g) ?? []).length).toBe(timed);
   });
 
   it('renders a report without episodes (older saved scans) by computing them', () => {

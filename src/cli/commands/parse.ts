@@ -64,7 +64,7 @@ export async function runParse(args: ParseArgs): Promise<number> {
       await writeStdout(
         args.format === 'json'
           ? `${JSON.stringify({ parser: result.parser, corrupted: result.corrupted, warnings: result.warnings, summary: result.facts ?? null, records: result.records }, null, 2)}\n`
-          : jsonLines(result.records),
+          : jsonLines(result.records.length === 0 ? encryptedListRecord(result.facts) : result.records),
       );
       return 0;
     }
@@ -72,6 +72,16 @@ export async function runParse(args: ParseArgs): Promise<number> {
   } finally {
     file.opened.close();
   }
+}
+
+/**
+ * An archive whose file list is encrypted (RAR -hp, 7z -mhe) has no entry records: jsonl prints
+ * one record that says so (the archive summary), rather than nothing.
+ */
+function encryptedListRecord(summary: unknown): unknown[] {
+  const s = summary as Record<string, unknown> | null | undefined;
+  if (!s || s.headersEncrypted !== true) return [];
+  return [{ type: 'encrypted-file-list', note: 'the file list (headers) is encrypted: entry names, sizes and times cannot be read without the password', ...s }];
 }
 
 /** One record per line, written as they come (a large hive has a million records). */

@@ -15,11 +15,12 @@ import { EXIT, UsageError } from '../errors.js';
 import { abandonOutput, checkOutputPath, commitOutput, reserveOutput, writeStdout, type OutputTarget } from '../output.js';
 import { installInterruptHandlers, noteWritten } from '../interrupt.js';
 import { typedArgs } from '../args.js';
+import { caseInfoOf, checkedTimeZone, reportOptions, type ReportOptionArgs } from '../report-options.js';
 
 /** A saved scan bigger than this is refused rather than parsed into memory. */
 export const MAX_SAVED_SCAN_BYTES = 1024 * 1024 * 1024;
 
-export interface ReportArgs {
+export interface ReportArgs extends ReportOptionArgs {
   scan: string;
   format: string;
   output?: string;
@@ -28,7 +29,7 @@ export interface ReportArgs {
 }
 
 export function reportBuilder(y: Argv): Argv<ReportArgs> {
-  return typedArgs<ReportArgs>(y
+  return typedArgs<ReportArgs>(reportOptions(y)
     .positional('scan', { describe: 'a scan saved with `stagehunt scan --format json`', type: 'string', demandOption: true })
     .option('format', { alias: 'f', type: 'string', default: 'html', describe: `output format: ${SCAN_FORMATS.join(', ')}` })
     .option('output', { alias: 'o', type: 'string', describe: 'write to FILE (atomically)' })
@@ -108,7 +109,11 @@ export function loadSavedScan(file: string): ScanReport {
 }
 
 export async function runReport(args: ReportArgs): Promise<number> {
+  const timeZone = checkedTimeZone(args.timezone);
   const report = loadSavedScan(args.scan);
+  // --case / --examiner given here name the case of a scan saved without them (or correct them).
+  const caseInfo = caseInfoOf(args);
+  if (caseInfo) report.meta.case = { id: caseInfo.id ?? report.meta.case?.id ?? null, examiner: caseInfo.examiner ?? report.meta.case?.examiner ?? null };
   let target: OutputTarget | null = null;
   if (args.output) {
     target = checkOutputPath(args.output, []);
@@ -116,7 +121,7 @@ export async function runReport(args: ReportArgs): Promise<number> {
     reserveOutput(target);
   }
   try {
-    const style = { color: args.format === 'table' && !target && wantColor(args.color, process.stdout) };
+    const style = { color: args.format === 'table' && !target && wantColor(args.color, process.stdout), timeZone, redact: args.redact };
     const text = WRITERS[args.format]!(report, style);
     if (target) {
       await commitOutput(target, text);

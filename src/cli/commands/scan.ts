@@ -23,8 +23,9 @@ import { pushAll } from '../../util/arrays.js';
 import { DEFAULT_HASH_MAX_SIZE, parseAlgorithms, parseSize, type HashMode, type HashOptions } from '../../pipeline/hash.js';
 import { checkReportPath, reportFormatFor } from './report.js';
 import { typedArgs } from '../args.js';
+import { caseInfoOf, checkedTimeZone, reportOptions, type ReportOptionArgs } from '../report-options.js';
 
-export interface ScanArgs {
+export interface ScanArgs extends ReportOptionArgs {
   roots: string[];
   os: 'auto' | 'windows' | 'linux' | 'macos';
   scope: 'hotspots' | 'all';
@@ -49,7 +50,7 @@ export interface ScanArgs {
 }
 
 export function scanBuilder(y: Argv): Argv<ScanArgs> {
-  return typedArgs<ScanArgs>(y
+  return typedArgs<ScanArgs>(reportOptions(y)
     .positional('roots', { describe: 'evidence roots: mounted images or directories, or disk image files (.E01, .vhd(x), .vmdk, .qcow2, .raw/.dd/.img, .001)', type: 'string', array: true })
     .option('os', { choices: ['auto', 'windows', 'linux', 'macos'] as const, default: 'auto' as const, describe: 'OS layout of the roots (auto-detected per root)' })
     .option('scope', { choices: ['hotspots', 'all'] as const, default: 'hotspots' as const, describe: 'walk the staging hotspots and artifact locations, or the whole root' })
@@ -141,6 +142,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
   const extraHotspots: Hotspot[] = loadHotspotFiles(args.hotspots ?? []);
   const sigma = loadSigma(args.sigma ?? [], args.quiet ?? false);
   const allowlist = loadSuppressions(args);
+  const timeZone = checkedTimeZone(args.timezone);
   // Reserved last, so a bad option above never leaves a temp file behind.
   let target: OutputTarget | null = null;
   if (args.output || reportTarget) installInterruptHandlers();
@@ -163,6 +165,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
       hash,
       baseline,
       allowlist,
+      caseInfo: caseInfoOf(args),
       command,
       recordedOptions: {
         os: args.os,
@@ -183,12 +186,15 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
         // Recorded only when given, so the options of an unsuppressed scan read as before.
         ...(args.exclude?.length ? { exclude: args.exclude } : {}),
         ...(args.allowlist ? { allowlist: args.allowlist } : {}),
+        // reports: recorded only when given (golden outputs of plain scans stay as they were)
+        ...(args.timezone ? { timezone: args.timezone } : {}),
+        ...(args.redact ? { redact: true } : {}),
       },
       onProgress: progress,
     });
     if (progress) process.stderr.write('\r\u001b[K');
     const stream = target ? null : process.stdout;
-    const style = { color: args.format === 'table' && !!stream && wantColor(args.color, process.stdout) };
+    const style = { color: args.format === 'table' && !!stream && wantColor(args.color, process.stdout), timeZone, redact: args.redact };
     const text = WRITERS[args.format]!(report, style);
     // A signal that arrived while the findings were scored stops the run here, before any output exists.
     await handlePendingSignals();
@@ -198,7 +204,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
     } else await writeStdout(text);
     if (!args.quiet && target) process.stderr.write(`stagehunt: ${report.summary.findings} findings (${report.summary.verdict}); written to ${target.path}\n`);
     if (reportTarget) {
-      await commitOutput(reportTarget, WRITERS[reportFormatFor(reportTarget.path)]!(report, { color: false }));
+      await commitOutput(reportTarget, WRITERS[reportFormatFor(reportTarget.path)]!(report, { color: false, timeZone, redact: args.redact }));
       noteWritten(reportTarget.path);
       if (!args.quiet) process.stderr.write(`stagehunt: report written to ${reportTarget.path}\n`);
     }

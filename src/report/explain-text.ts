@@ -1,0 +1,146 @@
+/**
+ * `explain --format text`: what one file is and why it scores as it does, for a person: the
+ * archive's entry list, the `$I`/INFO2, Trash or history record, the files it links to, the same
+ * reasons the scan gives (one scoring path, computed by the explain command), "why not higher".
+ * No JSON: records are shown as labelled fields; p-values and entropy are rounded.
+ */
+import { displayText } from '../util/text.js';
+import type { ArchiveSummary } from '../artifacts/archive/summary.js';
+import { locatorParts, type Locators } from '../model/kinds.js';
+
+/** The parts of the explain report this renderer reads (the command builds the whole object). */
+export interface ExplainView {
+  path: string;
+  root: string | null;
+  relativePath: string;
+  os: string | null;
+  hotspot: { id: string; description: string; weight: number } | null;
+  size: number;
+  times: { modified: string | null; accessed: string | null; changed: string | null; born: string | null };
+  fingerprint: Record<string, unknown> & { samples: { offset: number; length: number }[] };
+  archive: ArchiveSummary | null;
+  artifacts: { parser: string; error: string | null; corrupted: boolean | null; warnings: string[]; recordCount: number; records?: unknown[] }[];
+  verdict: { level: string; score: number; reasons: { rule: string; score: number; message: string }[] };
+  whyNotHigher: string[];
+  inner: (Locators & { level: string; score: number; path: string; reasons: { rule: string; score: number; message: string }[] })[];
+  warnings: string[];
+}
+
+/** Records listed per parser in text mode (the JSON output keeps up to 50). */
+const MAX_RECORDS = 40;
+
+function text(v: unknown, max = 200): string {
+  if (v === null || v === undefined || v === '') return '-';
+  if (Array.isArray(v)) return displayText(v.map((x) => (typeof x === 'object' ? '…' : String(x))).join(', '), max);
+  if (typeof v === 'object') return '…';
+  return displayText(String(v), max);
+}
+
+/** A probability for people: 3 significant digits, "< 1e-300" for an underflow to 0. */
+export function roundP(p: unknown): string {
+  if (typeof p !== 'number' || Number.isNaN(p)) return '-';
+  if (p === 0) return '< 1e-300';
+  if (p >= 0.001) return String(Number(p.toPrecision(3)));
+  return p.toExponential(2);
+}
+
+function size(n: unknown): string {
+  return typeof n === 'number' ? `${n} bytes` : 'size unknown';
+}
+
+/** One record as a line: the fields an analyst reads for each record type, labelled. */
+function recordLine(rec: unknown): string {
+  const r = (rec ?? {}) as Record<string, unknown>;
+  switch (r.type) {
+    case 'archive-entry':
+      return `${text(r.name, 160)}${r.isDirectory ? '/' : ''}  ${size(r.size)}${r.modified ? `, modified ${text(r.modified)}` : ''}${r.encrypted ? ', encrypted' : ''}${r.method ? `, ${text(r.method)}` : ''}`;
+    case 'recycle-bin-entry':
+      return `deleted ${text(r.deletedAt)}: was ${text(r.originalPath, 240)} (${size(r.size)}; ${text(r.format)}); its data file ${text(r.dataFile)}: ${r.dataFileStatus === 'file' ? 'present' : text(r.dataFileStatus)}`;
+    case 'history-command':
+      return `line ${text(r.line)}${r.time ? ` at ${text(r.time)}` : ''} (${text(r.shell)}${r.user ? `, ${text(r.user)}` : ''}): ${text(r.command, 300)}`;
+    default: {
+      // Any other record: its scalar fields, labelled (registry values, trash info, event records...).
+      const fields = Object.entries(r)
+        .filter(([k, v]) => k !== 'type' && v !== null && v !== undefined && typeof v !== 'object')
+        .slice(0, 8)
+        .map(([k, v]) => `${k} ${text(v, 120)}`);
+      return `${text(r.type)}: ${fields.join('; ')}`;
+    }
+  }
+}
+
+/** Files a record points at: the $R data file of a $I record, the archive a history command writes... */
+function linksOf(records: readonly unknown[]): string[] {
+  const out: string[] = [];
+  for (const rec of records) {
+    const r = (rec ?? {}) as Record<string, unknown>;
+    if (r.type === 'recycle-bin-entry') {
+      out.push(`original location: ${text(r.originalPath, 240)}`);
+      out.push(`data file: ${text(r.dataFile)} (${r.dataFileStatus === 'file' ? 'present next to it' : text(r.dataFileStatus)})`);
+    }
+  }
+  return out;
+}
+
+export function archiveLine(a: ArchiveSummary): string {
+  const volume = a.volume;
+  const parts = [
+    String(a.format),
+    a.entryCount === null ? 'entry list unreadable' : `${String(a.entryCount)} entries`,
+    a.encryptedEntryCount === null ? 'encrypted entries unknown' : `${String(a.encryptedEntryCount)} encrypted`,
+    a.headersEncrypted ? 'file list (headers) encrypted: entry names cannot be read without the password' : 'file list readable',
+    volume?.multiVolume ? `volume ${volume.index === null ? '?' : volume.index + 1} of a multi-volume set` : 'single volume',
+  ];
+  if (a.encryption.length) parts.push(`encryption: ${a.encryption.join(', ')}`);
+  if (a.packageType) parts.push(`package: ${String(a.packageType)}`);
+  if (a.selfExtracting) parts.push('self-extracting');
+  if (a.inner) parts.push(`contains ${String(a.inner)}`);
+  return displayText(parts.join('; '), 400);
+}
+
+export function explainText(r: ExplainView): string {
+  const fp = r.fingerprint;
+  const num = (v: unknown, digits: number): string => (typeof v === 'number' ? v.toFixed(digits) : '-');
+  const lines = [
+    `file:           ${text(r.path, 300)}`,
+    `root:           ${text(r.root)} (${text(r.os)}), relative path ${text(r.relativePath, 300)}`,
+    `hotspot:        ${r.hotspot ? `${r.hotspot.id} (weight ${r.hotspot.weight}): ${text(r.hotspot.description)}` : 'none'}`,
+    `size:           ${r.size} bytes`,
+    `times (UTC):    modified ${text(r.times.modified)}, accessed ${text(r.times.accessed)}, changed ${text(r.times.changed)}, born ${text(r.times.born)}`,
+    `type:           ${text(fp.format)} (${text(fp.description)}; magic by ${text(fp.magicSource)}, confidence ${text(fp.confidence)})`,
+    `entropy:        ${num(fp.entropy, 3)} bits/byte, chi-square ${num(fp.chiSquare, 1)} (p ${roundP(fp.chiSquareP)})`,
+    `sampled:        ${fp.samples.map((s) => `[${s.offset}, ${s.offset + s.length})`).join(' ') || '-'}`,
+    `classification: ${text(fp.classification)} (${text(fp.classConfidence)} confidence)${fp.extensionMismatch ? `; extension mismatch ${text(fp.extensionMismatch)}` : ''}`,
+  ];
+  if (Array.isArray(fp.hints) && fp.hints.length) lines.push(`hints:          ${text(fp.hints, 300)}`);
+  if (r.archive) lines.push(`archive:        ${archiveLine(r.archive)}`);
+  for (const a of r.artifacts) {
+    lines.push('', `parsed by ${a.parser}: ${a.recordCount} record${a.recordCount === 1 ? '' : 's'}${a.corrupted ? ', damaged' : ''}${a.error ? `, error ${text(a.error)}` : ''}${a.warnings.length ? `, ${a.warnings.length} warnings` : ''}`);
+    const records = a.records ?? [];
+    for (const rec of records.slice(0, MAX_RECORDS)) lines.push(`  ${recordLine(rec)}`);
+    if (a.recordCount > Math.min(records.length, MAX_RECORDS)) lines.push(`  … ${a.recordCount - Math.min(records.length, MAX_RECORDS)} more (stagehunt parse lists them all)`);
+    const links = linksOf(records);
+    if (links.length) {
+      lines.push('  links to other evidence:');
+      for (const l of links) lines.push(`    ${l}`);
+    }
+    for (const w of a.warnings.slice(0, 10)) lines.push(`  warning: ${text(w)}`);
+  }
+  lines.push('', `verdict:        ${r.verdict.level} (score ${r.verdict.score}), scored as the scan scores it`);
+  if (r.verdict.reasons.length === 0) lines.push('  no rule fired on the file itself');
+  for (const reason of r.verdict.reasons) lines.push(`  ${reason.score < 0 ? '' : '+'}${reason.score} ${reason.rule}: ${text(reason.message, 240)}`);
+  if (r.whyNotHigher.length) {
+    lines.push('', 'why not higher:');
+    for (const why of r.whyNotHigher) lines.push(`  - ${text(why, 240)}`);
+  }
+  if (r.inner.length) {
+    lines.push('', `inside the file: ${r.inner.length} findings (the scan adds links across the root: run stagehunt scan for those)`);
+    for (const c of r.inner.slice(0, 30)) {
+      const where = locatorParts(c, 'explain')[0] ?? c.path;
+      lines.push(`  ${c.level} ${c.score} ${text(where, 120)}`);
+      for (const x of c.reasons) lines.push(`    ${x.score < 0 ? '' : '+'}${x.score} ${x.rule}: ${text(x.message, 200)}`);
+    }
+  }
+  for (const w of r.warnings.slice(0, 20)) lines.push(`warning: ${text(w)}`);
+  return `${lines.join('\n')}\n`;
+}

