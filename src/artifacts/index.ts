@@ -11,8 +11,10 @@ import { parsers as recycleBinParsers } from './recyclebin/index.js';
 import { parsers as regfParsers } from './regf/index.js';
 import { parsers as trashParsers } from './trash/index.js';
 import type { ArtifactParser } from './types.js';
+// access artifacts (issue 15 part B)
+import { parsers as lnkParsers } from './lnk/index.js';
 
-export const ARTIFACT_PARSERS: readonly ArtifactParser[] = [...archiveParsers, ...recycleBinParsers, ...trashParsers, ...historyParsers, ...regfParsers, ...ntfsParsers, ...evtxParsers, ...auditdParsers];
+export const ARTIFACT_PARSERS: readonly ArtifactParser[] = [...archiveParsers, ...recycleBinParsers, ...trashParsers, ...historyParsers, ...regfParsers, ...ntfsParsers, ...evtxParsers, ...auditdParsers, ...lnkParsers];
 
 export function parserById(id: string): ArtifactParser | undefined {
   return ARTIFACT_PARSERS.find((p) => p.id === id);

@@ -40,7 +40,8 @@ export type FindingKind =
   | 'trash' // freedesktop / macOS trash item
   | 'history' // a shell / PowerShell history command
   | 'registry' // a registry key or value
-  | 'event'; // an event log record (EVTX): process creation, script block, file create/delete
+  | 'event' // an event log record (EVTX): process creation, script block, file create/delete
+  | 'access'; // an LNK, Jump List or ShellBags entry (issue 15 part B)
 
 /** Where an event finding lives inside its log file (docs/eventlogs.md). */
 export interface EventLocator {
@@ -79,6 +80,8 @@ export interface Finding {
   line?: number;
   /** The event record an 'event' finding is about. */
   event?: EventLocator;
+  /** The Jump List entry an 'access' finding is about (LNK stream name or #N). */
+  jumpEntry?: string;
   user?: string | null;
   /** Extra structured evidence (archive summary, linked findings, ...). */
   details?: Record<string, unknown>;

@@ -12,7 +12,7 @@ import type { EventLocator, FindingKind } from './finding.js';
  * Every locator field, in the order the stable id hashes them (src/rules/engine.ts findingId):
  * never reorder or insert in the middle, ids would change; a new locator goes at the end.
  */
-export const LOCATOR_FIELDS = ['key', 'value', 'entry', 'line', 'originalPath', 'event'] as const;
+export const LOCATOR_FIELDS = ['key', 'value', 'entry', 'line', 'originalPath', 'event', 'jumpEntry'] as const;
 export type LocatorField = (typeof LOCATOR_FIELDS)[number];
 
 export interface Locators {
@@ -28,6 +28,8 @@ export interface Locators {
   originalPath?: string;
   /** The record of an event log (EVTX channel, or `audit` for auditd with the serial as record id). */
   event?: EventLocator;
+  /** A Jump List entry (access artifacts): the LNK stream name (hex DestList entry number) or `#N`, the N-th link of a CustomDestinations file. */
+  jumpEntry?: string;
 }
 
 export interface KindSpec {
@@ -46,6 +48,8 @@ export const FINDING_KINDS: Readonly<Record<FindingKind, KindSpec>> = {
   history: { description: 'a shell / PowerShell history command', locators: ['line'] },
   registry: { description: 'a registry key or value', locators: ['key', 'value'] },
   event: { description: 'an event-log record (EVTX process creation, script block, file create/delete; auditd EXECVE)', locators: ['event'] },
+  // access artifacts (issue 15 part B): a .lnk (no locator), a Jump List entry, a ShellBags key/value
+  access: { description: 'an LNK, Jump List or ShellBags entry: an archive or staging folder the user opened or browsed', locators: ['key', 'value', 'jumpEntry'] },
 };
 
 /**
@@ -54,8 +58,10 @@ export const FINDING_KINDS: Readonly<Record<FindingKind, KindSpec>> = {
  * declared before it did not change.
  */
 export function locatorIdParts(l: Locators): string[] {
-  const parts = LOCATOR_FIELDS.filter((field) => field !== 'event').map((field) => String(l[field] ?? ''));
+  const parts = LOCATOR_FIELDS.filter((field) => field !== 'event' && field !== 'jumpEntry').map((field) => String(l[field] ?? ''));
   if (l.event) parts.push(l.event.channel ?? '', String(l.event.recordId), String(l.event.eventId ?? ''));
+  // Appended only when present, like the event locator: ids of the kinds declared before it stay the same.
+  if (l.jumpEntry !== undefined) parts.push(`jump:${l.jumpEntry}`);
   return parts;
 }
 
@@ -77,6 +83,7 @@ export function locatorParts(l: Locators): string[] {
   if (l.originalPath !== undefined) parts.push(`was ${l.originalPath}`);
   if (l.line !== undefined) parts.push(`line ${l.line}`);
   if (l.event !== undefined) parts.push(eventLocatorText(l.event));
+  if (l.jumpEntry !== undefined) parts.push(`jump list entry ${l.jumpEntry}`);
   return parts;
 }
 

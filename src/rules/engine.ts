@@ -112,6 +112,7 @@ export function toFinding(c: Candidate, ctx: FindingContext, catalog: RuleCatalo
   if (c.entry !== undefined) finding.entry = c.entry;
   if (c.line !== undefined) finding.line = c.line;
   if (c.event !== undefined) finding.event = c.event;
+  if (c.jumpEntry !== undefined) finding.jumpEntry = c.jumpEntry;
   if (c.user !== undefined) finding.user = c.user;
   if (c.details !== undefined) finding.details = c.details;
   return finding;

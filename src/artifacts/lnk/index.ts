@@ -1,0 +1,53 @@
+/** Windows shortcut (.lnk) parser: one `lnk` record; links to archives and staging places become `access` candidates. */
+import { hiveOwner } from '../registry/index.js';
+import type { ArtifactDetector, ArtifactParser, ArtifactRecord } from '../types.js';
+import { accessCandidate } from '../access/candidate.js';
+import { hasLnkHeader, parseLnk, type LnkRecord } from './parse.js';
+import { LIMITS } from '../../util/limits.js';
+
+/** The path a link points at: LinkInfo's local or network path, else the target ID list's. */
+export function lnkTargetPath(r: LnkRecord): string | null {
+  return r.localPath || r.networkPath || r.targetIdAbsolutePath || null;
+}
+
+/** True when the target is a folder (attributes of the target, or the last shell item). */
+export function lnkTargetIsFolder(r: LnkRecord): boolean {
+  if (r.fileAttributes & 0x10) return true;
+  return r.targetIdItems[r.targetIdItems.length - 1]?.isDirectory === true;
+}
+
+const detectLnk: ArtifactDetector = (result, ctx) => {
+  const r = result.records[0] as unknown as LnkRecord | undefined;
+  if (!r) return [];
+  const path = lnkTargetPath(r);
+  if (!path) return [];
+  const opened: { time: string; by: string }[] = [];
+  // Windows writes a Recent\*.lnk when the target is first opened and updates it on each open.
+  if (ctx.times.born) opened.push({ time: ctx.times.born, by: 'link created' });
+  if (ctx.times.modified && ctx.times.modified !== ctx.times.born) opened.push({ time: ctx.times.modified, by: 'link modified' });
+  const c = accessCandidate({
+    artifact: ctx.relPath,
+    target: { source: 'LNK', path, folder: lnkTargetIsFolder(r), driveType: r.driveType },
+    user: hiveOwner(ctx.relPath),
+    times: ctx.times,
+    opened,
+    details: { targetCreated: r.targetCreated, targetModified: r.targetModified, fileSize: r.fileSize, volumeSerialNumber: r.volumeSerialNumber, driveType: r.driveType, machineId: r.machineId },
+  });
+  return c ? [c] : [];
+};
+
+export const lnkParser: ArtifactParser = {
+  id: 'lnk',
+  description: 'Windows shortcut (.lnk, MS-SHLLINK): target paths, times, volume, machine id; links to archives and staging folders',
+  matches: (ctx) => hasLnkHeader(ctx.head),
+  async parse(src) {
+    const buf = src.read(0, Math.min(src.size, LIMITS.maxLnkBytes));
+    const p = parseLnk(buf);
+    if (!p) return null;
+    const warnings = src.size > LIMITS.maxLnkBytes ? [...p.warnings, `file is ${src.size} bytes; only the first ${LIMITS.maxLnkBytes} were read`] : p.warnings;
+    return { parser: 'lnk', records: [p.record as unknown as ArtifactRecord], warnings, corrupted: p.corrupted };
+  },
+  detect: detectLnk,
+};
+
+export const parsers: ArtifactParser[] = [lnkParser];
