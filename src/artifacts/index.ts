@@ -13,8 +13,9 @@ import { parsers as trashParsers } from './trash/index.js';
 import type { ArtifactParser } from './types.js';
 // access artifacts (issue 15 part B)
 import { parsers as lnkParsers } from './lnk/index.js';
+import { parsers as jumpListParsers } from './jumplist/index.js';
 
-export const ARTIFACT_PARSERS: readonly ArtifactParser[] = [...archiveParsers, ...recycleBinParsers, ...trashParsers, ...historyParsers, ...regfParsers, ...ntfsParsers, ...evtxParsers, ...auditdParsers, ...lnkParsers];
+export const ARTIFACT_PARSERS: readonly ArtifactParser[] = [...archiveParsers, ...recycleBinParsers, ...trashParsers, ...historyParsers, ...regfParsers, ...ntfsParsers, ...evtxParsers, ...auditdParsers, ...lnkParsers, ...jumpListParsers];
 
 export function parserById(id: string): ArtifactParser | undefined {
   return ARTIFACT_PARSERS.find((p) => p.id === id);

@@ -3,18 +3,9 @@ import { hiveOwner } from '../registry/index.js';
 import type { ArtifactDetector, ArtifactParser, ArtifactRecord } from '../types.js';
 import { accessCandidate } from '../access/candidate.js';
 import { hasLnkHeader, parseLnk, type LnkRecord } from './parse.js';
+import { lnkTargetIsFolder, lnkTargetPath } from './target.js';
 import { LIMITS } from '../../util/limits.js';
 
-/** The path a link points at: LinkInfo's local or network path, else the target ID list's. */
-export function lnkTargetPath(r: LnkRecord): string | null {
-  return r.localPath || r.networkPath || r.targetIdAbsolutePath || null;
-}
-
-/** True when the target is a folder (attributes of the target, or the last shell item). */
-export function lnkTargetIsFolder(r: LnkRecord): boolean {
-  if (r.fileAttributes & 0x10) return true;
-  return r.targetIdItems[r.targetIdItems.length - 1]?.isDirectory === true;
-}
 
 const detectLnk: ArtifactDetector = (result, ctx) => {
   const r = result.records[0] as unknown as LnkRecord | undefined;
