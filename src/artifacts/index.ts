@@ -14,8 +14,9 @@ import type { ArtifactParser } from './types.js';
 // access artifacts (issue 15 part B)
 import { parsers as lnkParsers } from './lnk/index.js';
 import { parsers as jumpListParsers } from './jumplist/index.js';
+import { parsers as shellBagsParsers } from './shellbags/index.js';
 
-export const ARTIFACT_PARSERS: readonly ArtifactParser[] = [...archiveParsers, ...recycleBinParsers, ...trashParsers, ...historyParsers, ...regfParsers, ...ntfsParsers, ...evtxParsers, ...auditdParsers, ...lnkParsers, ...jumpListParsers];
+export const ARTIFACT_PARSERS: readonly ArtifactParser[] = [...archiveParsers, ...recycleBinParsers, ...trashParsers, ...historyParsers, ...regfParsers, ...ntfsParsers, ...evtxParsers, ...auditdParsers, ...lnkParsers, ...jumpListParsers, ...shellBagsParsers];
 
 export function parserById(id: string): ArtifactParser | undefined {
   return ARTIFACT_PARSERS.find((p) => p.id === id);

@@ -9,6 +9,7 @@ import { detectArchiverHistory } from './archivers.js';
 import { detectExecution } from './execution.js';
 import { detectHiveCopy } from './hive-copy.js';
 import { detectStagedValues } from './staged.js';
+import { detectShellBags } from '../shellbags/collect.js';
 import { sidMaps, type SidMaps } from './sids.js';
 import { HiveView } from './view.js';
 
@@ -31,6 +32,7 @@ export function runRegistryDetectors(records: readonly ArtifactRecord[], opts: R
     ...detectArchiverHistory(view, opts.hivePath, user),
     ...detectExecution(view, opts.hivePath, user, sidNames),
     ...detectStagedValues(view, opts.hivePath, user),
+    ...detectShellBags(view, opts.hivePath, user), // access artifacts (issue 15 part B)
   ];
   return out.slice(0, LIMITS.maxFindingsPerArtifact);
 }

@@ -175,7 +175,8 @@ export function shellItemsPath(items: readonly ShellItem[]): string {
   let path = '';
   for (const item of items) {
     const name = item.name ?? (item.kind === 'other' ? `<0x${item.classType.toString(16).padStart(2, '0')}>` : '?');
-    if (item.kind === 'root-folder' && item.guid === '20d04fe0-3aea-1069-a2d8-08002b30309d') continue;
+    // "My Computer\C:\x" is shown as "C:\x"; My Computer alone keeps its name.
+    if (item.kind === 'root-folder' && item.guid === '20d04fe0-3aea-1069-a2d8-08002b30309d' && items.length > 1) continue;
     if (item.kind === 'volume' || item.kind === 'network') path = name;
     else if (path === '') path = name;
     else path = path.endsWith('\\') ? `${path}${name}` : `${path}\\${name}`;
