@@ -193,6 +193,9 @@ export function correlate(candidates: Candidate[], opts: CorrelateOptions): numb
   for (const source of candidates) {
     const rule = ruleForSource(source);
     if (!rule || !source.names) continue;
+    // Opening an archive from Downloads is what users do: an LNK, Jump List or ShellBags entry links
+    // only when it is staging evidence itself (a strong reason: an archive in a staging place).
+    if (source.kind === 'access' && !staging.has(source)) continue;
     const what = describeSource(source);
     const points = linkPoints(source);
     for (const named of source.names) {

@@ -4,7 +4,7 @@ import { findingId } from '../../src/rules/engine.js';
 
 describe('finding kinds and locators, declared once', () => {
   test('every kind has a row; its locators are known fields', () => {
-    expect(Object.keys(FINDING_KINDS).sort()).toEqual(['archive-entry', 'directory', 'event', 'file', 'history', 'recycle-bin', 'registry', 'trash']);
+    expect(Object.keys(FINDING_KINDS).sort()).toEqual(['access', 'archive-entry', 'directory', 'event', 'file', 'history', 'recycle-bin', 'registry', 'trash']);
     for (const spec of Object.values(FINDING_KINDS)) for (const l of spec.locators) expect(LOCATOR_FIELDS).toContain(l);
   });
 

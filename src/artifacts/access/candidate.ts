@@ -31,6 +31,8 @@ export function accessCandidate(input: AccessInput): Candidate | null {
     events,
     details: {
       source: input.target.source,
+      // The latest open or browse: the moment the episode timeline places this finding at.
+      accessTime: events.length ? events.map((e) => e.time).sort().pop()! : null,
       target: input.target.path,
       folder: input.target.folder,
       place: judged.staging ?? judged.remote ?? 'other',

@@ -30,7 +30,7 @@ export interface AccessJudgement {
   remote: 'removable' | 'network' | null;
 }
 
-const VERB: Record<AccessSource, string> = { LNK: 'shortcut to', 'Jump List': 'Jump List entry for', ShellBags: 'folder browsed:' };
+const VERB: Record<AccessSource, string> = { LNK: 'shortcut to', 'Jump List': 'entry for', ShellBags: 'folder browsed:' };
 
 export function judgeAccess(t: AccessTarget): AccessJudgement {
   const archive = !t.folder && isArchiveName(t.path);

@@ -13,9 +13,11 @@ const detectLnk: ArtifactDetector = (result, ctx) => {
   const path = lnkTargetPath(r);
   if (!path) return [];
   const opened: { time: string; by: string }[] = [];
-  // Windows writes a Recent\*.lnk when the target is first opened and updates it on each open.
-  if (ctx.times.born) opened.push({ time: ctx.times.born, by: 'link created' });
-  if (ctx.times.modified && ctx.times.modified !== ctx.times.born) opened.push({ time: ctx.times.modified, by: 'link modified' });
+  // Windows writes a Recent\*.lnk when the target is first opened and rewrites it on each open. A birth
+  // time after the last write is a copy's (a collected or extracted image), not the first open.
+  const { born, modified } = ctx.times;
+  if (born && (!modified || born < modified)) opened.push({ time: born, by: 'link created (first opened)' });
+  if (modified) opened.push({ time: modified, by: 'link last written (last opened)' });
   const c = accessCandidate({
     artifact: ctx.relPath,
     target: { source: 'LNK', path, folder: lnkTargetIsFolder(r), driveType: r.driveType },

@@ -125,7 +125,7 @@ export function collectShellBags(view: HiveView): ShellBagWalk {
 
 /** ShellBags entries for folders in staging places (and archives browsed as folders) become access candidates. */
 export function detectShellBags(view: HiveView, hivePath: string, user: string | null): Candidate[] {
-  const out: Candidate[] = [];
+  const out: { c: Candidate; path: string }[] = [];
   for (const r of collectShellBags(view).records) {
     if (r.shellType !== 'file-entry' && r.shellType !== 'network') continue;
     const opened: { time: string; by: string }[] = [];
@@ -140,7 +140,11 @@ export function detectShellBags(view: HiveView, hivePath: string, user: string |
       opened,
       details: { keyLastWritten: r.keyLastWritten, mruPosition: r.mruPosition, folderCreated: r.created, folderModified: r.modified, folderAccessed: r.accessed, mftEntry: r.mftEntry, mftSequence: r.mftSequence },
     });
-    if (c) out.push(c);
+    if (c) out.push({ c, path: r.absolutePath.toLowerCase() });
   }
-  return out;
+  // Browsing C:\PerfLogs\1 passes through C:\PerfLogs: report the deepest folders, not every one on the way.
+  const paths = new Set(out.map((o) => o.path));
+  const onTheWay = new Set<string>();
+  for (const p of paths) for (let i = p.lastIndexOf('\\'); i > 0; i = p.lastIndexOf('\\', i - 1)) onTheWay.add(p.slice(0, i));
+  return out.filter((o) => !onTheWay.has(o.path)).map((o) => o.c);
 }
