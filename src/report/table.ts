@@ -7,7 +7,7 @@ import type { Finding } from '../model/finding.js';
 import { levelRank } from '../model/finding.js';
 import type { ScanReport } from '../model/report.js';
 import { displayText } from '../util/text.js';
-import { eventLocatorText } from '../model/kinds.js';
+import { locatorParts } from '../model/kinds.js';
 import { bold, paintLevel, type Style } from './style.js';
 
 const PLAIN = { head: [] as string[], border: [] as string[] };
@@ -27,12 +27,7 @@ function wrap(text: string, width: number, indent: string): string {
 }
 
 function locator(f: Finding): string {
-  const parts: string[] = [];
-  if (f.entry !== undefined) parts.push(`entry ${f.entry}`);
-  if (f.key !== undefined) parts.push(`${f.key}${f.value !== undefined ? ` : ${f.value}` : ''}`);
-  if (f.originalPath !== undefined) parts.push(`was ${f.originalPath}`);
-  if (f.line !== undefined) parts.push(`line ${f.line}`);
-  if (f.event) parts.push(eventLocatorText(f.event));
+  const parts = locatorParts(f, 'table');
   return parts.length ? `\n  ${displayText(parts.join('; '), 110)}` : '';
 }
 

@@ -3,19 +3,19 @@
  * entry; entries naming archives or staging places become `access` candidates with the entry as locator.
  */
 import { hiveOwner } from '../registry/index.js';
-import type { ArtifactDetector, ArtifactParser } from '../types.js';
+import type { ArtifactParser, ArtifactResult, DetectContext } from '../types.js';
 import type { Candidate } from '../../rules/types.js';
 import { accessCandidate } from '../access/candidate.js';
 import { CFB_MAGIC } from '../cfb/cfb.js';
 import { lnkTargetIsFolder } from '../lnk/target.js';
-import { parseAutomatic, parseCustom, type JumpListRecord } from './parse.js';
+import { parseAutomatic, parseCustom, type JumpListFacts, type JumpListRecord } from './parse.js';
 
 const AUTOMATIC = /\.automaticdestinations-ms$/i;
 const CUSTOM = /\.customdestinations-ms$/i;
 
-const detectJumpList: ArtifactDetector = (result, ctx) => {
+function detectJumpList(result: ArtifactResult<JumpListRecord, JumpListFacts>, ctx: DetectContext): Candidate[] {
   const out: Candidate[] = [];
-  for (const r of result.records as unknown as JumpListRecord[]) {
+  for (const r of result.records) {
     if (!r.path) continue;
     const app = r.appIdDescription ?? (r.appId ? `AppID ${r.appId}` : 'unknown application');
     const c = accessCandidate({
@@ -30,9 +30,9 @@ const detectJumpList: ArtifactDetector = (result, ctx) => {
     if (c) out.push(c);
   }
   return out;
-};
+}
 
-export const jumpListParser: ArtifactParser = {
+export const jumpListParser: ArtifactParser<JumpListRecord, JumpListFacts> = {
   id: 'jumplist',
   description: 'Windows Jump Lists (AutomaticDestinations-ms: DestList and LNK streams; CustomDestinations-ms): archives and folders opened, by application',
   matches: (ctx) => (AUTOMATIC.test(ctx.name) && ctx.head.subarray(0, 8).equals(CFB_MAGIC)) || CUSTOM.test(ctx.name),
@@ -42,4 +42,4 @@ export const jumpListParser: ArtifactParser = {
   detect: detectJumpList,
 };
 
-export const parsers: ArtifactParser[] = [jumpListParser];
+export const parsers: readonly ArtifactParser[] = [jumpListParser];

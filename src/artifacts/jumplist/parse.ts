@@ -12,10 +12,23 @@ import { HEADER_SIZE, LINK_CLSID } from '../lnk/layout.js';
 import { parseLnk, type LnkRecord } from '../lnk/parse.js';
 import { lnkTargetPath } from '../lnk/target.js';
 import type { ArtifactRecord, ArtifactResult } from '../types.js';
+
+/** Facts about one Jump List file (`parse --format json` summary, `explain`). */
+export interface JumpListFacts {
+  format: 'automaticDestinations-ms' | 'customDestinations-ms';
+  appId: string | null;
+  appName: string | null;
+  destListVersion?: number | null;
+  destListEntries?: number;
+  lnkStreams?: number;
+  links?: number;
+}
+
+type JumpListResult = ArtifactResult<JumpListRecord, JumpListFacts>;
 import { APP_IDS, appIdFromName } from './appids.js';
 import { parseDestList, type DestListEntry } from './destlist.js';
 
-export interface JumpListRecord {
+export interface JumpListRecord extends ArtifactRecord {
   type: 'jumplist-entry';
   format: 'automatic' | 'custom';
   appId: string | null;
@@ -41,7 +54,7 @@ function base(format: JumpListRecord['format'], appId: string | null): Pick<Jump
   return { type: 'jumplist-entry', format, appId, appIdDescription: appId ? (APP_IDS[appId]?.name ?? null) : null };
 }
 
-export function parseAutomatic(src: ByteSource, name: string): ArtifactResult | null {
+export function parseAutomatic(src: ByteSource, name: string): JumpListResult | null {
   const cfb = openCfb(src);
   if (!cfb) return null;
   const warnings = [...cfb.warnings];
@@ -79,14 +92,14 @@ export function parseAutomatic(src: ByteSource, name: string): ArtifactResult | 
   }
   return {
     parser: 'jumplist',
-    records: records as unknown as ArtifactRecord[],
+    records,
     warnings,
     corrupted,
-    summary: { format: 'automaticDestinations-ms', appId, appName: appId ? (APP_IDS[appId]?.name ?? null) : null, destListVersion: dest?.version ?? null, destListEntries: dest?.entries.length ?? 0, lnkStreams: cfb.entries.filter((s) => s.type === 2 && /^[0-9a-f]{1,8}$/i.test(s.name)).length },
+    facts: { format: 'automaticDestinations-ms', appId, appName: appId ? (APP_IDS[appId]?.name ?? null) : null, destListVersion: dest?.version ?? null, destListEntries: dest?.entries.length ?? 0, lnkStreams: cfb.entries.filter((s) => s.type === 2 && /^[0-9a-f]{1,8}$/i.test(s.name)).length },
   };
 }
 
-export function parseCustom(src: ByteSource, name: string): ArtifactResult | null {
+export function parseCustom(src: ByteSource, name: string): JumpListResult | null {
   const b = src.read(0, Math.min(src.size, LIMITS.maxJumpListBytes));
   if (b.length < 12) return null;
   const warnings: string[] = [];
@@ -104,9 +117,9 @@ export function parseCustom(src: ByteSource, name: string): ArtifactResult | nul
   }
   return {
     parser: 'jumplist',
-    records: records as unknown as ArtifactRecord[],
+    records,
     warnings,
     corrupted,
-    summary: { format: 'customDestinations-ms', appId, appName: appId ? (APP_IDS[appId]?.name ?? null) : null, links: records.length },
+    facts: { format: 'customDestinations-ms', appId, appName: appId ? (APP_IDS[appId]?.name ?? null) : null, links: records.length },
   };
 }

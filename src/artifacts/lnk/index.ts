@@ -1,14 +1,15 @@
 /** Windows shortcut (.lnk) parser: one `lnk` record; links to archives and staging places become `access` candidates. */
 import { hiveOwner } from '../registry/index.js';
-import type { ArtifactDetector, ArtifactParser, ArtifactRecord } from '../types.js';
+import type { ArtifactParser, ArtifactResult, DetectContext } from '../types.js';
+import type { Candidate } from '../../rules/types.js';
 import { accessCandidate } from '../access/candidate.js';
 import { hasLnkHeader, parseLnk, type LnkRecord } from './parse.js';
 import { lnkTargetIsFolder, lnkTargetPath } from './target.js';
 import { LIMITS } from '../../util/limits.js';
 
 
-const detectLnk: ArtifactDetector = (result, ctx) => {
-  const r = result.records[0] as unknown as LnkRecord | undefined;
+function detectLnk(result: ArtifactResult<LnkRecord>, ctx: DetectContext): Candidate[] {
+  const r = result.records[0];
   if (!r) return [];
   const path = lnkTargetPath(r);
   if (!path) return [];
@@ -27,9 +28,9 @@ const detectLnk: ArtifactDetector = (result, ctx) => {
     details: { targetCreated: r.targetCreated, targetModified: r.targetModified, fileSize: r.fileSize, volumeSerialNumber: r.volumeSerialNumber, driveType: r.driveType, machineId: r.machineId },
   });
   return c ? [c] : [];
-};
+}
 
-export const lnkParser: ArtifactParser = {
+export const lnkParser: ArtifactParser<LnkRecord> = {
   id: 'lnk',
   description: 'Windows shortcut (.lnk, MS-SHLLINK): target paths, times, volume, machine id; links to archives and staging folders',
   matches: (ctx) => hasLnkHeader(ctx.head),
@@ -38,9 +39,9 @@ export const lnkParser: ArtifactParser = {
     const p = parseLnk(buf);
     if (!p) return null;
     const warnings = src.size > LIMITS.maxLnkBytes ? [...p.warnings, `file is ${src.size} bytes; only the first ${LIMITS.maxLnkBytes} were read`] : p.warnings;
-    return { parser: 'lnk', records: [p.record as unknown as ArtifactRecord], warnings, corrupted: p.corrupted };
+    return { parser: 'lnk', records: [p.record], warnings, corrupted: p.corrupted };
   },
   detect: detectLnk,
 };
 
-export const parsers: ArtifactParser[] = [lnkParser];
+export const parsers: readonly ArtifactParser[] = [lnkParser];

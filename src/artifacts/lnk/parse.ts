@@ -4,6 +4,7 @@
  * camelCase (docs/output.md "parse records").
  */
 import { filetimeToIso } from '../../util/filetime.js';
+import type { ArtifactRecord } from '../types.js';
 import { guidAt, parseShellItemList, shellItemsPath, type ShellItem } from '../shell-items/parse.js';
 import { DRIVE_TYPES, EXTRA_BLOCK_NAMES, ExtraBlock, HEADER_SIZE, LINK_CLSID, LinkFlag, LinkInfoFlag } from './layout.js';
 
@@ -12,7 +13,7 @@ const UUID_TO_FILETIME = 5748192000000000n;
 /** ExtraData blocks read per link: real links carry a handful. */
 const MAX_EXTRA_BLOCKS = 64;
 
-export interface LnkRecord {
+export interface LnkRecord extends ArtifactRecord {
   type: 'lnk';
   headerFlags: string[];
   fileAttributes: number;

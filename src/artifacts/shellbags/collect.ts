@@ -8,6 +8,7 @@
  * or added. Field names after SBECmd's CSV columns, camelCase.
  */
 import { LIMITS } from '../../util/limits.js';
+import type { ArtifactRecord } from '../types.js';
 import type { Candidate } from '../../rules/types.js';
 import { accessCandidate } from '../access/candidate.js';
 import { parseShellItem, shellItemsPath, type ShellItem } from '../shell-items/parse.js';
@@ -19,7 +20,7 @@ export const BAG_MRU_ROOTS = [
   'Local Settings\\Software\\Microsoft\\Windows\\Shell\\BagMRU',
 ] as const;
 
-export interface ShellBagRecord {
+export interface ShellBagRecord extends ArtifactRecord {
   type: 'shellbag';
   /** The key holding the value, below the hive's root key. */
   bagPath: string;

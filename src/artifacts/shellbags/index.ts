@@ -3,12 +3,12 @@
  * `shellbag` records. In a scan the regf parser reads the hive once and the registry detectors
  * (registry/index.ts) run detectShellBags over it, so this parser claims no file by itself.
  */
-import type { ArtifactParser, ArtifactRecord } from '../types.js';
+import type { ArtifactParser } from '../types.js';
 import { parseRegf } from '../regf/parse.js';
 import { HiveView } from '../registry/view.js';
-import { collectShellBags } from './collect.js';
+import { collectShellBags, type ShellBagRecord } from './collect.js';
 
-export const shellBagsParser: ArtifactParser = {
+export const shellBagsParser: ArtifactParser<ShellBagRecord, { format: 'shellbags'; entries: number }> = {
   id: 'shellbags',
   description: 'ShellBags (BagMRU in NTUSER.DAT / UsrClass.dat): folders browsed, full paths, times; only with --parser shellbags (a scan reads them through regf)',
   matches: () => false,
@@ -18,12 +18,12 @@ export const shellBagsParser: ArtifactParser = {
     const walk = collectShellBags(new HiveView(hive.records));
     return {
       parser: 'shellbags',
-      records: walk.records as unknown as ArtifactRecord[],
+      records: walk.records,
       warnings: [...hive.warnings, ...walk.warnings],
       corrupted: hive.corrupted,
-      summary: { format: 'shellbags', entries: walk.records.length },
+      facts: { format: 'shellbags', entries: walk.records.length },
     };
   },
 };
 
-export const parsers: ArtifactParser[] = [shellBagsParser];
+export const parsers: readonly ArtifactParser[] = [shellBagsParser];
