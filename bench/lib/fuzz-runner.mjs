@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { MUTATIONS } from './mutate.mjs';
 
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fuzz-worker.mjs');
-export const SEED_AREAS = ['archives', 'recyclebin', 'regf', 'history', 'trash', 'ntfs', 'usnjrnl', 'evtx', 'prefetch'];
+export const SEED_AREAS = ['archives', 'recyclebin', 'regf', 'history', 'trash', 'ntfs', 'usnjrnl', 'evtx', 'prefetch', 'lnk', 'jumplist'];
 
 /** Where a seed sits in the pretend image, so name/path-based matches() claim it. */
 function pretendPath(name) {

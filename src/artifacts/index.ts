@@ -14,8 +14,12 @@ import { parsers as recycleBinParsers } from './recyclebin/index.js';
 import { parsers as regfParsers } from './regf/index.js';
 import { parsers as trashParsers } from './trash/index.js';
 import type { ArtifactParser } from './types.js';
+// access artifacts (issue 15 part B)
+import { parsers as lnkParsers } from './lnk/index.js';
+import { parsers as jumpListParsers } from './jumplist/index.js';
+import { parsers as shellBagsParsers } from './shellbags/index.js';
 
-export const ARTIFACT_PARSERS: readonly ArtifactParser[] = [...archiveParsers, ...recycleBinParsers, ...trashParsers, ...historyParsers, ...amcacheParsers, ...regfParsers, ...ntfsParsers, ...evtxParsers, ...auditdParsers, ...prefetchParsers, ...appCompatCacheParsers];
+export const ARTIFACT_PARSERS: readonly ArtifactParser[] = [...archiveParsers, ...recycleBinParsers, ...trashParsers, ...historyParsers, ...amcacheParsers, ...regfParsers, ...ntfsParsers, ...evtxParsers, ...auditdParsers, ...prefetchParsers, ...appCompatCacheParsers, ...lnkParsers, ...jumpListParsers, ...shellBagsParsers];
 
 export function parserById(id: string): ArtifactParser | undefined {
   return ARTIFACT_PARSERS.find((p) => p.id === id);

@@ -61,6 +61,8 @@ function describeSource(c: Candidate): string {
       return ntfsTraceSource(c);
     case 'execution':
       return executionSource(c);
+    case 'access':
+      return accessSource(c);
     case 'file':
     case 'directory':
     case 'archive-entry':
@@ -101,7 +103,16 @@ function describeDeletion(d: Candidate): string {
   return `deleted to the ${bin}${d.deletedAt ? ` at ${shortUtc(d.deletedAt)}` : ''} (${d.path}, original ${d.originalPath})`;
 }
 
-function ruleForSource(c: Candidate): 'named-in-history' | 'named-in-registry' | 'named-in-event-log' | 'named-in-execution-artifact' | null {
+/** "the ShellBags of Users/bob/NTUSER.DAT (key K)", "the Jump List entry 3 of .../x.automaticDestinations-ms", "the LNK file .../x.lnk". */
+export function accessSource(c: Pick<Candidate, 'details' | 'path' | 'key' | 'jumpEntry'>): string {
+  const source = typeof c.details?.source === 'string' ? c.details.source : 'access artifact';
+  if (c.jumpEntry !== undefined) return `the Jump List entry ${c.jumpEntry} of ${c.path}`;
+  if (c.key !== undefined) return `the ${source} of ${c.path} (key ${c.key})`;
+  return `the ${source} file ${c.path}`;
+}
+
+function ruleForSource(c: Candidate): 'named-in-history' | 'named-in-registry' | 'named-in-event-log' | 'named-in-access-artifact' | 'named-in-execution-artifact' | null {
+  if (c.kind === 'access') return 'named-in-access-artifact';
   if (c.kind === 'history') return 'named-in-history';
   if (c.kind === 'execution') return 'named-in-execution-artifact';
   if (c.kind === 'event') return 'named-in-event-log';
@@ -116,6 +127,7 @@ const ROLE_VERB: Record<NamedPath['role'], string> = {
   mru: 'opened or created by an archiver',
   deletes: 'deleted',
   executes: 'run',
+  opens: 'opened or browsed',
 };
 
 function addHit(c: Candidate, hit: Hit, seen: Set<string>): void {
@@ -205,6 +217,9 @@ export function correlate(candidates: Candidate[], opts: CorrelateOptions): numb
   for (const source of candidates) {
     const rule = ruleForSource(source);
     if (!rule || !source.names) continue;
+    // Opening an archive from Downloads is what users do: an LNK, Jump List or ShellBags entry links
+    // only when it is staging evidence itself (a strong reason: an archive in a staging place).
+    if (source.kind === 'access' && !staging.has(source)) continue;
     const what = describeSource(source);
     const points = linkPoints(source);
     for (const named of source.names) {
@@ -231,7 +246,7 @@ export function correlate(candidates: Candidate[], opts: CorrelateOptions): numb
         links++;
       }
       // 3. Present but unremarkable, or gone altogether.
-      if (!linked && norm.rel && !norm.rel.includes('*') && (named.role === 'writes' || named.role === 'mru')) {
+      if (!linked && norm.rel && !norm.rel.includes('*') && (named.role === 'writes' || named.role === 'mru' || named.role === 'opens')) {
         if (opts.exists(norm.rel)) addHit(source, { rule: 'linked-file-present', message: `${named.path} exists in the image` }, seen);
         else if (named.role === 'writes') addHit(source, { rule: 'named-path-missing', message: `${named.path} is not in the image nor in the ${opts.windows ? 'Recycle Bin' : 'Trash'}` }, seen);
       }
@@ -290,10 +305,10 @@ function linkHistoryToRegistry(namedBySet: Map<string, Array<{ source: Candidate
   for (const group of namedBySet.values()) {
     // Event-log commands pair with MRUs as history commands do (the same command matcher named them).
     const histories = group.filter((g) => g.source.kind === 'history' || g.source.kind === 'event');
-    const registries = group.filter((g) => g.source.kind === 'registry');
+    const registries = group.filter((g) => g.source.kind === 'registry' || g.source.kind === 'access');
     for (const h of histories.slice(0, MAX_PAIRS_PER_SET)) {
       for (const r of registries.slice(0, MAX_PAIRS_PER_SET)) {
-        addHit(h.source, { rule: 'named-in-registry', message: `${h.named.path} is also ${ROLE_VERB[r.named.role]} per ${describeSource(r.source)} (${r.named.path})`, score: linkPoints(r.source) }, seen);
+        addHit(h.source, { rule: r.source.kind === 'access' ? 'named-in-access-artifact' : 'named-in-registry', message: `${h.named.path} is also ${ROLE_VERB[r.named.role]} per ${describeSource(r.source)} (${r.named.path})`, score: linkPoints(r.source) }, seen);
         addHit(r.source, { rule: h.source.kind === 'event' ? 'named-in-event-log' : 'named-in-history', message: `${r.named.path} is also ${ROLE_VERB[h.named.role]} per ${describeSource(h.source)} (${h.named.path})`, score: linkPoints(h.source) }, seen);
         links++;
       }

@@ -43,7 +43,8 @@ export type FindingKind =
   | 'event' // an event log record (EVTX): process creation, script block, file create/delete
   | 'mft-record' // NTFS: an MFT record of a staged file (deleted or live), issue 13
   | 'usn-record' // NTFS: the USN journal life of one file or folder, issue 13
-  | 'execution'; // a program run recorded by Prefetch, Amcache or AppCompatCache (issue 15)
+  | 'execution' // a program run recorded by Prefetch, Amcache or AppCompatCache (issue 15)
+  | 'access'; // an LNK, Jump List or ShellBags entry (issue 15 part B)
 
 /** Where an event finding lives inside its log file (docs/eventlogs.md). */
 export interface EventLocator {
@@ -86,6 +87,8 @@ export interface Finding {
   mftEntry?: number;
   mftSequence?: number;
   usn?: number;
+  /** The Jump List entry an 'access' finding is about (LNK stream name or #N). */
+  jumpEntry?: string;
   user?: string | null;
   /** Extra structured evidence (archive summary, linked findings, ...). */
   details?: Record<string, unknown>;

@@ -12,7 +12,7 @@ import type { EventLocator, FindingKind } from './finding.js';
  * Every locator field, in the order the stable id hashes them (src/rules/engine.ts findingId):
  * never reorder or insert in the middle, ids would change; a new locator goes at the end.
  */
-export const LOCATOR_FIELDS = ['key', 'value', 'entry', 'line', 'originalPath', 'event', 'mftEntry', 'mftSequence', 'usn'] as const;
+export const LOCATOR_FIELDS = ['key', 'value', 'entry', 'line', 'originalPath', 'event', 'mftEntry', 'mftSequence', 'usn', 'jumpEntry'] as const;
 export type LocatorField = (typeof LOCATOR_FIELDS)[number];
 
 export interface Locators {
@@ -35,6 +35,8 @@ export interface Locators {
   mftSequence?: number;
   /** USN (the byte offset in $UsnJrnl:$J) of the first journal record of a `usn-record` finding. */
   usn?: number;
+  /** A Jump List entry (access artifacts): the LNK stream name (hex DestList entry number) or `#N`, the N-th link of a CustomDestinations file. */
+  jumpEntry?: string;
 }
 
 export interface KindSpec {
@@ -58,10 +60,12 @@ export const FINDING_KINDS: Readonly<Record<FindingKind, KindSpec>> = {
   'usn-record': { description: 'the USN journal life of one file or folder (create, extend, rename, delete), from $UsnJrnl:$J', locators: ['originalPath', 'usn'] },
   // execution artifacts (issue 15): Prefetch points at the .pf file, Amcache and AppCompatCache at a key (and value)
   execution: { description: 'a program run recorded by Prefetch, Amcache or AppCompatCache (ShimCache)', locators: ['key', 'value'] },
+  // access artifacts (issue 15 part B): a .lnk (no locator), a Jump List entry, a ShellBags key/value
+  access: { description: 'an LNK, Jump List or ShellBags entry: an archive or staging folder the user opened or browsed', locators: ['key', 'value', 'jumpEntry'] },
 };
 
 const NTFS_LOCATORS = ['mftEntry', 'mftSequence', 'usn'] as const;
-const APPENDED_LOCATORS: ReadonlySet<LocatorField> = new Set<LocatorField>(['event', ...NTFS_LOCATORS]);
+const APPENDED_LOCATORS: ReadonlySet<LocatorField> = new Set<LocatorField>(['event', ...NTFS_LOCATORS, 'jumpEntry']);
 
 /**
  * The locator values in id order, '' for an absent one (the stable id's input). The event locator
@@ -73,6 +77,7 @@ export function locatorIdParts(l: Locators): string[] {
   if (l.event) parts.push(l.event.channel ?? '', String(l.event.recordId), String(l.event.eventId ?? ''));
   // Locators added after `event` join only when present, so existing ids stay as they were.
   for (const field of NTFS_LOCATORS) if (l[field] !== undefined) parts.push(`${field}=${l[field]}`);
+  if (l.jumpEntry !== undefined) parts.push(`jump:${l.jumpEntry}`);
   return parts;
 }
 
@@ -110,10 +115,11 @@ const LOCATOR_TEXT: { readonly [F in ShownLocator]: (l: Locators, style: Locator
   // NTFS traces (issue 13)
   mftEntry: (l) => `MFT entry ${l.mftEntry}-${l.mftSequence ?? '?'}`,
   usn: (l) => `USN ${l.usn}`,
+  jumpEntry: (l) => `jump list entry ${l.jumpEntry}`,
 };
 
 /** Display order: the entry first, the event last. */
-const DISPLAY_ORDER: readonly ShownLocator[] = ['entry', 'key', 'originalPath', 'line', 'mftEntry', 'usn', 'event'];
+const DISPLAY_ORDER: readonly ShownLocator[] = ['entry', 'key', 'originalPath', 'line', 'mftEntry', 'usn', 'event', 'jumpEntry'];
 
 /**
  * Locators as a human writer shows them: view 'entry a.txt', 'key K value V', 'was C:\x', 'line 3';
@@ -129,7 +135,7 @@ export function locatorParts(l: Locators, style: LocatorStyle = 'view'): string[
  * The order locators take in a finding object (its JSON form, docs/output.md): the engine copies
  * them from the candidate in this order; `deletedAt` follows them.
  */
-const FINDING_FIELD_ORDER: readonly LocatorField[] = ['key', 'value', 'originalPath', 'entry', 'line', 'event', 'mftEntry', 'mftSequence', 'usn'];
+const FINDING_FIELD_ORDER: readonly LocatorField[] = ['key', 'value', 'originalPath', 'entry', 'line', 'event', 'mftEntry', 'mftSequence', 'usn', 'jumpEntry'];
 
 function copyLocator<K extends LocatorField>(from: Locators, to: Locators, field: K): void {
   const v = from[field];
@@ -157,6 +163,8 @@ export const LOCATOR_COLUMNS: Readonly<Record<LocatorField, { csv: string | null
   mftEntry: { csv: null, timesketch: null },
   mftSequence: { csv: null, timesketch: null },
   usn: { csv: null, timesketch: null },
+  // access artifacts (issue 15 part B): no column yet (the CSV and Timesketch layouts are fixed by their goldens); in the JSON finding.
+  jumpEntry: { csv: null, timesketch: null },
 };
 
 /** For exhaustive switches over a union: a new member fails to compile where it is not handled. */

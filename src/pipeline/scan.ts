@@ -300,6 +300,11 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
   progress();
 }
 
+/** An LNK / Jump List / ShellBags entry naming an archive in a staging place: its target is followed; an ordinary open (a zip in Downloads) is not. */
+function stagedAccess(c: Candidate): boolean {
+  return c.kind === 'access' && c.hits.some((h) => h.rule === 'access-archive-in-staging-location');
+}
+
 /** Upper bound on files inspected because an artifact names them (a hostile history can name millions). */
 export const MAX_FOLLOWED_NAMES = 2000;
 
@@ -313,7 +318,7 @@ async function followNamedPaths(state: RootState, opts: ScanOptions, audit: Atim
   const windows = state.root.os === 'windows' || state.root.os === 'unknown';
   const wanted = new Set<string>();
   for (const c of state.candidates) {
-    if (!c.names || (c.kind !== 'history' && c.kind !== 'event' && c.kind !== 'registry' && c.kind !== 'recycle-bin' && c.kind !== 'trash' && c.kind !== 'execution')) continue;
+    if (!c.names || (c.kind !== 'history' && c.kind !== 'event' && c.kind !== 'registry' && c.kind !== 'recycle-bin' && c.kind !== 'trash' && c.kind !== 'execution' && !stagedAccess(c))) continue;
     for (const named of c.names) {
       if (named.role === 'executes') continue;
       const norm = normalizeNamedPath(named.path, { windows: windows || /^[a-z]:\\/i.test(named.path), user: userName(c.user) });

@@ -42,8 +42,9 @@ export interface NamedPath {
   /** The path as the artifact names it (Windows or Unix form). */
   path: string;
   /** writes: an archive a command creates; reads: a source it reads; original: a $I original path;
-   *  mru: an archiver history entry; deletes: a path a command deletes; executes: a program run. */
-  role: 'writes' | 'reads' | 'original' | 'mru' | 'deletes' | 'executes';
+   *  mru: an archiver history entry; deletes: a path a command deletes; executes: a program run;
+   *  opens: a file or folder an LNK, Jump List or ShellBags entry says the user opened or browsed. */
+  role: 'writes' | 'reads' | 'original' | 'mru' | 'deletes' | 'executes' | 'opens';
 }
 
 /** What a detector proposes; the engine scores it into a Finding. */
@@ -66,6 +67,7 @@ export interface Candidate {
   mftEntry?: number;
   mftSequence?: number;
   usn?: number;
+  jumpEntry?: string;
   user?: string | null;
   details?: Record<string, unknown>;
   names?: NamedPath[];

@@ -52,7 +52,7 @@ export function boundaryIncludes(text: string, needle: string): boolean {
 }
 
 /** Reasons written by correlate/ name other evidence; only findings carrying one can name another. */
-const LINK_RULES = new Set(['named-in-execution-artifact', 'named-in-history', 'named-in-event-log', 'named-in-registry', 'linked-recycle-bin', 'recycle-bin-pair', 'linked-file-found', 'linked-file-present', 'named-path-missing', 'linked-ntfs-trace', 'ntfs-same-file']);
+const LINK_RULES = new Set(['named-in-execution-artifact', 'named-in-access-artifact', 'named-in-history', 'named-in-event-log', 'named-in-registry', 'linked-recycle-bin', 'recycle-bin-pair', 'linked-file-found', 'linked-file-present', 'named-path-missing', 'linked-ntfs-trace', 'ntfs-same-file']);
 
 /** Whether `text` (a finding's link reasons) names `b`'s evidence. */
 function reasonsName(text: string, b: FindingFacts): boolean {

@@ -7,7 +7,7 @@ import { normalizeNamedPath, volumeStem } from '../correlate/paths.js';
 import { maxOf, minOf, pushAll } from '../util/arrays.js';
 import { isArchiveFormat } from '../fingerprint/formats.js';
 
-export const EVIDENCE_KINDS = ['file', 'archive', 'recycle-bin', 'history', 'registry', 'event', 'ntfs', 'execution'] as const;
+export const EVIDENCE_KINDS = ['file', 'archive', 'recycle-bin', 'history', 'registry', 'event', 'ntfs', 'execution', 'access'] as const;
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
 
 const RECYCLE_DIR = /(^|\/)(\$recycle\.bin|recycler|recycled|\.trash[^/]*|trash)(\/|$)/i;
@@ -72,6 +72,8 @@ function keyTimes(f: Finding): [number | null, number | null] {
   if (f.kind === 'recycle-bin' || f.kind === 'trash') t = parseTime(f.deletedAt) ?? parseTime(f.times.modified);
   else if (f.kind === 'registry') t = parseTime(detailString(f, 'lastRun')) ?? parseTime(detailString(f, 'keyLastWritten'));
   else if (f.kind === 'history' || f.kind === 'event') t = parseTime(detailString(f, 'time'));
+  // An LNK, Jump List or ShellBags entry stands for when it was opened or browsed (the file's own times are the artifact's).
+  else if (f.kind === 'access') t = parseTime(detailString(f, 'accessTime')) ?? parseTime(f.times.modified);
   else t = parseTime(f.times.modified) ?? parseTime(f.times.born);
   return [t, t];
 }
@@ -102,6 +104,7 @@ export function evidenceKind(f: Finding): EvidenceKind {
   if (f.kind === 'registry') return 'registry';
   if (isNtfsTrace(f)) return 'ntfs';
   if (f.kind === 'execution') return 'execution';
+  if (f.kind === 'access') return 'access';
   if (f.kind === 'recycle-bin' || f.kind === 'trash' || RECYCLE_DIR.test(f.path)) return 'recycle-bin';
   return isArchiveFinding(f) ? 'archive' : 'file';
 }
@@ -159,6 +162,13 @@ export function factsOf(f: Finding): FindingFacts {
     const target = named[0];
     if (detailString(f, 'target') && target) {
       place = dirOf(target);
+      stem = volumeStem(target);
+    }
+  } else if (f.kind === 'access') {
+    // About the file or folder it names, not about the .lnk, Jump List or hive it lives in.
+    const target = named[0];
+    if (target) {
+      place = detailString(f, 'source') === 'ShellBags' ? target : dirOf(target);
       stem = volumeStem(target);
     }
   } else if (f.kind !== 'history' && f.kind !== 'registry' && f.kind !== 'execution') {

@@ -176,6 +176,28 @@ function executionStep(m: FindingFacts, refDay: string): Draft {
   return { time: m.time, order: 1, text: `${span} ${quote(program)} ran${count} (${where}).`, ids: [f.id] };
 }
 
+/**
+ * LNK, Jump List and ShellBags findings naming one path become one step: "At 04:41 alice opened
+ * C:\PerfLogs\1\data.7z (Jump List of 7-Zip File Manager; LNK data.7z.lnk)", "... browsed C:\PerfLogs\1 (ShellBags)".
+ */
+function accessSteps(members: FindingFacts[], refDay: string): Draft[] {
+  return groupBy(members, (m) => String(m.finding.details?.target ?? m.finding.path).toLowerCase()).map((g) => {
+    const sorted = [...g].sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
+    const m = sorted[sorted.length - 1]!;
+    const d = m.finding.details ?? {};
+    const browsed = g.every((x) => x.finding.details?.source === 'ShellBags');
+    const sources = [...new Set(g.map((x) => {
+      const xd = x.finding.details ?? {};
+      if (xd.source === 'Jump List') return `Jump List of ${typeof xd.application === 'string' ? xd.application : 'an application'}`;
+      if (xd.source === 'LNK') return `LNK ${baseOf(x.finding.path)}`;
+      return `ShellBags in ${baseOf(x.finding.path)}`;
+    }))].sort();
+    const who = m.users[0] ?? 'the user';
+    const at = m.time === null ? `${who[0]!.toUpperCase()}${who.slice(1)}` : `At ${clock(m.time, refDay)} ${who}`;
+    return { time: m.time, order: 4, text: `${at} ${browsed ? 'browsed' : 'opened'} ${quote(String(d.target ?? m.finding.path))} (${sources.join('; ')}).`, ids: g.map((x) => x.finding.id) };
+  });
+}
+
 function groupBy<T>(items: T[], key: (t: T) => string): T[][] {
   const map = new Map<string, T[]>();
   for (const it of items) map.set(key(it), [...(map.get(key(it)) ?? []), it]);
@@ -188,6 +210,7 @@ function drafts(members: FindingFacts[], refDay: string): Draft[] {
   const archives: FindingFacts[] = [];
   const registry: FindingFacts[] = [];
   const binFiles: FindingFacts[] = [];
+  const access: FindingFacts[] = [];
   for (const m of members) {
     const burst = burstStep(m);
     if (burst) out.push(burst);
@@ -198,10 +221,12 @@ function drafts(members: FindingFacts[], refDay: string): Draft[] {
     else if (m.kind === 'event') out.push(eventStep(m, members));
     else if (m.kind === 'ntfs') out.push(ntfsStep(m));
     else if (m.kind === 'execution') out.push(executionStep(m, refDay));
+    else if (m.kind === 'access') access.push(m);
     else if (m.kind === 'archive') archives.push(m);
     else files.push(m);
   }
   pushAll(out, registrySteps(registry, refDay));
+  pushAll(out, accessSteps(access, refDay));
   for (const g of groupBy(binFiles, (m) => m.finding.path)) out.push(binFileStep(g, refDay));
   for (const g of groupBy(archives, (m) => m.stem ?? m.finding.path)) out.push(archiveStep(g.sort((a, b) => a.finding.path.localeCompare(b.finding.path)), refDay));
   for (const g of groupBy(files, (m) => dirOf(m.finding.path))) out.push(fileStep(g.sort((a, b) => (a.time ?? 0) - (b.time ?? 0) || a.finding.path.localeCompare(b.finding.path)), refDay));

@@ -93,4 +93,13 @@ export const LIMITS = {
   maxPrefetchDirectories: 65_536,
   /** AppCompatCache entries read from one value (Windows keeps 1024). */
   maxShimCacheEntries: 65_536,
+  // Access artifacts (issue 15 part B: LNK, Jump Lists, ShellBags).
+  /** Bytes of a .lnk read (real links are a few KiB; the format has no field above 64 KiB but ExtraData). */
+  maxLnkBytes: 1024 * 1024,
+  /** Bytes of a Jump List read, and entries (DestList entries, LNK streams, CustomDestinations links) kept per file. */
+  maxJumpListBytes: 64 * 1024 * 1024,
+  maxJumpListEntries: 10_000,
+  /** ShellBags: BagMRU nesting followed (a real tree is a few tens deep) and entries kept per hive. */
+  maxShellBagDepth: 64,
+  maxShellBagEntries: 100_000,
 } as const;

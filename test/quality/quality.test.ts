@@ -97,7 +97,7 @@ describe('demo image', () => {
     const staged = m.judged.filter((j) => j.label === 'staged' && rank(j.level) < rank('high')).map((j) => `${j.level} ${j.paths[0]}`);
     const benign = m.judged.filter((j) => j.label === 'benign' && rank(j.level) >= rank('medium')).map((j) => `${j.level} ${j.paths[0]}`);
     expect({ staged, benign }).toEqual({ staged: [], benign: [] });
-    expect(m.staged.items).toBe(14); // 13 + the 7-Zip Prefetch (fixtures/demo/execution.mjs)
+    expect(m.staged.items).toBe(17); // 13 + the 7-Zip Prefetch (fixtures/demo/execution.mjs) + the access artifacts' three (fixtures/demo/access.mjs)
   });
 
   test('the staging episode is ranked first and holds the staged archives', () => {

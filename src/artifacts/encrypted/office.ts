@@ -5,7 +5,7 @@
  *  - legacy Excel: a FILEPASS record (0x002F) after the BOF in the "Workbook"/"Book" stream (RC4 or XOR).
  *  - legacy Word: FIB in "WordDocument": 0x00 wIdent 0xA5EC, 0x0A flags, bit 0x0100 fEncrypted.
  */
-import type { Cfb } from './cfb.js';
+import type { Cfb } from '../cfb/cfb.js';
 
 const BIFF_SCAN_BYTES = 4096;
 const BIFF_FILEPASS = 0x002f;

@@ -11,7 +11,7 @@ import { emptySummary } from '../archive/build.js';
 import { histogramOf, shannonEntropy, chiSquare, chiSquareUpperTail } from '../../fingerprint/entropy.js';
 import { readAgeHeader, sniffAge } from './age.js';
 import { dearmor, isPgpArmor, readPgpPackets } from './openpgp.js';
-import { CFB_MAGIC, openCfb } from './cfb.js';
+import { CFB_MAGIC, openCfb } from '../cfb/cfb.js';
 import { officeEncryption } from './office.js';
 
 export const OPENSSL_MAGIC = Buffer.from('Salted__', 'latin1');

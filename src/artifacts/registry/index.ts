@@ -11,6 +11,7 @@ import { detectExecution } from './execution.js';
 import { detectAmcache, detectShimCache } from '../execution/registry.js';
 import { detectHiveCopy } from './hive-copy.js';
 import { detectStagedValues } from './staged.js';
+import { detectShellBags } from '../shellbags/collect.js';
 import { sidMaps, type SidMaps } from './sids.js';
 import { HiveView } from './view.js';
 
@@ -36,6 +37,7 @@ export function runRegistryDetectors(records: readonly RegistryRecord[], opts: R
     // execution artifacts (issue 15): Amcache entries and AppCompatCache (ShimCache)
     ...detectAmcache(view, opts.hivePath),
     ...detectShimCache(view, opts.hivePath),
+    ...detectShellBags(view, opts.hivePath, user), // access artifacts (issue 15 part B)
   ];
   return out.slice(0, LIMITS.maxFindingsPerArtifact);
 }

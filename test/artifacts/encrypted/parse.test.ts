@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { encryptedParser } from '../../../src/artifacts/encrypted/index.js';
-import { openCfb } from '../../../src/artifacts/encrypted/cfb.js';
+import { openCfb } from '../../../src/artifacts/cfb/cfb.js';
 import { bufferSource } from '../../../src/util/byte-source.js';
 import { parseWith, ctxFor } from '../zip/helpers.js';
 

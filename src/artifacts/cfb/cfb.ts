@@ -1,6 +1,7 @@
 /**
  * A minimal, bounded Compound File Binary (OLE2) reader: directory entry names and the head of a
- * stream, enough to tell a password-protected Office file (MS-OFFCRYPTO) from a plain one.
+ * stream, enough to tell a password-protected Office file (MS-OFFCRYPTO) from a plain one, and to
+ * read the DestList and LNK streams of a Jump List (artifacts/jumplist/). Shared by both.
  * Header: 0x00 magic d0cf11e0a1b11ae1, 0x1e sector shift, 0x20 mini sector shift, 0x2c FAT sector count,
  * 0x30 first directory sector, 0x38 mini stream cutoff, 0x3c first mini-FAT sector, 0x40 mini-FAT sector
  * count, 0x4c DIFAT[109]. Directory entry (128 bytes): 0x00 name UTF-16LE[64], 0x40 name length,
@@ -77,6 +78,9 @@ export function openCfb(src: ByteSource): Cfb | null {
 
   const cutoff = h.readUInt32LE(0x38) || 4096;
   const root = entries.find((e) => e.type === 5);
+  // The mini-FAT and the root's chain, followed once: a Jump List reads hundreds of small streams.
+  let mini: { miniFat: number[]; rootChain: number[] } | null = null;
+  const miniChains = (rootEntry: CfbEntry) => (mini ??= { miniFat: chain(h.readUInt32LE(0x3c), fatNext, 4096), rootChain: chain(rootEntry.start, fatNext, Math.ceil(rootEntry.size / ssz) + 1) });
   const streamHead = (name: string, max: number): Buffer => {
     const e = entries.find((x) => x.type === 2 && x.name.toLowerCase() === name.toLowerCase());
     if (!e) return Buffer.alloc(0);
@@ -86,7 +90,7 @@ export function openCfb(src: ByteSource): Cfb | null {
       return Buffer.concat(parts).subarray(0, want);
     }
     // Small streams live in the mini stream (64-byte sectors inside the root entry's chain).
-    const miniFat = chain(h.readUInt32LE(0x3c), fatNext, 4096);
+    const { miniFat, rootChain } = miniChains(root);
     const miniNext = (n: number): number => {
       const perSector = ssz / 4;
       const fs = miniFat[Math.floor(n / perSector)];
@@ -94,7 +98,6 @@ export function openCfb(src: ByteSource): Cfb | null {
       const b = reader.get(sectorOffset(fs) + (n % perSector) * 4, 4);
       return b.length === 4 ? b.readUInt32LE(0) : END_OF_CHAIN;
     };
-    const rootChain = chain(root.start, fatNext, Math.ceil(root.size / ssz) + 1);
     const parts = chain(e.start, miniNext, Math.ceil(want / 64)).map((m) => {
       const byteInMini = m * 64;
       const s = rootChain[Math.floor(byteInMini / ssz)];
