@@ -45,9 +45,14 @@ export function parseBaseline(text: string, name = 'baseline'): Set<string> {
   throw new BaselineError(`${name} has no "findings" list: pass a report saved with --format json or jsonl`);
 }
 
-/** Marks known findings in place and summarises what is new and what was resolved. */
-export function applyBaseline(findings: Finding[], baselineIds: Set<string>, file: string): BaselineSummary {
-  const current = new Set(findings.map((f) => f.id));
+/**
+ * Marks known findings in place and summarises what is new and what was resolved. `findings` are the
+ * findings shown (at or above --min-level: a saved report holds only those, so a finding below it is never
+ * "new"); `present` are the ids of every finding of the scan, shown or not (one still present below the
+ * threshold is not resolved).
+ */
+export function applyBaseline(findings: Finding[], baselineIds: Set<string>, file: string, present: ReadonlySet<string> = new Set(findings.map((f) => f.id))): BaselineSummary {
+  const current = present;
   let known = 0;
   const newByLevel = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
   for (const f of findings) {

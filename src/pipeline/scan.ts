@@ -446,11 +446,11 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     pushAll(errors, live.warnings.map((message) => ({ root: LIVE_ROOT, path: '', op: 'parse', code: 'WARN', message })));
   }
   sortFindings(allFindings);
-  const baseline = opts.baseline ? applyBaseline(allFindings, opts.baseline.ids, opts.baseline.file) : undefined;
   const byLevel = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
   for (const f of allFindings) byLevel[f.level]++;
   const minRank = levelRank(opts.minLevel ?? 'info');
   const shown = allFindings.filter((f) => levelRank(f.level) >= minRank);
+  const baseline = opts.baseline ? applyBaseline(shown, opts.baseline.ids, opts.baseline.file, new Set(allFindings.map((f) => f.id))) : undefined;
   const shownIds = new Set(shown.map((f) => f.id));
   const highest = [...LEVELS].reverse().find((l) => byLevel[l] > 0) ?? null;
   const openInImage = (root: string, rel: string) => {

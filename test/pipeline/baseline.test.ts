@@ -25,3 +25,10 @@ describe('baseline', () => {
     expect(s).toEqual({ file: 'prev.json', new: 1, newByLevel: { info: 0, low: 0, medium: 0, high: 1, critical: 0 }, known: 2, resolved: ['gone1', 'gone2'] });
   });
 });
+
+describe('a baseline saved with a --min-level', () => {
+  it('a finding below the level shown is neither new nor resolved', () => {
+    const s = applyBaseline([f('a')], new Set(['a', 'hidden']), 'prev.json', new Set(['a', 'hidden', 'below']));
+    expect(s).toMatchObject({ new: 0, known: 1, resolved: [] });
+  });
+});
