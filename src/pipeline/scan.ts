@@ -23,6 +23,7 @@ import { userName } from '../timeline/evidence.js';
 import { burstHits, hiddenDirHits, type DirFileFact } from '../rules/directory-rules.js';
 import type { Candidate } from '../rules/types.js';
 import { sortTimeline } from '../timeline/timeline.js';
+import { markAcquisitionTimes } from '../timeline/acquisition.js';
 import { LIMITS } from '../util/limits.js';
 import { packageVersion } from '../util/package-root.js';
 import { hardLinkNote, recordIssue, statFile, walkDirectories, type FsPath, type WalkFile, type WalkIssue, type WalkStats } from '../walk/walker.js';
@@ -478,7 +479,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     },
     summary: { verdict: verdictFor(byLevel), findings: allFindings.length, shown: shown.length, byLevel, highestLevel: highest, errors: errors.length, ...(baseline ? { baseline } : {}), ...(opts.allowlist ? { suppressed: suppressed.length } : {}) },
     findings: shown,
-    timeline: sortTimeline(allTimeline.filter((r) => shownIds.has(r.findingId))),
+    timeline: markAcquisitionTimes(sortTimeline(allTimeline.filter((r) => shownIds.has(r.findingId))), startedAt),
     errors,
     episodes,
     ...(opts.allowlist ? { suppressed } : {}),

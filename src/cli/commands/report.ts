@@ -8,8 +8,9 @@ import type { Argv } from 'yargs';
 import { isLevel, LEVELS } from '../../model/finding.js';
 import type { ScanReport } from '../../model/report.js';
 import { SCAN_FORMATS, WRITERS } from '../../report/index.js';
-import { wantColor } from '../../report/style.js';
+import { terminalColumns, wantColor } from '../../report/style.js';
 import { buildEpisodes } from '../../timeline/episodes.js';
+import { markAcquisitionTimes } from '../../timeline/acquisition.js';
 import { escapeControls } from '../../util/text.js';
 import { EXIT, UsageError } from '../errors.js';
 import { abandonOutput, checkOutputPath, commitOutput, reserveOutput, writeStdout, type OutputTarget } from '../output.js';
@@ -25,6 +26,7 @@ export interface ReportArgs {
   output?: string;
   color?: boolean;
   quiet?: boolean;
+  verbose?: boolean;
 }
 
 export function reportBuilder(y: Argv): Argv<ReportArgs> {
@@ -32,6 +34,7 @@ export function reportBuilder(y: Argv): Argv<ReportArgs> {
     .positional('scan', { describe: 'a scan saved with `stagehunt scan --format json`', type: 'string', demandOption: true })
     .option('format', { alias: 'f', type: 'string', default: 'html', describe: `output format: ${SCAN_FORMATS.join(', ')}` })
     .option('output', { alias: 'o', type: 'string', describe: 'write to FILE (atomically)' })
+    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'table: every reason, locator and time of each finding' })
     .check((argv) => {
       if (!SCAN_FORMATS.includes(argv.format)) throw new UsageError(`unknown format '${argv.format}' (choose one of: ${SCAN_FORMATS.join(', ')})`);
       return true;
@@ -104,6 +107,8 @@ export function loadSavedScan(file: string): ScanReport {
   const report = validateSavedScan(doc, file);
   // Scans saved before episodes existed get them computed from their findings.
   if (!report.episodes) report.episodes = buildEpisodes(report.findings);
+  // Scans saved before acquisition times were marked get them marked from their own start time.
+  markAcquisitionTimes(report.timeline, report.meta.startedAt);
   return report;
 }
 
@@ -116,7 +121,7 @@ export async function runReport(args: ReportArgs): Promise<number> {
     reserveOutput(target);
   }
   try {
-    const style = { color: args.format === 'table' && !target && wantColor(args.color, process.stdout) };
+    const style = { color: args.format === 'table' && !target && wantColor(args.color, process.stdout), width: target ? undefined : terminalColumns(process.stdout), verbose: args.verbose };
     const text = WRITERS[args.format]!(report, style);
     if (target) {
       await commitOutput(target, text);

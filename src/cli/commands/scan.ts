@@ -8,7 +8,7 @@ import { NOATIME_REFUSED, noatimeRefused } from '../../evidence/reader.js';
 import { escapeControls } from '../../util/text.js';
 import { scan, type ScanProgress } from '../../pipeline/scan.js';
 import { SCAN_FORMATS, WRITERS } from '../../report/index.js';
-import { wantColor } from '../../report/style.js';
+import { terminalColumns, wantColor } from '../../report/style.js';
 import { EXIT, UsageError } from '../errors.js';
 import { abandonOutput, checkOutputPath, commitOutput, reserveOutput, writeStdout, type OutputTarget } from '../output.js';
 import { handlePendingSignals, installInterruptHandlers, noteWritten } from '../interrupt.js';
@@ -46,6 +46,7 @@ export interface ScanArgs {
   sigma?: string[];
   exclude?: string[];
   allowlist?: string;
+  verbose?: boolean;
 }
 
 export function scanBuilder(y: Argv): Argv<ScanArgs> {
@@ -69,6 +70,7 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
     .option('baseline', { type: 'string', describe: 'an earlier scan (--format json or jsonl): its findings are marked known and do not fail the run' })
     .option('exclude', { type: 'string', array: true, describe: 'suppress findings whose root-relative path matches GLOB (repeatable; counted and listed in JSON)' })
     .option('allowlist', { type: 'string', describe: 'suppress by path glob, SHA-256 or rule id, each with a reason (JSON array; counted and listed in JSON)' })
+    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'table: every reason, locator and time of each finding, and the episodes\' stories' })
     .check((argv) => {
       if ((argv.roots ?? []).length === 0 && !argv.live) throw new UsageError('name at least one evidence root (or --live on Windows)');
       if (!SCAN_FORMATS.includes(argv.format)) throw new UsageError(`unknown format '${argv.format}' (choose one of: ${SCAN_FORMATS.join(', ')})`);
@@ -188,7 +190,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
     });
     if (progress) process.stderr.write('\r\u001b[K');
     const stream = target ? null : process.stdout;
-    const style = { color: args.format === 'table' && !!stream && wantColor(args.color, process.stdout) };
+    const style = { color: args.format === 'table' && !!stream && wantColor(args.color, process.stdout), width: stream ? terminalColumns(process.stdout) : undefined, verbose: args.verbose };
     const text = WRITERS[args.format]!(report, style);
     // A signal that arrived while the findings were scored stops the run here, before any output exists.
     await handlePendingSignals();
