@@ -1,4 +1,5 @@
 /** `stagehunt scan <root...>`: maps argv to ScanOptions, runs the pipeline, writes, sets the exit code. */
+import { fileErrorText } from '../../util/errno.js';
 import { imageGuards, isImageFile } from '../../pipeline/scan-image.js';
 import type { Argv } from 'yargs';
 import { isLevel, levelRank, LEVELS, type Level } from '../../model/finding.js';
@@ -234,7 +235,7 @@ function loadBaseline(file: string): { file: string; ids: Set<string> } {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read baseline ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`cannot read baseline ${file}: ${fileErrorText(err)}`);
   }
   try {
     return { file, ids: parseBaseline(text, file) };
