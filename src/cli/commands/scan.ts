@@ -107,10 +107,11 @@ function loadSigma(dirs: readonly string[], quiet: boolean): readonly SigmaRule[
   return [...own.rules, ...user.rules];
 }
 
-/** Progress only on a terminal; with --scope all a time-bounded pre-count gives the ETA. */
+/** Progress unless --quiet: live on a terminal, a line every 10 s otherwise; with --scope all a time-bounded pre-count gives the ETA. */
 function progressHandler(args: ScanArgs): ((p: ScanProgress) => void) | undefined {
-  if (args.quiet || !process.stderr.isTTY) return undefined;
-  return makeProgress(process.stderr, { expectedFiles: args.scope === 'all' ? precountFiles(args.roots) : null });
+  if (args.quiet) return undefined;
+  const mode = process.stderr.isTTY ? 'live' : 'periodic';
+  return makeProgress(process.stderr, { mode, expectedFiles: args.scope === 'all' ? precountFiles(args.roots.filter((r) => !isImageFile(r))) : null });
 }
 
 /** --exclude globs and --allowlist entries, or undefined when neither is given; a bad file is exit 2. */
@@ -189,7 +190,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
       },
       onProgress: progress,
     });
-    if (progress) process.stderr.write('\r\u001b[K');
+    if (progress && process.stderr.isTTY) process.stderr.write('\r\u001b[K');
     const stream = target ? null : process.stdout;
     const style = { color: args.format === 'table' && !!stream && wantColor(args.color, process.stdout), width: stream ? terminalColumns(process.stdout) : undefined, verbose: args.verbose };
     const text = WRITERS[args.format]!(report, style);
