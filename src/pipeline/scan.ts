@@ -33,6 +33,8 @@ import { LIVE_ROOT, scanLiveRegistry } from './live.js';
 import { scoreCandidates, sortFindings, verdictFor, type ScoredFindings } from './score.js';
 
 import { applyBaseline } from './baseline.js';
+import { distinctLabels, hostIdLabel, labelWithHost } from './hosts.js';
+import { applyWindow, type TimeWindow } from './window.js';
 import { hashFindings, type FileIdentity, type HashOptions } from './hash.js';
 import { buildEpisodes } from '../timeline/episodes.js';
 import { isImageFile, scanImage } from './scan-image.js';
@@ -73,6 +75,10 @@ export interface ScanOptions {
   isolation?: Partial<IsolationLimits> | false;
   /** --exclude / --allowlist: suppressions applied after correlation, before scoring. */
   allowlist?: Allowlist;
+  /** Console (issue 16): --host NAME / ROOT=NAME labels by root as given; part of the finding ids of that root. */
+  hosts?: ReadonlyMap<string, string>;
+  /** Console (issue 16): --from / --to, findings and timeline limited to this window (ms since the epoch, inclusive). */
+  window?: TimeWindow;
 }
 
 export interface ScanProgress {
@@ -360,7 +366,9 @@ function finalize(state: RootState, opts: ScanOptions, audit: AtimeAudit, suppre
     };
     pushAll(suppressed, applyAllowlist(state.candidates, opts.allowlist, root.given, positive, hashOf));
   }
-  return scoreCandidates(state.candidates, { root: root.given, rootLabel: root.label, hotspotOf: (p) => state.hotspots.lookup(p), sidNames: state.sidNames, exists });
+  const host = opts.hosts?.get(root.given);
+  const scored = scoreCandidates(state.candidates, { root: root.given, rootLabel: hostIdLabel(root.label, host), hotspotOf: (p) => state.hotspots.lookup(p), sidNames: state.sidNames, exists });
+  return host !== undefined ? labelWithHost(scored, host) : scored;
 }
 
 export async function scan(opts: ScanOptions): Promise<ScanReport> {
@@ -369,7 +377,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const audit: AtimeAudit = { preserved: 0, mayChange: 0 };
   // A regular file given as a root is a disk image: each of its file systems is scanned as a root.
   const imageRoots = opts.roots.filter(isImageFile);
-  const roots = opts.roots.filter((r) => !imageRoots.includes(r)).map((r) => openRoot(r, opts.os));
+  const roots = distinctLabels(opts.roots.filter((r) => !imageRoots.includes(r)).map((r) => openRoot(r, opts.os)));
   const allFindings: Finding[] = [];
   const allTimeline: TimelineRow[] = [];
   const errors: ScanError[] = [];
@@ -411,6 +419,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       path: root.given,
       os: root.os,
       label: root.label,
+      ...(opts.hosts?.has(root.given) ? { host: opts.hosts.get(root.given)! } : {}),
       hotspotDirectories: state.hotspots.size,
       filesScanned: state.filesScanned,
       bytesRead: state.bytesRead,
@@ -437,6 +446,15 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     pushAll(allFindings, live.findings);
     pushAll(allTimeline, live.timeline);
     pushAll(errors, live.warnings.map((message) => ({ root: LIVE_ROOT, path: '', op: 'parse', code: 'WARN', message })));
+  }
+  // Acquisition times are marked before --from/--to, which must not keep a finding for the day the image was made.
+  markAcquisitionTimes(allTimeline, startedAt);
+  if (opts.window) {
+    const windowed = applyWindow(allFindings, allTimeline, opts.window);
+    allFindings.splice(0, allFindings.length);
+    pushAll(allFindings, windowed.findings);
+    allTimeline.splice(0, allTimeline.length);
+    pushAll(allTimeline, windowed.timeline);
   }
   sortFindings(allFindings);
   const baseline = opts.baseline ? applyBaseline(allFindings, opts.baseline.ids, opts.baseline.file) : undefined;
@@ -479,7 +497,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     },
     summary: { verdict: verdictFor(byLevel), findings: allFindings.length, shown: shown.length, byLevel, highestLevel: highest, errors: errors.length, ...(baseline ? { baseline } : {}), ...(opts.allowlist ? { suppressed: suppressed.length } : {}) },
     findings: shown,
-    timeline: markAcquisitionTimes(sortTimeline(allTimeline.filter((r) => shownIds.has(r.findingId))), startedAt),
+    timeline: sortTimeline(allTimeline.filter((r) => shownIds.has(r.findingId))),
     errors,
     episodes,
     ...(opts.allowlist ? { suppressed } : {}),

@@ -191,12 +191,13 @@ export function toTable(report: ScanReport, style: Style): string {
   const byId = new Map(report.findings.map((f) => [f.id, f]));
   const listed = new Set<string>();
   let shown = 0;
-  const list = (findings: Finding[]): void => {
+  // Inside an episode the heading names the root; only the findings outside one carry it on each line.
+  const list = (findings: Finding[], withRoot: boolean): void => {
     for (const f of findings) {
       listed.add(f.id);
       if (shown >= FINDINGS_SHOWN) continue;
       shown++;
-      out.push(findingLine(f, layout, style, tagged, report));
+      out.push(findingLine(f, layout, style, withRoot, report));
       if (style.verbose) for (const l of findingDetail(f, layout)) out.push(l);
     }
   };
@@ -208,12 +209,12 @@ export function toTable(report: ScanReport, style: Style): string {
     members.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
     out.push('', episodeHeading(e, i, members[0]!, style, width, report));
     if (style.verbose) for (const l of wrapCells(displayText(e.narrative, 8000), width - 4)) out.push(`${INDENT}${l}`);
-    list(members);
+    list(members, false);
   }
   const rest = report.findings.filter((f) => !listed.has(f.id));
   if (rest.length) {
     out.push('', bold(episodes.length ? `not in an episode · ${rest.length} finding${rest.length === 1 ? '' : 's'}` : `findings · ${rest.length}`, style));
-    list(rest);
+    list(rest, tagged);
   }
   if (shown < report.findings.length) out.push(fit(`... ${report.findings.length - shown} more findings (--format json or csv lists all)`, width));
   if (!style.verbose) out.push(dim(fit('every reason of every finding: --verbose, or stagehunt explain FILE', width), style));

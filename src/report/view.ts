@@ -60,6 +60,12 @@ function withEpisodes(report: ScanReport): Episode[] {
   return report.episodes ?? buildEpisodes(report.findings);
 }
 
+/** "host WS01: " when the episode's root carries a --host label (issue 16), else nothing. */
+function hostOf(report: ScanReport, e: Episode): string {
+  const first = report.findings.find((f) => f.id === e.findingIds[0]);
+  return first?.host !== undefined ? `host ${first.host}: ` : '';
+}
+
 function atAGlance(report: ScanReport, episodes: Episode[]): Array<[string, string]> {
   const top = episodes[0];
   if (!top) return [['Verdict', report.summary.verdict]];
@@ -67,7 +73,7 @@ function atAGlance(report: ScanReport, episodes: Episode[]): Array<[string, stri
   return [
     ['Verdict', report.summary.verdict],
     ['What', top.narrative.split('. ').slice(1, 3).join('. ').slice(0, 400)],
-    ['Where', top.locations.slice(0, 6).join(', ') || 'unknown'],
+    ['Where', `${hostOf(report, top)}${top.locations.slice(0, 6).join(', ') || 'unknown'}`],
     ['When', span],
     ['Who', top.users.join(', ') || 'unknown'],
     ['How sure', `${top.level} (score ${top.score}/100), ${top.confidence} confidence: ${top.evidenceKinds.length} independent kinds of evidence (${top.evidenceKinds.join(', ')})`],

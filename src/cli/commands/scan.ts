@@ -14,7 +14,9 @@ import { EXIT, UsageError } from '../errors.js';
 import { abandonOutput, checkOutputPath, commitOutput, reserveOutput, writeStdout, type OutputTarget } from '../output.js';
 import { handlePendingSignals, installInterruptHandlers, noteWritten } from '../interrupt.js';
 import { makeProgress, precountFiles } from '../progress.js';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { HOST_LABEL } from '../../pipeline/hosts.js';
+import { parseWindowBound, type TimeWindow } from '../../pipeline/window.js';
 import { loadSigmaRules, type SigmaRule } from '../../artifacts/evtx/sigma.js';
 import { dataDir } from '../../util/package-root.js';
 import { BaselineError, parseBaseline } from '../../pipeline/baseline.js';
@@ -48,6 +50,9 @@ export interface ScanArgs {
   exclude?: string[];
   allowlist?: string;
   verbose?: boolean;
+  host?: string | string[];
+  from?: string;
+  to?: string;
 }
 
 export function scanBuilder(y: Argv): Argv<ScanArgs> {
@@ -71,6 +76,10 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
     .option('baseline', { type: 'string', describe: 'an earlier scan (--format json or jsonl): its findings are marked known and do not fail the run' })
     .option('exclude', { type: 'string', array: true, describe: 'suppress findings whose root-relative path matches GLOB (repeatable; counted and listed in JSON)' })
     .option('allowlist', { type: 'string', describe: 'suppress by path glob, SHA-256 or rule id, each with a reason (JSON array; counted and listed in JSON)' })
+    // Not `array: true`: that would swallow the next root (`scan A --host a B --host b`); repeats still collect.
+    .option('host', { type: 'string', requiresArg: true, describe: 'label the roots with host names, one --host per root in order (or write ROOT=NAME); part of finding ids' })
+    .option('from', { type: 'string', describe: 'only findings and timeline rows at or after this time (ISO-8601 date or date-time, UTC)' })
+    .option('to', { type: 'string', describe: 'only findings and timeline rows at or before this time (a bare date: the end of that day)' })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'table: every reason, locator and time of each finding, and the episodes\' stories' })
     .check((argv) => {
       if ((argv.roots ?? []).length === 0 && !argv.live) throw new UsageError('name at least one evidence root (or --live on Windows)');
@@ -134,6 +143,8 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
   // Validate roots and output before any evidence is read.
   if (args.live && process.platform !== 'win32') throw new UsageError('--live reads the live Windows registry and needs Windows; scan a mounted image instead');
   args.roots = args.roots ?? [];
+  const hosts = hostLabels(args);
+  const window = timeWindow(args);
   // A regular file is a disk image (read in-process); anything else must be a directory root.
   const roots = args.roots.filter((r) => !isImageFile(r)).map((r) => openRoot(r, args.os));
   // Said before anything is read: the report's meta.atime only tells afterwards.
@@ -167,6 +178,8 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
       hash,
       baseline,
       allowlist,
+      hosts,
+      window,
       command,
       recordedOptions: {
         os: args.os,
@@ -187,6 +200,9 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
         // Recorded only when given, so the options of an unsuppressed scan read as before.
         ...(args.exclude?.length ? { exclude: args.exclude } : {}),
         ...(args.allowlist ? { allowlist: args.allowlist } : {}),
+        ...(hosts ? { hosts: Object.fromEntries(hosts) } : {}),
+        ...(args.from ? { from: args.from } : {}),
+        ...(args.to ? { to: args.to } : {}),
       },
       onProgress: progress,
     });
@@ -244,4 +260,46 @@ function loadBaseline(file: string): { file: string; ids: Set<string> } {
     if (err instanceof BaselineError) throw new UsageError(err.message);
     throw err;
   }
+}
+
+/**
+ * Host labels by root (issue 16): `--host NAME` once per root in order, or `ROOT=NAME` (a root
+ * argument that does not exist as written but does before its last '='). Rewrites args.roots to
+ * the bare roots; undefined when no label is given (ids and output stay as without labels).
+ */
+function hostLabels(args: ScanArgs): Map<string, string> | undefined {
+  const hosts = new Map<string, string>();
+  args.roots = args.roots.map((r) => {
+    const eq = r.lastIndexOf('=');
+    if (eq <= 0 || existsSync(r) || !existsSync(r.slice(0, eq))) return r;
+    const root = r.slice(0, eq);
+    hosts.set(root, checkHostLabel(r.slice(eq + 1)));
+    return root;
+  });
+  const given = (args.host === undefined ? [] : Array.isArray(args.host) ? args.host : [args.host]).filter((h) => h !== '');
+  if (given.length > 0) {
+    if (given.length !== args.roots.length) throw new UsageError(`--host: give one label per root, in order (${args.roots.length} root${args.roots.length === 1 ? '' : 's'}, ${given.length} --host)`);
+    if (hosts.size > 0) throw new UsageError('--host: use either --host per root or ROOT=NAME, not both');
+    args.roots.forEach((root, i) => hosts.set(root, checkHostLabel(given[i]!)));
+  }
+  return hosts.size > 0 ? hosts : undefined;
+}
+
+function checkHostLabel(label: string): string {
+  if (!HOST_LABEL.test(label)) throw new UsageError(`--host '${escapeControls(label)}': use 1-64 letters, digits, '.', '-' or '_', starting with a letter or digit`);
+  return label;
+}
+
+/** --from / --to as a window; a bad date is one line and exit 2. */
+function timeWindow(args: ScanArgs): TimeWindow | undefined {
+  if (args.from === undefined && args.to === undefined) return undefined;
+  const bound = (name: 'from' | 'to', value: string | undefined): number | null => {
+    if (value === undefined) return null;
+    const ms = parseWindowBound(value, name === 'to');
+    if (ms === null) throw new UsageError(`--${name} '${escapeControls(value)}': give an ISO-8601 date or date-time such as 2025-03-15 or 2025-03-15T04:00:00Z`);
+    return ms;
+  };
+  const w = { from: bound('from', args.from), to: bound('to', args.to) };
+  if (w.from !== null && w.to !== null && w.from > w.to) throw new UsageError(`--from ${args.from} is after --to ${args.to}`);
+  return w;
 }
