@@ -117,7 +117,7 @@ function findingDetail(f: Finding, layout: Layout): string[] {
   const inner = Math.max(20, width - pad.length);
   const out: string[] = [];
   const wrapped = (text: string, hang = '  '): void => {
-    const lines = wrapCells(text, inner);
+    const lines = wrapCells(text, inner - hang.length);
     lines.forEach((l, i) => out.push(`${pad}${i === 0 ? '' : hang}${l}`));
   };
   const where = locatorParts(f);
