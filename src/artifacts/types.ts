@@ -35,43 +35,57 @@ export interface ArtifactContext {
   options?: { codepage?: string; sigma?: readonly SigmaRule[] };
 }
 
-/** A parsed record: `type` says which schema (docs/output.md, "parse records"). */
+/**
+ * A parsed record: `type` says which schema (docs/output.md, "parse records"). This is the untyped
+ * default; a parser declares its own record types (`interface KeyRecord extends ArtifactRecord`, or a
+ * `type` alias) and says so in `ArtifactParser<R, F>`, so its detector reads them without guessing.
+ */
 export interface ArtifactRecord {
   type: string;
   [field: string]: unknown;
 }
 
-export interface ArtifactResult {
+/**
+ * What one parse of one file produced: records of type R, and F, the parser's facts about the file
+ * as a whole (the archive contract for archives, the hive header and SID names for hives, ...).
+ */
+export interface ArtifactResult<R extends ArtifactRecord = ArtifactRecord, F = unknown> {
   /** The parser id that produced this result. */
   parser: string;
-  records: ArtifactRecord[];
+  records: R[];
   warnings: string[];
-  /** True when the input was damaged and only part of it could be read. */
+  /** True when the input was damaged and only part of it could be read (set by the parser, never read from warnings). */
   corrupted: boolean;
-  /**
-   * A summary object for `explain` and for the rules (for archives, the `archive` contract object:
-   * format, entryCount, encryptedEntryCount, headersEncrypted, volume, ...).
-   */
-  summary?: Record<string, unknown>;
+  /** Facts about the file as a whole, shown by `explain` and `parse --format json` (as `summary`) and read by the detector. */
+  facts?: F;
 }
 
-export interface ArtifactParser {
+/**
+ * A parser of records R with facts F. The defaults (untyped records, facts of unknown type) keep an
+ * untyped parser compiling and make `ArtifactParser` / `ArtifactResult` mean "any parser / result"
+ * (the registry's element type); a typed parser names its records and facts, and its `detect`
+ * receives exactly what its `parse` returned.
+ */
+export interface ArtifactParser<R extends ArtifactRecord = ArtifactRecord, F = unknown> {
   /** Stable id, e.g. 'zip', '7z', 'rar', 'recyclebin-i', 'info2', 'trashinfo', 'history', 'regf'. */
   id: string;
   description: string;
   matches(ctx: ArtifactContext): boolean;
   /** Returns null when, on closer look, the file is not this parser's format. */
-  parse(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult | null>;
+  parse(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult<R, F> | null>;
   /**
    * Optional, for artifacts of millions of records ($MFT, $J, event logs): the same records as `parse`,
    * yielded one at a time so `stagehunt parse --format jsonl` runs in bounded memory. Warnings are
    * appended to `warnings` as they arise; yields nothing when the file is not this format.
    */
-  stream?(src: ByteSource, ctx: ArtifactContext, warnings: string[]): Iterable<ArtifactRecord>;
-  /** Optional: the findings this artifact yields in a scan. */
-  detect?: ArtifactDetector;
+  stream?(src: ByteSource, ctx: ArtifactContext, warnings: string[]): Iterable<R>;
+  /**
+   * Optional: the findings this artifact yields in a scan. Declared as a method on purpose (methods
+   * compare bivariantly): the registry holds parsers of every R and F as plain `ArtifactParser`, and
+   * only ever passes a parser's own parse result to its own detect (src/pipeline/inspect.ts).
+   */
+  detect?(result: ArtifactResult<R, F>, ctx: DetectContext): Candidate[];
 }
-
 
 /** What a detector knows beyond the parse result: where the file sits and its times. */
 export interface DetectContext extends ArtifactContext {
@@ -85,4 +99,4 @@ export interface DetectContext extends ArtifactContext {
 }
 
 /** Turns a parse result into candidate findings (scored later by the rules engine). */
-export type ArtifactDetector = (result: ArtifactResult, ctx: DetectContext) => Candidate[];
+export type ArtifactDetector<R extends ArtifactRecord = ArtifactRecord, F = unknown> = (result: ArtifactResult<R, F>, ctx: DetectContext) => Candidate[];

@@ -10,7 +10,7 @@
  * anything unusual (data descriptor, truncated or trailing-junk deflate, large entry) returns
  * null and the caller passes the original head.
  */
-import { inflateRawSync } from 'node:zlib';
+import { inflateRawWithInfo } from '../util/inflate.js';
 
 /** Local file header (APPNOTE 4.3.7). */
 const LOCAL = {
@@ -45,13 +45,10 @@ export function storedContentTypesHead(head: Buffer): Buffer | null {
   if (head.toString('latin1', LOCAL.fixedSize, LOCAL.fixedSize + nameLength) !== CONTENT_TYPES) return null;
   let xml: Buffer;
   try {
-    const { buffer, engine } = inflateRawSync(head.subarray(dataStart, dataEnd), { info: true, maxOutputLength: MAX_INFLATED }) as unknown as {
-      buffer: Buffer;
-      engine: { bytesWritten: number };
-    };
+    const inflated = inflateRawWithInfo(head.subarray(dataStart, dataEnd), MAX_INFLATED);
     // Trailing bytes after the deflate end would make the stream path fail: leave those to file-type.
-    if (engine.bytesWritten !== compressedSize) return null;
-    xml = buffer;
+    if (!inflated || inflated.bytesRead !== compressedSize) return null;
+    xml = inflated.buffer;
   } catch {
     return null;
   }

@@ -4,10 +4,9 @@
  * decoding raw bytes with the project's own decoders (regedit-rs's decoders are flawed:
  * docs/registry.md). The live API gives no last-written times: lastWritten is null.
  */
-import type { ArtifactRecord } from '../artifacts/types.js';
 import type { Candidate } from '../rules/types.js';
 import { decodeValue, regTypeName } from '../artifacts/regf/decode.js';
-import { attachRaw, joinKey, type ValueRecord } from '../artifacts/regf/walk.js';
+import { attachRaw, joinKey, type KeyRecord, type ValueRecord } from '../artifacts/regf/walk.js';
 import { runRegistryDetectors } from '../artifacts/registry/index.js';
 import { sidMaps } from '../artifacts/registry/sids.js';
 import { HiveView } from '../artifacts/registry/view.js';
@@ -30,7 +29,7 @@ export interface LiveItem {
 export type ListFn = (keys: string[]) => Promise<Record<string, LiveItem>>;
 
 /** A live record also says which hive it came from (HKU\<SID>, HKLM\SYSTEM, HKLM\SOFTWARE). */
-export type LiveRecord = ArtifactRecord & { hive: string };
+export type LiveRecord = (KeyRecord | ValueRecord) & { hive: string };
 
 /** Keys read per live walk of one subtree, and keys asked per list() call. */
 export const LIVE_MAX_KEYS_PER_TREE = 20_000;
@@ -62,11 +61,12 @@ export class LiveRegistryUnavailable extends Error {}
 /** regedit-rs's list(), imported only here and only on Windows. */
 export async function loadRegeditList(platform = process.platform): Promise<ListFn> {
   if (platform !== 'win32') throw new LiveRegistryUnavailable('live registry needs Windows');
-  const mod = (await import('regedit-rs')) as unknown as { list: ListFn };
-  return mod.list;
+  // regedit-rs's own typings: list() resolves to items whose values carry rawValue and a type name.
+  const { list } = await import('regedit-rs');
+  return (keys) => list(keys);
 }
 
-export async function collectLiveRegistry(listFn?: ListFn): Promise<{ records: ArtifactRecord[]; warnings: string[] }> {
+export async function collectLiveRegistry(listFn?: ListFn): Promise<{ records: LiveRecord[]; warnings: string[] }> {
   const list = listFn ?? (await loadRegeditList());
   const records: LiveRecord[] = [];
   const warnings: string[] = [];
@@ -129,19 +129,18 @@ export function liveItemRecords(hive: string, key: string, item: LiveItem): Live
     const raw = Buffer.isBuffer(v.rawValue) ? v.rawValue : Buffer.alloc(0);
     const typeName = v.type ?? v.vtype ?? 'RegBinary';
     const type = TYPE_NUMBERS[typeName] ?? 3;
-    const rec: ValueRecord = { type: 'registry-value', key, name, dataType: regTypeName(type), size: raw.length, data: decodeValue(type, raw) };
+    const rec: ValueRecord & { hive: string } = { type: 'registry-value', key, name, dataType: regTypeName(type), size: raw.length, data: decodeValue(type, raw), hive };
     attachRaw(rec, raw);
-    Object.defineProperty(rec, 'hive', { value: hive, enumerable: true });
-    out.push(rec as unknown as LiveRecord);
+    out.push(rec);
   }
   return out;
 }
 
 /** Runs the registry detectors per live hive; SIDs are named from HKLM\SOFTWARE ProfileList. */
-export function detectLiveRegistry(records: readonly ArtifactRecord[]): Candidate[] {
-  const byHive = new Map<string, ArtifactRecord[]>();
+export function detectLiveRegistry(records: readonly LiveRecord[]): Candidate[] {
+  const byHive = new Map<string, LiveRecord[]>();
   for (const r of records) {
-    const hive = String((r as LiveRecord).hive ?? 'live');
+    const hive = r.hive;
     const list = byHive.get(hive);
     if (list) list.push(r);
     else byHive.set(hive, [r]);

@@ -2,7 +2,7 @@
  * Finding kinds and their locators, declared once. A locator says where inside an artifact the
  * evidence is (an archive entry, a registry key and value, a history line, a Recycle Bin item's
  * original path). The engine derives ids from LOCATOR_FIELDS, correlation and inspect test
- * them with it, and the report view describes them with locatorParts; FINDING_KINDS is a Record over
+ * them with it, and every writer shows them with locatorParts; FINDING_KINDS is a Record over
  * FindingKind, so a new kind that is not given a row here fails to compile.
  * Adding a kind: docs/adding-a-parser.md.
  */
@@ -69,16 +69,71 @@ export function hasLocators(l: Locators): boolean {
   return LOCATOR_FIELDS.some((field) => l[field] !== undefined);
 }
 
-/** Locators as the human writers show them: 'entry a.txt', 'key K value V', 'was C:\x', 'line 3'. */
-export function locatorParts(l: Locators): string[] {
+/** The human writers' ways of showing a locator (each fixed by its golden or documented output). */
+export type LocatorStyle = 'view' | 'table' | 'bodyfile' | 'explain';
+
+/** The locators a writer shows, in display order; `value` is shown with its key. */
+type ShownLocator = Exclude<LocatorField, 'value'>;
+
+/**
+ * How each locator reads in each style, one row per locator (a Record: a new locator fails to
+ * compile until it is given its text here).
+ */
+const LOCATOR_TEXT: { readonly [F in ShownLocator]: (l: Locators, style: LocatorStyle) => string } = {
+  entry: (l, style) => (style === 'bodyfile' || style === 'explain' ? `${l.entry}` : `entry ${l.entry}`),
+  key: (l, style) => {
+    const value = l.value;
+    if (style === 'view') return `key ${l.key}${value !== undefined ? ` value ${value}` : ''}`;
+    if (style === 'bodyfile') return `${l.key}${value !== undefined ? `\\${value}` : ''}`;
+    return `${l.key}${value !== undefined ? ` : ${value}` : ''}`;
+  },
+  originalPath: (l, style) => (style === 'explain' ? `${l.originalPath}` : `was ${l.originalPath}`),
+  line: (l) => `line ${l.line}`,
+  event: (l) => (l.event ? eventLocatorText(l.event) : ''),
+};
+
+/** Display order: the entry first, the event last. */
+const DISPLAY_ORDER: readonly ShownLocator[] = ['entry', 'key', 'originalPath', 'line', 'event'];
+
+/**
+ * Locators as a human writer shows them: view 'entry a.txt', 'key K value V', 'was C:\x', 'line 3';
+ * table 'K : V'; bodyfile 'K\V' (the first one only); explain the entry or original path bare.
+ */
+export function locatorParts(l: Locators, style: LocatorStyle = 'view'): string[] {
   const parts: string[] = [];
-  if (l.entry !== undefined) parts.push(`entry ${l.entry}`);
-  if (l.key !== undefined) parts.push(`key ${l.key}${l.value !== undefined ? ` value ${l.value}` : ''}`);
-  if (l.originalPath !== undefined) parts.push(`was ${l.originalPath}`);
-  if (l.line !== undefined) parts.push(`line ${l.line}`);
-  if (l.event !== undefined) parts.push(eventLocatorText(l.event));
+  for (const field of DISPLAY_ORDER) if (l[field] !== undefined) parts.push(LOCATOR_TEXT[field](l, style));
   return parts;
 }
+
+/**
+ * The order locators take in a finding object (its JSON form, docs/output.md): the engine copies
+ * them from the candidate in this order; `deletedAt` follows them.
+ */
+const FINDING_FIELD_ORDER: readonly LocatorField[] = ['key', 'value', 'originalPath', 'entry', 'line', 'event'];
+
+function copyLocator<K extends LocatorField>(from: Locators, to: Locators, field: K): void {
+  const v = from[field];
+  if (v !== undefined) to[field] = v;
+}
+
+/** Copies the locators that are set from a candidate onto a finding (or any Locators), in finding order. */
+export function copyLocators(from: Locators, to: Locators): void {
+  for (const field of FINDING_FIELD_ORDER) copyLocator(from, to, field);
+}
+
+/**
+ * The column each locator has in the CSV and Timesketch writers (null: none; an event finding's
+ * channel and ids are in its details). A new locator gets its row here, and
+ * test/report/locator-columns.test.ts checks that the writers have these columns.
+ */
+export const LOCATOR_COLUMNS: Readonly<Record<LocatorField, { csv: string | null; timesketch: string | null }>> = {
+  key: { csv: 'key', timesketch: 'key' },
+  value: { csv: 'value', timesketch: 'value' },
+  entry: { csv: 'entry', timesketch: 'entry' },
+  line: { csv: 'line', timesketch: 'line' },
+  originalPath: { csv: 'originalPath', timesketch: 'original_path' },
+  event: { csv: null, timesketch: null },
+};
 
 /** For exhaustive switches over a union: a new member fails to compile where it is not handled. */
 export function assertNever(value: never, what = 'value'): never {

@@ -6,7 +6,9 @@ import type { SigmaRule } from '../artifacts/evtx/sigma.js';
 import type { Stats } from 'node:fs';
 import { fingerprint, sensitiveKind, type Fingerprint } from '../fingerprint/index.js';
 import { ARTIFACT_PARSERS } from '../artifacts/index.js';
-import type { ArtifactContext, ArtifactResult, DetectContext } from '../artifacts/types.js';
+import type { ArtifactResult, ArtifactContext, DetectContext } from '../artifacts/types.js';
+import type { ArchiveSummary } from '../artifacts/archive/summary.js';
+import { isArchiveResult, isHiveResult } from '../artifacts/facts.js';
 import type { DirEntryInfo, OsKind } from '../model/evidence.js';
 import type { Hotspot } from '../hotspots/catalog.js';
 import { fileRuleHits } from '../rules/file-rules.js';
@@ -85,6 +87,10 @@ export interface Inspection {
   /** Candidates for evidence inside the file (archive entries, $I records, registry values, commands). */
   innerCandidates: Candidate[];
   warnings: string[];
+  /** The archive contract when an archive parser read the file (docs/archives.md), else null. */
+  archive: ArchiveSummary | null;
+  /** SID -> user name from a SAM or SOFTWARE hive (its ProfileList), for the other hives of the root. */
+  sidNames: Record<string, string>;
 }
 
 /**
@@ -129,7 +135,8 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
   const innerCandidates: Candidate[] = [];
   const names: NamedPath[] = [];
   const events: TimelineEvent[] = [];
-  let archiveParsed = false;
+  let archive: ArchiveSummary | null = null;
+  let sidNames: Record<string, string> = {};
   for (const parser of ARTIFACT_PARSERS) {
     let claimed: boolean;
     try {
@@ -144,13 +151,10 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
       if (!result) continue;
       for (const w of result.warnings.slice(0, 50)) warnings.push(`${parser.id}: ${w}`);
       if (result.warnings.length > 50) warnings.push(`${parser.id}: ${result.warnings.length - 50} more warnings`);
-      if (result.summary) {
-        // Archive summaries all go under `archive` (docs/output.md); others under the parser's id.
-        if ('entryCount' in result.summary && 'headersEncrypted' in result.summary) {
-          archiveParsed = true;
-          details.archive = result.summary;
-        } else details[parser.id] = result.summary;
-      }
+      // Archive facts all go under `archive` (docs/output.md); others under the parser's id.
+      if (isArchiveResult(parser, result) && result.facts) details.archive = archive = result.facts;
+      else if (result.facts !== undefined) details[parser.id] = result.facts;
+      if (isHiveResult(parser, result) && result.facts) sidNames = { ...sidNames, ...result.facts.sidNames };
       if (!parser.detect) continue;
       const found = parser.detect(result, detectCtx).slice(0, LIMITS.maxFindingsPerArtifact);
       for (const c of found) {
@@ -175,15 +179,15 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
       hotspot: input.hotspot,
       format: fp.format,
       classification: fp.classification,
-      archiveParsed,
+      archiveParsed: archive !== null,
       sensitive: sensitiveKind(fp),
       head: input.head,
-      packageType: typeof (details.archive as { packageType?: unknown } | undefined)?.packageType === 'string' ? ((details.archive as { packageType: string }).packageType) : null,
-    })); fileHits.push();
+      packageType: archive?.packageType ?? null,
+    }));
   const fileCandidate: Candidate = {
     kind: 'file',
     path: input.rel,
-    hits: archiveParsed ? fileHits.filter((h) => !SUPERSEDED_BY_ARCHIVE_PARSER.has(h.rule)) : fileHits,
+    hits: archive ? fileHits.filter((h) => !SUPERSEDED_BY_ARCHIVE_PARSER.has(h.rule)) : fileHits,
     size: input.size,
     format: fp.format,
     entropy: fp.entropy === null ? null : Math.round(fp.entropy * 1000) / 1000,
@@ -192,5 +196,5 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
     names: names.length ? names : undefined,
     events: events.length ? events : undefined,
   };
-  return { fingerprint: fp, runs, fileCandidate, innerCandidates, warnings };
+  return { fingerprint: fp, runs, fileCandidate, innerCandidates, warnings, archive, sidNames };
 }

@@ -36,15 +36,10 @@ async function handle(req: IsolatedRequest): Promise<IsolatedReply> {
       listDirectory,
       codepage: req.codepage,
     });
-    const sidNames: Record<string, string> = {};
-    for (const run of inspection.runs) {
-      const names = run.result?.summary?.sidNames;
-      if (names && typeof names === 'object') for (const [sid, name] of Object.entries(names)) if (typeof name === 'string') sidNames[sid] = name;
-    }
     return {
       id: req.id,
       ok: true,
-      result: { warnings: inspection.warnings, sidNames, fileCandidate: inspection.fileCandidate, innerCandidates: inspection.innerCandidates, classification: inspection.fingerprint.classification },
+      result: { warnings: inspection.warnings, sidNames: inspection.sidNames, fileCandidate: inspection.fileCandidate, innerCandidates: inspection.innerCandidates, classification: inspection.fingerprint.classification },
     };
   } catch (err) {
     return { id: req.id, ok: false, error: (err as Error).message ?? String(err) };

@@ -104,10 +104,7 @@ async function scanFs(fs: EvidenceFs, label: string, opts: ScanOptions, yieldNow
         filesScanned++;
         const inspection = await inspectFile({ src, head, rel, name: e.name, size: e.size, times: fileTimes(e), hotspot: hotspots.lookup(rel), os, siblings, listDirectory, codepage: opts.codepage });
         for (const w of inspection.warnings) issue(rel, 'parse', 'WARN', w);
-        for (const run of inspection.runs) {
-          const names = run.result?.summary?.sidNames;
-          if (names && typeof names === 'object') for (const [sid, name] of Object.entries(names)) if (typeof name === 'string') sidNames.set(sid.toUpperCase(), name);
-        }
+        for (const [sid, name] of Object.entries(inspection.sidNames)) sidNames.set(sid.toUpperCase(), name);
         const fc = inspection.fileCandidate;
         if (fc.hits.length > 0 || fc.names || fc.events) candidates.push(fc);
         for (const c of inspection.innerCandidates) candidates.push(c);

@@ -145,12 +145,7 @@ function recordSkippedComponents(state: RootState, skipped: SkippedComponent[]):
 /** Inspects one file on this thread, keeping what the scan needs (the shape the isolated worker returns). */
 async function inspectHere(state: RootState, input: Parameters<typeof inspectFile>[0]): Promise<IsolatedResult> {
   const inspection = await inspectFile(input);
-  const sidNames: Record<string, string> = {};
-  for (const run of inspection.runs) {
-    const names = run.result?.summary?.sidNames;
-    if (names && typeof names === 'object') for (const [sid, name] of Object.entries(names)) if (typeof name === 'string') sidNames[sid] = name;
-  }
-  return { warnings: inspection.warnings, sidNames, fileCandidate: inspection.fileCandidate, innerCandidates: inspection.innerCandidates, classification: inspection.fingerprint.classification };
+  return { warnings: inspection.warnings, sidNames: inspection.sidNames, fileCandidate: inspection.fileCandidate, innerCandidates: inspection.innerCandidates, classification: inspection.fingerprint.classification };
 }
 
 /**

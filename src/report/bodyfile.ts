@@ -10,7 +10,7 @@ import type { Finding } from '../model/finding.js';
 import type { ScanReport, TimelineRow } from '../model/report.js';
 import { parseTime } from '../timeline/evidence.js';
 import { escapeControls } from '../util/text.js';
-import { eventLocatorText } from '../model/kinds.js';
+import { locatorParts } from '../model/kinds.js';
 
 /** Longest name written; mactime keeps lines in memory, and a hostile name can be huge. */
 const MAX_NAME = 1024;
@@ -26,13 +26,10 @@ export function bodyfileName(text: string): string {
   return safe.length > MAX_NAME ? `${safe.slice(0, MAX_NAME - 1)}…` : safe;
 }
 
+/** The first locator only (a bodyfile name is one path). */
 function locator(f: Finding): string {
-  if (f.entry !== undefined) return ` :: ${f.entry}`;
-  if (f.key !== undefined) return ` :: ${f.key}${f.value !== undefined ? `\\${f.value}` : ''}`;
-  if (f.originalPath !== undefined) return ` :: was ${f.originalPath}`;
-  if (f.line !== undefined) return ` :: line ${f.line}`;
-  if (f.event) return ` :: ${eventLocatorText(f.event)}`;
-  return '';
+  const first = locatorParts(f, 'bodyfile')[0];
+  return first === undefined ? '' : ` :: ${first}`;
 }
 
 function mode(f: Finding): string {

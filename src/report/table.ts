@@ -120,7 +120,7 @@ function findingDetail(f: Finding, layout: Layout): string[] {
     const lines = wrapCells(text, inner - hang.length);
     lines.forEach((l, i) => out.push(`${pad}${i === 0 ? '' : hang}${l}`));
   };
-  const where = locatorParts(f);
+  const where = locatorParts(f, 'table');
   if (f.user) where.push(`user ${f.user}`);
   if (where.length) wrapped(displayText(`at ${where.join('; ')}`, 2000));
   const facts = [f.format ? `type ${f.format}` : '', f.size !== null ? humanSize(f.size) : '', f.entropy !== null ? `entropy ${f.entropy.toFixed(2)}` : '', findingTime(f) ? `${f.deletedAt ? 'deleted' : f.times.modified ? 'modified' : 'born'} ${second(findingTime(f))} UTC` : ''].filter(Boolean);

@@ -9,7 +9,7 @@ import type { Finding, Level, Reason } from '../model/finding.js';
 import { NO_TIMES } from '../model/finding.js';
 import type { RuleCatalog } from './catalog.js';
 import type { Candidate, Hit } from './types.js';
-import { locatorIdParts, type Locators } from '../model/kinds.js';
+import { copyLocators, locatorIdParts, type Locators } from '../model/kinds.js';
 
 export const LEVEL_FLOORS: ReadonlyArray<[Level, number]> = [
   ['critical', 80],
@@ -105,13 +105,8 @@ export function toFinding(c: Candidate, ctx: FindingContext, catalog: RuleCatalo
     times: c.times ?? NO_TIMES,
     attack: scored.attack,
   };
-  if (c.key !== undefined) finding.key = c.key;
-  if (c.value !== undefined) finding.value = c.value;
-  if (c.originalPath !== undefined) finding.originalPath = c.originalPath;
+  copyLocators(c, finding);
   if (c.deletedAt !== undefined) finding.deletedAt = c.deletedAt;
-  if (c.entry !== undefined) finding.entry = c.entry;
-  if (c.line !== undefined) finding.line = c.line;
-  if (c.event !== undefined) finding.event = c.event;
   if (c.user !== undefined) finding.user = c.user;
   if (c.details !== undefined) finding.details = c.details;
   return finding;

@@ -17,9 +17,7 @@ import { cellWidth, truncateMiddle } from '../../src/report/columns.js';
 import type { TimelineRow } from '../../src/model/report.js';
 import type { Finding } from '../../src/model/finding.js';
 
-// eslint-disable-next-line no-control-regex
 const SGR = /\u001b\[[0-9;]*m/g;
-// eslint-disable-next-line no-control-regex
 const ANY_ESCAPE = /\u001b/g;
 
 /** Runs the CLI in a pseudo-terminal of `cols` x 40 and returns what the terminal received. */

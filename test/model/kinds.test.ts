@@ -1,5 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
-import { FINDING_KINDS, LOCATOR_FIELDS, hasLocators, locatorIdParts, locatorParts, type Locators } from '../../src/model/kinds.js';
+import { FINDING_KINDS, LOCATOR_COLUMNS, LOCATOR_FIELDS, copyLocators, hasLocators, locatorIdParts, locatorParts, type Locators } from '../../src/model/kinds.js';
+import { CSV_COLUMNS } from '../../src/report/csv.js';
+import { TIMESKETCH_FIELDS } from '../../src/report/timesketch.js';
 import { findingId } from '../../src/rules/engine.js';
 
 describe('finding kinds and locators, declared once', () => {
@@ -28,6 +30,38 @@ describe('finding kinds and locators, declared once', () => {
     expect(locatorParts({ originalPath: 'C:\\x', line: 2 })).toEqual(['was C:\\x', 'line 2']);
     expect(locatorParts({ event: { channel: 'Security', recordId: 102, eventId: 4688 } })).toEqual(['Security event 4688 record 102']);
     expect(locatorParts({})).toEqual([]);
+  });
+
+  // Each style is fixed by a writer's golden or documented output.
+  test.each<[Locators, string, string[]]>([
+    [{ entry: 'a.txt' }, 'table', ['entry a.txt']],
+    [{ entry: 'a.txt' }, 'bodyfile', ['a.txt']],
+    [{ entry: 'a.txt' }, 'explain', ['a.txt']],
+    [{ key: 'K', value: 'V' }, 'table', ['K : V']],
+    [{ key: 'K', value: 'V' }, 'bodyfile', ['K\\V']],
+    [{ key: 'K' }, 'bodyfile', ['K']],
+    [{ originalPath: 'C:\\x' }, 'table', ['was C:\\x']],
+    [{ originalPath: 'C:\\x' }, 'explain', ['C:\\x']],
+    [{ line: 4, event: { channel: null, recordId: 7, eventId: null } }, 'bodyfile', ['line 4', 'log event ? record 7']],
+  ])('%j in the %s style', (l, style, parts) => {
+    expect(locatorParts(l, style as Parameters<typeof locatorParts>[1])).toEqual(parts);
+  });
+
+  test('copyLocators copies every locator that is set, in the finding order, and nothing else', () => {
+    const to: Locators & { other?: string } = {};
+    copyLocators({ event: { channel: 'Security', recordId: 1, eventId: 4688 }, line: 2, entry: 'e', originalPath: 'o', value: 'v', key: 'k', other: 'x' } as Locators, to);
+    expect(Object.keys(to)).toEqual(['key', 'value', 'originalPath', 'entry', 'line', 'event']);
+    const none: Locators = {};
+    copyLocators({ key: undefined }, none);
+    expect(Object.keys(none)).toEqual([]);
+  });
+
+  test('the CSV and Timesketch writers have a column for every locator that has one', () => {
+    expect(Object.keys(LOCATOR_COLUMNS).sort()).toEqual([...LOCATOR_FIELDS].sort());
+    for (const { csv, timesketch } of Object.values(LOCATOR_COLUMNS)) {
+      if (csv !== null) expect(CSV_COLUMNS).toContain(csv);
+      if (timesketch !== null) expect(TIMESKETCH_FIELDS).toContain(timesketch);
+    }
   });
 
   test('a known id stays the same', () => {

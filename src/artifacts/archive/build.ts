@@ -1,6 +1,5 @@
 /** Helpers every archive parser uses to fill the ArchiveSummary contract and the entry records. */
-import type { ArtifactRecord, ArtifactResult } from '../types.js';
-import type { ArchiveEntry, ArchiveFormat, ArchiveSummary } from './summary.js';
+import type { ArchiveEntry, ArchiveEntryRecord, ArchiveFormat, ArchiveRecord, ArchiveResult, ArchiveSummary } from './summary.js';
 
 export function emptySummary(format: ArchiveFormat): ArchiveSummary {
   return {
@@ -42,7 +41,7 @@ export function withEntries(summary: ArchiveSummary, entries: readonly ArchiveEn
 }
 
 /** The `archive-entry` parse record (docs/archives.md): the contract fields first, extras after. */
-export function entryRecord(e: ArchiveEntry, extra: Record<string, unknown> = {}): ArtifactRecord {
+export function entryRecord(e: ArchiveEntry, extra: Record<string, unknown> = {}): ArchiveEntryRecord {
   return {
     type: 'archive-entry',
     name: e.name,
@@ -56,26 +55,12 @@ export function entryRecord(e: ArchiveEntry, extra: Record<string, unknown> = {}
   };
 }
 
-/** Reads an ArchiveSummary back from an ArtifactResult.summary (set by the archive parsers). */
-export function asArchiveSummary(summary: Record<string, unknown> | undefined): ArchiveSummary | null {
-  if (!summary || typeof summary.format !== 'string' || !('headersEncrypted' in summary)) return null;
-  return summary as unknown as ArchiveSummary;
-}
-
-/** Entries back from records (for detectors that only get the ArtifactResult). */
-export function entriesFromRecords(records: readonly ArtifactRecord[]): ArchiveEntry[] {
+/** Entries back from records (for the detector, which gets the ArchiveResult). */
+export function entriesFromRecords(records: readonly ArchiveRecord[]): ArchiveEntry[] {
   const out: ArchiveEntry[] = [];
   for (const r of records) {
-    if (r.type !== 'archive-entry' || typeof r.name !== 'string') continue;
-    out.push({
-      name: r.name,
-      size: typeof r.size === 'number' ? r.size : null,
-      compressedSize: typeof r.compressedSize === 'number' ? r.compressedSize : null,
-      modified: typeof r.modified === 'string' ? r.modified : null,
-      encrypted: r.encrypted === true,
-      isDirectory: r.isDirectory === true,
-      method: typeof r.method === 'string' ? r.method : null,
-    });
+    if (r.type !== 'archive-entry') continue;
+    out.push({ name: r.name, size: r.size, compressedSize: r.compressedSize, modified: r.modified, encrypted: r.encrypted, isDirectory: r.isDirectory, method: r.method ?? null });
   }
   return out;
 }
@@ -83,8 +68,8 @@ export function entriesFromRecords(records: readonly ArtifactRecord[]): ArchiveE
 /** The ArtifactResult of an archive parser that produced entries and a summary (null: not this format). */
 export function archiveResult(
   parser: string,
-  parsed: { entries: readonly ArtifactRecord[]; summary: ArchiveSummary; warnings: string[]; corrupted: boolean } | null,
-): ArtifactResult | null {
+  parsed: { entries: readonly ArchiveRecord[]; summary: ArchiveSummary; warnings: string[]; corrupted: boolean } | null,
+): ArchiveResult | null {
   if (!parsed) return null;
-  return { parser, records: [...parsed.entries], warnings: parsed.warnings, corrupted: parsed.corrupted, summary: parsed.summary as unknown as Record<string, unknown> };
+  return { parser, records: [...parsed.entries], warnings: parsed.warnings, corrupted: parsed.corrupted, facts: parsed.summary };
 }

@@ -6,8 +6,8 @@
  */
 import type { ArtifactDetector, DetectContext, DirEntryInfo } from '../types.js';
 import type { Candidate, Hit, TimelineEvent } from '../../rules/types.js';
-import type { ArchiveEntry, ArchiveSummary } from './summary.js';
-import { asArchiveSummary, entriesFromRecords } from './build.js';
+import type { ArchiveEntry, ArchiveRecord, ArchiveSummary } from './summary.js';
+import { entriesFromRecords } from './build.js';
 import { volumeFromName } from './volume.js';
 import { classifyContents, clusterBefore, dangerousName, printable, profileSpread, sensitiveContents, type DangerKind } from './indicators.js';
 
@@ -81,8 +81,8 @@ export function detectArchive(summary: ArchiveSummary, entries: ArchiveEntry[], 
 }
 
 /** The ArtifactDetector form every archive parser uses as its `detect`. */
-export const archiveDetector: ArtifactDetector = (result, ctx) => {
-  const summary = asArchiveSummary(result.summary);
+export const archiveDetector: ArtifactDetector<ArchiveRecord, ArchiveSummary> = (result, ctx) => {
+  const summary = result.facts;
   if (!summary) return [];
   // A compressed stream with a tar inside: its members are the contents, not the stream itself.
   const inner = result.records.filter((r) => r.inner === 'tar');

@@ -3,6 +3,7 @@
  * (zip/, sevenzip/, rar/, cab/, tar/, compressed/, encrypted/): what `explain --format json`
  * shows as its `archive` object and what the archive rules read.
  */
+import type { ArtifactParser, ArtifactRecord, ArtifactResult } from '../types.js';
 
 export type ArchiveFormat =
   | 'zip'
@@ -68,3 +69,29 @@ export interface ArchiveSummary {
   /** Format-specific header fields (gzip original name/mtime, rar flags, zip64, ...). */
   fields: Record<string, unknown>;
 }
+
+/** The `archive-entry` parse record (docs/archives.md): the contract fields, then format extras. */
+export interface ArchiveEntryRecord extends ArtifactRecord {
+  type: 'archive-entry';
+  name: string;
+  size: number | null;
+  compressedSize: number | null;
+  modified: string | null;
+  encrypted: boolean;
+  isDirectory: boolean;
+  method?: string | null;
+  /** 'tar' for a tar member seen inside a compressed stream (src/artifacts/compressed/). */
+  inner?: string;
+}
+
+/** The one record of an encrypted container (src/artifacts/encrypted/): its format and scheme, then header fields. */
+export interface EncryptedContainerRecord extends ArtifactRecord {
+  type: 'encrypted-container';
+  format: ArchiveFormat;
+  encryption: string[];
+}
+
+export type ArchiveRecord = ArchiveEntryRecord | EncryptedContainerRecord;
+/** What every archive parser returns: its records, and the archive contract as its facts. */
+export type ArchiveResult = ArtifactResult<ArchiveRecord, ArchiveSummary>;
+export type ArchiveParser = ArtifactParser<ArchiveRecord, ArchiveSummary>;

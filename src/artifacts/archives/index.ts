@@ -3,7 +3,7 @@
  * first, tar (checksum) after them, the headerless high-entropy judgement last.
  * All of them use the generic archive detector (src/artifacts/archive/detect.ts).
  */
-import type { ArtifactParser } from '../types.js';
+import type { ArchiveParser } from '../archive/summary.js';
 import { zipParser } from '../zip/index.js';
 import { sevenZipParser } from '../sevenzip/index.js';
 import { rarParser } from '../rar/index.js';
@@ -12,4 +12,4 @@ import { tarParser } from '../tar/index.js';
 import { compressedParser } from '../compressed/index.js';
 import { encryptedParser } from '../encrypted/index.js';
 
-export const parsers: ArtifactParser[] = [sevenZipParser, rarParser, cabParser, compressedParser, zipParser, tarParser, encryptedParser];
+export const parsers: readonly ArchiveParser[] = [sevenZipParser, rarParser, cabParser, compressedParser, zipParser, tarParser, encryptedParser];

@@ -16,11 +16,19 @@ function looksLikeAudit(head: Buffer): boolean {
   return /^(node=\S+ )?type=[A-Z_]+ msg=audit\(/.test(head.subarray(0, 200).toString('latin1'));
 }
 
-export const auditdParser: ArtifactParser = {
+/** The audit log as a whole: events joined, and how many carry a command line. */
+interface AuditFacts {
+  events: number;
+  commands: number;
+}
+
+type AuditResult = ArtifactResult<AuditEvent, AuditFacts>;
+
+export const auditdParser: ArtifactParser<AuditEvent, AuditFacts> = {
   id: 'auditd',
   description: 'Linux audit log (audit.log): EXECVE arguments (hex decoded) joined with SYSCALL, CWD and PATH by serial',
   matches: (ctx: ArtifactContext) => (AUDIT_NAME.test(ctx.name) || /(^|\/)var\/log\/audit\//i.test(ctx.relPath)) && looksLikeAudit(ctx.head),
-  async parse(src): Promise<ArtifactResult | null> {
+  async parse(src): Promise<AuditResult | null> {
     const parsed = parseAudit(src);
     if (parsed.events.length === 0 && parsed.corrupted) return null;
     return {
@@ -28,14 +36,14 @@ export const auditdParser: ArtifactParser = {
       records: parsed.events,
       warnings: parsed.warnings,
       corrupted: parsed.corrupted,
-      summary: { events: parsed.events.length, commands: parsed.events.filter((e) => e.command).length },
+      facts: { events: parsed.events.length, commands: parsed.events.filter((e) => e.command).length },
     };
   },
   detect: detectAudit,
 };
 
-export function detectAudit(result: ArtifactResult, ctx: DetectContext): Candidate[] {
-  const execs = (result.records as unknown as AuditEvent[]).filter((e) => e.command !== null && e.records.includes('EXECVE'));
+export function detectAudit(result: AuditResult, ctx: DetectContext): Candidate[] {
+  const execs = result.records.filter((e) => e.command !== null && e.records.includes('EXECVE'));
   const out: Candidate[] = [];
   matchHistory(execs.map((e) => e.command!)).forEach((m, i) => {
     if (!m || out.length >= LIMITS.maxFindingsPerArtifact) return;
@@ -57,4 +65,4 @@ export function detectAudit(result: ArtifactResult, ctx: DetectContext): Candida
   return out;
 }
 
-export const parsers: ArtifactParser[] = [auditdParser];
+export const parsers: readonly ArtifactParser<AuditEvent, AuditFacts>[] = [auditdParser];

@@ -1,9 +1,9 @@
 /** The Microsoft Cabinet parser (makecab / expand staging). */
-import type { ArtifactParser } from '../types.js';
+import type { ArchiveParser } from '../archive/summary.js';
 import { archiveDetector } from '../archive/detect.js';
 import { parseCab } from './parse.js';
 
-export const cabParser: ArtifactParser = {
+export const cabParser: ArchiveParser = {
   id: 'cab',
   description: 'Microsoft Cabinet: header, set/volume fields, CFFILE entries',
   matches: (ctx) => ctx.format === 'cab' || ctx.head.toString('latin1', 0, 4) === 'MSCF',

@@ -5,8 +5,8 @@
 import type { ByteSource } from '../../util/byte-source.js';
 import { LIMITS } from '../../util/limits.js';
 import { dosDateTimeToIso } from '../../util/filetime.js';
-import type { ArtifactContext, ArtifactResult } from '../types.js';
-import type { ArchiveEntry } from '../archive/summary.js';
+import type { ArtifactContext } from '../types.js';
+import type { ArchiveEntry, ArchiveResult } from '../archive/summary.js';
 import { emptySummary, entryRecord, withEntries } from '../archive/build.js';
 import { cString } from '../archive/names.js';
 import { WindowReader } from '../archive/window.js';
@@ -26,7 +26,7 @@ const MAX_CAB_NAME = 256; // CAB names are limited to 256 bytes by the format
 const COMPRESSION = ['none', 'mszip', 'quantum', 'lzx'];
 const CONTINUED = { 0xfffd: 'continued-from-previous', 0xfffe: 'continued-to-next', 0xffff: 'continued-both' } as Record<number, string>;
 
-export async function parseCab(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult | null> {
+export async function parseCab(src: ByteSource, ctx: ArtifactContext): Promise<ArchiveResult | null> {
   const head = src.read(0, HEADER_FIXED + 4 + 4 * MAX_CAB_NAME);
   if (head.length < HEADER_FIXED || head.toString('latin1', 0, 4) !== 'MSCF') return null;
   const warnings: string[] = [];
@@ -86,7 +86,7 @@ export async function parseCab(src: ByteSource, ctx: ArtifactContext): Promise<A
     records: entries.map((e) => entryRecord(e)),
     warnings,
     corrupted: warnings.length > 0,
-    summary: summary as unknown as Record<string, unknown>,
+    facts: summary,
   };
 }
 

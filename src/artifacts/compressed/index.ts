@@ -1,10 +1,10 @@
 /** Single-stream compressors: gzip, bzip2, xz, zstd, lz4, lzip, lzma, compress (.Z). */
-import type { ArtifactParser } from '../types.js';
+import type { ArchiveParser } from '../archive/summary.js';
 import { archiveDetector } from '../archive/detect.js';
 import { sniffStream } from './layout.js';
 import { parseCompressed } from './parse.js';
 
-export const compressedParser: ArtifactParser = {
+export const compressedParser: ArchiveParser = {
   id: 'compressed',
   description: 'single-stream compressors (gzip with name/time, bzip2, xz, zstd, lz4, lzip, lzma, .Z) and a peek for tar inside',
   matches: (ctx) => sniffStream(ctx.head, ctx.name) !== null,

@@ -6,8 +6,8 @@
 import { gunzipSync, constants } from 'node:zlib';
 import type { ByteSource } from '../../util/byte-source.js';
 import { LIMITS } from '../../util/limits.js';
-import type { ArtifactContext, ArtifactResult } from '../types.js';
-import type { ArchiveEntry } from '../archive/summary.js';
+import type { ArtifactContext } from '../types.js';
+import type { ArchiveEntry, ArchiveResult } from '../archive/summary.js';
 import { emptySummary, entryRecord, withEntries } from '../archive/build.js';
 import { volumeFromName } from '../archive/volume.js';
 import { looksLikeTar } from '../tar/layout.js';
@@ -23,7 +23,7 @@ const INNER_ENTRY_LIMIT = 1000;
 const STRIP = /\.(gz|tgz|bz2|tbz2?|xz|txz|zst|tzst|lz4|lz|tlz|lzma|z)$/i;
 const TAR_HINT = /\.(tgz|tbz2?|txz|tzst|tlz)$|\.tar\.[^.]+$/i;
 
-export async function parseCompressed(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult | null> {
+export async function parseCompressed(src: ByteSource, ctx: ArtifactContext): Promise<ArchiveResult | null> {
   const head = src.read(0, GZIP_HEADER_READ);
   const format = sniffStream(head, ctx.name);
   if (!format) return null;
@@ -70,7 +70,7 @@ export async function parseCompressed(src: ByteSource, ctx: ArtifactContext): Pr
     records: [entryRecord(entry, { stream: format }), ...innerEntries.map((e) => entryRecord(e, { inner: 'tar' }))],
     warnings,
     corrupted: warnings.length > 0,
-    summary: summary as unknown as Record<string, unknown>,
+    facts: summary,
   };
 }
 

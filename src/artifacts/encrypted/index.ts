@@ -1,9 +1,9 @@
 /** Encrypted containers: OpenPGP, age, OpenSSL Salted__, password-protected Office, high-entropy blobs. */
-import type { ArtifactParser } from '../types.js';
+import type { ArchiveParser } from '../archive/summary.js';
 import { archiveDetector } from '../archive/detect.js';
 import { parseEncrypted, sniffContainer } from './parse.js';
 
-export const encryptedParser: ArtifactParser = {
+export const encryptedParser: ArchiveParser = {
   id: 'encrypted',
   description: 'encrypted containers (OpenPGP, age, OpenSSL, ECMA-376/RC4 Office) and headerless high-entropy files',
   matches: (ctx) => sniffContainer(ctx.head, ctx.size, ctx.format) !== null,

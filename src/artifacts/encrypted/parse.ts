@@ -5,8 +5,8 @@
  */
 import type { ByteSource } from '../../util/byte-source.js';
 import { LIMITS } from '../../util/limits.js';
-import type { ArtifactContext, ArtifactResult } from '../types.js';
-import type { ArchiveSummary } from '../archive/summary.js';
+import type { ArtifactContext } from '../types.js';
+import type { ArchiveResult, ArchiveSummary } from '../archive/summary.js';
 import { emptySummary } from '../archive/build.js';
 import { histogramOf, shannonEntropy, chiSquare, chiSquareUpperTail } from '../../fingerprint/entropy.js';
 import { readAgeHeader, sniffAge } from './age.js';
@@ -35,7 +35,7 @@ export function sniffContainer(head: Buffer, size: number, format: string | null
   return null;
 }
 
-export async function parseEncrypted(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult | null> {
+export async function parseEncrypted(src: ByteSource, ctx: ArtifactContext): Promise<ArchiveResult | null> {
   const head = src.read(0, HEAD_READ);
   const kind = sniffContainer(head, src.size, ctx.format);
   if (!kind) return null;
@@ -47,7 +47,7 @@ export async function parseEncrypted(src: ByteSource, ctx: ArtifactContext): Pro
     records: [{ type: 'encrypted-container', format: kind, encryption: judged.encryption, ...judged.fields }],
     warnings: judged.warnings,
     corrupted: false,
-    summary: summary as unknown as Record<string, unknown>,
+    facts: summary,
   };
 }
 

@@ -11,20 +11,20 @@
  * and a timeline row; the paths it names go to correlate/.
  */
 import type { Candidate, Hit, NamedPath } from '../../rules/types.js';
-import type { ArtifactResult, DetectContext } from '../types.js';
+import type { DetectContext } from '../types.js';
 import { matchHistory, type CommandMatch } from '../history/staging-commands.js';
 import { isArchiveName, isEncryptedName, isVolumeName, stagingLocation } from '../history/paths.js';
 import { volumeStem } from '../../correlate/paths.js';
 import { LIMITS } from '../../util/limits.js';
-import type { EvtxEvent } from './record.js';
+import type { EvtxEvent, EvtxResult } from './record.js';
 import { categoryOf, sigmaMatches, type SigmaRule } from './sigma.js';
 
 const SECURITY_PROVIDER = 'Microsoft-Windows-Security-Auditing';
 const SYSMON_PROVIDER = 'Microsoft-Windows-Sysmon';
 const POWERSHELL_PROVIDERS = new Set(['Microsoft-Windows-PowerShell', 'PowerShellCore']);
 
-/** Event ids read (Security 4688; Sysmon 1, 11, 15, 23, 26; PowerShell 4104). */
-export const EVENT_IDS = { processCreation: 4688, sysmonProcess: 1, fileCreate: 11, fileStream: 15, fileDelete: 23, fileDeleteLogged: 26, scriptBlock: 4104 } as const;
+/** Event ids read (Security 4688; Sysmon 1, 11, 15, 23, 26; PowerShell 4104 script blocks, 4103 module logging). */
+export const EVENT_IDS = { processCreation: 4688, sysmonProcess: 1, fileCreate: 11, fileStream: 15, fileDelete: 23, fileDeleteLogged: 26, scriptBlock: 4104, moduleLog: 4103 } as const;
 
 /** Longest command or script text copied into a finding. */
 const DETAIL_COMMAND_CHARS = 2000;
@@ -87,6 +87,55 @@ function processCommand(e: EvtxEvent): CommandEvent | null {
     return text ? { event: e, text, process: e.data.Image ?? null, user: e.data.User ?? e.userSid, source: 'Sysmon 1' } : null;
   }
   return null;
+}
+
+/** Module-logging bounds: payload lines read, invocations and parameter bindings kept per record. */
+const MAX_MODULE_LINES = 4096;
+const MAX_INVOCATIONS = 64;
+const MAX_BINDINGS = 256;
+
+/** A rebuilt parameter: a switch bound to True stands alone, False is dropped, values are quoted. */
+function boundArgument(name: string, value: string): string | null {
+  if (value === 'True') return `-${name}`;
+  if (value === 'False') return null;
+  const quoted = value.includes('"') ? `'${value.replace(/'/g, '')}'` : `"${value}"`;
+  return `-${name} ${quoted}`;
+}
+
+/**
+ * PowerShell module logging (4103) records what ran as `CommandInvocation(X): "X"` lines, each followed by
+ * `ParameterBinding(X): name="P"; value="V"` lines. Each invocation is rebuilt as a command line
+ * (`X -P "V"`) and the invocations of one pipeline are joined with ` | `, so the command matcher reads
+ * Compress-Archive, Copy-Item or Remove-Item here as it does in a history.
+ */
+function moduleCommand(e: EvtxEvent): CommandEvent | null {
+  if (e.eventId !== EVENT_IDS.moduleLog || !e.provider || !POWERSHELL_PROVIDERS.has(e.provider)) return null;
+  const payload = e.data.Payload ?? '';
+  const invocations: Array<{ name: string; args: string[] }> = [];
+  for (const line of payload.split(/\r?\n/, MAX_MODULE_LINES)) {
+    const invocation = /^CommandInvocation\(([^)]{1,256})\):/.exec(line);
+    if (invocation) {
+      if (invocations.length < MAX_INVOCATIONS) invocations.push({ name: invocation[1]!, args: [] });
+      continue;
+    }
+    const binding = /^ParameterBinding\(([^)]{1,256})\): name="([^"]{1,256})"; value="(.*)"$/.exec(line);
+    if (!binding) continue;
+    let target: { name: string; args: string[] } | undefined;
+    for (let i = invocations.length - 1; i >= 0 && !target; i--) if (invocations[i]!.name === binding[1]) target = invocations[i];
+    const arg = target && target.args.length < MAX_BINDINGS ? boundArgument(binding[2]!, binding[3]!) : null;
+    if (target && arg) target.args.push(arg);
+  }
+  if (invocations.length === 0) return null;
+  const context = e.data.ContextInfo ?? '';
+  const field = (label: string) => new RegExp(`^\\s*${label} = (.+?)\\s*$`, 'm').exec(context)?.[1] ?? null;
+  const host = field('Host Application');
+  return {
+    event: e,
+    text: invocations.map((i) => [i.name, ...i.args].join(' ')).join(' | '),
+    process: host,
+    user: field('User') ?? e.userSid,
+    source: 'PowerShell 4103',
+  };
 }
 
 /** 4104 parts joined by ScriptBlockId in MessageNumber order; a block missing parts says so. */
@@ -175,7 +224,7 @@ function commandCandidate(c: CommandEvent, m: CommandMatch, ctx: DetectContext):
 
 function commandCandidates(events: readonly EvtxEvent[], ctx: DetectContext): Candidate[] {
   const out: Candidate[] = [];
-  const processes = events.map(processCommand).filter((c): c is CommandEvent => c !== null).sort(byTime);
+  const processes = events.map((e) => processCommand(e) ?? moduleCommand(e)).filter((c): c is CommandEvent => c !== null).sort(byTime);
   matchHistory(processes.map((c) => c.text)).forEach((m, i) => {
     if (m && out.length < LIMITS.maxFindingsPerArtifact) out.push(commandCandidate(processes[i]!, m, ctx));
   });
@@ -316,7 +365,7 @@ function burstCandidates(files: readonly FileEvent[], ctx: DetectContext): Candi
 }
 
 /** An exported log in a hotspot: someone copied it out of winevt/Logs (or brought it along). */
-function exportedLogCandidate(result: ArtifactResult, ctx: DetectContext): Candidate[] {
+function exportedLogCandidate(result: EvtxResult, ctx: DetectContext): Candidate[] {
   if (!ctx.hotspot || /(^|\/)windows\/system32\/winevt\/logs\//i.test(ctx.relPath)) return [];
   return [{
     kind: 'file',
@@ -386,8 +435,8 @@ function applySigma(rules: readonly SigmaRule[], events: readonly EvtxEvent[], o
   }
 }
 
-export function detectEvtx(result: ArtifactResult, ctx: DetectContext): Candidate[] {
-  const events = result.records as unknown as EvtxEvent[];
+export function detectEvtx(result: EvtxResult, ctx: DetectContext): Candidate[] {
+  const events = result.records;
   const files = fileEvents(events);
   const out = [...commandCandidates(events, ctx), ...fileCandidates(files, ctx), ...burstCandidates(files, ctx)];
   const rules = ctx.options?.sigma;

@@ -1,16 +1,16 @@
 /** Windows XML event log (EVTX) parser: matched on the 'ElfFile' magic whatever the file is called. */
-import type { ArtifactParser, ArtifactResult } from '../types.js';
+import type { ArtifactParser } from '../types.js';
 import { hasEvtxMagic } from './layout.js';
 import { detectEvtx } from './detect.js';
 import { newReadState, readEvtx } from './parse.js';
-import type { EvtxEvent } from './record.js';
+import type { EvtxEvent, EvtxFacts, EvtxResult } from './record.js';
 import { LIMITS } from '../../util/limits.js';
 
-export const evtxParser: ArtifactParser = {
+export const evtxParser: ArtifactParser<EvtxEvent, EvtxFacts> = {
   id: 'evtx',
   description: 'Windows XML event log (EVTX): Security 4688, Sysmon 1/11/23/26, PowerShell 4104 and every other record',
   matches: (ctx) => ctx.format === 'evtx' || hasEvtxMagic(ctx.head),
-  async parse(src): Promise<ArtifactResult | null> {
+  async parse(src): Promise<EvtxResult | null> {
     const state = newReadState();
     // parse() holds its records (scan, explain); `stagehunt parse` streams them without this cap.
     const records: EvtxEvent[] = [];
@@ -28,7 +28,7 @@ export const evtxParser: ArtifactParser = {
       records,
       warnings: state.warnings,
       corrupted: state.corrupted,
-      summary: { ...state.header, chunks: state.chunks, badChunks: state.badChunks, records: state.records, damagedRecords: state.damagedRecords },
+      facts: { ...state.header, chunks: state.chunks, badChunks: state.badChunks, records: state.records, damagedRecords: state.damagedRecords },
     };
   },
   detect: detectEvtx,
@@ -39,7 +39,7 @@ export const evtxParser: ArtifactParser = {
   },
 };
 
-export const parsers: ArtifactParser[] = [evtxParser];
+export const parsers: readonly ArtifactParser<EvtxEvent, EvtxFacts>[] = [evtxParser];
 
 export { readEvtx, newReadState } from './parse.js';
 export type { EvtxEvent } from './record.js';

@@ -1,5 +1,6 @@
 /** An event's element tree to the flat record stagehunt prints and matches (docs/eventlogs.md). */
-import type { ArtifactRecord } from '../types.js';
+import type { ArtifactRecord, ArtifactResult } from '../types.js';
+import type { EvtxHeader } from './parse.js';
 import { textOf, type XmlElement, type XmlNode } from './binxml.js';
 
 export interface EvtxEvent extends ArtifactRecord {
@@ -124,3 +125,13 @@ export function toEvent(nodes: readonly XmlNode[], recordId: number, written: st
     ...(ev ? {} : { error: 'no Event element' }),
   };
 }
+
+/** The log as a whole: its file header (when readable) and what the chunk walk counted. */
+export interface EvtxFacts extends Partial<EvtxHeader> {
+  chunks: number;
+  badChunks: number;
+  records: number;
+  damagedRecords: number;
+}
+
+export type EvtxResult = ArtifactResult<EvtxEvent, EvtxFacts>;

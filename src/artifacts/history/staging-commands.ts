@@ -282,6 +282,62 @@ function matchMailboxExport(words: string[]): CommandMatch | null {
   };
 }
 
+/**
+ * Credential material staged as files before it is archived (T1003 feeding T1074.001): `ntdsutil ... ifm
+ * "create full <dir>"` (a copy of ntds.dit and the SYSTEM hive), `reg save HKLM\SAM|SYSTEM|SECURITY <file>`, and
+ * LSASS memory dumps (`procdump -ma lsass`, `rundll32 comsvcs.dll, MiniDump <pid> <file> full`). The written paths
+ * feed correlation like an archive's. Sigma twins of these rules live in src/rules/data/sigma/.
+ */
+/** A credential copy written into a staging place counts like an archive written there. */
+function credentialCopyHits(tool: string, target: string | undefined): Hit[] {
+  const where = target ? stagingLocation(target) : null;
+  return where ? [{ rule: 'history-archive-to-staging-location', message: `${tool} writes ${target} into ${where}` }] : [];
+}
+
+function matchNtdsutil(words: string[]): CommandMatch | null {
+  const lower = words.map((w) => w.toLowerCase());
+  if (!lower.some((w) => /(^|\s)ifm(\s|$)/.test(w))) return null;
+  const createAt = lower.findIndex((w) => /^create\s+(full|rodc|sysvol\s+full)\b/.test(w) || w === 'create');
+  let target: string | undefined;
+  if (createAt >= 0) {
+    const inline = /^create\s+(?:sysvol\s+)?(?:full|rodc)\s+(.+)$/i.exec(words[createAt]!.trim());
+    target = inline ? inline[1]!.replace(/^["']|["']$/g, '') : words.slice(createAt + 1).find((w) => !/^(full|rodc|sysvol)$/i.test(w));
+  }
+  return {
+    hits: [{ rule: 'history-ntds-ifm', message: `ntdsutil IFM copies ntds.dit and the SYSTEM hive${target ? ` into ${target}` : ''}` }, ...credentialCopyHits('ntdsutil', target)],
+    names: target ? [writes(target)] : [],
+  };
+}
+
+const SENSITIVE_HIVE = /^(hklm|hkey_local_machine)\\(sam|system|security)\\?$/i;
+
+function matchRegSave(words: string[]): CommandMatch | null {
+  const verb = words[1]?.toLowerCase();
+  if (verb !== 'save' && verb !== 'export') return null;
+  const [key, file] = words.slice(2).filter((w) => !/^[/-]/.test(w));
+  if (!key || !SENSITIVE_HIVE.test(key)) return null;
+  return {
+    hits: [{ rule: 'history-reg-save-hive', message: `reg ${verb} ${key} to ${file ?? 'a file'}` }, ...credentialCopyHits('reg', file)],
+    names: file ? [writes(file)] : [],
+  };
+}
+
+function matchLsassDump(words: string[], prog: string, command: string): CommandMatch | null {
+  let file: string | undefined;
+  if (prog === 'procdump' || prog === 'procdump64') {
+    if (!words.some((w) => /^lsass(\.exe)?$/i.test(w))) return null;
+    file = words.slice(1).filter((w) => !/^[-/]/.test(w) && !/^lsass(\.exe)?$/i.test(w)).pop();
+  } else if (prog === 'rundll32') {
+    const m = /comsvcs(\.dll)?\W+(?:MiniDump|#\+?0*24)\W+\S+\s+("[^"]+"|\S+)\s+full/i.exec(command);
+    if (!m) return null;
+    file = m[2]!.replace(/^"|"$/g, '');
+  } else return null;
+  return {
+    hits: [{ rule: 'history-lsass-dump', message: `${prog} dumps LSASS memory${file ? ` to ${file}` : ''}` }, ...credentialCopyHits(prog, file)],
+    names: file ? [writes(file)] : [],
+  };
+}
+
 const DELETE_TOOLS = new Set(['remove-item', 'ri', 'rm', 'del', 'erase', 'rmdir', 'rd', 'shred', 'sdelete', 'sdelete64', 'srm', 'wipe', 'unlink']);
 
 /** Paths a deletion command names. */
@@ -311,6 +367,9 @@ function matchSegment(seg: Segment, command: string, written: Map<string, string
   if (COPY_TOOLS.has(prog)) return matchCopy(words, prog);
   if (prog === 'new-mailboxexportrequest') return matchMailboxExport(words);
   if (DELETE_TOOLS.has(prog)) return matchDeletion(words, prog, written);
+  if (prog === 'ntdsutil') return matchNtdsutil(words);
+  if (prog === 'reg') return matchRegSave(words);
+  if (prog === 'procdump' || prog === 'procdump64' || prog === 'rundll32') return matchLsassDump(words, prog, command);
   return matchRenamedArchiver(words, prog) ?? matchDotNetCompression(command);
 }
 

@@ -15,7 +15,14 @@ const MFT_NAME = /(^|[./\\]|%3a|%5c)\$mft$/i;
 /** `$J`, `$UsnJrnl:$J`, `$UsnJrnl%3A$J` (KAPE / Velociraptor), `ntfs.raw.$UsnJrnl.$J`. */
 const USN_NAME = /(^|[./\\:]|%3a)\$j$/i;
 
-function collect(id: string, iterable: Iterable<ArtifactRecord>, warnings: string[], summary: (n: number) => Record<string, unknown>): ArtifactResult {
+/** A streamed artifact's facts: records seen (all of them, not only those kept); for $MFT, how many are in use. */
+interface StreamFacts {
+  records: number;
+  inUse?: number;
+  notInUse?: number;
+}
+
+function collect(id: string, iterable: Iterable<ArtifactRecord>, warnings: string[]): ArtifactResult<ArtifactRecord, StreamFacts> {
   const records: ArtifactRecord[] = [];
   let total = 0;
   for (const r of iterable) {
@@ -23,37 +30,37 @@ function collect(id: string, iterable: Iterable<ArtifactRecord>, warnings: strin
     if (records.length < LIMITS.maxKeptStreamRecords) records.push(r);
   }
   if (total > records.length) warnings.push(`${total} records; the first ${records.length} kept (stagehunt parse --format jsonl prints them all)`);
-  return { parser: id, records, warnings, corrupted: warnings.length > 0, summary: summary(total) };
+  return { parser: id, records, warnings, corrupted: warnings.length > 0, facts: { records: total } };
 }
 
-export const mftParser: ArtifactParser = {
+export const mftParser: ArtifactParser<ArtifactRecord, StreamFacts> = {
   id: 'mft',
   description: 'NTFS $MFT file (standalone, as collected): every record in use or not, full paths, $SI and $FN times, streams',
   matches: (ctx: ArtifactContext) => looksLikeMft(ctx.head) && (MFT_NAME.test(ctx.name) || ctx.size <= 65536 || ctx.head.includes(Buffer.from('$\0M\0F\0T\0', 'latin1'))),
   stream(src: ByteSource, _ctx: ArtifactContext, warnings: string[]) {
     return walkMftFile(src, warnings);
   },
-  async parse(src: ByteSource): Promise<ArtifactResult | null> {
+  async parse(src: ByteSource): Promise<ArtifactResult<ArtifactRecord, StreamFacts> | null> {
     const warnings: string[] = [];
-    const result = collect('mft', walkMftFile(src, warnings), warnings, (n) => ({ records: n }));
+    const result = collect('mft', walkMftFile(src, warnings), warnings);
     if (result.records.length === 0 && warnings.length > 0) return null;
     let inUse = 0;
     for (const r of result.records) if (r.inUse) inUse++;
-    result.summary = { ...result.summary, inUse, notInUse: result.records.length - inUse };
+    result.facts = { records: result.facts?.records ?? 0, inUse, notInUse: result.records.length - inUse };
     return result;
   },
 };
 
-export const usnParser: ArtifactParser = {
+export const usnParser: ArtifactParser<ArtifactRecord, StreamFacts> = {
   id: 'usnjrnl',
   description: 'NTFS change journal $UsnJrnl:$J (USN_RECORD_V2/V3/V4): creates, renames, writes and deletes with times',
   matches: (ctx: ArtifactContext) => USN_NAME.test(ctx.name) || (ctx.head.length >= 64 && plausibleUsnHeader(ctx.head, 0) && ctx.head.readUInt32LE(0) <= ctx.head.length && ctx.format === null),
   stream(src: ByteSource, _ctx: ArtifactContext, warnings: string[]) {
     return walkUsnJournal(src, warnings);
   },
-  async parse(src: ByteSource): Promise<ArtifactResult | null> {
+  async parse(src: ByteSource): Promise<ArtifactResult<ArtifactRecord, StreamFacts> | null> {
     const warnings: string[] = [];
-    return collect('usnjrnl', walkUsnJournal(src, warnings), warnings, (n) => ({ records: n }));
+    return collect('usnjrnl', walkUsnJournal(src, warnings), warnings);
   },
 };
 

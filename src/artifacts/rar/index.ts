@@ -1,5 +1,6 @@
 /** The RAR artifact parser (RAR 4 and RAR 5): records are archive entries, the summary is the archive contract. */
-import type { ArtifactContext, ArtifactParser, ArtifactResult } from '../types.js';
+import type { ArtifactContext } from '../types.js';
+import type { ArchiveParser, ArchiveResult } from '../archive/summary.js';
 import type { ByteSource } from '../../util/byte-source.js';
 import { archiveDetector } from '../archive/detect.js';
 import { archiveResult } from '../archive/build.js';
@@ -12,11 +13,11 @@ function matches(ctx: ArtifactContext): boolean {
   return rarVersion(ctx.head) !== null || ctx.format === 'rar' || overlayFromHead(ctx.head, ctx.size) !== null;
 }
 
-async function parse(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult | null> {
+async function parse(src: ByteSource, ctx: ArtifactContext): Promise<ArchiveResult | null> {
   return archiveResult('rar', parseRar(src, ctx.name));
 }
 
-export const rarParser: ArtifactParser = {
+export const rarParser: ArchiveParser = {
   id: 'rar',
   description: 'RAR 4 and RAR 5 archives: archive flags, header encryption, entries with per-file encryption, volumes',
   matches,
@@ -24,4 +25,4 @@ export const rarParser: ArtifactParser = {
   detect: archiveDetector,
 };
 
-export const parsers: ArtifactParser[] = [rarParser];
+export const parsers: ArchiveParser[] = [rarParser];

@@ -209,7 +209,7 @@ export function detectDollarI(result: ArtifactResult, ctx: DetectContext): Candi
   return [recordCandidate(record, ctx, hits, { deletedFolderListing: listing, deletedFolder })];
 }
 
-export function detectInfo2(result: ArtifactResult, ctx: DetectContext): Candidate[] {
+export function detectInfo2(result: Pick<ArtifactResult, 'records'>, ctx: DetectContext): Candidate[] {
   const out: Candidate[] = [];
   for (const record of result.records) {
     const hits = [...pathHits(String(record.originalPath), 'recyclebin'), ...timeHits(record, ctx)];

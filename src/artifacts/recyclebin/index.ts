@@ -1,5 +1,5 @@
 /** Recycle Bin parsers: `$I` index files, `$R` data files (pairing check), and XP/9x INFO2. */
-import type { ArtifactContext, ArtifactParser, ArtifactResult } from '../types.js';
+import type { ArtifactContext, ArtifactParser, ArtifactRecord, ArtifactResult } from '../types.js';
 import { parseDollarI } from './dollar-i.js';
 import { parseInfo2 } from './info2.js';
 import { INFO2_HEADER, INFO2_RECORD } from './layout.js';
@@ -56,11 +56,19 @@ export const dollarRParser: ArtifactParser = {
   detect: detectDollarR,
 };
 
-export const info2Parser: ArtifactParser = {
+/** INFO2's header facts: its format version and record size, records counted and kept. */
+interface Info2Facts {
+  version: number;
+  recordSize: number;
+  records: number;
+  recordsKept: number;
+}
+
+export const info2Parser: ArtifactParser<ArtifactRecord, Info2Facts> = {
   id: 'info2',
   description: 'Windows 95..XP/2003 Recycle Bin INFO2 index (280- and 800-byte records, ANSI code page option)',
   matches: (ctx: ArtifactContext) => INFO2_NAME.test(ctx.name) && headLooksLikeInfo2(ctx.head),
-  async parse(src, ctx): Promise<ArtifactResult | null> {
+  async parse(src, ctx): Promise<ArtifactResult<ArtifactRecord, Info2Facts> | null> {
     const parsed = parseInfo2(src, { codepage: ctx.options?.codepage, siblings: ctx.siblings });
     if (!parsed) return null;
     return {
@@ -68,7 +76,7 @@ export const info2Parser: ArtifactParser = {
       records: parsed.records,
       warnings: parsed.warnings,
       corrupted: parsed.corrupted,
-      summary: { version: parsed.version, recordSize: parsed.recordSize, records: parsed.total, recordsKept: parsed.records.length },
+      facts: { version: parsed.version, recordSize: parsed.recordSize, records: parsed.total, recordsKept: parsed.records.length },
     };
   },
   detect: detectInfo2,

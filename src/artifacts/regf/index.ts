@@ -2,9 +2,10 @@
 import type { ArtifactParser } from '../types.js';
 import { hasRegfMagic } from './layout.js';
 import { parseRegf } from './parse.js';
-import { detectRegistry } from '../registry/index.js';
+import { detectRegistry, type HiveFacts } from '../registry/index.js';
+import type { RegistryRecord } from './walk.js';
 
-export const regfParser: ArtifactParser = {
+export const regfParser: ArtifactParser<RegistryRecord, HiveFacts> = {
   id: 'regf',
   description: 'Windows registry hive (regf): keys, values, archiver history, execution traces, staged blobs',
   matches: (ctx) => ctx.format === 'regf' || hasRegfMagic(ctx.head),
@@ -12,4 +13,4 @@ export const regfParser: ArtifactParser = {
   detect: detectRegistry,
 };
 
-export const parsers: ArtifactParser[] = [regfParser];
+export const parsers: readonly ArtifactParser[] = [regfParser];

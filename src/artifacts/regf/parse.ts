@@ -3,10 +3,10 @@
  * walk and collects records and warnings. Pure: no fs, no console.
  */
 import type { ByteSource } from '../../util/byte-source.js';
-import type { ArtifactContext, ArtifactRecord, ArtifactResult } from '../types.js';
+import type { ArtifactContext } from '../types.js';
 import { hasRegfMagic } from './layout.js';
-import { walkHive, type HiveRecord } from './walk.js';
-import { hiveSidMaps } from '../registry/index.js';
+import { walkHive, type HiveRecord, type RegistryRecord } from './walk.js';
+import { hiveSidMaps, type HiveFacts, type HiveResult } from '../registry/index.js';
 
 /** Largest hive held in memory; bigger files are read up to this size, with a warning. */
 export const MAX_HIVE_BYTES = 1024 * 1024 * 1024;
@@ -34,18 +34,22 @@ export function logSiblings(ctx: Pick<ArtifactContext, 'name' | 'siblings'>): st
     .map((s) => s.name);
 }
 
-export async function parseRegf(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult | null> {
+export async function parseRegf(src: ByteSource, ctx: ArtifactContext): Promise<HiveResult | null> {
   if (!hasRegfMagic(src.read(0, 4))) return null;
   const warnings: string[] = [];
   if (src.size > MAX_HIVE_BYTES) warnings.push(`hive is ${src.size} bytes; only the first ${MAX_HIVE_BYTES} were read`);
   const buf = readAll(src);
-  const records: ArtifactRecord[] = [];
+  const records: RegistryRecord[] = [];
   let header: HiveRecord | null = null;
+  // A hive over the cap is read in part: damage as far as the records go.
+  let damaged = src.size > MAX_HIVE_BYTES;
   for (const item of walkHive(buf)) {
-    if (item.type === 'warning') warnings.push(item.message);
-    else {
+    if (item.type === 'warning') {
+      warnings.push(item.message);
+      damaged ||= item.damage;
+    } else {
       if (item.type === 'registry-hive') header = item;
-      records.push(item as unknown as ArtifactRecord);
+      records.push(item);
     }
   }
   const logs = logSiblings(ctx);
@@ -54,19 +58,19 @@ export async function parseRegf(src: ByteSource, ctx: ArtifactContext): Promise<
     parser: 'regf',
     records,
     warnings,
-    corrupted: isCorrupted(header, warnings),
-    summary: summarize(header, records, logs),
+    corrupted: isCorrupted(header, damaged),
+    facts: summarize(header, records, logs),
   };
 }
 
 /** Damage, not mere dirtiness or a log file, marks the result corrupted. */
-function isCorrupted(header: HiveRecord | null, warnings: string[]): boolean {
+function isCorrupted(header: HiveRecord | null, damaged: boolean): boolean {
   if (!header) return true;
   if (header.fileType !== 0) return false;
-  return warnings.some((w) => !w.startsWith('dirty hive') && !w.startsWith('transaction logs present'));
+  return damaged;
 }
 
-function summarize(header: HiveRecord | null, records: ArtifactRecord[], logs: string[]): Record<string, unknown> {
+function summarize(header: HiveRecord | null, records: RegistryRecord[], logs: string[]): HiveFacts {
   let keys = 0;
   let values = 0;
   for (const r of records) {

@@ -10,6 +10,7 @@ import {
   readOffsetArray, readSubkeyList, readVk, type BaseBlock, type Cell, type NkCell, type VkCell,
 } from './layout.js';
 import { decodeValue, regTypeName, type DecodedData } from './decode.js';
+import type { ArtifactRecord } from '../types.js';
 
 /** Bytes of a value kept once the hive's data budget (LIMITS.maxRegistryHiveDataBytes) is spent. */
 const SAMPLE_AFTER_BUDGET = 256;
@@ -18,7 +19,7 @@ const MAX_LIST_NESTING = 8;
 /** Warnings kept per hive before the rest are only counted. */
 const MAX_WARNINGS = 1000;
 
-export interface HiveRecord {
+export interface HiveRecord extends ArtifactRecord {
   type: 'registry-hive';
   version: string;
   dirty: boolean;
@@ -31,7 +32,7 @@ export interface HiveRecord {
   fileType: number;
 }
 
-export interface KeyRecord {
+export interface KeyRecord extends ArtifactRecord {
   type: 'registry-key';
   key: string;
   lastWritten: string | null;
@@ -39,7 +40,7 @@ export interface KeyRecord {
   className?: string;
 }
 
-export interface ValueRecord {
+export interface ValueRecord extends ArtifactRecord {
   type: 'registry-value';
   key: string;
   /** "" is the key's default value (reglookup prints it as "@"/empty; docs/registry.md). */
@@ -52,24 +53,34 @@ export interface ValueRecord {
 export interface WalkWarning {
   type: 'warning';
   message: string;
+  /** False for a note that is no damage (a dirty hive: its logs were not replayed); the parser sets `corrupted` from this, never from the text. */
+  damage: boolean;
 }
 
-export type WalkItem = HiveRecord | KeyRecord | ValueRecord | WalkWarning;
+/** The records of a hive, as `parse` returns them and the registry view reads them. */
+export type RegistryRecord = HiveRecord | KeyRecord | ValueRecord;
 
-/** Raw bytes of a value, attached non-enumerably so JSON output stays the documented schema. */
+export type WalkItem = RegistryRecord | WalkWarning;
+
+/**
+ * A value's raw bytes, kept beside the record (not in it) so the JSON output stays the documented
+ * schema; a WeakMap, so they go when the record goes.
+ */
+const RAW_BYTES = new WeakMap<ValueRecord, { raw: Buffer; inline: boolean }>();
+
+/** Raw bytes of a value, when the walk or the live adapter attached them. */
 export function rawBytesOf(rec: ValueRecord): Buffer | undefined {
-  return (rec as unknown as { raw?: Buffer }).raw;
+  return RAW_BYTES.get(rec)?.raw;
 }
 
 /** True when the value's data sat in the vk's offset field (<= 4 bytes); for conformance checks. */
 export function isInlineValue(rec: ValueRecord): boolean {
-  return (rec as unknown as { inline?: boolean }).inline === true;
+  return RAW_BYTES.get(rec)?.inline === true;
 }
 
 /** Attaches raw bytes without putting them in the JSON form (used by the walk and the live adapter). */
 export function attachRaw(rec: ValueRecord, raw: Buffer, inline = false): ValueRecord {
-  Object.defineProperty(rec, 'raw', { value: raw, enumerable: false });
-  if (inline) Object.defineProperty(rec, 'inline', { value: true, enumerable: false });
+  RAW_BYTES.set(rec, { raw, inline });
   return rec;
 }
 
@@ -177,7 +188,7 @@ function* headerWarnings(buf: Buffer, base: BaseBlock, end: number): Generator<W
   }
   if (base.checksumStored !== base.checksumComputed) yield warn('base block checksum mismatch');
   if (base.sequence1 !== base.sequence2) {
-    yield warn(`dirty hive (sequence ${base.sequence1} != ${base.sequence2}): recent changes may sit in .LOG1/.LOG2, not replayed`);
+    yield warn(`dirty hive (sequence ${base.sequence1} != ${base.sequence2}): recent changes may sit in .LOG1/.LOG2, not replayed`, false);
   }
   if (HBINS_START + base.hbinsSize > buf.length) {
     yield warn(`truncated hive: header declares ${base.hbinsSize} bytes of hive bins, file holds ${Math.max(0, buf.length - HBINS_START)}`);
@@ -433,8 +444,8 @@ function* allocatedCells(st: WalkState): Generator<{ offset: number; cell: Cell 
   }
 }
 
-function warn(message: string): WalkWarning {
-  return { type: 'warning', message };
+function warn(message: string, damage = true): WalkWarning {
+  return { type: 'warning', message, damage };
 }
 
 function* limitedWarn(st: WalkState, message: string): Generator<WalkWarning> {

@@ -3,7 +3,8 @@
  * archiver history, archiver execution (UserAssist, BAM/DAM), hive copies outside their home.
  */
 import { LIMITS } from '../../util/limits.js';
-import type { ArtifactDetector, ArtifactRecord, DetectContext } from '../types.js';
+import type { ArtifactResult, DetectContext } from '../types.js';
+import type { RegistryRecord } from '../regf/walk.js';
 import type { Candidate } from '../../rules/types.js';
 import { detectArchiverHistory } from './archivers.js';
 import { detectExecution } from './execution.js';
@@ -22,7 +23,7 @@ export interface RegistryDetectOptions {
 }
 
 /** Runs every registry detector over one hive's records. */
-export function runRegistryDetectors(records: readonly ArtifactRecord[], opts: RegistryDetectOptions): Candidate[] {
+export function runRegistryDetectors(records: readonly RegistryRecord[], opts: RegistryDetectOptions): Candidate[] {
   const view = new HiveView(records);
   const user = opts.user ?? null;
   const own = hasSidSources(records) ? sidMaps(view).sidNames : {};
@@ -41,25 +42,40 @@ export function hiveOwner(relPath: string): string | null {
   return m ? m[1]! : null;
 }
 
-export const detectRegistry: ArtifactDetector = (result, ctx: DetectContext) => {
-  const summary = result.summary ?? {};
-  const copies = detectHiveCopy(ctx, (summary.embeddedName as string) ?? null, (summary.rootKeyName as string) ?? null, summary.isLog === true);
+/** A hive as a whole: its header, counts, transaction logs beside it, and the SID/RID names it holds (SAM, SOFTWARE). */
+export interface HiveFacts extends SidMaps {
+  format: 'regf';
+  isLog: boolean;
+  dirty: boolean;
+  version: string | null;
+  rootKeyName: string | null;
+  embeddedName: string | null;
+  keyCount: number;
+  valueCount: number;
+  transactionLogs: string[];
+}
+
+export type HiveResult = ArtifactResult<RegistryRecord, HiveFacts>;
+
+export function detectRegistry(result: HiveResult, ctx: DetectContext): Candidate[] {
+  const facts = result.facts;
+  const copies = detectHiveCopy(ctx, facts?.embeddedName ?? null, facts?.rootKeyName ?? null, facts?.isLog === true);
   const found = runRegistryDetectors(result.records, {
     hivePath: ctx.relPath,
     user: hiveOwner(ctx.relPath),
-    sidNames: (summary.sidNames as Record<string, string>) ?? {},
+    sidNames: facts?.sidNames ?? {},
   });
   return [...copies, ...found];
-};
+}
 
 const SID_SOURCES = new Set(['sam\\domains\\account\\users\\names', 'microsoft\\windows nt\\currentversion\\profilelist']);
 
-export function hasSidSources(records: readonly ArtifactRecord[]): boolean {
-  return records.some((r) => r.type === 'registry-key' && SID_SOURCES.has(String(r.key).toLowerCase()));
+export function hasSidSources(records: readonly RegistryRecord[]): boolean {
+  return records.some((r) => r.type === 'registry-key' && SID_SOURCES.has(r.key.toLowerCase()));
 }
 
 /** SID/RID maps for a hive's summary (empty maps when the hive is neither SAM nor SOFTWARE). */
-export function hiveSidMaps(records: readonly ArtifactRecord[]): SidMaps {
+export function hiveSidMaps(records: readonly RegistryRecord[]): SidMaps {
   return hasSidSources(records) ? sidMaps(new HiveView(records)) : { sidNames: {}, ridNames: {} };
 }
 

@@ -2,9 +2,8 @@
  * A read-only index over registry records (from an offline hive or the live adapter), so the
  * detectors can ask for a key by path, case-insensitively, and for a value's raw bytes.
  */
-import type { ArtifactRecord } from '../types.js';
 import { encodeDecoded, regTypeNumber } from '../regf/decode.js';
-import { rawBytesOf, type KeyRecord, type ValueRecord } from '../regf/walk.js';
+import { rawBytesOf, type KeyRecord, type RegistryRecord, type ValueRecord } from '../regf/walk.js';
 
 export interface KeyNode {
   key: string;
@@ -16,10 +15,10 @@ export class HiveView {
   private readonly keys = new Map<string, KeyNode>();
   private readonly children = new Map<string, string[]>();
 
-  constructor(records: readonly ArtifactRecord[]) {
+  constructor(records: readonly RegistryRecord[]) {
     for (const r of records) {
-      if (r.type === 'registry-key') this.addKey(r as unknown as KeyRecord);
-      else if (r.type === 'registry-value') this.addValue(r as unknown as ValueRecord);
+      if (r.type === 'registry-key') this.addKey(r);
+      else if (r.type === 'registry-value') this.addValue(r);
     }
   }
 

@@ -1,5 +1,6 @@
 /** The 7z artifact parser: records are archive entries, the summary is the archive contract. */
-import type { ArtifactContext, ArtifactParser, ArtifactResult } from '../types.js';
+import type { ArtifactContext } from '../types.js';
+import type { ArchiveParser, ArchiveResult } from '../archive/summary.js';
 import type { ByteSource } from '../../util/byte-source.js';
 import { archiveDetector } from '../archive/detect.js';
 import { archiveResult } from '../archive/build.js';
@@ -16,11 +17,11 @@ function matches(ctx: ArtifactContext): boolean {
   return v !== null && v.format === '7z' && (v.volume.index ?? 0) > 0;
 }
 
-async function parse(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult | null> {
+async function parse(src: ByteSource, ctx: ArtifactContext): Promise<ArchiveResult | null> {
   return archiveResult('7z', parseSevenZip(src, ctx.name));
 }
 
-export const sevenZipParser: ArtifactParser = {
+export const sevenZipParser: ArchiveParser = {
   id: '7z',
   description: '7z archives: signature and end headers (LZMA/LZMA2-packed or AES-encrypted), entries, encrypted blocks, volumes',
   matches,
@@ -28,4 +29,4 @@ export const sevenZipParser: ArtifactParser = {
   detect: archiveDetector,
 };
 
-export const parsers: ArtifactParser[] = [sevenZipParser];
+export const parsers: ArchiveParser[] = [sevenZipParser];

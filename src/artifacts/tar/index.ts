@@ -1,10 +1,10 @@
 /** The tar parser (ustar, GNU, pax, v7). */
-import type { ArtifactParser } from '../types.js';
+import type { ArchiveParser } from '../archive/summary.js';
 import { archiveDetector } from '../archive/detect.js';
 import { looksLikeTar } from './layout.js';
 import { parseTar } from './parse.js';
 
-export const tarParser: ArtifactParser = {
+export const tarParser: ArchiveParser = {
   id: 'tar',
   description: 'tar archives (ustar/GNU/pax/v7) with checksum validation',
   matches: (ctx) => ctx.format === 'tar' || looksLikeTar(ctx.head),

@@ -1,13 +1,14 @@
 /** tar archives: the header walk over the file, bounded. */
 import type { ByteSource } from '../../util/byte-source.js';
-import type { ArtifactContext, ArtifactResult } from '../types.js';
+import type { ArtifactContext } from '../types.js';
+import type { ArchiveResult } from '../archive/summary.js';
 import { emptySummary, entryRecord, withEntries } from '../archive/build.js';
 import { volumeFromName } from '../archive/volume.js';
 import { WindowReader } from '../archive/window.js';
 import { looksLikeTar } from './layout.js';
 import { walkTar } from './walk.js';
 
-export async function parseTar(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult | null> {
+export async function parseTar(src: ByteSource, ctx: ArtifactContext): Promise<ArchiveResult | null> {
   if (!looksLikeTar(src.read(0, 512))) return null;
   const reader = new WindowReader(src);
   const w = walkTar((pos, len) => reader.get(pos, len), src.size);
@@ -21,6 +22,6 @@ export async function parseTar(src: ByteSource, ctx: ArtifactContext): Promise<A
     records: w.entries.map((e) => entryRecord(e)),
     warnings: w.warnings,
     corrupted: w.damaged,
-    summary: summary as unknown as Record<string, unknown>,
+    facts: summary,
   };
 }

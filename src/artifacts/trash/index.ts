@@ -92,4 +92,4 @@ export const macosTrashParser: ArtifactParser = {
   },
 };
 
-export const parsers: ArtifactParser[] = [trashInfoParser, macosTrashParser];
+export const parsers: readonly ArtifactParser[] = [trashInfoParser, macosTrashParser];

@@ -1,7 +1,8 @@
 /** The ZIP parser (plain zip, zip64, SFX, split/spanned parts, ZIP-based packages). */
 import { overlayFromHead } from '../sevenzip/sfx.js';
 import { looksLikePe } from '../../util/pe.js';
-import type { ArtifactContext, ArtifactParser } from '../types.js';
+import type { ArtifactContext } from '../types.js';
+import type { ArchiveParser } from '../archive/summary.js';
 import { archiveDetector } from '../archive/detect.js';
 import { volumeFromName } from '../archive/volume.js';
 import { parseZip } from './parse.js';
@@ -23,7 +24,7 @@ function matches(ctx: ArtifactContext): boolean {
   return vol !== null && (vol.format === 'zip' || (vol.format === 'unknown' && /\.zip\./i.test(ctx.name)));
 }
 
-export const zipParser: ArtifactParser = {
+export const zipParser: ArchiveParser = {
   id: 'zip',
   description: 'ZIP archives (yauzl central-directory listing + own walk and local-header cross-check)',
   matches,

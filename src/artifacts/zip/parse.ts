@@ -4,8 +4,8 @@
  * encrypted central directories. Nothing is decompressed.
  */
 import type { ByteSource } from '../../util/byte-source.js';
-import type { ArtifactContext, ArtifactResult } from '../types.js';
-import type { ArchiveSummary, ArchiveVolume } from '../archive/summary.js';
+import type { ArtifactContext } from '../types.js';
+import type { ArchiveResult, ArchiveSummary, ArchiveVolume } from '../archive/summary.js';
 import { emptySummary, entryRecord, withEntries } from '../archive/build.js';
 import { volumeFromName, zipHasSplitSiblings } from '../archive/volume.js';
 import { looksLikePe } from '../../util/pe.js';
@@ -26,7 +26,7 @@ interface Listing {
   localHeaders: number | null;
 }
 
-export async function parseZip(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult | null> {
+export async function parseZip(src: ByteSource, ctx: ArtifactContext): Promise<ArchiveResult | null> {
   const head = src.read(0, 64);
   const magic = head.length >= 4 ? head.readUInt32LE(0) : 0;
   const isPe = looksLikePe(head) || /\.exe$/i.test(ctx.name);
@@ -40,7 +40,7 @@ export async function parseZip(src: ByteSource, ctx: ArtifactContext): Promise<A
     if (!zipVolumeName || isPe) return null;
     const summary: ArchiveSummary = { ...emptySummary('zip'), volume: zipVolumeName.volume, truncated: true };
     summary.fields = { structure: 'none (continuation volume: data only)' };
-    return { parser: 'zip', records: [], warnings: [], corrupted: false, summary: summary as unknown as Record<string, unknown> };
+    return { parser: 'zip', records: [], warnings: [], corrupted: false, facts: summary };
   }
 
   const views = listing.raws.map(toEntryView);
@@ -60,7 +60,7 @@ export async function parseZip(src: ByteSource, ctx: ArtifactContext): Promise<A
     records: views.map((v) => entryRecord(v, { encryption: v.encryption, offset: v.offset })),
     warnings: listing.warnings,
     corrupted: listing.corrupted,
-    summary: summary as unknown as Record<string, unknown>,
+    facts: summary,
   };
 }
 

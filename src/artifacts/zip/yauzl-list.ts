@@ -94,10 +94,21 @@ export async function listWithYauzl(src: ByteSource): Promise<YauzlListing> {
   });
 }
 
+/**
+ * An entry's name as raw bytes. @types/yauzl types `fileName` as a string, but with
+ * `decodeStrings: false` yauzl hands the bytes there (and only newer versions set `fileNameRaw`):
+ * checked at run time rather than asserted.
+ */
+function nameBytes(e: yauzl.Entry): Buffer {
+  const raw: unknown = e.fileNameRaw;
+  if (Buffer.isBuffer(raw)) return Buffer.from(raw);
+  const name: unknown = e.fileName;
+  return Buffer.isBuffer(name) ? Buffer.from(name) : Buffer.from(String(name), 'utf8');
+}
+
 function fromYauzl(e: yauzl.Entry): RawZipEntry {
   const raw: RawZipEntry = {
-    // decodeStrings: false makes fileName the raw bytes
-    nameRaw: Buffer.from(e.fileNameRaw ?? (e.fileName as unknown as Buffer)),
+    nameRaw: nameBytes(e),
     flags: e.generalPurposeBitFlag,
     method: e.compressionMethod,
     dosTime: e.lastModFileTime,

@@ -13,6 +13,8 @@ import { whyNotHigher } from '../../rules/why-not.js';
 import type { Candidate } from '../../rules/types.js';
 import { displayText } from '../../util/text.js';
 import type { FileTimes } from '../../model/finding.js';
+import type { ArchiveSummary } from '../../artifacts/archive/summary.js';
+import { copyLocators, locatorParts, type Locators } from '../../model/kinds.js';
 import { writeStdout } from '../output.js';
 import { openSingleFile, problemInRoot } from '../single-file.js';
 import { typedArgs } from '../args.js';
@@ -56,7 +58,9 @@ function scored(c: Candidate, place: PlaceContext) {
   const withLocation = { ...c, hits: [...c.hits] };
   addLocationReason(withLocation, place.hotspotOf(c.path), { exists: place.exists }, catalog);
   const s = scoreHits(withLocation.hits, catalog);
-  return { kind: c.kind, path: c.path, entry: c.entry, key: c.key, value: c.value, originalPath: c.originalPath, line: c.line, level: s.level, score: s.score, reasons: s.reasons, attack: s.attack, strong: s.strong };
+  const locators: Locators = {};
+  copyLocators(c, locators);
+  return { kind: c.kind, path: c.path, ...locators, level: s.level, score: s.score, reasons: s.reasons, attack: s.attack, strong: s.strong };
 }
 
 export async function runExplain(args: ExplainArgs): Promise<number> {
@@ -102,7 +106,6 @@ export async function buildExplainReport(args: Omit<ExplainArgs, 'format'>): Pro
       exists: inRoot ? (p) => findInsideRoot(inRoot.abs, p, windows) !== null : undefined,
     };
     const verdict = scored(inspection.fileCandidate, place);
-    const archiveRun = inspection.runs.find((r) => r.result?.summary && 'headersEncrypted' in r.result.summary);
     const report: ExplainReport = {
       path: args.file,
       root: root?.given ?? null,
@@ -126,13 +129,13 @@ export async function buildExplainReport(args: Omit<ExplainArgs, 'format'>): Pro
         extensionMismatch: fp.extensionMismatch,
         hints: fp.hints,
       },
-      archive: archiveRun?.result?.summary ?? null,
+      archive: inspection.archive,
       artifacts: inspection.runs.map((r) => ({
         parser: r.parser,
         error: r.error ?? null,
         corrupted: r.result?.corrupted ?? null,
         warnings: r.result?.warnings ?? [],
-        summary: r.result?.summary ?? null,
+        summary: r.result?.facts ?? null,
         recordCount: r.result?.records.length ?? 0,
         records: r.result?.records.slice(0, 50) ?? [],
       })),
@@ -142,7 +145,7 @@ export async function buildExplainReport(args: Omit<ExplainArgs, 'format'>): Pro
         strong: verdict.strong,
         raw: verdict.reasons.reduce((sum, r) => sum + r.score, 0),
         hotspot: hotspot?.id ?? null,
-        archive: archiveRun !== undefined,
+        archive: inspection.archive !== null,
       }),
       inner: inspection.innerCandidates.filter((c) => c.hits.length > 0).slice(0, 200).map((c) => scored(c, place)),
       warnings: [...(notAttributed ? [`not attributed to the root ${rootDir} guessed from the path: ${notAttributed}`] : []), ...fp.warnings, ...inspection.warnings],
@@ -162,7 +165,7 @@ export interface ExplainReport {
   size: number;
   times: FileTimes;
   fingerprint: Record<string, unknown> & { samples: { offset: number; length: number }[] };
-  archive: Record<string, unknown> | null;
+  archive: ArchiveSummary | null;
   artifacts: { parser: string; error: string | null; corrupted: boolean | null; warnings: string[]; recordCount: number }[];
   verdict: ReturnType<typeof scored>;
   /** Staging evidence that did not fire, benign matches that lowered the score, the strong-reason cap. */
@@ -172,8 +175,8 @@ export interface ExplainReport {
 }
 
 /** One line an analyst reads: format, volumes, entries, encryption of entries and of the file list. */
-export function describeArchive(a: Record<string, unknown>): string {
-  const volume = a.volume as { index: number | null; multiVolume: boolean } | null;
+export function describeArchive(a: ArchiveSummary): string {
+  const volume = a.volume;
   const parts = [
     String(a.format),
     a.entryCount === null ? 'entry list unreadable' : `${a.entryCount} entries`,
@@ -181,7 +184,7 @@ export function describeArchive(a: Record<string, unknown>): string {
     a.headersEncrypted ? 'file list (headers) encrypted' : 'file list readable',
     volume?.multiVolume ? `volume ${volume.index === null ? '?' : volume.index + 1} of a multi-volume set` : 'single volume',
   ];
-  const encryption = Array.isArray(a.encryption) && a.encryption.length ? `encryption: ${a.encryption.join(', ')}` : '';
+  const encryption = a.encryption.length ? `encryption: ${a.encryption.join(', ')}` : '';
   if (encryption) parts.push(encryption);
   if (a.packageType) parts.push(`package: ${String(a.packageType)}`);
   if (a.selfExtracting) parts.push('self-extracting');
@@ -215,7 +218,7 @@ function explainText(r: ExplainReport): string {
   if (r.inner.length) {
     lines.push('', `inside the file: ${r.inner.length} findings`);
     for (const c of r.inner.slice(0, 30)) {
-      const where = c.entry ?? (c.key !== undefined ? `${c.key}${c.value !== undefined ? ` : ${c.value}` : ''}` : c.originalPath ?? (c.line !== undefined ? `line ${c.line}` : c.path));
+      const where = locatorParts(c, 'explain')[0] ?? c.path;
       lines.push(`  ${c.level} ${c.score} ${displayText(String(where), 100)}: ${c.reasons.map((x) => `+${x.score} ${x.rule}`).join(', ')}`);
     }
   }

@@ -11,6 +11,7 @@ import { openDiskImage, type DiskImage } from '../../evidence/image/index.js';
 import { bodyfileLine, walkFs } from '../../evidence/image/bodyfile.js';
 import { escapeControls } from '../../util/text.js';
 import { EXIT, UsageError } from '../errors.js';
+import { typedArgs } from '../args.js';
 import { writeStdout } from '../output.js';
 
 export interface ImageArgs {
@@ -22,11 +23,11 @@ export interface ImageArgs {
 }
 
 export function imageBuilder(y: Argv): Argv<ImageArgs> {
-  return y
+  return typedArgs<ImageArgs>(y
     .positional('file', { type: 'string', demandOption: true, describe: 'a disk image: .E01, .vhd, .vhdx, .vmdk, .qcow2, .raw/.dd/.img, .001/.000' })
     .option('list', { alias: 'l', type: 'boolean', default: false, describe: 'list every file of every readable file system (bodyfile lines, like fls -r -p -m)' })
     .option('verify', { type: 'boolean', default: false, describe: 'hash the whole media and compare with the MD5/SHA-1 stored in an E01 (exit 1 on mismatch)' })
-    .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const }) as unknown as Argv<ImageArgs>;
+    .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const }));
 }
 
 interface Verification {

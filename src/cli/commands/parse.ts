@@ -63,7 +63,7 @@ export async function runParse(args: ParseArgs): Promise<number> {
       if (!args.quiet) for (const w of result.warnings.slice(0, 100)) process.stderr.write(`stagehunt: warning: ${escapeControls(w)}\n`);
       await writeStdout(
         args.format === 'json'
-          ? `${JSON.stringify({ parser: result.parser, corrupted: result.corrupted, warnings: result.warnings, summary: result.summary ?? null, records: result.records }, null, 2)}\n`
+          ? `${JSON.stringify({ parser: result.parser, corrupted: result.corrupted, warnings: result.warnings, summary: result.facts ?? null, records: result.records }, null, 2)}\n`
           : jsonLines(result.records),
       );
       return 0;

@@ -83,7 +83,7 @@ async function parseFile(rel: string): Promise<{ parser: string; summary: Archiv
     for (const p of parsers) {
       if (!p.matches(ctx)) continue;
       const r = await p.parse(src, ctx);
-      if (r?.summary) return { parser: p.id, summary: r.summary as unknown as ArchiveSummary, names: r.records.map((x) => String(x.name)) };
+      if (r?.facts) return { parser: p.id, summary: r.facts, names: r.records.map((x) => String(x.name)) };
     }
     return null;
   } finally {

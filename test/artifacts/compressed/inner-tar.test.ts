@@ -90,6 +90,6 @@ describe('tar inside compressed streams', () => {
     const r = await parseCompressed(bufferSource(gzipSync(plain)), { relPath: 'var/log/x.2.gz', name: 'x.2.gz', head: Buffer.alloc(0), size: 0, format: 'gz' });
     const inner = r!.records.filter((x) => x.inner === 'tar').map((x) => x.name);
     expect(inner).toEqual(NAMES);
-    expect(r!.summary).toMatchObject({ inner: 'tar', fields: expect.objectContaining({ innerEntriesComplete: true }) });
+    expect(r!.facts).toMatchObject({ inner: 'tar', fields: expect.objectContaining({ innerEntriesComplete: true }) });
   });
 });

@@ -17,7 +17,7 @@ import { readEvtx } from '../../../src/artifacts/evtx/index.js';
 import { makeRar5 } from '../../../fixtures/lib/sevenzip-rar-writers.mjs';
 import { toolAvailable } from '../../helpers/corpus.js';
 import { parseEvtxexportXml } from './expectations.js';
-import { powershellLog, RAR_COMMAND, SCRIPT_PARTS, securityLog, sysmonLog } from './fixtures.js';
+import { credentialLog, CREDENTIAL_COMMANDS, MODULE_ARCHIVE, powershellLog, RAR_COMMAND, SCRIPT_PARTS, securityLog, sysmonLog } from './fixtures.js';
 
 const LOGS = 'Windows/System32/winevt/Logs';
 const reason = (f: Finding | undefined, rule: string) => f?.reasons.find((r) => r.rule === rule)?.message ?? '';
@@ -30,7 +30,7 @@ const haveEvtxexport = toolAvailable('evtxexport');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test.each([['security', securityLog], ['sysmon', sysmonLog], ['powershell', powershellLog]] as const)('%s log: libevtx reads every record as stagehunt does', (name, make) => {
+  test.each([['security', securityLog], ['sysmon', sysmonLog], ['powershell', powershellLog], ['credentials', credentialLog]] as const)('%s log: libevtx reads every record as stagehunt does', (name, make) => {
     const buf = make();
     const file = path.join(dir, `${name}.evtx`);
     writeFileSync(file, buf);
@@ -60,6 +60,7 @@ describe('event logs in a scanned image', () => {
     put(`${LOGS}/Security.evtx`, securityLog());
     put(`${LOGS}/Microsoft-Windows-Sysmon%4Operational.evtx`, sysmonLog());
     put(`${LOGS}/Microsoft-Windows-PowerShell%4Operational.evtx`, powershellLog());
+    put(`${LOGS}/Archive-Security-2025-03-15.evtx`, credentialLog());
     put('PerfLogs/data.part1.rar', makeRar5({ files: [{ name: 'Documents/plan.docx', size: 4000, encrypted: true }], headersEncrypted: true, volume: { index: 0 } }));
     const report = await scan({ roots: [root], os: 'windows', scope: 'hotspots', now: () => new Date(0) });
     findings = report.findings;
@@ -109,6 +110,37 @@ describe('event logs in a scanned image', () => {
     expect(f.event).toEqual({ channel: 'Microsoft-Windows-PowerShell/Operational', recordId: 41, eventId: 4104 });
     expect(f.details).toMatchObject({ command: SCRIPT_PARTS.join(''), parts: '2 of 2', records: [41, 42] });
     expect(reason(f, 'history-archive-to-staging-location')).toMatch(/C:\\Users\\Public\\docs\.zip/);
+  });
+
+  test('PowerShell 4103 module logging: the Compress-Archive invocation rebuilt from its parameter bindings, high or above', () => {
+    const f = byRecord('Microsoft-Windows-PowerShell/Operational', 44)!;
+    expect(f).toBeDefined();
+    expect(levelRank(f.level)).toBeGreaterThanOrEqual(levelRank('high'));
+    expect(f.event).toEqual({ channel: 'Microsoft-Windows-PowerShell/Operational', recordId: 44, eventId: 4103 });
+    expect(f.user).toBe('WORKSTATION\\alice');
+    expect(f.details).toMatchObject({ source: 'PowerShell 4103', process: 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe' });
+    expect(f.details?.command).toBe(`Compress-Archive -Path "C:\\Users\\alice\\Desktop\\HR, C:\\Users\\alice\\Documents\\Payroll" -DestinationPath "${MODULE_ARCHIVE}" -CompressionLevel "Optimal" -Force`);
+    expect(reason(f, 'history-archive-to-staging-location')).toContain(MODULE_ARCHIVE);
+    expect(reason(f, 'history-archive-user-data')).toMatch(/Desktop\\HR/);
+    // The benign module-logged Get-ChildItem gives nothing.
+    expect(byRecord('Microsoft-Windows-PowerShell/Operational', 43)).toBeUndefined();
+  });
+
+  test.each([
+    [201, 'history-ntds-ifm', /C:\\PerfLogs\\ntds/],
+    [202, 'history-reg-save-hive', /HKLM\\SAM to C:\\Users\\Public\\sam\.hiv/],
+    [203, 'history-lsass-dump', /C:\\Windows\\Temp\\l\.dmp/],
+  ] as const)('credential material staged as files (4688 record %i): %s, high or above', (recordId, rule, text) => {
+    const f = byRecord('Security', recordId)!;
+    expect(f).toBeDefined();
+    expect(f.details?.command).toBe(CREDENTIAL_COMMANDS[recordId - 201]);
+    expect(reason(f, rule)).toMatch(text);
+    expect(reason(f, 'history-archive-to-staging-location')).not.toBe('');
+    expect(levelRank(f.level)).toBeGreaterThanOrEqual(levelRank('high'));
+  });
+
+  test('a benign reg query gives no finding', () => {
+    expect(byRecord('Security', 204)).toBeUndefined();
   });
 
   test('the volume found in PerfLogs names the event-log command and the Sysmon file event', () => {

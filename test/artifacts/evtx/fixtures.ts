@@ -1,5 +1,5 @@
 /** The staging logs the detection tests build (the corpus has no archiving commands: evtx/README.md). */
-import { evtxFile, powershell4104, security4688, sysmon1, sysmonFile } from '../../../fixtures/lib/evtx-writer.mjs';
+import { evtxFile, powershell4103, powershell4104, security4688, sysmon1, sysmonFile } from '../../../fixtures/lib/evtx-writer.mjs';
 
 const at = (minute: number) => new Date(Date.UTC(2025, 2, 15, 5, minute, 7, 123));
 
@@ -26,11 +26,39 @@ export function sysmonLog(): Buffer {
   ]);
 }
 
-/** PowerShell: one script block in two parts (split inside the archive name) with Compress-Archive. */
+/** The archive a module-logged (4103) Compress-Archive wrote. */
+export const MODULE_ARCHIVE = 'C:\\ProgramData\\ms\\hr.zip';
+
+/**
+ * PowerShell: one script block in two parts (split inside the archive name) with Compress-Archive; module
+ * logging (4103) of a benign Get-ChildItem and of a Compress-Archive of two profile folders into ProgramData.
+ */
 export function powershellLog(): Buffer {
   return evtxFile([
     powershell4104({ recordId: 40, time: at(4), text: 'Get-Date', scriptBlockId: '{00000000-0000-0000-0000-000000000001}' }),
     powershell4104({ recordId: 41, time: at(5), text: SCRIPT_PARTS[0]!, part: 1, total: 2 }),
     powershell4104({ recordId: 42, time: at(5), text: SCRIPT_PARTS[1]!, part: 2, total: 2 }),
+    powershell4103({ recordId: 43, time: at(6), invocations: [{ command: 'Get-ChildItem', parameters: [['Path', 'C:\\Users\\alice'], ['Recurse', 'True']] }] }),
+    powershell4103({
+      recordId: 44,
+      time: at(7),
+      invocations: [{
+        command: 'Compress-Archive',
+        parameters: [['Path', 'C:\\Users\\alice\\Desktop\\HR, C:\\Users\\alice\\Documents\\Payroll'], ['DestinationPath', MODULE_ARCHIVE], ['CompressionLevel', 'Optimal'], ['Force', 'True'], ['Update', 'False']],
+      }],
+    }),
   ]);
+}
+
+/** Credential material staged as files (Security 4688): ntdsutil IFM, reg save SAM, comsvcs MiniDump; one benign reg query. */
+export const CREDENTIAL_COMMANDS = [
+  'ntdsutil.exe "ac i ntds" "ifm" "create full C:\\PerfLogs\\ntds" q q',
+  'reg.exe save HKLM\\SAM C:\\Users\\Public\\sam.hiv /y',
+  'C:\\Windows\\System32\\rundll32.exe C:\\Windows\\System32\\comsvcs.dll, MiniDump 624 C:\\Windows\\Temp\\l.dmp full',
+  'reg.exe query HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run',
+] as const;
+
+export function credentialLog(): Buffer {
+  const images = ['C:\\Windows\\System32\\ntdsutil.exe', 'C:\\Windows\\System32\\reg.exe', 'C:\\Windows\\System32\\rundll32.exe', 'C:\\Windows\\System32\\reg.exe'];
+  return evtxFile(CREDENTIAL_COMMANDS.map((commandLine, i) => security4688({ recordId: 201 + i, time: at(10 + i), commandLine, newProcessName: images[i]! })));
 }

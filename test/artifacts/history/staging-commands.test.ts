@@ -159,3 +159,28 @@ describe('renamed archivers (argument signature, Sigma proc_creation_win_susp_co
     expect(out[1]!.hits.map((h) => h.rule)).toEqual(['history-delete-staged-archive']);
   });
 });
+
+describe('credential material staged as files (ntdsutil IFM, reg save, LSASS dumps)', () => {
+  test.each([
+    ['ntdsutil "ac i ntds" "ifm" "create full C:\\PerfLogs\\x" q q', ['history-ntds-ifm', 'history-archive-to-staging-location'], 'C:\\PerfLogs\\x'],
+    ['ntdsutil.exe "activate instance ntds" ifm "create full D:\\backup\\ifm" quit quit', ['history-ntds-ifm'], 'D:\\backup\\ifm'],
+    ['reg save HKLM\\SYSTEM C:\\Windows\\Temp\\sys.save', ['history-reg-save-hive', 'history-archive-to-staging-location'], 'C:\\Windows\\Temp\\sys.save'],
+    ['reg.exe export hklm\\security D:\\sec.reg /y', ['history-reg-save-hive'], 'D:\\sec.reg'],
+    ['procdump64.exe -accepteula -ma lsass.exe C:\\Users\\Public\\lsass.dmp', ['history-lsass-dump', 'history-archive-to-staging-location'], 'C:\\Users\\Public\\lsass.dmp'],
+    ['rundll32.exe C:\\Windows\\System32\\comsvcs.dll, MiniDump 624 "C:\\ProgramData\\a b.dmp" full', ['history-lsass-dump', 'history-archive-to-staging-location'], 'C:\\ProgramData\\a b.dmp'],
+    ['rundll32 comsvcs.dll #24 812 D:\\out.bin full', ['history-lsass-dump'], 'D:\\out.bin'],
+  ])('%s', (cmd, expected, written) => {
+    expect(rules(cmd)).toEqual([...expected].sort());
+    expect(names(cmd)).toEqual([{ path: written, role: 'writes' }]);
+  });
+
+  test.each([
+    'ntdsutil "ac i ntds" "metadata cleanup" q q',
+    'reg save HKCU\\Software\\App C:\\Users\\Public\\app.hiv',
+    'reg query HKLM\\SAM',
+    'procdump -ma notepad.exe C:\\Users\\Public\\n.dmp',
+    'rundll32.exe shell32.dll,Control_RunDLL',
+  ])('not credential staging: %s', (cmd) => {
+    expect(rules(cmd)).toEqual([]);
+  });
+});

@@ -27,7 +27,7 @@ describe('rarParser (ArtifactParser contract)', () => {
     const result = (await rarParser.parse(bufferSource(buf), c))!;
     expect(result.parser).toBe('rar');
     expect(result.records[0]).toMatchObject({ type: 'archive-entry', name: 'ntds.dit', size: 100, encrypted: true, splitAfter: true });
-    expect(result.summary).toMatchObject({ format: 'rar', volume: { index: 0, multiVolume: true }, encryptedEntryCount: 1 });
+    expect(result.facts).toMatchObject({ format: 'rar', volume: { index: 0, multiVolume: true }, encryptedEntryCount: 1 });
     const rules = rarParser.detect!(result, detectCtx(c))[0]!.hits.map((h) => h.rule);
     expect(rules).toEqual(expect.arrayContaining(['archive-encrypted', 'archive-sensitive-contents']));
     expect(rules.some((r) => r.startsWith('archive-split-volume'))).toBe(true);

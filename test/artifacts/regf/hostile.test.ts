@@ -95,7 +95,7 @@ describe('regf hostile input (synthetic)', () => {
   test('a dirty hive notes its .LOG1/.LOG2 siblings', async () => {
     const res = (await parse(writeHive(TREE, { sequence1: 9, sequence2: 8 }), 'NTUSER.DAT', ['ntuser.dat.LOG1', 'ntuser.dat.LOG2', 'other']))!;
     expect(res.corrupted).toBe(false);
-    expect(res.summary).toMatchObject({ dirty: true, transactionLogs: ['ntuser.dat.LOG1', 'ntuser.dat.LOG2'] });
+    expect(res.facts).toMatchObject({ dirty: true, transactionLogs: ['ntuser.dat.LOG1', 'ntuser.dat.LOG2'] });
     expect(res.warnings.join()).toMatch(/not replayed: ntuser.dat.LOG1, ntuser.dat.LOG2/);
   });
 
@@ -131,7 +131,7 @@ const HAVE = corpusAvailable();
     '%s is a transaction log, not a hive',
     async (rel) => {
       const res = (await parse(read(rel)))!;
-      expect(res.summary).toMatchObject({ isLog: true, keyCount: 0 });
+      expect(res.facts).toMatchObject({ isLog: true, keyCount: 0 });
       expect(res.warnings.join()).toMatch(/transaction log/);
     },
   );

@@ -36,7 +36,7 @@ describe('regf parser wrapper', () => {
       { type: 'registry-value', key: 'K', name: '', dataType: 'REG_SZ', size: 10, data: 'dflt' },
       { type: 'registry-value', key: 'K', name: 'n', dataType: 'REG_DWORD', size: 4, data: 7 },
     ]);
-    expect(res.summary).toMatchObject({ keyCount: 2, valueCount: 2, dirty: false, isLog: false });
+    expect(res.facts).toMatchObject({ keyCount: 2, valueCount: 2, dirty: false, isLog: false });
   });
 
   test('decoders: unsigned, big-endian, QWORD beyond 2^53 as string, short data as hex, EXPAND_SZ not expanded', () => {

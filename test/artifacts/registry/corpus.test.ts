@@ -24,8 +24,8 @@ const HAVE = corpusAvailable();
 
   test('regipy SAM: RID names and the machine SID (the same SID names the Builtin Members key)', async () => {
     const res = await load('regipy/SAM');
-    expect(res.summary!.ridNames).toEqual({ '500': 'Administrator', '501': 'Guest', '1000': 'Preston' });
-    expect(res.summary!.sidNames).toMatchObject({ 'S-1-5-21-1760460187-1592185332-161725925-1000': 'Preston' });
+    expect(res.facts!.ridNames).toEqual({ '500': 'Administrator', '501': 'Guest', '1000': 'Preston' });
+    expect(res.facts!.sidNames).toMatchObject({ 'S-1-5-21-1760460187-1592185332-161725925-1000': 'Preston' });
     const members = res.records.filter((r) => r.type === 'registry-key' && /Members\\S-1-5-21-1760460187-1592185332-161725925$/.test(String(r.key)));
     expect(members.length).toBe(1);
   });

@@ -181,7 +181,7 @@ describe('registry detectors', () => {
 
   test('ProfileList gives summary.sidNames', async () => {
     const res = await parseHive(writeHive(software), 'Windows/System32/config/SOFTWARE');
-    expect(res.summary!.sidNames).toEqual({ [SID]: 'bob', 'S-1-5-18': 'systemprofile' });
+    expect(res.facts!.sidNames).toEqual({ [SID]: 'bob', 'S-1-5-18': 'systemprofile' });
   });
 
   test('a SYSTEM hive copy in Windows/Temp is high; in its home it is not a finding', async () => {

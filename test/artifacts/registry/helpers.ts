@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { bufferSource } from '../../../src/util/byte-source.js';
 import { parseRegf } from '../../../src/artifacts/regf/parse.js';
-import type { ArtifactResult, DetectContext } from '../../../src/artifacts/types.js';
+import type { DetectContext } from '../../../src/artifacts/types.js';
+import type { HiveResult } from '../../../src/artifacts/registry/index.js';
 import type { Candidate, RuleDef } from '../../../src/rules/types.js';
 import { NO_TIMES } from '../../../src/model/finding.js';
 
@@ -29,7 +30,7 @@ export function detectContext(relPath: string, size = 0): DetectContext {
   return { relPath, name, head: Buffer.alloc(0), size, format: 'regf', os: 'windows', hotspot: null, hotspotWeight: 0, times: NO_TIMES };
 }
 
-export async function parseHive(buf: Buffer, relPath: string): Promise<ArtifactResult> {
+export async function parseHive(buf: Buffer, relPath: string): Promise<HiveResult> {
   const ctx = detectContext(relPath, buf.length);
   const res = await parseRegf(bufferSource(buf, relPath), ctx);
   if (!res) throw new Error('not a hive');

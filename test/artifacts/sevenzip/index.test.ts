@@ -35,7 +35,7 @@ describe('sevenZipParser (ArtifactParser contract)', () => {
     expect(result.parser).toBe('7z');
     expect(result.records).toHaveLength(1);
     expect(result.records[0]).toMatchObject({ type: 'archive-entry', name: 'Users/a/Documents/x.docx', size: 10, encrypted: true, isDirectory: false });
-    expect(result.summary).toMatchObject({ format: '7z', entryCount: 1, encryptedEntryCount: 1, headersEncrypted: false });
+    expect(result.facts).toMatchObject({ format: '7z', entryCount: 1, encryptedEntryCount: 1, headersEncrypted: false });
     const candidates = sevenZipParser.detect!(result, detectCtx(c));
     expect(candidates).toHaveLength(1);
     expect(candidates[0]!.hits.map((h) => h.rule)).toContain('archive-encrypted');
@@ -53,7 +53,7 @@ describe('sevenZipParser (ArtifactParser contract)', () => {
   test('a later volume parses to a volume-only summary', async () => {
     const parts = splitVolumes(makePlain7z({ files: [{ name: 'a', size: 400 }] }), 150) as Buffer[];
     const result = (await sevenZipParser.parse(bufferSource(parts[2]!), ctx('a.7z.003', parts[2]!)))!;
-    expect(result.summary).toMatchObject({ volume: { index: 2, multiVolume: true }, entryCount: null });
+    expect(result.facts).toMatchObject({ volume: { index: 2, multiVolume: true }, entryCount: null });
     expect(await sevenZipParser.parse(bufferSource(Buffer.from('plain text')), ctx('a.txt', Buffer.from('plain text')))).toBeNull();
   });
 });

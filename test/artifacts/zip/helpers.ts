@@ -1,7 +1,7 @@
 // Shared by the archive tests: a context for a buffer and a parse shortcut.
-import type { ArtifactContext, ArtifactParser, DetectContext } from '../../../src/artifacts/types.js';
+import type { ArtifactContext, DetectContext } from '../../../src/artifacts/types.js';
 import { bufferSource } from '../../../src/util/byte-source.js';
-import type { ArchiveSummary } from '../../../src/artifacts/archive/summary.js';
+import type { ArchiveParser } from '../../../src/artifacts/archive/summary.js';
 import { NO_TIMES } from '../../../src/model/finding.js';
 
 export function ctxFor(buf: Buffer, name: string, extra: Partial<ArtifactContext> = {}): ArtifactContext {
@@ -12,8 +12,8 @@ export function detectCtx(buf: Buffer, name: string, extra: Partial<DetectContex
   return { ...ctxFor(buf, name), os: 'windows', hotspot: null, hotspotWeight: 0, times: NO_TIMES, ...extra };
 }
 
-export async function parseWith(p: ArtifactParser, buf: Buffer, name: string, extra: Partial<ArtifactContext> = {}) {
+export async function parseWith(p: ArchiveParser, buf: Buffer, name: string, extra: Partial<ArtifactContext> = {}) {
   const ctx = ctxFor(buf, name, extra);
   const r = await p.parse(bufferSource(buf, name), ctx);
-  return { result: r, summary: (r?.summary ?? null) as unknown as ArchiveSummary | null };
+  return { result: r, summary: r?.facts ?? null };
 }

@@ -117,7 +117,7 @@ describe('zip parser', () => {
     try {
       const src = fdSource(fd, fstatSync(fd).size, file);
       const r = await zipParser.parse(src, ctxFor(src.read(0, 4100), 'a.zip'));
-      expect((r!.summary as { encryptedEntryCount: number }).encryptedEntryCount).toBe(1);
+      expect(r!.facts!.encryptedEntryCount).toBe(1);
       expect(fstatSync(fd).size).toBeGreaterThan(0); // throws EBADF if yauzl closed it
       expect(src.read(0, 2).toString('latin1')).toBe('PK');
     } finally {
