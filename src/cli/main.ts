@@ -26,10 +26,22 @@ Partial read errors during a scan do not change the exit code; they are listed i
 
 const debug = process.argv.includes('--debug');
 
+/** The commands, as the "name a command" error lists them (the same order as --help). */
+const COMMANDS = ['scan', 'explain', 'parse', 'image', 'hotspots', 'report', 'rules'];
+
+/** yargs' choice error ("Invalid values:\n  Argument: os, Given: \"x\", Choices: ...") as one line a person reads. */
+function readableUsage(msg: string): string {
+  const choice = /^Invalid values:\s*Argument: ([\w-]+), Given: (.*?), Choices: (.*)$/s.exec(msg.trim());
+  if (choice) return `--${choice[1]}: ${choice[2]!.trim()} is not one of ${choice[3]!.replace(/\s+/g, ' ').trim()}`;
+  return msg.replace(/\s*\n\s*/g, ' ');
+}
+
 function fail(err: unknown): never {
   const known = err instanceof UsageError || err instanceof RootError || err instanceof CatalogError || err instanceof RuleCatalogError || (err instanceof Error && err.name === 'LiveRegistryUnavailable');
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`stagehunt: ${known ? '' : 'fatal: '}${escapeControls(message)}\n`);
+  // yargs' messages span lines ("Invalid values:\n  Argument: ..."): one readable line instead.
+  const oneLine = message.replace(/\s*\n\s*/g, ' ');
+  process.stderr.write(`stagehunt: ${known ? '' : 'fatal: '}${escapeControls(oneLine)}\n`);
   if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   process.exit(EXIT.error);
 }
@@ -61,15 +73,17 @@ async function main(): Promise<void> {
     .command<ReportArgs>('report <scan>', 're-render a saved --format json scan (html, md, table, csv, bodyfile, timesketch, ...) without rescanning', reportBuilder, (argv) => setExit(runReport(argv)))
     .command<RulesArgs>('rules', 'list the rule catalog with scores and references', rulesBuilder, (argv) => setExit(runRules(argv)))
     .completion('completion', 'print a bash/zsh completion script (source it from ~/.bashrc or ~/.zshrc)')
-    .demandCommand(1, 'name a command: scan, explain, parse, image, hotspots or rules')
+    .demandCommand(1, `name a command: ${COMMANDS.join(', ')}`)
     .strict()
     .recommendCommands()
     .epilogue(EPILOGUE)
-    .version(packageVersion())
-    .help()
+    .version('version', 'print the version', packageVersion())
+    .alias('version', 'V')
+    .help('help', 'show this help')
+    .alias('help', 'h')
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
-      fail(err ?? new UsageError(`${msg ?? 'invalid arguments'} (see stagehunt --help)`));
+      fail(err ?? new UsageError(`${readableUsage(msg ?? 'invalid arguments')} (see stagehunt --help)`));
     });
   await cli.parseAsync();
   process.exitCode = exitCode;

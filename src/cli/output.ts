@@ -5,6 +5,7 @@
  * character device or FIFO is written directly, /dev/stdout is stdout, and anything else
  * (a symbolic link, a block device, a socket, a directory) is refused: a rename would replace it.
  */
+import { fileErrorText } from '../util/errno.js';
 import { closeSync, constants, existsSync, fsyncSync, lstatSync, openSync, realpathSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { isInside } from '../evidence/root.js';
@@ -38,7 +39,7 @@ function modeFor(output: string, target: string): OutputTarget['mode'] {
     st = lstatSync(target);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'atomic';
-    throw new UsageError(`cannot write output ${escapeControls(output)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`cannot write output ${escapeControls(output)}: ${fileErrorText(err)}`);
   }
   if (st.isFile()) return 'atomic';
   if (st.isCharacterDevice() || st.isFIFO()) return 'direct';
@@ -89,7 +90,7 @@ export function reserveOutput(output: OutputTarget): void {
   try {
     closeSync(openSync(temp, 'wx', 0o644));
   } catch (err) {
-    throw new UsageError(`cannot write output ${target}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`cannot write output ${target}: ${fileErrorText(err)}`);
   }
   pendingTemp = temp;
 }

@@ -1,20 +1,26 @@
 /**
- * Progress on stderr while scanning, only when stderr is a TTY (the caller checks; nothing is
- * written when piped). One self-overwriting line: files (of the expected total), bytes read,
- * candidates, rate and, when a total is known, percent and ETA.
+ * Progress on stderr while scanning (off with --quiet): on a terminal one self-overwriting line,
+ * redrawn every 250 ms; when stderr is not a terminal (CI logs, a redirect) one plain line every
+ * 10 s, so a long scan shows it is alive without flooding the log. The line: files (of the
+ * expected total), bytes read, candidates, rate and, when a total is known, percent and ETA.
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ScanProgress } from '../pipeline/scan.js';
 
 export interface ProgressOptions {
-  /** Minimum time between redraws. */
+  /** Minimum time between redraws (default: 250 ms live, PERIODIC_INTERVAL_MS periodic). */
   intervalMs?: number;
+  /** 'live': one line redrawn in place (a terminal); 'periodic': a new line each interval (a log). */
+  mode?: 'live' | 'periodic';
   /** Files the scan is expected to visit (from precountFiles); null or absent: no percent or ETA. */
   expectedFiles?: number | null;
   /** Injected clock for tests. */
   now?(): number;
 }
+
+/** When stderr is not a terminal: one progress line this often. */
+export const PERIODIC_INTERVAL_MS = 10_000;
 
 /** Counting stops after this long: a total that arrives late is worth less than a prompt start. */
 export const PRECOUNT_BUDGET_MS = 3000;
@@ -68,15 +74,17 @@ export function progressLine(files: number, bytes: number, findings: number, ela
 export function makeProgress(stream: NodeJS.WriteStream, options: number | ProgressOptions = {}): (p: ScanProgress) => void {
   const opts: ProgressOptions = typeof options === 'number' ? { intervalMs: options } : options;
   const now = opts.now ?? Date.now;
-  const intervalMs = opts.intervalMs ?? 250;
+  const periodic = opts.mode === 'periodic';
+  const intervalMs = opts.intervalMs ?? (periodic ? PERIODIC_INTERVAL_MS : 250);
   const started = now();
-  let last = 0;
+  // Periodic lines start one interval in: a short scan writes none.
+  let last = periodic ? started : 0;
   // ScanProgress counts per root; the line shows the sum over roots.
   const perRoot = new Map<string, { files: number; bytes: number; findings: number }>();
   return (p: ScanProgress) => {
     perRoot.set(p.root, { files: p.files, bytes: p.bytes, findings: p.findings });
     const t = now();
-    if (t - last < intervalMs && p.phase === 'walk') return;
+    if (t - last < intervalMs && (p.phase === 'walk' || periodic)) return;
     last = t;
     let files = 0;
     let bytes = 0;
@@ -86,6 +94,7 @@ export function makeProgress(stream: NodeJS.WriteStream, options: number | Progr
       bytes += r.bytes;
       findings += r.findings;
     }
-    stream.write(`\r\u001b[K${progressLine(files, bytes, findings, t - started, opts.expectedFiles ?? null, p.phase)}`);
+    const line = progressLine(files, bytes, findings, t - started, opts.expectedFiles ?? null, p.phase);
+    stream.write(periodic ? `stagehunt: ${line}\n` : `\r\u001b[K${line}`);
   };
 }

@@ -1,4 +1,5 @@
 /** Opening one file named on the command line (explain, parse): read-only, regular files only. */
+import { fileErrorText } from '../util/errno.js';
 import { lstatSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { DirEntryInfo } from '../model/evidence.js';
@@ -47,7 +48,7 @@ export function openSingleFile(file: string, root?: EvidenceRoot): SingleFile {
   try {
     stat = lstatSync(abs);
   } catch (err) {
-    throw new UsageError(`cannot open ${escapeControls(file)}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new UsageError(`cannot open ${escapeControls(file)}: ${fileErrorText(err)}`);
   }
   if (stat.isSymbolicLink()) throw new UsageError(`${escapeControls(file)} is a symbolic link; pass the file it points to (links are never followed)`);
   if (!stat.isFile()) throw new UsageError(`${escapeControls(file)} is not a regular file`);
@@ -55,7 +56,7 @@ export function openSingleFile(file: string, root?: EvidenceRoot): SingleFile {
   try {
     opened = openEvidenceFile(abs, path.basename(abs), { preserved: 0, mayChange: 0 });
   } catch (err) {
-    throw new UsageError(`cannot open ${escapeControls(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`cannot open ${escapeControls(file)}: ${fileErrorText(err)}`);
   }
   const head = readHead(opened.fd, LIMITS.headBytes, opened.size);
   return { abs, name: path.basename(abs), rel, stat, opened, head, siblings: listDirectory(path.dirname(abs)) ?? [] };

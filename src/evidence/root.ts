@@ -2,6 +2,7 @@
  * An evidence root: a directory holding a mounted image (or a live file system).
  * Detects the OS layout and resolves paths strictly inside the root.
  */
+import { fileErrorText } from '../util/errno.js';
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { OsKind } from '../model/evidence.js';
@@ -52,7 +53,7 @@ export function openRoot(given: string, osOption: OsKind | 'auto'): EvidenceRoot
     st = statSync(given);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new RootError(code === 'ENOENT' ? `evidence root not found: ${given}` : `cannot open evidence root ${given}: ${code ?? (err as Error).message}`);
+    throw new RootError(code === 'ENOENT' ? `evidence root not found: ${given} (no such file or directory)` : `cannot open evidence root ${given}: ${fileErrorText(err)}`);
   }
   if (!st.isDirectory()) throw new RootError(`evidence root is not a directory: ${given} (mount the image and pass its mount point)`);
   const abs = realpathSync(path.resolve(given));

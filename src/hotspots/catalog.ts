@@ -2,6 +2,7 @@
  * The hotspot catalog: WHERE staging happens, as data (src/hotspots/data/<os>.json).
  * `artifacts.json` lists files read in every scan wherever hotspots are (hives, histories, trash info).
  */
+import { fileErrorText } from '../util/errno.js';
 import { readFileSync } from 'node:fs';
 import { dataDir } from '../util/package-root.js';
 import type { OsKind } from '../model/evidence.js';
@@ -54,7 +55,7 @@ function readJsonArray(file: string): unknown[] {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new CatalogError(`cannot read hotspot file ${file}: ${(err as Error).message}`);
+    throw new CatalogError(`cannot read hotspot file ${file}: ${fileErrorText(err)}`);
   }
   if (!Array.isArray(parsed)) throw new CatalogError(`${file}: expected a JSON array of hotspots`);
   return parsed;

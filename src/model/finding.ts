@@ -98,6 +98,8 @@ export interface Finding {
   hashes?: Partial<Record<HashAlgorithm, string>>;
   /** True when the finding's stable id is in the --baseline scan. */
   known?: boolean;
+  /** Console (issue 16): the root's --host label (or ROOT=NAME), present only when one was given; part of the id. */
+  host?: string;
 }
 
 export type HashAlgorithm = 'sha256' | 'sha1' | 'md5';

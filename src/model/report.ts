@@ -59,6 +59,10 @@ export interface TimelineRow {
   path: string;
   level: Level;
   score: number;
+  /** Console (issue 16): true when the time is the image's generation or copy, not evidence (src/timeline/acquisition.ts); absent otherwise. */
+  acquisition?: true;
+  /** Console (issue 16): the root's --host label, when one was given. */
+  host?: string;
 }
 
 export interface ScanError {
@@ -73,6 +77,8 @@ export interface RootMeta {
   path: string;
   os: string;
   label: string;
+  /** Console (issue 16): the --host label (or ROOT=NAME) given for this root; absent when none was. */
+  host?: string;
   hotspotDirectories: number;
   filesScanned: number;
   bytesRead: number;

@@ -6,6 +6,7 @@
  * only) and the files in scope are inspected, deleted entries are skipped, and --hash reopens the
  * file behind a finding by its entry while the image is still open.
  */
+import { hostIdLabel, labelWithHost } from './hosts.js';
 import { realpathSync, statSync } from 'node:fs';
 import type { DirEntryInfo, OsKind } from '../model/evidence.js';
 import type { AtimeAudit } from '../evidence/reader.js';
@@ -53,7 +54,7 @@ const relOf = (e: FsEntry): string => e.path.replace(/^\//, '');
 const infoOf = (e: FsEntry): DirEntryInfo => ({ name: e.name, isDirectory: e.type === 'directory', size: e.type === 'file' ? e.size : 0 });
 
 /** Walks one file system as one root. */
-async function scanFs(fs: EvidenceFs, label: string, opts: ScanOptions, yieldNow: () => Promise<void>): Promise<{ scored: ScoredFindings; meta: RootMeta; errors: ScanError[]; files: Map<string, FsEntry> }> {
+async function scanFs(fs: EvidenceFs, label: string, opts: ScanOptions, yieldNow: () => Promise<void>, host?: string): Promise<{ scored: ScoredFindings; meta: RootMeta; errors: ScanError[]; files: Map<string, FsEntry> }> {
   const os: OsKind = opts.os === 'auto' ? detectFsOs(fs) : opts.os;
   const errors: ScanError[] = [];
   const issue = (path: string, op: string, code: string, message: string): void => {
@@ -143,7 +144,8 @@ async function scanFs(fs: EvidenceFs, label: string, opts: ScanOptions, yieldNow
   for (const w of fs.warnings) issue('', 'read', 'WARN', w);
   const windows = os === 'windows' || os === 'unknown';
   correlate(candidates, { windows, exists: (rel) => fs.lookup(rel, windows) !== null });
-  const scored = scoreCandidates(candidates, { root: label, rootLabel: label, hotspotOf: (p) => hotspots.lookup(p), sidNames });
+  const scored = scoreCandidates(candidates, { root: label, rootLabel: hostIdLabel(label, host), hotspotOf: (p) => hotspots.lookup(p), sidNames });
+  if (host !== undefined) labelWithHost(scored, host);
   const files = new Map<string, FsEntry>();
   const entryIds = new Map<string, string>();
   for (const entries of dirs.values())
@@ -160,7 +162,7 @@ async function scanFs(fs: EvidenceFs, label: string, opts: ScanOptions, yieldNow
     scored,
     errors,
     files,
-    meta: { path: label, os, label, hotspotDirectories: hotspots.size, filesScanned, bytesRead, directories: stats.directories, symlinksSkipped: stats.symlinks, specialFilesSkipped: stats.special, otherDeviceSkipped: 0 },
+    meta: { path: label, os, label, ...(host !== undefined ? { host } : {}), hotspotDirectories: hotspots.size, filesScanned, bytesRead, directories: stats.directories, symlinksSkipped: stats.symlinks, specialFilesSkipped: stats.special, otherDeviceSkipped: 0 },
   };
 }
 
@@ -215,7 +217,7 @@ export async function scanImage(given: string, opts: ScanOptions, audit: AtimeAu
       close: () => opened.close(),
     };
     for (const v of readable) {
-      const r = await scanFs(v.fs!, v.label, opts, yieldNow);
+      const r = await scanFs(v.fs!, v.label, opts, yieldNow, opts.hosts?.get(given));
       byRoot.set(v.label, { fs: v.fs!, files: r.files });
       for (const f of r.scored.findings) out.findings.push(f);
       for (const t of r.scored.timeline) out.timeline.push(t);

@@ -24,6 +24,7 @@ import { userName } from '../timeline/evidence.js';
 import { burstHits, hiddenDirHits, type DirFileFact } from '../rules/directory-rules.js';
 import type { Candidate } from '../rules/types.js';
 import { sortTimeline } from '../timeline/timeline.js';
+import { markAcquisitionTimes } from '../timeline/acquisition.js';
 import { LIMITS } from '../util/limits.js';
 import { packageVersion } from '../util/package-root.js';
 import { hardLinkNote, recordIssue, statFile, walkDirectories, type FsPath, type WalkFile, type WalkIssue, type WalkStats } from '../walk/walker.js';
@@ -33,6 +34,8 @@ import { LIVE_ROOT, scanLiveRegistry } from './live.js';
 import { scoreCandidates, sortFindings, verdictFor, type ScoredFindings } from './score.js';
 
 import { applyBaseline } from './baseline.js';
+import { distinctLabels, hostIdLabel, labelWithHost } from './hosts.js';
+import { applyWindow, type TimeWindow } from './window.js';
 import { hashFindings, type FileIdentity, type HashOptions } from './hash.js';
 import { buildEpisodes } from '../timeline/episodes.js';
 import { isImageFile, scanImage } from './scan-image.js';
@@ -76,6 +79,10 @@ export interface ScanOptions {
   allowlist?: Allowlist;
   /** --case / --examiner, recorded in meta for the report header. */
   caseInfo?: CaseInfo;
+  /** Console (issue 16): --host NAME / ROOT=NAME labels by root as given; part of the finding ids of that root. */
+  hosts?: ReadonlyMap<string, string>;
+  /** Console (issue 16): --from / --to, findings and timeline limited to this window (ms since the epoch, inclusive). */
+  window?: TimeWindow;
 }
 
 export interface ScanProgress {
@@ -367,7 +374,9 @@ function finalize(state: RootState, opts: ScanOptions, audit: AtimeAudit, suppre
     };
     pushAll(suppressed, applyAllowlist(state.candidates, opts.allowlist, root.given, positive, hashOf));
   }
-  return scoreCandidates(state.candidates, { root: root.given, rootLabel: root.label, hotspotOf: (p) => state.hotspots.lookup(p), sidNames: state.sidNames, exists });
+  const host = opts.hosts?.get(root.given);
+  const scored = scoreCandidates(state.candidates, { root: root.given, rootLabel: hostIdLabel(root.label, host), hotspotOf: (p) => state.hotspots.lookup(p), sidNames: state.sidNames, exists });
+  return host !== undefined ? labelWithHost(scored, host) : scored;
 }
 
 export async function scan(opts: ScanOptions): Promise<ScanReport> {
@@ -376,7 +385,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const audit: AtimeAudit = { preserved: 0, mayChange: 0 };
   // A regular file given as a root is a disk image: each of its file systems is scanned as a root.
   const imageRoots = opts.roots.filter(isImageFile);
-  const roots = opts.roots.filter((r) => !imageRoots.includes(r)).map((r) => openRoot(r, opts.os));
+  const roots = distinctLabels(opts.roots.filter((r) => !imageRoots.includes(r)).map((r) => openRoot(r, opts.os)));
   const allFindings: Finding[] = [];
   const allTimeline: TimelineRow[] = [];
   const errors: ScanError[] = [];
@@ -418,6 +427,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       path: root.given,
       os: root.os,
       label: root.label,
+      ...(opts.hosts?.has(root.given) ? { host: opts.hosts.get(root.given)! } : {}),
       hotspotDirectories: state.hotspots.size,
       filesScanned: state.filesScanned,
       bytesRead: state.bytesRead,
@@ -444,6 +454,15 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     pushAll(allFindings, live.findings);
     pushAll(allTimeline, live.timeline);
     pushAll(errors, live.warnings.map((message) => ({ root: LIVE_ROOT, path: '', op: 'parse', code: 'WARN', message })));
+  }
+  // Acquisition times are marked before --from/--to, which must not keep a finding for the day the image was made.
+  markAcquisitionTimes(allTimeline, startedAt);
+  if (opts.window) {
+    const windowed = applyWindow(allFindings, allTimeline, opts.window);
+    allFindings.splice(0, allFindings.length);
+    pushAll(allFindings, windowed.findings);
+    allTimeline.splice(0, allTimeline.length);
+    pushAll(allTimeline, windowed.timeline);
   }
   sortFindings(allFindings);
   const byLevel = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;

@@ -17,7 +17,9 @@ function cells(f: Finding): unknown[] {
 }
 
 export function toCsv(report: ScanReport): string {
-  const lines = [CSV_COLUMNS.join(',')];
-  for (const f of report.findings) lines.push(cells(f).map(csvCell).join(','));
+  // Console (issue 16): a last `host` column only when a root was labelled, so unlabelled scans keep their columns.
+  const withHost = report.findings.some((f) => f.host !== undefined);
+  const lines = [[...CSV_COLUMNS, ...(withHost ? ['host'] : [])].join(',')];
+  for (const f of report.findings) lines.push([...cells(f), ...(withHost ? [f.host] : [])].map(csvCell).join(','));
   return `${lines.join('\r\n')}\r\n`;
 }

@@ -1,41 +1,59 @@
 /**
- * The terminal triage: a verdict line, the findings table (most severe first) and the
- * time-ordered timeline of what stands out. Every evidence string goes through displayText.
+ * The terminal triage (issue 16), fitted to the terminal's width, one line per finding:
+ *   the header and the verdict block (what, where, when, who, how sure),
+ *   the counts (and the baseline's new / known / resolved),
+ *   the findings grouped by staging episode, most severe first: level, score, kind, the path
+ *   shortened in its middle, the top reason (with --verbose: every reason, locator and time),
+ *   the headline timeline of high and critical evidence times (acquisition times left out).
+ * No line is wider than the width; colour is added after a cell is cut and padded, so an escape
+ * sequence is never split. Every evidence string goes through displayText.
  */
-import Table from 'cli-table3';
-import type { Finding } from '../model/finding.js';
-import { levelRank } from '../model/finding.js';
-import type { ScanReport } from '../model/report.js';
+import type { Finding, Level } from '../model/finding.js';
+import { levelRank, LEVELS } from '../model/finding.js';
+import type { Episode, ScanReport, TimelineRow } from '../model/report.js';
 import { displayText } from '../util/text.js';
 import { locatorParts } from '../model/kinds.js';
-import { bold, paintLevel, type Style } from './style.js';
+import { cellWidth, padCells, truncateEnd, truncateMiddle, wrapCells } from './columns.js';
+import { bold, DEFAULT_COLUMNS, dim, MIN_COLUMNS, paintLevel, type Style } from './style.js';
+import { rootTag, verdictBlock } from './view.js';
 import { showTime, zoneLabel } from './time-zone.js';
 
-const PLAIN = { head: [] as string[], border: [] as string[] };
+/** Findings listed before "... N more" (all of them are in --format json/csv). */
+const FINDINGS_SHOWN = 200;
+/** Headline timeline rows (more with --verbose). */
+const TIMELINE_SHOWN = 15;
+const TIMELINE_SHOWN_VERBOSE = 200;
+/** Widths of the fixed columns. */
+const LEVEL_CELLS = 8;
+const SCORE_CELLS = 3;
+const KIND_CELLS = 8;
+const TIME_CELLS = 16;
+const BASELINE_CELLS = 5;
+/** From this width on, each finding line also shows its time. */
+const TIME_COLUMN_FROM = 110;
 
-/** Wraps text at word boundaries for the terminal. */
-function wrap(text: string, width: number, indent: string): string {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(indent + line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) lines.push(indent + line);
-  return lines.join('\n');
+/** Below this width the level is shown in four letters (as Hayabusa does), leaving the path and the reason more room. */
+const FULL_LEVEL_FROM = 100;
+const LEVEL_SHORT: Record<Level, string> = { critical: 'crit', high: 'high', medium: 'med', low: 'low', info: 'info' };
+/** Timeline row types that fit TYPE_CELLS. */
+const TYPE_CELLS = 11;
+const TYPE_SHORT: Record<string, string> = { 'archive-entry-modified': 'entry-mtime', 'key-last-written': 'key-written' };
+/** Kind names that fit KIND_CELLS. */
+const KIND_SHORT: Record<string, string> = { 'archive-entry': 'entry', 'recycle-bin': 'recycled', directory: 'dir', execution: 'exec', 'mft-record': 'mft', 'usn-record': 'usn' };
+
+/** "2025-03-15 04:25" from ISO-8601 UTC, in --timezone when given (the minute is what a glance needs; --verbose and JSON keep the rest). */
+function minute(t: string | null | undefined, zone?: string): string {
+  return t ? showTime(t, zone).slice(0, 16) : '';
 }
 
-function locator(f: Finding): string {
-  const parts = locatorParts(f, 'table');
-  return parts.length ? `\n  ${displayText(parts.join('; '), 110)}` : '';
+/** "2025-03-15 04:25:10" from ISO-8601 UTC, in --timezone when given. */
+function second(t: string | null | undefined, zone?: string): string {
+  return t ? showTime(t, zone).slice(0, 19) : '';
 }
 
-function when(f: Finding, zone?: string): string {
-  const t = f.deletedAt ?? f.times.modified ?? f.times.born;
-  if (zone) return showTime(t, zone);
-  return t ? t.replace('T', ' ').replace(/\.\d+Z$/, 'Z').replace(/Z$/, '') : '';
+/** The time a finding's evidence points at: deletion, else modification, else birth. */
+function findingTime(f: Finding): string | null {
+  return f.deletedAt ?? f.times.modified ?? f.times.born;
 }
 
 function humanSize(n: number | null): string {
@@ -50,51 +68,175 @@ function humanSize(n: number | null): string {
   return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
 }
 
-export function toTable(report: ScanReport, style: Style, opts: { limit?: number } = {}): string {
+/** One line cut to the width (the text is already neutralised). */
+function fit(text: string, width: number): string {
+  return truncateEnd(text, width);
+}
+
+interface Layout {
+  width: number;
+  levelCells: number;
+  path: number;
+  reason: number;
+  time: boolean;
+  baseline: boolean;
+}
+
+const INDENT = '  ';
+
+function layoutFor(width: number, findings: readonly Finding[], baseline: boolean, tagged: boolean, report: ScanReport): Layout {
+  const time = width >= TIME_COLUMN_FROM;
+  const levelCells = width >= FULL_LEVEL_FROM ? LEVEL_CELLS : 4;
+  const fixed = INDENT.length + levelCells + 1 + SCORE_CELLS + 1 + KIND_CELLS + 1 + (time ? TIME_CELLS + 1 : 0) + (baseline ? BASELINE_CELLS + 1 : 0);
+  const free = Math.max(20, width - fixed - 1);
+  const longest = findings.reduce((m, f) => Math.max(m, cellWidth(pathText(f, tagged, report))), 0);
+  // The path gets up to half of what is left (its middle is cut), the top reason the rest.
+  const path = Math.max(12, Math.min(longest, Math.floor(free * 0.5)));
+  return { width, levelCells, path, reason: Math.max(8, free - path), time, baseline };
+}
+
+/** The path a finding line shows: prefixed with its root's label when the scan has several roots. */
+function pathText(f: Finding, tagged: boolean, report: ScanReport): string {
+  const p = displayText(f.path, 4096);
+  return tagged ? `${displayText(rootTag(report, f), 64)}:${p}` : p;
+}
+
+function findingLine(f: Finding, layout: Layout, style: Style, tagged: boolean, report: ScanReport): string {
+  const level = layout.levelCells < LEVEL_CELLS ? LEVEL_SHORT[f.level] : f.level;
+  const cells: string[] = [INDENT, paintLevel(f.level, padCells(level, layout.levelCells), style), ' ', String(f.score).padStart(SCORE_CELLS), ' ', padCells(KIND_SHORT[f.kind] ?? f.kind, KIND_CELLS), ' '];
+  if (layout.baseline) cells.push(f.known ? dim(padCells('known', BASELINE_CELLS), style) : bold(padCells('new', BASELINE_CELLS), style), ' ');
+  if (layout.time) cells.push(padCells(minute(findingTime(f), style.timeZone), TIME_CELLS), ' ');
+  cells.push(padCells(truncateMiddle(pathText(f, tagged, report), layout.path), layout.path), ' ');
+  cells.push(truncateEnd(displayText(f.reasons[0]?.message ?? '', 4096), layout.reason));
+  return cells.join('').trimEnd();
+}
+
+/** With --verbose: the lines under a finding (locator, times, type, every reason with its points, id). */
+function findingDetail(f: Finding, layout: Layout, zone?: string): string[] {
+  const width = layout.width;
+  const pad = `${INDENT}${' '.repeat(layout.levelCells + 1)}`;
+  const inner = Math.max(20, width - pad.length);
+  const out: string[] = [];
+  const wrapped = (text: string, hang = '  '): void => {
+    const lines = wrapCells(text, inner - hang.length);
+    lines.forEach((l, i) => out.push(`${pad}${i === 0 ? '' : hang}${l}`));
+  };
+  const where = locatorParts(f, 'table');
+  if (f.user) where.push(`user ${f.user}`);
+  if (where.length) wrapped(displayText(`at ${where.join('; ')}`, 2000));
+  const facts = [f.format ? `type ${f.format}` : '', f.size !== null ? humanSize(f.size) : '', f.entropy !== null ? `entropy ${f.entropy.toFixed(2)}` : '', findingTime(f) ? `${f.deletedAt ? 'deleted' : f.times.modified ? 'modified' : 'born'} ${second(findingTime(f), zone)} ${zoneLabel(zone)}` : ''].filter(Boolean);
+  if (facts.length) wrapped(displayText(facts.join(', '), 2000));
+  for (const r of f.reasons) wrapped(`+${r.score} ${displayText(r.message, 2000)} (${r.rule})`, '    ');
+  out.push(`${pad}${dim(`id ${f.id}`, { color: false })}`);
+  return out;
+}
+
+function episodeHeading(e: Episode, i: number, first: Finding, style: Style, width: number, report: ScanReport): string {
+  const parts = [`episode ${i + 1}`, `${e.level} ${e.score}`, `${e.findingIds.length} finding${e.findingIds.length === 1 ? '' : 's'}`];
+  // Episodes never mix roots: with several roots, the heading names the episode's one.
+  if (report.meta.roots.length > 1 || first.host !== undefined) parts.push(rootTag(report, first));
+  if (e.users.length) parts.push(e.users.join(', '));
+  if (e.start) {
+    const start = minute(e.start, style.timeZone);
+    const end = minute(e.end ?? e.start, style.timeZone);
+    parts.push(end === start ? start : `${start}-${end.slice(0, 10) === start.slice(0, 10) ? end.slice(11) : end}`);
+  }
+  parts.push(`${e.confidence} confidence`);
+  return bold(fit(displayText(parts.join(' · '), 4000), width), style);
+}
+
+function timelineLine(r: TimelineRow, width: number, style: Style): string {
+  const levelCells = width >= FULL_LEVEL_FROM ? LEVEL_CELLS : 4;
+  const level = levelCells < LEVEL_CELLS ? LEVEL_SHORT[r.level] : r.level;
+  const type = padCells(truncateEnd(TYPE_SHORT[r.type] ?? displayText(r.type, 64), TYPE_CELLS), TYPE_CELLS);
+  const head = `${INDENT}${second(r.time, style.timeZone)} ${type} ${paintLevel(r.level, padCells(level, levelCells), style)} `;
+  const used = INDENT.length + 19 + 1 + TYPE_CELLS + 1 + levelCells + 1;
+  const where = r.host ? `${r.host}:` : '';
+  return head + truncateEnd(displayText(where + r.description, 4096), Math.max(10, width - used - 1));
+}
+
+function countsLine(report: ScanReport, style: Style): string {
+  const s = report.summary;
+  const counts = [...LEVELS].reverse().map((l) => `${paintLevel(l, l, style)} ${s.byLevel[l]}`).join(', ');
+  const extra = s.shown < s.findings ? [`${s.shown} shown (--min-level)`] : [];
+  extra.push(`read errors ${s.errors}`);
+  if (s.suppressed !== undefined) extra.push(`suppressed ${s.suppressed}`);
+  return `${s.findings} findings: ${counts} · ${extra.join(' · ')}`;
+}
+
+export function toTable(report: ScanReport, style: Style): string {
+  const width = Math.max(MIN_COLUMNS, style.width ?? DEFAULT_COLUMNS);
   const out: string[] = [];
   const s = report.summary;
-  const counts = (['critical', 'high', 'medium', 'low', 'info'] as const).map((l) => `${paintLevel(l, l, style)} ${s.byLevel[l]}`).join('  ');
-  out.push(bold(`stagehunt ${report.meta.version}: T1074.001 local data staging triage`, style));
-  out.push(`roots: ${report.meta.roots.map((r) => `${displayText(r.path, 80)} (${r.os}, ${r.filesScanned} files)`).join(', ')}`);
-  out.push(`verdict: ${bold(s.verdict, style)}`);
-  out.push(`findings: ${s.findings} (${counts}); shown: ${s.shown}; read errors: ${s.errors}${s.suppressed !== undefined ? `; suppressed by --exclude/--allowlist: ${s.suppressed} (listed in --format json)` : ''}`);
+  const roots = report.meta.roots.map((r) => `${r.host ? `${r.host}=` : ''}${r.path} (${r.os}, ${r.filesScanned} files)`).join(', ');
+  out.push(bold(fit(`stagehunt ${report.meta.version} · T1074.001 local data staging triage`, width), style));
+  out.push(fit(`roots: ${displayText(roots, 4000)}`, width));
+  out.push('');
+  for (const [label, text] of verdictBlock(report)) {
+    const lead = label === 'verdict' ? bold(padCells(label, 9), style) : padCells(label, 9);
+    // The verdict is never cut; the other lines are, unless --verbose.
+    if (style.verbose || label === 'verdict') wrapCells(displayText(text, 4000), width - 10).forEach((l, i) => out.push(`${i === 0 ? lead : ' '.repeat(9)} ${l}`));
+    else out.push(`${lead} ${fit(displayText(text, 4000), width - 10)}`);
+  }
+  out.push('');
+  // Painted only when it fits: cutting a painted line could split an escape sequence.
+  const counts = countsLine(report, { color: false });
+  out.push(cellWidth(counts) <= width ? countsLine(report, style) : fit(counts, width));
+  if (s.baseline) out.push(fit(`baseline ${displayText(s.baseline.file, 200)}: ${s.baseline.new} new, ${s.baseline.known} known, ${s.baseline.resolved.length} resolved`, width));
   if (report.findings.length === 0) {
     out.push('', 'No findings at or above the chosen level.');
     return `${out.join('\n')}\n`;
   }
-  for (const [i, e] of (report.episodes ?? []).slice(0, 5).entries()) {
-    const who = e.users.length ? ` by ${displayText(e.users.join(', '), 200)}` : '';
-    out.push('', `${bold(`episode ${i + 1}`, style)}: ${paintLevel(e.level, e.level, style)} (score ${e.score}, ${e.confidence} confidence${who}, ${e.findingIds.length} findings)`);
-    out.push(wrap(displayText(e.narrative, 4000), 120, '  '));
+  const tagged = report.meta.roots.length > 1 || report.findings.some((f) => f.host !== undefined);
+  const layout = layoutFor(width, report.findings, !!s.baseline, tagged, report);
+  const byId = new Map(report.findings.map((f) => [f.id, f]));
+  const listed = new Set<string>();
+  let shown = 0;
+  // Inside an episode the heading names the root; only the findings outside one carry it on each line.
+  const list = (findings: Finding[], withRoot: boolean): void => {
+    for (const f of findings) {
+      listed.add(f.id);
+      if (shown >= FINDINGS_SHOWN) continue;
+      shown++;
+      out.push(findingLine(f, layout, style, withRoot, report));
+      if (style.verbose) for (const l of findingDetail(f, layout, style.timeZone)) out.push(l);
+    }
+  };
+  const order = new Map(report.findings.map((f, i) => [f.id, i]));
+  const episodes = report.episodes ?? [];
+  for (const [i, e] of episodes.entries()) {
+    const members = e.findingIds.map((id) => byId.get(id)).filter((f): f is Finding => f !== undefined && !listed.has(f.id));
+    if (members.length === 0) continue;
+    members.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    out.push('', episodeHeading(e, i, members[0]!, style, width, report));
+    if (style.verbose) for (const l of wrapCells(displayText(e.narrative, 8000), width - 4)) out.push(`${INDENT}${l}`);
+    list(members, false);
   }
-  if ((report.episodes ?? []).length > 5) out.push(`... ${report.episodes!.length - 5} more episodes (see --format json or --report)`);
-  const limit = opts.limit ?? 200;
-  const table = new Table({
-    head: ['level', 'score', 'what', 'path', 'size', `time (${zoneLabel(style.timeZone)})`, 'why'],
-    style: PLAIN,
-    colWidths: [10, 7, 10, 42, 10, 21, 56],
-    wordWrap: true,
-    wrapOnWordBoundary: false,
-  });
-  for (const f of report.findings.slice(0, limit)) {
-    const why = f.reasons
-      .slice(0, 4)
-      .map((r) => `+${r.score} ${displayText(r.message, 110)}`)
-      .join('\n');
-    table.push([paintLevel(f.level, f.level, style), String(f.score), f.format ? `${f.kind}\n${displayText(f.format, 10)}` : f.kind, `${displayText(f.path, 140)}${locator(f)}`, humanSize(f.size), when(f, style.timeZone), why]);
+  const rest = report.findings.filter((f) => !listed.has(f.id));
+  if (rest.length) {
+    out.push('', bold(episodes.length ? `not in an episode · ${rest.length} finding${rest.length === 1 ? '' : 's'}` : `findings · ${rest.length}`, style));
+    list(rest, tagged);
   }
-  out.push('', table.toString());
-  if (report.findings.length > limit) out.push(`... ${report.findings.length - limit} more findings (use --format json/csv for all)`);
-  const notable = report.timeline.filter((r) => levelRank(r.level) >= levelRank('high'));
-  if (notable.length) {
-    const tl = new Table({ head: [`time (${zoneLabel(style.timeZone)})`, 'what', 'level', 'event'], style: PLAIN, colWidths: [30, 16, 10, 90], wordWrap: true, wrapOnWordBoundary: false });
-    for (const r of notable.slice(0, 60)) tl.push([style.timeZone ? showTime(r.time, style.timeZone) : r.time, r.type, paintLevel(r.level, r.level, style), displayText(r.description, 200)]);
-    out.push('', bold('timeline of high and critical findings', style), tl.toString());
-    if (notable.length > 60) out.push(`... ${notable.length - 60} more timeline rows (see --format json)`);
-  }
+  if (shown < report.findings.length) out.push(fit(`... ${report.findings.length - shown} more findings (--format json or csv lists all)`, width));
+  if (!style.verbose) out.push(dim(fit('every reason of every finding: --verbose, or stagehunt explain FILE', width), style));
+  timeline(report, style, width, out);
   if (report.errors.length) {
-    out.push('', `${report.errors.length} paths could not be read or were skipped (listed under "errors" in --format json), e.g.:`);
-    for (const e of report.errors.slice(0, 5)) out.push(`  ${e.op} ${e.code} ${displayText(e.path, 100)}: ${displayText(e.message, 100)}`);
+    out.push('', fit(`${report.errors.length} paths could not be read or were skipped (listed under "errors" in --format json), e.g.:`, width));
+    for (const e of report.errors.slice(0, 5)) out.push(fit(`${INDENT}${e.op} ${e.code} ${displayText(e.path, 400)}: ${displayText(e.message, 400)}`, width));
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The headline timeline: evidence times of high and critical findings, acquisition times left out (counted). */
+function timeline(report: ScanReport, style: Style, width: number, out: string[]): void {
+  const notable = report.timeline.filter((r) => levelRank(r.level) >= levelRank('high' as Level));
+  const evidence = notable.filter((r) => !r.acquisition);
+  const acquisition = notable.length - evidence.length;
+  if (!evidence.length && !acquisition) return;
+  out.push('', bold(fit(`timeline · evidence times of high and critical findings (${zoneLabel(style.timeZone)})`, width), style));
+  const max = style.verbose ? TIMELINE_SHOWN_VERBOSE : TIMELINE_SHOWN;
+  const rows = evidence.slice(0, max);
+  for (const r of rows) out.push(timelineLine(r, width, style));
+  if (evidence.length > rows.length) out.push(fit(`${INDENT}... ${evidence.length - rows.length} more rows (--verbose, or --format json)`, width));
+  if (acquisition) out.push(dim(fit(`${INDENT}${acquisition} times of the image's making or copying left out ("acquisition" in JSON)`, width), style));
 }

@@ -7,6 +7,7 @@ import { LEVELS, levelRank, type Finding, type Level } from '../model/finding.js
 import type { Episode, ScanReport } from '../model/report.js';
 import { buildEpisodes, unassignedFindings } from '../timeline/episodes.js';
 import { locatorParts } from '../model/kinds.js';
+import { verdictFor } from '../pipeline/score.js';
 
 export const TOP_FINDINGS = 25;
 
@@ -59,6 +60,12 @@ function withEpisodes(report: ScanReport): Episode[] {
   return report.episodes ?? buildEpisodes(report.findings);
 }
 
+/** "host WS01: " when the episode's root carries a --host label (issue 16), else nothing. */
+function hostOf(report: ScanReport, e: Episode): string {
+  const first = report.findings.find((f) => f.id === e.findingIds[0]);
+  return first?.host !== undefined ? `host ${first.host}: ` : '';
+}
+
 function atAGlance(report: ScanReport, episodes: Episode[]): Array<[string, string]> {
   const top = episodes[0];
   if (!top) return [['Verdict', report.summary.verdict]];
@@ -66,7 +73,7 @@ function atAGlance(report: ScanReport, episodes: Episode[]): Array<[string, stri
   return [
     ['Verdict', report.summary.verdict],
     ['What', top.narrative.split('. ').slice(1, 3).join('. ').slice(0, 400)],
-    ['Where', top.locations.slice(0, 6).join(', ') || 'unknown'],
+    ['Where', `${hostOf(report, top)}${top.locations.slice(0, 6).join(', ') || 'unknown'}`],
     ['When', span],
     ['Who', top.users.join(', ') || 'unknown'],
     ['How sure', `${top.level} (score ${top.score}/100), ${top.confidence} confidence: ${top.evidenceKinds.length} independent kinds of evidence (${top.evidenceKinds.join(', ')})`],
@@ -98,4 +105,59 @@ export function locatorText(f: Finding): string {
   const parts = locatorParts(f);
   if (f.user) parts.push(`user ${f.user}`);
   return parts.join('; ');
+}
+
+/** The short name of a finding's root: its --host label, else the root's label (base name). */
+export function rootTag(report: ScanReport, f: Finding): string {
+  if (f.host !== undefined) return f.host;
+  return report.meta.roots.find((r) => r.path === f.root)?.label ?? f.root;
+}
+
+/** "2025-03-15 04:00 to 05:06 UTC" (the day is repeated only when the span crosses one). */
+function spanText(start: string | null, end: string | null): string {
+  if (!start) return 'no time recorded';
+  const a = start.replace('T', ' ').slice(0, 16);
+  const b = (end ?? start).replace('T', ' ').slice(0, 16);
+  if (a === b) return `${a} UTC`;
+  return `${a} to ${b.slice(0, 10) === a.slice(0, 10) ? b.slice(11) : b} UTC`;
+}
+
+/**
+ * The terminal's verdict block (issue 16): the verdict, then what, where, when, who and how sure
+ * in five lines, about the most severe staging episode. With --baseline it speaks of the new
+ * findings only (episodes rebuilt from them), so an accepted old finding does not raise it.
+ */
+export function verdictBlock(report: ScanReport): Array<[string, string]> {
+  const base = report.summary.baseline;
+  const findings = base ? report.findings.filter((f) => !f.known) : report.findings;
+  const episodes = base ? buildEpisodes(findings) : withEpisodes(report);
+  const verdict = base ? `${verdictFor(base.newByLevel)} (new findings since the baseline: ${base.new})` : report.summary.verdict;
+  const top = episodes[0];
+  const several = report.meta.roots.length > 1 || findings.some((f) => f.host !== undefined);
+  if (top) {
+    const first = findings.find((f) => f.id === top.findingIds[0]);
+    const tag = several && first ? `${rootTag(report, first)}: ` : '';
+    // The narrative's first sentence is the span and the users (the when and who lines); each step opens with its time.
+    const sentences = top.narrative.split('. ').map((t) => t.replace(/^(Between .+? UTC( on \d{4}-\d\d-\d\d)?|At \d\d:\d\d( UTC on \d{4}-\d\d-\d\d)?),\s*/, ''));
+    const what = sentences.slice(1, 3).join('. ') || sentences[0] || '';
+    return [
+      ['verdict', verdict],
+      ['what', what],
+      ['where', `${tag}${top.locations.slice(0, 6).join(', ') || 'unknown'}`],
+      ['when', spanText(top.start, top.end)],
+      ['who', top.users.join(', ') || 'unknown'],
+      ['how sure', `${top.level}, score ${top.score}/100, ${top.confidence} confidence: ${top.evidenceKinds.length} kinds of evidence (${top.evidenceKinds.join(', ')})${episodes.length > 1 ? `; ${episodes.length - 1} more episode${episodes.length > 2 ? 's' : ''}` : ''}`],
+    ];
+  }
+  const f = findings[0];
+  if (!f) return [['verdict', verdict]];
+  const time = f.deletedAt ?? f.times.modified ?? f.times.born;
+  return [
+    ['verdict', verdict],
+    ['what', `${findings.length} finding${findings.length === 1 ? '' : 's'}, no staging episode; the most severe: ${f.reasons[0]?.message ?? f.kind}`],
+    ['where', `${several ? `${rootTag(report, f)}: ` : ''}${f.path}`],
+    ['when', spanText(time, time)],
+    ['who', f.user ?? 'unknown'],
+    ['how sure', `${f.level}, score ${f.score}/100`],
+  ];
 }

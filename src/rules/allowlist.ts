@@ -9,6 +9,7 @@
  *   { "sha256": "<64 hex>" }                                the file's content
  *   { "rule": "hidden-dir-in-temp", "path": "tmp/**" }     a rule's reasons (under a path glob if given)
  */
+import { fileErrorText } from '../util/errno.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Candidate } from './types.js';
@@ -50,7 +51,7 @@ export function loadAllowlistFile(file: string, knownRules: ReadonlySet<string>)
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new AllowlistError(`cannot read allowlist ${file}: ${(err as Error).message}`);
+    throw new AllowlistError(`cannot read allowlist ${file}: ${fileErrorText(err)}`);
   }
   if (!Array.isArray(raw)) throw new AllowlistError(`allowlist ${file}: expected a JSON array of entries`);
   return raw.map((e: unknown, i: number) => {

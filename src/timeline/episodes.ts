@@ -301,12 +301,23 @@ function qualifies(members: FindingFacts[]): boolean {
 /** Groups findings into staging episodes, most severe first. Findings in no episode are left out. */
 export function buildEpisodes(findings: readonly Finding[]): Episode[] {
   const sorted = [...findings].sort((a, b) => a.id.localeCompare(b.id)).slice(0, MAX_EPISODE_FINDINGS);
-  const facts = sorted.map(factsOf);
-  const clusters = linkClusters(facts).map((m) => toCluster(m, facts));
-  const episodes = mergeByTime(clusters)
-    .map((c) => c.members.sort((a, b) => a - b).map((i) => facts[i]!))
-    .filter(qualifies)
-    .map(buildEpisode);
+  // Episodes never mix roots (issue 16): two hosts with the same folders are two stories.
+  const byRoot = new Map<string, Finding[]>();
+  for (const f of sorted) {
+    const key = `${f.root}\u0000${f.host ?? ''}`;
+    const list = byRoot.get(key);
+    if (list) list.push(f);
+    else byRoot.set(key, [f]);
+  }
+  const episodes: Episode[] = [];
+  for (const rootFindings of byRoot.values()) {
+    const facts = rootFindings.map(factsOf);
+    const clusters = linkClusters(facts).map((m) => toCluster(m, facts));
+    for (const c of mergeByTime(clusters)) {
+      const members = c.members.sort((a, b) => a - b).map((i) => facts[i]!);
+      if (qualifies(members)) episodes.push(buildEpisode(members));
+    }
+  }
   return episodes.sort((a, b) => levelRank(b.level) - levelRank(a.level) || b.score - a.score || (a.start ?? '').localeCompare(b.start ?? '') || a.id.localeCompare(b.id));
 }
 

@@ -31,6 +31,31 @@ describe('progress line', () => {
   });
 });
 
+describe('periodic progress (stderr not a terminal: CI logs)', () => {
+  test('one plain line every 10 s, none before the first interval, never a carriage return or escape', () => {
+    let clock = 0;
+    const writes: string[] = [];
+    const stream = { write: (s: string) => writes.push(s) } as unknown as NodeJS.WriteStream;
+    const progress = makeProgress(stream, { mode: 'periodic', expectedFiles: null, now: () => clock });
+    const at = (t: number, files: number, phase: 'walk' | 'correlate' = 'walk'): void => {
+      clock = t;
+      progress({ root: 'a', files, bytes: 1048576, findings: 0, phase });
+    };
+    at(5_000, 10);
+    at(9_999, 20, 'correlate');
+    expect(writes).toEqual([]);
+    at(10_000, 30);
+    at(15_000, 40);
+    at(20_500, 50);
+    expect(writes).toHaveLength(2);
+    for (const w of writes) {
+      expect(w).toMatch(/^stagehunt: scanning \d+ files, 1\.0 MB read, .* files\/s\n$/);
+      expect(w).not.toMatch(/[\r\u001b]/);
+    }
+    expect(writes[1]).toContain('50 files');
+  });
+});
+
 describe('precountFiles', () => {
   let root: string;
   beforeAll(() => {

@@ -122,7 +122,7 @@ describe('stagehunt scan on the demo image (golden)', () => {
     const r = runCli(['scan', DEMO_IMAGE]);
     expect(r.status).toBe(0);
     expect(r.stdout).not.toMatch(/\u001b\[/);
-    const findingsPart = r.stdout.split('timeline of high and critical findings')[0]!;
+    const findingsPart = r.stdout.split('\ntimeline · ')[0]!;
     golden('demo.table.txt', normalizeVolatile(findingsPart.replaceAll(DEMO_IMAGE, '<demo>').replace(/^roots: .*$/m, 'roots: <demo>')));
   });
 

@@ -2,14 +2,18 @@
  * `stagehunt report <scan.json>`: re-renders a saved `--format json` scan in any output format
  * without touching the evidence again, and the helpers `scan --report FILE` shares with it.
  */
+import { fileErrorText } from '../../util/errno.js';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { isLevel, LEVELS } from '../../model/finding.js';
+import { isLevel, LEVELS, type Finding, type Level } from '../../model/finding.js';
+import { verdictFor } from '../../pipeline/score.js';
+import { fileTimeRows, sortTimeline } from '../../timeline/timeline.js';
 import type { ScanReport } from '../../model/report.js';
 import { SCAN_FORMATS, WRITERS } from '../../report/index.js';
-import { wantColor } from '../../report/style.js';
+import { terminalColumns, wantColor } from '../../report/style.js';
 import { buildEpisodes } from '../../timeline/episodes.js';
+import { markAcquisitionTimes } from '../../timeline/acquisition.js';
 import { escapeControls } from '../../util/text.js';
 import { EXIT, UsageError } from '../errors.js';
 import { abandonOutput, checkOutputPath, commitOutput, reserveOutput, writeStdout, type OutputTarget } from '../output.js';
@@ -26,13 +30,15 @@ export interface ReportArgs extends ReportOptionArgs {
   output?: string;
   color?: boolean;
   quiet?: boolean;
+  verbose?: boolean;
 }
 
 export function reportBuilder(y: Argv): Argv<ReportArgs> {
   return typedArgs<ReportArgs>(reportOptions(y)
-    .positional('scan', { describe: 'a scan saved with `stagehunt scan --format json`', type: 'string', demandOption: true })
+    .positional('scan', { describe: 'a scan saved with `stagehunt scan --format json` (or jsonl: findings only)', type: 'string', demandOption: true })
     .option('format', { alias: 'f', type: 'string', default: 'html', describe: `output format: ${SCAN_FORMATS.join(', ')}` })
     .option('output', { alias: 'o', type: 'string', describe: 'write to FILE (atomically)' })
+    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'table: every reason, locator and time of each finding' })
     .check((argv) => {
       if (!SCAN_FORMATS.includes(argv.format)) throw new UsageError(`unknown format '${argv.format}' (choose one of: ${SCAN_FORMATS.join(', ')})`);
       return true;
@@ -87,6 +93,46 @@ export function validateSavedScan(doc: unknown, file: string): ScanReport {
   return doc as ScanReport;
 }
 
+/**
+ * A report rebuilt from a `--format jsonl` scan: the findings as saved, their file-time timeline,
+ * the counts and verdict computed from them. What JSONL does not carry (options, roots' counts,
+ * read errors, event rows of the timeline) is absent, and meta.command says so.
+ */
+function reportFromJsonl(text: string, file: string): unknown {
+  const findings: unknown[] = [];
+  const lines = text.split(/\r?\n/);
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    try {
+      findings.push(JSON.parse(line));
+    } catch {
+      fail(file, i === 0 ? 'neither JSON nor JSONL' : `line ${i + 1} of the JSONL is not valid JSON`);
+    }
+  }
+  if (findings.length === 0) fail(file, 'empty');
+  validateSavedScan({ ...EMPTY_SAVED, findings }, file);
+  const typed = findings as Finding[];
+  const byLevel = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
+  for (const f of typed) byLevel[f.level]++;
+  const roots = [...new Set(typed.map((f) => f.root))];
+  return {
+    ...EMPTY_SAVED,
+    meta: { ...EMPTY_SAVED.meta, command: `(rebuilt from the JSONL findings of ${file})`, roots: roots.map((r) => ({ path: r, os: 'unknown', label: path.basename(r) || r, hotspotDirectories: 0, filesScanned: 0, bytesRead: 0, directories: 0, symlinksSkipped: 0, specialFilesSkipped: 0, otherDeviceSkipped: 0 })) },
+    summary: { verdict: verdictFor(byLevel), findings: typed.length, shown: typed.length, byLevel, highestLevel: [...LEVELS].reverse().find((l) => byLevel[l] > 0) ?? null, errors: 0 },
+    findings: typed,
+    timeline: sortTimeline(typed.flatMap(fileTimeRows)),
+  };
+}
+
+/** The frame a JSONL scan's findings are put in (and validated against). */
+const EMPTY_SAVED = {
+  meta: { tool: 'stagehunt', version: 'unknown', command: '', options: {}, roots: [] as unknown[], startedAt: '', finishedAt: '', atime: { preservedWithNoatime: 0, openedWithoutNoatime: 0, note: 'not recorded in JSONL' }, node: '' },
+  summary: { verdict: '', findings: 0, shown: 0, byLevel: Object.fromEntries(LEVELS.map((l) => [l, 0])), highestLevel: null, errors: 0 },
+  findings: [] as unknown[],
+  timeline: [] as unknown[],
+  errors: [] as unknown[],
+};
+
 export function loadSavedScan(file: string): ScanReport {
   let text: string;
   try {
@@ -94,17 +140,20 @@ export function loadSavedScan(file: string): ScanReport {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    throw new UsageError(`cannot read ${escapeControls(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`cannot read ${escapeControls(file)}: ${fileErrorText(err)}`);
   }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch {
-    fail(file, 'not valid JSON');
+    // Not one JSON document: a --format jsonl scan (one finding per line), as --baseline accepts.
+    doc = reportFromJsonl(text, file);
   }
   const report = validateSavedScan(doc, file);
   // Scans saved before episodes existed get them computed from their findings.
   if (!report.episodes) report.episodes = buildEpisodes(report.findings);
+  // Scans saved before acquisition times were marked get them marked from their own start time.
+  markAcquisitionTimes(report.timeline, report.meta.startedAt || null);
   return report;
 }
 
@@ -121,7 +170,7 @@ export async function runReport(args: ReportArgs): Promise<number> {
     reserveOutput(target);
   }
   try {
-    const style = { color: args.format === 'table' && !target && wantColor(args.color, process.stdout), timeZone, redact: args.redact };
+    const style = { color: args.format === 'table' && !target && wantColor(args.color, process.stdout), timeZone, redact: args.redact, width: target ? undefined : terminalColumns(process.stdout), verbose: args.verbose };
     const text = WRITERS[args.format]!(report, style);
     if (target) {
       await commitOutput(target, text);

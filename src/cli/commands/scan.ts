@@ -1,4 +1,5 @@
 /** `stagehunt scan <root...>`: maps argv to ScanOptions, runs the pipeline, writes, sets the exit code. */
+import { fileErrorText } from '../../util/errno.js';
 import { imageGuards, isImageFile } from '../../pipeline/scan-image.js';
 import type { Argv } from 'yargs';
 import { isLevel, levelRank, LEVELS, type Level } from '../../model/finding.js';
@@ -8,12 +9,14 @@ import { NOATIME_REFUSED, noatimeRefused } from '../../evidence/reader.js';
 import { escapeControls } from '../../util/text.js';
 import { scan, type ScanProgress } from '../../pipeline/scan.js';
 import { SCAN_FORMATS, WRITERS } from '../../report/index.js';
-import { wantColor } from '../../report/style.js';
+import { terminalColumns, wantColor } from '../../report/style.js';
 import { EXIT, UsageError } from '../errors.js';
 import { abandonOutput, checkOutputPath, commitOutput, reserveOutput, writeStdout, type OutputTarget } from '../output.js';
 import { handlePendingSignals, installInterruptHandlers, noteWritten } from '../interrupt.js';
 import { makeProgress, precountFiles } from '../progress.js';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { HOST_LABEL } from '../../pipeline/hosts.js';
+import { parseWindowBound, type TimeWindow } from '../../pipeline/window.js';
 import { loadSigmaRules, type SigmaRule } from '../../artifacts/evtx/sigma.js';
 import { dataDir } from '../../util/package-root.js';
 import { BaselineError, parseBaseline } from '../../pipeline/baseline.js';
@@ -47,6 +50,10 @@ export interface ScanArgs extends ReportOptionArgs {
   sigma?: string[];
   exclude?: string[];
   allowlist?: string;
+  verbose?: boolean;
+  host?: string | string[];
+  from?: string;
+  to?: string;
 }
 
 export function scanBuilder(y: Argv): Argv<ScanArgs> {
@@ -70,6 +77,11 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
     .option('baseline', { type: 'string', describe: 'an earlier scan (--format json or jsonl): its findings are marked known and do not fail the run' })
     .option('exclude', { type: 'string', array: true, describe: 'suppress findings whose root-relative path matches GLOB (repeatable; counted and listed in JSON)' })
     .option('allowlist', { type: 'string', describe: 'suppress by path glob, SHA-256 or rule id, each with a reason (JSON array; counted and listed in JSON)' })
+    // Not `array: true`: that would swallow the next root (`scan A --host a B --host b`); repeats still collect.
+    .option('host', { type: 'string', requiresArg: true, describe: 'label the roots with host names, one --host per root in order (or write ROOT=NAME); part of finding ids' })
+    .option('from', { type: 'string', describe: 'only findings and timeline rows at or after this time (ISO-8601 date or date-time, UTC)' })
+    .option('to', { type: 'string', describe: 'only findings and timeline rows at or before this time (a bare date: the end of that day)' })
+    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'table: every reason, locator and time of each finding, and the episodes\' stories' })
     .check((argv) => {
       if ((argv.roots ?? []).length === 0 && !argv.live) throw new UsageError('name at least one evidence root (or --live on Windows)');
       if (!SCAN_FORMATS.includes(argv.format)) throw new UsageError(`unknown format '${argv.format}' (choose one of: ${SCAN_FORMATS.join(', ')})`);
@@ -105,10 +117,11 @@ function loadSigma(dirs: readonly string[], quiet: boolean): readonly SigmaRule[
   return [...own.rules, ...user.rules];
 }
 
-/** Progress only on a terminal; with --scope all a time-bounded pre-count gives the ETA. */
+/** Progress unless --quiet: live on a terminal, a line every 10 s otherwise; with --scope all a time-bounded pre-count gives the ETA. */
 function progressHandler(args: ScanArgs): ((p: ScanProgress) => void) | undefined {
-  if (args.quiet || !process.stderr.isTTY) return undefined;
-  return makeProgress(process.stderr, { expectedFiles: args.scope === 'all' ? precountFiles(args.roots) : null });
+  if (args.quiet) return undefined;
+  const mode = process.stderr.isTTY ? 'live' : 'periodic';
+  return makeProgress(process.stderr, { mode, expectedFiles: args.scope === 'all' ? precountFiles(args.roots.filter((r) => !isImageFile(r))) : null });
 }
 
 /** --exclude globs and --allowlist entries, or undefined when neither is given; a bad file is exit 2. */
@@ -131,6 +144,8 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
   // Validate roots and output before any evidence is read.
   if (args.live && process.platform !== 'win32') throw new UsageError('--live reads the live Windows registry and needs Windows; scan a mounted image instead');
   args.roots = args.roots ?? [];
+  const hosts = hostLabels(args);
+  const window = timeWindow(args);
   // A regular file is a disk image (read in-process); anything else must be a directory root.
   const roots = args.roots.filter((r) => !isImageFile(r)).map((r) => openRoot(r, args.os));
   // Said before anything is read: the report's meta.atime only tells afterwards.
@@ -166,6 +181,8 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
       baseline,
       allowlist,
       caseInfo: caseInfoOf(args),
+      hosts,
+      window,
       command,
       recordedOptions: {
         os: args.os,
@@ -189,12 +206,15 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
         // reports: recorded only when given (golden outputs of plain scans stay as they were)
         ...(args.timezone ? { timezone: args.timezone } : {}),
         ...(args.redact ? { redact: true } : {}),
+        ...(hosts ? { hosts: Object.fromEntries(hosts) } : {}),
+        ...(args.from ? { from: args.from } : {}),
+        ...(args.to ? { to: args.to } : {}),
       },
       onProgress: progress,
     });
-    if (progress) process.stderr.write('\r\u001b[K');
+    if (progress && process.stderr.isTTY) process.stderr.write('\r\u001b[K');
     const stream = target ? null : process.stdout;
-    const style = { color: args.format === 'table' && !!stream && wantColor(args.color, process.stdout), timeZone, redact: args.redact };
+    const style = { color: args.format === 'table' && !!stream && wantColor(args.color, process.stdout), timeZone, redact: args.redact, width: stream ? terminalColumns(process.stdout) : undefined, verbose: args.verbose };
     const text = WRITERS[args.format]!(report, style);
     // A signal that arrived while the findings were scored stops the run here, before any output exists.
     await handlePendingSignals();
@@ -238,7 +258,7 @@ function loadBaseline(file: string): { file: string; ids: Set<string> } {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read baseline ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`cannot read baseline ${file}: ${fileErrorText(err)}`);
   }
   try {
     return { file, ids: parseBaseline(text, file) };
@@ -246,4 +266,46 @@ function loadBaseline(file: string): { file: string; ids: Set<string> } {
     if (err instanceof BaselineError) throw new UsageError(err.message);
     throw err;
   }
+}
+
+/**
+ * Host labels by root (issue 16): `--host NAME` once per root in order, or `ROOT=NAME` (a root
+ * argument that does not exist as written but does before its last '='). Rewrites args.roots to
+ * the bare roots; undefined when no label is given (ids and output stay as without labels).
+ */
+function hostLabels(args: ScanArgs): Map<string, string> | undefined {
+  const hosts = new Map<string, string>();
+  args.roots = args.roots.map((r) => {
+    const eq = r.lastIndexOf('=');
+    if (eq <= 0 || existsSync(r) || !existsSync(r.slice(0, eq))) return r;
+    const root = r.slice(0, eq);
+    hosts.set(root, checkHostLabel(r.slice(eq + 1)));
+    return root;
+  });
+  const given = (args.host === undefined ? [] : Array.isArray(args.host) ? args.host : [args.host]).filter((h) => h !== '');
+  if (given.length > 0) {
+    if (given.length !== args.roots.length) throw new UsageError(`--host: give one label per root, in order (${args.roots.length} root${args.roots.length === 1 ? '' : 's'}, ${given.length} --host)`);
+    if (hosts.size > 0) throw new UsageError('--host: use either --host per root or ROOT=NAME, not both');
+    args.roots.forEach((root, i) => hosts.set(root, checkHostLabel(given[i]!)));
+  }
+  return hosts.size > 0 ? hosts : undefined;
+}
+
+function checkHostLabel(label: string): string {
+  if (!HOST_LABEL.test(label)) throw new UsageError(`--host '${escapeControls(label)}': use 1-64 letters, digits, '.', '-' or '_', starting with a letter or digit`);
+  return label;
+}
+
+/** --from / --to as a window; a bad date is one line and exit 2. */
+function timeWindow(args: ScanArgs): TimeWindow | undefined {
+  if (args.from === undefined && args.to === undefined) return undefined;
+  const bound = (name: 'from' | 'to', value: string | undefined): number | null => {
+    if (value === undefined) return null;
+    const ms = parseWindowBound(value, name === 'to');
+    if (ms === null) throw new UsageError(`--${name} '${escapeControls(value)}': give an ISO-8601 date or date-time such as 2025-03-15 or 2025-03-15T04:00:00Z`);
+    return ms;
+  };
+  const w = { from: bound('from', args.from), to: bound('to', args.to) };
+  if (w.from !== null && w.to !== null && w.from > w.to) throw new UsageError(`--from ${args.from} is after --to ${args.to}`);
+  return w;
 }

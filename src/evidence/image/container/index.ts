@@ -4,6 +4,7 @@
  * returns one ByteSource. The only file-system access of the image readers is here, read-only
  * through openEvidenceFile (O_NOATIME, O_NOFOLLOW, regular files only).
  */
+import { fileErrorText } from '../../../util/errno.js';
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { ByteSource } from '../../../util/byte-source.js';
@@ -62,7 +63,7 @@ export function openImage(given: string, audit: AtimeAudit = { preserved: 0, may
   try {
     abs = realpathSync(path.resolve(given));
   } catch (err) {
-    throw new ImageError(`image not found: ${given} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new ImageError(`image not found: ${given} (${fileErrorText(err)})`);
   }
   const opened: OpenedFile[] = [];
   const files: string[] = [];
