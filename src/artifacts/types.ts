@@ -71,6 +71,11 @@ export interface ArtifactParser<R extends ArtifactRecord = ArtifactRecord, F = u
   id: string;
   description: string;
   matches(ctx: ArtifactContext): boolean;
+  /**
+   * Optional: fingerprint formats (src/fingerprint) whose content is this parser's whatever the file
+   * is named, so `stagehunt parse` still reads a renamed copy (a collection tool's output, a corpus sample).
+   */
+  contentFormats?: readonly string[];
   /** Returns null when, on closer look, the file is not this parser's format. */
   parse(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult<R, F> | null>;
   /**

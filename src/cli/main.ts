@@ -10,6 +10,7 @@ import { RuleCatalogError } from '../rules/catalog.js';
 import { packageVersion } from '../util/package-root.js';
 import { escapeControls } from '../util/text.js';
 import { EXIT, UsageError } from './errors.js';
+import { SingleFileError } from '../evidence/single-file.js';
 import { explainBuilder, runExplain, type ExplainArgs } from './commands/explain.js';
 import { hotspotsBuilder, runHotspots, type HotspotsArgs } from './commands/hotspots.js';
 import { parseBuilder, runParse, type ParseArgs } from './commands/parse.js';
@@ -27,7 +28,7 @@ Partial read errors during a scan do not change the exit code; they are listed i
 const debug = process.argv.includes('--debug');
 
 function fail(err: unknown): never {
-  const known = err instanceof UsageError || err instanceof RootError || err instanceof CatalogError || err instanceof RuleCatalogError || (err instanceof Error && err.name === 'LiveRegistryUnavailable');
+  const known = err instanceof UsageError || err instanceof SingleFileError || err instanceof RootError || err instanceof CatalogError || err instanceof RuleCatalogError || (err instanceof Error && err.name === 'LiveRegistryUnavailable');
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`stagehunt: ${known ? '' : 'fatal: '}${escapeControls(message)}\n`);
   if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);

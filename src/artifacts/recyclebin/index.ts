@@ -24,6 +24,7 @@ function headLooksLikeInfo2(head: Buffer): boolean {
 
 export const dollarIParser: ArtifactParser = {
   id: 'recyclebin-i',
+  contentFormats: ['recyclebin-i'],
   description: 'Windows Vista+ Recycle Bin $I index file (v1 and v2): original path, size, deletion time',
   // A `$I…` inside a deleted folder ($R directory) is that folder's content, not an index.
   matches: (ctx: ArtifactContext) => DOLLAR_I_NAME.test(ctx.name) && !insideDeletedFolder(ctx.relPath) && headLooksLikeDollarI(ctx.head),
@@ -66,6 +67,7 @@ interface Info2Facts {
 
 export const info2Parser: ArtifactParser<ArtifactRecord, Info2Facts> = {
   id: 'info2',
+  contentFormats: ['info2'],
   description: 'Windows 95..XP/2003 Recycle Bin INFO2 index (280- and 800-byte records, ANSI code page option)',
   matches: (ctx: ArtifactContext) => INFO2_NAME.test(ctx.name) && headLooksLikeInfo2(ctx.head),
   async parse(src, ctx): Promise<ArtifactResult<ArtifactRecord, Info2Facts> | null> {

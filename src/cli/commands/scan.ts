@@ -15,7 +15,7 @@ import { handlePendingSignals, installInterruptHandlers, noteWritten } from '../
 import { makeProgress, precountFiles } from '../progress.js';
 import { readFileSync, statSync } from 'node:fs';
 import { loadSigmaRules, type SigmaRule } from '../../artifacts/evtx/sigma.js';
-import { dataDir } from '../../util/package-root.js';
+import { builtinSigmaRules } from '../sigma.js';
 import { BaselineError, parseBaseline } from '../../pipeline/baseline.js';
 import { AllowlistError, compileAllowlist, loadAllowlistFile, type AllowEntry, type Allowlist } from '../../rules/allowlist.js';
 import { loadRuleCatalog } from '../../rules/catalog.js';
@@ -94,14 +94,13 @@ function loadSigma(dirs: readonly string[], quiet: boolean): readonly SigmaRule[
     }
     if (!st.isDirectory()) throw new UsageError(`--sigma ${d}: not a directory`);
   }
-  const own = loadSigmaRules([dataDir('rules', 'data', 'sigma')]);
   const user = dirs.length > 0 ? loadSigmaRules(dirs) : { rules: [], unsupported: [] };
   if (!quiet && dirs.length > 0) {
     process.stderr.write(`stagehunt: sigma: ${user.rules.length} rules loaded from ${dirs.map((d) => escapeControls(d)).join(', ')}; ${user.unsupported.length} unsupported\n`);
     for (const u of user.unsupported.slice(0, MAX_UNSUPPORTED_LISTED)) process.stderr.write(`stagehunt: sigma: unsupported ${escapeControls(u.file)}${u.title ? ` (${escapeControls(u.title)})` : ''}: ${escapeControls(u.reason)}\n`);
     if (user.unsupported.length > MAX_UNSUPPORTED_LISTED) process.stderr.write(`stagehunt: sigma: … and ${user.unsupported.length - MAX_UNSUPPORTED_LISTED} more unsupported\n`);
   }
-  return [...own.rules, ...user.rules];
+  return [...builtinSigmaRules(), ...user.rules];
 }
 
 /** Progress only on a terminal; with --scope all a time-bounded pre-count gives the ETA. */
