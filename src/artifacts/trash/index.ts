@@ -2,7 +2,7 @@
 import type { ArtifactContext, ArtifactParser, ArtifactResult, DetectContext } from '../types.js';
 import type { Candidate, Hit } from '../../rules/types.js';
 import { parseTrashInfo } from './trashinfo.js';
-import { deletedPathHits } from '../recyclebin/detect.js';
+import { deletedPathHits } from '../recycle-bin/detect.js';
 import { isArchiveFormat } from '../../fingerprint/formats.js';
 import { userFromPath } from '../history/parse.js';
 import { isArchiveName, isEncryptedName, isVolumeName } from '../history/paths.js';
