@@ -187,7 +187,10 @@ export async function buildExplainReport(opts: ExplainOptions): Promise<ExplainR
   } finally {
     file.opened.close();
   }
-  if (root) await judgeByScan(report, root.given, rel, opts, catalog);
+  // A root guessed as the file system's own root is the analyst's machine, not evidence: not scanned.
+  const hostRoot = root !== null && !opts.root && root.abs === path.parse(root.abs).root;
+  if (root && !hostRoot) await judgeByScan(report, root.given, rel, opts, catalog);
+  else if (root) report.warnings.unshift(`the guessed root ${root.given} is this machine's own file system: not scanned, the file is scored on its own (pass --root to judge it within an evidence root)`);
   report.whyNotHigher = whyNotHigher({
     reasons: report.verdict.reasons,
     strong: report.verdict.strong,
