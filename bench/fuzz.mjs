@@ -7,9 +7,9 @@
 //   (structure cases: --only structure/<generator> --mutation-seed <n> [--scale small])
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import os from 'node:os';
-import { buildCases, claimSeeds, listSeeds, runCases } from './lib/fuzz-runner.mjs';
+import { buildCases, claimSeeds, listSeeds, runCases, seedAreas } from './lib/fuzz-runner.mjs';
 import { writeExtraSeeds } from './lib/extra-seeds.mjs';
 import { structureCases } from './lib/fuzz-structures.mjs';
 
@@ -38,7 +38,8 @@ if (!existsSync(path.join(dist, 'artifacts', 'index.js'))) throw new Error('dist
 if (!existsSync(path.join(args.corpus, 'MANIFEST.md'))) throw new Error(`corpus not found at ${args.corpus}`);
 
 // Writer-built seeds for formats the corpus lacks (trash info, shell histories); "extra/<name>" in reports.
-let seeds = listSeeds(args.corpus, { extra: writeExtraSeeds(path.join(os.tmpdir(), 'stagehunt-fuzz-seeds')) });
+const { ARTIFACT_PARSERS } = await import(pathToFileURL(path.join(dist, 'artifacts', 'index.js')).href);
+let seeds = listSeeds(args.corpus, { areas: seedAreas(ARTIFACT_PARSERS), extra: writeExtraSeeds(path.join(os.tmpdir(), 'stagehunt-fuzz-seeds')) });
 if (args.only) seeds = seeds.filter((s) => s.corpus === args.only);
 const claimed = await claimSeeds(seeds, { dist });
 let cases = buildCases(claimed, { perSeed: args.perSeed, baseSeed: args.seed });

@@ -17,8 +17,8 @@ export interface FuzzResult {
   maxRss: number;
   wallMs: number;
 }
-export const SEED_AREAS: string[];
-export function listSeeds(corpusDir: string, options?: { maxBytes?: number; extra?: string[] }): Seed[];
+export function seedAreas(parsers: ReadonlyArray<{ fuzzSeeds: readonly string[] }>): string[];
+export function listSeeds(corpusDir: string, options: { areas: readonly string[]; maxBytes?: number; extra?: string[] }): Seed[];
 export function claimSeeds(seeds: Seed[], options: { dist: string; heapMb?: number }): Promise<ClaimedSeed[]>;
 export function buildCases(claimed: ClaimedSeed[], options: { perSeed: number; baseSeed?: number }): FuzzCase[];
 export function runCases(cases: Array<Omit<FuzzCase, 'parsers' | 'seed'> & { parsers: string[] | null; seed: string | null }>, options: { dist: string; timeoutMs?: number; heapMb?: number; memoryLimitBytes?: number; recheck?: boolean; onProgress?(r: FuzzResult): void }): Promise<FuzzResult>;

@@ -9,7 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { MUTATIONS } from './mutate.mjs';
 
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fuzz-worker.mjs');
-export const SEED_AREAS = ['archives', 'recyclebin', 'regf', 'history', 'trash', 'ntfs', 'usnjrnl', 'evtx', 'prefetch', 'lnk', 'jumplist'];
+
+/** The corpus folders that hold seeds: those the registry's parsers name in `fuzzSeeds` (src/artifacts/types.ts). */
+export function seedAreas(parsers) {
+  return [...new Set(parsers.flatMap((p) => p.fuzzSeeds))].sort();
+}
 
 /** Where a seed sits in the pretend image, so name/path-based matches() claim it. */
 function pretendPath(name) {
@@ -24,7 +28,7 @@ function pretendPath(name) {
   return `Windows/Temp/${name}`;
 }
 
-export function listSeeds(corpusDir, { maxBytes = 16 * 1024 * 1024, extra = [] } = {}) {
+export function listSeeds(corpusDir, { areas, maxBytes = 16 * 1024 * 1024, extra = [] }) {
   const seeds = [];
   const walk = (dir) => {
     for (const name of readdirSync(dir).sort()) {
@@ -36,7 +40,7 @@ export function listSeeds(corpusDir, { maxBytes = 16 * 1024 * 1024, extra = [] }
       }
     }
   };
-  for (const area of SEED_AREAS) walk(path.join(corpusDir, area));
+  for (const area of areas) walk(path.join(corpusDir, area));
   for (const p of extra) seeds.push({ seed: p, relPath: pretendPath(path.basename(p)), corpus: `extra/${path.basename(p)}` });
   return seeds;
 }

@@ -4,7 +4,7 @@
  * The registry holds parsers of every record and fact type as ArtifactParser; these guards give a
  * result its type back by the parser that produced it, never by looking at its fields.
  */
-import { parsers as archiveParsers } from './archives/index.js';
+import { parsers as archiveParsers } from './archive/parsers.js';
 import type { ArchiveResult } from './archive/summary.js';
 import { regfParser } from './regf/index.js';
 import type { HiveResult } from './registry/index.js';

@@ -2,7 +2,7 @@
  * The registry of artifact parsers, in the order they are tried. Adding a parser:
  * docs/adding-a-parser.md (test/artifacts/registry.test.ts fails when a registered parser has no test).
  */
-import { parsers as archiveParsers } from './archives/index.js';
+import { parsers as archiveParsers } from './archive/parsers.js';
 import { parsers as auditdParsers } from './auditd/index.js';
 import { parsers as evtxParsers } from './evtx/index.js';
 import { parsers as historyParsers } from './history/index.js';
@@ -10,7 +10,7 @@ import { parsers as ntfsParsers } from './ntfs/index.js';
 import { parsers as prefetchParsers } from './prefetch/index.js';
 import { parsers as amcacheParsers } from './amcache/index.js';
 import { parsers as appCompatCacheParsers } from './appcompatcache/index.js';
-import { parsers as recycleBinParsers } from './recyclebin/index.js';
+import { parsers as recycleBinParsers } from './recycle-bin/index.js';
 import { parsers as regfParsers } from './regf/index.js';
 import { parsers as trashParsers } from './trash/index.js';
 import type { ArtifactParser } from './types.js';

@@ -11,6 +11,7 @@ import type { FileTimes } from '../model/finding.js';
 import type { Candidate } from '../rules/types.js';
 import type { SigmaRule } from './evtx/sigma.js';
 import type { DirEntryInfo, OsKind } from '../model/evidence.js';
+import type { DataSourceId } from '../model/data-sources.js';
 
 // Parsers keep importing these from here; the stages below artifacts/ import src/model/evidence.ts.
 export type { DirEntryInfo, OsKind };
@@ -70,7 +71,20 @@ export interface ArtifactParser<R extends ArtifactRecord = ArtifactRecord, F = u
   /** Stable id, e.g. 'zip', '7z', 'rar', 'recyclebin-i', 'info2', 'trashinfo', 'history', 'regf'. */
   id: string;
   description: string;
+  /** The ATT&CK data sources this parser's records are (src/model/data-sources.ts): the report's coverage table derives from them. */
+  dataSources: readonly DataSourceId[];
+  /**
+   * Folders of the shared corpus (../shared/corpus/<area>) holding real samples of this format: the
+   * fuzzer's seeds (bench/lib/fuzz-runner.mjs) derive from them, and test/fuzz checks that a seed
+   * reaches every parser that names one. Empty only for a parser with no corpus sample (say why).
+   */
+  fuzzSeeds: readonly string[];
   matches(ctx: ArtifactContext): boolean;
+  /**
+   * Optional: fingerprint formats (src/fingerprint) whose content is this parser's whatever the file
+   * is named, so `stagehunt parse` still reads a renamed copy (a collection tool's output, a corpus sample).
+   */
+  contentFormats?: readonly string[];
   /** Returns null when, on closer look, the file is not this parser's format. */
   parse(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult<R, F> | null>;
   /**

@@ -10,6 +10,7 @@ import { RuleCatalogError } from '../rules/catalog.js';
 import { packageVersion } from '../util/package-root.js';
 import { escapeControls } from '../util/text.js';
 import { EXIT, UsageError } from './errors.js';
+import { SingleFileError } from '../evidence/single-file.js';
 import { explainBuilder, runExplain, type ExplainArgs } from './commands/explain.js';
 import { hotspotsBuilder, runHotspots, type HotspotsArgs } from './commands/hotspots.js';
 import { parseBuilder, runParse, type ParseArgs } from './commands/parse.js';
@@ -37,7 +38,7 @@ function readableUsage(msg: string): string {
 }
 
 function fail(err: unknown): never {
-  const known = err instanceof UsageError || err instanceof RootError || err instanceof CatalogError || err instanceof RuleCatalogError || (err instanceof Error && err.name === 'LiveRegistryUnavailable');
+  const known = err instanceof UsageError || err instanceof SingleFileError || err instanceof RootError || err instanceof CatalogError || err instanceof RuleCatalogError || (err instanceof Error && err.name === 'LiveRegistryUnavailable');
   const message = err instanceof Error ? err.message : String(err);
   // yargs' messages span lines ("Invalid values:\n  Argument: ..."): one readable line instead.
   const oneLine = message.replace(/\s*\n\s*/g, ' ');

@@ -71,7 +71,7 @@ export function normalizeNamedPath(raw: string, opts: { windows: boolean; user?:
   return { rel: segments.join('/'), base: baseName(p), external: false };
 }
 
-/** Compares a normalised rel (which may hold '*' for an unknown user) with a finding's path. */
+/** Compares a normalized rel (which may hold '*' for an unknown user) with a finding's path. */
 export function relMatches(pattern: string, relPath: string): boolean {
   const a = pattern.split('/');
   const b = relPath.toLowerCase().split('/');

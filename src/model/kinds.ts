@@ -39,30 +39,41 @@ export interface Locators {
   jumpEntry?: string;
 }
 
+/**
+ * The independent kinds of evidence an episode counts (src/timeline/evidence.ts); a file or archive
+ * entry counts as 'archive' when its reasons are about an archive, as 'recycle-bin' inside a bin.
+ */
+export type EvidenceKind = 'file' | 'archive' | 'recycle-bin' | 'history' | 'registry' | 'event' | 'ntfs' | 'execution' | 'access';
+
 export interface KindSpec {
   /** What the finding is about. */
   description: string;
+  /** The evidence kind a finding of this kind counts as in an episode (the first of EVIDENCE_KINDS' order). */
+  evidence: EvidenceKind;
   /** The locators a finding of this kind carries (the others stay absent). */
   locators: readonly LocatorField[];
 }
 
 export const FINDING_KINDS: Readonly<Record<FindingKind, KindSpec>> = {
-  file: { description: 'a file on disk (archive, blob, hive copy, ...)', locators: [] },
-  directory: { description: 'a directory (staging burst, hidden dir, fake recycle folder)', locators: [] },
-  'archive-entry': { description: 'an entry inside an archive', locators: ['entry'] },
-  'recycle-bin': { description: 'a $I / INFO2 record or a $R without $I', locators: ['originalPath'] },
-  trash: { description: 'a freedesktop / macOS Trash item', locators: ['originalPath'] },
-  history: { description: 'a shell / PowerShell history command', locators: ['line'] },
-  registry: { description: 'a registry key or value', locators: ['key', 'value'] },
-  event: { description: 'an event-log record (EVTX process creation, script block, file create/delete; auditd EXECVE)', locators: ['event'] },
+  file: { evidence: 'file', description: 'a file on disk (archive, blob, hive copy, ...)', locators: [] },
+  directory: { evidence: 'file', description: 'a directory (staging burst, hidden dir, fake recycle folder)', locators: [] },
+  'archive-entry': { evidence: 'archive', description: 'an entry inside an archive', locators: ['entry'] },
+  'recycle-bin': { evidence: 'recycle-bin', description: 'a $I / INFO2 record or a $R without $I', locators: ['originalPath'] },
+  trash: { evidence: 'recycle-bin', description: 'a freedesktop / macOS Trash item', locators: ['originalPath'] },
+  history: { evidence: 'history', description: 'a shell / PowerShell history command', locators: ['line'] },
+  registry: { evidence: 'registry', description: 'a registry key or value', locators: ['key', 'value'] },
+  event: { evidence: 'event', description: 'an event-log record (EVTX process creation, script block, file create/delete; auditd EXECVE)', locators: ['event'] },
   // NTFS traces (issue 13)
-  'mft-record': { description: 'an MFT record (deleted or live) of a staged file, from an image or a collected $MFT', locators: ['originalPath', 'mftEntry', 'mftSequence'] },
-  'usn-record': { description: 'the USN journal life of one file or folder (create, extend, rename, delete), from $UsnJrnl:$J', locators: ['originalPath', 'usn'] },
+  'mft-record': { evidence: 'ntfs', description: 'an MFT record (deleted or live) of a staged file, from an image or a collected $MFT', locators: ['originalPath', 'mftEntry', 'mftSequence'] },
+  'usn-record': { evidence: 'ntfs', description: 'the USN journal life of one file or folder (create, extend, rename, delete), from $UsnJrnl:$J', locators: ['originalPath', 'usn'] },
   // execution artifacts (issue 15): Prefetch points at the .pf file, Amcache and AppCompatCache at a key (and value)
-  execution: { description: 'a program run recorded by Prefetch, Amcache or AppCompatCache (ShimCache)', locators: ['key', 'value'] },
+  execution: { evidence: 'execution', description: 'a program run recorded by Prefetch, Amcache or AppCompatCache (ShimCache)', locators: ['key', 'value'] },
   // access artifacts (issue 15 part B): a .lnk (no locator), a Jump List entry, a ShellBags key/value
-  access: { description: 'an LNK, Jump List or ShellBags entry: an archive or staging folder the user opened or browsed', locators: ['key', 'value', 'jumpEntry'] },
+  access: { evidence: 'access', description: 'an LNK, Jump List or ShellBags entry: an archive or staging folder the user opened or browsed', locators: ['key', 'value', 'jumpEntry'] },
 };
+
+/** Every evidence kind, in the order episodes list them: derived from FINDING_KINDS (first use wins). */
+export const EVIDENCE_KINDS: readonly EvidenceKind[] = [...new Set(Object.values(FINDING_KINDS).map((k) => k.evidence))];
 
 const NTFS_LOCATORS = ['mftEntry', 'mftSequence', 'usn'] as const;
 const APPENDED_LOCATORS: ReadonlySet<LocatorField> = new Set<LocatorField>(['event', ...NTFS_LOCATORS, 'jumpEntry']);

@@ -8,6 +8,9 @@ import type { Episode, ScanReport } from '../model/report.js';
 import { buildEpisodes, unassignedFindings } from '../timeline/episodes.js';
 import { locatorParts } from '../model/kinds.js';
 import { verdictFor } from '../pipeline/score.js';
+import { ARTIFACT_PARSERS } from '../artifacts/index.js';
+import type { ArtifactParser } from '../artifacts/types.js';
+import { DATA_SOURCES, type DataSourceId } from '../model/data-sources.js';
 
 export const TOP_FINDINGS = 25;
 
@@ -46,15 +49,18 @@ const ATTACK: Array<Omit<AttackRow, 'findings'>> = [
   { id: 'T1005', name: 'Data from Local System', role: 'documents and system data collected into one place' },
 ];
 
-const DATA_SOURCES: DataSourceRow[] = [
-  { id: 'DS0022', name: 'File (creation, modification, metadata)', covered: true, how: 'walk of staging locations: file times, magic, entropy, archive structure, Recycle Bin and Trash records' },
-  { id: 'DS0024', name: 'Windows Registry (key and value content)', covered: true, how: 'offline hives: archiver MRUs, UserAssist, BAM, values holding files' },
-  { id: 'DS0017', name: 'Command (command execution)', covered: true, how: 'shell and PowerShell history files only (no process auditing)' },
-  { id: 'DS0009', name: 'Process (process creation)', covered: false, how: 'needs event logs (4688, Sysmon 1) or EDR telemetry' },
-  { id: 'DS0015', name: 'Application Log', covered: false, how: 'Windows event logs are not parsed' },
-  { id: 'DS0029', name: 'Network Traffic', covered: false, how: 'exfiltration after staging is out of scope for a disk image' },
-  { id: 'DS0033', name: 'Network Share', covered: false, how: 'remote staging (T1074.002) is not examined' },
-];
+/**
+ * The coverage table, derived: a data source is covered by the walk (File) or by the parsers that
+ * declare it (src/model/data-sources.ts, ArtifactParser.dataSources), and says which.
+ */
+export function dataSourceRows(parsers: readonly Pick<ArtifactParser, 'id' | 'dataSources'>[] = ARTIFACT_PARSERS): DataSourceRow[] {
+  return (Object.keys(DATA_SOURCES) as DataSourceId[]).map((id) => {
+    const source = DATA_SOURCES[id];
+    const by = parsers.filter((p) => p.dataSources.includes(id)).map((p) => p.id);
+    const how = [source.walk, by.length ? `parsed from: ${by.join(', ')}` : null].filter((x): x is string => !!x);
+    return { id, name: source.name, covered: how.length > 0, how: how.length ? how.join('; ') : source.notCovered };
+  });
+}
 
 function withEpisodes(report: ScanReport): Episode[] {
   return report.episodes ?? buildEpisodes(report.findings);
@@ -94,7 +100,7 @@ export function buildView(report: ScanReport): ReportView {
     unassigned: unassignedFindings(report.findings, episodes),
     attack: ATTACK.map((a) => ({ ...a, findings: counts.get(a.id) ?? 0 })),
     otherAttack: [...counts.keys()].filter((id) => !mainIds.has(id)).sort(),
-    dataSources: DATA_SOURCES,
+    dataSources: dataSourceRows(),
     levelsHighFirst: [...LEVELS].reverse(),
     atAGlance: atAGlance(report, episodes),
   };

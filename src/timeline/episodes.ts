@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { levelRank, type Finding, type Level } from '../model/finding.js';
 import type { Episode } from '../model/report.js';
-import { EVIDENCE_KINDS, factsOf, type FindingFacts } from './evidence.js';
+import { factsOf, type FindingFacts } from './evidence.js';
+import { EVIDENCE_KINDS } from '../model/kinds.js';
 import { narrate } from './narrative.js';
 import { UnionFind } from './union-find.js';
 import { maxOf, minOf, pushAll } from '../util/arrays.js';

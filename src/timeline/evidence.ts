@@ -7,8 +7,7 @@ import { normalizeNamedPath, volumeStem } from '../correlate/paths.js';
 import { maxOf, minOf, pushAll } from '../util/arrays.js';
 import { isArchiveFormat } from '../fingerprint/formats.js';
 
-export const EVIDENCE_KINDS = ['file', 'archive', 'recycle-bin', 'history', 'registry', 'event', 'ntfs', 'execution', 'access'] as const;
-export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
+import { FINDING_KINDS, type EvidenceKind } from '../model/kinds.js';
 
 const RECYCLE_DIR = /(^|\/)(\$recycle\.bin|recycler|recycled|\.trash[^/]*|trash)(\/|$)/i;
 
@@ -98,14 +97,11 @@ export function isArchiveFinding(f: Finding): boolean {
   return f.reasons.some((r) => /archive|encrypted-container/.test(r.rule));
 }
 
+/** The kind's own evidence kind (FINDING_KINDS); a file, directory or entry is judged by its place and reasons. */
 export function evidenceKind(f: Finding): EvidenceKind {
-  if (f.kind === 'history') return 'history';
-  if (f.kind === 'event') return 'event';
-  if (f.kind === 'registry') return 'registry';
-  if (isNtfsTrace(f)) return 'ntfs';
-  if (f.kind === 'execution') return 'execution';
-  if (f.kind === 'access') return 'access';
-  if (f.kind === 'recycle-bin' || f.kind === 'trash' || RECYCLE_DIR.test(f.path)) return 'recycle-bin';
+  const declared = FINDING_KINDS[f.kind].evidence;
+  if (declared !== 'file' && declared !== 'archive') return declared;
+  if (RECYCLE_DIR.test(f.path)) return 'recycle-bin';
   return isArchiveFinding(f) ? 'archive' : 'file';
 }
 

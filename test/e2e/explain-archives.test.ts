@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { buildExplainReport } from '../../src/cli/commands/explain.js';
+import { buildExplainReport } from '../../src/pipeline/explain.js';
 import { corpusAvailable, corpusPath } from '../helpers/corpus.js';
 
 interface Row { file: string; entries: number[]; encEntries: number[]; headersEncrypted: boolean; anyEncrypted: boolean; typeByTool: string }

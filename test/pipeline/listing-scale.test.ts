@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import type { DirEntryInfo } from '../../src/model/evidence.js';
-import { findSibling } from '../../src/artifacts/recyclebin/common.js';
+import { findSibling } from '../../src/artifacts/recycle-bin/common.js';
 import { countVolumes } from '../../src/artifacts/archive/detect.js';
 import { zipHasSplitSiblings } from '../../src/artifacts/archive/volume.js';
 import { cachedLister } from '../../src/pipeline/listing-cache.js';

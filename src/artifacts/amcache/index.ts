@@ -13,6 +13,8 @@ import { collectAmcache, isAmcache, type AmcacheFile } from './collect.js';
 export const amcacheParser: ArtifactParser<AmcacheFile, { entries: number }> = {
   id: 'amcache',
   description: 'Amcache.hve: executables with path, SHA-1, product, publisher, key time (InventoryApplicationFile and Root\\File)',
+  dataSources: ['DS0024'],
+  fuzzSeeds: ['regf'],
   // Collections rename copies (win10-Amcache.hve, HOST_Amcache.hve): the name ends in Amcache.hve.
   matches: (ctx: ArtifactContext) => /amcache\.hve$/i.test(ctx.name) && hasRegfMagic(ctx.head),
   async parse(src, ctx): Promise<ArtifactResult<AmcacheFile, { entries: number }> | null> {

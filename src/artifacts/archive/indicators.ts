@@ -18,7 +18,7 @@ const SENSITIVE: { label: string; re: RegExp }[] = [
   { label: 'memory dump', re: /\.(dmp|dump|hdmp|mdmp)$|(^|\/)lsass[^/]*$/i },
 ];
 
-function normalise(name: string): string {
+function normalize(name: string): string {
   return name.replace(/\\/g, '/');
 }
 
@@ -27,7 +27,7 @@ export function sensitiveContents(entries: readonly ArchiveEntry[]): Map<string,
   const seen = new Map<string, string[]>();
   for (const e of entries) {
     if (e.isDirectory) continue;
-    const n = normalise(e.name);
+    const n = normalize(e.name);
     for (const s of SENSITIVE) {
       if (!s.re.test(n)) continue;
       const list = seen.get(s.label) ?? [];
@@ -53,7 +53,7 @@ export function profileSpread(entries: readonly ArchiveEntry[]): ProfileSpread {
   const users = new Set<string>();
   let profileEntries = 0;
   for (const e of entries) {
-    const n = normalise(e.name);
+    const n = normalize(e.name);
     const m = n.match(PROFILE_RE);
     if (m) {
       profileEntries++;
@@ -68,7 +68,7 @@ export type DangerKind = 'parent-traversal' | 'absolute' | 'drive-letter' | 'con
 export function dangerousName(name: string): DangerKind | null {
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f\u009b]/.test(name)) return 'control-chars';
-  const n = normalise(name);
+  const n = normalize(name);
   if (/^[a-z]:/i.test(n)) return 'drive-letter';
   if (n.startsWith('/')) return 'absolute';
   if (n.split('/').includes('..')) return 'parent-traversal';
@@ -145,7 +145,7 @@ export function classifyContents(entries: readonly ArchiveEntry[]): ContentMix {
   const mix: ContentMix = { files: 0, userData: 0, program: 0, examples: [] };
   for (const e of entries) {
     if (e.isDirectory) continue;
-    const n = normalise(e.name);
+    const n = normalize(e.name);
     mix.files++;
     const base = n.slice(n.lastIndexOf('/') + 1);
     const dot = base.lastIndexOf('.');

@@ -26,6 +26,9 @@ type AuditResult = ArtifactResult<AuditEvent, AuditFacts>;
 
 export const auditdParser: ArtifactParser<AuditEvent, AuditFacts> = {
   id: 'auditd',
+  dataSources: ['DS0009', 'DS0017', 'DS0015'],
+  // No corpus sample: its seeds are written by bench/lib/extra-seeds.mjs.
+  fuzzSeeds: [],
   description: 'Linux audit log (audit.log): EXECVE arguments (hex decoded) joined with SYSCALL, CWD and PATH by serial',
   matches: (ctx: ArtifactContext) => (AUDIT_NAME.test(ctx.name) || /(^|\/)var\/log\/audit\//i.test(ctx.relPath)) && looksLikeAudit(ctx.head),
   async parse(src): Promise<AuditResult | null> {

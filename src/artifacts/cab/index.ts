@@ -5,6 +5,8 @@ import { parseCab } from './parse.js';
 
 export const cabParser: ArchiveParser = {
   id: 'cab',
+  dataSources: ['DS0022'],
+  fuzzSeeds: ['archives'],
   description: 'Microsoft Cabinet: header, set/volume fields, CFFILE entries',
   matches: (ctx) => ctx.format === 'cab' || ctx.head.toString('latin1', 0, 4) === 'MSCF',
   parse: parseCab,

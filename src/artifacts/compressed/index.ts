@@ -6,6 +6,8 @@ import { parseCompressed } from './parse.js';
 
 export const compressedParser: ArchiveParser = {
   id: 'compressed',
+  dataSources: ['DS0022'],
+  fuzzSeeds: ['archives'],
   description: 'single-stream compressors (gzip with name/time, bzip2, xz, zstd, lz4, lzip, lzma, .Z) and a peek for tar inside',
   matches: (ctx) => sniffStream(ctx.head, ctx.name) !== null,
   parse: parseCompressed,

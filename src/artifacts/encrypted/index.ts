@@ -5,6 +5,8 @@ import { parseEncrypted, sniffContainer } from './parse.js';
 
 export const encryptedParser: ArchiveParser = {
   id: 'encrypted',
+  dataSources: ['DS0022'],
+  fuzzSeeds: ['archives'],
   description: 'encrypted containers (OpenPGP, age, OpenSSL, ECMA-376/RC4 Office) and headerless high-entropy files',
   matches: (ctx) => sniffContainer(ctx.head, ctx.size, ctx.format) !== null,
   parse: parseEncrypted,

@@ -8,6 +8,8 @@ import { LIMITS } from '../../util/limits.js';
 
 export const evtxParser: ArtifactParser<EvtxEvent, EvtxFacts> = {
   id: 'evtx',
+  dataSources: ['DS0009', 'DS0017', 'DS0015', 'DS0022'],
+  fuzzSeeds: ['evtx'],
   description: 'Windows XML event log (EVTX): Security 4688, Sysmon 1/11/23/26, PowerShell 4104 and every other record',
   matches: (ctx) => ctx.format === 'evtx' || hasEvtxMagic(ctx.head),
   async parse(src): Promise<EvtxResult | null> {

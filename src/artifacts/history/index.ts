@@ -28,6 +28,8 @@ type HistoryResult = ArtifactResult<HistoryCommandRecord, HistoryFacts>;
 
 export const historyParser: ArtifactParser<HistoryCommandRecord, HistoryFacts> = {
   id: 'history',
+  dataSources: ['DS0017'],
+  fuzzSeeds: ['history'],
   description: 'Command history: PSReadLine (ConsoleHost_history.txt), bash, zsh, fish, sh/ash, python',
   matches: (ctx: ArtifactContext) => shellFromPath(ctx.relPath || ctx.name) !== null,
   async parse(src, ctx): Promise<HistoryResult | null> {

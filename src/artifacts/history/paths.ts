@@ -46,7 +46,7 @@ export function isDocumentName(path: string): boolean {
 }
 
 /** Lower-cased, '/'-separated form with environment variables kept as written. */
-export function normalisePath(path: string): string {
+export function normalizePath(path: string): string {
   return path.replace(/\\/g, '/').replace(/\/{2,}/g, '/').toLowerCase();
 }
 
@@ -70,7 +70,7 @@ const ORDINARY_HIDDEN = new Set(['.cache', '.config', '.local', '.mozilla', '.gi
 
 /** The staging location a path lies in, or null. */
 export function stagingLocation(path: string): string | null {
-  const p = normalisePath(path);
+  const p = normalizePath(path);
   for (const [test, label] of STAGING_LOCATIONS) if (test.test(p)) return label;
   const dirs = p.split('/').slice(0, -1);
   const hidden = dirs.find((d) => d.length > 1 && d.startsWith('.') && d !== '..' && !ORDINARY_HIDDEN.has(d));
@@ -79,7 +79,7 @@ export function stagingLocation(path: string): string | null {
 
 /** True when a path names a user's data folders (profile, Documents, Desktop, home). */
 export function isUserDataPath(path: string): boolean {
-  const p = normalisePath(path);
+  const p = normalizePath(path);
   return (
     /(^|\/)(users|documents and settings)\/[^/]+(\/|$)/.test(p) ||
     /%userprofile%|\$env:userprofile|\$home\b|%homepath%|^~(\/|$)/.test(p) ||

@@ -4,7 +4,7 @@
  * read, files deleted) so correlate/ can link them to files, $I records and registry MRUs.
  */
 import type { Hit, NamedPath } from '../../rules/types.js';
-import { isArchiveName, isEncryptedName, isUserDataPath, normalisePath, stagingLocation } from './paths.js';
+import { isArchiveName, isEncryptedName, isUserDataPath, normalizePath, stagingLocation } from './paths.js';
 import { parsePsArgs, programName, psList, psParam, splitCommandLine, type Segment } from './tokenize.js';
 import { pushAll } from '../../util/arrays.js';
 
@@ -378,7 +378,7 @@ function withExeFolder(match: CommandMatch | null, exe: string): CommandMatch | 
 }
 
 function baseKey(path: string): string {
-  return normalisePath(path).split('/').pop() ?? '';
+  return normalizePath(path).split('/').pop() ?? '';
 }
 
 function matchDeletion(words: string[], prog: string, written: Map<string, string>): CommandMatch | null {

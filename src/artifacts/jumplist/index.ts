@@ -35,6 +35,8 @@ function detectJumpList(result: ArtifactResult<JumpListRecord, JumpListFacts>, c
 export const jumpListParser: ArtifactParser<JumpListRecord, JumpListFacts> = {
   id: 'jumplist',
   description: 'Windows Jump Lists (AutomaticDestinations-ms: DestList and LNK streams; CustomDestinations-ms): archives and folders opened, by application',
+  dataSources: ['DS0022'],
+  fuzzSeeds: ['jumplist'],
   matches: (ctx) => (AUTOMATIC.test(ctx.name) && ctx.head.subarray(0, 8).equals(CFB_MAGIC)) || CUSTOM.test(ctx.name),
   async parse(src, ctx) {
     return AUTOMATIC.test(ctx.name) ? parseAutomatic(src, ctx.name) : parseCustom(src, ctx.name);

@@ -33,6 +33,8 @@ function detectLnk(result: ArtifactResult<LnkRecord>, ctx: DetectContext): Candi
 export const lnkParser: ArtifactParser<LnkRecord> = {
   id: 'lnk',
   description: 'Windows shortcut (.lnk, MS-SHLLINK): target paths, times, volume, machine id; links to archives and staging folders',
+  dataSources: ['DS0022'],
+  fuzzSeeds: ['lnk'],
   matches: (ctx) => hasLnkHeader(ctx.head),
   async parse(src) {
     const buf = src.read(0, Math.min(src.size, LIMITS.maxLnkBytes));

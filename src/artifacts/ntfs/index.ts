@@ -35,6 +35,8 @@ function collect(id: string, iterable: Iterable<ArtifactRecord>, warnings: strin
 
 export const mftParser: ArtifactParser<ArtifactRecord, StreamFacts> = {
   id: 'mft',
+  dataSources: ['DS0022'],
+  fuzzSeeds: ['ntfs'],
   description: 'NTFS $MFT file (standalone, as collected): every record in use or not, full paths, $SI and $FN times, streams',
   matches: (ctx: ArtifactContext) => looksLikeMft(ctx.head) && (MFT_NAME.test(ctx.name) || ctx.size <= 65536 || ctx.head.includes(Buffer.from('$\0M\0F\0T\0', 'latin1'))),
   stream(src: ByteSource, _ctx: ArtifactContext, warnings: string[]) {
@@ -53,6 +55,8 @@ export const mftParser: ArtifactParser<ArtifactRecord, StreamFacts> = {
 
 export const usnParser: ArtifactParser<ArtifactRecord, StreamFacts> = {
   id: 'usnjrnl',
+  dataSources: ['DS0022'],
+  fuzzSeeds: ['usnjrnl'],
   description: 'NTFS change journal $UsnJrnl:$J (USN_RECORD_V2/V3/V4): creates, renames, writes and deletes with times',
   matches: (ctx: ArtifactContext) => USN_NAME.test(ctx.name) || (ctx.head.length >= 64 && plausibleUsnHeader(ctx.head, 0) && ctx.head.readUInt32LE(0) <= ctx.head.length && ctx.format === null),
   stream(src: ByteSource, _ctx: ArtifactContext, warnings: string[]) {

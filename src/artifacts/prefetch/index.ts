@@ -17,6 +17,8 @@ export interface PrefetchFacts {
 export const prefetchParser: ArtifactParser<PrefetchRecord, PrefetchFacts> = {
   id: 'prefetch',
   description: 'Windows Prefetch (.pf, versions 17-31, MAM/Xpress Huffman): executable, run count, last 8 run times, volumes, files touched',
+  dataSources: ['DS0009', 'DS0022'],
+  fuzzSeeds: ['prefetch'],
   // MAM alone is Windows' generic compressed-file header: it needs the .pf name; SCCA at 4 is specific enough.
   matches: (ctx: ArtifactContext) => looksLikePrefetch(ctx.head) && (/\.pf$/i.test(ctx.name) || ctx.head.toString('latin1', 4, 8) === 'SCCA'),
   async parse(src): Promise<ArtifactResult<PrefetchRecord, PrefetchFacts> | null> {

@@ -19,6 +19,8 @@ async function parse(src: ByteSource, ctx: ArtifactContext): Promise<ArchiveResu
 
 export const rarParser: ArchiveParser = {
   id: 'rar',
+  dataSources: ['DS0022'],
+  fuzzSeeds: ['archives'],
   description: 'RAR 4 and RAR 5 archives: archive flags, header encryption, entries with per-file encryption, volumes',
   matches,
   parse,

@@ -7,6 +7,8 @@ import type { RegistryRecord } from './walk.js';
 
 export const regfParser: ArtifactParser<RegistryRecord, HiveFacts> = {
   id: 'regf',
+  dataSources: ['DS0024'],
+  fuzzSeeds: ['regf'],
   description: 'Windows registry hive (regf): keys, values, archiver history, execution traces, staged blobs',
   matches: (ctx) => ctx.format === 'regf' || hasRegfMagic(ctx.head),
   parse: parseRegf,

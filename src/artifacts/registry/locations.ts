@@ -11,7 +11,7 @@ export interface Place {
   label: string;
 }
 
-/** Staging locations from indicators.md C.1 (Sigma, Elastic, ATT&CK procedures), as regexes on a normalised path. */
+/** Staging locations from indicators.md C.1 (Sigma, Elastic, ATT&CK procedures), as regexes on a normalized path. */
 const STAGING: readonly [RegExp, string][] = [
   [/\\users\\public(\\|$)/, 'Users\\Public'],
   [/\\appdata\\local\\temp(\\|$)/, 'user Temp'],
@@ -29,12 +29,12 @@ const STAGING: readonly [RegExp, string][] = [
   [/^%programdata%/, '%ProgramData%'],
 ];
 
-export function normaliseWindowsPath(p: string): string {
+export function normalizeWindowsPath(p: string): string {
   return p.trim().replace(/\//g, '\\').replace(/^\\\\\?\\/, '').toLowerCase();
 }
 
 export function classifyPlace(path: string): Place {
-  const p = normaliseWindowsPath(path);
+  const p = normalizeWindowsPath(path);
   for (const [re, label] of STAGING) if (re.test(p)) return { kind: 'staging', label };
   if (/^\\\\[^\\]+\\/.test(p)) return { kind: 'network', label: 'network share' };
   const drive = /^([a-z]):\\/.exec(p);
@@ -52,7 +52,7 @@ export function stripDevicePrefix(p: string): string {
 
 /** Folders where archivers are installed; running one from anywhere else is unusual (Sigma). */
 export function isUsualProgramFolder(path: string): boolean {
-  const p = normaliseWindowsPath(path);
+  const p = normalizeWindowsPath(path);
   return /^([a-z]:)?\\program files( \(x86\))?\\/.test(p) || /^([a-z]:)?\\windows\\(system32|syswow64)\\/.test(p);
 }
 

@@ -23,6 +23,8 @@ async function parse(src: ByteSource, ctx: ArtifactContext): Promise<ArchiveResu
 
 export const sevenZipParser: ArchiveParser = {
   id: '7z',
+  dataSources: ['DS0022'],
+  fuzzSeeds: ['archives'],
   description: '7z archives: signature and end headers (LZMA/LZMA2-packed or AES-encrypted), entries, encrypted blocks, volumes',
   matches,
   parse,

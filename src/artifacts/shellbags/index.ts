@@ -11,6 +11,8 @@ import { collectShellBags, type ShellBagRecord } from './collect.js';
 export const shellBagsParser: ArtifactParser<ShellBagRecord, { format: 'shellbags'; entries: number }> = {
   id: 'shellbags',
   description: 'ShellBags (BagMRU in NTUSER.DAT / UsrClass.dat): folders browsed, full paths, times; only with --parser shellbags (a scan reads them through regf)',
+  dataSources: ['DS0024'],
+  fuzzSeeds: [],
   matches: () => false,
   async parse(src, ctx) {
     const hive = await parseRegf(src, ctx);

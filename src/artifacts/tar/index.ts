@@ -6,6 +6,8 @@ import { parseTar } from './parse.js';
 
 export const tarParser: ArchiveParser = {
   id: 'tar',
+  dataSources: ['DS0022'],
+  fuzzSeeds: ['archives'],
   description: 'tar archives (ustar/GNU/pax/v7) with checksum validation',
   matches: (ctx) => ctx.format === 'tar' || looksLikeTar(ctx.head),
   parse: parseTar,

@@ -2,7 +2,7 @@
 import type { ArtifactContext, ArtifactParser, ArtifactResult, DetectContext } from '../types.js';
 import type { Candidate, Hit } from '../../rules/types.js';
 import { parseTrashInfo } from './trashinfo.js';
-import { deletedPathHits } from '../recyclebin/detect.js';
+import { deletedPathHits } from '../recycle-bin/detect.js';
 import { isArchiveFormat } from '../../fingerprint/formats.js';
 import { userFromPath } from '../history/parse.js';
 import { isArchiveName, isEncryptedName, isVolumeName } from '../history/paths.js';
@@ -21,6 +21,9 @@ export function trashTopDir(trashDir: string): string | null {
 
 export const trashInfoParser: ArtifactParser = {
   id: 'trashinfo',
+  dataSources: ['DS0022'],
+  // The corpus has no Trash sample: its seeds are written by bench/lib/extra-seeds.mjs.
+  fuzzSeeds: [],
   description: 'freedesktop.org Trash .trashinfo: original path (percent-decoded) and local deletion time',
   matches: (ctx: ArtifactContext) => ctx.name.endsWith('.trashinfo'),
   async parse(src, ctx): Promise<ArtifactResult | null> {
@@ -75,6 +78,9 @@ const MACOS_TRASH = /(^|\/)(Users\/[^/]+\/\.Trash|\.Trashes\/\d+)\//;
 
 export const macosTrashParser: ArtifactParser = {
   id: 'macos-trash',
+  dataSources: ['DS0022'],
+  // Reads no bytes (name and place only): nothing to fuzz (test/fuzz/parsers.test.ts FUZZ_UNSEEDED).
+  fuzzSeeds: [],
   description: 'macOS Trash item (~/.Trash, /.Trashes/<uid>): no metadata, flagged by name and content type',
   matches: (ctx: ArtifactContext) => MACOS_TRASH.test(ctx.relPath),
   async parse(_src, ctx): Promise<ArtifactResult> {

@@ -26,6 +26,8 @@ function matches(ctx: ArtifactContext): boolean {
 
 export const zipParser: ArchiveParser = {
   id: 'zip',
+  dataSources: ['DS0022'],
+  fuzzSeeds: ['archives'],
   description: 'ZIP archives (yauzl central-directory listing + own walk and local-header cross-check)',
   matches,
   parse: parseZip,

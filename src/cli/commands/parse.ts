@@ -1,17 +1,11 @@
-/** `stagehunt parse <file>`: the raw records an artifact parser extracts (like reglookup or RBCmd). */
+/** `stagehunt parse <file>`: the arguments of src/pipeline/parse.ts, and its output (JSON, or JSON lines as read). */
 import type { Argv } from 'yargs';
 import { ARTIFACT_PARSERS, parserById } from '../../artifacts/index.js';
-import type { ArtifactContext } from '../../artifacts/types.js';
-import { fingerprint } from '../../fingerprint/index.js';
 import { UsageError } from '../errors.js';
 import { writeStdout } from '../output.js';
-import { openSingleFile } from '../single-file.js';
-import { openRoot } from '../../evidence/root.js';
+import { parseFile } from '../../pipeline/parse.js';
 import { escapeControls } from '../../util/text.js';
 import { typedArgs } from '../args.js';
-
-/** Artifacts whose parsers match on the file's usual name, but whose content the fingerprint knows. */
-const PARSER_FOR_FORMAT: Record<string, string> = { info2: 'info2', 'recyclebin-i': 'recyclebin-i' };
 
 export interface ParseArgs {
   file: string;
@@ -34,44 +28,27 @@ export function parseBuilder(y: Argv): Argv<ParseArgs> {
 export async function runParse(args: ParseArgs): Promise<number> {
   if (args.parser && !parserById(args.parser))
     throw new UsageError(`unknown parser '${args.parser}' (choose one of: ${ARTIFACT_PARSERS.map((p) => p.id).join(', ')})`);
-  const file = openSingleFile(args.file, args.root ? openRoot(args.root, 'auto') : undefined);
-  try {
-    const fp = await fingerprint(file.opened.source, file.head, file.name);
-    const ctx: ArtifactContext = {
-      relPath: file.name,
-      name: file.name,
-      head: file.head,
-      size: file.opened.size,
-      format: fp.format,
-      siblings: file.siblings,
-      options: args.codepage ? { codepage: args.codepage } : undefined,
-    };
-    let candidates = args.parser ? [parserById(args.parser)!] : ARTIFACT_PARSERS.filter((p) => safeMatches(p, ctx));
-    // A renamed copy (a collection tool's output, a corpus sample) is still recognised by its content.
-    const byContent = fp.format ? PARSER_FOR_FORMAT[fp.format] : undefined;
-    if (candidates.length === 0 && byContent) candidates = [parserById(byContent)!];
-    for (const parser of candidates) {
-      // Millions of records ($MFT, $J, event logs): printed as they are read, never held.
-      if (parser.stream && args.format === 'jsonl') {
-        const warnings: string[] = [];
-        await writeStdout(jsonLines(parser.stream(file.opened.source, ctx, warnings)));
-        if (!args.quiet) for (const w of warnings.slice(0, 100)) process.stderr.write(`stagehunt: warning: ${escapeControls(w)}\n`);
-        return 0;
-      }
-      const result = await parser.parse(file.opened.source, ctx);
-      if (!result) continue;
-      if (!args.quiet) for (const w of result.warnings.slice(0, 100)) process.stderr.write(`stagehunt: warning: ${escapeControls(w)}\n`);
-      await writeStdout(
-        args.format === 'json'
-          ? `${JSON.stringify({ parser: result.parser, corrupted: result.corrupted, warnings: result.warnings, summary: result.facts ?? null, records: result.records }, null, 2)}\n`
-          : jsonLines(result.records.length === 0 ? encryptedListRecord(result.facts) : result.records),
-      );
+  const options = { file: args.file, parser: args.parser, codepage: args.codepage, root: args.root, streaming: args.format === 'jsonl' };
+  return parseFile(options, async (outcome) => {
+    if (outcome.kind === 'none') throw new UsageError(`no parser understands ${args.file} (detected format: ${outcome.format ?? 'unknown'}; ${outcome.description})`);
+    if (outcome.kind === 'stream') {
+      await writeStdout(jsonLines(outcome.records));
+      warn(outcome.warnings, args.quiet);
       return 0;
     }
-    throw new UsageError(`no parser understands ${args.file} (detected format: ${fp.format ?? 'unknown'}; ${fp.description})`);
-  } finally {
-    file.opened.close();
-  }
+    const result = outcome.result;
+    warn(result.warnings, args.quiet);
+    await writeStdout(
+      args.format === 'json'
+        ? `${JSON.stringify({ parser: result.parser, corrupted: result.corrupted, warnings: result.warnings, summary: result.facts ?? null, records: result.records }, null, 2)}\n`
+        : jsonLines(result.records.length === 0 ? encryptedListRecord(result.facts) : result.records),
+    );
+    return 0;
+  });
+}
+
+function warn(warnings: readonly string[], quiet: boolean | undefined): void {
+  if (!quiet) for (const w of warnings.slice(0, 100)) process.stderr.write(`stagehunt: warning: ${escapeControls(w)}\n`);
 }
 
 /**
@@ -87,12 +64,4 @@ function encryptedListRecord(summary: unknown): unknown[] {
 /** One record per line, written as they come (a large hive has a million records). */
 function* jsonLines(records: Iterable<unknown>): Generator<string> {
   for (const r of records) yield `${JSON.stringify(r)}\n`;
-}
-
-function safeMatches(p: (typeof ARTIFACT_PARSERS)[number], ctx: ArtifactContext): boolean {
-  try {
-    return p.matches(ctx);
-  } catch {
-    return false;
-  }
 }

@@ -18,7 +18,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { HOST_LABEL } from '../../pipeline/hosts.js';
 import { parseWindowBound, type TimeWindow } from '../../pipeline/window.js';
 import { loadSigmaRules, type SigmaRule } from '../../artifacts/evtx/sigma.js';
-import { dataDir } from '../../util/package-root.js';
+import { builtinSigmaRules } from '../sigma.js';
 import { BaselineError, parseBaseline } from '../../pipeline/baseline.js';
 import { AllowlistError, compileAllowlist, loadAllowlistFile, type AllowEntry, type Allowlist } from '../../rules/allowlist.js';
 import { loadRuleCatalog } from '../../rules/catalog.js';
@@ -107,14 +107,13 @@ function loadSigma(dirs: readonly string[], quiet: boolean): readonly SigmaRule[
     }
     if (!st.isDirectory()) throw new UsageError(`--sigma ${d}: not a directory`);
   }
-  const own = loadSigmaRules([dataDir('rules', 'data', 'sigma')]);
   const user = dirs.length > 0 ? loadSigmaRules(dirs) : { rules: [], unsupported: [] };
   if (!quiet && dirs.length > 0) {
     process.stderr.write(`stagehunt: sigma: ${user.rules.length} rules loaded from ${dirs.map((d) => escapeControls(d)).join(', ')}; ${user.unsupported.length} unsupported\n`);
     for (const u of user.unsupported.slice(0, MAX_UNSUPPORTED_LISTED)) process.stderr.write(`stagehunt: sigma: unsupported ${escapeControls(u.file)}${u.title ? ` (${escapeControls(u.title)})` : ''}: ${escapeControls(u.reason)}\n`);
     if (user.unsupported.length > MAX_UNSUPPORTED_LISTED) process.stderr.write(`stagehunt: sigma: … and ${user.unsupported.length - MAX_UNSUPPORTED_LISTED} more unsupported\n`);
   }
-  return [...own.rules, ...user.rules];
+  return [...builtinSigmaRules(), ...user.rules];
 }
 
 /** Progress unless --quiet: live on a terminal, a line every 10 s otherwise; with --scope all a time-bounded pre-count gives the ETA. */

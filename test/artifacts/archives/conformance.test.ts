@@ -8,7 +8,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { readFileSync, openSync, closeSync, fstatSync } from 'node:fs';
 import path from 'node:path';
 import { corpusAvailable, corpusPath } from '../../helpers/corpus.js';
-import { parsers } from '../../../src/artifacts/archives/index.js';
+import { parsers } from '../../../src/artifacts/archive/parsers.js';
 import { fdSource } from '../../../src/util/byte-source.js';
 import type { ArchiveSummary } from '../../../src/artifacts/archive/summary.js';
 

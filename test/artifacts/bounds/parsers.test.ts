@@ -10,7 +10,7 @@ import { LIMITS } from '../../../src/util/limits.js';
 import { tarParser } from '../../../src/artifacts/tar/index.js';
 import { parseRegf } from '../../../src/artifacts/regf/parse.js';
 import { walkHive, rawBytesOf, type ValueRecord } from '../../../src/artifacts/regf/walk.js';
-import { parseInfo2 } from '../../../src/artifacts/recyclebin/info2.js';
+import { parseInfo2 } from '../../../src/artifacts/recycle-bin/info2.js';
 import { parseHistory } from '../../../src/artifacts/history/parse.js';
 import { sevenZipParser } from '../../../src/artifacts/sevenzip/index.js';
 import type { ArtifactContext, ArtifactResult } from '../../../src/artifacts/types.js';

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { bufferSource } from '../../../src/util/byte-source.js';
 import { historyParser } from '../../../src/artifacts/history/index.js';
-import { dollarIParser } from '../../../src/artifacts/recyclebin/index.js';
+import { dollarIParser } from '../../../src/artifacts/recycle-bin/index.js';
 import type { DetectContext } from '../../../src/artifacts/types.js';
 import { NO_TIMES } from '../../../src/model/finding.js';
 import { makeBashHistory, makePsReadLineHistory } from '../../../fixtures/lib/history-fixtures.mjs';

@@ -6,8 +6,8 @@ import { describe, expect, test } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { bufferSource } from '../../../src/util/byte-source.js';
-import { parseDollarI } from '../../../src/artifacts/recyclebin/dollar-i.js';
-import { parseInfo2 } from '../../../src/artifacts/recyclebin/info2.js';
+import { parseDollarI } from '../../../src/artifacts/recycle-bin/dollar-i.js';
+import { parseInfo2 } from '../../../src/artifacts/recycle-bin/info2.js';
 import type { DirEntryInfo } from '../../../src/artifacts/types.js';
 import { corpusAvailable, corpusPath } from '../../helpers/corpus.js';
 

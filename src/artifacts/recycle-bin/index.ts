@@ -24,6 +24,9 @@ function headLooksLikeInfo2(head: Buffer): boolean {
 
 export const dollarIParser: ArtifactParser = {
   id: 'recyclebin-i',
+  dataSources: ['DS0022'],
+  fuzzSeeds: ['recyclebin'],
+  contentFormats: ['recyclebin-i'],
   description: 'Windows Vista+ Recycle Bin $I index file (v1 and v2): original path, size, deletion time',
   // A `$I…` inside a deleted folder ($R directory) is that folder's content, not an index.
   matches: (ctx: ArtifactContext) => DOLLAR_I_NAME.test(ctx.name) && !insideDeletedFolder(ctx.relPath) && headLooksLikeDollarI(ctx.head),
@@ -37,6 +40,8 @@ export const dollarIParser: ArtifactParser = {
 
 export const dollarRParser: ArtifactParser = {
   id: 'recyclebin-r',
+  dataSources: ['DS0022'],
+  fuzzSeeds: ['recyclebin'],
   description: 'Windows Vista+ Recycle Bin $R data file: checks that its $I index exists',
   // Only inside a recycle folder (or a loose file given to `parse`): "$Readme" elsewhere is not ours,
   // nor is a file inside a deleted folder ($R directory), which never has a $I of its own.
@@ -66,6 +71,9 @@ interface Info2Facts {
 
 export const info2Parser: ArtifactParser<ArtifactRecord, Info2Facts> = {
   id: 'info2',
+  dataSources: ['DS0022'],
+  fuzzSeeds: ['recyclebin'],
+  contentFormats: ['info2'],
   description: 'Windows 95..XP/2003 Recycle Bin INFO2 index (280- and 800-byte records, ANSI code page option)',
   matches: (ctx: ArtifactContext) => INFO2_NAME.test(ctx.name) && headLooksLikeInfo2(ctx.head),
   async parse(src, ctx): Promise<ArtifactResult<ArtifactRecord, Info2Facts> | null> {

@@ -2,8 +2,8 @@ import { describe, expect, test } from '@jest/globals';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { bufferSource } from '../../../src/util/byte-source.js';
-import { dollarIParser, dollarRParser, info2Parser } from '../../../src/artifacts/recyclebin/index.js';
-import { summariseDeletedFolder } from '../../../src/artifacts/recyclebin/detect.js';
+import { dollarIParser, dollarRParser, info2Parser } from '../../../src/artifacts/recycle-bin/index.js';
+import { summariseDeletedFolder } from '../../../src/artifacts/recycle-bin/detect.js';
 import type { ArtifactParser, DetectContext, DirEntryInfo } from '../../../src/artifacts/types.js';
 import type { RuleDef } from '../../../src/rules/types.js';
 import { NO_TIMES, type FileTimes } from '../../../src/model/finding.js';
@@ -180,7 +180,7 @@ describe('rule data', () => {
     for (const r of load('history.json')) expect(r.description).toMatch(/^pattern: /);
   });
   test('every rule id the code emits is defined, and every defined rule is emitted somewhere', () => {
-    const files = ['recyclebin', 'trash', 'history'].flatMap((d) => readdirSync(`src/artifacts/${d}`).map((f) => readFileSync(`src/artifacts/${d}/${f}`, 'utf8')));
+    const files = ['recycle-bin', 'trash', 'history'].flatMap((d) => readdirSync(`src/artifacts/${d}`).map((f) => readFileSync(`src/artifacts/${d}/${f}`, 'utf8')));
     const code = files.join('\n');
     const emitted = new Set([...code.matchAll(/rule: [`'](?:\$\{prefix\})?((?:recyclebin|trash|history)?-[a-z-]+)[`']/g)].map((m) => m[1]!));
     const ids = new Set(rules.map((r) => r.id));

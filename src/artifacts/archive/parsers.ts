@@ -3,7 +3,7 @@
  * first, tar (checksum) after them, the headerless high-entropy judgement last.
  * All of them use the generic archive detector (src/artifacts/archive/detect.ts).
  */
-import type { ArchiveParser } from '../archive/summary.js';
+import type { ArchiveParser } from './summary.js';
 import { zipParser } from '../zip/index.js';
 import { sevenZipParser } from '../sevenzip/index.js';
 import { rarParser } from '../rar/index.js';

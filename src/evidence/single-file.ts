@@ -3,12 +3,14 @@ import { fileErrorText } from '../util/errno.js';
 import { lstatSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { DirEntryInfo } from '../model/evidence.js';
-import { listDirectory } from '../evidence/listing.js';
-import { openEvidenceFile, readHead, type OpenedFile } from '../evidence/reader.js';
-import { checkComponents, relativeInside, type EvidenceRoot } from '../evidence/root.js';
+import { listDirectory } from './listing.js';
+import { openEvidenceFile, readHead, type OpenedFile } from './reader.js';
+import { checkComponents, relativeInside, type EvidenceRoot } from './root.js';
 import { LIMITS } from '../util/limits.js';
 import { escapeControls } from '../util/text.js';
-import { UsageError } from './errors.js';
+
+/** A file named on the command line that cannot be read as evidence (the CLI prints it as one line, exit 2). */
+export class SingleFileError extends Error {}
 
 export interface SingleFile {
   abs: string;
@@ -39,24 +41,24 @@ export function openSingleFile(file: string, root?: EvidenceRoot): SingleFile {
   let rel: string | null = null;
   if (root) {
     rel = relativeInside(root, abs);
-    if (rel === null) throw new UsageError(`${escapeControls(file)} is not inside --root ${escapeControls(root.given)}`);
+    if (rel === null) throw new SingleFileError(`${escapeControls(file)} is not inside --root ${escapeControls(root.given)}`);
     const problem = problemInRoot(root, abs);
-    if (problem) throw new UsageError(`${escapeControls(file)}: ${escapeControls(problem)}`);
+    if (problem) throw new SingleFileError(`${escapeControls(file)}: ${escapeControls(problem)}`);
     abs = path.join(root.abs, rel);
   }
   let stat: Stats;
   try {
     stat = lstatSync(abs);
   } catch (err) {
-    throw new UsageError(`cannot open ${escapeControls(file)}: ${fileErrorText(err)}`);
+    throw new SingleFileError(`cannot open ${escapeControls(file)}: ${fileErrorText(err)}`);
   }
-  if (stat.isSymbolicLink()) throw new UsageError(`${escapeControls(file)} is a symbolic link; pass the file it points to (links are never followed)`);
-  if (!stat.isFile()) throw new UsageError(`${escapeControls(file)} is not a regular file`);
+  if (stat.isSymbolicLink()) throw new SingleFileError(`${escapeControls(file)} is a symbolic link; pass the file it points to (links are never followed)`);
+  if (!stat.isFile()) throw new SingleFileError(`${escapeControls(file)} is not a regular file`);
   let opened: OpenedFile;
   try {
     opened = openEvidenceFile(abs, path.basename(abs), { preserved: 0, mayChange: 0 });
   } catch (err) {
-    throw new UsageError(`cannot open ${escapeControls(file)}: ${fileErrorText(err)}`);
+    throw new SingleFileError(`cannot open ${escapeControls(file)}: ${fileErrorText(err)}`);
   }
   const head = readHead(opened.fd, LIMITS.headBytes, opened.size);
   return { abs, name: path.basename(abs), rel, stat, opened, head, siblings: listDirectory(path.dirname(abs)) ?? [] };

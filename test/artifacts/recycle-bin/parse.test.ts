@@ -1,8 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { bufferSource } from '../../../src/util/byte-source.js';
-import { parseDollarI } from '../../../src/artifacts/recyclebin/dollar-i.js';
-import { parseInfo2 } from '../../../src/artifacts/recyclebin/info2.js';
-import { dollarIParser, info2Parser } from '../../../src/artifacts/recyclebin/index.js';
+import { parseDollarI } from '../../../src/artifacts/recycle-bin/dollar-i.js';
+import { parseInfo2 } from '../../../src/artifacts/recycle-bin/info2.js';
+import { dollarIParser, info2Parser } from '../../../src/artifacts/recycle-bin/index.js';
 import { makeDollarI, makeInfo2 } from '../../../fixtures/lib/recyclebin-writers.mjs';
 
 const src = (b: Buffer) => bufferSource(b);

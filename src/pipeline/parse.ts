@@ -1,0 +1,77 @@
+/**
+ * `parse`: the raw records an artifact parser extracts from one file (like reglookup or RBCmd).
+ * The parser comes from the one registry (src/artifacts/index.ts): the one asked for, else those
+ * whose `matches` claims the file, else one that declares the file's content format
+ * (`contentFormats`: a renamed copy is still read).
+ */
+import { ARTIFACT_PARSERS, parserById } from '../artifacts/index.js';
+import type { ArtifactContext, ArtifactParser, ArtifactRecord, ArtifactResult } from '../artifacts/types.js';
+import { openRoot } from '../evidence/root.js';
+import { openSingleFile } from '../evidence/single-file.js';
+import { fingerprint } from '../fingerprint/index.js';
+
+export interface ParseOptions {
+  file: string;
+  /** A parser id (checked by the caller against the registry). */
+  parser?: string;
+  codepage?: string;
+  root?: string;
+  /** Prefer a parser's streaming reader (records yielded as read, bounded memory) where it has one. */
+  streaming: boolean;
+}
+
+/** What parsing one file gave: records as they are read, a whole result, or no parser for it. */
+export type ParseOutcome =
+  | { kind: 'stream'; parser: string; records: Iterable<ArtifactRecord>; warnings: string[] }
+  | { kind: 'result'; result: ArtifactResult }
+  | { kind: 'none'; format: string | null; description: string };
+
+function safeMatches(p: ArtifactParser, ctx: ArtifactContext): boolean {
+  try {
+    return p.matches(ctx);
+  } catch {
+    return false;
+  }
+}
+
+/** The parsers to try on a file, in registry order. */
+function parsersFor(ctx: ArtifactContext, forced: string | undefined): ArtifactParser[] {
+  const wanted = forced ? parserById(forced) : undefined;
+  if (wanted) return [wanted];
+  const claimed = ARTIFACT_PARSERS.filter((p) => safeMatches(p, ctx));
+  if (claimed.length > 0 || !ctx.format) return claimed;
+  const format = ctx.format;
+  return ARTIFACT_PARSERS.filter((p) => p.contentFormats?.includes(format));
+}
+
+/**
+ * Parses `opts.file` and hands the outcome to `use` while the file is still open (a stream reads it
+ * as it is consumed); the file is closed when `use` returns.
+ */
+export async function parseFile<T>(opts: ParseOptions, use: (outcome: ParseOutcome) => Promise<T>): Promise<T> {
+  const file = openSingleFile(opts.file, opts.root ? openRoot(opts.root, 'auto') : undefined);
+  try {
+    const fp = await fingerprint(file.opened.source, file.head, file.name);
+    const ctx: ArtifactContext = {
+      relPath: file.name,
+      name: file.name,
+      head: file.head,
+      size: file.opened.size,
+      format: fp.format,
+      siblings: file.siblings,
+      options: opts.codepage ? { codepage: opts.codepage } : undefined,
+    };
+    for (const parser of parsersFor(ctx, opts.parser)) {
+      // Millions of records ($MFT, $J, event logs): yielded as they are read, never held.
+      if (parser.stream && opts.streaming) {
+        const warnings: string[] = [];
+        return await use({ kind: 'stream', parser: parser.id, records: parser.stream(file.opened.source, ctx, warnings), warnings });
+      }
+      const result = await parser.parse(file.opened.source, ctx);
+      if (result) return await use({ kind: 'result', result });
+    }
+    return await use({ kind: 'none', format: fp.format, description: fp.description });
+  } finally {
+    file.opened.close();
+  }
+}
