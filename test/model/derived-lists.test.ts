@@ -19,7 +19,7 @@ const finding = (kind: FindingKind, path: string, rules: string[] = []): Finding
 
 describe('evidence kinds derive from FINDING_KINDS', () => {
   test('the episode order is unchanged, and every kind counts as one of them', () => {
-    expect(EVIDENCE_KINDS).toEqual(['file', 'archive', 'recycle-bin', 'history', 'registry', 'event']);
+    expect(EVIDENCE_KINDS).toEqual(['file', 'archive', 'recycle-bin', 'history', 'registry', 'event', 'ntfs', 'execution', 'access']);
     for (const spec of Object.values(FINDING_KINDS)) expect(EVIDENCE_KINDS).toContain(spec.evidence);
   });
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 import { SCHEMA_VERSION, type ScanReport } from '../../src/model/report.js';
+import { FINDING_KINDS, LOCATOR_FIELDS } from '../../src/model/kinds.js';
 import { scan } from '../../src/pipeline/scan.js';
 import { DEMO_IMAGE, ensureDemoImage, ROOT } from '../helpers/cli.js';
 import { hostileReport } from './hostile-fixture.js';
@@ -95,5 +96,13 @@ describe('JSON Schema of the report and the JSONL finding', () => {
   it('the schema version in the schema matches the writer', () => {
     const pattern = new RegExp(((load('report.schema.json').properties as Record<string, { properties: Record<string, { pattern: string }> }>).meta!.properties.schemaVersion!.pattern));
     expect(pattern.test(SCHEMA_VERSION)).toBe(true);
+  });
+});
+
+describe('the finding schema follows the kinds table (src/model/kinds.ts)', () => {
+  it('names every finding kind and every locator field', () => {
+    const schema = load('finding.schema.json') as { properties: Record<string, { enum?: string[] }> };
+    expect([...(schema.properties.kind!.enum ?? [])].sort()).toEqual(Object.keys(FINDING_KINDS).sort());
+    for (const field of LOCATOR_FIELDS) expect([field, field in schema.properties]).toEqual([field, true]);
   });
 });
