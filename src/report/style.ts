@@ -18,6 +18,8 @@ export interface Style {
   width?: number;
   /** Every reason, locator and time of every finding, and the episodes' narratives. */
   verbose?: boolean;
+  /** Terminal rows, when stdout is a terminal: the default table keeps to one screen (fewer lines listed, the rest counted). */
+  height?: number;
 }
 
 /** The width when the terminal does not say (a pipe, a file, CI logs). */
@@ -35,6 +37,12 @@ export function wantColor(flag: boolean | undefined, stream: NodeJS.WriteStream)
 export function terminalColumns(stream: NodeJS.WriteStream): number {
   const cols = stream.isTTY ? stream.columns : undefined;
   return typeof cols === 'number' && cols > 0 ? cols : DEFAULT_COLUMNS;
+}
+
+/** The terminal's rows when `stream` is a terminal, else undefined (a pipe or file gets everything). */
+export function terminalRows(stream: NodeJS.WriteStream): number | undefined {
+  const rows = stream.isTTY ? stream.rows : undefined;
+  return typeof rows === 'number' && rows > 0 ? rows : undefined;
 }
 
 export function paintLevel(level: Level, text: string, style: Style): string {

@@ -121,6 +121,8 @@ function findingDetail(f: Finding, layout: Layout, zone?: string): string[] {
     const lines = wrapCells(text, inner - hang.length);
     lines.forEach((l, i) => out.push(`${pad}${i === 0 ? '' : hang}${l}`));
   };
+  // The finding line cuts a long path in its middle; here it is whole (escaped, wrapped).
+  wrapped(`path ${displayText(f.path, 4000)}`);
   const where = locatorParts(f, 'table');
   if (f.user) where.push(`user ${f.user}`);
   if (where.length) wrapped(displayText(`at ${where.join('; ')}`, 2000));
@@ -192,11 +194,16 @@ export function toTable(report: ScanReport, style: Style): string {
   const byId = new Map(report.findings.map((f) => [f.id, f]));
   const listed = new Set<string>();
   let shown = 0;
+  // On a terminal of known height the default view keeps to one screen: about 22 lines of header, verdict,
+  // counts, hints and timeline frame; the rest is shared by findings and timeline rows (the rest counted).
+  const screen = style.verbose || style.height === undefined ? null : Math.max(0, style.height - 22);
+  const timelineCap = screen === null ? undefined : Math.min(TIMELINE_SHOWN, Math.max(3, Math.floor(screen / 3)));
+  const findingsCap = screen === null ? FINDINGS_SHOWN : Math.max(5, screen - (timelineCap ?? 0) - (report.episodes ?? []).length);
   // Inside an episode the heading names the root; only the findings outside one carry it on each line.
   const list = (findings: Finding[], withRoot: boolean): void => {
     for (const f of findings) {
       listed.add(f.id);
-      if (shown >= FINDINGS_SHOWN) continue;
+      if (shown >= findingsCap) continue;
       shown++;
       out.push(findingLine(f, layout, style, withRoot, report));
       if (style.verbose) for (const l of findingDetail(f, layout, style.timeZone)) out.push(l);
@@ -219,7 +226,7 @@ export function toTable(report: ScanReport, style: Style): string {
   }
   if (shown < report.findings.length) out.push(fit(`... ${report.findings.length - shown} more findings (--format json or csv lists all)`, width));
   if (!style.verbose) out.push(dim(fit('every reason of every finding: --verbose, or stagehunt explain FILE', width), style));
-  timeline(report, style, width, out);
+  timeline(report, style, width, out, timelineCap);
   if (report.errors.length) {
     out.push('', fit(`${report.errors.length} paths could not be read or were skipped (listed under "errors" in --format json), e.g.:`, width));
     for (const e of report.errors.slice(0, 5)) out.push(fit(`${INDENT}${e.op} ${e.code} ${displayText(e.path, 400)}: ${displayText(e.message, 400)}`, width));
@@ -228,13 +235,13 @@ export function toTable(report: ScanReport, style: Style): string {
 }
 
 /** The headline timeline: evidence times of high and critical findings, acquisition times left out (counted). */
-function timeline(report: ScanReport, style: Style, width: number, out: string[]): void {
+function timeline(report: ScanReport, style: Style, width: number, out: string[], cap?: number): void {
   const notable = report.timeline.filter((r) => levelRank(r.level) >= levelRank('high' as Level));
   const evidence = notable.filter((r) => !r.acquisition);
   const acquisition = notable.length - evidence.length;
   if (!evidence.length && !acquisition) return;
   out.push('', bold(fit(`timeline · evidence times of high and critical findings (${zoneLabel(style.timeZone)})`, width), style));
-  const max = style.verbose ? TIMELINE_SHOWN_VERBOSE : TIMELINE_SHOWN;
+  const max = style.verbose ? TIMELINE_SHOWN_VERBOSE : (cap ?? TIMELINE_SHOWN);
   const rows = evidence.slice(0, max);
   for (const r of rows) out.push(timelineLine(r, width, style));
   if (evidence.length > rows.length) out.push(fit(`${INDENT}... ${evidence.length - rows.length} more rows (--verbose, or --format json)`, width));

@@ -64,7 +64,8 @@ describe('hostile names and deep trees', () => {
   });
 
   test('table output shows those names without raw control characters', async () => {
-    const run = await runStagehunt(['scan', root, '--scope', 'all', '--format', 'table', '--min-level', 'info', '--quiet'], { timeoutMs: 60_000 });
+    // --verbose: the default view cuts long paths in the middle to fit 80 columns; the verbose one shows them whole.
+    const run = await runStagehunt(['scan', root, '--scope', 'all', '--format', 'table', '--min-level', 'info', '--quiet', '--verbose'], { timeoutMs: 60_000 });
     expect(run.status).toBe(0);
     expect(run.stdout).not.toMatch(/[\u0007\u001b]/);
     expect(run.stdout).toMatch(/esc.{1,12}red/);

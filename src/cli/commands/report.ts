@@ -11,7 +11,7 @@ import { verdictFor } from '../../pipeline/score.js';
 import { fileTimeRows, sortTimeline } from '../../timeline/timeline.js';
 import type { ScanReport } from '../../model/report.js';
 import { SCAN_FORMATS, WRITERS } from '../../report/index.js';
-import { terminalColumns, wantColor } from '../../report/style.js';
+import { terminalColumns, terminalRows, wantColor } from '../../report/style.js';
 import { buildEpisodes } from '../../timeline/episodes.js';
 import { markAcquisitionTimes } from '../../timeline/acquisition.js';
 import { escapeControls } from '../../util/text.js';
@@ -170,7 +170,7 @@ export async function runReport(args: ReportArgs): Promise<number> {
     reserveOutput(target);
   }
   try {
-    const style = { color: args.format === 'table' && !target && wantColor(args.color, process.stdout), timeZone, redact: args.redact, width: target ? undefined : terminalColumns(process.stdout), verbose: args.verbose };
+    const style = { color: args.format === 'table' && !target && wantColor(args.color, process.stdout), timeZone, redact: args.redact, width: target ? undefined : terminalColumns(process.stdout), verbose: args.verbose, height: target ? undefined : terminalRows(process.stdout) };
     const text = WRITERS[args.format]!(report, style);
     if (target) {
       await commitOutput(target, text);

@@ -9,7 +9,7 @@ import { NOATIME_REFUSED, noatimeRefused } from '../../evidence/reader.js';
 import { escapeControls } from '../../util/text.js';
 import { scan, type ScanProgress } from '../../pipeline/scan.js';
 import { SCAN_FORMATS, WRITERS } from '../../report/index.js';
-import { terminalColumns, wantColor } from '../../report/style.js';
+import { terminalColumns, terminalRows, wantColor } from '../../report/style.js';
 import { EXIT, UsageError } from '../errors.js';
 import { abandonOutput, checkOutputPath, commitOutput, reserveOutput, writeStdout, type OutputTarget } from '../output.js';
 import { handlePendingSignals, installInterruptHandlers, noteWritten } from '../interrupt.js';
@@ -213,7 +213,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
     });
     if (progress && process.stderr.isTTY) process.stderr.write('\r\u001b[K');
     const stream = target ? null : process.stdout;
-    const style = { color: args.format === 'table' && !!stream && wantColor(args.color, process.stdout), timeZone, redact: args.redact, width: stream ? terminalColumns(process.stdout) : undefined, verbose: args.verbose };
+    const style = { color: args.format === 'table' && !!stream && wantColor(args.color, process.stdout), timeZone, redact: args.redact, width: stream ? terminalColumns(process.stdout) : undefined, verbose: args.verbose, height: stream ? terminalRows(process.stdout) : undefined };
     const text = WRITERS[args.format]!(report, style);
     // A signal that arrived while the findings were scored stops the run here, before any output exists.
     await handlePendingSignals();
