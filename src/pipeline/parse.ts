@@ -75,3 +75,14 @@ export async function parseFile<T>(opts: ParseOptions, use: (outcome: ParseOutco
     file.opened.close();
   }
 }
+
+/**
+ * The records `parse --format jsonl` prints: the parser's, or, for an archive whose file list is encrypted
+ * (RAR -hp, 7z -mhe) and so has no entry records, one record that says so (with the archive summary).
+ */
+export function printableRecords(result: ArtifactResult): readonly unknown[] {
+  if (result.records.length > 0) return result.records;
+  const facts = result.facts as { headersEncrypted?: unknown } | null | undefined;
+  if (!facts || facts.headersEncrypted !== true) return [];
+  return [{ type: 'encrypted-file-list', note: 'the file list (headers) is encrypted: entry names, sizes and times cannot be read without the password', ...facts }];
+}

@@ -71,15 +71,8 @@ export interface ArchiveSummary {
 }
 
 /** The `archive-entry` parse record (docs/archives.md): the contract fields, then format extras. */
-export interface ArchiveEntryRecord extends ArtifactRecord {
+export interface ArchiveEntryRecord extends ArtifactRecord, ArchiveEntry {
   type: 'archive-entry';
-  name: string;
-  size: number | null;
-  compressedSize: number | null;
-  modified: string | null;
-  encrypted: boolean;
-  isDirectory: boolean;
-  method?: string | null;
   /** 'tar' for a tar member seen inside a compressed stream (src/artifacts/compressed/). */
   inner?: string;
 }

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { ARTIFACT_PARSERS, parserById } from '../../artifacts/index.js';
 import { UsageError } from '../errors.js';
 import { writeStdout } from '../output.js';
-import { parseFile } from '../../pipeline/parse.js';
+import { parseFile, printableRecords } from '../../pipeline/parse.js';
 import { escapeControls } from '../../util/text.js';
 import { typedArgs } from '../args.js';
 
@@ -41,7 +41,7 @@ export async function runParse(args: ParseArgs): Promise<number> {
     await writeStdout(
       args.format === 'json'
         ? `${JSON.stringify({ parser: result.parser, corrupted: result.corrupted, warnings: result.warnings, summary: result.facts ?? null, records: result.records }, null, 2)}\n`
-        : jsonLines(result.records.length === 0 ? encryptedListRecord(result.facts) : result.records),
+        : jsonLines(printableRecords(result)),
     );
     return 0;
   });
@@ -49,16 +49,6 @@ export async function runParse(args: ParseArgs): Promise<number> {
 
 function warn(warnings: readonly string[], quiet: boolean | undefined): void {
   if (!quiet) for (const w of warnings.slice(0, 100)) process.stderr.write(`stagehunt: warning: ${escapeControls(w)}\n`);
-}
-
-/**
- * An archive whose file list is encrypted (RAR -hp, 7z -mhe) has no entry records: jsonl prints
- * one record that says so (the archive summary), rather than nothing.
- */
-function encryptedListRecord(summary: unknown): unknown[] {
-  const s = summary as Record<string, unknown> | null | undefined;
-  if (!s || s.headersEncrypted !== true) return [];
-  return [{ type: 'encrypted-file-list', note: 'the file list (headers) is encrypted: entry names, sizes and times cannot be read without the password', ...s }];
 }
 
 /** One record per line, written as they come (a large hive has a million records). */
