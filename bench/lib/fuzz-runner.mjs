@@ -91,6 +91,9 @@ export async function runCases(cases, { dist, timeoutMs = 5000, heapMb = 256, me
       let current = null;
       let timer = null;
       let stderr = '';
+      // Set when we kill the worker over a hang: messages it sent before dying (the 'start' of the
+      // next case) are stale, and its SIGKILL exit is ours, not a crash of whatever case came next.
+      let killed = false;
       worker.stderr.on('data', (b) => (stderr = (stderr + b.toString()).slice(-2000)));
       const finish = () => {
         clearTimeout(timer);
@@ -98,6 +101,7 @@ export async function runCases(cases, { dist, timeoutMs = 5000, heapMb = 256, me
         resolve();
       };
       worker.on('message', (msg) => {
+        if (killed) return;
         if (msg.type === 'ready') worker.send({ type: 'run', cases: cases.slice(next) });
         else if (msg.type === 'start') {
           current = cases[msg.index];
@@ -105,6 +109,7 @@ export async function runCases(cases, { dist, timeoutMs = 5000, heapMb = 256, me
             result.hangs.push({ ...repro(current), index: current.index, budgetMs: timeoutMs });
             next = current.index + 1;
             current = null;
+            killed = true;
             worker.kill('SIGKILL');
           }, timeoutMs);
         } else if (msg.type === 'done') {
@@ -133,7 +138,7 @@ export async function runCases(cases, { dist, timeoutMs = 5000, heapMb = 256, me
         }
       });
       worker.on('exit', (code, signal) => {
-        if (current) {
+        if (current && !killed) {
           result.crashes.push({ ...repro(current), code, signal, stderr: stderr.trim().split('\n').slice(-5).join(' | ') });
           next = current.index + 1;
         }
