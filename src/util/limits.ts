@@ -82,6 +82,7 @@ export const LIMITS = {
   maxInnerTarInputBytes: 64 * 1024 * 1024,
   maxInnerTarOutputBytes: 256 * 1024 * 1024,
   maxInnerTarFlatBytes: 16 * 1024 * 1024,
+  /** CPU milliseconds (process user + system) one inner-tar listing may spend decompressing. */
   maxInnerTarMs: 3000,
   maxInnerTarEntries: 10_000,
   // execution artifacts (Prefetch, Amcache, AppCompatCache: issue 15 part A)
