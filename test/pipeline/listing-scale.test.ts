@@ -9,6 +9,7 @@ import { findSibling } from '../../src/artifacts/recycle-bin/common.js';
 import { countVolumes } from '../../src/artifacts/archive/detect.js';
 import { zipHasSplitSiblings } from '../../src/artifacts/archive/volume.js';
 import { cachedLister } from '../../src/pipeline/listing-cache.js';
+import { cpuClock } from '../helpers/cpu.js';
 
 const N = 30_000;
 const listing: DirEntryInfo[] = [];
@@ -20,7 +21,7 @@ listing.push({ name: 'dump.z01', isDirectory: false, size: 1 }, { name: 'DUMP.zi
 
 describe('sibling lookups in a folder of 30,000 entries', () => {
   test('findSibling answers like a linear case-insensitive search (first match), 30,000 times in well under the quadratic time', () => {
-    const started = performance.now();
+    const started = cpuClock();
     let found = 0;
     for (let i = 0; i < N / 2; i++) {
       const hit = findSibling(listing, `$rab${i}.zip`);
@@ -30,10 +31,10 @@ describe('sibling lookups in a folder of 30,000 entries', () => {
     expect(found).toBe(N / 2);
     expect(findSibling(listing, 'dump.zip')).toBe(listing[N + 1]);
     expect(findSibling(listing, 'absent.zip')).toBeUndefined();
-    expect(performance.now() - started).toBeLessThan(5000);
+    expect(started()).toBeLessThan(5000);
   });
   test('ZIP split parts and volume counts come from one pass over the listing', () => {
-    const started = performance.now();
+    const started = cpuClock();
     let split = 0;
     for (let i = 0; i < N / 2; i++) if (zipHasSplitSiblings(`$IAB${i}.zip`, listing)) split++;
     expect(split).toBe(0);
@@ -43,7 +44,7 @@ describe('sibling lookups in a folder of 30,000 entries', () => {
     expect(single).toBe(N / 2);
     // dump.z01, DUMP.zip and dump.ZIP are parts of one split set.
     expect(countVolumes('dump.zip', listing)).toBe(3);
-    expect(performance.now() - started).toBeLessThan(5000);
+    expect(started()).toBeLessThan(5000);
   });
 });
 

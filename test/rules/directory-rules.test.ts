@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { burstHits, findBurst, hiddenDirHits, type DirFileFact } from '../../src/rules/directory-rules.js';
 import type { Hotspot } from '../../src/hotspots/catalog.js';
+import { cpuClock } from '../helpers/cpu.js';
 
 const T0 = Date.parse('2025-03-15T04:00:00Z');
 const doc = (name: string, minutes: number, classification = 'document'): DirFileFact => ({ name, mtimeMs: T0 + minutes * 60_000, birthMs: null, classification });
@@ -92,9 +93,9 @@ describe('staging burst at scale (issue 18 item 9)', () => {
 
   test('100,000 files with one mtime in one directory take well under a second', () => {
     const files = Array.from({ length: 100_000 }, (_, i) => doc(`f${i}.${['docx', 'pdf', 'txt', 'jpg'][i % 4]}`, 0));
-    const started = performance.now();
+    const started = cpuClock();
     const w = findBurst(files, 'modified');
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(started()).toBeLessThan(1000);
     expect(w).toMatchObject({ count: 100_000, types: ['docx', 'jpg', 'pdf', 'txt'] });
   });
 });
