@@ -11,6 +11,7 @@ import { bufferSource, type ByteSource } from '../../../src/util/byte-source.js'
 import { PagedHive, type PageCacheSize } from '../../../src/artifacts/regf/pages.js';
 import { walkHive, rawBytesOf, type WalkItem } from '../../../src/artifacts/regf/walk.js';
 import { regfParser } from '../../../src/artifacts/regf/index.js';
+import { parseRegf, streamRegf } from '../../../src/artifacts/regf/parse.js';
 import type { ArtifactContext } from '../../../src/artifacts/types.js';
 import { corpusHives } from './corpus-helpers.js';
 // @ts-expect-error plain-JS fixture library without type declarations
@@ -152,5 +153,20 @@ describeIf(corpusAvailable(), CORPUS_MISSING)('corpus hives: paged walk equals t
       expect({ rel, items: dump(walkHive(bufferSource(buf), small)) }).toEqual({ rel, items: whole });
     }
     expect(hives).toBeGreaterThan(10);
+  });
+
+  test('stream yields the records and warnings parse returns (damaged and dirty hives included, logs beside)', async () => {
+    let warned = 0;
+    for (const rel of corpusHives()) {
+      const buf = readFileSync(corpusPath('regf', rel));
+      if (buf.toString('latin1', 0, 4) !== 'regf') continue;
+      const c = { ...ctx('NTUSER.DAT', buf.length), siblings: [{ name: 'NTUSER.DAT.LOG1', isDirectory: false, size: 1 }] };
+      const parsed = await parseRegf(bufferSource(buf), c);
+      const warnings: string[] = [];
+      const streamed = dump(streamRegf(bufferSource(buf), c, warnings));
+      expect({ rel, records: streamed, warnings }).toEqual({ rel, records: dump(parsed!.records), warnings: parsed!.warnings });
+      if (warnings.length > 0) warned++;
+    }
+    expect(warned).toBeGreaterThan(0);
   });
 });
