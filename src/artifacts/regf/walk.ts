@@ -1,6 +1,6 @@
 /**
- * The walk over a hive, read by cell offset through a bounded page cache (pages.ts), so a hive of
- * any size is walked in bounded memory: base block, then every key in pre-order (key, its values,
+ * The walk over a hive, read by cell offset through a bounded page cache (pages.ts), never held
+ * whole (what it keeps: visited keys and one bit per 8-byte cell slot, CellBitmap): base block, then every key in pre-order (key, its values,
  * then its subkeys in list order, as libregf lists them). A generator, so callers can stream.
  * Damaged structures yield a warning and the walk goes on with the siblings.
  */
@@ -141,8 +141,7 @@ interface StackEntry {
 
 /**
  * Walks a hive: a ByteSource is read a page at a time (pages.ts; `cache` sizes it, for tests); a
- * Buffer already in memory (tests, the bench) is read as it is, so its
- * values' raw bytes are views into it.
+ * Buffer already in memory (tests, the bench) is read as it is, its values' raw bytes views into it.
  */
 export function* walkHive(input: Buffer | ByteSource, cache?: PageCacheSize): Generator<WalkItem> {
   const buf: HiveBytes = Buffer.isBuffer(input) ? input : new PagedHive(input, cache);
