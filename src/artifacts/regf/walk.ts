@@ -1,7 +1,8 @@
 /**
  * The walk over a hive, read by cell offset through a bounded page cache (pages.ts), never held
- * whole (what it keeps: visited keys and one bit per 8-byte cell slot, CellBitmap): base block, then every key in pre-order (key, its values,
- * then its subkeys in list order, as libregf lists them). A generator, so callers can stream.
+ * whole (it keeps the visited keys and one bit per 8-byte cell slot, CellBitmap): base block,
+ * then every key in pre-order (key, its values, then its subkeys in list order, as libregf lists
+ * them). A generator, so callers can stream.
  * Damaged structures yield a warning and the walk goes on with the siblings.
  */
 import { LIMITS } from '../../util/limits.js';
