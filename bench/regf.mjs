@@ -4,8 +4,12 @@
  * MB/s and peak RSS; `--fuzz N` also runs N mutated/truncated corpus hives (no crash, time per case).
  * Imports the built parser: run `npm run build` first (or set STAGEHUNT_DIST to another build dir).
  * Usage: node bench/regf.mjs [--size-mb 100] [--fuzz 2000]
+ *        node bench/regf.mjs --write-hive FILE [--size-mb 256] [--shape tree|blobs]
+ *   writes the generated hive to FILE and exits (for measuring the CLI on it: `stagehunt parse FILE`,
+ *   a scan of a root holding it, under /usr/bin/time; docs/registry.md "Cost"). `tree` is the
+ *   many-keys hive below; `blobs` is keys of one 16 KiB value each (a hive of 1 GiB with few records).
  */
-import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeHive } from '../fixtures/lib/regf-writer.mjs';
@@ -70,6 +74,29 @@ function bigTree(mb) {
     groups.push({ name: `group-${g}`, subkeys });
   }
   return { name: 'ROOT', subkeys: [{ name: 'Software', subkeys: groups }] };
+}
+
+/** About `mb` MB of keys holding one 16 KiB REG_BINARY each (one shared buffer: the writer copies it). */
+function blobTree(mb) {
+  const blob = Buffer.alloc(16 * 1024, 0x5a);
+  const leaves = Math.floor((mb * 1024 * 1024) / (16 * 1024 + 200));
+  const groups = [];
+  for (let g = 0; g * 1000 < leaves; g++) {
+    const subkeys = [];
+    for (let i = 0; i < 1000 && g * 1000 + i < leaves; i++) subkeys.push({ name: `blob-${g * 1000 + i}`, values: [{ name: 'Data', type: 'REG_BINARY', data: blob }] });
+    groups.push({ name: `group-${g}`, subkeys });
+  }
+  return { name: 'ROOT', subkeys: [{ name: 'Software', subkeys: groups }] };
+}
+
+const writeTo = args.indexOf('--write-hive') >= 0 ? args[args.indexOf('--write-hive') + 1] : null;
+if (writeTo) {
+  const shape = args.indexOf('--shape') >= 0 ? args[args.indexOf('--shape') + 1] : 'tree';
+  const mb = opt('--size-mb', 256);
+  const hive = writeHive(shape === 'blobs' ? blobTree(mb) : bigTree(mb));
+  writeFileSync(writeTo, hive);
+  console.log(`wrote ${writeTo}: ${hive.length} bytes (${shape}, ${mb} MB target)`);
+  process.exit(0);
 }
 
 console.log('# regf parse cost');

@@ -159,24 +159,30 @@ export function copyLocators(from: Locators, to: Locators): void {
 }
 
 /**
- * The column each locator has in the CSV and Timesketch writers (null: none; an event finding's
- * channel and ids are in its details). A new locator gets its row here, and
- * test/report/locator-columns.test.ts checks that the writers have these columns.
+ * The column each locator has in the CSV and Timesketch writers; the writers derive their locator
+ * columns from this table, in its order (src/report/csv-columns.ts). A new locator gets its row
+ * here (a Record: it fails to compile until it has one); append it, the columns before it are a
+ * contract (docs/output.md). An event's channel, event id and record id share one column, as the
+ * view shows them ("Security event 4688 record 17").
  */
-export const LOCATOR_COLUMNS: Readonly<Record<LocatorField, { csv: string | null; timesketch: string | null }>> = {
+export const LOCATOR_COLUMNS: Readonly<Record<LocatorField, { csv: string; timesketch: string }>> = {
+  entry: { csv: 'entry', timesketch: 'entry' },
   key: { csv: 'key', timesketch: 'key' },
   value: { csv: 'value', timesketch: 'value' },
-  entry: { csv: 'entry', timesketch: 'entry' },
-  line: { csv: 'line', timesketch: 'line' },
   originalPath: { csv: 'originalPath', timesketch: 'original_path' },
-  event: { csv: null, timesketch: null },
-  // NTFS traces (issue 13): no column yet (the CSV header is a contract the golden files pin); in `details` and JSON.
-  mftEntry: { csv: null, timesketch: null },
-  mftSequence: { csv: null, timesketch: null },
-  usn: { csv: null, timesketch: null },
-  // access artifacts (issue 15 part B): no column yet (the CSV and Timesketch layouts are fixed by their goldens); in the JSON finding.
-  jumpEntry: { csv: null, timesketch: null },
+  line: { csv: 'line', timesketch: 'line' },
+  event: { csv: 'event', timesketch: 'event' },
+  mftEntry: { csv: 'mftEntry', timesketch: 'mft_entry' },
+  mftSequence: { csv: 'mftSequence', timesketch: 'mft_sequence' },
+  usn: { csv: 'usn', timesketch: 'usn' },
+  jumpEntry: { csv: 'jumpEntry', timesketch: 'jump_entry' },
 };
+
+/** A locator's value as one cell: the event locator as its text, the others as they are. */
+export function locatorCell(l: Locators, field: LocatorField): string | number | undefined {
+  if (field === 'event') return l.event ? eventLocatorText(l.event) : undefined;
+  return l[field];
+}
 
 /** For exhaustive switches over a union: a new member fails to compile where it is not handled. */
 export function assertNever(value: never, what = 'value'): never {

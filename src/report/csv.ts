@@ -2,15 +2,17 @@
 import type { Finding } from '../model/finding.js';
 import type { ScanReport } from '../model/report.js';
 import { csvCell } from '../util/text.js';
+import { PLACE_COLUMNS } from './csv-columns.js';
 
-export const CSV_COLUMNS = [
-  'id', 'level', 'score', 'kind', 'root', 'path', 'entry', 'key', 'value', 'originalPath', 'deletedAt', 'line', 'user',
+// The locator columns (and deletedAt, fileId) come from the kinds table, between the file and the user.
+export const CSV_COLUMNS: readonly string[] = [
+  'id', 'level', 'score', 'kind', 'root', 'path', ...PLACE_COLUMNS.map((c) => c.csv), 'user',
   'hotspot', 'format', 'size', 'entropy', 'modified', 'accessed', 'changed', 'born', 'attack', 'reasons',
-] as const;
+];
 
 function cells(f: Finding): unknown[] {
   return [
-    f.id, f.level, f.score, f.kind, f.root, f.path, f.entry, f.key, f.value, f.originalPath, f.deletedAt, f.line, f.user,
+    f.id, f.level, f.score, f.kind, f.root, f.path, ...PLACE_COLUMNS.map((c) => c.cell(f)), f.user,
     f.hotspot, f.format, f.size, f.entropy, f.times.modified, f.times.accessed, f.times.changed, f.times.born,
     f.attack.join(' '), f.reasons.map((r) => `${r.rule}(+${r.score}): ${r.message}`).join(' | '),
   ];

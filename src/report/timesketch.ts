@@ -10,16 +10,19 @@ import type { ScanReport, TimelineRow } from '../model/report.js';
 import { parseTime } from '../timeline/evidence.js';
 import { csvCell, escapeControls } from '../util/text.js';
 import { isoFromMs } from '../util/filetime.js';
+import { PLACE_COLUMNS } from './csv-columns.js';
 
 const MAX_FIELD = 2048;
 
-export const TIMESKETCH_FIELDS = [
+// The locator fields (and deleted_at, file_id) come from the kinds table, between the file and the user.
+export const TIMESKETCH_FIELDS: readonly string[] = [
   'message', 'datetime', 'timestamp', 'timestamp_desc', 'data_type', 'event_type', 'finding_id', 'episode_id', 'level', 'score', 'kind',
-  'root', 'path', 'entry', 'key', 'value', 'original_path', 'deleted_at', 'line', 'user', 'hotspot', 'format', 'size', 'entropy',
+  'root', 'path', ...PLACE_COLUMNS.map((c) => c.timesketch), 'user', 'hotspot', 'format', 'size', 'entropy',
   'attack', 'rules', 'reasons', 'sha256', 'known',
-] as const;
+];
 
-type Row = Record<(typeof TIMESKETCH_FIELDS)[number], string | number | boolean | null>;
+type Cell = string | number | boolean | null;
+type Row = Record<string, Cell>;
 
 const MACB_DESC: Record<string, string> = { m: 'Content Modification Time', a: 'Last Access Time', c: 'Metadata Modification Time', b: 'Creation Time' };
 const EVENT_DESC: Record<string, string> = {
@@ -43,9 +46,17 @@ function opt(v: string | null | undefined): string | null {
   return v === undefined || v === null ? null : safeField(v);
 }
 
+/** A place column's value: text neutralised, numbers as they are, absent as null. */
+function placeCell(v: string | number | null | undefined): Cell {
+  return typeof v === 'string' ? safeField(v) : (v ?? null);
+}
+
 function row(r: TimelineRow, f: Finding | undefined, episodeOf: Map<string, string>): Row | null {
   const ms = parseTime(r.time);
   if (ms === null) return null;
+  const place: Row = {};
+  for (const c of PLACE_COLUMNS) place[c.timesketch] = f ? placeCell(c.cell(f)) : null;
+  // Built in TIMESKETCH_FIELDS order: JSON lines keep the field order of the header.
   return {
     message: safeField(r.description.startsWith(r.path) ? r.description : `${r.path}: ${r.description}`),
     datetime: isoFromMs(ms),
@@ -60,12 +71,7 @@ function row(r: TimelineRow, f: Finding | undefined, episodeOf: Map<string, stri
     kind: f?.kind ?? null,
     root: safeField(r.root),
     path: safeField(r.path),
-    entry: opt(f?.entry),
-    key: opt(f?.key),
-    value: opt(f?.value),
-    original_path: opt(f?.originalPath),
-    deleted_at: opt(f?.deletedAt),
-    line: f?.line ?? null,
+    ...place,
     user: opt(f?.user),
     hotspot: f?.hotspot ?? null,
     format: opt(f?.format),

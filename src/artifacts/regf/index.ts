@@ -1,7 +1,7 @@
 /** Registry hive (regf) parser: matched on the 'regf' magic whatever the file is called. */
 import type { ArtifactParser } from '../types.js';
 import { hasRegfMagic } from './layout.js';
-import { parseRegf } from './parse.js';
+import { parseRegf, streamRegf } from './parse.js';
 import { detectRegistry, type HiveFacts } from '../registry/index.js';
 import type { RegistryRecord } from './walk.js';
 
@@ -12,6 +12,7 @@ export const regfParser: ArtifactParser<RegistryRecord, HiveFacts> = {
   description: 'Windows registry hive (regf): keys, values, archiver history, execution traces, staged blobs',
   matches: (ctx) => ctx.format === 'regf' || hasRegfMagic(ctx.head),
   parse: parseRegf,
+  stream: streamRegf,
   detect: detectRegistry,
 };
 

@@ -1,9 +1,11 @@
 /**
  * The regf on-disk layout, in one place (after libregf's "Windows NT Registry File (REGF) format"
- * and dissect.regf). Pure readers over a Buffer holding the whole hive: every offset is checked
- * against the buffer, a bad structure gives `null` plus a reason, never a throw.
+ * and dissect.regf). Pure readers over a hive's bytes (`HiveBytes`: a Buffer, or pages read through
+ * the ByteSource, pages.ts): every offset is checked against the hive's length, a bad structure gives
+ * `null` plus a reason, never a throw.
  * The walk over these structures lives in walk.ts.
  */
+import type { HiveBytes } from './pages.js';
 
 const BASE_BLOCK_SIZE = 0x1000;
 /** Cell offsets in the hive are relative to the first hbin, which follows the base block. */
@@ -97,12 +99,12 @@ export interface BaseBlock {
   checksumComputed: number;
 }
 
-export function hasRegfMagic(head: Buffer): boolean {
+export function hasRegfMagic(head: HiveBytes): boolean {
   return head.length >= 4 && head.toString('latin1', 0, 4) === 'regf';
 }
 
 /** XOR of the first 127 dwords; 0 and 0xFFFFFFFF are remapped as Windows does. */
-export function baseBlockChecksum(buf: Buffer): number {
+export function baseBlockChecksum(buf: HiveBytes): number {
   let x = 0;
   for (let i = 0; i < BB.checksum; i += 4) x = (x ^ buf.readUInt32LE(i)) >>> 0;
   if (x === 0xffffffff) return 0xfffffffe;
@@ -110,7 +112,7 @@ export function baseBlockChecksum(buf: Buffer): number {
   return x;
 }
 
-export function readBaseBlock(buf: Buffer): BaseBlock | null {
+export function readBaseBlock(buf: HiveBytes): BaseBlock | null {
   if (buf.length < 0x200 || !hasRegfMagic(buf)) return null;
   const nameBytes = buf.subarray(BB.fileName, BB.fileName + BB_FILE_NAME_BYTES);
   return {
@@ -146,13 +148,13 @@ export interface HbinHeader {
 }
 
 /** Reads the hbin header at absolute file position `pos`, or null when it is not one. */
-export function readHbin(buf: Buffer, pos: number): HbinHeader | null {
+export function readHbin(buf: HiveBytes, pos: number): HbinHeader | null {
   if (pos + HBIN_HEADER_SIZE > buf.length) return null;
   if (buf.toString('latin1', pos + HBIN.signature, pos + 4) !== 'hbin') return null;
   return { offset: buf.readUInt32LE(pos + HBIN.offset), size: buf.readUInt32LE(pos + HBIN.size) };
 }
 
-/** A cell located in the hive buffer: `start` is the absolute position of its data (after the size). */
+/** A cell located in the hive: `start` is the absolute position of its data (after the size). */
 export interface Cell {
   start: number;
   length: number;
@@ -162,7 +164,7 @@ export interface Cell {
 export type CellResult = Cell | string;
 
 /** Finds the cell at hive offset `offset` (relative to HBINS_START); a string says why not. */
-export function readCell(buf: Buffer, offset: number, end: number): CellResult {
+export function readCell(buf: HiveBytes, offset: number, end: number): CellResult {
   if (offset === NO_CELL) return 'no cell';
   if (offset % 8 !== 0) return `cell offset 0x${offset.toString(16)} is not 8-byte aligned`;
   const pos = HBINS_START + offset;
@@ -173,7 +175,7 @@ export function readCell(buf: Buffer, offset: number, end: number): CellResult {
   return { start: pos + 4, length: size - 4, allocated: raw < 0 };
 }
 
-function sig(buf: Buffer, cell: Cell): string {
+function sig(buf: HiveBytes, cell: Cell): string {
   return cell.length >= 2 ? buf.toString('latin1', cell.start, cell.start + 2) : '';
 }
 
@@ -189,7 +191,7 @@ export interface NkCell {
   name: string;
 }
 
-export function readNk(buf: Buffer, cell: Cell): NkCell | string {
+export function readNk(buf: HiveBytes, cell: Cell): NkCell | string {
   if (sig(buf, cell) !== 'nk') return `expected nk, found '${printable(sig(buf, cell))}'`;
   if (cell.length < NK.name) return 'nk cell too short';
   const s = cell.start;
@@ -222,7 +224,7 @@ export interface VkCell {
   inlinePos: number;
 }
 
-export function readVk(buf: Buffer, cell: Cell): VkCell | string {
+export function readVk(buf: HiveBytes, cell: Cell): VkCell | string {
   if (sig(buf, cell) !== 'vk') return `expected vk, found '${printable(sig(buf, cell))}'`;
   if (cell.length < VK.name) return 'vk cell too short';
   const s = cell.start;
@@ -245,7 +247,7 @@ export interface DbCell {
   segmentList: number;
 }
 
-export function readDb(buf: Buffer, cell: Cell): DbCell | null {
+export function readDb(buf: HiveBytes, cell: Cell): DbCell | null {
   if (sig(buf, cell) !== 'db' || cell.length < 8) return null;
   return {
     segmentCount: buf.readUInt16LE(cell.start + DB.segmentCount),
@@ -262,7 +264,7 @@ export interface SubkeyList {
   clipped: boolean;
 }
 
-export function readSubkeyList(buf: Buffer, cell: Cell): SubkeyList | string {
+export function readSubkeyList(buf: HiveBytes, cell: Cell): SubkeyList | string {
   const kind = sig(buf, cell);
   if (kind !== 'lf' && kind !== 'lh' && kind !== 'li' && kind !== 'ri') {
     return `expected a subkey list, found '${printable(kind)}'`;
@@ -278,7 +280,7 @@ export function readSubkeyList(buf: Buffer, cell: Cell): SubkeyList | string {
 }
 
 /** A cell of u32 offsets (value list, db segment list); the count comes from the referrer. */
-export function readOffsetArray(buf: Buffer, cell: Cell, declared: number): { offsets: number[]; clipped: boolean } {
+export function readOffsetArray(buf: HiveBytes, cell: Cell, declared: number): { offsets: number[]; clipped: boolean } {
   const fits = Math.floor(cell.length / 4);
   const count = Math.min(declared, fits);
   const offsets = new Array<number>(count);

@@ -1,30 +1,15 @@
 /**
- * The ArtifactParser wrapper over walk.ts: reads the hive through a ByteSource in chunks, runs the
- * walk and collects records and warnings. Pure: no fs, no console.
+ * The ArtifactParser wrapper over walk.ts: walks the hive over its ByteSource (a page at a time,
+ * pages.ts) and collects records and warnings for the detectors, or yields them as they are read
+ * (`streamRegf`, for `stagehunt parse`). Pure: no fs, no console.
  */
 import type { ByteSource } from '../../util/byte-source.js';
 import type { ArtifactContext } from '../types.js';
 import { hasRegfMagic } from './layout.js';
+import { MAX_HIVE_BYTES } from './pages.js';
+import { pushAll } from '../../util/arrays.js';
 import { walkHive, type HiveRecord, type RegistryRecord } from './walk.js';
 import { hiveSidMaps, type HiveFacts, type HiveResult } from '../registry/index.js';
-
-/** Largest hive held in memory; bigger files are read up to this size, with a warning. */
-export const MAX_HIVE_BYTES = 1024 * 1024 * 1024;
-const READ_CHUNK = 16 * 1024 * 1024;
-
-/** Reads up to `cap` bytes of the source into one buffer. */
-export function readAll(src: ByteSource, cap = MAX_HIVE_BYTES): Buffer {
-  const total = Math.min(src.size, cap);
-  const out = Buffer.allocUnsafe(total);
-  let got = 0;
-  while (got < total) {
-    const chunk = src.read(got, Math.min(READ_CHUNK, total - got));
-    if (chunk.length === 0) break;
-    chunk.copy(out, got);
-    got += chunk.length;
-  }
-  return got === total ? out : out.subarray(0, got);
-}
 
 /** Names of transaction logs next to the hive (NTUSER.DAT.LOG1, ...), case-insensitive. */
 export function logSiblings(ctx: Pick<ArtifactContext, 'name' | 'siblings'>): string[] {
@@ -36,14 +21,12 @@ export function logSiblings(ctx: Pick<ArtifactContext, 'name' | 'siblings'>): st
 
 export async function parseRegf(src: ByteSource, ctx: ArtifactContext): Promise<HiveResult | null> {
   if (!hasRegfMagic(src.read(0, 4))) return null;
-  const warnings: string[] = [];
-  if (src.size > MAX_HIVE_BYTES) warnings.push(`hive is ${src.size} bytes; only the first ${MAX_HIVE_BYTES} were read`);
-  const buf = readAll(src);
+  const warnings = oversize(src);
   const records: RegistryRecord[] = [];
   let header: HiveRecord | null = null;
   // A hive over the cap is read in part: damage as far as the records go.
   let damaged = src.size > MAX_HIVE_BYTES;
-  for (const item of walkHive(buf)) {
+  for (const item of walkHive(src)) {
     if (item.type === 'warning') {
       warnings.push(item.message);
       damaged ||= item.damage;
@@ -53,7 +36,7 @@ export async function parseRegf(src: ByteSource, ctx: ArtifactContext): Promise<
     }
   }
   const logs = logSiblings(ctx);
-  if (header?.dirty && logs.length > 0) warnings.push(`transaction logs present but not replayed: ${logs.join(', ')}`);
+  if (header?.dirty) pushLogNote(warnings, logs);
   return {
     parser: 'regf',
     records,
@@ -61,6 +44,35 @@ export async function parseRegf(src: ByteSource, ctx: ArtifactContext): Promise<
     corrupted: isCorrupted(header, damaged),
     facts: summarize(header, records, logs),
   };
+}
+
+/**
+ * The records of `parseRegf`, yielded as the walk reads them (the hive's bytes through the page
+ * cache, nothing held): warnings are appended to `warnings` as they arise, the transaction-log note
+ * after the walk's (as `parseRegf` orders them). Yields nothing when the file is not a hive.
+ */
+export function* streamRegf(src: ByteSource, ctx: ArtifactContext, warnings: string[]): Generator<RegistryRecord> {
+  if (!hasRegfMagic(src.read(0, 4))) return;
+  pushAll(warnings, oversize(src));
+  let dirty = false;
+  for (const item of walkHive(src)) {
+    if (item.type === 'warning') {
+      warnings.push(item.message);
+      continue;
+    }
+    if (item.type === 'registry-hive') dirty = item.dirty;
+    yield item;
+  }
+  if (dirty) pushLogNote(warnings, logSiblings(ctx));
+}
+
+function oversize(src: ByteSource): string[] {
+  return src.size > MAX_HIVE_BYTES ? [`hive is ${src.size} bytes; only the first ${MAX_HIVE_BYTES} were read`] : [];
+}
+
+/** A dirty hive's logs are not replayed: said once, after the walk's own warnings. */
+function pushLogNote(warnings: string[], logs: readonly string[]): void {
+  if (logs.length > 0) warnings.push(`transaction logs present but not replayed: ${logs.join(', ')}`);
 }
 
 /** Damage, not mere dirtiness or a log file, marks the result corrupted. */

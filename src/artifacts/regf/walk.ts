@@ -1,6 +1,8 @@
 /**
- * The walk over a hive held in memory: base block, then every key in pre-order (key, its values,
- * then its subkeys in list order, as libregf lists them). A generator, so callers can stream.
+ * The walk over a hive, read by cell offset through a bounded page cache (pages.ts), never held
+ * whole (it keeps the visited keys and one bit per 8-byte cell slot, CellBitmap): base block,
+ * then every key in pre-order (key, its values, then its subkeys in list order, as libregf lists
+ * them). A generator, so callers can stream.
  * Damaged structures yield a warning and the walk goes on with the siblings.
  */
 import { LIMITS } from '../../util/limits.js';
@@ -11,6 +13,8 @@ import {
 } from './layout.js';
 import { decodeValue, regTypeName, type DecodedData } from './decode.js';
 import type { ArtifactRecord } from '../types.js';
+import type { ByteSource } from '../../util/byte-source.js';
+import { PagedHive, type HiveBytes, type PageCacheSize } from './pages.js';
 
 /** Bytes of a value kept once the hive's data budget (LIMITS.maxRegistryHiveDataBytes) is spent. */
 const SAMPLE_AFTER_BUDGET = 256;
@@ -99,7 +103,7 @@ interface WalkState extends DataState {
 
 /** What reading value data needs: the hive, and the per-hive bookkeeping that bounds it. */
 interface DataState {
-  buf: Buffer;
+  buf: HiveBytes;
   end: number;
   /** vk, data and segment cells already expanded: an aliased cell is never expanded twice. */
   expanded: CellBitmap;
@@ -136,7 +140,12 @@ interface StackEntry {
   depth: number;
 }
 
-export function* walkHive(buf: Buffer): Generator<WalkItem> {
+/**
+ * Walks a hive: a ByteSource is read a page at a time (pages.ts; `cache` sizes it, for tests); a
+ * Buffer already in memory (tests, the bench) is read as it is, its values' raw bytes views into it.
+ */
+export function* walkHive(input: Buffer | ByteSource, cache?: PageCacheSize): Generator<WalkItem> {
+  const buf: HiveBytes = Buffer.isBuffer(input) ? input : new PagedHive(input, cache);
   const base = readBaseBlock(buf);
   if (!base) {
     yield warn('not a regf hive (no regf signature)');
@@ -161,7 +170,7 @@ function readRoot(st: WalkState): { nk: NkCell } | string {
   return typeof nk === 'string' ? nk : { nk };
 }
 
-function hbinsEnd(buf: Buffer, base: BaseBlock): number {
+function hbinsEnd(buf: HiveBytes, base: BaseBlock): number {
   const declared = HBINS_START + base.hbinsSize;
   return base.hbinsSize > 0 && declared <= buf.length ? declared : buf.length;
 }
@@ -181,7 +190,7 @@ function headerRecord(base: BaseBlock, rootKeyName: string | null): HiveRecord {
   };
 }
 
-function* headerWarnings(buf: Buffer, base: BaseBlock, end: number): Generator<WalkWarning> {
+function* headerWarnings(buf: HiveBytes, base: BaseBlock, end: number): Generator<WalkWarning> {
   if (base.fileType !== 0) {
     yield warn(`file type ${base.fileType} is a transaction log, not a primary hive; keys not read`);
     return;
