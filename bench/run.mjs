@@ -64,6 +64,7 @@ function parseArgs(argv) {
     else if (k === '--stagehunt') a.stagehunt = path.resolve(argv[++i]);
     else if (k === '--out') a.out = path.resolve(argv[++i]);
     else if (k === '--list') a.list = true;
+    else if (k === '--reuse') a.reuse = path.resolve(argv[++i]);
     else throw new Error(`unknown argument ${k}`);
   }
   for (const t of a.targets) if (!GROUPS.includes(t)) throw new Error(`unknown target ${t} (${GROUPS.join(', ')})`);
@@ -119,15 +120,37 @@ function timed(cmd, args) {
 const medianOf = (values) => values.slice().sort((x, y) => x - y)[Math.floor(values.length / 2)];
 
 const measurements = new Map();
+/** --reuse FILE.json: a measurement another run (maybe still going) has written there, read when first needed. */
+function reused(key) {
+  if (!opts.reuse || !existsSync(opts.reuse)) return null;
+  const m = JSON.parse(readFileSync(opts.reuse, 'utf8')).measurements.find((x) => x.key === key);
+  if (m) log(`  ${m.label.padEnd(58)} reused from ${opts.reuse}`);
+  return m ? { ...m, reusedFrom: opts.reuse } : null;
+}
 /** Median of `runs` runs of one command, measured once per invocation of the bench whatever the rows that use it. */
 function measure(key, label, cmd, args, runs = opts.runs) {
   if (measurements.has(key)) return measurements.get(key);
+  const again = reused(key);
+  if (again) {
+    measurements.set(key, again);
+    return again;
+  }
   const all = [];
   for (let i = 0; i < runs; i++) all.push(timed(cmd, args));
   const m = { key, label, wall: medianOf(all.map((r) => r.wall)), cpu: medianOf(all.map((r) => r.cpu)), rssMb: Math.max(...all.map((r) => r.rssMb)), runs: all.length, loads: all.map((r) => r.load), walls: all.map((r) => r.wall) };
   log(`  ${label.padEnd(58)} wall ${m.wall.toFixed(2)} s  cpu ${m.cpu.toFixed(2)} s  rss ${m.rssMb.toFixed(0)} MB  load ${m.loads.map((l) => l.toFixed(1)).join('/')}  (walls ${m.walls.map((w) => w.toFixed(2)).join(', ')})`);
   measurements.set(key, m);
   return m;
+}
+
+const startedAt = new Date();
+const loadAtStart = readFileSync('/proc/loadavg', 'utf8').trim();
+const out = opts.out ?? path.join(REPO, 'bench', 'out', `results-${startedAt.toISOString().replace(/[:.]/g, '-')}.md`);
+const outJson = out.replace(/\.md$/, '') + '.json';
+/** Rows and measurements so far, as JSON beside the table (after every scan too, so that --reuse can read a run in progress). */
+function saveJson() {
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(outJson, `${JSON.stringify({ startedAt, loadAtStart, cores: CORES, rows, measurements: [...measurements.values()] }, null, 1)}\n`);
 }
 
 let floorBin;
@@ -158,6 +181,7 @@ function scan(root, name, { scope = 'all', hash = 'findings', runs } = {}) {
     const rep = JSON.parse(readFileSync(out, 'utf8'));
     m.facts = { findings: rep.summary.findings, errors: rep.errors.length, hashed: (rep.meta.hashes ?? []).filter((h) => h.status === 'hashed').map((h) => path.resolve(h.root, h.path)), filesScanned: rep.meta.roots?.reduce((s, r) => s + (r.filesScanned ?? 0), 0) };
     rmSync(out, { force: true });
+    saveJson();
   }
   return m;
 }
@@ -202,8 +226,9 @@ function runFile() {
   if (!hasTool('file')) return skipRow('faster than file --mime-type', '>= 20x faster', 'file(1) is not installed');
   for (const name of ['100k', '100k-findings']) {
     const t = tree(name);
+    const peer = fileMime(t);
     const s = scanTree(t, { hash: name === '100k' ? 'findings' : 'none' });
-    ratioRow(`scan --scope all${name === '100k' ? '' : ' --hash none'}, ${name}: faster than file(1)`, s, fileMime(t), 'find | xargs file --mime-type (1 run)', 20, { faster: true });
+    ratioRow(`scan --scope all${name === '100k' ? '' : ' --hash none'}, ${name}: faster than file(1)`, s, peer, 'find | xargs file --mime-type (1 run)', 20, { faster: true });
   }
 }
 
@@ -281,11 +306,10 @@ function runE01() {
 }
 
 const RUN = { floors: runFloors, file: runFile, hash: runHash, rss: runRss, linearity: runLinearity, onedir: runOnedir, hotspot: runHotspot, e01: runE01 };
-const startedAt = new Date();
-const loadAtStart = readFileSync('/proc/loadavg', 'utf8').trim();
 for (const g of opts.targets) {
   log(`target group ${g}`);
   RUN[g]();
+  saveJson();
 }
 
 // ---- output ---------------------------------------------------------------------------------
@@ -308,8 +332,6 @@ lines.push('|---|---:|---:|---:|---:|---|---|');
 for (const m of measurements.values()) lines.push(`| ${cell(m.label)}${m.facts ? ` (${m.facts.findings} findings, ${m.facts.errors} errors)` : ''} | ${m.runs} | ${m.wall.toFixed(2)} | ${m.cpu.toFixed(2)} | ${m.rssMb.toFixed(0)} | ${m.loads.map((l) => l.toFixed(1)).join(', ')} | ${m.walls.map((w) => w.toFixed(2)).join(', ')} |`);
 const md = `${lines.join('\n')}\n`;
 console.log(md);
-const out = opts.out ?? path.join(REPO, 'bench', 'out', `results-${startedAt.toISOString().replace(/[:.]/g, '-')}.md`);
-mkdirSync(path.dirname(out), { recursive: true });
 writeFileSync(out, md);
-writeFileSync(out.replace(/\.md$/, '.json'), `${JSON.stringify({ startedAt, loadAtStart, cores: CORES, rows, measurements: [...measurements.values()].map(({ facts, ...m }) => ({ ...m, facts: facts && { ...facts, hashed: facts.hashed.length } })) }, null, 2)}\n`);
-log(`written to ${out}`);
+saveJson();
+log(`written to ${out} and ${outJson}`);
