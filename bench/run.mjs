@@ -95,6 +95,16 @@ log(`bench: ${opts.dir} (${(statfsSync(opts.dir).bavail * statfsSync(opts.dir).b
 // ---- trees ----------------------------------------------------------------------------------
 
 const TMPFS_MAGIC = 0x01021994;
+const warmed = new Set();
+/** Reads every byte of a tree once before its first measurement. tmpfs is memory already (and cat of a million files is minutes under load). */
+function warm(root, ...more) {
+  if (warmed.has(root)) return;
+  warmed.add(root);
+  if (statfsSync(root).type === TMPFS_MAGIC) return;
+  const t0 = Date.now();
+  spawnSync('sh', ['-c', 'find "$0" -type f -print0 | xargs -0 cat > /dev/null; for f in "$@"; do cat "$f" > /dev/null; done', root, ...more]);
+  log(`  warmed ${root} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
 const trees = new Map();
 /** Generates (or reuses) a tree and warms the cache with every byte once. */
 function tree(name) {
@@ -105,10 +115,8 @@ function tree(name) {
   const root = path.join(base, `tree-${name}`);
   const t0 = Date.now();
   const manifest = generate({ out: root, files: spec.files, uniform: spec.uniform, seed: 7401, force: false, profile: spec.profile ?? 'mixed', blobs: spec.blobs ?? null, layout: spec.layout ?? 'windows' }, log);
-  // tmpfs is memory already (and reading a million files through cat is minutes on a loaded machine).
-  if (statfsSync(root).type !== TMPFS_MAGIC) spawnSync('sh', ['-c', 'find "$0" -type f -print0 | xargs -0 cat > /dev/null', root]);
   log(`tree ${name}: ${manifest.files} files, ${(manifest.bytes / 2 ** 30).toFixed(2)} GiB in ${manifest.dirs} dirs (ready in ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-  const t = { name, root, files: manifest.files, bytes: manifest.bytes };
+  const t = { name, root, files: manifest.files, bytes: manifest.bytes, warm: () => warm(root) };
   trees.set(name, t);
   return t;
 }
@@ -141,13 +149,14 @@ function reused(key) {
   return null;
 }
 /** Median of `runs` runs of one command, measured once per invocation of the bench whatever the rows that use it. */
-function measure(key, label, cmd, args, runs = opts.runs) {
+function measure(key, label, cmd, args, runs = opts.runs, before = () => undefined) {
   if (measurements.has(key)) return measurements.get(key);
   const again = reused(key);
   if (again) {
     measurements.set(key, again);
     return again;
   }
+  before();
   const all = [];
   for (let i = 0; i < runs; i++) all.push(timed(cmd, args));
   const m = { key, label, wall: medianOf(all.map((r) => r.wall)), cpu: medianOf(all.map((r) => r.cpu)), rssMb: Math.max(...all.map((r) => r.rssMb)), runs: all.length, loads: all.map((r) => r.load), walls: all.map((r) => r.wall) };
@@ -177,20 +186,20 @@ function readFloorBinary() {
 
 const hasTool = (t) => spawnSync('sh', ['-c', 'command -v "$0"', t]).status === 0;
 
-const cFloor = (t) => measure(`cfloor:${t.name}`, `C walk + 4 KiB pread (read floor), ${t.name}`, readFloorBinary(), [t.root]);
-const nodeFloor = (t) => measure(`nodefloor:${t.name}`, `node: sync walk + open/fstat/4 KiB read, ${t.name}`, process.execPath, [path.join(REPO, 'bench', 'lib', 'node-floor.mjs'), t.root]);
-const fileMime = (t) => measure(`file:${t.name}`, `file --mime-type (libmagic), ${t.name}`, 'sh', ['-c', 'find "$0" -type f -print0 | xargs -0 file --mime-type > /dev/null', t.root], 1);
+const cFloor = (t) => measure(`cfloor:${t.name}`, `C walk + 4 KiB pread (read floor), ${t.name}`, readFloorBinary(), [t.root], opts.runs, t.warm);
+const nodeFloor = (t) => measure(`nodefloor:${t.name}`, `node: sync walk + open/fstat/4 KiB read, ${t.name}`, process.execPath, [path.join(REPO, 'bench', 'lib', 'node-floor.mjs'), t.root], opts.runs, t.warm);
+const fileMime = (t) => measure(`file:${t.name}`, `file --mime-type (libmagic), ${t.name}`, 'sh', ['-c', 'find "$0" -type f -print0 | xargs -0 file --mime-type > /dev/null', t.root], 1, t.warm);
 
 function reportPath(key) {
   return path.join(opts.dir, `report-${process.pid}-${key.replace(/[^a-z0-9-]+/gi, '_')}.json`);
 }
 /** `stagehunt scan ROOT --scope S [--hash none] --format json --quiet --output FILE`; the report is kept for facts. */
-function scan(root, name, { scope = 'all', hash = 'findings', runs } = {}) {
+function scan(root, name, { scope = 'all', hash = 'findings', runs, before } = {}) {
   const key = `scan:${name}:${scope}:${hash}`;
   const out = reportPath(key);
   const args = [opts.stagehunt, 'scan', root, '--scope', scope, '--format', 'json', '--quiet', '--output', out];
   if (hash !== 'findings') args.push('--hash', hash);
-  const m = measure(key, `stagehunt scan --scope ${scope}${hash !== 'findings' ? ` --hash ${hash}` : ''}, ${name}`, process.execPath, args, runs ?? opts.scanRuns);
+  const m = measure(key, `stagehunt scan --scope ${scope}${hash !== 'findings' ? ` --hash ${hash}` : ''}, ${name}`, process.execPath, args, runs ?? opts.scanRuns, before);
   if (!m.facts && !m.reusedFrom) {
     const rep = JSON.parse(readFileSync(out, 'utf8'));
     m.facts = { findings: rep.summary.findings, errors: rep.errors.length, hashed: (rep.meta.hashes ?? []).filter((h) => h.status === 'hashed').map((h) => path.resolve(h.root, h.path)), filesScanned: rep.meta.roots?.reduce((s, r) => s + (r.filesScanned ?? 0), 0) };
@@ -199,7 +208,7 @@ function scan(root, name, { scope = 'all', hash = 'findings', runs } = {}) {
   }
   return m;
 }
-const scanTree = (t, o) => scan(t.root, t.name, o);
+const scanTree = (t, o) => scan(t.root, t.name, { ...o, before: t.warm });
 
 // ---- rows -----------------------------------------------------------------------------------
 
@@ -252,7 +261,7 @@ function runHash() {
   const hashed = scanTree(t);
   const list = path.join(opts.dir, 'hashed-files.list');
   writeFileSync(list, hashed.facts.hashed.join('\0'));
-  const sha = measure(`sha256sum:${t.name}`, `sha256sum of the ${hashed.facts.hashed.length} files the scan hashed, ${t.name}`, 'sh', ['-c', 'xargs -0 -a "$0" sha256sum > /dev/null', list]);
+  const sha = measure(`sha256sum:${t.name}`, `sha256sum of the ${hashed.facts.hashed.length} files the scan hashed, ${t.name}`, 'sh', ['-c', 'xargs -0 -a "$0" sha256sum > /dev/null', list], opts.runs, t.warm);
   const extra = { wall: hashed.wall - none.wall, cpu: hashed.cpu - none.cpu };
   const byCpu = useCpu(none, hashed, sha);
   const rw = extra.wall / sha.wall;
@@ -313,9 +322,8 @@ function runE01() {
   const r = spawnSync(process.execPath, [path.join(REPO, 'bench', 'images.mjs'), '--prepare-only', '--dir', opts.imagesDir], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
   if (r.status !== 0) return skipRow(target, goal, `bench/images.mjs --prepare-only failed (${r.status})`);
   const { tree: root, e01 } = JSON.parse(r.stdout.trim().split('\n').pop());
-  if (!reused('scan:images-tree:all:none')) spawnSync('sh', ['-c', 'find "$0" -type f -print0 | xargs -0 cat > /dev/null; cat "$1" > /dev/null', root, e01]);
-  const dir = scan(root, 'images-tree', { hash: 'none' });
-  const img = scan(e01, 'images-e01', { hash: 'none' });
+  const dir = scan(root, 'images-tree', { hash: 'none', before: () => warm(root, e01) });
+  const img = scan(e01, 'images-e01', { hash: 'none', before: () => warm(root, e01) });
   ratioRow(`${target}, ${dir.facts.filesScanned} files of 1 KiB`, img, dir, 'directory scan', 1.5, { note: `peak RSS ${img.rssMb.toFixed(0)} MB vs ${dir.rssMb.toFixed(0)} MB` });
 }
 
