@@ -5,6 +5,10 @@
 //   node bench/generate-tree.mjs --out /tmp/stagehunt-bench/tree-10k --files 10000
 //   node bench/generate-tree.mjs --out /tmp/stagehunt-bench/tree-1m --files 1000000 --uniform 1024   # 99 % text, 1 % blobs
 //   node bench/generate-tree.mjs --out /tmp/stagehunt-bench/tree-100k-findings --files 100000 --profile findings
+//   node bench/generate-tree.mjs --out DIR --files 1000000 --uniform 1024 --blobs 100      # scale: 100 blobs whatever the size
+//   node bench/generate-tree.mjs --out DIR --files 100000 --uniform 1024 --blobs 0 --layout onedir    # Windows/Temp/big
+//   node bench/generate-tree.mjs --out DIR --files 100000 --uniform 1024 --blobs 0 --layout spread    # Windows/Temp/big/dNNN
+//   node bench/generate-tree.mjs --out DIR --files 300000 --uniform 1024 --layout hotspots5           # 5 % in hotspots
 //
 // The findings profile (issue 17) is heavy in staging-like content: a third of the files are
 // archives (ZIP, 7z, RAR, some with encrypted headers), archives renamed .tmp/.log/.dat and random
@@ -28,7 +32,7 @@ import { intIn, mulberry32, pick, randomBytes } from './lib/prng.mjs';
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export function parseArgs(argv) {
-  const args = { out: null, files: 100_000, uniform: 0, seed: 7401, force: false, profile: 'mixed' };
+  const args = { out: null, files: 100_000, uniform: 0, seed: 7401, force: false, profile: 'mixed', blobs: null, layout: 'windows' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--out') args.out = argv[++i];
@@ -37,10 +41,14 @@ export function parseArgs(argv) {
     else if (a === '--seed') args.seed = Number(argv[++i]);
     else if (a === '--force') args.force = true;
     else if (a === '--profile') args.profile = argv[++i];
+    else if (a === '--blobs') args.blobs = Number(argv[++i]);
+    else if (a === '--layout') args.layout = argv[++i];
     else throw new Error(`unknown argument ${a}`);
   }
   if (!args.out) throw new Error('--out DIR is required');
   if (!['mixed', 'findings'].includes(args.profile)) throw new Error(`--profile mixed|findings, not ${args.profile}`);
+  if (!(args.layout in LAYOUTS)) throw new Error(`--layout ${Object.keys(LAYOUTS).join('|')}, not ${args.layout}`);
+  if ((args.blobs !== null || args.layout !== 'windows') && !args.uniform) throw new Error('--blobs and --layout need --uniform SIZE');
   const out = path.resolve(args.out);
   if (out === REPO || out.startsWith(REPO + path.sep)) throw new Error(`refusing to generate inside the repository (${out})`);
   args.out = out;
@@ -185,12 +193,55 @@ function directories(count, rand) {
   return [...new Set(dirs)].sort(() => rand() - 0.5);
 }
 
+/** Non-hotspot directories of a Windows system (no pattern of src/hotspots/data/windows.json matches them). */
+const COLD_TEMPLATES = [
+  'Windows/System32/drivers', 'Windows/System32/DriverStore/FileRepository/pkg{n}', 'Windows/SysWOW64', 'Windows/WinSxS/amd64_c{n}',
+  'Windows/Logs/CBS', 'Windows/servicing/Packages', 'Program Files/App{n}/bin', 'Program Files (x86)/Tool{n}',
+  'Users/{u}/Documents/Projects/p{n}', 'Users/{u}/Pictures/2024/{n}', 'Users/{u}/Music/a{n}', 'Users/{u}/AppData/Roaming/Microsoft/Windows/r{n}',
+  'Users/{u}/AppData/Local/Microsoft/Edge/User Data/c{n}',
+];
+/** Hotspot directories (Temp, Public, ProgramData, PerfLogs, the Recycle Bin, an unusual AppData vendor). */
+const HOT_TEMPLATES = [
+  'Windows/Temp/t{n}', 'Users/{u}/AppData/Local/Temp/t{n}', 'Users/Public/Downloads/d{n}', 'ProgramData/Vendor{n}/cache',
+  'PerfLogs/Admin/a{n}', 'Users/{u}/AppData/Roaming/Vendor{n}',
+];
+
+function fromTemplates(templates, count) {
+  const dirs = [];
+  for (let i = 0; i < count; i++) {
+    const tpl = templates[i % templates.length];
+    dirs.push(tpl.replace('{u}', USERS[i % USERS.length]).replace('{n}', String(Math.floor(i / templates.length))));
+  }
+  return [...new Set(dirs)];
+}
+
+/**
+ * Where file i goes. windows: ~100 files per directory of the Windows templates; onedir: every file in
+ * Windows/Temp/big; spread: the same names over 1,000 subdirectories of it; hotspots5: ~100 files per
+ * directory, every 20th file (5 %) in a hotspot directory, the rest where no hotspot pattern reaches.
+ */
+const LAYOUTS = {
+  windows: (files, rand) => {
+    const dirs = directories(Math.max(1, Math.ceil(files / 100)), rand);
+    return (i) => dirs[i % dirs.length];
+  },
+  onedir: () => () => 'Windows/Temp/big',
+  spread: () => (i) => `Windows/Temp/big/d${String(i % 1000).padStart(3, '0')}`,
+  hotspots5: (files) => {
+    const hot = fromTemplates(HOT_TEMPLATES, Math.max(1, Math.ceil(files / 20 / 100)));
+    const cold = fromTemplates(COLD_TEMPLATES, Math.max(1, Math.ceil(files / 100)));
+    return (i) => (i % 20 === 0 ? hot[(i / 20) % hot.length] : cold[i % cold.length]);
+  },
+};
+
 const BASE_TIME = Date.UTC(2024, 0, 1) / 1000;
 
 export function generate(args, log = (m) => process.stderr.write(m + '\n')) {
   const stamp = `${args.out}.stamp`;
   const findings = args.profile === 'findings';
-  const key = JSON.stringify({ files: args.files, uniform: args.uniform, seed: args.seed, v: args.uniform ? 2 : 1, ...(findings ? { profile: 'findings', pv: 1 } : {}) });
+  const blobs = args.blobs ?? null;
+  const layout = args.layout ?? 'windows';
+  const key = JSON.stringify({ files: args.files, uniform: args.uniform, seed: args.seed, v: args.uniform ? 2 : 1, ...(findings ? { profile: 'findings', pv: 1 } : {}), ...(blobs !== null ? { blobs } : {}), ...(layout !== 'windows' ? { layout } : {}) });
   if (!args.force && existsSync(stamp) && existsSync(args.out) && readFileSync(stamp, 'utf8') === key) {
     log(`tree ${args.out} is up to date`);
     return JSON.parse(readFileSync(`${args.out}.manifest.json`, 'utf8'));
@@ -200,19 +251,22 @@ export function generate(args, log = (m) => process.stderr.write(m + '\n')) {
   const rand = mulberry32(args.seed);
   const pools = { random: randomBytes(24 * 1024 * 1024, args.seed), text: textPool(8 * 1024 * 1024, rand) };
   const templates = args.uniform ? null : buildTemplates(pools);
-  const dirs = directories(Math.max(1, Math.ceil(args.files / 100)), rand);
+  const dirOf = LAYOUTS[layout](args.files, rand);
   const made = new Set();
-  const manifest = { files: 0, bytes: 0, byKind: {}, dirs: dirs.length, profile: args.profile };
+  const manifest = { files: 0, bytes: 0, byKind: {}, dirs: 0, profile: args.profile, layout };
+  // --blobs N: exactly N random blobs (the likely-encrypted findings), evenly spread, whatever the size of the tree.
+  const blobEvery = blobs ? Math.floor(args.files / blobs) : 0;
+  const isBlob = blobs === null ? (i) => i % 100 === 37 : (i) => blobEvery > 0 && i % blobEvery === blobEvery - 1 && i < blobEvery * blobs;
   const started = Date.now();
   // The findings profile spends 5 % of its files on a Recycle Bin: $I/$R pairs and one INFO2.
   const recycled = findings ? recycleBin(args, rand, pools, templates, manifest) : 0;
   for (let i = recycled; i < args.files; i++) {
-    const dir = dirs[i % dirs.length];
+    const dir = dirOf(i);
     if (!made.has(dir)) {
       mkdirSync(path.join(args.out, dir), { recursive: true });
       made.add(dir);
     }
-    const { kind, ext, data } = args.uniform ? uniformFile(i, args.uniform, pools) : mixedFile(i, rand, pools, templates, findings ? FINDINGS_KINDS : SMALL_KINDS);
+    const { kind, ext, data } = args.uniform ? uniformFile(i, args.uniform, pools, isBlob(i)) : mixedFile(i, rand, pools, templates, findings ? FINDINGS_KINDS : SMALL_KINDS);
     const file = path.join(args.out, dir, `${kind}-${i.toString(36)}.${ext}`);
     writeFileSync(file, data);
     // Background files spread over a year; staging-like dirs (Temp, Public) get a few bursty hours.
@@ -222,11 +276,12 @@ export function generate(args, log = (m) => process.stderr.write(m + '\n')) {
     manifest.files++;
     manifest.bytes += data.length;
     manifest.byKind[kind] = (manifest.byKind[kind] ?? 0) + 1;
-    if ((i + 1) % 20000 === 0) log(`  ${i + 1} files, ${(manifest.bytes / 2 ** 30).toFixed(2)} GiB, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    if ((i + 1) % 100000 === 0 || (args.files <= 100_000 && (i + 1) % 20000 === 0)) log(`  ${i + 1} files, ${(manifest.bytes / 2 ** 30).toFixed(2)} GiB, ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }
+  manifest.dirs = made.size;
   writeFileSync(`${args.out}.manifest.json`, JSON.stringify(manifest, null, 2));
   writeFileSync(stamp, key);
-  log(`generated ${manifest.files} files, ${(manifest.bytes / 2 ** 30).toFixed(2)} GiB in ${dirs.length} dirs under ${args.out}`);
+  log(`generated ${manifest.files} files, ${(manifest.bytes / 2 ** 30).toFixed(2)} GiB in ${made.size} dirs under ${args.out}`);
   return manifest;
 }
 
@@ -283,9 +338,9 @@ function recycleBin(args, rand, pools, templates, manifest) {
   return written + 1;
 }
 
-/** Uniform trees test scale, not detection: 99 % text, 1 % random blobs (likely-encrypted findings). */
-function uniformFile(i, size, pools) {
-  const text = i % 100 !== 37;
+/** Uniform trees test scale, not detection: text, and random blobs (likely-encrypted findings) where isBlob says. */
+function uniformFile(i, size, pools, blob) {
+  const text = !blob;
   return { kind: text ? 'text' : 'blob', ext: text ? 'txt' : 'dat', data: slice(text ? pools.text : pools.random, size, i * 4099) };
 }
 

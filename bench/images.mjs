@@ -5,6 +5,7 @@
 // volume through ntfs-3g; mkntfs, ewfacquire, fls, icat; about 10 minutes on 2 cores):
 //
 //   npm run build && node bench/images.mjs [--files 100000] [--icat-sample 100] [--dir /tmp/stagehunt-bench-images]
+//   node bench/images.mjs --prepare-only   # build (or reuse) the tree and the E01, print {"tree","e01"} (bench/run.mjs, target e01)
 //
 // The tree is bench/generate-tree.mjs --uniform 1024 (about 1 KiB per file, deterministic). icat is
 // one process per file, so it is timed on an evenly spread sample and extrapolated (said in the
@@ -15,12 +16,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = { files: 100_000, icatSample: 100, dir: '/tmp/stagehunt-bench-images' };
+const args = { files: 100_000, icatSample: 100, dir: '/tmp/stagehunt-bench-images', prepareOnly: false };
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
   if (a === '--files') args.files = Number(process.argv[++i]);
   else if (a === '--icat-sample') args.icatSample = Number(process.argv[++i]);
   else if (a === '--dir') args.dir = path.resolve(process.argv[++i]);
+  else if (a === '--prepare-only') args.prepareOnly = true;
   else throw new Error(`unknown argument ${a}`);
 }
 
@@ -46,7 +48,7 @@ const e01Base = path.join(args.dir, 'volume');
 const e01 = `${e01Base}.E01`;
 const mnt = path.join(args.dir, 'mnt');
 
-sh('node', [path.join(REPO, 'bench', 'generate-tree.mjs'), '--out', tree, '--files', String(args.files), '--uniform', '1024'], { stdio: 'inherit' });
+sh('node', [path.join(REPO, 'bench', 'generate-tree.mjs'), '--out', tree, '--files', String(args.files), '--uniform', '1024'], { stdio: ['ignore', 'ignore', 'inherit'] });
 if (!existsSync(e01)) {
   rmSync(ntfs, { force: true });
   sh('truncate', ['-s', '2G', ntfs]);
@@ -54,13 +56,18 @@ if (!existsSync(e01)) {
   mkdirSync(mnt, { recursive: true });
   sh('ntfs-3g', [ntfs, mnt]);
   try {
-    console.log('filling the NTFS volume through ntfs-3g ...');
+    console.error('filling the NTFS volume through ntfs-3g ...');
     sh('cp', ['-a', `${tree}/.`, mnt]);
   } finally {
     sh('umount', [mnt]);
   }
-  console.log('packing the E01 (ewfacquire -u, deflate fast) ...');
+  console.error('packing the E01 (ewfacquire -u, deflate fast) ...');
   sh('ewfacquire', ['-u', '-q', '-t', e01Base, '-f', 'encase6', '-c', 'deflate:fast', '-m', 'fixed', '-M', 'logical', ntfs], { input: '' });
+}
+
+if (args.prepareOnly) {
+  console.log(JSON.stringify({ tree, e01 }));
+  process.exit(0);
 }
 
 const cli = path.join(REPO, 'bin', 'stagehunt.js');
