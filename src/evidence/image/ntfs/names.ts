@@ -28,13 +28,11 @@ export const ORPHAN_ROOT = '/$OrphanFiles';
 const NO_ENTRY = 0xffffffff;
 const ROW_PRESENT = 1;
 const ROW_IN_USE = 2;
-/** Distinct names shared through the intern map (names repeat across a volume: desktop.ini, numbered files). */
-const MAX_INTERNED = 1 << 20;
 
 /**
  * Columns indexed by entry (typed arrays that grow by doubling) instead of an object per row: about
- * 17 bytes per entry plus the name, where a Map of row objects took several hundred. Equal names
- * share one string.
+ * 17 bytes per entry plus the name, where a Map of row objects took several hundred. (Interning
+ * equal names cost more time than it saved memory: measured in docs/performance.md.)
  */
 export class NameTable {
   private sequences = new Uint16Array(0);
@@ -42,7 +40,6 @@ export class NameTable {
   private parentSequences = new Uint16Array(0);
   private flags = new Uint8Array(0);
   private names: string[] = [];
-  private readonly interned = new Map<string, string>();
   private count = 0;
 
   private grow(entry: number): void {
@@ -60,13 +57,6 @@ export class NameTable {
     for (let i = this.names.length; i < capacity; i++) this.names.push('');
   }
 
-  private intern(name: string): string {
-    const known = this.interned.get(name);
-    if (known !== undefined) return known;
-    if (this.interned.size < MAX_INTERNED) this.interned.set(name, name);
-    return name;
-  }
-
   set(entry: number, row: NameRow): void {
     if (!(Number.isInteger(entry) && entry >= 0 && entry < LIMITS.maxMftRecords)) return;
     if (entry >= this.flags.length) this.grow(entry);
@@ -75,7 +65,7 @@ export class NameTable {
     this.parentEntries[entry] = row.parentEntry >= 0 && row.parentEntry < NO_ENTRY ? row.parentEntry : NO_ENTRY;
     this.parentSequences[entry] = row.parentSequence;
     this.flags[entry] = ROW_PRESENT | (row.inUse ? ROW_IN_USE : 0);
-    this.names[entry] = this.intern(row.name);
+    this.names[entry] = row.name;
   }
 
   /** True when the table holds a name for `entry`. */

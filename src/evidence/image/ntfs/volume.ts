@@ -14,7 +14,7 @@
 import type { ByteSource } from '../../../util/byte-source.js';
 import { LIMITS } from '../../../util/limits.js';
 import { pushAll } from '../../../util/arrays.js';
-import { ATTR_TYPE, BOOT, ENTRY, FILE_ATTRIBUTE, FN_NAMESPACE, RECORD, RECORD_FLAG_IN_USE } from './layout.js';
+import { ATTR_TYPE, BOOT, ENTRY, FILE_ATTRIBUTE, FN_NAMESPACE } from './layout.js';
 import { ChildIndex, type NtfsDirEntry } from './children.js';
 import { NameTable, type ResolvedPath } from './names.js';
 import {
@@ -284,11 +284,14 @@ export function openNtfs(src: ByteSource): NtfsVolume {
   // ---- listing pass over the whole MFT (lazy) ----
   let names: NameTable | null = null;
   let children: ChildIndex | null = null;
+  /** Base records not in use (deleted files), in entry order: `deleted()` reads only these. */
+  let freeBaseEntries: number[] = [];
 
   function buildIndex(): void {
     if (names && children) return;
     const table = new NameTable();
     const kids = new ChildIndex(recordCount);
+    freeBaseEntries = [];
     const readRaw = recordReader(mft, recordSize);
     for (let entry = 0; entry < recordCount; entry++) {
       const raw = readRaw(entry);
@@ -303,6 +306,7 @@ export function openNtfs(src: ByteSource): NtfsVolume {
         if (fn) fns.push(fn);
       }
       if (!rec.base) {
+        if (!rec.inUse) freeBaseEntries.push(entry);
         kids.setRecord(entry, rec.sequence, rec.isDirectory);
         fns.sort((x, y) => namePreference(x.namespace) - namePreference(y.namespace));
         // A deleted record is named only when its fixups hold: torn bytes would give a wrong name.
@@ -338,20 +342,10 @@ export function openNtfs(src: ByteSource): NtfsVolume {
     return { ...s, path: p.path, orphan: p.orphan };
   }
 
-  /** Every record with its summary and path; `freeBaseOnly` skips, before parsing, records in use and extension records. */
-  function* recordInfos(freeBaseOnly: boolean): Generator<NtfsRecordInfo> {
-    buildIndex();
-    const readRaw = recordReader(mft, recordSize);
-    for (let entry = 0; entry < recordCount; entry++) {
-      const raw = readRaw(entry);
-      // The flags and the base reference lie in the header, which fixups never touch.
-      if (freeBaseOnly && (!hasRecordSignature(raw) || raw.length < RECORD.baseRecord + 8 || (raw.readUInt16LE(RECORD.flags) & RECORD_FLAG_IN_USE) !== 0 || raw.readUInt32LE(RECORD.baseRecord) !== 0 || raw.readUInt32LE(RECORD.baseRecord + 4) !== 0)) continue;
-      const rec = parseMftRecord(raw, entry);
-      if (!rec) continue;
-      // A base record's summary includes what its extension records hold (names, streams).
-      const file = rec.base ? null : withExtensions(rec);
-      yield withPath(summarizeRecord(rec, file ? file.attributes.slice(rec.attributes.length) : []));
-    }
+  /** A record's summary (with what its extension records hold) and path. */
+  function recordInfo(rec: MftRecord): NtfsRecordInfo {
+    const file = rec.base ? null : withExtensions(rec);
+    return withPath(summarizeRecord(rec, file ? file.attributes.slice(rec.attributes.length) : []));
   }
 
   const volume: NtfsVolume = {
@@ -447,11 +441,23 @@ export function openNtfs(src: ByteSource): NtfsVolume {
       }
       return ref;
     },
-    records(): Generator<NtfsRecordInfo> {
-      return recordInfos(false);
+    *records(): Generator<NtfsRecordInfo> {
+      buildIndex();
+      const readRaw = recordReader(mft, recordSize);
+      for (let entry = 0; entry < recordCount; entry++) {
+        const rec = parseMftRecord(readRaw(entry), entry);
+        if (rec) yield recordInfo(rec);
+      }
     },
     *deleted(): Generator<NtfsRecordInfo> {
-      for (const r of recordInfos(true)) if (!r.inUse && r.fixupsOk && !r.base && r.fileNames.length > 0) yield r;
+      // The listing pass noted the free base records: no second pass over the whole MFT.
+      buildIndex();
+      for (const entry of freeBaseEntries) {
+        const rec = parseMftRecord(mft.read(entry * recordSize, recordSize), entry);
+        if (!rec) continue;
+        const r = recordInfo(rec);
+        if (!r.inUse && r.fixupsOk && !r.base && r.fileNames.length > 0) yield r;
+      }
     },
     pathOf,
   };
