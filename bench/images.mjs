@@ -6,6 +6,8 @@
 //
 //   npm run build && node bench/images.mjs [--files 100000] [--icat-sample 100] [--dir /tmp/stagehunt-bench-images]
 //   node bench/images.mjs --prepare-only   # build (or reuse) the tree and the E01, print {"tree","e01"} (bench/run.mjs, target e01)
+//   node bench/images.mjs --stagehunt /copy/of/an/older/build/bin/stagehunt.js   # before/after, alternated by hand
+//   (--dir on /dev/shm keeps the 2 GiB volume and the tree off a slow disk; the E01 is reused when present)
 //
 // The tree is bench/generate-tree.mjs --uniform 1024 (about 1 KiB per file, deterministic). icat is
 // one process per file, so it is timed on an evenly spread sample and extrapolated (said in the
@@ -16,13 +18,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = { files: 100_000, icatSample: 100, dir: '/tmp/stagehunt-bench-images', prepareOnly: false };
+const args = { files: 100_000, icatSample: 100, dir: '/tmp/stagehunt-bench-images', prepareOnly: false, stagehunt: path.join(REPO, 'bin', 'stagehunt.js') };
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
   if (a === '--files') args.files = Number(process.argv[++i]);
   else if (a === '--icat-sample') args.icatSample = Number(process.argv[++i]);
   else if (a === '--dir') args.dir = path.resolve(process.argv[++i]);
   else if (a === '--prepare-only') args.prepareOnly = true;
+  else if (a === '--stagehunt') args.stagehunt = path.resolve(process.argv[++i]);
   else throw new Error(`unknown argument ${a}`);
 }
 
@@ -37,7 +40,8 @@ function timed(label, cmd, argv) {
   const rssMb = Math.round(rssKb / 1024);
   const cpu = user + sys;
   if (r.status !== 0 && r.status !== 1) throw new Error(`${label}: exit ${r.status}: ${r.stderr.slice(0, 500)}`);
-  console.log(`${label}: ${seconds.toFixed(1)} s wall, ${cpu.toFixed(1)} s CPU, peak RSS ${rssMb} MB`);
+  const load = execFileSync('cat', ['/proc/loadavg']).toString().split(' ').slice(0, 3).join(' ');
+  console.log(`${label}: ${seconds.toFixed(1)} s wall, ${cpu.toFixed(1)} s CPU, peak RSS ${rssMb} MB (load average ${load})`);
   return { seconds, cpu, rssMb, stdout: r.stdout };
 }
 
@@ -70,7 +74,7 @@ if (args.prepareOnly) {
   process.exit(0);
 }
 
-const cli = path.join(REPO, 'bin', 'stagehunt.js');
+const cli = args.stagehunt;
 const out = path.join(args.dir, 'scan.json');
 const dirScan = timed('directory scan --scope all', 'node', [cli, 'scan', tree, '--scope', 'all', '--hash', 'none', '-f', 'json', '-o', out, '-q']);
 const imgScan = timed('E01 scan --scope all', 'node', [cli, 'scan', e01, '--scope', 'all', '--hash', 'none', '-f', 'json', '-o', out, '-q']);

@@ -95,19 +95,22 @@ function writeMft(file, bytes) {
   return Math.floor(offset / 1024);
 }
 
+// Wall, CPU (user + sys: the figure to compare on a shared machine) and peak RSS from /usr/bin/time.
+const TIME_FORMAT = '%e %M %U %S';
+function timeFields(stderr) {
+  const [wall, rssKb, user, sys] = (stderr.toString().trim().split('\n').pop() ?? '').split(' ').map(Number);
+  return { wall, cpu: +(user + sys).toFixed(2), rssMb: Math.round(rssKb / 1024) };
+}
+
 function timed(cmd, argv) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...argv], { maxBuffer: 1024, stdio: ['ignore', 'ignore', 'pipe'] });
-  const last = r.stderr.toString().trim().split('\n').pop() ?? '';
-  const [wall, rssKb] = last.split(' ').map(Number);
-  return { status: r.status, wall, rssMb: Math.round(rssKb / 1024) };
+  const r = spawnSync('/usr/bin/time', ['-f', TIME_FORMAT, cmd, ...argv], { maxBuffer: 1024, stdio: ['ignore', 'ignore', 'pipe'] });
+  return { status: r.status, ...timeFields(r.stderr) };
 }
 
 /** Counts the lines `parse --format jsonl` prints, without holding them. */
 function parseCount(file) {
-  const r = spawnSync('sh', ['-c', `/usr/bin/time -f '%e %M' node "${path.join(REPO, 'bin', 'stagehunt.js')}" parse --format jsonl --quiet "$1" | wc -l`, 'sh', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines = Number(r.stdout.toString().trim());
-  const [wall, rssKb] = (r.stderr.toString().trim().split('\n').pop() ?? '').split(' ').map(Number);
-  return { records: lines, wall, rssMb: Math.round(rssKb / 1024) };
+  const r = spawnSync('sh', ['-c', `/usr/bin/time -f '${TIME_FORMAT}' node "${path.join(REPO, 'bin', 'stagehunt.js')}" parse --format jsonl --quiet "$1" | wc -l`, 'sh', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return { records: Number(r.stdout.toString().trim()), ...timeFields(r.stderr) };
 }
 
 mkdirSync(path.dirname(J), { recursive: true });
@@ -122,8 +125,9 @@ rows.push({ what: `parse --format jsonl $MFT (${(statSync(MFT).size / 2 ** 20).t
 const s = timed('node', [path.join(REPO, 'bin', 'stagehunt.js'), 'scan', path.join(args.dir, 'kape'), '--format', 'json', '-o', path.join(args.dir, 'scan.json'), '--quiet']);
 const report = JSON.parse(readFileSync(path.join(args.dir, 'scan.json'), 'utf8'));
 const traces = report.findings.filter((f) => f.kind === 'usn-record' || f.kind === 'mft-record').length;
-rows.push({ what: `scan of C/$MFT + C/$Extend/$UsnJrnl%3A$J (trace detectors): ${traces} NTFS findings`, records: usnWritten + mftRecords, wall: s.wall, rssMb: s.rssMb, perSecond: Math.round((usnWritten + mftRecords) / s.wall) });
-console.log('| run | records | wall s | records/s | peak RSS MB |');
-console.log('| --- | --- | --- | --- | --- |');
-for (const r of rows) console.log(`| ${r.what} | ${r.records} | ${r.wall} | ${r.perSecond} | ${r.rssMb} |`);
+rows.push({ what: `scan of C/$MFT + C/$Extend/$UsnJrnl%3A$J (trace detectors): ${traces} NTFS findings`, records: usnWritten + mftRecords, wall: s.wall, cpu: s.cpu, rssMb: s.rssMb, perSecond: Math.round((usnWritten + mftRecords) / s.wall) });
+console.log(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+console.log('| run | records | wall s | CPU s (user+sys) | records/s (wall) | records per CPU s | peak RSS MB |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
+for (const r of rows) console.log(`| ${r.what} | ${r.records} | ${r.wall} | ${r.cpu} | ${r.perSecond} | ${Math.round(r.records / r.cpu)} | ${r.rssMb} |`);
 if (!args.keep && existsSync(args.dir)) rmSync(args.dir, { recursive: true, force: true });

@@ -8,8 +8,8 @@ import type { ByteSource } from '../../util/byte-source.js';
 import { filetimeToIso } from '../../util/filetime.js';
 import { LIMITS } from '../../util/limits.js';
 import { NameTable } from '../../evidence/image/ntfs/names.js';
-import { hasRecordSignature, namePreference, parseMftRecord, type Attribute, type FileNameAttribute, type MftRecord } from '../../evidence/image/ntfs/record.js';
-import { RECORD } from '../../evidence/image/ntfs/layout.js';
+import { hasRecordSignature, namePreference, parseFileName, parseMftRecord, type Attribute, type FileNameAttribute, type MftRecord } from '../../evidence/image/ntfs/record.js';
+import { ATTR_TYPE, RECORD } from '../../evidence/image/ntfs/layout.js';
 import { recordReader } from '../../evidence/image/ntfs/stream.js';
 import { fileAttributeNames, summarizeRecord, type RecordSummary } from '../../evidence/image/ntfs/summary.js';
 import { timestompSigns } from './timestomp.js';
@@ -148,10 +148,14 @@ export interface MftIndex {
 export function indexMftFile(src: ByteSource, recordSize: number, warnings: string[]): MftIndex {
   const names = new NameTable();
   const extensions = new Map<number, number[]>();
-  // Per base record: its best name so far (fn null: no name in the base record, perhaps in an extension record).
-  const best = new Map<number, { pref: number; sequence: number; inUse: boolean; fn: FileNameAttribute | null }>();
   const count = Math.min(Math.floor(src.size / recordSize), LIMITS.maxMftRecords);
   if (Math.floor(src.size / recordSize) > LIMITS.maxMftRecords) warnings.push(`more than ${LIMITS.maxMftRecords} records; the rest is not read`);
+  // Per base record, in columns (no object per record): whether it may take a name, its sequence
+  // and the preference of the name it has so far (NO_NAME: none in the base record, perhaps in an extension record).
+  const nameable = new Uint8Array(count);
+  const sequences = new Uint16Array(count);
+  const preference = new Uint8Array(count);
+  const NO_NAME = 255;
   const extensionNames: Array<{ base: number; baseSequence: number; fn: FileNameAttribute }> = [];
   const readRaw = recordReader(src, recordSize);
   for (let entry = 0; entry < count; entry++) {
@@ -159,28 +163,51 @@ export function indexMftFile(src: ByteSource, recordSize: number, warnings: stri
     if (!hasRecordSignature(raw)) continue;
     const rec = parseMftRecord(raw, entry);
     if (!rec) continue;
-    const s = summarizeRecord(rec);
-    if (s.base) {
+    if (rec.base) {
       if (!rec.inUse) continue;
-      const list = extensions.get(s.base.entry) ?? [];
+      const list = extensions.get(rec.base.entry) ?? [];
       if (list.length < 4096) list.push(entry);
-      extensions.set(s.base.entry, list);
-      for (const fn of s.fileNames) extensionNames.push({ base: s.base.entry, baseSequence: s.base.sequence, fn });
+      extensions.set(rec.base.entry, list);
+      for (const fn of fileNamesOf(rec)) if (extensionNames.length < MAX_EXTENSION_NAMES) extensionNames.push({ base: rec.base.entry, baseSequence: rec.base.sequence, fn });
       continue;
     }
-    const fn = s.fileNames[0];
-    if (fn && (rec.inUse || rec.fixupsOk)) best.set(entry, { pref: namePreference(fn.namespace), sequence: rec.sequence, inUse: rec.inUse, fn });
-    else if (!fn) best.set(entry, { pref: Number.POSITIVE_INFINITY, sequence: rec.sequence, inUse: rec.inUse, fn: null });
+    const fn = preferredName(rec);
+    if (fn && !(rec.inUse || rec.fixupsOk)) continue;
+    nameable[entry] = rec.inUse ? 2 : 1;
+    sequences[entry] = rec.sequence;
+    preference[entry] = fn ? namePreference(fn.namespace) : NO_NAME;
+    if (fn) names.set(entry, { sequence: rec.sequence, inUse: rec.inUse, name: fn.name, parentEntry: fn.parent.entry, parentSequence: fn.parent.sequence });
   }
   // A long name kept in an extension record beats a short one in the base record.
   for (const x of extensionNames) {
-    const b = best.get(x.base);
-    if (b && b.sequence === x.baseSequence && namePreference(x.fn.namespace) < b.pref) best.set(x.base, { ...b, pref: namePreference(x.fn.namespace), fn: x.fn });
-  }
-  for (const [entry, b] of best) {
-    if (b.fn) names.set(entry, { sequence: b.sequence, inUse: b.inUse, name: b.fn.name, parentEntry: b.fn.parent.entry, parentSequence: b.fn.parent.sequence });
+    const b = x.base;
+    if (!(b < count) || nameable[b] === 0 || sequences[b] !== x.baseSequence) continue;
+    const pref = namePreference(x.fn.namespace);
+    if (pref >= preference[b]!) continue;
+    preference[b] = pref;
+    names.set(b, { sequence: sequences[b]!, inUse: nameable[b] === 2, name: x.fn.name, parentEntry: x.fn.parent.entry, parentSequence: x.fn.parent.sequence });
   }
   return { names, extensions };
+}
+
+/** Names gathered from extension records in pass 1 (each is a whole $FILE_NAME; real volumes have a handful). */
+const MAX_EXTENSION_NAMES = 1_000_000;
+
+function fileNamesOf(rec: MftRecord): FileNameAttribute[] {
+  const out: FileNameAttribute[] = [];
+  for (const a of rec.attributes) {
+    if (a.type !== ATTR_TYPE.fileName || !a.value) continue;
+    const fn = parseFileName(a.value);
+    if (fn) out.push(fn);
+  }
+  return out;
+}
+
+/** The record's preferred $FILE_NAME (long over short; the first of equals, as summarizeRecord's stable sort gives). */
+function preferredName(rec: MftRecord): FileNameAttribute | null {
+  let best: FileNameAttribute | null = null;
+  for (const fn of fileNamesOf(rec)) if (!best || namePreference(fn.namespace) < namePreference(best.namespace)) best = fn;
+  return best;
 }
 
 /** Attributes of the extension records that name `base` as their base (same sequence number). */
@@ -194,11 +221,10 @@ export function extensionRecordAttributes(base: MftRecord, entries: readonly num
 }
 
 /**
- * Every record of a standalone $MFT, streamed (pass 2). `onRecord` also receives each record's
- * summary (streams with resident values), and `onIndex` the name table of pass 1 (the staging
- * detectors resolve journal paths through it).
+ * Every record of a standalone $MFT as its summary, streamed (pass 2, after pass 1 gave `onIndex`
+ * the name table: the staging detectors resolve journal paths through it).
  */
-export function* walkMftFile(src: ByteSource, warnings: string[], hooks: { onIndex?(index: MftIndex): void; onSummary?(s: RecordSummary): void } = {}): Generator<MftJsonRecord> {
+export function* mftSummaries(src: ByteSource, warnings: string[], onIndex?: (index: MftIndex) => void): Generator<RecordSummary> {
   const recordSize = mftRecordSize(src);
   if (!recordSize) {
     warnings.push('no FILE record with a usable record size at offset 0');
@@ -206,8 +232,8 @@ export function* walkMftFile(src: ByteSource, warnings: string[], hooks: { onInd
   }
   if (src.size % recordSize !== 0) warnings.push(`size ${src.size} is not a multiple of the record size ${recordSize}; the last partial record is ignored`);
   const index = indexMftFile(src, recordSize, warnings);
-  const { names, extensions } = index;
-  hooks.onIndex?.(index);
+  const { extensions } = index;
+  onIndex?.(index);
   const count = Math.min(Math.floor(src.size / recordSize), LIMITS.maxMftRecords);
   let reported = 0;
   const readRecord = (entry: number): MftRecord | null => (entry >= 0 && entry < count ? parseMftRecord(src.read(entry * recordSize, recordSize), entry) : null);
@@ -217,8 +243,15 @@ export function* walkMftFile(src: ByteSource, warnings: string[], hooks: { onInd
     if (!rec) continue;
     const s = summarizeRecord(rec, rec.base ? [] : extensionRecordAttributes(rec, extensions.get(entry) ?? [], readRecord));
     for (const w of s.warnings) if (reported++ < 1000) warnings.push(w);
-    hooks.onSummary?.(s);
-    yield mftJsonRecord(s, names);
+    yield s;
   }
   if (reported > 1000) warnings.push(`${reported - 1000} more record warnings`);
+}
+
+/** Every record of a standalone $MFT as MFTECmd-like JSON, streamed. */
+export function* walkMftFile(src: ByteSource, warnings: string[]): Generator<MftJsonRecord> {
+  let names: NameTable | null = null;
+  for (const s of mftSummaries(src, warnings, (index) => {
+    names = index.names;
+  })) yield mftJsonRecord(s, names);
 }

@@ -22,7 +22,7 @@ import { fingerprint } from '../../fingerprint/index.js';
 import { ENTRY } from '../../evidence/image/ntfs/layout.js';
 import { ORPHAN_ROOT, type NameTable } from '../../evidence/image/ntfs/names.js';
 import type { RecordSummary } from '../../evidence/image/ntfs/summary.js';
-import { walkMftFile } from './mft.js';
+import { mftSummaries } from './mft.js';
 import { timestompSigns } from './timestomp.js';
 import { walkUsnJournal, type UsnRecord } from './usn.js';
 import { renameHidesArchive, stagedNameKind } from './names-staged.js';
@@ -252,8 +252,7 @@ class TraceState {
       if (e === ENTRY.root) return `/${parts.reverse().join('/')}`.replace(/\/$/, '') || '/';
       if (seen.has(e)) break;
       seen.add(e);
-      const row = this.names?.get(e);
-      if (row && this.names!.parentHolds(e, s)) {
+      if (this.names?.has(e) && this.names.parentHolds(e, s)) {
         const resolved = this.names!.resolve(e).path;
         return parts.length ? `${resolved}/${parts.reverse().join('/')}` : resolved;
       }
@@ -684,13 +683,14 @@ export async function ntfsTraceCandidates(src: TraceSources): Promise<TraceResul
   let n = 0;
   if (src.mft) {
     const warnings: string[] = [];
-    const records = walkMftFile(src.mft, warnings, {
-      onIndex: (i) => {
-        state.names = i.names;
-      },
-      onSummary: (s) => state.onMftRecord(s),
+    // Summaries only: the detectors read no JSON record (its ISO times cost more than the parse).
+    const summaries = mftSummaries(src.mft, warnings, (index) => {
+      state.names = index.names;
     });
-    for (let r = records.next(); !r.done; r = records.next()) if (++n % YIELD_EVERY === 0) await src.yieldNow?.();
+    for (let r = summaries.next(); !r.done; r = summaries.next()) {
+      state.onMftRecord(r.value);
+      if (++n % YIELD_EVERY === 0) await src.yieldNow?.();
+    }
     for (const w of warnings.slice(0, 20)) state.warn(`${src.mftRel ?? '$MFT'}: ${w}`);
   }
   if (src.usn) {

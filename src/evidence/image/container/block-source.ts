@@ -31,8 +31,11 @@ export function blockSource(reader: BlockReader): ByteSource {
       return hit;
     }
     let data = reader.readBlock(i) ?? zero;
-    if (data.length < blockSize) data = Buffer.concat([data, Buffer.alloc(blockSize - data.length)]);
-    else if (data.length > blockSize) data = data.subarray(0, blockSize);
+    if (data.length < blockSize) {
+      const whole = Buffer.alloc(blockSize);
+      data.copy(whole);
+      data = whole;
+    } else if (data.length > blockSize) data = data.subarray(0, blockSize);
     cache.set(i, data);
     if (cache.size > maxCached) cache.delete(cache.keys().next().value as number);
     return data;
@@ -44,6 +47,13 @@ export function blockSource(reader: BlockReader): ByteSource {
       if (!Number.isFinite(length) || length <= 0 || position < 0 || position >= size) return Buffer.alloc(0);
       if (length > LIMITS.maxReadBytes) throw new RangeError(`read of ${length} bytes exceeds limit ${LIMITS.maxReadBytes}`);
       const end = Math.min(size, position + Math.floor(length));
+      const first = Math.floor(position / blockSize);
+      // Within one block (head reads, MFT records, clusters): a view of the cached block, no copy.
+      // Sources are read-only to their callers (as bufferSource's views already are).
+      if (Math.floor((end - 1) / blockSize) === first) {
+        const within = position - first * blockSize;
+        return block(first).subarray(within, within + (end - position));
+      }
       const out = Buffer.allocUnsafe(end - position);
       let pos = position;
       while (pos < end) {
@@ -73,7 +83,6 @@ export function concatSources(parts: ByteSource[], name: string): ByteSource {
       if (!Number.isFinite(length) || length <= 0 || position < 0 || position >= total) return Buffer.alloc(0);
       if (length > LIMITS.maxReadBytes) throw new RangeError(`read of ${length} bytes exceeds limit ${LIMITS.maxReadBytes}`);
       const end = Math.min(total, position + Math.floor(length));
-      const out = Buffer.alloc(end - position);
       let pos = position;
       // binary search for the first part holding `pos`
       let lo = 0;
@@ -83,6 +92,12 @@ export function concatSources(parts: ByteSource[], name: string): ByteSource {
         if (starts[mid]! <= pos) lo = mid;
         else hi = mid - 1;
       }
+      // Inside one part (nearly every read): that part's bytes as they come, no copy.
+      if (end - starts[lo]! <= parts[lo]!.size) {
+        const got = parts[lo]!.read(pos - starts[lo]!, end - pos);
+        if (got.length === end - pos) return got;
+      }
+      const out = Buffer.alloc(end - position);
       for (let k = lo; k < parts.length && pos < end; k++) {
         const within = pos - starts[k]!;
         const n = Math.min(parts[k]!.size - within, end - pos);

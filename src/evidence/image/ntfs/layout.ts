@@ -148,9 +148,10 @@ export const FILE_ATTRIBUTE = {
   fnDirectory: 0x10000000,
 } as const;
 
-/** The low 48 bits of a file reference are the MFT entry, the high 16 the sequence number. */
-export function splitReference(ref: bigint): { entry: number; sequence: number } {
-  return { entry: Number(ref & 0xffffffffffffn), sequence: Number((ref >> 48n) & 0xffffn) };
+/** The file reference (u64: entry in the low 48 bits, sequence number in the high 16) stored at `offset`, read without a BigInt. */
+export function readReference(buf: Buffer, offset: number): { entry: number; sequence: number } {
+  const high = buf.readUInt32LE(offset + 4);
+  return { entry: (high & 0xffff) * 0x100000000 + buf.readUInt32LE(offset), sequence: high >>> 16 };
 }
 
 /** Well-known MFT entries. */

@@ -17,7 +17,7 @@ import {
   RECORD_FLAG_IN_USE,
   SI,
   USA_STRIDE,
-  splitReference,
+  readReference,
 } from './layout.js';
 import { LIMITS } from '../../../util/limits.js';
 
@@ -120,9 +120,10 @@ export function decodeUtf16(buf: Buffer, offset: number, units: number): string 
   return utf16.decode(buf.subarray(offset, end - ((end - offset) & 1)));
 }
 
+/** Unsigned 64-bit little-endian as a Number, NaN beyond 2^53 - 1 (two 32-bit reads: no BigInt per field). */
 function readU64Number(buf: Buffer, offset: number): number {
-  const v = buf.readBigUInt64LE(offset);
-  return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.NaN : Number(v);
+  const high = buf.readUInt32LE(offset + 4);
+  return high < 0x200000 ? high * 0x100000000 + buf.readUInt32LE(offset) : Number.NaN;
 }
 
 /** True when the bytes start with "FILE" (or "BAAD", which chkdsk writes over a record it found torn). */
@@ -161,6 +162,12 @@ export function applyFixups(raw: Buffer, warnings: string[], what: string): { da
 
 /** Signed little-endian integer of 1..8 bytes as a Number (NaN when beyond 2^53). */
 function readVarInt(buf: Buffer, offset: number, size: number, signed: boolean): number {
+  if (size <= 6) {
+    // Exact in a double (nearly every run: lengths and deltas of 1 to 4 bytes).
+    let n = 0;
+    for (let i = size - 1; i >= 0; i--) n = n * 256 + buf[offset + i];
+    return signed && size > 0 && (buf[offset + size - 1] & 0x80) !== 0 ? n - 2 ** (size * 8) : n;
+  }
   let v = 0n;
   for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(buf[offset + i]);
   if (signed && size > 0 && (buf[offset + size - 1] & 0x80) !== 0) v -= 1n << BigInt(size * 8);
@@ -174,7 +181,8 @@ function readVarInt(buf: Buffer, offset: number, size: number, signed: boolean):
  * Bounded by the attribute's bytes and LIMITS.maxNtfsRuns; a run that would make LCNs negative,
  * a zero length or VCNs beyond `lastVcn` stops decoding with a warning.
  */
-export function decodeRunlist(buf: Buffer, start: number, end: number, startVcn: number, lastVcn: number, warnings: string[], what: string): Run[] {
+export function decodeRunlist(buf: Buffer, start: number, end: number, startVcn: number, lastVcn: number, warnings: string[], label: string | (() => string)): Run[] {
+  const what = (): string => (typeof label === 'string' ? label : label());
   const runs: Run[] = [];
   let pos = start;
   let vcn = startVcn;
@@ -185,12 +193,12 @@ export function decodeRunlist(buf: Buffer, start: number, end: number, startVcn:
     const lengthSize = header & 0x0f;
     const offsetSize = header >> 4;
     if (lengthSize === 0 || lengthSize > 8 || offsetSize > 8 || pos + 1 + lengthSize + offsetSize > end) {
-      warnings.push(`${what}: runlist header 0x${header.toString(16)} at ${pos - start} is invalid or runs past the attribute`);
+      warnings.push(`${what()}: runlist header 0x${header.toString(16)} at ${pos - start} is invalid or runs past the attribute`);
       return runs;
     }
     const length = readVarInt(buf, pos + 1, lengthSize, false);
     if (!(length > 0)) {
-      warnings.push(`${what}: runlist run of ${length} clusters`);
+      warnings.push(`${what()}: runlist run of ${length} clusters`);
       return runs;
     }
     let runLcn: number | null = null;
@@ -198,22 +206,22 @@ export function decodeRunlist(buf: Buffer, start: number, end: number, startVcn:
       const delta = readVarInt(buf, pos + 1 + lengthSize, offsetSize, true);
       lcn += delta;
       if (!Number.isFinite(lcn) || lcn < 0) {
-        warnings.push(`${what}: runlist points before the volume start (LCN ${lcn})`);
+        warnings.push(`${what()}: runlist points before the volume start (LCN ${lcn})`);
         return runs;
       }
       runLcn = lcn;
     }
     // Real volumes (and libfsntfs) tolerate a runlist mapping past the header's last VCN: keep the runs, say so once.
-    if (vcn + length - 1 > lastVcn && vcn <= lastVcn) warnings.push(`${what}: runlist covers VCN ${vcn + length - 1}, attribute header ends at ${lastVcn}`);
+    if (vcn + length - 1 > lastVcn && vcn <= lastVcn) warnings.push(`${what()}: runlist covers VCN ${vcn + length - 1}, attribute header ends at ${lastVcn}`);
     if (runs.length >= LIMITS.maxNtfsRuns) {
-      warnings.push(`${what}: more than ${LIMITS.maxNtfsRuns} runs; the rest is not read`);
+      warnings.push(`${what()}: more than ${LIMITS.maxNtfsRuns} runs; the rest is not read`);
       return runs;
     }
     runs.push({ vcn, lcn: runLcn, length });
     vcn += length;
     pos += 1 + lengthSize + offsetSize;
   }
-  warnings.push(`${what}: runlist has no end marker`);
+  warnings.push(`${what()}: runlist has no end marker`);
   return runs;
 }
 
@@ -250,22 +258,25 @@ function parseAttributes(data: Buffer, first: number, used: number, warnings: st
       sparse: (flags & ATTR_FLAG_SPARSE) !== 0,
       resident: !nonResident,
     };
-    const label = `${what} attribute 0x${type.toString(16)}${name ? `:${name}` : ''}`;
+    // Built only for a warning (this runs for every attribute of every record).
+    const label = (): string => `${what} attribute 0x${type.toString(16)}${name ? `:${name}` : ''}`;
     if (!nonResident) {
       if (length < 0x18) {
-        warnings.push(`${label}: resident header too short`);
+        warnings.push(`${label()}: resident header too short`);
       } else {
         const valueLength = a.readUInt32LE(ATTR.valueLength);
         const valueOffset = a.readUInt16LE(ATTR.valueOffset);
-        if (valueOffset + valueLength > length) warnings.push(`${label}: resident value (${valueLength} bytes at ${valueOffset}) runs past the attribute`);
+        if (valueOffset + valueLength > length) warnings.push(`${label()}: resident value (${valueLength} bytes at ${valueOffset}) runs past the attribute`);
         else attr.value = a.subarray(valueOffset, valueOffset + valueLength);
       }
     } else if (length < 0x40) {
-      warnings.push(`${label}: non-resident header too short`);
+      warnings.push(`${label()}: non-resident header too short`);
     } else {
       const startVcn = readU64Number(a, ATTR.startVcn);
-      const lastVcnRaw = a.readBigInt64LE(ATTR.lastVcn);
-      const lastVcn = lastVcnRaw > BigInt(Number.MAX_SAFE_INTEGER) ? Number.NaN : Number(lastVcnRaw);
+      const lastVcnHigh = a.readInt32LE(ATTR.lastVcn + 4);
+      // -1 (an empty attribute) and ordinary VCNs without a BigInt; the rare rest as before
+      const lastVcnRaw = lastVcnHigh >= -1 && lastVcnHigh < 0x200000 ? lastVcnHigh * 0x100000000 + a.readUInt32LE(ATTR.lastVcn) : a.readBigInt64LE(ATTR.lastVcn);
+      const lastVcn = typeof lastVcnRaw === 'number' ? lastVcnRaw : lastVcnRaw > BigInt(Number.MAX_SAFE_INTEGER) ? Number.NaN : Number(lastVcnRaw);
       const allocatedSize = readU64Number(a, ATTR.allocatedSize);
       const dataSize = readU64Number(a, ATTR.dataSize);
       const initializedSize = readU64Number(a, ATTR.initializedSize);
@@ -277,13 +288,13 @@ function parseAttributes(data: Buffer, first: number, used: number, warnings: st
       attr.initializedSize = initializedSize;
       const runlistOffset = a.readUInt16LE(ATTR.runlistOffset);
       if (!Number.isFinite(startVcn) || !Number.isFinite(lastVcn) || !Number.isFinite(dataSize) || !Number.isFinite(allocatedSize) || !Number.isFinite(initializedSize)) {
-        warnings.push(`${label}: impossible VCN range or size`);
+        warnings.push(`${label()}: impossible VCN range or size`);
         attr.runs = [];
         attr.dataSize = attr.allocatedSize = attr.initializedSize = 0;
         attr.startVcn = Number.isFinite(startVcn) ? startVcn : 0;
         attr.lastVcn = -1;
       } else if (runlistOffset < 0x40 || runlistOffset >= length) {
-        warnings.push(`${label}: runlist offset ${runlistOffset} outside the attribute`);
+        warnings.push(`${label()}: runlist offset ${runlistOffset} outside the attribute`);
         attr.runs = [];
       } else {
         attr.runs = decodeRunlist(a, runlistOffset, length, startVcn, lastVcn, warnings, label);
@@ -307,7 +318,7 @@ export function parseMftRecord(raw: Buffer, entry: number): MftRecord | null {
   if (raw.toString('latin1', 0, 4) === 'BAAD') warnings.push(`${what}: marked BAAD (torn write found by chkdsk)`);
   const { data, ok } = applyFixups(raw, warnings, what);
   const flags = data.readUInt16LE(RECORD.flags);
-  const baseRef = data.readBigUInt64LE(RECORD.baseRecord);
+  const baseIsZero = data.readUInt32LE(RECORD.baseRecord) === 0 && data.readUInt32LE(RECORD.baseRecord + 4) === 0;
   const usaOffset = data.readUInt16LE(RECORD.usaOffset);
   const first = data.readUInt16LE(RECORD.firstAttribute);
   let used = data.readUInt32LE(RECORD.usedSize);
@@ -322,7 +333,7 @@ export function parseMftRecord(raw: Buffer, entry: number): MftRecord | null {
     isDirectory: (flags & RECORD_FLAG_DIRECTORY) !== 0,
     linkCount: data.readUInt16LE(RECORD.linkCount),
     lsn: data.readBigUInt64LE(RECORD.lsn),
-    base: baseRef === 0n ? null : splitReference(baseRef),
+    base: baseIsZero ? null : readReference(data, RECORD.baseRecord),
     storedEntry: usaOffset >= 0x30 ? data.readUInt32LE(RECORD.recordNumber) : null,
     fixupsOk: ok,
     attributes: [],
@@ -358,7 +369,7 @@ export function parseFileName(v: Buffer): FileNameAttribute | null {
     return Number.isFinite(n) ? n : 0;
   };
   return {
-    parent: splitReference(v.readBigUInt64LE(FN.parent)),
+    parent: readReference(v, FN.parent),
     created: v.readBigUInt64LE(FN.created),
     modified: v.readBigUInt64LE(FN.modified),
     mftModified: v.readBigUInt64LE(FN.mftModified),
@@ -388,7 +399,7 @@ export function parseAttributeList(v: Buffer, warnings: string[], what: string):
       type: v.readUInt32LE(pos + ALIST.type),
       name: nameLength > 0 && nameOffset + nameLength * 2 <= length ? decodeUtf16(v, pos + nameOffset, nameLength) : '',
       startVcn: Number.isFinite(startVcn) ? startVcn : 0,
-      record: splitReference(v.readBigUInt64LE(pos + ALIST.record)),
+      record: readReference(v, pos + ALIST.record),
       id: v.readUInt16LE(pos + ALIST.id),
     });
     pos += length;

@@ -88,6 +88,20 @@ export function attributeStream(volume: ByteSource, geometry: StreamGeometry, na
     }
   }
 
+  /**
+   * A read that one allocated run holds whole: the volume's own bytes (a view of the container's
+   * cached block when it holds them), without the zero-filled copy; null when it spans runs or holes.
+   */
+  function readWithinRun(pos: number, n: number): Buffer | null {
+    const vcn = Math.floor(pos / clusterSize);
+    const i = findRun(runs, vcn);
+    if (i < 0) return null;
+    const r = runs[i];
+    if (r.lcn === null || pos + n > (r.vcn + r.length) * clusterSize) return null;
+    const got = volume.read((r.lcn + (vcn - r.vcn)) * clusterSize + (pos - vcn * clusterSize), n);
+    return got.length === n ? got : null;
+  }
+
   /** One compression unit, decompressed (or copied when stored whole, or zeros when sparse). */
   function unit(index: number): Buffer {
     if (index === cachedUnit) return cachedData;
@@ -117,6 +131,10 @@ export function attributeStream(volume: ByteSource, geometry: StreamGeometry, na
       const n = checkLength(length);
       if (!(position >= 0) || position >= size || n === 0) return Buffer.alloc(0);
       const want = Math.min(n, size - position);
+      if (unitBytes === 0 && position + want <= initialized) {
+        const direct = readWithinRun(position, want);
+        if (direct) return direct;
+      }
       const out = Buffer.alloc(want);
       const mappedEnd = Math.min(position + want, initialized);
       if (mappedEnd > position) {

@@ -14,7 +14,8 @@
 import type { ByteSource } from '../../../util/byte-source.js';
 import { LIMITS } from '../../../util/limits.js';
 import { pushAll } from '../../../util/arrays.js';
-import { ATTR_TYPE, BOOT, ENTRY, FILE_ATTRIBUTE } from './layout.js';
+import { ATTR_TYPE, BOOT, ENTRY, FILE_ATTRIBUTE, FN_NAMESPACE } from './layout.js';
+import { ChildIndex, type NtfsDirEntry } from './children.js';
 import { NameTable, type ResolvedPath } from './names.js';
 import {
   hasRecordSignature,
@@ -35,12 +36,7 @@ import { attributeStream, recordReader, residentStream, type SparseAwareSource }
 import { summarizeRecord, type RecordSummary, type StreamInfo } from './summary.js';
 
 export type { NtfsRef } from './record.js';
-
-export interface NtfsDirEntry {
-  name: string;
-  ref: NtfsRef;
-  isDirectory: boolean;
-}
+export type { NtfsDirEntry } from './children.js';
 
 export interface NtfsStat {
   ref: NtfsRef;
@@ -240,7 +236,11 @@ export function openNtfs(src: ByteSource): NtfsVolume {
   /** The base record plus the attributes its $ATTRIBUTE_LIST keeps in extension records. */
   function loadFile(entry: number): LoadedFile | null {
     const base = readRecord(entry);
-    if (!base) return null;
+    return base ? withExtensions(base) : null;
+  }
+
+  function withExtensions(base: MftRecord): LoadedFile {
+    const entry = base.entry;
     const fileWarnings = [...base.warnings];
     let attributes = base.attributes;
     const listAttr = base.attributes.find((a) => a.type === ATTR_TYPE.attributeList);
@@ -283,16 +283,15 @@ export function openNtfs(src: ByteSource): NtfsVolume {
 
   // ---- listing pass over the whole MFT (lazy) ----
   let names: NameTable | null = null;
-  let children: Map<number, NtfsDirEntry[]> | null = null;
-  const childParentSeq = new WeakMap<NtfsDirEntry, number>();
+  let children: ChildIndex | null = null;
+  /** Base records not in use (deleted files), in entry order: `deleted()` reads only these. */
+  let freeBaseEntries: number[] = [];
 
   function buildIndex(): void {
     if (names && children) return;
     const table = new NameTable();
-    const kids = new Map<number, NtfsDirEntry[]>();
-    const dirFlags = new Map<number, boolean>();
-    const sequences = new Map<number, number>();
-    const pending: Array<{ entry: number; fn: FileNameAttribute }> = [];
+    const kids = new ChildIndex(recordCount);
+    freeBaseEntries = [];
     const readRaw = recordReader(mft, recordSize);
     for (let entry = 0; entry < recordCount; entry++) {
       const raw = readRaw(entry);
@@ -307,8 +306,8 @@ export function openNtfs(src: ByteSource): NtfsVolume {
         if (fn) fns.push(fn);
       }
       if (!rec.base) {
-        dirFlags.set(entry, rec.isDirectory);
-        sequences.set(entry, rec.sequence);
+        if (!rec.inUse) freeBaseEntries.push(entry);
+        kids.setRecord(entry, rec.sequence, rec.isDirectory);
         fns.sort((x, y) => namePreference(x.namespace) - namePreference(y.namespace));
         // A deleted record is named only when its fixups hold: torn bytes would give a wrong name.
         if (fns.length > 0 && (rec.inUse || rec.fixupsOk)) {
@@ -316,17 +315,13 @@ export function openNtfs(src: ByteSource): NtfsVolume {
         }
       }
       if (!rec.inUse) continue;
-      for (const fn of fns) if (fn.namespace !== 2) pending.push({ entry: owner, fn });
+      for (const fn of fns) {
+        if (fn.namespace === FN_NAMESPACE.dos) continue; // the 8.3 alias of a long name listed anyway
+        if (owner === ENTRY.root && fn.parent.entry === ENTRY.root) continue; // the root names itself "."
+        kids.add(owner, fn.name, fn.parent, (fn.fileAttributes & FILE_ATTRIBUTE.fnDirectory) !== 0);
+      }
     }
-    for (const { entry, fn } of pending) {
-      if (entry === ENTRY.root && fn.parent.entry === ENTRY.root) continue; // the root names itself "."
-      let list = kids.get(fn.parent.entry);
-      if (!list) kids.set(fn.parent.entry, (list = []));
-      if (list.length >= LIMITS.maxNtfsDirectoryEntries) continue;
-      const e: NtfsDirEntry = { name: fn.name, ref: { entry, sequence: sequences.get(entry) ?? 0 }, isDirectory: dirFlags.get(entry) ?? (fn.fileAttributes & FILE_ATTRIBUTE.fnDirectory) !== 0 };
-      childParentSeq.set(e, fn.parent.sequence);
-      list.push(e);
-    }
+    kids.finish();
     names = table;
     children = kids;
   }
@@ -347,6 +342,12 @@ export function openNtfs(src: ByteSource): NtfsVolume {
     return { ...s, path: p.path, orphan: p.orphan };
   }
 
+  /** A record's summary (with what its extension records hold) and path. */
+  function recordInfo(rec: MftRecord): NtfsRecordInfo {
+    const file = rec.base ? null : withExtensions(rec);
+    return withPath(summarizeRecord(rec, file ? file.attributes.slice(rec.attributes.length) : []));
+  }
+
   const volume: NtfsVolume = {
     clusterSize,
     recordSize,
@@ -357,18 +358,16 @@ export function openNtfs(src: ByteSource): NtfsVolume {
     root: () => ({ entry: ENTRY.root, sequence: readSequence(ENTRY.root) }),
     list(dir: NtfsRef): NtfsDirEntry[] {
       buildIndex();
-      const list = (children as Map<number, NtfsDirEntry[]>).get(dir.entry) ?? [];
       const dirSeq = readSequence(dir.entry);
       if (dir.sequence !== 0 && dir.sequence !== dirSeq) return [];
       const seen = new Set<string>();
       const out: NtfsDirEntry[] = [];
-      for (const e of list) {
-        const ps = childParentSeq.get(e) ?? 0;
-        if (ps !== 0 && ps !== dirSeq) continue; // names a previous file that had this entry
-        const key = `${e.ref.entry}\u0000${e.name}`;
+      for (const c of (children as ChildIndex).childrenOf(dir.entry)) {
+        if (c.parentSequence !== 0 && c.parentSequence !== dirSeq) continue; // names a previous file that had this entry
+        const key = `${c.ref.entry}\u0000${c.name}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        out.push(e);
+        out.push({ name: c.name, ref: c.ref, isDirectory: c.isDirectory });
       }
       return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.ref.entry - b.ref.entry));
     },
@@ -446,16 +445,19 @@ export function openNtfs(src: ByteSource): NtfsVolume {
       buildIndex();
       const readRaw = recordReader(mft, recordSize);
       for (let entry = 0; entry < recordCount; entry++) {
-        const raw = readRaw(entry);
-        const rec = parseMftRecord(raw, entry);
-        if (!rec) continue;
-        // A base record's summary includes what its extension records hold (names, streams).
-        const file = rec.base ? null : loadFile(entry);
-        yield withPath(summarizeRecord(rec, file ? file.attributes.slice(file.base.attributes.length) : []));
+        const rec = parseMftRecord(readRaw(entry), entry);
+        if (rec) yield recordInfo(rec);
       }
     },
     *deleted(): Generator<NtfsRecordInfo> {
-      for (const r of volume.records()) if (!r.inUse && r.fixupsOk && !r.base && r.fileNames.length > 0) yield r;
+      // The listing pass noted the free base records: no second pass over the whole MFT.
+      buildIndex();
+      for (const entry of freeBaseEntries) {
+        const rec = parseMftRecord(mft.read(entry * recordSize, recordSize), entry);
+        if (!rec) continue;
+        const r = recordInfo(rec);
+        if (!r.inUse && r.fixupsOk && !r.base && r.fileNames.length > 0) yield r;
+      }
     },
     pathOf,
   };
