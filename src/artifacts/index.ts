@@ -13,13 +13,24 @@ import { parsers as appCompatCacheParsers } from './appcompatcache/index.js';
 import { parsers as recycleBinParsers } from './recycle-bin/index.js';
 import { parsers as regfParsers } from './regf/index.js';
 import { parsers as trashParsers } from './trash/index.js';
-import type { ArtifactParser } from './types.js';
+import type { ArtifactContext, ArtifactParser } from './types.js';
+import { ClaimIndex } from './claims.js';
 // access artifacts (issue 15 part B)
 import { parsers as lnkParsers } from './lnk/index.js';
 import { parsers as jumpListParsers } from './jumplist/index.js';
 import { parsers as shellBagsParsers } from './shellbags/index.js';
 
 export const ARTIFACT_PARSERS: readonly ArtifactParser[] = [...archiveParsers, ...recycleBinParsers, ...trashParsers, ...historyParsers, ...amcacheParsers, ...regfParsers, ...ntfsParsers, ...evtxParsers, ...auditdParsers, ...prefetchParsers, ...appCompatCacheParsers, ...lnkParsers, ...jumpListParsers, ...shellBagsParsers];
+
+const CLAIMS = new ClaimIndex(ARTIFACT_PARSERS);
+
+/**
+ * The parsers whose claims fit a file, in registry order: the only ones worth asking `matches`
+ * (a superset of the parsers that match; src/artifacts/claims.ts).
+ */
+export function claimingParsers(ctx: ArtifactContext): ArtifactParser[] {
+  return CLAIMS.candidates(ctx);
+}
 
 export function parserById(id: string): ArtifactParser | undefined {
   return ARTIFACT_PARSERS.find((p) => p.id === id);

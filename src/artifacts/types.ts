@@ -79,6 +79,14 @@ export interface ArtifactParser<R extends ArtifactRecord = ArtifactRecord, F = u
    * reaches every parser that names one. Empty only for a parser with no corpus sample (say why).
    */
   fuzzSeeds: readonly string[];
+  /**
+   * What this parser may claim, as keys the registry indexes (src/artifacts/claims.ts): a file meets
+   * `matches` only when one of the keys fits it. Each key must be a necessary condition of `matches`
+   * (over-offering is fine, missing a file is a bug): test/artifacts/claims.test.ts checks it on the
+   * corpus, the demo and a bench tree. `{}` claims nothing (a parser reached only with --parser).
+   */
+  claims: ParserClaims;
+  /** The final say on a file the claims offered. */
   matches(ctx: ArtifactContext): boolean;
   /**
    * Optional: fingerprint formats (src/fingerprint) whose content is this parser's whatever the file
@@ -99,6 +107,36 @@ export interface ArtifactParser<R extends ArtifactRecord = ArtifactRecord, F = u
    * only ever passes a parser's own parse result to its own detect (src/pipeline/inspect.ts).
    */
   detect?(result: ArtifactResult<R, F>, ctx: DetectContext): Candidate[];
+}
+
+/** Leading bytes at an offset of the head (`bytes` compared exactly). */
+export interface HeadMagic {
+  at: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * A parser's pre-filter keys (any one that fits offers the file to `matches`). Names are compared
+ * lower-cased; `pathHints` are compared as written, so a case-insensitive matcher lists its spellings.
+ */
+export interface ParserClaims {
+  /** Fingerprint formats (src/fingerprint), `null` for a file with no format. */
+  formats?: readonly (string | null)[];
+  magics?: readonly HeadMagic[];
+  /** Whole names, lower-case. */
+  names?: readonly string[];
+  /** Lower-case name beginnings of two characters or more ('$i'). */
+  namePrefixes?: readonly string[];
+  /** Lower-case extensions without the dot ('pf', 'trashinfo'). */
+  extensions?: readonly string[];
+  /** Lower-case name endings of two characters or more that are not a whole extension ('amcache.hve', '$mft'). */
+  nameSuffixes?: readonly string[];
+  /** Tested on the lower-case name; for what the keys above cannot say (volume part numbers). */
+  namePatterns?: readonly RegExp[];
+  /** Substrings of the root-relative path, exact case ('.Trash'). */
+  pathHints?: readonly string[];
+  /** Every file: only where no key above is a necessary condition. */
+  anyFile?: true;
 }
 
 /** What a detector knows beyond the parse result: where the file sits and its times. */

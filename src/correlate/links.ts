@@ -68,6 +68,7 @@ function describeSource(c: Candidate): string {
     case 'archive-entry':
     case 'recycle-bin':
     case 'trash':
+    case 'summary': // made after correlation; listed for completeness
       return c.path;
     default:
       return assertNever(c.kind, 'finding kind');

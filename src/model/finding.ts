@@ -44,7 +44,8 @@ export type FindingKind =
   | 'mft-record' // NTFS: an MFT record of a staged file (deleted or live), issue 13
   | 'usn-record' // NTFS: the USN journal life of one file or folder, issue 13
   | 'execution' // a program run recorded by Prefetch, Amcache or AppCompatCache (issue 15)
-  | 'access'; // an LNK, Jump List or ShellBags entry (issue 15 part B)
+  | 'access' // an LNK, Jump List or ShellBags entry (issue 15 part B)
+  | 'summary'; // low/info findings of one rule in one directory beyond a cap, folded into one (issue 17)
 
 /** Where an event finding lives inside its log file (docs/eventlogs.md). */
 export interface EventLocator {

@@ -70,6 +70,8 @@ export const FINDING_KINDS: Readonly<Record<FindingKind, KindSpec>> = {
   execution: { evidence: 'execution', description: 'a program run recorded by Prefetch, Amcache or AppCompatCache (ShimCache)', locators: ['key', 'value'] },
   // access artifacts (issue 15 part B): a .lnk (no locator), a Jump List entry, a ShellBags key/value
   access: { evidence: 'access', description: 'an LNK, Jump List or ShellBags entry: an archive or staging folder the user opened or browsed', locators: ['key', 'value', 'jumpEntry'] },
+  // issue 17: path is the directory; details.summarised says which rule, how many, of which levels and kinds
+  summary: { evidence: 'file', description: 'low/info findings of one rule in one directory beyond the cap, folded into one (scan --keep-all-low lists them)', locators: [] },
 };
 
 /** Every evidence kind, in the order episodes list them: derived from FINDING_KINDS (first use wins). */

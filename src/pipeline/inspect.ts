@@ -5,7 +5,7 @@
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
 import type { Stats } from 'node:fs';
 import { fingerprint, sensitiveKind, type Fingerprint } from '../fingerprint/index.js';
-import { ARTIFACT_PARSERS } from '../artifacts/index.js';
+import { claimingParsers } from '../artifacts/index.js';
 import type { ArtifactResult, ArtifactContext, DetectContext } from '../artifacts/types.js';
 import type { ArchiveSummary } from '../artifacts/archive/summary.js';
 import { isArchiveResult, isHiveResult } from '../artifacts/facts.js';
@@ -137,7 +137,8 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
   const events: TimelineEvent[] = [];
   let archive: ArchiveSummary | null = null;
   let sidNames: Record<string, string> = {};
-  for (const parser of ARTIFACT_PARSERS) {
+  // The pre-filter offers the file only to parsers that can want it; matches() decides.
+  for (const parser of claimingParsers(ctx)) {
     let claimed: boolean;
     try {
       claimed = parser.matches(ctx);

@@ -144,7 +144,7 @@ async function scanFs(fs: EvidenceFs, label: string, opts: ScanOptions, yieldNow
   for (const w of fs.warnings) issue('', 'read', 'WARN', w);
   const windows = os === 'windows' || os === 'unknown';
   correlate(candidates, { windows, exists: (rel) => fs.lookup(rel, windows) !== null });
-  const scored = scoreCandidates(candidates, { root: label, rootLabel: hostIdLabel(label, host), hotspotOf: (p) => hotspots.lookup(p), sidNames });
+  const scored = scoreCandidates(candidates, { root: label, rootLabel: hostIdLabel(label, host), hotspotOf: (p) => hotspots.lookup(p), sidNames, foldLowAfter: opts.foldLowAfter });
   if (host !== undefined) labelWithHost(scored, host);
   const files = new Map<string, FsEntry>();
   const entryIds = new Map<string, string>();

@@ -53,6 +53,8 @@ export interface ScanOptions {
   scope: Scope;
   extraHotspots?: Hotspot[];
   minLevel?: Level;
+  /** Low/info findings kept per rule and directory before the rest are folded into a summary finding (pipeline/score.ts); absent: keep all. */
+  foldLowAfter?: number;
   crossMounts?: boolean;
   codepage?: string;
   /** Sigma rules for event logs (the CLI loads stagehunt's own plus --sigma directories). */
@@ -375,7 +377,7 @@ function finalize(state: RootState, opts: ScanOptions, audit: AtimeAudit, suppre
     pushAll(suppressed, applyAllowlist(state.candidates, opts.allowlist, root.given, positive, hashOf));
   }
   const host = opts.hosts?.get(root.given);
-  const scored = scoreCandidates(state.candidates, { root: root.given, rootLabel: hostIdLabel(root.label, host), hotspotOf: (p) => state.hotspots.lookup(p), sidNames: state.sidNames, exists });
+  const scored = scoreCandidates(state.candidates, { root: root.given, rootLabel: hostIdLabel(root.label, host), hotspotOf: (p) => state.hotspots.lookup(p), sidNames: state.sidNames, exists, foldLowAfter: opts.foldLowAfter });
   return host !== undefined ? labelWithHost(scored, host) : scored;
 }
 

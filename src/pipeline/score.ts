@@ -3,11 +3,11 @@
  * applied, plus their timeline rows; and the report's ordering and verdict.
  */
 import type { Hotspot } from '../hotspots/catalog.js';
-import { levelRank, type Finding, type Level } from '../model/finding.js';
+import { levelRank, NO_TIMES, type Finding, type Level } from '../model/finding.js';
 import type { TimelineRow } from '../model/report.js';
 import { loadRuleCatalog, type RuleCatalog } from '../rules/catalog.js';
-import { toFinding } from '../rules/engine.js';
-import type { Candidate } from '../rules/types.js';
+import { findingId, toFinding } from '../rules/engine.js';
+import type { Candidate, TimelineEvent } from '../rules/types.js';
 import { benignProducerHit } from '../rules/producers.js';
 import { eventRows, fileTimeRows } from '../timeline/timeline.js';
 import { pushAll } from '../util/arrays.js';
@@ -26,6 +26,8 @@ export interface ScoreContext {
   sidNames?: ReadonlyMap<string, string>;
   /** Whether a root-relative path exists (log rotation needs the live log next to a rotated one). */
   exists?(rel: string): boolean;
+  /** Keep this many low/info findings per rule and directory, fold the rest into one summary finding (absent: keep all). */
+  foldLowAfter?: number;
 }
 
 /** Kinds of evidence whose own path can lie in a hotspot (a registry value's hive path says nothing). */
@@ -72,18 +74,99 @@ export function addLocationReason(c: Candidate, hotspot: Hotspot | null, ctx: Pi
 /** Candidates with at least one positive reason become findings; the rest are dropped. */
 export function scoreCandidates(candidates: readonly Candidate[], ctx: ScoreContext): ScoredFindings {
   const catalog = loadRuleCatalog();
-  const findings: Finding[] = [];
-  const timeline: TimelineRow[] = [];
+  const scored: Finding[] = [];
+  const eventsOf = new Map<Finding, readonly TimelineEvent[]>();
   for (const c of candidates) {
     if (!hasPositiveHit(c, catalog)) continue;
     applySidNames(c, ctx.sidNames);
     const hotspot = ctx.hotspotOf(c.path);
     addLocationReason(c, hotspot, ctx, catalog);
     const finding = toFinding(c, { root: ctx.root, rootLabel: ctx.rootLabel, hotspot: hotspot?.id ?? null }, catalog);
-    findings.push(finding);
-    pushAll(timeline, fileTimeRows(finding)); pushAll(timeline, eventRows(finding, c.events ?? []));
+    scored.push(finding);
+    if (c.events?.length) eventsOf.set(finding, c.events);
+  }
+  // Folded findings never get timeline rows: the summary stands for them.
+  const findings = ctx.foldLowAfter === undefined ? scored : foldLowFindings(scored, ctx.foldLowAfter, ctx.rootLabel);
+  const timeline: TimelineRow[] = [];
+  for (const finding of findings) {
+    pushAll(timeline, fileTimeRows(finding));
+    const events = eventsOf.get(finding);
+    if (events) pushAll(timeline, eventRows(finding, events));
   }
   return { findings, timeline };
+}
+
+/** Levels that may be folded; medium and above are always listed one by one. */
+const FOLDABLE: ReadonlySet<Level> = new Set<Level>(['info', 'low']);
+
+function directoryOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? '' : path.slice(0, slash);
+}
+
+/**
+ * Beyond `keep` low/info findings whose top reason is the same rule in the same directory, keeps
+ * the first `keep` (report order) and replaces the rest by one `summary` finding that says how many
+ * of which rule were folded there (docs/output.md, "Summary findings"). Order of the others is kept.
+ */
+export function foldLowFindings(findings: Finding[], keep: number, rootLabel: string): Finding[] {
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const rule = f.reasons[0]?.rule;
+    if (!FOLDABLE.has(f.level) || rule === undefined) continue;
+    const key = `${directoryOf(f.path)}\u0000${rule}`;
+    const group = groups.get(key);
+    if (group) group.push(f);
+    else groups.set(key, [f]);
+  }
+  const folded = new Set<Finding>();
+  const summaries: Finding[] = [];
+  for (const group of groups.values()) {
+    if (group.length <= keep) continue;
+    const rest = sortFindings(group).slice(keep);
+    for (const f of rest) folded.add(f);
+    summaries.push(summaryOf(rest, keep, rootLabel));
+  }
+  if (summaries.length === 0) return findings;
+  const out = findings.filter((f) => !folded.has(f));
+  pushAll(out, summaries);
+  return out;
+}
+
+/** The one finding that stands for `rest`: same root, directory, rule; the highest level and score among them. */
+function summaryOf(rest: readonly Finding[], kept: number, rootLabel: string): Finding {
+  const first = rest[0]!;
+  const rule = first.reasons[0]!.rule;
+  const relDir = directoryOf(first.path);
+  const byLevel: Partial<Record<Level, number>> = {};
+  const kinds: Record<string, number> = {};
+  let score = 0;
+  const attack = new Set<string>();
+  for (const f of rest) {
+    for (const t of f.attack) attack.add(t);
+    byLevel[f.level] = (byLevel[f.level] ?? 0) + 1;
+    kinds[f.kind] = (kinds[f.kind] ?? 0) + 1;
+    if (f.score > score) score = f.score;
+  }
+  const level = byLevel.low ? 'low' : 'info';
+  const where = relDir === '' ? 'the root directory' : relDir;
+  return {
+    // One summary per directory and rule: the rule is part of what the id hashes.
+    id: findingId(rootLabel, { kind: 'summary', path: `${relDir}\u0000${rule}` }),
+    root: first.root,
+    path: relDir,
+    kind: 'summary',
+    level,
+    score,
+    reasons: [{ rule, score, message: `${rest.length} more ${level === 'low' ? 'low/info' : 'info'} findings of rule ${rule} in ${where}, folded: the first ${kept} are listed (--keep-all-low lists every one)` }],
+    hotspot: first.hotspot,
+    size: null,
+    format: null,
+    entropy: null,
+    times: NO_TIMES,
+    attack: [...attack].sort((a, b) => (a === 'T1074.001' ? -1 : b === 'T1074.001' ? 1 : a.localeCompare(b))),
+    details: { summarised: { rule, folded: rest.length, kept, byLevel, kinds } },
+  };
 }
 
 function earliest(f: Finding): string {

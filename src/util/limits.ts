@@ -70,6 +70,8 @@ export const LIMITS = {
   maxEvtxWarnings: 1000,
   /** Findings of one kind kept per artifact before summarising. */
   maxFindingsPerArtifact: 10_000,
+  /** scan: low/info findings listed per rule and directory before the rest are folded into one summary finding (--keep-all-low: all). */
+  foldLowFindingsAfter: 50,
   /**
    * Isolated parsing (src/pipeline/isolate.ts): files of this size or more, and hives, INFO2, tar
    * and histories of any size, are inspected in a worker with this heap and this time budget;

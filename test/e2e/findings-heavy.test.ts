@@ -14,7 +14,7 @@ import { removeTree, tempDir } from '../hazards/helpers.js';
 interface Manifest { files: number; byKind: Record<string, number>; info2Records: number }
 interface Report {
   summary: { findings: number; shown: number };
-  findings: Array<{ path: string; kind: string; originalPath?: string }>;
+  findings: Array<{ id: string; path: string; kind: string; level: string; originalPath?: string; reasons: Array<{ rule: string }>; details?: { summarised?: { rule: string; folded: number; kept: number } } }>;
   timeline: unknown[];
   errors: unknown[];
   episodes: unknown[];
@@ -30,7 +30,8 @@ describe('findings-heavy tree, scaled down', () => {
     dir = tempDir('findings-heavy');
     const { generate } = (await import(path.resolve('bench/generate-tree.mjs'))) as { generate(a: Record<string, unknown>, log?: (m: string) => void): Manifest };
     manifest = generate({ out: path.join(dir, 'tree'), files: 4000, uniform: 0, seed: 7401, force: true, profile: 'findings' }, () => undefined);
-    const r = runCli(['scan', path.join(dir, 'tree'), '--scope', 'all', '--min-level', 'info', '--format', 'json', '--quiet', '--output', path.join(dir, 'scan.json')], { timeoutMs: 150_000 });
+    // Every finding one by one (--keep-all-low): the counts below need each; folding is tested at the end.
+    const r = runCli(['scan', path.join(dir, 'tree'), '--scope', 'all', '--min-level', 'info', '--keep-all-low', '--format', 'json', '--quiet', '--output', path.join(dir, 'scan.json')], { timeoutMs: 150_000 });
     status = r.status;
     report = JSON.parse(readFileSync(path.join(dir, 'scan.json'), 'utf8')) as Report;
   }, 240_000);
@@ -69,4 +70,34 @@ describe('findings-heavy tree, scaled down', () => {
     expect(archivesDeleted.length).toBe(Array.from({ length: pairs }, (_, i) => i % 7 >= 3 && i % 7 <= 5).filter(Boolean).length);
     expect(dollarI.length).toBeLessThanOrEqual(pairs);
   });
+  // Issue 17: the default scan folds low/info findings beyond 50 per rule and directory (the INFO2
+  // records and the Recycle Bin's $I records are the large groups here) and changes nothing else.
+  test('the default scan folds what is beyond the cap, and only that', () => {
+    const r = runCli(['scan', path.join(dir, 'tree'), '--scope', 'all', '--min-level', 'info', '--format', 'json', '--quiet', '--output', path.join(dir, 'folded.json')], { timeoutMs: 150_000 });
+    expect(r.status).toBe(0);
+    const folded = JSON.parse(readFileSync(path.join(dir, 'folded.json'), 'utf8')) as Report;
+    const summaries = folded.findings.filter((f) => f.kind === 'summary');
+    expect(summaries.length).toBeGreaterThan(0);
+    const dirOf = (p: string): string => p.slice(0, Math.max(0, p.lastIndexOf('/')));
+    const group = (f: Report['findings'][number]): string => `${dirOf(f.path)} ${f.reasons[0]!.rule}`;
+    const foldable = (f: Report['findings'][number]): boolean => f.level === 'low' || f.level === 'info';
+    const allIds = new Set(report.findings.map((f) => f.id));
+    const kept = folded.findings.filter((f) => f.kind !== 'summary');
+    // Everything listed is a finding of the full scan; nothing medium or above is missing.
+    expect(kept.filter((f) => !allIds.has(f.id))).toEqual([]);
+    const keptIds = new Set(kept.map((f) => f.id));
+    expect(report.findings.filter((f) => !foldable(f) && !keptIds.has(f.id))).toEqual([]);
+    // Each summary accounts exactly for its group: kept + folded = the full scan's count.
+    let foldedTotal = 0;
+    for (const s of summaries) {
+      const info = s.details!.summarised!;
+      const key = `${s.path} ${info.rule}`;
+      const full = report.findings.filter((f) => foldable(f) && group(f) === key).length;
+      const listed = kept.filter((f) => foldable(f) && group(f) === key).length;
+      expect([key, listed, listed + info.folded]).toEqual([key, info.kept, full]);
+      foldedTotal += info.folded;
+    }
+    expect(kept.length + foldedTotal).toBe(report.findings.length);
+    expect(folded.timeline.length).toBeLessThan(report.timeline.length);
+  }, 200_000);
 });

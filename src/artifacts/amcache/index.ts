@@ -16,6 +16,7 @@ export const amcacheParser: ArtifactParser<AmcacheFile, { entries: number }> = {
   dataSources: ['DS0024'],
   fuzzSeeds: ['regf'],
   // Collections rename copies (win10-Amcache.hve, HOST_Amcache.hve): the name ends in Amcache.hve.
+  claims: { nameSuffixes: ['amcache.hve'] },
   matches: (ctx: ArtifactContext) => /amcache\.hve$/i.test(ctx.name) && hasRegfMagic(ctx.head),
   async parse(src, ctx): Promise<ArtifactResult<AmcacheFile, { entries: number }> | null> {
     const hive = await parseRegf(src, ctx);

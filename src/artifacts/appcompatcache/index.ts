@@ -31,6 +31,7 @@ export const appCompatCacheParser: ArtifactParser<ShimCacheRecord, ShimCacheFact
   description: 'AppCompatCache / ShimCache of a SYSTEM hive (Windows 7 x86/x64, 8, 8.1, 10, 11): path, file modified time, position (with --parser)',
   dataSources: ['DS0024'],
   fuzzSeeds: [],
+  claims: {},
   matches: () => false,
   async parse(src, ctx): Promise<ArtifactResult<ShimCacheRecord, ShimCacheFacts> | null> {
     const hive = await parseRegf(src, ctx);

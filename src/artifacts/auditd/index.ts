@@ -7,6 +7,7 @@ import type { Candidate } from '../../rules/types.js';
 import { matchHistory } from '../history/staging-commands.js';
 import { LIMITS } from '../../util/limits.js';
 import { parseAudit, type AuditEvent } from './parse.js';
+import { magicText } from '../claims.js';
 
 const AUDIT_NAME = /^audit\.log(\.\d+)?$/i;
 /** Longest command copied into a finding. */
@@ -30,6 +31,8 @@ export const auditdParser: ArtifactParser<AuditEvent, AuditFacts> = {
   // No corpus sample: its seeds are written by bench/lib/extra-seeds.mjs.
   fuzzSeeds: [],
   description: 'Linux audit log (audit.log): EXECVE arguments (hex decoded) joined with SYSCALL, CWD and PATH by serial',
+  // looksLikeAudit: every audit log starts 'type=' or 'node='.
+  claims: { magics: [magicText(0, 'type='), magicText(0, 'node=')] },
   matches: (ctx: ArtifactContext) => (AUDIT_NAME.test(ctx.name) || /(^|\/)var\/log\/audit\//i.test(ctx.relPath)) && looksLikeAudit(ctx.head),
   async parse(src): Promise<AuditResult | null> {
     const parsed = parseAudit(src);

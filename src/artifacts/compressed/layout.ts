@@ -12,10 +12,29 @@
  */
 import { cString } from '../archive/names.js';
 import { unixSecondsToIso } from '../../util/filetime.js';
+import { magicText } from '../claims.js';
+import type { ParserClaims } from '../types.js';
 
 export type StreamFormat = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'lz4' | 'lzip' | 'lzma' | 'compress';
 
 const MAX_GZIP_STRING = 4096;
+
+/** The parser pre-filter's keys for sniffStream (src/artifacts/claims.ts): each magic above, and the LZMA-alone extensions. */
+export const STREAM_CLAIMS: ParserClaims = {
+  magics: [
+    magicText(0, '\x1f\x8b\x08'),
+    magicText(0, 'BZh'),
+    magicText(0, '\xfd7zXZ\x00'),
+    magicText(0, '\x28\xb5\x2f\xfd'),
+    // skippable zstd frames: the low nibble of the first byte is free
+    ...Array.from({ length: 16 }, (_, n) => ({ at: 0, bytes: Uint8Array.of(0x50 + n, 0x2a, 0x4d, 0x18) })),
+    magicText(0, '\x04\x22\x4d\x18'),
+    magicText(0, '\x02\x21\x4c\x18'),
+    magicText(0, 'LZIP'),
+    magicText(0, '\x1f\x9d'),
+  ],
+  extensions: ['lzma', 'tlz'],
+};
 
 export function sniffStream(head: Buffer, name: string): StreamFormat | null {
   if (head.length < 4) return null;

@@ -5,7 +5,8 @@
  */
 import type { ByteSource } from '../../util/byte-source.js';
 import { LIMITS } from '../../util/limits.js';
-import type { ArtifactContext } from '../types.js';
+import type { ArtifactContext, ParserClaims } from '../types.js';
+import { byteRange, magicText } from '../claims.js';
 import type { ArchiveResult, ArchiveSummary } from '../archive/summary.js';
 import { emptySummary } from '../archive/build.js';
 import { histogramOf, shannonEntropy, chiSquare, chiSquareUpperTail } from '../../fingerprint/entropy.js';
@@ -15,6 +16,16 @@ import { CFB_MAGIC, openCfb } from '../cfb/cfb.js';
 import { officeEncryption } from './office.js';
 
 export const OPENSSL_MAGIC = Buffer.from('Salted__', 'latin1');
+
+/**
+ * The parser pre-filter's keys for sniffContainer (src/artifacts/claims.ts): the formats a
+ * headerless blob may have; OpenSSL and binary age magics; armor ('-----BEGIN', after optional
+ * whitespace: trimStart over latin1); a first byte with the high bit (OpenPGP packets, CFB).
+ */
+export const CONTAINER_CLAIMS: ParserClaims = {
+  formats: [null, 'unknown', 'data'],
+  magics: [{ at: 0, bytes: OPENSSL_MAGIC }, magicText(0, 'age-'), magicText(0, '-'), ...byteRange(0, 0x09, 0x0d), ...byteRange(0, 0x20, 0x20), ...byteRange(0, 0x80, 0xff)],
+};
 /** Smallest file judged as a possible headerless container, and the entropy it must exceed. */
 export const HIGH_ENTROPY_MIN_BYTES = 1024 * 1024;
 export const HIGH_ENTROPY_MIN_BITS = 7.99;

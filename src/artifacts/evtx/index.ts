@@ -1,6 +1,6 @@
 /** Windows XML event log (EVTX) parser: matched on the 'ElfFile' magic whatever the file is called. */
 import type { ArtifactParser } from '../types.js';
-import { hasEvtxMagic } from './layout.js';
+import { FILE_HEADER, hasEvtxMagic } from './layout.js';
 import { detectEvtx } from './detect.js';
 import { newReadState, readEvtx } from './parse.js';
 import type { EvtxEvent, EvtxFacts, EvtxResult } from './record.js';
@@ -11,6 +11,7 @@ export const evtxParser: ArtifactParser<EvtxEvent, EvtxFacts> = {
   dataSources: ['DS0009', 'DS0017', 'DS0015', 'DS0022'],
   fuzzSeeds: ['evtx'],
   description: 'Windows XML event log (EVTX): Security 4688, Sysmon 1/11/23/26, PowerShell 4104 and every other record',
+  claims: { formats: ['evtx'], magics: [{ at: 0, bytes: FILE_HEADER.magic }] },
   matches: (ctx) => ctx.format === 'evtx' || hasEvtxMagic(ctx.head),
   async parse(src): Promise<EvtxResult | null> {
     const state = newReadState();

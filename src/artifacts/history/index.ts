@@ -1,7 +1,7 @@
 /** Shell and PowerShell history parser: one record per command; staging commands become candidates. */
 import type { ArtifactContext, ArtifactParser, ArtifactRecord, ArtifactResult, DetectContext } from '../types.js';
 import type { Candidate } from '../../rules/types.js';
-import { parseHistory, shellFromPath, userFromPath, type Shell } from './parse.js';
+import { parseHistory, POWERSHELL_HISTORY_SUFFIX, SHELL_BY_NAME, shellFromPath, userFromPath, type Shell } from './parse.js';
 import { matchHistory } from './staging-commands.js';
 import { LIMITS } from '../../util/limits.js';
 
@@ -31,6 +31,7 @@ export const historyParser: ArtifactParser<HistoryCommandRecord, HistoryFacts> =
   dataSources: ['DS0017'],
   fuzzSeeds: ['history'],
   description: 'Command history: PSReadLine (ConsoleHost_history.txt), bash, zsh, fish, sh/ash, python',
+  claims: { names: [...SHELL_BY_NAME.keys()], nameSuffixes: [POWERSHELL_HISTORY_SUFFIX] },
   matches: (ctx: ArtifactContext) => shellFromPath(ctx.relPath || ctx.name) !== null,
   async parse(src, ctx): Promise<HistoryResult | null> {
     const shell = shellFromPath(ctx.relPath || ctx.name);

@@ -22,15 +22,28 @@ export interface HistoryParse {
 }
 
 /** The shell that writes a history file, from its name (and folder for PSReadLine). */
+/** PSReadLine's history: ConsoleHost_history.txt, <host>_history.txt (lower-case ending). */
+export const POWERSHELL_HISTORY_SUFFIX = '_history.txt';
+
+/** History files by their lower-case name. */
+export const SHELL_BY_NAME: ReadonlyMap<string, Shell> = new Map<string, Shell>([
+  ['.bash_history', 'bash'],
+  ['.zsh_history', 'zsh'],
+  ['.zhistory', 'zsh'],
+  ['.histfile', 'zsh'],
+  ['fish_history', 'fish'],
+  ['fish_history.txt', 'fish'],
+  ['.sh_history', 'sh'],
+  ['.ash_history', 'sh'],
+  ['.mksh_history', 'sh'],
+  ['.ksh_history', 'sh'],
+  ['.python_history', 'python'],
+]);
+
 export function shellFromPath(relPath: string): Shell | null {
   const name = (relPath.split('/').pop() ?? '').toLowerCase();
-  if (/_history\.txt$/.test(name)) return 'powershell'; // ConsoleHost_history.txt, <host>_history.txt
-  if (name === '.bash_history') return 'bash';
-  if (name === '.zsh_history' || name === '.zhistory' || name === '.histfile') return 'zsh';
-  if (name === 'fish_history' || name === 'fish_history.txt') return 'fish';
-  if (name === '.sh_history' || name === '.ash_history' || name === '.mksh_history' || name === '.ksh_history') return 'sh';
-  if (name === '.python_history') return 'python';
-  return null;
+  if (name.endsWith(POWERSHELL_HISTORY_SUFFIX)) return 'powershell';
+  return SHELL_BY_NAME.get(name) ?? null;
 }
 
 /** The account a history file belongs to: Users/<u>/, Documents and Settings/<u>/, home/<u>/, root/. */

@@ -37,6 +37,7 @@ export const jumpListParser: ArtifactParser<JumpListRecord, JumpListFacts> = {
   description: 'Windows Jump Lists (AutomaticDestinations-ms: DestList and LNK streams; CustomDestinations-ms): archives and folders opened, by application',
   dataSources: ['DS0022'],
   fuzzSeeds: ['jumplist'],
+  claims: { extensions: ['automaticdestinations-ms', 'customdestinations-ms'] },
   matches: (ctx) => (AUTOMATIC.test(ctx.name) && ctx.head.subarray(0, 8).equals(CFB_MAGIC)) || CUSTOM.test(ctx.name),
   async parse(src, ctx) {
     return AUTOMATIC.test(ctx.name) ? parseAutomatic(src, ctx.name) : parseCustom(src, ctx.name);

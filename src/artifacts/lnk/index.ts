@@ -6,6 +6,7 @@ import { accessCandidate } from '../access/candidate.js';
 import { hasLnkHeader, parseLnk, type LnkRecord } from './parse.js';
 import { lnkTargetIsFolder, lnkTargetPath } from './target.js';
 import { LIMITS } from '../../util/limits.js';
+import { HEADER_SIZE, LINK_CLSID } from './layout.js';
 
 
 function detectLnk(result: ArtifactResult<LnkRecord>, ctx: DetectContext): Candidate[] {
@@ -35,6 +36,8 @@ export const lnkParser: ArtifactParser<LnkRecord> = {
   description: 'Windows shortcut (.lnk, MS-SHLLINK): target paths, times, volume, machine id; links to archives and staging folders',
   dataSources: ['DS0022'],
   fuzzSeeds: ['lnk'],
+  // hasLnkHeader: the header size (u32 0x4c), then the link CLSID.
+  claims: { magics: [{ at: 0, bytes: Buffer.concat([Buffer.of(HEADER_SIZE, 0, 0, 0), LINK_CLSID]) }] },
   matches: (ctx) => hasLnkHeader(ctx.head),
   async parse(src) {
     const buf = src.read(0, Math.min(src.size, LIMITS.maxLnkBytes));

@@ -9,6 +9,8 @@ import type { ByteSource } from '../../util/byte-source.js';
 import { LIMITS } from '../../util/limits.js';
 import { looksLikeMft, walkMftFile } from './mft.js';
 import { plausibleUsnHeader, walkUsnJournal } from './usn.js';
+import { USN_COMMON } from './usn-layout.js';
+import { magicText } from '../claims.js';
 
 /** `$MFT`, and collection names that end with it (`ntfs.raw.$MFT`, `C%3A/$MFT`). */
 const MFT_NAME = /(^|[./\\]|%3a|%5c)\$mft$/i;
@@ -38,6 +40,7 @@ export const mftParser: ArtifactParser<ArtifactRecord, StreamFacts> = {
   dataSources: ['DS0022'],
   fuzzSeeds: ['ntfs'],
   description: 'NTFS $MFT file (standalone, as collected): every record in use or not, full paths, $SI and $FN times, streams',
+  claims: { magics: [magicText(0, 'FILE')] },
   matches: (ctx: ArtifactContext) => looksLikeMft(ctx.head) && (MFT_NAME.test(ctx.name) || ctx.size <= 65536 || ctx.head.includes(Buffer.from('$\0M\0F\0T\0', 'latin1'))),
   stream(src: ByteSource, _ctx: ArtifactContext, warnings: string[]) {
     return walkMftFile(src, warnings);
@@ -58,6 +61,8 @@ export const usnParser: ArtifactParser<ArtifactRecord, StreamFacts> = {
   dataSources: ['DS0022'],
   fuzzSeeds: ['usnjrnl'],
   description: 'NTFS change journal $UsnJrnl:$J (USN_RECORD_V2/V3/V4): creates, renames, writes and deletes with times',
+  // plausibleUsnHeader: major version 2..4 (u16) then minor 0 or 1 (u16).
+  claims: { nameSuffixes: ['$j'], magics: [2, 3, 4].flatMap((major) => [0, 1].map((minor) => ({ at: USN_COMMON.major, bytes: Uint8Array.of(major, 0, minor, 0) }))) },
   matches: (ctx: ArtifactContext) => USN_NAME.test(ctx.name) || (ctx.head.length >= 64 && plausibleUsnHeader(ctx.head, 0) && ctx.head.readUInt32LE(0) <= ctx.head.length && ctx.format === null),
   stream(src: ByteSource, _ctx: ArtifactContext, warnings: string[]) {
     return walkUsnJournal(src, warnings);

@@ -3,6 +3,8 @@ import type { ArtifactContext, ArtifactParser, ArtifactResult } from '../types.j
 import type { PrefetchRecord } from './parse.js';
 import { detectPrefetch } from './detect.js';
 import { looksLikePrefetch, parsePrefetch } from './parse.js';
+import { HEADER } from './layout.js';
+import { magicText } from '../claims.js';
 
 /** The Prefetch file as a whole (`explain`, `parse --format json`). */
 export interface PrefetchFacts {
@@ -20,6 +22,8 @@ export const prefetchParser: ArtifactParser<PrefetchRecord, PrefetchFacts> = {
   dataSources: ['DS0009', 'DS0022'],
   fuzzSeeds: ['prefetch'],
   // MAM alone is Windows' generic compressed-file header: it needs the .pf name; SCCA at 4 is specific enough.
+  // looksLikePrefetch: SCCA at its offset, or a MAM container.
+  claims: { magics: [magicText(HEADER.SIGNATURE, 'SCCA'), magicText(0, 'MAM')] },
   matches: (ctx: ArtifactContext) => looksLikePrefetch(ctx.head) && (/\.pf$/i.test(ctx.name) || ctx.head.toString('latin1', 4, 8) === 'SCCA'),
   async parse(src): Promise<ArtifactResult<PrefetchRecord, PrefetchFacts> | null> {
     const parsed = parsePrefetch(src);

@@ -6,6 +6,8 @@ import { archiveDetector } from '../archive/detect.js';
 import { archiveResult } from '../archive/build.js';
 import { parseRar, rarVersion } from './parse.js';
 import { overlayFromHead } from '../sevenzip/sfx.js';
+import { RAR4_SIGNATURE, RAR5_SIGNATURE } from './layout.js';
+import { magicText } from '../claims.js';
 
 function matches(ctx: ArtifactContext): boolean {
   // Every RAR volume starts with the signature, so the head decides; a PE with an overlay may be
@@ -22,6 +24,7 @@ export const rarParser: ArchiveParser = {
   dataSources: ['DS0022'],
   fuzzSeeds: ['archives'],
   description: 'RAR 4 and RAR 5 archives: archive flags, header encryption, entries with per-file encryption, volumes',
+  claims: { formats: ['rar'], magics: [{ at: 0, bytes: RAR4_SIGNATURE }, { at: 0, bytes: RAR5_SIGNATURE }, magicText(0, 'MZ')] },
   matches,
   parse,
   detect: archiveDetector,

@@ -27,6 +27,7 @@ export const dollarIParser: ArtifactParser = {
   dataSources: ['DS0022'],
   fuzzSeeds: ['recyclebin'],
   contentFormats: ['recyclebin-i'],
+  claims: { namePrefixes: ['$i'] },
   description: 'Windows Vista+ Recycle Bin $I index file (v1 and v2): original path, size, deletion time',
   // A `$I…` inside a deleted folder ($R directory) is that folder's content, not an index.
   matches: (ctx: ArtifactContext) => DOLLAR_I_NAME.test(ctx.name) && !insideDeletedFolder(ctx.relPath) && headLooksLikeDollarI(ctx.head),
@@ -43,6 +44,7 @@ export const dollarRParser: ArtifactParser = {
   dataSources: ['DS0022'],
   fuzzSeeds: ['recyclebin'],
   description: 'Windows Vista+ Recycle Bin $R data file: checks that its $I index exists',
+  claims: { namePrefixes: ['$r'] },
   // Only inside a recycle folder (or a loose file given to `parse`): "$Readme" elsewhere is not ours,
   // nor is a file inside a deleted folder ($R directory), which never has a $I of its own.
   matches: (ctx: ArtifactContext) =>
@@ -74,6 +76,7 @@ export const info2Parser: ArtifactParser<ArtifactRecord, Info2Facts> = {
   dataSources: ['DS0022'],
   fuzzSeeds: ['recyclebin'],
   contentFormats: ['info2'],
+  claims: { names: ['info', 'info2'] },
   description: 'Windows 95..XP/2003 Recycle Bin INFO2 index (280- and 800-byte records, ANSI code page option)',
   matches: (ctx: ArtifactContext) => INFO2_NAME.test(ctx.name) && headLooksLikeInfo2(ctx.head),
   async parse(src, ctx): Promise<ArtifactResult<ArtifactRecord, Info2Facts> | null> {

@@ -2,6 +2,7 @@
 import type { ArtifactParser } from '../types.js';
 import { hasRegfMagic } from './layout.js';
 import { parseRegf, streamRegf } from './parse.js';
+import { magicText } from '../claims.js';
 import { detectRegistry, type HiveFacts } from '../registry/index.js';
 import type { RegistryRecord } from './walk.js';
 
@@ -10,6 +11,7 @@ export const regfParser: ArtifactParser<RegistryRecord, HiveFacts> = {
   dataSources: ['DS0024'],
   fuzzSeeds: ['regf'],
   description: 'Windows registry hive (regf): keys, values, archiver history, execution traces, staged blobs',
+  claims: { formats: ['regf'], magics: [magicText(0, 'regf')] },
   matches: (ctx) => ctx.format === 'regf' || hasRegfMagic(ctx.head),
   parse: parseRegf,
   stream: streamRegf,

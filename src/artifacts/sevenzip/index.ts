@@ -7,6 +7,8 @@ import { archiveResult } from '../archive/build.js';
 import { volumeFromName } from '../archive/volume.js';
 import { isSevenZipSignature, parseSevenZip } from './parse.js';
 import { overlayFromHead } from './sfx.js';
+import { SIGNATURE } from './layout.js';
+import { magicText } from '../claims.js';
 
 function matches(ctx: ArtifactContext): boolean {
   if (isSevenZipSignature(ctx.head) || ctx.format === '7z') return true;
@@ -26,6 +28,8 @@ export const sevenZipParser: ArchiveParser = {
   dataSources: ['DS0022'],
   fuzzSeeds: ['archives'],
   description: '7z archives: signature and end headers (LZMA/LZMA2-packed or AES-encrypted), entries, encrypted blocks, volumes',
+  // 'MZ': an SFX (overlayFromHead needs a PE); later volumes carry no signature, only the .7z.NNN name.
+  claims: { formats: ['7z'], magics: [{ at: 0, bytes: SIGNATURE }, magicText(0, 'MZ')], namePatterns: [/\.7z\.\d{3}$/] },
   matches,
   parse,
   detect: archiveDetector,

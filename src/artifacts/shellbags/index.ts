@@ -13,6 +13,7 @@ export const shellBagsParser: ArtifactParser<ShellBagRecord, { format: 'shellbag
   description: 'ShellBags (BagMRU in NTUSER.DAT / UsrClass.dat): folders browsed, full paths, times; only with --parser shellbags (a scan reads them through regf)',
   dataSources: ['DS0024'],
   fuzzSeeds: [],
+  claims: {},
   matches: () => false,
   async parse(src, ctx) {
     const hive = await parseRegf(src, ctx);

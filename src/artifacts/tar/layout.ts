@@ -4,6 +4,9 @@
  * 0x094 chksum[8], 0x09c typeflag, 0x09d linkname[100], 0x101 magic[6], 0x107 version[2],
  * 0x109 uname[32], 0x129 gname[32], 0x149 devmajor[8], 0x151 devminor[8], 0x159 prefix[155] (ustar).
  */
+import { byteRange, magicText } from '../claims.js';
+import type { HeadMagic } from '../types.js';
+
 export const BLOCK = 512;
 const NAME = 0x000;
 const SIZE = 0x07c;
@@ -75,6 +78,19 @@ export function readHeader(b: Buffer): TarHeader | null {
 }
 
 /** Looks like a tar header block: valid checksum, or ustar magic. */
+/**
+ * The parser pre-filter's keys for looksLikeTar (src/artifacts/claims.ts): the ustar magic, or a
+ * checksum field whose first byte `numeric` can read (base-256 flag, NUL, whitespace, octal digit).
+ */
+export const TAR_HEAD_MAGICS: readonly HeadMagic[] = [
+  magicText(MAGIC, 'ustar'),
+  ...byteRange(CHKSUM, 0x80, 0xff),
+  ...byteRange(CHKSUM, 0x00, 0x00),
+  ...byteRange(CHKSUM, 0x09, 0x0d),
+  ...byteRange(CHKSUM, 0x20, 0x20),
+  ...byteRange(CHKSUM, 0x30, 0x37),
+];
+
 export function looksLikeTar(head: Buffer): boolean {
   return head.length >= BLOCK && (head.toString('latin1', MAGIC, MAGIC + 5) === 'ustar' || checksumOk(head)) && !isZeroBlock(head.subarray(0, BLOCK));
 }

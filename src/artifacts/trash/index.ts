@@ -25,6 +25,7 @@ export const trashInfoParser: ArtifactParser = {
   // The corpus has no Trash sample: its seeds are written by bench/lib/extra-seeds.mjs.
   fuzzSeeds: [],
   description: 'freedesktop.org Trash .trashinfo: original path (percent-decoded) and local deletion time',
+  claims: { extensions: ['trashinfo'] },
   matches: (ctx: ArtifactContext) => ctx.name.endsWith('.trashinfo'),
   async parse(src, ctx): Promise<ArtifactResult | null> {
     const layout = trashLayout(ctx.relPath || ctx.name);
@@ -82,6 +83,8 @@ export const macosTrashParser: ArtifactParser = {
   // Reads no bytes (name and place only): nothing to fuzz (test/fuzz/parsers.test.ts FUZZ_UNSEEDED).
   fuzzSeeds: [],
   description: 'macOS Trash item (~/.Trash, /.Trashes/<uid>): no metadata, flagged by name and content type',
+  // Both places of MACOS_TRASH contain '.Trash' ('.Trashes' too).
+  claims: { pathHints: ['.Trash'] },
   matches: (ctx: ArtifactContext) => MACOS_TRASH.test(ctx.relPath),
   async parse(_src, ctx): Promise<ArtifactResult> {
     const record = { type: 'trash-entry', originalPath: null, deletedAt: null, trashPath: ctx.relPath, size: ctx.size, user: userFromPath(ctx.relPath) };

@@ -29,6 +29,8 @@ export const zipParser: ArchiveParser = {
   dataSources: ['DS0022'],
   fuzzSeeds: ['archives'],
   description: 'ZIP archives (yauzl central-directory listing + own walk and local-header cross-check)',
+  // An SFX is an .exe; split parts end .z01 or sit after '.zip.' (volumeFromName's zip and unknown sets).
+  claims: { formats: ['zip'], magics: ZIP_MAGICS.map((bytes) => ({ at: 0, bytes })), extensions: ['exe'], namePatterns: [/\.z\d{2,3}$|\.zip\./] },
   matches,
   parse: parseZip,
   detect: archiveDetector,

@@ -1,4 +1,5 @@
 /** `stagehunt scan <root...>`: maps argv to ScanOptions, runs the pipeline, writes, sets the exit code. */
+import { LIMITS } from '../../util/limits.js';
 import { fileErrorText } from '../../util/errno.js';
 import { imageGuards, isImageFile } from '../../pipeline/scan-image.js';
 import type { Argv } from 'yargs';
@@ -35,6 +36,7 @@ export interface ScanArgs extends ReportOptionArgs {
   format: string;
   output?: string;
   minLevel: Level;
+  keepAllLow?: boolean;
   failOn: Level | 'none';
   hotspots?: string[];
   color?: boolean;
@@ -64,6 +66,7 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
     .option('format', { alias: 'f', type: 'string', default: 'table', describe: `output format: ${SCAN_FORMATS.join(', ')}` })
     .option('output', { alias: 'o', type: 'string', describe: 'write to FILE (atomically; refused inside a scanned root)' })
     .option('min-level', { choices: LEVELS, default: 'low' as Level, describe: 'show findings at or above this level' })
+    .option('keep-all-low', { type: 'boolean', describe: `list every low/info finding (default: beyond ${LIMITS.foldLowFindingsAfter} of one rule in one directory, the rest are folded into one summary finding)` })
     .option('fail-on', { choices: [...LEVELS, 'none'] as const, default: 'none' as const, describe: 'exit 1 when any finding reaches this level' })
     .option('hotspots', { type: 'string', array: true, describe: 'extra hotspot definitions (JSON, same format as the built-in ones)' })
     .option('cross-mounts', { type: 'boolean', default: false, describe: 'descend into other file systems mounted inside a root' })
@@ -172,6 +175,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
       scope: args.scope,
       extraHotspots,
       minLevel: args.minLevel,
+      foldLowAfter: args.keepAllLow ? undefined : LIMITS.foldLowFindingsAfter,
       crossMounts: args.crossMounts,
       codepage: args.codepage,
       sigma,
@@ -208,6 +212,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
         ...(hosts ? { hosts: Object.fromEntries(hosts) } : {}),
         ...(args.from ? { from: args.from } : {}),
         ...(args.to ? { to: args.to } : {}),
+        ...(args.keepAllLow ? { keepAllLow: true } : {}),
       },
       onProgress: progress,
     });
