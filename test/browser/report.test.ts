@@ -5,7 +5,7 @@
  * The screenshot is kept in test-artifacts/browser/ (gitignored) for a human look.
  * Needs the Debian package `chromium` (CI installs it; elsewhere the test is skipped with a notice).
  */
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { scan } from '../../src/pipeline/scan.js';
 import { CSP, toHtml } from '../../src/report/html.js';
 import type { ScanReport } from '../../src/model/report.js';
 import { DEMO_IMAGE, ensureDemoImage, ROOT } from '../helpers/cli.js';
-import { toolAvailable } from '../helpers/corpus.js';
+import { toolAvailable, describeIf, toolMissing } from '../helpers/corpus.js';
 import { decodePng, differingPixels } from '../helpers/png.js';
 import { readFileSync } from 'node:fs';
 
@@ -35,7 +35,7 @@ function pageConsoleLines(stderr: string, file: string): string[] {
 }
 
 const haveChromium = toolAvailable('chromium');
-(haveChromium ? describe : describe.skip)('HTML report in headless Chromium', () => {
+describeIf(haveChromium, toolMissing('chromium'))('HTML report in headless Chromium', () => {
   let report: ScanReport;
   let htmlFile: string;
 
