@@ -1,7 +1,7 @@
 /** Registry hive (regf) parser: matched on the 'regf' magic whatever the file is called. */
 import type { ArtifactParser } from '../types.js';
 import { hasRegfMagic } from './layout.js';
-import { parseRegf } from './parse.js';
+import { parseHiveOnce } from '../registry/hive-once.js';
 import { detectRegistry, type HiveFacts } from '../registry/index.js';
 import type { RegistryRecord } from './walk.js';
 
@@ -11,7 +11,7 @@ export const regfParser: ArtifactParser<RegistryRecord, HiveFacts> = {
   fuzzSeeds: ['regf'],
   description: 'Windows registry hive (regf): keys, values, archiver history, execution traces, staged blobs',
   matches: (ctx) => ctx.format === 'regf' || hasRegfMagic(ctx.head),
-  parse: parseRegf,
+  parse: parseHiveOnce,
   detect: detectRegistry,
 };
 
