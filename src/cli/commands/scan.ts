@@ -15,15 +15,13 @@ import { abandonOutput, checkOutputPath, commitOutput, reserveOutput, writeStdou
 import { handlePendingSignals, installInterruptHandlers, noteWritten } from '../interrupt.js';
 import { makeProgress, precountFiles } from '../progress.js';
 import { existsSync, readFileSync } from 'node:fs';
-import { HOST_LABEL } from '../../pipeline/hosts.js';
-import { parseWindowBound, type TimeWindow } from '../../pipeline/window.js';
 import { loadSigma } from '../sigma.js';
 import { BaselineError, parseBaseline } from '../../pipeline/baseline.js';
 import { AllowlistError, compileAllowlist, loadAllowlistFile, type AllowEntry, type Allowlist } from '../../rules/allowlist.js';
 import { loadRuleCatalog } from '../../rules/catalog.js';
 import { pushAll } from '../../util/arrays.js';
 import { DEFAULT_HASH_MAX_SIZE, parseAlgorithms, parseSize, type HashMode, type HashOptions } from '../../pipeline/hash.js';
-import { checkReportPath, reportFormatFor } from './report.js';
+import { checkHostLabel, checkReportPath, reportFormatFor, timeWindow } from './report.js';
 import { typedArgs } from '../args.js';
 import { caseInfoOf, checkedTimeZone, reportOptions, type ReportOptionArgs } from '../report-options.js';
 
@@ -261,23 +259,4 @@ function hostLabels(args: ScanArgs): Map<string, string> | undefined {
     args.roots.forEach((root, i) => hosts.set(root, checkHostLabel(given[i]!)));
   }
   return hosts.size > 0 ? hosts : undefined;
-}
-
-function checkHostLabel(label: string): string {
-  if (!HOST_LABEL.test(label)) throw new UsageError(`--host '${escapeControls(label)}': use 1-64 letters, digits, '.', '-' or '_', starting with a letter or digit`);
-  return label;
-}
-
-/** --from / --to as a window; a bad date is one line and exit 2. */
-function timeWindow(args: ScanArgs): TimeWindow | undefined {
-  if (args.from === undefined && args.to === undefined) return undefined;
-  const bound = (name: 'from' | 'to', value: string | undefined): number | null => {
-    if (value === undefined) return null;
-    const ms = parseWindowBound(value, name === 'to');
-    if (ms === null) throw new UsageError(`--${name} '${escapeControls(value)}': give an ISO-8601 date or date-time such as 2025-03-15 or 2025-03-15T04:00:00Z`);
-    return ms;
-  };
-  const w = { from: bound('from', args.from), to: bound('to', args.to) };
-  if (w.from !== null && w.to !== null && w.from > w.to) throw new UsageError(`--from ${args.from} is after --to ${args.to}`);
-  return w;
 }
