@@ -13,6 +13,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { scan } from '../../src/pipeline/scan.js';
 import { CSP, toHtml } from '../../src/report/html.js';
+import { withZonedEpisodes } from '../../src/report/time-zone.js';
 import type { ScanReport } from '../../src/model/report.js';
 import { DEMO_IMAGE, ensureDemoImage, ROOT } from '../helpers/cli.js';
 import { toolAvailable, describeIf, toolMissing } from '../helpers/corpus.js';
@@ -76,7 +77,8 @@ describeIf(haveChromium, toolMissing('chromium'))('HTML report in headless Chrom
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(report.summary.verdict);
     expect(report.episodes!.length).toBeGreaterThan(0);
-    for (const e of report.episodes!) {
+    // The page was written with --timezone Europe/Berlin: the narratives are told in that zone.
+    for (const e of withZonedEpisodes(report, 'Europe/Berlin').episodes!) {
       expect(r.stdout).toContain(`id="${e.id}"`);
       expect(r.stdout).toContain(e.narrative.slice(0, 80).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
     }
