@@ -9,7 +9,7 @@ import { LEVEL_COLORS, timelineChart } from './chart.js';
 import { buildView, locatorText, type ReportView } from './view.js';
 import { caseHeader, optionLines, timedSteps } from './case-header.js';
 import { redactionNotice, redactReport, type RedactionNote } from './redact.js';
-import { showTime, zoneLabel } from './time-zone.js';
+import { showTime, withZonedEpisodes, zoneLabel } from './time-zone.js';
 import type { Style } from './style.js';
 
 /** What the writer needs besides the report: the zone times are shown in, the redaction notes. */
@@ -164,9 +164,10 @@ function custody(v: ReportView, ctx: HtmlContext): string {
 
 /** The report as one self-contained HTML file; `style` carries --timezone and --redact. */
 export function toHtml(report: ScanReport, style: Partial<Style> = {}): string {
+  report = withZonedEpisodes(report, style.timeZone);
   const redacted = style.redact ? redactReport(report) : null;
   const ctx: HtmlContext = { zone: style.timeZone, redactions: redacted ? redacted.notes : null };
-  const v = buildView(redacted ? redacted.report : report);
+  const v = buildView(redacted ? redacted.report : report, style.timeZone);
   const title = v.report.meta.case?.id ? `${v.report.meta.case.id}: ` : '';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

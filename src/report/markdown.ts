@@ -10,7 +10,7 @@ import { pushAll } from '../util/arrays.js';
 import { mdCode as c, mdText as m } from './markdown-text.js';
 import { caseHeader, optionLines, timedSteps } from './case-header.js';
 import { redactionNotice, redactReport, type RedactionNote } from './redact.js';
-import { showTime, zoneLabel } from './time-zone.js';
+import { showTime, withZonedEpisodes, zoneLabel } from './time-zone.js';
 import type { Style } from './style.js';
 
 const TIMELINE_ROWS = 60;
@@ -115,9 +115,10 @@ function custody(v: ReportView, ctx: MdContext): string[] {
 
 /** The report as Markdown; `style` carries --timezone and --redact. */
 export function toMarkdown(report: ScanReport, style: Partial<Style> = {}): string {
+  report = withZonedEpisodes(report, style.timeZone);
   const redacted = style.redact ? redactReport(report) : null;
   const ctx: MdContext = { zone: style.timeZone, redactions: redacted ? redacted.notes : null };
-  const v = buildView(redacted ? redacted.report : report);
+  const v = buildView(redacted ? redacted.report : report, style.timeZone);
   const caseId = v.report.meta.case?.id;
   return [
     `# ${caseId ? `${m(caseId, 200)}: ` : ''}T1074.001 local data staging report`,

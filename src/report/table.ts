@@ -16,7 +16,7 @@ import { locatorParts } from '../model/kinds.js';
 import { cellWidth, padCells, truncateEnd, truncateMiddle, wrapCells } from './columns.js';
 import { bold, DEFAULT_COLUMNS, dim, MIN_COLUMNS, paintLevel, type Style } from './style.js';
 import { rootTag, verdictBlock } from './view.js';
-import { showTime, zoneLabel } from './time-zone.js';
+import { showTime, withZonedEpisodes, zoneLabel } from './time-zone.js';
 
 /** Findings listed before "... N more" (all of them are in --format json/csv). */
 const FINDINGS_SHOWN = 200;
@@ -167,6 +167,7 @@ function countsLine(report: ScanReport, style: Style): string {
 }
 
 export function toTable(report: ScanReport, style: Style): string {
+  report = withZonedEpisodes(report, style.timeZone);
   const width = Math.max(MIN_COLUMNS, style.width ?? DEFAULT_COLUMNS);
   const out: string[] = [];
   const s = report.summary;
@@ -174,7 +175,7 @@ export function toTable(report: ScanReport, style: Style): string {
   out.push(bold(fit(`stagehunt ${report.meta.version} · T1074.001 local data staging triage`, width), style));
   out.push(fit(`roots: ${displayText(roots, 4000)}`, width));
   out.push('');
-  for (const [label, text] of verdictBlock(report)) {
+  for (const [label, text] of verdictBlock(report, style.timeZone)) {
     const lead = label === 'verdict' ? bold(padCells(label, 9), style) : padCells(label, 9);
     // The verdict is never cut; the other lines are, unless --verbose.
     if (style.verbose || label === 'verdict') wrapCells(displayText(text, 4000), width - 10).forEach((l, i) => out.push(`${i === 0 ? lead : ' '.repeat(9)} ${l}`));

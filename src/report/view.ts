@@ -6,6 +6,7 @@
 import { LEVELS, levelRank, type Finding, type Level } from '../model/finding.js';
 import type { Episode, ScanReport } from '../model/report.js';
 import { buildEpisodes, unassignedFindings } from '../timeline/episodes.js';
+import { spanText, UTC, wallClock } from './time-zone.js';
 import { locatorParts } from '../model/kinds.js';
 import { verdictFor } from '../pipeline/score.js';
 import { ARTIFACT_PARSERS } from '../artifacts/index.js';
@@ -72,10 +73,11 @@ function hostOf(report: ScanReport, e: Episode): string {
   return first?.host !== undefined ? `host ${first.host}: ` : '';
 }
 
-function atAGlance(report: ScanReport, episodes: Episode[]): Array<[string, string]> {
+function atAGlance(report: ScanReport, episodes: Episode[], zone?: string): Array<[string, string]> {
   const top = episodes[0];
   if (!top) return [['Verdict', report.summary.verdict]];
-  const span = top.start && top.end ? `${top.start.replace('T', ' ').slice(0, 16)} to ${top.end.replace('T', ' ').slice(0, 16)} UTC` : 'unknown';
+  // In UTC both ends keep their day, as reports always showed them; in a zone the shared span text.
+  const span = !top.start || !top.end ? 'unknown' : zone && zone !== UTC ? spanText(top.start, top.end, zone) : `${top.start.replace('T', ' ').slice(0, 16)} to ${top.end.replace('T', ' ').slice(0, 16)} UTC`;
   return [
     ['Verdict', report.summary.verdict],
     ['What', top.narrative.split('. ').slice(1, 3).join('. ').slice(0, 400)],
@@ -87,7 +89,7 @@ function atAGlance(report: ScanReport, episodes: Episode[]): Array<[string, stri
   ];
 }
 
-export function buildView(report: ScanReport): ReportView {
+export function buildView(report: ScanReport, zone?: string): ReportView {
   const episodes = withEpisodes(report);
   const counts = new Map<string, number>();
   for (const f of report.findings) for (const a of new Set(f.attack)) counts.set(a, (counts.get(a) ?? 0) + 1);
@@ -102,7 +104,7 @@ export function buildView(report: ScanReport): ReportView {
     otherAttack: [...counts.keys()].filter((id) => !mainIds.has(id)).sort(),
     dataSources: dataSourceRows(),
     levelsHighFirst: [...LEVELS].reverse(),
-    atAGlance: atAGlance(report, episodes),
+    atAGlance: atAGlance(report, episodes, zone),
   };
 }
 
@@ -119,24 +121,15 @@ export function rootTag(report: ScanReport, f: Finding): string {
   return report.meta.roots.find((r) => r.path === f.root)?.label ?? f.root;
 }
 
-/** "2025-03-15 04:00 to 05:06 UTC" (the day is repeated only when the span crosses one). */
-function spanText(start: string | null, end: string | null): string {
-  if (!start) return 'no time recorded';
-  const a = start.replace('T', ' ').slice(0, 16);
-  const b = (end ?? start).replace('T', ' ').slice(0, 16);
-  if (a === b) return `${a} UTC`;
-  return `${a} to ${b.slice(0, 10) === a.slice(0, 10) ? b.slice(11) : b} UTC`;
-}
-
 /**
  * The terminal's verdict block (issue 16): the verdict, then what, where, when, who and how sure
  * in five lines, about the most severe staging episode. With --baseline it speaks of the new
  * findings only (episodes rebuilt from them), so an accepted old finding does not raise it.
  */
-export function verdictBlock(report: ScanReport): Array<[string, string]> {
+export function verdictBlock(report: ScanReport, zone?: string): Array<[string, string]> {
   const base = report.summary.baseline;
   const findings = base ? report.findings.filter((f) => !f.known) : report.findings;
-  const episodes = base ? buildEpisodes(findings) : withEpisodes(report);
+  const episodes = base ? buildEpisodes(findings, zone && zone !== UTC ? wallClock(zone) : undefined) : withEpisodes(report);
   const verdict = base ? `${verdictFor(base.newByLevel)} (new findings since the baseline: ${base.new})` : report.summary.verdict;
   const top = episodes[0];
   const several = report.meta.roots.length > 1 || findings.some((f) => f.host !== undefined);
@@ -144,13 +137,13 @@ export function verdictBlock(report: ScanReport): Array<[string, string]> {
     const first = findings.find((f) => f.id === top.findingIds[0]);
     const tag = several && first ? `${rootTag(report, first)}: ` : '';
     // The narrative's first sentence is the span and the users (the when and who lines); each step opens with its time.
-    const sentences = top.narrative.split('. ').map((t) => t.replace(/^(Between .+? UTC( on \d{4}-\d\d-\d\d)?|At \d\d:\d\d( UTC on \d{4}-\d\d-\d\d)?),\s*/, ''));
+    const sentences = top.narrative.split('. ').map((t) => t.replace(/^(Between .+? (UTC|[A-Za-z_]+(\/[A-Za-z0-9_+-]+)+)( on \d{4}-\d\d-\d\d)?|At \d\d:\d\d( (UTC|[A-Za-z_]+(\/[A-Za-z0-9_+-]+)+) on \d{4}-\d\d-\d\d)?),\s*/, ''));
     const what = sentences.slice(1, 3).join('. ') || sentences[0] || '';
     return [
       ['verdict', verdict],
       ['what', what],
       ['where', `${tag}${top.locations.slice(0, 6).join(', ') || 'unknown'}`],
-      ['when', spanText(top.start, top.end)],
+      ['when', spanText(top.start, top.end, zone)],
       ['who', top.users.join(', ') || 'unknown'],
       ['how sure', `${top.level}, score ${top.score}/100, ${top.confidence} confidence: ${top.evidenceKinds.length} kinds of evidence (${top.evidenceKinds.join(', ')})${episodes.length > 1 ? `; ${episodes.length - 1} more episode${episodes.length > 2 ? 's' : ''}` : ''}`],
     ];
@@ -162,7 +155,7 @@ export function verdictBlock(report: ScanReport): Array<[string, string]> {
     ['verdict', verdict],
     ['what', `${findings.length} finding${findings.length === 1 ? '' : 's'}, no staging episode; the most severe: ${f.reasons[0]?.message ?? f.kind}`],
     ['where', `${several ? `${rootTag(report, f)}: ` : ''}${f.path}`],
-    ['when', spanText(time, time)],
+    ['when', spanText(time, time, zone)],
     ['who', f.user ?? 'unknown'],
     ['how sure', `${f.level}, score ${f.score}/100`],
   ];

@@ -8,7 +8,7 @@ import { levelRank, type Finding, type Level } from '../model/finding.js';
 import type { Episode } from '../model/report.js';
 import { factsOf, type FindingFacts } from './evidence.js';
 import { EVIDENCE_KINDS } from '../model/kinds.js';
-import { narrate } from './narrative.js';
+import { narrate, UTC_CLOCK, type WallClock } from './narrative.js';
 import { UnionFind } from './union-find.js';
 import { maxOf, minOf, pushAll } from '../util/arrays.js';
 import { isoFromMs } from '../util/filetime.js';
@@ -257,7 +257,7 @@ export function episodeScore(findings: readonly Finding[], kinds: number): numbe
   return Math.min(100, Math.round(top * TOP_SHARE) + KIND_POINTS * (kinds - 1) + STRONG_POINTS * Math.min(MAX_STRONG_COUNTED, strongRules(findings)));
 }
 
-function buildEpisode(members: FindingFacts[]): Episode {
+function buildEpisode(members: FindingFacts[], clock: WallClock): Episode {
   const findings = members.map((m) => m.finding);
   const kinds = EVIDENCE_KINDS.filter((k) => members.some((m) => m.kind === k));
   const score = episodeScore(findings, kinds.length);
@@ -270,7 +270,7 @@ function buildEpisode(members: FindingFacts[]): Episode {
   const attack = [...new Set(['T1074.001', ...kinds.flatMap((k) => KIND_ATTACK[k] ?? []), ...findings.flatMap((f) => f.attack)])];
   const findingIds = findings.map((f) => f.id).sort();
   const id = `ep-${createHash('sha256').update(findingIds.join('\n')).digest('hex').slice(0, 12)}`;
-  const { steps, narrative } = narrate(members, { kinds: [...kinds], users: users.length ? users : pathUsers });
+  const { steps, narrative } = narrate(members, { kinds: [...kinds], users: users.length ? users : pathUsers }, clock);
   return {
     id,
     score,
@@ -300,7 +300,7 @@ function qualifies(members: FindingFacts[]): boolean {
 }
 
 /** Groups findings into staging episodes, most severe first. Findings in no episode are left out. */
-export function buildEpisodes(findings: readonly Finding[]): Episode[] {
+export function buildEpisodes(findings: readonly Finding[], clock: WallClock = UTC_CLOCK): Episode[] {
   const sorted = [...findings].sort((a, b) => a.id.localeCompare(b.id)).slice(0, MAX_EPISODE_FINDINGS);
   // Episodes never mix roots (issue 16): two hosts with the same folders are two stories.
   const byRoot = new Map<string, Finding[]>();
@@ -316,7 +316,7 @@ export function buildEpisodes(findings: readonly Finding[]): Episode[] {
     const clusters = linkClusters(facts).map((m) => toCluster(m, facts));
     for (const c of mergeByTime(clusters)) {
       const members = c.members.sort((a, b) => a - b).map((i) => facts[i]!);
-      if (qualifies(members)) episodes.push(buildEpisode(members));
+      if (qualifies(members)) episodes.push(buildEpisode(members, clock));
     }
   }
   return episodes.sort((a, b) => levelRank(b.level) - levelRank(a.level) || b.score - a.score || (a.start ?? '').localeCompare(b.start ?? '') || a.id.localeCompare(b.id));

@@ -14,20 +14,43 @@ export const MAX_STEPS = 60;
 const MAX_QUOTE = 160;
 const CONTEXT_RULES = /^(in-staging-location|archive-file|linked-|named-in-)/;
 
+/**
+ * The wall clock the story is told in: UTC for JSON; the human writers pass --timezone's
+ * (src/report/time-zone.ts `wallClock`), so the timeline stage needs no zone code of its own.
+ */
+export interface WallClock {
+  /** Named in the text: "UTC", "Europe/Berlin". */
+  label: string;
+  /** "2025-03-15" and "04:05" of an instant. */
+  dayOf(ms: number): string;
+  hhmmOf(ms: number): string;
+}
+
+export const UTC_CLOCK: WallClock = {
+  label: 'UTC',
+  dayOf: (ms) => new Date(ms).toISOString().slice(0, 10),
+  hhmmOf: (ms) => new Date(ms).toISOString().slice(11, 16),
+};
+
+// The clock of the narrate() call under way: set and restored there (synchronous), so the many
+// step builders below need no extra parameter.
+let wall: WallClock = UTC_CLOCK;
+
 function hhmm(ms: number): string {
-  return new Date(ms).toISOString().slice(11, 16);
+  return wall.hhmmOf(ms);
 }
 
 function day(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  return wall.dayOf(ms);
 }
 
-/** "Between 04:05 and 05:15 UTC on 2025-03-15", "At 04:05 UTC on ...", or across days. */
+/** "Between 04:05 and 05:15 UTC on 2025-03-15", "At 04:05 UTC on ...", or across days (the zone label for another clock). */
 export function spanPhrase(start: number | null, end: number | null): string {
   if (start === null || end === null) return 'At an unknown time';
-  if (hhmm(start) === hhmm(end) && day(start) === day(end)) return `At ${hhmm(start)} UTC on ${day(start)}`;
-  if (day(start) === day(end)) return `Between ${hhmm(start)} and ${hhmm(end)} UTC on ${day(start)}`;
-  return `Between ${day(start)} ${hhmm(start)} and ${day(end)} ${hhmm(end)} UTC`;
+  const zone = wall.label;
+  if (hhmm(start) === hhmm(end) && day(start) === day(end)) return `At ${hhmm(start)} ${zone} on ${day(start)}`;
+  if (day(start) === day(end)) return `Between ${hhmm(start)} and ${hhmm(end)} ${zone} on ${day(start)}`;
+  return `Between ${day(start)} ${hhmm(start)} and ${day(end)} ${hhmm(end)} ${zone}`;
 }
 
 function clock(ms: number, refDay: string): string {
@@ -244,7 +267,17 @@ function ordered(list: Draft[]): Draft[] {
   });
 }
 
-export function narrate(members: FindingFacts[], ctx: { kinds: string[]; users: string[] }): { steps: EpisodeStep[]; narrative: string } {
+export function narrate(members: FindingFacts[], ctx: { kinds: string[]; users: string[] }, clock: WallClock = UTC_CLOCK): { steps: EpisodeStep[]; narrative: string } {
+  const previous = wall;
+  wall = clock;
+  try {
+    return tell(members, ctx);
+  } finally {
+    wall = previous;
+  }
+}
+
+function tell(members: FindingFacts[], ctx: { kinds: string[]; users: string[] }): { steps: EpisodeStep[]; narrative: string } {
   const times = members.flatMap((m) => [m.time, m.end]).filter((t): t is number => t !== null);
   const start = times.length ? minOf(times) : null;
   const end = times.length ? maxOf(times) : null;

@@ -5,7 +5,7 @@
  * The screenshot is kept in test-artifacts/browser/ (gitignored) for a human look.
  * Needs the Debian package `chromium` (CI installs it; elsewhere the test is skipped with a notice).
  */
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,9 +13,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { scan } from '../../src/pipeline/scan.js';
 import { CSP, toHtml } from '../../src/report/html.js';
+import { withZonedEpisodes } from '../../src/report/time-zone.js';
 import type { ScanReport } from '../../src/model/report.js';
 import { DEMO_IMAGE, ensureDemoImage, ROOT } from '../helpers/cli.js';
-import { toolAvailable } from '../helpers/corpus.js';
+import { toolAvailable, describeIf, toolMissing } from '../helpers/corpus.js';
 import { decodePng, differingPixels } from '../helpers/png.js';
 import { readFileSync } from 'node:fs';
 
@@ -35,7 +36,7 @@ function pageConsoleLines(stderr: string, file: string): string[] {
 }
 
 const haveChromium = toolAvailable('chromium');
-(haveChromium ? describe : describe.skip)('HTML report in headless Chromium', () => {
+describeIf(haveChromium, toolMissing('chromium'))('HTML report in headless Chromium', () => {
   let report: ScanReport;
   let htmlFile: string;
 
@@ -76,7 +77,8 @@ const haveChromium = toolAvailable('chromium');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(report.summary.verdict);
     expect(report.episodes!.length).toBeGreaterThan(0);
-    for (const e of report.episodes!) {
+    // The page was written with --timezone Europe/Berlin: the narratives are told in that zone.
+    for (const e of withZonedEpisodes(report, 'Europe/Berlin').episodes!) {
       expect(r.stdout).toContain(`id="${e.id}"`);
       expect(r.stdout).toContain(e.narrative.slice(0, 80).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
     }

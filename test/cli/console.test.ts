@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN, DEMO_IMAGE, ensureDemoImage, runCli } from '../helpers/cli.js';
@@ -138,6 +138,28 @@ describe('several hosts', () => {
     for (const l of jsonl) expect(JSON.parse(l).host).toBe('WS01');
   });
 
+  test('report --host keeps the roots of that host, as a scan of that root alone with its label would', () => {
+    const saved = path.join(dir, 'both.json');
+    expect(runCli(['scan', `${path.join(dir, 'a', 'C')}=WS01`, `${path.join(dir, 'b', 'C')}=WS02`, '--format', 'json', '-o', saved, '--quiet']).status).toBe(0);
+    const only = JSON.parse(runCli(['scan', `${path.join(dir, 'b', 'C')}=WS02`, '--format', 'json']).stdout);
+    const r = runCli(['report', saved, '--host', 'WS02', '--format', 'json']);
+    expect(r.status).toBe(0);
+    const narrowed = JSON.parse(r.stdout);
+    // Ids differ (the second root of two is labelled C#2), the evidence does not.
+    const evidence = (doc: { findings: Finding[] }) => doc.findings.map((f) => `${f.host} ${f.kind} ${f.path} ${f.key ?? ''} ${f.value ?? ''} ${f.line ?? ''} ${f.score}`).sort();
+    expect(evidence(narrowed)).toEqual(evidence(only));
+    expect(narrowed.timeline.length).toBe(only.timeline.length);
+    expect(narrowed.meta.roots.map((x: { host: string }) => x.host)).toEqual(['WS02']);
+    // The counts cover the findings the saved scan shows (its --min-level hid info findings for good).
+    expect(narrowed.summary).toMatchObject({ shown: only.summary.shown, byLevel: { ...only.summary.byLevel, info: 0 }, verdict: only.summary.verdict });
+    expect(narrowed.episodes.map((e: { findingIds: string[] }) => e.findingIds.length)).toEqual(only.episodes.map((e: { findingIds: string[] }) => e.findingIds.length));
+    const both = JSON.parse(runCli(['report', saved, '--host', 'WS01', '--host', 'WS02', '--format', 'json']).stdout);
+    expect(both.findings.length).toBe(JSON.parse(readFileSync(saved, 'utf8')).findings.length);
+    const unknown = runCli(['report', saved, '--host', 'WS03']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr.trim().split('\n')).toEqual(["stagehunt: --host WS03: not in this scan (its hosts: WS01, WS02)"]);
+  });
+
   test.each([
     [['--host', 'a', '--host', 'b'], /--host: give one label per root/],
     [['--host', 'bad label'], /--host 'bad label': use 1-64 letters/],
@@ -163,6 +185,30 @@ describe('--from / --to', () => {
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(/^stagehunt: --from '.*': give an ISO-8601 date/);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  test('report --from/--to narrows a saved scan as scan --from/--to does', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sh-window-'));
+    try {
+      const saved = path.join(dir, 'all.json');
+      expect(runCli(['scan', DEMO_IMAGE, '--format', 'json', '-o', saved, '--quiet']).status).toBe(0);
+      const window = ['--from', '2025-03-15T04:30:00Z', '--to', '2025-03-15'];
+      const scanned = JSON.parse(runCli(['scan', DEMO_IMAGE, '--format', 'json', ...window]).stdout);
+      const r = runCli(['report', saved, '--format', 'json', ...window]);
+      expect(r.status).toBe(0);
+      const reported = JSON.parse(r.stdout);
+      expect(reported.findings.length).toBeLessThan(JSON.parse(readFileSync(saved, 'utf8')).findings.length);
+      expect(reported.findings.map((f: Finding) => f.id)).toEqual(scanned.findings.map((f: Finding) => f.id));
+      expect(reported.timeline).toEqual(scanned.timeline);
+      expect(reported.summary).toMatchObject({ verdict: scanned.summary.verdict, byLevel: { ...scanned.summary.byLevel, info: 0 }, shown: scanned.summary.shown });
+      expect(reported.episodes.map((e: { findingIds: string[] }) => e.findingIds)).toEqual(scanned.episodes.map((e: { findingIds: string[] }) => e.findingIds));
+      expect(reported.meta.options).toMatchObject({ from: '2025-03-15T04:30:00Z', to: '2025-03-15' });
+      const bad = runCli(['report', saved, '--to', '2025-02-30']);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr.trim().split('\n')).toEqual(["stagehunt: --to '2025-02-30': give an ISO-8601 date or date-time such as 2025-03-15 or 2025-03-15T04:00:00Z"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

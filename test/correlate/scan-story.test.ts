@@ -10,6 +10,7 @@ import { scan } from '../../src/pipeline/scan.js';
 import type { Finding } from '../../src/model/finding.js';
 import { makeDollarI } from '../../fixtures/lib/recyclebin-writers.mjs';
 import { buildZip } from '../../fixtures/lib/zip-writer.mjs';
+import { describeIf } from '../helpers/corpus.js';
 
 const DEMO = path.join(process.cwd(), 'fixtures', 'demo', 'image');
 const ALICE = 'S-1-5-21-3623811015-3361044348-30300820-1001';
@@ -19,7 +20,7 @@ const reason = (f: Finding | undefined, rule: string) => f?.reasons.find((r) => 
 const demoAvailable = existsSync(DEMO);
 if (!demoAvailable) console.warn('NOTICE: fixtures/demo/image missing (run `node fixtures/demo/generate.mjs`); demo story test skipped');
 
-(demoAvailable ? describe : describe.skip)('demo image: the staging story connects', () => {
+describeIf(demoAvailable, 'fixtures/demo/image missing (run node fixtures/demo/generate.mjs)')('demo image: the staging story connects', () => {
   let findings: Finding[] = [];
   beforeAll(async () => {
     findings = (await scan({ roots: [DEMO], os: 'auto', scope: 'hotspots', now: () => new Date(0) })).findings;

@@ -4,10 +4,10 @@
  * (archives/ARCHIVES_SUMMARY.expected.tsv: 7zz, lsar, bsdtar) on format, entry count,
  * encrypted entries and encrypted headers. Differences are the documented ones (docs/archives.md).
  */
-import { describe, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { buildExplainReport } from '../../src/pipeline/explain.js';
-import { corpusAvailable, corpusPath } from '../helpers/corpus.js';
+import { corpusAvailable, corpusPath, describeIf, CORPUS_MISSING } from '../helpers/corpus.js';
 
 interface Row { file: string; entries: number[]; encEntries: number[]; headersEncrypted: boolean; anyEncrypted: boolean; typeByTool: string }
 
@@ -36,8 +36,7 @@ const EXPLAINED_ENCRYPTION_DIFFERENCES = new Set([
   'file-type/fixture-password-protected.xls', // encrypted OOXML inside CFB: tools list plain streams
 ]);
 
-describe('explain on every corpus archive', () => {
-  if (!corpusAvailable()) return test.skip('corpus missing', () => undefined);
+describeIf(corpusAvailable(), CORPUS_MISSING)('explain on every corpus archive', () => {
   const table = rows();
   const results: Array<{ file: string; ok: boolean; note: string }> = [];
 

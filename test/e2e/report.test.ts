@@ -15,6 +15,7 @@ import { buildZip } from '../../fixtures/lib/zip-writer.mjs';
 import { makePsReadLineHistory } from '../../fixtures/lib/history-fixtures.mjs';
 import { DEMO_IMAGE, ensureDemoImage, ROOT } from '../helpers/cli.js';
 import { CONTROL_CHARS } from '../report/hostile-fixture.js';
+import { describeIf, DIST_MISSING } from '../helpers/corpus.js';
 
 const FIXED = (): Date => new Date('2026-01-01T00:00:00.000Z');
 const BIN = process.env.STAGEHUNT_BIN ? path.resolve(process.env.STAGEHUNT_BIN) : path.join(ROOT, 'bin', 'stagehunt.js');
@@ -111,7 +112,7 @@ describe('hostile names and contents, end to end', () => {
 });
 
 const cliReady = existsSync(BIN) && existsSync(path.join(path.dirname(BIN), '..', 'dist', 'cli', 'main.js')) || !!process.env.STAGEHUNT_BIN;
-(cliReady ? describe : describe.skip)('CLI: --report, report command, --baseline', () => {
+describeIf(cliReady, DIST_MISSING)('CLI: --report, report command, --baseline', () => {
   const out = mkdtempSync(path.join(tmpdir(), 'sh-cli-'));
   beforeAll(async () => {
     await ensureDemoImage();

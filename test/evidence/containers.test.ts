@@ -3,11 +3,11 @@
  * VMDK, QCOW2) hashes to the sha256/md5 the reference tools produced (images/*.expected.media.json,
  * from ewfexport / qemu-img convert / libyal). Large media are hashed streamed.
  */
-import { describe, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { openImage } from '../../src/evidence/image/container/index.js';
-import { corpusAvailable, corpusPath } from '../helpers/corpus.js';
+import { corpusAvailable, corpusPath, describeIf, CORPUS_MISSING } from '../helpers/corpus.js';
 
 const HAVE = corpusAvailable();
 interface Row {
@@ -43,7 +43,7 @@ export function mediaHashes(file: string): { format: string; size: number; sha25
 
 const FORMAT: Record<string, string> = { E01: 'ewf', vhd: 'vhd', vmdk: 'vmdk', qcow2: 'qcow2', '000': 'split-raw', raw: 'raw', img: 'raw', ext4: 'raw' };
 
-(HAVE ? describe : describe.skip)(HAVE ? 'corpus containers decode to the reference media' : 'corpus containers (skipped: corpus missing)', () => {
+describeIf(HAVE, CORPUS_MISSING)('corpus containers decode to the reference media', () => {
   const list = HAVE ? rows() : [];
   test('the summary lists the corpus containers', () => {
     expect(list.length).toBeGreaterThanOrEqual(20);

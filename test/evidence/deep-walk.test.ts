@@ -1,14 +1,15 @@
 /** Walking past PATH_MAX through directory handles: every level reached, no handle left open. */
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { afterAll, expect, test } from '@jest/globals';
 import { readdirSync, statSync } from 'node:fs';
 import { HANDLES_AVAILABLE } from '../../src/evidence/paths.js';
 import { walkDirectories, type WalkIssue, type WalkStats } from '../../src/walk/walker.js';
 import { buildDeepTree } from '../hazards/boundary-cases.js';
 import { removeTree, tempDir } from '../hazards/helpers.js';
+import { describeIf } from '../helpers/corpus.js';
 
 const openFds = (): number => readdirSync('/proc/self/fd').length;
 
-(HANDLES_AVAILABLE ? describe : describe.skip)(`deep trees through directory handles${HANDLES_AVAILABLE ? '' : ' (skipped: no /proc/self/fd)'}`, () => {
+describeIf(HANDLES_AVAILABLE, 'no /proc/self/fd')('deep trees through directory handles', () => {
   const base = tempDir('deepwalk');
   const tree = buildDeepTree(base, 2500); // about 5,000 bytes of path: beyond PATH_MAX
   afterAll(() => removeTree(base));

@@ -4,14 +4,14 @@
  * virtual entries ($OrphanFiles, $MBR, $FAT1/2, the volume label entry; docs/images.md), and the
  * content of every regular file equals `icat`.
  */
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { afterAll, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { removeTree, tempDir } from '../hazards/helpers.js';
 import { bodyfile, walkFs } from '../../src/evidence/image/bodyfile.js';
 import { openDiskImage } from '../../src/evidence/image/index.js';
-import { corpusAvailable, corpusPath, toolAvailable } from '../helpers/corpus.js';
+import { corpusAvailable, corpusPath, toolAvailable, describeIf, CORPUS_MISSING, toolMissing } from '../helpers/corpus.js';
 import { tskComparable } from './tsk.js';
 
 const HAVE = corpusAvailable();
@@ -46,7 +46,7 @@ function volumeOf(file: string, offsetSectors: number) {
   return { img, v };
 }
 
-(HAVE ? describe : describe.skip)(HAVE ? 'corpus file systems agree with fls' : 'corpus file systems (skipped: corpus missing)', () => {
+describeIf(HAVE, CORPUS_MISSING)('corpus file systems agree with fls', () => {
   const list = HAVE ? cases() : [];
   test('the summary lists ext and FAT file systems', () => {
     expect(list.filter((c) => c.kind.startsWith('Ext')).length).toBeGreaterThanOrEqual(12);
@@ -67,7 +67,7 @@ function volumeOf(file: string, offsetSectors: number) {
   }
 });
 
-(HAVE_ICAT ? describe : describe.skip)(HAVE_ICAT ? 'corpus file content agrees with icat' : 'file content vs icat (skipped: corpus or icat missing)', () => {
+describeIf(HAVE_ICAT, HAVE ? toolMissing('icat or ewfexport') : CORPUS_MISSING)('corpus file content agrees with icat', () => {
   const list = HAVE_ICAT ? cases() : [];
   const cleanups: Array<() => void> = [];
   afterAll(() => cleanups.forEach((f) => f()));

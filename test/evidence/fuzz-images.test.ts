@@ -3,7 +3,7 @@
  * (bench/lib/mutate.mjs: bit flips, byte sets, truncations, splices, maxed length fields, zeroed
  * ranges) and hand-made loops must end, without a crash, within a time budget, with bounded reads.
  */
-import { describe, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { mutate, MUTATIONS } from '../../bench/lib/mutate.mjs';
 import { bufferSource, type ByteSource } from '../../src/util/byte-source.js';
@@ -18,7 +18,7 @@ import { ExtFs } from '../../src/evidence/image/fs/ext.js';
 import { FatFs } from '../../src/evidence/image/fs/fat.js';
 import { readVolumeLayout } from '../../src/evidence/image/volume/index.js';
 import { sliceSource } from '../../src/evidence/image/container/block-source.js';
-import { corpusAvailable, corpusPath, describeIf, toolAvailable } from '../helpers/corpus.js';
+import { corpusAvailable, corpusPath, describeIf, toolAvailable, CORPUS_MISSING } from '../helpers/corpus.js';
 import { removeTree, tempDir } from '../hazards/helpers.js';
 import { buildExfat } from './build-images.js';
 import { cpuClock } from '../helpers/cpu.js';
@@ -68,7 +68,7 @@ const SEEDS: Array<[string, Opener]> = [
   ['ntfs/ntfs-rs/testfs1', (s) => s], // NTFS through the EvidenceFs adapter
 ];
 
-(HAVE ? describe : describe.skip)(HAVE ? 'image readers on mutated corpus seeds end without crash' : 'image fuzz (skipped: corpus missing)', () => {
+describeIf(HAVE, CORPUS_MISSING)('image readers on mutated corpus seeds end without crash', () => {
   for (const [file, open] of SEEDS) {
     test(file, () => {
       const seed = readFileSync(corpusPath(file));

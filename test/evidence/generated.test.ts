@@ -3,7 +3,7 @@
  * decodes to the raw disk, the partitions agree with mmls, and each file system's listing equals
  * `fls -r -p -m` and each live file `icat`. Skipped visibly when a tool is missing (failing in CI).
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import { bodyfile, walkFs } from '../../src/evidence/image/bodyfile.js';
 import { openImage } from '../../src/evidence/image/container/index.js';
 import { openDiskImage } from '../../src/evidence/image/index.js';
 import type { EvidenceFs } from '../../src/evidence/fs.js';
-import { toolAvailable } from '../helpers/corpus.js';
+import { toolAvailable, describeIf, toolMissing } from '../helpers/corpus.js';
 import { removeTree, tempDir } from '../hazards/helpers.js';
 import { buildContainers, buildDisk, buildExt4, buildFat, IMAGE_TOOLS, run, sourceTree } from './build-images.js';
 import { tskComparable, withoutCrtime } from './tsk.js';
@@ -59,7 +59,7 @@ function execIcat(img: string, offset: number, id: string): Buffer {
   return Buffer.from(run('icat', ['-o', String(offset), img, id]), 'latin1');
 }
 
-(HAVE ? describe : describe.skip)(HAVE ? 'generated images' : `generated images (skipped: ${missing.join(', ')} missing)`, () => {
+describeIf(HAVE, toolMissing(missing.join(', ')))('generated images', () => {
   let dir: string;
   let src: string;
   let ext4: string;

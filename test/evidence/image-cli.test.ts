@@ -1,15 +1,15 @@
 /** `stagehunt image` as a user runs it: container, partitions, listing, --verify, bad arguments. */
-import { describe, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
-import { corpusAvailable, corpusPath } from '../helpers/corpus.js';
+import { corpusAvailable, corpusPath, describeIf, CORPUS_MISSING } from '../helpers/corpus.js';
 import { removeTree, tempDir } from '../hazards/helpers.js';
 import { tskComparable } from './tsk.js';
 
 const HAVE = corpusAvailable();
 
-(HAVE ? describe : describe.skip)(HAVE ? 'stagehunt image' : 'stagehunt image (skipped: corpus missing)', () => {
+describeIf(HAVE, CORPUS_MISSING)('stagehunt image', () => {
   test('a split E01 with an MBR: partitions, listing = fls, --verify SUCCESS', () => {
     const r = runCli(['image', corpusPath('images/plaso/image-split.E01'), '--verify', '--list']);
     expect(r.status).toBe(0);

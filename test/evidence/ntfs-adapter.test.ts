@@ -3,16 +3,16 @@
  * Windows 7 with a VSS store) lists the same files with the same sizes and $STANDARD_INFORMATION
  * times as `fls -r -p -m` (its $DATA lines), named streams appear as streams, $FILE_NAME times are kept.
  */
-import { describe, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { walkFs } from '../../src/evidence/image/bodyfile.js';
 import { openDiskImage } from '../../src/evidence/image/index.js';
-import { corpusAvailable, corpusPath } from '../helpers/corpus.js';
+import { corpusAvailable, corpusPath, describeIf, CORPUS_MISSING } from '../helpers/corpus.js';
 
 const HAVE = corpusAvailable();
 const sec = (t?: { sec: number }): number => (t ? t.sec : 0);
 
-(HAVE ? describe : describe.skip)(HAVE ? 'NTFS through EvidenceFs' : 'NTFS through EvidenceFs (skipped: corpus missing)', () => {
+describeIf(HAVE, CORPUS_MISSING)('NTFS through EvidenceFs', () => {
   test.each(['images/plaso/vsstest.qcow2', 'ntfs/ntfs-rs/testfs1'])('%s: files, sizes and SI times = fls $DATA lines', (file) => {
     const img = openDiskImage(corpusPath(file));
     try {

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { collectionPath } from '../../src/evidence/image/fs/collection-zip.js';
 import { DEMO_IMAGE, ensureDemoImage, runCli } from '../helpers/cli.js';
-import { toolAvailable } from '../helpers/corpus.js';
+import { toolAvailable, describeIf, toolMissing } from '../helpers/corpus.js';
 import { removeTree, tempDir } from '../hazards/helpers.js';
 import { run } from './build-images.js';
 
@@ -30,7 +30,7 @@ function scanJson(target: string): Report {
   return JSON.parse(r.stdout) as Report;
 }
 
-(missing.length === 0 ? describe : describe.skip)(missing.length === 0 ? 'scan of disk images' : `scan of disk images (skipped: ${missing.join(', ')} missing)`, () => {
+describeIf(missing.length === 0, toolMissing(missing.join(', ')))('scan of disk images', () => {
   let dir: string;
   let ext4: string;
   beforeAll(async () => {
@@ -121,7 +121,7 @@ describe('collection path encodings', () => {
 });
 
 const QEMU = toolAvailable('qemu-img') && toolAvailable('mke2fs');
-(QEMU ? describe : describe.skip)(QEMU ? 'child disks whose parent is not read' : 'child disks (skipped: qemu-img or mke2fs missing)', () => {
+describeIf(QEMU, toolMissing('qemu-img or mke2fs'))('child disks whose parent is not read', () => {
   test('a QCOW2 with a backing file and a VMDK child: the scan says why nothing is readable (one line, exit 2); a compressed QCOW2 is read', () => {
     const dir = tempDir('child-disks');
     try {

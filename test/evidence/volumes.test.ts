@@ -8,7 +8,7 @@ import path from 'node:path';
 import { bufferSource } from '../../src/util/byte-source.js';
 import { openImage } from '../../src/evidence/image/container/index.js';
 import { readVolumeLayout } from '../../src/evidence/image/volume/index.js';
-import { corpusAvailable, corpusPath } from '../helpers/corpus.js';
+import { corpusAvailable, corpusPath, describeIf, CORPUS_MISSING } from '../helpers/corpus.js';
 import { cpuClock } from '../helpers/cpu.js';
 
 const HAVE = corpusAvailable();
@@ -29,7 +29,7 @@ export function mmlsPartitions(text: string): Array<{ slot: string; start: numbe
   return rows;
 }
 
-(HAVE ? describe : describe.skip)(HAVE ? 'partition tables agree with mmls' : 'partition tables (skipped: corpus missing)', () => {
+describeIf(HAVE, CORPUS_MISSING)('partition tables agree with mmls', () => {
   const files = HAVE ? mmlsFiles() : [];
   test('the corpus has MBR and GPT disks', () => {
     expect(files.length).toBeGreaterThanOrEqual(4);

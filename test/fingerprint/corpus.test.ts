@@ -4,10 +4,10 @@
  * The agreement table in docs/fingerprint.md comes from the counts printed here; every known
  * disagreement is listed below with its reason, so a new one fails the test.
  */
-import { describe, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { CORPUS_DIR, corpusAvailable } from '../helpers/corpus.js';
+import { CORPUS_DIR, corpusAvailable, describeIf, CORPUS_MISSING } from '../helpers/corpus.js';
 import { fingerprint, type Fingerprint } from '../../src/fingerprint/index.js';
 import { bufferSource } from '../../src/util/byte-source.js';
 import { LIMITS } from '../../src/util/limits.js';
@@ -114,7 +114,7 @@ function verdictOf(row: Row): Verdict {
   return accepted && row.fp.format !== null && accepted.includes(row.fp.format) ? 'agree' : 'disagree';
 }
 
-(HAVE_CORPUS ? describe : describe.skip)('fingerprint vs file(1) and ent on the shared corpus', () => {
+describeIf(HAVE_CORPUS, CORPUS_MISSING)('fingerprint vs file(1) and ent on the shared corpus', () => {
   let rows: Row[] = [];
 
   test('loads every corpus file with file(1) and ent expectations', async () => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { fileTypeFromBuffer } from 'file-type';
 import { storedContentTypesHead } from '../../src/fingerprint/zip-head.js';
-import { corpusAvailable, CORPUS_DIR } from '../helpers/corpus.js';
+import { corpusAvailable, CORPUS_DIR, testIf, CORPUS_MISSING } from '../helpers/corpus.js';
 import { buildZip } from '../../fixtures/lib/zip-writer.mjs';
 
 const HEAD = 4100;
@@ -73,7 +73,7 @@ describe('storedContentTypesHead', () => {
   });
 
   const corpus = corpusAvailable();
-  (corpus ? test : test.skip)('every ZIP-like corpus file: same type with and without the fast path', async () => {
+  testIf(corpus, CORPUS_MISSING)('every ZIP-like corpus file: same type with and without the fast path', async () => {
     const heads: Buffer[] = [];
     const walk = (dir: string): void => {
       for (const name of readdirSync(dir)) {

@@ -16,7 +16,7 @@ import { ARTIFACT_PARSERS } from '../../src/artifacts/index.js';
 import { writeExtraSeeds } from '../../bench/lib/extra-seeds.mjs';
 import { mutate, MUTATIONS } from '../../bench/lib/mutate.mjs';
 import { buildStructure, STRUCTURE_GENERATORS, structureCases } from '../../bench/lib/fuzz-structures.mjs';
-import { corpusAvailable, CORPUS_DIR, CORPUS_MISSING, testIf } from '../helpers/corpus.js';
+import { corpusAvailable, CORPUS_DIR, CORPUS_MISSING, testIf, describeIf, DIST_MISSING } from '../helpers/corpus.js';
 import { removeTree, tempDir } from '../hazards/helpers.js';
 
 const DIST = path.join(process.cwd(), 'dist');
@@ -54,7 +54,7 @@ export const ARTIFACT_PARSERS = [
   );
 }
 
-(distBuilt ? describe : describe.skip)('fuzz harness', () => {
+describeIf(distBuilt, DIST_MISSING)('fuzz harness', () => {
   let fake: string;
   beforeAll(() => {
     fake = tempDir('fuzz-fake-dist');
@@ -87,7 +87,7 @@ testIf(corpusAvailable(), CORPUS_MISSING)('every corpus seed area a parser names
   for (const area of seedAreas(ARTIFACT_PARSERS)) expect([area, existsSync(path.join(CORPUS_DIR, area))]).toEqual([area, true]);
 });
 
-(distBuilt && corpusAvailable() ? describe : describe.skip)('every parser on mutated corpus seeds', () => {
+describeIf(distBuilt && corpusAvailable(), distBuilt ? CORPUS_MISSING : DIST_MISSING)('every parser on mutated corpus seeds', () => {
   let seedsDir: string;
   beforeAll(() => {
     seedsDir = tempDir('fuzz-seeds');
@@ -125,7 +125,7 @@ describe('structure-aware generators', () => {
   });
 });
 
-(distBuilt ? describe : describe.skip)('every parser on structure-aware hostile inputs', () => {
+describeIf(distBuilt, DIST_MISSING)('every parser on structure-aware hostile inputs', () => {
   test('no crash, no hang, no throw, no malformed result; every input claimed by a parser (4 per generator, small)', async () => {
     const cases = structureCases({ perGenerator: 4, baseSeed: 1, scale: 'small' });
     const r = await runCases(cases, { dist: DIST, timeoutMs: 3000, heapMb: 256, memoryLimitBytes: 512 * 1024 ** 2 });

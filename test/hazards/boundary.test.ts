@@ -11,6 +11,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSy
 import path from 'node:path';
 import { CASE_BUDGET, removeTree, runMeasured, runStagehunt, tempDir, type Measured, type ScanJson } from './helpers.js';
 import { buildDeepTree, buildHardLink, buildLinkedRoots, buildNameDecoy, buildOutputCase, type LinkedRoots } from './boundary-cases.js';
+import { testIf } from '../helpers/corpus.js';
 
 interface FullScan extends ScanJson {
   meta: ScanJson['meta'] & { hashes?: Array<{ path: string; status: string; hashes: { sha256?: string }; message?: string }>; roots: Array<ScanJson['meta']['roots'][number] & { otherDeviceSkipped: number }> };
@@ -189,7 +190,7 @@ describe('also: deep trees, hard links, O_NOATIME', () => {
   const nobodyCanRun =
     process.getuid?.() === 0 &&
     spawnSync(AS_NOBODY[0]!, [...AS_NOBODY.slice(1), process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(path.join(process.cwd(), 'dist', 'cli', 'main.js'))})`]).status === 0;
-  (nobodyCanRun ? test : test.skip)(`a user refused O_NOATIME is told on stderr before the scan${nobodyCanRun ? '' : ' (skipped: cannot run the CLI as nobody here)'}`, async () => {
+  testIf(nobodyCanRun, 'cannot run the CLI as nobody here (needs root, setpriv and a dist/ nobody can read)')('a user refused O_NOATIME is told on stderr before the scan', async () => {
     const root = path.join(base, 'noatime');
     mkdirSync(path.join(root, 'Windows', 'Temp'), { recursive: true, mode: 0o755 });
     writeFileSync(path.join(root, 'Windows', 'Temp', 'a.txt'), 'x', { mode: 0o644 });

@@ -58,3 +58,4 @@ export function describeIf(ready: boolean, reason: string): (name: string, body:
 
 export const CORPUS_MISSING = 'corpus missing at ../shared/corpus';
 export const toolMissing = (tool: string): string => `reference tool ${tool} not installed`;
+export const DIST_MISSING = 'dist/ not built (run npm run build)';

@@ -3,10 +3,11 @@
  * worker gets an error entry and the rest of the scan is reported. The worker is the compiled
  * dist/pipeline/isolate-worker.js (npm test builds first), so the built pipeline is imported.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { removeTree, tempDir } from '../hazards/helpers.js';
+import { describeIf, DIST_MISSING } from '../helpers/corpus.js';
 
 const WORKER = path.resolve('dist/pipeline/isolate-worker.js');
 const built = existsSync(WORKER);
@@ -31,7 +32,7 @@ function pseudoRandom(n: number, seed: number): Buffer {
   return out;
 }
 
-(built ? describe : describe.skip)(`isolated parsing${built ? '' : ' (skipped: dist/ not built; run npm run build)'}`, () => {
+describeIf(built, DIST_MISSING)('isolated parsing', () => {
   let root: string;
   let small: string;
   let scan: ScanFn;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { toBodyfile } from '../../src/report/bodyfile.js';
 import { timestampDesc } from '../../src/report/timesketch.js';
-import { toolAvailable } from '../helpers/corpus.js';
+import { toolAvailable, testIf, toolMissing } from '../helpers/corpus.js';
 import { CONTROL_CHARS, hostileReport } from './hostile-fixture.js';
 
 describe('bodyfile', () => {
@@ -22,8 +22,7 @@ describe('bodyfile', () => {
     expect(Number(first[10])).toBe(Date.parse('2025-03-15T04:25:00.000Z') / 1000); // crtime
   });
 
-  const maybe = toolAvailable('mactime') ? it : it.skip;
-  maybe('loads in mactime: every finding and event becomes a timeline row with its name intact', () => {
+  testIf(toolAvailable('mactime'), toolMissing('mactime'))('loads in mactime: every finding and event becomes a timeline row with its name intact', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sh-body-'));
     const file = path.join(dir, 'findings.body');
     writeFileSync(file, body);

@@ -2,11 +2,12 @@
  * `amcache` parser: Amcache.hve as AmcacheParser-like `amcache-file` records (the hive read by the
  * project's regf parser). It claims files named Amcache.hve so `stagehunt parse Amcache.hve` prints
  * these records; in a scan the regf parser reads the same hive too and its registry detectors judge
- * the entries (src/artifacts/execution/registry.ts), so this parser has no detector of its own.
+ * the entries (src/artifacts/execution/registry.ts), so this parser has no detector of its own. Both
+ * take the hive from parseHiveOnce: one walk per inspection.
  */
 import type { ArtifactContext, ArtifactParser, ArtifactResult } from '../types.js';
 import { hasRegfMagic } from '../regf/layout.js';
-import { parseRegf } from '../regf/parse.js';
+import { parseHiveOnce } from '../registry/hive-once.js';
 import { HiveView } from '../registry/view.js';
 import { collectAmcache, isAmcache, type AmcacheFile } from './collect.js';
 
@@ -19,7 +20,7 @@ export const amcacheParser: ArtifactParser<AmcacheFile, { entries: number }> = {
   claims: { nameSuffixes: ['amcache.hve'] },
   matches: (ctx: ArtifactContext) => /amcache\.hve$/i.test(ctx.name) && hasRegfMagic(ctx.head),
   async parse(src, ctx): Promise<ArtifactResult<AmcacheFile, { entries: number }> | null> {
-    const hive = await parseRegf(src, ctx);
+    const hive = await parseHiveOnce(src, ctx);
     if (!hive) return null;
     const view = new HiveView(hive.records);
     if (!isAmcache(view)) return null;

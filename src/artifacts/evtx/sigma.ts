@@ -25,9 +25,16 @@ export interface SigmaRule {
   matches(fields: FieldSource): boolean;
 }
 
+/** Why a rule is unsupported, in a word or two: the key of the per-reason counts on stderr. */
+export type SigmaUnsupportedKind =
+  | 'log source' | 'correlation rule' | 'aggregation' | 'timeframe' | 'modifier' | 'regular expression'
+  | 'value' | 'selection' | 'condition' | 'not a rule' | 'YAML' | 'rule collection' | 'too large';
+
 export interface SigmaUnsupported {
   file: string;
   title: string | null;
+  kind: SigmaUnsupportedKind;
+  /** The kind with its detail: "modifier 'cidr' (DestinationIp)". */
   reason: string;
 }
 
@@ -39,7 +46,11 @@ export interface SigmaRuleSet {
 /** Field lookup for one event (mapped name first, then the raw EventData name). */
 export type FieldSource = (name: string) => string | undefined;
 
-class Unsupported extends Error {}
+class Unsupported extends Error {
+  constructor(readonly kind: SigmaUnsupportedKind, message: string) {
+    super(message);
+  }
+}
 
 /** Files and sizes read from a rule directory (a user's checkout of SigmaHQ has ~3,500 rules). */
 const MAX_RULE_FILES = 20_000;
@@ -135,9 +146,9 @@ function base64Offsets(bytes: Buffer): string[] {
 }
 
 function valueTest(field: string, modifiers: string[], raw: Scalar | Scalar[]): Test {
-  for (const m of modifiers) if (!SUPPORTED_MODIFIERS.has(m)) throw new Unsupported(`modifier '${m}' (${field})`);
+  for (const m of modifiers) if (!SUPPORTED_MODIFIERS.has(m)) throw new Unsupported('modifier', `modifier '${m}' (${field})`);
   const values = Array.isArray(raw) ? raw : [raw];
-  if (values.length === 0) throw new Unsupported(`empty value list (${field})`);
+  if (values.length === 0) throw new Unsupported('value', `empty value list (${field})`);
   const has = (m: string) => modifiers.includes(m);
   const tests: Test[] = [];
   for (const v of values) {
@@ -145,7 +156,7 @@ function valueTest(field: string, modifiers: string[], raw: Scalar | Scalar[]): 
       tests.push((x) => x === undefined || x === '');
       continue;
     }
-    if (typeof v === 'object') throw new Unsupported(`nested value (${field})`);
+    if (typeof v === 'object') throw new Unsupported('value', `nested value (${field})`);
     let variants = [String(v)];
     if (has('windash')) variants = variants.flatMap(windash);
     if (has('base64') || has('base64offset')) {
@@ -159,7 +170,7 @@ function valueTest(field: string, modifiers: string[], raw: Scalar | Scalar[]): 
         try {
           re = new RegExp(s, flags);
         } catch {
-          throw new Unsupported(`regular expression not valid in JavaScript (${field})`);
+          throw new Unsupported('regular expression', `regular expression not valid in JavaScript (${field})`);
         }
         tests.push((x) => x !== undefined && re.test(x));
         continue;
@@ -195,14 +206,14 @@ function selection(name: string, def: unknown): Matcher {
       const alternatives = def.map((m, i) => selection(`${name}[${i}]`, m));
       return (get) => alternatives.some((a) => a(get));
     }
-    throw new Unsupported(`selection '${name}' mixes maps and values`);
+    throw new Unsupported('selection', `selection '${name}' mixes maps and values`);
   }
   if (typeof def === 'string' || typeof def === 'number') return selection(name, [def]);
-  if (!def || typeof def !== 'object') throw new Unsupported(`selection '${name}' is empty`);
+  if (!def || typeof def !== 'object') throw new Unsupported('selection', `selection '${name}' is empty`);
   const parts: Array<{ field: string; test: Test }> = [];
   for (const [key, value] of Object.entries(def as Record<string, unknown>)) {
     const [field, ...modifiers] = key.split('|');
-    if (!field) throw new Unsupported(`keyword modifiers without a field in '${name}'`);
+    if (!field) throw new Unsupported('selection', `keyword modifiers without a field in '${name}'`);
     parts.push({ field, test: valueTest(field, modifiers, value as Scalar | Scalar[]) });
   }
   return (get) => parts.every((p) => p.test(capped(get, p.field)));
@@ -216,34 +227,34 @@ function globToRegExp(pattern: string): RegExp {
 
 /** Recursive descent over and / or / not / ( ) / "1 of x*" / "all of them"; depth-bounded by the text length. */
 function compileCondition(text: string, selections: ReadonlyMap<string, Matcher>): Matcher {
-  if (text.includes('|')) throw new Unsupported('aggregation in condition (| count() ...)');
+  if (text.includes('|')) throw new Unsupported('aggregation', 'aggregation in condition (| count() ...)');
   const tokens = text.match(/\(|\)|[^\s()]+/g) ?? [];
   let i = 0;
   const peek = () => tokens[i]?.toLowerCase();
   const group = (pattern: string): Matcher[] => {
     const names = [...selections.keys()].filter((n) => (pattern === 'them' ? !n.startsWith('_') : globToRegExp(pattern).test(n)));
-    if (names.length === 0) throw new Unsupported(`condition names no selection: ${pattern}`);
+    if (names.length === 0) throw new Unsupported('condition', `condition names no selection: ${pattern}`);
     return names.map((n) => selections.get(n)!);
   };
   const primary = (): Matcher => {
     const t = tokens[i++];
-    if (t === undefined) throw new Unsupported('condition ends early');
+    if (t === undefined) throw new Unsupported('condition', 'condition ends early');
     if (t === '(') {
       const inner = or();
-      if (tokens[i++] !== ')') throw new Unsupported('unbalanced parentheses in condition');
+      if (tokens[i++] !== ')') throw new Unsupported('condition', 'unbalanced parentheses in condition');
       return inner;
     }
     const low = t.toLowerCase();
     if ((low === '1' || low === 'any' || low === 'all') && peek() === 'of') {
       i++;
       const target = tokens[i++];
-      if (!target) throw new Unsupported('"of" without a target');
+      if (!target) throw new Unsupported('condition', '"of" without a target');
       const members = group(target);
       return low === 'all' ? (get) => members.every((m) => m(get)) : (get) => members.some((m) => m(get));
     }
-    if (/^\d+$/.test(low) && peek() === 'of') throw new Unsupported(`"${t} of" (only 1 of / all of)`);
+    if (/^\d+$/.test(low) && peek() === 'of') throw new Unsupported('condition', `"${t} of" (only 1 of / all of)`);
     const m = selections.get(t);
-    if (!m) throw new Unsupported(`condition names an unknown selection: ${t}`);
+    if (!m) throw new Unsupported('condition', `condition names an unknown selection: ${t}`);
     return m;
   };
   const not = (): Matcher => {
@@ -270,9 +281,9 @@ function compileCondition(text: string, selections: ReadonlyMap<string, Matcher>
     }
     return parts.length === 1 ? parts[0]! : (get) => parts.some((p) => p(get));
   };
-  if (tokens.length > 10_000) throw new Unsupported('condition too long');
+  if (tokens.length > 10_000) throw new Unsupported('condition', 'condition too long');
   const m = or();
-  if (i !== tokens.length) throw new Unsupported(`condition has unexpected '${tokens[i]}'`);
+  if (i !== tokens.length) throw new Unsupported('condition', `condition has unexpected '${tokens[i]}'`);
   return m;
 }
 
@@ -280,20 +291,20 @@ function compileCondition(text: string, selections: ReadonlyMap<string, Matcher>
 
 /** One YAML document to a rule; Unsupported names the first feature it cannot honour. */
 export function compileRule(doc: unknown, file: string): SigmaRule {
-  if (!doc || typeof doc !== 'object') throw new Unsupported('not a Sigma rule (no mapping)');
+  if (!doc || typeof doc !== 'object') throw new Unsupported('not a rule', 'not a Sigma rule (no mapping)');
   const r = doc as Record<string, unknown>;
   const logsource = (r.logsource ?? {}) as Record<string, unknown>;
   const detection = r.detection as Record<string, unknown> | undefined;
-  if (!detection || typeof detection !== 'object') throw new Unsupported('no detection section');
-  if (r.correlation !== undefined) throw new Unsupported('correlation rule');
+  if (!detection || typeof detection !== 'object') throw new Unsupported('not a rule', 'no detection section');
+  if (r.correlation !== undefined) throw new Unsupported('correlation rule', 'correlation rule');
   const category = String(logsource.category ?? '');
-  if (!CATEGORIES.has(category)) throw new Unsupported(`logsource ${JSON.stringify({ category: logsource.category, service: logsource.service, product: logsource.product })}`);
-  if (logsource.product !== undefined && logsource.product !== 'windows') throw new Unsupported(`product ${String(logsource.product)}`);
+  if (!CATEGORIES.has(category)) throw new Unsupported('log source', `logsource ${JSON.stringify({ category: logsource.category, service: logsource.service, product: logsource.product })}`);
+  if (logsource.product !== undefined && logsource.product !== 'windows') throw new Unsupported('log source', `product ${String(logsource.product)}`);
   const selections = new Map<string, Matcher>();
   for (const [name, def] of Object.entries(detection)) if (name !== 'condition' && name !== 'timeframe') selections.set(name, selection(name, def));
-  if (detection.timeframe !== undefined) throw new Unsupported('timeframe');
+  if (detection.timeframe !== undefined) throw new Unsupported('timeframe', 'timeframe');
   const conditions = Array.isArray(detection.condition) ? detection.condition : [detection.condition];
-  if (conditions.length === 0 || conditions.some((c) => typeof c !== 'string')) throw new Unsupported('condition missing');
+  if (conditions.length === 0 || conditions.some((c) => typeof c !== 'string')) throw new Unsupported('condition', 'condition missing');
   const compiled = (conditions as string[]).map((c) => compileCondition(c, selections));
   const level = String(r.level ?? 'medium').toLowerCase();
   const tags = Array.isArray(r.tags) ? r.tags.filter((t): t is string => typeof t === 'string') : [];
@@ -330,7 +341,7 @@ export function loadSigmaRules(dirs: readonly string[]): SigmaRuleSet {
       const rel = path.relative(dir, file) || path.basename(file);
       const text = lstatSync(file).size > MAX_RULE_BYTES ? null : readFileSync(file, 'utf8');
       if (text === null) {
-        unsupported.push({ file: rel, title: null, reason: `larger than ${MAX_RULE_BYTES} bytes` });
+        unsupported.push({ file: rel, title: null, kind: 'too large', reason: `larger than ${MAX_RULE_BYTES} bytes` });
         continue;
       }
       let docs: unknown[];
@@ -340,12 +351,12 @@ export function loadSigmaRules(dirs: readonly string[]): SigmaRuleSet {
           return d.toJS();
         });
       } catch (err) {
-        unsupported.push({ file: rel, title: null, reason: `YAML: ${(err as Error).message.split('\n')[0]}` });
+        unsupported.push({ file: rel, title: null, kind: 'YAML', reason: `YAML: ${(err as Error).message.split('\n')[0]}` });
         continue;
       }
       // A multi-document file with action: global is a rule collection (Sigma 1.0): not supported.
       if (docs.length !== 1) {
-        unsupported.push({ file: rel, title: null, reason: `${docs.length} YAML documents (rule collections are not supported)` });
+        unsupported.push({ file: rel, title: null, kind: 'rule collection', reason: `${docs.length} YAML documents (rule collections are not supported)` });
         continue;
       }
       const title = (docs[0] as Record<string, unknown> | null)?.title;
@@ -353,7 +364,7 @@ export function loadSigmaRules(dirs: readonly string[]): SigmaRuleSet {
         rules.push(compileRule(docs[0], rel));
       } catch (err) {
         if (!(err instanceof Unsupported)) throw err;
-        unsupported.push({ file: rel, title: typeof title === 'string' ? title : null, reason: err.message });
+        unsupported.push({ file: rel, title: typeof title === 'string' ? title : null, kind: err.kind, reason: err.message });
       }
     }
   }

@@ -50,7 +50,9 @@ function isStagedFile(path: string): boolean {
 
 /** The hits for one program run; empty when the program is none of the tools and no renamed copy. */
 export function executionHits(run: ProgramRun): Hit[] {
-  const tool: Tool | null = toolByExecutable(run.program);
+  const known = toolByExecutable(run.program);
+  // Copy tools are UserAssist/BAM's concern (registry-archiver-executed); no execution rule names them.
+  const tool: Tool | null = known?.kind === 'copy-tool' ? null : known;
   const exe = basenameWin(run.program);
   const hits: Hit[] = [];
   // A program under Program Files that loads an archiver's library embeds it (or is its installer): no disguise.

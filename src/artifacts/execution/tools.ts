@@ -1,11 +1,17 @@
 /**
- * Which programs are archivers or staging tools, for the execution artifacts (Prefetch, Amcache,
- * AppCompatCache): by executable name, by the libraries an archiver loads (a renamed copy still
- * loads 7z.dll), and by the original file name Amcache records from the PE version resource. One table, read by every execution detector (docs/execution-artifacts.md).
+ * Which programs are archivers, copy tools or staging tools, for every execution trace (Prefetch,
+ * Amcache, AppCompatCache, and UserAssist/BAM in src/artifacts/registry/execution.ts): by executable
+ * name, by the libraries an archiver loads (a renamed copy still loads 7z.dll), and by the original
+ * file name Amcache records from the PE version resource. One table, read by every execution
+ * detector (docs/execution-artifacts.md).
  */
 import { basenameWin, classifyPlace, isUsualProgramFolder, type Place } from '../registry/locations.js';
 
-export type ToolKind = 'archiver' | 'staging-tool';
+/**
+ * 'copy-tool' (robocopy) is judged by UserAssist/BAM only (`registry-archiver-executed`, "archiver
+ * or copy tool"); the execution rules of Prefetch, Amcache and ShimCache do not name it.
+ */
+export type ToolKind = 'archiver' | 'copy-tool' | 'staging-tool';
 
 export interface Tool {
   /** Display name: '7-Zip', 'WinRAR', 'certutil', ... */
@@ -25,6 +31,7 @@ const TOOLS_BY_EXE: Readonly<Record<string, Tool>> = {
   'winzip.exe': ARCHIVER('WinZip'), 'winzip32.exe': ARCHIVER('WinZip'), 'winzip64.exe': ARCHIVER('WinZip'), 'wzzip.exe': ARCHIVER('WinZip'),
   'peazip.exe': ARCHIVER('PeaZip'), 'bandizip.exe': ARCHIVER('Bandizip'), 'bz.exe': ARCHIVER('Bandizip'),
   'makecab.exe': ARCHIVER('makecab'), 'tar.exe': ARCHIVER('tar'),
+  'robocopy.exe': { name: 'robocopy', kind: 'copy-tool' },
   'certutil.exe': { name: 'certutil', kind: 'staging-tool', score: 15 },
   'ntdsutil.exe': { name: 'ntdsutil', kind: 'staging-tool', score: 30 },
   'procdump.exe': { name: 'procdump', kind: 'staging-tool', score: 25 },

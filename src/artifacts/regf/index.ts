@@ -1,8 +1,9 @@
 /** Registry hive (regf) parser: matched on the 'regf' magic whatever the file is called. */
 import type { ArtifactParser } from '../types.js';
 import { hasRegfMagic } from './layout.js';
-import { parseRegf, streamRegf } from './parse.js';
+import { streamRegf } from './parse.js';
 import { magicText } from '../claims.js';
+import { parseHiveOnce } from '../registry/hive-once.js';
 import { detectRegistry, type HiveFacts } from '../registry/index.js';
 import type { RegistryRecord } from './walk.js';
 
@@ -13,7 +14,7 @@ export const regfParser: ArtifactParser<RegistryRecord, HiveFacts> = {
   description: 'Windows registry hive (regf): keys, values, archiver history, execution traces, staged blobs',
   claims: { formats: ['regf'], magics: [magicText(0, 'regf')] },
   matches: (ctx) => ctx.format === 'regf' || hasRegfMagic(ctx.head),
-  parse: parseRegf,
+  parse: parseHiveOnce,
   stream: streamRegf,
   detect: detectRegistry,
 };

@@ -4,16 +4,10 @@
  */
 import type { Candidate, Hit } from '../../rules/types.js';
 import { filetimeToIso } from '../../util/filetime.js';
+import { toolByExecutable } from '../execution/tools.js';
 import { registryCandidate } from './candidate.js';
 import { basenameWin, classifyPlace, isUsualProgramFolder, stripDevicePrefix } from './locations.js';
 import { controlSets, valueBytes, type HiveView, type KeyNode } from './view.js';
-
-/** Archivers and copy tools named by the Sigma / Elastic rules in indicators.md C.4. */
-const TOOLS: Record<string, string> = {
-  '7z.exe': '7-Zip', '7za.exe': '7-Zip', '7zr.exe': '7-Zip', '7zg.exe': '7-Zip', '7zfm.exe': '7-Zip',
-  'rar.exe': 'WinRAR', 'winrar.exe': 'WinRAR', 'winzip.exe': 'WinZip', 'winzip32.exe': 'WinZip', 'winzip64.exe': 'WinZip',
-  'wzzip.exe': 'WinZip', 'makecab.exe': 'makecab', 'robocopy.exe': 'robocopy', 'tar.exe': 'tar', 'peazip.exe': 'PeaZip',
-};
 
 /** Known-folder GUIDs UserAssist uses instead of paths. */
 const KNOWN_FOLDERS: Record<string, string> = {
@@ -50,8 +44,10 @@ export function resolveKnownFolder(p: string): string {
   return folder ? folder + p.slice(m![1]!.length) : p;
 }
 
+/** The archiver or copy tool a program is (the one table, src/artifacts/execution/tools.ts), or null. */
 function toolOf(program: string): string | null {
-  return TOOLS[basenameWin(program).toLowerCase()] ?? null;
+  const tool = toolByExecutable(program);
+  return tool && (tool.kind === 'archiver' || tool.kind === 'copy-tool') ? tool.name : null;
 }
 
 /** 72-byte Win7+ entry: 0x04 run count, 0x3C last run; 16-byte XP entry: 0x04 count (+5), 0x08 last run. */

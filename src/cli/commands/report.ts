@@ -1,6 +1,7 @@
 /**
  * `stagehunt report <scan.json>`: re-renders a saved `--format json` scan in any output format
- * without touching the evidence again, and the helpers `scan --report FILE` shares with it.
+ * without touching the evidence again, narrowed to a time window (--from/--to) or hosts (--host)
+ * as scan narrows it, and the helpers `scan` shares with it (--report FILE, --from/--to, --host labels).
  */
 import { fileErrorText } from '../../util/errno.js';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
@@ -18,6 +19,8 @@ import { escapeControls } from '../../util/text.js';
 import { EXIT, UsageError } from '../errors.js';
 import { abandonOutput, checkOutputPath, commitOutput, reserveOutput, writeStdout, type OutputTarget } from '../output.js';
 import { installInterruptHandlers, noteWritten } from '../interrupt.js';
+import { HOST_LABEL } from '../../pipeline/hosts.js';
+import { applyWindow, parseWindowBound, type TimeWindow } from '../../pipeline/window.js';
 import { typedArgs } from '../args.js';
 import { caseInfoOf, checkedTimeZone, reportOptions, type ReportOptionArgs } from '../report-options.js';
 
@@ -31,6 +34,9 @@ export interface ReportArgs extends ReportOptionArgs {
   color?: boolean;
   quiet?: boolean;
   verbose?: boolean;
+  from?: string;
+  to?: string;
+  host?: string | string[];
 }
 
 export function reportBuilder(y: Argv): Argv<ReportArgs> {
@@ -39,6 +45,9 @@ export function reportBuilder(y: Argv): Argv<ReportArgs> {
     .option('format', { alias: 'f', type: 'string', default: 'html', describe: `output format: ${SCAN_FORMATS.join(', ')}` })
     .option('output', { alias: 'o', type: 'string', describe: 'write to FILE (atomically)' })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'table: every reason, locator and time of each finding' })
+    .option('from', { type: 'string', describe: 'only findings and timeline rows at or after this time (ISO-8601 date or date-time, UTC), as scan --from' })
+    .option('to', { type: 'string', describe: 'only findings and timeline rows at or before this time (a bare date: the end of that day), as scan --to' })
+    .option('host', { type: 'string', requiresArg: true, describe: 'only the roots the scan labelled with this host (repeatable; scan --host or ROOT=NAME)' })
     .check((argv) => {
       if (!SCAN_FORMATS.includes(argv.format)) throw new UsageError(`unknown format '${argv.format}' (choose one of: ${SCAN_FORMATS.join(', ')})`);
       return true;
@@ -63,6 +72,58 @@ export function checkReportPath(file: string, rootsAbs: string[]): OutputTarget 
     throw new UsageError(`cannot write report ${file}: directory not writable`);
   }
   return target;
+}
+
+/** A --host label, checked: one line and exit 2 for anything HOST_LABEL refuses. */
+export function checkHostLabel(label: string): string {
+  if (!HOST_LABEL.test(label)) throw new UsageError(`--host '${escapeControls(label)}': use 1-64 letters, digits, '.', '-' or '_', starting with a letter or digit`);
+  return label;
+}
+
+/** --from / --to as a window (scan and report); a bad date is one line and exit 2. */
+export function timeWindow(args: { from?: string; to?: string }): TimeWindow | undefined {
+  if (args.from === undefined && args.to === undefined) return undefined;
+  const bound = (name: 'from' | 'to', value: string | undefined): number | null => {
+    if (value === undefined) return null;
+    const ms = parseWindowBound(value, name === 'to');
+    if (ms === null) throw new UsageError(`--${name} '${escapeControls(value)}': give an ISO-8601 date or date-time such as 2025-03-15 or 2025-03-15T04:00:00Z`);
+    return ms;
+  };
+  const w = { from: bound('from', args.from), to: bound('to', args.to) };
+  if (w.from !== null && w.to !== null && w.from > w.to) throw new UsageError(`--from ${args.from} is after --to ${args.to}`);
+  return w;
+}
+
+/**
+ * A saved scan narrowed as scan narrows its own: to the roots labelled with `hosts`, then to the
+ * window (applyWindow, the same rule as scan --from/--to). Counts, verdict and episodes cover what
+ * remains (the findings the saved scan shows: its --min-level stays applied); the options are
+ * recorded in meta.options. A host the scan does not carry is a usage error naming the ones it has.
+ */
+export function narrowSavedScan(report: ScanReport, hosts: readonly string[], window: TimeWindow | undefined, given: { from?: string; to?: string }): ScanReport {
+  if (hosts.length === 0 && !window) return report;
+  let findings = report.findings;
+  let timeline = report.timeline;
+  if (hosts.length > 0) {
+    const present = new Set(report.meta.roots.map((r) => r.host).filter((h): h is string => h !== undefined));
+    const missing = hosts.filter((h) => !present.has(h));
+    if (missing.length > 0) throw new UsageError(`--host ${missing.map((h) => escapeControls(h)).join(', ')}: not in this scan (its hosts: ${present.size > 0 ? [...present].map((h) => escapeControls(h)).join(', ') : 'none: scan with --host or ROOT=NAME'})`);
+    const wanted = new Set(hosts);
+    const roots = new Set(report.meta.roots.filter((r) => r.host !== undefined && wanted.has(r.host)).map((r) => r.path));
+    findings = findings.filter((f) => f.host !== undefined && wanted.has(f.host));
+    timeline = timeline.filter((r) => r.host !== undefined && wanted.has(r.host));
+    report.meta.roots = report.meta.roots.filter((r) => roots.has(r.path));
+    report.errors = report.errors.filter((e) => roots.has(e.root));
+  }
+  if (window) ({ findings, timeline } = applyWindow(findings, timeline, window));
+  const byLevel = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
+  for (const f of findings) byLevel[f.level]++;
+  report.findings = findings;
+  report.timeline = timeline;
+  report.episodes = buildEpisodes(findings);
+  report.summary = { ...report.summary, verdict: verdictFor(byLevel), findings: findings.length, shown: findings.length, byLevel, highestLevel: [...LEVELS].reverse().find((l) => byLevel[l] > 0) ?? null, errors: report.errors.length };
+  report.meta.options = { ...report.meta.options, ...(given.from ? { from: given.from } : {}), ...(given.to ? { to: given.to } : {}), ...(hosts.length > 0 ? { reportHosts: [...hosts] } : {}) };
+  return report;
 }
 
 function fail(file: string, why: string): never {
@@ -159,7 +220,9 @@ export function loadSavedScan(file: string): ScanReport {
 
 export async function runReport(args: ReportArgs): Promise<number> {
   const timeZone = checkedTimeZone(args.timezone);
-  const report = loadSavedScan(args.scan);
+  const window = timeWindow(args);
+  const hosts = (args.host === undefined ? [] : Array.isArray(args.host) ? args.host : [args.host]).filter((h) => h !== '').map(checkHostLabel);
+  const report = narrowSavedScan(loadSavedScan(args.scan), hosts, window, args);
   // --case / --examiner given here name the case of a scan saved without them (or correct them).
   const caseInfo = caseInfoOf(args);
   if (caseInfo) report.meta.case = { id: caseInfo.id ?? report.meta.case?.id ?? null, examiner: caseInfo.examiner ?? report.meta.case?.examiner ?? null };

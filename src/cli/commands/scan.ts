@@ -15,17 +15,14 @@ import { EXIT, UsageError } from '../errors.js';
 import { abandonOutput, checkOutputPath, commitOutput, reserveOutput, writeStdout, type OutputTarget } from '../output.js';
 import { handlePendingSignals, installInterruptHandlers, noteWritten } from '../interrupt.js';
 import { makeProgress, precountFiles } from '../progress.js';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { HOST_LABEL } from '../../pipeline/hosts.js';
-import { parseWindowBound, type TimeWindow } from '../../pipeline/window.js';
-import { loadSigmaRules, type SigmaRule } from '../../artifacts/evtx/sigma.js';
-import { builtinSigmaRules } from '../sigma.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { loadSigma } from '../sigma.js';
 import { BaselineError, parseBaseline } from '../../pipeline/baseline.js';
 import { AllowlistError, compileAllowlist, loadAllowlistFile, type AllowEntry, type Allowlist } from '../../rules/allowlist.js';
 import { loadRuleCatalog } from '../../rules/catalog.js';
 import { pushAll } from '../../util/arrays.js';
 import { DEFAULT_HASH_MAX_SIZE, parseAlgorithms, parseSize, type HashMode, type HashOptions } from '../../pipeline/hash.js';
-import { checkReportPath, reportFormatFor } from './report.js';
+import { checkHostLabel, checkReportPath, reportFormatFor, timeWindow } from './report.js';
 import { typedArgs } from '../args.js';
 import { caseInfoOf, checkedTimeZone, reportOptions, type ReportOptionArgs } from '../report-options.js';
 
@@ -84,39 +81,13 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
     .option('host', { type: 'string', requiresArg: true, describe: 'label the roots with host names, one --host per root in order (or write ROOT=NAME); part of finding ids' })
     .option('from', { type: 'string', describe: 'only findings and timeline rows at or after this time (ISO-8601 date or date-time, UTC)' })
     .option('to', { type: 'string', describe: 'only findings and timeline rows at or before this time (a bare date: the end of that day)' })
-    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'table: every reason, locator and time of each finding, and the episodes\' stories' })
+    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'table: every reason, locator and time of each finding, and the episodes\' stories; --sigma: every unsupported rule with its reason' })
     .check((argv) => {
       if ((argv.roots ?? []).length === 0 && !argv.live) throw new UsageError('name at least one evidence root (or --live on Windows)');
       if (!SCAN_FORMATS.includes(argv.format)) throw new UsageError(`unknown format '${argv.format}' (choose one of: ${SCAN_FORMATS.join(', ')})`);
       if (!isLevel(argv.minLevel)) throw new UsageError(`unknown level '${String(argv.minLevel)}'`);
       return true;
     }));
-}
-
-/** Unsupported Sigma rules listed on stderr before the scan (at most this many lines). */
-const MAX_UNSUPPORTED_LISTED = 50;
-
-/**
- * stagehunt's own Sigma rules plus --sigma directories. Unsupported rules are counted and listed on
- * stderr (never dropped silently); a directory that cannot be read, or lies inside a root, is a usage error.
- */
-function loadSigma(dirs: readonly string[], quiet: boolean): readonly SigmaRule[] {
-  for (const d of dirs) {
-    let st;
-    try {
-      st = statSync(d);
-    } catch {
-      throw new UsageError(`--sigma ${d}: no such directory`);
-    }
-    if (!st.isDirectory()) throw new UsageError(`--sigma ${d}: not a directory`);
-  }
-  const user = dirs.length > 0 ? loadSigmaRules(dirs) : { rules: [], unsupported: [] };
-  if (!quiet && dirs.length > 0) {
-    process.stderr.write(`stagehunt: sigma: ${user.rules.length} rules loaded from ${dirs.map((d) => escapeControls(d)).join(', ')}; ${user.unsupported.length} unsupported\n`);
-    for (const u of user.unsupported.slice(0, MAX_UNSUPPORTED_LISTED)) process.stderr.write(`stagehunt: sigma: unsupported ${escapeControls(u.file)}${u.title ? ` (${escapeControls(u.title)})` : ''}: ${escapeControls(u.reason)}\n`);
-    if (user.unsupported.length > MAX_UNSUPPORTED_LISTED) process.stderr.write(`stagehunt: sigma: … and ${user.unsupported.length - MAX_UNSUPPORTED_LISTED} more unsupported\n`);
-  }
-  return [...builtinSigmaRules(), ...user.rules];
 }
 
 /** Progress unless --quiet: live on a terminal, a line every 10 s otherwise; with --scope all a time-bounded pre-count gives the ETA. */
@@ -157,7 +128,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
   const hash = hashOptions(args);
   const baseline = args.baseline ? loadBaseline(args.baseline) : undefined;
   const extraHotspots: Hotspot[] = loadHotspotFiles(args.hotspots ?? []);
-  const sigma = loadSigma(args.sigma ?? [], args.quiet ?? false);
+  const sigma = loadSigma(args.sigma ?? [], { quiet: args.quiet ?? false, verbose: args.verbose ?? false });
   const allowlist = loadSuppressions(args);
   const timeZone = checkedTimeZone(args.timezone);
   // Reserved last, so a bad option above never leaves a temp file behind.
@@ -293,23 +264,4 @@ function hostLabels(args: ScanArgs): Map<string, string> | undefined {
     args.roots.forEach((root, i) => hosts.set(root, checkHostLabel(given[i]!)));
   }
   return hosts.size > 0 ? hosts : undefined;
-}
-
-function checkHostLabel(label: string): string {
-  if (!HOST_LABEL.test(label)) throw new UsageError(`--host '${escapeControls(label)}': use 1-64 letters, digits, '.', '-' or '_', starting with a letter or digit`);
-  return label;
-}
-
-/** --from / --to as a window; a bad date is one line and exit 2. */
-function timeWindow(args: ScanArgs): TimeWindow | undefined {
-  if (args.from === undefined && args.to === undefined) return undefined;
-  const bound = (name: 'from' | 'to', value: string | undefined): number | null => {
-    if (value === undefined) return null;
-    const ms = parseWindowBound(value, name === 'to');
-    if (ms === null) throw new UsageError(`--${name} '${escapeControls(value)}': give an ISO-8601 date or date-time such as 2025-03-15 or 2025-03-15T04:00:00Z`);
-    return ms;
-  };
-  const w = { from: bound('from', args.from), to: bound('to', args.to) };
-  if (w.from !== null && w.to !== null && w.from > w.to) throw new UsageError(`--from ${args.from} is after --to ${args.to}`);
-  return w;
 }

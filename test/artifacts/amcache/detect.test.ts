@@ -9,6 +9,7 @@ import { amcacheParser } from '../../../src/artifacts/amcache/index.js';
 import { regfParser } from '../../../src/artifacts/regf/index.js';
 import type { ArtifactContext, DetectContext } from '../../../src/artifacts/types.js';
 import { NO_TIMES } from '../../../src/model/finding.js';
+import { inspectFile } from '../../../src/pipeline/inspect.js';
 // @ts-expect-error fixtures/lib/regf-writer.mjs has no type declarations
 import { writeHive } from '../../../fixtures/lib/regf-writer.mjs';
 
@@ -53,4 +54,23 @@ test('renamed and portable archivers in Amcache are strong; an installer with th
     ['Root\\File\\ccbe4c57-0000-0000-0000-100000000000\\10000001a2b', ['execution-archiver-ran', 'execution-from-staging-folder']],
   ]);
   expect(found[0]!.events!.map((e) => [e.type, e.time])).toEqual([['executed', '2024-03-15T02:09:00.0000000Z'], ['key-last-written', '2024-03-15T02:09:00.0000000Z']]);
+});
+
+test('a scan parses Amcache.hve once: the regf and Amcache parsers share one walk, with both results as before', async () => {
+  // Count whole-hive reads (parseRegf reads the file from offset 0 in one piece at this size).
+  let wholeReads = 0;
+  const inner = bufferSource(hive);
+  const src = { ...inner, read(position: number, length: number) {
+    if (position === 0 && length >= hive.length) wholeReads++;
+    return inner.read(position, length);
+  } };
+  const inspection = await inspectFile({
+    src, head: hive.subarray(0, 4100), rel: 'Windows/AppCompat/Programs/Amcache.hve', name: 'Amcache.hve', size: hive.length,
+    times: NO_TIMES, hotspot: null, os: 'windows',
+  });
+  expect(inspection.runs.map((r) => [r.parser, r.result?.records.length ?? null])).toEqual([['amcache', 4], ['regf', expect.any(Number)]]);
+  expect(wholeReads).toBe(1);
+  // Same findings as each parser alone.
+  const execution = inspection.innerCandidates.filter((c) => c.kind === 'execution').map((c) => c.key);
+  expect(execution).toEqual(['Root\\InventoryApplicationFile\\svchost.exe|1111', 'Root\\File\\ccbe4c57-0000-0000-0000-100000000000\\10000001a2b']);
 });

@@ -4,10 +4,10 @@
  * Formats we own are asserted; 7z/RAR (another engineer's parsers) and formats without a parser
  * are reported. Every accepted difference is listed in KNOWN_DIFFERENCES and docs/archives.md.
  */
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { afterAll, expect, test } from '@jest/globals';
 import { readFileSync, openSync, closeSync, fstatSync } from 'node:fs';
 import path from 'node:path';
-import { corpusAvailable, corpusPath } from '../../helpers/corpus.js';
+import { corpusAvailable, corpusPath, describeIf, CORPUS_MISSING } from '../../helpers/corpus.js';
 import { parsers } from '../../../src/artifacts/archive/parsers.js';
 import { fdSource } from '../../../src/util/byte-source.js';
 import type { ArchiveSummary } from '../../../src/artifacts/archive/summary.js';
@@ -94,11 +94,7 @@ async function parseFile(rel: string): Promise<{ parser: string; summary: Archiv
 const SINGLE_STREAM = new Set(['gzip', 'bzip2', 'xz', 'zstd', 'lz4', 'lzip', 'lzma', 'compress']);
 const CONTAINERS = new Set(['age', 'openpgp', 'openssl', 'office-encrypted']);
 
-describe('archive corpus conformance', () => {
-  if (!corpusAvailable()) {
-    test.skip('corpus not available', () => undefined);
-    return;
-  }
+describeIf(corpusAvailable(), CORPUS_MISSING)('archive corpus conformance', () => {
   const table = rows();
 
   test('the summary table covers the corpus', () => {

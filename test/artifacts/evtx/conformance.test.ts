@@ -4,9 +4,9 @@
  * UserData field, record by record. The agreement table in docs/eventlogs.md comes from this test
  * (EVTX_AGREEMENT=1 prints its rows).
  */
-import { describe, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { corpusAvailable, corpusPath } from '../../helpers/corpus.js';
+import { corpusAvailable, corpusPath, describeIf, CORPUS_MISSING } from '../../helpers/corpus.js';
 import { bufferSource } from '../../../src/util/byte-source.js';
 import { newReadState, readEvtx, type EvtxEvent } from '../../../src/artifacts/evtx/index.js';
 import { corpusLogs, readEvtxexport, readPythonEvtx, readTools, type ExpectedEvent } from './expectations.js';
@@ -88,7 +88,7 @@ function differences(expected: ExpectedEvent[], mine: EvtxEvent[], micro: boolea
   return out;
 }
 
-(HAVE ? describe : describe.skip)('EVTX conformance with evtxexport (libevtx) and evtx_dump.py (python-evtx)', () => {
+describeIf(HAVE, CORPUS_MISSING)('EVTX conformance with evtxexport (libevtx) and evtx_dump.py (python-evtx)', () => {
   test('the corpus has the 9 logs the manifest lists', () => {
     expect(logs.length).toBe(9);
   });

@@ -15,7 +15,7 @@ import type { Episode, TimelineRow } from '../../../src/model/report.js';
 import { bufferSource } from '../../../src/util/byte-source.js';
 import { readEvtx } from '../../../src/artifacts/evtx/index.js';
 import { makeRar5 } from '../../../fixtures/lib/sevenzip-rar-writers.mjs';
-import { toolAvailable } from '../../helpers/corpus.js';
+import { toolAvailable, describeIf, toolMissing } from '../../helpers/corpus.js';
 import { parseEvtxexportXml } from './expectations.js';
 import { credentialLog, CREDENTIAL_COMMANDS, MODULE_ARCHIVE, powershellLog, RAR_COMMAND, SCRIPT_PARTS, securityLog, sysmonLog } from './fixtures.js';
 
@@ -23,7 +23,7 @@ const LOGS = 'Windows/System32/winevt/Logs';
 const reason = (f: Finding | undefined, rule: string) => f?.reasons.find((r) => r.rule === rule)?.message ?? '';
 
 const haveEvtxexport = toolAvailable('evtxexport');
-(haveEvtxexport ? describe : describe.skip)('the EVTX writer against evtxexport (libevtx)', () => {
+describeIf(haveEvtxexport, toolMissing('evtxexport'))('the EVTX writer against evtxexport (libevtx)', () => {
   let dir = '';
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'stagehunt-evtx-writer-'));

@@ -1,11 +1,11 @@
 /** `stagehunt parse file.evtx`: one JSON object per record, streamed, warnings on stderr. */
-import { describe, expect, test } from '@jest/globals';
-import { corpusAvailable, corpusPath } from '../../helpers/corpus.js';
+import { expect, test } from '@jest/globals';
+import { corpusAvailable, corpusPath, describeIf, CORPUS_MISSING } from '../../helpers/corpus.js';
 import { runCli } from '../../helpers/cli.js';
 
 const HAVE = corpusAvailable();
 
-(HAVE ? describe : describe.skip)('stagehunt parse on an EVTX log', () => {
+describeIf(HAVE, CORPUS_MISSING)('stagehunt parse on an EVTX log', () => {
   test('sysmon.evtx: 358 records as JSON lines, 100-ns times, named event data', () => {
     const r = runCli(['parse', corpusPath('evtx', 'evtx-rs', 'sysmon.evtx')]);
     expect(r.status).toBe(0);

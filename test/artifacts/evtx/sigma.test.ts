@@ -14,6 +14,7 @@ import { dataDir } from '../../../src/util/package-root.js';
 import { scan } from '../../../src/pipeline/scan.js';
 import { evtxFile, powershell4104, security4688, sysmon1, sysmonFile } from '../../../fixtures/lib/evtx-writer.mjs';
 import { runCli } from '../../helpers/cli.js';
+import { sigmaLoadLines } from '../../../src/cli/sigma.js';
 
 const T = new Date('2025-03-15T05:01:07Z');
 const events = (...specs: Parameters<typeof evtxFile>[0]): EvtxEvent[] => [...readEvtx(bufferSource(evtxFile(specs)))];
@@ -127,13 +128,31 @@ describe('loading Sigma directories', () => {
     }
   });
 
-  test('stagehunt scan --sigma lists unsupported rules; a missing directory is a usage error', () => {
+  test('unsupported rules are counted per reason on one line; --verbose lists each', () => {
+    const set = loadSigmaRules([dir]);
+    expect(Object.fromEntries(set.unsupported.map((u) => [u.file, u.kind]))).toEqual({
+      'broken.yml': 'YAML', 'linux/proc.yml': 'log source', 'windows/lt.yml': 'modifier',
+      'windows/process_creation/count.yml': 'aggregation', 'windows/registry/reg.yml': 'log source',
+    });
+    expect(sigmaLoadLines(set, ['/r'], false)).toEqual(['stagehunt: sigma: 1 rules loaded from /r; 5 unsupported (2 log source, 1 aggregation, 1 modifier, 1 YAML); --verbose lists them']);
+    const verbose = sigmaLoadLines(set, ['/r'], true);
+    expect(verbose[0]).toBe('stagehunt: sigma: 1 rules loaded from /r; 5 unsupported (2 log source, 1 aggregation, 1 modifier, 1 YAML)');
+    expect(verbose.slice(1)).toHaveLength(5);
+    expect(verbose).toContain("stagehunt: sigma: unsupported windows/lt.yml (Less than): modifier 'lt' (EventID)");
+    expect(sigmaLoadLines({ rules: [], unsupported: [] }, ['/r'], false)).toEqual(['stagehunt: sigma: 0 rules loaded from /r; 0 unsupported']);
+  });
+
+  test('stagehunt scan --sigma: one summary line on stderr, every rule with --verbose; a missing directory is a usage error', () => {
     const empty = mkdtempSync(path.join(tmpdir(), 'stagehunt-sigma-root-'));
     try {
       const r = runCli(['scan', empty, '--sigma', dir, '-f', 'json']);
       expect(r.status).toBe(0);
-      expect(r.stderr).toMatch(/sigma: 1 rules loaded from .*; 5 unsupported/);
-      expect(r.stderr).toMatch(/unsupported windows\/lt\.yml \(Less than\): modifier 'lt'/);
+      const sigmaLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('stagehunt: sigma:'));
+      expect(sigmaLines(r.stderr)).toEqual([expect.stringMatching(/sigma: 1 rules loaded from .*; 5 unsupported \(2 log source, 1 aggregation, 1 modifier, 1 YAML\); --verbose lists them$/)]);
+      const v = runCli(['scan', empty, '--sigma', dir, '-f', 'json', '--verbose']);
+      expect(v.status).toBe(0);
+      expect(sigmaLines(v.stderr)).toHaveLength(6);
+      expect(v.stderr).toMatch(/unsupported windows\/lt\.yml \(Less than\): modifier 'lt'/);
       const bad = runCli(['scan', empty, '--sigma', path.join(dir, 'nope')]);
       expect(bad.status).toBe(2);
       expect(bad.stderr.trim().split('\n')).toHaveLength(1);

@@ -5,7 +5,7 @@ import { LIMITS } from '../../../src/util/limits.js';
 import { parseHistory, shellFromPath, userFromPath } from '../../../src/artifacts/history/parse.js';
 import { historyParser } from '../../../src/artifacts/history/index.js';
 import { makeBashHistory, makeFishHistory, makePsReadLineHistory, makeZshHistory } from '../../../fixtures/lib/history-fixtures.mjs';
-import { corpusAvailable, corpusPath } from '../../helpers/corpus.js';
+import { corpusAvailable, corpusPath, describeIf, CORPUS_MISSING } from '../../helpers/corpus.js';
 import { cpuClock } from '../../helpers/cpu.js';
 
 const src = (b: Buffer) => bufferSource(b);
@@ -103,8 +103,7 @@ describe('hostile input', () => {
   });
 });
 
-const d = corpusAvailable() ? describe : describe.skip;
-d('corpus PSReadLine history', () => {
+describeIf(corpusAvailable(), CORPUS_MISSING)('corpus PSReadLine history', () => {
   test('arsenicpilot ConsoleHost_history.txt: 207 commands (207 lines, no continuations: grep -c)', async () => {
     const buf = readFileSync(corpusPath('history', 'arsenicpilot', 'ConsoleHost_history.txt'));
     const rel = 'Users/arsenic/AppData/Roaming/Microsoft/Windows/PowerShell/PSReadLine/ConsoleHost_history.txt';

@@ -2,14 +2,14 @@
  * Corpus conformance: every $I and INFO2 sample against rifiuti2's expectations (original path, size,
  * deletion time). rifiuti2 prints whole seconds (TZ=UTC), so our 7-digit time is truncated to seconds.
  */
-import { describe, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { bufferSource } from '../../../src/util/byte-source.js';
 import { parseDollarI } from '../../../src/artifacts/recycle-bin/dollar-i.js';
 import { parseInfo2 } from '../../../src/artifacts/recycle-bin/info2.js';
 import type { DirEntryInfo } from '../../../src/artifacts/types.js';
-import { corpusAvailable, corpusPath } from '../../helpers/corpus.js';
+import { corpusAvailable, corpusPath, describeIf, CORPUS_MISSING } from '../../helpers/corpus.js';
 
 const HAVE_CORPUS = corpusAvailable();
 const RB = corpusPath('recyclebin');
@@ -78,9 +78,7 @@ function siblingsOf(file: string): DirEntryInfo[] {
   });
 }
 
-const d = HAVE_CORPUS ? describe : describe.skip;
-
-d('$I files agree with rifiuti-vista', () => {
+describeIf(HAVE_CORPUS, CORPUS_MISSING)('$I files agree with rifiuti-vista', () => {
   const files = HAVE_CORPUS ? listDollarI(RB) : [];
   test('the corpus holds the 37 $I samples', () => {
     expect(files.length).toBe(37);
@@ -104,7 +102,7 @@ d('$I files agree with rifiuti-vista', () => {
   });
 });
 
-d('$I pairing agrees with upstream rifiuti2 "Gone?" column', () => {
+describeIf(HAVE_CORPUS, CORPUS_MISSING)('$I pairing agrees with upstream rifiuti2 "Gone?" column', () => {
   test.each(['dir-sample1', 'dir-win10-01', 'dir-2019-uncpath'])('%s', (dirName) => {
     const rows = readTsv(path.join(RB, 'rifiuti2', 'upstream_expected', `${dirName}.txt`));
     expect(rows.length).toBeGreaterThan(0);
@@ -133,7 +131,7 @@ const INFO2_FILES: Array<[string, string | null]> = [
   ['rifiuti2/INFO2-trunc', null],
 ];
 
-d('INFO2 files agree with rifiuti2', () => {
+describeIf(HAVE_CORPUS, CORPUS_MISSING)('INFO2 files agree with rifiuti2', () => {
   test.each(INFO2_FILES)('%s (code page %s)', (rel, cp) => {
     const file = path.join(RB, rel);
     const expected = `${file}.expected.rifiuti2${cp ? `-l${cp}` : ''}.tsv`;

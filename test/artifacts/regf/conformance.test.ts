@@ -1,14 +1,14 @@
 /** Every corpus hive against libregf (pyregf dump: paths, 100-ns times, value type/size/sha256). */
-import { describe, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { corpusAvailable, corpusPath } from '../../helpers/corpus.js';
+import { corpusAvailable, corpusPath, describeIf, CORPUS_MISSING } from '../../helpers/corpus.js';
 import { corpusHives, ownDump, readPyregf, readToolsJson, referenceDump } from './corpus-helpers.js';
 
 const HAVE = corpusAvailable();
 const hives = HAVE ? corpusHives() : [];
 const parseable = hives.filter((h) => HAVE && readToolsJson(h).info.pyregf_rc === 0);
 
-(HAVE ? describe : describe.skip)('regf conformance with pyregf (libregf)', () => {
+describeIf(HAVE, CORPUS_MISSING)('regf conformance with pyregf (libregf)', () => {
   test('the corpus has the hives the manifest lists', () => {
     expect(hives.length).toBe(21); // 20 of phase 1 + the Amcache hive of phase 2
     expect(parseable.length).toBe(15);

@@ -1,7 +1,7 @@
 /** Damaged, hostile and not-a-hive input: warnings and partial results, never a throw or a hang. */
 import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { corpusAvailable, corpusPath } from '../../helpers/corpus.js';
+import { corpusAvailable, corpusPath, describeIf, CORPUS_MISSING } from '../../helpers/corpus.js';
 import { bufferSource } from '../../../src/util/byte-source.js';
 import { parseRegf } from '../../../src/artifacts/regf/parse.js';
 import { walkHive } from '../../../src/artifacts/regf/walk.js';
@@ -116,7 +116,7 @@ describe('regf hostile input (synthetic)', () => {
 
 const HAVE = corpusAvailable();
 
-(HAVE ? describe : describe.skip)('regf hostile input (corpus)', () => {
+describeIf(HAVE, CORPUS_MISSING)('regf hostile input (corpus)', () => {
   const read = (rel: string): Buffer => readFileSync(corpusPath('regf', rel));
 
   test('the corrupted SYSTEM hive: warnings and a partial tree', async () => {

@@ -3,9 +3,9 @@
  * (after undoing its %XX escaping; its UTF-16 name mangling is skipped), and the same raw bytes
  * for every BINARY value (this is where libregf's inline-data quirk is settled in our favour).
  */
-import { describe, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { corpusAvailable, corpusPath } from '../../helpers/corpus.js';
+import { corpusAvailable, corpusPath, describeIf, CORPUS_MISSING } from '../../helpers/corpus.js';
 import { walkHive, rawBytesOf, type ValueRecord } from '../../../src/artifacts/regf/walk.js';
 import { corpusHives, cutAtNul, readToolsJson } from './corpus-helpers.js';
 
@@ -47,7 +47,7 @@ function hasUtf16Sibling(keys: Set<string>, k: string): boolean {
 
 const latin1Only = (s: string): boolean => /^[\x00-\xff]*$/.test(s);
 
-(HAVE ? describe : describe.skip)('regf agreement with reglookup', () => {
+describeIf(HAVE, CORPUS_MISSING)('regf agreement with reglookup', () => {
   test.each(hives)('%s', (rel) => {
     const hive = readFileSync(corpusPath('regf', rel));
     const rows = readCsv(rel);

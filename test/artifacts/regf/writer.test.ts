@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { toolAvailable } from '../../helpers/corpus.js';
+import { toolAvailable, testIf, toolMissing } from '../../helpers/corpus.js';
 import { walkHive, rawBytesOf, type ValueRecord, type KeyRecord, type HiveRecord } from '../../../src/artifacts/regf/walk.js';
 // @ts-expect-error plain-JS fixture library without type declarations
 import { writeHive } from '../../../fixtures/lib/regf-writer.mjs';
@@ -99,7 +99,7 @@ describe('regf-writer', () => {
     expect(warnings.join()).toMatch(/dirty/);
   });
 
-  const withTool = (tool: string) => (toolAvailable(tool) ? test : test.skip);
+  const withTool = (tool: string) => testIf(toolAvailable(tool), toolMissing(tool));
   const tmp = (): string => {
     const dir = mkdtempSync(path.join(tmpdir(), 'regf-writer-'));
     writeFileSync(path.join(dir, 'hive'), hive);

@@ -1,14 +1,14 @@
 /** Registry detectors on the real corpus hives: real archiver history, SAM SIDs, no false blobs. */
-import { describe, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { corpusAvailable, corpusPath } from '../../helpers/corpus.js';
+import { corpusAvailable, corpusPath, describeIf, CORPUS_MISSING } from '../../helpers/corpus.js';
 import { runRegistryDetectors } from '../../../src/artifacts/registry/index.js';
 import { corpusHives } from '../regf/corpus-helpers.js';
 import { parseHive } from './helpers.js';
 
 const HAVE = corpusAvailable();
 
-(HAVE ? describe : describe.skip)('registry detectors on the corpus', () => {
+describeIf(HAVE, CORPUS_MISSING)('registry detectors on the corpus', () => {
   const load = (rel: string) => parseHive(readFileSync(corpusPath('regf', rel)), rel);
 
   test('regipy NTUSER.DAT: WinRAR ArcHistory and DialogEditHistory, C:\\temp is a staging location', async () => {

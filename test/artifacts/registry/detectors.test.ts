@@ -3,6 +3,7 @@ import { describe, expect, test } from '@jest/globals';
 import { regfParser } from '../../../src/artifacts/regf/index.js';
 import type { Candidate } from '../../../src/rules/types.js';
 import { decodeUserAssistData, rot13 } from '../../../src/artifacts/registry/execution.js';
+import { executionHits } from '../../../src/artifacts/execution/detect.js';
 import { detectContext, levelOf, parseHive, RULES } from './helpers.js';
 // @ts-expect-error plain-JS fixture library without type declarations
 import { writeHive } from '../../../fixtures/lib/regf-writer.mjs';
@@ -200,5 +201,39 @@ describe('registry detectors', () => {
     const a = regfParser.detect!(res, detectContext('Users/bob/NTUSER.DAT'));
     const b = regfParser.detect!(roundTrip, detectContext('Users/bob/NTUSER.DAT'));
     expect(b.map((c) => `${c.key}|${c.value}|${rules(c)}`)).toEqual(a.map((c) => `${c.key}|${c.value}|${rules(c)}`));
+  });
+});
+
+describe('one tool table for every execution trace (src/artifacts/execution/tools.ts)', () => {
+  // Archivers the execution table knew and UserAssist/BAM's own list did not, robocopy (copy tool),
+  // and certutil (a staging tool: the execution rules judge it, registry-archiver-executed does not).
+  const cases: Array<[string, string | null]> = [
+    ['7z.exe', '7-Zip'], ['7zz.exe', '7-Zip'], ['unrar.exe', 'WinRAR'], ['bandizip.exe', 'Bandizip'], ['bz.exe', 'Bandizip'],
+    ['robocopy.exe', 'robocopy'], ['certutil.exe', null], ['notepad.exe', null],
+  ];
+
+  test('UserAssist and BAM name the archivers and copy tools of the table', async () => {
+    const userAssist = { name: 'ROOT', subkeys: [{ name: 'Software', subkeys: [{ name: 'Microsoft', subkeys: [{ name: 'Windows', subkeys: [{ name: 'CurrentVersion', subkeys: [{ name: 'Explorer', subkeys: [
+      { name: 'UserAssist', subkeys: [{ name: '{CEBFF5CD-ACE2-4F4F-9178-9926F41749EA}', subkeys: [{ name: 'Count', values: cases.map(([exe]) => ({ name: rot13(`C:\\Tools\\${exe}`), type: 'REG_BINARY', data: userAssist72(1, FT_2024) })) }] }] },
+    ] }] }] }] }] }] };
+    const bam = { name: 'ROOT', subkeys: [{ name: 'ControlSet001', subkeys: [{ name: 'Services', subkeys: [{ name: 'bam', subkeys: [{ name: 'State', subkeys: [{ name: 'UserSettings', subkeys: [{
+      name: SID, values: cases.map(([exe]) => ({ name: `\\Device\\HarddiskVolume3\\Tools\\${exe}`, type: 'REG_BINARY', data: Buffer.concat([Buffer.from('00b0c5e1a26bda01', 'hex'), Buffer.alloc(16)]) })),
+    }] }] }] }] }] }] };
+    const want = cases.filter(([, tool]) => tool !== null).map(([exe, tool]) => [exe, `${tool} ran`]);
+    for (const [tree, rel] of [[userAssist, 'Users/bob/NTUSER.DAT'], [bam, 'Windows/System32/config/SYSTEM']] as const) {
+      const found = (await detect(tree, rel)).filter((c) => rules(c).includes('registry-archiver-executed'));
+      const got = found.map((c) => {
+        const exe = String(c.details!.program).split('\\').pop()!;
+        return [exe, /: (.+ ran)/.exec(c.hits[0]!.message)![1]!];
+      });
+      expect([rel, got]).toEqual([rel, want]);
+    }
+  });
+
+  test('the execution rules (Prefetch, Amcache, ShimCache) leave the copy tool to UserAssist/BAM', () => {
+    const run = (program: string) => executionHits({ source: 'Prefetch', program, pathKnown: true, runTimes: [], runCount: 1, renamedFrom: null, touched: [] }).map((h) => h.rule);
+    expect(run('C:\\Tools\\robocopy.exe')).toEqual([]);
+    expect(run('C:\\Tools\\certutil.exe')).toEqual(['execution-staging-tool-ran', 'execution-from-unusual-folder']);
+    expect(run('C:\\Tools\\bandizip.exe')).toEqual(['execution-archiver-ran', 'execution-from-unusual-folder']);
   });
 });
