@@ -10,7 +10,8 @@ import { lstatSync, readdirSync, readlinkSync, realpathSync, type BigIntStats } 
 import path from 'node:path';
 import { compareEntries, lookupPath, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type FsTime, type OpenedSource } from './fs.js';
 import { openEvidenceFile, type AtimeAudit, type OpenedFile } from './reader.js';
-import { isInside } from './root.js';
+import { fsPathOf } from './paths.js';
+import { decodeName } from '../util/text.js';
 
 /** Ids remembered for reopening by entry (beyond this, entries are reopened by their path). */
 const MAX_REMEMBERED_PATHS = 2_000_000;
@@ -45,6 +46,8 @@ export class DirectoryFs implements EvidenceFs {
     root: string,
     readonly label: string = path.basename(root),
     private readonly audit: AtimeAudit = { preserved: 0, mayChange: 0 },
+    /** Enter directories on other devices (mount points); without it they are listed but not entered. */
+    private readonly crossMounts = false,
   ) {
     this.abs = realpathSync(path.resolve(root));
     const st = lstatSync(this.abs, { bigint: true });
@@ -73,7 +76,7 @@ export class DirectoryFs implements EvidenceFs {
     };
     if (type === 'symlink') {
       try {
-        e.linkTarget = readlinkSync(abs).toString(); // read for display, never followed
+        e.linkTarget = decodeName(readlinkSync(abs, { encoding: 'buffer' }).subarray(0, 1024)); // read for display, never followed
       } catch {
         /* vanished */
       }
@@ -85,9 +88,9 @@ export class DirectoryFs implements EvidenceFs {
   private absOf(e: FsEntry): Buffer {
     const known = this.paths.get(e.id);
     if (known) return known;
-    const abs = path.join(this.abs, e.path); // e.path is '/'-separated from the root; checked below
-    if (!isInside(this.abs, abs)) throw new Error(`${e.path}: outside the root`);
-    return Buffer.from(abs);
+    if (e.path.split('/').includes('..')) throw new Error(`${e.path}: outside the root`);
+    const abs = fsPathOf(this.abs, e.path); // the exact name bytes behind the display path
+    return typeof abs === 'string' ? Buffer.from(abs) : abs;
   }
 
   root(): FsEntry {
@@ -96,6 +99,10 @@ export class DirectoryFs implements EvidenceFs {
 
   list(dir: FsEntry): FsListing {
     if (dir.type !== 'directory') return { entries: [], truncated: false };
+    if (dir.otherDevice && !this.crossMounts) {
+      warn(this.warnings, `${dir.path}: another device (a mount point); not listed`);
+      return { entries: [], truncated: false };
+    }
     const absDir = this.absOf(dir);
     let names: Buffer[];
     try {
@@ -115,12 +122,10 @@ export class DirectoryFs implements EvidenceFs {
       } catch {
         continue; // vanished since the listing
       }
-      if (st.isDirectory() && st.dev !== this.dev) {
-        warn(this.warnings, `${base}/${raw.toString()}: another device (a mount point); not listed`);
-        continue;
-      }
-      const name = raw.toString('utf8');
-      out.push(this.entry(abs, `${base}/${name}`, name, st));
+      const name = decodeName(raw);
+      const e = this.entry(abs, `${base}/${name}`, name, st);
+      if (e.type === 'directory' && st.dev !== this.dev) e.otherDevice = true;
+      out.push(e);
     }
     out.sort(compareEntries);
     return { entries: out, truncated };

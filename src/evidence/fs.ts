@@ -59,6 +59,8 @@ export interface FsEntry {
   streams: FsStream[];
   /** A symlink's target as stored, for display only: never followed. */
   linkTarget?: string;
+  /** A directory on another device than the root (a mount point in a mounted directory): listed, entered only with --cross-mounts. */
+  otherDevice?: boolean;
 }
 
 export interface OpenedSource extends ByteSource {

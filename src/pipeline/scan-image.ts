@@ -16,8 +16,7 @@ import { openDiskImage, type DiskImage } from '../evidence/image/index.js';
 import { detectFsOs } from '../evidence/os-layout.js';
 import { RootError } from '../evidence/root.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots } from '../hotspots/catalog.js';
-import { HotspotIndex } from '../hotspots/expand.js';
-import { matchesArtifactLocation, matchHotspotDirs } from '../hotspots/match.js';
+import { expandRoot, HotspotIndex } from '../hotspots/expand.js';
 import { correlate } from '../correlate/links.js';
 import type { FileTimes } from '../model/finding.js';
 import type { RootMeta, ScanError } from '../model/report.js';
@@ -76,8 +75,11 @@ async function scanFs(fs: EvidenceFs, label: string, opts: ScanOptions, yieldNow
     else if (e.type === 'symlink') stats.symlinks++;
     else stats.special++;
   }
-  const hotspots = new HotspotIndex(matchHotspotDirs([...dirs.keys()].filter((d) => d !== ''), hotspotsFor([...loadBuiltinHotspots(), ...(opts.extraHotspots ?? [])], os)));
   const locations = loadArtifactLocations().filter((l) => l.os === 'any' || os === 'unknown' || l.os === os);
+  // The same pattern-directed expansion as a mounted directory (hotspots/expand.ts).
+  const expansion = expandRoot(fs, hotspotsFor([...loadBuiltinHotspots(), ...(opts.extraHotspots ?? [])], os), locations, { crossMounts: false });
+  const hotspots = new HotspotIndex(expansion.hotspotDirs);
+  const artifactPaths = new Set(expansion.artifactFiles.map((f) => f.relPath));
   const listDirectory = (rel: string): DirEntryInfo[] | null => dirs.get(rel.replace(/^\/|\/$/g, ''))?.map(infoOf) ?? null;
   const candidates: Candidate[] = [];
   const sidNames = new Map<string, string>();
@@ -91,7 +93,7 @@ async function scanFs(fs: EvidenceFs, label: string, opts: ScanOptions, yieldNow
     for (const e of entries) {
       if (e.type !== 'file') continue;
       const rel = relOf(e);
-      if (!inScope && !matchesArtifactLocation(rel, locations)) continue;
+      if (!inScope && !artifactPaths.has(rel)) continue;
       let src;
       try {
         src = fs.open(e);

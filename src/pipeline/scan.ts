@@ -9,6 +9,7 @@ import { lstatSync, statSync } from 'node:fs';
 import type { DirEntryInfo } from '../model/evidence.js';
 import { checkComponents, findInsideRoot, openRoot, type EvidenceRoot } from '../evidence/root.js';
 import { fsPathOf } from '../evidence/paths.js';
+import { DirectoryFs } from '../evidence/directory-fs.js';
 import { openEvidenceFile, readHead, type AtimeAudit } from '../evidence/reader.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
 import { expandRoot, HotspotIndex, type SkippedComponent } from '../hotspots/expand.js';
@@ -96,6 +97,8 @@ export interface ScanProgress {
 
 interface RootState {
   root: EvidenceRoot;
+  /** The root read through the one evidence interface (hotspot expansion so far). */
+  fs: DirectoryFs;
   /** The root's device: the walk, the pairing listers and the isolated worker stay on it. */
   rootDev: number;
   hotspots: HotspotIndex;
@@ -139,10 +142,10 @@ function isUnder(rel: string, dirs: string[]): boolean {
 function recordSkippedComponents(state: RootState, skipped: SkippedComponent[]): void {
   const known = new Set(state.issues.filter((i) => i.op === 'skip').map((i) => `${i.code}\u0000${i.path}`));
   for (const s of skipped) {
-    if (known.has(`${s.code}\u0000${s.rel}`)) continue;
+    if (known.has(`${s.code}\u0000${s.relPath}`)) continue;
     if (s.code === 'ESYMLINK') state.stats.symlinksSkipped++;
     else state.stats.otherDeviceSkipped++;
-    recordIssue(state.issues, { path: s.rel, op: 'skip', code: s.code, message: s.message });
+    recordIssue(state.issues, { path: s.relPath, op: 'skip', code: s.code, message: s.message });
   }
 }
 
@@ -261,15 +264,14 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
   // Artifacts read in every scan wherever they live (hives, histories, trash info).
   const osLocations = loadArtifactLocations().filter((l) => l.os === 'any' || root.os === 'unknown' || l.os === root.os);
   // Every component of every start path is checked here: no link, no other file system.
-  const expansion = expandRoot(root.abs, hotspots, osLocations, { rootDev, crossMounts: opts.crossMounts ?? false });
+  const expansion = expandRoot(state.fs, hotspots, osLocations, { crossMounts: opts.crossMounts ?? false });
   const hotspotDirs = expansion.hotspotDirs;
   state.hotspots = new HotspotIndex(hotspotDirs);
   const starts = startDirectories(opts.scope, hotspotDirs.map((h) => h.relDir));
-  const startAbs = new Map<string, FsPath>(hotspotDirs.map((h) => [h.relDir, h.abs]));
   const progress = (): void => opts.onProgress?.({ root: root.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'walk' });
 
   for (const start of starts) {
-    const abs: FsPath = start === '' ? root.abs : startAbs.get(start)!;
+    const abs: FsPath = start === '' ? root.abs : fsPathOf(root.abs, start);
     // Checked again just before the walk: earlier starts may have taken minutes to walk.
     const changed = start === '' ? null : checkComponents(root.abs, start, { rootDev, crossMounts: opts.crossMounts ?? false, last: 'directory' });
     if (changed) {
@@ -289,8 +291,9 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
     }
   }
 
-  for (const { rel, abs } of expansion.artifactFiles) {
+  for (const { relPath: rel } of expansion.artifactFiles) {
     if (isUnder(rel, starts)) continue;
+    const abs = fsPathOf(root.abs, rel);
     const stat = statFile(abs, rel, state.issues);
     if (!stat) continue;
     const parentRel = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
@@ -403,6 +406,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     const rootDev = statSync(root.abs).dev;
     const state: RootState = {
       root,
+      fs: new DirectoryFs(root.abs, root.label, audit, opts.crossMounts ?? false),
       rootDev,
       hotspots: new HotspotIndex([]),
       candidates: [],
@@ -417,7 +421,11 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       inspected: new Set(),
     };
     inspectedFiles.set(root.given, { rootAbs: root.abs, identities: state.identities });
-    await scanRoot(state, opts, audit);
+    try {
+      await scanRoot(state, opts, audit);
+    } finally {
+      state.fs.close();
+    }
     opts.onProgress?.({ root: root.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'correlate' });
     const { findings, timeline } = finalize(state, opts, audit, suppressed);
     pushAll(allFindings, findings);
