@@ -10,7 +10,7 @@ import { buildZip } from '../fixtures/lib/zip-writer.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = process.env.STAGEHUNT_DIST ?? path.join(here, '..', 'dist');
 const { parsers } = await import(pathToFileURL(path.join(dist, 'artifacts', 'archives', 'index.js')).href);
-const { fdSource } = await import(pathToFileURL(path.join(dist, 'util', 'byte-source.js')).href);
+const { fdSource } = await import(pathToFileURL(path.join(dist, 'evidence', 'reader.js')).href);
 
 async function inspect(file) {
   const fd = openSync(file, 'r');

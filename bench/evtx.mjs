@@ -34,7 +34,7 @@ const out = option('--out', null);
 /** The child's side: read every record of one log, print the count. */
 async function measureOwn(file) {
   const { readEvtx } = await import(pathToFileURL(path.join(dist, 'artifacts', 'evtx', 'parse.js')).href);
-  const { fdSource } = await import(pathToFileURL(path.join(dist, 'util', 'byte-source.js')).href);
+  const { fdSource } = await import(pathToFileURL(path.join(dist, 'evidence', 'reader.js')).href);
   const fd = openSync(file, 'r');
   const before = process.cpuUsage();
   let records = 0;

@@ -1,139 +1,229 @@
 /**
- * EvidenceFs over a mounted directory (or a live file system), with the safeguards of the walker
- * and reader: lstat only (a symlink is listed as a link, never followed; its target is read for
- * display), no descent onto another device, special files listed as 'other' and never opened,
- * files opened read-only with O_NOATIME / O_NOFOLLOW / O_NONBLOCK and checked by fstat
- * (openEvidenceFile), every path checked to stay inside the root. Names that are not UTF-8 are
- * listed through Buffer paths, so they can still be opened.
+ * EvidenceFs over a mounted directory (or a live file system), holding every safeguard the
+ * directory scan relies on: lstat only (a symlink is listed as a link, never followed; its target
+ * is read for display), special files listed as 'other' and never opened, directories on another
+ * device listed but not entered (unless crossMounts), files opened read-only with O_NOATIME /
+ * O_NOFOLLOW / O_NONBLOCK, checked by fstat to be a regular file and to be the very file that was
+ * listed (device and inode), names that are not UTF-8 kept as exact bytes (Buffer paths), paths
+ * longer than PATH_MAX reached through directory handles (paths.ts), and errors returned with the
+ * listing instead of thrown.
  */
-import { lstatSync, readdirSync, readlinkSync, realpathSync, type BigIntStats } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, realpathSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
-import { compareEntries, lookupPath, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type FsTime, type OpenedSource } from './fs.js';
+import { lookupPath, warn, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type FsTime, type OpenedSource } from './fs.js';
 import { openEvidenceFile, type AtimeAudit, type OpenedFile } from './reader.js';
-import { isInside } from './root.js';
+import { ANCHOR_AFTER_BYTES, ANCHOR_AFTER_LEVELS, byteLength, HANDLES_AVAILABLE, joinFsPath, openAnchor, reachablePath, releaseAnchor, type Anchor, type FsPath } from './paths.js';
+import { decodeName } from '../util/text.js';
 
-/** Ids remembered for reopening by entry (beyond this, entries are reopened by their path). */
-const MAX_REMEMBERED_PATHS = 2_000_000;
+/**
+ * Entries listed per directory. The walk holds a folder whole (its files are paired and its burst
+ * measured together), so this only stops a folder that could not be held anyway.
+ */
+export const MAX_DIRECTORY_LISTING = 5_000_000;
+/** Directory handles kept open for deep paths; older ones are closed and their paths rebuilt when needed. */
+const MAX_OPEN_ANCHORS = 64;
 
-function nsTime(ns: bigint): FsTime {
-  const sec = ns / 1_000_000_000n;
-  let nsec = ns % 1_000_000_000n;
-  let s = sec;
-  if (nsec < 0n) {
-    nsec += 1_000_000_000n;
-    s -= 1n;
-  }
-  return { sec: Number(s), nsec: Number(nsec) };
+/** Where an entry is on the host: its path (through a handle when deep) and the levels below that handle. */
+interface HostLocation {
+  path: FsPath;
+  anchor: Anchor | null;
+  levels: number;
 }
 
-function typeOf(st: BigIntStats): FsEntryType {
+/** Times from lstat's milliseconds (number stats: bigint lstat costs more than the sub-microsecond digits are worth here). */
+function msTime(ms: number): FsTime {
+  const sec = Math.floor(ms / 1000);
+  const rem = ms - sec * 1000; // exact: both terms are close doubles
+  const whole = Math.floor(rem);
+  // Whole milliseconds kept exactly (fsTimeMs gives back those of the Stats), the rest to the nanosecond double precision allows.
+  return { sec, nsec: whole * 1_000_000 + Math.min(999_999, Math.round((rem - whole) * 1e6)) };
+}
+
+function typeOf(st: Stats | Dirent<Buffer>): FsEntryType {
   if (st.isFile()) return 'file';
   if (st.isDirectory()) return 'directory';
   if (st.isSymbolicLink()) return 'symlink';
   return 'other';
 }
 
+function specialKind(d: Stats | Dirent<Buffer>): string | undefined {
+  if (d.isFIFO()) return 'FIFO';
+  if (d.isSocket()) return 'socket';
+  if (d.isCharacterDevice()) return 'character device';
+  if (d.isBlockDevice()) return 'block device';
+  return undefined;
+}
+
+function errInfo(err: unknown): { code: string; message: string } {
+  const e = err as NodeJS.ErrnoException;
+  return { code: e.code ?? 'ERROR', message: e.message?.replace(/^[A-Z]+: /, '') ?? String(err) };
+}
+
 export class DirectoryFs implements EvidenceFs {
   readonly kind = 'directory';
   readonly warnings: string[] = [];
   readonly abs: string;
-  private readonly dev: bigint;
-  private readonly paths = new Map<string, Buffer>();
+  /** The root's device: directories elsewhere are mount points. */
+  readonly dev: number;
+  /** Host paths of the entries handed out, kept only as long as the entry objects are. */
+  private readonly where = new WeakMap<FsEntry, HostLocation>();
+  /** Open directory handles, oldest first. */
+  private readonly anchors = new Set<Anchor>();
   private readonly opened = new Set<OpenedFile>();
 
   constructor(
     root: string,
     readonly label: string = path.basename(root),
     private readonly audit: AtimeAudit = { preserved: 0, mayChange: 0 },
+    /** Enter directories on other devices (mount points); without it they are listed but not entered. */
+    private readonly crossMounts = false,
   ) {
     this.abs = realpathSync(path.resolve(root));
-    const st = lstatSync(this.abs, { bigint: true });
+    const st = lstatSync(this.abs);
     if (!st.isDirectory()) throw new Error(`${root}: not a directory`);
     this.dev = st.dev;
   }
 
-  private entry(abs: Buffer, rel: string, name: string, st: BigIntStats): FsEntry {
-    const id = `${st.dev}:${st.ino}`;
-    const type = typeOf(st);
-    const e: FsEntry = {
+  /** An entry from its lstat (or, for links and special files, from the directory's type alone). */
+  private entry(name: string, relPath: string, st: Stats | null, d?: Dirent<Buffer>): FsEntry {
+    const type = typeOf(st ?? d!);
+    return {
       name,
-      path: rel,
-      id,
+      path: relPath,
+      id: st ? `${st.dev}:${st.ino}` : `path:${relPath}`, // a link or special file is never opened: its path names it
       type,
-      size: type === 'file' ? Number(st.size) : 0,
-      times: { mtime: nsTime(st.mtimeNs), atime: nsTime(st.atimeNs), ctime: nsTime(st.ctimeNs), crtime: st.birthtimeNs > 0n ? nsTime(st.birthtimeNs) : undefined },
-      mode: Number(st.mode),
-      uid: Number(st.uid),
-      gid: Number(st.gid),
+      size: type === 'file' && st ? st.size : 0,
+      times: st ? { mtime: msTime(st.mtimeMs), atime: msTime(st.atimeMs), ctime: msTime(st.ctimeMs), crtime: st.birthtimeMs > 0 ? msTime(st.birthtimeMs) : undefined } : {},
+      mode: st?.mode,
+      uid: st?.uid,
+      gid: st?.gid,
+      links: st?.nlink,
       hidden: name.startsWith('.'),
       system: false,
-      readOnly: (Number(st.mode) & 0o222) === 0,
+      readOnly: st ? (st.mode & 0o222) === 0 : false,
       deleted: false,
       streams: [],
+      ...(type === 'other' ? { special: specialKind(st ?? d!) } : {}),
+      ...(st && st.dev !== this.dev ? { otherDevice: true } : {}),
     };
-    if (type === 'symlink') {
-      try {
-        e.linkTarget = readlinkSync(abs).toString(); // read for display, never followed
-      } catch {
-        /* vanished */
-      }
-    }
-    if (this.paths.size < MAX_REMEMBERED_PATHS) this.paths.set(id, abs);
-    return e;
   }
 
-  private absOf(e: FsEntry): Buffer {
-    const known = this.paths.get(e.id);
-    if (known) return known;
-    const abs = path.join(this.abs, e.path); // e.path is '/'-separated from the root; checked below
-    if (!isInside(this.abs, abs)) throw new Error(`${e.path}: outside the root`);
-    return Buffer.from(abs);
+  /** The host location of an entry handed out earlier, or one rebuilt from its display path (the caller releases it). */
+  private locate(e: FsEntry): HostLocation & { temporary: boolean; release(): void } {
+    const known = this.where.get(e);
+    if (known && (known.anchor === null || known.anchor.refs > 0)) return { ...known, temporary: false, release: () => undefined };
+    if (e.path.split('/').includes('..')) throw new Error(`${e.path}: outside the root`);
+    const reach = reachablePath(this.abs, e.path);
+    return { path: reach.path, anchor: null, levels: 0, temporary: reach.throughHandle, release: reach.release };
+  }
+
+  /** Keeps a new directory handle, closing the oldest beyond MAX_OPEN_ANCHORS (entries under it rebuild their path). */
+  private keepAnchor(a: Anchor): void {
+    this.anchors.add(a);
+    if (this.anchors.size > MAX_OPEN_ANCHORS) {
+      const oldest = this.anchors.values().next().value!;
+      this.anchors.delete(oldest);
+      releaseAnchor(oldest);
+    }
   }
 
   root(): FsEntry {
-    return this.entry(Buffer.from(this.abs), '/', '', lstatSync(this.abs, { bigint: true }));
+    const e = this.entry('', '/', lstatSync(this.abs));
+    this.where.set(e, { path: this.abs, anchor: null, levels: 0 });
+    return e;
   }
 
   list(dir: FsEntry): FsListing {
     if (dir.type !== 'directory') return { entries: [], truncated: false };
-    const absDir = this.absOf(dir);
-    let names: Buffer[];
+    if (dir.otherDevice && !this.crossMounts) {
+      const error = { code: 'EXDEV', message: 'another file system mounted here; not entered (use --cross-mounts)' };
+      warn(this.warnings, `${dir.path}: ${error.message}`);
+      return { entries: [], truncated: false, error };
+    }
+    let loc;
     try {
-      names = readdirSync(absDir, { encoding: 'buffer' });
+      loc = this.locate(dir);
     } catch (err) {
-      warn(this.warnings, `${dir.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      return { entries: [], truncated: false };
+      return this.failed(dir, err);
     }
-    const truncated = names.length > MAX_FS_LISTING;
-    const out: FsEntry[] = [];
-    const base = dir.path === '/' ? '' : dir.path;
-    for (const raw of names.slice(0, MAX_FS_LISTING)) {
-      const abs = Buffer.concat([absDir, Buffer.from('/'), raw]);
-      let st: BigIntStats;
-      try {
-        st = lstatSync(abs, { bigint: true });
-      } catch {
-        continue; // vanished since the listing
+    let { path: base, anchor, levels } = loc;
+    let dirents: Dirent<Buffer>[];
+    try {
+      // Past PATH_MAX the kernel refuses the path: continue from a handle on this directory (always
+      // when the path was rebuilt through temporary handles, which close before the entries are used).
+      if (loc.temporary || (HANDLES_AVAILABLE && (byteLength(base) > ANCHOR_AFTER_BYTES || levels > ANCHOR_AFTER_LEVELS))) {
+        anchor = openAnchor(base);
+        this.keepAnchor(anchor);
+        base = anchor.prefix;
+        levels = 0;
       }
-      if (st.isDirectory() && st.dev !== this.dev) {
-        warn(this.warnings, `${base}/${raw.toString()}: another device (a mount point); not listed`);
-        continue;
-      }
-      const name = raw.toString('utf8');
-      out.push(this.entry(abs, `${base}/${name}`, name, st));
+      dirents = readdirSync(base, { encoding: 'buffer', withFileTypes: true });
+    } catch (err) {
+      return this.failed(dir, err);
+    } finally {
+      loc.release();
     }
-    out.sort(compareEntries);
-    return { entries: out, truncated };
+    const truncated = dirents.length > MAX_DIRECTORY_LISTING;
+    if (truncated) dirents = dirents.slice(0, MAX_DIRECTORY_LISTING);
+    // Sorted by raw bytes so output order never depends on the file system's directory order.
+    dirents.sort((a, b) => Buffer.compare(a.name, b.name));
+    const entries: FsEntry[] = [];
+    const unreadable: NonNullable<FsListing['unreadable']> = [];
+    const parent = dir.path === '/' ? '' : dir.path;
+    for (const d of dirents) {
+      const name = decodeName(d.name);
+      const relPath = `${parent}/${name}`;
+      // The child's path: text while every name is plain UTF-8, else exact bytes.
+      const abs = joinFsPath(base, typeof base === 'string' && name === d.name.toString('utf8') ? name : d.name);
+      let e: FsEntry;
+      if (d.isSymbolicLink() || specialKind(d)) {
+        e = this.entry(name, relPath, null, d); // never stat'ed through, never opened
+        if (e.type === 'symlink') {
+          try {
+            e.linkTarget = decodeName(readlinkSync(abs, { encoding: 'buffer' }).subarray(0, 1024)); // for display, never followed
+          } catch {
+            /* vanished, or unreadable */
+          }
+        }
+      } else {
+        try {
+          e = this.entry(name, relPath, lstatSync(abs));
+        } catch (err) {
+          unreadable.push({ name, ...errInfo(err) });
+          continue;
+        }
+      }
+      this.where.set(e, { path: abs, anchor, levels: levels + 1 });
+      entries.push(e);
+    }
+    return unreadable.length > 0 ? { entries, truncated, unreadable } : { entries, truncated };
+  }
+
+  private failed(dir: FsEntry, err: unknown): FsListing {
+    const error = errInfo(err);
+    warn(this.warnings, `${dir.path}: ${error.code}`);
+    return { entries: [], truncated: false, error };
   }
 
   lookup(p: string, caseInsensitive = false): FsEntry | null {
     return lookupPath(this, p, caseInsensitive);
   }
 
+  /** Opens a listed file; it must still be the file that was listed (same device and inode), else EIDENTITY. */
   open(entry: FsEntry, stream?: string): OpenedSource {
     if (stream) throw new Error('a mounted directory exposes no named streams');
-    if (entry.type !== 'file') throw new Error(`${entry.path}: not a regular file; not read`);
-    const f = openEvidenceFile(this.absOf(entry), entry.path, this.audit);
+    if (entry.type !== 'file') throw Object.assign(new Error(`${entry.path}: not a regular file; not read`), { code: 'ESPECIAL' });
+    const loc = this.locate(entry);
+    let f: OpenedFile;
+    try {
+      f = openEvidenceFile(loc.path, entry.path.slice(1), this.audit);
+    } finally {
+      loc.release();
+    }
+    if (`${f.dev}:${f.ino}` !== entry.id) {
+      f.close();
+      throw Object.assign(new Error('the file at this path is not the one listed (replaced since); not read'), { code: 'EIDENTITY' });
+    }
     this.opened.add(f);
     return Object.assign(f.source, {
       close: () => {
@@ -151,5 +241,7 @@ export class DirectoryFs implements EvidenceFs {
       }
     }
     this.opened.clear();
+    for (const a of this.anchors) releaseAnchor(a);
+    this.anchors.clear();
   }
 }

@@ -59,6 +59,12 @@ export interface FsEntry {
   streams: FsStream[];
   /** A symlink's target as stored, for display only: never followed. */
   linkTarget?: string;
+  /** On another device than the root (a mount point in a mounted directory): listed, a directory entered only with --cross-mounts. */
+  otherDevice?: boolean;
+  /** Names (hard links) of the content where the file system counts them. */
+  links?: number;
+  /** What an 'other' entry is ('FIFO', 'socket', 'character device', 'block device'), for messages. */
+  special?: string;
 }
 
 export interface OpenedSource extends ByteSource {
@@ -71,10 +77,14 @@ export function unclosed(src: ByteSource): OpenedSource {
 }
 
 export interface FsListing {
-  /** Sorted by name (code-unit order); deleted entries after live ones of the same name. */
+  /** Sorted by name (code-unit order; a mounted directory by raw name bytes); deleted entries after live ones of the same name. */
   entries: FsEntry[];
   /** True when the directory held more than the listing limit. */
   truncated: boolean;
+  /** Why the directory could not be listed (a mounted directory: its errno code); `entries` is then empty. */
+  error?: { code: string; message: string };
+  /** Names listed whose entry could not be read (vanished since the listing, permission). */
+  unreadable?: Array<{ name: string; code: string; message: string }>;
 }
 
 export interface EvidenceFs {
@@ -91,6 +101,11 @@ export interface EvidenceFs {
   /** Problems met so far (bad structures, loops, truncation): what could be read was read. */
   readonly warnings: string[];
   close(): void;
+}
+
+/** Milliseconds since 1970 of a file-system time (fractional), 0 when absent. */
+export function fsTimeMs(t: FsTime | undefined): number {
+  return t ? t.sec * 1000 + t.nsec / 1e6 : 0;
 }
 
 /** Entries listed per directory before `truncated` is set. */

@@ -2,8 +2,7 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import type { DirEntryInfo } from '../model/evidence.js';
 import { decodeName } from '../util/text.js';
-import type { FsPath } from '../walk/walker.js';
-import { fsPathOf, joinFsPath } from './paths.js';
+import { fsPathOf, joinFsPath, type FsPath } from './paths.js';
 import { checkComponents } from './root.js';
 
 /** Entries listed per directory; a parser pairing files never needs more. */

@@ -7,12 +7,14 @@
  *
  * The kernel refuses paths over PATH_MAX (4096 bytes) with ENAMETOOLONG, and Node has no openat().
  * Deep trees are reached through directory handles instead: an open directory's descriptor is
- * a short path, /proc/self/fd/N, from which the walk continues. An `Anchor` is such a handle,
- * reference-counted by the paths that go through it.
+ * a short path, /proc/self/fd/N, from which the walk continues. An `Anchor` is such a handle;
+ * `refs` drops to 0 when it is closed (DirectoryFs then rebuilds the paths that went through it).
  */
 import { closeSync, constants, existsSync, openSync } from 'node:fs';
 import { encodeName, isPlainName } from '../util/text.js';
-import type { FsPath } from '../walk/walker.js';
+
+/** A host path usable with node:fs: a string when every component is valid UTF-8, else a Buffer. */
+export type FsPath = string | Buffer;
 
 /** Directory handles can be used as path prefixes (Linux /proc). Elsewhere deep paths stay ENAMETOOLONG. */
 const HANDLE_DIR = '/proc/self/fd';
@@ -30,7 +32,7 @@ const DIR_FLAGS = constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | (constants
 
 export interface Anchor {
   fd: number;
-  /** Paths (pending directories, the listing being read) that go through this handle. */
+  /** Holders of this handle; 0 once it is closed. */
   refs: number;
   /** The short path that stands for the directory: /proc/self/fd/N. */
   prefix: string;
@@ -44,10 +46,6 @@ export function byteLength(p: FsPath): number {
 export function openAnchor(dir: FsPath): Anchor {
   const fd = openSync(dir, DIR_FLAGS);
   return { fd, refs: 1, prefix: `${HANDLE_DIR}/${fd}` };
-}
-
-export function retainAnchor(a: Anchor | null): void {
-  if (a) a.refs++;
 }
 
 export function releaseAnchor(a: Anchor | null): void {
@@ -86,7 +84,7 @@ export function fsPathOf(rootAbs: string, rel: string): FsPath {
  * prefixes are replaced by directory handles, opened without following a link at their last
  * component. `release()` closes them. The caller still checks what it opens (fstat identity).
  */
-export function reachablePath(rootAbs: string, rel: string): { path: FsPath; release(): void } {
+export function reachablePath(rootAbs: string, rel: string): { path: FsPath; throughHandle: boolean; release(): void } {
   const anchors: Anchor[] = [];
   const release = (): void => anchors.forEach((a) => releaseAnchor(a));
   let p: FsPath = rootAbs;
@@ -105,5 +103,5 @@ export function reachablePath(rootAbs: string, rel: string): { path: FsPath; rel
     release();
     throw err;
   }
-  return { path: p, release };
+  return { path: p, throughHandle: anchors.length > 0, release };
 }

@@ -4,8 +4,8 @@
  * and an fstat check that it is still a regular file.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import type { FsPath } from '../walk/walker.js';
-import { fdSource, type ByteSource } from '../util/byte-source.js';
+import { checkLength, type ByteSource } from '../util/byte-source.js';
+import type { FsPath } from './paths.js';
 
 const BASE_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 const NOATIME = constants.O_NOATIME ?? 0;
@@ -55,6 +55,29 @@ export function openEvidenceFile(abs: FsPath, displayName: string, audit: AtimeA
   return { fd, size, dev: st.dev, ino: st.ino, source: fdSource(fd, size, displayName), close: () => closeSync(fd) };
 }
 
+/** A ByteSource over an open evidence file: positioned synchronous reads, never past the size seen at open. */
+export function fdSource(fd: number, size: number, name: string): ByteSource {
+  return {
+    size,
+    fd,
+    name,
+    read(position: number, length: number): Buffer {
+      const n = checkLength(length);
+      if (position < 0 || position >= size || n === 0) return Buffer.alloc(0);
+      const want = Math.min(n, size - position);
+      const out = Buffer.allocUnsafe(want);
+      let got = 0;
+      while (got < want) {
+        const r = readSync(fd, out, got, want - got, position + got);
+        if (r === 0) break; // file shrank since it was opened
+        got += r;
+      }
+      return got === want ? out : out.subarray(0, got);
+    },
+    readInto: (buf, position) => readSync(fd, buf, 0, buf.length, position),
+  };
+}
+
 /** The start-of-scan warning when `noatimeRefused`. */
 export const NOATIME_REFUSED =
   'O_NOATIME is refused here (not the owner of the evidence and no CAP_FOWNER, or not supported): reading files may change their access times; mount the evidence read-only (ro,noatime) or run as root';
@@ -72,6 +95,11 @@ export function noatimeRefused(dir: string): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** The first `length` bytes of an opened source (a file: read straight from its descriptor). */
+export function readSourceHead(src: ByteSource, length: number): Buffer {
+  return src.fd !== undefined ? readHead(src.fd, length, src.size) : src.read(0, Math.min(length, src.size));
 }
 
 /** Reads up to `length` bytes from the start of an open file. */

@@ -6,8 +6,7 @@ import { fileErrorText } from '../util/errno.js';
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { OsKind } from '../model/evidence.js';
-import type { FsPath } from '../walk/walker.js';
-import { fsName, joinFsPath } from './paths.js';
+import { fsName, joinFsPath, type FsPath } from './paths.js';
 import { osFromLayout } from './os-layout.js';
 
 export interface EvidenceRoot {
@@ -154,4 +153,18 @@ export function findInsideRoot(rootAbs: string, rel: string, caseInsensitive: bo
     found.push(hit);
   }
   return found.join('/');
+}
+
+/** A regular file given where a root is expected is a disk image (a directory is a mounted one). */
+export function isImageFile(given: string): boolean {
+  try {
+    return statSync(given).isFile();
+  } catch {
+    return false; // openRoot reports what is wrong with it
+  }
+}
+
+/** The image files' real paths, so an output file is never written over one. */
+export function imageGuards(roots: readonly string[]): string[] {
+  return roots.filter(isImageFile).map((r) => realpathSync(r));
 }

@@ -5,11 +5,11 @@
  * the file are shown; what only explain shows (fingerprint, parse facts, entry list, why not
  * higher) comes from inspecting the file. A file outside any root is scored on its own.
  */
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
 import type { ArchiveSummary } from '../artifacts/archive/summary.js';
-import { detectOs, findInsideRoot, openRoot } from '../evidence/root.js';
+import { detectOs, findInsideRoot, openRoot, type EvidenceRoot } from '../evidence/root.js';
+import { DirectoryFs } from '../evidence/directory-fs.js';
 import { openSingleFile, problemInRoot } from '../evidence/single-file.js';
 import { hotspotsFor, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
 import { expandHotspots, HotspotIndex } from '../hotspots/expand.js';
@@ -68,6 +68,16 @@ function verdictOf(f: Pick<Finding, 'kind' | 'path' | 'level' | 'score' | 'reaso
   return { kind: f.kind, path: f.path, ...locators, level: f.level, score: f.score, reasons: f.reasons, attack: f.attack, strong };
 }
 
+/** The root's hotspot directories, expanded through its EvidenceFs as the scan does. */
+function hotspotIndexOf(root: EvidenceRoot): HotspotIndex {
+  const fs = new DirectoryFs(root.abs, root.label);
+  try {
+    return new HotspotIndex(expandHotspots(fs, hotspotsFor(loadBuiltinHotspots(), root.os), { crossMounts: false }));
+  } finally {
+    fs.close();
+  }
+}
+
 /** A scan finding as a verdict: `strong` is whether a positive reason comes from a strong rule (rules/engine.ts). */
 function fromFinding(f: Finding, catalog: RuleCatalog): ExplainVerdict {
   return verdictOf(f, f.reasons.some((r) => r.score > 0 && catalog.get(r.rule)?.strong === true));
@@ -120,8 +130,7 @@ export async function buildExplainReport(opts: ExplainOptions): Promise<ExplainR
   let rel: string;
   try {
     rel = file.rel ?? file.name;
-    const rootDev = root ? statSync(root.abs).dev : 0;
-    const hotspots = root ? new HotspotIndex(expandHotspots(root.abs, hotspotsFor(loadBuiltinHotspots(), root.os), { rootDev, crossMounts: false })) : null;
+    const hotspots = root ? hotspotIndexOf(root) : null;
     const hotspot = hotspots?.lookup(rel) ?? null;
     const times = statTimes(file.stat);
     const inspection = await inspectFile({

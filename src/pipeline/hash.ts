@@ -1,28 +1,19 @@
 /**
  * Hashes of the files behind findings, for the case file and chain of custody (--hash).
- * Streamed in fixed chunks through the read-only evidence reader (O_NOATIME, O_NOFOLLOW),
- * never more than one chunk in memory; files over the size cap are recorded as skipped.
- * Each file is reopened by its exact name bytes (display paths escape them injectively) and
- * must be the very file that was inspected (same device and inode), else it is not hashed.
+ * Each file is reopened by its entry through the root's EvidenceFs (a mounted directory: by its
+ * exact name bytes, read-only with O_NOATIME / O_NOFOLLOW, and only when it is still the very file
+ * that was inspected, same device and inode; an image: by its entry id, so non-UTF-8 names hash
+ * too), streamed in fixed chunks, never more than one chunk in memory; files over the size cap
+ * are recorded as skipped.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { readSync } from 'node:fs';
 import { levelRank, type Finding, type Level } from '../model/finding.js';
 import type { HashAlgorithm, HashRecord } from '../model/report.js';
-import { openEvidenceFile, type AtimeAudit } from '../evidence/reader.js';
-import { reachablePath } from '../evidence/paths.js';
-import type { FsPath } from '../walk/walker.js';
-
-/** Which file an inspected path was: device and inode from the open that read it. */
-export interface FileIdentity {
-  dev: number;
-  ino: number;
-}
-
-/** The root directory and recorded identity of a finding's file, or null (not a file of a root). */
-export type FileLocator = (root: string, rel: string) => { rootAbs: string; identity: FileIdentity } | null;
-import type { OpenedSource } from '../evidence/fs.js';
+import type { EvidenceFs, FsEntry } from '../evidence/fs.js';
 import type { ByteSource } from '../util/byte-source.js';
+
+/** The file system and entry a finding's file was inspected from, or null (not a file of a root). */
+export type FileLocator = (root: string, relPath: string) => { fs: EvidenceFs; entry: FsEntry } | null;
 
 export type HashMode = 'findings' | 'all' | 'none';
 export const HASH_ALGORITHMS: readonly HashAlgorithm[] = ['sha256', 'sha1', 'md5'];
@@ -62,70 +53,47 @@ export function parseSize(text: string | number): number | null {
   return Math.floor(Number(m[1]) * mult);
 }
 
-/** Streams a source (a file inside a disk image) through every requested digest, one chunk at a time. */
+/** One chunk at `pos`: into the shared buffer when the source can fill it (a file), else a fresh read. */
+function readChunk(src: ByteSource, pos: number): Buffer {
+  if (src.readInto) return HASH_BUFFER.subarray(0, src.readInto(HASH_BUFFER, pos));
+  return src.read(pos, CHUNK_BYTES);
+}
+
+/** Streams a source through every requested digest, one chunk at a time (a file read to its end, even if it grew). */
 export function hashSource(src: ByteSource, algorithms: HashAlgorithm[], maxSize: number): Omit<HashRecord, 'root' | 'path'> {
   if (src.size > maxSize) return { size: src.size, status: 'skipped-size', hashes: {}, message: `larger than the --hash-max-size cap of ${maxSize} bytes` };
   try {
     const digests: Array<[HashAlgorithm, Hash]> = algorithms.map((a) => [a, createHash(a)]);
     let pos = 0;
-    while (pos < src.size) {
-      const b = src.read(pos, CHUNK_BYTES);
+    for (;;) {
+      const b = readChunk(src, pos);
       if (b.length === 0) break;
       for (const [, d] of digests) d.update(b);
       pos += b.length;
     }
     const hashes = Object.fromEntries(digests.map(([a, d]) => [a, d.digest('hex')]));
-    return pos === src.size ? { size: pos, status: 'hashed', hashes } : { size: pos, status: 'hashed', hashes, message: `only ${pos} of ${src.size} bytes could be read` };
+    if (pos === src.size) return { size: pos, status: 'hashed', hashes };
+    const message = src.readInto ? `file size changed while hashing (${src.size} -> ${pos} bytes)` : `only ${pos} of ${src.size} bytes could be read`;
+    return { size: pos, status: 'hashed', hashes, message };
   } catch (err) {
-    return { size: src.size, status: 'error', hashes: {}, message: (err as Error).message };
+    const e = err as NodeJS.ErrnoException;
+    return { size: src.size, status: 'error', hashes: {}, message: e.code ? `${e.code}: ${e.message}` : e.message };
   }
 }
 
-/** Streams one evidence file through every requested digest. */
-export function hashFile(abs: FsPath, rel: string, algorithms: HashAlgorithm[], maxSize: number, audit: AtimeAudit, expected?: FileIdentity): Omit<HashRecord, 'root' | 'path'> {
-  let opened;
+/** Reopens a finding's file by its entry and hashes it. */
+function hashEntry(fs: EvidenceFs, entry: FsEntry, opts: HashOptions): Omit<HashRecord, 'root' | 'path'> {
+  let src;
   try {
-    opened = openEvidenceFile(abs, rel, audit);
+    src = fs.open(entry);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     return { size: null, status: 'error', hashes: {}, message: `${e.code ?? 'ERROR'}: ${e.message}` };
   }
   try {
-    if (expected && (opened.dev !== expected.dev || opened.ino !== expected.ino))
-      return { size: null, status: 'error', hashes: {}, message: 'EIDENTITY: the file at this path is not the one inspected (replaced since); not hashed' };
-    if (opened.size > maxSize) return { size: opened.size, status: 'skipped-size', hashes: {}, message: `larger than the --hash-max-size cap of ${maxSize} bytes` };
-    const digests: Array<[HashAlgorithm, Hash]> = algorithms.map((a) => [a, createHash(a)]);
-    const buf = HASH_BUFFER;
-    let pos = 0;
-    for (;;) {
-      const n = readSync(opened.fd, buf, 0, CHUNK_BYTES, pos);
-      if (n === 0) break;
-      for (const [, d] of digests) d.update(buf.subarray(0, n));
-      pos += n;
-    }
-    const hashes = Object.fromEntries(digests.map(([a, d]) => [a, d.digest('hex')]));
-    return pos === opened.size ? { size: pos, status: 'hashed', hashes } : { size: pos, status: 'hashed', hashes, message: `file size changed while hashing (${opened.size} -> ${pos} bytes)` };
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    return { size: opened.size, status: 'error', hashes: {}, message: `${e.code ?? 'ERROR'}: ${e.message}` };
+    return hashSource(src, opts.algorithms, opts.maxSize);
   } finally {
-    opened.close();
-  }
-}
-
-/** Reopens `rel` under the root by its exact bytes (through directory handles past PATH_MAX) and hashes it. */
-function hashAt(rootAbs: string, rel: string, identity: FileIdentity, opts: HashOptions, audit: AtimeAudit): Omit<HashRecord, 'root' | 'path'> {
-  let reach;
-  try {
-    reach = reachablePath(rootAbs, rel);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    return { size: null, status: 'error', hashes: {}, message: `${e.code ?? 'ERROR'}: ${e.message}` };
-  }
-  try {
-    return hashFile(reach.path, rel, opts.algorithms, opts.maxSize, audit, identity);
-  } finally {
-    reach.release();
+    src.close();
   }
 }
 
@@ -136,17 +104,9 @@ function wanted(f: Finding, mode: HashMode): boolean {
 
 /**
  * Hashes each distinct file behind the selected findings once, sets `finding.hashes`, and
- * returns the custody records sorted by root and path. `rootAbs` maps a finding's root (as
- * given) to its absolute directory.
+ * returns the custody records sorted by root and path.
  */
-export function hashFindings(
-  findings: Finding[],
-  locate: FileLocator,
-  opts: HashOptions,
-  audit: AtimeAudit,
-  /** Roots inside disk images: the file behind a finding, reopened by its entry (not by name). */
-  openInImage?: (root: string, rel: string) => OpenedSource | null,
-): HashRecord[] {
+export function hashFindings(findings: Finding[], locate: FileLocator, opts: HashOptions): HashRecord[] {
   const records = new Map<string, HashRecord>();
   for (const f of findings) {
     if (!wanted(f, opts.mode)) continue;
@@ -154,19 +114,8 @@ export function hashFindings(
     let rec = records.get(key);
     if (!rec) {
       const where = locate(f.root, f.path);
-      if (!where) {
-        const src = openInImage?.(f.root, f.path);
-        if (!src) continue; // evidence without an inspected file in a root (the live registry)
-        try {
-          rec = { root: f.root, path: f.path, ...hashSource(src, opts.algorithms, opts.maxSize) };
-        } finally {
-          src.close();
-        }
-        records.set(key, rec);
-        if (rec.status === 'hashed') f.hashes = { ...rec.hashes };
-        continue;
-      }
-      rec = { root: f.root, path: f.path, ...hashAt(where.rootAbs, f.path, where.identity, opts, audit) };
+      if (!where) continue; // evidence without an inspected file in a root (the live registry)
+      rec = { root: f.root, path: f.path, ...hashEntry(where.fs, where.entry, opts) };
       records.set(key, rec);
     }
     if (rec.status === 'hashed') f.hashes = { ...rec.hashes };

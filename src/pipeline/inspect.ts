@@ -3,7 +3,7 @@
  * the candidate findings. Shared by `scan` (per walked file), `explain` and `parse`.
  */
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
-import type { Stats } from 'node:fs';
+import type { FsEntry, FsTime } from '../evidence/fs.js';
 import { fingerprint, sensitiveKind, type Fingerprint } from '../fingerprint/index.js';
 import { claimingParsers } from '../artifacts/index.js';
 import type { ArtifactResult, ArtifactContext, DetectContext } from '../artifacts/types.js';
@@ -29,7 +29,7 @@ function isoTime(ms: number): string | null {
  * finding, and four Date/ISO conversions per file were ~3 % of a scan. The object reads like a
  * plain FileTimes (enumerable getters: spread and JSON.stringify see the values).
  */
-export function statTimes(st: Stats): FileTimes {
+export function statTimes(st: { mtimeMs: number; atimeMs: number; ctimeMs: number; birthtimeMs: number }): FileTimes {
   let done: FileTimes | null = null;
   const times = (): FileTimes =>
     (done ??= {
@@ -53,6 +53,15 @@ export function statTimes(st: Stats): FileTimes {
       return times().born;
     },
   };
+}
+
+/** Whole milliseconds of a file-system time, 0 when absent (the ISO times show milliseconds). */
+const wholeMs = (t?: FsTime): number => (t ? t.sec * 1000 + Math.floor(t.nsec / 1e6) : 0);
+
+/** An entry's times as statTimes shows a mounted file's. */
+export function entryTimes(e: FsEntry): FileTimes {
+  const { mtime, atime, ctime, crtime } = e.times;
+  return statTimes({ mtimeMs: wholeMs(mtime), atimeMs: wholeMs(atime), ctimeMs: wholeMs(ctime), birthtimeMs: wholeMs(crtime) });
 }
 
 export interface InspectInput {

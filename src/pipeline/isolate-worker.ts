@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { DirEntryInfo } from '../model/evidence.js';
 import { rootLister } from '../evidence/listing.js';
-import { fdSource } from '../util/byte-source.js';
+import { fdSource } from '../evidence/reader.js';
 import { inspectFile } from './inspect.js';
 import type { IsolatedReply, IsolatedRequest } from './isolate.js';
 import { cachedLister } from './listing-cache.js';

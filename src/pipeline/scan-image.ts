@@ -7,17 +7,15 @@
  * file behind a finding by its entry while the image is still open.
  */
 import { hostIdLabel, labelWithHost } from './hosts.js';
-import { realpathSync, statSync } from 'node:fs';
 import type { DirEntryInfo, OsKind } from '../model/evidence.js';
 import type { AtimeAudit } from '../evidence/reader.js';
-import type { EvidenceFs, FsEntry, FsTime, OpenedSource } from '../evidence/fs.js';
+import type { EvidenceFs, FsEntry, FsTime } from '../evidence/fs.js';
 import { walkFs } from '../evidence/image/bodyfile.js';
 import { openDiskImage, type DiskImage } from '../evidence/image/index.js';
 import { detectFsOs } from '../evidence/os-layout.js';
 import { RootError } from '../evidence/root.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots } from '../hotspots/catalog.js';
-import { HotspotIndex } from '../hotspots/expand.js';
-import { matchesArtifactLocation, matchHotspotDirs } from '../hotspots/match.js';
+import { expandRoot, HotspotIndex } from '../hotspots/expand.js';
 import { correlate } from '../correlate/links.js';
 import type { FileTimes } from '../model/finding.js';
 import type { RootMeta, ScanError } from '../model/report.js';
@@ -33,8 +31,8 @@ import type { ScanOptions } from './scan.js';
 export interface ImageScanResult extends ScoredFindings {
   roots: RootMeta[];
   errors: ScanError[];
-  /** The file behind a finding (root label + path), reopened by its entry for --hash; valid until close(). */
-  open(root: string, rel: string): OpenedSource | null;
+  /** The file behind a finding (root label + path), for --hash to reopen by its entry; valid until close(). */
+  entryOf(root: string, relPath: string): { fs: EvidenceFs; entry: FsEntry } | null;
   close(): void;
 }
 
@@ -76,8 +74,11 @@ async function scanFs(fs: EvidenceFs, label: string, opts: ScanOptions, yieldNow
     else if (e.type === 'symlink') stats.symlinks++;
     else stats.special++;
   }
-  const hotspots = new HotspotIndex(matchHotspotDirs([...dirs.keys()].filter((d) => d !== ''), hotspotsFor([...loadBuiltinHotspots(), ...(opts.extraHotspots ?? [])], os)));
   const locations = loadArtifactLocations().filter((l) => l.os === 'any' || os === 'unknown' || l.os === os);
+  // The same pattern-directed expansion as a mounted directory (hotspots/expand.ts).
+  const expansion = expandRoot(fs, hotspotsFor([...loadBuiltinHotspots(), ...(opts.extraHotspots ?? [])], os), locations, { crossMounts: false });
+  const hotspots = new HotspotIndex(expansion.hotspotDirs);
+  const artifactPaths = new Set(expansion.artifactFiles.map((f) => f.relPath));
   const listDirectory = (rel: string): DirEntryInfo[] | null => dirs.get(rel.replace(/^\/|\/$/g, ''))?.map(infoOf) ?? null;
   const candidates: Candidate[] = [];
   const sidNames = new Map<string, string>();
@@ -91,7 +92,7 @@ async function scanFs(fs: EvidenceFs, label: string, opts: ScanOptions, yieldNow
     for (const e of entries) {
       if (e.type !== 'file') continue;
       const rel = relOf(e);
-      if (!inScope && !matchesArtifactLocation(rel, locations)) continue;
+      if (!inScope && !artifactPaths.has(rel)) continue;
       let src;
       try {
         src = fs.open(e);
@@ -166,20 +167,6 @@ async function scanFs(fs: EvidenceFs, label: string, opts: ScanOptions, yieldNow
   };
 }
 
-/** A regular file given where a root is expected is a disk image (a directory is a mounted one). */
-export function isImageFile(given: string): boolean {
-  try {
-    return statSync(given).isFile();
-  } catch {
-    return false; // openRoot reports what is wrong with it
-  }
-}
-
-/** The image files' real paths, so an output file is never written over one. */
-export function imageGuards(roots: readonly string[]): string[] {
-  return roots.filter(isImageFile).map((r) => realpathSync(r));
-}
-
 /** reports: the image file behind a root and the acquisition hashes it stores (E01), for the report's case header. */
 function imageEvidence(given: string, img: DiskImage): NonNullable<RootMeta['image']> {
   const info = img.image.info as { storedMd5?: string; storedSha1?: string; mediaSize?: number };
@@ -209,10 +196,10 @@ export async function scanImage(given: string, opts: ScanOptions, audit: AtimeAu
       timeline: [],
       roots: [],
       errors: img.warnings.map((w) => ({ root: given, path: '', op: 'read', code: 'WARN', message: w })),
-      open(root, rel) {
+      entryOf(root, relPath) {
         const r = byRoot.get(root);
-        const e = r?.files.get(rel);
-        return r && e ? r.fs.open(e) : null;
+        const entry = r?.files.get(relPath);
+        return r && entry ? { fs: r.fs, entry } : null;
       },
       close: () => opened.close(),
     };

@@ -5,11 +5,12 @@
  * Stages pass plain data; nothing here prints.
  */
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
-import { lstatSync, statSync } from 'node:fs';
 import type { DirEntryInfo } from '../model/evidence.js';
-import { checkComponents, findInsideRoot, openRoot, type EvidenceRoot } from '../evidence/root.js';
+import { checkComponents, findInsideRoot, isImageFile, openRoot, type EvidenceRoot } from '../evidence/root.js';
 import { fsPathOf } from '../evidence/paths.js';
-import { openEvidenceFile, readHead, type AtimeAudit } from '../evidence/reader.js';
+import { DirectoryFs } from '../evidence/directory-fs.js';
+import { openEvidenceFile, readSourceHead, type AtimeAudit } from '../evidence/reader.js';
+import { fsTimeMs, type FsEntry } from '../evidence/fs.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
 import { expandRoot, HotspotIndex, type SkippedComponent } from '../hotspots/expand.js';
 import { LEVELS, levelRank, type Finding, type Level } from '../model/finding.js';
@@ -27,8 +28,8 @@ import { sortTimeline } from '../timeline/timeline.js';
 import { markAcquisitionTimes } from '../timeline/acquisition.js';
 import { LIMITS } from '../util/limits.js';
 import { packageVersion } from '../util/package-root.js';
-import { hardLinkNote, recordIssue, statFile, walkDirectories, type FsPath, type WalkFile, type WalkIssue, type WalkStats } from '../walk/walker.js';
-import { inspectFile, statTimes } from './inspect.js';
+import { hardLinkNote, recordIssue, walkDirectories, type WalkFile, type WalkIssue, type WalkStats } from '../walk/walker.js';
+import { entryTimes, inspectFile } from './inspect.js';
 import { rootLister } from '../evidence/listing.js';
 import { LIVE_ROOT, scanLiveRegistry } from './live.js';
 import { scoreCandidates, sortFindings, verdictFor, type ScoredFindings } from './score.js';
@@ -36,9 +37,9 @@ import { scoreCandidates, sortFindings, verdictFor, type ScoredFindings } from '
 import { applyBaseline } from './baseline.js';
 import { distinctLabels, hostIdLabel, labelWithHost } from './hosts.js';
 import { applyWindow, type TimeWindow } from './window.js';
-import { hashFindings, type FileIdentity, type HashOptions } from './hash.js';
+import { hashFindings, type FileLocator, type HashOptions } from './hash.js';
 import { buildEpisodes } from '../timeline/episodes.js';
-import { isImageFile, scanImage } from './scan-image.js';
+import { scanImage } from './scan-image.js';
 import { pushAll } from '../util/arrays.js';
 import { IsolatedParseError, Isolator, needsIsolation, type IsolatedResult, type IsolationLimits } from './isolate.js';
 import { cachedLister } from './listing-cache.js';
@@ -98,8 +99,8 @@ export interface ScanProgress {
 
 interface RootState {
   root: EvidenceRoot;
-  /** The root's device: the walk, the pairing listers and the isolated worker stay on it. */
-  rootDev: number;
+  /** The root read through the one evidence interface: expansion, walk, reads. */
+  fs: DirectoryFs;
   hotspots: HotspotIndex;
   candidates: Candidate[];
   issues: WalkIssue[];
@@ -109,8 +110,8 @@ interface RootState {
   sidNames: Map<string, string>;
   /** Lists a directory inside this root (for parsers that pair files). */
   listDirectory(rel: string): DirEntryInfo[] | null;
-  /** Which file (device + inode) each inspected path with a candidate was: hashing reopens exactly that one. */
-  identities: Map<string, FileIdentity>;
+  /** The entry each inspected path with a candidate was read from: hashing reopens exactly that one. */
+  inspectedEntries: Map<string, FsEntry>;
   /** Runs heavy parsers in a worker (null when the compiled worker is not available). */
   isolator: Isolator | null;
   /** Lower-cased relPaths already inspected (walked, artifact locations or followed names). */
@@ -141,10 +142,10 @@ function isUnder(rel: string, dirs: string[]): boolean {
 function recordSkippedComponents(state: RootState, skipped: SkippedComponent[]): void {
   const known = new Set(state.issues.filter((i) => i.op === 'skip').map((i) => `${i.code}\u0000${i.path}`));
   for (const s of skipped) {
-    if (known.has(`${s.code}\u0000${s.rel}`)) continue;
+    if (known.has(`${s.code}\u0000${s.relPath}`)) continue;
     if (s.code === 'ESYMLINK') state.stats.symlinksSkipped++;
     else state.stats.otherDeviceSkipped++;
-    recordIssue(state.issues, { path: s.rel, op: 'skip', code: s.code, message: s.message });
+    recordIssue(state.issues, { path: s.relPath, op: 'skip', code: s.code, message: s.message });
   }
 }
 
@@ -158,37 +159,38 @@ async function inspectHere(state: RootState, input: Parameters<typeof inspectFil
  * Inspects one walked file; heavy artifacts go to the isolated worker (src/pipeline/isolate.ts).
  * `siblingsKey` names the directory listing `siblings` comes from (the worker keeps the last one).
  */
-async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: DirEntryInfo[], siblingsKey: string, audit: AtimeAudit, opts: ScanOptions): Promise<DirFileFact | null> {
-  const hotspot = state.hotspots.lookup(file.rel);
-  if (hotspot && file.stat.nlink > 1) recordIssue(state.issues, { path: file.rel, op: 'note', code: 'ENLINK', message: hardLinkNote(file.stat.nlink) });
-  state.inspected.add(file.rel.toLowerCase());
+async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: DirEntryInfo[], siblingsKey: string, opts: ScanOptions): Promise<DirFileFact | null> {
+  const { entry, relPath } = file;
+  const hotspot = state.hotspots.lookup(relPath);
+  if (hotspot && (entry.links ?? 1) > 1) recordIssue(state.issues, { path: relPath, op: 'note', code: 'ENLINK', message: hardLinkNote(entry.links!) });
+  state.inspected.add(relPath.toLowerCase());
   let opened;
   try {
-    opened = openEvidenceFile(file.abs, file.rel, audit);
+    opened = state.fs.open(entry);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    recordIssue(state.issues, { path: file.rel, op: 'open', code: e.code ?? 'ERROR', message: e.message });
+    recordIssue(state.issues, { path: relPath, op: 'open', code: e.code ?? 'ERROR', message: e.message });
     return null;
   }
   try {
-    const head = readHead(opened.fd, LIMITS.headBytes, opened.size);
+    const head = readSourceHead(opened, LIMITS.headBytes);
     state.bytesRead += head.length;
     state.filesScanned++;
-    const times = statTimes(file.stat);
+    const times = entryTimes(entry);
     let inspection: IsolatedResult;
     // Sigma rules carry compiled matchers, which cannot cross to the worker: event logs stay here when rules are loaded.
     const sigmaHere = !!opts.sigma?.length && head.subarray(0, 8).toString('latin1') === 'ElfFile\0';
     if (state.isolator && !sigmaHere && needsIsolation(file.name, opened.size, head)) {
       const plainTimes = { modified: times.modified, accessed: times.accessed, changed: times.changed, born: times.born };
       inspection = await state.isolator.inspect(
-        { fd: opened.fd, size: opened.size, rel: file.rel, name: file.name, head, times: plainTimes, hotspot, os: state.root.os, rootAbs: state.root.abs, rootDev: state.rootDev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage },
+        { fd: opened.fd!, size: opened.size, rel: relPath, name: file.name, head, times: plainTimes, hotspot, os: state.root.os, rootAbs: state.root.abs, rootDev: state.fs.dev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage },
         siblings,
       );
     } else {
       inspection = await inspectHere(state, {
-        src: opened.source,
+        src: opened,
         head,
-        rel: file.rel,
+        rel: relPath,
         name: file.name,
         size: opened.size,
         times,
@@ -200,28 +202,29 @@ async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: Dir
         sigma: opts.sigma,
       });
     }
-    for (const w of inspection.warnings) recordIssue(state.issues, { path: file.rel, op: 'parse', code: 'WARN', message: w });
+    for (const w of inspection.warnings) recordIssue(state.issues, { path: relPath, op: 'parse', code: 'WARN', message: w });
     for (const [sid, name] of Object.entries(inspection.sidNames)) state.sidNames.set(sid.toUpperCase(), name);
     const fileKept = inspection.fileCandidate.hits.length > 0 || !!inspection.fileCandidate.names || !!inspection.fileCandidate.events;
     if (fileKept) state.candidates.push(inspection.fileCandidate);
     pushAll(state.candidates, inspection.innerCandidates);
-    if (fileKept || inspection.innerCandidates.length > 0) state.identities.set(file.rel, { dev: opened.dev, ino: opened.ino });
-    return { name: file.name, mtimeMs: file.stat.mtimeMs, birthMs: file.stat.birthtimeMs > 0 ? file.stat.birthtimeMs : null, classification: inspection.classification };
+    if (fileKept || inspection.innerCandidates.length > 0) state.inspectedEntries.set(relPath, entry);
+    const born = fsTimeMs(entry.times.crtime);
+    return { name: file.name, mtimeMs: fsTimeMs(entry.times.mtime), birthMs: born > 0 ? born : null, classification: inspection.classification };
   } catch (err) {
     if (err instanceof IsolatedParseError) {
       // Out of memory or time in the worker: this artifact gets an error entry, the scan goes on.
-      recordIssue(state.issues, { path: file.rel, op: 'parse', code: err.code, message: err.message });
+      recordIssue(state.issues, { path: relPath, op: 'parse', code: err.code, message: err.message });
       return null;
     }
     const e = err as NodeJS.ErrnoException;
-    recordIssue(state.issues, { path: file.rel, op: 'read', code: e.code ?? 'ERROR', message: e.message });
+    recordIssue(state.issues, { path: relPath, op: 'read', code: e.code ?? 'ERROR', message: e.message });
     return null;
   } finally {
     opened.close();
   }
 }
 
-function directoryCandidate(state: RootState, rel: string, abs: FsPath, facts: DirFileFact[]): Candidate | null {
+function directoryCandidate(state: RootState, rel: string, dir: FsEntry, facts: DirFileFact[]): Candidate | null {
   if (rel === '') return null;
   const name = rel.slice(rel.lastIndexOf('/') + 1);
   const hotspot = state.hotspots.lookup(rel);
@@ -232,13 +235,7 @@ function directoryCandidate(state: RootState, rel: string, abs: FsPath, facts: D
     ? [{ time: isoFromMs(burst.window.start), type: 'burst-start', description: `${burst.window.count} files start arriving in ${rel}` },
        { time: isoFromMs(burst.window.end), type: 'burst-end', description: `last of ${burst.window.count} files arrives in ${rel}` }]
     : undefined;
-  let times;
-  try {
-    times = statTimes(lstatSync(abs));
-  } catch {
-    times = undefined;
-  }
-  return { kind: 'directory', path: rel, hits, size: null, times, events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: isoFromMs(burst.window.start), end: isoFromMs(burst.window.end) } } : undefined };
+  return { kind: 'directory', path: rel, hits, size: null, times: entryTimes(dir), events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: isoFromMs(burst.window.start), end: isoFromMs(burst.window.end) } } : undefined };
 }
 
 /**
@@ -259,49 +256,47 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
   const { root } = state;
   const builtins = loadBuiltinHotspots();
   const hotspots = hotspotsFor([...builtins, ...(opts.extraHotspots ?? [])], root.os);
-  const rootDev = state.rootDev;
+  const rootDev = state.fs.dev;
   // Artifacts read in every scan wherever they live (hives, histories, trash info).
   const osLocations = loadArtifactLocations().filter((l) => l.os === 'any' || root.os === 'unknown' || l.os === root.os);
   // Every component of every start path is checked here: no link, no other file system.
-  const expansion = expandRoot(root.abs, hotspots, osLocations, { rootDev, crossMounts: opts.crossMounts ?? false });
+  const expansion = expandRoot(state.fs, hotspots, osLocations, { crossMounts: opts.crossMounts ?? false });
   const hotspotDirs = expansion.hotspotDirs;
   state.hotspots = new HotspotIndex(hotspotDirs);
   const starts = startDirectories(opts.scope, hotspotDirs.map((h) => h.relDir));
-  const startAbs = new Map<string, FsPath>(hotspotDirs.map((h) => [h.relDir, h.abs]));
+  const startEntries = new Map<string, FsEntry>(hotspotDirs.map((h) => [h.relDir, h.entry]));
   const progress = (): void => opts.onProgress?.({ root: root.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'walk' });
 
   for (const start of starts) {
-    const abs: FsPath = start === '' ? root.abs : startAbs.get(start)!;
+    const startEntry = start === '' ? state.fs.root() : startEntries.get(start)!;
     // Checked again just before the walk: earlier starts may have taken minutes to walk.
     const changed = start === '' ? null : checkComponents(root.abs, start, { rootDev, crossMounts: opts.crossMounts ?? false, last: 'directory' });
     if (changed) {
       recordIssue(state.issues, { path: changed.rel, op: 'skip', code: changed.code, message: `${changed.message} (changed since the hotspots were expanded)` });
       continue;
     }
-    for (const listing of walkDirectories(abs, start, { rootDev, crossMounts: opts.crossMounts ?? false, issues: state.issues, stats: state.stats })) {
+    for (const listing of walkDirectories(state.fs, startEntry, start, { crossMounts: opts.crossMounts ?? false, issues: state.issues, stats: state.stats })) {
       const facts: DirFileFact[] = [];
       for (const file of listing.files) {
-        const fact = await inspectWalkedFile(state, file, listing.entries, `walk:${listing.rel}`, audit, opts);
+        const fact = await inspectWalkedFile(state, file, listing.entries, `walk:${listing.relDir}`, opts);
         if (fact) facts.push(fact);
         if ((state.filesScanned & 255) === 0) progress();
         if (yieldDue()) await yieldToEventLoop();
       }
-      const dirCandidate = directoryCandidate(state, listing.rel, listing.abs, facts);
+      const dirCandidate = directoryCandidate(state, listing.relDir, listing.dir, facts);
       if (dirCandidate) state.candidates.push(dirCandidate);
     }
   }
 
-  for (const { rel, abs } of expansion.artifactFiles) {
-    if (isUnder(rel, starts)) continue;
-    const stat = statFile(abs, rel, state.issues);
-    if (!stat) continue;
-    const parentRel = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+  for (const { relPath, entry } of expansion.artifactFiles) {
+    if (isUnder(relPath, starts)) continue;
+    const parentRel = relPath.includes('/') ? relPath.slice(0, relPath.lastIndexOf('/')) : '';
     const siblings = state.listDirectory(parentRel) ?? [];
-    await inspectWalkedFile(state, { abs, rel, name: rel.slice(rel.lastIndexOf('/') + 1), stat }, siblings, `list:${parentRel}`, audit, opts);
+    await inspectWalkedFile(state, { entry, relPath, name: entry.name }, siblings, `list:${parentRel}`, opts);
     state.stats.files++;
   }
   recordSkippedComponents(state, expansion.skipped);
-  await followNamedPaths(state, opts, audit);
+  await followNamedPaths(state, opts);
   // NTFS traces (issue 13): collected $MFT / $UsnJrnl:$J files of the root, streamed once.
   const ntfs = await collectedNtfsTraces(root, { rootDev, crossMounts: opts.crossMounts ?? false, audit, hotspots: ntfsHotspots(opts.extraHotspots), listDirectory: state.listDirectory, yieldNow: yieldToEventLoop });
   pushAll(state.candidates, ntfs.candidates);
@@ -323,7 +318,7 @@ export const MAX_FOLLOWED_NAMES = 2000;
  * folder or disguised in a web folder is judged on its content. Files only (a named folder is
  * not walked), inside the root, no links, same device unless --cross-mounts; bounded.
  */
-async function followNamedPaths(state: RootState, opts: ScanOptions, audit: AtimeAudit): Promise<void> {
+async function followNamedPaths(state: RootState, opts: ScanOptions): Promise<void> {
   const windows = state.root.os === 'windows' || state.root.os === 'unknown';
   const wanted = new Set<string>();
   for (const c of state.candidates) {
@@ -337,15 +332,13 @@ async function followNamedPaths(state: RootState, opts: ScanOptions, audit: Atim
     if (wanted.size >= MAX_FOLLOWED_NAMES) break;
   }
   for (const want of wanted) {
-    const rel = findInsideRoot(state.root.abs, want, true);
-    if (!rel || state.inspected.has(rel.toLowerCase())) continue;
-    // A named path is evidence-controlled: every component is checked (no link, same device) before it is read.
-    if (checkComponents(state.root.abs, rel, { rootDev: state.rootDev, crossMounts: opts.crossMounts ?? false, last: 'file' }) !== null) continue;
-    const abs = fsPathOf(state.root.abs, rel);
-    const stat = statFile(abs, rel, state.issues);
-    if (!stat || (!opts.crossMounts && stat.dev !== state.rootDev)) continue;
+    // A named path is evidence-controlled: looked up through the listings, never through a link, entered on the root's device only.
+    const entry = state.fs.lookup(want, true);
+    if (!entry || entry.type !== 'file' || (entry.otherDevice && !opts.crossMounts)) continue;
+    const rel = entry.path.slice(1);
+    if (state.inspected.has(rel.toLowerCase())) continue;
     const parentRel = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
-    await inspectWalkedFile(state, { abs, rel, name: rel.slice(rel.lastIndexOf('/') + 1), stat }, state.listDirectory(parentRel) ?? [], `list:${parentRel}`, audit, opts);
+    await inspectWalkedFile(state, { entry, relPath: rel, name: entry.name }, state.listDirectory(parentRel) ?? [], `list:${parentRel}`, opts);
     state.stats.files++;
   }
 }
@@ -392,20 +385,15 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const allTimeline: TimelineRow[] = [];
   const errors: ScanError[] = [];
   const rootMeta: RootMeta[] = [];
-  // Hashing reopens the exact file each finding was inspected from (by device and inode).
-  const inspectedFiles = new Map<string, { rootAbs: string; identities: Map<string, FileIdentity> }>();
-  const fileLocator = (rootGiven: string, rel: string): { rootAbs: string; identity: FileIdentity } | null => {
-    const r = inspectedFiles.get(rootGiven);
-    const identity = r?.identities.get(rel);
-    return r && identity ? { rootAbs: r.rootAbs, identity } : null;
-  };
+  // Hashing reopens the exact entry each finding was inspected from (a directory root: same device and inode).
+  const inspectedFiles = new Map<string, { fs: DirectoryFs; entries: Map<string, FsEntry> }>();
   const isolator = opts.isolation !== false && Isolator.available() ? new Isolator(opts.isolation) : null;
   const suppressed: SuppressedFinding[] = [];
   for (const root of roots) {
-    const rootDev = statSync(root.abs).dev;
+    const fs = new DirectoryFs(root.abs, root.label, audit, opts.crossMounts ?? false);
     const state: RootState = {
       root,
-      rootDev,
+      fs,
       hotspots: new HotspotIndex([]),
       candidates: [],
       issues: [],
@@ -413,13 +401,17 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       filesScanned: 0,
       bytesRead: 0,
       sidNames: new Map(),
-      listDirectory: cachedLister(rootLister(root.abs, rootDev, opts.crossMounts ?? false)),
-      identities: new Map(),
+      listDirectory: cachedLister(rootLister(root.abs, fs.dev, opts.crossMounts ?? false)),
+      inspectedEntries: new Map(),
       isolator,
       inspected: new Set(),
     };
-    inspectedFiles.set(root.given, { rootAbs: root.abs, identities: state.identities });
-    await scanRoot(state, opts, audit);
+    inspectedFiles.set(root.given, { fs, entries: state.inspectedEntries });
+    try {
+      await scanRoot(state, opts, audit);
+    } finally {
+      fs.close(); // open files and directory handles; entries reopen later (hashing) by path
+    }
     opts.onProgress?.({ root: root.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'correlate' });
     const { findings, timeline } = finalize(state, opts, audit, suppressed);
     pushAll(allFindings, findings);
@@ -474,14 +466,18 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const baseline = opts.baseline ? applyBaseline(shown, opts.baseline.ids, opts.baseline.file, new Set(allFindings.map((f) => f.id))) : undefined;
   const shownIds = new Set(shown.map((f) => f.id));
   const highest = [...LEVELS].reverse().find((l) => byLevel[l] > 0) ?? null;
-  const openInImage = (root: string, rel: string) => {
+  const fileLocator: FileLocator = (rootGiven, relPath) => {
+    const r = inspectedFiles.get(rootGiven);
+    const entry = r?.entries.get(relPath);
+    if (r && entry) return { fs: r.fs, entry };
     for (const img of images) {
-      const src = img.open(root, rel);
-      if (src) return src;
+      const found = img.entryOf(rootGiven, relPath);
+      if (found) return found;
     }
     return null;
   };
-  const hashes = opts.hash && opts.hash.mode !== 'none' ? hashFindings(shown, fileLocator, opts.hash, audit, openInImage) : undefined;
+  const hashes = opts.hash && opts.hash.mode !== 'none' ? hashFindings(shown, fileLocator, opts.hash) : undefined;
+  for (const fs of inspectedFiles.values()) fs.fs.close();
   for (const img of images) img.close();
   const episodes = buildEpisodes(shown);
   errors.sort((a, b) => a.root.localeCompare(b.root) || a.path.localeCompare(b.path) || a.op.localeCompare(b.op) || a.message.localeCompare(b.message));

@@ -3,7 +3,6 @@
  * Parsers take a ByteSource instead of a path so they stay pure (no fs, no console) and
  * can be fed a Buffer in tests and fuzzing.
  */
-import { readSync } from 'node:fs';
 import { LIMITS } from './limits.js';
 
 export interface ByteSource {
@@ -18,9 +17,15 @@ export interface ByteSource {
   readonly fd?: number;
   /** A display name for warnings. */
   readonly name: string;
+  /**
+   * A file-backed source (src/evidence/reader.ts): reads into `buf` at `position`, to the file's
+   * current end (it may have grown), and returns the bytes read; 0 at the end. Lets a caller that
+   * streams a whole file (hashing) reuse one buffer.
+   */
+  readInto?(buf: Buffer, position: number): number;
 }
 
-function checkLength(length: number): number {
+export function checkLength(length: number): number {
   if (!Number.isFinite(length) || length < 0) return 0;
   if (length > LIMITS.maxReadBytes) throw new RangeError(`read of ${length} bytes exceeds limit ${LIMITS.maxReadBytes}`);
   return Math.floor(length);
@@ -34,27 +39,6 @@ export function bufferSource(buf: Buffer, name = '<buffer>'): ByteSource {
       const n = checkLength(length);
       if (position < 0 || position >= buf.length || n === 0) return Buffer.alloc(0);
       return buf.subarray(position, Math.min(buf.length, position + n));
-    },
-  };
-}
-
-export function fdSource(fd: number, size: number, name: string): ByteSource {
-  return {
-    size,
-    fd,
-    name,
-    read(position: number, length: number): Buffer {
-      const n = checkLength(length);
-      if (position < 0 || position >= size || n === 0) return Buffer.alloc(0);
-      const want = Math.min(n, size - position);
-      const out = Buffer.allocUnsafe(want);
-      let got = 0;
-      while (got < want) {
-        const r = readSync(fd, out, got, want - got, position + got);
-        if (r === 0) break; // file shrank since it was opened
-        got += r;
-      }
-      return got === want ? out : out.subarray(0, got);
     },
   };
 }

@@ -11,7 +11,7 @@ import { ARTIFACT_PARSERS, claimingParsers } from '../../src/artifacts/index.js'
 import { ClaimIndex, magicText } from '../../src/artifacts/claims.js';
 import type { ArtifactContext, ArtifactParser, ParserClaims } from '../../src/artifacts/types.js';
 import { fingerprint } from '../../src/fingerprint/index.js';
-import { fdSource } from '../../src/util/byte-source.js';
+import { fdSource } from '../../src/evidence/reader.js';
 import { LIMITS } from '../../src/util/limits.js';
 import { CORPUS_DIR, CORPUS_MISSING, corpusAvailable, testIf } from '../helpers/corpus.js';
 import { ensureDemoImage } from '../helpers/cli.js';

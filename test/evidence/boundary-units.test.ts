@@ -4,7 +4,10 @@ import { mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { checkComponents, isInside } from '../../src/evidence/root.js';
-import { expandBraces, expandRoot, HotspotIndex } from '../../src/hotspots/expand.js';
+import { expandRoot, HotspotIndex } from '../../src/hotspots/expand.js';
+import { expandBraces, matchHotspotDirs, pathMatches } from '../../src/hotspots/match.js';
+import { DirectoryFs } from '../../src/evidence/directory-fs.js';
+import type { EvidenceFs } from '../../src/evidence/fs.js';
 import type { Hotspot } from '../../src/hotspots/catalog.js';
 import { decodeName, encodeName } from '../../src/util/text.js';
 
@@ -72,19 +75,44 @@ describe('hotspot expansion during our own walk', () => {
   const locations = [{ id: 'hives', description: 'h', pattern: 'Windows/System32/config/{SYSTEM,SOFTWARE}', os: 'windows' as const, references: ['x'] }];
 
   test('matches case-insensitively, never through a link, and reports each link once', () => {
-    const ex = expandRoot(root, hs, locations, { rootDev: dev, crossMounts: false });
+    const ex = expandRoot(new DirectoryFs(root), hs, locations, { crossMounts: false });
     expect(ex.hotspotDirs.map((h) => h.relDir).sort()).toEqual(['Users/Public', 'Users/alice/AppData/Local/Temp']);
-    expect(ex.artifactFiles.map((f) => f.rel)).toEqual(['WINDOWS/System32/config/SYSTEM']);
-    expect(ex.skipped.map((s) => [s.rel, s.code]).sort()).toEqual([['PerfLogs', 'ESYMLINK'], ['Users/bob/AppData/Local', 'ESYMLINK']]);
+    expect(ex.hotspotDirs.every((h) => h.entry.type === 'directory' && h.entry.path === `/${h.relDir}`)).toBe(true);
+    expect(ex.artifactFiles.map((f) => f.relPath)).toEqual(['WINDOWS/System32/config/SYSTEM']);
+    expect(ex.skipped.map((s) => [s.relPath, s.code]).sort()).toEqual([['PerfLogs', 'ESYMLINK'], ['Users/bob/AppData/Local', 'ESYMLINK']]);
+    expect(ex.skipped.find((s) => s.relPath === 'PerfLogs')!.message).toContain(`(-> ${outside})`);
   });
 
   test('a directory on another device is not entered unless --cross-mounts', () => {
-    const other = expandRoot(root, hs, locations, { rootDev: dev + 1, crossMounts: false });
+    // 'Users' as a mount point: the flag DirectoryFs sets when a directory's device differs from the root's.
+    const mountedUsers = (crossMounts: boolean): EvidenceFs => {
+      const base = new DirectoryFs(root, 'root', undefined, crossMounts);
+      return Object.assign(Object.create(base) as DirectoryFs, {
+        list: (dir: Parameters<EvidenceFs['list']>[0]) => {
+          const l = base.list(dir);
+          return { ...l, entries: l.entries.map((e) => (e.path === '/Users' ? { ...e, otherDevice: true } : e)) };
+        },
+      });
+    };
+    const other = expandRoot(mountedUsers(false), hs, locations, { crossMounts: false });
     expect(other.hotspotDirs).toEqual([]);
-    expect(other.artifactFiles).toEqual([]);
-    expect(other.skipped.filter((s) => s.code === 'EXDEV').map((s) => s.rel)).toContain('Users');
-    const crossing = expandRoot(root, hs, locations, { rootDev: dev + 1, crossMounts: true });
+    expect(other.artifactFiles.map((f) => f.relPath)).toEqual(['WINDOWS/System32/config/SYSTEM']);
+    expect(other.skipped.filter((s) => s.code === 'EXDEV').map((s) => s.relPath)).toEqual(['Users']);
+    const crossing = expandRoot(mountedUsers(true), hs, locations, { crossMounts: true });
     expect(crossing.hotspotDirs.length).toBe(2);
+  });
+
+  test('one matcher: a known path matches as the descent finds it', () => {
+    expect(pathMatches('Users/*/AppData/Local/Temp', 'users/ALICE/appdata/local/temp')).toBe(true);
+    expect(pathMatches('Users/*/AppData/Local/Temp', 'Users/alice/AppData/Local')).toBe(false);
+    expect(pathMatches('Users/*', 'Users/a/b')).toBe(false);
+    expect(pathMatches('**/Temp', 'a/b/c/Temp')).toBe(true);
+    expect(pathMatches('a/**', 'a')).toBe(true);
+    expect(pathMatches('a/**', 'b/c')).toBe(false);
+    expect(pathMatches('{home/*,root}/.local/share/Trash', 'root/.local/share/Trash')).toBe(true);
+    expect(pathMatches('RECYCLER*.BIN', 'recycler.x.bin')).toBe(true);
+    expect(pathMatches('log[0-9]', 'log7')).toBe(true);
+    expect(matchHotspotDirs(['Users/alice/AppData/Local/Temp', 'Users/Public', 'Windows'], hs).map((m) => m.relDir)).toEqual(['Users/alice/AppData/Local/Temp', 'Users/Public']);
   });
 
   test('checkComponents names the first link or mount on a path', () => {
@@ -95,7 +123,7 @@ describe('hotspot expansion during our own walk', () => {
 
   test('braces expand across segments and nest; ** is bounded', () => {
     expect(expandBraces('{Users/*,Windows/{A,B}}/x').sort()).toEqual(['Users/*/x', 'Windows/A/x', 'Windows/B/x']);
-    const star = expandRoot(root, [hotspot('deep', '**/Temp')], [], { rootDev: dev, crossMounts: false });
+    const star = expandRoot(new DirectoryFs(root), [hotspot('deep', '**/Temp')], [], { crossMounts: false });
     expect(star.hotspotDirs.map((h) => h.relDir)).toEqual(['Users/alice/AppData/Local/Temp']);
   });
 

@@ -34,7 +34,7 @@ describe('DirectoryFs', () => {
     expect(names).toEqual([
       ['.hidden', 'file'],
       ['Users', 'directory'],
-      ['bad-\ufffd\ufffd.txt', 'file'],
+      ['bad-\\xff\\xfe.txt', 'file'],
       ['escape', 'symlink'],
       ['pipe', 'other'],
       ['secret-link', 'symlink'],

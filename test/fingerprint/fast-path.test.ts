@@ -11,7 +11,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { fingerprint, fingerprintReference, fingerprintSync, type Fingerprint } from '../../src/fingerprint/index.js';
-import { fdSource } from '../../src/util/byte-source.js';
+import { fdSource } from '../../src/evidence/reader.js';
 import { LIMITS } from '../../src/util/limits.js';
 import { CORPUS_DIR, CORPUS_MISSING, corpusAvailable, testIf } from '../helpers/corpus.js';
 import { removeTree, tempDir } from '../hazards/helpers.js';

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import path from 'node:path';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots } from '../../src/hotspots/catalog.js';
-import { expandBraces } from '../../src/hotspots/expand.js';
+import { expandBraces } from '../../src/hotspots/match.js';
 import { scan } from '../../src/pipeline/scan.js';
 import { buildLinkedTree, concreteDirs } from './boundary-cases.js';
 import { CASE_BUDGET, removeTree, tempDir } from './helpers.js';

@@ -42,10 +42,10 @@ jest.unstable_mockModule('../../src/evidence/reader.js', () => ({
     opened.set(file.fd, p);
     return file;
   },
-  readHead: (fd: number, length: number, size: number) => {
-    const p = opened.get(fd);
+  readSourceHead: (src: { fd?: number }, length: number) => {
+    const p = src.fd === undefined ? undefined : opened.get(src.fd);
     if (p) AFTER_OPEN[path.basename(p)]?.(p);
-    return actualReader.readHead(fd, length, size);
+    return actualReader.readSourceHead(src as Parameters<typeof actualReader.readSourceHead>[0], length);
   },
 }));
 

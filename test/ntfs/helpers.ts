@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { fdSource, type ByteSource } from '../../src/util/byte-source.js';
+import { fdSource } from '../../src/evidence/reader.js';
+import type { ByteSource } from '../../src/util/byte-source.js';
 import type { NtfsVolume, NtfsRef } from '../../src/evidence/image/ntfs/index.js';
 import { LIMITS } from '../../src/util/limits.js';
 

@@ -1,10 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Finding } from '../../src/model/finding.js';
-import { hashFile, hashFindings, parseAlgorithms, parseSize, type FileLocator } from '../../src/pipeline/hash.js';
+import { hashFindings, hashSource, parseAlgorithms, parseSize, type FileLocator } from '../../src/pipeline/hash.js';
+import { DirectoryFs } from '../../src/evidence/directory-fs.js';
+import type { FsEntry } from '../../src/evidence/fs.js';
 
 function f(id: string, p: string, level: Finding['level'], kind: Finding['kind'] = 'file'): Finding {
   return { id, root: 'img', path: p, kind, level, score: 50, reasons: [], hotspot: null, size: null, format: null, entropy: null, times: { modified: null, accessed: null, changed: null, born: null }, attack: [] };
@@ -16,18 +18,21 @@ describe('hashing the files behind findings', () => {
   const big = Buffer.alloc(3 * 1024 * 1024 + 17, 7); // spans several read chunks
   writeFileSync(path.join(root, 'Temp', 'a.zip'), big);
   writeFileSync(path.join(root, 'Temp', 'b.log'), 'hello');
+  writeFileSync(path.join(root, 'Temp', 'gone'), 'soon gone');
+  writeFileSync(Buffer.concat([Buffer.from(`${root}/Temp/bad-`), Buffer.from([0xff]), Buffer.from('.7z')]), 'not utf-8');
   const old = new Date('2020-01-01T00:00:00Z');
   utimesSync(path.join(root, 'Temp', 'a.zip'), old, old);
   const audit = { preserved: 0, mayChange: 0 };
-  // What the scan records while inspecting: the device and inode of each file.
-  const locate: FileLocator = (r, rel) => {
-    if (r !== 'img') return null;
-    const st = statSync(path.join(root, ...rel.split('/')));
-    return { rootAbs: root, identity: { dev: st.dev, ino: st.ino } };
-  };
+  const fs = new DirectoryFs(root, 'img', audit);
+  // What the scan records while inspecting: the entry each file was read from.
+  const entries = new Map<string, FsEntry>(fs.list(fs.lookup('/Temp')!).entries.map((e) => [e.path.slice(1), e]));
+  entries.set('Temp', fs.lookup('/Temp')!);
+  const locate: FileLocator = (r, rel) => (r === 'img' && entries.has(rel) ? { fs, entry: entries.get(rel)! } : null);
 
   it('streams SHA-256 (and MD5/SHA-1 on request) equal to a one-shot digest', () => {
-    const r = hashFile(path.join(root, 'Temp', 'a.zip'), 'Temp/a.zip', ['sha256', 'md5', 'sha1'], 1e12, audit);
+    const src = fs.open(entries.get('Temp/a.zip')!);
+    const r = hashSource(src, ['sha256', 'md5', 'sha1'], 1e12);
+    src.close();
     expect(r.status).toBe('hashed');
     expect(r.hashes.sha256).toBe(createHash('sha256').update(big).digest('hex'));
     expect(r.hashes.md5).toBe(createHash('md5').update(big).digest('hex'));
@@ -37,27 +42,39 @@ describe('hashing the files behind findings', () => {
   });
 
   it('records files over the cap as skipped, and unreadable ones as errors', () => {
-    expect(hashFile(path.join(root, 'Temp', 'a.zip'), 'Temp/a.zip', ['sha256'], 1024, audit)).toMatchObject({ status: 'skipped-size', hashes: {} });
-    expect(hashFile(path.join(root, 'Temp', 'gone'), 'Temp/gone', ['sha256'], 1024, audit)).toMatchObject({ status: 'error' });
-    expect(hashFile(path.join(root, 'Temp'), 'Temp', ['sha256'], 1024, audit).status).toBe('error');
+    const src = fs.open(entries.get('Temp/a.zip')!);
+    expect(hashSource(src, ['sha256'], 1024)).toMatchObject({ status: 'skipped-size', hashes: {} });
+    src.close();
+    unlinkSync(path.join(root, 'Temp', 'gone'));
+    const list = [f('1', 'Temp/gone', 'high'), f('2', 'Temp', 'high')];
+    expect(hashFindings(list, locate, { mode: 'all', algorithms: ['sha256'], maxSize: 1e12 })).toEqual([
+      expect.objectContaining({ path: 'Temp', status: 'error', message: expect.stringMatching(/^ESPECIAL: .*not a regular file/) }),
+      expect.objectContaining({ path: 'Temp/gone', status: 'error', message: expect.stringMatching(/^ENOENT/) }),
+    ]);
   });
 
   it('--hash findings: medium and above, each file once; --hash all: every finding; directories never', () => {
     const list = [f('1', 'Temp/a.zip', 'high'), f('2', 'Temp/a.zip', 'critical'), f('3', 'Temp/b.log', 'low'), f('4', 'Temp', 'high', 'directory')];
-    const recs = hashFindings(list, locate, { mode: 'findings', algorithms: ['sha256'], maxSize: 1e12 }, audit);
+    const recs = hashFindings(list, locate, { mode: 'findings', algorithms: ['sha256'], maxSize: 1e12 });
     expect(recs.map((r) => r.path)).toEqual(['Temp/a.zip']);
     expect(list[0]!.hashes?.sha256).toBe(list[1]!.hashes?.sha256);
     expect(list[2]!.hashes).toBeUndefined();
-    const all = hashFindings(list, locate, { mode: 'all', algorithms: ['md5'], maxSize: 1e12 }, audit);
+    const all = hashFindings(list, locate, { mode: 'all', algorithms: ['md5'], maxSize: 1e12 });
     expect(all.map((r) => r.path)).toEqual(['Temp/a.zip', 'Temp/b.log']);
     expect(list[2]!.hashes?.md5).toBe(createHash('md5').update('hello').digest('hex'));
   });
 
+  it('reopens by entry: a name that is not UTF-8 hashes too', () => {
+    const list = [f('1', 'Temp/bad-\\xff.7z', 'high')];
+    expect(hashFindings(list, locate, { mode: 'all', algorithms: ['sha256'], maxSize: 1e12 })[0]).toMatchObject({ status: 'hashed', hashes: { sha256: createHash('sha256').update('not utf-8').digest('hex') } });
+  });
+
   it('never hashes a file other than the one inspected (device and inode differ)', () => {
-    const st = statSync(path.join(root, 'Temp', 'b.log'));
-    const r = hashFile(path.join(root, 'Temp', 'b.log'), 'Temp/b.log', ['sha256'], 1e12, audit, { dev: st.dev, ino: st.ino + 1 });
+    const b = entries.get('Temp/b.log')!;
+    const other: FileLocator = () => ({ fs, entry: { ...b, id: `${b.id}0` } });
+    const [r] = hashFindings([f('1', 'Temp/b.log', 'high')], other, { mode: 'all', algorithms: ['sha256'], maxSize: 1e12 });
     expect(r).toMatchObject({ status: 'error', hashes: {} });
-    expect(r.message).toMatch(/not the one inspected/);
+    expect(r!.message).toMatch(/^EIDENTITY: .*not the one listed/);
   });
 
   it('parses algorithm lists and sizes', () => {

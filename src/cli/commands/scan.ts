@@ -1,7 +1,7 @@
 /** `stagehunt scan <root...>`: maps argv to ScanOptions, runs the pipeline, writes, sets the exit code. */
 import { LIMITS } from '../../util/limits.js';
 import { fileErrorText } from '../../util/errno.js';
-import { imageGuards, isImageFile } from '../../pipeline/scan-image.js';
+import { imageGuards, isImageFile } from '../../evidence/root.js';
 import type { Argv } from 'yargs';
 import { isLevel, levelRank, LEVELS, type Level } from '../../model/finding.js';
 import { loadHotspotFiles, type Hotspot } from '../../hotspots/catalog.js';

@@ -9,7 +9,7 @@ import { readFileSync, openSync, closeSync, fstatSync } from 'node:fs';
 import path from 'node:path';
 import { corpusAvailable, corpusPath, describeIf, CORPUS_MISSING } from '../../helpers/corpus.js';
 import { parsers } from '../../../src/artifacts/archive/parsers.js';
-import { fdSource } from '../../../src/util/byte-source.js';
+import { fdSource } from '../../../src/evidence/reader.js';
 import type { ArchiveSummary } from '../../../src/artifacts/archive/summary.js';
 
 const OWNED = new Set(['zip', 'cab', 'tar', 'gzip', 'bzip2', 'xz', 'zstd', 'lz4', 'lzip', 'lzma', 'compress', 'age', 'openpgp', 'openssl', 'office-encrypted']);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildZip } from '../../../fixtures/lib/zip-writer.mjs';
 import { zipParser } from '../../../src/artifacts/zip/index.js';
-import { fdSource } from '../../../src/util/byte-source.js';
+import { fdSource } from '../../../src/evidence/reader.js';
 import { parseWith, ctxFor } from './helpers.js';
 
 describe('zip parser', () => {
