@@ -4,8 +4,6 @@
  * 10 s, so a long scan shows it is alive without flooding the log. The line: files (of the
  * expected total), bytes read, candidates, rate and, when a total is known, percent and ETA.
  */
-import { readdirSync } from 'node:fs';
-import path from 'node:path';
 import type { ScanProgress } from '../pipeline/scan.js';
 
 export interface ProgressOptions {
@@ -13,7 +11,7 @@ export interface ProgressOptions {
   intervalMs?: number;
   /** 'live': one line redrawn in place (a terminal); 'periodic': a new line each interval (a log). */
   mode?: 'live' | 'periodic';
-  /** Files the scan is expected to visit (from precountFiles); null or absent: no percent or ETA. */
+  /** Files the scan is expected to visit (from evidence/precount.ts precountFiles); null or absent: no percent or ETA. */
   expectedFiles?: number | null;
   /** Injected clock for tests. */
   now?(): number;
@@ -22,34 +20,6 @@ export interface ProgressOptions {
 /** When stderr is not a terminal: one progress line this often. */
 export const PERIODIC_INTERVAL_MS = 10_000;
 
-/** Counting stops after this long: a total that arrives late is worth less than a prompt start. */
-export const PRECOUNT_BUDGET_MS = 3000;
-
-/**
- * A quick count of regular files under the roots (readdir with file types only: no lstat, no
- * open), for the ETA of `--scope all`. Symlinks are not followed. Returns null when the count
- * takes longer than `budgetMs` (huge or slow trees: progress then shows rate only).
- */
-export function precountFiles(roots: readonly string[], budgetMs = PRECOUNT_BUDGET_MS, now: () => number = Date.now): number | null {
-  const deadline = now() + budgetMs;
-  let count = 0;
-  const stack: Buffer[] = roots.map((r) => Buffer.from(path.resolve(r)));
-  while (stack.length > 0) {
-    if (now() > deadline) return null;
-    const dir = stack.pop()!;
-    let entries;
-    try {
-      entries = readdirSync(dir, { encoding: 'buffer', withFileTypes: true });
-    } catch {
-      continue; // the scan itself reports unreadable directories
-    }
-    for (const d of entries) {
-      if (d.isFile()) count++;
-      else if (d.isDirectory()) stack.push(Buffer.concat([dir, Buffer.from('/'), d.name]));
-    }
-  }
-  return count;
-}
 
 function duration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';

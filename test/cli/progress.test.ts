@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeProgress, precountFiles, progressLine } from '../../src/cli/progress.js';
+import { makeProgress, progressLine } from '../../src/cli/progress.js';
+import { precountFiles } from '../../src/evidence/precount.js';
 import { DEMO_IMAGE, ensureDemoImage } from '../helpers/cli.js';
 import { removeTree, runStagehunt, tempDir } from '../hazards/helpers.js';
 

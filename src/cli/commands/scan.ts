@@ -14,7 +14,8 @@ import { terminalColumns, terminalRows, wantColor } from '../../report/style.js'
 import { EXIT, UsageError } from '../errors.js';
 import { abandonOutput, checkOutputPath, commitOutput, reserveOutput, writeStdout, type OutputTarget } from '../output.js';
 import { handlePendingSignals, installInterruptHandlers, noteWritten } from '../interrupt.js';
-import { makeProgress, precountFiles } from '../progress.js';
+import { makeProgress } from '../progress.js';
+import { precountFiles } from '../../evidence/precount.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadSigma } from '../sigma.js';
 import { BaselineError, parseBaseline } from '../../pipeline/baseline.js';
