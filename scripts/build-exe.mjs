@@ -2,7 +2,7 @@
 /**
  * `npm run build:exe`: single-file executables of stagehunt (Node single executable applications).
  *
- * 1. esbuild bundles dist/cli/main.js (and the isolation worker, and the two CommonJS packages that
+ * 1. esbuild bundles dist/cli/main.js (and the isolation worker, and the CommonJS modules that
  *    inner-tar.ts loads with createRequire) into CommonJS, as SEA needs.
  * 2. The data stagehunt reads at run time (package.json, src/rules/data, src/hotspots/data) and the
  *    worker bundle become SEA assets. At start the executable copies them into a private temporary
@@ -78,12 +78,19 @@ await bundle(path.join(ROOT, 'dist', 'pipeline', 'isolate-worker.js'), path.join
   define: { 'import.meta.url': '__shMetaUrl' },
   banner: { js: '"use strict";var __shMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
 });
-for (const dep of ['fzstd', 'unbzip2-stream']) await bundle(dep, path.join(STAGE, 'node_modules', dep, 'index.js'));
+// Exactly the module specifiers src/ passes to createRequire's require (src/artifacts/compressed/inner-tar.ts):
+// the tar peek drives unbzip2-stream's block decoder and bit reader itself, not its stream.
+const REQUIRED = { fzstd: 'fzstd/index.js', 'unbzip2-stream/lib/bzip2.js': 'unbzip2-stream/lib/bzip2.js', 'unbzip2-stream/lib/bit_iterator.js': 'unbzip2-stream/lib/bit_iterator.js' };
+const requiredAssets = {};
+for (const [spec, file] of Object.entries(REQUIRED)) {
+  const out = path.join(STAGE, 'node_modules', ...file.split('/'));
+  await bundle(spec, out);
+  requiredAssets[`node_modules/${file}`] = out;
+}
 const assets = {
   'package.json': path.join(STAGE, 'package.json'),
   'dist/pipeline/isolate-worker.js': path.join(STAGE, 'isolate-worker.js'),
-  'node_modules/fzstd/index.js': path.join(STAGE, 'node_modules', 'fzstd', 'index.js'),
-  'node_modules/unbzip2-stream/index.js': path.join(STAGE, 'node_modules', 'unbzip2-stream', 'index.js'),
+  ...requiredAssets,
   ...dataAssets(),
 };
 // CommonJS package root (no "type": "module"): the extracted worker and packages are CommonJS.
