@@ -5,29 +5,16 @@
  * The index must also narrow: a file meets far fewer parsers than the registry holds.
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ARTIFACT_PARSERS, claimingParsers } from '../../src/artifacts/index.js';
 import { ClaimIndex, magicText } from '../../src/artifacts/claims.js';
 import type { ArtifactContext, ArtifactParser, ParserClaims } from '../../src/artifacts/types.js';
 import { fingerprint } from '../../src/fingerprint/index.js';
-import { fdSource } from '../../src/evidence/reader.js';
-import { LIMITS } from '../../src/util/limits.js';
 import { CORPUS_DIR, CORPUS_MISSING, corpusAvailable, testIf } from '../helpers/corpus.js';
 import { ensureDemoImage } from '../helpers/cli.js';
 import { removeTree, tempDir } from '../hazards/helpers.js';
-
-function* filesUnder(root: string): Generator<string> {
-  const stack = [root];
-  while (stack.length) {
-    const dir = stack.pop()!;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) stack.push(p);
-      else if (e.isFile()) yield p;
-    }
-  }
-}
+import { forEachFileHead } from '../helpers/file-heads.js';
 
 function matchesSafely(p: ArtifactParser, ctx: ArtifactContext): boolean {
   try {
@@ -49,27 +36,18 @@ interface Tally {
 /** Builds each file's context as inspect does (head, fingerprint format) and compares both ways. */
 async function compareAll(root: string): Promise<Tally> {
   const t: Tally = { files: 0, callsAll: 0, callsOffered: 0, matched: 0, differences: [] };
-  for (const file of filesUnder(root)) {
-    const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-    try {
-      const size = fstatSync(fd).size;
-      const head = Buffer.alloc(Math.min(size, LIMITS.headBytes));
-      readSync(fd, head, 0, head.length, 0);
-      const name = path.basename(file);
-      const fp = await fingerprint(fdSource(fd, size, file), head, name);
-      const ctx: ArtifactContext = { relPath: path.relative(root, file).split(path.sep).join('/'), name, head, size, format: fp.format };
-      const all = ARTIFACT_PARSERS.filter((p) => matchesSafely(p, ctx)).map((p) => p.id);
-      const offered = claimingParsers(ctx);
-      const accepted = offered.filter((p) => matchesSafely(p, ctx)).map((p) => p.id);
-      t.files++;
-      t.callsAll += ARTIFACT_PARSERS.length;
-      t.callsOffered += offered.length;
-      t.matched += all.length;
-      if (all.join() !== accepted.join()) t.differences.push(`${ctx.relPath} (${fp.format}): every parser [${all}] index [${accepted}]`);
-    } finally {
-      closeSync(fd);
-    }
-  }
+  await forEachFileHead(root, async ({ relPath, name, head, size, src }) => {
+    const fp = await fingerprint(src, head, name);
+    const ctx: ArtifactContext = { relPath, name, head, size, format: fp.format };
+    const all = ARTIFACT_PARSERS.filter((p) => matchesSafely(p, ctx)).map((p) => p.id);
+    const offered = claimingParsers(ctx);
+    const accepted = offered.filter((p) => matchesSafely(p, ctx)).map((p) => p.id);
+    t.files++;
+    t.callsAll += ARTIFACT_PARSERS.length;
+    t.callsOffered += offered.length;
+    t.matched += all.length;
+    if (all.join() !== accepted.join()) t.differences.push(`${ctx.relPath} (${fp.format}): every parser [${all}] index [${accepted}]`);
+  });
   return t;
 }
 

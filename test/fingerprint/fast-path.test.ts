@@ -8,29 +8,15 @@
  * mime) and the source says which path named the format.
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { fingerprint, fingerprintReference, fingerprintSync, type Fingerprint } from '../../src/fingerprint/index.js';
-import { fdSource } from '../../src/evidence/reader.js';
-import { LIMITS } from '../../src/util/limits.js';
 import { CORPUS_DIR, CORPUS_MISSING, corpusAvailable, testIf } from '../helpers/corpus.js';
 import { removeTree, tempDir } from '../hazards/helpers.js';
+import { forEachFileHead } from '../helpers/file-heads.js';
 
 function verdict(fp: Fingerprint): Record<string, unknown> {
   const { description: _description, magicSource: _source, hits, ...rest } = fp;
   return { ...rest, hits: hits.map((h) => h.rule) };
-}
-
-function* filesUnder(root: string): Generator<string> {
-  const stack = [root];
-  while (stack.length) {
-    const dir = stack.pop()!;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) stack.push(p);
-      else if (e.isFile()) yield p;
-    }
-  }
 }
 
 interface Tally { files: number; settledFast: number; mismatches: string[] }
@@ -38,25 +24,15 @@ interface Tally { files: number; settledFast: number; mismatches: string[] }
 /** Fingerprints every file three ways; the fast path (sync and async) must equal the reference. */
 async function compareAll(root: string): Promise<Tally> {
   const tally: Tally = { files: 0, settledFast: 0, mismatches: [] };
-  for (const file of filesUnder(root)) {
-    const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-    try {
-      const size = fstatSync(fd).size;
-      const head = Buffer.alloc(Math.min(size, LIMITS.headBytes));
-      readSync(fd, head, 0, head.length, 0);
-      const src = fdSource(fd, size, file);
-      const name = path.basename(file);
-      const reference = verdict(await fingerprintReference(src, head, name));
-      const sync = fingerprintSync(src, head, name);
-      const full = verdict(await fingerprint(src, head, name));
-      tally.files++;
-      if (sync) tally.settledFast++;
-      const same = JSON.stringify(full) === JSON.stringify(reference) && (!sync || JSON.stringify(verdict(sync)) === JSON.stringify(reference));
-      if (!same) tally.mismatches.push(`${path.relative(root, file)}: fast ${JSON.stringify(full)} reference ${JSON.stringify(reference)}`);
-    } finally {
-      closeSync(fd);
-    }
-  }
+  await forEachFileHead(root, async ({ relPath, name, head, src }) => {
+    const reference = verdict(await fingerprintReference(src, head, name));
+    const sync = fingerprintSync(src, head, name);
+    const full = verdict(await fingerprint(src, head, name));
+    tally.files++;
+    if (sync) tally.settledFast++;
+    const same = JSON.stringify(full) === JSON.stringify(reference) && (!sync || JSON.stringify(verdict(sync)) === JSON.stringify(reference));
+    if (!same) tally.mismatches.push(`${relPath}: fast ${JSON.stringify(full)} reference ${JSON.stringify(reference)}`);
+  });
   return tally;
 }
 
