@@ -12,3 +12,9 @@ export interface DirEntryInfo {
   isDirectory: boolean;
   size: number;
 }
+
+/** The directory of a root-relative path ('/'-separated), '' for a file at the root. */
+export function relDirOf(relPath: string): string {
+  const slash = relPath.lastIndexOf('/');
+  return slash < 0 ? '' : relPath.slice(0, slash);
+}

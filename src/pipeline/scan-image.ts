@@ -7,7 +7,7 @@
  * file behind a finding by its entry while the image is still open.
  */
 import { hostIdLabel, labelWithHost } from './hosts.js';
-import type { DirEntryInfo, OsKind } from '../model/evidence.js';
+import { relDirOf, type DirEntryInfo, type OsKind } from '../model/evidence.js';
 import type { AtimeAudit } from '../evidence/reader.js';
 import type { EvidenceFs, FsEntry, FsTime } from '../evidence/fs.js';
 import { walkFs } from '../evidence/image/bodyfile.js';
@@ -65,7 +65,7 @@ async function scanFs(fs: EvidenceFs, label: string, opts: ScanOptions, yieldNow
   for (const e of walkFs(fs)) {
     if (e.deleted) continue;
     const rel = relOf(e);
-    const parent = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+    const parent = relDirOf(rel);
     dirs.get(parent)?.push(e);
     if (e.type === 'directory') {
       stats.directories++;

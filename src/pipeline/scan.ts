@@ -5,7 +5,7 @@
  * Stages pass plain data; nothing here prints.
  */
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
-import type { DirEntryInfo } from '../model/evidence.js';
+import { relDirOf, type DirEntryInfo } from '../model/evidence.js';
 import { checkComponents, findInsideRoot, isImageFile, openRoot, type EvidenceRoot } from '../evidence/root.js';
 import { fsPathOf } from '../evidence/paths.js';
 import { DirectoryFs } from '../evidence/directory-fs.js';
@@ -290,7 +290,7 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
 
   for (const { relPath, entry } of expansion.artifactFiles) {
     if (isUnder(relPath, starts)) continue;
-    const parentRel = relPath.includes('/') ? relPath.slice(0, relPath.lastIndexOf('/')) : '';
+    const parentRel = relDirOf(relPath);
     const siblings = state.listDirectory(parentRel) ?? [];
     await inspectWalkedFile(state, { entry, relPath, name: entry.name }, siblings, `list:${parentRel}`, opts);
     state.stats.files++;
@@ -337,7 +337,7 @@ async function followNamedPaths(state: RootState, opts: ScanOptions): Promise<vo
     if (!entry || entry.type !== 'file' || (entry.otherDevice && !opts.crossMounts)) continue;
     const rel = entry.path.slice(1);
     if (state.inspected.has(rel.toLowerCase())) continue;
-    const parentRel = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+    const parentRel = relDirOf(rel);
     await inspectWalkedFile(state, { entry, relPath: rel, name: entry.name }, state.listDirectory(parentRel) ?? [], `list:${parentRel}`, opts);
     state.stats.files++;
   }

@@ -2,6 +2,7 @@
  * Scoring stage: candidates -> findings (rules engine), with the location reason and SID names
  * applied, plus their timeline rows; and the report's ordering and verdict.
  */
+import { relDirOf } from '../model/evidence.js';
 import type { Hotspot } from '../hotspots/catalog.js';
 import { levelRank, NO_TIMES, type Finding, type Level } from '../model/finding.js';
 import type { TimelineRow } from '../model/report.js';
@@ -99,11 +100,6 @@ export function scoreCandidates(candidates: readonly Candidate[], ctx: ScoreCont
 /** Levels that may be folded; medium and above are always listed one by one. */
 const FOLDABLE: ReadonlySet<Level> = new Set<Level>(['info', 'low']);
 
-function directoryOf(path: string): string {
-  const slash = path.lastIndexOf('/');
-  return slash < 0 ? '' : path.slice(0, slash);
-}
-
 /**
  * Beyond `keep` low/info findings whose top reason is the same rule in the same directory, keeps
  * the first `keep` (report order) and replaces the rest by one `summary` finding that says how many
@@ -114,7 +110,7 @@ export function foldLowFindings(findings: Finding[], keep: number, rootLabel: st
   for (const f of findings) {
     const rule = f.reasons[0]?.rule;
     if (!FOLDABLE.has(f.level) || rule === undefined) continue;
-    const key = `${directoryOf(f.path)}\u0000${rule}`;
+    const key = `${relDirOf(f.path)}\u0000${rule}`;
     const group = groups.get(key);
     if (group) group.push(f);
     else groups.set(key, [f]);
@@ -137,7 +133,7 @@ export function foldLowFindings(findings: Finding[], keep: number, rootLabel: st
 function summaryOf(rest: readonly Finding[], kept: number, rootLabel: string): Finding {
   const first = rest[0]!;
   const rule = first.reasons[0]!.rule;
-  const relDir = directoryOf(first.path);
+  const relDir = relDirOf(first.path);
   const byLevel: Partial<Record<Level, number>> = {};
   const kinds: Record<string, number> = {};
   let score = 0;

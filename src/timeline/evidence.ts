@@ -2,6 +2,7 @@
  * Per-finding facts the episode grouping needs (docs/episodes.md): when it happened, where,
  * by whom, which kind of evidence it is, and which other paths it names.
  */
+import { relDirOf } from '../model/evidence.js';
 import type { Finding } from '../model/finding.js';
 import { normalizeNamedPath, volumeStem } from '../correlate/paths.js';
 import { maxOf, minOf, pushAll } from '../util/arrays.js';
@@ -105,10 +106,6 @@ export function evidenceKind(f: Finding): EvidenceKind {
   return isArchiveFinding(f) ? 'archive' : 'file';
 }
 
-function dirOf(rel: string): string {
-  const i = rel.lastIndexOf('/');
-  return i < 0 ? '' : rel.slice(0, i);
-}
 
 /** A user name without the SID suffix the pipeline appends ("alice (S-1-5-...)" -> "alice"). */
 export function userName(user: string | null | undefined): string | null {
@@ -149,7 +146,7 @@ export function factsOf(f: Finding): FindingFacts {
   let stem: string | null = null;
   if (f.kind === 'recycle-bin' || f.kind === 'trash') {
     const original = named[0];
-    place = original ? dirOf(original) : dirOf(f.path.toLowerCase());
+    place = original ? relDirOf(original) : relDirOf(f.path.toLowerCase());
     stem = original ? volumeStem(original) : null;
   } else if (f.kind === 'directory') {
     place = f.path.toLowerCase();
@@ -157,18 +154,18 @@ export function factsOf(f: Finding): FindingFacts {
     // A Sysmon file event is about the folder it names; a command has no place of its own.
     const target = named[0];
     if (detailString(f, 'target') && target) {
-      place = dirOf(target);
+      place = relDirOf(target);
       stem = volumeStem(target);
     }
   } else if (f.kind === 'access') {
     // About the file or folder it names, not about the .lnk, Jump List or hive it lives in.
     const target = named[0];
     if (target) {
-      place = detailString(f, 'source') === 'ShellBags' ? target : dirOf(target);
+      place = detailString(f, 'source') === 'ShellBags' ? target : relDirOf(target);
       stem = volumeStem(target);
     }
   } else if (f.kind !== 'history' && f.kind !== 'registry' && f.kind !== 'execution') {
-    place = dirOf(f.path.toLowerCase());
+    place = relDirOf(f.path.toLowerCase());
     stem = volumeStem(f.path);
   }
   const user = userName(f.user);

@@ -2,6 +2,7 @@
  * Recycle Bin detectors: turn $I / INFO2 records and $R files into candidates.
  * Rule ids live in src/rules/data/recyclebin.json.
  */
+import { relDirOf } from '../../model/evidence.js';
 import type { ArtifactRecord, ArtifactResult, DetectContext, DirEntryInfo } from '../types.js';
 import type { Candidate, Hit, TimelineEvent } from '../../rules/types.js';
 import { isArchiveName, isDocumentName, isEncryptedName, isVolumeName, stagingLocation } from '../history/paths.js';
@@ -28,10 +29,6 @@ const EARLIEST: Record<string, string> = {
   INFO2: '1995-01-01T00:00:00Z',
 };
 
-function parentOf(relPath: string): string {
-  const at = relPath.lastIndexOf('/');
-  return at < 0 ? '' : relPath.slice(0, at);
-}
 
 function join(dir: string, name: string): string {
   return dir === '' ? name : `${dir}/${name}`;
@@ -153,7 +150,7 @@ function describeFolder(s: DeletedFolderSummary): string {
 /** Summarises a deleted folder ($R directory) and reports one full of documents or holding archives. */
 function folderHits(ctx: DetectContext, dataFile: string): { hits: Hit[]; summary: DeletedFolderSummary | null } {
   if (!ctx.listDirectory) return { hits: [], summary: null };
-  const summary = summariseDeletedFolder(ctx.listDirectory, join(parentOf(ctx.relPath), dataFile));
+  const summary = summariseDeletedFolder(ctx.listDirectory, join(relDirOf(ctx.relPath), dataFile));
   if (!summary) return { hits: [], summary: null };
   const hits: Hit[] = [];
   if (summary.documents >= DOCUMENT_FOLDER_MIN) {
