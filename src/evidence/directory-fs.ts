@@ -20,6 +20,8 @@ import { decodeName } from '../util/text.js';
  * measured together), so this only stops a folder that could not be held anyway.
  */
 export const MAX_DIRECTORY_LISTING = 5_000_000;
+/** Entries held in the lookup indexes of recently looked-up directories (a few tens of MB at most). */
+const MAX_INDEXED_ENTRIES = 200_000;
 /** Directory handles kept open for deep paths; older ones are closed and their paths rebuilt when needed. */
 const MAX_OPEN_ANCHORS = 64;
 
@@ -206,7 +208,46 @@ export class DirectoryFs implements EvidenceFs {
   }
 
   lookup(p: string, caseInsensitive = false): FsEntry | null {
-    return lookupPath(this, p, caseInsensitive);
+    return lookupPath(this, p, caseInsensitive, (dir, name, ci) => {
+      const index = this.indexOf(dir);
+      return index.exact.get(name) ?? (ci ? index.folded.get(name.toLowerCase()) : undefined) ?? null;
+    });
+  }
+
+  /**
+   * Name indexes of the directories lookups went through, the most recent kept up to
+   * MAX_INDEXED_ENTRIES entries in all: following 2,000 names into one folder of 100,000 files lists
+   * it once, not 2,000 times. A lookup sees a folder as it was when first indexed, as the walk does.
+   */
+  private readonly indexes = new Map<string, { exact: Map<string, FsEntry>; folded: Map<string, FsEntry>; size: number }>();
+  private indexedEntries = 0;
+
+  private indexOf(dir: FsEntry): { exact: Map<string, FsEntry>; folded: Map<string, FsEntry>; size: number } {
+    const key = `${dir.id}\u0000${dir.path}`;
+    const known = this.indexes.get(key);
+    if (known) {
+      this.indexes.delete(key); // most recently used last
+      this.indexes.set(key, known);
+      return known;
+    }
+    const exact = new Map<string, FsEntry>();
+    const folded = new Map<string, FsEntry>();
+    const entries = this.list(dir).entries;
+    for (const e of entries) {
+      if (e.deleted) continue;
+      if (!exact.has(e.name)) exact.set(e.name, e);
+      const lower = e.name.toLowerCase();
+      if (!folded.has(lower)) folded.set(lower, e);
+    }
+    const index = { exact, folded, size: entries.length };
+    this.indexes.set(key, index);
+    this.indexedEntries += index.size;
+    for (const [oldKey, old] of this.indexes) {
+      if (this.indexedEntries <= MAX_INDEXED_ENTRIES || old === index) break;
+      this.indexes.delete(oldKey);
+      this.indexedEntries -= old.size;
+    }
+    return index;
   }
 
   /** Opens a listed file; it must still be the file that was listed (same device and inode), else EIDENTITY. */

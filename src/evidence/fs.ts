@@ -118,13 +118,23 @@ export function compareEntries(a: FsEntry, b: FsEntry): number {
   return Number(a.deleted) - Number(b.deleted);
 }
 
-/** Shared lookup over `list`: segment by segment, exact then case-insensitive, never through a link. */
-export function lookupPath(fs: EvidenceFs, p: string, caseInsensitive = false): FsEntry | null {
+/** A directory's live entry by name: the exact name first, then (when asked) ignoring case. */
+export type ChildFinder = (dir: FsEntry, name: string, caseInsensitive: boolean) => FsEntry | null;
+
+/** The finder over a fresh listing: what lookupPath does unless a file system gives a faster one. */
+export function listingFinder(fs: EvidenceFs): ChildFinder {
+  return (dir, name, caseInsensitive) => {
+    const live = fs.list(dir).entries.filter((e) => !e.deleted);
+    return live.find((e) => e.name === name) ?? (caseInsensitive ? live.find((e) => e.name.toLowerCase() === name.toLowerCase()) : undefined) ?? null;
+  };
+}
+
+/** Shared lookup: segment by segment through `find` (default: the listing), never through a link. */
+export function lookupPath(fs: EvidenceFs, p: string, caseInsensitive = false, find: ChildFinder = listingFinder(fs)): FsEntry | null {
   let cur = fs.root();
   for (const part of p.split('/').filter((s) => s !== '' && s !== '.')) {
     if (part === '..' || cur.type !== 'directory') return null;
-    const live = fs.list(cur).entries.filter((e) => !e.deleted);
-    const hit = live.find((e) => e.name === part) ?? (caseInsensitive ? live.find((e) => e.name.toLowerCase() === part.toLowerCase()) : undefined);
+    const hit = find(cur, part, caseInsensitive);
     if (!hit) return null;
     cur = hit;
   }

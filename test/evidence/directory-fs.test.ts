@@ -69,4 +69,19 @@ describe('DirectoryFs', () => {
     b.close();
     fs.close();
   });
+
+  test('many lookups into one folder list it once (followed names in a large folder)', () => {
+    const big = path.join(dir, 'Users', 'Bob', 'AppData');
+    for (let i = 0; i < 300; i++) writeFileSync(path.join(big, `doc${i}.txt`), 'x');
+    const fs = new DirectoryFs(dir, 'root');
+    const lists: string[] = [];
+    const list = fs.list.bind(fs);
+    fs.list = (d) => (lists.push(d.path), list(d));
+    for (let i = 0; i < 300; i++) expect(fs.lookup(`/Users/Bob/AppData/DOC${i}.TXT`, true)?.path).toBe(`/Users/Bob/AppData/doc${i}.txt`);
+    expect(fs.lookup('/Users/Bob/AppData/doc7.txt')?.name).toBe('doc7.txt');
+    expect(fs.lookup('/Users/Bob/AppData/absent.txt', true)).toBeNull();
+    // Each folder on the way listed once for the 302 lookups (each lookup starts from a fresh root entry of the same id).
+    expect(lists).toEqual(['/', '/Users', '/Users/Bob', '/Users/Bob/AppData']);
+    fs.close();
+  });
 });
