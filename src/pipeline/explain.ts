@@ -144,6 +144,7 @@ export async function buildExplainReport(opts: ExplainOptions): Promise<ExplainR
       os: root?.os ?? 'unknown',
       siblings: file.siblings,
       deep: true,
+      keepRecords: true,
       codepage: opts.codepage,
       sigma: opts.sigma,
     });

@@ -77,6 +77,8 @@ export interface InspectInput {
   listDirectory?(relPath: string): DirEntryInfo[] | null;
   /** explain: sample head, middle and tail whatever the head looks like. */
   deep?: boolean;
+  /** explain: every parser's records (a scan asks a parser without `detect` for its `factsOnly`). */
+  keepRecords?: boolean;
   codepage?: string;
   /** Sigma rules the event-log detector applies (docs/eventlogs.md). */
   sigma?: readonly SigmaRule[];
@@ -156,7 +158,7 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
     }
     if (!claimed) continue;
     try {
-      const result = await parser.parse(input.src, ctx);
+      const result = !parser.detect && parser.factsOnly && !input.keepRecords ? await parser.factsOnly(input.src, ctx) : await parser.parse(input.src, ctx);
       runs.push({ parser: parser.id, result });
       if (!result) continue;
       for (const w of result.warnings.slice(0, 50)) warnings.push(`${parser.id}: ${w}`);
