@@ -109,6 +109,12 @@ export interface ArtifactParser<R extends ArtifactRecord = ArtifactRecord, F = u
    */
   scan?(src: ByteSource, ctx: DetectContext): Promise<ScannedArtifact<R, F> | null>;
   /**
+   * Optional, for a parser without `detect` whose records can be many ($MFT, $J): what `parse` gives
+   * (facts, warnings, corrupted, null when not mine) with `records` left empty. A scan keeps nothing
+   * else of such a parser, so it asks this instead of holding the records (explain asks `parse`).
+   */
+  factsOnly?(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult<R, F> | null>;
+  /**
    * Optional: the findings this artifact yields in a scan. Declared as a method on purpose (methods
    * compare bivariantly): the registry holds parsers of every R and F as plain `ArtifactParser`, and
    * only ever passes a parser's own parse result to its own detect (src/pipeline/inspect.ts).

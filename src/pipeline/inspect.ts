@@ -77,7 +77,7 @@ export interface InspectInput {
   listDirectory?(relPath: string): DirEntryInfo[] | null;
   /** explain: sample head, middle and tail whatever the head looks like. */
   deep?: boolean;
-  /** explain: parse and keep the records (shown) instead of streaming them through the detectors (`ArtifactParser.scan`). */
+  /** explain: parse and keep every parser's records (shown) instead of streaming them through the detectors (`ArtifactParser.scan`) or asking a parser without `detect` for its `factsOnly`. */
   keepRecords?: boolean;
   codepage?: string;
   /** Sigma rules the event-log detector applies (docs/eventlogs.md). */
@@ -161,7 +161,9 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
       // A scan streams a parser that can (records flow through its detectors, none held); explain keeps them.
       const streamed = parser.scan !== undefined && input.keepRecords !== true;
       const scanned = streamed ? await parser.scan!(input.src, detectCtx) : null;
-      const result = streamed ? (scanned?.result ?? null) : await parser.parse(input.src, ctx);
+      // A parser without `detect` whose records can be many ($MFT, $J) gives only its facts in a scan.
+      const factsOnly = !streamed && !parser.detect && parser.factsOnly !== undefined && input.keepRecords !== true;
+      const result = streamed ? (scanned?.result ?? null) : factsOnly ? await parser.factsOnly!(input.src, ctx) : await parser.parse(input.src, ctx);
       runs.push({ parser: parser.id, result });
       if (!result) continue;
       for (const w of result.warnings.slice(0, 50)) warnings.push(`${parser.id}: ${w}`);
