@@ -11,13 +11,13 @@ import { packageVersion } from '../util/package-root.js';
 import { escapeControls } from '../util/text.js';
 import { EXIT, UsageError } from './errors.js';
 import { SingleFileError } from '../evidence/single-file.js';
-import { explainBuilder, runExplain, type ExplainArgs } from './commands/explain.js';
-import { hotspotsBuilder, runHotspots, type HotspotsArgs } from './commands/hotspots.js';
-import { parseBuilder, runParse, type ParseArgs } from './commands/parse.js';
-import { imageBuilder, runImage, type ImageArgs } from './commands/image.js';
-import { runScan, scanBuilder, type ScanArgs } from './commands/scan.js';
-import { rulesBuilder, runRules, type RulesArgs } from './commands/rules.js';
-import { reportBuilder, runReport, type ReportArgs } from './commands/report.js';
+import type { ExplainArgs } from './commands/explain.js';
+import type { HotspotsArgs } from './commands/hotspots.js';
+import type { ParseArgs } from './commands/parse.js';
+import type { ImageArgs } from './commands/image.js';
+import type { ScanArgs } from './commands/scan.js';
+import type { RulesArgs } from './commands/rules.js';
+import type { ReportArgs } from './commands/report.js';
 
 const EPILOGUE = `Exit codes:
   0  done, and no finding at or above --fail-on
@@ -29,6 +29,50 @@ const debug = process.argv.includes('--debug');
 
 /** The commands, as the "name a command" error lists them (the same order as --help). */
 const COMMANDS = ['scan', 'explain', 'parse', 'image', 'hotspots', 'report', 'rules'];
+
+/** Each command's module, imported only when that command may run (start-up: see invokedCommand). */
+const COMMAND_MODULES = {
+  scan: () => import('./commands/scan.js'),
+  explain: () => import('./commands/explain.js'),
+  parse: () => import('./commands/parse.js'),
+  image: () => import('./commands/image.js'),
+  hotspots: () => import('./commands/hotspots.js'),
+  report: () => import('./commands/report.js'),
+  rules: () => import('./commands/rules.js'),
+};
+type CommandName = keyof typeof COMMAND_MODULES;
+type CommandModules = { [name in CommandName]?: Awaited<ReturnType<(typeof COMMAND_MODULES)[name]>> };
+
+/**
+ * The command yargs will run, when the command line says so for certain: the first word that is
+ * not an option. The global options are all boolean, so only `true`/`false` can be an option's
+ * value; anything else (no word, `--`, a value, `completion`) gives null and every module is loaded.
+ */
+function invokedCommand(args: readonly string[]): CommandName | null {
+  for (const arg of args) {
+    if (arg === '--') return null;
+    if (arg.startsWith('-')) continue;
+    return Object.hasOwn(COMMAND_MODULES, arg) ? (arg as CommandName) : null;
+  }
+  return null;
+}
+
+async function loadCommands(names: readonly CommandName[]): Promise<CommandModules> {
+  const loaded: CommandModules = {};
+  for (const name of names) Object.assign(loaded, { [name]: await COMMAND_MODULES[name]() });
+  return loaded;
+}
+
+/**
+ * yargs lays out the whole help of the command it runs (every option, through string-width) once
+ * the handler has started, in case the handler asks for help later; ours never does, and that
+ * layout was a quarter of a scan's start-up. --help itself does not use this cache.
+ */
+function skipHelpCache(cli: Argv): void {
+  const internal = (cli as unknown as { getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage?(): void } } }).getInternalMethods?.();
+  const usage = internal?.getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
+}
 
 /** yargs' choice error ("Invalid values:\n  Argument: os, Given: \"x\", Choices: ...") as one line a person reads. */
 function readableUsage(msg: string): string {
@@ -60,19 +104,21 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 async function main(): Promise<void> {
   let exitCode: number = EXIT.ok;
   const setExit = (p: Promise<number>): Promise<void> => p.then((code) => void (exitCode = code));
+  const invoked = invokedCommand(hideBin(process.argv));
+  const m = await loadCommands(invoked ? [invoked] : (Object.keys(COMMAND_MODULES) as CommandName[]));
   const cli: Argv = yargs(hideBin(process.argv))
     .scriptName('stagehunt')
     .usage('$0 <command> [options]\n\nOffline triage for MITRE ATT&CK T1074.001, Local Data Staging.')
     .option('color', { type: 'boolean', describe: 'colour the table (default: when stdout is a TTY and NO_COLOR is unset); --no-color turns it off' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress or notices on stderr' })
     .option('debug', { type: 'boolean', default: false, describe: 'print stack traces for errors' })
-    .command<ScanArgs>('scan [roots...]', 'scan mounted images for staging evidence', scanBuilder, (argv) => setExit(runScan(argv, commandLine())))
-    .command<ExplainArgs>('explain <file>', 'everything stagehunt knows about one file, and why it would flag it', explainBuilder, (argv) => setExit(runExplain(argv)))
-    .command<ParseArgs>('parse <file>', 'print the raw records an artifact parser extracts from one file', parseBuilder, (argv) => setExit(runParse(argv)))
-    .command<ImageArgs>('image <file>', 'what a disk image holds (container, partitions, file systems), read without mounting; --list its files, --verify an E01', imageBuilder, (argv) => setExit(runImage(argv)))
-    .command<HotspotsArgs>('hotspots', 'list the hotspot catalog', hotspotsBuilder, (argv) => setExit(runHotspots(argv)))
-    .command<ReportArgs>('report <scan>', 're-render a saved --format json scan (html, md, table, csv, bodyfile, timesketch, ...) without rescanning', reportBuilder, (argv) => setExit(runReport(argv)))
-    .command<RulesArgs>('rules', 'list the rule catalog with scores and references', rulesBuilder, (argv) => setExit(runRules(argv)))
+    .command<ScanArgs>('scan [roots...]', 'scan mounted images for staging evidence', (y) => m.scan!.scanBuilder(y), (argv) => setExit(m.scan!.runScan(argv, commandLine())))
+    .command<ExplainArgs>('explain <file>', 'everything stagehunt knows about one file, and why it would flag it', (y) => m.explain!.explainBuilder(y), (argv) => setExit(m.explain!.runExplain(argv)))
+    .command<ParseArgs>('parse <file>', 'print the raw records an artifact parser extracts from one file', (y) => m.parse!.parseBuilder(y), (argv) => setExit(m.parse!.runParse(argv)))
+    .command<ImageArgs>('image <file>', 'what a disk image holds (container, partitions, file systems), read without mounting; --list its files, --verify an E01', (y) => m.image!.imageBuilder(y), (argv) => setExit(m.image!.runImage(argv)))
+    .command<HotspotsArgs>('hotspots', 'list the hotspot catalog', (y) => m.hotspots!.hotspotsBuilder(y), (argv) => setExit(m.hotspots!.runHotspots(argv)))
+    .command<ReportArgs>('report <scan>', 're-render a saved --format json scan (html, md, table, csv, bodyfile, timesketch, ...) without rescanning', (y) => m.report!.reportBuilder(y), (argv) => setExit(m.report!.runReport(argv)))
+    .command<RulesArgs>('rules', 'list the rule catalog with scores and references', (y) => m.rules!.rulesBuilder(y), (argv) => setExit(m.rules!.runRules(argv)))
     .completion('completion', 'print a bash/zsh completion script (source it from ~/.bashrc or ~/.zshrc)')
     .demandCommand(1, `name a command: ${COMMANDS.join(', ')}`)
     .strict()
@@ -86,6 +132,7 @@ async function main(): Promise<void> {
     .fail((msg, err) => {
       fail(err ?? new UsageError(`${readableUsage(msg ?? 'invalid arguments')} (see stagehunt --help)`));
     });
+  skipHelpCache(cli);
   await cli.parseAsync();
   process.exitCode = exitCode;
 }

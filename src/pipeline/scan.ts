@@ -28,7 +28,7 @@ import { sortTimeline } from '../timeline/timeline.js';
 import { markAcquisitionTimes } from '../timeline/acquisition.js';
 import { LIMITS } from '../util/limits.js';
 import { packageVersion } from '../util/package-root.js';
-import { hardLinkNote, recordIssue, walkDirectories, type WalkFile, type WalkIssue, type WalkStats } from '../walk/walker.js';
+import { hardLinkNote, recordIssue, walkDirectories, type DirListing, type WalkFile, type WalkIssue, type WalkStats } from '../walk/walker.js';
 import { entryTimes, inspectFile } from './inspect.js';
 import { rootLister } from '../evidence/listing.js';
 import { LIVE_ROOT, scanLiveRegistry } from './live.js';
@@ -114,8 +114,33 @@ interface RootState {
   inspectedEntries: Map<string, FsEntry>;
   /** Runs heavy parsers in a worker (null when the compiled worker is not available). */
   isolator: Isolator | null;
-  /** Lower-cased relPaths already inspected (walked, artifact locations or followed names). */
-  inspected: Set<string>;
+  /** What was inspected already (walked, artifact locations or followed names). */
+  inspected: InspectedFiles;
+}
+
+/**
+ * The files already inspected, by lower-cased path, without keeping a path per walked file (that
+ * set grew with every file of the root): a directory the walk listed in full stands for all its
+ * regular files; only files inspected otherwise (artifact locations, followed names, files of a
+ * listing the walk read in part) are kept one by one.
+ */
+class InspectedFiles {
+  private readonly walkedDirs = new Set<string>();
+  private readonly files = new Set<string>();
+
+  addListing(listing: DirListing): void {
+    if (!listing.partial) this.walkedDirs.add(listing.relDir.toLowerCase());
+    else for (const f of listing.files) this.files.add(f.relPath.toLowerCase());
+  }
+
+  addFile(relPath: string): void {
+    this.files.add(relPath.toLowerCase());
+  }
+
+  /** `lowerRel`: a lower-cased relPath. */
+  has(lowerRel: string): boolean {
+    return this.files.has(lowerRel) || this.walkedDirs.has(relDirOf(lowerRel));
+  }
 }
 
 /** Start directories for the walk: the whole root, or the hotspot dirs without those nested in another. */
@@ -163,7 +188,6 @@ async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: Dir
   const { entry, relPath } = file;
   const hotspot = state.hotspots.lookup(relPath);
   if (hotspot && (entry.links ?? 1) > 1) recordIssue(state.issues, { path: relPath, op: 'note', code: 'ENLINK', message: hardLinkNote(entry.links!) });
-  state.inspected.add(relPath.toLowerCase());
   let opened;
   try {
     opened = state.fs.open(entry);
@@ -283,6 +307,7 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
         if ((state.filesScanned & 255) === 0) progress();
         if (yieldDue()) await yieldToEventLoop();
       }
+      state.inspected.addListing(listing);
       const dirCandidate = directoryCandidate(state, listing.relDir, listing.dir, facts);
       if (dirCandidate) state.candidates.push(dirCandidate);
     }
@@ -292,6 +317,7 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
     if (isUnder(relPath, starts)) continue;
     const parentRel = relDirOf(relPath);
     const siblings = state.listDirectory(parentRel) ?? [];
+    state.inspected.addFile(relPath);
     await inspectWalkedFile(state, { entry, relPath, name: entry.name }, siblings, `list:${parentRel}`, opts);
     state.stats.files++;
   }
@@ -338,6 +364,7 @@ async function followNamedPaths(state: RootState, opts: ScanOptions): Promise<vo
     const rel = entry.path.slice(1);
     if (state.inspected.has(rel.toLowerCase())) continue;
     const parentRel = relDirOf(rel);
+    state.inspected.addFile(rel);
     await inspectWalkedFile(state, { entry, relPath: rel, name: entry.name }, state.listDirectory(parentRel) ?? [], `list:${parentRel}`, opts);
     state.stats.files++;
   }
@@ -404,7 +431,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       listDirectory: cachedLister(rootLister(root.abs, fs.dev, opts.crossMounts ?? false)),
       inspectedEntries: new Map(),
       isolator,
-      inspected: new Set(),
+      inspected: new InspectedFiles(),
     };
     inspectedFiles.set(root.given, { fs, entries: state.inspectedEntries });
     try {

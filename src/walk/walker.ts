@@ -24,6 +24,8 @@ export interface DirListing {
   files: WalkFile[];
   /** Every live entry (files, dirs, others) for pairing and burst analysis. */
   entries: DirEntryInfo[];
+  /** Some entries could not be listed (over the limit, or lstat failed): `files` may not be every file the directory holds. */
+  partial: boolean;
 }
 
 export interface WalkIssue {
@@ -88,7 +90,7 @@ export function* walkDirectories(fs: EvidenceFs, start: FsEntry, startRel: strin
     opts.stats.directories++;
     for (const u of listed.unreadable ?? []) recordIssue(opts.issues, { path: relJoin(relDir, u.name), op: 'lstat', code: u.code, message: u.message });
     if (listed.truncated) recordIssue(opts.issues, { path: relDir, op: 'readdir', code: 'ELIMIT', message: `more than ${listed.entries.length} entries; the rest not walked` });
-    const listing: DirListing = { dir, relDir, depth, files: [], entries: [] };
+    const listing: DirListing = { dir, relDir, depth, files: [], entries: [], partial: listed.truncated || (listed.unreadable?.length ?? 0) > 0 };
     const subdirs: PendingDir[] = [];
     for (const e of listed.entries) {
       if (e.deleted) continue;
