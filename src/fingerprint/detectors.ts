@@ -23,7 +23,10 @@ export interface MagicMatch {
 type Detector = (head: Buffer, name: string, size: number) => MagicMatch | null;
 
 function startsWith(head: Buffer, magic: Buffer, offset = 0): boolean {
-  return head.length >= offset + magic.length && head.compare(magic, 0, magic.length, offset, offset + magic.length) === 0;
+  if (head.length < offset + magic.length) return false;
+  // A byte loop, not Buffer.compare: magics are a few bytes, and ~20 native calls per file showed in the profile.
+  for (let i = 0; i < magic.length; i++) if (head[offset + i] !== magic[i]) return false;
+  return true;
 }
 
 function u32(head: Buffer, offset: number): number | null {

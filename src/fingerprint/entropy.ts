@@ -27,6 +27,17 @@ export function histogramOfParts(parts: readonly Uint8Array[]): ByteHistogram {
   return h;
 }
 
+/** One histogram reused for the statistics of one buffer (byteStats reads it synchronously and keeps nothing). */
+const scratch = new ByteHistogram();
+
+/** byteStats of one buffer, without allocating a histogram per file. */
+export function byteStatsOf(bytes: Uint8Array): ByteStats {
+  scratch.counts.fill(0);
+  scratch.total = 0;
+  scratch.add(bytes);
+  return byteStats(scratch);
+}
+
 /** Shannon entropy in bits per byte; 0 for no data. */
 export function shannonEntropy(h: ByteHistogram): number {
   if (h.total === 0) return 0;

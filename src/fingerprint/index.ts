@@ -10,14 +10,14 @@ import type { ByteSource } from '../util/byte-source.js';
 import { LIMITS } from '../util/limits.js';
 import { detectLateMagic, detectOwnMagic, type MagicMatch } from './detectors.js';
 import {
-  byteStats, histogramOf, histogramOfParts, CHI_CLEARLY_EVEN, CHI_CLEARLY_UNEVEN, CHI_RANDOM_HIGH, CHI_RANDOM_LOW, type ByteStats,
+  byteStats, byteStatsOf, histogramOfParts, CHI_CLEARLY_EVEN, CHI_CLEARLY_UNEVEN, CHI_RANDOM_HIGH, CHI_RANDOM_LOW, type ByteStats,
 } from './entropy.js';
 import { classifyFormat, WEAK_MAGIC_FORMATS, type Classification } from './formats.js';
 import { checkExtension, type ExtensionMismatch } from './extensions.js';
 import { describeFileType } from './describe.js';
 import { detectText } from './text.js';
 import { fingerprintHits } from './predicates.js';
-import { storedContentTypesHead } from './zip-head.js';
+import { deflatedContentTypes, storedContentTypes } from './zip-head.js';
 import type { Hit } from '../rules/types.js';
 
 export type { Classification } from './formats.js';
@@ -111,11 +111,34 @@ function fromFileType(ext: string, mime: string, head: Buffer): MagicMatch {
   return ext === 'exe' ? verifyPe(head, base) : base;
 }
 
+type FileTypeResult = Awaited<ReturnType<typeof fileTypeFromBuffer>>;
+
+/**
+ * file-type's verdicts on OOXML heads, by the deflate data of their leading `[Content_Types].xml`
+ * (zip-head.ts says why that decides it): Office documents of one producer share it, and each ZIP
+ * verdict costs file-type a fresh 256 KiB buffer (its ZipHandler) and us an inflate, which were
+ * most of a .docx file's CPU and GC in a scan (docs/performance.md, "Per-file CPU").
+ */
+const OOXML_VERDICTS = { maxEntries: 256, maxKeyBytes: 4096 } as const;
+const ooxmlVerdicts = new Map<string, FileTypeResult>();
+
+async function fileTypeOfHead(head: Buffer): Promise<FileTypeResult> {
+  const entry = deflatedContentTypes(head);
+  if (!entry) return fileTypeFromBuffer(head);
+  const key = entry.data.length <= OOXML_VERDICTS.maxKeyBytes ? entry.data.toString('latin1') : null;
+  if (key !== null && ooxmlVerdicts.has(key)) return ooxmlVerdicts.get(key);
+  // Same verdict, without file-type's per-file DecompressionStream for OOXML (zip-head.ts).
+  const stored = storedContentTypes(head, entry);
+  if (!stored) return fileTypeFromBuffer(head);
+  const result = await fileTypeFromBuffer(stored);
+  if (key !== null && ooxmlVerdicts.size < OOXML_VERDICTS.maxEntries) ooxmlVerdicts.set(key, result);
+  return result;
+}
+
 async function fileTypeMagic(head: Buffer, warnings: string[]): Promise<MagicMatch | null> {
   let result;
   try {
-    // Same verdict, without file-type's per-file DecompressionStream for OOXML (zip-head.ts).
-    result = await fileTypeFromBuffer(storedContentTypesHead(head) ?? head);
+    result = await fileTypeOfHead(head);
   } catch (err) {
     warnings.push(`file-type failed: ${(err as Error).message}`);
     return null;
@@ -292,7 +315,7 @@ export async function fingerprintReference(src: ByteSource, head: Buffer, name: 
 
 /** Statistics (more samples only when the class needs them), classification, extension check, hits. */
 function finishFingerprint(src: ByteSource, head: Buffer, name: string, magic: Magic | null, warnings: string[], options: FingerprintOptions): Fingerprint {
-  let stats = head.length ? byteStats(histogramOf(head)) : null;
+  let stats = head.length ? byteStatsOf(head) : null;
   let samples: SampleRange[] = head.length ? [{ offset: 0, length: head.length }] : [];
   const provisional = magic ? classifyWithMagic(magic, stats).classification : null;
   const wantMore = options.deep || (stats !== null && src.size > head.length && needsMoreSamples(magic, provisional, stats));

@@ -33,6 +33,20 @@ const MAX_INFLATED = 1024 * 1024;
 
 /** The head with a deflated leading `[Content_Types].xml` rewritten as stored, or null to use the head as is. */
 export function storedContentTypesHead(head: Buffer): Buffer | null {
+  const entry = deflatedContentTypes(head);
+  return entry ? storedContentTypes(head, entry) : null;
+}
+
+/** A leading `[Content_Types].xml` whose deflate data lies wholly inside the head. */
+export interface DeflatedEntry {
+  /** Where the entry's data starts in the head. */
+  dataStart: number;
+  /** The deflate data (a view into the head). */
+  data: Buffer;
+}
+
+/** The deflated leading `[Content_Types].xml` of a ZIP head, or null when the head is anything else. */
+export function deflatedContentTypes(head: Buffer): DeflatedEntry | null {
   if (head.length < LOCAL.fixedSize || head.readUInt32LE(0) !== LOCAL.signature) return null;
   if (head.readUInt16LE(LOCAL.method) !== METHOD_DEFLATE) return null;
   if (head.readUInt16LE(LOCAL.flags) & DATA_DESCRIPTOR_FLAG) return null;
@@ -43,18 +57,29 @@ export function storedContentTypesHead(head: Buffer): Buffer | null {
   const dataEnd = dataStart + compressedSize;
   if (nameLength !== CONTENT_TYPES.length || compressedSize === 0 || dataEnd > head.length) return null;
   if (head.toString('latin1', LOCAL.fixedSize, LOCAL.fixedSize + nameLength) !== CONTENT_TYPES) return null;
+  return { dataStart, data: head.subarray(dataStart, dataEnd) };
+}
+
+/**
+ * The head with that entry inflated and stored, or null (bad or trailing-junk deflate). file-type's
+ * verdict on the rewritten head depends on the entry's deflate data alone: the XML is what that
+ * data inflates to, the entry's name, method (stored) and sizes (the XML's length) are fixed by the
+ * rewrite, no signature check before file-type's ZIP branch matches "PK\3\4", and it stops after
+ * this entry. So a verdict can be remembered by the deflate data (fingerprint/index.ts).
+ */
+export function storedContentTypes(head: Buffer, entry: DeflatedEntry): Buffer | null {
   let xml: Buffer;
   try {
-    const inflated = inflateRawWithInfo(head.subarray(dataStart, dataEnd), MAX_INFLATED);
+    const inflated = inflateRawWithInfo(entry.data, MAX_INFLATED);
     // Trailing bytes after the deflate end would make the stream path fail: leave those to file-type.
-    if (!inflated || inflated.bytesRead !== compressedSize) return null;
+    if (!inflated || inflated.bytesRead !== entry.data.length) return null;
     xml = inflated.buffer;
   } catch {
     return null;
   }
-  const header = Buffer.from(head.subarray(0, dataStart));
+  const header = Buffer.from(head.subarray(0, entry.dataStart));
   header.writeUInt16LE(0, LOCAL.method);
   header.writeUInt32LE(xml.length, LOCAL.compressedSize);
   header.writeUInt32LE(xml.length, LOCAL.uncompressedSize);
-  return Buffer.concat([header, xml, head.subarray(dataEnd)]);
+  return Buffer.concat([header, xml, head.subarray(entry.dataStart + entry.data.length)]);
 }

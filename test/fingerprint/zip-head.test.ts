@@ -8,6 +8,8 @@ import path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { fileTypeFromBuffer } from 'file-type';
 import { storedContentTypesHead } from '../../src/fingerprint/zip-head.js';
+import { fingerprint } from '../../src/fingerprint/index.js';
+import { bufferSource } from '../../src/util/byte-source.js';
 import { corpusAvailable, CORPUS_DIR, testIf, CORPUS_MISSING } from '../helpers/corpus.js';
 import { buildZip } from '../../fixtures/lib/zip-writer.mjs';
 
@@ -89,5 +91,30 @@ describe('storedContentTypesHead', () => {
     walk(path.join(CORPUS_DIR, 'archives'));
     expect(heads.length).toBeGreaterThan(0);
     for (const h of heads) await sameVerdict(h);
+  });
+
+  test('remembered verdicts: heads sharing a [Content_Types].xml but nothing else get file-type\'s own verdict on each', async () => {
+    const variants: Buffer[] = [];
+    for (const main of MAINS) {
+      // The same content types, then entries file-type never reaches (it stops after the first), other times and CRCs.
+      for (const extra of [[], [{ name: 'word/document.xml', data: '<w/>' }], [{ name: 'ppt/p.xml', data: '<p/>' }], [{ name: 'META-INF/MANIFEST.MF', data: 'x' }]]) {
+        const zip = ooxml(main, extra);
+        variants.push(zip);
+        const touched = Buffer.from(zip);
+        touched.writeUInt32LE(0x12345678, 0x0a); // time and date
+        touched.writeUInt32LE(0xdeadbeef, 0x0e); // CRC
+        variants.push(touched);
+      }
+    }
+    for (const v of variants) {
+      const head = v.subarray(0, HEAD);
+      const direct = await fileTypeFromBuffer(head);
+      // Twice: the second answer comes from the remembered verdict.
+      for (let round = 0; round < 2; round++) {
+        const fp = await fingerprint(bufferSource(head), head, 'x.bin');
+        expect(fp.format).toBe(direct?.ext ?? null);
+        expect(fp.mime).toBe(direct?.mime ?? null);
+      }
+    }
   });
 });

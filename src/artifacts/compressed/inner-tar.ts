@@ -25,9 +25,7 @@ const require = createRequire(import.meta.url);
 const CHUNK = 64 * 1024;
 /** Compressed bytes decoded to see whether a flat-decoded stream starts with a tar. */
 const PEEK_INPUT = 16 * 1024;
-/** An LZMA2 chunk unpacks to at most 2 MiB; the decoder refuses a chunk that does not fit its output. */
-const LZMA2_CHUNK_MAX = 2 * 1024 * 1024 + 64 * 1024;
-/** ...and is packed into at most 64 KiB (plus the stream and block headers): a whole first chunk. */
+/** An LZMA2 chunk is packed into at most 64 KiB (plus the stream and block headers): a whole first chunk. */
 const XZ_PEEK_INPUT = 80 * 1024;
 /** Longest GNU long-name or pax record kept (as tar/walk.ts reads). */
 const MAX_META_BYTES = 1024 * 1024;
@@ -195,8 +193,10 @@ export async function listInnerTar(src: ByteSource, format: StreamFormat, bounds
       case 'lz4': {
         const decode = format === 'xz' ? xzDecode : format === 'lzip' ? lzipDecode : lz4Decode;
         // A small decode first: most .xz/.lz4 files (kernel modules, man pages) hold no tar, and a
-        // flat decoder would allocate its whole output buffer for nothing.
-        if (!looksLikeTar(decode(src.read(0, format === 'xz' ? XZ_PEEK_INPUT : PEEK_INPUT), format === 'xz' ? LZMA2_CHUNK_MAX : BLOCK, []))) return { entries: null, complete: false, stoppedBy: null, bytesIn: Math.min(src.size, PEEK_INPUT), bytesOut: 0, warnings };
+        // flat decoder would allocate its whole output buffer for nothing. Each decoder stops after
+        // the first block (xz: inside its first LZMA2 chunk, which unpacks to up to 2 MiB).
+        const peek = format === 'xz' ? xzDecode(src.read(0, XZ_PEEK_INPUT), BLOCK, [], true) : decode(src.read(0, PEEK_INPUT), BLOCK, []);
+        if (!looksLikeTar(peek)) return { entries: null, complete: false, stoppedBy: null, bytesIn: Math.min(src.size, PEEK_INPUT), bytesOut: 0, warnings };
         flat(decode(readPrefix(src, flatInput, (n) => (bytesIn += n)), bounds.maxFlatBytes, warnings), feed);
         break;
       }
@@ -352,8 +352,8 @@ async function bzip2Stream(chunks: Generator<Buffer>, feed: Feed): Promise<void>
   }
 }
 
-/** xz: stream header, one block whose only filter is LZMA2, then the LZMA2 chunks. */
-export function xzDecode(input: Buffer, maxOutput: number, warnings: string[]): Buffer {
+/** xz: stream header, one block whose only filter is LZMA2, then the LZMA2 chunks (`prefixOnly`: decodeLzma2). */
+export function xzDecode(input: Buffer, maxOutput: number, warnings: string[], prefixOnly = false): Buffer {
   if (input.length < 12 + 8) return Buffer.alloc(0);
   const headerSize = (input[12]! + 1) * 4;
   if (headerSize < 8 || 12 + headerSize > input.length) return (warnings.push('xz block header out of range'), Buffer.alloc(0));
@@ -364,7 +364,7 @@ export function xzDecode(input: Buffer, maxOutput: number, warnings: string[]): 
   for (const bit of [0x40, 0x80]) if (flags & bit) while (at < 12 + headerSize && input[at++]! & 0x80);
   const filterId = input[at];
   if (filters !== 1 || filterId !== 0x21) return (warnings.push('xz block uses filters other than LZMA2 alone (e.g. BCJ): inner format not checked'), Buffer.alloc(0));
-  const r = decodeLzma2(input.subarray(12 + headerSize), maxOutput);
+  const r = decodeLzma2(input.subarray(12 + headerSize), maxOutput, prefixOnly);
   if (r.error && r.data.length === 0) warnings.push(`xz: ${r.error}`);
   return r.data;
 }

@@ -204,7 +204,7 @@ class LzmaState {
    * Decodes until `unpackSize` more bytes are out (or an end marker when allowed).
    * Returns an error text or null.
    */
-  decode(rc: RangeDecoder, unpackSize: number, allowEndMarker: boolean): string | null {
+  decode(rc: RangeDecoder, unpackSize: number, allowEndMarker: boolean, cut = false): string | null {
     const target = this.outPos + unpackSize;
     if (target > this.out.length) return 'unpack size exceeds the output buffer';
     const pbMask = (1 << this.props.pb) - 1;
@@ -256,7 +256,8 @@ class LzmaState {
         this.reps[0] = dist;
       }
       const error = this.copyMatch(this.reps[0]!, len + MATCH_MIN_LEN, target);
-      if (error) return error;
+      // A cut target (a prefix wanted) may fall inside a match: what is out is still right.
+      if (error && !(cut && this.outPos === target)) return error;
     }
     return rc.corrupted ? 'range coder reports corrupted data' : null;
   }
@@ -284,8 +285,12 @@ export function decodeLzma(input: Uint8Array, props: Uint8Array, unpackSize: num
   return { data: st.out.subarray(0, st.outPos), error, consumed: Math.min(rc.pos, input.length) };
 }
 
-/** LZMA2 (7z coder 0x21): a sequence of chunks; `maxOutput` caps the total output. */
-export function decodeLzma2(input: Uint8Array, maxOutput: number): LzmaResult {
+/**
+ * LZMA2 (7z coder 0x21): a sequence of chunks; `maxOutput` caps the total output. With
+ * `prefixOnly`, decoding stops once `maxOutput` bytes are out, inside a chunk if need be: the same
+ * first bytes as a whole decode, without decoding (and holding) a chunk of up to 2 MiB to see them.
+ */
+export function decodeLzma2(input: Uint8Array, maxOutput: number, prefixOnly = false): LzmaResult {
   const st = new LzmaState(maxOutput);
   let pos = 0;
   let needProps = true;
@@ -296,10 +301,11 @@ export function decodeLzma2(input: Uint8Array, maxOutput: number): LzmaResult {
     const control = input[pos++]!;
     if (control === 0x00) return done(null);
     if (control === 0x01 || control === 0x02) {
-      const error = copyStoredChunk(st, input, pos, control === 0x01, needDictReset);
+      const error = copyStoredChunk(st, input, pos, control === 0x01, needDictReset, prefixOnly);
       if (typeof error === 'string') return done(error);
       pos = error;
       needDictReset = false;
+      if (prefixOnly && st.outPos >= maxOutput) return done(null);
       continue;
     }
     if (control < 0x80) return done(`bad LZMA2 control byte 0x${control.toString(16)}`);
@@ -318,25 +324,29 @@ export function decodeLzma2(input: Uint8Array, maxOutput: number): LzmaResult {
       needProps = false;
     } else if (needProps) return done('LZMA2 chunk without properties');
     if (mode >= 1) st.resetState(st.props);
-    if (st.outPos + unpackSize > maxOutput) return done('LZMA2 output exceeds the limit');
+    const room = maxOutput - st.outPos;
+    const cut = prefixOnly && unpackSize > room;
+    if (unpackSize > room && !cut) return done('LZMA2 output exceeds the limit');
     const end = Math.min(input.length, pos + packSize);
-    const error = st.decode(new RangeDecoder(input, pos, end), unpackSize, false);
+    const error = st.decode(new RangeDecoder(input, pos, end), cut ? room : unpackSize, false, cut);
     if (error) return done(error);
+    if (cut) return done(null);
     pos += packSize;
   }
   return done('LZMA2 stream ends without an end marker');
 }
 
 /** Stored (uncompressed) LZMA2 chunk; returns the next input position or an error text. */
-function copyStoredChunk(st: LzmaState, input: Uint8Array, pos: number, dictReset: boolean, needDictReset: boolean): number | string {
+function copyStoredChunk(st: LzmaState, input: Uint8Array, pos: number, dictReset: boolean, needDictReset: boolean, prefixOnly: boolean): number | string {
   if (needDictReset && !dictReset) return 'LZMA2 stream starts without a dictionary reset';
   if (pos + 2 > input.length) return 'LZMA2 chunk header truncated';
   const size = input[pos]! * 256 + input[pos + 1]! + 1;
   pos += 2;
   if (pos + size > input.length) return 'LZMA2 stored chunk truncated';
-  if (st.outPos + size > st.out.length) return 'LZMA2 output exceeds the limit';
+  const copied = prefixOnly ? Math.min(size, st.out.length - st.outPos) : size;
+  if (st.outPos + copied > st.out.length) return 'LZMA2 output exceeds the limit';
   if (dictReset) st.dictStart = st.outPos;
-  st.out.set(input.subarray(pos, pos + size), st.outPos);
-  st.outPos += size;
+  st.out.set(input.subarray(pos, pos + copied), st.outPos);
+  st.outPos += copied;
   return pos + size;
 }

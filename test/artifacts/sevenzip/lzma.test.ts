@@ -48,6 +48,28 @@ describe('LZMA / LZMA2 decoder against xz', () => {
     expect(r.data.length).toBeLessThanOrEqual(1000);
   });
 
+  testIf(haveXz, toolMissing('xz'))('prefixOnly: the first bytes of a whole decode, cut inside a chunk, also on damaged data', () => {
+    const streams = [
+      xz(['--lzma2=preset=6'], plain), // compressed chunks of up to 2 MiB unpacked
+      xz(['--lzma2=preset=0'], randomBytes(200_000)), // stored chunks
+      xz(['--lzma2=preset=6'], Buffer.from('tiny')),
+    ];
+    for (const packed of [...streams]) {
+      for (let at = 0; at < Math.min(packed.length, 300); at += 7) {
+        const damaged = Buffer.from(packed);
+        damaged[at] = damaged[at]! ^ 0x41;
+        streams.push(damaged, packed.subarray(0, at));
+      }
+    }
+    for (const packed of streams) {
+      const whole = decodeLzma2(packed, 3 << 20);
+      for (const want of [1, 512, 70_000]) {
+        const prefix = decodeLzma2(packed, want, true);
+        expect(prefix.data.equals(whole.data.subarray(0, want))).toBe(true);
+      }
+    }
+  });
+
   test('truncated and garbage input end with an error, never a hang', () => {
     const garbage = randomBytes(4096);
     for (let i = 0; i < 50; i++) {
