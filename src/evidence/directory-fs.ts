@@ -14,6 +14,7 @@ import { lookupPath, warn, type EvidenceFs, type FsEntry, type FsEntryType, type
 import { openEvidenceFile, type AtimeAudit, type OpenedFile } from './reader.js';
 import { ANCHOR_AFTER_BYTES, ANCHOR_AFTER_LEVELS, byteLength, HANDLES_AVAILABLE, joinFsPath, openAnchor, reachablePath, releaseAnchor, type Anchor, type FsPath } from './paths.js';
 import { decodeName } from '../util/text.js';
+import { checkComponents, type PathProblem } from './root.js';
 
 /**
  * Entries listed per directory. The walk holds a folder whole (its files are paired and its burst
@@ -248,6 +249,15 @@ export class DirectoryFs implements EvidenceFs {
       this.indexedEntries -= old.size;
     }
     return index;
+  }
+
+  /**
+   * Checks again, on the host, every component of `relPath` from the root: a real directory (the
+   * last one `last`), never a link, on the root's device unless crossMounts. For a path found
+   * earlier that is entered much later (a walk start): null when it may still be entered.
+   */
+  recheck(relPath: string, last: 'file' | 'directory'): PathProblem | null {
+    return checkComponents(this.abs, relPath, { rootDev: this.dev, crossMounts: this.crossMounts, last });
   }
 
   /** Opens a listed file; it must still be the file that was listed (same device and inode), else EIDENTITY. */
