@@ -72,13 +72,6 @@ export function fsName(display: string): Buffer | string {
   return isPlainName(display) ? display : encodeName(display);
 }
 
-/** The file-system path of a display path relative to `rootAbs` (no handle; may exceed PATH_MAX). */
-export function fsPathOf(rootAbs: string, rel: string): FsPath {
-  let p: FsPath = rootAbs;
-  for (const part of rel.split('/')) if (part !== '') p = joinFsPath(p, fsName(part));
-  return p;
-}
-
 /**
  * A path to `rel` (a display path under `rootAbs`) that the kernel accepts at any depth: long
  * prefixes are replaced by directory handles, opened without following a link at their last
