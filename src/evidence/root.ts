@@ -30,9 +30,9 @@ function topNames(abs: string): Set<string> {
   }
 }
 
-/** A directory (not a link) at `rel`, matched case-insensitively. */
-function hasDir(abs: string, rel: string): boolean {
-  const found = findInsideRoot(abs, rel, true);
+/** A directory (not a link) at `relDir`, matched case-insensitively. */
+function hasDir(abs: string, relDir: string): boolean {
+  const found = findInsideRoot(abs, relDir, true);
   if (found === null) return false;
   try {
     return lstatSync(path.join(abs, found)).isDirectory();
@@ -43,7 +43,7 @@ function hasDir(abs: string, rel: string): boolean {
 
 /** The OS whose layout the directory has (rules in os-layout.ts, shared with image file systems). */
 export function detectOs(abs: string): OsKind {
-  return osFromLayout(topNames(abs), (rel) => hasDir(abs, rel));
+  return osFromLayout(topNames(abs), (relDir) => hasDir(abs, relDir));
 }
 
 export function openRoot(given: string, osOption: OsKind | 'auto'): EvidenceRoot {
@@ -65,10 +65,10 @@ export function openRoot(given: string, osOption: OsKind | 'auto'): EvidenceRoot
  * directory named `..evil` inside the root is inside; resolve links (realpath) on both sides first.
  */
 export function isInside(root: string, candidate: string): boolean {
-  const rel = path.relative(root, candidate);
-  if (rel === '') return true;
-  if (path.isAbsolute(rel)) return false;
-  return rel.split(path.sep)[0] !== '..';
+  const relative = path.relative(root, candidate);
+  if (relative === '') return true;
+  if (path.isAbsolute(relative)) return false;
+  return relative.split(path.sep)[0] !== '..';
 }
 
 /**
@@ -85,48 +85,48 @@ export function relativeInside(root: Pick<EvidenceRoot, 'given' | 'abs'>, fileAb
 /** Why a path inside a root may not be entered: a link, another file system, or not there. */
 export interface PathProblem {
   /** Display path of the component at fault, relative to the root. */
-  rel: string;
+  relPath: string;
   code: 'ESYMLINK' | 'EXDEV' | 'ENOTDIR' | 'ENOENT' | string;
   message: string;
 }
 
 /**
- * Checks every component of `rel` ('/'-separated, relative to `rootAbs`): each must be a real
+ * Checks every component of `relPath` ('/'-separated, relative to `rootAbs`): each must be a real
  * directory (the last one `last`), never a symbolic link, on the root's device unless
  * `crossMounts`. Returns the first problem, or null when the whole path is safe to enter.
  */
-export function checkComponents(rootAbs: string, rel: string, opts: { rootDev: number; crossMounts: boolean; last: 'file' | 'directory' }): PathProblem | null {
-  const parts = rel.split('/').filter((p) => p !== '' && p !== '.');
+export function checkComponents(rootAbs: string, relPath: string, opts: { rootDev: number; crossMounts: boolean; last: 'file' | 'directory' }): PathProblem | null {
+  const parts = relPath.split('/').filter((p) => p !== '' && p !== '.');
   let dir: FsPath = rootAbs;
   let shown = '';
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!;
     shown = shown ? `${shown}/${part}` : part;
-    if (part === '..') return { rel: shown, code: 'ENOENT', message: "'..' leaves the root" };
+    if (part === '..') return { relPath: shown, code: 'ENOENT', message: "'..' leaves the root" };
     dir = joinFsPath(dir, fsName(part));
     let st;
     try {
       st = lstatSync(dir);
     } catch (err) {
-      return { rel: shown, code: (err as NodeJS.ErrnoException).code ?? 'ERROR', message: (err as Error).message };
+      return { relPath: shown, code: (err as NodeJS.ErrnoException).code ?? 'ERROR', message: (err as Error).message };
     }
-    if (st.isSymbolicLink()) return { rel: shown, code: 'ESYMLINK', message: 'symbolic link in the path; not followed' };
+    if (st.isSymbolicLink()) return { relPath: shown, code: 'ESYMLINK', message: 'symbolic link in the path; not followed' };
     const isLast = i === parts.length - 1;
     if (isLast && opts.last === 'file') {
-      if (!st.isFile()) return { rel: shown, code: 'ESPECIAL', message: 'not a regular file' };
-    } else if (!st.isDirectory()) return { rel: shown, code: 'ENOTDIR', message: 'not a directory' };
-    if (st.dev !== opts.rootDev && !opts.crossMounts) return { rel: shown, code: 'EXDEV', message: 'another file system mounted inside the root; not entered' };
+      if (!st.isFile()) return { relPath: shown, code: 'ESPECIAL', message: 'not a regular file' };
+    } else if (!st.isDirectory()) return { relPath: shown, code: 'ENOTDIR', message: 'not a directory' };
+    if (st.dev !== opts.rootDev && !opts.crossMounts) return { relPath: shown, code: 'EXDEV', message: 'another file system mounted inside the root; not entered' };
   }
   return null;
 }
 
 /**
- * Finds `rel` ('/'-separated) inside the root, matching each segment case-insensitively when
+ * Finds `relPath` ('/'-separated) inside the root, matching each segment case-insensitively when
  * asked (Windows images). Never follows symlinks: a link segment ends the search.
  * Returns the real relative path or null.
  */
-export function findInsideRoot(rootAbs: string, rel: string, caseInsensitive: boolean): string | null {
-  const parts = rel.split('/').filter((p) => p !== '' && p !== '.');
+export function findInsideRoot(rootAbs: string, relPath: string, caseInsensitive: boolean): string | null {
+  const parts = relPath.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.some((p) => p === '..')) return null;
   let dir = rootAbs;
   const found: string[] = [];

@@ -33,7 +33,7 @@ export function problemInRoot(root: EvidenceRoot, fileAbs: string): string | nul
   const fs = new DirectoryFs(root.abs, root.label);
   const problem = fs.recheck(relPath, 'file');
   fs.close();
-  return problem ? `${problem.rel} inside the root: ${problem.message} (links and other file systems are never followed)` : null;
+  return problem ? `${problem.relPath} inside the root: ${problem.message} (links and other file systems are never followed)` : null;
 }
 
 /** Why a named file could not be looked up: the host's own words for the path (only for the message). */

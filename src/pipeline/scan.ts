@@ -300,7 +300,7 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
     // Checked again just before the walk: earlier starts may have taken minutes to walk.
     const changed = start === '' ? null : state.kind.recheckStart(start);
     if (changed) {
-      recordIssue(state.issues, { path: changed.rel, op: 'skip', code: changed.code, message: `${changed.message} (changed since the hotspots were expanded)` });
+      recordIssue(state.issues, { path: changed.relPath, op: 'skip', code: changed.code, message: `${changed.message} (changed since the hotspots were expanded)` });
       continue;
     }
     for (const listing of walkDirectories(state.fs, startEntry, start, { crossMounts: opts.crossMounts ?? false, issues: state.issues, stats: state.stats })) {

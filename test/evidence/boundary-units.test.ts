@@ -116,8 +116,8 @@ describe('hotspot expansion during our own walk', () => {
   });
 
   test('checkComponents names the first link or mount on a path', () => {
-    expect(checkComponents(root, 'PerfLogs/Temp', { rootDev: dev, crossMounts: false, last: 'directory' })).toMatchObject({ rel: 'PerfLogs', code: 'ESYMLINK' });
-    expect(checkComponents(root, 'Users/alice', { rootDev: dev + 1, crossMounts: false, last: 'directory' })).toMatchObject({ rel: 'Users', code: 'EXDEV' });
+    expect(checkComponents(root, 'PerfLogs/Temp', { rootDev: dev, crossMounts: false, last: 'directory' })).toMatchObject({ relPath: 'PerfLogs', code: 'ESYMLINK' });
+    expect(checkComponents(root, 'Users/alice', { rootDev: dev + 1, crossMounts: false, last: 'directory' })).toMatchObject({ relPath: 'Users', code: 'EXDEV' });
     expect(checkComponents(root, 'Users/alice/AppData', { rootDev: dev, crossMounts: false, last: 'directory' })).toBeNull();
   });
 
