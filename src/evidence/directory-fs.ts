@@ -14,7 +14,7 @@ import { lookupPath, warn, type EvidenceFs, type FsEntry, type FsEntryType, type
 import { openEvidenceFile, type AtimeAudit, type OpenedFile } from './reader.js';
 import { ANCHOR_AFTER_BYTES, ANCHOR_AFTER_LEVELS, byteLength, HANDLES_AVAILABLE, joinFsPath, openAnchor, reachablePath, releaseAnchor, type Anchor, type FsPath } from './paths.js';
 import { decodeName } from '../util/text.js';
-import { checkComponents, type PathProblem } from './root.js';
+import { checkComponents, type PathProblem } from './components.js';
 
 /**
  * Entries listed per directory. The walk holds a folder whole (its files are paired and its burst

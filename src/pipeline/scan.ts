@@ -6,7 +6,8 @@
  */
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
 import { relDirOf, type DirEntryInfo, type OsKind } from '../model/evidence.js';
-import { isImageFile, openRoot, type PathProblem } from '../evidence/root.js';
+import { isImageFile, openRoot } from '../evidence/root.js';
+import type { PathProblem } from '../evidence/components.js';
 import { DirectoryFs } from '../evidence/directory-fs.js';
 import { readSourceHead, type AtimeAudit } from '../evidence/reader.js';
 import { fsTimeMs, type EvidenceFs, type FsEntry } from '../evidence/fs.js';
