@@ -8,12 +8,13 @@
  * longer than PATH_MAX reached through directory handles (paths.ts), and errors returned with the
  * listing instead of thrown.
  */
-import { lstatSync, readdirSync, readlinkSync, realpathSync, type Dirent, type Stats } from 'node:fs';
+import { fstatSync, lstatSync, readdirSync, readlinkSync, realpathSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { lookupPath, warn, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type FsTime, type OpenedSource } from './fs.js';
 import { openEvidenceFile, type AtimeAudit, type OpenedFile } from './reader.js';
 import { ANCHOR_AFTER_BYTES, ANCHOR_AFTER_LEVELS, byteLength, HANDLES_AVAILABLE, joinFsPath, openAnchor, reachablePath, releaseAnchor, type Anchor, type FsPath } from './paths.js';
 import { decodeName } from '../util/text.js';
+import { checkComponents, type PathProblem } from './components.js';
 
 /**
  * Entries listed per directory. The walk holds a folder whole (its files are paired and its burst
@@ -127,15 +128,15 @@ export class DirectoryFs implements EvidenceFs {
   }
 
   /** The host location of an entry handed out earlier, or one rebuilt from its display path (the caller releases it). */
-  private locate(e: FsEntry): HostLocation & { temporary: boolean; release(): void } {
+  private locate(e: FsEntry): HostLocation & { temporary: boolean; rebuilt: boolean; release(): void } {
     const known = this.where.get(e);
     if (known && (known.anchor === null || known.anchor.refs > 0)) {
       const hostPath = known.name === null ? known.dir : joinFsPath(known.dir, known.name ?? e.name);
-      return { path: hostPath, anchor: known.anchor, levels: known.levels, temporary: false, release: () => undefined };
+      return { path: hostPath, anchor: known.anchor, levels: known.levels, temporary: false, rebuilt: false, release: () => undefined };
     }
     if (e.path.split('/').includes('..')) throw new Error(`${e.path}: outside the root`);
     const reach = reachablePath(this.abs, e.path);
-    return { path: reach.path, anchor: null, levels: 0, temporary: reach.throughHandle, release: reach.release };
+    return { path: reach.path, anchor: null, levels: 0, temporary: reach.throughHandle, rebuilt: true, release: reach.release };
   }
 
   /** Keeps a new directory handle, closing the oldest beyond MAX_OPEN_ANCHORS (entries under it rebuild their path). */
@@ -172,11 +173,19 @@ export class DirectoryFs implements EvidenceFs {
     try {
       // Past PATH_MAX the kernel refuses the path: continue from a handle on this directory (always
       // when the path was rebuilt through temporary handles, which close before the entries are used).
-      if (loc.temporary || (HANDLES_AVAILABLE && (byteLength(base) > ANCHOR_AFTER_BYTES || levels > ANCHOR_AFTER_LEVELS))) {
+      // A path rebuilt from the display path is listed through a handle whose identity is checked
+      // first: the directory there must still be the one listed (same device and inode).
+      if (loc.rebuilt || loc.temporary || (HANDLES_AVAILABLE && (byteLength(base) > ANCHOR_AFTER_BYTES || levels > ANCHOR_AFTER_LEVELS))) {
         anchor = openAnchor(base);
         this.keepAnchor(anchor);
-        base = anchor.prefix;
-        levels = 0;
+        if (loc.rebuilt) {
+          const st = fstatSync(anchor.fd);
+          if (`${st.dev}:${st.ino}` !== dir.id) throw Object.assign(new Error('the directory at this path is not the one listed (replaced since); not read'), { code: 'EIDENTITY' });
+        }
+        if (HANDLES_AVAILABLE) {
+          base = anchor.prefix;
+          levels = 0;
+        } else anchor = null; // checked; listed by its path
       }
       dirents = readdirSync(base, { encoding: 'buffer', withFileTypes: true });
     } catch (err) {
@@ -269,6 +278,15 @@ export class DirectoryFs implements EvidenceFs {
       this.indexedEntries -= old.size;
     }
     return index;
+  }
+
+  /**
+   * Checks again, on the host, every component of `relPath` from the root: a real directory (the
+   * last one `last`), never a link, on the root's device unless crossMounts. For a path found
+   * earlier that is entered much later (a walk start): null when it may still be entered.
+   */
+  recheck(relPath: string, last: 'file' | 'directory'): PathProblem | null {
+    return checkComponents(this.abs, relPath, { rootDev: this.dev, crossMounts: this.crossMounts, last });
   }
 
   /** Opens a listed file; it must still be the file that was listed (same device and inode), else EIDENTITY. */

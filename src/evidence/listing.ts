@@ -1,40 +1,39 @@
-/** A bounded, link-free listing of one directory, for parsers that pair files ($I/$R, volume sets, hive logs). */
-import { lstatSync, readdirSync } from 'node:fs';
+/** Bounded, link-free listings of one directory of a root, for parsers that pair files ($I/$R, volume sets, hive logs). */
 import type { DirEntryInfo } from '../model/evidence.js';
-import { decodeName } from '../util/text.js';
-import { fsPathOf, joinFsPath, type FsPath } from './paths.js';
-import { checkComponents } from './root.js';
+import { DirectoryFs } from './directory-fs.js';
+import type { EvidenceFs } from './fs.js';
 
 /** Entries listed per directory; a parser pairing files never needs more. */
 export const MAX_LISTED_ENTRIES = 10_000;
 
-/** The directory's entries (symlinks left out, sizes by lstat, names as display text), or null when it cannot be read. */
-export function listDirectory(abs: FsPath): DirEntryInfo[] | null {
-  try {
-    return readdirSync(abs, { encoding: 'buffer', withFileTypes: true })
-      .slice(0, MAX_LISTED_ENTRIES)
-      .filter((d) => !d.isSymbolicLink())
-      .map((d) => {
-        let size = 0;
-        try {
-          if (d.isFile()) size = lstatSync(joinFsPath(abs, d.name)).size;
-        } catch {
-          /* vanished since the listing */
-        }
-        return { name: decodeName(d.name), isDirectory: d.isDirectory(), size };
-      });
-  } catch {
-    return null;
-  }
+/**
+ * Lists directories of a root by their '/'-separated paths, through its EvidenceFs: looked up
+ * exactly, never through a link or into another file system (unless the root enters them), live
+ * entries only, links left out; null when the directory is not there or cannot be read.
+ */
+export function fsLister(fs: EvidenceFs): (relDir: string) => DirEntryInfo[] | null {
+  return (relDir: string) => {
+    const dir = fs.lookup(relDir, false);
+    if (!dir || dir.type !== 'directory') return null;
+    const listed = fs.list(dir);
+    if (listed.error) return null;
+    const out: DirEntryInfo[] = [];
+    for (const e of listed.entries) {
+      if (out.length >= MAX_LISTED_ENTRIES) break;
+      if (e.deleted || e.type === 'symlink') continue;
+      out.push({ name: e.name, isDirectory: e.type === 'directory', size: e.type === 'file' ? e.size : 0 });
+    }
+    return out;
+  };
 }
 
-/**
- * `listDirectory` for '/'-separated display paths relative to a root, refusing anything outside
- * it: every component must be a real directory on the root's device (no link, no '..').
- */
-export function rootLister(rootAbs: string, rootDev: number, crossMounts = false): (rel: string) => DirEntryInfo[] | null {
-  return (rel: string) => {
-    if (checkComponents(rootAbs, rel, { rootDev, crossMounts, last: 'directory' }) !== null) return null;
-    return listDirectory(fsPathOf(rootAbs, rel));
-  };
+/** `fsLister` over a mounted directory given by its real path (the isolated worker's), refusing all if it is no longer on `rootDev`. */
+export function rootLister(rootAbs: string, rootDev: number, crossMounts = false): (relDir: string) => DirEntryInfo[] | null {
+  let fs: DirectoryFs;
+  try {
+    fs = new DirectoryFs(rootAbs, undefined, undefined, crossMounts);
+  } catch {
+    return () => null;
+  }
+  return fs.dev === rootDev ? fsLister(fs) : () => null;
 }

@@ -7,7 +7,7 @@ import type { EvidenceFs } from './fs.js';
  * private+Users+Library. Linux: etc + usr/var/bin, or home/tmp.
  * `top` holds the root's entry names lower-cased; `hasDir` finds a directory case-insensitively.
  */
-export function osFromLayout(top: Set<string>, hasDir: (rel: string) => boolean): OsKind {
+export function osFromLayout(top: Set<string>, hasDir: (relDir: string) => boolean): OsKind {
   if (hasDir('Windows/System32') || top.has('$recycle.bin') || top.has('recycler') || (top.has('users') && top.has('programdata')) || top.has('documents and settings'))
     return 'windows';
   if (hasDir('System/Library') || (top.has('private') && top.has('users') && top.has('library'))) return 'macos';
@@ -18,5 +18,5 @@ export function osFromLayout(top: Set<string>, hasDir: (rel: string) => boolean)
 
 export function detectFsOs(fs: EvidenceFs): OsKind {
   const top = new Set(fs.list(fs.root()).entries.filter((e) => !e.deleted).map((e) => e.name.toLowerCase()));
-  return osFromLayout(top, (rel) => fs.lookup(rel, true)?.type === 'directory');
+  return osFromLayout(top, (relDir) => fs.lookup(relDir, true)?.type === 'directory');
 }

@@ -72,24 +72,17 @@ export function fsName(display: string): Buffer | string {
   return isPlainName(display) ? display : encodeName(display);
 }
 
-/** The file-system path of a display path relative to `rootAbs` (no handle; may exceed PATH_MAX). */
-export function fsPathOf(rootAbs: string, rel: string): FsPath {
-  let p: FsPath = rootAbs;
-  for (const part of rel.split('/')) if (part !== '') p = joinFsPath(p, fsName(part));
-  return p;
-}
-
 /**
- * A path to `rel` (a display path under `rootAbs`) that the kernel accepts at any depth: long
+ * A path to `relPath` (a display path under `rootAbs`) that the kernel accepts at any depth: long
  * prefixes are replaced by directory handles, opened without following a link at their last
  * component. `release()` closes them. The caller still checks what it opens (fstat identity).
  */
-export function reachablePath(rootAbs: string, rel: string): { path: FsPath; throughHandle: boolean; release(): void } {
+export function reachablePath(rootAbs: string, relPath: string): { path: FsPath; throughHandle: boolean; release(): void } {
   const anchors: Anchor[] = [];
   const release = (): void => anchors.forEach((a) => releaseAnchor(a));
   let p: FsPath = rootAbs;
   try {
-    for (const part of rel.split('/')) {
+    for (const part of relPath.split('/')) {
       if (part === '') continue;
       const name = fsName(part);
       if (HANDLES_AVAILABLE && byteLength(p) + byteLength(name) + 1 > ANCHOR_AFTER_BYTES) {

@@ -3,11 +3,11 @@
  * Detects the OS layout and resolves paths strictly inside the root.
  */
 import { fileErrorText } from '../util/errno.js';
-import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { OsKind } from '../model/evidence.js';
-import { fsName, joinFsPath, type FsPath } from './paths.js';
-import { osFromLayout } from './os-layout.js';
+import { DirectoryFs } from './directory-fs.js';
+import { detectFsOs } from './os-layout.js';
 
 export interface EvidenceRoot {
   /** As given on the command line. */
@@ -21,29 +21,21 @@ export interface EvidenceRoot {
 
 export class RootError extends Error {}
 
-/** Top-level names, lower-cased, for layout detection. */
-function topNames(abs: string): Set<string> {
-  try {
-    return new Set(readdirSync(abs).map((n) => n.toLowerCase()));
-  } catch {
-    return new Set();
-  }
-}
-
-/** A directory (not a link) at `rel`, matched case-insensitively. */
-function hasDir(abs: string, rel: string): boolean {
-  const found = findInsideRoot(abs, rel, true);
-  if (found === null) return false;
-  try {
-    return lstatSync(path.join(abs, found)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-/** The OS whose layout the directory has (rules in os-layout.ts, shared with image file systems). */
+/** The OS whose layout the directory has (rules in os-layout.ts, read through a DirectoryFs as for image file systems). */
 export function detectOs(abs: string): OsKind {
-  return osFromLayout(topNames(abs), (rel) => hasDir(abs, rel));
+  let fs: DirectoryFs;
+  try {
+    fs = new DirectoryFs(abs);
+  } catch {
+    return 'unknown';
+  }
+  try {
+    return detectFsOs(fs);
+  } catch {
+    return 'unknown';
+  } finally {
+    fs.close();
+  }
 }
 
 export function openRoot(given: string, osOption: OsKind | 'auto'): EvidenceRoot {
@@ -65,10 +57,10 @@ export function openRoot(given: string, osOption: OsKind | 'auto'): EvidenceRoot
  * directory named `..evil` inside the root is inside; resolve links (realpath) on both sides first.
  */
 export function isInside(root: string, candidate: string): boolean {
-  const rel = path.relative(root, candidate);
-  if (rel === '') return true;
-  if (path.isAbsolute(rel)) return false;
-  return rel.split(path.sep)[0] !== '..';
+  const relative = path.relative(root, candidate);
+  if (relative === '') return true;
+  if (path.isAbsolute(relative)) return false;
+  return relative.split(path.sep)[0] !== '..';
 }
 
 /**
@@ -80,79 +72,6 @@ export function relativeInside(root: Pick<EvidenceRoot, 'given' | 'abs'>, fileAb
     if (isInside(base, fileAbs)) return path.relative(base, fileAbs).split(path.sep).join('/');
   }
   return null;
-}
-
-/** Why a path inside a root may not be entered: a link, another file system, or not there. */
-export interface PathProblem {
-  /** Display path of the component at fault, relative to the root. */
-  rel: string;
-  code: 'ESYMLINK' | 'EXDEV' | 'ENOTDIR' | 'ENOENT' | string;
-  message: string;
-}
-
-/**
- * Checks every component of `rel` ('/'-separated, relative to `rootAbs`): each must be a real
- * directory (the last one `last`), never a symbolic link, on the root's device unless
- * `crossMounts`. Returns the first problem, or null when the whole path is safe to enter.
- */
-export function checkComponents(rootAbs: string, rel: string, opts: { rootDev: number; crossMounts: boolean; last: 'file' | 'directory' }): PathProblem | null {
-  const parts = rel.split('/').filter((p) => p !== '' && p !== '.');
-  let dir: FsPath = rootAbs;
-  let shown = '';
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i]!;
-    shown = shown ? `${shown}/${part}` : part;
-    if (part === '..') return { rel: shown, code: 'ENOENT', message: "'..' leaves the root" };
-    dir = joinFsPath(dir, fsName(part));
-    let st;
-    try {
-      st = lstatSync(dir);
-    } catch (err) {
-      return { rel: shown, code: (err as NodeJS.ErrnoException).code ?? 'ERROR', message: (err as Error).message };
-    }
-    if (st.isSymbolicLink()) return { rel: shown, code: 'ESYMLINK', message: 'symbolic link in the path; not followed' };
-    const isLast = i === parts.length - 1;
-    if (isLast && opts.last === 'file') {
-      if (!st.isFile()) return { rel: shown, code: 'ESPECIAL', message: 'not a regular file' };
-    } else if (!st.isDirectory()) return { rel: shown, code: 'ENOTDIR', message: 'not a directory' };
-    if (st.dev !== opts.rootDev && !opts.crossMounts) return { rel: shown, code: 'EXDEV', message: 'another file system mounted inside the root; not entered' };
-  }
-  return null;
-}
-
-/**
- * Finds `rel` ('/'-separated) inside the root, matching each segment case-insensitively when
- * asked (Windows images). Never follows symlinks: a link segment ends the search.
- * Returns the real relative path or null.
- */
-export function findInsideRoot(rootAbs: string, rel: string, caseInsensitive: boolean): string | null {
-  const parts = rel.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.some((p) => p === '..')) return null;
-  let dir = rootAbs;
-  const found: string[] = [];
-  for (const part of parts) {
-    let hit: string | undefined;
-    if (caseInsensitive) {
-      let names: string[];
-      try {
-        names = readdirSync(dir);
-      } catch {
-        return null;
-      }
-      hit = names.find((n) => n === part) ?? names.find((n) => n.toLowerCase() === part.toLowerCase());
-    } else hit = part;
-    if (!hit) return null;
-    const next = path.join(dir, hit);
-    try {
-      const st = lstatSync(next);
-      if (st.isSymbolicLink()) return null;
-    } catch {
-      return null;
-    }
-    dir = next;
-    found.push(hit);
-  }
-  return found.join('/');
 }
 
 /** A regular file given where a root is expected is a disk image (a directory is a mounted one). */

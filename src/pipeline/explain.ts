@@ -8,7 +8,7 @@
 import path from 'node:path';
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
 import type { ArchiveSummary } from '../artifacts/archive/summary.js';
-import { detectOs, findInsideRoot, openRoot, type EvidenceRoot } from '../evidence/root.js';
+import { detectOs, openRoot, type EvidenceRoot } from '../evidence/root.js';
 import { DirectoryFs } from '../evidence/directory-fs.js';
 import { openSingleFile, problemInRoot } from '../evidence/single-file.js';
 import { hotspotsFor, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
@@ -20,7 +20,7 @@ import { loadRuleCatalog, type RuleCatalog } from '../rules/catalog.js';
 import { scoreHits } from '../rules/engine.js';
 import type { Candidate } from '../rules/types.js';
 import { whyNotHigher } from '../rules/why-not.js';
-import { inspectFile, statTimes } from './inspect.js';
+import { entryTimes, inspectFile } from './inspect.js';
 import { scan, type Scope } from './scan.js';
 import { addLocationReason } from './score.js';
 
@@ -61,13 +61,8 @@ function verdictOf(f: Pick<Finding, 'kind' | 'path' | 'level' | 'score' | 'reaso
 }
 
 /** The root's hotspot directories, expanded through its EvidenceFs as the scan does. */
-function hotspotIndexOf(root: EvidenceRoot): HotspotIndex {
-  const fs = new DirectoryFs(root.abs, root.label);
-  try {
-    return new HotspotIndex(expandHotspots(fs, hotspotsFor(loadBuiltinHotspots(), root.os), { crossMounts: false }));
-  } finally {
-    fs.close();
-  }
+function hotspotIndexOf(root: EvidenceRoot, fs: DirectoryFs): HotspotIndex {
+  return new HotspotIndex(expandHotspots(fs, hotspotsFor(loadBuiltinHotspots(), root.os), { crossMounts: false }));
 }
 
 /** A scan finding as a verdict: `strong` is whether a positive reason comes from a strong rule (rules/engine.ts). */
@@ -78,7 +73,7 @@ function fromFinding(f: Finding, catalog: RuleCatalog): ExplainVerdict {
 /** Where a candidate sits, as the scan sees it: its hotspot and whether a path exists in the root (benign producers). */
 interface PlaceContext {
   hotspotOf(path: string): Hotspot | null;
-  exists?: (rel: string) => boolean;
+  exists?: (relPath: string) => boolean;
 }
 
 /** A file the scan does not reach (outside any root, or outside the scan's scope): scored on its own, without correlation. */
@@ -104,18 +99,20 @@ export async function buildExplainReport(opts: ExplainOptions): Promise<ExplainR
   // With a root, every component from the root to the file is checked (no link, same file system).
   const file = openSingleFile(opts.file, root ?? undefined);
   let report: ExplainReport;
-  let rel: string;
+  let relPath: string;
+  // The root read as the scan reads it: hotspot expansion, and whether a path exists (never through a link).
+  const rootFs = root ? new DirectoryFs(root.abs, root.label) : null;
   try {
-    rel = file.rel ?? file.name;
-    const hotspots = root ? hotspotIndexOf(root) : null;
-    const hotspot = hotspots?.lookup(rel) ?? null;
-    const times = statTimes(file.stat);
+    relPath = file.relPath ?? file.name;
+    const hotspots = root && rootFs ? hotspotIndexOf(root, rootFs) : null;
+    const hotspot = hotspots?.lookup(relPath) ?? null;
+    const times = entryTimes(file.entry);
     const inspection = await inspectFile({
-      src: file.opened.source,
+      src: file.source,
       head: file.head,
-      rel,
+      rel: relPath,
       name: file.name,
-      size: file.opened.size,
+      size: file.source.size,
       times,
       hotspot,
       os: root?.os ?? 'unknown',
@@ -130,16 +127,21 @@ export async function buildExplainReport(opts: ExplainOptions): Promise<ExplainR
     const windows = inRoot?.os === 'windows' || inRoot?.os === 'unknown';
     const place: PlaceContext = {
       hotspotOf: (p) => hotspots?.lookup(p) ?? null,
-      exists: inRoot ? (p) => findInsideRoot(inRoot.abs, p, windows) !== null : undefined,
+      exists: rootFs
+        ? (p) => {
+            const entry = rootFs.lookup(p, windows);
+            return entry !== null && entry.type !== 'symlink';
+          }
+        : undefined,
     };
     const verdict = scoredAlone(inspection.fileCandidate, place, catalog);
     report = {
       path: opts.file,
       root: root?.given ?? null,
-      relativePath: rel,
+      relativePath: relPath,
       os: root?.os ?? null,
       hotspot: hotspot ? { id: hotspot.id, description: hotspot.description, weight: hotspot.weight } : null,
-      size: file.opened.size,
+      size: file.source.size,
       times,
       fingerprint: {
         format: fp.format,
@@ -172,11 +174,12 @@ export async function buildExplainReport(opts: ExplainOptions): Promise<ExplainR
       warnings: [...(notAttributed ? [`not attributed to the root ${rootDir} guessed from the path: ${notAttributed}`] : []), ...fp.warnings, ...inspection.warnings],
     };
   } finally {
-    file.opened.close();
+    file.source.close();
+    rootFs?.close();
   }
   // A root guessed as the file system's own root is the analyst's machine, not evidence: not scanned.
   const hostRoot = root !== null && !opts.root && root.abs === path.parse(root.abs).root;
-  if (root && !hostRoot) await judgeByScan(report, root.given, rel, opts, catalog);
+  if (root && !hostRoot) await judgeByScan(report, root.given, relPath, opts, catalog);
   else if (root) report.warnings.unshift(`the guessed root ${root.given} is this machine's own file system: not scanned, the file is scored on its own (pass --root to judge it within an evidence root)`);
   report.whyNotHigher = whyNotHigher({
     reasons: report.verdict.reasons,
@@ -193,10 +196,10 @@ export async function buildExplainReport(opts: ExplainOptions): Promise<ExplainR
  * location and SID names), and its findings at this path become the verdict (the file itself) and
  * the inner findings (entries, records, keys, lines inside it).
  */
-async function judgeByScan(report: ExplainReport, rootGiven: string, rel: string, opts: ExplainOptions, catalog: RuleCatalog): Promise<void> {
+async function judgeByScan(report: ExplainReport, rootGiven: string, relPath: string, opts: ExplainOptions, catalog: RuleCatalog): Promise<void> {
   const scope = opts.scope ?? 'hotspots';
   const scanned = await scan({ roots: [rootGiven], os: 'auto', scope, codepage: opts.codepage, sigma: opts.sigma });
-  const here = scanned.findings.filter((f) => f.path === rel);
+  const here = scanned.findings.filter((f) => f.path === relPath);
   const own = here.find((f) => f.kind === 'file');
   const inner = here.filter((f) => f.kind !== 'file');
   if (own) report.verdict = fromFinding(own, catalog);

@@ -8,13 +8,13 @@ import type { DirEntryInfo } from '../model/evidence.js';
 
 const KEPT_LISTINGS = 8;
 
-export function cachedLister(list: (rel: string) => DirEntryInfo[] | null): (rel: string) => DirEntryInfo[] | null {
+export function cachedLister(list: (relDir: string) => DirEntryInfo[] | null): (relDir: string) => DirEntryInfo[] | null {
   const kept = new Map<string, DirEntryInfo[] | null>();
-  return (rel: string) => {
-    if (kept.has(rel)) return kept.get(rel)!;
-    const listing = list(rel);
+  return (relDir: string) => {
+    if (kept.has(relDir)) return kept.get(relDir)!;
+    const listing = list(relDir);
     if (kept.size >= KEPT_LISTINGS) kept.delete(kept.keys().next().value!);
-    kept.set(rel, listing);
+    kept.set(relDir, listing);
     return listing;
   };
 }

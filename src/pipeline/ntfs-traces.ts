@@ -8,11 +8,8 @@
  *     Velociraptor, CyLR): each volume folder (the root itself or one level down) with a `$MFT`
  *     and/or a `$J`, the journal's paths resolved through the `$MFT` beside it.
  */
-import type { EvidenceFs, FsEntry } from '../evidence/fs.js';
-import type { EvidenceRoot } from '../evidence/root.js';
-import { checkComponents, findInsideRoot } from '../evidence/root.js';
-import { fsPathOf } from '../evidence/paths.js';
-import { openEvidenceFile, type AtimeAudit, type OpenedFile } from '../evidence/reader.js';
+import type { EvidenceFs, FsEntry, OpenedSource } from '../evidence/fs.js';
+import { NtfsFs } from '../evidence/image/fs/ntfs.js';
 import { hotspotsFor, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
 import type { DirEntryInfo } from '../model/evidence.js';
 import type { Candidate } from '../rules/types.js';
@@ -28,9 +25,9 @@ export interface TraceStageResult {
   warnings: string[];
 }
 
-/** The image's own $MFT and $J, and its streams by `entry-sequence` id (entries the walk listed). */
-export async function imageNtfsTraces(fs: EvidenceFs, hotspots: readonly Hotspot[], withStreams: ReadonlyMap<string, FsEntry>, yieldNow: () => Promise<void>): Promise<TraceStageResult> {
-  if (fs.kind !== 'ntfs') return { candidates: [], warnings: [] };
+/** The image's own $MFT and $J, and the alternate data streams the $MFT names (opened by record). */
+export async function imageNtfsTraces(fs: EvidenceFs, hotspots: readonly Hotspot[], yieldNow: () => Promise<void>): Promise<TraceStageResult> {
+  if (!(fs instanceof NtfsFs)) return { candidates: [], warnings: [] };
   const warnings: string[] = [];
   const openNamed = (path: string, stream?: string) => {
     const e = fs.lookup(path);
@@ -54,10 +51,7 @@ export async function imageNtfsTraces(fs: EvidenceFs, hotspots: readonly Hotspot
       volumeRel: '',
       drive: 'C',
       hotspots,
-      openStream: (entry, sequence, stream) => {
-        const e = withStreams.get(`${entry}-${sequence}`);
-        return e ? fs.open(e, stream) : null;
-      },
+      openStream: (entry, sequence, stream) => fs.openRecordStream(entry, sequence, stream),
       yieldNow,
     });
     for (const w of result.warnings) warnings.push(w);
@@ -75,21 +69,24 @@ const MAX_VOLUME_FOLDERS = 64;
 
 interface CollectedVolume {
   volumeRel: string;
-  mftRel: string | null;
-  usnRel: string | null;
+  mft: FsEntry | null;
+  usn: FsEntry | null;
 }
 
-/** Volume folders of a collection: the root and its direct subfolders that hold a `$MFT` or a `$J`. */
-export function findCollectedVolumes(root: EvidenceRoot, listDirectory: (rel: string) => DirEntryInfo[] | null): CollectedVolume[] {
+/** Volume folders of a collection: the root and its direct subfolders that hold a `$MFT` or a `$J` (regular files, looked up through the root's EvidenceFs). */
+function findCollectedVolumes(fs: EvidenceFs, crossMounts: boolean, listDirectory: (relDir: string) => DirEntryInfo[] | null): CollectedVolume[] {
   const folders = [''];
   for (const e of listDirectory('') ?? []) if (e.isDirectory && folders.length <= MAX_VOLUME_FOLDERS) folders.push(e.name);
   const out: CollectedVolume[] = [];
   for (const folder of folders) {
-    const at = (name: string): string | null => findInsideRoot(root.abs, folder ? `${folder}/${name}` : name, true);
-    const mftRel = at('$MFT');
-    let usnRel: string | null = null;
-    for (const n of USN_NAMES) if (!usnRel) usnRel = at(n);
-    if (mftRel || usnRel) out.push({ volumeRel: folder, mftRel, usnRel });
+    const at = (name: string): FsEntry | null => {
+      const e = fs.lookup(folder ? `${folder}/${name}` : name, true);
+      return e && e.type === 'file' && (!e.otherDevice || crossMounts) ? e : null;
+    };
+    const mft = at('$MFT');
+    let usn: FsEntry | null = null;
+    for (const n of USN_NAMES) if (!usn) usn = at(n);
+    if (mft || usn) out.push({ volumeRel: folder, mft, usn });
   }
   return out;
 }
@@ -99,33 +96,32 @@ function driveOf(folder: string): string {
   return m ? m[1]!.toUpperCase() : 'C';
 }
 
-/** Collected $MFT / $J files of a directory root (read-only, no links, same device). */
+/** Collected $MFT / $J files of a directory root, read through its EvidenceFs (no links, same device). */
 export async function collectedNtfsTraces(
-  root: EvidenceRoot,
-  opts: { rootDev: number; crossMounts: boolean; audit: AtimeAudit; hotspots: readonly Hotspot[]; listDirectory(rel: string): DirEntryInfo[] | null; yieldNow(): Promise<void> },
+  fs: EvidenceFs,
+  opts: { crossMounts: boolean; hotspots: readonly Hotspot[]; listDirectory(relDir: string): DirEntryInfo[] | null; yieldNow(): Promise<void> },
 ): Promise<TraceStageResult> {
   const candidates: Candidate[] = [];
   const warnings: string[] = [];
-  const open = (rel: string | null): OpenedFile | null => {
-    if (!rel) return null;
-    if (checkComponents(root.abs, rel, { rootDev: opts.rootDev, crossMounts: opts.crossMounts, last: 'file' }) !== null) return null;
+  const open = (entry: FsEntry | null): OpenedSource | null => {
+    if (!entry) return null;
     try {
-      return openEvidenceFile(fsPathOf(root.abs, rel), rel, opts.audit);
+      return fs.open(entry);
     } catch (err) {
-      warnings.push(`${rel}: ${(err as Error).message}`);
+      warnings.push(`${entry.path.slice(1)}: ${(err as Error).message}`);
       return null;
     }
   };
-  for (const v of findCollectedVolumes(root, opts.listDirectory)) {
-    const mft = open(v.mftRel);
-    const usn = open(v.usnRel);
+  for (const v of findCollectedVolumes(fs, opts.crossMounts, opts.listDirectory)) {
+    const mft = open(v.mft);
+    const usn = open(v.usn);
     try {
       if (!mft && !usn) continue;
       const result = await ntfsTraceCandidates({
-        mft: mft?.source ?? null,
-        mftRel: mft ? v.mftRel : null,
-        usn: usn?.source ?? null,
-        usnRel: usn ? v.usnRel : null,
+        mft,
+        mftRel: mft ? v.mft!.path.slice(1) : null,
+        usn,
+        usnRel: usn ? v.usn!.path.slice(1) : null,
         volumeRel: v.volumeRel,
         drive: driveOf(v.volumeRel),
         hotspots: opts.hotspots,

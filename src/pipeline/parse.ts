@@ -51,12 +51,12 @@ function parsersFor(ctx: ArtifactContext, forced: string | undefined): ArtifactP
 export async function parseFile<T>(opts: ParseOptions, use: (outcome: ParseOutcome) => Promise<T>): Promise<T> {
   const file = openSingleFile(opts.file, opts.root ? openRoot(opts.root, 'auto') : undefined);
   try {
-    const fp = await fingerprint(file.opened.source, file.head, file.name);
+    const fp = await fingerprint(file.source, file.head, file.name);
     const ctx: ArtifactContext = {
       relPath: file.name,
       name: file.name,
       head: file.head,
-      size: file.opened.size,
+      size: file.source.size,
       format: fp.format,
       siblings: file.siblings,
       options: opts.codepage ? { codepage: opts.codepage } : undefined,
@@ -65,14 +65,14 @@ export async function parseFile<T>(opts: ParseOptions, use: (outcome: ParseOutco
       // Millions of records ($MFT, $J, event logs): yielded as they are read, never held.
       if (parser.stream && opts.streaming) {
         const warnings: string[] = [];
-        return await use({ kind: 'stream', parser: parser.id, records: parser.stream(file.opened.source, ctx, warnings), warnings });
+        return await use({ kind: 'stream', parser: parser.id, records: parser.stream(file.source, ctx, warnings), warnings });
       }
-      const result = await parser.parse(file.opened.source, ctx);
+      const result = await parser.parse(file.source, ctx);
       if (result) return await use({ kind: 'result', result });
     }
     return await use({ kind: 'none', format: fp.format, description: fp.description });
   } finally {
-    file.opened.close();
+    file.source.close();
   }
 }
 

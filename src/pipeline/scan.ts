@@ -5,15 +5,16 @@
  * Stages pass plain data; nothing here prints.
  */
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
-import { relDirOf, type DirEntryInfo } from '../model/evidence.js';
-import { checkComponents, findInsideRoot, isImageFile, openRoot, type EvidenceRoot } from '../evidence/root.js';
-import { fsPathOf } from '../evidence/paths.js';
+import { relDirOf, type DirEntryInfo, type OsKind } from '../model/evidence.js';
+import { isImageFile, openRoot } from '../evidence/root.js';
+import type { PathProblem } from '../evidence/components.js';
 import { DirectoryFs } from '../evidence/directory-fs.js';
-import { openEvidenceFile, readSourceHead, type AtimeAudit } from '../evidence/reader.js';
-import { fsTimeMs, type FsEntry } from '../evidence/fs.js';
+import { readSourceHead, type AtimeAudit } from '../evidence/reader.js';
+import { fsTimeMs, type EvidenceFs, type FsEntry } from '../evidence/fs.js';
+import { detectFsOs } from '../evidence/os-layout.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
 import { expandRoot, HotspotIndex, type SkippedComponent } from '../hotspots/expand.js';
-import { LEVELS, levelRank, type Finding, type Level } from '../model/finding.js';
+import { LEVELS, levelRank, type FileTimes, type Finding, type Level } from '../model/finding.js';
 import type { RootMeta, ScanError, ScanReport, TimelineRow } from '../model/report.js';
 import { correlate } from '../correlate/links.js';
 import { applyAllowlist, sha256Of, type Allowlist } from '../rules/allowlist.js';
@@ -30,7 +31,7 @@ import { LIMITS } from '../util/limits.js';
 import { packageVersion } from '../util/package-root.js';
 import { hardLinkNote, recordIssue, walkDirectories, type DirListing, type WalkFile, type WalkIssue, type WalkStats } from '../walk/walker.js';
 import { entryTimes, inspectFile } from './inspect.js';
-import { rootLister } from '../evidence/listing.js';
+import { fsLister } from '../evidence/listing.js';
 import { LIVE_ROOT, scanLiveRegistry } from './live.js';
 import { scoreCandidates, sortFindings, verdictFor, type ScoredFindings } from './score.js';
 
@@ -39,12 +40,12 @@ import { distinctLabels, hostIdLabel, labelWithHost } from './hosts.js';
 import { applyWindow, type TimeWindow } from './window.js';
 import { hashFindings, type FileLocator, type HashOptions } from './hash.js';
 import { buildEpisodes } from '../timeline/episodes.js';
-import { scanImage } from './scan-image.js';
+import { imageEntryTimes, openImageRoots, type ImageRoots } from './scan-image.js';
 import { pushAll } from '../util/arrays.js';
 import { IsolatedParseError, Isolator, needsIsolation, type IsolatedResult, type IsolationLimits } from './isolate.js';
 import { cachedLister } from './listing-cache.js';
 import { isoFromMs, isoFromDate } from '../util/filetime.js';
-import { collectedNtfsTraces, ntfsHotspots } from './ntfs-traces.js';
+import { collectedNtfsTraces, imageNtfsTraces, ntfsHotspots, type TraceStageResult } from './ntfs-traces.js';
 
 export type Scope = 'hotspots' | 'all';
 
@@ -97,10 +98,36 @@ export interface ScanProgress {
   phase: 'walk' | 'correlate' | 'done';
 }
 
+/**
+ * What differs between a mounted directory and a file system inside a disk image; everything else
+ * is the one per-root pipeline (scanRoot, finalize).
+ */
+interface RootKind {
+  /** An entry's times as findings show them (a directory: lstat's milliseconds; an image: the file system's own 100 ns digits). */
+  times(entry: FsEntry): FileTimes;
+  /** A start directory checked again just before its walk (a mounted directory can change during a long scan); null when it may be walked. */
+  recheckStart(relDir: string): PathProblem | null;
+  /** What the isolated worker needs to list this root's directories; null: files are inspected on this thread (an image's have no descriptor to pass). */
+  isolation: { rootAbs: string; rootDev: number } | null;
+  /** The NTFS traces of the root: a collection's `$MFT` / `$J` files, or an NTFS volume's own. */
+  ntfsTraces(state: RootState, opts: ScanOptions): Promise<TraceStageResult>;
+  /** Findings carry the id of the entry behind them (an image file system: inode, MFT reference; a directory's inode numbers differ between two copies). */
+  fileIds: boolean;
+  /** The file system's own warnings (damaged structures) are reported as the root's errors (a directory's are the walker's listing errors already). */
+  reportFsWarnings: boolean;
+}
+
 interface RootState {
-  root: EvidenceRoot;
+  /** The root as findings name it: the directory as given, or an image's file system (`case.E01#p2`). */
+  given: string;
+  /** The root's label in stable finding ids. */
+  label: string;
+  /** The --host key: the directory or image as given on the command line. */
+  hostKey: string;
+  os: OsKind;
+  kind: RootKind;
   /** The root read through the one evidence interface: expansion, walk, reads. */
-  fs: DirectoryFs;
+  fs: EvidenceFs;
   hotspots: HotspotIndex;
   candidates: Candidate[];
   issues: WalkIssue[];
@@ -109,7 +136,7 @@ interface RootState {
   bytesRead: number;
   sidNames: Map<string, string>;
   /** Lists a directory inside this root (for parsers that pair files). */
-  listDirectory(rel: string): DirEntryInfo[] | null;
+  listDirectory(relDir: string): DirEntryInfo[] | null;
   /** The entry each inspected path with a candidate was read from: hashing reopens exactly that one. */
   inspectedEntries: Map<string, FsEntry>;
   /** Runs heavy parsers in a worker (null when the compiled worker is not available). */
@@ -155,8 +182,8 @@ function startDirectories(scope: Scope, hotspotDirs: string[]): string[] {
   return out;
 }
 
-function isUnder(rel: string, dirs: string[]): boolean {
-  const lower = rel.toLowerCase();
+function isUnder(relPath: string, dirs: string[]): boolean {
+  const lower = relPath.toLowerCase();
   return dirs.some((d) => d === '' || lower.startsWith(`${d.toLowerCase()}/`));
 }
 
@@ -200,14 +227,15 @@ async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: Dir
     const head = readSourceHead(opened, LIMITS.headBytes);
     state.bytesRead += head.length;
     state.filesScanned++;
-    const times = entryTimes(entry);
+    const times = state.kind.times(entry);
     let inspection: IsolatedResult;
     // Sigma rules carry compiled matchers, which cannot cross to the worker: event logs stay here when rules are loaded.
     const sigmaHere = !!opts.sigma?.length && head.subarray(0, 8).toString('latin1') === 'ElfFile\0';
-    if (state.isolator && !sigmaHere && needsIsolation(file.name, opened.size, head)) {
+    const isolation = state.kind.isolation;
+    if (state.isolator && isolation && opened.fd !== undefined && !sigmaHere && needsIsolation(file.name, opened.size, head)) {
       const plainTimes = { modified: times.modified, accessed: times.accessed, changed: times.changed, born: times.born };
       inspection = await state.isolator.inspect(
-        { fd: opened.fd!, size: opened.size, rel: relPath, name: file.name, head, times: plainTimes, hotspot, os: state.root.os, rootAbs: state.root.abs, rootDev: state.fs.dev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage },
+        { fd: opened.fd, size: opened.size, rel: relPath, name: file.name, head, times: plainTimes, hotspot, os: state.os, rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage },
         siblings,
       );
     } else {
@@ -219,7 +247,7 @@ async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: Dir
         size: opened.size,
         times,
         hotspot,
-        os: state.root.os,
+        os: state.os,
         siblings,
         listDirectory: state.listDirectory,
         codepage: opts.codepage,
@@ -248,18 +276,19 @@ async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: Dir
   }
 }
 
-function directoryCandidate(state: RootState, rel: string, dir: FsEntry, facts: DirFileFact[]): Candidate | null {
-  if (rel === '') return null;
-  const name = rel.slice(rel.lastIndexOf('/') + 1);
-  const hotspot = state.hotspots.lookup(rel);
+function directoryCandidate(state: RootState, relDir: string, dir: FsEntry, facts: DirFileFact[]): Candidate | null {
+  if (relDir === '') return null;
+  const name = relDir.slice(relDir.lastIndexOf('/') + 1);
+  const hotspot = state.hotspots.lookup(relDir);
   const burst = burstHits(facts, hotspot);
-  const hits = [...burst.hits, ...hiddenDirHits(rel, name, hotspot)];
+  const hits = [...burst.hits, ...hiddenDirHits(relDir, name, hotspot)];
   if (hits.length === 0) return null;
   const events = burst.window
-    ? [{ time: isoFromMs(burst.window.start), type: 'burst-start', description: `${burst.window.count} files start arriving in ${rel}` },
-       { time: isoFromMs(burst.window.end), type: 'burst-end', description: `last of ${burst.window.count} files arrives in ${rel}` }]
+    ? [{ time: isoFromMs(burst.window.start), type: 'burst-start', description: `${burst.window.count} files start arriving in ${relDir}` },
+       { time: isoFromMs(burst.window.end), type: 'burst-end', description: `last of ${burst.window.count} files arrives in ${relDir}` }]
     : undefined;
-  return { kind: 'directory', path: rel, hits, size: null, times: entryTimes(dir), events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: isoFromMs(burst.window.start), end: isoFromMs(burst.window.end) } } : undefined };
+  if (state.kind.fileIds) state.inspectedEntries.set(relDir, dir);
+  return { kind: 'directory', path: relDir, hits, size: null, times: state.kind.times(dir), events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: isoFromMs(burst.window.start), end: isoFromMs(burst.window.end) } } : undefined };
 }
 
 /**
@@ -276,27 +305,27 @@ function yieldDue(): boolean {
 }
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit): Promise<void> {
-  const { root } = state;
+/** One root, a mounted directory or an image's file system: hotspots, walk, inspection, directory rules, followed names, NTFS traces. */
+async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
+  const { os } = state;
   const builtins = loadBuiltinHotspots();
-  const hotspots = hotspotsFor([...builtins, ...(opts.extraHotspots ?? [])], root.os);
-  const rootDev = state.fs.dev;
+  const hotspots = hotspotsFor([...builtins, ...(opts.extraHotspots ?? [])], os);
   // Artifacts read in every scan wherever they live (hives, histories, trash info).
-  const osLocations = loadArtifactLocations().filter((l) => l.os === 'any' || root.os === 'unknown' || l.os === root.os);
+  const osLocations = loadArtifactLocations().filter((l) => l.os === 'any' || os === 'unknown' || l.os === os);
   // Every component of every start path is checked here: no link, no other file system.
   const expansion = expandRoot(state.fs, hotspots, osLocations, { crossMounts: opts.crossMounts ?? false });
   const hotspotDirs = expansion.hotspotDirs;
   state.hotspots = new HotspotIndex(hotspotDirs);
   const starts = startDirectories(opts.scope, hotspotDirs.map((h) => h.relDir));
   const startEntries = new Map<string, FsEntry>(hotspotDirs.map((h) => [h.relDir, h.entry]));
-  const progress = (): void => opts.onProgress?.({ root: root.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'walk' });
+  const progress = (): void => opts.onProgress?.({ root: state.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'walk' });
 
   for (const start of starts) {
     const startEntry = start === '' ? state.fs.root() : startEntries.get(start)!;
     // Checked again just before the walk: earlier starts may have taken minutes to walk.
-    const changed = start === '' ? null : checkComponents(root.abs, start, { rootDev, crossMounts: opts.crossMounts ?? false, last: 'directory' });
+    const changed = start === '' ? null : state.kind.recheckStart(start);
     if (changed) {
-      recordIssue(state.issues, { path: changed.rel, op: 'skip', code: changed.code, message: `${changed.message} (changed since the hotspots were expanded)` });
+      recordIssue(state.issues, { path: changed.relPath, op: 'skip', code: changed.code, message: `${changed.message} (changed since the hotspots were expanded)` });
       continue;
     }
     for (const listing of walkDirectories(state.fs, startEntry, start, { crossMounts: opts.crossMounts ?? false, issues: state.issues, stats: state.stats })) {
@@ -315,18 +344,19 @@ async function scanRoot(state: RootState, opts: ScanOptions, audit: AtimeAudit):
 
   for (const { relPath, entry } of expansion.artifactFiles) {
     if (isUnder(relPath, starts)) continue;
-    const parentRel = relDirOf(relPath);
-    const siblings = state.listDirectory(parentRel) ?? [];
+    const relDir = relDirOf(relPath);
+    const siblings = state.listDirectory(relDir) ?? [];
     state.inspected.addFile(relPath);
-    await inspectWalkedFile(state, { entry, relPath, name: entry.name }, siblings, `list:${parentRel}`, opts);
+    await inspectWalkedFile(state, { entry, relPath, name: entry.name }, siblings, `list:${relDir}`, opts);
     state.stats.files++;
   }
   recordSkippedComponents(state, expansion.skipped);
   await followNamedPaths(state, opts);
-  // NTFS traces (issue 13): collected $MFT / $UsnJrnl:$J files of the root, streamed once.
-  const ntfs = await collectedNtfsTraces(root, { rootDev, crossMounts: opts.crossMounts ?? false, audit, hotspots: ntfsHotspots(opts.extraHotspots), listDirectory: state.listDirectory, yieldNow: yieldToEventLoop });
+  // NTFS traces (issue 13): the root's $MFT / $UsnJrnl:$J, streamed once.
+  const ntfs = await state.kind.ntfsTraces(state, opts);
   pushAll(state.candidates, ntfs.candidates);
   for (const message of ntfs.warnings) recordIssue(state.issues, { path: '', op: 'parse', code: 'WARN', message });
+  if (state.kind.reportFsWarnings) for (const message of state.fs.warnings) recordIssue(state.issues, { path: '', op: 'read', code: 'WARN', message });
   progress();
 }
 
@@ -345,7 +375,7 @@ export const MAX_FOLLOWED_NAMES = 2000;
  * not walked), inside the root, no links, same device unless --cross-mounts; bounded.
  */
 async function followNamedPaths(state: RootState, opts: ScanOptions): Promise<void> {
-  const windows = state.root.os === 'windows' || state.root.os === 'unknown';
+  const windows = state.os === 'windows' || state.os === 'unknown';
   const wanted = new Set<string>();
   for (const c of state.candidates) {
     if (!c.names || (c.kind !== 'history' && c.kind !== 'event' && c.kind !== 'registry' && c.kind !== 'recycle-bin' && c.kind !== 'trash' && c.kind !== 'execution' && !stagedAccess(c))) continue;
@@ -361,45 +391,120 @@ async function followNamedPaths(state: RootState, opts: ScanOptions): Promise<vo
     // A named path is evidence-controlled: looked up through the listings, never through a link, entered on the root's device only.
     const entry = state.fs.lookup(want, true);
     if (!entry || entry.type !== 'file' || (entry.otherDevice && !opts.crossMounts)) continue;
-    const rel = entry.path.slice(1);
-    if (state.inspected.has(rel.toLowerCase())) continue;
-    const parentRel = relDirOf(rel);
-    state.inspected.addFile(rel);
-    await inspectWalkedFile(state, { entry, relPath: rel, name: entry.name }, state.listDirectory(parentRel) ?? [], `list:${parentRel}`, opts);
+    const relPath = entry.path.slice(1);
+    if (state.inspected.has(relPath.toLowerCase())) continue;
+    const relDir = relDirOf(relPath);
+    state.inspected.addFile(relPath);
+    await inspectWalkedFile(state, { entry, relPath, name: entry.name }, state.listDirectory(relDir) ?? [], `list:${relDir}`, opts);
     state.stats.files++;
   }
 }
 
 /** Correlates a root's candidates, applies the user's suppressions, then scores them into findings and timeline rows. */
-function finalize(state: RootState, opts: ScanOptions, audit: AtimeAudit, suppressed: SuppressedFinding[]): ScoredFindings {
-  const { root } = state;
-  const windows = root.os === 'windows' || root.os === 'unknown';
-  const exists = (rel: string): boolean => findInsideRoot(root.abs, rel, windows) !== null;
+function finalize(state: RootState, opts: ScanOptions, suppressed: SuppressedFinding[]): ScoredFindings {
+  const { fs } = state;
+  const windows = state.os === 'windows' || state.os === 'unknown';
+  // Looked up through the root's listings: never through a link, as the walk sees the root.
+  const exists = (relPath: string): boolean => {
+    const entry = fs.lookup(relPath, windows);
+    return entry !== null && entry.type !== 'symlink';
+  };
   correlate(state.candidates, { windows, exists });
   if (opts.allowlist) {
     const catalog = loadRuleCatalog();
     const positive = (c: Candidate): boolean => c.hits.some((h) => (h.score ?? catalog.get(h.rule)?.score ?? 0) > 0);
-    const hashOf = (rel: string): string | null => {
+    const hashOf = (relPath: string): string | null => {
+      const entry = state.inspectedEntries.get(relPath) ?? fs.lookup(relPath, false);
+      if (!entry || entry.type !== 'file') return null;
       let opened;
       try {
-        opened = openEvidenceFile(fsPathOf(root.abs, rel), rel, audit);
+        opened = fs.open(entry);
       } catch {
         return null;
       }
       try {
-        return sha256Of((pos, len) => opened.source.read(pos, len), opened.size);
+        return sha256Of((pos, len) => opened.read(pos, len), opened.size);
       } catch {
         return null;
       } finally {
         opened.close();
       }
     };
-    pushAll(suppressed, applyAllowlist(state.candidates, opts.allowlist, root.given, positive, hashOf));
+    pushAll(suppressed, applyAllowlist(state.candidates, opts.allowlist, state.given, positive, hashOf));
   }
-  const host = opts.hosts?.get(root.given);
-  const scored = scoreCandidates(state.candidates, { root: root.given, rootLabel: hostIdLabel(root.label, host), hotspotOf: (p) => state.hotspots.lookup(p), sidNames: state.sidNames, exists, foldLowAfter: opts.foldLowAfter });
+  const host = opts.hosts?.get(state.hostKey);
+  const scored = scoreCandidates(state.candidates, { root: state.given, rootLabel: hostIdLabel(state.label, host), hotspotOf: (p) => state.hotspots.lookup(p), sidNames: state.sidNames, exists, foldLowAfter: opts.foldLowAfter });
+  if (state.kind.fileIds) setFileIds(state, scored.findings);
   return host !== undefined ? labelWithHost(scored, host) : scored;
 }
+
+/**
+ * The id of the entry behind each finding (the file, the archive or hive holding the item, the
+ * directory, or the file an NTFS trace names), looked up by exact path where the walk did not keep
+ * it: each folder is listed once. The files found are kept for --hash.
+ */
+function setFileIds(state: RootState, findings: Finding[]): void {
+  const folders = new Map<string, Map<string, FsEntry> | null>();
+  for (const f of findings) {
+    let entry = state.inspectedEntries.get(f.path);
+    if (!entry) {
+      const relDir = relDirOf(f.path);
+      let names = folders.get(relDir);
+      if (names === undefined) {
+        const dir = state.fs.lookup(relDir, false);
+        names = null;
+        if (dir && dir.type === 'directory') {
+          names = new Map();
+          for (const e of state.fs.list(dir).entries) if (!e.deleted && !names.has(e.name)) names.set(e.name, e);
+        }
+        folders.set(relDir, names);
+      }
+      entry = names?.get(f.path.slice(f.path.lastIndexOf('/') + 1));
+      if (!entry) continue;
+      if (entry.type === 'file') state.inspectedEntries.set(f.path, entry);
+    }
+    f.fileId = entry.id;
+  }
+}
+
+/** A fresh state for one root. */
+function rootState(fields: Pick<RootState, 'given' | 'label' | 'hostKey' | 'os' | 'kind' | 'fs' | 'isolator'>): RootState {
+  return {
+    ...fields,
+    hotspots: new HotspotIndex([]),
+    candidates: [],
+    issues: [],
+    stats: { directories: 0, files: 0, symlinksSkipped: 0, specialSkipped: 0, otherDeviceSkipped: 0 },
+    filesScanned: 0,
+    bytesRead: 0,
+    sidNames: new Map(),
+    listDirectory: cachedLister(fsLister(fields.fs)),
+    inspectedEntries: new Map(),
+    inspected: new InspectedFiles(),
+  };
+}
+
+/** A mounted directory: files inspected on their descriptor in the worker when heavy, starts re-checked, collected NTFS files. */
+function directoryKind(fs: DirectoryFs, crossMounts: boolean): RootKind {
+  return {
+    times: entryTimes,
+    recheckStart: (relDir) => fs.recheck(relDir, 'directory'),
+    isolation: { rootAbs: fs.abs, rootDev: fs.dev },
+    ntfsTraces: (state, opts) => collectedNtfsTraces(fs, { crossMounts, hotspots: ntfsHotspots(opts.extraHotspots), listDirectory: state.listDirectory, yieldNow: yieldToEventLoop }),
+    fileIds: false,
+    reportFsWarnings: false,
+  };
+}
+
+/** A file system inside a disk image: read in-process, unchanging during the scan, its own NTFS metadata, entry ids on findings. */
+const IMAGE_KIND: RootKind = {
+  times: imageEntryTimes,
+  recheckStart: () => null,
+  isolation: null,
+  ntfsTraces: (state, opts) => imageNtfsTraces(state.fs, ntfsHotspots(opts.extraHotspots), yieldToEventLoop),
+  fileIds: true,
+  reportFsWarnings: true,
+};
 
 export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const now = opts.now ?? (() => new Date());
@@ -412,43 +517,22 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const allTimeline: TimelineRow[] = [];
   const errors: ScanError[] = [];
   const rootMeta: RootMeta[] = [];
-  // Hashing reopens the exact entry each finding was inspected from (a directory root: same device and inode).
-  const inspectedFiles = new Map<string, { fs: DirectoryFs; entries: Map<string, FsEntry> }>();
+  // Hashing reopens the exact entry each finding was inspected from (a directory root: same device and inode; an image: by entry).
+  const inspectedFiles = new Map<string, { fs: EvidenceFs; entries: Map<string, FsEntry> }>();
   const isolator = opts.isolation !== false && Isolator.available() ? new Isolator(opts.isolation) : null;
   const suppressed: SuppressedFinding[] = [];
-  for (const root of roots) {
-    const fs = new DirectoryFs(root.abs, root.label, audit, opts.crossMounts ?? false);
-    const state: RootState = {
-      root,
-      fs,
-      hotspots: new HotspotIndex([]),
-      candidates: [],
-      issues: [],
-      stats: { directories: 0, files: 0, symlinksSkipped: 0, specialSkipped: 0, otherDeviceSkipped: 0 },
-      filesScanned: 0,
-      bytesRead: 0,
-      sidNames: new Map(),
-      listDirectory: cachedLister(rootLister(root.abs, fs.dev, opts.crossMounts ?? false)),
-      inspectedEntries: new Map(),
-      isolator,
-      inspected: new InspectedFiles(),
-    };
-    inspectedFiles.set(root.given, { fs, entries: state.inspectedEntries });
-    try {
-      await scanRoot(state, opts, audit);
-    } finally {
-      fs.close(); // open files and directory handles; entries reopen later (hashing) by path
-    }
-    opts.onProgress?.({ root: root.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'correlate' });
-    const { findings, timeline } = finalize(state, opts, audit, suppressed);
+  /** Correlates and scores a walked root and records what it holds. */
+  const finishRoot = (state: RootState, image?: RootMeta['image']): void => {
+    opts.onProgress?.({ root: state.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'correlate' });
+    const { findings, timeline } = finalize(state, opts, suppressed);
     pushAll(allFindings, findings);
     pushAll(allTimeline, timeline);
-    pushAll(errors, state.issues.map((i) => ({ root: root.given, ...i })));
+    pushAll(errors, state.issues.map((i) => ({ root: state.given, ...i })));
     rootMeta.push({
-      path: root.given,
-      os: root.os,
-      label: root.label,
-      ...(opts.hosts?.has(root.given) ? { host: opts.hosts.get(root.given)! } : {}),
+      path: state.given,
+      os: state.os,
+      label: state.label,
+      ...(opts.hosts?.has(state.hostKey) ? { host: opts.hosts.get(state.hostKey)! } : {}),
       hotspotDirectories: state.hotspots.size,
       filesScanned: state.filesScanned,
       bytesRead: state.bytesRead,
@@ -456,17 +540,38 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       symlinksSkipped: state.stats.symlinksSkipped,
       specialFilesSkipped: state.stats.specialSkipped,
       otherDeviceSkipped: state.stats.otherDeviceSkipped,
+      ...(image ? { image } : {}),
     });
+  };
+  for (const root of roots) {
+    const fs = new DirectoryFs(root.abs, root.label, audit, opts.crossMounts ?? false);
+    const state = rootState({ given: root.given, label: root.label, hostKey: root.given, os: root.os, kind: directoryKind(fs, opts.crossMounts ?? false), fs, isolator });
+    inspectedFiles.set(root.given, { fs, entries: state.inspectedEntries });
+    try {
+      await scanRoot(state, opts);
+    } finally {
+      fs.close(); // open files and directory handles; entries reopen later (hashing) by path
+    }
+    finishRoot(state);
   }
   // Image roots stay open until --hash has reopened the files behind their findings.
-  const images: Array<Awaited<ReturnType<typeof scanImage>>> = [];
-  for (const image of imageRoots) {
-    const r = await scanImage(image, opts, audit, yieldToEventLoop);
-    images.push(r);
-    pushAll(allFindings, r.findings);
-    pushAll(allTimeline, r.timeline);
-    pushAll(errors, r.errors);
-    pushAll(rootMeta, r.roots);
+  const images: ImageRoots[] = [];
+  try {
+    for (const given of imageRoots) {
+      const image = openImageRoots(given, audit);
+      images.push(image);
+      pushAll(errors, image.errors);
+      for (const { fs, label } of image.volumes) {
+        const os: OsKind = opts.os === 'auto' ? detectFsOs(fs) : opts.os;
+        const state = rootState({ given: label, label, hostKey: given, os, kind: IMAGE_KIND, fs, isolator });
+        inspectedFiles.set(label, { fs, entries: state.inspectedEntries });
+        await scanRoot(state, opts);
+        finishRoot(state, image.evidence);
+      }
+    }
+  } catch (err) {
+    for (const img of images) img.close();
+    throw err;
   }
   // Idle, the worker holds the process open no longer (it is unreferenced); this ends it now.
   await isolator?.close();
@@ -496,12 +601,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const fileLocator: FileLocator = (rootGiven, relPath) => {
     const r = inspectedFiles.get(rootGiven);
     const entry = r?.entries.get(relPath);
-    if (r && entry) return { fs: r.fs, entry };
-    for (const img of images) {
-      const found = img.entryOf(rootGiven, relPath);
-      if (found) return found;
-    }
-    return null;
+    return r && entry ? { fs: r.fs, entry } : null;
   };
   const hashes = opts.hash && opts.hash.mode !== 'none' ? hashFindings(shown, fileLocator, opts.hash) : undefined;
   for (const fs of inspectedFiles.values()) fs.fs.close();

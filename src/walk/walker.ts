@@ -75,10 +75,12 @@ interface PendingDir {
 
 /**
  * Walks the tree under `start` (display path `startRel`), yielding each directory's listing in
- * sorted order. Deleted entries (image file systems) are not walked.
+ * sorted order. Deleted entries (image file systems) are not walked, and no directory is entered twice.
  */
 export function* walkDirectories(fs: EvidenceFs, start: FsEntry, startRel: string, opts: WalkOptions): Generator<DirListing> {
   const stack: PendingDir[] = [{ dir: start, relDir: startRel, depth: 0 }];
+  // A damaged image (or a bind mount) can hold a directory inside itself: each directory is entered once.
+  const entered = new Set<string>([start.id]);
   while (stack.length > 0) {
     const { dir, relDir, depth } = stack.pop()!;
     const listed = fs.list(dir);
@@ -119,6 +121,11 @@ export function* walkDirectories(fs: EvidenceFs, start: FsEntry, startRel: strin
           recordIssue(opts.issues, { path: relPath.slice(0, 1024), op: 'skip', code: 'ENAMETOOLONG', message: `path longer than ${LIMITS.maxPathChars} characters; subtree at depth ${depth + 1} not entered` });
           continue;
         }
+        if (entered.has(e.id)) {
+          recordIssue(opts.issues, { path: relPath, op: 'skip', code: 'ELOOP', message: `directory ${e.id} already walked (a loop); not entered again` });
+          continue;
+        }
+        entered.add(e.id);
         subdirs.push({ dir: e, relDir: relPath, depth: depth + 1 });
       } else {
         opts.stats.files++;

@@ -3,7 +3,8 @@ import { describe, expect, test } from '@jest/globals';
 import { mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { checkComponents, isInside } from '../../src/evidence/root.js';
+import { checkComponents } from '../../src/evidence/components.js';
+import { isInside } from '../../src/evidence/root.js';
 import { expandRoot, HotspotIndex } from '../../src/hotspots/expand.js';
 import { expandBraces, matchHotspotDirs, pathMatches } from '../../src/hotspots/match.js';
 import { DirectoryFs } from '../../src/evidence/directory-fs.js';
@@ -116,8 +117,8 @@ describe('hotspot expansion during our own walk', () => {
   });
 
   test('checkComponents names the first link or mount on a path', () => {
-    expect(checkComponents(root, 'PerfLogs/Temp', { rootDev: dev, crossMounts: false, last: 'directory' })).toMatchObject({ rel: 'PerfLogs', code: 'ESYMLINK' });
-    expect(checkComponents(root, 'Users/alice', { rootDev: dev + 1, crossMounts: false, last: 'directory' })).toMatchObject({ rel: 'Users', code: 'EXDEV' });
+    expect(checkComponents(root, 'PerfLogs/Temp', { rootDev: dev, crossMounts: false, last: 'directory' })).toMatchObject({ relPath: 'PerfLogs', code: 'ESYMLINK' });
+    expect(checkComponents(root, 'Users/alice', { rootDev: dev + 1, crossMounts: false, last: 'directory' })).toMatchObject({ relPath: 'Users', code: 'EXDEV' });
     expect(checkComponents(root, 'Users/alice/AppData', { rootDev: dev, crossMounts: false, last: 'directory' })).toBeNull();
   });
 

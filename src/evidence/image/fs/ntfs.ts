@@ -159,6 +159,17 @@ export class NtfsFs implements EvidenceFs {
     return unclosed(src);
   }
 
+  /**
+   * A named stream of a live file record by its reference, listed or not (the NTFS trace stage
+   * fingerprints the alternate data streams the $MFT names); null when there is none.
+   */
+  openRecordStream(entry: number, sequence: number, stream: string): OpenedSource | null {
+    const st = this.vol.stat({ entry, sequence });
+    if (!st || !st.inUse || st.type !== 'file' || st.ref.sequence !== sequence) return null;
+    const src = this.vol.open(st.ref, stream);
+    return src ? unclosed(src) : null;
+  }
+
   close(): void {
     // nothing held beyond the volume reader, which holds no file handles of its own
   }
