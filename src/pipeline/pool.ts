@@ -76,12 +76,16 @@ export type PoolReply = { id: number; groups: PoolFileResult[][] };
 export class PoolWorkerError extends Error {}
 
 const WORKER_URL = new URL('./pool-worker.js', import.meta.url);
+/** Workers dying before their first answer, in a row, before the pool gives up (it cannot start them: the scan goes on without). */
+const FAILED_STARTS = 3;
 
 interface PoolThread {
   worker: Worker;
   inFlight: Map<number, { resolve(r: PoolFileResult[][]): void; reject(e: Error): void }>;
   /** The sibling listing this worker holds once it has read what was posted to it. */
   siblingsKey: string;
+  /** It has answered a batch (a worker that dies before that may not start at all). */
+  answered: boolean;
 }
 
 export class InspectPool {
@@ -89,6 +93,9 @@ export class InspectPool {
   private readonly roots: PoolRoot[] = [];
   private nextId = 1;
   private closed = false;
+  /** Workers that died before answering anything, in a row: at FAILED_STARTS the pool stops starting them. */
+  private failedStarts = 0;
+  private broken: string | null = null;
 
   /** False when the compiled worker is not there (sources run by the test runner). */
   static available(): boolean {
@@ -117,6 +124,7 @@ export class InspectPool {
 
   /** Inspects a batch on the least busy worker; rejects with PoolWorkerError if that worker dies. */
   inspect(root: number, groups: Array<{ siblingsKey: string; siblings: DirEntryInfo[]; files: PoolFile[] }>): Promise<PoolFileResult[][]> {
+    if (this.broken !== null || this.threads.length === 0) return Promise.reject(new PoolWorkerError(this.broken ?? 'the inspection pool was closed'));
     let thread = this.threads[0]!;
     for (const t of this.threads) if (t.inFlight.size < thread.inFlight.size) thread = t;
     const sent: PoolGroup[] = [];
@@ -151,8 +159,10 @@ export class InspectPool {
       stdout: false,
       stderr: false,
     });
-    const thread: PoolThread = { worker, inFlight: new Map(), siblingsKey: '' };
+    const thread: PoolThread = { worker, inFlight: new Map(), siblingsKey: '', answered: false };
     worker.on('message', (reply: PoolReply) => {
+      thread.answered = true;
+      this.failedStarts = 0;
       const pending = thread.inFlight.get(reply.id);
       if (!pending) return;
       thread.inFlight.delete(reply.id);
@@ -176,7 +186,8 @@ export class InspectPool {
     for (const pending of thread.inFlight.values()) pending.reject(new PoolWorkerError(message));
     thread.inFlight.clear();
     void thread.worker.terminate().catch(() => undefined);
-    if (this.closed) this.threads.splice(at, 1);
+    if (!thread.answered && ++this.failedStarts >= FAILED_STARTS) this.broken = `${message}; no more inspection workers are started`;
+    if (this.closed || this.broken !== null) this.threads.splice(at, 1);
     else this.threads[at] = this.start();
   }
 }

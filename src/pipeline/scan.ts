@@ -74,6 +74,8 @@ export interface ScanOptions {
   baseline?: { file: string; ids: Set<string> };
   /** --jobs: worker threads inspecting walked files of directory roots (src/pipeline/pool.ts); 1 or absent: none. */
   jobs?: number;
+  /** Heap of each pool worker in MB (default LIMITS.poolHeapMb; tests lower it). */
+  poolHeapMb?: number;
   /** Also read the live Windows registry (regedit-rs) and run the registry detectors on it. */
   live?: boolean;
   /**
@@ -483,7 +485,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   // Hashing reopens the exact entry each finding was inspected from (a directory root: same device and inode).
   const inspectedFiles = new Map<string, { fs: DirectoryFs; entries: Map<string, FsEntry> }>();
   const isolator = opts.isolation !== false && Isolator.available() ? new Isolator(opts.isolation) : null;
-  const pool = (opts.jobs ?? 1) > 1 && InspectPool.available() ? new InspectPool(opts.jobs!) : null;
+  const pool = (opts.jobs ?? 1) > 1 && InspectPool.available() ? new InspectPool(opts.jobs!, opts.poolHeapMb) : null;
   const suppressed: SuppressedFinding[] = [];
   for (const root of roots) {
     const fs = new DirectoryFs(root.abs, root.label, audit, opts.crossMounts ?? false);
