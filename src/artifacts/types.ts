@@ -102,11 +102,30 @@ export interface ArtifactParser<R extends ArtifactRecord = ArtifactRecord, F = u
    */
   stream?(src: ByteSource, ctx: ArtifactContext, warnings: string[]): Iterable<R>;
   /**
+   * Optional, for artifacts too large to hold (hives, event logs): `parse` and `detect` in one pass
+   * over the records as they are read, none held. A scan calls it instead of both (src/pipeline/
+   * inspect.ts; explain keeps `parse`, it shows records): the result is `parse`'s with no records,
+   * the candidates are those `detect` finds in `parse`'s result. Null when the file is not this format.
+   */
+  scan?(src: ByteSource, ctx: DetectContext): Promise<ScannedArtifact<R, F> | null>;
+  /**
+   * Optional, for a parser without `detect` whose records can be many ($MFT, $J): what `parse` gives
+   * (facts, warnings, corrupted, null when not mine) with `records` left empty. A scan keeps nothing
+   * else of such a parser, so it asks this instead of holding the records (explain asks `parse`).
+   */
+  factsOnly?(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult<R, F> | null>;
+  /**
    * Optional: the findings this artifact yields in a scan. Declared as a method on purpose (methods
    * compare bivariantly): the registry holds parsers of every R and F as plain `ArtifactParser`, and
    * only ever passes a parser's own parse result to its own detect (src/pipeline/inspect.ts).
    */
   detect?(result: ArtifactResult<R, F>, ctx: DetectContext): Candidate[];
+}
+
+/** What `ArtifactParser.scan` gives: the result without its records, and the candidates. */
+export interface ScannedArtifact<R extends ArtifactRecord = ArtifactRecord, F = unknown> {
+  result: ArtifactResult<R, F>;
+  candidates: Candidate[];
 }
 
 /** Leading bytes at an offset of the head (`bytes` compared exactly). */

@@ -29,7 +29,7 @@ function isStagingSource(c: Candidate): boolean {
 export interface CorrelateOptions {
   windows: boolean;
   /** Checks whether a root-relative path exists (case-insensitively on Windows); bounded by the caller. */
-  exists(rel: string): boolean;
+  exists(relPath: string): boolean;
   /** Upper bound on named paths examined (hostile histories can name millions). */
   maxNames?: number;
 }
@@ -144,8 +144,8 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-function baseOf(rel: string): string {
-  return rel.slice(rel.lastIndexOf('/') + 1);
+function baseOf(relPath: string): string {
+  return relPath.slice(relPath.lastIndexOf('/') + 1);
 }
 
 /** "the deleted item" when paths agree; "volume x of the same set" when only the volume set does. */
@@ -170,11 +170,11 @@ function indexFiles(candidates: Candidate[]): FileIndex {
   const byBase = new Map<string, Candidate[]>();
   for (const f of candidates) {
     if ((f.kind !== 'file' && f.kind !== 'directory') || f.hits.length === 0) continue;
-    const rel = f.path.toLowerCase();
-    push(byRel, rel, f);
-    const stem = volumeStem(rel);
-    if (stem !== rel) push(byRel, stem, f);
-    push(byBase, baseOf(rel), f);
+    const relPath = f.path.toLowerCase();
+    push(byRel, relPath, f);
+    const stem = volumeStem(relPath);
+    if (stem !== relPath) push(byRel, stem, f);
+    push(byBase, baseOf(relPath), f);
   }
   return { byRel, byBase };
 }
@@ -185,7 +185,7 @@ function filesFor(norm: NormalizedPath, files: FileIndex): Candidate[] {
     const same = files.byBase.get(norm.base) ?? [];
     return same.length === 1 ? same : [];
   }
-  if (norm.rel.includes('*')) return [...files.byRel.entries()].filter(([rel]) => relMatches(norm.rel!, rel)).flatMap(([, v]) => v);
+  if (norm.rel.includes('*')) return [...files.byRel.entries()].filter(([relPath]) => relMatches(norm.rel!, relPath)).flatMap(([, v]) => v);
   const stem = volumeStem(norm.rel);
   const found = [...(files.byRel.get(norm.rel) ?? []), ...(stem !== norm.rel ? (files.byRel.get(stem) ?? []) : [])];
   return [...new Set(found)];
@@ -265,9 +265,9 @@ function linkFilesToDeletedVolumes(files: FileIndex, deleted: Deleted[], seen: S
     links += linkDataFile(files, d, seen);
     if (!d.stem) continue;
     for (const f of files.byRel.get(d.stem) ?? []) {
-      const rel = f.path.toLowerCase();
-      if (f.kind !== 'file' || volumeStem(rel) !== d.stem) continue;
-      const exact = rel === d.norm.rel;
+      const relPath = f.path.toLowerCase();
+      if (f.kind !== 'file' || volumeStem(relPath) !== d.stem) continue;
+      const exact = relPath === d.norm.rel;
       if (isNtfsTrace(d.c)) {
         // The journal or MFT record of the file the scan found: one piece of evidence, named without points.
         if (!exact) continue;

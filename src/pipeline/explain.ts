@@ -13,8 +13,9 @@ import { DirectoryFs } from '../evidence/directory-fs.js';
 import { openSingleFile, problemInRoot } from '../evidence/single-file.js';
 import { hotspotsFor, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
 import { expandHotspots, HotspotIndex } from '../hotspots/expand.js';
-import type { Finding, FileTimes } from '../model/finding.js';
+import type { Finding } from '../model/finding.js';
 import { copyLocators, type Locators } from '../model/kinds.js';
+import type { ExplainReport as ExplainModel, ExplainVerdict } from '../model/explain.js';
 import { loadRuleCatalog, type RuleCatalog } from '../rules/catalog.js';
 import { scoreHits } from '../rules/engine.js';
 import type { Candidate } from '../rules/types.js';
@@ -52,15 +53,6 @@ function guessRoot(abs: string): string | null {
 }
 
 /** A scored finding as explain shows it (the `verdict` and each `inner` element of the JSON). */
-export interface ExplainVerdict extends Locators {
-  kind: Candidate['kind'];
-  path: string;
-  level: Finding['level'];
-  score: number;
-  reasons: Finding['reasons'];
-  attack: string[];
-  strong: boolean;
-}
 
 function verdictOf(f: Pick<Finding, 'kind' | 'path' | 'level' | 'score' | 'reasons' | 'attack'> & Locators, strong: boolean): ExplainVerdict {
   const locators: Locators = {};
@@ -97,23 +89,8 @@ function scoredAlone(c: Candidate, place: PlaceContext, catalog: RuleCatalog): E
   return verdictOf({ ...c, level: s.level, score: s.score, reasons: s.reasons, attack: s.attack }, s.strong);
 }
 
-export interface ExplainReport {
-  path: string;
-  root: string | null;
-  relativePath: string;
-  os: string | null;
-  hotspot: { id: string; description: string; weight: number } | null;
-  size: number;
-  times: FileTimes;
-  fingerprint: Record<string, unknown> & { samples: { offset: number; length: number }[] };
-  archive: ArchiveSummary | null;
-  artifacts: { parser: string; error: string | null; corrupted: boolean | null; warnings: string[]; recordCount: number }[];
-  verdict: ExplainVerdict;
-  /** Staging evidence that did not fire, benign matches that lowered the score, the strong-reason cap. */
-  whyNotHigher: string[];
-  inner: ExplainVerdict[];
-  warnings: string[];
-}
+/** The report with its archive contract typed. */
+type ExplainReport = ExplainModel<ArchiveSummary>;
 
 /** Everything `explain` knows about one file, as the object `--format json` prints. */
 export async function buildExplainReport(opts: ExplainOptions): Promise<ExplainReport> {
@@ -144,6 +121,7 @@ export async function buildExplainReport(opts: ExplainOptions): Promise<ExplainR
       os: root?.os ?? 'unknown',
       siblings: file.siblings,
       deep: true,
+      keepRecords: true,
       codepage: opts.codepage,
       sigma: opts.sigma,
     });

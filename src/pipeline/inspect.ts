@@ -77,6 +77,8 @@ export interface InspectInput {
   listDirectory?(relPath: string): DirEntryInfo[] | null;
   /** explain: sample head, middle and tail whatever the head looks like. */
   deep?: boolean;
+  /** explain: parse and keep every parser's records (shown) instead of streaming them through the detectors (`ArtifactParser.scan`) or asking a parser without `detect` for its `factsOnly`. */
+  keepRecords?: boolean;
   codepage?: string;
   /** Sigma rules the event-log detector applies (docs/eventlogs.md). */
   sigma?: readonly SigmaRule[];
@@ -156,7 +158,12 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
     }
     if (!claimed) continue;
     try {
-      const result = await parser.parse(input.src, ctx);
+      // A scan streams a parser that can (records flow through its detectors, none held); explain keeps them.
+      const streamed = parser.scan !== undefined && input.keepRecords !== true;
+      const scanned = streamed ? await parser.scan!(input.src, detectCtx) : null;
+      // A parser without `detect` whose records can be many ($MFT, $J) gives only its facts in a scan.
+      const factsOnly = !streamed && !parser.detect && parser.factsOnly !== undefined && input.keepRecords !== true;
+      const result = streamed ? (scanned?.result ?? null) : factsOnly ? await parser.factsOnly!(input.src, ctx) : await parser.parse(input.src, ctx);
       runs.push({ parser: parser.id, result });
       if (!result) continue;
       for (const w of result.warnings.slice(0, 50)) warnings.push(`${parser.id}: ${w}`);
@@ -165,8 +172,9 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
       if (isArchiveResult(parser, result) && result.facts) details.archive = archive = result.facts;
       else if (result.facts !== undefined) details[parser.id] = result.facts;
       if (isHiveResult(parser, result) && result.facts) sidNames = { ...sidNames, ...result.facts.sidNames };
-      if (!parser.detect) continue;
-      const found = parser.detect(result, detectCtx).slice(0, LIMITS.maxFindingsPerArtifact);
+      const detected = scanned ? scanned.candidates : parser.detect?.(result, detectCtx);
+      if (!detected) continue;
+      const found = detected.slice(0, LIMITS.maxFindingsPerArtifact);
       for (const c of found) {
         if (isFileLevel(c, input.rel)) {
           pushAll(fileHits, c.hits);

@@ -6,25 +6,9 @@
  */
 import { displayText } from '../util/text.js';
 import type { ArchiveSummary } from '../artifacts/archive/summary.js';
-import { locatorParts, type Locators } from '../model/kinds.js';
+import { locatorParts } from '../model/kinds.js';
+import type { ExplainReport } from '../model/explain.js';
 
-/** The parts of the explain report this renderer reads (the command builds the whole object). */
-export interface ExplainView {
-  path: string;
-  root: string | null;
-  relativePath: string;
-  os: string | null;
-  hotspot: { id: string; description: string; weight: number } | null;
-  size: number;
-  times: { modified: string | null; accessed: string | null; changed: string | null; born: string | null };
-  fingerprint: Record<string, unknown> & { samples: { offset: number; length: number }[] };
-  archive: ArchiveSummary | null;
-  artifacts: { parser: string; error: string | null; corrupted: boolean | null; warnings: string[]; recordCount: number; records?: unknown[] }[];
-  verdict: { level: string; score: number; reasons: { rule: string; score: number; message: string }[] };
-  whyNotHigher: string[];
-  inner: (Locators & { level: string; score: number; path: string; reasons: { rule: string; score: number; message: string }[] })[];
-  warnings: string[];
-}
 
 /** Records listed per parser in text mode (the JSON output keeps up to 50). */
 const MAX_RECORDS = 40;
@@ -98,7 +82,7 @@ export function archiveLine(a: ArchiveSummary): string {
   return displayText(parts.join('; '), 400);
 }
 
-export function explainText(r: ExplainView): string {
+export function explainText(r: ExplainReport<ArchiveSummary>): string {
   const fp = r.fingerprint;
   const num = (v: unknown, digits: number): string => (typeof v === 'number' ? v.toFixed(digits) : '-');
   const lines = [

@@ -39,7 +39,7 @@ export interface Allowlist {
 }
 
 /** Hashes files only when a sha256 entry exists; returns null for what cannot be read. */
-export type FileHasher = (rel: string) => string | null;
+export type FileHasher = (relPath: string) => string | null;
 
 export function compileAllowlist(entries: AllowEntry[]): Allowlist {
   return { entries: entries.map((e) => ({ ...e, sha256: e.sha256?.toLowerCase(), re: e.path ? globToRegExp(e.path) : null })) };
@@ -85,9 +85,9 @@ export function applyAllowlist(candidates: Candidate[], list: Allowlist, root: s
   if (list.entries.length === 0) return [];
   const out: SuppressedFinding[] = [];
   const hashes = new Map<string, string | null>();
-  const sha = (rel: string): string | null => {
-    if (!hashes.has(rel)) hashes.set(rel, hashOf(rel));
-    return hashes.get(rel)!;
+  const sha = (relPath: string): string | null => {
+    if (!hashes.has(relPath)) hashes.set(relPath, hashOf(relPath));
+    return hashes.get(relPath)!;
   };
   const keep: Candidate[] = [];
   for (const c of candidates) {

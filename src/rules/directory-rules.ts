@@ -187,7 +187,7 @@ export function burstHits(files: DirFileFact[], hotspot: Hotspot | null = null):
 const TEMP_HOTSPOTS = /^(win-user-temp|win-user-temp-xp|win-windows-temp|win-users-public|win-programdata|lin-tmp|lin-var-tmp|lin-dev-shm|mac-private-tmp|mac-private-var-tmp|mac-users-shared)$/;
 const SYSTEM_DOT_DIRS = /^\.(X11-unix|ICE-unix|font-unix|XIM-unix|Test-unix|com\.google\.Chrome\..*|org\.chromium\..*|com\.apple\..*|vbox.*|snapshots?|git|cache|config|local)$/i;
 
-export function hiddenDirHits(rel: string, name: string, hotspot: Hotspot | null): Hit[] {
+export function hiddenDirHits(relDir: string, name: string, hotspot: Hotspot | null): Hit[] {
   if (!hotspot || !TEMP_HOTSPOTS.test(hotspot.id)) return [];
   if (!name.startsWith('.') || name === '.' || name === '..' || SYSTEM_DOT_DIRS.test(name)) return [];
   return [{ rule: 'hidden-dir-in-temp', message: `hidden directory '${name}' in ${hotspot.id}` }];

@@ -90,23 +90,23 @@ export function loadBenignProducers(file = path.join(dataDir('rules', 'data'), '
 const ROTATED = /^(.+?)(?:\.\d{1,3}|-\d{8})(?:\.(?:gz|bz2|xz|zst))?$/i;
 
 /** The producer that owns this path, or null. `exists` answers whether a root-relative path exists. */
-export function benignProducerFor(rel: string, exists: ((rel: string) => boolean) | undefined): CompiledProducer | null {
+export function benignProducerFor(relPath: string, exists: ((relPath: string) => boolean) | undefined): CompiledProducer | null {
   for (const p of loadBenignProducers()) {
-    if (!p.res.some((re) => re.test(rel))) continue;
+    if (!p.res.some((re) => re.test(relPath))) continue;
     if (p.rotation) {
-      const slash = rel.lastIndexOf('/');
-      const m = ROTATED.exec(rel.slice(slash + 1));
-      if (!m || !exists || !exists(`${rel.slice(0, slash + 1)}${m[1]}`)) continue;
+      const slash = relPath.lastIndexOf('/');
+      const m = ROTATED.exec(relPath.slice(slash + 1));
+      if (!m || !exists || !exists(`${relPath.slice(0, slash + 1)}${m[1]}`)) continue;
     }
     return p;
   }
   return null;
 }
 
-/** The lowering hit for a finding with these hits at `rel`, or null (no producer, or independent evidence). */
-export function benignProducerHit(rel: string, hits: readonly Hit[], exists: ((rel: string) => boolean) | undefined): Hit | null {
+/** The lowering hit for a finding with these hits at `relPath`, or null (no producer, or independent evidence). */
+export function benignProducerHit(relPath: string, hits: readonly Hit[], exists: ((relPath: string) => boolean) | undefined): Hit | null {
   if (hits.some((h) => INDEPENDENT_EVIDENCE.has(h.rule))) return null;
-  const p = benignProducerFor(rel, exists);
+  const p = benignProducerFor(relPath, exists);
   if (!p) return null;
   return { rule: 'known-benign-producer', message: `${p.description} (producer ${p.id}; ${p.references[0]})` };
 }

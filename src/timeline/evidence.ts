@@ -114,8 +114,8 @@ export function userName(user: string | null | undefined): string | null {
   return name === '' ? null : name;
 }
 
-function profileUser(rel: string): string | null {
-  const m = /^(?:users|home|documents and settings)\/([^/]+)\//i.exec(rel);
+function profileUser(relPath: string): string | null {
+  const m = /^(?:users|home|documents and settings)\/([^/]+)\//i.exec(relPath);
   if (!m) return null;
   const name = m[1]!;
   return /^(public|default|all users|shared|default user)$/i.test(name) ? null : name;

@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { builtinSigmaRules } from '../../src/cli/sigma.js';
 import type { Finding } from '../../src/model/finding.js';
-import { buildExplainReport, type ExplainVerdict } from '../../src/pipeline/explain.js';
+import { buildExplainReport } from '../../src/pipeline/explain.js';
+import type { ExplainVerdict } from '../../src/model/explain.js';
 import { scan } from '../../src/pipeline/scan.js';
 import { DEMO_IMAGE, ensureDemoImage } from '../helpers/cli.js';
 

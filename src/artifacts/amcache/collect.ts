@@ -120,20 +120,25 @@ function fromFileKey(node: KeyNode): AmcacheFile {
   };
 }
 
+const INVENTORY_KEY = 'Root\\InventoryApplicationFile';
+const FILE_KEY = 'Root\\File';
+/** The keys the Amcache reader looks at (with what lies below them): a scan keeps only these of a hive (hive-pass.ts). */
+export const AMCACHE_KEYS: readonly string[] = [INVENTORY_KEY, FILE_KEY];
+
 /** True when the hive has Amcache's keys (so any hive, whatever its file name, is read as Amcache). */
 export function isAmcache(view: HiveView): boolean {
-  return view.get('Root\\InventoryApplicationFile') !== undefined || view.get('Root\\File') !== undefined;
+  return view.get(INVENTORY_KEY) !== undefined || view.get(FILE_KEY) !== undefined;
 }
 
 /** Every file entry, newer layout first; bounded by LIMITS.maxFindingsPerArtifact x 10. */
 export function collectAmcache(view: HiveView, warnings: string[] = []): AmcacheFile[] {
   const out: AmcacheFile[] = [];
   const cap = LIMITS.maxFindingsPerArtifact * 10;
-  for (const node of view.subkeys('Root\\InventoryApplicationFile')) {
+  for (const node of view.subkeys(INVENTORY_KEY)) {
     if (out.length >= cap) break;
     out.push(fromInventory(node));
   }
-  for (const volume of view.subkeys('Root\\File')) {
+  for (const volume of view.subkeys(FILE_KEY)) {
     for (const node of view.subkeys(volume.key)) {
       if (out.length >= cap) break;
       out.push(fromFileKey(node));

@@ -6,7 +6,7 @@ import type { ArtifactContext, ArtifactParser, ArtifactResult, DetectContext } f
 import type { Candidate } from '../../rules/types.js';
 import { matchHistory } from '../history/staging-commands.js';
 import { LIMITS } from '../../util/limits.js';
-import { parseAudit, type AuditEvent } from './parse.js';
+import { parseAudit, streamAudit, type AuditEvent } from './parse.js';
 import { magicText } from '../claims.js';
 
 const AUDIT_NAME = /^audit\.log(\.\d+)?$/i;
@@ -44,6 +44,10 @@ export const auditdParser: ArtifactParser<AuditEvent, AuditFacts> = {
       corrupted: parsed.corrupted,
       facts: { events: parsed.events.length, commands: parsed.events.filter((e) => e.command).length },
     };
+  },
+  // The events as they are read, for `stagehunt parse --format jsonl` (an audit log may be large).
+  *stream(src, _ctx, warnings) {
+    yield* streamAudit(src, warnings);
   },
   detect: detectAudit,
 };

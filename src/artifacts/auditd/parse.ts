@@ -164,20 +164,47 @@ function isoTime(seconds: string, millis: string): string | null {
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
 
-/** Reads the log in 1 MiB steps; yields nothing but returns every event with a command or a path. */
+/** Reads the log in 1 MiB steps; returns every event (what `streamAudit` yields, collected). */
 export function parseAudit(src: ByteSource): AuditParse {
   const warnings: string[] = [];
+  const events: AuditEvent[] = [];
+  const stream = streamAudit(src, warnings);
+  for (let next = stream.next(); ; next = stream.next()) {
+    if (next.done) return { events, warnings, corrupted: next.value };
+    events.push(next.value);
+  }
+}
+
+/**
+ * The events of the log in line order, yielded as soon as no event still open can come before them
+ * (lines of one event are adjacent in practice, so few wait); warnings are appended to `warnings` as
+ * they arise. Returns whether the log was damaged (lines that are not audit records).
+ */
+export function* streamAudit(src: ByteSource, warnings: string[]): Generator<AuditEvent, boolean> {
+  let warned = 0;
   const warn = (m: string) => {
-    if (warnings.length < MAX_WARNINGS) warnings.push(m);
+    if (warned++ < MAX_WARNINGS) warnings.push(m);
   };
   const open = new Map<number, { ev: AuditEvent; execve: Map<number, string[]> }>();
-  const events: AuditEvent[] = [];
+  /** Closed events waiting for the events opened before them to close. */
+  let waiting: AuditEvent[] = [];
+  let closed = 0;
   let malformed = 0;
   const close = (serial: number) => {
     const o = open.get(serial);
     if (!o) return;
     open.delete(serial);
-    if (events.length < LIMITS.maxHistoryLines) events.push(finish(o.ev, o.execve));
+    if (closed < LIMITS.maxHistoryLines) {
+      closed++;
+      waiting.push(finish(o.ev, o.execve));
+    }
+  };
+  /** The waiting events before the first open one (the open map is in line order): every event before it has closed. */
+  const ready = (): AuditEvent[] => {
+    const first = open.values().next().value?.ev.line ?? Infinity;
+    const out = waiting.filter((e) => e.line < first).sort((a, b) => a.line - b.line);
+    if (out.length > 0) waiting = waiting.filter((e) => e.line >= first);
+    return out;
   };
   const limit = Math.min(src.size, LIMITS.maxTextArtifactBytes);
   if (src.size > limit) warn(`read the first ${limit} bytes of ${src.size}`);
@@ -216,11 +243,12 @@ export function parseAudit(src: ByteSource): AuditParse {
       carry = carry.slice(0, MAX_LINE_CHARS);
     }
     for (const l of lines) handle(l);
+    yield* ready();
   }
   carry += decoder.end();
   if (carry) handle(carry);
   for (const serial of [...open.keys()]) close(serial);
   if (malformed > 5) warn(`${malformed} lines were not audit records`);
-  events.sort((a, b) => a.line - b.line);
-  return { events, warnings, corrupted: malformed > 0 };
+  yield* ready();
+  return malformed > 0;
 }

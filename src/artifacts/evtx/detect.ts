@@ -365,12 +365,12 @@ function burstCandidates(files: readonly FileEvent[], ctx: DetectContext): Candi
 }
 
 /** An exported log in a hotspot: someone copied it out of winevt/Logs (or brought it along). */
-function exportedLogCandidate(result: EvtxResult, ctx: DetectContext): Candidate[] {
+function exportedLogCandidate(recordCount: number, ctx: DetectContext): Candidate[] {
   if (!ctx.hotspot || /(^|\/)windows\/system32\/winevt\/logs\//i.test(ctx.relPath)) return [];
   return [{
     kind: 'file',
     path: ctx.relPath,
-    hits: [{ rule: 'event-log-outside-winevt', message: `an event log (${result.records.length} records) lies in a staging place, outside Windows\\System32\\winevt\\Logs` }],
+    hits: [{ rule: 'event-log-outside-winevt', message: `an event log (${recordCount} records) lies in a staging place, outside Windows\\System32\\winevt\\Logs` }],
     size: ctx.size,
     format: 'evtx',
     times: ctx.times,
@@ -436,10 +436,28 @@ function applySigma(rules: readonly SigmaRule[], events: readonly EvtxEvent[], o
 }
 
 export function detectEvtx(result: EvtxResult, ctx: DetectContext): Candidate[] {
-  const events = result.records;
+  return detectEvents(result.records, result.records.length, ctx);
+}
+
+/**
+ * The findings of a log from the events a detector can use (`isDetectable`) and the number of records
+ * read: an event that is not one of them adds nothing, so a scan keeps only those (evtx/index.ts `scan`).
+ */
+export function detectEvents(events: readonly EvtxEvent[], recordCount: number, ctx: DetectContext): Candidate[] {
   const files = fileEvents(events);
   const out = [...commandCandidates(events, ctx), ...fileCandidates(files, ctx), ...burstCandidates(files, ctx)];
   const rules = ctx.options?.sigma;
   if (rules && rules.length > 0) applySigma(rules, events, out, ctx);
-  return [...out, ...exportedLogCandidate(result, ctx)];
+  return [...out, ...exportedLogCandidate(recordCount, ctx)];
+}
+
+/**
+ * True for an event some detector reads: a command line (4688, Sysmon 1, 4103), a script-block part
+ * (4104: a block is judged whole), a Sysmon file event, or a record a Sigma rule matches on its own.
+ */
+export function isDetectable(e: EvtxEvent, rules: readonly SigmaRule[]): boolean {
+  if (processCommand(e) ?? moduleCommand(e)) return true;
+  if (e.eventId === EVENT_IDS.scriptBlock && e.provider && POWERSHELL_PROVIDERS.has(e.provider)) return true;
+  if (fileEvents([e]).length > 0) return true;
+  return rules.length > 0 && sigmaMatches(rules, e).length > 0;
 }

@@ -1,7 +1,8 @@
 /** Windows XML event log (EVTX) parser: matched on the 'ElfFile' magic whatever the file is called. */
 import type { ArtifactParser } from '../types.js';
+import type { ByteSource } from '../../util/byte-source.js';
 import { FILE_HEADER, hasEvtxMagic } from './layout.js';
-import { detectEvtx } from './detect.js';
+import { detectEvents, detectEvtx, isDetectable } from './detect.js';
 import { newReadState, readEvtx } from './parse.js';
 import type { EvtxEvent, EvtxFacts, EvtxResult } from './record.js';
 import { LIMITS } from '../../util/limits.js';
@@ -14,25 +15,16 @@ export const evtxParser: ArtifactParser<EvtxEvent, EvtxFacts> = {
   claims: { formats: ['evtx'], magics: [{ at: 0, bytes: FILE_HEADER.magic }] },
   matches: (ctx) => ctx.format === 'evtx' || hasEvtxMagic(ctx.head),
   async parse(src): Promise<EvtxResult | null> {
-    const state = newReadState();
-    // parse() holds its records (scan, explain); `stagehunt parse` streams them without this cap.
-    const records: EvtxEvent[] = [];
-    for (const e of readEvtx(src, state)) {
-      if (records.length >= LIMITS.maxEvtxRecordsHeld) {
-        state.warnings.push(`only the first ${LIMITS.maxEvtxRecordsHeld} records are kept for detection (limit); \`stagehunt parse\` streams them all`);
-        state.corrupted = true;
-        break;
-      }
-      records.push(e);
-    }
-    if (!state.header && records.length === 0 && state.warnings.length === 0) return null;
-    return {
-      parser: 'evtx',
-      records,
-      warnings: state.warnings,
-      corrupted: state.corrupted,
-      facts: { ...state.header, chunks: state.chunks, badChunks: state.badChunks, records: state.records, damagedRecords: state.damagedRecords },
-    };
+    const { state, kept } = readHeld(src, () => true);
+    if (!state.header && kept.length === 0 && state.warnings.length === 0) return null;
+    return { parser: 'evtx', records: kept, warnings: state.warnings, corrupted: state.corrupted, facts: factsOf(state) };
+  },
+  // A scan keeps only the events a detector reads (most of a log is not one): the same findings as parse + detect.
+  async scan(src, ctx) {
+    const { state, kept, read } = readHeld(src, (e) => isDetectable(e, ctx.options?.sigma ?? []));
+    if (!state.header && read === 0 && state.warnings.length === 0) return null;
+    const result: EvtxResult = { parser: 'evtx', records: [], warnings: state.warnings, corrupted: state.corrupted, facts: factsOf(state) };
+    return { result, candidates: detectEvents(kept, read, ctx) };
   },
   detect: detectEvtx,
   *stream(src, _ctx, warnings) {
@@ -41,6 +33,30 @@ export const evtxParser: ArtifactParser<EvtxEvent, EvtxFacts> = {
     yield* readEvtx(src, state);
   },
 };
+
+/**
+ * The records `parse` holds (scan, explain; `stagehunt parse` streams them without this cap): read up
+ * to LIMITS.maxEvtxRecordsHeld, those `keep` wants kept.
+ */
+function readHeld(src: ByteSource, keep: (e: EvtxEvent) => boolean): { state: ReturnType<typeof newReadState>; kept: EvtxEvent[]; read: number } {
+  const state = newReadState();
+  const kept: EvtxEvent[] = [];
+  let read = 0;
+  for (const e of readEvtx(src, state)) {
+    if (read >= LIMITS.maxEvtxRecordsHeld) {
+      state.warnings.push(`only the first ${LIMITS.maxEvtxRecordsHeld} records are kept for detection (limit); \`stagehunt parse\` streams them all`);
+      state.corrupted = true;
+      break;
+    }
+    read++;
+    if (keep(e)) kept.push(e);
+  }
+  return { state, kept, read };
+}
+
+function factsOf(state: ReturnType<typeof newReadState>): EvtxFacts {
+  return { ...state.header, chunks: state.chunks, badChunks: state.badChunks, records: state.records, damagedRecords: state.damagedRecords };
+}
 
 export const parsers: readonly ArtifactParser<EvtxEvent, EvtxFacts>[] = [evtxParser];
 

@@ -338,10 +338,10 @@ export function loadSigmaRules(dirs: readonly string[]): SigmaRuleSet {
     const files: string[] = [];
     ruleFiles(dir, files, 0);
     for (const file of files) {
-      const rel = path.relative(dir, file) || path.basename(file);
+      const ruleFile = path.relative(dir, file) || path.basename(file);
       const text = lstatSync(file).size > MAX_RULE_BYTES ? null : readFileSync(file, 'utf8');
       if (text === null) {
-        unsupported.push({ file: rel, title: null, kind: 'too large', reason: `larger than ${MAX_RULE_BYTES} bytes` });
+        unsupported.push({ file: ruleFile, title: null, kind: 'too large', reason: `larger than ${MAX_RULE_BYTES} bytes` });
         continue;
       }
       let docs: unknown[];
@@ -351,20 +351,20 @@ export function loadSigmaRules(dirs: readonly string[]): SigmaRuleSet {
           return d.toJS();
         });
       } catch (err) {
-        unsupported.push({ file: rel, title: null, kind: 'YAML', reason: `YAML: ${(err as Error).message.split('\n')[0]}` });
+        unsupported.push({ file: ruleFile, title: null, kind: 'YAML', reason: `YAML: ${(err as Error).message.split('\n')[0]}` });
         continue;
       }
       // A multi-document file with action: global is a rule collection (Sigma 1.0): not supported.
       if (docs.length !== 1) {
-        unsupported.push({ file: rel, title: null, kind: 'rule collection', reason: `${docs.length} YAML documents (rule collections are not supported)` });
+        unsupported.push({ file: ruleFile, title: null, kind: 'rule collection', reason: `${docs.length} YAML documents (rule collections are not supported)` });
         continue;
       }
       const title = (docs[0] as Record<string, unknown> | null)?.title;
       try {
-        rules.push(compileRule(docs[0], rel));
+        rules.push(compileRule(docs[0], ruleFile));
       } catch (err) {
         if (!(err instanceof Unsupported)) throw err;
-        unsupported.push({ file: rel, title: typeof title === 'string' ? title : null, kind: err.kind, reason: err.message });
+        unsupported.push({ file: ruleFile, title: typeof title === 'string' ? title : null, kind: err.kind, reason: err.message });
       }
     }
   }

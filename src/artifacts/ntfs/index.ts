@@ -7,7 +7,7 @@
 import type { ArtifactContext, ArtifactParser, ArtifactRecord, ArtifactResult } from '../types.js';
 import type { ByteSource } from '../../util/byte-source.js';
 import { LIMITS } from '../../util/limits.js';
-import { looksLikeMft, walkMftFile } from './mft.js';
+import { looksLikeMft, mftSummaries, walkMftFile } from './mft.js';
 import { plausibleUsnHeader, walkUsnJournal } from './usn.js';
 import { USN_COMMON } from './usn-layout.js';
 import { magicText } from '../claims.js';
@@ -31,8 +31,28 @@ function collect(id: string, iterable: Iterable<ArtifactRecord>, warnings: strin
     total++;
     if (records.length < LIMITS.maxKeptStreamRecords) records.push(r);
   }
-  if (total > records.length) warnings.push(`${total} records; the first ${records.length} kept (stagehunt parse --format jsonl prints them all)`);
+  keptWarning(total, warnings);
   return { parser: id, records, warnings, corrupted: warnings.length > 0, facts: { records: total } };
+}
+
+function keptWarning(total: number, warnings: string[]): void {
+  const kept = Math.min(total, LIMITS.maxKeptStreamRecords);
+  if (total > kept) warnings.push(`${total} records; the first ${kept} kept (stagehunt parse --format jsonl prints them all)`);
+}
+
+/** `parse`'s result without the records (factsOnly): in-use counts over the records `parse` would keep. */
+async function mftFactsOnly(src: ByteSource): Promise<ArtifactResult<ArtifactRecord, StreamFacts> | null> {
+  const warnings: string[] = [];
+  let total = 0;
+  let inUse = 0;
+  // the summaries, not the MFTECmd-style records: same records and warnings, no times formatted
+  for (const s of mftSummaries(src, warnings)) {
+    if (total++ < LIMITS.maxKeptStreamRecords && s.inUse) inUse++;
+  }
+  keptWarning(total, warnings);
+  const kept = Math.min(total, LIMITS.maxKeptStreamRecords);
+  if (kept === 0 && warnings.length > 0) return null;
+  return { parser: 'mft', records: [], warnings, corrupted: warnings.length > 0, facts: { records: total, inUse, notInUse: kept - inUse } };
 }
 
 export const mftParser: ArtifactParser<ArtifactRecord, StreamFacts> = {
@@ -45,6 +65,7 @@ export const mftParser: ArtifactParser<ArtifactRecord, StreamFacts> = {
   stream(src: ByteSource, _ctx: ArtifactContext, warnings: string[]) {
     return walkMftFile(src, warnings);
   },
+  factsOnly: mftFactsOnly,
   async parse(src: ByteSource): Promise<ArtifactResult<ArtifactRecord, StreamFacts> | null> {
     const warnings: string[] = [];
     const result = collect('mft', walkMftFile(src, warnings), warnings);
@@ -70,6 +91,13 @@ export const usnParser: ArtifactParser<ArtifactRecord, StreamFacts> = {
   async parse(src: ByteSource): Promise<ArtifactResult<ArtifactRecord, StreamFacts> | null> {
     const warnings: string[] = [];
     return collect('usnjrnl', walkUsnJournal(src, warnings), warnings);
+  },
+  async factsOnly(src: ByteSource): Promise<ArtifactResult<ArtifactRecord, StreamFacts> | null> {
+    const warnings: string[] = [];
+    let total = 0;
+    for (const _record of walkUsnJournal(src, warnings)) total++;
+    keptWarning(total, warnings);
+    return { parser: 'usnjrnl', records: [], warnings, corrupted: warnings.length > 0, facts: { records: total } };
   },
 };
 

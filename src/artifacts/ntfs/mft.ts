@@ -7,10 +7,11 @@
 import type { ByteSource } from '../../util/byte-source.js';
 import { filetimeToIso } from '../../util/filetime.js';
 import { LIMITS } from '../../util/limits.js';
-import { NameTable } from '../../evidence/image/ntfs/names.js';
-import { hasRecordSignature, namePreference, parseFileName, parseMftRecord, type Attribute, type FileNameAttribute, type MftRecord } from '../../evidence/image/ntfs/record.js';
+import { MftIndexBuilder, type MftIndex, type NameTable } from '../../evidence/image/ntfs/names.js';
+import { hasRecordSignature, parseFileName, parseMftRecord, type Attribute, type FileNameAttribute, type MftRecord } from '../../evidence/image/ntfs/record.js';
 import { ATTR_TYPE, RECORD } from '../../evidence/image/ntfs/layout.js';
 import { recordReader } from '../../evidence/image/ntfs/stream.js';
+import { ownMftIndex } from '../../evidence/image/ntfs/volume.js';
 import { fileAttributeNames, summarizeRecord, type RecordSummary } from '../../evidence/image/ntfs/summary.js';
 import { timestompSigns } from './timestomp.js';
 import { parseZoneIdentifier, ZONE_STREAM, type ZoneIdentifier } from './zone.js';
@@ -133,65 +134,34 @@ export function mftJsonRecord(s: RecordSummary, names: NameTable | null): MftJso
   };
 }
 
-/** What pass 1 keeps: a name per entry, and which extension records belong to which base record. */
-export interface MftIndex {
-  names: NameTable;
-  /** base entry -> entries of its extension records (whose base reference names it). */
-  extensions: Map<number, number[]>;
-}
+export type { MftIndex } from '../../evidence/image/ntfs/names.js';
 
 /**
- * Pass 1: names and parents of every sound record; extension records grouped by their base. A
- * standalone $MFT has no volume to read a non-resident $ATTRIBUTE_LIST from, so extension records
- * are found by their own base reference instead (checked against the base's sequence in pass 2).
+ * Pass 1: names and parents of every sound record; extension records grouped by their base
+ * (`MftIndexBuilder`, the rule the volume reader's listing pass shares). Extension records are
+ * checked against the base's sequence in pass 2.
  */
 export function indexMftFile(src: ByteSource, recordSize: number, warnings: string[]): MftIndex {
-  const names = new NameTable();
-  const extensions = new Map<number, number[]>();
-  const count = Math.min(Math.floor(src.size / recordSize), LIMITS.maxMftRecords);
-  if (Math.floor(src.size / recordSize) > LIMITS.maxMftRecords) warnings.push(`more than ${LIMITS.maxMftRecords} records; the rest is not read`);
-  // Per base record, in columns (no object per record): whether it may take a name, its sequence
-  // and the preference of the name it has so far (NO_NAME: none in the base record, perhaps in an extension record).
-  const nameable = new Uint8Array(count);
-  const sequences = new Uint16Array(count);
-  const preference = new Uint8Array(count);
-  const NO_NAME = 255;
-  const extensionNames: Array<{ base: number; baseSequence: number; fn: FileNameAttribute }> = [];
+  return indexRecords(src, recordSize, mftRecordCount(src, recordSize, warnings));
+}
+
+function indexRecords(src: ByteSource, recordSize: number, count: number): MftIndex {
+  const builder = new MftIndexBuilder(count);
   const readRaw = recordReader(src, recordSize);
   for (let entry = 0; entry < count; entry++) {
     const raw = readRaw(entry);
     if (!hasRecordSignature(raw)) continue;
     const rec = parseMftRecord(raw, entry);
-    if (!rec) continue;
-    if (rec.base) {
-      if (!rec.inUse) continue;
-      const list = extensions.get(rec.base.entry) ?? [];
-      if (list.length < 4096) list.push(entry);
-      extensions.set(rec.base.entry, list);
-      for (const fn of fileNamesOf(rec)) if (extensionNames.length < MAX_EXTENSION_NAMES) extensionNames.push({ base: rec.base.entry, baseSequence: rec.base.sequence, fn });
-      continue;
-    }
-    const fn = preferredName(rec);
-    if (fn && !(rec.inUse || rec.fixupsOk)) continue;
-    nameable[entry] = rec.inUse ? 2 : 1;
-    sequences[entry] = rec.sequence;
-    preference[entry] = fn ? namePreference(fn.namespace) : NO_NAME;
-    if (fn) names.set(entry, { sequence: rec.sequence, inUse: rec.inUse, name: fn.name, parentEntry: fn.parent.entry, parentSequence: fn.parent.sequence });
+    if (rec) builder.add(rec, fileNamesOf(rec));
   }
-  // A long name kept in an extension record beats a short one in the base record.
-  for (const x of extensionNames) {
-    const b = x.base;
-    if (!(b < count) || nameable[b] === 0 || sequences[b] !== x.baseSequence) continue;
-    const pref = namePreference(x.fn.namespace);
-    if (pref >= preference[b]!) continue;
-    preference[b] = pref;
-    names.set(b, { sequence: sequences[b]!, inUse: nameable[b] === 2, name: x.fn.name, parentEntry: x.fn.parent.entry, parentSequence: x.fn.parent.sequence });
-  }
-  return { names, extensions };
+  return builder.finish();
 }
 
-/** Names gathered from extension records in pass 1 (each is a whole $FILE_NAME; real volumes have a handful). */
-const MAX_EXTENSION_NAMES = 1_000_000;
+/** Records read from a standalone $MFT of `src.size` bytes (a warning past LIMITS.maxMftRecords). */
+function mftRecordCount(src: ByteSource, recordSize: number, warnings: string[]): number {
+  if (Math.floor(src.size / recordSize) > LIMITS.maxMftRecords) warnings.push(`more than ${LIMITS.maxMftRecords} records; the rest is not read`);
+  return Math.min(Math.floor(src.size / recordSize), LIMITS.maxMftRecords);
+}
 
 function fileNamesOf(rec: MftRecord): FileNameAttribute[] {
   const out: FileNameAttribute[] = [];
@@ -201,13 +171,6 @@ function fileNamesOf(rec: MftRecord): FileNameAttribute[] {
     if (fn) out.push(fn);
   }
   return out;
-}
-
-/** The record's preferred $FILE_NAME (long over short; the first of equals, as summarizeRecord's stable sort gives). */
-function preferredName(rec: MftRecord): FileNameAttribute | null {
-  let best: FileNameAttribute | null = null;
-  for (const fn of fileNamesOf(rec)) if (!best || namePreference(fn.namespace) < namePreference(best.namespace)) best = fn;
-  return best;
 }
 
 /** Attributes of the extension records that name `base` as their base (same sequence number). */
@@ -231,10 +194,11 @@ export function* mftSummaries(src: ByteSource, warnings: string[], onIndex?: (in
     return;
   }
   if (src.size % recordSize !== 0) warnings.push(`size ${src.size} is not a multiple of the record size ${recordSize}; the last partial record is ignored`);
-  const index = indexMftFile(src, recordSize, warnings);
+  const count = mftRecordCount(src, recordSize, warnings);
+  // A volume's own $MFT (opened through the image reader) was indexed by the volume's listing pass: no second pass.
+  const index = ownMftIndex(src, recordSize, count) ?? indexRecords(src, recordSize, count);
   const { extensions } = index;
   onIndex?.(index);
-  const count = Math.min(Math.floor(src.size / recordSize), LIMITS.maxMftRecords);
   let reported = 0;
   const readRecord = (entry: number): MftRecord | null => (entry >= 0 && entry < count ? parseMftRecord(src.read(entry * recordSize, recordSize), entry) : null);
   const readRaw = recordReader(src, recordSize);

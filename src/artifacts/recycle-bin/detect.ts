@@ -118,12 +118,12 @@ export function summariseDeletedFolder(list: (relPath: string) => DirEntryInfo[]
     for (const { inner, entries } of queue) {
       for (const e of entries) {
         if (++visited > FOLDER_MAX_ENTRIES) { sum.truncated = true; break; }
-        const rel = inner === '' ? e.name : `${inner}/${e.name}`;
-        if (sum.listing.length < LISTING_KEEP) sum.listing.push(e.isDirectory ? `${rel}/` : rel);
+        const innerPath = inner === '' ? e.name : `${inner}/${e.name}`;
+        if (sum.listing.length < LISTING_KEEP) sum.listing.push(e.isDirectory ? `${innerPath}/` : innerPath);
         if (e.isDirectory) {
           sum.directories++;
-          const sub = depth + 1 < FOLDER_MAX_DEPTH ? list(join(folder, rel)) : null;
-          if (sub) next.push({ inner: rel, entries: sub });
+          const sub = depth + 1 < FOLDER_MAX_DEPTH ? list(join(folder, innerPath)) : null;
+          if (sub) next.push({ inner: innerPath, entries: sub });
           else if (depth + 1 >= FOLDER_MAX_DEPTH) sum.truncated = true;
           continue;
         }
@@ -131,7 +131,7 @@ export function summariseDeletedFolder(list: (relPath: string) => DirEntryInfo[]
         sum.bytes += e.size;
         types.set(extensionKey(e.name), (types.get(extensionKey(e.name)) ?? 0) + 1);
         if (isDocumentName(e.name)) sum.documents++;
-        if (isArchiveName(e.name) || isEncryptedName(e.name)) { sum.archives++; sum.firstArchive ??= rel; }
+        if (isArchiveName(e.name) || isEncryptedName(e.name)) { sum.archives++; sum.firstArchive ??= innerPath; }
       }
     }
     queue = sum.truncated && visited > FOLDER_MAX_ENTRIES ? [] : next;

@@ -1,7 +1,7 @@
 /** Registry hive (regf) parser: matched on the 'regf' magic whatever the file is called. */
 import type { ArtifactParser } from '../types.js';
 import { hasRegfMagic } from './layout.js';
-import { streamRegf } from './parse.js';
+import { scanRegf, streamRegf } from './parse.js';
 import { magicText } from '../claims.js';
 import { parseHiveOnce } from '../registry/hive-once.js';
 import { detectRegistry, type HiveFacts } from '../registry/index.js';
@@ -16,6 +16,7 @@ export const regfParser: ArtifactParser<RegistryRecord, HiveFacts> = {
   matches: (ctx) => ctx.format === 'regf' || hasRegfMagic(ctx.head),
   parse: parseHiveOnce,
   stream: streamRegf,
+  scan: scanRegf,
   detect: detectRegistry,
 };
 

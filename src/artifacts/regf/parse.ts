@@ -4,12 +4,13 @@
  * (`streamRegf`, for `stagehunt parse`). Pure: no fs, no console.
  */
 import type { ByteSource } from '../../util/byte-source.js';
-import type { ArtifactContext } from '../types.js';
+import type { ArtifactContext, DetectContext, ScannedArtifact } from '../types.js';
 import { hasRegfMagic } from './layout.js';
 import { MAX_HIVE_BYTES } from './pages.js';
 import { pushAll } from '../../util/arrays.js';
 import { walkHive, type HiveRecord, type RegistryRecord } from './walk.js';
-import { hiveSidMaps, type HiveFacts, type HiveResult } from '../registry/index.js';
+import { detectHive, detectOverPass, hiveSidMaps, type HiveFacts, type HiveResult } from '../registry/index.js';
+import { HivePassBuilder, passOver, type HivePass } from '../registry/hive-pass.js';
 
 /** Names of transaction logs next to the hive (NTUSER.DAT.LOG1, ...), case-insensitive. */
 export function logSiblings(ctx: Pick<ArtifactContext, 'name' | 'siblings'>): string[] {
@@ -42,8 +43,54 @@ export async function parseRegf(src: ByteSource, ctx: ArtifactContext): Promise<
     records,
     warnings,
     corrupted: isCorrupted(header, damaged),
-    facts: summarize(header, records, logs),
+    facts: summarize(passOver(records, false), logs),
   };
+}
+
+/** One streamed read of a hive for a scan: the detectors' pass (hive-pass.ts) and `parseRegf`'s result without its records. */
+export interface StreamedHive {
+  pass: HivePass;
+  result: HiveResult;
+}
+
+/** The walk of `parseRegf`, fed to the detectors' pass as it reads instead of held. */
+function readHivePass(src: ByteSource, ctx: ArtifactContext): StreamedHive | null {
+  if (!hasRegfMagic(src.read(0, 4))) return null;
+  const warnings = oversize(src);
+  const builder = new HivePassBuilder();
+  let damaged = src.size > MAX_HIVE_BYTES;
+  for (const item of walkHive(src)) {
+    if (item.type === 'warning') {
+      warnings.push(item.message);
+      damaged ||= item.damage;
+    } else builder.add(item);
+  }
+  const pass = builder.finish();
+  const logs = logSiblings(ctx);
+  if (pass.header?.dirty) pushLogNote(warnings, logs);
+  return { pass, result: { parser: 'regf', records: [], warnings, corrupted: isCorrupted(pass.header, damaged), facts: summarize(pass, logs) } };
+}
+
+const streamed = new WeakMap<ByteSource, { ctx: ArtifactContext; hive: StreamedHive | null }>();
+
+/**
+ * `readHivePass`, once per file in an inspection (as hive-once.ts for `parse`): the regf and Amcache
+ * parsers' `scan` both read Amcache.hve with the same source and context; the second gets the first's.
+ */
+export function scanHiveOnce(src: ByteSource, ctx: ArtifactContext): StreamedHive | null {
+  const hit = streamed.get(src);
+  if (hit && hit.ctx === ctx) return hit.hive;
+  const hive = readHivePass(src, ctx);
+  streamed.set(src, { ctx, hive });
+  return hive;
+}
+
+/** The regf parser's `scan`: the hive streamed through the registry detectors, no record held. */
+export async function scanRegf(src: ByteSource, ctx: DetectContext): Promise<ScannedArtifact<RegistryRecord, HiveFacts> | null> {
+  const hive = scanHiveOnce(src, ctx);
+  if (!hive) return null;
+  const candidates = detectHive(hive.result.facts, ctx, (opts) => detectOverPass(hive.pass, opts));
+  return { result: hive.result, candidates };
 }
 
 /**
@@ -82,13 +129,8 @@ function isCorrupted(header: HiveRecord | null, damaged: boolean): boolean {
   return damaged;
 }
 
-function summarize(header: HiveRecord | null, records: RegistryRecord[], logs: string[]): HiveFacts {
-  let keys = 0;
-  let values = 0;
-  for (const r of records) {
-    if (r.type === 'registry-key') keys++;
-    else if (r.type === 'registry-value') values++;
-  }
+function summarize(pass: HivePass, logs: string[]): HiveFacts {
+  const header = pass.header;
   return {
     format: 'regf',
     isLog: header !== null && header.fileType !== 0,
@@ -96,9 +138,9 @@ function summarize(header: HiveRecord | null, records: RegistryRecord[], logs: s
     version: header?.version ?? null,
     rootKeyName: header?.rootKeyName ?? null,
     embeddedName: header?.embeddedName ?? null,
-    keyCount: keys,
-    valueCount: values,
+    keyCount: pass.keyCount,
+    valueCount: pass.valueCount,
     transactionLogs: logs,
-    ...hiveSidMaps(records),
+    ...hiveSidMaps(pass),
   };
 }

@@ -28,6 +28,14 @@ const SEVEN_ZIP_VALUES: readonly [string, string, string][] = [
   ['FM', 'FolderHistory', 'folders browsed'],
 ];
 
+const SEVEN_ZIP_ROOTS = ['Software\\7-Zip', 'Software\\Wow6432Node\\7-Zip'];
+const WINRAR_ROOT = 'Software\\WinRAR';
+const WINZIP_MRU = 'Software\\Nico Mak Computing\\WinZip\\mru';
+const RECENT_DOCS = 'Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\RecentDocs';
+
+/** The keys collectHistory reads (with what lies below them): a scan keeps only these of a hive (hive-pass.ts). */
+export const HISTORY_KEYS: readonly string[] = [...SEVEN_ZIP_ROOTS, WINRAR_ROOT, WINZIP_MRU, RECENT_DOCS];
+
 const ARCHIVE_EXTENSIONS = ['.zip', '.7z', '.rar', '.cab', '.tar', '.gz', '.tgz', '.bz2', '.xz', '.zst'];
 
 /** REG_BINARY/MULTI_SZ lists of UTF-16 strings, or one REG_SZ. */
@@ -39,20 +47,20 @@ function pathsOf(v: ValueRecord): string[] {
 
 export function collectHistory(view: HiveView): HistoryEntry[] {
   const out: HistoryEntry[] = [];
-  for (const root of ['Software\\7-Zip', 'Software\\Wow6432Node\\7-Zip']) {
+  for (const root of SEVEN_ZIP_ROOTS) {
     for (const [sub, name, list] of SEVEN_ZIP_VALUES) {
       const node = view.get(`${root}\\${sub}`);
       const v = node?.values.find((x) => x.name.toLowerCase() === name.toLowerCase());
       if (node && v) for (const p of pathsOf(v)) out.push({ tool: '7-Zip', list, node, value: v.name, path: p });
     }
   }
-  collectNumbered(view, 'Software\\WinRAR\\ArcHistory', 'WinRAR', 'archives opened or created', out);
-  for (const sub of view.subkeys('Software\\WinRAR\\DialogEditHistory')) {
+  collectNumbered(view, `${WINRAR_ROOT}\\ArcHistory`, 'WinRAR', 'archives opened or created', out);
+  for (const sub of view.subkeys(`${WINRAR_ROOT}\\DialogEditHistory`)) {
     const leaf = sub.key.slice(sub.key.lastIndexOf('\\') + 1);
     collectNumbered(view, sub.key, 'WinRAR', `dialog history ${leaf}`, out);
   }
   for (const [sub, list] of [['archives', 'archives opened or created'], ['extract', 'extraction targets'], ['filemenu', 'archives from the file menu']]) {
-    collectNumbered(view, `Software\\Nico Mak Computing\\WinZip\\mru\\${sub}`, 'WinZip', list!, out);
+    collectNumbered(view, `${WINZIP_MRU}\\${sub}`, 'WinZip', list!, out);
   }
   for (const ext of ARCHIVE_EXTENSIONS) collectRecentDocs(view, ext, out);
   return out.filter((e) => e.path.trim() !== '');
@@ -70,7 +78,7 @@ function collectNumbered(view: HiveView, key: string, tool: HistoryEntry['tool']
 
 /** RecentDocs\.zip values are shell items that start with the UTF-16 file name. */
 function collectRecentDocs(view: HiveView, ext: string, out: HistoryEntry[]): void {
-  const node = view.get(`Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\RecentDocs\\${ext}`);
+  const node = view.get(`${RECENT_DOCS}\\${ext}`);
   if (!node) return;
   for (const v of node.values) {
     if (/^mrulist(ex)?$/i.test(v.name)) continue;

@@ -57,9 +57,13 @@ export function decodeUserAssistData(b: Buffer): { runCount: number | null; last
   return { runCount: null, lastRun: null };
 }
 
+export const USER_ASSIST_KEY = 'Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\UserAssist';
+/** Where BAM and DAM sit in each control set (below them: State\UserSettings or UserSettings). */
+export const BAM_KEYS: readonly string[] = ['Services\\bam', 'Services\\dam'];
+
 export function collectUserAssist(view: HiveView): Execution[] {
   const out: Execution[] = [];
-  for (const guid of view.subkeys('Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\UserAssist')) {
+  for (const guid of view.subkeys(USER_ASSIST_KEY)) {
     const count = view.get(`${guid.key}\\Count`);
     if (!count) continue;
     for (const v of count.values) {

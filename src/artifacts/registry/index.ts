@@ -10,10 +10,9 @@ import { detectArchiverHistory } from './archivers.js';
 import { detectExecution } from './execution.js';
 import { detectAmcache, detectShimCache } from '../execution/registry.js';
 import { detectHiveCopy } from './hive-copy.js';
-import { detectStagedValues } from './staged.js';
 import { detectShellBags } from '../shellbags/collect.js';
 import { sidMaps, type SidMaps } from './sids.js';
-import { HiveView } from './view.js';
+import { passOver, type HivePass } from './hive-pass.js';
 
 export interface RegistryDetectOptions {
   /** relPath of the hive file, or live:<hive> for the live registry. */
@@ -24,16 +23,21 @@ export interface RegistryDetectOptions {
   sidNames?: Record<string, string>;
 }
 
-/** Runs every registry detector over one hive's records. */
-export function runRegistryDetectors(records: readonly RegistryRecord[], opts: RegistryDetectOptions): Candidate[] {
-  const view = new HiveView(records);
+/** Runs every registry detector over one hive's records (the live registry, a held parse). */
+export function runRegistryDetectors(records: Iterable<RegistryRecord>, opts: RegistryDetectOptions): Candidate[] {
+  return detectOverPass(passOver(records), opts);
+}
+
+/** Runs every registry detector over one pass of a hive (hive-pass.ts): the kept subtrees and the staged values seen. */
+export function detectOverPass(pass: HivePass, opts: RegistryDetectOptions): Candidate[] {
+  const view = pass.view;
   const user = opts.user ?? null;
-  const own = hasSidSources(records) ? sidMaps(view).sidNames : {};
+  const own = pass.hasSidSources ? sidMaps(view).sidNames : {};
   const sidNames = { ...own, ...(opts.sidNames ?? {}) };
   const out = [
     ...detectArchiverHistory(view, opts.hivePath, user),
     ...detectExecution(view, opts.hivePath, user, sidNames),
-    ...detectStagedValues(view, opts.hivePath, user),
+    ...pass.staged.candidates(opts.hivePath, user),
     // execution artifacts (issue 15): Amcache entries and AppCompatCache (ShimCache)
     ...detectAmcache(view, opts.hivePath),
     ...detectShimCache(view, opts.hivePath),
@@ -64,24 +68,17 @@ export interface HiveFacts extends SidMaps {
 export type HiveResult = ArtifactResult<RegistryRecord, HiveFacts>;
 
 export function detectRegistry(result: HiveResult, ctx: DetectContext): Candidate[] {
-  const facts = result.facts;
+  return detectHive(result.facts, ctx, (opts) => runRegistryDetectors(result.records, opts));
+}
+
+/** The hive-copy check and the registry detectors, over held records or a streamed pass (`run`). */
+export function detectHive(facts: HiveFacts | undefined, ctx: DetectContext, run: (opts: RegistryDetectOptions) => Candidate[]): Candidate[] {
   const copies = detectHiveCopy(ctx, facts?.embeddedName ?? null, facts?.rootKeyName ?? null, facts?.isLog === true);
-  const found = runRegistryDetectors(result.records, {
-    hivePath: ctx.relPath,
-    user: hiveOwner(ctx.relPath),
-    sidNames: facts?.sidNames ?? {},
-  });
+  const found = run({ hivePath: ctx.relPath, user: hiveOwner(ctx.relPath), sidNames: facts?.sidNames ?? {} });
   return [...copies, ...found];
 }
 
-const SID_SOURCES = new Set(['sam\\domains\\account\\users\\names', 'microsoft\\windows nt\\currentversion\\profilelist']);
-
-export function hasSidSources(records: readonly RegistryRecord[]): boolean {
-  return records.some((r) => r.type === 'registry-key' && SID_SOURCES.has(r.key.toLowerCase()));
-}
-
 /** SID/RID maps for a hive's summary (empty maps when the hive is neither SAM nor SOFTWARE). */
-export function hiveSidMaps(records: readonly RegistryRecord[]): SidMaps {
-  return hasSidSources(records) ? sidMaps(new HiveView(records)) : { sidNames: {}, ridNames: {} };
+export function hiveSidMaps(pass: HivePass): SidMaps {
+  return pass.hasSidSources ? sidMaps(pass.view) : { sidNames: {}, ridNames: {} };
 }
-

@@ -11,6 +11,12 @@ export interface SidMaps {
 }
 
 const PROFILE_LIST = 'Microsoft\\Windows NT\\CurrentVersion\\ProfileList';
+const SAM_ACCOUNT = 'SAM\\Domains\\Account';
+const SAM_NAMES = `${SAM_ACCOUNT}\\Users\\Names`;
+/** The keys whose presence makes a hive a source of SID names (SOFTWARE, SAM). */
+export const SID_SOURCE_KEYS: readonly string[] = [SAM_NAMES, PROFILE_LIST];
+/** The keys sidMaps reads (with what lies below them): a scan keeps only these of a hive (hive-pass.ts). */
+export const SID_KEYS: readonly string[] = [PROFILE_LIST, SAM_ACCOUNT];
 /** S-1-5-21 prefix of a domain SID as stored: revision 1, 4 sub-authorities, authority 5, 21. */
 const DOMAIN_SID_HEAD = Buffer.from('010400000000000515000000', 'hex');
 
@@ -22,7 +28,7 @@ export function sidMaps(view: HiveView): SidMaps {
     const v = k.values.find((x) => x.name.toLowerCase() === 'profileimagepath');
     if (v && typeof v.data === 'string' && /^S-1-/i.test(sid)) sidNames[sid] = basenameWin(v.data.replace(/[\\/]+$/, ''));
   }
-  for (const k of view.subkeys('SAM\\Domains\\Account\\Users\\Names')) {
+  for (const k of view.subkeys(SAM_NAMES)) {
     const name = k.key.slice(k.key.lastIndexOf('\\') + 1);
     const def = k.values.find((x) => x.name === '');
     const rid = def ? ridOfType(def.dataType) : null;
@@ -41,7 +47,7 @@ function ridOfType(dataType: string): number | null {
 
 /** S-1-5-21-a-b-c from the account domain's V value, when present. */
 export function machineSid(view: HiveView): string | null {
-  const v = view.get('SAM\\Domains\\Account')?.values.find((x) => x.name === 'V');
+  const v = view.get(SAM_ACCOUNT)?.values.find((x) => x.name === 'V');
   if (!v) return null;
   const b = valueBytes(v);
   const at = b.lastIndexOf(DOMAIN_SID_HEAD);

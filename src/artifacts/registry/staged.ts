@@ -4,10 +4,11 @@
  * and keys that hold several of them.
  */
 import type { Candidate, Hit } from '../../rules/types.js';
-import type { ValueRecord } from '../regf/walk.js';
+import { LIMITS } from '../../util/limits.js';
+import type { KeyRecord, ValueRecord } from '../regf/walk.js';
 import { registryCandidate } from './candidate.js';
 import { asText, detectMagic, findEncodedBlob, shannonEntropy } from './magic.js';
-import { valueBytes, type HiveView, type KeyNode } from './view.js';
+import { valueBytes, type KeyNode } from './view.js';
 
 /** Values smaller than this are not examined (GUIDs, small settings, shell items). */
 export const STAGED_MIN_BYTES = 1024;
@@ -21,7 +22,7 @@ export const LONG_ENCODED_TEXT = 16 * 1024;
 export const CLUSTER_MIN_VALUES = 3;
 
 export interface StagedValue {
-  value: ValueRecord;
+  value: Pick<ValueRecord, 'name' | 'dataType' | 'size'>;
   what: string;
   format: string | null;
   entropy: number;
@@ -57,14 +58,56 @@ export function examineValue(v: ValueRecord): StagedValue | null {
   return null;
 }
 
-export function detectStagedValues(view: HiveView, hivePath: string, user: string | null = null): Candidate[] {
-  const out: Candidate[] = [];
-  for (const node of view.all()) {
-    const staged = node.values.map(examineValue).filter((s): s is StagedValue => s !== null);
-    if (staged.length === 0) continue;
-    for (const s of staged) out.push(stagedCandidate(hivePath, node, s, staged.length, user));
+/**
+ * Staged values gathered as the values stream past (the hive is never held for this detector):
+ * each value is examined as it comes and dropped unless it is staged; staged ones are grouped by
+ * key, case-insensitively and in the order their keys came, as HiveView groups values. At most
+ * LIMITS.maxFindingsPerArtifact are kept (no more can be reported), every one is counted per key.
+ */
+export class StagedCollector {
+  private readonly keys = new Map<string, StagedKey>();
+  private kept = 0;
+  private current: { id: string; key: string; lastWritten: string | null } | null = null;
+
+  /** A key record: its values follow it. A key path seen again updates the time (the last one wins, as in HiveView). */
+  key(r: KeyRecord): void {
+    const id = r.key.toLowerCase();
+    this.current = { id, key: r.key, lastWritten: r.lastWritten };
+    const seen = this.keys.get(id);
+    if (seen) seen.node.lastWritten = r.lastWritten;
   }
-  return out;
+
+  value(v: ValueRecord): void {
+    const staged = examineValue(v);
+    if (!staged) return;
+    const id = v.key.toLowerCase();
+    let group = this.keys.get(id);
+    if (!group) {
+      const here = this.current?.id === id ? this.current : null;
+      group = { node: { key: here?.key ?? v.key, lastWritten: here?.lastWritten ?? null, values: [] }, staged: [], count: 0 };
+      this.keys.set(id, group);
+    }
+    group.count++;
+    if (this.kept >= LIMITS.maxFindingsPerArtifact) return;
+    this.kept++;
+    // Only what the finding shows is kept, not the value's data.
+    group.staged.push({ ...staged, value: { name: v.name, dataType: v.dataType, size: v.size } });
+  }
+
+  candidates(hivePath: string, user: string | null): Candidate[] {
+    const out: Candidate[] = [];
+    for (const { node, staged, count } of this.keys.values()) {
+      for (const s of staged) out.push(stagedCandidate(hivePath, node, s, count, user));
+    }
+    return out;
+  }
+}
+
+interface StagedKey {
+  node: KeyNode;
+  staged: StagedValue[];
+  /** Staged values of the key, kept or not (the cluster rule counts them all). */
+  count: number;
 }
 
 function stagedCandidate(hivePath: string, node: KeyNode, s: StagedValue, siblings: number, user: string | null): Candidate {

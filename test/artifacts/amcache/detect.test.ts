@@ -68,9 +68,23 @@ test('a scan parses Amcache.hve once: the regf and Amcache parsers share one wal
     src, head: hive.subarray(0, 4100), rel: 'Windows/AppCompat/Programs/Amcache.hve', name: 'Amcache.hve', size: hive.length,
     times: NO_TIMES, hotspot: null, os: 'windows',
   });
-  expect(inspection.runs.map((r) => [r.parser, r.result?.records.length ?? null])).toEqual([['amcache', 4], ['regf', expect.any(Number)]]);
+  // A scan streams the hive through the detectors: no records held, the counts are in the facts.
+  expect(inspection.runs.map((r) => [r.parser, r.result?.records.length ?? null, r.result?.facts])).toEqual([
+    ['amcache', 0, { entries: 4 }],
+    ['regf', 0, expect.objectContaining({ keyCount: expect.any(Number) })],
+  ]);
   expect(wholeReads).toBe(1);
   // Same findings as each parser alone.
+  const execution = inspection.innerCandidates.filter((c) => c.kind === 'execution').map((c) => c.key);
+  expect(execution).toEqual(['Root\\InventoryApplicationFile\\svchost.exe|1111', 'Root\\File\\ccbe4c57-0000-0000-0000-100000000000\\10000001a2b']);
+});
+
+test('explain keeps the records (keepRecords): the parsers parse instead of streaming, with the same findings', async () => {
+  const inspection = await inspectFile({
+    src: bufferSource(hive), head: hive.subarray(0, 4100), rel: 'Windows/AppCompat/Programs/Amcache.hve', name: 'Amcache.hve', size: hive.length,
+    times: NO_TIMES, hotspot: null, os: 'windows', keepRecords: true,
+  });
+  expect(inspection.runs.map((r) => [r.parser, r.result?.records.length ?? null])).toEqual([['amcache', 4], ['regf', expect.any(Number)]]);
   const execution = inspection.innerCandidates.filter((c) => c.kind === 'execution').map((c) => c.key);
   expect(execution).toEqual(['Root\\InventoryApplicationFile\\svchost.exe|1111', 'Root\\File\\ccbe4c57-0000-0000-0000-100000000000\\10000001a2b']);
 });

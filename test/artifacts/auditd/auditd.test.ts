@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseAudit } from '../../../src/artifacts/auditd/parse.js';
+import { parseAudit, streamAudit } from '../../../src/artifacts/auditd/parse.js';
 import { bufferSource } from '../../../src/util/byte-source.js';
 import { scan } from '../../../src/pipeline/scan.js';
+import { runCli } from '../../helpers/cli.js';
 import { levelRank, type Finding } from '../../../src/model/finding.js';
 import { auditLog } from '../../../fixtures/lib/auditd-writer.mjs';
 
@@ -47,6 +48,65 @@ describe('auditd parser', () => {
   test('truncation anywhere never throws', () => {
     const buf = Buffer.from(log);
     for (let cut = 0; cut < buf.length; cut += 37) expect(() => parseAudit(bufferSource(buf.subarray(0, cut)))).not.toThrow();
+  });
+});
+
+/** A log over several 1 MiB read steps: interleaved pairs, an event left open (no EOE) early on, junk lines. */
+function bigLog(): string {
+  const events = [];
+  for (let i = 0; i < 6000; i++) events.push({ serial: 10_000 + i, time: new Date(T.getTime() + i * 1000), argv: ['cp', `/home/alice/file-${i}.txt`, '/tmp/.s/'], cwd: '/home/alice' });
+  const text = auditLog(events.slice(0, 2), { interleave: true }) + auditLog(events.slice(2));
+  const lines = text.split('\n');
+  const open = lines.findIndex((l) => l.startsWith('type=EOE') && l.includes(':10003)'));
+  lines.splice(open, 1); // event 10003 stays open until the end
+  lines.splice(5000, 0, 'not an audit line');
+  return lines.join('\n');
+}
+
+describe('auditd streamed (stagehunt parse --format jsonl)', () => {
+  const collect = (buf: Buffer) => {
+    const warnings: string[] = [];
+    const stream = streamAudit(bufferSource(buf), warnings);
+    const events = [];
+    let next = stream.next();
+    for (; !next.done; next = stream.next()) events.push(next.value);
+    return { events, warnings, corrupted: next.value };
+  };
+
+  test('the stream yields parse\'s events, in the same order, with the same warnings', () => {
+    for (const text of [log, `garbage line\n${log}`, bigLog()]) {
+      const buf = Buffer.from(text);
+      expect(collect(buf)).toEqual(parseAudit(bufferSource(buf)));
+    }
+  });
+
+  test('events come out as the log is read, not at its end', () => {
+    const buf = Buffer.from(bigLog().split('\n').filter((l) => !l.includes(':10003)')).join('\n'));
+    expect(buf.length).toBeGreaterThan(2 * 1024 * 1024);
+    let read = 0;
+    const inner = bufferSource(buf);
+    const src = { ...inner, read(position: number, length: number) {
+      read = Math.max(read, position + length);
+      return inner.read(position, length);
+    } };
+    const first = streamAudit(src, []).next();
+    expect(first.done).toBe(false);
+    expect(read).toBeLessThanOrEqual(1024 * 1024);
+  });
+
+  test('stagehunt parse --format jsonl prints the streamed events, equal to parse\'s records', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'stagehunt-auditd-stream-'));
+    try {
+      const file = path.join(dir, 'audit.log');
+      const text = bigLog();
+      writeFileSync(file, text);
+      const r = runCli(['parse', file, '--format', 'jsonl']);
+      expect(r.status).toBe(0);
+      const printed = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(printed).toEqual(JSON.parse(JSON.stringify(parseAudit(bufferSource(Buffer.from(text))).events)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

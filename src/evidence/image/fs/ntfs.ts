@@ -6,7 +6,7 @@
  * that still name a parent are listed in that directory as deleted.
  */
 import type { ByteSource } from '../../../util/byte-source.js';
-import { compareEntries, lookupPath, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsListing, type FsTime, type FsTimes, type OpenedSource, unclosed } from '../../fs.js';
+import { compareEntries, lookupPath, type ChildFinder, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsListing, type FsTime, type FsTimes, type OpenedSource, unclosed } from '../../fs.js';
 import { openNtfs, type NtfsRef, type NtfsStat, type NtfsVolume } from '../ntfs/index.js';
 
 /** FILETIME ticks (100 ns since 1601) at the Unix epoch. */
@@ -30,12 +30,16 @@ function timesOf(t: { created: bigint; modified: bigint; mftModified: bigint; ac
 }
 
 const refId = (r: NtfsRef): string => `${r.entry}-${r.sequence}`;
+/** The reference an id stands for: parsed back, not remembered (a map of every listed id cost memory in the size of the volume). */
+function refOf(id: string): NtfsRef | null {
+  const m = /^(\d{1,10})-(\d{1,5})$/.exec(id);
+  return m ? { entry: Number(m[1]), sequence: Number(m[2]) } : null;
+}
 
 export class NtfsFs implements EvidenceFs {
   readonly kind = 'ntfs';
   readonly warnings: string[];
   private readonly vol: NtfsVolume;
-  private readonly refs = new Map<string, NtfsRef>();
   private deletedByParent: Map<number, NtfsRef[]> | null = null;
 
   constructor(
@@ -48,7 +52,6 @@ export class NtfsFs implements EvidenceFs {
 
   private entryOf(st: NtfsStat, path: string, deleted: boolean): FsEntry {
     const id = refId(st.ref);
-    if (this.refs.size < 4_000_000) this.refs.set(id, st.ref);
     for (const w of st.warnings.slice(0, 5)) warn(this.warnings, `${path}: ${w}`);
     return {
       name: st.name,
@@ -92,7 +95,7 @@ export class NtfsFs implements EvidenceFs {
   }
 
   list(dir: FsEntry): FsListing {
-    const ref = this.refs.get(dir.id);
+    const ref = refOf(dir.id);
     if (!ref || dir.type !== 'directory') return { entries: [], truncated: false };
     const base = dir.path === '/' ? '' : dir.path;
     const children = this.vol.list(ref);
@@ -114,11 +117,42 @@ export class NtfsFs implements EvidenceFs {
   }
 
   lookup(path: string, caseInsensitive = true): FsEntry | null {
-    return lookupPath(this, path, caseInsensitive);
+    return lookupPath(this, path, caseInsensitive, this.findChild);
   }
 
+  /**
+   * A live child by name, as a fresh listing would find it (the first of the listing's names, exact
+   * then ignoring case), but from the names of the parent-reference index alone: only the entry
+   * found is read and made into an FsEntry, not every entry of the directory.
+   */
+  private readonly findChild: ChildFinder = (dir, name, caseInsensitive) => {
+    const ref = refOf(dir.id);
+    if (!ref || dir.type !== 'directory') return null;
+    const children = this.vol.list(ref);
+    const n = Math.min(children.length, MAX_FS_LISTING);
+    const base = dir.path === '/' ? '' : dir.path;
+    const entryAt = (i: number): FsEntry | null => {
+      const c = children[i]!;
+      const st = this.vol.stat(c.ref);
+      return st ? this.entryOf({ ...st, name: c.name }, `${base}/${c.name}`, false) : null;
+    };
+    for (let i = 0; i < n; i++) {
+      if (children[i]!.name !== name) continue;
+      const e = entryAt(i);
+      if (e) return e;
+    }
+    if (!caseInsensitive) return null;
+    const lower = name.toLowerCase();
+    for (let i = 0; i < n; i++) {
+      if (children[i]!.name.toLowerCase() !== lower) continue;
+      const e = entryAt(i);
+      if (e) return e;
+    }
+    return null;
+  };
+
   open(entry: FsEntry, stream?: string): OpenedSource {
-    const ref = this.refs.get(entry.id);
+    const ref = refOf(entry.id);
     if (!ref || entry.type !== 'file') throw new Error(`${entry.path}: not a regular file of this volume`);
     const src = this.vol.open(ref, stream);
     if (!src) throw new Error(`${entry.path}${stream ? `:${stream}` : ''}: no such stream`);
@@ -126,6 +160,6 @@ export class NtfsFs implements EvidenceFs {
   }
 
   close(): void {
-    this.refs.clear();
+    // nothing held beyond the volume reader, which holds no file handles of its own
   }
 }

@@ -7,6 +7,7 @@
  */
 import { LIMITS } from '../../../util/limits.js';
 import { ENTRY } from './layout.js';
+import { namePreference, type FileNameAttribute, type MftRecord } from './record.js';
 
 interface NameRow {
   sequence: number;
@@ -108,5 +109,78 @@ export class NameTable {
       current = parentEntry;
     }
     return { path: `${ORPHAN_ROOT}/${parts.reverse().join('/')}`, orphan: true };
+  }
+}
+
+/** What the name pass over an MFT keeps: a name per entry, and which extension records belong to which base record. */
+export interface MftIndex {
+  names: NameTable;
+  /** base entry -> entries of its in-use extension records (whose base reference names it). */
+  extensions: Map<number, number[]>;
+}
+
+/** Extension records kept per base record, and names gathered from extension records (each a whole $FILE_NAME; real volumes have a handful). */
+const MAX_EXTENSIONS_PER_BASE = 4096;
+const MAX_EXTENSION_NAMES = 1_000_000;
+const NO_NAME = 255;
+
+/**
+ * Builds an MftIndex from records fed in entry order: the one rule for names and extension records,
+ * shared by the standalone $MFT parser's first pass (artifacts/ntfs/mft.ts) and the volume's
+ * listing pass (volume.ts), so that a volume's own $MFT is indexed once for both.
+ * Extension records are found by their own base reference (a standalone $MFT has no volume to read
+ * a non-resident $ATTRIBUTE_LIST from); a long name kept in an extension record beats a short one
+ * in the base record.
+ */
+export class MftIndexBuilder {
+  readonly names = new NameTable();
+  readonly extensions = new Map<number, number[]>();
+  // Per base record, in columns: whether it may take a name (1 free, 2 in use), its sequence and
+  // the preference of the name it has so far (NO_NAME: none in the base record, perhaps in an extension record).
+  private readonly nameable: Uint8Array;
+  private readonly sequences: Uint16Array;
+  private readonly preference: Uint8Array;
+  private readonly extensionNames: Array<{ base: number; baseSequence: number; fn: FileNameAttribute }> = [];
+
+  constructor(private readonly count: number) {
+    this.nameable = new Uint8Array(count);
+    this.sequences = new Uint16Array(count);
+    this.preference = new Uint8Array(count);
+  }
+
+  /** One parsed record and its $FILE_NAME attributes (in attribute order). */
+  add(rec: MftRecord, fileNames: readonly FileNameAttribute[]): void {
+    const entry = rec.entry;
+    if (!(entry >= 0 && entry < this.count)) return;
+    if (rec.base) {
+      if (!rec.inUse) return;
+      const list = this.extensions.get(rec.base.entry) ?? [];
+      if (list.length < MAX_EXTENSIONS_PER_BASE) list.push(entry);
+      this.extensions.set(rec.base.entry, list);
+      for (const fn of fileNames) if (this.extensionNames.length < MAX_EXTENSION_NAMES) this.extensionNames.push({ base: rec.base.entry, baseSequence: rec.base.sequence, fn });
+      return;
+    }
+    // the preferred name: long over short, the first of equals
+    let fn: FileNameAttribute | null = null;
+    for (const f of fileNames) if (!fn || namePreference(f.namespace) < namePreference(fn.namespace)) fn = f;
+    // A deleted record is named only when its fixups hold: torn bytes would give a wrong name.
+    if (fn && !(rec.inUse || rec.fixupsOk)) return;
+    this.nameable[entry] = rec.inUse ? 2 : 1;
+    this.sequences[entry] = rec.sequence;
+    this.preference[entry] = fn ? namePreference(fn.namespace) : NO_NAME;
+    if (fn) this.names.set(entry, { sequence: rec.sequence, inUse: rec.inUse, name: fn.name, parentEntry: fn.parent.entry, parentSequence: fn.parent.sequence });
+  }
+
+  finish(): MftIndex {
+    for (const x of this.extensionNames) {
+      const b = x.base;
+      if (!(b < this.count) || this.nameable[b] === 0 || this.sequences[b] !== x.baseSequence) continue;
+      const pref = namePreference(x.fn.namespace);
+      if (pref >= this.preference[b]!) continue;
+      this.preference[b] = pref;
+      this.names.set(b, { sequence: this.sequences[b]!, inUse: this.nameable[b] === 2, name: x.fn.name, parentEntry: x.fn.parent.entry, parentSequence: x.fn.parent.sequence });
+    }
+    this.extensionNames.length = 0;
+    return { names: this.names, extensions: this.extensions };
   }
 }

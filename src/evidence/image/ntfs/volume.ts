@@ -16,7 +16,7 @@ import { LIMITS } from '../../../util/limits.js';
 import { pushAll } from '../../../util/arrays.js';
 import { ATTR_TYPE, BOOT, ENTRY, FILE_ATTRIBUTE, FN_NAMESPACE } from './layout.js';
 import { ChildIndex, type NtfsDirEntry } from './children.js';
-import { NameTable, type ResolvedPath } from './names.js';
+import { MftIndexBuilder, type MftIndex, type NameTable, type ResolvedPath } from './names.js';
 import {
   hasRecordSignature,
   namePreference,
@@ -163,6 +163,20 @@ function joinSegments(segments: Attribute[], warnings: WarningSink, what: string
   return { first, runs };
 }
 
+/** The $MFT streams opened through a volume, with the index of that volume's listing pass. */
+const ownMftIndexes = new WeakMap<ByteSource, { recordSize: number; recordCount: number; index: () => MftIndex }>();
+
+/**
+ * The name and extension index of a volume's own $MFT when `src` is that $MFT opened through the
+ * volume reader (the image scan inspects it as an artifact and streams it through the trace
+ * detectors): built once by the listing pass, with the same rule (MftIndexBuilder) as a standalone
+ * $MFT's first pass. Null for any other source, or when record size or count differ from the pass.
+ */
+export function ownMftIndex(src: ByteSource, recordSize: number, recordCount: number): MftIndex | null {
+  const own = ownMftIndexes.get(src);
+  return own && own.recordSize === recordSize && own.recordCount === recordCount ? own.index() : null;
+}
+
 const RECORD_CACHE_SIZE = 512;
 const MAX_VOLUME_WARNINGS = 1000;
 
@@ -283,13 +297,15 @@ export function openNtfs(src: ByteSource): NtfsVolume {
 
   // ---- listing pass over the whole MFT (lazy) ----
   let names: NameTable | null = null;
+  /** The names and extension records of the listing pass, in the standalone $MFT parser's shape (ownMftIndex). */
+  let mftIndex: MftIndex | null = null;
   let children: ChildIndex | null = null;
   /** Base records not in use (deleted files), in entry order: `deleted()` reads only these. */
   let freeBaseEntries: number[] = [];
 
   function buildIndex(): void {
     if (names && children) return;
-    const table = new NameTable();
+    const indexer = new MftIndexBuilder(recordCount);
     const kids = new ChildIndex(recordCount);
     freeBaseEntries = [];
     const readRaw = recordReader(mft, recordSize);
@@ -305,14 +321,11 @@ export function openNtfs(src: ByteSource): NtfsVolume {
         const fn = parseFileName(a.value);
         if (fn) fns.push(fn);
       }
+      indexer.add(rec, fns);
       if (!rec.base) {
         if (!rec.inUse) freeBaseEntries.push(entry);
         kids.setRecord(entry, rec.sequence, rec.isDirectory);
         fns.sort((x, y) => namePreference(x.namespace) - namePreference(y.namespace));
-        // A deleted record is named only when its fixups hold: torn bytes would give a wrong name.
-        if (fns.length > 0 && (rec.inUse || rec.fixupsOk)) {
-          table.set(entry, { sequence: rec.sequence, inUse: rec.inUse, name: fns[0].name, parentEntry: fns[0].parent.entry, parentSequence: fns[0].parent.sequence });
-        }
       }
       if (!rec.inUse) continue;
       for (const fn of fns) {
@@ -322,7 +335,8 @@ export function openNtfs(src: ByteSource): NtfsVolume {
       }
     }
     kids.finish();
-    names = table;
+    mftIndex = indexer.finish();
+    names = mftIndex.names;
     children = kids;
   }
 
@@ -429,7 +443,18 @@ export function openNtfs(src: ByteSource): NtfsVolume {
       }
       if (j.first.encrypted) streamWarnings.push(`${label}: EFS-encrypted; the content is ciphertext`);
       const cu = j.first.compressed || (j.first.compressionUnit ?? 0) > 0 ? (j.first.compressionUnit ?? 0) : 0;
-      return attributeStream(src, { clusterSize, runs: j.runs, dataSize, initializedSize: j.first.initializedSize ?? dataSize, compressionUnit: j.first.compressed ? cu : 0 }, label, streamWarnings);
+      const stream = attributeStream(src, { clusterSize, runs: j.runs, dataSize, initializedSize: j.first.initializedSize ?? dataSize, compressionUnit: j.first.compressed ? cu : 0 }, label, streamWarnings);
+      if (ref.entry === ENTRY.mft && streamName === '') {
+        ownMftIndexes.set(stream, {
+          recordSize,
+          recordCount,
+          index: () => {
+            buildIndex();
+            return mftIndex as MftIndex;
+          },
+        });
+      }
+      return stream;
     },
     lookup(path: string): NtfsRef | null {
       let ref = volume.root();
