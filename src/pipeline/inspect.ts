@@ -59,7 +59,7 @@ export function statTimes(st: { mtimeMs: number; atimeMs: number; ctimeMs: numbe
 const wholeMs = (t?: FsTime): number => (t ? t.sec * 1000 + Math.floor(t.nsec / 1e6) : 0);
 
 /** An entry's times as statTimes shows a mounted file's. */
-export function entryTimes(e: FsEntry): FileTimes {
+export function entryTimes(e: Pick<FsEntry, 'times'>): FileTimes {
   const { mtime, atime, ctime, crtime } = e.times;
   return statTimes({ mtimeMs: wholeMs(mtime), atimeMs: wholeMs(atime), ctimeMs: wholeMs(ctime), birthtimeMs: wholeMs(crtime) });
 }

@@ -10,7 +10,7 @@ import { isImageFile, openRoot } from '../evidence/root.js';
 import type { PathProblem } from '../evidence/components.js';
 import { DirectoryFs } from '../evidence/directory-fs.js';
 import { readSourceHead, type AtimeAudit } from '../evidence/reader.js';
-import { fsTimeMs, type EvidenceFs, type FsEntry } from '../evidence/fs.js';
+import { fsTimeMs, type EvidenceFs, type FsEntry, type OpenedSource } from '../evidence/fs.js';
 import { detectFsOs } from '../evidence/os-layout.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
 import { expandRoot, HotspotIndex, type SkippedComponent } from '../hotspots/expand.js';
@@ -44,6 +44,7 @@ import { imageEntryTimes, openImageRoots, type ImageRoots } from './scan-image.j
 import { pushAll } from '../util/arrays.js';
 import { IsolatedParseError, Isolator, needsIsolation, type IsolatedResult, type IsolationLimits } from './isolate.js';
 import { cachedLister } from './listing-cache.js';
+import { InspectPool, OrderedBatches, type PoolFile } from './pool.js';
 import { isoFromMs, isoFromDate } from '../util/filetime.js';
 import { collectedNtfsTraces, imageNtfsTraces, ntfsHotspots, type TraceStageResult } from './ntfs-traces.js';
 
@@ -87,6 +88,10 @@ export interface ScanOptions {
   hosts?: ReadonlyMap<string, string>;
   /** Console (issue 16): --from / --to, findings and timeline limited to this window (ms since the epoch, inclusive). */
   window?: TimeWindow;
+  /** --jobs: worker threads inspecting walked files of directory roots (src/pipeline/pool.ts); 1 or absent: none. */
+  jobs?: number;
+  /** Heap of each pool worker in MB (default LIMITS.poolHeapMb; tests lower it). */
+  poolHeapMb?: number;
 }
 
 export interface ScanProgress {
@@ -141,6 +146,8 @@ interface RootState {
   inspectedEntries: Map<string, FsEntry>;
   /** Runs heavy parsers in a worker (null when the compiled worker is not available). */
   isolator: Isolator | null;
+  /** --jobs: inspects walked files in worker threads (null: on this thread; image roots: always). */
+  pool: InspectPool | null;
   /** What was inspected already (walked, artifact locations or followed names). */
   inspected: InspectedFiles;
 }
@@ -207,32 +214,49 @@ async function inspectHere(state: RootState, input: Parameters<typeof inspectFil
   return { warnings: inspection.warnings, sidNames: inspection.sidNames, fileCandidate: inspection.fileCandidate, innerCandidates: inspection.innerCandidates, classification: inspection.fingerprint.classification };
 }
 
+/** Before a walked file is inspected: its hotspot, the notes to record for it, and the file opened (null: why not is in `issues`). */
+function openWalkedFile(state: RootState, file: WalkFile): { hotspot: Hotspot | null; issues: WalkIssue[]; opened: OpenedSource | null } {
+  const { entry, relPath } = file;
+  const hotspot = state.hotspots.lookup(relPath);
+  const issues: WalkIssue[] = [];
+  if (hotspot && (entry.links ?? 1) > 1) issues.push({ path: relPath, op: 'note', code: 'ENLINK', message: hardLinkNote(entry.links!) });
+  try {
+    return { hotspot, issues, opened: state.fs.open(entry) };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    issues.push({ path: relPath, op: 'open', code: e.code ?? 'ERROR', message: e.message });
+    return { hotspot, issues, opened: null };
+  }
+}
+
 /**
  * Inspects one walked file; heavy artifacts go to the isolated worker (src/pipeline/isolate.ts).
  * `siblingsKey` names the directory listing `siblings` comes from (the worker keeps the last one).
  */
 async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: DirEntryInfo[], siblingsKey: string, opts: ScanOptions): Promise<DirFileFact | null> {
-  const { entry, relPath } = file;
-  const hotspot = state.hotspots.lookup(relPath);
-  if (hotspot && (entry.links ?? 1) > 1) recordIssue(state.issues, { path: relPath, op: 'note', code: 'ENLINK', message: hardLinkNote(entry.links!) });
-  let opened;
+  const { hotspot, issues, opened } = openWalkedFile(state, file);
+  for (const issue of issues) recordIssue(state.issues, issue);
+  if (!opened) return null;
   try {
-    opened = state.fs.open(entry);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    recordIssue(state.issues, { path: relPath, op: 'open', code: e.code ?? 'ERROR', message: e.message });
-    return null;
+    return await inspectOpenedFile(state, file, opened, hotspot, siblings, siblingsKey, opts, false);
+  } finally {
+    opened.close();
   }
+}
+
+/** Inspects an opened walked file here or in the isolated worker (always there when `isolate`: the pool lost it). */
+async function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSource, hotspot: Hotspot | null, siblings: DirEntryInfo[], siblingsKey: string, opts: ScanOptions, isolate: boolean): Promise<DirFileFact | null> {
+  const { relPath } = file;
   try {
     const head = readSourceHead(opened, LIMITS.headBytes);
     state.bytesRead += head.length;
     state.filesScanned++;
-    const times = state.kind.times(entry);
+    const times = state.kind.times(file.entry);
     let inspection: IsolatedResult;
     // Sigma rules carry compiled matchers, which cannot cross to the worker: event logs stay here when rules are loaded.
     const sigmaHere = !!opts.sigma?.length && head.subarray(0, 8).toString('latin1') === 'ElfFile\0';
     const isolation = state.kind.isolation;
-    if (state.isolator && isolation && opened.fd !== undefined && !sigmaHere && needsIsolation(file.name, opened.size, head)) {
+    if (state.isolator && isolation && opened.fd !== undefined && !sigmaHere && (isolate || needsIsolation(file.name, opened.size, head))) {
       const plainTimes = { modified: times.modified, accessed: times.accessed, changed: times.changed, born: times.born };
       inspection = await state.isolator.inspect(
         { fd: opened.fd, size: opened.size, rel: relPath, name: file.name, head, times: plainTimes, hotspot, os: state.os, rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage },
@@ -254,26 +278,85 @@ async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: Dir
         sigma: opts.sigma,
       });
     }
-    for (const w of inspection.warnings) recordIssue(state.issues, { path: relPath, op: 'parse', code: 'WARN', message: w });
-    for (const [sid, name] of Object.entries(inspection.sidNames)) state.sidNames.set(sid.toUpperCase(), name);
-    const fileKept = inspection.fileCandidate.hits.length > 0 || !!inspection.fileCandidate.names || !!inspection.fileCandidate.events;
-    if (fileKept) state.candidates.push(inspection.fileCandidate);
-    pushAll(state.candidates, inspection.innerCandidates);
-    if (fileKept || inspection.innerCandidates.length > 0) state.inspectedEntries.set(relPath, entry);
-    const born = fsTimeMs(entry.times.crtime);
-    return { name: file.name, mtimeMs: fsTimeMs(entry.times.mtime), birthMs: born > 0 ? born : null, classification: inspection.classification };
+    const fc = inspection.fileCandidate;
+    const kept = fc.hits.length > 0 || !!fc.names || !!fc.events ? fc : null;
+    return keepInspection(state, file, { warnings: inspection.warnings, sidNames: inspection.sidNames, kept, inner: inspection.innerCandidates, classification: inspection.classification });
   } catch (err) {
-    if (err instanceof IsolatedParseError) {
-      // Out of memory or time in the worker: this artifact gets an error entry, the scan goes on.
-      recordIssue(state.issues, { path: relPath, op: 'parse', code: err.code, message: err.message });
-      return null;
-    }
-    const e = err as NodeJS.ErrnoException;
-    recordIssue(state.issues, { path: relPath, op: 'read', code: e.code ?? 'ERROR', message: e.message });
+    recordInspectionError(state, relPath, err);
     return null;
-  } finally {
-    opened.close();
   }
+}
+
+/** What the scan keeps of an inspected file, wherever it was inspected; returns the file's fact for the directory rules. */
+function keepInspection(state: RootState, file: WalkFile, got: { warnings: string[]; sidNames: Record<string, string>; kept: Candidate | null; inner: Candidate[]; classification: string }): DirFileFact {
+  const { entry, relPath } = file;
+  for (const w of got.warnings) recordIssue(state.issues, { path: relPath, op: 'parse', code: 'WARN', message: w });
+  for (const [sid, name] of Object.entries(got.sidNames)) state.sidNames.set(sid.toUpperCase(), name);
+  if (got.kept) state.candidates.push(got.kept);
+  pushAll(state.candidates, got.inner);
+  if (got.kept || got.inner.length > 0) state.inspectedEntries.set(relPath, entry);
+  const born = fsTimeMs(entry.times.crtime);
+  return { name: file.name, mtimeMs: fsTimeMs(entry.times.mtime), birthMs: born > 0 ? born : null, classification: got.classification };
+}
+
+function recordInspectionError(state: RootState, relPath: string, err: unknown): void {
+  if (err instanceof IsolatedParseError) {
+    // Out of memory or time in the worker: this artifact gets an error entry, the scan goes on.
+    recordIssue(state.issues, { path: relPath, op: 'parse', code: err.code, message: err.message });
+    return;
+  }
+  const e = err as NodeJS.ErrnoException;
+  recordIssue(state.issues, { path: relPath, op: 'read', code: e.code ?? 'ERROR', message: e.message });
+}
+
+/**
+ * One listing through the inspection pool (--jobs, src/pipeline/pool.ts): files are opened here in
+ * walk order and inspected in a worker; what comes back is kept in walk order, as inspectWalkedFile
+ * keeps it, and the directory's own candidate follows its files.
+ */
+async function poolListing(state: RootState, listing: DirListing, batches: OrderedBatches, hotspotIds: Map<Hotspot, number>, opts: ScanOptions): Promise<void> {
+  const facts: DirFileFact[] = [];
+  const siblingsKey = `walk:${listing.relDir}`;
+  for (let from = 0; from < listing.files.length; from += LIMITS.poolBatchFiles) {
+    const chunk = listing.files.slice(from, from + LIMITS.poolBatchFiles).map((file) => ({ file, ...openWalkedFile(state, file) }));
+    const sent = chunk.filter((c) => c.opened);
+    const requests: PoolFile[] = sent.map(({ file, opened, hotspot }) => ({ fd: opened!.fd!, size: opened!.size, rel: file.relPath, name: file.name, times: file.entry.times, hotspot: hotspot ? hotspotIds.get(hotspot)! : -1 }));
+    await batches.add(siblingsKey, listing.entries, requests, async (outcome) => {
+      let at = 0;
+      for (const { file, hotspot, issues, opened } of chunk) {
+        for (const issue of issues) recordIssue(state.issues, issue);
+        if (!opened) continue;
+        const got = 'results' in outcome ? outcome.results[at++] : undefined;
+        try {
+          let fact: DirFileFact | null = null;
+          if (got?.k === 'done') {
+            state.bytesRead += got.head;
+            state.filesScanned++;
+            fact = keepInspection(state, file, { warnings: got.warnings ?? [], sidNames: got.sidNames ?? {}, kept: got.file ?? null, inner: got.inner ?? [], classification: got.cls });
+          } else if (got?.k === 'error') {
+            if (got.head !== undefined) {
+              state.bytesRead += got.head;
+              state.filesScanned++;
+            }
+            recordIssue(state.issues, { path: file.relPath, op: 'read', code: got.code, message: got.message });
+          } else if (got?.k === 'defer' || state.isolator) {
+            // Deferred (heavy artifact, event log with Sigma rules), or lost with a dead worker: inspected the usual way, a lost one isolated.
+            fact = await inspectOpenedFile(state, file, opened, hotspot, listing.entries, siblingsKey, opts, got === undefined);
+          } else {
+            recordIssue(state.issues, { path: file.relPath, op: 'parse', code: 'EWORKER', message: 'error' in outcome ? outcome.error.message : 'no result from the inspection worker' });
+          }
+          if (fact) facts.push(fact);
+        } finally {
+          opened.close();
+        }
+        if ((state.filesScanned & 255) === 0) opts.onProgress?.({ root: state.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'walk' });
+      }
+    });
+  }
+  await batches.add(siblingsKey, listing.entries, [], () => {
+    const dirCandidate = directoryCandidate(state, listing.relDir, listing.dir, facts);
+    if (dirCandidate) state.candidates.push(dirCandidate);
+  });
 }
 
 function directoryCandidate(state: RootState, relDir: string, dir: FsEntry, facts: DirFileFact[]): Candidate | null {
@@ -305,6 +388,13 @@ function yieldDue(): boolean {
 }
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** A directory root's place in the pool (its workers list its directories by descriptor, as the isolated worker does). */
+function poolForRoot(state: RootState, pool: InspectPool, isolation: { rootAbs: string; rootDev: number }, hotspots: Hotspot[], opts: ScanOptions): { batches: OrderedBatches; hotspotIds: Map<Hotspot, number> } {
+  const distinct = [...new Set(hotspots)];
+  const root = pool.addRoot({ rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, os: state.os, codepage: opts.codepage, sigmaHere: !!opts.sigma?.length, hotspots: distinct });
+  return { batches: new OrderedBatches(pool, root), hotspotIds: new Map(distinct.map((h, i) => [h, i])) };
+}
+
 /** One root, a mounted directory or an image's file system: hotspots, walk, inspection, directory rules, followed names, NTFS traces. */
 async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
   const { os } = state;
@@ -319,6 +409,9 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
   const starts = startDirectories(opts.scope, hotspotDirs.map((h) => h.relDir));
   const startEntries = new Map<string, FsEntry>(hotspotDirs.map((h) => [h.relDir, h.entry]));
   const progress = (): void => opts.onProgress?.({ root: state.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'walk' });
+  // --jobs: the walk's files are inspected by the pool (artifact locations and followed names stay here).
+  const isolation = state.kind.isolation;
+  const pooled = state.pool && isolation ? poolForRoot(state, state.pool, isolation, hotspotDirs.map((h) => h.hotspot), opts) : null;
 
   for (const start of starts) {
     const startEntry = start === '' ? state.fs.root() : startEntries.get(start)!;
@@ -329,6 +422,11 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
       continue;
     }
     for (const listing of walkDirectories(state.fs, startEntry, start, { crossMounts: opts.crossMounts ?? false, issues: state.issues, stats: state.stats })) {
+      if (pooled) {
+        await poolListing(state, listing, pooled.batches, pooled.hotspotIds, opts);
+        state.inspected.addListing(listing);
+        continue;
+      }
       const facts: DirFileFact[] = [];
       for (const file of listing.files) {
         const fact = await inspectWalkedFile(state, file, listing.entries, `walk:${listing.relDir}`, opts);
@@ -341,6 +439,8 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
       if (dirCandidate) state.candidates.push(dirCandidate);
     }
   }
+
+  await pooled?.batches.finish();
 
   for (const { relPath, entry } of expansion.artifactFiles) {
     if (isUnder(relPath, starts)) continue;
@@ -468,7 +568,7 @@ function setFileIds(state: RootState, findings: Finding[]): void {
 }
 
 /** A fresh state for one root. */
-function rootState(fields: Pick<RootState, 'given' | 'label' | 'hostKey' | 'os' | 'kind' | 'fs' | 'isolator'>): RootState {
+function rootState(fields: Pick<RootState, 'given' | 'label' | 'hostKey' | 'os' | 'kind' | 'fs' | 'isolator' | 'pool'>): RootState {
   return {
     ...fields,
     hotspots: new HotspotIndex([]),
@@ -520,6 +620,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   // Hashing reopens the exact entry each finding was inspected from (a directory root: same device and inode; an image: by entry).
   const inspectedFiles = new Map<string, { fs: EvidenceFs; entries: Map<string, FsEntry> }>();
   const isolator = opts.isolation !== false && Isolator.available() ? new Isolator(opts.isolation) : null;
+  const pool = (opts.jobs ?? 1) > 1 && InspectPool.available() ? new InspectPool(opts.jobs!, opts.poolHeapMb) : null;
   const suppressed: SuppressedFinding[] = [];
   /** Correlates and scores a walked root and records what it holds. */
   const finishRoot = (state: RootState, image?: RootMeta['image']): void => {
@@ -545,7 +646,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   };
   for (const root of roots) {
     const fs = new DirectoryFs(root.abs, root.label, audit, opts.crossMounts ?? false);
-    const state = rootState({ given: root.given, label: root.label, hostKey: root.given, os: root.os, kind: directoryKind(fs, opts.crossMounts ?? false), fs, isolator });
+    const state = rootState({ given: root.given, label: root.label, hostKey: root.given, os: root.os, kind: directoryKind(fs, opts.crossMounts ?? false), fs, isolator, pool });
     inspectedFiles.set(root.given, { fs, entries: state.inspectedEntries });
     try {
       await scanRoot(state, opts);
@@ -554,6 +655,8 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     }
     finishRoot(state);
   }
+  // Idle pool workers do not hold the process (unreferenced): a scan that throws still ends; this ends them now.
+  await pool?.close();
   // Image roots stay open until --hash has reopened the files behind their findings.
   const images: ImageRoots[] = [];
   try {
@@ -563,7 +666,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       pushAll(errors, image.errors);
       for (const { fs, label } of image.volumes) {
         const os: OsKind = opts.os === 'auto' ? detectFsOs(fs) : opts.os;
-        const state = rootState({ given: label, label, hostKey: given, os, kind: IMAGE_KIND, fs, isolator });
+        const state = rootState({ given: label, label, hostKey: given, os, kind: IMAGE_KIND, fs, isolator, pool: null });
         inspectedFiles.set(label, { fs, entries: state.inspectedEntries });
         await scanRoot(state, opts);
         finishRoot(state, image.evidence);

@@ -80,6 +80,10 @@ export const LIMITS = {
   isolateFromBytes: 4 * 1024 * 1024,
   isolatedHeapMb: 256,
   isolatedParseMs: 30_000,
+  /** The inspection pool (pipeline/pool.ts, --jobs): heap per worker, files per batch, batches out per worker. */
+  poolHeapMb: 512,
+  poolBatchFiles: 64,
+  poolBatchesPerWorker: 3,
   /** Tar inside a compressed stream (compressed/inner-tar.ts): compressed bytes read, decompressed bytes walked, time, entries. */
   maxInnerTarInputBytes: 64 * 1024 * 1024,
   maxInnerTarOutputBytes: 256 * 1024 * 1024,

@@ -17,6 +17,7 @@ const NOT_EVIDENCE: Record<string, string> = {
   'src/rules/allowlist.ts': 'the --allowlist file the user gave',
   'src/artifacts/evtx/sigma.ts': "stagehunt's Sigma rules and the --sigma directories the user gave",
   'src/pipeline/isolate.ts': "whether the compiled worker exists in stagehunt's own dist/",
+  'src/pipeline/pool.ts': "whether the compiled pool worker exists in stagehunt's own dist/",
   'src/cli/sigma.ts': 'the --sigma rule files and directories the user gave',
   'src/cli/output.ts': 'writing the report (never inside a root or an image)',
   'src/cli/commands/scan.ts': 'the CLI: checking the paths given on the command line before a scan',

@@ -34,9 +34,9 @@ function cpuMsOf(pid: number): number {
 }
 
 /** Starts a scan, waits until its temp output exists and it has run a while, then signals it. */
-function interruptScan(root: string, target: string, signal: NodeJS.Signals, delayMs = 300): Promise<Outcome> {
+function interruptScan(root: string, target: string, signal: NodeJS.Signals, delayMs = 300, extra: string[] = []): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'scan', root, '--scope', 'all', '--format', 'json', '--output', target], {
+    const child = spawn(process.execPath, [BIN, 'scan', root, '--scope', 'all', '--format', 'json', '--output', target, ...extra], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, NODE_OPTIONS: `--import=${PROBE}` },
     });
@@ -107,6 +107,19 @@ describe('interrupted scans write no output', () => {
       expect(readdirSync(out).filter((n) => n.startsWith(`.${signal}`))).toEqual([]);
     }, 90_000);
   }
+
+  test('SIGINT with --jobs 2 (worker threads inspecting): exit 130, no target and no temp file left', async () => {
+    const target = path.join(out, 'jobs.json');
+    const r = await interruptScan(root, target, 'SIGINT', 300, ['--jobs', '2']);
+    expect(r.afterSignalMs).toBeGreaterThan(0);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('no output written');
+    expect(r.cpuAfterSignalMs).toBeGreaterThanOrEqual(0);
+    expect(r.cpuAfterSignalMs).toBeLessThan(MAX_CPU_AFTER_SIGNAL_MS);
+    expect(r.afterSignalMs).toBeLessThan(MAX_WALL_AFTER_SIGNAL_MS);
+    expect(existsSync(target)).toBe(false);
+    expect(readdirSync(out).filter((n) => n.startsWith('.jobs'))).toEqual([]);
+  }, 90_000);
 });
 
 describe('a signal during a long parse (issue 18 item 12)', () => {

@@ -39,6 +39,7 @@ export interface ScanArgs extends ReportOptionArgs {
   hotspots?: string[];
   color?: boolean;
   quiet?: boolean;
+  jobs: number;
   crossMounts?: boolean;
   codepage?: string;
   live?: boolean;
@@ -82,11 +83,13 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
     .option('host', { type: 'string', requiresArg: true, describe: 'label the roots with host names, one --host per root in order (or write ROOT=NAME); part of finding ids' })
     .option('from', { type: 'string', describe: 'only findings and timeline rows at or after this time (ISO-8601 date or date-time, UTC)' })
     .option('to', { type: 'string', describe: 'only findings and timeline rows at or before this time (a bare date: the end of that day)' })
+    .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'worker threads inspecting the files of directory roots (default 1: none; the report is the same for any number)' })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'table: every reason, locator and time of each finding, and the episodes\' stories; --sigma: every unsupported rule with its reason' })
     .check((argv) => {
       if ((argv.roots ?? []).length === 0 && !argv.live) throw new UsageError('name at least one evidence root (or --live on Windows)');
       if (!SCAN_FORMATS.includes(argv.format)) throw new UsageError(`unknown format '${argv.format}' (choose one of: ${SCAN_FORMATS.join(', ')})`);
       if (!isLevel(argv.minLevel)) throw new UsageError(`unknown level '${String(argv.minLevel)}'`);
+      if (!Number.isInteger(argv.jobs) || argv.jobs < 1 || argv.jobs > 64) throw new UsageError(`--jobs takes a whole number from 1 to 64, not '${String(argv.jobs)}'`);
       return true;
     }));
 }
@@ -152,6 +155,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
       codepage: args.codepage,
       sigma,
       live: args.live,
+      jobs: args.jobs,
       hash,
       baseline,
       allowlist,
