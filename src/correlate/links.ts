@@ -181,20 +181,20 @@ function indexFiles(candidates: Candidate[]): FileIndex {
 
 /** Files a named path points at: exact path, its volume set, a '*' pattern, or a unique base name. */
 function filesFor(norm: NormalizedPath, files: FileIndex): Candidate[] {
-  if (!norm.rel) {
+  if (!norm.relPath) {
     const same = files.byBase.get(norm.base) ?? [];
     return same.length === 1 ? same : [];
   }
-  if (norm.rel.includes('*')) return [...files.byRel.entries()].filter(([relPath]) => relMatches(norm.rel!, relPath)).flatMap(([, v]) => v);
-  const stem = volumeStem(norm.rel);
-  const found = [...(files.byRel.get(norm.rel) ?? []), ...(stem !== norm.rel ? (files.byRel.get(stem) ?? []) : [])];
+  if (norm.relPath.includes('*')) return [...files.byRel.entries()].filter(([relPath]) => relMatches(norm.relPath!, relPath)).flatMap(([, v]) => v);
+  const stem = volumeStem(norm.relPath);
+  const found = [...(files.byRel.get(norm.relPath) ?? []), ...(stem !== norm.relPath ? (files.byRel.get(stem) ?? []) : [])];
   return [...new Set(found)];
 }
 
 function deletedMatches(norm: NormalizedPath, d: Deleted): boolean {
-  if (!norm.rel || !d.norm.rel) return !norm.rel && norm.base === d.norm.base;
-  if (norm.rel.includes('*')) return relMatches(norm.rel, d.norm.rel) || (d.stem !== null && relMatches(norm.rel, d.stem));
-  return norm.rel === d.norm.rel || volumeStem(norm.rel) === d.stem;
+  if (!norm.relPath || !d.norm.relPath) return !norm.relPath && norm.base === d.norm.base;
+  if (norm.relPath.includes('*')) return relMatches(norm.relPath, d.norm.relPath) || (d.stem !== null && relMatches(norm.relPath, d.stem));
+  return norm.relPath === d.norm.relPath || volumeStem(norm.relPath) === d.stem;
 }
 
 export function correlate(candidates: Candidate[], opts: CorrelateOptions): number {
@@ -208,7 +208,7 @@ export function correlate(candidates: Candidate[], opts: CorrelateOptions): numb
     .filter((c) => (c.kind === 'recycle-bin' || c.kind === 'trash' || isNtfsTrace(c)) && c.originalPath)
     .map((c) => {
       const norm = normalizeNamedPath(c.originalPath!, { windows: opts.windows || /^[a-z]:\\/i.test(c.originalPath!) });
-      return { c, norm, stem: norm.rel ? volumeStem(norm.rel) : null };
+      return { c, norm, stem: norm.relPath ? volumeStem(norm.relPath) : null };
     });
   /** Named archive paths by volume-set key, for history <-> registry links. */
   const namedBySet = new Map<string, Array<{ source: Candidate; named: NamedPath }>>();
@@ -226,12 +226,12 @@ export function correlate(candidates: Candidate[], opts: CorrelateOptions): numb
     for (const named of source.names) {
       if (++examined > maxNames) return links;
       const norm = normalizeNamedPath(named.path, { windows: opts.windows, user: source.user });
-      if (norm.rel && !norm.rel.includes('*') && named.role !== 'executes') push(namedBySet, volumeStem(norm.rel), { source, named });
+      if (norm.relPath && !norm.relPath.includes('*') && named.role !== 'executes') push(namedBySet, volumeStem(norm.relPath), { source, named });
       let linked = false;
       // 1. A finding at that path (or another volume of the same set).
       for (const target of filesFor(norm, files)) {
         if (target === source) continue;
-        const how = norm.rel ? '' : ' (same file name)';
+        const how = norm.relPath ? '' : ' (same file name)';
         addHit(target, { rule, message: `${ROLE_VERB[named.role]} per ${what}${how}`, score: points }, seen);
         addHit(source, { rule: 'linked-file-found', message: `${target.path} found by the scan` }, seen);
         linked = true;
@@ -240,15 +240,15 @@ export function correlate(candidates: Candidate[], opts: CorrelateOptions): numb
       // 2. A Recycle Bin / Trash record whose original path it is (or a volume of the same set).
       for (const d of deleted) {
         if (d.c === source || !deletedMatches(norm, d)) continue;
-        const item = sameItem(norm.rel, d.norm.rel) || !norm.rel ? 'the deleted item' : `the deleted volume's set (${named.path})`;
+        const item = sameItem(norm.relPath, d.norm.relPath) || !norm.relPath ? 'the deleted item' : `the deleted volume's set (${named.path})`;
         addHit(d.c, { rule, message: `${item} is ${ROLE_VERB[named.role]} per ${what}`, score: points }, seen);
         addHit(source, { rule: isNtfsTrace(d.c) ? 'linked-ntfs-trace' : 'linked-recycle-bin', message: describeDeletion(d.c) }, seen);
         linked = true;
         links++;
       }
       // 3. Present but unremarkable, or gone altogether.
-      if (!linked && norm.rel && !norm.rel.includes('*') && (named.role === 'writes' || named.role === 'mru' || named.role === 'opens')) {
-        if (opts.exists(norm.rel)) addHit(source, { rule: 'linked-file-present', message: `${named.path} exists in the image` }, seen);
+      if (!linked && norm.relPath && !norm.relPath.includes('*') && (named.role === 'writes' || named.role === 'mru' || named.role === 'opens')) {
+        if (opts.exists(norm.relPath)) addHit(source, { rule: 'linked-file-present', message: `${named.path} exists in the image` }, seen);
         else if (named.role === 'writes') addHit(source, { rule: 'named-path-missing', message: `${named.path} is not in the image nor in the ${opts.windows ? 'Recycle Bin' : 'Trash'}` }, seen);
       }
     }
@@ -267,7 +267,7 @@ function linkFilesToDeletedVolumes(files: FileIndex, deleted: Deleted[], seen: S
     for (const f of files.byRel.get(d.stem) ?? []) {
       const relPath = f.path.toLowerCase();
       if (f.kind !== 'file' || volumeStem(relPath) !== d.stem) continue;
-      const exact = relPath === d.norm.rel;
+      const exact = relPath === d.norm.relPath;
       if (isNtfsTrace(d.c)) {
         // The journal or MFT record of the file the scan found: one piece of evidence, named without points.
         if (!exact) continue;
@@ -276,7 +276,7 @@ function linkFilesToDeletedVolumes(files: FileIndex, deleted: Deleted[], seen: S
         links++;
         continue;
       }
-      addHit(f, { rule: 'linked-recycle-bin', message: `${exact ? 'a file at this path was' : `volume ${baseOf(d.norm.rel!)} of the same set was`} ${describeDeletion(d.c)}` }, seen);
+      addHit(f, { rule: 'linked-recycle-bin', message: `${exact ? 'a file at this path was' : `volume ${baseOf(d.norm.relPath!)} of the same set was`} ${describeDeletion(d.c)}` }, seen);
       addHit(d.c, { rule: 'linked-file-found', message: `${exact ? 'a file at the original path' : 'another volume of the set'} remains: ${f.path}` }, seen);
       links++;
     }

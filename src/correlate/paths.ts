@@ -6,7 +6,7 @@ import { volumeSetName } from '../artifacts/archive/volume.js';
 
 export interface NormalizedPath {
   /** Lower-cased, '/'-separated path relative to the root, or null when not resolvable inside it. */
-  rel: string | null;
+  relPath: string | null;
   /** Lower-cased base name. */
   base: string;
   /** On another drive, a UNC share or a removable volume. */
@@ -50,17 +50,17 @@ export function normalizeNamedPath(raw: string, opts: { windows: boolean; user?:
       }
     }
     p = p.replace(/\\/g, '/').replace(/^\/\/\?\//, '');
-    if (p.startsWith('//')) return { rel: null, base: baseName(p), external: true };
+    if (p.startsWith('//')) return { relPath: null, base: baseName(p), external: true };
     const drive = /^([a-z]):(\/|$)/i.exec(p);
     if (drive) {
-      if (drive[1]!.toLowerCase() !== (opts.systemDrive ?? 'c')) return { rel: null, base: baseName(p), external: true };
+      if (drive[1]!.toLowerCase() !== (opts.systemDrive ?? 'c')) return { relPath: null, base: baseName(p), external: true };
       p = p.slice(2);
-    } else if (!p.startsWith('/')) return { rel: null, base: baseName(p), external: false };
+    } else if (!p.startsWith('/')) return { relPath: null, base: baseName(p), external: false };
   } else {
     if (p.startsWith('~/')) p = `/${home}/${p.slice(2)}`;
     else if (p.startsWith('$HOME/')) p = `/${home}/${p.slice(6)}`;
-    if (!p.startsWith('/')) return { rel: null, base: baseName(p), external: false };
-    if (/^\/(media|mnt|run\/media|Volumes)\//.test(p)) return { rel: null, base: baseName(p), external: true };
+    if (!p.startsWith('/')) return { relPath: null, base: baseName(p), external: false };
+    if (/^\/(media|mnt|run\/media|Volumes)\//.test(p)) return { relPath: null, base: baseName(p), external: true };
   }
   const segments: string[] = [];
   for (const seg of p.split('/')) {
@@ -68,10 +68,10 @@ export function normalizeNamedPath(raw: string, opts: { windows: boolean; user?:
     if (seg === '..') segments.pop();
     else segments.push(seg.toLowerCase());
   }
-  return { rel: segments.join('/'), base: baseName(p), external: false };
+  return { relPath: segments.join('/'), base: baseName(p), external: false };
 }
 
-/** Compares a normalized rel (which may hold '*' for an unknown user) with a finding's path. */
+/** Compares a normalized relPath (which may hold '*' for an unknown user) with a finding's path. */
 export function relMatches(pattern: string, relPath: string): boolean {
   const a = pattern.split('/');
   const b = relPath.toLowerCase().split('/');

@@ -110,7 +110,7 @@ export async function buildExplainReport(opts: ExplainOptions): Promise<ExplainR
     const inspection = await inspectFile({
       src: file.source,
       head: file.head,
-      rel: relPath,
+      relPath,
       name: file.name,
       size: file.source.size,
       times,

@@ -67,7 +67,7 @@ export function entryTimes(e: Pick<FsEntry, 'times'>): FileTimes {
 export interface InspectInput {
   src: ByteSource;
   head: Buffer;
-  rel: string;
+  relPath: string;
   name: string;
   size: number;
   times: FileTimes;
@@ -116,14 +116,14 @@ const SUPERSEDED_BY_ARCHIVE_PARSER = new Set([
   'archive-file',
 ]);
 
-function isFileLevel(c: Candidate, rel: string): boolean {
-  return c.kind === 'file' && c.path === rel && !hasLocators(c);
+function isFileLevel(c: Candidate, relPath: string): boolean {
+  return c.kind === 'file' && c.path === relPath && !hasLocators(c);
 }
 
 export async function inspectFile(input: InspectInput): Promise<Inspection> {
   const fp = await fingerprint(input.src, input.head, input.name, { deep: input.deep ?? false });
   const ctx: ArtifactContext = {
-    relPath: input.rel,
+    relPath: input.relPath,
     name: input.name,
     head: input.head,
     size: input.size,
@@ -176,7 +176,7 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
       if (!detected) continue;
       const found = detected.slice(0, LIMITS.maxFindingsPerArtifact);
       for (const c of found) {
-        if (isFileLevel(c, input.rel)) {
+        if (isFileLevel(c, input.relPath)) {
           pushAll(fileHits, c.hits);
           if (c.details) Object.assign(details, c.details);
           if (c.names) pushAll(names, c.names);
@@ -191,7 +191,7 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
     }
   }
   pushAll(fileHits, fileRuleHits({
-      rel: input.rel,
+      relPath: input.relPath,
       name: input.name,
       size: input.size,
       hotspot: input.hotspot,
@@ -204,7 +204,7 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
     }));
   const fileCandidate: Candidate = {
     kind: 'file',
-    path: input.rel,
+    path: input.relPath,
     hits: archive ? fileHits.filter((h) => !SUPERSEDED_BY_ARCHIVE_PARSER.has(h.rule)) : fileHits,
     size: input.size,
     format: fp.format,

@@ -12,7 +12,7 @@ import type { IsolatedReply, IsolatedRequest } from './isolate.js';
 import { cachedLister } from './listing-cache.js';
 
 let siblings: { key: string; entries: DirEntryInfo[] } = { key: '', entries: [] };
-const listers = new Map<string, (rel: string) => DirEntryInfo[] | null>();
+const listers = new Map<string, (relPath: string) => DirEntryInfo[] | null>();
 
 parentPort!.on('message', (req: IsolatedRequest) => {
   void handle(req).then((reply) => parentPort!.postMessage(reply));
@@ -24,9 +24,9 @@ async function handle(req: IsolatedRequest): Promise<IsolatedReply> {
     let listDirectory = listers.get(req.rootAbs);
     if (!listDirectory) listers.set(req.rootAbs, (listDirectory = cachedLister(rootLister(req.rootAbs, req.rootDev, req.crossMounts))));
     const inspection = await inspectFile({
-      src: fdSource(req.fd, req.size, req.rel),
+      src: fdSource(req.fd, req.size, req.relPath),
       head: Buffer.from(req.head.buffer, req.head.byteOffset, req.head.byteLength),
-      rel: req.rel,
+      relPath: req.relPath,
       name: req.name,
       size: req.size,
       times: req.times,

@@ -27,7 +27,7 @@ export interface IsolatedRequest {
   id: number;
   fd: number;
   size: number;
-  rel: string;
+  relPath: string;
   name: string;
   head: Uint8Array;
   times: FileTimes;

@@ -16,7 +16,7 @@ import type { PoolFile, PoolFileResult, PoolMessage, PoolReply, PoolRoot } from 
 
 interface RootHere {
   facts: PoolRoot;
-  listDirectory(rel: string): DirEntryInfo[] | null;
+  listDirectory(relPath: string): DirEntryInfo[] | null;
 }
 
 const roots = new Map<number, RootHere>();
@@ -66,9 +66,9 @@ async function inspectOne(root: RootHere, file: PoolFile, listing: DirEntryInfo[
   if (needsIsolation(file.name, file.size, head) || (root.facts.sigmaHere && head.toString('latin1', 0, 8) === ELF_FILE)) return { k: 'defer' };
   try {
     const inspection = await inspectFile({
-      src: fdSource(file.fd, file.size, file.rel),
+      src: fdSource(file.fd, file.size, file.relPath),
       head,
-      rel: file.rel,
+      relPath: file.relPath,
       name: file.name,
       size: file.size,
       times: entryTimes({ times: file.times }),

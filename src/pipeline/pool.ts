@@ -41,7 +41,7 @@ export interface PoolRoot {
 export interface PoolFile {
   fd: number;
   size: number;
-  rel: string;
+  relPath: string;
   name: string;
   times: FsTimes;
   /** Index into PoolRoot.hotspots, -1 for none. */

@@ -259,14 +259,14 @@ async function inspectOpenedFile(state: RootState, file: WalkFile, opened: Opene
     if (state.isolator && isolation && opened.fd !== undefined && !sigmaHere && (isolate || needsIsolation(file.name, opened.size, head))) {
       const plainTimes = { modified: times.modified, accessed: times.accessed, changed: times.changed, born: times.born };
       inspection = await state.isolator.inspect(
-        { fd: opened.fd, size: opened.size, rel: relPath, name: file.name, head, times: plainTimes, hotspot, os: state.os, rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage },
+        { fd: opened.fd, size: opened.size, relPath, name: file.name, head, times: plainTimes, hotspot, os: state.os, rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage },
         siblings,
       );
     } else {
       inspection = await inspectHere(state, {
         src: opened,
         head,
-        rel: relPath,
+        relPath,
         name: file.name,
         size: opened.size,
         times,
@@ -320,7 +320,7 @@ async function poolListing(state: RootState, listing: DirListing, batches: Order
   for (let from = 0; from < listing.files.length; from += LIMITS.poolBatchFiles) {
     const chunk = listing.files.slice(from, from + LIMITS.poolBatchFiles).map((file) => ({ file, ...openWalkedFile(state, file) }));
     const sent = chunk.filter((c) => c.opened);
-    const requests: PoolFile[] = sent.map(({ file, opened, hotspot }) => ({ fd: opened!.fd!, size: opened!.size, rel: file.relPath, name: file.name, times: file.entry.times, hotspot: hotspot ? hotspotIds.get(hotspot)! : -1 }));
+    const requests: PoolFile[] = sent.map(({ file, opened, hotspot }) => ({ fd: opened!.fd!, size: opened!.size, relPath: file.relPath, name: file.name, times: file.entry.times, hotspot: hotspot ? hotspotIds.get(hotspot)! : -1 }));
     await batches.add(siblingsKey, listing.entries, requests, async (outcome) => {
       let at = 0;
       for (const { file, hotspot, issues, opened } of chunk) {
@@ -482,7 +482,7 @@ async function followNamedPaths(state: RootState, opts: ScanOptions): Promise<vo
     for (const named of c.names) {
       if (named.role === 'executes') continue;
       const norm = normalizeNamedPath(named.path, { windows: windows || /^[a-z]:\\/i.test(named.path), user: userName(c.user) });
-      if (norm.rel && !norm.rel.includes('*') && !state.inspected.has(norm.rel)) wanted.add(norm.rel);
+      if (norm.relPath && !norm.relPath.includes('*') && !state.inspected.has(norm.relPath)) wanted.add(norm.relPath);
       if (wanted.size >= MAX_FOLLOWED_NAMES) break;
     }
     if (wanted.size >= MAX_FOLLOWED_NAMES) break;

@@ -26,7 +26,7 @@ export interface ScoreContext {
   /** SID -> user name from the image's ProfileList / SAM. */
   sidNames?: ReadonlyMap<string, string>;
   /** Whether a root-relative path exists (log rotation needs the live log next to a rotated one). */
-  exists?(rel: string): boolean;
+  exists?(relPath: string): boolean;
   /** Keep this many low/info findings per rule and directory, fold the rest into one summary finding (absent: keep all). */
   foldLowAfter?: number;
 }

@@ -11,7 +11,7 @@ import { pushAll } from '../util/arrays.js';
 import { volumeFromName } from '../artifacts/archive/volume.js';
 
 export interface FileFacts {
-  rel: string;
+  relPath: string;
   name: string;
   size: number;
   hotspot: Hotspot | null;
@@ -42,18 +42,18 @@ function sensitiveCopyHits(f: FileFacts): Hit[] {
   switch (f.sensitive) {
     case 'ese-database': {
       const isNtds = /ntds/i.test(f.name);
-      if (isNtds && /^(windows\.old\/)?windows\/ntds\//i.test(f.rel)) return [];
+      if (isNtds && /^(windows\.old\/)?windows\/ntds\//i.test(f.relPath)) return [];
       if (!isNtds && !f.hotspot) return [];
       return [{ rule: 'sensitive-system-data-copy', message: `${isNtds ? 'Active Directory database (ntds.dit)' : 'ESE database'} ${where}`, score: isNtds ? 60 : 35 }];
     }
     case 'memory-dump': {
-      if (DUMP_HOMES.test(f.rel) || /^windows\/(memory\.dmp|minidump\/)/i.test(f.rel)) return [];
+      if (DUMP_HOMES.test(f.relPath) || /^windows\/(memory\.dmp|minidump\/)/i.test(f.relPath)) return [];
       const lsass = /lsass/i.test(f.name);
       if (!lsass && !f.hotspot) return [];
       return [{ rule: 'sensitive-system-data-copy', message: `${lsass ? 'LSASS memory dump' : 'memory dump'} ${where}`, score: lsass ? 70 : 40 }];
     }
     case 'mail-store':
-      if (/\/(appdata\/local\/microsoft\/outlook|documents\/outlook files)\//i.test(f.rel) || !f.hotspot) return [];
+      if (/\/(appdata\/local\/microsoft\/outlook|documents\/outlook files)\//i.test(f.relPath) || !f.hotspot) return [];
       return [{ rule: 'sensitive-system-data-copy', message: `Outlook mail store ${where}`, score: 45 }];
     case 'password-database':
       if (!f.hotspot) return [];
@@ -64,7 +64,7 @@ function sensitiveCopyHits(f: FileFacts): Hit[] {
 }
 
 function recycleBinHits(f: FileFacts): Hit[] {
-  const parts = f.rel.split('/');
+  const parts = f.relPath.split('/');
   const hits: Hit[] = [];
   const rootName = parts[0]!.toLowerCase();
   if (RECYCLE_ROOTS.has(rootName) && parts.length >= 2) {

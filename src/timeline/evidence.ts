@@ -133,7 +133,7 @@ function namedPaths(f: Finding, windows: boolean): string[] {
   const out = new Set<string>();
   for (const p of raw) {
     const n = normalizeNamedPath(p, { windows: windows || /^[a-z]:\\/i.test(p), user: userName(f.user) });
-    if (n.rel && !n.rel.includes('*')) out.add(n.rel);
+    if (n.relPath && !n.relPath.includes('*')) out.add(n.relPath);
   }
   return [...out];
 }

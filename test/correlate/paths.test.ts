@@ -6,48 +6,48 @@ const unix = (p: string, user?: string | null) => normalizeNamedPath(p, { window
 
 describe('normalizeNamedPath: Windows', () => {
   test('drive paths become lower-case root-relative paths; . and .. are resolved', () => {
-    expect(win('C:\\Users\\Public\\Libraries\\bk.rar')).toEqual({ rel: 'users/public/libraries/bk.rar', base: 'bk.rar', external: false });
-    expect(win('"C:\\PerfLogs\\1\\..\\2\\.\\d.7z"').rel).toBe('perflogs/2/d.7z');
-    expect(win('\\\\?\\C:\\Windows\\Temp\\x.zip').rel).toBe('windows/temp/x.zip');
+    expect(win('C:\\Users\\Public\\Libraries\\bk.rar')).toEqual({ relPath: 'users/public/libraries/bk.rar', base: 'bk.rar', external: false });
+    expect(win('"C:\\PerfLogs\\1\\..\\2\\.\\d.7z"').relPath).toBe('perflogs/2/d.7z');
+    expect(win('\\\\?\\C:\\Windows\\Temp\\x.zip').relPath).toBe('windows/temp/x.zip');
   });
   test('user-relative paths resolve with the user of the artifact', () => {
-    expect(win('$env:TEMP\\o.zip', 'alice').rel).toBe('users/alice/appdata/local/temp/o.zip');
-    expect(win('%TEMP%\\o.zip', 'Alice').rel).toBe('users/alice/appdata/local/temp/o.zip');
-    expect(win('%APPDATA%\\out', 'bob').rel).toBe('users/bob/appdata/roaming/out');
-    expect(win('$env:LOCALAPPDATA\\x', 'bob').rel).toBe('users/bob/appdata/local/x');
-    expect(win('~\\Documents\\a.docx', 'alice').rel).toBe('users/alice/documents/a.docx');
-    expect(win('%USERPROFILE%\\Desktop', 'alice').rel).toBe('users/alice/desktop');
-    expect(win('%PUBLIC%\\x.rar', 'alice').rel).toBe('users/public/x.rar');
-    expect(win('%ProgramData%\\x.rar').rel).toBe('programdata/x.rar');
+    expect(win('$env:TEMP\\o.zip', 'alice').relPath).toBe('users/alice/appdata/local/temp/o.zip');
+    expect(win('%TEMP%\\o.zip', 'Alice').relPath).toBe('users/alice/appdata/local/temp/o.zip');
+    expect(win('%APPDATA%\\out', 'bob').relPath).toBe('users/bob/appdata/roaming/out');
+    expect(win('$env:LOCALAPPDATA\\x', 'bob').relPath).toBe('users/bob/appdata/local/x');
+    expect(win('~\\Documents\\a.docx', 'alice').relPath).toBe('users/alice/documents/a.docx');
+    expect(win('%USERPROFILE%\\Desktop', 'alice').relPath).toBe('users/alice/desktop');
+    expect(win('%PUBLIC%\\x.rar', 'alice').relPath).toBe('users/public/x.rar');
+    expect(win('%ProgramData%\\x.rar').relPath).toBe('programdata/x.rar');
   });
   test('an unknown user (or a SID) leaves a * segment that relMatches accepts for any user', () => {
-    expect(win('$env:TEMP\\o.zip', null).rel).toBe('users/*/appdata/local/temp/o.zip');
-    expect(win('$env:TEMP\\o.zip', 'S-1-5-21-1-2-3-1001').rel).toBe('users/*/appdata/local/temp/o.zip');
+    expect(win('$env:TEMP\\o.zip', null).relPath).toBe('users/*/appdata/local/temp/o.zip');
+    expect(win('$env:TEMP\\o.zip', 'S-1-5-21-1-2-3-1001').relPath).toBe('users/*/appdata/local/temp/o.zip');
     expect(relMatches('users/*/appdata/local/temp/o.zip', 'Users/alice/AppData/Local/Temp/o.zip')).toBe(true);
     expect(relMatches('users/*/appdata/local/temp/o.zip', 'Users/alice/AppData/Local/Temp/x/o.zip')).toBe(false);
   });
   test('other drives, UNC shares and bare names are not inside the root', () => {
-    expect(win('D:\\loot\\x.rar')).toEqual({ rel: null, base: 'x.rar', external: true });
-    expect(win('\\\\srv\\c$\\temp\\ceo.pst')).toEqual({ rel: null, base: 'ceo.pst', external: true });
-    expect(win('bk.rar')).toEqual({ rel: null, base: 'bk.rar', external: false });
+    expect(win('D:\\loot\\x.rar')).toEqual({ relPath: null, base: 'x.rar', external: true });
+    expect(win('\\\\srv\\c$\\temp\\ceo.pst')).toEqual({ relPath: null, base: 'ceo.pst', external: true });
+    expect(win('bk.rar')).toEqual({ relPath: null, base: 'bk.rar', external: false });
   });
 });
 
 describe('normalizeNamedPath: Unix', () => {
   test('~ and $HOME resolve to the user home; root is /root', () => {
-    expect(unix('~/x/a.tgz', 'bob').rel).toBe('home/bob/x/a.tgz');
-    expect(unix('$HOME/a.tgz', 'bob').rel).toBe('home/bob/a.tgz');
-    expect(unix('~/a.tgz', 'root').rel).toBe('root/a.tgz');
-    expect(unix('~/a.tgz', null).rel).toBe('home/*/a.tgz');
-    expect(unix('/tmp/../tmp/.x/a.tgz').rel).toBe('tmp/.x/a.tgz');
+    expect(unix('~/x/a.tgz', 'bob').relPath).toBe('home/bob/x/a.tgz');
+    expect(unix('$HOME/a.tgz', 'bob').relPath).toBe('home/bob/a.tgz');
+    expect(unix('~/a.tgz', 'root').relPath).toBe('root/a.tgz');
+    expect(unix('~/a.tgz', null).relPath).toBe('home/*/a.tgz');
+    expect(unix('/tmp/../tmp/.x/a.tgz').relPath).toBe('tmp/.x/a.tgz');
   });
   test('removable media are external; relative paths are names only', () => {
-    expect(unix('/media/usb/a.zip')).toEqual({ rel: null, base: 'a.zip', external: true });
+    expect(unix('/media/usb/a.zip')).toEqual({ relPath: null, base: 'a.zip', external: true });
     expect(unix('/Volumes/USB/a.zip').external).toBe(true);
-    expect(unix('out/a.zip')).toEqual({ rel: null, base: 'a.zip', external: false });
+    expect(unix('out/a.zip')).toEqual({ relPath: null, base: 'a.zip', external: false });
   });
   test('a Windows path in a Unix-rooted scan is still read as Windows', () => {
-    expect(unix('C:\\Users\\Public\\x.rar').rel).toBe('users/public/x.rar');
+    expect(unix('C:\\Users\\Public\\x.rar').relPath).toBe('users/public/x.rar');
   });
 });
 

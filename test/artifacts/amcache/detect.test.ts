@@ -65,7 +65,7 @@ test('a scan parses Amcache.hve once: the regf and Amcache parsers share one wal
     return inner.read(position, length);
   } };
   const inspection = await inspectFile({
-    src, head: hive.subarray(0, 4100), rel: 'Windows/AppCompat/Programs/Amcache.hve', name: 'Amcache.hve', size: hive.length,
+    src, head: hive.subarray(0, 4100), relPath: 'Windows/AppCompat/Programs/Amcache.hve', name: 'Amcache.hve', size: hive.length,
     times: NO_TIMES, hotspot: null, os: 'windows',
   });
   // A scan streams the hive through the detectors: no records held, the counts are in the facts.
@@ -81,7 +81,7 @@ test('a scan parses Amcache.hve once: the regf and Amcache parsers share one wal
 
 test('explain keeps the records (keepRecords): the parsers parse instead of streaming, with the same findings', async () => {
   const inspection = await inspectFile({
-    src: bufferSource(hive), head: hive.subarray(0, 4100), rel: 'Windows/AppCompat/Programs/Amcache.hve', name: 'Amcache.hve', size: hive.length,
+    src: bufferSource(hive), head: hive.subarray(0, 4100), relPath: 'Windows/AppCompat/Programs/Amcache.hve', name: 'Amcache.hve', size: hive.length,
     times: NO_TIMES, hotspot: null, os: 'windows', keepRecords: true,
   });
   expect(inspection.runs.map((r) => [r.parser, r.result?.records.length ?? null])).toEqual([['amcache', 4], ['regf', expect.any(Number)]]);
