@@ -69,7 +69,7 @@ async function loadCommands(names: readonly CommandName[]): Promise<CommandModul
  * layout was a quarter of a scan's start-up. --help itself does not use this cache.
  */
 function skipHelpCache(cli: Argv): void {
-  const internal = (cli as unknown as { getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage?(): void } } }).getInternalMethods?.();
+  const internal = (cli as Argv & { getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage?(): void } } }).getInternalMethods?.();
   const usage = internal?.getUsageInstance?.();
   if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }

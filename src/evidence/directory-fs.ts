@@ -24,7 +24,7 @@ export const MAX_DIRECTORY_LISTING = 5_000_000;
 /** Entries held in the lookup indexes of recently looked-up directories (a few tens of MB at most). */
 const MAX_INDEXED_ENTRIES = 200_000;
 /** A mounted directory exposes no named streams: one frozen empty list for every entry instead of one each. */
-const NO_STREAMS: FsEntry['streams'] = Object.freeze([]) as unknown as FsEntry['streams'];
+const NO_STREAMS: FsEntry['streams'] = Object.freeze([]);
 /** Directory handles kept open for deep paths; older ones are closed and their paths rebuilt when needed. */
 const MAX_OPEN_ANCHORS = 64;
 

@@ -56,7 +56,7 @@ export interface FsEntry {
   /** A deleted name whose id now belongs to a live file (TSK's "deleted-realloc"): its metadata are the new file's. */
   reallocated?: boolean;
   /** Named data streams (NTFS ADS); the unnamed stream is `size`. */
-  streams: FsStream[];
+  streams: readonly FsStream[];
   /** A symlink's target as stored, for display only: never followed. */
   linkTarget?: string;
   /** On another device than the root (a mount point in a mounted directory): listed, a directory entered only with --cross-mounts. */

@@ -104,6 +104,11 @@ export interface Inspection {
   sidNames: Record<string, string>;
 }
 
+/** Whether a scan keeps the file's own candidate: it has hits, or names paths or events that correlation and the timeline use. */
+export function keepsFileCandidate(c: Candidate): boolean {
+  return c.hits.length > 0 || !!c.names || !!c.events;
+}
+
 /**
  * Magic-only verdicts that an archive parser states more precisely (encryption, disguise, volumes,
  * high entropy): when a parser read the archive, its reasons replace these so nothing counts twice.

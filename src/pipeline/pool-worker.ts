@@ -5,11 +5,12 @@
  * carry the sibling listing the following groups use).
  */
 import { parentPort } from 'node:worker_threads';
+import { hasEvtxMagic } from '../artifacts/evtx/layout.js';
 import type { DirEntryInfo } from '../model/evidence.js';
 import { rootLister } from '../evidence/listing.js';
 import { fdSource, readHead } from '../evidence/reader.js';
 import { LIMITS } from '../util/limits.js';
-import { entryTimes, inspectFile } from './inspect.js';
+import { entryTimes, inspectFile, keepsFileCandidate } from './inspect.js';
 import { needsIsolation } from './isolate.js';
 import { cachedLister } from './listing-cache.js';
 import type { PoolFile, PoolFileResult, PoolMessage, PoolReply, PoolRoot } from './pool.js';
@@ -52,8 +53,6 @@ parentPort!.on('message', (message: PoolMessage) => {
   });
 });
 
-const ELF_FILE = 'ElfFile\0';
-
 async function inspectOne(root: RootHere, file: PoolFile, listing: DirEntryInfo[]): Promise<PoolFileResult> {
   let head: Buffer;
   try {
@@ -63,7 +62,7 @@ async function inspectOne(root: RootHere, file: PoolFile, listing: DirEntryInfo[
     return { k: 'error', code: e.code ?? 'ERROR', message: e.message };
   }
   // The scan's own routing (pipeline/scan.ts): heavy artifacts go to the isolated worker, event logs to the Sigma rules.
-  if (needsIsolation(file.name, file.size, head) || (root.facts.sigmaHere && head.toString('latin1', 0, 8) === ELF_FILE)) return { k: 'defer' };
+  if (needsIsolation(file.name, file.size, head) || (root.facts.sigmaHere && hasEvtxMagic(head))) return { k: 'defer' };
   try {
     const inspection = await inspectFile({
       src: fdSource(file.fd, file.size, file.relPath),
@@ -82,7 +81,7 @@ async function inspectOne(root: RootHere, file: PoolFile, listing: DirEntryInfo[
     const result: PoolFileResult = { k: 'done', head: head.length, cls: inspection.fingerprint.classification };
     if (inspection.warnings.length > 0) result.warnings = inspection.warnings;
     if (Object.keys(inspection.sidNames).length > 0) result.sidNames = inspection.sidNames;
-    if (fc.hits.length > 0 || !!fc.names || !!fc.events) result.file = fc;
+    if (keepsFileCandidate(fc)) result.file = fc;
     if (inspection.innerCandidates.length > 0) result.inner = inspection.innerCandidates;
     return result;
   } catch (err) {

@@ -5,6 +5,7 @@
  * Stages pass plain data; nothing here prints.
  */
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
+import { hasEvtxMagic } from '../artifacts/evtx/layout.js';
 import { relDirOf, type DirEntryInfo, type OsKind } from '../model/evidence.js';
 import { isImageFile, openRoot } from '../evidence/root.js';
 import type { PathProblem } from '../evidence/components.js';
@@ -30,7 +31,7 @@ import { markAcquisitionTimes } from '../timeline/acquisition.js';
 import { LIMITS } from '../util/limits.js';
 import { packageVersion } from '../util/package-root.js';
 import { hardLinkNote, recordIssue, walkDirectories, type DirListing, type WalkFile, type WalkIssue, type WalkStats } from '../walk/walker.js';
-import { entryTimes, inspectFile } from './inspect.js';
+import { entryTimes, inspectFile, keepsFileCandidate } from './inspect.js';
 import { fsLister } from '../evidence/listing.js';
 import { LIVE_ROOT, scanLiveRegistry } from './live.js';
 import { scoreCandidates, sortFindings, verdictFor, type ScoredFindings } from './score.js';
@@ -254,7 +255,7 @@ async function inspectOpenedFile(state: RootState, file: WalkFile, opened: Opene
     const times = state.kind.times(file.entry);
     let inspection: IsolatedResult;
     // Sigma rules carry compiled matchers, which cannot cross to the worker: event logs stay here when rules are loaded.
-    const sigmaHere = !!opts.sigma?.length && head.subarray(0, 8).toString('latin1') === 'ElfFile\0';
+    const sigmaHere = !!opts.sigma?.length && hasEvtxMagic(head);
     const isolation = state.kind.isolation;
     if (state.isolator && isolation && opened.fd !== undefined && !sigmaHere && (isolate || needsIsolation(file.name, opened.size, head))) {
       const plainTimes = { modified: times.modified, accessed: times.accessed, changed: times.changed, born: times.born };
@@ -279,7 +280,7 @@ async function inspectOpenedFile(state: RootState, file: WalkFile, opened: Opene
       });
     }
     const fc = inspection.fileCandidate;
-    const kept = fc.hits.length > 0 || !!fc.names || !!fc.events ? fc : null;
+    const kept = keepsFileCandidate(fc) ? fc : null;
     return keepInspection(state, file, { warnings: inspection.warnings, sidNames: inspection.sidNames, kept, inner: inspection.innerCandidates, classification: inspection.classification });
   } catch (err) {
     recordInspectionError(state, relPath, err);
