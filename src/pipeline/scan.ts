@@ -315,7 +315,7 @@ function recordInspectionError(state: RootState, relPath: string, err: unknown):
  * walk order and inspected in a worker; what comes back is kept in walk order, as inspectWalkedFile
  * keeps it, and the directory's own candidate follows its files.
  */
-async function poolListing(state: RootState, listing: DirListing, batches: OrderedBatches, hotspotIds: Map<Hotspot, number>, opts: ScanOptions): Promise<void> {
+async function poolListing(state: RootState, listing: DirListing, batches: OrderedBatches, hotspotIds: Map<Hotspot, number>, opts: ScanOptions, progress: () => void): Promise<void> {
   const facts: DirFileFact[] = [];
   const siblingsKey = `walk:${listing.relDir}`;
   for (let from = 0; from < listing.files.length; from += LIMITS.poolBatchFiles) {
@@ -350,7 +350,7 @@ async function poolListing(state: RootState, listing: DirListing, batches: Order
         } finally {
           opened.close();
         }
-        if ((state.filesScanned & 255) === 0) opts.onProgress?.({ root: state.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'walk' });
+        if ((state.filesScanned & 255) === 0) progress();
       }
     });
   }
@@ -424,7 +424,7 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
     }
     for (const listing of walkDirectories(state.fs, startEntry, start, { crossMounts: opts.crossMounts ?? false, issues: state.issues, stats: state.stats })) {
       if (pooled) {
-        await poolListing(state, listing, pooled.batches, pooled.hotspotIds, opts);
+        await poolListing(state, listing, pooled.batches, pooled.hotspotIds, opts, progress);
         state.inspected.addListing(listing);
         continue;
       }
