@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     .option('color', { type: 'boolean', describe: 'colour the table (default: when stdout is a TTY and NO_COLOR is unset); --no-color turns it off' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress or notices on stderr' })
     .option('debug', { type: 'boolean', default: false, describe: 'print stack traces for errors' })
-    .command<ScanArgs>('scan [roots...]', 'scan mounted images for staging evidence', (y) => m.scan!.scanBuilder(y), (argv) => setExit(m.scan!.runScan(argv, commandLine())))
+    .command<ScanArgs>('scan [roots...]', 'scan directories and disk images (E01, VHD(X), VMDK, QCOW2, raw) for staging evidence', (y) => m.scan!.scanBuilder(y), (argv) => setExit(m.scan!.runScan(argv, commandLine())))
     .command<ExplainArgs>('explain <file>', 'everything stagehunt knows about one file, and why it would flag it', (y) => m.explain!.explainBuilder(y), (argv) => setExit(m.explain!.runExplain(argv)))
     .command<ParseArgs>('parse <file>', 'print the raw records an artifact parser extracts from one file', (y) => m.parse!.parseBuilder(y), (argv) => setExit(m.parse!.runParse(argv)))
     .command<ImageArgs>('image <file>', 'what a disk image holds (container, partitions, file systems), read without mounting; --list its files, --verify an E01', (y) => m.image!.imageBuilder(y), (argv) => setExit(m.image!.runImage(argv)))
