@@ -17,7 +17,7 @@ import { checkExtension, type ExtensionMismatch } from './extensions.js';
 import { describeFileType } from './describe.js';
 import { detectText } from './text.js';
 import { fingerprintHits } from './predicates.js';
-import { deflatedContentTypes, storedContentTypes } from './zip-head.js';
+import { zipHeadType } from './zip-head.js';
 import type { Hit } from '../rules/types.js';
 
 export type { Classification } from './formats.js';
@@ -111,34 +111,10 @@ function fromFileType(ext: string, mime: string, head: Buffer): MagicMatch {
   return ext === 'exe' ? verifyPe(head, base) : base;
 }
 
-type FileTypeResult = Awaited<ReturnType<typeof fileTypeFromBuffer>>;
-
-/**
- * file-type's verdicts on OOXML heads, by the deflate data of their leading `[Content_Types].xml`
- * (zip-head.ts says why that decides it): Office documents of one producer share it, and each ZIP
- * verdict costs file-type a fresh 256 KiB buffer (its ZipHandler) and us an inflate, which were
- * most of a .docx file's CPU and GC in a scan (docs/performance.md, "Per-file CPU").
- */
-const OOXML_VERDICTS = { maxEntries: 256, maxKeyBytes: 4096 } as const;
-const ooxmlVerdicts = new Map<string, FileTypeResult>();
-
-async function fileTypeOfHead(head: Buffer): Promise<FileTypeResult> {
-  const entry = deflatedContentTypes(head);
-  if (!entry) return fileTypeFromBuffer(head);
-  const key = entry.data.length <= OOXML_VERDICTS.maxKeyBytes ? entry.data.toString('latin1') : null;
-  if (key !== null && ooxmlVerdicts.has(key)) return ooxmlVerdicts.get(key);
-  // Same verdict, without file-type's per-file DecompressionStream for OOXML (zip-head.ts).
-  const stored = storedContentTypes(head, entry);
-  if (!stored) return fileTypeFromBuffer(head);
-  const result = await fileTypeFromBuffer(stored);
-  if (key !== null && ooxmlVerdicts.size < OOXML_VERDICTS.maxEntries) ooxmlVerdicts.set(key, result);
-  return result;
-}
-
 async function fileTypeMagic(head: Buffer, warnings: string[]): Promise<MagicMatch | null> {
   let result;
   try {
-    result = await fileTypeOfHead(head);
+    result = await fileTypeFromBuffer(head);
   } catch (err) {
     warnings.push(`file-type failed: ${(err as Error).message}`);
     return null;
@@ -173,9 +149,9 @@ interface Unsettled {
 }
 
 /**
- * The fast path (issue 17): the table of leading bytes and the own detectors, plain text, and
- * verified PE settle most files synchronously; the rest (ZIP and its documents, media file-type
- * knows, random blobs) is left to file-type. Returns the verdict, or what the slow path needs.
+ * The fast path (issue 17): the table of leading bytes and the own detectors, plain text,
+ * verified PE and ZIP heads settle most files synchronously; the rest (media file-type knows,
+ * random blobs, ZIP heads only file-type can judge) is left to file-type. Returns the verdict, or what the slow path needs.
  */
 function detectMagicFast(head: Buffer, name: string, size: number): { magic: Magic | null } | Unsettled {
   const own = detectOwnMagic(head, name, size);
@@ -185,6 +161,9 @@ function detectMagicFast(head: Buffer, name: string, size: number): { magic: Mag
   if (text && !TEXT_WITH_MAGIC.test(head.toString('latin1', 0, 16))) return { magic: text };
   const pe = fastPe(head);
   if (pe) return { magic: pe };
+  // ZIP and its documents: file-type's ZIP verdict, walked here without its 256 KiB buffer (zip-head.ts).
+  const zip = zipHeadType(head);
+  if (zip) return { magic: resolveMagic(head, name, size, { own, text }, fromFileType(zip.ext, zip.mime, head)) };
   return { own, text };
 }
 
