@@ -56,7 +56,7 @@ describe('Linux x64 single executable', () => {
     expect(run(['--version']).stdout.trim()).toBe(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
   }, 240_000);
 
-  it('lists a .tar.bz2 (unbzip2-stream through createRequire) and fingerprints with file-type (ESM) inside the bundle', () => {
+  it('lists a .tar.bz2 (the bundled bzip2 decoder) and fingerprints with file-type (ESM) inside the bundle', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sh-sea-'));
     mkdirSync(path.join(dir, 'd'));
     writeFileSync(path.join(dir, 'd', 'secret.docx'), 'x');

@@ -171,7 +171,10 @@ export class Bzip2Decoder {
     return alphabet;
   }
 
-  /** Huffman symbols through RUNA/RUNB and move-to-front into the T vector; returns the block length. */
+  /**
+   * Huffman symbols through RUNA/RUNB and move-to-front into the T vector; returns the block
+   * length. The hot loop: the bit buffer lives in locals and most codes are one table look-up.
+   */
   private readSymbols(alphabet: number): number {
     const limit = this.blockSize;
     let tt = tVectors.get(limit);
@@ -185,14 +188,38 @@ export class Bzip2Decoder {
     let selector = 0;
     let left = 0;
     let group = 0;
+    let table = 0;
+    let acc = this.acc;
+    let count = this.count;
+    let at = this.at;
+    let input = this.chunk;
     for (;;) {
       if (left === 0) {
         if (selector >= this.keptSelectors) throw new Bzip2Error('more symbols than selectors');
         group = selectors[selector++]!;
+        table = group << TABLE_BITS;
         left = GROUP_SIZE;
       }
       left--;
-      const sym = this.symbol(group);
+      while (count <= 24 && at < input.length) {
+        acc = (acc << 8) | input[at++]!;
+        count += 8;
+      }
+      let sym: number;
+      const entry = count >= MAX_CODE_LENGTH ? lookup[table | ((acc >>> (count - TABLE_BITS)) & ((1 << TABLE_BITS) - 1))]! : 0;
+      if (entry !== 0) {
+        count -= entry & 31;
+        sym = entry >>> 5;
+      } else {
+        this.acc = acc;
+        this.count = count;
+        this.at = at;
+        sym = this.longSymbol(group);
+        acc = this.acc;
+        count = this.count;
+        at = this.at;
+        input = this.chunk;
+      }
       if (sym <= 1) {
         // RUNA adds weight, RUNB twice the weight; the weight doubles with each.
         run += weight << sym;
@@ -210,7 +237,7 @@ export class Bzip2Decoder {
         run = 0;
         weight = 1;
       }
-      if (sym === endOfBlock) return length;
+      if (sym === endOfBlock) break;
       if (length >= limit) throw new Bzip2Error('block longer than its declared size');
       const index = sym - 1;
       const b = mtf[index]!;
@@ -220,19 +247,20 @@ export class Bzip2Decoder {
       byteCount[b]++;
       tt[length++] = b;
     }
+    this.acc = acc;
+    this.count = count;
+    this.at = at;
+    return length;
   }
 
-  /** One Huffman symbol of `group`: a table look-up when enough bits are at hand, else bit by bit. */
-  private symbol(group: number): number {
-    if (this.count < MAX_CODE_LENGTH) this.refillFromChunk();
+  /**
+   * A symbol the look-up table does not settle: a code longer than TABLE_BITS, or fewer than 20
+   * bits left in the current chunk (then only the bits the code needs are read).
+   */
+  private longSymbol(group: number): number {
     const base = group * (MAX_CODE_LENGTH + 2);
     const max = maxLength[group]!;
     if (this.count >= MAX_CODE_LENGTH) {
-      const entry = lookup[(group << TABLE_BITS) | ((this.acc >>> (this.count - TABLE_BITS)) & ((1 << TABLE_BITS) - 1))]!;
-      if (entry !== 0) {
-        this.count -= entry & 31;
-        return entry >>> 5;
-      }
       for (let len = TABLE_BITS + 1; len <= max; len++) {
         const k = ((this.acc >>> (this.count - len)) & ((1 << len) - 1)) - firstCode[base + len]!;
         if (k >= 0 && k < codeCount[base + len]!) {
@@ -242,7 +270,6 @@ export class Bzip2Decoder {
       }
       throw new Bzip2Error('invalid Huffman code');
     }
-    // Near the end of the input: only the bits the code needs.
     let len = minLength[group]!;
     let code = this.bits(len);
     for (;;) {
@@ -279,20 +306,13 @@ export class Bzip2Decoder {
     for (let n = 0; n < length; n++) {
       const entry = tt[pos]!;
       pos = entry >>> 8;
-      let b = entry & 0xff;
-      let copies = 1;
-      if (run === 4) {
-        // After four equal bytes, this one counts further copies of them.
-        copies = b;
-        b = last;
-        run = 0;
-        last = -1;
-      } else if (b === last) run++;
-      else {
-        last = b;
-        run = 1;
-      }
-      for (; copies > 0; copies--) {
+      const b = entry & 0xff;
+      if (run !== 4) {
+        if (b === last) run++;
+        else {
+          last = b;
+          run = 1;
+        }
         crc = (crc << 8) ^ CRC_TABLE[((crc >>> 24) ^ b) & 0xff]!;
         if (!open) continue;
         chunk[used++] = b;
@@ -301,7 +321,21 @@ export class Bzip2Decoder {
           if (open) chunk = Buffer.allocUnsafe(BZIP2_OUT_CHUNK);
           used = 0;
         }
+        continue;
       }
+      // After four equal bytes, this one counts further copies of them.
+      for (let copies = b; copies > 0; copies--) {
+        crc = (crc << 8) ^ CRC_TABLE[((crc >>> 24) ^ last) & 0xff]!;
+        if (!open) continue;
+        chunk[used++] = last;
+        if (used === BZIP2_OUT_CHUNK) {
+          open = out(chunk);
+          if (open) chunk = Buffer.allocUnsafe(BZIP2_OUT_CHUNK);
+          used = 0;
+        }
+      }
+      run = 0;
+      last = -1;
     }
     crc = ~crc >>> 0;
     if (open && used > 0 && crc === blockCrc) out(chunk.subarray(0, used));
@@ -317,14 +351,6 @@ export class Bzip2Decoder {
     }
     this.count -= n;
     return (this.acc >>> this.count) & ((1 << n) - 1);
-  }
-
-  /** Tops the bit buffer up to more than 24 bits from the current chunk only. */
-  private refillFromChunk(): void {
-    while (this.count <= 24 && this.at < this.chunk.length) {
-      this.acc = (this.acc << 8) | this.chunk[this.at++]!;
-      this.count += 8;
-    }
   }
 
   private pull(): boolean {

@@ -102,7 +102,7 @@ describe('bzip2 decoder', () => {
     expect(found.length).toBeGreaterThanOrEqual(2); // file-type/fixture.bz2, libarchive/test_compat_bzip2_1.tbz
     for (const p of found) {
       const data = readFileSync(p);
-      let expected: Buffer | null = null;
+      let expected: Buffer | null;
       try {
         expected = reference(data);
       } catch {
