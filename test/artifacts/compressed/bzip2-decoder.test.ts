@@ -5,7 +5,7 @@
  * a CPU bound. The tar peek (listInnerTar) turns a damaged block into a warning, also when the
  * stream holds no tar.
  */
-import { describe, expect } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -65,7 +65,77 @@ const SHAPES: [string, Buffer][] = [
   ['text and random (bench tree shape)', Buffer.concat([text(40_000, 5), pseudoRandom(20_000, 9)])],
 ];
 
+
+/** MSB-first bit writer for hand-made blocks. */
+class Bits {
+  private out: number[] = [];
+  private acc = 0;
+  private n = 0;
+  put(value: number, width: number): this {
+    for (let i = width - 1; i >= 0; i--) {
+      this.acc = (this.acc << 1) | ((value / 2 ** i) & 1);
+      if (++this.n < 8) continue;
+      this.out.push(this.acc);
+      this.acc = 0;
+      this.n = 0;
+    }
+    return this;
+  }
+  bytes(): Buffer {
+    return Buffer.from(this.n ? [...this.out, this.acc << (8 - this.n)] : this.out);
+  }
+}
+
+/** bzip2's CRC-32 (polynomial 0x04c11db7, MSB first). */
+function bzCrc(data: Buffer): number {
+  let crc = 0xffffffff;
+  for (const b of data) {
+    crc ^= b << 24;
+    for (let k = 0; k < 8; k++) crc = crc & 0x80000000 ? (crc << 1) ^ 0x04c11db7 : crc << 1;
+  }
+  return ~crc >>> 0;
+}
+
+/**
+ * A level-1 stream of one block using the byte 'a' only: alphabet RUNA, RUNB, end-of-block, all with
+ * 2-bit codes (00, 01, 10) in both groups; `symbols` are the codes to write; `selectors` all 0.
+ */
+function handMade(opts: { symbols: number[]; origPtr?: number; selectors?: number; crc: number; end?: boolean }): Buffer {
+  const w = new Bits().put(0x425a6831, 32).put(0x314159, 24).put(0x265359, 24).put(opts.crc, 32).put(0, 1).put(opts.origPtr ?? 0, 24);
+  w.put(0x8000 >>> 6, 16).put(0x8000 >>> 1, 16); // range 6 (0x60-0x6f) used, in it byte 0x61 'a'
+  const selectors = opts.selectors ?? 1;
+  w.put(2, 3).put(selectors, 15);
+  for (let i = 0; i < selectors; i++) w.put(0, 1);
+  for (let g = 0; g < 2; g++) {
+    w.put(2, 5);
+    for (let s = 0; s < 3; s++) w.put(0, 1);
+  }
+  for (const sym of opts.symbols) w.put(sym, 2);
+  if (opts.end !== false) w.put(0x177245, 24).put(0x385090, 24).put(opts.crc, 32);
+  return w.bytes();
+}
+
 describe('bzip2 decoder', () => {
+
+  test('hand-made blocks: a valid one decodes; each broken bound is a Bzip2Error', () => {
+    const RUNA = 0;
+    const RUNB = 1;
+    const EOB = 2;
+    // RUNA, RUNB = a run of 1 + 2 x 2 = 5 bytes "a": the run-length stage reads "aaaa" + a count byte 0x61 (97 more).
+    const five = Buffer.alloc(4 + 97, 0x61);
+    expect(decode(handMade({ symbols: [RUNA, RUNB, EOB], crc: bzCrc(five) })).equals(five)).toBe(true);
+    const one = Buffer.from('a');
+    expect(decode(handMade({ symbols: [RUNA, EOB], crc: bzCrc(one) })).equals(one)).toBe(true);
+    expect(() => decode(handMade({ symbols: [RUNA, EOB], crc: bzCrc(one) ^ 1 }))).toThrow(/block CRC/);
+    expect(() => decode(handMade({ symbols: [RUNA, EOB], origPtr: 1, crc: bzCrc(one) }))).toThrow(/origPtr/);
+    // 20 RUNBs: a run of 2 x (2^20 - 1) bytes, longer than a level-1 block.
+    expect(() => decode(handMade({ symbols: Array(20).fill(RUNB), crc: 0, end: false }))).toThrow(/run longer/);
+    // A block that never ends: the input runs out (no hang, no read past the end).
+    expect(() => decode(handMade({ symbols: [RUNA], crc: 0, end: false }))).toThrow(/ended prematurely/);
+    // More selectors than a block can use are read and the extra ignored (bzip2 1.0.8).
+    expect(decode(handMade({ symbols: [RUNA, EOB], selectors: 20_000, crc: bzCrc(one) })).equals(one)).toBe(true);
+  });
+
   testIf(HAVE_BZIP2, toolMissing('bzip2'))('decodes what bzip2 -c writes, at levels 1 and 9, in any input chunking', () => {
     for (const [name, data] of SHAPES) {
       for (const level of [1, 9]) {
