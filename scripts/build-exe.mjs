@@ -78,9 +78,8 @@ await bundle(path.join(ROOT, 'dist', 'pipeline', 'isolate-worker.js'), path.join
   define: { 'import.meta.url': '__shMetaUrl' },
   banner: { js: '"use strict";var __shMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
 });
-// Exactly the module specifiers src/ passes to createRequire's require (src/artifacts/compressed/inner-tar.ts):
-// the tar peek drives unbzip2-stream's block decoder and bit reader itself, not its stream.
-const REQUIRED = { fzstd: 'fzstd/index.js', 'unbzip2-stream/lib/bzip2.js': 'unbzip2-stream/lib/bzip2.js', 'unbzip2-stream/lib/bit_iterator.js': 'unbzip2-stream/lib/bit_iterator.js' };
+// Exactly the module specifiers src/ passes to createRequire's require (src/artifacts/compressed/inner-tar.ts).
+const REQUIRED = { fzstd: 'fzstd/index.js' };
 const requiredAssets = {};
 for (const [spec, file] of Object.entries(REQUIRED)) {
   const out = path.join(STAGE, 'node_modules', ...file.split('/'));

@@ -2,7 +2,7 @@
  * The single-file executables (`npm run build:exe`, scripts/build-exe.mjs). The Linux x64 binary
  * is built here when missing or older than dist/ (about a minute: the suite allows five), then run
  * without Node's module tree: on the demo image (same findings as the npm build, exit codes 0/1/2),
- * on a .tar.bz2 (a createRequire'd CommonJS package inside the bundle), and under strace to see the
+ * on a .tar.bz2 (the bundled bzip2 decoder), and under strace to see the
  * isolation worker thread load its extracted bundle; its temporary package root is gone at exit.
  * The Windows binary is checked for the injected blob when it was built, and run under wine where
  * wine is installed and the Windows binary was built (npm run build:exe: it needs the npm registry, which CI tests do not use).
@@ -56,7 +56,7 @@ describe('Linux x64 single executable', () => {
     expect(run(['--version']).stdout.trim()).toBe(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
   }, 240_000);
 
-  it('lists a .tar.bz2 (unbzip2-stream through createRequire) and fingerprints with file-type (ESM) inside the bundle', () => {
+  it('lists a .tar.bz2 (the bundled bzip2 decoder) and fingerprints with file-type (ESM) inside the bundle', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sh-sea-'));
     mkdirSync(path.join(dir, 'd'));
     writeFileSync(path.join(dir, 'd', 'secret.docx'), 'x');

@@ -5,8 +5,8 @@
  * metadata records (GNU long names, pax) are kept; file data is counted and dropped, then the
  * kept blocks are walked by the one tar walker (tar/walk.ts).
  *
- * Decompressors: gzip with Node's zlib; zstd with fzstd and bzip2 with unbzip2-stream's block decoder (pure
- * JavaScript, streaming, widely used); xz (LZMA2) and lzip (LZMA) with the project's bounded LZMA
+ * Decompressors: gzip with Node's zlib; zstd with fzstd (pure JavaScript, streaming, widely used); bzip2
+ * with the project's block decoder (bzip2.ts); xz (LZMA2) and lzip (LZMA) with the project's bounded LZMA
  * decoder (sevenzip/lzma.ts) over a bounded input prefix; LZ4 frames with the small decoder below.
  */
 import { createGunzip } from 'node:zlib';
@@ -17,6 +17,7 @@ import type { ArchiveEntry } from '../archive/summary.js';
 import { BLOCK, isZeroBlock, looksLikeTar, readHeader } from '../tar/layout.js';
 import { walkTar } from '../tar/walk.js';
 import { decodeLzma, decodeLzma2 } from '../sevenzip/lzma.js';
+import { Bzip2Decoder } from './bzip2.js';
 import type { StreamFormat } from './layout.js';
 
 const require = createRequire(import.meta.url);
@@ -279,76 +280,25 @@ function zstdStream(chunks: Generator<Buffer>, feed: Feed): void {
   }
 }
 
-/** unbzip2-stream's block decoder (lib/bzip2.js) and bit reader, driven here block by block. */
-interface Bzip2Decoder {
-  header(bits: BitReader): number;
-  /** Decodes one block into `emit`; returns the running stream CRC, or null at the end-of-stream marker. */
-  decompress(bits: BitReader, emit: (byte: number) => void, work: Int32Array, workSize: number, streamCrc: number): number | null;
-}
-type BitReader = ((n: number | null) => number) & { bytesRead: number };
-
-/** bzip2 block sizes are 100,000 x the level digit of "BZh1".."BZh9". */
-const BZIP2_BLOCK_UNIT = 100_000;
-/**
- * One work array per block size, reused by every file: unbzip2-stream's stream allocates a fresh
- * zeroed Int32Array (3.6 MB for level 9) per block, which made a 1 KB .bz2 cost 1-30 ms, 20 % of a
- * scan's CPU (issue 17 profile). Reuse is safe: a block writes every slot it reads before reading
- * it, and the block CRC is checked.
- */
-const bzip2WorkArrays = new Map<number, Int32Array>();
-/** Decoded bytes handed to `feed` per chunk. */
-const BZIP2_OUT_CHUNK = 64 * 1024;
-
+/** bzip2 streams (concatenated ones continue: pbzip2, cat a.bz2 b.bz2) with the project's decoder (bzip2.ts). */
 async function bzip2Stream(chunks: Generator<Buffer>, feed: Feed): Promise<void> {
-  const bz2 = require('unbzip2-stream/lib/bzip2.js') as Bzip2Decoder;
-  const bitIterator = require('unbzip2-stream/lib/bit_iterator.js') as (next: () => Buffer) => BitReader;
-  const queued: Buffer[] = [];
-  let handedOut = 0;
-  const pull = (): boolean => {
+  const decoder = new Bzip2Decoder(() => {
     const next = chunks.next();
-    if (next.done) return false;
-    queued.push(next.value);
-    return true;
-  };
-  const bits = bitIterator(() => {
-    if (!queued.length && !pull()) throw new Error('input stream ended prematurely');
-    const chunk = queued.shift()!;
-    handedOut += chunk.length;
-    return chunk;
+    return next.done ? null : next.value;
   });
-  // Another stream may follow an end-of-stream marker (pbzip2, cat a.bz2 b.bz2).
-  const moreInput = (): boolean => bits.bytesRead < handedOut || queued.length > 0 || pull();
   let stop = false;
-  let out = Buffer.allocUnsafe(BZIP2_OUT_CHUNK);
-  let used = 0;
-  const flush = (): void => {
-    if (used === 0 || stop) return;
-    if (!feed(out.subarray(0, used))) stop = true;
-    out = Buffer.allocUnsafe(BZIP2_OUT_CHUNK);
-    used = 0;
-  };
-  const emit = (byte: number): void => {
-    if (stop) return;
-    out[used++] = byte;
-    if (used === BZIP2_OUT_CHUNK) flush();
-  };
-  let level = 0;
-  let streamCrc: number | null = 0;
+  const out = (chunk: Buffer): boolean => (stop = !feed(chunk), !stop);
+  let inStream = false;
   while (!stop) {
-    if (level === 0) {
-      if (!moreInput()) break;
-      level = bz2.header(bits);
-      streamCrc = 0;
+    if (!inStream) {
+      if (!decoder.hasMoreInput()) break;
+      decoder.readStreamHeader();
+      inStream = true;
       continue;
     }
-    const size = BZIP2_BLOCK_UNIT * level;
-    let work = bzip2WorkArrays.get(size);
-    if (!work) bzip2WorkArrays.set(size, (work = new Int32Array(size)));
-    streamCrc = bz2.decompress(bits, emit, work, size, streamCrc ?? 0);
-    flush();
-    if (streamCrc === null) level = 0;
+    inStream = decoder.readBlock(out);
     // One block at most between two turns of the event loop (interrupts, the time bound).
-    else await new Promise((r) => setImmediate(r));
+    if (inStream) await new Promise((r) => setImmediate(r));
   }
 }
 
