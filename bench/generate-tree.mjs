@@ -5,7 +5,8 @@
 //   node bench/generate-tree.mjs --out /tmp/stagehunt-bench/tree-10k --files 10000
 //   node bench/generate-tree.mjs --out /tmp/stagehunt-bench/tree-1m --files 1000000 --uniform 1024   # 99 % text, 1 % blobs
 //   node bench/generate-tree.mjs --out /tmp/stagehunt-bench/tree-100k-findings --files 100000 --profile findings
-//   node bench/generate-tree.mjs --out DIR --files 1000000 --uniform 1024 --blobs 100      # scale: 100 blobs whatever the size
+//   node bench/generate-tree.mjs --out DIR --files 1000000 --uniform 1024 --blobs 100      # 100 blobs whatever the size
+//   node bench/generate-tree.mjs --out DIR --files 1000000 --uniform 1024 --blob-every 10000   # scale: one blob per 10,000 files at any size
 //   node bench/generate-tree.mjs --out DIR --files 100000 --uniform 1024 --blobs 0 --layout onedir    # Windows/Temp/big
 //   node bench/generate-tree.mjs --out DIR --files 100000 --uniform 1024 --blobs 0 --layout spread    # Windows/Temp/big/dNNN
 //   node bench/generate-tree.mjs --out DIR --files 300000 --uniform 1024 --layout hotspots5           # 5 % in hotspots
@@ -32,7 +33,7 @@ import { intIn, mulberry32, pick, randomBytes } from './lib/prng.mjs';
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export function parseArgs(argv) {
-  const args = { out: null, files: 100_000, uniform: 0, seed: 7401, force: false, profile: 'mixed', blobs: null, layout: 'windows' };
+  const args = { out: null, files: 100_000, uniform: 0, seed: 7401, force: false, profile: 'mixed', blobs: null, blobEvery: null, layout: 'windows' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--out') args.out = argv[++i];
@@ -42,13 +43,16 @@ export function parseArgs(argv) {
     else if (a === '--force') args.force = true;
     else if (a === '--profile') args.profile = argv[++i];
     else if (a === '--blobs') args.blobs = Number(argv[++i]);
+    else if (a === '--blob-every') args.blobEvery = Number(argv[++i]);
     else if (a === '--layout') args.layout = argv[++i];
     else throw new Error(`unknown argument ${a}`);
   }
   if (!args.out) throw new Error('--out DIR is required');
   if (!['mixed', 'findings'].includes(args.profile)) throw new Error(`--profile mixed|findings, not ${args.profile}`);
   if (!(args.layout in LAYOUTS)) throw new Error(`--layout ${Object.keys(LAYOUTS).join('|')}, not ${args.layout}`);
-  if ((args.blobs !== null || args.layout !== 'windows') && !args.uniform) throw new Error('--blobs and --layout need --uniform SIZE');
+  if ((args.blobs !== null || args.blobEvery !== null || args.layout !== 'windows') && !args.uniform) throw new Error('--blobs, --blob-every and --layout need --uniform SIZE');
+  if (args.blobs !== null && args.blobEvery !== null) throw new Error('--blobs or --blob-every, not both');
+  if (args.blobEvery !== null && !(Number.isInteger(args.blobEvery) && args.blobEvery >= 1)) throw new Error('--blob-every N needs an integer N >= 1');
   const out = path.resolve(args.out);
   if (out === REPO || out.startsWith(REPO + path.sep)) throw new Error(`refusing to generate inside the repository (${out})`);
   args.out = out;
@@ -240,8 +244,9 @@ export function generate(args, log = (m) => process.stderr.write(m + '\n')) {
   const stamp = `${args.out}.stamp`;
   const findings = args.profile === 'findings';
   const blobs = args.blobs ?? null;
+  const blobEvery = args.blobEvery ?? null;
   const layout = args.layout ?? 'windows';
-  const key = JSON.stringify({ files: args.files, uniform: args.uniform, seed: args.seed, v: args.uniform ? 2 : 1, ...(findings ? { profile: 'findings', pv: 1 } : {}), ...(blobs !== null ? { blobs } : {}), ...(layout !== 'windows' ? { layout } : {}) });
+  const key = JSON.stringify({ files: args.files, uniform: args.uniform, seed: args.seed, v: args.uniform ? 2 : 1, ...(findings ? { profile: 'findings', pv: 1 } : {}), ...(blobs !== null ? { blobs } : {}), ...(blobEvery !== null ? { blobEvery } : {}), ...(layout !== 'windows' ? { layout } : {}) });
   if (!args.force && existsSync(stamp) && existsSync(args.out) && readFileSync(stamp, 'utf8') === key) {
     log(`tree ${args.out} is up to date`);
     return JSON.parse(readFileSync(`${args.out}.manifest.json`, 'utf8'));
@@ -255,8 +260,8 @@ export function generate(args, log = (m) => process.stderr.write(m + '\n')) {
   const made = new Set();
   const manifest = { files: 0, bytes: 0, byKind: {}, dirs: 0, profile: args.profile, layout };
   // --blobs N: exactly N random blobs (the likely-encrypted findings), evenly spread, whatever the size of the tree.
-  const blobEvery = blobs ? Math.floor(args.files / blobs) : 0;
-  const isBlob = blobs === null ? (i) => i % 100 === 37 : (i) => blobEvery > 0 && i % blobEvery === blobEvery - 1 && i < blobEvery * blobs;
+  // --blob-every N: one blob in every N files (the last of each N), the same share at any size.
+  const isBlob = blobEvery !== null ? (i) => i % blobEvery === blobEvery - 1 : blobs === null ? (i) => i % 100 === 37 : blobStep(args.files, blobs);
   const started = Date.now();
   // The findings profile spends 5 % of its files on a Recycle Bin: $I/$R pairs and one INFO2.
   const recycled = findings ? recycleBin(args, rand, pools, templates, manifest) : 0;
@@ -336,6 +341,12 @@ function recycleBin(args, rand, pools, templates, manifest) {
   manifest.info2Records = records.length;
   manifest.files += written + 1;
   return written + 1;
+}
+
+/** Exactly `blobs` blobs, evenly spread over `files`. */
+function blobStep(files, blobs) {
+  const every = blobs ? Math.floor(files / blobs) : 0;
+  return (i) => every > 0 && i % every === every - 1 && i < every * blobs;
 }
 
 /** Uniform trees test scale, not detection: text, and random blobs (likely-encrypted findings) where isBlob says. */

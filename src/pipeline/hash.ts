@@ -6,7 +6,7 @@
  * too), streamed in fixed chunks, never more than one chunk in memory; files over the size cap
  * are recorded as skipped.
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, hash, type Hash } from 'node:crypto';
 import { levelRank, type Finding, type Level } from '../model/finding.js';
 import type { HashAlgorithm, HashRecord } from '../model/report.js';
 import type { EvidenceFs, FsEntry } from '../evidence/fs.js';
@@ -59,26 +59,40 @@ function readChunk(src: ByteSource, pos: number): Buffer {
   return src.read(pos, CHUNK_BYTES);
 }
 
-/** Streams a source through every requested digest, one chunk at a time (a file read to its end, even if it grew). */
+/**
+ * Streams a source through every requested digest, one chunk at a time (a file read to its end, even if it grew).
+ * A read that returns less than a full chunk once the size seen at open is reached is the end (a regular file
+ * returns short only there): most findings are smaller than a chunk, and the read that would return 0 after it
+ * was a second system call per file. Such a file is hashed in one call per algorithm (crypto.hash, no Hash object).
+ */
 export function hashSource(src: ByteSource, algorithms: HashAlgorithm[], maxSize: number): Omit<HashRecord, 'root' | 'path'> {
   if (src.size > maxSize) return { size: src.size, status: 'skipped-size', hashes: {}, message: `larger than the --hash-max-size cap of ${maxSize} bytes` };
   try {
+    const first = readChunk(src, 0);
+    if (first.length < CHUNK_BYTES && first.length >= src.size) {
+      const hashes: Partial<Record<HashAlgorithm, string>> = {};
+      for (const a of algorithms) hashes[a] = hash(a, first, 'hex');
+      return sizedRecord(src, first.length, hashes);
+    }
     const digests: Array<[HashAlgorithm, Hash]> = algorithms.map((a) => [a, createHash(a)]);
     let pos = 0;
-    for (;;) {
-      const b = readChunk(src, pos);
-      if (b.length === 0) break;
+    for (let b = first; b.length > 0; b = readChunk(src, pos)) {
       for (const [, d] of digests) d.update(b);
       pos += b.length;
+      if (b.length < CHUNK_BYTES && pos >= src.size) break;
     }
-    const hashes = Object.fromEntries(digests.map(([a, d]) => [a, d.digest('hex')]));
-    if (pos === src.size) return { size: pos, status: 'hashed', hashes };
-    const message = src.readInto ? `file size changed while hashing (${src.size} -> ${pos} bytes)` : `only ${pos} of ${src.size} bytes could be read`;
-    return { size: pos, status: 'hashed', hashes, message };
+    return sizedRecord(src, pos, Object.fromEntries(digests.map(([a, d]) => [a, d.digest('hex')])));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     return { size: src.size, status: 'error', hashes: {}, message: e.code ? `${e.code}: ${e.message}` : e.message };
   }
+}
+
+/** A hashed record of `read` bytes, with a message when that is not the size seen at open. */
+function sizedRecord(src: ByteSource, read: number, hashes: HashRecord['hashes']): Omit<HashRecord, 'root' | 'path'> {
+  if (read === src.size) return { size: read, status: 'hashed', hashes };
+  const message = src.readInto ? `file size changed while hashing (${src.size} -> ${read} bytes)` : `only ${read} of ${src.size} bytes could be read`;
+  return { size: read, status: 'hashed', hashes, message };
 }
 
 /** Reopens a finding's file by its entry and hashes it. */

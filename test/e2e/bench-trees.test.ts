@@ -49,14 +49,14 @@ describe('bench trees, scaled down', () => {
     expect(all.meta.roots[0]!.filesScanned).toBe(4000);
   }, 300_000);
 
-  test('scale trees: the same 20 blob findings at 2,000 and at 8,000 files', () => {
-    for (const files of [2000, 8000]) {
-      const m = make(`scale-${files}`, files, { blobs: 20 });
-      expect([files, m.byKind.blob]).toEqual([files, 20]);
+  test('scale trees: one blob finding per 400 files, 5 at 2,000 and 20 at 8,000 files (the same share at every size)', () => {
+    for (const [files, blobs] of [[2000, 5], [8000, 20]] as const) {
+      const m = make(`scale-${files}`, files, { blobEvery: 400 });
+      expect([files, m.byKind.blob]).toEqual([files, blobs]);
       const r = scan(`scale-${files}`, 'all');
       expect(r.meta.roots[0]!.filesScanned).toBe(files);
       const blobFindings = r.findings.filter((f) => /\/blob-[0-9a-z]+\.dat$/.test(f.path));
-      expect([files, blobFindings.length]).toEqual([files, 20]);
+      expect([files, blobFindings.length]).toEqual([files, blobs]);
     }
   }, 300_000);
 

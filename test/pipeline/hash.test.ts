@@ -7,6 +7,7 @@ import type { Finding } from '../../src/model/finding.js';
 import { hashFindings, hashSource, parseAlgorithms, parseSize, type FileLocator } from '../../src/pipeline/hash.js';
 import { DirectoryFs } from '../../src/evidence/directory-fs.js';
 import type { FsEntry } from '../../src/evidence/fs.js';
+import { bufferSource } from '../../src/util/byte-source.js';
 
 function f(id: string, p: string, level: Finding['level'], kind: Finding['kind'] = 'file'): Finding {
   return { id, root: 'img', path: p, kind, level, score: 50, reasons: [], hotspot: null, size: null, format: null, entropy: null, times: { modified: null, accessed: null, changed: null, born: null }, attack: [] };
@@ -75,6 +76,40 @@ describe('hashing the files behind findings', () => {
     const [r] = hashFindings([f('1', 'Temp/b.log', 'high')], other, { mode: 'all', algorithms: ['sha256'], maxSize: 1e12 });
     expect(r).toMatchObject({ status: 'error', hashes: {} });
     expect(r!.message).toMatch(/^EIDENTITY: .*not the one listed/);
+  });
+
+  it('every size around the read chunk (empty, one byte, 1 MiB -1/0/+1) hashes as a one-shot digest, with each algorithm', () => {
+    const MiB = 1024 * 1024;
+    for (const n of [0, 1, 4100, MiB - 1, MiB, MiB + 1, 2 * MiB]) {
+      const data = Buffer.alloc(n);
+      for (let i = 0; i < n; i++) data[i] = (i * 31 + 7) & 0xff;
+      writeFileSync(path.join(root, 'sized.bin'), data);
+      const fresh = new DirectoryFs(root, 'img', audit); // a listing of the root with this file in it
+      const src = fresh.open(fresh.lookup('/sized.bin')!);
+      const r = hashSource(src, ['md5', 'sha1', 'sha256'], 1e12);
+      fresh.close();
+      unlinkSync(path.join(root, 'sized.bin'));
+      expect([n, r]).toEqual([n, { size: n, status: 'hashed', hashes: { md5: createHash('md5').update(data).digest('hex'), sha1: createHash('sha1').update(data).digest('hex'), sha256: createHash('sha256').update(data).digest('hex') } }]);
+      // A source without readInto (an image's file) gives the same record.
+      expect([n, hashSource(bufferSource(data), ['md5', 'sha1', 'sha256'], 1e12)]).toEqual([n, r]);
+    }
+  });
+
+  it('a file smaller than a chunk is read once: the short read at its size is its end (no second read for 0)', () => {
+    const data = Buffer.from('short evidence');
+    let reads = 0;
+    const file = bufferSource(data);
+    const counted = { ...file, readInto: (buf: Buffer, pos: number) => (reads++, data.copy(buf, 0, pos)) };
+    expect(hashSource(counted, ['sha256'], 1e12)).toEqual({ size: data.length, status: 'hashed', hashes: { sha256: createHash('sha256').update(data).digest('hex') } });
+    expect(reads).toBe(1);
+  });
+
+  it('a file that grew or shrank since it was opened is hashed to its current end, with the sizes in a message', () => {
+    const data = Buffer.from('0123456789');
+    const seenAt = (size: number) => ({ ...bufferSource(data), size, readInto: (buf: Buffer, pos: number) => data.copy(buf, 0, pos) });
+    const whole = createHash('sha256').update(data).digest('hex');
+    expect(hashSource(seenAt(4), ['sha256'], 1e12)).toEqual({ size: 10, status: 'hashed', hashes: { sha256: whole }, message: 'file size changed while hashing (4 -> 10 bytes)' });
+    expect(hashSource(seenAt(25), ['sha256'], 1e12)).toEqual({ size: 10, status: 'hashed', hashes: { sha256: whole }, message: 'file size changed while hashing (25 -> 10 bytes)' });
   });
 
   it('parses algorithm lists and sizes', () => {
