@@ -28,6 +28,12 @@ const NO_STREAMS: FsEntry['streams'] = Object.freeze([]);
 /** Directory handles kept open for deep paths; older ones are closed and their paths rebuilt when needed. */
 const MAX_OPEN_ANCHORS = 64;
 
+/** An opened file and its index in DirectoryFs.opened (-1 once closed). */
+interface OpenSlot {
+  file: OpenedFile;
+  at: number;
+}
+
 /** Where an entry is on the host: its path (through a handle when deep) and the levels below that handle. */
 interface HostLocation {
   path: FsPath;
@@ -88,7 +94,11 @@ export class DirectoryFs implements EvidenceFs {
   private readonly where = new WeakMap<FsEntry, KeptLocation>();
   /** Open directory handles, oldest first. */
   private readonly anchors = new Set<Anchor>();
-  private readonly opened = new Set<OpenedFile>();
+  /**
+   * Files open now, each knowing its place here (closed: -1). A Set emptied after every file
+   * shrank its table in the runtime on every close.
+   */
+  private readonly opened: OpenSlot[] = [];
 
   constructor(
     root: string,
@@ -304,23 +314,33 @@ export class DirectoryFs implements EvidenceFs {
       f.close();
       throw Object.assign(new Error('the file at this path is not the one listed (replaced since); not read'), { code: 'EIDENTITY' });
     }
-    this.opened.add(f);
-    return Object.assign(f.source, {
-      close: () => {
-        if (this.opened.delete(f)) f.close();
-      },
-    });
+    const slot: OpenSlot = { file: f, at: this.opened.length };
+    this.opened.push(slot);
+    return Object.assign(f.source, { close: () => this.release(slot) });
+  }
+
+  /** Closes one opened file once, moving the last open one into its place. */
+  private release(slot: OpenSlot): void {
+    if (slot.at < 0) return;
+    const last = this.opened.pop()!;
+    if (last !== slot) {
+      this.opened[slot.at] = last;
+      last.at = slot.at;
+    }
+    slot.at = -1;
+    slot.file.close();
   }
 
   close(): void {
-    for (const f of this.opened) {
+    for (const slot of this.opened) {
+      slot.at = -1;
       try {
-        f.close();
+        slot.file.close();
       } catch {
         /* already closed */
       }
     }
-    this.opened.clear();
+    this.opened.length = 0;
     for (const a of this.anchors) releaseAnchor(a);
     this.anchors.clear();
   }
