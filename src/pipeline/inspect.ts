@@ -4,7 +4,7 @@
  */
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
 import type { FsEntry, FsTime } from '../evidence/fs.js';
-import { fingerprint, sensitiveKind, type Fingerprint } from '../fingerprint/index.js';
+import { fingerprint, fingerprintSync, sensitiveKind, type Fingerprint } from '../fingerprint/index.js';
 import { claimingParsers } from '../artifacts/index.js';
 import type { ArtifactResult, ArtifactContext, DetectContext } from '../artifacts/types.js';
 import type { ArchiveSummary } from '../artifacts/archive/summary.js';
@@ -147,7 +147,9 @@ function detectContextOf(ctx: ArtifactContext, input: InspectInput): DetectConte
 }
 
 export async function inspectFile(input: InspectInput): Promise<Inspection> {
-  const fp = await fingerprint(input.src, input.head, input.name, { deep: input.deep ?? false });
+  const options = { deep: input.deep ?? false };
+  // Most files are settled by the synchronous fast path: no promise and no microtask for them.
+  const fp = fingerprintSync(input.src, input.head, input.name, options) ?? (await fingerprint(input.src, input.head, input.name, options));
   const ctx: ArtifactContext = {
     relPath: input.relPath,
     name: input.name,
