@@ -48,12 +48,22 @@ interface HostLocation {
  * one KeptLocation per listing.
  */
 interface KeptLocation {
+  /** The DirectoryFs that listed the entry: another one rebuilds the location from the display path. */
+  owner: DirectoryFs;
   dir: FsPath;
   /** The host name in `dir`; undefined: the entry's own name; null: the location is `dir` itself (the root). */
   name?: FsPath | null;
   anchor: Anchor | null;
   levels: number;
 }
+
+/**
+ * The KeptLocation of an entry, kept on the entry under a symbol (JSON, Object.keys and the
+ * structured clone of postMessage do not see it): a WeakMap entry per listed file cost its
+ * ephemeron write barrier and GC work, about 1.3 % of a scan's CPU (docs/performance.md).
+ */
+const HOST_LOCATION = Symbol('host location');
+type LocatedEntry = FsEntry & { [HOST_LOCATION]?: KeptLocation };
 
 /** Times from lstat's milliseconds (number stats: bigint lstat costs more than the sub-microsecond digits are worth here). */
 function msTime(ms: number): FsTime {
@@ -90,8 +100,6 @@ export class DirectoryFs implements EvidenceFs {
   readonly abs: string;
   /** The root's device: directories elsewhere are mount points. */
   readonly dev: number;
-  /** Host paths of the entries handed out, kept only as long as the entry objects are. */
-  private readonly where = new WeakMap<FsEntry, KeptLocation>();
   /** Open directory handles, oldest first. */
   private readonly anchors = new Set<Anchor>();
   /**
@@ -114,9 +122,9 @@ export class DirectoryFs implements EvidenceFs {
   }
 
   /** An entry from its lstat (or, for links and special files, from the directory's type alone). */
-  private entry(name: string, relPath: string, st: Stats | null, d?: Dirent<Buffer>): FsEntry {
+  private entry(name: string, relPath: string, where: KeptLocation, st: Stats | null, d?: Dirent<Buffer>): FsEntry {
     const type = typeOf(st ?? d!);
-    const e: FsEntry = {
+    const e: LocatedEntry = {
       name,
       path: relPath,
       id: st ? `${st.dev}:${st.ino}` : `path:${relPath}`, // a link or special file is never opened: its path names it
@@ -132,6 +140,7 @@ export class DirectoryFs implements EvidenceFs {
       readOnly: st ? (st.mode & 0o222) === 0 : false,
       deleted: false,
       streams: NO_STREAMS,
+      [HOST_LOCATION]: where,
     };
     // Set after the literal, in this order (as the spreads they replace): a spread made every entry's object slowly.
     if (type === 'other') e.special = specialKind(st ?? d!);
@@ -141,8 +150,8 @@ export class DirectoryFs implements EvidenceFs {
 
   /** The host location of an entry handed out earlier, or one rebuilt from its display path (the caller releases it). */
   private locate(e: FsEntry): HostLocation & { temporary: boolean; rebuilt: boolean; release(): void } {
-    const known = this.where.get(e);
-    if (known && (known.anchor === null || known.anchor.refs > 0)) {
+    const known = (e as LocatedEntry)[HOST_LOCATION];
+    if (known && known.owner === this && (known.anchor === null || known.anchor.refs > 0)) {
       const hostPath = known.name === null ? known.dir : joinFsPath(known.dir, known.name ?? e.name);
       return { path: hostPath, anchor: known.anchor, levels: known.levels, temporary: false, rebuilt: false, release: () => undefined };
     }
@@ -162,9 +171,7 @@ export class DirectoryFs implements EvidenceFs {
   }
 
   root(): FsEntry {
-    const e = this.entry('', '/', lstatSync(this.abs));
-    this.where.set(e, { dir: this.abs, name: null, anchor: null, levels: 0 });
-    return e;
+    return this.entry('', '/', { owner: this, dir: this.abs, name: null, anchor: null, levels: 0 }, lstatSync(this.abs));
   }
 
   list(dir: FsEntry): FsListing {
@@ -212,16 +219,17 @@ export class DirectoryFs implements EvidenceFs {
     const entries: FsEntry[] = [];
     const unreadable: NonNullable<FsListing['unreadable']> = [];
     const parent = dir.path === '/' ? '' : dir.path;
-    const shared: KeptLocation = { dir: base, anchor, levels: levels + 1 };
+    const shared: KeptLocation = { owner: this, dir: base, anchor, levels: levels + 1 };
     for (const d of dirents) {
       const name = decodeName(d.name);
       const relPath = `${parent}/${name}`;
       // The child's path: text while every name is plain UTF-8, else exact bytes.
       const hostName = typeof base === 'string' && name === d.name.toString('utf8') ? name : d.name;
       const abs = joinFsPath(base, hostName);
+      const where = hostName === name ? shared : { ...shared, name: hostName };
       let e: FsEntry;
       if (d.isSymbolicLink() || specialKind(d)) {
-        e = this.entry(name, relPath, null, d); // never stat'ed through, never opened
+        e = this.entry(name, relPath, where, null, d); // never stat'ed through, never opened
         if (e.type === 'symlink') {
           try {
             e.linkTarget = decodeName(readlinkSync(abs, { encoding: 'buffer' }).subarray(0, 1024)); // for display, never followed
@@ -231,13 +239,12 @@ export class DirectoryFs implements EvidenceFs {
         }
       } else {
         try {
-          e = this.entry(name, relPath, lstatSync(abs));
+          e = this.entry(name, relPath, where, lstatSync(abs));
         } catch (err) {
           unreadable.push({ name, ...errInfo(err) });
           continue;
         }
       }
-      this.where.set(e, hostName === name ? shared : { ...shared, name: hostName });
       entries.push(e);
     }
     return unreadable.length > 0 ? { entries, truncated, unreadable } : { entries, truncated };
