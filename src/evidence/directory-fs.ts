@@ -28,6 +28,12 @@ const NO_STREAMS: FsEntry['streams'] = Object.freeze([]);
 /** Directory handles kept open for deep paths; older ones are closed and their paths rebuilt when needed. */
 const MAX_OPEN_ANCHORS = 64;
 
+/** An opened file and its index in DirectoryFs.opened (-1 once closed). */
+interface OpenSlot {
+  file: OpenedFile;
+  at: number;
+}
+
 /** Where an entry is on the host: its path (through a handle when deep) and the levels below that handle. */
 interface HostLocation {
   path: FsPath;
@@ -42,12 +48,22 @@ interface HostLocation {
  * one KeptLocation per listing.
  */
 interface KeptLocation {
+  /** The DirectoryFs that listed the entry: another one rebuilds the location from the display path. */
+  owner: DirectoryFs;
   dir: FsPath;
   /** The host name in `dir`; undefined: the entry's own name; null: the location is `dir` itself (the root). */
   name?: FsPath | null;
   anchor: Anchor | null;
   levels: number;
 }
+
+/**
+ * The KeptLocation of an entry, kept on the entry under a symbol (JSON, Object.keys and the
+ * structured clone of postMessage do not see it): a WeakMap entry per listed file cost its
+ * ephemeron write barrier and GC work, about 1.3 % of a scan's CPU (docs/performance.md).
+ */
+const HOST_LOCATION = Symbol('host location');
+type LocatedEntry = FsEntry & { [HOST_LOCATION]?: KeptLocation };
 
 /** Times from lstat's milliseconds (number stats: bigint lstat costs more than the sub-microsecond digits are worth here). */
 function msTime(ms: number): FsTime {
@@ -84,11 +100,13 @@ export class DirectoryFs implements EvidenceFs {
   readonly abs: string;
   /** The root's device: directories elsewhere are mount points. */
   readonly dev: number;
-  /** Host paths of the entries handed out, kept only as long as the entry objects are. */
-  private readonly where = new WeakMap<FsEntry, KeptLocation>();
   /** Open directory handles, oldest first. */
   private readonly anchors = new Set<Anchor>();
-  private readonly opened = new Set<OpenedFile>();
+  /**
+   * Files open now, each knowing its place here (closed: -1). A Set emptied after every file
+   * shrank its table in the runtime on every close.
+   */
+  private readonly opened: OpenSlot[] = [];
 
   constructor(
     root: string,
@@ -104,9 +122,9 @@ export class DirectoryFs implements EvidenceFs {
   }
 
   /** An entry from its lstat (or, for links and special files, from the directory's type alone). */
-  private entry(name: string, relPath: string, st: Stats | null, d?: Dirent<Buffer>): FsEntry {
+  private entry(name: string, relPath: string, where: KeptLocation, st: Stats | null, d?: Dirent<Buffer>): FsEntry {
     const type = typeOf(st ?? d!);
-    return {
+    const e: LocatedEntry = {
       name,
       path: relPath,
       id: st ? `${st.dev}:${st.ino}` : `path:${relPath}`, // a link or special file is never opened: its path names it
@@ -122,15 +140,18 @@ export class DirectoryFs implements EvidenceFs {
       readOnly: st ? (st.mode & 0o222) === 0 : false,
       deleted: false,
       streams: NO_STREAMS,
-      ...(type === 'other' ? { special: specialKind(st ?? d!) } : {}),
-      ...(st && st.dev !== this.dev ? { otherDevice: true } : {}),
+      [HOST_LOCATION]: where,
     };
+    // Set after the literal, in this order (as the spreads they replace): a spread made every entry's object slowly.
+    if (type === 'other') e.special = specialKind(st ?? d!);
+    if (st && st.dev !== this.dev) e.otherDevice = true;
+    return e;
   }
 
   /** The host location of an entry handed out earlier, or one rebuilt from its display path (the caller releases it). */
   private locate(e: FsEntry): HostLocation & { temporary: boolean; rebuilt: boolean; release(): void } {
-    const known = this.where.get(e);
-    if (known && (known.anchor === null || known.anchor.refs > 0)) {
+    const known = (e as LocatedEntry)[HOST_LOCATION];
+    if (known && known.owner === this && (known.anchor === null || known.anchor.refs > 0)) {
       const hostPath = known.name === null ? known.dir : joinFsPath(known.dir, known.name ?? e.name);
       return { path: hostPath, anchor: known.anchor, levels: known.levels, temporary: false, rebuilt: false, release: () => undefined };
     }
@@ -150,9 +171,7 @@ export class DirectoryFs implements EvidenceFs {
   }
 
   root(): FsEntry {
-    const e = this.entry('', '/', lstatSync(this.abs));
-    this.where.set(e, { dir: this.abs, name: null, anchor: null, levels: 0 });
-    return e;
+    return this.entry('', '/', { owner: this, dir: this.abs, name: null, anchor: null, levels: 0 }, lstatSync(this.abs));
   }
 
   list(dir: FsEntry): FsListing {
@@ -200,16 +219,17 @@ export class DirectoryFs implements EvidenceFs {
     const entries: FsEntry[] = [];
     const unreadable: NonNullable<FsListing['unreadable']> = [];
     const parent = dir.path === '/' ? '' : dir.path;
-    const shared: KeptLocation = { dir: base, anchor, levels: levels + 1 };
+    const shared: KeptLocation = { owner: this, dir: base, anchor, levels: levels + 1 };
     for (const d of dirents) {
       const name = decodeName(d.name);
       const relPath = `${parent}/${name}`;
       // The child's path: text while every name is plain UTF-8, else exact bytes.
       const hostName = typeof base === 'string' && name === d.name.toString('utf8') ? name : d.name;
       const abs = joinFsPath(base, hostName);
+      const where = hostName === name ? shared : { ...shared, name: hostName };
       let e: FsEntry;
       if (d.isSymbolicLink() || specialKind(d)) {
-        e = this.entry(name, relPath, null, d); // never stat'ed through, never opened
+        e = this.entry(name, relPath, where, null, d); // never stat'ed through, never opened
         if (e.type === 'symlink') {
           try {
             e.linkTarget = decodeName(readlinkSync(abs, { encoding: 'buffer' }).subarray(0, 1024)); // for display, never followed
@@ -219,13 +239,12 @@ export class DirectoryFs implements EvidenceFs {
         }
       } else {
         try {
-          e = this.entry(name, relPath, lstatSync(abs));
+          e = this.entry(name, relPath, where, lstatSync(abs));
         } catch (err) {
           unreadable.push({ name, ...errInfo(err) });
           continue;
         }
       }
-      this.where.set(e, hostName === name ? shared : { ...shared, name: hostName });
       entries.push(e);
     }
     return unreadable.length > 0 ? { entries, truncated, unreadable } : { entries, truncated };
@@ -304,23 +323,33 @@ export class DirectoryFs implements EvidenceFs {
       f.close();
       throw Object.assign(new Error('the file at this path is not the one listed (replaced since); not read'), { code: 'EIDENTITY' });
     }
-    this.opened.add(f);
-    return Object.assign(f.source, {
-      close: () => {
-        if (this.opened.delete(f)) f.close();
-      },
-    });
+    const slot: OpenSlot = { file: f, at: this.opened.length };
+    this.opened.push(slot);
+    return Object.assign(f.source, { close: () => this.release(slot) });
+  }
+
+  /** Closes one opened file once, moving the last open one into its place. */
+  private release(slot: OpenSlot): void {
+    if (slot.at < 0) return;
+    const last = this.opened.pop()!;
+    if (last !== slot) {
+      this.opened[slot.at] = last;
+      last.at = slot.at;
+    }
+    slot.at = -1;
+    slot.file.close();
   }
 
   close(): void {
-    for (const f of this.opened) {
+    for (const slot of this.opened) {
+      slot.at = -1;
       try {
-        f.close();
+        slot.file.close();
       } catch {
         /* already closed */
       }
     }
-    this.opened.clear();
+    this.opened.length = 0;
     for (const a of this.anchors) releaseAnchor(a);
     this.anchors.clear();
   }

@@ -122,11 +122,21 @@ const MIN_CSV_DELIMITERS = 2;
 /** Lines that look like a delimited table: the same delimiter count on the first lines. */
 function looksLikeCsv(lines: string[]): boolean {
   if (lines.length < 3) return false;
-  for (const delim of [',', ';', '\t']) {
-    const counts = lines.slice(0, 5).map((l) => l.split(delim).length - 1);
-    if (counts[0] >= MIN_CSV_DELIMITERS && counts.every((c) => c === counts[0])) return true;
+  const sample = lines.length > 5 ? lines.slice(0, 5) : lines;
+  for (const delim of CSV_DELIMITERS) {
+    const first = countChar(sample[0], delim);
+    if (first >= MIN_CSV_DELIMITERS && sample.every((l) => countChar(l, delim) === first)) return true;
   }
   return false;
+}
+
+const CSV_DELIMITERS = [0x2c, 0x3b, 0x09]; // ',' ';' tab
+
+/** Occurrences of one character (what `split(char).length - 1` counts, without the array of pieces). */
+function countChar(line: string, code: number): number {
+  let n = 0;
+  for (let i = 0; i < line.length; i++) if (line.charCodeAt(i) === code) n++;
+  return n;
 }
 
 function looksLikeIni(lines: string[]): boolean {
@@ -161,6 +171,6 @@ export function detectText(head: Buffer): TextMatch | null {
   const decoded = decodeText(head);
   if (!decoded) return null;
   const s = structureOf(decoded.text);
-  const description = `${s.description} (${decoded.encoding})`;
-  return { ...s, description, encoding: decoded.encoding };
+  // One literal in the spread's key order (a spread that redefines `description` took a slow IC per file).
+  return { format: s.format, mime: s.mime, description: `${s.description} (${decoded.encoding})`, structured: s.structured, encoding: decoded.encoding };
 }

@@ -4,7 +4,7 @@
  */
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
 import type { FsEntry, FsTime } from '../evidence/fs.js';
-import { fingerprint, sensitiveKind, type Fingerprint } from '../fingerprint/index.js';
+import { fingerprint, fingerprintSync, sensitiveKind, type Fingerprint } from '../fingerprint/index.js';
 import { claimingParsers } from '../artifacts/index.js';
 import type { ArtifactResult, ArtifactContext, DetectContext } from '../artifacts/types.js';
 import type { ArchiveSummary } from '../artifacts/archive/summary.js';
@@ -125,8 +125,31 @@ function isFileLevel(c: Candidate, relPath: string): boolean {
   return c.kind === 'file' && c.path === relPath && !hasLocators(c);
 }
 
+/**
+ * What detectors see: the parser's context and the file's place and times. One literal: built as
+ * `{ ...ctx, os, ... }` it defined its last properties through a slow IC on every file.
+ */
+function detectContextOf(ctx: ArtifactContext, input: InspectInput): DetectContext {
+  return {
+    relPath: ctx.relPath,
+    name: ctx.name,
+    head: ctx.head,
+    size: ctx.size,
+    format: ctx.format,
+    siblings: ctx.siblings,
+    options: ctx.options,
+    os: input.os,
+    hotspot: input.hotspot?.id ?? null,
+    hotspotWeight: input.hotspot?.weight ?? 0,
+    times: input.times,
+    listDirectory: input.listDirectory,
+  };
+}
+
 export async function inspectFile(input: InspectInput): Promise<Inspection> {
-  const fp = await fingerprint(input.src, input.head, input.name, { deep: input.deep ?? false });
+  const options = { deep: input.deep ?? false };
+  // Most files are settled by the synchronous fast path: no promise and no microtask for them.
+  const fp = fingerprintSync(input.src, input.head, input.name, options) ?? (await fingerprint(input.src, input.head, input.name, options));
   const ctx: ArtifactContext = {
     relPath: input.relPath,
     name: input.name,
@@ -136,14 +159,8 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
     siblings: input.siblings,
     options: input.codepage || input.sigma ? { ...(input.codepage ? { codepage: input.codepage } : {}), ...(input.sigma ? { sigma: input.sigma } : {}) } : undefined,
   };
-  const detectCtx: DetectContext = {
-    ...ctx,
-    os: input.os,
-    hotspot: input.hotspot?.id ?? null,
-    hotspotWeight: input.hotspot?.weight ?? 0,
-    times: input.times,
-    listDirectory: input.listDirectory,
-  };
+  // Built for the first parser that claims the file: most files meet none.
+  let detectCtx: DetectContext | null = null;
   const runs: ParserRun[] = [];
   const warnings: string[] = [];
   const fileHits: Hit[] = [...fp.hits];
@@ -165,7 +182,7 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
     try {
       // A scan streams a parser that can (records flow through its detectors, none held); explain keeps them.
       const streamed = parser.scan !== undefined && input.keepRecords !== true;
-      const scanned = streamed ? await parser.scan!(input.src, detectCtx) : null;
+      const scanned = streamed ? await parser.scan!(input.src, (detectCtx ??= detectContextOf(ctx, input))) : null;
       // A parser without `detect` whose records can be many ($MFT, $J) gives only its facts in a scan.
       const factsOnly = !streamed && !parser.detect && parser.factsOnly !== undefined && input.keepRecords !== true;
       const result = streamed ? (scanned?.result ?? null) : factsOnly ? await parser.factsOnly!(input.src, ctx) : await parser.parse(input.src, ctx);
@@ -177,7 +194,7 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
       if (isArchiveResult(parser, result) && result.facts) details.archive = archive = result.facts;
       else if (result.facts !== undefined) details[parser.id] = result.facts;
       if (isHiveResult(parser, result) && result.facts) sidNames = { ...sidNames, ...result.facts.sidNames };
-      const detected = scanned ? scanned.candidates : parser.detect?.(result, detectCtx);
+      const detected = scanned ? scanned.candidates : parser.detect?.(result, (detectCtx ??= detectContextOf(ctx, input)));
       if (!detected) continue;
       const found = detected.slice(0, LIMITS.maxFindingsPerArtifact);
       for (const c of found) {

@@ -65,6 +65,15 @@ export class IsolatedParseError extends Error {
 }
 
 const TAR_MAGIC_AT = 257;
+const REGF = Buffer.from('regf', 'latin1');
+const USTAR = Buffer.from('ustar', 'latin1');
+
+/** `magic` at `at` in `head`, compared in place (asked for every walked file: no strings made). */
+function hasBytesAt(head: Buffer, at: number, magic: Buffer): boolean {
+  if (head.length < at + magic.length) return false;
+  for (let i = 0; i < magic.length; i++) if (head[at + i] !== magic[i]) return false;
+  return true;
+}
 
 /**
  * Files whose parse may be long or large: registry hives (any size: a 40 KB hive can alias one
@@ -74,8 +83,8 @@ const TAR_MAGIC_AT = 257;
  */
 export function needsIsolation(name: string, size: number, head: Buffer): boolean {
   if (size >= LIMITS.isolateFromBytes) return true;
-  if (head.length >= 4 && head.toString('latin1', 0, 4) === 'regf') return true;
-  if (head.length >= TAR_MAGIC_AT + 5 && head.toString('latin1', TAR_MAGIC_AT, TAR_MAGIC_AT + 5) === 'ustar') return true;
+  if (hasBytesAt(head, 0, REGF)) return true;
+  if (hasBytesAt(head, TAR_MAGIC_AT, USTAR)) return true;
   return /^info2$/i.test(name) || shellFromPath(name) !== null;
 }
 

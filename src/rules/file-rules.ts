@@ -63,7 +63,11 @@ function sensitiveCopyHits(f: FileFacts): Hit[] {
   }
 }
 
+/** Every name the Recycle Bin checks below look for contains this: a path without it has none of their hits. */
+const RECYCLE_WORD = /recycle/i;
+
 function recycleBinHits(f: FileFacts): Hit[] {
+  if (!RECYCLE_WORD.test(f.relPath)) return [];
   const parts = f.relPath.split('/');
   const hits: Hit[] = [];
   const rootName = parts[0]!.toLowerCase();
@@ -87,7 +91,7 @@ export function fileRuleHits(f: FileFacts): Hit[] {
   const isArchive = (f.classification === 'archive' || f.classification === 'compressed') && !f.packageType;
   // The place is scored once, by in-staging-location (docs/scoring.md): a plain archive in a hotspot stays below high.
   if (isArchive) hits.push({ rule: 'archive-file', message: `${f.format ?? 'archive'} by magic bytes` });
-  if (!f.archiveParsed && volumeFromName(f.name) !== null && OPAQUE.has(f.classification) && f.size > 0) {
+  if (!f.archiveParsed && OPAQUE.has(f.classification) && f.size > 0 && volumeFromName(f.name) !== null) {
     hits.push({ rule: 'split-archive-volume', message: `name '${f.name}' follows a multi-volume archive convention; content is ${f.classification}` });
   }
   pushAll(hits, sensitiveCopyHits(f)); pushAll(hits, recycleBinHits(f));

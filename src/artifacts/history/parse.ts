@@ -41,7 +41,7 @@ export const SHELL_BY_NAME: ReadonlyMap<string, Shell> = new Map<string, Shell>(
 ]);
 
 export function shellFromPath(relPath: string): Shell | null {
-  const name = (relPath.split('/').pop() ?? '').toLowerCase();
+  const name = relPath.slice(relPath.lastIndexOf('/') + 1).toLowerCase();
   if (name.endsWith(POWERSHELL_HISTORY_SUFFIX)) return 'powershell';
   return SHELL_BY_NAME.get(name) ?? null;
 }
