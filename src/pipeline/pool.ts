@@ -1,11 +1,12 @@
 /**
- * The inspection pool (`--jobs N`, issue 17): N worker threads inspect ordinary walked files while
- * the main thread walks, opens and applies results. docs/performance.md "Worker pool".
+ * The inspection pool (`--jobs N`, issue 17): N - 1 worker threads inspect ordinary walked files
+ * while the main thread walks, opens and applies results, and inspects a batch itself whenever the
+ * workers already have their share (OrderedBatches). docs/performance.md "Worker pool".
  *
  * What crosses, and why it is cheap: the walker stays on the main thread and the main thread opens
  * each file through the root's DirectoryFs (every safeguard stays there); a worker gets the open
  * descriptor (descriptors are shared by the threads of a process), reads the head itself and runs
- * the same `inspectFile`. Files travel in batches of up to `batchFiles` (a directory's files, or
+ * the same `inspectFile` (pool-inspect.ts, which the main thread runs for its own batches). Files travel in batches of up to `batchFiles` (a directory's files, or
  * several small directories' files), a directory's sibling listing once per worker, and the
  * per-root facts (root path, OS, hotspots) once per scan; a reply carries only what the scan keeps
  * of a file (most files: a classification). Replies are applied strictly in walk order

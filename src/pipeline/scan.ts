@@ -90,7 +90,7 @@ export interface ScanOptions {
   hosts?: ReadonlyMap<string, string>;
   /** Console (issue 16): --from / --to, findings and timeline limited to this window (ms since the epoch, inclusive). */
   window?: TimeWindow;
-  /** --jobs: worker threads inspecting walked files of directory roots (src/pipeline/pool.ts); 1 or absent: none. */
+  /** --jobs: threads inspecting walked files of directory roots, this one and jobs - 1 workers (src/pipeline/pool.ts); 1 or absent: this one alone. */
   jobs?: number;
   /** Heap of each pool worker in MB (default LIMITS.poolHeapMb; tests lower it). */
   poolHeapMb?: number;
