@@ -1,11 +1,12 @@
 /**
- * The inspection pool (`--jobs N`, issue 17): N worker threads inspect ordinary walked files while
- * the main thread walks, opens and applies results. docs/performance.md "Worker pool".
+ * The inspection pool (`--jobs N`, issue 17): N - 1 worker threads inspect ordinary walked files
+ * while the main thread walks, opens and applies results, and inspects a batch itself whenever the
+ * workers already have their share (OrderedBatches). docs/performance.md "Worker pool".
  *
  * What crosses, and why it is cheap: the walker stays on the main thread and the main thread opens
  * each file through the root's DirectoryFs (every safeguard stays there); a worker gets the open
  * descriptor (descriptors are shared by the threads of a process), reads the head itself and runs
- * the same `inspectFile`. Files travel in batches of up to `batchFiles` (a directory's files, or
+ * the same `inspectFile` (pool-inspect.ts, which the main thread runs for its own batches). Files travel in batches of up to `batchFiles` (a directory's files, or
  * several small directories' files), a directory's sibling listing once per worker, and the
  * per-root facts (root path, OS, hotspots) once per scan; a reply carries only what the scan keeps
  * of a file (most files: a classification). Replies are applied strictly in walk order
@@ -195,18 +196,34 @@ export class InspectPool {
 /** Results of one group, or the error that lost them (a worker died). */
 export type GroupOutcome = { results: PoolFileResult[] } | { error: PoolWorkerError };
 
+/** A batch's results; `settled` once they (or the error that lost them) are in. */
+interface Batch {
+  results: Promise<PoolFileResult[][]>;
+  settled: boolean;
+  /** Inspected by this thread (counted in `localOut`), else by a worker (`batchesOut`). */
+  local: boolean;
+}
+
 interface Pending {
-  batch: Promise<PoolFileResult[][]>;
+  batch: Batch;
   index: number;
-  /** The last group of a batch that went to a worker: applying it frees a place. */
-  endsPostedBatch: boolean;
+  /** The last group of a batch: applying it frees the batch's place. */
+  endsBatch: boolean;
   keep(outcome: GroupOutcome): Promise<void> | void;
 }
+
+/** Inspects a batch on this thread: the groups as gathered, each with its sibling listing. */
+export type LocalInspect = (groups: Array<{ siblings: DirEntryInfo[]; files: PoolFile[] }>) => Promise<PoolFileResult[][]>;
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Feeds one root's directories to the pool and applies their results in walk order: groups are
  * gathered into batches of about `batchFiles` files; at most `maxInFlight` batches are out at once
- * (each holds its files' descriptors: the apply step closes them), the oldest is applied first.
+ * with the workers (each holds its files' descriptors: the apply step closes them). When the
+ * workers have their share, this thread inspects the next batch itself (`local`, at most
+ * `maxInFlight` such batches waiting to be applied) instead of waiting: it would otherwise sit idle
+ * while the walk waits. The oldest batch is applied first, whoever inspected it.
  */
 export class OrderedBatches {
   private groups: Array<{ siblingsKey: string; siblings: DirEntryInfo[]; files: PoolFile[] }> = [];
@@ -214,12 +231,14 @@ export class OrderedBatches {
   private files = 0;
   private readonly queue: Pending[] = [];
   private batchesOut = 0;
+  private localOut = 0;
 
   constructor(
     private readonly pool: InspectPool,
     private readonly root: number,
+    private readonly local: LocalInspect | null = null,
     private readonly batchFiles: number = LIMITS.poolBatchFiles,
-    private readonly maxInFlight: number = pool.size * LIMITS.poolBatchesPerWorker,
+    private readonly maxInFlight: number = Math.max(1, pool.size) * LIMITS.poolBatchesPerWorker,
   ) {}
 
   /** Queues a group (files of one directory, possibly none); `apply` gets its results after every earlier group's. */
@@ -227,44 +246,77 @@ export class OrderedBatches {
     this.groups.push({ siblingsKey, siblings, files });
     this.groupApplies.push(apply);
     this.files += files.length;
-    if (this.files >= this.batchFiles) {
-      this.flush();
-      await this.applyWhileOut(this.maxInFlight);
-    }
+    if (this.files >= this.batchFiles) await this.dispatch();
   }
 
   /** Sends what is gathered and applies everything still out, in order. */
   async finish(): Promise<void> {
-    this.flush();
-    await this.applyWhileOut(0);
+    if (this.groups.length > 0) await this.dispatch();
+    while (this.queue.length > 0) await this.applyOldest();
   }
 
-  private flush(): void {
-    if (this.groups.length === 0) return;
-    const posted = this.files > 0;
+  /** Sends the gathered batch to a worker when one has room, else inspects it here, else waits for the oldest. */
+  private async dispatch(): Promise<void> {
+    if (this.local) {
+      // Replies arrive as events: let them in before deciding who takes the batch.
+      await yieldToEventLoop();
+      await this.applySettled();
+    }
+    for (;;) {
+      // A pool left without workers (they could not start) leaves every batch to this thread.
+      if (this.batchesOut < this.maxInFlight && (this.pool.size > 0 || !this.local)) {
+        this.enqueue({ results: this.post(), settled: false, local: false });
+        return;
+      }
+      if (this.local && this.localOut < this.maxInFlight) {
+        const groups = this.groups;
+        const batch: Batch = { results: this.local(groups), settled: false, local: true };
+        this.enqueue(batch);
+        await batch.results.catch(() => undefined);
+        return;
+      }
+      await this.applyOldest();
+    }
+  }
+
+  /** Posts the gathered groups to a worker (a batch without files is answered here). */
+  private post(): Promise<PoolFileResult[][]> {
     const groups = this.groups;
+    return this.files > 0 ? this.pool.inspect(this.root, groups) : Promise.resolve(groups.map((): PoolFileResult[] => []));
+  }
+
+  private enqueue(batch: Batch): void {
+    batch.results.then(
+      () => (batch.settled = true),
+      () => (batch.settled = true), // a lost batch is handled when applied, in order
+    );
+    if (batch.local) this.localOut++;
+    else this.batchesOut++;
     const applies = this.groupApplies;
-    const batch = posted ? this.pool.inspect(this.root, groups) : Promise.resolve(groups.map((): PoolFileResult[] => []));
-    batch.catch(() => undefined); // a lost batch is handled when applied, in order
-    if (posted) this.batchesOut++;
-    for (const [index, apply] of applies.entries()) this.queue.push({ batch, index, keep: apply, endsPostedBatch: posted && index === applies.length - 1 });
+    for (const [index, apply] of applies.entries()) this.queue.push({ batch, index, keep: apply, endsBatch: index === applies.length - 1 });
     this.groups = [];
     this.groupApplies = [];
     this.files = 0;
   }
 
-  /** Applies the oldest groups while `limit` or more batches are out (0: until the queue is empty). */
-  private async applyWhileOut(limit: number): Promise<void> {
-    while (this.queue.length > 0 && (limit === 0 || this.batchesOut >= limit)) {
-      const head = this.queue.shift()!;
-      let outcome: GroupOutcome;
-      try {
-        outcome = { results: (await head.batch)[head.index] ?? [] };
-      } catch (err) {
-        outcome = { error: err instanceof PoolWorkerError ? err : new PoolWorkerError((err as Error).message) };
-      }
-      if (head.endsPostedBatch) this.batchesOut--;
-      await head.keep(outcome);
+  /** Applies the groups at the head of the queue whose batch is already in. */
+  private async applySettled(): Promise<void> {
+    while (this.queue.length > 0 && this.queue[0]!.batch.settled) await this.applyOldest();
+  }
+
+  /** Applies the oldest group, waiting for its batch. */
+  private async applyOldest(): Promise<void> {
+    const head = this.queue.shift()!;
+    let outcome: GroupOutcome;
+    try {
+      outcome = { results: (await head.batch.results)[head.index] ?? [] };
+    } catch (err) {
+      outcome = { error: err instanceof PoolWorkerError ? err : new PoolWorkerError((err as Error).message) };
     }
+    if (head.endsBatch) {
+      if (head.batch.local) this.localOut--;
+      else this.batchesOut--;
+    }
+    await head.keep(outcome);
   }
 }

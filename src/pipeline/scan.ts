@@ -46,6 +46,7 @@ import { pushAll } from '../util/arrays.js';
 import { IsolatedParseError, Isolator, needsIsolation, type IsolatedResult, type IsolationLimits } from './isolate.js';
 import { cachedLister } from './listing-cache.js';
 import { InspectPool, OrderedBatches, type PoolFile } from './pool.js';
+import { inspectPoolBatch } from './pool-inspect.js';
 import { isoFromMs, isoFromDate } from '../util/filetime.js';
 import { collectedNtfsTraces, imageNtfsTraces, ntfsHotspots, type TraceStageResult } from './ntfs-traces.js';
 
@@ -89,7 +90,7 @@ export interface ScanOptions {
   hosts?: ReadonlyMap<string, string>;
   /** Console (issue 16): --from / --to, findings and timeline limited to this window (ms since the epoch, inclusive). */
   window?: TimeWindow;
-  /** --jobs: worker threads inspecting walked files of directory roots (src/pipeline/pool.ts); 1 or absent: none. */
+  /** --jobs: threads inspecting walked files of directory roots, this one and jobs - 1 workers (src/pipeline/pool.ts); 1 or absent: this one alone. */
   jobs?: number;
   /** Heap of each pool worker in MB (default LIMITS.poolHeapMb; tests lower it). */
   poolHeapMb?: number;
@@ -392,8 +393,12 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 /** A directory root's place in the pool (its workers list its directories by descriptor, as the isolated worker does). */
 function poolForRoot(state: RootState, pool: InspectPool, isolation: { rootAbs: string; rootDev: number }, hotspots: Hotspot[], opts: ScanOptions): { batches: OrderedBatches; hotspotIds: Map<Hotspot, number> } {
   const distinct = [...new Set(hotspots)];
-  const root = pool.addRoot({ rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, os: state.os, codepage: opts.codepage, sigmaHere: !!opts.sigma?.length, hotspots: distinct });
-  return { batches: new OrderedBatches(pool, root), hotspotIds: new Map(distinct.map((h, i) => [h, i])) };
+  const facts = { rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, os: state.os, codepage: opts.codepage, sigmaHere: !!opts.sigma?.length, hotspots: distinct };
+  const root = pool.addRoot(facts);
+  // This thread inspects a batch itself when the workers have their share (pool.ts OrderedBatches).
+  const here = { facts, listDirectory: state.listDirectory };
+  const local = (groups: Array<{ siblings: DirEntryInfo[]; files: PoolFile[] }>): ReturnType<typeof inspectPoolBatch> => inspectPoolBatch(here, groups, (index) => groups[index]!.siblings);
+  return { batches: new OrderedBatches(pool, root, local), hotspotIds: new Map(distinct.map((h, i) => [h, i])) };
 }
 
 /** One root, a mounted directory or an image's file system: hotspots, walk, inspection, directory rules, followed names, NTFS traces. */
@@ -621,7 +626,8 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   // Hashing reopens the exact entry each finding was inspected from (a directory root: same device and inode; an image: by entry).
   const inspectedFiles = new Map<string, { fs: EvidenceFs; entries: Map<string, FsEntry> }>();
   const isolator = opts.isolation !== false && Isolator.available() ? new Isolator(opts.isolation) : null;
-  const pool = (opts.jobs ?? 1) > 1 && InspectPool.available() ? new InspectPool(opts.jobs!, opts.poolHeapMb) : null;
+  // --jobs N: this thread and N - 1 workers inspect (on 2 cores a third isolate costs more than it gives: docs/performance.md).
+  const pool = (opts.jobs ?? 1) > 1 && InspectPool.available() ? new InspectPool(opts.jobs! - 1, opts.poolHeapMb) : null;
   const suppressed: SuppressedFinding[] = [];
   /** Correlates and scores a walked root and records what it holds. */
   const finishRoot = (state: RootState, image?: RootMeta['image']): void => {

@@ -83,7 +83,7 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
     .option('host', { type: 'string', requiresArg: true, describe: 'label the roots with host names, one --host per root in order (or write ROOT=NAME); part of finding ids' })
     .option('from', { type: 'string', describe: 'only findings and timeline rows at or after this time (ISO-8601 date or date-time, UTC)' })
     .option('to', { type: 'string', describe: 'only findings and timeline rows at or before this time (a bare date: the end of that day)' })
-    .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'worker threads inspecting the files of directory roots (default 1: none; the report is the same for any number)' })
+    .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'threads inspecting the files of directory roots: the main thread and N-1 workers (default 1: the main thread alone; the report is the same for any number)' })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'table: every reason, locator and time of each finding, and the episodes\' stories; --sigma: every unsupported rule with its reason' })
     .check((argv) => {
       if ((argv.roots ?? []).length === 0 && !argv.live) throw new UsageError('name at least one evidence root (or --live on Windows)');
