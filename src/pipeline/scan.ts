@@ -31,7 +31,7 @@ import { markAcquisitionTimes } from '../timeline/acquisition.js';
 import { LIMITS } from '../util/limits.js';
 import { packageVersion } from '../util/package-root.js';
 import { hardLinkNote, recordIssue, walkDirectories, type DirListing, type WalkFile, type WalkIssue, type WalkStats } from '../walk/walker.js';
-import { entryTimes, inspectFile, keepsFileCandidate } from './inspect.js';
+import { entryTimes, inspectFile, keepsFileCandidate, settledTimes } from './inspect.js';
 import { fsLister } from '../evidence/listing.js';
 import { LIVE_ROOT, scanLiveRegistry } from './live.js';
 import { scoreCandidates, sortFindings, verdictFor, type ScoredFindings } from './score.js';
@@ -293,11 +293,17 @@ function keepInspection(state: RootState, file: WalkFile, got: { warnings: strin
   const { entry, relPath } = file;
   for (const w of got.warnings) recordIssue(state.issues, { path: relPath, op: 'parse', code: 'WARN', message: w });
   for (const [sid, name] of Object.entries(got.sidNames)) state.sidNames.set(sid.toUpperCase(), name);
-  if (got.kept) state.candidates.push(got.kept);
-  pushAll(state.candidates, got.inner);
+  if (got.kept) state.candidates.push(settled(got.kept));
+  for (const c of got.inner) state.candidates.push(settled(c));
   if (got.kept || got.inner.length > 0) state.inspectedEntries.set(relPath, entry);
   const born = fsTimeMs(entry.times.crtime);
   return { name: file.name, mtimeMs: fsTimeMs(entry.times.mtime), birthMs: born > 0 ? born : null, classification: got.classification };
+}
+
+/** A candidate as the scan holds it until scoring: plain times (inspect.ts settledTimes). */
+function settled(c: Candidate): Candidate {
+  if (c.times) c.times = settledTimes(c.times);
+  return c;
 }
 
 function recordInspectionError(state: RootState, relPath: string, err: unknown): void {
@@ -372,7 +378,7 @@ function directoryCandidate(state: RootState, relDir: string, dir: FsEntry, fact
        { time: isoFromMs(burst.window.end), type: 'burst-end', description: `last of ${burst.window.count} files arrives in ${relDir}` }]
     : undefined;
   if (state.kind.fileIds) state.inspectedEntries.set(relDir, dir);
-  return { kind: 'directory', path: relDir, hits, size: null, times: state.kind.times(dir), events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: isoFromMs(burst.window.start), end: isoFromMs(burst.window.end) } } : undefined };
+  return { kind: 'directory', path: relDir, hits, size: null, times: settledTimes(state.kind.times(dir)), events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: isoFromMs(burst.window.start), end: isoFromMs(burst.window.end) } } : undefined };
 }
 
 /**
