@@ -89,6 +89,12 @@ export function needsIsolation(name: string, size: number, head: Buffer): boolea
 }
 
 const WORKER_URL = new URL('./isolate-worker.js', import.meta.url);
+/**
+ * The worker's young generation, in MB: the worker lives for the whole scan and the semi-spaces it
+ * grows stay resident; 32 MB cost about 60 MB of the 100k tree's peak RSS against 8 MB
+ * (docs/performance.md "Memory per finding").
+ */
+const ISOLATED_YOUNG_MB = 8;
 
 export interface IsolationLimits {
   heapMb: number;
@@ -165,7 +171,7 @@ export class Isolator {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     this.worker = new Worker(WORKER_URL, {
-      resourceLimits: { maxOldGenerationSizeMb: this.limits.heapMb, maxYoungGenerationSizeMb: Math.min(32, this.limits.heapMb) },
+      resourceLimits: { maxOldGenerationSizeMb: this.limits.heapMb, maxYoungGenerationSizeMb: Math.min(ISOLATED_YOUNG_MB, this.limits.heapMb) },
       stdout: false,
       stderr: false,
     });

@@ -31,7 +31,7 @@ import { markAcquisitionTimes } from '../timeline/acquisition.js';
 import { LIMITS } from '../util/limits.js';
 import { packageVersion } from '../util/package-root.js';
 import { hardLinkNote, recordIssue, walkDirectories, type DirListing, type WalkFile, type WalkIssue, type WalkStats } from '../walk/walker.js';
-import { entryTimes, inspectFile, keepsFileCandidate } from './inspect.js';
+import { entryTimes, inspectFile, keepsFileCandidate, settledTimes } from './inspect.js';
 import { fsLister } from '../evidence/listing.js';
 import { LIVE_ROOT, scanLiveRegistry } from './live.js';
 import { scoreCandidates, sortFindings, verdictFor, type ScoredFindings } from './score.js';
@@ -146,6 +146,8 @@ interface RootState {
   listDirectory(relDir: string): DirEntryInfo[] | null;
   /** The entry each inspected path with a candidate was read from: hashing reopens exactly that one. */
   inspectedEntries: Map<string, FsEntry>;
+  /** Whether inspectedEntries is filled: not for a directory root that nothing reopens (no hashing, no allowlist: each entry is about 0.6 KB). */
+  keepEntries: boolean;
   /** Runs heavy parsers in a worker (null when the compiled worker is not available). */
   isolator: Isolator | null;
   /** --jobs: inspects walked files in worker threads (null: on this thread; image roots: always). */
@@ -294,11 +296,17 @@ function keepInspection(state: RootState, file: WalkFile, got: { warnings: strin
   const { entry, relPath } = file;
   for (const w of got.warnings) recordIssue(state.issues, { path: relPath, op: 'parse', code: 'WARN', message: w });
   for (const [sid, name] of Object.entries(got.sidNames)) state.sidNames.set(sid.toUpperCase(), name);
-  if (got.kept) state.candidates.push(got.kept);
-  pushAll(state.candidates, got.inner);
-  if (got.kept || got.inner.length > 0) state.inspectedEntries.set(relPath, entry);
+  if (got.kept) state.candidates.push(settled(got.kept));
+  for (const c of got.inner) state.candidates.push(settled(c));
+  if ((got.kept || got.inner.length > 0) && state.keepEntries) state.inspectedEntries.set(relPath, entry);
   const born = fsTimeMs(entry.times.crtime);
   return { name: file.name, mtimeMs: fsTimeMs(entry.times.mtime), birthMs: born > 0 ? born : null, classification: got.classification };
+}
+
+/** A candidate as the scan holds it until scoring: plain times (inspect.ts settledTimes). */
+function settled(c: Candidate): Candidate {
+  if (c.times) c.times = settledTimes(c.times);
+  return c;
 }
 
 function recordInspectionError(state: RootState, relPath: string, err: unknown): void {
@@ -373,7 +381,7 @@ function directoryCandidate(state: RootState, relDir: string, dir: FsEntry, fact
        { time: isoFromMs(burst.window.end), type: 'burst-end', description: `last of ${burst.window.count} files arrives in ${relDir}` }]
     : undefined;
   if (state.kind.fileIds) state.inspectedEntries.set(relDir, dir);
-  return { kind: 'directory', path: relDir, hits, size: null, times: state.kind.times(dir), events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: isoFromMs(burst.window.start), end: isoFromMs(burst.window.end) } } : undefined };
+  return { kind: 'directory', path: relDir, hits, size: null, times: settledTimes(state.kind.times(dir)), events, details: burst.window ? { files: facts.length, burst: { ...burst.window, start: isoFromMs(burst.window.start), end: isoFromMs(burst.window.end) } } : undefined };
 }
 
 /**
@@ -574,7 +582,7 @@ function setFileIds(state: RootState, findings: Finding[]): void {
 }
 
 /** A fresh state for one root. */
-function rootState(fields: Pick<RootState, 'given' | 'label' | 'hostKey' | 'os' | 'kind' | 'fs' | 'isolator' | 'pool'>): RootState {
+function rootState(fields: Pick<RootState, 'given' | 'label' | 'hostKey' | 'os' | 'kind' | 'fs' | 'isolator' | 'pool' | 'keepEntries'>): RootState {
   return {
     ...fields,
     hotspots: new HotspotIndex([]),
@@ -629,6 +637,8 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   // --jobs N: this thread and N - 1 workers inspect (on 2 cores a third isolate costs more than it gives: docs/performance.md).
   const pool = (opts.jobs ?? 1) > 1 && InspectPool.available() ? new InspectPool(opts.jobs! - 1, opts.poolHeapMb) : null;
   const suppressed: SuppressedFinding[] = [];
+  // Files behind findings are reopened for --hash and for an allowlist's SHA-256 entries; an image root's entries also give fileId.
+  const reopensFiles = (opts.hash?.mode ?? 'none') !== 'none' || !!opts.allowlist;
   /** Correlates and scores a walked root and records what it holds. */
   const finishRoot = (state: RootState, image?: RootMeta['image']): void => {
     opts.onProgress?.({ root: state.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'correlate' });
@@ -653,7 +663,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   };
   for (const root of roots) {
     const fs = new DirectoryFs(root.abs, root.label, audit, opts.crossMounts ?? false);
-    const state = rootState({ given: root.given, label: root.label, hostKey: root.given, os: root.os, kind: directoryKind(fs, opts.crossMounts ?? false), fs, isolator, pool });
+    const state = rootState({ given: root.given, label: root.label, hostKey: root.given, os: root.os, kind: directoryKind(fs, opts.crossMounts ?? false), fs, isolator, pool, keepEntries: reopensFiles });
     inspectedFiles.set(root.given, { fs, entries: state.inspectedEntries });
     try {
       await scanRoot(state, opts);
@@ -673,7 +683,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       pushAll(errors, image.errors);
       for (const { fs, label } of image.volumes) {
         const os: OsKind = opts.os === 'auto' ? detectFsOs(fs) : opts.os;
-        const state = rootState({ given: label, label, hostKey: given, os, kind: IMAGE_KIND, fs, isolator, pool: null });
+        const state = rootState({ given: label, label, hostKey: given, os, kind: IMAGE_KIND, fs, isolator, pool: null, keepEntries: true });
         inspectedFiles.set(label, { fs, entries: state.inspectedEntries });
         await scanRoot(state, opts);
         finishRoot(state, image.evidence);

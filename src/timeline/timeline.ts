@@ -20,12 +20,14 @@ export function fileTimeRows(f: Finding): TimelineRow[] {
     const t = f.times[field];
     if (t) byTime.set(t, [...(byTime.get(t) ?? []), letter]);
   }
+  // One string for all rows of a finding: a report holds 100,000s of rows, and writers flatten each string they write.
+  const description = `${f.path}: ${f.reasons[0]?.message ?? f.kind}`;
   return [...byTime.entries()].map(([time, letters]) => {
     const macb = MACB.map(([, l]) => (letters.includes(l) ? l : '.')).join('');
     return {
       time,
       type: macb,
-      description: `${f.path}: ${f.reasons[0]?.message ?? f.kind}`,
+      description,
       findingId: f.id,
       root: f.root,
       path: f.path,
