@@ -9,6 +9,7 @@
  * files that were written completely instead of claiming that nothing was.
  */
 import { abandonOutput } from './output.js';
+import { yieldToEventLoop } from '../util/event-loop.js';
 
 const SIGNALS = [['SIGINT', 130], ['SIGTERM', 143]] as const;
 const written: string[] = [];
@@ -35,5 +36,5 @@ export function noteWritten(target: string): void {
 
 /** Lets a pending signal be handled now (one turn of the event loop), before an output is written. */
 export function handlePendingSignals(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return yieldToEventLoop();
 }

@@ -15,6 +15,7 @@
  * test/fingerprint/zip-head.test.ts holds it to file-type on the corpus, writer-built archives,
  * damaged heads and the bench trees.
  */
+import { FLAG_DATA_DESCRIPTOR, LOCAL_FIXED, SIG_LOCAL, SIG_SPANNING, readLocalFixed } from '../artifacts/zip/layout.js';
 import { inflateRawWithInfo } from '../util/inflate.js';
 
 export interface ZipHeadType {
@@ -22,20 +23,8 @@ export interface ZipHeadType {
   mime: string;
 }
 
-/** Local file header (APPNOTE 4.3.7). */
-const LOCAL = {
-  signature: 0x04034b50, // "PK\3\4"
-  flags: 0x06, // u16; bit 3: sizes in a data descriptor after the data
-  method: 0x08, // u16: 0 stored, 8 deflate
-  compressedSize: 0x12, // u32
-  uncompressedSize: 0x16, // u32
-  nameLength: 0x1a, // u16
-  extraLength: 0x1c, // u16
-  fixedSize: 0x1e, // the name starts here
-} as const;
-
-const DATA_DESCRIPTOR = { signature: 0x08074b50, length: 16, compressedSize: 8 } as const;
-const DATA_DESCRIPTOR_FLAG = 0x0008;
+/** A data descriptor as file-type looks for it: signature, CRC, then the compressed size at 8 (16 bytes in all). */
+const DATA_DESCRIPTOR = { signature: SIG_SPANNING, length: 16, compressedSize: 8 } as const;
 const METHOD_STORED = 0;
 const METHOD_DEFLATE = 8;
 
@@ -228,7 +217,7 @@ function judgeDetectionEntry(reader: 'mimetype' | 'content-types', method: numbe
  * not start with one or only file-type can tell (see the file comment).
  */
 export function zipHeadType(head: Buffer): ZipHeadType | null {
-  if (head.length < 4 || head.readUInt32LE(0) !== LOCAL.signature) return null;
+  if (head.length < 4 || head.readUInt32LE(0) !== SIG_LOCAL) return null;
   const state: OpenXmlState = {
     hasContentTypes: false, parsedContentTypes: false, parsingContentTypes: false, unparseableContentTypes: false,
     word: false, presentation: false, spreadsheet: false, threeDModel: false,
@@ -241,20 +230,19 @@ export function zipHeadType(head: Buffer): ZipHeadType | null {
   // Each `break` is where file-type's walk ends: a central directory header or any other
   // signature, or trouble it recovers from (end of head, a size it will not read).
   for (;;) {
-    if (size - pos < 4) break;
-    const signature = head.readUInt32LE(pos);
-    if (signature !== LOCAL.signature || size - pos < LOCAL.fixedSize) break;
-    const nameLength = head.readUInt16LE(pos + LOCAL.nameLength);
-    if (size - pos - LOCAL.fixedSize < nameLength) break;
+    // Another signature or a header cut by the end of the head ends the walk (readLocalFixed: null).
+    const local = readLocalFixed(head.subarray(pos), pos);
+    if (!local) break;
+    const { entry: fixed, nameLen: nameLength, extraLen: extraLength } = local;
+    if (size - pos - LOCAL_FIXED < nameLength) break;
     const entry: EntryHeader = {
-      name: entryName(head, pos + LOCAL.fixedSize, nameLength),
-      method: head.readUInt16LE(pos + LOCAL.method),
-      dataDescriptor: (head.readUInt16LE(pos + LOCAL.flags) & DATA_DESCRIPTOR_FLAG) !== 0,
-      compressedSize: head.readUInt32LE(pos + LOCAL.compressedSize),
-      uncompressedSize: head.readUInt32LE(pos + LOCAL.uncompressedSize),
+      name: entryName(head, pos + LOCAL_FIXED, nameLength),
+      method: fixed.method,
+      dataDescriptor: (fixed.flags & FLAG_DATA_DESCRIPTOR) !== 0,
+      compressedSize: fixed.compressedSize,
+      uncompressedSize: fixed.uncompressedSize,
     };
-    const extraLength = head.readUInt16LE(pos + LOCAL.extraLength);
-    pos += LOCAL.fixedSize + nameLength;
+    pos += LOCAL_FIXED + nameLength;
     if (++entries > FILE_TYPE_ZIP.maxEntries) break;
     const next = visitEntry(entry, state);
     if (next.found) found = next.found;

@@ -17,10 +17,12 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { shellFromPath } from '../artifacts/history/parse.js';
+import { REGF } from '../fingerprint/layout.js';
 import type { DirEntryInfo, OsKind } from '../model/evidence.js';
 import type { Hotspot } from '../hotspots/catalog.js';
 import type { FileTimes } from '../model/finding.js';
 import type { Candidate } from '../rules/types.js';
+import { hasBytesAt } from '../util/bytes.js';
 import { LIMITS } from '../util/limits.js';
 
 export interface IsolatedRequest {
@@ -65,15 +67,7 @@ export class IsolatedParseError extends Error {
 }
 
 const TAR_MAGIC_AT = 257;
-const REGF = Buffer.from('regf', 'latin1');
 const USTAR = Buffer.from('ustar', 'latin1');
-
-/** `magic` at `at` in `head`, compared in place (asked for every walked file: no strings made). */
-function hasBytesAt(head: Buffer, at: number, magic: Buffer): boolean {
-  if (head.length < at + magic.length) return false;
-  for (let i = 0; i < magic.length; i++) if (head[at + i] !== magic[i]) return false;
-  return true;
-}
 
 /**
  * Files whose parse may be long or large: registry hives (any size: a 40 KB hive can alias one
@@ -83,8 +77,8 @@ function hasBytesAt(head: Buffer, at: number, magic: Buffer): boolean {
  */
 export function needsIsolation(name: string, size: number, head: Buffer): boolean {
   if (size >= LIMITS.isolateFromBytes) return true;
-  if (hasBytesAt(head, 0, REGF)) return true;
-  if (hasBytesAt(head, TAR_MAGIC_AT, USTAR)) return true;
+  if (hasBytesAt(head, REGF.magic)) return true;
+  if (hasBytesAt(head, USTAR, TAR_MAGIC_AT)) return true;
   return /^info2$/i.test(name) || shellFromPath(name) !== null;
 }
 

@@ -24,6 +24,7 @@ import type { FsTimes } from '../evidence/fs.js';
 import type { Hotspot } from '../hotspots/catalog.js';
 import type { DirEntryInfo, OsKind } from '../model/evidence.js';
 import type { Candidate } from '../rules/types.js';
+import { yieldToEventLoop } from '../util/event-loop.js';
 import { LIMITS } from '../util/limits.js';
 
 /** Per-root facts, sent once to every worker. */
@@ -214,8 +215,6 @@ interface Pending {
 
 /** Inspects a batch on this thread: the groups as gathered, each with its sibling listing. */
 export type LocalInspect = (groups: Array<{ siblings: DirEntryInfo[]; files: PoolFile[] }>) => Promise<PoolFileResult[][]>;
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Feeds one root's directories to the pool and applies their results in walk order: groups are

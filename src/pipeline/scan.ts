@@ -43,6 +43,7 @@ import { hashFindings, type FileLocator, type HashOptions } from './hash.js';
 import { buildEpisodes } from '../timeline/episodes.js';
 import { imageEntryTimes, openImageRoots, type ImageRoots } from './scan-image.js';
 import { pushAll } from '../util/arrays.js';
+import { yieldToEventLoop } from '../util/event-loop.js';
 import { IsolatedParseError, Isolator, needsIsolation, type IsolatedResult, type IsolationLimits } from './isolate.js';
 import { cachedLister } from './listing-cache.js';
 import { InspectPool, OrderedBatches, type PoolFile } from './pool.js';
@@ -396,7 +397,6 @@ function yieldDue(): boolean {
   lastYield = now;
   return true;
 }
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** A directory root's place in the pool (its workers list its directories by descriptor, as the isolated worker does). */
 function poolForRoot(state: RootState, pool: InspectPool, isolation: { rootAbs: string; rootDev: number }, hotspots: Hotspot[], opts: ScanOptions): { batches: OrderedBatches; hotspotIds: Map<Hotspot, number> } {

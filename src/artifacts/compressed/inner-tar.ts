@@ -18,6 +18,7 @@ import { BLOCK, isZeroBlock, looksLikeTar, readHeader } from '../tar/layout.js';
 import { walkTar } from '../tar/walk.js';
 import { decodeLzma, decodeLzma2 } from '../sevenzip/lzma.js';
 import { Bzip2Decoder } from './bzip2.js';
+import { yieldToEventLoop } from '../../util/event-loop.js';
 import type { StreamFormat } from './layout.js';
 
 const require = createRequire(import.meta.url);
@@ -255,7 +256,7 @@ async function gunzipStream(chunks: Generator<Buffer>, feed: Feed): Promise<void
     const flushed = gunzip.write(chunk);
     // Let the data events of this chunk run (and honour back-pressure) before reading more.
     if (!flushed) await Promise.race([new Promise((r) => gunzip.once('drain', r)), finished]);
-    else await new Promise((r) => setImmediate(r));
+    else await yieldToEventLoop();
   }
   if (stop || failed) gunzip.destroy();
   else gunzip.end();
@@ -298,7 +299,7 @@ async function bzip2Stream(chunks: Generator<Buffer>, feed: Feed): Promise<void>
     }
     inStream = decoder.readBlock(out);
     // One block at most between two turns of the event loop (interrupts, the time bound).
-    if (inStream) await new Promise((r) => setImmediate(r));
+    if (inStream) await yieldToEventLoop();
   }
 }
 
