@@ -56,13 +56,22 @@ const MACHINE_TREES: readonly [string, string][] = [
   ['HKLM\\SOFTWARE', 'Microsoft\\Windows NT\\CurrentVersion\\ProfileList'],
 ];
 
-export class LiveRegistryUnavailable extends Error {}
+/** The live registry cannot be read here; src/cli/main.ts recognises it by name (one line, exit 2, no "fatal"). */
+export class LiveRegistryUnavailable extends Error {
+  override readonly name = 'LiveRegistryUnavailable';
+}
 
 /** regedit-rs's list(), imported only here and only on Windows. */
 export async function loadRegeditList(platform = process.platform): Promise<ListFn> {
   if (platform !== 'win32') throw new LiveRegistryUnavailable('live registry needs Windows');
   // regedit-rs's own typings: list() resolves to items whose values carry rawValue and a type name.
-  const { list } = await import('regedit-rs');
+  let list: typeof import('regedit-rs').list;
+  try {
+    ({ list } = await import('regedit-rs'));
+  } catch (err) {
+    // Its native part is an optional per-platform package: missing on a machine installed without it.
+    throw new LiveRegistryUnavailable(`live registry: regedit-rs could not be loaded (${err instanceof Error ? err.message : String(err)})`);
+  }
   return (keys) => list(keys);
 }
 
