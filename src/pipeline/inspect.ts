@@ -6,7 +6,7 @@ import type { SigmaRule } from '../artifacts/evtx/sigma.js';
 import type { FsEntry, FsTime } from '../evidence/fs.js';
 import { fingerprint, fingerprintSync, sensitiveKind, type Fingerprint } from '../fingerprint/index.js';
 import { claimingParsers } from '../artifacts/index.js';
-import type { ArtifactResult, ArtifactContext, DetectContext } from '../artifacts/types.js';
+import type { ArtifactParser, ArtifactResult, ArtifactContext, DetectContext } from '../artifacts/types.js';
 import type { ArchiveSummary } from '../artifacts/archive/summary.js';
 import { isArchiveResult, isHiveResult } from '../artifacts/facts.js';
 import type { DirEntryInfo, OsKind } from '../model/evidence.js';
@@ -72,6 +72,9 @@ export function entryTimes(e: Pick<FsEntry, 'times'>): FileTimes {
   const { mtime, atime, ctime, crtime } = e.times;
   return statTimes({ mtimeMs: wholeMs(mtime), atimeMs: wholeMs(atime), ctimeMs: wholeMs(ctime), birthtimeMs: wholeMs(crtime) });
 }
+
+/** A value now, or a promise of it when it needed asynchronous work (inspectFileMaybeSync). */
+export type MaybePromise<T> = T | Promise<T>;
 
 export interface InspectInput {
   src: ByteSource;
@@ -155,10 +158,48 @@ function detectContextOf(ctx: ArtifactContext, input: InspectInput): DetectConte
   };
 }
 
+/** What the claiming parsers of one file gathered, for the file's own candidate and the inner ones. */
+interface Gathered {
+  runs: ParserRun[];
+  warnings: string[];
+  fileHits: Hit[];
+  details: Record<string, unknown>;
+  innerCandidates: Candidate[];
+  names: NamedPath[];
+  events: TimelineEvent[];
+  archive: ArchiveSummary | null;
+  sidNames: Record<string, string>;
+  /** Built for the first parser that claims the file: most files meet none. */
+  detectCtx: DetectContext | null;
+}
+
 export async function inspectFile(input: InspectInput): Promise<Inspection> {
+  return inspectFileMaybeSync(input);
+}
+
+/**
+ * inspectFile without a promise for the common file: settled from its head by the synchronous
+ * fingerprint and claimed by no parser, its Inspection is returned directly (no promise, no
+ * microtask round trip per file: docs/performance.md "Start-up and per-file CPU"). A file that
+ * needs file-type or a parser gets a promise. A throw from the synchronous part is thrown here,
+ * where inspectFile would reject: callers handle both.
+ */
+export function inspectFileMaybeSync(input: InspectInput): MaybePromise<Inspection> {
   const options = { deep: input.deep ?? false };
-  // Most files are settled by the synchronous fast path: no promise and no microtask for them.
-  const fp = fingerprintSync(input.src, input.head, input.name, options) ?? (await fingerprint(input.src, input.head, input.name, options));
+  const fp = fingerprintSync(input.src, input.head, input.name, options);
+  if (fp === null) return fingerprint(input.src, input.head, input.name, options).then((slow) => inspectFingerprinted(input, slow));
+  return inspectFingerprinted(input, fp);
+}
+
+function claims(parser: ArtifactParser, ctx: ArtifactContext): boolean {
+  try {
+    return parser.matches(ctx);
+  } catch {
+    return false;
+  }
+}
+
+function inspectFingerprinted(input: InspectInput, fp: Fingerprint): MaybePromise<Inspection> {
   const ctx: ArtifactContext = {
     relPath: input.relPath,
     name: input.name,
@@ -168,59 +209,58 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
     siblings: input.siblings,
     options: input.codepage || input.sigma ? { ...(input.codepage ? { codepage: input.codepage } : {}), ...(input.sigma ? { sigma: input.sigma } : {}) } : undefined,
   };
-  // Built for the first parser that claims the file: most files meet none.
-  let detectCtx: DetectContext | null = null;
-  const runs: ParserRun[] = [];
-  const warnings: string[] = [];
-  const fileHits: Hit[] = [...fp.hits];
-  const details: Record<string, unknown> = {};
-  const innerCandidates: Candidate[] = [];
-  const names: NamedPath[] = [];
-  const events: TimelineEvent[] = [];
-  let archive: ArchiveSummary | null = null;
-  let sidNames: Record<string, string> = {};
+  const got: Gathered = { runs: [], warnings: [], fileHits: [...fp.hits], details: {}, innerCandidates: [], names: [], events: [], archive: null, sidNames: {}, detectCtx: null };
   // The pre-filter offers the file only to parsers that can want it; matches() decides.
-  for (const parser of claimingParsers(ctx)) {
-    let claimed: boolean;
-    try {
-      claimed = parser.matches(ctx);
-    } catch {
-      claimed = false;
-    }
-    if (!claimed) continue;
+  const parsers = claimingParsers(ctx);
+  let first = 0;
+  while (first < parsers.length && !claims(parsers[first]!, ctx)) first++;
+  if (first === parsers.length) return finishInspection(input, fp, got);
+  return runParsers(input, ctx, parsers, first, got).then(() => finishInspection(input, fp, got));
+}
+
+/** Runs parsers[first] (which claimed the file), then each later parser that claims it, in order. */
+async function runParsers(input: InspectInput, ctx: ArtifactContext, parsers: readonly ArtifactParser[], first: number, got: Gathered): Promise<void> {
+  for (let i = first; i < parsers.length; i++) {
+    const parser = parsers[i]!;
+    if (i !== first && !claims(parser, ctx)) continue;
     try {
       // A scan streams a parser that can (records flow through its detectors, none held); explain keeps them.
       const streamed = parser.scan !== undefined && input.keepRecords !== true;
-      const scanned = streamed ? await parser.scan!(input.src, (detectCtx ??= detectContextOf(ctx, input))) : null;
+      const scanned = streamed ? await parser.scan!(input.src, (got.detectCtx ??= detectContextOf(ctx, input))) : null;
       // A parser without `detect` whose records can be many ($MFT, $J) gives only its facts in a scan.
       const factsOnly = !streamed && !parser.detect && parser.factsOnly !== undefined && input.keepRecords !== true;
       const result = streamed ? (scanned?.result ?? null) : factsOnly ? await parser.factsOnly!(input.src, ctx) : await parser.parse(input.src, ctx);
-      runs.push({ parser: parser.id, result });
+      got.runs.push({ parser: parser.id, result });
       if (!result) continue;
-      for (const w of result.warnings.slice(0, 50)) warnings.push(`${parser.id}: ${w}`);
-      if (result.warnings.length > 50) warnings.push(`${parser.id}: ${result.warnings.length - 50} more warnings`);
+      for (const w of result.warnings.slice(0, 50)) got.warnings.push(`${parser.id}: ${w}`);
+      if (result.warnings.length > 50) got.warnings.push(`${parser.id}: ${result.warnings.length - 50} more warnings`);
       // Archive facts all go under `archive` (docs/output.md); others under the parser's id.
-      if (isArchiveResult(parser, result) && result.facts) details.archive = archive = result.facts;
-      else if (result.facts !== undefined) details[parser.id] = result.facts;
-      if (isHiveResult(parser, result) && result.facts) sidNames = { ...sidNames, ...result.facts.sidNames };
-      const detected = scanned ? scanned.candidates : parser.detect?.(result, (detectCtx ??= detectContextOf(ctx, input)));
+      if (isArchiveResult(parser, result) && result.facts) got.details.archive = got.archive = result.facts;
+      else if (result.facts !== undefined) got.details[parser.id] = result.facts;
+      if (isHiveResult(parser, result) && result.facts) got.sidNames = { ...got.sidNames, ...result.facts.sidNames };
+      const detected = scanned ? scanned.candidates : parser.detect?.(result, (got.detectCtx ??= detectContextOf(ctx, input)));
       if (!detected) continue;
       const found = detected.slice(0, LIMITS.maxFindingsPerArtifact);
       for (const c of found) {
         if (isFileLevel(c, input.relPath)) {
-          pushAll(fileHits, c.hits);
-          if (c.details) Object.assign(details, c.details);
-          if (c.names) pushAll(names, c.names);
-          if (c.events) pushAll(events, c.events);
-        } else innerCandidates.push(c);
+          pushAll(got.fileHits, c.hits);
+          if (c.details) Object.assign(got.details, c.details);
+          if (c.names) pushAll(got.names, c.names);
+          if (c.events) pushAll(got.events, c.events);
+        } else got.innerCandidates.push(c);
       }
     } catch (err) {
       // A parser must not throw on bad input; if one does, the file is still reported.
       const message = (err as Error).message ?? String(err);
-      runs.push({ parser: parser.id, result: null, error: message });
-      warnings.push(`${parser.id}: parser failed: ${message}`);
+      got.runs.push({ parser: parser.id, result: null, error: message });
+      got.warnings.push(`${parser.id}: parser failed: ${message}`);
     }
   }
+}
+
+/** The file rules over what the parsers gathered, and the Inspection. */
+function finishInspection(input: InspectInput, fp: Fingerprint, got: Gathered): Inspection {
+  const { archive, fileHits, details, names, events } = got;
   pushAll(fileHits, fileRuleHits({
       relPath: input.relPath,
       name: input.name,
@@ -245,5 +285,5 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
     names: names.length ? names : undefined,
     events: events.length ? events : undefined,
   };
-  return { fingerprint: fp, runs, fileCandidate, innerCandidates, warnings, archive, sidNames };
+  return { fingerprint: fp, runs: got.runs, fileCandidate, innerCandidates: got.innerCandidates, warnings: got.warnings, archive, sidNames: got.sidNames };
 }

@@ -31,7 +31,7 @@ import { markAcquisitionTimes } from '../timeline/acquisition.js';
 import { LIMITS } from '../util/limits.js';
 import { packageVersion } from '../util/package-root.js';
 import { hardLinkNote, recordIssue, walkDirectories, type DirListing, type WalkFile, type WalkIssue, type WalkStats } from '../walk/walker.js';
-import { entryTimes, inspectFile, keepsFileCandidate, settledTimes } from './inspect.js';
+import { entryTimes, inspectFileMaybeSync, keepsFileCandidate, settledTimes, type Inspection, type MaybePromise } from './inspect.js';
 import { fsLister } from '../evidence/listing.js';
 import { LIVE_ROOT, scanLiveRegistry } from './live.js';
 import { scoreCandidates, sortFindings, verdictFor, type ScoredFindings } from './score.js';
@@ -213,9 +213,8 @@ function recordSkippedComponents(state: RootState, skipped: SkippedComponent[]):
   }
 }
 
-/** Inspects one file on this thread, keeping what the scan needs (the shape the isolated worker returns). */
-async function inspectHere(state: RootState, input: Parameters<typeof inspectFile>[0]): Promise<IsolatedResult> {
-  const inspection = await inspectFile(input);
+/** What the scan keeps of an inspection made on this thread (the shape the isolated worker returns). */
+function keptHere(inspection: Inspection): IsolatedResult {
   return { warnings: inspection.warnings, sidNames: inspection.sidNames, fileCandidate: inspection.fileCandidate, innerCandidates: inspection.innerCandidates, classification: inspection.fingerprint.classification };
 }
 
@@ -237,58 +236,75 @@ function openWalkedFile(state: RootState, file: WalkFile): { hotspot: Hotspot | 
 /**
  * Inspects one walked file; heavy artifacts go to the isolated worker (src/pipeline/isolate.ts).
  * `siblingsKey` names the directory listing `siblings` comes from (the worker keeps the last one).
+ * The common file is settled without a promise (inspect.ts inspectFileMaybeSync): the result is
+ * returned directly, a promise only when the file needed asynchronous work.
  */
-async function inspectWalkedFile(state: RootState, file: WalkFile, siblings: DirEntryInfo[], siblingsKey: string, opts: ScanOptions): Promise<DirFileFact | null> {
+function inspectWalkedFile(state: RootState, file: WalkFile, siblings: DirEntryInfo[], siblingsKey: string, opts: ScanOptions): MaybePromise<DirFileFact | null> {
   const { hotspot, issues, opened } = openWalkedFile(state, file);
   for (const issue of issues) recordIssue(state.issues, issue);
   if (!opened) return null;
+  let fact: MaybePromise<DirFileFact | null>;
   try {
-    return await inspectOpenedFile(state, file, opened, hotspot, siblings, siblingsKey, opts, false);
-  } finally {
+    fact = inspectOpenedFile(state, file, opened, hotspot, siblings, siblingsKey, opts, false);
+  } catch (err) {
     opened.close();
+    throw err;
   }
+  if (!(fact instanceof Promise)) {
+    opened.close();
+    return fact;
+  }
+  return fact.finally(() => opened.close());
 }
 
-/** Inspects an opened walked file here or in the isolated worker (always there when `isolate`: the pool lost it). */
-async function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSource, hotspot: Hotspot | null, siblings: DirEntryInfo[], siblingsKey: string, opts: ScanOptions, isolate: boolean): Promise<DirFileFact | null> {
+/** Inspects an opened walked file here or in the isolated worker (always there when `isolate`: the pool lost it); a promise only when the file needed one. */
+function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSource, hotspot: Hotspot | null, siblings: DirEntryInfo[], siblingsKey: string, opts: ScanOptions, isolate: boolean): MaybePromise<DirFileFact | null> {
   const { relPath } = file;
+  const keep = (inspection: IsolatedResult): DirFileFact => {
+    const fc = inspection.fileCandidate;
+    const kept = keepsFileCandidate(fc) ? fc : null;
+    return keepInspection(state, file, { warnings: inspection.warnings, sidNames: inspection.sidNames, kept, inner: inspection.innerCandidates, classification: inspection.classification });
+  };
+  const failed = (err: unknown): null => {
+    recordInspectionError(state, relPath, err);
+    return null;
+  };
   try {
     const head = readSourceHead(opened, LIMITS.headBytes);
     state.bytesRead += head.length;
     state.filesScanned++;
     const times = state.kind.times(file.entry);
-    let inspection: IsolatedResult;
     // Sigma rules carry compiled matchers, which cannot cross to the worker: event logs stay here when rules are loaded.
     const sigmaHere = !!opts.sigma?.length && hasEvtxMagic(head);
     const isolation = state.kind.isolation;
     if (state.isolator && isolation && opened.fd !== undefined && !sigmaHere && (isolate || needsIsolation(file.name, opened.size, head))) {
       const plainTimes = { modified: times.modified, accessed: times.accessed, changed: times.changed, born: times.born };
-      inspection = await state.isolator.inspect(
-        { fd: opened.fd, size: opened.size, relPath, name: file.name, head, times: plainTimes, hotspot, os: state.os, rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage },
-        siblings,
-      );
-    } else {
-      inspection = await inspectHere(state, {
-        src: opened,
-        head,
-        relPath,
-        name: file.name,
-        size: opened.size,
-        times,
-        hotspot,
-        os: state.os,
-        siblings,
-        listDirectory: state.listDirectory,
-        codepage: opts.codepage,
-        sigma: opts.sigma,
-      });
+      return state.isolator
+        .inspect(
+          { fd: opened.fd, size: opened.size, relPath, name: file.name, head, times: plainTimes, hotspot, os: state.os, rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage },
+          siblings,
+        )
+        .then(keep)
+        .catch(failed);
     }
-    const fc = inspection.fileCandidate;
-    const kept = keepsFileCandidate(fc) ? fc : null;
-    return keepInspection(state, file, { warnings: inspection.warnings, sidNames: inspection.sidNames, kept, inner: inspection.innerCandidates, classification: inspection.classification });
+    const inspection = inspectFileMaybeSync({
+      src: opened,
+      head,
+      relPath,
+      name: file.name,
+      size: opened.size,
+      times,
+      hotspot,
+      os: state.os,
+      siblings,
+      listDirectory: state.listDirectory,
+      codepage: opts.codepage,
+      sigma: opts.sigma,
+    });
+    if (inspection instanceof Promise) return inspection.then((i) => keep(keptHere(i))).catch(failed);
+    return keep(keptHere(inspection));
   } catch (err) {
-    recordInspectionError(state, relPath, err);
-    return null;
+    return failed(err);
   }
 }
 
@@ -443,7 +459,8 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
       }
       const facts: DirFileFact[] = [];
       for (const file of listing.files) {
-        const fact = await inspectWalkedFile(state, file, listing.entries, `walk:${listing.relDir}`, opts);
+        const maybe = inspectWalkedFile(state, file, listing.entries, `walk:${listing.relDir}`, opts);
+        const fact = maybe instanceof Promise ? await maybe : maybe;
         if (fact) facts.push(fact);
         if ((state.filesScanned & 255) === 0) progress();
         if (yieldDue()) await yieldToEventLoop();
