@@ -146,8 +146,9 @@ class DirectoryListing implements CompactListing {
   count = 0;
   private readonly names: string[] = [];
   /** Per entry: its slot in `numbers` (a file), or -1 (built: in `built`). */
-  private slots: Int32Array = new Int32Array(16);
-  private numbers: Float64Array = new Float64Array(16 * FILE_FIELDS);
+  private readonly slots: Int32Array;
+  /** Sized for every name read (an upper bound): no growing copies of a large folder's numbers. */
+  private readonly numbers: Float64Array;
   private files = 0;
   private readonly built = new Map<number, FsEntry>();
   /** Host names that are not the display name (exact bytes), by entry. */
@@ -160,18 +161,19 @@ class DirectoryListing implements CompactListing {
     private readonly shared: KeptLocation,
     readonly truncated: boolean,
     private readonly make: MakeEntry,
-  ) {}
+    /** Names read: no more entries than this are added. */
+    capacity: number,
+  ) {
+    this.slots = new Int32Array(capacity);
+    this.numbers = new Float64Array(capacity * FILE_FIELDS);
+  }
 
   get listedCount(): number {
     return this.count;
   }
 
   private slot(): number {
-    if (this.count === this.slots.length) {
-      const grown = new Int32Array(this.slots.length * 2);
-      grown.set(this.slots);
-      this.slots = grown;
-    }
+    if (this.count === this.slots.length) throw new RangeError(`more than ${this.slots.length} entries added`);
     return this.count++;
   }
 
@@ -185,11 +187,6 @@ class DirectoryListing implements CompactListing {
   addFile(name: string, hostName: Buffer | undefined, st: Stats): void {
     const i = this.slot();
     this.names.push(name);
-    if ((this.files + 1) * FILE_FIELDS > this.numbers.length) {
-      const grown = new Float64Array(this.numbers.length * 2);
-      grown.set(this.numbers);
-      this.numbers = grown;
-    }
     const f = this.files++;
     this.slots[i] = f;
     if (hostName !== undefined) this.hostNames.set(i, hostName);
@@ -376,7 +373,7 @@ export class DirectoryFs implements EvidenceFs {
     // Sorted by raw bytes (latin1 code units are the bytes) so output order never depends on the file system's directory order.
     dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const shared: KeptLocation = { owner: this, dir: base, anchor, levels: levels + 1 };
-    const out = new DirectoryListing(dir.path === '/' ? '' : dir.path, shared, truncated, (name, relPath, where, st, type) => this.entry(name, relPath, where, st, type));
+    const out = new DirectoryListing(dir.path === '/' ? '' : dir.path, shared, truncated, (name, relPath, where, st, type) => this.entry(name, relPath, where, st, type), dirents.length);
     const textBase = typeof base === 'string';
     for (const d of dirents) {
       const raw = d.name;
