@@ -27,6 +27,7 @@ jest.unstable_mockModule('node:fs', () => ({
 }));
 const { DirectoryFs } = await import('../../src/evidence/directory-fs.js');
 const { walkDirectories } = await import('../../src/walk/walker.js');
+const { fsLister } = await import('../../src/evidence/listing.js');
 
 const bytes = (...parts: Array<string | number[]>): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
 
@@ -153,6 +154,25 @@ describe('compact listing', () => {
     expect(read(inner.entry(0))).toBe('both odd');
     expect(read(inner.entry(1))).toBe('under a non-UTF-8 folder');
     expect(inner.entry(1).path).toBe('/dir-\\xc3(/plain.txt');
+    fs.close();
+  });
+
+  test('the pairing lister (fsLister) reads the compact listing: the entries list() gives, links left out', () => {
+    const fs = new DirectoryFs(dir, 'root');
+    const fromList = (relDir: string): unknown[] =>
+      fs
+        .list(fs.lookup(relDir)!)
+        .entries.filter((e) => !e.deleted && e.type !== 'symlink')
+        .map((e) => ({ name: e.name, isDirectory: e.type === 'directory', size: e.type === 'file' ? e.size : 0 }));
+    const lister = fsLister(fs);
+    for (const relDir of ['', 'sub', 'dir-\\xc3(']) {
+      const got = lister(relDir)!;
+      expect(got).toEqual(fromList(relDir));
+      expect(got.length).toBeGreaterThan(1);
+    }
+    expect(lister('')!.map((e) => e.name)).not.toContain('escape');
+    expect(lister('')!.find((e) => e.name === 'pipe')).toEqual({ name: 'pipe', isDirectory: false, size: 0 });
+    expect(lister('a.txt')).toBeNull();
     fs.close();
   });
 
