@@ -50,7 +50,7 @@ describe('DirFacts', () => {
   test('an implausible birth (after the modification) is not a born burst', () => {
     const t = Date.UTC(2025, 0, 1);
     // Every birth one hour after its modification (a copy): no born burst, and the modified times are spread over days.
-    const list: DirFileFact[] = Array.from({ length: 20 }, (_, i) => ({ name: `d${i}.docx`, mtimeMs: t + i * 86_400_000, birthMs: t + 30 * 86_400_000 + i, classification: 'document' }));
+    const list: DirFileFact[] = Array.from({ length: 20 }, (_, i) => ({ name: `d${i}.${['docx', 'pdf', 'xlsx', 'pptx', 'csv'][i % 5]}`, mtimeMs: t + i * 86_400_000, birthMs: t + 30 * 86_400_000 + i, classification: 'document' }));
     expect(findBurst(list, 'born')).not.toBeNull();
     expect(burstHits(DirFacts.of(list)).window).toBeNull();
   });
