@@ -8,7 +8,7 @@
  * longer than PATH_MAX reached through directory handles (paths.ts), and errors returned with the
  * listing instead of thrown.
  */
-import { fstatSync, lstatSync, readdirSync, readlinkSync, realpathSync, type Dirent, type Stats } from 'node:fs';
+import { fstatSync, lstatSync, opendirSync, readlinkSync, realpathSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { lookupPath, warn, type CompactListing, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type FsTime, type OpenedSource } from './fs.js';
 import { openEvidenceFile, type AtimeAudit, type OpenedFile } from './reader.js';
@@ -74,7 +74,7 @@ function msTime(ms: number): FsTime {
   return { sec, nsec: whole * 1_000_000 + Math.min(999_999, Math.round((rem - whole) * 1e6)) };
 }
 
-function typeOf(st: Stats | Dirent): FsEntryType {
+function typeOf(st: Stats): FsEntryType {
   if (st.isFile()) return 'file';
   if (st.isDirectory()) return 'directory';
   if (st.isSymbolicLink()) return 'symlink';
@@ -87,6 +87,19 @@ function specialKind(d: Stats | Dirent): string | undefined {
   if (d.isCharacterDevice()) return 'character device';
   if (d.isBlockDevice()) return 'block device';
   return undefined;
+}
+
+/** What a directory says an entry is: LSTAT (a file, a directory, or unknown: lstat decides), a link, or a special file (its DIRENT_SPECIAL name). */
+const LSTAT = 0;
+const DIRENT_SPECIAL: ReadonlyArray<string | undefined> = [undefined, undefined, 'FIFO', 'socket', 'character device', 'block device'];
+
+function direntKind(d: Dirent): number {
+  if (d.isSymbolicLink()) return 1;
+  if (d.isFIFO()) return 2;
+  if (d.isSocket()) return 3;
+  if (d.isCharacterDevice()) return 4;
+  if (d.isBlockDevice()) return 5;
+  return LSTAT;
 }
 
 function errInfo(err: unknown): { code: string; message: string } {
@@ -343,7 +356,12 @@ export class DirectoryFs implements EvidenceFs {
       return emptyListing(this.failed(dir, err).error);
     }
     let { path: base, anchor, levels } = loc;
-    let dirents: Dirent[];
+    // Names as latin1 text (each byte one character, so the text is the exact bytes) and what the
+    // directory says each entry is, read in batches (opendir): no array of 100,000 Dirent objects
+    // held while the folder is sorted and lstat'ed.
+    const names: string[] = [];
+    const kinds: number[] = [];
+    let truncated = false;
     try {
       // Past PATH_MAX the kernel refuses the path: continue from a handle on this directory (always
       // when the path was rebuilt through temporary handles, which close before the entries are used).
@@ -361,22 +379,32 @@ export class DirectoryFs implements EvidenceFs {
           levels = 0;
         } else anchor = null; // checked; listed by its path
       }
-      // latin1: each byte of a name is one character, so the text is the exact bytes.
-      dirents = readdirSync(base, { encoding: 'latin1', withFileTypes: true });
+      const handle = opendirSync(base, { encoding: 'latin1' });
+      try {
+        for (let d = handle.readSync(); d !== null; d = handle.readSync()) {
+          if (names.length === MAX_DIRECTORY_LISTING) {
+            truncated = true;
+            break;
+          }
+          names.push(d.name);
+          kinds.push(direntKind(d));
+        }
+      } finally {
+        handle.closeSync();
+      }
     } catch (err) {
       return emptyListing(this.failed(dir, err).error);
     } finally {
       loc.release();
     }
-    const truncated = dirents.length > MAX_DIRECTORY_LISTING;
-    if (truncated) dirents = dirents.slice(0, MAX_DIRECTORY_LISTING);
     // Sorted by raw bytes (latin1 code units are the bytes) so output order never depends on the file system's directory order.
-    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const order = Array.from(names.keys()).sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0));
     const shared: KeptLocation = { owner: this, dir: base, anchor, levels: levels + 1 };
-    const out = new DirectoryListing(dir.path === '/' ? '' : dir.path, shared, truncated, (name, relPath, where, st, type) => this.entry(name, relPath, where, st, type), dirents.length);
+    const out = new DirectoryListing(dir.path === '/' ? '' : dir.path, shared, truncated, (name, relPath, where, st, type) => this.entry(name, relPath, where, st, type), names.length);
     const textBase = typeof base === 'string';
-    for (const d of dirents) {
-      const raw = d.name;
+    for (const at of order) {
+      const raw = names[at]!;
+      const kind = kinds[at]!;
       let name: string;
       // The child's host name when it is not the display name: exact bytes (not UTF-8, a backslash, or under a path kept as bytes).
       let hostName: Buffer | undefined;
@@ -391,9 +419,9 @@ export class DirectoryFs implements EvidenceFs {
       const relPath = `${out.parent}/${name}`;
       const where = hostName === undefined ? shared : { ...shared, name: hostName };
       const abs = joinFsPath(base, hostName ?? name);
-      const special = specialKind(d);
-      if (d.isSymbolicLink() || special) {
-        const e = this.entry(name, relPath, where, null, typeOf(d), special); // never stat'ed through, never opened
+      if (kind !== LSTAT) {
+        const special = DIRENT_SPECIAL[kind];
+        const e = this.entry(name, relPath, where, null, special === undefined ? 'symlink' : 'other', special); // never stat'ed through, never opened
         if (e.type === 'symlink') {
           try {
             e.linkTarget = decodeName(readlinkSync(abs, { encoding: 'buffer' }).subarray(0, 1024)); // for display, never followed
