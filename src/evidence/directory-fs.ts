@@ -8,9 +8,9 @@
  * longer than PATH_MAX reached through directory handles (paths.ts), and errors returned with the
  * listing instead of thrown.
  */
-import { fstatSync, lstatSync, readdirSync, readlinkSync, realpathSync, type Dirent, type Stats } from 'node:fs';
+import { fstatSync, lstatSync, opendirSync, readlinkSync, realpathSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
-import { lookupPath, warn, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type FsTime, type OpenedSource } from './fs.js';
+import { lookupPath, warn, type CompactListing, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type FsTime, type OpenedSource } from './fs.js';
 import { openEvidenceFile, type AtimeAudit, type OpenedFile } from './reader.js';
 import { ANCHOR_AFTER_BYTES, ANCHOR_AFTER_LEVELS, byteLength, HANDLES_AVAILABLE, joinFsPath, openAnchor, reachablePath, releaseAnchor, type Anchor, type FsPath } from './paths.js';
 import { decodeName } from '../util/text.js';
@@ -74,14 +74,14 @@ function msTime(ms: number): FsTime {
   return { sec, nsec: whole * 1_000_000 + Math.min(999_999, Math.round((rem - whole) * 1e6)) };
 }
 
-function typeOf(st: Stats | Dirent<Buffer>): FsEntryType {
+function typeOf(st: Stats): FsEntryType {
   if (st.isFile()) return 'file';
   if (st.isDirectory()) return 'directory';
   if (st.isSymbolicLink()) return 'symlink';
   return 'other';
 }
 
-function specialKind(d: Stats | Dirent<Buffer>): string | undefined {
+function specialKind(d: Stats | Dirent): string | undefined {
   if (d.isFIFO()) return 'FIFO';
   if (d.isSocket()) return 'socket';
   if (d.isCharacterDevice()) return 'character device';
@@ -89,9 +89,163 @@ function specialKind(d: Stats | Dirent<Buffer>): string | undefined {
   return undefined;
 }
 
+/** What a directory says an entry is: LSTAT (a file, a directory, or unknown: lstat decides), a link, or a special file (its DIRENT_SPECIAL name). */
+const LSTAT = 0;
+const DIRENT_SPECIAL: ReadonlyArray<string | undefined> = [undefined, undefined, 'FIFO', 'socket', 'character device', 'block device'];
+
+function direntKind(d: Dirent): number {
+  if (d.isSymbolicLink()) return 1;
+  if (d.isFIFO()) return 2;
+  if (d.isSocket()) return 3;
+  if (d.isCharacterDevice()) return 4;
+  if (d.isBlockDevice()) return 5;
+  return LSTAT;
+}
+
 function errInfo(err: unknown): { code: string; message: string } {
   const e = err as NodeJS.ErrnoException;
   return { code: e.code ?? 'ERROR', message: e.message?.replace(/^[A-Z]+: /, '') ?? String(err) };
+}
+
+/** The lstat numbers an entry is built from (a `Stats` has them; a compact listing keeps them in a Float64Array). */
+interface StatNumbers {
+  dev: number;
+  ino: number;
+  mode: number;
+  nlink: number;
+  uid: number;
+  gid: number;
+  size: number;
+  atimeMs: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  birthtimeMs: number;
+}
+
+/** Numbers kept per regular file of a compact listing, in this order. */
+const FILE_FIELDS = 11;
+/** A name (latin1 text of its bytes) that decodeName returns as it is and that is its own host name: ASCII without a backslash. */
+function isPlainName(raw: string): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c > 0x7f || c === 0x5c) return false;
+  }
+  return true;
+}
+
+type MakeEntry = (name: string, relPath: string, where: KeptLocation, st: StatNumbers, type: FsEntryType) => FsEntry;
+
+function emptyListing(error?: { code: string; message: string }): CompactListing {
+  return {
+    count: 0,
+    listedCount: 0,
+    name: () => '',
+    type: () => 'other',
+    size: () => 0,
+    entry: () => {
+      throw new RangeError('empty listing');
+    },
+    truncated: false,
+    error,
+  };
+}
+
+/**
+ * A directory's listing as names, a type per entry and, for regular files, their lstat numbers
+ * (FILE_FIELDS doubles each, exact as lstat gave them); other entries are kept as built. A file's
+ * FsEntry is the one `list` gave before, built when asked.
+ */
+class DirectoryListing implements CompactListing {
+  count = 0;
+  private readonly names: string[] = [];
+  /** Per entry: its slot in `numbers` (a file), or -1 (built: in `built`). */
+  private readonly slots: Int32Array;
+  /** Sized for every name read (an upper bound): no growing copies of a large folder's numbers. */
+  private readonly numbers: Float64Array;
+  private files = 0;
+  private readonly built = new Map<number, FsEntry>();
+  /** Host names that are not the display name (exact bytes), by entry. */
+  private readonly hostNames = new Map<number, Buffer>();
+  unreadable?: Array<{ name: string; code: string; message: string }>;
+
+  constructor(
+    /** The directory's path ('' for the root), each entry's path is `${parent}/${name}`. */
+    readonly parent: string,
+    private readonly shared: KeptLocation,
+    readonly truncated: boolean,
+    private readonly make: MakeEntry,
+    /** Names read: no more entries than this are added. */
+    capacity: number,
+  ) {
+    this.slots = new Int32Array(capacity);
+    this.numbers = new Float64Array(capacity * FILE_FIELDS);
+  }
+
+  get listedCount(): number {
+    return this.count;
+  }
+
+  private slot(): number {
+    if (this.count === this.slots.length) throw new RangeError(`more than ${this.slots.length} entries added`);
+    return this.count++;
+  }
+
+  addEntry(name: string, e: FsEntry): void {
+    const i = this.slot();
+    this.names.push(name);
+    this.slots[i] = -1;
+    this.built.set(i, e);
+  }
+
+  addFile(name: string, hostName: Buffer | undefined, st: Stats): void {
+    const i = this.slot();
+    this.names.push(name);
+    const f = this.files++;
+    this.slots[i] = f;
+    if (hostName !== undefined) this.hostNames.set(i, hostName);
+    const n = this.numbers;
+    const o = f * FILE_FIELDS;
+    n[o] = st.dev;
+    n[o + 1] = st.ino;
+    n[o + 2] = st.mode;
+    n[o + 3] = st.nlink;
+    n[o + 4] = st.uid;
+    n[o + 5] = st.gid;
+    n[o + 6] = st.size;
+    n[o + 7] = st.atimeMs;
+    n[o + 8] = st.mtimeMs;
+    n[o + 9] = st.ctimeMs;
+    n[o + 10] = st.birthtimeMs;
+  }
+
+  addUnreadable(name: string, info: { code: string; message: string }): void {
+    (this.unreadable ??= []).push({ name, ...info });
+  }
+
+  name(i: number): string {
+    return this.names[i]!;
+  }
+
+  type(i: number): FsEntryType {
+    return this.slots[i]! >= 0 ? 'file' : this.built.get(i)!.type;
+  }
+
+  size(i: number): number {
+    const f = this.slots[i]!;
+    return f >= 0 ? this.numbers[f * FILE_FIELDS + 6]! : this.built.get(i)!.size;
+  }
+
+  entry(i: number): FsEntry {
+    if (i < 0 || i >= this.count) throw new RangeError(`entry ${i} of ${this.count}`);
+    const f = this.slots[i]!;
+    if (f < 0) return this.built.get(i)!;
+    const n = this.numbers;
+    const o = f * FILE_FIELDS;
+    const st: StatNumbers = { dev: n[o]!, ino: n[o + 1]!, mode: n[o + 2]!, nlink: n[o + 3]!, uid: n[o + 4]!, gid: n[o + 5]!, size: n[o + 6]!, atimeMs: n[o + 7]!, mtimeMs: n[o + 8]!, ctimeMs: n[o + 9]!, birthtimeMs: n[o + 10]! };
+    const name = this.names[i]!;
+    const hostName = this.hostNames.get(i);
+    return this.make(name, `${this.parent}/${name}`, hostName === undefined ? this.shared : { ...this.shared, name: hostName }, st, 'file');
+  }
 }
 
 export class DirectoryFs implements EvidenceFs {
@@ -121,9 +275,8 @@ export class DirectoryFs implements EvidenceFs {
     this.dev = st.dev;
   }
 
-  /** An entry from its lstat (or, for links and special files, from the directory's type alone). */
-  private entry(name: string, relPath: string, where: KeptLocation, st: Stats | null, d?: Dirent<Buffer>): FsEntry {
-    const type = typeOf(st ?? d!);
+  /** An entry from its lstat's numbers (or, for links and special files, from the directory's type alone). */
+  private entry(name: string, relPath: string, where: KeptLocation, st: StatNumbers | null, type: FsEntryType, special?: string): FsEntry {
     const e: LocatedEntry = {
       name,
       path: relPath,
@@ -143,7 +296,7 @@ export class DirectoryFs implements EvidenceFs {
       [HOST_LOCATION]: where,
     };
     // Set after the literal, in this order (as the spreads they replace): a spread made every entry's object slowly.
-    if (type === 'other') e.special = specialKind(st ?? d!);
+    if (type === 'other') e.special = special;
     if (st && st.dev !== this.dev) e.otherDevice = true;
     return e;
   }
@@ -171,24 +324,44 @@ export class DirectoryFs implements EvidenceFs {
   }
 
   root(): FsEntry {
-    return this.entry('', '/', { owner: this, dir: this.abs, name: null, anchor: null, levels: 0 }, lstatSync(this.abs));
+    const st = lstatSync(this.abs);
+    return this.entry('', '/', { owner: this, dir: this.abs, name: null, anchor: null, levels: 0 }, st, typeOf(st), specialKind(st));
   }
 
   list(dir: FsEntry): FsListing {
-    if (dir.type !== 'directory') return { entries: [], truncated: false };
+    const listed = this.listCompact(dir);
+    if (listed.error) return { entries: [], truncated: false, error: listed.error };
+    const entries: FsEntry[] = [];
+    for (let i = 0; i < listed.count; i++) entries.push(listed.entry(i));
+    return listed.unreadable ? { entries, truncated: listed.truncated, unreadable: listed.unreadable } : { entries, truncated: listed.truncated };
+  }
+
+  /**
+   * The listing of `dir` with every safeguard of `list` (which is built from it): names read as
+   * latin1 text (one character per byte: exact, and no Buffer per name), sorted by those bytes,
+   * each entry lstat'ed once; a regular file is kept as its name and lstat numbers and becomes an
+   * `FsEntry` only when asked, every other entry is built at once.
+   */
+  listCompact(dir: FsEntry): CompactListing {
+    if (dir.type !== 'directory') return emptyListing();
     if (dir.otherDevice && !this.crossMounts) {
       const error = { code: 'EXDEV', message: 'another file system mounted here; not entered (use --cross-mounts)' };
       warn(this.warnings, `${dir.path}: ${error.message}`);
-      return { entries: [], truncated: false, error };
+      return emptyListing(error);
     }
     let loc;
     try {
       loc = this.locate(dir);
     } catch (err) {
-      return this.failed(dir, err);
+      return emptyListing(this.failed(dir, err).error);
     }
     let { path: base, anchor, levels } = loc;
-    let dirents: Dirent<Buffer>[];
+    // Names as latin1 text (each byte one character, so the text is the exact bytes) and what the
+    // directory says each entry is, read in batches (opendir): no array of 100,000 Dirent objects
+    // held while the folder is sorted and lstat'ed.
+    const names: string[] = [];
+    const kinds: number[] = [];
+    let truncated = false;
     try {
       // Past PATH_MAX the kernel refuses the path: continue from a handle on this directory (always
       // when the path was rebuilt through temporary handles, which close before the entries are used).
@@ -206,30 +379,49 @@ export class DirectoryFs implements EvidenceFs {
           levels = 0;
         } else anchor = null; // checked; listed by its path
       }
-      dirents = readdirSync(base, { encoding: 'buffer', withFileTypes: true });
+      const handle = opendirSync(base, { encoding: 'latin1' });
+      try {
+        for (let d = handle.readSync(); d !== null; d = handle.readSync()) {
+          if (names.length === MAX_DIRECTORY_LISTING) {
+            truncated = true;
+            break;
+          }
+          names.push(d.name);
+          kinds.push(direntKind(d));
+        }
+      } finally {
+        handle.closeSync();
+      }
     } catch (err) {
-      return this.failed(dir, err);
+      return emptyListing(this.failed(dir, err).error);
     } finally {
       loc.release();
     }
-    const truncated = dirents.length > MAX_DIRECTORY_LISTING;
-    if (truncated) dirents = dirents.slice(0, MAX_DIRECTORY_LISTING);
-    // Sorted by raw bytes so output order never depends on the file system's directory order.
-    dirents.sort((a, b) => Buffer.compare(a.name, b.name));
-    const entries: FsEntry[] = [];
-    const unreadable: NonNullable<FsListing['unreadable']> = [];
-    const parent = dir.path === '/' ? '' : dir.path;
+    // Sorted by raw bytes (latin1 code units are the bytes) so output order never depends on the file system's directory order.
+    const order = Array.from(names.keys()).sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0));
     const shared: KeptLocation = { owner: this, dir: base, anchor, levels: levels + 1 };
-    for (const d of dirents) {
-      const name = decodeName(d.name);
-      const relPath = `${parent}/${name}`;
-      // The child's path: text while every name is plain UTF-8, else exact bytes.
-      const hostName = typeof base === 'string' && name === d.name.toString('utf8') ? name : d.name;
-      const abs = joinFsPath(base, hostName);
-      const where = hostName === name ? shared : { ...shared, name: hostName };
-      let e: FsEntry;
-      if (d.isSymbolicLink() || specialKind(d)) {
-        e = this.entry(name, relPath, where, null, d); // never stat'ed through, never opened
+    const out = new DirectoryListing(dir.path === '/' ? '' : dir.path, shared, truncated, (name, relPath, where, st, type) => this.entry(name, relPath, where, st, type), names.length);
+    const textBase = typeof base === 'string';
+    for (const at of order) {
+      const raw = names[at]!;
+      const kind = kinds[at]!;
+      let name: string;
+      // The child's host name when it is not the display name: exact bytes (not UTF-8, a backslash, or under a path kept as bytes).
+      let hostName: Buffer | undefined;
+      if (isPlainName(raw)) {
+        name = raw;
+        if (!textBase) hostName = Buffer.from(raw, 'latin1');
+      } else {
+        const bytes = Buffer.from(raw, 'latin1');
+        name = decodeName(bytes);
+        if (!textBase || name !== bytes.toString('utf8')) hostName = bytes;
+      }
+      const relPath = `${out.parent}/${name}`;
+      const where = hostName === undefined ? shared : { ...shared, name: hostName };
+      const abs = joinFsPath(base, hostName ?? name);
+      if (kind !== LSTAT) {
+        const special = DIRENT_SPECIAL[kind];
+        const e = this.entry(name, relPath, where, null, special === undefined ? 'symlink' : 'other', special); // never stat'ed through, never opened
         if (e.type === 'symlink') {
           try {
             e.linkTarget = decodeName(readlinkSync(abs, { encoding: 'buffer' }).subarray(0, 1024)); // for display, never followed
@@ -237,23 +429,27 @@ export class DirectoryFs implements EvidenceFs {
             /* vanished, or unreadable */
           }
         }
-      } else {
-        try {
-          e = this.entry(name, relPath, where, lstatSync(abs));
-        } catch (err) {
-          unreadable.push({ name, ...errInfo(err) });
-          continue;
-        }
+        out.addEntry(name, e);
+        continue;
       }
-      entries.push(e);
+      let st: Stats;
+      try {
+        st = lstatSync(abs);
+      } catch (err) {
+        out.addUnreadable(name, errInfo(err));
+        continue;
+      }
+      const type = typeOf(st);
+      if (type === 'file') out.addFile(name, hostName, st);
+      else out.addEntry(name, this.entry(name, relPath, where, st, type, type === 'other' ? specialKind(st) : undefined));
     }
-    return unreadable.length > 0 ? { entries, truncated, unreadable } : { entries, truncated };
+    return out;
   }
 
-  private failed(dir: FsEntry, err: unknown): FsListing {
+  private failed(dir: FsEntry, err: unknown): { error: { code: string; message: string } } {
     const error = errInfo(err);
     warn(this.warnings, `${dir.path}: ${error.code}`);
-    return { entries: [], truncated: false, error };
+    return { error };
   }
 
   lookup(p: string, caseInsensitive = false): FsEntry | null {

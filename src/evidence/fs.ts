@@ -87,6 +87,44 @@ export interface FsListing {
   unreadable?: Array<{ name: string; code: string; message: string }>;
 }
 
+/**
+ * A directory's live entries (deleted ones left out), sorted as `FsListing.entries`, whose file
+ * entries are built only when asked: the walk of a folder of 100,000 files holds names and
+ * numbers, not 100,000 `FsEntry` objects (docs/performance.md "One large directory").
+ */
+export interface CompactListing {
+  /** Live entries listed. */
+  readonly count: number;
+  /** Entries listed, deleted ones included (`FsListing.entries.length`). */
+  readonly listedCount: number;
+  /** The entry's name, decoded for display (as `FsEntry.name`). */
+  name(i: number): string;
+  type(i: number): FsEntryType;
+  /** A regular file's size, 0 for anything else (as `FsEntry.size`). */
+  size(i: number): number;
+  /** The entry; a file's is built anew on each call (keep it only while it is used). */
+  entry(i: number): FsEntry;
+  readonly truncated: boolean;
+  readonly error?: { code: string; message: string };
+  readonly unreadable?: Array<{ name: string; code: string; message: string }>;
+}
+
+/** The live entries of a listing as a CompactListing (file systems without a compact listing of their own). */
+export function compactOf(listing: FsListing): CompactListing {
+  const live = listing.entries.some((e) => e.deleted) ? listing.entries.filter((e) => !e.deleted) : listing.entries;
+  return {
+    count: live.length,
+    listedCount: listing.entries.length,
+    name: (i) => live[i]!.name,
+    type: (i) => live[i]!.type,
+    size: (i) => live[i]!.size,
+    entry: (i) => live[i]!,
+    truncated: listing.truncated,
+    error: listing.error,
+    unreadable: listing.unreadable,
+  };
+}
+
 export interface EvidenceFs {
   /** 'directory', 'ext4', 'fat32', 'ntfs', ... */
   readonly kind: string;
@@ -94,6 +132,8 @@ export interface EvidenceFs {
   readonly label: string;
   root(): FsEntry;
   list(dir: FsEntry): FsListing;
+  /** The same listing, live entries only, files built when asked (the walk uses it when a file system has it). */
+  listCompact?(dir: FsEntry): CompactListing;
   /** Path lookup from the root ('/'-separated); each segment matched exactly first, then case-insensitively when asked. Never through a symlink. */
   lookup(path: string, caseInsensitive?: boolean): FsEntry | null;
   /** The content of a file (or of one of its named streams); close it when done (a directory root holds an fd). */

@@ -1,7 +1,7 @@
 /** Bounded, link-free listings of one directory of a root, for parsers that pair files ($I/$R, volume sets, hive logs). */
 import type { DirEntryInfo } from '../model/evidence.js';
 import { DirectoryFs } from './directory-fs.js';
-import type { EvidenceFs } from './fs.js';
+import { compactOf, type EvidenceFs } from './fs.js';
 
 /** Entries listed per directory; a parser pairing files never needs more. */
 export const MAX_LISTED_ENTRIES = 10_000;
@@ -15,13 +15,15 @@ export function fsLister(fs: EvidenceFs): (relDir: string) => DirEntryInfo[] | n
   return (relDir: string) => {
     const dir = fs.lookup(relDir, false);
     if (!dir || dir.type !== 'directory') return null;
-    const listed = fs.list(dir);
+    // A compact listing: names, types and sizes are all a pairing parser reads (no FsEntry per file of a large folder).
+    const listed = fs.listCompact ? fs.listCompact(dir) : compactOf(fs.list(dir));
     if (listed.error) return null;
     const out: DirEntryInfo[] = [];
-    for (const e of listed.entries) {
+    for (let i = 0; i < listed.count; i++) {
       if (out.length >= MAX_LISTED_ENTRIES) break;
-      if (e.deleted || e.type === 'symlink') continue;
-      out.push({ name: e.name, isDirectory: e.type === 'directory', size: e.type === 'file' ? e.size : 0 });
+      const type = listed.type(i);
+      if (type === 'symlink') continue;
+      out.push({ name: listed.name(i), isDirectory: type === 'directory', size: type === 'file' ? listed.size(i) : 0 });
     }
     return out;
   };

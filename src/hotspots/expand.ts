@@ -9,7 +9,7 @@
  * `ROOT/Windows -> ../OUTSIDE` can never make OUTSIDE/Temp a hotspot.
  */
 import type { ArtifactLocation, Hotspot } from './catalog.js';
-import type { EvidenceFs, FsEntry } from '../evidence/fs.js';
+import { compactOf, type CompactListing, type EvidenceFs, type FsEntry } from '../evidence/fs.js';
 import { compilePattern, MAX_GLOBSTAR_DEPTH } from './match.js';
 
 export interface HotspotDir {
@@ -43,7 +43,8 @@ export const relPathOf = (e: FsEntry): string => e.path.replace(/^\/+/, '');
 
 /** One expansion pass over a root: listings are read once and shared by all patterns. */
 class Expander {
-  private readonly listings = new Map<string, FsEntry[]>();
+  /** Compact listings (DirectoryFs): a file's entry is built only when a pattern's last segment names it, not for every file of a large folder under a `**`. */
+  private readonly listings = new Map<string, CompactListing>();
   private readonly skippedSeen = new Set<string>();
   readonly skipped: SkippedComponent[] = [];
 
@@ -53,13 +54,13 @@ class Expander {
   ) {}
 
   /** Live entries of a directory (deleted names in an image are not hotspots). */
-  private list(dir: FsEntry): FsEntry[] {
-    let entries = this.listings.get(dir.id);
-    if (entries === undefined) {
-      entries = this.fs.list(dir).entries.filter((e) => !e.deleted);
-      this.listings.set(dir.id, entries);
+  private list(dir: FsEntry): CompactListing {
+    let listed = this.listings.get(dir.id);
+    if (listed === undefined) {
+      listed = this.fs.listCompact ? this.fs.listCompact(dir) : compactOf(this.fs.list(dir));
+      this.listings.set(dir.id, listed);
     }
-    return entries;
+    return listed;
   }
 
   private skip(relPath: string, code: SkippedComponent['code'], message: string): void {
@@ -104,13 +105,21 @@ class Expander {
           if (i + 1 < segs.length) stack.push({ dir, i: i + 1, starDepth: 0 });
           else if (want === 'dir' && dir !== root) found.set(relPathOf(dir), dir);
           if (starDepth >= MAX_GLOBSTAR_DEPTH) continue;
-          for (const e of this.list(dir)) if (this.kindOf(e) === 'dir') stack.push({ dir: e, i, starDepth: starDepth + 1 });
+          const listed = this.list(dir);
+          for (let k = 0; k < listed.count; k++) {
+            if (listed.type(k) === 'file') continue; // kindOf: 'file', never entered
+            const e = listed.entry(k);
+            if (this.kindOf(e) === 'dir') stack.push({ dir: e, i, starDepth: starDepth + 1 });
+          }
           continue;
         }
         const last = i === segs.length - 1;
-        for (const e of this.list(dir)) {
-          if (!seg.test(e.name)) continue;
-          if (last && exclude.has(e.name.toLowerCase())) continue;
+        const listed = this.list(dir);
+        for (let k = 0; k < listed.count; k++) {
+          const name = listed.name(k);
+          if (!seg.test(name)) continue;
+          if (last && exclude.has(name.toLowerCase())) continue;
+          const e = listed.entry(k);
           const kind = this.kindOf(e);
           if (kind === null) continue;
           if (last) {

@@ -24,7 +24,7 @@ import type { SuppressedFinding } from '../model/report.js';
 import { SCHEMA_VERSION, type CaseInfo } from '../model/report.js'; // reports: schema version, case header
 import { normalizeNamedPath } from '../correlate/paths.js';
 import { userName } from '../timeline/evidence.js';
-import { burstHits, hiddenDirHits, type DirFileFact } from '../rules/directory-rules.js';
+import { burstHits, DirFacts, hiddenDirHits, type DirFileFact } from '../rules/directory-rules.js';
 import type { Candidate } from '../rules/types.js';
 import { sortTimeline } from '../timeline/timeline.js';
 import { markAcquisitionTimes } from '../timeline/acquisition.js';
@@ -342,7 +342,7 @@ function recordInspectionError(state: RootState, relPath: string, err: unknown):
  * keeps it, and the directory's own candidate follows its files.
  */
 async function poolListing(state: RootState, listing: DirListing, batches: OrderedBatches, hotspotIds: Map<Hotspot, number>, opts: ScanOptions, progress: () => void): Promise<void> {
-  const facts: DirFileFact[] = [];
+  const facts = new DirFacts();
   const siblingsKey = `walk:${listing.relDir}`;
   for (let from = 0; from < listing.files.length; from += LIMITS.poolBatchFiles) {
     const chunk = listing.files.slice(from, from + LIMITS.poolBatchFiles).map((file) => ({ file, ...openWalkedFile(state, file) }));
@@ -372,7 +372,7 @@ async function poolListing(state: RootState, listing: DirListing, batches: Order
           } else {
             recordIssue(state.issues, { path: file.relPath, op: 'parse', code: 'EWORKER', message: 'error' in outcome ? outcome.error.message : 'no result from the inspection worker' });
           }
-          if (fact) facts.push(fact);
+          if (fact) facts.add(fact);
         } finally {
           opened.close();
         }
@@ -386,7 +386,7 @@ async function poolListing(state: RootState, listing: DirListing, batches: Order
   });
 }
 
-function directoryCandidate(state: RootState, relDir: string, dir: FsEntry, facts: DirFileFact[]): Candidate | null {
+function directoryCandidate(state: RootState, relDir: string, dir: FsEntry, facts: DirFacts): Candidate | null {
   if (relDir === '') return null;
   const name = relDir.slice(relDir.lastIndexOf('/') + 1);
   const hotspot = state.hotspots.lookup(relDir);
@@ -457,11 +457,11 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
         state.inspected.addListing(listing);
         continue;
       }
-      const facts: DirFileFact[] = [];
+      const facts = new DirFacts();
       for (const file of listing.files) {
         const maybe = inspectWalkedFile(state, file, listing.entries, `walk:${listing.relDir}`, opts);
         const fact = maybe instanceof Promise ? await maybe : maybe;
-        if (fact) facts.push(fact);
+        if (fact) facts.add(fact);
         if ((state.filesScanned & 255) === 0) progress();
         if (yieldDue()) await yieldToEventLoop();
       }

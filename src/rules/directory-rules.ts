@@ -14,6 +14,73 @@ export interface DirFileFact {
   classification: string;
 }
 
+/**
+ * One directory's file facts as the walk adds them, in typed arrays (a name, two times and a
+ * classification index per file): a folder of 100,000 files holds about 24 bytes per file here,
+ * not an object with two boxed numbers each. Read by index; the order is the order added.
+ */
+export class DirFacts {
+  length = 0;
+  private readonly names: string[] = [];
+  private mtimes = new Float64Array(64);
+  /** NaN: no birth time (DirFileFact.birthMs null). */
+  private births = new Float64Array(64);
+  private classes = new Uint32Array(64);
+  private readonly classNames: string[] = [];
+  private readonly classIndex = new Map<string, number>();
+
+  static of(files: readonly DirFileFact[]): DirFacts {
+    const out = new DirFacts();
+    for (const f of files) out.add(f);
+    return out;
+  }
+
+  add(f: DirFileFact): void {
+    if (this.length === this.mtimes.length) {
+      const size = this.length * 2;
+      const mtimes = new Float64Array(size);
+      mtimes.set(this.mtimes);
+      this.mtimes = mtimes;
+      const births = new Float64Array(size);
+      births.set(this.births);
+      this.births = births;
+      const classes = new Uint32Array(size);
+      classes.set(this.classes);
+      this.classes = classes;
+    }
+    let c = this.classIndex.get(f.classification);
+    if (c === undefined) {
+      c = this.classNames.length;
+      this.classNames.push(f.classification);
+      this.classIndex.set(f.classification, c);
+    }
+    const i = this.length++;
+    this.names.push(f.name);
+    this.mtimes[i] = f.mtimeMs;
+    this.births[i] = f.birthMs ?? NaN;
+    this.classes[i] = c;
+  }
+
+  name(i: number): string {
+    return this.names[i]!;
+  }
+
+  mtimeMs(i: number): number {
+    return this.mtimes[i]!;
+  }
+
+  birthMs(i: number): number | null {
+    const b = this.births[i]!;
+    return Number.isNaN(b) ? null : b;
+  }
+
+  classification(i: number): string {
+    return this.classNames[this.classes[i]!]!;
+  }
+}
+
+const factsOf = (files: readonly DirFileFact[] | DirFacts): DirFacts => (files instanceof DirFacts ? files : DirFacts.of(files));
+
 export interface BurstWindow {
   count: number;
   start: number;
@@ -93,13 +160,15 @@ function countsOf(items: readonly BurstItem[], lo: number, hi: number): WindowCo
  * files are at most BURST.windowMs apart (so 25 documents copied over 21 minutes read as one burst),
  * bounded by BURST.maxClusterMs. O(n log n) for the sort, then linear (one sliding window).
  */
-export function findBurst(files: readonly DirFileFact[], basis: 'modified' | 'born'): BurstWindow | null {
+export function findBurst(files: readonly DirFileFact[] | DirFacts, basis: 'modified' | 'born', plausibleBirthsOnly = false): BurstWindow | null {
+  const facts = factsOf(files);
   const items: BurstItem[] = [];
-  for (const f of files) {
-    const t = basis === 'modified' ? f.mtimeMs : f.birthMs;
-    if (t === null || !(t > 0) || f.classification === 'executable') continue;
-    const ext = extension(f.name);
-    items.push({ t, type: ext || f.classification, collectable: COLLECTABLE.has(ext) });
+  for (let i = 0; i < facts.length; i++) {
+    const t = basis === 'modified' ? facts.mtimeMs(i) : plausibleBirthsOnly ? plausibleBirth(facts, i) : facts.birthMs(i);
+    const classification = facts.classification(i);
+    if (t === null || !(t > 0) || classification === 'executable') continue;
+    const ext = extension(facts.name(i));
+    items.push({ t, type: ext || classification, collectable: COLLECTABLE.has(ext) });
   }
   if (items.length < BURST.minFiles) return null;
   items.sort((a, b) => a.t - b.t);
@@ -135,23 +204,26 @@ const BIRTH_SLACK_MS = 2000;
  * extracted or generated tree gets birth = copy time for every file, which is no burst of
  * staging (the precision change of issue 11; findBurst itself is unchanged).
  */
-function plausibleBirths(files: DirFileFact[]): DirFileFact[] {
-  return files.map((f) => (f.birthMs !== null && f.birthMs > f.mtimeMs + BIRTH_SLACK_MS ? { ...f, birthMs: null } : f));
+function plausibleBirth(facts: DirFacts, i: number): number | null {
+  const birth = facts.birthMs(i);
+  return birth !== null && birth > facts.mtimeMs(i) + BIRTH_SLACK_MS ? null : birth;
 }
 
 /** Tunables of the single-type burst (screenshots, images), documented in docs/scoring.md. */
 export const MEDIA_BURST = { minFiles: 20, windowMs: 10 * 60 * 1000, extensions: new Set(['png', 'jpg', 'jpeg', 'bmp', 'gif', 'webp']) } as const;
 
 /** Many images of one type modified within minutes: screen captures or pictures collected in a burst. */
-export function findMediaBurst(files: DirFileFact[]): BurstWindow | null {
+export function findMediaBurst(files: readonly DirFileFact[] | DirFacts): BurstWindow | null {
+  const facts = factsOf(files);
   const byExt = new Map<string, number[]>();
-  for (const f of files) {
-    const ext = extension(f.name);
-    if (!MEDIA_BURST.extensions.has(ext) || !(f.mtimeMs > 0)) continue;
+  for (let i = 0; i < facts.length; i++) {
+    const ext = extension(facts.name(i));
+    const mtimeMs = facts.mtimeMs(i);
+    if (!MEDIA_BURST.extensions.has(ext) || !(mtimeMs > 0)) continue;
     const key = ext === 'jpeg' ? 'jpg' : ext;
     const list = byExt.get(key);
-    if (list) list.push(f.mtimeMs);
-    else byExt.set(key, [f.mtimeMs]);
+    if (list) list.push(mtimeMs);
+    else byExt.set(key, [mtimeMs]);
   }
   let best: BurstWindow | null = null;
   for (const [ext, times] of byExt) {
@@ -167,11 +239,12 @@ export function findMediaBurst(files: DirFileFact[]): BurstWindow | null {
   return best;
 }
 
-export function burstHits(files: DirFileFact[], hotspot: Hotspot | null = null): { hits: Hit[]; window: BurstWindow | null } {
+export function burstHits(files: readonly DirFileFact[] | DirFacts, hotspot: Hotspot | null = null): { hits: Hit[]; window: BurstWindow | null } {
+  const facts = factsOf(files);
   // Modified first: birth times of copied or extracted images are often the copy time for every file.
-  const window = findBurst(files, 'modified') ?? findBurst(plausibleBirths(files), 'born');
+  const window = findBurst(facts, 'modified') ?? findBurst(facts, 'born', true);
   if (!window) {
-    const media = hotspot ? findMediaBurst(files) : null;
+    const media = hotspot ? findMediaBurst(facts) : null;
     if (!media) return { hits: [], window: null };
     return { hits: [{ rule: 'single-type-burst', message: `${media.count} ${media.types[0]} images written within ${minutes(media.end - media.start)}` }], window: media };
   }

@@ -5,7 +5,7 @@
  * only, no special files opened, directory handles past PATH_MAX, other devices flagged); the
  * walker decides what to enter and records every skip and error instead of stopping.
  */
-import type { EvidenceFs, FsEntry } from '../evidence/fs.js';
+import { compactOf, type CompactListing, type EvidenceFs, type FsEntry } from '../evidence/fs.js';
 import { LIMITS } from '../util/limits.js';
 import type { DirEntryInfo } from '../model/evidence.js';
 
@@ -16,12 +16,64 @@ export interface WalkFile {
   name: string;
 }
 
+/**
+ * The regular files of one listed directory, in listing order, by index: a file's `WalkFile` (and
+ * its `FsEntry`) is built when asked, so a folder of 100,000 files holds their names and lstat
+ * numbers, not 100,000 entries (docs/performance.md "One large directory").
+ */
+export class WalkFiles implements Iterable<WalkFile> {
+  /** Index in the listing of each file, in order. */
+  private readonly at: number[] = [];
+
+  constructor(
+    private readonly listing: CompactListing,
+    private readonly relDir: string,
+  ) {}
+
+  /** @internal the walker adds the listing's `index`-th entry. */
+  add(index: number): void {
+    this.at.push(index);
+  }
+
+  get length(): number {
+    return this.at.length;
+  }
+
+  name(i: number): string {
+    return this.listing.name(this.at[i]!);
+  }
+
+  relPath(i: number): string {
+    return relJoin(this.relDir, this.name(i));
+  }
+
+  /** The i-th file, built anew on each call. */
+  file(i: number): WalkFile {
+    if (i < 0 || i >= this.at.length) throw new RangeError(`file ${i} of ${this.at.length}`);
+    const index = this.at[i]!;
+    const name = this.listing.name(index);
+    return { entry: this.listing.entry(index), relPath: relJoin(this.relDir, name), name };
+  }
+
+  /** Files `from` to `to` (exclusive), built. */
+  slice(from: number, to: number = this.at.length): WalkFile[] {
+    const out: WalkFile[] = [];
+    for (let i = Math.max(0, from); i < Math.min(to, this.at.length); i++) out.push(this.file(i));
+    return out;
+  }
+
+  *[Symbol.iterator](): Iterator<WalkFile> {
+    for (let i = 0; i < this.at.length; i++) yield this.file(i);
+  }
+}
+
 export interface DirListing {
   /** The directory listed. */
   dir: FsEntry;
   relDir: string;
   depth: number;
-  files: WalkFile[];
+  /** Its regular files, built one at a time when iterated. */
+  files: WalkFiles;
   /** Every live entry (files, dirs, others) for pairing and burst analysis. */
   entries: DirEntryInfo[];
   /** Some entries could not be listed (over the limit, or lstat failed): `files` may not be every file the directory holds. */
@@ -83,7 +135,7 @@ export function* walkDirectories(fs: EvidenceFs, start: FsEntry, startRel: strin
   const entered = new Set<string>([start.id]);
   while (stack.length > 0) {
     const { dir, relDir, depth } = stack.pop()!;
-    const listed = fs.list(dir);
+    const listed = fs.listCompact ? fs.listCompact(dir) : compactOf(fs.list(dir));
     if (listed.error) {
       const { code, message } = listed.error;
       recordIssue(opts.issues, { path: relDir, op: 'readdir', code, message: depth > 0 ? `${message}; subtree at depth ${depth} not walked` : message });
@@ -91,12 +143,20 @@ export function* walkDirectories(fs: EvidenceFs, start: FsEntry, startRel: strin
     }
     opts.stats.directories++;
     for (const u of listed.unreadable ?? []) recordIssue(opts.issues, { path: relJoin(relDir, u.name), op: 'lstat', code: u.code, message: u.message });
-    if (listed.truncated) recordIssue(opts.issues, { path: relDir, op: 'readdir', code: 'ELIMIT', message: `more than ${listed.entries.length} entries; the rest not walked` });
-    const listing: DirListing = { dir, relDir, depth, files: [], entries: [], partial: listed.truncated || (listed.unreadable?.length ?? 0) > 0 };
+    if (listed.truncated) recordIssue(opts.issues, { path: relDir, op: 'readdir', code: 'ELIMIT', message: `more than ${listed.listedCount} entries; the rest not walked` });
+    const listing: DirListing = { dir, relDir, depth, files: new WalkFiles(listed, relDir), entries: [], partial: listed.truncated || (listed.unreadable?.length ?? 0) > 0 };
     const subdirs: PendingDir[] = [];
-    for (const e of listed.entries) {
-      if (e.deleted) continue;
-      const name = e.name;
+    for (let i = 0; i < listed.count; i++) {
+      const name = listed.name(i);
+      const type = listed.type(i);
+      if (type === 'file') {
+        // A regular file: its entry is built when the scan inspects it.
+        opts.stats.files++;
+        listing.entries.push({ name, isDirectory: false, size: listed.size(i) });
+        listing.files.add(i);
+        continue;
+      }
+      const e = listed.entry(i);
       const relPath = relJoin(relDir, name);
       if (e.type === 'symlink') {
         opts.stats.symlinksSkipped++;
@@ -127,10 +187,6 @@ export function* walkDirectories(fs: EvidenceFs, start: FsEntry, startRel: strin
         }
         entered.add(e.id);
         subdirs.push({ dir: e, relDir: relPath, depth: depth + 1 });
-      } else {
-        opts.stats.files++;
-        listing.entries.push({ name, isDirectory: false, size: e.size });
-        listing.files.push({ entry: e, relPath, name });
       }
     }
     // Reverse so the walk visits subdirectories in sorted order.

@@ -8,7 +8,7 @@ import { isInside } from '../../src/evidence/root.js';
 import { expandRoot, HotspotIndex } from '../../src/hotspots/expand.js';
 import { expandBraces, matchHotspotDirs, pathMatches } from '../../src/hotspots/match.js';
 import { DirectoryFs } from '../../src/evidence/directory-fs.js';
-import type { EvidenceFs } from '../../src/evidence/fs.js';
+import { compactOf, type EvidenceFs } from '../../src/evidence/fs.js';
 import type { Hotspot } from '../../src/hotspots/catalog.js';
 import { decodeName, encodeName } from '../../src/util/text.js';
 
@@ -88,12 +88,12 @@ describe('hotspot expansion during our own walk', () => {
     // 'Users' as a mount point: the flag DirectoryFs sets when a directory's device differs from the root's.
     const mountedUsers = (crossMounts: boolean): EvidenceFs => {
       const base = new DirectoryFs(root, 'root', undefined, crossMounts);
-      return Object.assign(Object.create(base) as DirectoryFs, {
-        list: (dir: Parameters<EvidenceFs['list']>[0]) => {
-          const l = base.list(dir);
-          return { ...l, entries: l.entries.map((e) => (e.path === '/Users' ? { ...e, otherDevice: true } : e)) };
-        },
-      });
+      const list = (dir: Parameters<EvidenceFs['list']>[0]): ReturnType<EvidenceFs['list']> => {
+        const l = base.list(dir);
+        return { ...l, entries: l.entries.map((e) => (e.path === '/Users' ? { ...e, otherDevice: true } : e)) };
+      };
+      // The expansion reads compact listings: the same listing, marked the same way.
+      return Object.assign(Object.create(base) as DirectoryFs, { list, listCompact: (dir: Parameters<EvidenceFs['list']>[0]) => compactOf(list(dir)) });
     };
     const other = expandRoot(mountedUsers(false), hs, locations, { crossMounts: false });
     expect(other.hotspotDirs).toEqual([]);
