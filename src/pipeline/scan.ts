@@ -16,7 +16,7 @@ import { detectFsOs } from '../evidence/os-layout.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
 import { expandRoot, HotspotIndex, type SkippedComponent } from '../hotspots/expand.js';
 import { LEVELS, levelRank, type FileTimes, type Finding, type Level } from '../model/finding.js';
-import type { RootMeta, ScanError, ScanReport, TimelineRow } from '../model/report.js';
+import type { RootMeta, ScanError, ScanReport } from '../model/report.js';
 import { correlate } from '../correlate/links.js';
 import { applyAllowlist, sha256Of, type Allowlist } from '../rules/allowlist.js';
 import { loadRuleCatalog } from '../rules/catalog.js';
@@ -26,8 +26,7 @@ import { normalizeNamedPath } from '../correlate/paths.js';
 import { userName } from '../timeline/evidence.js';
 import { burstHits, hiddenDirHits, type DirFileFact } from '../rules/directory-rules.js';
 import type { Candidate } from '../rules/types.js';
-import { sortTimeline } from '../timeline/timeline.js';
-import { markAcquisitionTimes } from '../timeline/acquisition.js';
+import { FindingsTimeline } from '../timeline/timeline.js';
 import { LIMITS } from '../util/limits.js';
 import { packageVersion } from '../util/package-root.js';
 import { hardLinkNote, recordIssue, walkDirectories, type DirListing, type WalkFile, type WalkIssue, type WalkStats } from '../walk/walker.js';
@@ -38,7 +37,7 @@ import { scoreCandidates, sortFindings, verdictFor, type ScoredFindings } from '
 
 import { applyBaseline } from './baseline.js';
 import { distinctLabels, hostIdLabel, labelWithHost } from './hosts.js';
-import { applyWindow, type TimeWindow } from './window.js';
+import { findingsInWindow, rowInWindow, type TimeWindow } from './window.js';
 import { hashFindings, type FileLocator, type HashOptions } from './hash.js';
 import { buildEpisodes } from '../timeline/episodes.js';
 import { imageEntryTimes, openImageRoots, type ImageRoots } from './scan-image.js';
@@ -514,7 +513,7 @@ async function followNamedPaths(state: RootState, opts: ScanOptions): Promise<vo
   }
 }
 
-/** Correlates a root's candidates, applies the user's suppressions, then scores them into findings and timeline rows. */
+/** Correlates a root's candidates, applies the user's suppressions, then scores them into findings (and the events of their timeline rows). */
 function finalize(state: RootState, opts: ScanOptions, suppressed: SuppressedFinding[]): ScoredFindings {
   const { fs } = state;
   const windows = state.os === 'windows' || state.os === 'unknown';
@@ -628,7 +627,8 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const imageRoots = opts.roots.filter(isImageFile);
   const roots = distinctLabels(opts.roots.filter((r) => !imageRoots.includes(r)).map((r) => openRoot(r, opts.os)));
   const allFindings: Finding[] = [];
-  const allTimeline: TimelineRow[] = [];
+  // Rows are built from the findings when a writer reads them: held per row are its finding, slot and time.
+  const timeline = new FindingsTimeline();
   const errors: ScanError[] = [];
   const rootMeta: RootMeta[] = [];
   // Hashing reopens the exact entry each finding was inspected from (a directory root: same device and inode; an image: by entry).
@@ -642,9 +642,9 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   /** Correlates and scores a walked root and records what it holds. */
   const finishRoot = (state: RootState, image?: RootMeta['image']): void => {
     opts.onProgress?.({ root: state.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'correlate' });
-    const { findings, timeline } = finalize(state, opts, suppressed);
+    const { findings, events } = finalize(state, opts, suppressed);
     pushAll(allFindings, findings);
-    pushAll(allTimeline, timeline);
+    timeline.add(findings, events);
     pushAll(errors, state.issues.map((i) => ({ root: state.given, ...i })));
     rootMeta.push({
       path: state.given,
@@ -698,17 +698,15 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   if (opts.live) {
     const live = await scanLiveRegistry();
     pushAll(allFindings, live.findings);
-    pushAll(allTimeline, live.timeline);
+    timeline.add(live.findings, live.events);
     pushAll(errors, live.warnings.map((message) => ({ root: LIVE_ROOT, path: '', op: 'parse', code: 'WARN', message })));
   }
   // Acquisition times are marked before --from/--to, which must not keep a finding for the day the image was made.
-  markAcquisitionTimes(allTimeline, startedAt);
+  timeline.markAcquisitionTimes(startedAt);
   if (opts.window) {
-    const windowed = applyWindow(allFindings, allTimeline, opts.window);
+    const kept = findingsInWindow(allFindings, timeline, opts.window);
     allFindings.splice(0, allFindings.length);
-    pushAll(allFindings, windowed.findings);
-    allTimeline.splice(0, allTimeline.length);
-    pushAll(allTimeline, windowed.timeline);
+    pushAll(allFindings, kept);
   }
   sortFindings(allFindings);
   const byLevel = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
@@ -752,7 +750,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     },
     summary: { verdict: verdictFor(byLevel), findings: allFindings.length, shown: shown.length, byLevel, highestLevel: highest, errors: errors.length, ...(baseline ? { baseline } : {}), ...(opts.allowlist ? { suppressed: suppressed.length } : {}) },
     findings: shown,
-    timeline: sortTimeline(allTimeline.filter((r) => shownIds.has(r.findingId))),
+    timeline: timeline.select(shownIds, opts.window ? (time) => rowInWindow(time, opts.window!) : undefined),
     errors,
     episodes,
     ...(opts.allowlist ? { suppressed } : {}),
