@@ -4,6 +4,7 @@
  *   -> directory rules -> correlate -> score (rules engine) -> timeline -> report.
  * Stages pass plain data; nothing here prints.
  */
+import { flatString } from '../util/flat-string.js';
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
 import { hasEvtxMagic } from '../artifacts/evtx/layout.js';
 import { relDirOf, type DirEntryInfo, type OsKind } from '../model/evidence.js';
@@ -303,9 +304,21 @@ function keepInspection(state: RootState, file: WalkFile, got: { warnings: strin
   return { name: file.name, mtimeMs: fsTimeMs(entry.times.mtime), birthMs: born > 0 ? born : null, classification: got.classification };
 }
 
-/** A candidate as the scan holds it until scoring: plain times (inspect.ts settledTimes). */
+/**
+ * A candidate as the scan holds it until scoring: plain times (inspect.ts settledTimes), its
+ * reasons' messages and its events' texts as flat strings (util/flat-string.ts: a concatenated
+ * string is held as the tree of its parts, about twice the bytes).
+ */
 function settled(c: Candidate): Candidate {
   if (c.times) c.times = settledTimes(c.times);
+  // In place: the same values (a hit or event shared by two candidates stays shared).
+  for (const h of c.hits) h.message = flatString(h.message);
+  if (c.events) {
+    for (const e of c.events) {
+      e.time = flatString(e.time);
+      e.description = flatString(e.description);
+    }
+  }
   return c;
 }
 
