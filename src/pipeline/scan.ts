@@ -683,6 +683,9 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     } finally {
       fs.close(); // open files and directory handles; entries reopen later (hashing) by path
     }
+    // Only directory roots send files to the isolated worker: after the last one's walk it is ended
+    // before scoring, which holds the report (its isolate is about 75 MB of RSS: docs/performance.md).
+    if (root === roots[roots.length - 1]) await isolator?.close();
     finishRoot(state);
   }
   // Idle pool workers do not hold the process (unreferenced): a scan that throws still ends; this ends them now.
