@@ -65,6 +65,15 @@ export interface TimelineRow {
   host?: string;
 }
 
+/**
+ * The report's timeline rows, in time order: a list a writer iterates (and counts), not an array.
+ * A scan's is built from its findings as it is read (src/timeline/timeline.ts `FindingsTimeline`,
+ * whose `toJSON` is the list of rows); a saved scan's is the array it was saved with.
+ */
+export interface Timeline extends Iterable<TimelineRow> {
+  readonly length: number;
+}
+
 export interface ScanError {
   root: string;
   path: string;
@@ -157,7 +166,7 @@ export interface ScanReport {
   meta: ScanMeta;
   summary: ScanSummary;
   findings: Finding[];
-  timeline: TimelineRow[];
+  timeline: Timeline;
   errors: ScanError[];
   /** Staging episodes, most severe first (absent in scans saved by older versions). */
   episodes?: Episode[];

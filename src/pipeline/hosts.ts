@@ -15,10 +15,9 @@ export function hostIdLabel(rootLabel: string, host: string | undefined): string
   return host === undefined ? rootLabel : `${host}:${rootLabel}`;
 }
 
-/** Sets the host on a root's findings and timeline rows (in place). */
+/** Sets the host on a root's findings (in place); their timeline rows take it from them (src/timeline/timeline.ts). */
 export function labelWithHost(scored: ScoredFindings, host: string): ScoredFindings {
   for (const f of scored.findings) f.host = host;
-  for (const r of scored.timeline) r.host = host;
   return scored;
 }
 

@@ -4,6 +4,7 @@
  *   -> directory rules -> correlate -> score (rules engine) -> timeline -> report.
  * Stages pass plain data; nothing here prints.
  */
+import { flatString } from '../util/flat-string.js';
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
 import { hasEvtxMagic } from '../artifacts/evtx/layout.js';
 import { relDirOf, type DirEntryInfo, type OsKind } from '../model/evidence.js';
@@ -16,7 +17,7 @@ import { detectFsOs } from '../evidence/os-layout.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
 import { expandRoot, HotspotIndex, type SkippedComponent } from '../hotspots/expand.js';
 import { LEVELS, levelRank, type FileTimes, type Finding, type Level } from '../model/finding.js';
-import type { RootMeta, ScanError, ScanReport, TimelineRow } from '../model/report.js';
+import type { RootMeta, ScanError, ScanReport } from '../model/report.js';
 import { correlate } from '../correlate/links.js';
 import { applyAllowlist, sha256Of, type Allowlist } from '../rules/allowlist.js';
 import { loadRuleCatalog } from '../rules/catalog.js';
@@ -26,8 +27,7 @@ import { normalizeNamedPath } from '../correlate/paths.js';
 import { userName } from '../timeline/evidence.js';
 import { burstHits, DirFacts, hiddenDirHits, type DirFileFact } from '../rules/directory-rules.js';
 import type { Candidate } from '../rules/types.js';
-import { sortTimeline } from '../timeline/timeline.js';
-import { markAcquisitionTimes } from '../timeline/acquisition.js';
+import { FindingsTimeline } from '../timeline/timeline.js';
 import { LIMITS } from '../util/limits.js';
 import { packageVersion } from '../util/package-root.js';
 import { hardLinkNote, recordIssue, walkDirectories, type DirListing, type WalkFile, type WalkIssue, type WalkStats } from '../walk/walker.js';
@@ -38,7 +38,7 @@ import { scoreCandidates, sortFindings, verdictFor, type ScoredFindings } from '
 
 import { applyBaseline } from './baseline.js';
 import { distinctLabels, hostIdLabel, labelWithHost } from './hosts.js';
-import { applyWindow, type TimeWindow } from './window.js';
+import { findingsInWindow, rowInWindow, type TimeWindow } from './window.js';
 import { hashFindings, type FileLocator, type HashOptions } from './hash.js';
 import { buildEpisodes } from '../timeline/episodes.js';
 import { imageEntryTimes, openImageRoots, type ImageRoots } from './scan-image.js';
@@ -320,9 +320,21 @@ function keepInspection(state: RootState, file: WalkFile, got: { warnings: strin
   return { name: file.name, mtimeMs: fsTimeMs(entry.times.mtime), birthMs: born > 0 ? born : null, classification: got.classification };
 }
 
-/** A candidate as the scan holds it until scoring: plain times (inspect.ts settledTimes). */
+/**
+ * A candidate as the scan holds it until scoring: plain times (inspect.ts settledTimes), its
+ * reasons' messages and its events' texts as flat strings (util/flat-string.ts: a concatenated
+ * string is held as the tree of its parts, about twice the bytes).
+ */
 function settled(c: Candidate): Candidate {
   if (c.times) c.times = settledTimes(c.times);
+  // In place: the same values (a hit or event shared by two candidates stays shared).
+  for (const h of c.hits) h.message = flatString(h.message);
+  if (c.events) {
+    for (const e of c.events) {
+      e.time = flatString(e.time);
+      e.description = flatString(e.description);
+    }
+  }
   return c;
 }
 
@@ -531,7 +543,7 @@ async function followNamedPaths(state: RootState, opts: ScanOptions): Promise<vo
   }
 }
 
-/** Correlates a root's candidates, applies the user's suppressions, then scores them into findings and timeline rows. */
+/** Correlates a root's candidates, applies the user's suppressions, then scores them into findings (and the events of their timeline rows). */
 function finalize(state: RootState, opts: ScanOptions, suppressed: SuppressedFinding[]): ScoredFindings {
   const { fs } = state;
   const windows = state.os === 'windows' || state.os === 'unknown';
@@ -645,7 +657,8 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const imageRoots = opts.roots.filter(isImageFile);
   const roots = distinctLabels(opts.roots.filter((r) => !imageRoots.includes(r)).map((r) => openRoot(r, opts.os)));
   const allFindings: Finding[] = [];
-  const allTimeline: TimelineRow[] = [];
+  // Rows are built from the findings when a writer reads them: held per row are its finding, slot and time.
+  const timeline = new FindingsTimeline();
   const errors: ScanError[] = [];
   const rootMeta: RootMeta[] = [];
   // Hashing reopens the exact entry each finding was inspected from (a directory root: same device and inode; an image: by entry).
@@ -659,9 +672,9 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   /** Correlates and scores a walked root and records what it holds. */
   const finishRoot = (state: RootState, image?: RootMeta['image']): void => {
     opts.onProgress?.({ root: state.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'correlate' });
-    const { findings, timeline } = finalize(state, opts, suppressed);
+    const { findings, events } = finalize(state, opts, suppressed);
     pushAll(allFindings, findings);
-    pushAll(allTimeline, timeline);
+    timeline.add(findings, events);
     pushAll(errors, state.issues.map((i) => ({ root: state.given, ...i })));
     rootMeta.push({
       path: state.given,
@@ -687,6 +700,9 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     } finally {
       fs.close(); // open files and directory handles; entries reopen later (hashing) by path
     }
+    // Only directory roots send files to the isolated worker: after the last one's walk it is ended
+    // before scoring, which holds the report (its isolate is about 75 MB of RSS: docs/performance.md).
+    if (root === roots[roots.length - 1]) await isolator?.close();
     finishRoot(state);
   }
   // Idle pool workers do not hold the process (unreferenced): a scan that throws still ends; this ends them now.
@@ -715,17 +731,15 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   if (opts.live) {
     const live = await scanLiveRegistry();
     pushAll(allFindings, live.findings);
-    pushAll(allTimeline, live.timeline);
+    timeline.add(live.findings, live.events);
     pushAll(errors, live.warnings.map((message) => ({ root: LIVE_ROOT, path: '', op: 'parse', code: 'WARN', message })));
   }
   // Acquisition times are marked before --from/--to, which must not keep a finding for the day the image was made.
-  markAcquisitionTimes(allTimeline, startedAt);
+  timeline.markAcquisitionTimes(startedAt);
   if (opts.window) {
-    const windowed = applyWindow(allFindings, allTimeline, opts.window);
+    const kept = findingsInWindow(allFindings, timeline, opts.window);
     allFindings.splice(0, allFindings.length);
-    pushAll(allFindings, windowed.findings);
-    allTimeline.splice(0, allTimeline.length);
-    pushAll(allTimeline, windowed.timeline);
+    pushAll(allFindings, kept);
   }
   sortFindings(allFindings);
   const byLevel = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
@@ -769,7 +783,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     },
     summary: { verdict: verdictFor(byLevel), findings: allFindings.length, shown: shown.length, byLevel, highestLevel: highest, errors: errors.length, ...(baseline ? { baseline } : {}), ...(opts.allowlist ? { suppressed: suppressed.length } : {}) },
     findings: shown,
-    timeline: sortTimeline(allTimeline.filter((r) => shownIds.has(r.findingId))),
+    timeline: timeline.select(shownIds, opts.window ? (time) => rowInWindow(time, opts.window!) : undefined),
     errors,
     episodes,
     ...(opts.allowlist ? { suppressed } : {}),

@@ -1,21 +1,21 @@
 /**
  * Scoring stage: candidates -> findings (rules engine), with the location reason and SID names
- * applied, plus their timeline rows; and the report's ordering and verdict.
+ * applied, plus the events that become their timeline rows (src/timeline/timeline.ts
+ * `FindingsTimeline` builds the rows when a writer reads them); and the report's ordering and verdict.
  */
 import { relDirOf } from '../model/evidence.js';
 import type { Hotspot } from '../hotspots/catalog.js';
 import { levelRank, NO_TIMES, type Finding, type Level } from '../model/finding.js';
-import type { TimelineRow } from '../model/report.js';
 import { loadRuleCatalog, type RuleCatalog } from '../rules/catalog.js';
 import { findingId, toFinding } from '../rules/engine.js';
 import type { Candidate, TimelineEvent } from '../rules/types.js';
 import { benignProducerHit } from '../rules/producers.js';
-import { eventRows, fileTimeRows } from '../timeline/timeline.js';
 import { pushAll } from '../util/arrays.js';
 
 export interface ScoredFindings {
   findings: Finding[];
-  timeline: TimelineRow[];
+  /** The timeline events of the findings that have any (folded findings have none: the summary stands for them). */
+  events: Map<Finding, readonly TimelineEvent[]>;
 }
 
 export interface ScoreContext {
@@ -88,13 +88,11 @@ export function scoreCandidates(candidates: readonly Candidate[], ctx: ScoreCont
   }
   // Folded findings never get timeline rows: the summary stands for them.
   const findings = ctx.foldLowAfter === undefined ? scored : foldLowFindings(scored, ctx.foldLowAfter, ctx.rootLabel);
-  const timeline: TimelineRow[] = [];
-  for (const finding of findings) {
-    pushAll(timeline, fileTimeRows(finding));
-    const events = eventsOf.get(finding);
-    if (events) pushAll(timeline, eventRows(finding, events));
+  if (findings !== scored) {
+    const kept = new Set(findings);
+    for (const f of eventsOf.keys()) if (!kept.has(f)) eventsOf.delete(f);
   }
-  return { findings, timeline };
+  return { findings, events: eventsOf };
 }
 
 /** Levels that may be folded; medium and above are always listed one by one. */

@@ -6,6 +6,7 @@
  */
 import type { Finding } from '../model/finding.js';
 import type { TimelineRow } from '../model/report.js';
+import { rowTimeMs } from '../timeline/acquisition.js';
 
 /** Inclusive bounds in ms since the epoch; null = open. */
 export interface TimeWindow {
@@ -35,22 +36,32 @@ function inWindow(ms: number, w: TimeWindow): boolean {
   return (w.from === null || ms >= w.from) && (w.to === null || ms <= w.to);
 }
 
-function rowMs(r: TimelineRow): number {
-  return Date.parse(r.time.endsWith('Z') || /[+-]\d\d:\d\d$/.test(r.time) ? r.time : `${r.time}Z`);
+/** Whether a row's time lies in the window (a time that does not parse never does, unless the window is open on both ends). */
+export function rowInWindow(time: string, w: TimeWindow): boolean {
+  return inWindow(rowTimeMs(time), w);
 }
 
-/** The findings and rows inside the window. */
-export function applyWindow(findings: readonly Finding[], timeline: readonly TimelineRow[], w: TimeWindow): { findings: Finding[]; timeline: TimelineRow[] } {
+/**
+ * The findings inside the window: one of their evidence rows (not an acquisition time) lies in
+ * it, or none of their rows has a time. `rows` is every row of these findings (a scan's lazy
+ * timeline or a saved scan's list).
+ */
+export function findingsInWindow(findings: readonly Finding[], rows: Iterable<TimelineRow>, w: TimeWindow): Finding[] {
   const timed = new Set<string>();
   const inside = new Set<string>();
-  for (const r of timeline) {
+  for (const r of rows) {
     if (r.acquisition) continue;
-    const ms = rowMs(r);
+    const ms = rowTimeMs(r.time);
     if (Number.isNaN(ms)) continue;
     timed.add(r.findingId);
     if (inWindow(ms, w)) inside.add(r.findingId);
   }
-  const kept = findings.filter((f) => inside.has(f.id) || !timed.has(f.id));
+  return findings.filter((f) => inside.has(f.id) || !timed.has(f.id));
+}
+
+/** The findings and rows inside the window (a saved scan: `report --from/--to`). */
+export function applyWindow(findings: readonly Finding[], timeline: readonly TimelineRow[], w: TimeWindow): { findings: Finding[]; timeline: TimelineRow[] } {
+  const kept = findingsInWindow(findings, timeline, w);
   const keptIds = new Set(kept.map((f) => f.id));
-  return { findings: kept, timeline: timeline.filter((r) => keptIds.has(r.findingId) && inWindow(rowMs(r), w)) };
+  return { findings: kept, timeline: timeline.filter((r) => keptIds.has(r.findingId) && rowInWindow(r.time, w)) };
 }

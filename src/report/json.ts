@@ -5,6 +5,11 @@
  */
 import type { ScanReport } from '../model/report.js';
 
+/** An array, or a list that is iterated (the scan's timeline, built row by row: src/timeline/timeline.ts). */
+function isList(value: unknown): value is Iterable<unknown> & { length: number } {
+  return Array.isArray(value) || (typeof value === 'object' && value !== null && Symbol.iterator in value && typeof (value as { length?: unknown }).length === 'number');
+}
+
 /** The chunks of `JSON.stringify(report, null, 2)`, byte for byte, element by element. */
 export function* jsonChunks(report: ScanReport): Generator<string> {
   const keys = (Object.keys(report) as Array<keyof ScanReport>).filter((k) => report[k] !== undefined);
@@ -12,11 +17,13 @@ export function* jsonChunks(report: ScanReport): Generator<string> {
   for (const [k, key] of keys.entries()) {
     const value = report[key] as unknown;
     const sep = k < keys.length - 1 ? ',\n' : '\n';
-    if (Array.isArray(value) && value.length > 0) {
+    if (isList(value) && value.length > 0) {
       yield `  ${JSON.stringify(key)}: [\n`;
-      for (const [i, item] of value.entries()) {
+      let i = 0;
+      for (const item of value) {
         // An element nested two levels deep is indented by four more spaces on every line.
         yield `    ${JSON.stringify(item, null, 2).replace(/\n/g, '\n    ')}${i < value.length - 1 ? ',\n' : '\n'}`;
+        i++;
       }
       yield `  ]${sep}`;
     } else {

@@ -3,7 +3,7 @@
  * becomes a list of high-level timeline rows). Prose goes through mdText, paths and commands
  * through mdCode (markdown-text.ts): only what would change the rendering is escaped.
  */
-import type { ScanReport } from '../model/report.js';
+import type { ScanReport, TimelineRow } from '../model/report.js';
 import { levelRank } from '../model/finding.js';
 import { buildView, locatorText, type ReportView } from './view.js';
 import { pushAll } from '../util/arrays.js';
@@ -53,8 +53,13 @@ function episodes(v: ReportView, ctx: MdContext): string[] {
 }
 
 function timeline(v: ReportView, ctx: MdContext): string[] {
-  const rows = v.report.timeline.filter((r) => levelRank(r.level) >= levelRank('high') && !/^[.mac]+b?$|^[.macb]{4}$/.test(r.type));
-  const fileRows = v.report.timeline.filter((r) => levelRank(r.level) >= levelRank('high') && /^[.macb]{4}$/.test(r.type) && r.type.includes('m'));
+  const rows: TimelineRow[] = [];
+  const fileRows: TimelineRow[] = [];
+  for (const r of v.report.timeline) {
+    if (levelRank(r.level) < levelRank('high')) continue;
+    if (!/^[.mac]+b?$|^[.macb]{4}$/.test(r.type)) rows.push(r);
+    else if (/^[.macb]{4}$/.test(r.type) && r.type.includes('m')) fileRows.push(r);
+  }
   const all = [...rows, ...fileRows].sort((a, b) => a.time.localeCompare(b.time) || a.findingId.localeCompare(b.findingId)).slice(0, TIMELINE_ROWS);
   return ['## Timeline (high and critical; modifications and events)', '', ...table([`time (${zoneLabel(ctx.zone)})`, 'type', 'level', 'event'], all.map((r) => [showTime(r.time, ctx.zone), c(r.type), r.level, m(r.description, 300)]))];
 }

@@ -94,7 +94,7 @@ export function redactReport(report: ScanReport): { report: ScanReport; notes: R
     return copy;
   });
   const timelineCounter = { n: 0 };
-  const timeline = report.timeline.map((r): TimelineRow => ({ ...r, description: redactValue(r.description, timelineCounter), path: redactValue(r.path, timelineCounter) }));
+  const timeline = Array.from(report.timeline, (r): TimelineRow => ({ ...r, description: redactValue(r.description, timelineCounter), path: redactValue(r.path, timelineCounter) }));
   if (timelineCounter.n) notes.push({ where: 'timeline', count: timelineCounter.n });
   const episodes = report.episodes?.map((e): Episode => {
     const counter = { n: 0 };

@@ -237,9 +237,13 @@ export function toTable(report: ScanReport, style: Style): string {
 
 /** The headline timeline: evidence times of high and critical findings, acquisition times left out (counted). */
 function timeline(report: ScanReport, style: Style, width: number, out: string[], cap?: number): void {
-  const notable = report.timeline.filter((r) => levelRank(r.level) >= levelRank('high' as Level));
-  const evidence = notable.filter((r) => !r.acquisition);
-  const acquisition = notable.length - evidence.length;
+  const evidence: TimelineRow[] = [];
+  let acquisition = 0;
+  for (const r of report.timeline) {
+    if (levelRank(r.level) < levelRank('high' as Level)) continue;
+    if (r.acquisition) acquisition++;
+    else evidence.push(r);
+  }
   if (!evidence.length && !acquisition) return;
   out.push('', bold(fit(`timeline · evidence times of high and critical findings (${zoneLabel(style.timeZone)})`, width), style));
   const max = style.verbose ? TIMELINE_SHOWN_VERBOSE : (cap ?? TIMELINE_SHOWN);

@@ -89,7 +89,12 @@ function rows(report: ScanReport): Row[] {
   const byId = new Map(report.findings.map((f) => [f.id, f]));
   const episodeOf = new Map<string, string>();
   for (const e of report.episodes ?? []) for (const id of e.findingIds) if (!episodeOf.has(id)) episodeOf.set(id, e.id);
-  return report.timeline.map((r) => row(r, byId.get(r.findingId), episodeOf)).filter((x): x is Row => x !== null);
+  const out: Row[] = [];
+  for (const r of report.timeline) {
+    const x = row(r, byId.get(r.findingId), episodeOf);
+    if (x !== null) out.push(x);
+  }
+  return out;
 }
 
 export function toTimesketchJsonl(report: ScanReport): string {

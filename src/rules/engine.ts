@@ -79,7 +79,8 @@ export function scoreHits(hits: Hit[], catalog: RuleCatalog): ScoreResult {
  */
 export function findingId(label: string, c: Pick<Candidate, 'kind' | 'path'> & Locators): string {
   const parts = [label, c.kind, c.path, ...locatorIdParts(c)];
-  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 16);
+  // The first 8 bytes as 16 hex digits, one flat string (a slice of the whole hex digest would keep the 64 digits alive).
+  return createHash('sha256').update(parts.join('\u0000')).digest().toString('hex', 0, 8);
 }
 
 export interface FindingContext {

@@ -2,49 +2,217 @@
  * Which timestamps become timeline rows (after plaso's timeliner): every finding's file times,
  * combined MACB-style when equal, plus the events its detectors named (deletion, archive entry
  * modification, key last written, command, execution).
+ *
+ * A scan holds its timeline as a `FindingsTimeline`: the rows are not kept as objects (a
+ * findings-heavy scan has 100,000s of them) but built from the findings and their events when a
+ * writer iterates; what is held per row is its finding, which of the finding's times or events
+ * it is, and its time in ms (docs/performance.md, "Timeline from the findings").
  */
 import type { Finding } from '../model/finding.js';
-import type { TimelineRow } from '../model/report.js';
+import type { Timeline, TimelineRow } from '../model/report.js';
 import type { TimelineEvent } from '../rules/types.js';
+import { AcquisitionRule, rowTimeMs } from './acquisition.js';
 
-const MACB: Array<[keyof Finding['times'], string]> = [
-  ['modified', 'm'],
-  ['accessed', 'a'],
-  ['changed', 'c'],
-  ['born', 'b'],
-];
+const MACB_FIELDS = ['modified', 'accessed', 'changed', 'born'] as const;
 
-export function fileTimeRows(f: Finding): TimelineRow[] {
-  const byTime = new Map<string, string[]>();
-  for (const [field, letter] of MACB) {
-    const t = f.times[field];
-    if (t) byTime.set(t, [...(byTime.get(t) ?? []), letter]);
+/** The MACB type of each set of equal file times, by bit mask (bit 0 m, 1 a, 2 c, 3 b): "m..b" for 0b1001. */
+const MACB_TYPES: readonly string[] = Array.from({ length: 16 }, (_, mask) => ['m', 'a', 'c', 'b'].map((l, i) => (mask & (1 << i) ? l : '.')).join(''));
+
+/**
+ * A row of a finding: below 16, a file-time row, the mask of the times equal to it (its time is
+ * the first of them); from 16 on, event `slot - 16`.
+ */
+const EVENT_SLOT = 16;
+
+/** The file-time rows of a finding, as masks in the order of their first time (m, a, c, b). */
+function fileTimeMasks(times: Finding['times']): number[] {
+  const masks: number[] = [];
+  for (let j = 0; j < 4; j++) {
+    const t = times[MACB_FIELDS[j]!];
+    if (!t) continue;
+    let first = true;
+    for (let i = 0; i < j; i++) if (times[MACB_FIELDS[i]!] === t) first = false;
+    if (!first) continue;
+    let mask = 0;
+    for (let i = j; i < 4; i++) if (times[MACB_FIELDS[i]!] === t) mask |= 1 << i;
+    masks.push(mask);
   }
-  // One string for all rows of a finding: a report holds 100,000s of rows, and writers flatten each string they write.
-  const description = `${f.path}: ${f.reasons[0]?.message ?? f.kind}`;
-  return [...byTime.entries()].map(([time, letters]) => {
-    const macb = MACB.map(([, l]) => (letters.includes(l) ? l : '.')).join('');
-    return {
-      time,
-      type: macb,
-      description,
-      findingId: f.id,
-      root: f.root,
-      path: f.path,
-      level: f.level,
-      score: f.score,
-    };
-  });
+  return masks;
 }
 
-export function eventRows(f: Finding, events: readonly TimelineEvent[]): TimelineRow[] {
-  return events
-    .filter((e) => typeof e.time === 'string' && !Number.isNaN(Date.parse(e.time)))
-    .map((e) => ({ time: e.time, type: e.type, description: e.description, findingId: f.id, root: f.root, path: f.path, level: f.level, score: f.score }));
+function firstField(mask: number): (typeof MACB_FIELDS)[number] {
+  return MACB_FIELDS[31 - Math.clz32(mask & -mask)]!;
+}
+
+/** An event with a time that parses becomes a row; the others are left out. */
+function usableEvent(e: TimelineEvent): boolean {
+  return typeof e.time === 'string' && !Number.isNaN(Date.parse(e.time));
+}
+
+function slotTime(f: Finding, events: readonly TimelineEvent[] | undefined, slot: number): string {
+  return slot < EVENT_SLOT ? f.times[firstField(slot)]! : events![slot - EVENT_SLOT]!.time;
+}
+
+function slotType(events: readonly TimelineEvent[] | undefined, slot: number): string {
+  return slot < EVENT_SLOT ? MACB_TYPES[slot]! : events![slot - EVENT_SLOT]!.type;
+}
+
+/** The row object, fields in the order of the JSON report (host and acquisition last, when set). */
+function rowOf(f: Finding, events: readonly TimelineEvent[] | undefined, slot: number, host: string | undefined, acquisition: boolean): TimelineRow {
+  const row: TimelineRow =
+    slot < EVENT_SLOT
+      ? { time: f.times[firstField(slot)]!, type: MACB_TYPES[slot]!, description: `${f.path}: ${f.reasons[0]?.message ?? f.kind}`, findingId: f.id, root: f.root, path: f.path, level: f.level, score: f.score }
+      : (() => {
+          const e = events![slot - EVENT_SLOT]!;
+          return { time: e.time, type: e.type, description: e.description, findingId: f.id, root: f.root, path: f.path, level: f.level, score: f.score };
+        })();
+  if (host !== undefined) row.host = host;
+  if (acquisition) row.acquisition = true;
+  return row;
+}
+
+/** A finding's file-time rows (no host, no acquisition mark): saved JSONL scans rebuild their timeline from these. */
+export function fileTimeRows(f: Finding): TimelineRow[] {
+  return fileTimeMasks(f.times).map((mask) => rowOf(f, undefined, mask, undefined, false));
+}
+
+/** Time order, then the time's text, finding id and type, so equal inputs give byte-identical output. */
+function compareRows(aMs: number, aTime: string, aId: string, aType: string, bMs: number, bTime: string, bId: string, bType: string): number {
+  return aMs - bMs || aTime.localeCompare(bTime) || aId.localeCompare(bId) || aType.localeCompare(bType);
 }
 
 /** Time order, then finding id and type, so equal inputs give byte-identical output. */
 export function sortTimeline(rows: TimelineRow[]): TimelineRow[] {
-  const key = (t: string): number => Date.parse(t.endsWith('Z') || /[+-]\d\d:\d\d$/.test(t) ? t : `${t}Z`);
-  return rows.sort((a, b) => key(a.time) - key(b.time) || a.time.localeCompare(b.time) || a.findingId.localeCompare(b.findingId) || a.type.localeCompare(b.type));
+  return rows.sort((a, b) => compareRows(rowTimeMs(a.time), a.time, a.findingId, a.type, rowTimeMs(b.time), b.time, b.findingId, b.type));
+}
+
+/**
+ * The scan's timeline, built from its findings: `add` each root's findings with their events,
+ * `markAcquisitionTimes` once all are in, then `select` the shown findings' rows (and a window),
+ * which puts them in time order. Iterating (or `toJSON`) builds each row as it is reached; the
+ * rows are the ones `fileTimeRows` and the findings' events give, in `sortTimeline`'s order.
+ */
+export class FindingsTimeline implements Timeline {
+  private findings: Finding[] = [];
+  private events: Array<readonly TimelineEvent[] | undefined> = [];
+  /** Per row: its finding (index into `findings`), its slot, its time in ms. */
+  private rowFinding = new Uint32Array(256);
+  private rowSlot = new Uint32Array(256);
+  private rowMs = new Float64Array(256);
+  private count = 0;
+  private acquisition: AcquisitionRule | null = null;
+
+  /** Appends the rows of `findings` (file times, then their usable events), in that order. */
+  add(findings: readonly Finding[], eventsOf: ReadonlyMap<Finding, readonly TimelineEvent[]>): this {
+    for (const f of findings) {
+      const events = eventsOf.get(f);
+      const index = this.findings.length;
+      this.findings.push(f);
+      this.events.push(events);
+      for (const mask of fileTimeMasks(f.times)) this.push(index, mask, rowTimeMs(f.times[firstField(mask)]!));
+      if (events) for (let i = 0; i < events.length; i++) if (usableEvent(events[i]!)) this.push(index, EVENT_SLOT + i, rowTimeMs(events[i]!.time));
+    }
+    return this;
+  }
+
+  private push(finding: number, slot: number, ms: number): void {
+    if (this.count === this.rowFinding.length) {
+      const size = this.count * 2;
+      const grow = <T extends Uint32Array | Float64Array>(a: T, b: T): T => (b.set(a), b);
+      this.rowFinding = grow(this.rowFinding, new Uint32Array(size));
+      this.rowSlot = grow(this.rowSlot, new Uint32Array(size));
+      this.rowMs = grow(this.rowMs, new Float64Array(size));
+    }
+    this.rowFinding[this.count] = finding;
+    this.rowSlot[this.count] = slot;
+    this.rowMs[this.count] = ms;
+    this.count++;
+  }
+
+  private typeOf(k: number): string {
+    return slotType(this.events[this.rowFinding[k]!], this.rowSlot[k]!);
+  }
+
+  private timeOf(k: number): string {
+    const i = this.rowFinding[k]!;
+    return slotTime(this.findings[i]!, this.events[i], this.rowSlot[k]!);
+  }
+
+  /** Marks acquisition times (acquisition.ts) over every row added so far; call once, after the last `add`. */
+  markAcquisitionTimes(scanStartedAt: string | null): void {
+    const rule = new AcquisitionRule(scanStartedAt);
+    for (let k = 0; k < this.count; k++) rule.observe(this.typeOf(k), this.rowMs[k]!);
+    this.acquisition = rule;
+  }
+
+  /**
+   * Keeps only the rows of findings whose id is in `ids` (and whose time `inWindow` accepts, when
+   * given), in time order (`sortTimeline`'s comparison, ties in the order the rows were added).
+   * The findings and events of rows not kept are let go.
+   */
+  select(ids: ReadonlySet<string>, inWindow?: (time: string) => boolean): this {
+    const kept: number[] = [];
+    for (let k = 0; k < this.count; k++) {
+      if (!ids.has(this.findings[this.rowFinding[k]!]!.id)) continue;
+      if (inWindow && !inWindow(this.timeOf(k))) continue;
+      kept.push(k);
+    }
+    const ms = this.rowMs;
+    kept.sort((a, b) => compareRows(ms[a]!, this.timeOf(a), this.findings[this.rowFinding[a]!]!.id, this.typeOf(a), ms[b]!, this.timeOf(b), this.findings[this.rowFinding[b]!]!.id, this.typeOf(b)));
+    const findings: Finding[] = [];
+    const events: Array<readonly TimelineEvent[] | undefined> = [];
+    const remap = new Map<number, number>();
+    const rowFinding = new Uint32Array(kept.length);
+    const rowSlot = new Uint32Array(kept.length);
+    const rowMs = new Float64Array(kept.length);
+    for (let n = 0; n < kept.length; n++) {
+      const k = kept[n]!;
+      const old = this.rowFinding[k]!;
+      let index = remap.get(old);
+      if (index === undefined) {
+        index = findings.length;
+        remap.set(old, index);
+        findings.push(this.findings[old]!);
+        events.push(this.events[old]);
+      }
+      rowFinding[n] = index;
+      rowSlot[n] = this.rowSlot[k]!;
+      rowMs[n] = this.rowMs[k]!;
+    }
+    this.findings = findings;
+    this.events = events;
+    this.rowFinding = rowFinding;
+    this.rowSlot = rowSlot;
+    this.rowMs = rowMs;
+    this.count = kept.length;
+    return this;
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Row `k`, built now (a new object each time). */
+  rowAt(k: number): TimelineRow {
+    const i = this.rowFinding[k]!;
+    const f = this.findings[i]!;
+    const events = this.events[i];
+    const slot = this.rowSlot[k]!;
+    const acquisition = this.acquisition !== null && this.acquisition.isAcquisition(slotType(events, slot), this.rowMs[k]!);
+    return rowOf(f, events, slot, f.host, acquisition);
+  }
+
+  *[Symbol.iterator](): Iterator<TimelineRow> {
+    for (let k = 0; k < this.count; k++) yield this.rowAt(k);
+  }
+
+  /** `JSON.stringify` of a report writes the rows. */
+  toJSON(): TimelineRow[] {
+    return Array.from(this);
+  }
+}
+
+/** The rows of findings and their events, as scoring returns them, in the order they were added (tests, one root). */
+export function findingsTimeline(findings: readonly Finding[], eventsOf: ReadonlyMap<Finding, readonly TimelineEvent[]>): FindingsTimeline {
+  return new FindingsTimeline().add(findings, eventsOf);
 }

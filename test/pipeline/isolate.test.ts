@@ -15,7 +15,7 @@ if (!built && process.env.CI === 'true') throw new Error(`${WORKER} is missing: 
 
 interface MiniReport {
   summary: { findings: number };
-  findings: Array<{ path: string; kind: string }>;
+  findings: Array<{ path: string; kind: string; root: string }>;
   errors: Array<{ path: string; op: string; code: string; message: string }>;
 }
 type ScanFn = (o: Record<string, unknown>) => Promise<MiniReport>;
@@ -74,6 +74,18 @@ describeIf(built, DIST_MISSING)('isolated parsing', () => {
     expect(report.errors.filter((e) => e.code === 'ETIMEDOUT').map((e) => e.path).sort()).toEqual(['Users/alice/.bash_history', 'Users/bob/.bash_history']);
     expect(report.findings.some((f) => f.path === 'Windows/Temp/cache.dat')).toBe(true);
   }, 30_000);
+
+  test('several directory roots: the worker ended after the last walk (before scoring) leaves every root isolated and reported', async () => {
+    // Two roots, each with histories for the worker: it serves the first root's walk and the last's, then is ended.
+    const report = await scan({ roots: [small, root], os: 'auto', scope: 'all', now: () => new Date(0) });
+    expect(report.errors).toEqual([]);
+    // Each root's history went through the worker and gave its findings (one command in root, two in small).
+    const histories = report.findings.filter((f) => f.path === 'Users/bob/.bash_history' && f.kind === 'history');
+    expect(histories.filter((f) => f.root === root)).toHaveLength(1);
+    expect(histories.filter((f) => f.root === small)).toHaveLength(2);
+    const again = await scan({ roots: [root, small], os: 'auto', scope: 'all', now: () => new Date(0) });
+    expect(again.findings.map((f) => f.path).sort()).toEqual(report.findings.map((f) => f.path).sort());
+  }, 60_000);
 
   test('with the default limits every artifact is parsed, and the worker gives what the main thread gives', async () => {
     const isolated = await scan({ roots: [small], os: 'auto', scope: 'all', now: () => new Date(0) });

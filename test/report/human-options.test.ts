@@ -85,7 +85,9 @@ describe('--redact', () => {
     const h = report.findings.find((f) => f.kind === 'history')!;
     h.details = { ...h.details, command: '7z a -pS3cr3t! o.7z out' };
     h.reasons = [{ rule: 'history-archive-password', score: 50, message: 'archive with a password: 7z a -pS3cr3t! o.7z out' }];
-    report.timeline.push({ ...report.timeline[0]!, type: 'command', description: '7z a -pS3cr3t! o.7z out', findingId: h.id });
+    const rows = [...report.timeline];
+    rows.push({ ...rows[0]!, type: 'command', description: '7z a -pS3cr3t! o.7z out', findingId: h.id });
+    report.timeline = rows;
     report.episodes![0]!.steps.push({ time: null, text: 'alice ran `7z a -pS3cr3t! o.7z out`', findingIds: [h.id] });
     return report;
   }

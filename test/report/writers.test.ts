@@ -98,7 +98,7 @@ describe('writers neutralise attacker-controlled text', () => {
   it('bodyfile: eleven fields on every line, no raw control, no stray separator', () => {
     const body = toBodyfile(report);
     const lines = body.trimEnd().split('\n');
-    expect(lines.length).toBe(report.findings.length + report.timeline.filter((r) => !/^[.m][.a][.c][.b]$/.test(r.type)).length);
+    expect(lines.length).toBe(report.findings.length + [...report.timeline].filter((r) => !/^[.m][.a][.c][.b]$/.test(r.type)).length);
     for (const l of lines) {
       expect(l.split('|')).toHaveLength(11);
       expect(CONTROL_CHARS.test(l)).toBe(false);

@@ -10,7 +10,7 @@ import type { Argv } from 'yargs';
 import { isLevel, LEVELS, type Finding, type Level } from '../../model/finding.js';
 import { verdictFor } from '../../pipeline/score.js';
 import { fileTimeRows, sortTimeline } from '../../timeline/timeline.js';
-import type { ScanReport } from '../../model/report.js';
+import type { ScanReport, TimelineRow } from '../../model/report.js';
 import { SCAN_FORMATS, WRITERS } from '../../report/index.js';
 import { terminalColumns, terminalRows, wantColor } from '../../report/style.js';
 import { buildEpisodes } from '../../timeline/episodes.js';
@@ -103,7 +103,8 @@ export function timeWindow(args: { from?: string; to?: string }): TimeWindow | u
 export function narrowSavedScan(report: ScanReport, hosts: readonly string[], window: TimeWindow | undefined, given: { from?: string; to?: string }): ScanReport {
   if (hosts.length === 0 && !window) return report;
   let findings = report.findings;
-  let timeline = report.timeline;
+  // A saved scan's timeline is the array it was saved with.
+  let timeline = Array.from(report.timeline);
   if (hosts.length > 0) {
     const present = new Set(report.meta.roots.map((r) => r.host).filter((h): h is string => h !== undefined));
     const missing = hosts.filter((h) => !present.has(h));
@@ -214,7 +215,7 @@ export function loadSavedScan(file: string): ScanReport {
   // Scans saved before episodes existed get them computed from their findings.
   if (!report.episodes) report.episodes = buildEpisodes(report.findings);
   // Scans saved before acquisition times were marked get them marked from their own start time.
-  markAcquisitionTimes(report.timeline, report.meta.startedAt || null);
+  markAcquisitionTimes(report.timeline as TimelineRow[], report.meta.startedAt || null);
   return report;
 }
 

@@ -64,7 +64,7 @@ describe('event logs in a scanned image', () => {
     put('PerfLogs/data.part1.rar', makeRar5({ files: [{ name: 'Documents/plan.docx', size: 4000, encrypted: true }], headersEncrypted: true, volume: { index: 0 } }));
     const report = await scan({ roots: [root], os: 'windows', scope: 'hotspots', now: () => new Date(0) });
     findings = report.findings;
-    timeline = report.timeline;
+    timeline = [...report.timeline];
     episodes = report.episodes ?? [];
   });
   afterAll(() => {
