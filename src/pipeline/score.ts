@@ -12,7 +12,7 @@ import type { Candidate, TimelineEvent } from '../rules/types.js';
 import { benignProducerHit } from '../rules/producers.js';
 import { eventRows, fileTimeRows } from '../timeline/timeline.js';
 import { pushAll } from '../util/arrays.js';
-import { compareText, sortByKey } from '../util/compare.js';
+import { compareCodeUnits, compareText, sortByKey } from '../util/compare.js';
 
 export interface ScoredFindings {
   findings: Finding[];
@@ -192,9 +192,14 @@ function compareFindingKeys(a: FindingSortKey, b: FindingSortKey): number {
   return b.rank - a.rank || b.score - a.score || compareText(a.earliest, b.earliest) || compareText(a.path, b.path) || compareText(a.id, b.id);
 }
 
+/** The same keys with text compared by code units (sortExactly checks the result against the collation). */
+function compareFindingKeysFast(a: FindingSortKey, b: FindingSortKey): number {
+  return b.rank - a.rank || b.score - a.score || compareCodeUnits(a.earliest, b.earliest) || compareCodeUnits(a.path, b.path) || compareCodeUnits(a.id, b.id);
+}
+
 /** Most severe first; then time; then path and id, so equal inputs give identical output. Keys are computed once per finding. */
 export function sortFindings(findings: Finding[]): Finding[] {
-  return sortByKey(findings, findingSortKey, compareFindingKeys);
+  return sortByKey(findings, findingSortKey, compareFindingKeys, compareFindingKeysFast);
 }
 
 export function verdictFor(byLevel: Record<Level, number>): string {

@@ -12,6 +12,7 @@ import { narrate, UTC_CLOCK, type WallClock } from './narrative.js';
 import { UnionFind } from './union-find.js';
 import { maxOf, minOf, pushAll } from '../util/arrays.js';
 import { isoFromMs } from '../util/filetime.js';
+import { compareCodeUnits, compareText, sortExactly } from '../util/compare.js';
 
 /** Two pieces of evidence further apart than this are separate runs unless a link joins them. */
 export const EPISODE_GAP_MS = 30 * 60 * 1000;
@@ -295,7 +296,7 @@ function buildEpisode(members: FindingFacts[], clock: WallClock): Episode {
   const displayLocations = displayedLocations(locations, findings);
   const attack = [...new Set(['T1074.001', ...kinds.flatMap((k) => KIND_ATTACK[k] ?? []), ...findings.flatMap((f) => f.attack)])];
   // Code-unit order, as the default sort's, without its string conversion per comparison.
-  const findingIds = findings.map((f) => f.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const findingIds = findings.map((f) => f.id).sort(compareCodeUnits);
   const id = `ep-${createHash('sha256').update(findingIds.join('\n')).digest('hex').slice(0, 12)}`;
   const { steps, narrative } = narrate(members, { kinds: [...kinds], users: users.length ? users : pathUsers }, clock);
   return {
@@ -328,7 +329,8 @@ function qualifies(members: FindingFacts[]): boolean {
 
 /** Groups findings into staging episodes, most severe first. Findings in no episode are left out. */
 export function buildEpisodes(findings: readonly Finding[], clock: WallClock = UTC_CLOCK): Episode[] {
-  const sorted = [...findings].sort((a, b) => a.id.localeCompare(b.id)).slice(0, MAX_EPISODE_FINDINGS);
+  // By id in collation order, computed on code units and checked (util/compare.ts).
+  const sorted = sortExactly([...findings], (a, b) => compareCodeUnits(a.id, b.id), (a, b) => compareText(a.id, b.id)).slice(0, MAX_EPISODE_FINDINGS);
   // Episodes never mix roots (issue 16): two hosts with the same folders are two stories.
   const byRoot = new Map<string, Finding[]>();
   for (const f of sorted) {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { sortFindings } from '../../src/pipeline/score.js';
 import { levelRank, LEVELS, NO_TIMES, type Finding } from '../../src/model/finding.js';
-import { compareText, sortByKey } from '../../src/util/compare.js';
+import { compareCodeUnits, compareText, sortByKey, sortExactly } from '../../src/util/compare.js';
 
 /** The comparator sortFindings had before its keys were computed once per finding. */
 function earliestOld(f: Finding): string {
@@ -54,6 +54,13 @@ describe('sortFindings', () => {
     expect(got.every((f, i) => f === expected[i])).toBe(true);
   });
 
+  test('lower-case paths and hex ids (code units agree with the collation): the same order', () => {
+    const findings = findingsOf(3000, 11).map((f, i) => ({ ...f, path: f.path.toLowerCase().replace('é', 'e'), id: ((i * 2654435761) >>> 0).toString(16).padStart(16, '0') }));
+    const expected = sortOld([...findings]);
+    const got = sortFindings([...findings]);
+    expect(got.every((f, i) => f === expected[i])).toBe(true);
+  });
+
   test('sorts in place and returns the array', () => {
     const findings = findingsOf(10, 9);
     expect(sortFindings(findings)).toBe(findings);
@@ -72,5 +79,38 @@ describe('compareText', () => {
     const sorted = sortByKey(items, (s) => (calls++, s[0]!), compareText);
     expect(sorted).toEqual(['a1', 'a2', 'b1', 'b2', 'c1']);
     expect(calls).toBe(items.length);
+  });
+});
+
+describe('sortExactly', () => {
+  const byText = (a: { t: string }, b: { t: string }): number => a.t.localeCompare(b.t);
+  const byUnits = (a: { t: string }, b: { t: string }): number => compareCodeUnits(a.t, b.t);
+  const items = (words: string[]): Array<{ t: string; i: number }> => words.map((t, i) => ({ t, i }));
+
+  test('hex ids: the collation order, with one collation comparison per adjacent pair', () => {
+    const r = rng(7);
+    const ids = Array.from({ length: 2000 }, () => Math.floor(r() * 2 ** 32).toString(16).padStart(8, '0') + (r() < 0.1 ? '' : 'ab'));
+    ids.push(ids[3]!, ids[10]!); // duplicates keep input order
+    const list = items(ids);
+    let calls = 0;
+    const got = sortExactly(list.slice(), byUnits, (a, b) => (calls++, byText(a, b)));
+    expect(got).toEqual(list.slice().sort(byText));
+    expect(calls).toBe(list.length - 1);
+  });
+
+  test('text where code units and the collation disagree: sorted again by the collation', () => {
+    const words = ['b', 'B', 'a', 'A', 'é', 'e', 'f', 'a', 'Z', '_x', '-x', 'x'];
+    for (let n = 0; n < 50; n++) {
+      const r = rng(n);
+      const list = items(Array.from({ length: 30 }, () => words[Math.floor(r() * words.length)]!));
+      expect(sortExactly(list.slice(), byUnits, byText)).toEqual(list.slice().sort(byText));
+    }
+  });
+
+  test('strings the collation calls equal but code units do not: input order kept, as the collation sort keeps it', () => {
+    // U+00E9 and e + U+0301 are canonically equivalent: localeCompare says 0.
+    const list = items(['\u00e9', 'e\u0301', 'a', '\u00e9', 'e\u0301']);
+    expect('\u00e9'.localeCompare('e\u0301')).toBe(0);
+    expect(sortExactly(list.slice(), byUnits, byText)).toEqual(list.slice().sort(byText));
   });
 });
