@@ -12,10 +12,6 @@ export const CHUNK_CHARS = 32 * 1024;
 /** Array elements stringified in one `JSON.stringify` call (bounds the text held for one batch). */
 export const ELEMENTS_PER_BATCH = 64;
 
-/** `{\n  "k": [\n` and `\n  ]\n}`: what `JSON.stringify({ k: batch }, null, 2)` puts around the batch's elements. */
-const BATCH_HEAD = '{\n  "k": [\n'.length;
-const BATCH_TAIL = '\n  ]\n}'.length;
-
 /** Joins `chunks` into chunks of at least `min` characters (the last one may be shorter; none is empty). */
 export function* coalesceChunks(chunks: Iterable<string>, min = CHUNK_CHARS): Generator<string> {
   let pending = '';
@@ -29,36 +25,89 @@ export function* coalesceChunks(chunks: Iterable<string>, min = CHUNK_CHARS): Ge
   if (pending !== '') yield pending;
 }
 
+/** Objects this deep or less (the report, `meta`) are written key by key; deeper values are stringified whole. */
+const STREAMED_OBJECT_DEPTH = 1;
+
+/** Indentation of nesting level `depth`. */
+const indent = (depth: number): string => '  '.repeat(depth);
+
+/** What `JSON.stringify(wrap(batch), null, 2)` puts before and after a batch nested at `depth` (one-key objects around it). */
+const wrappers = new Map<number, { head: number; tail: number }>();
+function wrapped(batch: unknown[], depth: number): unknown {
+  let v: unknown = batch;
+  for (let d = 1; d < depth; d++) v = { k: v };
+  return v;
+}
+function wrapperOf(depth: number): { head: number; tail: number } {
+  let w = wrappers.get(depth);
+  if (!w) {
+    const text = JSON.stringify(wrapped([0], depth), null, 2);
+    const at = text.indexOf('[\n') + 2;
+    w = { head: at + indent(depth).length, tail: text.length - text.lastIndexOf(`\n${indent(depth - 1)}]`) };
+    wrappers.set(depth, w);
+  }
+  return w;
+}
+
 /**
- * The elements of a non-empty array nested two levels deep in `JSON.stringify(report, null, 2)`,
- * byte for byte (each element indented by four spaces, `,\n` between them, `\n` after the last):
- * a batch stringified inside a one-key object is already indented as the report indents it,
- * which saves re-indenting every element's lines.
+ * The elements of a non-empty array whose elements sit at nesting level `depth` of
+ * `JSON.stringify(report, null, 2)`, byte for byte (each element indented, `,\n` between them,
+ * `\n` after the last): a batch stringified inside one-key objects is already indented as the
+ * report indents it, which saves re-indenting every element's lines.
  */
-function* elementChunks(items: readonly unknown[]): Generator<string> {
+function* elementChunks(items: readonly unknown[], depth: number): Generator<string> {
+  const { head, tail } = wrapperOf(depth);
   for (let i = 0; i < items.length; i += ELEMENTS_PER_BATCH) {
     const end = Math.min(items.length, i + ELEMENTS_PER_BATCH);
-    const text = JSON.stringify({ k: items.slice(i, end) }, null, 2);
-    yield `${text.slice(BATCH_HEAD, text.length - BATCH_TAIL)}${end < items.length ? ',\n' : '\n'}`;
+    const text = JSON.stringify(wrapped(items.slice(i, end), depth), null, 2);
+    yield `${indent(depth)}${text.slice(head, text.length - tail)}${end < items.length ? ',\n' : '\n'}`;
   }
 }
 
-/** The pieces of `JSON.stringify(report, null, 2)`, byte for byte, a batch of elements at a time. */
-function* jsonPieces(report: ScanReport): Generator<string> {
-  const keys = (Object.keys(report) as Array<keyof ScanReport>).filter((k) => report[k] !== undefined);
-  yield '{\n';
-  for (const [k, key] of keys.entries()) {
-    const value = report[key] as unknown;
-    const sep = k < keys.length - 1 ? ',\n' : '\n';
-    if (Array.isArray(value) && value.length > 0) {
-      yield `  ${JSON.stringify(key)}: [\n`;
-      yield* elementChunks(value);
-      yield `  ]${sep}`;
-    } else {
-      yield `  ${JSON.stringify(key)}: ${JSON.stringify(value, null, 2).replace(/\n/g, '\n  ')}${sep}`;
+/** A value JSON.stringify writes as an object of its own properties (no toJSON, not an array). */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+}
+
+/** Properties JSON.stringify writes (it leaves out undefined, functions and symbols). */
+function written(value: unknown): boolean {
+  return value !== undefined && typeof value !== 'function' && typeof value !== 'symbol';
+}
+
+/**
+ * `value` as `JSON.stringify` writes it at nesting level `depth` of the report (its first line not
+ * indented, its last line without a newline), in pieces: non-empty arrays a batch of elements at a
+ * time, the report and `meta` key by key (so `meta.hashes`, one record per hashed file, is not one
+ * string either), everything deeper stringified whole and indented.
+ */
+function* valuePieces(value: unknown, depth: number): Generator<string> {
+  if (Array.isArray(value) && value.length > 0) {
+    yield '[\n';
+    yield* elementChunks(value, depth + 1);
+    yield `${indent(depth)}]`;
+    return;
+  }
+  if (depth <= STREAMED_OBJECT_DEPTH && isPlainObject(value)) {
+    const keys = Object.keys(value).filter((k) => written(value[k]));
+    if (keys.length > 0) {
+      yield '{\n';
+      for (const [i, key] of keys.entries()) {
+        yield `${indent(depth + 1)}${JSON.stringify(key)}: `;
+        yield* valuePieces(value[key], depth + 1);
+        yield i < keys.length - 1 ? ',\n' : '\n';
+      }
+      yield `${indent(depth)}}`;
+      return;
     }
   }
-  yield '}\n';
+  const text = JSON.stringify(value, null, 2);
+  yield depth === 0 ? text : text.replace(/\n/g, `\n${indent(depth)}`);
+}
+
+/** The pieces of `JSON.stringify(report, null, 2)` and a newline, byte for byte. */
+function* jsonPieces(report: ScanReport): Generator<string> {
+  yield* valuePieces(report, 0);
+  yield '\n';
 }
 
 /** The chunks of `JSON.stringify(report, null, 2)`, byte for byte. */

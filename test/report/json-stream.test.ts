@@ -50,6 +50,13 @@ describe('streamed JSON', () => {
     for (const c of lines.slice(0, -1)) expect(c.length).toBeGreaterThanOrEqual(CHUNK_CHARS);
   });
 
+  test('meta is written key by key: what JSON.stringify leaves out or writes specially stays so', () => {
+    const r = reportOf(3 * ELEMENTS_PER_BATCH);
+    const meta = { ...(r.meta as unknown as Record<string, unknown>), gone: undefined, fn: () => 1, empty: {}, none: [], when: new Date(0), nested: { list: [1, { a: [2] }] }, small: [{ x: 1 }] };
+    const odd = { ...r, meta, summary: {} } as unknown as ScanReport;
+    expect([...jsonChunks(odd)].join('')).toBe(`${JSON.stringify(odd, null, 2)}\n`);
+  });
+
   test('coalesceChunks joins small chunks, keeps order, yields no empty chunk', () => {
     expect([...coalesceChunks(['ab', '', 'cd', 'e'], 3)]).toEqual(['abcd', 'e']);
     expect([...coalesceChunks(['abcdef', 'g'], 3)]).toEqual(['abcdef', 'g']);
