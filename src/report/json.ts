@@ -9,8 +9,8 @@ import type { ScanReport } from '../model/report.js';
 
 /** Chunks are joined up to this many characters before they are handed to the writer. */
 export const CHUNK_CHARS = 32 * 1024;
-/** Array elements stringified in one `JSON.stringify` call (bounds the text held for one batch). */
-export const ELEMENTS_PER_BATCH = 64;
+/** Array elements stringified in one `JSON.stringify` call (bounds the text held for one batch: most batches stay below V8's large-object size, so they die young). */
+export const ELEMENTS_PER_BATCH = 16;
 
 /** Joins `chunks` into chunks of at least `min` characters (the last one may be shorter; none is empty). */
 export function* coalesceChunks(chunks: Iterable<string>, min = CHUNK_CHARS): Generator<string> {
