@@ -55,13 +55,28 @@ function wrapperOf(depth: number): { head: number; tail: number } {
  * `\n` after the last): a batch stringified inside one-key objects is already indented as the
  * report indents it, which saves re-indenting every element's lines.
  */
-function* elementChunks(items: readonly unknown[], depth: number): Generator<string> {
+function* elementChunks(items: Iterable<unknown> & { length: number }, depth: number): Generator<string> {
   const { head, tail } = wrapperOf(depth);
-  for (let i = 0; i < items.length; i += ELEMENTS_PER_BATCH) {
-    const end = Math.min(items.length, i + ELEMENTS_PER_BATCH);
-    const text = JSON.stringify(wrapped(items.slice(i, end), depth), null, 2);
-    yield `${indent(depth)}${text.slice(head, text.length - tail)}${end < items.length ? ',\n' : '\n'}`;
+  let done = 0;
+  let batch: unknown[] = [];
+  const text = (last: boolean): string => {
+    const t = JSON.stringify(wrapped(batch, depth), null, 2);
+    return `${indent(depth)}${t.slice(head, t.length - tail)}${last ? '\n' : ',\n'}`;
+  };
+  for (const item of items) {
+    batch.push(item);
+    done++;
+    if (batch.length === ELEMENTS_PER_BATCH && done < items.length) {
+      yield text(false);
+      batch = [];
+    }
   }
+  if (batch.length > 0) yield text(true);
+}
+
+/** An array, or a list that is iterated and knows its length (a timeline built row by row). */
+function isList(value: unknown): value is Iterable<unknown> & { length: number } {
+  return Array.isArray(value) || (typeof value === 'object' && value !== null && Symbol.iterator in value && typeof (value as { length?: unknown }).length === 'number');
 }
 
 /** A value JSON.stringify writes as an object of its own properties (no toJSON, not an array). */
@@ -81,7 +96,7 @@ function written(value: unknown): boolean {
  * string either), everything deeper stringified whole and indented.
  */
 function* valuePieces(value: unknown, depth: number): Generator<string> {
-  if (Array.isArray(value) && value.length > 0) {
+  if (isList(value) && value.length > 0) {
     yield '[\n';
     yield* elementChunks(value, depth + 1);
     yield `${indent(depth)}]`;

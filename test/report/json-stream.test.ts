@@ -57,6 +57,14 @@ describe('streamed JSON', () => {
     expect([...jsonChunks(odd)].join('')).toBe(`${JSON.stringify(odd, null, 2)}\n`);
   });
 
+  test('a list that is iterated (not an array) is written as the array of its items', () => {
+    const r = reportOf(2 * ELEMENTS_PER_BATCH + 3);
+    const rows = r.timeline as unknown as unknown[];
+    const lazy = { length: rows.length, *[Symbol.iterator]() { yield* rows; } };
+    const asList = { ...r, timeline: lazy } as unknown as ScanReport;
+    expect([...jsonChunks(asList)].join('')).toBe(`${JSON.stringify(r, null, 2)}\n`);
+  });
+
   test('coalesceChunks joins small chunks, keeps order, yields no empty chunk', () => {
     expect([...coalesceChunks(['ab', '', 'cd', 'e'], 3)]).toEqual(['abcd', 'e']);
     expect([...coalesceChunks(['abcdef', 'g'], 3)]).toEqual(['abcdef', 'g']);
