@@ -11,6 +11,7 @@ import { levelRank, type Finding, type Level } from '../model/finding.js';
 import type { HashAlgorithm, HashRecord } from '../model/report.js';
 import type { EvidenceFs, FsEntry } from '../evidence/fs.js';
 import type { ByteSource } from '../util/byte-source.js';
+import { compareCodeUnits, compareText, sortExactly } from '../util/compare.js';
 
 /** The file system and entry a finding's file was inspected from, or null (not a file of a root). */
 export type FileLocator = (root: string, relPath: string) => { fs: EvidenceFs; entry: FsEntry } | null;
@@ -134,5 +135,6 @@ export function hashFindings(findings: Finding[], locate: FileLocator, opts: Has
     }
     if (rec.status === 'hashed') f.hashes = { ...rec.hashes };
   }
-  return [...records.values()].sort((a, b) => a.root.localeCompare(b.root) || a.path.localeCompare(b.path));
+  // Collation order, computed on code units and checked (util/compare.ts).
+  return sortExactly([...records.values()], (a, b) => compareCodeUnits(a.root, b.root) || compareCodeUnits(a.path, b.path), (a, b) => compareText(a.root, b.root) || compareText(a.path, b.path));
 }

@@ -50,6 +50,7 @@ import { InspectPool, OrderedBatches, type PoolFile } from './pool.js';
 import { inspectPoolBatch } from './pool-inspect.js';
 import { isoFromMs, isoFromDate } from '../util/filetime.js';
 import { collectedNtfsTraces, imageNtfsTraces, ntfsHotspots, type TraceStageResult } from './ntfs-traces.js';
+import { compareCodeUnits, compareText, sortExactly } from '../util/compare.js';
 
 export type Scope = 'hotspots' | 'all';
 
@@ -758,7 +759,11 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   for (const fs of inspectedFiles.values()) fs.fs.close();
   for (const img of images) img.close();
   const episodes = buildEpisodes(shown);
-  errors.sort((a, b) => a.root.localeCompare(b.root) || a.path.localeCompare(b.path) || a.op.localeCompare(b.op) || a.message.localeCompare(b.message));
+  sortExactly(
+    errors,
+    (a, b) => compareCodeUnits(a.root, b.root) || compareCodeUnits(a.path, b.path) || compareCodeUnits(a.op, b.op) || compareCodeUnits(a.message, b.message),
+    (a, b) => compareText(a.root, b.root) || compareText(a.path, b.path) || compareText(a.op, b.op) || compareText(a.message, b.message),
+  );
   return {
     meta: {
       tool: 'stagehunt',

@@ -11,6 +11,7 @@ import { findingId, toFinding } from '../rules/engine.js';
 import type { Candidate, TimelineEvent } from '../rules/types.js';
 import { benignProducerHit } from '../rules/producers.js';
 import { pushAll } from '../util/arrays.js';
+import { compareCodeUnits, compareText, sortByKey } from '../util/compare.js';
 
 export interface ScoredFindings {
   findings: Finding[];
@@ -158,20 +159,45 @@ function summaryOf(rest: readonly Finding[], kept: number, rootLabel: string): F
     format: null,
     entropy: null,
     times: NO_TIMES,
-    attack: [...attack].sort((a, b) => (a === 'T1074.001' ? -1 : b === 'T1074.001' ? 1 : a.localeCompare(b))),
+    attack: [...attack].sort((a, b) => (a === 'T1074.001' ? -1 : b === 'T1074.001' ? 1 : compareText(a, b))),
     details: { summarised: { rule, folded: rest.length, kept, byLevel, kinds } },
   };
 }
 
+/** The earliest of a finding's born, modified and deletion times (code-unit order of the ISO strings), or ''. */
 function earliest(f: Finding): string {
-  return [f.times.born, f.times.modified, f.deletedAt ?? null].filter((t): t is string => !!t).sort()[0] ?? '';
+  let min = f.times.born || '';
+  const modified = f.times.modified;
+  if (modified && (min === '' || modified < min)) min = modified;
+  const deleted = f.deletedAt;
+  if (deleted && (min === '' || deleted < min)) min = deleted;
+  return min;
 }
 
-/** Most severe first; then time; then path and id, so equal inputs give identical output. */
+interface FindingSortKey {
+  rank: number;
+  score: number;
+  earliest: string;
+  path: string;
+  id: string;
+}
+
+function findingSortKey(f: Finding): FindingSortKey {
+  return { rank: levelRank(f.level), score: f.score, earliest: earliest(f), path: f.path, id: f.id };
+}
+
+function compareFindingKeys(a: FindingSortKey, b: FindingSortKey): number {
+  return b.rank - a.rank || b.score - a.score || compareText(a.earliest, b.earliest) || compareText(a.path, b.path) || compareText(a.id, b.id);
+}
+
+/** The same keys with text compared by code units (sortExactly checks the result against the collation). */
+function compareFindingKeysFast(a: FindingSortKey, b: FindingSortKey): number {
+  return b.rank - a.rank || b.score - a.score || compareCodeUnits(a.earliest, b.earliest) || compareCodeUnits(a.path, b.path) || compareCodeUnits(a.id, b.id);
+}
+
+/** Most severe first; then time; then path and id, so equal inputs give identical output. Keys are computed once per finding. */
 export function sortFindings(findings: Finding[]): Finding[] {
-  return findings.sort(
-    (a, b) => levelRank(b.level) - levelRank(a.level) || b.score - a.score || earliest(a).localeCompare(earliest(b)) || a.path.localeCompare(b.path) || a.id.localeCompare(b.id),
-  );
+  return sortByKey(findings, findingSortKey, compareFindingKeys, compareFindingKeysFast);
 }
 
 export function verdictFor(byLevel: Record<Level, number>): string {

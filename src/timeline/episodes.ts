@@ -12,6 +12,7 @@ import { narrate, UTC_CLOCK, type WallClock } from './narrative.js';
 import { UnionFind } from './union-find.js';
 import { maxOf, minOf, pushAll } from '../util/arrays.js';
 import { isoFromMs } from '../util/filetime.js';
+import { compareCodeUnits, compareText, sortExactly } from '../util/compare.js';
 
 /** Two pieces of evidence further apart than this are separate runs unless a link joins them. */
 export const EPISODE_GAP_MS = 30 * 60 * 1000;
@@ -184,14 +185,17 @@ interface Cluster {
 }
 
 function toCluster(members: number[], facts: FindingFacts[]): Cluster {
-  const times = members.flatMap((i) => [facts[i]!.time, facts[i]!.end]).filter((t): t is number => t !== null);
-  return {
-    members,
-    start: times.length ? minOf(times) : null,
-    end: times.length ? maxOf(times) : null,
-    users: new Set(members.flatMap((i) => facts[i]!.users)),
-    maxRank: maxOf(members.map((i) => levelRank(facts[i]!.finding.level))),
-  };
+  const times: number[] = [];
+  const users = new Set<string>();
+  let maxRank = -Infinity;
+  for (const i of members) {
+    const f = facts[i]!;
+    if (f.time !== null) times.push(f.time);
+    if (f.end !== null) times.push(f.end);
+    for (const u of f.users) users.add(u);
+    maxRank = Math.max(maxRank, levelRank(f.finding.level));
+  }
+  return { members, start: times.length ? minOf(times) : null, end: times.length ? maxOf(times) : null, users, maxRank };
 }
 
 function usersCompatible(a: Cluster, b: Cluster): boolean {
@@ -257,6 +261,29 @@ export function episodeScore(findings: readonly Finding[], kinds: number): numbe
   return Math.min(100, Math.round(top * TOP_SHARE) + KIND_POINTS * (kinds - 1) + STRONG_POINTS * Math.min(MAX_STRONG_COUNTED, strongRules(findings)));
 }
 
+/**
+ * Each place (lower case) as the first finding (in member order) whose lower-cased path starts
+ * with it spells it, or the place itself. The paths are lower-cased and sorted once, and each place
+ * looks only at the run of paths it prefixes (a place per finding searched every finding: places x
+ * findings, with a lower-cased copy of a path per test, in an episode of thousands of findings).
+ */
+function displayedLocations(locations: readonly string[], findings: readonly Finding[]): string[] {
+  const lower = findings.map((f) => f.path.toLowerCase());
+  const order = lower.map((_, i) => i).sort((a, b) => (lower[a]! < lower[b]! ? -1 : lower[a]! > lower[b]! ? 1 : a - b));
+  return locations.map((l) => {
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (lower[order[mid]!]! < l) lo = mid + 1;
+      else hi = mid;
+    }
+    let first = -1;
+    for (let k = lo; k < order.length && lower[order[k]!]!.startsWith(l); k++) if (first < 0 || order[k]! < first) first = order[k]!;
+    return first < 0 ? l : findings[first]!.path.slice(0, l.length);
+  });
+}
+
 function buildEpisode(members: FindingFacts[], clock: WallClock): Episode {
   const findings = members.map((m) => m.finding);
   const kinds = EVIDENCE_KINDS.filter((k) => members.some((m) => m.kind === k));
@@ -266,9 +293,10 @@ function buildEpisode(members: FindingFacts[], clock: WallClock): Episode {
   const users = [...new Set(members.flatMap((m) => m.users))].sort();
   const pathUsers = [...new Set(members.map((m) => m.pathUser).filter((u): u is string => !!u))].sort();
   const locations = [...new Set(members.map((m) => m.place).filter((p): p is string => !!p))].sort();
-  const displayLocations = locations.map((l) => findings.find((f) => f.path.toLowerCase().startsWith(l))?.path.slice(0, l.length) ?? l);
+  const displayLocations = displayedLocations(locations, findings);
   const attack = [...new Set(['T1074.001', ...kinds.flatMap((k) => KIND_ATTACK[k] ?? []), ...findings.flatMap((f) => f.attack)])];
-  const findingIds = findings.map((f) => f.id).sort();
+  // Code-unit order, as the default sort's, without its string conversion per comparison.
+  const findingIds = findings.map((f) => f.id).sort(compareCodeUnits);
   const id = `ep-${createHash('sha256').update(findingIds.join('\n')).digest('hex').slice(0, 12)}`;
   const { steps, narrative } = narrate(members, { kinds: [...kinds], users: users.length ? users : pathUsers }, clock);
   return {
@@ -301,7 +329,8 @@ function qualifies(members: FindingFacts[]): boolean {
 
 /** Groups findings into staging episodes, most severe first. Findings in no episode are left out. */
 export function buildEpisodes(findings: readonly Finding[], clock: WallClock = UTC_CLOCK): Episode[] {
-  const sorted = [...findings].sort((a, b) => a.id.localeCompare(b.id)).slice(0, MAX_EPISODE_FINDINGS);
+  // By id in collation order, computed on code units and checked (util/compare.ts).
+  const sorted = sortExactly([...findings], (a, b) => compareCodeUnits(a.id, b.id), (a, b) => compareText(a.id, b.id)).slice(0, MAX_EPISODE_FINDINGS);
   // Episodes never mix roots (issue 16): two hosts with the same folders are two stories.
   const byRoot = new Map<string, Finding[]>();
   for (const f of sorted) {

@@ -223,7 +223,12 @@ function accessSteps(members: FindingFacts[], refDay: string): Draft[] {
 
 function groupBy<T>(items: T[], key: (t: T) => string): T[][] {
   const map = new Map<string, T[]>();
-  for (const it of items) map.set(key(it), [...(map.get(key(it)) ?? []), it]);
+  for (const it of items) {
+    const k = key(it);
+    const group = map.get(k);
+    if (group) group.push(it);
+    else map.set(k, [it]);
+  }
   return [...map.values()];
 }
 

@@ -192,3 +192,22 @@ describe('link reasons at scale (issue 17)', () => {
     expect(withRecord[0]!.findingIds).toContain('r7');
   });
 });
+
+describe('episode locations', () => {
+  it('spells each place as the first member whose path starts with it (the per-place search of every finding)', () => {
+    const dirs = ['Users/Bob/Out', 'users/bob/OUT', 'Users/Bob/Out2', 'Users/Bob/Out/Sub', 'USERS/bob/out/sub/deeper', 'Temp/İx', 'temp/i̇x', 'ProgramData/A b', 'programdata/a B/c'];
+    const findings: Finding[] = [];
+    for (let i = 0; i < 300; i++) {
+      const minute = String(i % 60).padStart(2, '0');
+      const hour = String(Math.floor(i / 60)).padStart(2, '0');
+      findings.push(finding({ id: `loc${String((i * 7919) % 300).padStart(3, '0')}`, path: `${dirs[(i * 5) % dirs.length]}/f${i}.bin`, times: { modified: at(`${hour}:${minute}`), accessed: null, changed: null, born: null } }));
+    }
+    const eps = buildEpisodes(findings);
+    expect(eps).toHaveLength(1);
+    const members = [...findings].sort((a, b) => a.id.localeCompare(b.id)).map(factsOf);
+    const places = [...new Set(members.map((m) => m.place).filter((p): p is string => !!p))].sort();
+    const expected = places.map((l) => members.find((m) => m.finding.path.toLowerCase().startsWith(l))?.finding.path.slice(0, l.length) ?? l);
+    expect(eps[0]!.locations).toEqual(expected);
+    expect(eps[0]!.locations.length).toBeGreaterThan(4);
+  });
+});
