@@ -28,7 +28,7 @@ Partial read errors during a scan do not change the exit code; they are listed i
 
 const debug = process.argv.includes('--debug');
 
-// Before any command allocates: the old generation grows by a fixed 1.5x (heap-growth.ts).
+// From start-up: once the heap is large, the old generation grows by a fixed 1.5x (heap-growth.ts).
 limitHeapGrowth();
 
 /** The commands, as the "name a command" error lists them (the same order as --help). */
