@@ -31,15 +31,19 @@ function isoTime(ms: number): string | null {
  * plain FileTimes (enumerable getters: spread and JSON.stringify see the values).
  */
 export function statTimes(st: { mtimeMs: number; atimeMs: number; ctimeMs: number; birthtimeMs: number }): FileTimes {
+  return lazyTimes(() => ({
+    modified: isoTime(st.mtimeMs),
+    accessed: isoTime(st.atimeMs),
+    changed: isoTime(st.ctimeMs),
+    // statx reports birth time 0 when the file system does not record it.
+    born: st.birthtimeMs > 0 ? isoTime(st.birthtimeMs) : null,
+  }));
+}
+
+/** Times formatted on first read: most inspected files become no candidate and their times are never shown. */
+export function lazyTimes(format: () => FileTimes): FileTimes {
   let done: FileTimes | null = null;
-  const times = (): FileTimes =>
-    (done ??= {
-      modified: isoTime(st.mtimeMs),
-      accessed: isoTime(st.atimeMs),
-      changed: isoTime(st.ctimeMs),
-      // statx reports birth time 0 when the file system does not record it.
-      born: st.birthtimeMs > 0 ? isoTime(st.birthtimeMs) : null,
-    });
+  const times = (): FileTimes => (done ??= format());
   return {
     get modified() {
       return times().modified;

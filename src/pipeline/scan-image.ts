@@ -11,6 +11,7 @@ import { RootError } from '../evidence/root.js';
 import type { FileTimes } from '../model/finding.js';
 import type { RootMeta, ScanError } from '../model/report.js';
 import { isoFromMs } from '../util/filetime.js';
+import { lazyTimes } from './inspect.js';
 
 export interface ImageRoots {
   /** The readable file systems, each scanned as a root named by its label. */
@@ -30,9 +31,10 @@ const isoOf = (t?: FsTime): string | null => {
   return `${isoFromMs(t.sec * 1000).slice(0, 19)}.${String(Math.floor(t.nsec / 100)).padStart(7, '0')}Z`;
 };
 
-/** An image entry's times as findings show them. */
+/** An image entry's times as findings show them, formatted when first read (inspect.ts lazyTimes). */
 export function imageEntryTimes(e: FsEntry): FileTimes {
-  return { modified: isoOf(e.times.mtime), accessed: isoOf(e.times.atime), changed: isoOf(e.times.ctime), born: isoOf(e.times.crtime) };
+  const t = e.times;
+  return lazyTimes(() => ({ modified: isoOf(t.mtime), accessed: isoOf(t.atime), changed: isoOf(t.ctime), born: isoOf(t.crtime) }));
 }
 
 function imageEvidence(given: string, img: DiskImage): NonNullable<RootMeta['image']> {
