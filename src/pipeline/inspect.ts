@@ -105,6 +105,8 @@ export interface InspectInput {
   codepage?: string;
   /** Sigma rules the event-log detector applies (docs/eventlogs.md). */
   sigma?: readonly SigmaRule[];
+  /** Parsers (by id) not run on this file because another stage reads it: an NTFS volume's own $MFT (scan.ts IMAGE_KIND). */
+  skipParsers?: ReadonlySet<string>;
 }
 
 export interface ParserRun {
@@ -202,7 +204,8 @@ export function inspectFileMaybeSync(input: InspectInput): MaybePromise<Inspecti
   return inspectFingerprinted(input, fp);
 }
 
-function claims(parser: ArtifactParser, ctx: ArtifactContext): boolean {
+function claims(parser: ArtifactParser, ctx: ArtifactContext, skip: ReadonlySet<string> | undefined): boolean {
+  if (skip?.has(parser.id)) return false;
   try {
     return parser.matches(ctx);
   } catch {
@@ -224,7 +227,7 @@ function inspectFingerprinted(input: InspectInput, fp: Fingerprint): MaybePromis
   // The pre-filter offers the file only to parsers that can want it; matches() decides.
   const parsers = claimingParsers(ctx);
   let first = 0;
-  while (first < parsers.length && !claims(parsers[first]!, ctx)) first++;
+  while (first < parsers.length && !claims(parsers[first]!, ctx, input.skipParsers)) first++;
   if (first === parsers.length) return finishInspection(input, fp, got);
   return runParsers(input, ctx, parsers, first, got).then(() => finishInspection(input, fp, got));
 }
@@ -233,7 +236,7 @@ function inspectFingerprinted(input: InspectInput, fp: Fingerprint): MaybePromis
 async function runParsers(input: InspectInput, ctx: ArtifactContext, parsers: readonly ArtifactParser[], first: number, got: Gathered): Promise<void> {
   for (let i = first; i < parsers.length; i++) {
     const parser = parsers[i]!;
-    if (i !== first && !claims(parser, ctx)) continue;
+    if (i !== first && !claims(parser, ctx, input.skipParsers)) continue;
     try {
       // A scan streams a parser that can (records flow through its detectors, none held); explain keeps them.
       const streamed = parser.scan !== undefined && input.keepRecords !== true;

@@ -124,6 +124,8 @@ interface RootKind {
   fileIds: boolean;
   /** The file system's own warnings (damaged structures) are reported as the root's errors (a directory's are the walker's listing errors already). */
   reportFsWarnings: boolean;
+  /** Parsers a walked file is not given because the NTFS trace stage reads it already; undefined for most files. */
+  skipParsers(fs: EvidenceFs, relPath: string): ReadonlySet<string> | undefined;
 }
 
 interface RootState {
@@ -301,6 +303,7 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
       listDirectory: state.listDirectory,
       codepage: opts.codepage,
       sigma: opts.sigma,
+      skipParsers: state.kind.skipParsers(state.fs, relPath),
     });
     if (inspection instanceof Promise) return inspection.then((i) => keep(keptHere(i))).catch(failed);
     return keep(keptHere(inspection));
@@ -637,8 +640,17 @@ function directoryKind(fs: DirectoryFs, crossMounts: boolean): RootKind {
     ntfsTraces: (state, opts) => collectedNtfsTraces(fs, { crossMounts, hotspots: ntfsHotspots(opts.extraHotspots), listDirectory: state.listDirectory, yieldNow: yieldToEventLoop }),
     fileIds: false,
     reportFsWarnings: false,
+    // A collected `$MFT` is a file like any other here: its parser gives its facts and warnings.
+    skipParsers: () => undefined,
   };
 }
+
+/**
+ * An NTFS volume's own `$MFT` is streamed through the staging detectors by the trace stage
+ * (ntfs-traces.ts imageNtfsTraces, with the same record warnings); the walk does not read all of
+ * its records a second time for the standalone parser's counts.
+ */
+const TRACED_OWN_MFT: ReadonlySet<string> = new Set(['mft']);
 
 /** A file system inside a disk image: read in-process, unchanging during the scan, its own NTFS metadata, entry ids on findings. */
 const IMAGE_KIND: RootKind = {
@@ -648,6 +660,7 @@ const IMAGE_KIND: RootKind = {
   ntfsTraces: (state, opts) => imageNtfsTraces(state.fs, ntfsHotspots(opts.extraHotspots), yieldToEventLoop),
   fileIds: true,
   reportFsWarnings: true,
+  skipParsers: (fs, relPath) => (fs.kind === 'ntfs' && relPath === '$MFT' ? TRACED_OWN_MFT : undefined),
 };
 
 export async function scan(opts: ScanOptions): Promise<ScanReport> {
