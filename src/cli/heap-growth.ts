@@ -9,8 +9,9 @@
  * costs: a disk image scan (about 25 MB live, most of it garbage from parsed MFT records) ran three
  * times as many full collections, 15-20 % more CPU (docs/performance.md "Heap growth once the heap
  * is large"). So the factor is set once the heap in use reaches LARGE_HEAP_BYTES, above the
- * 45 MB an image scan of 100,000 files reaches under V8's own rule. V8 reads the flag at every collection, so setting it mid-run takes
- * effect at the next one; `node --heap-growing-percent=N` (or NODE_OPTIONS) given by the user wins.
+ * 45 MB an image scan of 100,000 files reaches under V8's own rule. V8 reads the flag at every
+ * collection, so setting it mid-run takes effect at the next one; `node --heap-growing-percent=N`
+ * (or NODE_OPTIONS) given by the user wins.
  */
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 

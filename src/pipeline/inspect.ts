@@ -204,8 +204,7 @@ export function inspectFileMaybeSync(input: InspectInput): MaybePromise<Inspecti
   return inspectFingerprinted(input, fp);
 }
 
-function claims(parser: ArtifactParser, ctx: ArtifactContext, skip: ReadonlySet<string> | undefined): boolean {
-  if (skip?.has(parser.id)) return false;
+function claims(parser: ArtifactParser, ctx: ArtifactContext): boolean {
   try {
     return parser.matches(ctx);
   } catch {
@@ -225,9 +224,11 @@ function inspectFingerprinted(input: InspectInput, fp: Fingerprint): MaybePromis
   };
   const got: Gathered = { runs: [], warnings: [], fileHits: [...fp.hits], details: {}, innerCandidates: [], names: [], events: [], archive: null, sidNames: {}, detectCtx: null };
   // The pre-filter offers the file only to parsers that can want it; matches() decides.
-  const parsers = claimingParsers(ctx);
+  const offered = claimingParsers(ctx);
+  const skip = input.skipParsers;
+  const parsers = skip ? offered.filter((p) => !skip.has(p.id)) : offered;
   let first = 0;
-  while (first < parsers.length && !claims(parsers[first]!, ctx, input.skipParsers)) first++;
+  while (first < parsers.length && !claims(parsers[first]!, ctx)) first++;
   if (first === parsers.length) return finishInspection(input, fp, got);
   return runParsers(input, ctx, parsers, first, got).then(() => finishInspection(input, fp, got));
 }
@@ -236,7 +237,7 @@ function inspectFingerprinted(input: InspectInput, fp: Fingerprint): MaybePromis
 async function runParsers(input: InspectInput, ctx: ArtifactContext, parsers: readonly ArtifactParser[], first: number, got: Gathered): Promise<void> {
   for (let i = first; i < parsers.length; i++) {
     const parser = parsers[i]!;
-    if (i !== first && !claims(parser, ctx, input.skipParsers)) continue;
+    if (i !== first && !claims(parser, ctx)) continue;
     try {
       // A scan streams a parser that can (records flow through its detectors, none held); explain keeps them.
       const streamed = parser.scan !== undefined && input.keepRecords !== true;

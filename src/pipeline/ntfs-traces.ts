@@ -25,6 +25,21 @@ export interface TraceStageResult {
   warnings: string[];
 }
 
+/** Where the trace stage finds an NTFS volume's own $MFT (root-relative, as the walk names files). */
+const OWN_MFT = '$MFT';
+/** The standalone $MFT parser, which the trace stage's reading of the same file makes redundant. */
+const OWN_MFT_PARSERS: ReadonlySet<string> = new Set(['mft']);
+
+/**
+ * Parsers the walk leaves out for a file of an image's file system because the trace stage reads
+ * it: the volume's own $MFT, streamed through the staging detectors with its record warnings, is not
+ * read a second time for the standalone parser's counts (they went nowhere: the $MFT is no finding).
+ * A collected $MFT in a directory root is parsed as any file is.
+ */
+export function parsersLeftToTraces(fs: EvidenceFs, relPath: string): ReadonlySet<string> | undefined {
+  return fs instanceof NtfsFs && relPath === OWN_MFT ? OWN_MFT_PARSERS : undefined;
+}
+
 /** The image's own $MFT and $J, and the alternate data streams the $MFT names (opened by record). */
 export async function imageNtfsTraces(fs: EvidenceFs, hotspots: readonly Hotspot[], yieldNow: () => Promise<void>): Promise<TraceStageResult> {
   if (!(fs instanceof NtfsFs)) return { candidates: [], warnings: [] };
@@ -39,7 +54,7 @@ export async function imageNtfsTraces(fs: EvidenceFs, hotspots: readonly Hotspot
       return null;
     }
   };
-  const mft = openNamed('/$MFT');
+  const mft = openNamed(`/${OWN_MFT}`);
   const usn = openNamed('/$Extend/$UsnJrnl', '$J');
   if (!mft && !usn) return { candidates: [], warnings };
   try {

@@ -49,7 +49,7 @@ import { cachedLister } from './listing-cache.js';
 import { InspectPool, OrderedBatches, type PoolFile } from './pool.js';
 import { inspectPoolBatch } from './pool-inspect.js';
 import { isoFromMs, isoFromDate } from '../util/filetime.js';
-import { collectedNtfsTraces, imageNtfsTraces, ntfsHotspots, type TraceStageResult } from './ntfs-traces.js';
+import { collectedNtfsTraces, imageNtfsTraces, ntfsHotspots, parsersLeftToTraces, type TraceStageResult } from './ntfs-traces.js';
 import { compareCodeUnits, compareText, sortExactly } from '../util/compare.js';
 
 export type Scope = 'hotspots' | 'all';
@@ -645,13 +645,6 @@ function directoryKind(fs: DirectoryFs, crossMounts: boolean): RootKind {
   };
 }
 
-/**
- * An NTFS volume's own `$MFT` is streamed through the staging detectors by the trace stage
- * (ntfs-traces.ts imageNtfsTraces, with the same record warnings); the walk does not read all of
- * its records a second time for the standalone parser's counts.
- */
-const TRACED_OWN_MFT: ReadonlySet<string> = new Set(['mft']);
-
 /** A file system inside a disk image: read in-process, unchanging during the scan, its own NTFS metadata, entry ids on findings. */
 const IMAGE_KIND: RootKind = {
   times: imageEntryTimes,
@@ -660,7 +653,7 @@ const IMAGE_KIND: RootKind = {
   ntfsTraces: (state, opts) => imageNtfsTraces(state.fs, ntfsHotspots(opts.extraHotspots), yieldToEventLoop),
   fileIds: true,
   reportFsWarnings: true,
-  skipParsers: (fs, relPath) => (fs.kind === 'ntfs' && relPath === '$MFT' ? TRACED_OWN_MFT : undefined),
+  skipParsers: parsersLeftToTraces,
 };
 
 export async function scan(opts: ScanOptions): Promise<ScanReport> {

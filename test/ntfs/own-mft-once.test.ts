@@ -1,6 +1,6 @@
 /**
  * An NTFS image's own $MFT is read for the report by the trace stage only (scan.ts
- * IMAGE_KIND.skipParsers leaves the standalone $MFT parser out of the walk's inspection of
+ * ntfs-traces.ts parsersLeftToTraces leaves the standalone $MFT parser out of the walk's inspection of
  * `/$MFT`): a damaged record's warning still reaches the report's errors, once, from the trace
  * stage, as it does for the same $MFT collected KAPE-style into a directory root (where the walk
  * still runs the parser). The image's JSON was byte-identical before and after the change.
@@ -40,10 +40,11 @@ describeIf(ready, built ? `tools ${STAGED_TOOLS.join(', ')} not all installed` :
     dir = path.join(workDir(), 'own-mft-once');
     rmSync(dir, { recursive: true, force: true });
     const img = buildStagedImage(dir);
-    const entry = openNtfs(fileSource(img.image)).lookup('/PerfLogs/notes.txt')!.entry;
+    const vol = openNtfs(fileSource(img.image));
+    const entry = vol.lookup('/PerfLogs/notes.txt')!.entry;
     const bytes = readFileSync(img.image);
-    const mftAt = Number(bytes.readBigUInt64LE(0x30)) * 4096;
-    const rec = mftAt + entry * 1024;
+    const mftAt = Number(bytes.readBigUInt64LE(0x30)) * vol.clusterSize;
+    const rec = mftAt + entry * vol.recordSize;
     const first = rec + bytes.readUInt16LE(rec + 0x14);
     expect(bytes.readUInt32LE(first)).toBe(0x10);
     bytes.writeUInt32LE(7, first + 4);

@@ -1,6 +1,6 @@
 /**
- * An NTFS volume's own $MFT is read once per scan, by the trace stage (scan.ts IMAGE_KIND
- * skipParsers): the walk's inspection of `/$MFT` leaves the standalone $MFT parser out, and only it.
+ * An NTFS volume's own $MFT is read once per scan, by the trace stage (ntfs-traces.ts
+ * parsersLeftToTraces): the walk's inspection of `/$MFT` leaves the standalone $MFT parser out, and only it.
  */
 import { expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
