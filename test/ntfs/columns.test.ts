@@ -36,26 +36,26 @@ describe('NameTable', () => {
 });
 
 describe('ChildIndex', () => {
-  test('groups names by parent in pass order, takes each owner record\'s sequence and kind', () => {
+  test('groups names by parent in pass order, takes each owner record\'s sequence, kind and listed size', () => {
     const c = new ChildIndex(3000);
     c.add(2500, 'late.txt', { entry: 5, sequence: 5 }, false); // seen before its own record
     for (let e = 16; e < 2100; e++) {
-      c.setRecord(e, 1, e === 16);
+      c.setRecord(e, 1, e === 16, e === 17 ? 1234 : 0);
       c.add(e, `f${e}`, { entry: e === 16 ? 5 : 16, sequence: e === 16 ? 5 : 1 }, false);
     }
-    c.setRecord(2500, 4, false);
+    c.setRecord(2500, 4, false); // size unknown to the listing pass
     c.add(9_000_000_000, 'outside-owner', { entry: 16, sequence: 1 }, true); // owner beyond the MFT: kind from its name
     c.add(20, 'under-outside-parent', { entry: 2 ** 35, sequence: 2 }, false);
     c.finish();
     const root = c.childrenOf(5);
-    expect(root.map((x) => [x.name, x.ref.entry, x.ref.sequence, x.isDirectory])).toEqual([
-      ['late.txt', 2500, 4, false],
-      ['f16', 16, 1, true],
+    expect(root.map((x) => [x.name, x.ref.entry, x.ref.sequence, x.isDirectory, x.size])).toEqual([
+      ['late.txt', 2500, 4, false, Number.NaN],
+      ['f16', 16, 1, true, 0],
     ]);
     const dir = c.childrenOf(16);
     expect(dir).toHaveLength(2100 - 17 + 1);
-    expect(dir[0]).toEqual({ name: 'f17', ref: { entry: 17, sequence: 1 }, isDirectory: false, parentSequence: 1 });
-    expect(dir[dir.length - 1]).toEqual({ name: 'outside-owner', ref: { entry: 9_000_000_000, sequence: 0 }, isDirectory: true, parentSequence: 1 });
+    expect(dir[0]).toEqual({ name: 'f17', ref: { entry: 17, sequence: 1 }, isDirectory: false, size: 1234, parentSequence: 1 });
+    expect(dir[dir.length - 1]).toEqual({ name: 'outside-owner', ref: { entry: 9_000_000_000, sequence: 0 }, isDirectory: true, size: Number.NaN, parentSequence: 1 });
     expect(c.childrenOf(2 ** 35).map((x) => x.name)).toEqual(['under-outside-parent']);
     expect(c.childrenOf(17)).toEqual([]);
   });

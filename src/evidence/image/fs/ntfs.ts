@@ -6,8 +6,8 @@
  * that still name a parent are listed in that directory as deleted.
  */
 import type { ByteSource } from '../../../util/byte-source.js';
-import { compareEntries, lookupPath, type ChildFinder, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsListing, type FsTime, type FsTimes, type OpenedSource, unclosed } from '../../fs.js';
-import { openNtfs, type NtfsRef, type NtfsStat, type NtfsVolume } from '../ntfs/index.js';
+import { compactOf, compareEntries, type CompactListing, type FsEntryType, lookupPath, type ChildFinder, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsListing, type FsTime, type FsTimes, type OpenedSource, unclosed } from '../../fs.js';
+import { openNtfs, type NtfsDirEntry, type NtfsRef, type NtfsStat, type NtfsVolume } from '../ntfs/index.js';
 
 /** FILETIME ticks (100 ns since 1601) at the Unix epoch. */
 const EPOCH_TICKS = 116444736000000000n;
@@ -50,13 +50,21 @@ export class NtfsFs implements EvidenceFs {
     this.warnings = this.vol.warnings;
   }
 
+  /** The entry of a stat, its record's warnings reported (as every listing that names it does). */
   private entryOf(st: NtfsStat, path: string, deleted: boolean): FsEntry {
-    const id = refId(st.ref);
+    this.reportWarnings(st, path);
+    return this.entryOfQuietly(st, path, deleted);
+  }
+
+  private reportWarnings(st: NtfsStat, path: string): void {
     for (const w of st.warnings.slice(0, 5)) warn(this.warnings, `${path}: ${w}`);
+  }
+
+  private entryOfQuietly(st: NtfsStat, path: string, deleted: boolean): FsEntry {
     return {
       name: st.name,
       path,
-      id,
+      id: refId(st.ref),
       type: st.type,
       size: st.size,
       times: timesOf(st.si),
@@ -114,6 +122,68 @@ export class NtfsFs implements EvidenceFs {
     }
     out.sort(compareEntries);
     return { entries: out, truncated };
+  }
+
+  /**
+   * The live entries of `list(dir)`, in its order, without an FsEntry per entry: names, types and
+   * sizes come from the listing pass over the MFT, and an entry is built (its record read again,
+   * from the volume's record cache while the directory is walked) only when asked. A walk of
+   * 100,000 files then holds one FsEntry at a time instead of a directory's worth, which all
+   * outlived the young generation (docs/performance.md "NTFS listings built when asked").
+   * What `list()` reports stays reported here, in the same order and at the same moment: the
+   * warnings of records the listing pass could not settle alone, and of the deleted entries.
+   */
+  listCompact(dir: FsEntry): CompactListing {
+    const ref = refOf(dir.id);
+    if (!ref || dir.type !== 'directory') return compactOf({ entries: [], truncated: false });
+    const base = dir.path === '/' ? '' : dir.path;
+    const children = this.vol.list(ref);
+    const truncated = children.length > MAX_FS_LISTING;
+    const n = Math.min(children.length, MAX_FS_LISTING);
+    const kept: NtfsDirEntry[] = [];
+    const types: FsEntryType[] = [];
+    const sizes: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const c = children[i]!;
+      if (!Number.isNaN(c.size)) {
+        kept.push(c);
+        types.push(c.isDirectory ? 'directory' : 'file');
+        sizes.push(c.size);
+        continue;
+      }
+      const st = this.vol.stat(c.ref);
+      if (!st) continue;
+      this.reportWarnings(st, `${base}/${c.name}`);
+      kept.push(c);
+      types.push(st.type);
+      sizes.push(st.size);
+    }
+    let deleted = 0;
+    for (const d of this.deletedIn(ref.entry)) {
+      if (kept.length + deleted >= MAX_FS_LISTING) break;
+      const st = this.vol.stat(d);
+      if (!st) continue;
+      this.reportWarnings(st, `${base}/${st.name}`);
+      deleted++;
+    }
+    const entry = (i: number): FsEntry => {
+      const c = kept[i]!;
+      const path = `${base}/${c.name}`;
+      const st = this.vol.stat(c.ref);
+      if (st) return this.entryOfQuietly({ ...st, name: c.name }, path, false);
+      // The same bytes as the listing pass's: only a reader fault makes the record vanish; what the listing knew is kept.
+      warn(this.warnings, `${path}: MFT entry ${c.ref.entry} unreadable since it was listed`);
+      return { name: c.name, path, id: refId(c.ref), type: types[i]!, size: sizes[i]!, times: {}, hidden: false, system: false, readOnly: false, deleted: false, streams: [] };
+    };
+    return {
+      count: kept.length,
+      listedCount: kept.length + deleted,
+      name: (i) => kept[i]!.name,
+      type: (i) => types[i]!,
+      size: (i) => (types[i] === 'file' ? sizes[i]! : 0),
+      entry,
+      truncated,
+    };
   }
 
   lookup(path: string, caseInsensitive = true): FsEntry | null {

@@ -12,6 +12,12 @@ export interface NtfsDirEntry {
   name: string;
   ref: NtfsRef;
   isDirectory: boolean;
+  /**
+   * The unnamed stream's size as the listing pass read it from the base record, so that a listing
+   * need not read the record again for it; NaN when only `stat()` can tell (the record unread or
+   * damaged, or attributes kept in extension records).
+   */
+  size: number;
 }
 
 /** A listed name and the sequence number its parent reference carries (0: any). */
@@ -27,6 +33,8 @@ export class ChildIndex {
   /** Per base record (by entry): sequence number and whether it is a directory (UNSEEN until its record is read). */
   private readonly sequences: Uint16Array;
   private readonly kinds: Uint8Array;
+  /** Per base record: the listed size (NtfsDirEntry.size), NaN until known. */
+  private readonly sizes: Float64Array;
   // One row per name, in the order the pass found them.
   private owners = new Float64Array(1024);
   private parents = new Float64Array(1024);
@@ -42,13 +50,15 @@ export class ChildIndex {
   constructor(private readonly recordCount: number) {
     this.sequences = new Uint16Array(recordCount);
     this.kinds = new Uint8Array(recordCount);
+    this.sizes = new Float64Array(recordCount).fill(Number.NaN);
   }
 
-  /** Facts of a base record that the listed names of it take (its sequence and directory flag). */
-  setRecord(entry: number, sequence: number, isDirectory: boolean): void {
+  /** Facts of a base record that the listed names of it take (its sequence, directory flag and size: NaN when unknown). */
+  setRecord(entry: number, sequence: number, isDirectory: boolean, size = Number.NaN): void {
     if (entry < 0 || entry >= this.recordCount) return;
     this.sequences[entry] = sequence;
     this.kinds[entry] = isDirectory ? DIRECTORY : FILE;
+    this.sizes[entry] = size;
   }
 
   /** One name of record `owner` under `parent` (`nameSaysDirectory`: the $FILE_NAME's own flag, used when the record is unseen). */
@@ -111,6 +121,7 @@ export class ChildIndex {
       name: this.names[i]!,
       ref: { entry, sequence: inMft ? this.sequences[entry]! : 0 },
       isDirectory: kind === UNSEEN ? this.nameSaysDirectory[i] === 1 : kind === DIRECTORY,
+      size: inMft ? this.sizes[entry]! : Number.NaN,
       parentSequence: this.parentSequences[i]!,
     };
   }

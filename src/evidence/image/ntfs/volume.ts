@@ -295,6 +295,16 @@ export function openNtfs(src: ByteSource): NtfsVolume {
     return { name: streamName, size: a.dataSize ?? 0, allocatedSize: a.allocatedSize ?? 0, resident: false, compressed: a.compressed, sparse: a.sparse, encrypted: a.encrypted };
   }
 
+  /**
+   * The size `stat()` gives a base record, when the record alone tells it: not when its attributes
+   * continue in extension records, nor when it carries warnings (stat() reports those: NaN sends
+   * the listing to stat()).
+   */
+  function listedSize(rec: MftRecord): number {
+    if (rec.warnings.length > 0 || rec.attributes.some((a) => a.type === ATTR_TYPE.attributeList)) return Number.NaN;
+    return streamInfo({ base: rec, attributes: rec.attributes, warnings: [] }, '')?.size ?? 0;
+  }
+
   // ---- listing pass over the whole MFT (lazy) ----
   let names: NameTable | null = null;
   /** The names and extension records of the listing pass, in the standalone $MFT parser's shape (ownMftIndex). */
@@ -324,7 +334,7 @@ export function openNtfs(src: ByteSource): NtfsVolume {
       indexer.add(rec, fns);
       if (!rec.base) {
         if (!rec.inUse) freeBaseEntries.push(entry);
-        kids.setRecord(entry, rec.sequence, rec.isDirectory);
+        kids.setRecord(entry, rec.sequence, rec.isDirectory, listedSize(rec));
         fns.sort((x, y) => namePreference(x.namespace) - namePreference(y.namespace));
       }
       if (!rec.inUse) continue;
@@ -381,7 +391,7 @@ export function openNtfs(src: ByteSource): NtfsVolume {
         const key = `${c.ref.entry}\u0000${c.name}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        out.push({ name: c.name, ref: c.ref, isDirectory: c.isDirectory });
+        out.push({ name: c.name, ref: c.ref, isDirectory: c.isDirectory, size: c.size });
       }
       return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.ref.entry - b.ref.entry));
     },
