@@ -12,7 +12,7 @@ import { isImageFile, openRoot } from '../evidence/root.js';
 import type { PathProblem } from '../evidence/components.js';
 import { DirectoryFs } from '../evidence/directory-fs.js';
 import { readSourceHead, type AtimeAudit } from '../evidence/reader.js';
-import { fsTimeMs, type EvidenceFs, type FsEntry, type OpenedSource } from '../evidence/fs.js';
+import { compactOf, fsTimeMs, type CompactListing, type EvidenceFs, type FsEntry, type OpenedSource } from '../evidence/fs.js';
 import { detectFsOs } from '../evidence/os-layout.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
 import { expandRoot, HotspotIndex, type SkippedComponent } from '../hotspots/expand.js';
@@ -591,23 +591,31 @@ function finalize(state: RootState, opts: ScanOptions, suppressed: SuppressedFin
  * it: each folder is listed once. The files found are kept for --hash.
  */
 function setFileIds(state: RootState, findings: Finding[]): void {
-  const folders = new Map<string, Map<string, FsEntry> | null>();
+  // Per folder its compact listing and where each live name first appears: an entry is built only
+  // for a name a finding needs (a staging folder of 100,000 files is not built whole again).
+  const folders = new Map<string, { listed: CompactListing; at: Map<string, number> } | null>();
   for (const f of findings) {
     let entry = state.inspectedEntries.get(f.path);
     if (!entry) {
       const relDir = relDirOf(f.path);
-      let names = folders.get(relDir);
-      if (names === undefined) {
+      let folder = folders.get(relDir);
+      if (folder === undefined) {
         const dir = state.fs.lookup(relDir, false);
-        names = null;
+        folder = null;
         if (dir && dir.type === 'directory') {
-          names = new Map();
-          for (const e of state.fs.list(dir).entries) if (!e.deleted && !names.has(e.name)) names.set(e.name, e);
+          const listed = state.fs.listCompact ? state.fs.listCompact(dir) : compactOf(state.fs.list(dir));
+          const at = new Map<string, number>();
+          for (let i = 0; i < listed.count; i++) {
+            const name = listed.name(i);
+            if (!at.has(name)) at.set(name, i);
+          }
+          folder = { listed, at };
         }
-        folders.set(relDir, names);
+        folders.set(relDir, folder);
       }
-      entry = names?.get(f.path.slice(f.path.lastIndexOf('/') + 1));
-      if (!entry) continue;
+      const i = folder?.at.get(f.path.slice(f.path.lastIndexOf('/') + 1));
+      if (folder === null || folder === undefined || i === undefined) continue;
+      entry = folder.listed.entry(i);
       if (entry.type === 'file') state.inspectedEntries.set(f.path, entry);
     }
     f.fileId = entry.id;
