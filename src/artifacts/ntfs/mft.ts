@@ -148,10 +148,12 @@ export function indexMftFile(src: ByteSource, recordSize: number, warnings: stri
 function indexRecords(src: ByteSource, recordSize: number, count: number): MftIndex {
   const builder = new MftIndexBuilder(count);
   const readRaw = recordReader(src, recordSize);
+  // As the volume's listing pass: nothing of a record's bytes is kept, so one buffer takes each fixed-up copy.
+  const scratch = Buffer.allocUnsafe(recordSize);
   for (let entry = 0; entry < count; entry++) {
     const raw = readRaw(entry);
     if (!hasRecordSignature(raw)) continue;
-    const rec = parseMftRecord(raw, entry);
+    const rec = parseMftRecord(raw, entry, scratch);
     if (rec) builder.add(rec, fileNamesOf(rec));
   }
   return builder.finish();

@@ -113,11 +113,19 @@ export interface MftRecord {
 
 const utf16 = new TextDecoder('utf-16le');
 
+/** Any UTF-16 surrogate code unit: only then can the fast decoding below differ from TextDecoder's. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 /** UTF-16LE to a JS string; lone surrogates become U+FFFD (names are attacker text). */
 export function decodeUtf16(buf: Buffer, offset: number, units: number): string {
   const end = Math.min(buf.length, offset + units * 2);
   if (offset < 0 || offset >= end) return '';
-  return utf16.decode(buf.subarray(offset, end - ((end - offset) & 1)));
+  const even = end - ((end - offset) & 1);
+  // Buffer's own UTF-16 slice is several times cheaper than TextDecoder per short name (one per
+  // $FILE_NAME of every record, twice per scan), and equal to it without surrogates; with any,
+  // TextDecoder decides (pairs kept, lone ones replaced).
+  const text = buf.toString('utf16le', offset, even);
+  return SURROGATE.test(text) ? utf16.decode(buf.subarray(offset, even)) : text;
 }
 
 /** Unsigned 64-bit little-endian as a Number, NaN beyond 2^53 - 1 (two 32-bit reads: no BigInt per field). */
@@ -128,16 +136,29 @@ function readU64Number(buf: Buffer, offset: number): number {
 
 /** True when the bytes start with "FILE" (or "BAAD", which chkdsk writes over a record it found torn). */
 export function hasRecordSignature(buf: Buffer): boolean {
-  return buf.length >= 4 && (buf.toString('latin1', 0, 4) === 'FILE' || buf.toString('latin1', 0, 4) === 'BAAD');
+  // Byte by byte: no string per record (this runs for every record of every pass).
+  if (buf.length < 4) return false;
+  if (buf[0] === 0x46) return buf[1] === 0x49 && buf[2] === 0x4c && buf[3] === 0x45; // FILE
+  return isBaad(buf);
+}
+
+/** "BAAD": the signature chkdsk writes over a record it found torn. */
+function isBaad(buf: Buffer): boolean {
+  return buf.length >= 4 && buf[0] === 0x42 && buf[1] === 0x41 && buf[2] === 0x41 && buf[3] === 0x44;
 }
 
 /**
  * Applies the update-sequence fixups to a copy of `raw`: the last two bytes of every 512-byte stride
  * hold the update sequence number on disk and get their real value back from the array. Returns the
- * fixed copy and whether every stride carried the number (false: torn write or damage).
+ * fixed copy and whether every stride carried the number (false: torn write or damage). The copy
+ * goes into `scratch` when given (its first raw.length bytes), for a caller that keeps nothing of it.
  */
-export function applyFixups(raw: Buffer, warnings: string[], what: string): { data: Buffer; ok: boolean } {
-  const data = Buffer.from(raw);
+export function applyFixups(raw: Buffer, warnings: string[], what: string, scratch?: Buffer): { data: Buffer; ok: boolean } {
+  let data: Buffer;
+  if (scratch && scratch.length >= raw.length) {
+    raw.copy(scratch);
+    data = scratch.subarray(0, raw.length);
+  } else data = Buffer.from(raw);
   if (data.length < 8) return { data, ok: false };
   const usaOffset = data.readUInt16LE(RECORD.usaOffset);
   const usaCount = data.readUInt16LE(RECORD.usaCount);
@@ -226,6 +247,11 @@ export function decodeRunlist(buf: Buffer, start: number, end: number, startVcn:
 }
 
 /** Parses the attribute chain of a fixed-up record. */
+/** The name of one attribute in a warning. */
+function attributeLabel(what: string, type: number, name: string): string {
+  return `${what} attribute 0x${type.toString(16)}${name ? `:${name}` : ''}`;
+}
+
 function parseAttributes(data: Buffer, first: number, used: number, warnings: string[], what: string): Attribute[] {
   const attrs: Attribute[] = [];
   let pos = first;
@@ -233,7 +259,9 @@ function parseAttributes(data: Buffer, first: number, used: number, warnings: st
   // was cut (deleted records, torn writes) are still read; each attribute is checked on its own.
   const limit = data.length;
   if (used < first) warnings.push(`${what}: used size ${used} is below the first attribute`);
-  // Each attribute is at least 16 bytes, so the loop ends after limit/16 steps at most.
+  // Each attribute is at least 16 bytes, so the loop ends after limit/16 steps at most. Fields are
+  // read at `pos` + their offset, without a view per attribute (this runs for every attribute of
+  // every record, several times per scan); only a resident value gets its own view.
   while (pos + 8 <= limit) {
     const type = data.readUInt32LE(pos + ATTR.type);
     if (type === ATTR_END) return attrs;
@@ -242,62 +270,60 @@ function parseAttributes(data: Buffer, first: number, used: number, warnings: st
       warnings.push(`${what}: attribute 0x${type.toString(16)} at ${pos} has length ${length} (record size ${limit}, used ${used})`);
       return attrs;
     }
-    const a = data.subarray(pos, pos + length);
-    const nonResident = a[ATTR.nonResident] !== 0;
-    const nameLength = a[ATTR.nameLength];
-    const nameOffset = a.readUInt16LE(ATTR.nameOffset);
-    const flags = a.readUInt16LE(ATTR.flags);
-    const name = nameLength > 0 && nameOffset + nameLength * 2 <= length ? decodeUtf16(a, nameOffset, nameLength) : '';
+    const nonResident = data[pos + ATTR.nonResident] !== 0;
+    const nameLength = data[pos + ATTR.nameLength]!;
+    const nameOffset = data.readUInt16LE(pos + ATTR.nameOffset);
+    const flags = data.readUInt16LE(pos + ATTR.flags);
+    const name = nameLength > 0 && nameOffset + nameLength * 2 <= length ? decodeUtf16(data, pos + nameOffset, nameLength) : '';
     const attr: Attribute = {
       type,
       name,
       flags,
-      id: a.readUInt16LE(ATTR.id),
+      id: data.readUInt16LE(pos + ATTR.id),
       compressed: (flags & ATTR_FLAG_COMPRESSED) !== 0,
       encrypted: (flags & ATTR_FLAG_ENCRYPTED) !== 0,
       sparse: (flags & ATTR_FLAG_SPARSE) !== 0,
       resident: !nonResident,
     };
-    // Built only for a warning (this runs for every attribute of every record).
-    const label = (): string => `${what} attribute 0x${type.toString(16)}${name ? `:${name}` : ''}`;
     if (!nonResident) {
       if (length < 0x18) {
-        warnings.push(`${label()}: resident header too short`);
+        warnings.push(`${attributeLabel(what, type, name)}: resident header too short`);
       } else {
-        const valueLength = a.readUInt32LE(ATTR.valueLength);
-        const valueOffset = a.readUInt16LE(ATTR.valueOffset);
-        if (valueOffset + valueLength > length) warnings.push(`${label()}: resident value (${valueLength} bytes at ${valueOffset}) runs past the attribute`);
-        else attr.value = a.subarray(valueOffset, valueOffset + valueLength);
+        const valueLength = data.readUInt32LE(pos + ATTR.valueLength);
+        const valueOffset = data.readUInt16LE(pos + ATTR.valueOffset);
+        if (valueOffset + valueLength > length) warnings.push(`${attributeLabel(what, type, name)}: resident value (${valueLength} bytes at ${valueOffset}) runs past the attribute`);
+        else attr.value = data.subarray(pos + valueOffset, pos + valueOffset + valueLength);
       }
     } else if (length < 0x40) {
-      warnings.push(`${label()}: non-resident header too short`);
+      warnings.push(`${attributeLabel(what, type, name)}: non-resident header too short`);
     } else {
-      const startVcn = readU64Number(a, ATTR.startVcn);
-      const lastVcnHigh = a.readInt32LE(ATTR.lastVcn + 4);
+      const startVcn = readU64Number(data, pos + ATTR.startVcn);
+      const lastVcnHigh = data.readInt32LE(pos + ATTR.lastVcn + 4);
       // -1 (an empty attribute) and ordinary VCNs without a BigInt; the rare rest as before
-      const lastVcnRaw = lastVcnHigh >= -1 && lastVcnHigh < 0x200000 ? lastVcnHigh * 0x100000000 + a.readUInt32LE(ATTR.lastVcn) : a.readBigInt64LE(ATTR.lastVcn);
+      const lastVcnRaw = lastVcnHigh >= -1 && lastVcnHigh < 0x200000 ? lastVcnHigh * 0x100000000 + data.readUInt32LE(pos + ATTR.lastVcn) : data.readBigInt64LE(pos + ATTR.lastVcn);
       const lastVcn = typeof lastVcnRaw === 'number' ? lastVcnRaw : lastVcnRaw > BigInt(Number.MAX_SAFE_INTEGER) ? Number.NaN : Number(lastVcnRaw);
-      const allocatedSize = readU64Number(a, ATTR.allocatedSize);
-      const dataSize = readU64Number(a, ATTR.dataSize);
-      const initializedSize = readU64Number(a, ATTR.initializedSize);
+      const allocatedSize = readU64Number(data, pos + ATTR.allocatedSize);
+      const dataSize = readU64Number(data, pos + ATTR.dataSize);
+      const initializedSize = readU64Number(data, pos + ATTR.initializedSize);
       attr.startVcn = startVcn;
       attr.lastVcn = lastVcn;
-      attr.compressionUnit = a.readUInt16LE(ATTR.compressionUnit);
+      attr.compressionUnit = data.readUInt16LE(pos + ATTR.compressionUnit);
       attr.allocatedSize = allocatedSize;
       attr.dataSize = dataSize;
       attr.initializedSize = initializedSize;
-      const runlistOffset = a.readUInt16LE(ATTR.runlistOffset);
+      const runlistOffset = data.readUInt16LE(pos + ATTR.runlistOffset);
       if (!Number.isFinite(startVcn) || !Number.isFinite(lastVcn) || !Number.isFinite(dataSize) || !Number.isFinite(allocatedSize) || !Number.isFinite(initializedSize)) {
-        warnings.push(`${label()}: impossible VCN range or size`);
+        warnings.push(`${attributeLabel(what, type, name)}: impossible VCN range or size`);
         attr.runs = [];
         attr.dataSize = attr.allocatedSize = attr.initializedSize = 0;
         attr.startVcn = Number.isFinite(startVcn) ? startVcn : 0;
         attr.lastVcn = -1;
       } else if (runlistOffset < 0x40 || runlistOffset >= length) {
-        warnings.push(`${label()}: runlist offset ${runlistOffset} outside the attribute`);
+        warnings.push(`${attributeLabel(what, type, name)}: runlist offset ${runlistOffset} outside the attribute`);
         attr.runs = [];
       } else {
-        attr.runs = decodeRunlist(a, runlistOffset, length, startVcn, lastVcn, warnings, label);
+        // Positions within the record: the runlist ends with its attribute.
+        attr.runs = decodeRunlist(data, pos + runlistOffset, pos + length, startVcn, lastVcn, warnings, () => attributeLabel(what, type, name));
       }
     }
     attrs.push(attr);
@@ -310,13 +336,14 @@ function parseAttributes(data: Buffer, first: number, used: number, warnings: st
 /**
  * Parses one MFT record. `raw` is the record as stored (fixups not applied); `entry` its position
  * in the MFT. Returns null when the bytes carry no FILE/BAAD signature (never used or wiped).
+ * With `scratch`, the record's attribute values are views of it: valid until the caller reuses it.
  */
-export function parseMftRecord(raw: Buffer, entry: number): MftRecord | null {
+export function parseMftRecord(raw: Buffer, entry: number, scratch?: Buffer): MftRecord | null {
   if (raw.length < 0x30 || !hasRecordSignature(raw)) return null;
   const warnings: string[] = [];
   const what = `MFT entry ${entry}`;
-  if (raw.toString('latin1', 0, 4) === 'BAAD') warnings.push(`${what}: marked BAAD (torn write found by chkdsk)`);
-  const { data, ok } = applyFixups(raw, warnings, what);
+  if (isBaad(raw)) warnings.push(`${what}: marked BAAD (torn write found by chkdsk)`);
+  const { data, ok } = applyFixups(raw, warnings, what, scratch);
   const flags = data.readUInt16LE(RECORD.flags);
   const baseIsZero = data.readUInt32LE(RECORD.baseRecord) === 0 && data.readUInt32LE(RECORD.baseRecord + 4) === 0;
   const usaOffset = data.readUInt16LE(RECORD.usaOffset);

@@ -319,10 +319,13 @@ export function openNtfs(src: ByteSource): NtfsVolume {
     const kids = new ChildIndex(recordCount);
     freeBaseEntries = [];
     const readRaw = recordReader(mft, recordSize);
+    // The pass keeps nothing of a record's bytes (names become strings, times and sizes numbers):
+    // one buffer takes every record's fixed-up copy instead of a new one per record.
+    const scratch = Buffer.allocUnsafe(recordSize);
     for (let entry = 0; entry < recordCount; entry++) {
       const raw = readRaw(entry);
       if (!hasRecordSignature(raw)) continue;
-      const rec = parseMftRecord(raw, entry);
+      const rec = parseMftRecord(raw, entry, scratch);
       if (!rec) continue;
       const owner = rec.base ? rec.base.entry : entry;
       const fns: FileNameAttribute[] = [];
