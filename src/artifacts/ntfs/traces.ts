@@ -273,7 +273,9 @@ class TraceState {
     if (s.base) return;
     const fn = s.fileNames[0];
     if (!fn) return;
-    const resolved = this.names?.resolve(s.entry) ?? { path: `${ORPHAN_ROOT}/${fn.name}`, orphan: true };
+    // The path only where a record is kept (most are not): resolving every record's was a tenth of the trace stage.
+    let resolvedPath: { path: string; orphan: boolean } | undefined;
+    const resolved = (): { path: string; orphan: boolean } => (resolvedPath ??= this.names?.resolve(s.entry) ?? { path: `${ORPHAN_ROOT}/${fn.name}`, orphan: true });
     const staged = !s.isDirectory && stagedNameKind(fn.name) !== null;
     const zoneStream = s.streams.find((x) => ZONE_STREAM.test(x.name) && x.residentValue);
     const facts = (): MftFacts => ({
@@ -281,8 +283,8 @@ class TraceState {
       sequence: s.sequence,
       inUse: s.inUse,
       name: fn.name,
-      path: resolved.path,
-      orphan: resolved.orphan,
+      path: resolved().path,
+      orphan: resolved().orphan,
       size: s.streams.find((x) => x.name === '')?.size ?? 0,
       siCreated: s.si ? filetimeToIso(s.si.created) : null,
       siModified: s.si ? filetimeToIso(s.si.modified) : null,
@@ -297,10 +299,10 @@ class TraceState {
       // $SI modified before $FN created is what every copy looks like (the copy keeps the modification
       // time): only a creation time earlier than the name's is a sign here.
       const signs = timestompSigns(s.si, fn).filter((x) => x === 'siCreatedBeforeFn');
-      if (signs.length > 0 && (staged || this.placeOf(resolved.path)) && this.timestomped.length < TRACE_LIMITS.candidates) this.timestomped.push(facts());
+      if (signs.length > 0 && (staged || this.placeOf(resolved().path)) && this.timestomped.length < TRACE_LIMITS.candidates) this.timestomped.push(facts());
       for (const st of s.streams) {
         if (st.name === '' || BENIGN_STREAMS.test(st.name) || this.ads.length >= TRACE_LIMITS.adsChecked) continue;
-        this.ads.push({ entry: s.entry, sequence: s.sequence, path: resolved.path, stream: st.name, size: st.size, resident: st.residentValue ?? null });
+        this.ads.push({ entry: s.entry, sequence: s.sequence, path: resolved().path, stream: st.name, size: st.size, resident: st.residentValue ?? null });
       }
     }
   }
