@@ -125,6 +125,11 @@ export function compactOf(listing: FsListing): CompactListing {
   };
 }
 
+/** A directory's compact listing: the file system's own, or one over its plain listing. */
+export function compactListing(fs: EvidenceFs, dir: FsEntry): CompactListing {
+  return fs.listCompact ? fs.listCompact(dir) : compactOf(fs.list(dir));
+}
+
 export interface EvidenceFs {
   /** 'directory', 'ext4', 'fat32', 'ntfs', ... */
   readonly kind: string;

@@ -1,7 +1,7 @@
 /** Bounded, link-free listings of one directory of a root, for parsers that pair files ($I/$R, volume sets, hive logs). */
 import type { DirEntryInfo } from '../model/evidence.js';
 import { DirectoryFs } from './directory-fs.js';
-import { compactOf, type EvidenceFs } from './fs.js';
+import { compactListing, type EvidenceFs } from './fs.js';
 
 /** Entries listed per directory; a parser pairing files never needs more. */
 export const MAX_LISTED_ENTRIES = 10_000;
@@ -16,7 +16,7 @@ export function fsLister(fs: EvidenceFs): (relDir: string) => DirEntryInfo[] | n
     const dir = fs.lookup(relDir, false);
     if (!dir || dir.type !== 'directory') return null;
     // A compact listing: names, types and sizes are all a pairing parser reads (no FsEntry per file of a large folder).
-    const listed = fs.listCompact ? fs.listCompact(dir) : compactOf(fs.list(dir));
+    const listed = compactListing(fs, dir);
     if (listed.error) return null;
     const out: DirEntryInfo[] = [];
     for (let i = 0; i < listed.count; i++) {

@@ -9,7 +9,7 @@
  * `ROOT/Windows -> ../OUTSIDE` can never make OUTSIDE/Temp a hotspot.
  */
 import type { ArtifactLocation, Hotspot } from './catalog.js';
-import { compactOf, type CompactListing, type EvidenceFs, type FsEntry } from '../evidence/fs.js';
+import { compactListing, type CompactListing, type EvidenceFs, type FsEntry } from '../evidence/fs.js';
 import { compilePattern, MAX_GLOBSTAR_DEPTH } from './match.js';
 
 export interface HotspotDir {
@@ -57,7 +57,7 @@ class Expander {
   private list(dir: FsEntry): CompactListing {
     let listed = this.listings.get(dir.id);
     if (listed === undefined) {
-      listed = this.fs.listCompact ? this.fs.listCompact(dir) : compactOf(this.fs.list(dir));
+      listed = compactListing(this.fs, dir);
       this.listings.set(dir.id, listed);
     }
     return listed;

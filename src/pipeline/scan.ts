@@ -12,7 +12,7 @@ import { isImageFile, openRoot } from '../evidence/root.js';
 import type { PathProblem } from '../evidence/components.js';
 import { DirectoryFs } from '../evidence/directory-fs.js';
 import { readSourceHead, type AtimeAudit } from '../evidence/reader.js';
-import { compactOf, fsTimeMs, type CompactListing, type EvidenceFs, type FsEntry, type OpenedSource } from '../evidence/fs.js';
+import { compactListing, fsTimeMs, type CompactListing, type EvidenceFs, type FsEntry, type OpenedSource } from '../evidence/fs.js';
 import { detectFsOs } from '../evidence/os-layout.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
 import { expandRoot, HotspotIndex, type SkippedComponent } from '../hotspots/expand.js';
@@ -603,7 +603,7 @@ function setFileIds(state: RootState, findings: Finding[]): void {
         const dir = state.fs.lookup(relDir, false);
         folder = null;
         if (dir && dir.type === 'directory') {
-          const listed = state.fs.listCompact ? state.fs.listCompact(dir) : compactOf(state.fs.list(dir));
+          const listed = compactListing(state.fs, dir);
           const at = new Map<string, number>();
           for (let i = 0; i < listed.count; i++) {
             const name = listed.name(i);
@@ -614,7 +614,7 @@ function setFileIds(state: RootState, findings: Finding[]): void {
         folders.set(relDir, folder);
       }
       const i = folder?.at.get(f.path.slice(f.path.lastIndexOf('/') + 1));
-      if (folder === null || folder === undefined || i === undefined) continue;
+      if (!folder || i === undefined) continue;
       entry = folder.listed.entry(i);
       if (entry.type === 'file') state.inspectedEntries.set(f.path, entry);
     }

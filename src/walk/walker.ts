@@ -5,7 +5,7 @@
  * only, no special files opened, directory handles past PATH_MAX, other devices flagged); the
  * walker decides what to enter and records every skip and error instead of stopping.
  */
-import { compactOf, type CompactListing, type EvidenceFs, type FsEntry } from '../evidence/fs.js';
+import { compactListing, type CompactListing, type EvidenceFs, type FsEntry } from '../evidence/fs.js';
 import { LIMITS } from '../util/limits.js';
 import type { DirEntryInfo } from '../model/evidence.js';
 
@@ -135,7 +135,7 @@ export function* walkDirectories(fs: EvidenceFs, start: FsEntry, startRel: strin
   const entered = new Set<string>([start.id]);
   while (stack.length > 0) {
     const { dir, relDir, depth } = stack.pop()!;
-    const listed = fs.listCompact ? fs.listCompact(dir) : compactOf(fs.list(dir));
+    const listed = compactListing(fs, dir);
     if (listed.error) {
       const { code, message } = listed.error;
       recordIssue(opts.issues, { path: relDir, op: 'readdir', code, message: depth > 0 ? `${message}; subtree at depth ${depth} not walked` : message });

@@ -246,12 +246,12 @@ export function decodeRunlist(buf: Buffer, start: number, end: number, startVcn:
   return runs;
 }
 
-/** Parses the attribute chain of a fixed-up record. */
 /** The name of one attribute in a warning. */
 function attributeLabel(what: string, type: number, name: string): string {
   return `${what} attribute 0x${type.toString(16)}${name ? `:${name}` : ''}`;
 }
 
+/** Parses the attribute chain of a fixed-up record. */
 function parseAttributes(data: Buffer, first: number, used: number, warnings: string[], what: string): Attribute[] {
   const attrs: Attribute[] = [];
   let pos = first;
