@@ -187,9 +187,10 @@ export function extensionRecordAttributes(base: MftRecord, entries: readonly num
 
 /**
  * Every record of a standalone $MFT as its summary, streamed (pass 2, after pass 1 gave `onIndex`
- * the name table: the staging detectors resolve journal paths through it).
+ * the name table: the staging detectors resolve journal paths through it). `skip(entry)` leaves a
+ * record unread (the trace stage passes over plain records, `MftIndex.plain`).
  */
-export function* mftSummaries(src: ByteSource, warnings: string[], onIndex?: (index: MftIndex) => void): Generator<RecordSummary> {
+export function* mftSummaries(src: ByteSource, warnings: string[], onIndex?: (index: MftIndex) => void, skip?: (entry: number) => boolean): Generator<RecordSummary> {
   const recordSize = mftRecordSize(src);
   if (!recordSize) {
     warnings.push('no FILE record with a usable record size at offset 0');
@@ -205,6 +206,7 @@ export function* mftSummaries(src: ByteSource, warnings: string[], onIndex?: (in
   const readRecord = (entry: number): MftRecord | null => (entry >= 0 && entry < count ? parseMftRecord(src.read(entry * recordSize, recordSize), entry) : null);
   const readRaw = recordReader(src, recordSize);
   for (let entry = 0; entry < count; entry++) {
+    if (skip?.(entry)) continue;
     const rec = parseMftRecord(readRaw(entry), entry);
     if (!rec) continue;
     const s = summarizeRecord(rec, rec.base ? [] : extensionRecordAttributes(rec, extensions.get(entry) ?? [], readRecord));

@@ -8,6 +8,7 @@
 import { LIMITS } from '../../../util/limits.js';
 import { ENTRY } from './layout.js';
 import { namePreference, type FileNameAttribute, type MftRecord } from './record.js';
+import { isPlainRecord } from './summary.js';
 
 interface NameRow {
   sequence: number;
@@ -78,6 +79,11 @@ export class NameTable {
     return this.count;
   }
 
+  /** The name kept for `entry` (the preferred one), or null. */
+  nameOf(entry: number): string | null {
+    return this.has(entry) ? this.names[entry]! : null;
+  }
+
   /**
    * True when `parentSequence` still names the record at `parentEntry`. Windows bumps a record's
    * sequence number when it frees it, so a deleted child's parent reference is one behind a parent
@@ -117,6 +123,12 @@ export interface MftIndex {
   names: NameTable;
   /** base entry -> entries of its in-use extension records (whose base reference names it). */
   extensions: Map<number, number[]>;
+  /**
+   * 1 for each record whose summary holds nothing but its names, sizes and times (`isPlainRecord`,
+   * and no extension record names it as base): most of a volume. Its kept name is then the summary's
+   * first name.
+   */
+  plain: Uint8Array;
 }
 
 /** Extension records kept per base record, and names gathered from extension records (each a whole $FILE_NAME; real volumes have a handful). */
@@ -140,12 +152,14 @@ export class MftIndexBuilder {
   private readonly nameable: Uint8Array;
   private readonly sequences: Uint16Array;
   private readonly preference: Uint8Array;
+  private readonly plain: Uint8Array;
   private readonly extensionNames: Array<{ base: number; baseSequence: number; fn: FileNameAttribute }> = [];
 
   constructor(private readonly count: number) {
     this.nameable = new Uint8Array(count);
     this.sequences = new Uint16Array(count);
     this.preference = new Uint8Array(count);
+    this.plain = new Uint8Array(count);
   }
 
   /** One parsed record and its $FILE_NAME attributes (in attribute order). */
@@ -160,6 +174,7 @@ export class MftIndexBuilder {
       for (const fn of fileNames) if (this.extensionNames.length < MAX_EXTENSION_NAMES) this.extensionNames.push({ base: rec.base.entry, baseSequence: rec.base.sequence, fn });
       return;
     }
+    if (isPlainRecord(rec, fileNames)) this.plain[entry] = 1;
     // the preferred name: long over short, the first of equals
     let fn: FileNameAttribute | null = null;
     for (const f of fileNames) if (!fn || namePreference(f.namespace) < namePreference(fn.namespace)) fn = f;
@@ -181,6 +196,7 @@ export class MftIndexBuilder {
       this.names.set(b, { sequence: this.sequences[b]!, inUse: this.nameable[b] === 2, name: x.fn.name, parentEntry: x.fn.parent.entry, parentSequence: x.fn.parent.sequence });
     }
     this.extensionNames.length = 0;
-    return { names: this.names, extensions: this.extensions };
+    for (const base of this.extensions.keys()) if (base < this.count) this.plain[base] = 0;
+    return { names: this.names, extensions: this.extensions, plain: this.plain };
   }
 }

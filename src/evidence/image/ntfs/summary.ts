@@ -98,6 +98,30 @@ export function summarizeRecord(record: MftRecord, extra: readonly Attribute[] =
   };
 }
 
+/**
+ * True when `summarizeRecord(record)` could tell nothing beyond the record's names, parent, sizes
+ * and times: an in-use base record without warnings, attribute list or named $DATA stream, whose
+ * every $FILE_NAME is readable (`fileNames`: those parsed, in attribute order) and whose
+ * $STANDARD_INFORMATION creation is no earlier than any of them. A pass that already parsed the
+ * record keeps this bit so that later passes can leave most records unread (the NTFS trace stage:
+ * docs/ntfs.md). Extension records elsewhere can still add to a base: `MftIndexBuilder` clears the
+ * bit of every base that has some.
+ */
+export function isPlainRecord(record: MftRecord, fileNames: readonly FileNameAttribute[]): boolean {
+  if (!record.inUse || record.base || record.warnings.length > 0) return false;
+  let si: StandardInformation | null = null;
+  let namesWithValue = 0;
+  for (const a of record.attributes) {
+    if (a.type === ATTR_TYPE.standardInformation && a.value && !si) si = parseStandardInformation(a.value);
+    else if (a.type === ATTR_TYPE.fileName && a.value) namesWithValue++;
+    else if (a.type === ATTR_TYPE.attributeList) return false;
+    else if (a.type === ATTR_TYPE.data && a.name !== '') return false;
+  }
+  if (namesWithValue !== fileNames.length) return false;
+  if (si && si.created > 0n) for (const fn of fileNames) if (fn.created > 0n && si.created < fn.created) return false;
+  return true;
+}
+
 /** FILE_ATTRIBUTE_* bits as names (for the JSON records). */
 const FILE_ATTRIBUTE_NAMES: ReadonlyArray<[number, string]> = [
   [0x1, 'READONLY'],
