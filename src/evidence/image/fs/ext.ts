@@ -7,7 +7,7 @@
  */
 import type { ByteSource } from '../../../util/byte-source.js';
 import { unitMappedSource } from './unit-mapped-source.js';
-import { compareEntries, lookupPath, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type OpenedSource, unclosed, type FsTime } from '../../fs.js';
+import { compactOf, compareEntries, type CompactListing, lookupPath, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type OpenedSource, unclosed, type FsTime } from '../../fs.js';
 import { readExact } from '../container/block-source.js';
 
 const EXT_MAGIC = 0xef53;
@@ -26,6 +26,12 @@ const MAX_EXTENT_DEPTH = 5;
 const MAX_EXTENTS_PER_FILE = 1_000_000;
 /** Bytes of one directory read (a directory of a million long names is ~300 MiB; we stop earlier). */
 const MAX_DIRECTORY_BYTES = 64 * 1024 * 1024;
+/**
+ * Decoded inodes kept (then the cache starts again): enough for a folder's listing and the walk of
+ * it that follows. 65,536 kept about 130 MB more at the peak of a walk of one folder of 100,000
+ * files (docs/performance.md "ext listings built when asked").
+ */
+const INODE_CACHE_SIZE = 4096;
 
 export function isExt(part: ByteSource): boolean {
   const sb = readExact(part, 1024, 128);
@@ -171,10 +177,12 @@ export class ExtFs implements EvidenceFs {
     if (d) {
       const table = d.readUInt32LE(8) + (this.descSize >= 64 ? d.readUInt32LE(0x28) * 2 ** 32 : 0);
       const raw = readExact(this.part, table * this.blockSize + ((ino - 1) % this.inodesPerGroup) * this.inodeSize, this.inodeSize);
-      if (raw) result = this.decodeInode(ino, raw);
+      // A copy: the read may be a view of a whole cached block of the image, which a cached inode would keep alive
+      // (65,536 cached inodes held about 150 MB of blocks on a folder of 100,000 files).
+      if (raw) result = this.decodeInode(ino, Buffer.from(raw));
     }
     if (!result) warn(this.warnings, `ext: inode ${ino} unreadable`);
-    if (this.inodeCache.size > 65536) this.inodeCache.clear();
+    if (this.inodeCache.size >= INODE_CACHE_SIZE) this.inodeCache.clear();
     this.inodeCache.set(ino, result);
     return result;
   }
@@ -377,10 +385,115 @@ export class ExtFs implements EvidenceFs {
     const inoNumber = Number(dir.id);
     const cached = this.listCache.get(inoNumber);
     if (cached) return relocate(cached, dir.path);
-    const ino = this.inode(inoNumber);
+    const ino = this.directoryInode(inoNumber);
     const out: FsEntry[] = [];
     let truncated = false;
-    if (!ino || typeOfMode(ino.mode) !== 'directory') return { entries: [], truncated };
+    if (!ino) return { entries: [], truncated };
+    const base = dir.path === '/' ? '' : dir.path;
+    this.readDirectory(ino, (child, nameBytes, ftype, deleted) => {
+      if (out.length >= MAX_FS_LISTING) {
+        truncated = true;
+        return;
+      }
+      const name = nameBytes.toString('utf8');
+      if (!deleted && (name === '.' || name === '..')) return;
+      out.push(this.entryFor(this.listedInode(child, deleted), child, name, `${base}/${name}`, deleted, ftype));
+    }, () => truncated);
+    out.sort(compareEntries);
+    const listing = { entries: out, truncated };
+    if (this.listCache.size > 256) this.listCache.clear();
+    this.listCache.set(inoNumber, listing);
+    return listing;
+  }
+
+  /**
+   * The live entries of `list(dir)`, in its order, without an FsEntry per regular file: names,
+   * inode numbers and sizes are kept, and a file's entry is built (its inode read again, from the
+   * inode cache while the folder is walked) only when asked. A walk of a folder of 100,000 files
+   * then holds one FsEntry at a time, and the listing is not cached (docs/performance.md "ext
+   * listings built when asked"). Every read `list()` makes at listing time is made here too (each
+   * entry's inode, a symbolic link's target, a deleted entry's whole entry), so warnings are the same
+   * and in the same order; entries other than readable regular files are built at once, as list()
+   * builds them.
+   */
+  listCompact(dir: FsEntry): CompactListing {
+    const inoNumber = Number(dir.id);
+    const cached = this.listCache.get(inoNumber);
+    if (cached) return compactOf(relocate(cached, dir.path));
+    const ino = this.directoryInode(inoNumber);
+    if (!ino) return compactOf({ entries: [], truncated: false });
+    const base = dir.path === '/' ? '' : dir.path;
+    // Live entries in listing order: a regular file as (inode, direntry type, size), anything else built.
+    const names: string[] = [];
+    const inodes: number[] = [];
+    const ftypes: number[] = [];
+    const sizes: number[] = [];
+    const built: Array<FsEntry | null> = [];
+    let listed = 0;
+    let truncated = false;
+    this.readDirectory(ino, (child, nameBytes, ftype, deleted) => {
+      if (listed >= MAX_FS_LISTING) {
+        truncated = true;
+        return;
+      }
+      const name = nameBytes.toString('utf8');
+      if (!deleted && (name === '.' || name === '..')) return;
+      listed++;
+      const childIno = this.listedInode(child, deleted);
+      if (deleted || !childIno || typeOfMode(childIno.mode) !== 'file') {
+        const e = this.entryFor(childIno, child, name, `${base}/${name}`, deleted, ftype);
+        if (deleted) return;
+        names.push(name);
+        inodes.push(child);
+        ftypes.push(ftype);
+        sizes.push(e.size);
+        built.push(e);
+        return;
+      }
+      names.push(name);
+      inodes.push(child);
+      ftypes.push(ftype);
+      sizes.push(childIno.size);
+      built.push(null);
+    }, () => truncated);
+    // list()'s order for its live entries: by name, equal names in listing order (its sort is stable).
+    const order = names.map((_, k) => k).sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : a - b));
+    const entry = (i: number): FsEntry => {
+      const k = order[i]!;
+      const have = built[k];
+      if (have) return have;
+      const name = names[k]!;
+      return this.entryFor(this.inode(inodes[k]!), inodes[k]!, name, `${base}/${name}`, false, ftypes[k]!);
+    };
+    return {
+      count: order.length,
+      listedCount: listed,
+      name: (i) => names[order[i]!]!,
+      type: (i) => built[order[i]!]?.type ?? 'file',
+      size: (i) => sizes[order[i]!]!,
+      entry,
+      truncated,
+    };
+  }
+
+  /** The directory's inode, or null when it is unreadable or not a directory. */
+  private directoryInode(inoNumber: number): ExtInode | null {
+    const ino = this.inode(inoNumber);
+    return ino && typeOfMode(ino.mode) === 'directory' ? ino : null;
+  }
+
+  /** The inode a listed entry stands for: none for a deleted entry whose inode was freed and cleared since. */
+  private listedInode(child: number, deleted: boolean): ExtInode | null {
+    const childIno = child ? this.inode(child) : null;
+    return deleted && childIno && !childIno.allocated && childIno.mode === 0 ? null : childIno;
+  }
+
+  /**
+   * Every entry of a directory's blocks in on-disk order, live ones and the deleted names left in
+   * their slack, handed to `push`; stops at the end of a block once `full()` says so.
+   */
+  private readDirectory(ino: ExtInode, push: (child: number, nameBytes: Buffer, ftype: number, deleted: boolean) => void, full: () => boolean): void {
+    const inoNumber = ino.ino;
     let size = ino.size;
     if (size > MAX_DIRECTORY_BYTES) {
       warn(this.warnings, `ext: directory inode ${inoNumber} of ${size} bytes; the first ${MAX_DIRECTORY_BYTES} read`);
@@ -390,17 +503,6 @@ export class ExtFs implements EvidenceFs {
     const hashed = (ino.flags & FL_INDEX) !== 0;
     const withType = (this.incompat & INCOMPAT_FILETYPE) !== 0;
     const bs = ino.flags & FL_INLINE_DATA ? data.length : this.blockSize;
-    const base = dir.path === '/' ? '' : dir.path;
-    const push = (child: number, nameBytes: Buffer, ftype: number, deleted: boolean): void => {
-      if (out.length >= MAX_FS_LISTING) {
-        truncated = true;
-        return;
-      }
-      const name = nameBytes.toString('utf8');
-      if (!deleted && (name === '.' || name === '..')) return;
-      const childIno = child ? this.inode(child) : null;
-      out.push(this.entryFor(deleted && childIno && !childIno.allocated && childIno.mode === 0 ? null : childIno, child, name, `${base}/${name}`, deleted, ftype));
-    };
     // inline directories start with the parent's inode number (4 bytes), then entries
     const start0 = ino.flags & FL_INLINE_DATA ? 4 : 0;
     for (let blockStart = 0; blockStart < data.length; blockStart += bs) {
@@ -426,13 +528,8 @@ export class ExtFs implements EvidenceFs {
         if (!isDxRoot && recLen > used) this.slackEntries(blk, p + used, p + recLen, push);
         p += recLen;
       }
-      if (truncated) break;
+      if (full()) break;
     }
-    out.sort(compareEntries);
-    const listing = { entries: out, truncated };
-    if (this.listCache.size > 256) this.listCache.clear();
-    this.listCache.set(inoNumber, listing);
-    return listing;
   }
 
   private slackEntries(blk: Buffer, from: number, to: number, push: (child: number, name: Buffer, ftype: number, deleted: boolean) => void): void {
