@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { encryptedParser } from '../../../src/artifacts/encrypted/index.js';
 import { openCfb } from '../../../src/artifacts/cfb/cfb.js';
 import { bufferSource } from '../../../src/util/byte-source.js';
@@ -96,12 +96,23 @@ describe('encrypted containers', () => {
     expect(c.warnings.join()).toMatch(/loops/);
   });
 
+  /**
+   * Random-looking bytes from a seed (SHA-256 in counter mode): the verdict's chi-square window
+   * (0.001 < p < 0.999) rejects 0.2 % of truly random buffers, so a test on fresh random bytes
+   * failed one run in 500.
+   */
+  const seeded = (n: number, seed: string): Buffer => {
+    const out = Buffer.alloc(n);
+    for (let i = 0, at = 0; at < n; i++, at += 32) createHash('sha256').update(`${seed}:${i}`).digest().copy(out, at);
+    return out;
+  };
+
   test('high-entropy container: random >= 1 MiB yes; text, small or compressible no', async () => {
-    const rnd = randomBytes(1024 * 1024);
+    const rnd = seeded(1024 * 1024, 'volume');
     const { summary } = await parseWith(encryptedParser, rnd, 'volume.bin');
     expect(summary!.format).toBe('high-entropy-container');
     expect(summary!.fields.entropy).toBeGreaterThan(7.99);
-    expect((await parseWith(encryptedParser, randomBytes(1024 * 1024 - 1), 'small.bin')).result).toBeNull();
+    expect((await parseWith(encryptedParser, seeded(1024 * 1024 - 1, 'small'), 'small.bin')).result).toBeNull();
     expect((await parseWith(encryptedParser, Buffer.alloc(2 * 1024 * 1024, 0x41), 'a.bin')).result).toBeNull();
     expect(encryptedParser.matches(ctxFor(rnd, 'x.jpg', { format: 'jpg' }))).toBe(false);
   });
