@@ -440,21 +440,15 @@ export class ExtFs implements EvidenceFs {
       if (!deleted && (name === '.' || name === '..')) return;
       listed++;
       const childIno = this.listedInode(child, deleted);
-      if (deleted || !childIno || typeOfMode(childIno.mode) !== 'file') {
-        const e = this.entryFor(childIno, child, name, `${base}/${name}`, deleted, ftype);
-        if (deleted) return;
-        names.push(name);
-        inodes.push(child);
-        ftypes.push(ftype);
-        sizes.push(e.size);
-        built.push(e);
-        return;
-      }
+      const regular = !deleted && childIno !== null && typeOfMode(childIno.mode) === 'file';
+      // Built now (the reads list() makes for it), except a readable regular file: the walk builds that one.
+      const e = regular ? null : this.entryFor(childIno, child, name, `${base}/${name}`, deleted, ftype);
+      if (deleted) return;
       names.push(name);
       inodes.push(child);
       ftypes.push(ftype);
-      sizes.push(childIno.size);
-      built.push(null);
+      sizes.push(e ? e.size : childIno!.size);
+      built.push(e);
     }, () => truncated);
     // list()'s order for its live entries: by name, equal names in listing order (its sort is stable).
     const order = names.map((_, k) => k).sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : a - b));
