@@ -11,6 +11,7 @@ import { packageVersion } from '../util/package-root.js';
 import { escapeControls } from '../util/text.js';
 import { EXIT, UsageError } from './errors.js';
 import { limitHeapGrowth } from './heap-growth.js';
+import { holdYoungGeneration } from '../util/young-generation.js';
 import { SingleFileError } from '../evidence/single-file.js';
 import type { ExplainArgs } from './commands/explain.js';
 import type { HotspotsArgs } from './commands/hotspots.js';
@@ -28,8 +29,10 @@ Partial read errors during a scan do not change the exit code; they are listed i
 
 const debug = process.argv.includes('--debug');
 
-// From start-up: once the heap is large, the old generation grows by a fixed 1.5x (heap-growth.ts).
+// From start-up: once the heap is large, the old generation grows by a fixed 1.5x (heap-growth.ts),
+// and the young generation stays at 16 MB (util/young-generation.ts).
 limitHeapGrowth();
+holdYoungGeneration();
 
 /** The commands, as the "name a command" error lists them (the same order as --help). */
 const COMMANDS = ['scan', 'explain', 'parse', 'image', 'hotspots', 'report', 'rules'];

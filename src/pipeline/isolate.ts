@@ -24,6 +24,7 @@ import type { FileTimes } from '../model/finding.js';
 import type { Candidate } from '../rules/types.js';
 import { hasBytesAt } from '../util/bytes.js';
 import { LIMITS } from '../util/limits.js';
+import { keepYoungGenerationHeld } from '../util/young-generation.js';
 
 export interface IsolatedRequest {
   id: number;
@@ -171,6 +172,8 @@ export class Isolator {
     });
     // Errors of a file in flight are handled by inspect(); this keeps a stray one from throwing.
     this.worker.on('error', () => undefined);
+    // Configuring its isolate set V8's semi-space growth factor back to 2: held again once it is online (util/young-generation.ts).
+    this.worker.once('online', keepYoungGenerationHeld);
     this.worker.unref();
     this.sentSiblings = '';
     return this.worker;

@@ -26,6 +26,7 @@ import type { DirEntryInfo, OsKind } from '../model/evidence.js';
 import type { Candidate } from '../rules/types.js';
 import { yieldToEventLoop } from '../util/event-loop.js';
 import { LIMITS } from '../util/limits.js';
+import { keepYoungGenerationHeld } from '../util/young-generation.js';
 
 /** Per-root facts, sent once to every worker. */
 export interface PoolRoot {
@@ -161,6 +162,8 @@ export class InspectPool {
       stdout: false,
       stderr: false,
     });
+    // Configuring its isolate set V8's semi-space growth factor back to 2: held again once it is online (util/young-generation.ts).
+    worker.once('online', keepYoungGenerationHeld);
     const thread: PoolThread = { worker, inFlight: new Map(), siblingsKey: '', answered: false };
     worker.on('message', (reply: PoolReply) => {
       thread.answered = true;
