@@ -143,6 +143,8 @@ export interface EvidenceFs {
   lookup(path: string, caseInsensitive?: boolean): FsEntry | null;
   /** The content of a file (or of one of its named streams); close it when done (a directory root holds an fd). */
   open(entry: FsEntry, stream?: string): OpenedSource;
+  /** A smaller entry that `open` takes as it takes `entry`, for holding many until they are reopened (hashing); absent: the entry itself is held. */
+  forReopen?(entry: FsEntry): FsEntry;
   /** Problems met so far (bad structures, loops, truncation): what could be read was read. */
   readonly warnings: string[];
   close(): void;

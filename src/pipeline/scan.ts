@@ -319,7 +319,7 @@ function keepInspection(state: RootState, file: WalkFile, got: { warnings: strin
   for (const [sid, name] of Object.entries(got.sidNames)) state.sidNames.set(sid.toUpperCase(), name);
   if (got.kept) state.candidates.push(settled(got.kept));
   for (const c of got.inner) state.candidates.push(settled(c));
-  if ((got.kept || got.inner.length > 0) && state.keepEntries) state.inspectedEntries.set(relPath, entry);
+  if ((got.kept || got.inner.length > 0) && state.keepEntries) state.inspectedEntries.set(relPath, state.fs.forReopen?.(entry) ?? entry);
   const born = fsTimeMs(entry.times.crtime);
   return { name: file.name, mtimeMs: fsTimeMs(entry.times.mtime), birthMs: born > 0 ? born : null, classification: got.classification };
 }
@@ -771,6 +771,8 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   };
   const hashes = opts.hash && opts.hash.mode !== 'none' ? hashFindings(shown, fileLocator, opts.hash) : undefined;
   for (const fs of inspectedFiles.values()) fs.fs.close();
+  // The entries kept for reopening are not needed past here: freed before the episodes and the writer, where the peak is.
+  inspectedFiles.clear();
   for (const img of images) img.close();
   const episodes = buildEpisodes(shown);
   sortExactly(

@@ -1,7 +1,7 @@
 /** The mounted-directory EvidenceFs keeps the walker's safeguards: links listed not followed, special files never opened, non-UTF-8 names, ns times. */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DirectoryFs } from '../../src/evidence/directory-fs.js';
 import { walkFs } from '../../src/evidence/image/bodyfile.js';
@@ -67,6 +67,41 @@ describe('DirectoryFs', () => {
     const b = fs.open(bad);
     expect(b.read(0, 10).toString()).toBe('latin');
     b.close();
+    fs.close();
+  });
+
+  test('an entry kept for reopening (forReopen) opens as the entry does: same bytes, same identity check, non-UTF-8 names, after close()', () => {
+    mkdirSync(path.join(dir, 'keep', 'deeper'), { recursive: true });
+    writeFileSync(path.join(dir, 'keep', 'deeper', 'a.txt'), 'first file');
+    writeFileSync(Buffer.concat([Buffer.from(`${dir}/keep/deeper/odd-`), Buffer.from([0xc3, 0x28]), Buffer.from('.bin')]), 'odd bytes');
+    writeFileSync(path.join(dir, 'keep', 'deeper', 'swap.txt'), 'original');
+    const fs = new DirectoryFs(dir, 'root');
+    const deeper = fs.lookup('/keep/deeper')!;
+    const entries = fs.list(deeper).entries.filter((e) => e.type === 'file');
+    expect(entries.map((e) => e.name)).toEqual(['a.txt', 'odd-\\xc3(.bin', 'swap.txt']);
+    const kept = entries.map((e) => fs.forReopen(e));
+    for (const k of kept) {
+      expect(k.times).toEqual({});
+      expect(k.uid).toBeUndefined();
+    }
+    const read = (e: (typeof entries)[number]): string => {
+      const src = fs.open(e);
+      try {
+        return src.read(0, 64).toString();
+      } finally {
+        src.close();
+      }
+    };
+    // While the walk's directory handles are open, and after they are closed (as hashing reopens them).
+    expect(kept.map(read)).toEqual(entries.map(read));
+    fs.close();
+    expect(kept.map(read)).toEqual(entries.map(read));
+    expect(kept.map(read)).toEqual(['first file', 'odd bytes', 'original']);
+    // Replaced since it was listed: refused for both, not read.
+    renameSync(path.join(dir, 'keep', 'deeper', 'swap.txt'), path.join(dir, 'keep', 'swapped-out.txt'));
+    writeFileSync(path.join(dir, 'keep', 'deeper', 'swap.txt'), 'a replacement');
+    expect(() => read(entries[2]!)).toThrow(/not the one listed/);
+    expect(() => read(kept[2]!)).toThrow(/not the one listed/);
     fs.close();
   });
 
