@@ -2,6 +2,7 @@
  * The finding: the one stable, documented record every stage converges on (docs/output.md).
  * Field names here are a public contract: add, never rename.
  */
+import type { Locators } from './kinds.js';
 
 export const LEVELS = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type Level = (typeof LEVELS)[number];
@@ -54,7 +55,20 @@ export interface EventLocator {
   eventId: number | null;
 }
 
-export interface Finding {
+/**
+ * What evidence inside an artifact carries beyond the kind's locators (model/kinds.ts), present
+ * only where it applies: a detector's candidate carries it and the finding scored from it keeps it.
+ */
+export interface ArtifactContext extends Locators {
+  /** When a Recycle Bin or Trash item was deleted (ISO-8601 UTC), null when the record does not say. */
+  deletedAt?: string | null;
+  /** The account the evidence belongs to (a profile name or SID), null when it cannot be told. */
+  user?: string | null;
+  /** Extra structured evidence (archive summary, linked findings, ...). */
+  details?: Record<string, unknown>;
+}
+
+export interface Finding extends ArtifactContext {
   /** Stable across runs: a hash of root label, kind, path and locators. */
   id: string;
   /** The evidence root as given on the command line. */
@@ -75,24 +89,6 @@ export interface Finding {
   times: FileTimes;
   /** ATT&CK technique ids, T1074.001 first. */
   attack: string[];
-  // Locators for findings inside an artifact (present only where they apply).
-  key?: string;
-  value?: string;
-  originalPath?: string;
-  deletedAt?: string | null;
-  entry?: string;
-  line?: number;
-  /** The event record an 'event' finding is about. */
-  event?: EventLocator;
-  /** NTFS traces (docs/ntfs.md): the MFT entry and sequence of an 'mft-record', the first USN of a 'usn-record'. */
-  mftEntry?: number;
-  mftSequence?: number;
-  usn?: number;
-  /** The Jump List entry an 'access' finding is about (LNK stream name or #N). */
-  jumpEntry?: string;
-  user?: string | null;
-  /** Extra structured evidence (archive summary, linked findings, ...). */
-  details?: Record<string, unknown>;
   /** Disk-image roots only: the file system's id of the file behind the finding (ext inode, NTFS `entry-sequence`, FAT/exFAT directory-entry address); directory roots leave it out. */
   fileId?: string;
   /** Hex digests of the file behind the finding (--hash); absent when not hashed. */

@@ -3,7 +3,7 @@
  * Detectors (code) decide *whether* a rule fires and say what they saw (a Hit);
  * the engine (engine.ts) looks the rule up and turns hits into scored findings.
  */
-import type { EventLocator, FileTimes, FindingKind } from '../model/finding.js';
+import type { ArtifactContext, FileTimes, FindingKind } from '../model/finding.js';
 
 export interface RuleDef {
   id: string;
@@ -48,7 +48,7 @@ export interface NamedPath {
 }
 
 /** What a detector proposes; the engine scores it into a Finding. */
-export interface Candidate {
+export interface Candidate extends ArtifactContext {
   kind: FindingKind;
   /** relPath of the file the evidence lives in (the archive, the $I, the hive, the history file). */
   path: string;
@@ -57,19 +57,6 @@ export interface Candidate {
   format?: string | null;
   entropy?: number | null;
   times?: FileTimes;
-  key?: string;
-  value?: string;
-  originalPath?: string;
-  deletedAt?: string | null;
-  entry?: string;
-  line?: number;
-  event?: EventLocator;
-  mftEntry?: number;
-  mftSequence?: number;
-  usn?: number;
-  jumpEntry?: string;
-  user?: string | null;
-  details?: Record<string, unknown>;
   names?: NamedPath[];
   events?: TimelineEvent[];
 }
