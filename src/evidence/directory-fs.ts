@@ -30,6 +30,14 @@ const NO_TIMES: FsEntry['times'] = Object.freeze({});
 /** Directory handles kept open for deep paths; older ones are closed and their paths rebuilt when needed. */
 const MAX_OPEN_ANCHORS = 64;
 
+/** A folder's names for lookups: the first position of each name in its compact listing, exact and lower-cased. */
+interface LookupIndex {
+  listed: CompactListing;
+  exact: Map<string, number>;
+  folded: Map<string, number>;
+  size: number;
+}
+
 /** An opened file and its index in DirectoryFs.opened (-1 once closed). */
 interface OpenSlot {
   file: OpenedFile;
@@ -457,7 +465,8 @@ export class DirectoryFs implements EvidenceFs {
   lookup(p: string, caseInsensitive = false): FsEntry | null {
     return lookupPath(this, p, caseInsensitive, (dir, name, ci) => {
       const index = this.indexOf(dir);
-      return index.exact.get(name) ?? (ci ? index.folded.get(name.toLowerCase()) : undefined) ?? null;
+      const at = index.exact.get(name) ?? (ci ? index.folded.get(name.toLowerCase()) : undefined);
+      return at === undefined ? null : index.listed.entry(at);
     });
   }
 
@@ -465,11 +474,13 @@ export class DirectoryFs implements EvidenceFs {
    * Name indexes of the directories lookups went through, the most recent kept up to
    * MAX_INDEXED_ENTRIES entries in all: following 2,000 names into one folder of 100,000 files lists
    * it once, not 2,000 times. A lookup sees a folder as it was when first indexed, as the walk does.
+   * An index maps names to positions in the folder's compact listing: the entry found is built when
+   * asked (an index of FsEntry objects held 60 MB for a folder of 100,000 files).
    */
-  private readonly indexes = new Map<string, { exact: Map<string, FsEntry>; folded: Map<string, FsEntry>; size: number }>();
+  private readonly indexes = new Map<string, LookupIndex>();
   private indexedEntries = 0;
 
-  private indexOf(dir: FsEntry): { exact: Map<string, FsEntry>; folded: Map<string, FsEntry>; size: number } {
+  private indexOf(dir: FsEntry): LookupIndex {
     const key = `${dir.id}\u0000${dir.path}`;
     const known = this.indexes.get(key);
     if (known) {
@@ -477,16 +488,18 @@ export class DirectoryFs implements EvidenceFs {
       this.indexes.set(key, known);
       return known;
     }
-    const exact = new Map<string, FsEntry>();
-    const folded = new Map<string, FsEntry>();
-    const entries = this.list(dir).entries;
-    for (const e of entries) {
-      if (e.deleted) continue;
-      if (!exact.has(e.name)) exact.set(e.name, e);
-      const lower = e.name.toLowerCase();
-      if (!folded.has(lower)) folded.set(lower, e);
+    const listed = this.listCompact(dir);
+    const exact = new Map<string, number>();
+    const folded = new Map<string, number>();
+    // A listing that failed has no entries (as `list` gives none): lookups in it find nothing.
+    const count = listed.error ? 0 : listed.count;
+    for (let i = 0; i < count; i++) {
+      const name = listed.name(i);
+      if (!exact.has(name)) exact.set(name, i);
+      const lower = name.toLowerCase();
+      if (!folded.has(lower)) folded.set(lower, i);
     }
-    const index = { exact, folded, size: entries.length };
+    const index = { listed, exact, folded, size: count };
     this.indexes.set(key, index);
     this.indexedEntries += index.size;
     for (const [oldKey, old] of this.indexes) {
@@ -495,6 +508,12 @@ export class DirectoryFs implements EvidenceFs {
       this.indexedEntries -= old.size;
     }
     return index;
+  }
+
+  /** Lets the lookup indexes go (the scan calls it once a root is scored: nothing looks names up after that). */
+  dropLookupIndexes(): void {
+    this.indexes.clear();
+    this.indexedEntries = 0;
   }
 
   /**

@@ -145,6 +145,8 @@ export interface EvidenceFs {
   open(entry: FsEntry, stream?: string): OpenedSource;
   /** A smaller entry that `open` takes as it takes `entry`, for holding many until they are reopened (hashing); absent: the entry itself is held. */
   forReopen?(entry: FsEntry): FsEntry;
+  /** Lets caches kept only to speed up `lookup` go (after the last lookup a scan makes of a root); absent: nothing to let go. */
+  dropLookupIndexes?(): void;
   /** Problems met so far (bad structures, loops, truncation): what could be read was read. */
   readonly warnings: string[];
   close(): void;

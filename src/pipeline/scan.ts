@@ -641,14 +641,16 @@ function rootState(fields: Pick<RootState, 'given' | 'label' | 'hostKey' | 'os' 
 
 /**
  * Drops what only the walk and scoring of a root needed: its candidates (now findings), its listing
- * cache and its set of inspected paths. The state itself stays reachable until scan() returns (a
- * heap snapshot showed the last root's state held from scan()'s frame as a stack root): on the
- * findings-heavy 100k tree its candidates were 14 MB of the heap live at the episodes and the writer.
+ * cache, its set of inspected paths and its file system's lookup indexes. The state itself stays
+ * reachable until scan() returns (a heap snapshot showed the last root's state held from scan()'s
+ * frame as a stack root): on the findings-heavy 100k tree its candidates were 14 MB of the heap live
+ * at the episodes and the writer; a name followed into a folder of 100,000 files kept its index.
  */
 function releaseWalkHoldings(state: RootState): void {
   state.candidates = [];
   state.listDirectory = () => null;
   state.inspected = new InspectedFiles();
+  state.fs.dropLookupIndexes?.();
 }
 
 /** A mounted directory: files inspected on their descriptor in the worker when heavy, starts re-checked, collected NTFS files. */

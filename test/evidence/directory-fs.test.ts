@@ -110,12 +110,21 @@ describe('DirectoryFs', () => {
     for (let i = 0; i < 300; i++) writeFileSync(path.join(big, `doc${i}.txt`), 'x');
     const fs = new DirectoryFs(dir, 'root');
     const lists: string[] = [];
-    const list = fs.list.bind(fs);
-    fs.list = (d) => (lists.push(d.path), list(d));
+    const listCompact = fs.listCompact.bind(fs);
+    fs.listCompact = (d) => (lists.push(d.path), listCompact(d));
     for (let i = 0; i < 300; i++) expect(fs.lookup(`/Users/Bob/AppData/DOC${i}.TXT`, true)?.path).toBe(`/Users/Bob/AppData/doc${i}.txt`);
     expect(fs.lookup('/Users/Bob/AppData/doc7.txt')?.name).toBe('doc7.txt');
     expect(fs.lookup('/Users/Bob/AppData/absent.txt', true)).toBeNull();
     // Each folder on the way listed once for the 302 lookups (each lookup starts from a fresh root entry of the same id).
+    expect(lists).toEqual(['/', '/Users', '/Users/Bob', '/Users/Bob/AppData']);
+    // The entry a lookup builds from the index is the one a listing gives (same identity, times and flags).
+    const appData = fs.lookup('/Users/Bob/AppData')!;
+    const listed = fs.list(appData).entries.find((e) => e.name === 'doc42.txt')!;
+    expect(fs.lookup('/Users/Bob/AppData/doc42.txt')).toEqual(listed);
+    // Once the scan lets the indexes go, a lookup lists again and still finds.
+    lists.length = 0;
+    fs.dropLookupIndexes();
+    expect(fs.lookup('/Users/Bob/AppData/doc8.txt')?.path).toBe('/Users/Bob/AppData/doc8.txt');
     expect(lists).toEqual(['/', '/Users', '/Users/Bob', '/Users/Bob/AppData']);
     fs.close();
   });
