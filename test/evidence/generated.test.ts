@@ -125,6 +125,29 @@ describeIf(HAVE, toolMissing(missing.join(', ')))('generated images', () => {
     }
   });
 
+  test.each([12, 16, 32])('FAT%i: an entry is found again by its id alone (nothing held per listed entry)', (bits) => {
+    const listedIn = openDiskImage(fats[bits]!);
+    const fresh = openDiskImage(fats[bits]!);
+    try {
+      const a = listedIn.volumes[0]!.fs!;
+      const b = fresh.volumes[0]!.fs!;
+      const deep = a.lookup('/dir/deep/Long File Name With Spaces.txt', true)!;
+      const many = a.lookup('/many', true)!;
+      // Entries listed by one opening of the volume open and list in another that has listed nothing.
+      expect(b.open(deep).read(0, deep.size).equals(a.open(deep).read(0, deep.size))).toBe(true);
+      expect(b.list(many).entries.map((e) => e.name)).toEqual(a.list(many).entries.map((e) => e.name));
+      const deleted = a.list(a.root()).entries.find((e) => e.deleted)!;
+      expect(b.open(deleted).read(0, 100).toString()).toBe('to be deleted\n');
+      // An id read back as the wrong kind of entry is refused: a file as a directory lists nothing, a directory does not open.
+      expect(b.list({ ...deep, type: 'directory' }).entries).toEqual([]);
+      expect(() => b.open({ ...many, type: 'file' })).toThrow(/not a regular file of this volume/);
+      expect(() => b.open({ ...deep, id: 'not-an-id' })).toThrow(/not a regular file of this volume/);
+    } finally {
+      listedIn.close();
+      fresh.close();
+    }
+  });
+
   test.each(['dos', 'gpt'])('%s disk: partitions as mmls, each file system as fls', (scheme) => {
     const file = scheme === 'dos' ? disk : gpt;
     const img = openDiskImage(file);

@@ -31,11 +31,6 @@ export function dosTime(date: number, time: number, tenths = 0): FsTime | undefi
   return { sec, nsec: (tenths % 100) * 10_000_000 };
 }
 
-interface FatNode {
-  entry: FsEntry;
-  firstCluster: number;
-}
-
 export class FatFs implements EvidenceFs {
   readonly kind: string;
   readonly warnings: string[] = [];
@@ -52,7 +47,12 @@ export class FatFs implements EvidenceFs {
   private readonly rootCluster: number;
   private readonly clusterCount: number;
   private readonly bits: 12 | 16 | 32;
-  private readonly nodes = new Map<string, FatNode>();
+  /**
+   * The root's entry. Other entries are found again by their id, which is TSK's address of their
+   * directory entry: `open` and `list` read its 32 bytes back for the first cluster, so nothing is
+   * held per listed entry (a map of them grew with every file of the volume).
+   */
+  private readonly rootEntry: FsEntry;
   private readonly listCache = new Map<string, FsListing>();
 
   constructor(
@@ -85,7 +85,7 @@ export class FatFs implements EvidenceFs {
     this.volumeLabel = lab === 'NO NAME' ? '' : lab;
     if (total * this.bps > part.size) warn(this.warnings, `FAT: ${total} sectors declared, the volume holds ${Math.floor(part.size / this.bps)}`);
     const rootEntry: FsEntry = { name: '', path: '/', id: ROOT_ID, type: 'directory', size: 0, times: {}, hidden: false, system: false, readOnly: false, deleted: false, streams: [] };
-    this.nodes.set(ROOT_ID, { entry: rootEntry, firstCluster: this.rootCluster });
+    this.rootEntry = rootEntry;
   }
 
   private fatEntry(cluster: number): number {
@@ -143,17 +143,17 @@ export class FatFs implements EvidenceFs {
   }
 
   root(): FsEntry {
-    return this.nodes.get(ROOT_ID)!.entry;
+    return this.rootEntry;
   }
 
   /** The directory's raw bytes plus the absolute sector of each of its sectors (for TSK ids). */
-  private directoryBytes(node: FatNode): { data: Buffer; sectorOf: (byteOffset: number) => number } {
-    if (node.entry.id === ROOT_ID && this.bits !== 32) {
+  private directoryBytes(dir: FsEntry, firstCluster: number): { data: Buffer; sectorOf: (byteOffset: number) => number } {
+    if (dir.id === ROOT_ID && this.bits !== 32) {
       const data = this.part.read(this.rootDirSector * this.bps, this.rootDirSectors * this.bps);
       return { data, sectorOf: (o) => this.rootDirSector + Math.floor(o / this.bps) };
     }
-    const clusters = this.chain(node.firstCluster, Math.ceil(MAX_DIRECTORY_BYTES / this.clusterSize), `directory ${node.entry.path}`);
-    const data = this.chainSource(clusters, clusters.length * this.clusterSize, node.entry.path).read(0, clusters.length * this.clusterSize);
+    const clusters = this.chain(firstCluster, Math.ceil(MAX_DIRECTORY_BYTES / this.clusterSize), `directory ${dir.path}`);
+    const data = this.chainSource(clusters, clusters.length * this.clusterSize, dir.path).read(0, clusters.length * this.clusterSize);
     const spc = this.clusterSize / this.bps;
     return {
       data,
@@ -164,12 +164,31 @@ export class FatFs implements EvidenceFs {
     };
   }
 
+  /**
+   * The first cluster of a listed entry, read back from its directory entry (the id is TSK's
+   * address of it: `list` computes it from the entry's sector and slot); the root's is the boot
+   * sector's. Null when the id names no directory entry of this volume of that entry's kind.
+   */
+  private firstClusterOf(entry: FsEntry): number | null {
+    if (entry.id === ROOT_ID) return entry.type === 'directory' ? this.rootCluster : null;
+    const n = Number(entry.id);
+    const perSector = this.bps / 32;
+    if (!Number.isSafeInteger(n) || n < 3) return null;
+    const sector = this.tskFirstDataSector + Math.floor((n - 3) / perSector);
+    const e = this.part.read(sector * this.bps + ((n - 3) % perSector) * 32, 32);
+    if (e.length !== 32) return null;
+    const attr = e[11]!;
+    // The same kind of entry as listed: not a long-name part or volume label, a directory only for a directory.
+    if ((attr & 0x3f) === ATTR_LFN || attr & ATTR_VOLUME || ((attr & ATTR_DIRECTORY) !== 0) !== (entry.type === 'directory')) return null;
+    return (this.bits === 32 ? e.readUInt16LE(20) << 16 : 0) + e.readUInt16LE(26);
+  }
+
   list(dir: FsEntry): FsListing {
     const cached = this.listCache.get(dir.id);
     if (cached) return cached;
-    const node = this.nodes.get(dir.id);
-    if (!node || dir.type !== 'directory') return { entries: [], truncated: false };
-    const { data, sectorOf } = this.directoryBytes(node);
+    const firstCluster = dir.type === 'directory' ? this.firstClusterOf(dir) : null;
+    if (firstCluster === null) return { entries: [], truncated: false };
+    const { data, sectorOf } = this.directoryBytes(dir, firstCluster);
     const perSector = this.bps / 32;
     const out: FsEntry[] = [];
     let truncated = false;
@@ -232,8 +251,6 @@ export class FatFs implements EvidenceFs {
         deleted,
         streams: [],
       };
-      if (this.nodes.size > 1_000_000) this.nodes.clear();
-      this.nodes.set(id, { entry, firstCluster });
       out.push(entry);
     }
     out.sort(compareEntries);
@@ -249,16 +266,16 @@ export class FatFs implements EvidenceFs {
 
   open(entry: FsEntry, stream?: string): OpenedSource {
     if (stream) throw new Error('FAT has no named streams');
-    const node = this.nodes.get(entry.id);
-    if (!node || entry.type !== 'file') throw new Error(`${entry.path}: not a regular file of this volume`);
+    const firstCluster = entry.type === 'file' ? this.firstClusterOf(entry) : null;
+    if (firstCluster === null) throw new Error(`${entry.path}: not a regular file of this volume`);
     const need = Math.ceil(entry.size / this.clusterSize);
     let clusters: number[];
     if (entry.deleted) {
       // the chain is freed on deletion: read contiguously from the first cluster (TSK does the same)
       clusters = [];
-      for (let k = 0; k < need && node.firstCluster + k < this.clusterCount + 2; k++) clusters.push(node.firstCluster + k);
+      for (let k = 0; k < need && firstCluster + k < this.clusterCount + 2; k++) clusters.push(firstCluster + k);
     } else {
-      clusters = this.chain(node.firstCluster, need, entry.path);
+      clusters = this.chain(firstCluster, need, entry.path);
       if (clusters.length < need && entry.size) warn(this.warnings, `FAT: ${entry.path}: ${clusters.length} of ${need} clusters; the rest reads as zeros`);
     }
     return unclosed(this.chainSource(clusters, entry.size, entry.path));
