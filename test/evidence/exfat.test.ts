@@ -87,6 +87,19 @@ describeIf(missing.length === 0, `exFAT tools missing: ${missing.join(', ')}`)('
     }
   });
 
+  test('an entry carries where its data lies: copies of it open, an entry of another opening of the volume does not', () => {
+    const bytes = readFileSync(img);
+    const a = new ExfatFs(bufferSource(bytes), 'a');
+    const b = new ExfatFs(bufferSource(bytes), 'b');
+    const big = a.lookup('/Windows/Temp/big.bin')!;
+    expect(a.open({ ...big }).read(0, big.size).equals(Buffer.alloc(70000, 0x41))).toBe(true);
+    expect(a.list({ ...a.lookup('/many')! }).entries.length).toBe(300);
+    // Ids are only addresses: b holds nothing for a's entries, and takes them for none of its own.
+    expect(() => b.open(big)).toThrow(/not a regular file of this volume/);
+    expect(b.list(a.lookup('/many')!).entries).toEqual([]);
+    expect(b.open(b.lookup('/Windows/Temp/big.bin')!).read(0, 4).toString()).toBe('AAAA');
+  });
+
   test('damage: a broken set checksum, a looping FAT chain and a truncated volume give warnings and what could be read', () => {
     const bytes = readFileSync(img);
     const broken = Buffer.from(bytes);

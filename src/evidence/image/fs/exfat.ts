@@ -32,8 +32,13 @@ const MAX_DIRECTORY_BYTES = 16 * 1024 * 1024;
 const ROOT_ID = '2';
 const FAT_END = 0xfffffff7;
 
+/**
+ * Where an entry's data lies, kept on the entry itself (a symbol property, as DirectoryFs keeps an
+ * entry's host location): the file system holds nothing per listed entry (a map of them grew with
+ * every file of the volume), and an entry of another volume is told apart by `owner`.
+ */
 interface ExfatNode {
-  entry: FsEntry;
+  owner: ExfatFs;
   firstCluster: number;
   /** Contiguous clusters (NoFatChain), or a FAT chain. */
   contiguous: boolean;
@@ -60,6 +65,9 @@ export function isExfatBoot(s: Buffer): boolean {
   return s.length >= 512 && s.toString('latin1', 3, 11) === 'EXFAT   ';
 }
 
+const NODE = Symbol('exfat node');
+type NodedEntry = FsEntry & { [NODE]?: ExfatNode };
+
 export class ExfatFs implements EvidenceFs {
   readonly kind = 'exfat';
   readonly warnings: string[] = [];
@@ -70,7 +78,7 @@ export class ExfatFs implements EvidenceFs {
   private readonly fatBytes: number;
   private readonly heapSector: number;
   private readonly clusterCount: number;
-  private readonly nodes = new Map<string, ExfatNode>();
+  private readonly rootEntry: NodedEntry;
   private readonly listCache = new Map<string, FsListing>();
 
   constructor(
@@ -98,10 +106,17 @@ export class ExfatFs implements EvidenceFs {
     const fit = Math.max(0, Math.floor((part.size - this.heapSector * this.bps) / this.clusterSize));
     this.clusterCount = Math.min(declared, fit, Math.floor(this.fatBytes / 4) - 2);
     if (this.clusterCount < declared) warn(this.warnings, `exFAT: ${declared} clusters declared, ${this.clusterCount} readable`);
-    const rootEntry: FsEntry = { name: '', path: '/', id: ROOT_ID, type: 'directory', size: 0, times: {}, hidden: false, system: false, readOnly: false, deleted: false, streams: [] };
-    this.nodes.set(ROOT_ID, { entry: rootEntry, firstCluster: rootCluster, contiguous: false, dataLength: MAX_DIRECTORY_BYTES });
-    rootEntry.size = this.clustersOf(this.nodes.get(ROOT_ID)!, MAX_DIRECTORY_BYTES, '/').length * this.clusterSize;
+    const rootNode: ExfatNode = { owner: this, firstCluster: rootCluster, contiguous: false, dataLength: MAX_DIRECTORY_BYTES };
+    const rootEntry: NodedEntry = { name: '', path: '/', id: ROOT_ID, type: 'directory', size: 0, times: {}, hidden: false, system: false, readOnly: false, deleted: false, streams: [], [NODE]: rootNode };
+    rootEntry.size = this.clustersOf(rootNode, MAX_DIRECTORY_BYTES, '/').length * this.clusterSize;
+    this.rootEntry = rootEntry;
     this.list(rootEntry); // reads the volume label
+  }
+
+  /** The data location an entry of this volume carries; null for an entry of another one. */
+  private nodeOf(entry: FsEntry): ExfatNode | null {
+    const node = (entry as NodedEntry)[NODE];
+    return node && node.owner === this ? node : null;
   }
 
   private validCluster(c: number): boolean {
@@ -149,13 +164,13 @@ export class ExfatFs implements EvidenceFs {
   }
 
   root(): FsEntry {
-    return this.nodes.get(ROOT_ID)!.entry;
+    return this.rootEntry;
   }
 
   list(dir: FsEntry): FsListing {
     const cached = this.listCache.get(dir.id);
     if (cached) return cached;
-    const node = this.nodes.get(dir.id);
+    const node = this.nodeOf(dir);
     if (!node || dir.type !== 'directory') return { entries: [], truncated: false };
     const clusters = this.clustersOf(node, Math.min(node.dataLength, MAX_DIRECTORY_BYTES), `directory ${dir.path}`);
     if (node.dataLength > MAX_DIRECTORY_BYTES) warn(this.warnings, `exFAT: ${dir.path}: directory of ${node.dataLength} bytes; the first ${MAX_DIRECTORY_BYTES} read`);
@@ -185,7 +200,7 @@ export class ExfatFs implements EvidenceFs {
       const attr = f.readUInt16LE(4);
       const isDir = (attr & ATTR_DIRECTORY) !== 0;
       const id = String((sectorOf(p) - this.heapSector) * perSector + ((p / 32) % perSector) + 3);
-      const entry: FsEntry = {
+      const entry: NodedEntry = {
         name: set.name,
         path: `${base}/${set.name}`,
         id,
@@ -201,10 +216,9 @@ export class ExfatFs implements EvidenceFs {
         readOnly: (attr & ATTR_READONLY) !== 0,
         deleted: !inUse,
         streams: [],
+        // A deleted directory's clusters are free and may be reused: it is listed, not entered.
+        [NODE]: { owner: this, firstCluster: set.firstCluster, contiguous: set.contiguous || !inUse, dataLength: inUse || !isDir ? set.dataLength : 0 },
       };
-      if (this.nodes.size > 1_000_000) this.nodes.clear();
-      // A deleted directory's clusters are free and may be reused: it is listed, not entered.
-      this.nodes.set(id, { entry, firstCluster: set.firstCluster, contiguous: set.contiguous || !inUse, dataLength: inUse || !isDir ? set.dataLength : 0 });
       out.push(entry);
       p += set.secondaryCount * 32; // the set's entries are consumed
     }
@@ -265,7 +279,7 @@ export class ExfatFs implements EvidenceFs {
 
   open(entry: FsEntry, stream?: string): OpenedSource {
     if (stream) throw new Error('exFAT has no named streams');
-    const node = this.nodes.get(entry.id);
+    const node = this.nodeOf(entry);
     if (!node || entry.type !== 'file') throw new Error(`${entry.path}: not a regular file of this volume`);
     const clusters = entry.size && node.firstCluster ? this.clustersOf(node, entry.size, entry.path) : [];
     const need = Math.ceil(entry.size / this.clusterSize);
