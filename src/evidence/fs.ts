@@ -159,6 +159,48 @@ export function fsTimeMs(t: FsTime | undefined): number {
 
 /** Entries listed per directory before `truncated` is set. */
 export const MAX_FS_LISTING = 100_000;
+
+/**
+ * Whole listings an image file system keeps to answer a folder listed again (each lookup walks
+ * its path's folders), the most recent first, bounded by the entries they hold as well as by their
+ * number: 257 listings of a large folder each were millions of entries held.
+ */
+export class ListingCache<K> {
+  private readonly kept = new Map<K, FsListing>();
+  private entries = 0;
+
+  constructor(
+    private readonly maxEntries = 200_000,
+    private readonly maxListings = 256,
+  ) {}
+
+  get(key: K): FsListing | undefined {
+    const hit = this.kept.get(key);
+    if (hit) {
+      this.kept.delete(key); // most recently used last
+      this.kept.set(key, hit);
+    }
+    return hit;
+  }
+
+  set(key: K, listing: FsListing): void {
+    const old = this.kept.get(key);
+    if (old) this.entries -= old.entries.length;
+    this.kept.delete(key);
+    this.kept.set(key, listing);
+    this.entries += listing.entries.length;
+    for (const [k, l] of this.kept) {
+      if ((this.entries <= this.maxEntries && this.kept.size <= this.maxListings) || l === listing) break;
+      this.kept.delete(k);
+      this.entries -= l.entries.length;
+    }
+  }
+
+  clear(): void {
+    this.kept.clear();
+    this.entries = 0;
+  }
+}
 /** Warnings kept per file system (the rest are counted in the last one). */
 export const MAX_FS_WARNINGS = 1000;
 

@@ -11,7 +11,7 @@
  * converted to UTC, without it they are read as UTC (as FAT times are).
  */
 import type { ByteSource } from '../../../util/byte-source.js';
-import { compareEntries, lookupPath, MAX_FS_LISTING, unclosed, warn, type EvidenceFs, type FsEntry, type FsListing, type FsTime, type OpenedSource } from '../../fs.js';
+import { compareEntries, lookupPath, MAX_FS_LISTING, unclosed, warn, type EvidenceFs, type FsEntry, type FsListing, type FsTime, type OpenedSource, ListingCache } from '../../fs.js';
 import { readExact } from '../container/block-source.js';
 import { unitMappedSource } from './unit-mapped-source.js';
 
@@ -79,7 +79,7 @@ export class ExfatFs implements EvidenceFs {
   private readonly heapSector: number;
   private readonly clusterCount: number;
   private readonly rootEntry: NodedEntry;
-  private readonly listCache = new Map<string, FsListing>();
+  private readonly listCache = new ListingCache<string>();
 
   constructor(
     private readonly part: ByteSource,
@@ -224,7 +224,6 @@ export class ExfatFs implements EvidenceFs {
     }
     out.sort(compareEntries);
     const listing = { entries: out, truncated };
-    if (this.listCache.size > 256) this.listCache.clear();
     this.listCache.set(dir.id, listing);
     return listing;
   }

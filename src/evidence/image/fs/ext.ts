@@ -7,7 +7,7 @@
  */
 import type { ByteSource } from '../../../util/byte-source.js';
 import { unitMappedSource } from './unit-mapped-source.js';
-import { compactOf, compareEntries, type CompactListing, lookupPath, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type OpenedSource, unclosed, type FsTime } from '../../fs.js';
+import { compactOf, compareEntries, type CompactListing, lookupPath, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type OpenedSource, unclosed, type FsTime, ListingCache } from '../../fs.js';
 import { readExact } from '../container/block-source.js';
 
 const EXT_MAGIC = 0xef53;
@@ -102,7 +102,7 @@ export class ExtFs implements EvidenceFs {
   private readonly hasExtraTimes: boolean;
   private readonly inodeCache = new Map<number, ExtInode | null>();
   private readonly allocCache = new Map<number, Buffer | null>();
-  private readonly listCache = new Map<number, FsListing>();
+  private readonly listCache = new ListingCache<number>();
   readonly volumeName: string;
 
   constructor(
@@ -401,7 +401,6 @@ export class ExtFs implements EvidenceFs {
     }, () => truncated);
     out.sort(compareEntries);
     const listing = { entries: out, truncated };
-    if (this.listCache.size > 256) this.listCache.clear();
     this.listCache.set(inoNumber, listing);
     return listing;
   }

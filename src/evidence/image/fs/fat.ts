@@ -8,7 +8,7 @@
  */
 import type { ByteSource } from '../../../util/byte-source.js';
 import { unitMappedSource } from './unit-mapped-source.js';
-import { compareEntries, lookupPath, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsListing, type OpenedSource, unclosed, type FsTime } from '../../fs.js';
+import { compareEntries, lookupPath, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsListing, type OpenedSource, unclosed, type FsTime, ListingCache } from '../../fs.js';
 import { readExact } from '../container/block-source.js';
 
 const ATTR_READONLY = 0x01;
@@ -53,7 +53,7 @@ export class FatFs implements EvidenceFs {
    * held per listed entry (a map of them grew with every file of the volume).
    */
   private readonly rootEntry: FsEntry;
-  private readonly listCache = new Map<string, FsListing>();
+  private readonly listCache = new ListingCache<string>();
 
   constructor(
     private readonly part: ByteSource,
@@ -255,7 +255,6 @@ export class FatFs implements EvidenceFs {
     }
     out.sort(compareEntries);
     const listing = { entries: out, truncated };
-    if (this.listCache.size > 256) this.listCache.clear();
     this.listCache.set(dir.id, listing);
     return listing;
   }
