@@ -14,6 +14,7 @@ import { lookupPath, warn, type CompactListing, type EvidenceFs, type FsEntry, t
 import { openEvidenceFile, type AtimeAudit, type OpenedFile } from './reader.js';
 import { ANCHOR_AFTER_BYTES, ANCHOR_AFTER_LEVELS, byteLength, HANDLES_AVAILABLE, joinFsPath, openAnchor, reachablePath, releaseAnchor, type Anchor, type FsPath } from './paths.js';
 import { decodeName } from '../util/text.js';
+import { LIMITS } from '../util/limits.js';
 import { checkComponents, type PathProblem } from './components.js';
 
 /**
@@ -21,8 +22,6 @@ import { checkComponents, type PathProblem } from './components.js';
  * measured together), so this only stops a folder that could not be held anyway.
  */
 export const MAX_DIRECTORY_LISTING = 5_000_000;
-/** Entries held in the lookup indexes of recently looked-up directories (a few tens of MB at most). */
-const MAX_INDEXED_ENTRIES = 200_000;
 /** A mounted directory exposes no named streams: one frozen empty list for every entry instead of one each. */
 const NO_STREAMS: FsEntry['streams'] = Object.freeze([]);
 /** The times of an entry kept only to be reopened (forReopen). */
@@ -472,7 +471,7 @@ export class DirectoryFs implements EvidenceFs {
 
   /**
    * Name indexes of the directories lookups went through, the most recent kept up to
-   * MAX_INDEXED_ENTRIES entries in all: following 2,000 names into one folder of 100,000 files lists
+   * LIMITS.heldListingEntries entries in all: following 2,000 names into one folder of 100,000 files lists
    * it once, not 2,000 times. A lookup sees a folder as it was when first indexed, as the walk does.
    * An index maps names to positions in the folder's compact listing: the entry found is built when
    * asked (an index of FsEntry objects held 60 MB for a folder of 100,000 files).
@@ -503,7 +502,7 @@ export class DirectoryFs implements EvidenceFs {
     this.indexes.set(key, index);
     this.indexedEntries += index.size;
     for (const [oldKey, old] of this.indexes) {
-      if (this.indexedEntries <= MAX_INDEXED_ENTRIES || old === index) break;
+      if (this.indexedEntries <= LIMITS.heldListingEntries || old === index) break;
       this.indexes.delete(oldKey);
       this.indexedEntries -= old.size;
     }

@@ -5,6 +5,7 @@
  * own times, a stable id (inode, MFT reference, FAT directory-entry address), attributes and named
  * streams; `open` returns the ByteSource the parsers already read.
  */
+import { LIMITS } from '../util/limits.js';
 import type { ByteSource } from '../util/byte-source.js';
 
 export type FsEntryType = 'file' | 'directory' | 'symlink' | 'other';
@@ -170,7 +171,7 @@ export class ListingCache<K> {
   private entries = 0;
 
   constructor(
-    private readonly maxEntries = 200_000,
+    private readonly maxEntries: number = LIMITS.heldListingEntries,
     private readonly maxListings = 256,
   ) {}
 

@@ -9,6 +9,11 @@ export const LIMITS = {
   entropySampleBytes: 16 * 1024,
   /** Largest single read any parser may ask a ByteSource for. */
   maxReadBytes: 64 * 1024 * 1024,
+  /**
+   * Directory entries a file system keeps listed for looking names up again (DirectoryFs's lookup
+   * indexes, the image file systems' listing cache), the least recently used folders let go first.
+   */
+  heldListingEntries: 200_000,
   /** Entries listed per archive before the listing is marked truncated. */
   maxArchiveEntries: 200_000,
   /** Longest name (bytes) kept from an archive entry, path, registry name or history line. */
