@@ -524,7 +524,6 @@ export class DirectoryFs implements EvidenceFs {
     return checkComponents(this.abs, relPath, { rootDev: this.dev, crossMounts: this.crossMounts, last });
   }
 
-  /** Opens a listed file; it must still be the file that was listed (same device and inode), else EIDENTITY. */
   /**
    * What `open` reads of an entry (name, path, identity, type, and where it was listed), without its
    * times and ownership: about half the bytes of an entry held for each file behind a finding.
@@ -547,6 +546,7 @@ export class DirectoryFs implements EvidenceFs {
     return e;
   }
 
+  /** Opens a listed file; it must still be the file that was listed (same device and inode), else EIDENTITY. */
   open(entry: FsEntry, stream?: string): OpenedSource {
     if (stream) throw new Error('a mounted directory exposes no named streams');
     if (entry.type !== 'file') throw Object.assign(new Error(`${entry.path}: not a regular file; not read`), { code: 'ESPECIAL' });

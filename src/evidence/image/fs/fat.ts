@@ -164,19 +164,28 @@ export class FatFs implements EvidenceFs {
     };
   }
 
+  /** TSK's id of the directory entry in slot `slot` (0-based) of absolute sector `sector`: its place in the volume. */
+  private direntId(sector: number, slot: number): string {
+    return String((sector - this.tskFirstDataSector) * (this.bps / 32) + slot + 3);
+  }
+
+  /** The byte offset in the volume of the directory entry an id names (direntId read backwards), or null. */
+  private direntOffset(id: string): number | null {
+    const n = Number(id);
+    if (!Number.isSafeInteger(n) || n < 3) return null;
+    const perSector = this.bps / 32;
+    return (this.tskFirstDataSector + Math.floor((n - 3) / perSector)) * this.bps + ((n - 3) % perSector) * 32;
+  }
+
   /**
-   * The first cluster of a listed entry, read back from its directory entry (the id is TSK's
-   * address of it: `list` computes it from the entry's sector and slot); the root's is the boot
-   * sector's. Null when the id names no directory entry of this volume of that entry's kind.
+   * The first cluster of a listed entry, read back from its directory entry; the root's is the
+   * boot sector's. Null when the id names no directory entry of this volume of that entry's kind.
    */
   private firstClusterOf(entry: FsEntry): number | null {
     if (entry.id === ROOT_ID) return entry.type === 'directory' ? this.rootCluster : null;
-    const n = Number(entry.id);
-    const perSector = this.bps / 32;
-    if (!Number.isSafeInteger(n) || n < 3) return null;
-    const sector = this.tskFirstDataSector + Math.floor((n - 3) / perSector);
-    const e = this.part.read(sector * this.bps + ((n - 3) % perSector) * 32, 32);
-    if (e.length !== 32) return null;
+    const at = this.direntOffset(entry.id);
+    const e = at === null ? null : this.part.read(at, 32);
+    if (!e || e.length !== 32) return null;
     const attr = e[11]!;
     // The same kind of entry as listed: not a long-name part or volume label, a directory only for a directory.
     if ((attr & 0x3f) === ATTR_LFN || attr & ATTR_VOLUME || ((attr & ATTR_DIRECTORY) !== 0) !== (entry.type === 'directory')) return null;
@@ -229,7 +238,7 @@ export class FatFs implements EvidenceFs {
         truncated = true;
         break;
       }
-      const id = String((sectorOf(p) - this.tskFirstDataSector) * perSector + ((p / 32) % perSector) + 3);
+      const id = this.direntId(sectorOf(p), (p / 32) % perSector);
       const isDir = (attr & ATTR_DIRECTORY) !== 0;
       const firstCluster = (this.bits === 32 ? e.readUInt16LE(20) << 16 : 0) + e.readUInt16LE(26);
       let size = e.readUInt32LE(28);
