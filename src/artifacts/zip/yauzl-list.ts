@@ -32,9 +32,12 @@ const OPTIONS: yauzl.Options = {
   strictFileNames: false,
 };
 
+const READS_PER_TURN = 256;
+
 /** yauzl's reader interface over a ByteSource; read() is the only method yauzl uses for listing. */
 class SourceReader extends yauzl.RandomAccessReader {
   private readonly window: WindowReader;
+  private reads = 0;
 
   constructor(src: ByteSource) {
     super();
@@ -51,10 +54,21 @@ class SourceReader extends yauzl.RandomAccessReader {
         got += chunk.length;
       }
     } catch (err) {
-      setImmediate(() => callback(err as Error, got));
+      this.answer(() => callback(err as Error, got));
       return;
     }
-    setImmediate(() => callback(null, got));
+    this.answer(() => callback(null, got));
+  }
+
+  /**
+   * yauzl wants its callback called later, not from inside read(). A turn of the event loop per
+   * read was two or three per entry, 111,000 turns on the 100k bench tree; the tick queue costs
+   * none, and every READS_PER_TURN reads one real turn still lets signals and replies in.
+   */
+  private answer(callback: () => void): void {
+    this.reads += 1;
+    if (this.reads % READS_PER_TURN === 0) setImmediate(callback);
+    else process.nextTick(callback);
   }
 }
 
