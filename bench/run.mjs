@@ -152,13 +152,16 @@ function reused(key) {
   return null;
 }
 /** Median of `runs` runs of one command, measured once per invocation of the bench whatever the rows that use it. */
-function measure(key, label, cmd, args, runs = opts.runs, before = () => undefined) {
+/** A measurement this run already made, or one --reuse gives (then kept for this run); null if neither. */
+function known(key) {
   if (measurements.has(key)) return measurements.get(key);
   const again = reused(key);
-  if (again) {
-    measurements.set(key, again);
-    return again;
-  }
+  if (again) measurements.set(key, again);
+  return again;
+}
+function measure(key, label, cmd, args, runs = opts.runs, before = () => undefined) {
+  const had = known(key);
+  if (had) return had;
   before();
   const all = [];
   for (let i = 0; i < runs; i++) all.push(timed(cmd, args));
@@ -174,12 +177,8 @@ function measure(key, label, cmd, args, runs = opts.runs, before = () => undefin
  * last line (a floor measured inside a process: its start-up is not part of it).
  */
 function measureInside(key, label, cmd, args, runs = opts.runs) {
-  if (measurements.has(key)) return measurements.get(key);
-  const again = reused(key);
-  if (again) {
-    measurements.set(key, again);
-    return again;
-  }
+  const had = known(key);
+  if (had) return had;
   const all = [];
   for (let i = 0; i < runs; i++) {
     const load = loadAverage();
@@ -249,7 +248,6 @@ function scan(root, name, { scope = 'all', hash = 'findings', runs, before, with
     rmSync(out, { force: true });
     saveJson();
   }
-  m.reportFloor = measurements.get(reportFloorKey(key)) ?? reused(reportFloorKey(key)) ?? null;
   return m;
 }
 const scanTree = (t, o) => scan(t.root, t.name, { ...o, before: t.warm });
@@ -298,12 +296,13 @@ function runFloors() {
  */
 function workFloorRows(t, s) {
   if (!hasTool('python3')) return skipRow(`Node's floor + decoding + report, ${t.name}`, '<= 3x', 'python3 is not installed (bench/lib/decode-floor.py)');
-  if (!s.reportFloor) return skipRow(`Node's floor + decoding + report, ${t.name}`, '<= 3x', 'the scan was reused from another run without its report floor');
+  const report = known(reportFloorKey(s.key));
+  if (!report) return skipRow(`Node's floor + decoding + report, ${t.name}`, '<= 3x', 'the scan was reused from another run without its report floor');
   const node = nodeFloor(t);
   const decode = decodeFloor(t);
-  const extra = decode.wall + s.reportFloor.wall;
-  const floor = { wall: node.wall + extra, cpu: node.cpu + extra, loads: [...node.loads, ...decode.loads, ...s.reportFloor.loads] };
-  const parts = `Node's sync floor ${node.wall.toFixed(2)} s + native decoding ${decode.wall.toFixed(2)} s + report JSON ${s.reportFloor.wall.toFixed(2)} s`;
+  const extra = decode.wall + report.wall;
+  const floor = { wall: node.wall + extra, cpu: node.cpu + extra, loads: [...node.loads, ...decode.loads, ...report.loads] };
+  const parts = `Node's sync floor ${node.wall.toFixed(2)} s + native decoding ${decode.wall.toFixed(2)} s + report JSON ${report.wall.toFixed(2)} s`;
   for (const [peer, peerLabel, factor] of [[cFloor(t), 'nftw + open + 4 KiB pread', 3], [node, 'Node sync readdir/lstat/open/fstat/read', 1.5]]) {
     const ratio = floor.wall / peer.wall;
     rows.push({ target: `floor of any Node scan with these verdicts, ${t.name} (${parts}) vs ${peerLabel}`, measured: `${floor.wall.toFixed(2)} s`, peer: `${peerLabel}: ${fmtS(peer)}`, ratio: `${ratio.toFixed(2)}x wall`, goal: `<= ${factor}x`, met: ratio <= factor, bound: true, by: 'wall', note: '', loads: [...floor.loads, ...peer.loads] });

@@ -1,12 +1,13 @@
 // Report floor: what serialising a scan's JSON report costs in Node at the least, whatever computed
 // it. The report is read back from a scan's output, then turned into text with the one native call
-// (`JSON.stringify(..., null, 2)`, the text `--format json` writes), sixteen elements of a large
-// array at a time as the writer does (one call over a 100 MB report costs more: one huge string);
-// not written. Best of three, wall seconds of the serialising alone (reading the report back and
+// (`JSON.stringify(..., null, 2)`, the text `--format json` writes), a large array's elements a
+// batch at a time as the writer does (its ELEMENTS_PER_BATCH, from the build: `npm run build`; one
+// call over a 100 MB report costs more, one huge string); not written. Best of three, wall seconds of the serialising alone (reading the report back and
 // Node's start-up are not counted). Prints one JSON object.
 //
 //   node bench/lib/report-floor.mjs REPORT.json
 import { readFileSync } from 'node:fs';
+import { ELEMENTS_PER_BATCH as BATCH } from '../../dist/report/json.js';
 
 const file = process.argv[2];
 if (!file) {
@@ -14,7 +15,6 @@ if (!file) {
   process.exit(2);
 }
 const report = JSON.parse(readFileSync(file, 'utf8'));
-const BATCH = 16;
 
 /** Characters of `value` as JSON, large arrays a batch at a time, other values whole. */
 function serialise(value) {

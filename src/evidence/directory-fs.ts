@@ -10,11 +10,10 @@
  */
 import { fstatSync, lstatSync, opendirSync, readlinkSync, realpathSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
-import { lookupPath, warn, type CompactListing, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type FsTime, type OpenedSource } from './fs.js';
+import { EntryBoundedCache, lookupPath, warn, type CompactListing, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type FsTime, type OpenedSource } from './fs.js';
 import { openEvidenceFile, type AtimeAudit, type OpenedFile } from './reader.js';
 import { ANCHOR_AFTER_BYTES, ANCHOR_AFTER_LEVELS, byteLength, HANDLES_AVAILABLE, joinFsPath, openAnchor, reachablePath, releaseAnchor, type Anchor, type FsPath } from './paths.js';
 import { decodeName } from '../util/text.js';
-import { LIMITS } from '../util/limits.js';
 import { checkComponents, type PathProblem } from './components.js';
 
 /**
@@ -476,17 +475,12 @@ export class DirectoryFs implements EvidenceFs {
    * An index maps names to positions in the folder's compact listing: the entry found is built when
    * asked (an index of FsEntry objects held 60 MB for a folder of 100,000 files).
    */
-  private readonly indexes = new Map<string, LookupIndex>();
-  private indexedEntries = 0;
+  private readonly indexes = new EntryBoundedCache<string, LookupIndex>((index) => index.size);
 
   private indexOf(dir: FsEntry): LookupIndex {
     const key = `${dir.id}\u0000${dir.path}`;
     const known = this.indexes.get(key);
-    if (known) {
-      this.indexes.delete(key); // most recently used last
-      this.indexes.set(key, known);
-      return known;
-    }
+    if (known) return known;
     const listed = this.listCompact(dir);
     const exact = new Map<string, number>();
     const folded = new Map<string, number>();
@@ -500,19 +494,12 @@ export class DirectoryFs implements EvidenceFs {
     }
     const index = { listed, exact, folded, size: count };
     this.indexes.set(key, index);
-    this.indexedEntries += index.size;
-    for (const [oldKey, old] of this.indexes) {
-      if (this.indexedEntries <= LIMITS.heldListingEntries || old === index) break;
-      this.indexes.delete(oldKey);
-      this.indexedEntries -= old.size;
-    }
     return index;
   }
 
   /** Lets the lookup indexes go (the scan calls it once a root is scored: nothing looks names up after that). */
   dropLookupIndexes(): void {
     this.indexes.clear();
-    this.indexedEntries = 0;
   }
 
   /**

@@ -162,44 +162,55 @@ export function fsTimeMs(t: FsTime | undefined): number {
 export const MAX_FS_LISTING = 100_000;
 
 /**
- * Whole listings an image file system keeps to answer a folder listed again (each lookup walks
- * its path's folders), the most recent first, bounded by the entries they hold as well as by their
- * number: 257 listings of a large folder each were millions of entries held.
+ * Values held to answer a folder asked about again, the most recent kept, bounded by the directory
+ * entries they hold (`entriesOf`) as well as by their number; the newest stays even alone over the
+ * bound. One bound for DirectoryFs's lookup indexes and the image file systems' listings.
  */
-export class ListingCache<K> {
-  private readonly kept = new Map<K, FsListing>();
+export class EntryBoundedCache<K, V> {
+  private readonly kept = new Map<K, V>();
   private entries = 0;
 
   constructor(
+    private readonly entriesOf: (value: V) => number,
     private readonly maxEntries: number = LIMITS.heldListingEntries,
-    private readonly maxListings = 256,
+    private readonly maxValues: number = Infinity,
   ) {}
 
-  get(key: K): FsListing | undefined {
+  get(key: K): V | undefined {
     const hit = this.kept.get(key);
-    if (hit) {
+    if (hit !== undefined) {
       this.kept.delete(key); // most recently used last
       this.kept.set(key, hit);
     }
     return hit;
   }
 
-  set(key: K, listing: FsListing): void {
+  set(key: K, value: V): void {
     const old = this.kept.get(key);
-    if (old) this.entries -= old.entries.length;
+    if (old !== undefined) this.entries -= this.entriesOf(old);
     this.kept.delete(key);
-    this.kept.set(key, listing);
-    this.entries += listing.entries.length;
-    for (const [k, l] of this.kept) {
-      if ((this.entries <= this.maxEntries && this.kept.size <= this.maxListings) || l === listing) break;
+    this.kept.set(key, value);
+    this.entries += this.entriesOf(value);
+    for (const [k, v] of this.kept) {
+      if ((this.entries <= this.maxEntries && this.kept.size <= this.maxValues) || v === value) break;
       this.kept.delete(k);
-      this.entries -= l.entries.length;
+      this.entries -= this.entriesOf(v);
     }
   }
 
   clear(): void {
     this.kept.clear();
     this.entries = 0;
+  }
+}
+
+/**
+ * Whole listings an image file system keeps to answer a folder listed again (each lookup walks
+ * its path's folders): 257 listings of a large folder each were millions of entries held.
+ */
+export class ListingCache<K> extends EntryBoundedCache<K, FsListing> {
+  constructor(maxEntries: number = LIMITS.heldListingEntries, maxListings = 256) {
+    super((listing) => listing.entries.length, maxEntries, maxListings);
   }
 }
 /** Warnings kept per file system (the rest are counted in the last one). */

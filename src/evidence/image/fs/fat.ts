@@ -189,6 +189,11 @@ export class FatFs implements EvidenceFs {
     const attr = e[11]!;
     // The same kind of entry as listed: not a long-name part or volume label, a directory only for a directory.
     if ((attr & 0x3f) === ATTR_LFN || attr & ATTR_VOLUME || ((attr & ATTR_DIRECTORY) !== 0) !== (entry.type === 'directory')) return null;
+    return this.clusterIn(e);
+  }
+
+  /** The first cluster a 32-byte directory entry names (its high half only on FAT32). */
+  private clusterIn(e: Buffer): number {
     return (this.bits === 32 ? e.readUInt16LE(20) << 16 : 0) + e.readUInt16LE(26);
   }
 
@@ -240,7 +245,7 @@ export class FatFs implements EvidenceFs {
       }
       const id = this.direntId(sectorOf(p), (p / 32) % perSector);
       const isDir = (attr & ATTR_DIRECTORY) !== 0;
-      const firstCluster = (this.bits === 32 ? e.readUInt16LE(20) << 16 : 0) + e.readUInt16LE(26);
+      const firstCluster = this.clusterIn(e);
       let size = e.readUInt32LE(28);
       if (isDir) size = deleted ? 0 : this.chain(firstCluster, Math.ceil(MAX_DIRECTORY_BYTES / this.clusterSize), `${base}/${name}`).length * this.clusterSize;
       const entry: FsEntry = {
