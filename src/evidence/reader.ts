@@ -55,8 +55,28 @@ export function openEvidenceFile(abs: FsPath, displayName: string, audit: AtimeA
   return { fd, size, dev: st.dev, ino: st.ino, source: fdSource(fd, size, displayName), close: () => closeSync(fd) };
 }
 
-/** A ByteSource over an open evidence file: positioned synchronous reads, never past the size seen at open. */
-export function fdSource(fd: number, size: number, name: string): ByteSource {
+/**
+ * Reads served again from memory: the head and the last read of at most this many bytes. The
+ * parsers of one file re-read what it has already given (a ZIP: its head, then its first 64 bytes,
+ * then the end records, which in a small file are the whole file; a gzip: its whole self for the
+ * header, then again for the trailer; a Recycle Bin $I record: twice): on the findings-heavy bench
+ * tree a third of the reads were wholly inside the head (docs/performance.md, session 14).
+ */
+const HELD_READ_BYTES = 1024 * 1024;
+/** A read shorter than this reads this much (or to the end) and holds it. */
+const READ_AHEAD_BYTES = 4096;
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * A ByteSource over an open evidence file: positioned synchronous reads, never past the size seen at
+ * open. A read wholly inside bytes it has already read (the bytes from offset 0, the last read)
+ * is a copy of them, not a system call: the file as first read, also if it changes meanwhile.
+ * `head`: the file's first bytes when they were read before the source was made (another thread).
+ */
+export function fdSource(fd: number, size: number, name: string, head: Buffer = EMPTY): ByteSource {
+  let start = head; // the longest read from offset 0
+  let last = EMPTY;
+  let lastAt = 0;
   return {
     size,
     fd,
@@ -65,17 +85,39 @@ export function fdSource(fd: number, size: number, name: string): ByteSource {
       const n = checkLength(length);
       if (position < 0 || position >= size || n === 0) return Buffer.alloc(0);
       const want = Math.min(n, size - position);
-      const out = Buffer.allocUnsafe(want);
+      const end = position + want;
+      if (end <= start.length) return copyOf(start, position, end);
+      if (position >= lastAt && end <= lastAt + last.length) return copyOf(last, position - lastAt, end - lastAt);
+      // A small read takes the rest of its page too: record walks read a header, then the record after it.
+      const ask = want < READ_AHEAD_BYTES ? Math.min(READ_AHEAD_BYTES, size - position) : want;
+      const out = Buffer.allocUnsafe(ask);
       let got = 0;
-      while (got < want) {
-        const r = readSync(fd, out, got, want - got, position + got);
+      while (got < ask) {
+        const r = readSync(fd, out, got, ask - got, position + got);
         if (r === 0) break; // file shrank since it was opened
         got += r;
       }
-      return got === want ? out : out.subarray(0, got);
+      const read = got === ask ? out : out.subarray(0, got);
+      if (got <= HELD_READ_BYTES) {
+        // Held as returned (parsers never change the bytes a source gives them; bufferSource shares its own).
+        if (position === 0 && got > start.length) start = read;
+        else {
+          last = read;
+          lastAt = position;
+        }
+      }
+      return ask === want ? read : copyOf(read, 0, Math.min(want, got));
     },
     readInto: (buf, position) => readSync(fd, buf, 0, buf.length, position),
   };
+}
+
+
+/** A fresh buffer with `held[from, to)`, as a read from the file would be. */
+function copyOf(held: Buffer, from: number, to: number): Buffer {
+  const out = Buffer.allocUnsafe(to - from);
+  held.copy(out, 0, from, to);
+  return out;
 }
 
 /** The start-of-scan warning when `noatimeRefused`. */
@@ -97,9 +139,9 @@ export function noatimeRefused(dir: string): boolean {
   }
 }
 
-/** The first `length` bytes of an opened source (a file: read straight from its descriptor). */
+/** The first `length` bytes of an opened source (a file source holds them for its later reads). */
 export function readSourceHead(src: ByteSource, length: number): Buffer {
-  return src.fd !== undefined ? readHead(src.fd, length, src.size) : src.read(0, Math.min(length, src.size));
+  return src.read(0, Math.min(length, src.size));
 }
 
 /** Reads up to `length` bytes from the start of an open file. */

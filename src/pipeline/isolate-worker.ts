@@ -23,9 +23,10 @@ async function handle(req: IsolatedRequest): Promise<IsolatedReply> {
     if (req.siblings) siblings = { key: req.siblingsKey, entries: req.siblings };
     let listDirectory = listers.get(req.rootAbs);
     if (!listDirectory) listers.set(req.rootAbs, (listDirectory = cachedLister(rootLister(req.rootAbs, req.rootDev, req.crossMounts))));
+    const head = Buffer.from(req.head.buffer, req.head.byteOffset, req.head.byteLength);
     const inspection = await inspectFile({
-      src: fdSource(req.fd, req.size, req.relPath),
-      head: Buffer.from(req.head.buffer, req.head.byteOffset, req.head.byteLength),
+      src: fdSource(req.fd, req.size, req.relPath, head),
+      head,
       relPath: req.relPath,
       name: req.name,
       size: req.size,

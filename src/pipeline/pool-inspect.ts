@@ -41,7 +41,7 @@ async function inspectPoolFile(root: PoolRootHere, file: PoolFile, listing: read
   if (needsIsolation(file.name, file.size, head) || (root.facts.sigmaHere && hasEvtxMagic(head))) return { k: 'defer' };
   try {
     const inspection = await inspectFile({
-      src: fdSource(file.fd, file.size, file.relPath),
+      src: fdSource(file.fd, file.size, file.relPath, head),
       head,
       relPath: file.relPath,
       name: file.name,
