@@ -12,6 +12,7 @@ import { isImageFile, openRoot } from '../evidence/root.js';
 import type { PathProblem } from '../evidence/components.js';
 import { DirectoryFs } from '../evidence/directory-fs.js';
 import { readSourceHead, type AtimeAudit } from '../evidence/reader.js';
+import { collectGarbage } from '../util/collect-garbage.js';
 import { compactListing, fsTimeMs, type CompactListing, type EvidenceFs, type FsEntry, type OpenedSource } from '../evidence/fs.js';
 import { detectFsOs } from '../evidence/os-layout.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
@@ -758,6 +759,8 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   }
   // Idle, the worker holds the process open no longer (it is unreferenced); this ends it now.
   await isolator?.close();
+  // Every root is scored: what the walks held is garbage; collected before hashing, the episodes and the writer add to the heap.
+  collectGarbage();
   if (opts.live) {
     const live = await scanLiveRegistry();
     pushAll(allFindings, live.findings);
