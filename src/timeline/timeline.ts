@@ -78,7 +78,12 @@ export function fileTimeRows(f: Finding): TimelineRow[] {
 
 /** Time order, then the time's text, finding id and type, so equal inputs give byte-identical output. */
 function compareRows(aMs: number, aTime: string, aId: string, aType: string, bMs: number, bTime: string, bId: string, bType: string): number {
-  return aMs - bMs || aTime.localeCompare(bTime) || aId.localeCompare(bId) || aType.localeCompare(bType);
+  return aMs - bMs || sameOr(aTime, bTime) || sameOr(aId, bId) || sameOr(aType, bType);
+}
+
+/** `a.localeCompare(b)`, without the collation when the two are the same string (rows of one time often are). */
+function sameOr(a: string, b: string): number {
+  return a === b ? 0 : a.localeCompare(b);
 }
 
 /** Time order, then finding id and type, so equal inputs give byte-identical output. */
@@ -158,7 +163,8 @@ export class FindingsTimeline implements Timeline {
       kept.push(k);
     }
     const ms = this.rowMs;
-    kept.sort((a, b) => compareRows(ms[a]!, this.timeOf(a), this.findings[this.rowFinding[a]!]!.id, this.typeOf(a), ms[b]!, this.timeOf(b), this.findings[this.rowFinding[b]!]!.id, this.typeOf(b)));
+    // compareRows' order; the texts are looked up only for rows of the same millisecond (most comparisons differ in it).
+    kept.sort((a, b) => ms[a]! - ms[b]! || compareRows(0, this.timeOf(a), this.findings[this.rowFinding[a]!]!.id, this.typeOf(a), 0, this.timeOf(b), this.findings[this.rowFinding[b]!]!.id, this.typeOf(b)));
     const findings: Finding[] = [];
     const events: Array<readonly TimelineEvent[] | undefined> = [];
     const remap = new Map<number, number>();
