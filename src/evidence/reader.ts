@@ -60,7 +60,8 @@ export function openEvidenceFile(abs: FsPath, displayName: string, audit: AtimeA
  * parsers of one file re-read what it has already given (a ZIP: its head, then its first 64 bytes,
  * then the end records, which in a small file are the whole file; a gzip: its whole self for the
  * header, then again for the trailer; a Recycle Bin $I record: twice): on the findings-heavy bench
- * tree a third of the reads were wholly inside the head (docs/performance.md, session 14).
+ * tree a third of the reads were wholly inside the head (docs/performance.md "Reads served from what
+ * a file already gave, and a collection after scoring").
  */
 const HELD_READ_BYTES = 1024 * 1024;
 /** A read shorter than this reads this much (or to the end) and holds it. */
@@ -112,7 +113,6 @@ export function fdSource(fd: number, size: number, name: string, head: Buffer = 
   };
 }
 
-
 /** A fresh buffer with `held[from, to)`, as a read from the file would be. */
 function copyOf(held: Buffer, from: number, to: number): Buffer {
   const out = Buffer.allocUnsafe(to - from);
@@ -142,17 +142,4 @@ export function noatimeRefused(dir: string): boolean {
 /** The first `length` bytes of an opened source (a file source holds them for its later reads). */
 export function readSourceHead(src: ByteSource, length: number): Buffer {
   return src.read(0, Math.min(length, src.size));
-}
-
-/** Reads up to `length` bytes from the start of an open file. */
-export function readHead(fd: number, length: number, size: number): Buffer {
-  const want = Math.min(length, size);
-  const buf = Buffer.allocUnsafe(want);
-  let got = 0;
-  while (got < want) {
-    const n = readSync(fd, buf, got, want - got, got);
-    if (n === 0) break;
-    got += n;
-  }
-  return got === want ? buf : buf.subarray(0, got);
 }

@@ -5,7 +5,7 @@
  */
 import { hasEvtxMagic } from '../artifacts/evtx/layout.js';
 import type { DirEntryInfo } from '../model/evidence.js';
-import { fdSource, readHead } from '../evidence/reader.js';
+import { fdSource, readSourceHead } from '../evidence/reader.js';
 import { LIMITS } from '../util/limits.js';
 import { entryTimes, inspectFile, keepsFileCandidate } from './inspect.js';
 import { needsIsolation } from './isolate.js';
@@ -30,9 +30,10 @@ export async function inspectPoolBatch(root: PoolRootHere, groups: ReadonlyArray
 }
 
 async function inspectPoolFile(root: PoolRootHere, file: PoolFile, listing: readonly DirEntryInfo[]): Promise<PoolFileResult> {
+  const src = fdSource(file.fd, file.size, file.relPath);
   let head: Buffer;
   try {
-    head = readHead(file.fd, LIMITS.headBytes, file.size);
+    head = readSourceHead(src, LIMITS.headBytes);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     return { k: 'error', code: e.code ?? 'ERROR', message: e.message };
@@ -41,7 +42,7 @@ async function inspectPoolFile(root: PoolRootHere, file: PoolFile, listing: read
   if (needsIsolation(file.name, file.size, head) || (root.facts.sigmaHere && hasEvtxMagic(head))) return { k: 'defer' };
   try {
     const inspection = await inspectFile({
-      src: fdSource(file.fd, file.size, file.relPath, head),
+      src,
       head,
       relPath: file.relPath,
       name: file.name,

@@ -4,6 +4,7 @@
  *   -> directory rules -> correlate -> score (rules engine) -> timeline -> report.
  * Stages pass plain data; nothing here prints.
  */
+import { collectGarbage } from '../util/collect-garbage.js';
 import { flatString } from '../util/flat-string.js';
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
 import { hasEvtxMagic } from '../artifacts/evtx/layout.js';
@@ -12,7 +13,6 @@ import { isImageFile, openRoot } from '../evidence/root.js';
 import type { PathProblem } from '../evidence/components.js';
 import { DirectoryFs } from '../evidence/directory-fs.js';
 import { readSourceHead, type AtimeAudit } from '../evidence/reader.js';
-import { collectGarbage } from '../util/collect-garbage.js';
 import { compactListing, fsTimeMs, type CompactListing, type EvidenceFs, type FsEntry, type OpenedSource } from '../evidence/fs.js';
 import { detectFsOs } from '../evidence/os-layout.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';

@@ -78,7 +78,12 @@ export function fileTimeRows(f: Finding): TimelineRow[] {
 
 /** Time order, then the time's text, finding id and type, so equal inputs give byte-identical output. */
 function compareRows(aMs: number, aTime: string, aId: string, aType: string, bMs: number, bTime: string, bId: string, bType: string): number {
-  return aMs - bMs || sameOr(aTime, bTime) || sameOr(aId, bId) || sameOr(aType, bType);
+  return aMs - bMs || compareRowTexts(aTime, aId, aType, bTime, bId, bType);
+}
+
+/** compareRows for rows of the same millisecond: the time's text, finding id, type. */
+function compareRowTexts(aTime: string, aId: string, aType: string, bTime: string, bId: string, bType: string): number {
+  return sameOr(aTime, bTime) || sameOr(aId, bId) || sameOr(aType, bType);
 }
 
 /** `a.localeCompare(b)`, without the collation when the two are the same string (rows of one time often are). */
@@ -164,7 +169,7 @@ export class FindingsTimeline implements Timeline {
     }
     const ms = this.rowMs;
     // compareRows' order; the texts are looked up only for rows of the same millisecond (most comparisons differ in it).
-    kept.sort((a, b) => ms[a]! - ms[b]! || compareRows(0, this.timeOf(a), this.findings[this.rowFinding[a]!]!.id, this.typeOf(a), 0, this.timeOf(b), this.findings[this.rowFinding[b]!]!.id, this.typeOf(b)));
+    kept.sort((a, b) => ms[a]! - ms[b]! || compareRowTexts(this.timeOf(a), this.findings[this.rowFinding[a]!]!.id, this.typeOf(a), this.timeOf(b), this.findings[this.rowFinding[b]!]!.id, this.typeOf(b)));
     const findings: Finding[] = [];
     const events: Array<readonly TimelineEvent[] | undefined> = [];
     const remap = new Map<number, number>();

@@ -1,6 +1,7 @@
 /**
  * One full garbage collection, asked for where a scan's largest holdings have just become garbage
- * (docs/performance.md "A collection after scoring").
+ * (docs/performance.md "Reads served from what a file already gave, and a collection after
+ * scoring").
  *
  * After the last root is scored, the walk's candidates, listings and inspection records are garbage
  * but V8 has not yet collected them; hashing, the episodes and the writer then allocate on top of
