@@ -46,7 +46,7 @@ const TREES = {
 /** Each target group: the trees it needs (for --list) and its rows. */
 const GROUPS = ['floors', 'file', 'hash', 'rss', 'linearity', 'onedir', 'hotspot', 'hotspot-image', 'e01'];
 const NEEDS = {
-  floors: "100k, 100k-findings (scan against the C and Node read floors; the floor of any Node scan: Node's floor + native decoding (python3) + the report's JSON)",
+  floors: "100k, 100k-findings (scan against the C and Node read floors; the floor of any Node scan: Node's floor + native decoding (python3) + a byte pass over the heads + the report's JSON)",
   file: '100k, 100k-findings (file --mime-type over every file, once)',
   hash: '100k-findings (default hashing against --hash none, and sha256sum of the files the report hashed)',
   rss: '100k, 100k-findings with and without hashing (peak RSS of their scans)',
@@ -218,6 +218,8 @@ const cFloor = (t) => measure(`cfloor:${t.name}`, `C walk + 4 KiB pread (read fl
 const nodeFloor = (t) => measure(`nodefloor:${t.name}`, `node: sync walk + open/fstat/4 KiB read, ${t.name}`, process.execPath, [path.join(REPO, 'bench', 'lib', 'node-floor.mjs'), t.root], opts.runs, t.warm);
 /** libbz2, zlib and liblzma decoding the start of every compressed stream of the tree (bench/lib/decode-floor.py). */
 const decodeFloor = (t) => measureInside(`decodefloor:${t.name}`, `native decoding of the compressed streams' starts, ${t.name}`, 'python3', [path.join(REPO, 'bench', 'lib', 'decode-floor.py'), t.root]);
+/** The least per-byte pass over the heads that their verdicts need (text or not, entropy): bench/lib/head-floor.mjs. */
+const headFloor = (t) => measureInside(`headfloor:${t.name}`, `head byte pass (text check, entropy), ${t.name}`, process.execPath, [path.join(REPO, 'bench', 'lib', 'head-floor.mjs'), t.root]);
 /** JSON.stringify of a scan's report, batch by batch (bench/lib/report-floor.mjs); made while the scan's report still exists. */
 const reportFloorKey = (scanKey) => `reportfloor:${scanKey}`;
 function reportFloor(scanKey, label, report) {
@@ -291,18 +293,20 @@ function runFloors() {
 /**
  * What any scan in Node giving the same verdicts and report pays before it inspects anything:
  * Node's sync floor, the decoding of the compressed streams' starts at C speed (whether they hold
- * a tar) and the report's serialisation. Judged against the same targets: where this floor is
+ * a tar), one pass over the bytes of each head no magic settles (text or not; entropy) and the
+ * report's serialisation. Judged against the same targets: where this floor is
  * above a target, no Node implementation reaches it (docs/performance.md "Not met").
  */
 function workFloorRows(t, s) {
-  if (!hasTool('python3')) return skipRow(`Node's floor + decoding + report, ${t.name}`, '<= 3x', 'python3 is not installed (bench/lib/decode-floor.py)');
+  if (!hasTool('python3')) return skipRow(`Node's floor + decoding + head pass + report, ${t.name}`, '<= 3x', 'python3 is not installed (bench/lib/decode-floor.py)');
   const report = known(reportFloorKey(s.key));
-  if (!report) return skipRow(`Node's floor + decoding + report, ${t.name}`, '<= 3x', 'the scan was reused from another run without its report floor');
+  if (!report) return skipRow(`Node's floor + decoding + head pass + report, ${t.name}`, '<= 3x', 'the scan was reused from another run without its report floor');
   const node = nodeFloor(t);
   const decode = decodeFloor(t);
-  const extra = decode.wall + report.wall;
-  const floor = { wall: node.wall + extra, cpu: node.cpu + extra, loads: [...node.loads, ...decode.loads, ...report.loads] };
-  const parts = `Node's sync floor ${node.wall.toFixed(2)} s + native decoding ${decode.wall.toFixed(2)} s + report JSON ${report.wall.toFixed(2)} s`;
+  const heads = headFloor(t);
+  const extra = decode.wall + heads.wall + report.wall;
+  const floor = { wall: node.wall + extra, cpu: node.cpu + extra, loads: [...node.loads, ...decode.loads, ...heads.loads, ...report.loads] };
+  const parts = `Node's sync floor ${node.wall.toFixed(2)} s + native decoding ${decode.wall.toFixed(2)} s + head byte pass ${heads.wall.toFixed(2)} s + report JSON ${report.wall.toFixed(2)} s`;
   for (const [peer, peerLabel, factor] of [[cFloor(t), 'nftw + open + 4 KiB pread', 3], [node, 'Node sync readdir/lstat/open/fstat/read', 1.5]]) {
     const ratio = floor.wall / peer.wall;
     rows.push({ target: `floor of any Node scan with these verdicts, ${t.name} (${parts}) vs ${peerLabel}`, measured: `${floor.wall.toFixed(2)} s`, peer: `${peerLabel}: ${fmtS(peer)}`, ratio: `${ratio.toFixed(2)}x wall`, goal: `<= ${factor}x`, met: ratio <= factor, bound: true, by: 'wall', note: '', loads: [...floor.loads, ...peer.loads] });

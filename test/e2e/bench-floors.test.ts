@@ -1,0 +1,66 @@
+/**
+ * Two bench tools that say where a scan's time goes (docs/performance.md "Cost per file kind"):
+ * bench/lib/head-floor.mjs (the least pass over the heads no magic settles, part of the bench's
+ * floor of any Node scan) must sort heads into settled by magic, text and binary as their bytes
+ * say; bench/kinds.mjs must inspect every kind of a tree and weigh it by the tree's own counts.
+ * Counts, not times (times are the bench's business).
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { removeTree, tempDir } from '../hazards/helpers.js';
+
+function runNode(script: string, args: string[]): string {
+  const r = spawnSync(process.execPath, [path.resolve(script), ...args], { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`${script} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Bytes that look random and hold no NUL-free text: a fixed xorshift stream. */
+function noise(n: number, seed: number): Buffer {
+  const out = Buffer.alloc(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+describe('bench tools: head floor and cost per kind', () => {
+  let dir: string;
+
+  beforeAll(() => {
+    dir = tempDir('bench-floors');
+    mkdirSync(path.join(dir, 'a', 'b'), { recursive: true });
+    const files: Array<[string, Buffer]> = [
+      ['a/photo.jpg', Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), noise(5000, 1)])],
+      ['a/tool.exe', Buffer.concat([Buffer.from('MZ'), Buffer.alloc(500)])],
+      ['a/notes.txt', Buffer.from('meeting notes\r\nnext steps: collect the reports\n'.repeat(40))],
+      ['a/b/utf8.log', Buffer.from('Grüße aus Köln – 2024-05-01 12:00:00 INFO ok\n'.repeat(30))],
+      ['a/b/blob.dat', noise(4096, 7)],
+      ['a/b/utf16.txt', Buffer.from('\ufeffhello', 'utf16le')],
+      ['a/b/empty.bin', Buffer.alloc(0)],
+    ];
+    for (const [rel, data] of files) writeFileSync(path.join(dir, rel), data);
+  });
+  afterAll(() => removeTree(dir));
+
+  test('head-floor: magic settles the JPEG, the PE and the empty file; the two texts pass the text check; the blob and the UTF-16 text need a histogram', () => {
+    const got = JSON.parse(runNode('bench/lib/head-floor.mjs', [dir]).trim().split('\n').pop()!) as Record<string, number>;
+    expect(got.files).toBe(7);
+    expect([got.settledByMagic, got.textPasses, got.histograms]).toEqual([3, 2, 2]);
+    expect(got.seconds).toBeGreaterThanOrEqual(0);
+  });
+
+  test('kinds: one row per extension with the tree\'s counts, and the sum over them', () => {
+    const out = runNode('bench/kinds.mjs', [dir, '--per-kind', '1', '--rounds', '2']);
+    const rows = out.split('\n').filter((l) => /^\| [a-z(]/.test(l) && !l.startsWith('| kind'));
+    const counts = Object.fromEntries(rows.map((l) => l.split('|').map((c) => c.trim())).map((c) => [c[1], [Number(c[2]), Number(c[3])]]));
+    expect(counts).toEqual({ jpg: [1, 1], exe: [1, 1], txt: [2, 1], log: [1, 1], dat: [1, 1], bin: [1, 1] });
+    expect(out).toMatch(/^7 files in the tree: [\d.]+ s of inspection in all/m);
+  });
+});
