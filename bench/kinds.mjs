@@ -43,9 +43,15 @@ while (stack.length) {
     inTree.set(kind, (inTree.get(kind) ?? 0) + 1);
     const files = byKind.get(kind) ?? [];
     if (files.length >= PER_KIND) continue;
-    const st = statSync(p);
-    if (st.size > MAX_FILE) continue;
-    files.push({ relPath: path.relative(tree, p).split(path.sep).join('/'), name: e.name, data: readFileSync(p), st });
+    let st, data;
+    try {
+      st = statSync(p);
+      if (st.size > MAX_FILE) continue;
+      data = readFileSync(p);
+    } catch {
+      continue; // unreadable here: not part of the measurement
+    }
+    files.push({ relPath: path.relative(tree, p).split(path.sep).join('/'), name: e.name, data, st });
     byKind.set(kind, files);
   }
 }
@@ -89,3 +95,5 @@ for (const r of rows) console.log(`| ${r.kind} | ${r.tree} | ${r.files} | ${r.us
 const total = rows.reduce((s, r) => s + r.us * r.tree, 0);
 const files = rows.reduce((s, r) => s + r.tree, 0);
 console.log(`\n${files} files in the tree: ${(total / 1e6).toFixed(2)} s of inspection in all at these rates, ${(total / files).toFixed(1)} µs per file on average`);
+const left = [...inTree].filter(([kind]) => !byKind.has(kind));
+if (left.length) console.log(`left out (no readable file of 8 MiB or less): ${left.map(([kind, n]) => `${kind} (${n})`).join(', ')}`);
