@@ -1,5 +1,5 @@
 // Head-pass floor: the least JavaScript any scan giving stagehunt's per-file verdicts runs over
-// each file's head, whatever else it does. A file whose first bytes are a known format's magic
+// each file's head (the scan's LIMITS.headBytes), whatever else it does. A file whose first bytes are a known format's magic
 // (the table below) is settled by them and costs nothing here. Every other head needs one pass
 // over its bytes to say whether it is text (no NUL, few control characters, valid UTF-8 or
 // 8-bit text: the verdict "text" needs every byte checked), and a head that is not text a byte
@@ -12,8 +12,10 @@
 //
 //   node bench/lib/head-floor.mjs TREE
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { LIMITS } from '../../dist/util/limits.js';
 
-const HEAD = 4096;
+/** The head a scan reads of every file (from the build: `npm run build`). */
+const HEAD = LIMITS.headBytes;
 const root = process.argv[2];
 if (!root) {
   process.stderr.write('usage: head-floor.mjs TREE\n');
@@ -73,7 +75,8 @@ function isText(h) {
     if (++high > maxHigh && !utf8) return false;
     if (utf8) {
       const need = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
-      if (need < 0 || i + need >= n) utf8 = need < 0 ? false : utf8;
+      if (need < 0) utf8 = false;
+      else if (i + need >= n) break; // a sequence cut by the end of the head counts as valid, as the scan takes it
       else {
         let k = 1;
         while (k <= need && (h[i + k] & 0xc0) === 0x80) k++;

@@ -43,16 +43,18 @@ describe('bench tools: head floor and cost per kind', () => {
       ['a/b/utf8.log', Buffer.from('Grüße aus Köln – 2024-05-01 12:00:00 INFO ok\n'.repeat(30))],
       ['a/b/blob.dat', noise(4096, 7)],
       ['a/b/utf16.txt', Buffer.from('\ufeffhello', 'utf16le')],
+      // 1,366 three-byte characters fill 4,098 bytes: the 4,100-byte head ends two bytes into the next one, which still reads as text.
+      ['a/b/cjk.md', Buffer.from('中'.repeat(1400), 'utf8')],
       ['a/b/empty.bin', Buffer.alloc(0)],
     ];
     for (const [rel, data] of files) writeFileSync(path.join(dir, rel), data);
   });
   afterAll(() => removeTree(dir));
 
-  test('head-floor: magic settles the JPEG, the PE and the empty file; the two texts pass the text check; the blob and the UTF-16 text need a histogram', () => {
+  test('head-floor: magic settles the JPEG, the PE and the empty file; the three texts pass the text check (one cut inside a character); the blob and the UTF-16 text need a histogram', () => {
     const got = JSON.parse(runNode('bench/lib/head-floor.mjs', [dir]).trim().split('\n').pop()!) as Record<string, number>;
-    expect(got.files).toBe(7);
-    expect([got.settledByMagic, got.textPasses, got.histograms]).toEqual([3, 2, 2]);
+    expect(got.files).toBe(8);
+    expect([got.settledByMagic, got.textPasses, got.histograms]).toEqual([3, 3, 2]);
     expect(got.seconds).toBeGreaterThanOrEqual(0);
   });
 
@@ -60,7 +62,7 @@ describe('bench tools: head floor and cost per kind', () => {
     const out = runNode('bench/kinds.mjs', [dir, '--per-kind', '1', '--rounds', '2']);
     const rows = out.split('\n').filter((l) => /^\| [a-z(]/.test(l) && !l.startsWith('| kind'));
     const counts = Object.fromEntries(rows.map((l) => l.split('|').map((c) => c.trim())).map((c) => [c[1], [Number(c[2]), Number(c[3])]]));
-    expect(counts).toEqual({ jpg: [1, 1], exe: [1, 1], txt: [2, 1], log: [1, 1], dat: [1, 1], bin: [1, 1] });
-    expect(out).toMatch(/^7 files in the tree: [\d.]+ s of inspection in all/m);
+    expect(counts).toEqual({ jpg: [1, 1], exe: [1, 1], txt: [2, 1], log: [1, 1], dat: [1, 1], bin: [1, 1], md: [1, 1] });
+    expect(out).toMatch(/^8 files in the tree: [\d.]+ s of inspection in all/m);
   });
 });
