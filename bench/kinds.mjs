@@ -8,7 +8,8 @@
 // Run after `npm run build`:
 //   node bench/kinds.mjs TREE [--per-kind 3000] [--rounds 4]
 // What it leaves out (the scan pays it, this does not): open/fstat/read/close, the walk, keeping
-// candidates, directory rules, scoring, the report; docs/performance.md "Cost per file kind".
+// candidates, directory rules, scoring, the report; and a file's siblings (parsers that pair files,
+// a Recycle Bin's $I with its $R, see none); docs/performance.md "Cost per file kind".
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { inspectFileMaybeSync, statTimes } from '../dist/pipeline/inspect.js';
