@@ -10,24 +10,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { removeTree, tempDir } from '../hazards/helpers.js';
+import { xorshiftBytes as noise } from '../helpers/random.js';
 
 function runNode(script: string, args: string[]): string {
   const r = spawnSync(process.execPath, [path.resolve(script), ...args], { encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`${script} exited ${r.status}: ${r.stderr}`);
   return r.stdout;
-}
-
-/** Bytes that look random and hold no NUL-free text: a fixed xorshift stream. */
-function noise(n: number, seed: number): Buffer {
-  const out = Buffer.alloc(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
 }
 
 describe('bench tools: head floor and cost per kind', () => {
