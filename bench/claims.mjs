@@ -4,31 +4,20 @@
 // asking only the parsers the index offers. Run after `npm run build`:
 //   node bench/claims.mjs TREE [rounds]     (a tree from bench/generate-tree.mjs, or any directory)
 // The contexts (head, fingerprint format) are built once, outside the timed loops.
-import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { ARTIFACT_PARSERS, claimingParsers } from '../dist/artifacts/index.js';
 import { fingerprint } from '../dist/fingerprint/index.js';
-import { fdSource } from '../dist/util/byte-source.js';
+import { fdSource } from '../dist/evidence/reader.js';
 import { LIMITS } from '../dist/util/limits.js';
+import { filesUnder } from './lib/files-under.mjs';
 
 const tree = process.argv[2];
 const ROUNDS = Number(process.argv[3] ?? 5);
 if (!tree) throw new Error('usage: node bench/claims.mjs TREE [rounds]');
 
-function* filesUnder(root) {
-  const stack = [root];
-  while (stack.length) {
-    const dir = stack.pop();
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) stack.push(p);
-      else if (e.isFile()) yield p;
-    }
-  }
-}
-
 const contexts = [];
-for (const file of filesUnder(tree)) {
+for (const { path: file } of filesUnder(tree)) {
   const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     const size = fstatSync(fd).size;

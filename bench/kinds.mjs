@@ -10,11 +10,12 @@
 // What it leaves out (the scan pays it, this does not): open/fstat/read/close, the walk, keeping
 // candidates, directory rules, scoring, the report; and a file's siblings (parsers that pair files,
 // a Recycle Bin's $I with its $R, see none); docs/performance.md "Cost per file kind".
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { inspectFileMaybeSync, statTimes } from '../dist/pipeline/inspect.js';
 import { bufferSource } from '../dist/util/byte-source.js';
 import { LIMITS } from '../dist/util/limits.js';
+import { filesUnder } from './lib/files-under.mjs';
 
 const args = process.argv.slice(2);
 const tree = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
@@ -33,28 +34,21 @@ if (!tree || !(PER_KIND > 0) || !(ROUNDS >= 2)) {
 const byKind = new Map();
 /** Files of each kind in the whole tree (the inspected ones are at most PER_KIND of them). */
 const inTree = new Map();
-const stack = [tree];
-while (stack.length) {
-  const dir = stack.pop();
-  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) stack.push(p);
-    if (!e.isFile()) continue;
-    const kind = path.extname(e.name).slice(1).toLowerCase() || '(none)';
-    inTree.set(kind, (inTree.get(kind) ?? 0) + 1);
-    const files = byKind.get(kind) ?? [];
-    if (files.length >= PER_KIND) continue;
-    let st, data;
-    try {
-      st = statSync(p);
-      if (st.size > MAX_FILE) continue;
-      data = readFileSync(p);
-    } catch {
-      continue; // unreadable here: not part of the measurement
-    }
-    files.push({ relPath: path.relative(tree, p).split(path.sep).join('/'), name: e.name, data, st });
-    byKind.set(kind, files);
+for (const { path: p, name } of filesUnder(tree)) {
+  const kind = path.extname(name).slice(1).toLowerCase() || '(none)';
+  inTree.set(kind, (inTree.get(kind) ?? 0) + 1);
+  const files = byKind.get(kind) ?? [];
+  if (files.length >= PER_KIND) continue;
+  let st, data;
+  try {
+    st = statSync(p);
+    if (st.size > MAX_FILE) continue;
+    data = readFileSync(p);
+  } catch {
+    continue; // unreadable here: not part of the measurement
   }
+  files.push({ relPath: path.relative(tree, p).split(path.sep).join('/'), name, data, st });
+  byKind.set(kind, files);
 }
 
 async function inspectAll(files) {

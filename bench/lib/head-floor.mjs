@@ -11,7 +11,8 @@
 // timed, best of three, in wall seconds. Prints one JSON object.
 //
 //   node bench/lib/head-floor.mjs TREE
-import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { filesUnder } from './files-under.mjs';
 import { LIMITS } from '../../dist/util/limits.js';
 
 /** The head a scan reads of every file (from the build: `npm run build`). */
@@ -40,20 +41,12 @@ function hasMagic(h) {
 }
 
 const heads = [];
-const stack = [root];
 const buf = Buffer.allocUnsafe(HEAD);
-while (stack.length) {
-  const dir = stack.pop();
-  for (const d of readdirSync(dir, { withFileTypes: true })) {
-    const p = `${dir}/${d.name}`;
-    if (d.isDirectory()) stack.push(p);
-    else if (d.isFile()) {
-      const fd = openSync(p, 'r');
-      const n = readSync(fd, buf, 0, HEAD, 0);
-      closeSync(fd);
-      heads.push(Uint8Array.from(buf.subarray(0, n)));
-    }
-  }
+for (const { path: p } of filesUnder(root)) {
+  const fd = openSync(p, 'r');
+  const n = readSync(fd, buf, 0, HEAD, 0);
+  closeSync(fd);
+  heads.push(Uint8Array.from(buf.subarray(0, n)));
 }
 
 /** True when `h` reads as text: stops at the first NUL, too many controls, or (when not 8-bit) invalid UTF-8 that makes it binary. */
