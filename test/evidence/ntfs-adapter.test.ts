@@ -40,4 +40,31 @@ describeIf(HAVE, CORPUS_MISSING)('NTFS through EvidenceFs', () => {
       img.close();
     }
   }, 60_000);
+
+  test.each(['images/plaso/vsstest.qcow2', 'ntfs/ntfs-rs/testfs1'])('%s: every live file opens; $Secure and the $Extend files, which have no unnamed $DATA, are the 0-byte files they are listed as', (file) => {
+    const img = openDiskImage(corpusPath(file));
+    try {
+      const fs = img.volumes[0]!.fs!;
+      const failed: string[] = [];
+      for (const e of walkFs(fs)) {
+        if (e.deleted || e.type !== 'file') continue;
+        try {
+          expect(fs.open(e).size).toBe(e.size);
+        } catch (err) {
+          failed.push(`${e.path}: ${(err as Error).message}`);
+        }
+      }
+      expect(failed).toEqual([]);
+      for (const meta of ['/$Secure', '/$Extend/$ObjId', '/$Extend/$Quota', '/$Extend/$Reparse']) {
+        const e = fs.lookup(meta)!;
+        expect({ meta, size: e.size, read: fs.open(e).read(0, 4096).length }).toEqual({ meta, size: 0, read: 0 });
+      }
+      // Their named streams are still theirs, and a stream that does not exist is still an error.
+      const secure = fs.lookup('/$Secure')!;
+      expect(fs.open(secure, '$SDS').size).toBeGreaterThan(0);
+      expect(() => fs.open(secure, 'no-such-stream')).toThrow(/no such stream/);
+    } finally {
+      img.close();
+    }
+  }, 60_000);
 });

@@ -85,7 +85,7 @@ export interface NtfsVolume {
   root(): NtfsRef;
   list(dir: NtfsRef): NtfsDirEntry[];
   stat(ref: NtfsRef): NtfsStat | null;
-  /** The content of the unnamed stream, or of the named stream `stream`; null when it does not exist. */
+  /** The content of the unnamed stream (empty when the record has none), or of the named stream `stream` (null when it does not exist). */
   open(ref: NtfsRef, stream?: string): SparseAwareSource | null;
   /** Resolves a path ('/dir/file.txt', case-insensitive as NTFS on Windows) to a reference. */
   lookup(path: string): NtfsRef | null;
@@ -441,8 +441,10 @@ export function openNtfs(src: ByteSource): NtfsVolume {
       const file = loadFile(ref.entry);
       if (!file || (ref.sequence !== 0 && ref.sequence !== file.base.sequence)) return null;
       const segs = dataAttributes(file, streamName);
-      if (segs.length === 0) return null;
       const label = `MFT entry ${ref.entry}${streamName ? `:${streamName}` : ''}`;
+      // A record without an unnamed $DATA (the metadata files $Secure, $ObjId, $Quota, $Reparse keep
+      // theirs in named streams and indexes) is the 0-byte file stat() says it is, not a read error.
+      if (segs.length === 0) return streamName === '' ? residentStream(Buffer.alloc(0), label) : null;
       // What goes wrong while opening or reading a stream is told in the volume's warnings (bounded).
       const streamWarnings = boundedWarnings();
       const resident = segs.find((s) => s.resident);
