@@ -112,8 +112,30 @@ export class Isolator {
     return existsSync(fileURLToPath(WORKER_URL));
   }
 
-  /** Inspects one file in the worker; rejects with IsolatedParseError on out-of-memory, timeout or a dead worker. */
+  /** Requests waiting for the worker to finish the one it has: one file at a time, so each gets the whole time budget. */
+  private readonly waiting: Array<{ post: () => void; reject: (err: Error) => void }> = [];
+  private busy = false;
+
+  /** True while the worker has a file or files wait for it (the walk then lets its answers in sooner). */
+  get working(): boolean {
+    return this.busy;
+  }
+
+  /**
+   * Inspects one file in the worker; rejects with IsolatedParseError on out-of-memory, timeout or a
+   * dead worker. Files asked for while the worker has one wait their turn (the caller goes on
+   * meanwhile: src/pipeline/in-order.ts); the file's descriptor must stay open until this settles.
+   */
   inspect(req: Omit<IsolatedRequest, 'id' | 'siblings'>, siblings: DirEntryInfo[]): Promise<IsolatedResult> {
+    return new Promise<IsolatedResult>((resolve, reject) => {
+      const post = (): void => this.post(req, siblings, resolve, reject);
+      if (this.busy) this.waiting.push({ post, reject });
+      else post();
+    });
+  }
+
+  private post(req: Omit<IsolatedRequest, 'id' | 'siblings'>, siblings: DirEntryInfo[], resolve: (r: IsolatedResult) => void, reject: (err: Error) => void): void {
+    this.busy = true;
     const worker = this.ensureWorker();
     const id = this.nextId++;
     const message: IsolatedRequest = { ...req, id };
@@ -121,43 +143,51 @@ export class Isolator {
       message.siblings = siblings;
       this.sentSiblings = req.siblingsKey;
     }
-    return new Promise<IsolatedResult>((resolve, reject) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.off('exit', onExit);
-        worker.unref();
-      };
-      const fail = (err: IsolatedParseError): void => {
-        done();
-        this.discard(worker);
-        reject(err);
-      };
-      const onMessage = (reply: IsolatedReply): void => {
-        if (reply.id !== id) return;
-        done();
-        if (reply.ok) resolve(reply.result);
-        else reject(new IsolatedParseError('EWORKER', reply.error));
-      };
-      const onError = (err: Error & { code?: string }): void =>
-        fail(
-          err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-            ? new IsolatedParseError('ENOMEM', `parsing needed more than ${this.limits.heapMb} MB of memory; not parsed`)
-            : new IsolatedParseError('EWORKER', `parser worker failed: ${err.message}`),
-        );
-      const onExit = (code: number): void => fail(new IsolatedParseError('EWORKER', `parser worker exited (${code})`));
-      const timer = setTimeout(() => fail(new IsolatedParseError('ETIMEDOUT', `parsing took longer than ${this.limits.parseMs / 1000} s; stopped, not parsed`)), this.limits.parseMs);
-      worker.on('message', onMessage);
-      worker.once('error', onError);
-      worker.once('exit', onExit);
-      // Referenced while a file is in flight (the scan awaits it), unreferenced when idle.
-      worker.ref();
-      worker.postMessage(message);
-    });
+    const done = (): void => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      worker.unref();
+    };
+    // The next file goes to the worker (a fresh one after a failure) before this one's caller hears.
+    const next = (): void => {
+      this.busy = false;
+      this.waiting.shift()?.post();
+    };
+    const fail = (err: IsolatedParseError): void => {
+      done();
+      this.discard(worker);
+      next();
+      reject(err);
+    };
+    const onMessage = (reply: IsolatedReply): void => {
+      if (reply.id !== id) return;
+      done();
+      next();
+      if (reply.ok) resolve(reply.result);
+      else reject(new IsolatedParseError('EWORKER', reply.error));
+    };
+    const onError = (err: Error & { code?: string }): void =>
+      fail(
+        err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? new IsolatedParseError('ENOMEM', `parsing needed more than ${this.limits.heapMb} MB of memory; not parsed`)
+          : new IsolatedParseError('EWORKER', `parser worker failed: ${err.message}`),
+      );
+    const onExit = (code: number): void => fail(new IsolatedParseError('EWORKER', `parser worker exited (${code})`));
+    const timer = setTimeout(() => fail(new IsolatedParseError('ETIMEDOUT', `parsing took longer than ${this.limits.parseMs / 1000} s; stopped, not parsed`)), this.limits.parseMs);
+    worker.on('message', onMessage);
+    worker.once('error', onError);
+    worker.once('exit', onExit);
+    // Referenced while a file is in flight (the scan awaits it), unreferenced when idle.
+    worker.ref();
+    worker.postMessage(message);
   }
 
   async close(): Promise<void> {
+    // The scan waits for its files before closing; anything still waiting here was left by a failed scan.
+    for (const w of this.waiting.splice(0)) w.reject(new IsolatedParseError('EWORKER', 'the scan ended before this file was parsed'));
+    this.busy = false;
     const worker = this.worker;
     this.worker = null;
     if (worker) await worker.terminate();

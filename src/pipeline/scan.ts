@@ -48,6 +48,7 @@ import { yieldToEventLoop } from '../util/event-loop.js';
 import { IsolatedParseError, Isolator, needsIsolation, type IsolatedResult, type IsolationLimits } from './isolate.js';
 import { cachedLister } from './listing-cache.js';
 import { InspectPool, OrderedBatches, type PoolFile } from './pool.js';
+import { InOrder } from './in-order.js';
 import { inspectPoolBatch } from './pool-inspect.js';
 import { isoFromMs, isoFromDate } from '../util/filetime.js';
 import { collectedNtfsTraces, imageNtfsTraces, ntfsHotspots, parsersLeftToTraces, type TraceStageResult } from './ntfs-traces.js';
@@ -238,41 +239,69 @@ function openWalkedFile(state: RootState, file: WalkFile): { hotspot: Hotspot | 
 }
 
 /**
+ * What an inspection gives, kept (recorded in the scan's state: issues, candidates, SID names)
+ * when called, so that a walk can keep results in walk order while some are still out.
+ */
+type Keep = () => DirFileFact | null;
+
+/** A file in the isolated worker: its Keep once the worker answers (never rejects). */
+class OffThread {
+  constructor(readonly keep: Promise<Keep>) {}
+}
+
+type Inspected = Keep | Promise<Keep> | OffThread;
+
+/** An inspection kept as soon as it is in (for files inspected outside the walk's order). */
+function keptNow(got: Inspected): MaybePromise<DirFileFact | null> {
+  if (got instanceof OffThread) return got.keep.then((keep) => keep());
+  return got instanceof Promise ? got.then((keep) => keep()) : got();
+}
+
+/**
  * Inspects one walked file; heavy artifacts go to the isolated worker (src/pipeline/isolate.ts).
  * `siblingsKey` names the directory listing `siblings` comes from (the worker keeps the last one).
- * The common file is settled without a promise (inspect.ts inspectFileMaybeSync): the result is
- * returned directly, a promise only when the file needed asynchronous work.
+ * The common file is settled without a promise (inspect.ts inspectFileMaybeSync); a file in the
+ * isolated worker is an OffThread, which the walk keeps in order while it goes on (in-order.ts).
  */
-function inspectWalkedFile(state: RootState, file: WalkFile, siblings: DirEntryInfo[], siblingsKey: string, opts: ScanOptions): MaybePromise<DirFileFact | null> {
+function inspectWalkedFile(state: RootState, file: WalkFile, siblings: DirEntryInfo[], siblingsKey: string, opts: ScanOptions): Inspected {
   const { hotspot, issues, opened } = openWalkedFile(state, file);
-  for (const issue of issues) recordIssue(state.issues, issue);
-  if (!opened) return null;
-  let fact: MaybePromise<DirFileFact | null>;
+  const withIssues = (keep: Keep): Keep =>
+    issues.length === 0
+      ? keep
+      : () => {
+          for (const issue of issues) recordIssue(state.issues, issue);
+          return keep();
+        };
+  if (!opened) return withIssues(() => null);
+  let got: Inspected;
   try {
-    fact = inspectOpenedFile(state, file, opened, hotspot, siblings, siblingsKey, opts, false);
+    got = inspectOpenedFile(state, file, opened, hotspot, siblings, siblingsKey, opts, false);
   } catch (err) {
     opened.close();
     throw err;
   }
-  if (!(fact instanceof Promise)) {
-    opened.close();
-    return fact;
-  }
-  return fact.finally(() => opened.close());
+  if (got instanceof OffThread) return new OffThread(got.keep.finally(() => opened.close()).then(withIssues));
+  if (got instanceof Promise) return got.finally(() => opened.close()).then(withIssues);
+  opened.close();
+  return withIssues(got);
 }
 
 /** Inspects an opened walked file here or in the isolated worker (always there when `isolate`: the pool lost it); a promise only when the file needed one. */
-function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSource, hotspot: Hotspot | null, siblings: DirEntryInfo[], siblingsKey: string, opts: ScanOptions, isolate: boolean): MaybePromise<DirFileFact | null> {
+function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSource, hotspot: Hotspot | null, siblings: DirEntryInfo[], siblingsKey: string, opts: ScanOptions, isolate: boolean): Inspected {
   const { relPath } = file;
-  const keep = (inspection: IsolatedResult): DirFileFact => {
-    const fc = inspection.fileCandidate;
-    const kept = keepsFileCandidate(fc) ? fc : null;
-    return keepInspection(state, file, { warnings: inspection.warnings, sidNames: inspection.sidNames, kept, inner: inspection.innerCandidates, classification: inspection.classification });
-  };
-  const failed = (err: unknown): null => {
-    recordInspectionError(state, relPath, err);
-    return null;
-  };
+  const keep =
+    (inspection: IsolatedResult): Keep =>
+    () => {
+      const fc = inspection.fileCandidate;
+      const kept = keepsFileCandidate(fc) ? fc : null;
+      return keepInspection(state, file, { warnings: inspection.warnings, sidNames: inspection.sidNames, kept, inner: inspection.innerCandidates, classification: inspection.classification });
+    };
+  const failed =
+    (err: unknown): Keep =>
+    () => {
+      recordInspectionError(state, relPath, err);
+      return null;
+    };
   try {
     const head = readSourceHead(opened, LIMITS.headBytes);
     state.bytesRead += head.length;
@@ -283,13 +312,14 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
     const isolation = state.kind.isolation;
     if (state.isolator && isolation && opened.fd !== undefined && !sigmaHere && (isolate || needsIsolation(file.name, opened.size, head))) {
       const plainTimes = { modified: times.modified, accessed: times.accessed, changed: times.changed, born: times.born };
-      return state.isolator
-        .inspect(
-          { fd: opened.fd, size: opened.size, relPath, name: file.name, head, times: plainTimes, hotspot, os: state.os, rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage },
-          siblings,
-        )
-        .then(keep)
-        .catch(failed);
+      return new OffThread(
+        state.isolator
+          .inspect(
+            { fd: opened.fd, size: opened.size, relPath, name: file.name, head, times: plainTimes, hotspot, os: state.os, rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage },
+            siblings,
+          )
+          .then(keep, failed),
+      );
     }
     const inspection = inspectFileMaybeSync({
       src: opened,
@@ -306,7 +336,7 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
       sigma: opts.sigma,
       skipParsers: state.kind.skipParsers(state.fs, relPath),
     });
-    if (inspection instanceof Promise) return inspection.then((i) => keep(keptHere(i))).catch(failed);
+    if (inspection instanceof Promise) return inspection.then((i) => keep(keptHere(i)), failed);
     return keep(keptHere(inspection));
   } catch (err) {
     return failed(err);
@@ -385,7 +415,7 @@ async function poolListing(state: RootState, listing: DirListing, batches: Order
             recordIssue(state.issues, { path: file.relPath, op: 'read', code: got.code, message: got.message });
           } else if (got?.k === 'defer' || state.isolator) {
             // Deferred (heavy artifact, event log with Sigma rules), or lost with a dead worker: inspected the usual way, a lost one isolated.
-            fact = await inspectOpenedFile(state, file, opened, hotspot, listing.entries, siblingsKey, opts, got === undefined);
+            fact = await keptNow(inspectOpenedFile(state, file, opened, hotspot, listing.entries, siblingsKey, opts, got === undefined));
           } else {
             recordIssue(state.issues, { path: file.relPath, op: 'parse', code: 'EWORKER', message: 'error' in outcome ? outcome.error.message : 'no result from the inspection worker' });
           }
@@ -423,10 +453,12 @@ function directoryCandidate(state: RootState, relDir: string, dir: FsEntry, fact
  * plain files never leaves the microtask queue otherwise, so a signal would wait for the end.
  */
 const YIELD_EVERY_MS = 50;
+/** While the isolated worker has files: its answer waits for this thread's next turn of the event loop, and its next file with it. */
+const YIELD_WHILE_ISOLATED_MS = 1;
 let lastYield = 0;
-function yieldDue(): boolean {
+function yieldDue(everyMs = YIELD_EVERY_MS): boolean {
   const now = Date.now();
-  if (now - lastYield < YIELD_EVERY_MS) return false;
+  if (now - lastYield < everyMs) return false;
   lastYield = now;
   return true;
 }
@@ -460,6 +492,7 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
   const isolation = state.kind.isolation;
   const pooled = state.pool && isolation ? poolForRoot(state, state.pool, isolation, hotspotDirs.map((h) => h.hotspot), opts) : null;
 
+  const inOrder = new InOrder(LIMITS.isolatedAhead, LIMITS.keptAhead);
   for (const start of starts) {
     const startEntry = start === '' ? state.fs.root() : startEntries.get(start)!;
     // Checked again just before the walk: earlier starts may have taken minutes to walk.
@@ -475,18 +508,33 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
         continue;
       }
       const facts = new DirFacts();
-      for (const file of listing.files) {
-        const maybe = inspectWalkedFile(state, file, listing.entries, `walk:${listing.relDir}`, opts);
-        const fact = maybe instanceof Promise ? await maybe : maybe;
+      const keepFact = (keep: Keep): void => {
+        const fact = keep();
         if (fact) facts.add(fact);
+      };
+      for (const file of listing.files) {
+        const got = inspectWalkedFile(state, file, listing.entries, `walk:${listing.relDir}`, opts);
+        let wait: Promise<void> | undefined;
+        // A file in the isolated worker does not hold up the walk: the files after it are inspected meanwhile and kept after it.
+        if (got instanceof OffThread) wait = inOrder.later(got.keep, keepFact);
+        else {
+          const keep = got instanceof Promise ? await got : got;
+          wait = inOrder.now(() => keepFact(keep));
+        }
+        if (wait) await wait;
         if ((state.filesScanned & 255) === 0) progress();
-        if (yieldDue()) await yieldToEventLoop();
+        // While the worker has files, its answers are let in sooner: it waits for the next file until they are.
+        if (yieldDue(state.isolator?.working ? YIELD_WHILE_ISOLATED_MS : YIELD_EVERY_MS)) await yieldToEventLoop();
       }
-      state.inspected.addListing(listing);
-      const dirCandidate = directoryCandidate(state, listing.relDir, listing.dir, facts);
-      if (dirCandidate) state.candidates.push(dirCandidate);
+      const wait = inOrder.now(() => {
+        state.inspected.addListing(listing);
+        const dirCandidate = directoryCandidate(state, listing.relDir, listing.dir, facts);
+        if (dirCandidate) state.candidates.push(dirCandidate);
+      });
+      if (wait) await wait;
     }
   }
+  await inOrder.drain();
 
   await pooled?.batches.finish();
 
@@ -495,7 +543,7 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
     const relDir = relDirOf(relPath);
     const siblings = state.listDirectory(relDir) ?? [];
     state.inspected.addFile(relPath);
-    await inspectWalkedFile(state, { entry, relPath, name: entry.name }, siblings, `list:${relDir}`, opts);
+    await keptNow(inspectWalkedFile(state, { entry, relPath, name: entry.name }, siblings, `list:${relDir}`, opts));
     state.stats.files++;
   }
   recordSkippedComponents(state, expansion.skipped);
@@ -543,7 +591,7 @@ async function followNamedPaths(state: RootState, opts: ScanOptions): Promise<vo
     if (state.inspected.has(relPath.toLowerCase())) continue;
     const relDir = relDirOf(relPath);
     state.inspected.addFile(relPath);
-    await inspectWalkedFile(state, { entry, relPath, name: entry.name }, state.listDirectory(relDir) ?? [], `list:${relDir}`, opts);
+    await keptNow(inspectWalkedFile(state, { entry, relPath, name: entry.name }, state.listDirectory(relDir) ?? [], `list:${relDir}`, opts));
     state.stats.files++;
   }
 }

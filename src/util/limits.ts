@@ -85,6 +85,13 @@ export const LIMITS = {
   isolateFromBytes: 4 * 1024 * 1024,
   isolatedHeapMb: 256,
   isolatedParseMs: 30_000,
+  /**
+   * The walk does not wait for the isolated worker (pipeline/in-order.ts): at most this many files
+   * out to it (each holds its descriptor open) and this many results waiting to be kept in walk
+   * order, beyond which the walk waits.
+   */
+  isolatedAhead: 16,
+  keptAhead: 4096,
   /** The inspection pool (pipeline/pool.ts, --jobs): heap per worker, files per batch, batches out per worker. */
   poolHeapMb: 512,
   poolBatchFiles: 64,

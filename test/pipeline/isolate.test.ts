@@ -87,6 +87,37 @@ describeIf(built, DIST_MISSING)('isolated parsing', () => {
     expect(again.findings.map((f) => f.path).sort()).toEqual(report.findings.map((f) => f.path).sort());
   }, 60_000);
 
+  test('the walk goes on while the worker has files, and keeps everything in walk order: the report is the in-process one', async () => {
+    // Twenty folders, each with a history for the worker among files this thread inspects (a random
+    // blob, a damaged ZIP that warns), a large file for the worker by size: results come back while
+    // later files are inspected, and must be kept (findings, errors, timeline) as a waiting walk keeps them.
+    const mixed = tempDir('isolate-mixed');
+    try {
+      for (let i = 0; i < 20; i++) {
+        const dir = path.join(mixed, 'Users', `u${String(i).padStart(2, '0')}`);
+        mkdirSync(dir, { recursive: true });
+        const staging = i % 3 === 0 ? `7z a -pS3cret /tmp/out${i}.7z /home/u${i}/Documents\n` : '';
+        writeFileSync(path.join(dir, '.bash_history'), `cd /tmp\n${staging}${'ls -la\n'.repeat(200 * i)}`);
+        writeFileSync(path.join(dir, 'a-blob.dat'), pseudoRandom(8 * 1024, 0x1000 + i));
+        writeFileSync(path.join(dir, 'b-broken.zip'), Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), pseudoRandom(600, 0x2000 + i)]));
+        writeFileSync(path.join(dir, 'c-notes.txt'), `notes of u${i}\n`);
+      }
+      mkdirSync(path.join(mixed, 'Windows', 'Temp'), { recursive: true });
+      writeFileSync(path.join(mixed, 'Windows', 'Temp', 'big.dat'), pseudoRandom(5 * 1024 * 1024, 0x3000));
+      writeFileSync(path.join(mixed, 'Windows', 'Temp', 'z-after.dat'), pseudoRandom(8 * 1024, 0x4000));
+      const options = { roots: [mixed], os: 'auto', scope: 'all', now: () => new Date(0) };
+      const isolated = (await scan(options)) as MiniReport & { timeline: unknown };
+      const inProcess = (await scan({ ...options, isolation: false })) as MiniReport & { timeline: unknown };
+      expect(isolated.findings.filter((f) => f.kind === 'history')).toHaveLength(7);
+      expect(isolated.errors.length).toBeGreaterThanOrEqual(20);
+      expect(JSON.stringify(isolated.findings)).toBe(JSON.stringify(inProcess.findings));
+      expect(JSON.stringify(isolated.errors)).toBe(JSON.stringify(inProcess.errors));
+      expect(JSON.stringify(isolated.timeline)).toBe(JSON.stringify(inProcess.timeline));
+    } finally {
+      removeTree(mixed);
+    }
+  }, 60_000);
+
   test('with the default limits every artifact is parsed, and the worker gives what the main thread gives', async () => {
     const isolated = await scan({ roots: [small], os: 'auto', scope: 'all', now: () => new Date(0) });
     const inProcess = await scan({ roots: [small], os: 'auto', scope: 'all', now: () => new Date(0), isolation: false });
