@@ -179,7 +179,7 @@ export class Isolator {
     worker.on('message', onMessage);
     worker.once('error', onError);
     worker.once('exit', onExit);
-    // Referenced while a file is in flight (the scan awaits it), unreferenced when idle.
+    // Referenced while a file is in flight (the scan needs its answer), unreferenced when idle.
     worker.ref();
     worker.postMessage(message);
   }
