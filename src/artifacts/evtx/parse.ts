@@ -79,20 +79,35 @@ export function* readEvtx(src: ByteSource, state: EvtxReadState = newReadState()
   const head = readHeader(src, state);
   if (!head) return;
   const chunkCount = Math.ceil(Math.max(0, src.size - head.chunkStart) / CHUNK.size);
+  // Consecutive slots without a chunk signature are one warning: a dirty log's unused space after its
+  // last chunk holds old bytes, often several slots of it, which are not several faults.
+  let bad: { first: number; last: number } | null = null;
+  const flushBad = (): void => {
+    if (!bad) return;
+    const at = (i: number): number => head.chunkStart + i * CHUNK.size;
+    warn(state, bad.first === bad.last ? `chunk ${bad.first} at offset ${at(bad.first)}: bad signature, skipped` : `chunks ${bad.first}-${bad.last} at offsets ${at(bad.first)}-${at(bad.last)}: bad signature, skipped (${bad.last - bad.first + 1} chunks)`);
+    bad = null;
+  };
   for (let index = 0; index < chunkCount; index++) {
     const offset = head.chunkStart + index * CHUNK.size;
     const chunk = src.read(offset, CHUNK.size);
     if (chunk.length < CHUNK.recordsStart) {
+      flushBad();
       if (chunk.some((b) => b !== 0)) warn(state, `chunk ${index} truncated at ${chunk.length} bytes`);
       break;
     }
     if (!chunk.subarray(0, 8).equals(CHUNK.magic)) {
       if (chunk.subarray(0, CHUNK.recordsStart).some((b) => b !== 0)) {
         state.badChunks++;
-        warn(state, `chunk ${index} at offset ${offset}: bad signature, skipped`);
+        if (bad && bad.last === index - 1) bad.last = index;
+        else {
+          flushBad();
+          bad = { first: index, last: index };
+        }
       }
       continue;
     }
+    flushBad();
     state.chunks++;
     if (chunk.length < CHUNK.size) warn(state, `chunk ${index} truncated at ${chunk.length} bytes: reading what is there`);
     yield* readChunk(chunk, index, state);
@@ -101,6 +116,7 @@ export function* readEvtx(src: ByteSource, state: EvtxReadState = newReadState()
       return;
     }
   }
+  flushBad();
 }
 
 function* readChunk(chunk: Buffer, index: number, state: EvtxReadState): Generator<EvtxEvent> {

@@ -127,6 +127,15 @@ describe('hostile EVTX input', () => {
     expect(state.warnings).toEqual(['chunk 2 at offset 135168: bad signature, skipped']);
   });
 
+  test('a run of garbage chunks is one warning; a run broken by an all-zero chunk is two; each still counts', () => {
+    const log = securityLog();
+    const garbage = Buffer.alloc(0x10000, 0x41);
+    const { events, state } = read(Buffer.concat([log, garbage, garbage, garbage, Buffer.alloc(0x10000), garbage]));
+    expect(events).toHaveLength(2);
+    expect(state.warnings).toEqual(['chunks 1-3 at offsets 69632-200704: bad signature, skipped (3 chunks)', 'chunk 5 at offset 331776: bad signature, skipped']);
+    expect(state.badChunks).toBe(4);
+  });
+
   test('not EVTX: parse says "not mine"', async () => {
     const ctx: ArtifactContext = { relPath: 'x.evtx', name: 'x.evtx', head: Buffer.from('hello'), size: 5, format: null };
     expect(await evtxParser.parse(bufferSource(Buffer.from('hello')), ctx)).toBeNull();
