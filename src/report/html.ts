@@ -6,7 +6,7 @@ import type { Finding } from '../model/finding.js';
 import type { Episode, ScanReport } from '../model/report.js';
 import { htmlEscape as h } from '../util/text.js';
 import { LEVEL_COLORS, timelineChart } from './chart.js';
-import { buildView, locatorText, type ReportView } from './view.js';
+import { buildView, errorCounts, errorCountsSentence, locatorText, type ReportView } from './view.js';
 import { caseHeader, optionLines, timedSteps } from './case-header.js';
 import { redactionNotice, redactReport, type RedactionNote } from './redact.js';
 import { showTime, withZonedEpisodes, zoneLabel } from './time-zone.js';
@@ -68,7 +68,7 @@ function summary(v: ReportView): string {
   const glance = v.atAGlance.slice(1).map(([k, val]) => `<tr><th>${h(k)}</th><td>${t(val)}</td></tr>`).join('');
   const baseline = s.baseline ? `<p>Baseline ${t(s.baseline.file)}: ${s.baseline.new} new, ${s.baseline.known} known, ${s.baseline.resolved.length} resolved.</p>` : '';
   return `<div class="verdict" id="verdict">${t(s.verdict)}</div>
-<p>${s.findings} findings: ${counts}. Shown: ${s.shown}. Paths that could not be read: ${s.errors}.</p>${baseline}
+<p>${s.findings} findings: ${counts}. Shown: ${s.shown}. ${h(errorCountsSentence(errorCounts(v.report.errors)))}</p>${baseline}
 <table class="glance">${glance}</table>`;
 }
 

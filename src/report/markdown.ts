@@ -5,7 +5,7 @@
  */
 import type { ScanReport, TimelineRow } from '../model/report.js';
 import { levelRank } from '../model/finding.js';
-import { buildView, locatorText, type ReportView } from './view.js';
+import { buildView, errorCounts, errorCountsSentence, locatorText, type ReportView } from './view.js';
 import { pushAll } from '../util/arrays.js';
 import { mdCode as c, mdText as m } from './markdown-text.js';
 import { caseHeader, optionLines, timedSteps } from './case-header.js';
@@ -32,7 +32,7 @@ function header(v: ReportView, ctx: MdContext): string[] {
 
 function summary(v: ReportView): string[] {
   const s = v.report.summary;
-  const out = [`**Verdict: ${m(s.verdict)}**`, '', `${s.findings} findings: ${v.levelsHighFirst.map((l) => `${l} ${s.byLevel[l]}`).join(', ')}. Shown: ${s.shown}. Paths that could not be read: ${s.errors}.`, ''];
+  const out = [`**Verdict: ${m(s.verdict)}**`, '', `${s.findings} findings: ${v.levelsHighFirst.map((l) => `${l} ${s.byLevel[l]}`).join(', ')}. Shown: ${s.shown}. ${m(errorCountsSentence(errorCounts(v.report.errors)))}`, ''];
   if (s.baseline) out.push(`Baseline ${c(s.baseline.file)}: ${s.baseline.new} new, ${s.baseline.known} known, ${s.baseline.resolved.length} resolved${s.baseline.resolved.length ? ` (${s.baseline.resolved.slice(0, 50).join(', ')})` : ''}.`, '');
   pushAll(out, table(['', ''], v.atAGlance.slice(1).map(([k, val]) => [`**${k}**`, m(val)])));
   return out;

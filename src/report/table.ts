@@ -15,7 +15,7 @@ import { displayText } from '../util/text.js';
 import { locatorParts } from '../model/kinds.js';
 import { cellWidth, padCells, truncateEnd, truncateMiddle, wrapCells } from './columns.js';
 import { bold, DEFAULT_COLUMNS, dim, MIN_COLUMNS, paintLevel, type Style } from './style.js';
-import { rootTag, verdictBlock } from './view.js';
+import { errorCounts, rootTag, verdictBlock } from './view.js';
 import { showTime, withZonedEpisodes, zoneLabel } from './time-zone.js';
 
 /** Findings listed before "... N more" (all of them are in --format json/csv). */
@@ -161,7 +161,10 @@ function countsLine(report: ScanReport, style: Style): string {
   const s = report.summary;
   const counts = [...LEVELS].reverse().map((l) => `${paintLevel(l, l, style)} ${s.byLevel[l]}`).join(', ');
   const extra = s.shown < s.findings ? [`${s.shown} shown (--min-level)`] : [];
-  extra.push(`read errors ${s.errors}`);
+  const errors = errorCounts(report.errors);
+  extra.push(`read errors ${errors.unreadable}`);
+  if (errors.skipped) extra.push(`skipped ${errors.skipped}`);
+  if (errors.warnings) extra.push(`warnings ${errors.warnings}`);
   if (s.suppressed !== undefined) extra.push(`suppressed ${s.suppressed}`);
   return `${s.findings} findings: ${counts} · ${extra.join(' · ')}`;
 }

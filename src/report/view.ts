@@ -4,7 +4,7 @@
  * Text stays raw here; each writer escapes for its own syntax.
  */
 import { LEVELS, levelRank, type Finding, type Level } from '../model/finding.js';
-import type { Episode, ScanReport } from '../model/report.js';
+import type { Episode, ScanError, ScanReport } from '../model/report.js';
 import { buildEpisodes, unassignedFindings } from '../timeline/episodes.js';
 import { spanText, UTC, wallClock } from './time-zone.js';
 import { locatorParts } from '../model/kinds.js';
@@ -106,6 +106,37 @@ export function buildView(report: ScanReport, zone?: string): ReportView {
     levelsHighFirst: [...LEVELS].reverse(),
     atAGlance: atAGlance(report, episodes, zone),
   };
+}
+
+/**
+ * A scan's `errors` by what they are: paths that could not be read (or parsed: out of memory or
+ * time), entries skipped by design (links not followed, special files, other file systems, depth
+ * and length limits), and warnings (damaged content read as far as it goes, notes such as hard
+ * links). One count of all three read "paths that could not be read: 5,000" for a Linux image
+ * whose only "errors" were its symbolic links.
+ */
+export interface ErrorCounts {
+  unreadable: number;
+  skipped: number;
+  warnings: number;
+}
+
+export function errorCounts(errors: readonly Pick<ScanError, 'op' | 'code'>[]): ErrorCounts {
+  let skipped = 0;
+  let warnings = 0;
+  for (const e of errors) {
+    if (e.op === 'skip') skipped++;
+    else if (e.code === 'WARN' || e.op === 'note') warnings++;
+  }
+  return { unreadable: errors.length - skipped - warnings, skipped, warnings };
+}
+
+/** The counts in a sentence for the HTML and Markdown reports. */
+export function errorCountsSentence(c: ErrorCounts): string {
+  const parts = [`Paths that could not be read: ${c.unreadable}`];
+  if (c.skipped) parts.push(`skipped by design (links not followed, special files, other file systems, limits): ${c.skipped}`);
+  if (c.warnings) parts.push(`warnings (damaged content read as far as it goes, notes): ${c.warnings}`);
+  return `${parts.join('; ')}.`;
 }
 
 /** The locator that says where inside an artifact the evidence sits. */

@@ -169,3 +169,35 @@ describe('HTML and Markdown content', () => {
     expect(html).toContain(report.episodes![0]!.id);
   });
 });
+
+describe('what could not be read, apart from what was skipped by design and warnings', () => {
+  // A Linux image whose "errors" are mostly its symbolic links: one count of all of them read
+  // "read errors 5" / "Paths that could not be read: 5" for a scan that read every file.
+  const base = hostileReport();
+  const report = {
+    ...base,
+    errors: [
+      { root: 'img', path: 'usr/lib/a', op: 'skip', code: 'ESYMLINK', message: 'symbolic link not followed' },
+      { root: 'img', path: 'usr/lib/b', op: 'skip', code: 'ESYMLINK', message: 'symbolic link not followed' },
+      { root: 'img', path: 'dev/fifo', op: 'skip', code: 'ESPECIAL', message: 'FIFO not opened' },
+      { root: 'img', path: 'var/log/x.evtx', op: 'parse', code: 'WARN', message: 'evtx: chunk 2 truncated' },
+      { root: 'img', path: 'home/u/f', op: 'note', code: 'ENLINK', message: '2 hard links' },
+      { root: 'img', path: 'root/secret', op: 'open', code: 'EACCES', message: 'permission denied' },
+      { root: 'img', path: 'huge.hive', op: 'parse', code: 'ENOMEM', message: 'parsing needed more than 256 MB' },
+    ],
+  };
+  report.summary = { ...report.summary, errors: report.errors.length };
+
+  it('table: read errors, skipped and warnings counted apart', () => {
+    const text = toTable(report, { color: false, width: 200 });
+    expect(text).toContain('read errors 2 · skipped 3 · warnings 2');
+    // Nothing skipped or warned: the line says only what could not be read.
+    expect(toTable({ ...report, errors: report.errors.slice(5) }, { color: false, width: 200 })).toMatch(/read errors 2\n/);
+  });
+
+  it('HTML and Markdown: the same three counts in a sentence', () => {
+    const sentence = 'Paths that could not be read: 2; skipped by design (links not followed, special files, other file systems, limits): 3; warnings (damaged content read as far as it goes, notes): 2.';
+    expect(toHtml(report, { color: false })).toContain(sentence);
+    expect(toMarkdown(report, { color: false }).replace(/\\/g, '')).toContain(sentence);
+  });
+});
