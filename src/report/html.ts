@@ -159,7 +159,7 @@ function custody(v: ReportView, ctx: HtmlContext): string {
   return `<h2>Scan metadata (chain of custody)</h2>${table(['', ''], meta.map(([k, val]) => [h(k), val]), ['nw', ''])}
 <h3>Evidence roots</h3>${table(['root', 'os', 'label', 'files', 'directories', 'bytes read'], roots, ['path'])}
 <h3>Hashes of reported files</h3>${hashes.length ? table(['path', 'status', 'size', 'digests'], hashes, ['path', 'nw', 'nw', 'nw']) : '<p class="muted">No hashes recorded (scan run with --hash none or saved by an older version).</p>'}
-<h3>What could not be read (${v.report.errors.length})</h3>${errors.length ? table(['path', 'operation', 'code', 'message'], errors, ['path', 'nw', 'nw', '']) : '<p>Every path in scope was read.</p>'}${v.report.errors.length > 100 ? `<p class="muted">${v.report.errors.length - 100} more in the JSON output.</p>` : ''}`;
+<h3>What could not be read, was skipped or warned about (${v.report.errors.length})</h3>${errors.length ? table(['path', 'operation', 'code', 'message'], errors, ['path', 'nw', 'nw', '']) : '<p>Every path in scope was read.</p>'}${v.report.errors.length > 100 ? `<p class="muted">${v.report.errors.length - 100} more in the JSON output.</p>` : ''}`;
 }
 
 /** The report as one self-contained HTML file; `style` carries --timezone and --redact. */

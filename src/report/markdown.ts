@@ -112,7 +112,7 @@ function custody(v: ReportView, ctx: MdContext): string[] {
   out.push('### Hashes of reported files', '');
   if (hashes.length) pushAll(out, table(['path', 'status', 'size', 'digests'], hashes.map((x) => [c(x.path), x.status, x.size === null ? '' : String(x.size), Object.entries(x.hashes).map(([k, val]) => `${k} \`${val}\``).join('<br>') + (x.message ? ` ${m(x.message)}` : '')])));
   else out.push('No hashes recorded (scan run with --hash none or saved by an older version).', '');
-  out.push(`### What could not be read (${v.report.errors.length})`, '');
+  out.push(`### What could not be read, was skipped or warned about (${v.report.errors.length})`, '');
   if (v.report.errors.length) pushAll(out, table(['path', 'operation', 'code', 'message'], v.report.errors.slice(0, 100).map((e) => [c(e.path), m(e.op), m(e.code), m(e.message, 200)])));
   else out.push('Every path in scope was read.', '');
   return out;
