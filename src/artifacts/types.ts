@@ -10,11 +10,11 @@ import type { ByteSource } from '../util/byte-source.js';
 import type { FileTimes } from '../model/finding.js';
 import type { Candidate } from '../rules/types.js';
 import type { SigmaRule } from './evtx/sigma.js';
-import type { DirEntryInfo, OsKind } from '../model/evidence.js';
+import type { DirEntryInfo, ListedEntry, OsKind } from '../model/evidence.js';
 import type { DataSourceId } from '../model/data-sources.js';
 
 // Parsers keep importing these from here; the stages below artifacts/ import src/model/evidence.ts.
-export type { DirEntryInfo, OsKind };
+export type { DirEntryInfo, ListedEntry, OsKind };
 
 /** Everything known about a file before its parser runs. */
 export interface ArtifactContext {
@@ -166,7 +166,7 @@ export interface DetectContext extends ArtifactContext {
   hotspotWeight: number;
   times: FileTimes;
   /** Lists a directory inside the same root (relPath, '/'-separated); null when absent/unreadable. Bounded. */
-  listDirectory?(relPath: string): DirEntryInfo[] | null;
+  listDirectory?(relPath: string): ListedEntry[] | null;
 }
 
 /** Turns a parse result into candidate findings (scored later by the rules engine). */

@@ -6,11 +6,13 @@
  * O_NOFOLLOW / O_NONBLOCK, checked by fstat to be a regular file and to be the very file that was
  * listed (device and inode), names that are not UTF-8 kept as exact bytes (Buffer paths), paths
  * longer than PATH_MAX reached through directory handles (paths.ts), and errors returned with the
- * listing instead of thrown.
+ * listing instead of thrown. The walk's listings (`deferFileStats`) skip the lstat of regular
+ * files: read through a handle checked to be the directory listed, their files are opened through
+ * it and take their numbers from that open's fstat.
  */
 import { fstatSync, lstatSync, opendirSync, readlinkSync, realpathSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
-import { EntryBoundedCache, lookupPath, warn, type CompactListing, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type FsTime, type OpenedSource } from './fs.js';
+import { EntryBoundedCache, lookupPath, warn, type CompactListing, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type FsTime, type ListOptions, type OpenedSource } from './fs.js';
 import { openEvidenceFile, type AtimeAudit, type OpenedFile } from './reader.js';
 import { ANCHOR_AFTER_BYTES, ANCHOR_AFTER_LEVELS, byteLength, HANDLES_AVAILABLE, joinFsPath, openAnchor, reachablePath, releaseAnchor, type Anchor, type FsPath } from './paths.js';
 import { decodeName } from '../util/text.js';
@@ -71,7 +73,12 @@ interface KeptLocation {
  * ephemeron write barrier and GC work, about 1.3 % of a scan's CPU (docs/performance.md).
  */
 const HOST_LOCATION = Symbol('host location');
-type LocatedEntry = FsEntry & { [HOST_LOCATION]?: KeptLocation };
+/**
+ * On a regular file listed without lstat (a walk's listing: `deferFileStats`): completes the entry
+ * and its listing's numbers from the fstat `open` makes. Cleared once done.
+ */
+const STATS_AT_OPEN = Symbol('stats at open');
+type LocatedEntry = FsEntry & { [HOST_LOCATION]?: KeptLocation; [STATS_AT_OPEN]?: (st: Stats) => void };
 
 /** Times from lstat's milliseconds (number stats: bigint lstat costs more than the sub-microsecond digits are worth here). */
 function msTime(ms: number): FsTime {
@@ -97,17 +104,35 @@ function specialKind(d: Stats | Dirent): string | undefined {
   return undefined;
 }
 
-/** What a directory says an entry is: LSTAT (a file, a directory, or unknown: lstat decides), a link, or a special file (its DIRENT_SPECIAL name). */
+/**
+ * What a directory says an entry is: LSTAT (a directory, or unknown: lstat decides), a link, a
+ * special file (its DIRENT_SPECIAL name), or REGULAR (a regular file: lstat'ed unless the listing
+ * defers its numbers to `open`).
+ */
 const LSTAT = 0;
+const REGULAR = 6;
 const DIRENT_SPECIAL: ReadonlyArray<string | undefined> = [undefined, undefined, 'FIFO', 'socket', 'character device', 'block device'];
 
 function direntKind(d: Dirent): number {
+  if (d.isFile()) return REGULAR;
   if (d.isSymbolicLink()) return 1;
   if (d.isFIFO()) return 2;
   if (d.isSocket()) return 3;
   if (d.isCharacterDevice()) return 4;
   if (d.isBlockDevice()) return 5;
   return LSTAT;
+}
+
+/**
+ * An error of a system call on `hostPath`, its message naming the file by its path in the root:
+ * a file is opened through a directory handle (`/proc/self/fd/N/name`), whose number says nothing
+ * to the analyst and would differ between two scans of the same evidence.
+ */
+function shownByDisplayPath(err: unknown, hostPath: FsPath, display: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  const host = typeof hostPath === 'string' ? hostPath : hostPath.toString();
+  if (typeof e?.message === 'string' && e.message.includes(`'${host}'`)) e.message = e.message.replace(`'${host}'`, () => `'${display}'`);
+  return err;
 }
 
 function errInfo(err: unknown): { code: string; message: string } {
@@ -132,6 +157,8 @@ interface StatNumbers {
 
 /** Numbers kept per regular file of a compact listing, in this order. */
 const FILE_FIELDS = 11;
+/** Not yet known: a file listed without lstat, its numbers come from `open`'s fstat. */
+const AT_OPEN = -1;
 /** A name (latin1 text of its bytes) that decodeName returns as it is and that is its own host name: ASCII without a backslash. */
 function isPlainName(raw: string): boolean {
   for (let i = 0; i < raw.length; i++) {
@@ -141,7 +168,7 @@ function isPlainName(raw: string): boolean {
   return true;
 }
 
-type MakeEntry = (name: string, relPath: string, where: KeptLocation, st: StatNumbers, type: FsEntryType) => FsEntry;
+type MakeEntry = (name: string, relPath: string, where: KeptLocation, st: StatNumbers | null, type: FsEntryType) => FsEntry;
 
 function emptyListing(error?: { code: string; message: string }): CompactListing {
   return {
@@ -175,6 +202,7 @@ class DirectoryListing implements CompactListing {
   /** Host names that are not the display name (exact bytes), by entry. */
   private readonly hostNames = new Map<number, Buffer>();
   unreadable?: Array<{ name: string; code: string; message: string }>;
+  release?: () => void;
 
   constructor(
     /** The directory's path ('' for the root), each entry's path is `${parent}/${name}`. */
@@ -205,12 +233,18 @@ class DirectoryListing implements CompactListing {
     this.built.set(i, e);
   }
 
-  addFile(name: string, hostName: Buffer | undefined, st: Stats): void {
+  /** A regular file and its lstat numbers, or (null) one whose numbers come from `open` (`deferFileStats`). */
+  addFile(name: string, hostName: Buffer | undefined, st: Stats | null): void {
     const i = this.slot();
     this.names.push(name);
     const f = this.files++;
     this.slots[i] = f;
     if (hostName !== undefined) this.hostNames.set(i, hostName);
+    if (st) this.setNumbers(f, st);
+    else this.numbers[f * FILE_FIELDS + 6] = AT_OPEN;
+  }
+
+  private setNumbers(f: number, st: Stats): void {
     const n = this.numbers;
     const o = f * FILE_FIELDS;
     n[o] = st.dev;
@@ -240,7 +274,10 @@ class DirectoryListing implements CompactListing {
 
   size(i: number): number {
     const f = this.slots[i]!;
-    return f >= 0 ? this.numbers[f * FILE_FIELDS + 6]! : this.built.get(i)!.size;
+    if (f < 0) return this.built.get(i)!.size;
+    const size = this.numbers[f * FILE_FIELDS + 6]!;
+    if (size === AT_OPEN) throw new Error(`${this.names[i]}: listed without lstat; its size is known once it is opened`);
+    return size;
   }
 
   entry(i: number): FsEntry {
@@ -249,10 +286,16 @@ class DirectoryListing implements CompactListing {
     if (f < 0) return this.built.get(i)!;
     const n = this.numbers;
     const o = f * FILE_FIELDS;
-    const st: StatNumbers = { dev: n[o]!, ino: n[o + 1]!, mode: n[o + 2]!, nlink: n[o + 3]!, uid: n[o + 4]!, gid: n[o + 5]!, size: n[o + 6]!, atimeMs: n[o + 7]!, mtimeMs: n[o + 8]!, ctimeMs: n[o + 9]!, birthtimeMs: n[o + 10]! };
     const name = this.names[i]!;
     const hostName = this.hostNames.get(i);
-    return this.make(name, `${this.parent}/${name}`, hostName === undefined ? this.shared : { ...this.shared, name: hostName }, st, 'file');
+    const where = hostName === undefined ? this.shared : { ...this.shared, name: hostName };
+    if (n[o + 6] === AT_OPEN) {
+      const e: LocatedEntry = this.make(name, `${this.parent}/${name}`, where, null, 'file');
+      e[STATS_AT_OPEN] = (st) => this.setNumbers(f, st);
+      return e;
+    }
+    const st: StatNumbers = { dev: n[o]!, ino: n[o + 1]!, mode: n[o + 2]!, nlink: n[o + 3]!, uid: n[o + 4]!, gid: n[o + 5]!, size: n[o + 6]!, atimeMs: n[o + 7]!, mtimeMs: n[o + 8]!, ctimeMs: n[o + 9]!, birthtimeMs: n[o + 10]! };
+    return this.make(name, `${this.parent}/${name}`, where, st, 'file');
   }
 }
 
@@ -350,7 +393,7 @@ export class DirectoryFs implements EvidenceFs {
    * each entry lstat'ed once; a regular file is kept as its name and lstat numbers and becomes an
    * `FsEntry` only when asked, every other entry is built at once.
    */
-  listCompact(dir: FsEntry): CompactListing {
+  listCompact(dir: FsEntry, opts: ListOptions = {}): CompactListing {
     if (dir.type !== 'directory') return emptyListing();
     if (dir.otherDevice && !this.crossMounts) {
       const error = { code: 'EXDEV', message: 'another file system mounted here; not entered (use --cross-mounts)' };
@@ -364,6 +407,10 @@ export class DirectoryFs implements EvidenceFs {
       return emptyListing(this.failed(dir, err).error);
     }
     let { path: base, anchor, levels } = loc;
+    // A walk's listing (deferFileStats) is read through a handle on the directory, checked to be the
+    // one listed, and its files are opened through that handle: each is the regular file of that name
+    // in the very directory listed, without an lstat to compare it with (needs /proc/self/fd).
+    const defer = opts.deferFileStats === true && HANDLES_AVAILABLE;
     // Names as latin1 text (each byte one character, so the text is the exact bytes) and what the
     // directory says each entry is, read in batches (opendir): no array of 100,000 Dirent objects
     // held while the folder is sorted and lstat'ed.
@@ -375,10 +422,10 @@ export class DirectoryFs implements EvidenceFs {
       // when the path was rebuilt through temporary handles, which close before the entries are used).
       // A path rebuilt from the display path is listed through a handle whose identity is checked
       // first: the directory there must still be the one listed (same device and inode).
-      if (loc.rebuilt || loc.temporary || (HANDLES_AVAILABLE && (byteLength(base) > ANCHOR_AFTER_BYTES || levels > ANCHOR_AFTER_LEVELS))) {
+      if (defer || loc.rebuilt || loc.temporary || (HANDLES_AVAILABLE && (byteLength(base) > ANCHOR_AFTER_BYTES || levels > ANCHOR_AFTER_LEVELS))) {
         anchor = openAnchor(base);
         this.keepAnchor(anchor);
-        if (loc.rebuilt) {
+        if (loc.rebuilt || defer) {
           const st = fstatSync(anchor.fd);
           if (`${st.dev}:${st.ino}` !== dir.id) throw Object.assign(new Error('the directory at this path is not the one listed (replaced since); not read'), { code: 'EIDENTITY' });
         }
@@ -409,6 +456,12 @@ export class DirectoryFs implements EvidenceFs {
     const order = Array.from(names.keys()).sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0));
     const shared: KeptLocation = { owner: this, dir: base, anchor, levels: levels + 1 };
     const out = new DirectoryListing(dir.path === '/' ? '' : dir.path, shared, truncated, (name, relPath, where, st, type) => this.entry(name, relPath, where, st, type), names.length);
+    if (defer && anchor) {
+      // Its files are opened through the handle it was read through, held until the walk is done with them.
+      const held = anchor;
+      held.refs++;
+      out.release = () => releaseAnchor(held);
+    }
     const textBase = typeof base === 'string';
     for (const at of order) {
       const raw = names[at]!;
@@ -427,7 +480,7 @@ export class DirectoryFs implements EvidenceFs {
       const relPath = `${out.parent}/${name}`;
       const where = hostName === undefined ? shared : { ...shared, name: hostName };
       const abs = joinFsPath(base, hostName ?? name);
-      if (kind !== LSTAT) {
+      if (kind !== LSTAT && kind !== REGULAR) {
         const special = DIRENT_SPECIAL[kind];
         const e = this.entry(name, relPath, where, null, special === undefined ? 'symlink' : 'other', special); // never stat'ed through, never opened
         if (e.type === 'symlink') {
@@ -438,6 +491,10 @@ export class DirectoryFs implements EvidenceFs {
           }
         }
         out.addEntry(name, e);
+        continue;
+      }
+      if (kind === REGULAR && defer) {
+        out.addFile(name, hostName, null); // its numbers come from the fstat of its open
         continue;
       }
       let st: Stats;
@@ -538,19 +595,48 @@ export class DirectoryFs implements EvidenceFs {
     if (stream) throw new Error('a mounted directory exposes no named streams');
     if (entry.type !== 'file') throw Object.assign(new Error(`${entry.path}: not a regular file; not read`), { code: 'ESPECIAL' });
     const loc = this.locate(entry);
+    // A file listed without lstat has nothing to compare the opened file with: it is opened only
+    // where it was listed (its directory's handle still held by the walk), never by a rebuilt path.
+    const atOpen = (entry as LocatedEntry)[STATS_AT_OPEN];
+    if (atOpen && loc.rebuilt) {
+      loc.release();
+      throw Object.assign(new Error('listed without its numbers, and its directory is no longer held; not read'), { code: 'EIDENTITY' });
+    }
     let f: OpenedFile;
     try {
       f = openEvidenceFile(loc.path, entry.path.slice(1), this.audit);
+    } catch (err) {
+      throw shownByDisplayPath(err, loc.path, entry.path.slice(1));
     } finally {
       loc.release();
     }
-    if (`${f.dev}:${f.ino}` !== entry.id) {
+    if (atOpen) this.complete(entry as LocatedEntry, f.stats, atOpen);
+    else if (`${f.dev}:${f.ino}` !== entry.id) {
       f.close();
       throw Object.assign(new Error('the file at this path is not the one listed (replaced since); not read'), { code: 'EIDENTITY' });
     }
     const slot: OpenSlot = { file: f, at: this.opened.length };
     this.opened.push(slot);
     return Object.assign(f.source, { close: () => this.release(slot) });
+  }
+
+  /**
+   * A file listed without lstat, completed from the fstat of its open: the identity, size, times
+   * and ownership an lstat would have given (O_NOFOLLOW and the fstat made sure it is a regular
+   * file), in the entry and in its listing.
+   */
+  private complete(e: LocatedEntry, st: Stats, toListing: (st: Stats) => void): void {
+    e.id = `${st.dev}:${st.ino}`;
+    e.size = st.size;
+    e.times = { mtime: msTime(st.mtimeMs), atime: msTime(st.atimeMs), ctime: msTime(st.ctimeMs), crtime: st.birthtimeMs > 0 ? msTime(st.birthtimeMs) : undefined };
+    e.mode = st.mode;
+    e.uid = st.uid;
+    e.gid = st.gid;
+    e.links = st.nlink;
+    e.readOnly = (st.mode & 0o222) === 0;
+    if (st.dev !== this.dev) e.otherDevice = true;
+    e[STATS_AT_OPEN] = undefined;
+    toListing(st);
   }
 
   /** Closes one opened file once, moving the last open one into its place. */

@@ -101,13 +101,25 @@ export interface CompactListing {
   /** The entry's name, decoded for display (as `FsEntry.name`). */
   name(i: number): string;
   type(i: number): FsEntryType;
-  /** A regular file's size, 0 for anything else (as `FsEntry.size`). */
+  /** A regular file's size, 0 for anything else (as `FsEntry.size`); a file listed with `deferFileStats` throws until it is opened. */
   size(i: number): number;
   /** The entry; a file's is built anew on each call (keep it only while it is used). */
   entry(i: number): FsEntry;
   readonly truncated: boolean;
   readonly error?: { code: string; message: string };
   readonly unreadable?: Array<{ name: string; code: string; message: string }>;
+  /** Lets go of what the listing holds for its entries' opens (`deferFileStats`: a directory handle); absent: nothing. */
+  release?(): void;
+}
+
+export interface ListOptions {
+  /**
+   * A mounted directory's regular files listed without lstat (the walk's listing): their identity,
+   * size and times come from the fstat of their `open`, and `size(i)` is not known before it. The
+   * walk opens each file once, right after the listing, so the lstat was a system call per file
+   * for numbers the open gives again (docs/performance.md).
+   */
+  deferFileStats?: boolean;
 }
 
 /** The live entries of a listing as a CompactListing (file systems without a compact listing of their own). */
@@ -127,8 +139,8 @@ export function compactOf(listing: FsListing): CompactListing {
 }
 
 /** A directory's compact listing: the file system's own, or one over its plain listing. */
-export function compactListing(fs: EvidenceFs, dir: FsEntry): CompactListing {
-  return fs.listCompact ? fs.listCompact(dir) : compactOf(fs.list(dir));
+export function compactListing(fs: EvidenceFs, dir: FsEntry, opts?: ListOptions): CompactListing {
+  return fs.listCompact ? fs.listCompact(dir, opts) : compactOf(fs.list(dir));
 }
 
 export interface EvidenceFs {
@@ -139,7 +151,7 @@ export interface EvidenceFs {
   root(): FsEntry;
   list(dir: FsEntry): FsListing;
   /** The same listing, live entries only, files built when asked (the walk uses it when a file system has it). */
-  listCompact?(dir: FsEntry): CompactListing;
+  listCompact?(dir: FsEntry, opts?: ListOptions): CompactListing;
   /** Path lookup from the root ('/'-separated); each segment matched exactly first, then case-insensitively when asked. Never through a symlink. */
   lookup(path: string, caseInsensitive?: boolean): FsEntry | null;
   /** The content of a file (or of one of its named streams); close it when done (a directory root holds an fd). */

@@ -3,7 +3,7 @@
  * so a file swapped for a link or a FIFO after the walk can neither redirect nor block us,
  * and an fstat check that it is still a regular file.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { checkLength, type ByteSource } from '../util/byte-source.js';
 import type { FsPath } from './paths.js';
 
@@ -23,6 +23,8 @@ export interface OpenedFile {
   /** Identity of what was opened (fstat), to make sure a later reopen reaches the same file. */
   dev: number;
   ino: number;
+  /** The fstat made at open (a file listed without lstat takes its numbers from it). */
+  stats: Stats;
   source: ByteSource;
   close(): void;
 }
@@ -52,7 +54,7 @@ export function openEvidenceFile(abs: FsPath, displayName: string, audit: AtimeA
     throw new NotRegularFileError('not a regular file; not read');
   }
   const size = st.size;
-  return { fd, size, dev: st.dev, ino: st.ino, source: fdSource(fd, size, displayName), close: () => closeSync(fd) };
+  return { fd, size, dev: st.dev, ino: st.ino, stats: st, source: fdSource(fd, size, displayName), close: () => closeSync(fd) };
 }
 
 /**

@@ -10,7 +10,7 @@ import { claimingParsers } from '../artifacts/index.js';
 import type { ArtifactParser, ArtifactResult, ArtifactContext, DetectContext } from '../artifacts/types.js';
 import type { ArchiveSummary } from '../artifacts/archive/summary.js';
 import { isArchiveResult, isHiveResult } from '../artifacts/facts.js';
-import type { DirEntryInfo, OsKind } from '../model/evidence.js';
+import type { DirEntryInfo, ListedEntry, OsKind } from '../model/evidence.js';
 import type { Hotspot } from '../hotspots/catalog.js';
 import { fileRuleHits } from '../rules/file-rules.js';
 import type { Candidate, Hit, NamedPath, TimelineEvent } from '../rules/types.js';
@@ -97,7 +97,7 @@ export interface InspectInput {
   hotspot: Hotspot | null;
   os: OsKind;
   siblings?: readonly DirEntryInfo[];
-  listDirectory?(relPath: string): DirEntryInfo[] | null;
+  listDirectory?(relPath: string): ListedEntry[] | null;
   /** explain: sample head, middle and tail whatever the head looks like. */
   deep?: boolean;
   /** explain: parse and keep every parser's records (shown) instead of streaming them through the detectors (`ArtifactParser.scan`) or asking a parser without `detect` for its `factsOnly`. */

@@ -4,7 +4,7 @@
  * are shared by every thread of the process), and sends back only what the scan keeps.
  */
 import { parentPort } from 'node:worker_threads';
-import type { DirEntryInfo } from '../model/evidence.js';
+import type { DirEntryInfo, ListedEntry } from '../model/evidence.js';
 import { rootLister } from '../evidence/listing.js';
 import { fdSource } from '../evidence/reader.js';
 import { inspectFile } from './inspect.js';
@@ -12,7 +12,7 @@ import type { IsolatedReply, IsolatedRequest } from './isolate.js';
 import { cachedLister } from './listing-cache.js';
 
 let siblings: { key: string; entries: DirEntryInfo[] } = { key: '', entries: [] };
-const listers = new Map<string, (relPath: string) => DirEntryInfo[] | null>();
+const listers = new Map<string, (relPath: string) => ListedEntry[] | null>();
 
 parentPort!.on('message', (req: IsolatedRequest) => {
   void handle(req).then((reply) => parentPort!.postMessage(reply));

@@ -4,12 +4,12 @@
  * entry each time: quadratic in system calls); evidence does not change during a scan, so the
  * listing is read once.
  */
-import type { DirEntryInfo } from '../model/evidence.js';
+import type { ListedEntry } from '../model/evidence.js';
 
 const KEPT_LISTINGS = 8;
 
-export function cachedLister(list: (relDir: string) => DirEntryInfo[] | null): (relDir: string) => DirEntryInfo[] | null {
-  const kept = new Map<string, DirEntryInfo[] | null>();
+export function cachedLister(list: (relDir: string) => ListedEntry[] | null): (relDir: string) => ListedEntry[] | null {
+  const kept = new Map<string, ListedEntry[] | null>();
   return (relDir: string) => {
     if (kept.has(relDir)) return kept.get(relDir)!;
     const listing = list(relDir);

@@ -4,7 +4,7 @@
  * the main thread, which inspects a batch itself when every worker already has its share.
  */
 import { hasEvtxMagic } from '../artifacts/evtx/layout.js';
-import type { DirEntryInfo } from '../model/evidence.js';
+import type { DirEntryInfo, ListedEntry } from '../model/evidence.js';
 import { fdSource, readSourceHead } from '../evidence/reader.js';
 import { LIMITS } from '../util/limits.js';
 import { entryTimes, inspectFile, keepsFileCandidate } from './inspect.js';
@@ -14,7 +14,7 @@ import type { PoolFile, PoolFileResult, PoolRoot } from './pool.js';
 /** A root as the thread inspecting its files holds it. */
 export interface PoolRootHere {
   facts: PoolRoot;
-  listDirectory(relPath: string): DirEntryInfo[] | null;
+  listDirectory(relPath: string): ListedEntry[] | null;
 }
 
 /** Inspects a batch's groups in order; `listing` gives each group's sibling listing. */

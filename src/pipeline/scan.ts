@@ -8,7 +8,7 @@ import { collectGarbage } from '../util/collect-garbage.js';
 import { flatString } from '../util/flat-string.js';
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
 import { hasEvtxMagic } from '../artifacts/evtx/layout.js';
-import { relDirOf, type DirEntryInfo, type OsKind } from '../model/evidence.js';
+import { relDirOf, type DirEntryInfo, type ListedEntry, type OsKind } from '../model/evidence.js';
 import { isImageFile, openRoot } from '../evidence/root.js';
 import type { PathProblem } from '../evidence/components.js';
 import { DirectoryFs } from '../evidence/directory-fs.js';
@@ -149,7 +149,7 @@ interface RootState {
   bytesRead: number;
   sidNames: Map<string, string>;
   /** Lists a directory inside this root (for parsers that pair files). */
-  listDirectory(relDir: string): DirEntryInfo[] | null;
+  listDirectory(relDir: string): ListedEntry[] | null;
   /** The entry each inspected path with a candidate was read from: hashing reopens exactly that one. */
   inspectedEntries: Map<string, FsEntry>;
   /** Whether inspectedEntries is filled: not for a directory root that nothing reopens (no hashing, no allowlist: each entry is about 0.6 KB). */
@@ -228,9 +228,11 @@ function openWalkedFile(state: RootState, file: WalkFile): { hotspot: Hotspot | 
   const { entry, relPath } = file;
   const hotspot = state.hotspots.lookup(relPath);
   const issues: WalkIssue[] = [];
-  if (hotspot && (entry.links ?? 1) > 1) issues.push({ path: relPath, op: 'note', code: 'ENLINK', message: hardLinkNote(entry.links!) });
   try {
-    return { hotspot, issues, opened: state.fs.open(entry) };
+    const opened = state.fs.open(entry);
+    // After the open: a walked file's numbers (its links among them) come from the open's fstat (evidence/fs.ts ListOptions).
+    if (hotspot && (entry.links ?? 1) > 1) issues.push({ path: relPath, op: 'note', code: 'ENLINK', message: hardLinkNote(entry.links!) });
+    return { hotspot, issues, opened };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     issues.push({ path: relPath, op: 'open', code: e.code ?? 'ERROR', message: e.message });

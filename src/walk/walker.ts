@@ -18,7 +18,7 @@ export interface WalkFile {
 
 /**
  * The regular files of one listed directory, in listing order, by index: a file's `WalkFile` (and
- * its `FsEntry`) is built when asked, so a folder of 100,000 files holds their names and lstat
+ * its `FsEntry`) is built when asked, so a folder of 100,000 files holds their names and
  * numbers, not 100,000 entries (docs/performance.md "One large directory").
  */
 export class WalkFiles implements Iterable<WalkFile> {
@@ -135,7 +135,8 @@ export function* walkDirectories(fs: EvidenceFs, start: FsEntry, startRel: strin
   const entered = new Set<string>([start.id]);
   while (stack.length > 0) {
     const { dir, relDir, depth } = stack.pop()!;
-    const listed = compactListing(fs, dir);
+    // Regular files without lstat: each is opened once, right after this listing, and its open's fstat gives the numbers.
+    const listed = compactListing(fs, dir, { deferFileStats: true });
     if (listed.error) {
       const { code, message } = listed.error;
       recordIssue(opts.issues, { path: relDir, op: 'readdir', code, message: depth > 0 ? `${message}; subtree at depth ${depth} not walked` : message });
@@ -152,7 +153,7 @@ export function* walkDirectories(fs: EvidenceFs, start: FsEntry, startRel: strin
       if (type === 'file') {
         // A regular file: its entry is built when the scan inspects it.
         opts.stats.files++;
-        listing.entries.push({ name, isDirectory: false, size: listed.size(i) });
+        listing.entries.push({ name, isDirectory: false });
         listing.files.add(i);
         continue;
       }
@@ -161,13 +162,13 @@ export function* walkDirectories(fs: EvidenceFs, start: FsEntry, startRel: strin
       if (e.type === 'symlink') {
         opts.stats.symlinksSkipped++;
         recordIssue(opts.issues, { path: relPath, op: 'skip', code: 'ESYMLINK', message: `symbolic link not followed${e.linkTarget !== undefined ? ` (-> ${e.linkTarget})` : ''}` });
-        listing.entries.push({ name, isDirectory: false, size: 0 });
+        listing.entries.push({ name, isDirectory: false });
       } else if (e.type === 'other') {
         opts.stats.specialSkipped++;
         recordIssue(opts.issues, { path: relPath, op: 'skip', code: 'ESPECIAL', message: e.special ? `${e.special} not opened` : 'not a regular file; not opened' });
-        listing.entries.push({ name, isDirectory: false, size: 0 });
+        listing.entries.push({ name, isDirectory: false });
       } else if (e.type === 'directory') {
-        listing.entries.push({ name, isDirectory: true, size: 0 });
+        listing.entries.push({ name, isDirectory: true });
         if (e.otherDevice && !opts.crossMounts) {
           opts.stats.otherDeviceSkipped++;
           recordIssue(opts.issues, { path: relPath, op: 'skip', code: 'EXDEV', message: 'another file system mounted here; not entered (use --cross-mounts)' });
@@ -191,6 +192,10 @@ export function* walkDirectories(fs: EvidenceFs, start: FsEntry, startRel: strin
     }
     // Reverse so the walk visits subdirectories in sorted order.
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
-    yield listing;
+    try {
+      yield listing;
+    } finally {
+      listed.release?.();
+    }
   }
 }

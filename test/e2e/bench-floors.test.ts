@@ -1,8 +1,9 @@
 /**
- * Two bench tools that say where a scan's time goes (docs/performance.md "Cost per file kind"):
+ * Bench tools that say where a scan's time goes (docs/performance.md "Cost per file kind"):
  * bench/lib/head-floor.mjs (the least pass over the heads no magic settles, part of the bench's
  * floor of any Node scan) must sort heads into settled by magic, text and binary as their bytes
- * say; bench/kinds.mjs must inspect every kind of a tree and weigh it by the tree's own counts.
+ * say; bench/kinds.mjs must inspect every kind of a tree and weigh it by the tree's own counts;
+ * bench/lib/node-floor.mjs (Node's read floor) must read every file's head.
  * Counts, not times (times are the bench's business).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -20,6 +21,7 @@ function runNode(script: string, args: string[]): string {
 
 describe('bench tools: head floor and cost per kind', () => {
   let dir: string;
+  let headBytes = 0;
 
   beforeAll(() => {
     dir = tempDir('bench-floors');
@@ -36,6 +38,7 @@ describe('bench tools: head floor and cost per kind', () => {
       ['a/b/empty.bin', Buffer.alloc(0)],
     ];
     for (const [rel, data] of files) writeFileSync(path.join(dir, rel), data);
+    headBytes = files.reduce((sum, [, data]) => sum + Math.min(4096, data.length), 0);
   });
   afterAll(() => removeTree(dir));
 
@@ -44,6 +47,10 @@ describe('bench tools: head floor and cost per kind', () => {
     expect(got.files).toBe(8);
     expect([got.settledByMagic, got.textPasses, got.histograms]).toEqual([3, 3, 2]);
     expect(got.seconds).toBeGreaterThanOrEqual(0);
+  });
+
+  test("node-floor: every regular file of the tree opened through its directory's handle, its first 4 KiB read", () => {
+    expect(runNode('bench/lib/node-floor.mjs', [dir]).trim()).toBe(`8 files ${headBytes} bytes`);
   });
 
   test('kinds: one row per extension with the tree\'s counts, and the sum over them', () => {

@@ -17,10 +17,13 @@ import { removeTree, tempDir } from '../hazards/helpers.js';
 
 // An entry whose lstat fails (root reads everything, so the failure is injected by name).
 const UNREADABLE = 'unreadable-';
+/** The base names src/ lstat'ed, when counting. */
+let lstatted: string[] | null = null;
 jest.unstable_mockModule('node:fs', () => ({
   ...realFs,
   default: realFs,
   lstatSync: (p: realFs.PathLike, o?: realFs.StatSyncOptions) => {
+    lstatted?.push(path.basename(String(p)));
     if (path.basename(String(p)).startsWith(UNREADABLE)) throw Object.assign(new Error(`EACCES: permission denied, lstat '${String(p)}'`), { code: 'EACCES' });
     return realFs.lstatSync(p, o as never);
   },
@@ -176,18 +179,89 @@ describe('compact listing', () => {
     fs.close();
   });
 
-  test('the walk yields the same listings, files and issues as over a file system without a compact listing', () => {
+  test("a walk's listing (deferFileStats) lstats no regular file: each file's identity, size, times and links come from its open", () => {
+    const fs = new DirectoryFs(dir, 'root');
+    const top = fs.root();
+    lstatted = [];
+    const listed = fs.listCompact(top, { deferFileStats: true });
+    const calls = lstatted;
+    lstatted = null;
+    // Only what the directory does not say is a regular file: its two folders (links and the FIFO by their directory type).
+    expect(calls.sort()).toEqual(['dir-\xc3(', 'sub'].map((n) => Buffer.from(n, 'latin1').toString()).sort());
+    const plain = plainListing(root).filter((p) => !p.name.startsWith(UNREADABLE));
+    const names = Array.from({ length: listed.count }, (_, i) => listed.name(i));
+    expect(names.filter((n) => !n.startsWith(UNREADABLE))).toEqual(plain.map((p) => p.name));
+    let files = 0;
+    for (const want of plain) {
+      const i = names.indexOf(want.name);
+      expect(listed.type(i)).toBe(want.type);
+      if (want.type !== 'file') continue;
+      files++;
+      expect(() => listed.size(i)).toThrow(/known once it is opened/);
+      const e = listed.entry(i);
+      expect([e.id, e.size, e.links]).toEqual([`path:/${want.name}`, 0, undefined]);
+      const src = fs.open(e);
+      src.close();
+      expect([e.id, e.size, e.links, e.path]).toEqual([want.id, want.size, want.nlink, `/${want.name}`]);
+      expect(e.times.mtime!.sec * 1000 + e.times.mtime!.nsec / 1e6).toBeCloseTo(want.mtimeMs!, 3);
+      // The listing keeps the numbers: its size, and the entry built anew, are the open's.
+      expect(listed.size(i)).toBe(want.size);
+      expect(JSON.stringify(listed.entry(i))).toBe(JSON.stringify(e));
+    }
+    expect(files).toBe(8);
+    expect(listed.entry(names.indexOf('a.txt')).times.mtime).toEqual({ sec: 1_600_000_000, nsec: 125_000_000 });
+    listed.release?.();
+    fs.close();
+  });
+
+  test("a walk's listing opens its files in the very directory it listed, and a file not opened while it held that directory is refused", () => {
+    const base = tempDir('compact-held');
+    try {
+      realFs.mkdirSync(path.join(base, 'folder'));
+      realFs.writeFileSync(path.join(base, 'folder', 'one.txt'), 'listed one');
+      realFs.writeFileSync(path.join(base, 'folder', 'two.txt'), 'listed two');
+      const fs = new DirectoryFs(base, 'root');
+      const folder = fs.lookup('folder')!;
+      const listed = fs.listCompact(folder, { deferFileStats: true });
+      // The folder is moved away and another put at its path (a live system, or an adversary): the listing's files are the moved ones.
+      realFs.renameSync(path.join(base, 'folder'), path.join(base, 'moved'));
+      realFs.mkdirSync(path.join(base, 'folder'));
+      realFs.writeFileSync(path.join(base, 'folder', 'one.txt'), 'planted');
+      const one = listed.entry(0);
+      const src = fs.open(one);
+      expect(src.read(0, src.size).toString()).toBe('listed one');
+      src.close();
+      expect(one.id).toBe(`${realFs.statSync(path.join(base, 'moved', 'one.txt')).dev}:${realFs.statSync(path.join(base, 'moved', 'one.txt')).ino}`);
+      // Once the directory handles are gone, a file listed without lstat has nothing to be checked against: not read.
+      const two = listed.entry(1);
+      listed.release?.();
+      fs.close();
+      expect(() => fs.open(two)).toThrow(/no longer held/);
+    } finally {
+      removeTree(base);
+    }
+  });
+
+  test('the walk yields the same listings, files and issues as over a file system without a compact listing, once each file is opened', () => {
     const walk = (fs: EvidenceFs): { listings: unknown[]; issues: WalkIssue[]; stats: WalkStats } => {
       const issues: WalkIssue[] = [];
       const stats: WalkStats = { directories: 0, files: 0, symlinksSkipped: 0, specialSkipped: 0, otherDeviceSkipped: 0 };
       const listings = [];
       for (const l of walkDirectories(fs, fs.root(), '', { crossMounts: false, issues, stats })) {
-        const files = [...l.files].map((f) => ({ relPath: f.relPath, name: f.name, entry: f.entry }));
-        expect(l.files.length).toBe(files.length);
+        // As the scan does: each file opened once, right after its listing (a walk's listing takes a file's numbers from its open).
+        const all = [...l.files];
+        all.forEach((f, i) => expect([l.files.name(i), l.files.relPath(i)]).toEqual([f.name, f.relPath]));
+        const files = all
+          .filter((f) => !f.name.startsWith(UNREADABLE))
+          .map((f) => {
+            fs.open(f.entry).close();
+            return { relPath: f.relPath, name: f.name, entry: f.entry };
+          });
+        // A file's entry is built anew when asked: once its file was opened, with the numbers of that open.
         expect(l.files.slice(1, 3)).toEqual(files.slice(1, 3));
-        files.forEach((f, i) => expect([l.files.name(i), l.files.relPath(i)]).toEqual([f.name, f.relPath]));
         // The directory's own atime moves when it is listed (relatime): its identity is compared.
-        listings.push({ relDir: l.relDir, depth: l.depth, dir: [l.dir.id, l.dir.path, l.dir.name], entries: l.entries, partial: l.partial, files });
+        const entries = l.entries.filter((e) => !e.name.startsWith(UNREADABLE));
+        listings.push({ relDir: l.relDir, depth: l.depth, dir: [l.dir.id, l.dir.path, l.dir.name], entries, partial: l.partial, files });
       }
       return { listings, issues, stats };
     };
@@ -206,20 +280,23 @@ describe('compact listing', () => {
     };
     const a = walk(compact);
     const b = walk(listOnly);
-    expect(a.stats).toEqual(b.stats);
-    expect(a.issues).toEqual(b.issues);
+    // The one difference: a walk's listing does not lstat a regular file, so the file whose lstat
+    // fails is listed (its open is what the scan reports), where the plain listing could not list it.
+    expect(a.stats).toEqual({ ...b.stats, files: b.stats.files + 1 });
+    expect(a.issues).toEqual(b.issues.filter((i) => !i.path.startsWith(UNREADABLE)));
     expect(a.listings.length).toBe(b.listings.length);
     // Entries carry their owner DirectoryFs under a symbol: compare what the scan reads.
-    const shown = (x: { listings: unknown[] }): string => JSON.stringify(x.listings);
+    const shown = (x: { listings: unknown[] }): string => JSON.stringify(x.listings, (k, v: unknown) => (k === 'partial' ? undefined : v));
     expect(shown(a)).toBe(shown(b));
-    expect(a.stats).toEqual({ directories: 3, files: 12, symlinksSkipped: 2, specialSkipped: 1, otherDeviceSkipped: 0 });
-    expect(a.issues.map((i) => [i.path, i.code])).toEqual([
+    expect((a.listings as Array<{ partial: boolean }>).map((l) => l.partial)).toEqual([false, false, false]);
+    expect(b.stats).toEqual({ directories: 3, files: 12, symlinksSkipped: 2, specialSkipped: 1, otherDeviceSkipped: 0 });
+    expect(b.issues.map((i) => [i.path, i.code])).toEqual([
       [`${UNREADABLE}1.txt`, 'EACCES'],
       ['escape', 'ESYMLINK'],
       ['passwd-link', 'ESYMLINK'],
       ['pipe', 'ESPECIAL'],
     ]);
-    const top = a.listings[0] as { partial: boolean; files: Array<{ relPath: string }> };
+    const top = b.listings[0] as { partial: boolean; files: Array<{ relPath: string }> };
     expect(top.partial).toBe(true);
     expect(top.files.map((f) => f.relPath)).toEqual(['.hidden', 'B.txt', 'L'.repeat(255), 'a.txt', 'back\\\\slash.txt', 'caf\u00e9.doc', 'odd-\\xff\\xfe.txt', `${'x'.repeat(250)}\u20ac`]);
     compact.close();

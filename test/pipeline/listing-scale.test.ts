@@ -4,7 +4,7 @@
  * linear time, not one scan of the folder per file.
  */
 import { describe, expect, test } from '@jest/globals';
-import type { DirEntryInfo } from '../../src/model/evidence.js';
+import type { ListedEntry } from '../../src/model/evidence.js';
 import { findSibling } from '../../src/artifacts/recycle-bin/common.js';
 import { countVolumes } from '../../src/artifacts/archive/detect.js';
 import { zipHasSplitSiblings } from '../../src/artifacts/archive/volume.js';
@@ -12,7 +12,7 @@ import { cachedLister } from '../../src/pipeline/listing-cache.js';
 import { cpuClock } from '../helpers/cpu.js';
 
 const N = 30_000;
-const listing: DirEntryInfo[] = [];
+const listing: ListedEntry[] = [];
 for (let i = 0; i < N / 2; i++) {
   listing.push({ name: `$IAB${i}.zip`, isDirectory: false, size: 100 });
   listing.push({ name: `$RAB${i}.ZIP`, isDirectory: i % 5 === 0, size: 1000 });

@@ -3,7 +3,7 @@
  * Rule ids live in src/rules/data/recyclebin.json.
  */
 import { relDirOf } from '../../model/evidence.js';
-import type { ArtifactRecord, ArtifactResult, DetectContext, DirEntryInfo } from '../types.js';
+import type { ArtifactRecord, ArtifactResult, DetectContext, ListedEntry } from '../types.js';
 import type { Candidate, Hit, TimelineEvent } from '../../rules/types.js';
 import { isArchiveName, isDocumentName, isEncryptedName, isVolumeName, stagingLocation } from '../history/paths.js';
 import { findSibling, sidFromPath } from './common.js';
@@ -106,12 +106,12 @@ function extensionKey(name: string): string {
   return dot > 0 && dot < name.length - 1 ? name.slice(dot + 1).toLowerCase() : '(none)';
 }
 
-export function summariseDeletedFolder(list: (relPath: string) => DirEntryInfo[] | null, folder: string): DeletedFolderSummary | null {
+export function summariseDeletedFolder(list: (relPath: string) => ListedEntry[] | null, folder: string): DeletedFolderSummary | null {
   const top = list(folder);
   if (!top) return null;
   const sum: DeletedFolderSummary = { files: 0, directories: 0, bytes: 0, documents: 0, archives: 0, types: {}, listing: [], firstArchive: null, truncated: false };
   const types = new Map<string, number>();
-  let queue: Array<{ inner: string; entries: DirEntryInfo[] }> = [{ inner: '', entries: top }];
+  let queue: Array<{ inner: string; entries: ListedEntry[] }> = [{ inner: '', entries: top }];
   let visited = 0;
   for (let depth = 0; queue.length > 0; depth++) {
     const next: typeof queue = [];

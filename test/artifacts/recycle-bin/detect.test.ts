@@ -4,14 +4,14 @@ import path from 'node:path';
 import { bufferSource } from '../../../src/util/byte-source.js';
 import { dollarIParser, dollarRParser, info2Parser } from '../../../src/artifacts/recycle-bin/index.js';
 import { summariseDeletedFolder } from '../../../src/artifacts/recycle-bin/detect.js';
-import type { ArtifactParser, DetectContext, DirEntryInfo } from '../../../src/artifacts/types.js';
+import type { ArtifactParser, DetectContext, DirEntryInfo, ListedEntry } from '../../../src/artifacts/types.js';
 import type { RuleDef } from '../../../src/rules/types.js';
 import { NO_TIMES, type FileTimes } from '../../../src/model/finding.js';
 import { makeDollarI, makeInfo2 } from '../../../fixtures/lib/recyclebin-writers.mjs';
 
 const SID = 'S-1-5-21-111-222-333-1001';
 const DIR = `C/$Recycle.Bin/${SID}`;
-const entry = (name: string, isDirectory = false): DirEntryInfo => ({ name, isDirectory, size: 0 });
+const entry = (name: string, isDirectory = false): ListedEntry => ({ name, isDirectory, size: 0 });
 
 function ctx(name: string, buf: Buffer, siblings: DirEntryInfo[], extra: Partial<DetectContext> = {}): DetectContext {
   return {
@@ -58,7 +58,7 @@ describe('$I detector', () => {
   });
   test('a deleted folder is summarised recursively: count, types, bytes, nested archives', async () => {
     const buf = makeDollarI({ originalPath: 'C:\\Users\\bob\\collect', deletedAt: '2024-05-06T05:06:07Z' });
-    const tree: Record<string, DirEntryInfo[]> = {
+    const tree: Record<string, ListedEntry[]> = {
       [`${DIR}/$RBBBBBB`]: [entry('a.docx'), entry('b.docx'), entry('c.pdf'), { ...entry('sub', true) }],
       [`${DIR}/$RBBBBBB/sub`]: [{ name: 'd.xlsx', isDirectory: false, size: 100 }, { name: 'e.pdf', isDirectory: false, size: 50 }, { name: 'out.part1.rar', isDirectory: false, size: 7 }],
     };

@@ -2,13 +2,13 @@ import { describe, expect, test } from '@jest/globals';
 import { bufferSource } from '../../../src/util/byte-source.js';
 import { parseTrashInfo } from '../../../src/artifacts/trash/trashinfo.js';
 import { detectTrashInfo, macosTrashParser, trashInfoParser } from '../../../src/artifacts/trash/index.js';
-import type { DetectContext, DirEntryInfo } from '../../../src/artifacts/types.js';
+import type { DetectContext, ListedEntry } from '../../../src/artifacts/types.js';
 import { NO_TIMES } from '../../../src/model/finding.js';
 import { makeTrashinfo } from '../../../fixtures/lib/recyclebin-writers.mjs';
 
 const src = (b: Buffer) => bufferSource(b);
 
-function ctxFor(relPath: string, buf: Buffer, dirs: Record<string, DirEntryInfo[]> = {}): DetectContext {
+function ctxFor(relPath: string, buf: Buffer, dirs: Record<string, ListedEntry[]> = {}): DetectContext {
   return {
     relPath,
     name: relPath.split('/').pop()!,

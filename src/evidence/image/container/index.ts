@@ -65,7 +65,8 @@ export function openImage(given: string, audit: AtimeAudit = { preserved: 0, may
   } catch (err) {
     throw new ImageError(`image not found: ${given} (${fileErrorText(err)})`);
   }
-  const opened: OpenedFile[] = [];
+  /** What is closed with the image: its files, and a parent image. */
+  const opened: Array<Pick<OpenedFile, 'close'>> = [];
   const files: string[] = [];
   const warnings: string[] = [];
   const open = (p: string): ByteSource => {
@@ -134,7 +135,7 @@ export function openImage(given: string, audit: AtimeAudit = { preserved: 0, may
         const p = path.join(path.dirname(abs), base);
         if (base && depth < MAX_PARENT_DEPTH && existsSync(p) && p !== abs) {
           const sub = openImage(p, audit, depth + 1);
-          opened.push({ fd: -1, size: 0, dev: -1, ino: -1, source: sub.media, close: sub.close });
+          opened.push({ close: sub.close });
           pushAll(files, sub.files.slice(0, 100));
           pushAll(warnings, sub.warnings.slice(0, 100));
           parent = sub.media;
