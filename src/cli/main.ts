@@ -9,7 +9,7 @@ import { RootError } from '../evidence/root.js';
 import { RuleCatalogError } from '../rules/catalog.js';
 import { packageVersion } from '../util/package-root.js';
 import { escapeControls } from '../util/text.js';
-import { EXIT, UsageError } from './errors.js';
+import { EXIT, failIfUnfinished, UsageError } from './errors.js';
 import { limitHeapGrowth } from './heap-growth.js';
 import { holdYoungGeneration } from '../util/young-generation.js';
 import { SingleFileError } from '../evidence/single-file.js';
@@ -144,4 +144,6 @@ async function main(): Promise<void> {
   process.exitCode = exitCode;
 }
 
-main().catch(fail);
+let finished = false;
+failIfUnfinished(() => finished);
+main().then(() => void (finished = true), fail);

@@ -24,7 +24,7 @@ import type { FileTimes } from '../model/finding.js';
 import type { Candidate } from '../rules/types.js';
 import { hasBytesAt } from '../util/bytes.js';
 import { LIMITS } from '../util/limits.js';
-import { keepYoungGenerationHeld } from '../util/young-generation.js';
+import { heldOnceOnline } from '../util/young-generation.js';
 
 export interface IsolatedRequest {
   id: number;
@@ -116,6 +116,9 @@ export class Isolator {
   private readonly waiting: Array<{ post: () => void; reject: (err: Error) => void }> = [];
   private busy = false;
 
+  /** Until a worker just started is online: the walk waits for it before it goes on (util/young-generation.ts heldOnceOnline). */
+  starting: Promise<void> | null = null;
+
   /** True while the worker has a file or files wait for it (the walk then lets its answers in sooner). */
   get working(): boolean {
     return this.busy;
@@ -202,8 +205,12 @@ export class Isolator {
     });
     // Errors of a file in flight are handled by inspect(); this keeps a stray one from throwing.
     this.worker.on('error', () => undefined);
-    // Configuring its isolate set V8's semi-space growth factor back to 2: held again once it is online (util/young-generation.ts).
-    this.worker.once('online', keepYoungGenerationHeld);
+    // Configuring its isolate set V8's semi-space growth factor back to 2: held again once it is online,
+    // and the walk waits for that (util/young-generation.ts).
+    const starting: Promise<void> = heldOnceOnline(this.worker).then(() => {
+      if (this.starting === starting) this.starting = null;
+    });
+    this.starting = starting;
     this.worker.unref();
     this.sentSiblings = '';
     return this.worker;

@@ -26,7 +26,7 @@ import type { DirEntryInfo, OsKind } from '../model/evidence.js';
 import type { Candidate } from '../rules/types.js';
 import { yieldToEventLoop } from '../util/event-loop.js';
 import { LIMITS } from '../util/limits.js';
-import { keepYoungGenerationHeld } from '../util/young-generation.js';
+import { heldOnceOnline } from '../util/young-generation.js';
 
 /** Per-root facts, sent once to every worker. */
 export interface PoolRoot {
@@ -117,6 +117,13 @@ export class InspectPool {
     return this.threads.length;
   }
 
+  private readonly startingWorkers = new Set<Promise<void>>();
+
+  /** Until the workers just started are online (null: none is starting): the walk waits for it (util/young-generation.ts heldOnceOnline). */
+  get starting(): Promise<void> | null {
+    return this.startingWorkers.size === 0 ? null : Promise.all(this.startingWorkers).then(() => undefined);
+  }
+
   /** Registers a root's facts with every worker; batches name it by the returned number. */
   addRoot(facts: PoolRoot): number {
     this.roots.push(facts);
@@ -162,8 +169,12 @@ export class InspectPool {
       stdout: false,
       stderr: false,
     });
-    // Configuring its isolate set V8's semi-space growth factor back to 2: held again once it is online (util/young-generation.ts).
-    worker.once('online', keepYoungGenerationHeld);
+    // Configuring its isolate set V8's semi-space growth factor back to 2: held again once it is online,
+    // and the walk waits for that (util/young-generation.ts).
+    const online = heldOnceOnline(worker).then(() => {
+      this.startingWorkers.delete(online);
+    });
+    this.startingWorkers.add(online);
     const thread: PoolThread = { worker, inFlight: new Map(), siblingsKey: '', answered: false };
     worker.on('message', (reply: PoolReply) => {
       thread.answered = true;

@@ -505,6 +505,9 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
     }
     for (const listing of walkDirectories(state.fs, startEntry, start, { crossMounts: opts.crossMounts ?? false, issues: state.issues, stats: state.stats })) {
       if (pooled) {
+        // Workers starting (the first listing, or a replacement): nothing allocated until they are online (util/young-generation.ts).
+        const starting = state.pool?.starting;
+        if (starting) await starting;
         await poolListing(state, listing, pooled.batches, pooled.hotspotIds, opts, progress);
         state.inspected.addListing(listing);
         continue;
@@ -518,8 +521,11 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
         const got = inspectWalkedFile(state, file, listing.entries, `walk:${listing.relDir}`, opts);
         let wait: Promise<void> | undefined;
         // A file in the isolated worker does not hold up the walk: the files after it are inspected meanwhile and kept after it.
-        if (got instanceof OffThread) wait = inOrder.later(got.keep, keepFact);
-        else {
+        if (got instanceof OffThread) {
+          wait = inOrder.later(got.keep, keepFact);
+          // A worker starting: nothing allocated until it is online, so this thread's young generation stays held.
+          if (state.isolator?.starting) await state.isolator.starting;
+        } else {
           const keep = got instanceof Promise ? await got : got;
           wait = inOrder.now(() => keepFact(keep));
         }

@@ -41,6 +41,55 @@ function run(opts: { hold: boolean; rehold: boolean }): { held: boolean; atStart
   return JSON.parse(r.stdout) as { held: boolean; atStart: number; afterHold: number; beforeWorker: number; afterWorker: number };
 }
 
+/** A fresh process that runs `body` with the built module's exports in scope; its stdout. */
+function runScript(body: string): string {
+  const script = `
+    import { Worker } from 'node:worker_threads';
+    import { heldOnceOnline, holdYoungGeneration, keepYoungGenerationHeld, newSpaceBytes } from ${JSON.stringify(pathToFileURL(BUILT).href)};
+    ${body}
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });
+  expect([r.status, r.stderr]).toEqual([0, '']);
+  return r.stdout;
+}
+
+/** Holds, starts a worker and keeps about 60 MB of small objects alive: after waiting for heldOnceOnline, or at once (while the worker's isolate is being configured). */
+const ALLOCATE_AS_WORKER_STARTS = (wait: boolean): string => `
+    holdYoungGeneration([], '');
+    const kept = [];
+    const worker = new Worker('setTimeout(() => {}, 500)', { eval: true });
+    const online = ${wait} ? await heldOnceOnline(worker) : worker.once('online', keepYoungGenerationHeld);
+    for (let i = 0; i < 1_000_000; i++) kept.push({ i, s: 'x' + i });
+    const after = newSpaceBytes();
+    await worker.terminate();
+    process.stdout.write(JSON.stringify({ after, kept: kept.length }));
+`;
+
+describe('the young generation through a worker start (docs/performance.md)', () => {
+  test('allocating while the worker starts grows it past the target; waiting for heldOnceOnline first keeps it held', () => {
+    const during = JSON.parse(runScript(ALLOCATE_AS_WORKER_STARTS(false))) as { after: number };
+    const waited = JSON.parse(runScript(ALLOCATE_AS_WORKER_STARTS(true))) as { after: number };
+    expect(during.after).toBeGreaterThan(TARGET);
+    expect(waited.after).toBe(TARGET);
+  });
+
+  test('heldOnceOnline settles for an unreferenced worker (the process does not end first) and for one that fails to start', () => {
+    const out = runScript(`
+      holdYoungGeneration([], '');
+      const idle = new Worker('setTimeout(() => {}, 300)', { eval: true });
+      idle.unref();
+      await heldOnceOnline(idle);
+      process.stdout.write('online ');
+      const broken = new Worker('throw new Error("no start")', { eval: true });
+      broken.on('error', () => undefined);
+      await heldOnceOnline(broken);
+      process.stdout.write('settled ' + (newSpaceBytes() === ${TARGET}));
+      await idle.terminate();
+    `);
+    expect(out).toBe('online settled true');
+  });
+});
+
 describe('the young generation held at 16 MB (docs/performance.md)', () => {
   test('the module is built (npm test builds before jest)', () => {
     expect(existsSync(BUILT)).toBe(true);
