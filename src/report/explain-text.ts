@@ -98,7 +98,11 @@ export function explainText(r: ExplainReport<ArchiveSummary>): string {
   ];
   if (Array.isArray(fp.hints) && fp.hints.length) lines.push(`hints:          ${text(fp.hints, 300)}`);
   if (r.archive) lines.push(`archive:        ${archiveLine(r.archive)}`);
+  // A parser that claimed the file by its name or type and found nothing in it (an .exe is tried as a
+  // self-extracting ZIP) is named once at the end, not given a block of its own.
+  const foundNothing = (a: (typeof r.artifacts)[number]): boolean => a.recordCount === 0 && !a.error && !a.corrupted && a.warnings.length === 0;
   for (const a of r.artifacts) {
+    if (foundNothing(a)) continue;
     lines.push('', `parsed by ${a.parser}: ${a.recordCount} record${a.recordCount === 1 ? '' : 's'}${a.corrupted ? ', damaged' : ''}${a.error ? `, error ${text(a.error)}` : ''}${a.warnings.length ? `, ${a.warnings.length} warnings` : ''}`);
     const records = a.records ?? [];
     for (const rec of records.slice(0, MAX_RECORDS)) lines.push(`  ${recordLine(rec)}`);
@@ -110,6 +114,8 @@ export function explainText(r: ExplainReport<ArchiveSummary>): string {
     }
     for (const w of a.warnings.slice(0, 10)) lines.push(`  warning: ${text(w)}`);
   }
+  const tried = r.artifacts.filter(foundNothing).map((a) => a.parser);
+  if (tried.length) lines.push('', `also tried, found nothing: ${tried.join(', ')}`);
   lines.push('', `verdict:        ${r.verdict.level} (score ${r.verdict.score}), scored as the scan scores it`);
   if (r.verdict.reasons.length === 0) lines.push('  no rule fired on the file itself');
   for (const reason of r.verdict.reasons) lines.push(`  ${reason.score < 0 ? '' : '+'}${reason.score} ${reason.rule}: ${text(reason.message, 240)}`);
