@@ -12,6 +12,7 @@ import type { Finding, Level } from '../model/finding.js';
 import { levelRank, LEVELS } from '../model/finding.js';
 import type { Episode, ScanReport, TimelineRow } from '../model/report.js';
 import { displayText } from '../util/text.js';
+import { pushAll } from '../util/arrays.js';
 import { locatorParts } from '../model/kinds.js';
 import { cellWidth, padCells, truncateEnd, truncateMiddle, wrapCells } from './columns.js';
 import { bold, DEFAULT_COLUMNS, dim, MIN_COLUMNS, paintLevel, type Style } from './style.js';
@@ -157,7 +158,8 @@ function timelineLine(r: TimelineRow, width: number, style: Style): string {
   return head + truncateEnd(displayText(where + r.description, 4096), Math.max(10, width - used - 1));
 }
 
-function countsLine(report: ScanReport, style: Style): string {
+/** The summary's counts: the findings by level, then what was shown, not read, skipped, warned about, suppressed. */
+function countsParts(report: ScanReport, style: Style): { levels: string; extra: string } {
   const s = report.summary;
   const counts = [...LEVELS].reverse().map((l) => `${paintLevel(l, l, style)} ${s.byLevel[l]}`).join(', ');
   const extra = s.shown < s.findings ? [`${s.shown} shown (--min-level)`] : [];
@@ -166,7 +168,21 @@ function countsLine(report: ScanReport, style: Style): string {
   if (errors.skipped) extra.push(`skipped ${errors.skipped}`);
   if (errors.warnings) extra.push(`warnings ${errors.warnings}`);
   if (s.suppressed !== undefined) extra.push(`suppressed ${s.suppressed}`);
-  return `${s.findings} findings: ${counts} · ${extra.join(' · ')}`;
+  return { levels: `${s.findings} findings: ${counts}`, extra: extra.join(' · ') };
+}
+
+/**
+ * The counts on one line when it fits, else on two (the levels, then the rest indented): a narrow
+ * terminal must not cut off the read errors. Painted only where a line fits: cutting a painted
+ * line could split an escape sequence.
+ */
+function countsLines(report: ScanReport, style: Style, width: number): string[] {
+  const plain = countsParts(report, { color: false });
+  const painted = countsParts(report, style);
+  const one = `${plain.levels} · ${plain.extra}`;
+  if (cellWidth(one) <= width) return [`${painted.levels} · ${painted.extra}`];
+  const rest = `${INDENT}${plain.extra}`;
+  return [cellWidth(plain.levels) <= width ? painted.levels : fit(plain.levels, width), fit(rest, width)];
 }
 
 export function toTable(report: ScanReport, style: Style): string {
@@ -185,9 +201,7 @@ export function toTable(report: ScanReport, style: Style): string {
     else out.push(`${lead} ${fit(displayText(text, 4000), width - 10)}`);
   }
   out.push('');
-  // Painted only when it fits: cutting a painted line could split an escape sequence.
-  const counts = countsLine(report, { color: false });
-  out.push(cellWidth(counts) <= width ? countsLine(report, style) : fit(counts, width));
+  pushAll(out, countsLines(report, style, width));
   if (s.baseline) out.push(fit(`baseline ${displayText(s.baseline.file, 200)}: ${s.baseline.new} new, ${s.baseline.known} known, ${s.baseline.resolved.length} resolved`, width));
   if (report.findings.length === 0) {
     out.push('', 'No findings at or above the chosen level.');

@@ -195,6 +195,18 @@ describe('what could not be read, apart from what was skipped by design and warn
     expect(toTable({ ...report, errors: report.errors.slice(5) }, { color: false, width: 200 })).toMatch(/read errors 2\n/);
   });
 
+  it('table at 80 columns: the counts that do not fit go to a second line, none cut off', () => {
+    const narrow = { ...report, summary: { ...report.summary, shown: Math.max(0, report.summary.findings - 1), suppressed: 12 } };
+    const lines = toTable(narrow, { color: false, width: 80 }).split('\n');
+    const at = lines.findIndex((l) => /^\d+ findings: critical \d+/.test(l));
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at]).not.toContain('read errors');
+    expect(lines[at + 1]).toBe(`  ${narrow.summary.shown} shown (--min-level) · read errors 2 · skipped 3 · warnings 2 · suppressed 12`);
+    for (const l of [lines[at]!, lines[at + 1]!]) expect(l.length).toBeLessThanOrEqual(80);
+    // Wide enough: one line, as before.
+    expect(toTable(narrow, { color: false, width: 200 })).toMatch(/\d+ findings: critical \d+.* · read errors 2 · skipped 3 · warnings 2 · suppressed 12\n/);
+  });
+
   it('HTML and Markdown: the same three counts in a sentence', () => {
     const sentence = 'Paths that could not be read: 2; skipped by design (links not followed, special files, other file systems, limits): 3; warnings (damaged content read as far as it goes, notes): 2.';
     expect(toHtml(report, { color: false })).toContain(sentence);
