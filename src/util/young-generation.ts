@@ -68,7 +68,7 @@ export function keepYoungGenerationHeld(): void {
  * The thread that started it waits for this before it allocates on: a scavenge between the worker's
  * isolate being configured and its 'online' grew the main thread's young generation to 32 MB in
  * about half of the 100k-file scans, and with it the scan's CPU by 2 s (docs/performance.md "The
- * young generation through a worker's start").
+ * walk without lstat, and the young generation through a worker's start").
  */
 export function heldOnceOnline(worker: Worker): Promise<void> {
   return new Promise<void>((resolve) => {
