@@ -89,6 +89,16 @@ function msTime(ms: number): FsTime {
   return { sec, nsec: whole * 1_000_000 + Math.min(999_999, Math.round((rem - whole) * 1e6)) };
 }
 
+/** An entry's times from its stat numbers (lstat's at listing, or the fstat of its open). */
+function timesOf(st: StatNumbers): FsEntry['times'] {
+  return { mtime: msTime(st.mtimeMs), atime: msTime(st.atimeMs), ctime: msTime(st.ctimeMs), crtime: st.birthtimeMs > 0 ? msTime(st.birthtimeMs) : undefined };
+}
+
+/** No write bit for anyone: what FsEntry.readOnly means for a mounted directory. */
+function readOnlyMode(mode: number): boolean {
+  return (mode & 0o222) === 0;
+}
+
 function typeOf(st: Stats): FsEntryType {
   if (st.isFile()) return 'file';
   if (st.isDirectory()) return 'directory';
@@ -334,14 +344,14 @@ export class DirectoryFs implements EvidenceFs {
       id: st ? `${st.dev}:${st.ino}` : `path:${relPath}`, // a link or special file is never opened: its path names it
       type,
       size: type === 'file' && st ? st.size : 0,
-      times: st ? { mtime: msTime(st.mtimeMs), atime: msTime(st.atimeMs), ctime: msTime(st.ctimeMs), crtime: st.birthtimeMs > 0 ? msTime(st.birthtimeMs) : undefined } : {},
+      times: st ? timesOf(st) : {},
       mode: st?.mode,
       uid: st?.uid,
       gid: st?.gid,
       links: st?.nlink,
       hidden: name.startsWith('.'),
       system: false,
-      readOnly: st ? (st.mode & 0o222) === 0 : false,
+      readOnly: st ? readOnlyMode(st.mode) : false,
       deleted: false,
       streams: NO_STREAMS,
       [HOST_LOCATION]: where,
@@ -628,12 +638,12 @@ export class DirectoryFs implements EvidenceFs {
   private complete(e: LocatedEntry, st: Stats, toListing: (st: Stats) => void): void {
     e.id = `${st.dev}:${st.ino}`;
     e.size = st.size;
-    e.times = { mtime: msTime(st.mtimeMs), atime: msTime(st.atimeMs), ctime: msTime(st.ctimeMs), crtime: st.birthtimeMs > 0 ? msTime(st.birthtimeMs) : undefined };
+    e.times = timesOf(st);
     e.mode = st.mode;
     e.uid = st.uid;
     e.gid = st.gid;
     e.links = st.nlink;
-    e.readOnly = (st.mode & 0o222) === 0;
+    e.readOnly = readOnlyMode(st.mode);
     if (st.dev !== this.dev) e.otherDevice = true;
     e[STATS_AT_OPEN] = undefined;
     toListing(st);

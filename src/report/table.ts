@@ -158,31 +158,30 @@ function timelineLine(r: TimelineRow, width: number, style: Style): string {
   return head + truncateEnd(displayText(where + r.description, 4096), Math.max(10, width - used - 1));
 }
 
-/** The summary's counts: the findings by level, then what was shown, not read, skipped, warned about, suppressed. */
-function countsParts(report: ScanReport, style: Style): { levels: string; extra: string } {
+/** What follows the findings' counts: what was shown, not read, skipped, warned about, suppressed (never painted). */
+function countsExtra(report: ScanReport): string {
   const s = report.summary;
-  const counts = [...LEVELS].reverse().map((l) => `${paintLevel(l, l, style)} ${s.byLevel[l]}`).join(', ');
   const extra = s.shown < s.findings ? [`${s.shown} shown (--min-level)`] : [];
   const errors = errorCounts(report.errors);
   extra.push(`read errors ${errors.unreadable}`);
   if (errors.skipped) extra.push(`skipped ${errors.skipped}`);
   if (errors.warnings) extra.push(`warnings ${errors.warnings}`);
   if (s.suppressed !== undefined) extra.push(`suppressed ${s.suppressed}`);
-  return { levels: `${s.findings} findings: ${counts}`, extra: extra.join(' · ') };
+  return extra.join(' · ');
 }
 
 /**
- * The counts on one line when it fits, else on two (the levels, then the rest indented): a narrow
- * terminal must not cut off the read errors. Painted only where a line fits: cutting a painted
- * line could split an escape sequence.
+ * The counts on one line when it fits, else on two (the findings by level, then the rest indented):
+ * a narrow terminal must not cut off the read errors. The levels are painted only where their line
+ * fits: cutting a painted line could split an escape sequence.
  */
 function countsLines(report: ScanReport, style: Style, width: number): string[] {
-  const plain = countsParts(report, { color: false });
-  const painted = countsParts(report, style);
-  const one = `${plain.levels} · ${plain.extra}`;
-  if (cellWidth(one) <= width) return [`${painted.levels} · ${painted.extra}`];
-  const rest = `${INDENT}${plain.extra}`;
-  return [cellWidth(plain.levels) <= width ? painted.levels : fit(plain.levels, width), fit(rest, width)];
+  const s = report.summary;
+  const levels = (st: Style): string => `${s.findings} findings: ${[...LEVELS].reverse().map((l) => `${paintLevel(l, l, st)} ${s.byLevel[l]}`).join(', ')}`;
+  const plain = levels({ color: false });
+  const extra = countsExtra(report);
+  if (cellWidth(`${plain} · ${extra}`) <= width) return [`${levels(style)} · ${extra}`];
+  return [cellWidth(plain) <= width ? levels(style) : fit(plain, width), fit(`${INDENT}${extra}`, width)];
 }
 
 export function toTable(report: ScanReport, style: Style): string {
