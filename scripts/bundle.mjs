@@ -7,7 +7,8 @@
  * for a scan); one minified file per entry cuts an empty root's start-up CPU by about half.
  * Entries: the CLI (bin/stagehunt.js loads dist/bundle/main.js) and every `new Worker(...)`
  * target, which the bundled code finds next to itself (`new URL('./NAME.js', import.meta.url)`):
- * the isolation worker (src/pipeline/isolate.ts) and the inspection-pool worker (src/pipeline/pool.ts).
+ * the isolation worker (src/pipeline/isolate.ts), the inspection-pool worker (src/pipeline/pool.ts)
+ * and the read-ahead worker (src/evidence/read-ahead.ts).
  *
  * The bundles are ES modules, so import.meta.url is the bundle's own URL: the package root
  * (util/package-root.ts, which walks up to stagehunt's package.json) and the packages loaded with
@@ -32,6 +33,7 @@ export const ENTRIES = {
   main: 'cli/main.js',
   'isolate-worker': 'pipeline/isolate-worker.js',
   'pool-worker': 'pipeline/pool-worker.js',
+  'read-ahead-worker': 'evidence/read-ahead-worker.js',
 };
 
 /** A require() for the bundled CommonJS packages (esbuild's ESM output has none of its own). */

@@ -13,7 +13,8 @@
 import { fstatSync, lstatSync, opendirSync, readlinkSync, realpathSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { EntryBoundedCache, lookupPath, warn, type CompactListing, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type FsTime, type ListOptions, type OpenedSource } from './fs.js';
-import { openEvidenceFile, type AtimeAudit, type OpenedFile } from './reader.js';
+import { openEvidenceFile, type AtimeAudit, type OpenedFile, type StatNumbers } from './reader.js';
+import { ReadAhead, type ReadAheadListing } from './read-ahead.js';
 import { ANCHOR_AFTER_BYTES, ANCHOR_AFTER_LEVELS, byteLength, HANDLES_AVAILABLE, joinFsPath, openAnchor, reachablePath, releaseAnchor, type Anchor, type FsPath } from './paths.js';
 import { decodeName } from '../util/text.js';
 import { checkComponents, type PathProblem } from './components.js';
@@ -74,11 +75,16 @@ interface KeptLocation {
  */
 const HOST_LOCATION = Symbol('host location');
 /**
- * On a regular file listed without lstat (a walk's listing: `deferFileStats`): completes the entry
- * and its listing's numbers from the fstat `open` makes. Cleared once done.
+ * On a regular file listed without lstat (a walk's listing: `deferFileStats`): its listing and its
+ * place among the listing's files, whose numbers the fstat `open` makes completes (and which the
+ * read-ahead may have opened). Cleared once done.
  */
 const STATS_AT_OPEN = Symbol('stats at open');
-type LocatedEntry = FsEntry & { [HOST_LOCATION]?: KeptLocation; [STATS_AT_OPEN]?: (st: Stats) => void };
+interface ListedFile {
+  listing: DirectoryListing;
+  file: number;
+}
+type LocatedEntry = FsEntry & { [HOST_LOCATION]?: KeptLocation; [STATS_AT_OPEN]?: ListedFile };
 
 /** Times from lstat's milliseconds (number stats: bigint lstat costs more than the sub-microsecond digits are worth here). */
 function msTime(ms: number): FsTime {
@@ -150,21 +156,6 @@ function errInfo(err: unknown): { code: string; message: string } {
   return { code: e.code ?? 'ERROR', message: e.message?.replace(/^[A-Z]+: /, '') ?? String(err) };
 }
 
-/** The lstat numbers an entry is built from (a `Stats` has them; a compact listing keeps them in a Float64Array). */
-interface StatNumbers {
-  dev: number;
-  ino: number;
-  mode: number;
-  nlink: number;
-  uid: number;
-  gid: number;
-  size: number;
-  atimeMs: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  birthtimeMs: number;
-}
-
 /** Numbers kept per regular file of a compact listing, in this order. */
 const FILE_FIELDS = 11;
 /** Not yet known: a file listed without lstat, its numbers come from `open`'s fstat. */
@@ -200,7 +191,7 @@ function emptyListing(error?: { code: string; message: string }): CompactListing
  * (FILE_FIELDS doubles each, exact as lstat gave them); other entries are kept as built. A file's
  * FsEntry is the one `list` gave before, built when asked.
  */
-class DirectoryListing implements CompactListing {
+class DirectoryListing implements CompactListing, ReadAheadListing {
   count = 0;
   private readonly names: string[] = [];
   /** Per entry: its slot in `numbers` (a file), or -1 (built: in `built`). */
@@ -208,6 +199,8 @@ class DirectoryListing implements CompactListing {
   /** Sized for every name read (an upper bound): no growing copies of a large folder's numbers. */
   private readonly numbers: Float64Array;
   private files = 0;
+  /** Per regular file, its entry's index (the read-ahead sends files by their place among the files). */
+  private readonly fileEntries: Int32Array;
   private readonly built = new Map<number, FsEntry>();
   /** Host names that are not the display name (exact bytes), by entry. */
   private readonly hostNames = new Map<number, Buffer>();
@@ -224,6 +217,7 @@ class DirectoryListing implements CompactListing {
     capacity: number,
   ) {
     this.slots = new Int32Array(capacity);
+    this.fileEntries = new Int32Array(capacity);
     this.numbers = new Float64Array(capacity * FILE_FIELDS);
   }
 
@@ -244,17 +238,27 @@ class DirectoryListing implements CompactListing {
   }
 
   /** A regular file and its lstat numbers, or (null) one whose numbers come from `open` (`deferFileStats`). */
-  addFile(name: string, hostName: Buffer | undefined, st: Stats | null): void {
+  addFile(name: string, hostName: Buffer | undefined, st: StatNumbers | null): void {
     const i = this.slot();
     this.names.push(name);
     const f = this.files++;
     this.slots[i] = f;
+    this.fileEntries[f] = i;
     if (hostName !== undefined) this.hostNames.set(i, hostName);
     if (st) this.setNumbers(f, st);
     else this.numbers[f * FILE_FIELDS + 6] = AT_OPEN;
   }
 
-  private setNumbers(f: number, st: Stats): void {
+  get fileCount(): number {
+    return this.files;
+  }
+
+  hostPathOfFile(f: number): FsPath {
+    const i = this.fileEntries[f]!;
+    return joinFsPath(this.shared.dir, this.hostNames.get(i) ?? this.names[i]!);
+  }
+
+  setNumbers(f: number, st: StatNumbers): void {
     const n = this.numbers;
     const o = f * FILE_FIELDS;
     n[o] = st.dev;
@@ -301,7 +305,7 @@ class DirectoryListing implements CompactListing {
     const where = hostName === undefined ? this.shared : { ...this.shared, name: hostName };
     if (n[o + 6] === AT_OPEN) {
       const e: LocatedEntry = this.make(name, `${this.parent}/${name}`, where, null, 'file');
-      e[STATS_AT_OPEN] = (st) => this.setNumbers(f, st);
+      e[STATS_AT_OPEN] = { listing: this, file: f };
       return e;
     }
     const st: StatNumbers = { dev: n[o]!, ino: n[o + 1]!, mode: n[o + 2]!, nlink: n[o + 3]!, uid: n[o + 4]!, gid: n[o + 5]!, size: n[o + 6]!, atimeMs: n[o + 7]!, mtimeMs: n[o + 8]!, ctimeMs: n[o + 9]!, birthtimeMs: n[o + 10]! };
@@ -322,6 +326,8 @@ export class DirectoryFs implements EvidenceFs {
    * shrank its table in the runtime on every close.
    */
   private readonly opened: OpenSlot[] = [];
+  /** Opens the walk's next files on another thread (startReadAhead); null: every file is opened here. */
+  private readAhead: ReadAhead | null = null;
 
   constructor(
     root: string,
@@ -467,10 +473,14 @@ export class DirectoryFs implements EvidenceFs {
     const shared: KeptLocation = { owner: this, dir: base, anchor, levels: levels + 1 };
     const out = new DirectoryListing(dir.path === '/' ? '' : dir.path, shared, truncated, (name, relPath, where, st, type) => this.entry(name, relPath, where, st, type), names.length);
     if (defer && anchor) {
-      // Its files are opened through the handle it was read through, held until the walk is done with them.
+      // Its files are opened through the handle it was read through, held until the walk is done with them
+      // (and until the read-ahead has closed those it opened that the walk did not take).
       const held = anchor;
       held.refs++;
-      out.release = () => releaseAnchor(held);
+      out.release = () => {
+        this.readAhead?.release(out);
+        releaseAnchor(held);
+      };
     }
     const textBase = typeof base === 'string';
     for (const at of order) {
@@ -518,6 +528,8 @@ export class DirectoryFs implements EvidenceFs {
       if (type === 'file') out.addFile(name, hostName, st);
       else out.addEntry(name, this.entry(name, relPath, where, st, type, type === 'other' ? specialKind(st) : undefined));
     }
+    // The walk opens a listing's files next, in order: the read-ahead starts on them now.
+    if (out.release) this.readAhead?.begin(out);
     return out;
   }
 
@@ -600,6 +612,18 @@ export class DirectoryFs implements EvidenceFs {
     return e;
   }
 
+  /**
+   * From now on, the files of the walk's listings are opened and their first `headBytes` bytes read
+   * a few dozen files ahead by a worker thread (read-ahead.ts); settles once it is online (the
+   * caller waits for that before it allocates on: util/young-generation.ts). Null when it cannot
+   * run here (then, and after `close`, files are opened on this thread as before).
+   */
+  startReadAhead(headBytes: number): Promise<void> | null {
+    if (this.readAhead || !ReadAhead.available()) return null;
+    this.readAhead = new ReadAhead(headBytes, this.audit);
+    return this.readAhead.online;
+  }
+
   /** Opens a listed file; it must still be the file that was listed (same device and inode), else EIDENTITY. */
   open(entry: FsEntry, stream?: string): OpenedSource {
     if (stream) throw new Error('a mounted directory exposes no named streams');
@@ -612,9 +636,11 @@ export class DirectoryFs implements EvidenceFs {
       loc.release();
       throw Object.assign(new Error('listed without its numbers, and its directory is no longer held; not read'), { code: 'EIDENTITY' });
     }
-    let f: OpenedFile;
+    let f: OpenedFile | null = null;
     try {
-      f = openEvidenceFile(loc.path, entry.path.slice(1), this.audit);
+      // Opened ahead (the same path, flags and checks), or here.
+      if (atOpen && this.readAhead) f = this.readAhead.take(atOpen.listing, atOpen.file, entry.path.slice(1));
+      f ??= openEvidenceFile(loc.path, entry.path.slice(1), this.audit);
     } catch (err) {
       throw shownByDisplayPath(err, loc.path, entry.path.slice(1));
     } finally {
@@ -635,7 +661,7 @@ export class DirectoryFs implements EvidenceFs {
    * and ownership an lstat would have given (O_NOFOLLOW and the fstat made sure it is a regular
    * file), in the entry and in its listing.
    */
-  private complete(e: LocatedEntry, st: Stats, toListing: (st: Stats) => void): void {
+  private complete(e: LocatedEntry, st: StatNumbers, listed: ListedFile): void {
     e.id = `${st.dev}:${st.ino}`;
     e.size = st.size;
     e.times = timesOf(st);
@@ -646,7 +672,7 @@ export class DirectoryFs implements EvidenceFs {
     e.readOnly = readOnlyMode(st.mode);
     if (st.dev !== this.dev) e.otherDevice = true;
     e[STATS_AT_OPEN] = undefined;
-    toListing(st);
+    listed.listing.setNumbers(listed.file, st);
   }
 
   /** Closes one opened file once, moving the last open one into its place. */
@@ -662,6 +688,8 @@ export class DirectoryFs implements EvidenceFs {
   }
 
   close(): void {
+    this.readAhead?.close();
+    this.readAhead = null;
     for (const slot of this.opened) {
       slot.at = -1;
       try {

@@ -24,9 +24,24 @@ export interface OpenedFile {
   dev: number;
   ino: number;
   /** The fstat made at open (a file listed without lstat takes its numbers from it). */
-  stats: Stats;
+  stats: StatNumbers;
   source: ByteSource;
   close(): void;
+}
+
+/** The numbers of an lstat or fstat an entry is built from (a `Stats` has them; compact listings and the read-ahead keep them in Float64Arrays). */
+export interface StatNumbers {
+  dev: number;
+  ino: number;
+  mode: number;
+  nlink: number;
+  uid: number;
+  gid: number;
+  size: number;
+  atimeMs: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  birthtimeMs: number;
 }
 
 export class NotRegularFileError extends Error {
@@ -34,27 +49,36 @@ export class NotRegularFileError extends Error {
 }
 
 export function openEvidenceFile(abs: FsPath, displayName: string, audit: AtimeAudit): OpenedFile {
+  const { fd, stats, noatime } = openRegularFile(abs);
+  if (noatime) audit.preserved++;
+  else audit.mayChange++;
+  const size = stats.size;
+  return { fd, size, dev: stats.dev, ino: stats.ino, stats, source: fdSource(fd, size, displayName), close: () => closeSync(fd) };
+}
+
+/**
+ * Opens `abs` as evidence (O_NOATIME when the kernel allows it, O_NOFOLLOW, O_NONBLOCK) and makes
+ * sure it is a regular file; `noatime`: whether its access time is kept. The one place these flags
+ * are chosen, for this thread and for the read-ahead worker (read-ahead-worker.ts).
+ */
+export function openRegularFile(abs: FsPath): { fd: number; stats: Stats; noatime: boolean } {
   let fd: number;
+  let noatime = false;
   if (NOATIME) {
     try {
       fd = openSync(abs, BASE_FLAGS | NOATIME);
-      audit.preserved++;
+      noatime = true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
       fd = openSync(abs, BASE_FLAGS);
-      audit.mayChange++;
     }
-  } else {
-    fd = openSync(abs, BASE_FLAGS);
-    audit.mayChange++;
-  }
-  const st = fstatSync(fd);
-  if (!st.isFile()) {
+  } else fd = openSync(abs, BASE_FLAGS);
+  const stats = fstatSync(fd);
+  if (!stats.isFile()) {
     closeSync(fd);
     throw new NotRegularFileError('not a regular file; not read');
   }
-  const size = st.size;
-  return { fd, size, dev: st.dev, ino: st.ino, stats: st, source: fdSource(fd, size, displayName), close: () => closeSync(fd) };
+  return { fd, stats, noatime };
 }
 
 /**
@@ -74,10 +98,12 @@ const EMPTY = Buffer.alloc(0);
  * A ByteSource over an open evidence file: positioned synchronous reads, never past the size seen at
  * open. A read wholly inside bytes it has already read (the bytes from offset 0, the last read)
  * is a copy of them, not a system call: the file as first read, also if it changes meanwhile.
- * `head`: the file's first bytes when they were read before the source was made (another thread).
+ * `head`: the file's first bytes when they were read before the source was made (another thread);
+ * the first read of exactly those bytes is given them, as the read itself would have been.
  */
 export function fdSource(fd: number, size: number, name: string, head: Buffer = EMPTY): ByteSource {
   let start = head; // the longest read from offset 0
+  let headGiven = head.length === 0;
   let last = EMPTY;
   let lastAt = 0;
   return {
@@ -89,6 +115,10 @@ export function fdSource(fd: number, size: number, name: string, head: Buffer = 
       if (position < 0 || position >= size || n === 0) return Buffer.alloc(0);
       const want = Math.min(n, size - position);
       const end = position + want;
+      if (!headGiven && position === 0 && end === head.length) {
+        headGiven = true;
+        return head;
+      }
       if (end <= start.length) return copyOf(start, position, end);
       if (position >= lastAt && end <= lastAt + last.length) return copyOf(last, position - lastAt, end - lastAt);
       // A small read takes the rest of its page too: record walks read a header, then the record after it.

@@ -96,6 +96,8 @@ export interface ScanOptions {
   window?: TimeWindow;
   /** --jobs: threads inspecting walked files of directory roots, this one and jobs - 1 workers (src/pipeline/pool.ts); 1 or absent: this one alone. */
   jobs?: number;
+  /** Directory roots: the walk's files opened and their heads read ahead on another thread (src/evidence/read-ahead.ts); false: on this one. Default true. */
+  readAhead?: boolean;
   /** Heap of each pool worker in MB (default LIMITS.poolHeapMb; tests lower it). */
   poolHeapMb?: number;
 }
@@ -495,6 +497,8 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
   const pooled = state.pool && isolation ? poolForRoot(state, state.pool, isolation, hotspotDirs.map((h) => h.hotspot), opts) : null;
 
   const inOrder = new InOrder(LIMITS.isolatedAhead, LIMITS.keptAhead);
+  // Heads read ahead on the other core once the walk is large enough to pay for the thread (not with --jobs: the pool reads its own).
+  let readAheadDue = !pooled && state.fs.startReadAhead !== undefined && opts.readAhead !== false;
   for (const start of starts) {
     const startEntry = start === '' ? state.fs.root() : startEntries.get(start)!;
     // Checked again just before the walk: earlier starts may have taken minutes to walk.
@@ -531,6 +535,12 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
         }
         if (wait) await wait;
         if ((state.filesScanned & 255) === 0) progress();
+        if (readAheadDue && state.filesScanned >= LIMITS.readAheadAfterFiles) {
+          readAheadDue = false;
+          // Nothing allocated until its thread is online (util/young-generation.ts).
+          const online = state.fs.startReadAhead!(LIMITS.headBytes);
+          if (online) await online;
+        }
         // While the worker has files, its answers are let in sooner: it waits for the next file until they are.
         if (yieldDue(state.isolator?.working ? YIELD_WHILE_ISOLATED_MS : YIELD_EVERY_MS)) await yieldToEventLoop();
       }

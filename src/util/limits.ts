@@ -92,6 +92,11 @@ export const LIMITS = {
    */
   isolatedAhead: 16,
   keptAhead: 4096,
+  /**
+   * A directory walk opens its files and reads their heads on another thread (evidence/read-ahead.ts)
+   * once it has inspected this many: its start (about 0.1 s and 10 MB) pays from about 20,000 files.
+   */
+  readAheadAfterFiles: 16_384,
   /** The inspection pool (pipeline/pool.ts, --jobs): heap per worker, files per batch, batches out per worker. */
   poolHeapMb: 512,
   poolBatchFiles: 64,

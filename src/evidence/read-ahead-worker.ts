@@ -1,0 +1,80 @@
+/**
+ * The read-ahead worker (read-ahead.ts): opens each path it is sent as the walk would
+ * (reader.ts `openRegularFile`), reads its first bytes into the shared ring and says so in the
+ * place's state. It keeps nothing, parses nothing and never writes to a file: whatever goes wrong
+ * with a file is left to the main thread, which opens it again itself.
+ */
+import { closeSync, readSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { NOT_OPENED, OPENED, PLACE_FIELDS, READ, RING_PLACES, type ReadAheadRequest, type ReadAheadShared } from './read-ahead.js';
+import { openRegularFile } from './reader.js';
+
+const shared = workerData as ReadAheadShared;
+const state = new Int32Array(shared.state);
+const handled = new Int32Array(shared.handled);
+const numbers = new Float64Array(shared.numbers);
+const heads = new Uint8Array(shared.heads);
+const headBytes = shared.headBytes;
+
+/** Opens one file into `place`: its state last, so the main thread sees the numbers and head before it. */
+function readAhead(path: ReadAheadRequest['paths'][number], place: number): number {
+  let opened;
+  try {
+    // A Buffer path arrives as a Uint8Array (structured clone): the same bytes.
+    opened = openRegularFile(typeof path === 'string' ? path : Buffer.from(path.buffer, path.byteOffset, path.byteLength));
+  } catch {
+    return NOT_OPENED;
+  }
+  const { fd, stats, noatime } = opened;
+  const o = place * PLACE_FIELDS;
+  numbers[o] = fd;
+  numbers[o + 1] = noatime ? 1 : 0;
+  numbers[o + 3] = stats.dev;
+  numbers[o + 4] = stats.ino;
+  numbers[o + 5] = stats.mode;
+  numbers[o + 6] = stats.nlink;
+  numbers[o + 7] = stats.uid;
+  numbers[o + 8] = stats.gid;
+  numbers[o + 9] = stats.size;
+  numbers[o + 10] = stats.atimeMs;
+  numbers[o + 11] = stats.mtimeMs;
+  numbers[o + 12] = stats.ctimeMs;
+  numbers[o + 13] = stats.birthtimeMs;
+  // The head as the main thread's first read takes it: min(headBytes, size) bytes, to the end of a file that shrank.
+  const want = Math.min(headBytes, stats.size);
+  let got = 0;
+  try {
+    while (got < want) {
+      const r = readSync(fd, heads, place * headBytes + got, want - got, got);
+      if (r === 0) break;
+      got += r;
+    }
+  } catch {
+    return OPENED; // read again by the main thread, which meets the error itself
+  }
+  numbers[o + 2] = got;
+  return READ;
+}
+
+parentPort!.on('message', (request: ReadAheadRequest) => {
+  for (const fd of request.closes) {
+    try {
+      closeSync(fd);
+    } catch {
+      /* closed already */
+    }
+  }
+  for (let i = 0; i < request.paths.length; i++) {
+    const place = (request.first + i) % RING_PLACES;
+    let result = NOT_OPENED;
+    try {
+      result = readAhead(request.paths[i]!, place);
+    } catch {
+      /* left to the main thread */
+    }
+    Atomics.store(state, place, result);
+    Atomics.notify(state, place);
+  }
+  Atomics.add(handled, 0, 1);
+  Atomics.notify(handled, 0);
+});

@@ -1,0 +1,304 @@
+/**
+ * The walk's files opened and their heads read ahead on the other core (docs/performance.md "Heads
+ * read ahead by a worker thread"). The system calls of a walked file (open, fstat, the read of its
+ * first bytes) cost this thread about 10 µs per file; a worker thread that does only them, a few
+ * dozen files ahead of the inspection, hands over each file's descriptor, its fstat numbers and its
+ * head through shared memory.
+ *
+ * What is read does not change: the worker opens the very path this thread would have opened (a
+ * file of the listing, through the handle its directory was listed through), with the same flags
+ * and checks (reader.ts `openRegularFile`), and only while that handle is held (a listing's files
+ * still read ahead are waited for and closed before its handle goes). Whatever the worker could not
+ * do (an error, a file that is not regular, a head it could not read) is done again here, as if
+ * there were no worker, so errors and their messages are this thread's own. A worker that stops
+ * answering is given up and the walk opens its files itself.
+ */
+import { closeSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { heldOnceOnline } from '../util/young-generation.js';
+import { fdSource, type AtimeAudit, type OpenedFile, type StatNumbers } from './reader.js';
+import { HANDLES_AVAILABLE, type FsPath } from './paths.js';
+
+/** Files a walk's listing may have out to the worker: enough that this thread never waits for it, few enough to hold their descriptors. */
+export const READ_AHEAD_FILES = 128;
+/** Files sent to the worker in one message. */
+const READ_AHEAD_BATCH = 32;
+/** Places in the shared ring (more than READ_AHEAD_FILES: a place is reused only once its file is taken). */
+export const RING_PLACES = 256;
+/** Doubles per place: the descriptor, whether O_NOATIME held, the head's length, then the eleven fstat numbers (StatNumbers, in order). */
+export const PLACE_FIELDS = 14;
+/** A place's state (Int32Array `state`). */
+export const PENDING = 0;
+/** Opened, a regular file, its head read. */
+export const READ = 1;
+/** Not opened (an error, or not a regular file): this thread opens it itself and meets the same. */
+export const NOT_OPENED = 2;
+/** Opened and a regular file, its head not read: this thread reads it. */
+export const OPENED = 3;
+/** Descriptors the walk is done with, closed by the worker with its next files (or at once, past this many). */
+const CLOSE_BATCH = 256;
+/** The longest this thread waits for one file before it gives the worker up. */
+const GIVE_UP_AFTER_MS = 30_000;
+
+/** What the worker is given at start. */
+export interface ReadAheadShared {
+  state: SharedArrayBuffer;
+  /** One Int32: how many messages the worker has handled. */
+  handled: SharedArrayBuffer;
+  numbers: SharedArrayBuffer;
+  heads: SharedArrayBuffer;
+  headBytes: number;
+}
+
+/** One message to the worker: descriptors the walk is done with, to close, then files to open, in ring places `first`, `first + 1`, ... (modulo RING_PLACES). */
+export interface ReadAheadRequest {
+  closes: number[];
+  first: number;
+  paths: FsPath[];
+}
+
+/** The files of one listing, in the order the walk opens them. */
+export interface ReadAheadListing {
+  readonly fileCount: number;
+  /** The host path of its `file`-th regular file (through the handle the listing holds). */
+  hostPathOfFile(file: number): FsPath;
+}
+
+const WORKER_URL = new URL('./read-ahead-worker.js', import.meta.url);
+
+export class ReadAhead {
+  private readonly state: Int32Array;
+  private readonly handled: Int32Array;
+  private readonly numbers: Float64Array;
+  private readonly heads: Buffer;
+  private worker: Worker | null;
+  /** The listing read ahead now, the next of its files to send, and the files out (file and place, oldest first). */
+  private listing: ReadAheadListing | null = null;
+  private nextFile = 0;
+  private readonly outFiles: number[] = [];
+  private readonly outPlaces: number[] = [];
+  /** Places whose file is no longer wanted (opened here instead, passed over, or of a listing let go): closed once the worker is done with them. */
+  private readonly passed: number[] = [];
+  /** Per place: sent and not yet taken or closed (not to be reused until then). */
+  private readonly inUse = new Uint8Array(RING_PLACES);
+  private nextPlace = 0;
+  /** Descriptors of files the walk is done with, to go with the next message. */
+  private closes: number[] = [];
+  /** Messages posted to the worker. */
+  private posted = 0;
+
+  /** Whether the worker can run here: its compiled module (not under ts-jest), shared memory, directory handles. */
+  static available(): boolean {
+    return HANDLES_AVAILABLE && typeof SharedArrayBuffer === 'function' && existsSync(fileURLToPath(WORKER_URL));
+  }
+
+  /** Starts the worker; `online` settles once it is (the walk waits: util/young-generation.ts). */
+  constructor(
+    private readonly headBytes: number,
+    private readonly audit: AtimeAudit,
+  ) {
+    const shared: ReadAheadShared = {
+      state: new SharedArrayBuffer(RING_PLACES * 4),
+      handled: new SharedArrayBuffer(4),
+      numbers: new SharedArrayBuffer(RING_PLACES * PLACE_FIELDS * 8),
+      heads: new SharedArrayBuffer(RING_PLACES * headBytes),
+      headBytes,
+    };
+    this.state = new Int32Array(shared.state);
+    this.handled = new Int32Array(shared.handled);
+    this.numbers = new Float64Array(shared.numbers);
+    this.heads = Buffer.from(shared.heads);
+    // Its descriptors are this thread's once handed over: not closed when the worker ends.
+    const worker = new Worker(WORKER_URL, { workerData: shared, trackUnmanagedFds: false, stdout: false, stderr: false, resourceLimits: { maxOldGenerationSizeMb: 32 } });
+    worker.on('error', () => this.giveUp());
+    worker.on('exit', () => this.giveUp());
+    worker.unref();
+    this.worker = worker;
+    this.online = heldOnceOnline(worker);
+  }
+
+  readonly online: Promise<void>;
+
+  /**
+   * The `file`-th file of `listing` as the worker opened it, or null: this thread opens it itself
+   * (no worker, a file it could not open, or one not read ahead). Sends the next files first.
+   */
+  take(listing: ReadAheadListing, file: number, displayName: string): OpenedFile | null {
+    if (!this.worker) return null;
+    if (listing !== this.listing) {
+      this.letGo();
+      this.listing = listing;
+      this.nextFile = file;
+    }
+    this.closePassed(false);
+    // Files passed over (not opened by the walk) are closed unread.
+    while (this.outFiles.length > 0 && this.outFiles[0]! < file) {
+      this.outFiles.shift();
+      this.passed.push(this.outPlaces.shift()!);
+    }
+    if (this.outFiles.length === 0 && this.nextFile < file) this.nextFile = file;
+    if (this.outFiles[0] !== file) {
+      this.send(listing);
+      return null;
+    }
+    this.outFiles.shift();
+    const place = this.outPlaces.shift()!;
+    const state = Atomics.load(this.state, place);
+    if (state === PENDING) {
+      // Not open yet (the worker was asleep, or off the core): opening it here costs less than waiting.
+      this.passed.push(place);
+      this.send(listing);
+      return null;
+    }
+    let opened: OpenedFile | null = null;
+    if (state === READ || state === OPENED) {
+      const o = place * PLACE_FIELDS;
+      const n = this.numbers;
+      const fd = n[o]!;
+      if (n[o + 1] === 1) this.audit.preserved++;
+      else this.audit.mayChange++;
+      const stats: StatNumbers = { dev: n[o + 3]!, ino: n[o + 4]!, mode: n[o + 5]!, nlink: n[o + 6]!, uid: n[o + 7]!, gid: n[o + 8]!, size: n[o + 9]!, atimeMs: n[o + 10]!, mtimeMs: n[o + 11]!, ctimeMs: n[o + 12]!, birthtimeMs: n[o + 13]! };
+      let head: Buffer | undefined;
+      if (state === READ) {
+        const length = n[o + 2]!;
+        head = Buffer.allocUnsafe(length);
+        this.heads.copy(head, 0, place * this.headBytes, place * this.headBytes + length);
+      }
+      opened = { fd, size: stats.size, dev: stats.dev, ino: stats.ino, stats, source: fdSource(fd, stats.size, displayName, head), close: () => this.closeLater(fd) };
+    }
+    this.inUse[place] = 0;
+    this.send(listing);
+    return opened;
+  }
+
+  /**
+   * A walk's listing just read: its first files go to the worker now, so that they are open by the
+   * time the walk takes them (waking the worker takes longer than opening a file).
+   */
+  begin(listing: ReadAheadListing): void {
+    if (!this.worker || listing.fileCount === 0) return;
+    this.letGo();
+    this.listing = listing;
+    this.nextFile = 0;
+    this.send(listing);
+  }
+
+  /** Before a listing's directory handle is let go: its files still out are waited for and closed. */
+  release(listing: ReadAheadListing): void {
+    if (listing === this.listing) this.letGo();
+  }
+
+  /** Lets the current listing go and ends the worker (the walk opens files itself from now on). */
+  close(): void {
+    this.letGo();
+    if (this.worker) this.post({ closes: this.takeCloses(), first: 0, paths: [] });
+    // Every descriptor handed to it closed before it ends.
+    const until = Date.now() + GIVE_UP_AFTER_MS;
+    for (let handled = Atomics.load(this.handled, 0); this.worker && handled < this.posted && Date.now() < until; handled = Atomics.load(this.handled, 0)) {
+      Atomics.wait(this.handled, 0, handled, 100);
+    }
+    this.giveUp();
+  }
+
+  private post(request: ReadAheadRequest): void {
+    this.posted++;
+    this.worker!.postMessage(request);
+  }
+
+  /**
+   * A file the walk is done with, closed by the worker with its next files: a close costs this
+   * thread about 3 µs. The descriptor stays allocated until then, so its number is not reused.
+   */
+  private closeLater(fd: number): void {
+    if (!this.worker) {
+      closeSync(fd);
+      return;
+    }
+    this.closes.push(fd);
+    if (this.closes.length >= CLOSE_BATCH) this.post({ closes: this.takeCloses(), first: 0, paths: [] });
+  }
+
+  private takeCloses(): number[] {
+    const closes = this.closes;
+    this.closes = [];
+    return closes;
+  }
+
+  /** Sends the listing's next files while fewer than READ_AHEAD_FILES are out. */
+  private send(listing: ReadAheadListing): void {
+    while (this.worker && this.outFiles.length <= READ_AHEAD_FILES - READ_AHEAD_BATCH && this.nextFile < listing.fileCount) {
+      const count = Math.min(READ_AHEAD_BATCH, listing.fileCount - this.nextFile);
+      // A place is reused once the worker is done with its last file.
+      for (let i = 0; i < count; i++) if (this.inUse[(this.nextPlace + i) % RING_PLACES]) this.closePassed(true);
+      if (!this.worker) return;
+      const request: ReadAheadRequest = { closes: this.takeCloses(), first: this.nextPlace, paths: [] };
+      for (let i = 0; i < count; i++) {
+        const place = this.nextPlace;
+        this.nextPlace = (this.nextPlace + 1) % RING_PLACES;
+        Atomics.store(this.state, place, PENDING);
+        this.inUse[place] = 1;
+        request.paths.push(listing.hostPathOfFile(this.nextFile));
+        this.outFiles.push(this.nextFile++);
+        this.outPlaces.push(place);
+      }
+      this.post(request);
+    }
+  }
+
+  /** Closes what the worker opened of the passed places, waiting for those it has not done when `wait`. */
+  private closePassed(wait: boolean): void {
+    while (this.passed.length > 0) {
+      const place = this.passed[0]!;
+      let state = Atomics.load(this.state, place);
+      if (state === PENDING) {
+        if (!wait) return;
+        state = this.settled(place);
+        if (!this.worker) return; // given up: nothing more comes back
+      }
+      if (state === READ || state === OPENED) closeSync(this.numbers[place * PLACE_FIELDS]!);
+      this.inUse[place] = 0;
+      this.passed.shift();
+    }
+  }
+
+  /** The state of a place once the worker is done with it (NOT_OPENED when it was given up meanwhile). */
+  private settled(place: number): number {
+    let state = Atomics.load(this.state, place);
+    if (state !== PENDING) return state;
+    const until = Date.now() + GIVE_UP_AFTER_MS;
+    while ((state = Atomics.load(this.state, place)) === PENDING) {
+      if (!this.worker || Date.now() > until) {
+        this.giveUp();
+        return NOT_OPENED;
+      }
+      Atomics.wait(this.state, place, PENDING, 100);
+    }
+    return state;
+  }
+
+  /** Every file out is no longer wanted: closed once the worker is done with it (before the listing's handle goes). */
+  private letGo(): void {
+    while (this.outPlaces.length > 0) this.passed.push(this.outPlaces.shift()!);
+    this.outFiles.length = 0;
+    this.closePassed(true);
+    this.listing = null;
+  }
+
+  /**
+   * No more files to the worker. Files it still holds are not waited for: a worker that stopped
+   * answering may never return them (their descriptors stay open until the process ends).
+   */
+  private giveUp(): void {
+    const worker = this.worker;
+    if (!worker) return;
+    this.worker = null;
+    this.outFiles.length = 0;
+    this.outPlaces.length = 0;
+    this.passed.length = 0;
+    this.listing = null;
+    // Not sent yet: closed here.
+    for (const fd of this.takeCloses()) closeSync(fd);
+    void worker.terminate().catch(() => undefined);
+  }
+}

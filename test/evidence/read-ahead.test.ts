@@ -1,0 +1,315 @@
+/**
+ * The walk's files opened and their heads read ahead by a worker thread (src/evidence/read-ahead.ts):
+ * every file gives what opening it on this thread gives (numbers, head, content, the O_NOATIME audit),
+ * files changed after the listing fail as they do without it (same codes and messages), nothing the
+ * worker opened stays open, a worker that is gone leaves the walk to open files itself, and a scan's
+ * report is the same with and without it. The worker is the compiled dist/evidence/read-ahead-worker.js
+ * (npm test builds first), so the built modules are imported.
+ */
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { removeTree, tempDir } from '../hazards/helpers.js';
+import { describeIf, DIST_MISSING } from '../helpers/corpus.js';
+import type { AtimeAudit, OpenedFile } from '../../src/evidence/reader.js';
+import type { DirectoryFs as DirectoryFsType } from '../../src/evidence/directory-fs.js';
+import type { ReadAhead as ReadAheadType, ReadAheadListing } from '../../src/evidence/read-ahead.js';
+import type { walkDirectories as WalkFn } from '../../src/walk/walker.js';
+
+const WORKER = path.resolve('dist/evidence/read-ahead-worker.js');
+const built = existsSync(WORKER);
+if (!built && process.env.CI === 'true') throw new Error(`${WORKER} is missing: run npm run build`);
+
+type DirectoryFsClass = new (root: string, label?: string, audit?: AtimeAudit) => DirectoryFsType;
+type ReadAheadClass = typeof ReadAheadType;
+type ScanFn = (o: Record<string, unknown>) => Promise<{ findings: unknown[]; errors: unknown[]; timeline: unknown[]; summary: unknown }>;
+
+const HEAD = 4100;
+/** Sizes around the head's length and the read-ahead's page: empty, short, exactly the head, longer. */
+const SIZES = [0, 1, 100, 4095, 4096, 4099, 4100, 4101, 9000];
+
+function content(i: number, size: number): Buffer {
+  const out = Buffer.alloc(size);
+  for (let k = 0; k < size; k++) out[k] = (i * 31 + k * 7) & 0xff;
+  return out;
+}
+
+/** Descriptors this process has open now. */
+function openDescriptors(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+async function descriptorsBackTo(count: number): Promise<number> {
+  // A worker's own event loop closes its descriptors as its thread ends, shortly after it is told to.
+  for (let i = 0; i < 100 && openDescriptors() > count; i++) await new Promise((r) => setTimeout(r, 20));
+  return openDescriptors();
+}
+
+function pseudoRandom(n: number, seed: number): Buffer {
+  const out = Buffer.alloc(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+describeIf(built, DIST_MISSING)('read-ahead', () => {
+  let DirectoryFs: DirectoryFsClass;
+  let ReadAhead: ReadAheadClass;
+  let walkDirectories: typeof WalkFn;
+  let scan: ScanFn;
+  let limits: { readAheadAfterFiles: number };
+  let root: string;
+
+  beforeAll(async () => {
+    ({ DirectoryFs } = (await import(path.resolve('dist/evidence/directory-fs.js'))) as { DirectoryFs: DirectoryFsClass });
+    ({ ReadAhead } = (await import(path.resolve('dist/evidence/read-ahead.js'))) as { ReadAhead: ReadAheadClass });
+    ({ walkDirectories } = (await import(path.resolve('dist/walk/walker.js'))) as { walkDirectories: typeof WalkFn });
+    ({ scan } = (await import(path.resolve('dist/pipeline/scan.js'))) as { scan: ScanFn });
+    ({ LIMITS: limits } = (await import(path.resolve('dist/util/limits.js'))) as { LIMITS: { readAheadAfterFiles: number } });
+    root = tempDir('read-ahead');
+    // 300 files in one folder (more than the worker is sent at once), odd names, and two subfolders.
+    const big = path.join(root, 'Windows', 'Temp');
+    mkdirSync(big, { recursive: true });
+    for (let i = 0; i < 300; i++) writeFileSync(path.join(big, `f${String(i).padStart(3, '0')}.bin`), content(i, SIZES[i % SIZES.length]!));
+    const odd = Buffer.from(path.join(root, 'Users'));
+    mkdirSync(odd, { recursive: true });
+    writeFileSync(Buffer.concat([odd, Buffer.from('/caf\xe9-latin1.txt', 'latin1')]), 'not UTF-8 name');
+    writeFileSync(path.join(root, 'Users', 'back\\slash.txt'), 'a backslash');
+    writeFileSync(path.join(root, 'Users', 'ünïcode.txt'), content(7, 5000));
+    mkdirSync(path.join(root, 'Users', 'empty'));
+  });
+  afterAll(() => removeTree(root));
+
+  /** Walks `fs` and opens every `step`-th file of each folder: what each gives, in walk order. */
+  function walkAndRead(fs: DirectoryFsType, step = 1): Array<Record<string, unknown>> {
+    const issues: never[] = [];
+    const stats = { directories: 0, files: 0, symlinksSkipped: 0, specialSkipped: 0, otherDeviceSkipped: 0 };
+    const out: Array<Record<string, unknown>> = [];
+    for (const listing of walkDirectories(fs, fs.root(), '', { crossMounts: false, issues, stats })) {
+      for (let i = 0; i < listing.files.length; i += step) {
+        const file = listing.files.file(i);
+        let opened;
+        try {
+          opened = fs.open(file.entry);
+        } catch (err) {
+          const e = err as NodeJS.ErrnoException;
+          out.push({ path: file.relPath, code: e.code, message: e.message });
+          continue;
+        }
+        try {
+          const head = opened.read(0, Math.min(HEAD, opened.size));
+          const all = opened.read(0, opened.size);
+          const { id, size, times, mode, uid, gid, links, readOnly } = file.entry;
+          out.push({ path: file.relPath, id, size, times, mode, uid, gid, links, readOnly, head: sha(head), all: sha(all) });
+        } finally {
+          opened.close();
+        }
+      }
+    }
+    return out;
+  }
+
+  test('every walked file gives what opening it here gives, and the worker opened most of them', () => {
+    const takes = countTakes(ReadAhead);
+    const auditHere = { preserved: 0, mayChange: 0 };
+    const here = new DirectoryFs(root, 'r', auditHere);
+    const expected = walkAndRead(here);
+    here.close();
+    const auditAhead = { preserved: 0, mayChange: 0 };
+    const ahead = new DirectoryFs(root, 'r', auditAhead);
+    expect(ahead.startReadAhead(HEAD)).not.toBeNull();
+    const got = walkAndRead(ahead);
+    ahead.close();
+    takes.restore();
+    expect(got).toEqual(expected);
+    expect(expected).toHaveLength(303);
+    expect(auditAhead).toEqual(auditHere);
+    // Most files came from the worker (a few at a folder's start may be opened here while it wakes).
+    expect(takes.served).toBeGreaterThan(150);
+  });
+
+  test('files changed after the listing fail as they do without the worker: same codes and messages', () => {
+    const dir = tempDir('read-ahead-changed');
+    try {
+      mkdirSync(path.join(dir, 'd'));
+      for (let i = 0; i < 260; i++) writeFileSync(path.join(dir, 'd', `f${String(i).padStart(3, '0')}`), `file ${i}`);
+      const results: Array<Array<Record<string, unknown>>> = [];
+      const takes = countTakes(ReadAhead);
+      for (const readAhead of [false, true]) {
+        const fs = new DirectoryFs(dir, 'c');
+        if (readAhead) fs.startReadAhead(HEAD);
+        const issues: never[] = [];
+        const stats = { directories: 0, files: 0, symlinksSkipped: 0, specialSkipped: 0, otherDeviceSkipped: 0 };
+        const out: Array<Record<string, unknown>> = [];
+        for (const listing of walkDirectories(fs, fs.root(), '', { crossMounts: false, issues, stats })) {
+          if (listing.relDir === 'd') {
+            // Past the files sent at the listing (the worker meets these when the walk gets near them).
+            const at = (n: number): string => path.join(dir, 'd', `f${n}`);
+            unlinkSync(at(200));
+            execFileSync('mkfifo', [at(200)]);
+            unlinkSync(at(201));
+            symlinkSync('/etc/passwd', at(201));
+            unlinkSync(at(202));
+            unlinkSync(at(203));
+            mkdirSync(at(203));
+          }
+          for (const file of listing.files) {
+            // A pause before the changed files: the worker gets to them (and past them) first, so they fail in its hands.
+            if (file.relPath === 'd/f150') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+            try {
+              const opened = fs.open(file.entry);
+              out.push({ path: file.relPath, text: opened.read(0, opened.size).toString() });
+              opened.close();
+            } catch (err) {
+              const e = err as NodeJS.ErrnoException;
+              out.push({ path: file.relPath, code: e.code, message: e.message });
+            }
+          }
+        }
+        fs.close();
+        results.push(out);
+        // Put the folder back for the next round.
+        rmSync(path.join(dir, 'd'), { recursive: true, force: true });
+        mkdirSync(path.join(dir, 'd'));
+        for (let i = 0; i < 260; i++) writeFileSync(path.join(dir, 'd', `f${String(i).padStart(3, '0')}`), `file ${i}`);
+      }
+      takes.restore();
+      const [here, ahead] = results;
+      expect(ahead).toEqual(here);
+      const failed = here!.filter((r) => r.code !== undefined);
+      expect(failed.map((r) => [r.path, r.code])).toEqual([
+        ['d/f200', 'ESPECIAL'],
+        ['d/f201', 'ELOOP'],
+        ['d/f202', 'ENOENT'],
+        ['d/f203', 'ESPECIAL'],
+      ]);
+      // Named by their place in the root, never by a handle path.
+      for (const r of failed) expect(String(r.message)).not.toContain('/proc/self/fd');
+      // Files 151-259 less the four changed ones came from the worker (with read-ahead only).
+      expect(takes.served).toBeGreaterThanOrEqual(105);
+    } finally {
+      removeTree(dir);
+    }
+  });
+
+  test('nothing the worker opened stays open: files passed over, a listing let go early, the end', async () => {
+    const before = openDescriptors();
+    const fs = new DirectoryFs(root, 'r');
+    fs.startReadAhead(HEAD);
+    // Every third file taken: the others are closed unread.
+    const got = walkAndRead(fs, 3);
+    expect(got.length).toBeGreaterThan(90);
+    // A listing whose files were sent and never taken.
+    const issues: never[] = [];
+    const stats = { directories: 0, files: 0, symlinksSkipped: 0, specialSkipped: 0, otherDeviceSkipped: 0 };
+    const walk = walkDirectories(fs, fs.root(), '', { crossMounts: false, issues, stats });
+    for (const listing of walk) if (listing.relDir === 'Windows/Temp') break;
+    fs.close();
+    expect(await descriptorsBackTo(before)).toBe(before);
+  });
+
+  test('the worker protocol: regular files open with their heads; what it cannot open is left to this thread', async () => {
+    const dir = tempDir('read-ahead-protocol');
+    try {
+      writeFileSync(path.join(dir, 'a'), content(1, 6000));
+      writeFileSync(path.join(dir, 'b'), '');
+      execFileSync('mkfifo', [path.join(dir, 'fifo')]);
+      symlinkSync(path.join(dir, 'a'), path.join(dir, 'link'));
+      mkdirSync(path.join(dir, 'sub'));
+      const names = ['a', 'b', 'fifo', 'link', 'missing', 'sub', 'a'];
+      const listing: ReadAheadListing = { fileCount: names.length, hostPathOfFile: (f) => path.join(dir, names[f]!) };
+      const audit = { preserved: 0, mayChange: 0 };
+      const ra = new ReadAhead(HEAD, audit);
+      await ra.online;
+      ra.begin(listing);
+      // Wait until the worker is done with all of them, so that none is taken over by this thread.
+      await new Promise((r) => setTimeout(r, 200));
+      const opened: Array<OpenedFile | null> = names.map((name, f) => ra.take(listing, f, name));
+      expect(opened.map((o) => o !== null)).toEqual([true, true, false, false, false, false, true]);
+      expect(opened[0]!.size).toBe(6000);
+      expect(opened[0]!.source.read(0, HEAD)).toEqual(content(1, 6000).subarray(0, HEAD));
+      expect(opened[0]!.source.read(5000, 1000)).toEqual(content(1, 6000).subarray(5000));
+      expect(opened[1]!.size).toBe(0);
+      expect(audit.preserved + audit.mayChange).toBe(3);
+      for (const o of opened) o?.close();
+      const before = openDescriptors();
+      ra.close();
+      expect(openDescriptors()).toBeLessThanOrEqual(before);
+    } finally {
+      removeTree(dir);
+    }
+  });
+
+  test('a worker that is gone leaves every file to this thread', async () => {
+    const dir = tempDir('read-ahead-gone');
+    try {
+      for (let i = 0; i < 40; i++) writeFileSync(path.join(dir, `f${i}`), `file ${i}`);
+      const names = Array.from({ length: 40 }, (_, i) => `f${i}`);
+      const listing: ReadAheadListing = { fileCount: names.length, hostPathOfFile: (f) => path.join(dir, names[f]!) };
+      const ra = new ReadAhead(HEAD, { preserved: 0, mayChange: 0 });
+      await ra.online;
+      await (ra as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      await new Promise((r) => setImmediate(r)); // its 'exit' handled
+      ra.begin(listing);
+      expect(names.map((n, f) => ra.take(listing, f, n))).toEqual(names.map(() => null));
+      ra.close();
+    } finally {
+      removeTree(dir);
+    }
+  });
+
+  test("a scan's report is the same with the read-ahead as without it", async () => {
+    const tree = tempDir('read-ahead-scan');
+    const saved = limits.readAheadAfterFiles;
+    try {
+      // Ordinary notes first (the worker is started among them), then a staging folder of random blobs and damaged ZIPs read ahead.
+      for (const dir of ['Users/bob/Documents', 'Windows/Temp/stage']) mkdirSync(path.join(tree, dir), { recursive: true });
+      for (let i = 0; i < 400; i++) writeFileSync(path.join(tree, 'Users/bob/Documents', `note${i}.txt`), `note ${i}\n`.repeat(1 + (i % 50)));
+      for (let i = 0; i < 200; i++) writeFileSync(path.join(tree, 'Windows/Temp/stage', `part${i}.dat`), pseudoRandom(9000 + i, 0x1234 + i));
+      for (let i = 0; i < 100; i++) writeFileSync(path.join(tree, 'Windows/Temp/stage', `c${i}.tmp`), Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), content(i, 300)]));
+      limits.readAheadAfterFiles = 50;
+      const takes = countTakes(ReadAhead);
+      const options = { roots: [tree], os: 'auto', scope: 'all', now: () => new Date(0) };
+      const ahead = await scan(options);
+      const served = takes.served;
+      takes.restore();
+      const here = await scan({ ...options, readAhead: false });
+      expect(served).toBeGreaterThan(400);
+      expect(ahead.findings.length).toBeGreaterThan(250);
+      expect(JSON.stringify(ahead.findings)).toBe(JSON.stringify(here.findings));
+      expect(JSON.stringify(ahead.errors)).toBe(JSON.stringify(here.errors));
+      expect(JSON.stringify(ahead.timeline)).toBe(JSON.stringify(here.timeline));
+      expect(JSON.stringify(ahead.summary)).toBe(JSON.stringify(here.summary));
+    } finally {
+      limits.readAheadAfterFiles = saved;
+      removeTree(tree);
+    }
+  }, 60_000);
+});
+
+/** Counts the files ReadAhead.take handed over (opened by the worker) until restored. */
+function countTakes(ReadAhead: ReadAheadClass): { served: number; restore(): void } {
+  const proto = ReadAhead.prototype as unknown as { take: (...args: unknown[]) => unknown };
+  const original = proto.take;
+  const counter = {
+    served: 0,
+    restore: () => {
+      proto.take = original;
+    },
+  };
+  proto.take = function (this: unknown, ...args: unknown[]) {
+    const got = original.apply(this, args);
+    if (got) counter.served++;
+    return got;
+  };
+  return counter;
+}
