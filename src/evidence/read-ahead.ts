@@ -1,8 +1,8 @@
 /**
  * The walk's files opened and their heads read ahead on the other core (docs/performance.md "Heads
  * read ahead by a worker thread"). The system calls of a walked file (open, fstat, the read of its
- * first bytes) cost this thread about 10 µs per file; a worker thread that does only them, a few
- * dozen files ahead of the inspection, hands over each file's descriptor, its fstat numbers and its
+ * first bytes) cost this thread about 10 µs per file; a worker thread that does only them, up to
+ * 128 files ahead of the inspection, hands over each file's descriptor, its fstat numbers and its
  * head through shared memory.
  *
  * What is read does not change: the worker opens the very path this thread would have opened (a
@@ -21,7 +21,7 @@ import { fdSource, type AtimeAudit, type OpenedFile, type StatNumbers } from './
 import { HANDLES_AVAILABLE, type FsPath } from './paths.js';
 
 /** Files a walk's listing may have out to the worker: enough that this thread never waits for it, few enough to hold their descriptors. */
-export const READ_AHEAD_FILES = 128;
+const READ_AHEAD_FILES = 128;
 /** Files sent to the worker in one message. */
 const READ_AHEAD_BATCH = 32;
 /** Places in the shared ring (more than READ_AHEAD_FILES: a place is reused only once its file is taken). */
@@ -29,7 +29,7 @@ export const RING_PLACES = 256;
 /** Doubles per place: the descriptor, whether O_NOATIME held, the head's length, then the eleven fstat numbers (StatNumbers, in order). */
 export const PLACE_FIELDS = 14;
 /** A place's state (Int32Array `state`). */
-export const PENDING = 0;
+const PENDING = 0;
 /** Opened, a regular file, its head read. */
 export const READ = 1;
 /** Not opened (an error, or not a regular file): this thread opens it itself and meets the same. */
@@ -122,7 +122,8 @@ export class ReadAhead {
 
   /**
    * The `file`-th file of `listing` as the worker opened it, or null: this thread opens it itself
-   * (no worker, a file it could not open, or one not read ahead). Sends the next files first.
+   * (no worker, a file the worker could not open or has not opened yet, or one not sent to it).
+   * Sends the listing's next files.
    */
   take(listing: ReadAheadListing, file: number, displayName: string): OpenedFile | null {
     if (!this.worker) return null;
