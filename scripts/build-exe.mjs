@@ -2,10 +2,10 @@
 /**
  * `npm run build:exe`: single-file executables of stagehunt (Node single executable applications).
  *
- * 1. esbuild bundles dist/cli/main.js (and the isolation worker, and the CommonJS modules that
+ * 1. esbuild bundles dist/cli/main.js (and the isolation and read-ahead workers, and the CommonJS modules that
  *    inner-tar.ts loads with createRequire) into CommonJS, as SEA needs.
  * 2. The data stagehunt reads at run time (package.json, src/rules/data, src/hotspots/data) and the
- *    worker bundle become SEA assets. At start the executable copies them into a private temporary
+ *    worker bundles become SEA assets. At start the executable copies them into a private temporary
  *    folder (mode 0700, removed at exit) that serves as the package root: the code finds its data
  *    and its worker where the npm package has them, with no change to the sources.
  * 3. `node --experimental-sea-config` makes the blob; postject injects it into a copy of this Node
@@ -78,6 +78,11 @@ await bundle(path.join(ROOT, 'dist', 'pipeline', 'isolate-worker.js'), path.join
   define: { 'import.meta.url': '__shMetaUrl' },
   banner: { js: '"use strict";var __shMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
 });
+// The read-ahead worker (src/evidence/read-ahead.ts): found next to the main bundle's package path as the isolation worker is.
+await bundle(path.join(ROOT, 'dist', 'evidence', 'read-ahead-worker.js'), path.join(STAGE, 'read-ahead-worker.js'), {
+  define: { 'import.meta.url': '__shMetaUrl' },
+  banner: { js: '"use strict";var __shMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+});
 // Exactly the module specifiers src/ passes to createRequire's require (src/artifacts/compressed/inner-tar.ts).
 const REQUIRED = { fzstd: 'fzstd/index.js' };
 const requiredAssets = {};
@@ -89,6 +94,8 @@ for (const [spec, file] of Object.entries(REQUIRED)) {
 const assets = {
   'package.json': path.join(STAGE, 'package.json'),
   'dist/pipeline/isolate-worker.js': path.join(STAGE, 'isolate-worker.js'),
+  // Every bundled module's import.meta.url is dist/pipeline/sea-main.js: the read-ahead's './read-ahead-worker.js' resolves here.
+  'dist/pipeline/read-ahead-worker.js': path.join(STAGE, 'read-ahead-worker.js'),
   ...requiredAssets,
   ...dataAssets(),
 };
