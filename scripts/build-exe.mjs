@@ -73,16 +73,17 @@ async function bundle(entry, outfile, extra = {}) {
 
 rmSync(STAGE, { recursive: true, force: true });
 mkdirSync(STAGE, { recursive: true });
-// The worker and the createRequire'd packages, as files the main bundle finds in its package root.
-await bundle(path.join(ROOT, 'dist', 'pipeline', 'isolate-worker.js'), path.join(STAGE, 'isolate-worker.js'), {
-  define: { 'import.meta.url': '__shMetaUrl' },
-  banner: { js: '"use strict";var __shMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
-});
-// The read-ahead worker (src/evidence/read-ahead.ts): found next to the main bundle's package path as the isolation worker is.
-await bundle(path.join(ROOT, 'dist', 'evidence', 'read-ahead-worker.js'), path.join(STAGE, 'read-ahead-worker.js'), {
-  define: { 'import.meta.url': '__shMetaUrl' },
-  banner: { js: '"use strict";var __shMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
-});
+// The workers and the createRequire'd packages, as files the main bundle finds in its package root.
+// Every bundled module's import.meta.url is dist/pipeline/sea-main.js, so each worker is an asset in dist/pipeline/.
+const WORKERS = { 'isolate-worker.js': 'dist/pipeline/isolate-worker.js', 'read-ahead-worker.js': 'dist/evidence/read-ahead-worker.js' };
+const workerAssets = {};
+for (const [name, built] of Object.entries(WORKERS)) {
+  await bundle(path.join(ROOT, built), path.join(STAGE, name), {
+    define: { 'import.meta.url': '__shMetaUrl' },
+    banner: { js: '"use strict";var __shMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  });
+  workerAssets[`dist/pipeline/${name}`] = path.join(STAGE, name);
+}
 // Exactly the module specifiers src/ passes to createRequire's require (src/artifacts/compressed/inner-tar.ts).
 const REQUIRED = { fzstd: 'fzstd/index.js' };
 const requiredAssets = {};
@@ -93,9 +94,7 @@ for (const [spec, file] of Object.entries(REQUIRED)) {
 }
 const assets = {
   'package.json': path.join(STAGE, 'package.json'),
-  'dist/pipeline/isolate-worker.js': path.join(STAGE, 'isolate-worker.js'),
-  // Every bundled module's import.meta.url is dist/pipeline/sea-main.js: the read-ahead's './read-ahead-worker.js' resolves here.
-  'dist/pipeline/read-ahead-worker.js': path.join(STAGE, 'read-ahead-worker.js'),
+  ...workerAssets,
   ...requiredAssets,
   ...dataAssets(),
 };

@@ -13,7 +13,7 @@
 import { fstatSync, lstatSync, opendirSync, readlinkSync, realpathSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { EntryBoundedCache, lookupPath, warn, type CompactListing, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type FsTime, type ListOptions, type OpenedSource } from './fs.js';
-import { openEvidenceFile, type AtimeAudit, type OpenedFile, type StatNumbers } from './reader.js';
+import { openEvidenceFile, readStatNumbers, STAT_FIELDS, STAT_SIZE_FIELD, writeStatNumbers, type AtimeAudit, type OpenedFile, type StatNumbers } from './reader.js';
 import { ReadAhead, type ReadAheadListing } from './read-ahead.js';
 import { ANCHOR_AFTER_BYTES, ANCHOR_AFTER_LEVELS, byteLength, HANDLES_AVAILABLE, joinFsPath, openAnchor, reachablePath, releaseAnchor, type Anchor, type FsPath } from './paths.js';
 import { decodeName } from '../util/text.js';
@@ -157,7 +157,7 @@ function errInfo(err: unknown): { code: string; message: string } {
 }
 
 /** Numbers kept per regular file of a compact listing, in this order. */
-const FILE_FIELDS = 11;
+const FILE_FIELDS = STAT_FIELDS;
 /** Not yet known: a file listed without lstat, its numbers come from `open`'s fstat. */
 const AT_OPEN = -1;
 /** A name (latin1 text of its bytes) that decodeName returns as it is and that is its own host name: ASCII without a backslash. */
@@ -246,7 +246,7 @@ class DirectoryListing implements CompactListing, ReadAheadListing {
     this.fileEntries[f] = i;
     if (hostName !== undefined) this.hostNames.set(i, hostName);
     if (st) this.setNumbers(f, st);
-    else this.numbers[f * FILE_FIELDS + 6] = AT_OPEN;
+    else this.numbers[f * FILE_FIELDS + STAT_SIZE_FIELD] = AT_OPEN;
   }
 
   get fileCount(): number {
@@ -259,19 +259,7 @@ class DirectoryListing implements CompactListing, ReadAheadListing {
   }
 
   setNumbers(f: number, st: StatNumbers): void {
-    const n = this.numbers;
-    const o = f * FILE_FIELDS;
-    n[o] = st.dev;
-    n[o + 1] = st.ino;
-    n[o + 2] = st.mode;
-    n[o + 3] = st.nlink;
-    n[o + 4] = st.uid;
-    n[o + 5] = st.gid;
-    n[o + 6] = st.size;
-    n[o + 7] = st.atimeMs;
-    n[o + 8] = st.mtimeMs;
-    n[o + 9] = st.ctimeMs;
-    n[o + 10] = st.birthtimeMs;
+    writeStatNumbers(this.numbers, f * FILE_FIELDS, st);
   }
 
   addUnreadable(name: string, info: { code: string; message: string }): void {
@@ -289,7 +277,7 @@ class DirectoryListing implements CompactListing, ReadAheadListing {
   size(i: number): number {
     const f = this.slots[i]!;
     if (f < 0) return this.built.get(i)!.size;
-    const size = this.numbers[f * FILE_FIELDS + 6]!;
+    const size = this.numbers[f * FILE_FIELDS + STAT_SIZE_FIELD]!;
     if (size === AT_OPEN) throw new Error(`${this.names[i]}: listed without lstat; its size is known once it is opened`);
     return size;
   }
@@ -298,18 +286,16 @@ class DirectoryListing implements CompactListing, ReadAheadListing {
     if (i < 0 || i >= this.count) throw new RangeError(`entry ${i} of ${this.count}`);
     const f = this.slots[i]!;
     if (f < 0) return this.built.get(i)!;
-    const n = this.numbers;
     const o = f * FILE_FIELDS;
     const name = this.names[i]!;
     const hostName = this.hostNames.get(i);
     const where = hostName === undefined ? this.shared : { ...this.shared, name: hostName };
-    if (n[o + 6] === AT_OPEN) {
+    if (this.numbers[o + STAT_SIZE_FIELD] === AT_OPEN) {
       const e: LocatedEntry = this.make(name, `${this.parent}/${name}`, where, null, 'file');
       e[STATS_AT_OPEN] = { listing: this, file: f };
       return e;
     }
-    const st: StatNumbers = { dev: n[o]!, ino: n[o + 1]!, mode: n[o + 2]!, nlink: n[o + 3]!, uid: n[o + 4]!, gid: n[o + 5]!, size: n[o + 6]!, atimeMs: n[o + 7]!, mtimeMs: n[o + 8]!, ctimeMs: n[o + 9]!, birthtimeMs: n[o + 10]! };
-    return this.make(name, `${this.parent}/${name}`, where, st, 'file');
+    return this.make(name, `${this.parent}/${name}`, where, readStatNumbers(this.numbers, o), 'file');
   }
 }
 
@@ -614,7 +600,7 @@ export class DirectoryFs implements EvidenceFs {
 
   /**
    * From now on, the files of the walk's listings are opened and their first `headBytes` bytes read
-   * a few dozen files ahead by a worker thread (read-ahead.ts); settles once it is online (the
+   * up to 128 files ahead by a worker thread (read-ahead.ts); settles once it is online (the
    * caller waits for that before it allocates on: util/young-generation.ts). Null when it cannot
    * run here (then, and after `close`, files are opened on this thread as before).
    */

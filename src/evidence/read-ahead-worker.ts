@@ -4,10 +4,10 @@
  * place's state. It keeps nothing, parses nothing and never writes to a file: whatever goes wrong
  * with a file is left to the main thread, which opens it again itself.
  */
-import { closeSync, readSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { NOT_OPENED, OPENED, PLACE_FIELDS, READ, RING_PLACES, type ReadAheadRequest, type ReadAheadShared } from './read-ahead.js';
-import { openRegularFile } from './reader.js';
+import { NOT_OPENED, OPENED, PLACE_FIELDS, PLACE_STATS, READ, RING_PLACES, type ReadAheadRequest, type ReadAheadShared } from './read-ahead.js';
+import { openRegularFile, readFully, writeStatNumbers } from './reader.js';
 
 const shared = workerData as ReadAheadShared;
 const state = new Int32Array(shared.state);
@@ -29,26 +29,11 @@ function readAhead(path: ReadAheadRequest['paths'][number], place: number): numb
   const o = place * PLACE_FIELDS;
   numbers[o] = fd;
   numbers[o + 1] = noatime ? 1 : 0;
-  numbers[o + 3] = stats.dev;
-  numbers[o + 4] = stats.ino;
-  numbers[o + 5] = stats.mode;
-  numbers[o + 6] = stats.nlink;
-  numbers[o + 7] = stats.uid;
-  numbers[o + 8] = stats.gid;
-  numbers[o + 9] = stats.size;
-  numbers[o + 10] = stats.atimeMs;
-  numbers[o + 11] = stats.mtimeMs;
-  numbers[o + 12] = stats.ctimeMs;
-  numbers[o + 13] = stats.birthtimeMs;
+  writeStatNumbers(numbers, o + PLACE_STATS, stats);
   // The head as the main thread's first read takes it: min(headBytes, size) bytes, to the end of a file that shrank.
-  const want = Math.min(headBytes, stats.size);
-  let got = 0;
+  let got: number;
   try {
-    while (got < want) {
-      const r = readSync(fd, heads, place * headBytes + got, want - got, got);
-      if (r === 0) break;
-      got += r;
-    }
+    got = readFully(fd, heads, place * headBytes, Math.min(headBytes, stats.size), 0);
   } catch {
     return OPENED; // read again by the main thread, which meets the error itself
   }

@@ -17,7 +17,7 @@ import { closeSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { heldOnceOnline } from '../util/young-generation.js';
-import { fdSource, type AtimeAudit, type OpenedFile, type StatNumbers } from './reader.js';
+import { fdSource, readStatNumbers, STAT_FIELDS, type AtimeAudit, type OpenedFile } from './reader.js';
 import { HANDLES_AVAILABLE, type FsPath } from './paths.js';
 
 /** Files a walk's listing may have out to the worker: enough that this thread never waits for it, few enough to hold their descriptors. */
@@ -26,8 +26,10 @@ const READ_AHEAD_FILES = 128;
 const READ_AHEAD_BATCH = 32;
 /** Places in the shared ring (more than READ_AHEAD_FILES: a place is reused only once its file is taken). */
 export const RING_PLACES = 256;
-/** Doubles per place: the descriptor, whether O_NOATIME held, the head's length, then the eleven fstat numbers (StatNumbers, in order). */
-export const PLACE_FIELDS = 14;
+/** Doubles per place: the descriptor, whether O_NOATIME held, the head's length, then the fstat's numbers (reader.ts writeStatNumbers). */
+export const PLACE_FIELDS = 3 + STAT_FIELDS;
+/** Where a place's fstat numbers start. */
+export const PLACE_STATS = 3;
 /** A place's state (Int32Array `state`). */
 const PENDING = 0;
 /** Opened, a regular file, its head read. */
@@ -159,7 +161,7 @@ export class ReadAhead {
       const fd = n[o]!;
       if (n[o + 1] === 1) this.audit.preserved++;
       else this.audit.mayChange++;
-      const stats: StatNumbers = { dev: n[o + 3]!, ino: n[o + 4]!, mode: n[o + 5]!, nlink: n[o + 6]!, uid: n[o + 7]!, gid: n[o + 8]!, size: n[o + 9]!, atimeMs: n[o + 10]!, mtimeMs: n[o + 11]!, ctimeMs: n[o + 12]!, birthtimeMs: n[o + 13]! };
+      const stats = readStatNumbers(n, o + PLACE_STATS);
       let head: Buffer | undefined;
       if (state === READ) {
         const length = n[o + 2]!;

@@ -44,6 +44,30 @@ export interface StatNumbers {
   birthtimeMs: number;
 }
 
+/** Doubles a `StatNumbers` takes in a Float64Array (writeStatNumbers), and where its size is among them. */
+export const STAT_FIELDS = 11;
+export const STAT_SIZE_FIELD = 6;
+
+/** Writes `st` at `at` in `to`, in the one order compact listings and the read-ahead's ring share. */
+export function writeStatNumbers(to: Float64Array, at: number, st: StatNumbers): void {
+  to[at] = st.dev;
+  to[at + 1] = st.ino;
+  to[at + 2] = st.mode;
+  to[at + 3] = st.nlink;
+  to[at + 4] = st.uid;
+  to[at + 5] = st.gid;
+  to[at + STAT_SIZE_FIELD] = st.size;
+  to[at + 7] = st.atimeMs;
+  to[at + 8] = st.mtimeMs;
+  to[at + 9] = st.ctimeMs;
+  to[at + 10] = st.birthtimeMs;
+}
+
+/** The numbers writeStatNumbers wrote at `at`. */
+export function readStatNumbers(from: Float64Array, at: number): StatNumbers {
+  return { dev: from[at]!, ino: from[at + 1]!, mode: from[at + 2]!, nlink: from[at + 3]!, uid: from[at + 4]!, gid: from[at + 5]!, size: from[at + STAT_SIZE_FIELD]!, atimeMs: from[at + 7]!, mtimeMs: from[at + 8]!, ctimeMs: from[at + 9]!, birthtimeMs: from[at + 10]! };
+}
+
 export class NotRegularFileError extends Error {
   code = 'ESPECIAL';
 }
@@ -124,12 +148,7 @@ export function fdSource(fd: number, size: number, name: string, head: Buffer = 
       // A small read takes the rest of its page too: record walks read a header, then the record after it.
       const ask = want < READ_AHEAD_BYTES ? Math.min(READ_AHEAD_BYTES, size - position) : want;
       const out = Buffer.allocUnsafe(ask);
-      let got = 0;
-      while (got < ask) {
-        const r = readSync(fd, out, got, ask - got, position + got);
-        if (r === 0) break; // file shrank since it was opened
-        got += r;
-      }
+      const got = readFully(fd, out, 0, ask, position);
       const read = got === ask ? out : out.subarray(0, got);
       if (got <= HELD_READ_BYTES) {
         // Held as returned (parsers never change the bytes a source gives them; bufferSource shares its own).
@@ -143,6 +162,20 @@ export function fdSource(fd: number, size: number, name: string, head: Buffer = 
     },
     readInto: (buf, position) => readSync(fd, buf, 0, buf.length, position),
   };
+}
+
+/**
+ * Reads `length` bytes at `position` into `buf` from `offset`, fewer only at the file's end (it
+ * shrank since it was opened); returns the bytes read.
+ */
+export function readFully(fd: number, buf: Uint8Array, offset: number, length: number, position: number): number {
+  let got = 0;
+  while (got < length) {
+    const r = readSync(fd, buf, offset + got, length - got, position + got);
+    if (r === 0) break;
+    got += r;
+  }
+  return got;
 }
 
 /** A fresh buffer with `held[from, to)`, as a read from the file would be. */
