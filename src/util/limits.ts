@@ -10,6 +10,13 @@ export const LIMITS = {
   /** Largest single read any parser may ask a ByteSource for. */
   maxReadBytes: 64 * 1024 * 1024,
   /**
+   * EWF chunk table entries kept in memory (4 bytes each, 4 MiB: the tables of 32 GiB of media at
+   * 32 KiB chunks, and always the table being read). A chunk's entry read on its own cost a read
+   * system call per chunk once a scan's reads spread over a table (docs/performance.md "EWF table
+   * entries read once per table").
+   */
+  ewfTableEntriesKept: 1 << 20,
+  /**
    * Directory entries a file system keeps listed for looking names up again (DirectoryFs's lookup
    * indexes, the image file systems' listing cache), the least recently used folders let go first.
    */

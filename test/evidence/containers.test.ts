@@ -7,6 +7,7 @@ import { expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { openImage } from '../../src/evidence/image/container/index.js';
+import { LIMITS } from '../../src/util/limits.js';
 import { corpusAvailable, corpusPath, describeIf, CORPUS_MISSING } from '../helpers/corpus.js';
 
 const HAVE = corpusAvailable();
@@ -56,5 +57,33 @@ describeIf(HAVE, CORPUS_MISSING)('corpus containers decode to the reference medi
       expect(got.sha256).toBe(r.sha256);
       expect(got.md5).toBe(r.md5);
     }, 120_000);
+  }
+});
+
+describeIf(HAVE, CORPUS_MISSING)('EWF chunks read in any order', () => {
+  const list = HAVE ? rows().filter((r) => r.container === 'E01') : [];
+  test('the corpus has EWF images, one of them in several segments', () => {
+    expect(list.length).toBeGreaterThanOrEqual(3);
+    expect(list.some((r) => r.file.includes('split'))).toBe(true);
+  });
+  for (const r of list) {
+    test(`${r.file}: every chunk read in a shuffled order, with room for one table's entries, hashes to the reference`, () => {
+      const kept = LIMITS.ewfTableEntriesKept;
+      LIMITS.ewfTableEntriesKept = 8; // fewer than a table holds: every table read again after another
+      const img = openImage(corpusPath(r.file));
+      try {
+        const chunk = 32 * 1024;
+        const count = Math.ceil(img.media.size / chunk);
+        const order = Array.from({ length: count }, (_, i) => (i * 7919) % count);
+        expect(new Set(order).size).toBe(count);
+        const parts = new Array<Buffer>(count);
+        for (const c of order) parts[c] = Buffer.from(img.media.read(c * chunk, chunk));
+        expect(createHash('sha256').update(Buffer.concat(parts)).digest('hex')).toBe(r.sha256);
+        expect(img.warnings).toEqual([]);
+      } finally {
+        img.close();
+        LIMITS.ewfTableEntriesKept = kept;
+      }
+    });
   }
 });

@@ -5,10 +5,12 @@
  * `volume`/`disk` give chunk size and media size; each `sectors` section holds chunks, and the
  * `table` after it lists their offsets (bit 31 = zlib-compressed, relative to a base offset);
  * `table2` is a copy, used when `table` is damaged. `hash`/`digest` hold the acquisition MD5/SHA-1.
- * Chunk offsets are read lazily: only the list of tables stays in memory.
+ * Chunk offsets are read lazily, a table's entries in one read when one of its chunks is first
+ * wanted, and a few tables' entries kept (LIMITS.ewfTableEntriesKept).
  */
 import { inflateSync } from 'node:zlib';
 import type { ByteSource } from '../../../util/byte-source.js';
+import { LIMITS } from '../../../util/limits.js';
 import { blockSource, readExact } from './block-source.js';
 
 export const EWF_SIGNATURE = Buffer.from('455646090d0aff00', 'hex');
@@ -182,6 +184,28 @@ export function openEwf(segments: ByteSource[], name: string, warnings: string[]
     compressedBuffer ??= Buffer.allocUnsafe(chunkSize + 1024);
     return compressedBuffer.subarray(0, seg.readInto(compressedBuffer.subarray(0, length), start));
   };
+  // The tables whose entries are in memory, least recently used first.
+  const keptEntries = new Map<TableRef, Buffer>();
+  let keptCount = 0;
+  /** Table t's entries as far as the segment holds them (shorter when it was cut short). */
+  const entriesOf = (t: TableRef): Buffer => {
+    const hit = keptEntries.get(t);
+    if (hit) {
+      keptEntries.delete(t);
+      keptEntries.set(t, hit);
+      return hit;
+    }
+    const got = segments[t.segment]!.read(t.entriesAt, 4 * t.count);
+    const entries = got.subarray(0, got.length - (got.length % 4));
+    for (const [old, b] of keptEntries) {
+      if (keptCount + entries.length / 4 <= LIMITS.ewfTableEntriesKept) break;
+      keptEntries.delete(old);
+      keptCount -= b.length / 4;
+    }
+    keptEntries.set(t, entries);
+    keptCount += entries.length / 4;
+    return entries;
+  };
   const bad = (msg: string): null => {
     if (warnedChunks++ < 20) warnings.push(msg);
     return null;
@@ -195,12 +219,13 @@ export function openEwf(segments: ByteSource[], name: string, warnings: string[]
       if (!t) return bad(`EWF: chunk ${i} is in no table; zeros`);
       const seg = segments[t.segment]!;
       const k = i - t.firstChunk;
-      const e = readExact(seg, t.entriesAt + 4 * k, 8);
-      if (!e) return bad(`EWF: table entry of chunk ${i} truncated`);
-      const raw = e.readUInt32LE(0);
+      const entries = entriesOf(t);
+      // The entry after this one, when the table has it, bounds the chunk: both must be there.
+      if (entries.length < 4 * (k + 1) || (k + 1 < t.count && entries.length < 4 * (k + 2))) return bad(`EWF: table entry of chunk ${i} truncated`);
+      const raw = entries.readUInt32LE(4 * k);
       const compressed = (raw & 0x80000000) !== 0;
       const start = t.base + (raw & 0x7fffffff);
-      let end = k + 1 < t.count ? t.base + (e.readUInt32LE(4) & 0x7fffffff) : t.dataEnd;
+      let end = k + 1 < t.count ? t.base + (entries.readUInt32LE(4 * k + 4) & 0x7fffffff) : t.dataEnd;
       if (end <= start || end - start > chunkSize + 1024) end = start + chunkSize + 1024;
       if (!compressed) {
         const b = seg.read(start, chunkSize);
