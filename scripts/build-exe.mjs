@@ -75,7 +75,7 @@ rmSync(STAGE, { recursive: true, force: true });
 mkdirSync(STAGE, { recursive: true });
 // The workers and the createRequire'd packages, as files the main bundle finds in its package root.
 // Every bundled module's import.meta.url is dist/pipeline/sea-main.js, so each worker is an asset in dist/pipeline/.
-const WORKERS = { 'isolate-worker.js': 'dist/pipeline/isolate-worker.js', 'read-ahead-worker.js': 'dist/evidence/read-ahead-worker.js' };
+const WORKERS = { 'isolate-worker.js': 'dist/pipeline/isolate-worker.js', 'read-ahead-worker.js': 'dist/evidence/read-ahead-worker.js', 'block-fetch-worker.js': 'dist/evidence/image/container/block-fetch-worker.js' };
 const workerAssets = {};
 for (const [name, built] of Object.entries(WORKERS)) {
   await bundle(path.join(ROOT, built), path.join(STAGE, name), {

@@ -8,7 +8,8 @@
  * Entries: the CLI (bin/stagehunt.js loads dist/bundle/main.js) and every `new Worker(...)`
  * target, which the bundled code finds next to itself (`new URL('./NAME.js', import.meta.url)`):
  * the isolation worker (src/pipeline/isolate.ts), the inspection-pool worker (src/pipeline/pool.ts)
- * and the read-ahead worker (src/evidence/read-ahead.ts).
+ * the read-ahead worker (src/evidence/read-ahead.ts) and the block-fetch worker
+ * (src/evidence/image/container/block-fetch.ts).
  *
  * The bundles are ES modules, so import.meta.url is the bundle's own URL: the package root
  * (util/package-root.ts, which walks up to stagehunt's package.json) and the packages loaded with
@@ -34,6 +35,7 @@ export const ENTRIES = {
   'isolate-worker': 'pipeline/isolate-worker.js',
   'pool-worker': 'pipeline/pool-worker.js',
   'read-ahead-worker': 'evidence/read-ahead-worker.js',
+  'block-fetch-worker': 'evidence/image/container/block-fetch-worker.js',
 };
 
 /** A require() for the bundled CommonJS packages (esbuild's ESM output has none of its own). */

@@ -23,6 +23,21 @@ export interface ByteSource {
    * streams a whole file (hashing) reuse one buffer.
    */
   readInto?(buf: Buffer, position: number): number;
+  /** A source whose bytes another thread can fetch ahead of the reads (an EWF image: evidence/image/container/block-fetch.ts). */
+  readonly fetchAhead?: FetchAhead;
+}
+
+/**
+ * Fetching ahead on another thread: hints of what will be read soon. What a read returns never
+ * depends on it; only where the work of producing it is done.
+ */
+export interface FetchAhead {
+  /** Starts the thread; settles once it is online (util/young-generation.ts), null when it cannot run. Hints before it are ignored. */
+  start(): Promise<void> | null;
+  /** These bytes will be read soon, after the ones hinted before them. */
+  willRead(position: number, length: number): void;
+  /** Ends the thread, waiting until it reads no more (before the files it reads are closed). */
+  stop(): void;
 }
 
 export function checkLength(length: number): number {

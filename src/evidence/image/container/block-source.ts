@@ -4,7 +4,8 @@
  * Every container reader only has to answer "what are the bytes of block i" (null = zeros).
  */
 import { LIMITS } from '../../../util/limits.js';
-import type { ByteSource } from '../../../util/byte-source.js';
+import type { ByteSource, FetchAhead } from '../../../util/byte-source.js';
+import { BlockFetcher, type BlockLocation } from './block-fetch.js';
 
 /** Bytes of decoded blocks kept per container (a few MiB: enough for directory and table re-reads). */
 export const BLOCK_CACHE_BYTES = 16 * 1024 * 1024;
@@ -16,6 +17,12 @@ export interface BlockReader {
   blockSize: number;
   /** The block's bytes (may be shorter than blockSize: the rest reads as zeros), or null for a sparse/unallocated block. */
   readBlock(index: number): Buffer | null;
+  /**
+   * Where block `index` lies in an evidence file, for a worker to read and decode it ahead
+   * (block-fetch.ts) exactly as `readBlock` would; null: only `readBlock` can (sparse, damaged,
+   * not in a file). Absent: the container's blocks are not fetched ahead.
+   */
+  locate?(index: number): BlockLocation | null;
 }
 
 export function blockSource(reader: BlockReader): ByteSource {
@@ -30,7 +37,7 @@ export function blockSource(reader: BlockReader): ByteSource {
       cache.set(i, hit);
       return hit;
     }
-    let data = reader.readBlock(i) ?? zero;
+    let data = fetcher?.take(i) ?? reader.readBlock(i) ?? zero;
     if (data.length < blockSize) {
       const whole = Buffer.alloc(blockSize);
       data.copy(whole);
@@ -40,9 +47,31 @@ export function blockSource(reader: BlockReader): ByteSource {
     if (cache.size > maxCached) cache.delete(cache.keys().next().value as number);
     return data;
   };
+  let fetcher: BlockFetcher | null = null;
+  const locate = reader.locate?.bind(reader);
+  const fetchAhead: FetchAhead | undefined =
+    locate && BlockFetcher.available(blockSize)
+      ? {
+          start(): Promise<void> | null {
+            // Another file system of the same image asking again: the thread is there (or gone).
+            if (fetcher) return fetcher.running ? Promise.resolve() : null;
+            fetcher = new BlockFetcher(blockSize, locate);
+            return fetcher.start();
+          },
+          willRead(position: number, length: number): void {
+            if (!fetcher?.running || !(length > 0) || position < 0 || position >= size) return;
+            const last = Math.floor((Math.min(size, position + length) - 1) / blockSize);
+            for (let i = Math.floor(position / blockSize); i <= last; i++) if (!cache.has(i)) fetcher.hint(i);
+          },
+          stop(): void {
+            fetcher?.stop();
+          },
+        }
+      : undefined;
   return {
     size,
     name: reader.name,
+    fetchAhead,
     read(position: number, length: number): Buffer {
       if (!Number.isFinite(length) || length <= 0 || position < 0 || position >= size) return Buffer.alloc(0);
       if (length > LIMITS.maxReadBytes) throw new RangeError(`read of ${length} bytes exceeds limit ${LIMITS.maxReadBytes}`);
@@ -114,9 +143,17 @@ export function concatSources(parts: ByteSource[], name: string): ByteSource {
 /** A window [offset, offset+length) of a source: a partition of a disk. */
 export function sliceSource(src: ByteSource, offset: number, length: number, name: string): ByteSource {
   const size = Math.max(0, Math.min(length, src.size - offset));
+  const ahead = src.fetchAhead;
   return {
     size,
     name,
+    fetchAhead: ahead && {
+      start: () => ahead.start(),
+      willRead(position: number, len: number): void {
+        if (position >= 0 && position < size) ahead.willRead(offset + position, Math.min(len, size - position));
+      },
+      stop: () => ahead.stop(),
+    },
     read(position: number, len: number): Buffer {
       if (!Number.isFinite(len) || len <= 0 || position < 0 || position >= size) return Buffer.alloc(0);
       return src.read(offset + position, Math.min(len, size - position));

@@ -8,9 +8,9 @@
  * Chunk offsets are read lazily, a table's entries in one read when one of its chunks is first
  * wanted, and a few tables' entries kept (LIMITS.ewfTableEntriesKept).
  */
-import { inflateSync } from 'node:zlib';
 import type { ByteSource } from '../../../util/byte-source.js';
 import { LIMITS } from '../../../util/limits.js';
+import { inflateBlock, type BlockLocation } from './block-fetch.js';
 import { blockSource, readExact } from './block-source.js';
 
 export const EWF_SIGNATURE = Buffer.from('455646090d0aff00', 'hex');
@@ -172,9 +172,6 @@ export function openEwf(segments: ByteSource[], name: string, warnings: string[]
     }
     return null;
   };
-  // One output buffer a little larger than the chunk: zlib then ends in one pass, without a second
-  // buffer and a concat (an output buffer of exactly the chunk's size costs twice the CPU time).
-  const inflateOptions = { maxOutputLength: chunkSize, chunkSize: chunkSize + 64 };
   let warnedChunks = 0;
   // A compressed chunk is read into one buffer kept for the image (inflate does not keep its
   // input): a fresh buffer per chunk was about 1 GB of short-lived memory per 100,000-file E01.
@@ -210,34 +207,48 @@ export function openEwf(segments: ByteSource[], name: string, warnings: string[]
     if (warnedChunks++ < 20) warnings.push(msg);
     return null;
   };
+  /** Chunk i's segment, where its bytes start, how many (of a compressed chunk: at most), and whether compressed; a string: why not. */
+  const chunkAt = (i: number): { seg: ByteSource; start: number; length: number; compressed: boolean } | string => {
+    const t = findTable(i);
+    if (!t) return `EWF: chunk ${i} is in no table; zeros`;
+    const k = i - t.firstChunk;
+    const entries = entriesOf(t);
+    // The entry after this one, when the table has it, bounds the chunk: both must be there.
+    if (entries.length < 4 * (k + 1) || (k + 1 < t.count && entries.length < 4 * (k + 2))) return `EWF: table entry of chunk ${i} truncated`;
+    const raw = entries.readUInt32LE(4 * k);
+    const compressed = (raw & 0x80000000) !== 0;
+    const start = t.base + (raw & 0x7fffffff);
+    let end = k + 1 < t.count ? t.base + (entries.readUInt32LE(4 * k + 4) & 0x7fffffff) : t.dataEnd;
+    if (end <= start || end - start > chunkSize + 1024) end = start + chunkSize + 1024;
+    return { seg: segments[t.segment]!, start, length: compressed ? end - start : chunkSize, compressed };
+  };
   const source = blockSource({
     name,
     size: mediaSize,
     blockSize: chunkSize,
     readBlock(i: number): Buffer | null {
-      const t = findTable(i);
-      if (!t) return bad(`EWF: chunk ${i} is in no table; zeros`);
-      const seg = segments[t.segment]!;
-      const k = i - t.firstChunk;
-      const entries = entriesOf(t);
-      // The entry after this one, when the table has it, bounds the chunk: both must be there.
-      if (entries.length < 4 * (k + 1) || (k + 1 < t.count && entries.length < 4 * (k + 2))) return bad(`EWF: table entry of chunk ${i} truncated`);
-      const raw = entries.readUInt32LE(4 * k);
-      const compressed = (raw & 0x80000000) !== 0;
-      const start = t.base + (raw & 0x7fffffff);
-      let end = k + 1 < t.count ? t.base + (entries.readUInt32LE(4 * k + 4) & 0x7fffffff) : t.dataEnd;
-      if (end <= start || end - start > chunkSize + 1024) end = start + chunkSize + 1024;
+      const at = chunkAt(i);
+      if (typeof at === 'string') return bad(at);
+      const { seg, start, compressed } = at;
       if (!compressed) {
         const b = seg.read(start, chunkSize);
         if (b.length === 0) return bad(`EWF: chunk ${i} lies outside ${seg.name}`);
         return b;
       }
-      const z = readCompressed(seg, start, end - start);
+      const z = readCompressed(seg, start, at.length);
       try {
-        return inflateSync(z, inflateOptions);
+        return inflateBlock(z, chunkSize);
       } catch (err) {
         return bad(`EWF: chunk ${i} does not inflate (${(err as Error).message}); zeros`);
       }
+    },
+    // A worker reads and inflates the chunk as readBlock does: same descriptor, offset and length
+    // (a read stops at the size the segment had when opened, as the segment's own reads do).
+    locate(i: number): BlockLocation | null {
+      const at = chunkAt(i);
+      if (typeof at === 'string' || at.seg.fd === undefined || !at.seg.readInto) return null;
+      const length = Math.min(at.length, at.seg.size - at.start);
+      return length > 0 ? { fd: at.seg.fd, position: at.start, length, zlib: at.compressed } : null;
     },
   });
   return {

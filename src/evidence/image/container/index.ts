@@ -88,7 +88,12 @@ export function openImage(given: string, audit: AtimeAudit = { preserved: 0, may
   try {
     const first = open(abs);
     const head = first.read(0, 512);
-    const done = (format: ContainerFormat, media: ByteSource, info: ContainerInfo): OpenedImage => ({ format, media, info, files, warnings, close: closeAll });
+    // A thread fetching the media's blocks ahead reads these files' descriptors: it ends before they are closed.
+    const close = (media: ByteSource) => (): void => {
+      media.fetchAhead?.stop();
+      closeAll();
+    };
+    const done = (format: ContainerFormat, media: ByteSource, info: ContainerInfo): OpenedImage => ({ format, media, info, files, warnings, close: close(media) });
     if (isEwf(head)) {
       const segs = [first];
       for (let n = 2; n <= MAX_SEGMENT_FILES; n++) {

@@ -29,6 +29,9 @@ function timesOf(t: { created: bigint; modified: bigint; mftModified: bigint; ac
   return { crtime: filetimeToFsTime(t.created), mtime: filetimeToFsTime(t.modified), ctime: filetimeToFsTime(t.mftModified), atime: filetimeToFsTime(t.accessed) };
 }
 
+/** Files of a listing whose records and heads a fetching image is told of ahead of the walk (about two blocks each). */
+const HINT_FILES_AHEAD = 64;
+
 const refId = (r: NtfsRef): string => `${r.entry}-${r.sequence}`;
 /** The reference an id stands for: parsed back, not remembered (a map of every listed id cost memory in the size of the volume). */
 function refOf(id: string): NtfsRef | null {
@@ -41,9 +44,11 @@ export class NtfsFs implements EvidenceFs {
   readonly warnings: string[];
   private readonly vol: NtfsVolume;
   private deletedByParent: Map<number, NtfsRef[]> | null = null;
+  /** Once the image fetches ahead (startReadAhead): the bytes of each file's head the walk reads; 0 before. */
+  private hintBytes = 0;
 
   constructor(
-    part: ByteSource,
+    private readonly part: ByteSource,
     readonly label: string,
   ) {
     this.vol = openNtfs(part);
@@ -166,8 +171,19 @@ export class NtfsFs implements EvidenceFs {
       this.reportWarnings(st, `${base}/${st.name}`);
       deleted++;
     }
+    // The walk takes this listing's files in order, each right after its entry: a fetching image is
+    // told of the next few files' records and heads (the first as the listing is made).
+    let hinted = 0;
+    const hintUpTo = (i: number): void => {
+      if (this.hintBytes === 0) return;
+      for (const until = Math.min(kept.length, i + HINT_FILES_AHEAD); hinted < until; hinted++) {
+        if (types[hinted] === 'file') this.vol.willRead(kept[hinted]!.ref, Math.min(sizes[hinted]!, this.hintBytes));
+      }
+    };
+    hintUpTo(0);
     const entry = (i: number): FsEntry => {
       const c = kept[i]!;
+      if (types[i] === 'file') hintUpTo(i + 1);
       const path = `${base}/${c.name}`;
       const st = this.vol.stat(c.ref);
       if (st) return this.entryOfQuietly({ ...st, name: c.name }, path, false);
@@ -240,7 +256,14 @@ export class NtfsFs implements EvidenceFs {
     return src ? unclosed(src) : null;
   }
 
+  /** The image's blocks read and decoded ahead on another thread (an EWF image), told of the walk's next files. */
+  startReadAhead(headBytes: number): Promise<void> | null {
+    const online = this.part.fetchAhead?.start() ?? null;
+    if (online) this.hintBytes = headBytes;
+    return online;
+  }
+
   close(): void {
-    // nothing held beyond the volume reader, which holds no file handles of its own
+    // nothing held beyond the volume reader, which holds no file handles of its own (the image stops its fetching)
   }
 }

@@ -43,6 +43,14 @@ function findRun(runs: Run[], vcn: number): number {
   return -1;
 }
 
+/** The volume offset of byte `position` of a non-resident stream, or -1 (unmapped or sparse). */
+export function volumeOffset(runs: Run[], clusterSize: number, position: number): number {
+  const vcn = Math.floor(position / clusterSize);
+  const i = findRun(runs, vcn);
+  const lcn = i < 0 ? null : runs[i]!.lcn;
+  return lcn === null ? -1 : (lcn + (vcn - runs[i]!.vcn)) * clusterSize + (position - vcn * clusterSize);
+}
+
 /** Reads `length` bytes of the volume at `offset`, zero-filling what the volume does not have. */
 function readVolume(volume: ByteSource, offset: number, length: number, out: Buffer, at: number): void {
   let done = 0;

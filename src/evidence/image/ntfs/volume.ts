@@ -32,7 +32,7 @@ import {
   type StandardInformation,
   type WarningSink,
 } from './record.js';
-import { attributeStream, recordReader, residentStream, type SparseAwareSource } from './stream.js';
+import { attributeStream, recordReader, residentStream, volumeOffset, type SparseAwareSource } from './stream.js';
 import { summarizeRecord, type RecordSummary, type StreamInfo } from './summary.js';
 
 export type { NtfsRef } from './record.js';
@@ -95,6 +95,11 @@ export interface NtfsVolume {
   deleted(): Generator<NtfsRecordInfo>;
   /** The full path of an entry (as far as its parents hold). */
   pathOf(entry: number): ResolvedPath;
+  /**
+   * Tells a source that fetches ahead (an EWF image) that `ref`'s record and the first `dataBytes`
+   * bytes of its unnamed stream will be read next (as the listing pass found its first run).
+   */
+  willRead(ref: NtfsRef, dataBytes: number): void;
 }
 
 export class NtfsError extends Error {}
@@ -305,6 +310,14 @@ export function openNtfs(src: ByteSource): NtfsVolume {
     return streamInfo({ base: rec, attributes: rec.attributes, warnings: [] }, '')?.size ?? 0;
   }
 
+  /** The first cluster of a base record's unnamed stream when the record alone maps it (0: not known). */
+  function firstClusterOf(rec: MftRecord): number {
+    if (!rec.inUse || rec.isDirectory) return 0;
+    const a = rec.attributes.find((x) => x.type === ATTR_TYPE.data && x.name === '');
+    const run = a && !a.resident && (a.startVcn ?? 0) === 0 ? a.runs?.[0] : undefined;
+    return run && run.vcn === 0 && run.lcn !== null && run.lcn > 0 && run.lcn < 2 ** 32 ? run.lcn : 0;
+  }
+
   // ---- listing pass over the whole MFT (lazy) ----
   let names: NameTable | null = null;
   /** The names and extension records of the listing pass, in the standalone $MFT parser's shape (ownMftIndex). */
@@ -312,12 +325,15 @@ export function openNtfs(src: ByteSource): NtfsVolume {
   let children: ChildIndex | null = null;
   /** Base records not in use (deleted files), in entry order: `deleted()` reads only these. */
   let freeBaseEntries: number[] = [];
+  /** Per base record: the first cluster of its unnamed stream's first run (0: resident, sparse, elsewhere or beyond 2^32), for `willRead`. */
+  let firstClusters: Uint32Array | null = null;
 
   function buildIndex(): void {
     if (names && children) return;
     const indexer = new MftIndexBuilder(recordCount);
     const kids = new ChildIndex(recordCount);
     freeBaseEntries = [];
+    const clusters = new Uint32Array(recordCount);
     const readRaw = recordReader(mft, recordSize);
     // The pass keeps nothing of a record's bytes (names become strings, times and sizes numbers):
     // one buffer takes every record's fixed-up copy instead of a new one per record.
@@ -338,6 +354,7 @@ export function openNtfs(src: ByteSource): NtfsVolume {
       if (!rec.base) {
         if (!rec.inUse) freeBaseEntries.push(entry);
         kids.setRecord(entry, rec.sequence, rec.isDirectory, listedSize(rec));
+        clusters[entry] = firstClusterOf(rec);
         fns.sort((x, y) => namePreference(x.namespace) - namePreference(y.namespace));
       }
       if (!rec.inUse) continue;
@@ -348,9 +365,19 @@ export function openNtfs(src: ByteSource): NtfsVolume {
       }
     }
     kids.finish();
+    firstClusters = clusters;
     mftIndex = indexer.finish();
     names = mftIndex.names;
     children = kids;
+  }
+
+  function willRead(ref: NtfsRef, dataBytes: number): void {
+    const ahead = src.fetchAhead;
+    if (!ahead || !(ref.entry >= 0 && ref.entry < recordCount)) return;
+    const at = volumeOffset(mftJoined.runs, clusterSize, ref.entry * recordSize);
+    if (at >= 0) ahead.willRead(at, recordSize);
+    const cluster = firstClusters ? firstClusters[ref.entry]! : 0;
+    if (cluster > 0 && dataBytes > 0) ahead.willRead(cluster * clusterSize, dataBytes);
   }
 
   function readSequence(entry: number): number {
@@ -383,6 +410,7 @@ export function openNtfs(src: ByteSource): NtfsVolume {
     recordCount,
     warnings,
     root: () => ({ entry: ENTRY.root, sequence: readSequence(ENTRY.root) }),
+    willRead,
     list(dir: NtfsRef): NtfsDirEntry[] {
       buildIndex();
       const dirSeq = readSequence(dir.entry);

@@ -1,0 +1,263 @@
+/**
+ * An image's blocks read and decoded ahead by a worker thread (src/evidence/image/container/
+ * block-fetch.ts): every block read through it is the media's bytes (compressed and stored EWF
+ * chunks, hinted or not, in the hinted order or not), a damaged chunk gives the same bytes and the
+ * same warnings as without the worker, the image's descriptors are all closed after it, and a scan
+ * of an NTFS E01 gives the same report with it as without it. The E01 is built here without a
+ * mount (mkntfs, ntfscp, ewfacquire); the worker is the compiled
+ * dist/evidence/image/container/block-fetch-worker.js (npm test builds first), so the built modules
+ * are imported.
+ */
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { closeSync, copyFileSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { removeTree, tempDir } from '../hazards/helpers.js';
+import { describeIf, DIST_MISSING, toolAvailable } from '../helpers/corpus.js';
+import { xorshiftBytes } from '../helpers/random.js';
+import { run } from './build-images.js';
+import type { openImage as OpenImageFn } from '../../src/evidence/image/container/index.js';
+import type { BlockFetcher as BlockFetcherType } from '../../src/evidence/image/container/block-fetch.js';
+
+const WORKER = path.resolve('dist/evidence/image/container/block-fetch-worker.js');
+const built = existsSync(WORKER);
+if (!built && process.env.CI === 'true') throw new Error(`${WORKER} is missing: run npm run build`);
+const TOOLS = ['mkntfs', 'ntfscp', 'ewfacquire'];
+const missing = TOOLS.filter((t) => !toolAvailable(t));
+const READY = built && missing.length === 0;
+
+type ScanFn = (o: Record<string, unknown>) => Promise<{ findings: unknown[]; errors: unknown[]; timeline: unknown[]; summary: unknown; meta: { roots: Array<{ filesScanned: number }> } }>;
+type BlockFetcherClass = typeof BlockFetcherType;
+
+const CHUNK = 32 * 1024;
+
+/** Descriptors this process has open now. */
+function openDescriptors(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+async function descriptorsBackTo(count: number): Promise<number> {
+  // A worker's own event loop closes its descriptors as its thread ends, shortly after it is told to.
+  for (let i = 0; i < 100 && openDescriptors() > count; i++) await new Promise((r) => setTimeout(r, 20));
+  return openDescriptors();
+}
+
+/** Counts the blocks BlockFetcher.take handed over (decoded by the worker) until restored. */
+function countTakes(BlockFetcher: BlockFetcherClass): { served: number; restore(): void } {
+  const proto = BlockFetcher.prototype as unknown as { take: (...args: unknown[]) => unknown };
+  const original = proto.take;
+  const counter = {
+    served: 0,
+    restore: () => {
+      proto.take = original;
+    },
+  };
+  proto.take = function (this: unknown, ...args: unknown[]) {
+    const got = original.apply(this, args);
+    if (got) counter.served++;
+    return got;
+  };
+  return counter;
+}
+
+/** A deterministic order of 0..n-1. */
+function shuffled(n: number, seed: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  const r = xorshiftBytes(4 * n, seed);
+  for (let i = n - 1; i > 0; i--) {
+    const j = r.readUInt32LE(4 * i) % (i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+describeIf(READY, built ? `tools missing: ${missing.join(', ')}` : DIST_MISSING)('blocks fetched ahead by a worker', () => {
+  let openImage: typeof OpenImageFn;
+  let BlockFetcher: BlockFetcherClass;
+  let scan: ScanFn;
+  let limits: { readAheadAfterFiles: number };
+  let dir: string;
+  let raw: Buffer;
+  let e01: string;
+
+  beforeAll(async () => {
+    ({ openImage } = (await import(path.resolve('dist/evidence/image/container/index.js'))) as { openImage: typeof OpenImageFn });
+    ({ BlockFetcher } = (await import(path.resolve('dist/evidence/image/container/block-fetch.js'))) as { BlockFetcher: BlockFetcherClass });
+    ({ scan } = (await import(path.resolve('dist/pipeline/scan.js'))) as { scan: ScanFn });
+    ({ LIMITS: limits } = (await import(path.resolve('dist/util/limits.js'))) as { LIMITS: { readAheadAfterFiles: number } });
+    dir = tempDir('block-fetch');
+    // Files in the volume's root (ntfscp writes there without a mount): notes (chunks that compress),
+    // random blobs (chunks EWF stores uncompressed), ZIP-like heads, sizes across clusters and chunks.
+    const image = path.join(dir, 'volume.ntfs');
+    run('truncate', ['-s', '24M', image]);
+    run('mkntfs', ['-F', '-Q', '-q', '-L', 'FETCH', image]);
+    const files = path.join(dir, 'files');
+    run('mkdir', [files]);
+    for (let i = 0; i < 160; i++) {
+      const name = i % 4 === 0 ? `blob${i}.dat` : i % 4 === 1 ? `c${i}.tmp` : `note${i}.txt`;
+      const body = i % 4 === 0 ? xorshiftBytes(3000 + 997 * i, 0x5eed + i) : i % 4 === 1 ? Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), xorshiftBytes(200 + i, i)]) : Buffer.from(`note ${i}\n`.repeat(1 + i * 7));
+      writeFileSync(path.join(files, name), body);
+      run('ntfscp', ['-f', image, path.join(files, name), name]);
+    }
+    e01 = path.join(dir, 'volume');
+    run('ewfacquire', ['-u', '-q', '-t', e01, '-f', 'encase6', '-c', 'deflate:fast', '-m', 'fixed', '-M', 'logical', '-b', '64', image], '');
+    e01 += '.E01';
+    raw = readFileSync(image);
+  }, 120_000);
+  afterAll(() => removeTree(dir));
+
+  test('every block read through the worker is the media bytes, hinted in order, out of order or not at all', async () => {
+    const before = openDescriptors();
+    const takes = countTakes(BlockFetcher);
+    const img = openImage(e01);
+    try {
+      const media = img.media;
+      expect(media.size).toBe(raw.length);
+      expect(media.fetchAhead).toBeDefined();
+      await media.fetchAhead!.start();
+      const chunks = raw.length / CHUNK;
+      // Hinted ahead and read in that order, a random order of every chunk.
+      const order = shuffled(chunks, 7);
+      for (let k = 0; k < order.length; k++) {
+        if (k % 16 === 0) for (const c of order.slice(k, k + 16)) media.fetchAhead!.willRead(c * CHUNK + 100, 10);
+        const c = order[k]!;
+        const got = media.read(c * CHUNK, CHUNK);
+        expect(got.equals(raw.subarray(c * CHUNK, (c + 1) * CHUNK))).toBe(true);
+      }
+      expect(takes.served).toBeGreaterThan(chunks / 4);
+      // Hints never read (passed over), reads across two chunks, reads never hinted: the same bytes.
+      const again = openImage(e01);
+      try {
+        await again.media.fetchAhead!.start();
+        for (let c = 0; c + 3 < chunks; c += 3) {
+          again.media.fetchAhead!.willRead(c * CHUNK, 3 * CHUNK);
+          const at = (c + 2) * CHUNK - 50;
+          expect(again.media.read(at, 100).equals(raw.subarray(at, at + 100))).toBe(true);
+        }
+        expect(again.warnings).toEqual([]);
+      } finally {
+        again.close();
+      }
+      expect(img.warnings).toEqual([]);
+    } finally {
+      takes.restore();
+      img.close();
+    }
+    expect(await descriptorsBackTo(before)).toBe(before);
+  }, 60_000);
+
+  test('a damaged chunk gives the same bytes and warnings with the worker as without it', async () => {
+    const damaged = path.join(dir, 'damaged.E01');
+    copyFileSync(e01, damaged);
+    // Bytes of compressed chunks overwritten: from 1/4 of the segment on, every 97th KiB gets 64 bytes of noise.
+    const fd = openSync(damaged, 'r+');
+    const size = readFileSync(damaged).length;
+    for (let at = Math.floor(size / 4); at < (size * 3) / 4; at += 97 * 1024) writeSync(fd, xorshiftBytes(64, at), 0, 64, at);
+    closeSync(fd);
+    const readAll = async (ahead: boolean): Promise<{ bytes: Buffer; warnings: string[] }> => {
+      const img = openImage(damaged);
+      try {
+        if (ahead) await img.media.fetchAhead!.start();
+        const parts: Buffer[] = [];
+        const chunks = img.media.size / CHUNK;
+        for (let c = 0; c < chunks; c++) {
+          if (ahead && c % 8 === 0) img.media.fetchAhead!.willRead(c * CHUNK, 8 * CHUNK);
+          parts.push(Buffer.from(img.media.read(c * CHUNK, CHUNK)));
+        }
+        return { bytes: Buffer.concat(parts), warnings: [...img.warnings] };
+      } finally {
+        img.close();
+      }
+    };
+    const takes = countTakes(BlockFetcher);
+    const ahead = await readAll(true);
+    const served = takes.served;
+    takes.restore();
+    const here = await readAll(false);
+    expect(here.warnings.some((w) => /does not inflate/.test(w))).toBe(true);
+    expect(served).toBeGreaterThan(100);
+    expect(ahead.warnings).toEqual(here.warnings);
+    expect(ahead.bytes.equals(here.bytes)).toBe(true);
+  }, 60_000);
+
+  test('a worker that is gone leaves every block to this thread', async () => {
+    const img = openImage(e01);
+    try {
+      await img.media.fetchAhead!.start();
+      img.media.fetchAhead!.stop();
+      img.media.fetchAhead!.willRead(0, raw.length);
+      for (let c = 0; c < 64; c++) expect(img.media.read(c * CHUNK, CHUNK).equals(raw.subarray(c * CHUNK, (c + 1) * CHUNK))).toBe(true);
+    } finally {
+      img.close();
+    }
+  });
+
+  test('the fetcher itself: stored and zlib blocks of a plain file, passed over, taken, never hinted', async () => {
+    const plain = path.join(dir, 'plain.bin');
+    const blocks = 40;
+    const bytes = xorshiftBytes(blocks * CHUNK, 99);
+    writeFileSync(plain, bytes);
+    const fd = openSync(plain, 'r');
+    const fetcher = new BlockFetcher(CHUNK, (i) => (i < blocks ? { fd, position: i * CHUNK, length: CHUNK, zlib: false } : null));
+    try {
+      await fetcher.start();
+      for (let i = 0; i < 20; i++) fetcher.hint(i);
+      fetcher.hint(1000); // no location: never sent
+      // The worker gets a moment: blocks 0..19 done.
+      await new Promise((r) => setTimeout(r, 200));
+      const first = fetcher.take(0);
+      expect(first?.equals(bytes.subarray(0, CHUNK))).toBe(true);
+      // Taking block 10 passes 1..9 over; taking 5 afterwards: not held any more (this thread reads it).
+      expect(fetcher.take(10)?.equals(bytes.subarray(10 * CHUNK, 11 * CHUNK))).toBe(true);
+      expect(fetcher.take(5)).toBeNull();
+      expect(fetcher.take(30)).toBeNull(); // never hinted
+      expect(fetcher.take(11)?.equals(bytes.subarray(11 * CHUNK, 12 * CHUNK))).toBe(true);
+    } finally {
+      fetcher.stop();
+      closeSync(fd);
+    }
+    expect(fetcher.running).toBe(false);
+    expect(fetcher.take(12)).toBeNull();
+
+    // zlib streams (as EWF stores compressed chunks), one after the other in a file.
+    const streams = Array.from({ length: 12 }, (_, i) => deflateSync(Buffer.from(`block ${i} `.repeat(3000)).subarray(0, CHUNK)));
+    const starts = streams.map((_, i) => streams.slice(0, i).reduce((n, z) => n + z.length, 0));
+    const packed = path.join(dir, 'packed.bin');
+    writeFileSync(packed, Buffer.concat(streams));
+    const zfd = openSync(packed, 'r');
+    const zfetcher = new BlockFetcher(CHUNK, (i) => (i < streams.length ? { fd: zfd, position: starts[i]!, length: streams[i]!.length, zlib: true } : null));
+    try {
+      await zfetcher.start();
+      for (let i = 0; i < streams.length; i++) zfetcher.hint(i);
+      await new Promise((r) => setTimeout(r, 200));
+      for (let i = 0; i < streams.length; i++) expect(zfetcher.take(i)?.toString()).toBe(Buffer.from(`block ${i} `.repeat(3000)).subarray(0, CHUNK).toString());
+    } finally {
+      zfetcher.stop();
+      closeSync(zfd);
+    }
+  });
+
+  test("a scan of an NTFS E01 gives the same report with the blocks fetched ahead as without", async () => {
+    const saved = limits.readAheadAfterFiles;
+    const takes = countTakes(BlockFetcher);
+    try {
+      limits.readAheadAfterFiles = 1;
+      const options = { roots: [e01], os: 'auto', scope: 'all', now: () => new Date(0) };
+      const ahead = await scan(options);
+      const served = takes.served;
+      takes.restore();
+      const here = await scan({ ...options, readAhead: false });
+      // How many depends on how far ahead of the walk the worker runs (above: blocks it served in any case).
+      expect(served).toBeGreaterThan(0);
+      expect(ahead.meta.roots[0]!.filesScanned).toBeGreaterThanOrEqual(160);
+      expect(ahead.findings.length).toBeGreaterThan(20);
+      expect(JSON.stringify(ahead.findings)).toBe(JSON.stringify(here.findings));
+      expect(JSON.stringify(ahead.errors)).toBe(JSON.stringify(here.errors));
+      expect(JSON.stringify(ahead.timeline)).toBe(JSON.stringify(here.timeline));
+      expect(JSON.stringify(ahead.summary)).toBe(JSON.stringify(here.summary));
+    } finally {
+      takes.restore();
+      limits.readAheadAfterFiles = saved;
+    }
+  }, 120_000);
+});
