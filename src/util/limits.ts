@@ -12,8 +12,8 @@ export const LIMITS = {
   /**
    * EWF chunk table entries kept in memory (4 bytes each, 4 MiB: the tables of 32 GiB of media at
    * 32 KiB chunks, and always the table being read). A chunk's entry read on its own cost a read
-   * system call per chunk once a scan's reads spread over a table (docs/performance.md "EWF table
-   * entries read once per table").
+   * system call per chunk once a scan's reads spread over a table (docs/performance.md "EWF chunks
+   * decoded ahead by a worker thread, and table entries read once per table").
    */
   ewfTableEntriesKept: 1 << 20,
   /**
