@@ -6,7 +6,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import { readFully } from '../../reader.js';
-import { CONTROL_READING, CONTROL_STOP, CONTROL_WORKING, CONTROL_WRITTEN, DONE, FAILED, inflateBlock, TASK_FIELDS, type BlockFetchShared } from './block-fetch.js';
+import { CONTROL_READING, CONTROL_SLEEPING, CONTROL_STOP, CONTROL_WORKING, CONTROL_WRITTEN, DONE, FAILED, inflateBlock, TASK_FIELDS, type BlockFetchShared } from './block-fetch.js';
 
 const shared = workerData as BlockFetchShared;
 const state = new Int32Array(shared.state);
@@ -57,10 +57,14 @@ function run(): void {
   const tasks = new Float64Array(shared.tasks);
   let taken = 0;
   for (;;) {
-    const written = Atomics.load(control, CONTROL_WRITTEN);
+    let written = Atomics.load(control, CONTROL_WRITTEN);
     if (Atomics.load(control, CONTROL_STOP) === 1) return;
     if ((taken | 0) === written) {
-      Atomics.wait(control, CONTROL_WRITTEN, written);
+      // Asleep is said first, the count looked at again after: a task written meanwhile is seen here, or its writer sees this asleep and wakes it.
+      Atomics.store(control, CONTROL_SLEEPING, 1);
+      written = Atomics.load(control, CONTROL_WRITTEN);
+      if ((taken | 0) === written && Atomics.load(control, CONTROL_STOP) === 0) Atomics.wait(control, CONTROL_WRITTEN, written);
+      Atomics.store(control, CONTROL_SLEEPING, 0);
       continue;
     }
     const t = (taken % shared.places) * TASK_FIELDS;

@@ -48,14 +48,15 @@ export const DONE = 2;
 export const FAILED = 3;
 /**
  * `control` fields: the stop flag (set by this thread), the worker's reading flag, the place it is
- * working on plus one (0: none), and how many tasks this thread has written to the ring (the
- * worker sleeps on it).
+ * working on plus one (0: none), how many tasks this thread has written to the ring (the worker
+ * sleeps on it), and whether the worker is asleep or about to be (only then is it woken).
  */
 export const CONTROL_STOP = 0;
 export const CONTROL_READING = 1;
 export const CONTROL_WORKING = 2;
 export const CONTROL_WRITTEN = 3;
-const CONTROL_FIELDS = 4;
+export const CONTROL_SLEEPING = 4;
+const CONTROL_FIELDS = 5;
 /** The longest this thread waits for the block the worker is working on (one inflate takes about 40 µs). */
 const WAIT_WORKING_MS = 2;
 /**
@@ -89,12 +90,19 @@ export class BlockFetcher {
   private written = 0;
   private worker: Worker | null = null;
   private readonly free: number[] = [];
-  /** Blocks sent (oldest first) and their places. */
-  private readonly sentBlocks: number[] = [];
-  private readonly sentPlaces: number[] = [];
+  /**
+   * The tasks out (sent, not yet taken or let go) are always `oldest` .. `written - 1`: a block is
+   * taken after the ones hinted before it or they are let go. Per task (modulo places) its place;
+   * per place its block.
+   */
+  private oldest = 0;
+  private readonly placeOfTask: Int32Array;
+  private readonly taskOfPlace: Float64Array;
+  private readonly blockOfPlace: Float64Array;
   private readonly placeOf = new Map<number, number>();
-  /** Hinted blocks not sent yet, oldest first. */
+  /** Hinted blocks not sent yet, oldest first, from `waitingHead`. */
   private waiting: number[] = [];
+  private waitingHead = 0;
   private readonly waitingSet = new Set<number>();
   /** Places whose block is not wanted any more, still with the worker: free once it is done with them. */
   private readonly passed: number[] = [];
@@ -124,6 +132,9 @@ export class BlockFetcher {
     this.lengths = new Int32Array(shared.lengths);
     this.control = new Int32Array(shared.control);
     this.tasks = new Float64Array(shared.tasks);
+    this.placeOfTask = new Int32Array(places);
+    this.taskOfPlace = new Float64Array(places);
+    this.blockOfPlace = new Float64Array(places);
     this.data = Buffer.from(shared.data);
     for (let p = places - 1; p >= 0; p--) this.free.push(p);
     this.shared = shared;
@@ -148,7 +159,7 @@ export class BlockFetcher {
 
   /** Block `block` will be read soon (after the blocks hinted before it). */
   hint(block: number): void {
-    if (!this.worker || this.placeOf.has(block) || this.waitingSet.has(block) || this.waiting.length >= MAX_WAITING) return;
+    if (!this.worker || this.placeOf.has(block) || this.waitingSet.has(block) || this.waiting.length - this.waitingHead >= MAX_WAITING) return;
     this.waiting.push(block);
     this.waitingSet.add(block);
     this.send();
@@ -165,17 +176,17 @@ export class BlockFetcher {
     if (place === undefined) {
       if (this.waitingSet.has(block)) {
         // Not sent yet: it and the blocks hinted before it are read here or not at all.
-        const at = this.waiting.indexOf(block);
-        for (const b of this.waiting.slice(0, at + 1)) this.waitingSet.delete(b);
-        this.waiting = this.waiting.slice(at + 1);
-        this.passOver(this.sentBlocks.length);
+        const at = this.waiting.indexOf(block, this.waitingHead);
+        for (let i = this.waitingHead; i <= at; i++) this.waitingSet.delete(this.waiting[i]!);
+        this.waitingHead = at + 1;
+        this.passOver(this.written);
       }
       this.send();
       return null;
     }
-    this.passOver(this.sentBlocks.indexOf(block));
-    this.sentBlocks.shift();
-    this.sentPlaces.shift();
+    const task = this.taskOfPlace[place]!;
+    this.passOver(task);
+    this.oldest = task + 1;
     this.placeOf.delete(block);
     let state = Atomics.load(this.state, place);
     if (state === QUEUED && Atomics.load(this.control, CONTROL_WORKING) === place + 1) {
@@ -211,11 +222,11 @@ export class BlockFetcher {
     void worker.terminate();
   }
 
-  /** The sent blocks before index `upTo` were not taken: their places are let go. */
+  /** The tasks out before task `upTo` were not taken: their places are let go. */
   private passOver(upTo: number): void {
-    for (let i = 0; i < upTo; i++) {
-      const place = this.sentPlaces.shift()!;
-      this.placeOf.delete(this.sentBlocks.shift()!);
+    for (; this.oldest < upTo; this.oldest++) {
+      const place = this.placeOfTask[this.oldest % this.places]!;
+      this.placeOf.delete(this.blockOfPlace[place]!);
       if (Atomics.load(this.state, place) === QUEUED) this.passed.push(place);
       else this.free.push(place);
     }
@@ -232,19 +243,19 @@ export class BlockFetcher {
 
   /** Writes waiting blocks to the task ring, one free place each, and wakes the worker. */
   private send(): void {
-    if (!this.worker || this.waiting.length === 0 || this.free.length === 0) return;
-    let used = 0;
+    if (!this.worker || this.waitingHead === this.waiting.length || this.free.length === 0) return;
     const before = this.written;
-    while (used < this.waiting.length && this.free.length > 0) {
-      const block = this.waiting[used++]!;
+    while (this.waitingHead < this.waiting.length && this.free.length > 0) {
+      const block = this.waiting[this.waitingHead++]!;
       this.waitingSet.delete(block);
       const at = this.locate(block);
       if (!at) continue;
       const place = this.free.pop()!;
       Atomics.store(this.state, place, QUEUED);
       this.placeOf.set(block, place);
-      this.sentBlocks.push(block);
-      this.sentPlaces.push(place);
+      this.blockOfPlace[place] = block;
+      this.taskOfPlace[place] = this.written;
+      this.placeOfTask[this.written % this.places] = place;
       const t = (this.written++ % this.places) * TASK_FIELDS;
       this.tasks[t] = place;
       this.tasks[t + 1] = at.fd;
@@ -252,11 +263,18 @@ export class BlockFetcher {
       this.tasks[t + 3] = at.length;
       this.tasks[t + 4] = at.zlib ? 1 : 0;
     }
-    this.waiting = used === this.waiting.length ? [] : this.waiting.slice(used);
+    if (this.waitingHead === this.waiting.length) {
+      this.waiting.length = 0;
+      this.waitingHead = 0;
+    } else if (this.waitingHead > MAX_WAITING) {
+      this.waiting = this.waiting.slice(this.waitingHead);
+      this.waitingHead = 0;
+    }
     if (this.written === before) return;
-    // The count last: the worker reads a task only once the count says it is written.
+    // The count last: the worker reads a task only once the count says it is written. It is woken
+    // only when asleep: it says so before it looks at the count, so either it sees the new count or this sees it asleep.
     Atomics.store(this.control, CONTROL_WRITTEN, this.written | 0);
-    Atomics.notify(this.control, CONTROL_WRITTEN);
+    if (Atomics.load(this.control, CONTROL_SLEEPING) === 1) Atomics.notify(this.control, CONTROL_WRITTEN);
   }
 
   /** The worker failed or ended (it runs no more): this thread decodes every block from now on. */
