@@ -1,7 +1,7 @@
 /**
- * The block-fetch worker (block-fetch.ts): reads each block it is sent from the image's descriptor,
- * inflates it as the main thread would (`inflateBlock`), writes it into its place of the shared
- * memory and says so in the place's state. It keeps nothing and never writes to a file; whatever
+ * The block-fetch worker (block-fetch.ts): takes each task from the shared ring as it is written,
+ * reads the block from the image's descriptor, inflates it as the main thread would
+ * (`inflateBlock`), writes it into its place of the shared memory and says so in the place's state. It keeps nothing and never writes to a file; whatever
  * fails is left to the main thread, which decodes that block itself.
  */
 import { workerData } from 'node:worker_threads';

@@ -1,9 +1,10 @@
 /**
  * An image's blocks read and decoded ahead on the other core (docs/performance.md "EWF chunks
- * decoded ahead by a worker thread"). Inflating an EWF chunk costs this thread about 35 µs and its
- * read 5 µs, some 1.2 s of a 100,000-file E01 scan; the walk knows which blocks it reads next (the
- * file system names its next files' MFT records and first clusters: BlockSourceReader hints), so a
- * worker reads and inflates them meanwhile and hands the bytes over through shared memory.
+ * decoded ahead by a worker thread, and table entries read once per table"). Inflating an EWF chunk
+ * costs this thread about 35 µs and its read 5 µs, some 1.2 s of a 100,000-file E01 scan; the walk
+ * knows which blocks it reads next (the NTFS adapter names its next files' MFT records and first
+ * clusters: `ByteSource.fetchAhead`), so a worker reads and inflates them meanwhile, taking them
+ * from a task ring in shared memory, and hands the bytes over in shared memory too.
  *
  * What a read returns does not change: the worker decodes a block exactly as `readBlock` does
  * (`inflateBlock`, the same bytes at the same offsets of the same descriptors), and whatever it could

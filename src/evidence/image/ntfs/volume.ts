@@ -325,7 +325,10 @@ export function openNtfs(src: ByteSource): NtfsVolume {
   let children: ChildIndex | null = null;
   /** Base records not in use (deleted files), in entry order: `deleted()` reads only these. */
   let freeBaseEntries: number[] = [];
-  /** Per base record: the first cluster of its unnamed stream's first run (0: resident, sparse, elsewhere or beyond 2^32), for `willRead`. */
+  /**
+   * Per base record: the first cluster of its unnamed stream's first run (0: resident, sparse,
+   * elsewhere or beyond 2^32), for `willRead`; kept only over a source that fetches ahead.
+   */
   let firstClusters: Uint32Array | null = null;
 
   function buildIndex(): void {
@@ -333,7 +336,7 @@ export function openNtfs(src: ByteSource): NtfsVolume {
     const indexer = new MftIndexBuilder(recordCount);
     const kids = new ChildIndex(recordCount);
     freeBaseEntries = [];
-    const clusters = new Uint32Array(recordCount);
+    const clusters = src.fetchAhead ? new Uint32Array(recordCount) : null;
     const readRaw = recordReader(mft, recordSize);
     // The pass keeps nothing of a record's bytes (names become strings, times and sizes numbers):
     // one buffer takes every record's fixed-up copy instead of a new one per record.
@@ -354,7 +357,7 @@ export function openNtfs(src: ByteSource): NtfsVolume {
       if (!rec.base) {
         if (!rec.inUse) freeBaseEntries.push(entry);
         kids.setRecord(entry, rec.sequence, rec.isDirectory, listedSize(rec));
-        clusters[entry] = firstClusterOf(rec);
+        if (clusters) clusters[entry] = firstClusterOf(rec);
         fns.sort((x, y) => namePreference(x.namespace) - namePreference(y.namespace));
       }
       if (!rec.inUse) continue;
