@@ -9,12 +9,13 @@
  * are imported.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { closeSync, copyFileSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { removeTree, tempDir } from '../hazards/helpers.js';
 import { describeIf, DIST_MISSING, toolAvailable } from '../helpers/corpus.js';
 import { xorshiftBytes } from '../helpers/random.js';
+import { countTakes, descriptorsBackTo, expectSameReport, openDescriptors, scanBothWays } from '../helpers/workers.js';
 import { run } from './build-images.js';
 import type { openImage as OpenImageFn } from '../../src/evidence/image/container/index.js';
 import type { BlockFetcher as BlockFetcherType } from '../../src/evidence/image/container/block-fetch.js';
@@ -30,35 +31,6 @@ type ScanFn = (o: Record<string, unknown>) => Promise<{ findings: unknown[]; err
 type BlockFetcherClass = typeof BlockFetcherType;
 
 const CHUNK = 32 * 1024;
-
-/** Descriptors this process has open now. */
-function openDescriptors(): number {
-  return readdirSync('/proc/self/fd').length;
-}
-
-async function descriptorsBackTo(count: number): Promise<number> {
-  // A worker's own event loop closes its descriptors as its thread ends, shortly after it is told to.
-  for (let i = 0; i < 100 && openDescriptors() > count; i++) await new Promise((r) => setTimeout(r, 20));
-  return openDescriptors();
-}
-
-/** Counts the blocks BlockFetcher.take handed over (decoded by the worker) until restored. */
-function countTakes(BlockFetcher: BlockFetcherClass): { served: number; restore(): void } {
-  const proto = BlockFetcher.prototype as unknown as { take: (...args: unknown[]) => unknown };
-  const original = proto.take;
-  const counter = {
-    served: 0,
-    restore: () => {
-      proto.take = original;
-    },
-  };
-  proto.take = function (this: unknown, ...args: unknown[]) {
-    const got = original.apply(this, args);
-    if (got) counter.served++;
-    return got;
-  };
-  return counter;
-}
 
 /** A deterministic order of 0..n-1. */
 function shuffled(n: number, seed: number): number[] {
@@ -239,24 +211,16 @@ describeIf(READY, built ? `tools missing: ${missing.join(', ')}` : DIST_MISSING)
 
   test("a scan of an NTFS E01 gives the same report with the blocks fetched ahead as without", async () => {
     const saved = limits.readAheadAfterFiles;
-    const takes = countTakes(BlockFetcher);
     try {
       limits.readAheadAfterFiles = 1;
       const options = { roots: [e01], os: 'auto', scope: 'all', now: () => new Date(0) };
-      const ahead = await scan(options);
-      const served = takes.served;
-      takes.restore();
-      const here = await scan({ ...options, readAhead: false });
+      const { ahead, here, served } = await scanBothWays(scan, options, BlockFetcher);
       // How many depends on how far ahead of the walk the worker runs (above: blocks it served in any case).
       expect(served).toBeGreaterThan(0);
       expect(ahead.meta.roots[0]!.filesScanned).toBeGreaterThanOrEqual(160);
       expect(ahead.findings.length).toBeGreaterThan(20);
-      expect(JSON.stringify(ahead.findings)).toBe(JSON.stringify(here.findings));
-      expect(JSON.stringify(ahead.errors)).toBe(JSON.stringify(here.errors));
-      expect(JSON.stringify(ahead.timeline)).toBe(JSON.stringify(here.timeline));
-      expect(JSON.stringify(ahead.summary)).toBe(JSON.stringify(here.summary));
+      expectSameReport(ahead, here);
     } finally {
-      takes.restore();
       limits.readAheadAfterFiles = saved;
     }
   }, 120_000);

@@ -9,11 +9,12 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { removeTree, tempDir } from '../hazards/helpers.js';
 import { describeIf, DIST_MISSING } from '../helpers/corpus.js';
 import { xorshiftBytes } from '../helpers/random.js';
+import { countTakes, descriptorsBackTo, expectSameReport, openDescriptors, scanBothWays } from '../helpers/workers.js';
 import type { AtimeAudit, OpenedFile } from '../../src/evidence/reader.js';
 import type { DirectoryFs as DirectoryFsType } from '../../src/evidence/directory-fs.js';
 import type { ReadAhead as ReadAheadType, ReadAheadListing } from '../../src/evidence/read-ahead.js';
@@ -35,17 +36,6 @@ function content(i: number, size: number): Buffer {
   const out = Buffer.alloc(size);
   for (let k = 0; k < size; k++) out[k] = (i * 31 + k * 7) & 0xff;
   return out;
-}
-
-/** Descriptors this process has open now. */
-function openDescriptors(): number {
-  return readdirSync('/proc/self/fd').length;
-}
-
-async function descriptorsBackTo(count: number): Promise<number> {
-  // A worker's own event loop closes its descriptors as its thread ends, shortly after it is told to.
-  for (let i = 0; i < 100 && openDescriptors() > count; i++) await new Promise((r) => setTimeout(r, 20));
-  return openDescriptors();
 }
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -266,39 +256,14 @@ describeIf(built, DIST_MISSING)('read-ahead', () => {
       for (let i = 0; i < 200; i++) writeFileSync(path.join(tree, 'Windows/Temp/stage', `part${i}.dat`), xorshiftBytes(9000 + i, 0x1234 + i));
       for (let i = 0; i < 100; i++) writeFileSync(path.join(tree, 'Windows/Temp/stage', `c${i}.tmp`), Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), content(i, 300)]));
       limits.readAheadAfterFiles = 50;
-      const takes = countTakes(ReadAhead);
       const options = { roots: [tree], os: 'auto', scope: 'all', now: () => new Date(0) };
-      const ahead = await scan(options);
-      const served = takes.served;
-      takes.restore();
-      const here = await scan({ ...options, readAhead: false });
+      const { ahead, here, served } = await scanBothWays(scan, options, ReadAhead);
       expect(served).toBeGreaterThan(300);
       expect(ahead.findings.length).toBeGreaterThan(250);
-      expect(JSON.stringify(ahead.findings)).toBe(JSON.stringify(here.findings));
-      expect(JSON.stringify(ahead.errors)).toBe(JSON.stringify(here.errors));
-      expect(JSON.stringify(ahead.timeline)).toBe(JSON.stringify(here.timeline));
-      expect(JSON.stringify(ahead.summary)).toBe(JSON.stringify(here.summary));
+      expectSameReport(ahead, here);
     } finally {
       limits.readAheadAfterFiles = saved;
       removeTree(tree);
     }
   }, 60_000);
 });
-
-/** Counts the files ReadAhead.take handed over (opened by the worker) until restored. */
-function countTakes(ReadAhead: ReadAheadClass): { served: number; restore(): void } {
-  const proto = ReadAhead.prototype as unknown as { take: (...args: unknown[]) => unknown };
-  const original = proto.take;
-  const counter = {
-    served: 0,
-    restore: () => {
-      proto.take = original;
-    },
-  };
-  proto.take = function (this: unknown, ...args: unknown[]) {
-    const got = original.apply(this, args);
-    if (got) counter.served++;
-    return got;
-  };
-  return counter;
-}
