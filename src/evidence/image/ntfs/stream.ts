@@ -193,17 +193,20 @@ export function residentStream(value: Buffer, name: string): SparseAwareSource {
 }
 
 /**
- * Reads fixed-size records through a 1 MiB window: sequential passes over an MFT make one read
- * per window instead of one per record (the records are copied before fixups are applied).
+ * Reads fixed-size records through a window (1 MiB unless given): sequential passes over an MFT
+ * make one read per window instead of one per record, and the walk's reads of a directory's
+ * records, which mostly lie together, one per few records (the records are copied before fixups
+ * are applied).
  */
-export function recordReader(src: ByteSource, recordSize: number): (entry: number) => Buffer {
-  const windowRecords = Math.max(1, Math.floor((1024 * 1024) / recordSize));
+export function recordReader(src: ByteSource, recordSize: number, windowBytes = 1024 * 1024): (entry: number) => Buffer {
+  const windowRecords = Math.max(1, Math.floor(windowBytes / recordSize));
   let first = -1;
   let window: Buffer = Buffer.alloc(0);
   return (entry: number): Buffer => {
     if (first < 0 || entry < first || entry >= first + windowRecords) {
-      first = entry;
-      window = src.read(entry * recordSize, windowRecords * recordSize);
+      // Aligned to the window's size: over an image's blocks, a window then stays within one block.
+      first = entry - (entry % windowRecords);
+      window = src.read(first * recordSize, windowRecords * recordSize);
     }
     const at = (entry - first) * recordSize;
     return window.subarray(at, Math.min(window.length, at + recordSize));

@@ -183,6 +183,8 @@ export function ownMftIndex(src: ByteSource, recordSize: number, recordCount: nu
 }
 
 const RECORD_CACHE_SIZE = 512;
+/** Bytes of the $MFT read at once for a record the walk asks for (16 records of 1 KiB). */
+const RECORD_WINDOW_BYTES = 16 * 1024;
 const MAX_VOLUME_WARNINGS = 1000;
 
 export function openNtfs(src: ByteSource): NtfsVolume {
@@ -241,12 +243,15 @@ export function openNtfs(src: ByteSource): NtfsVolume {
     };
   }
 
+  // Records read a few at a time (the walk stats the files of a directory, whose records mostly lie
+  // together); parseMftRecord copies what it keeps, so the window can be replaced.
+  const recordPage = recordReader(mft, recordSize, RECORD_WINDOW_BYTES);
   const cache = new Map<number, MftRecord | null>();
   function readRecord(entry: number): MftRecord | null {
     if (!(entry >= 0 && entry < recordCount)) return null;
     const hit = cache.get(entry);
     if (hit !== undefined) return hit;
-    const rec = parseMftRecord(mft.read(entry * recordSize, recordSize), entry);
+    const rec = parseMftRecord(recordPage(entry), entry);
     if (cache.size >= RECORD_CACHE_SIZE) cache.delete(cache.keys().next().value as number);
     cache.set(entry, rec);
     return rec;
