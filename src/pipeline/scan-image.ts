@@ -20,6 +20,8 @@ export interface ImageRoots {
   evidence: NonNullable<RootMeta['image']>;
   /** The container's and partition table's warnings, as errors of the image. */
   errors: ScanError[];
+  /** Its file systems are walked: a thread reading its blocks ahead ends (the image stays open for hashing). */
+  walked(): void;
   close(): void;
 }
 
@@ -62,6 +64,7 @@ export function openImageRoots(given: string, audit: AtimeAudit): ImageRoots {
     volumes: readable.map((v) => ({ fs: v.fs!, label: v.label })),
     evidence: imageEvidence(given, opened),
     errors: opened.warnings.map((w) => ({ root: given, path: '', op: 'read', code: 'WARN', message: w })),
+    walked: () => opened.image.media.fetchAhead?.stop(),
     close: () => opened.close(),
   };
 }

@@ -818,6 +818,8 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
         await scanRoot(state, opts);
         finishRoot(state, image.evidence);
       }
+      // Not kept waiting, with its isolate, until the last image is walked and the files behind findings hashed.
+      image.walked();
     }
   } catch (err) {
     for (const img of images) img.close();

@@ -209,6 +209,33 @@ describeIf(READY, built ? `tools missing: ${missing.join(', ')}` : DIST_MISSING)
     }
   });
 
+  test("each image's worker ends once its file systems are walked, before the next image's starts", async () => {
+    const second = path.join(dir, 'second.E01');
+    copyFileSync(e01, second);
+    const saved = limits.readAheadAfterFiles;
+    const proto = BlockFetcher.prototype as unknown as { start: () => unknown; stop: () => void; running: boolean };
+    const { start, stop } = proto;
+    const events: string[] = [];
+    proto.start = function (this: typeof proto) {
+      events.push('start');
+      return start.call(this);
+    };
+    proto.stop = function (this: typeof proto) {
+      if (this.running) events.push('stop');
+      stop.call(this);
+    };
+    try {
+      limits.readAheadAfterFiles = 1;
+      const report = await scan({ roots: [e01, second], os: 'auto', scope: 'all', now: () => new Date(0) });
+      expect(report.meta.roots.length).toBe(2);
+    } finally {
+      proto.start = start;
+      proto.stop = stop;
+      limits.readAheadAfterFiles = saved;
+    }
+    expect(events).toEqual(['start', 'stop', 'start', 'stop']);
+  }, 120_000);
+
   test("a scan of an NTFS E01 gives the same report with the blocks fetched ahead as without", async () => {
     const saved = limits.readAheadAfterFiles;
     try {
