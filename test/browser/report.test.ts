@@ -7,7 +7,7 @@
  */
 import { beforeAll, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,8 +25,12 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgro
 
 function chromium(args: string[]): { stdout: string; stderr: string; status: number | null } {
   const profile = mkdtempSync(path.join(tmpdir(), 'sh-chromium-'));
-  const r = spawnSync('chromium', [...FLAGS, `--user-data-dir=${profile}`, ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 128 * 1024 * 1024 });
-  return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', status: r.status };
+  try {
+    const r = spawnSync('chromium', [...FLAGS, `--user-data-dir=${profile}`, ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 128 * 1024 * 1024 });
+    return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', status: r.status };
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+  }
 }
 
 /** Console lines the page itself caused (errors, CSP violations, blocked loads), from Chromium's log. */
@@ -54,7 +58,9 @@ describeIf(haveChromium, toolMissing('chromium'))('HTML report in headless Chrom
     const file = path.join(ARTIFACTS, `${name}.html`);
     writeFileSync(file, readFileSync(htmlFile, 'utf8').replace('</head>', `<style>${css}</style></head>`));
     const png = path.join(ARTIFACTS, `${name}.png`);
-    const r = chromium([`--screenshot=${png}`, '--window-size=1280,1800', '--hide-scrollbars', '--force-device-scale-factor=1', pathToFileURL(file).href]);
+    // The page settled before the capture (its scripts' timers run, every compositor stage drawn): on a
+    // loaded machine a capture taken earlier once differed from the same page's by 24,780 pixels.
+    const r = chromium([`--screenshot=${png}`, '--window-size=1280,1800', '--hide-scrollbars', '--force-device-scale-factor=1', '--run-all-compositor-stages-before-draw', '--virtual-time-budget=5000', pathToFileURL(file).href]);
     expect(r.status).toBe(0);
     return decodePng(readFileSync(png));
   }
