@@ -178,7 +178,8 @@ export const MAX_FS_LISTING = 100_000;
 /**
  * Values held to answer a folder asked about again, the most recent kept, bounded by the directory
  * entries they hold (`entriesOf`) as well as by their number; the newest stays even alone over the
- * bound. One bound for DirectoryFs's lookup indexes and the image file systems' listings.
+ * bound. One bound for DirectoryFs's lookup indexes and the image file systems' listings (and the
+ * same rule for an EWF image's chunk tables, bounded by their entries).
  */
 export class EntryBoundedCache<K, V> {
   private readonly kept = new Map<K, V>();

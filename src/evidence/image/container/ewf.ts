@@ -10,6 +10,7 @@
  */
 import type { ByteSource } from '../../../util/byte-source.js';
 import { LIMITS } from '../../../util/limits.js';
+import { EntryBoundedCache } from '../../fs.js';
 import { inflateBlock, type BlockLocation } from './block-fetch.js';
 import { blockSource, readExact } from './block-source.js';
 
@@ -181,26 +182,15 @@ export function openEwf(segments: ByteSource[], name: string, warnings: string[]
     compressedBuffer ??= Buffer.allocUnsafe(chunkSize + 1024);
     return compressedBuffer.subarray(0, seg.readInto(compressedBuffer.subarray(0, length), start));
   };
-  // The tables whose entries are in memory, least recently used first.
-  const keptEntries = new Map<TableRef, Buffer>();
-  let keptCount = 0;
+  // The tables whose entries are in memory, least recently used let go first.
+  const keptEntries = new EntryBoundedCache<TableRef, Buffer>((b) => b.length / 4, LIMITS.ewfTableEntriesKept);
   /** Table t's entries as far as the segment holds them (shorter when it was cut short). */
   const entriesOf = (t: TableRef): Buffer => {
     const hit = keptEntries.get(t);
-    if (hit) {
-      keptEntries.delete(t);
-      keptEntries.set(t, hit);
-      return hit;
-    }
+    if (hit) return hit;
     const got = segments[t.segment]!.read(t.entriesAt, 4 * t.count);
     const entries = got.subarray(0, got.length - (got.length % 4));
-    for (const [old, b] of keptEntries) {
-      if (keptCount + entries.length / 4 <= LIMITS.ewfTableEntriesKept) break;
-      keptEntries.delete(old);
-      keptCount -= b.length / 4;
-    }
     keptEntries.set(t, entries);
-    keptCount += entries.length / 4;
     return entries;
   };
   const bad = (msg: string): null => {
