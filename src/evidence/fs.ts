@@ -158,7 +158,7 @@ export interface EvidenceFs {
   open(entry: FsEntry, stream?: string): OpenedSource;
   /** A smaller entry that `open` takes as it takes `entry`, for holding many until they are reopened (hashing); absent: the entry itself is held. */
   forReopen?(entry: FsEntry): FsEntry;
-  /** Opens the walk's files and reads their first `headBytes` bytes ahead on another thread (a mounted directory: DirectoryFs); settles once that thread is online, null when it cannot run. */
+  /** Reads the walk's files' first `headBytes` bytes ahead on another thread (a mounted directory: DirectoryFs opens them there; an NTFS file system of an EWF image has their chunks inflated there); settles once that thread is online, null when it cannot run. */
   startReadAhead?(headBytes: number): Promise<void> | null;
   /** Lets caches kept only to speed up `lookup` go (after the last lookup a scan makes of a root); absent: nothing to let go. */
   dropLookupIndexes?(): void;

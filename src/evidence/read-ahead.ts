@@ -13,10 +13,9 @@
  * there were no worker, so errors and their messages are this thread's own. A worker that stops
  * answering is given up and the walk opens its files itself.
  */
-import { closeSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { heldOnceOnline } from '../util/young-generation.js';
+import { closeSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
+import { aheadWorkerAvailable, startAheadWorker } from './ahead-worker.js';
 import { fdSource, readStatNumbers, STAT_FIELDS, type AtimeAudit, type OpenedFile } from './reader.js';
 import { HANDLES_AVAILABLE, type FsPath } from './paths.js';
 
@@ -92,7 +91,7 @@ export class ReadAhead {
 
   /** Whether the worker can run here: its compiled module (not under ts-jest), shared memory, directory handles. */
   static available(): boolean {
-    return HANDLES_AVAILABLE && typeof SharedArrayBuffer === 'function' && existsSync(fileURLToPath(WORKER_URL));
+    return HANDLES_AVAILABLE && aheadWorkerAvailable(WORKER_URL);
   }
 
   /** Starts the worker; `online` settles once it is (the walk waits: util/young-generation.ts). */
@@ -112,12 +111,9 @@ export class ReadAhead {
     this.numbers = new Float64Array(shared.numbers);
     this.heads = Buffer.from(shared.heads);
     // Its descriptors are this thread's once handed over: not closed when the worker ends.
-    const worker = new Worker(WORKER_URL, { workerData: shared, trackUnmanagedFds: false, stdout: false, stderr: false, resourceLimits: { maxOldGenerationSizeMb: 32 } });
-    worker.on('error', () => this.giveUp());
-    worker.on('exit', () => this.giveUp());
-    worker.unref();
+    const { worker, online } = startAheadWorker(WORKER_URL, shared, () => this.giveUp());
     this.worker = worker;
-    this.online = heldOnceOnline(worker);
+    this.online = online;
   }
 
   readonly online: Promise<void>;

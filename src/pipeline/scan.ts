@@ -96,7 +96,7 @@ export interface ScanOptions {
   window?: TimeWindow;
   /** --jobs: threads inspecting walked files of directory roots, this one and jobs - 1 workers (src/pipeline/pool.ts); 1 or absent: this one alone. */
   jobs?: number;
-  /** Directory roots: the walk's files opened and their heads read ahead on another thread (src/evidence/read-ahead.ts); false: on this one. Default true. */
+  /** The walk's work ahead on another thread: a directory root's files opened and their heads read (src/evidence/read-ahead.ts), an EWF image's chunks inflated (src/evidence/image/container/block-fetch.ts); false: all on this one. Default true. */
   readAhead?: boolean;
   /** Heap of each pool worker in MB (default LIMITS.poolHeapMb; tests lower it). */
   poolHeapMb?: number;
@@ -497,7 +497,7 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
   const pooled = state.pool && isolation ? poolForRoot(state, state.pool, isolation, hotspotDirs.map((h) => h.hotspot), opts) : null;
 
   const inOrder = new InOrder(LIMITS.isolatedAhead, LIMITS.keptAhead);
-  // Heads read ahead on the other core once the walk is large enough to pay for the thread (not with --jobs: the pool reads its own).
+  // Work ahead on the other core (heads of a directory's files, an EWF image's chunks) once the walk is large enough to pay for the thread (not with --jobs: the pool reads its own).
   let readAheadDue = !pooled && state.fs.startReadAhead !== undefined && opts.readAhead !== false;
   for (const start of starts) {
     const startEntry = start === '' ? state.fs.root() : startEntries.get(start)!;

@@ -12,11 +12,9 @@
  * warnings are this thread's own. It reads the image's descriptors, which are this thread's: `stop()`
  * waits until it reads no more before the image closes them.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { inflateSync } from 'node:zlib';
-import { heldOnceOnline } from '../../../util/young-generation.js';
+import { aheadWorkerAvailable, startAheadWorker } from '../../ahead-worker.js';
 
 /** Where a block's bytes lie in an evidence file, and whether they are a zlib stream (an EWF chunk). */
 export interface BlockLocation {
@@ -110,7 +108,7 @@ export class BlockFetcher {
 
   /** Whether a fetcher can run here for blocks of this size (shared memory, the compiled worker module: not under ts-jest). */
   static available(blockSize: number): boolean {
-    return typeof SharedArrayBuffer === 'function' && blockSize > 0 && Math.floor(SHARED_BYTES / blockSize) >= MIN_PLACES && existsSync(fileURLToPath(WORKER_URL));
+    return blockSize > 0 && Math.floor(SHARED_BYTES / blockSize) >= MIN_PLACES && aheadWorkerAvailable(WORKER_URL);
   }
 
   constructor(
@@ -145,13 +143,9 @@ export class BlockFetcher {
 
   /** Starts the worker; settles once it is online (the walk waits: util/young-generation.ts). */
   start(): Promise<void> {
-    // The descriptors it reads are this thread's: not closed when it ends.
-    const worker = new Worker(WORKER_URL, { workerData: this.shared, trackUnmanagedFds: false, stdout: false, stderr: false, resourceLimits: { maxOldGenerationSizeMb: 32 } });
-    worker.on('error', () => this.giveUp());
-    worker.on('exit', () => this.giveUp());
-    worker.unref();
+    const { worker, online } = startAheadWorker(WORKER_URL, this.shared, () => this.giveUp());
     this.worker = worker;
-    return heldOnceOnline(worker);
+    return online;
   }
 
   get running(): boolean {
