@@ -27,6 +27,7 @@ if (!built && process.env.CI === 'true') throw new Error(`${WORKER} is missing: 
 type DirectoryFsClass = new (root: string, label?: string, audit?: AtimeAudit) => DirectoryFsType;
 type ReadAheadClass = typeof ReadAheadType;
 type ScanFn = (o: Record<string, unknown>) => Promise<{ findings: unknown[]; errors: unknown[]; timeline: unknown[]; summary: unknown }>;
+type ScanReport = Awaited<ReturnType<ScanFn>>;
 
 const HEAD = 4100;
 /** Sizes around the head's length and the read-ahead's page: empty, short, exactly the head, longer. */
@@ -43,6 +44,8 @@ const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 describeIf(built, DIST_MISSING)('read-ahead', () => {
   let DirectoryFs: DirectoryFsClass;
   let ReadAhead: ReadAheadClass;
+  /** The states of a place the worker is done with. */
+  const settled: number[] = [];
   let walkDirectories: typeof WalkFn;
   let scan: ScanFn;
   let limits: { readAheadAfterFiles: number };
@@ -50,7 +53,7 @@ describeIf(built, DIST_MISSING)('read-ahead', () => {
 
   beforeAll(async () => {
     ({ DirectoryFs } = (await import(path.resolve('dist/evidence/directory-fs.js'))) as { DirectoryFs: DirectoryFsClass });
-    ({ ReadAhead } = (await import(path.resolve('dist/evidence/read-ahead.js'))) as { ReadAhead: ReadAheadClass });
+    ({ ReadAhead, READ: settled[0], NOT_OPENED: settled[1], OPENED: settled[2] } = (await import(path.resolve('dist/evidence/read-ahead.js'))) as { ReadAhead: ReadAheadClass; READ: number; NOT_OPENED: number; OPENED: number });
     ({ walkDirectories } = (await import(path.resolve('dist/walk/walker.js'))) as { walkDirectories: typeof WalkFn });
     ({ scan } = (await import(path.resolve('dist/pipeline/scan.js'))) as { scan: ScanFn });
     ({ LIMITS: limits } = (await import(path.resolve('dist/util/limits.js'))) as { LIMITS: { readAheadAfterFiles: number } });
@@ -246,6 +249,29 @@ describeIf(built, DIST_MISSING)('read-ahead', () => {
     }
   });
 
+  /** Until restored, `take` first waits (up to `ms`) for the file it asks for when the worker was sent it and has not opened it yet. Reaches into the read-ahead's places (test only). */
+  function waitForSentFiles(ms: number): { restore(): void } {
+    interface Inside {
+      take(listing: unknown, file: number, name: string): unknown;
+      worker: unknown;
+      listing: unknown;
+      outFiles: number[];
+      outPlaces: number[];
+      state: Int32Array;
+    }
+    const proto = ReadAhead.prototype as unknown as Inside;
+    const { take } = proto;
+    proto.take = function (this: Inside, listing: unknown, file: number, name: string) {
+      if (this.worker && this.listing === listing && this.outFiles[0] === file) {
+        const place = this.outPlaces[0]!;
+        const now = Atomics.load(this.state, place);
+        if (!settled.includes(now)) Atomics.wait(this.state, place, now, ms);
+      }
+      return take.call(this, listing, file, name);
+    };
+    return { restore: () => void (proto.take = take) };
+  }
+
   test("a scan's report is the same with the read-ahead as without it", async () => {
     const tree = tempDir('read-ahead-scan');
     const saved = limits.readAheadAfterFiles;
@@ -257,7 +283,16 @@ describeIf(built, DIST_MISSING)('read-ahead', () => {
       for (let i = 0; i < 100; i++) writeFileSync(path.join(tree, 'Windows/Temp/stage', `c${i}.tmp`), Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), content(i, 300)]));
       limits.readAheadAfterFiles = 50;
       const options = { roots: [tree], os: 'auto', scope: 'all', now: () => new Date(0) };
-      const { ahead, here, served } = await scanBothWays(scan, options, ReadAhead);
+      // How far ahead of the walk the worker runs depends on the machine: here the walk waits for
+      // the file the worker has been sent and not yet opened (up to 100 ms), so what is served does not depend on the scheduler.
+      const patience = waitForSentFiles(100);
+      let result: { ahead: ScanReport; here: ScanReport; served: number };
+      try {
+        result = await scanBothWays(scan, options, ReadAhead);
+      } finally {
+        patience.restore();
+      }
+      const { ahead, here, served } = result;
       expect(served).toBeGreaterThan(300);
       expect(ahead.findings.length).toBeGreaterThan(250);
       expectSameReport(ahead, here);
