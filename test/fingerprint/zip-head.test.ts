@@ -5,7 +5,7 @@
  * python3's zipfile, every cut and many damaged variants of them, and every ZIP-like head of the
  * bench trees. Where it does not answer (null), the scan asks file-type as before.
  */
-import { describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,7 +15,7 @@ import { zipHeadType } from '../../src/fingerprint/zip-head.js';
 import { fingerprint } from '../../src/fingerprint/index.js';
 import { bufferSource } from '../../src/util/byte-source.js';
 import { LIMITS } from '../../src/util/limits.js';
-import { corpusAvailable, CORPUS_DIR, CORPUS_MISSING, describeIf, testIf, toolAvailable, toolMissing } from '../helpers/corpus.js';
+import { corpusAvailable, CORPUS_DIR, CORPUS_MISSING, testIf, toolAvailable, toolMissing } from '../helpers/corpus.js';
 import { forEachFileHead } from '../helpers/file-heads.js';
 import { xorshiftBytes } from '../helpers/random.js';
 import { removeTree, tempDir } from '../hazards/helpers.js';
@@ -345,13 +345,31 @@ async function compareDirectory(dir: string, min: number): Promise<void> {
   expect(files).toBeGreaterThanOrEqual(min);
 }
 
-const TREES = ['tree-10k-findings', 'tree-100k'].map((t) => path.join('/tmp/stagehunt-bench', t));
-const treesPresent = TREES.every((t) => existsSync(t));
-describeIf(treesPresent, `bench trees missing (${TREES.join(', ')}): run npm run bench to generate them`)('zipHeadType = file-type on the bench trees', () => {
-  for (const tree of TREES) {
+/**
+ * The bench trees when `npm run bench` has made them; otherwise versions of them made here (10,000
+ * files each, the same generator and seed), so that the comparison runs on every machine.
+ */
+const BENCH_TREES = ['tree-10k-findings', 'tree-100k'].map((t) => path.join('/tmp/stagehunt-bench', t));
+const benchTreesPresent = BENCH_TREES.every((t) => existsSync(t));
+describe('zipHeadType = file-type on the bench trees', () => {
+  let made: string | null = null;
+  const trees = benchTreesPresent ? BENCH_TREES : ['tree-10k-findings', 'tree-10k-mixed'];
+  const treePath = (tree: string): string => (benchTreesPresent ? tree : path.join(made!, tree));
+  beforeAll(async () => {
+    if (benchTreesPresent) return;
+    made = tempDir('zip-head-trees');
+    const { generate } = (await import(path.resolve('bench/generate-tree.mjs'))) as { generate: (a: Record<string, unknown>, log?: (m: string) => void) => unknown };
+    for (const [name, profile] of [['tree-10k-findings', 'findings'], ['tree-10k-mixed', 'mixed']] as const) {
+      generate({ out: path.join(made, name), files: 10_000, uniform: 0, seed: 7401, force: true, profile }, () => undefined);
+    }
+  }, 300_000);
+  afterAll(() => {
+    if (made) removeTree(made);
+  });
+  for (const tree of trees) {
     test(`every ZIP-like head of ${path.basename(tree)}, and the fingerprint's format`, async () => {
       const tally = newTally();
-      await forEachFileHead(tree, async ({ relPath, head, name }) => {
+      await forEachFileHead(treePath(tree), async ({ relPath, head, name }) => {
         if (head.length < 4 || head.readUInt32LE(0) !== LOCAL_SIGNATURE) return;
         await compare(head, relPath, tally);
         if (tally.heads % 97 === 0) {
