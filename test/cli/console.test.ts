@@ -93,7 +93,8 @@ describe('table in a pipe', () => {
     try {
       const base = path.join(dir, 'base.jsonl');
       writeFileSync(base, runCli(['scan', DEMO_IMAGE, '--format', 'jsonl']).stdout + JSON.stringify({ id: 'gone-since' }) + '\n');
-      const out = runCli(['scan', DEMO_IMAGE, '--baseline', base]).stdout;
+      // Named relative to the scan's working directory: the line fits 80 columns whatever the temporary directory's path.
+      const out = runCli(['scan', DEMO_IMAGE, '--baseline', 'base.jsonl'], { cwd: dir }).stdout;
       expect(out).toMatch(/baseline .*base\.jsonl: 0 new, \d+ known, 1 resolved/);
       expect(out).toMatch(/^verdict +No staging indicators found \(new findings since the baseline: 0\)/m);
       expect(out).toMatch(/ known /);
