@@ -131,8 +131,8 @@ export class NtfsFs implements EvidenceFs {
 
   /**
    * The live entries of `list(dir)`, in its order, without an FsEntry per entry: names, types and
-   * sizes come from the listing pass over the MFT, and an entry is built (its record read again,
-   * from the volume's record cache while the directory is walked) only when asked. A walk of
+   * sizes come from the listing pass over the MFT, and an entry is built (its record read and parsed
+   * again, through the volume's window of records) only when asked. A walk of
    * 100,000 files then holds one FsEntry at a time instead of a directory's worth, which all
    * outlived the young generation (docs/performance.md "NTFS listings built when asked").
    * What `list()` reports stays reported here, in the same order and at the same moment: the

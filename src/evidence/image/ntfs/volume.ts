@@ -182,7 +182,6 @@ export function ownMftIndex(src: ByteSource, recordSize: number, recordCount: nu
   return own && own.recordSize === recordSize && own.recordCount === recordCount ? own.index() : null;
 }
 
-const RECORD_CACHE_SIZE = 512;
 /** Bytes of the $MFT read at once for a record the walk asks for (16 records of 1 KiB). */
 const RECORD_WINDOW_BYTES = 16 * 1024;
 const MAX_VOLUME_WARNINGS = 1000;
@@ -246,14 +245,18 @@ export function openNtfs(src: ByteSource): NtfsVolume {
   // Records read a few at a time (the walk stats the files of a directory, whose records mostly lie
   // together); parseMftRecord copies what it keeps, so the window can be replaced.
   const recordPage = recordReader(mft, recordSize, RECORD_WINDOW_BYTES);
-  const cache = new Map<number, MftRecord | null>();
+  // Only the record parsed last is kept: the walk's `stat` and `open` of a file ask for the same
+  // record one after the other. A cache of 512 records (of 2 to 16 as well) made the parsed records
+  // outlive the collector's young generation: 145 MB more promoted in a 100,000-file E01 scan
+  // (docs/performance.md "The MFT record cache and the collector").
+  let lastEntry = -1;
+  let lastRecord: MftRecord | null = null;
   function readRecord(entry: number): MftRecord | null {
     if (!(entry >= 0 && entry < recordCount)) return null;
-    const hit = cache.get(entry);
-    if (hit !== undefined) return hit;
+    if (entry === lastEntry) return lastRecord;
     const rec = parseMftRecord(recordPage(entry), entry);
-    if (cache.size >= RECORD_CACHE_SIZE) cache.delete(cache.keys().next().value as number);
-    cache.set(entry, rec);
+    lastEntry = entry;
+    lastRecord = rec;
     return rec;
   }
 
