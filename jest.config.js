@@ -9,7 +9,7 @@ export default {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }],
   },
   testTimeout: 60000,
-  // One temporary directory per run, removed at its end (test/helpers/temp-root.ts).
+  // One temporary directory per run, removed at its end (test/helpers/temp-root-setup.ts).
   globalSetup: '<rootDir>/test/helpers/temp-root-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/temp-root-teardown.ts',
 };

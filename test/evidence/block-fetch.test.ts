@@ -28,7 +28,6 @@ const missing = TOOLS.filter((t) => !toolAvailable(t));
 const READY = built && missing.length === 0;
 
 type ScanFn = (o: Record<string, unknown>) => Promise<{ findings: unknown[]; errors: unknown[]; timeline: unknown[]; summary: unknown; meta: { roots: Array<{ filesScanned: number }> } }>;
-type ScanReport = Awaited<ReturnType<ScanFn>>;
 type BlockFetcherClass = typeof BlockFetcherType;
 
 const CHUNK = 32 * 1024;
@@ -287,13 +286,7 @@ describeIf(READY, built ? `tools missing: ${missing.join(', ')}` : DIST_MISSING)
       // served none of this small image's blocks. Here the walk waits for each block the worker has
       // queued (up to 100 ms), so what is served depends on the hints, not on the scheduler.
       const patience = waitForQueuedBlocks(BlockFetcher, queued, 100);
-      let result: { ahead: ScanReport; here: ScanReport; served: number };
-      try {
-        result = await scanBothWays(scan, options, BlockFetcher);
-      } finally {
-        patience.restore();
-      }
-      const { ahead, here, served } = result;
+      const { ahead, here, served } = await scanBothWays(scan, options, BlockFetcher, patience);
       expect(patience.hinted).toBeGreaterThan(20);
       expect(served).toBeGreaterThan(patience.hinted / 4);
       expect(ahead.meta.roots[0]!.filesScanned).toBeGreaterThanOrEqual(160);

@@ -27,7 +27,6 @@ if (!built && process.env.CI === 'true') throw new Error(`${WORKER} is missing: 
 type DirectoryFsClass = new (root: string, label?: string, audit?: AtimeAudit) => DirectoryFsType;
 type ReadAheadClass = typeof ReadAheadType;
 type ScanFn = (o: Record<string, unknown>) => Promise<{ findings: unknown[]; errors: unknown[]; timeline: unknown[]; summary: unknown }>;
-type ScanReport = Awaited<ReturnType<ScanFn>>;
 
 const HEAD = 4100;
 /** Sizes around the head's length and the read-ahead's page: empty, short, exactly the head, longer. */
@@ -285,14 +284,7 @@ describeIf(built, DIST_MISSING)('read-ahead', () => {
       const options = { roots: [tree], os: 'auto', scope: 'all', now: () => new Date(0) };
       // How far ahead of the walk the worker runs depends on the machine: here the walk waits for
       // the file the worker has been sent and not yet opened (up to 100 ms), so what is served does not depend on the scheduler.
-      const patience = waitForSentFiles(100);
-      let result: { ahead: ScanReport; here: ScanReport; served: number };
-      try {
-        result = await scanBothWays(scan, options, ReadAhead);
-      } finally {
-        patience.restore();
-      }
-      const { ahead, here, served } = result;
+      const { ahead, here, served } = await scanBothWays(scan, options, ReadAhead, waitForSentFiles(100));
       expect(served).toBeGreaterThan(300);
       expect(ahead.findings.length).toBeGreaterThan(250);
       expectSameReport(ahead, here);

@@ -38,19 +38,26 @@ interface Report {
   summary: unknown;
 }
 
-/** A scan with the worker (counting what it handed over: `cls.prototype.take`), then the same scan without it. */
-export async function scanBothWays<R extends Report>(scan: (o: Record<string, unknown>) => Promise<R>, options: Record<string, unknown>, cls: { prototype: unknown }): Promise<{ ahead: R; here: R; served: number }> {
-  const takes = countTakes(cls);
-  let ahead: R;
-  let served: number;
+/**
+ * A scan with the worker (counting what it handed over: `cls.prototype.take`), then the same scan
+ * without it. `installed`: a test-only wrapper put on before the call, taken off after it whatever happens.
+ */
+export async function scanBothWays<R extends Report>(scan: (o: Record<string, unknown>) => Promise<R>, options: Record<string, unknown>, cls: { prototype: unknown }, installed?: { restore(): void }): Promise<{ ahead: R; here: R; served: number }> {
   try {
-    ahead = await scan(options);
-    served = takes.served;
+    const takes = countTakes(cls);
+    let ahead: R;
+    let served: number;
+    try {
+      ahead = await scan(options);
+      served = takes.served;
+    } finally {
+      takes.restore();
+    }
+    const here = await scan({ ...options, readAhead: false });
+    return { ahead, here, served };
   } finally {
-    takes.restore();
+    installed?.restore();
   }
-  const here = await scan({ ...options, readAhead: false });
-  return { ahead, here, served };
 }
 
 /** The same findings, errors, timeline and summary, in the same order. */
