@@ -43,12 +43,21 @@ function findRun(runs: Run[], vcn: number): number {
   return -1;
 }
 
-/** The volume offset of byte `position` of a non-resident stream, or -1 (unmapped or sparse). */
-export function volumeOffset(runs: Run[], clusterSize: number, position: number): number {
+/**
+ * Where byte `position` of a non-resident stream lies on the volume, and the stream position at
+ * which its run ends; null when no run maps it or the run is sparse.
+ */
+function mappedAt(runs: Run[], clusterSize: number, position: number): { offset: number; runEnd: number } | null {
   const vcn = Math.floor(position / clusterSize);
   const i = findRun(runs, vcn);
-  const lcn = i < 0 ? null : runs[i]!.lcn;
-  return lcn === null ? -1 : (lcn + (vcn - runs[i]!.vcn)) * clusterSize + (position - vcn * clusterSize);
+  if (i < 0) return null;
+  const r = runs[i]!;
+  return r.lcn === null ? null : { offset: (r.lcn + (vcn - r.vcn)) * clusterSize + (position - vcn * clusterSize), runEnd: (r.vcn + r.length) * clusterSize };
+}
+
+/** The volume offset of byte `position` of a non-resident stream, or -1 (unmapped or sparse). */
+export function volumeOffset(runs: Run[], clusterSize: number, position: number): number {
+  return mappedAt(runs, clusterSize, position)?.offset ?? -1;
 }
 
 /** Reads `length` bytes of the volume at `offset`, zero-filling what the volume does not have. */
@@ -101,12 +110,9 @@ export function attributeStream(volume: ByteSource, geometry: StreamGeometry, na
    * cached block when it holds them), without the zero-filled copy; null when it spans runs or holes.
    */
   function readWithinRun(pos: number, n: number): Buffer | null {
-    const vcn = Math.floor(pos / clusterSize);
-    const i = findRun(runs, vcn);
-    if (i < 0) return null;
-    const r = runs[i];
-    if (r.lcn === null || pos + n > (r.vcn + r.length) * clusterSize) return null;
-    const got = volume.read((r.lcn + (vcn - r.vcn)) * clusterSize + (pos - vcn * clusterSize), n);
+    const at = mappedAt(runs, clusterSize, pos);
+    if (!at || pos + n > at.runEnd) return null;
+    const got = volume.read(at.offset, n);
     return got.length === n ? got : null;
   }
 
