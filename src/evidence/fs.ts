@@ -160,6 +160,8 @@ export interface EvidenceFs {
   forReopen?(entry: FsEntry): FsEntry;
   /** Reads the walk's files' first `headBytes` bytes ahead on another thread (a mounted directory: DirectoryFs opens them there; an NTFS file system of an EWF image has their chunks inflated there); settles once that thread is online, null when it cannot run. */
   startReadAhead?(headBytes: number): Promise<void> | null;
+  /** How many file records it has room for, known before it is listed (an NTFS volume: its $MFT's records); absent: known only by walking it. */
+  fileRecords?(): number;
   /** Lets caches kept only to speed up `lookup` go (after the last lookup a scan makes of a root); absent: nothing to let go. */
   dropLookupIndexes?(): void;
   /** Problems met so far (bad structures, loops, truncation): what could be read was read. */

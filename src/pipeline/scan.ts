@@ -614,6 +614,20 @@ async function followNamedPaths(state: RootState, opts: ScanOptions): Promise<vo
   }
 }
 
+/**
+ * The work ahead on the other core started before a file system's first read when its size is
+ * known beforehand (an NTFS volume's $MFT records) and large enough for the thread to pay: the
+ * pass over its $MFT that the first listing makes and the walk's first files are fetched ahead
+ * too. A directory root's size is known only as it is walked: scanRoot starts its read-ahead after
+ * LIMITS.readAheadAfterFiles files.
+ */
+async function startReadAheadIfLarge(fs: EvidenceFs, opts: ScanOptions): Promise<void> {
+  if (opts.readAhead === false || !fs.startReadAhead || !((fs.fileRecords?.() ?? 0) >= LIMITS.readAheadAfterFiles)) return;
+  // Nothing allocated until its thread is online (util/young-generation.ts).
+  const online = fs.startReadAhead(LIMITS.headBytes);
+  if (online) await online;
+}
+
 /** Correlates a root's candidates, applies the user's suppressions, then scores them into findings (and the events of their timeline rows). */
 function finalize(state: RootState, opts: ScanOptions, suppressed: SuppressedFinding[]): ScoredFindings {
   const { fs } = state;
@@ -812,6 +826,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       images.push(image);
       pushAll(errors, image.errors);
       for (const { fs, label } of image.volumes) {
+        await startReadAheadIfLarge(fs, opts);
         const os: OsKind = opts.os === 'auto' ? detectFsOs(fs) : opts.os;
         const state = rootState({ given: label, label, hostKey: given, os, kind: IMAGE_KIND, fs, isolator, pool: null, keepEntries: true });
         inspectedFiles.set(label, { fs, entries: state.inspectedEntries });

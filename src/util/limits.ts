@@ -102,8 +102,15 @@ export const LIMITS = {
   /**
    * A directory walk opens its files and reads their heads on another thread (evidence/read-ahead.ts)
    * once it has inspected this many: its start (about 0.1 s and 10 MB) pays from about 20,000 files.
+   * A file system of an image with room for this many files ($MFT records) has its blocks fetched
+   * ahead from its first read (pipeline/scan.ts startReadAheadIfLarge).
    */
   readAheadAfterFiles: 16_384,
+  /**
+   * A pass over a whole $MFT reads this many bytes of records at a time (ntfs/stream.ts
+   * recordReader); over an image that fetches ahead, the next window is hinted while one is parsed.
+   */
+  mftPassWindowBytes: 1024 * 1024,
   /** The inspection pool (pipeline/pool.ts, --jobs): heap per worker, files per batch, batches out per worker. */
   poolHeapMb: 512,
   poolBatchFiles: 64,

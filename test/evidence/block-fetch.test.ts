@@ -277,6 +277,44 @@ describeIf(READY, built ? `tools missing: ${missing.join(', ')}` : DIST_MISSING)
     expect(events).toEqual(['start', 'stop', 'start', 'stop']);
   }, 120_000);
 
+  test('a file system with room for readAheadAfterFiles files or more has its worker started before its first listing; a smaller one not then', async () => {
+    const { NtfsFs } = (await import(path.resolve('dist/evidence/image/fs/ntfs.js'))) as { NtfsFs: { prototype: { list: (dir: unknown) => unknown; fileRecords: () => number } } };
+    const fetcher = BlockFetcher.prototype as unknown as { start: () => unknown };
+    const fs = NtfsFs.prototype;
+    const { start } = fetcher;
+    const { list, fileRecords } = fs;
+    const saved = limits.readAheadAfterFiles;
+    const events: string[] = [];
+    let records = 0;
+    fetcher.start = function (this: typeof fetcher) {
+      events.push('start');
+      return start.call(this);
+    };
+    fs.list = function (this: typeof fs, dir: unknown) {
+      if (events.at(-1) !== 'list') events.push('list');
+      records = fileRecords.call(this);
+      return list.call(this, dir);
+    };
+    const firstEvents = async (threshold: (records: number) => number): Promise<string[]> => {
+      events.length = 0;
+      limits.readAheadAfterFiles = threshold(records);
+      await scan({ roots: [e01], os: 'auto', scope: 'all', now: () => new Date(0) });
+      return events.slice(0, 2);
+    };
+    try {
+      await firstEvents(() => saved);
+      expect(records).toBeGreaterThan(160);
+      // At the line: started before the $MFT's pass; one record short: the walk's 160 files do not reach it.
+      expect(await firstEvents((n) => n)).toEqual(['start', 'list']);
+      expect(await firstEvents((n) => n + 1)).toEqual(['list']);
+      expect(events).not.toContain('start');
+    } finally {
+      fetcher.start = start;
+      fs.list = list;
+      limits.readAheadAfterFiles = saved;
+    }
+  }, 120_000);
+
   test("a scan of an NTFS E01 gives the same report with the blocks fetched ahead as without", async () => {
     const saved = limits.readAheadAfterFiles;
     try {

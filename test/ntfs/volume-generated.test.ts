@@ -2,7 +2,8 @@
  * NTFS images built here with mkntfs + ntfscp under faketime (no mount, ../shared/corpus/images/HOWTO-generate.md 1a):
  * small and non-resident files, named streams, a file with so many streams that ntfs-3g moves them
  * to extension records ($ATTRIBUTE_LIST), and a deleted record (its in-use flag cleared in a copy,
- * as `del` leaves it). Checked against fls -r -p -m, fls -d and icat on the same image.
+ * as `del` leaves it). Checked against fls -r -p -m, fls -d and icat on the same image. Over an
+ * image that fetches ahead, the listing pass hints each next window of $MFT records before it reads it.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
@@ -11,6 +12,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openNtfs, type NtfsVolume } from '../../src/evidence/image/ntfs/index.js';
 import { walkMftFile } from '../../src/artifacts/ntfs/mft.js';
+import { bufferSource, type ByteSource } from '../../src/util/byte-source.js';
+import { LIMITS } from '../../src/util/limits.js';
 import { describeIf, toolAvailable } from '../helpers/corpus.js';
 import { diffRows, fileSource, ourBodyRows, workDir, type BodyRow } from './helpers.js';
 
@@ -129,6 +132,50 @@ describeIf(haveTools, `reference tools ${TOOLS.join(', ')} not all installed`)('
     const row = run('fls', ['-r', '-p', '-m', '/', deletedImage]).split('\n').find((l) => l.startsWith('0|/$OrphanFiles/todelete.txt (deleted)|'))!.split('|');
     const secs = (t: bigint) => String(Number((t - 116444736000000000n) / 10000000n));
     expect([row[2].split('-')[0], row[6], row[7], row[8], row[9], row[10]]).toEqual([String(del[0].entry), '14', secs(del[0].si!.accessed), secs(del[0].si!.modified), secs(del[0].si!.mftModified), secs(del[0].si!.created)]);
+  });
+
+  test('the listing pass over the $MFT hints each next window of records before it reads it, and nothing else', () => {
+    const limits = LIMITS as { mftPassWindowBytes: number }; // read-only to the code, not at run time
+    const saved = limits.mftPassWindowBytes;
+    limits.mftPassWindowBytes = 4096;
+    try {
+      const base = bufferSource(readFileSync(image), 'ntfs.img');
+      const events: Array<{ hint: boolean; position: number; length: number }> = [];
+      const src: ByteSource = {
+        size: base.size,
+        name: base.name,
+        read(position, length) {
+          events.push({ hint: false, position, length });
+          return base.read(position, length);
+        },
+        fetchAhead: { start: () => null, willRead: (position, length) => events.push({ hint: true, position, length }), stop: () => undefined },
+      };
+      const vol = openNtfs(src);
+      const opened = events.length;
+      expect(vol.list(vol.root()).map((e) => e.name)).toContain('loot.7z');
+      const pass = events.slice(opened);
+      const perWindow = 4096 / vol.recordSize;
+      expect(vol.recordCount / perWindow).toBeGreaterThan(4);
+      // Every window but the first, once: its records' bytes in all.
+      const hints = pass.filter((e) => e.hint);
+      expect(hints.reduce((n, h) => n + h.length, 0)).toBe((vol.recordCount - perWindow) * vol.recordSize);
+      type Event = (typeof events)[number];
+      const overlap = (a: Event, b: Event): boolean => a.position < b.position + b.length && b.position < a.position + a.length;
+      // Each hint is read after it (it names what the pass reads next).
+      pass.forEach((h, i) => {
+        if (h.hint) expect(pass.slice(i + 1).some((e) => !e.hint && overlap(e, h))).toBe(true);
+      });
+      // From the pass's start (the listing read the root's record before it), every read was hinted
+      // before it, but the first window's.
+      const start = pass.findIndex((e) => e.hint);
+      const unhinted = pass.slice(start).filter((e, j) => !e.hint && !pass.slice(0, start + j).some((h) => h.hint && overlap(h, e)));
+      const mftStart = hints.reduce((low, h) => Math.min(low, h.position), Infinity) - 4096;
+      expect(unhinted).toEqual([{ hint: false, position: mftStart, length: 4096 }]);
+      // The same listing as without hints.
+      expect(vol.list(vol.root()).map((e) => e.name)).toEqual(v.list(v.root()).map((e) => e.name));
+    } finally {
+      limits.mftPassWindowBytes = saved;
+    }
   });
 
   test('the same volume as a standalone $MFT (icat 0): every record with its full path', () => {

@@ -256,6 +256,10 @@ export class NtfsFs implements EvidenceFs {
     return src ? unclosed(src) : null;
   }
 
+  fileRecords(): number {
+    return this.vol.recordCount;
+  }
+
   /** The image's blocks read and decoded ahead on another thread (an EWF image), told of the walk's next files. */
   startReadAhead(headBytes: number): Promise<void> | null {
     const online = this.part.fetchAhead?.start() ?? null;

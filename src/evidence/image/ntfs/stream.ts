@@ -60,6 +60,25 @@ export function volumeOffset(runs: Run[], clusterSize: number, position: number)
   return mappedAt(runs, clusterSize, position)?.offset ?? -1;
 }
 
+/**
+ * Tells a volume that fetches ahead (an EWF image: util/byte-source.ts `FetchAhead`) that bytes
+ * [position, position + length) of a non-resident stream will be read next, run by run; a hint
+ * only, so it stops at the first byte no run maps (or a sparse one).
+ */
+export function willReadStream(volume: ByteSource, runs: Run[], clusterSize: number, position: number, length: number): void {
+  const ahead = volume.fetchAhead;
+  if (!ahead || !(length > 0) || !(position >= 0)) return;
+  const end = position + length;
+  // Each step ends a run or the range: at most one step per run.
+  for (let pos = position, steps = 0; pos < end && steps < runs.length; steps++) {
+    const m = mappedAt(runs, clusterSize, pos);
+    if (!m) return;
+    const upto = Math.min(end, m.runEnd);
+    ahead.willRead(m.offset, upto - pos);
+    pos = upto;
+  }
+}
+
 /** Reads `length` bytes of the volume at `offset`, zero-filling what the volume does not have. */
 function readVolume(volume: ByteSource, offset: number, length: number, out: Buffer, at: number): void {
   let done = 0;
@@ -199,12 +218,12 @@ export function residentStream(value: Buffer, name: string): SparseAwareSource {
 }
 
 /**
- * Reads fixed-size records through a window (1 MiB unless given): sequential passes over an MFT
- * make one read per window instead of one per record, and the walk's reads of a directory's
- * records, which mostly lie together, one per few records (the records are copied before fixups
- * are applied).
+ * Reads fixed-size records through a window (LIMITS.mftPassWindowBytes unless given): sequential
+ * passes over an MFT make one read per window instead of one per record, and the walk's reads of
+ * a directory's records, which mostly lie together, one per few records (the records are copied
+ * before fixups are applied).
  */
-export function recordReader(src: ByteSource, recordSize: number, windowBytes = 1024 * 1024): (entry: number) => Buffer {
+export function recordReader(src: ByteSource, recordSize: number, windowBytes = LIMITS.mftPassWindowBytes): (entry: number) => Buffer {
   const windowRecords = Math.max(1, Math.floor(windowBytes / recordSize));
   let first = -1;
   let window: Buffer = Buffer.alloc(0);

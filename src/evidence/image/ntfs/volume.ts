@@ -32,7 +32,7 @@ import {
   type StandardInformation,
   type WarningSink,
 } from './record.js';
-import { attributeStream, recordReader, residentStream, volumeOffset, type SparseAwareSource } from './stream.js';
+import { attributeStream, recordReader, residentStream, volumeOffset, willReadStream, type SparseAwareSource } from './stream.js';
 import { summarizeRecord, type RecordSummary, type StreamInfo } from './summary.js';
 
 export type { NtfsRef } from './record.js';
@@ -345,11 +345,18 @@ export function openNtfs(src: ByteSource): NtfsVolume {
     const kids = new ChildIndex(recordCount);
     freeBaseEntries = [];
     const clusters = src.fetchAhead ? new Uint32Array(recordCount) : null;
-    const readRaw = recordReader(mft, recordSize);
+    const windowBytes = LIMITS.mftPassWindowBytes;
+    const windowRecords = Math.max(1, Math.floor(windowBytes / recordSize));
+    const readRaw = recordReader(mft, recordSize, windowBytes);
     // The pass keeps nothing of a record's bytes (names become strings, times and sizes numbers):
     // one buffer takes every record's fixed-up copy instead of a new one per record.
     const scratch = Buffer.allocUnsafe(recordSize);
     for (let entry = 0; entry < recordCount; entry++) {
+      // The $MFT is read in order, a window at a time: over an image that fetches ahead, the next
+      // window's blocks are decoded on the other core while this one is parsed.
+      if (entry % windowRecords === 0 && entry + windowRecords < recordCount) {
+        willReadStream(src, mftJoined.runs, clusterSize, (entry + windowRecords) * recordSize, Math.min(windowRecords, recordCount - entry - windowRecords) * recordSize);
+      }
       const raw = readRaw(entry);
       if (!hasRecordSignature(raw)) continue;
       const rec = parseMftRecord(raw, entry, scratch);
