@@ -8,8 +8,10 @@ import { closeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { NOT_OPENED, OPENED, PLACE_FIELDS, PLACE_STATS, READ, RING_PLACES, type ReadAheadRequest, type ReadAheadShared } from './read-ahead.js';
 import { openRegularFile, readFully, writeStatNumbers } from './reader.js';
+import { announceStarted, type AheadWorkerData } from './ahead-worker.js';
 
-const shared = workerData as ReadAheadShared;
+const { shared, started } = workerData as AheadWorkerData<ReadAheadShared>;
+announceStarted(started);
 const state = new Int32Array(shared.state);
 const handled = new Int32Array(shared.handled);
 const numbers = new Float64Array(shared.numbers);

@@ -5,13 +5,15 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from '../helpers/cli.js';
+import { removeTree, tempDir } from '../hazards/helpers.js';
 import { holdYoungGeneration, YOUNG_GENERATION_MB } from '../../src/util/young-generation.js';
 
 const BUILT = path.join(ROOT, 'dist', 'util', 'young-generation.js');
+const FETCHER = path.join(ROOT, 'dist', 'evidence', 'image', 'container', 'block-fetch.js');
 const TARGET = YOUNG_GENERATION_MB * 1024 * 1024;
 
 /**
@@ -71,6 +73,38 @@ describe('the young generation through a worker start (docs/performance.md)', ()
     const waited = JSON.parse(runScript(ALLOCATE_AS_WORKER_STARTS(true))) as { after: number };
     expect(during.after).toBeGreaterThan(TARGET);
     expect(waited.after).toBe(TARGET);
+  });
+
+  test('a worker that works ahead of the walk runs when its start returns: allocating at once keeps it held', () => {
+    // The block-fetch worker (an EWF image's chunks), started as a scan starts it; the read-ahead
+    // worker goes through the same start (src/evidence/ahead-worker.ts). A script file, not -e: a
+    // worker inherits --input-type and fails to start under it.
+    const dir = tempDir('young-generation');
+    try {
+      const script = path.join(dir, 'start.mjs');
+      writeFileSync(
+        script,
+        `
+        import { holdYoungGeneration, newSpaceBytes } from ${JSON.stringify(pathToFileURL(BUILT).href)};
+        import { BlockFetcher } from ${JSON.stringify(pathToFileURL(FETCHER).href)};
+        holdYoungGeneration([], '');
+        const kept = [];
+        const fetcher = new BlockFetcher(32768, () => null);
+        const online = fetcher.start();
+        for (let i = 0; i < 1_000_000; i++) kept.push({ i, s: 'x' + i });
+        const after = newSpaceBytes();
+        await online;
+        const running = fetcher.running;
+        fetcher.stop();
+        process.stdout.write(JSON.stringify({ running, after, kept: kept.length }));
+      `,
+      );
+      const r = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });
+      expect([r.status, r.stderr]).toEqual([0, '']);
+      expect(JSON.parse(r.stdout)).toEqual({ running: true, after: TARGET, kept: 1_000_000 });
+    } finally {
+      removeTree(dir);
+    }
   });
 
   test('heldOnceOnline settles for an unreferenced worker (the process does not end first) and for one that fails to start', () => {

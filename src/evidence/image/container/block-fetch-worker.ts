@@ -6,9 +6,11 @@
  */
 import { workerData } from 'node:worker_threads';
 import { readFully } from '../../reader.js';
+import { announceStarted, type AheadWorkerData } from '../../ahead-worker.js';
 import { CONTROL_READING, CONTROL_SLEEPING, CONTROL_STOP, CONTROL_WORKING, CONTROL_WRITTEN, DONE, FAILED, inflateBlock, TASK_FIELDS, type BlockFetchShared } from './block-fetch.js';
 
-const shared = workerData as BlockFetchShared;
+const { shared, started } = workerData as AheadWorkerData<BlockFetchShared>;
+announceStarted(started);
 const state = new Int32Array(shared.state);
 const lengths = new Int32Array(shared.lengths);
 const control = new Int32Array(shared.control);
