@@ -164,7 +164,7 @@ export class BlockFetcher {
    * Block `block` as the worker decoded it, or null: this thread decodes it itself (no worker, not
    * hinted, not done yet, or the worker could not). Blocks hinted before it and not taken are let go.
    */
-  take(block: number): Buffer | null {
+  take(block: number, into?: Buffer, at = 0): Buffer | null {
     if (!this.worker) return null;
     this.reclaim();
     const place = this.placeOf.get(block);
@@ -192,7 +192,8 @@ export class BlockFetcher {
     let out: Buffer | null = null;
     if (state === DONE) {
       const length = this.lengths[place]!;
-      out = Buffer.allocUnsafe(length);
+      // Copied out before the place can be sent again (send() below).
+      out = into ? into.subarray(at, at + length) : Buffer.allocUnsafe(length);
       this.data.copy(out, 0, place * this.blockSize, place * this.blockSize + length);
       this.free.push(place);
     } else if (state === FAILED) this.free.push(place);

@@ -27,25 +27,47 @@ export interface BlockReader {
 
 export function blockSource(reader: BlockReader): ByteSource {
   const { size, blockSize } = reader;
-  const cache = new Map<number, Buffer>();
-  const maxCached = Math.max(4, Math.floor(BLOCK_CACHE_BYTES / blockSize));
-  const zero = Buffer.alloc(blockSize);
-  const block = (i: number): Buffer => {
-    const hit = cache.get(i);
-    if (hit) {
-      cache.delete(i);
-      cache.set(i, hit);
+  // The decoded blocks live in one buffer, a place per block, reused as blocks are let go (least
+  // recently read first); reads copy out of it. A fresh buffer per decoded block outlived the
+  // collector's young generation in the cache and was freed only by a full collection: 100 MB and
+  // more of them waited at a time in a 100,000-file E01 scan (docs/performance.md).
+  const places = Math.max(1, Math.min(Math.max(4, Math.floor(BLOCK_CACHE_BYTES / blockSize)), Math.ceil(size / blockSize)));
+  const placeOf = new Map<number, number>();
+  const freePlaces: number[] = [];
+  let unused = 0;
+  let slab: Buffer | null = null;
+  /** The place holding block `i`, read and decoded into it when it is not there. */
+  const placeOfBlock = (i: number): number => {
+    const hit = placeOf.get(i);
+    if (hit !== undefined) {
+      placeOf.delete(i);
+      placeOf.set(i, hit);
       return hit;
     }
-    let data = fetcher?.take(i) ?? reader.readBlock(i) ?? zero;
-    if (data.length < blockSize) {
-      const whole = Buffer.alloc(blockSize);
-      data.copy(whole);
-      data = whole;
-    } else if (data.length > blockSize) data = data.subarray(0, blockSize);
-    cache.set(i, data);
-    if (cache.size > maxCached) cache.delete(cache.keys().next().value as number);
-    return data;
+    slab ??= Buffer.allocUnsafeSlow(places * blockSize);
+    let place = freePlaces.pop();
+    if (place === undefined) {
+      if (unused < places) place = unused++;
+      else {
+        const [oldest, itsPlace] = placeOf.entries().next().value as [number, number];
+        placeOf.delete(oldest);
+        place = itsPlace;
+      }
+    }
+    const at = place * blockSize;
+    try {
+      let n = fetcher?.take(i, slab, at)?.length ?? -1;
+      if (n < 0) {
+        const data = reader.readBlock(i);
+        n = data ? data.copy(slab, at, 0, Math.min(data.length, blockSize)) : 0;
+      }
+      if (n < blockSize) slab.fill(0, at + n, at + blockSize);
+    } catch (err) {
+      freePlaces.push(place);
+      throw err;
+    }
+    placeOf.set(i, place);
+    return place;
   };
   let fetcher: BlockFetcher | null = null;
   const locate = reader.locate?.bind(reader);
@@ -61,7 +83,7 @@ export function blockSource(reader: BlockReader): ByteSource {
           willRead(position: number, length: number): void {
             if (!fetcher?.running || !(length > 0) || position < 0 || position >= size) return;
             const last = Math.floor((Math.min(size, position + length) - 1) / blockSize);
-            for (let i = Math.floor(position / blockSize); i <= last; i++) if (!cache.has(i)) fetcher.hint(i);
+            for (let i = Math.floor(position / blockSize); i <= last; i++) if (!placeOf.has(i)) fetcher.hint(i);
           },
           stop(): void {
             fetcher?.stop();
@@ -76,20 +98,15 @@ export function blockSource(reader: BlockReader): ByteSource {
       if (!Number.isFinite(length) || length <= 0 || position < 0 || position >= size) return Buffer.alloc(0);
       if (length > LIMITS.maxReadBytes) throw new RangeError(`read of ${length} bytes exceeds limit ${LIMITS.maxReadBytes}`);
       const end = Math.min(size, position + Math.floor(length));
-      const first = Math.floor(position / blockSize);
-      // Within one block (head reads, MFT records, clusters): a view of the cached block, no copy.
-      // Sources are read-only to their callers (as bufferSource's views already are).
-      if (Math.floor((end - 1) / blockSize) === first) {
-        const within = position - first * blockSize;
-        return block(first).subarray(within, within + (end - position));
-      }
+      // A copy, never a view: a place is reused for another block while a caller may hold what it read.
       const out = Buffer.allocUnsafe(end - position);
       let pos = position;
       while (pos < end) {
         const i = Math.floor(pos / blockSize);
         const within = pos - i * blockSize;
         const n = Math.min(blockSize - within, end - pos);
-        block(i).copy(out, pos - position, within, within + n);
+        const at = placeOfBlock(i) * blockSize + within;
+        slab!.copy(out, pos - position, at, at + n);
         pos += n;
       }
       return out;
