@@ -101,11 +101,13 @@ export const LIMITS = {
   keptAhead: 4096,
   /**
    * A directory walk opens its files and reads their heads on another thread (evidence/read-ahead.ts)
-   * once it has inspected this many: its start (about 0.1 s and 10 MB) pays from about 20,000 files.
-   * A file system of an image with room for this many files ($MFT records) has its blocks fetched
-   * ahead from its first read (pipeline/scan.ts startReadAheadIfLarge).
+   * once it has inspected this many: its start (40-90 ms of this thread and 10-13 MB) pays once
+   * about 3,000 more files are read ahead (a 3,000-file tree 0.07 s slower, a 10,000-file one 0.12 s
+   * faster: docs/performance.md "Image blocks fetched ahead from the first read"). A file system of
+   * an image with room for this many files ($MFT records) has its blocks fetched ahead from its first
+   * read (pipeline/scan.ts startReadAheadIfLarge).
    */
-  readAheadAfterFiles: 16_384,
+  readAheadAfterFiles: 2_048,
   /**
    * A pass over a whole $MFT reads this many bytes of records at a time (ntfs/stream.ts
    * recordReader); over an image that fetches ahead, the next window is hinted while one is parsed.
