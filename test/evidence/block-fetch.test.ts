@@ -49,7 +49,7 @@ function shuffled(n: number, seed: number): number[] {
  */
 function waitForQueuedBlocks(cls: BlockFetcherClass, queued: number, ms: number): { hinted: number; restore(): void } {
   interface Inside {
-    take(block: number): Buffer | null;
+    take(block: number, into?: Buffer, at?: number): Buffer | null;
     hint(block: number): void;
     placeOf: Map<number, number>;
     state: Int32Array;
@@ -68,10 +68,10 @@ function waitForQueuedBlocks(cls: BlockFetcherClass, queued: number, ms: number)
     if (this.running) counter.hinted++;
     hint.call(this, block);
   };
-  proto.take = function (this: Inside, block: number) {
+  proto.take = function (this: Inside, block: number, into?: Buffer, at?: number) {
     const place = this.placeOf.get(block);
     if (place !== undefined && this.running) Atomics.wait(this.state, place, queued, ms);
-    return take.call(this, block);
+    return take.call(this, block, into, at);
   };
   return counter;
 }

@@ -56,11 +56,10 @@ export function blockSource(reader: BlockReader): ByteSource {
     }
     const at = place * blockSize;
     try {
-      let n = fetcher?.take(i, slab, at)?.length ?? -1;
-      if (n < 0) {
-        const data = reader.readBlock(i);
-        n = data ? data.copy(slab, at, 0, Math.min(data.length, blockSize)) : 0;
-      }
+      // The fetcher copies the block into its place; a block handed over elsewhere is copied here.
+      const data = fetcher?.take(i, slab, at) ?? reader.readBlock(i);
+      const inPlace = data !== null && data.buffer === slab.buffer && data.byteOffset === slab.byteOffset + at;
+      const n = data === null ? 0 : inPlace ? Math.min(data.length, blockSize) : data.copy(slab, at, 0, Math.min(data.length, blockSize));
       if (n < blockSize) slab.fill(0, at + n, at + blockSize);
     } catch (err) {
       freePlaces.push(place);
