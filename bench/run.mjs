@@ -255,7 +255,6 @@ function scanArgs(root, scope, hash, out) {
   if (hash !== 'findings') args.push('--hash', hash);
   return args;
 }
-/** `stagehunt scan ROOT --scope S [--hash none] --format json --quiet --output FILE`; the report is kept for facts. */
 /** `stagehunt scan ROOT --scope S [--hash none] --format json --quiet --output FILE`: the command, its key and label. */
 function scanSpec(root, name, scope = 'all', hash = 'findings') {
   const key = `scan:${name}:${scope}:${hash}`;

@@ -125,8 +125,8 @@ export function attributeStream(volume: ByteSource, geometry: StreamGeometry, na
   }
 
   /**
-   * A read that one allocated run holds whole: the volume's own bytes (a view of the container's
-   * cached block when it holds them), without the zero-filled copy; null when it spans runs or holes.
+   * A read that one allocated run holds whole: the volume's own bytes as it returns them, without
+   * the zero-filled copy; null when it spans runs or holes.
    */
   function readWithinRun(pos: number, n: number): Buffer | null {
     const at = mappedAt(runs, clusterSize, pos);
@@ -217,6 +217,11 @@ export function residentStream(value: Buffer, name: string): SparseAwareSource {
   };
 }
 
+/** Records in one window of `recordReader` (at least one). */
+export function recordsPerWindow(windowBytes: number, recordSize: number): number {
+  return Math.max(1, Math.floor(windowBytes / recordSize));
+}
+
 /**
  * Reads fixed-size records through a window (LIMITS.mftPassWindowBytes unless given): sequential
  * passes over an MFT make one read per window instead of one per record, and the walk's reads of
@@ -224,7 +229,7 @@ export function residentStream(value: Buffer, name: string): SparseAwareSource {
  * before fixups are applied).
  */
 export function recordReader(src: ByteSource, recordSize: number, windowBytes = LIMITS.mftPassWindowBytes): (entry: number) => Buffer {
-  const windowRecords = Math.max(1, Math.floor(windowBytes / recordSize));
+  const windowRecords = recordsPerWindow(windowBytes, recordSize);
   let first = -1;
   let window: Buffer = Buffer.alloc(0);
   return (entry: number): Buffer => {

@@ -32,7 +32,7 @@ import {
   type StandardInformation,
   type WarningSink,
 } from './record.js';
-import { attributeStream, recordReader, residentStream, volumeOffset, willReadStream, type SparseAwareSource } from './stream.js';
+import { attributeStream, recordReader, recordsPerWindow, residentStream, volumeOffset, willReadStream, type SparseAwareSource } from './stream.js';
 import { summarizeRecord, type RecordSummary, type StreamInfo } from './summary.js';
 
 export type { NtfsRef } from './record.js';
@@ -346,7 +346,7 @@ export function openNtfs(src: ByteSource): NtfsVolume {
     freeBaseEntries = [];
     const clusters = src.fetchAhead ? new Uint32Array(recordCount) : null;
     const windowBytes = LIMITS.mftPassWindowBytes;
-    const windowRecords = Math.max(1, Math.floor(windowBytes / recordSize));
+    const windowRecords = recordsPerWindow(windowBytes, recordSize);
     const readRaw = recordReader(mft, recordSize, windowBytes);
     // The pass keeps nothing of a record's bytes (names become strings, times and sizes numbers):
     // one buffer takes every record's fixed-up copy instead of a new one per record.
