@@ -5,7 +5,6 @@
  * then text heuristics; entropy and chi-square are a hint that decides only when no magic does.
  * Pure: reads only through the ByteSource, never throws for bad input.
  */
-import { fileTypeFromBuffer } from 'file-type';
 import type { ByteSource } from '../util/byte-source.js';
 import { LIMITS } from '../util/limits.js';
 import { detectLateMagic, detectOwnMagic, type MagicMatch } from './detectors.js';
@@ -18,6 +17,7 @@ import { describeFileType } from './describe.js';
 import { detectText } from './text.js';
 import { fingerprintHits } from './predicates.js';
 import { zipHeadType } from './zip-head.js';
+import { fileTypeOfHead } from './file-type.js';
 import type { Hit } from '../rules/types.js';
 
 export type { Classification } from './formats.js';
@@ -114,7 +114,7 @@ function fromFileType(ext: string, mime: string, head: Buffer): MagicMatch {
 async function fileTypeMagic(head: Buffer, warnings: string[]): Promise<MagicMatch | null> {
   let result;
   try {
-    result = await fileTypeFromBuffer(head);
+    result = await fileTypeOfHead(head);
   } catch (err) {
     warnings.push(`file-type failed: ${(err as Error).message}`);
     return null;
