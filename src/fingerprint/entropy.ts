@@ -5,16 +5,39 @@
  * per byte.
  */
 
+import { LIMITS } from '../util/limits.js';
+
 export class ByteHistogram {
   readonly counts = new Uint32Array(256);
   total = 0;
 
   add(bytes: Uint8Array): void {
     const counts = this.counts;
-    for (let i = 0; i < bytes.length; i++) counts[bytes[i]]++;
+    if (bytes.length < FOUR_WAY_FROM) {
+      for (let i = 0; i < bytes.length; i++) counts[bytes[i]!]++;
+    } else {
+      // Four tables, one per byte lane: consecutive equal bytes no longer wait on each other's
+      // increment (the loop is bound by store-to-load forwarding), about 1.4x faster on 4 KiB heads.
+      const lanes = laneCounts;
+      lanes.fill(0);
+      const whole = bytes.length & ~3;
+      for (let i = 0; i < whole; i += 4) {
+        lanes[bytes[i]!]++;
+        lanes[256 + bytes[i + 1]!]++;
+        lanes[512 + bytes[i + 2]!]++;
+        lanes[768 + bytes[i + 3]!]++;
+      }
+      for (let i = whole; i < bytes.length; i++) lanes[bytes[i]!]++;
+      for (let v = 0; v < 256; v++) counts[v] += lanes[v]! + lanes[256 + v]! + lanes[512 + v]! + lanes[768 + v]!;
+    }
     this.total += bytes.length;
   }
 }
+
+/** Below this many bytes one table is faster than clearing and folding four. */
+const FOUR_WAY_FROM = 256;
+/** The four lanes' counts of one `add` (synchronous: nothing else runs between its fill and its fold). */
+const laneCounts = new Uint32Array(4 * 256);
 
 /** One histogram over several samples (an array, not a spread: see src/util/arrays.ts). */
 export function histogramOf(...parts: Uint8Array[]): ByteHistogram {
@@ -38,15 +61,62 @@ export function byteStatsOf(bytes: Uint8Array): ByteStats {
   return byteStats(scratch);
 }
 
+/** p log2 p of a count c of `total` bytes: one term of the entropy's sum. */
+function entropyTerm(c: number, total: number): number {
+  const p = c / total;
+  return p * Math.log2(p);
+}
+
+/** (c - e)^2 / e of a count c of `total` bytes, e = total / 256: one term of chi-square's sum. */
+function chiTerm(c: number, total: number): number {
+  const expected = total / 256;
+  const d = c - expected;
+  return (d * d) / expected;
+}
+
+/**
+ * The terms of the two sums, remembered for the totals nearly every file has (a full head, three
+ * full samples): each term is computed by the same expression as without the table, and the sums
+ * add them in the same order, so the statistics are the same to the last bit; the table only saves
+ * the logarithms (256 per head, the largest cost of the statistics after the histogram itself).
+ * NaN marks a term not computed yet.
+ */
+class TermTable {
+  readonly entropy: Float64Array;
+  readonly chi: Float64Array;
+  constructor(readonly total: number) {
+    this.entropy = new Float64Array(total + 1).fill(NaN);
+    this.chi = new Float64Array(total + 1).fill(NaN);
+  }
+}
+
+const termTables = new Map<number, TermTable>();
+
+/** The table for `total` bytes, or null for a total too rare to be worth one (a short file's every byte). */
+function termTableFor(total: number): TermTable | null {
+  let table = termTables.get(total);
+  if (table) return table;
+  if (total !== LIMITS.headBytes && total !== 3 * LIMITS.entropySampleBytes) return null;
+  table = new TermTable(total);
+  termTables.set(total, table);
+  return table;
+}
+
 /** Shannon entropy in bits per byte; 0 for no data. */
 export function shannonEntropy(h: ByteHistogram): number {
-  if (h.total === 0) return 0;
+  const total = h.total;
+  if (total === 0) return 0;
+  const counts = h.counts;
+  const terms = termTableFor(total)?.entropy;
   let sum = 0;
   for (let i = 0; i < 256; i++) {
-    const c = h.counts[i];
+    const c = counts[i]!;
     if (c !== 0) {
-      const p = c / h.total;
-      sum -= p * Math.log2(p);
+      if (terms) {
+        let t = terms[c]!;
+        if (t !== t) t = terms[c] = entropyTerm(c, total);
+        sum -= t;
+      } else sum -= entropyTerm(c, total);
     }
   }
   return sum;
@@ -54,12 +124,18 @@ export function shannonEntropy(h: ByteHistogram): number {
 
 /** Pearson chi-square against the uniform distribution (255 degrees of freedom), as ent prints it. */
 export function chiSquare(h: ByteHistogram): number {
-  if (h.total === 0) return 0;
-  const expected = h.total / 256;
+  const total = h.total;
+  if (total === 0) return 0;
+  const counts = h.counts;
+  const terms = termTableFor(total)?.chi;
   let sum = 0;
   for (let i = 0; i < 256; i++) {
-    const d = h.counts[i] - expected;
-    sum += (d * d) / expected;
+    const c = counts[i]!;
+    if (terms) {
+      let t = terms[c]!;
+      if (t !== t) t = terms[c] = chiTerm(c, total);
+      sum += t;
+    } else sum += chiTerm(c, total);
   }
   return sum;
 }
