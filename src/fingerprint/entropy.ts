@@ -50,15 +50,18 @@ export function histogramOfParts(parts: readonly Uint8Array[]): ByteHistogram {
   return h;
 }
 
-/** One histogram reused for the statistics of one buffer (byteStats reads it synchronously and keeps nothing). */
+/** One histogram reused for the statistics of one buffer (its caller reads it synchronously and keeps nothing). */
 const scratch = new ByteHistogram();
 
-/** byteStats of one buffer, without allocating a histogram per file. */
-export function byteStatsOf(bytes: Uint8Array): ByteStats {
+/**
+ * The histogram of one buffer in a histogram shared by every call: valid until the next call,
+ * so read it at once (byteStats, the text check's counts) and keep only what is derived from it.
+ */
+export function scratchHistogramOf(bytes: Uint8Array): ByteHistogram {
   scratch.counts.fill(0);
   scratch.total = 0;
   scratch.add(bytes);
-  return byteStats(scratch);
+  return scratch;
 }
 
 /** p log2 p of a count c of `total` bytes: one term of the entropy's sum. */

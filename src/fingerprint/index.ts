@@ -9,7 +9,7 @@ import type { ByteSource } from '../util/byte-source.js';
 import { LIMITS } from '../util/limits.js';
 import { detectLateMagic, detectOwnMagic, type MagicMatch } from './detectors.js';
 import {
-  byteStats, byteStatsOf, histogramOfParts, CHI_CLEARLY_EVEN, CHI_CLEARLY_UNEVEN, CHI_RANDOM_HIGH, CHI_RANDOM_LOW, type ByteStats,
+  byteStats, histogramOfParts, scratchHistogramOf, type ByteHistogram, CHI_CLEARLY_EVEN, CHI_CLEARLY_UNEVEN, CHI_RANDOM_HIGH, CHI_RANDOM_LOW, type ByteStats,
 } from './entropy.js';
 import { classifyFormat, WEAK_MAGIC_FORMATS, type Classification } from './formats.js';
 import { checkExtension, type ExtensionMismatch } from './extensions.js';
@@ -125,8 +125,8 @@ async function fileTypeMagic(head: Buffer, warnings: string[]): Promise<MagicMat
 /** Text that file-type (or our armored-PGP check) can name more precisely than "text". */
 const TEXT_WITH_MAGIC = /^(%PDF|%!|\{\\rtf|-----BEGIN|BEGIN:|WEBVTT|<|\xef\xbb\xbf<|\xff\xfe|\xfe\xff)/;
 
-function textMagic(head: Buffer): Magic | null {
-  const text = detectText(head);
+function textMagic(head: Buffer, byteCounts?: Uint32Array): Magic | null {
+  const text = detectText(head, byteCounts);
   if (!text) return null;
   const confidence = head.length >= 64 ? 'high' : 'low';
   return { format: text.format, mime: text.mime, description: text.description, confidence, hints: [], source: 'text', structured: text.structured };
@@ -153,11 +153,11 @@ interface Unsettled {
  * verified PE and ZIP heads settle most files synchronously; the rest (media file-type knows,
  * random blobs, ZIP heads only file-type can judge) is left to file-type. Returns the verdict, or what the slow path needs.
  */
-function detectMagicFast(head: Buffer, name: string, size: number): { magic: Magic | null } | Unsettled {
+function detectMagicFast(head: Buffer, name: string, size: number, facts: HeadFacts): { magic: Magic | null } | Unsettled {
   const own = detectOwnMagic(head, name, size);
   if (own && own.confidence !== 'low') return { magic: { ...own, source: 'custom' } };
   // Plain text is most of a disk: skip file-type for it unless it starts like a text-based format.
-  const text = textMagic(head);
+  const text = textMagic(head, facts.histogram?.counts);
   if (text && !TEXT_WITH_MAGIC.test(head.toString('latin1', 0, 16))) return { magic: text };
   const pe = fastPe(head);
   if (pe) return { magic: pe };
@@ -261,17 +261,31 @@ function emptyFingerprint(): Fingerprint {
 }
 
 /**
+ * What one pass over the head gives every path: its statistics, and its histogram, from which the
+ * text check of most text heads is settled without a pass of its own. The histogram is the shared
+ * scratch one: valid until the next file's, so only the synchronous detection reads it.
+ */
+interface HeadFacts { stats: ByteStats | null; histogram: ByteHistogram | null }
+
+function headFacts(head: Buffer): HeadFacts {
+  if (head.length === 0) return { stats: null, histogram: null };
+  const histogram = scratchHistogramOf(head);
+  return { stats: byteStats(histogram), histogram };
+}
+
+/**
  * Fingerprints one file. `head` is the first bytes (up to LIMITS.headBytes) the caller already
  * read; more is read from `src` only for high-entropy content that magic does not explain,
  * or always with `{deep: true}`.
  */
 export async function fingerprint(src: ByteSource, head: Buffer, name: string, options: FingerprintOptions = {}): Promise<Fingerprint> {
   if (src.size === 0 && head.length === 0) return emptyFingerprint();
-  const fast = detectMagicFast(head, name, src.size);
-  if ('magic' in fast) return finishFingerprint(src, head, name, fast.magic, [], options);
+  const facts = headFacts(head);
+  const fast = detectMagicFast(head, name, src.size, facts);
+  if ('magic' in fast) return finishFingerprint(src, head, name, fast.magic, facts.stats, [], options);
   const warnings: string[] = [];
   const magic = resolveMagic(head, name, src.size, fast, await fileTypeMagic(head, warnings));
-  return finishFingerprint(src, head, name, magic, warnings, options);
+  return finishFingerprint(src, head, name, magic, facts.stats, warnings, options);
 }
 
 /**
@@ -280,21 +294,25 @@ export async function fingerprint(src: ByteSource, head: Buffer, name: string, o
  */
 export function fingerprintSync(src: ByteSource, head: Buffer, name: string, options: FingerprintOptions = {}): Fingerprint | null {
   if (src.size === 0 && head.length === 0) return emptyFingerprint();
-  const fast = detectMagicFast(head, name, src.size);
-  return 'magic' in fast ? finishFingerprint(src, head, name, fast.magic, [], options) : null;
+  const facts = headFacts(head);
+  const fast = detectMagicFast(head, name, src.size, facts);
+  return 'magic' in fast ? finishFingerprint(src, head, name, fast.magic, facts.stats, [], options) : null;
 }
 
-/** The reference path (file-type for every open head), for the equivalence test only. */
+/**
+ * The reference path (file-type for every open head, the text check's own byte scans), for the
+ * equivalence test only.
+ */
 export async function fingerprintReference(src: ByteSource, head: Buffer, name: string, options: FingerprintOptions = {}): Promise<Fingerprint> {
   if (src.size === 0 && head.length === 0) return emptyFingerprint();
   const warnings: string[] = [];
   const magic = await detectMagicReference(head, name, src.size, warnings);
-  return finishFingerprint(src, head, name, magic, warnings, options);
+  return finishFingerprint(src, head, name, magic, head.length ? byteStats(histogramOfParts([head])) : null, warnings, options);
 }
 
 /** Statistics (more samples only when the class needs them), classification, extension check, hits. */
-function finishFingerprint(src: ByteSource, head: Buffer, name: string, magic: Magic | null, warnings: string[], options: FingerprintOptions): Fingerprint {
-  let stats = head.length ? byteStatsOf(head) : null;
+function finishFingerprint(src: ByteSource, head: Buffer, name: string, magic: Magic | null, headStats: ByteStats | null, warnings: string[], options: FingerprintOptions): Fingerprint {
+  let stats = headStats;
   let samples: SampleRange[] = head.length ? [{ offset: 0, length: head.length }] : [];
   const provisional = magic ? classifyWithMagic(magic, stats).classification : null;
   const wantMore = options.deep || (stats !== null && src.size > head.length && needsMoreSamples(magic, provisional, stats));

@@ -39,6 +39,21 @@ function utf8SequenceLength(buf: Uint8Array, i: number): number {
 
 interface ByteScan { controls: number; high: number; validUtf8: boolean; nul: boolean }
 
+/**
+ * What the head's byte histogram tells the text check: with no zero byte a head cannot be UTF-16
+ * without a BOM, and with no byte >= 0x80 the byte scan's answer is these counts (no sequence to
+ * validate), so most text heads need no pass of their own once the histogram is made.
+ */
+interface HeadByteCounts { zeros: number; high: number; disallowedControls: number }
+
+function headByteCounts(counts: Uint32Array): HeadByteCounts {
+  let high = 0;
+  for (let b = 0x80; b < 0x100; b++) high += counts[b]!;
+  let disallowedControls = counts[0x7f]!;
+  for (let b = 1; b < 0x20; b++) if (!isAllowedControl(b)) disallowedControls += counts[b]!;
+  return { zeros: counts[0]!, high, disallowedControls };
+}
+
 function scanBytes(buf: Uint8Array, start: number): ByteScan {
   let controls = 0, high = 0, validUtf8 = true;
   for (let i = start; i < buf.length; i++) {
@@ -96,7 +111,7 @@ function controlRatioOf(text: string): number {
 }
 
 /** Returns the text and its encoding, or null when the head is not text. */
-function decodeText(head: Buffer): { text: string; encoding: TextEncoding } | null {
+function decodeText(head: Buffer, byteCounts: Uint32Array | undefined): { text: string; encoding: TextEncoding } | null {
   if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) {
     const scan = scanBytes(head, 3);
     return !scan.nul && scan.validUtf8 && scan.controls <= MAX_CONTROL_RATIO * head.length
@@ -104,12 +119,13 @@ function decodeText(head: Buffer): { text: string; encoding: TextEncoding } | nu
   }
   const bomLe = head.length >= 2 && head[0] === 0xff && head[1] === 0xfe;
   const bomBe = head.length >= 2 && head[0] === 0xfe && head[1] === 0xff;
-  const lane = bomLe ? 'le' : bomBe ? 'be' : utf16Lane(head);
+  const counts = byteCounts && headByteCounts(byteCounts);
+  const lane = bomLe ? 'le' : bomBe ? 'be' : counts?.zeros === 0 ? null : utf16Lane(head);
   if (lane) {
     const text = decodeUtf16(head, lane === 'be', bomLe || bomBe ? 2 : 0);
     return controlRatioOf(text) <= MAX_CONTROL_RATIO && !text.includes('\0') ? { text, encoding: lane === 'le' ? 'utf-16le' : 'utf-16be' } : null;
   }
-  const scan = scanBytes(head, 0);
+  const scan = counts?.high === 0 ? { controls: counts.disallowedControls, high: 0, validUtf8: true, nul: counts.zeros > 0 } : scanBytes(head, 0);
   if (scan.nul || scan.controls > MAX_CONTROL_RATIO * head.length) return null;
   if (scan.high === 0) return { text: head.toString('latin1'), encoding: 'ascii' };
   if (scan.validUtf8) return { text: head.toString('utf8'), encoding: 'utf-8' };
@@ -165,10 +181,10 @@ function structureOf(text: string): Structure {
   return { format: 'txt', mime: 'text/plain', description: 'text', structured: false };
 }
 
-/** Detects text in a head buffer; null when it is binary. */
-export function detectText(head: Buffer): TextMatch | null {
+/** Detects text in a head buffer; null when it is binary. `byteCounts`: this head's byte histogram, when it is made anyway. */
+export function detectText(head: Buffer, byteCounts?: Uint32Array): TextMatch | null {
   if (head.length === 0) return null;
-  const decoded = decodeText(head);
+  const decoded = decodeText(head, byteCounts);
   if (!decoded) return null;
   const s = structureOf(decoded.text);
   // One literal in the spread's key order (a spread that redefines `description` took a slow IC per file).
