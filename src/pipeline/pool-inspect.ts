@@ -7,7 +7,8 @@ import { hasEvtxMagic } from '../artifacts/evtx/layout.js';
 import type { DirEntryInfo, ListedEntry } from '../model/evidence.js';
 import { fdSource, readSourceHead } from '../evidence/reader.js';
 import { LIMITS } from '../util/limits.js';
-import { entryTimes, inspectFile, keepsFileCandidate } from './inspect.js';
+import { entryTimes, inspectFile, keepsFileCandidate, settledTimes } from './inspect.js';
+import type { Candidate } from '../rules/types.js';
 import { needsIsolation } from './isolate.js';
 import type { PoolFile, PoolFileResult, PoolRoot } from './pool.js';
 
@@ -58,11 +59,16 @@ async function inspectPoolFile(root: PoolRootHere, file: PoolFile, listing: read
     const result: PoolFileResult = { k: 'done', head: head.length, cls: inspection.fingerprint.classification };
     if (inspection.warnings.length > 0) result.warnings = inspection.warnings;
     if (Object.keys(inspection.sidNames).length > 0) result.sidNames = inspection.sidNames;
-    if (keepsFileCandidate(fc)) result.file = fc;
-    if (inspection.innerCandidates.length > 0) result.inner = inspection.innerCandidates;
+    if (keepsFileCandidate(fc)) result.file = crossing(fc);
+    if (inspection.innerCandidates.length > 0) result.inner = inspection.innerCandidates.map(crossing);
     return result;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     return { k: 'error', head: head.length, code: e.code ?? 'ERROR', message: e.message };
   }
+}
+
+/** A candidate as it crosses to the main thread: its times plain (a structured clone sees no getters on a prototype, inspect.ts LazyFileTimes). */
+function crossing(c: Candidate): Candidate {
+  return c.times ? { ...c, times: settledTimes(c.times) } : c;
 }
