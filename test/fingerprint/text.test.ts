@@ -37,6 +37,16 @@ describe('text check from the head byte counts', () => {
     '8-bit Latin-1 prose': Buffer.from('Résumé des fichiers collectés\n'.repeat(60), 'latin1'),
     'UTF-8 with BOM': Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), prose(1000)]),
     'short head': Buffer.from('ok'),
+    // Structure at the edges of what structureOf reads: blanks, brackets, the eighth line, 64 bytes.
+    'JSON after a bracket and many blank lines': Buffer.from(`{${'\r\n'.repeat(40)}   "staged": true}`),
+    'a bracket and only blanks after it': Buffer.from(`[${' \n'.repeat(200)}`),
+    'long leading blanks, then INI': Buffer.from(`${' \t\r\n'.repeat(300)}[General]\nA=1\nB=2\n`),
+    // Blank and comment lines are skipped, so the eighth raw line is the fifth pair checked.
+    'INI whose eighth line decides': Buffer.from('[section]\n\n; a comment line\nalpha=1111111111\nbeta=2222222222\ngamma=3333333333\ndelta=4444444444\nnot a pair\n' + 'x'.repeat(3000)),
+    'CSV over exactly eight CRLF lines, then prose': Buffer.from('a,b,c\r\n1,2,3\r\n4,5,6\r\n7,8,9\r\n1,2,3\r\n4,5,6\r\n7,8,9\r\n1,2,3\r\n' + 'prose, prose\n'.repeat(100)),
+    'fewer than eight lines, one very long': Buffer.from(`key=value\n${'y'.repeat(3900)}\nz=1`),
+    'XML declaration past 64 blanks': Buffer.from(`${' '.repeat(100)}<?xml version="1.0"?><a/>`),
+    'shebang after blank lines': Buffer.from('\n\n\n#!/bin/sh\ntar czf /tmp/x.tgz /home\n'),
   };
   for (const [label, head] of Object.entries(cases)) {
     test(label, () => {
@@ -49,6 +59,24 @@ describe('text check from the head byte counts', () => {
     const verdicts = Object.values(cases).map((head) => detectText(head, histogramOf(head).counts) !== null);
     expect(verdicts).toContain(true);
     expect(verdicts).toContain(false);
+  });
+
+  test('pseudo-random ASCII texts built from structured lines, blanks and brackets', () => {
+    const pieces = ['[Section]', 'key=value', 'a,b,c', '1;2;3', '{', '[', '"k": 1,', '}', '#!/bin/sh', '<?xml version="1.0"?>', '<html>', '; comment', '', ' ', '\t', 'plain prose line', 'Windows Registry Editor Version 5.00'];
+    const seen = new Set<string>();
+    for (let seed = 1; seed <= 3000; seed++) {
+      const noise = xorshiftBytes(64, seed);
+      const lines: string[] = [];
+      // A quarter of them tables (every line three fields), the rest any mix.
+      const from = noise[62]! % 4 === 0 ? ['a,b,c', '1,2,3', 'x,y,z', ''] : pieces;
+      for (let k = 0; k < 2 + (noise[0]! % 14); k++) lines.push((noise[k + 1]! % 5 === 0 ? ' '.repeat(noise[k + 20]! % 90) : '') + from[noise[k + 40]! % from.length]!);
+      const head = Buffer.from(lines.join(noise[63]! % 2 ? '\r\n' : '\n')).subarray(0, 4100);
+      const [scanned, counted] = bothWays(head);
+      if (JSON.stringify(counted) !== JSON.stringify(scanned)) throw new Error(`seed ${seed}: ${JSON.stringify(counted)} against ${JSON.stringify(scanned)}`);
+      if (scanned) seen.add((scanned as { format: string }).format);
+    }
+    // The mixes reach every structure the check names, so each branch was compared.
+    expect([...seen].sort()).toEqual(['csv', 'html', 'ini', 'json', 'reg', 'script', 'txt', 'xml']);
   });
 
   test('pseudo-random mixes of prose, controls, NUL and high bytes', () => {
