@@ -25,6 +25,7 @@ import type { Candidate } from '../rules/types.js';
 import { hasBytesAt } from '../util/bytes.js';
 import { LIMITS } from '../util/limits.js';
 import { heldOnceOnline } from '../util/young-generation.js';
+import { workerExecArgv } from '../util/worker-argv.js';
 
 export interface IsolatedRequest {
   id: number;
@@ -199,6 +200,7 @@ export class Isolator {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     this.worker = new Worker(WORKER_URL, {
+      execArgv: workerExecArgv(),
       resourceLimits: { maxOldGenerationSizeMb: this.limits.heapMb, maxYoungGenerationSizeMb: Math.min(ISOLATED_YOUNG_MB, this.limits.heapMb) },
       stdout: false,
       stderr: false,

@@ -27,6 +27,7 @@ import type { Candidate } from '../rules/types.js';
 import { yieldToEventLoop } from '../util/event-loop.js';
 import { LIMITS } from '../util/limits.js';
 import { heldOnceOnline } from '../util/young-generation.js';
+import { workerExecArgv } from '../util/worker-argv.js';
 
 /** Per-root facts, sent once to every worker. */
 export interface PoolRoot {
@@ -165,6 +166,7 @@ export class InspectPool {
 
   private start(): PoolThread {
     const worker = new Worker(WORKER_URL, {
+      execArgv: workerExecArgv(),
       resourceLimits: { maxOldGenerationSizeMb: this.heapMb, maxYoungGenerationSizeMb: Math.min(32, this.heapMb) },
       stdout: false,
       stderr: false,
