@@ -5,9 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { heldOnceOnline, keepYoungGenerationHeld } from '../util/young-generation.js';
-import { workerExecArgv } from '../util/worker-argv.js';
+import { newWorker } from '../util/new-worker.js';
 
 /** What such a worker is given: its own shared memory, and the flag it sets once it runs. */
 export interface AheadWorkerData<T> {
@@ -45,7 +45,7 @@ export function announceStarted(started: SharedArrayBuffer): void {
 export function startAheadWorker(url: URL, shared: unknown, gone: () => void): { worker: Worker; online: Promise<void> } {
   const started = new SharedArrayBuffer(4);
   const workerData: AheadWorkerData<unknown> = { shared, started };
-  const worker = new Worker(url, { workerData, execArgv: workerExecArgv(), trackUnmanagedFds: false, stdout: false, stderr: false, resourceLimits: { maxOldGenerationSizeMb: 32 } });
+  const worker = newWorker(url, { workerData, trackUnmanagedFds: false, stdout: false, stderr: false, resourceLimits: { maxOldGenerationSizeMb: 32 } });
   worker.on('error', gone);
   worker.on('exit', gone);
   worker.unref();

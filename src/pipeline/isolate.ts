@@ -15,7 +15,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { shellFromPath } from '../artifacts/history/parse.js';
 import { REGF } from '../fingerprint/layout.js';
 import type { DirEntryInfo, OsKind } from '../model/evidence.js';
@@ -25,7 +25,7 @@ import type { Candidate } from '../rules/types.js';
 import { hasBytesAt } from '../util/bytes.js';
 import { LIMITS } from '../util/limits.js';
 import { heldOnceOnline } from '../util/young-generation.js';
-import { workerExecArgv } from '../util/worker-argv.js';
+import { newWorker } from '../util/new-worker.js';
 
 export interface IsolatedRequest {
   id: number;
@@ -199,8 +199,7 @@ export class Isolator {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    this.worker = new Worker(WORKER_URL, {
-      execArgv: workerExecArgv(),
+    this.worker = newWorker(WORKER_URL, {
       resourceLimits: { maxOldGenerationSizeMb: this.limits.heapMb, maxYoungGenerationSizeMb: Math.min(ISOLATED_YOUNG_MB, this.limits.heapMb) },
       stdout: false,
       stderr: false,

@@ -19,7 +19,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { FsTimes } from '../evidence/fs.js';
 import type { Hotspot } from '../hotspots/catalog.js';
 import type { DirEntryInfo, OsKind } from '../model/evidence.js';
@@ -27,7 +27,7 @@ import type { Candidate } from '../rules/types.js';
 import { yieldToEventLoop } from '../util/event-loop.js';
 import { LIMITS } from '../util/limits.js';
 import { heldOnceOnline } from '../util/young-generation.js';
-import { workerExecArgv } from '../util/worker-argv.js';
+import { newWorker } from '../util/new-worker.js';
 
 /** Per-root facts, sent once to every worker. */
 export interface PoolRoot {
@@ -165,8 +165,7 @@ export class InspectPool {
   }
 
   private start(): PoolThread {
-    const worker = new Worker(WORKER_URL, {
-      execArgv: workerExecArgv(),
+    const worker = newWorker(WORKER_URL, {
       resourceLimits: { maxOldGenerationSizeMb: this.heapMb, maxYoungGenerationSizeMb: Math.min(32, this.heapMb) },
       stdout: false,
       stderr: false,
