@@ -63,6 +63,9 @@ function fixture(): { roots: Array<{ findings: Finding[]; events: Map<Finding, T
     finding('c3', 'Temp/c.rar', 'low', { modified: t(10), changed: '2026-12-02T10:00:00.0000000Z' }),
     finding('d4', 'Temp/d.rar', 'critical', {}),
     finding('e5', 'Temp/e.rar', 'info', { born: t(14) }),
+    // Ids of one time whose code-unit order is not the collation's ('Gz' < 'ga' in code units, after it in the collation).
+    finding('Gz', 'Temp/f.rar', 'low', { modified: t(14) }),
+    finding('ga', 'Temp/g.rar', 'low', { modified: t(14) }),
   ];
   const eventsA = new Map<Finding, TimelineEvent[]>([
     [a[0]!, [{ time: t(14), type: 'deleted', description: 'gone' }, { time: 'not a time', type: 'command', description: 'x' }, { time: t(14), type: 'command', description: '7z a' }]],
@@ -117,7 +120,7 @@ function lazy(shown: ReadonlySet<string>, w?: TimeWindow): { timeline: FindingsT
   return { timeline: timeline.select(ids, w ? (time) => rowInWindow(time, w) : undefined), kept: kept.map((f) => f.id) };
 }
 
-const ALL = new Set(['b1', 'a2', 'c3', 'd4', 'e5', 'f6']);
+const ALL = new Set(['b1', 'a2', 'c3', 'd4', 'e5', 'f6', 'Gz', 'ga']);
 
 describe('the lazy timeline equals the eager one', () => {
   test('every row, in order, with acquisition marks and hosts; length, iteration and toJSON agree', () => {
