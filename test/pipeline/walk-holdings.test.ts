@@ -82,7 +82,7 @@ function run(hash: 'findings' | 'none', followed = false): { findings: number; h
     rmSync(root, { recursive: true });
     process.stdout.write(JSON.stringify({ findings: report.findings.length, hashed: report.findings.filter((f) => f.hashes).length, beforeScoring, atEnd }));
   `;
-  // A script file, not --input-type=module -e: the scan's worker threads inherit the process's flags, and that one stops them.
+  // A script file with --expose-gc (not -e): the probe is an ES module, and its worker threads inherit --expose-gc as they start.
   const dir = mkdtempSync(path.join(tmpdir(), 'sh-holdings-script-'));
   const file = path.join(dir, 'probe.mjs');
   writeFileSync(file, script);
