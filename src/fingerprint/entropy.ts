@@ -1,8 +1,8 @@
 /**
  * Byte statistics: Shannon entropy (bits/byte) and Pearson chi-square over the 256 byte values,
  * both computed exactly as `ent` does (ent.c: entropy = -sum p log2 p; chisq = sum (o-e)^2/e),
- * plus a size-aware randomness verdict. Hot loops use one Uint32Array histogram, no allocation
- * per byte.
+ * plus a size-aware randomness verdict. Hot loops count into Uint32Array histograms (four lanes
+ * for longer buffers), no allocation per byte.
  */
 
 import { LIMITS } from '../util/limits.js';
