@@ -55,11 +55,6 @@ function mappedAt(runs: Run[], clusterSize: number, position: number): { offset:
   return r.lcn === null ? null : { offset: (r.lcn + (vcn - r.vcn)) * clusterSize + (position - vcn * clusterSize), runEnd: (r.vcn + r.length) * clusterSize };
 }
 
-/** The volume offset of byte `position` of a non-resident stream, or -1 (unmapped or sparse). */
-export function volumeOffset(runs: Run[], clusterSize: number, position: number): number {
-  return mappedAt(runs, clusterSize, position)?.offset ?? -1;
-}
-
 /**
  * Tells a volume that fetches ahead (an EWF image: util/byte-source.ts `FetchAhead`) that bytes
  * [position, position + length) of a non-resident stream will be read next, run by run; a hint
@@ -234,7 +229,8 @@ export function recordReader(src: ByteSource, recordSize: number, windowBytes = 
   let window: Buffer = Buffer.alloc(0);
   return (entry: number): Buffer => {
     if (first < 0 || entry < first || entry >= first + windowRecords) {
-      // Aligned to the window's size: over an image's blocks, a window then stays within one block.
+      // Aligned to the window's size: a window stays within one block of an image when the
+      // stream's runs are aligned to the blocks, and can end in the next one when they are not.
       first = entry - (entry % windowRecords);
       window = src.read(first * recordSize, windowRecords * recordSize);
     }

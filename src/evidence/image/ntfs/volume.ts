@@ -32,7 +32,7 @@ import {
   type StandardInformation,
   type WarningSink,
 } from './record.js';
-import { attributeStream, recordReader, recordsPerWindow, residentStream, volumeOffset, willReadStream, type SparseAwareSource } from './stream.js';
+import { attributeStream, recordReader, recordsPerWindow, residentStream, willReadStream, type SparseAwareSource } from './stream.js';
 import { summarizeRecord, type RecordSummary, type StreamInfo } from './summary.js';
 
 export type { NtfsRef } from './record.js';
@@ -245,6 +245,7 @@ export function openNtfs(src: ByteSource): NtfsVolume {
   // Records read a few at a time (the walk stats the files of a directory, whose records mostly lie
   // together); parseMftRecord copies what it keeps, so the window can be replaced.
   const recordPage = recordReader(mft, recordSize, RECORD_WINDOW_BYTES);
+  const recordWindow = recordsPerWindow(RECORD_WINDOW_BYTES, recordSize);
   // Only the record parsed last is kept: the walk's `stat` and `open` of a file ask for the same
   // record one after the other. A cache of 512 records (of 2 to 16 as well) made the parsed records
   // outlive the collector's young generation: 145 MB more promoted in a 100,000-file E01 scan
@@ -392,8 +393,10 @@ export function openNtfs(src: ByteSource): NtfsVolume {
   function willRead(ref: NtfsRef, dataBytes: number): void {
     const ahead = src.fetchAhead;
     if (!ahead || !(ref.entry >= 0 && ref.entry < recordCount)) return;
-    const at = volumeOffset(mftJoined.runs, clusterSize, ref.entry * recordSize);
-    if (at >= 0) ahead.willRead(at, recordSize);
+    // The whole window `readRecord` reads, not only the record: a window can end in the next
+    // block of the image, which is then read with this record, before the files hinted after it.
+    const first = ref.entry - (ref.entry % recordWindow);
+    willReadStream(src, mftJoined.runs, clusterSize, first * recordSize, Math.min(recordWindow, recordCount - first) * recordSize);
     const cluster = firstClusters ? firstClusters[ref.entry]! : 0;
     if (cluster > 0 && dataBytes > 0) ahead.willRead(cluster * clusterSize, dataBytes);
   }
