@@ -156,6 +156,39 @@ describeIf(READY, built ? `tools missing: ${missing.join(', ')}` : DIST_MISSING)
     expect(await descriptorsBackTo(before)).toBe(before);
   }, 60_000);
 
+  test('a block still decoded when hinted again is kept until it is read, not let go as the least recently used', async () => {
+    const proto = BlockFetcher.prototype as unknown as { take: (block: number, ...rest: unknown[]) => unknown };
+    const { take } = proto;
+    const asked: number[] = [];
+    proto.take = function (this: unknown, block: number, ...rest: unknown[]) {
+      asked.push(block);
+      return take.call(this, block, ...rest);
+    };
+    const img = openImage(e01);
+    try {
+      const media = img.media;
+      await media.fetchAhead!.start();
+      const chunks = raw.length / CHUNK;
+      // The image's cache holds 16 MiB of decoded blocks: 512 chunks, fewer than the image has.
+      const cached = (16 * 1024 * 1024) / CHUNK;
+      expect(chunks).toBeGreaterThan(cached + 8);
+      media.read(0, CHUNK);
+      for (let c = 1; c < cached / 2; c++) media.read(c * CHUNK, CHUNK);
+      // Chunk 0 is the least recently used; hinted again, it becomes the most recently used.
+      media.fetchAhead!.willRead(100, 10);
+      for (let c = cached / 2; c <= cached + 4; c++) media.read(c * CHUNK, CHUNK);
+      asked.length = 0;
+      expect(media.read(0, CHUNK).equals(raw.subarray(0, CHUNK))).toBe(true);
+      expect(asked).toEqual([]);
+      // The blocks read before the hint and not since were let go first.
+      expect(media.read(CHUNK, CHUNK).equals(raw.subarray(CHUNK, 2 * CHUNK))).toBe(true);
+      expect(asked).toEqual([1]);
+    } finally {
+      proto.take = take;
+      img.close();
+    }
+  });
+
   test('a damaged chunk gives the same bytes and warnings with the worker as without it', async () => {
     const damaged = path.join(dir, 'damaged.E01');
     copyFileSync(e01, damaged);

@@ -82,7 +82,15 @@ export function blockSource(reader: BlockReader): ByteSource {
           willRead(position: number, length: number): void {
             if (!fetcher?.running || !(length > 0) || position < 0 || position >= size) return;
             const last = Math.floor((Math.min(size, position + length) - 1) / blockSize);
-            for (let i = Math.floor(position / blockSize); i <= last; i++) if (!placeOf.has(i)) fetcher.hint(i);
+            for (let i = Math.floor(position / blockSize); i <= last; i++) {
+              const place = placeOf.get(i);
+              if (place === undefined) fetcher.hint(i);
+              else {
+                // Decoded already: made the most recently used, so that it is still here when read.
+                placeOf.delete(i);
+                placeOf.set(i, place);
+              }
+            }
           },
           stop(): void {
             fetcher?.stop();
