@@ -100,7 +100,6 @@ export interface MftRecord {
   inUse: boolean;
   isDirectory: boolean;
   linkCount: number;
-  lsn: bigint;
   /** Base record reference for an extension record; null for a base record. */
   base: NtfsRef | null;
   /** Entry number the record says it has (NTFS 3.1+), or null. */
@@ -128,10 +127,31 @@ export function decodeUtf16(buf: Buffer, offset: number, units: number): string 
   return SURROGATE.test(text) ? utf16.decode(buf.subarray(offset, even)) : text;
 }
 
-/** Unsigned 64-bit little-endian as a Number, NaN beyond 2^53 - 1 (two 32-bit reads: no BigInt per field). */
+/**
+ * Unsigned 64-bit little-endian as a Number, NaN beyond 2^53 - 1 (or past the buffer's end). Byte by
+ * byte: no BigInt per field, and none of the argument checks Buffer's readUInt32LE makes on every
+ * call (this runs for four fields of every non-resident attribute of every record, twice per scan).
+ */
 function readU64Number(buf: Buffer, offset: number): number {
-  const high = buf.readUInt32LE(offset + 4);
-  return high < 0x200000 ? high * 0x100000000 + buf.readUInt32LE(offset) : Number.NaN;
+  const high = buf[offset + 4]! + buf[offset + 5]! * 0x100 + buf[offset + 6]! * 0x10000 + buf[offset + 7]! * 0x1000000;
+  if (!(high < 0x200000)) return Number.NaN;
+  return high * 0x100000000 + buf[offset]! + buf[offset + 1]! * 0x100 + buf[offset + 2]! * 0x10000 + buf[offset + 3]! * 0x1000000;
+}
+
+/**
+ * Little-endian reads without Buffer's argument checks, for fields the caller has already bounded
+ * (the attribute loop reads about ten of them per attribute of every record, twice per scan).
+ */
+function u16(b: Buffer, o: number): number {
+  return b[o]! | (b[o + 1]! << 8);
+}
+
+function u32(b: Buffer, o: number): number {
+  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) + b[o + 3]! * 0x1000000;
+}
+
+function i32(b: Buffer, o: number): number {
+  return b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24);
 }
 
 /** True when the bytes start with "FILE" (or "BAAD", which chkdsk writes over a record it found torn). */
@@ -153,31 +173,31 @@ function isBaad(buf: Buffer): boolean {
  * fixed copy and whether every stride carried the number (false: torn write or damage). The copy
  * goes into `scratch` when given (its first raw.length bytes), for a caller that keeps nothing of it.
  */
-export function applyFixups(raw: Buffer, warnings: string[], what: string, scratch?: Buffer): { data: Buffer; ok: boolean } {
+export function applyFixups(raw: Buffer, warnings: string[], what: () => string, scratch?: Buffer): { data: Buffer; ok: boolean } {
   let data: Buffer;
   if (scratch && scratch.length >= raw.length) {
     raw.copy(scratch);
     data = scratch.subarray(0, raw.length);
   } else data = Buffer.from(raw);
   if (data.length < 8) return { data, ok: false };
-  const usaOffset = data.readUInt16LE(RECORD.usaOffset);
-  const usaCount = data.readUInt16LE(RECORD.usaCount);
+  const usaOffset = u16(data, RECORD.usaOffset);
+  const usaCount = u16(data, RECORD.usaCount);
   const sectors = Math.floor(data.length / USA_STRIDE);
   if (usaCount === 0 || usaOffset + usaCount * 2 > data.length || usaOffset < 8 || (usaOffset & 1) === 1) {
-    warnings.push(`${what}: update sequence array out of bounds (offset ${usaOffset}, count ${usaCount})`);
+    warnings.push(`${what()}: update sequence array out of bounds (offset ${usaOffset}, count ${usaCount})`);
     return { data, ok: false };
   }
-  if (usaCount - 1 > sectors) warnings.push(`${what}: update sequence array names ${usaCount - 1} sectors, record holds ${sectors}`);
-  const usn = data.readUInt16LE(usaOffset);
+  if (usaCount - 1 > sectors) warnings.push(`${what()}: update sequence array names ${usaCount - 1} sectors, record holds ${sectors}`);
+  const usn = u16(data, usaOffset);
   let ok = true;
   const fixable = Math.min(usaCount - 1, sectors);
   for (let i = 1; i <= fixable; i++) {
     const at = i * USA_STRIDE - 2;
-    if (data.readUInt16LE(at) !== usn) ok = false;
+    if (u16(data, at) !== usn) ok = false;
     data[at] = data[usaOffset + i * 2];
     data[at + 1] = data[usaOffset + i * 2 + 1];
   }
-  if (!ok) warnings.push(`${what}: fixup mismatch (a sector does not end with the update sequence number: torn or damaged)`);
+  if (!ok) warnings.push(`${what()}: fixup mismatch (a sector does not end with the update sequence number: torn or damaged)`);
   return { data, ok };
 }
 
@@ -252,84 +272,82 @@ function attributeLabel(what: string, type: number, name: string): string {
 }
 
 /** Parses the attribute chain of a fixed-up record. */
-function parseAttributes(data: Buffer, first: number, used: number, warnings: string[], what: string): Attribute[] {
+function parseAttributes(data: Buffer, first: number, used: number, warnings: string[], what: () => string): Attribute[] {
   const attrs: Attribute[] = [];
   let pos = first;
   // Bounded by the record, not by its used size: like libfsntfs, attributes of a record whose used size
   // was cut (deleted records, torn writes) are still read; each attribute is checked on its own.
   const limit = data.length;
-  if (used < first) warnings.push(`${what}: used size ${used} is below the first attribute`);
+  if (used < first) warnings.push(`${what()}: used size ${used} is below the first attribute`);
   // Each attribute is at least 16 bytes, so the loop ends after limit/16 steps at most. Fields are
   // read at `pos` + their offset, without a view per attribute (this runs for every attribute of
-  // every record, several times per scan); only a resident value gets its own view.
+  // every record, several times per scan), each once its bytes are known to lie in the record;
+  // only a resident value gets its own view.
   while (pos + 8 <= limit) {
-    const type = data.readUInt32LE(pos + ATTR.type);
+    const type = u32(data, pos + ATTR.type);
     if (type === ATTR_END) return attrs;
-    const length = data.readUInt32LE(pos + ATTR.length);
+    const length = u32(data, pos + ATTR.length);
     if (length < 16 || pos + length > limit || (length & 7) !== 0) {
-      warnings.push(`${what}: attribute 0x${type.toString(16)} at ${pos} has length ${length} (record size ${limit}, used ${used})`);
+      warnings.push(`${what()}: attribute 0x${type.toString(16)} at ${pos} has length ${length} (record size ${limit}, used ${used})`);
       return attrs;
     }
     const nonResident = data[pos + ATTR.nonResident] !== 0;
     const nameLength = data[pos + ATTR.nameLength]!;
-    const nameOffset = data.readUInt16LE(pos + ATTR.nameOffset);
-    const flags = data.readUInt16LE(pos + ATTR.flags);
+    const nameOffset = u16(data, pos + ATTR.nameOffset);
+    const flags = u16(data, pos + ATTR.flags);
     const name = nameLength > 0 && nameOffset + nameLength * 2 <= length ? decodeUtf16(data, pos + nameOffset, nameLength) : '';
-    const attr: Attribute = {
-      type,
-      name,
-      flags,
-      id: data.readUInt16LE(pos + ATTR.id),
-      compressed: (flags & ATTR_FLAG_COMPRESSED) !== 0,
-      encrypted: (flags & ATTR_FLAG_ENCRYPTED) !== 0,
-      sparse: (flags & ATTR_FLAG_SPARSE) !== 0,
-      resident: !nonResident,
-    };
+    const id = u16(data, pos + ATTR.id);
+    const compressed = (flags & ATTR_FLAG_COMPRESSED) !== 0;
+    const encrypted = (flags & ATTR_FLAG_ENCRYPTED) !== 0;
+    const sparse = (flags & ATTR_FLAG_SPARSE) !== 0;
+    // Each attribute is made whole in one literal per kind: fields added one by one afterwards made
+    // V8 grow the object's property store on the way (twice per record read).
+    let attr: Attribute;
     if (!nonResident) {
+      let value: Buffer | undefined;
       if (length < 0x18) {
-        warnings.push(`${attributeLabel(what, type, name)}: resident header too short`);
+        warnings.push(`${attributeLabel(what(), type, name)}: resident header too short`);
       } else {
-        const valueLength = data.readUInt32LE(pos + ATTR.valueLength);
-        const valueOffset = data.readUInt16LE(pos + ATTR.valueOffset);
-        if (valueOffset + valueLength > length) warnings.push(`${attributeLabel(what, type, name)}: resident value (${valueLength} bytes at ${valueOffset}) runs past the attribute`);
-        else attr.value = data.subarray(pos + valueOffset, pos + valueOffset + valueLength);
+        const valueLength = u32(data, pos + ATTR.valueLength);
+        const valueOffset = u16(data, pos + ATTR.valueOffset);
+        if (valueOffset + valueLength > length) warnings.push(`${attributeLabel(what(), type, name)}: resident value (${valueLength} bytes at ${valueOffset}) runs past the attribute`);
+        else value = data.subarray(pos + valueOffset, pos + valueOffset + valueLength);
       }
+      attr = value ? { type, name, flags, id, compressed, encrypted, sparse, resident: true, value } : { type, name, flags, id, compressed, encrypted, sparse, resident: true };
     } else if (length < 0x40) {
-      warnings.push(`${attributeLabel(what, type, name)}: non-resident header too short`);
+      warnings.push(`${attributeLabel(what(), type, name)}: non-resident header too short`);
+      attr = { type, name, flags, id, compressed, encrypted, sparse, resident: false };
     } else {
-      const startVcn = readU64Number(data, pos + ATTR.startVcn);
-      const lastVcnHigh = data.readInt32LE(pos + ATTR.lastVcn + 4);
+      let startVcn = readU64Number(data, pos + ATTR.startVcn);
+      const lastVcnHigh = i32(data, pos + ATTR.lastVcn + 4);
       // -1 (an empty attribute) and ordinary VCNs without a BigInt; the rare rest as before
-      const lastVcnRaw = lastVcnHigh >= -1 && lastVcnHigh < 0x200000 ? lastVcnHigh * 0x100000000 + data.readUInt32LE(pos + ATTR.lastVcn) : data.readBigInt64LE(pos + ATTR.lastVcn);
-      const lastVcn = typeof lastVcnRaw === 'number' ? lastVcnRaw : lastVcnRaw > BigInt(Number.MAX_SAFE_INTEGER) ? Number.NaN : Number(lastVcnRaw);
-      const allocatedSize = readU64Number(data, pos + ATTR.allocatedSize);
-      const dataSize = readU64Number(data, pos + ATTR.dataSize);
-      const initializedSize = readU64Number(data, pos + ATTR.initializedSize);
-      attr.startVcn = startVcn;
-      attr.lastVcn = lastVcn;
-      attr.compressionUnit = data.readUInt16LE(pos + ATTR.compressionUnit);
-      attr.allocatedSize = allocatedSize;
-      attr.dataSize = dataSize;
-      attr.initializedSize = initializedSize;
-      const runlistOffset = data.readUInt16LE(pos + ATTR.runlistOffset);
+      const lastVcnRaw = lastVcnHigh >= -1 && lastVcnHigh < 0x200000 ? lastVcnHigh * 0x100000000 + u32(data, pos + ATTR.lastVcn) : data.readBigInt64LE(pos + ATTR.lastVcn);
+      let lastVcn = typeof lastVcnRaw === 'number' ? lastVcnRaw : lastVcnRaw > BigInt(Number.MAX_SAFE_INTEGER) ? Number.NaN : Number(lastVcnRaw);
+      let allocatedSize = readU64Number(data, pos + ATTR.allocatedSize);
+      let dataSize = readU64Number(data, pos + ATTR.dataSize);
+      let initializedSize = readU64Number(data, pos + ATTR.initializedSize);
+      const compressionUnit = u16(data, pos + ATTR.compressionUnit);
+      const runlistOffset = u16(data, pos + ATTR.runlistOffset);
+      let runs: Run[];
       if (!Number.isFinite(startVcn) || !Number.isFinite(lastVcn) || !Number.isFinite(dataSize) || !Number.isFinite(allocatedSize) || !Number.isFinite(initializedSize)) {
-        warnings.push(`${attributeLabel(what, type, name)}: impossible VCN range or size`);
-        attr.runs = [];
-        attr.dataSize = attr.allocatedSize = attr.initializedSize = 0;
-        attr.startVcn = Number.isFinite(startVcn) ? startVcn : 0;
-        attr.lastVcn = -1;
+        warnings.push(`${attributeLabel(what(), type, name)}: impossible VCN range or size`);
+        runs = [];
+        dataSize = allocatedSize = initializedSize = 0;
+        startVcn = Number.isFinite(startVcn) ? startVcn : 0;
+        lastVcn = -1;
       } else if (runlistOffset < 0x40 || runlistOffset >= length) {
-        warnings.push(`${attributeLabel(what, type, name)}: runlist offset ${runlistOffset} outside the attribute`);
-        attr.runs = [];
+        warnings.push(`${attributeLabel(what(), type, name)}: runlist offset ${runlistOffset} outside the attribute`);
+        runs = [];
       } else {
         // Positions within the record: the runlist ends with its attribute.
-        attr.runs = decodeRunlist(data, pos + runlistOffset, pos + length, startVcn, lastVcn, warnings, () => attributeLabel(what, type, name));
+        runs = decodeRunlist(data, pos + runlistOffset, pos + length, startVcn, lastVcn, warnings, () => attributeLabel(what(), type, name));
       }
+      attr = { type, name, flags, id, compressed, encrypted, sparse, resident: false, startVcn, lastVcn, compressionUnit, allocatedSize, dataSize, initializedSize, runs };
     }
     attrs.push(attr);
     pos += length;
   }
-  warnings.push(`${what}: attribute chain has no end marker`);
+  warnings.push(`${what()}: attribute chain has no end marker`);
   return attrs;
 }
 
@@ -341,37 +359,37 @@ function parseAttributes(data: Buffer, first: number, used: number, warnings: st
 export function parseMftRecord(raw: Buffer, entry: number, scratch?: Buffer): MftRecord | null {
   if (raw.length < 0x30 || !hasRecordSignature(raw)) return null;
   const warnings: string[] = [];
-  const what = `MFT entry ${entry}`;
-  if (isBaad(raw)) warnings.push(`${what}: marked BAAD (torn write found by chkdsk)`);
+  // Made only for a warning: a number made into a string cost more than a few of the fields read.
+  const what = (): string => `MFT entry ${entry}`;
+  if (isBaad(raw)) warnings.push(`${what()}: marked BAAD (torn write found by chkdsk)`);
   const { data, ok } = applyFixups(raw, warnings, what, scratch);
-  const flags = data.readUInt16LE(RECORD.flags);
-  const baseIsZero = data.readUInt32LE(RECORD.baseRecord) === 0 && data.readUInt32LE(RECORD.baseRecord + 4) === 0;
-  const usaOffset = data.readUInt16LE(RECORD.usaOffset);
-  const first = data.readUInt16LE(RECORD.firstAttribute);
-  let used = data.readUInt32LE(RECORD.usedSize);
+  // The header's fields lie within its first 0x30 bytes, which the record has.
+  const flags = u16(data, RECORD.flags);
+  const baseIsZero = u32(data, RECORD.baseRecord) === 0 && u32(data, RECORD.baseRecord + 4) === 0;
+  const usaOffset = u16(data, RECORD.usaOffset);
+  const first = u16(data, RECORD.firstAttribute);
+  let used = u32(data, RECORD.usedSize);
   if (used > data.length) {
-    warnings.push(`${what}: used size ${used} exceeds the record size ${data.length}`);
+    warnings.push(`${what()}: used size ${used} exceeds the record size ${data.length}`);
     used = data.length;
   }
-  const record: MftRecord = {
+  let attributes: Attribute[];
+  if (first < 0x18 || first + 8 > data.length) {
+    warnings.push(`${what()}: first attribute offset ${first} outside the record`);
+    attributes = [];
+  } else attributes = parseAttributes(data, first, used, warnings, what);
+  return {
     entry,
-    sequence: data.readUInt16LE(RECORD.sequence),
+    sequence: u16(data, RECORD.sequence),
     inUse: (flags & RECORD_FLAG_IN_USE) !== 0,
     isDirectory: (flags & RECORD_FLAG_DIRECTORY) !== 0,
-    linkCount: data.readUInt16LE(RECORD.linkCount),
-    lsn: data.readBigUInt64LE(RECORD.lsn),
+    linkCount: u16(data, RECORD.linkCount),
     base: baseIsZero ? null : readReference(data, RECORD.baseRecord),
-    storedEntry: usaOffset >= 0x30 ? data.readUInt32LE(RECORD.recordNumber) : null,
+    storedEntry: usaOffset >= 0x30 ? u32(data, RECORD.recordNumber) : null,
     fixupsOk: ok,
-    attributes: [],
+    attributes,
     warnings,
   };
-  if (first < 0x18 || first + 8 > data.length) {
-    warnings.push(`${what}: first attribute offset ${first} outside the record`);
-    return record;
-  }
-  record.attributes = parseAttributes(data, first, used, warnings, what);
-  return record;
 }
 
 export function parseStandardInformation(v: Buffer): StandardInformation | null {
