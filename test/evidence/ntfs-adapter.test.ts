@@ -41,6 +41,36 @@ describeIf(HAVE, CORPUS_MISSING)('NTFS through EvidenceFs', () => {
     }
   }, 60_000);
 
+  test.each(['images/plaso/vsstest.qcow2', 'ntfs/ntfs-rs/testfs1'])('%s: $FILE_NAME times = fls ($FILE_NAME) lines; times as JSON = the times read', (file) => {
+    const img = openDiskImage(corpusPath(file));
+    try {
+      const fs = img.volumes[0]!.fs!;
+      const theirs = new Map(
+        readFileSync(corpusPath(`${file}.expected.fls.body`), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => l.split('|'))
+          .filter((c) => c[1]!.endsWith(' ($FILE_NAME)') && !c[1]!.startsWith('/$'))
+          .map((c) => [c[1]!.slice(0, -' ($FILE_NAME)'.length), `${c[7]}|${c[8]}|${c[9]}|${c[10]}`]),
+      );
+      let compared = 0;
+      for (const e of walkFs(fs)) {
+        if (e.deleted || e.path.startsWith('/$')) continue;
+        // Both ways the same: the getters, and JSON as a report writes an entry's times.
+        const t = e.times;
+        expect(JSON.parse(JSON.stringify(t))).toEqual(JSON.parse(JSON.stringify({ crtime: t.crtime, mtime: t.mtime, ctime: t.ctime, atime: t.atime })));
+        const fls = theirs.get(e.path);
+        if (fls === undefined) continue;
+        const fn = e.fnTimes!;
+        expect([e.path, `${sec(fn.atime)}|${sec(fn.mtime)}|${sec(fn.ctime)}|${sec(fn.crtime)}`]).toEqual([e.path, fls]);
+        compared++;
+      }
+      expect(compared).toBeGreaterThanOrEqual(file.includes('vsstest') ? 5 : 3);
+    } finally {
+      img.close();
+    }
+  }, 60_000);
+
   test.each(['images/plaso/vsstest.qcow2', 'ntfs/ntfs-rs/testfs1'])('%s: every live file opens; $Secure and the $Extend files, which have no unnamed $DATA, are the 0-byte files they are listed as', (file) => {
     const img = openDiskImage(corpusPath(file));
     try {

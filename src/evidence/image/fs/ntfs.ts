@@ -6,7 +6,7 @@
  * that still name a parent are listed in that directory as deleted.
  */
 import type { ByteSource } from '../../../util/byte-source.js';
-import { compactOf, compareEntries, type CompactListing, type FsEntryType, lookupPath, type ChildFinder, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsListing, type FsTime, type FsTimes, type OpenedSource, unclosed } from '../../fs.js';
+import { compactOf, compareEntries, type CompactListing, type FsEntryType, lookupPath, type ChildFinder, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsListing, type FsStream, type FsTime, type FsTimes, type OpenedSource, unclosed } from '../../fs.js';
 import { openNtfs, type NtfsDirEntry, type NtfsRef, type NtfsStat, type NtfsVolume } from '../ntfs/index.js';
 
 /** FILETIME ticks (100 ns since 1601) at the Unix epoch. */
@@ -24,9 +24,42 @@ export function filetimeToFsTime(ticks: bigint): FsTime | undefined {
   return { sec: Number(sec), nsec: Number(rem) * 100 };
 }
 
-function timesOf(t: { created: bigint; modified: bigint; mftModified: bigint; accessed: bigint } | null): FsTimes {
-  if (!t) return {};
-  return { crtime: filetimeToFsTime(t.created), mtime: filetimeToFsTime(t.modified), ctime: filetimeToFsTime(t.mftModified), atime: filetimeToFsTime(t.accessed) };
+type NtfsTimes = { created: bigint; modified: bigint; mftModified: bigint; accessed: bigint };
+
+/**
+ * An NTFS time set as FsTimes, each time converted from its FILETIME when read: the walk reads two
+ * of a file's eight (its modification and creation), the rest only for files that become findings.
+ * Getters on the prototype (a spread sees none: nothing spreads an entry's times); `toJSON` gives them to JSON.
+ */
+class NtfsFsTimes implements FsTimes {
+  constructor(private readonly t: NtfsTimes) {}
+
+  get crtime(): FsTime | undefined {
+    return filetimeToFsTime(this.t.created);
+  }
+
+  get mtime(): FsTime | undefined {
+    return filetimeToFsTime(this.t.modified);
+  }
+
+  get ctime(): FsTime | undefined {
+    return filetimeToFsTime(this.t.mftModified);
+  }
+
+  get atime(): FsTime | undefined {
+    return filetimeToFsTime(this.t.accessed);
+  }
+
+  toJSON(): FsTimes {
+    return { crtime: this.crtime, mtime: this.mtime, ctime: this.ctime, atime: this.atime };
+  }
+}
+
+const NO_TIMES: FsTimes = Object.freeze({});
+const NO_STREAMS: readonly FsStream[] = Object.freeze([]);
+
+function timesOf(t: NtfsTimes | null): FsTimes {
+  return t ? new NtfsFsTimes(t) : NO_TIMES;
 }
 
 /** Files of a listing whose records and heads a fetching image is told of ahead of the walk (about two blocks each). */
@@ -65,9 +98,10 @@ export class NtfsFs implements EvidenceFs {
     for (const w of st.warnings.slice(0, 5)) warn(this.warnings, `${path}: ${w}`);
   }
 
-  private entryOfQuietly(st: NtfsStat, path: string, deleted: boolean): FsEntry {
+  /** `name`: the listed name (a hard link's other names are listed each under its own). */
+  private entryOfQuietly(st: NtfsStat, path: string, deleted: boolean, name = st.name): FsEntry {
     return {
-      name: st.name,
+      name,
       path,
       id: refId(st.ref),
       type: st.type,
@@ -78,7 +112,7 @@ export class NtfsFs implements EvidenceFs {
       system: st.system,
       readOnly: st.readOnly,
       deleted,
-      streams: st.streams.filter((s) => s.name !== '').map((s) => ({ name: s.name, size: s.size })),
+      streams: st.streams.length === 0 ? NO_STREAMS : st.streams.filter((s) => s.name !== '').map((s) => ({ name: s.name, size: s.size })),
     };
   }
 
@@ -186,7 +220,7 @@ export class NtfsFs implements EvidenceFs {
       if (types[i] === 'file') hintUpTo(i + 1);
       const path = `${base}/${c.name}`;
       const st = this.vol.stat(c.ref);
-      if (st) return this.entryOfQuietly({ ...st, name: c.name }, path, false);
+      if (st) return this.entryOfQuietly(st, path, false, c.name);
       // The same bytes as the listing pass's: only a reader fault makes the record vanish; what the listing knew is kept.
       warn(this.warnings, `${path}: MFT entry ${c.ref.entry} unreadable since it was listed`);
       return { name: c.name, path, id: refId(c.ref), type: types[i]!, size: sizes[i]!, times: {}, hidden: false, system: false, readOnly: false, deleted: false, streams: [] };

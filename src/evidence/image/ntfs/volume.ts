@@ -462,7 +462,9 @@ export function openNtfs(src: ByteSource): NtfsVolume {
       }
       fileNames.sort((x, y) => namePreference(x.namespace) - namePreference(y.namespace));
       const fn = fileNames[0] ?? null;
-      const streamNames = [...new Set(file.attributes.filter((a) => a.type === ATTR_TYPE.data && a.name !== '').map((a) => a.name))];
+      // Named streams are few and most files have none: no set or array made for those.
+      let streamNames: Set<string> | null = null;
+      for (const a of file.attributes) if (a.type === ATTR_TYPE.data && a.name !== '') (streamNames ??= new Set()).add(a.name);
       const data = streamInfo(file, '');
       const flags = si?.fileAttributes ?? fn?.fileAttributes ?? 0;
       return {
@@ -480,7 +482,7 @@ export function openNtfs(src: ByteSource): NtfsVolume {
         system: (flags & FILE_ATTRIBUTE.system) !== 0,
         readOnly: (flags & FILE_ATTRIBUTE.readOnly) !== 0,
         reparsePoint: (flags & FILE_ATTRIBUTE.reparsePoint) !== 0 || file.attributes.some((a) => a.type === ATTR_TYPE.reparsePoint),
-        streams: streamNames.map((n) => streamInfo(file, n)).filter((s): s is StreamInfo => s !== null),
+        streams: streamNames ? [...streamNames].map((n) => streamInfo(file, n)).filter((s): s is StreamInfo => s !== null) : [],
         data,
         linkCount: file.base.linkCount,
         warnings: file.warnings,
