@@ -97,4 +97,27 @@ describeIf(HAVE, CORPUS_MISSING)('NTFS through EvidenceFs', () => {
       img.close();
     }
   }, 60_000);
+
+  test('an entry id is entry-sequence in digits (1-10 and 1-5 of them), anything else names no record', () => {
+    const img = openDiskImage(corpusPath('images/plaso/vsstest.qcow2'));
+    try {
+      const fs = img.volumes[0]!.fs!;
+      const pw = fs.lookup('/PASSWORD.TXT')!;
+      expect(pw.id).toMatch(/^\d+-\d+$/);
+      const [entry, sequence] = pw.id.split('-');
+      expect(fs.open({ ...pw, id: `${entry}-${sequence}` }).read(0, 200).length).toBe(116);
+      expect(fs.open({ ...pw, id: `000${entry}-0${sequence}` }).read(0, 200).length).toBe(116);
+      for (const id of [`${entry}`, `-${sequence}`, `${entry}-`, `${entry}--${sequence}`, `${entry}-${sequence}-1`, `${entry}-${sequence}x`, ` ${entry}-${sequence}`, `\uff11-${sequence}`, `12345678901-${sequence}`, `${entry}-123456`, `${entry}.0-${sequence}`, '']) {
+        let got = 'opened';
+        try {
+          fs.open({ ...pw, id });
+        } catch (err) {
+          got = (err as Error).message;
+        }
+        expect([id, got]).toEqual([id, expect.stringMatching(/not a regular file of this volume/)]);
+      }
+    } finally {
+      img.close();
+    }
+  });
 });

@@ -405,6 +405,11 @@ export function parseStandardInformation(v: Buffer): StandardInformation | null 
   };
 }
 
+/** The creation time of a $STANDARD_INFORMATION value, or null where parseStandardInformation gives null (too short). */
+export function standardInformationCreated(v: Buffer): bigint | null {
+  return v.length < SI.minLength ? null : v.readBigUInt64LE(SI.created);
+}
+
 export function parseFileName(v: Buffer): FileNameAttribute | null {
   if (v.length < FN.name) return null;
   const nameLength = v[FN.nameLength];

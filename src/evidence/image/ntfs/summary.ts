@@ -10,6 +10,7 @@ import {
   parseAttributeList,
   parseFileName,
   parseStandardInformation,
+  standardInformationCreated,
   type Attribute,
   type AttributeListEntry,
   type FileNameAttribute,
@@ -109,16 +110,17 @@ export function summarizeRecord(record: MftRecord, extra: readonly Attribute[] =
  */
 export function isPlainRecord(record: MftRecord, fileNames: readonly FileNameAttribute[]): boolean {
   if (!record.inUse || record.base || record.warnings.length > 0) return false;
-  let si: StandardInformation | null = null;
+  // Only the creation time of the first readable $STANDARD_INFORMATION (the one a summary keeps) is compared: not the whole of it.
+  let siCreated: bigint | null = null;
   let namesWithValue = 0;
   for (const a of record.attributes) {
-    if (a.type === ATTR_TYPE.standardInformation && a.value && !si) si = parseStandardInformation(a.value);
+    if (a.type === ATTR_TYPE.standardInformation && a.value && siCreated === null) siCreated = standardInformationCreated(a.value);
     else if (a.type === ATTR_TYPE.fileName && a.value) namesWithValue++;
     else if (a.type === ATTR_TYPE.attributeList) return false;
     else if (a.type === ATTR_TYPE.data && a.name !== '') return false;
   }
   if (namesWithValue !== fileNames.length) return false;
-  if (si && si.created > 0n) for (const fn of fileNames) if (fn.created > 0n && si.created < fn.created) return false;
+  if (siCreated !== null && siCreated > 0n) for (const fn of fileNames) if (fn.created > 0n && siCreated < fn.created) return false;
   return true;
 }
 
