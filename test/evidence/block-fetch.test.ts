@@ -169,8 +169,9 @@ describeIf(READY, built ? `tools missing: ${missing.join(', ')}` : DIST_MISSING)
       const media = img.media;
       await media.fetchAhead!.start();
       const chunks = raw.length / CHUNK;
-      // The image's cache holds 16 MiB of decoded blocks: 512 chunks, fewer than the image has.
-      const cached = (16 * 1024 * 1024) / CHUNK;
+      // The image's cache holds BLOCK_CACHE_BYTES of decoded blocks (512 chunks), fewer than the image has.
+      const { BLOCK_CACHE_BYTES } = (await import(path.resolve('dist/evidence/image/container/block-source.js'))) as { BLOCK_CACHE_BYTES: number };
+      const cached = BLOCK_CACHE_BYTES / CHUNK;
       expect(chunks).toBeGreaterThan(cached + 8);
       media.read(0, CHUNK);
       for (let c = 1; c < cached / 2; c++) media.read(c * CHUNK, CHUNK);
