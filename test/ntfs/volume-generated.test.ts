@@ -33,6 +33,28 @@ function flsRows(image: string): BodyRow[] {
   return readBody(body);
 }
 
+interface SourceEvent {
+  hint: boolean;
+  position: number;
+  length: number;
+}
+
+/** An image file as a source that fetches ahead, recording every hint and every read in order. */
+function recordingSource(file: string): { src: ByteSource; events: SourceEvent[] } {
+  const base = bufferSource(readFileSync(file), 'ntfs.img');
+  const events: SourceEvent[] = [];
+  const src: ByteSource = {
+    size: base.size,
+    name: base.name,
+    read(position, length) {
+      events.push({ hint: false, position, length });
+      return base.read(position, length);
+    },
+    fetchAhead: { start: () => null, willRead: (position, length) => events.push({ hint: true, position, length }), stop: () => undefined },
+  };
+  return { src, events };
+}
+
 let readBody: (f: string) => BodyRow[];
 
 describeIf(haveTools, `reference tools ${TOOLS.join(', ')} not all installed`)('generated NTFS image (mkntfs + ntfscp)', () => {
@@ -139,17 +161,7 @@ describeIf(haveTools, `reference tools ${TOOLS.join(', ')} not all installed`)('
     const saved = limits.mftPassWindowBytes;
     limits.mftPassWindowBytes = 4096;
     try {
-      const base = bufferSource(readFileSync(image), 'ntfs.img');
-      const events: Array<{ hint: boolean; position: number; length: number }> = [];
-      const src: ByteSource = {
-        size: base.size,
-        name: base.name,
-        read(position, length) {
-          events.push({ hint: false, position, length });
-          return base.read(position, length);
-        },
-        fetchAhead: { start: () => null, willRead: (position, length) => events.push({ hint: true, position, length }), stop: () => undefined },
-      };
+      const { src, events } = recordingSource(image);
       const vol = openNtfs(src);
       const opened = events.length;
       expect(vol.list(vol.root()).map((e) => e.name)).toContain('loot.7z');
@@ -159,8 +171,7 @@ describeIf(haveTools, `reference tools ${TOOLS.join(', ')} not all installed`)('
       // Every window but the first, once: its records' bytes in all.
       const hints = pass.filter((e) => e.hint);
       expect(hints.reduce((n, h) => n + h.length, 0)).toBe((vol.recordCount - perWindow) * vol.recordSize);
-      type Event = (typeof events)[number];
-      const overlap = (a: Event, b: Event): boolean => a.position < b.position + b.length && b.position < a.position + a.length;
+      const overlap = (a: SourceEvent, b: SourceEvent): boolean => a.position < b.position + b.length && b.position < a.position + a.length;
       // Each hint is read after it (it names what the pass reads next).
       pass.forEach((h, i) => {
         if (h.hint) expect(pass.slice(i + 1).some((e) => !e.hint && overlap(e, h))).toBe(true);
@@ -179,17 +190,7 @@ describeIf(haveTools, `reference tools ${TOOLS.join(', ')} not all installed`)('
   });
 
   test("a file's hint covers every byte its stat and head read then read: the whole window of records, not only its own", () => {
-    const base = bufferSource(readFileSync(image), 'ntfs.img');
-    const events: Array<{ hint: boolean; position: number; length: number }> = [];
-    const src: ByteSource = {
-      size: base.size,
-      name: base.name,
-      read(position, length) {
-        events.push({ hint: false, position, length });
-        return base.read(position, length);
-      },
-      fetchAhead: { start: () => null, willRead: (position, length) => events.push({ hint: true, position, length }), stop: () => undefined },
-    };
+    const { src, events } = recordingSource(image);
     const vol = openNtfs(src);
     const listed = vol.list(vol.root());
     // Not many.txt: its attributes continue in extension records, which only its own record names.
