@@ -29,7 +29,7 @@ Partial read errors during a scan do not change the exit code; they are listed i
 
 const debug = process.argv.includes('--debug');
 
-// From start-up: once the heap is large, the old generation grows by a fixed 1.5x (heap-growth.ts),
+// From start-up: the old generation grows by a fixed 2x, 1.5x once the heap is large (heap-growth.ts),
 // and the young generation stays at 16 MB (util/young-generation.ts).
 limitHeapGrowth();
 holdYoungGeneration();
