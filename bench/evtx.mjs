@@ -44,14 +44,31 @@ async function measureOwn(file) {
   console.log(JSON.stringify({ records, parseCpu: (used.user + used.system) / 1e6 }));
 }
 
-/** One command under /usr/bin/time: wall, CPU (user + sys) and peak RSS; null when it failed or timed out. */
+/** Where each reference tool comes from, for the line that says it is missing. */
+const PACKAGE_OF = { evtxexport: 'libevtx-utils', 'evtx_dump.py': 'python3-evtx' };
+
+/** Whether `cmd` is on PATH (a missing reference tool is said, not left as an empty column). */
+function installed(cmd) {
+  return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', cmd], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * One command under /usr/bin/time: wall, CPU (user + sys) and peak RSS; `{ skipped }` with the
+ * reason when it is not installed, failed or timed out (the reason is printed on stderr too).
+ */
 function timed(cmd, argv, { timeoutS = 0, keepStdout = false } = {}) {
+  const skip = (reason) => {
+    console.error(`${cmd} on ${path.basename(argv.at(-1))}: not measured, ${reason}`);
+    return { skipped: reason };
+  };
+  if (cmd !== process.execPath && !installed(cmd)) return skip(`not installed (apt-get install ${PACKAGE_OF[cmd] ?? cmd})`);
   const tf = path.join(tmpdir(), `stagehunt-evtx-time-${process.pid}`);
   // The reference tools print every record: their output is discarded, never buffered here.
   const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', '-o', tf, cmd, ...argv], {
     stdio: ['ignore', keepStdout ? 'pipe' : 'ignore', 'ignore'], timeout: timeoutS * 1000 || undefined,
   });
-  if (r.error || r.status !== 0) return null;
+  if (r.error?.code === 'ETIMEDOUT') return skip(`timed out after ${timeoutS} s (--python-timeout)`);
+  if (r.error || r.status !== 0) return skip(r.error ? r.error.message : `exit code ${r.status ?? r.signal}`);
   const [wall, user, sys, rssKb] = readFileSync(tf, 'utf8').trim().split('\n').pop().split(' ').map(Number);
   rmSync(tf, { force: true });
   return { wall, cpu: user + sys, rssMb: Math.round(rssKb / 1024), stdout: keepStdout ? r.stdout.toString() : '' };
@@ -59,21 +76,22 @@ function timed(cmd, argv, { timeoutS = 0, keepStdout = false } = {}) {
 
 function row(name, file, withPython) {
   const own = timed(process.execPath, [fileURLToPath(import.meta.url), '--measure', file], { keepStdout: true });
-  if (!own) throw new Error(`stagehunt failed on ${file}`);
+  if (own.skipped) throw new Error(`stagehunt failed on ${file}: ${own.skipped}`);
   const { records, parseCpu } = JSON.parse(own.stdout);
   // evtxexport writes every record as text; its output goes to a pipe that is drained and dropped.
   const lib = timed('evtxexport', ['-f', 'xml', file]);
-  const py = withPython ? timed('evtx_dump.py', [file], { timeoutS: pythonTimeoutS }) : null;
-  const rate = (m) => (m && m.cpu > 0 ? Math.round(records / m.cpu) : null);
+  const py = withPython ? timed('evtx_dump.py', [file], { timeoutS: pythonTimeoutS }) : { skipped: 'not run on this size (too slow)' };
+  const rate = (m) => (m.cpu > 0 ? Math.round(records / m.cpu) : null);
+  const measured = (m) => (m.skipped ? m : { recordsPerCpuSecond: rate(m), cpu: m.cpu, wall: m.wall, peakRssMb: m.rssMb });
   const result = {
     log: name, mb: +(statSync(file).size / 1048576).toFixed(1), records, load: +loadavg()[0].toFixed(1),
     // CPU of the whole process (Node start-up and module loading included), and of the read loop alone.
     stagehunt: { recordsPerCpuSecond: rate(own), cpu: own.cpu, wall: own.wall, peakRssMb: own.rssMb, parseCpu, recordsPerParseCpuSecond: parseCpu > 0 ? Math.round(records / parseCpu) : null },
-    evtxexport: lib && { recordsPerCpuSecond: rate(lib), cpu: lib.cpu, wall: lib.wall, peakRssMb: lib.rssMb },
-    python_evtx: py && { recordsPerCpuSecond: rate(py), cpu: py.cpu, wall: py.wall, peakRssMb: py.rssMb },
+    evtxexport: measured(lib),
+    python_evtx: measured(py),
     // Goals (issue 12): at least 10x python-evtx, within 2x of libevtx.
-    timesFasterThanPython: py ? +(py.cpu / own.cpu).toFixed(1) : null,
-    timesSlowerThanLibevtx: lib ? +(own.cpu / lib.cpu).toFixed(2) : null,
+    timesFasterThanPython: py.skipped ? null : +(py.cpu / own.cpu).toFixed(1),
+    timesSlowerThanLibevtx: lib.skipped ? null : +(own.cpu / lib.cpu).toFixed(2),
   };
   console.log(JSON.stringify(result));
   return result;
