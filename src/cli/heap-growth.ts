@@ -4,11 +4,12 @@
  *
  * V8's own rule picks a factor between 1.1 and 4 from the speeds it measured at the last full
  * collection, and at a small heap it often picks its largest: on a scan of 1,000,000 ordinary
- * files (15 MB live) the old generation grew from 16 to 53 MB before a full collection, and 9 of 15
- * runs in one hour peaked at 120-152 MB of RSS against 109-116 MB for the others (docs/performance.md
- * "Peak RSS flat from 100k to 1M"). So from start-up the factor is 2 (SMALL_HEAP_GROWING_PERCENT),
- * about what V8 picks in the runs without that spike: 111-118 MB in six runs, and as many full
- * collections as under V8's rule, one more at most, on the 100k trees and the E01 image.
+ * files (15 MB live) the old generation grew from 16 to 53 MB before a full collection, and 9 of
+ * 15 runs in a quarter of an hour peaked at 120-152 MB of RSS against 109-116 MB for the others
+ * (docs/performance.md "Heap growth from start-up, and EVTX against its references"). So from
+ * start-up the factor is 2 (SMALL_HEAP_GROWING_PERCENT), about what V8 picks in the runs without
+ * that spike: 111-118 MB in six runs, and as many full collections as under V8's rule, one more at
+ * most, on the 100k trees and the E01 image.
  *
  * A scan allocates fast and keeps what it finds (candidates, then findings) until the report is
  * written, so with a large heap V8's own rule picks its largest factor and commits about twice the
