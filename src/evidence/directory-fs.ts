@@ -12,7 +12,7 @@
  */
 import { fstatSync, lstatSync, opendirSync, readlinkSync, realpathSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
-import { EntryBoundedCache, lookupPath, warn, type CompactListing, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type FsTime, type ListOptions, type OpenedSource } from './fs.js';
+import { EntryBoundedCache, lookupPath, NO_FS_STREAMS, NO_FS_TIMES, warn, type CompactListing, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type FsTime, type ListOptions, type OpenedSource } from './fs.js';
 import { openEvidenceFile, readStatNumbers, STAT_FIELDS, STAT_SIZE_FIELD, writeStatNumbers, type AtimeAudit, type OpenedFile, type StatNumbers } from './reader.js';
 import { ReadAhead, type ReadAheadListing } from './read-ahead.js';
 import { ANCHOR_AFTER_BYTES, ANCHOR_AFTER_LEVELS, byteLength, HANDLES_AVAILABLE, joinFsPath, openAnchor, reachablePath, releaseAnchor, type Anchor, type FsPath } from './paths.js';
@@ -24,10 +24,6 @@ import { checkComponents, type PathProblem } from './components.js';
  * measured together), so this only stops a folder that could not be held anyway.
  */
 export const MAX_DIRECTORY_LISTING = 5_000_000;
-/** A mounted directory exposes no named streams: one frozen empty list for every entry instead of one each. */
-const NO_STREAMS: FsEntry['streams'] = Object.freeze([]);
-/** The times of an entry kept only to be reopened (forReopen). */
-const NO_TIMES: FsEntry['times'] = Object.freeze({});
 /** Directory handles kept open for deep paths; older ones are closed and their paths rebuilt when needed. */
 const MAX_OPEN_ANCHORS = 64;
 
@@ -345,7 +341,7 @@ export class DirectoryFs implements EvidenceFs {
       system: false,
       readOnly: st ? readOnlyMode(st.mode) : false,
       deleted: false,
-      streams: NO_STREAMS,
+      streams: NO_FS_STREAMS,
       [HOST_LOCATION]: where,
     };
     // Set after the literal, in this order (as the spreads they replace): a spread made every entry's object slowly.
@@ -587,12 +583,12 @@ export class DirectoryFs implements EvidenceFs {
       id: entry.id,
       type: entry.type,
       size: entry.size,
-      times: NO_TIMES,
+      times: NO_FS_TIMES,
       hidden: entry.hidden,
       system: entry.system,
       readOnly: entry.readOnly,
       deleted: entry.deleted,
-      streams: NO_STREAMS,
+      streams: NO_FS_STREAMS,
       [HOST_LOCATION]: (entry as LocatedEntry)[HOST_LOCATION],
     };
     return e;

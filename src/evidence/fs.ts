@@ -68,6 +68,11 @@ export interface FsEntry {
   special?: string;
 }
 
+/** No times known (an entry kept only to be reopened, a record without them): one frozen object for every such entry instead of one each. */
+export const NO_FS_TIMES: FsTimes = Object.freeze({});
+/** No named streams (a mounted directory's files, most NTFS files): one frozen empty list for every such entry instead of one each. */
+export const NO_FS_STREAMS: readonly FsStream[] = Object.freeze([]);
+
 export interface OpenedSource extends ByteSource {
   close(): void;
 }

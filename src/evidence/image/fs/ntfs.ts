@@ -6,7 +6,7 @@
  * that still name a parent are listed in that directory as deleted.
  */
 import type { ByteSource } from '../../../util/byte-source.js';
-import { compactOf, compareEntries, type CompactListing, type FsEntryType, lookupPath, type ChildFinder, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsListing, type FsStream, type FsTime, type FsTimes, type OpenedSource, unclosed } from '../../fs.js';
+import { compactOf, compareEntries, type CompactListing, type FsEntryType, lookupPath, type ChildFinder, MAX_FS_LISTING, NO_FS_STREAMS, NO_FS_TIMES, warn, type EvidenceFs, type FsEntry, type FsListing, type FsTime, type FsTimes, type OpenedSource, unclosed } from '../../fs.js';
 import { openNtfs, type NtfsDirEntry, type NtfsRef, type NtfsStat, type NtfsVolume } from '../ntfs/index.js';
 
 /** FILETIME ticks (100 ns since 1601) at the Unix epoch. */
@@ -55,11 +55,8 @@ class NtfsFsTimes implements FsTimes {
   }
 }
 
-const NO_TIMES: FsTimes = Object.freeze({});
-const NO_STREAMS: readonly FsStream[] = Object.freeze([]);
-
 function timesOf(t: NtfsTimes | null): FsTimes {
-  return t ? new NtfsFsTimes(t) : NO_TIMES;
+  return t ? new NtfsFsTimes(t) : NO_FS_TIMES;
 }
 
 /** Files of a listing whose records and heads a fetching image is told of ahead of the walk (about two blocks each). */
@@ -118,7 +115,7 @@ export class NtfsFs implements EvidenceFs {
       system: st.system,
       readOnly: st.readOnly,
       deleted,
-      streams: st.streams.length === 0 ? NO_STREAMS : st.streams.filter((s) => s.name !== '').map((s) => ({ name: s.name, size: s.size })),
+      streams: st.streams.length === 0 ? NO_FS_STREAMS : st.streams.filter((s) => s.name !== '').map((s) => ({ name: s.name, size: s.size })),
     };
   }
 
@@ -229,7 +226,7 @@ export class NtfsFs implements EvidenceFs {
       if (st) return this.entryOfQuietly(st, path, false, c.name);
       // The same bytes as the listing pass's: only a reader fault makes the record vanish; what the listing knew is kept.
       warn(this.warnings, `${path}: MFT entry ${c.ref.entry} unreadable since it was listed`);
-      return { name: c.name, path, id: refId(c.ref), type: types[i]!, size: sizes[i]!, times: {}, hidden: false, system: false, readOnly: false, deleted: false, streams: [] };
+      return { name: c.name, path, id: refId(c.ref), type: types[i]!, size: sizes[i]!, times: NO_FS_TIMES, hidden: false, system: false, readOnly: false, deleted: false, streams: NO_FS_STREAMS };
     };
     return {
       count: kept.length,
