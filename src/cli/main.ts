@@ -11,6 +11,7 @@ import { packageVersion } from '../util/package-root.js';
 import { escapeControls } from '../util/text.js';
 import { EXIT, failIfUnfinished, UsageError } from './errors.js';
 import { limitHeapGrowth } from './heap-growth.js';
+import { lowerBackgroundThreads } from './thread-priority.js';
 import { holdYoungGeneration } from '../util/young-generation.js';
 import { SingleFileError } from '../evidence/single-file.js';
 import type { ExplainArgs } from './commands/explain.js';
@@ -29,8 +30,10 @@ Partial read errors during a scan do not change the exit code; they are listed i
 
 const debug = process.argv.includes('--debug');
 
-// From start-up: the old generation grows by a fixed 2x, 1.5x once the heap is large (heap-growth.ts),
-// and the young generation stays at 16 MB (util/young-generation.ts).
+// From start-up: V8's and libuv's helper threads at the lowest priority (thread-priority.ts), the old
+// generation grows by a fixed 2x, 1.5x once the heap is large (heap-growth.ts), and the young
+// generation stays at 16 MB (util/young-generation.ts).
+lowerBackgroundThreads();
 limitHeapGrowth();
 holdYoungGeneration();
 
