@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from '../helpers/cli.js';
+import { testIf } from '../helpers/corpus.js';
 import { BACKGROUND_NICE, lowerBackgroundThreads } from '../../src/cli/thread-priority.js';
 
 const BUILT = path.join(ROOT, 'dist', 'cli', 'thread-priority.js');
@@ -41,7 +42,7 @@ describe('background threads at the lowest priority (thread-priority.ts, docs/pe
     expect(lowerBackgroundThreads(path.join(os.tmpdir(), 'no-such-dir-stagehunt', 'task'))).toBe(0);
   });
 
-  (LINUX ? test : test.skip)("a fresh process: every thread but the main one at nice 19, and a worker started afterwards at the main thread's", () => {
+  testIf(LINUX, 'not Linux: no /proc/self/task, no per-thread priority')("a fresh process: every thread but the main one at nice 19, and a worker started afterwards at the main thread's", () => {
     const script = `
       import { Worker } from 'node:worker_threads';
       import { lowerBackgroundThreads } from ${JSON.stringify(pathToFileURL(BUILT).href)};
@@ -74,7 +75,7 @@ describe('background threads at the lowest priority (thread-priority.ts, docs/pe
     for (const n of out.added) expect(n).toBe(out.mainBefore);
   });
 
-  (LINUX && existsSync(DEMO) ? test : test.skip)('the CLI lowers them from start-up: a scan runs with its helpers at nice 19 and its main thread as started', () => {
+  testIf(LINUX && existsSync(DEMO), LINUX ? 'the demo image is not generated (node fixtures/demo/generate.mjs)' : 'not Linux: no /proc/self/task')('the CLI lowers them from start-up: a scan runs with its helpers at nice 19 and its main thread as started', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sh-nice-'));
     try {
       const hook = path.join(dir, 'report-nice.mjs');

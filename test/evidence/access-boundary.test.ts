@@ -22,6 +22,7 @@ const NOT_EVIDENCE: Record<string, string> = {
   'src/cli/output.ts': 'writing the report (never inside a root or an image)',
   'src/cli/commands/scan.ts': 'the CLI: checking the paths given on the command line before a scan',
   'src/cli/commands/report.ts': 'reading a saved scan report (output of an earlier run)',
+  'src/cli/thread-priority.ts': "listing this process's own threads (/proc/self/task)",
 };
 
 /** Directories whose code must never touch the file system: it reads evidence only through EvidenceFs / ByteSource. */
