@@ -63,11 +63,11 @@ describe('background threads at the lowest priority (thread-priority.ts, docs/pe
         added: added.map((t) => withWorker[t]),
       }));
     `;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NODE_OPTIONS: '' } });
     expect([r.status, r.stderr]).toEqual([0, '']);
     const out = JSON.parse(r.stdout) as NiceReport;
     expect(out.main).toBe(out.mainBefore);
-    // Node starts V8's platform workers (4) and libuv's pool before any script runs.
+    // Node starts V8's platform workers (4 without --v8-pool-size) and libuv's pool before any script runs.
     expect(out.count).toBeGreaterThanOrEqual(4);
     expect(out.others).toHaveLength(out.count);
     expect(new Set(out.others)).toEqual(new Set([BACKGROUND_NICE]));
@@ -90,7 +90,7 @@ describe('background threads at the lowest priority (thread-priority.ts, docs/pe
              others: Object.entries(all).filter(([t]) => t !== main).map(([, n]) => n) }) + '\\n');
          });`,
       );
-      const r = spawnSync(process.execPath, ['--import', pathToFileURL(hook).href, BIN, 'scan', DEMO, '--quiet', '-f', 'json', '-o', path.join(dir, 'report.json')], { encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(process.execPath, ['--import', pathToFileURL(hook).href, BIN, 'scan', DEMO, '--quiet', '-f', 'json', '-o', path.join(dir, 'report.json')], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });
       expect(r.status).toBe(0);
       const line = r.stderr.split('\n').find((l) => l.startsWith('NICE '));
       expect(line).toBeDefined();
