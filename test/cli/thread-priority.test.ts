@@ -46,7 +46,16 @@ describe('background threads at the lowest priority (thread-priority.ts, docs/pe
     const script = `
       import { Worker } from 'node:worker_threads';
       import { lowerBackgroundThreads } from ${JSON.stringify(pathToFileURL(BUILT).href)};
+      const BUILT_URL = ${JSON.stringify(pathToFileURL(BUILT).href)};
       ${NICE_OF_THREADS}
+      // Called from a worker thread, it changes nothing (it would lower the main thread as well).
+      const fromWorker = await new Promise((resolve, reject) => {
+        // The process runs with --input-type=module, which an eval'd worker inherits: its code is a module too.
+        const code = "import { parentPort } from 'node:worker_threads'; const m = await import(" + JSON.stringify(BUILT_URL) + "); parentPort.postMessage(m.lowerBackgroundThreads());";
+        const w = new Worker(code, { eval: true });
+        w.once('message', (n) => w.terminate().then(() => resolve(n)));
+        w.once('error', reject);
+      });
       const before = niceOf();
       const changed = lowerBackgroundThreads();
       const after = niceOf();
@@ -58,14 +67,17 @@ describe('background threads at the lowest priority (thread-priority.ts, docs/pe
       const main = String(process.pid);
       const added = Object.keys(withWorker).filter((t) => !(t in after));
       process.stdout.write(JSON.stringify({
-        main: after[main], mainBefore: before[main], count: changed,
+        main: after[main], mainBefore: before[main], count: changed, fromWorker,
+        unchangedByWorker: Object.values(before).every((n) => n === before[main]),
         others: Object.entries(after).filter(([t]) => t !== main).map(([, n]) => n),
         added: added.map((t) => withWorker[t]),
       }));
     `;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NODE_OPTIONS: '' } });
     expect([r.status, r.stderr]).toEqual([0, '']);
-    const out = JSON.parse(r.stdout) as NiceReport;
+    const out = JSON.parse(r.stdout) as NiceReport & { fromWorker: number; unchangedByWorker: boolean };
+    expect(out.fromWorker).toBe(0);
+    expect(out.unchangedByWorker).toBe(true);
     expect(out.main).toBe(out.mainBefore);
     // Node starts V8's platform workers (4 without --v8-pool-size) and libuv's pool before any script runs.
     expect(out.count).toBeGreaterThanOrEqual(4);
