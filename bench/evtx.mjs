@@ -16,6 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { evtxFile, security4688 } from '../fixtures/lib/evtx-writer.mjs';
+import { installed } from './lib/installed.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = process.env.STAGEHUNT_DIST ?? path.join(here, '..', 'dist');
@@ -46,11 +47,6 @@ async function measureOwn(file) {
 
 /** Where each reference tool comes from, for the line that says it is missing. */
 const PACKAGE_OF = { evtxexport: 'libevtx-utils', 'evtx_dump.py': 'python3-evtx' };
-
-/** Whether `cmd` is on PATH (a missing reference tool is said, not left as an empty column). */
-function installed(cmd) {
-  return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', cmd], { stdio: 'ignore' }).status === 0;
-}
 
 /**
  * One command under /usr/bin/time: wall, CPU (user + sys) and peak RSS; `{ skipped }` with the

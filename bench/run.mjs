@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from './generate-tree.mjs';
+import { installed } from './lib/installed.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -231,7 +232,6 @@ function readFloorBinary() {
   return floorBin;
 }
 
-const hasTool = (t) => spawnSync('sh', ['-c', 'command -v "$0"', t]).status === 0;
 
 const cFloor = (t) => measure(`cfloor:${t.name}`, `C walk + 4 KiB pread (read floor), ${t.name}`, readFloorBinary(), [t.root], opts.runs, t.warm);
 const nodeFloor = (t) => measure(`nodefloor:${t.name}`, `node: sync walk + open/fstat/4 KiB read, ${t.name}`, process.execPath, [path.join(REPO, 'bench', 'lib', 'node-floor.mjs'), t.root], opts.runs, t.warm);
@@ -331,7 +331,7 @@ function runFloors() {
  * above a target, no Node implementation reaches it (docs/performance.md "Not met").
  */
 function workFloorRows(t, s) {
-  if (!hasTool('python3')) return skipRow(`Node's floor + decoding + head pass + report, ${t.name}`, '<= 3x', 'python3 is not installed (bench/lib/decode-floor.py)');
+  if (!installed('python3')) return skipRow(`Node's floor + decoding + head pass + report, ${t.name}`, '<= 3x', 'python3 is not installed (bench/lib/decode-floor.py)');
   const report = known(reportFloorKey(s.key));
   if (!report) return skipRow(`Node's floor + decoding + head pass + report, ${t.name}`, '<= 3x', 'the scan was reused from another run without its report floor');
   const node = nodeFloor(t);
@@ -347,7 +347,7 @@ function workFloorRows(t, s) {
 }
 
 function runFile() {
-  if (!hasTool('file')) return skipRow('faster than file --mime-type', '>= 20x faster', 'file(1) is not installed');
+  if (!installed('file')) return skipRow('faster than file --mime-type', '>= 20x faster', 'file(1) is not installed');
   for (const name of ['100k', opts.findingsTree]) {
     const t = tree(name);
     const peer = fileMime(t);
@@ -470,7 +470,7 @@ function windowsImage(t) {
 function runHotspotImage() {
   const goal = '< 5 s';
   const target = 'hotspot scope, windows-300k as a raw NTFS image';
-  const missing = ['mkntfs', 'ntfs-3g'].filter((x) => !hasTool(x));
+  const missing = ['mkntfs', 'ntfs-3g'].filter((x) => !installed(x));
   if (process.getuid?.() !== 0) return skipRow(target, goal, 'needs root (ntfs-3g mount to fill the volume)');
   if (!existsSync('/dev/fuse')) return skipRow(target, goal, 'no /dev/fuse');
   if (missing.length) return skipRow(target, goal, `missing ${missing.join(', ')} (apt-get install ntfs-3g)`);
@@ -484,7 +484,7 @@ function runHotspotImage() {
 function runE01() {
   const goal = '<= 1.5x';
   const target = 'E01 of the 100k tree vs the directory scan (--scope all --hash none)';
-  const missing = ['mkntfs', 'ntfs-3g', 'ewfacquire'].filter((t) => !hasTool(t));
+  const missing = ['mkntfs', 'ntfs-3g', 'ewfacquire'].filter((t) => !installed(t));
   if (process.getuid?.() !== 0) return skipRow(target, goal, 'needs root (ntfs-3g mount to fill the volume)');
   if (!existsSync('/dev/fuse')) return skipRow(target, goal, 'no /dev/fuse');
   if (missing.length) return skipRow(target, goal, `missing ${missing.join(', ')} (apt-get install ntfs-3g ewf-tools)`);
