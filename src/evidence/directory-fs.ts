@@ -15,6 +15,8 @@ import path from 'node:path';
 import { EntryBoundedCache, lookupPath, NO_FS_STREAMS, NO_FS_TIMES, warn, type CompactListing, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type FsTime, type ListOptions, type OpenedSource } from './fs.js';
 import { openEvidenceFile, readStatNumbers, STAT_FIELDS, STAT_SIZE_FIELD, writeStatNumbers, type AtimeAudit, type OpenedFile, type StatNumbers } from './reader.js';
 import { ReadAhead, type ReadAheadListing } from './read-ahead.js';
+import type { HashedAhead } from './hashed-ahead.js';
+import type { HashOutcome, HashSettings } from './hash-source.js';
 import { ANCHOR_AFTER_BYTES, ANCHOR_AFTER_LEVELS, byteLength, HANDLES_AVAILABLE, joinFsPath, openAnchor, reachablePath, releaseAnchor, type Anchor, type FsPath } from './paths.js';
 import { decodeName } from '../util/text.js';
 import { checkComponents, type PathProblem } from './components.js';
@@ -80,7 +82,9 @@ interface ListedFile {
   listing: DirectoryListing;
   file: number;
 }
-type LocatedEntry = FsEntry & { [HOST_LOCATION]?: KeptLocation; [STATS_AT_OPEN]?: ListedFile };
+/** The id a file was handed over to the read-ahead worker to hash under (its outcome's key: HashedAhead). */
+const HASHED_AHEAD = Symbol('hashed ahead');
+type LocatedEntry = FsEntry & { [HOST_LOCATION]?: KeptLocation; [STATS_AT_OPEN]?: ListedFile; [HASHED_AHEAD]?: number };
 
 /** Times from lstat's milliseconds (number stats: bigint lstat costs more than the sub-microsecond digits are worth here). */
 function msTime(ms: number): FsTime {
@@ -310,6 +314,8 @@ export class DirectoryFs implements EvidenceFs {
   private readonly opened: OpenSlot[] = [];
   /** Opens the walk's next files on another thread (startReadAhead); null: every file is opened here. */
   private readAhead: ReadAhead | null = null;
+  /** What the read-ahead worker's hashing of handed-over files gave, once it is closed. */
+  private hashedAhead: HashedAhead | null = null;
 
   constructor(
     root: string,
@@ -590,6 +596,7 @@ export class DirectoryFs implements EvidenceFs {
       deleted: entry.deleted,
       streams: NO_FS_STREAMS,
       [HOST_LOCATION]: (entry as LocatedEntry)[HOST_LOCATION],
+      [HASHED_AHEAD]: (entry as LocatedEntry)[HASHED_AHEAD],
     };
     return e;
   }
@@ -600,9 +607,9 @@ export class DirectoryFs implements EvidenceFs {
    * caller waits for that before it allocates on: util/young-generation.ts). Null when it cannot
    * run here (then, and after `close`, files are opened on this thread as before).
    */
-  startReadAhead(headBytes: number): Promise<void> | null {
+  startReadAhead(headBytes: number, hashing?: HashSettings): Promise<void> | null {
     if (this.readAhead || !ReadAhead.available()) return null;
-    this.readAhead = new ReadAhead(headBytes, this.audit);
+    this.readAhead = new ReadAhead(headBytes, this.audit, hashing);
     return this.readAhead.online;
   }
 
@@ -635,7 +642,26 @@ export class DirectoryFs implements EvidenceFs {
     }
     const slot: OpenSlot = { file: f, at: this.opened.length };
     this.opened.push(slot);
-    return Object.assign(f.source, { close: () => this.release(slot) });
+    return Object.assign(f.source, { close: () => this.release(slot), hashAhead: () => this.handOver(slot, entry as LocatedEntry) });
+  }
+
+  /** An open file handed to the read-ahead worker to hash: no longer this root's to close; its entry keeps the id. */
+  private handOver(slot: OpenSlot, entry: LocatedEntry): boolean {
+    const id = slot.at < 0 || !this.readAhead ? -1 : this.readAhead.hashAhead(slot.file.fd, slot.file.size, slot.file.noatime);
+    if (id < 0) return false;
+    entry[HASHED_AHEAD] = id;
+    this.detach(slot);
+    return true;
+  }
+
+  takeHashedAhead(entry: FsEntry): HashOutcome | undefined {
+    const id = (entry as LocatedEntry)[HASHED_AHEAD];
+    const got = id === undefined ? undefined : this.hashedAhead?.take(id);
+    if (!got) return undefined;
+    // The file was read once more, as a reopen would have.
+    if (got.noatime) this.audit.preserved++;
+    else this.audit.mayChange++;
+    return got.outcome;
   }
 
   /**
@@ -657,20 +683,26 @@ export class DirectoryFs implements EvidenceFs {
     listed.listing.setNumbers(listed.file, st);
   }
 
-  /** Closes one opened file once, moving the last open one into its place. */
+  /** Closes one opened file once. */
   private release(slot: OpenSlot): void {
     if (slot.at < 0) return;
+    this.detach(slot);
+    slot.file.close();
+  }
+
+  /** Takes an opened file off the list of those to close, moving the last open one into its place. */
+  private detach(slot: OpenSlot): void {
     const last = this.opened.pop()!;
     if (last !== slot) {
       this.opened[slot.at] = last;
       last.at = slot.at;
     }
     slot.at = -1;
-    slot.file.close();
   }
 
   close(): void {
-    this.readAhead?.close();
+    // What the read-ahead hashed is held from the close that ends the walk to the next one (the scan's, after its hashing).
+    this.hashedAhead = this.readAhead ? this.readAhead.close() : null;
     this.readAhead = null;
     for (const slot of this.opened) {
       slot.at = -1;

@@ -7,6 +7,7 @@
  */
 import { LIMITS } from '../util/limits.js';
 import type { ByteSource } from '../util/byte-source.js';
+import type { HashOutcome, HashSettings } from './hash-source.js';
 
 export type FsEntryType = 'file' | 'directory' | 'symlink' | 'other';
 
@@ -75,6 +76,12 @@ export const NO_FS_STREAMS: readonly FsStream[] = Object.freeze([]);
 
 export interface OpenedSource extends ByteSource {
   close(): void;
+  /**
+   * Hands the open file to the walk's other thread to hash (startReadAhead with `hashing`); `close`
+   * then leaves it to that thread. False: not taken (no such thread, or too many files out), hash
+   * it as usual. Absent: never taken.
+   */
+  hashAhead?(): boolean;
 }
 
 /** An in-image source needs no closing. */
@@ -164,7 +171,13 @@ export interface EvidenceFs {
   /** A smaller entry that `open` takes as it takes `entry`, for holding many until they are reopened (hashing); absent: the entry itself is held. */
   forReopen?(entry: FsEntry): FsEntry;
   /** Reads the walk's files' first `headBytes` bytes ahead on another thread (a mounted directory: DirectoryFs opens them there; an NTFS file system of an EWF image has their chunks inflated there); settles once that thread is online, null when it cannot run. */
-  startReadAhead?(headBytes: number): Promise<void> | null;
+  startReadAhead?(headBytes: number, hashing?: HashSettings): Promise<void> | null;
+  /**
+   * What hashing the entry's file, handed over when it was open (OpenedSource.hashAhead), gave,
+   * once the walk is over (after `close`; `entry` as opened, or its `forReopen`); counted in the
+   * O_NOATIME audit as the reopen it stands for. Undefined: not hashed ahead, reopen and hash it.
+   */
+  takeHashedAhead?(entry: FsEntry): HashOutcome | undefined;
   /** How many file records it has room for, known before it is listed (an NTFS volume: its $MFT's records); absent: known only by walking it. */
   fileRecords?(): number;
   /** Lets caches kept only to speed up `lookup` go (after the last lookup a scan makes of a root); absent: nothing to let go. */

@@ -2,18 +2,22 @@
  * The read-ahead worker (read-ahead.ts): opens each path it is sent as the walk would
  * (reader.ts `openRegularFile`), reads its first bytes into the shared ring and says so in the
  * place's state. It keeps nothing, parses nothing and never writes to a file: whatever goes wrong
- * with a file is left to the main thread, which opens it again itself.
+ * with a file is left to the main thread, which opens it again itself. With --hash it also hashes
+ * the files the walk hands it still open, when it has no file to open, and closes them.
  */
 import { closeSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
-import { NOT_OPENED, OPENED, PLACE_FIELDS, PLACE_STATS, READ, RING_PLACES, type ReadAheadRequest, type ReadAheadShared } from './read-ahead.js';
-import { openRegularFile, readFully, writeStatNumbers } from './reader.js';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { NOT_OPENED, OPENED, PLACE_FIELDS, PLACE_STATS, READ, RING_PLACES, type HashJob, type ReadAheadHashSetup, type ReadAheadRequest, type ReadAheadShared } from './read-ahead.js';
+import { fdSource, openRegularFile, readFully, writeStatNumbers } from './reader.js';
 import { announceStarted, type AheadWorkerData } from './ahead-worker.js';
+import { hashSource, type HashSettings } from './hash-source.js';
+import { HashBatcher } from './hashed-ahead.js';
 
 const { shared, started } = workerData as AheadWorkerData<ReadAheadShared>;
 announceStarted(started);
 const state = new Int32Array(shared.state);
 const handled = new Int32Array(shared.handled);
+const hashed = new Int32Array(shared.hashed);
 const numbers = new Float64Array(shared.numbers);
 const heads = new Uint8Array(shared.heads);
 const headBytes = shared.headBytes;
@@ -43,7 +47,50 @@ function readAhead(path: ReadAheadRequest['paths'][number], place: number): numb
   return READ;
 }
 
-parentPort!.on('message', (request: ReadAheadRequest) => {
+/** Set by the first message when the scan hashes: how, and where outcomes go. */
+let hashing: HashSettings | null = null;
+let results: MessagePort | null = null;
+/** The outcomes of the files hashed, held until the walk collects them. */
+let outcomes: HashBatcher | null = null;
+/** Files handed over to hash, in the order they came (`next`: the first not hashed). */
+let jobs: HashJob[] = [];
+let next = 0;
+
+parentPort!.on('message', (message: ReadAheadRequest | ReadAheadHashSetup) => {
+  handle(message);
+  hashWhileIdle();
+});
+
+/** One message: the hashing set up, or descriptors closed, files opened ahead and files to hash queued. */
+function handle(message: ReadAheadRequest | ReadAheadHashSetup): void {
+  if ('results' in message) {
+    hashing = message.hashing;
+    results = message.results;
+    outcomes = new HashBatcher(hashing.algorithms);
+  } else if (message.collect) results!.postMessage(outcomes!.take());
+  else openAndClose(message);
+  Atomics.add(handled, 0, 1);
+  Atomics.notify(handled, 0);
+}
+
+/** The messages already waiting, handled now: the walk's opens come before the hashing. */
+function handleWaiting(): void {
+  for (let m = receiveMessageOnPort(parentPort!); m; m = receiveMessageOnPort(parentPort!)) handle(m.message as ReadAheadRequest | ReadAheadHashSetup);
+}
+
+/** Hashes the queued files, one by one, taking the walk's messages in between (also between the chunks of a large file). */
+function hashWhileIdle(): void {
+  while (next < jobs.length) {
+    const job = jobs[next++]!;
+    outcomes!.add(job.id, job.size, hashSource(fdSource(job.fd, job.size, ''), hashing!.algorithms, hashing!.maxSize, handleWaiting));
+    done(job.fd);
+    handleWaiting();
+  }
+  jobs = [];
+  next = 0;
+}
+
+function openAndClose(request: ReadAheadRequest): void {
   for (const fd of request.closes) {
     try {
       closeSync(fd);
@@ -62,6 +109,19 @@ parentPort!.on('message', (request: ReadAheadRequest) => {
     Atomics.store(state, place, result);
     Atomics.notify(state, place);
   }
-  Atomics.add(handled, 0, 1);
-  Atomics.notify(handled, 0);
-});
+  for (const job of request.hashes) {
+    if (hashing) jobs.push(job);
+    else done(job.fd); // never without the setup first; if it were, no outcome: hashed after the walk
+  }
+}
+
+/** A file handed over is closed and counted (the main thread waits for the count at the walk's end). */
+function done(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    /* closed already */
+  }
+  Atomics.add(hashed, 0, 1);
+  Atomics.notify(hashed, 0);
+}

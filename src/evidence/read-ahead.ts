@@ -12,10 +12,19 @@
  * do (an error, a file that is not regular, a head it could not read) is done again here, as if
  * there were no worker, so errors and their messages are this thread's own. A worker that stops
  * answering is given up and the walk opens its files itself.
+ *
+ * With --hash, a file the walk keeps a candidate for is handed to the worker still open
+ * (`hashAhead`): it hashes it when it has no file to open (the walk's opens come first, also between
+ * the chunks of a large file) and closes it. The outcomes stay in the worker until the walk is over
+ * (its heap goes with it; held here through the walk they raised the findings-heavy tree's peak RSS
+ * by 10-20 MB), then wait here for the scan's hashing, which otherwise reopens each file after the
+ * walk on this thread (docs/performance.md "Files behind findings hashed by the read-ahead worker").
  */
 import { closeSync } from 'node:fs';
-import type { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { aheadWorkerAvailable, startAheadWorker } from './ahead-worker.js';
+import type { HashSettings } from './hash-source.js';
+import { HashedAhead, type HashBatch } from './hashed-ahead.js';
 import { fdSource, readStatNumbers, STAT_FIELDS, type AtimeAudit, type OpenedFile } from './reader.js';
 import { HANDLES_AVAILABLE, type FsPath } from './paths.js';
 
@@ -41,22 +50,50 @@ export const OPENED = 3;
 const CLOSE_BATCH = 256;
 /** The longest this thread waits for one file before it gives the worker up. */
 const GIVE_UP_AFTER_MS = 30_000;
+/**
+ * Files handed over to hash and not hashed yet, at most (their descriptors stay open until then);
+ * past it the walk closes its files and the scan hashes them after the walk.
+ */
+const HASHES_OUT = 256;
+/** Files to hash sent in one message at most (they also go with the walk's next files). */
+const HASH_BATCH = 64;
 
 /** What the worker is given at start. */
 export interface ReadAheadShared {
   state: SharedArrayBuffer;
   /** One Int32: how many messages the worker has handled. */
   handled: SharedArrayBuffer;
+  /** One Int32: how many files handed over to hash the worker is done with (hashed, its outcome held, and closed). */
+  hashed: SharedArrayBuffer;
   numbers: SharedArrayBuffer;
   heads: SharedArrayBuffer;
   headBytes: number;
 }
 
-/** One message to the worker: descriptors the walk is done with, to close, then files to open, in ring places `first`, `first + 1`, ... (modulo RING_PLACES). */
+/**
+ * One message to the worker: descriptors the walk is done with, to close, then files to open, in
+ * ring places `first`, `first + 1`, ... (modulo RING_PLACES), then files to hash; with `collect`,
+ * the outcomes it holds are sent back (hashed-ahead.ts HashBatch).
+ */
 export interface ReadAheadRequest {
   closes: number[];
   first: number;
   paths: FsPath[];
+  hashes: HashJob[];
+  collect?: true;
+}
+
+/** The first message when files are hashed ahead: the settings, and the port the outcomes come back on (hashed-ahead.ts HashBatch). */
+export interface ReadAheadHashSetup {
+  hashing: HashSettings;
+  results: MessagePort;
+}
+
+/** A file handed over to hash: its descriptor (the worker closes it), its size at open, its number in this scan's order. */
+export interface HashJob {
+  fd: number;
+  size: number;
+  id: number;
 }
 
 /** The files of one listing, in the order the walk opens them. */
@@ -71,6 +108,7 @@ const WORKER_URL = new URL('./read-ahead-worker.js', import.meta.url);
 export class ReadAhead {
   private readonly state: Int32Array;
   private readonly handled: Int32Array;
+  private readonly hashed: Int32Array;
   private readonly numbers: Float64Array;
   private readonly heads: Buffer;
   private worker: Worker | null;
@@ -88,6 +126,10 @@ export class ReadAhead {
   private closes: number[] = [];
   /** Messages posted to the worker. */
   private posted = 0;
+  /** With hashing: the port the outcomes arrive on, the files handed over and their outcomes, and those not sent yet. */
+  private readonly results: MessagePort | null = null;
+  private readonly hashedAhead: HashedAhead | null = null;
+  private hashJobs: HashJob[] = [];
 
   /** Whether the worker can run here: its compiled module (not under ts-jest), shared memory, directory handles. */
   static available(): boolean {
@@ -98,22 +140,34 @@ export class ReadAhead {
   constructor(
     private readonly headBytes: number,
     private readonly audit: AtimeAudit,
+    hashing?: HashSettings,
   ) {
     const shared: ReadAheadShared = {
       state: new SharedArrayBuffer(RING_PLACES * 4),
       handled: new SharedArrayBuffer(4),
+      hashed: new SharedArrayBuffer(4),
       numbers: new SharedArrayBuffer(RING_PLACES * PLACE_FIELDS * 8),
       heads: new SharedArrayBuffer(RING_PLACES * headBytes),
       headBytes,
     };
     this.state = new Int32Array(shared.state);
     this.handled = new Int32Array(shared.handled);
+    this.hashed = new Int32Array(shared.hashed);
     this.numbers = new Float64Array(shared.numbers);
     this.heads = Buffer.from(shared.heads);
     // Its descriptors are this thread's once handed over: not closed when the worker ends.
     const { worker, online } = startAheadWorker(WORKER_URL, shared, () => this.giveUp());
     this.worker = worker;
     this.online = online;
+    if (hashing) {
+      const { port1, port2 } = new MessageChannel();
+      port1.unref(); // read only by receiveMessageOnPort
+      this.results = port1;
+      this.hashedAhead = new HashedAhead(hashing.algorithms);
+      this.posted++;
+      const setup: ReadAheadHashSetup = { hashing, results: port2 };
+      worker.postMessage(setup, [port2]);
+    }
   }
 
   readonly online: Promise<void>;
@@ -164,7 +218,7 @@ export class ReadAhead {
         head = Buffer.allocUnsafe(length);
         this.heads.copy(head, 0, place * this.headBytes, place * this.headBytes + length);
       }
-      opened = { fd, size: stats.size, dev: stats.dev, ino: stats.ino, stats, source: fdSource(fd, stats.size, displayName, head), close: () => this.closeLater(fd) };
+      opened = { fd, size: stats.size, dev: stats.dev, ino: stats.ino, stats, noatime: n[o + 1] === 1, source: fdSource(fd, stats.size, displayName, head), close: () => this.closeLater(fd) };
     }
     this.inUse[place] = 0;
     this.send(listing);
@@ -188,16 +242,61 @@ export class ReadAhead {
     if (listing === this.listing) this.letGo();
   }
 
-  /** Lets the current listing go and ends the worker (the walk opens files itself from now on). */
-  close(): void {
+  /**
+   * Hands an open file (`fd`, opened with O_NOATIME or not, `size` at open) to the worker to hash;
+   * the worker closes it. Returns its id for the outcome (close's HashedAhead), or -1 when it cannot
+   * take it (no worker, no hashing, or HASHES_OUT files not hashed yet): the caller closes the file,
+   * and it is hashed after the walk.
+   */
+  hashAhead(fd: number, size: number, noatime: boolean): number {
+    const files = this.hashedAhead;
+    if (!this.worker || !files || files.count - Atomics.load(this.hashed, 0) >= HASHES_OUT) return -1;
+    const id = files.add(size, noatime);
+    this.hashJobs.push({ fd, size, id });
+    if (this.hashJobs.length >= HASH_BATCH) this.post({ closes: this.takeCloses(), first: 0, paths: [], hashes: this.takeHashJobs() });
+    return id;
+  }
+
+  /**
+   * Lets the current listing go and ends the worker once it has hashed what it was handed (the walk
+   * opens files itself from now on). Returns the outcomes of the files handed over to hash (those
+   * missing, if the worker was given up first, are hashed as usual).
+   */
+  close(): HashedAhead | null {
     this.letGo();
-    if (this.worker) this.post({ closes: this.takeCloses(), first: 0, paths: [] });
+    if (this.worker) this.post({ closes: this.takeCloses(), first: 0, paths: [], hashes: this.takeHashJobs() });
     // Every descriptor handed to it closed before it ends.
+    this.waitHandled();
+    // Every file handed over hashed (a large one can take a while: given up only after GIVE_UP_AFTER_MS without one more).
+    let until = Date.now() + GIVE_UP_AFTER_MS;
+    for (let hashed = Atomics.load(this.hashed, 0); this.worker && this.hashedAhead && hashed < this.hashedAhead.count; hashed = Atomics.load(this.hashed, 0)) {
+      Atomics.wait(this.hashed, 0, hashed, 100);
+      if (Atomics.load(this.hashed, 0) !== hashed) until = Date.now() + GIVE_UP_AFTER_MS;
+      else if (Date.now() > until) break;
+    }
+    // Then their outcomes, in one message (those it has, if it was given up).
+    if (this.worker && this.results && this.hashedAhead) {
+      this.post({ closes: [], first: 0, paths: [], hashes: [], collect: true });
+      this.waitHandled();
+      for (let m = receiveMessageOnPort(this.results); m; m = receiveMessageOnPort(this.results)) this.hashedAhead.receive(m.message as HashBatch);
+    }
+    this.results?.close();
+    this.giveUp();
+    return this.hashedAhead;
+  }
+
+  /** Waits (up to GIVE_UP_AFTER_MS) until the worker has handled every message posted to it. */
+  private waitHandled(): void {
     const until = Date.now() + GIVE_UP_AFTER_MS;
     for (let handled = Atomics.load(this.handled, 0); this.worker && handled < this.posted && Date.now() < until; handled = Atomics.load(this.handled, 0)) {
       Atomics.wait(this.handled, 0, handled, 100);
     }
-    this.giveUp();
+  }
+
+  private takeHashJobs(): HashJob[] {
+    const jobs = this.hashJobs;
+    this.hashJobs = [];
+    return jobs;
   }
 
   private post(request: ReadAheadRequest): void {
@@ -215,7 +314,7 @@ export class ReadAhead {
       return;
     }
     this.closes.push(fd);
-    if (this.closes.length >= CLOSE_BATCH) this.post({ closes: this.takeCloses(), first: 0, paths: [] });
+    if (this.closes.length >= CLOSE_BATCH) this.post({ closes: this.takeCloses(), first: 0, paths: [], hashes: this.takeHashJobs() });
   }
 
   private takeCloses(): number[] {
@@ -231,7 +330,7 @@ export class ReadAhead {
       // A place is reused once the worker is done with its last file.
       for (let i = 0; i < count; i++) if (this.inUse[(this.nextPlace + i) % RING_PLACES]) this.closePassed(true);
       if (!this.worker) return;
-      const request: ReadAheadRequest = { closes: this.takeCloses(), first: this.nextPlace, paths: [] };
+      const request: ReadAheadRequest = { closes: this.takeCloses(), first: this.nextPlace, paths: [], hashes: this.takeHashJobs() };
       for (let i = 0; i < count; i++) {
         const place = this.nextPlace;
         this.nextPlace = (this.nextPlace + 1) % RING_PLACES;
@@ -296,8 +395,9 @@ export class ReadAhead {
     this.outPlaces.length = 0;
     this.passed.length = 0;
     this.listing = null;
-    // Not sent yet: closed here.
+    // Not sent yet: closed here (files handed over to hash and not sent are hashed after the walk, as if kept here).
     for (const fd of this.takeCloses()) closeSync(fd);
+    for (const job of this.takeHashJobs()) closeSync(job.fd);
     void worker.terminate().catch(() => undefined);
   }
 }

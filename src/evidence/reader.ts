@@ -25,6 +25,8 @@ export interface OpenedFile {
   ino: number;
   /** The fstat made at open (a file listed without lstat takes its numbers from it). */
   stats: StatNumbers;
+  /** Whether it was opened with O_NOATIME. */
+  noatime: boolean;
   source: ByteSource;
   close(): void;
 }
@@ -77,7 +79,7 @@ export function openEvidenceFile(abs: FsPath, displayName: string, audit: AtimeA
   if (noatime) audit.preserved++;
   else audit.mayChange++;
   const size = stats.size;
-  return { fd, size, dev: stats.dev, ino: stats.ino, stats, source: fdSource(fd, size, displayName), close: () => closeSync(fd) };
+  return { fd, size, dev: stats.dev, ino: stats.ino, stats, noatime, source: fdSource(fd, size, displayName), close: () => closeSync(fd) };
 }
 
 /**

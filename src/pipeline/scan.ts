@@ -41,6 +41,7 @@ import { applyBaseline } from './baseline.js';
 import { distinctLabels, hostIdLabel, labelWithHost } from './hosts.js';
 import { findingsInWindow, rowInWindow, type TimeWindow } from './window.js';
 import { hashFindings, type FileLocator, type HashOptions } from './hash.js';
+import type { HashSettings } from '../evidence/hash-source.js';
 import { buildEpisodes } from '../timeline/episodes.js';
 import { imageEntryTimes, openImageRoots, type ImageRoots } from './scan-image.js';
 import { pushAll } from '../util/arrays.js';
@@ -284,6 +285,7 @@ function inspectWalkedFile(state: RootState, file: WalkFile, siblings: DirEntryI
     opened.close();
     throw err;
   }
+  // A file handed over to hash (handOverKept) is not closed here.
   if (got instanceof OffThread) return new OffThread(got.keep.finally(() => opened.close()).then(withIssues));
   if (got instanceof Promise) return got.finally(() => opened.close()).then(withIssues);
   opened.close();
@@ -293,6 +295,9 @@ function inspectWalkedFile(state: RootState, file: WalkFile, siblings: DirEntryI
 /** Inspects an opened walked file here or in the isolated worker (always there when `isolate`: the pool lost it); a promise only when the file needed one. */
 function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSource, hotspot: Hotspot | null, siblings: DirEntryInfo[], siblingsKey: string, opts: ScanOptions, isolate: boolean): Inspected {
   const { relPath } = file;
+  // No closure of this function names `opened` (handingOver): one that did held every file's
+  // source, with its head and last read, as long as any closure of its call lived (the
+  // findings-heavy tree's peak RSS 15 MB higher).
   const keep =
     (inspection: IsolatedResult): Keep =>
     () => {
@@ -322,7 +327,7 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
             { fd: opened.fd, size: opened.size, relPath, name: file.name, head, times: plainTimes, hotspot, os: state.os, rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage },
             siblings,
           )
-          .then(keep, failed),
+          .then(handingOver(state, opened, relPath, keep), failed),
       );
     }
     const inspection = inspectFileMaybeSync({
@@ -340,11 +345,30 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
       sigma: opts.sigma,
       skipParsers: state.kind.skipParsers(state.fs, relPath),
     });
-    if (inspection instanceof Promise) return inspection.then((i) => keep(keptHere(i)), failed);
-    return keep(keptHere(inspection));
+    if (inspection instanceof Promise) return inspection.then(keptHere).then(handingOver(state, opened, relPath, keep), failed);
+    const result = keptHere(inspection);
+    handOverKept(state, opened, relPath, result);
+    return keep(result);
   } catch (err) {
     return failed(err);
   }
+}
+
+/**
+ * With --hash, a file whose inspection has candidates goes, still open, to the read-ahead worker,
+ * which hashes it during the walk (evidence/read-ahead.ts); the walk's close of it then does
+ * nothing. Any other file behind a finding is reopened after the walk (pipeline/hash.ts).
+ */
+function handOverKept(state: RootState, opened: OpenedSource, relPath: string, result: IsolatedResult): void {
+  if (state.keepEntries && (result.innerCandidates.length > 0 || keepsFileCandidate(result.fileCandidate))) opened.hashAhead?.();
+}
+
+/** `keep` for an inspection that settles later, handing its file over first (handOverKept); a closure of its own, which alone holds `opened`. */
+function handingOver(state: RootState, opened: OpenedSource, relPath: string, keep: (result: IsolatedResult) => Keep): (result: IsolatedResult) => Keep {
+  return (result) => {
+    handOverKept(state, opened, relPath, result);
+    return keep(result);
+  };
 }
 
 /** What the scan keeps of an inspected file, wherever it was inspected; returns the file's fact for the directory rules. */
@@ -538,7 +562,7 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
         if (readAheadDue && state.filesScanned >= LIMITS.readAheadAfterFiles) {
           readAheadDue = false;
           // Nothing allocated until its thread is online (util/young-generation.ts).
-          const online = state.fs.startReadAhead!(LIMITS.headBytes);
+          const online = state.fs.startReadAhead!(LIMITS.headBytes, hashSettings(opts));
           if (online) await online;
         }
         // While the worker has files, its answers are let in sooner: it waits for the next file until they are.
@@ -624,8 +648,13 @@ async function followNamedPaths(state: RootState, opts: ScanOptions): Promise<vo
 async function startReadAheadIfLarge(fs: EvidenceFs, opts: ScanOptions): Promise<void> {
   if (opts.readAhead === false || !fs.startReadAhead || !((fs.fileRecords?.() ?? 0) >= LIMITS.readAheadAfterFiles)) return;
   // Nothing allocated until its thread is online (util/young-generation.ts).
-  const online = fs.startReadAhead(LIMITS.headBytes);
+  const online = fs.startReadAhead(LIMITS.headBytes, hashSettings(opts));
   if (online) await online;
+}
+
+/** What the files behind findings are hashed with, or undefined without --hash. */
+function hashSettings(opts: ScanOptions): HashSettings | undefined {
+  return opts.hash && opts.hash.mode !== 'none' ? { algorithms: opts.hash.algorithms, maxSize: opts.hash.maxSize } : undefined;
 }
 
 /** Correlates a root's candidates, applies the user's suppressions, then scores them into findings (and the events of their timeline rows). */

@@ -17,6 +17,8 @@ import { xorshiftBytes } from '../helpers/random.js';
 import { countTakes, descriptorsBackTo, expectSameReport, openDescriptors, scanBothWays } from '../helpers/workers.js';
 import type { AtimeAudit, OpenedFile } from '../../src/evidence/reader.js';
 import type { DirectoryFs as DirectoryFsType } from '../../src/evidence/directory-fs.js';
+import type { FsEntry as FsEntryType } from '../../src/evidence/fs.js';
+import type { hashSource as HashSourceFn } from '../../src/evidence/hash-source.js';
 import type { ReadAhead as ReadAheadType, ReadAheadListing } from '../../src/evidence/read-ahead.js';
 import type { walkDirectories as WalkFn } from '../../src/walk/walker.js';
 
@@ -46,6 +48,7 @@ describeIf(built, DIST_MISSING)('read-ahead', () => {
   /** The states of a place the worker is done with. */
   const settled: number[] = [];
   let walkDirectories: typeof WalkFn;
+  let hashSource: typeof HashSourceFn;
   let scan: ScanFn;
   let limits: { readAheadAfterFiles: number };
   let root: string;
@@ -54,6 +57,7 @@ describeIf(built, DIST_MISSING)('read-ahead', () => {
     ({ DirectoryFs } = (await import(path.resolve('dist/evidence/directory-fs.js'))) as { DirectoryFs: DirectoryFsClass });
     ({ ReadAhead, READ: settled[0], NOT_OPENED: settled[1], OPENED: settled[2] } = (await import(path.resolve('dist/evidence/read-ahead.js'))) as { ReadAhead: ReadAheadClass; READ: number; NOT_OPENED: number; OPENED: number });
     ({ walkDirectories } = (await import(path.resolve('dist/walk/walker.js'))) as { walkDirectories: typeof WalkFn });
+    ({ hashSource } = (await import(path.resolve('dist/evidence/hash-source.js'))) as { hashSource: typeof HashSourceFn });
     ({ scan } = (await import(path.resolve('dist/pipeline/scan.js'))) as { scan: ScanFn });
     ({ LIMITS: limits } = (await import(path.resolve('dist/util/limits.js'))) as { LIMITS: { readAheadAfterFiles: number } });
     root = tempDir('read-ahead');
@@ -271,6 +275,54 @@ describeIf(built, DIST_MISSING)('read-ahead', () => {
     return { restore: () => void (proto.take = take) };
   }
 
+  test('files handed over to hash give what hashing them after the walk gives, once each, and none stays open', () => {
+    const dir = tempDir('read-ahead-hash');
+    try {
+      mkdirSync(path.join(dir, 'd'));
+      for (let i = 0; i < 300; i++) writeFileSync(path.join(dir, 'd', `f${String(i).padStart(3, '0')}`), content(i, SIZES[i % SIZES.length]!));
+      // Several chunks (the worker serves the walk's opens between them) and over the cap of 5 MiB.
+      writeFileSync(path.join(dir, 'd', 'large.bin'), xorshiftBytes(3 * 1024 * 1024 + 17, 99));
+      writeFileSync(path.join(dir, 'd', 'over-cap.bin'), xorshiftBytes(5 * 1024 * 1024 + 1, 98));
+      const hashing = { algorithms: ['sha256', 'md5'] as const, maxSize: 5 * 1024 * 1024 };
+      const before = openDescriptors();
+      const audit = { preserved: 0, mayChange: 0 };
+      const fs = new DirectoryFs(dir, 'h', audit);
+      expect(fs.startReadAhead(HEAD, { algorithms: [...hashing.algorithms], maxSize: hashing.maxSize })).not.toBeNull();
+      const handed: Array<{ relPath: string; entry: FsEntryType }> = [];
+      const issues: never[] = [];
+      const stats = { directories: 0, files: 0, symlinksSkipped: 0, specialSkipped: 0, otherDeviceSkipped: 0 };
+      for (const listing of walkDirectories(fs, fs.root(), '', { crossMounts: false, issues, stats })) {
+        for (let i = 0; i < listing.files.length; i++) {
+          const file = listing.files.file(i);
+          const opened = fs.open(file.entry);
+          opened.read(0, Math.min(HEAD, opened.size));
+          // Every other file and the large ones are handed over (a walk hands over only the files with candidates).
+          if ((i % 2 === 0 || file.name.endsWith('.bin')) && opened.hashAhead?.()) handed.push({ relPath: file.relPath, entry: fs.forReopen(file.entry) });
+          opened.close(); // nothing for a file handed over
+        }
+      }
+      fs.close();
+      expect(handed.length).toBeGreaterThan(120);
+      expect(handed.filter((h) => h.relPath.endsWith('.bin'))).toHaveLength(2);
+      const opensOfWalk = audit.preserved + audit.mayChange;
+      // What a reopen after the walk gives, on a root without the worker.
+      const again = new DirectoryFs(dir, 'h');
+      for (const { relPath, entry } of handed) {
+        const reopened = again.open(again.lookup(relPath, false)!);
+        const expected = hashSource(reopened, hashing.algorithms, hashing.maxSize);
+        reopened.close();
+        expect([relPath, fs.takeHashedAhead(entry)]).toEqual([relPath, expected]);
+        expect(fs.takeHashedAhead(entry)).toBeUndefined();
+      }
+      again.close();
+      // Each outcome taken counts as the reopen it stands for.
+      expect(audit.preserved + audit.mayChange).toBe(opensOfWalk + handed.length);
+      expect(openDescriptors()).toBeLessThanOrEqual(before);
+    } finally {
+      removeTree(dir);
+    }
+  });
+
   test("a scan's report is the same with the read-ahead as without it", async () => {
     const tree = tempDir('read-ahead-scan');
     const saved = limits.readAheadAfterFiles;
@@ -288,6 +340,27 @@ describeIf(built, DIST_MISSING)('read-ahead', () => {
       expect(served).toBeGreaterThan(300);
       expect(ahead.findings.length).toBeGreaterThan(250);
       expectSameReport(ahead, here);
+      // With --hash, the files behind findings the worker hashed during the walk: the same hashes,
+      // custody records and O_NOATIME audit (each outcome counted as the reopen it stands for).
+      const hashing = { ...options, hash: { mode: 'findings', algorithms: ['sha256', 'sha1'], maxSize: 4 * 1024 ** 3 } };
+      const proto = DirectoryFs.prototype as unknown as { takeHashedAhead(e: unknown): unknown };
+      const take = proto.takeHashedAhead;
+      let hashedAhead = 0;
+      proto.takeHashedAhead = function (this: unknown, e: unknown) {
+        const got = take.call(this, e);
+        if (got) hashedAhead++;
+        return got;
+      };
+      const restore = waitForSentFiles(100);
+      const both = await scanBothWays(scan, hashing, ReadAhead, { restore: () => ((proto.takeHashedAhead = take), restore.restore()) });
+      type Meta = { meta: { hashes: Array<{ status: string }>; atime: unknown } };
+      const [a, h] = [both.ahead as unknown as Meta, both.here as unknown as Meta];
+      expect(a.meta.hashes.length).toBeGreaterThan(150);
+      expect(a.meta.hashes.every((r) => r.status === 'hashed')).toBe(true);
+      expect(hashedAhead).toBeGreaterThan(100);
+      expectSameReport(both.ahead, both.here);
+      expect(JSON.stringify(a.meta.hashes)).toBe(JSON.stringify(h.meta.hashes));
+      expect(a.meta.atime).toEqual(h.meta.atime);
     } finally {
       limits.readAheadAfterFiles = saved;
       removeTree(tree);

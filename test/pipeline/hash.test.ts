@@ -4,7 +4,8 @@ import { mkdtempSync, mkdirSync, statSync, unlinkSync, utimesSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Finding } from '../../src/model/finding.js';
-import { hashFindings, hashSource, parseAlgorithms, parseSize, type FileLocator } from '../../src/pipeline/hash.js';
+import { hashFindings, parseAlgorithms, parseSize, type FileLocator } from '../../src/pipeline/hash.js';
+import { hashSource } from '../../src/evidence/hash-source.js';
 import { DirectoryFs } from '../../src/evidence/directory-fs.js';
 import type { FsEntry } from '../../src/evidence/fs.js';
 import { bufferSource } from '../../src/util/byte-source.js';
