@@ -327,7 +327,7 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
             { fd: opened.fd, size: opened.size, relPath, name: file.name, head, times: plainTimes, hotspot, os: state.os, rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage },
             siblings,
           )
-          .then(handingOver(state, opened, relPath, keep), failed),
+          .then(handingOver(state, opened, keep), failed),
       );
     }
     const inspection = inspectFileMaybeSync({
@@ -345,9 +345,9 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
       sigma: opts.sigma,
       skipParsers: state.kind.skipParsers(state.fs, relPath),
     });
-    if (inspection instanceof Promise) return inspection.then(keptHere).then(handingOver(state, opened, relPath, keep), failed);
+    if (inspection instanceof Promise) return inspection.then(keptHere).then(handingOver(state, opened, keep), failed);
     const result = keptHere(inspection);
-    handOverKept(state, opened, relPath, result);
+    handOverKept(state, opened, result);
     return keep(result);
   } catch (err) {
     return failed(err);
@@ -359,14 +359,14 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
  * which hashes it during the walk (evidence/read-ahead.ts); the walk's close of it then does
  * nothing. Any other file behind a finding is reopened after the walk (pipeline/hash.ts).
  */
-function handOverKept(state: RootState, opened: OpenedSource, relPath: string, result: IsolatedResult): void {
+function handOverKept(state: RootState, opened: OpenedSource, result: IsolatedResult): void {
   if (state.keepEntries && (result.innerCandidates.length > 0 || keepsFileCandidate(result.fileCandidate))) opened.hashAhead?.();
 }
 
 /** `keep` for an inspection that settles later, handing its file over first (handOverKept); a closure of its own, which alone holds `opened`. */
-function handingOver(state: RootState, opened: OpenedSource, relPath: string, keep: (result: IsolatedResult) => Keep): (result: IsolatedResult) => Keep {
+function handingOver(state: RootState, opened: OpenedSource, keep: (result: IsolatedResult) => Keep): (result: IsolatedResult) => Keep {
   return (result) => {
-    handOverKept(state, opened, relPath, result);
+    handOverKept(state, opened, result);
     return keep(result);
   };
 }
