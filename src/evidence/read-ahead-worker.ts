@@ -91,13 +91,7 @@ function hashWhileIdle(): void {
 }
 
 function openAndClose(request: ReadAheadRequest): void {
-  for (const fd of request.closes) {
-    try {
-      closeSync(fd);
-    } catch {
-      /* closed already */
-    }
-  }
+  for (const fd of request.closes) closeQuietly(fd);
   for (let i = 0; i < request.paths.length; i++) {
     const place = (request.first + i) % RING_PLACES;
     let result = NOT_OPENED;
@@ -117,11 +111,15 @@ function openAndClose(request: ReadAheadRequest): void {
 
 /** A file handed over is closed and counted (the main thread waits for the count at the walk's end). */
 function done(fd: number): void {
+  closeQuietly(fd);
+  Atomics.add(hashed, 0, 1);
+  Atomics.notify(hashed, 0);
+}
+
+function closeQuietly(fd: number): void {
   try {
     closeSync(fd);
   } catch {
     /* closed already */
   }
-  Atomics.add(hashed, 0, 1);
-  Atomics.notify(hashed, 0);
 }

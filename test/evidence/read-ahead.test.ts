@@ -343,21 +343,14 @@ describeIf(built, DIST_MISSING)('read-ahead', () => {
       // With --hash, the files behind findings the worker hashed during the walk: the same hashes,
       // custody records and O_NOATIME audit (each outcome counted as the reopen it stands for).
       const hashing = { ...options, hash: { mode: 'findings', algorithms: ['sha256', 'sha1'], maxSize: 4 * 1024 ** 3 } };
-      const proto = DirectoryFs.prototype as unknown as { takeHashedAhead(e: unknown): unknown };
-      const take = proto.takeHashedAhead;
-      let hashedAhead = 0;
-      proto.takeHashedAhead = function (this: unknown, e: unknown) {
-        const got = take.call(this, e);
-        if (got) hashedAhead++;
-        return got;
-      };
-      const restore = waitForSentFiles(100);
-      const both = await scanBothWays(scan, hashing, ReadAhead, { restore: () => ((proto.takeHashedAhead = take), restore.restore()) });
+      const hashedAhead = countTakes(DirectoryFs, 'takeHashedAhead');
+      const waiting = waitForSentFiles(100);
+      const both = await scanBothWays(scan, hashing, ReadAhead, { restore: () => (hashedAhead.restore(), waiting.restore()) });
       type Meta = { meta: { hashes: Array<{ status: string }>; atime: unknown } };
       const [a, h] = [both.ahead as unknown as Meta, both.here as unknown as Meta];
       expect(a.meta.hashes.length).toBeGreaterThan(150);
       expect(a.meta.hashes.every((r) => r.status === 'hashed')).toBe(true);
-      expect(hashedAhead).toBeGreaterThan(100);
+      expect(hashedAhead.served).toBeGreaterThan(100);
       expectSameReport(both.ahead, both.here);
       expect(JSON.stringify(a.meta.hashes)).toBe(JSON.stringify(h.meta.hashes));
       expect(a.meta.atime).toEqual(h.meta.atime);

@@ -13,17 +13,17 @@ export async function descriptorsBackTo(count: number): Promise<number> {
   return openDescriptors();
 }
 
-/** Counts the calls of `cls.prototype.take` that handed something over (what the worker did), until restored. */
-export function countTakes(cls: { prototype: unknown }): { served: number; restore(): void } {
-  const proto = cls.prototype as { take: (...args: unknown[]) => unknown };
-  const original = proto.take;
+/** Counts the calls of `cls.prototype[method]` (default `take`) that handed something over (what the worker did), until restored. */
+export function countTakes(cls: { prototype: unknown }, method = 'take'): { served: number; restore(): void } {
+  const proto = cls.prototype as Record<string, (...args: unknown[]) => unknown>;
+  const original = proto[method]!;
   const counter = {
     served: 0,
     restore: () => {
-      proto.take = original;
+      proto[method] = original;
     },
   };
-  proto.take = function (this: unknown, ...args: unknown[]) {
+  proto[method] = function (this: unknown, ...args: unknown[]) {
     const got = original.apply(this, args);
     if (got) counter.served++;
     return got;
