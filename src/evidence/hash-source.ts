@@ -39,7 +39,8 @@ function readChunk(src: ByteSource, pos: number): Buffer {
 }
 
 /**
- * Streams a source through every requested digest, one chunk at a time (a file read to its end, even if it grew).
+ * Streams a source through every requested digest, one chunk at a time (a file read to its end, even if it grew,
+ * but not past `maxSize`: a file that keeps growing is not hashed).
  * A read that returns less than a full chunk once the size seen at open is reached is the end (a regular file
  * returns short only there): most findings are smaller than a chunk, and the read that would return 0 after it
  * was a second system call per file. Such a file is hashed in one call per algorithm (crypto.hash, no Hash object).
@@ -60,6 +61,8 @@ export function hashSource(src: ByteSource, algorithms: readonly HashAlgorithm[]
       for (const [, d] of digests) d.update(b);
       pos += b.length;
       if (b.length < CHUNK_BYTES && pos >= src.size) break;
+      // A file that keeps growing (a live log, something writing into the evidence) is not followed past the cap.
+      if (pos > maxSize) return grewPastCap(src, maxSize);
       betweenChunks?.();
     }
     return sizedRecord(src, pos, Object.fromEntries(digests.map(([a, d]) => [a, d.digest('hex')])));
@@ -67,6 +70,11 @@ export function hashSource(src: ByteSource, algorithms: readonly HashAlgorithm[]
     const e = err as NodeJS.ErrnoException;
     return { size: src.size, status: 'error', hashes: {}, message: e.code ? `${e.code}: ${e.message}` : e.message };
   }
+}
+
+/** Not hashed: the file grew past the cap while it was read (it was under it at open). */
+function grewPastCap(src: ByteSource, maxSize: number): HashOutcome {
+  return { size: src.size, status: 'skipped-size', hashes: {}, message: `grew past the --hash-max-size cap of ${maxSize} bytes while being hashed (${src.size} bytes at open)` };
 }
 
 /** A hashed record of `read` bytes, with a message when that is not the size seen at open. */

@@ -113,6 +113,20 @@ describe('hashing the files behind findings', () => {
     expect(hashSource(seenAt(25), ['sha256'], 1e12)).toEqual({ size: 10, status: 'hashed', hashes: { sha256: whole }, message: 'file size changed while hashing (25 -> 10 bytes)' });
   });
 
+  it('a file that keeps growing while it is hashed is read only up to the cap, and not hashed', () => {
+    // A source that never reaches its end: every read fills the whole buffer (a file appended to faster than it is read).
+    let reads = 0;
+    const endless = { ...bufferSource(Buffer.alloc(0)), size: 2 * 1024 * 1024, readInto: (buf: Buffer) => (reads++, buf.fill(1), buf.length) };
+    const cap = 5 * 1024 * 1024;
+    expect(hashSource(endless, ['sha256'], cap)).toEqual({ size: 2 * 1024 * 1024, status: 'skipped-size', hashes: {}, message: `grew past the --hash-max-size cap of ${cap} bytes while being hashed (${2 * 1024 * 1024} bytes at open)` });
+    // 1 MiB per read: the sixth passes the 5 MiB cap.
+    expect(reads).toBe(6);
+    // Growth that stays under the cap is hashed to its end, as before.
+    let left = 3;
+    const grows = { ...bufferSource(Buffer.alloc(0)), size: 1024 * 1024, readInto: (buf: Buffer) => (left-- > 0 ? (buf.fill(2), buf.length) : 0) };
+    expect(hashSource(grows, ['sha256'], cap)).toMatchObject({ size: 3 * 1024 * 1024, status: 'hashed', message: 'file size changed while hashing (1048576 -> 3145728 bytes)' });
+  });
+
   it('parses algorithm lists and sizes', () => {
     expect(parseAlgorithms(['md5,SHA-1', 'sha256'])).toEqual(['md5', 'sha1', 'sha256']);
     expect(parseAlgorithms([])).toEqual(['sha256']);
