@@ -700,6 +700,14 @@ export class DirectoryFs implements EvidenceFs {
     slot.at = -1;
   }
 
+  /**
+   * Settles once the read-ahead worker has hashed every file handed to it (a walk's end; `close`
+   * would wait for that without turning the event loop, and a large file takes seconds).
+   */
+  async hashedAheadSettled(): Promise<void> {
+    await this.readAhead?.hashingSettled();
+  }
+
   close(): void {
     // What the read-ahead hashed is held from the close that ends the walk to the next one (the scan's, after its hashing).
     this.hashedAhead = this.readAhead ? this.readAhead.close() : null;

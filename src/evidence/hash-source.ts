@@ -47,6 +47,18 @@ function readChunk(src: ByteSource, pos: number): Buffer {
  * `betweenChunks` runs after each chunk of a larger file (the read-ahead worker serves the walk's opens there).
  */
 export function hashSource(src: ByteSource, algorithms: readonly HashAlgorithm[], maxSize: number, betweenChunks?: () => void): HashOutcome {
+  const steps = hashSteps(src, algorithms, maxSize);
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done) return step.value;
+    betweenChunks?.();
+  }
+}
+
+/**
+ * `hashSource` as steps: it yields after each chunk of a file larger than one chunk, so that a
+ * caller can turn the event loop between them (pipeline/hash.ts: a 4 GB file takes seconds).
+ */
+export function* hashSteps(src: ByteSource, algorithms: readonly HashAlgorithm[], maxSize: number): Generator<void, HashOutcome, void> {
   if (src.size > maxSize) return { size: src.size, status: 'skipped-size', hashes: {}, message: `larger than the --hash-max-size cap of ${maxSize} bytes` };
   try {
     const first = readChunk(src, 0);
@@ -63,7 +75,7 @@ export function hashSource(src: ByteSource, algorithms: readonly HashAlgorithm[]
       if (b.length < CHUNK_BYTES && pos >= src.size) break;
       // A file that keeps growing (a live log, something writing into the evidence) is not followed past the cap.
       if (pos > maxSize) return grewPastCap(src, maxSize);
-      betweenChunks?.();
+      yield;
     }
     return sizedRecord(src, pos, Object.fromEntries(digests.map(([a, d]) => [a, d.digest('hex')])));
   } catch (err) {

@@ -285,6 +285,30 @@ export class ReadAhead {
     return this.hashedAhead;
   }
 
+  /**
+   * Sends the files still waiting to be handed over and settles once the worker has hashed every
+   * file it was given, the event loop turning meanwhile (signals are handled: a large file takes
+   * seconds). A worker that hashes nothing more for GIVE_UP_AFTER_MS is given up, as in `close`.
+   */
+  async hashingSettled(): Promise<void> {
+    if (!this.worker || !this.hashedAhead) return;
+    if (this.hashJobs.length > 0) this.post({ closes: this.takeCloses(), first: 0, paths: [], hashes: this.takeHashJobs() });
+    // A pending waitAsync does not keep the event loop alive (nor does the worker, unreferenced):
+    // without a timer of its own the process would end here, its work unfinished.
+    const alive = setInterval(() => undefined, 1000);
+    try {
+      let until = Date.now() + GIVE_UP_AFTER_MS;
+      for (let hashed = Atomics.load(this.hashed, 0); this.worker && hashed < this.hashedAhead.count; hashed = Atomics.load(this.hashed, 0)) {
+        const wait = Atomics.waitAsync(this.hashed, 0, hashed, 100);
+        if (wait.async) await wait.value;
+        if (Atomics.load(this.hashed, 0) !== hashed) until = Date.now() + GIVE_UP_AFTER_MS;
+        else if (Date.now() > until) this.giveUp();
+      }
+    } finally {
+      clearInterval(alive);
+    }
+  }
+
   /** Waits (up to GIVE_UP_AFTER_MS) until the worker has handled every message posted to it. */
   private waitHandled(): void {
     const until = Date.now() + GIVE_UP_AFTER_MS;

@@ -10,7 +10,8 @@
 import { levelRank, type Finding, type Level } from '../model/finding.js';
 import type { HashAlgorithm, HashRecord } from '../model/report.js';
 import type { EvidenceFs, FsEntry } from '../evidence/fs.js';
-import { hashSource, type HashOutcome } from '../evidence/hash-source.js';
+import { hashSteps, type HashOutcome } from '../evidence/hash-source.js';
+import { EventLoopTurns } from '../util/event-loop.js';
 import { compareCodeUnits, compareText, sortExactly } from '../util/compare.js';
 
 /** The file system and entry a finding's file was inspected from, or null (not a file of a root). */
@@ -48,8 +49,14 @@ export function parseSize(text: string | number): number | null {
   return Math.floor(Number(m[1]) * mult);
 }
 
-/** Reopens a finding's file by its entry and hashes it. */
-function hashEntry(fs: EvidenceFs, entry: FsEntry, opts: HashOptions): HashOutcome {
+/**
+ * Turns of the event loop while hashing: at most one per this many ms (between files, and between
+ * the 1 MiB chunks of a large one), so Ctrl-C stops a scan that hashes a file of gigabytes at once.
+ */
+const TURN_EVERY_MS = 50;
+
+/** Reopens a finding's file by its entry and hashes it, turning the event loop when one is due. */
+async function hashEntry(fs: EvidenceFs, entry: FsEntry, opts: HashOptions, turns: EventLoopTurns): Promise<HashOutcome> {
   let src;
   try {
     src = fs.open(entry);
@@ -58,7 +65,11 @@ function hashEntry(fs: EvidenceFs, entry: FsEntry, opts: HashOptions): HashOutco
     return { size: null, status: 'error', hashes: {}, message: `${e.code ?? 'ERROR'}: ${e.message}` };
   }
   try {
-    return hashSource(src, opts.algorithms, opts.maxSize);
+    const steps = hashSteps(src, opts.algorithms, opts.maxSize);
+    for (let step = steps.next(); ; step = steps.next()) {
+      if (step.done) return step.value;
+      await turns.whenDue();
+    }
   } finally {
     src.close();
   }
@@ -73,8 +84,9 @@ function wanted(f: Finding, mode: HashMode): boolean {
  * Hashes each distinct file behind the selected findings once, sets `finding.hashes`, and
  * returns the custody records sorted by root and path.
  */
-export function hashFindings(findings: Finding[], locate: FileLocator, opts: HashOptions): HashRecord[] {
+export async function hashFindings(findings: Finding[], locate: FileLocator, opts: HashOptions): Promise<HashRecord[]> {
   const records = new Map<string, HashRecord>();
+  const turns = new EventLoopTurns(TURN_EVERY_MS);
   for (const f of findings) {
     if (!wanted(f, opts.mode)) continue;
     const key = `${f.root}\u0000${f.path}`;
@@ -83,8 +95,9 @@ export function hashFindings(findings: Finding[], locate: FileLocator, opts: Has
       const where = locate(f.root, f.path);
       if (!where) continue; // evidence without an inspected file in a root (the live registry)
       // Hashed during the walk by the read-ahead worker, or reopened now.
-      rec = { root: f.root, path: f.path, ...(where.fs.takeHashedAhead?.(where.entry) ?? hashEntry(where.fs, where.entry, opts)) };
+      rec = { root: f.root, path: f.path, ...(where.fs.takeHashedAhead?.(where.entry) ?? (await hashEntry(where.fs, where.entry, opts, turns))) };
       records.set(key, rec);
+      await turns.whenDue();
     }
     // The record's own digests, shared (no writer changes them): a copy per finding was 29,000 objects on the findings-heavy tree.
     if (rec.status === 'hashed') f.hashes = rec.hashes;

@@ -45,7 +45,7 @@ import type { HashSettings } from '../evidence/hash-source.js';
 import { buildEpisodes } from '../timeline/episodes.js';
 import { imageEntryTimes, openImageRoots, type ImageRoots } from './scan-image.js';
 import { pushAll } from '../util/arrays.js';
-import { yieldToEventLoop } from '../util/event-loop.js';
+import { EventLoopTurns, yieldToEventLoop } from '../util/event-loop.js';
 import { IsolatedParseError, Isolator, needsIsolation, type IsolatedResult, type IsolationLimits } from './isolate.js';
 import { cachedLister } from './listing-cache.js';
 import { InspectPool, OrderedBatches, type PoolFile } from './pool.js';
@@ -483,13 +483,7 @@ function directoryCandidate(state: RootState, relDir: string, dir: FsEntry, fact
 const YIELD_EVERY_MS = 50;
 /** While the isolated worker has files: its answer waits for this thread's next turn of the event loop, and its next file with it. */
 const YIELD_WHILE_ISOLATED_MS = 1;
-let lastYield = 0;
-function yieldDue(everyMs = YIELD_EVERY_MS): boolean {
-  const now = Date.now();
-  if (now - lastYield < everyMs) return false;
-  lastYield = now;
-  return true;
-}
+const walkTurns = new EventLoopTurns(YIELD_EVERY_MS);
 
 /** A directory root's place in the pool (its workers list its directories by descriptor, as the isolated worker does). */
 function poolForRoot(state: RootState, pool: InspectPool, isolation: { rootAbs: string; rootDev: number }, hotspots: Hotspot[], opts: ScanOptions): { batches: OrderedBatches; hotspotIds: Map<Hotspot, number> } {
@@ -566,7 +560,7 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
           if (online) await online;
         }
         // While the worker has files, its answers are let in sooner: it waits for the next file until they are.
-        if (yieldDue(state.isolator?.working ? YIELD_WHILE_ISOLATED_MS : YIELD_EVERY_MS)) await yieldToEventLoop();
+        if (walkTurns.due(state.isolator?.working ? YIELD_WHILE_ISOLATED_MS : YIELD_EVERY_MS)) await yieldToEventLoop();
       }
       const wait = inOrder.now(() => {
         state.inspected.addListing(listing);
@@ -837,6 +831,8 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     inspectedFiles.set(root.given, { fs, entries: state.inspectedEntries });
     try {
       await scanRoot(state, opts);
+      // The files handed to the read-ahead worker to hash, waited for with the event loop turning (a large one takes seconds).
+      await fs.hashedAheadSettled();
     } finally {
       fs.close(); // open files and directory handles; entries reopen later (hashing) by path
     }
@@ -899,7 +895,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     const entry = r?.entries.get(relPath);
     return r && entry ? { fs: r.fs, entry } : null;
   };
-  const hashes = opts.hash && opts.hash.mode !== 'none' ? hashFindings(shown, fileLocator, opts.hash) : undefined;
+  const hashes = opts.hash && opts.hash.mode !== 'none' ? await hashFindings(shown, fileLocator, opts.hash) : undefined;
   // The entries kept for reopening are not needed past here: freed before the episodes and the writer, where the peak is.
   // Each root's own map is emptied too: the last root's state is still reachable (releaseWalkHoldings).
   for (const { fs, entries } of inspectedFiles.values()) {

@@ -1,2 +1,26 @@
 /** One turn of the event loop: lets pending I/O callbacks, worker replies and signal handlers run. */
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Turns of the event loop during long synchronous work, at most one per `everyMs`: signal handlers
+ * (Ctrl-C, SIGTERM: src/cli/interrupt.ts) and progress timers run only in a turn, so work that never
+ * leaves the microtask queue would keep them waiting until it ends.
+ */
+export class EventLoopTurns {
+  private last = 0;
+
+  constructor(private readonly everyMs: number) {}
+
+  /** Whether a turn is due (`everyMs` since the last; this call's own interval when given); counted as made. */
+  due(everyMs = this.everyMs): boolean {
+    const now = Date.now();
+    if (now - this.last < everyMs) return false;
+    this.last = now;
+    return true;
+  }
+
+  /** A turn, when one is due. */
+  async whenDue(): Promise<void> {
+    if (this.due()) await yieldToEventLoop();
+  }
+}

@@ -8,12 +8,14 @@
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { removeTree, tempDir } from '../hazards/helpers.js';
 import { describeIf, DIST_MISSING } from '../helpers/corpus.js';
 import { xorshiftBytes } from '../helpers/random.js';
+import { BIN } from '../helpers/cli.js';
+import { writeSparseZip } from '../helpers/sparse-zip.js';
 import { countTakes, descriptorsBackTo, expectSameReport, openDescriptors, scanBothWays } from '../helpers/workers.js';
 import type { AtimeAudit, OpenedFile } from '../../src/evidence/reader.js';
 import type { DirectoryFs as DirectoryFsType } from '../../src/evidence/directory-fs.js';
@@ -318,6 +320,58 @@ describeIf(built, DIST_MISSING)('read-ahead', () => {
       // Each outcome taken counts as the reopen it stands for.
       expect(audit.preserved + audit.mayChange).toBe(opensOfWalk + handed.length);
       expect(openDescriptors()).toBeLessThanOrEqual(before);
+    } finally {
+      removeTree(dir);
+    }
+  });
+
+  test("the walk's end waits for the worker's hashing with the event loop turning (a signal is handled meanwhile)", async () => {
+    const dir = tempDir('read-ahead-settle');
+    try {
+      // Large enough that the worker is still hashing it when the walk ends (hundreds of ms).
+      const big = Buffer.alloc(160 * 1024 * 1024, 7);
+      writeFileSync(path.join(dir, 'big.bin'), big);
+      const fs = new DirectoryFs(dir, 's', { preserved: 0, mayChange: 0 });
+      expect(fs.startReadAhead(HEAD, { algorithms: ['sha256'], maxSize: 1024 ** 3 })).not.toBeNull();
+      let entry: FsEntryType | null = null;
+      for (const listing of walkDirectories(fs, fs.root(), '', { crossMounts: false, issues: [], stats: { directories: 0, files: 0, symlinksSkipped: 0, specialSkipped: 0, otherDeviceSkipped: 0 } })) {
+        for (let i = 0; i < listing.files.length; i++) {
+          const file = listing.files.file(i); // the entry keeps the id of its file handed over
+          const opened = fs.open(file.entry);
+          if (opened.hashAhead?.()) entry = fs.forReopen(file.entry);
+          opened.close();
+        }
+      }
+      expect(entry).not.toBeNull();
+      let settled = false;
+      let timerBeforeSettled: boolean | null = null;
+      setTimeout(() => (timerBeforeSettled = !settled), 20);
+      await fs.hashedAheadSettled();
+      settled = true;
+      fs.close();
+      expect(timerBeforeSettled).toBe(true);
+      expect(fs.takeHashedAhead(entry!)).toEqual({ size: big.length, status: 'hashed', hashes: { sha256: sha(big) } });
+    } finally {
+      removeTree(dir);
+    }
+  });
+
+  test('the CLI ends normally while the walk waits for the worker to hash a large file (the wait holds the process open)', () => {
+    const dir = tempDir('read-ahead-cli');
+    try {
+      // More plain files than the read-ahead waits for, walked first, then a 1 GiB staged archive
+      // that the worker hashes while the walk is already over.
+      const root = path.join(dir, 'root');
+      mkdirSync(path.join(root, 'AAA'), { recursive: true });
+      for (let i = 0; i < limits.readAheadAfterFiles + 100; i++) writeFileSync(path.join(root, 'AAA', `f${String(i).padStart(5, '0')}.txt`), `note ${i}\n`);
+      mkdirSync(path.join(root, 'Windows', 'Temp'), { recursive: true });
+      const staged = path.join(root, 'Windows', 'Temp', 'staged.zip');
+      writeSparseZip(staged, 'payroll-2024.xlsx', 1024 ** 3);
+      const out = path.join(dir, 'report.json');
+      const run = spawnSync(process.execPath, [BIN, 'scan', root, '--scope', 'all', '--hash', 'all', '-f', 'json', '-q', '-o', out], { encoding: 'utf8', timeout: 120_000 });
+      expect([run.status, run.stderr]).toEqual([0, '']);
+      const report = JSON.parse(readFileSync(out, 'utf8')) as { meta: { hashes: Array<{ path: string; status: string; size: number }> } };
+      expect(report.meta.hashes.find((h) => h.path === 'Windows/Temp/staged.zip')).toMatchObject({ status: 'hashed', size: statSync(staged).size });
     } finally {
       removeTree(dir);
     }

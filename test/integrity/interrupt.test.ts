@@ -10,6 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BIN } from '../helpers/cli.js';
 import { removeTree, tempDir } from '../hazards/helpers.js';
+import { writeSparseZip } from '../helpers/sparse-zip.js';
 
 const DIRS = 60;
 const FILES_PER_DIR = 250;
@@ -70,6 +71,17 @@ function interruptScan(root: string, target: string, signal: NodeJS.Signals, del
   });
 }
 
+/** What every interrupted scan shows: its exit code, no claim of output, a prompt exit and no target. */
+function expectStopped(r: Outcome, code: number, target: string): void {
+  expect(r.afterSignalMs).toBeGreaterThan(0);
+  expect(r.code).toBe(code);
+  expect(r.stderr).not.toContain('written to');
+  expect(r.cpuAfterSignalMs).toBeGreaterThanOrEqual(0);
+  expect(r.cpuAfterSignalMs).toBeLessThan(MAX_CPU_AFTER_SIGNAL_MS);
+  expect(r.afterSignalMs).toBeLessThan(MAX_WALL_AFTER_SIGNAL_MS);
+  expect(existsSync(target)).toBe(false);
+}
+
 describe('interrupted scans write no output', () => {
   let root: string;
   let out: string;
@@ -95,15 +107,9 @@ describe('interrupted scans write no output', () => {
     test(`${signal}: exit ${code} within a second of CPU time, no target and no temp file left`, async () => {
       const target = path.join(out, `${signal}.json`);
       const r = await interruptScan(root, target, signal);
-      expect(r.afterSignalMs).toBeGreaterThan(0);
-      expect(r.code).toBe(code);
+      expectStopped(r, code, target);
       expect(r.stderr).toContain('interrupted');
       expect(r.stderr).toContain('no output written');
-      expect(r.stderr).not.toContain('written to');
-      expect(r.cpuAfterSignalMs).toBeGreaterThanOrEqual(0);
-      expect(r.cpuAfterSignalMs).toBeLessThan(MAX_CPU_AFTER_SIGNAL_MS);
-      expect(r.afterSignalMs).toBeLessThan(MAX_WALL_AFTER_SIGNAL_MS);
-      expect(existsSync(target)).toBe(false);
       expect(readdirSync(out).filter((n) => n.startsWith(`.${signal}`))).toEqual([]);
     }, 90_000);
   }
@@ -111,13 +117,8 @@ describe('interrupted scans write no output', () => {
   test('SIGINT with --jobs 2 (worker threads inspecting): exit 130, no target and no temp file left', async () => {
     const target = path.join(out, 'jobs.json');
     const r = await interruptScan(root, target, 'SIGINT', 300, ['--jobs', '2']);
-    expect(r.afterSignalMs).toBeGreaterThan(0);
-    expect(r.code).toBe(130);
+    expectStopped(r, 130, target);
     expect(r.stderr).toContain('no output written');
-    expect(r.cpuAfterSignalMs).toBeGreaterThanOrEqual(0);
-    expect(r.cpuAfterSignalMs).toBeLessThan(MAX_CPU_AFTER_SIGNAL_MS);
-    expect(r.afterSignalMs).toBeLessThan(MAX_WALL_AFTER_SIGNAL_MS);
-    expect(existsSync(target)).toBe(false);
     expect(readdirSync(out).filter((n) => n.startsWith('.jobs'))).toEqual([]);
   }, 90_000);
 });
@@ -150,14 +151,35 @@ describe('a signal during a long parse (issue 18 item 12)', () => {
   test('SIGINT while the history is parsed: exit 130 within a second of CPU time, no target, no temp file, one true message', async () => {
     const target = path.join(out, 'scan.json');
     const r = await interruptScan(root, target, 'SIGINT', 250);
-    expect(r.afterSignalMs).toBeGreaterThan(0);
-    expect(r.code).toBe(130);
+    expectStopped(r, 130, target);
     expect(r.stderr).toContain('interrupted (SIGINT); no output written');
-    expect(r.stderr).not.toContain('written to');
-    expect(r.cpuAfterSignalMs).toBeGreaterThanOrEqual(0);
-    expect(r.cpuAfterSignalMs).toBeLessThan(MAX_CPU_AFTER_SIGNAL_MS);
-    expect(r.afterSignalMs).toBeLessThan(MAX_WALL_AFTER_SIGNAL_MS);
-    expect(existsSync(target)).toBe(false);
+    expect(readdirSync(out)).toEqual([]);
+  }, 90_000);
+});
+
+describe('a signal while a large file is hashed', () => {
+  let root: string;
+  let out: string;
+
+  beforeAll(() => {
+    root = tempDir('interrupt-hash-root');
+    out = tempDir('interrupt-hash-out');
+    // 3.5 GiB to hash (under the 4G cap): seconds of reading and SHA-256 on one thread, during which
+    // the signal used to wait (the report was then written whole and only then the scan stopped).
+    mkdirSync(path.join(root, 'Windows', 'Temp'), { recursive: true });
+    writeSparseZip(path.join(root, 'Windows', 'Temp', 'staged.zip'), 'payroll-2024.xlsx', 3584 * 1024 * 1024);
+  });
+
+  afterAll(() => {
+    removeTree(root);
+    removeTree(out);
+  });
+
+  test('SIGINT during --hash all of a 3.5 GiB file: exit 130 within a second of CPU time, no target, no temp file', async () => {
+    const target = path.join(out, 'scan.json');
+    const r = await interruptScan(root, target, 'SIGINT', 1000, ['--hash', 'all']);
+    expectStopped(r, 130, target);
+    expect(r.stderr).toContain('interrupted (SIGINT); no output written');
     expect(readdirSync(out)).toEqual([]);
   }, 90_000);
 });

@@ -7,7 +7,7 @@ import type { Finding } from '../../src/model/finding.js';
 import { hashFindings, parseAlgorithms, parseSize, type FileLocator } from '../../src/pipeline/hash.js';
 import { hashSource } from '../../src/evidence/hash-source.js';
 import { DirectoryFs } from '../../src/evidence/directory-fs.js';
-import type { FsEntry } from '../../src/evidence/fs.js';
+import type { EvidenceFs, FsEntry } from '../../src/evidence/fs.js';
 import { bufferSource } from '../../src/util/byte-source.js';
 
 function f(id: string, p: string, level: Finding['level'], kind: Finding['kind'] = 'file'): Finding {
@@ -43,38 +43,38 @@ describe('hashing the files behind findings', () => {
     expect(statSync(path.join(root, 'Temp', 'a.zip')).atimeMs).toBe(old.getTime());
   });
 
-  it('records files over the cap as skipped, and unreadable ones as errors', () => {
+  it('records files over the cap as skipped, and unreadable ones as errors', async () => {
     const src = fs.open(entries.get('Temp/a.zip')!);
     expect(hashSource(src, ['sha256'], 1024)).toMatchObject({ status: 'skipped-size', hashes: {} });
     src.close();
     unlinkSync(path.join(root, 'Temp', 'gone'));
     const list = [f('1', 'Temp/gone', 'high'), f('2', 'Temp', 'high')];
-    expect(hashFindings(list, locate, { mode: 'all', algorithms: ['sha256'], maxSize: 1e12 })).toEqual([
+    expect(await hashFindings(list, locate, { mode: 'all', algorithms: ['sha256'], maxSize: 1e12 })).toEqual([
       expect.objectContaining({ path: 'Temp', status: 'error', message: expect.stringMatching(/^ESPECIAL: .*not a regular file/) }),
       expect.objectContaining({ path: 'Temp/gone', status: 'error', message: expect.stringMatching(/^ENOENT/) }),
     ]);
   });
 
-  it('--hash findings: medium and above, each file once; --hash all: every finding; directories never', () => {
+  it('--hash findings: medium and above, each file once; --hash all: every finding; directories never', async () => {
     const list = [f('1', 'Temp/a.zip', 'high'), f('2', 'Temp/a.zip', 'critical'), f('3', 'Temp/b.log', 'low'), f('4', 'Temp', 'high', 'directory')];
-    const recs = hashFindings(list, locate, { mode: 'findings', algorithms: ['sha256'], maxSize: 1e12 });
+    const recs = await hashFindings(list, locate, { mode: 'findings', algorithms: ['sha256'], maxSize: 1e12 });
     expect(recs.map((r) => r.path)).toEqual(['Temp/a.zip']);
     expect(list[0]!.hashes?.sha256).toBe(list[1]!.hashes?.sha256);
     expect(list[2]!.hashes).toBeUndefined();
-    const all = hashFindings(list, locate, { mode: 'all', algorithms: ['md5'], maxSize: 1e12 });
+    const all = await hashFindings(list, locate, { mode: 'all', algorithms: ['md5'], maxSize: 1e12 });
     expect(all.map((r) => r.path)).toEqual(['Temp/a.zip', 'Temp/b.log']);
     expect(list[2]!.hashes?.md5).toBe(createHash('md5').update('hello').digest('hex'));
   });
 
-  it('reopens by entry: a name that is not UTF-8 hashes too', () => {
+  it('reopens by entry: a name that is not UTF-8 hashes too', async () => {
     const list = [f('1', 'Temp/bad-\\xff.7z', 'high')];
-    expect(hashFindings(list, locate, { mode: 'all', algorithms: ['sha256'], maxSize: 1e12 })[0]).toMatchObject({ status: 'hashed', hashes: { sha256: createHash('sha256').update('not utf-8').digest('hex') } });
+    expect((await hashFindings(list, locate, { mode: 'all', algorithms: ['sha256'], maxSize: 1e12 }))[0]).toMatchObject({ status: 'hashed', hashes: { sha256: createHash('sha256').update('not utf-8').digest('hex') } });
   });
 
-  it('never hashes a file other than the one inspected (device and inode differ)', () => {
+  it('never hashes a file other than the one inspected (device and inode differ)', async () => {
     const b = entries.get('Temp/b.log')!;
     const other: FileLocator = () => ({ fs, entry: { ...b, id: `${b.id}0` } });
-    const [r] = hashFindings([f('1', 'Temp/b.log', 'high')], other, { mode: 'all', algorithms: ['sha256'], maxSize: 1e12 });
+    const [r] = await hashFindings([f('1', 'Temp/b.log', 'high')], other, { mode: 'all', algorithms: ['sha256'], maxSize: 1e12 });
     expect(r).toMatchObject({ status: 'error', hashes: {} });
     expect(r!.message).toMatch(/^EIDENTITY: .*not the one listed/);
   });
@@ -125,6 +125,31 @@ describe('hashing the files behind findings', () => {
     let left = 3;
     const grows = { ...bufferSource(Buffer.alloc(0)), size: 1024 * 1024, readInto: (buf: Buffer) => (left-- > 0 ? (buf.fill(2), buf.length) : 0) };
     expect(hashSource(grows, ['sha256'], cap)).toMatchObject({ size: 3 * 1024 * 1024, status: 'hashed', message: 'file size changed while hashing (1048576 -> 3145728 bytes)' });
+  });
+
+  it('turns the event loop while it hashes a large file, so a signal handler runs before the file is done', async () => {
+    const MiB = 1024 * 1024;
+    const chunks = 8;
+    let reads = 0;
+    // Each 1 MiB read takes 20 ms: the file takes 160 ms, a turn is due every 50 ms.
+    const slow = {
+      ...bufferSource(Buffer.alloc(0)),
+      size: chunks * MiB,
+      readInto: (buf: Buffer) => {
+        if (reads++ >= chunks) return 0;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+        return buf.fill(3).length;
+      },
+      close: () => undefined,
+    };
+    const slowFs = { open: () => slow } as unknown as EvidenceFs;
+    let done = false;
+    let timerBeforeDone: boolean | null = null;
+    setTimeout(() => (timerBeforeDone = !done), 30);
+    const [rec] = await hashFindings([f('1', 'Temp/slow.bin', 'high')], () => ({ fs: slowFs, entry: entries.get('Temp/b.log')! }), { mode: 'all', algorithms: ['sha256'], maxSize: 1e12 });
+    done = true;
+    expect(timerBeforeDone).toBe(true);
+    expect(rec).toMatchObject({ path: 'Temp/slow.bin', size: chunks * MiB, status: 'hashed', hashes: { sha256: createHash('sha256').update(Buffer.alloc(chunks * MiB, 3)).digest('hex') } });
   });
 
   it('parses algorithm lists and sizes', () => {
