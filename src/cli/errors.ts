@@ -1,4 +1,4 @@
-/** Exit codes (README, --help): 0 clean, 1 findings at or above --fail-on, 2 usage or fatal error. */
+/** Exit codes (README, --help): 0 clean, 1 findings at or above --fail-on, 2 usage or fatal error (130 and 143, interrupted: src/cli/interrupt.ts). */
 export const EXIT = { ok: 0, findings: 1, error: 2 } as const;
 
 /** An error the user can fix: printed as one line, no stack trace (unless --debug). */

@@ -26,6 +26,7 @@ const EPILOGUE = `Exit codes:
   0  done, and no finding at or above --fail-on
   1  findings at or above --fail-on
   2  usage error or fatal error (missing root, root not a directory, unknown format, unwritable output)
+  130, 143  interrupted by SIGINT (Ctrl-C) or SIGTERM; a partly written output is removed
 Partial read errors during a scan do not change the exit code; they are listed in the report.`;
 
 const debug = process.argv.includes('--debug');

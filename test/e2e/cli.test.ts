@@ -196,7 +196,7 @@ describe('exit codes', () => {
   test('--help documents the exit codes', () => {
     const r = runCli(['--help']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/Exit codes:[\s\S]*1\s+findings at or above --fail-on[\s\S]*2\s+usage error/);
+    expect(r.stdout).toMatch(/Exit codes:[\s\S]*1\s+findings at or above --fail-on[\s\S]*2\s+usage error[\s\S]*130, 143\s+interrupted by SIGINT/);
   });
 });
 
