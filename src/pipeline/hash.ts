@@ -11,7 +11,7 @@ import { levelRank, type Finding, type Level } from '../model/finding.js';
 import type { HashAlgorithm, HashRecord } from '../model/report.js';
 import type { EvidenceFs, FsEntry } from '../evidence/fs.js';
 import { hashSteps, type HashOutcome } from '../evidence/hash-source.js';
-import { EventLoopTurns } from '../util/event-loop.js';
+import { EventLoopTurns, TURN_EVERY_MS } from '../util/event-loop.js';
 import { compareCodeUnits, compareText, sortExactly } from '../util/compare.js';
 
 /** The file system and entry a finding's file was inspected from, or null (not a file of a root). */
@@ -49,12 +49,6 @@ export function parseSize(text: string | number): number | null {
   return Math.floor(Number(m[1]) * mult);
 }
 
-/**
- * Turns of the event loop while hashing: at most one per this many ms (between files, and between
- * the 1 MiB chunks of a large one), so Ctrl-C stops a scan that hashes a file of gigabytes at once.
- */
-const TURN_EVERY_MS = 50;
-
 /** Reopens a finding's file by its entry and hashes it, turning the event loop when one is due. */
 async function hashEntry(fs: EvidenceFs, entry: FsEntry, opts: HashOptions, turns: EventLoopTurns): Promise<HashOutcome> {
   let src;
@@ -86,6 +80,7 @@ function wanted(f: Finding, mode: HashMode): boolean {
  */
 export async function hashFindings(findings: Finding[], locate: FileLocator, opts: HashOptions): Promise<HashRecord[]> {
   const records = new Map<string, HashRecord>();
+  // Turns of the event loop between files and between the 1 MiB chunks of a large one: Ctrl-C stops a scan that hashes a file of gigabytes.
   const turns = new EventLoopTurns(TURN_EVERY_MS);
   for (const f of findings) {
     if (!wanted(f, opts.mode)) continue;

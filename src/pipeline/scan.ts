@@ -45,7 +45,7 @@ import type { HashSettings } from '../evidence/hash-source.js';
 import { buildEpisodes } from '../timeline/episodes.js';
 import { imageEntryTimes, openImageRoots, type ImageRoots } from './scan-image.js';
 import { pushAll } from '../util/arrays.js';
-import { EventLoopTurns, yieldToEventLoop } from '../util/event-loop.js';
+import { EventLoopTurns, TURN_EVERY_MS, yieldToEventLoop } from '../util/event-loop.js';
 import { IsolatedParseError, Isolator, needsIsolation, type IsolatedResult, type IsolationLimits } from './isolate.js';
 import { cachedLister } from './listing-cache.js';
 import { InspectPool, OrderedBatches, type PoolFile } from './pool.js';
@@ -480,10 +480,9 @@ function directoryCandidate(state: RootState, relDir: string, dir: FsEntry, fact
  * Lets signal handlers (Ctrl-C, SIGTERM: no partial output) and progress timers run. A scan of
  * plain files never leaves the microtask queue otherwise, so a signal would wait for the end.
  */
-const YIELD_EVERY_MS = 50;
+const walkTurns = new EventLoopTurns(TURN_EVERY_MS);
 /** While the isolated worker has files: its answer waits for this thread's next turn of the event loop, and its next file with it. */
 const YIELD_WHILE_ISOLATED_MS = 1;
-const walkTurns = new EventLoopTurns(YIELD_EVERY_MS);
 
 /** A directory root's place in the pool (its workers list its directories by descriptor, as the isolated worker does). */
 function poolForRoot(state: RootState, pool: InspectPool, isolation: { rootAbs: string; rootDev: number }, hotspots: Hotspot[], opts: ScanOptions): { batches: OrderedBatches; hotspotIds: Map<Hotspot, number> } {
@@ -560,7 +559,7 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
           if (online) await online;
         }
         // While the worker has files, its answers are let in sooner: it waits for the next file until they are.
-        if (walkTurns.due(state.isolator?.working ? YIELD_WHILE_ISOLATED_MS : YIELD_EVERY_MS)) await yieldToEventLoop();
+        if (walkTurns.due(state.isolator?.working ? YIELD_WHILE_ISOLATED_MS : TURN_EVERY_MS)) await yieldToEventLoop();
       }
       const wait = inOrder.now(() => {
         state.inspected.addListing(listing);

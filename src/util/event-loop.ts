@@ -2,6 +2,12 @@
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
+ * The longest stretch of synchronous work between two turns of the event loop (the walk, hashing,
+ * a long parse on this thread): Ctrl-C is handled within about this long.
+ */
+export const TURN_EVERY_MS = 50;
+
+/**
  * Turns of the event loop during long synchronous work, at most one per `everyMs`: signal handlers
  * (Ctrl-C, SIGTERM: src/cli/interrupt.ts) and progress timers run only in a turn, so work that never
  * leaves the microtask queue would keep them waiting until it ends.

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { BIN } from '../helpers/cli.js';
 import { removeTree, tempDir } from '../hazards/helpers.js';
 import { writeSparseZip } from '../helpers/sparse-zip.js';
+import { largeSecurityLog } from '../artifacts/evtx/fixtures.js';
 
 const DIRS = 60;
 const FILES_PER_DIR = 250;
@@ -178,6 +179,33 @@ describe('a signal while a large file is hashed', () => {
   test('SIGINT during --hash all of a 3.5 GiB file: exit 130 within a second of CPU time, no target, no temp file', async () => {
     const target = path.join(out, 'scan.json');
     const r = await interruptScan(root, target, 'SIGINT', 1000, ['--hash', 'all']);
+    expectStopped(r, 130, target);
+    expect(r.stderr).toContain('interrupted (SIGINT); no output written');
+    expect(readdirSync(out)).toEqual([]);
+  }, 90_000);
+});
+
+describe('a signal while a large event log is read', () => {
+  let root: string;
+  let out: string;
+
+  beforeAll(() => {
+    root = tempDir('interrupt-evtx-root');
+    out = tempDir('interrupt-evtx-out');
+    // About 280 MB, 100,000 records: read on the scan's own thread (the built-in Sigma rules are loaded), about 4 s.
+    const logs = path.join(root, 'Windows', 'System32', 'winevt', 'Logs');
+    mkdirSync(logs, { recursive: true });
+    writeFileSync(path.join(logs, 'Security.evtx'), largeSecurityLog(100_000));
+  });
+
+  afterAll(() => {
+    removeTree(root);
+    removeTree(out);
+  });
+
+  test('SIGINT 1 s into the read of a 280 MB Security log: exit 130 within a second of CPU time, no target, no temp file', async () => {
+    const target = path.join(out, 'scan.json');
+    const r = await interruptScan(root, target, 'SIGINT', 1000);
     expectStopped(r, 130, target);
     expect(r.stderr).toContain('interrupted (SIGINT); no output written');
     expect(readdirSync(out)).toEqual([]);

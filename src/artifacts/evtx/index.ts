@@ -6,6 +6,7 @@ import { detectEvents, detectEvtx, isDetectable } from './detect.js';
 import { newReadState, readEvtx } from './parse.js';
 import type { EvtxEvent, EvtxFacts, EvtxResult } from './record.js';
 import { LIMITS } from '../../util/limits.js';
+import { EventLoopTurns, TURN_EVERY_MS } from '../../util/event-loop.js';
 
 export const evtxParser: ArtifactParser<EvtxEvent, EvtxFacts> = {
   id: 'evtx',
@@ -15,13 +16,13 @@ export const evtxParser: ArtifactParser<EvtxEvent, EvtxFacts> = {
   claims: { formats: ['evtx'], magics: [{ at: 0, bytes: FILE_HEADER.magic }] },
   matches: (ctx) => ctx.format === 'evtx' || hasEvtxMagic(ctx.head),
   async parse(src): Promise<EvtxResult | null> {
-    const { state, kept } = readHeld(src, () => true);
+    const { state, kept } = await readHeld(src, () => true);
     if (!state.header && kept.length === 0 && state.warnings.length === 0) return null;
     return { parser: 'evtx', records: kept, warnings: state.warnings, corrupted: state.corrupted, facts: factsOf(state) };
   },
   // A scan keeps only the events a detector reads (most of a log is not one): the same findings as parse + detect.
   async scan(src, ctx) {
-    const { state, kept, read } = readHeld(src, (e) => isDetectable(e, ctx.options?.sigma ?? []));
+    const { state, kept, read } = await readHeld(src, (e) => isDetectable(e, ctx.options?.sigma ?? []));
     if (!state.header && read === 0 && state.warnings.length === 0) return null;
     const result: EvtxResult = { parser: 'evtx', records: [], warnings: state.warnings, corrupted: state.corrupted, facts: factsOf(state) };
     return { result, candidates: detectEvents(kept, read, ctx) };
@@ -34,13 +35,19 @@ export const evtxParser: ArtifactParser<EvtxEvent, EvtxFacts> = {
   },
 };
 
+/** Records read between two looks at the clock (a turn of the event loop is due every TURN_EVERY_MS). */
+const RECORDS_PER_CLOCK_LOOK = 256;
+
 /**
  * The records `parse` holds (scan, explain; `stagehunt parse` streams them without this cap): read up
- * to LIMITS.maxEvtxRecordsHeld, those `keep` wants kept.
+ * to LIMITS.maxEvtxRecordsHeld, those `keep` wants kept. A log of gigabytes takes seconds (on the
+ * scan's own thread when Sigma rules are loaded, and for an image's files): the event loop turns
+ * meanwhile, so Ctrl-C stops the scan at once.
  */
-function readHeld(src: ByteSource, keep: (e: EvtxEvent) => boolean): { state: ReturnType<typeof newReadState>; kept: EvtxEvent[]; read: number } {
+async function readHeld(src: ByteSource, keep: (e: EvtxEvent) => boolean): Promise<{ state: ReturnType<typeof newReadState>; kept: EvtxEvent[]; read: number }> {
   const state = newReadState();
   const kept: EvtxEvent[] = [];
+  const turns = new EventLoopTurns(TURN_EVERY_MS);
   let read = 0;
   for (const e of readEvtx(src, state)) {
     if (read >= LIMITS.maxEvtxRecordsHeld) {
@@ -50,6 +57,7 @@ function readHeld(src: ByteSource, keep: (e: EvtxEvent) => boolean): { state: Re
     }
     read++;
     if (keep(e)) kept.push(e);
+    if (read % RECORDS_PER_CLOCK_LOOK === 0) await turns.whenDue();
   }
   return { state, kept, read };
 }

@@ -6,6 +6,14 @@ const at = (minute: number) => new Date(Date.UTC(2025, 2, 15, 5, minute, 7, 123)
 export const RAR_COMMAND = '"C:\\Program Files\\WinRAR\\rar.exe" a -hpS3cret -v100m C:\\PerfLogs\\data.rar C:\\Users\\alice\\Documents';
 export const SCRIPT_PARTS = ['$src = "C:\\Users\\alice\\Documents"\nCompress-Archive -Path $src -DestinationPath C:\\Users\\Public\\do', 'cs.zip -Force\nWrite-Output done\n'];
 
+/** A large Security log of `count` ordinary process creations (about 2.8 KB each): seconds to read. */
+export function largeSecurityLog(count: number): Buffer {
+  const start = Date.UTC(2025, 0, 1);
+  const events = [];
+  for (let i = 0; i < count; i++) events.push(security4688({ recordId: i + 1, time: new Date(start + i * 1000), commandLine: `C:\\Windows\\System32\\cmd.exe /c echo ${i}`, newProcessName: 'C:\\Windows\\System32\\cmd.exe' }));
+  return evtxFile(events);
+}
+
 /** Security: a benign service start, then rar a -hp with volumes into PerfLogs. */
 export function securityLog(): Buffer {
   return evtxFile([

@@ -12,7 +12,7 @@ import type { DetectContext } from '../../../src/artifacts/types.js';
 import { NO_TIMES } from '../../../src/model/finding.js';
 import { builtinSigmaRules } from '../../../src/cli/sigma.js';
 import { corpusAvailable, corpusPath, CORPUS_MISSING, describeIf } from '../../helpers/corpus.js';
-import { credentialLog, powershellLog, securityLog, sysmonLog } from './fixtures.js';
+import { credentialLog, largeSecurityLog, powershellLog, securityLog, sysmonLog } from './fixtures.js';
 
 const SIGMA = builtinSigmaRules();
 
@@ -65,4 +65,21 @@ describeIf(corpusAvailable(), CORPUS_MISSING)('EVTX streamed in a scan: corpus',
     }
     expect(logs).toBeGreaterThan(3);
   }, 600_000);
+});
+
+test('a log that takes a while to read lets the event loop turn (Ctrl-C is handled while it is read)', async () => {
+  const log = largeSecurityLog(10_000);
+  for (const read of [(ctx: DetectContext) => evtxParser.scan!(bufferSource(log), ctx), (ctx: DetectContext) => evtxParser.parse(bufferSource(log), ctx)]) {
+    let done = false;
+    let timerBeforeDone: boolean | null = null;
+    setTimeout(() => (timerBeforeDone = !done), 10);
+    // With the built-in Sigma rules: the scan reads such a log on its own thread.
+    const started = Date.now();
+    const got = await read(contexts(log)[2]!);
+    done = true;
+    expect(got).not.toBeNull();
+    // A read shorter than a turn's interval proves nothing: the log is large enough not to be.
+    expect(Date.now() - started).toBeGreaterThan(100);
+    expect(timerBeforeDone).toBe(true);
+  }
 });
