@@ -31,7 +31,7 @@ export const amcacheParser: ArtifactParser<AmcacheFile, { entries: number }> = {
   },
   // A scan: the regf parser's streamed pass over the same hive (it keeps the Amcache keys), no second walk.
   async scan(src, ctx) {
-    const hive = scanHiveOnce(src, ctx);
+    const hive = await scanHiveOnce(src, ctx);
     if (!hive || !isAmcache(hive.pass.view)) return null;
     const warnings = [...hive.result.warnings];
     const entries = collectAmcache(hive.pass.view, warnings).length;

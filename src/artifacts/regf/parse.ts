@@ -8,6 +8,7 @@ import type { ArtifactContext, DetectContext, ScannedArtifact } from '../types.j
 import { hasRegfMagic } from './layout.js';
 import { MAX_HIVE_BYTES } from './pages.js';
 import { pushAll } from '../../util/arrays.js';
+import { EventLoopTurns, TURN_EVERY_MS } from '../../util/event-loop.js';
 import { walkHive, type HiveRecord, type RegistryRecord } from './walk.js';
 import { detectHive, detectOverPass, hiveSidMaps, type HiveFacts, type HiveResult } from '../registry/index.js';
 import { HivePassBuilder, passOver, type HivePass } from '../registry/hive-pass.js';
@@ -53,17 +54,27 @@ export interface StreamedHive {
   result: HiveResult;
 }
 
-/** The walk of `parseRegf`, fed to the detectors' pass as it reads instead of held. */
-function readHivePass(src: ByteSource, ctx: ArtifactContext): StreamedHive | null {
+/** Records walked between two looks at the clock (a turn of the event loop is due every TURN_EVERY_MS). */
+const RECORDS_PER_CLOCK_LOOK = 1024;
+
+/**
+ * The walk of `parseRegf`, fed to the detectors' pass as it reads instead of held. A large hive
+ * takes seconds (on the scan's own thread for an image's files): the event loop turns meanwhile,
+ * so Ctrl-C stops the scan at once.
+ */
+async function readHivePass(src: ByteSource, ctx: ArtifactContext): Promise<StreamedHive | null> {
   if (!hasRegfMagic(src.read(0, 4))) return null;
   const warnings = oversize(src);
   const builder = new HivePassBuilder();
   let damaged = src.size > MAX_HIVE_BYTES;
+  const turns = new EventLoopTurns(TURN_EVERY_MS);
+  let walked = 0;
   for (const item of walkHive(src)) {
     if (item.type === 'warning') {
       warnings.push(item.message);
       damaged ||= item.damage;
     } else builder.add(item);
+    if (++walked % RECORDS_PER_CLOCK_LOOK === 0) await turns.whenDue();
   }
   const pass = builder.finish();
   const logs = logSiblings(ctx);
@@ -71,13 +82,13 @@ function readHivePass(src: ByteSource, ctx: ArtifactContext): StreamedHive | nul
   return { pass, result: { parser: 'regf', records: [], warnings, corrupted: isCorrupted(pass.header, damaged), facts: summarize(pass, logs) } };
 }
 
-const streamed = new WeakMap<ByteSource, { ctx: ArtifactContext; hive: StreamedHive | null }>();
+const streamed = new WeakMap<ByteSource, { ctx: ArtifactContext; hive: Promise<StreamedHive | null> }>();
 
 /**
  * `readHivePass`, once per file in an inspection (as hive-once.ts for `parse`): the regf and Amcache
  * parsers' `scan` both read Amcache.hve with the same source and context; the second gets the first's.
  */
-export function scanHiveOnce(src: ByteSource, ctx: ArtifactContext): StreamedHive | null {
+export function scanHiveOnce(src: ByteSource, ctx: ArtifactContext): Promise<StreamedHive | null> {
   const hit = streamed.get(src);
   if (hit && hit.ctx === ctx) return hit.hive;
   const hive = readHivePass(src, ctx);
@@ -87,7 +98,7 @@ export function scanHiveOnce(src: ByteSource, ctx: ArtifactContext): StreamedHiv
 
 /** The regf parser's `scan`: the hive streamed through the registry detectors, no record held. */
 export async function scanRegf(src: ByteSource, ctx: DetectContext): Promise<ScannedArtifact<RegistryRecord, HiveFacts> | null> {
-  const hive = scanHiveOnce(src, ctx);
+  const hive = await scanHiveOnce(src, ctx);
   if (!hive) return null;
   const candidates = detectHive(hive.result.facts, ctx, (opts) => detectOverPass(hive.pass, opts));
   return { result: hive.result, candidates };

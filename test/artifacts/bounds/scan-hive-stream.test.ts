@@ -11,33 +11,12 @@ import { pathToFileURL } from 'node:url';
 import { removeTree, runStagehunt, tempDir, type ScanJson } from '../../hazards/helpers.js';
 // @ts-expect-error plain-JS fixture library without type declarations
 import { writeHive } from '../../../fixtures/lib/regf-writer.mjs';
+import { denseTree } from './dense-hive.js';
 
 /** This hive's scan peaked at 220 MB with its records held (main at 309fa34), 157-162 MB streamed (docs/performance.md). */
 const MAX_RSS_MB = 190;
 const PROBE = pathToFileURL(path.join(process.cwd(), 'test', 'artifacts', 'bounds', 'rss-probe.mjs')).href;
 const LEAVES = 33_000;
-
-function denseTree(): object {
-  const groups = [];
-  for (let g = 0; g * 1000 < LEAVES; g++) {
-    const subkeys = [];
-    for (let i = 0; i < 1000; i++) {
-      const n = g * 1000 + i;
-      subkeys.push({ name: `key-${n}`, values: [
-        { name: 'Path', type: 'REG_SZ', data: `C:\\Users\\Public\\item-${n}.dat` },
-        { name: 'Count', type: 'REG_DWORD', data: n },
-        { name: 'Blob', type: 'REG_BINARY', data: Buffer.alloc(64, n & 0xff) },
-      ] });
-    }
-    groups.push({ name: `group-${g}`, subkeys });
-  }
-  const zip = Buffer.alloc(40 * 1024);
-  for (let i = 0; i < zip.length; i++) zip[i] = (i * 7919) & 0xff;
-  Buffer.from('504b0304140000000800', 'hex').copy(zip);
-  groups[20]!.subkeys[500]!.values.push({ name: 'Payload', type: 'REG_BINARY', data: zip });
-  const winrar = { name: 'WinRAR', subkeys: [{ name: 'ArcHistory', values: [{ name: '0', type: 'REG_SZ', data: 'C:\\Users\\Public\\Libraries\\out.rar' }] }] };
-  return { name: 'ROOT', subkeys: [{ name: 'Software', subkeys: [...groups, winrar] }] };
-}
 
 describe('a dense hive in a scan: streamed, bounded memory, same findings', () => {
   let dir = '';
@@ -51,7 +30,7 @@ describe('a dense hive in a scan: streamed, bounded memory, same findings', () =
   test(`a 12 MiB hive: peak RSS under ${MAX_RSS_MB} MB, the staged value and the WinRAR history found`, async () => {
     const root = path.join(dir, 'root');
     mkdirSync(path.join(root, 'Users', 'bob'), { recursive: true });
-    const hive: Buffer = writeHive(denseTree());
+    const hive: Buffer = writeHive(denseTree(LEAVES));
     expect(hive.length).toBeGreaterThan(10 * 1024 * 1024);
     writeFileSync(path.join(root, 'Users', 'bob', 'NTUSER.DAT'), hive);
     const run = await runStagehunt(['scan', root, '--format', 'json', '--min-level', 'info', '--quiet', '--hash', 'none'], {

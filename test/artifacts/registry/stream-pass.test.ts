@@ -21,6 +21,7 @@ import { corpusHives } from '../regf/corpus-helpers.js';
 import { detectContext, parseHive } from './helpers.js';
 // @ts-expect-error plain-JS fixture library without type declarations
 import { writeHive } from '../../../fixtures/lib/regf-writer.mjs';
+import { denseTree } from '../bounds/dense-hive.js';
 
 /** The view-based detectors over a view, in the order registry/index.ts runs them. */
 function viewFindings(view: HiveView, hivePath: string): unknown {
@@ -123,4 +124,19 @@ describeIf(corpusAvailable(), CORPUS_MISSING)('streamed registry pass on the cor
     }
     expect(hives).toBeGreaterThan(5);
   }, 300_000);
+});
+
+test('a large hive read by a scan lets the event loop turn (Ctrl-C is handled while it is read)', async () => {
+  const hive = writeHive(denseTree(20_000)) as Buffer;
+  const relPath = 'Users/bob/NTUSER.DAT';
+  let done = false;
+  let timerBeforeDone: boolean | null = null;
+  setTimeout(() => (timerBeforeDone = !done), 10);
+  const started = Date.now();
+  const scanned = await regfParser.scan!(bufferSource(hive, relPath), detectContext(relPath, hive.length));
+  done = true;
+  expect(scanned).not.toBeNull();
+  // A read shorter than a turn's interval proves nothing: the hive is large enough not to be.
+  expect(Date.now() - started).toBeGreaterThan(100);
+  expect(timerBeforeDone).toBe(true);
 });
