@@ -14,11 +14,18 @@ export const TURN_EVERY_MS = 50;
  */
 export class EventLoopTurns {
   private last = 0;
+  private calls = 0;
 
-  constructor(private readonly everyMs: number) {}
+  /** `callsPerLook`: calls between two looks at the clock (a loop over small records asks for every record). */
+  constructor(
+    private readonly everyMs: number,
+    private readonly callsPerLook = 1,
+  ) {}
 
   /** Whether a turn is due (`everyMs` since the last; this call's own interval when given); counted as made. */
   due(everyMs = this.everyMs): boolean {
+    if (++this.calls < this.callsPerLook) return false;
+    this.calls = 0;
     const now = Date.now();
     if (now - this.last < everyMs) return false;
     this.last = now;

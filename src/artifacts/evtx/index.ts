@@ -6,7 +6,7 @@ import { detectEvents, detectEvtx, isDetectable } from './detect.js';
 import { newReadState, readEvtx } from './parse.js';
 import type { EvtxEvent, EvtxFacts, EvtxResult } from './record.js';
 import { LIMITS } from '../../util/limits.js';
-import { EventLoopTurns, TURN_EVERY_MS } from '../../util/event-loop.js';
+import { EventLoopTurns, TURN_EVERY_MS, yieldToEventLoop } from '../../util/event-loop.js';
 
 export const evtxParser: ArtifactParser<EvtxEvent, EvtxFacts> = {
   id: 'evtx',
@@ -35,9 +35,6 @@ export const evtxParser: ArtifactParser<EvtxEvent, EvtxFacts> = {
   },
 };
 
-/** Records read between two looks at the clock (a turn of the event loop is due every TURN_EVERY_MS). */
-const RECORDS_PER_CLOCK_LOOK = 256;
-
 /**
  * The records `parse` holds (scan, explain; `stagehunt parse` streams them without this cap): read up
  * to LIMITS.maxEvtxRecordsHeld, those `keep` wants kept. A log of gigabytes takes seconds (on the
@@ -47,7 +44,8 @@ const RECORDS_PER_CLOCK_LOOK = 256;
 async function readHeld(src: ByteSource, keep: (e: EvtxEvent) => boolean): Promise<{ state: ReturnType<typeof newReadState>; kept: EvtxEvent[]; read: number }> {
   const state = newReadState();
   const kept: EvtxEvent[] = [];
-  const turns = new EventLoopTurns(TURN_EVERY_MS);
+  // The clock looked at every 256 records.
+  const turns = new EventLoopTurns(TURN_EVERY_MS, 256);
   let read = 0;
   for (const e of readEvtx(src, state)) {
     if (read >= LIMITS.maxEvtxRecordsHeld) {
@@ -57,7 +55,7 @@ async function readHeld(src: ByteSource, keep: (e: EvtxEvent) => boolean): Promi
     }
     read++;
     if (keep(e)) kept.push(e);
-    if (read % RECORDS_PER_CLOCK_LOOK === 0) await turns.whenDue();
+    if (turns.due()) await yieldToEventLoop();
   }
   return { state, kept, read };
 }

@@ -8,7 +8,7 @@ import type { ArtifactContext, DetectContext, ScannedArtifact } from '../types.j
 import { hasRegfMagic } from './layout.js';
 import { MAX_HIVE_BYTES } from './pages.js';
 import { pushAll } from '../../util/arrays.js';
-import { EventLoopTurns, TURN_EVERY_MS } from '../../util/event-loop.js';
+import { EventLoopTurns, TURN_EVERY_MS, yieldToEventLoop } from '../../util/event-loop.js';
 import { walkHive, type HiveRecord, type RegistryRecord } from './walk.js';
 import { detectHive, detectOverPass, hiveSidMaps, type HiveFacts, type HiveResult } from '../registry/index.js';
 import { HivePassBuilder, passOver, type HivePass } from '../registry/hive-pass.js';
@@ -54,9 +54,6 @@ export interface StreamedHive {
   result: HiveResult;
 }
 
-/** Records walked between two looks at the clock (a turn of the event loop is due every TURN_EVERY_MS). */
-const RECORDS_PER_CLOCK_LOOK = 1024;
-
 /**
  * The walk of `parseRegf`, fed to the detectors' pass as it reads instead of held. A large hive
  * takes seconds (on the scan's own thread for an image's files): the event loop turns meanwhile,
@@ -67,14 +64,14 @@ async function readHivePass(src: ByteSource, ctx: ArtifactContext): Promise<Stre
   const warnings = oversize(src);
   const builder = new HivePassBuilder();
   let damaged = src.size > MAX_HIVE_BYTES;
-  const turns = new EventLoopTurns(TURN_EVERY_MS);
-  let walked = 0;
+  // The clock looked at every 1,024 records.
+  const turns = new EventLoopTurns(TURN_EVERY_MS, 1024);
   for (const item of walkHive(src)) {
     if (item.type === 'warning') {
       warnings.push(item.message);
       damaged ||= item.damage;
     } else builder.add(item);
-    if (++walked % RECORDS_PER_CLOCK_LOOK === 0) await turns.whenDue();
+    if (turns.due()) await yieldToEventLoop();
   }
   const pass = builder.finish();
   const logs = logSiblings(ctx);
