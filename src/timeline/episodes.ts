@@ -56,16 +56,6 @@ export function boundaryIncludes(text: string, needle: string): boolean {
 /** Reasons written by correlate/ name other evidence; only findings carrying one can name another. */
 const LINK_RULES = new Set(['named-in-execution-artifact', 'named-in-access-artifact', 'named-in-history', 'named-in-event-log', 'named-in-registry', 'linked-recycle-bin', 'recycle-bin-pair', 'linked-file-found', 'linked-file-present', 'named-path-missing', 'linked-ntfs-trace', 'ntfs-same-file']);
 
-/** Whether `text` (a finding's link reasons) names `b`'s evidence. */
-function reasonsName(text: string, b: FindingFacts): boolean {
-  const f = b.finding;
-  if (f.kind === 'history') return text.includes(`(${f.path}) at line ${f.line ?? '?'}`);
-  if (f.kind === 'event') return text.includes(`record ${f.event?.recordId ?? '?'} (${f.path})`);
-  if (f.kind === 'registry') return !!f.key && text.includes(f.key) && text.includes(` in ${f.path}`);
-  if (f.kind === 'execution' && f.key) return text.includes(f.key) && text.includes(` in ${f.path}`);
-  return boundaryIncludes(text, f.path);
-}
-
 function push<K>(map: Map<K, number[]>, key: K, i: number): void {
   const list = map.get(key);
   if (list) list.push(i);
@@ -119,17 +109,17 @@ function linkClusters(facts: FindingFacts[]): number[][] {
       for (let cut = n.lastIndexOf('/'); cut > 0; cut = n.lastIndexOf('/', cut - 1)) for (const j of dirs.get(n.slice(0, cut)) ?? []) uf.union(i, j);
     }
   });
-  // Link reasons that name another finding's evidence: paths through an index, history lines and
-  // registry values (few) one by one.
-  const mentions = new PathMentions(facts);
-  const byLocator = facts.flatMap((b, j) => (b.finding.kind === 'history' || b.finding.kind === 'registry' ? [j] : []));
+  // Link reasons that name another finding's evidence: paths, history lines and registry keys, each through an index.
+  const paths = new PathMentions(facts);
+  const locators = new LocatorMentions(facts);
   facts.forEach((a, i) => {
     const text = a.finding.reasons.filter((r) => LINK_RULES.has(r.rule)).map((r) => r.message).join('\n');
     if (!text) return;
-    mentions.named(text, (j) => {
+    const join = (j: number): void => {
       if (i !== j) uf.union(i, j);
-    });
-    for (const j of byLocator) if (i !== j && reasonsName(text, facts[j]!)) uf.union(i, j);
+    };
+    paths.named(text, join);
+    locators.named(text, join);
   });
   return uf.groups();
 }
@@ -170,6 +160,73 @@ export class PathMentions {
         for (let end = start + head.length; end <= text.length; end++) {
           if (nameContinues(text, end)) continue;
           for (const j of this.byPath.get(text.slice(start, end)) ?? []) visit(j);
+        }
+      }
+    }
+  }
+}
+
+/** How correlate/ names a history line ("bob's bash history at line 12 (home/bob/.bash_history)") and a registry value ("registry KEY\VALUE in HIVE"). */
+const HISTORY_LINE_ANCHOR = 'history at line ';
+const REGISTRY_ANCHOR = 'registry ';
+
+/**
+ * Which history-line and registry findings a text names, found from the text's own anchors
+ * ("history at line N (PATH)", "registry KEY... in HIVE") and looked up, instead of testing every
+ * such finding against every text: a history of 10,000 staging commands, each one's finding a
+ * linker, took that pairwise check 11 s (docs/performance.md). Each look-up is bounded by the
+ * longest path or key held.
+ */
+export class LocatorMentions {
+  /** History findings by file path, then by line as written ('?' for none). */
+  private readonly historyByPath = new Map<string, Map<string, number[]>>();
+  private longestHistoryPath = 0;
+  /** Registry findings by key, with their hive's path. */
+  private readonly registryByKey = new Map<string, { hive: string; index: number }[]>();
+  private longestKey = 0;
+
+  constructor(facts: readonly FindingFacts[]) {
+    facts.forEach((b, i) => {
+      const f = b.finding;
+      if (f.kind === 'history') {
+        const byLine = this.historyByPath.get(f.path) ?? new Map<string, number[]>();
+        this.historyByPath.set(f.path, byLine);
+        push(byLine, String(f.line ?? '?'), i);
+        this.longestHistoryPath = Math.max(this.longestHistoryPath, f.path.length);
+      } else if (f.kind === 'registry' && f.key) {
+        const list = this.registryByKey.get(f.key);
+        if (list) list.push({ hive: f.path, index: i });
+        else this.registryByKey.set(f.key, [{ hive: f.path, index: i }]);
+        this.longestKey = Math.max(this.longestKey, f.key.length);
+      }
+    });
+  }
+
+  named(text: string, visit: (index: number) => void): void {
+    if (this.historyByPath.size > 0) {
+      for (let at = text.indexOf(HISTORY_LINE_ANCHOR); at >= 0; at = text.indexOf(HISTORY_LINE_ANCHOR, at + 1)) {
+        const lineStart = at + HISTORY_LINE_ANCHOR.length;
+        let lineEnd = lineStart;
+        while (lineEnd < text.length && text.charCodeAt(lineEnd) >= 0x30 && text.charCodeAt(lineEnd) <= 0x39) lineEnd++;
+        if (lineEnd === lineStart && text[lineEnd] === '?') lineEnd++;
+        if (lineEnd === lineStart || !text.startsWith(' (', lineEnd)) continue;
+        const line = text.slice(lineStart, lineEnd);
+        // The path runs to a ')', but a path may hold one too: every ')' within the longest path is tried.
+        const pathStart = lineEnd + 2;
+        const last = pathStart + this.longestHistoryPath;
+        for (let close = text.indexOf(')', pathStart); close >= 0 && close <= last; close = text.indexOf(')', close + 1)) {
+          for (const j of this.historyByPath.get(text.slice(pathStart, close))?.get(line) ?? []) visit(j);
+        }
+      }
+    }
+    if (this.registryByKey.size > 0) {
+      for (let at = text.indexOf(REGISTRY_ANCHOR); at >= 0; at = text.indexOf(REGISTRY_ANCHOR, at + 1)) {
+        const keyStart = at + REGISTRY_ANCHOR.length;
+        const last = Math.min(text.length - 1, keyStart + this.longestKey);
+        // The key ends where its value name starts (a backslash) or where " in HIVE" does.
+        for (let end = keyStart + 1; end <= last; end++) {
+          if (text[end] !== '\\' && !text.startsWith(' in ', end)) continue;
+          for (const { hive, index } of this.registryByKey.get(text.slice(keyStart, end)) ?? []) if (text.includes(` in ${hive}`)) visit(index);
         }
       }
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Finding, Level } from '../../src/model/finding.js';
-import { boundaryIncludes, buildEpisodes, EPISODE_GAP_MS, PathMentions, unassignedFindings } from '../../src/timeline/episodes.js';
+import { boundaryIncludes, buildEpisodes, EPISODE_GAP_MS, LocatorMentions, PathMentions, unassignedFindings } from '../../src/timeline/episodes.js';
 import { factsOf } from '../../src/timeline/evidence.js';
 import { spanPhrase } from '../../src/timeline/narrative.js';
 import { cpuClock } from '../helpers/cpu.js';
@@ -190,6 +190,88 @@ describe('link reasons at scale (issue 17)', () => {
     const withRecord = episodes.filter((e) => e.findingIds.includes('i7'));
     expect(withRecord).toHaveLength(1);
     expect(withRecord[0]!.findingIds).toContain('r7');
+  });
+});
+
+describe('link reasons naming a history line or a registry value', () => {
+  it('joins a registry value and the history line its link reason names, as correlate/ words it', () => {
+    // Days apart, in different places, naming no path in common: only the reason links them.
+    const hist = finding({ id: 'hist', kind: 'history', path: 'home/bob/.bash_history', line: 12, user: 'bob', level: 'critical', score: 90, details: { command: '7z a -pX /tmp/out.7z /home/bob/docs', shell: 'bash', time: at('04:00', '2025-03-01') }, reasons: [{ rule: 'history-archive-password', score: 50, message: '7z with a password' }] });
+    const other = finding({ id: 'hist112', kind: 'history', path: 'home/bob/.bash_history', line: 112, user: 'bob', level: 'high', score: 60, details: { command: 'zip -r /tmp/b.zip /srv', shell: 'bash', time: at('04:00', '2025-06-01') } });
+    const reg = finding({
+      id: 'reg',
+      kind: 'registry',
+      path: 'Windows/System32/config/SOFTWARE',
+      key: 'ROOT\\Software\\7-Zip\\FM',
+      value: 'ArcHistory',
+      level: 'high',
+      score: 65,
+      details: { keyLastWritten: at('04:00', '2025-04-20') },
+      reasons: [
+        { rule: 'registry-archiver-history', score: 15, message: '7-Zip archives opened' },
+        { rule: 'named-in-history', score: 20, message: "C:\\tmp\\out.7z is also written per bob's bash history at line 12 (home/bob/.bash_history) (/tmp/out.7z)" },
+      ],
+    });
+    const episodes = buildEpisodes([hist, other, reg]);
+    const withReg = episodes.filter((e) => e.findingIds.includes('reg'));
+    expect(withReg).toHaveLength(1);
+    expect(withReg[0]!.findingIds).toContain('hist');
+    expect(withReg[0]!.findingIds).not.toContain('hist112');
+  });
+
+  it('names exactly what a check of every history and registry finding against the text names, on generated texts', () => {
+    let seed = 7;
+    const rand = (k: number): number => Math.floor(((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * k);
+    const histPaths = ['home/bob/.bash_history', 'home/bob/.bash_history2', 'Users/a (x86)/ConsoleHost_history.txt', 'Users/a (x86)', 'root/.zsh_history'];
+    const lines = [1, 2, 12, 112, 120, null];
+    const keys = ['ROOT\\Software\\7-Zip', 'ROOT\\Software\\7-Zip\\FM', 'ROOT\\Software\\WinRAR\\ArcHistory', 'Software in x', 'K'];
+    const hives = ['Users/bob/NTUSER.DAT', 'Users/bob/NTUSER.DAT.bak', 'Windows/System32/config/SOFTWARE'];
+    const facts = [
+      ...histPaths.flatMap((p) => lines.map((line) => factsOf(finding({ kind: 'history', path: p, ...(line === null ? {} : { line }) })))),
+      ...keys.flatMap((key) => hives.map((h) => factsOf(finding({ kind: 'registry', path: h, key })))),
+    ];
+    const index = new LocatorMentions(facts);
+    const piece = (): string => {
+      switch (rand(6)) {
+        case 0:
+          return `bob's bash history at line ${lines[rand(lines.length)] ?? '?'} (${histPaths[rand(histPaths.length)]!})`;
+        case 1:
+          return `registry ${keys[rand(keys.length)]!}${rand(2) ? `\\${['0', 'MRUList', 'a in b'][rand(3)]!}` : ''} in ${hives[rand(hives.length)]!}`;
+        case 2:
+          return `history at line ${rand(200)}${[' (', ')', ' ', ''][rand(4)]!}${histPaths[rand(histPaths.length)]!.slice(0, 1 + rand(30))}`;
+        case 3:
+          return `registry ${keys[rand(keys.length)]!.slice(0, 1 + rand(20))}`;
+        case 4:
+          return ` in ${hives[rand(hives.length)]!}`;
+        default:
+          return ['(', ')', ' ', '\n', 'x', '\\'][rand(6)]!;
+      }
+    };
+    const names = (text: string, f: Finding): boolean =>
+      f.kind === 'history'
+        ? text.includes(`history at line ${f.line ?? '?'} (${f.path})`)
+        : (text.includes(`registry ${f.key!}\\`) || text.includes(`registry ${f.key!} in `)) && text.includes(` in ${f.path}`);
+    let named = 0;
+    for (let t = 0; t < 2000; t++) {
+      const text = Array.from({ length: 1 + rand(5) }, piece).join(rand(2) ? '\n' : ' ');
+      const viaIndex = new Set<number>();
+      index.named(text, (j) => viaIndex.add(j));
+      const pairwise = facts.flatMap((b, j) => (names(text, b.finding) ? [j] : []));
+      expect([...viaIndex].sort((a, b) => a - b)).toEqual(pairwise);
+      named += pairwise.length;
+    }
+    expect(named).toBeGreaterThan(1000); // the texts did name findings
+  });
+
+  it('10,000 history commands, each linked to a missing archive, group in seconds (pairwise: 11 s)', () => {
+    const findings: Finding[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      findings.push(finding({ id: `h${i}`, kind: 'history', path: 'home/u/.bash_history', line: i + 1, user: 'u', level: 'critical', score: 90, details: { command: `7z a -pX /tmp/s${i}.7z /home/u/d${i}`, shell: 'bash', time: null }, reasons: [{ rule: 'named-path-missing', score: 0, message: `/tmp/s${i}.7z is not in the image nor in the Trash` }] }));
+    }
+    const started = cpuClock();
+    const episodes = buildEpisodes(findings);
+    expect(started()).toBeLessThan(5000);
+    expect(episodes.flatMap((e) => e.findingIds)).toHaveLength(10_000);
   });
 });
 
