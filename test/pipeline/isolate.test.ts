@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { removeTree, tempDir } from '../hazards/helpers.js';
+import { tarHeaderBlock } from '../../fixtures/lib/hostile-inputs.mjs';
 import { describeIf, DIST_MISSING } from '../helpers/corpus.js';
 
 const WORKER = path.resolve('dist/pipeline/isolate-worker.js');
@@ -15,7 +16,7 @@ if (!built && process.env.CI === 'true') throw new Error(`${WORKER} is missing: 
 
 interface MiniReport {
   summary: { findings: number };
-  findings: Array<{ path: string; kind: string; root: string }>;
+  findings: Array<{ path: string; kind: string; root: string; line?: number }>;
   errors: Array<{ path: string; op: string; code: string; message: string }>;
 }
 type ScanFn = (o: Record<string, unknown>) => Promise<MiniReport>;
@@ -43,9 +44,10 @@ describeIf(built, DIST_MISSING)('isolated parsing', () => {
     mkdirSync(path.join(root, 'Users', 'alice'), { recursive: true });
     mkdirSync(path.join(root, 'Users', 'bob'), { recursive: true });
     mkdirSync(path.join(root, 'Windows', 'Temp'), { recursive: true });
-    // A large but ordinary history (isolated by name): 80,000 commands, about 5 MB.
-    const lines = Array.from({ length: 80_000 }, (_, i) => `echo ordinary command number ${i} with a few more words`);
-    writeFileSync(path.join(root, 'Users', 'alice', '.bash_history'), `${lines.join('\n')}\n`);
+    // A large but ordinary tar (isolated by its ustar magic): 60,000 entries, whose listing is held
+    // (a history no longer is: it is matched as it is read, so it cannot be the one to run out).
+    const entries = Array.from({ length: 60_000 }, (_, i) => tarHeaderBlock(`Documents/projects/quarterly/report-${i}-final-version.docx`, 0));
+    writeFileSync(path.join(root, 'Users', 'alice', 'stash.tar'), Buffer.concat([...entries, Buffer.alloc(1024)]));
     // A small history with one staging command, and a random blob: both findings.
     writeFileSync(path.join(root, 'Users', 'bob', '.bash_history'), 'cd /tmp\ntar czf /tmp/out.tgz /home/bob/Documents\n');
     writeFileSync(path.join(root, 'Windows', 'Temp', 'cache.dat'), pseudoRandom(64 * 1024, 0x1234567));
@@ -62,7 +64,7 @@ describeIf(built, DIST_MISSING)('isolated parsing', () => {
 
   test('an artifact that needs more heap than the worker has gets an ENOMEM error entry; the rest is reported', async () => {
     const report = await scan({ roots: [root], os: 'auto', scope: 'all', isolation: { heapMb: 16 } });
-    const alice = report.errors.filter((e) => e.path === 'Users/alice/.bash_history');
+    const alice = report.errors.filter((e) => e.path === 'Users/alice/stash.tar');
     expect(alice).toEqual([expect.objectContaining({ op: 'parse', code: 'ENOMEM', message: expect.stringContaining('16 MB') })]);
     // The small history still went through a fresh worker, and the blob through the main thread.
     expect(report.findings.some((f) => f.path === 'Users/bob/.bash_history' && f.kind === 'history')).toBe(true);
@@ -71,7 +73,7 @@ describeIf(built, DIST_MISSING)('isolated parsing', () => {
 
   test('an artifact over the time budget is stopped with an ETIMEDOUT error entry; the rest is reported', async () => {
     const report = await scan({ roots: [root], os: 'auto', scope: 'all', isolation: { parseMs: 1 } });
-    expect(report.errors.filter((e) => e.code === 'ETIMEDOUT').map((e) => e.path).sort()).toEqual(['Users/alice/.bash_history', 'Users/bob/.bash_history']);
+    expect(report.errors.filter((e) => e.code === 'ETIMEDOUT').map((e) => e.path).sort()).toEqual(['Users/alice/stash.tar', 'Users/bob/.bash_history']);
     expect(report.findings.some((f) => f.path === 'Windows/Temp/cache.dat')).toBe(true);
   }, 30_000);
 
@@ -115,6 +117,25 @@ describeIf(built, DIST_MISSING)('isolated parsing', () => {
       expect(JSON.stringify(isolated.timeline)).toBe(JSON.stringify(inProcess.timeline));
     } finally {
       removeTree(mixed);
+    }
+  }, 60_000);
+
+  test('a history padded to hide a staging command is matched as it is read: found with a 32 MB worker heap', async () => {
+    // 40 MB: 600,000 benign lines, the staging command among them. Read whole, the file, its text and
+    // its lines took more than the worker's heap: "not parsed", and the command was not found.
+    const padded = tempDir('isolate-padded');
+    try {
+      mkdirSync(path.join(padded, 'home', 'eve'), { recursive: true });
+      const benign = 'ls -la /var/log/app && cat /etc/hosts | grep -v localhost\n';
+      const half = benign.repeat(300_000);
+      writeFileSync(path.join(padded, 'home', 'eve', '.bash_history'), `${half}7z a -pS3cret /tmp/.cache/out.7z /home/eve/Documents\n${half}`);
+      const report = await scan({ roots: [padded], os: 'auto', scope: 'all', isolation: { heapMb: 32 } });
+      expect(report.errors).toEqual([]);
+      const found = report.findings.filter((f) => f.kind === 'history');
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({ path: 'home/eve/.bash_history', line: 300_001 });
+    } finally {
+      removeTree(padded);
     }
   }, 60_000);
 

@@ -4,7 +4,9 @@
  */
 import type { ByteSource } from '../../util/byte-source.js';
 import { LIMITS } from '../../util/limits.js';
+import { isUtf8 } from 'node:buffer';
 import { unixSecondsToIso } from '../../util/filetime.js';
+import { pushAll } from '../../util/arrays.js';
 
 export type Shell = 'powershell' | 'bash' | 'zsh' | 'fish' | 'sh' | 'python';
 
@@ -57,211 +59,411 @@ export function userFromPath(relPath: string): string | null {
   return parts[0] === 'root' ? 'root' : null;
 }
 
-/** Reads up to LIMITS.maxTextArtifactBytes in chunks no bigger than LIMITS.maxReadBytes. */
-function readBounded(src: ByteSource, warnings: string[]): Buffer {
-  const total = Math.min(src.size, LIMITS.maxTextArtifactBytes);
-  if (src.size > total) warnings.push(`history is ${src.size} bytes; only the first ${total} are read`);
-  const chunks: Buffer[] = [];
-  for (let pos = 0; pos < total; ) {
-    const chunk = src.read(pos, Math.min(LIMITS.maxReadBytes, total - pos));
-    if (chunk.length === 0) break;
-    chunks.push(chunk);
-    pos += chunk.length;
-  }
-  return Buffer.concat(chunks);
-}
-
-/** zsh "metafies" bytes 0x83..0x9f etc.: 0x83 then (byte ^ 0x20). */
-export function unmetafy(buf: Buffer): Buffer {
-  if (!buf.includes(0x83)) return buf;
-  const out = Buffer.alloc(buf.length);
-  let n = 0;
-  for (let i = 0; i < buf.length; i++) {
-    if (buf[i] === 0x83 && i + 1 < buf.length) out[n++] = buf[++i]! ^ 0x20;
-    else out[n++] = buf[i]!;
-  }
-  return out.subarray(0, n);
-}
-
-/** Decodes by BOM (UTF-16LE/BE, UTF-8); invalid UTF-8 is replaced with U+FFFD plus a warning. */
-export function decodeHistoryText(buf: Buffer, warnings: string[]): string {
-  if (buf.length >= 2 && buf[0] === 0xff && buf[1] === 0xfe) return decodeUtf16(buf.subarray(2), 'utf-16le', warnings);
-  if (buf.length >= 2 && buf[0] === 0xfe && buf[1] === 0xff) return decodeUtf16(buf.subarray(2), 'utf-16be', warnings);
-  const body = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? buf.subarray(3) : buf;
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
-    warnings.push('invalid UTF-8 sequences replaced with U+FFFD');
-    return new TextDecoder('utf-8').decode(body);
-  }
-}
-
-function decodeUtf16(body: Buffer, label: 'utf-16le' | 'utf-16be', warnings: string[]): string {
-  if (body.length % 2 !== 0) warnings.push(`${label} text has an odd trailing byte`);
-  try {
-    return new TextDecoder(label, { fatal: true }).decode(body);
-  } catch {
-    warnings.push(`invalid ${label.toUpperCase()} (lone surrogates) replaced with U+FFFD`);
-    return new TextDecoder(label).decode(body);
-  }
-}
-
+/** Bytes read per step: the file is never held whole (a history padded to hundreds of MB stays in bounds). */
+const READ_CHUNK = 1024 * 1024;
+/**
+ * Bytes kept of one line: its first LIMITS.maxNameBytes characters need at most three bytes each
+ * (UTF-8) or two (UTF-16), so the characters kept are those of the whole line; the rest of a longer
+ * line is skipped unread into memory.
+ */
+const LINE_BYTES_KEPT = 4 * LIMITS.maxNameBytes;
 /** Share of NUL and non-whitespace C0 control characters that marks a file as binary. */
 const BINARY_RATIO = 0.1;
 const BINARY_SAMPLE_CHARS = 64 * 1024;
+/** Bytes that decode to at least BINARY_SAMPLE_CHARS characters in any of the encodings read. */
+const BINARY_SAMPLE_BYTES = 4 * BINARY_SAMPLE_CHARS;
 
-function looksBinary(text: string): boolean {
-  const sample = text.slice(0, BINARY_SAMPLE_CHARS);
+type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be';
+
+/** zsh "metafies" bytes 0x83..0x9f etc.: 0x83 then (byte ^ 0x20). `pending`: the chunk before ended in a lone 0x83. */
+function unmetafyChunk(buf: Buffer, pending: boolean): { out: Buffer; pending: boolean } {
+  if (!pending && !buf.includes(0x83)) return { out: buf, pending: false };
+  const out = Buffer.alloc(buf.length);
+  let n = 0;
+  let i = 0;
+  if (pending && buf.length > 0) out[n++] = buf[i++]! ^ 0x20;
+  for (; i < buf.length; i++) {
+    if (buf[i] !== 0x83) out[n++] = buf[i]!;
+    else if (i + 1 < buf.length) out[n++] = buf[++i]! ^ 0x20;
+    else return { out: out.subarray(0, n), pending: true };
+  }
+  return { out: out.subarray(0, n), pending: pending && buf.length === 0 };
+}
+
+/**
+ * The file's bytes (unmetafied for zsh) in chunks of at most READ_CHUNK, up to
+ * LIMITS.maxTextArtifactBytes (a larger file gets a warning).
+ */
+function* historyChunks(src: ByteSource, zsh: boolean, warnings: string[]): Generator<Buffer> {
+  const total = Math.min(src.size, LIMITS.maxTextArtifactBytes);
+  if (src.size > total) warnings.push(`history is ${src.size} bytes; only the first ${total} are read`);
+  let pending = false;
+  for (let pos = 0; pos < total; ) {
+    const chunk = src.read(pos, Math.min(READ_CHUNK, total - pos));
+    if (chunk.length === 0) break;
+    pos += chunk.length;
+    if (!zsh) yield chunk;
+    else {
+      const u = unmetafyChunk(chunk, pending);
+      pending = u.pending;
+      yield u.out;
+    }
+  }
+  if (pending) yield Buffer.from([0x83]); // a lone Meta at the very end stays as it is
+}
+
+/** Decodes the lines of one encoding: what the whole text decoded at once would give for each line, and whether any was invalid. */
+class LineDecoder {
+  invalid = false;
+  truncated = 0;
+  private readonly lenient: InstanceType<typeof TextDecoder>;
+  private readonly strict: InstanceType<typeof TextDecoder> | null;
+
+  constructor(readonly encoding: Encoding) {
+    // ignoreBOM: a U+FEFF inside the text is a character; only the text's first one is dropped (readHistoryLines).
+    this.lenient = new TextDecoder(encoding, { ignoreBOM: true });
+    this.strict = encoding === 'utf-8' ? null : new TextDecoder(encoding, { fatal: true, ignoreBOM: true });
+  }
+
+  /** `cut`: the line went on past these bytes (then the check of validity stops at the last whole character). */
+  decode(bytes: Buffer, cut: boolean): string {
+    let text: string;
+    if (this.encoding === 'utf-8') {
+      const valid = isUtf8(cut ? bytes.subarray(0, utf8WholeEnd(bytes)) : bytes);
+      if (!valid) this.invalid = true;
+      text = valid && !cut ? bytes.toString('utf8') : this.lenient.decode(bytes);
+    } else {
+      let strict: string | null = null;
+      try {
+        strict = this.strict!.decode(cut ? bytes.subarray(0, utf16WholeEnd(bytes, this.encoding === 'utf-16be')) : bytes);
+      } catch {
+        this.invalid = true;
+      }
+      text = strict !== null && !cut ? strict : this.lenient.decode(bytes);
+    }
+    if (!cut && text.endsWith('\r')) text = text.slice(0, -1);
+    if (text.length > LIMITS.maxNameBytes) {
+      text = text.slice(0, LIMITS.maxNameBytes);
+      this.truncated++;
+    }
+    return text;
+  }
+}
+
+/** Where the last whole UTF-8 character of a cut line ends (a sequence cut by the cut is left out). */
+function utf8WholeEnd(bytes: Buffer): number {
+  let end = bytes.length;
+  for (let back = 0; back < 3 && end > 0 && (bytes[end - 1]! & 0xc0) === 0x80; back++) end--;
+  return end > 0 && bytes[end - 1]! >= 0xc0 ? end - 1 : bytes.length;
+}
+
+/** The same for UTF-16: whole units, and no high surrogate left without its pair. */
+function utf16WholeEnd(bytes: Buffer, bigEndian: boolean): number {
+  let end = bytes.length & ~1;
+  if (end >= 2) {
+    const unit = bigEndian ? (bytes[end - 2]! << 8) | bytes[end - 1]! : bytes[end - 2]! | (bytes[end - 1]! << 8);
+    if (unit >= 0xd800 && unit <= 0xdbff) end -= 2;
+  }
+  return end;
+}
+
+/** The encoding of a history and the length of its byte-order mark. */
+function encodingOf(first: Buffer): { encoding: Encoding; bom: number } {
+  if (first.length >= 2 && first[0] === 0xff && first[1] === 0xfe) return { encoding: 'utf-16le', bom: 2 };
+  if (first.length >= 2 && first[0] === 0xfe && first[1] === 0xff) return { encoding: 'utf-16be', bom: 2 };
+  if (first.length >= 3 && first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf) return { encoding: 'utf-8', bom: 3 };
+  return { encoding: 'utf-8', bom: 0 };
+}
+
+function looksBinary(sample: string): boolean {
   if (sample.length === 0) return false;
   // eslint-disable-next-line no-control-regex
   const controls = sample.match(/[\u0000-\u0008\u000e-\u001f]/g)?.length ?? 0;
   return controls / sample.length > BINARY_RATIO;
 }
 
-/** Splits into lines, enforcing the line-count and line-length limits. */
-function boundedLines(text: string, warnings: string[]): string[] {
-  const lines: string[] = [];
-  let truncated = 0;
-  let start = 0;
-  while (start <= text.length) {
-    if (lines.length >= LIMITS.maxHistoryLines) {
-      warnings.push(`more than ${LIMITS.maxHistoryLines} lines; the rest is skipped`);
-      break;
+/**
+ * The history's lines, one at a time, read a chunk at a time: by its byte-order mark UTF-16LE/BE or UTF-8 (invalid
+ * sequences replaced with U+FFFD and a warning), split at '\n' (a CR before it dropped), at most
+ * LIMITS.maxHistoryLines lines of at most LIMITS.maxNameBytes characters each (the same lines as
+ * decoding the whole file and splitting it, without holding the file, its text, a line's rest or the
+ * lines given). Its warnings are pushed once the last line is read; `seen.binary` is set then.
+ */
+function* historyLines(src: ByteSource, shell: Shell, warnings: string[], seen: { binary: boolean }): Generator<string> {
+  const sizeWarnings: string[] = [];
+  const chunks = historyChunks(src, shell === 'zsh', sizeWarnings);
+  /** Lines given so far, and the last one held back: a last line that is empty is not one. */
+  let count = 0;
+  let held: string | null = null;
+  let decoder: LineDecoder | null = null;
+  let width = 1;
+  let bigEndian = false;
+  let bom = 0;
+  /** Bytes of the body so far (for UTF-16: where a unit starts), and the first bytes kept for the binary check. */
+  let bodyBytes = 0;
+  const sample: Buffer[] = [];
+  let sampleBytes = 0;
+  let parts: Buffer[] = [];
+  let kept = 0;
+  let cut = false;
+  let overLimit = false;
+  /** A UTF-16 byte held back so that every step starts on a unit. */
+  let odd: Buffer | null = null;
+  const keep = (bytes: Buffer): void => {
+    const room = LINE_BYTES_KEPT - kept;
+    if (bytes.length > room) cut = true;
+    const part = bytes.length > room ? bytes.subarray(0, room) : bytes;
+    if (part.length > 0) {
+      parts.push(part);
+      kept += part.length;
     }
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    let line = text.slice(start, end > start && text[end - 1] === '\r' ? end - 1 : end);
-    if (line.length > LIMITS.maxNameBytes) {
-      line = line.slice(0, LIMITS.maxNameBytes);
-      truncated++;
+  };
+  const endLine = (): string => {
+    const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts, kept);
+    let line = decoder!.decode(bytes, cut);
+    // The text's own first character, a second byte-order mark, goes as a whole-text decode drops it.
+    if (count === 0 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+    parts = [];
+    kept = 0;
+    cut = false;
+    return line;
+  };
+  read: for (let chunk of chunks) {
+    if (!decoder) {
+      const found = encodingOf(chunk);
+      decoder = new LineDecoder(found.encoding);
+      width = found.encoding === 'utf-8' ? 1 : 2;
+      bigEndian = found.encoding === 'utf-16be';
+      bom = found.bom;
+      chunk = chunk.subarray(bom);
     }
-    lines.push(line);
-    start = end + 1;
+    if (odd) {
+      chunk = Buffer.concat([odd, chunk]);
+      odd = null;
+    }
+    if (width === 2 && chunk.length % 2 === 1) {
+      odd = chunk.subarray(chunk.length - 1);
+      chunk = chunk.subarray(0, chunk.length - 1);
+    }
+    if (sampleBytes < BINARY_SAMPLE_BYTES) {
+      const part = chunk.subarray(0, BINARY_SAMPLE_BYTES - sampleBytes);
+      sample.push(part);
+      sampleBytes += part.length;
+    }
+    bodyBytes += chunk.length;
+    let at = 0;
+    for (;;) {
+      const nl = newlineAt(chunk, at, width, bigEndian);
+      if (nl < 0) {
+        keep(chunk.subarray(at));
+        break;
+      }
+      keep(chunk.subarray(at, nl));
+      const line = endLine();
+      if (held !== null) yield held;
+      held = line;
+      count++;
+      at = nl + width;
+      // Another line follows this newline, even an empty one: past the limit, that is the rest skipped.
+      if (count >= LIMITS.maxHistoryLines) {
+        overLimit = true;
+        break read;
+      }
+    }
   }
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  if (truncated > 0) warnings.push(`${truncated} line(s) longer than ${LIMITS.maxNameBytes} characters truncated`);
-  return lines;
+  if (odd) {
+    keep(odd);
+    bodyBytes += 1;
+  }
+  if (!overLimit && (kept > 0 || cut)) {
+    if (held !== null) yield held;
+    held = endLine();
+  }
+
+  pushAll(warnings, sizeWarnings);
+  const encoding = decoder?.encoding ?? 'utf-8';
+  // The body's length: of what was read, or for a history left at the line limit, of what a whole reading would take.
+  const bodyLength = overLimit && shell !== 'zsh' ? Math.min(src.size, LIMITS.maxTextArtifactBytes) - bom : bodyBytes;
+  if (encoding !== 'utf-8' && bodyLength % 2 !== 0) warnings.push(`${encoding} text has an odd trailing byte`);
+  if (decoder?.invalid) warnings.push(encoding === 'utf-8' ? 'invalid UTF-8 sequences replaced with U+FFFD' : `invalid ${encoding.toUpperCase()} (lone surrogates) replaced with U+FFFD`);
+  const sampleText = new TextDecoder(encoding).decode(Buffer.concat(sample, sampleBytes)).slice(0, BINARY_SAMPLE_CHARS);
+  seen.binary = looksBinary(sampleText);
+  if (seen.binary) warnings.push('file looks like binary data, not a text history; commands may be garbage');
+  if (overLimit) warnings.push(`more than ${LIMITS.maxHistoryLines} lines; the rest is skipped`);
+  if (decoder && decoder.truncated > 0) warnings.push(`${decoder.truncated} line(s) longer than ${LIMITS.maxNameBytes} characters truncated`);
+  if (held !== null && held !== '') yield held;
+}
+
+/** historyLines as a list (tests hold it to the whole-file reading). */
+export function readHistoryLines(src: ByteSource, shell: Shell, warnings: string[]): { lines: string[]; binary: boolean } {
+  const seen = { binary: false };
+  const lines = Array.from(historyLines(src, shell, warnings, seen));
+  return { lines, binary: seen.binary };
+}
+
+/** Where the next '\n' starts at or after `from` (for UTF-16, on a unit boundary), or -1. */
+function newlineAt(chunk: Buffer, from: number, width: number, bigEndian: boolean): number {
+  if (width === 1) return chunk.indexOf(0x0a, from);
+  const unit = bigEndian ? NEWLINE_UTF16BE : NEWLINE_UTF16LE;
+  for (let i = chunk.indexOf(unit, from); i >= 0; i = chunk.indexOf(unit, i + 1)) if ((i & 1) === 0) return i;
+  return -1;
+}
+
+const NEWLINE_UTF16LE = Buffer.from([0x0a, 0x00]);
+const NEWLINE_UTF16BE = Buffer.from([0x00, 0x0a]);
+
+/**
+ * The commands of a history, one at a time, in bounded memory (a scan matches them as they come;
+ * `parse --format jsonl` writes them as they come). Warnings are pushed as parseHistory lists them,
+ * once the last command is given; `seen.binary` is set then.
+ */
+export function* historyCommands(src: ByteSource, shell: Shell, warnings: string[], seen: { binary: boolean } = { binary: false }): Generator<HistoryCommand> {
+  yield* SPLITTERS[shell](historyLines(src, shell, warnings, seen), warnings);
 }
 
 export function parseHistory(src: ByteSource, shell: Shell): HistoryParse {
   const warnings: string[] = [];
-  let buf = readBounded(src, warnings);
-  if (shell === 'zsh') buf = unmetafy(buf);
-  const text = decodeHistoryText(buf, warnings);
-  const binary = looksBinary(text);
-  if (binary) warnings.push('file looks like binary data, not a text history; commands may be garbage');
-  const lines = boundedLines(text, warnings);
-  const commands = SPLITTERS[shell](lines, warnings);
-  const corrupted = binary || warnings.some((w) => /invalid|truncated|odd trailing/.test(w));
-  return { commands, warnings, corrupted };
+  const seen = { binary: false };
+  const commands = Array.from(historyCommands(src, shell, warnings, seen));
+  return { commands, warnings, corrupted: historyCorrupted(warnings, seen.binary) };
 }
 
-type Splitter = (lines: string[], warnings: string[]) => HistoryCommand[];
+/** A history whose reading replaced, cut or guessed at something. */
+export function historyCorrupted(warnings: readonly string[], binary: boolean): boolean {
+  return binary || warnings.some((w) => /invalid|truncated|odd trailing/.test(w));
+}
+
+/** Lines in, commands out, one at a time: each splitter holds at most the command it is joining. */
+type Splitter = (lines: Iterable<string>, warnings: string[]) => Generator<HistoryCommand>;
 
 function cutWarning(cut: { count: number }, warnings: string[]): void {
   if (cut.count > 0) warnings.push(`${cut.count} continued command(s) longer than ${LIMITS.maxHistoryCommandChars} characters truncated`);
 }
 
 /** One command per non-empty line. */
-const plainLines: Splitter = (lines) =>
-  lines.flatMap((command, i) => (command.trim() === '' ? [] : [{ line: i + 1, command, time: null }]));
+const plainLines: Splitter = function* (lines) {
+  let n = 0;
+  for (const command of lines) {
+    n++;
+    if (command.trim() !== '') yield { line: n, command, time: null };
+  }
+};
 
 /**
- * Joins a line with the next while `continues(line)` says so; `strip` removes the continuation
- * mark. Linear: each line is looked at once and the parts are joined once (re-splitting the
- * growing text per line was quadratic: 100,000 backtick lines took minutes). The joined command
- * is cut at LIMITS.maxHistoryCommandChars; the lines it spans are still consumed.
+ * A command continued over lines, joined once: the joined text is cut at
+ * LIMITS.maxHistoryCommandChars (re-splitting the growing text per line was quadratic: 100,000
+ * backtick lines took minutes); the lines it spans are still consumed.
  */
-function joinContinuations(
-  lines: string[],
-  from: number,
-  continues: (l: string) => boolean,
-  strip: (l: string) => string,
-  cut: { count: number },
-): { text: string; next: number } {
-  let i = from;
-  if (!continues(lines[i]!) || i + 1 >= lines.length) return { text: lines[i]!, next: i + 1 };
-  const parts: string[] = [];
-  let chars = 0;
-  let full = true;
-  const add = (part: string): void => {
-    if (!full) return;
-    const room = LIMITS.maxHistoryCommandChars - chars;
-    if (part.length + (parts.length > 0 ? 1 : 0) > room) {
-      if (room > 1) parts.push(part.slice(0, room - (parts.length > 0 ? 1 : 0)));
-      full = false;
-      cut.count++;
+class Joiner {
+  private readonly parts: string[] = [];
+  private chars = 0;
+  private full = true;
+
+  constructor(
+    readonly line: number,
+    private readonly cut: { count: number },
+  ) {}
+
+  add(part: string): void {
+    if (!this.full) return;
+    const room = LIMITS.maxHistoryCommandChars - this.chars;
+    if (part.length + (this.parts.length > 0 ? 1 : 0) > room) {
+      if (room > 1) this.parts.push(part.slice(0, room - (this.parts.length > 0 ? 1 : 0)));
+      this.full = false;
+      this.cut.count++;
       return;
     }
-    parts.push(part);
-    chars += part.length + (parts.length > 1 ? 1 : 0);
-  };
-  while (continues(lines[i]!) && i + 1 < lines.length) {
-    add(strip(lines[i]!));
-    i++;
+    this.parts.push(part);
+    this.chars += part.length + (this.parts.length > 1 ? 1 : 0);
   }
-  add(lines[i]!);
-  return { text: parts.join('\n'), next: i + 1 };
+
+  text(): string {
+    return this.parts.join('\n');
+  }
+}
+
+/**
+ * Joins a line with the next while `continues(line)` says so; `strip` removes the continuation mark
+ * of a line that has a next one (a last line that continues is kept as written).
+ */
+function* joinContinuations(lines: Iterable<string>, continues: (l: string) => boolean, strip: (l: string) => string, cut: { count: number }): Generator<{ text: string; line: number }> {
+  let joining: Joiner | null = null;
+  /** A continuing line not yet known to have a next one. */
+  let held: string | null = null;
+  let n = 0;
+  for (const l of lines) {
+    n++;
+    if (held !== null) {
+      joining!.add(strip(held));
+      held = null;
+    }
+    if (continues(l)) {
+      joining ??= new Joiner(n, cut);
+      held = l;
+      continue;
+    }
+    if (joining) {
+      joining.add(l);
+      yield { text: joining.text(), line: joining.line };
+      joining = null;
+    } else yield { text: l, line: n };
+  }
+  if (held !== null) {
+    joining!.add(held);
+    yield { text: joining!.text(), line: joining!.line };
+  }
 }
 
 /** PSReadLine: a line ending with a backtick continues on the next line. */
-const powershell: Splitter = (lines, warnings) => {
-  const out: HistoryCommand[] = [];
+const powershell: Splitter = function* (lines, warnings) {
   const cut = { count: 0 };
-  for (let i = 0; i < lines.length; ) {
-    const { text, next } = joinContinuations(lines, i, (l) => l.endsWith('`'), (t) => t, cut);
-    if (text.trim() !== '') out.push({ line: i + 1, command: text, time: null });
-    i = next;
-  }
+  for (const { text, line } of joinContinuations(lines, (l) => l.endsWith('`'), (t) => t, cut)) if (text.trim() !== '') yield { line, command: text, time: null };
   cutWarning(cut, warnings);
-  return out;
 };
 
 /** bash: "#<epoch>" lines (HISTTIMEFORMAT) give the time of the next command. */
-const bash: Splitter = (lines) => {
-  const out: HistoryCommand[] = [];
+const bash: Splitter = function* (lines) {
   let pending: string | null = null;
-  lines.forEach((l, i) => {
+  let n = 0;
+  for (const l of lines) {
+    n++;
     const stamp = /^#(\d{9,11})$/.exec(l);
     if (stamp) {
       pending = unixSecondsToIso(Number(stamp[1]));
-      return;
+      continue;
     }
-    if (l.trim() !== '') out.push({ line: i + 1, command: l, time: pending });
+    if (l.trim() !== '') yield { line: n, command: l, time: pending };
     pending = null;
-  });
-  return out;
+  }
 };
 
 /** zsh: ": <epoch>:<duration>;cmd" (EXTENDED_HISTORY); a trailing backslash continues the command. */
-const zsh: Splitter = (lines, warnings) => {
-  const out: HistoryCommand[] = [];
+const zsh: Splitter = function* (lines, warnings) {
   const cut = { count: 0 };
-  for (let i = 0; i < lines.length; ) {
-    const { text, next } = joinContinuations(lines, i, (l) => l.endsWith('\\'), (t) => t.slice(0, -1), cut);
+  for (const { text, line } of joinContinuations(lines, (l) => l.endsWith('\\'), (t) => t.slice(0, -1), cut)) {
     const ext = /^: *(\d+):\d+;([\s\S]*)$/.exec(text);
     const command = ext ? ext[2]! : text;
-    if (command.trim() !== '') out.push({ line: i + 1, command, time: ext ? unixSecondsToIso(Number(ext[1])) : null });
-    i = next;
+    if (command.trim() !== '') yield { line, command, time: ext ? unixSecondsToIso(Number(ext[1])) : null };
   }
   cutWarning(cut, warnings);
-  return out;
 };
 
-/** fish: "- cmd: <escaped>" then "  when: <epoch>" (and "  paths:" lists). */
-const fish: Splitter = (lines) => {
-  const out: HistoryCommand[] = [];
-  lines.forEach((l, i) => {
+/** fish: "- cmd: <escaped>" then "  when: <epoch>" (and "  paths:" lists); a command is given once the next one starts. */
+const fish: Splitter = function* (lines) {
+  let last: HistoryCommand | null = null;
+  let n = 0;
+  for (const l of lines) {
+    n++;
     const cmd = /^- cmd: ?(.*)$/.exec(l);
     if (cmd) {
-      out.push({ line: i + 1, command: unescapeFish(cmd[1]!), time: null });
-      return;
+      if (last) yield last;
+      last = { line: n, command: unescapeFish(cmd[1]!), time: null };
+      continue;
     }
     const when = /^ {2}when: (\d+)$/.exec(l);
-    const last = out[out.length - 1];
     if (when && last && last.time === null) last.time = unixSecondsToIso(Number(when[1]));
-  });
-  return out;
+  }
+  if (last) yield last;
 };
 
 function unescapeFish(s: string): string {

@@ -397,19 +397,27 @@ function matchDeletion(words: string[], prog: string, written: Map<string, strin
  * Returns one match per command (null when nothing fired and nothing was named).
  */
 export function matchHistory(commands: readonly string[]): Array<CommandMatch | null> {
-  const written = new Map<string, string>();
-  return commands.map((command) => {
+  const matching = new HistoryMatching();
+  return commands.map((command) => matching.match(command));
+}
+
+/** matchHistory one command at a time (a history read as a stream): what it has seen written so far is its state. */
+export class HistoryMatching {
+  /** Archives written by earlier commands, by base name. */
+  private readonly written = new Map<string, string>();
+
+  match(command: string): CommandMatch | null {
     const hits: Hit[] = [];
     const names: NamedPath[] = [];
     for (const seg of splitCommandLine(command)) {
-      const m = matchSegment(seg, command, written);
+      const m = matchSegment(seg, command, this.written);
       if (!m) continue;
       pushAll(hits, m.hits);
       pushAll(names, m.names);
     }
-    for (const n of names) if (n.role === 'writes' && (isArchiveName(n.path) || isEncryptedName(n.path) || /\.pst$/i.test(n.path))) written.set(baseKey(n.path), n.path);
+    for (const n of names) if (n.role === 'writes' && (isArchiveName(n.path) || isEncryptedName(n.path) || /\.pst$/i.test(n.path))) this.written.set(baseKey(n.path), n.path);
     return hits.length > 0 ? { hits: dedupeHits(hits), names } : null;
-  });
+  }
 }
 
 function dedupeHits(hits: Hit[]): Hit[] {
