@@ -64,15 +64,67 @@ export function fields(body: string): { raw: Map<string, string>; quoted: Set<st
   const main = gs < 0 ? body : body.slice(0, gs);
   const raw = new Map<string, string>();
   const quoted = new Set<string>();
-  const re = /([A-Za-z0-9_[\]-]+)=("([^"]*)"|'([^']*)'|(\S*))/g;
-  for (let m = re.exec(main); m; m = re.exec(main)) {
-    const value = m[3] ?? m[4] ?? m[5] ?? '';
-    raw.set(m[1]!, value);
-    if (m[3] !== undefined || m[4] !== undefined) quoted.add(m[1]!);
-  }
+  eachPair(main, isFieldKeyChar, true, (key, value, wasQuoted) => {
+    raw.set(key, value);
+    if (wasQuoted) quoted.add(key);
+  });
   const enriched = new Map<string, string>();
-  if (gs >= 0) for (const m of body.slice(gs + 1).matchAll(/([A-Z_]+)="([^"]*)"/g)) enriched.set(m[1]!, m[2]!);
+  if (gs >= 0) eachPair(body.slice(gs + 1), isEnrichedKeyChar, false, (key, value) => enriched.set(key, value));
   return { raw, quoted, enriched };
+}
+
+/** [A-Za-z0-9_[\]-]: a raw field's name. */
+function isFieldKeyChar(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x5b || c === 0x5d || c === 0x2d;
+}
+
+/** [A-Z_]: an enriched field's name. */
+function isEnrichedKeyChar(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || c === 0x5f;
+}
+
+/** JavaScript's \s (a bare value runs to the first of these). */
+function isSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/**
+ * The pairs /(KEY+)=("([^"]*)"|'([^']*)'|(\S*))/g finds (`bare`; else /(KEY+)="([^"]*)"/g), found in
+ * one pass: the regular expression retried every start inside a long run of name characters with
+ * no '=' after it, quadratic in the run (a 256 Ki-character line of one letter took 64 s).
+ */
+function eachPair(text: string, isKeyChar: (c: number) => boolean, bare: boolean, pair: (key: string, value: string, quoted: boolean) => void): void {
+  const n = text.length;
+  let p = 0;
+  while (p < n) {
+    let e = p;
+    while (e < n && isKeyChar(text.charCodeAt(e))) e++;
+    // No match starts inside this run of name characters (they all end where it ends), nor at its end.
+    if (e === p || text.charCodeAt(e) !== 0x3d) {
+      p = e + 1;
+      continue;
+    }
+    const key = text.slice(p, e);
+    const v = e + 1;
+    const open = text.charCodeAt(v);
+    if (open === 0x22 || (bare && open === 0x27)) {
+      const close = text.indexOf(open === 0x22 ? '"' : "'", v + 1);
+      if (close >= 0) {
+        pair(key, text.slice(v + 1, close), true);
+        p = close + 1;
+        continue;
+      }
+    }
+    if (!bare) {
+      p = e + 1;
+      continue;
+    }
+    let end = v;
+    while (end < n && !isSpace(text.charCodeAt(end))) end++;
+    pair(key, text.slice(v, end), false);
+    p = end;
+  }
 }
 
 /** An unquoted EXECVE / PATH / PROCTITLE value is hex (auditd encodes values with spaces or odd bytes). */
@@ -210,6 +262,8 @@ export function* streamAudit(src: ByteSource, warnings: string[]): Generator<Aud
   if (src.size > limit) warn(`read the first ${limit} bytes of ${src.size}`);
   let carry = '';
   let lineNo = 0;
+  /** The line last cut (warned about). */
+  let cutLine = -1;
   const decoder = new StringDecoder('utf8');
   const handle = (line: string) => {
     lineNo++;
@@ -239,7 +293,10 @@ export function* streamAudit(src: ByteSource, warnings: string[]): Generator<Aud
     const lines = text.split('\n');
     carry = lines.pop() ?? '';
     if (carry.length > MAX_LINE_CHARS) {
-      warn(`line ${lineNo + lines.length + 1}: longer than ${MAX_LINE_CHARS} characters, cut`);
+      // Said once per line, though a line of many chunks is cut at each.
+      const line = lineNo + lines.length + 1;
+      if (line !== cutLine) warn(`line ${line}: longer than ${MAX_LINE_CHARS} characters, cut`);
+      cutLine = line;
       carry = carry.slice(0, MAX_LINE_CHARS);
     }
     for (const l of lines) handle(l);
