@@ -110,7 +110,11 @@ export function evidenceKind(f: Finding): EvidenceKind {
 /** A user name without the SID suffix the pipeline appends ("alice (S-1-5-...)" -> "alice"). */
 export function userName(user: string | null | undefined): string | null {
   if (!user) return null;
-  const name = user.replace(/\s*\(S-1-[0-9-]+\)\s*$/i, '').trim();
+  // Not /\s*\(S-1-...\)\s*$/: it retried every start inside a long run of spaces (quadratic).
+  const text = user.trimEnd();
+  const open = text.lastIndexOf('(');
+  const sid = text.endsWith(')') && open >= 0 && /^S-1-[0-9-]+$/i.test(text.slice(open + 1, -1));
+  const name = (sid ? text.slice(0, open) : user).trim();
   return name === '' ? null : name;
 }
 

@@ -108,6 +108,25 @@ function boundArgument(name: string, value: string): string | null {
  * (`X -P "V"`) and the invocations of one pipeline are joined with ` | `, so the command matcher reads
  * Compress-Archive, Copy-Item or Remove-Item here as it does in a history.
  */
+/**
+ * The value of "  LABEL = VALUE" in a 4103 ContextInfo: the first line that has one, the value cut of
+ * trailing spaces, as /^\s*LABEL = (.+?)\s*$/m finds it, without that expression's quadratic retries
+ * inside a long run of spaces or blank lines (the text is the event's, attacker-controlled).
+ */
+export function contextField(context: string, label: string): string | null {
+  const prefix = `${label} = `;
+  // The line terminators of a JavaScript regular expression's '.', '^' and '$'.
+  for (const line of context.split(/[\n\r\u2028\u2029]/)) {
+    const start = line.trimStart();
+    if (!start.startsWith(prefix) || start.length === prefix.length) continue;
+    const rest = start.slice(prefix.length);
+    const value = rest.trimEnd();
+    // A value of spaces only: the expression's lazy (.+?) keeps its first character.
+    return value === '' ? rest.charAt(0) : value;
+  }
+  return null;
+}
+
 function moduleCommand(e: EvtxEvent): CommandEvent | null {
   if (e.eventId !== EVENT_IDS.moduleLog || !e.provider || !POWERSHELL_PROVIDERS.has(e.provider)) return null;
   const payload = e.data.Payload ?? '';
@@ -127,7 +146,7 @@ function moduleCommand(e: EvtxEvent): CommandEvent | null {
   }
   if (invocations.length === 0) return null;
   const context = e.data.ContextInfo ?? '';
-  const field = (label: string) => new RegExp(`^\\s*${label} = (.+?)\\s*$`, 'm').exec(context)?.[1] ?? null;
+  const field = (label: string) => contextField(context, label);
   const host = field('Host Application');
   return {
     event: e,

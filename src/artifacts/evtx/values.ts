@@ -6,6 +6,7 @@
  */
 import { filetimeToIso } from '../../util/filetime.js';
 import { FIXED_SIZE, VALUE } from './layout.js';
+import { trimEndOf } from '../../util/trim.js';
 
 /** UTF-16LE text without trailing NULs (strings are NUL-terminated when the writer chose so). */
 export function utf16(buf: Buffer, start: number, end: number): string {
@@ -52,7 +53,7 @@ function renderScalar(b: Buffer, o: number, size: number, type: number): string 
   switch (type) {
     case VALUE.null: return '';
     case VALUE.string: return utf16(b, o, end);
-    case VALUE.ansiString: return b.toString('latin1', o, end).replace(/\0+$/, '');
+    case VALUE.ansiString: return trimEndOf(b.toString('latin1', o, end), '\0');
     case VALUE.int8: return String(b.readInt8(o));
     case VALUE.uint8: return String(b[o]);
     case VALUE.int16: return String(b.readInt16LE(o));

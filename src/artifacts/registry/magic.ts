@@ -3,6 +3,7 @@
  * collection_common_compressed_archived_file), Shannon entropy, Base64 / hex text that decodes to a file.
  */
 import { isPe } from '../../util/pe.js';
+import { trimEndOf } from '../../util/trim.js';
 
 export interface MagicMatch {
   format: string;
@@ -45,11 +46,11 @@ export function shannonEntropy(b: Buffer, limit = 256 * 1024): number {
 
 /** Value bytes as text when they look like UTF-16LE or ASCII text (for encoded-blob checks). */
 export function asText(b: Buffer): string | null {
-  if (b.length >= 4 && b[1] === 0 && b[3] === 0) return b.toString('utf16le', 0, b.length & ~1).replace(/\0+$/, '');
+  if (b.length >= 4 && b[1] === 0 && b[3] === 0) return trimEndOf(b.toString('utf16le', 0, b.length & ~1), '\0');
   let printable = 0;
   const n = Math.min(b.length, 4096);
   for (let i = 0; i < n; i++) if ((b[i]! >= 0x20 && b[i]! < 0x7f) || b[i] === 0x0a || b[i] === 0x0d) printable++;
-  return n > 0 && printable / n > 0.95 ? b.toString('latin1').replace(/\0+$/, '') : null;
+  return n > 0 && printable / n > 0.95 ? trimEndOf(b.toString('latin1'), '\0') : null;
 }
 
 export interface EncodedBlob {

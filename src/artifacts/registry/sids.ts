@@ -4,6 +4,7 @@
  */
 import { basenameWin } from './locations.js';
 import { valueBytes, type HiveView } from './view.js';
+import { trimEndOf } from '../../util/trim.js';
 
 export interface SidMaps {
   sidNames: Record<string, string>;
@@ -26,7 +27,7 @@ export function sidMaps(view: HiveView): SidMaps {
   for (const k of view.subkeys(PROFILE_LIST)) {
     const sid = k.key.slice(k.key.lastIndexOf('\\') + 1);
     const v = k.values.find((x) => x.name.toLowerCase() === 'profileimagepath');
-    if (v && typeof v.data === 'string' && /^S-1-/i.test(sid)) sidNames[sid] = basenameWin(v.data.replace(/[\\/]+$/, ''));
+    if (v && typeof v.data === 'string' && /^S-1-/i.test(sid)) sidNames[sid] = basenameWin(trimEndOf(v.data, '\\/'));
   }
   for (const k of view.subkeys(SAM_NAMES)) {
     const name = k.key.slice(k.key.lastIndexOf('\\') + 1);

@@ -8,6 +8,7 @@
 import { inflateSync } from 'node:zlib';
 import type { ByteSource } from '../../../util/byte-source.js';
 import { blockSource, readExact } from './block-source.js';
+import { trimEndOf } from '../../../util/trim.js';
 
 export interface VmdkExtentLine {
   access: string;
@@ -43,7 +44,7 @@ export function vmdkDescriptorText(file: ByteSource): string | null {
     const at = Number(head.readBigUInt64LE(28)) * 512;
     const len = Math.min(Number(head.readBigUInt64LE(36)) * 512, MAX_DESCRIPTOR);
     if (!at || !len) return null;
-    return file.read(at, len).toString('latin1').replace(/\0+$/, '');
+    return trimEndOf(file.read(at, len).toString('latin1'), '\0');
   }
   if (isVmdkDescriptor(head)) return file.read(0, MAX_DESCRIPTOR).toString('latin1');
   return null;
