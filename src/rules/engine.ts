@@ -37,25 +37,34 @@ export interface ScoreResult {
   strong: boolean;
 }
 
-/** Same rule firing twice on one subject counts once (the higher score), with both messages. */
+/**
+ * Messages one reason keeps of the hits of its rule (the rest are counted): a history naming one
+ * archive in 3,000 commands gave that archive a reason of 170,000 characters, unreadable and
+ * searched by the episodes' link index.
+ */
+export const MAX_MESSAGES_PER_REASON = 20;
+
+/** Same rule firing twice on one subject counts once (the higher score), with both messages (at most MAX_MESSAGES_PER_REASON). */
 function mergeHits(hits: Hit[], catalog: RuleCatalog): Reason[] {
-  const byRule = new Map<string, Reason>();
+  const byRule = new Map<string, Reason & { messages: number; more: number }>();
   for (const hit of hits) {
     const rule = catalog.get(hit.rule);
     if (!rule) throw new UnknownRuleError(`hit for unknown rule '${hit.rule}'`);
     const score = hit.score ?? rule.score;
     const existing = byRule.get(hit.rule);
-    if (!existing) byRule.set(hit.rule, { rule: hit.rule, score, message: hit.message });
-    else if (existing.message !== hit.message || score > existing.score) {
-      byRule.set(hit.rule, {
-        rule: hit.rule,
-        score: Math.max(existing.score, score),
-        message: existing.message === hit.message ? existing.message : `${existing.message}; ${hit.message}`,
-      });
+    if (!existing) byRule.set(hit.rule, { rule: hit.rule, score, message: hit.message, messages: 1, more: 0 });
+    else {
+      existing.score = Math.max(existing.score, score);
+      if (existing.message === hit.message) continue;
+      if (existing.messages < MAX_MESSAGES_PER_REASON) {
+        existing.message = `${existing.message}; ${hit.message}`;
+        existing.messages++;
+      } else existing.more++;
     }
   }
+  const reasons = [...byRule.values()].map(({ rule, score, message, more }): Reason => ({ rule, score, message: more > 0 ? `${message}; and ${more} more` : message }));
   // Strongest reasons first; ties by rule id for determinism.
-  return [...byRule.values()].sort((a, b) => b.score - a.score || a.rule.localeCompare(b.rule));
+  return reasons.sort((a, b) => b.score - a.score || a.rule.localeCompare(b.rule));
 }
 
 export function scoreHits(hits: Hit[], catalog: RuleCatalog): ScoreResult {

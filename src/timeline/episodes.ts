@@ -137,31 +137,49 @@ function nameContinues(text: string, end: number): boolean {
  */
 export class PathMentions {
   private readonly byPath = new Map<string, number[]>();
-  /** Distinct first segments (with their '/'), by first character. */
-  private readonly heads = new Map<string, string[]>();
+  /**
+   * Per head (a path's first segment with its '/', or the whole path when it has none): the distinct
+   * lengths of the paths it starts, so a text is looked up only at the ends a path could have.
+   */
+  private readonly lengthsByHead = new Map<string, number[]>();
+  private longestHead = 0;
+  /** The lengths of the paths of one segment (no '/'). */
+  private readonly loneLengths: number[] = [];
 
   constructor(facts: readonly FindingFacts[]) {
+    const lengths = new Map<string, Set<number>>();
     facts.forEach((f, i) => {
       const p = f.finding.path;
       if (f.finding.kind === 'history' || f.finding.kind === 'registry' || p.length < 3) return;
       push(this.byPath, p, i);
       const slash = p.indexOf('/');
-      const head = slash < 0 ? p : p.slice(0, slash + 1);
-      const list = this.heads.get(head[0]!);
-      if (!list) this.heads.set(head[0]!, [head]);
-      else if (!list.includes(head)) list.push(head);
+      const head = slash < 0 ? '' : p.slice(0, slash + 1);
+      const set = lengths.get(head) ?? new Set<number>();
+      lengths.set(head, set.add(p.length));
     });
+    for (const [head, set] of lengths) {
+      if (head === '') for (const n of set) this.loneLengths.push(n);
+      else this.lengthsByHead.set(head, [...set]);
+      this.longestHead = Math.max(this.longestHead, head.length);
+    }
   }
 
   named(text: string, visit: (index: number) => void): void {
+    if (this.byPath.size === 0) return;
+    // Where the next '/' is at or after each place (text.length when none): each start's head in one step.
+    const nextSlash = new Int32Array(text.length + 1);
+    nextSlash[text.length] = text.length;
+    for (let i = text.length - 1; i >= 0; i--) nextSlash[i] = text.charCodeAt(i) === 0x2f ? i : nextSlash[i + 1]!;
+    const at = (start: number, length: number): void => {
+      const end = start + length;
+      if (end > text.length || nameContinues(text, end)) return;
+      for (const j of this.byPath.get(text.slice(start, end)) ?? []) visit(j);
+    };
     for (let start = 0; start < text.length; start++) {
-      for (const head of this.heads.get(text[start]!) ?? []) {
-        if (!text.startsWith(head, start)) continue;
-        for (let end = start + head.length; end <= text.length; end++) {
-          if (nameContinues(text, end)) continue;
-          for (const j of this.byPath.get(text.slice(start, end)) ?? []) visit(j);
-        }
-      }
+      const slash = nextSlash[start]!;
+      if (slash < text.length && slash + 1 - start <= this.longestHead) for (const length of this.lengthsByHead.get(text.slice(start, slash + 1)) ?? []) at(start, length);
+      // A path of one segment ends before the next '/'.
+      for (const length of this.loneLengths) if (start + length <= slash) at(start, length);
     }
   }
 }

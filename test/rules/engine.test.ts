@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { levelForScore, scoreHits, findingId, UnknownRuleError, WEAK_ONLY_CAP } from '../../src/rules/engine.js';
+import { levelForScore, scoreHits, findingId, MAX_MESSAGES_PER_REASON, UnknownRuleError, WEAK_ONLY_CAP } from '../../src/rules/engine.js';
 import type { RuleCatalog } from '../../src/rules/catalog.js';
 import type { RuleDef } from '../../src/rules/types.js';
 
@@ -35,6 +35,14 @@ describe('scoring model', () => {
   test('negative rules lower the score and never go below 0', () => {
     expect(scoreHits([{ rule: 'strong-a', message: 'x' }, { rule: 'benign', message: 'y' }], cat).score).toBe(30);
     expect(scoreHits([{ rule: 'benign', message: 'y' }], cat).score).toBe(0);
+  });
+  test('one rule hit thousands of times keeps its first messages and counts the rest', () => {
+    // A history naming one archive in 3,000 commands: one reason of 170,000 characters before.
+    const hits = Array.from({ length: 3000 }, (_, i) => ({ rule: 'weak-a', message: `written per bob's bash history at line ${i + 1} (home/bob/.bash_history)`, score: i === 2999 ? 35 : undefined }));
+    const r = scoreHits(hits, cat);
+    expect(r.reasons).toHaveLength(1);
+    const kept = hits.slice(0, MAX_MESSAGES_PER_REASON).map((h) => h.message);
+    expect(r.reasons[0]).toEqual({ rule: 'weak-a', score: 35, message: `${kept.join('; ')}; and ${3000 - MAX_MESSAGES_PER_REASON} more` });
   });
   test('the same rule twice counts once with both messages', () => {
     const r = scoreHits([{ rule: 'weak-a', message: 'one' }, { rule: 'weak-a', message: 'two' }], cat);
