@@ -191,6 +191,34 @@ function filesFor(norm: NormalizedPath, files: FileIndex): Candidate[] {
   return [...new Set(found)];
 }
 
+/**
+ * The deleted records a named path matches (deletedMatches), in their order, looked up by original
+ * path, volume set and base name instead of tested one by one: a history of 6,000 archive commands
+ * against 3,000 Recycle Bin records took 7.7 s (a wildcard path is still tested against each).
+ */
+class DeletedIndex {
+  private readonly byRel = new Map<string, number[]>();
+  private readonly byStem = new Map<string, number[]>();
+  private readonly byBase = new Map<string, number[]>();
+
+  constructor(private readonly deleted: readonly Deleted[]) {
+    deleted.forEach((d, i) => {
+      if (d.norm.relPath) {
+        push(this.byRel, d.norm.relPath, i);
+        if (d.stem !== null) push(this.byStem, d.stem, i);
+      }
+      push(this.byBase, d.norm.base, i);
+    });
+  }
+
+  matching(norm: NormalizedPath): Deleted[] {
+    if (norm.relPath?.includes('*')) return this.deleted.filter((d) => deletedMatches(norm, d));
+    // Without a path inside the root, any record of the same base name; with one, the same path or volume set.
+    const found = norm.relPath ? [...(this.byRel.get(norm.relPath) ?? []), ...(this.byStem.get(volumeStem(norm.relPath)) ?? [])] : (this.byBase.get(norm.base) ?? []);
+    return [...new Set(found)].sort((a, b) => a - b).map((i) => this.deleted[i]!);
+  }
+}
+
 function deletedMatches(norm: NormalizedPath, d: Deleted): boolean {
   if (!norm.relPath || !d.norm.relPath) return !norm.relPath && norm.base === d.norm.base;
   if (norm.relPath.includes('*')) return relMatches(norm.relPath, d.norm.relPath) || (d.stem !== null && relMatches(norm.relPath, d.stem));
@@ -210,6 +238,7 @@ export function correlate(candidates: Candidate[], opts: CorrelateOptions): numb
       const norm = normalizeNamedPath(c.originalPath!, { windows: opts.windows || /^[a-z]:\\/i.test(c.originalPath!) });
       return { c, norm, stem: norm.relPath ? volumeStem(norm.relPath) : null };
     });
+  const deletedIndex = new DeletedIndex(deleted);
   /** Named archive paths by volume-set key, for history <-> registry links. */
   const namedBySet = new Map<string, Array<{ source: Candidate; named: NamedPath }>>();
 
@@ -238,8 +267,8 @@ export function correlate(candidates: Candidate[], opts: CorrelateOptions): numb
         links++;
       }
       // 2. A Recycle Bin / Trash record whose original path it is (or a volume of the same set).
-      for (const d of deleted) {
-        if (d.c === source || !deletedMatches(norm, d)) continue;
+      for (const d of deletedIndex.matching(norm)) {
+        if (d.c === source) continue;
         const item = sameItem(norm.relPath, d.norm.relPath) || !norm.relPath ? 'the deleted item' : `the deleted volume's set (${named.path})`;
         addHit(d.c, { rule, message: `${item} is ${ROLE_VERB[named.role]} per ${what}`, score: points }, seen);
         addHit(source, { rule: isNtfsTrace(d.c) ? 'linked-ntfs-trace' : 'linked-recycle-bin', message: describeDeletion(d.c) }, seen);

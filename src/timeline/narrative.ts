@@ -147,31 +147,60 @@ function binFileStep(group: FindingFacts[], refDay: string): Draft {
 }
 
 /** The latest time among the episode's evidence a history line names (it ran after that). */
-function namedEvidenceTime(m: FindingFacts, members: FindingFacts[]): number | null {
-  const times = members
-    .filter((o) => o !== m && o.time !== null && m.named.some((n) => n === o.finding.path.toLowerCase() || n === o.stem))
-    .map((o) => o.end ?? o.time!);
-  return times.length ? maxOf(times) : null;
+/**
+ * The latest time of the members an untimed command names (by path or volume set), looked up in an
+ * index of the episode's members: checking every member for every command was quadratic (6,000
+ * untimed history lines in one episode: 3.7 s).
+ */
+class NamedTimes {
+  private readonly byKey = new Map<string, FindingFacts[]>();
+
+  constructor(members: readonly FindingFacts[]) {
+    for (const o of members) {
+      if (o.time === null) continue;
+      const path = o.finding.path.toLowerCase();
+      this.add(path, o);
+      if (o.stem !== null && o.stem !== path) this.add(o.stem, o);
+    }
+  }
+
+  private add(key: string, o: FindingFacts): void {
+    const list = this.byKey.get(key);
+    if (list) list.push(o);
+    else this.byKey.set(key, [o]);
+  }
+
+  of(m: FindingFacts): number | null {
+    let latest: number | null = null;
+    for (const n of m.named) {
+      for (const o of this.byKey.get(n) ?? []) {
+        if (o === m) continue;
+        const t = o.end ?? o.time!;
+        if (latest === null || t > latest) latest = t;
+      }
+    }
+    return latest;
+  }
 }
 
-function historyStep(m: FindingFacts, members: FindingFacts[]): Draft {
+function historyStep(m: FindingFacts, named: NamedTimes): Draft {
   const f = m.finding;
   const command = typeof f.details?.command === 'string' ? f.details.command : mainReason(m);
   const shell = typeof f.details?.shell === 'string' ? `${f.details.shell} ` : '';
   const who = m.users[0] ? `${m.users[0]}'s ` : 'A ';
   const missing = f.reasons.find((r) => r.rule === 'named-path-missing');
   const tail = missing ? ` ${quote(missing.message)}.` : '';
-  return { time: m.time, sortTime: m.time ?? namedEvidenceTime(m, members), order: 5, text: `${who}${shell}history (line ${f.line ?? '?'}) shows: \`${quote(command)}\`.${tail}`, ids: [f.id] };
+  return { time: m.time, sortTime: m.time ?? named.of(m), order: 5, text: `${who}${shell}history (line ${f.line ?? '?'}) shows: \`${quote(command)}\`.${tail}`, ids: [f.id] };
 }
 
 /** An event-log finding: who ran what (or which file a process wrote), with its channel and record. */
-function eventStep(m: FindingFacts, members: FindingFacts[]): Draft {
+function eventStep(m: FindingFacts, named: NamedTimes): Draft {
   const f = m.finding;
   const d = f.details ?? {};
   const who = m.users[0] ? `${m.users[0]} ` : 'Someone ';
   const what = typeof d.command === 'string' ? `ran \`${quote(d.command)}\`` : typeof d.target === 'string' ? `${f.event?.eventId === 11 || f.event?.eventId === 15 ? 'wrote' : 'deleted'} ${quote(d.target)}` : quote(mainReason(m));
   const where = `${f.event?.channel ?? 'event'} log, event ${f.event?.eventId ?? '?'} record ${f.event?.recordId ?? '?'}`;
-  return { time: m.time, sortTime: m.time ?? namedEvidenceTime(m, members), order: 5, text: `${who}${what} (${where}).`, ids: [f.id] };
+  return { time: m.time, sortTime: m.time ?? named.of(m), order: 5, text: `${who}${what} (${where}).`, ids: [f.id] };
 }
 
 /** An NTFS trace: the file's life as the journal and the MFT tell it, and what of it is gone and what remains. */
@@ -239,14 +268,15 @@ function drafts(members: FindingFacts[], refDay: string): Draft[] {
   const registry: FindingFacts[] = [];
   const binFiles: FindingFacts[] = [];
   const access: FindingFacts[] = [];
+  const named = new NamedTimes(members);
   for (const m of members) {
     const burst = burstStep(m);
     if (burst) out.push(burst);
     else if (m.kind === 'recycle-bin' && (m.finding.originalPath || m.finding.deletedAt)) out.push(deletionStep(m, refDay));
     else if (m.kind === 'recycle-bin') binFiles.push(m);
     else if (m.kind === 'registry') registry.push(m);
-    else if (m.kind === 'history') out.push(historyStep(m, members));
-    else if (m.kind === 'event') out.push(eventStep(m, members));
+    else if (m.kind === 'history') out.push(historyStep(m, named));
+    else if (m.kind === 'event') out.push(eventStep(m, named));
     else if (m.kind === 'ntfs') out.push(ntfsStep(m));
     else if (m.kind === 'execution') out.push(executionStep(m, refDay));
     else if (m.kind === 'access') access.push(m);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { correlate, shortUtc, type CorrelateOptions } from '../../src/correlate/links.js';
 import type { Candidate, NamedPath } from '../../src/rules/types.js';
+import { cpuClock } from '../helpers/cpu.js';
 
 const HIST = 'Users/alice/AppData/Roaming/Microsoft/Windows/PowerShell/PSReadLine/ConsoleHost_history.txt';
 const SID = 'S-1-5-21-1-2-3-1001';
@@ -176,5 +177,24 @@ describe('bounds', () => {
   test('shortUtc keeps whole seconds and says UTC', () => {
     expect(shortUtc('2025-03-15T05:06:41.1234567Z')).toBe('2025-03-15 05:06:41 UTC');
     expect(shortUtc('garbage')).toBe('garbage');
+  });
+});
+
+describe('correlation at scale', () => {
+  test('10,000 archive commands against 5,000 Recycle Bin records: each record linked to its command, in linear time (6,000 against 3,000 took 7.7 s)', () => {
+    const candidates: Candidate[] = [];
+    for (let i = 0; i < 10_000; i++) candidates.push(history(i + 1, [{ path: `C:\\Users\\Public\\out\\part${i}.7z`, role: 'writes' }]));
+    for (let i = 0; i < 10_000; i += 2) candidates.push(dollarI(`$I${i}.7z`, `C:\\Users\\Public\\out\\part${i}.7z`));
+    // A name without a path inside the root matches records by base name; a wildcard is compared with each.
+    candidates.push(history(20_000, [{ path: 'part42.7z', role: 'writes' }]));
+    candidates.push(history(20_001, [{ path: 'C:\\Users\\Public\\out\\*', role: 'writes' }]));
+    const clock = cpuClock();
+    correlate(candidates, WIN);
+    expect(clock()).toBeLessThan(3000);
+    const record = candidates.find((c) => c.path === `${BIN}/$I42.7z`)!;
+    // In the order of the commands: its own, the bare name, the wildcard.
+    expect(linked(record, 'named-in-history').map((m) => /line (\d+)/.exec(m)![1])).toEqual(['43', '20000', '20001']);
+    expect(linked(candidates[42]!, 'linked-recycle-bin')).toHaveLength(1);
+    expect(linked(candidates[43]!, 'linked-recycle-bin')).toHaveLength(0);
   });
 });

@@ -188,6 +188,20 @@ describe('link reasons at scale (issue 17)', () => {
     expect(named.size).toBe(2000);
   });
 
+  it('an episode of 16,000 untimed commands naming timed archives tells its story in linear time (6,000: 3.7 s)', () => {
+    const findings: Finding[] = [];
+    for (let i = 0; i < 16_000; i++) {
+      findings.push(finding({ id: `h${i}`, kind: 'history', path: 'Users/bob/ConsoleHost_history.txt', line: i + 1, user: 'bob', level: 'critical', score: 90, details: { command: `7z a -pX C:\\Users\\Public\\out\\p${i}.7z C:\\Users\\bob\\d`, shell: 'powershell', time: null } }));
+      if (i % 2) findings.push(finding({ id: `a${i}`, path: `Users/Public/out/p${i}.7z`, format: '7z', level: 'high', score: 70, times: { modified: at('04:00'), accessed: null, changed: null, born: null } }));
+    }
+    const clock = cpuClock();
+    const episodes = buildEpisodes(findings);
+    expect(clock()).toBeLessThan(4000);
+    const big = episodes.find((e) => e.findingIds.includes('h1'))!;
+    // Each command with the archive it wrote (the even lines name archives that are not there).
+    expect(big.findingIds).toEqual(expect.arrayContaining(['h1', 'a1', 'h15999', 'a15999']));
+  });
+
   it('20,000 findings with 5,000 linked Recycle Bin records group in seconds, each record with its data', () => {
     const findings: Finding[] = [];
     for (let i = 0; i < 5000; i++) {
