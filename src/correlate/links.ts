@@ -153,7 +153,7 @@ function sameItem(namedRel: string | null, otherRel: string | null): boolean {
   return namedRel !== null && otherRel !== null && namedRel === otherRel;
 }
 
-interface Deleted {
+export interface Deleted {
   c: Candidate;
   norm: NormalizedPath;
   /** Volume-set key of the original path, or null when it is not inside the root. */
@@ -194,32 +194,49 @@ function filesFor(norm: NormalizedPath, files: FileIndex): Candidate[] {
 /**
  * The deleted records a named path matches (deletedMatches), in their order, looked up by original
  * path, volume set and base name instead of tested one by one: a history of 6,000 archive commands
- * against 3,000 Recycle Bin records took 7.7 s (a wildcard path is still tested against each).
+ * against 3,000 Recycle Bin records took 7.7 s. A path with a '*' segment (an unknown user's
+ * folder) is tested against the records whose path or set ends with its last segment.
  */
-class DeletedIndex {
+export class DeletedIndex {
   private readonly byRel = new Map<string, number[]>();
   private readonly byStem = new Map<string, number[]>();
   private readonly byBase = new Map<string, number[]>();
+  /** By the last segment of the original path, and of its volume set. */
+  private readonly byLast = new Map<string, number[]>();
 
   constructor(private readonly deleted: readonly Deleted[]) {
     deleted.forEach((d, i) => {
       if (d.norm.relPath) {
         push(this.byRel, d.norm.relPath, i);
-        if (d.stem !== null) push(this.byStem, d.stem, i);
+        push(this.byLast, lastSegment(d.norm.relPath), i);
+        if (d.stem !== null) {
+          push(this.byStem, d.stem, i);
+          push(this.byLast, lastSegment(d.stem), i);
+        }
       }
       push(this.byBase, d.norm.base, i);
     });
   }
 
   matching(norm: NormalizedPath): Deleted[] {
-    if (norm.relPath?.includes('*')) return this.deleted.filter((d) => deletedMatches(norm, d));
-    // Without a path inside the root, any record of the same base name; with one, the same path or volume set.
-    const found = norm.relPath ? [...(this.byRel.get(norm.relPath) ?? []), ...(this.byStem.get(volumeStem(norm.relPath)) ?? [])] : (this.byBase.get(norm.base) ?? []);
+    let found: number[];
+    if (norm.relPath?.includes('*')) {
+      const last = lastSegment(norm.relPath);
+      if (last === '*') return this.deleted.filter((d) => deletedMatches(norm, d));
+      found = (this.byLast.get(last) ?? []).filter((i) => deletedMatches(norm, this.deleted[i]!));
+    } else if (norm.relPath) {
+      // The same path or volume set.
+      found = [...(this.byRel.get(norm.relPath) ?? []), ...(this.byStem.get(volumeStem(norm.relPath)) ?? [])];
+    } else found = this.byBase.get(norm.base) ?? []; // no path inside the root: any record of the same base name
     return [...new Set(found)].sort((a, b) => a - b).map((i) => this.deleted[i]!);
   }
 }
 
-function deletedMatches(norm: NormalizedPath, d: Deleted): boolean {
+function lastSegment(relPath: string): string {
+  return relPath.slice(relPath.lastIndexOf('/') + 1);
+}
+
+export function deletedMatches(norm: NormalizedPath, d: Deleted): boolean {
   if (!norm.relPath || !d.norm.relPath) return !norm.relPath && norm.base === d.norm.base;
   if (norm.relPath.includes('*')) return relMatches(norm.relPath, d.norm.relPath) || (d.stem !== null && relMatches(norm.relPath, d.stem));
   return norm.relPath === d.norm.relPath || volumeStem(norm.relPath) === d.stem;

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { correlate, shortUtc, type CorrelateOptions } from '../../src/correlate/links.js';
+import { correlate, deletedMatches, DeletedIndex, shortUtc, type CorrelateOptions, type Deleted } from '../../src/correlate/links.js';
+import { normalizeNamedPath, volumeStem } from '../../src/correlate/paths.js';
 import type { Candidate, NamedPath } from '../../src/rules/types.js';
 import { cpuClock } from '../helpers/cpu.js';
 
@@ -196,5 +197,45 @@ describe('correlation at scale', () => {
     expect(linked(record, 'named-in-history').map((m) => /line (\d+)/.exec(m)![1])).toEqual(['43', '20000', '20001']);
     expect(linked(candidates[42]!, 'linked-recycle-bin')).toHaveLength(1);
     expect(linked(candidates[43]!, 'linked-recycle-bin')).toHaveLength(0);
+  });
+
+  test('the index of deleted records finds what testing each record finds, in the same order', () => {
+    let seed = 21;
+    const rand = (k: number): number => Math.floor(((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * k);
+    const dirs = ['C:\\Users\\Public', 'C:\\Users\\bob\\Documents', '%TEMP%', 'D:\\x', 'C:\\Users\\Public\\out', ''];
+    const names = ['bk.rar', 'bk.part1.rar', 'bk.part2.rar', 'out.7z', 'out.7z.001', 'out.7z.002', 'a.zip', 'A.ZIP', '*'];
+    const raw = (): string => {
+      const dir = dirs[rand(dirs.length)]!;
+      const name = names[rand(names.length)]!;
+      return dir ? `${dir}\\${name}` : name;
+    };
+    const deleted: Deleted[] = Array.from({ length: 300 }, (_, i) => {
+      const original = raw();
+      const norm = normalizeNamedPath(original, { windows: true });
+      return { c: dollarI(`$I${i}.rar`, original), norm, stem: norm.relPath ? volumeStem(norm.relPath) : null };
+    });
+    const index = new DeletedIndex(deleted);
+    let found = 0;
+    for (let t = 0; t < 600; t++) {
+      const norm = normalizeNamedPath(raw(), { windows: true, user: rand(2) ? 'bob' : null });
+      const want = deleted.filter((d) => deletedMatches(norm, d));
+      expect(index.matching(norm)).toEqual(want);
+      found += want.length;
+    }
+    expect(found).toBeGreaterThan(1000); // the names did match records
+  });
+
+  test('20,000 paths of an unknown user against 5,000 deleted records: looked up by their last segment', () => {
+    const deleted: Deleted[] = Array.from({ length: 5000 }, (_, i) => {
+      const original = `C:\\Users\\bob\\AppData\\Local\\Temp\\s${i}.7z`;
+      const norm = normalizeNamedPath(original, { windows: true });
+      return { c: dollarI(`$I${i}.7z`, original), norm, stem: norm.relPath ? volumeStem(norm.relPath) : null };
+    });
+    const index = new DeletedIndex(deleted);
+    const clock = cpuClock();
+    let found = 0;
+    for (let i = 0; i < 20_000; i++) found += index.matching(normalizeNamedPath(`%TEMP%\\s${i % 5000}.7z`, { windows: true, user: null })).length;
+    expect(clock()).toBeLessThan(3000);
+    expect(found).toBe(20_000);
   });
 });
