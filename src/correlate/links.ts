@@ -162,21 +162,28 @@ export interface Deleted {
 
 interface FileIndex {
   byRel: Map<string, Candidate[]>;
+  /** The keys of byRel by their last segment, in byRel's order (a '*' pattern is compared with these only). */
+  byLast: Map<string, string[]>;
   byBase: Map<string, Candidate[]>;
 }
 
 function indexFiles(candidates: Candidate[]): FileIndex {
   const byRel = new Map<string, Candidate[]>();
+  const byLast = new Map<string, string[]>();
   const byBase = new Map<string, Candidate[]>();
+  const keyed = (key: string, f: Candidate): void => {
+    if (!byRel.has(key)) push(byLast, lastSegment(key), key);
+    push(byRel, key, f);
+  };
   for (const f of candidates) {
     if ((f.kind !== 'file' && f.kind !== 'directory') || f.hits.length === 0) continue;
     const relPath = f.path.toLowerCase();
-    push(byRel, relPath, f);
+    keyed(relPath, f);
     const stem = volumeStem(relPath);
-    if (stem !== relPath) push(byRel, stem, f);
+    if (stem !== relPath) keyed(stem, f);
     push(byBase, baseOf(relPath), f);
   }
-  return { byRel, byBase };
+  return { byRel, byLast, byBase };
 }
 
 /** Files a named path points at: exact path, its volume set, a '*' pattern, or a unique base name. */
@@ -185,7 +192,11 @@ function filesFor(norm: NormalizedPath, files: FileIndex): Candidate[] {
     const same = files.byBase.get(norm.base) ?? [];
     return same.length === 1 ? same : [];
   }
-  if (norm.relPath.includes('*')) return [...files.byRel.entries()].filter(([relPath]) => relMatches(norm.relPath!, relPath)).flatMap(([, v]) => v);
+  if (norm.relPath.includes('*')) {
+    const last = lastSegment(norm.relPath);
+    const keys = last === '*' ? [...files.byRel.keys()] : (files.byLast.get(last) ?? []);
+    return keys.filter((relPath) => relMatches(norm.relPath!, relPath)).flatMap((relPath) => files.byRel.get(relPath)!);
+  }
   const stem = volumeStem(norm.relPath);
   const found = [...(files.byRel.get(norm.relPath) ?? []), ...(stem !== norm.relPath ? (files.byRel.get(stem) ?? []) : [])];
   return [...new Set(found)];

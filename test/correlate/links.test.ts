@@ -238,4 +238,15 @@ describe('correlation at scale', () => {
     expect(clock()).toBeLessThan(3000);
     expect(found).toBe(20_000);
   });
+
+  test('20,000 commands of an unknown user against 10,000 files: each file linked to its commands, the pattern compared only with paths of its last segment', () => {
+    const candidates: Candidate[] = [];
+    for (let i = 0; i < 20_000; i++) candidates.push(history(i + 1, [{ path: `%TEMP%\\s${i % 10_000}.7z`, role: 'writes' }], null));
+    for (let i = 0; i < 10_000; i++) candidates.push(file(`Users/bob/AppData/Local/Temp/s${i}.7z`));
+    const clock = cpuClock();
+    correlate(candidates, WIN);
+    expect(clock()).toBeLessThan(5000);
+    const target = candidates.find((c) => c.path === 'Users/bob/AppData/Local/Temp/s7.7z')!;
+    expect(linked(target, 'named-in-history').map((m) => /line (\d+)/.exec(m)![1])).toEqual(['8', '10008']);
+  });
 });
