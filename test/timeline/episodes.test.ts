@@ -202,6 +202,20 @@ describe('link reasons at scale (issue 17)', () => {
     expect(big.findingIds).toEqual(expect.arrayContaining(['h1', 'a1', 'h15999', 'a15999']));
   });
 
+  it('8,000 files each named by one value of one registry key group in seconds (the findings of the key joined once)', () => {
+    const findings: Finding[] = [];
+    for (let i = 0; i < 8000; i++) {
+      findings.push(finding({ id: `r${i}`, kind: 'registry', path: 'Users/bob/NTUSER.DAT', key: 'ROOT\\Software\\WinRAR\\ArcHistory', value: String(i), level: 'high', score: 65 }));
+      findings.push(finding({ id: `f${i}`, path: `Users/Public/out/bk${i}.rar`, format: 'rar', level: 'high', score: 70, times: { modified: at('04:00', `2025-0${1 + (i % 9)}-1${i % 10}`), accessed: null, changed: null, born: null }, reasons: [{ rule: 'named-in-registry', score: 15, message: `mru per registry ROOT\\Software\\WinRAR\\ArcHistory\\${i} in Users/bob/NTUSER.DAT` }] }));
+    }
+    const clock = cpuClock();
+    const episodes = buildEpisodes(findings);
+    expect(clock()).toBeLessThan(3000);
+    // The reason names the key (not one value): every value of it, so every file, is one story.
+    expect(episodes).toHaveLength(1);
+    expect(episodes[0]!.findingIds).toHaveLength(16_000);
+  });
+
   it('20,000 findings with 5,000 linked Recycle Bin records group in seconds, each record with its data', () => {
     const findings: Finding[] = [];
     for (let i = 0; i < 5000; i++) {
