@@ -3,9 +3,9 @@
  *
  * A JavaScript signal handler runs only when the event loop turns, so the scan keeps the loop
  * turning: it yields every 50 ms between files and waits for isolated parsers asynchronously
- * (src/pipeline/isolate.ts), its hashing and the reading of an event log or a hive yield every
- * 50 ms too, also inside a large file (src/pipeline/hash.ts, src/artifacts/evtx/index.ts,
- * src/artifacts/regf/parse.ts; util/event-loop.ts TURN_EVERY_MS), and the commands yield once more
+ * (src/pipeline/isolate.ts), its hashing and the reading of an event log, a hive or a shell history
+ * yield every 50 ms too, also inside a large file (src/pipeline/hash.ts, src/artifacts/evtx/index.ts,
+ * src/artifacts/regf/parse.ts, src/artifacts/history/index.ts; util/event-loop.ts TURN_EVERY_MS), and the commands yield once more
  * just before writing (so a signal that arrived during scoring stops the run before any output
  * exists). Outputs are written
  * synchronously: a signal during a write is handled after it, and the message then names the

@@ -172,7 +172,7 @@ function indexFiles(candidates: Candidate[]): FileIndex {
   const byLast = new Map<string, string[]>();
   const byBase = new Map<string, Candidate[]>();
   const keyed = (key: string, f: Candidate): void => {
-    if (!byRel.has(key)) push(byLast, lastSegment(key), key);
+    if (!byRel.has(key)) push(byLast, baseOf(key), key);
     push(byRel, key, f);
   };
   for (const f of candidates) {
@@ -193,7 +193,7 @@ function filesFor(norm: NormalizedPath, files: FileIndex): Candidate[] {
     return same.length === 1 ? same : [];
   }
   if (norm.relPath.includes('*')) {
-    const last = lastSegment(norm.relPath);
+    const last = baseOf(norm.relPath);
     const keys = last === '*' ? [...files.byRel.keys()] : (files.byLast.get(last) ?? []);
     return keys.filter((relPath) => relMatches(norm.relPath!, relPath)).flatMap((relPath) => files.byRel.get(relPath)!);
   }
@@ -219,10 +219,10 @@ export class DeletedIndex {
     deleted.forEach((d, i) => {
       if (d.norm.relPath) {
         push(this.byRel, d.norm.relPath, i);
-        push(this.byLast, lastSegment(d.norm.relPath), i);
+        push(this.byLast, baseOf(d.norm.relPath), i);
         if (d.stem !== null) {
           push(this.byStem, d.stem, i);
-          push(this.byLast, lastSegment(d.stem), i);
+          push(this.byLast, baseOf(d.stem), i);
         }
       }
       push(this.byBase, d.norm.base, i);
@@ -232,7 +232,7 @@ export class DeletedIndex {
   matching(norm: NormalizedPath): Deleted[] {
     let found: number[];
     if (norm.relPath?.includes('*')) {
-      const last = lastSegment(norm.relPath);
+      const last = baseOf(norm.relPath);
       if (last === '*') return this.deleted.filter((d) => deletedMatches(norm, d));
       found = (this.byLast.get(last) ?? []).filter((i) => deletedMatches(norm, this.deleted[i]!));
     } else if (norm.relPath) {
@@ -241,10 +241,6 @@ export class DeletedIndex {
     } else found = this.byBase.get(norm.base) ?? []; // no path inside the root: any record of the same base name
     return [...new Set(found)].sort((a, b) => a - b).map((i) => this.deleted[i]!);
   }
-}
-
-function lastSegment(relPath: string): string {
-  return relPath.slice(relPath.lastIndexOf('/') + 1);
 }
 
 export function deletedMatches(norm: NormalizedPath, d: Deleted): boolean {

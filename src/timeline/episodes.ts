@@ -42,17 +42,6 @@ const KIND_ATTACK: Record<string, string[]> = {
   execution: ['T1560.001'],
 };
 
-/** `needle` occurs in `text` as a whole path (not the prefix of a longer name: 'out' vs 'out2'). */
-export function boundaryIncludes(text: string, needle: string): boolean {
-  if (needle.length < 3) return false;
-  for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
-    const after = text.slice(i + needle.length, i + needle.length + 2);
-    const continuesName = /^[A-Za-z0-9_-]/.test(after) || /^\.[A-Za-z0-9]/.test(after);
-    if (!continuesName) return true;
-  }
-  return false;
-}
-
 /** Reasons written by correlate/ name other evidence; only findings carrying one can name another. */
 const LINK_RULES = new Set(['named-in-execution-artifact', 'named-in-access-artifact', 'named-in-history', 'named-in-event-log', 'named-in-registry', 'linked-recycle-bin', 'recycle-bin-pair', 'linked-file-found', 'linked-file-present', 'named-path-missing', 'linked-ntfs-trace', 'ntfs-same-file']);
 
@@ -146,10 +135,11 @@ function nameContinues(text: string, end: number): boolean {
 }
 
 /**
- * Which findings' paths a text names, as `boundaryIncludes` decides for each finding, without
- * testing every finding against every text (that was linkers x findings: minutes for a Recycle Bin
- * of thousands of linked records). A path can only start where the text continues with its first
- * segment; from each such start, every end where the name stops is looked up in a map of paths.
+ * Which findings' paths a text names as whole paths (not the prefix of a longer name: 'out' in
+ * 'out2' is not named; `nameContinues`), without testing every finding against every text (that
+ * was linkers x findings: minutes for a Recycle Bin of thousands of linked records). A path can
+ * only start where the text continues with its first segment; from each such start, the text is
+ * looked up at the ends the index's paths under that segment could have.
  */
 export class PathMentions {
   private readonly byPath = new Map<string, number[]>();

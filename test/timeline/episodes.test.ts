@@ -1,9 +1,20 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Finding, Level } from '../../src/model/finding.js';
-import { boundaryIncludes, buildEpisodes, EPISODE_GAP_MS, LocatorMentions, PathMentions, unassignedFindings } from '../../src/timeline/episodes.js';
+import { buildEpisodes, EPISODE_GAP_MS, LocatorMentions, PathMentions, unassignedFindings } from '../../src/timeline/episodes.js';
 import { factsOf } from '../../src/timeline/evidence.js';
 import { spanPhrase } from '../../src/timeline/narrative.js';
 import { cpuClock } from '../helpers/cpu.js';
+
+/** The reference for PathMentions: `needle` occurs in `text` as a whole path (not the prefix of a longer name: 'out' vs 'out2'). */
+function boundaryIncludes(text: string, needle: string): boolean {
+  if (needle.length < 3) return false;
+  for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+    const after = text.slice(i + needle.length, i + needle.length + 2);
+    const continuesName = /^[A-Za-z0-9_-]/.test(after) || /^\.[A-Za-z0-9]/.test(after);
+    if (!continuesName) return true;
+  }
+  return false;
+}
 
 let n = 0;
 function finding(over: Partial<Finding> & { path: string }): Finding {

@@ -75,19 +75,22 @@ const BINARY_SAMPLE_BYTES = 4 * BINARY_SAMPLE_CHARS;
 
 type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be';
 
-/** zsh "metafies" bytes 0x83..0x9f etc.: 0x83 then (byte ^ 0x20). `pending`: the chunk before ended in a lone 0x83. */
+/**
+ * zsh "metafies" bytes 0x83..0x9f etc.: 0x83 then (byte ^ 0x20). `pending`: the chunk before ended
+ * in a lone 0x83 (chunks are never empty); returned true when this one does.
+ */
 function unmetafyChunk(buf: Buffer, pending: boolean): { out: Buffer; pending: boolean } {
   if (!pending && !buf.includes(0x83)) return { out: buf, pending: false };
   const out = Buffer.alloc(buf.length);
   let n = 0;
   let i = 0;
-  if (pending && buf.length > 0) out[n++] = buf[i++]! ^ 0x20;
+  if (pending) out[n++] = buf[i++]! ^ 0x20;
   for (; i < buf.length; i++) {
     if (buf[i] !== 0x83) out[n++] = buf[i]!;
     else if (i + 1 < buf.length) out[n++] = buf[++i]! ^ 0x20;
     else return { out: out.subarray(0, n), pending: true };
   }
-  return { out: out.subarray(0, n), pending: pending && buf.length === 0 };
+  return { out: out.subarray(0, n), pending: false };
 }
 
 /**
