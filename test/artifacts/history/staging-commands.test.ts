@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { matchCommand, matchHistory } from '../../../src/artifacts/history/staging-commands.js';
-import { splitCommandLine } from '../../../src/artifacts/history/tokenize.js';
+import { programName, splitCommandLine } from '../../../src/artifacts/history/tokenize.js';
 
 const rules = (cmd: string) => (matchCommand(cmd)?.hits ?? []).map((h) => h.rule).sort();
 const names = (cmd: string) => matchCommand(cmd)?.names ?? [];
@@ -17,6 +17,38 @@ describe('tokenizer', () => {
     ]);
     expect(splitCommandLine('& "C:\\Program Files\\7-Zip\\7z.exe" a x.7z')[0]!.words[0]).toBe('C:\\Program Files\\7-Zip\\7z.exe');
     expect(splitCommandLine('powershell -c "Compress-Archive -Path C:\\Users\\a -DestinationPath C:\\Users\\Public\\a.zip"')[0]!.words[0]).toBe('Compress-Archive');
+  });
+});
+
+/** Generated command lines from pieces that meet every branch of the tokenizer (and its wrappers). */
+function* generatedLines(count: number, pieces: readonly string[]): Generator<string> {
+  let seed = 7;
+  const next = (k: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % k;
+  };
+  for (let i = 0; i < count; i++) {
+    let line = '';
+    for (let j = next(12); j > 0; j--) line += pieces[next(pieces.length)]!;
+    yield line;
+  }
+}
+
+describe('tokenizer fast path (a line of words between whitespace)', () => {
+  const PIECES = ['a', 'u', '7z', 'RAR', '-p', '-hp', ' ', '  ', '\t', '\u00a0', '\u3000', '\ufeff', 'x.7z', 'C:\\Users\\Public\\x.rar', '/tmp/x', 'cmd', '/c', '/C', 'bash', '-c', 'powershell', '-Command', 'sudo', '-u', 'nohup', 'start', '.', 'é', '\ud83d\ude00', '\ud800', '$(', ')', '`', '\\', '\r', '\n', 'x'];
+
+  test('gives what the quote-aware loop gives (a trailing separator sends the same words through it)', () => {
+    let plain = 0;
+    for (const line of generatedLines(30_000, PIECES)) {
+      plain++;
+      expect(splitCommandLine(line)).toEqual(splitCommandLine(`${line};`));
+    }
+    expect(plain).toBe(30_000);
+  });
+
+  test('program names as the split-and-replace expression gave them', () => {
+    const reference = (word: string) => (word.split(/[\\/]/).pop() ?? '').toLowerCase().replace(/\.exe$/, '');
+    for (const word of generatedLines(20_000, ['C:', '\\', '/', '7z', '.exe', '.EXE', '.Exe', 'exe', '.', 'İ', 'K', 'x', ''])) expect(programName(word)).toBe(reference(word));
   });
 });
 
