@@ -351,8 +351,25 @@ export function deletedPaths(words: string[], prog: string): string[] {
   return words.slice(1).filter((w) => !/^[-/]/.test(w) || /^\/[^/]*\//.test(w));
 }
 
+/** A command's .NET compression match, looked for once however many of its segments fall through to it. */
+class DotNetCompression {
+  private done = false;
+  private found: CommandMatch | null = null;
+
+  constructor(private readonly command: string) {}
+
+  /** A new match each time (as each segment got its own before), null without looking again. */
+  get match(): CommandMatch | null {
+    if (!this.done) {
+      this.found = matchDotNetCompression(this.command);
+      this.done = true;
+    }
+    return this.found && { hits: this.found.hits.map((h) => ({ ...h })), names: this.found.names.map((n) => ({ ...n })) };
+  }
+}
+
 /** Matches one command segment; `written` is what earlier commands wrote (for deletion of staged results). */
-function matchSegment(seg: Segment, command: string, written: Map<string, string>): CommandMatch | null {
+function matchSegment(seg: Segment, command: string, written: Map<string, string>, dotNet: DotNetCompression): CommandMatch | null {
   const words = seg.words;
   const prog = programName(words[0]);
   if (RAR.has(prog)) return withExeFolder(matchRar(words), words[0]!);
@@ -370,7 +387,7 @@ function matchSegment(seg: Segment, command: string, written: Map<string, string
   if (prog === 'ntdsutil') return matchNtdsutil(words);
   if (prog === 'reg') return matchRegSave(words);
   if (prog === 'procdump' || prog === 'procdump64' || prog === 'rundll32') return matchLsassDump(words, prog, command);
-  return matchRenamedArchiver(words, prog) ?? matchDotNetCompression(command);
+  return matchRenamedArchiver(words, prog) ?? dotNet.match;
 }
 
 function withExeFolder(match: CommandMatch | null, exe: string): CommandMatch | null {
@@ -409,8 +426,9 @@ export class HistoryMatching {
   match(command: string): CommandMatch | null {
     const hits: Hit[] = [];
     const names: NamedPath[] = [];
+    const dotNet = new DotNetCompression(command);
     for (const seg of splitCommandLine(command)) {
-      const m = matchSegment(seg, command, this.written);
+      const m = matchSegment(seg, command, this.written, dotNet);
       if (!m) continue;
       pushAll(hits, m.hits);
       pushAll(names, m.names);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { matchCommand, matchHistory } from '../../../src/artifacts/history/staging-commands.js';
-import { programName, splitCommandLine } from '../../../src/artifacts/history/tokenize.js';
+import { programName, splitCommandLine, stripPrefixes, type Segment } from '../../../src/artifacts/history/tokenize.js';
 
 const rules = (cmd: string) => (matchCommand(cmd)?.hits ?? []).map((h) => h.rule).sort();
 const names = (cmd: string) => matchCommand(cmd)?.names ?? [];
@@ -34,6 +34,92 @@ function* generatedLines(count: number, pieces: readonly string[]): Generator<st
   }
 }
 
+/** The tokenizer as it was before the fast paths (session 29): a character at a time; the reference for the loop that replaced it. */
+function referenceSplit(line: string, depth = 0): Segment[] {
+  const text = line.slice(0, 16 * 1024);
+  const segments: Segment[] = [];
+  let words: string[] = [];
+  let redirects: string[] = [];
+  let word = '';
+  let inWord = false;
+  let redirectNext = false;
+  const flushWord = () => {
+    if (!inWord) return;
+    if (redirectNext) redirects.push(word);
+    else words.push(word);
+    redirectNext = false;
+    word = '';
+    inWord = false;
+  };
+  const flushSegment = () => {
+    flushWord();
+    if (words.length > 0 || redirects.length > 0) segments.push({ words, redirects });
+    words = [];
+    redirects = [];
+  };
+  const closingQuote = (open: number): number => {
+    const q = text[open]!;
+    for (let i = open + 1; i < text.length; i++) {
+      if (q === '"' && (text[i] === '\\' || text[i] === '`') && text[i + 1] === '"') {
+        i++;
+        continue;
+      }
+      if (q === "'" && text[i] === "'" && text[i + 1] === "'") {
+        i++;
+        continue;
+      }
+      if (text[i] === q) return i;
+    }
+    return text.length;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"' || c === "'") {
+      const end = closingQuote(i);
+      word += text.slice(i + 1, end).replace(c === '"' ? /\\"|`"/g : /''/g, c === '"' ? '"' : "'");
+      inWord = true;
+      i = end;
+    } else if (/\s/.test(c)) {
+      flushWord();
+    } else if (c === '>') {
+      flushWord();
+      if (text[i + 1] === '>') i++;
+      if (text[i + 1] === '&') {
+        i++;
+        continue;
+      }
+      if (/\d/.test(words[words.length - 1] ?? '') && words[words.length - 1]!.length === 1) words.pop();
+      redirectNext = true;
+    } else if (c === ';' || c === '|' || c === '&') {
+      const two = text.slice(i, i + 2);
+      if (two === '&&' || two === '||') i++;
+      if (c === '&' && !inWord && words.length === 0) continue;
+      flushSegment();
+    } else {
+      word += c;
+      inWord = true;
+    }
+  }
+  flushSegment();
+  if (depth >= 4) return segments;
+  return segments.flatMap((seg) => {
+    const words = stripPrefixes(seg.words);
+    const prog = programName(words[0]);
+    let inner: string | null = null;
+    if (prog === 'cmd') {
+      const at = words.findIndex((w) => /^\/[ck]$/i.test(w));
+      if (at > 0) inner = words.slice(at + 1).join(' ');
+    } else if (prog === 'powershell' || prog === 'pwsh') {
+      const at = words.findIndex((w) => /^-(c|command)$/i.test(w));
+      if (at > 0) inner = words.slice(at + 1).join(' ');
+    } else if (['bash', 'sh', 'zsh', 'dash', 'ash'].includes(prog)) {
+      const at = words.findIndex((w) => w === '-c');
+      if (at > 0) inner = words[at + 1] ?? null;
+    }
+    return inner === null ? [{ words, redirects: seg.redirects }] : referenceSplit(inner, depth + 1);
+  });
+}
+
 describe('tokenizer fast path (a line of words between whitespace)', () => {
   const PIECES = ['a', 'u', '7z', 'RAR', '-p', '-hp', ' ', '  ', '\t', '\u00a0', '\u3000', '\ufeff', 'x.7z', 'C:\\Users\\Public\\x.rar', '/tmp/x', 'cmd', '/c', '/C', 'bash', '-c', 'powershell', '-Command', 'sudo', '-u', 'nohup', 'start', '.', 'é', '\ud83d\ude00', '\ud800', '$(', ')', '`', '\\', '\r', '\n', 'x'];
 
@@ -44,6 +130,11 @@ describe('tokenizer fast path (a line of words between whitespace)', () => {
       expect(splitCommandLine(line)).toEqual(splitCommandLine(`${line};`));
     }
     expect(plain).toBe(30_000);
+  });
+
+  test('the quote-aware loop gives what it gave a character at a time (runs of a word\'s characters, whitespace by code, no flatMap)', () => {
+    const QUOTED = [...PIECES, '"', "'", '\\"', '`"', "''", '>', '>>', '2>&1', '2>', ' > ', '&&', '||', '|', ';', '&', '& "C:\\x y\\7z.exe"', 'cmd /c "', 'bash -c \'', 'powershell -c "'];
+    for (const line of generatedLines(30_000, QUOTED)) expect(splitCommandLine(line)).toEqual(referenceSplit(line));
   });
 
   test('program names as the split-and-replace expression gave them', () => {
@@ -100,6 +191,12 @@ describe('staging commands', () => {
     const cmd = "[System.IO.Compression.ZipFile]::CreateFromDirectory('C:\\Users\\a\\Documents', 'C:\\ProgramData\\o.zip')";
     expect(rules(cmd)).toContain('history-archive-to-staging-location');
     expect(names(cmd)[0]).toEqual({ path: 'C:\\ProgramData\\o.zip', role: 'writes' });
+    // Looked for once per command, given to each segment that falls through to it, each its own objects.
+    const three = `$x = 1; ${cmd}; echo done`;
+    const named = names(three);
+    expect(named).toEqual([0, 1, 2].flatMap(() => [{ path: 'C:\\ProgramData\\o.zip', role: 'writes' }, { path: 'C:\\Users\\a\\Documents', role: 'reads' }]));
+    expect(new Set(named).size).toBe(6);
+    expect(new Set(matchCommand(three)!.hits.map((h) => h.rule))).toEqual(new Set(rules(cmd)));
   });
   test('gpg -c, openssl enc, makecab, certutil -encode', () => {
     expect(names('gpg -c /tmp/T1560/T1560.zip')).toEqual([
