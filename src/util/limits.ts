@@ -30,7 +30,10 @@ export const LIMITS = {
    * tar global pax `path=` names every entry, so the per-name cap alone still multiplies.
    */
   maxListedNameBytes: 16 * 1024 * 1024,
-  /** History lines read per file. */
+  /**
+   * History lines read per file: `parse` and `explain` the first ones; a scan the first and the last
+   * as many (the middle of a longer history counted, not read: src/artifacts/history/parse.ts).
+   */
   maxHistoryLines: 1_000_000,
   /** Longest command kept from continued history lines (zsh backslash, PSReadLine backtick). */
   maxHistoryCommandChars: 64 * 1024,

@@ -42,7 +42,8 @@ export const historyParser: ArtifactParser<HistoryCommandRecord, HistoryFacts> =
     const records = parsed.commands.map((c) => commandRecord(c, shell, user));
     return { parser: 'history', records, warnings: parsed.warnings, corrupted: parsed.corrupted, facts: { shell, user, commands: records.length } };
   },
-  // A scan matches the commands as they are read, none held (a history padded to hundreds of MB): the findings of parse + detect.
+  // A scan matches the commands as they are read, none held (a history padded to hundreds of MB): the findings of parse + detect,
+  // and of a history of more than twice LIMITS.maxHistoryLines lines those of its last lines too (parse keeps the first).
   async scan(src, ctx) {
     const shell = shellFromPath(ctx.relPath || ctx.name);
     if (!shell) return null;
@@ -53,7 +54,7 @@ export const historyParser: ArtifactParser<HistoryCommandRecord, HistoryFacts> =
     // The clock looked at every 1,024 commands: a history of a million lines read on the scan's own thread (an image's file) lets Ctrl-C in.
     const turns = new EventLoopTurns(TURN_EVERY_MS, 1024);
     let commands = 0;
-    for (const c of historyCommands(src, shell, warnings, seen)) {
+    for (const c of historyCommands(src, shell, warnings, seen, true)) {
       commands++;
       matcher.add(commandRecord(c, shell, user));
       if (turns.due()) await yieldToEventLoop();

@@ -185,16 +185,29 @@ function looksBinary(sample: string): boolean {
   return controls / sample.length > BINARY_RATIO;
 }
 
+/** Lines of a long history counted, not read: from the line after `from` lines up to `to` lines (a scan reads the newest, `newestLines`). */
+interface SkippedLines {
+  from: number;
+  to: number;
+}
+
+/** A history's lines, or where a number comes, that many lines counted and not read. */
+type LineItem = string | number;
+
 /**
  * The history's lines, one at a time, read a chunk at a time: by its byte-order mark UTF-16LE/BE or UTF-8 (invalid
  * sequences replaced with U+FFFD and a warning), split at '\n' (a CR before it dropped), at most
  * LIMITS.maxHistoryLines lines of at most LIMITS.maxNameBytes characters each (the same lines as
  * decoding the whole file and splitting it, without holding the file, its text, a line's rest or the
- * lines given). Its warnings are pushed once the last line is read; `seen.binary` is set then.
+ * lines given). With `skip`, the lines from `skip.from` to `skip.to` are counted, not decoded, and
+ * given as their number; the limit then counts from `skip.to`. Its warnings are pushed once the last
+ * line is read; `seen.binary` is set then, and `seen.lines` to the lines counted.
  */
-function* historyLines(src: ByteSource, shell: Shell, warnings: string[], seen: { binary: boolean }): Generator<string> {
+function* historyLines(src: ByteSource, shell: Shell, warnings: string[], seen: { binary: boolean; lines?: number }, skip: SkippedLines | null = null): Generator<LineItem> {
   const sizeWarnings: string[] = [];
   const chunks = historyChunks(src, shell === 'zsh', sizeWarnings);
+  // With lines skipped, the count to the end is known (a file that changed while it was read stops there).
+  const limit = skip ? skip.to + LIMITS.maxHistoryLines + 1 : LIMITS.maxHistoryLines;
   /** Lines given so far, and the last one held back: a last line that is empty is not one. */
   let count = 0;
   let held: string | null = null;
@@ -210,6 +223,9 @@ function* historyLines(src: ByteSource, shell: Shell, warnings: string[], seen: 
   let kept = 0;
   let cut = false;
   let overLimit = false;
+  /** Counting lines, not reading them; and whether the line being counted has bytes yet. */
+  let skipping = skip !== null && skip.from === 0 && skip.to > 0;
+  let skippedLineBytes = false;
   /** A UTF-16 byte held back so that every step starts on a unit. */
   let odd: Buffer | null = null;
   const keep = (bytes: Buffer): void => {
@@ -256,6 +272,16 @@ function* historyLines(src: ByteSource, shell: Shell, warnings: string[], seen: 
     bodyBytes += chunk.length;
     let at = 0;
     for (;;) {
+      if (skipping) {
+        const passed = skipNewlines(chunk, at, skip!.to - count, width, bigEndian);
+        count += passed.lines;
+        skippedLineBytes = passed.lines > 0 ? passed.lineStart < chunk.length : skippedLineBytes || chunk.length > at;
+        at = passed.at;
+        if (count < skip!.to) break;
+        skipping = false;
+        yield skip!.to - skip!.from;
+        continue;
+      }
       const nl = newlineAt(chunk, at, width, bigEndian);
       if (nl < 0) {
         keep(chunk.subarray(at));
@@ -267,18 +293,26 @@ function* historyLines(src: ByteSource, shell: Shell, warnings: string[], seen: 
       held = line;
       count++;
       at = nl + width;
+      if (skip && count === skip.from && skip.to > skip.from) {
+        // The line before the skipped ones is not the last: given now.
+        yield held;
+        held = null;
+        skipping = true;
+      }
       // Another line follows this newline, even an empty one: past the limit, that is the rest skipped.
-      if (count >= LIMITS.maxHistoryLines) {
+      if (count >= limit) {
         overLimit = true;
         break read;
       }
     }
   }
   if (odd) {
-    keep(odd);
+    if (!skipping) keep(odd);
+    else skippedLineBytes = true;
     bodyBytes += 1;
   }
-  if (!overLimit && (kept > 0 || cut)) {
+  seen.lines = count + (skipping && skippedLineBytes ? 1 : 0);
+  if (!skipping && !overLimit && (kept > 0 || cut)) {
     if (held !== null) yield held;
     held = endLine();
   }
@@ -292,15 +326,58 @@ function* historyLines(src: ByteSource, shell: Shell, warnings: string[], seen: 
   const sampleText = new TextDecoder(encoding).decode(Buffer.concat(sample, sampleBytes)).slice(0, BINARY_SAMPLE_CHARS);
   seen.binary = looksBinary(sampleText);
   if (seen.binary) warnings.push('file looks like binary data, not a text history; commands may be garbage');
-  if (overLimit) warnings.push(`more than ${LIMITS.maxHistoryLines} lines; the rest is skipped`);
+  if (overLimit) warnings.push(`more than ${limit} lines; the rest is skipped`);
+  if (skip && skip.to > skip.from) warnings.push(`lines ${skip.from + 1} to ${skip.to} not read: of a history this long, the first and the last ${skip.from} are`);
   if (decoder && decoder.truncated > 0) warnings.push(`${decoder.truncated} line(s) longer than ${LIMITS.maxNameBytes} characters truncated`);
   if (held !== null && held !== '') yield held;
 }
 
-/** historyLines as a list (tests hold it to the whole-file reading). */
-export function readHistoryLines(src: ByteSource, shell: Shell, warnings: string[]): { lines: string[]; binary: boolean } {
+/**
+ * The lines a scan reads of a history: all of them, or of one with more than twice
+ * LIMITS.maxHistoryLines, the first and the last as many (the newest commands are where an
+ * intrusion is recorded; a history padded or grown past the limit no longer hides them). The lines
+ * are counted first, a second reading of a file of more than LIMITS.maxHistoryLines bytes.
+ */
+function newestLines(src: ByteSource, shell: Shell): SkippedLines | null {
+  const from = LIMITS.maxHistoryLines;
+  // A line takes a byte at least (its newline): a file of fewer bytes than the limit has fewer lines, one of fewer than twice as many is read whole.
+  if (src.size <= from) return null;
+  if (src.size <= 2 * from) return { from, to: from };
+  const seen: { binary: boolean; lines?: number } = { binary: false };
+  for (const item of historyLines(src, shell, [], seen, { from: 0, to: Number.POSITIVE_INFINITY })) void item;
+  const total = seen.lines ?? 0;
+  return total > 2 * from ? { from, to: total - from } : { from, to: from };
+}
+
+/**
+ * Past up to `want` newlines from `from` (UTF-16: units on even offsets): where it stopped, how many
+ * it passed and where the line after the last of them starts. A byte loop, not a search per line: it
+ * meets every line of a padded history's middle.
+ */
+function skipNewlines(chunk: Buffer, from: number, want: number, width: number, bigEndian: boolean): { at: number; lines: number; lineStart: number } {
+  let lines = 0;
+  let lineStart = from;
+  if (width === 1) {
+    for (let i = from; i < chunk.length; i++) {
+      if (chunk[i] !== 0x0a) continue;
+      lineStart = i + 1;
+      if (++lines === want) return { at: lineStart, lines, lineStart };
+    }
+  } else {
+    const newline = bigEndian ? 1 : 0;
+    for (let i = from; i + 1 < chunk.length; i += 2) {
+      if (chunk[i + newline] !== 0x0a || chunk[i + 1 - newline] !== 0) continue;
+      lineStart = i + 2;
+      if (++lines === want) return { at: lineStart, lines, lineStart };
+    }
+  }
+  return { at: chunk.length, lines, lineStart };
+}
+
+/** historyLines as a list (tests hold it to the whole-file reading); with `newest`, the lines a scan reads. */
+export function readHistoryLines(src: ByteSource, shell: Shell, warnings: string[], newest = false): { lines: LineItem[]; binary: boolean } {
   const seen = { binary: false };
-  const lines = Array.from(historyLines(src, shell, warnings, seen));
+  const lines = Array.from(historyLines(src, shell, warnings, seen, newest ? newestLines(src, shell) : null));
   return { lines, binary: seen.binary };
 }
 
@@ -318,10 +395,11 @@ const NEWLINE_UTF16BE = Buffer.from([0x00, 0x0a]);
 /**
  * The commands of a history, one at a time, in bounded memory (a scan matches them as they come;
  * `parse --format jsonl` writes them as they come). Warnings are pushed as parseHistory lists them,
- * once the last command is given; `seen.binary` is set then.
+ * once the last command is given; `seen.binary` is set then. `newest`: of a history longer than
+ * twice LIMITS.maxHistoryLines, the first and the last as many lines (a scan), not the first only.
  */
-export function* historyCommands(src: ByteSource, shell: Shell, warnings: string[], seen: { binary: boolean } = { binary: false }): Generator<HistoryCommand> {
-  yield* SPLITTERS[shell](historyLines(src, shell, warnings, seen), warnings);
+export function* historyCommands(src: ByteSource, shell: Shell, warnings: string[], seen: { binary: boolean } = { binary: false }, newest = false): Generator<HistoryCommand> {
+  yield* SPLITTERS[shell](historyLines(src, shell, warnings, seen, newest ? newestLines(src, shell) : null), warnings);
 }
 
 export function parseHistory(src: ByteSource, shell: Shell): HistoryParse {
@@ -336,8 +414,11 @@ export function historyCorrupted(warnings: readonly string[], binary: boolean): 
   return binary || warnings.some((w) => /invalid|truncated|odd trailing/.test(w));
 }
 
-/** Lines in, commands out, one at a time: each splitter holds at most the command it is joining. */
-type Splitter = (lines: Iterable<string>, warnings: string[]) => Generator<HistoryCommand>;
+/**
+ * Lines in, commands out, one at a time: each splitter holds at most the command it is joining. A
+ * number among the lines is that many lines not read: what was being joined ends there.
+ */
+type Splitter = (lines: Iterable<LineItem>, warnings: string[]) => Generator<HistoryCommand>;
 
 function cutWarning(cut: { count: number }, warnings: string[]): void {
   if (cut.count > 0) warnings.push(`${cut.count} continued command(s) longer than ${LIMITS.maxHistoryCommandChars} characters truncated`);
@@ -347,6 +428,10 @@ function cutWarning(cut: { count: number }, warnings: string[]): void {
 const plainLines: Splitter = function* (lines) {
   let n = 0;
   for (const command of lines) {
+    if (typeof command === 'number') {
+      n += command;
+      continue;
+    }
     n++;
     if (command.trim() !== '') yield { line: n, command, time: null };
   }
@@ -389,12 +474,23 @@ class Joiner {
  * Joins a line with the next while `continues(line)` says so; `strip` removes the continuation mark
  * of a line that has a next one (a last line that continues is kept as written).
  */
-function* joinContinuations(lines: Iterable<string>, continues: (l: string) => boolean, strip: (l: string) => string, cut: { count: number }): Generator<{ text: string; line: number }> {
+function* joinContinuations(lines: Iterable<LineItem>, continues: (l: string) => boolean, strip: (l: string) => string, cut: { count: number }): Generator<{ text: string; line: number }> {
   let joining: Joiner | null = null;
   /** A continuing line not yet known to have a next one. */
   let held: string | null = null;
   let n = 0;
   for (const l of lines) {
+    if (typeof l === 'number') {
+      // Lines not read: a command continued into them is given as far as it was read.
+      if (held !== null) {
+        joining!.add(held);
+        yield { text: joining!.text(), line: joining!.line };
+        joining = null;
+        held = null;
+      }
+      n += l;
+      continue;
+    }
     n++;
     if (held !== null) {
       joining!.add(strip(held));
@@ -429,6 +525,11 @@ const bash: Splitter = function* (lines) {
   let pending: string | null = null;
   let n = 0;
   for (const l of lines) {
+    if (typeof l === 'number') {
+      n += l;
+      pending = null;
+      continue;
+    }
     n++;
     const stamp = /^#(\d{9,11})$/.exec(l);
     if (stamp) {
@@ -456,6 +557,12 @@ const fish: Splitter = function* (lines) {
   let last: HistoryCommand | null = null;
   let n = 0;
   for (const l of lines) {
+    if (typeof l === 'number') {
+      n += l;
+      if (last) yield last;
+      last = null;
+      continue;
+    }
     n++;
     const cmd = /^- cmd: ?(.*)$/.exec(l);
     if (cmd) {

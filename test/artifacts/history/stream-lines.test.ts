@@ -11,7 +11,10 @@
 import { describe, expect, test } from '@jest/globals';
 import { bufferSource, type ByteSource } from '../../../src/util/byte-source.js';
 import { LIMITS } from '../../../src/util/limits.js';
-import { parseHistory, readHistoryLines, type Shell } from '../../../src/artifacts/history/parse.js';
+import { historyCommands, parseHistory, readHistoryLines, type Shell } from '../../../src/artifacts/history/parse.js';
+import { historyParser } from '../../../src/artifacts/history/index.js';
+import { NO_TIMES } from '../../../src/model/finding.js';
+import { makeBashHistory } from '../../../fixtures/lib/history-fixtures.mjs';
 import { cpuClock } from '../../helpers/cpu.js';
 
 /** The whole-file reading: unmetafy, decode by BOM, sample for binary, split, bound. */
@@ -73,7 +76,7 @@ function wholeFileLines(buf: Buffer, shell: Shell): { lines: string[]; warnings:
 function chunked(buf: Buffer, shell: Shell): { lines: string[]; warnings: string[]; binary: boolean } {
   const warnings: string[] = [];
   const { lines, binary } = readHistoryLines(bufferSource(buf), shell, warnings);
-  return { lines, warnings, binary };
+  return { lines: lines as string[], warnings, binary };
 }
 
 let seed = 17;
@@ -168,32 +171,48 @@ describe('a history read a chunk at a time gives the lines of the whole file', (
   });
 });
 
+/**
+ * `count` copies of `line` and then `last`, made on demand as they are read: the test itself does
+ * not hold the hundreds of MB.
+ */
+function repeatedLines(line: string, count: number, last = ''): ByteSource {
+  const pattern = Buffer.from(line.repeat(Math.ceil((1024 * 1024) / line.length) + 1));
+  const end = Buffer.from(last);
+  const body = count * line.length;
+  const size = body + end.length;
+  const src: ByteSource = {
+    size,
+    name: 'history',
+    read(position: number, length: number): Buffer {
+      const out = Buffer.alloc(Math.max(0, Math.min(length, size - position)));
+      for (let at = 0; at < out.length; ) {
+        const pos = position + at;
+        if (pos >= body) {
+          at += end.copy(out, at, pos - body);
+          continue;
+        }
+        const from = pos % line.length;
+        const n = Math.min(out.length - at, pattern.length - from, body - pos);
+        pattern.copy(out, at, from, from + n);
+        at += n;
+      }
+      return out;
+    },
+    readInto(buf: Uint8Array, position: number): number {
+      const got = src.read(position, buf.length);
+      buf.set(got);
+      return got.length;
+    },
+  };
+  return src;
+}
+
 describe('a padded history', () => {
   test('250 MB of history is read in bounded memory, up to the line limit, and its staging commands are found', () => {
     const line = '7z a -pSecret C:\\Users\\Public\\out.7z C:\\Users\\bob\\Documents\n';
     const count = Math.ceil((250 * 1024 * 1024) / line.length);
     // A source made on demand: the test itself does not hold the 250 MB.
-    const pattern = Buffer.from(line.repeat(Math.ceil((1024 * 1024) / line.length) + 1));
-    const size = count * line.length;
-    const src: ByteSource = {
-      size,
-      name: 'ConsoleHost_history.txt',
-      read(position: number, length: number): Buffer {
-        const out = Buffer.alloc(Math.max(0, Math.min(length, size - position)));
-        for (let at = 0; at < out.length; ) {
-          const from = (position + at) % line.length;
-          const n = Math.min(out.length - at, pattern.length - from);
-          pattern.copy(out, at, from, from + n);
-          at += n;
-        }
-        return out;
-      },
-      readInto(buf: Uint8Array, position: number): number {
-        const got = src.read(position, buf.length);
-        buf.set(got);
-        return got.length;
-      },
-    };
+    const src = repeatedLines(line, count);
     global.gc?.();
     const before = process.memoryUsage();
     const clock = cpuClock();
@@ -205,6 +224,143 @@ describe('a padded history', () => {
     // What stays is the commands (one string each), not the file: before, the file, its text and its lines were held at once.
     expect(after.arrayBuffers - before.arrayBuffers).toBeLessThan(16 * 1024 * 1024);
     expect(after.heapUsed - before.heapUsed).toBeLessThan(200 * 1024 * 1024);
+    expect(clock()).toBeLessThan(20_000);
+  });
+});
+
+/** The line limit lowered for the length of `run`. */
+function withLineLimit<T>(max: number, run: () => T): T {
+  const limits = LIMITS as { maxHistoryLines: number };
+  const saved = limits.maxHistoryLines;
+  limits.maxHistoryLines = max;
+  try {
+    return run();
+  } finally {
+    limits.maxHistoryLines = saved;
+  }
+}
+
+async function withLineLimitAsync<T>(max: number, run: () => Promise<T>): Promise<T> {
+  const limits = LIMITS as { maxHistoryLines: number };
+  const saved = limits.maxHistoryLines;
+  limits.maxHistoryLines = max;
+  try {
+    return await run();
+  } finally {
+    limits.maxHistoryLines = saved;
+  }
+}
+
+describe('a scan reads the first and the last lines of a history too long to read whole', () => {
+  test('generated histories, the limit lowered: each line given is the whole file\'s line of that number, the first and the last limit lines are given, the lines between are one count', () => {
+    let skipped = 0;
+    for (let round = 0; round < 80; round++) {
+      const max = 1 + rand(40);
+      const shell = (['sh', 'zsh', 'powershell'] as const)[rand(3)];
+      let buf: Buffer = Buffer.from(textOf(rand(4) === 0 ? 1_100_000 : 200 + rand(20_000)));
+      if (rand(3) === 0) buf = spoil(buf, 10);
+      if (rand(4) === 0) buf = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(buf.toString(), 'utf16le')]);
+      else if (rand(6) === 0) buf = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(buf.toString(), 'utf16le').swap16()]);
+      const all = withLineLimit(Number.MAX_SAFE_INTEGER, () => wholeFileLines(buf, shell).lines);
+      const warnings: string[] = [];
+      const { lines } = withLineLimit(max, () => readHistoryLines(bufferSource(buf), shell, warnings, true));
+      const given = new Map<number, string>();
+      const gaps: number[] = [];
+      let n = 0;
+      for (const item of lines) {
+        if (typeof item === 'number') {
+          gaps.push(n);
+          n += item;
+        } else given.set(n++, item);
+      }
+      for (const [at, line] of given) expect({ round, at, line }).toEqual({ round, at, line: all[at] });
+      expect(warnings.filter((w) => /more than/.test(w))).toEqual([]);
+      if (all.length <= 2 * max) {
+        expect({ round, gaps }).toEqual({ round, gaps: [] });
+        expect(given.size).toBe(all.length);
+        continue;
+      }
+      skipped++;
+      expect({ round, gaps }).toEqual({ round, gaps: [max] });
+      for (let i = 0; i < max; i++) expect(given.has(i)).toBe(true);
+      // The last line counted may be one a whole reading drops (a last line of only a CR): the window then holds one fewer.
+      for (let i = all.length - max + 1; i < all.length; i++) expect({ round, i, has: given.has(i) }).toEqual({ round, i, has: true });
+      expect(given.size).toBeLessThanOrEqual(2 * max);
+      const gap = lines.find((l): l is number => typeof l === 'number')!;
+      expect(warnings).toContain(`lines ${max + 1} to ${max + gap} not read: of a history this long, the first and the last ${max} are`);
+    }
+    expect(skipped).toBeGreaterThan(10);
+  });
+
+  const commandsOf = (text: string, shell: Shell, max: number) =>
+    withLineLimit(max, () => {
+      const buf = Buffer.from(text);
+      return [...historyCommands(bufferSource(buf), shell, [], { binary: false }, true)];
+    });
+
+  test('what the shells join ends where lines are not read: a bash time, a continued zsh command, a fish entry', () => {
+    // bash: the time written last before them belongs to a command among them, not to the first after them.
+    expect(commandsOf('a\n#1700000000\nx\ny\nz\nw\nv\nu\nc\nd\n', 'bash', 2)).toEqual([
+      { line: 1, command: 'a', time: null },
+      { line: 9, command: 'c', time: null },
+      { line: 10, command: 'd', time: null },
+    ]);
+    // zsh: a command continued into them is given as far as it was read.
+    expect(commandsOf(': 1700000000:0;a\n: 1700000001:0;7z a x.7z \\\nb\nc\nd\ne\nf\ng\n', 'zsh', 2)).toEqual([
+      { line: 1, command: 'a', time: '2023-11-14T22:13:20.0000000Z' },
+      { line: 2, command: '7z a x.7z \\', time: '2023-11-14T22:13:21.0000000Z' },
+      { line: 7, command: 'f', time: null },
+      { line: 8, command: 'g', time: null },
+    ]);
+    // fish: the entry open before them is given then, and a "when" after them belongs to none.
+    const fish = ['- cmd: a', '  when: 1700000000', '- cmd: b', '  when: 1700000002', '- cmd: m1', '  when: 1700000004', '- cmd: m2', '  when: 1700000009', '- cmd: c', '  when: 1700000003'];
+    expect(commandsOf(`${fish.join('\n')}\n`, 'fish', 3)).toEqual([
+      { line: 1, command: 'a', time: '2023-11-14T22:13:20.0000000Z' },
+      { line: 3, command: 'b', time: null },
+      { line: 9, command: 'c', time: '2023-11-14T22:13:23.0000000Z' },
+    ]);
+  });
+
+  const scanOf = async (src: ByteSource, relPath: string) => {
+    const ctx = { relPath, name: relPath.split('/').pop()!, head: src.read(0, 4100), size: src.size, format: null, os: 'linux' as const, hotspot: null, hotspotWeight: 0, times: NO_TIMES };
+    return (await historyParser.scan!(src, ctx))!;
+  };
+
+  test('a scan finds the staging commands among the newest lines at their numbers, links a deletion to an archive written before the lines not read, and says which it did not read', async () => {
+    const benign = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => ({ command: `ls -la /srv/app${from + i}` }));
+    const entries = [
+      ...benign(0, 4),
+      { command: '7z a -pX /tmp/.h/head.7z /home/u/Documents' }, // line 5: read
+      ...benign(5, 1500),
+      { command: '7z a -pX /tmp/.h/middle.7z /home/u/Documents' }, // line 1501: not read
+      ...benign(1501, 2998),
+      { command: '7z a -pX /tmp/.h/tail.7z /home/u/Documents' }, // line 2999
+      { command: 'rm -f /tmp/.h/head.7z' }, // line 3000: deletes what line 5 wrote
+    ];
+    const buf = makeBashHistory(entries);
+    const got = await withLineLimitAsync(1000, () => scanOf(bufferSource(buf), 'home/u/.bash_history'));
+    expect(got.candidates.map((c) => [c.line, c.hits.map((h) => h.rule)])).toEqual([
+      [5, ['history-archiver-create', 'history-archive-password', 'history-archive-to-staging-location', 'history-archive-user-data']],
+      [2999, ['history-archiver-create', 'history-archive-password', 'history-archive-to-staging-location', 'history-archive-user-data']],
+      [3000, ['history-delete-staged-archive']],
+    ]);
+    expect(got.result.warnings).toEqual(['lines 1001 to 2000 not read: of a history this long, the first and the last 1000 are']);
+    expect(got.result.facts!.commands).toBe(2000);
+  });
+
+  test('250 MB of padding before the staging commands: a scan finds them, in bounded memory', async () => {
+    const line = 'ls\n';
+    const count = Math.floor((250 * 1024 * 1024) / line.length);
+    const src = repeatedLines(line, count, '7z a -pS3cret /dev/shm/.x/out.7z /home/bob/Documents\nrm /dev/shm/.x/out.7z\n');
+    global.gc?.();
+    const before = process.memoryUsage();
+    const clock = cpuClock();
+    const got = await scanOf(src, 'home/bob/.bash_history');
+    const after = process.memoryUsage();
+    expect(got.candidates.map((c) => c.line)).toEqual([count + 1, count + 2]);
+    expect(got.result.warnings).toEqual([`lines ${LIMITS.maxHistoryLines + 1} to ${count + 2 - LIMITS.maxHistoryLines} not read: of a history this long, the first and the last ${LIMITS.maxHistoryLines} are`]);
+    expect(after.arrayBuffers - before.arrayBuffers).toBeLessThan(16 * 1024 * 1024);
+    expect(after.heapUsed - before.heapUsed).toBeLessThan(64 * 1024 * 1024);
     expect(clock()).toBeLessThan(20_000);
   });
 });
