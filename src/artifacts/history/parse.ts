@@ -338,13 +338,19 @@ function* historyLines(src: ByteSource, shell: Shell, warnings: string[], seen: 
  * intrusion is recorded; a history padded or grown past the limit no longer hides them). The lines
  * are counted first, a second reading of a file of more than LIMITS.maxHistoryLines bytes.
  */
-function newestLines(src: ByteSource, shell: Shell): SkippedLines | null {
+function newestLines(src: ByteSource, shell: Shell, warnings: string[]): SkippedLines | null {
   const from = LIMITS.maxHistoryLines;
   // A line takes a byte at least (its newline): a file of fewer bytes than the limit has fewer lines, one of fewer than twice as many is read whole.
   if (src.size <= from) return null;
   if (src.size <= 2 * from) return { from, to: from };
   const seen: { binary: boolean; lines?: number } = { binary: false };
-  for (const item of historyLines(src, shell, [], seen, { from: 0, to: Number.POSITIVE_INFINITY })) void item;
+  try {
+    for (const item of historyLines(src, shell, [], seen, { from: 0, to: Number.POSITIVE_INFINITY })) void item;
+  } catch (err) {
+    // A read that fails further in (a damaged image) leaves the first lines to read, as parse reads them.
+    warnings.push(`the lines could not be counted (${(err as Error).message}); the first ${from} are read`);
+    return null;
+  }
   const total = seen.lines ?? 0;
   return total > 2 * from ? { from, to: total - from } : { from, to: from };
 }
@@ -377,7 +383,7 @@ function skipNewlines(chunk: Buffer, from: number, want: number, width: number, 
 /** historyLines as a list (tests hold it to the whole-file reading); with `newest`, the lines a scan reads. */
 export function readHistoryLines(src: ByteSource, shell: Shell, warnings: string[], newest = false): { lines: LineItem[]; binary: boolean } {
   const seen = { binary: false };
-  const lines = Array.from(historyLines(src, shell, warnings, seen, newest ? newestLines(src, shell) : null));
+  const lines = Array.from(historyLines(src, shell, warnings, seen, newest ? newestLines(src, shell, warnings) : null));
   return { lines, binary: seen.binary };
 }
 
@@ -399,7 +405,7 @@ const NEWLINE_UTF16BE = Buffer.from([0x00, 0x0a]);
  * twice LIMITS.maxHistoryLines, the first and the last as many lines (a scan), not the first only.
  */
 export function* historyCommands(src: ByteSource, shell: Shell, warnings: string[], seen: { binary: boolean } = { binary: false }, newest = false): Generator<HistoryCommand> {
-  yield* SPLITTERS[shell](historyLines(src, shell, warnings, seen, newest ? newestLines(src, shell) : null), warnings);
+  yield* SPLITTERS[shell](historyLines(src, shell, warnings, seen, newest ? newestLines(src, shell, warnings) : null), warnings);
 }
 
 export function parseHistory(src: ByteSource, shell: Shell): HistoryParse {

@@ -348,6 +348,22 @@ describe('a scan reads the first and the last lines of a history too long to rea
     expect(got.result.facts!.commands).toBe(2000);
   });
 
+  test('a history that cannot be read to its end (a damaged image): its first lines are still matched, and the warning says why no more', async () => {
+    const entries = [{ command: '7z a -pX /tmp/.h/head.7z /home/u/Documents' }, ...Array.from({ length: 120_000 }, (_, i) => ({ command: `ls -la /srv/app${i}` }))];
+    const whole = bufferSource(makeBashHistory(entries));
+    expect(whole.size).toBeGreaterThan(2 * 1024 * 1024);
+    const failing: ByteSource = {
+      ...whole,
+      read(position: number, length: number): Buffer {
+        if (position + length > 1024 * 1024) throw new Error('EIO: i/o error, read');
+        return whole.read(position, length);
+      },
+    };
+    const got = await withLineLimitAsync(1000, () => scanOf(failing, 'home/u/.bash_history'));
+    expect(got.candidates.map((c) => c.line)).toEqual([1]);
+    expect(got.result.warnings).toEqual(['the lines could not be counted (EIO: i/o error, read); the first 1000 are read', 'more than 1000 lines; the rest is skipped']);
+  });
+
   test('250 MB of padding before the staging commands: a scan finds them, in bounded memory', async () => {
     const line = 'ls\n';
     const count = Math.floor((250 * 1024 * 1024) / line.length);
