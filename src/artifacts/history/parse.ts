@@ -336,7 +336,7 @@ function* historyLines(src: ByteSource, shell: Shell, warnings: string[], seen: 
  * The lines a scan reads of a history: all of them, or of one with more than twice
  * LIMITS.maxHistoryLines, the first and the last as many (the newest commands are where an
  * intrusion is recorded; a history padded or grown past the limit no longer hides them). The lines
- * are counted first, a second reading of a file of more than LIMITS.maxHistoryLines bytes.
+ * are counted first: a second reading, of a file of more than twice LIMITS.maxHistoryLines bytes only.
  */
 function newestLines(src: ByteSource, shell: Shell, warnings: string[]): SkippedLines | null {
   const from = LIMITS.maxHistoryLines;
