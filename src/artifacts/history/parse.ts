@@ -4,7 +4,7 @@
  */
 import type { ByteSource } from '../../util/byte-source.js';
 import { LIMITS } from '../../util/limits.js';
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { unixSecondsToIso } from '../../util/filetime.js';
 import { pushAll } from '../../util/arrays.js';
 
@@ -144,6 +144,19 @@ class LineDecoder {
       }
       text = strict !== null && !cut ? strict : this.lenient.decode(bytes);
     }
+    return this.bounded(text, cut);
+  }
+
+  /**
+   * A whole line of a chunk of ASCII bytes (`isAscii`): the text `decode` gives it (ASCII is valid
+   * UTF-8, and decodes the same as Latin-1), without a validity check and a copy of the bytes per line.
+   */
+  ascii(chunk: Buffer, start: number, end: number): string {
+    return this.bounded(chunk.toString('latin1', start, end), false);
+  }
+
+  private bounded(decoded: string, cut: boolean): string {
+    let text = decoded;
     if (!cut && text.endsWith('\r')) text = text.slice(0, -1);
     if (text.length > LIMITS.maxNameBytes) {
       text = text.slice(0, LIMITS.maxNameBytes);
@@ -270,6 +283,8 @@ function* historyLines(src: ByteSource, shell: Shell, warnings: string[], seen: 
       sampleBytes += part.length;
     }
     bodyBytes += chunk.length;
+    // Most histories are ASCII: their lines are cut from the chunk's text without a decoder call each.
+    const ascii = width === 1 && isAscii(chunk);
     let at = 0;
     for (;;) {
       if (skipping) {
@@ -287,8 +302,12 @@ function* historyLines(src: ByteSource, shell: Shell, warnings: string[], seen: 
         keep(chunk.subarray(at));
         break;
       }
-      keep(chunk.subarray(at, nl));
-      const line = endLine();
+      let line: string;
+      if (ascii && parts.length === 0 && nl - at <= LINE_BYTES_KEPT) line = decoder!.ascii(chunk, at, nl);
+      else {
+        keep(chunk.subarray(at, nl));
+        line = endLine();
+      }
       if (held !== null) yield held;
       held = line;
       count++;

@@ -85,11 +85,14 @@ const rand = (k: number): number => Math.floor(((seed = (seed * 1103515245 + 123
 /** Text pieces, some of them many characters long so that lines cross the 1 MiB chunks and the length limit. */
 const PIECES = ['ls', ' ', '7z a -pX out.7z docs', 'ü', '€', '𝄞', '\r', '\r\n', '\n', '\n\n', '\t', '\u0001', '\u0000', '\ufeff', 'x'.repeat(3000), '€'.repeat(12_000), '𝄞'.repeat(9000)];
 
-function textOf(length: number): string {
+/** ASCII only (most histories): whole chunks of it are read without a decoder call per line. Lines past the kept bytes and the kept characters too. */
+const ASCII_PIECES = ['ls', ' ', '7z a -pX out.7z docs', '\r', '\r\n', '\n', '\n\n', '\t', '\u0001', '\u0000', 'x'.repeat(3000), 'y'.repeat(40_000), 'z'.repeat(140_000)];
+
+function textOf(length: number, pieces: readonly string[] = PIECES): string {
   const parts: string[] = [];
   let n = 0;
   while (n < length) {
-    const p = PIECES[rand(PIECES.length)]!;
+    const p = pieces[rand(pieces.length)]!;
     parts.push(p);
     n += p.length;
   }
@@ -137,6 +140,8 @@ const CASES: Array<{ name: string; make: () => Buffer; shell: Shell }> = [
   { name: 'empty', make: () => Buffer.alloc(0), shell: 'bash' },
   { name: 'only newlines and CRs', make: () => Buffer.from('\r\n\n\r\r\n'), shell: 'bash' },
   { name: 'no newline at the end', make: () => Buffer.from('a\nb\r'), shell: 'bash' },
+  { name: 'ASCII, across chunks, with lines past the kept bytes and characters', make: () => Buffer.from(textOf(3_500_000, ASCII_PIECES)), shell: 'sh' },
+  { name: 'ASCII after a chunk that is not', make: () => Buffer.from(`${textOf(1_100_000)}${textOf(1_500_000, ASCII_PIECES)}`), shell: 'bash' },
 ];
 
 describe('a history read a chunk at a time gives the lines of the whole file', () => {
@@ -153,7 +158,7 @@ describe('a history read a chunk at a time gives the lines of the whole file', (
       for (let round = 0; round < 60; round++) {
         limits.maxHistoryLines = 1 + rand(40);
         const shell = (['sh', 'zsh', 'powershell'] as const)[rand(3)];
-        let buf: Buffer = Buffer.from(textOf(rand(3) === 0 ? 1_100_000 : 2000));
+        let buf: Buffer = Buffer.from(textOf(rand(3) === 0 ? 1_100_000 : 2000, rand(2) === 0 ? ASCII_PIECES : PIECES));
         if (rand(3) === 0) buf = spoil(buf, 10);
         if (rand(4) === 0) buf = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(buf.toString(), 'utf16le')]);
         const got = chunked(buf, shell);
@@ -257,7 +262,7 @@ describe('a scan reads the first and the last lines of a history too long to rea
     for (let round = 0; round < 80; round++) {
       const max = 1 + rand(40);
       const shell = (['sh', 'zsh', 'powershell'] as const)[rand(3)];
-      let buf: Buffer = Buffer.from(textOf(rand(4) === 0 ? 1_100_000 : 200 + rand(20_000)));
+      let buf: Buffer = Buffer.from(textOf(rand(4) === 0 ? 1_100_000 : 200 + rand(20_000), rand(2) === 0 ? ASCII_PIECES : PIECES));
       if (rand(3) === 0) buf = spoil(buf, 10);
       if (rand(4) === 0) buf = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(buf.toString(), 'utf16le')]);
       else if (rand(6) === 0) buf = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(buf.toString(), 'utf16le').swap16()]);
