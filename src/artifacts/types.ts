@@ -96,8 +96,9 @@ export interface ArtifactParser<R extends ArtifactRecord = ArtifactRecord, F = u
   /** Returns null when, on closer look, the file is not this parser's format. */
   parse(src: ByteSource, ctx: ArtifactContext): Promise<ArtifactResult<R, F> | null>;
   /**
-   * Optional, for artifacts of millions of records ($MFT, $J, event logs): the same records as `parse`,
-   * yielded one at a time so `stagehunt parse --format jsonl` runs in bounded memory. Warnings are
+   * Optional, for artifacts of millions of records ($MFT, $J, event logs, histories): the same records as `parse`,
+   * yielded one at a time so `stagehunt parse --format jsonl` runs in bounded memory, and where `parse` keeps
+   * only the first of them (LIMITS.maxKeptStreamRecords, LIMITS.maxHistoryLines), all of them. Warnings are
    * appended to `warnings` as they arise; yields nothing when the file is not this format.
    */
   stream?(src: ByteSource, ctx: ArtifactContext, warnings: string[]): Iterable<R>;

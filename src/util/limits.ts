@@ -32,7 +32,8 @@ export const LIMITS = {
   maxListedNameBytes: 16 * 1024 * 1024,
   /**
    * History lines read per file: `parse` and `explain` the first ones; a scan the first and the last
-   * as many (the middle of a longer history counted, not read: src/artifacts/history/parse.ts).
+   * as many (the middle of a longer history counted, not read: src/artifacts/history/parse.ts);
+   * `parse --format jsonl` all of them (up to maxTextArtifactBytes).
    */
   maxHistoryLines: 1_000_000,
   /** Longest command kept from continued history lines (zsh backslash, PSReadLine backtick). */

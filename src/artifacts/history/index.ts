@@ -54,7 +54,7 @@ export const historyParser: ArtifactParser<HistoryCommandRecord, HistoryFacts> =
     // The clock looked at every 1,024 commands: a history of a million lines read on the scan's own thread (an image's file) lets Ctrl-C in.
     const turns = new EventLoopTurns(TURN_EVERY_MS, 1024);
     let commands = 0;
-    for (const c of historyCommands(src, shell, warnings, seen, true)) {
+    for (const c of historyCommands(src, shell, warnings, seen, 'newest')) {
       commands++;
       matcher.add(commandRecord(c, shell, user));
       if (turns.due()) await yieldToEventLoop();
@@ -67,7 +67,8 @@ export const historyParser: ArtifactParser<HistoryCommandRecord, HistoryFacts> =
     const shell = shellFromPath(ctx.relPath || ctx.name);
     if (!shell) return;
     const user = userFromPath(ctx.relPath);
-    for (const c of historyCommands(src, shell, warnings)) yield commandRecord(c, shell, user);
+    // Nothing held: every line up to the byte bound, as the other streamed artifacts give all their records.
+    for (const c of historyCommands(src, shell, warnings, undefined, 'all')) yield commandRecord(c, shell, user);
   },
 };
 

@@ -216,11 +216,17 @@ type LineItem = string | number;
  * given as their number; the limit then counts from `skip.to`. Its warnings are pushed once the last
  * line is read; `seen.binary` is set then, and `seen.lines` to the lines counted.
  */
-function* historyLines(src: ByteSource, shell: Shell, warnings: string[], seen: { binary: boolean; lines?: number }, skip: SkippedLines | null = null): Generator<LineItem> {
+function* historyLines(
+  src: ByteSource,
+  shell: Shell,
+  warnings: string[],
+  seen: { binary: boolean; lines?: number },
+  skip: SkippedLines | null = null,
+  // With lines skipped, the count to the end is known (a file that changed while it was read stops there).
+  limit = skip ? skip.to + LIMITS.maxHistoryLines + 1 : LIMITS.maxHistoryLines,
+): Generator<LineItem> {
   const sizeWarnings: string[] = [];
   const chunks = historyChunks(src, shell === 'zsh', sizeWarnings);
-  // With lines skipped, the count to the end is known (a file that changed while it was read stops there).
-  const limit = skip ? skip.to + LIMITS.maxHistoryLines + 1 : LIMITS.maxHistoryLines;
   /** Lines given so far, and the last one held back: a last line that is empty is not one. */
   let count = 0;
   let held: string | null = null;
@@ -399,10 +405,22 @@ function skipNewlines(chunk: Buffer, from: number, want: number, width: number, 
   return { at: chunk.length, lines, lineStart };
 }
 
-/** historyLines as a list (tests hold it to the whole-file reading); with `newest`, the lines a scan reads. */
-export function readHistoryLines(src: ByteSource, shell: Shell, warnings: string[], newest = false): { lines: LineItem[]; binary: boolean } {
+/**
+ * Which lines of a history are read: the first LIMITS.maxHistoryLines (`parse`, which holds them),
+ * also the last as many (a scan, `newestLines`), or all up to LIMITS.maxTextArtifactBytes
+ * (`parse --format jsonl`, which holds none).
+ */
+export type HistoryLines = 'first' | 'newest' | 'all';
+
+function linesOf(src: ByteSource, shell: Shell, warnings: string[], seen: { binary: boolean }, which: HistoryLines): Generator<LineItem> {
+  if (which === 'all') return historyLines(src, shell, warnings, seen, null, Number.POSITIVE_INFINITY);
+  return historyLines(src, shell, warnings, seen, which === 'newest' ? newestLines(src, shell, warnings) : null);
+}
+
+/** historyLines as a list (tests hold it to the whole-file reading). */
+export function readHistoryLines(src: ByteSource, shell: Shell, warnings: string[], which: HistoryLines = 'first'): { lines: LineItem[]; binary: boolean } {
   const seen = { binary: false };
-  const lines = Array.from(historyLines(src, shell, warnings, seen, newest ? newestLines(src, shell, warnings) : null));
+  const lines = Array.from(linesOf(src, shell, warnings, seen, which));
   return { lines, binary: seen.binary };
 }
 
@@ -419,12 +437,11 @@ const NEWLINE_UTF16BE = Buffer.from([0x00, 0x0a]);
 
 /**
  * The commands of a history, one at a time, in bounded memory (a scan matches them as they come;
- * `parse --format jsonl` writes them as they come). Warnings are pushed as parseHistory lists them,
- * once the last command is given; `seen.binary` is set then. `newest`: of a history longer than
- * twice LIMITS.maxHistoryLines, the first and the last as many lines (a scan), not the first only.
+ * `parse --format jsonl` writes them as they come), of the lines `which` says. Warnings are pushed
+ * as parseHistory lists them, once the last command is given; `seen.binary` is set then.
  */
-export function* historyCommands(src: ByteSource, shell: Shell, warnings: string[], seen: { binary: boolean } = { binary: false }, newest = false): Generator<HistoryCommand> {
-  yield* SPLITTERS[shell](historyLines(src, shell, warnings, seen, newest ? newestLines(src, shell, warnings) : null), warnings);
+export function* historyCommands(src: ByteSource, shell: Shell, warnings: string[], seen: { binary: boolean } = { binary: false }, which: HistoryLines = 'first'): Generator<HistoryCommand> {
+  yield* SPLITTERS[shell](linesOf(src, shell, warnings, seen, which), warnings);
 }
 
 export function parseHistory(src: ByteSource, shell: Shell): HistoryParse {

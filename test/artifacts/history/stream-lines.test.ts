@@ -268,7 +268,7 @@ describe('a scan reads the first and the last lines of a history too long to rea
       else if (rand(6) === 0) buf = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(buf.toString(), 'utf16le').swap16()]);
       const all = withLineLimit(Number.MAX_SAFE_INTEGER, () => wholeFileLines(buf, shell).lines);
       const warnings: string[] = [];
-      const { lines } = withLineLimit(max, () => readHistoryLines(bufferSource(buf), shell, warnings, true));
+      const { lines } = withLineLimit(max, () => readHistoryLines(bufferSource(buf), shell, warnings, 'newest'));
       const given = new Map<number, string>();
       const gaps: number[] = [];
       let n = 0;
@@ -300,7 +300,7 @@ describe('a scan reads the first and the last lines of a history too long to rea
   const commandsOf = (text: string, shell: Shell, max: number) =>
     withLineLimit(max, () => {
       const buf = Buffer.from(text);
-      return [...historyCommands(bufferSource(buf), shell, [], { binary: false }, true)];
+      return [...historyCommands(bufferSource(buf), shell, [], { binary: false }, 'newest')];
     });
 
   test('what the shells join ends where lines are not read: a bash time, a continued zsh command, a fish entry', () => {
@@ -351,6 +351,19 @@ describe('a scan reads the first and the last lines of a history too long to rea
     ]);
     expect(got.result.warnings).toEqual(['lines 1001 to 2000 not read: of a history this long, the first and the last 1000 are']);
     expect(got.result.facts!.commands).toBe(2000);
+  });
+
+  test('parse --format jsonl streams every line (it holds none), parse keeps the first limit lines', () => {
+    const entries = Array.from({ length: 3000 }, (_, i) => ({ command: `ls -la /srv/app${i}` }));
+    const buf = makeBashHistory(entries);
+    const ctx = { relPath: 'home/u/.bash_history', name: '.bash_history', head: buf.subarray(0, 4100), size: buf.length, format: null };
+    const warnings: string[] = [];
+    const streamed = withLineLimit(1000, () => [...historyParser.stream!(bufferSource(buf), ctx, warnings)]);
+    expect(streamed.map((r) => r.line)).toEqual(entries.map((_, i) => i + 1));
+    expect(warnings).toEqual([]);
+    const held = withLineLimit(1000, () => parseHistory(bufferSource(buf), 'bash'));
+    expect(held.commands).toHaveLength(1000);
+    expect(held.warnings).toEqual(['more than 1000 lines; the rest is skipped']);
   });
 
   test('a history that cannot be read to its end (a damaged image): its first lines are still matched, and the warning says why no more', async () => {
