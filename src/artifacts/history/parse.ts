@@ -521,15 +521,18 @@ function* joinContinuations(lines: Iterable<LineItem>, continues: (l: string) =>
   /** A continuing line not yet known to have a next one. */
   let held: string | null = null;
   let n = 0;
+  /** The command being joined, its held line kept as written: no next line comes (the end, or lines not read). */
+  const asWritten = (): { text: string; line: number } => {
+    joining!.add(held!);
+    const done = { text: joining!.text(), line: joining!.line };
+    joining = null;
+    held = null;
+    return done;
+  };
   for (const l of lines) {
     if (typeof l === 'number') {
       // Lines not read: a command continued into them is given as far as it was read.
-      if (held !== null) {
-        joining!.add(held);
-        yield { text: joining!.text(), line: joining!.line };
-        joining = null;
-        held = null;
-      }
+      if (held !== null) yield asWritten();
       n += l;
       continue;
     }
@@ -549,10 +552,7 @@ function* joinContinuations(lines: Iterable<LineItem>, continues: (l: string) =>
       joining = null;
     } else yield { text: l, line: n };
   }
-  if (held !== null) {
-    joining!.add(held);
-    yield { text: joining!.text(), line: joining!.line };
-  }
+  if (held !== null) yield asWritten();
 }
 
 /** PSReadLine: a line ending with a backtick continues on the next line. */
