@@ -50,6 +50,13 @@ export const LIMITS = {
   maxRegistryValueBytes: 4 * 1024 * 1024,
   /** Registry: value bytes materialised per hive; past it each value keeps a 256-byte head. */
   maxRegistryHiveDataBytes: 64 * 1024 * 1024,
+  /**
+   * Registry transaction logs (src/artifacts/regf/logs.ts): distinct hive bytes a replay lays over
+   * the primary file (held in memory), and log entries read per log (a real log holds tens to a few
+   * thousand; each entry is at least 512 bytes).
+   */
+  maxHiveReplayBytes: 64 * 1024 * 1024,
+  maxHiveLogEntries: 200_000,
   /** Registry: longest key path (characters); a deeper subtree is left out with a warning. */
   maxRegistryKeyPathChars: 32 * 1024,
   /** Registry: characters of key paths emitted per hive (each key and value carries its path). */

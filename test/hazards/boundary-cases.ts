@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildZip } from '../../fixtures/lib/zip-writer.mjs';
+import { prng } from '../helpers/random.js';
 
 /** A zip that looks staged (an archive in a temp folder): any one reached becomes a finding. */
 export function stagedZip(label: string): Buffer {
@@ -112,18 +113,6 @@ export function buildHardLink(base: string): { root: string; rel: string } {
   mkdirSync(path.join(root, 'Windows', 'Temp'), { recursive: true });
   linkSync(path.join(base, 'hard-outside', 'h.zip'), path.join(root, 'Windows', 'Temp', 'h.zip'));
   return { root, rel: 'Windows/Temp/h.zip' };
-}
-
-/** mulberry32: the same tree for the same seed on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Concrete directories for a set of patterns: one user for `*`, every brace alternative. */

@@ -39,6 +39,7 @@ const HBIN = {
   signature: 0x00, // 'hbin'
   offset: 0x04, // offset of this hbin from HBINS_START
   size: 0x08,
+  timestamp: 0x14, // FILETIME, first hbin only: a copy of the base block's last-written time
 } as const;
 
 // nk fields, relative to the start of the cell data (after the 4-byte cell size).
@@ -110,6 +111,28 @@ export function baseBlockChecksum(buf: HiveBytes): number {
   if (x === 0xffffffff) return 0xfffffffe;
   if (x === 0) return 1;
   return x;
+}
+
+/**
+ * A base block as a hive writer leaves it once a transaction is complete: both sequence numbers
+ * `sequence`, `hbinsSize` bytes of hive bins, the file type of a primary file, its checksum
+ * recomputed (a copy of `block`, whose first 512 bytes are read; logs.ts after a replay).
+ */
+export function completedBaseBlock(block: Buffer, sequence: number, hbinsSize: number): Buffer {
+  const out = Buffer.alloc(BASE_BLOCK_SIZE);
+  block.copy(out, 0, 0, Math.min(block.length, BASE_BLOCK_SIZE));
+  out.writeUInt32LE(sequence >>> 0, BB.sequence1);
+  out.writeUInt32LE(sequence >>> 0, BB.sequence2);
+  out.writeUInt32LE(0, BB.fileType);
+  out.writeUInt32LE(hbinsSize >>> 0, BB.hbinsSize);
+  out.writeUInt32LE(baseBlockChecksum(out), BB.checksum);
+  return out;
+}
+
+/** The timestamp in the first hive bin's header: the base block's last-written time, kept where a torn base block cannot reach it. */
+export function firstBinTimestamp(buf: Buffer): bigint | null {
+  const at = HBINS_START + HBIN.timestamp;
+  return buf.length >= at + 8 && buf.toString('latin1', HBINS_START, HBINS_START + 4) === 'hbin' ? buf.readBigUInt64LE(at) : null;
 }
 
 export function readBaseBlock(buf: HiveBytes): BaseBlock | null {

@@ -9,6 +9,7 @@ import type { ArtifactContext } from '../../../src/artifacts/types.js';
 // @ts-expect-error plain-JS fixture library without type declarations
 import { writeHive } from '../../../fixtures/lib/regf-writer.mjs';
 import { cpuClock } from '../../helpers/cpu.js';
+import { prng } from '../../helpers/random.js';
 
 function ctx(name: string, siblings: string[] = []): ArtifactContext {
   return { relPath: name, name, head: Buffer.alloc(0), size: 0, format: 'regf', siblings: siblings.map((n) => ({ name: n, isDirectory: false, size: 1 })) };
@@ -26,17 +27,6 @@ const TREE = {
   ],
 };
 
-/** Deterministic PRNG (mulberry32) so the fuzz subset is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function drain(buf: Buffer): { keys: number; warnings: number } {
   let keys = 0;
