@@ -6,7 +6,7 @@
  * could be read + warnings + corrupted: true), fine. A parser never throws for bad input;
  * the pipeline still catches and reports if one does.
  */
-import type { ByteSource } from '../util/byte-source.js';
+import type { ByteSource, ClosableSource } from '../util/byte-source.js';
 import type { FileTimes } from '../model/finding.js';
 import type { Candidate } from '../rules/types.js';
 import type { SigmaRule } from './evtx/sigma.js';
@@ -32,6 +32,12 @@ export interface ArtifactContext {
    * pairing, volume sets). Lower-cased comparisons are the parser's job.
    */
   siblings?: readonly DirEntryInfo[];
+  /**
+   * Opens a regular file of `siblings`, by its name, read-only through src/evidence (a hive's
+   * transaction logs), where the caller can (a scan, explain, parse); null when it is not there, not
+   * a regular file or cannot be opened. The parser closes what it opens.
+   */
+  openSibling?(name: string): ClosableSource | null;
   /** Options from the command line that parsers honour (e.g. INFO2 ANSI code page). */
   options?: { codepage?: string; sigma?: readonly SigmaRule[] };
 }

@@ -6,7 +6,7 @@
  * streams; `open` returns the ByteSource the parsers already read.
  */
 import { LIMITS } from '../util/limits.js';
-import type { ByteSource } from '../util/byte-source.js';
+import type { ByteSource, ClosableSource } from '../util/byte-source.js';
 import type { HashOutcome, HashSettings } from './hash-source.js';
 
 export type FsEntryType = 'file' | 'directory' | 'symlink' | 'other';
@@ -74,8 +74,7 @@ export const NO_FS_TIMES: FsTimes = Object.freeze({});
 /** No named streams (a mounted directory's files, most NTFS files): one frozen empty list for every such entry instead of one each. */
 export const NO_FS_STREAMS: readonly FsStream[] = Object.freeze([]);
 
-export interface OpenedSource extends ByteSource {
-  close(): void;
+export interface OpenedSource extends ClosableSource {
   /**
    * Hands the open file to the walk's other thread to hash (startReadAhead with `hashing`); `close`
    * then leaves it to that thread. False: not taken (no such thread, or too many files out), hash

@@ -1,7 +1,11 @@
-/** Bounded, link-free listings of one directory of a root, for parsers that pair files ($I/$R, volume sets, hive logs). */
-import type { ListedEntry } from '../model/evidence.js';
+/**
+ * Bounded, link-free listings of one directory of a root, for parsers that pair files ($I/$R, volume
+ * sets, hive logs), and the files beside one opened for them (a hive's transaction logs).
+ */
+import { relDirOf, type DirEntryInfo, type ListedEntry } from '../model/evidence.js';
+import type { ClosableSource } from '../util/byte-source.js';
 import { DirectoryFs } from './directory-fs.js';
-import { compactListing, type EvidenceFs } from './fs.js';
+import { compactListing, type EvidenceFs, type OpenedSource } from './fs.js';
 
 /** Entries listed per directory; a parser pairing files never needs more. */
 export const MAX_LISTED_ENTRIES = 10_000;
@@ -29,13 +33,55 @@ export function fsLister(fs: EvidenceFs): (relDir: string) => ListedEntry[] | nu
   };
 }
 
+/**
+ * Opens files of a root by their '/'-separated paths, through its EvidenceFs: looked up exactly,
+ * never through a link or into another file system (unless the root enters them), regular files
+ * only, read-only as every evidence file; null when the file is not there or cannot be opened.
+ */
+export function fsOpener(fs: EvidenceFs): (relPath: string) => OpenedSource | null {
+  return (relPath: string) => {
+    const entry = fs.lookup(relPath, false);
+    if (!entry || entry.type !== 'file') return null;
+    try {
+      return fs.open(entry);
+    } catch {
+      return null;
+    }
+  };
+}
+
+/** A mounted directory given by its real path (the isolated worker's), or null when it cannot be opened or is no longer on `rootDev`. */
+function rootFs(rootAbs: string, rootDev: number, crossMounts: boolean): DirectoryFs | null {
+  try {
+    const fs = new DirectoryFs(rootAbs, undefined, undefined, crossMounts);
+    if (fs.dev === rootDev) return fs;
+    fs.close();
+  } catch {
+    // refused below
+  }
+  return null;
+}
+
 /** `fsLister` over a mounted directory given by its real path (the isolated worker's), refusing all if it is no longer on `rootDev`. */
 export function rootLister(rootAbs: string, rootDev: number, crossMounts = false): (relDir: string) => ListedEntry[] | null {
-  let fs: DirectoryFs;
-  try {
-    fs = new DirectoryFs(rootAbs, undefined, undefined, crossMounts);
-  } catch {
-    return () => null;
-  }
-  return fs.dev === rootDev ? fsLister(fs) : () => null;
+  const fs = rootFs(rootAbs, rootDev, crossMounts);
+  return fs ? fsLister(fs) : () => null;
+}
+
+/** `fsOpener` over a mounted directory given by its real path (the isolated worker's), refusing all if it is no longer on `rootDev`. */
+export function rootOpener(rootAbs: string, rootDev: number, crossMounts = false): (relPath: string) => OpenedSource | null {
+  const fs = rootFs(rootAbs, rootDev, crossMounts);
+  return fs ? fsOpener(fs) : () => null;
+}
+
+/**
+ * `ArtifactContext.openSibling` for the file at `relPath`: only a regular file its directory listed
+ * (`siblings`), by that exact name, is opened, through `openFile` (an `fsOpener`).
+ */
+export function siblingOpener(relPath: string, siblings: readonly DirEntryInfo[] | undefined, openFile: (relPath: string) => ClosableSource | null): (name: string) => ClosableSource | null {
+  return (name: string) => {
+    if (!siblings?.some((s) => !s.isDirectory && s.name === name)) return null;
+    const dir = relDirOf(relPath);
+    return openFile(dir === '' ? name : `${dir}/${name}`);
+  };
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { relDirOf, type DirEntryInfo } from '../model/evidence.js';
 import { DirectoryFs } from './directory-fs.js';
 import type { FsEntry, OpenedSource } from './fs.js';
-import { fsLister } from './listing.js';
+import { fsLister, fsOpener } from './listing.js';
 import { readSourceHead } from './reader.js';
 import { relativeInside, type EvidenceRoot } from './root.js';
 import { LIMITS } from '../util/limits.js';
@@ -24,6 +24,8 @@ export interface SingleFile {
   source: OpenedSource;
   head: Buffer;
   siblings: DirEntryInfo[];
+  /** Opens a file of the same DirectoryFs by its path (`relPath ?? name` is this file's): a parser reads the file's siblings through it; valid until `source` is closed. */
+  openFile(relPath: string): OpenedSource | null;
 }
 
 /** Why `fileAbs` cannot be read as a file of `root` (outside it, or a link or mount on the way), or null. */
@@ -90,7 +92,7 @@ export function openSingleFile(file: string, root?: EvidenceRoot): SingleFile {
       fs.close(); // and the directory handles of a deep path
     };
     const siblings = fsLister(fs)(relDirOf(lookFor)) ?? [];
-    return { abs, name: entry.name, relPath, entry, source, head: readSourceHead(source, LIMITS.headBytes), siblings };
+    return { abs, name: entry.name, relPath, entry, source, head: readSourceHead(source, LIMITS.headBytes), siblings, openFile: fsOpener(fs) };
   } catch (err) {
     fs.close();
     throw err;

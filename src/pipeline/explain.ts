@@ -29,6 +29,8 @@ export interface ExplainOptions {
   /** Evidence root the file lies in (default: the nearest parent that looks like an OS root). */
   root?: string;
   codepage?: string;
+  /** Apply a dirty hive's transaction logs (default true). */
+  hiveLogs?: boolean;
   /** The scan scope used to judge the file (as `scan --scope`; default hotspots). */
   scope?: Scope;
   /** Sigma rules for event logs, as the scan gets them. */
@@ -117,6 +119,7 @@ export async function buildExplainReport(opts: ExplainOptions): Promise<ExplainR
       hotspot,
       os: root?.os ?? 'unknown',
       siblings: file.siblings,
+      openFile: opts.hiveLogs === false ? undefined : file.openFile,
       deep: true,
       keepRecords: true,
       codepage: opts.codepage,
@@ -198,7 +201,7 @@ export async function buildExplainReport(opts: ExplainOptions): Promise<ExplainR
  */
 async function judgeByScan(report: ExplainReport, rootGiven: string, relPath: string, opts: ExplainOptions, catalog: RuleCatalog): Promise<void> {
   const scope = opts.scope ?? 'hotspots';
-  const scanned = await scan({ roots: [rootGiven], os: 'auto', scope, codepage: opts.codepage, sigma: opts.sigma });
+  const scanned = await scan({ roots: [rootGiven], os: 'auto', scope, codepage: opts.codepage, hiveLogs: opts.hiveLogs, sigma: opts.sigma });
   const here = scanned.findings.filter((f) => f.path === relPath);
   const own = here.find((f) => f.kind === 'file');
   const inner = here.filter((f) => f.kind !== 'file');

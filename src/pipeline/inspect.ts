@@ -11,10 +11,11 @@ import type { ArtifactParser, ArtifactResult, ArtifactContext, DetectContext } f
 import type { ArchiveSummary } from '../artifacts/archive/summary.js';
 import { isArchiveResult, isHiveResult } from '../artifacts/facts.js';
 import type { DirEntryInfo, ListedEntry, OsKind } from '../model/evidence.js';
+import { siblingOpener } from '../evidence/listing.js';
 import type { Hotspot } from '../hotspots/catalog.js';
 import { fileRuleHits } from '../rules/file-rules.js';
 import type { Candidate, Hit, NamedPath, TimelineEvent } from '../rules/types.js';
-import type { ByteSource } from '../util/byte-source.js';
+import type { ByteSource, ClosableSource } from '../util/byte-source.js';
 import { LIMITS } from '../util/limits.js';
 import type { FileTimes } from '../model/finding.js';
 import { pushAll } from '../util/arrays.js';
@@ -125,6 +126,8 @@ export interface InspectInput {
   os: OsKind;
   siblings?: readonly DirEntryInfo[];
   listDirectory?(relPath: string): ListedEntry[] | null;
+  /** Opens a file of the same root by its path (src/evidence/listing.ts fsOpener): parsers get the file's siblings through it (`ArtifactContext.openSibling`). */
+  openFile?(relPath: string): ClosableSource | null;
   /** explain: sample head, middle and tail whatever the head looks like. */
   deep?: boolean;
   /** explain: parse and keep every parser's records (shown) instead of streaming them through the detectors (`ArtifactParser.scan`) or asking a parser without `detect` for its `factsOnly`. */
@@ -189,6 +192,7 @@ function detectContextOf(ctx: ArtifactContext, input: InspectInput): DetectConte
     size: ctx.size,
     format: ctx.format,
     siblings: ctx.siblings,
+    openSibling: ctx.openSibling,
     options: ctx.options,
     os: input.os,
     hotspot: input.hotspot?.id ?? null,
@@ -247,6 +251,7 @@ function inspectFingerprinted(input: InspectInput, fp: Fingerprint): MaybePromis
     size: input.size,
     format: fp.format,
     siblings: input.siblings,
+    openSibling: input.openFile ? siblingOpener(input.relPath, input.siblings, input.openFile) : undefined,
     options: input.codepage || input.sigma ? { ...(input.codepage ? { codepage: input.codepage } : {}), ...(input.sigma ? { sigma: input.sigma } : {}) } : undefined,
   };
   const got: Gathered = { runs: [], warnings: [], fileHits: [...fp.hits], details: {}, innerCandidates: [], names: [], events: [], archive: null, sidNames: {}, detectCtx: null };

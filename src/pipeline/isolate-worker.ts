@@ -5,7 +5,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { DirEntryInfo, ListedEntry } from '../model/evidence.js';
-import { rootLister } from '../evidence/listing.js';
+import { rootLister, rootOpener } from '../evidence/listing.js';
+import type { OpenedSource } from '../evidence/fs.js';
 import { fdSource } from '../evidence/reader.js';
 import { inspectFile } from './inspect.js';
 import type { IsolatedReply, IsolatedRequest } from './isolate.js';
@@ -13,6 +14,7 @@ import { cachedLister } from './listing-cache.js';
 
 let siblings: { key: string; entries: DirEntryInfo[] } = { key: '', entries: [] };
 const listers = new Map<string, (relPath: string) => ListedEntry[] | null>();
+const openers = new Map<string, (relPath: string) => OpenedSource | null>();
 
 parentPort!.on('message', (req: IsolatedRequest) => {
   void handle(req).then((reply) => parentPort!.postMessage(reply));
@@ -23,6 +25,8 @@ async function handle(req: IsolatedRequest): Promise<IsolatedReply> {
     if (req.siblings) siblings = { key: req.siblingsKey, entries: req.siblings };
     let listDirectory = listers.get(req.rootAbs);
     if (!listDirectory) listers.set(req.rootAbs, (listDirectory = cachedLister(rootLister(req.rootAbs, req.rootDev, req.crossMounts))));
+    let openFile = openers.get(req.rootAbs);
+    if (!openFile) openers.set(req.rootAbs, (openFile = rootOpener(req.rootAbs, req.rootDev, req.crossMounts)));
     const head = Buffer.from(req.head.buffer, req.head.byteOffset, req.head.byteLength);
     const inspection = await inspectFile({
       src: fdSource(req.fd, req.size, req.relPath, head),
@@ -35,6 +39,7 @@ async function handle(req: IsolatedRequest): Promise<IsolatedReply> {
       os: req.os,
       siblings: siblings.key === req.siblingsKey ? siblings.entries : [],
       listDirectory,
+      openFile: req.openSiblings ? openFile : undefined,
       codepage: req.codepage,
     });
     return {

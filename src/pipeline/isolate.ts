@@ -45,6 +45,8 @@ export interface IsolatedRequest {
   siblingsKey: string;
   siblings?: DirEntryInfo[];
   codepage?: string;
+  /** Whether parsers may open the file's siblings (a hive's transaction logs). */
+  openSiblings: boolean;
 }
 
 /** What the scan keeps of an inspection. */

@@ -8,6 +8,7 @@ import { ARTIFACT_PARSERS, parserById } from '../artifacts/index.js';
 import type { ArtifactContext, ArtifactParser, ArtifactRecord, ArtifactResult } from '../artifacts/types.js';
 import { openRoot } from '../evidence/root.js';
 import { openSingleFile } from '../evidence/single-file.js';
+import { siblingOpener } from '../evidence/listing.js';
 import { fingerprint } from '../fingerprint/index.js';
 
 export interface ParseOptions {
@@ -15,6 +16,8 @@ export interface ParseOptions {
   /** A parser id (checked by the caller against the registry). */
   parser?: string;
   codepage?: string;
+  /** Apply a dirty hive's transaction logs (default true). */
+  hiveLogs?: boolean;
   root?: string;
   /** Prefer a parser's streaming reader (records yielded as read, bounded memory) where it has one. */
   streaming: boolean;
@@ -59,6 +62,7 @@ export async function parseFile<T>(opts: ParseOptions, use: (outcome: ParseOutco
       size: file.source.size,
       format: fp.format,
       siblings: file.siblings,
+      openSibling: opts.hiveLogs === false ? undefined : siblingOpener(file.relPath ?? file.name, file.siblings, file.openFile),
       options: opts.codepage ? { codepage: opts.codepage } : undefined,
     };
     for (const parser of parsersFor(ctx, opts.parser)) {

@@ -33,7 +33,7 @@ import { LIMITS } from '../util/limits.js';
 import { packageVersion } from '../util/package-root.js';
 import { hardLinkNote, recordIssue, walkDirectories, type DirListing, type WalkFile, type WalkIssue, type WalkStats } from '../walk/walker.js';
 import { entryTimes, inspectFileMaybeSync, keepsFileCandidate, settledTimes, type Inspection, type MaybePromise } from './inspect.js';
-import { fsLister } from '../evidence/listing.js';
+import { fsLister, fsOpener } from '../evidence/listing.js';
 import { LIVE_ROOT, scanLiveRegistry } from './live.js';
 import { scoreCandidates, sortFindings, verdictFor, type ScoredFindings } from './score.js';
 
@@ -67,6 +67,8 @@ export interface ScanOptions {
   foldLowAfter?: number;
   crossMounts?: boolean;
   codepage?: string;
+  /** Apply a dirty hive's transaction logs (src/artifacts/regf/logs.ts); false: hives as found. Default true. */
+  hiveLogs?: boolean;
   /** Sigma rules for event logs (the CLI loads stagehunt's own plus --sigma directories). */
   sigma?: readonly SigmaRule[];
   /** The command line, recorded in meta for chain of custody. */
@@ -153,6 +155,8 @@ interface RootState {
   sidNames: Map<string, string>;
   /** Lists a directory inside this root (for parsers that pair files). */
   listDirectory(relDir: string): ListedEntry[] | null;
+  /** Opens a file of this root by its path (for parsers that read a file's siblings: a hive's logs). */
+  openFile(relPath: string): OpenedSource | null;
   /** The entry each inspected path with a candidate was read from: hashing reopens exactly that one. */
   inspectedEntries: Map<string, FsEntry>;
   /** Whether inspectedEntries is filled: not for a directory root that nothing reopens (no hashing, no allowlist: each entry is about 0.6 KB). */
@@ -324,7 +328,7 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
       return new OffThread(
         state.isolator
           .inspect(
-            { fd: opened.fd, size: opened.size, relPath, name: file.name, head, times: plainTimes, hotspot, os: state.os, rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage },
+            { fd: opened.fd, size: opened.size, relPath, name: file.name, head, times: plainTimes, hotspot, os: state.os, rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage, openSiblings: opts.hiveLogs !== false },
             siblings,
           )
           .then(handingOver(state, opened, keep), failed),
@@ -341,6 +345,7 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
       os: state.os,
       siblings,
       listDirectory: state.listDirectory,
+      openFile: opts.hiveLogs === false ? undefined : state.openFile,
       codepage: opts.codepage,
       sigma: opts.sigma,
       skipParsers: state.kind.skipParsers(state.fs, relPath),
@@ -737,6 +742,7 @@ function rootState(fields: Pick<RootState, 'given' | 'label' | 'hostKey' | 'os' 
     bytesRead: 0,
     sidNames: new Map(),
     listDirectory: cachedLister(fsLister(fields.fs)),
+    openFile: fsOpener(fields.fs),
     inspectedEntries: new Map(),
     inspected: new InspectedFiles(),
   };
@@ -752,6 +758,7 @@ function rootState(fields: Pick<RootState, 'given' | 'label' | 'hostKey' | 'os' 
 function releaseWalkHoldings(state: RootState): void {
   state.candidates = [];
   state.listDirectory = () => null;
+  state.openFile = () => null;
   state.inspected = new InspectedFiles();
   state.fs.dropLookupIndexes?.();
 }

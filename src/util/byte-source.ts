@@ -27,6 +27,11 @@ export interface ByteSource {
   readonly fetchAhead?: FetchAhead;
 }
 
+/** A source its opener hands over: the holder closes it (a file opened for a parser: ArtifactContext.openSibling). */
+export interface ClosableSource extends ByteSource {
+  close(): void;
+}
+
 /**
  * Fetching ahead on another thread: hints of what will be read soon. What a read returns never
  * depends on it; only where the work of producing it is done.

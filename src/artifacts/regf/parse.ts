@@ -3,13 +3,14 @@
  * pages.ts) and collects records and warnings for the detectors, or yields them as they are read
  * (`streamRegf`, for `stagehunt parse`). Pure: no fs, no console.
  */
-import type { ByteSource } from '../../util/byte-source.js';
+import type { ByteSource, ClosableSource } from '../../util/byte-source.js';
 import type { ArtifactContext, DetectContext, ScannedArtifact } from '../types.js';
 import { hasRegfMagic } from './layout.js';
 import { MAX_HIVE_BYTES } from './pages.js';
 import { pushAll } from '../../util/arrays.js';
 import { EventLoopTurns, TURN_EVERY_MS, yieldToEventLoop } from '../../util/event-loop.js';
 import { walkHive, type HiveRecord, type RegistryRecord } from './walk.js';
+import { isDirtyHive, replayHiveLogs, type HiveLog, type LogReading, type ReplayOutcome } from './logs.js';
 import { detectHive, detectOverPass, hiveSidMaps, type HiveFacts, type HiveResult } from '../registry/index.js';
 import { HivePassBuilder, passOver, type HivePass } from '../registry/hive-pass.js';
 
@@ -24,27 +25,25 @@ export function logSiblings(ctx: Pick<ArtifactContext, 'name' | 'siblings'>): st
 export async function parseRegf(src: ByteSource, ctx: ArtifactContext): Promise<HiveResult | null> {
   if (!hasRegfMagic(src.read(0, 4))) return null;
   const warnings = oversize(src);
+  const hive = hiveToRead(src, ctx);
   const records: RegistryRecord[] = [];
   let header: HiveRecord | null = null;
   // A hive over the cap is read in part: damage as far as the records go.
   let damaged = src.size > MAX_HIVE_BYTES;
-  for (const item of walkHive(src)) {
+  for (const item of walkHive(hive.src)) {
     if (item.type === 'warning') {
       warnings.push(item.message);
       damaged ||= item.damage;
-    } else {
-      if (item.type === 'registry-hive') header = item;
-      records.push(item);
-    }
+    } else if (item.type === 'registry-hive') records.push((header = withReplay(item, hive.replay)));
+    else records.push(item);
   }
-  const logs = logSiblings(ctx);
-  if (header?.dirty) pushLogNote(warnings, logs);
+  pushReplayNotes(warnings, header, hive);
   return {
     parser: 'regf',
     records,
     warnings,
     corrupted: isCorrupted(header, damaged),
-    facts: summarize(passOver(records, false), logs),
+    facts: summarize(passOver(records, false), hive),
   };
 }
 
@@ -62,21 +61,21 @@ export interface StreamedHive {
 async function readHivePass(src: ByteSource, ctx: ArtifactContext): Promise<StreamedHive | null> {
   if (!hasRegfMagic(src.read(0, 4))) return null;
   const warnings = oversize(src);
+  const hive = hiveToRead(src, ctx);
   const builder = new HivePassBuilder();
   let damaged = src.size > MAX_HIVE_BYTES;
   // The clock looked at every 1,024 records.
   const turns = new EventLoopTurns(TURN_EVERY_MS, 1024);
-  for (const item of walkHive(src)) {
+  for (const item of walkHive(hive.src)) {
     if (item.type === 'warning') {
       warnings.push(item.message);
       damaged ||= item.damage;
-    } else builder.add(item);
+    } else builder.add(item.type === 'registry-hive' ? withReplay(item, hive.replay) : item);
     if (turns.due()) await yieldToEventLoop();
   }
   const pass = builder.finish();
-  const logs = logSiblings(ctx);
-  if (pass.header?.dirty) pushLogNote(warnings, logs);
-  return { pass, result: { parser: 'regf', records: [], warnings, corrupted: isCorrupted(pass.header, damaged), facts: summarize(pass, logs) } };
+  pushReplayNotes(warnings, pass.header, hive);
+  return { pass, result: { parser: 'regf', records: [], warnings, corrupted: isCorrupted(pass.header, damaged), facts: summarize(pass, hive) } };
 }
 
 const streamed = new WeakMap<ByteSource, { ctx: ArtifactContext; hive: Promise<StreamedHive | null> }>();
@@ -109,25 +108,92 @@ export async function scanRegf(src: ByteSource, ctx: DetectContext): Promise<Sca
 export function* streamRegf(src: ByteSource, ctx: ArtifactContext, warnings: string[]): Generator<RegistryRecord> {
   if (!hasRegfMagic(src.read(0, 4))) return;
   pushAll(warnings, oversize(src));
-  let dirty = false;
-  for (const item of walkHive(src)) {
+  const hive = hiveToRead(src, ctx);
+  let header: HiveRecord | null = null;
+  for (const item of walkHive(hive.src)) {
     if (item.type === 'warning') {
       warnings.push(item.message);
       continue;
     }
-    if (item.type === 'registry-hive') dirty = item.dirty;
-    yield item;
+    yield item.type === 'registry-hive' ? (header = withReplay(item, hive.replay)) : item;
   }
-  if (dirty) pushLogNote(warnings, logSiblings(ctx));
+  pushReplayNotes(warnings, header, hive);
 }
 
 function oversize(src: ByteSource): string[] {
   return src.size > MAX_HIVE_BYTES ? [`hive is ${src.size} bytes; only the first ${MAX_HIVE_BYTES} were read`] : [];
 }
 
-/** A dirty hive's logs are not replayed: said once, after the walk's own warnings. */
-function pushLogNote(warnings: string[], logs: readonly string[]): void {
-  if (logs.length > 0) warnings.push(`transaction logs present but not replayed: ${logs.join(', ')}`);
+/** The hive a parser walks: the file itself, or, dirty with its transaction logs beside it, the file with the logs applied. */
+interface HiveToRead {
+  src: ByteSource;
+  /** The logs beside the hive (their names), and what applying them gave (null: not tried: clean, no logs, or no way to open them). */
+  logs: string[];
+  replay: ReplayOutcome | null;
+}
+
+/** Logs in the order a replay reads them: .LOG1, .LOG2, then an old .LOG. */
+function byLogOrder(names: readonly string[]): string[] {
+  const rank = (n: string): number => ({ '1': 0, '2': 1 })[n.slice(-1)] ?? 2;
+  return [...names].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * A dirty hive with logs beside it is replayed (logs.ts) when the caller can open them
+ * (`ctx.openSibling`); the logs are read into the replay and closed before the walk.
+ */
+function hiveToRead(src: ByteSource, ctx: ArtifactContext): HiveToRead {
+  const logs = byLogOrder(logSiblings(ctx));
+  if (logs.length === 0 || !ctx.openSibling || !isDirtyHive(src)) return { src, logs, replay: null };
+  const opened: ClosableSource[] = [];
+  const readable: HiveLog[] = [];
+  const notOpened: LogReading[] = [];
+  try {
+    for (const name of logs) {
+      const log = ctx.openSibling(name);
+      if (log) {
+        opened.push(log);
+        readable.push({ name, src: log });
+      } else notOpened.push({ name, format: null, entries: 0, firstSequence: null, lastSequence: null, applied: 0, note: 'could not be opened' });
+    }
+    const replay = replayHiveLogs(src, readable);
+    if (replay.kind === 'replayed') pushAll(replay.facts.logs, notOpened);
+    else if (replay.kind === 'none') pushAll(replay.logs, notOpened);
+    return { src: replay.kind === 'replayed' ? replay.source : src, logs, replay };
+  } catch (err) {
+    // A log that fails to read (an I/O error on a damaged disk) leaves the hive as found.
+    return { src, logs, replay: { kind: 'none', logs: notOpened, warnings: [`transaction logs could not be read: ${(err as Error).message}`] } };
+  } finally {
+    for (const log of opened) log.close();
+  }
+}
+
+/** The header record of a replayed hive says so: which logs, which entries. */
+function withReplay(header: HiveRecord, replay: ReplayOutcome | null): HiveRecord {
+  if (replay?.kind !== 'replayed') return header;
+  const f = replay.facts;
+  return { ...header, replayed: { logs: f.logs.filter((l) => l.applied > 0).map((l) => l.name), entries: f.entries, firstSequence: f.firstSequence, lastSequence: f.lastSequence, found: f.found } };
+}
+
+/** What became of a dirty hive's logs, said once after the walk's own warnings. */
+function pushReplayNotes(warnings: string[], header: HiveRecord | null, hive: HiveToRead): void {
+  const replay = hive.replay;
+  if (replay === null) {
+    if (header?.dirty && hive.logs.length > 0) warnings.push(`transaction logs present but not replayed: ${hive.logs.join(', ')}`);
+    return;
+  }
+  if (replay.kind === 'clean') return;
+  pushAll(warnings, replay.warnings);
+  if (replay.kind === 'replayed') {
+    const f = replay.facts;
+    const used = f.logs.filter((l) => l.applied > 0).map((l) => l.name).join(', ');
+    const what = f.format === 'new' ? `${f.entries} log ${f.entries === 1 ? 'entry' : 'entries'} (sequence ${f.firstSequence} to ${f.lastSequence})` : `the dirty pages of the log (sequence ${f.firstSequence})`;
+    const pages = `${f.pages} dirty ${f.pages === 1 ? 'page' : 'pages'}`;
+    warnings.push(`dirty hive (sequence ${f.found.sequence1} != ${f.found.sequence2}): ${what} of ${used} applied, ${pages}: keys and values are read as Windows would load the hive`);
+  } else {
+    const why = replay.logs.map((l) => `${l.name}: ${l.note ?? (l.entries > 0 ? `entries ${l.firstSequence} to ${l.lastSequence}, none from the hive's sequence on` : 'no entries')}`);
+    warnings.push(`dirty hive: transaction logs present but none applies (${why.join('; ')}); recent changes may be missing`);
+  }
 }
 
 /** Damage, not mere dirtiness or a log file, marks the result corrupted. */
@@ -137,18 +203,22 @@ function isCorrupted(header: HiveRecord | null, damaged: boolean): boolean {
   return damaged;
 }
 
-function summarize(pass: HivePass, logs: string[]): HiveFacts {
+function summarize(pass: HivePass, hive: HiveToRead): HiveFacts {
   const header = pass.header;
+  const replay = hive.replay;
   return {
     format: 'regf',
     isLog: header !== null && header.fileType !== 0,
-    dirty: header?.dirty ?? false,
+    // As found on disk: a replayed hive was dirty.
+    dirty: replay?.kind === 'replayed' || (header?.dirty ?? false),
     version: header?.version ?? null,
     rootKeyName: header?.rootKeyName ?? null,
     embeddedName: header?.embeddedName ?? null,
     keyCount: pass.keyCount,
     valueCount: pass.valueCount,
-    transactionLogs: logs,
+    transactionLogs: hive.logs,
+    ...(replay?.kind === 'replayed' ? { replayed: replay.facts } : {}),
+    ...(replay?.kind === 'none' ? { logsNotApplied: replay.logs } : {}),
     ...hiveSidMaps(pass),
   };
 }

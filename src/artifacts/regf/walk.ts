@@ -34,6 +34,11 @@ export interface HiveRecord extends ArtifactRecord {
   lastWritten: string | null;
   checksumValid: boolean;
   fileType: number;
+  /**
+   * Set when the hive was dirty and its transaction logs were applied (regf/parse.ts): the fields
+   * above are then the completed base block's, `found` the sequence numbers on disk.
+   */
+  replayed?: { logs: string[]; entries: number; firstSequence: number; lastSequence: number; found: { sequence1: number; sequence2: number; checksumValid: boolean } };
 }
 
 export interface KeyRecord extends ArtifactRecord {

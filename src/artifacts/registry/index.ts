@@ -5,6 +5,7 @@
 import { LIMITS } from '../../util/limits.js';
 import type { ArtifactResult, DetectContext } from '../types.js';
 import type { RegistryRecord } from '../regf/walk.js';
+import type { LogReading, ReplayFacts } from '../regf/logs.js';
 import type { Candidate } from '../../rules/types.js';
 import { detectArchiverHistory } from './archivers.js';
 import { detectExecution } from './execution.js';
@@ -63,6 +64,10 @@ export interface HiveFacts extends SidMaps {
   keyCount: number;
   valueCount: number;
   transactionLogs: string[];
+  /** The logs applied to a dirty hive (its keys and values are read with them: regf/logs.ts); absent when none were. */
+  replayed?: ReplayFacts;
+  /** A dirty hive whose logs were read but held nothing to apply: each log and why. */
+  logsNotApplied?: LogReading[];
 }
 
 export type HiveResult = ArtifactResult<RegistryRecord, HiveFacts>;

@@ -11,6 +11,7 @@ export interface ExplainArgs {
   format: 'text' | 'json';
   root?: string;
   codepage?: string;
+  hiveLogs: boolean;
   scope: 'hotspots' | 'all';
 }
 
@@ -20,11 +21,12 @@ export function explainBuilder(y: Argv): Argv<ExplainArgs> {
     .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const })
     .option('root', { type: 'string', describe: 'evidence root the file lies in (default: nearest parent that looks like an OS root)' })
     .option('scope', { choices: ['hotspots', 'all'] as const, default: 'hotspots' as const, describe: 'the scan scope the file is judged in (as scan --scope): the root is scanned so that correlation counts' })
-    .option('codepage', { type: 'string' }));
+    .option('codepage', { type: 'string' })
+    .option('hive-logs', { type: 'boolean', default: true, describe: 'apply registry transaction logs (.LOG1/.LOG2) beside a dirty hive, as Windows does when it loads it (default); --no-hive-logs reads hives as found' }));
 }
 
 export async function runExplain(args: ExplainArgs): Promise<number> {
-  const report = await buildExplainReport({ file: args.file, root: args.root, codepage: args.codepage, scope: args.scope, sigma: builtinSigmaRules() });
+  const report = await buildExplainReport({ file: args.file, root: args.root, codepage: args.codepage, hiveLogs: args.hiveLogs, scope: args.scope, sigma: builtinSigmaRules() });
   await writeStdout(args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : explainText(report));
   return 0;
 }

@@ -12,6 +12,7 @@ export interface ParseArgs {
   format: 'json' | 'jsonl';
   parser?: string;
   codepage?: string;
+  hiveLogs: boolean;
   quiet?: boolean;
   root?: string;
 }
@@ -22,13 +23,14 @@ export function parseBuilder(y: Argv): Argv<ParseArgs> {
     .option('format', { alias: 'f', choices: ['json', 'jsonl'] as const, default: 'jsonl' as const })
     .option('parser', { type: 'string', describe: `force a parser: ${ARTIFACT_PARSERS.map((p) => p.id).join(', ')}` })
     .option('codepage', { type: 'string', describe: 'ANSI code page for INFO2 / legacy artifacts' })
+    .option('hive-logs', { type: 'boolean', default: true, describe: 'apply registry transaction logs (.LOG1/.LOG2) beside a dirty hive, as Windows does when it loads it (default); --no-hive-logs reads hives as found' })
     .option('root', { type: 'string', describe: 'evidence root the file lies in: every path component below it must be a real directory (no link)' }));
 }
 
 export async function runParse(args: ParseArgs): Promise<number> {
   if (args.parser && !parserById(args.parser))
     throw new UsageError(`unknown parser '${args.parser}' (choose one of: ${ARTIFACT_PARSERS.map((p) => p.id).join(', ')})`);
-  const options = { file: args.file, parser: args.parser, codepage: args.codepage, root: args.root, streaming: args.format === 'jsonl' };
+  const options = { file: args.file, parser: args.parser, codepage: args.codepage, hiveLogs: args.hiveLogs, root: args.root, streaming: args.format === 'jsonl' };
   return parseFile(options, async (outcome) => {
     if (outcome.kind === 'none') throw new UsageError(`no parser understands ${args.file} (detected format: ${outcome.format ?? 'unknown'}; ${outcome.description})`);
     if (outcome.kind === 'stream') {

@@ -42,6 +42,7 @@ export interface ScanArgs extends ReportOptionArgs {
   jobs: number;
   crossMounts?: boolean;
   codepage?: string;
+  hiveLogs: boolean;
   live?: boolean;
   report?: string;
   hash: HashMode;
@@ -71,6 +72,7 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
     .option('cross-mounts', { type: 'boolean', default: false, describe: 'descend into other file systems mounted inside a root' })
     .option('live', { type: 'boolean', default: false, describe: 'also read the live Windows registry of this host (Windows only)' })
     .option('codepage', { type: 'string', describe: 'ANSI code page for Windows 9x/XP artifacts (e.g. windows-1252, shift_jis)' })
+    .option('hive-logs', { type: 'boolean', default: true, describe: 'apply registry transaction logs (.LOG1/.LOG2) beside a dirty hive, as Windows does when it loads it (default); --no-hive-logs reads hives as found' })
     .option('report', { type: 'string', describe: 'also write a readable report to FILE.html or FILE.md (self-contained)' })
     .option('hash', { choices: ['findings', 'all', 'none'] as const, default: 'findings' as const, describe: 'hash the files behind findings at or above medium, behind all findings, or none' })
     .option('hash-algorithms', { type: 'string', array: true, describe: 'digests to compute: sha256 (default), sha1, md5 (comma-separated or repeated)' })
@@ -153,6 +155,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
       foldLowAfter: args.keepAllLow ? undefined : LIMITS.foldLowFindingsAfter,
       crossMounts: args.crossMounts,
       codepage: args.codepage,
+      hiveLogs: args.hiveLogs,
       sigma,
       live: args.live,
       jobs: args.jobs,
@@ -189,6 +192,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
         ...(args.from ? { from: args.from } : {}),
         ...(args.to ? { to: args.to } : {}),
         ...(args.keepAllLow ? { keepAllLow: true } : {}),
+        ...(args.hiveLogs ? {} : { hiveLogs: false }),
       },
       onProgress: progress,
     });
