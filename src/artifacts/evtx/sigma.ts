@@ -6,6 +6,7 @@
  * silently. Rules come from the user (trusted config), the events from evidence (hostile): matched
  * text is capped at MAX_FIELD_CHARS.
  */
+import { linearRegExp } from '../../util/linear-regexp.js';
 import { readFileSync, readdirSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -229,13 +230,16 @@ function valueTest(field: string, modifiers: string[], raw: Scalar | Scalar[]): 
     for (const s of variants) {
       if (has('re')) {
         const flags = `${has('i') ? 'i' : ''}${has('m') ? 'm' : ''}${has('s') ? 's' : ''}`;
-        let re: RegExp;
+        let re: RegExp | string;
         try {
-          re = new RegExp(s, flags);
+          // Run in linear time, as Hayabusa's and Chainsaw's Rust expressions are: a field is the attacker's text.
+          re = linearRegExp(s, flags);
         } catch {
           throw new Unsupported('regular expression', `regular expression not valid in JavaScript (${field})`);
         }
-        tests.push((x) => x !== undefined && re.test(x));
+        if (typeof re === 'string') throw new Unsupported('regular expression', `regular expression not run: ${re} (${field})`);
+        const linear = re;
+        tests.push((x) => x !== undefined && linear.test(x));
         continue;
       }
       // Base64 text is case-sensitive; everything else is case-insensitive unless |cased.

@@ -15,6 +15,7 @@ import { scan } from '../../../src/pipeline/scan.js';
 import { evtxFile, powershell4104, security4688, sysmon1, sysmonFile } from '../../../fixtures/lib/evtx-writer.mjs';
 import { runCli } from '../../helpers/cli.js';
 import { sigmaLoadLines } from '../../../src/cli/sigma.js';
+import { cpuClock } from '../../helpers/cpu.js';
 
 const T = new Date('2025-03-15T05:01:07Z');
 const events = (...specs: Parameters<typeof evtxFile>[0]): EvtxEvent[] => [...readEvtx(bufferSource(evtxFile(specs)))];
@@ -49,6 +50,17 @@ describe('Sigma rules on event records', () => {
     expect(fires(proc("  s: {CommandLine|wide|base64offset|contains: \"$s='hi'\"}\n  condition: s"), sys1!)).toBe(true);
     expect(fires(proc("  s: {OriginalFileName: null}\n  condition: s"), sys1!)).toBe(true);
     expect(fires(proc("  s: {Image: '*\\powershell.e?e'}\n  condition: s"), sys1!)).toBe(true);
+  });
+
+  test('|re runs in linear time over a hostile field (|re|i too); an expression that needs backtracking is unsupported, with the reason', () => {
+    // Against V8's backtracking engine `(a+)+$` over these 30,000 letters would not end in a lifetime.
+    const [hostile] = events(security4688({ recordId: 9, time: T, commandLine: `${'a'.repeat(30_000)}!`, newProcessName: 'C:\\x.exe' }));
+    const cpu = cpuClock();
+    expect(fires(proc("  s: {CommandLine|re: '(a+)+$'}\n  condition: s"), hostile!)).toBe(false);
+    expect(fires(proc("  s: {CommandLine|re|i: '^(A+)+!$'}\n  condition: s"), hostile!)).toBe(true);
+    expect(fires(proc("  s: {CommandLine|re: '^(A+)+!$'}\n  condition: s"), hostile!)).toBe(false);
+    expect(cpu()).toBeLessThan(10_000);
+    expect(() => compileRule(parse(proc("  s: {CommandLine|re: 'ntds(?=util)'}\n  condition: s")), 'x.yml')).toThrow(/regular expression not run: it needs backtracking/);
   });
 
   test('conditions: and, or, not, parentheses, 1 of, all of, them, keyword lists, lists of maps', () => {
