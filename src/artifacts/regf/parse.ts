@@ -192,7 +192,7 @@ function pushReplayNotes(warnings: string[], header: HiveRecord | null, hive: Hi
     warnings.push(`dirty hive (sequence ${f.found.sequence1} != ${f.found.sequence2}): ${what} of ${used} applied, ${pages}: keys and values are read as Windows would load the hive`);
   } else {
     const why = replay.logs.map((l) => `${l.name}: ${l.note ?? (l.entries > 0 ? `entries ${l.firstSequence} to ${l.lastSequence}, none from the hive's sequence on` : 'no entries')}`);
-    warnings.push(`dirty hive: transaction logs present but none applies (${why.join('; ')}); recent changes may be missing`);
+    warnings.push(`dirty hive: transaction logs present but none applies${why.length > 0 ? ` (${why.join('; ')})` : ''}; recent changes may be missing`);
   }
 }
 
