@@ -8,6 +8,7 @@
  * counted repetition; and, in Node 20's V8, no `i` flag, which `caseFolded` replaces by classes.
  */
 import { setFlagsFromString } from 'node:v8';
+import { canonicalUnit } from './case-fold.js';
 
 let enabled: boolean | null = null;
 
@@ -32,14 +33,6 @@ function linearEngine(): boolean {
   return enabled;
 }
 
-/** What the `i` flag without `u` compares a UTF-16 unit by (ECMA-262 Canonicalize): its upper case when that is one unit, not ASCII from non-ASCII. */
-function canonical(code: number): number {
-  const upper = String.fromCharCode(code).toUpperCase();
-  if (upper.length !== 1) return code;
-  const u = upper.charCodeAt(0);
-  return code >= 128 && u < 128 ? code : u;
-}
-
 /** The units each unit matches under the `i` flag (itself included), built once: 65,536 upper-casings. */
 let foldClasses: Map<number, number[]> | null = null;
 
@@ -47,13 +40,13 @@ function matchedUnder(code: number): number[] {
   if (!foldClasses) {
     foldClasses = new Map();
     for (let c = 0; c <= 0xffff; c++) {
-      const k = canonical(c);
+      const k = canonicalUnit(c);
       const members = foldClasses.get(k);
       if (members) members.push(c);
       else foldClasses.set(k, [c]);
     }
   }
-  return foldClasses.get(canonical(code))!;
+  return foldClasses.get(canonicalUnit(code))!;
 }
 
 const unit = (code: number): string => `\\u${code.toString(16).padStart(4, '0')}`;

@@ -7,6 +7,7 @@
  * text is capped at MAX_FIELD_CHARS.
  */
 import { linearRegExp } from '../../util/linear-regexp.js';
+import { foldCase } from '../../util/case-fold.js';
 import { readFileSync, readdirSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -24,6 +25,8 @@ export interface SigmaRule {
   /** ATT&CK technique ids from the rule's tags (attack.t1560.001 -> T1560.001). */
   attack: string[];
   matches(fields: FieldSource): boolean;
+  /** `matches` over a record's fields shared by every rule it meets (`sigmaMatches`: each field capped and folded once). */
+  matchesRecord(fields: RecordFields): boolean;
 }
 
 /** Why a rule is unsupported, in a word or two: the key of the per-reason counts on stderr. */
@@ -119,22 +122,27 @@ interface WildcardPiece {
   source: string;
   /** Characters (UTF-16 units) every match of `source` spans. */
   length: number;
+  /** The piece as plain text (escapes undone) when it has no '?', else null. */
+  text: string | null;
 }
 
 /** A Sigma value cut at its '*' wildcards (one piece when it has none). */
 function wildcardPieces(value: string): WildcardPiece[] {
   const pieces: WildcardPiece[] = [];
-  let piece: WildcardPiece = { source: '', length: 0 };
+  let piece: WildcardPiece = { source: '', length: 0, text: '' };
   for (let i = 0; i < value.length; i++) {
     const c = value[i]!;
     if (c === '\\' && (value[i + 1] === '*' || value[i + 1] === '?' || value[i + 1] === '\\')) {
-      piece.source += `\\${value[++i]}`;
+      const escaped = value[++i]!;
+      piece.source += `\\${escaped}`;
+      if (piece.text !== null) piece.text += escaped;
       piece.length++;
     } else if (c === '*') {
       pieces.push(piece);
-      piece = { source: '', length: 0 };
+      piece = { source: '', length: 0, text: '' };
     } else {
       piece.source += c === '?' ? '.' : c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+      piece.text = c === '?' || piece.text === null ? null : piece.text + c;
       piece.length++;
     }
   }
@@ -209,12 +217,65 @@ function base64Offsets(bytes: Buffer): string[] {
   return out;
 }
 
-function valueTest(field: string, modifiers: string[], raw: Scalar | Scalar[]): Test {
+/**
+ * A case-insensitive value against a field folded as the value is (`foldCase`: unit for unit what
+ * the `i` flag compares): a value without wildcards is a plain string search, not an expression per
+ * rule per record. `value` is already folded.
+ */
+export function foldedTest(value: string, anchoring: Anchoring): Test {
+  const text = literalOf(value);
+  return text === null ? wildcardTest(value, anchoring, 's') : anyLiteral([text], anchoring);
+}
+
+/** A value as plain text when it has no wildcard (its escapes undone), else null. */
+function literalOf(value: string): string | null {
+  const pieces = wildcardPieces(value);
+  return pieces.length === 1 ? pieces[0]!.text : null;
+}
+
+/** Whether any of `texts` is in the field where `anchoring` says: one loop for a rule's list of values, not a closure per value. */
+function anyLiteral(texts: readonly string[], anchoring: Anchoring): Test {
+  if (anchoring === 'contains') {
+    return (x) => {
+      if (x === undefined) return false;
+      for (const t of texts) if (x.includes(t)) return true;
+      return false;
+    };
+  }
+  if (anchoring === 'startswith') {
+    return (x) => {
+      if (x === undefined) return false;
+      for (const t of texts) if (x.startsWith(t)) return true;
+      return false;
+    };
+  }
+  if (anchoring === 'endswith') {
+    return (x) => {
+      if (x === undefined) return false;
+      for (const t of texts) if (x.endsWith(t)) return true;
+      return false;
+    };
+  }
+  return (x) => x !== undefined && texts.includes(x);
+}
+
+/** A value's test, and whether it reads the field folded (case-insensitive values) or as written. */
+interface ValueTest {
+  folded: boolean;
+  test: Test;
+}
+
+function valueTest(field: string, modifiers: string[], raw: Scalar | Scalar[]): ValueTest {
   for (const m of modifiers) if (!SUPPORTED_MODIFIERS.has(m)) throw new Unsupported('modifier', `modifier '${m}' (${field})`);
   const values = Array.isArray(raw) ? raw : [raw];
   if (values.length === 0) throw new Unsupported('value', `empty value list (${field})`);
   const has = (m: string) => modifiers.includes(m);
+  // Base64 text and expressions are read as written (an expression's |i is its own); everything else is case-insensitive unless |cased.
+  const folded = !has('re') && !has('cased') && !has('base64') && !has('base64offset');
   const tests: Test[] = [];
+  // Case-insensitive values without wildcards, tested together (any of them) unless |all asks for each.
+  const literals: string[] = [];
+  let literalAnchoring: Anchoring = 'exact';
   for (const v of values) {
     if (v === null) {
       tests.push((x) => x === undefined || x === '');
@@ -242,21 +303,53 @@ function valueTest(field: string, modifiers: string[], raw: Scalar | Scalar[]): 
         tests.push((x) => x !== undefined && linear.test(x));
         continue;
       }
-      // Base64 text is case-sensitive; everything else is case-insensitive unless |cased.
-      const cased = has('cased') || has('base64') || has('base64offset');
       const anchoring: Anchoring = has('contains') || has('base64offset') ? 'contains' : has('startswith') ? 'startswith' : has('endswith') ? 'endswith' : 'exact';
-      tests.push(wildcardTest(s, anchoring, cased ? 's' : 'is'));
+      const text = folded && !has('all') ? literalOf(foldCase(s)) : null;
+      if (text !== null) {
+        literals.push(text);
+        literalAnchoring = anchoring;
+      } else tests.push(folded ? foldedTest(foldCase(s), anchoring) : wildcardTest(s, anchoring, 's'));
     }
   }
-  return has('all') ? (x) => tests.every((t) => t(x)) : (x) => tests.some((t) => t(x));
+  if (literals.length > 0) tests.unshift(anyLiteral(literals, literalAnchoring));
+  if (tests.length === 1) return { folded, test: tests[0]! };
+  return { folded, test: has('all') ? (x) => tests.every((t) => t(x)) : (x) => tests.some((t) => t(x)) };
 }
 
-type Matcher = (fields: FieldSource) => boolean;
+/**
+ * One record's fields as its rules read them: each capped at MAX_FIELD_CHARS once, and folded for
+ * the case-insensitive values once, not once per rule (a record meets over a thousand rules of its
+ * category in a SigmaHQ checkout).
+ */
+export class RecordFields {
+  private readonly raws = new Map<string, string | undefined>();
+  private readonly folds = new Map<string, string | undefined>();
 
-function capped(get: FieldSource, name: string): string | undefined {
-  const v = get(name);
-  return v !== undefined && v.length > MAX_FIELD_CHARS ? v.slice(0, MAX_FIELD_CHARS) : v;
+  constructor(private readonly get: FieldSource) {}
+
+  raw(name: string): string | undefined {
+    if (this.raws.has(name)) return this.raws.get(name);
+    const v = this.get(name);
+    const capped = v !== undefined && v.length > MAX_FIELD_CHARS ? v.slice(0, MAX_FIELD_CHARS) : v;
+    this.raws.set(name, capped);
+    return capped;
+  }
+
+  folded(name: string): string | undefined {
+    if (this.folds.has(name)) return this.folds.get(name);
+    const v = this.raw(name);
+    const f = v === undefined ? undefined : foldCase(v);
+    this.folds.set(name, f);
+    return f;
+  }
+
+  /** The field as a value test reads it. */
+  of(name: string, t: ValueTest): string | undefined {
+    return t.folded ? this.folded(name) : this.raw(name);
+  }
 }
+
+type Matcher = (fields: RecordFields) => boolean;
 
 /** Fields a keyword search looks at (Sigma keywords: anywhere in the event's text). */
 const KEYWORD_FIELDS = ['CommandLine', 'Image', 'ParentCommandLine', 'ScriptBlockText', 'TargetFilename', 'NewProcessName'];
@@ -265,7 +358,7 @@ function selection(name: string, def: unknown): Matcher {
   if (Array.isArray(def)) {
     if (def.every((x) => typeof x === 'string' || typeof x === 'number')) {
       const test = valueTest('keywords', ['contains'], def as Scalar[]);
-      return (get) => KEYWORD_FIELDS.some((f) => test(capped(get, f)));
+      return (fields) => KEYWORD_FIELDS.some((f) => test.test(fields.of(f, test)));
     }
     if (def.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
       const alternatives = def.map((m, i) => selection(`${name}[${i}]`, m));
@@ -275,13 +368,13 @@ function selection(name: string, def: unknown): Matcher {
   }
   if (typeof def === 'string' || typeof def === 'number') return selection(name, [def]);
   if (!def || typeof def !== 'object') throw new Unsupported('selection', `selection '${name}' is empty`);
-  const parts: Array<{ field: string; test: Test }> = [];
+  const parts: Array<{ field: string; test: ValueTest }> = [];
   for (const [key, value] of Object.entries(def as Record<string, unknown>)) {
     const [field, ...modifiers] = key.split('|');
     if (!field) throw new Unsupported('selection', `keyword modifiers without a field in '${name}'`);
     parts.push({ field, test: valueTest(field, modifiers, value as Scalar | Scalar[]) });
   }
-  return (get) => parts.every((p) => p.test(capped(get, p.field)));
+  return (fields) => parts.every((p) => p.test.test(fields.of(p.field, p.test)));
 }
 
 // ---- conditions ------------------------------------------------------------------------------
@@ -380,7 +473,11 @@ export function compileRule(doc: unknown, file: string): SigmaRule {
     level: (LEVELS.has(level) ? level : 'medium') as SigmaLevel,
     category: category as SigmaCategory,
     attack: tags.map((t) => /^attack\.(t\d{4}(\.\d{3})?)$/i.exec(t)?.[1]?.toUpperCase()).filter((t): t is string => !!t),
-    matches: (get) => compiled.some((c) => c(get)),
+    matches: (get) => {
+      const fields = new RecordFields(get);
+      return compiled.some((c) => c(fields));
+    },
+    matchesRecord: (fields) => compiled.some((c) => c(fields)),
   };
 }
 
@@ -440,6 +537,6 @@ export function loadSigmaRules(dirs: readonly string[]): SigmaRuleSet {
 export function sigmaMatches(rules: readonly SigmaRule[], e: EvtxEvent): SigmaRule[] {
   const category = categoryOf(e);
   if (!category) return [];
-  const get = fieldsOf(e);
-  return rules.filter((r) => r.category === category && r.matches(get));
+  const fields = new RecordFields(fieldsOf(e));
+  return rules.filter((r) => r.category === category && r.matchesRecord(fields));
 }
