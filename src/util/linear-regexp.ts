@@ -4,8 +4,9 @@
  * to 1 MiB). V8's default engine backtracks: `(a+)+$` over 30 letters takes seconds, over 40 hours;
  * Hayabusa and Chainsaw run Sigma expressions with Rust's `regex`, which cannot. V8's own linear
  * engine (the `l` flag, behind `--enable-experimental-regexp-engine`, enabled here once) takes the
- * expressions that need no backtracking: no backreference, no lookaround, no `u` flag, no large
- * counted repetition; and, in Node 20's V8, no `i` flag, which `caseFolded` replaces by classes.
+ * expressions that need no backtracking: no back reference, no lookaround, no `u` flag. In Node 20's
+ * V8 it also lacks the `i` flag, which `caseFolded` writes out as classes, and counts above 16, which
+ * `expandedRepetitions` writes out.
  */
 import { setFlagsFromString } from 'node:v8';
 import { canonicalUnit } from './case-fold.js';
