@@ -30,8 +30,12 @@ export function isHiveHome(relPath: string): boolean {
   return HOMES.some((re) => re.test(p));
 }
 
+/** A transaction log's suffix: a log lives beside its hive (NTUSER.DAT.LOG1, Amcache.hve.LOG2, BCD.LOG). */
+const LOG_SUFFIX = /\.log[12]?$/i;
+
 export function detectHiveCopy(ctx: DetectContext, embeddedName: string | null, rootKeyName: string | null, isLog: boolean): Candidate[] {
-  if (isHiveHome(ctx.relPath)) return [];
+  // A log (by its file type, not its name) beside a hive in the hive's home is at home too: every profile has NTUSER.DAT.LOG1/.LOG2.
+  if (isHiveHome(ctx.relPath) || (isLog && isHiveHome(ctx.relPath.replace(LOG_SUFFIX, '')))) return [];
   const what = isLog ? 'registry transaction log' : 'registry hive';
   const hits: Hit[] = [{ rule: 'registry-hive-copy-outside-home', message: `${what} outside the places Windows keeps hives: ${ctx.relPath}` }];
   const embedded = embeddedName ? (embeddedName.split(/[\\/]/).pop() ?? '') : '';

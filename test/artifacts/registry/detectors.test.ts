@@ -7,6 +7,8 @@ import { executionHits } from '../../../src/artifacts/execution/detect.js';
 import { detectContext, levelOf, parseHive, RULES } from './helpers.js';
 // @ts-expect-error plain-JS fixture library without type declarations
 import { writeHive } from '../../../fixtures/lib/regf-writer.mjs';
+// @ts-expect-error plain-JS fixture library without type declarations
+import { newFormatLog } from '../../../fixtures/lib/regf-log-writer.mjs';
 
 const T = (iso: string): Date => new Date(iso);
 const utf16List = (...items: string[]): Buffer => Buffer.from(items.join('\u0000') + '\u0000\u0000', 'utf16le');
@@ -193,6 +195,17 @@ describe('registry detectors', () => {
     expect((await detect(system, 'Windows/System32/config/SYSTEM')).some((c) => c.kind === 'file')).toBe(false);
     const save = (await detect(software, 'ProgramData/x/soft.bak')).find((c) => c.kind === 'file')!;
     expect(rules(save)).toEqual(['registry-hive-copy-outside-home']);
+  });
+
+  test('a transaction log beside its hive at home is not a finding; a log elsewhere, or a primary hive named as a log, is', async () => {
+    const hive: Buffer = writeHive(ntuser);
+    const { log } = newFormatLog(hive, [hive]) as { log: Buffer };
+    const fileFinding = async (bytes: Buffer, relPath: string): Promise<Candidate | undefined> => regfParser.detect!(await parseHive(bytes, relPath), detectContext(relPath)).find((c) => c.kind === 'file');
+    for (const at of ['Users/bob/NTUSER.DAT.LOG1', 'Users/bob/ntuser.dat.LOG2', 'Users/bob/AppData/Local/Microsoft/Windows/UsrClass.dat.LOG1', 'Windows/AppCompat/Programs/Amcache.hve.LOG2', 'Windows/System32/config/SYSTEM.LOG1', 'Boot/BCD.LOG']) {
+      expect([at, await fileFinding(log, at)]).toEqual([at, undefined]);
+    }
+    expect(rules((await fileFinding(log, 'Windows/Temp/NTUSER.DAT.LOG1'))!)).toEqual(['registry-hive-copy-outside-home']);
+    expect(rules((await fileFinding(hive, 'Users/bob/NTUSER.DAT.LOG1'))!)).toEqual(['registry-hive-copy-outside-home']);
   });
 
   test('candidates survive a JSON round trip of the records (no raw buffers needed)', async () => {
