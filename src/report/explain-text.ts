@@ -42,15 +42,25 @@ function recordLine(rec: unknown): string {
       return `deleted ${text(r.deletedAt)}: was ${text(r.originalPath, 240)} (${size(r.size)}; ${text(r.format)}); its data file ${text(r.dataFile)}: ${r.dataFileStatus === 'file' ? 'present' : text(r.dataFileStatus)}`;
     case 'history-command':
       return `line ${text(r.line)}${r.time ? ` at ${text(r.time)}` : ''} (${text(r.shell)}${r.user ? `, ${text(r.user)}` : ''}): ${text(r.command, 300)}`;
-    default: {
-      // Any other record: its scalar fields, labelled (registry values, trash info, event records...).
-      const fields = Object.entries(r)
-        .filter(([k, v]) => k !== 'type' && v !== null && v !== undefined && typeof v !== 'object')
-        .slice(0, 8)
-        .map(([k, v]) => `${k} ${text(v, 120)}`);
-      return `${text(r.type)}: ${fields.join('; ')}`;
+    case 'registry-hive': {
+      // A hive read with its transaction logs says so: its fields are the completed base block's.
+      const replayed = r.replayed as { logs?: unknown; entries?: unknown; firstSequence?: unknown; lastSequence?: unknown; found?: { sequence1?: unknown; sequence2?: unknown } } | undefined;
+      if (!replayed) return scalarLine(r);
+      const logs = Array.isArray(replayed.logs) ? replayed.logs : [];
+      return `${scalarLine(r)}; read with its transaction logs: ${text(replayed.entries)} ${replayed.entries === 1 ? 'entry' : 'entries'} (sequence ${text(replayed.firstSequence)} to ${text(replayed.lastSequence)}) of ${text(logs)} applied, on disk sequence ${text(replayed.found?.sequence1)} != ${text(replayed.found?.sequence2)}`;
     }
+    default:
+      return scalarLine(r);
   }
+}
+
+/** Any record as its scalar fields, labelled (registry values, trash info, event records...). */
+function scalarLine(r: Record<string, unknown>): string {
+  const fields = Object.entries(r)
+    .filter(([k, v]) => k !== 'type' && v !== null && v !== undefined && typeof v !== 'object')
+    .slice(0, 8)
+    .map(([k, v]) => `${k} ${text(v, 120)}`);
+  return `${text(r.type)}: ${fields.join('; ')}`;
 }
 
 /** Files a record points at: the $R data file of a $I record, the archive a history command writes... */

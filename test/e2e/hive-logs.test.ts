@@ -116,6 +116,8 @@ describe('a dirty hive with its transaction log beside it', () => {
     const facts = JSON.parse(explained.stdout) as { artifacts: Array<{ parser: string; summary?: { dirty: boolean; replayed: { entries: number; lastSequence: number } | null } }> };
     const regf = facts.artifacts.find((p) => p.parser === 'regf')!;
     expect(regf.summary).toMatchObject({ dirty: true, replayed: { entries: 1, lastSequence: 30 } });
+    const asText = runCli(['explain', hive]);
+    expect(asText.stdout).toMatch(/^ {2}registry-hive: version 1\.5; dirty false; sequence1 30; sequence2 30;.*; read with its transaction logs: 1 entry \(sequence 30 to 30\) of NTUSER\.DAT\.LOG1 applied, on disk sequence 31 != 30$/m);
     const parsed = runCli(['parse', hive, '--format', 'jsonl']);
     expect(parsed.status).toBe(0);
     const records = parsed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; key?: string; name?: string; replayed?: unknown });
