@@ -45,7 +45,7 @@ function inventory(dir: string): Record<string, string> {
   return out;
 }
 
-interface Finding { kind: string; path: string; key?: string; value?: string; level: string; reasons: Array<{ rule: string }> }
+interface Finding { kind: string; path: string; key?: string; value?: string; level: string; reasons: Array<{ rule: string }>; details?: Record<string, unknown> }
 interface Report { findings: Finding[]; errors: Array<{ path: string; op: string; message: string }> }
 
 const scan = (target: string): Report => {
@@ -82,6 +82,8 @@ describe('a dirty hive with its transaction log beside it', () => {
     expect(found).toHaveLength(1);
     expect(found[0]!.path).toBe('Users/alice/NTUSER.DAT');
     expect(found[0]!.reasons.map((r) => r.rule)).toEqual(expect.arrayContaining(['registry-archiver-history', 'registry-history-staging-location']));
+    // The finding says its value was read from the log, not from the hive file as found.
+    expect(found[0]!.details).toMatchObject({ fromTransactionLog: true });
     expect(report.errors.filter((e) => e.path === 'Users/alice/NTUSER.DAT').map((e) => e.message)).toEqual([
       expect.stringMatching(/dirty hive \(sequence 31 != 30\): 1 log entry \(sequence 30 to 30\) of NTUSER.DAT.LOG1 applied, 1 dirty page: keys and values are read as Windows would load the hive$/),
     ]);

@@ -22,6 +22,7 @@ import { LIMITS } from '../../util/limits.js';
 import { completedBaseBlock, firstBinTimestamp, HBINS_START, readBaseBlock, type BaseBlock } from './layout.js';
 import { Marvin32 } from './marvin32.js';
 import { MAX_HIVE_BYTES } from './pages.js';
+import type { ChangedBytes } from './walk.js';
 
 /** A log as the replay reads it. */
 export interface HiveLog {
@@ -61,7 +62,8 @@ export type ReplayOutcome =
   | { kind: 'clean' }
   /** Dirty, but no log held anything to apply (`logs` says why). */
   | { kind: 'none'; logs: LogReading[]; warnings: string[] }
-  | { kind: 'replayed'; source: ByteSource; facts: ReplayFacts; warnings: string[] };
+  /** `changed`: whether file bytes of the replayed hive differ from the file as found (what only the logs held). */
+  | { kind: 'replayed'; source: ByteSource; changed: ChangedBytes; facts: ReplayFacts; warnings: string[] };
 
 const SECTOR = 512;
 const LOG_ENTRY = { sequence: 12, hbinsSize: 16, pageCount: 20, hash1: 24, hash2: 32, pages: 40 } as const;
@@ -257,6 +259,21 @@ function replayedSource(primary: ByteSource, baseBlock: Buffer, overlay: Overlay
   };
 }
 
+/** Whether bytes [start, end) of the replayed hive differ from the primary file's (or lie past its end): only the sectors laid over are compared. */
+function changedBytes(primary: ByteSource, overlay: Overlay): ChangedBytes {
+  return (start, end) => {
+    for (let sector = Math.floor(start / SECTOR); sector * SECTOR < end; sector++) {
+      const laid = overlay.sector(sector);
+      if (!laid) continue;
+      const from = Math.max(start, sector * SECTOR);
+      const to = Math.min(end, (sector + 1) * SECTOR);
+      const found = primary.read(from, to - from);
+      if (found.length < to - from || !found.equals(laid.subarray(from - sector * SECTOR, to - sector * SECTOR))) return true;
+    }
+    return false;
+  };
+}
+
 /** The order new-format entries apply in: from the hive's secondary sequence number on, the log holding the earliest first, consecutive. */
 function entriesToApply(perLog: LogEntry[][], start: number): { apply: LogEntry[]; gap: string | null } {
   const pending = perLog
@@ -315,6 +332,7 @@ function replayNew(primary: ByteSource, state: { base: BaseBlock; block: Buffer 
   return {
     kind: 'replayed',
     source: replayedSource(primary, completedBaseBlock(block, last.sequence, last.hbinsSize), overlay, size),
+    changed: changedBytes(primary, overlay),
     facts: { format: 'new', entries: applied, pages, firstSequence: apply[0]!.sequence, lastSequence: last.sequence, found: foundOf(state.base), logs: readings },
     warnings,
   };
@@ -382,6 +400,7 @@ function finishOld(primary: ByteSource, state: { base: BaseBlock; block: Buffer 
   return {
     kind: 'replayed',
     source: replayedSource(primary, completedBaseBlock(block, sequence, base.hbinsSize), overlay, size),
+    changed: changedBytes(primary, overlay),
     facts: { format: 'old', entries: 1, pages, firstSequence: base.sequence1, lastSequence: base.sequence1, found: foundOf(state.base), logs: readings },
     warnings,
   };

@@ -9,7 +9,7 @@ import { hasRegfMagic } from './layout.js';
 import { MAX_HIVE_BYTES } from './pages.js';
 import { pushAll } from '../../util/arrays.js';
 import { EventLoopTurns, TURN_EVERY_MS, yieldToEventLoop } from '../../util/event-loop.js';
-import { walkHive, type HiveRecord, type RegistryRecord } from './walk.js';
+import { walkHive, type ChangedBytes, type HiveRecord, type RegistryRecord } from './walk.js';
 import { isDirtyHive, replayHiveLogs, type HiveLog, type LogReading, type ReplayOutcome } from './logs.js';
 import { detectHive, detectOverPass, hiveSidMaps, type HiveFacts, type HiveResult } from '../registry/index.js';
 import { HivePassBuilder, passOver, type HivePass } from '../registry/hive-pass.js';
@@ -30,7 +30,7 @@ export async function parseRegf(src: ByteSource, ctx: ArtifactContext): Promise<
   let header: HiveRecord | null = null;
   // A hive over the cap is read in part: damage as far as the records go.
   let damaged = src.size > MAX_HIVE_BYTES;
-  for (const item of walkHive(hive.src)) {
+  for (const item of walkHive(hive.src, undefined, changedOf(hive))) {
     if (item.type === 'warning') {
       warnings.push(item.message);
       damaged ||= item.damage;
@@ -66,7 +66,7 @@ async function readHivePass(src: ByteSource, ctx: ArtifactContext): Promise<Stre
   let damaged = src.size > MAX_HIVE_BYTES;
   // The clock looked at every 1,024 records.
   const turns = new EventLoopTurns(TURN_EVERY_MS, 1024);
-  for (const item of walkHive(hive.src)) {
+  for (const item of walkHive(hive.src, undefined, changedOf(hive))) {
     if (item.type === 'warning') {
       warnings.push(item.message);
       damaged ||= item.damage;
@@ -110,7 +110,7 @@ export function* streamRegf(src: ByteSource, ctx: ArtifactContext, warnings: str
   pushAll(warnings, oversize(src));
   const hive = hiveToRead(src, ctx);
   let header: HiveRecord | null = null;
-  for (const item of walkHive(hive.src)) {
+  for (const item of walkHive(hive.src, undefined, changedOf(hive))) {
     if (item.type === 'warning') {
       warnings.push(item.message);
       continue;
@@ -166,6 +166,11 @@ function hiveToRead(src: ByteSource, ctx: ArtifactContext): HiveToRead {
   } finally {
     for (const log of opened) log.close();
   }
+}
+
+/** For a replayed hive, whether its bytes differ from the file as found (the walk marks what only the logs held). */
+function changedOf(hive: HiveToRead): ChangedBytes | undefined {
+  return hive.replay?.kind === 'replayed' ? hive.replay.changed : undefined;
 }
 
 /** The header record of a replayed hive says so: which logs, which entries. */

@@ -47,6 +47,8 @@ export interface KeyRecord extends ArtifactRecord {
   lastWritten: string | null;
   /** Present only when the key has a class name (SAM's JD/Skew1/GBG/Data, ...). */
   className?: string;
+  /** Present only in a hive read with its transaction logs, when the key's cell differs from the file as found: the key is as a log wrote it. */
+  fromTransactionLog?: true;
 }
 
 export interface ValueRecord extends ArtifactRecord {
@@ -57,6 +59,8 @@ export interface ValueRecord extends ArtifactRecord {
   dataType: string;
   size: number;
   data: DecodedData;
+  /** Present only in a hive read with its transaction logs, when the value's cell or its data cell differs from the file as found. */
+  fromTransactionLog?: true;
 }
 
 export interface WalkWarning {
@@ -104,6 +108,18 @@ interface WalkState extends DataState {
   values: number;
   /** Characters of key paths emitted so far (keys and values each carry one); see LIMITS. */
   pathChars: number;
+  /** A hive read with its transaction logs: whether file bytes [start, end) differ from the file as found (regf/logs.ts). */
+  changed?: ChangedBytes;
+}
+
+/** Whether the file bytes [start, end) of a replayed hive differ from the hive file as found. */
+export type ChangedBytes = (start: number, end: number) => boolean;
+
+/** Whether a cell (offset from the hive bins) lies wholly or partly where the logs changed the file. */
+function cellChanged(st: WalkState, offset: number): boolean {
+  if (!st.changed || offset === NO_CELL) return false;
+  const cell = readCell(st.buf, offset, st.end);
+  return typeof cell !== 'string' && st.changed(cell.start - 4, cell.start + cell.length);
 }
 
 /** What reading value data needs: the hive, and the per-hive bookkeeping that bounds it. */
@@ -149,7 +165,7 @@ interface StackEntry {
  * Walks a hive: a ByteSource is read a page at a time (pages.ts; `cache` sizes it, for tests); a
  * Buffer already in memory (tests, the bench) is read as it is, its values' raw bytes views into it.
  */
-export function* walkHive(input: Buffer | ByteSource, cache?: PageCacheSize): Generator<WalkItem> {
+export function* walkHive(input: Buffer | ByteSource, cache?: PageCacheSize, changed?: ChangedBytes): Generator<WalkItem> {
   const buf: HiveBytes = Buffer.isBuffer(input) ? input : new PagedHive(input, cache);
   const base = readBaseBlock(buf);
   if (!base) {
@@ -157,7 +173,7 @@ export function* walkHive(input: Buffer | ByteSource, cache?: PageCacheSize): Ge
     return;
   }
   const end = hbinsEnd(buf, base);
-  const st: WalkState = { buf, end, base, warnings: 0, keys: 0, values: 0, pathChars: 0, expanded: new CellBitmap(end - HBINS_START), dataBytes: 0 };
+  const st: WalkState = { buf, end, base, warnings: 0, keys: 0, values: 0, pathChars: 0, expanded: new CellBitmap(end - HBINS_START), dataBytes: 0, changed };
   const root = readRoot(st);
   yield headerRecord(base, typeof root === 'string' ? null : root.nk.name);
   yield* headerWarnings(buf, base, st.end);
@@ -239,7 +255,9 @@ function* walkFrom(st: WalkState, stack: StackEntry[], visited: Set<number>): Ge
       yield warn(`key paths exceed ${LIMITS.maxRegistryPathCharsTotal} characters in total; walk stopped`);
       return;
     }
-    yield keyRecord(st, path, nk);
+    const key = keyRecord(st, path, nk);
+    if (cellChanged(st, entry.offset)) key.fromTransactionLog = true;
+    yield key;
     yield* walkValues(st, path, nk);
     if (entry.depth >= LIMITS.maxRegistryDepth) {
       yield* limitedWarn(st, `depth limit ${LIMITS.maxRegistryDepth} reached at "${path}"`);
@@ -339,7 +357,9 @@ function* walkValues(st: WalkState, path: string, nk: NkCell): Generator<WalkIte
     }
     const data = readValueData(st, vk);
     if (data.problem) yield* limitedWarn(st, `value "${vk.name}" of "${path}": ${data.problem}`);
-    yield valueRecord(path, vk, data.bytes);
+    const value = valueRecord(path, vk, data.bytes);
+    if (cellChanged(st, off) || (!vk.inline && cellChanged(st, vk.dataOffset))) value.fromTransactionLog = true;
+    yield value;
   }
   if (aliased > 0) yield* limitedWarn(st, `value list of "${path}" names ${aliased} value cell(s) already read (aliased); not read again`);
 }

@@ -22,7 +22,7 @@ export const LONG_ENCODED_TEXT = 16 * 1024;
 export const CLUSTER_MIN_VALUES = 3;
 
 export interface StagedValue {
-  value: Pick<ValueRecord, 'name' | 'dataType' | 'size'>;
+  value: Pick<ValueRecord, 'name' | 'dataType' | 'size' | 'fromTransactionLog'>;
   what: string;
   format: string | null;
   entropy: number;
@@ -91,7 +91,7 @@ export class StagedCollector {
     if (this.kept >= LIMITS.maxFindingsPerArtifact) return;
     this.kept++;
     // Only what the finding shows is kept, not the value's data.
-    group.staged.push({ ...staged, value: { name: v.name, dataType: v.dataType, size: v.size } });
+    group.staged.push({ ...staged, value: { name: v.name, dataType: v.dataType, size: v.size, ...(v.fromTransactionLog ? { fromTransactionLog: true as const } : {}) } });
   }
 
   candidates(hivePath: string, user: string | null): Candidate[] {
@@ -119,6 +119,7 @@ function stagedCandidate(hivePath: string, node: KeyNode, s: StagedValue, siblin
     hivePath,
     node,
     value: s.value.name,
+    record: s.value,
     user,
     hits,
     size: s.value.size,

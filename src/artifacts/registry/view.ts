@@ -9,6 +9,8 @@ export interface KeyNode {
   key: string;
   lastWritten: string | null;
   values: ValueRecord[];
+  /** The key's cell was read from a transaction log (KeyRecord.fromTransactionLog). */
+  fromTransactionLog?: true;
 }
 
 export class HiveView {
@@ -43,7 +45,9 @@ export class HiveView {
   }
 
   private addKey(r: KeyRecord): void {
-    this.node(r.key).lastWritten = r.lastWritten;
+    const n = this.node(r.key);
+    n.lastWritten = r.lastWritten;
+    if (r.fromTransactionLog) n.fromTransactionLog = true;
   }
 
   private addValue(r: ValueRecord): void {
