@@ -62,16 +62,10 @@ function rootFs(rootAbs: string, rootDev: number, crossMounts: boolean): Directo
   return null;
 }
 
-/** `fsLister` over a mounted directory given by its real path (the isolated worker's), refusing all if it is no longer on `rootDev`. */
-export function rootLister(rootAbs: string, rootDev: number, crossMounts = false): (relDir: string) => ListedEntry[] | null {
+/** `fsLister` and `fsOpener` over one DirectoryFs of a mounted directory given by its real path (a worker's), refusing all if it is no longer on `rootDev`. */
+export function rootAccess(rootAbs: string, rootDev: number, crossMounts = false): { list: (relDir: string) => ListedEntry[] | null; open: (relPath: string) => OpenedSource | null } {
   const fs = rootFs(rootAbs, rootDev, crossMounts);
-  return fs ? fsLister(fs) : () => null;
-}
-
-/** `fsOpener` over a mounted directory given by its real path (the isolated worker's), refusing all if it is no longer on `rootDev`. */
-export function rootOpener(rootAbs: string, rootDev: number, crossMounts = false): (relPath: string) => OpenedSource | null {
-  const fs = rootFs(rootAbs, rootDev, crossMounts);
-  return fs ? fsOpener(fs) : () => null;
+  return fs ? { list: fsLister(fs), open: fsOpener(fs) } : { list: () => null, open: () => null };
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { DirEntryInfo, ListedEntry } from '../model/evidence.js';
-import { rootLister, rootOpener } from '../evidence/listing.js';
+import { rootAccess } from '../evidence/listing.js';
 import type { OpenedSource } from '../evidence/fs.js';
 import { fdSource } from '../evidence/reader.js';
 import { inspectFile } from './inspect.js';
@@ -13,8 +13,8 @@ import type { IsolatedReply, IsolatedRequest } from './isolate.js';
 import { cachedLister } from './listing-cache.js';
 
 let siblings: { key: string; entries: DirEntryInfo[] } = { key: '', entries: [] };
-const listers = new Map<string, (relPath: string) => ListedEntry[] | null>();
-const openers = new Map<string, (relPath: string) => OpenedSource | null>();
+/** Per root (its real path): its directories listed, and its files opened for parsers that read a file's siblings, through one DirectoryFs. */
+const roots = new Map<string, { listDirectory: (relPath: string) => ListedEntry[] | null; openFile: (relPath: string) => OpenedSource | null }>();
 
 parentPort!.on('message', (req: IsolatedRequest) => {
   void handle(req).then((reply) => parentPort!.postMessage(reply));
@@ -23,10 +23,11 @@ parentPort!.on('message', (req: IsolatedRequest) => {
 async function handle(req: IsolatedRequest): Promise<IsolatedReply> {
   try {
     if (req.siblings) siblings = { key: req.siblingsKey, entries: req.siblings };
-    let listDirectory = listers.get(req.rootAbs);
-    if (!listDirectory) listers.set(req.rootAbs, (listDirectory = cachedLister(rootLister(req.rootAbs, req.rootDev, req.crossMounts))));
-    let openFile = openers.get(req.rootAbs);
-    if (!openFile) openers.set(req.rootAbs, (openFile = rootOpener(req.rootAbs, req.rootDev, req.crossMounts)));
+    let root = roots.get(req.rootAbs);
+    if (!root) {
+      const access = rootAccess(req.rootAbs, req.rootDev, req.crossMounts);
+      roots.set(req.rootAbs, (root = { listDirectory: cachedLister(access.list), openFile: access.open }));
+    }
     const head = Buffer.from(req.head.buffer, req.head.byteOffset, req.head.byteLength);
     const inspection = await inspectFile({
       src: fdSource(req.fd, req.size, req.relPath, head),
@@ -38,8 +39,8 @@ async function handle(req: IsolatedRequest): Promise<IsolatedReply> {
       hotspot: req.hotspot,
       os: req.os,
       siblings: siblings.key === req.siblingsKey ? siblings.entries : [],
-      listDirectory,
-      openFile: req.openSiblings ? openFile : undefined,
+      listDirectory: root.listDirectory,
+      openFile: req.openSiblings ? root.openFile : undefined,
       codepage: req.codepage,
     });
     return {

@@ -6,7 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { DirEntryInfo } from '../model/evidence.js';
-import { rootLister } from '../evidence/listing.js';
+import { rootAccess } from '../evidence/listing.js';
 import { cachedLister } from './listing-cache.js';
 import type { PoolFileResult, PoolMessage, PoolReply } from './pool.js';
 import { inspectPoolBatch, type PoolRootHere } from './pool-inspect.js';
@@ -19,7 +19,7 @@ let queue: Promise<void> = Promise.resolve();
 parentPort!.on('message', (message: PoolMessage) => {
   if (message.type === 'root') {
     const f = message.facts;
-    roots.set(message.root, { facts: f, listDirectory: cachedLister(rootLister(f.rootAbs, f.rootDev, f.crossMounts)) });
+    roots.set(message.root, { facts: f, listDirectory: cachedLister(rootAccess(f.rootAbs, f.rootDev, f.crossMounts).list) });
     return;
   }
   queue = queue.then(async () => {

@@ -15,10 +15,10 @@ export function canonicalUnit(code: number): number {
   return code >= 128 && u < 128 ? code : u;
 }
 
-/** canonicalUnit of every unit, built on the first non-ASCII text (65,536 upper-casings, about 10 ms). */
+/** canonicalUnit of every unit, built on first use (65,536 upper-casings, about 10 ms): non-ASCII text, the classes of util/linear-regexp.ts. */
 let table: Uint16Array | null = null;
 
-function canonicalTable(): Uint16Array {
+export function canonicalTable(): Uint16Array {
   if (!table) {
     table = new Uint16Array(0x10000);
     for (let c = 0; c <= 0xffff; c++) table[c] = canonicalUnit(c);

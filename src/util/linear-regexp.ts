@@ -9,7 +9,7 @@
  * `expandedRepetitions` writes out.
  */
 import { setFlagsFromString } from 'node:v8';
-import { canonicalUnit } from './case-fold.js';
+import { canonicalTable } from './case-fold.js';
 
 let enabled: boolean | null = null;
 
@@ -34,20 +34,21 @@ function linearEngine(): boolean {
   return enabled;
 }
 
-/** The units each unit matches under the `i` flag (itself included), built once: 65,536 upper-casings. */
+/** The units each unit matches under the `i` flag (itself included), grouped once from case-fold.ts's table. */
 let foldClasses: Map<number, number[]> | null = null;
 
 function matchedUnder(code: number): number[] {
+  const canonical = canonicalTable();
   if (!foldClasses) {
     foldClasses = new Map();
     for (let c = 0; c <= 0xffff; c++) {
-      const k = canonicalUnit(c);
+      const k = canonical[c]!;
       const members = foldClasses.get(k);
       if (members) members.push(c);
       else foldClasses.set(k, [c]);
     }
   }
-  return foldClasses.get(canonicalUnit(code))!;
+  return foldClasses.get(canonical[code]!)!;
 }
 
 const unit = (code: number): string => `\\u${code.toString(16).padStart(4, '0')}`;

@@ -304,11 +304,12 @@ function valueTest(field: string, modifiers: string[], raw: Scalar | Scalar[]): 
         continue;
       }
       const anchoring: Anchoring = has('contains') || has('base64offset') ? 'contains' : has('startswith') ? 'startswith' : has('endswith') ? 'endswith' : 'exact';
-      const text = folded && !has('all') ? literalOf(foldCase(s)) : null;
+      const value = folded ? foldCase(s) : s;
+      const text = folded && !has('all') ? literalOf(value) : null;
       if (text !== null) {
         literals.push(text);
         literalAnchoring = anchoring;
-      } else tests.push(folded ? foldedTest(foldCase(s), anchoring) : wildcardTest(s, anchoring, 's'));
+      } else tests.push(folded ? foldedTest(value, anchoring) : wildcardTest(value, anchoring, 's'));
     }
   }
   if (literals.length > 0) tests.unshift(anyLiteral(literals, literalAnchoring));

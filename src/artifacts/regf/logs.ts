@@ -191,10 +191,6 @@ class Overlay {
   private readonly slabs: Buffer[] = [];
   private static readonly SLOTS_PER_SLAB = 2048;
 
-  get bytes(): number {
-    return this.slots.size * SECTOR;
-  }
-
   /** Lays `data` at hive-file offset `at` (a sector boundary); false when the bound on held bytes is reached. */
   write(at: number, data: Buffer): boolean {
     for (let i = 0; i < data.length; i += SECTOR) {
@@ -391,7 +387,7 @@ function replayOld(primary: ByteSource, state: { base: BaseBlock; block: Buffer 
 }
 
 function finishOld(primary: ByteSource, state: { base: BaseBlock; block: Buffer }, base: BaseBlock, overlay: Overlay, pages: number, log: HiveLog, readings: LogReading[], warnings: string[]): ReplayOutcome {
-  if (pages === 0 && overlay.bytes === 0) return { kind: 'none', logs: readings, warnings };
+  if (pages === 0) return { kind: 'none', logs: readings, warnings };
   readings.find((r) => r.name === log.name)!.applied = 1;
   // The write the log completes is the one the hive's primary sequence number began.
   const sequence = Math.max(state.base.sequence1, base.sequence1);
