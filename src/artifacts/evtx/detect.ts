@@ -17,7 +17,8 @@ import { isArchiveName, isEncryptedName, isVolumeName, stagingLocation } from '.
 import { volumeStem } from '../../correlate/paths.js';
 import { LIMITS } from '../../util/limits.js';
 import type { EvtxEvent, EvtxResult } from './record.js';
-import { categoryOf, sigmaMatches, type SigmaRule } from './sigma.js';
+import { categoryOf, type SigmaRule } from './sigma.js';
+import { sigmaMatches } from './sigma-index.js';
 
 const SECURITY_PROVIDER = 'Microsoft-Windows-Security-Auditing';
 const SYSMON_PROVIDER = 'Microsoft-Windows-Sysmon';

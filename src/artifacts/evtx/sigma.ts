@@ -27,7 +27,26 @@ export interface SigmaRule {
   matches(fields: FieldSource): boolean;
   /** `matches` over a record's fields shared by every rule it meets (`sigmaMatches`: each field capped and folded once). */
   matchesRecord(fields: RecordFields): boolean;
+  /** What the rule cannot match without (sigma-index.ts tries it only on records that have one of these). */
+  needs: Needs;
 }
+
+/**
+ * A literal a matcher cannot be true without: the field, folded (`RecordFields.folded`), includes
+ * `text`, folded. Every value test is a search for its value's pieces in the field, so the longest
+ * piece of a value, folded, is in the folded field wherever the value matches (folding is unit for
+ * unit, so it keeps what one text includes of another).
+ */
+export interface Need {
+  field: string;
+  text: string;
+}
+
+/** Any one of these needs must hold for the matcher to be true; null: none is known (a `not`, an expression, a null value). */
+export type Needs = readonly Need[] | null;
+
+/** Units of a value's piece kept as its need: any part of a piece is needed where the piece is; shorter keeps the index small. */
+const NEED_UNITS = 24;
 
 /** Why a rule is unsupported, in a word or two: the key of the per-reason counts on stderr. */
 export type SigmaUnsupportedKind =
@@ -233,6 +252,39 @@ function literalOf(value: string): string | null {
   return pieces.length === 1 ? pieces[0]!.text : null;
 }
 
+/** The longest wildcard-free text of a value, folded and cut to NEED_UNITS: what the value needs in the folded field; null when it has none. */
+function neededText(value: string): string | null {
+  let best = '';
+  for (const p of wildcardPieces(value)) if (p.text !== null && p.text.length > best.length) best = p.text;
+  return best.length === 0 ? null : foldCase(best.slice(0, NEED_UNITS));
+}
+
+/** Needs of "any of these is true": every one must have some (their union), else nothing is known. */
+function anyNeeds(list: readonly Needs[]): Needs {
+  const out = new Map<string, Need>();
+  for (const n of list) {
+    if (n === null) return null;
+    for (const need of n) out.set(`${need.field}\u0000${need.text}`, need);
+  }
+  return out.size === 0 ? null : [...out.values()];
+}
+
+/** Needs of "all of these are true": the most selective one's (its shortest text the longest, then the fewest texts). */
+function allNeeds(list: readonly Needs[]): Needs {
+  let best: Needs = null;
+  let bestShortest = 0;
+  for (const n of list) {
+    if (n === null || n.length === 0) continue;
+    let shortest = Infinity;
+    for (const x of n) shortest = Math.min(shortest, x.text.length);
+    if (best === null || shortest > bestShortest || (shortest === bestShortest && n.length < best.length)) {
+      best = n;
+      bestShortest = shortest;
+    }
+  }
+  return best;
+}
+
 /** Whether any of `texts` is in the field where `anchoring` says: one loop for a rule's list of values, not a closure per value. */
 function anyLiteral(texts: readonly string[], anchoring: Anchoring): Test {
   if (anchoring === 'contains') {
@@ -259,10 +311,11 @@ function anyLiteral(texts: readonly string[], anchoring: Anchoring): Test {
   return (x) => x !== undefined && texts.includes(x);
 }
 
-/** A value's test, and whether it reads the field folded (case-insensitive values) or as written. */
+/** A value's test, whether it reads the field folded (case-insensitive values) or as written, and the folded texts one of which it needs (null: none known). */
 interface ValueTest {
   folded: boolean;
   test: Test;
+  needs: readonly string[] | null;
 }
 
 function valueTest(field: string, modifiers: string[], raw: Scalar | Scalar[]): ValueTest {
@@ -276,9 +329,12 @@ function valueTest(field: string, modifiers: string[], raw: Scalar | Scalar[]): 
   // Case-insensitive values without wildcards, tested together (any of them) unless |all asks for each.
   const literals: string[] = [];
   let literalAnchoring: Anchoring = 'exact';
+  // Per value, the texts one of which it needs (any of its variants); null when a variant needs none.
+  const valueNeeds: Array<readonly string[] | null> = [];
   for (const v of values) {
     if (v === null) {
       tests.push((x) => x === undefined || x === '');
+      valueNeeds.push(null);
       continue;
     }
     if (typeof v === 'object') throw new Unsupported('value', `nested value (${field})`);
@@ -288,6 +344,8 @@ function valueTest(field: string, modifiers: string[], raw: Scalar | Scalar[]): 
       const encode = (s: string) => Buffer.from(s, has('wide') || has('utf16le') ? 'utf16le' : 'utf8');
       variants = variants.flatMap((s) => (has('base64offset') ? base64Offsets(encode(s)) : [encode(s).toString('base64')]));
     }
+    const texts = has('re') ? [] : variants.map(neededText);
+    valueNeeds.push(texts.length === 0 || texts.includes(null) ? null : (texts as string[]));
     for (const s of variants) {
       if (has('re')) {
         const flags = `${has('i') ? 'i' : ''}${has('m') ? 'm' : ''}${has('s') ? 's' : ''}`;
@@ -313,8 +371,16 @@ function valueTest(field: string, modifiers: string[], raw: Scalar | Scalar[]): 
     }
   }
   if (literals.length > 0) tests.unshift(anyLiteral(literals, literalAnchoring));
-  if (tests.length === 1) return { folded, test: tests[0]! };
-  return { folded, test: has('all') ? (x) => tests.every((t) => t(x)) : (x) => tests.some((t) => t(x)) };
+  const needs = textNeeds(valueNeeds, has('all'));
+  if (tests.length === 1) return { folded, test: tests[0]!, needs };
+  return { folded, test: has('all') ? (x) => tests.every((t) => t(x)) : (x) => tests.some((t) => t(x)), needs };
+}
+
+/** A value list's needed texts: with |all each value's are needed (the most selective kept), else any value's. */
+function textNeeds(valueNeeds: ReadonlyArray<readonly string[] | null>, all: boolean): readonly string[] | null {
+  const asNeeds = valueNeeds.map((texts): Needs => (texts === null ? null : texts.map((text) => ({ field: '', text }))));
+  const chosen = all ? allNeeds(asNeeds) : anyNeeds(asNeeds);
+  return chosen === null ? null : chosen.map((n) => n.text);
 }
 
 /**
@@ -352,18 +418,28 @@ export class RecordFields {
 
 type Matcher = (fields: RecordFields) => boolean;
 
+/** A selection or condition: its test, and what it cannot be true without. */
+interface Compiled {
+  match: Matcher;
+  needs: Needs;
+}
+
 /** Fields a keyword search looks at (Sigma keywords: anywhere in the event's text). */
 const KEYWORD_FIELDS = ['CommandLine', 'Image', 'ParentCommandLine', 'ScriptBlockText', 'TargetFilename', 'NewProcessName'];
 
-function selection(name: string, def: unknown): Matcher {
+function fieldNeeds(fields: readonly string[], texts: readonly string[] | null): Needs {
+  return texts === null ? null : fields.flatMap((field) => texts.map((text) => ({ field, text })));
+}
+
+function selection(name: string, def: unknown): Compiled {
   if (Array.isArray(def)) {
     if (def.every((x) => typeof x === 'string' || typeof x === 'number')) {
       const test = valueTest('keywords', ['contains'], def as Scalar[]);
-      return (fields) => KEYWORD_FIELDS.some((f) => test.test(fields.of(f, test)));
+      return { match: (fields) => KEYWORD_FIELDS.some((f) => test.test(fields.of(f, test))), needs: fieldNeeds(KEYWORD_FIELDS, test.needs) };
     }
     if (def.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
       const alternatives = def.map((m, i) => selection(`${name}[${i}]`, m));
-      return (get) => alternatives.some((a) => a(get));
+      return { match: (get) => alternatives.some((a) => a.match(get)), needs: anyNeeds(alternatives.map((a) => a.needs)) };
     }
     throw new Unsupported('selection', `selection '${name}' mixes maps and values`);
   }
@@ -375,7 +451,10 @@ function selection(name: string, def: unknown): Matcher {
     if (!field) throw new Unsupported('selection', `keyword modifiers without a field in '${name}'`);
     parts.push({ field, test: valueTest(field, modifiers, value as Scalar | Scalar[]) });
   }
-  return (fields) => parts.every((p) => p.test.test(fields.of(p.field, p.test)));
+  return {
+    match: (fields) => parts.every((p) => p.test.test(fields.of(p.field, p.test))),
+    needs: allNeeds(parts.map((p) => fieldNeeds([p.field], p.test.needs))),
+  };
 }
 
 // ---- conditions ------------------------------------------------------------------------------
@@ -385,17 +464,19 @@ function globToRegExp(pattern: string): RegExp {
 }
 
 /** Recursive descent over and / or / not / ( ) / "1 of x*" / "all of them"; depth-bounded by the text length. */
-function compileCondition(text: string, selections: ReadonlyMap<string, Matcher>): Matcher {
+function compileCondition(text: string, selections: ReadonlyMap<string, Compiled>): Compiled {
   if (text.includes('|')) throw new Unsupported('aggregation', 'aggregation in condition (| count() ...)');
   const tokens = text.match(/\(|\)|[^\s()]+/g) ?? [];
   let i = 0;
   const peek = () => tokens[i]?.toLowerCase();
-  const group = (pattern: string): Matcher[] => {
+  const group = (pattern: string): Compiled[] => {
     const names = [...selections.keys()].filter((n) => (pattern === 'them' ? !n.startsWith('_') : globToRegExp(pattern).test(n)));
     if (names.length === 0) throw new Unsupported('condition', `condition names no selection: ${pattern}`);
     return names.map((n) => selections.get(n)!);
   };
-  const primary = (): Matcher => {
+  const every = (parts: Compiled[]): Compiled => ({ match: (get) => parts.every((p) => p.match(get)), needs: allNeeds(parts.map((p) => p.needs)) });
+  const some = (parts: Compiled[]): Compiled => ({ match: (get) => parts.some((p) => p.match(get)), needs: anyNeeds(parts.map((p) => p.needs)) });
+  const primary = (): Compiled => {
     const t = tokens[i++];
     if (t === undefined) throw new Unsupported('condition', 'condition ends early');
     if (t === '(') {
@@ -409,36 +490,37 @@ function compileCondition(text: string, selections: ReadonlyMap<string, Matcher>
       const target = tokens[i++];
       if (!target) throw new Unsupported('condition', '"of" without a target');
       const members = group(target);
-      return low === 'all' ? (get) => members.every((m) => m(get)) : (get) => members.some((m) => m(get));
+      return low === 'all' ? every(members) : some(members);
     }
     if (/^\d+$/.test(low) && peek() === 'of') throw new Unsupported('condition', `"${t} of" (only 1 of / all of)`);
     const m = selections.get(t);
     if (!m) throw new Unsupported('condition', `condition names an unknown selection: ${t}`);
     return m;
   };
-  const not = (): Matcher => {
+  const not = (): Compiled => {
     if (peek() === 'not') {
       i++;
       const inner = not();
-      return (get) => !inner(get);
+      // What a negation needs is not known from what its operand needs.
+      return { match: (get) => !inner.match(get), needs: null };
     }
     return primary();
   };
-  const and = (): Matcher => {
+  const and = (): Compiled => {
     const parts = [not()];
     while (peek() === 'and') {
       i++;
       parts.push(not());
     }
-    return parts.length === 1 ? parts[0]! : (get) => parts.every((p) => p(get));
+    return parts.length === 1 ? parts[0]! : every(parts);
   };
-  const or = (): Matcher => {
+  const or = (): Compiled => {
     const parts = [and()];
     while (peek() === 'or') {
       i++;
       parts.push(and());
     }
-    return parts.length === 1 ? parts[0]! : (get) => parts.some((p) => p(get));
+    return parts.length === 1 ? parts[0]! : some(parts);
   };
   if (tokens.length > 10_000) throw new Unsupported('condition', 'condition too long');
   const m = or();
@@ -459,12 +541,13 @@ export function compileRule(doc: unknown, file: string): SigmaRule {
   const category = String(logsource.category ?? '');
   if (!CATEGORIES.has(category)) throw new Unsupported('log source', `logsource ${JSON.stringify({ category: logsource.category, service: logsource.service, product: logsource.product })}`);
   if (logsource.product !== undefined && logsource.product !== 'windows') throw new Unsupported('log source', `product ${String(logsource.product)}`);
-  const selections = new Map<string, Matcher>();
+  const selections = new Map<string, Compiled>();
   for (const [name, def] of Object.entries(detection)) if (name !== 'condition' && name !== 'timeframe') selections.set(name, selection(name, def));
   if (detection.timeframe !== undefined) throw new Unsupported('timeframe', 'timeframe');
   const conditions = Array.isArray(detection.condition) ? detection.condition : [detection.condition];
   if (conditions.length === 0 || conditions.some((c) => typeof c !== 'string')) throw new Unsupported('condition', 'condition missing');
   const compiled = (conditions as string[]).map((c) => compileCondition(c, selections));
+  const matchers = compiled.map((c) => c.match);
   const level = String(r.level ?? 'medium').toLowerCase();
   const tags = Array.isArray(r.tags) ? r.tags.filter((t): t is string => typeof t === 'string') : [];
   return {
@@ -476,9 +559,10 @@ export function compileRule(doc: unknown, file: string): SigmaRule {
     attack: tags.map((t) => /^attack\.(t\d{4}(\.\d{3})?)$/i.exec(t)?.[1]?.toUpperCase()).filter((t): t is string => !!t),
     matches: (get) => {
       const fields = new RecordFields(get);
-      return compiled.some((c) => c(fields));
+      return matchers.some((c) => c(fields));
     },
-    matchesRecord: (fields) => compiled.some((c) => c(fields)),
+    matchesRecord: (fields) => matchers.some((c) => c(fields)),
+    needs: anyNeeds(compiled.map((c) => c.needs)),
   };
 }
 
@@ -532,12 +616,4 @@ export function loadSigmaRules(dirs: readonly string[]): SigmaRuleSet {
     }
   }
   return { rules, unsupported };
-}
-
-/** The rules of one category that match an event. */
-export function sigmaMatches(rules: readonly SigmaRule[], e: EvtxEvent): SigmaRule[] {
-  const category = categoryOf(e);
-  if (!category) return [];
-  const fields = new RecordFields(fieldsOf(e));
-  return rules.filter((r) => r.category === category && r.matchesRecord(fields));
 }

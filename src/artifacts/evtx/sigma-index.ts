@@ -1,0 +1,106 @@
+/**
+ * Rules indexed by what they need (sigma.ts `Needs`): a record meets only the rules one of whose
+ * needed texts is in its field, found for all rules at once (util/aho-corasick.ts), plus the rules
+ * with no known need. A SigmaHQ checkout gives a process-creation record over a thousand rules of
+ * its category; the texts pass over each field once instead of each rule's tests over it, and the
+ * result is the rules `matchesRecord` accepts, in the rule set's order, as without the index.
+ */
+import { TextSet } from '../../util/aho-corasick.js';
+import type { EvtxEvent } from './record.js';
+import { categoryOf, fieldsOf, RecordFields, type SigmaCategory, type SigmaRule } from './sigma.js';
+
+/** One field's needed texts and, per text, the rules (positions in the category's list) that need it. */
+interface FieldTexts {
+  field: string;
+  texts: TextSet;
+  rulesOf: number[][];
+}
+
+/** The rules of one category, those always tried and those tried when a field has one of their texts. */
+class CategoryIndex {
+  private readonly always: Uint8Array;
+  private readonly fields: FieldTexts[] = [];
+  /** Per rule, the mark of the record whose field had one of its texts. */
+  private readonly marked: Uint32Array;
+  private record = 0;
+  private readonly found: number[] = [];
+
+  constructor(private readonly rules: readonly SigmaRule[]) {
+    this.always = new Uint8Array(rules.length);
+    this.marked = new Uint32Array(rules.length);
+    const byField = new Map<string, Map<string, number[]>>();
+    rules.forEach((rule, position) => {
+      if (rule.needs === null) {
+        this.always[position] = 1;
+        return;
+      }
+      for (const need of rule.needs) {
+        let texts = byField.get(need.field);
+        if (!texts) byField.set(need.field, (texts = new Map()));
+        let positions = texts.get(need.text);
+        if (!positions) texts.set(need.text, (positions = []));
+        if (positions[positions.length - 1] !== position) positions.push(position);
+      }
+    });
+    for (const [field, texts] of byField) this.fields.push({ field, texts: new TextSet([...texts.keys()]), rulesOf: [...texts.values()] });
+  }
+
+  /** The rules that match the record, in their order. */
+  matching(fields: RecordFields): SigmaRule[] {
+    if (++this.record === 0xffffffff) {
+      this.marked.fill(0);
+      this.record = 1;
+    }
+    const record = this.record;
+    for (const f of this.fields) {
+      const value = fields.folded(f.field);
+      if (!value) continue;
+      this.found.length = 0;
+      f.texts.find(value, this.found);
+      for (const text of this.found) for (const position of f.rulesOf[text]!) this.marked[position] = record;
+    }
+    const out: SigmaRule[] = [];
+    for (let i = 0; i < this.rules.length; i++) {
+      if ((this.always[i] === 1 || this.marked[i] === record) && this.rules[i]!.matchesRecord(fields)) out.push(this.rules[i]!);
+    }
+    return out;
+  }
+
+  /** States of the texts' automata (docs/performance.md: the index's memory). */
+  get states(): number {
+    return this.fields.reduce((n, f) => n + f.texts.states, 0);
+  }
+
+  get alwaysTried(): number {
+    return this.always.reduce((n, a) => n + a, 0);
+  }
+}
+
+/** A rule set's index by category, built on its first record. */
+export class SigmaIndex {
+  private readonly categories = new Map<SigmaCategory, CategoryIndex>();
+
+  constructor(readonly rules: readonly SigmaRule[]) {}
+
+  category(category: SigmaCategory): CategoryIndex {
+    let index = this.categories.get(category);
+    if (!index) this.categories.set(category, (index = new CategoryIndex(this.rules.filter((r) => r.category === category))));
+    return index;
+  }
+}
+
+const indexes = new WeakMap<readonly SigmaRule[], SigmaIndex>();
+
+/** The rule set's index (one per rule array; rebuilt if the array's length changed since). */
+export function sigmaIndexOf(rules: readonly SigmaRule[]): SigmaIndex {
+  let index = indexes.get(rules);
+  if (!index || index.rules.length !== rules.length) indexes.set(rules, (index = new SigmaIndex(rules)));
+  return index;
+}
+
+/** The rules of the event's category that match it, in the rule set's order. */
+export function sigmaMatches(rules: readonly SigmaRule[], e: EvtxEvent): SigmaRule[] {
+  const category = categoryOf(e);
+  if (!category || rules.length === 0) return [];
+  return sigmaIndexOf(rules).category(category).matching(new RecordFields(fieldsOf(e)));
+}
