@@ -10,7 +10,7 @@ import { linearRegExp } from '../../util/linear-regexp.js';
 import { foldCase } from '../../util/case-fold.js';
 import { readFileSync, readdirSync, lstatSync } from 'node:fs';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import type { EvtxEvent } from './record.js';
 
 export type SigmaCategory = 'process_creation' | 'file_event' | 'file_delete' | 'ps_script';
@@ -593,10 +593,9 @@ export function loadSigmaRules(dirs: readonly string[]): SigmaRuleSet {
       }
       let docs: unknown[];
       try {
-        docs = parseAllDocuments(text).map((d) => {
-          if (d.errors.length > 0) throw new Error(d.errors[0]!.message);
-          return d.toJS();
-        });
+        // YAML 1.2's core schema (what SigmaHQ's rules are written in): js-yaml reads the checkout's
+        // 3,141 files to the same values as the `yaml` package did, 6-8x faster (docs/eventlogs.md).
+        docs = loadAll(text, null, { schema: CORE_SCHEMA, filename: ruleFile });
       } catch (err) {
         unsupported.push({ file: ruleFile, title: null, kind: 'YAML', reason: `YAML: ${(err as Error).message.split('\n')[0]}` });
         continue;

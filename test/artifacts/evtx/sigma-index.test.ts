@@ -5,7 +5,7 @@
  * values, expressions, and/or/not/"1 of"/"all of") against generated records of each category.
  */
 import { describe, expect, test } from '@jest/globals';
-import { parse } from 'yaml';
+import { load as parse } from 'js-yaml';
 import { categoryOf, compileRule, fieldsOf, RecordFields, type SigmaRule } from '../../../src/artifacts/evtx/sigma.js';
 import { sigmaMatches } from '../../../src/artifacts/evtx/sigma-index.js';
 import type { EvtxEvent } from '../../../src/artifacts/evtx/record.js';

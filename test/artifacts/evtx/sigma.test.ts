@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { load as parse } from 'js-yaml';
 import { compileRule, fieldsOf, loadSigmaRules } from '../../../src/artifacts/evtx/sigma.js';
 import { sigmaMatches } from '../../../src/artifacts/evtx/sigma-index.js';
 import { readEvtx, type EvtxEvent } from '../../../src/artifacts/evtx/index.js';
