@@ -91,6 +91,12 @@ export const LIMITS = {
   /** EVTX records a scan holds in memory per log for detection (a default-size Security.evtx has ~50,000). */
   maxEvtxRecordsHeld: 1_000_000,
   maxEvtxWarnings: 1000,
+  /**
+   * Sigma index (artifacts/evtx/sigma-index.ts): units of needed text per field's automaton. The
+   * SigmaHQ checkout needs 25,271 for CommandLine; a rule set past the bound has its further rules
+   * tried on every record instead (slower, the same matches), not an automaton of gigabytes.
+   */
+  maxSigmaIndexUnitsPerField: 400_000,
   /** Findings of one kind kept per artifact before summarising. */
   maxFindingsPerArtifact: 10_000,
   /** scan: low/info findings listed per rule and directory before the rest are folded into one summary finding (--keep-all-low: all). */

@@ -7,13 +7,26 @@
  */
 import { TextSet } from '../../util/aho-corasick.js';
 import type { EvtxEvent } from './record.js';
-import { categoryOf, fieldsOf, RecordFields, type SigmaCategory, type SigmaRule } from './sigma.js';
+import { LIMITS } from '../../util/limits.js';
+import { categoryOf, fieldsOf, RecordFields, type Need, type SigmaCategory, type SigmaRule } from './sigma.js';
 
 /** One field's needed texts and, per text, the rules (positions in the category's list) that need it. */
 interface FieldTexts {
   field: string;
   texts: TextSet;
   rulesOf: number[][];
+}
+
+/** Whether a rule's new texts keep every field's automaton within LIMITS.maxSigmaIndexUnitsPerField. */
+function withinBound(needs: readonly Need[], byField: ReadonlyMap<string, ReadonlyMap<string, number[]>>, units: ReadonlyMap<string, number>): boolean {
+  const adding = new Map<string, number>();
+  for (const need of needs) {
+    if (byField.get(need.field)?.has(need.text)) continue;
+    const total = (adding.get(need.field) ?? units.get(need.field) ?? 0) + need.text.length;
+    if (total > LIMITS.maxSigmaIndexUnitsPerField) return false;
+    adding.set(need.field, total);
+  }
+  return true;
 }
 
 /** The rules of one category, those always tried and those tried when a field has one of their texts. */
@@ -29,8 +42,9 @@ class CategoryIndex {
     this.always = new Uint8Array(rules.length);
     this.marked = new Uint32Array(rules.length);
     const byField = new Map<string, Map<string, number[]>>();
+    const units = new Map<string, number>();
     rules.forEach((rule, position) => {
-      if (rule.needs === null) {
+      if (rule.needs === null || !withinBound(rule.needs, byField, units)) {
         this.always[position] = 1;
         return;
       }
@@ -38,7 +52,10 @@ class CategoryIndex {
         let texts = byField.get(need.field);
         if (!texts) byField.set(need.field, (texts = new Map()));
         let positions = texts.get(need.text);
-        if (!positions) texts.set(need.text, (positions = []));
+        if (!positions) {
+          texts.set(need.text, (positions = []));
+          units.set(need.field, (units.get(need.field) ?? 0) + need.text.length);
+        }
         if (positions[positions.length - 1] !== position) positions.push(position);
       }
     });

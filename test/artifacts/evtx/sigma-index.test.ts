@@ -11,6 +11,7 @@ import { sigmaMatches } from '../../../src/artifacts/evtx/sigma-index.js';
 import type { EvtxEvent } from '../../../src/artifacts/evtx/record.js';
 import { builtinSigmaRules } from '../../../src/cli/sigma.js';
 import { prng } from '../../helpers/random.js';
+import { LIMITS } from '../../../src/util/limits.js';
 
 const PIECES = ['cmd', 'CMD.exe', '\\', 'power', 'Shell', ' -enc ', ' /c ', '-nop', '7z', 'a', ' ', '\u00e9', '\u017f', 'S', 'rar', '.zip', 'C:\\Users\\Public'];
 const VALUE_EXTRAS = ['*', '?', '\\*'];
@@ -130,6 +131,19 @@ describe('Sigma rules indexed by what they need', () => {
     expect(needs("  a: {Image|endswith: '\\7z.exe'}\n  b: {CommandLine: null}\n  condition: a or b")).toBeNull();
     expect(needs("  s: {CommandLine|re: 'ntds.*ifm'}\n  condition: s")).toBeNull();
     expect(needs("  s: {CommandLine|cased|contains: 'Rar'}\n  condition: s")).toEqual([{ field: 'CommandLine', text: 'RAR' }]);
+  });
+
+  test('a rule whose texts would take a field\'s automaton past its bound is tried on every record instead', () => {
+    const values = Array.from({ length: Math.ceil(LIMITS.maxSigmaIndexUnitsPerField / 20) + 1 }, (_, i) => `value-${String(i).padStart(14, '0')}`);
+    const big = compileRule({ title: 'big', logsource: { category: 'process_creation', product: 'windows' }, detection: { s: { 'CommandLine|contains': values }, condition: 's' } }, 'big.yml');
+    const small = compileRule({ title: 'small', logsource: { category: 'process_creation', product: 'windows' }, detection: { s: { 'CommandLine|contains': 'rar a' }, condition: 's' } }, 'small.yml');
+    expect(big.needs).toHaveLength(values.length);
+    let bigCalls = 0;
+    const rules = [small, { ...big, matchesRecord: (f: RecordFields) => (bigCalls++, big.matchesRecord(f)) }];
+    const e = (commandLine: string): EvtxEvent => ({ ...event(prng(1), 0), provider: 'Microsoft-Windows-Sysmon', eventId: 1, data: { CommandLine: commandLine } });
+    expect(sigmaMatches(rules, e('cmd /c dir')).map((r) => r.title)).toEqual([]);
+    expect(bigCalls).toBe(1);
+    expect(sigmaMatches(rules, e(`rar a x.rar ${values[values.length - 1]}`)).map((r) => r.title)).toEqual(['small', 'big']);
   });
 
   test('stagehunt\'s own rules are all indexed', () => {
