@@ -17,7 +17,7 @@ import { isArchiveName, isEncryptedName, isVolumeName, stagingLocation } from '.
 import { volumeStem } from '../../correlate/paths.js';
 import { LIMITS } from '../../util/limits.js';
 import type { EvtxEvent, EvtxResult } from './record.js';
-import { categoryOf, type SigmaRule } from './sigma.js';
+import type { SigmaRule } from './sigma.js';
 import { sigmaMatches } from './sigma-index.js';
 
 const SECURITY_PROVIDER = 'Microsoft-Windows-Security-Auditing';
@@ -402,17 +402,57 @@ function sigmaHit(rule: SigmaRule, e: EvtxEvent): Hit {
   return { rule: `sigma-${rule.level}`, attack: rule.attack, message: `Sigma "${rule.title}"${rule.id ? ` (${rule.id})` : ''} from ${rule.file} matched ${where(e)}` };
 }
 
-function sigmaSource(e: EvtxEvent): CommandEvent {
-  return processCommand(e) ?? {
-    event: e,
-    text: e.data.ScriptBlockText ?? e.data.TargetFilename ?? '',
-    process: e.data.Image ?? e.data.Path ?? null,
-    user: e.data.User ?? e.userSid,
-    source: `${e.provider === SYSMON_PROVIDER ? 'Sysmon' : 'PowerShell'} ${e.eventId ?? '?'}`,
-  };
+/** What a Sysmon event naming a TargetFilename did to that file (Sigma hits on file events: no command ran). */
+const FILE_ACTIONS: Readonly<Record<number, { type: string; verb: string; role: 'writes' | 'deletes' }>> = {
+  2: { type: 'file-changed', verb: 'changed the creation time of', role: 'writes' },
+  11: { type: 'file-created', verb: 'created', role: 'writes' },
+  15: { type: 'file-created', verb: 'wrote a named stream of', role: 'writes' },
+  23: { type: 'file-deleted', verb: 'deleted', role: 'deletes' },
+  26: { type: 'file-deleted', verb: 'deleted', role: 'deletes' },
+  29: { type: 'file-created', verb: 'created the executable', role: 'writes' },
+};
+
+/** The fields that say what an event is about, in the order shown (registry, module, network, DNS, pipe, process access, services, object access, tasks, WMI). */
+const SUMMARY_FIELDS = ['TargetObject', 'Details', 'NewName', 'ImageLoaded', 'DestinationHostname', 'DestinationIp', 'DestinationPort', 'QueryName', 'PipeName', 'TargetImage', 'GrantedAccess', 'Device', 'ServiceName', 'ImagePath', 'ObjectName', 'AccessList', 'ShareName', 'RelativeTargetName', 'TaskName', 'TargetUserName', 'Destination', 'Query', 'Consumer', 'Payload'];
+const SUMMARY_PARTS = 4;
+
+/** A one-line account of an event that ran no command and names no file: its telling fields, else its first ones. */
+function eventSummary(e: EvtxEvent): string {
+  const names = SUMMARY_FIELDS.filter((n) => e.data[n]);
+  const shown = (names.length > 0 ? names : Object.keys(e.data).filter((n) => e.data[n])).slice(0, SUMMARY_PARTS);
+  return shown.map((n) => `${n}=${e.data[n]!.slice(0, DETAIL_COMMAND_CHARS)}`).join('; ');
 }
 
-/** Sigma rules over every record of their categories; hits join the record's own finding when it has one. */
+/** Where a record comes from, for a finding's details: Sysmon 13, PowerShell 4103, Security 4663, System 7045, ... */
+function sourceLabel(e: EvtxEvent): string {
+  const from = isSysmon(e) ? 'Sysmon' : e.provider && POWERSHELL_PROVIDERS.has(e.provider) ? 'PowerShell' : e.provider === SECURITY_PROVIDER ? 'Security' : (e.channel ?? e.provider ?? 'event');
+  return `${from} ${e.eventId ?? '?'}`;
+}
+
+/** The finding of a record only Sigma rules matched: a command it ran, a file it touched, or what the event is about. */
+function sigmaCandidate(e: EvtxEvent, hits: Hit[], ctx: DetectContext): Candidate {
+  const command = processCommand(e) ?? moduleCommand(e);
+  if (command) return commandCandidate(command, { hits, names: [] }, ctx);
+  const script = e.data.ScriptBlockText;
+  const file = isSysmon(e) && e.eventId !== null ? e.data.TargetFilename : undefined;
+  const action = file && e.eventId !== null ? FILE_ACTIONS[e.eventId] : undefined;
+  const text = script ?? (action ? file! : eventSummary(e));
+  const c = commandCandidate({ event: e, text, process: e.data.Image ?? e.data.SourceImage ?? e.data.Path ?? null, user: e.data.User ?? e.userSid, source: sourceLabel(e) }, { hits, names: [] }, ctx);
+  if (script !== undefined) return c;
+  const { command: _ran, ...rest } = c.details ?? {};
+  const time = timeOf(e);
+  if (action) {
+    c.details = { ...rest, target: file };
+    c.names = [{ path: file!, role: action.role }];
+    c.events = time ? [{ time, type: action.type, description: `${e.data.Image ?? 'a process'} ${action.verb} ${file} (${where(e)})` }] : [];
+  } else {
+    c.details = { ...rest, summary: text };
+    c.events = time ? [{ time, type: 'event', description: `${e.data.Image ?? e.data.SourceImage ?? sourceLabel(e)} (${where(e)}): ${text.slice(0, 200)}` }] : [];
+  }
+  return c;
+}
+
+/** Sigma rules over every record of their log sources; hits join the record's own finding when it has one. */
 function applySigma(rules: readonly SigmaRule[], events: readonly EvtxEvent[], out: Candidate[], ctx: DetectContext): void {
   const byRecord = new Map<string, Candidate>();
   for (const c of out) if (c.event) byRecord.set(`${c.event.channel}\u0000${c.event.recordId}`, c);
@@ -437,18 +477,7 @@ function applySigma(rules: readonly SigmaRule[], events: readonly EvtxEvent[], o
       continue;
     }
     if (out.length >= LIMITS.maxFindingsPerArtifact) return;
-    const c = commandCandidate(sigmaSource(e), { hits, names: [] }, ctx);
-    const file = e.data.TargetFilename;
-    if (file && categoryOf(e) !== 'process_creation') {
-      // A Sysmon file event: it names a file, it ran no command.
-      const deleted = e.eventId !== EVENT_IDS.fileCreate;
-      const rest = { ...c.details };
-      delete rest.command;
-      c.details = { ...rest, target: file };
-      c.names = [{ path: file, role: deleted ? 'deletes' : 'writes' }];
-      const time = timeOf(e);
-      c.events = time ? [{ time, type: deleted ? 'file-deleted' : 'file-created', description: `${e.data.Image ?? 'a process'} ${deleted ? 'deleted' : 'created'} ${file} (${where(e)})` }] : [];
-    }
+    const c = sigmaCandidate(e, hits, ctx);
     c.details = { ...c.details, sigma: details.rules };
     out.push(c);
     byRecord.set(key, c);

@@ -8,7 +8,8 @@
 import { TextSet } from '../../util/aho-corasick.js';
 import type { EvtxEvent } from './record.js';
 import { LIMITS } from '../../util/limits.js';
-import { categoryOf, fieldsOf, RecordFields, type Need, type SigmaCategory, type SigmaRule } from './sigma.js';
+import { fieldsOf, RecordFields, type Need, type SigmaRule } from './sigma.js';
+import { logSourcesOf } from './sigma-logsource.js';
 
 /** One field's needed texts and, per text, the rules (positions in the category's list) that need it. */
 interface FieldTexts {
@@ -29,8 +30,8 @@ function withinBound(needs: readonly Need[], byField: ReadonlyMap<string, Readon
   return true;
 }
 
-/** The rules of one category, those always tried and those tried when a field has one of their texts. */
-class CategoryIndex {
+/** The rules of one log source, those always tried and those tried when a field has one of their texts. */
+class SourceIndex {
   private readonly always: Uint8Array;
   private readonly fields: FieldTexts[] = [];
   /** Per rule, the mark of the record whose field had one of its texts. */
@@ -38,7 +39,8 @@ class CategoryIndex {
   private record = 0;
   private readonly found: number[] = [];
 
-  constructor(private readonly rules: readonly SigmaRule[]) {
+  /** `rules`: the log source's, in the rule set's order; `positions`: where each is in the rule set. */
+  constructor(private readonly rules: readonly SigmaRule[], readonly positions: readonly number[]) {
     this.always = new Uint8Array(rules.length);
     this.marked = new Uint32Array(rules.length);
     const byField = new Map<string, Map<string, number[]>>();
@@ -51,19 +53,19 @@ class CategoryIndex {
       for (const need of rule.needs) {
         let texts = byField.get(need.field);
         if (!texts) byField.set(need.field, (texts = new Map()));
-        let positions = texts.get(need.text);
-        if (!positions) {
-          texts.set(need.text, (positions = []));
+        let needing = texts.get(need.text);
+        if (!needing) {
+          texts.set(need.text, (needing = []));
           units.set(need.field, (units.get(need.field) ?? 0) + need.text.length);
         }
-        if (positions[positions.length - 1] !== position) positions.push(position);
+        if (needing[needing.length - 1] !== position) needing.push(position);
       }
     });
     for (const [field, texts] of byField) this.fields.push({ field, texts: new TextSet([...texts.keys()]), rulesOf: [...texts.values()] });
   }
 
-  /** The rules that match the record, in their order. */
-  matching(fields: RecordFields): SigmaRule[] {
+  /** Pushes to `out` the rule-set positions of the rules that match the record, in order. */
+  matching(fields: RecordFields, out: number[]): void {
     if (++this.record === 0xffffffff) {
       this.marked.fill(0);
       this.record = 1;
@@ -76,14 +78,12 @@ class CategoryIndex {
       f.texts.find(value, this.found);
       for (const text of this.found) for (const position of f.rulesOf[text]!) this.marked[position] = record;
     }
-    const out: SigmaRule[] = [];
     for (let i = 0; i < this.rules.length; i++) {
-      if ((this.always[i] === 1 || this.marked[i] === record) && this.rules[i]!.matchesRecord(fields)) out.push(this.rules[i]!);
+      if ((this.always[i] === 1 || this.marked[i] === record) && this.rules[i]!.matchesRecord(fields)) out.push(this.positions[i]!);
     }
-    return out;
   }
 
-  /** States of the texts' automata (docs/performance.md: the index's memory). */
+  /** States of the texts' automata (bench/sigma.mjs: the index's size). */
   get states(): number {
     return this.fields.reduce((n, f) => n + f.texts.states, 0);
   }
@@ -91,18 +91,43 @@ class CategoryIndex {
   get alwaysTried(): number {
     return this.always.reduce((n, a) => n + a, 0);
   }
+
+  get size(): number {
+    return this.rules.length;
+  }
 }
 
-/** A rule set's index by category, built on its first record. */
+/** A rule set's index by log source, each built on the first record of its source. */
 export class SigmaIndex {
-  private readonly categories = new Map<SigmaCategory, CategoryIndex>();
+  private readonly sources = new Map<string, SourceIndex | null>();
 
   constructor(readonly rules: readonly SigmaRule[]) {}
 
-  category(category: SigmaCategory): CategoryIndex {
-    let index = this.categories.get(category);
-    if (!index) this.categories.set(category, (index = new CategoryIndex(this.rules.filter((r) => r.category === category))));
+  /** The index of one log-source key; null when no rule has it. */
+  source(key: string): SourceIndex | null {
+    let index = this.sources.get(key);
+    if (index === undefined) {
+      const positions: number[] = [];
+      for (let i = 0; i < this.rules.length; i++) if (this.rules[i]!.logsource === key) positions.push(i);
+      index = positions.length === 0 ? null : new SourceIndex(positions.map((i) => this.rules[i]!), positions);
+      this.sources.set(key, index);
+    }
     return index;
+  }
+
+  /** The rules that match the record, in the rule set's order: each of its log sources' rules read its fields as their source maps them. */
+  matching(e: EvtxEvent): SigmaRule[] {
+    const positions: number[] = [];
+    let sources = 0;
+    for (const key of logSourcesOf(e)) {
+      const index = this.source(key);
+      if (!index) continue;
+      index.matching(new RecordFields(fieldsOf(e, key)), positions);
+      sources++;
+    }
+    // Each source's are in order; a record of several sources (Sysmon 13 is registry_set and registry_event) needs them merged.
+    if (sources > 1) positions.sort((a, b) => a - b);
+    return positions.map((p) => this.rules[p]!);
   }
 }
 
@@ -115,9 +140,8 @@ export function sigmaIndexOf(rules: readonly SigmaRule[]): SigmaIndex {
   return index;
 }
 
-/** The rules of the event's category that match it, in the rule set's order. */
+/** The rules that match the event, in the rule set's order. */
 export function sigmaMatches(rules: readonly SigmaRule[], e: EvtxEvent): SigmaRule[] {
-  const category = categoryOf(e);
-  if (!category || rules.length === 0) return [];
-  return sigmaIndexOf(rules).category(category).matching(new RecordFields(fieldsOf(e)));
+  if (rules.length === 0) return [];
+  return sigmaIndexOf(rules).matching(e);
 }

@@ -1,7 +1,8 @@
 /**
- * Sigma rules over event-log records (docs/eventlogs.md, "Sigma"): the process_creation, file_event,
- * file_delete and ps_script categories on Windows, with the common field mapping for Sysmon and
- * Security 4688, the usual value modifiers and the condition language without aggregations.
+ * Sigma rules over event-log records (docs/eventlogs.md, "Sigma"): Windows log sources by category
+ * (Sysmon's, Security 4688's, PowerShell's) and by service (channel), sigma-logsource.ts, with the
+ * common field mapping of Security 4688 to Sysmon's names for process creation, the usual value
+ * modifiers and the condition language without aggregations.
  * A rule using anything else is counted and listed as unsupported with the reason, never dropped
  * silently. Rules come from the user (trusted config), the events from evidence (hostile): matched
  * text is capped at MAX_FIELD_CHARS.
@@ -12,8 +13,8 @@ import { readFileSync, readdirSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import type { EvtxEvent } from './record.js';
+import { PROCESS_CREATION, ruleLogSource } from './sigma-logsource.js';
 
-export type SigmaCategory = 'process_creation' | 'file_event' | 'file_delete' | 'ps_script';
 export type SigmaLevel = 'informational' | 'low' | 'medium' | 'high' | 'critical';
 
 export interface SigmaRule {
@@ -21,7 +22,8 @@ export interface SigmaRule {
   id: string | null;
   file: string;
   level: SigmaLevel;
-  category: SigmaCategory;
+  /** The rule's log source as a key of sigma-logsource.ts ('process_creation', 'service:security', ...). */
+  logsource: string;
   /** ATT&CK technique ids from the rule's tags (attack.t1560.001 -> T1560.001). */
   attack: string[];
   matches(fields: FieldSource): boolean;
@@ -82,7 +84,6 @@ const MAX_DIR_DEPTH = 16;
 /** Longest field text a rule is matched against (a 4104 block can be megabytes). */
 const MAX_FIELD_CHARS = 1024 * 1024;
 
-const CATEGORIES = new Set<string>(['process_creation', 'file_event', 'file_delete', 'ps_script']);
 const LEVELS = new Set<string>(['informational', 'low', 'medium', 'high', 'critical']);
 const SUPPORTED_MODIFIERS = new Set(['contains', 'startswith', 'endswith', 'all', 're', 'i', 'm', 's', 'windash', 'base64', 'base64offset', 'cased', 'wide', 'utf16le']);
 
@@ -98,21 +99,14 @@ const FROM_4688: Readonly<Record<string, string>> = {
   IntegrityLevel: 'MandatoryLabel',
 };
 
-/** The Sigma category an event belongs to, or null. */
-export function categoryOf(e: EvtxEvent): SigmaCategory | null {
-  if (e.provider === 'Microsoft-Windows-Sysmon') {
-    if (e.eventId === 1) return 'process_creation';
-    if (e.eventId === 11) return 'file_event';
-    if (e.eventId === 23 || e.eventId === 26) return 'file_delete';
-    return null;
-  }
-  if (e.provider === 'Microsoft-Windows-Security-Auditing' && e.eventId === 4688) return 'process_creation';
-  if ((e.provider === 'Microsoft-Windows-PowerShell' || e.provider === 'PowerShellCore') && e.eventId === 4104) return 'ps_script';
-  return null;
-}
-
-export function fieldsOf(e: EvtxEvent): FieldSource {
-  const security = e.eventId === 4688 && e.provider === 'Microsoft-Windows-Security-Auditing';
+/**
+ * A record's fields as the rules of one log source read them: Security 4688's under Sysmon's
+ * names for process_creation rules only (a `service: security` rule reads 4688 as written), the
+ * System fields everywhere, and `Data` the record's unnamed Data elements, one per line (classic
+ * PowerShell's 400/600/800 carry their text there; Sigma rules search it with `contains`).
+ */
+export function fieldsOf(e: EvtxEvent, logsource: string = PROCESS_CREATION): FieldSource {
+  const security = logsource.split('|')[0] === PROCESS_CREATION && e.eventId === 4688 && e.provider === 'Microsoft-Windows-Security-Auditing';
   return (name) => {
     if (name === 'EventID') return e.eventId === null ? undefined : String(e.eventId);
     if (name === 'Provider_Name') return e.provider ?? undefined;
@@ -127,8 +121,16 @@ export function fieldsOf(e: EvtxEvent): FieldSource {
       const mapped = FROM_4688[name];
       if (mapped !== undefined) return e.data[mapped];
     }
-    return Object.hasOwn(e.data, name) ? e.data[name] : undefined;
+    if (Object.hasOwn(e.data, name)) return e.data[name];
+    return name === 'Data' ? unnamedData(e) : undefined;
   };
+}
+
+/** The record's unnamed Data elements (#1, #2, ...), one per line; undefined when it has none. */
+function unnamedData(e: EvtxEvent): string | undefined {
+  const parts: string[] = [];
+  for (let i = 1; Object.hasOwn(e.data, `#${i}`); i++) parts.push(e.data[`#${i}`]!);
+  return parts.length === 0 ? undefined : parts.join('\n');
 }
 
 // ---- values and modifiers --------------------------------------------------------------------
@@ -538,9 +540,8 @@ export function compileRule(doc: unknown, file: string): SigmaRule {
   const detection = r.detection as Record<string, unknown> | undefined;
   if (!detection || typeof detection !== 'object') throw new Unsupported('not a rule', 'no detection section');
   if (r.correlation !== undefined) throw new Unsupported('correlation rule', 'correlation rule');
-  const category = String(logsource.category ?? '');
-  if (!CATEGORIES.has(category)) throw new Unsupported('log source', `logsource ${JSON.stringify({ category: logsource.category, service: logsource.service, product: logsource.product })}`);
-  if (logsource.product !== undefined && logsource.product !== 'windows') throw new Unsupported('log source', `product ${String(logsource.product)}`);
+  const source = ruleLogSource(logsource);
+  if ('unsupported' in source) throw new Unsupported('log source', source.unsupported);
   const selections = new Map<string, Compiled>();
   for (const [name, def] of Object.entries(detection)) if (name !== 'condition' && name !== 'timeframe') selections.set(name, selection(name, def));
   if (detection.timeframe !== undefined) throw new Unsupported('timeframe', 'timeframe');
@@ -555,7 +556,7 @@ export function compileRule(doc: unknown, file: string): SigmaRule {
     id: typeof r.id === 'string' ? r.id : null,
     file,
     level: (LEVELS.has(level) ? level : 'medium') as SigmaLevel,
-    category: category as SigmaCategory,
+    logsource: source.key,
     attack: tags.map((t) => /^attack\.(t\d{4}(\.\d{3})?)$/i.exec(t)?.[1]?.toUpperCase()).filter((t): t is string => !!t),
     matches: (get) => {
       const fields = new RecordFields(get);

@@ -6,7 +6,8 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { load as parse } from 'js-yaml';
-import { categoryOf, compileRule, fieldsOf, RecordFields, type SigmaRule } from '../../../src/artifacts/evtx/sigma.js';
+import { compileRule, fieldsOf, RecordFields, type SigmaRule } from '../../../src/artifacts/evtx/sigma.js';
+import { logSourcesOf } from '../../../src/artifacts/evtx/sigma-logsource.js';
 import { sigmaMatches } from '../../../src/artifacts/evtx/sigma-index.js';
 import type { EvtxEvent } from '../../../src/artifacts/evtx/record.js';
 import { builtinSigmaRules } from '../../../src/cli/sigma.js';
@@ -15,7 +16,7 @@ import { LIMITS } from '../../../src/util/limits.js';
 
 const PIECES = ['cmd', 'CMD.exe', '\\', 'power', 'Shell', ' -enc ', ' /c ', '-nop', '7z', 'a', ' ', '\u00e9', '\u017f', 'S', 'rar', '.zip', 'C:\\Users\\Public'];
 const VALUE_EXTRAS = ['*', '?', '\\*'];
-const FIELDS = ['CommandLine', 'Image', 'ParentImage', 'User', 'OriginalFileName', 'TargetFilename', 'ScriptBlockText'];
+const FIELDS = ['CommandLine', 'Image', 'ParentImage', 'User', 'OriginalFileName', 'TargetFilename', 'ScriptBlockText', 'TargetObject', 'ProcessId'];
 const MODIFIERS = ['', '|contains', '|startswith', '|endswith', '|contains|all', '|contains|windash', '|re', '|cased', '|contains|cased', '|base64offset|contains', '|endswith|all'];
 
 function pick<T>(rnd: () => number, items: readonly T[]): T {
@@ -53,34 +54,50 @@ function condition(rnd: () => number, names: readonly string[], depth: number): 
   return `(${condition(rnd, names, depth + 1)} ${op} ${condition(rnd, names, depth + 1)})`;
 }
 
-const CATEGORIES = ['process_creation', 'file_event', 'file_delete', 'ps_script'] as const;
+/** Log sources of the generated rules: categories of Sysmon, Security 4688 and PowerShell, services by channel, and both at once. */
+const LOGSOURCES: ReadonlyArray<Record<string, string>> = [
+  { category: 'process_creation' }, { category: 'file_event' }, { category: 'file_delete' }, { category: 'ps_script' }, { category: 'ps_module' },
+  { category: 'registry_set' }, { category: 'registry_event' }, { service: 'security' }, { service: 'sysmon' }, { category: 'ps_script', service: 'powershell' },
+];
 
 function rule(rnd: () => number, n: number): SigmaRule {
   const names = ['sel1', 'sel2', 'filter'].slice(0, 1 + Math.floor(rnd() * 3));
   const detection: Record<string, unknown> = {};
   for (const name of names) detection[name] = selection(rnd);
   detection.condition = condition(rnd, names.filter((x) => x !== 'filter' || names.length === 1), 0).replace(/^\((.*)\)$/, '$1');
-  return compileRule({ title: `r${n}`, logsource: { category: pick(rnd, CATEGORIES), product: 'windows' }, detection }, `r${n}.yml`);
+  return compileRule({ title: `r${n}`, logsource: { ...pick(rnd, LOGSOURCES), product: 'windows' }, detection }, `r${n}.yml`);
 }
 
+const KINDS = {
+  sysmon1: ['Microsoft-Windows-Sysmon', 'Microsoft-Windows-Sysmon/Operational', 1],
+  sysmon11: ['Microsoft-Windows-Sysmon', 'Microsoft-Windows-Sysmon/Operational', 11],
+  sysmon13: ['Microsoft-Windows-Sysmon', 'Microsoft-Windows-Sysmon/Operational', 13],
+  sysmon23: ['Microsoft-Windows-Sysmon', 'Microsoft-Windows-Sysmon/Operational', 23],
+  4688: ['Microsoft-Windows-Security-Auditing', 'Security', 4688],
+  4663: ['Microsoft-Windows-Security-Auditing', 'Security', 4663],
+  4104: ['Microsoft-Windows-PowerShell', 'Microsoft-Windows-PowerShell/Operational', 4104],
+  4103: ['Microsoft-Windows-PowerShell', 'Microsoft-Windows-PowerShell/Operational', 4103],
+} as const;
+
 function event(rnd: () => number, n: number): EvtxEvent {
-  const kind = pick(rnd, ['sysmon1', 'sysmon11', 'sysmon23', '4688', '4104'] as const);
-  const provider = kind.startsWith('sysmon') ? 'Microsoft-Windows-Sysmon' : kind === '4688' ? 'Microsoft-Windows-Security-Auditing' : 'Microsoft-Windows-PowerShell';
-  const eventId = kind === 'sysmon1' ? 1 : kind === 'sysmon11' ? 11 : kind === 'sysmon23' ? 23 : Number(kind);
+  const kind = pick(rnd, Object.keys(KINDS) as Array<keyof typeof KINDS>);
+  const [provider, channel, eventId] = KINDS[kind];
   const data: Record<string, string> = {};
-  const names = kind === '4688' ? ['CommandLine', 'NewProcessName', 'ParentProcessName', 'SubjectUserName'] : FIELDS;
+  const names = eventId === 4688 ? ['CommandLine', 'NewProcessName', 'ParentProcessName', 'SubjectUserName', 'ProcessId'] : FIELDS;
   for (const name of names) if (rnd() < 0.8) data[name] = rnd() < 0.1 ? '' : text(rnd, PIECES, 6);
   // Base64 of some of the pieces, so that base64offset values find something.
   if (rnd() < 0.2) data.CommandLine = `powershell -enc ${Buffer.from(text(rnd, PIECES, 3), 'utf16le').toString('base64')}`;
-  return { type: 'evtx-record', recordId: n, time: null, written: null, channel: null, provider, eventId, version: null, level: null, task: null, opcode: null, keywords: null, computer: null, userSid: null, processId: null, threadId: null, data } as EvtxEvent;
+  return { type: 'evtx-record', recordId: n, time: null, written: null, channel, provider, eventId, version: null, level: null, task: null, opcode: null, keywords: null, computer: null, userSid: null, processId: null, threadId: null, data } as EvtxEvent;
 }
 
-/** Every rule of the event's category tested, in order: what the index must give. */
+/** Every rule of each of the record's log sources tested, in the rule set's order: what the index must give. */
 function byEveryRule(rules: readonly SigmaRule[], e: EvtxEvent): SigmaRule[] {
-  const category = categoryOf(e);
-  if (!category) return [];
-  const fields = new RecordFields(fieldsOf(e));
-  return rules.filter((r) => r.category === category && r.matchesRecord(fields));
+  const matched = new Set<SigmaRule>();
+  for (const key of logSourcesOf(e)) {
+    const fields = new RecordFields(fieldsOf(e, key));
+    for (const r of rules) if (r.logsource === key && r.matchesRecord(fields)) matched.add(r);
+  }
+  return rules.filter((r) => matched.has(r));
 }
 
 describe('Sigma rules indexed by what they need', () => {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { load as parse } from 'js-yaml';
 import { compileRule, fieldsOf, loadSigmaRules } from '../../../src/artifacts/evtx/sigma.js';
 import { sigmaMatches } from '../../../src/artifacts/evtx/sigma-index.js';
+import { logSourcesOf, ruleLogSource } from '../../../src/artifacts/evtx/sigma-logsource.js';
 import { readEvtx, type EvtxEvent } from '../../../src/artifacts/evtx/index.js';
 import { bufferSource } from '../../../src/util/byte-source.js';
 import { dataDir } from '../../../src/util/package-root.js';
@@ -95,6 +96,7 @@ describe('loading Sigma directories', () => {
     put('windows/process_creation/ntds.yml', `title: NTDS IFM\nid: 11111111-1111-1111-1111-111111111111\ntags: [attack.t1003.003]\n${proc("  s: {CommandLine|contains|all: [ntdsutil, ifm]}\n  condition: s").slice('title: t\n'.length)}\nlevel: high\n`);
     put('windows/process_creation/count.yml', proc("  s: {Image|endswith: '\\cmd.exe'}\n  condition: s | count() by User > 5").replace('title: t', 'title: Aggregated'));
     put('windows/registry/reg.yml', "title: Registry\nlogsource: {category: registry_set, product: windows}\ndetection:\n  s: {TargetObject|contains: Run}\n  condition: s\n");
+    put('windows/dns-client/dns.yml', "title: DNS client\nlogsource: {service: dns-client, product: windows}\ndetection:\n  s: {QueryName|endswith: .onion}\n  condition: s\n");
     put('linux/proc.yml', "title: Linux\nlogsource: {category: process_creation, product: linux}\ndetection:\n  s: {Image|endswith: /tar}\n  condition: s\n");
     put('windows/lt.yml', proc("  s: {EventID|lt: 5}\n  condition: s").replace('title: t', 'title: Less than'));
     put('broken.yml', 'title: [unclosed\n');
@@ -104,11 +106,11 @@ describe('loading Sigma directories', () => {
 
   test('supported rules load; every other one is listed with its reason', () => {
     const set = loadSigmaRules([dir]);
-    expect(set.rules.map((r) => [r.title, r.level, r.attack])).toEqual([['NTDS IFM', 'high', ['T1003.003']]]);
+    expect(set.rules.map((r) => [r.title, r.level, r.attack, r.logsource])).toEqual([['NTDS IFM', 'high', ['T1003.003'], 'process_creation'], ['Registry', 'medium', [], 'registry_set']]);
     const reasons = Object.fromEntries(set.unsupported.map((u) => [u.file, u.reason]));
-    expect(Object.keys(reasons).sort()).toEqual(['broken.yml', 'linux/proc.yml', 'windows/lt.yml', 'windows/process_creation/count.yml', 'windows/registry/reg.yml']);
+    expect(Object.keys(reasons).sort()).toEqual(['broken.yml', 'linux/proc.yml', 'windows/dns-client/dns.yml', 'windows/lt.yml', 'windows/process_creation/count.yml']);
     expect(reasons['windows/process_creation/count.yml']).toMatch(/aggregation/);
-    expect(reasons['windows/registry/reg.yml']).toMatch(/registry_set/);
+    expect(reasons['windows/dns-client/dns.yml']).toMatch(/dns-client/);
     expect(reasons['linux/proc.yml']).toMatch(/product linux/);
     expect(reasons['windows/lt.yml']).toMatch(/modifier 'lt'/);
     expect(reasons['broken.yml']).toMatch(/^YAML/);
@@ -145,11 +147,11 @@ describe('loading Sigma directories', () => {
     const set = loadSigmaRules([dir]);
     expect(Object.fromEntries(set.unsupported.map((u) => [u.file, u.kind]))).toEqual({
       'broken.yml': 'YAML', 'linux/proc.yml': 'log source', 'windows/lt.yml': 'modifier',
-      'windows/process_creation/count.yml': 'aggregation', 'windows/registry/reg.yml': 'log source',
+      'windows/process_creation/count.yml': 'aggregation', 'windows/dns-client/dns.yml': 'log source',
     });
-    expect(sigmaLoadLines(set, ['/r'], false)).toEqual(['stagehunt: sigma: 1 rules loaded from /r; 5 unsupported (2 log source, 1 aggregation, 1 modifier, 1 YAML); --verbose lists them']);
+    expect(sigmaLoadLines(set, ['/r'], false)).toEqual(['stagehunt: sigma: 2 rules loaded from /r; 5 unsupported (2 log source, 1 aggregation, 1 modifier, 1 YAML); --verbose lists them']);
     const verbose = sigmaLoadLines(set, ['/r'], true);
-    expect(verbose[0]).toBe('stagehunt: sigma: 1 rules loaded from /r; 5 unsupported (2 log source, 1 aggregation, 1 modifier, 1 YAML)');
+    expect(verbose[0]).toBe('stagehunt: sigma: 2 rules loaded from /r; 5 unsupported (2 log source, 1 aggregation, 1 modifier, 1 YAML)');
     expect(verbose.slice(1)).toHaveLength(5);
     expect(verbose).toContain("stagehunt: sigma: unsupported windows/lt.yml (Less than): modifier 'lt' (EventID)");
     expect(sigmaLoadLines({ rules: [], unsupported: [] }, ['/r'], false)).toEqual(['stagehunt: sigma: 0 rules loaded from /r; 0 unsupported']);
@@ -161,7 +163,7 @@ describe('loading Sigma directories', () => {
       const r = runCli(['scan', empty, '--sigma', dir, '-f', 'json']);
       expect(r.status).toBe(0);
       const sigmaLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('stagehunt: sigma:'));
-      expect(sigmaLines(r.stderr)).toEqual([expect.stringMatching(/sigma: 1 rules loaded from .*; 5 unsupported \(2 log source, 1 aggregation, 1 modifier, 1 YAML\); --verbose lists them$/)]);
+      expect(sigmaLines(r.stderr)).toEqual([expect.stringMatching(/sigma: 2 rules loaded from .*; 5 unsupported \(2 log source, 1 aggregation, 1 modifier, 1 YAML\); --verbose lists them$/)]);
       const v = runCli(['scan', empty, '--sigma', dir, '-f', 'json', '--verbose']);
       expect(v.status).toBe(0);
       expect(sigmaLines(v.stderr)).toHaveLength(6);
@@ -190,5 +192,83 @@ describe('Sigma ps_script on a script block split over records', () => {
     const withSigma = detectEvtx(result, ctx).filter((c) => c.hits.some((h) => h.rule === 'sigma-high'));
     expect(withSigma.map((c) => c.event?.recordId)).toEqual([7]);
     expect(compileRule(parse("title: split\nlogsource: {category: ps_script}\ndetection:\n  s: {ScriptBlockText|contains: 'Compress-Archive'}\n  condition: s"), 'x.yml').matches(fieldsOf(log[0]!))).toBe(false);
+  });
+});
+
+describe('Sigma log sources beyond process creation (Sysmon categories, PowerShell, services by channel)', () => {
+  const rule = (logsource: string, detection: string, title = 't') => compileRule(parse(`title: ${title}\nlogsource: {${logsource}, product: windows}\ndetection:\n${detection}`), `${title}.yml`);
+  const T2 = new Date('2025-03-15T05:09:00Z');
+  const [reg, timestomp, access] = events(
+    { provider: 'Microsoft-Windows-Sysmon', channel: 'Microsoft-Windows-Sysmon/Operational', recordId: 21, time: T2, eventId: 13, userSid: 'S-1-5-18', data: { RuleName: '-', EventType: 'SetValue', Image: 'C:\\PerfLogs\\r.exe', TargetObject: 'HKU\\S-1-5-21-1\\Software\\7-Zip\\Compression\\ArcHistory', Details: 'C:\\Users\\Public\\out.7z' } },
+    { provider: 'Microsoft-Windows-Sysmon', channel: 'Microsoft-Windows-Sysmon/Operational', recordId: 22, time: T2, eventId: 2, userSid: 'S-1-5-18', data: { RuleName: '-', Image: 'C:\\PerfLogs\\r.exe', TargetFilename: 'C:\\Users\\Public\\out.7z', CreationUtcTime: '2019-01-01 00:00:00.000', PreviousCreationUtcTime: '2025-03-15 05:08:00.000' } },
+    { provider: 'Microsoft-Windows-Security-Auditing', channel: 'Security', recordId: 23, time: T2, eventId: 4663, data: { SubjectUserName: 'alice', ObjectType: 'File', ObjectName: 'C:\\Windows\\NTDS\\ntds.dit', AccessMask: '0x1', ProcessName: 'C:\\Windows\\System32\\esentutl.exe' } },
+  );
+
+  test('each record belongs to its Sysmon categories, its service by channel (any case), and both together', () => {
+    expect(logSourcesOf(reg!)).toEqual(['registry_set', 'registry_event', 'service:sysmon', 'registry_set|service:sysmon', 'registry_event|service:sysmon']);
+    expect(logSourcesOf(access!)).toEqual(['service:security']);
+    expect(logSourcesOf(sec!)).toEqual(['process_creation', 'service:security', 'process_creation|service:security']);
+    expect(logSourcesOf({ ...access!, channel: 'SECURITY' })).toEqual(['service:security']);
+    expect(logSourcesOf({ ...access!, channel: 'Microsoft-Windows-Unknown/Operational' })).toEqual([]);
+    expect(logSourcesOf(ps!)).toEqual(['ps_script', 'service:powershell', 'ps_script|service:powershell']);
+    expect(ruleLogSource({ category: 'file_access', product: 'windows' })).toEqual({ unsupported: expect.stringMatching(/file_access/) });
+    expect(ruleLogSource({ service: 'dns-client', product: 'windows' })).toEqual({ unsupported: expect.stringMatching(/dns-client/) });
+    expect(ruleLogSource({ category: 'registry_set', product: 'linux' })).toEqual({ unsupported: 'product linux' });
+    expect(ruleLogSource({ category: 'ps_script', service: 'powershell' })).toEqual({ key: 'ps_script|service:powershell' });
+  });
+
+  test('registry, file-change and Security object-access rules fire on their records only', () => {
+    const regSet = rule('category: registry_set', "  s: {TargetObject|contains: '\\7-Zip\\Compression\\ArcHistory'}\n  condition: s", 'regset');
+    const regEvent = rule('category: registry_event', "  s: {Details|endswith: '.7z'}\n  condition: s", 'regevent');
+    const change = rule('category: file_change', "  s: {TargetFilename|endswith: '.7z', CreationUtcTime|startswith: '2019'}\n  condition: s", 'change');
+    const ntds = rule('service: security', "  s: {EventID: 4663, ObjectName|endswith: '\\ntds.dit'}\n  condition: s", 'ntds');
+    const rules = [regSet, regEvent, change, ntds];
+    expect(sigmaMatches(rules, reg!).map((r) => r.title)).toEqual(['regset', 'regevent']);
+    expect(sigmaMatches(rules, timestomp!).map((r) => r.title)).toEqual(['change']);
+    expect(sigmaMatches(rules, access!).map((r) => r.title)).toEqual(['ntds']);
+    expect(sigmaMatches(rules, sec!)).toEqual([]);
+  });
+
+  test('Security 4688 reads under Sysmon names for process_creation rules only; a service: security rule reads it as written', () => {
+    // ProcessId of 4688 is the creator's (0x2b8); Sigma's process_creation ProcessId is the new process's (NewProcessId 0x1a2c).
+    const asProcess = rule('category: process_creation', "  s: {ProcessId: '0x1a2c'}\n  condition: s", 'process');
+    const asSecurity = rule('service: security', "  s: {EventID: 4688, ProcessId: '0x2b8'}\n  condition: s", 'security');
+    const wrong = rule('service: security', "  s: {EventID: 4688, ProcessId: '0x1a2c'}\n  condition: s", 'wrong');
+    expect(sigmaMatches([asProcess, asSecurity, wrong], sec!).map((r) => r.title)).toEqual(['process', 'security']);
+  });
+
+  test('classic PowerShell 400: Data is its unnamed Data elements; ps_classic_start and service: powershell-classic both see it', () => {
+    const e = { ...sec!, provider: 'PowerShell', channel: 'Windows PowerShell', eventId: 400, data: { '#1': 'Available', '#2': 'None', '#3': '\tNewEngineState=Available\r\n\tHostApplication=powershell.exe -nop -w hidden -enc JABzAA==' } };
+    const start = rule('category: ps_classic_start', "  s: {Data|contains|all: ['HostApplication=', ' -enc ']}\n  condition: s", 'start');
+    const service = rule('service: powershell-classic', "  s: {EventID: 400, Data|contains: 'NewEngineState=Available'}\n  condition: s", 'classic');
+    expect(sigmaMatches([start, service], e).map((r) => r.title)).toEqual(['start', 'classic']);
+    expect(sigmaMatches([start, service], { ...e, data: {} })).toEqual([]);
+  });
+
+  test('a scan: a registry record a rule matched is a finding that says what it is about; a Sysmon 2 names the file whose time was changed', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'stagehunt-sigma-sources-'));
+    const rules = mkdtempSync(path.join(tmpdir(), 'stagehunt-sigma-sources-rules-'));
+    try {
+      const logs = path.join(root, 'Windows', 'System32', 'winevt', 'Logs');
+      mkdirSync(logs, { recursive: true });
+      writeFileSync(path.join(logs, 'Microsoft-Windows-Sysmon%4Operational.evtx'), evtxFile([
+        { provider: 'Microsoft-Windows-Sysmon', channel: 'Microsoft-Windows-Sysmon/Operational', recordId: 21, time: T2, eventId: 13, userSid: 'S-1-5-18', data: { RuleName: '-', EventType: 'SetValue', Image: 'C:\\PerfLogs\\r.exe', TargetObject: 'HKU\\S-1-5-21-1\\Software\\7-Zip\\Compression\\ArcHistory', Details: 'C:\\Users\\Public\\out.7z' } },
+        { provider: 'Microsoft-Windows-Sysmon', channel: 'Microsoft-Windows-Sysmon/Operational', recordId: 22, time: T2, eventId: 2, userSid: 'S-1-5-18', data: { RuleName: '-', Image: 'C:\\PerfLogs\\r.exe', TargetFilename: 'C:\\Users\\Public\\out.7z', CreationUtcTime: '2019-01-01 00:00:00.000', PreviousCreationUtcTime: '2025-03-15 05:08:00.000' } },
+      ]));
+      writeFileSync(path.join(rules, 'reg.yml'), "title: 7-Zip archive history written\nlogsource: {category: registry_set, product: windows}\ndetection:\n  s: {TargetObject|contains: '\\7-Zip\\Compression\\ArcHistory'}\n  condition: s\nlevel: high\n");
+      writeFileSync(path.join(rules, 'stomp.yml'), "title: Archive creation time changed\nlogsource: {category: file_change, product: windows}\ndetection:\n  s: {TargetFilename|endswith: '.7z'}\n  condition: s\nlevel: medium\n");
+      const report = await scan({ roots: [root], os: 'windows', scope: 'all', now: () => new Date(0), sigma: loadSigmaRules([rules]).rules });
+      const byRecord = (id: number) => report.findings.find((f) => f.kind === 'event' && f.event?.recordId === id)!;
+      const registry = byRecord(21);
+      expect(registry.reasons.map((r) => r.rule)).toContain('sigma-high');
+      expect(registry.details).toMatchObject({ source: 'Sysmon 13', summary: expect.stringContaining('TargetObject=HKU\\S-1-5-21-1\\Software\\7-Zip\\Compression\\ArcHistory') });
+      expect(registry.details?.command).toBeUndefined();
+      const stomp = byRecord(22);
+      expect(stomp.details).toMatchObject({ source: 'Sysmon 2', target: 'C:\\Users\\Public\\out.7z' });
+      expect([...report.timeline].filter((r) => r.type === 'file-changed' && r.description.includes('changed the creation time of C:\\Users\\Public\\out.7z'))).toHaveLength(1);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+      rmSync(rules, { recursive: true, force: true });
+    }
   });
 });
