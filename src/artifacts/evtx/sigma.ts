@@ -9,6 +9,7 @@
  */
 import { linearRegExp } from '../../util/linear-regexp.js';
 import { foldCase } from '../../util/case-fold.js';
+import { cidrTest } from '../../util/cidr.js';
 import { readFileSync, readdirSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
@@ -85,7 +86,7 @@ const MAX_DIR_DEPTH = 16;
 const MAX_FIELD_CHARS = 1024 * 1024;
 
 const LEVELS = new Set<string>(['informational', 'low', 'medium', 'high', 'critical']);
-const SUPPORTED_MODIFIERS = new Set(['contains', 'startswith', 'endswith', 'all', 're', 'i', 'm', 's', 'windash', 'base64', 'base64offset', 'cased', 'wide', 'utf16le']);
+const SUPPORTED_MODIFIERS = new Set(['contains', 'startswith', 'endswith', 'all', 're', 'i', 'm', 's', 'windash', 'base64', 'base64offset', 'cased', 'wide', 'utf16le', 'cidr', 'fieldref']);
 
 // ---- field mapping ---------------------------------------------------------------------------
 
@@ -121,6 +122,8 @@ export function fieldsOf(e: EvtxEvent, logsource: string = PROCESS_CREATION): Fi
       const mapped = FROM_4688[name];
       if (mapped !== undefined) return e.data[mapped];
     }
+    // Before the names the record gives: an EventData name is the evidence's and could be this one.
+    if (name === ALL_DATA) return Object.values(e.data).join('\n');
     if (Object.hasOwn(e.data, name)) return e.data[name];
     return name === 'Data' ? unnamedData(e) : undefined;
   };
@@ -325,6 +328,13 @@ function valueTest(field: string, modifiers: string[], raw: Scalar | Scalar[]): 
   const values = Array.isArray(raw) ? raw : [raw];
   if (values.length === 0) throw new Unsupported('value', `empty value list (${field})`);
   const has = (m: string) => modifiers.includes(m);
+  if (has('cidr')) {
+    // An address in any of the ranges (one BlockList), or with |all in each of them.
+    const ranges = values.map((v) => String(v));
+    const inRanges = has('all') ? ranges.map((r) => cidrTest([r])) : [cidrTest(ranges)];
+    if (inRanges.includes(null)) throw new Unsupported('value', `not an address range (${field})`);
+    return { folded: false, test: (x) => x !== undefined && inRanges.every((t) => t!(x)), needs: null };
+  }
   // Base64 text and expressions are read as written (an expression's |i is its own); everything else is case-insensitive unless |cased.
   const folded = !has('re') && !has('cased') && !has('base64') && !has('base64offset');
   const tests: Test[] = [];
@@ -426,8 +436,17 @@ interface Compiled {
   needs: Needs;
 }
 
-/** Fields a keyword search looks at (Sigma keywords: anywhere in the event's text). */
-const KEYWORD_FIELDS = ['CommandLine', 'Image', 'ParentCommandLine', 'ScriptBlockText', 'TargetFilename', 'NewProcessName'];
+/**
+ * The field a keyword search reads (Sigma keywords: anywhere in the event's text): every EventData
+ * value of the record, one per line (`fieldsOf`); no rule names it, it cannot be an EventData name.
+ */
+const ALL_DATA = '\u0000keywords';
+
+/** A keyword list (`- 'text'`) or a keyword map with modifiers (`'|all': [...]`): searched in every value of the record. */
+function keywords(modifiers: readonly string[], values: Scalar[]): Compiled {
+  const test = valueTest('keywords', ['contains', ...modifiers.filter((m) => m !== 'contains')], values);
+  return { match: (fields) => test.test(fields.of(ALL_DATA, test)), needs: fieldNeeds([ALL_DATA], test.needs) };
+}
 
 function fieldNeeds(fields: readonly string[], texts: readonly string[] | null): Needs {
   return texts === null ? null : fields.flatMap((field) => texts.map((text) => ({ field, text })));
@@ -436,8 +455,7 @@ function fieldNeeds(fields: readonly string[], texts: readonly string[] | null):
 function selection(name: string, def: unknown): Compiled {
   if (Array.isArray(def)) {
     if (def.every((x) => typeof x === 'string' || typeof x === 'number')) {
-      const test = valueTest('keywords', ['contains'], def as Scalar[]);
-      return { match: (fields) => KEYWORD_FIELDS.some((f) => test.test(fields.of(f, test))), needs: fieldNeeds(KEYWORD_FIELDS, test.needs) };
+      return keywords([], def as Scalar[]);
     }
     if (def.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
       const alternatives = def.map((m, i) => selection(`${name}[${i}]`, m));
@@ -447,15 +465,38 @@ function selection(name: string, def: unknown): Compiled {
   }
   if (typeof def === 'string' || typeof def === 'number') return selection(name, [def]);
   if (!def || typeof def !== 'object') throw new Unsupported('selection', `selection '${name}' is empty`);
-  const parts: Array<{ field: string; test: ValueTest }> = [];
+  const parts: Compiled[] = [];
   for (const [key, value] of Object.entries(def as Record<string, unknown>)) {
     const [field, ...modifiers] = key.split('|');
-    if (!field) throw new Unsupported('selection', `keyword modifiers without a field in '${name}'`);
-    parts.push({ field, test: valueTest(field, modifiers, value as Scalar | Scalar[]) });
+    if (!field) {
+      // Keywords with modifiers (`'|all': [...]`): a map whose only key has no field.
+      if (Object.keys(def as object).length !== 1 || modifiers.some((m) => m === 'fieldref' || m === 'cidr')) throw new Unsupported('selection', `keyword modifiers beside fields in '${name}'`);
+      parts.push(keywords(modifiers, (Array.isArray(value) ? value : [value]) as Scalar[]));
+      continue;
+    }
+    if (modifiers.includes('fieldref')) {
+      parts.push(fieldRef(field, modifiers, value));
+      continue;
+    }
+    const test = valueTest(field, modifiers, value as Scalar | Scalar[]);
+    parts.push({ match: (fields) => test.test(fields.of(field, test)), needs: fieldNeeds([field], test.needs) });
   }
+  return { match: (fields) => parts.every((p) => p.match(fields)), needs: allNeeds(parts.map((p) => p.needs)) };
+}
+
+/** `field|fieldref: Other`: the field holds what another field holds (any of a list), case-insensitively unless |cased. */
+function fieldRef(field: string, modifiers: readonly string[], value: unknown): Compiled {
+  const other = modifiers.find((m) => m !== 'fieldref' && m !== 'cased');
+  if (other !== undefined) throw new Unsupported('modifier', `modifier '${other}' with fieldref (${field})`);
+  const names = Array.isArray(value) ? value : [value];
+  if (names.length === 0 || names.some((n) => typeof n !== 'string' || n === '')) throw new Unsupported('value', `fieldref names no field (${field})`);
+  const read = modifiers.includes('cased') ? (f: RecordFields, n: string) => f.raw(n) : (f: RecordFields, n: string) => f.folded(n);
   return {
-    match: (fields) => parts.every((p) => p.test.test(fields.of(p.field, p.test))),
-    needs: allNeeds(parts.map((p) => fieldNeeds([p.field], p.test.needs))),
+    match: (fields) => {
+      const mine = read(fields, field);
+      return mine !== undefined && (names as string[]).some((n) => read(fields, n) === mine);
+    },
+    needs: null,
   };
 }
 

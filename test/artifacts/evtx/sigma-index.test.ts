@@ -17,7 +17,8 @@ import { LIMITS } from '../../../src/util/limits.js';
 const PIECES = ['cmd', 'CMD.exe', '\\', 'power', 'Shell', ' -enc ', ' /c ', '-nop', '7z', 'a', ' ', '\u00e9', '\u017f', 'S', 'rar', '.zip', 'C:\\Users\\Public'];
 const VALUE_EXTRAS = ['*', '?', '\\*'];
 const FIELDS = ['CommandLine', 'Image', 'ParentImage', 'User', 'OriginalFileName', 'TargetFilename', 'ScriptBlockText', 'TargetObject', 'ProcessId'];
-const MODIFIERS = ['', '|contains', '|startswith', '|endswith', '|contains|all', '|contains|windash', '|re', '|cased', '|contains|cased', '|base64offset|contains', '|endswith|all'];
+const MODIFIERS = ['', '|contains', '|startswith', '|endswith', '|contains|all', '|contains|windash', '|re', '|cased', '|contains|cased', '|base64offset|contains', '|endswith|all', '|cidr', '|fieldref'];
+const IPS = ['10.1.2.3', '192.168.0.9', '8.8.8.8', 'fe80::1', '2606:4700::1'];
 
 function pick<T>(rnd: () => number, items: readonly T[]): T {
   return items[Math.floor(rnd() * items.length)]!;
@@ -36,9 +37,12 @@ function selection(rnd: () => number): unknown {
       const values = Array.from({ length: 1 + Math.floor(rnd() * 3) }, (): string | null => {
         if (rnd() < 0.05) return null;
         if (modifier === '|re') return pick(rnd, ['cmd.*exe', 'powe?r', '^c:', 'enc$', '[a-z]+\\.zip']);
+        if (modifier === '|cidr') return pick(rnd, ['10.0.0.0/8', '192.168.0.0/16', 'fe80::/10', '8.8.8.8']);
+        if (modifier === '|fieldref') return pick(rnd, FIELDS);
         return text(rnd, modifier.includes('base64') ? PIECES : [...PIECES, ...VALUE_EXTRAS], 3);
       });
-      out[`${pick(rnd, FIELDS)}${modifier}`] = values.length === 1 ? values[0] : values;
+      if (modifier === '|cidr' || modifier === '|fieldref') for (let v = 0; v < values.length; v++) values[v] ??= modifier === '|cidr' ? '10.0.0.0/8' : 'Image';
+      out[`${modifier === '|cidr' ? 'DestinationIp' : pick(rnd, FIELDS)}${modifier}`] = values.length === 1 ? values[0] : values;
     }
     return out;
   };
@@ -85,6 +89,7 @@ function event(rnd: () => number, n: number): EvtxEvent {
   const data: Record<string, string> = {};
   const names = eventId === 4688 ? ['CommandLine', 'NewProcessName', 'ParentProcessName', 'SubjectUserName', 'ProcessId'] : FIELDS;
   for (const name of names) if (rnd() < 0.8) data[name] = rnd() < 0.1 ? '' : text(rnd, PIECES, 6);
+  if (rnd() < 0.5) data.DestinationIp = pick(rnd, IPS);
   // Base64 of some of the pieces, so that base64offset values find something.
   if (rnd() < 0.2) data.CommandLine = `powershell -enc ${Buffer.from(text(rnd, PIECES, 3), 'utf16le').toString('base64')}`;
   return { type: 'evtx-record', recordId: n, time: null, written: null, channel, provider, eventId, version: null, level: null, task: null, opcode: null, keywords: null, computer: null, userSid: null, processId: null, threadId: null, data } as EvtxEvent;
@@ -142,7 +147,7 @@ describe('Sigma rules indexed by what they need', () => {
     expect(needs("  s: {CommandLine|contains: ['*/temp/*.zip', '7z']}\n  condition: s")).toEqual([{ field: 'CommandLine', text: '/TEMP/' }, { field: 'CommandLine', text: '7Z' }]);
     expect(needs("  s: {CommandLine|contains|all: [' a ', '-hp', 'rar.exe']}\n  condition: s")).toEqual([{ field: 'CommandLine', text: 'RAR.EXE' }]);
     expect(needs("  s: {CommandLine|contains|windash: ' -p'}\n  condition: s")).toEqual([' -P', ' /P', ' \u2013P', ' \u2014P', ' \u2015P'].map((text) => ({ field: 'CommandLine', text })));
-    expect(needs("  s: ['mimikatz']\n  condition: s")).toHaveLength(6);
+    expect(needs("  s: ['mimikatz']\n  condition: s")).toEqual([{ field: '\u0000keywords', text: 'MIMIKATZ' }]);
     expect(needs("  a: {Image|endswith: '\\7z.exe'}\n  b: {Image|endswith: '\\rar.exe'}\n  condition: a or b")).toHaveLength(2);
     expect(needs("  a: {Image|endswith: '\\7z.exe'}\n  b: {Image|endswith: '\\rar.exe'}\n  condition: a and not b")).toEqual([{ field: 'Image', text: '\\7Z.EXE' }]);
     expect(needs("  a: {Image|endswith: '\\7z.exe'}\n  b: {CommandLine: null}\n  condition: a or b")).toBeNull();

@@ -237,6 +237,37 @@ describe('Sigma log sources beyond process creation (Sysmon categories, PowerShe
     expect(sigmaMatches([asProcess, asSecurity, wrong], sec!).map((r) => r.title)).toEqual(['process', 'security']);
   });
 
+  test('network connections: |cidr ranges of either family, and a filter of them', () => {
+    const connect = (ip: string) => ({ ...reg!, eventId: 3, data: { Image: 'C:\\PerfLogs\\rclone.exe', DestinationIp: ip, DestinationPort: '443', Initiated: 'true' } });
+    const external = rule('category: network_connection', "  s: {Image|endswith: '\\rclone.exe'}\n  local: {DestinationIp|cidr: ['10.0.0.0/8', '192.168.0.0/16', 'fe80::/10', '::1/128']}\n  condition: s and not local", 'external');
+    expect(sigmaMatches([external], connect('52.1.2.3')).map((r) => r.title)).toEqual(['external']);
+    expect(sigmaMatches([external], connect('192.168.4.5'))).toEqual([]);
+    expect(sigmaMatches([external], connect('fe80::1%7'))).toEqual([]);
+    expect(sigmaMatches([external], connect('2606:4700::1')).map((r) => r.title)).toEqual(['external']);
+    expect(() => rule('category: network_connection', "  s: {DestinationIp|cidr: '10.0.0.0/40'}\n  condition: s")).toThrow(/not an address range/);
+  });
+
+  test('|fieldref: a process that deletes its own image (the field holds what another holds, case-insensitively unless |cased)', () => {
+    const deletes = (target: string) => ({ ...reg!, eventId: 23, data: { Image: 'C:\\PerfLogs\\r.exe', TargetFilename: target } });
+    const own = rule('category: file_delete', "  s: {TargetFilename|fieldref: Image}\n  condition: s", 'own');
+    const cased = rule('category: file_delete', "  s: {TargetFilename|fieldref|cased: Image}\n  condition: s", 'cased');
+    expect(sigmaMatches([own, cased], deletes('C:\\PerfLogs\\r.exe')).map((r) => r.title)).toEqual(['own', 'cased']);
+    expect(sigmaMatches([own, cased], deletes('c:\\perflogs\\R.EXE')).map((r) => r.title)).toEqual(['own']);
+    expect(sigmaMatches([own, cased], deletes('C:\\PerfLogs\\out.7z'))).toEqual([]);
+    expect(() => rule('category: file_delete', "  s: {TargetFilename|fieldref|endswith: Image}\n  condition: s")).toThrow(/'endswith' with fieldref/);
+  });
+
+  test('keywords are searched in every value of the record; a keyword map with |all needs each of them; a record cannot name its values after the keywords', () => {
+    const exchange = (cmdlet: string) => ({ ...access!, provider: 'MSExchange CmdletLogs', channel: 'MSExchange Management', eventId: 1, data: { '#1': `${cmdlet} -Identity "x" -Confirm "False"`, '#2': 'Microsoft.Exchange' } });
+    const remove = rule('service: msexchange-management', "  keywords:\n    '|all':\n      - 'Remove-MailboxExportRequest'\n      - ' -Identity '\n      - ' -Confirm \"False\"'\n  condition: keywords", 'remove');
+    expect(sigmaMatches([remove], exchange('Remove-MailboxExportRequest')).map((r) => r.title)).toEqual(['remove']);
+    expect(sigmaMatches([remove], exchange('Get-MailboxExportRequest'))).toEqual([]);
+    // A keyword in a field the old list of six did not read (CurrentDirectory).
+    const dir = rule('category: process_creation', "  k: ['\\PerfLogs\\staging']\n  condition: k", 'dir');
+    expect(sigmaMatches([dir], { ...sys1!, data: { ...sys1!.data, CurrentDirectory: 'C:\\PerfLogs\\staging\\' } }).map((r) => r.title)).toEqual(['dir']);
+    expect(sigmaMatches([dir], { ...sys1!, data: { ...sys1!.data, CurrentDirectory: 'C:\\PerfLogs\\staging\\', '\u0000keywords': 'nothing here' } }).map((r) => r.title)).toEqual(['dir']);
+  });
+
   test('classic PowerShell 400: Data is its unnamed Data elements; ps_classic_start and service: powershell-classic both see it', () => {
     const e = { ...sec!, provider: 'PowerShell', channel: 'Windows PowerShell', eventId: 400, data: { '#1': 'Available', '#2': 'None', '#3': '\tNewEngineState=Available\r\n\tHostApplication=powershell.exe -nop -w hidden -enc JABzAA==' } };
     const start = rule('category: ps_classic_start', "  s: {Data|contains|all: ['HostApplication=', ' -enc ']}\n  condition: s", 'start');
