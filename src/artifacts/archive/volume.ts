@@ -60,8 +60,16 @@ function twoLetterIndex(s: string): number {
   return a * 26 + b;
 }
 
+/**
+ * The last extensions a volume name can end with (every pattern above ends so: `.rar`, `.r00`,
+ * `.z01`, three digits, two letters): an ordinary name (`.log`, `.jpg`, `.dll`) is settled without
+ * the patterns, which every walked archive, compressed file and opaque blob asks about.
+ */
+const VOLUME_LAST_EXTENSION = /\.(?:rar|[rz]\d{2,3}|\d{3}|[a-z]{2})$/i;
+
 /** The split-set part a file name (or path: only its end is read) denotes, or null for an ordinary name. */
 export function volumeFromName(name: string): VolumeName | null {
+  if (!VOLUME_LAST_EXTENSION.test(name)) return null;
   for (const p of PATTERNS) {
     const m = name.match(p.re);
     if (!m || m.index === undefined) continue;

@@ -157,9 +157,12 @@ type Feed = (chunk: Buffer) => boolean;
 export async function listInnerTar(src: ByteSource, format: StreamFormat, bounds: InnerTarBounds = INNER_TAR_BOUNDS): Promise<InnerTar> {
   const collector = new TarBlockCollector(bounds.maxEntries);
   // CPU time, not wall time: the bound is against a decompression bomb, and a loaded machine (or a
-  // slow start of a single-file executable) must not cut an ordinary listing short.
-  const cpuStart = process.cpuUsage();
+  // slow start of a single-file executable) must not cut an ordinary listing short. Counted from
+  // the first output that is a tar's: most compressed files hold none and are settled by their
+  // first chunk, and a clock read per file was 1.5 % of a 100,000-file scan's main thread.
+  let cpuStart: NodeJS.CpuUsage | null = null;
   const overBudget = (): boolean => {
+    cpuStart ??= process.cpuUsage();
     const used = process.cpuUsage(cpuStart);
     return (used.user + used.system) / 1000 > bounds.maxMs;
   };

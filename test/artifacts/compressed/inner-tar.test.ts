@@ -76,6 +76,10 @@ describe('tar inside compressed streams', () => {
     const byOutput = await list(gz, 'gzip', { ...INNER_TAR_BOUNDS, maxOutputBytes: 100_000 });
     expect(byOutput).toMatchObject({ complete: false, stoppedBy: 'output' });
     expect(byOutput.entries!.map((e) => e.name)).toEqual([NAMES[0]]);
+    // The CPU bound counts from the first tar output: a bound already spent stops the walk there, with what was read.
+    const byTime = await list(gz, 'gzip', { ...INNER_TAR_BOUNDS, maxMs: -1 });
+    expect(byTime).toMatchObject({ complete: false, stoppedBy: 'time' });
+    expect(byTime.entries!.length).toBeLessThan(NAMES.length);
     const byEntries = await list(gz, 'gzip', { ...INNER_TAR_BOUNDS, maxEntries: 2 });
     expect(byEntries.entries).toHaveLength(2);
     expect(byEntries.complete).toBe(false);
