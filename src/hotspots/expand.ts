@@ -166,6 +166,9 @@ export class HotspotIndex {
   private readonly byDir = new Map<string, Hotspot>();
   /** Segments of the deepest hotspot directory: lookups never look further into a path. */
   private maxSegments = 0;
+  /** The last directory `lookupFile` looked up, and its hotspot. */
+  private lastDir: string | null = null;
+  private lastHit: Hotspot | null = null;
 
   constructor(dirs: Array<Pick<HotspotDir, 'hotspot' | 'relDir'>>) {
     for (const { hotspot, relDir } of dirs) {
@@ -193,6 +196,21 @@ export class HotspotIndex {
       if (cut < 0) return null;
       p = p.slice(0, cut);
     }
+  }
+
+  /**
+   * The hotspot of a walked file: its directory's (a file is no hotspot directory), remembered for
+   * the next file of the same directory, since the walk gives a directory's files one after another.
+   */
+  lookupFile(relPath: string): Hotspot | null {
+    const slash = relPath.lastIndexOf('/');
+    if (slash < 0) return null;
+    const dir = relPath.slice(0, slash);
+    if (dir !== this.lastDir) {
+      this.lastDir = dir;
+      this.lastHit = this.lookup(dir);
+    }
+    return this.lastHit;
   }
 
   get size(): number {

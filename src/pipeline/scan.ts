@@ -233,7 +233,7 @@ function keptHere(inspection: Inspection): IsolatedResult {
 /** Before a walked file is inspected: its hotspot, the notes to record for it, and the file opened (null: why not is in `issues`). */
 function openWalkedFile(state: RootState, file: WalkFile): { hotspot: Hotspot | null; issues: WalkIssue[]; opened: OpenedSource | null } {
   const { entry, relPath } = file;
-  const hotspot = state.hotspots.lookup(relPath);
+  const hotspot = state.hotspots.lookupFile(relPath);
   const issues: WalkIssue[] = [];
   try {
     const opened = state.fs.open(entry);

@@ -135,4 +135,23 @@ describe('hotspot expansion during our own walk', () => {
     expect(index.lookup('users/ALICE/appdata/local/temp')?.id).toBe('temp');
     expect(index.lookup('Users/alice')).toBeNull();
   });
+
+  test('HotspotIndex.lookupFile (one lookup per directory of the walk) answers as lookup does for every file', () => {
+    const index = new HotspotIndex([
+      { hotspot: hs[0]!, relDir: 'Users/alice/AppData/Local/Temp' },
+      { hotspot: hs[1]!, relDir: 'Users/Public' },
+      { hotspot: hs[2]!, relDir: 'PerfLogs' },
+      { hotspot: hs[3]!, relDir: 'Users/Public/Downloads/x' },
+    ]);
+    const dirs = ['', 'Users', 'users/public', 'Users/Public/Downloads', 'Users/Public/Downloads/x', 'Users/Public/Downloads/x/y', 'Users/alice/AppData/Local/Temp', 'Users/alice/AppData/Local/Temp/t/u/v/w', 'PerfLogs', 'perflogs/Admin', 'Windows/Temp'];
+    // Directories in a walk's order, and again out of it (the remembered directory changes back and forth).
+    for (const dir of [...dirs, ...[...dirs].reverse(), ...dirs]) {
+      for (const name of ['a.zip', 'B.7Z']) {
+        const relPath = dir === '' ? name : `${dir}/${name}`;
+        expect({ relPath, hotspot: index.lookupFile(relPath)?.id ?? null }).toEqual({ relPath, hotspot: index.lookup(relPath)?.id ?? null });
+      }
+    }
+    expect(index.lookupFile('PerfLogs/a.zip')?.id).toBe('perf');
+    expect(index.lookupFile('Users/Public/Downloads/x/y/z.rar')?.id).toBe('top');
+  });
 });
