@@ -8,7 +8,7 @@
 import { TextSet } from '../../util/aho-corasick.js';
 import type { EvtxEvent } from './record.js';
 import { LIMITS } from '../../util/limits.js';
-import { fieldsOf, RecordFields, type Need, type SigmaRule } from './sigma.js';
+import { fieldsOf, readsAsProcessCreation, RecordFields, type Need, type SigmaRule } from './sigma.js';
 import { logSourcesOf } from './sigma-logsource.js';
 
 /** One field's needed texts and, per text, the rules (positions in the category's list) that need it. */
@@ -119,10 +119,14 @@ export class SigmaIndex {
   matching(e: EvtxEvent): SigmaRule[] {
     const positions: number[] = [];
     let sources = 0;
+    // At most two readings of a record's fields, shared by its log sources: as written, and (Security 4688 only) under Sysmon's names.
+    let asWritten: RecordFields | null = null;
+    let asProcess: RecordFields | null = null;
     for (const key of logSourcesOf(e)) {
       const index = this.source(key);
       if (!index) continue;
-      index.matching(new RecordFields(fieldsOf(e, key)), positions);
+      const fields = readsAsProcessCreation(e, key) ? (asProcess ??= new RecordFields(fieldsOf(e, key))) : (asWritten ??= new RecordFields(fieldsOf(e, key)));
+      index.matching(fields, positions);
       sources++;
     }
     // Each source's are in order; a record of several sources (Sysmon 13 is registry_set and registry_event) needs them merged.

@@ -114,8 +114,22 @@ export function ruleLogSource(logsource: Readonly<Record<string, unknown>>): { k
   return { key: parts.join('|') };
 }
 
+/** Keys by provider, event id and channel: a log's records share a few of these (the provider and channel are the evidence's: the cache is bounded). */
+const keysCache = new Map<string, readonly string[]>();
+const KEYS_CACHED = 4096;
+
 /** Every log-source key a record belongs to (a rule applies when its key is among them). */
-export function logSourcesOf(e: EvtxEvent): string[] {
+export function logSourcesOf(e: EvtxEvent): readonly string[] {
+  const id = `${e.provider ?? ''}\u0000${e.eventId ?? ''}\u0000${e.channel ?? ''}`;
+  let keys = keysCache.get(id);
+  if (!keys) {
+    keys = keysOf(e);
+    if (keysCache.size < KEYS_CACHED) keysCache.set(id, keys);
+  }
+  return keys;
+}
+
+function keysOf(e: EvtxEvent): string[] {
   const categories: string[] = [];
   if (e.eventId !== null) {
     if (e.provider === SYSMON_PROVIDER) for (const c of CATEGORIES_OF_SYSMON_ID.get(e.eventId) ?? []) categories.push(c);

@@ -107,7 +107,7 @@ const FROM_4688: Readonly<Record<string, string>> = {
  * PowerShell's 400/600/800 carry their text there; Sigma rules search it with `contains`).
  */
 export function fieldsOf(e: EvtxEvent, logsource: string = PROCESS_CREATION): FieldSource {
-  const security = logsource.split('|')[0] === PROCESS_CREATION && e.eventId === 4688 && e.provider === 'Microsoft-Windows-Security-Auditing';
+  const security = readsAsProcessCreation(e, logsource);
   return (name) => {
     if (name === 'EventID') return e.eventId === null ? undefined : String(e.eventId);
     if (name === 'Provider_Name') return e.provider ?? undefined;
@@ -127,6 +127,11 @@ export function fieldsOf(e: EvtxEvent, logsource: string = PROCESS_CREATION): Fi
     if (Object.hasOwn(e.data, name)) return e.data[name];
     return name === 'Data' ? unnamedData(e) : undefined;
   };
+}
+
+/** Whether the rules of `logsource` read this record's fields under other names than the record's own (Security 4688 read by process_creation rules). */
+export function readsAsProcessCreation(e: EvtxEvent, logsource: string): boolean {
+  return e.eventId === 4688 && e.provider === 'Microsoft-Windows-Security-Auditing' && (logsource === PROCESS_CREATION || logsource.startsWith(`${PROCESS_CREATION}|`));
 }
 
 /** The record's unnamed Data elements (#1, #2, ...), one per line; undefined when it has none. */
