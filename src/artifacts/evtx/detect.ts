@@ -476,7 +476,8 @@ function applySigma(rules: readonly SigmaRule[], events: readonly EvtxEvent[], o
       existing.details = { ...existing.details, sigma: details.rules };
       continue;
     }
-    if (out.length >= LIMITS.maxFindingsPerArtifact) return;
+    // At the cap no new finding is made, but later records' hits still join the findings they have.
+    if (out.length >= LIMITS.maxFindingsPerArtifact) continue;
     const c = sigmaCandidate(e, hits, ctx);
     c.details = { ...c.details, sigma: details.rules };
     out.push(c);

@@ -177,6 +177,33 @@ describe('loading Sigma directories', () => {
   });
 });
 
+describe('Sigma hits at the cap of findings per log', () => {
+  test('a record that would need a new finding past the cap does not stop the hits of later records joining their findings', async () => {
+    const { detectEvents } = await import('../../../src/artifacts/evtx/detect.js');
+    const { NO_TIMES } = await import('../../../src/model/finding.js');
+    const { LIMITS } = await import('../../../src/util/limits.js');
+    const log = events(
+      sysmon1({ recordId: 1, time: T, commandLine: 'powershell.exe -ExecutionPolicy Bypass -File C:\\ProgramData\\a.ps1', image: 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe' }),
+      sysmon1({ recordId: 2, time: T, commandLine: '7z.exe a -pS3cret C:\\Users\\Public\\a.7z C:\\Users\\alice\\Documents', image: 'C:\\Program Files\\7-Zip\\7z.exe' }),
+      sysmon1({ recordId: 3, time: T, commandLine: '7z.exe a -pS3cret C:\\Users\\Public\\b.7z C:\\Users\\alice\\Desktop', image: 'C:\\Program Files\\7-Zip\\7z.exe' }),
+    );
+    const rules = [
+      compileRule(parse("title: bypass\nlogsource: {category: process_creation, product: windows}\ndetection:\n  s: {CommandLine|contains: '-ExecutionPolicy Bypass'}\n  condition: s\nlevel: low"), 'bypass.yml'),
+      compileRule(parse("title: 7z password\nlogsource: {category: process_creation, product: windows}\ndetection:\n  s: {Image|endswith: '\\7z.exe', CommandLine|contains: ' -p'}\n  condition: s\nlevel: high"), '7z.yml'),
+    ];
+    const ctx = { relPath: 'Windows/System32/winevt/Logs/s.evtx', name: 's.evtx', head: Buffer.alloc(0), size: 0, format: 'evtx', os: 'windows' as const, hotspot: null, hotspotWeight: 0, times: NO_TIMES, options: { sigma: rules } };
+    const limits = LIMITS as { maxFindingsPerArtifact: number };
+    const cap = limits.maxFindingsPerArtifact;
+    limits.maxFindingsPerArtifact = 2;
+    try {
+      const found = detectEvents(log, log.length, ctx);
+      expect(found.map((c) => [c.event?.recordId, c.hits.some((h) => h.rule === 'sigma-high')])).toEqual([[2, true], [3, true]]);
+    } finally {
+      limits.maxFindingsPerArtifact = cap;
+    }
+  });
+});
+
 describe('Sigma ps_script on a script block split over records', () => {
   test('the rule sees the whole block once, on its first record', async () => {
     const { detectEvtx } = await import('../../../src/artifacts/evtx/detect.js');
