@@ -6,7 +6,10 @@
  * engine (the `l` flag, behind `--enable-experimental-regexp-engine`, enabled here once) takes the
  * expressions that need no backtracking: no back reference, no lookaround, no `u` flag. In Node 20's
  * V8 it also lacks the `i` flag, which `caseFolded` writes out as classes, and counts above 16, which
- * `expandedRepetitions` writes out.
+ * `expandedRepetitions` writes out. It is 30x slower than backtracking on ordinary text, so an
+ * expression it takes runs on the backtracking engine and V8 moves it to the linear one once it has
+ * backtracked 50,000 times (`--enable-experimental-regexp-engine-on-excessive-backtracks`): the
+ * speed of the one, the bound of the other.
  */
 import { setFlagsFromString } from 'node:v8';
 import { canonicalTable } from './case-fold.js';
@@ -22,6 +25,7 @@ function linearEngine(): boolean {
       enabled = true;
     } catch {
       setFlagsFromString('--enable-experimental-regexp-engine');
+      setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
       try {
         // eslint-disable-next-line no-invalid-regexp -- as above
         new RegExp('a', 'l');
@@ -259,17 +263,21 @@ export function linearRegExp(source: string, flags: string): RegExp | string {
   const insensitive = flags.includes('i');
   const body = insensitive ? caseFolded(source) : source;
   if (body === null) return 'a case-insensitive expression with a Unicode property or a back reference by name cannot be made linear-time';
-  const linearFlags = `${flags.replace('i', '')}l`;
-  try {
-    return new RegExp(body, linearFlags);
-  } catch {
-    // A counted repetition above V8's limit, written out; what still fails needs backtracking.
-    const expanded = expandedRepetitions(body);
+  const plainFlags = flags.replace('i', '');
+  // Taken by the linear engine (tried with `l`), so V8 can move it there; run as backtracking until then.
+  const candidates = function* (): Generator<string | null> {
+    yield body;
+    yield expandedRepetitions(body);
+  };
+  for (const candidate of candidates()) {
+    if (candidate === null) continue;
     try {
-      if (expanded !== null) return new RegExp(expanded, linearFlags);
+      new RegExp(candidate, `${plainFlags}l`);
     } catch {
-      // below
+      // a counted repetition above V8's limit (written out next), or it needs backtracking
+      continue;
     }
-    return 'it needs backtracking (a back reference, a lookahead or lookbehind), or its counted repetitions written out pass 64 KiB: either can take hours on a hostile field';
+    return new RegExp(candidate, plainFlags);
   }
+  return 'it needs backtracking (a back reference, a lookahead or lookbehind), or its counted repetitions written out pass 64 KiB: either can take hours on a hostile field';
 }
