@@ -114,9 +114,14 @@ export function ruleLogSource(logsource: Readonly<Record<string, unknown>>): { k
   return { key: parts.join('|') };
 }
 
-/** Keys by provider, event id and channel: a log's records share a few of these (the provider and channel are the evidence's: the cache is bounded). */
+/**
+ * Keys by provider, event id and channel: a log's records share a few of these. The provider and
+ * channel are the evidence's, so the cache holds at most KEYS_CACHED ids of at most KEY_ID_CHARS
+ * (real names are under 100 characters; a crafted log of long distinct names is not cached).
+ */
 const keysCache = new Map<string, readonly string[]>();
 const KEYS_CACHED = 4096;
+const KEY_ID_CHARS = 512;
 
 /** Every log-source key a record belongs to (a rule applies when its key is among them). */
 export function logSourcesOf(e: EvtxEvent): readonly string[] {
@@ -124,7 +129,7 @@ export function logSourcesOf(e: EvtxEvent): readonly string[] {
   let keys = keysCache.get(id);
   if (!keys) {
     keys = keysOf(e);
-    if (keysCache.size < KEYS_CACHED) keysCache.set(id, keys);
+    if (keysCache.size < KEYS_CACHED && id.length <= KEY_ID_CHARS) keysCache.set(id, keys);
   }
   return keys;
 }
