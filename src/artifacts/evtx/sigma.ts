@@ -365,11 +365,16 @@ function valueTest(field: string, modifiers: string[], raw: Scalar | Scalar[]): 
     valueNeeds.push(texts.length === 0 || texts.includes(null) ? null : (texts as string[]));
     for (const s of variants) {
       if (has('re')) {
-        const flags = `${has('i') ? 'i' : ''}${has('m') ? 'm' : ''}${has('s') ? 's' : ''}`;
+        // A leading inline group of flags (`(?i)`, `(?is)`: PCRE's and Rust's, which SigmaHQ writes
+        // for case-insensitivity; JavaScript has no inline flags) is the same as those flags.
+        const inline = /^\(\?([ims]+)\)/.exec(s);
+        const source = inline ? s.slice(inline[0].length) : s;
+        const wanted = (m: string) => has(m) || (inline?.[1]!.includes(m) ?? false);
+        const flags = `${wanted('i') ? 'i' : ''}${wanted('m') ? 'm' : ''}${wanted('s') ? 's' : ''}`;
         let re: RegExp | string;
         try {
           // Run in linear time, as Hayabusa's and Chainsaw's Rust expressions are: a field is the attacker's text.
-          re = linearRegExp(s, flags);
+          re = linearRegExp(source, flags);
         } catch {
           throw new Unsupported('regular expression', `regular expression not valid in JavaScript (${field})`);
         }

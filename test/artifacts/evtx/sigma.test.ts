@@ -65,6 +65,13 @@ describe('Sigma rules on event records', () => {
     expect(() => compileRule(parse(proc("  s: {CommandLine|re: 'ntds(?=util)'}\n  condition: s")), 'x.yml')).toThrow(/regular expression not run: it needs backtracking/);
   });
 
+  test('|re with a leading inline group of flags ((?i), (?is): PCRE\'s and Rust\'s) takes them as flags; elsewhere in the expression it is still refused', () => {
+    expect(fires(proc("  s: {CommandLine|re: '(?i)IFM \"CREATE (FULL|SYSVOL)'}\n  condition: s"), sec!)).toBe(true);
+    expect(fires(proc("  s: {CommandLine|re: 'IFM \"CREATE (FULL|SYSVOL)'}\n  condition: s"), sec!)).toBe(false);
+    expect(fires(proc("  s: {CommandLine|re: '(?is)ntdsutil.+Q Q$'}\n  condition: s"), sec!)).toBe(true);
+    expect(() => compileRule(parse(proc("  s: {CommandLine|re: 'ntds(?i)util'}\n  condition: s")), 'x.yml')).toThrow(/not valid in JavaScript/);
+  });
+
   test('conditions: and, or, not, parentheses, 1 of, all of, them, keyword lists, lists of maps', () => {
     const sel = "  a: {CommandLine|contains: ntdsutil}\n  b: {CommandLine|contains: snapshot}\n  c: [{Image|endswith: '\\x.exe'}, {Image|endswith: '\\ntdsutil.exe'}]\n  k: ['ifm']\n";
     expect(fires(proc(`${sel}  condition: a and not b`), sec!)).toBe(true);
