@@ -40,7 +40,8 @@ export class TextSet {
     // of tens of MB at a scan's peak (a SigmaHQ checkout's command-line texts: 48,000 units, 68 classes).
     const edges = new Map<number, number>();
     const endOf: number[] = [-1];
-    const wideChildren: Array<[state: number, unit: number, child: number]> = [];
+    // The trie's moves on other units from each state, for the breadth-first pass below.
+    const wideOf = new Map<number, Array<[unit: number, child: number]>>();
     let states = 1;
     texts.forEach((t, index) => {
       let s = 0;
@@ -60,7 +61,9 @@ export class TextSet {
           if (child === undefined) {
             this.wide.set(key, (child = states++));
             endOf.push(-1);
-            wideChildren.push([s, c, child]);
+            const list = wideOf.get(s);
+            if (list) list.push([c, child]);
+            else wideOf.set(s, [[c, child]]);
           }
           s = child;
         }
@@ -71,12 +74,6 @@ export class TextSet {
     // 16-bit moves while the states fit: half the memory.
     const move = states <= 0x10000 ? new Uint16Array(states * classes) : new Uint32Array(states * classes);
     for (const [at, child] of edges) move[at] = child;
-    const wideOf = new Map<number, Array<[unit: number, child: number]>>();
-    for (const [s, c, child] of wideChildren) {
-      let list = wideOf.get(s);
-      if (!list) wideOf.set(s, (list = []));
-      list.push([c, child]);
-    }
     // Breadth first: a state's failure state is shallower, so its row is complete when the state's
     // own missing moves are copied from it.
     this.fail = new Uint32Array(states);

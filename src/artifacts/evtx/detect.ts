@@ -16,13 +16,10 @@ import { matchHistory, type CommandMatch } from '../history/staging-commands.js'
 import { isArchiveName, isEncryptedName, isVolumeName, stagingLocation } from '../history/paths.js';
 import { volumeStem } from '../../correlate/paths.js';
 import { LIMITS } from '../../util/limits.js';
-import type { EvtxEvent, EvtxResult } from './record.js';
+import { POWERSHELL_PROVIDERS, SECURITY_PROVIDER, SYSMON_PROVIDER, type EvtxEvent, type EvtxResult } from './record.js';
 import type { SigmaRule } from './sigma.js';
 import { sigmaMatches } from './sigma-index.js';
 
-const SECURITY_PROVIDER = 'Microsoft-Windows-Security-Auditing';
-const SYSMON_PROVIDER = 'Microsoft-Windows-Sysmon';
-const POWERSHELL_PROVIDERS = new Set(['Microsoft-Windows-PowerShell', 'PowerShellCore']);
 
 /** Event ids read (Security 4688; Sysmon 1, 11, 15, 23, 26; PowerShell 4104 script blocks, 4103 module logging). */
 export const EVENT_IDS = { processCreation: 4688, sysmonProcess: 1, fileCreate: 11, fileStream: 15, fileDelete: 23, fileDeleteLogged: 26, scriptBlock: 4104, moduleLog: 4103 } as const;
@@ -434,8 +431,8 @@ function sigmaCandidate(e: EvtxEvent, hits: Hit[], ctx: DetectContext): Candidat
   const command = processCommand(e) ?? moduleCommand(e);
   if (command) return commandCandidate(command, { hits, names: [] }, ctx);
   const script = e.data.ScriptBlockText;
-  const file = isSysmon(e) && e.eventId !== null ? e.data.TargetFilename : undefined;
-  const action = file && e.eventId !== null ? FILE_ACTIONS[e.eventId] : undefined;
+  const file = e.data.TargetFilename;
+  const action = file && isSysmon(e) && e.eventId !== null ? FILE_ACTIONS[e.eventId] : undefined;
   const text = script ?? (action ? file! : eventSummary(e));
   const c = commandCandidate({ event: e, text, process: e.data.Image ?? e.data.SourceImage ?? e.data.Path ?? null, user: e.data.User ?? e.userSid, source: sourceLabel(e) }, { hits, names: [] }, ctx);
   if (script !== undefined) return c;

@@ -3,6 +3,11 @@ import type { ArtifactRecord, ArtifactResult } from '../types.js';
 import type { EvtxHeader } from './parse.js';
 import { textOf, type XmlElement, type XmlNode } from './binxml.js';
 
+/** The providers whose events stagehunt reads by name (detect.ts, sigma-logsource.ts). */
+export const SYSMON_PROVIDER = 'Microsoft-Windows-Sysmon';
+export const SECURITY_PROVIDER = 'Microsoft-Windows-Security-Auditing';
+export const POWERSHELL_PROVIDERS: ReadonlySet<string> = new Set(['Microsoft-Windows-PowerShell', 'PowerShellCore']);
+
 export interface EvtxEvent extends ArtifactRecord {
   type: 'evtx-record';
   /** System/EventRecordID (what evtxexport and Event Viewer show); the header's id when absent. */

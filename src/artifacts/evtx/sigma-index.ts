@@ -8,8 +8,8 @@
 import { TextSet } from '../../util/aho-corasick.js';
 import type { EvtxEvent } from './record.js';
 import { LIMITS } from '../../util/limits.js';
-import { fieldsOf, readsAsProcessCreation, RecordFields, type Need, type SigmaRule } from './sigma.js';
-import { logSourcesOf } from './sigma-logsource.js';
+import { fieldsOf, RecordFields, type Need, type SigmaRule } from './sigma.js';
+import { logSourcesOf, readsAsProcessCreation } from './sigma-logsource.js';
 
 /** One field's needed texts and, per text, the rules (positions in the category's list) that need it. */
 interface FieldTexts {

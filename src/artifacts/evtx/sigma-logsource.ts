@@ -6,11 +6,7 @@
  * channel of each service (`windows_logsource_mapping`). A log source outside these tables is
  * unsupported (listed with the reason), as are products other than Windows.
  */
-import type { EvtxEvent } from './record.js';
-
-const SYSMON_PROVIDER = 'Microsoft-Windows-Sysmon';
-const SECURITY_PROVIDER = 'Microsoft-Windows-Security-Auditing';
-const POWERSHELL_PROVIDERS = new Set(['Microsoft-Windows-PowerShell', 'PowerShellCore']);
+import { POWERSHELL_PROVIDERS, SECURITY_PROVIDER, SYSMON_PROVIDER, type EvtxEvent } from './record.js';
 
 /** Sysmon's event ids per Sigma category (pySigma's Sysmon pipeline; 29 in SigmaHQ's taxonomy). */
 const SYSMON_CATEGORIES: Readonly<Record<string, readonly number[]>> = {
@@ -101,6 +97,15 @@ for (const [category, ids] of Object.entries(SYSMON_CATEGORIES)) {
 
 /** The category key of process creation: the key whose rules read Security 4688 with Sysmon's field names. */
 export const PROCESS_CREATION = 'process_creation';
+
+/**
+ * Whether the rules of `logsource` read this record's fields under other names than the record's own:
+ * Security 4688 read by process_creation rules (sigma.ts `fieldsOf` maps them to Sysmon's).
+ */
+export function readsAsProcessCreation(e: EvtxEvent, logsource: string): boolean {
+  const { providers, eventId } = WINDOWS_CATEGORIES[PROCESS_CREATION]!;
+  return e.eventId === eventId && e.provider !== null && providers.has(e.provider) && (logsource === PROCESS_CREATION || logsource.startsWith(`${PROCESS_CREATION}|`));
+}
 
 /** A rule's log source as a key, or the reason it is not one stagehunt reads. */
 export function ruleLogSource(logsource: Readonly<Record<string, unknown>>): { key: string } | { unsupported: string } {

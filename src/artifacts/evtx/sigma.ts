@@ -14,7 +14,7 @@ import { readFileSync, readdirSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import type { EvtxEvent } from './record.js';
-import { PROCESS_CREATION, ruleLogSource } from './sigma-logsource.js';
+import { PROCESS_CREATION, readsAsProcessCreation, ruleLogSource } from './sigma-logsource.js';
 
 export type SigmaLevel = 'informational' | 'low' | 'medium' | 'high' | 'critical';
 
@@ -127,11 +127,6 @@ export function fieldsOf(e: EvtxEvent, logsource: string = PROCESS_CREATION): Fi
     if (Object.hasOwn(e.data, name)) return e.data[name];
     return name === 'Data' ? unnamedData(e) : undefined;
   };
-}
-
-/** Whether the rules of `logsource` read this record's fields under other names than the record's own (Security 4688 read by process_creation rules). */
-export function readsAsProcessCreation(e: EvtxEvent, logsource: string): boolean {
-  return e.eventId === 4688 && e.provider === 'Microsoft-Windows-Security-Auditing' && (logsource === PROCESS_CREATION || logsource.startsWith(`${PROCESS_CREATION}|`));
 }
 
 /** The record's unnamed Data elements (#1, #2, ...), one per line; undefined when it has none. */
