@@ -3,7 +3,9 @@
  * bench/lib/head-floor.mjs (the least pass over the heads no magic settles, part of the bench's
  * floor of any Node scan) must sort heads into settled by magic, text and binary as their bytes
  * say; bench/kinds.mjs must inspect every kind of a tree and weigh it by the tree's own counts;
- * bench/lib/node-floor.mjs (Node's read floor) must read every file's head.
+ * bench/lib/node-floor.mjs (Node's read floor) must read every file's head; bench/lib/warm-scans.mjs
+ * (the one-time costs behind the linearity rows) must scan each root once cold and then in rounds
+ * with and without the read-ahead worker, to the same findings each time.
  * Counts, not times (times are the bench's business).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -59,5 +61,21 @@ describe('bench tools: head floor and cost per kind', () => {
     const counts = Object.fromEntries(rows.map((l) => l.split('|').map((c) => c.trim())).map((c) => [c[1], [Number(c[2]), Number(c[3])]]));
     expect(counts).toEqual({ jpg: [1, 1], exe: [1, 1], txt: [2, 1], log: [1, 1], dat: [1, 1], bin: [1, 1], md: [1, 1] });
     expect(out).toMatch(/^8 files in the tree: [\d.]+ s of inspection in all/m);
+  });
+
+  test('warm-scans: the first root once cold, then every root in each round with and without the read-ahead worker, the same findings each time', () => {
+    const empty = path.join(dir, 'empty');
+    mkdirSync(empty);
+    const got = JSON.parse(runNode('bench/lib/warm-scans.mjs', ['--rounds', '2', dir, empty]).trim()) as {
+      cold: { root: string; wall: number; findings: number };
+      runs: Record<string, { readAhead: Array<{ wall: number; cpu: number; findings: number }>; none: Array<{ findings: number }> }>;
+    };
+    expect(got.cold.root).toBe(dir);
+    expect(got.cold.findings).toBeGreaterThan(0); // the random blob, at least
+    expect(Object.keys(got.runs).sort()).toEqual([dir, empty].sort());
+    const findings = (root: string): number[] => [...got.runs[root]!.readAhead, ...got.runs[root]!.none].map((r) => r.findings);
+    expect(findings(dir)).toEqual([1, 2, 3, 4].map(() => got.cold.findings));
+    expect(findings(empty)).toEqual([0, 0, 0, 0]);
+    expect(got.runs[dir]!.readAhead.every((r) => r.wall > 0 && r.cpu > 0)).toBe(true);
   });
 });

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// The one-time costs of a scan, measured: every ROOT scanned in ONE process as `stagehunt scan ROOT
+// --scope all --format json` scans it (the CLI's start-up settings, its options, the JSON written to
+// /dev/null), first once each untimed but the first ("cold": V8 has optimised nothing yet), then in
+// rounds, each root with the read-ahead worker (the default) and without it. A warm scan still pays
+// what every scan pays (its read-ahead worker's start and that worker's own warm-up); a warm scan
+// without the read-ahead pays neither. So, for the bench's linearity rows (docs/performance.md,
+// "The linearity row's one-time costs"): cold minus warm is V8's warm-up of this thread, warm minus
+// warm without the read-ahead is what the worker costs net of what it saves, and the per-file cost
+// of the warm scans without it is the scan's own.
+//   node bench/lib/warm-scans.mjs [--dist DIR] [--rounds N] ROOT...
+// Prints one JSON line: { cold: {root, wall, cpu, findings}, runs: {ROOT: {readAhead: [...], none: [...]}} }
+// with each run's wall and CPU seconds and its number of findings.
+import { closeSync, openSync, writeSync } from 'node:fs';
+import path from 'node:path';
+
+const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+const argv = process.argv.slice(2);
+const take = (name, dflt) => {
+  const at = argv.indexOf(name);
+  if (at < 0) return dflt;
+  const [, value] = argv.splice(at, 2);
+  return value;
+};
+const dist = path.resolve(take('--dist', path.join(REPO, 'dist')));
+const rounds = Number(take('--rounds', '3'));
+const roots = argv;
+if (roots.length === 0 || !(Number.isInteger(rounds) && rounds >= 1)) {
+  process.stderr.write('usage: warm-scans.mjs [--dist DIR] [--rounds N] ROOT...\n');
+  process.exit(2);
+}
+
+// What the CLI does at start-up (src/cli/main.ts), in the same order, before it loads the scan.
+const { lowerBackgroundThreads } = await import(path.join(dist, 'cli/thread-priority.js'));
+const { limitHeapGrowth } = await import(path.join(dist, 'cli/heap-growth.js'));
+const { holdYoungGeneration } = await import(path.join(dist, 'util/young-generation.js'));
+lowerBackgroundThreads();
+limitHeapGrowth();
+holdYoungGeneration();
+const { scan } = await import(path.join(dist, 'pipeline/scan.js'));
+const { loadSigma } = await import(path.join(dist, 'cli/sigma.js'));
+const { LIMITS } = await import(path.join(dist, 'util/limits.js'));
+const { jsonChunks } = await import(path.join(dist, 'report/json.js'));
+
+const sigma = loadSigma([], { quiet: true, verbose: false });
+/** One scan and its JSON report, timed; `readAhead` false: the walk opens every file itself. */
+async function timedScan(root, readAhead) {
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const report = await scan({
+    roots: [root],
+    os: 'auto',
+    scope: 'all',
+    minLevel: 'low',
+    foldLowAfter: LIMITS.foldLowFindingsAfter,
+    sigma,
+    hash: { mode: 'findings', algorithms: ['sha256'], maxSize: 4 * 1024 ** 3 },
+    readAhead,
+  });
+  const fd = openSync('/dev/null', 'w');
+  for (const chunk of jsonChunks(report)) writeSync(fd, chunk);
+  closeSync(fd);
+  const cpu = process.cpuUsage(c0);
+  return { wall: (performance.now() - t0) / 1000, cpu: (cpu.user + cpu.system) / 1e6, findings: report.findings.length };
+}
+
+const cold = { root: roots[0], ...(await timedScan(roots[0], true)) };
+for (const root of roots.slice(1)) await timedScan(root, true);
+const runs = Object.fromEntries(roots.map((r) => [r, { readAhead: [], none: [] }]));
+for (let round = 0; round < rounds; round++) {
+  for (const root of roots) {
+    runs[root].readAhead.push(await timedScan(root, true));
+    runs[root].none.push(await timedScan(root, false));
+  }
+}
+process.stdout.write(`${JSON.stringify({ cold, runs })}\n`);
