@@ -418,7 +418,7 @@ function runLinearity() {
   rowFromValue(`peak RSS, scale-1m (1,000,000 files, ${big.facts?.findings ?? '?'} findings)`, `${big.rssMb.toFixed(0)} MB`, '-', '-', '<= 400 MB', big.rssMb <= 400, 'RSS', big.loads);
   const flat = big.rssMb / small.rssMb;
   rowFromValue('peak RSS flat in non-finding files: scale-1m vs scale-100k (100 and 10 blob findings)', `${big.rssMb.toFixed(0)} MB`, `scale-100k: ${small.rssMb.toFixed(0)} MB`, `${flat.toFixed(2)}x`, '<= 1.2x', flat <= 1.2, 'RSS', [...small.loads, ...big.loads], 'the tolerance 1.2x is the bench\'s reading of "flat"');
-  warmRows(empty);
+  warmRows(start, ms[0]);
 }
 
 /** The dist/ directory of the build that --stagehunt names (bin/stagehunt.js or dist/cli/main.js). */
@@ -430,42 +430,43 @@ function distOf(stagehunt) {
 /**
  * What the average per-file row charges to the files of a small tree (bench/lib/warm-scans.mjs): one
  * process scans the empty root, scale-10k and scale-100k, first once each, then in rounds with the
- * read-ahead worker and without it. Cold minus warm is V8's warm-up of the main thread (a new
- * process pays it again: Node keeps no optimised code between processes); warm with the worker
- * minus warm without it is what starting that worker costs net of what it saves; the per-file cost
- * of the warm scans without it is the scan's own, and its row asks the linearity question of that.
+ * read-ahead worker and without it. The per-file cost of those warm scans is the scan's own (Node
+ * keeps no optimised code between processes, so a new process pays V8's warm-up again); the CLI's
+ * 10k scan minus the warm one, each less its empty root, is that warm-up; warm with the worker minus
+ * without it is what starting the worker costs net of what it saves on 10,000 files.
  */
-function warmRows(emptyRoot) {
+function warmRows(cliEmpty, cliSmall) {
   const names = ['scale-10k', 'scale-100k'];
   const ts = names.map((n) => tree(n));
+  const emptyRoot = path.join(opts.dir, 'tree-empty');
   const roots = [ts[0].root, emptyRoot, ts[1].root];
+  const label = (root) => (root === emptyRoot ? 'empty' : root === ts[0].root ? ts[0].name : ts[1].name);
   // Recorded last: with it known (this run or --reuse), all of them are.
   if (!known('warm:scale-100k:none')) {
     ts.forEach((t) => t.warm());
     const load = loadAverage();
-    const rounds = opts.scanRuns ?? opts.runs;
+    // In-process scans of 0.4-4 s move by a fifth between rounds on this kind of machine: more rounds than a CLI row.
+    const rounds = Math.max(5, opts.scanRuns ?? opts.runs);
     const r = spawnSync(process.execPath, [path.join(REPO, 'bench', 'lib', 'warm-scans.mjs'), '--dist', distOf(opts.stagehunt), '--rounds', String(rounds), ...roots], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
     if (r.status !== 0) throw new Error(`bench/lib/warm-scans.mjs failed (${r.status}): ${r.stderr.slice(-500)}`);
     const got = JSON.parse(r.stdout.trim().split('\n').pop());
-    const label = (root) => (root === emptyRoot ? 'empty' : ts[roots.indexOf(root) === 0 ? 0 : 1].name);
     const one = (key, what, list) => record(key, what, list.map((x) => ({ ...x, rssMb: 0, load })));
-    one('warm:cold', `in-process scan, cold (the process's first scan), ${label(got.cold.root)}`, [got.cold]);
     for (const root of [emptyRoot, ts[0].root, ts[1].root]) {
       one(`warm:${label(root)}:readahead`, `in-process scan, warm, ${label(root)}`, got.runs[root].readAhead);
       one(`warm:${label(root)}:none`, `in-process scan, warm, no read-ahead worker, ${label(root)}`, got.runs[root].none);
     }
   }
   const m = (k) => known(`warm:${k}`);
-  const [cold, empty, small, smallNone, big, bigNone, emptyNone] = ['cold', 'empty:readahead', 'scale-10k:readahead', 'scale-10k:none', 'scale-100k:readahead', 'scale-100k:none', 'empty:none'].map(m);
-  const k = useCpu(cold, small, smallNone, big, bigNone) ? 'cpu' : 'wall';
-  const perFile = (x, base, t) => ((x[k] - base[k]) / t.files) * 1e6;
+  const [empty, small, big, emptyNone, smallNone, bigNone] = ['empty:readahead', 'scale-10k:readahead', 'scale-100k:readahead', 'empty:none', 'scale-10k:none', 'scale-100k:none'].map(m);
+  const k = useCpu(small, smallNone, big, bigNone) ? 'cpu' : 'wall';
+  const perFile = (x, base, t, key = k) => ((x[key] - base[key]) / t.files) * 1e6;
+  const both = (smallX, bigX, base) => `10k ${perFile(smallX, base, ts[0], 'wall').toFixed(0)} µs wall / ${perFile(smallX, base, ts[0], 'cpu').toFixed(0)} µs CPU, 100k ${perFile(bigX, base, ts[1], 'wall').toFixed(0)} µs wall / ${perFile(bigX, base, ts[1], 'cpu').toFixed(0)} µs CPU`;
   const own = [perFile(smallNone, emptyNone, ts[0]), perFile(bigNone, emptyNone, ts[1])];
   const spread = Math.max(...own) / Math.min(...own);
-  rowFromValue(`linear from 10k to 100k files, the scan's own per-file cost: warm (each tree scanned before in the same process), without the read-ahead worker`, `10k ${own[0].toFixed(0)} µs; 100k ${own[1].toFixed(0)} µs (${k})`, `empty root: ${fmtS(emptyNone)}`, `max/min ${spread.toFixed(2)}x (${k})`, '<= 1.2x', spread <= 1.2, k === 'cpu' ? 'CPU' : 'wall', [...smallNone.loads, ...bigNone.loads]);
-  const warmUp = cold[k] - small[k];
+  rowFromValue('linear from 10k to 100k files, V8 warm (each tree scanned before in the same process), without the read-ahead worker: per-file cost', `without the worker: ${both(smallNone, bigNone, emptyNone)}; with it: ${both(small, big, empty)}`, `in-process empty root: ${fmtS(emptyNone)}`, `max/min ${spread.toFixed(2)}x (${k}, without the worker)`, '<= 1.2x', spread <= 1.2, k === 'cpu' ? 'CPU' : 'wall', [...smallNone.loads, ...bigNone.loads]);
+  const warmUp = (cliSmall[k] - cliEmpty[k]) - (small[k] - empty[k]);
   const worker = small[k] - smallNone[k];
-  const withWorker = [perFile(small, empty, ts[0]), perFile(big, empty, ts[1])];
-  rows.push({ target: 'one-time costs in the 10k scan (bench/lib/warm-scans.mjs)', measured: `V8's warm-up ${warmUp.toFixed(2)} s (the process's first scan against later ones); the read-ahead worker ${worker >= 0 ? '+' : ''}${worker.toFixed(2)} s net (warm, with it against without)`, peer: `per file, warm with the worker: 10k ${withWorker[0].toFixed(0)} µs, 100k ${withWorker[1].toFixed(0)} µs (${k})`, ratio: '-', goal: '-', met: null, info: true, by: k === 'cpu' ? 'CPU' : 'wall', note: '', loads: [...cold.loads, ...small.loads] });
+  rows.push({ target: 'one-time costs of the 10k scan (bench/lib/warm-scans.mjs)', measured: `V8's warm-up ${warmUp.toFixed(2)} s (the CLI's 10k scan against a warm one, each less its empty root); the read-ahead worker ${worker >= 0 ? '+' : ''}${worker.toFixed(2)} s net (warm, with it against without)`, peer: '-', ratio: '-', goal: '-', met: null, info: true, by: k === 'cpu' ? 'CPU' : 'wall', note: '', loads: [...cliSmall.loads, ...small.loads] });
 }
 
 function runOnedir() {
