@@ -16,18 +16,22 @@ export class ByteHistogram {
     if (bytes.length < FOUR_WAY_FROM) {
       for (let i = 0; i < bytes.length; i++) counts[bytes[i]!]++;
     } else {
+      // The one to three bytes past a multiple of four first: after the long loop below they were
+      // in the code V8 compiles on that loop's entry (on-stack replacement) before any had run, and
+      // that code, taken up again by later calls, gave way there whenever a head's length was not
+      // a multiple of four (33 deoptimisations on tree-100k; docs/performance.md "Session 32").
+      const start = bytes.length & 3;
+      for (let i = 0; i < start; i++) counts[bytes[i]!]++;
       // Four tables, one per byte lane: consecutive equal bytes no longer wait on each other's
       // increment (the loop is bound by store-to-load forwarding), about 1.4x faster on 4 KiB heads.
       const lanes = laneCounts;
       lanes.fill(0);
-      const whole = bytes.length & ~3;
-      for (let i = 0; i < whole; i += 4) {
+      for (let i = start; i < bytes.length; i += 4) {
         lanes[bytes[i]!]++;
         lanes[256 + bytes[i + 1]!]++;
         lanes[512 + bytes[i + 2]!]++;
         lanes[768 + bytes[i + 3]!]++;
       }
-      for (let i = whole; i < bytes.length; i++) lanes[bytes[i]!]++;
       for (let v = 0; v < 256; v++) counts[v] += lanes[v]! + lanes[256 + v]! + lanes[512 + v]! + lanes[768 + v]!;
     }
     this.total += bytes.length;

@@ -70,6 +70,28 @@ const mtf = new Uint8Array(256);
 const byteCount = new Int32Array(256);
 
 /**
+ * The T vector of the inverse transform: each byte's place in the sorted block linked to its place
+ * in the block (`tt[i]`'s upper 24 bits), from the byte counts `byteCount` holds. A function of its
+ * own, not the first loops of `inverse`: V8 compiles a long loop's rest on entry (on-stack
+ * replacement) before the code after it has run once, and the first block's code, without the type
+ * feedback of `inverse`'s next statements, was taken up again by later blocks and gave way at the
+ * same statement in each (47 deoptimisations on tree-100k's 1,056 `.bz2` files, docs/performance.md
+ * "Session 32").
+ */
+function linkTVector(tt: Int32Array, length: number): void {
+  let sum = 0;
+  for (let b = 0; b < 256; b++) {
+    const c = byteCount[b]!;
+    byteCount[b] = sum;
+    sum += c;
+  }
+  for (let i = 0; i < length; i++) {
+    const slot = byteCount[tt[i]! & 0xff]!++;
+    tt[slot] = tt[slot]! | (i << 8);
+  }
+}
+
+/**
  * Reads a bzip2 stream (or several concatenated) from input chunks. Bits are taken from the
  * current chunk as far as possible and the next chunk is pulled only when a bit of it is needed,
  * so the input read (counted by the caller) ends at the last bit used.
@@ -286,16 +308,7 @@ export class Bzip2Decoder {
    */
   private inverse(length: number, origPtr: number, blockCrc: number, out: (chunk: Buffer) => boolean): number {
     const tt = tVectors.get(this.blockSize)!;
-    let sum = 0;
-    for (let b = 0; b < 256; b++) {
-      const c = byteCount[b]!;
-      byteCount[b] = sum;
-      sum += c;
-    }
-    for (let i = 0; i < length; i++) {
-      const slot = byteCount[tt[i]! & 0xff]!++;
-      tt[slot] = tt[slot]! | (i << 8);
-    }
+    linkTVector(tt, length);
     let pos = tt[origPtr]! >>> 8;
     let crc = -1;
     let last = -1;
