@@ -418,7 +418,7 @@ function runLinearity() {
   rowFromValue(`peak RSS, scale-1m (1,000,000 files, ${big.facts?.findings ?? '?'} findings)`, `${big.rssMb.toFixed(0)} MB`, '-', '-', '<= 400 MB', big.rssMb <= 400, 'RSS', big.loads);
   const flat = big.rssMb / small.rssMb;
   rowFromValue('peak RSS flat in non-finding files: scale-1m vs scale-100k (100 and 10 blob findings)', `${big.rssMb.toFixed(0)} MB`, `scale-100k: ${small.rssMb.toFixed(0)} MB`, `${flat.toFixed(2)}x`, '<= 1.2x', flat <= 1.2, 'RSS', [...small.loads, ...big.loads], 'the tolerance 1.2x is the bench\'s reading of "flat"');
-  warmRows(start, ms[0]);
+  warmRows(empty, start, ms[0]);
 }
 
 /** The dist/ directory of the build that --stagehunt names (bin/stagehunt.js or dist/cli/main.js). */
@@ -435,10 +435,9 @@ function distOf(stagehunt) {
  * 10k scan minus the warm one, each less its empty root, is that warm-up; warm with the worker minus
  * without it is what starting the worker costs net of what it saves on 10,000 files.
  */
-function warmRows(cliEmpty, cliSmall) {
+function warmRows(emptyRoot, cliEmpty, cliSmall) {
   const names = ['scale-10k', 'scale-100k'];
   const ts = names.map((n) => tree(n));
-  const emptyRoot = path.join(opts.dir, 'tree-empty');
   const roots = [ts[0].root, emptyRoot, ts[1].root];
   const label = (root) => (root === emptyRoot ? 'empty' : root === ts[0].root ? ts[0].name : ts[1].name);
   // Recorded last: with it known (this run or --reuse), all of them are.

@@ -4,10 +4,11 @@
 // /dev/null), first once each untimed but the first ("cold": V8 has optimised nothing yet), then in
 // rounds, each root with the read-ahead worker (the default) and without it. A warm scan still pays
 // what every scan pays (its read-ahead worker's start and that worker's own warm-up); a warm scan
-// without the read-ahead pays neither. So, for the bench's linearity rows (docs/performance.md,
-// "The linearity row's one-time costs"): cold minus warm is V8's warm-up of this thread, warm minus
-// warm without the read-ahead is what the worker costs net of what it saves, and the per-file cost
-// of the warm scans without it is the scan's own.
+// without the read-ahead pays neither. So, for the bench's linearity rows (bench/run.mjs `warmRows`,
+// docs/performance.md "Session 32"): the per-file cost of the warm scans without the read-ahead is
+// the scan's own, and warm with it minus warm without it is what the worker costs net of what it
+// saves. Cold minus warm is V8's warm-up; the bench takes it from the CLI's own scans (medians of
+// several processes) rather than from this process's single cold scan.
 //   node bench/lib/warm-scans.mjs [--dist DIR] [--rounds N] ROOT...
 // Prints one JSON line: { cold: {root, wall, cpu, findings}, runs: {ROOT: {readAhead: [...], none: [...]}} }
 // with each run's wall and CPU seconds and its number of findings.
