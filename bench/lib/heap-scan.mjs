@@ -6,6 +6,7 @@
 import { mkdirSync, openSync, writeSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import { scanAsCli } from './scan-as-cli.mjs';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const root = process.argv[2];
@@ -18,9 +19,7 @@ if (!root) {
   process.exit(2);
 }
 mkdirSync(out, { recursive: true });
-const { scan } = await import(path.join(REPO, 'dist/pipeline/scan.js'));
-const { loadSigma } = await import(path.join(REPO, 'dist/cli/sigma.js'));
-const { LIMITS } = await import(path.join(REPO, 'dist/util/limits.js'));
+const scanRoot = await scanAsCli(path.join(REPO, 'dist'));
 const { jsonChunks } = await import(path.join(REPO, 'dist/report/json.js'));
 
 const t0 = process.cpuUsage();
@@ -42,15 +41,9 @@ const sampler = setInterval(() => {
   const rss = process.memoryUsage.rss();
   if (rss > peak.rss) peak = { rss, files };
 }, 100);
-const report = await scan({
-  roots: [root],
-  os: 'auto',
-  scope: 'all',
-  minLevel: 'low',
-  foldLowAfter: LIMITS.foldLowFindingsAfter,
-  sigma: loadSigma([], { quiet: true, verbose: false }),
+const report = await scanRoot(root, {
+  hash: hashMode,
   ...(process.argv.includes('--no-isolation') ? { isolation: false } : {}),
-  hash: { mode: hashMode, algorithms: ['sha256'], maxSize: 4 * 1024 ** 3 },
   onProgress: (p) => {
     files = p.files;
     if (p.phase === 'walk') return;

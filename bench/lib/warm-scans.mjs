@@ -14,6 +14,7 @@
 // with each run's wall and CPU seconds and its number of findings.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { scanAsCli } from './scan-as-cli.mjs';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const argv = process.argv.slice(2);
@@ -38,26 +39,14 @@ const { holdYoungGeneration } = await import(path.join(dist, 'util/young-generat
 lowerBackgroundThreads();
 limitHeapGrowth();
 holdYoungGeneration();
-const { scan } = await import(path.join(dist, 'pipeline/scan.js'));
-const { loadSigma } = await import(path.join(dist, 'cli/sigma.js'));
-const { LIMITS } = await import(path.join(dist, 'util/limits.js'));
+const scanRoot = await scanAsCli(dist);
 const { jsonChunks } = await import(path.join(dist, 'report/json.js'));
 
-const sigma = loadSigma([], { quiet: true, verbose: false });
 /** One scan and its JSON report, timed; `readAhead` false: the walk opens every file itself. */
 async function timedScan(root, readAhead) {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const report = await scan({
-    roots: [root],
-    os: 'auto',
-    scope: 'all',
-    minLevel: 'low',
-    foldLowAfter: LIMITS.foldLowFindingsAfter,
-    sigma,
-    hash: { mode: 'findings', algorithms: ['sha256'], maxSize: 4 * 1024 ** 3 },
-    readAhead,
-  });
+  const report = await scanRoot(root, { readAhead });
   const fd = openSync('/dev/null', 'w');
   for (const chunk of jsonChunks(report)) writeSync(fd, chunk);
   closeSync(fd);
