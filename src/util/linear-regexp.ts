@@ -265,19 +265,17 @@ export function linearRegExp(source: string, flags: string): RegExp | string {
   if (body === null) return 'a case-insensitive expression with a Unicode property or a back reference by name cannot be made linear-time';
   const plainFlags = flags.replace('i', '');
   // Taken by the linear engine (tried with `l`), so V8 can move it there; run as backtracking until then.
-  const candidates = function* (): Generator<string | null> {
-    yield body;
-    yield expandedRepetitions(body);
-  };
-  for (const candidate of candidates()) {
-    if (candidate === null) continue;
+  const linear = (candidate: string): boolean => {
     try {
       new RegExp(candidate, `${plainFlags}l`);
+      return true;
     } catch {
-      // a counted repetition above V8's limit (written out next), or it needs backtracking
-      continue;
+      return false;
     }
-    return new RegExp(candidate, plainFlags);
-  }
+  };
+  if (linear(body)) return new RegExp(body, plainFlags);
+  // A counted repetition above V8's limit, written out; what still fails needs backtracking.
+  const expanded = expandedRepetitions(body);
+  if (expanded !== null && linear(expanded)) return new RegExp(expanded, plainFlags);
   return 'it needs backtracking (a back reference, a lookahead or lookbehind), or its counted repetitions written out pass 64 KiB: either can take hours on a hostile field';
 }

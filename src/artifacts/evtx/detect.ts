@@ -20,7 +20,6 @@ import { POWERSHELL_PROVIDERS, SECURITY_PROVIDER, SYSMON_PROVIDER, type EvtxEven
 import type { SigmaRule } from './sigma.js';
 import { sigmaMatches } from './sigma-index.js';
 
-
 /** Event ids read (Security 4688; Sysmon 1, 11, 15, 23, 26; PowerShell 4104 script blocks, 4103 module logging). */
 export const EVENT_IDS = { processCreation: 4688, sysmonProcess: 1, fileCreate: 11, fileStream: 15, fileDelete: 23, fileDeleteLogged: 26, scriptBlock: 4104, moduleLog: 4103 } as const;
 
