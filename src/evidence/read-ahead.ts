@@ -27,6 +27,7 @@ import type { HashSettings } from './hash-source.js';
 import { HashedAhead, type HashBatch } from './hashed-ahead.js';
 import { fdSource, readStatNumbers, STAT_FIELDS, type AtimeAudit, type OpenedFile } from './reader.js';
 import { HANDLES_AVAILABLE, type FsPath } from './paths.js';
+import { slabBytes } from '../util/slab-bytes.js';
 
 /** Files a walk's listing may have out to the worker: enough that this thread never waits for it, few enough to hold their descriptors. */
 const READ_AHEAD_FILES = 128;
@@ -215,7 +216,7 @@ export class ReadAhead {
       let head: Buffer | undefined;
       if (state === READ) {
         const length = n[o + 2]!;
-        head = Buffer.allocUnsafe(length);
+        head = slabBytes(length);
         this.heads.copy(head, 0, place * this.headBytes, place * this.headBytes + length);
       }
       opened = { fd, size: stats.size, dev: stats.dev, ino: stats.ino, stats, noatime: n[o + 1] === 1, source: fdSource(fd, stats.size, displayName, head), close: () => this.closeLater(fd) };

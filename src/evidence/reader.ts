@@ -6,6 +6,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { checkLength, type ByteSource } from '../util/byte-source.js';
 import type { FsPath } from './paths.js';
+import { slabBytes } from '../util/slab-bytes.js';
 
 const BASE_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 const NOATIME = constants.O_NOATIME ?? 0;
@@ -149,7 +150,7 @@ export function fdSource(fd: number, size: number, name: string, head: Buffer = 
       if (position >= lastAt && end <= lastAt + last.length) return copyOf(last, position - lastAt, end - lastAt);
       // A small read takes the rest of its page too: record walks read a header, then the record after it.
       const ask = want < READ_AHEAD_BYTES ? Math.min(READ_AHEAD_BYTES, size - position) : want;
-      const out = Buffer.allocUnsafe(ask);
+      const out = slabBytes(ask);
       const got = readFully(fd, out, 0, ask, position);
       const read = got === ask ? out : out.subarray(0, got);
       if (got <= HELD_READ_BYTES) {
@@ -182,7 +183,7 @@ export function readFully(fd: number, buf: Uint8Array, offset: number, length: n
 
 /** A fresh buffer with `held[from, to)`, as a read from the file would be. */
 function copyOf(held: Buffer, from: number, to: number): Buffer {
-  const out = Buffer.allocUnsafe(to - from);
+  const out = slabBytes(to - from);
   held.copy(out, 0, from, to);
   return out;
 }

@@ -54,6 +54,7 @@ import { inspectPoolBatch } from './pool-inspect.js';
 import { isoFromMs, isoFromDate } from '../util/filetime.js';
 import { collectedNtfsTraces, imageNtfsTraces, ntfsHotspots, parsersLeftToTraces, type TraceStageResult } from './ntfs-traces.js';
 import { compareCodeUnits, compareText, sortExactly } from '../util/compare.js';
+import { ownedCopy } from '../util/slab-bytes.js';
 
 export type Scope = 'hotspots' | 'all';
 
@@ -328,7 +329,7 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
       return new OffThread(
         state.isolator
           .inspect(
-            { fd: opened.fd, size: opened.size, relPath, name: file.name, head, times: plainTimes, hotspot, os: state.os, rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage, openSiblings: opts.hiveLogs !== false },
+            { fd: opened.fd, size: opened.size, relPath, name: file.name, head: ownedCopy(head), times: plainTimes, hotspot, os: state.os, rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage, openSiblings: opts.hiveLogs !== false },
             siblings,
           )
           .then(handingOver(state, opened, keep), failed),
