@@ -32,6 +32,7 @@ const OUT = path.join(DIST, 'bundle');
 /** Bundle name -> built entry module. Every `new Worker(new URL('./X.js', import.meta.url))` target must be here as X. */
 export const ENTRIES = {
   main: 'cli/main.js',
+  'start-up': 'cli/start-up.js',
   'isolate-worker': 'pipeline/isolate-worker.js',
   'pool-worker': 'pipeline/pool-worker.js',
   'read-ahead-worker': 'evidence/read-ahead-worker.js',

@@ -13,6 +13,7 @@ import { EXIT, failIfUnfinished, UsageError } from './errors.js';
 import { limitHeapGrowth } from './heap-growth.js';
 import { lowerBackgroundThreads } from './thread-priority.js';
 import { holdYoungGeneration } from '../util/young-generation.js';
+import { standbysStarted } from '../evidence/ahead-worker.js';
 import { SingleFileError } from '../evidence/single-file.js';
 import type { ExplainArgs } from './commands/explain.js';
 import type { HotspotsArgs } from './commands/hotspots.js';
@@ -31,11 +32,13 @@ Partial read errors during a scan do not change the exit code; they are listed i
 
 const debug = process.argv.includes('--debug');
 
-// From start-up: V8's and libuv's helper threads at the lowest priority (thread-priority.ts), the old
-// generation grows by a fixed 2x, 1.5x once the heap is large (heap-growth.ts), and the young
-// generation stays at 16 MB (util/young-generation.ts).
+// From start-up: V8's and libuv's helper threads at the lowest priority (thread-priority.ts; done
+// already when bin/stagehunt.js ran start-up.ts), the old generation grows by a fixed 2x, 1.5x once
+// the heap is large (heap-growth.ts), and the young generation stays at 16 MB
+// (util/young-generation.ts), once a read-ahead worker on standby runs (evidence/ahead-worker.ts).
 lowerBackgroundThreads();
 limitHeapGrowth();
+standbysStarted();
 holdYoungGeneration();
 
 /** The commands, as the "name a command" error lists them (the same order as --help). */

@@ -23,13 +23,19 @@ import { isMainThread } from 'node:worker_threads';
 /** The lowest priority on Linux. */
 export const BACKGROUND_NICE = 19;
 
+/** Set on `globalThis` once the threads are lowered: bin/stagehunt.js lowers them from a bundle of its own (start-up.ts), before the CLI's. */
+const LOWERED_KEY = Symbol.for('stagehunt.backgroundThreadsLowered');
+
 /**
  * Gives every thread of this process except the main one (its id is the process id on Linux) nice
- * BACKGROUND_NICE; returns how many were changed. Call once, at start-up, before any worker thread
- * is started; from a worker thread it does nothing (it would lower the main thread too).
+ * BACKGROUND_NICE; returns how many were changed. At start-up, before any worker thread is started,
+ * once per process: called again, it does nothing (the workers started since keep the main thread's
+ * priority); from a worker thread it does nothing (it would lower the main thread too).
  */
 export function lowerBackgroundThreads(taskDir = '/proc/self/task'): number {
-  if (!isMainThread) return 0;
+  const holder = globalThis as { [LOWERED_KEY]?: true };
+  if (!isMainThread || holder[LOWERED_KEY]) return 0;
+  holder[LOWERED_KEY] = true;
   const mainTid = process.pid;
   let tids: string[];
   try {

@@ -9,18 +9,31 @@ import { closeSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { NOT_OPENED, OPENED, PLACE_FIELDS, PLACE_STATS, READ, RING_PLACES, type HashJob, type ReadAheadHashSetup, type ReadAheadRequest, type ReadAheadShared } from './read-ahead.js';
 import { fdSource, openRegularFile, readFully, writeStatNumbers } from './reader.js';
-import { announceStarted, type AheadWorkerData } from './ahead-worker.js';
+import { announceStarted, type AheadSetup, type AheadWorkerData } from './ahead-worker.js';
 import { hashSource, type HashSettings } from './hash-source.js';
 import { HashBatcher } from './hashed-ahead.js';
 
-const { shared, started } = workerData as AheadWorkerData<ReadAheadShared>;
+const { shared, started } = workerData as AheadWorkerData<ReadAheadShared | null>;
 announceStarted(started);
-const state = new Int32Array(shared.state);
-const handled = new Int32Array(shared.handled);
-const hashed = new Int32Array(shared.hashed);
-const numbers = new Float64Array(shared.numbers);
-const heads = new Uint8Array(shared.heads);
-const headBytes = shared.headBytes;
+// The shared ring, set by useShared: at once, or for a worker on standby from its first message (ahead-worker.ts).
+let state: Int32Array;
+let handled: Int32Array;
+let hashed: Int32Array;
+let numbers: Float64Array;
+let heads: Uint8Array;
+let headBytes: number;
+let ready = false;
+if (shared) useShared(shared);
+
+function useShared(ring: ReadAheadShared): void {
+  state = new Int32Array(ring.state);
+  handled = new Int32Array(ring.handled);
+  hashed = new Int32Array(ring.hashed);
+  numbers = new Float64Array(ring.numbers);
+  heads = new Uint8Array(ring.heads);
+  headBytes = ring.headBytes;
+  ready = true;
+}
 
 /** Opens one file into `place`: its state last, so the main thread sees the numbers and head before it. */
 function readAhead(path: ReadAheadRequest['paths'][number], place: number): number {
@@ -56,8 +69,9 @@ let outcomes: HashBatcher | null = null;
 let jobs: HashJob[] = [];
 let next = 0;
 
-parentPort!.on('message', (message: ReadAheadRequest | ReadAheadHashSetup) => {
-  handle(message);
+parentPort!.on('message', (message: ReadAheadRequest | ReadAheadHashSetup | AheadSetup<ReadAheadShared>) => {
+  if (!ready) return useShared((message as AheadSetup<ReadAheadShared>).aheadShared);
+  handle(message as ReadAheadRequest | ReadAheadHashSetup);
   hashWhileIdle();
 });
 

@@ -23,6 +23,7 @@
 import { closeSync } from 'node:fs';
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { aheadWorkerAvailable, startAheadWorker } from './ahead-worker.js';
+import { READ_AHEAD_WORKER_URL } from './read-ahead-standby.js';
 import type { HashSettings } from './hash-source.js';
 import { HashedAhead, type HashBatch } from './hashed-ahead.js';
 import { fdSource, readStatNumbers, STAT_FIELDS, type AtimeAudit, type OpenedFile } from './reader.js';
@@ -104,7 +105,6 @@ export interface ReadAheadListing {
   hostPathOfFile(file: number): FsPath;
 }
 
-const WORKER_URL = new URL('./read-ahead-worker.js', import.meta.url);
 
 export class ReadAhead {
   private readonly state: Int32Array;
@@ -134,7 +134,7 @@ export class ReadAhead {
 
   /** Whether the worker can run here: its compiled module (not under ts-jest), shared memory, directory handles. */
   static available(): boolean {
-    return HANDLES_AVAILABLE && aheadWorkerAvailable(WORKER_URL);
+    return HANDLES_AVAILABLE && aheadWorkerAvailable(READ_AHEAD_WORKER_URL);
   }
 
   /** Starts the worker; `online` settles once it is (the walk waits: util/young-generation.ts). */
@@ -157,7 +157,7 @@ export class ReadAhead {
     this.numbers = new Float64Array(shared.numbers);
     this.heads = Buffer.from(shared.heads);
     // Its descriptors are this thread's once handed over: not closed when the worker ends.
-    const { worker, online } = startAheadWorker(WORKER_URL, shared, () => this.giveUp());
+    const { worker, online } = startAheadWorker(READ_AHEAD_WORKER_URL, shared, () => this.giveUp());
     this.worker = worker;
     this.online = online;
     if (hashing) {

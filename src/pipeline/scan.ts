@@ -42,6 +42,7 @@ import { distinctLabels, hostIdLabel, labelWithHost } from './hosts.js';
 import { findingsInWindow, rowInWindow, type TimeWindow } from './window.js';
 import { hashFindings, type FileLocator, type HashOptions } from './hash.js';
 import type { HashSettings } from '../evidence/hash-source.js';
+import { dropStandbys } from '../evidence/ahead-worker.js';
 import { buildEpisodes } from '../timeline/episodes.js';
 import { imageEntryTimes, openImageRoots, type ImageRoots } from './scan-image.js';
 import { pushAll } from '../util/arrays.js';
@@ -850,6 +851,8 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   }
   // Idle pool workers do not hold the process (unreferenced): a scan that throws still ends; this ends them now.
   await pool?.close();
+  // A read-ahead worker started on standby that no directory root took (bin/stagehunt.js) is not needed now.
+  dropStandbys();
   // Image roots stay open until --hash has reopened the files behind their findings.
   const images: ImageRoots[] = [];
   try {

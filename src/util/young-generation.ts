@@ -15,7 +15,9 @@
  * whenever it configures a new isolate (each worker thread), so a worker that comes online sets it
  * to 1 again (`keepYoungGenerationHeld`). A collection in between (the worker's isolate made, its
  * 'online' not yet handled) can still grow it, as V8 would have without the hold: the scan waits for
- * its workers to be online before it goes on (`heldOnceOnline`). The
+ * its workers to be online before it goes on (`heldOnceOnline`), and the CLI for a read-ahead worker
+ * that bin/stagehunt.js started on standby to run before it takes the hold
+ * (evidence/ahead-worker.ts `standbysStarted`). The
  * factor is per process, so the workers' young generations do not grow either (their inspections
  * measured no slower). Flags the user gives on the command line or in NODE_OPTIONS win.
  */

@@ -87,6 +87,42 @@ describe('background threads at the lowest priority (thread-priority.ts, docs/pe
     for (const n of out.added) expect(n).toBe(out.mainBefore);
   });
 
+  testIf(LINUX, 'not Linux: no /proc/self/task, no per-thread priority')("bin's start-up (start-up.ts): the helpers lowered once, then for scan the read-ahead worker on standby at the main thread's priority", () => {
+    const startUp = pathToFileURL(path.join(ROOT, 'dist', 'cli', 'start-up.js')).href;
+    const aheadWorker = pathToFileURL(path.join(ROOT, 'dist', 'evidence', 'ahead-worker.js')).href;
+    const script = `
+      import { beforeLoad, commandOf } from ${JSON.stringify(startUp)};
+      import { standbysStarted } from ${JSON.stringify(aheadWorker)};
+      import { lowerBackgroundThreads } from ${JSON.stringify(pathToFileURL(BUILT).href)};
+      ${NICE_OF_THREADS}
+      const before = niceOf();
+      beforeLoad(['--quiet', 'scan', '/evidence']);
+      standbysStarted();
+      const after = niceOf();
+      // main.ts lowers them again when it loads: once per process, so the standby keeps its priority.
+      const again = lowerBackgroundThreads();
+      const main = String(process.pid);
+      process.stdout.write(JSON.stringify({
+        main: after[main], mainBefore: before[main], again,
+        others: Object.entries(after).filter(([t]) => t !== main && t in before).map(([, n]) => n),
+        added: Object.keys(niceOf()).filter((t) => !(t in before)).map((t) => after[t]),
+        commands: [commandOf(['scan', 'x']), commandOf(['--quiet', 'explain', 'scan']), commandOf(['--version'])],
+      }));
+      process.exit(0);
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NODE_OPTIONS: '' } });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    const out = JSON.parse(r.stdout) as NiceReport & { again: number; commands: Array<string | null> };
+    expect(out.main).toBe(out.mainBefore);
+    expect(out.others.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(out.others)).toEqual(new Set([BACKGROUND_NICE]));
+    expect(out.again).toBe(0);
+    // The standby's thread (and any its start added), started after the lowering: the main thread's priority.
+    expect(out.added.length).toBeGreaterThanOrEqual(1);
+    for (const n of out.added) expect(n).toBe(out.mainBefore);
+    expect(out.commands).toEqual(['scan', 'explain', null]);
+  });
+
   testIf(LINUX && existsSync(DEMO), LINUX ? 'the demo image is not generated (node fixtures/demo/generate.mjs)' : 'not Linux: no /proc/self/task')('the CLI lowers them from start-up: a scan runs with its helpers at nice 19 and its main thread as started', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sh-nice-'));
     try {

@@ -126,6 +126,46 @@ describeIf(built, DIST_MISSING)('read-ahead', () => {
     expect(takes.served).toBeGreaterThan(0);
   });
 
+  test('a worker started on standby (as bin/stagehunt.js starts it for scan) is the one the walk takes, given its ring in its first message', async () => {
+    const { startReadAheadStandby, READ_AHEAD_WORKER_URL } = (await import(path.resolve('dist/evidence/read-ahead-standby.js'))) as { startReadAheadStandby(): void; READ_AHEAD_WORKER_URL: URL };
+    const { standbysStarted, dropStandbys } = (await import(path.resolve('dist/evidence/ahead-worker.js'))) as { standbysStarted(): void; dropStandbys(): void };
+    const standbys = (): Map<string, { worker: { threadId: number } }> => ((globalThis as Record<symbol, unknown>)[Symbol.for('stagehunt.aheadWorkerStandby')] ?? new Map()) as Map<string, { worker: { threadId: number } }>;
+    const here = new DirectoryFs(root, 'r');
+    const expected = walkAndRead(here);
+    here.close();
+    startReadAheadStandby();
+    const standby = standbys().get(READ_AHEAD_WORKER_URL.href);
+    expect(standby).toBeDefined();
+    // Started twice, still one.
+    startReadAheadStandby();
+    expect(standbys().size).toBe(1);
+    standbysStarted();
+    const takes = countTakes(ReadAhead);
+    const ahead = new DirectoryFs(root, 'r');
+    const online = ahead.startReadAhead(HEAD);
+    expect(online).not.toBeNull();
+    await online;
+    // Taken: no longer on standby, and it is the worker the read-ahead works with.
+    expect(standbys().size).toBe(0);
+    expect((ahead as unknown as { readAhead: { worker: { threadId: number } } }).readAhead.worker.threadId).toBe(standby!.worker.threadId);
+    const got = walkAndRead(ahead);
+    ahead.close();
+    takes.restore();
+    expect(got).toEqual(expected);
+    expect(takes.served).toBeGreaterThan(0);
+    // One not taken is ended by dropStandbys; the next read-ahead starts its own worker.
+    startReadAheadStandby();
+    const unused = standbys().get(READ_AHEAD_WORKER_URL.href)!.worker as unknown as { once(e: 'exit', f: () => void): void };
+    const ended = new Promise<void>((resolve) => unused.once('exit', resolve));
+    dropStandbys();
+    expect(standbys().size).toBe(0);
+    await ended;
+    const own = new DirectoryFs(root, 'r');
+    expect(own.startReadAhead(HEAD)).not.toBeNull();
+    expect(walkAndRead(own)).toEqual(expected);
+    own.close();
+  });
+
   test('files changed after the listing fail as they do without the worker: same codes and messages', () => {
     const dir = tempDir('read-ahead-changed');
     try {
