@@ -2,7 +2,8 @@
  * Sigma rules over event-log records (docs/eventlogs.md, "Sigma"): Windows log sources by category
  * (Sysmon's, Security 4688's, PowerShell's) and by service (channel), sigma-logsource.ts, with the
  * common field mapping of Security 4688 to Sysmon's names for process creation, the usual value
- * modifiers and the condition language without aggregations.
+ * modifiers (numeric comparisons and `exists` included) and the condition language without
+ * aggregations.
  * A rule using anything else is counted and listed as unsupported with the reason, never dropped
  * silently. Rules come from the user (trusted config), the events from evidence (hostile): matched
  * text is capped at MAX_FIELD_CHARS.
@@ -483,6 +484,14 @@ function selection(name: string, def: unknown): Compiled {
       parts.push(fieldRef(field, modifiers, value));
       continue;
     }
+    if (modifiers.includes('exists')) {
+      parts.push(fieldExists(field, modifiers, value));
+      continue;
+    }
+    if (modifiers.some((m) => Object.hasOwn(COMPARISONS, m))) {
+      parts.push(fieldCompare(field, modifiers, value));
+      continue;
+    }
     const test = valueTest(field, modifiers, value as Scalar | Scalar[]);
     parts.push({ match: (fields) => test.test(fields.of(field, test)), needs: fieldNeeds([field], test.needs) });
   }
@@ -500,6 +509,46 @@ function fieldRef(field: string, modifiers: readonly string[], value: unknown): 
     match: (fields) => {
       const mine = read(fields, field);
       return mine !== undefined && (names as string[]).some((n) => read(fields, n) === mine);
+    },
+    needs: null,
+  };
+}
+
+/** `field|exists: true` (or false): the record has the field (or has not), whatever its value, empty included. */
+function fieldExists(field: string, modifiers: readonly string[], value: unknown): Compiled {
+  if (modifiers.length !== 1) throw new Unsupported('modifier', `modifier '${modifiers.find((m) => m !== 'exists')!}' with exists (${field})`);
+  if (typeof value !== 'boolean') throw new Unsupported('value', `exists takes true or false (${field})`);
+  return { match: (fields) => (fields.raw(field) !== undefined) === value, needs: null };
+}
+
+/** Sigma's numeric comparisons: the field's number against the value. */
+const COMPARISONS: Readonly<Record<string, (field: number, value: number) => boolean>> = {
+  lt: (f, v) => f < v,
+  lte: (f, v) => f <= v,
+  gt: (f, v) => f > v,
+  gte: (f, v) => f >= v,
+};
+
+/** A field's text as a number: decimal (a sign, a fraction) or 0x hexadecimal, as event data writes them; anything else is no number. */
+function numberOf(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  const t = text.trim();
+  if (/^[-+]?\d+(\.\d+)?$/.test(t)) return Number(t);
+  if (/^0x[0-9a-f]+$/i.test(t)) return Number.parseInt(t.slice(2), 16);
+  return null;
+}
+
+/** `field|gt: 1000` (lt, lte, gt, gte): the field's number compared with the value (any of a list); a field that is no number never matches. */
+function fieldCompare(field: string, modifiers: readonly string[], value: unknown): Compiled {
+  if (modifiers.length !== 1) throw new Unsupported('modifier', `modifiers '${modifiers.join('|')}' together (${field})`);
+  const name = modifiers[0]!;
+  const compare = COMPARISONS[name]!;
+  const values = (Array.isArray(value) ? value : [value]).map((v) => (typeof v === 'number' ? v : typeof v === 'string' ? numberOf(v) : null));
+  if (values.length === 0 || values.some((v) => v === null || !Number.isFinite(v))) throw new Unsupported('value', `${name} takes numbers (${field})`);
+  return {
+    match: (fields) => {
+      const n = numberOf(fields.raw(field));
+      return n !== null && (values as number[]).some((v) => compare(n, v));
     },
     needs: null,
   };

@@ -105,7 +105,7 @@ describe('loading Sigma directories', () => {
     put('windows/registry/reg.yml', "title: Registry\nlogsource: {category: registry_set, product: windows}\ndetection:\n  s: {TargetObject|contains: Run}\n  condition: s\n");
     put('windows/dns-client/dns.yml', "title: DNS client\nlogsource: {service: dns-client, product: windows}\ndetection:\n  s: {QueryName|endswith: .onion}\n  condition: s\n");
     put('linux/proc.yml', "title: Linux\nlogsource: {category: process_creation, product: linux}\ndetection:\n  s: {Image|endswith: /tar}\n  condition: s\n");
-    put('windows/lt.yml', proc("  s: {EventID|lt: 5}\n  condition: s").replace('title: t', 'title: Less than'));
+    put('windows/expand.yml', proc("  s: {CommandLine|expand: '%Staging%'}\n  condition: s").replace('title: t', 'title: Placeholder'));
     put('broken.yml', 'title: [unclosed\n');
     put('notes.txt', 'not a rule');
   });
@@ -115,11 +115,11 @@ describe('loading Sigma directories', () => {
     const set = loadSigmaRules([dir]);
     expect(set.rules.map((r) => [r.title, r.level, r.attack, r.logsource])).toEqual([['NTDS IFM', 'high', ['T1003.003'], 'process_creation'], ['Registry', 'medium', [], 'registry_set']]);
     const reasons = Object.fromEntries(set.unsupported.map((u) => [u.file, u.reason]));
-    expect(Object.keys(reasons).sort()).toEqual(['broken.yml', 'linux/proc.yml', 'windows/dns-client/dns.yml', 'windows/lt.yml', 'windows/process_creation/count.yml']);
+    expect(Object.keys(reasons).sort()).toEqual(['broken.yml', 'linux/proc.yml', 'windows/dns-client/dns.yml', 'windows/expand.yml', 'windows/process_creation/count.yml']);
     expect(reasons['windows/process_creation/count.yml']).toMatch(/aggregation/);
     expect(reasons['windows/dns-client/dns.yml']).toMatch(/dns-client/);
     expect(reasons['linux/proc.yml']).toMatch(/product linux/);
-    expect(reasons['windows/lt.yml']).toMatch(/modifier 'lt'/);
+    expect(reasons['windows/expand.yml']).toMatch(/modifier 'expand'/);
     expect(reasons['broken.yml']).toMatch(/^YAML/);
   });
 
@@ -153,14 +153,14 @@ describe('loading Sigma directories', () => {
   test('unsupported rules are counted per reason on one line; --verbose lists each', () => {
     const set = loadSigmaRules([dir]);
     expect(Object.fromEntries(set.unsupported.map((u) => [u.file, u.kind]))).toEqual({
-      'broken.yml': 'YAML', 'linux/proc.yml': 'log source', 'windows/lt.yml': 'modifier',
+      'broken.yml': 'YAML', 'linux/proc.yml': 'log source', 'windows/expand.yml': 'modifier',
       'windows/process_creation/count.yml': 'aggregation', 'windows/dns-client/dns.yml': 'log source',
     });
     expect(sigmaLoadLines(set, ['/r'], false)).toEqual(['stagehunt: sigma: 2 rules loaded from /r; 5 unsupported (2 log source, 1 aggregation, 1 modifier, 1 YAML); --verbose lists them']);
     const verbose = sigmaLoadLines(set, ['/r'], true);
     expect(verbose[0]).toBe('stagehunt: sigma: 2 rules loaded from /r; 5 unsupported (2 log source, 1 aggregation, 1 modifier, 1 YAML)');
     expect(verbose.slice(1)).toHaveLength(5);
-    expect(verbose).toContain("stagehunt: sigma: unsupported windows/lt.yml (Less than): modifier 'lt' (EventID)");
+    expect(verbose).toContain("stagehunt: sigma: unsupported windows/expand.yml (Placeholder): modifier 'expand' (CommandLine)");
     expect(sigmaLoadLines({ rules: [], unsupported: [] }, ['/r'], false)).toEqual(['stagehunt: sigma: 0 rules loaded from /r; 0 unsupported']);
   });
 
@@ -174,7 +174,7 @@ describe('loading Sigma directories', () => {
       const v = runCli(['scan', empty, '--sigma', dir, '-f', 'json', '--verbose']);
       expect(v.status).toBe(0);
       expect(sigmaLines(v.stderr)).toHaveLength(6);
-      expect(v.stderr).toMatch(/unsupported windows\/lt\.yml \(Less than\): modifier 'lt'/);
+      expect(v.stderr).toMatch(/unsupported windows\/expand\.yml \(Placeholder\): modifier 'expand'/);
       const bad = runCli(['scan', empty, '--sigma', path.join(dir, 'nope')]);
       expect(bad.status).toBe(2);
       expect(bad.stderr.trim().split('\n')).toHaveLength(1);
@@ -289,6 +289,40 @@ describe('Sigma log sources beyond process creation (Sysmon categories, PowerShe
     expect(sigmaMatches([own, cased], deletes('c:\\perflogs\\R.EXE')).map((r) => r.title)).toEqual(['own']);
     expect(sigmaMatches([own, cased], deletes('C:\\PerfLogs\\out.7z'))).toEqual([]);
     expect(() => rule('category: file_delete', "  s: {TargetFilename|fieldref|endswith: Image}\n  condition: s")).toThrow(/'endswith' with fieldref/);
+  });
+
+  test('|exists and the numeric comparisons (|lt, |lte, |gt, |gte): a field present or absent; its decimal or 0x number against the value', () => {
+    const withMask = (mask: string | undefined): EvtxEvent => {
+      const data: Record<string, string> = mask === undefined ? { ObjectName: 'C:\\Windows\\NTDS\\ntds.dit' } : { ...access!.data, AccessMask: mask };
+      return { ...access!, data };
+    };
+    const present = rule('service: security', "  s: {AccessMask|exists: true}\n  condition: s", 'present');
+    const absent = rule('service: security', "  s: {AccessMask|exists: false, ObjectName|endswith: '\\ntds.dit'}\n  condition: s", 'absent');
+    expect(sigmaMatches([present, absent], withMask('0x1')).map((r) => r.title)).toEqual(['present']);
+    // An empty value is a field that exists.
+    expect(sigmaMatches([present, absent], withMask('')).map((r) => r.title)).toEqual(['present']);
+    expect(sigmaMatches([present, absent], withMask(undefined)).map((r) => r.title)).toEqual(['absent']);
+    const big = rule('service: security', "  s: {AccessMask|gt: 256}\n  condition: s", 'gt');
+    const atLeast = rule('service: security', "  s: {AccessMask|gte: 256}\n  condition: s", 'gte');
+    const small = rule('service: security', "  s: {AccessMask|lt: [2, '0x100']}\n  condition: s", 'lt');
+    const atMost = rule('service: security', "  s: {AccessMask|lte: 1}\n  condition: s", 'lte');
+    const all = [big, atLeast, small, atMost];
+    const titles = (mask: string | undefined) => sigmaMatches(all, withMask(mask)).map((r) => r.title);
+    expect(titles('0x1')).toEqual(['lt', 'lte']);
+    expect(titles('0x100')).toEqual(['gte']);
+    expect(titles('257')).toEqual(['gt', 'gte']);
+    expect(titles(' 100 ')).toEqual(['lt']);
+    expect(titles('-3.5')).toEqual(['lt', 'lte']);
+    // Text that is no number, or no field, matches no comparison.
+    expect(titles('%%4416')).toEqual([]);
+    expect(titles('1e3')).toEqual([]);
+    expect(titles(undefined)).toEqual([]);
+    // On EventID as well.
+    expect(sigmaMatches([rule('service: security', "  s: {EventID|gte: 4660, EventID|lt: 4670}\n  condition: s", 'range')], access!).map((r) => r.title)).toEqual(['range']);
+    expect(() => rule('service: security', "  s: {AccessMask|exists: yes please}\n  condition: s")).toThrow(/exists takes true or false/);
+    expect(() => rule('service: security', "  s: {AccessMask|exists|contains: true}\n  condition: s")).toThrow(/'contains' with exists/);
+    expect(() => rule('service: security', "  s: {AccessMask|gt: high}\n  condition: s")).toThrow(/gt takes numbers/);
+    expect(() => rule('service: security', "  s: {AccessMask|gt|all: [1, 2]}\n  condition: s")).toThrow(/modifiers 'gt\|all' together/);
   });
 
   test('keywords are searched in every value of the record; a keyword map with |all needs each of them; a record cannot name its values after the keywords', () => {
