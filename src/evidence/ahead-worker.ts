@@ -94,9 +94,9 @@ function standbys(): Map<string, Standby> {
   return (holder[STANDBY_KEY] ??= new Map());
 }
 
-/** Starts the ahead worker at `url` without its shared memory, unless one is on standby already or it cannot run here. */
+/** Starts the ahead worker at `url` without its shared memory, unless one is on standby already (the caller checks that it can run here). */
 export function startStandby(url: URL): void {
-  if (standbys().has(url.href) || !aheadWorkerAvailable(url)) return;
+  if (standbys().has(url.href)) return;
   const started = new SharedArrayBuffer(4);
   const standby: Standby = { worker: newAheadWorker(url, { shared: null, started }), started: new Int32Array(started), gone: false };
   const gone = (): void => void (standby.gone = true);
@@ -120,11 +120,11 @@ export function standbysStarted(): void {
 function takeStandby(url: URL): Worker | null {
   const standby = standbys().get(url.href);
   if (!standby) return null;
-  standbys().delete(url.href);
   if (standby.gone || Atomics.load(standby.started, 0) !== 1) {
-    void standby.worker.terminate().catch(() => undefined);
+    dropStandby(url.href, standby);
     return null;
   }
+  standbys().delete(url.href);
   return standby.worker;
 }
 

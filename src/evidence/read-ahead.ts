@@ -22,12 +22,12 @@
  */
 import { closeSync } from 'node:fs';
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
-import { aheadWorkerAvailable, startAheadWorker } from './ahead-worker.js';
-import { READ_AHEAD_WORKER_URL } from './read-ahead-standby.js';
+import { startAheadWorker } from './ahead-worker.js';
+import { READ_AHEAD_WORKER_URL, readAheadAvailable } from './read-ahead-standby.js';
 import type { HashSettings } from './hash-source.js';
 import { HashedAhead, type HashBatch } from './hashed-ahead.js';
 import { fdSource, readStatNumbers, STAT_FIELDS, type AtimeAudit, type OpenedFile } from './reader.js';
-import { HANDLES_AVAILABLE, type FsPath } from './paths.js';
+import type { FsPath } from './paths.js';
 import { slabBytes } from '../util/slab-bytes.js';
 
 /** Files a walk's listing may have out to the worker: enough that this thread never waits for it, few enough to hold their descriptors. */
@@ -132,9 +132,9 @@ export class ReadAhead {
   private readonly hashedAhead: HashedAhead | null = null;
   private hashJobs: HashJob[] = [];
 
-  /** Whether the worker can run here: its compiled module (not under ts-jest), shared memory, directory handles. */
+  /** Whether the worker can run here (read-ahead-standby.ts `readAheadAvailable`). */
   static available(): boolean {
-    return HANDLES_AVAILABLE && aheadWorkerAvailable(READ_AHEAD_WORKER_URL);
+    return readAheadAvailable();
   }
 
   /** Starts the worker; `online` settles once it is (the walk waits: util/young-generation.ts). */

@@ -10,7 +10,7 @@
  * copies the whole slab, so copy it first (`ownedCopy`).
  */
 
-/** Bytes in one slab: 16 heads (at most this much is held alive by one forgotten slice). */
+/** Bytes in one slab: 15 heads (at most this much is held alive by one forgotten slice). */
 const SLAB_BYTES = 64 * 1024;
 /** Requests larger than this get a buffer of their own (their allocation is no longer the cost). */
 const MAX_SLICE_BYTES = 8 * 1024;
