@@ -38,6 +38,15 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': ['error', ...noSpreadIntoCalls] },
   },
   {
+    // A V8 flag set at run time must be one V8_FLAG_DEFAULTS knows, or the CLI's code cache is
+    // rejected on every start (src/util/v8-flags.ts).
+    files: ['src/**/*.ts'],
+    ignores: ['src/util/v8-flags.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'node:v8', importNames: ['setFlagsFromString'], message: 'Set V8 flags with setV8Flag (src/util/v8-flags.ts): the code cache needs to know every flag set.' }] }],
+    },
+  },
+  {
     // Tests, benches and fixture generators handle their own small, known inputs, and tests
     // assert on control characters on purpose.
     files: ['test/**', 'bench/**', 'fixtures/**'],

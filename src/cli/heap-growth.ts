@@ -22,7 +22,8 @@
  * takes effect at the next one; `node --heap-growing-percent=N` (or NODE_OPTIONS) given by the
  * user wins.
  */
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { getHeapStatistics } from 'node:v8';
+import { setV8Flag } from '../util/v8-flags.js';
 
 /** The factor from start-up (2): V8's own largest factors let a long scan's old generation grow threefold between collections. */
 export const SMALL_HEAP_GROWING_PERCENT = 100;
@@ -41,7 +42,7 @@ let limited = false;
 export function limitIfLarge(heapUsed: number): boolean {
   if (limited) return true;
   if (heapUsed < LARGE_HEAP_BYTES) return false;
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  setV8Flag('heap-growing-percent', HEAP_GROWING_PERCENT);
   limited = true;
   return true;
 }
@@ -53,7 +54,7 @@ export function limitIfLarge(heapUsed: number): boolean {
  */
 export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv, nodeOptions: string = process.env.NODE_OPTIONS ?? ''): boolean {
   if (execArgv.some((a) => FLAG.test(a)) || FLAG.test(nodeOptions)) return false;
-  if (!limited) setFlagsFromString(`--heap-growing-percent=${SMALL_HEAP_GROWING_PERCENT}`);
+  if (!limited) setV8Flag('heap-growing-percent', SMALL_HEAP_GROWING_PERCENT);
   const timer = setInterval(() => {
     if (limitIfLarge(getHeapStatistics().used_heap_size)) clearInterval(timer);
   }, CHECK_EVERY_MS);

@@ -11,8 +11,8 @@
  * Node has no API for this without `--expose-gc` on the command line; the flag set at run time
  * installs `gc` in contexts made after it, so one new context hands it over.
  */
-import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { setV8Flag } from './v8-flags.js';
 
 let gc: (() => void) | null | undefined;
 
@@ -20,7 +20,7 @@ let gc: (() => void) | null | undefined;
 export function collectGarbage(): boolean {
   if (gc === undefined) {
     try {
-      setFlagsFromString('--expose-gc');
+      setV8Flag('expose-gc', true);
       const f: unknown = runInNewContext('gc');
       gc = typeof f === 'function' ? (f as () => void) : null;
     } catch {

@@ -11,8 +11,8 @@
  * backtracked 50,000 times (`--enable-experimental-regexp-engine-on-excessive-backtracks`): the
  * speed of the one, the bound of the other.
  */
-import { setFlagsFromString } from 'node:v8';
 import { canonicalTable } from './case-fold.js';
+import { setV8Flag } from './v8-flags.js';
 
 let enabled: boolean | null = null;
 
@@ -24,8 +24,8 @@ function linearEngine(): boolean {
       new RegExp('a', 'l');
       enabled = true;
     } catch {
-      setFlagsFromString('--enable-experimental-regexp-engine');
-      setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
+      setV8Flag('enable-experimental-regexp-engine', true);
+      setV8Flag('enable-experimental-regexp-engine-on-excessive-backtracks', true);
       try {
         // eslint-disable-next-line no-invalid-regexp -- as above
         new RegExp('a', 'l');

@@ -21,8 +21,9 @@
  * factor is per process, so the workers' young generations do not grow either (their inspections
  * measured no slower). Flags the user gives on the command line or in NODE_OPTIONS win.
  */
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { Worker } from 'node:worker_threads';
+import { setV8Flag } from './v8-flags.js';
 
 /** The longest a thread waits for a worker to come online (it takes about 50 ms): past it, it goes on. */
 const WORKER_START_WAIT_MS = 5_000;
@@ -50,19 +51,19 @@ export function holdYoungGeneration(execArgv: readonly string[] = process.execAr
   const target = YOUNG_GENERATION_MB * 1024 * 1024;
   if (newSpaceBytes() < target) {
     // Doubling, looked at after every array: a growth needs its capacity's worth of survivors, so none is passed over.
-    setFlagsFromString('--semi-space-growth-factor=2');
+    setV8Flag('semi-space-growth-factor', 2);
     // Arrays of 8 KB: fewer objects for the scavenger to copy than small ones.
     const kept: number[][] = [];
     for (let n = 0; n < MAX_KEPT_ARRAYS && newSpaceBytes() < target; n++) kept.push(new Array<number>(1024).fill(n + 0.5));
   }
-  setFlagsFromString('--semi-space-growth-factor=1');
+  setV8Flag('semi-space-growth-factor', 1);
   held = true;
   return true;
 }
 
 /** After a worker thread has come online (V8 has configured its isolate): the main thread's young generation stays held. */
 export function keepYoungGenerationHeld(): void {
-  if (held) setFlagsFromString('--semi-space-growth-factor=1');
+  if (held) setV8Flag('semi-space-growth-factor', 1);
 }
 
 /**
