@@ -3,11 +3,13 @@
  * exist after a build, bin/stagehunt.js runs the CLI bundle, every worker the bundled code starts
  * is a bundle beside it, a scan through the bin equals the same scan through the unbundled
  * dist/cli/main.js (isolated artifacts and the --jobs pool included), and --debug stack traces
- * name src/ files through the source maps.
+ * name src/ files through the source maps. The CLI's bundle runs with V8's code cache the build
+ * made (src/cli/load-main.ts, session 34): V8 accepts it, and without it or with a damaged one the
+ * CLI runs the same.
  */
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN, DEMO_IMAGE, ensureDemoImage, ROOT } from '../helpers/cli.js';
@@ -35,22 +37,25 @@ beforeAll(async () => {
 }, 240_000);
 
 describe('the esbuild bundles', () => {
-  test('npm run build wrote one bundle per entry point, with its source map; the bin imports the CLI bundle', () => {
-    for (const name of ['main', 'isolate-worker', 'pool-worker']) {
-      expect(existsSync(path.join(BUNDLE, `${name}.js`))).toBe(true);
-      expect(existsSync(path.join(BUNDLE, `${name}.js.map`))).toBe(true);
+  test('npm run build wrote one bundle per entry point, with its source map; the bin imports only the start-up bundle, which runs the CLI bundle', () => {
+    for (const name of ['main.cjs', 'start-up.js', 'isolate-worker.js', 'pool-worker.js', 'read-ahead-worker.js', 'block-fetch-worker.js']) {
+      expect(existsSync(path.join(BUNDLE, name))).toBe(true);
+      expect(existsSync(path.join(BUNDLE, `${name}.map`))).toBe(true);
     }
     const bin = readFileSync(BIN, 'utf8');
-    expect(bin).toMatch(/import\('\.\.\/dist\/bundle\/main\.js'\)/);
-    expect(bin.split('\n').filter((l) => /^\s*(import|await import)\b/.test(l))).toEqual(["await import('../dist/bundle/main.js');"]);
+    expect(bin.split('\n').filter((l) => /\bimport\b/.test(l) && !l.startsWith('//'))).toEqual(["const startUp = await import('../dist/bundle/start-up.js');"]);
+    expect(bin).toContain('startUp.runMain(debug);');
   });
 
   test('every worker the bundled code starts (new URL("./X.js", import.meta.url)) is a bundle beside it', () => {
-    for (const name of ['main', 'isolate-worker', 'pool-worker']) {
-      const code = readFileSync(path.join(BUNDLE, `${name}.js`), 'utf8');
-      for (const m of code.matchAll(/new URL\("\.\/([\w-]+\.js)",\s*import\.meta\.url\)/g)) expect(existsSync(path.join(BUNDLE, m[1]!))).toBe(true);
+    for (const name of ['main.cjs', 'isolate-worker.js', 'pool-worker.js']) {
+      const code = readFileSync(path.join(BUNDLE, name), 'utf8');
+      // main.cjs is CommonJS: its import.meta.url is __shMetaUrl, its own URL (scripts/bundle.mjs).
+      const workers = [...code.matchAll(/new URL\("\.\/([\w-]+\.js)",\s*(?:import\.meta\.url|__shMetaUrl)\)/g)].map((m) => m[1]!);
+      for (const file of workers) expect(existsSync(path.join(BUNDLE, file))).toBe(true);
+      if (name === 'main.cjs') expect(workers.sort()).toEqual(['block-fetch-worker.js', 'isolate-worker.js', 'pool-worker.js', 'read-ahead-worker.js']);
     }
-    const main = readFileSync(path.join(BUNDLE, 'main.js'), 'utf8');
+    const main = readFileSync(path.join(BUNDLE, 'main.cjs'), 'utf8');
     expect(main).toContain('"./isolate-worker.js"');
     expect(main).toContain('"./pool-worker.js"');
   });
@@ -86,10 +91,49 @@ describe('the esbuild bundles', () => {
       const r = spawnSync('strace', ['-f', '-e', 'trace=openat', '-o', trace, process.execPath, BIN, 'scan', DEMO_IMAGE, '--scope', 'all', '--jobs', '2', '--format', 'json', '--quiet', '-o', path.join(dir, 'out.json')], { encoding: 'utf8', timeout: 180_000 });
       expect(r.status).toBe(0);
       const opened = readFileSync(trace, 'utf8').split('\n').filter((l) => !l.includes('ENOENT'));
-      const bundles = new Set(opened.map((l) => /dist\/bundle\/([\w-]+\.js)"/.exec(l)?.[1]).filter((x) => x));
+      const bundles = new Set(opened.map((l) => /dist\/bundle\/([\w-]+\.c?js)"/.exec(l)?.[1]).filter((x) => x));
       // start-up.js runs first and starts the read-ahead worker on standby for scan (src/cli/start-up.ts; unused with --jobs 2, then ended).
-      expect([...bundles].sort()).toEqual(['isolate-worker.js', 'main.js', 'pool-worker.js', 'read-ahead-worker.js', 'start-up.js']);
+      expect([...bundles].sort()).toEqual(['isolate-worker.js', 'main.cjs', 'pool-worker.js', 'read-ahead-worker.js', 'start-up.js']);
       expect(opened.filter((l) => /dist\/(cli|pipeline)\//.test(l))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+
+  test('the code cache: the build made it from a scan, V8 accepts it, and main.cjs has no import() (vm.Script has no loader for one)', () => {
+    const cache = path.join(BUNDLE, 'main.cjs.code-cache');
+    // A scan's functions are in it, not only the top level's: about 1.4 MB against 0.8 MB for --version alone (docs/performance.md "Session 34").
+    expect(readFileSync(cache).length).toBeGreaterThan(1_000_000);
+    const check = node([path.join(ROOT, 'scripts', 'code-cache.mjs'), '--check']);
+    expect([check.status, check.stderr]).toEqual([0, '']);
+    expect(readFileSync(path.join(BUNDLE, 'main.cjs'), 'utf8')).not.toMatch(/\bimport\(/);
+  });
+
+  // V8 itself would abort on a damaged cache (its deserializer checks no checksum): load-main.ts checks a SHA-256 first.
+  test('without the code cache, or with a damaged one, the CLI runs the same, and the loader says V8 did not take it', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sh-code-cache-'));
+    try {
+      // A copy of the package's runnable parts, its cache then damaged or removed.
+      cpSync(path.join(ROOT, 'bin'), path.join(dir, 'bin'), { recursive: true });
+      cpSync(BUNDLE, path.join(dir, 'dist', 'bundle'), { recursive: true });
+      cpSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+      for (const shared of ['node_modules', 'src']) symlinkSync(path.join(ROOT, shared), path.join(dir, shared));
+      const bin = path.join(dir, 'bin', 'stagehunt.js');
+      const cache = path.join(dir, 'dist', 'bundle', 'main.cjs.code-cache');
+      const accepted = (): unknown => JSON.parse(node(['--input-type=module', '-e', `process.argv = [process.argv[0], 'stagehunt', '--version']; const s = await import(${JSON.stringify(path.join(dir, 'dist', 'bundle', 'start-up.js'))}); process.on('exit', () => { process.stdout.write(JSON.stringify(r.cacheAccepted)); }); const r = s.runMain();`]).stdout.replace(/^[\d.]+\n/, ''));
+      expect(accepted()).toBe(true);
+      const expected = [['--version'], ['rules']].map((args) => node([BIN, ...args]));
+      const damaged = Buffer.from(readFileSync(cache));
+      damaged.fill(0x41, 64, 4096);
+      writeFileSync(cache, damaged);
+      expect(accepted()).toBe(false);
+      expect([['--version'], ['rules']].map((args) => node([bin, ...args]))).toEqual(expected);
+      expect(scanJson(bin, ['--hash', 'none'])).toEqual(scanJson(BIN, ['--hash', 'none']));
+      rmSync(cache);
+      expect(accepted()).toBe(false);
+      expect([['--version'], ['rules']].map((args) => node([bin, ...args]))).toEqual(expected);
+      mkdirSync(cache);
+      expect(node([bin, '--version'])).toEqual(expected[0]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
