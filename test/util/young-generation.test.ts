@@ -138,6 +138,27 @@ describe('the young generation held at 16 MB (docs/performance.md)', () => {
     expect(r.afterWorker).toBe(TARGET);
   });
 
+  test('the hold takes few scavenges: a growth factor that lands on the target, not doubling (docs/performance.md "Session 34")', () => {
+    const out = JSON.parse(
+      runScript(`
+        const { PerformanceObserver, constants } = await import('node:perf_hooks');
+        const kinds = [];
+        const observer = new PerformanceObserver((list) => { for (const e of list.getEntries()) kinds.push(e.detail.kind); });
+        observer.observe({ entryTypes: ['gc'] });
+        const before = newSpaceBytes();
+        holdYoungGeneration([], '');
+        const after = newSpaceBytes();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        observer.disconnect();
+        process.stdout.write(JSON.stringify({ before, after, scavenges: kinds.filter((k) => k === constants.NODE_PERFORMANCE_GC_MINOR).length }));
+      `),
+    ) as { before: number; after: number; scavenges: number };
+    expect(out.before).toBeLessThanOrEqual(TARGET / 8);
+    expect(out.after).toBe(TARGET);
+    // 1 -> 2 -> 16 MB in three scavenges; doubling (1 -> 2 -> 4 -> 8 -> 16) took seven.
+    expect(out.scavenges).toBeLessThanOrEqual(4);
+  });
+
   test('not held, the same process grows it past the target: what the hold saves', () => {
     const r = run({ hold: false, rehold: false });
     expect(r.afterWorker).toBeGreaterThan(TARGET);
