@@ -116,6 +116,12 @@ export function standbysStarted(): void {
   }
 }
 
+/** Whether a worker for `url` is on standby and has not ended (it may still be starting). */
+export function onStandby(url: URL): boolean {
+  const standby = standbys().get(url.href);
+  return standby !== undefined && !standby.gone;
+}
+
 /** The worker on standby for `url` if it runs, taken (it is no longer on standby). */
 function takeStandby(url: URL): Worker | null {
   const standby = standbys().get(url.href);

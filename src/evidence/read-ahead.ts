@@ -22,18 +22,28 @@
  */
 import { closeSync } from 'node:fs';
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
-import { startAheadWorker } from './ahead-worker.js';
+import { onStandby, startAheadWorker } from './ahead-worker.js';
 import { READ_AHEAD_WORKER_URL, readAheadAvailable } from './read-ahead-standby.js';
 import type { HashSettings } from './hash-source.js';
 import { HashedAhead, type HashBatch } from './hashed-ahead.js';
 import { fdSource, readStatNumbers, STAT_FIELDS, type AtimeAudit, type OpenedFile } from './reader.js';
 import type { FsPath } from './paths.js';
 import { slabBytes } from '../util/slab-bytes.js';
+import { LIMITS } from '../util/limits.js';
 
 /** Files a walk's listing may have out to the worker: enough that this thread never waits for it, few enough to hold their descriptors. */
 const READ_AHEAD_FILES = 128;
 /** Files sent to the worker in one message. */
 const READ_AHEAD_BATCH = 32;
+/**
+ * After how many files a directory walk starts reading ahead: a few when the worker runs on standby
+ * already (bin/stagehunt.js started it for `scan`; the walk takes it), LIMITS.readAheadAfterFiles
+ * when the walk would have to start one.
+ */
+export function readAheadAfterFiles(): number {
+  return onStandby(READ_AHEAD_WORKER_URL) ? LIMITS.readAheadWithStandbyAfterFiles : LIMITS.readAheadAfterFiles;
+}
+
 /** Places in the shared ring (more than READ_AHEAD_FILES: a place is reused only once its file is taken). */
 export const RING_PLACES = 256;
 /** Doubles per place: the descriptor, whether O_NOATIME held, the head's length, then the fstat's numbers (reader.ts writeStatNumbers). */

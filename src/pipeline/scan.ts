@@ -43,6 +43,7 @@ import { findingsInWindow, rowInWindow, type TimeWindow } from './window.js';
 import { hashFindings, type FileLocator, type HashOptions } from './hash.js';
 import type { HashSettings } from '../evidence/hash-source.js';
 import { dropStandbys } from '../evidence/ahead-worker.js';
+import { readAheadAfterFiles } from '../evidence/read-ahead.js';
 import { buildEpisodes } from '../timeline/episodes.js';
 import { imageEntryTimes, openImageRoots, type ImageRoots } from './scan-image.js';
 import { pushAll } from '../util/arrays.js';
@@ -523,6 +524,8 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
   const inOrder = new InOrder(LIMITS.isolatedAhead, LIMITS.keptAhead);
   // Work ahead on the other core (heads of a directory's files, an EWF image's chunks) once the walk is large enough to pay for the thread (not with --jobs: the pool reads its own).
   let readAheadDue = !pooled && state.fs.startReadAhead !== undefined && opts.readAhead !== false;
+  // A directory's read-ahead worker may be running already, on standby: then it takes over after a few files.
+  const readAheadAfter = state.fs instanceof DirectoryFs ? readAheadAfterFiles() : LIMITS.readAheadAfterFiles;
   for (const start of starts) {
     const startEntry = start === '' ? state.fs.root() : startEntries.get(start)!;
     // Checked again just before the walk: earlier starts may have taken minutes to walk.
@@ -559,7 +562,7 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
         }
         if (wait) await wait;
         if ((state.filesScanned & 255) === 0) progress();
-        if (readAheadDue && state.filesScanned >= LIMITS.readAheadAfterFiles) {
+        if (readAheadDue && state.filesScanned >= readAheadAfter) {
           readAheadDue = false;
           // Nothing allocated until its thread is online (util/young-generation.ts).
           const online = state.fs.startReadAhead!(LIMITS.headBytes, hashSettings(opts));

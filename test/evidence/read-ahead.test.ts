@@ -130,12 +130,19 @@ describeIf(built, DIST_MISSING)('read-ahead', () => {
     const { startReadAheadStandby, READ_AHEAD_WORKER_URL } = (await import(path.resolve('dist/evidence/read-ahead-standby.js'))) as { startReadAheadStandby(): void; READ_AHEAD_WORKER_URL: URL };
     const { standbysStarted, dropStandbys } = (await import(path.resolve('dist/evidence/ahead-worker.js'))) as { standbysStarted(): void; dropStandbys(): void };
     const standbys = (): Map<string, { worker: { threadId: number } }> => ((globalThis as Record<symbol, unknown>)[Symbol.for('stagehunt.aheadWorkerStandby')] ?? new Map()) as Map<string, { worker: { threadId: number } }>;
+    const { readAheadAfterFiles } = (await import(path.resolve('dist/evidence/read-ahead.js'))) as { readAheadAfterFiles(): number };
+    const { LIMITS } = (await import(path.resolve('dist/util/limits.js'))) as { LIMITS: { readAheadAfterFiles: number; readAheadWithStandbyAfterFiles: number } };
+    expect(LIMITS.readAheadWithStandbyAfterFiles).toBeLessThan(LIMITS.readAheadAfterFiles);
     const here = new DirectoryFs(root, 'r');
     const expected = walkAndRead(here);
     here.close();
+    // No worker running: a walk starts one only once it has inspected LIMITS.readAheadAfterFiles files.
+    expect(readAheadAfterFiles()).toBe(LIMITS.readAheadAfterFiles);
     startReadAheadStandby();
     const standby = standbys().get(READ_AHEAD_WORKER_URL.href);
     expect(standby).toBeDefined();
+    // One on standby: the walk takes it after a few files (pipeline/scan.ts).
+    expect(readAheadAfterFiles()).toBe(LIMITS.readAheadWithStandbyAfterFiles);
     // Started twice, still one.
     startReadAheadStandby();
     expect(standbys().size).toBe(1);
@@ -147,6 +154,7 @@ describeIf(built, DIST_MISSING)('read-ahead', () => {
     await online;
     // Taken: no longer on standby, and it is the worker the read-ahead works with.
     expect(standbys().size).toBe(0);
+    expect(readAheadAfterFiles()).toBe(LIMITS.readAheadAfterFiles);
     expect((ahead as unknown as { readAhead: { worker: { threadId: number } } }).readAhead.worker.threadId).toBe(standby!.worker.threadId);
     const got = walkAndRead(ahead);
     ahead.close();
