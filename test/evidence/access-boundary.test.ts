@@ -23,6 +23,7 @@ const NOT_EVIDENCE: Record<string, string> = {
   'src/cli/commands/scan.ts': 'the CLI: checking the paths given on the command line before a scan',
   'src/cli/commands/report.ts': 'reading a saved scan report (output of an earlier run)',
   'src/cli/thread-priority.ts': "listing this process's own threads (/proc/self/task)",
+  'src/cli/load-main.ts': "stagehunt's own CLI bundle and its code cache in dist/bundle/ (read at start; the cache written by the build)",
 };
 
 /** Directories whose code must never touch the file system: it reads evidence only through EvidenceFs / ByteSource. */
