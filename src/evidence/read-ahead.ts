@@ -115,7 +115,6 @@ export interface ReadAheadListing {
   hostPathOfFile(file: number): FsPath;
 }
 
-
 export class ReadAhead {
   private readonly state: Int32Array;
   private readonly handled: Int32Array;

@@ -64,8 +64,10 @@ export function holdYoungGeneration(execArgv: readonly string[] = process.execAr
     const kept: number[][] = [];
     for (let n = 0; n < MAX_KEPT_ARRAYS && size < target; n++) {
       kept.push(new Array<number>(1024).fill(n + 0.5));
-      const now = newSpaceBytes();
-      if (now !== size && (size = now) < target) setV8Flag('semi-space-growth-factor', growthFactorTo(target, size));
+      const grown = newSpaceBytes();
+      if (grown === size) continue;
+      size = grown;
+      if (size < target) setV8Flag('semi-space-growth-factor', growthFactorTo(target, size));
     }
   }
   setV8Flag('semi-space-growth-factor', 1);
