@@ -430,7 +430,8 @@ function distOf(stagehunt) {
 /**
  * What the average per-file row charges to the files of a small tree (bench/lib/warm-scans.mjs): one
  * process scans the empty root, scale-10k and scale-100k, first once each, then in rounds with the
- * read-ahead worker and without it. The per-file cost of those warm scans is the scan's own (Node
+ * read-ahead worker (one on standby before each scan, as the CLI starts it) and without it. The
+ * per-file cost of those warm scans is the scan's own (Node
  * keeps no optimised code between processes, so a new process pays V8's warm-up again); the CLI's
  * 10k scan minus the warm one, each less its empty root, is that warm-up; warm with the worker minus
  * without it is what starting the worker costs net of what it saves on 10,000 files.

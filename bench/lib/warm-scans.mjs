@@ -2,16 +2,19 @@
 // The one-time costs of a scan, measured: every ROOT scanned in ONE process as `stagehunt scan ROOT
 // --scope all --format json` scans it (the CLI's start-up settings, its options, the JSON written to
 // /dev/null), first once each untimed but the first ("cold": V8 has optimised nothing yet), then in
-// rounds, each root with the read-ahead worker (the default) and without it. A warm scan still pays
-// what every scan pays (its read-ahead worker's start and that worker's own warm-up); a warm scan
-// without the read-ahead pays neither. So, for the bench's linearity rows (bench/run.mjs `warmRows`,
-// docs/performance.md "Session 32"): the per-file cost of the warm scans without the read-ahead is
-// the scan's own, and warm with it minus warm without it is what the worker costs net of what it
+// rounds, each root with the read-ahead worker (the default) and without it. A scan with the
+// read-ahead worker takes one started on standby before it, untimed, as the CLI's scan takes the one
+// bin/stagehunt.js starts before the CLI's bundle loads (src/cli/start-up.ts; docs/performance.md
+// "Session 35"): so it pays what the CLI's scan pays of that worker (taking it, and the worker's own
+// warm-up), not a start of its own. A warm scan without the read-ahead pays neither. So, for the
+// bench's linearity rows (bench/run.mjs `warmRows`): the per-file cost of the warm scans is the
+// scan's own, and warm with the worker minus warm without it is what the worker costs net of what it
 // saves. Cold minus warm is V8's warm-up; the bench takes it from the CLI's own scans (medians of
 // several processes) rather than from this process's single cold scan.
 //   node bench/lib/warm-scans.mjs [--dist DIR] [--rounds N] ROOT...
-// Prints one JSON line: { cold: {root, wall, cpu, findings}, runs: {ROOT: {readAhead: [...], none: [...]}} }
-// with each run's wall and CPU seconds and its number of findings.
+// Prints one JSON line: { cold: {root, wall, cpu, findings, standby}, runs: {ROOT: {readAhead: [...], none: [...]}} }
+// with each run's wall and CPU seconds, its number of findings and whether a read-ahead worker was
+// on standby when it started.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { scanAsCli } from './scan-as-cli.mjs';
@@ -41,9 +44,30 @@ limitHeapGrowth();
 holdYoungGeneration();
 const scanRoot = await scanAsCli(dist);
 const { jsonChunks } = await import(path.join(dist, 'report/json.js'));
+const { READ_AHEAD_WORKER_URL, startReadAheadStandby } = await import(path.join(dist, 'evidence/read-ahead-standby.js'));
+const { onStandby, standbysStarted } = await import(path.join(dist, 'evidence/ahead-worker.js'));
+const { keepYoungGenerationHeld } = await import(path.join(dist, 'util/young-generation.js'));
+
+/** About as long as the CLI takes to load its bundle, which the standby worker's start overlaps. */
+const STANDBY_LEAD_MS = 150;
+
+/**
+ * What the CLI does for `scan` before the scan starts: the read-ahead worker started on standby
+ * (src/cli/start-up.ts), its start overlapping the bundle's load, then (src/cli/main.ts) waited for
+ * until it runs and the young generation held again (V8 set its growth back when it made the
+ * worker's isolate).
+ */
+async function standbyAsCli() {
+  startReadAheadStandby();
+  await new Promise((resolve) => setTimeout(resolve, STANDBY_LEAD_MS));
+  standbysStarted();
+  keepYoungGenerationHeld();
+}
 
 /** One scan and its JSON report, timed; `readAhead` false: the walk opens every file itself. */
 async function timedScan(root, readAhead) {
+  if (readAhead) await standbyAsCli();
+  const standby = onStandby(READ_AHEAD_WORKER_URL);
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const report = await scanRoot(root, { readAhead });
@@ -51,7 +75,7 @@ async function timedScan(root, readAhead) {
   for (const chunk of jsonChunks(report)) writeSync(fd, chunk);
   closeSync(fd);
   const cpu = process.cpuUsage(c0);
-  return { wall: (performance.now() - t0) / 1000, cpu: (cpu.user + cpu.system) / 1e6, findings: report.findings.length };
+  return { wall: (performance.now() - t0) / 1000, cpu: (cpu.user + cpu.system) / 1e6, findings: report.findings.length, standby };
 }
 
 const cold = { root: roots[0], ...(await timedScan(roots[0], true)) };

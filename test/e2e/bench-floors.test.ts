@@ -63,12 +63,12 @@ describe('bench tools: head floor and cost per kind', () => {
     expect(out).toMatch(/^8 files in the tree: [\d.]+ s of inspection in all/m);
   });
 
-  test('warm-scans: the first root once cold, then every root in each round with and without the read-ahead worker, the same findings each time', () => {
+  test('warm-scans: the first root once cold, then every root in each round with the read-ahead worker on standby (as the CLI starts it) and without it, the same findings each time', () => {
     const empty = path.join(dir, 'empty');
     mkdirSync(empty);
     const got = JSON.parse(runNode('bench/lib/warm-scans.mjs', ['--rounds', '2', dir, empty]).trim()) as {
-      cold: { root: string; wall: number; findings: number };
-      runs: Record<string, { readAhead: Array<{ wall: number; cpu: number; findings: number }>; none: Array<{ findings: number }> }>;
+      cold: { root: string; wall: number; findings: number; standby: boolean };
+      runs: Record<string, { readAhead: Array<{ wall: number; cpu: number; findings: number; standby: boolean }>; none: Array<{ findings: number; standby: boolean }> }>;
     };
     expect(got.cold.root).toBe(dir);
     expect(got.cold.findings).toBeGreaterThan(0); // the random blob, at least
@@ -77,5 +77,11 @@ describe('bench tools: head floor and cost per kind', () => {
     expect(findings(dir)).toEqual([1, 2, 3, 4].map(() => got.cold.findings));
     expect(findings(empty)).toEqual([0, 0, 0, 0]);
     expect(got.runs[dir]!.readAhead.every((r) => r.wall > 0 && r.cpu > 0)).toBe(true);
+    // Each scan with the read-ahead worker started with one on standby, as the CLI's does; none without.
+    expect(got.cold.standby).toBe(true);
+    for (const root of [dir, empty]) {
+      expect(got.runs[root]!.readAhead.map((r) => r.standby)).toEqual([true, true]);
+      expect(got.runs[root]!.none.map((r) => r.standby)).toEqual([false, false]);
+    }
   });
 });
