@@ -18,8 +18,28 @@ export function commandOf(argv: readonly string[]): string | undefined {
   return argv.find((a) => !a.startsWith('-'));
 }
 
-/** Lowers the helper threads, then (for `scan`) starts the read-ahead worker, which keeps the main thread's priority. */
+/**
+ * The number `--jobs` (or `-j`) is given in `argv`, as a guess (`--jobs N`, `--jobs=N`, `-j N`,
+ * `-jN`); undefined when it is not given. yargs checks it properly once the CLI's bundle is loaded.
+ */
+export function jobsOf(argv: readonly string[]): number | undefined {
+  let jobs: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') break;
+    const joined = /^(?:--jobs=|-j=?)(.+)$/.exec(a);
+    if (joined) jobs = Number(joined[1]);
+    else if (a === '--jobs' || a === '-j') jobs = Number(argv[++i]);
+  }
+  return jobs;
+}
+
+/**
+ * Lowers the helper threads, then (for `scan`) starts the read-ahead worker, which keeps the main
+ * thread's priority; not with `--jobs` above 1, whose workers open their own files (the standby
+ * would only be ended).
+ */
 export function beforeLoad(argv: readonly string[]): void {
   lowerBackgroundThreads();
-  if (commandOf(argv) === 'scan') startReadAheadStandby();
+  if (commandOf(argv) === 'scan' && !((jobsOf(argv) ?? 1) > 1)) startReadAheadStandby();
 }

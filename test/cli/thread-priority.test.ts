@@ -91,7 +91,7 @@ describe('background threads at the lowest priority (thread-priority.ts, docs/pe
     const startUp = pathToFileURL(path.join(ROOT, 'dist', 'cli', 'start-up.js')).href;
     const aheadWorker = pathToFileURL(path.join(ROOT, 'dist', 'evidence', 'ahead-worker.js')).href;
     const script = `
-      import { beforeLoad, commandOf } from ${JSON.stringify(startUp)};
+      import { beforeLoad, commandOf, jobsOf } from ${JSON.stringify(startUp)};
       import { standbysStarted } from ${JSON.stringify(aheadWorker)};
       import { lowerBackgroundThreads } from ${JSON.stringify(pathToFileURL(BUILT).href)};
       ${NICE_OF_THREADS}
@@ -107,12 +107,13 @@ describe('background threads at the lowest priority (thread-priority.ts, docs/pe
         others: Object.entries(after).filter(([t]) => t !== main && t in before).map(([, n]) => n),
         added: Object.keys(niceOf()).filter((t) => !(t in before)).map((t) => after[t]),
         commands: [commandOf(['scan', 'x']), commandOf(['--quiet', 'explain', 'scan']), commandOf(['--version'])],
+        jobs: [['scan', 'x'], ['scan', '--jobs', '2', 'x'], ['scan', '--jobs=3', 'x'], ['scan', '-j', '4'], ['scan', '-j5'], ['scan', '-j=6'], ['scan', '-j', '2', '--jobs', '1'], ['scan', '--', '--jobs', '2']].map(jobsOf),
       }));
       process.exit(0);
     `;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NODE_OPTIONS: '' } });
     expect([r.status, r.stderr]).toEqual([0, '']);
-    const out = JSON.parse(r.stdout) as NiceReport & { again: number; commands: Array<string | null> };
+    const out = JSON.parse(r.stdout) as NiceReport & { again: number; commands: Array<string | null>; jobs: Array<number | null> };
     expect(out.main).toBe(out.mainBefore);
     expect(out.others.length).toBeGreaterThanOrEqual(4);
     expect(new Set(out.others)).toEqual(new Set([BACKGROUND_NICE]));
@@ -121,6 +122,8 @@ describe('background threads at the lowest priority (thread-priority.ts, docs/pe
     expect(out.added.length).toBeGreaterThanOrEqual(1);
     for (const n of out.added) expect(n).toBe(out.mainBefore);
     expect(out.commands).toEqual(['scan', 'explain', null]);
+    // --jobs as start-up reads it (above 1: no standby), the last one given; JSON writes undefined as null.
+    expect(out.jobs).toEqual([null, 2, 3, 4, 5, 6, 1, null]);
   });
 
   testIf(LINUX && existsSync(DEMO), LINUX ? 'the demo image is not generated (node fixtures/demo/generate.mjs)' : 'not Linux: no /proc/self/task')('the CLI lowers them from start-up: a scan runs with its helpers at nice 19 and its main thread as started', () => {
