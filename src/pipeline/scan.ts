@@ -4,7 +4,7 @@
  *   -> directory rules -> correlate -> score (rules engine) -> timeline -> report.
  * Stages pass plain data; nothing here prints.
  */
-import { collectGarbage } from '../util/collect-garbage.js';
+import { collectGarbageIfLarge } from '../util/collect-garbage.js';
 import { flatString } from '../util/flat-string.js';
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
 import { hasEvtxMagic } from '../artifacts/evtx/layout.js';
@@ -880,8 +880,8 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   }
   // Idle, the worker holds the process open no longer (it is unreferenced); this ends it now.
   await isolator?.close();
-  // Every root is scored: what the walks held is garbage; collected before hashing, the episodes and the writer add to the heap.
-  collectGarbage();
+  // Every root is scored: what the walks held is garbage; collected before hashing, the episodes and the writer add to the heap (not on a small heap).
+  collectGarbageIfLarge();
   if (opts.live) {
     const live = await scanLiveRegistry();
     pushAll(allFindings, live.findings);

@@ -11,8 +11,25 @@
  * Node has no API for this without `--expose-gc` on the command line; the flag set at run time
  * installs `gc` in contexts made after it, so one new context hands it over.
  */
+import { getHeapSpaceStatistics } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { setV8Flag } from './v8-flags.js';
+
+/**
+ * Old generation in use (the heap less the young generation, whose garbage a scavenge takes anyway)
+ * below which the collection is not worth its time: it costs 8-16 ms however little there is to
+ * collect, and leaves about 10 MB. After scoring, the scale trees of 3,000 to 100,000 ordinary files
+ * hold 14-20 MB, tree-100k's one folder 35-37 MB, tree-100k 48-55 MB, the findings-heavy tree
+ * 94-112 MB (docs/performance.md "Session 35").
+ */
+export const WORTH_COLLECTING_BYTES = 32 * 1024 * 1024;
+
+/** Bytes in use in the old generation (every space but the young generation's two). */
+function oldGenerationUsed(): number {
+  let used = 0;
+  for (const space of getHeapSpaceStatistics()) if (!space.space_name.startsWith('new_')) used += space.space_used_size;
+  return used;
+}
 
 let gc: (() => void) | null | undefined;
 
@@ -30,4 +47,10 @@ export function collectGarbage(): boolean {
   if (!gc) return false;
   gc();
   return true;
+}
+
+/** Runs a full collection when the old generation in use is at least `minBytes`; true when it ran. */
+export function collectGarbageIfLarge(minBytes: number = WORTH_COLLECTING_BYTES): boolean {
+  if (oldGenerationUsed() < minBytes) return false;
+  return collectGarbage();
 }
