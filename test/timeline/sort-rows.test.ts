@@ -8,22 +8,11 @@
 import { describe, expect, test } from '@jest/globals';
 import { sortRowsByTime } from '../../src/timeline/timeline.js';
 import { compareCodeUnits, compareText, sortByKey } from '../../src/util/compare.js';
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../helpers/random.js';
 
 /** `count` rows over `distinctTimes` times, each with a text drawn from `texts` (so some rows tie on both); `mixedCase`: texts whose code-unit order differs from the collation's. */
 function rowsOf(seed: number, count: number, distinctTimes: number, texts: number, mixedCase = false): { rows: number[]; ms: Float64Array; text: string[] } {
-  const next = random(seed);
+  const next = prng(seed);
   const times = Array.from({ length: distinctTimes }, () => Math.round((next() - 0.3) * 4e12));
   const ms = new Float64Array(count + 5);
   const text: string[] = [];
