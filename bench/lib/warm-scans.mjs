@@ -38,7 +38,7 @@ if (roots.length === 0 || !(Number.isInteger(rounds) && rounds >= 1)) {
 // What the CLI does at start-up (src/cli/main.ts), in the same order, before it loads the scan.
 const { lowerBackgroundThreads } = await import(path.join(dist, 'cli/thread-priority.js'));
 const { limitHeapGrowth } = await import(path.join(dist, 'cli/heap-growth.js'));
-const { holdYoungGeneration } = await import(path.join(dist, 'util/young-generation.js'));
+const { holdYoungGeneration, keepYoungGenerationHeld } = await import(path.join(dist, 'util/young-generation.js'));
 lowerBackgroundThreads();
 limitHeapGrowth();
 holdYoungGeneration();
@@ -46,7 +46,6 @@ const scanRoot = await scanAsCli(dist);
 const { jsonChunks } = await import(path.join(dist, 'report/json.js'));
 const { READ_AHEAD_WORKER_URL, startReadAheadStandby } = await import(path.join(dist, 'evidence/read-ahead-standby.js'));
 const { onStandby, standbysStarted } = await import(path.join(dist, 'evidence/ahead-worker.js'));
-const { keepYoungGenerationHeld } = await import(path.join(dist, 'util/young-generation.js'));
 
 /** About as long as the CLI takes to load its bundle, which the standby worker's start overlaps. */
 const STANDBY_LEAD_MS = 150;

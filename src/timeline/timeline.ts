@@ -12,7 +12,7 @@ import type { Finding } from '../model/finding.js';
 import type { Timeline, TimelineRow } from '../model/report.js';
 import type { TimelineEvent } from '../rules/types.js';
 import { AcquisitionRule, rowTimeMs } from './acquisition.js';
-import { compareCodeUnits, sortByKey } from '../util/compare.js';
+import { compareCodeUnits, compareText, sortByKey } from '../util/compare.js';
 
 const MACB_FIELDS = ['modified', 'accessed', 'changed', 'born'] as const;
 
@@ -84,7 +84,7 @@ function compareRows(aMs: number, aTime: string, aId: string, aType: string, bMs
 
 /** compareRows for rows of the same millisecond: the time's text, finding id, type. */
 function compareRowTexts(aTime: string, aId: string, aType: string, bTime: string, bId: string, bType: string): number {
-  return sameOr(aTime, bTime) || sameOr(aId, bId) || sameOr(aType, bType);
+  return compareText(aTime, bTime) || compareText(aId, bId) || compareText(aType, bType);
 }
 
 /** What orders rows of the same millisecond. */
@@ -102,11 +102,6 @@ function compareRowKeys(a: RowTexts, b: RowTexts): number {
 /** The same order on code units, without the collation: sortByKey checks its result against compareRowKeys. */
 function compareRowKeyUnits(a: RowTexts, b: RowTexts): number {
   return compareCodeUnits(a.time, b.time) || compareCodeUnits(a.id, b.id) || compareCodeUnits(a.type, b.type);
-}
-
-/** `a.localeCompare(b)`, without the collation when the two are the same string (rows of one time often are). */
-function sameOr(a: string, b: string): number {
-  return a === b ? 0 : a.localeCompare(b);
 }
 
 /**
