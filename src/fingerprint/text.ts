@@ -110,12 +110,17 @@ function controlRatioOf(text: string): number {
   return text.length ? controls / text.length : 0;
 }
 
-/** Returns the text and its encoding, or null when the head is not text. */
-function decodeText(head: Buffer, byteCounts: Uint32Array | undefined): { text: string; encoding: TextEncoding } | null {
+/**
+ * A head that is text: its encoding, and either its text (UTF-16) or how to decode it from `start`
+ * (the structure checks decode only as much as they read: structureOfHead).
+ */
+type DecodedHead = { encoding: TextEncoding; text: string } | { encoding: TextEncoding; text?: undefined; charset: 'latin1' | 'utf8'; start: number };
+
+/** The head's encoding when it is text, null when it is not. */
+function decodeText(head: Buffer, byteCounts: Uint32Array | undefined): DecodedHead | null {
   if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) {
     const scan = scanBytes(head, 3);
-    return !scan.nul && scan.validUtf8 && scan.controls <= MAX_CONTROL_RATIO * head.length
-      ? { text: head.toString('utf8', 3), encoding: 'utf-8' } : null;
+    return !scan.nul && scan.validUtf8 && scan.controls <= MAX_CONTROL_RATIO * head.length ? { encoding: 'utf-8', charset: 'utf8', start: 3 } : null;
   }
   const bomLe = head.length >= 2 && head[0] === 0xff && head[1] === 0xfe;
   const bomBe = head.length >= 2 && head[0] === 0xfe && head[1] === 0xff;
@@ -127,9 +132,9 @@ function decodeText(head: Buffer, byteCounts: Uint32Array | undefined): { text: 
   }
   const scan = counts?.high === 0 ? { controls: counts.disallowedControls, high: 0, validUtf8: true, nul: counts.zeros > 0 } : scanBytes(head, 0);
   if (scan.nul || scan.controls > MAX_CONTROL_RATIO * head.length) return null;
-  if (scan.high === 0) return { text: head.toString('latin1'), encoding: 'ascii' };
-  if (scan.validUtf8) return { text: head.toString('utf8'), encoding: 'utf-8' };
-  return scan.high <= MAX_HIGH_RATIO_8BIT * head.length ? { text: head.toString('latin1'), encoding: '8-bit' } : null;
+  if (scan.high === 0) return { encoding: 'ascii', charset: 'latin1', start: 0 };
+  if (scan.validUtf8) return { encoding: 'utf-8', charset: 'utf8', start: 0 };
+  return scan.high <= MAX_HIGH_RATIO_8BIT * head.length ? { encoding: '8-bit', charset: 'latin1', start: 0 } : null;
 }
 
 /** Prose has a comma or two per line; a table has at least this many delimiters on every line. */
@@ -155,30 +160,113 @@ function countChar(line: string, code: number): number {
   return n;
 }
 
+/** A line that is neither blank nor a comment (what `l.trim() && !/^\s*[;#]/.test(l)` keeps). */
+const INI_MEANINGFUL = /^\s*[^\s;#]/;
+const INI_FIRST_SECTION = /^\s*\[[^\]\r\n]+\]\s*$/;
+const INI_SECTION = /^\s*\[[^\]]+\]\s*$/;
+const INI_PAIR = /^[^=\r\n]+=/;
+
+/** Meaningful lines (neither blank nor comments): the first a section header, the next five at most sections or pairs, at least two. */
 function looksLikeIni(lines: string[]): boolean {
-  const meaningful = lines.filter((l) => l.trim() && !/^\s*[;#]/.test(l));
-  if (meaningful.length < 2 || !/^\s*\[[^\]\r\n]+\]\s*$/.test(meaningful[0])) return false;
-  return meaningful.slice(1, 6).every((l) => /^\s*\[[^\]]+\]\s*$/.test(l) || /^[^=\r\n]+=/.test(l));
+  let meaningful = 0;
+  for (const line of lines) {
+    if (!INI_MEANINGFUL.test(line)) continue;
+    // Stops at the first line that decides (most text: the first meaningful line is no section).
+    if (meaningful === 0 ? !INI_FIRST_SECTION.test(line) : meaningful <= 5 && !INI_SECTION.test(line) && !INI_PAIR.test(line)) return false;
+    meaningful++;
+  }
+  return meaningful >= 2;
+}
+
+/** What `text.split(/\r?\n/, max)` gives, without the regular expression's split. */
+function firstLines(text: string, max: number): string[] {
+  const lines: string[] = [];
+  for (let from = 0; lines.length < max; ) {
+    const lf = text.indexOf('\n', from);
+    if (lf < 0) {
+      lines.push(text.slice(from));
+      break;
+    }
+    lines.push(text.slice(from, lf > from && text.charCodeAt(lf - 1) === 0x0d ? lf - 1 : lf));
+    from = lf + 1;
+  }
+  return lines;
 }
 
 type Structure = Pick<TextMatch, 'format' | 'mime' | 'description' | 'structured'>;
 
+const STRUCTURES = {
+  reg: { format: 'reg', mime: 'text/x-ms-regedit', description: 'Windows Registry text export', structured: true },
+  xml: { format: 'xml', mime: 'text/xml', description: 'XML document', structured: true },
+  html: { format: 'html', mime: 'text/html', description: 'HTML document', structured: false },
+  json: { format: 'json', mime: 'application/json', description: 'JSON data', structured: true },
+  script: { format: 'script', mime: 'text/x-script', description: 'script text with shebang', structured: false },
+  ini: { format: 'ini', mime: 'text/plain', description: 'INI configuration text', structured: true },
+  csv: { format: 'csv', mime: 'text/csv', description: 'CSV / delimited text', structured: true },
+  txt: { format: 'txt', mime: 'text/plain', description: 'text', structured: false },
+} as const satisfies Record<string, Structure>;
+
+/**
+ * What the structure checks read of the text after its leading blanks: a header on its first line
+ * (36 characters at most), a JSON bracket and the blanks after it, the first STRUCTURE_LINES lines.
+ */
+const STRUCTURE_LINES = 8;
+const REG_EXPORT = /^(windows registry editor version 5\.00|regedit4)/i;
+// Case-insensitive in the text's first characters (toLowerCase maps no other character onto these).
+const XML_START = /^<\?xml/i;
+const HTML_START = /^(?:<!doctype html|<html)/i;
+const JSON_START = /^[{[]\s*["{[\]}0-9tfn-]/;
+/** A JSON bracket followed by blanks only, up to where the text read ends: what follows decides. */
+const JSON_OPEN = /^[{[]\s*$/;
+
 function structureOf(text: string): Structure {
-  const trimmed = text.replace(/^\s+/, '');
-  const lower = trimmed.slice(0, 64).toLowerCase();
-  if (/^(windows registry editor version 5\.00|regedit4)/i.test(trimmed)) {
-    return { format: 'reg', mime: 'text/x-ms-regedit', description: 'Windows Registry text export', structured: true };
+  const trimmed = text.trimStart();
+  if (REG_EXPORT.test(trimmed)) return STRUCTURES.reg;
+  if (XML_START.test(trimmed)) return STRUCTURES.xml;
+  if (HTML_START.test(trimmed)) return STRUCTURES.html;
+  if (JSON_START.test(trimmed)) return STRUCTURES.json;
+  if (trimmed.startsWith('#!')) return STRUCTURES.script;
+  const lines = firstLines(trimmed, STRUCTURE_LINES);
+  if (looksLikeIni(lines)) return STRUCTURES.ini;
+  if (looksLikeCsv(lines)) return STRUCTURES.csv;
+  return STRUCTURES.txt;
+}
+
+/**
+ * structureOf the head decoded from `start`, decoding only what it reads (docs/performance.md
+ * "Session 36"): up to a line feed past which the checks cannot look (a line feed byte is never
+ * inside a UTF-8 sequence), then twice as many lines until the prefix is enough, or the whole head.
+ */
+function structureOfHead(head: Buffer, start: number, charset: 'latin1' | 'utf8'): Structure {
+  for (let lineFeeds = STRUCTURE_LINES; ; lineFeeds *= 2) {
+    const end = afterLineFeeds(head, start, lineFeeds);
+    const text = head.toString(charset, start, end);
+    if (end === head.length || prefixIsEnough(text)) return structureOf(text);
   }
-  if (lower.startsWith('<?xml')) return { format: 'xml', mime: 'text/xml', description: 'XML document', structured: true };
-  if (lower.startsWith('<!doctype html') || lower.startsWith('<html')) {
-    return { format: 'html', mime: 'text/html', description: 'HTML document', structured: false };
+}
+
+/** Just past the `count`-th line feed from `start`, or the head's end. */
+function afterLineFeeds(head: Buffer, start: number, count: number): number {
+  let at = start;
+  for (let n = 0; n < count; n++) {
+    const lf = head.indexOf(0x0a, at);
+    if (lf < 0) return head.length;
+    at = lf + 1;
   }
-  if (/^[{[]\s*["{[\]}0-9tfn-]/.test(trimmed)) return { format: 'json', mime: 'application/json', description: 'JSON data', structured: true };
-  if (trimmed.startsWith('#!')) return { format: 'script', mime: 'text/x-script', description: 'script text with shebang', structured: false };
-  const lines = trimmed.split(/\r?\n/, 8);
-  if (looksLikeIni(lines)) return { format: 'ini', mime: 'text/plain', description: 'INI configuration text', structured: true };
-  if (looksLikeCsv(lines)) return { format: 'csv', mime: 'text/csv', description: 'CSV / delimited text', structured: true };
-  return { format: 'txt', mime: 'text/plain', description: 'text', structured: false };
+  return at;
+}
+
+/**
+ * Whether structureOf reads the same from `prefix` (ending just past a line feed) as from the
+ * whole text: after its leading blanks it holds STRUCTURE_LINES line feeds (no header it checks
+ * spans one), and no JSON bracket waits on blanks that go on past its end.
+ */
+function prefixIsEnough(prefix: string): boolean {
+  const trimmed = prefix.trimStart();
+  if (JSON_OPEN.test(trimmed)) return false;
+  let lineFeeds = 0;
+  for (let at = trimmed.indexOf('\n'); at >= 0 && lineFeeds < STRUCTURE_LINES; at = trimmed.indexOf('\n', at + 1)) lineFeeds++;
+  return lineFeeds >= STRUCTURE_LINES;
 }
 
 /** Detects text in a head buffer; null when it is binary. `byteCounts`: this head's byte histogram, when it is made anyway. */
@@ -186,7 +274,7 @@ export function detectText(head: Buffer, byteCounts?: Uint32Array): TextMatch | 
   if (head.length === 0) return null;
   const decoded = decodeText(head, byteCounts);
   if (!decoded) return null;
-  const s = structureOf(decoded.text);
+  const s = decoded.text === undefined ? structureOfHead(head, decoded.start, decoded.charset) : structureOf(decoded.text);
   // One literal in the spread's key order (a spread that redefines `description` took a slow IC per file).
   return { format: s.format, mime: s.mime, description: `${s.description} (${decoded.encoding})`, structured: s.structured, encoding: decoded.encoding };
 }

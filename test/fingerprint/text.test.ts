@@ -2,7 +2,8 @@
  * The text check settled from the head's byte histogram (made anyway for its statistics) gives
  * the verdict of its own byte scans, on heads at the edges the counts decide: control characters
  * around the 1 % limit, DEL, NUL, UTF-16 without a BOM, bytes >= 0x80 (those take the
- * scans again), and on pseudo-random mixes of all of them.
+ * scans again), and on pseudo-random mixes of all of them. Then the structure of a text head, read
+ * from the part of it the checks need, against the checks as first written on the whole head.
  */
 import { describe, expect, test } from '@jest/globals';
 import { histogramOf } from '../../src/fingerprint/entropy.js';
@@ -95,5 +96,76 @@ describe('text check from the head byte counts', () => {
     // Both verdicts occur, so the comparison covered each side.
     expect(text).toBeGreaterThan(100);
     expect(text).toBeLessThan(3000);
+  });
+});
+
+/**
+ * The structure checks as first written, on the whole decoded head (a regular expression's split,
+ * a filter, toLowerCase): the reference for detectText, which decodes only what they read.
+ */
+function structureAsFirstWritten(text: string): string {
+  const trimmed = text.replace(/^\s+/, '');
+  const lower = trimmed.slice(0, 64).toLowerCase();
+  if (/^(windows registry editor version 5\.00|regedit4)/i.test(trimmed)) return 'reg';
+  if (lower.startsWith('<?xml')) return 'xml';
+  if (lower.startsWith('<!doctype html') || lower.startsWith('<html')) return 'html';
+  if (/^[{[]\s*["{[\]}0-9tfn-]/.test(trimmed)) return 'json';
+  if (trimmed.startsWith('#!')) return 'script';
+  const lines = trimmed.split(/\r?\n/, 8);
+  const meaningful = lines.filter((l) => l.trim() && !/^\s*[;#]/.test(l));
+  const ini = meaningful.length >= 2 && /^\s*\[[^\]\r\n]+\]\s*$/.test(meaningful[0]!) && meaningful.slice(1, 6).every((l) => /^\s*\[[^\]]+\]\s*$/.test(l) || /^[^=\r\n]+=/.test(l));
+  if (ini) return 'ini';
+  const sample = lines.slice(0, 5);
+  const csv = lines.length >= 3 && [',', ';', '\t'].some((d) => sample[0]!.split(d).length - 1 >= 2 && sample.every((l) => l.split(d).length === sample[0]!.split(d).length));
+  return csv ? 'csv' : 'txt';
+}
+
+/** The head decoded whole, as the text check named its encoding. */
+function decodedWhole(head: Buffer, encoding: string): string {
+  if (encoding === 'utf-8') return head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? head.toString('utf8', 3) : head.toString('utf8');
+  return head.toString('latin1');
+}
+
+function expectFirstWrittenStructure(head: Buffer, label: string): string | null {
+  const found = detectText(head, histogramOf(head).counts);
+  if (!found || found.encoding.startsWith('utf-16')) return null;
+  const expected = structureAsFirstWritten(decodedWhole(head, found.encoding));
+  if (found.format !== expected) throw new Error(`${label}: ${found.format} against ${expected} for ${JSON.stringify(head.toString('latin1', 0, 300))}`);
+  return expected;
+}
+
+describe('text structure read from the part of the head the checks need', () => {
+  const edges: Record<string, string> = {
+    'a JSON bracket, then blank lines past the eighth': `{${'\n'.repeat(30)}"k": 1}`,
+    'a JSON bracket, then blanks to the end': `[${' \n'.repeat(3000)}`,
+    'blank lines before the first character, more than eight': `${'\r\n'.repeat(20)}[General]\nA=1\nB=2\n`,
+    'eight short lines, then a long one': `a,b,c\n1,2,3\n4,5,6\n7,8,9\n1,2,3\n4,5,6\n7,8,9\n1,2,3\n${'x'.repeat(3000)}`,
+    'carriage returns alone and doubled before line feeds': 'a,b,c\r\r\n1,2,3\r1,2\n4,5,6\n',
+    'Unicode blanks before an XML declaration': '\u00a0\u3000\ufeff <?XML version="1.0"?>',
+    'a dotted capital I before a doctype': '\u0130<!doctype html>',
+    'INI whose sixth pair is past the eighth line': `[s]\n\n\n; c\n# c\na=1\nb=2\nc=3\nd=4\nno pair here\n`,
+    'an INI section first, then prose': '[s]\nprose without a pair\n',
+  };
+  for (const [label, text] of Object.entries(edges)) {
+    test(label, () => {
+      for (const head of [Buffer.from(text), Buffer.from(text, 'latin1').subarray(0, 4100)]) expectFirstWrittenStructure(head.subarray(0, 4100), label);
+    });
+  }
+
+  test('pseudo-random texts of structured lines, blank runs and line ends of every kind', () => {
+    const pieces = ['[Section]', ' [S]', '[a]b]', 'key=value', 'a,b,c', '1;2;3', 'x\ty\tz', '{', '[', '"k": 1,', '}', '#!/bin/sh', '<?XML version="1.0"?>', '<!DOCTYPE html>', '<html>', '; comment', '# c', '', ' ', '\u00a0', '\u3000', 'prose line', 'Windows Registry Editor Version 5.00', 'REGEDIT4', 'Übersicht – März', 'İ', 'x'.repeat(300)];
+    const ends = ['\n', '\r\n', '\r', '\r\r\n', ' \n'];
+    const seen = new Set<string>();
+    for (let seed = 1; seed <= 4000; seed++) {
+      const noise = xorshiftBytes(128, seed);
+      const from = noise[0]! % 4 === 0 ? ['a,b,c', '1,2,3', '[s]', 'k=v', ''] : pieces;
+      let text = noise[1]! % 4 === 0 ? ' \n'.repeat(noise[2]! % 24) : '';
+      for (let k = 0; k < 1 + (noise[3]! % 40); k++) text += from[noise[4 + k]! % from.length]! + ends[noise[50 + k]! % 4 === 0 ? noise[90 + (k % 30)]! % ends.length : 0]!;
+      if (noise[127]! % 3 === 0) text += '\n'.repeat(noise[126]! * 20);
+      const head = Buffer.from(text, noise[125]! % 3 === 0 ? 'latin1' : 'utf8').subarray(0, 4100);
+      const format = expectFirstWrittenStructure(head, `seed ${seed}`);
+      if (format) seen.add(format);
+    }
+    expect([...seen].sort()).toEqual(['csv', 'html', 'ini', 'json', 'reg', 'script', 'txt', 'xml']);
   });
 });
