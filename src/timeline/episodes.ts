@@ -367,17 +367,35 @@ function displayedLocations(locations: readonly string[], findings: readonly Fin
   });
 }
 
+/** The earliest and latest of the members' times and ends (null when none has one). */
+function timeSpan(members: readonly FindingFacts[]): { first: number | null; last: number | null } {
+  let first: number | null = null;
+  let last: number | null = null;
+  for (const m of members) {
+    for (const t of [m.time, m.end]) {
+      if (t === null) continue;
+      if (first === null || t < first) first = t;
+      if (last === null || t > last) last = t;
+    }
+  }
+  return { first, last };
+}
+
 function buildEpisode(members: FindingFacts[], clock: WallClock): Episode {
   const findings = members.map((m) => m.finding);
   const kinds = EVIDENCE_KINDS.filter((k) => members.some((m) => m.kind === k));
   const score = episodeScore(findings, kinds.length);
   const strong = findings.some((f) => levelRank(f.level) >= levelRank('high'));
-  const times = members.flatMap((m) => [m.time, m.end]).filter((t): t is number => t !== null);
+  const { first, last } = timeSpan(members);
   const users = [...new Set(members.flatMap((m) => m.users))].sort();
   const pathUsers = [...new Set(members.map((m) => m.pathUser).filter((u): u is string => !!u))].sort();
   const locations = [...new Set(members.map((m) => m.place).filter((p): p is string => !!p))].sort();
   const displayLocations = displayedLocations(locations, findings);
-  const attack = [...new Set(['T1074.001', ...kinds.flatMap((k) => KIND_ATTACK[k] ?? []), ...findings.flatMap((f) => f.attack)])];
+  // In first-seen order (the first stays first): a Set filled in loops, not from arrays of every finding's techniques.
+  const attackSeen = new Set<string>(['T1074.001']);
+  for (const k of kinds) for (const a of KIND_ATTACK[k] ?? []) attackSeen.add(a);
+  for (const f of findings) for (const a of f.attack) attackSeen.add(a);
+  const attack = [...attackSeen];
   // Code-unit order, as the default sort's, without its string conversion per comparison.
   const findingIds = findings.map((f) => f.id).sort(compareCodeUnits);
   const id = `ep-${createHash('sha256').update(findingIds.join('\n')).digest('hex').slice(0, 12)}`;
@@ -387,8 +405,8 @@ function buildEpisode(members: FindingFacts[], clock: WallClock): Episode {
     score,
     level: levelFor(score, strong),
     confidence: kinds.length >= 3 ? 'high' : kinds.length === 2 ? 'moderate' : 'low',
-    start: iso(times.length ? minOf(times) : null),
-    end: iso(times.length ? maxOf(times) : null),
+    start: iso(first),
+    end: iso(last),
     users: users.length ? users : pathUsers,
     locations: displayLocations,
     findingIds,

@@ -82,43 +82,64 @@ interface Draft {
   /** Where an untimed step (a history line) sorts: after the evidence it names. */
   sortTime?: number | null;
   order: number;
-  text: string;
+  /**
+   * The step's text, made when first needed (textOf): for the steps kept and for those whose time
+   * and order tie with another's. An episode of thousands of findings keeps MAX_STEPS of its
+   * thousands of steps (docs/performance.md "Session 36").
+   */
+  makeText: () => string;
+  text?: string;
   ids: string[];
+}
+
+function textOf(d: Draft): string {
+  return (d.text ??= d.makeText());
 }
 
 function burstStep(m: FindingFacts): Draft | null {
   const b = burstOf(m.finding);
   if (!b) return null;
   const types = b.types.length ? ` (${b.types.join(', ')})` : '';
-  return { time: b.start, order: 0, text: `${spanPhrase(b.start, b.end)}, ${b.count} files${types} were written into ${m.finding.path}.`, ids: [m.finding.id] };
+  return { time: b.start, order: 0, makeText: () => `${spanPhrase(b.start, b.end)}, ${b.count} files${types} were written into ${m.finding.path}.`, ids: [m.finding.id] };
 }
 
 function archiveStep(group: FindingFacts[], refDay: string): Draft {
   const f = group[0]!.finding;
-  const encrypted = group.some((m) => m.finding.reasons.some((r) => /encrypt/i.test(r.rule) || /encrypt/i.test(r.message)));
-  const format = (f.format ?? 'archive').toUpperCase();
-  const what = `${encrypted ? 'an encrypted ' : format === 'ARCHIVE' ? 'an ' : 'a '}${format === 'ARCHIVE' ? 'archive' : `${format} archive`}`;
-  const volumes = group.length > 1 ? ` in ${group.length} volumes` : '';
-  const names = group.map((m) => baseOf(m.finding.path)).join(', ');
   const t = group[0]!.time;
-  const at = t === null ? 'Then' : `At ${clock(t, refDay)}`;
-  return { time: t, order: 1, text: `${at} ${what}${volumes} was written to ${dirOf(f.path)} (${names}).`, ids: group.map((m) => m.finding.id) };
+  const makeText = (): string => {
+    const encrypted = group.some((m) => m.finding.reasons.some((r) => /encrypt/i.test(r.rule) || /encrypt/i.test(r.message)));
+    const format = (f.format ?? 'archive').toUpperCase();
+    const what = `${encrypted ? 'an encrypted ' : format === 'ARCHIVE' ? 'an ' : 'a '}${format === 'ARCHIVE' ? 'archive' : `${format} archive`}`;
+    const volumes = group.length > 1 ? ` in ${group.length} volumes` : '';
+    const names = group.map((m) => baseOf(m.finding.path)).join(', ');
+    const at = t === null ? 'Then' : `At ${clock(t, refDay)}`;
+    return `${at} ${what}${volumes} was written to ${dirOf(f.path)} (${names}).`;
+  };
+  return { time: t, order: 1, makeText, ids: group.map((m) => m.finding.id) };
 }
 
+/** The files of one directory: `group` in any order (the text lists them by time, then path). */
 function fileStep(group: FindingFacts[], refDay: string): Draft {
   const times = group.map((m) => m.time).filter((t): t is number => t !== null);
-  const span = times.length === 0 ? 'Then' : minOf(times) === maxOf(times) ? `At ${clock(times[0]!, refDay)}` : `Between ${clock(minOf(times), refDay)} and ${clock(maxOf(times), refDay)}`;
-  const items = group.map((m) => `${baseOf(m.finding.path)} (${quote(mainReason(m))})`).join('; ');
-  const noun = group.length === 1 ? 'a suspicious file appeared' : `${group.length} suspicious files appeared`;
-  return { time: times.length ? minOf(times) : null, order: 2, text: `${span} ${noun} in ${dirOf(group[0]!.finding.path)}: ${items}.`, ids: group.map((m) => m.finding.id) };
+  const makeText = (): string => {
+    group.sort((a, b) => (a.time ?? 0) - (b.time ?? 0) || a.finding.path.localeCompare(b.finding.path));
+    const span = times.length === 0 ? 'Then' : minOf(times) === maxOf(times) ? `At ${clock(times[0]!, refDay)}` : `Between ${clock(minOf(times), refDay)} and ${clock(maxOf(times), refDay)}`;
+    const items = group.map((m) => `${baseOf(m.finding.path)} (${quote(mainReason(m))})`).join('; ');
+    const noun = group.length === 1 ? 'a suspicious file appeared' : `${group.length} suspicious files appeared`;
+    return `${span} ${noun} in ${dirOf(group[0]!.finding.path)}: ${items}.`;
+  };
+  return { time: times.length ? minOf(times) : null, order: 2, makeText, ids: group.map((m) => m.finding.id) };
 }
 
 function deletionStep(m: FindingFacts, refDay: string): Draft {
   const f = m.finding;
-  const at = m.time === null ? 'Then' : `At ${clock(m.time, refDay)}`;
-  const bin = f.kind === 'trash' ? 'Trash' : 'Recycle Bin';
-  const who = m.users[0] ? ` by ${m.users[0]}` : '';
-  return { time: m.time, order: 3, text: `${at} ${quote(f.originalPath ?? f.path)} was deleted to the ${bin}${who} (${baseOf(f.path)}).`, ids: [f.id] };
+  const makeText = (): string => {
+    const at = m.time === null ? 'Then' : `At ${clock(m.time, refDay)}`;
+    const bin = f.kind === 'trash' ? 'Trash' : 'Recycle Bin';
+    const who = m.users[0] ? ` by ${m.users[0]}` : '';
+    return `${at} ${quote(f.originalPath ?? f.path)} was deleted to the ${bin}${who} (${baseOf(f.path)}).`;
+  };
+  return { time: m.time, order: 3, makeText, ids: [f.id] };
 }
 
 /** What a registry finding records: the archiver list and its target when known, else its main reason. */
@@ -132,18 +153,24 @@ function registryFact(m: FindingFacts): string {
 function registrySteps(members: FindingFacts[], refDay: string): Draft[] {
   return groupBy(members, (m) => `${m.time ?? ''}\u0000${registryFact(m)}`).map((g) => {
     const m = g[0]!;
-    const hives = [...new Set(g.map((x) => baseOf(x.finding.path)))].join(', ');
-    const at = m.time === null ? 'The registry' : `At ${clock(m.time, refDay)} the registry`;
-    return { time: m.time, order: 4, text: `${at} (${hives}) records: ${quote(registryFact(m))}.`, ids: g.map((x) => x.finding.id) };
+    const makeText = (): string => {
+      const hives = [...new Set(g.map((x) => baseOf(x.finding.path)))].join(', ');
+      const at = m.time === null ? 'The registry' : `At ${clock(m.time, refDay)} the registry`;
+      return `${at} (${hives}) records: ${quote(registryFact(m))}.`;
+    };
+    return { time: m.time, order: 4, makeText, ids: g.map((x) => x.finding.id) };
   });
 }
 
 /** Deleted content without its own record ($R files, files dropped in the bin root), one step per file. */
 function binFileStep(group: FindingFacts[], refDay: string): Draft {
   const m = group[0]!;
-  const at = m.time === null ? 'Then' : `At ${clock(m.time, refDay)}`;
-  const what = [...new Set(group.map(mainReason))].map(quote).join('; ');
-  return { time: m.time, order: 3, text: `${at} ${baseOf(m.finding.path)} in ${dirOf(m.finding.path)}: ${what}.`, ids: group.map((x) => x.finding.id) };
+  const makeText = (): string => {
+    const at = m.time === null ? 'Then' : `At ${clock(m.time, refDay)}`;
+    const what = [...new Set(group.map(mainReason))].map(quote).join('; ');
+    return `${at} ${baseOf(m.finding.path)} in ${dirOf(m.finding.path)}: ${what}.`;
+  };
+  return { time: m.time, order: 3, makeText, ids: group.map((x) => x.finding.id) };
 }
 
 /** The latest time among the episode's evidence a history line names (it ran after that). */
@@ -185,47 +212,59 @@ class NamedTimes {
 
 function historyStep(m: FindingFacts, named: NamedTimes): Draft {
   const f = m.finding;
-  const command = typeof f.details?.command === 'string' ? f.details.command : mainReason(m);
-  const shell = typeof f.details?.shell === 'string' ? `${f.details.shell} ` : '';
-  const who = m.users[0] ? `${m.users[0]}'s ` : 'A ';
-  const missing = f.reasons.find((r) => r.rule === 'named-path-missing');
-  const tail = missing ? ` ${quote(missing.message)}.` : '';
-  return { time: m.time, sortTime: m.time ?? named.of(m), order: 5, text: `${who}${shell}history (line ${f.line ?? '?'}) shows: \`${quote(command)}\`.${tail}`, ids: [f.id] };
+  const makeText = (): string => {
+    const command = typeof f.details?.command === 'string' ? f.details.command : mainReason(m);
+    const shell = typeof f.details?.shell === 'string' ? `${f.details.shell} ` : '';
+    const who = m.users[0] ? `${m.users[0]}'s ` : 'A ';
+    const missing = f.reasons.find((r) => r.rule === 'named-path-missing');
+    const tail = missing ? ` ${quote(missing.message)}.` : '';
+    return `${who}${shell}history (line ${f.line ?? '?'}) shows: \`${quote(command)}\`.${tail}`;
+  };
+  return { time: m.time, sortTime: m.time ?? named.of(m), order: 5, makeText, ids: [f.id] };
 }
 
 /** An event-log finding: who ran what (or which file a process wrote), with its channel and record. */
 function eventStep(m: FindingFacts, named: NamedTimes): Draft {
   const f = m.finding;
-  const d = f.details ?? {};
-  const who = m.users[0] ? `${m.users[0]} ` : 'Someone ';
-  const what = typeof d.command === 'string' ? `ran \`${quote(d.command)}\`` : typeof d.target === 'string' ? `${f.event?.eventId === 11 || f.event?.eventId === 15 ? 'wrote' : 'deleted'} ${quote(d.target)}` : quote(mainReason(m));
-  const where = `${f.event?.channel ?? 'event'} log, event ${f.event?.eventId ?? '?'} record ${f.event?.recordId ?? '?'}`;
-  return { time: m.time, sortTime: m.time ?? named.of(m), order: 5, text: `${who}${what} (${where}).`, ids: [f.id] };
+  const makeText = (): string => {
+    const d = f.details ?? {};
+    const who = m.users[0] ? `${m.users[0]} ` : 'Someone ';
+    const what = typeof d.command === 'string' ? `ran \`${quote(d.command)}\`` : typeof d.target === 'string' ? `${f.event?.eventId === 11 || f.event?.eventId === 15 ? 'wrote' : 'deleted'} ${quote(d.target)}` : quote(mainReason(m));
+    const where = `${f.event?.channel ?? 'event'} log, event ${f.event?.eventId ?? '?'} record ${f.event?.recordId ?? '?'}`;
+    return `${who}${what} (${where}).`;
+  };
+  return { time: m.time, sortTime: m.time ?? named.of(m), order: 5, makeText, ids: [f.id] };
 }
 
 /** An NTFS trace: the file's life as the journal and the MFT tell it, and what of it is gone and what remains. */
 function ntfsStep(m: FindingFacts): Draft {
   const f = m.finding;
-  const d = f.details ?? {};
-  const life = typeof d.life === 'string' ? d.life : `${baseOf(f.path)}: ${mainReason(m)}`;
-  const list = (v: unknown): string => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').join(', ') : '');
-  const gone = list(d.gone);
-  const remains = list(d.remains);
-  const tail = gone || remains ? ` Gone: ${gone || 'nothing'}; remains: ${remains || 'nothing'}.` : '';
-  // A file's whole life is one step: it may take two quotes' room.
-  return { time: m.time, order: 3, text: `${quote(life, 2 * MAX_QUOTE)}.${tail}`, ids: [f.id] };
+  const makeText = (): string => {
+    const d = f.details ?? {};
+    const life = typeof d.life === 'string' ? d.life : `${baseOf(f.path)}: ${mainReason(m)}`;
+    const list = (v: unknown): string => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').join(', ') : '');
+    const gone = list(d.gone);
+    const remains = list(d.remains);
+    const tail = gone || remains ? ` Gone: ${gone || 'nothing'}; remains: ${remains || 'nothing'}.` : '';
+    // A file's whole life is one step: it may take two quotes' room.
+    return `${quote(life, 2 * MAX_QUOTE)}.${tail}`;
+  };
+  return { time: m.time, order: 3, makeText, ids: [f.id] };
 }
 
 /** "Between 02:10 and 02:31 RAR.EXE ran 3 times (Prefetch: Windows/Prefetch/RAR.EXE-....pf)." */
 function executionStep(m: FindingFacts, refDay: string): Draft {
   const f = m.finding;
-  const d = f.details ?? {};
-  const program = typeof d.program === 'string' ? d.program : typeof d.executable === 'string' ? d.executable : f.path;
-  const count = typeof d.runCount === 'number' ? ` ${d.runCount} time${d.runCount === 1 ? '' : 's'}` : '';
-  const span = m.time === null ? 'Then' : m.end !== null && m.end !== m.time ? `Between ${clock(m.time, refDay)} and ${clock(m.end, refDay)}` : `At ${clock(m.time, refDay)}`;
-  const source = typeof d.source === 'string' ? d.source : 'execution record';
-  const where = f.key ? `${source} key ${f.key} in ${f.path}` : `${source}: ${f.path}`;
-  return { time: m.time, order: 1, text: `${span} ${quote(program)} ran${count} (${where}).`, ids: [f.id] };
+  const makeText = (): string => {
+    const d = f.details ?? {};
+    const program = typeof d.program === 'string' ? d.program : typeof d.executable === 'string' ? d.executable : f.path;
+    const count = typeof d.runCount === 'number' ? ` ${d.runCount} time${d.runCount === 1 ? '' : 's'}` : '';
+    const span = m.time === null ? 'Then' : m.end !== null && m.end !== m.time ? `Between ${clock(m.time, refDay)} and ${clock(m.end, refDay)}` : `At ${clock(m.time, refDay)}`;
+    const source = typeof d.source === 'string' ? d.source : 'execution record';
+    const where = f.key ? `${source} key ${f.key} in ${f.path}` : `${source}: ${f.path}`;
+    return `${span} ${quote(program)} ran${count} (${where}).`;
+  };
+  return { time: m.time, order: 1, makeText, ids: [f.id] };
 }
 
 /**
@@ -236,17 +275,20 @@ function accessSteps(members: FindingFacts[], refDay: string): Draft[] {
   return groupBy(members, (m) => String(m.finding.details?.target ?? m.finding.path).toLowerCase()).map((g) => {
     const sorted = [...g].sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
     const m = sorted[sorted.length - 1]!;
-    const d = m.finding.details ?? {};
-    const browsed = g.every((x) => x.finding.details?.source === 'ShellBags');
-    const sources = [...new Set(g.map((x) => {
-      const xd = x.finding.details ?? {};
-      if (xd.source === 'Jump List') return `Jump List of ${typeof xd.application === 'string' ? xd.application : 'an application'}`;
-      if (xd.source === 'LNK') return `LNK ${baseOf(x.finding.path)}`;
-      return `ShellBags in ${baseOf(x.finding.path)}`;
-    }))].sort();
-    const who = m.users[0] ?? 'the user';
-    const at = m.time === null ? `${who[0]!.toUpperCase()}${who.slice(1)}` : `At ${clock(m.time, refDay)} ${who}`;
-    return { time: m.time, order: 4, text: `${at} ${browsed ? 'browsed' : 'opened'} ${quote(String(d.target ?? m.finding.path))} (${sources.join('; ')}).`, ids: g.map((x) => x.finding.id) };
+    const makeText = (): string => {
+      const d = m.finding.details ?? {};
+      const browsed = g.every((x) => x.finding.details?.source === 'ShellBags');
+      const sources = [...new Set(g.map((x) => {
+        const xd = x.finding.details ?? {};
+        if (xd.source === 'Jump List') return `Jump List of ${typeof xd.application === 'string' ? xd.application : 'an application'}`;
+        if (xd.source === 'LNK') return `LNK ${baseOf(x.finding.path)}`;
+        return `ShellBags in ${baseOf(x.finding.path)}`;
+      }))].sort();
+      const who = m.users[0] ?? 'the user';
+      const at = m.time === null ? `${who[0]!.toUpperCase()}${who.slice(1)}` : `At ${clock(m.time, refDay)} ${who}`;
+      return `${at} ${browsed ? 'browsed' : 'opened'} ${quote(String(d.target ?? m.finding.path))} (${sources.join('; ')}).`;
+    };
+    return { time: m.time, order: 4, makeText, ids: g.map((x) => x.finding.id) };
   });
 }
 
@@ -287,7 +329,7 @@ function drafts(members: FindingFacts[], refDay: string): Draft[] {
   pushAll(out, accessSteps(access, refDay));
   for (const g of groupBy(binFiles, (m) => m.finding.path)) out.push(binFileStep(g, refDay));
   for (const g of groupBy(archives, (m) => m.stem ?? m.finding.path)) out.push(archiveStep(g.sort((a, b) => a.finding.path.localeCompare(b.finding.path)), refDay));
-  for (const g of groupBy(files, (m) => dirOf(m.finding.path))) out.push(fileStep(g.sort((a, b) => (a.time ?? 0) - (b.time ?? 0) || a.finding.path.localeCompare(b.finding.path)), refDay));
+  for (const g of groupBy(files, (m) => dirOf(m.finding.path))) out.push(fileStep(g, refDay));
   return out;
 }
 
@@ -298,7 +340,7 @@ function ordered(list: Draft[]): Draft[] {
     const ta = at(a);
     const tb = at(b);
     if ((ta === null) !== (tb === null)) return ta === null ? 1 : -1;
-    return (ta ?? 0) - (tb ?? 0) || a.order - b.order || a.text.localeCompare(b.text);
+    return (ta ?? 0) - (tb ?? 0) || a.order - b.order || textOf(a).localeCompare(textOf(b));
   });
 }
 
@@ -320,12 +362,12 @@ function tell(members: FindingFacts[], ctx: { kinds: string[]; users: string[] }
   const steps = ordered(drafts(members, refDay)).slice(0, MAX_STEPS);
   const who = ctx.users.length ? `by ${ctx.users.join(', ')}` : 'by an unknown user';
   const head = `${spanPhrase(start, end)}: data staging ${who}, ${members.length} findings.`;
-  const body = steps.slice(0, NARRATIVE_STEPS).map((s) => s.text);
+  const body = steps.slice(0, NARRATIVE_STEPS).map(textOf);
   if (steps.length > NARRATIVE_STEPS) body.push(`(${steps.length - NARRATIVE_STEPS} more steps in the episode's evidence list.)`);
   const confidence = ctx.kinds.length >= 3 ? 'high' : ctx.kinds.length === 2 ? 'moderate' : 'low';
   const tail = `Evidence: ${ctx.kinds.length} independent kind${ctx.kinds.length === 1 ? '' : 's'} (${ctx.kinds.join(', ')}); confidence ${confidence}.`;
   return {
-    steps: steps.map((s) => ({ time: s.time === null ? null : isoFromMs(s.time), text: s.text, findingIds: [...s.ids].sort() })),
+    steps: steps.map((s) => ({ time: s.time === null ? null : isoFromMs(s.time), text: textOf(s), findingIds: [...s.ids].sort() })),
     narrative: [head, ...body, tail].join(' '),
   };
 }

@@ -149,6 +149,22 @@ describe('buildEpisodes', () => {
     expect(EPISODE_GAP_MS).toBe(30 * 60 * 1000);
   });
 
+  it('keeps the first steps by time, kind and text when thousands tie on time (their texts are made only as needed)', () => {
+    const noon = at('12:00');
+    // 200 folders of one file each, all written at the same minute, in an order their texts do not follow.
+    const tied = Array.from({ length: 200 }, (_, i) => finding({ id: `t${i}`, path: `Users/Public/d${String((i * 37) % 200).padStart(3, '0')}/x.bin`, times: { modified: noon, accessed: null, changed: null, born: null } }));
+    // One folder whose files arrive out of path order: its step lists them by time, then path.
+    const early = ['c.bin', 'a.bin', 'b.bin'].map((name, i) => finding({ id: `e${i}`, path: `Users/Public/early/${name}`, times: { modified: at(i === 0 ? '11:59' : '11:58'), accessed: null, changed: null, born: null } }));
+    const episodes = buildEpisodes([...tied, ...early]);
+    expect(episodes).toHaveLength(1);
+    const e = episodes[0];
+    expect(e!.steps).toHaveLength(60);
+    expect(e!.steps[0]!.text).toMatch(/^Between 11:58 and 11:59 3 suspicious files appeared in Users\/Public\/early: a\.bin \(test evidence\); b\.bin \(test evidence\); c\.bin \(test evidence\)\.$/);
+    // Then the tied steps in their texts' order: d000, d001, ... d058.
+    expect(e!.steps.slice(1).map((s) => /d(\d{3})/.exec(s.text)![1])).toEqual(Array.from({ length: 59 }, (_, i) => String(i).padStart(3, '0')));
+    expect(e!.narrative).toContain('(50 more steps in the episode');
+  });
+
   it('survives many findings without a quadratic blow-up in practice', () => {
     const many = Array.from({ length: 2000 }, (_, i) => finding({ id: `m${i}`, path: `Windows/Temp/d${i % 50}/f${i}.zip`, format: 'zip', level: 'high', times: { modified: new Date(Date.UTC(2025, 0, 1) + i * 7_200_000).toISOString(), accessed: null, changed: null, born: null } }));
     const t0 = cpuClock();
