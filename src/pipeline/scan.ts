@@ -4,7 +4,7 @@
  *   -> directory rules -> correlate -> score (rules engine) -> timeline -> report.
  * Stages pass plain data; nothing here prints.
  */
-import { collectGarbageIfLarge } from '../util/collect-garbage.js';
+import { collectGarbageIfLarge, WORTH_COLLECTING_BEFORE_REPORT_BYTES } from '../util/collect-garbage.js';
 import { flatString } from '../util/flat-string.js';
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
 import { hasEvtxMagic } from '../artifacts/evtx/layout.js';
@@ -918,6 +918,8 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   inspectedFiles.clear();
   for (const img of images) img.close();
   const episodes = buildEpisodes(shown);
+  // Hashing and the episodes leave garbage where the report is about to be assembled and written: collected first on a large heap.
+  collectGarbageIfLarge(WORTH_COLLECTING_BEFORE_REPORT_BYTES);
   sortExactly(
     errors,
     (a, b) => compareCodeUnits(a.root, b.root) || compareCodeUnits(a.path, b.path) || compareCodeUnits(a.op, b.op) || compareCodeUnits(a.message, b.message),
