@@ -1,12 +1,13 @@
 /**
- * One full garbage collection, asked for where a scan's largest holdings have just become garbage
+ * A full garbage collection, asked for where a scan's largest holdings have just become garbage
  * (docs/performance.md "Reads served from what a file already gave, and a collection after
- * scoring").
+ * scoring", "Session 36").
  *
  * After the last root is scored, the walk's candidates, listings and inspection records are garbage
  * but V8 has not yet collected them; hashing, the episodes and the writer then allocate on top of
  * them and the heap grows to the scan's peak. Collected first, the findings-heavy 100k tree's peak
- * RSS is 15-20 MB lower, for one collection of about 60 ms.
+ * RSS is 15-20 MB lower, for one collection of about 60 ms. Once hashing and the episodes are done,
+ * a large heap is collected once more (WORTH_COLLECTING_BEFORE_REPORT_BYTES).
  *
  * Node has no API for this without `--expose-gc` on the command line; the flag set at run time
  * installs `gc` in contexts made after it, so one new context hands it over.
@@ -27,7 +28,7 @@ export const WORTH_COLLECTING_BYTES = 32 * 1024 * 1024;
 /**
  * Old generation in use past which the scan collects once more when its findings are hashed and its
  * episodes built, before the timeline's rows and the writer, where a findings-heavy scan peaks: the
- * findings-heavy 100k tree holds 127 MB there, 49 MB of it garbage (a collection of 118 ms), and its
+ * findings-heavy 100k tree holds 127 MB there, 49 MB of it garbage (a collection of 86 ms, 206 ms while V8's incremental marking is under way), and its
  * peak RSS with default hashing was 228-251 MB in 21 runs, 231-236 MB in 16 with it (docs/performance.md
  * "Session 36"). tree-100k holds 55 MB there, its peak far below the line: not collected.
  */
