@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { levelRank, type Finding, type Level } from '../model/finding.js';
 import type { Episode } from '../model/report.js';
-import { factsOf, type FindingFacts } from './evidence.js';
+import { factsOf, timeSpan, type FindingFacts } from './evidence.js';
 import { EVIDENCE_KINDS } from '../model/kinds.js';
 import { narrate, UTC_CLOCK, type WallClock } from './narrative.js';
 import { UnionFind } from './union-find.js';
@@ -365,20 +365,6 @@ function displayedLocations(locations: readonly string[], findings: readonly Fin
     for (let k = lo; k < order.length && lower[order[k]!]!.startsWith(l); k++) if (first < 0 || order[k]! < first) first = order[k]!;
     return first < 0 ? l : findings[first]!.path.slice(0, l.length);
   });
-}
-
-/** The earliest and latest of the members' times and ends (null when none has one). */
-function timeSpan(members: readonly FindingFacts[]): { first: number | null; last: number | null } {
-  let first: number | null = null;
-  let last: number | null = null;
-  for (const m of members) {
-    for (const t of [m.time, m.end]) {
-      if (t === null) continue;
-      if (first === null || t < first) first = t;
-      if (last === null || t > last) last = t;
-    }
-  }
-  return { first, last };
 }
 
 function buildEpisode(members: FindingFacts[], clock: WallClock): Episode {

@@ -31,6 +31,22 @@ export interface FindingFacts {
   named: string[];
 }
 
+/** The earliest and latest of the members' times and span ends (null when none has one): an episode's start and end. */
+export function timeSpan(members: readonly FindingFacts[]): { first: number | null; last: number | null } {
+  let first: number | null = null;
+  let last: number | null = null;
+  const see = (t: number | null): void => {
+    if (t === null) return;
+    if (first === null || t < first) first = t;
+    if (last === null || t > last) last = t;
+  };
+  for (const m of members) {
+    see(m.time);
+    see(m.end);
+  }
+  return { first, last };
+}
+
 export function parseTime(t: string | null | undefined): number | null {
   if (typeof t !== 'string' || t === '') return null;
   const ms = Date.parse(t);

@@ -4,7 +4,7 @@
  * Attacker text stays raw here; writers neutralise it where they render.
  */
 import type { EpisodeStep } from '../model/report.js';
-import { burstOf, type FindingFacts } from './evidence.js';
+import { burstOf, timeSpan, type FindingFacts } from './evidence.js';
 import { maxOf, minOf, pushAll } from '../util/arrays.js';
 import { isoFromMs } from '../util/filetime.js';
 
@@ -355,9 +355,7 @@ export function narrate(members: FindingFacts[], ctx: { kinds: string[]; users: 
 }
 
 function tell(members: FindingFacts[], ctx: { kinds: string[]; users: string[] }): { steps: EpisodeStep[]; narrative: string } {
-  const times = members.flatMap((m) => [m.time, m.end]).filter((t): t is number => t !== null);
-  const start = times.length ? minOf(times) : null;
-  const end = times.length ? maxOf(times) : null;
+  const { first: start, last: end } = timeSpan(members);
   const refDay = start === null ? '' : day(start);
   const steps = ordered(drafts(members, refDay)).slice(0, MAX_STEPS);
   const who = ctx.users.length ? `by ${ctx.users.join(', ')}` : 'by an unknown user';

@@ -28,9 +28,10 @@ export const WORTH_COLLECTING_BYTES = 32 * 1024 * 1024;
 /**
  * Old generation in use past which the scan collects once more when its findings are hashed and its
  * episodes built, before the timeline's rows and the writer, where a findings-heavy scan peaks: the
- * findings-heavy 100k tree holds 127 MB there, 49 MB of it garbage (a collection of 86 ms, 206 ms while V8's incremental marking is under way), and its
- * peak RSS with default hashing was 228-251 MB in 21 runs, 231-236 MB in 16 with it (docs/performance.md
- * "Session 36"). tree-100k holds 55 MB there, its peak far below the line: not collected.
+ * findings-heavy 100k tree holds 127 MB there, 49 MB of it garbage (a collection of 86 ms, 206 ms
+ * while V8's incremental marking is under way), and its peak RSS with default hashing was 228-251
+ * MB in 21 runs, 231-236 MB in 16 with it (docs/performance.md "Session 36"). tree-100k holds 55 MB
+ * there, its peak far below the line: not collected.
  */
 export const WORTH_COLLECTING_BEFORE_REPORT_BYTES = 64 * 1024 * 1024;
 
