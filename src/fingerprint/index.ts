@@ -9,7 +9,7 @@ import type { ByteSource } from '../util/byte-source.js';
 import { LIMITS } from '../util/limits.js';
 import { detectLateMagic, detectOwnMagic, type MagicMatch } from './detectors.js';
 import {
-  byteStats, histogramOfParts, scratchHistogramOf, type ByteHistogram, CHI_CLEARLY_EVEN, CHI_CLEARLY_UNEVEN, CHI_RANDOM_HIGH, CHI_RANDOM_LOW, type ByteStats,
+  byteStats, histogramOfParts, scratchHistogramOf, shannonEntropy, type ByteHistogram, CHI_CLEARLY_EVEN, CHI_CLEARLY_UNEVEN, CHI_RANDOM_HIGH, CHI_RANDOM_LOW, type ByteStats,
 } from './entropy.js';
 import { classifyFormat, WEAK_MAGIC_FORMATS, type Classification } from './formats.js';
 import { checkExtension, type ExtensionMismatch } from './extensions.js';
@@ -57,11 +57,24 @@ export interface Fingerprint {
   hits: Hit[];
   /** Read errors and other trouble; the fingerprint is still usable. */
   warnings: string[];
+  /**
+   * Set when the caller asked for statistics only when needed and the verdict did not read them:
+   * entropy, chiSquare and chiSquareP are then null although `samples` names the head, and
+   * `headEntropy(head)` gives the entropy the fingerprint would have held.
+   */
+  statisticsDeferred?: true;
 }
 
 export interface FingerprintOptions {
   /** Always sample head, middle and tail (whole file when <= 3 samples long); for `explain`. */
   deep?: boolean;
+  /**
+   * 'when-needed' (the scan): the head's entropy and chi-square are computed only when the verdict
+   * reads them (no magic, a loose one, or an archive-like class whose entropy asks for more
+   * samples); a confident magic leaves them to `headEntropy`, for the few files kept as findings
+   * (about 2 µs per file: docs/performance.md "Session 37"). Default 'always'.
+   */
+  statistics?: 'always' | 'when-needed';
 }
 
 interface Magic extends MagicMatch {
@@ -261,16 +274,40 @@ function emptyFingerprint(): Fingerprint {
 }
 
 /**
- * What one pass over the head gives every path: its statistics, and its histogram, from which the
- * text check of most text heads is settled without a pass of its own. The histogram is the shared
- * scratch one: valid until the next file's, so only the synchronous detection reads it.
+ * What one pass over the head gives every path: its histogram, from which the text check of most
+ * text heads is settled without a pass of its own, and the statistics made from it when asked
+ * (`headStatsOf`). The histogram is the shared scratch one: valid until the next file's, so only
+ * the synchronous detection reads it, and the asynchronous path makes the statistics before it waits.
  */
-interface HeadFacts { stats: ByteStats | null; histogram: ByteHistogram | null }
+interface HeadFacts {
+  histogram: ByteHistogram | null;
+  /** undefined until made. */
+  stats: ByteStats | null | undefined;
+}
 
 function headFacts(head: Buffer): HeadFacts {
-  if (head.length === 0) return { stats: null, histogram: null };
-  const histogram = scratchHistogramOf(head);
-  return { stats: byteStats(histogram), histogram };
+  return head.length === 0 ? { histogram: null, stats: null } : { histogram: scratchHistogramOf(head), stats: undefined };
+}
+
+function headStatsOf(facts: HeadFacts): ByteStats | null {
+  if (facts.stats === undefined) facts.stats = facts.histogram ? byteStats(facts.histogram) : null;
+  return facts.stats;
+}
+
+/** The entropy a fingerprint with `statisticsDeferred` would have held: the same sum over the same head. */
+export function headEntropy(head: Uint8Array): number | null {
+  return head.length === 0 ? null : shannonEntropy(scratchHistogramOf(head));
+}
+
+/**
+ * Whether the verdict on `magic` reads the head's statistics: no magic or a loose one (the class
+ * from the statistics, a loose magic on random bytes, more samples for high entropy), or a
+ * confident archive-like class (high entropy asks for more samples: needsMoreSamples).
+ */
+function verdictReadsStatistics(magic: Magic | null): boolean {
+  if (!magic || magic.confidence === 'low') return true;
+  const cls = classifyWithMagic(magic, null).classification;
+  return cls === 'encrypted' || cls === 'compressed';
 }
 
 /**
@@ -282,10 +319,12 @@ export async function fingerprint(src: ByteSource, head: Buffer, name: string, o
   if (src.size === 0 && head.length === 0) return emptyFingerprint();
   const facts = headFacts(head);
   const fast = detectMagicFast(head, name, src.size, facts);
-  if ('magic' in fast) return finishFingerprint(src, head, name, fast.magic, facts.stats, [], options);
+  if ('magic' in fast) return finishFingerprint(src, head, name, fast.magic, facts, [], options);
+  // Made before waiting: another file's head takes the scratch histogram meanwhile.
+  headStatsOf(facts);
   const warnings: string[] = [];
   const magic = resolveMagic(head, name, src.size, fast, await fileTypeMagic(head, warnings));
-  return finishFingerprint(src, head, name, magic, facts.stats, warnings, options);
+  return finishFingerprint(src, head, name, magic, facts, warnings, options);
 }
 
 /**
@@ -296,7 +335,7 @@ export function fingerprintSync(src: ByteSource, head: Buffer, name: string, opt
   if (src.size === 0 && head.length === 0) return emptyFingerprint();
   const facts = headFacts(head);
   const fast = detectMagicFast(head, name, src.size, facts);
-  return 'magic' in fast ? finishFingerprint(src, head, name, fast.magic, facts.stats, [], options) : null;
+  return 'magic' in fast ? finishFingerprint(src, head, name, fast.magic, facts, [], options) : null;
 }
 
 /**
@@ -307,12 +346,13 @@ export async function fingerprintReference(src: ByteSource, head: Buffer, name: 
   if (src.size === 0 && head.length === 0) return emptyFingerprint();
   const warnings: string[] = [];
   const magic = await detectMagicReference(head, name, src.size, warnings);
-  return finishFingerprint(src, head, name, magic, head.length ? byteStats(histogramOfParts([head])) : null, warnings, options);
+  return finishFingerprint(src, head, name, magic, { histogram: null, stats: head.length ? byteStats(histogramOfParts([head])) : null }, warnings, options);
 }
 
 /** Statistics (more samples only when the class needs them), classification, extension check, hits. */
-function finishFingerprint(src: ByteSource, head: Buffer, name: string, magic: Magic | null, headStats: ByteStats | null, warnings: string[], options: FingerprintOptions): Fingerprint {
-  let stats = headStats;
+function finishFingerprint(src: ByteSource, head: Buffer, name: string, magic: Magic | null, facts: HeadFacts, warnings: string[], options: FingerprintOptions): Fingerprint {
+  const deferred = options.statistics === 'when-needed' && !options.deep && head.length > 0 && !verdictReadsStatistics(magic);
+  let stats = deferred ? null : headStatsOf(facts);
   let samples: SampleRange[] = head.length ? [{ offset: 0, length: head.length }] : [];
   const provisional = magic ? classifyWithMagic(magic, stats).classification : null;
   const wantMore = options.deep || (stats !== null && src.size > head.length && needsMoreSamples(magic, provisional, stats));
@@ -339,6 +379,8 @@ function finishFingerprint(src: ByteSource, head: Buffer, name: string, magic: M
     hints: magic?.hints ?? [],
     hits: [],
     warnings,
+    // In the literal, not added after it: one shape for every fingerprint (undefined when computed).
+    statisticsDeferred: deferred ? true : undefined,
   };
   result.hits = fingerprintHits(result);
   return result;

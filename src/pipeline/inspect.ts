@@ -5,7 +5,7 @@
 import { flatOrNull } from '../util/flat-string.js';
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
 import type { FsEntry, FsTime } from '../evidence/fs.js';
-import { fingerprint, fingerprintSync, sensitiveKind, type Fingerprint } from '../fingerprint/index.js';
+import { fingerprint, fingerprintSync, headEntropy, sensitiveKind, type Fingerprint, type FingerprintOptions } from '../fingerprint/index.js';
 import { claimingParsers } from '../artifacts/index.js';
 import type { ArtifactParser, ArtifactResult, ArtifactContext, DetectContext } from '../artifacts/types.js';
 import type { ArchiveSummary } from '../artifacts/archive/summary.js';
@@ -229,7 +229,8 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
  * where inspectFile would reject: callers handle both.
  */
 export function inspectFileMaybeSync(input: InspectInput): MaybePromise<Inspection> {
-  const options = { deep: input.deep ?? false };
+  // The head's statistics only where the verdict reads them; a kept file's entropy is made in finishInspection.
+  const options: FingerprintOptions = { deep: input.deep ?? false, statistics: 'when-needed' };
   const fp = fingerprintSync(input.src, input.head, input.name, options);
   if (fp === null) return fingerprint(input.src, input.head, input.name, options).then((slow) => inspectFingerprinted(input, slow));
   return inspectFingerprinted(input, fp);
@@ -305,6 +306,8 @@ async function runParsers(input: InspectInput, ctx: ArtifactContext, parsers: re
   }
 }
 
+const roundedEntropy = (entropy: number | null): number | null => (entropy === null ? null : Math.round(entropy * 1000) / 1000);
+
 /** The file rules over what the parsers gathered, and the Inspection. */
 function finishInspection(input: InspectInput, fp: Fingerprint, got: Gathered): Inspection {
   const { archive, fileHits, details, names, events } = got;
@@ -326,11 +329,13 @@ function finishInspection(input: InspectInput, fp: Fingerprint, got: Gathered): 
     hits: archive ? fileHits.filter((h) => !SUPERSEDED_BY_ARCHIVE_PARSER.has(h.rule)) : fileHits,
     size: input.size,
     format: fp.format,
-    entropy: fp.entropy === null ? null : Math.round(fp.entropy * 1000) / 1000,
+    entropy: roundedEntropy(fp.entropy),
     times: input.times,
     details: Object.keys(details).length ? details : undefined,
     names: names.length ? names : undefined,
     events: events.length ? events : undefined,
   };
+  // Deferred statistics (a confident magic): the entropy is made from the head only for a candidate the scan keeps.
+  if (fp.statisticsDeferred && keepsFileCandidate(fileCandidate)) fileCandidate.entropy = roundedEntropy(headEntropy(input.head));
   return { fingerprint: fp, runs: got.runs, fileCandidate, innerCandidates: got.innerCandidates, warnings: got.warnings, archive, sidNames: got.sidNames };
 }

@@ -7,7 +7,8 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
 import path from 'node:path';
 import { NO_TIMES } from '../../src/model/finding.js';
-import { inspectFile, inspectFileMaybeSync, type InspectInput } from '../../src/pipeline/inspect.js';
+import { byteStats, histogramOf } from '../../src/fingerprint/entropy.js';
+import { inspectFile, inspectFileMaybeSync, keepsFileCandidate, type Inspection, type InspectInput } from '../../src/pipeline/inspect.js';
 import { bufferSource } from '../../src/util/byte-source.js';
 import { LIMITS } from '../../src/util/limits.js';
 import { removeTree, tempDir } from '../hazards/helpers.js';
@@ -45,6 +46,19 @@ describe('inspectFileMaybeSync', () => {
       expect(got).not.toBeInstanceOf(Promise);
       expect(got).toEqual(await inspectFile(file));
     }
+  });
+
+  test('a confident verdict leaves the statistics out: a kept file shows its head\'s entropy, a file not kept none', async () => {
+    const kept = input('Users/Public/report.pdf', Buffer.from('quarterly figures, not a pdf at all\n'.repeat(30)));
+    const got = inspectFileMaybeSync(kept) as Inspection;
+    expect(got.fingerprint.statisticsDeferred).toBe(true);
+    expect(keepsFileCandidate(got.fileCandidate)).toBe(true);
+    const entropy = byteStats(histogramOf(kept.head)).entropy;
+    expect(got.fileCandidate.entropy).toBe(Math.round(entropy * 1000) / 1000);
+    expect(got.fileCandidate.entropy).toBeGreaterThan(3);
+    const note = inspectFileMaybeSync(input('Users/alice/notes.txt', Buffer.from('meeting at ten\nbring the slides\n'.repeat(20)))) as Inspection;
+    expect(keepsFileCandidate(note.fileCandidate)).toBe(false);
+    expect(note.fileCandidate.entropy).toBeNull();
   });
 
   test('a head the fast fingerprint leaves open (file-type) gives a promise of the same Inspection', async () => {
