@@ -170,7 +170,7 @@ function detectMagicFast(head: Buffer, name: string, size: number, facts: HeadFa
   const own = detectOwnMagic(head, name, size);
   if (own && own.confidence !== 'low') return { magic: { ...own, source: 'custom' } };
   // Plain text is most of a disk: skip file-type for it unless it starts like a text-based format.
-  const text = textMagic(head, facts.histogram?.counts);
+  const text = textMagic(head, headHistogramOf(facts)?.counts);
   if (text && !TEXT_WITH_MAGIC.test(head.toString('latin1', 0, 16))) return { magic: text };
   const pe = fastPe(head);
   if (pe) return { magic: pe };
@@ -274,23 +274,35 @@ function emptyFingerprint(): Fingerprint {
 }
 
 /**
- * What one pass over the head gives every path: its histogram, from which the text check of most
- * text heads is settled without a pass of its own, and the statistics made from it when asked
- * (`headStatsOf`). The histogram is the shared scratch one: valid until the next file's, so only
- * the synchronous detection reads it, and the asynchronous path makes the statistics before it waits.
+ * What one pass over the head gives, made when first asked: its histogram, from which the text
+ * check of most text heads is settled without a pass of its own, and the statistics made from it.
+ * A head a confident magic of the table settles (JPEG, PNG, PDF...) needs neither when the
+ * statistics are left to the verdict (`statistics: 'when-needed'`). The histogram is the shared
+ * scratch one: valid until the next file's, so only the synchronous detection reads it, and the
+ * asynchronous path makes the statistics before it waits.
  */
 interface HeadFacts {
-  histogram: ByteHistogram | null;
+  head: Buffer;
+  /** undefined until made; null for an empty head. */
+  histogram: ByteHistogram | null | undefined;
   /** undefined until made. */
   stats: ByteStats | null | undefined;
 }
 
 function headFacts(head: Buffer): HeadFacts {
-  return head.length === 0 ? { histogram: null, stats: null } : { histogram: scratchHistogramOf(head), stats: undefined };
+  return { head, histogram: head.length === 0 ? null : undefined, stats: head.length === 0 ? null : undefined };
+}
+
+function headHistogramOf(facts: HeadFacts): ByteHistogram | null {
+  if (facts.histogram === undefined) facts.histogram = scratchHistogramOf(facts.head);
+  return facts.histogram;
 }
 
 function headStatsOf(facts: HeadFacts): ByteStats | null {
-  if (facts.stats === undefined) facts.stats = facts.histogram ? byteStats(facts.histogram) : null;
+  if (facts.stats === undefined) {
+    const histogram = headHistogramOf(facts);
+    facts.stats = histogram ? byteStats(histogram) : null;
+  }
   return facts.stats;
 }
 
@@ -346,7 +358,7 @@ export async function fingerprintReference(src: ByteSource, head: Buffer, name: 
   if (src.size === 0 && head.length === 0) return emptyFingerprint();
   const warnings: string[] = [];
   const magic = await detectMagicReference(head, name, src.size, warnings);
-  return finishFingerprint(src, head, name, magic, { histogram: null, stats: head.length ? byteStats(histogramOfParts([head])) : null }, warnings, options);
+  return finishFingerprint(src, head, name, magic, { head, histogram: null, stats: head.length ? byteStats(histogramOfParts([head])) : null }, warnings, options);
 }
 
 /** Statistics (more samples only when the class needs them), classification, extension check, hits. */
