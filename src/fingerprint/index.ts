@@ -328,12 +328,25 @@ function verdictReadsStatistics(magic: Magic | null): boolean {
  * or always with `{deep: true}`.
  */
 export async function fingerprint(src: ByteSource, head: Buffer, name: string, options: FingerprintOptions = {}): Promise<Fingerprint> {
+  return fingerprintMaybeSync(src, head, name, options);
+}
+
+/**
+ * `fingerprint` without a promise for a head the fast path settles (most files: the scan's
+ * inspectFileMaybeSync); a head only file-type can judge gets a promise that goes on from the
+ * same detection, not a second one.
+ */
+export function fingerprintMaybeSync(src: ByteSource, head: Buffer, name: string, options: FingerprintOptions = {}): Fingerprint | Promise<Fingerprint> {
   if (src.size === 0 && head.length === 0) return emptyFingerprint();
   const facts = headFacts(head);
   const fast = detectMagicFast(head, name, src.size, facts);
   if ('magic' in fast) return finishFingerprint(src, head, name, fast.magic, facts, [], options);
   // Made before waiting: another file's head takes the scratch histogram meanwhile.
   headStatsOf(facts);
+  return withFileType(src, head, name, fast, facts, options);
+}
+
+async function withFileType(src: ByteSource, head: Buffer, name: string, fast: Unsettled, facts: HeadFacts, options: FingerprintOptions): Promise<Fingerprint> {
   const warnings: string[] = [];
   const magic = resolveMagic(head, name, src.size, fast, await fileTypeMagic(head, warnings));
   return finishFingerprint(src, head, name, magic, facts, warnings, options);

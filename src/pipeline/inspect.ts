@@ -5,7 +5,7 @@
 import { flatOrNull } from '../util/flat-string.js';
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
 import type { FsEntry, FsTime } from '../evidence/fs.js';
-import { fingerprint, fingerprintSync, headEntropy, sensitiveKind, type Fingerprint, type FingerprintOptions } from '../fingerprint/index.js';
+import { fingerprintMaybeSync, headEntropy, sensitiveKind, type Fingerprint, type FingerprintOptions } from '../fingerprint/index.js';
 import { claimingParsers } from '../artifacts/index.js';
 import type { ArtifactParser, ArtifactResult, ArtifactContext, DetectContext } from '../artifacts/types.js';
 import type { ArchiveSummary } from '../artifacts/archive/summary.js';
@@ -231,8 +231,8 @@ export async function inspectFile(input: InspectInput): Promise<Inspection> {
 export function inspectFileMaybeSync(input: InspectInput): MaybePromise<Inspection> {
   // The head's statistics only where the verdict reads them; a kept file's entropy is made in finishInspection.
   const options: FingerprintOptions = { deep: input.deep ?? false, statistics: 'when-needed' };
-  const fp = fingerprintSync(input.src, input.head, input.name, options);
-  if (fp === null) return fingerprint(input.src, input.head, input.name, options).then((slow) => inspectFingerprinted(input, slow));
+  const fp = fingerprintMaybeSync(input.src, input.head, input.name, options);
+  if (fp instanceof Promise) return fp.then((slow) => inspectFingerprinted(input, slow));
   return inspectFingerprinted(input, fp);
 }
 
