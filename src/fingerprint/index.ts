@@ -155,6 +155,15 @@ function fastPe(head: Buffer): Magic | null {
   return pe.confidence === 'certain' ? { ...pe, source: 'file-type' } : null;
 }
 
+/** How far into a head a zero byte makes the text check cheaper without the histogram than with it. */
+const ZERO_NEAR_START_BYTES = 64;
+
+function zeroNearStart(head: Buffer): boolean {
+  const end = Math.min(head.length, ZERO_NEAR_START_BYTES);
+  for (let i = 0; i < end; i++) if (head[i] === 0) return true;
+  return false;
+}
+
 /** What the synchronous fast path could not settle: only file-type can. */
 interface Unsettled {
   own: MagicMatch | null;
@@ -170,7 +179,9 @@ function detectMagicFast(head: Buffer, name: string, size: number, facts: HeadFa
   const own = detectOwnMagic(head, name, size);
   if (own && own.confidence !== 'low') return { magic: { ...own, source: 'custom' } };
   // Plain text is most of a disk: skip file-type for it unless it starts like a text-based format.
-  const text = textMagic(head, headHistogramOf(facts)?.counts);
+  // A zero byte near the start (PE, ZIP and its documents) ends the text check's own scan there:
+  // no histogram is made for it (the statistics make one if the verdict reads them).
+  const text = textMagic(head, zeroNearStart(head) ? undefined : headHistogramOf(facts)?.counts);
   if (text && !TEXT_WITH_MAGIC.test(head.toString('latin1', 0, 16))) return { magic: text };
   const pe = fastPe(head);
   if (pe) return { magic: pe };
