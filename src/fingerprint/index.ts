@@ -135,8 +135,14 @@ async function fileTypeMagic(head: Buffer, warnings: string[]): Promise<MagicMat
   return result ? fromFileType(result.ext, result.mime, head) : null;
 }
 
-/** Text that file-type (or our armored-PGP check) can name more precisely than "text". */
-const TEXT_WITH_MAGIC = /^(%PDF|%!|\{\\rtf|-----BEGIN|BEGIN:|WEBVTT|<|\xef\xbb\xbf<|\xff\xfe|\xfe\xff)/;
+/** How text that file-type (or our armored-PGP check) can name more precisely than "text" starts. */
+const TEXT_WITH_MAGIC = ['%PDF', '%!', '{\\rtf', '-----BEGIN', 'BEGIN:', 'WEBVTT', '<', '\xef\xbb\xbf<', '\xff\xfe', '\xfe\xff'].map((p) => Buffer.from(p, 'latin1'));
+/** Their first bytes: a head that starts otherwise (most text) is not compared further. */
+const TEXT_WITH_MAGIC_FIRST = new Set(TEXT_WITH_MAGIC.map((p) => p[0]!));
+
+function startsLikeTextWithMagic(head: Buffer): boolean {
+  return head.length > 0 && TEXT_WITH_MAGIC_FIRST.has(head[0]!) && TEXT_WITH_MAGIC.some((p) => head.length >= p.length && head.compare(p, 0, p.length, 0, p.length) === 0);
+}
 
 function textMagic(head: Buffer, byteCounts?: Uint32Array): Magic | null {
   const text = detectText(head, byteCounts);
@@ -182,7 +188,7 @@ function detectMagicFast(head: Buffer, name: string, size: number, facts: HeadFa
   // A zero byte near the start (PE, ZIP and its documents) ends the text check's own scan there:
   // no histogram is made for it (the statistics make one if the verdict reads them).
   const text = textMagic(head, zeroNearStart(head) ? undefined : headHistogramOf(facts)?.counts);
-  if (text && !TEXT_WITH_MAGIC.test(head.toString('latin1', 0, 16))) return { magic: text };
+  if (text && !startsLikeTextWithMagic(head)) return { magic: text };
   const pe = fastPe(head);
   if (pe) return { magic: pe };
   // ZIP and its documents: file-type's ZIP verdict, walked here without its 256 KiB buffer (zip-head.ts).
