@@ -71,8 +71,8 @@ export interface FingerprintOptions {
   /**
    * 'when-needed' (the scan): the head's entropy and chi-square are computed only when the verdict
    * reads them (no magic, a loose one, or an archive-like class whose entropy asks for more
-   * samples); a confident magic leaves them to `headEntropy`, for the few files kept as findings
-   * (about 2 µs per file: docs/performance.md "Session 37"). Default 'always'.
+   * samples); a confident magic leaves them to `headEntropy`, for the files a scan keeps as
+   * candidates (2-3 µs per file otherwise: docs/performance.md "Session 37"). Default 'always'.
    */
   statistics?: 'always' | 'when-needed';
 }
@@ -370,8 +370,9 @@ async function withFileType(src: ByteSource, head: Buffer, name: string, fast: U
 }
 
 /**
- * The synchronous fast path: the same Fingerprint as `fingerprint`, or null when the head needs
- * file-type (asynchronous). test/fingerprint/fast-path.test.ts holds both to the reference path.
+ * The synchronous fast path alone: the same Fingerprint as `fingerprint`, or null when the head
+ * needs file-type (asynchronous). test/fingerprint/fast-path.test.ts holds both to the reference
+ * path; the scan takes `fingerprintMaybeSync`, which goes on to file-type itself.
  */
 export function fingerprintSync(src: ByteSource, head: Buffer, name: string, options: FingerprintOptions = {}): Fingerprint | null {
   if (src.size === 0 && head.length === 0) return emptyFingerprint();
