@@ -59,7 +59,7 @@ const scratch = new ByteHistogram();
 
 /**
  * The histogram of one buffer in a histogram shared by every call: valid until the next call,
- * so read it at once (byteStats, the text check's counts) and keep only what is derived from it.
+ * so read it at once (byteStats, headEntropy) and keep only what is derived from it.
  */
 export function scratchHistogramOf(bytes: Uint8Array): ByteHistogram {
   scratch.counts.fill(0);

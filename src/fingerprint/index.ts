@@ -9,12 +9,12 @@ import type { ByteSource } from '../util/byte-source.js';
 import { LIMITS } from '../util/limits.js';
 import { detectLateMagic, detectOwnMagic, type MagicMatch } from './detectors.js';
 import {
-  byteStats, histogramOfParts, scratchHistogramOf, shannonEntropy, type ByteHistogram, CHI_CLEARLY_EVEN, CHI_CLEARLY_UNEVEN, CHI_RANDOM_HIGH, CHI_RANDOM_LOW, type ByteStats,
+  byteStats, histogramOfParts, scratchHistogramOf, shannonEntropy, CHI_CLEARLY_EVEN, CHI_CLEARLY_UNEVEN, CHI_RANDOM_HIGH, CHI_RANDOM_LOW, type ByteStats,
 } from './entropy.js';
 import { classifyFormat, WEAK_MAGIC_FORMATS, type Classification } from './formats.js';
 import { checkExtension, type ExtensionMismatch } from './extensions.js';
 import { describeFileType } from './describe.js';
-import { detectText } from './text.js';
+import { asciiHeadCounts, detectText, type HeadByteCounts } from './text.js';
 import { fingerprintHits } from './predicates.js';
 import { zipHeadType } from './zip-head.js';
 import { fileTypeOfHead } from './file-type.js';
@@ -144,8 +144,8 @@ function startsLikeTextWithMagic(head: Buffer): boolean {
   return head.length > 0 && TEXT_WITH_MAGIC_FIRST.has(head[0]!) && TEXT_WITH_MAGIC.some((p) => head.length >= p.length && head.compare(p, 0, p.length, 0, p.length) === 0);
 }
 
-function textMagic(head: Buffer, byteCounts?: Uint32Array): Magic | null {
-  const text = detectText(head, byteCounts);
+function textMagic(head: Buffer, counts?: HeadByteCounts): Magic | null {
+  const text = detectText(head, counts);
   if (!text) return null;
   const confidence = head.length >= 64 ? 'high' : 'low';
   return { format: text.format, mime: text.mime, description: text.description, confidence, hints: [], source: 'text', structured: text.structured };
@@ -161,15 +161,6 @@ function fastPe(head: Buffer): Magic | null {
   return pe.confidence === 'certain' ? { ...pe, source: 'file-type' } : null;
 }
 
-/** How far into a head a zero byte makes the text check cheaper without the histogram than with it. */
-const ZERO_NEAR_START_BYTES = 64;
-
-function zeroNearStart(head: Buffer): boolean {
-  const end = Math.min(head.length, ZERO_NEAR_START_BYTES);
-  for (let i = 0; i < end; i++) if (head[i] === 0) return true;
-  return false;
-}
-
 /** What the synchronous fast path could not settle: only file-type can. */
 interface Unsettled {
   own: MagicMatch | null;
@@ -181,13 +172,13 @@ interface Unsettled {
  * verified PE and ZIP heads settle most files synchronously; the rest (media file-type knows,
  * random blobs, ZIP heads only file-type can judge) is left to file-type. Returns the verdict, or what the slow path needs.
  */
-function detectMagicFast(head: Buffer, name: string, size: number, facts: HeadFacts): { magic: Magic | null } | Unsettled {
+function detectMagicFast(head: Buffer, name: string, size: number): { magic: Magic | null } | Unsettled {
   const own = detectOwnMagic(head, name, size);
   if (own && own.confidence !== 'low') return { magic: { ...own, source: 'custom' } };
   // Plain text is most of a disk: skip file-type for it unless it starts like a text-based format.
-  // A zero byte near the start (PE, ZIP and its documents) ends the text check's own scan there:
-  // no histogram is made for it (the statistics make one if the verdict reads them).
-  const text = textMagic(head, zeroNearStart(head) ? undefined : headHistogramOf(facts)?.counts);
+  // An ASCII head's counts in one pass that stops at a zero or a byte >= 0x80 (PE, ZIP, blobs and
+  // UTF-8 prose: the check's own scans then decide); no histogram unless the statistics are read.
+  const text = textMagic(head, asciiHeadCounts(head));
   if (text && !startsLikeTextWithMagic(head)) return { magic: text };
   const pe = fastPe(head);
   if (pe) return { magic: pe };
@@ -290,39 +281,6 @@ function emptyFingerprint(): Fingerprint {
   };
 }
 
-/**
- * What one pass over the head gives, made when first asked: its histogram, from which the text
- * check of most text heads is settled without a pass of its own, and the statistics made from it.
- * A head a confident magic of the table settles (JPEG, PNG, PDF...) needs neither when the
- * statistics are left to the verdict (`statistics: 'when-needed'`). The histogram is the shared
- * scratch one: valid until the next file's, so only the synchronous detection reads it, and the
- * asynchronous path makes the statistics before it waits.
- */
-interface HeadFacts {
-  head: Buffer;
-  /** undefined until made; null for an empty head. */
-  histogram: ByteHistogram | null | undefined;
-  /** undefined until made. */
-  stats: ByteStats | null | undefined;
-}
-
-function headFacts(head: Buffer): HeadFacts {
-  return { head, histogram: head.length === 0 ? null : undefined, stats: head.length === 0 ? null : undefined };
-}
-
-function headHistogramOf(facts: HeadFacts): ByteHistogram | null {
-  if (facts.histogram === undefined) facts.histogram = scratchHistogramOf(facts.head);
-  return facts.histogram;
-}
-
-function headStatsOf(facts: HeadFacts): ByteStats | null {
-  if (facts.stats === undefined) {
-    const histogram = headHistogramOf(facts);
-    facts.stats = histogram ? byteStats(histogram) : null;
-  }
-  return facts.stats;
-}
-
 /** The entropy a fingerprint with `statisticsDeferred` would have held: the same sum over the same head. */
 export function headEntropy(head: Uint8Array): number | null {
   return head.length === 0 ? null : shannonEntropy(scratchHistogramOf(head));
@@ -355,18 +313,15 @@ export async function fingerprint(src: ByteSource, head: Buffer, name: string, o
  */
 export function fingerprintMaybeSync(src: ByteSource, head: Buffer, name: string, options: FingerprintOptions = {}): Fingerprint | Promise<Fingerprint> {
   if (src.size === 0 && head.length === 0) return emptyFingerprint();
-  const facts = headFacts(head);
-  const fast = detectMagicFast(head, name, src.size, facts);
-  if ('magic' in fast) return finishFingerprint(src, head, name, fast.magic, facts, [], options);
-  // Made before waiting: another file's head takes the scratch histogram meanwhile.
-  headStatsOf(facts);
-  return withFileType(src, head, name, fast, facts, options);
+  const fast = detectMagicFast(head, name, src.size);
+  if ('magic' in fast) return finishFingerprint(src, head, name, fast.magic, undefined, [], options);
+  return withFileType(src, head, name, fast, options);
 }
 
-async function withFileType(src: ByteSource, head: Buffer, name: string, fast: Unsettled, facts: HeadFacts, options: FingerprintOptions): Promise<Fingerprint> {
+async function withFileType(src: ByteSource, head: Buffer, name: string, fast: Unsettled, options: FingerprintOptions): Promise<Fingerprint> {
   const warnings: string[] = [];
   const magic = resolveMagic(head, name, src.size, fast, await fileTypeMagic(head, warnings));
-  return finishFingerprint(src, head, name, magic, facts, warnings, options);
+  return finishFingerprint(src, head, name, magic, undefined, warnings, options);
 }
 
 /**
@@ -376,9 +331,8 @@ async function withFileType(src: ByteSource, head: Buffer, name: string, fast: U
  */
 export function fingerprintSync(src: ByteSource, head: Buffer, name: string, options: FingerprintOptions = {}): Fingerprint | null {
   if (src.size === 0 && head.length === 0) return emptyFingerprint();
-  const facts = headFacts(head);
-  const fast = detectMagicFast(head, name, src.size, facts);
-  return 'magic' in fast ? finishFingerprint(src, head, name, fast.magic, facts, [], options) : null;
+  const fast = detectMagicFast(head, name, src.size);
+  return 'magic' in fast ? finishFingerprint(src, head, name, fast.magic, undefined, [], options) : null;
 }
 
 /**
@@ -389,13 +343,17 @@ export async function fingerprintReference(src: ByteSource, head: Buffer, name: 
   if (src.size === 0 && head.length === 0) return emptyFingerprint();
   const warnings: string[] = [];
   const magic = await detectMagicReference(head, name, src.size, warnings);
-  return finishFingerprint(src, head, name, magic, { head, histogram: null, stats: head.length ? byteStats(histogramOfParts([head])) : null }, warnings, options);
+  return finishFingerprint(src, head, name, magic, head.length ? byteStats(histogramOfParts([head])) : null, warnings, options);
 }
 
-/** Statistics (more samples only when the class needs them), classification, extension check, hits. */
-function finishFingerprint(src: ByteSource, head: Buffer, name: string, magic: Magic | null, facts: HeadFacts, warnings: string[], options: FingerprintOptions): Fingerprint {
+/**
+ * Statistics (more samples only when the class needs them), classification, extension check, hits.
+ * `headStats`: the head's statistics when the caller made them; undefined: made here from the head,
+ * unless the scan leaves them to the verdict and the verdict does not read them.
+ */
+function finishFingerprint(src: ByteSource, head: Buffer, name: string, magic: Magic | null, headStats: ByteStats | null | undefined, warnings: string[], options: FingerprintOptions): Fingerprint {
   const deferred = options.statistics === 'when-needed' && !options.deep && head.length > 0 && !verdictReadsStatistics(magic);
-  let stats = deferred ? null : headStatsOf(facts);
+  let stats = deferred || head.length === 0 ? null : (headStats ?? byteStats(scratchHistogramOf(head)));
   let samples: SampleRange[] = head.length ? [{ offset: 0, length: head.length }] : [];
   const provisional = magic ? classifyWithMagic(magic, stats).classification : null;
   const wantMore = options.deep || (stats !== null && src.size > head.length && needsMoreSamples(magic, provisional, stats));

@@ -1,18 +1,76 @@
 /**
- * The text check settled from the head's byte histogram (made anyway for its statistics) gives
- * the verdict of its own byte scans, on heads at the edges the counts decide: control characters
- * around the 1 % limit, DEL, NUL, UTF-16 without a BOM, bytes >= 0x80 (those take the
- * scans again), and on pseudo-random mixes of all of them. Then the structure of a text head, read
- * from the part of it the checks need, against the checks as first written on the whole head.
+ * The text check settled from an ASCII head's counts, made four bytes at a time (`asciiHeadCounts`),
+ * gives the verdict of its own byte scans, on heads at the edges the counts decide: control
+ * characters around the 1 % limit, DEL, NUL, UTF-16 without a BOM, bytes >= 0x80 (those take the
+ * scans again), and on pseudo-random mixes of all of them, read aligned and not; the counts
+ * themselves against a byte-by-byte count. Then the structure of a text head, read from the part of
+ * it the checks need, against the checks as first written on the whole head.
  */
 import { describe, expect, test } from '@jest/globals';
-import { histogramOf } from '../../src/fingerprint/entropy.js';
-import { detectText } from '../../src/fingerprint/text.js';
+import { asciiHeadCounts, detectText } from '../../src/fingerprint/text.js';
 import { xorshiftBytes } from '../helpers/random.js';
 
-function bothWays(head: Buffer): [unknown, unknown] {
-  return [detectText(head), detectText(head, histogramOf(head).counts)];
+/** `bytes` at `offset` bytes past the start of a buffer of their own (0: aligned for a word view). */
+function at(bytes: Uint8Array, offset: number): Buffer {
+  const out = Buffer.from(new ArrayBuffer(bytes.length + offset), offset, bytes.length);
+  out.set(bytes);
+  return out;
 }
+
+/** The check's own scans, and from the counts read aligned and a byte off. */
+function bothWays(head: Buffer): [unknown, unknown] {
+  const scanned = detectText(head);
+  const aligned = at(head, 0);
+  const counted = detectText(aligned, asciiHeadCounts(aligned));
+  const shifted = at(head, 1);
+  const countedShifted = detectText(shifted, asciiHeadCounts(shifted));
+  if (JSON.stringify(countedShifted) !== JSON.stringify(counted)) throw new Error(`unaligned ${JSON.stringify(countedShifted)} against ${JSON.stringify(counted)}`);
+  return [scanned, counted];
+}
+
+const ALLOWED_CONTROLS = new Set([9, 10, 12, 13, 27]);
+
+/** What asciiHeadCounts must give, a byte at a time. */
+function countedByteByByte(head: Uint8Array): { zeros: number; high: number; disallowedControls: number } | undefined {
+  let controls = 0;
+  for (const b of head) {
+    if (b === 0 || b >= 0x80) return undefined;
+    if ((b < 0x20 && !ALLOWED_CONTROLS.has(b)) || b === 0x7f) controls++;
+  }
+  return { zeros: 0, high: 0, disallowedControls: controls };
+}
+
+describe('asciiHeadCounts', () => {
+  test('equals a byte-by-byte count on pseudo-random heads of every length mod 4, at every offset mod 4', () => {
+    // Printable ASCII with controls, DEL and spaces; a third of the heads get one zero or high byte somewhere.
+    const controls = [0x01, 0x08, 0x09, 0x0a, 0x0c, 0x0d, 0x1b, 0x1f, 0x20, 0x7e, 0x7f];
+    const breakers = [0x00, 0x80, 0xff];
+    let ascii = 0;
+    let controlled = 0;
+    for (let seed = 1; seed <= 4000; seed++) {
+      const noise = xorshiftBytes(4100, seed);
+      const length = seed % 7 === 0 ? 4100 - (seed % 4) : noise[0]! % 300;
+      const head = Buffer.alloc(length);
+      for (let i = 0; i < length; i++) head[i] = noise[i]! % 11 === 0 ? controls[noise[(i + 1) % noise.length]! % controls.length]! : 0x21 + (noise[i]! % 0x5d);
+      if (length > 0 && noise[1]! % 3 === 0) head[(noise[2]! * 17) % length] = breakers[noise[3]! % breakers.length]!;
+      const expected = countedByteByByte(head);
+      for (let offset = 0; offset < 4; offset++) expect(asciiHeadCounts(at(head, offset))).toEqual(expected);
+      if (expected) ascii++;
+      if (expected && expected.disallowedControls > 0) controlled++;
+    }
+    // Both answers occur, and counts above zero, so each branch was compared.
+    expect(ascii).toBeGreaterThan(500);
+    expect(ascii).toBeLessThan(4000);
+    expect(controlled).toBeGreaterThan(300);
+  });
+
+  test('a word with every byte a control or DEL, and the words around the borrows', () => {
+    for (const bytes of [[0x1f, 0x20, 0x20, 0x20], [0x20, 0x1f, 0x20, 0x21], [0x7f, 0x7f, 0x7f, 0x7f], [0x01, 0x02, 0x03, 0x04], [0x20, 0x20, 0x20, 0x1f], [0x7e, 0x7f, 0x80, 0x20], [0x21, 0x20, 0x00, 0x41]]) {
+      const head = Buffer.from([...bytes, ...bytes, 0x41, 0x41, 0x41]);
+      for (let offset = 0; offset < 4; offset++) expect(asciiHeadCounts(at(head, offset))).toEqual(countedByteByByte(head));
+    }
+  });
+});
 
 const prose = (n: number): Buffer => Buffer.from('Collected files were staged in C:\\Users\\Public\\tmp, 2024-03-01.\r\n'.repeat(Math.ceil(n / 66))).subarray(0, n);
 
@@ -22,7 +80,7 @@ function withBytes(base: Buffer, byte: number, every: number): Buffer {
   return out;
 }
 
-describe('text check from the head byte counts', () => {
+describe('text check from an ASCII head\'s counts', () => {
   const cases: Record<string, Buffer> = {
     'plain ASCII prose': prose(4100),
     'INI text': Buffer.from('[General]\r\nName=x\r\nPath=C:\\\\Temp\r\n[More]\r\nA=1\r\n'),
@@ -57,7 +115,7 @@ describe('text check from the head byte counts', () => {
   }
 
   test('the edge cases above include text and not text', () => {
-    const verdicts = Object.values(cases).map((head) => detectText(head, histogramOf(head).counts) !== null);
+    const verdicts = Object.values(cases).map((head) => detectText(head, asciiHeadCounts(head)) !== null);
     expect(verdicts).toContain(true);
     expect(verdicts).toContain(false);
   });
@@ -127,7 +185,7 @@ function decodedWhole(head: Buffer, encoding: string): string {
 }
 
 function expectFirstWrittenStructure(head: Buffer, label: string): string | null {
-  const found = detectText(head, histogramOf(head).counts);
+  const found = detectText(head, asciiHeadCounts(head));
   if (!found || found.encoding.startsWith('utf-16')) return null;
   const expected = structureAsFirstWritten(decodedWhole(head, found.encoding));
   if (found.format !== expected) throw new Error(`${label}: ${found.format} against ${expected} for ${JSON.stringify(head.toString('latin1', 0, 300))}`);
