@@ -14,7 +14,7 @@ import {
 import { classifyFormat, WEAK_MAGIC_FORMATS, type Classification } from './formats.js';
 import { checkExtension, type ExtensionMismatch } from './extensions.js';
 import { describeFileType } from './describe.js';
-import { asciiHeadCounts, detectText, type HeadByteCounts } from './text.js';
+import { asciiControlCount, detectText } from './text.js';
 import { fingerprintHits } from './predicates.js';
 import { zipHeadType } from './zip-head.js';
 import { fileTypeOfHead } from './file-type.js';
@@ -144,8 +144,8 @@ function startsLikeTextWithMagic(head: Buffer): boolean {
   return head.length > 0 && TEXT_WITH_MAGIC_FIRST.has(head[0]!) && TEXT_WITH_MAGIC.some((p) => head.length >= p.length && head.compare(p, 0, p.length, 0, p.length) === 0);
 }
 
-function textMagic(head: Buffer, counts?: HeadByteCounts): Magic | null {
-  const text = detectText(head, counts);
+function textMagic(head: Buffer, asciiControls?: number): Magic | null {
+  const text = detectText(head, asciiControls);
   if (!text) return null;
   const confidence = head.length >= 64 ? 'high' : 'low';
   return { format: text.format, mime: text.mime, description: text.description, confidence, hints: [], source: 'text', structured: text.structured };
@@ -176,9 +176,9 @@ function detectMagicFast(head: Buffer, name: string, size: number): { magic: Mag
   const own = detectOwnMagic(head, name, size);
   if (own && own.confidence !== 'low') return { magic: { ...own, source: 'custom' } };
   // Plain text is most of a disk: skip file-type for it unless it starts like a text-based format.
-  // An ASCII head's counts in one pass that stops at a zero or a byte >= 0x80 (PE, ZIP, blobs and
-  // UTF-8 prose: the check's own scans then decide); no histogram unless the statistics are read.
-  const text = textMagic(head, asciiHeadCounts(head));
+  // An ASCII head's controls counted in one pass that stops at a zero or a byte >= 0x80 (PE, ZIP,
+  // blobs and UTF-8 prose: the check's own scans then decide); no histogram unless the statistics are read.
+  const text = textMagic(head, asciiControlCount(head));
   if (text && !startsLikeTextWithMagic(head)) return { magic: text };
   const pe = fastPe(head);
   if (pe) return { magic: pe };
@@ -314,14 +314,14 @@ export async function fingerprint(src: ByteSource, head: Buffer, name: string, o
 export function fingerprintMaybeSync(src: ByteSource, head: Buffer, name: string, options: FingerprintOptions = {}): Fingerprint | Promise<Fingerprint> {
   if (src.size === 0 && head.length === 0) return emptyFingerprint();
   const fast = detectMagicFast(head, name, src.size);
-  if ('magic' in fast) return finishFingerprint(src, head, name, fast.magic, undefined, [], options);
+  if ('magic' in fast) return finishFingerprint(src, head, name, fast.magic, [], options);
   return withFileType(src, head, name, fast, options);
 }
 
 async function withFileType(src: ByteSource, head: Buffer, name: string, fast: Unsettled, options: FingerprintOptions): Promise<Fingerprint> {
   const warnings: string[] = [];
   const magic = resolveMagic(head, name, src.size, fast, await fileTypeMagic(head, warnings));
-  return finishFingerprint(src, head, name, magic, undefined, warnings, options);
+  return finishFingerprint(src, head, name, magic, warnings, options);
 }
 
 /**
@@ -332,7 +332,7 @@ async function withFileType(src: ByteSource, head: Buffer, name: string, fast: U
 export function fingerprintSync(src: ByteSource, head: Buffer, name: string, options: FingerprintOptions = {}): Fingerprint | null {
   if (src.size === 0 && head.length === 0) return emptyFingerprint();
   const fast = detectMagicFast(head, name, src.size);
-  return 'magic' in fast ? finishFingerprint(src, head, name, fast.magic, undefined, [], options) : null;
+  return 'magic' in fast ? finishFingerprint(src, head, name, fast.magic, [], options) : null;
 }
 
 /**
@@ -343,17 +343,16 @@ export async function fingerprintReference(src: ByteSource, head: Buffer, name: 
   if (src.size === 0 && head.length === 0) return emptyFingerprint();
   const warnings: string[] = [];
   const magic = await detectMagicReference(head, name, src.size, warnings);
-  return finishFingerprint(src, head, name, magic, head.length ? byteStats(histogramOfParts([head])) : null, warnings, options);
+  return finishFingerprint(src, head, name, magic, warnings, options);
 }
 
 /**
- * Statistics (more samples only when the class needs them), classification, extension check, hits.
- * `headStats`: the head's statistics when the caller made them; undefined: made here from the head,
- * unless the scan leaves them to the verdict and the verdict does not read them.
+ * Statistics of the head (unless the scan leaves them to the verdict and it does not read them; more
+ * samples only when the class needs them), classification, extension check, hits.
  */
-function finishFingerprint(src: ByteSource, head: Buffer, name: string, magic: Magic | null, headStats: ByteStats | null | undefined, warnings: string[], options: FingerprintOptions): Fingerprint {
+function finishFingerprint(src: ByteSource, head: Buffer, name: string, magic: Magic | null, warnings: string[], options: FingerprintOptions): Fingerprint {
   const deferred = options.statistics === 'when-needed' && !options.deep && head.length > 0 && !verdictReadsStatistics(magic);
-  let stats = deferred || head.length === 0 ? null : (headStats ?? byteStats(scratchHistogramOf(head)));
+  let stats = deferred || head.length === 0 ? null : byteStats(scratchHistogramOf(head));
   let samples: SampleRange[] = head.length ? [{ offset: 0, length: head.length }] : [];
   const provisional = magic ? classifyWithMagic(magic, stats).classification : null;
   const wantMore = options.deep || (stats !== null && src.size > head.length && needsMoreSamples(magic, provisional, stats));

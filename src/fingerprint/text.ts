@@ -39,12 +39,10 @@ function utf8SequenceLength(buf: Uint8Array, i: number): number {
 
 interface ByteScan { controls: number; high: number; validUtf8: boolean; nul: boolean }
 
-/**
- * What the text check's byte scan would count on a head without a zero or a byte >= 0x80: its
- * disallowed controls (tab, CR, LF, FF and ESC are allowed). Such a head cannot be UTF-16 without a
- * BOM and has no sequence to validate, so these counts are the scan's whole answer.
- */
-export interface HeadByteCounts { zeros: number; high: number; disallowedControls: number }
+/** A control character text may not hold (beyond MAX_CONTROL_RATIO): below 0x20 but tab, LF, FF, CR and ESC, or DEL. */
+function isDisallowedControl(b: number): boolean {
+  return (b < 0x20 && !isAllowedControl(b)) || b === 0x7f;
+}
 
 const HIGH_BITS = 0x80808080;
 const SPACES = 0x20202020;
@@ -52,13 +50,15 @@ const DELS = 0x7f7f7f7f;
 const ONES = 0x01010101;
 
 /**
- * The counts of an ASCII head, four bytes at a time, or undefined once a zero or a byte >= 0x80
- * turns up (the check's own scans then decide): the common text head's one pass, about twice as
- * fast as a histogram of it (docs/performance.md "Session 37"). A word with no byte below 0x20 and
- * no DEL is passed over whole; the subtraction's borrows only ever flag a word too many, which its
- * bytes then settle one by one. An unaligned head is read a byte at a time.
+ * The disallowed controls of a head with no zero and no byte >= 0x80, counted four bytes at a time,
+ * or undefined once such a byte turns up (the check's own scans then decide). A head it counts cannot
+ * be UTF-16 without a BOM and has no sequence to validate, so the count is the byte scan's whole
+ * answer: the common text head's one pass, about twice as fast as a histogram of it
+ * (docs/performance.md "Session 37"). A word with no byte below 0x20 and no DEL is passed over whole;
+ * the subtraction's borrows only ever flag a word too many, which its bytes then settle one by one.
+ * An unaligned head is read a byte at a time.
  */
-export function asciiHeadCounts(head: Uint8Array): HeadByteCounts | undefined {
+export function asciiControlCount(head: Uint8Array): number | undefined {
   let controls = 0;
   let i = 0;
   if ((head.byteOffset & 3) === 0 && head.length >= 4) {
@@ -70,7 +70,7 @@ export function asciiHeadCounts(head: Uint8Array): HeadByteCounts | undefined {
       for (let j = k << 2, end = j + 4; j < end; j++) {
         const b = head[j]!;
         if (b === 0) return undefined;
-        if ((b < 0x20 && !isAllowedControl(b)) || b === 0x7f) controls++;
+        if (isDisallowedControl(b)) controls++;
       }
     }
     i = words.length << 2;
@@ -78,9 +78,9 @@ export function asciiHeadCounts(head: Uint8Array): HeadByteCounts | undefined {
   for (; i < head.length; i++) {
     const b = head[i]!;
     if (b === 0 || b >= 0x80) return undefined;
-    if ((b < 0x20 && !isAllowedControl(b)) || b === 0x7f) controls++;
+    if (isDisallowedControl(b)) controls++;
   }
-  return { zeros: 0, high: 0, disallowedControls: controls };
+  return controls;
 }
 
 function scanBytes(buf: Uint8Array, start: number): ByteScan {
@@ -134,7 +134,7 @@ function controlRatioOf(text: string): number {
   let controls = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if ((c < 0x20 && !isAllowedControl(c)) || c === 0x7f) controls++;
+    if (isDisallowedControl(c)) controls++;
   }
   return text.length ? controls / text.length : 0;
 }
@@ -146,19 +146,19 @@ function controlRatioOf(text: string): number {
 type DecodedHead = { encoding: TextEncoding; text: string } | { encoding: TextEncoding; text?: undefined; charset: 'latin1' | 'utf8'; start: number };
 
 /** The head's encoding when it is text, null when it is not. */
-function decodeText(head: Buffer, counts: HeadByteCounts | undefined): DecodedHead | null {
+function decodeText(head: Buffer, asciiControls: number | undefined): DecodedHead | null {
   if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) {
     const scan = scanBytes(head, 3);
     return !scan.nul && scan.validUtf8 && scan.controls <= MAX_CONTROL_RATIO * head.length ? { encoding: 'utf-8', charset: 'utf8', start: 3 } : null;
   }
   const bomLe = head.length >= 2 && head[0] === 0xff && head[1] === 0xfe;
   const bomBe = head.length >= 2 && head[0] === 0xfe && head[1] === 0xff;
-  const lane = bomLe ? 'le' : bomBe ? 'be' : counts?.zeros === 0 ? null : utf16Lane(head);
+  const lane = bomLe ? 'le' : bomBe ? 'be' : asciiControls !== undefined ? null : utf16Lane(head);
   if (lane) {
     const text = decodeUtf16(head, lane === 'be', bomLe || bomBe ? 2 : 0);
     return controlRatioOf(text) <= MAX_CONTROL_RATIO && !text.includes('\0') ? { text, encoding: lane === 'le' ? 'utf-16le' : 'utf-16be' } : null;
   }
-  const scan = counts?.high === 0 ? { controls: counts.disallowedControls, high: 0, validUtf8: true, nul: counts.zeros > 0 } : scanBytes(head, 0);
+  const scan = asciiControls !== undefined ? { controls: asciiControls, high: 0, validUtf8: true, nul: false } : scanBytes(head, 0);
   if (scan.nul || scan.controls > MAX_CONTROL_RATIO * head.length) return null;
   if (scan.high === 0) return { encoding: 'ascii', charset: 'latin1', start: 0 };
   if (scan.validUtf8) return { encoding: 'utf-8', charset: 'utf8', start: 0 };
@@ -297,10 +297,10 @@ function prefixIsEnough(prefix: string): boolean {
   return lineFeeds >= STRUCTURE_LINES;
 }
 
-/** Detects text in a head buffer; null when it is binary. `counts`: `asciiHeadCounts(head)`, when made (the scan's fast path). */
-export function detectText(head: Buffer, counts?: HeadByteCounts): TextMatch | null {
+/** Detects text in a head buffer; null when it is binary. `asciiControls`: `asciiControlCount(head)`, when made (the scan's fast path). */
+export function detectText(head: Buffer, asciiControls?: number): TextMatch | null {
   if (head.length === 0) return null;
-  const decoded = decodeText(head, counts);
+  const decoded = decodeText(head, asciiControls);
   if (!decoded) return null;
   const s = decoded.text === undefined ? structureOfHead(head, decoded.start, decoded.charset) : structureOf(decoded.text);
   // One literal in the spread's key order (a spread that redefines `description` took a slow IC per file).

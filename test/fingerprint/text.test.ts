@@ -1,5 +1,5 @@
 /**
- * The text check settled from an ASCII head's counts, made four bytes at a time (`asciiHeadCounts`),
+ * The text check settled from an ASCII head's control count, made four bytes at a time (`asciiControlCount`),
  * gives the verdict of its own byte scans, on heads at the edges the counts decide: control
  * characters around the 1 % limit, DEL, NUL, UTF-16 without a BOM, bytes >= 0x80 (those take the
  * scans again), and on pseudo-random mixes of all of them, read aligned and not; the counts
@@ -7,7 +7,7 @@
  * it the checks need, against the checks as first written on the whole head.
  */
 import { describe, expect, test } from '@jest/globals';
-import { asciiHeadCounts, detectText } from '../../src/fingerprint/text.js';
+import { asciiControlCount, detectText } from '../../src/fingerprint/text.js';
 import { xorshiftBytes } from '../helpers/random.js';
 
 /** `bytes` at `offset` bytes past the start of a buffer of their own (0: aligned for a word view). */
@@ -21,26 +21,26 @@ function at(bytes: Uint8Array, offset: number): Buffer {
 function bothWays(head: Buffer): [unknown, unknown] {
   const scanned = detectText(head);
   const aligned = at(head, 0);
-  const counted = detectText(aligned, asciiHeadCounts(aligned));
+  const counted = detectText(aligned, asciiControlCount(aligned));
   const shifted = at(head, 1);
-  const countedShifted = detectText(shifted, asciiHeadCounts(shifted));
+  const countedShifted = detectText(shifted, asciiControlCount(shifted));
   if (JSON.stringify(countedShifted) !== JSON.stringify(counted)) throw new Error(`unaligned ${JSON.stringify(countedShifted)} against ${JSON.stringify(counted)}`);
   return [scanned, counted];
 }
 
 const ALLOWED_CONTROLS = new Set([9, 10, 12, 13, 27]);
 
-/** What asciiHeadCounts must give, a byte at a time. */
-function countedByteByByte(head: Uint8Array): { zeros: number; high: number; disallowedControls: number } | undefined {
+/** What asciiControlCount must give, a byte at a time. */
+function countedByteByByte(head: Uint8Array): number | undefined {
   let controls = 0;
   for (const b of head) {
     if (b === 0 || b >= 0x80) return undefined;
     if ((b < 0x20 && !ALLOWED_CONTROLS.has(b)) || b === 0x7f) controls++;
   }
-  return { zeros: 0, high: 0, disallowedControls: controls };
+  return controls;
 }
 
-describe('asciiHeadCounts', () => {
+describe('asciiControlCount', () => {
   test('equals a byte-by-byte count on pseudo-random heads of every length mod 4, at every offset mod 4', () => {
     // Printable ASCII with controls, DEL and spaces; a third of the heads get one zero or high byte somewhere.
     const controls = [0x01, 0x08, 0x09, 0x0a, 0x0c, 0x0d, 0x1b, 0x1f, 0x20, 0x7e, 0x7f];
@@ -54,9 +54,9 @@ describe('asciiHeadCounts', () => {
       for (let i = 0; i < length; i++) head[i] = noise[i]! % 11 === 0 ? controls[noise[(i + 1) % noise.length]! % controls.length]! : 0x21 + (noise[i]! % 0x5d);
       if (length > 0 && noise[1]! % 3 === 0) head[(noise[2]! * 17) % length] = breakers[noise[3]! % breakers.length]!;
       const expected = countedByteByByte(head);
-      for (let offset = 0; offset < 4; offset++) expect(asciiHeadCounts(at(head, offset))).toEqual(expected);
-      if (expected) ascii++;
-      if (expected && expected.disallowedControls > 0) controlled++;
+      for (let offset = 0; offset < 4; offset++) expect(asciiControlCount(at(head, offset))).toEqual(expected);
+      if (expected !== undefined) ascii++;
+      if (expected !== undefined && expected > 0) controlled++;
     }
     // Both answers occur, and counts above zero, so each branch was compared.
     expect(ascii).toBeGreaterThan(500);
@@ -67,7 +67,7 @@ describe('asciiHeadCounts', () => {
   test('a word with every byte a control or DEL, and the words around the borrows', () => {
     for (const bytes of [[0x1f, 0x20, 0x20, 0x20], [0x20, 0x1f, 0x20, 0x21], [0x7f, 0x7f, 0x7f, 0x7f], [0x01, 0x02, 0x03, 0x04], [0x20, 0x20, 0x20, 0x1f], [0x7e, 0x7f, 0x80, 0x20], [0x21, 0x20, 0x00, 0x41]]) {
       const head = Buffer.from([...bytes, ...bytes, 0x41, 0x41, 0x41]);
-      for (let offset = 0; offset < 4; offset++) expect(asciiHeadCounts(at(head, offset))).toEqual(countedByteByByte(head));
+      for (let offset = 0; offset < 4; offset++) expect(asciiControlCount(at(head, offset))).toEqual(countedByteByByte(head));
     }
   });
 });
@@ -115,7 +115,7 @@ describe('text check from an ASCII head\'s counts', () => {
   }
 
   test('the edge cases above include text and not text', () => {
-    const verdicts = Object.values(cases).map((head) => detectText(head, asciiHeadCounts(head)) !== null);
+    const verdicts = Object.values(cases).map((head) => detectText(head, asciiControlCount(head)) !== null);
     expect(verdicts).toContain(true);
     expect(verdicts).toContain(false);
   });
@@ -185,7 +185,7 @@ function decodedWhole(head: Buffer, encoding: string): string {
 }
 
 function expectFirstWrittenStructure(head: Buffer, label: string): string | null {
-  const found = detectText(head, asciiHeadCounts(head));
+  const found = detectText(head, asciiControlCount(head));
   if (!found || found.encoding.startsWith('utf-16')) return null;
   const expected = structureAsFirstWritten(decodedWhole(head, found.encoding));
   if (found.format !== expected) throw new Error(`${label}: ${found.format} against ${expected} for ${JSON.stringify(head.toString('latin1', 0, 300))}`);
