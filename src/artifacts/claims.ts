@@ -41,6 +41,15 @@ function addTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
+/** Two UTF-16 code units of `text` from `at` as one number: a key made without a two-character string per file. */
+function charPair(text: string, at: number): number {
+  return text.charCodeAt(at) * 0x10000 + text.charCodeAt(at + 1);
+}
+
+const NONE: readonly Keyed[] = [];
+const NO_MAGICS: readonly MagicEntry[] = [];
+const NO_PARSERS: readonly ArtifactParser[] = Object.freeze([]);
+
 function magicFits(head: Buffer, at: number, bytes: Uint8Array): boolean {
   if (at + bytes.length > head.length) return false;
   for (let i = 1; i < bytes.length; i++) if (head[at + i] !== bytes[i]) return false;
@@ -52,9 +61,9 @@ export class ClaimIndex {
   private readonly anyFile: number[] = [];
   private readonly byFormat = new Map<string | null, number[]>();
   private readonly byName = new Map<string, number[]>();
-  /** Prefixes by their first two characters, suffixes (extensions as '.ext') by their last two. */
-  private readonly byPrefix = new Map<string, Keyed[]>();
-  private readonly bySuffix = new Map<string, Keyed[]>();
+  /** Prefixes by their first two characters, suffixes (extensions as '.ext') by their last two (charPair). */
+  private readonly byPrefix = new Map<number, Keyed[]>();
+  private readonly bySuffix = new Map<number, Keyed[]>();
   private readonly patterns: { re: RegExp; parser: number }[] = [];
   private readonly pathHints: Keyed[] = [];
   private readonly magics: MagicsAt[] = [];
@@ -74,12 +83,12 @@ export class ClaimIndex {
     for (const n of c.names ?? []) addTo(this.byName, n, i);
     for (const text of c.namePrefixes ?? []) {
       if (text.length < 2 || text !== text.toLowerCase()) throw new Error(`${p.id}: name prefix '${text}' must be lower-case and two characters or more`);
-      addTo(this.byPrefix, text.slice(0, 2), { text, parser: i });
+      addTo(this.byPrefix, charPair(text, 0), { text, parser: i });
     }
     const suffixes = [...(c.extensions ?? []).map((e) => `.${e}`), ...(c.nameSuffixes ?? [])];
     for (const text of suffixes) {
       if (text.length < 2 || text !== text.toLowerCase()) throw new Error(`${p.id}: name ending '${text}' must be lower-case and two characters or more`);
-      addTo(this.bySuffix, text.slice(-2), { text, parser: i });
+      addTo(this.bySuffix, charPair(text, text.length - 2), { text, parser: i });
     }
     for (const re of c.namePatterns ?? []) this.patterns.push({ re, parser: i });
     for (const text of c.pathHints ?? []) this.pathHints.push({ text, parser: i });
@@ -97,7 +106,7 @@ export class ClaimIndex {
   }
 
   /** The parsers, in registry order, whose claims fit this file (a superset of those whose `matches` is true). */
-  candidates(ctx: ArtifactContext): ArtifactParser[] {
+  candidates(ctx: ArtifactContext): readonly ArtifactParser[] {
     const offered = this.offered;
     offered.fill(0);
     this.markAll(this.anyFile);
@@ -105,8 +114,8 @@ export class ClaimIndex {
     const name = ctx.name.toLowerCase();
     this.markAll(this.byName.get(name));
     if (name.length >= 2) {
-      for (const k of this.byPrefix.get(name.slice(0, 2)) ?? []) if (name.startsWith(k.text)) offered[k.parser] = 1;
-      for (const k of this.bySuffix.get(name.slice(-2)) ?? []) if (name.endsWith(k.text)) offered[k.parser] = 1;
+      for (const k of this.byPrefix.get(charPair(name, 0)) ?? NONE) if (name.startsWith(k.text)) offered[k.parser] = 1;
+      for (const k of this.bySuffix.get(charPair(name, name.length - 2)) ?? NONE) if (name.endsWith(k.text)) offered[k.parser] = 1;
     }
     for (const p of this.patterns) if (!offered[p.parser] && p.re.test(name)) offered[p.parser] = 1;
     for (const h of this.pathHints) if (!offered[h.parser] && ctx.relPath.includes(h.text)) offered[h.parser] = 1;
@@ -114,10 +123,11 @@ export class ClaimIndex {
     for (const g of this.magics) {
       const b = head[g.at];
       if (b === undefined) continue;
-      for (const m of g.byFirstByte[b] ?? []) if (!offered[m.parser] && magicFits(head, g.at, m.bytes)) offered[m.parser] = 1;
+      for (const m of g.byFirstByte[b] ?? NO_MAGICS) if (!offered[m.parser] && magicFits(head, g.at, m.bytes)) offered[m.parser] = 1;
     }
-    const out: ArtifactParser[] = [];
-    for (let i = 0; i < offered.length; i++) if (offered[i]) out.push(this.parsers[i]!);
-    return out;
+    // Most files are offered to no parser: they share one empty list (callers only read it).
+    let out: ArtifactParser[] | null = null;
+    for (let i = 0; i < offered.length; i++) if (offered[i]) (out ??= []).push(this.parsers[i]!);
+    return out ?? NO_PARSERS;
   }
 }

@@ -28,7 +28,7 @@ const CLAIMS = new ClaimIndex(ARTIFACT_PARSERS);
  * The parsers whose claims fit a file, in registry order: the only ones worth asking `matches`
  * (a superset of the parsers that match; src/artifacts/claims.ts).
  */
-export function claimingParsers(ctx: ArtifactContext): ArtifactParser[] {
+export function claimingParsers(ctx: ArtifactContext): readonly ArtifactParser[] {
   return CLAIMS.candidates(ctx);
 }
 

@@ -219,8 +219,9 @@ function looksLikeUtf16Path(head: Buffer, at: number): boolean {
 
 const detectRecycleI: Detector = (head, name) => {
   if (head.length < RECYCLE_I.v1Path + 2) return null;
-  const version = head.readBigUInt64LE(RECYCLE_I.version);
-  if (version !== 1n && version !== 2n) return null;
+  // The version read as two 32-bit halves: most heads fail here, and a BigInt per file was garbage.
+  const version = head.readUInt32LE(RECYCLE_I.version);
+  if ((version !== 1 && version !== 2) || head.readUInt32LE(RECYCLE_I.version + 4) !== 0) return null;
   const named = /^\$I/i.test(name);
   const fieldsOk = head.readBigUInt64LE(RECYCLE_I.originalSize) <= MAX_ORIGINAL_SIZE && plausibleDeletionTime(head);
   // A $I-named file keeps its format with damaged fields (rifiuti2 still reads it, size "???").
@@ -228,7 +229,7 @@ const detectRecycleI: Detector = (head, name) => {
     return named ? match('recyclebin-i', `Windows Recycle Bin $I index, version ${version}, damaged fields`, 'low', ['recyclebin-i-damaged']) : null;
   }
   let pathAt: number = RECYCLE_I.v1Path;
-  if (version === 2n) {
+  if (version === 2) {
     if (head.length < RECYCLE_I.v2Path) return null;
     const chars = head.readUInt32LE(RECYCLE_I.v2PathChars);
     if (chars === 0 || chars > RECYCLE_I.maxPathChars) return null;

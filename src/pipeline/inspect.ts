@@ -147,16 +147,16 @@ export interface ParserRun {
 
 export interface Inspection {
   fingerprint: Fingerprint;
-  runs: ParserRun[];
+  runs: readonly ParserRun[];
   /** The file's own candidate (kind 'file') merged with what detectors said about the file itself. */
   fileCandidate: Candidate;
   /** Candidates for evidence inside the file (archive entries, $I records, registry values, commands). */
-  innerCandidates: Candidate[];
-  warnings: string[];
+  innerCandidates: readonly Candidate[];
+  warnings: readonly string[];
   /** The archive contract when an archive parser read the file (docs/archives.md), else null. */
   archive: ArchiveSummary | null;
   /** SID -> user name from a SAM or SOFTWARE hive (its ProfileList), for the other hives of the root. */
-  sidNames: Record<string, string>;
+  sidNames: Readonly<Record<string, string>>;
 }
 
 /** Whether a scan keeps the file's own candidate: it has hits, or names paths or events that correlation and the timeline use. */
@@ -255,14 +255,15 @@ function inspectFingerprinted(input: InspectInput, fp: Fingerprint): MaybePromis
     openSibling: input.openFile ? siblingOpener(input.relPath, input.siblings, input.openFile) : undefined,
     options: input.codepage || input.sigma ? { ...(input.codepage ? { codepage: input.codepage } : {}), ...(input.sigma ? { sigma: input.sigma } : {}) } : undefined,
   };
-  const got: Gathered = { runs: [], warnings: [], fileHits: [...fp.hits], details: {}, innerCandidates: [], names: [], events: [], archive: null, sidNames: {}, detectCtx: null };
   // The pre-filter offers the file only to parsers that can want it; matches() decides.
   const offered = claimingParsers(ctx);
   const skip = input.skipParsers;
   const parsers = skip ? offered.filter((p) => !skip.has(p.id)) : offered;
   let first = 0;
   while (first < parsers.length && !claims(parsers[first]!, ctx)) first++;
-  if (first === parsers.length) return finishInspection(input, fp, got);
+  // Most files: no parser claims them, and nothing is gathered (no containers made for them).
+  if (first === parsers.length) return finishInspection(input, fp, null);
+  const got: Gathered = { runs: [], warnings: [], fileHits: [...fp.hits], details: {}, innerCandidates: [], names: [], events: [], archive: null, sidNames: {}, detectCtx: null };
   return runParsers(input, ctx, parsers, first, got).then(() => finishInspection(input, fp, got));
 }
 
@@ -308,21 +309,28 @@ async function runParsers(input: InspectInput, ctx: ArtifactContext, parsers: re
 
 const roundedEntropy = (entropy: number | null): number | null => (entropy === null ? null : Math.round(entropy * 1000) / 1000);
 
-/** The file rules over what the parsers gathered, and the Inspection. */
-function finishInspection(input: InspectInput, fp: Fingerprint, got: Gathered): Inspection {
-  const { archive, fileHits, details, names, events } = got;
-  pushAll(fileHits, fileRuleHits({
-      relPath: input.relPath,
-      name: input.name,
-      size: input.size,
-      hotspot: input.hotspot,
-      format: fp.format,
-      classification: fp.classification,
-      archiveParsed: archive !== null,
-      sensitive: sensitiveKind(fp),
-      head: input.head,
-      packageType: archive?.packageType ?? null,
-    }));
+const NO_RUNS: readonly ParserRun[] = Object.freeze([]);
+const NO_CANDIDATES: readonly Candidate[] = Object.freeze([]);
+const NO_WARNINGS: readonly string[] = Object.freeze([]);
+const NO_SID_NAMES: Readonly<Record<string, string>> = Object.freeze({});
+
+/** The file rules over what the parsers gathered (null: no parser claimed the file), and the Inspection. */
+function finishInspection(input: InspectInput, fp: Fingerprint, got: Gathered | null): Inspection {
+  const archive = got?.archive ?? null;
+  const ruleHits = fileRuleHits({
+    relPath: input.relPath,
+    name: input.name,
+    size: input.size,
+    hotspot: input.hotspot,
+    format: fp.format,
+    classification: fp.classification,
+    archiveParsed: archive !== null,
+    sensitive: sensitiveKind(fp),
+    head: input.head,
+    packageType: archive?.packageType ?? null,
+  });
+  // fp.hits stay the fingerprint's own: the file's hits are a new list (the rules' own when it has none).
+  const fileHits = got ? pushAll(got.fileHits, ruleHits) : fp.hits.length > 0 ? [...fp.hits, ...ruleHits] : ruleHits;
   const fileCandidate: Candidate = {
     kind: 'file',
     path: input.relPath,
@@ -331,11 +339,12 @@ function finishInspection(input: InspectInput, fp: Fingerprint, got: Gathered): 
     format: fp.format,
     entropy: roundedEntropy(fp.entropy),
     times: input.times,
-    details: Object.keys(details).length ? details : undefined,
-    names: names.length ? names : undefined,
-    events: events.length ? events : undefined,
+    details: got && Object.keys(got.details).length ? got.details : undefined,
+    names: got?.names.length ? got.names : undefined,
+    events: got?.events.length ? got.events : undefined,
   };
   // Deferred statistics (a confident magic): the entropy is made from the head only for a candidate the scan keeps.
   if (fp.statisticsDeferred && keepsFileCandidate(fileCandidate)) fileCandidate.entropy = roundedEntropy(headEntropy(input.head));
+  if (!got) return { fingerprint: fp, runs: NO_RUNS, fileCandidate, innerCandidates: NO_CANDIDATES, warnings: NO_WARNINGS, archive, sidNames: NO_SID_NAMES };
   return { fingerprint: fp, runs: got.runs, fileCandidate, innerCandidates: got.innerCandidates, warnings: got.warnings, archive, sidNames: got.sidNames };
 }

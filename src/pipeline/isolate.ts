@@ -51,10 +51,10 @@ export interface IsolatedRequest {
 
 /** What the scan keeps of an inspection. */
 export interface IsolatedResult {
-  warnings: string[];
-  sidNames: Record<string, string>;
+  warnings: readonly string[];
+  sidNames: Readonly<Record<string, string>>;
   fileCandidate: Candidate;
-  innerCandidates: Candidate[];
+  innerCandidates: readonly Candidate[];
   classification: string;
 }
 

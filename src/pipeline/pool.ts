@@ -70,7 +70,7 @@ export type PoolMessage =
  * inspecting failed (`head` set when the head was read, as the main thread counts it).
  */
 export type PoolFileResult =
-  | { k: 'done'; head: number; cls: string; warnings?: string[]; sidNames?: Record<string, string>; file?: Candidate; inner?: Candidate[] }
+  | { k: 'done'; head: number; cls: string; warnings?: readonly string[]; sidNames?: Readonly<Record<string, string>>; file?: Candidate; inner?: Candidate[] }
   | { k: 'defer' }
   | { k: 'error'; head?: number; code: string; message: string };
 

@@ -234,21 +234,33 @@ function keptHere(inspection: Inspection): IsolatedResult {
 }
 
 /** Before a walked file is inspected: its hotspot, the notes to record for it, and the file opened (null: why not is in `issues`). */
-function openWalkedFile(state: RootState, file: WalkFile): { hotspot: Hotspot | null; issues: WalkIssue[]; opened: OpenedSource | null } {
+function openWalkedFile(state: RootState, file: WalkFile): { hotspot: Hotspot | null; issues: readonly WalkIssue[]; opened: OpenedSource | null } {
   const { entry, relPath } = file;
   const hotspot = state.hotspots.lookupFile(relPath);
-  const issues: WalkIssue[] = [];
   try {
     const opened = state.fs.open(entry);
     // After the open: a walked file's numbers (its links among them) come from the open's fstat (evidence/fs.ts ListOptions).
-    if (hotspot && (entry.links ?? 1) > 1) issues.push({ path: relPath, op: 'note', code: 'ENLINK', message: hardLinkNote(entry.links!) });
+    const issues: readonly WalkIssue[] = hotspot && (entry.links ?? 1) > 1 ? [{ path: relPath, op: 'note', code: 'ENLINK', message: hardLinkNote(entry.links!) }] : NO_ISSUES;
     return { hotspot, issues, opened };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    issues.push({ path: relPath, op: 'open', code: e.code ?? 'ERROR', message: e.message });
-    return { hotspot, issues, opened: null };
+    return { hotspot, issues: [{ path: relPath, op: 'open', code: e.code ?? 'ERROR', message: e.message }], opened: null };
   }
 }
+
+/** Most walked files have no notes: they share this list. */
+const NO_ISSUES: readonly WalkIssue[] = Object.freeze([]);
+
+/** `keep`, recording `issues` first (none: `keep` itself, no closure made). */
+function withIssues(state: RootState, issues: readonly WalkIssue[], keep: Keep): Keep {
+  if (issues.length === 0) return keep;
+  return () => {
+    for (const issue of issues) recordIssue(state.issues, issue);
+    return keep();
+  };
+}
+
+const keepNothing: Keep = () => null;
 
 /**
  * What an inspection gives, kept (recorded in the scan's state: issues, candidates, SID names)
@@ -277,14 +289,7 @@ function keptNow(got: Inspected): MaybePromise<DirFileFact | null> {
  */
 function inspectWalkedFile(state: RootState, file: WalkFile, siblings: DirEntryInfo[], siblingsKey: string, opts: ScanOptions): Inspected {
   const { hotspot, issues, opened } = openWalkedFile(state, file);
-  const withIssues = (keep: Keep): Keep =>
-    issues.length === 0
-      ? keep
-      : () => {
-          for (const issue of issues) recordIssue(state.issues, issue);
-          return keep();
-        };
-  if (!opened) return withIssues(() => null);
+  if (!opened) return withIssues(state, issues, keepNothing);
   let got: Inspected;
   try {
     got = inspectOpenedFile(state, file, opened, hotspot, siblings, siblingsKey, opts, false);
@@ -292,32 +297,30 @@ function inspectWalkedFile(state: RootState, file: WalkFile, siblings: DirEntryI
     opened.close();
     throw err;
   }
-  // A file handed over to hash (handOverKept) is not closed here.
-  if (got instanceof OffThread) return new OffThread(got.keep.finally(() => opened.close()).then(withIssues));
-  if (got instanceof Promise) return got.finally(() => opened.close()).then(withIssues);
+  if (got instanceof OffThread || got instanceof Promise) return closedWhenSettled(state, issues, opened, got);
   opened.close();
-  return withIssues(got);
+  return withIssues(state, issues, got);
+}
+
+/**
+ * A walked file whose inspection settles later: closed then (a file handed over to hash,
+ * handOverKept, is not closed by it), its notes recorded with its Keep. Apart from
+ * inspectWalkedFile, so that its common call makes no closures and no context.
+ */
+function closedWhenSettled(state: RootState, issues: readonly WalkIssue[], opened: OpenedSource, got: OffThread | Promise<Keep>): Inspected {
+  const close = (): void => opened.close();
+  const withNotes = (keep: Keep): Keep => withIssues(state, issues, keep);
+  if (got instanceof OffThread) return new OffThread(got.keep.finally(close).then(withNotes));
+  return got.finally(close).then(withNotes);
 }
 
 /** Inspects an opened walked file here or in the isolated worker (always there when `isolate`: the pool lost it); a promise only when the file needed one. */
 function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSource, hotspot: Hotspot | null, siblings: DirEntryInfo[], siblingsKey: string, opts: ScanOptions, isolate: boolean): Inspected {
+  // The Keeps are made by the functions below: no closure names `opened` but handingOver's (one
+  // that did held every file's source, with its head and last read, as long as any closure of its
+  // call lived: the findings-heavy tree's peak RSS 15 MB higher), and a file settled here makes
+  // one closure, not three and a context.
   const { relPath } = file;
-  // No closure of this function names `opened` (handingOver): one that did held every file's
-  // source, with its head and last read, as long as any closure of its call lived (the
-  // findings-heavy tree's peak RSS 15 MB higher).
-  const keep =
-    (inspection: IsolatedResult): Keep =>
-    () => {
-      const fc = inspection.fileCandidate;
-      const kept = keepsFileCandidate(fc) ? fc : null;
-      return keepInspection(state, file, { warnings: inspection.warnings, sidNames: inspection.sidNames, kept, inner: inspection.innerCandidates, classification: inspection.classification });
-    };
-  const failed =
-    (err: unknown): Keep =>
-    () => {
-      recordInspectionError(state, relPath, err);
-      return null;
-    };
   try {
     const head = readSourceHead(opened, LIMITS.headBytes);
     state.bytesRead += head.length;
@@ -334,7 +337,7 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
             { fd: opened.fd, size: opened.size, relPath, name: file.name, head: ownedCopy(head), times: plainTimes, hotspot, os: state.os, rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage, openSiblings: opts.hiveLogs !== false },
             siblings,
           )
-          .then(handingOver(state, opened, keep), failed),
+          .then(handingOver(state, opened, file), failedKeeper(state, relPath)),
       );
     }
     const inspection = inspectFileMaybeSync({
@@ -353,13 +356,35 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
       sigma: opts.sigma,
       skipParsers: state.kind.skipParsers(state.fs, relPath),
     });
-    if (inspection instanceof Promise) return inspection.then(keptHere).then(handingOver(state, opened, keep), failed);
+    if (inspection instanceof Promise) return inspection.then(keptHere).then(handingOver(state, opened, file), failedKeeper(state, relPath));
     const result = keptHere(inspection);
     handOverKept(state, opened, result);
-    return keep(result);
+    return keepOf(state, file, result);
   } catch (err) {
-    return failed(err);
+    return failedKeep(state, relPath, err);
   }
+}
+
+/** What the scan keeps of an inspection's result, when the walk's order comes to it. */
+function keepOf(state: RootState, file: WalkFile, inspection: IsolatedResult): Keep {
+  return () => {
+    const fc = inspection.fileCandidate;
+    const kept = keepsFileCandidate(fc) ? fc : null;
+    return keepInspection(state, file, { warnings: inspection.warnings, sidNames: inspection.sidNames, kept, inner: inspection.innerCandidates, classification: inspection.classification });
+  };
+}
+
+/** failedKeep as a promise's rejection handler (made outside inspectOpenedFile, which then has no closure and no context of its own). */
+function failedKeeper(state: RootState, relPath: string): (err: unknown) => Keep {
+  return (err) => failedKeep(state, relPath, err);
+}
+
+/** An inspection that failed: its error recorded when the walk's order comes to it. */
+function failedKeep(state: RootState, relPath: string, err: unknown): Keep {
+  return () => {
+    recordInspectionError(state, relPath, err);
+    return null;
+  };
 }
 
 /**
@@ -371,19 +396,20 @@ function handOverKept(state: RootState, opened: OpenedSource, result: IsolatedRe
   if (state.keepEntries && (result.innerCandidates.length > 0 || keepsFileCandidate(result.fileCandidate))) opened.hashAhead?.();
 }
 
-/** `keep` for an inspection that settles later, handing its file over first (handOverKept); a closure of its own, which alone holds `opened`. */
-function handingOver(state: RootState, opened: OpenedSource, keep: (result: IsolatedResult) => Keep): (result: IsolatedResult) => Keep {
+/** The Keep of an inspection that settles later, handing its file over first (handOverKept); a closure of its own, which alone holds `opened`. */
+function handingOver(state: RootState, opened: OpenedSource, file: WalkFile): (result: IsolatedResult) => Keep {
   return (result) => {
     handOverKept(state, opened, result);
-    return keep(result);
+    return keepOf(state, file, result);
   };
 }
 
 /** What the scan keeps of an inspected file, wherever it was inspected; returns the file's fact for the directory rules. */
-function keepInspection(state: RootState, file: WalkFile, got: { warnings: string[]; sidNames: Record<string, string>; kept: Candidate | null; inner: Candidate[]; classification: string }): DirFileFact {
+function keepInspection(state: RootState, file: WalkFile, got: { warnings: readonly string[]; sidNames: Readonly<Record<string, string>>; kept: Candidate | null; inner: readonly Candidate[]; classification: string }): DirFileFact {
   const { entry, relPath } = file;
   for (const w of got.warnings) recordIssue(state.issues, { path: relPath, op: 'parse', code: 'WARN', message: w });
-  for (const [sid, name] of Object.entries(got.sidNames)) state.sidNames.set(sid.toUpperCase(), name);
+  // for-in, not Object.entries: almost every file has none, and an entries array per file was garbage.
+  for (const sid in got.sidNames) state.sidNames.set(sid.toUpperCase(), got.sidNames[sid]!);
   if (got.kept) state.candidates.push(settled(got.kept));
   for (const c of got.inner) state.candidates.push(settled(c));
   if ((got.kept || got.inner.length > 0) && state.keepEntries) state.inspectedEntries.set(relPath, state.fs.forReopen?.(entry) ?? entry);

@@ -7,7 +7,6 @@
 import type { Hotspot } from '../hotspots/catalog.js';
 import type { Hit } from './types.js';
 import type { SensitiveKind } from '../fingerprint/index.js';
-import { pushAll } from '../util/arrays.js';
 import { volumeFromName } from '../artifacts/archive/volume.js';
 
 export interface FileFacts {
@@ -37,39 +36,41 @@ const OPAQUE = new Set(['archive', 'compressed', 'encrypted', 'high-entropy-unkn
 /** Places where Windows keeps crash dumps: a dump anywhere else was made by someone. */
 const DUMP_HOMES = /(^|\/)(crashdumps|minidump|livekernelreports|wer\/reportarchive|wer\/reportqueue|wer\/temp)\//i;
 
-function sensitiveCopyHits(f: FileFacts): Hit[] {
+/** The sensitive-copy hit of a file, if any (most files: none, and nothing is made for them). */
+function sensitiveCopyHit(f: FileFacts): Hit | null {
+  if (f.sensitive === null) return null;
   const where = f.hotspot ? `in ${f.hotspot.id}` : 'outside its home';
   switch (f.sensitive) {
     case 'ese-database': {
       const isNtds = /ntds/i.test(f.name);
-      if (isNtds && /^(windows\.old\/)?windows\/ntds\//i.test(f.relPath)) return [];
-      if (!isNtds && !f.hotspot) return [];
-      return [{ rule: 'sensitive-system-data-copy', message: `${isNtds ? 'Active Directory database (ntds.dit)' : 'ESE database'} ${where}`, score: isNtds ? 60 : 35 }];
+      if (isNtds && /^(windows\.old\/)?windows\/ntds\//i.test(f.relPath)) return null;
+      if (!isNtds && !f.hotspot) return null;
+      return { rule: 'sensitive-system-data-copy', message: `${isNtds ? 'Active Directory database (ntds.dit)' : 'ESE database'} ${where}`, score: isNtds ? 60 : 35 };
     }
     case 'memory-dump': {
-      if (DUMP_HOMES.test(f.relPath) || /^windows\/(memory\.dmp|minidump\/)/i.test(f.relPath)) return [];
+      if (DUMP_HOMES.test(f.relPath) || /^windows\/(memory\.dmp|minidump\/)/i.test(f.relPath)) return null;
       const lsass = /lsass/i.test(f.name);
-      if (!lsass && !f.hotspot) return [];
-      return [{ rule: 'sensitive-system-data-copy', message: `${lsass ? 'LSASS memory dump' : 'memory dump'} ${where}`, score: lsass ? 70 : 40 }];
+      if (!lsass && !f.hotspot) return null;
+      return { rule: 'sensitive-system-data-copy', message: `${lsass ? 'LSASS memory dump' : 'memory dump'} ${where}`, score: lsass ? 70 : 40 };
     }
     case 'mail-store':
-      if (/\/(appdata\/local\/microsoft\/outlook|documents\/outlook files)\//i.test(f.relPath) || !f.hotspot) return [];
-      return [{ rule: 'sensitive-system-data-copy', message: `Outlook mail store ${where}`, score: 45 }];
+      if (/\/(appdata\/local\/microsoft\/outlook|documents\/outlook files)\//i.test(f.relPath) || !f.hotspot) return null;
+      return { rule: 'sensitive-system-data-copy', message: `Outlook mail store ${where}`, score: 45 };
     case 'password-database':
-      if (!f.hotspot) return [];
-      return [{ rule: 'sensitive-system-data-copy', message: `KeePass database ${where}`, score: 40 }];
+      if (!f.hotspot) return null;
+      return { rule: 'sensitive-system-data-copy', message: `KeePass database ${where}`, score: 40 };
     default:
-      return [];
+      return null;
   }
 }
 
 /** Every name the Recycle Bin checks below look for contains this: a path without it has none of their hits. */
 const RECYCLE_WORD = /recycle/i;
 
-function recycleBinHits(f: FileFacts): Hit[] {
-  if (!RECYCLE_WORD.test(f.relPath)) return [];
+/** The Recycle Bin hits of a file, added to `hits`. */
+function addRecycleBinHits(f: FileFacts, hits: Hit[]): void {
+  if (!RECYCLE_WORD.test(f.relPath)) return;
   const parts = f.relPath.split('/');
-  const hits: Hit[] = [];
   const rootName = parts[0]!.toLowerCase();
   if (RECYCLE_ROOTS.has(rootName) && parts.length >= 2) {
     if (parts.length === 2 && f.name.toLowerCase() !== 'desktop.ini' && !/^info2?$/i.test(f.name)) {
@@ -82,7 +83,6 @@ function recycleBinHits(f: FileFacts): Hit[] {
   }
   const fakeAt = parts.findIndex((p, i) => i < parts.length - 1 && (FAKE_RECYCLE.test(p) || (i > 0 && RECYCLE_LIKE.test(p))));
   if (fakeAt >= 0) hits.push({ rule: 'fake-recycle-folder', message: `inside look-alike recycle folder '${parts.slice(0, fakeAt + 1).join('/')}'` });
-  return hits;
 }
 
 export function fileRuleHits(f: FileFacts): Hit[] {
@@ -94,7 +94,9 @@ export function fileRuleHits(f: FileFacts): Hit[] {
   if (!f.archiveParsed && OPAQUE.has(f.classification) && f.size > 0 && volumeFromName(f.name) !== null) {
     hits.push({ rule: 'split-archive-volume', message: `name '${f.name}' follows a multi-volume archive convention; content is ${f.classification}` });
   }
-  pushAll(hits, sensitiveCopyHits(f)); pushAll(hits, recycleBinHits(f));
+  const sensitive = sensitiveCopyHit(f);
+  if (sensitive) hits.push(sensitive);
+  addRecycleBinHits(f, hits);
   const bulk = bulkTextHit(f);
   if (bulk) hits.push(bulk);
   return hits;

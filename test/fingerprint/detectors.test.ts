@@ -90,6 +90,13 @@ describe('own magic detectors', () => {
     expect(detectOwnMagic(i2, 'renamed')).toMatchObject({ format: 'recyclebin-i', confidence: 'high' });
     const noPath = head([[0, [2]], [0x10, Buffer.from('00d0a4bd5a0bd701', 'hex')], [0x18, u32(8)]]);
     expect(detectOwnMagic(noPath, 'renamed')).toBeNull();
+    // The version is a 64-bit field: 2 in its low half and anything in its high half is not version 2.
+    const highVersion = Buffer.from(i2);
+    highVersion[4] = 1;
+    expect(detectOwnMagic(highVersion, '$IABC123.txt')).toBeNull();
+    highVersion[4] = 0;
+    highVersion[7] = 0x80;
+    expect(detectOwnMagic(highVersion, '$IABC123.txt')).toBeNull();
   });
 
   test('INFO2 needs its name or a whole number of records', () => {

@@ -3,9 +3,13 @@
  * for a passphrase), ended by a "---" MAC line, then the binary payload. Armored files wrap it in
  * "-----BEGIN AGE ENCRYPTED FILE-----".
  */
+import { firstNonBlank } from '../../util/bytes.js';
+
 const AGE_MAGIC = 'age-encryption.org/v1';
 const AGE_ARMOR = '-----BEGIN AGE ENCRYPTED FILE-----';
 const MAX_STANZAS = 64;
+/** Both forms must begin within the head's first bytes. */
+const SNIFF_WINDOW = 64;
 
 export interface AgeInfo {
   armored: boolean;
@@ -14,7 +18,10 @@ export interface AgeInfo {
 }
 
 export function sniffAge(head: Buffer): 'binary' | 'armored' | null {
-  const text = head.toString('latin1', 0, 64);
+  // Only a head opening with 'a', or with '-' past blanks, can be either: no string for the others.
+  const at = firstNonBlank(head, SNIFF_WINDOW);
+  if (head[0] !== 0x61 && !(at < SNIFF_WINDOW && head[at] === 0x2d)) return null;
+  const text = head.toString('latin1', 0, SNIFF_WINDOW);
   if (text.startsWith(`${AGE_MAGIC}\n`)) return 'binary';
   if (text.trimStart().startsWith(AGE_ARMOR)) return 'armored';
   return null;

@@ -5,11 +5,15 @@
  * Header byte: bit 7 set; new format (bit 6) tag = low 6 bits, length 1/2/5 bytes or partial;
  * old format tag = bits 5..2, length type = bits 1..0 (1, 2, 4 bytes or indeterminate).
  */
+import { firstNonBlank } from '../../util/bytes.js';
+
 const MAX_PACKETS = 32;
 const ENCRYPTED_DATA = new Set([9, 18, 20]);
 const SESSION_KEY = new Set([1, 3]);
 const ARMOR_BEGIN = '-----BEGIN PGP MESSAGE-----';
 const ARMOR_DECODE_CHARS = 8192;
+/** The armor line must start within the head's first bytes. */
+const ARMOR_WINDOW = 200;
 
 const SYMMETRIC: Record<number, string> = { 1: 'idea', 2: '3des', 3: 'cast5', 4: 'blowfish', 7: 'aes-128', 8: 'aes-192', 9: 'aes-256', 10: 'twofish' };
 
@@ -54,8 +58,18 @@ function packetAt(b: Buffer, at: number): Packet | null {
   return { tag, body: b.subarray(at + 1 + n, at + 1 + n + len), next: at + 1 + n + len };
 }
 
+/** The tag of the packet header at the start of `b` (the same bits packetAt reads); -1 when it is not one. */
+function firstPacketTag(b: Buffer): number {
+  const h = b[0];
+  if (h === undefined || !(h & 0x80)) return -1;
+  return h & 0x40 ? h & 0x3f : (h >> 2) & 0x0f;
+}
+
 /** Walks packets from the start of `b`; an encrypted message is session-key packets then encrypted data. */
 export function readPgpPackets(b: Buffer, armored: boolean): PgpInfo | null {
+  // Binary data must open with a session-key packet (below): any other first tag is settled here,
+  // without walking packets (JPEG and PNG heads start with a byte that has bit 7 set).
+  if (!armored && !SESSION_KEY.has(firstPacketTag(b))) return null;
   const info: PgpInfo = { armored, tags: [], publicKeyRecipients: 0, passphrase: false, cipher: null };
   let at = 0;
   let versionsOk = true;
@@ -84,7 +98,9 @@ export function readPgpPackets(b: Buffer, armored: boolean): PgpInfo | null {
 }
 
 export function isPgpArmor(head: Buffer): boolean {
-  return head.toString('latin1', 0, 200).trimStart().startsWith(ARMOR_BEGIN);
+  // Most heads do not have a '-' as their first byte past blanks: no string is made for them.
+  const at = firstNonBlank(head, ARMOR_WINDOW);
+  return at < ARMOR_WINDOW && head[at] === 0x2d && head.toString('latin1', 0, ARMOR_WINDOW).trimStart().startsWith(ARMOR_BEGIN);
 }
 
 /** Decodes the head of the armored body (after the header lines and the blank line). */

@@ -5,6 +5,7 @@
  */
 import type { ByteSource } from '../../util/byte-source.js';
 import { LIMITS } from '../../util/limits.js';
+import { hasBytesAt } from '../../util/bytes.js';
 import type { ArtifactContext, ParserClaims } from '../types.js';
 import { byteRange, magicText } from '../claims.js';
 import type { ArchiveResult, ArchiveSummary } from '../archive/summary.js';
@@ -38,10 +39,10 @@ export type ContainerKind = 'openpgp' | 'age' | 'openssl' | 'office-encrypted' |
 
 /** Cheap test on the head: which container this could be (high-entropy needs size + unknown format). */
 export function sniffContainer(head: Buffer, size: number, format: string | null): ContainerKind | null {
-  if (head.subarray(0, 8).equals(OPENSSL_MAGIC)) return 'openssl';
+  if (hasBytesAt(head, OPENSSL_MAGIC)) return 'openssl';
   if (sniffAge(head)) return 'age';
   if (isPgpArmor(head) || (head.length > 2 && (head[0]! & 0x80) !== 0 && readPgpPackets(head, false))) return 'openpgp';
-  if (head.subarray(0, 8).equals(CFB_MAGIC)) return 'office-encrypted';
+  if (hasBytesAt(head, CFB_MAGIC)) return 'office-encrypted';
   if (size >= HIGH_ENTROPY_MIN_BYTES && (format === null || format === 'unknown' || format === 'data')) return 'high-entropy-container';
   return null;
 }

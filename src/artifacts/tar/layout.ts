@@ -6,6 +6,7 @@
  */
 import { byteRange, magicText } from '../claims.js';
 import type { HeadMagic } from '../types.js';
+import { hasBytesAt } from '../../util/bytes.js';
 
 export const BLOCK = 512;
 const NAME = 0x000;
@@ -15,6 +16,8 @@ const CHKSUM = 0x094;
 const TYPEFLAG = 0x09c;
 const MAGIC = 0x101;
 const PREFIX = 0x159;
+/** The ustar magic's first five bytes (POSIX "ustar\0", GNU "ustar "). */
+const USTAR = Buffer.from('ustar', 'latin1');
 
 export type TarDialect = 'ustar' | 'gnu' | 'v7';
 
@@ -92,5 +95,5 @@ export const TAR_HEAD_MAGICS: readonly HeadMagic[] = [
 ];
 
 export function looksLikeTar(head: Buffer): boolean {
-  return head.length >= BLOCK && (head.toString('latin1', MAGIC, MAGIC + 5) === 'ustar' || checksumOk(head)) && !isZeroBlock(head.subarray(0, BLOCK));
+  return head.length >= BLOCK && (hasBytesAt(head, USTAR, MAGIC) || checksumOk(head)) && !isZeroBlock(head.subarray(0, BLOCK));
 }

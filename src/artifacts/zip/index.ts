@@ -1,6 +1,7 @@
 /** The ZIP parser (plain zip, zip64, SFX, split/spanned parts, ZIP-based packages). */
 import { overlayFromHead } from '../sevenzip/sfx.js';
 import { looksLikePe } from '../../util/pe.js';
+import { hasBytesAt } from '../../util/bytes.js';
 import type { ArtifactContext } from '../types.js';
 import type { ArchiveParser } from '../archive/summary.js';
 import { archiveDetector } from '../archive/detect.js';
@@ -15,7 +16,7 @@ const ZIP_MAGICS = [
 
 function matches(ctx: ArtifactContext): boolean {
   if (ctx.format === 'zip') return true;
-  if (ZIP_MAGICS.some((m) => ctx.head.subarray(0, 4).equals(m))) return true;
+  if (ZIP_MAGICS.some((m) => hasBytesAt(ctx.head, m))) return true;
   // Self-extracting archives: a stub with a zip appended. Only .exe files with data after their
   // last PE section (or that are not PE at all) are probed, with one 64 KiB tail read; parse
   // returns null when no end record is found.
