@@ -7,6 +7,7 @@
  */
 import type { ByteSource } from '../util/byte-source.js';
 import { LIMITS } from '../util/limits.js';
+import { hasBytesAt } from '../util/bytes.js';
 import { detectLateMagic, detectOwnMagic, type MagicMatch } from './detectors.js';
 import {
   byteStats, histogramOfParts, scratchHistogramOf, shannonEntropy, CHI_CLEARLY_EVEN, CHI_CLEARLY_UNEVEN, CHI_RANDOM_HIGH, CHI_RANDOM_LOW, type ByteStats,
@@ -141,7 +142,7 @@ const TEXT_WITH_MAGIC = ['%PDF', '%!', '{\\rtf', '-----BEGIN', 'BEGIN:', 'WEBVTT
 const TEXT_WITH_MAGIC_FIRST = new Set(TEXT_WITH_MAGIC.map((p) => p[0]!));
 
 function startsLikeTextWithMagic(head: Buffer): boolean {
-  return head.length > 0 && TEXT_WITH_MAGIC_FIRST.has(head[0]!) && TEXT_WITH_MAGIC.some((p) => head.length >= p.length && head.compare(p, 0, p.length, 0, p.length) === 0);
+  return head.length > 0 && TEXT_WITH_MAGIC_FIRST.has(head[0]!) && TEXT_WITH_MAGIC.some((p) => hasBytesAt(head, p));
 }
 
 function textMagic(head: Buffer, asciiControls?: number): Magic | null {

@@ -88,9 +88,8 @@ function scanBytes(buf: Uint8Array, start: number): ByteScan {
   for (let i = start; i < buf.length; i++) {
     const b = buf[i];
     if (b === 0) return { controls, high, validUtf8, nul: true };
-    if (b < 0x20 || b === 0x7f) {
-      if (!isAllowedControl(b)) controls++;
-    } else if (b >= 0x80) {
+    if (isDisallowedControl(b)) controls++;
+    else if (b >= 0x80) {
       high++;
       if (validUtf8) {
         const len = utf8SequenceLength(buf, i);
