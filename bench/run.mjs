@@ -8,6 +8,7 @@
 //   node bench/run.mjs --targets floors --runs 1 --stagehunt /path/to/dist/cli/main.js   # a private build
 //   node bench/run.mjs --runs 3 --scan-runs 1             # floors and peers 3 runs, stagehunt scans 1 (a loaded machine)
 //   node bench/run.mjs --list                             # the targets and the trees each one needs
+//   sudo node bench/run.mjs --targets cold                # the 100k scan on a cold page cache (not in the default run)
 //
 // Every command runs under /usr/bin/time (apt-get install time): wall, user+sys CPU, peak RSS; the
 // load average is read before each. Warm cache: every tree is read whole once before its first
@@ -15,7 +16,7 @@
 // time (user + sys) when the load average exceeds the number of cores (a shared machine inflates
 // wall time far more than CPU time) and on wall time otherwise; both ratios are printed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +46,9 @@ const TREES = {
 };
 
 /** Each target group: the trees it needs (for --list) and its rows. */
-const GROUPS = ['floors', 'file', 'hash', 'rss', 'linearity', 'onedir', 'hotspot', 'hotspot-image', 'e01'];
+const GROUPS = ['floors', 'file', 'hash', 'rss', 'linearity', 'onedir', 'hotspot', 'hotspot-image', 'e01', 'cold'];
+/** What runs without --targets: every group but `cold`, which empties the machine's page cache (root) before each of its runs. */
+const DEFAULT_GROUPS = GROUPS.filter((g) => g !== 'cold');
 const NEEDS = {
   floors: "100k, 100k-findings (scan against the C and Node read floors; the floor of any Node scan: Node's floor + native decoding (python3) + a byte pass over the heads + the report's JSON)",
   file: '100k, 100k-findings (file --mime-type over every file, once)',
@@ -56,10 +59,11 @@ const NEEDS = {
   hotspot: 'windows-300k (--scope hotspots)',
   'hotspot-image': 'windows-300k copied into a 4 GiB raw NTFS volume in --images-dir (root, /dev/fuse, mkntfs, ntfs-3g; about 4 minutes once): --scope hotspots',
   e01: 'bench/images.mjs --prepare-only (root, /dev/fuse, mkntfs, ntfs-3g, ewfacquire): E01 against its directory',
+  cold: '100k on a cold page cache (root: /proc/sys/vm/drop_caches before each run; not in the default run): the scan against the C and Node read floors, also cold. The first scan of a collection meets this; the targets are for a warm cache',
 };
 
 function parseArgs(argv) {
-  const a = { targets: GROUPS, runs: 3, scanRuns: null, dir: '/tmp/stagehunt-bench', bigDir: existsSync('/dev/shm') ? '/dev/shm/stagehunt-bench' : null, stagehunt: path.join(REPO, 'bin', 'stagehunt.js'), out: null, list: false };
+  const a = { targets: DEFAULT_GROUPS, runs: 3, scanRuns: null, dir: '/tmp/stagehunt-bench', bigDir: existsSync('/dev/shm') ? '/dev/shm/stagehunt-bench' : null, stagehunt: path.join(REPO, 'bin', 'stagehunt.js'), out: null, list: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--targets') a.targets = argv[++i].split(',');
@@ -544,7 +548,51 @@ function runE01() {
   ratioRow(`${target}, ${dir.facts.filesScanned} files of 1 KiB`, img, dir, 'directory scan', 1.5, { note: `peak RSS ${img.rssMb.toFixed(0)} MB vs ${dir.rssMb.toFixed(0)} MB` });
 }
 
-const RUN = { floors: runFloors, file: runFile, hash: runHash, rss: runRss, linearity: runLinearity, onedir: runOnedir, hotspot: runHotspot, 'hotspot-image': runHotspotImage, e01: runE01 };
+const DROP_CACHES = '/proc/sys/vm/drop_caches';
+/** Empties the page cache (and the dentry and inode caches), after writing back what is dirty. */
+function dropPageCache() {
+  spawnSync('sync');
+  writeFileSync(DROP_CACHES, '3\n');
+}
+
+/**
+ * The scan of the 100k tree on a cold page cache, against the C and Node read floors on a cold
+ * cache too: each run after the caches are emptied, the three commands in interleaved rounds. Not
+ * judged (the issue's targets are for a warm cache): what the first scan of a collection costs, and
+ * how much of it is waiting for the disk (docs/performance.md "Session 39").
+ */
+function runCold() {
+  const target = 'scan --scope all --hash none, 100k, cold page cache';
+  try {
+    accessSync(DROP_CACHES, fsConstants.W_OK);
+  } catch {
+    return skipRow(target, '-', `${DROP_CACHES} is not writable (needs root)`);
+  }
+  if (!readFloorBinary()) return skipRow(target, '-', 'no C compiler (cc) for bench/c/readfloor.c');
+  const t = tree('100k');
+  const spec = scanSpec(t.root, t.name, 'all', 'none');
+  const specs = [
+    { key: 'cold:scan:100k', label: `${spec.label}, cold page cache`, cmd: spec.cmd, args: spec.args },
+    { key: 'cold:cfloor:100k', label: 'C walk + 4 KiB pread (read floor), 100k, cold page cache', cmd: readFloorBinary(), args: [t.root] },
+    { key: 'cold:nodefloor:100k', label: "node: sync walk + open/fstat/4 KiB read, 100k, cold page cache", cmd: process.execPath, args: [path.join(REPO, 'bench', 'lib', 'node-floor.mjs'), t.root] },
+  ];
+  const all = specs.map(() => []);
+  for (let i = 0; i < opts.runs; i++) {
+    specs.forEach((s, k) => {
+      dropPageCache();
+      all[k].push(timed(s.cmd, s.args));
+    });
+  }
+  const [scanned, c, node] = specs.map((s, k) => record(s.key, `${s.label} (interleaved)`, all[k]));
+  withFacts(scanned, spec);
+  // Every tree is cold now: the groups after this one read theirs again first.
+  warmed.clear();
+  const ratios = (peer) => `${(scanned.wall / peer.wall).toFixed(2)}x wall, ${(scanned.cpu / peer.cpu).toFixed(2)}x CPU`;
+  rows.push({ target: `${target} (${scanned.facts.findings} findings) vs the C read floor, cold`, measured: fmtS(scanned), peer: `nftw + open + 4 KiB pread, cold: ${fmtS(c)}`, ratio: ratios(c), goal: '-', met: true, info: true, by: 'wall', note: '', loads: [...scanned.loads, ...c.loads] });
+  rows.push({ target: `${target} (${scanned.facts.findings} findings) vs Node's sync floor, cold`, measured: fmtS(scanned), peer: `Node sync readdir/open/fstat/read, cold: ${fmtS(node)}`, ratio: ratios(node), goal: '-', met: true, info: true, by: 'wall', note: '', loads: [...scanned.loads, ...node.loads] });
+}
+
+const RUN = { floors: runFloors, file: runFile, hash: runHash, rss: runRss, linearity: runLinearity, onedir: runOnedir, hotspot: runHotspot, 'hotspot-image': runHotspotImage, e01: runE01, cold: runCold };
 for (const g of opts.targets) {
   log(`target group ${g}`);
   RUN[g]();

@@ -15,6 +15,11 @@ if (!file) {
   process.stderr.write('usage: profile-top.mjs PROFILE.cpuprofile [--top N]\n');
   process.exit(2);
 }
+// Piped into head(1), the rest of the output has nowhere to go: end quietly.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parentOf = new Map();
