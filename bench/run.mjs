@@ -177,13 +177,19 @@ function measure(key, label, cmd, args, runs = opts.runs, before = () => undefin
  * `measure` for the commands of one ratio row, run in rounds (each command once per round), so that
  * a slow phase of a shared or virtual machine hits them alike (run one after the other, the
  * one-folder row read 1.24x in a run where interleaved rounds read 0.95x: docs/performance.md).
+ * `before` runs once, `beforeEachRun` before every run (the cold group empties the page cache).
  */
-function measureRounds(specs, runs = opts.runs, before = () => undefined) {
+function measureRounds(specs, runs = opts.runs, before = () => undefined, beforeEachRun = () => undefined) {
   const had = specs.map((s) => known(s.key));
   if (had.every(Boolean)) return had;
   before();
   const all = specs.map(() => []);
-  for (let i = 0; i < runs; i++) specs.forEach((s, k) => all[k].push(timed(s.cmd, s.args)));
+  for (let i = 0; i < runs; i++) {
+    specs.forEach((s, k) => {
+      beforeEachRun();
+      all[k].push(timed(s.cmd, s.args));
+    });
+  }
   return specs.map((s, k) => record(s.key, `${s.label} (interleaved)`, all[k]));
 }
 
@@ -576,14 +582,7 @@ function runCold() {
     { key: 'cold:cfloor:100k', label: 'C walk + 4 KiB pread (read floor), 100k, cold page cache', cmd: readFloorBinary(), args: [t.root] },
     { key: 'cold:nodefloor:100k', label: "node: sync walk + open/fstat/4 KiB read, 100k, cold page cache", cmd: process.execPath, args: [path.join(REPO, 'bench', 'lib', 'node-floor.mjs'), t.root] },
   ];
-  const all = specs.map(() => []);
-  for (let i = 0; i < opts.runs; i++) {
-    specs.forEach((s, k) => {
-      dropPageCache();
-      all[k].push(timed(s.cmd, s.args));
-    });
-  }
-  const [scanned, c, node] = specs.map((s, k) => record(s.key, `${s.label} (interleaved)`, all[k]));
+  const [scanned, c, node] = measureRounds(specs, opts.runs, () => undefined, dropPageCache);
   withFacts(scanned, spec);
   // Every tree is cold now: the groups after this one read theirs again first.
   warmed.clear();

@@ -3,12 +3,14 @@
  * for a passphrase), ended by a "---" MAC line, then the binary payload. Armored files wrap it in
  * "-----BEGIN AGE ENCRYPTED FILE-----".
  */
-import { firstNonBlank } from '../../util/bytes.js';
+import { firstNonBlank, hasBytesAt } from '../../util/bytes.js';
 
 const AGE_MAGIC = 'age-encryption.org/v1';
 const AGE_ARMOR = '-----BEGIN AGE ENCRYPTED FILE-----';
+const AGE_BINARY_START = Buffer.from(`${AGE_MAGIC}\n`, 'latin1');
+const AGE_ARMOR_START = Buffer.from(AGE_ARMOR, 'latin1');
 const MAX_STANZAS = 64;
-/** Both forms must begin within the head's first bytes. */
+/** Both forms must lie within the head's first bytes. */
 const SNIFF_WINDOW = 64;
 
 export interface AgeInfo {
@@ -18,13 +20,10 @@ export interface AgeInfo {
 }
 
 export function sniffAge(head: Buffer): 'binary' | 'armored' | null {
-  // Only a head opening with 'a', or with '-' past blanks, can be either: no string for the others.
+  if (hasBytesAt(head, AGE_BINARY_START)) return 'binary';
+  // The armor line may follow blanks (those trimStart drops from latin1 text).
   const at = firstNonBlank(head, SNIFF_WINDOW);
-  if (head[0] !== 0x61 && !(at < SNIFF_WINDOW && head[at] === 0x2d)) return null;
-  const text = head.toString('latin1', 0, SNIFF_WINDOW);
-  if (text.startsWith(`${AGE_MAGIC}\n`)) return 'binary';
-  if (text.trimStart().startsWith(AGE_ARMOR)) return 'armored';
-  return null;
+  return at + AGE_ARMOR_START.length <= SNIFF_WINDOW && hasBytesAt(head, AGE_ARMOR_START, at) ? 'armored' : null;
 }
 
 export function readAgeHeader(head: Buffer): AgeInfo | null {

@@ -5,12 +5,13 @@
  * Header byte: bit 7 set; new format (bit 6) tag = low 6 bits, length 1/2/5 bytes or partial;
  * old format tag = bits 5..2, length type = bits 1..0 (1, 2, 4 bytes or indeterminate).
  */
-import { firstNonBlank } from '../../util/bytes.js';
+import { firstNonBlank, hasBytesAt } from '../../util/bytes.js';
 
 const MAX_PACKETS = 32;
 const ENCRYPTED_DATA = new Set([9, 18, 20]);
 const SESSION_KEY = new Set([1, 3]);
 const ARMOR_BEGIN = '-----BEGIN PGP MESSAGE-----';
+const ARMOR_BEGIN_BYTES = Buffer.from(ARMOR_BEGIN, 'latin1');
 const ARMOR_DECODE_CHARS = 8192;
 /** The armor line must start within the head's first bytes. */
 const ARMOR_WINDOW = 200;
@@ -31,11 +32,16 @@ interface Packet {
   next: number | null; // null: length runs to the end / partial
 }
 
+/** The tag of a packet header byte (bit 7 set): new format (bit 6) its low 6 bits, old format bits 5..2. */
+function tagOf(h: number): number {
+  return h & 0x40 ? h & 0x3f : (h >> 2) & 0x0f;
+}
+
 function packetAt(b: Buffer, at: number): Packet | null {
   const h = b[at];
   if (h === undefined || !(h & 0x80)) return null;
+  const tag = tagOf(h);
   if (h & 0x40) {
-    const tag = h & 0x3f;
     const l0 = b[at + 1];
     if (l0 === undefined) return null;
     if (l0 < 192) return { tag, body: b.subarray(at + 2, at + 2 + l0), next: at + 2 + l0 };
@@ -49,7 +55,6 @@ function packetAt(b: Buffer, at: number): Packet | null {
     }
     return { tag, body: b.subarray(at + 2), next: null }; // partial body length
   }
-  const tag = (h >> 2) & 0x0f;
   const lt = h & 3;
   const n = lt === 0 ? 1 : lt === 1 ? 2 : lt === 2 ? 4 : 0;
   if (at + 1 + n > b.length) return null;
@@ -58,11 +63,10 @@ function packetAt(b: Buffer, at: number): Packet | null {
   return { tag, body: b.subarray(at + 1 + n, at + 1 + n + len), next: at + 1 + n + len };
 }
 
-/** The tag of the packet header at the start of `b` (the same bits packetAt reads); -1 when it is not one. */
+/** The tag of the packet header at the start of `b`; -1 when it is not one. */
 function firstPacketTag(b: Buffer): number {
   const h = b[0];
-  if (h === undefined || !(h & 0x80)) return -1;
-  return h & 0x40 ? h & 0x3f : (h >> 2) & 0x0f;
+  return h !== undefined && h & 0x80 ? tagOf(h) : -1;
 }
 
 /** Walks packets from the start of `b`; an encrypted message is session-key packets then encrypted data. */
@@ -98,9 +102,9 @@ export function readPgpPackets(b: Buffer, armored: boolean): PgpInfo | null {
 }
 
 export function isPgpArmor(head: Buffer): boolean {
-  // Most heads do not have a '-' as their first byte past blanks: no string is made for them.
+  // The armor line may follow blanks (those trimStart drops from latin1 text).
   const at = firstNonBlank(head, ARMOR_WINDOW);
-  return at < ARMOR_WINDOW && head[at] === 0x2d && head.toString('latin1', 0, ARMOR_WINDOW).trimStart().startsWith(ARMOR_BEGIN);
+  return at + ARMOR_BEGIN_BYTES.length <= ARMOR_WINDOW && hasBytesAt(head, ARMOR_BEGIN_BYTES, at);
 }
 
 /** Decodes the head of the armored body (after the header lines and the blank line). */
