@@ -22,6 +22,7 @@ let hashed: Int32Array;
 let numbers: Float64Array;
 let heads: Uint8Array;
 let headBytes: number;
+let placeBytes: number;
 let ready = false;
 if (shared) useShared(shared);
 
@@ -32,6 +33,7 @@ function useShared(ring: ReadAheadShared): void {
   numbers = new Float64Array(ring.numbers);
   heads = new Uint8Array(ring.heads);
   headBytes = ring.headBytes;
+  placeBytes = ring.placeBytes;
   ready = true;
 }
 
@@ -52,7 +54,7 @@ function readAhead(path: ReadAheadRequest['paths'][number], place: number): numb
   // The head as the main thread's first read takes it: min(headBytes, size) bytes, to the end of a file that shrank.
   let got: number;
   try {
-    got = readFully(fd, heads, place * headBytes, Math.min(headBytes, stats.size), 0);
+    got = readFully(fd, heads, place * placeBytes, Math.min(headBytes, stats.size), 0);
   } catch {
     return OPENED; // read again by the main thread, which meets the error itself
   }

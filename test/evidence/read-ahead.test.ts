@@ -286,6 +286,38 @@ describeIf(built, DIST_MISSING)('read-ahead', () => {
     }
   });
 
+  test('heads come back whole from places whose stride is the head rounded up to 8 (the worker and this thread agree on it)', async () => {
+    const { placeBytesFor } = (await import(path.resolve('dist/evidence/read-ahead.js'))) as { placeBytesFor: (h: number) => number };
+    for (const h of [1, 7, 8, 9, 13, 4095, 4096, 4097, 4100]) {
+      const p = placeBytesFor(h);
+      expect(p % 8).toBe(0);
+      expect(p - h >= 0 && p - h < 8).toBe(true);
+    }
+    const dir = tempDir('read-ahead-stride');
+    try {
+      // 13-byte heads in 16-byte places: files shorter, as long and longer, each with bytes of its own.
+      const names = Array.from({ length: 40 }, (_, i) => `f${i}`);
+      names.forEach((name, i) => writeFileSync(path.join(dir, name), content(i + 1, i % 21)));
+      const listing: ReadAheadListing = { fileCount: names.length, hostPathOfFile: (f) => path.join(dir, names[f]!) };
+      const ra = new ReadAhead(13, { preserved: 0, mayChange: 0 });
+      await ra.online;
+      ra.begin(listing);
+      await new Promise((r) => setTimeout(r, 200));
+      let fromWorker = 0;
+      names.forEach((name, i) => {
+        const opened = ra.take(listing, i, name);
+        if (!opened) return;
+        fromWorker++;
+        expect(opened.source.read(0, 13)).toEqual(content(i + 1, i % 21).subarray(0, 13));
+        opened.close();
+      });
+      expect(fromWorker).toBeGreaterThan(30);
+      ra.close();
+    } finally {
+      removeTree(dir);
+    }
+  });
+
   test('a worker that is gone leaves every file to this thread', async () => {
     const dir = tempDir('read-ahead-gone');
     try {
