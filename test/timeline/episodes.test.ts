@@ -125,6 +125,24 @@ describe('buildEpisodes', () => {
     expect(eps.find((e) => e.findingIds.includes('a'))!.findingIds).toContain('w0');
   });
 
+  it('gives a weak finding to the first run whose window holds it, that window widened by the weak findings it took before', () => {
+    const file = (id: string, path: string, level: Level, hhmm: string): Finding =>
+      finding({ id, path, format: 'zip', level, score: level === 'low' ? 20 : 70, times: { modified: at(hhmm), accessed: null, changed: null, born: null } });
+    // Run 0: 01:00-01:20 (its window to 01:50); run 1: 02:00 (its window from 01:30).
+    const a1 = file('a1', 'ProgramData/a/1.zip', 'high', '01:00');
+    const a2 = file('a2', 'ProgramData/a/2.zip', 'high', '01:20');
+    const b = file('b', 'PerfLogs/b.zip', 'high', '02:00');
+    // In both windows: the first run takes it, and its window now runs to 02:15...
+    const l1 = file('l1', 'Windows/Temp/x/l1.zip', 'low', '01:45');
+    // ...so this one, in run 1's window and in run 0's widened one, goes to run 0 too.
+    const l3 = file('l3', 'Windows/Temp/y/l3.zip', 'low', '02:12');
+    const eps = buildEpisodes([b, l3, a2, l1, a1]);
+    const runA = eps.find((e) => e.findingIds.includes('a1'))!;
+    const runB = eps.find((e) => e.findingIds.includes('b'))!;
+    expect(runA.findingIds).toEqual(['a1', 'a2', 'l1', 'l3']);
+    expect(runB.findingIds).toEqual(['b']);
+  });
+
   it('needs a high finding, or a medium one confirmed by another kind of evidence', () => {
     const lone = finding({ id: 'm', path: 'Windows/Temp/a.zip', format: 'zip', level: 'medium', score: 45, times: { modified: at('04:00'), accessed: null, changed: null, born: null } });
     expect(buildEpisodes([lone])).toEqual([]);
