@@ -88,8 +88,9 @@ export interface ReadAheadShared {
 /**
  * The stride of the heads in the ring: `headBytes` rounded up to 8. V8 copies out of shared memory
  * a word at a time only when both ends are 8-aligned, else a byte at a time: a 4,100-byte head took
- * about 800 ns to copy from a 4,100-byte stride and 250 ns from 4,104 (into a slab's 8-aligned
- * slice: util/slab-bytes.ts), 100,000 times per 100k-file scan (docs/performance.md "Session 40").
+ * about 800 ns on average to copy from a 4,100-byte stride (every other place unaligned) and 250 ns
+ * from 4,104 (into a slab's 8-aligned slice: util/slab-bytes.ts), 100,000 times per 100k-file scan
+ * (docs/performance.md "Session 40").
  */
 export function placeBytesFor(headBytes: number): number {
   return (headBytes + 7) & ~7;
