@@ -7,7 +7,7 @@
  */
 import { closeSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { NOT_OPENED, OPENED, PLACE_FIELDS, PLACE_STATS, READ, RING_PLACES, type HashJob, type ReadAheadHashSetup, type ReadAheadRequest, type ReadAheadShared } from './read-ahead.js';
+import { NOT_OPENED, OPENED, PLACE_FIELDS, PLACE_STATS, placeBytesFor, READ, RING_PLACES, type HashJob, type ReadAheadHashSetup, type ReadAheadRequest, type ReadAheadShared } from './read-ahead.js';
 import { fdSource, openRegularFile, readFully, writeStatNumbers } from './reader.js';
 import { announceStarted, type AheadSetup, type AheadWorkerData } from './ahead-worker.js';
 import { hashSource, type HashSettings } from './hash-source.js';
@@ -33,7 +33,7 @@ function useShared(ring: ReadAheadShared): void {
   numbers = new Float64Array(ring.numbers);
   heads = new Uint8Array(ring.heads);
   headBytes = ring.headBytes;
-  placeBytes = ring.placeBytes;
+  placeBytes = placeBytesFor(ring.headBytes);
   ready = true;
 }
 

@@ -79,10 +79,8 @@ export interface ReadAheadShared {
   hashed: SharedArrayBuffer;
   numbers: SharedArrayBuffer;
   heads: SharedArrayBuffer;
-  /** The most a head holds (its place's first bytes). */
+  /** The most a head holds; its place in `heads` is `placeBytesFor(headBytes)` long, on both threads. */
   headBytes: number;
-  /** Bytes between two places' heads (`placeBytesFor`). */
-  placeBytes: number;
 }
 
 /**
@@ -175,7 +173,6 @@ export class ReadAhead {
       numbers: new SharedArrayBuffer(RING_PLACES * PLACE_FIELDS * 8),
       heads: new SharedArrayBuffer(RING_PLACES * placeBytes),
       headBytes,
-      placeBytes,
     };
     this.placeBytes = placeBytes;
     this.state = new Int32Array(shared.state);
