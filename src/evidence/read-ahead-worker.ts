@@ -7,7 +7,7 @@
  */
 import { closeSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { NOT_OPENED, OPENED, PLACE_FIELDS, PLACE_STATS, placeBytesFor, READ, RING_PLACES, type HashJob, type ReadAheadHashSetup, type ReadAheadRequest, type ReadAheadShared } from './read-ahead.js';
+import { isBefore, NOT_OPENED, OPENED, PLACE_FIELDS, PLACE_STATS, placeBytesFor, READ, RING_PLACES, type HashJob, type ReadAheadHashSetup, type ReadAheadRequest, type ReadAheadShared } from './read-ahead.js';
 import { fdSource, openRegularFile, readFully, writeStatNumbers } from './reader.js';
 import { announceStarted, type AheadSetup, type AheadWorkerData } from './ahead-worker.js';
 import { hashSource, type HashSettings } from './hash-source.js';
@@ -19,6 +19,9 @@ announceStarted(started);
 let state: Int32Array;
 let handled: Int32Array;
 let hashed: Int32Array;
+let skipBefore: Int32Array;
+/** Files received to open, counted as the main thread counts the files it sends (read-ahead.ts `skipBefore`). */
+let received = 0;
 let numbers: Float64Array;
 let heads: Uint8Array;
 let headBytes: number;
@@ -30,6 +33,8 @@ function useShared(ring: ReadAheadShared): void {
   state = new Int32Array(ring.state);
   handled = new Int32Array(ring.handled);
   hashed = new Int32Array(ring.hashed);
+  skipBefore = new Int32Array(ring.skipBefore);
+  received = 0;
   numbers = new Float64Array(ring.numbers);
   heads = new Uint8Array(ring.heads);
   headBytes = ring.headBytes;
@@ -110,11 +115,16 @@ function openAndClose(request: ReadAheadRequest): void {
   for (const fd of request.closes) closeQuietly(fd);
   for (let i = 0; i < request.paths.length; i++) {
     const place = (request.first + i) % RING_PLACES;
+    const sentAs = received;
+    received = (received + 1) | 0;
     let result = NOT_OPENED;
-    try {
-      result = readAhead(request.paths[i]!, place);
-    } catch {
-      /* left to the main thread */
+    // A file the walk opens itself (it reached it, or one shortly after it, first) is left to it.
+    if (!isBefore(sentAs, Atomics.load(skipBefore, 0))) {
+      try {
+        result = readAhead(request.paths[i]!, place);
+      } catch {
+        /* left to the main thread */
+      }
     }
     Atomics.store(state, place, result);
     Atomics.notify(state, place);

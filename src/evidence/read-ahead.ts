@@ -13,6 +13,12 @@
  * there were no worker, so errors and their messages are this thread's own. A worker that stops
  * answering is given up and the walk opens its files itself.
  *
+ * When the walk reaches a file the worker has not opened yet, it opens that file and the next
+ * SKIP_LEAD files itself and tells the worker to leave them (`skipBefore`): without that the worker
+ * opened every file the walk had already opened, stayed a file behind and met the walk again at
+ * its next one (on text-heavy trees, where the walk is faster than the opens, and once the walk had
+ * overtaken it anywhere: docs/performance.md "Session 41").
+ *
  * With --hash, a file the walk keeps a candidate for is handed to the worker still open
  * (`hashAhead`): it hashes it when it has no file to open (the walk's opens come first, also between
  * the chunks of a large file) and closes it. The outcomes stay in the worker until the walk is over
@@ -58,6 +64,11 @@ export const READ = 1;
 export const NOT_OPENED = 2;
 /** Opened and a regular file, its head not read: this thread reads it. */
 export const OPENED = 3;
+/**
+ * Files after one the walk reached before the worker that the walk opens itself, so that the worker
+ * starts ahead of it again instead of racing it file by file.
+ */
+export const SKIP_LEAD = 8;
 /** Descriptors the walk is done with, closed by the worker with its next files (or at once, past this many). */
 const CLOSE_BATCH = 256;
 /** The longest this thread waits for one file before it gives the worker up. */
@@ -77,6 +88,11 @@ export interface ReadAheadShared {
   handled: SharedArrayBuffer;
   /** One Int32: how many files handed over to hash the worker is done with (hashed, its outcome held, and closed). */
   hashed: SharedArrayBuffer;
+  /**
+   * One Int32: the worker leaves (NOT_OPENED, unopened) every file sent before this one, counting
+   * the files sent in all requests from 0 (modulo 2^32: `isBefore`); the walk opens them itself.
+   */
+  skipBefore: SharedArrayBuffer;
   numbers: SharedArrayBuffer;
   heads: SharedArrayBuffer;
   /** The most a head holds; its place in `heads` is `placeBytesFor(headBytes)` long, on both threads. */
@@ -92,6 +108,11 @@ export interface ReadAheadShared {
  */
 export function placeBytesFor(headBytes: number): number {
   return (headBytes + 7) & ~7;
+}
+
+/** Whether file number `a` was sent before file number `b` (both counted modulo 2^32, less than 2^31 apart). */
+export function isBefore(a: number, b: number): boolean {
+  return ((a - b) | 0) < 0;
 }
 
 /**
@@ -131,6 +152,7 @@ export class ReadAhead {
   private readonly state: Int32Array;
   private readonly handled: Int32Array;
   private readonly hashed: Int32Array;
+  private readonly skipBefore: Int32Array;
   private readonly numbers: Float64Array;
   private readonly heads: Buffer;
   private readonly placeBytes: number;
@@ -149,6 +171,8 @@ export class ReadAhead {
   private closes: number[] = [];
   /** Messages posted to the worker. */
   private posted = 0;
+  /** Files sent to the worker (modulo 2^32): the number of the next one. The files out are the last `outFiles.length` of them. */
+  private sent = 0;
   /** With hashing: the port the outcomes arrive on, the files handed over and their outcomes, and those not sent yet. */
   private readonly results: MessagePort | null = null;
   private readonly hashedAhead: HashedAhead | null = null;
@@ -170,6 +194,7 @@ export class ReadAhead {
       state: new SharedArrayBuffer(RING_PLACES * 4),
       handled: new SharedArrayBuffer(4),
       hashed: new SharedArrayBuffer(4),
+      skipBefore: new SharedArrayBuffer(4),
       numbers: new SharedArrayBuffer(RING_PLACES * PLACE_FIELDS * 8),
       heads: new SharedArrayBuffer(RING_PLACES * placeBytes),
       headBytes,
@@ -178,6 +203,7 @@ export class ReadAhead {
     this.state = new Int32Array(shared.state);
     this.handled = new Int32Array(shared.handled);
     this.hashed = new Int32Array(shared.hashed);
+    this.skipBefore = new Int32Array(shared.skipBefore);
     this.numbers = new Float64Array(shared.numbers);
     this.heads = Buffer.from(shared.heads);
     // Its descriptors are this thread's once handed over: not closed when the worker ends.
@@ -220,11 +246,14 @@ export class ReadAhead {
       this.send(listing);
       return null;
     }
+    const sentAs = (this.sent - this.outFiles.length) | 0;
     this.outFiles.shift();
     const place = this.outPlaces.shift()!;
     const state = Atomics.load(this.state, place);
     if (state === PENDING) {
-      // Not open yet (the worker was asleep, or off the core): opening it here costs less than waiting.
+      // Not open yet (the worker was asleep, or off the core): opening it here costs less than
+      // waiting, and the worker, behind, leaves it and the next SKIP_LEAD (unless this is one of them).
+      if (!isBefore(sentAs, Atomics.load(this.skipBefore, 0))) Atomics.store(this.skipBefore, 0, (sentAs + 1 + SKIP_LEAD) | 0);
       this.passed.push(place);
       this.send(listing);
       return null;
@@ -386,6 +415,7 @@ export class ReadAhead {
         Atomics.store(this.state, place, PENDING);
         this.inUse[place] = 1;
         request.paths.push(listing.hostPathOfFile(this.nextFile));
+        this.sent = (this.sent + 1) | 0;
         this.outFiles.push(this.nextFile++);
         this.outPlaces.push(place);
       }
@@ -424,8 +454,9 @@ export class ReadAhead {
     return state;
   }
 
-  /** Every file out is no longer wanted: closed once the worker is done with it (before the listing's handle goes). */
+  /** Every file out is no longer wanted: left by the worker, or closed once it is done with it (before the listing's handle goes). */
   private letGo(): void {
+    if (this.outFiles.length > 0 && isBefore(Atomics.load(this.skipBefore, 0), this.sent)) Atomics.store(this.skipBefore, 0, this.sent);
     while (this.outPlaces.length > 0) this.passed.push(this.outPlaces.shift()!);
     this.outFiles.length = 0;
     this.closePassed(true);

@@ -286,6 +286,93 @@ describeIf(built, DIST_MISSING)('read-ahead', () => {
     }
   });
 
+  /** A read-ahead whose requests to the worker are held back until `release` (test only: this thread comes to the files first). */
+  async function heldReadAhead(): Promise<{ ra: ReadAheadType; inside: { state: Int32Array; numbers: Float64Array; handled: Int32Array; closePassed(wait: boolean): void }; release(): void; held: unknown[] }> {
+    const ra = new ReadAhead(HEAD, { preserved: 0, mayChange: 0 });
+    await ra.online;
+    const inside = ra as unknown as { post(request: unknown): void; state: Int32Array; numbers: Float64Array; handled: Int32Array; closePassed(wait: boolean): void };
+    const held: unknown[] = [];
+    const post = inside.post.bind(ra);
+    inside.post = (request) => void held.push(request);
+    const release = (): void => {
+      if (held.length === 0) return;
+      inside.post = post;
+      const before = Atomics.load(inside.handled, 0);
+      for (const request of held.splice(0)) post(request);
+      while (Atomics.load(inside.handled, 0) === before) Atomics.wait(inside.handled, 0, before, 100);
+    };
+    return { ra, inside, release, held };
+  }
+
+  test('a file this thread reaches before the worker: it opens that one and the next SKIP_LEAD itself, and the worker leaves them unopened', async () => {
+    const { SKIP_LEAD, PLACE_FIELDS, isBefore } = (await import(path.resolve('dist/evidence/read-ahead.js'))) as { SKIP_LEAD: number; PLACE_FIELDS: number; isBefore(a: number, b: number): boolean };
+    // Files are counted modulo 2^32: one counted just past the wrap comes after one just before it.
+    expect([isBefore(4, 5), isBefore(5, 5), isBefore(6, 5), isBefore(0x7fffffff, -0x80000000), isBefore(-1, 0), isBefore(0, -1)]).toEqual([true, false, false, true, true, false]);
+    const dir = tempDir('read-ahead-skip');
+    try {
+      const count = SKIP_LEAD + 12;
+      const names = Array.from({ length: count }, (_, i) => `f${i}`);
+      names.forEach((name, i) => writeFileSync(path.join(dir, name), content(i, 5000)));
+      const listing: ReadAheadListing = { fileCount: count, hostPathOfFile: (f) => path.join(dir, names[f]!) };
+      const before = openDescriptors();
+      const { ra, inside, release, held } = await heldReadAhead();
+      ra.begin(listing); // every file sent, in places 0 to count - 1, held back
+      expect(held).toHaveLength(1);
+      const untouched = -7;
+      for (let place = 0; place < count; place++) inside.numbers[place * PLACE_FIELDS] = untouched;
+      // File 3 first: 0-2 passed over, 3 not opened by the worker yet (null: this thread opens it).
+      expect(ra.take(listing, 3, names[3]!)).toBeNull();
+      release();
+      const left = 3 + 1 + SKIP_LEAD;
+      const states = Array.from({ length: count }, (_, place) => Atomics.load(inside.state, place));
+      expect(states).toEqual([...Array<number>(left).fill(settled[1]!), ...Array<number>(count - left).fill(settled[0]!)]);
+      // Left unopened: no descriptor written to those places.
+      expect(Array.from({ length: left }, (_, place) => inside.numbers[place * PLACE_FIELDS])).toEqual(Array(left).fill(untouched));
+      // The next SKIP_LEAD files are this thread's to open; the rest come from the worker, heads whole.
+      for (let f = 4; f < left; f++) expect(ra.take(listing, f, names[f]!)).toBeNull();
+      for (let f = left; f < count; f++) {
+        const opened = ra.take(listing, f, names[f]!);
+        expect(opened?.source.read(0, HEAD)).toEqual(content(f, 5000).subarray(0, HEAD));
+        opened!.close();
+      }
+      ra.close();
+      expect(await descriptorsBackTo(before)).toBeLessThanOrEqual(before);
+    } finally {
+      removeTree(dir);
+    }
+  });
+
+  test('a listing let go with files still out: the worker leaves those it has not begun', async () => {
+    const { PLACE_FIELDS } = (await import(path.resolve('dist/evidence/read-ahead.js'))) as { PLACE_FIELDS: number };
+    const dir = tempDir('read-ahead-let-go');
+    try {
+      const names = Array.from({ length: 40 }, (_, i) => `f${i}`);
+      names.forEach((name, i) => writeFileSync(path.join(dir, name), content(i, 100)));
+      const listing: ReadAheadListing = { fileCount: names.length, hostPathOfFile: (f) => path.join(dir, names[f]!) };
+      const before = openDescriptors();
+      const { ra, inside, release } = await heldReadAhead();
+      ra.begin(listing);
+      const untouched = -7;
+      for (let place = 0; place < names.length; place++) inside.numbers[place * PLACE_FIELDS] = untouched;
+      expect(ra.take(listing, 0, names[0]!)).toBeNull();
+      // The requests reach the worker only once the listing is being let go (its files still out are waited for then).
+      const { closePassed } = inside;
+      inside.closePassed = (wait) => {
+        if (wait) release();
+        closePassed.call(ra, wait);
+      };
+      ra.release(listing);
+      inside.closePassed = closePassed;
+      const states = Array.from({ length: names.length }, (_, place) => Atomics.load(inside.state, place));
+      expect(states).toEqual(Array(names.length).fill(settled[1]));
+      expect(Array.from({ length: names.length }, (_, place) => inside.numbers[place * PLACE_FIELDS])).toEqual(Array(names.length).fill(untouched));
+      ra.close();
+      expect(await descriptorsBackTo(before)).toBeLessThanOrEqual(before);
+    } finally {
+      removeTree(dir);
+    }
+  });
+
   test('heads come back whole from places whose stride is the head rounded up to 8 (the worker and this thread agree on it)', async () => {
     const { placeBytesFor } = (await import(path.resolve('dist/evidence/read-ahead.js'))) as { placeBytesFor: (h: number) => number };
     for (const h of [1, 7, 8, 9, 13, 4095, 4096, 4097, 4100]) {
