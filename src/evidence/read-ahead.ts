@@ -60,7 +60,7 @@ export const PLACE_STATS = 3;
 const PENDING = 0;
 /** Opened, a regular file, its head read. */
 export const READ = 1;
-/** Not opened (an error, or not a regular file): this thread opens it itself and meets the same. */
+/** Not opened (an error, not a regular file, or one the walk opens itself: `skipBefore`): this thread opens it itself and meets the same. */
 export const NOT_OPENED = 2;
 /** Opened and a regular file, its head not read: this thread reads it. */
 export const OPENED = 3;
