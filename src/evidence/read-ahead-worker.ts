@@ -1,9 +1,10 @@
 /**
  * The read-ahead worker (read-ahead.ts): opens each path it is sent as the walk would
  * (reader.ts `openRegularFile`), reads its first bytes into the shared ring and says so in the
- * place's state; a file the walk has said it opens itself (`skipBefore`) it leaves unopened. It keeps nothing, parses nothing and never writes to a file: whatever goes wrong
- * with a file is left to the main thread, which opens it again itself. With --hash it also hashes
- * the files the walk hands it still open, when it has no file to open, and closes them.
+ * place's state; a file the walk has said it opens itself (`skipBefore`) it leaves unopened. It
+ * keeps nothing, parses nothing and never writes to a file: whatever goes wrong with a file is left
+ * to the main thread, which opens it again itself. With --hash it also hashes the files the walk
+ * hands it still open, when it has no file to open, and closes them.
  */
 import { closeSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';

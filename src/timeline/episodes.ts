@@ -315,9 +315,10 @@ function mergeByTime(clusters: Cluster[]): Cluster[] {
   const from: number[] = [];
   const to: number[] = [];
   const setWindow = (k: number): void => {
-    const r = runs[k]!;
-    from[k] = r.start === null || r.end === null ? NaN : r.start - EPISODE_GAP_MS;
-    to[k] = r.start === null || r.end === null ? NaN : r.end + EPISODE_GAP_MS;
+    const { start, end } = runs[k]!;
+    const timed = start !== null && end !== null;
+    from[k] = timed ? start - EPISODE_GAP_MS : NaN;
+    to[k] = timed ? end + EPISODE_GAP_MS : NaN;
   };
   for (let k = 0; k < runs.length; k++) setWindow(k);
   for (const c of clusters.filter((x) => x.maxRank < medium)) {
