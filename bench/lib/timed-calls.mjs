@@ -5,7 +5,7 @@
 // rows are checked here before they are believed (docs/performance.md "Session 42"). Loaded first:
 //   node --import ./bench/lib/timed-calls.mjs bin/stagehunt.js scan TREE --scope all -q -f json -o /dev/null
 // At exit it prints, to stderr, one line per call: how many, their time, bytes read, and how many
-// took over 200 µs (a collection or a lost core in the middle of the call, more than the call).
+// took over 200 µs (mostly a collection, or the thread off its core, during the call).
 // Worker threads inherit the option and time nothing (each thread has its own `fs`).
 import fs from 'node:fs';
 import { isMainThread, Worker } from 'node:worker_threads';
