@@ -50,7 +50,7 @@ const GROUPS = ['floors', 'file', 'hash', 'rss', 'linearity', 'onedir', 'hotspot
 /** What runs without --targets: every group but `cold`, which empties the machine's page cache (root) before each of its runs. */
 const DEFAULT_GROUPS = GROUPS.filter((g) => g !== 'cold');
 const NEEDS = {
-  floors: "100k, 100k-findings (scan against the C and Node read floors; the floor of any Node scan: Node's floor + native decoding (python3) + a byte pass over the heads + the report's JSON)",
+  floors: "100k, 100k-findings (scan against the C and Node read floors; the floor of any Node scan: Node's floor + native decoding (python3) + a byte pass over the heads + the report's JSON); scale-100k against the same read floors (ordinary files only: not a target tree)",
   file: '100k, 100k-findings (file --mime-type over every file, once)',
   hash: '100k-findings (default hashing against --hash none, and sha256sum of the files the report hashed)',
   rss: '100k, 100k-findings with and without hashing (peak RSS of their scans)',
@@ -331,6 +331,13 @@ function runFloors() {
     ratioRow(`${what} vs Node's sync floor`, s, nodeFloor(t), 'Node sync readdir/open/fstat/read', 1.5);
     workFloorRows(t, s);
   }
+  // Not a target tree: ordinary files alone (1 KiB text, one blob per 10,000), the per-file path
+  // against the same floors, so that the rows above read as content, not per-file cost (docs/performance.md "Session 43").
+  const plain = tree('scale-100k');
+  const p = scanTree(plain, { hash: 'none' });
+  const what = `scan --scope all --hash none, scale-100k (ordinary files only, not a target tree; ${p.facts.findings} findings)`;
+  ratioRow(`${what} vs the C read floor`, p, cFloor(plain), 'nftw + open + 4 KiB pread', 3);
+  ratioRow(`${what} vs Node's sync floor`, p, nodeFloor(plain), 'Node sync readdir/open/fstat/read', 1.5);
 }
 
 /**
