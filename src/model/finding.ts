@@ -53,6 +53,8 @@ export interface EventLocator {
   channel: string | null;
   recordId: number;
   eventId: number | null;
+  /** A record recovered from the log's chunk slack, not one of its current records (docs/eventlogs.md "Recovered records"). */
+  recovered?: true;
 }
 
 /**

@@ -88,6 +88,8 @@ const APPENDED_LOCATORS: ReadonlySet<LocatorField> = new Set<LocatorField>(['eve
 export function locatorIdParts(l: Locators): string[] {
   const parts = LOCATOR_FIELDS.filter((field) => !APPENDED_LOCATORS.has(field)).map((field) => String(l[field] ?? ''));
   if (l.event) parts.push(l.event.channel ?? '', String(l.event.recordId), String(l.event.eventId ?? ''));
+  // Only when set: a recovered record may share its id with a current one; other ids stay as they were.
+  if (l.event?.recovered) parts.push('recovered');
   // Locators added after `event` join only when present, so existing ids stay as they were.
   for (const field of NTFS_LOCATORS) if (l[field] !== undefined) parts.push(`${field}=${l[field]}`);
   if (l.jumpEntry !== undefined) parts.push(`jump:${l.jumpEntry}`);
@@ -96,7 +98,7 @@ export function locatorIdParts(l: Locators): string[] {
 
 /** "Security event 4688 record 17": where an event finding sits in its log. */
 export function eventLocatorText(e: EventLocator): string {
-  return `${e.channel ?? 'log'} event ${e.eventId ?? '?'} record ${e.recordId}`;
+  return `${e.channel ?? 'log'} event ${e.eventId ?? '?'} record ${e.recordId}${e.recovered ? ' (recovered from slack)' : ''}`;
 }
 
 /** True when any locator is set: the finding points inside its file, not at the file itself. */

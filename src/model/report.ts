@@ -103,7 +103,8 @@ export interface RootMeta {
  * Version of the JSON report and JSONL finding contract (docs/schema/): bump the minor for added
  * optional fields, the major for anything a consumer could trip on (renamed, removed, retyped).
  */
-export const SCHEMA_VERSION = '1.0';
+// 1.1: a finding's `event.recovered` (an event recovered from a log's chunk slack).
+export const SCHEMA_VERSION = '1.1';
 
 /** The case a scan belongs to (--case, --examiner), shown in the report header. */
 export interface CaseInfo {

@@ -8,7 +8,7 @@
  * MAX_SUBSTITUTIONS; a template that (directly or not) instantiates itself is refused. Every loop
  * advances through the buffer, so a record costs at most linear time in its size plus template work.
  */
-import { NAME, TEMPLATE, TOKEN, VALUE } from './layout.js';
+import { NAME, TEMPLATE, TEMPLATE_INSTANCE, TOKEN, VALUE } from './layout.js';
 import { arrayItems, renderValue } from './values.js';
 
 /** An instantiated element. Attribute values and text are already rendered. */
@@ -25,6 +25,28 @@ export const MAX_DEPTH = 64;
 export const MAX_SUBSTITUTIONS = 4096;
 
 export class BinXmlError extends Error {}
+
+/**
+ * The 16-bit hash a name structure stores of its UTF-16 text: hash = hash * 65599 + code unit, over
+ * every code unit, kept to its low 16 bits (libfwevt's and python-evtx's name hash; every name of
+ * every allocated record in the corpus has it).
+ */
+export function nameHash(buf: Buffer, text: number, chars: number): number {
+  let hash = 0;
+  for (let i = 0; i < chars; i++) hash = (Math.imul(hash, 65599) + buf.readUInt16LE(text + 2 * i)) >>> 0;
+  return hash & 0xffff;
+}
+
+/**
+ * `checked`: a record found after the chunk's free-space offset (`parse.ts`, recovered records)
+ * points at names and templates that the chunk's newer records may have overwritten. So every name
+ * it uses must hold its own hash and every template instance must name the template found at its
+ * definition offset (the id is the GUID's first four bytes); else the record cannot be rebuilt from
+ * this chunk and a BinXmlError says so. The chunk's own records always hold both (checked on the corpus).
+ */
+export interface ChunkXmlOptions {
+  checked?: boolean;
+}
 
 interface TSub { k: 'sub'; id: number; optional: boolean }
 interface TElement { k: 'el'; name: string; attrs: TAttr[]; kids: TNode[] }
@@ -43,7 +65,14 @@ export class ChunkXml {
   /** Parsed template bodies by definition offset; null while one is being parsed (self-reference guard). */
   private readonly templates = new Map<number, TNode[] | null>();
 
-  constructor(private readonly buf: Buffer) {}
+  private readonly checked: boolean;
+
+  constructor(
+    private readonly buf: Buffer,
+    options: ChunkXmlOptions = {},
+  ) {
+    this.checked = options.checked ?? false;
+  }
 
   /** The root elements and text of one record's binary XML in buf[start, end). */
   parseRecord(start: number, end: number): XmlNode[] {
@@ -70,6 +99,7 @@ export class ChunkXml {
     if (textEnd > chunkEnd) throw new BinXmlError(`name at 0x${offset.toString(16)} runs past the chunk`);
     let name = this.names.get(offset);
     if (name === undefined) {
+      if (this.checked && nameHash(this.buf, offset + NAME.text, chars) !== this.buf.readUInt16LE(offset + NAME.hash)) throw new BinXmlError(`name at 0x${offset.toString(16)} does not hold its hash (overwritten)`);
       name = this.buf.toString('utf16le', offset + NAME.text, textEnd);
       this.names.set(offset, name);
     }
@@ -233,8 +263,11 @@ export class ChunkXml {
 
   private templateInstance(p: number, end: number, depth: number): { node: TDone; pos: number } {
     // u8 unknown, u32 template id, u32 definition offset; the definition follows inline on first use.
-    const defOffset = this.u32(p + 6, end);
-    let pos = p + 10;
+    const defOffset = this.u32(p + TEMPLATE_INSTANCE.definition, end);
+    if (this.checked && this.u32(defOffset + TEMPLATE.guid, this.buf.length) !== this.u32(p + TEMPLATE_INSTANCE.id, end)) {
+      throw new BinXmlError(`template at 0x${defOffset.toString(16)} is not the one the record names (overwritten)`);
+    }
+    let pos = p + TEMPLATE_INSTANCE.after;
     if (defOffset === pos) pos += TEMPLATE.body + this.u32(pos + TEMPLATE.bodySize, end);
     const body = this.template(defOffset, depth);
     const count = this.u32(pos, end);

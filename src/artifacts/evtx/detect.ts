@@ -15,6 +15,7 @@ import type { DetectContext } from '../types.js';
 import { matchHistory, type CommandMatch } from '../history/staging-commands.js';
 import { isArchiveName, isEncryptedName, isVolumeName, stagingLocation } from '../history/paths.js';
 import { volumeStem } from '../../correlate/paths.js';
+import { eventLocatorText } from '../../model/kinds.js';
 import { LIMITS } from '../../util/limits.js';
 import { POWERSHELL_PROVIDERS, SECURITY_PROVIDER, SYSMON_PROVIDER, type EvtxEvent, type EvtxResult } from './record.js';
 import type { SigmaRule } from './sigma.js';
@@ -45,11 +46,16 @@ function timeOf(e: EvtxEvent): string | null {
 }
 
 function locatorOf(e: EvtxEvent): NonNullable<Candidate['event']> {
-  return { channel: e.channel, recordId: e.recordId, eventId: e.eventId };
+  return e.recovered ? { channel: e.channel, recordId: e.recordId, eventId: e.eventId, recovered: true } : { channel: e.channel, recordId: e.recordId, eventId: e.eventId };
 }
 
 function where(e: EvtxEvent): string {
-  return `${e.channel ?? 'event log'} event ${e.eventId ?? '?'} record ${e.recordId}`;
+  return eventLocatorText({ channel: e.channel ?? 'event log', recordId: e.recordId, eventId: e.eventId, ...(e.recovered ? { recovered: true } : {}) });
+}
+
+/** One record of one log: a recovered record may carry the id of a current one. */
+function recordKey(l: { channel: string | null; recordId: number; recovered?: true }): string {
+  return `${l.channel}\u0000${l.recordId}${l.recovered ? '\u0000recovered' : ''}`;
 }
 
 /** A process-creation or script event whose text the command matcher reads. */
@@ -451,7 +457,7 @@ function sigmaCandidate(e: EvtxEvent, hits: Hit[], ctx: DetectContext): Candidat
 /** Sigma rules over every record of their log sources; hits join the record's own finding when it has one. */
 function applySigma(rules: readonly SigmaRule[], events: readonly EvtxEvent[], out: Candidate[], ctx: DetectContext): void {
   const byRecord = new Map<string, Candidate>();
-  for (const c of out) if (c.event) byRecord.set(`${c.event.channel}\u0000${c.event.recordId}`, c);
+  for (const c of out) if (c.event) byRecord.set(recordKey(c.event), c);
   // A script block split over several 4104 records is matched once, whole, on its first record.
   const whole = new Map<EvtxEvent, EvtxEvent | null>();
   for (const b of scriptBlocks(events)) {
@@ -464,7 +470,7 @@ function applySigma(rules: readonly SigmaRule[], events: readonly EvtxEvent[], o
     const matched = sigmaMatches(rules, joined ?? e);
     if (matched.length === 0) continue;
     const hits = matched.map((r) => sigmaHit(r, e));
-    const key = `${e.channel}\u0000${e.recordId}`;
+    const key = recordKey(e);
     const existing = byRecord.get(key);
     const details = { rules: matched.slice(0, MAX_LISTED).map((r) => ({ title: r.title, id: r.id, level: r.level, file: r.file, attack: r.attack })) };
     if (existing) {

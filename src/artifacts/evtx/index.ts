@@ -61,7 +61,16 @@ async function readHeld(src: ByteSource, keep: (e: EvtxEvent) => boolean): Promi
 }
 
 function factsOf(state: ReturnType<typeof newReadState>): EvtxFacts {
-  return { ...state.header, chunks: state.chunks, badChunks: state.badChunks, records: state.records, damagedRecords: state.damagedRecords };
+  return {
+    ...state.header,
+    chunks: state.chunks,
+    badChunks: state.badChunks,
+    records: state.records,
+    damagedRecords: state.damagedRecords,
+    // Only when the slack held records: the facts of every other log stay as they were.
+    ...(state.recoveredRecords > 0 ? { recoveredRecords: state.recoveredRecords } : {}),
+    ...(state.slackUnreadable ? { slackUnreadable: state.slackUnreadable } : {}),
+  };
 }
 
 export const parsers: readonly ArtifactParser<EvtxEvent, EvtxFacts>[] = [evtxParser];

@@ -50,6 +50,7 @@ export const RECORD = {
   written: 0x10, // u64 FILETIME the record was written
   binxml: 0x18, // binary XML starts here
   minSize: 0x1c, // header + trailing size copy
+  alignment: 8, // records start 8-byte aligned (every record of the corpus, allocated or in slack)
 } as const;
 
 /** Binary XML tokens ([MS-EVEN6] 3.1.4.7); the 0x40 bit means "has attributes" / "more follow". */
@@ -74,10 +75,16 @@ export const TOKEN = {
 } as const;
 
 /** Name structure at a name offset: u32 next offset, u16 hash, u16 character count, UTF-16, u16 NUL. */
-export const NAME = { chars: 0x06, text: 0x08 } as const;
+export const NAME = { hash: 0x04, chars: 0x06, text: 0x08 } as const;
 
-/** Template definition at its offset: u32 next offset, 16-byte GUID, u32 body size, then the body. */
+/**
+ * Template definition at its offset: u32 next offset, 16-byte GUID, u32 body size, then the body.
+ * The GUID's first four bytes are the template id a template instance names (`TEMPLATE_INSTANCE.id`).
+ */
 export const TEMPLATE = { guid: 0x04, bodySize: 0x14, body: 0x18 } as const;
+
+/** Template instance, from its token: u8 token, u8 unknown, u32 template id, u32 definition offset. */
+export const TEMPLATE_INSTANCE = { id: 0x02, definition: 0x06, after: 0x0a } as const;
 
 /** Value types ([MS-EVEN6] 2.2.16, libfwevt); 0x80 marks an array of the base type. */
 export const VALUE = {

@@ -8,6 +8,14 @@
  * does); a chunk without its signature is skipped with a warning (an all-zero one silently: unused);
  * a record with a bad signature or size ends its chunk; a record whose binary XML cannot be read is
  * yielded with its header fields and `error`, plus a warning.
+ *
+ * Slack: after a chunk's records, the bytes from its free-space offset to its end are searched for
+ * whole records (signature, size and its trailing copy, 8-byte aligned), as libevtx's recovery does:
+ * older records a clear or a wrap left behind, or newer ones a dirty log did not commit. One is
+ * yielded, `recovered: true`, only when its binary XML rebuilds with every name holding its hash and
+ * every template being the one it names (binxml.ts `checked`) and it has an EventID; the others are
+ * counted, with their ids and written times, in a note (a cleared log's older records keep their
+ * headers after their templates are overwritten).
  */
 import { crc32 } from 'node:zlib';
 import type { ByteSource } from '../../util/byte-source.js';
@@ -15,7 +23,7 @@ import { filetimeToIso } from '../../util/filetime.js';
 import { LIMITS } from '../../util/limits.js';
 import { BinXmlError, ChunkXml } from './binxml.js';
 import { CHUNK, FILE_HEADER, RECORD } from './layout.js';
-import { toEvent, type EvtxEvent } from './record.js';
+import { toEvent, type EvtxEvent, type SlackUnreadable } from './record.js';
 
 export interface EvtxHeader {
   version: string;
@@ -35,16 +43,25 @@ export interface EvtxReadState {
   records: number;
   /** Records whose binary XML could not be read. */
   damagedRecords: number;
+  /** Records recovered from chunk slack (not in `records`). */
+  recoveredRecords: number;
+  /** Records in chunk slack that could not be rebuilt (null: none). */
+  slackUnreadable: SlackUnreadable | null;
 }
 
 export function newReadState(): EvtxReadState {
-  return { header: null, warnings: [], corrupted: false, chunks: 0, badChunks: 0, records: 0, damagedRecords: 0 };
+  return { header: null, warnings: [], corrupted: false, chunks: 0, badChunks: 0, records: 0, damagedRecords: 0, recoveredRecords: 0, slackUnreadable: null };
 }
 
 function warn(state: EvtxReadState, message: string): void {
   state.corrupted = true;
   if (state.warnings.length < LIMITS.maxEvtxWarnings) state.warnings.push(message);
   else if (state.warnings.length === LIMITS.maxEvtxWarnings) state.warnings.push('further warnings suppressed');
+}
+
+/** A note that is not damage (recovered records): kept under the same cap as the warnings. */
+function note(state: EvtxReadState, message: string): void {
+  if (state.warnings.length < LIMITS.maxEvtxWarnings) state.warnings.push(message);
 }
 
 function safeNumber(v: bigint): number {
@@ -111,12 +128,26 @@ export function* readEvtx(src: ByteSource, state: EvtxReadState = newReadState()
     state.chunks++;
     if (chunk.length < CHUNK.size) warn(state, `chunk ${index} truncated at ${chunk.length} bytes: reading what is there`);
     yield* readChunk(chunk, index, state);
-    if (state.records >= LIMITS.maxEvtxRecords) {
+    if (state.records + state.recoveredRecords >= LIMITS.maxEvtxRecords) {
       warn(state, `stopped after ${LIMITS.maxEvtxRecords} records (limit)`);
+      noteSlack(state);
       return;
     }
   }
   flushBad();
+  noteSlack(state);
+}
+
+/** What the chunks' slack gave, in one note at the end of the file. */
+function noteSlack(state: EvtxReadState): void {
+  const u = state.slackUnreadable;
+  const records = (n: number): string => `${n} record${n === 1 ? '' : 's'}`;
+  if (state.recoveredRecords > 0) note(state, `${records(state.recoveredRecords)} recovered from chunk slack (after a chunk's free-space offset: not among the log's current records; marked recovered)`);
+  if (u) {
+    const ids = u.firstRecordId === u.lastRecordId ? `record id ${u.firstRecordId}` : `record ids ${u.firstRecordId} to ${u.lastRecordId}`;
+    const times = u.firstWritten ? `, written ${u.firstWritten === u.lastWritten ? u.firstWritten : `${u.firstWritten} to ${u.lastWritten}`}` : '';
+    note(state, `${records(u.records)} in chunk slack could not be rebuilt (names or templates they use are overwritten): ${ids}${times}`);
+  }
 }
 
 function* readChunk(chunk: Buffer, index: number, state: EvtxReadState): Generator<EvtxEvent> {
@@ -129,6 +160,13 @@ function* readChunk(chunk: Buffer, index: number, state: EvtxReadState): Generat
   } else if (crc32(chunk.subarray(CHUNK.recordsStart, free)) !== chunk.readUInt32LE(CHUNK.recordsChecksum)) {
     warn(state, `chunk ${index}: record data checksum mismatch`);
   }
+  yield* readRecords(chunk, index, state, free);
+  // A free-space offset out of range left nothing known to be slack.
+  if (free < chunk.length) yield* recoverSlack(chunk, index, state, free);
+}
+
+/** The chunk's records, from its first to its free-space offset (or the first that is not one). */
+function* readRecords(chunk: Buffer, index: number, state: EvtxReadState, free: number): Generator<EvtxEvent> {
   const xml = new ChunkXml(chunk);
   let p: number = CHUNK.recordsStart;
   while (p + RECORD.binxml <= free) {
@@ -159,5 +197,71 @@ function* readChunk(chunk: Buffer, index: number, state: EvtxReadState): Generat
     }
     yield event;
     p += size;
+  }
+}
+
+function alignUp(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}
+
+/**
+ * Whole records in the chunk's slack, from its free-space offset to its end: each rebuilt with the
+ * chunk's names and templates checked (binxml.ts `checked`), yielded `recovered`; one that cannot be
+ * rebuilt, or has no EventID, is counted in `slackUnreadable`. Linear in the chunk: every position is
+ * looked at once, and a record found is stepped over whole.
+ */
+function* recoverSlack(chunk: Buffer, index: number, state: EvtxReadState, free: number): Generator<EvtxEvent> {
+  let xml: ChunkXml | null = null;
+  let p = alignUp(Math.max(free, CHUNK.recordsStart), RECORD.alignment);
+  while (p + RECORD.minSize <= chunk.length) {
+    const size = chunk.readUInt32LE(p) === RECORD.magic ? chunk.readUInt32LE(p + RECORD.size) : 0;
+    if (size < RECORD.minSize || p + size > chunk.length || chunk.readUInt32LE(p + size - 4) !== size) {
+      p += RECORD.alignment;
+      continue;
+    }
+    const recordId = safeNumber(chunk.readBigUInt64LE(p + RECORD.id));
+    const written = filetimeToIso(chunk.readBigUInt64LE(p + RECORD.written));
+    xml ??= new ChunkXml(chunk, { checked: true });
+    // Built outside the yield, so an error thrown by the consumer is never taken for an unreadable record.
+    let event: EvtxEvent | null = null;
+    try {
+      const rebuilt = toEvent(xml.parseRecord(p + RECORD.binxml, p + size - 4), recordId, written, index);
+      if (rebuilt.eventId !== null) event = { ...rebuilt, recovered: true };
+    } catch (err) {
+      if (!(err instanceof BinXmlError) && !(err instanceof RangeError)) throw err;
+    }
+    if (event) {
+      state.recoveredRecords++;
+      yield event;
+      if (state.records + state.recoveredRecords >= LIMITS.maxEvtxRecords) return;
+    } else if (plausibleHeader(recordId, written)) countUnreadable(state, recordId, written);
+    p = alignUp(p + size, RECORD.alignment);
+  }
+}
+
+/** Highest record id counted from slack: a real log numbers its records from 1, far below this. */
+const MAX_PLAUSIBLE_RECORD_ID = 2 ** 32;
+
+/**
+ * A slack record that cannot be rebuilt is counted only when its header looks like a record's: an id
+ * from 1 and a written time after 1980 and before 2200. Bytes of other structures can pass the
+ * signature and size checks (one corpus log has four such, with ids like 30064771072 and times in 1601).
+ */
+function plausibleHeader(recordId: number, written: string | null): boolean {
+  return recordId >= 1 && recordId < MAX_PLAUSIBLE_RECORD_ID && written !== null && written >= '1980' && written < '2200';
+}
+
+function countUnreadable(state: EvtxReadState, recordId: number, written: string | null): void {
+  const u = state.slackUnreadable;
+  if (!u) {
+    state.slackUnreadable = { records: 1, firstRecordId: recordId, lastRecordId: recordId, firstWritten: written, lastWritten: written };
+    return;
+  }
+  u.records++;
+  u.firstRecordId = Math.min(u.firstRecordId, recordId);
+  u.lastRecordId = Math.max(u.lastRecordId, recordId);
+  if (written !== null) {
+    if (u.firstWritten === null || written < u.firstWritten) u.firstWritten = written;
+    if (u.lastWritten === null || written > u.lastWritten) u.lastWritten = written;
   }
 }

@@ -38,6 +38,12 @@ export interface EvtxEvent extends ArtifactRecord {
   userData?: string;
   /** Index of the chunk the record lies in. */
   chunk: number;
+  /**
+   * Set on a record recovered from a chunk's slack (after its free-space offset): not one of the
+   * log's current records (older ones left behind by a clear or a wrap, or newer ones a dirty log
+   * never committed), rebuilt only where every name and template it uses checks (parse.ts).
+   */
+  recovered?: true;
   /** Set when the binary XML could not be read: the record header is all there is. */
   error?: string;
 }
@@ -137,6 +143,19 @@ export interface EvtxFacts extends Partial<EvtxHeader> {
   badChunks: number;
   records: number;
   damagedRecords: number;
+  /** Records recovered from chunk slack (present only when there are some; not counted in `records`). */
+  recoveredRecords?: number;
+  /** Records found in chunk slack whose names or templates are overwritten: their ids and written times (present only when there are some). */
+  slackUnreadable?: SlackUnreadable;
+}
+
+/** Slack records that could not be rebuilt: how many, and the range of their header's ids and written times. */
+export interface SlackUnreadable {
+  records: number;
+  firstRecordId: number;
+  lastRecordId: number;
+  firstWritten: string | null;
+  lastWritten: string | null;
 }
 
 export type EvtxResult = ArtifactResult<EvtxEvent, EvtxFacts>;

@@ -1,0 +1,145 @@
+/**
+ * Records in a chunk's slack (after its free-space offset), on logs written by the fixture writer
+ * and then cut back: a Security log whose `rar a -hp` record lies past the free-space offset (as
+ * after a clear, or in a dirty log) is recovered, marked, and detected as a recovered record; one
+ * whose template definition was overwritten is only counted, with its id and time; bytes that merely
+ * look like a record header are not counted. The corpus side (evtxinfo, evtxexport -m recovered) is
+ * in conformance.test.ts.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { crc32 } from 'node:zlib';
+import { scan } from '../../../src/pipeline/scan.js';
+import type { Finding } from '../../../src/model/finding.js';
+import type { TimelineRow } from '../../../src/model/report.js';
+import { bufferSource } from '../../../src/util/byte-source.js';
+import { newReadState, readEvtx } from '../../../src/artifacts/evtx/index.js';
+import { CHUNK, FILE_HEADER, RECORD, TEMPLATE, TEMPLATE_INSTANCE } from '../../../src/artifacts/evtx/layout.js';
+import { RAR_COMMAND, securityLog } from './fixtures.js';
+
+const CHUNK_AT = FILE_HEADER.size;
+/** A record's binary XML: a fragment header (4 bytes), then the template instance. */
+const TEMPLATE_AT = 4;
+
+/** Offsets (in the first chunk) of its records, in order. */
+function recordOffsets(log: Buffer): number[] {
+  const chunk = log.subarray(CHUNK_AT, CHUNK_AT + CHUNK.size);
+  const free = chunk.readUInt32LE(CHUNK.freeSpaceOffset);
+  const out: number[] = [];
+  for (let p: number = CHUNK.recordsStart; p < free; p += chunk.readUInt32LE(p + RECORD.size)) out.push(p);
+  return out;
+}
+
+/** The log with its first chunk's free-space offset moved back to `free` (checksums made to match again: only the slack differs). */
+function cutBack(log: Buffer, free: number): Buffer {
+  const out = Buffer.from(log);
+  const chunk = out.subarray(CHUNK_AT, CHUNK_AT + CHUNK.size);
+  chunk.writeUInt32LE(free, CHUNK.freeSpaceOffset);
+  chunk.writeUInt32LE(crc32(chunk.subarray(CHUNK.recordsStart, free)), CHUNK.recordsChecksum);
+  chunk.writeUInt32LE(crc32(chunk.subarray(CHUNK.headerChecksum + 4, CHUNK.recordsStart), crc32(chunk.subarray(0, CHUNK.flags))), CHUNK.headerChecksum);
+  return out;
+}
+
+function read(log: Buffer) {
+  const state = newReadState();
+  const all = [...readEvtx(bufferSource(log), state)];
+  return { current: all.filter((e) => !e.recovered), recovered: all.filter((e) => e.recovered), state };
+}
+
+describe('records in chunk slack', () => {
+  const log = securityLog();
+  const [first, second] = recordOffsets(log);
+
+  test('the writer lays out two records, the second (rar a -hp) after the first', () => {
+    expect(first).toBe(CHUNK.recordsStart);
+    expect(second).toBeGreaterThan(first!);
+    expect(read(log).recovered).toEqual([]);
+  });
+
+  test('a record past the free-space offset is rebuilt, marked recovered, with its own fields; a note says so and the log is not damaged', () => {
+    const { current, recovered, state } = read(cutBack(log, second!));
+    expect(current.map((e) => e.recordId)).toEqual([101]);
+    expect(recovered).toHaveLength(1);
+    expect(recovered[0]).toMatchObject({ recordId: 102, eventId: 4688, channel: 'Security', recovered: true, chunk: 0, data: { CommandLine: RAR_COMMAND } });
+    expect(state.recoveredRecords).toBe(1);
+    expect(state.slackUnreadable).toBeNull();
+    expect(state.corrupted).toBe(false);
+    expect(state.warnings).toEqual(["1 record recovered from chunk slack (after a chunk's free-space offset: not among the log's current records; marked recovered)"]);
+  });
+
+  /** The template definition a record's instance names (the writer defines each inline, in the record itself), its GUID made not to be the named one. */
+  function overwriteTemplate(chunk: Buffer, at: number): void {
+    const definition = chunk.readUInt32LE(at + RECORD.binxml + TEMPLATE_AT + TEMPLATE_INSTANCE.definition);
+    chunk.writeUInt32LE((chunk.readUInt32LE(definition + TEMPLATE.guid) ^ 0xffffffff) >>> 0, definition + TEMPLATE.guid);
+  }
+
+  test('a slack record whose template does not check (overwritten) is counted with its id and time, not rebuilt from a wrong template', () => {
+    const written = read(log).current[1]!.written;
+    const cut = cutBack(log, second!);
+    overwriteTemplate(cut.subarray(CHUNK_AT, CHUNK_AT + CHUNK.size), second!);
+    const { current, recovered, state } = read(cut);
+    expect(current.map((e) => e.eventId)).toEqual([4688]);
+    expect(recovered).toEqual([]);
+    expect(state.slackUnreadable).toEqual({ records: 1, firstRecordId: 102, lastRecordId: 102, firstWritten: written, lastWritten: written });
+    expect(state.corrupted).toBe(false);
+    expect(state.warnings).toEqual([`1 record in chunk slack could not be rebuilt (names or templates they use are overwritten): record id 102, written ${written}`]);
+    // Where the same bytes are one of the chunk's current records, the template is not checked (the chunk's own records always hold it): read as before.
+    const current2 = read((() => { const whole = Buffer.from(log); overwriteTemplate(whole.subarray(CHUNK_AT, CHUNK_AT + CHUNK.size), second!); return whole; })()).current;
+    expect(current2.map((e) => e.recordId)).toEqual([101, 102]);
+  });
+
+  test('bytes that only look like a record header (signature, size and its copy) with an implausible id or time are not counted', () => {
+    const cut = cutBack(log, second!);
+    const chunk = cut.subarray(CHUNK_AT, CHUNK_AT + CHUNK.size);
+    chunk.writeBigUInt64LE(30064771072n, second! + RECORD.id);
+    chunk.writeBigUInt64LE(7n, second! + RECORD.written);
+    const { state } = read(cut);
+    // Its template still checks, so it is rebuilt: the header's id and time are the record's own, whatever they say.
+    expect(state.recoveredRecords).toBe(1);
+    // With the template broken too, nothing about it is counted.
+    overwriteTemplate(chunk, second!);
+    const broken = read(cut).state;
+    expect([broken.recoveredRecords, broken.slackUnreadable]).toEqual([0, null]);
+  });
+
+  test('slack of random bytes and of repeated record signatures ends, finds nothing, and takes linear time', () => {
+    const cut = cutBack(log, second!);
+    const chunk = cut.subarray(CHUNK_AT, CHUNK_AT + CHUNK.size);
+    for (let p = second!; p + 8 <= chunk.length; p += 8) {
+      chunk.writeUInt32LE(RECORD.magic, p);
+      chunk.writeUInt32LE(8 + (p % 64), p + 4); // sizes below the minimum or not matching a trailing copy
+    }
+    const { current, recovered, state } = read(cut);
+    expect(current).toHaveLength(1);
+    expect([recovered.length, state.slackUnreadable]).toEqual([0, null]);
+  });
+});
+
+describe('a recovered record in a scan', () => {
+  let root = '';
+  let findings: Finding[] = [];
+  let timeline: TimelineRow[] = [];
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'stagehunt-evtx-slack-'));
+    const logs = path.join(root, 'Windows', 'System32', 'winevt', 'Logs');
+    mkdirSync(logs, { recursive: true });
+    const log = securityLog();
+    writeFileSync(path.join(logs, 'Security.evtx'), cutBack(log, recordOffsets(log)[1]!));
+    const report = await scan({ roots: [root], os: 'windows', scope: 'hotspots', now: () => new Date(0) });
+    findings = report.findings;
+    timeline = [...report.timeline];
+  });
+  afterAll(() => {
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  test('the rar a -hp record from the slack is a finding whose locator and timeline row say it was recovered', () => {
+    const f = findings.find((x) => x.kind === 'event' && x.event?.recordId === 102);
+    expect(f).toBeDefined();
+    expect(f!.event).toEqual({ channel: 'Security', recordId: 102, eventId: 4688, recovered: true });
+    expect(f!.reasons.find((r) => r.rule === 'history-archive-password')?.message).toMatch(/-hp/);
+    expect(timeline.filter((r) => r.findingId === f!.id).map((r) => r.description)).toEqual(expect.arrayContaining([expect.stringContaining('(Security event 4688 record 102 (recovered from slack))')]));
+  });
+});
