@@ -235,6 +235,11 @@ function* recoverSlack(chunk: Buffer, index: number, state: EvtxReadState, free:
       yield event;
       if (state.records + state.recoveredRecords >= LIMITS.maxEvtxRecords) return;
     } else if (plausibleHeader(recordId, written)) countUnreadable(state, recordId, written);
+    else {
+      // Not a record's header: its size is not trusted to step over what follows (a forged one could hide records).
+      p += RECORD.alignment;
+      continue;
+    }
     p = alignUp(p + size, RECORD.alignment);
   }
 }

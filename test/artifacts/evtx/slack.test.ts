@@ -104,6 +104,20 @@ describe('records in chunk slack', () => {
     expect([broken.recoveredRecords, broken.slackUnreadable]).toEqual([0, null]);
   });
 
+  test('a false header whose size spans the rest of the chunk does not hide the record after it', () => {
+    const cut = cutBack(log, CHUNK.recordsStart);
+    const chunk = cut.subarray(CHUNK_AT, CHUNK_AT + CHUNK.size);
+    const at = CHUNK.recordsStart;
+    chunk.writeUInt32LE(chunk.length - at, at + RECORD.size);
+    chunk.writeUInt32LE(chunk.length - at, chunk.length - 4);
+    chunk.writeBigUInt64LE(0n, at + RECORD.id);
+    chunk[at + RECORD.binxml] = 0xff; // no binary XML token
+    const { current, recovered, state } = read(cut);
+    expect(current).toEqual([]);
+    expect(recovered.map((e) => e.recordId)).toEqual([102]);
+    expect(state.slackUnreadable).toBeNull();
+  });
+
   test('slack of random bytes and of repeated record signatures ends, finds nothing, and takes linear time', () => {
     const cut = cutBack(log, second!);
     const chunk = cut.subarray(CHUNK_AT, CHUNK_AT + CHUNK.size);
