@@ -17,12 +17,14 @@ import { isArchiveName, isEncryptedName, isVolumeName, stagingLocation } from '.
 import { volumeStem } from '../../correlate/paths.js';
 import { eventLocatorText } from '../../model/kinds.js';
 import { LIMITS } from '../../util/limits.js';
-import { POWERSHELL_PROVIDERS, SECURITY_PROVIDER, SYSMON_PROVIDER, type EvtxEvent, type EvtxResult } from './record.js';
+import { POWERSHELL_PROVIDERS, SECURITY_PROVIDER, SYSMON_PROVIDER, type EvtxEvent, type EvtxFacts, type EvtxResult } from './record.js';
 import type { SigmaRule } from './sigma.js';
 import { sigmaMatches } from './sigma-index.js';
 
 /** Event ids read (Security 4688; Sysmon 1, 11, 15, 23, 26; PowerShell 4104 script blocks, 4103 module logging). */
-export const EVENT_IDS = { processCreation: 4688, sysmonProcess: 1, fileCreate: 11, fileStream: 15, fileDelete: 23, fileDeleteLogged: 26, scriptBlock: 4104, moduleLog: 4103 } as const;
+export const EVENT_IDS = { processCreation: 4688, sysmonProcess: 1, fileCreate: 11, fileStream: 15, fileDelete: 23, fileDeleteLogged: 26, scriptBlock: 4104, moduleLog: 4103, securityLogCleared: 1102, logCleared: 104 } as const;
+/** The provider of Security 1102 and System 104 ("log cleared"). */
+const EVENTLOG_PROVIDER = 'Microsoft-Windows-Eventlog';
 
 /** Longest command or script text copied into a finding. */
 const DETAIL_COMMAND_CHARS = 2000;
@@ -488,16 +490,16 @@ function applySigma(rules: readonly SigmaRule[], events: readonly EvtxEvent[], o
 }
 
 export function detectEvtx(result: EvtxResult, ctx: DetectContext): Candidate[] {
-  return detectEvents(result.records, result.records.length, ctx);
+  return detectEvents(result.records, result.records.length, ctx, result.facts);
 }
 
 /**
  * The findings of a log from the events a detector can use (`isDetectable`) and the number of records
  * read: an event that is not one of them adds nothing, so a scan keeps only those (evtx/index.ts `scan`).
  */
-export function detectEvents(events: readonly EvtxEvent[], recordCount: number, ctx: DetectContext): Candidate[] {
+export function detectEvents(events: readonly EvtxEvent[], recordCount: number, ctx: DetectContext, slack: SlackFacts = {}): Candidate[] {
   const files = fileEvents(events);
-  const out = [...commandCandidates(events, ctx), ...fileCandidates(files, ctx), ...burstCandidates(files, ctx)];
+  const out = [...commandCandidates(events, ctx), ...fileCandidates(files, ctx), ...burstCandidates(files, ctx), ...clearedLogCandidates(events, slack, ctx)];
   const rules = ctx.options?.sigma;
   if (rules && rules.length > 0) applySigma(rules, events, out, ctx);
   return [...out, ...exportedLogCandidate(recordCount, ctx)];
@@ -511,5 +513,70 @@ export function isDetectable(e: EvtxEvent, rules: readonly SigmaRule[]): boolean
   if (processCommand(e) ?? moduleCommand(e)) return true;
   if (e.eventId === EVENT_IDS.scriptBlock && e.provider && POWERSHELL_PROVIDERS.has(e.provider)) return true;
   if (fileEvents([e]).length > 0) return true;
+  if (isLogCleared(e)) return true;
   return rules.length > 0 && sigmaMatches(rules, e).length > 0;
+}
+
+/** What the log's chunk slack held (parse.ts): older records a clear left behind. */
+type SlackFacts = Pick<EvtxFacts, 'recoveredRecords' | 'slackUnreadable'>;
+
+/** Security 1102 "The audit log was cleared", System 104 "The <log> log file was cleared". */
+function isLogCleared(e: EvtxEvent): boolean {
+  if (e.provider !== EVENTLOG_PROVIDER) return false;
+  return (e.eventId === EVENT_IDS.securityLogCleared && e.channel === 'Security') || (e.eventId === EVENT_IDS.logCleared && e.channel === 'System');
+}
+
+/**
+ * A cleared log, with who cleared it and, for a Security log that holds its own 1102, what its chunk
+ * slack still holds of the records before the clear (a System 104 names another log, whose slack is
+ * that log's own finding).
+ */
+function clearedLogCandidates(events: readonly EvtxEvent[], slack: SlackFacts, ctx: DetectContext): Candidate[] {
+  const out: Candidate[] = [];
+  for (const e of events) {
+    if (!isLogCleared(e) || out.length >= LIMITS.maxFindingsPerArtifact) continue;
+    const time = timeOf(e);
+    const user = securityUser(e);
+    const cleared = e.eventId === EVENT_IDS.logCleared ? (e.data.Channel ?? 'an event') : 'Security';
+    const left = e.eventId === EVENT_IDS.securityLogCleared ? slackText(slack, time) : '';
+    const message = `${user ?? 'an unknown user'} cleared the ${cleared} log (${where(e)})${left ? `; ${left}` : ''}`;
+    out.push({
+      kind: 'event',
+      path: ctx.relPath,
+      hits: [{ rule: 'event-log-cleared', message }],
+      user,
+      times: ctx.times,
+      format: 'evtx',
+      event: locatorOf(e),
+      details: {
+        source: `${e.channel} ${e.eventId}`,
+        channel: e.channel,
+        recordId: e.recordId,
+        eventId: e.eventId,
+        time,
+        computer: e.computer,
+        clearedLog: cleared,
+        ...(e.data.BackupPath ? { backupPath: e.data.BackupPath } : {}),
+        ...(left ? { slackRecovered: slack.recoveredRecords ?? 0, slackUnreadable: slack.slackUnreadable ?? null } : {}),
+      },
+      events: time ? [{ time, type: 'log-cleared', description: message }] : [],
+    });
+  }
+  return out;
+}
+
+/**
+ * "77 records not among its current ones remain in its chunk slack (...)", or '' when the slack held
+ * none. Slack records may be older than the clear or newer ones a dirty log did not commit: "written
+ * before the clear" only when the latest written time of those not rebuilt says so.
+ */
+function slackText(slack: SlackFacts, clearedAt: string | null): string {
+  const rebuilt = slack.recoveredRecords ?? 0;
+  const u = slack.slackUnreadable;
+  const count = rebuilt + (u?.records ?? 0);
+  if (count === 0) return '';
+  const range = u ? `record ids ${u.firstRecordId} to ${u.lastRecordId}${u.firstWritten ? `, written ${u.firstWritten} to ${u.lastWritten}` : ''}` : '';
+  const which = !u ? `all ${rebuilt} rebuilt` : rebuilt > 0 ? `${rebuilt} rebuilt; the ${u.records} not rebuilt: ${range}` : `none rebuilt: ${range}`;
+  const before = u?.lastWritten && clearedAt && rebuilt === 0 && u.lastWritten <= clearedAt ? ', all written before the clear' : '';
+  return `${count} record${count === 1 ? '' : 's'} not among its current ones remain in its chunk slack (${which}${before})`;
 }

@@ -25,7 +25,7 @@ export const evtxParser: ArtifactParser<EvtxEvent, EvtxFacts> = {
     const { state, kept, read } = await readHeld(src, (e) => isDetectable(e, ctx.options?.sigma ?? []));
     if (!state.header && read === 0 && state.warnings.length === 0) return null;
     const result: EvtxResult = { parser: 'evtx', records: [], warnings: state.warnings, corrupted: state.corrupted, facts: factsOf(state) };
-    return { result, candidates: detectEvents(kept, read, ctx) };
+    return { result, candidates: detectEvents(kept, read, ctx, result.facts) };
   },
   detect: detectEvtx,
   *stream(src, _ctx, warnings) {

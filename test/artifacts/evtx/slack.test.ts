@@ -4,10 +4,11 @@
  * after a clear, or in a dirty log) is recovered, marked, and detected as a recovered record; one
  * whose template definition was overwritten is only counted, with its id and time; bytes that merely
  * look like a record header are not counted. The corpus side (evtxinfo, evtxexport -m recovered) is
- * in conformance.test.ts.
+ * in conformance.test.ts. Then a cleared log (Security 1102, System 104): who cleared it, and what its
+ * slack still holds.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -15,10 +16,16 @@ import { scan } from '../../../src/pipeline/scan.js';
 import type { Finding } from '../../../src/model/finding.js';
 import type { TimelineRow } from '../../../src/model/report.js';
 import { bufferSource } from '../../../src/util/byte-source.js';
-import { newReadState, readEvtx } from '../../../src/artifacts/evtx/index.js';
+import { evtxParser, newReadState, readEvtx } from '../../../src/artifacts/evtx/index.js';
+import type { DetectContext } from '../../../src/artifacts/types.js';
+import type { Candidate } from '../../../src/rules/types.js';
+import { NO_TIMES } from '../../../src/model/finding.js';
+import { evtxFile, type EventSpec } from '../../../fixtures/lib/evtx-writer.mjs';
+import { corpusAvailable, corpusPath, testIf, CORPUS_MISSING } from '../../helpers/corpus.js';
 import { CHUNK, FILE_HEADER, RECORD, TEMPLATE, TEMPLATE_INSTANCE } from '../../../src/artifacts/evtx/layout.js';
 import { RAR_COMMAND, securityLog } from './fixtures.js';
 
+const HAVE_CORPUS = corpusAvailable();
 const CHUNK_AT = FILE_HEADER.size;
 /** A record's binary XML: a fragment header (4 bytes), then the template instance. */
 const TEMPLATE_AT = 4;
@@ -155,5 +162,36 @@ describe('a recovered record in a scan', () => {
     expect(f!.event).toEqual({ channel: 'Security', recordId: 102, eventId: 4688, recovered: true });
     expect(f!.reasons.find((r) => r.rule === 'history-archive-password')?.message).toMatch(/-hp/);
     expect(timeline.filter((r) => r.findingId === f!.id).map((r) => r.description)).toEqual(expect.arrayContaining([expect.stringContaining('(Security event 4688 record 102 (recovered from slack))')]));
+  });
+});
+
+describe('a cleared log (Security 1102, System 104)', () => {
+  const ctx: DetectContext = { name: 'Security.evtx', head: Buffer.alloc(0), size: 0, format: 'evtx', os: 'windows', times: NO_TIMES, relPath: 'Windows/System32/winevt/Logs/Security.evtx', hotspot: null, hotspotWeight: 0 };
+  const cleared = (candidates: Candidate[]) => candidates.filter((c) => c.hits.some((h) => h.rule === 'event-log-cleared'));
+
+  testIf(HAVE_CORPUS, CORPUS_MISSING)('the corpus log cleared before its one record: who cleared it, and the 77 records before the clear left in its slack', async () => {
+    const log = readFileSync(corpusPath('evtx', 'velocidex-evtx', 'Security_1_record.evtx'));
+    const held = (await evtxParser.parse(bufferSource(log), ctx))!;
+    const found = cleared(evtxParser.detect!(held, ctx));
+    expect(found).toHaveLength(1);
+    expect(found[0]!.user).toBe('TESTCOMPUTER\\test');
+    expect(found[0]!.event).toEqual({ channel: 'Security', recordId: 33072, eventId: 1102 });
+    expect(found[0]!.hits[0]!.message).toBe(
+      'TESTCOMPUTER\\test cleared the Security log (Security event 1102 record 33072); 77 records not among its current ones remain in its chunk slack (none rebuilt: record ids 32994 to 33071, written 2019-02-09T15:17:14.5517317Z to 2019-02-09T17:04:29.5578159Z, all written before the clear)',
+    );
+    // The scan's pass keeps the 1102 and gives the same finding.
+    expect(cleared((await evtxParser.scan!(bufferSource(log), ctx))!.candidates)).toEqual(found);
+  });
+
+  test('System 104 names the log it cleared; the same ids from another provider or channel are not a clear', async () => {
+    const time = new Date(Date.UTC(2025, 2, 15, 6, 0, 0));
+    const clear = (over: Partial<EventSpec>): EventSpec => ({ recordId: 7, time, provider: 'Microsoft-Windows-Eventlog', channel: 'System', eventId: 104, data: { SubjectUserName: 'alice', SubjectDomainName: 'WORKSTATION', Channel: 'Microsoft-Windows-Sysmon/Operational', BackupPath: '' }, ...over });
+    const system = evtxFile([clear({}), clear({ recordId: 8, provider: 'Service Control Manager' }), clear({ recordId: 9, channel: 'Application' }), clear({ recordId: 10, eventId: 1102 })]);
+    const held = (await evtxParser.parse(bufferSource(system), { ...ctx, name: 'System.evtx', relPath: 'Windows/System32/winevt/Logs/System.evtx' }))!;
+    const found = cleared(evtxParser.detect!(held, ctx));
+    expect(found.map((c) => c.event?.recordId)).toEqual([7]);
+    expect(found[0]!.hits[0]!.message).toBe('WORKSTATION\\alice cleared the Microsoft-Windows-Sysmon/Operational log (System event 104 record 7)');
+    expect(found[0]!.details).toMatchObject({ source: 'System 104', clearedLog: 'Microsoft-Windows-Sysmon/Operational' });
+    expect(found[0]!.events).toEqual([{ time: '2025-03-15T06:00:00.0000000Z', type: 'log-cleared', description: found[0]!.hits[0]!.message }]);
   });
 });
