@@ -11,7 +11,9 @@
  *
  * Slack: after a chunk's records, the bytes from its free-space offset to its end are searched for
  * whole records (signature, size and its trailing copy, 8-byte aligned), as libevtx's recovery does:
- * older records a clear or a wrap left behind, or newer ones a dirty log did not commit. One is
+ * older records a clear or a wrap left behind, or newer ones a dirty log did not commit; so are the
+ * chunk's bytes after a record whose signature or size is damaged, and a chunk without its signature
+ * from its first record on. One is
  * yielded, `recovered: true`, only when its binary XML rebuilds with every name holding its hash and
  * every template being the one it names (binxml.ts `checked`) and it has an EventID; the others are
  * counted, with their ids and written times, in a note (a cleared log's older records keep their
@@ -121,6 +123,14 @@ export function* readEvtx(src: ByteSource, state: EvtxReadState = newReadState()
           flushBad();
           bad = { first: index, last: index };
         }
+        // Its records are not the log's (no chunk header to trust), but whole ones may still be in it, as in slack.
+        yield* recoverSlack(chunk, index, state, CHUNK.recordsStart);
+        if (state.records + state.recoveredRecords >= LIMITS.maxEvtxRecords) {
+          flushBad();
+          warn(state, `stopped after ${LIMITS.maxEvtxRecords} records (limit)`);
+          noteSlack(state);
+          return;
+        }
       }
       continue;
     }
@@ -142,7 +152,7 @@ export function* readEvtx(src: ByteSource, state: EvtxReadState = newReadState()
 function noteSlack(state: EvtxReadState): void {
   const u = state.slackUnreadable;
   const records = (n: number): string => `${n} record${n === 1 ? '' : 's'}`;
-  if (state.recoveredRecords > 0) note(state, `${records(state.recoveredRecords)} recovered from chunk slack (after a chunk's free-space offset: not among the log's current records; marked recovered)`);
+  if (state.recoveredRecords > 0) note(state, `${records(state.recoveredRecords)} recovered from chunk slack or from after a damaged record (not among the log's current records as read; marked recovered)`);
   if (u) {
     const ids = u.firstRecordId === u.lastRecordId ? `record id ${u.firstRecordId}` : `record ids ${u.firstRecordId} to ${u.lastRecordId}`;
     const times = u.firstWritten ? `, written ${u.firstWritten === u.lastWritten ? u.firstWritten : `${u.firstWritten} to ${u.lastWritten}`}` : '';
@@ -160,24 +170,27 @@ function* readChunk(chunk: Buffer, index: number, state: EvtxReadState): Generat
   } else if (crc32(chunk.subarray(CHUNK.recordsStart, free)) !== chunk.readUInt32LE(CHUNK.recordsChecksum)) {
     warn(state, `chunk ${index}: record data checksum mismatch`);
   }
-  yield* readRecords(chunk, index, state, free);
-  // A free-space offset out of range left nothing known to be slack.
-  if (free < chunk.length) yield* recoverSlack(chunk, index, state, free);
+  const stoppedAt = yield* readRecords(chunk, index, state, free);
+  // The slack; and where damage ended the records early, the rest of them too (libevtx recovers those as well).
+  yield* recoverSlack(chunk, index, state, Math.min(stoppedAt, free));
 }
 
-/** The chunk's records, from its first to its free-space offset (or the first that is not one). */
-function* readRecords(chunk: Buffer, index: number, state: EvtxReadState, free: number): Generator<EvtxEvent> {
+/**
+ * The chunk's records, from its first to its free-space offset; returns where they stopped: the
+ * free-space offset, or the first position that holds no whole record (damage).
+ */
+function* readRecords(chunk: Buffer, index: number, state: EvtxReadState, free: number): Generator<EvtxEvent, number> {
   const xml = new ChunkXml(chunk);
   let p: number = CHUNK.recordsStart;
   while (p + RECORD.binxml <= free) {
     if (chunk.readUInt32LE(p) !== RECORD.magic) {
       if (p < free && free !== chunk.length) warn(state, `chunk ${index}: no record signature at offset ${p}, rest of the chunk skipped`);
-      return;
+      return p;
     }
     const size = chunk.readUInt32LE(p + RECORD.size);
     if (size < RECORD.minSize || p + size > chunk.length || chunk.readUInt32LE(p + size - 4) !== size) {
       warn(state, `chunk ${index}: record at offset ${p} has a bad size (${size}), rest of the chunk skipped`);
-      return;
+      return p;
     }
     const recordId = safeNumber(chunk.readBigUInt64LE(p + RECORD.id));
     const written = filetimeToIso(chunk.readBigUInt64LE(p + RECORD.written));
@@ -198,6 +211,7 @@ function* readRecords(chunk: Buffer, index: number, state: EvtxReadState, free: 
     yield event;
     p += size;
   }
+  return Math.max(p, free);
 }
 
 function alignUp(n: number, to: number): number {
@@ -205,14 +219,15 @@ function alignUp(n: number, to: number): number {
 }
 
 /**
- * Whole records in the chunk's slack, from its free-space offset to its end: each rebuilt with the
- * chunk's names and templates checked (binxml.ts `checked`), yielded `recovered`; one that cannot be
- * rebuilt, or has no EventID, is counted in `slackUnreadable`. Linear in the chunk: every position is
- * looked at once, and a record found is stepped over whole.
+ * Whole records in the chunk from `from` to its end (its slack from the free-space offset, or from
+ * where damage ended its records): each rebuilt with the chunk's names and templates checked
+ * (binxml.ts `checked`), yielded `recovered`; one that cannot be rebuilt, or has no EventID, is
+ * counted in `slackUnreadable`. Linear in the chunk: every position is looked at once, and a record
+ * found is stepped over whole.
  */
-function* recoverSlack(chunk: Buffer, index: number, state: EvtxReadState, free: number): Generator<EvtxEvent> {
+function* recoverSlack(chunk: Buffer, index: number, state: EvtxReadState, from: number): Generator<EvtxEvent> {
   let xml: ChunkXml | null = null;
-  let p = alignUp(Math.max(free, CHUNK.recordsStart), RECORD.alignment);
+  let p = alignUp(Math.max(from, CHUNK.recordsStart), RECORD.alignment);
   while (p + RECORD.minSize <= chunk.length) {
     const size = chunk.readUInt32LE(p) === RECORD.magic ? chunk.readUInt32LE(p + RECORD.size) : 0;
     if (size < RECORD.minSize || p + size > chunk.length || chunk.readUInt32LE(p + size - 4) !== size) {

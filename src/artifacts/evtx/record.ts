@@ -39,9 +39,10 @@ export interface EvtxEvent extends ArtifactRecord {
   /** Index of the chunk the record lies in. */
   chunk: number;
   /**
-   * Set on a record recovered from a chunk's slack (after its free-space offset): not one of the
-   * log's current records (older ones left behind by a clear or a wrap, or newer ones a dirty log
-   * never committed), rebuilt only where every name and template it uses checks (parse.ts).
+   * Set on a record recovered from a chunk's slack (after its free-space offset: older records left
+   * behind by a clear or a wrap, or newer ones a dirty log never committed), or from after a damaged
+   * record: not one of the log's current records as read; rebuilt only where every name and template
+   * it uses checks (parse.ts).
    */
   recovered?: true;
   /** Set when the binary XML could not be read: the record header is all there is. */

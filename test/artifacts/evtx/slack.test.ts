@@ -73,7 +73,7 @@ describe('records in chunk slack', () => {
     expect(state.recoveredRecords).toBe(1);
     expect(state.slackUnreadable).toBeNull();
     expect(state.corrupted).toBe(false);
-    expect(state.warnings).toEqual(["1 record recovered from chunk slack (after a chunk's free-space offset: not among the log's current records; marked recovered)"]);
+    expect(state.warnings).toEqual(["1 record recovered from chunk slack or from after a damaged record (not among the log's current records as read; marked recovered)"]);
   });
 
   /** The template definition a record's instance names (the writer defines each inline, in the record itself), its GUID made not to be the named one. */
@@ -123,6 +123,26 @@ describe('records in chunk slack', () => {
     expect(current).toEqual([]);
     expect(recovered.map((e) => e.recordId)).toEqual([102]);
     expect(state.slackUnreadable).toBeNull();
+  });
+
+  test('a chunk whose signature is damaged: its whole records are recovered, marked, with a warning for the chunk', () => {
+    const damaged = Buffer.from(log);
+    damaged.write('XlfChnk\0', CHUNK_AT, 'latin1');
+    const { current, recovered, state } = read(damaged);
+    expect(current).toEqual([]);
+    expect(recovered.map((e) => [e.recordId, e.eventId])).toEqual([[101, 4688], [102, 4688]]);
+    expect(state.badChunks).toBe(1);
+    expect(state.warnings[0]).toMatch(/^chunk 0 at offset 4096: bad signature, skipped/);
+  });
+
+  test('a record with a damaged size ends the current records; the whole ones after it are recovered', () => {
+    const damaged = Buffer.from(log);
+    const chunk = damaged.subarray(CHUNK_AT, CHUNK_AT + CHUNK.size);
+    chunk.writeUInt32LE(3, first! + RECORD.size);
+    const { current, recovered, state } = read(damaged);
+    expect(current).toEqual([]);
+    expect(recovered.map((e) => e.recordId)).toEqual([102]);
+    expect(state.corrupted).toBe(true);
   });
 
   test('slack of random bytes and of repeated record signatures ends, finds nothing, and takes linear time', () => {
