@@ -38,8 +38,8 @@ export function nameHash(buf: Buffer, text: number, chars: number): number {
 }
 
 /**
- * `checked`: a record found after the chunk's free-space offset (`parse.ts`, recovered records)
- * points at names and templates that the chunk's newer records may have overwritten. So every name
+ * `checked`: a record found in a chunk's slack or after a damaged record (`parse.ts`, recovered
+ * records) points at names and templates that the chunk's newer records may have overwritten. So every name
  * it uses must hold its own hash and every template instance must name the template found at its
  * definition offset (the id is the GUID's first four bytes); else the record cannot be rebuilt from
  * this chunk and a BinXmlError says so. The chunk's own records always hold both (checked on the corpus).

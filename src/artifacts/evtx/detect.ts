@@ -21,7 +21,7 @@ import { POWERSHELL_PROVIDERS, SECURITY_PROVIDER, SYSMON_PROVIDER, type EvtxEven
 import type { SigmaRule } from './sigma.js';
 import { sigmaMatches } from './sigma-index.js';
 
-/** Event ids read (Security 4688; Sysmon 1, 11, 15, 23, 26; PowerShell 4104 script blocks, 4103 module logging). */
+/** Event ids read (Security 4688; Sysmon 1, 11, 15, 23, 26; PowerShell 4104 script blocks, 4103 module logging; log cleared: Security 1102, System 104). */
 export const EVENT_IDS = { processCreation: 4688, sysmonProcess: 1, fileCreate: 11, fileStream: 15, fileDelete: 23, fileDeleteLogged: 26, scriptBlock: 4104, moduleLog: 4103, securityLogCleared: 1102, logCleared: 104 } as const;
 /** The provider of Security 1102 and System 104 ("log cleared"). */
 const EVENTLOG_PROVIDER = 'Microsoft-Windows-Eventlog';
@@ -517,7 +517,7 @@ export function isDetectable(e: EvtxEvent, rules: readonly SigmaRule[]): boolean
   return rules.length > 0 && sigmaMatches(rules, e).length > 0;
 }
 
-/** What the log's chunk slack held (parse.ts): older records a clear left behind. */
+/** What the log's chunk slack held (parse.ts): records a clear left behind, or a dirty log did not commit. */
 type SlackFacts = Pick<EvtxFacts, 'recoveredRecords' | 'slackUnreadable'>;
 
 /** Security 1102 "The audit log was cleared", System 104 "The <log> log file was cleared". */
