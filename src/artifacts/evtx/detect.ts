@@ -48,7 +48,7 @@ function timeOf(e: EvtxEvent): string | null {
 }
 
 function locatorOf(e: EvtxEvent): NonNullable<Candidate['event']> {
-  return e.recovered ? { channel: e.channel, recordId: e.recordId, eventId: e.eventId, recovered: true } : { channel: e.channel, recordId: e.recordId, eventId: e.eventId };
+  return { channel: e.channel, recordId: e.recordId, eventId: e.eventId, ...(e.recovered ? { recovered: true } : {}) };
 }
 
 function where(e: EvtxEvent): string {

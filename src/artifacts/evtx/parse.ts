@@ -13,11 +13,10 @@
  * whole records (signature, size and its trailing copy, 8-byte aligned), as libevtx's recovery does:
  * older records a clear or a wrap left behind, or newer ones a dirty log did not commit; so are the
  * chunk's bytes after a record whose signature or size is damaged, and a chunk without its signature
- * from its first record on. One is
- * yielded, `recovered: true`, only when its binary XML rebuilds with every name holding its hash and
- * every template being the one it names (binxml.ts `checked`) and it has an EventID; the others are
- * counted, with their ids and written times, in a note (a cleared log's older records keep their
- * headers after their templates are overwritten).
+ * from its first record on. One is yielded, `recovered: true`, only when its binary XML rebuilds with
+ * every name holding its hash and every template being the one it names (binxml.ts `checked`) and it
+ * has an EventID; the others are counted, with their ids and written times, in a note (a cleared
+ * log's older records keep their headers after their templates are overwritten).
  */
 import { crc32 } from 'node:zlib';
 import type { ByteSource } from '../../util/byte-source.js';
@@ -115,33 +114,25 @@ export function* readEvtx(src: ByteSource, state: EvtxReadState = newReadState()
       if (chunk.some((b) => b !== 0)) warn(state, `chunk ${index} truncated at ${chunk.length} bytes`);
       break;
     }
-    if (!chunk.subarray(0, 8).equals(CHUNK.magic)) {
-      if (chunk.subarray(0, CHUNK.recordsStart).some((b) => b !== 0)) {
-        state.badChunks++;
-        if (bad && bad.last === index - 1) bad.last = index;
-        else {
-          flushBad();
-          bad = { first: index, last: index };
-        }
-        // Its records are not the log's (no chunk header to trust), but whole ones may still be in it, as in slack.
-        yield* recoverSlack(chunk, index, state, CHUNK.recordsStart);
-        if (state.records + state.recoveredRecords >= LIMITS.maxEvtxRecords) {
-          flushBad();
-          warn(state, `stopped after ${LIMITS.maxEvtxRecords} records (limit)`);
-          noteSlack(state);
-          return;
-        }
+    if (chunk.subarray(0, 8).equals(CHUNK.magic)) {
+      flushBad();
+      state.chunks++;
+      if (chunk.length < CHUNK.size) warn(state, `chunk ${index} truncated at ${chunk.length} bytes: reading what is there`);
+      yield* readChunk(chunk, index, state);
+    } else if (chunk.subarray(0, CHUNK.recordsStart).some((b) => b !== 0)) {
+      state.badChunks++;
+      if (bad && bad.last === index - 1) bad.last = index;
+      else {
+        flushBad();
+        bad = { first: index, last: index };
       }
-      continue;
+      // Its records are not the log's (no chunk header to trust), but whole ones may still be in it, as in slack.
+      yield* recoverSlack(chunk, index, state, CHUNK.recordsStart);
     }
-    flushBad();
-    state.chunks++;
-    if (chunk.length < CHUNK.size) warn(state, `chunk ${index} truncated at ${chunk.length} bytes: reading what is there`);
-    yield* readChunk(chunk, index, state);
     if (state.records + state.recoveredRecords >= LIMITS.maxEvtxRecords) {
+      flushBad();
       warn(state, `stopped after ${LIMITS.maxEvtxRecords} records (limit)`);
-      noteSlack(state);
-      return;
+      break;
     }
   }
   flushBad();

@@ -16,6 +16,7 @@ import { scan } from '../../../src/pipeline/scan.js';
 import type { Finding } from '../../../src/model/finding.js';
 import type { TimelineRow } from '../../../src/model/report.js';
 import { bufferSource } from '../../../src/util/byte-source.js';
+import { LIMITS } from '../../../src/util/limits.js';
 import { evtxParser, newReadState, readEvtx } from '../../../src/artifacts/evtx/index.js';
 import type { DetectContext } from '../../../src/artifacts/types.js';
 import type { Candidate } from '../../../src/rules/types.js';
@@ -133,6 +134,24 @@ describe('records in chunk slack', () => {
     expect(recovered.map((e) => [e.recordId, e.eventId])).toEqual([[101, 4688], [102, 4688]]);
     expect(state.badChunks).toBe(1);
     expect(state.warnings[0]).toMatch(/^chunk 0 at offset 4096: bad signature, skipped/);
+  });
+
+  test('recovered records count towards the records limit: the read stops there, with the limit warning before the slack note', () => {
+    const damaged = Buffer.from(log);
+    damaged.write('XlfChnk\0', CHUNK_AT, 'latin1');
+    const saved = LIMITS.maxEvtxRecords;
+    (LIMITS as { maxEvtxRecords: number }).maxEvtxRecords = 1;
+    try {
+      const { recovered, state } = read(damaged);
+      expect(recovered.map((e) => e.recordId)).toEqual([101]);
+      expect(state.warnings).toEqual([
+        expect.stringMatching(/^chunk 0 at offset 4096: bad signature, skipped/),
+        'stopped after 1 records (limit)',
+        "1 record recovered from chunk slack or from after a damaged record (not among the log's current records as read; marked recovered)",
+      ]);
+    } finally {
+      (LIMITS as { maxEvtxRecords: number }).maxEvtxRecords = saved;
+    }
   });
 
   test('a record with a damaged size ends the current records; the whole ones after it are recovered', () => {
