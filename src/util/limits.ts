@@ -84,6 +84,12 @@ export const LIMITS = {
   maxNtfsPathDepth: 1024,
   /** NTFS: children kept per directory listing. */
   maxNtfsDirectoryEntries: 1_000_000,
+  /**
+   * NTFS $I30 (src/evidence/image/ntfs/indx.ts): bytes of one directory's index allocation read
+   * (a directory of a million names has about 150 MB), and entries kept from one index.
+   */
+  maxIndexStreamBytes: 256 * 1024 * 1024,
+  maxIndexEntries: 2_000_000,
   /** Records an array-returning parse keeps for a streamed artifact ($MFT, $J); `parse --format jsonl` streams them all. */
   maxKeptStreamRecords: 200_000,
   /** EVTX: records read per file, and warnings kept per file (a wrecked log warns once per record). */

@@ -12,6 +12,7 @@ import { walkMftFile } from '../../src/artifacts/ntfs/mft.js';
 import { walkUsnJournal } from '../../src/artifacts/ntfs/usn.js';
 import { parseMftRecord } from '../../src/evidence/image/ntfs/record.js';
 import { lznt1Decompress } from '../../src/evidence/image/ntfs/lznt1.js';
+import { readIndexStream } from '../../src/evidence/image/ntfs/indx.js';
 import { CORPUS_MISSING, corpusAvailable, corpusPath, describeIf } from '../helpers/corpus.js';
 import { cpuClock } from '../helpers/cpu.js';
 
@@ -68,6 +69,9 @@ function exercise(v: NtfsVolume): number {
       for (const s of ['', ...st.streams.map((x) => x.name)]) v.open(e.ref, s)?.read(0, 65536);
       if (e.isDirectory && e.ref.entry !== queue[i].entry) queue.push(e.ref);
     }
+    // a directory's INDX blocks, searched for slack as the trace stage does
+    const index = v.openIndex(queue[i]!);
+    if (index) touched += readIndexStream(index, []).entries.length;
   }
   for (const r of v.records()) touched += r.inUse ? 0 : 1;
   for (const _ of v.deleted()) touched++;
@@ -89,6 +93,27 @@ function drain(records: Iterable<unknown>): void {
 }
 
 describeIf(haveCorpus, CORPUS_MISSING)('mutated corpus inputs', () => {
+  test('testfs1: 40 mutations of a directory index (INDX blocks) without throwing or hanging', () => {
+    const image = readFileSync(corpusPath('ntfs/ntfs-rs/testfs1'));
+    const v0 = openNtfs(bufferSource(image));
+    const dirs = v0.list(v0.root()).filter((e) => e.isDirectory);
+    const withIndex = dirs.map((d) => d.ref).concat([v0.root()]).find((r) => v0.openIndex(r));
+    expect(withIndex).toBeDefined();
+    // where the index lies: its first INDX block in the image
+    const first = v0.openIndex(withIndex!)!.read(0, 4096);
+    const at = image.indexOf(first.subarray(0, 64));
+    expect(at).toBeGreaterThan(0);
+    for (let seed = 1; seed <= 40; seed++) {
+      const started = cpuClock();
+      const v = openOrNull(mutate(image, seed, at, at + 4 * 4096));
+      if (v) {
+        const index = v.openIndex(withIndex!);
+        if (index) for (const e of readIndexStream(index, []).entries) expect(e.fn.name.length).toBeGreaterThan(0);
+      }
+      expect({ seed, slow: started() > 5000 }).toEqual({ seed, slow: false });
+    }
+  }, 120_000);
+
   test('testfs1: 60 mutations of the boot sector and the MFT end without throwing or hanging', () => {
     const image = readFileSync(corpusPath('ntfs/ntfs-rs/testfs1'));
     const mftStart = Number(image.readBigUInt64LE(0x30)) * 512 * image[0x0d];

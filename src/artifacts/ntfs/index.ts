@@ -11,6 +11,7 @@ import { looksLikeMft, mftSummaries, walkMftFile } from './mft.js';
 import { plausibleUsnHeader, walkUsnJournal } from './usn.js';
 import { USN_COMMON } from './usn-layout.js';
 import { magicText } from '../claims.js';
+import { i30Parser } from './i30.js';
 
 /** `$MFT`, and collection names that end with it (`ntfs.raw.$MFT`, `C%3A/$MFT`). */
 const MFT_NAME = /(^|[./\\]|%3a|%5c)\$mft$/i;
@@ -101,4 +102,4 @@ export const usnParser: ArtifactParser<ArtifactRecord, StreamFacts> = {
   },
 };
 
-export const parsers: ArtifactParser[] = [mftParser, usnParser];
+export const parsers: ArtifactParser[] = [mftParser, usnParser, i30Parser];

@@ -293,6 +293,12 @@ export class NtfsFs implements EvidenceFs {
     return src ? unclosed(src) : null;
   }
 
+  /** A directory's $I30 index allocation (its INDX blocks), for the trace stage's slack search; null when it has none. */
+  openRecordIndex(entry: number, sequence: number): OpenedSource | null {
+    const src = this.vol.openIndex({ entry, sequence });
+    return src ? unclosed(src) : null;
+  }
+
   fileRecords(): number {
     return this.vol.recordCount;
   }

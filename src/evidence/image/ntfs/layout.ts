@@ -114,6 +114,38 @@ export const FN = {
   name: 0x42,
 } as const;
 
+/**
+ * $I30 directory indexes (B-trees of $FILE_NAME keys). An INDX block ($INDEX_ALLOCATION node) starts
+ * with the update-sequence header of a FILE record and holds a node header at 0x18; an $INDEX_ROOT
+ * value (type u32, collation u32, block size u32, clusters per block u8) holds one at 0x10. Node header offsets are relative to the node header; its entries are
+ * 8-byte aligned, which is why the bytes a deletion leaves behind in a node's slack are too.
+ */
+export const INDX = {
+  signature: 0x00, // "INDX"
+  vcn: 0x10, // u64 the block's VCN in the index allocation
+  nodeHeader: 0x18,
+} as const;
+
+/** The name of a directory's index of file names (its $INDEX_ROOT, $INDEX_ALLOCATION and $BITMAP). */
+export const I30 = '$I30';
+
+export const INDEX_NODE = {
+  entriesOffset: 0x00, // u32 first entry, from the node header
+  indexLength: 0x04, // u32 bytes in use, from the node header (the rest is slack)
+  allocatedSize: 0x08, // u32 bytes of the node, from the node header
+  flags: 0x0c, // u32 1: entries have subnodes
+} as const;
+
+export const INDEX_ENTRY = {
+  fileReference: 0x00, // u64 the file the key names
+  length: 0x08, // u16 the whole entry (8-byte multiple)
+  keyLength: 0x0a, // u16 the $FILE_NAME value: 0x42 + 2 * name length
+  flags: 0x0c, // u16 INDEX_ENTRY_FLAG
+  key: 0x10,
+} as const;
+
+export const INDEX_ENTRY_FLAG = { hasSubnode: 0x1, last: 0x2 } as const;
+
 export const FN_NAMESPACE = { posix: 0, win32: 1, dos: 2, win32AndDos: 3 } as const;
 
 /** $ATTRIBUTE_LIST entry. */

@@ -8,7 +8,7 @@
 import { LIMITS } from '../../../util/limits.js';
 import { ENTRY } from './layout.js';
 import { namePreference, type FileNameAttribute, type MftRecord } from './record.js';
-import { isPlainRecord } from './summary.js';
+import { hasIndexAllocation, isPlainRecord, ownIndexSlack } from './summary.js';
 
 interface NameRow {
   sequence: number;
@@ -79,6 +79,11 @@ export class NameTable {
     return this.count;
   }
 
+  /** True when `entry` is in use and holds the file of `sequence` (that file still exists). */
+  inUseWith(entry: number, sequence: number): boolean {
+    return this.has(entry) && (this.flags[entry]! & ROW_IN_USE) !== 0 && this.sequences[entry] === sequence;
+  }
+
   /** The name kept for `entry` (the preferred one), or null. */
   nameOf(entry: number): string | null {
     return this.has(entry) ? this.names[entry]! : null;
@@ -129,6 +134,12 @@ export interface MftIndex {
    * first name.
    */
   plain: Uint8Array;
+  /**
+   * In-use directory records whose $I30 index has slack to search: keys in the record's slack
+   * (`ownIndexSlack`) or INDX blocks (`hasIndexAllocation`). A plain one is not read again by the
+   * trace stage's pass; it reads these alone, record by record (docs/ntfs.md "$I30 slack").
+   */
+  directories: number[];
 }
 
 /** Extension records kept per base record, and names gathered from extension records (each a whole $FILE_NAME; real volumes have a handful). */
@@ -154,6 +165,7 @@ export class MftIndexBuilder {
   private readonly preference: Uint8Array;
   private readonly plain: Uint8Array;
   private readonly extensionNames: Array<{ base: number; baseSequence: number; fn: FileNameAttribute }> = [];
+  private readonly directories: number[] = [];
 
   constructor(private readonly count: number) {
     this.nameable = new Uint8Array(count);
@@ -175,6 +187,7 @@ export class MftIndexBuilder {
       return;
     }
     if (isPlainRecord(rec, fileNames)) this.plain[entry] = 1;
+    if (rec.inUse && rec.isDirectory && (hasIndexAllocation(rec) || ownIndexSlack(rec).length > 0)) this.directories.push(entry);
     // the preferred name: long over short, the first of equals
     let fn: FileNameAttribute | null = null;
     for (const f of fileNames) if (!fn || namePreference(f.namespace) < namePreference(fn.namespace)) fn = f;
@@ -197,6 +210,6 @@ export class MftIndexBuilder {
     }
     this.extensionNames.length = 0;
     for (const base of this.extensions.keys()) if (base < this.count) this.plain[base] = 0;
-    return { names: this.names, extensions: this.extensions, plain: this.plain };
+    return { names: this.names, extensions: this.extensions, plain: this.plain, directories: this.directories };
   }
 }

@@ -107,6 +107,12 @@ export interface MftRecord {
   /** False when a sector's last two bytes did not match the update sequence number (torn write, damage). */
   fixupsOk: boolean;
   attributes: Attribute[];
+  /**
+   * A directory record's bytes, fixed up (null for other records): past its used size lie the
+   * entries its $INDEX_ROOT lost when it shrank (indx.ts `recordSlackEntries`). A view of
+   * `scratch` when one was given.
+   */
+  directoryBytes: Buffer | null;
   warnings: string[];
 }
 
@@ -388,6 +394,7 @@ export function parseMftRecord(raw: Buffer, entry: number, scratch?: Buffer): Mf
     storedEntry: usaOffset >= 0x30 ? u32(data, RECORD.recordNumber) : null,
     fixupsOk: ok,
     attributes,
+    directoryBytes: (flags & RECORD_FLAG_DIRECTORY) !== 0 ? data : null,
     warnings,
   };
 }

@@ -4,7 +4,8 @@
  * the streams ($DATA attributes, unnamed = the file content, named = alternate data streams), and
  * the attribute list. Used for `records()` of a volume and for standalone $MFT files.
  */
-import { ATTR_TYPE } from './layout.js';
+import { ATTR_TYPE, I30 } from './layout.js';
+import { recordSlackEntries, type IndexEntry } from './indx.js';
 import {
   namePreference,
   parseAttributeList,
@@ -50,6 +51,10 @@ export interface RecordSummary {
   attributeListNonResident: boolean;
   /** The unnamed $DATA value when it is resident (small files keep their content in the record). */
   residentData: Buffer | null;
+  /** A directory's $I30 keys left in the record's slack by its shrunk $INDEX_ROOT (`ownIndexSlack`). */
+  indexSlack: IndexEntry[];
+  /** A directory whose $I30 index continues in INDX blocks ($INDEX_ALLOCATION), which hold slack too. */
+  hasIndexAllocation: boolean;
   warnings: string[];
 }
 
@@ -95,8 +100,24 @@ export function summarizeRecord(record: MftRecord, extra: readonly Attribute[] =
     attributeList,
     attributeListNonResident,
     residentData,
+    indexSlack: ownIndexSlack(record),
+    hasIndexAllocation: hasIndexAllocation(record),
     warnings,
   };
+}
+
+/**
+ * The $I30 keys in a directory record's slack that name this directory as their parent, or whose
+ * parent reference the record's end marker wrote over: the names its own index lost (keys naming
+ * another parent are leftovers of an earlier use of the record, which no path can be given to).
+ */
+export function ownIndexSlack(record: MftRecord): IndexEntry[] {
+  if (!record.directoryBytes) return [];
+  return recordSlackEntries(record.directoryBytes).filter((e) => e.parentLost === true || e.fn.parent.entry === record.entry);
+}
+
+export function hasIndexAllocation(record: MftRecord): boolean {
+  return record.isDirectory && record.attributes.some((a) => a.type === ATTR_TYPE.indexAllocation && a.name === I30);
 }
 
 /**

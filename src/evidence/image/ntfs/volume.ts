@@ -9,12 +9,13 @@
  * it held, and walking the tree needs loop guards; a parent reference is checked record by record,
  * so one damaged record loses only itself, the pass cannot loop, and the same pass finds the
  * deleted records with their last parents. What this misses: names that live only in an index
- * (slack entries of deleted files in $I30), which TSK/fls does not list either.
+ * (slack entries of deleted files in $I30), which TSK/fls does not list either; `openIndex` gives a
+ * directory's INDX blocks to the trace stage, which searches their slack (indx.ts).
  */
 import type { ByteSource } from '../../../util/byte-source.js';
 import { LIMITS } from '../../../util/limits.js';
 import { pushAll } from '../../../util/arrays.js';
-import { ATTR_TYPE, BOOT, ENTRY, FILE_ATTRIBUTE, FN_NAMESPACE } from './layout.js';
+import { ATTR_TYPE, BOOT, ENTRY, FILE_ATTRIBUTE, FN_NAMESPACE, I30 } from './layout.js';
 import { ChildIndex, type NtfsDirEntry } from './children.js';
 import { MftIndexBuilder, type MftIndex, type NameTable, type ResolvedPath } from './names.js';
 import {
@@ -87,6 +88,8 @@ export interface NtfsVolume {
   stat(ref: NtfsRef): NtfsStat | null;
   /** The content of the unnamed stream (empty when the record has none), or of the named stream `stream` (null when it does not exist). */
   open(ref: NtfsRef, stream?: string): SparseAwareSource | null;
+  /** A directory's $I30 index allocation (its INDX blocks); null when its index is all in the record. */
+  openIndex(ref: NtfsRef): SparseAwareSource | null;
   /** Resolves a path ('/dir/file.txt', case-insensitive as NTFS on Windows) to a reference. */
   lookup(path: string): NtfsRef | null;
   /** Every MFT record with a FILE signature, in use or not, in entry order, with its path. */
@@ -297,12 +300,29 @@ export function openNtfs(src: ByteSource): NtfsVolume {
     return { base, attributes, warnings: fileWarnings };
   }
 
-  function dataAttributes(file: LoadedFile, streamName: string): Attribute[] {
-    return file.attributes.filter((a) => a.type === ATTR_TYPE.data && a.name === streamName);
+  function namedAttributes(file: LoadedFile, type: number, name: string): Attribute[] {
+    return file.attributes.filter((a) => a.type === type && a.name === name);
+  }
+
+  /** The bytes of one attribute (a $DATA stream, an index allocation), its segments joined; what goes wrong is told in the volume's warnings. */
+  function attributeSource(segs: Attribute[], label: string): SparseAwareSource {
+    const streamWarnings = boundedWarnings();
+    const resident = segs.find((s) => s.resident);
+    if (resident) return residentStream(resident.value ?? Buffer.alloc(0), label);
+    const j = joinSegments(segs, streamWarnings, label);
+    let dataSize = j.first.dataSize ?? 0;
+    const mapped = j.runs.length > 0 ? (j.runs[j.runs.length - 1].vcn + j.runs[j.runs.length - 1].length) * clusterSize : 0;
+    if (dataSize > mapped) {
+      streamWarnings.push(`${label}: size ${dataSize} exceeds the ${mapped} bytes its runlist maps; reading ${mapped}`);
+      dataSize = mapped;
+    }
+    if (j.first.encrypted) streamWarnings.push(`${label}: EFS-encrypted; the content is ciphertext`);
+    const cu = j.first.compressed || (j.first.compressionUnit ?? 0) > 0 ? (j.first.compressionUnit ?? 0) : 0;
+    return attributeStream(src, { clusterSize, runs: j.runs, dataSize, initializedSize: j.first.initializedSize ?? dataSize, compressionUnit: j.first.compressed ? cu : 0 }, label, streamWarnings);
   }
 
   function streamInfo(file: LoadedFile, streamName: string): StreamInfo | null {
-    const segs = dataAttributes(file, streamName);
+    const segs = namedAttributes(file, ATTR_TYPE.data, streamName);
     if (segs.length === 0) return null;
     const a = segs.find((s) => s.resident || (s.startVcn ?? 0) === 0) ?? segs[0];
     if (a.resident) return { name: streamName, size: a.value?.length ?? 0, allocatedSize: a.value?.length ?? 0, resident: true, compressed: a.compressed, sparse: a.sparse, encrypted: a.encrypted };
@@ -491,25 +511,11 @@ export function openNtfs(src: ByteSource): NtfsVolume {
     open(ref: NtfsRef, streamName = ''): SparseAwareSource | null {
       const file = loadFile(ref.entry);
       if (!file || (ref.sequence !== 0 && ref.sequence !== file.base.sequence)) return null;
-      const segs = dataAttributes(file, streamName);
-      const label = `MFT entry ${ref.entry}${streamName ? `:${streamName}` : ''}`;
+      const segs = namedAttributes(file, ATTR_TYPE.data, streamName);
       // A record without an unnamed $DATA (the metadata files $Secure, $ObjId, $Quota, $Reparse keep
       // theirs in named streams and indexes) is the 0-byte file stat() says it is, not a read error.
-      if (segs.length === 0) return streamName === '' ? residentStream(Buffer.alloc(0), label) : null;
-      // What goes wrong while opening or reading a stream is told in the volume's warnings (bounded).
-      const streamWarnings = boundedWarnings();
-      const resident = segs.find((s) => s.resident);
-      if (resident) return residentStream(resident.value ?? Buffer.alloc(0), label);
-      const j = joinSegments(segs, streamWarnings, label);
-      let dataSize = j.first.dataSize ?? 0;
-      const mapped = j.runs.length > 0 ? (j.runs[j.runs.length - 1].vcn + j.runs[j.runs.length - 1].length) * clusterSize : 0;
-      if (dataSize > mapped) {
-        streamWarnings.push(`${label}: size ${dataSize} exceeds the ${mapped} bytes its runlist maps; reading ${mapped}`);
-        dataSize = mapped;
-      }
-      if (j.first.encrypted) streamWarnings.push(`${label}: EFS-encrypted; the content is ciphertext`);
-      const cu = j.first.compressed || (j.first.compressionUnit ?? 0) > 0 ? (j.first.compressionUnit ?? 0) : 0;
-      const stream = attributeStream(src, { clusterSize, runs: j.runs, dataSize, initializedSize: j.first.initializedSize ?? dataSize, compressionUnit: j.first.compressed ? cu : 0 }, label, streamWarnings);
+      if (segs.length === 0) return streamName === '' ? residentStream(Buffer.alloc(0), `MFT entry ${ref.entry}`) : null;
+      const stream = attributeSource(segs, `MFT entry ${ref.entry}${streamName ? `:${streamName}` : ''}`);
       if (ref.entry === ENTRY.mft && streamName === '') {
         ownMftIndexes.set(stream, {
           recordSize,
@@ -521,6 +527,12 @@ export function openNtfs(src: ByteSource): NtfsVolume {
         });
       }
       return stream;
+    },
+    openIndex(ref: NtfsRef): SparseAwareSource | null {
+      const file = loadFile(ref.entry);
+      if (!file || file.base.base || !file.base.isDirectory || ref.sequence !== file.base.sequence) return null;
+      const segs = namedAttributes(file, ATTR_TYPE.indexAllocation, I30);
+      return segs.length === 0 ? null : attributeSource(segs, `MFT entry ${ref.entry}:$I30`);
     },
     lookup(path: string): NtfsRef | null {
       let ref = volume.root();
