@@ -57,6 +57,7 @@ function describeSource(c: Candidate): string {
     case 'registry':
       return `registry ${c.key ?? ''}${c.value !== undefined ? `\\${c.value}` : ''} in ${c.path}`;
     case 'mft-record':
+    case 'i30-entry':
     case 'usn-record':
       return ntfsTraceSource(c);
     case 'execution':
@@ -84,11 +85,13 @@ export function eventSource(c: Pick<Candidate, 'event' | 'path'>): string {
 /** "the USN journal (USN 4096 in C/$Extend/$UsnJrnl%3A$J)" / "MFT entry 41-3 (C/$MFT)". */
 function ntfsTraceSource(c: Candidate): string {
   const from = typeof c.details?.source === 'string' ? c.details.source : c.path;
-  return c.kind === 'usn-record' ? `the USN journal (USN ${c.usn ?? '?'} in ${from})` : `MFT entry ${c.mftEntry ?? '?'}-${c.mftSequence ?? '?'} (${from})`;
+  if (c.kind === 'usn-record') return `the USN journal (USN ${c.usn ?? '?'} in ${from})`;
+  if (c.kind === 'i30-entry') return `the $I30 index slack of ${c.originalPath ?? c.path} (${from})`;
+  return `MFT entry ${c.mftEntry ?? '?'}-${c.mftSequence ?? '?'} (${from})`;
 }
 
 function isNtfsTrace(c: Candidate): boolean {
-  return c.kind === 'mft-record' || c.kind === 'usn-record';
+  return c.kind === 'mft-record' || c.kind === 'i30-entry' || c.kind === 'usn-record';
 }
 
 /** "Prefetch of RAR.EXE (Windows/Prefetch/RAR.EXE-1A2B3C4D.pf)", "Amcache key K in <hive>". */

@@ -43,6 +43,7 @@ export type FindingKind =
   | 'registry' // a registry key or value
   | 'event' // an event log record (EVTX): process creation, script block, file create/delete
   | 'mft-record' // NTFS: an MFT record of a staged file (deleted or live), issue 13
+  | 'i30-entry' // NTFS: a staged file's name left in a folder's $I30 index slack (docs/ntfs.md "$I30 slack")
   | 'usn-record' // NTFS: the USN journal life of one file or folder, issue 13
   | 'execution' // a program run recorded by Prefetch, Amcache or AppCompatCache (issue 15)
   | 'access' // an LNK, Jump List or ShellBags entry (issue 15 part B)

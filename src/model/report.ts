@@ -104,7 +104,8 @@ export interface RootMeta {
  * optional fields, the major for anything a consumer could trip on (renamed, removed, retyped).
  */
 // 1.1: a finding's `event.recovered` (an event recovered from a log's chunk slack).
-export const SCHEMA_VERSION = '1.1';
+// 1.2: the finding kind `i30-entry` (a staged file's name in a folder's $I30 index slack).
+export const SCHEMA_VERSION = '1.2';
 
 /** The case a scan belongs to (--case, --examiner), shown in the report header. */
 export interface CaseInfo {

@@ -67,6 +67,7 @@ export async function imageNtfsTraces(fs: EvidenceFs, hotspots: readonly Hotspot
       drive: 'C',
       hotspots,
       openStream: (entry, sequence, stream) => fs.openRecordStream(entry, sequence, stream),
+      openIndex: (entry, sequence) => fs.openRecordIndex(entry, sequence),
       yieldNow,
     });
     for (const w of result.warnings) warnings.push(w);

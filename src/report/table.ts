@@ -40,7 +40,7 @@ const LEVEL_SHORT: Record<Level, string> = { critical: 'crit', high: 'high', med
 const TYPE_CELLS = 11;
 const TYPE_SHORT: Record<string, string> = { 'archive-entry-modified': 'entry-mtime', 'key-last-written': 'key-written' };
 /** Kind names that fit KIND_CELLS. */
-const KIND_SHORT: Record<string, string> = { 'archive-entry': 'entry', 'recycle-bin': 'recycled', directory: 'dir', execution: 'exec', 'mft-record': 'mft', 'usn-record': 'usn' };
+const KIND_SHORT: Record<string, string> = { 'archive-entry': 'entry', 'recycle-bin': 'recycled', directory: 'dir', execution: 'exec', 'mft-record': 'mft', 'i30-entry': 'i30', 'usn-record': 'usn' };
 
 /** "2025-03-15 04:25" from ISO-8601 UTC, in --timezone when given (the minute is what a glance needs; --verbose and JSON keep the rest). */
 function minute(t: string | null | undefined, zone?: string): string {

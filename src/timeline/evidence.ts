@@ -95,7 +95,7 @@ function keyTimes(f: Finding): [number | null, number | null] {
 }
 
 export function isNtfsTrace(f: Pick<Finding, 'kind'>): boolean {
-  return f.kind === 'mft-record' || f.kind === 'usn-record';
+  return f.kind === 'mft-record' || f.kind === 'i30-entry' || f.kind === 'usn-record';
 }
 
 /** A program run spans its recorded run times (Prefetch keeps 8): first to last. */

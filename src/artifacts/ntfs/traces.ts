@@ -22,11 +22,15 @@ import { fingerprint } from '../../fingerprint/index.js';
 import { ENTRY } from '../../evidence/image/ntfs/layout.js';
 import { ORPHAN_ROOT, type NameTable } from '../../evidence/image/ntfs/names.js';
 import type { RecordSummary } from '../../evidence/image/ntfs/summary.js';
-import { mftSummaries } from './mft.js';
+import { mftRecordSize, mftSummaries } from './mft.js';
 import { timestompSigns } from './timestomp.js';
 import { walkUsnJournal, type UsnRecord } from './usn.js';
 import { renameHidesArchive, stagedNameKind } from './names-staged.js';
 import { parseZoneIdentifier, ZONE_STREAM, type ZoneIdentifier } from './zone.js';
+import { SlackNames, slackDetails } from './i30-slack.js';
+import { readIndexStream, type IndexEntry } from '../../evidence/image/ntfs/indx.js';
+import { parseMftRecord } from '../../evidence/image/ntfs/record.js';
+import { hasIndexAllocation, ownIndexSlack } from '../../evidence/image/ntfs/summary.js';
 
 export interface TraceSources {
   /** The $MFT: a collected file, or the volume's own $MFT stream. */
@@ -42,6 +46,8 @@ export interface TraceSources {
   drive: string;
   /** Hotspots of the OS, matched against the volume's paths (the folders need not exist any more). */
   hotspots: readonly Hotspot[];
+  /** Opens a directory's $I30 index allocation (image scans), whose INDX blocks' slack is searched; null when absent. */
+  openIndex?(entry: number, sequence: number): (ByteSource & { willRead?(position: number, length: number): void }) | null;
   /** Opens a named stream of a record (image scans), to fingerprint alternate data streams; null when absent. */
   openStream?(entry: number, sequence: number, stream: string): ByteSource | null;
   /** Lets the event loop turn during long walks (Ctrl-C, progress). */
@@ -86,6 +92,8 @@ export const TRACE_LIMITS = {
   namesPerLife: 8,
   /** Candidates per kind of trace. */
   candidates: 10_000,
+  /** Directories whose INDX blocks are searched for slack names (their index allocations, one at a time). */
+  indexedDirectories: 500_000,
 } as const;
 
 /** A burst: this many files created in one folder within BURST_WINDOW_MS. */
@@ -206,6 +214,13 @@ class TraceState {
   readonly liveStaged = new Map<number, MftFacts>();
   readonly ads: AdsToCheck[] = [];
   readonly timestomped: MftFacts[] = [];
+  readonly slackNames = new SlackNames();
+  /** `MftIndex.directories`: in-use directories whose index has slack to search. */
+  indexDirectories: readonly number[] = [];
+  /** Directories the pass read (their slack is taken there, not read again). */
+  private readonly directoriesRead = new Set<number>();
+  /** Directories (entry, sequence, in pairs) with INDX blocks to search once the $MFT is read. */
+  readonly indexedDirectories: number[] = [];
   mftRecords = 0;
   mftRecordsRead = 0;
   usnRecords = 0;
@@ -292,6 +307,10 @@ class TraceState {
     this.mftRecords++;
     this.mftRecordsRead++;
     if (s.base) return;
+    if (s.isDirectory) {
+      this.directoriesRead.add(s.entry);
+      this.onDirectory(s.entry, s.sequence, s.indexSlack, s.hasIndexAllocation);
+    }
     const fn = s.fileNames[0];
     if (!fn) return;
     // The path only where a record is kept (most are not): resolving every record's was a tenth of the trace stage.
@@ -640,6 +659,135 @@ class TraceState {
     };
   }
 
+  private onDirectory(entry: number, sequence: number, slack: readonly IndexEntry[], hasIndexAllocation: boolean): void {
+    for (const e of slack) this.slackNames.note(entry, e, 'MFT record slack');
+    if (hasIndexAllocation && this.src.openIndex && this.indexedDirectories.length < 2 * TRACE_LIMITS.indexedDirectories) this.indexedDirectories.push(entry, sequence);
+  }
+
+  /**
+   * The in-use directories the pass passed over (plain records) whose index has slack: read one
+   * record at a time (spread over the $MFT, they would make the pass read nearly every window).
+   */
+  readDirectoryRecords(mft: ByteSource): void {
+    const recordSize = mftRecordSize(mft);
+    if (!recordSize) return;
+    let read = 0;
+    for (const entry of this.indexDirectories) {
+      if (this.directoriesRead.has(entry)) continue;
+      if (++read > TRACE_LIMITS.indexedDirectories) break;
+      const rec = parseMftRecord(mft.read(entry * recordSize, recordSize), entry);
+      if (rec?.inUse && rec.isDirectory && !rec.base) this.onDirectory(entry, rec.sequence, ownIndexSlack(rec), hasIndexAllocation(rec));
+    }
+  }
+
+  /**
+   * The slack of every INDX block of the directories the $MFT pass queued (an image's), a batch of
+   * directories at a time: a batch's indexes are opened and hinted to the image's read-ahead first,
+   * so that their blocks are decoded on the other core while the ones before are searched.
+   */
+  async readIndexes(): Promise<void> {
+    const open = this.src.openIndex;
+    if (!open) return;
+    const warnings: string[] = [];
+    const dirs = this.indexedDirectories;
+    type Opened = { entry: number; src: ByteSource };
+    const openBatch = (from: number): Opened[] => {
+      const out: Opened[] = [];
+      // No more hinted at once than the image's block cache keeps until it is read.
+      let hintBudget = INDEX_HINT_BYTES;
+      for (let i = from; i < Math.min(dirs.length, from + 2 * INDEX_BATCH); i += 2) {
+        try {
+          const src = open(dirs[i]!, dirs[i + 1]!);
+          if (!src) continue;
+          if (hintBudget > 0 && src.willRead) {
+            src.willRead(0, Math.min(src.size, hintBudget));
+            hintBudget -= src.size;
+          }
+          out.push({ entry: dirs[i]!, src });
+        } catch (err) {
+          warnings.push(`MFT entry ${dirs[i]} $I30: ${(err as Error).message}`);
+        }
+      }
+      return out;
+    };
+    let next = openBatch(0);
+    for (let from = 0; from < dirs.length; from += 2 * INDEX_BATCH) {
+      const batch = next;
+      next = openBatch(from + 2 * INDEX_BATCH);
+      for (const { entry, src } of batch) {
+        try {
+          for (const e of readIndexStream(src, warnings, true, isStagedName).entries) this.slackNames.note(entry, e, 'INDX slack');
+        } catch (err) {
+          warnings.push(`MFT entry ${entry} $I30: ${(err as Error).message}`);
+        }
+      }
+      await this.src.yieldNow?.();
+    }
+    for (const w of warnings.slice(0, 20)) this.warn(`$I30: ${w}`);
+    if (warnings.length > 20) this.warn(`$I30: ${warnings.length - 20} more warnings`);
+  }
+
+  /**
+   * Staged names the slack of a folder's $I30 index keeps while no live file of the folder has the
+   * name and the entry's MFT record no longer holds that file. Where a journal life or a deleted
+   * MFT record already tells of the same file, the name in slack is added to what remains of it.
+   */
+  slackCandidates(existing: Candidate[]): Candidate[] {
+    const out: Candidate[] = [];
+    const livePaths = new Set<string>();
+    for (const f of this.liveStaged.values()) livePaths.add(f.path.toLowerCase());
+    const byRef = new Map<string, Candidate>();
+    const byPath = new Map<string, Candidate>();
+    for (const c of existing) {
+      const entry = c.kind === 'usn-record' ? (c.details?.entry as number | undefined) : c.mftEntry;
+      const sequence = c.kind === 'usn-record' ? (c.details?.sequence as number | undefined) : c.mftSequence;
+      if (entry !== undefined && sequence !== undefined) byRef.set(`${entry}-${sequence}`, c);
+      byPath.set(c.path.toLowerCase(), c);
+    }
+    const mftRel = this.src.mftRel ?? '$MFT';
+    for (const s of this.slackNames.values()) {
+      if (out.length >= TRACE_LIMITS.candidates) break;
+      const dir = this.names?.resolve(s.directory).path ?? `${ORPHAN_ROOT}/folder-${s.directory}`;
+      const volPath = `${dir === '/' ? '' : dir}/${s.name}`;
+      if (livePaths.has(volPath.toLowerCase()) || /^\/(\$recycle\.bin|recycler)\//i.test(volPath)) continue;
+      // The file the entry names lives on (moved or renamed): not gone.
+      if (s.file && this.names?.inUseWith(s.file.entry, s.file.sequence)) continue;
+      const remains = `its name in the $I30 index slack of ${dir} (${s.where})`;
+      const known = (s.file && (byRef.get(`${s.file.entry}-${s.file.sequence}`) ?? byRef.get(`${s.file.entry}-${(s.file.sequence + 1) & 0xffff}`))) || byPath.get(this.volRel(volPath).toLowerCase());
+      if (known) {
+        const details = (known.details ??= {});
+        if (Array.isArray(details.remains)) (details.remains as string[]).push(remains);
+        details.i30 = slackDetails(s);
+        continue;
+      }
+      const what = s.kind === 'encrypted' ? 'encrypted container' : s.kind === 'volume' ? 'archive volume' : 'archive';
+      const place = this.placeOf(volPath);
+      const hits: Hit[] = [
+        { rule: 'ntfs-archive-deleted', message: `${what} ${s.name} is gone from ${dir}: its name remains in the folder's $I30 index slack${s.file ? ` (MFT entry ${s.file.entry}-${s.file.sequence} no longer holds it)` : ''}` },
+      ];
+      if (place) hits.push({ rule: 'ntfs-archive-deleted-from-staging-place', score: 10 + place.weight, message: `deleted from ${place.label}` });
+      const fn = s.entry.fn;
+      out.push({
+        kind: 'i30-entry',
+        path: this.volRel(volPath),
+        ...(s.file ? { mftEntry: s.file.entry, mftSequence: s.file.sequence } : {}),
+        originalPath: this.windowsPath(volPath),
+        hits,
+        size: fn.dataSize,
+        times: { born: filetimeToIso(fn.created), modified: filetimeToIso(fn.modified), changed: null, accessed: null },
+        details: {
+          source: s.where === 'INDX slack' ? `${this.volRel(dir === '/' ? '' : dir) || '.'}:$I30` : mftRel,
+          life: `${s.name} in ${dir}: ${hits[0]!.message}`,
+          gone: ['the file and its MFT record'],
+          remains: [remains],
+          i30: slackDetails(s),
+        },
+      });
+    }
+    if (this.slackNames.dropped > 0) this.warn(`$I30 slack: ${this.slackNames.dropped} more staged names than kept`);
+    return out;
+  }
+
   /** Archives and encrypted blobs hidden in alternate data streams (content when readable, else the stream's name). */
   async adsCandidates(): Promise<Candidate[]> {
     const out: Candidate[] = [];
@@ -700,6 +848,11 @@ function mftDetails(d: MftFacts): Record<string, unknown> {
 
 const YIELD_EVERY = 65_536;
 
+const isStagedName = (name: string): boolean => stagedNameKind(name) !== null;
+/** Directories whose indexes are opened and hinted to an image's read-ahead together, before the batch before them is searched. */
+const INDEX_BATCH = 32;
+const INDEX_HINT_BYTES = 4 * 1024 * 1024;
+
 /** Streams the $MFT and the journal through the detectors; memory is bounded by TRACE_LIMITS, not by their size. */
 export async function ntfsTraceCandidates(src: TraceSources): Promise<TraceResult> {
   const state = new TraceState(src);
@@ -713,6 +866,7 @@ export async function ntfsTraceCandidates(src: TraceSources): Promise<TraceResul
       (index) => {
         state.names = index.names;
         state.plain = index.plain;
+        state.indexDirectories = index.directories;
       },
       src.readEveryRecord ? undefined : (entry) => state.passesOver(entry),
     );
@@ -721,6 +875,7 @@ export async function ntfsTraceCandidates(src: TraceSources): Promise<TraceResul
       if (++n % YIELD_EVERY === 0) await src.yieldNow?.();
     }
     for (const w of warnings.slice(0, 20)) state.warn(`${src.mftRel ?? '$MFT'}: ${w}`);
+    state.readDirectoryRecords(src.mft);
   }
   if (src.usn) {
     const warnings: string[] = [];
@@ -730,9 +885,11 @@ export async function ntfsTraceCandidates(src: TraceSources): Promise<TraceResul
     }
     for (const w of warnings.slice(0, 20)) state.warn(`${src.usnRel ?? '$J'}: ${w}`);
   }
+  await state.readIndexes();
   const candidates = state.lifeCandidates();
   for (const c of state.mftCandidates()) candidates.push(c);
   for (const c of await state.adsCandidates()) candidates.push(c);
+  for (const c of state.slackCandidates(candidates)) candidates.push(c);
   return {
     candidates,
     warnings: state.warnings,

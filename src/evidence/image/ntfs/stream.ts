@@ -21,6 +21,11 @@ export interface StreamGeometry {
 export interface SparseAwareSource extends ByteSource {
   /** The first offset >= `position` that is not inside a sparse run (or `size` when none). */
   nextDataOffset(position: number): number;
+  /**
+   * Present over a volume that fetches ahead (an EWF image): these bytes of the stream will be read
+   * soon, so their blocks are decoded on the other core meanwhile (`willReadStream`).
+   */
+  willRead?(position: number, length: number): void;
 }
 
 function checkLength(length: number): number {
@@ -155,6 +160,7 @@ export function attributeStream(volume: ByteSource, geometry: StreamGeometry, na
   return {
     size,
     name,
+    ...(volume.fetchAhead && unitBytes === 0 ? { willRead: (position: number, length: number) => willReadStream(volume, runs, clusterSize, position, Math.min(length, size - position)) } : {}),
     read(position: number, length: number): Buffer {
       const n = checkLength(length);
       if (!(position >= 0) || position >= size || n === 0) return Buffer.alloc(0);
