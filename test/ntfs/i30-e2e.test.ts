@@ -18,6 +18,7 @@ const built = existsSync(path.join(process.cwd(), 'dist', 'pipeline', 'ntfs-trac
 const ready = built && I30_TOOLS.every((t) => toolAvailable(t));
 
 interface F {
+  id: string;
   kind: string;
   path: string;
   level: string;
@@ -32,13 +33,16 @@ describeIf(ready, built ? `tools ${I30_TOOLS.join(', ')} not all installed` : 'd
   let dir: string;
   let img: I30Image;
   let findings: F[];
+  let episodes: Array<{ findingIds: string[]; evidenceKinds: string[]; narrative: string }>;
   beforeAll(() => {
     dir = path.join(workDir(), 'i30');
     rmSync(dir, { recursive: true, force: true });
     img = buildI30Image(dir);
     const r = runCli(['scan', img.image, '--scope', 'all', '--format', 'json', '--quiet', '--min-level', 'info'], { timeoutMs: 120_000 });
     if (r.status !== 0) throw new Error(`scan exited ${r.status}: ${r.stderr}`);
-    findings = (JSON.parse(r.stdout) as { findings: F[] }).findings;
+    const report = JSON.parse(r.stdout) as { findings: F[]; episodes?: typeof episodes };
+    findings = report.findings;
+    episodes = report.episodes ?? [];
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -46,8 +50,8 @@ describeIf(ready, built ? `tools ${I30_TOOLS.join(', ')} not all installed` : 'd
     const loot = findings.filter((f) => f.path === 'zz-loot.7z');
     expect(loot).toHaveLength(1);
     expect(loot[0]).toMatchObject({ kind: 'i30-entry', originalPath: 'C:\\zz-loot.7z', times: { born: '2024-05-01T01:50:00.0000000Z' } });
-    expect(loot[0]!.reasons.map((r) => r.rule)).toEqual(['ntfs-archive-deleted']);
-    expect(loot[0]!.reasons[0]!.message).toMatch(/zz-loot\.7z is gone from \/: its name remains in the folder's \$I30 index slack/);
+    expect(loot[0]!.reasons.map((r) => r.rule).sort()).toEqual(['named-in-history', 'ntfs-archive-deleted']);
+    expect(loot[0]!.reasons.find((r) => r.rule === 'ntfs-archive-deleted')?.message).toMatch(/zz-loot\.7z is gone from \/: its name remains in the folder's \$I30 index slack/);
     expect(loot[0]!.details?.i30).toMatchObject({ where: 'INDX slack', directoryEntry: 5, size: 9008 });
     // the removal moved the end entry over its header: the key tells no MFT reference
     expect(loot[0]!.mftEntry).toBeUndefined();
@@ -58,6 +62,16 @@ describeIf(ready, built ? `tools ${I30_TOOLS.join(', ')} not all installed` : 'd
     expect(out).toHaveLength(1);
     expect(out[0]).toMatchObject({ kind: 'mft-record', mftEntry: img.out.entry });
     expect(out[0]!.details?.remains).toEqual([`its deleted MFT record (entry ${img.out.entry}-${img.out.sequence + 1})`, 'its name in the $I30 index slack of / (INDX slack)']);
+  });
+
+  test('in one episode with the PowerShell history that made and deleted it', () => {
+    const loot = findings.find((f) => f.path === 'zz-loot.7z')!;
+    const history = findings.find((f) => f.kind === 'history' && f.reasons.some((r) => r.rule === 'linked-ntfs-trace'));
+    expect(history).toBeDefined();
+    const episode = episodes.find((e) => e.findingIds.includes(loot.id));
+    expect(episode?.findingIds).toContain(history!.id);
+    expect(episode?.evidenceKinds).toEqual(expect.arrayContaining(['history', 'ntfs']));
+    expect(episode?.narrative).toContain("its name in the $I30 index slack of / (INDX slack)");
   });
 
   test('no live document is reported', () => {

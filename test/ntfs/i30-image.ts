@@ -1,6 +1,7 @@
 /**
  * An NTFS volume whose root index keeps deleted archives' names in INDX slack, built without
- * mounting: mkntfs + ntfscp under faketime put documents and two archives in the root (whose index
+ * mounting: mkntfs + ntfscp under faketime put documents, a PowerShell history naming one archive, and
+ * two archives in the root (whose index
  * then lives in an INDX block), and hand edits do what Windows' `del` does to the index: the
  * archive's entry is removed from the block (the entries after it move down over it, the used
  * length shrinks, the bytes past it stay). The MFT records are edited too:
@@ -19,6 +20,8 @@ export const I30_TOOLS = ['mkntfs', 'ntfscp', 'faketime'];
 /** When ntfscp made the files: the $FILE_NAME times the slack keeps. */
 export const I30_TIME = '2024-05-01 01:50:00';
 export const DOCUMENTS = 12;
+/** A PowerShell history beside them that names the archive (correlation and the episode). */
+export const I30_HISTORY = ['& "C:\\Program Files\\7-Zip\\7z.exe" a -pS3cret! C:\\zz-loot.7z C:\\doc-*.docx', 'del C:\\zz-loot.7z', ''].join('\r\n');
 
 export interface I30Image {
   image: string;
@@ -76,6 +79,7 @@ export function buildI30Image(dir: string): I30Image {
     run('faketime', ['-f', I30_TIME, 'ntfscp', '-f', image, p, `/${name}`]);
   };
   for (let i = 1; i <= DOCUMENTS; i++) put(`doc-${String(i).padStart(2, '0')}.docx`, `document ${i}\r\n`);
+  put('ConsoleHost_history.txt', I30_HISTORY);
   put('yy-out.rar', Buffer.concat([Buffer.from('Rar!\x1a\x07\x01\x00', 'latin1'), Buffer.alloc(5000, 7)]));
   put('zz-loot.7z', Buffer.concat([Buffer.from('377abcaf271c0004', 'hex'), Buffer.alloc(9000, 9)]));
 
