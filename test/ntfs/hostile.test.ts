@@ -13,6 +13,8 @@ import { walkUsnJournal } from '../../src/artifacts/ntfs/usn.js';
 import { parseMftRecord } from '../../src/evidence/image/ntfs/record.js';
 import { lznt1Decompress } from '../../src/evidence/image/ntfs/lznt1.js';
 import { readIndexStream } from '../../src/evidence/image/ntfs/indx.js';
+import { ntfsTraceCandidates, TRACE_LIMITS } from '../../src/artifacts/ntfs/traces.js';
+import { LIMITS } from '../../src/util/limits.js';
 import { CORPUS_MISSING, corpusAvailable, corpusPath, describeIf } from '../helpers/corpus.js';
 import { cpuClock } from '../helpers/cpu.js';
 
@@ -183,22 +185,26 @@ function resident(type: number, value: Buffer, name = ''): Buffer {
   return a;
 }
 
-function nonResident(type: number, runlist: Buffer, o: { lastVcn: bigint; size: bigint; flags?: number; cu?: number }): Buffer {
-  const len = (0x40 + runlist.length + 7) & ~7;
+function nonResident(type: number, runlist: Buffer, o: { lastVcn: bigint; size: bigint; flags?: number; cu?: number; name?: string }): Buffer {
+  const nameBytes = Buffer.from(o.name ?? '', 'utf16le');
+  const runsAt = (0x40 + nameBytes.length + 7) & ~7;
+  const len = (runsAt + runlist.length + 7) & ~7;
   const a = Buffer.alloc(len);
   a.writeUInt32LE(type, 0);
   a.writeUInt32LE(len, 4);
   a[8] = 1;
+  a[9] = (o.name ?? '').length;
   a.writeUInt16LE(0x40, 0x0a);
+  nameBytes.copy(a, 0x40);
   a.writeUInt16LE(o.flags ?? 0, 0x0c);
   a.writeBigUInt64LE(0n, 0x10);
   a.writeBigInt64LE(o.lastVcn, 0x18);
-  a.writeUInt16LE(0x40, 0x20);
+  a.writeUInt16LE(runsAt, 0x20);
   a.writeUInt16LE(o.cu ?? 0, 0x22);
   a.writeBigUInt64LE(o.size, 0x28);
   a.writeBigUInt64LE(o.size, 0x30);
   a.writeBigUInt64LE(o.size, 0x38);
-  runlist.copy(a, 0x40);
+  runlist.copy(a, runsAt);
   return a;
 }
 
@@ -319,6 +325,32 @@ describe('hand-made damage', () => {
     chunk.writeUInt16LE(0xb000 | (chunk.length - 3), 0);
     expect(lznt1Decompress(chunk, 9, []).toString()).toBe('abcabcabc');
   });
+
+  test('directory indexes: every folder claiming a 256 MiB index stops at the per-volume budget, with a warning', async () => {
+    // one run of 65,536 clusters at LCN 1: 256 MiB, past the 1 MiB volume (read as zeros)
+    const runs = Buffer.from([0x13, 0x00, 0x00, 0x01, 0x01, 0x00]);
+    const records = new Map<number, Buffer>();
+    const folders = Math.ceil(TRACE_LIMITS.indexBytes / LIMITS.maxIndexStreamBytes) + 2;
+    for (let i = 0; i < folders; i++) {
+      records.set(30 + i, record({ flags: 3, attrs: [SI, fileName(`dir${i}`, 5, 5), nonResident(0xa0, runs, { lastVcn: 65535n, size: 256n * 1024n * 1024n, name: '$I30' })] }));
+    }
+    const v = openNtfs(bufferSource(volume(records)));
+    expect(v.openIndex({ entry: 30, sequence: 1 })?.size).toBe(LIMITS.maxIndexStreamBytes);
+    const started = cpuClock();
+    const r = await ntfsTraceCandidates({
+      mft: v.open({ entry: 0, sequence: 1 }),
+      mftRel: '$MFT',
+      usn: null,
+      usnRel: null,
+      volumeRel: '',
+      drive: 'C',
+      hotspots: [],
+      openIndex: (entry, sequence) => v.openIndex({ entry, sequence }),
+    });
+    expect(r.warnings.join(' ')).toMatch(/more than \d+ bytes of directory indexes; the slack of the rest is not searched/);
+    expect(r.candidates).toEqual([]);
+    expect(started()).toBeLessThan(60_000);
+  }, 120_000);
 
   test('not NTFS: a clear error', () => {
     expect(() => openNtfs(bufferSource(Buffer.alloc(4096)))).toThrow(NtfsError);

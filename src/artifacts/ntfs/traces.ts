@@ -94,6 +94,11 @@ export const TRACE_LIMITS = {
   candidates: 10_000,
   /** Directories whose INDX blocks are searched for slack names (their index allocations, one at a time). */
   indexedDirectories: 500_000,
+  /**
+   * Bytes of INDX blocks read per volume: a real volume of a million files has about 200 MB of
+   * index; a hostile one could give every folder a 256 MiB index mapped onto the same clusters.
+   */
+  indexBytes: 2 * 1024 * 1024 * 1024,
 } as const;
 
 /** A burst: this many files created in one folder within BURST_WINDOW_MS. */
@@ -711,10 +716,16 @@ class TraceState {
       return out;
     };
     let next = openBatch(0);
-    for (let from = 0; from < dirs.length; from += 2 * INDEX_BATCH) {
+    let budget = TRACE_LIMITS.indexBytes;
+    for (let from = 0; from < dirs.length && budget > 0; from += 2 * INDEX_BATCH) {
       const batch = next;
       next = openBatch(from + 2 * INDEX_BATCH);
       for (const { entry, src } of batch) {
+        budget -= Math.min(src.size, LIMITS.maxIndexStreamBytes);
+        if (budget < 0) {
+          this.warn(`$I30: more than ${TRACE_LIMITS.indexBytes} bytes of directory indexes; the slack of the rest is not searched`);
+          break;
+        }
         try {
           for (const e of readIndexStream(src, warnings, true, isStagedName).entries) this.slackNames.note(entry, e, 'INDX slack');
         } catch (err) {
