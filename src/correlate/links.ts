@@ -82,11 +82,11 @@ export function eventSource(c: Pick<Candidate, 'event' | 'path'>): string {
   return `the ${e?.channel ?? 'event'} log, event ${e?.eventId ?? '?'} record ${e?.recordId ?? '?'} (${c.path})`;
 }
 
-/** "the USN journal (USN 4096 in C/$Extend/$UsnJrnl%3A$J)" / "MFT entry 41-3 (C/$MFT)". */
+/** "the USN journal (USN 4096 in C/$Extend/$UsnJrnl%3A$J)" / "MFT entry 41-3 (C/$MFT)" / "the $I30 index slack of its folder (/PerfLogs:$I30)". */
 function ntfsTraceSource(c: Candidate): string {
   const from = typeof c.details?.source === 'string' ? c.details.source : c.path;
   if (c.kind === 'usn-record') return `the USN journal (USN ${c.usn ?? '?'} in ${from})`;
-  if (c.kind === 'i30-entry') return `the $I30 index slack of ${c.originalPath ?? c.path} (${from})`;
+  if (c.kind === 'i30-entry') return `the $I30 index slack of its folder (${from})`;
   return `MFT entry ${c.mftEntry ?? '?'}-${c.mftSequence ?? '?'} (${from})`;
 }
 

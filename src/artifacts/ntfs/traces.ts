@@ -787,7 +787,8 @@ class TraceState {
         size: fn.dataSize,
         times: { born: filetimeToIso(fn.created), modified: filetimeToIso(fn.modified), changed: null, accessed: null },
         details: {
-          source: s.where === 'INDX slack' ? `${this.volRel(dir === '/' ? '' : dir) || '.'}:$I30` : mftRel,
+          // the index read: the folder's $I30 stream (an image), or the $MFT holding the folder's record
+          source: s.where === 'INDX slack' ? `${dir}:$I30` : mftRel,
           life: `${s.name} in ${dir}: ${hits[0]!.message}`,
           gone: ['the file and its MFT record'],
           remains: [remains],
