@@ -19,7 +19,7 @@ export interface ParseArgs {
 
 export function parseBuilder(y: Argv): Argv<ParseArgs> {
   return typedArgs<ParseArgs>(y
-    .positional('file', { type: 'string', demandOption: true, describe: 'an artifact file: archive, $I/INFO2, .trashinfo, history, registry hive, EVTX event log, $MFT, $J' })
+    .positional('file', { type: 'string', demandOption: true, describe: 'an artifact file: archive, $I/INFO2, .trashinfo, history, registry hive, EVTX event log, $MFT, $J, $I30, Prefetch, LNK, Jump List (--parser names every parser)' })
     .option('format', { alias: 'f', choices: ['json', 'jsonl'] as const, default: 'jsonl' as const })
     .option('parser', { type: 'string', describe: `force a parser: ${ARTIFACT_PARSERS.map((p) => p.id).join(', ')}` })
     .option('codepage', { type: 'string', describe: 'ANSI code page for INFO2 / legacy artifacts' })
