@@ -42,6 +42,12 @@ const TYPE_SHORT: Record<string, string> = { 'archive-entry-modified': 'entry-mt
 /** Kind names that fit KIND_CELLS. */
 const KIND_SHORT: Record<string, string> = { 'archive-entry': 'entry', 'recycle-bin': 'recycled', directory: 'dir', execution: 'exec', 'mft-record': 'mft', 'i30-entry': 'i30', 'usn-record': 'usn' };
 
+/** The kind cell: an event rebuilt from a log's chunk slack says so at a glance (`event.recovered`, docs/eventlogs.md). */
+function kindCell(f: Finding): string {
+  if (f.kind === 'event' && f.event?.recovered) return 'evtslack';
+  return KIND_SHORT[f.kind] ?? f.kind;
+}
+
 /** "2025-03-15 04:25" from ISO-8601 UTC, in --timezone when given (the minute is what a glance needs; --verbose and JSON keep the rest). */
 function minute(t: string | null | undefined, zone?: string): string {
   return t ? showTime(t, zone).slice(0, 16) : '';
@@ -104,7 +110,7 @@ function pathText(f: Finding, tagged: boolean, report: ScanReport): string {
 
 function findingLine(f: Finding, layout: Layout, style: Style, tagged: boolean, report: ScanReport): string {
   const level = layout.levelCells < LEVEL_CELLS ? LEVEL_SHORT[f.level] : f.level;
-  const cells: string[] = [INDENT, paintLevel(f.level, padCells(level, layout.levelCells), style), ' ', String(f.score).padStart(SCORE_CELLS), ' ', padCells(KIND_SHORT[f.kind] ?? f.kind, KIND_CELLS), ' '];
+  const cells: string[] = [INDENT, paintLevel(f.level, padCells(level, layout.levelCells), style), ' ', String(f.score).padStart(SCORE_CELLS), ' ', padCells(kindCell(f), KIND_CELLS), ' '];
   if (layout.baseline) cells.push(f.known ? dim(padCells('known', BASELINE_CELLS), style) : bold(padCells('new', BASELINE_CELLS), style), ' ');
   if (layout.time) cells.push(padCells(minute(findingTime(f), style.timeZone), TIME_CELLS), ' ');
   cells.push(padCells(truncateMiddle(pathText(f, tagged, report), layout.path), layout.path), ' ');

@@ -188,6 +188,14 @@ describe('what could not be read, apart from what was skipped by design and warn
   };
   report.summary = { ...report.summary, errors: report.errors.length };
 
+  it('table: an event recovered from a log\'s slack says so in its kind cell; a current one does not', () => {
+    const event = { ...report.findings[0]!, kind: 'event' as const, event: { channel: 'Security', recordId: 7, eventId: 4688, recovered: true } };
+    const current = { ...event, id: 'other', event: { channel: 'Security', recordId: 8, eventId: 4688 } };
+    const lines = toTable({ ...report, findings: [event, current] }, { color: false, width: 200 }).split('\n');
+    expect(lines.filter((l) => / evtslack /.test(l))).toHaveLength(1);
+    expect(lines.filter((l) => / event {4}/.test(l))).toHaveLength(1);
+  });
+
   it('table: read errors, skipped and warnings counted apart', () => {
     const text = toTable(report, { color: false, width: 200 });
     expect(text).toContain('read errors 2 · skipped 3 · warnings 2');
