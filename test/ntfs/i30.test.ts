@@ -173,6 +173,16 @@ describeIf(haveCorpus, CORPUS_MISSING)('damaged INDX blocks', () => {
     expect(w2.join(' ')).toMatch(/out of bounds/);
   });
 
+  test('warnings are bounded: 1,200 torn blocks give 1,000 warnings and a count of the rest', () => {
+    const torn = Buffer.from(block);
+    torn.writeUInt16LE(torn.readUInt16LE(510) ^ 0xffff, 510); // the first sector no longer ends with the update sequence number
+    const warnings: string[] = [];
+    const r = readIndexStream(bufferSource(Buffer.concat(Array.from({ length: 1200 }, () => torn)), 'torn'), warnings);
+    expect(r.blocks).toBe(1200);
+    expect(warnings).toHaveLength(1001);
+    expect(warnings[1000]).toBe('torn: 200 more warnings left out');
+  });
+
   test('a stream of no INDX blocks reads nothing, and the parser declines it', async () => {
     const zeros = Buffer.alloc(8192);
     expect(readIndexStream(bufferSource(zeros, 'x'), []).entries).toEqual([]);

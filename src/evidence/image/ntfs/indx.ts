@@ -50,8 +50,11 @@ const NOT_IN_ANY_NAME = /[\u0000-\u001f/\uFFFD]/;
 const MIN_KEY = FN.name + 2;
 /** INDX block sizes accepted (Windows writes 4096). */
 const MIN_BLOCK = 512;
-const READ_WINDOW = 256 * 1024;
 const MAX_BLOCK = 65_536;
+/** Bytes of an index read at once: most indexes are a few blocks, and each read of an image costs more than its bytes. */
+const READ_WINDOW = 256 * 1024;
+/** Warnings kept per index (a damaged index of 256 MiB could give one per block). */
+const MAX_WARNINGS = 1000;
 
 function align8(n: number): number {
   return (n + 7) & ~7;
@@ -68,7 +71,7 @@ function plausibleTime(t: bigint): boolean {
  * node's end entry (16 bytes) over the header of the entry after it, so a stale key often outlives
  * its header.
  */
-export function slackEntryAt(buf: Buffer, k: number, end: number, floor: number, base: number, parentLost = false, keep?: NameFilter): IndexEntry | null {
+function slackEntryAt(buf: Buffer, k: number, end: number, floor: number, base: number, parentLost = false, keep?: NameFilter): IndexEntry | null {
   if (k + FN.name + 2 > end) return null;
   const nameLength = buf[k + FN.nameLength]!;
   const namespace = buf[k + FN.namespace]!;
@@ -100,7 +103,7 @@ export function slackEntryAt(buf: Buffer, k: number, end: number, floor: number,
  * node's first byte); a header is taken from no earlier than `floor`. `markers`: in an MFT record,
  * a key that starts with an end marker (0xFFFFFFFF) is read with its parent reference lost.
  */
-export function carveSlack(buf: Buffer, start: number, end: number, align: number, floor: number, base: number, markers = false, keep?: NameFilter): IndexEntry[] {
+function carveSlack(buf: Buffer, start: number, end: number, align: number, floor: number, base: number, markers = false, keep?: NameFilter): IndexEntry[] {
   const out: IndexEntry[] = [];
   let k = align + align8(Math.max(0, start - align));
   while (k + MIN_KEY <= end) {
@@ -192,10 +195,10 @@ export function readIndexStream(src: ByteSource, warnings: string[], slackOnly =
   const bytes = Math.min(src.size, LIMITS.maxIndexStreamBytes);
   if (src.size > bytes) warnings.push(`${src.name}: index of ${src.size} bytes; the first ${bytes} read`);
   const scratch = Buffer.allocUnsafe(size);
-  // Read a window of blocks at once: most indexes are a few blocks, and each read of an image costs more than its bytes.
   const window = Math.max(size, Math.floor(READ_WINDOW / size) * size);
   let windowAt = -1;
   let windowBytes: Buffer = Buffer.alloc(0);
+  let warned = 0;
   for (let at = 0; at + size <= bytes; at += size) {
     if (windowAt < 0 || at >= windowAt + windowBytes.length) {
       windowAt = at;
@@ -203,7 +206,9 @@ export function readIndexStream(src: ByteSource, warnings: string[], slackOnly =
     }
     result.blocks++;
     const raw = windowBytes.subarray(at - windowAt, at - windowAt + size);
-    const entries = raw.length === size ? readIndexBlock(raw, at, warnings, slackOnly, keep, scratch) : null;
+    const blockWarnings: string[] = [];
+    const entries = raw.length === size ? readIndexBlock(raw, at, blockWarnings, slackOnly, keep, scratch) : null;
+    for (const w of blockWarnings) if (warned++ < MAX_WARNINGS) warnings.push(w);
     if (!entries) {
       result.unreadBlocks++;
       continue;
@@ -216,6 +221,7 @@ export function readIndexStream(src: ByteSource, warnings: string[], slackOnly =
       result.entries.push(e);
     }
   }
+  if (warned > MAX_WARNINGS) warnings.push(`${src.name}: ${warned - MAX_WARNINGS} more warnings left out`);
   return result;
 }
 
