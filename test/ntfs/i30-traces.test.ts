@@ -71,8 +71,12 @@ function removeRootEntry(rec: Buffer, name: string): void {
   data.copy(rec);
 }
 
-/** A collected $MFT: records 0-5 (the root at 5), PerfLogs (30) with a.txt (31) and, unless deleted, stage.7z (32). */
-function collectedMft(deleted: boolean): Buffer {
+/**
+ * A collected $MFT: records 0-5 (the root at 5), PerfLogs (30) with a.txt (31) and stage.7z (32).
+ * `deleted`: stage.7z's entry removed from the index and its record reused; `stale`: the entry
+ * removed but the file still there (the key in slack is a stale copy of a live file's).
+ */
+function collectedMft(deleted: boolean, stale = false): Buffer {
   const records = new Map<number, Buffer>();
   for (let e = 0; e < 5; e++) records.set(e, record({ attrs: [SI, fileName(`$meta${e}`, 5, 5, 3)] }));
   records.set(5, record({ sequence: 5, flags: 3, attrs: [SI, fileName('.', 5, 5, 3)] }));
@@ -81,7 +85,10 @@ function collectedMft(deleted: boolean): Buffer {
   const perflogs = record({ flags: 3, attrs: [SI, fileName('PerfLogs', 5, 5), indexRoot([indexEntry(31, 1, aTxt), indexEntry(32, 1, stage)])] });
   records.set(30, perflogs);
   records.set(31, record({ attrs: [SI, aTxt] }));
-  if (deleted) {
+  if (stale) {
+    removeRootEntry(perflogs, 'stage.7z');
+    records.set(32, record({ attrs: [SI, stage] }));
+  } else if (deleted) {
     removeRootEntry(perflogs, 'stage.7z');
     records.set(32, record({ sequence: 2, attrs: [SI, fileName('other.txt', 5, 5)] })); // the record, reused
   } else records.set(32, record({ attrs: [SI, stage] }));
@@ -107,4 +114,8 @@ test('an archive deleted from PerfLogs, its MFT record reused: one i30-entry fin
 
 test('the same folder before the deletion: no finding', async () => {
   expect((await traces(collectedMft(false))).candidates).toEqual([]);
+});
+
+test('a name in slack that a live file of the folder still has: no finding', async () => {
+  expect((await traces(collectedMft(false, true))).candidates).toEqual([]);
 });

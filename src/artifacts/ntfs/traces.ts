@@ -86,6 +86,11 @@ export const TRACE_LIMITS = {
   deletedRecords: 200_000,
   /** Live MFT records of staged names remembered for merging. */
   liveStagedRecords: 50_000,
+  /**
+   * Names of live files with staged names, by folder (entry and name), against which a name in
+   * $I30 slack is checked; past it, slack keys that name no MFT reference are left out (warning).
+   */
+  liveStagedNames: 500_000,
   /** Alternate data streams fingerprinted per volume. */
   adsChecked: 10_000,
   /** Names and renames kept per life. */
@@ -220,6 +225,9 @@ class TraceState {
   readonly ads: AdsToCheck[] = [];
   readonly timestomped: MftFacts[] = [];
   readonly slackNames = new SlackNames();
+  /** "parent entry/lower-cased name" of every live file with a staged name (all its names): what slack keys are checked against. */
+  private readonly liveStagedNames = new Set<string>();
+  private liveStagedNamesFull = false;
   /** `MftIndex.directories`: in-use directories whose index has slack to search. */
   indexDirectories: readonly number[] = [];
   /** Directories the pass read (their slack is taken there, not read again). */
@@ -340,6 +348,13 @@ class TraceState {
     if (!s.inUse && !s.isDirectory) {
       if (this.deletedRecords.size < TRACE_LIMITS.deletedRecords) this.deletedRecords.set(s.entry, facts());
     } else if (s.inUse && staged && this.liveStaged.size < TRACE_LIMITS.liveStagedRecords) this.liveStaged.set(s.entry, facts());
+    if (s.inUse && !s.isDirectory) {
+      for (const n of s.fileNames) {
+        if (stagedNameKind(n.name) === null) continue;
+        if (this.liveStagedNames.size < TRACE_LIMITS.liveStagedNames) this.liveStagedNames.add(`${n.parent.entry}/${n.name.toLowerCase()}`);
+        else this.liveStagedNamesFull = true;
+      }
+    }
     if (s.inUse && !s.isDirectory) {
       // $SI modified before $FN created is what every copy looks like (the copy keeps the modification
       // time): only a creation time earlier than the name's is a sign here.
@@ -745,8 +760,6 @@ class TraceState {
    */
   slackCandidates(existing: Candidate[]): Candidate[] {
     const out: Candidate[] = [];
-    const livePaths = new Set<string>();
-    for (const f of this.liveStaged.values()) livePaths.add(f.path.toLowerCase());
     const byRef = new Map<string, Candidate>();
     const byPath = new Map<string, Candidate>();
     for (const c of existing) {
@@ -760,9 +773,10 @@ class TraceState {
       if (out.length >= TRACE_LIMITS.candidates) break;
       const dir = this.names?.resolve(s.directory).path ?? `${ORPHAN_ROOT}/folder-${s.directory}`;
       const volPath = `${dir === '/' ? '' : dir}/${s.name}`;
-      if (livePaths.has(volPath.toLowerCase()) || /^\/(\$recycle\.bin|recycler)\//i.test(volPath)) continue;
-      // The file the entry names lives on (moved or renamed): not gone.
-      if (s.file && this.names?.inUseWith(s.file.entry, s.file.sequence)) continue;
+      // A live file of the folder has the name (the key is a stale copy of its entry), or the file the
+      // entry names lives on (moved or renamed): not gone.
+      if (this.liveStagedNames.has(`${s.directory}/${s.name.toLowerCase()}`) || /^\/(\$recycle\.bin|recycler)\//i.test(volPath)) continue;
+      if (s.file ? this.names?.inUseWith(s.file.entry, s.file.sequence) : this.liveStagedNamesFull) continue;
       const remains = `its name in the $I30 index slack of ${dir} (${s.where})`;
       const known = (s.file && (byRef.get(`${s.file.entry}-${s.file.sequence}`) ?? byRef.get(`${s.file.entry}-${(s.file.sequence + 1) & 0xffff}`))) || byPath.get(this.volRel(volPath).toLowerCase());
       if (known) {
@@ -797,6 +811,7 @@ class TraceState {
       });
     }
     if (this.slackNames.dropped > 0) this.warn(`$I30 slack: ${this.slackNames.dropped} more staged names than kept`);
+    if (this.liveStagedNamesFull) this.warn(`$I30 slack: more than ${TRACE_LIMITS.liveStagedNames} live files with archive names; names in slack without an MFT reference are not reported`);
     return out;
   }
 
