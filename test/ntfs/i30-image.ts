@@ -15,6 +15,7 @@ import path from 'node:path';
 import { openNtfs } from '../../src/evidence/image/ntfs/index.js';
 import { applyFixups } from '../../src/evidence/image/ntfs/record.js';
 import { fileSource } from './helpers.js';
+import { redoFixups } from './records.js';
 
 export const I30_TOOLS = ['mkntfs', 'ntfscp', 'faketime'];
 /** When ntfscp made the files: the $FILE_NAME times the slack keeps. */
@@ -28,18 +29,6 @@ export interface I30Image {
   /** MFT references of the two archives before their deletion. */
   loot: { entry: number; sequence: number };
   out: { entry: number; sequence: number };
-}
-
-/** Redoes a block's fixups after an edit: each sector's last two bytes go to the array, the update sequence number takes their place. */
-function redoFixups(block: Buffer): void {
-  const usaOffset = block.readUInt16LE(4);
-  const usaCount = block.readUInt16LE(6);
-  const usn = block.readUInt16LE(usaOffset);
-  for (let i = 1; i < usaCount; i++) {
-    const at = i * 512 - 2;
-    block.copy(block, usaOffset + i * 2, at, at + 2);
-    block.writeUInt16LE(usn, at);
-  }
 }
 
 /** Removes the entry naming `name` from the INDX block as NTFS does: later entries move down, the used length shrinks. */

@@ -11,7 +11,7 @@ import { bufferSource } from '../../src/util/byte-source.js';
 import { applyFixups } from '../../src/evidence/image/ntfs/record.js';
 import { ntfsTraceCandidates } from '../../src/artifacts/ntfs/traces.js';
 import { ntfsHotspots } from '../../src/pipeline/ntfs-traces.js';
-import { fileName, record, resident, SI } from './records.js';
+import { fileName, record, redoFixups, resident, SI } from './records.js';
 
 /** 2020-01-01 00:00:00 UTC as FILETIME: the times fileName() writes. */
 const FN_TIME = '2020-01-01T00:00:00.0000000Z';
@@ -63,11 +63,7 @@ function removeRootEntry(rec: Buffer, name: string): void {
   data.writeUInt32LE(data.readUInt32LE(attr + 0x10) - length, attr + 0x10);
   data.writeUInt32LE(data.readUInt32LE(value + 0x14) - length, value + 0x14);
   data.writeUInt32LE(data.readUInt32LE(value + 0x18) - length, value + 0x18);
-  // fixups again: each sector's last two bytes to the array, the update sequence number in their place
-  for (let i = 1; i <= 2; i++) {
-    data.copy(data, 0x30 + i * 2, i * 512 - 2, i * 512);
-    data.writeUInt16LE(1, i * 512 - 2);
-  }
+  redoFixups(data);
   data.copy(rec);
 }
 

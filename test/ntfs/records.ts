@@ -23,11 +23,22 @@ export function record(opts: { sequence?: number; flags?: number; base?: bigint;
   b.writeUInt32LE(pos + 8, 0x18);
   // Update sequence: number 0x0001, original sector-end bytes saved in the array.
   b.writeUInt16LE(1, 0x30);
-  for (let i = 1; i <= 2; i++) {
-    b.writeUInt16LE(b.readUInt16LE(i * 512 - 2), 0x30 + i * 2);
-    b.writeUInt16LE(1, i * 512 - 2);
-  }
+  redoFixups(b);
   return b;
+}
+
+/**
+ * Writes a fixed-up record or INDX block back as stored: each 512-byte sector's last two bytes go to
+ * the update sequence array, and the update sequence number takes their place.
+ */
+export function redoFixups(b: Buffer): void {
+  const usaOffset = b.readUInt16LE(4);
+  const usaCount = b.readUInt16LE(6);
+  const usn = b.readUInt16LE(usaOffset);
+  for (let i = 1; i < usaCount; i++) {
+    b.copy(b, usaOffset + i * 2, i * 512 - 2, i * 512);
+    b.writeUInt16LE(usn, i * 512 - 2);
+  }
 }
 
 export function resident(type: number, value: Buffer, name = ''): Buffer {

@@ -52,7 +52,7 @@ function locatorOf(e: EvtxEvent): NonNullable<Candidate['event']> {
 }
 
 function where(e: EvtxEvent): string {
-  return eventLocatorText({ channel: e.channel ?? 'event log', recordId: e.recordId, eventId: e.eventId, ...(e.recovered ? { recovered: true } : {}) });
+  return eventLocatorText({ ...locatorOf(e), channel: e.channel ?? 'event log' });
 }
 
 /** One record of one log: a recovered record may carry the id of a current one. */

@@ -7,7 +7,7 @@
 import type { ArtifactContext, ArtifactParser, ArtifactRecord, ArtifactResult } from '../types.js';
 import type { ByteSource } from '../../util/byte-source.js';
 import { filetimeToIso } from '../../util/filetime.js';
-import { readIndexStream, type IndexEntry } from '../../evidence/image/ntfs/indx.js';
+import { isIndxBlock, readIndexStream, type IndexEntry } from '../../evidence/image/ntfs/indx.js';
 import { FILE_ATTRIBUTE } from '../../evidence/image/ntfs/layout.js';
 import { fileAttributeNames } from '../../evidence/image/ntfs/summary.js';
 import { magicText } from '../claims.js';
@@ -74,7 +74,7 @@ export const i30Parser: ArtifactParser<I30Record, I30Facts> = {
   fuzzSeeds: ['ntfs'],
   description: 'NTFS $I30 directory index (INDX blocks, as collected): its entries and the names its slack keeps, with $FILE_NAME times',
   claims: { magics: [magicText(0, 'INDX')] },
-  matches: (ctx: ArtifactContext) => ctx.head.length >= 0x28 && ctx.head.toString('latin1', 0, 4) === 'INDX' && (I30_NAME.test(ctx.name) || ctx.head.readUInt32LE(0x18) >= 0x10),
+  matches: (ctx: ArtifactContext) => isIndxBlock(ctx.head) && (I30_NAME.test(ctx.name) || ctx.head.readUInt32LE(0x18) >= 0x10),
   async parse(src: ByteSource): Promise<ArtifactResult<I30Record, I30Facts> | null> {
     const warnings: string[] = [];
     const r = readIndexStream(src, warnings);

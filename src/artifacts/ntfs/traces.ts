@@ -742,7 +742,7 @@ class TraceState {
           break;
         }
         try {
-          for (const e of readIndexStream(src, warnings, true, isStagedName).entries) this.slackNames.note(entry, e, 'INDX slack');
+          for (const e of readIndexStream(src, warnings, { slackOnly: true, keep: isStagedName }).entries) this.slackNames.note(entry, e, 'INDX slack');
         } catch (err) {
           warnings.push(`MFT entry ${entry} $I30: ${(err as Error).message}`);
         }

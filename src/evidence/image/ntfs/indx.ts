@@ -36,6 +36,20 @@ export interface IndexEntry {
 /** Which slack names a caller wants (decided before the key is built: a block's slack is mostly stale copies of live names). */
 export type NameFilter = (name: string) => boolean;
 
+/**
+ * What a caller reads of an index: `slackOnly` leaves the live entries unbuilt (the trace stage knows
+ * the live names from the MFT), `keep` the slack keys whose name it does not want.
+ */
+export interface IndexReadOptions {
+  slackOnly?: boolean;
+  keep?: NameFilter;
+}
+
+/** True when `buf` starts with an INDX block's signature (and holds its header). */
+export function isIndxBlock(buf: Buffer): boolean {
+  return buf.length >= 0x28 && buf[0] === 0x49 && buf[1] === 0x4e && buf[2] === 0x44 && buf[3] === 0x58; // INDX
+}
+
 /** FILETIMEs of 1980-01-01 and 2200-01-01: a slack key with a time outside them is not an entry. */
 const MIN_TIME = 119_600_064_000_000_000n;
 const MAX_TIME = 182_716_704_000_000_000n;
@@ -142,7 +156,7 @@ function liveEntries(buf: Buffer, start: number, end: number, base: number, out:
 }
 
 /** The node at `header` of `buf` (fixed up): its live entries (unless `slackOnly`), then its slack's, up to `limit` (the node's end). */
-function readNode(buf: Buffer, header: number, limit: number, base: number, warnings: string[], what: () => string, slackOnly: boolean, keep?: NameFilter): IndexEntry[] {
+function readNode(buf: Buffer, header: number, limit: number, base: number, warnings: string[], what: () => string, { slackOnly = false, keep }: IndexReadOptions): IndexEntry[] {
   const out: IndexEntry[] = [];
   if (header + 16 > limit) return out;
   const entries = header + buf.readUInt32LE(header + INDEX_NODE.entriesOffset);
@@ -162,16 +176,16 @@ function readNode(buf: Buffer, header: number, limit: number, base: number, warn
  * `base`. Null when it carries no INDX signature (an unused or reused cluster). With `scratch`, the
  * fixed-up copy goes there (the entries keep nothing of it).
  */
-export function readIndexBlock(raw: Buffer, base: number, warnings: string[], slackOnly = false, keep?: NameFilter, scratch?: Buffer): IndexEntry[] | null {
-  if (raw.length < 0x28 || raw[0] !== 0x49 || raw[1] !== 0x4e || raw[2] !== 0x44 || raw[3] !== 0x58) return null; // INDX
+export function readIndexBlock(raw: Buffer, base: number, warnings: string[], options: IndexReadOptions = {}, scratch?: Buffer): IndexEntry[] | null {
+  if (!isIndxBlock(raw)) return null;
   const what = (): string => `INDX block at ${base}`;
   const { data } = applyFixups(raw, warnings, what, scratch);
-  return readNode(data, INDX.nodeHeader, data.length, base, warnings, what, slackOnly, keep);
+  return readNode(data, INDX.nodeHeader, data.length, base, warnings, what, options);
 }
 
 /** The block size an index stream's first INDX header gives (node header + allocated size), or null. */
 function blockSizeOf(head: Buffer): number | null {
-  if (head.length < 0x28 || head.toString('latin1', 0, 4) !== 'INDX') return null;
+  if (!isIndxBlock(head)) return null;
   const size = INDX.nodeHeader + head.readUInt32LE(INDX.nodeHeader + INDEX_NODE.allocatedSize);
   return size >= MIN_BLOCK && size <= MAX_BLOCK && (size & (size - 1)) === 0 ? size : null;
 }
@@ -185,11 +199,10 @@ export interface IndexStreamResult {
 
 /**
  * Every block of an $I30 index allocation (a collected `$I30` file, or the stream of a directory on
- * a volume): its live and slack entries (`slackOnly`: the slack's alone, for the trace stage, which
- * knows the live names from the MFT, and only the slack keys whose name `keep` wants). Reads at most
- * LIMITS.maxIndexStreamBytes and keeps at most LIMITS.maxIndexEntries entries (a warning says so).
+ * a volume): its live and slack entries, as `options` say. Reads at most LIMITS.maxIndexStreamBytes
+ * and keeps at most LIMITS.maxIndexEntries entries (a warning says so).
  */
-export function readIndexStream(src: ByteSource, warnings: string[], slackOnly = false, keep?: NameFilter): IndexStreamResult {
+export function readIndexStream(src: ByteSource, warnings: string[], options: IndexReadOptions = {}): IndexStreamResult {
   const result: IndexStreamResult = { entries: [], blocks: 0, unreadBlocks: 0 };
   const size = blockSizeOf(src.read(0, 0x28)) ?? 4096;
   const bytes = Math.min(src.size, LIMITS.maxIndexStreamBytes);
@@ -207,7 +220,7 @@ export function readIndexStream(src: ByteSource, warnings: string[], slackOnly =
     result.blocks++;
     const raw = windowBytes.subarray(at - windowAt, at - windowAt + size);
     const blockWarnings: string[] = [];
-    const entries = raw.length === size ? readIndexBlock(raw, at, blockWarnings, slackOnly, keep, scratch) : null;
+    const entries = raw.length === size ? readIndexBlock(raw, at, blockWarnings, options, scratch) : null;
     for (const w of blockWarnings) if (warned++ < MAX_WARNINGS) warnings.push(w);
     if (!entries) {
       result.unreadBlocks++;
