@@ -97,6 +97,25 @@ export interface RootMeta {
   otherDeviceSkipped: number;
   /** For a root read from a disk image: the image file and the acquisition hashes it stores (E01). */
   image?: { file: string; format: string; mediaSize: number | null; storedMd5: string | null; storedSha1: string | null };
+  /** For a shadow copy of an image's NTFS volume (`case.E01#p2#vss1`): the copy, and how many of its findings were the live volume's (left out). */
+  shadowCopy?: ShadowCopyMeta;
+}
+
+export interface ShadowCopyMeta {
+  /** The label of the live volume it is a past state of. */
+  of: string;
+  /** 1 for the oldest copy of that volume. */
+  number: number;
+  /** When the copy was made (ISO-8601 UTC). */
+  created: string | null;
+  storeId: string;
+  shadowCopyId: string | null;
+  shadowCopySetId: string | null;
+  attributeFlags: number | null;
+  operatingMachine: string | null;
+  serviceMachine: string | null;
+  /** Findings of the copy that the live volume has in the same state, left out of the report. */
+  findingsAsLive: number;
 }
 
 /**
@@ -105,7 +124,8 @@ export interface RootMeta {
  */
 // 1.1: a finding's `event.recovered` (an event recovered from a log's chunk slack).
 // 1.2: the finding kind `i30-entry` (a staged file's name in a folder's $I30 index slack).
-export const SCHEMA_VERSION = '1.2';
+// 1.3: a root's `shadowCopy` (a volume shadow copy of an image's NTFS volume scanned as a root).
+export const SCHEMA_VERSION = '1.3';
 
 /** The case a scan belongs to (--case, --examiner), shown in the report header. */
 export interface CaseInfo {

@@ -6,7 +6,7 @@
  */
 import type { AtimeAudit } from '../evidence/reader.js';
 import type { EvidenceFs, FsEntry, FsTime } from '../evidence/fs.js';
-import { openDiskImage, type DiskImage } from '../evidence/image/index.js';
+import { openDiskImage, type DiskImage, type DiskImageOptions, type ImageVolume } from '../evidence/image/index.js';
 import { RootError } from '../evidence/root.js';
 import type { FileTimes } from '../model/finding.js';
 import type { RootMeta, ScanError } from '../model/report.js';
@@ -14,8 +14,8 @@ import { isoFromMs } from '../util/filetime.js';
 import { lazyTimes } from './inspect.js';
 
 export interface ImageRoots {
-  /** The readable file systems, each scanned as a root named by its label. */
-  volumes: Array<{ fs: EvidenceFs; label: string }>;
+  /** The readable file systems, each scanned as a root named by its label; a shadow copy after its live volume. */
+  volumes: Array<{ fs: EvidenceFs; label: string; shadowCopy?: ImageVolume['shadowCopy']; shadowOf?: string }>;
   /** The image file behind these roots and the acquisition hashes it stores (E01), for the report's case header. */
   evidence: NonNullable<RootMeta['image']>;
   /** The container's and partition table's warnings, as errors of the image. */
@@ -45,10 +45,10 @@ function imageEvidence(given: string, img: DiskImage): NonNullable<RootMeta['ima
 }
 
 /** Every readable file system of the image, each as a root. A file with none is a usage error. */
-export function openImageRoots(given: string, audit: AtimeAudit): ImageRoots {
+export function openImageRoots(given: string, audit: AtimeAudit, options: DiskImageOptions = {}): ImageRoots {
   let img;
   try {
-    img = openDiskImage(given, audit);
+    img = openDiskImage(given, audit, options);
   } catch (err) {
     throw new RootError(`evidence root is not a directory and cannot be read as a disk image: ${given}: ${(err as Error).message}`);
   }
@@ -61,7 +61,7 @@ export function openImageRoots(given: string, audit: AtimeAudit): ImageRoots {
   }
   const opened = img;
   return {
-    volumes: readable.map((v) => ({ fs: v.fs!, label: v.label })),
+    volumes: readable.map((v) => ({ fs: v.fs!, label: v.label, ...(v.shadowCopy && v.shadowOf ? { shadowCopy: v.shadowCopy, shadowOf: v.shadowOf } : {}) })),
     evidence: imageEvidence(given, opened),
     errors: opened.warnings.map((w) => ({ root: given, path: '', op: 'read', code: 'WARN', message: w })),
     walked: () => opened.image.media.fetchAhead?.stop(),

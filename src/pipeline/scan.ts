@@ -18,7 +18,7 @@ import { detectFsOs } from '../evidence/os-layout.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
 import { expandRoot, HotspotIndex, type SkippedComponent } from '../hotspots/expand.js';
 import { LEVELS, levelRank, type FileTimes, type Finding, type Level } from '../model/finding.js';
-import type { RootMeta, ScanError, ScanReport } from '../model/report.js';
+import type { RootMeta, ScanError, ScanReport, ShadowCopyMeta } from '../model/report.js';
 import { correlate } from '../correlate/links.js';
 import { applyAllowlist, sha256Of, type Allowlist } from '../rules/allowlist.js';
 import { loadRuleCatalog } from '../rules/catalog.js';
@@ -46,6 +46,7 @@ import { dropStandbys } from '../evidence/ahead-worker.js';
 import { readAheadAfterFiles } from '../evidence/read-ahead.js';
 import { buildEpisodes } from '../timeline/episodes.js';
 import { imageEntryTimes, openImageRoots, type ImageRoots } from './scan-image.js';
+import { LiveEvidence } from './shadow-copies.js';
 import { pushAll } from '../util/arrays.js';
 import { EventLoopTurns, TURN_EVERY_MS, yieldToEventLoop } from '../util/event-loop.js';
 import { IsolatedParseError, Isolator, needsIsolation, type IsolatedResult, type IsolationLimits } from './isolate.js';
@@ -72,6 +73,8 @@ export interface ScanOptions {
   codepage?: string;
   /** Apply a dirty hive's transaction logs (src/artifacts/regf/logs.ts); false: hives as found. Default true. */
   hiveLogs?: boolean;
+  /** Scan the shadow copies of a disk image's NTFS volumes as roots of their own (pipeline/shadow-copies.ts). Default true. */
+  shadowCopies?: boolean;
   /** Sigma rules for event logs (the CLI loads stagehunt's own plus --sigma directories). */
   sigma?: readonly SigmaRule[];
   /** The command line, recorded in meta for chain of custody. */
@@ -106,6 +109,12 @@ export interface ScanOptions {
   readAhead?: boolean;
   /** Heap of each pool worker in MB (default LIMITS.poolHeapMb; tests lower it). */
   poolHeapMb?: number;
+}
+
+/** A shadow copy's root: the live volume it is a past state of, and what the copy is. */
+interface ShadowRoot {
+  of: string;
+  copy: Omit<ShadowCopyMeta, 'of' | 'findingsAsLive'>;
 }
 
 export interface ScanProgress {
@@ -840,9 +849,18 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   // Files behind findings are reopened for --hash and for an allowlist's SHA-256 entries; an image root's entries also give fileId.
   const reopensFiles = (opts.hash?.mode ?? 'none') !== 'none' || !!opts.allowlist;
   /** Correlates and scores a walked root and records what it holds. */
-  const finishRoot = (state: RootState, image?: RootMeta['image']): void => {
+  const liveEvidence = new LiveEvidence();
+  const finishRoot = (state: RootState, image?: RootMeta['image'], shadow?: ShadowRoot): void => {
     opts.onProgress?.({ root: state.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'correlate' });
-    const { findings, events } = finalize(state, opts, suppressed);
+    const scored = finalize(state, opts, suppressed);
+    const { events } = scored;
+    let { findings } = scored;
+    let shadowCopy: ShadowCopyMeta | undefined;
+    if (shadow) {
+      const { kept, asLive } = liveEvidence.notInLive(shadow.of, findings);
+      findings = kept;
+      shadowCopy = { of: shadow.of, ...shadow.copy, findingsAsLive: asLive };
+    } else if (image) liveEvidence.remember(state.label, findings);
     pushAll(allFindings, findings);
     timeline.add(findings, events);
     pushAll(errors, state.issues.map((i) => ({ root: state.given, ...i })));
@@ -860,6 +878,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       specialFilesSkipped: state.stats.specialSkipped,
       otherDeviceSkipped: state.stats.otherDeviceSkipped,
       ...(image ? { image } : {}),
+      ...(shadowCopy ? { shadowCopy } : {}),
     });
   };
   for (const root of roots) {
@@ -886,16 +905,16 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const images: ImageRoots[] = [];
   try {
     for (const given of imageRoots) {
-      const image = openImageRoots(given, audit);
+      const image = openImageRoots(given, audit, { shadowCopies: opts.shadowCopies !== false });
       images.push(image);
       pushAll(errors, image.errors);
-      for (const { fs, label } of image.volumes) {
+      for (const { fs, label, shadowCopy, shadowOf } of image.volumes) {
         await startReadAheadIfLarge(fs, opts);
         const os: OsKind = opts.os === 'auto' ? detectFsOs(fs) : opts.os;
         const state = rootState({ given: label, label, hostKey: given, os, kind: IMAGE_KIND, fs, isolator, pool: null, keepEntries: true });
         inspectedFiles.set(label, { fs, entries: state.inspectedEntries });
         await scanRoot(state, opts);
-        finishRoot(state, image.evidence);
+        finishRoot(state, image.evidence, shadowCopy && shadowOf ? { of: shadowOf, copy: shadowCopy } : undefined);
       }
       // Not kept waiting, with its isolate, until the last image is walked and the files behind findings hashed.
       image.walked();

@@ -2,6 +2,7 @@
  * The HTML report: one self-contained file (inline CSS and SVG, no script, no external asset,
  * a CSP that forbids any fetch). Verdict and episodes first; every evidence string is escaped.
  */
+import { shadowCopyText } from '../model/shadow-copy.js';
 import type { Finding } from '../model/finding.js';
 import type { Episode, ScanReport } from '../model/report.js';
 import { htmlEscape as h } from '../util/text.js';
@@ -153,7 +154,7 @@ function custody(v: ReportView, ctx: HtmlContext): string {
     ['finished', h(showTime(m.finishedAt, ctx.zone))],
     ['access times', t(`${m.atime.preservedWithNoatime} files opened with O_NOATIME, ${m.atime.openedWithoutNoatime} without. ${m.atime.note}`, 2000)],
   ];
-  const roots = m.roots.map((r) => [t(r.path), h(r.os), t(r.label), String(r.filesScanned), String(r.directories), String(r.bytesRead)]);
+  const roots = m.roots.map((r) => [t(r.path), h(r.os), t(shadowCopyText(r) ? `${r.label} (${shadowCopyText(r)})` : r.label), String(r.filesScanned), String(r.directories), String(r.bytesRead)]);
   const hashes = (m.hashes ?? []).map((x) => [p(x.path), h(x.status), x.size === null ? '' : String(x.size), `${Object.entries(x.hashes).map(([k, val]) => `${h(k)} <code>${h(String(val))}</code>`).join('<br>')}${x.message ? ` ${t(x.message)}` : ''}`]);
   const errors = v.report.errors.slice(0, 100).map((e) => [p(e.path), h(e.op), h(e.code), t(e.message, 200)]);
   return `<h2>Scan metadata (chain of custody)</h2>${table(['', ''], meta.map(([k, val]) => [h(k), val]), ['nw', ''])}

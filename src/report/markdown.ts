@@ -3,6 +3,7 @@
  * becomes a list of high-level timeline rows). Prose goes through mdText, paths and commands
  * through mdCode (markdown-text.ts): only what would change the rendering is escaped.
  */
+import { shadowCopyText } from '../model/shadow-copy.js';
 import type { ScanReport, TimelineRow } from '../model/report.js';
 import { levelRank } from '../model/finding.js';
 import { buildView, errorCounts, errorCountsSentence, locatorText, type ReportView } from './view.js';
@@ -107,7 +108,7 @@ function custody(v: ReportView, ctx: MdContext): string[] {
     ['access times', `${meta.atime.preservedWithNoatime} files opened with O_NOATIME, ${meta.atime.openedWithoutNoatime} without. ${m(meta.atime.note)}`],
   ]));
   out.push('### Evidence roots', '');
-  pushAll(out, table(['root', 'os', 'label', 'files', 'directories', 'bytes read'], meta.roots.map((r) => [c(r.path), r.os, m(r.label), String(r.filesScanned), String(r.directories), String(r.bytesRead)])));
+  pushAll(out, table(['root', 'os', 'label', 'files', 'directories', 'bytes read'], meta.roots.map((r) => [c(r.path), r.os, m(shadowCopyText(r) ? `${r.label} (${shadowCopyText(r)})` : r.label), String(r.filesScanned), String(r.directories), String(r.bytesRead)])));
   const hashes = meta.hashes ?? [];
   out.push('### Hashes of reported files', '');
   if (hashes.length) pushAll(out, table(['path', 'status', 'size', 'digests'], hashes.map((x) => [c(x.path), x.status, x.size === null ? '' : String(x.size), Object.entries(x.hashes).map(([k, val]) => `${k} \`${val}\``).join('<br>') + (x.message ? ` ${m(x.message)}` : '')])));

@@ -8,6 +8,7 @@
  * No line is wider than the width; colour is added after a cell is cut and padded, so an escape
  * sequence is never split. Every evidence string goes through displayText.
  */
+import { liveVolumeOf, shadowCopyText } from '../model/shadow-copy.js';
 import type { Finding, Level } from '../model/finding.js';
 import { levelRank, LEVELS } from '../model/finding.js';
 import type { Episode, ScanReport, TimelineRow } from '../model/report.js';
@@ -142,8 +143,8 @@ function findingDetail(f: Finding, layout: Layout, zone?: string): string[] {
 
 function episodeHeading(e: Episode, i: number, first: Finding, style: Style, width: number, report: ScanReport): string {
   const parts = [`episode ${i + 1}`, `${e.level} ${e.score}`, `${e.findingIds.length} finding${e.findingIds.length === 1 ? '' : 's'}`];
-  // Episodes never mix roots: with several roots, the heading names the episode's one.
-  if (report.meta.roots.length > 1 || first.host !== undefined) parts.push(rootTag(report, first));
+  // Episodes never mix roots: with several roots, the heading names the episode's one (a volume's, with its shadow copies).
+  if (report.meta.roots.length > 1 || first.host !== undefined) parts.push(first.host ?? liveVolumeOf(rootTag(report, first)));
   if (e.users.length) parts.push(e.users.join(', '));
   if (e.start) {
     const start = minute(e.start, style.timeZone);
@@ -195,7 +196,7 @@ export function toTable(report: ScanReport, style: Style): string {
   const width = Math.max(MIN_COLUMNS, style.width ?? DEFAULT_COLUMNS);
   const out: string[] = [];
   const s = report.summary;
-  const roots = report.meta.roots.map((r) => `${r.host ? `${r.host}=` : ''}${r.path} (${r.os}, ${r.filesScanned} files)`).join(', ');
+  const roots = report.meta.roots.map((r) => `${r.host ? `${r.host}=` : ''}${r.path} (${[shadowCopyText(r), r.os, `${r.filesScanned} files`].filter(Boolean).join(', ')})`).join(', ');
   out.push(bold(fit(`stagehunt ${report.meta.version} · T1074.001 local data staging triage`, width), style));
   out.push(fit(`roots: ${displayText(roots, 4000)}`, width));
   out.push('');
@@ -240,7 +241,8 @@ export function toTable(report: ScanReport, style: Style): string {
     members.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
     out.push('', episodeHeading(e, i, members[0]!, style, width, report));
     if (style.verbose) for (const l of wrapCells(displayText(e.narrative, 8000), width - 4)) out.push(`${INDENT}${l}`);
-    list(members, false);
+    // A volume's episode with findings of its shadow copies: each line says which.
+    list(members, members.some((m) => m.root !== members[0]!.root));
   }
   const rest = report.findings.filter((f) => !listed.has(f.id));
   if (rest.length) {

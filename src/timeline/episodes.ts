@@ -3,6 +3,7 @@
  * and time into the story of one staging run, each scored by how many independent kinds of
  * evidence agree. Pure and deterministic: the same findings give byte-identical episodes.
  */
+import { liveVolumeOf } from '../model/shadow-copy.js';
 import { createHash } from 'node:crypto';
 import { levelRank, type Finding, type Level } from '../model/finding.js';
 import type { Episode } from '../model/report.js';
@@ -441,10 +442,11 @@ function qualifies(members: FindingFacts[]): boolean {
 export function buildEpisodes(findings: readonly Finding[], clock: WallClock = UTC_CLOCK): Episode[] {
   // By id in collation order, computed on code units and checked (util/compare.ts).
   const sorted = sortExactly([...findings], (a, b) => compareCodeUnits(a.id, b.id), (a, b) => compareText(a.id, b.id)).slice(0, MAX_EPISODE_FINDINGS);
-  // Episodes never mix roots (issue 16): two hosts with the same folders are two stories.
+  // Episodes never mix roots (issue 16): two hosts with the same folders are two stories. A volume
+  // and its shadow copies are one volume at several times: one story (model/shadow-copy.ts).
   const byRoot = new Map<string, Finding[]>();
   for (const f of sorted) {
-    const key = `${f.root}\u0000${f.host ?? ''}`;
+    const key = `${liveVolumeOf(f.root)}\u0000${f.host ?? ''}`;
     const list = byRoot.get(key);
     if (list) list.push(f);
     else byRoot.set(key, [f]);

@@ -3,6 +3,7 @@
  * burst -> archives -> other staged files -> deletion -> registry and history traces.
  * Attacker text stays raw here; writers neutralise it where they render.
  */
+import { inShadowCopy } from '../model/shadow-copy.js';
 import type { EpisodeStep } from '../model/report.js';
 import { burstOf, timeSpan, type FindingFacts } from './evidence.js';
 import { maxOf, minOf, pushAll } from '../util/arrays.js';
@@ -111,7 +112,7 @@ function archiveStep(group: FindingFacts[], refDay: string): Draft {
     const format = (f.format ?? 'archive').toUpperCase();
     const what = `${encrypted ? 'an encrypted ' : format === 'ARCHIVE' ? 'an ' : 'a '}${format === 'ARCHIVE' ? 'archive' : `${format} archive`}`;
     const volumes = group.length > 1 ? ` in ${group.length} volumes` : '';
-    const names = group.map((m) => baseOf(m.finding.path)).join(', ');
+    const names = group.map((m) => `${baseOf(m.finding.path)}${inShadowCopy(m.finding.root)}`).join(', ');
     const at = t === null ? 'Then' : `At ${clock(t, refDay)}`;
     return `${at} ${what}${volumes} was written to ${dirOf(f.path)} (${names}).`;
   };
@@ -124,7 +125,7 @@ function fileStep(group: FindingFacts[], refDay: string): Draft {
   const makeText = (): string => {
     group.sort((a, b) => (a.time ?? 0) - (b.time ?? 0) || a.finding.path.localeCompare(b.finding.path));
     const span = times.length === 0 ? 'Then' : minOf(times) === maxOf(times) ? `At ${clock(times[0]!, refDay)}` : `Between ${clock(minOf(times), refDay)} and ${clock(maxOf(times), refDay)}`;
-    const items = group.map((m) => `${baseOf(m.finding.path)} (${quote(mainReason(m))})`).join('; ');
+    const items = group.map((m) => `${baseOf(m.finding.path)}${inShadowCopy(m.finding.root)} (${quote(mainReason(m))})`).join('; ');
     const noun = group.length === 1 ? 'a suspicious file appeared' : `${group.length} suspicious files appeared`;
     return `${span} ${noun} in ${dirOf(group[0]!.finding.path)}: ${items}.`;
   };

@@ -90,6 +90,14 @@ export const LIMITS = {
    */
   maxIndexStreamBytes: 256 * 1024 * 1024,
   maxIndexEntries: 2_000_000,
+  /**
+   * Volume shadow copies (src/evidence/image/vss): stores read per volume (Windows keeps at most 64
+   * by default, 512 at most), catalog blocks followed, and block descriptors kept per store (each
+   * names 16 KiB the store saved: 1,000,000 are 16 GiB of old data, about 120 MB of memory).
+   */
+  maxShadowCopies: 64,
+  maxVssCatalogBlocks: 256,
+  maxVssDescriptorsPerStore: 1_000_000,
   /** Records an array-returning parse keeps for a streamed artifact ($MFT, $J); `parse --format jsonl` streams them all. */
   maxKeptStreamRecords: 200_000,
   /** EVTX: records read per file, and warnings kept per file (a wrecked log warns once per record). */

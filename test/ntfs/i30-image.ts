@@ -32,7 +32,7 @@ export interface I30Image {
 }
 
 /** Removes the entry naming `name` from the INDX block as NTFS does: later entries move down, the used length shrinks. */
-function removeEntry(block: Buffer, name: string): void {
+export function removeIndexEntry(block: Buffer, name: string): void {
   const { data } = applyFixups(block, [], () => 'INDX');
   const header = 0x18;
   let o = header + data.readUInt32LE(header);
@@ -86,8 +86,8 @@ export function buildI30Image(dir: string): I30Image {
   }
   if (!block) throw new Error('no INDX block names the archives');
   // del, last entry first: each removal moves the end entry over the removed entry's header.
-  removeEntry(block, 'zz-loot.7z');
-  removeEntry(block, 'yy-out.rar');
+  removeIndexEntry(block, 'zz-loot.7z');
+  removeIndexEntry(block, 'yy-out.rar');
   const mftAt = Number(bytes.readBigUInt64LE(0x30)) * 4096;
   const record = (entry: number) => bytes.subarray(mftAt + entry * v.recordSize, mftAt + (entry + 1) * v.recordSize);
   for (const r of [out, loot]) {

@@ -2,7 +2,8 @@
  * `stagehunt image <file>`: what a disk image holds, read in-process without mounting: the
  * container (EWF, VHD, VHDX, VMDK, QCOW2, raw, split raw), its partitions, the file system of each,
  * and with --list every entry as a bodyfile line (fls -r -p -m format, path prefixed by the volume
- * label). --verify recomputes the media MD5/SHA-1 of an E01 and compares them with the stored ones.
+ * label). An NTFS volume's shadow copies are listed after it as volumes of their own (`#vss1` the
+ * oldest). --verify recomputes the media MD5/SHA-1 of an E01 and compares them with the stored ones.
  */
 import { createHash } from 'node:crypto';
 import type { Argv } from 'yargs';
@@ -61,7 +62,12 @@ function* textReport(img: DiskImage, args: ImageArgs, v: Verification | null): G
   yield `partitions: ${img.layout.scheme === 'none' ? 'none (bare file system)' : img.layout.scheme}\n`;
   for (const vol of img.volumes) {
     const p = vol.partition;
-    const where = p ? `slot ${p.slot}, start ${p.startSector}, ${p.sectors} sectors, ${escapeControls(p.description)}` : 'whole media';
+    const c = vol.shadowCopy;
+    const where = c
+      ? `shadow copy ${c.number} of ${escapeControls(vol.shadowOf ?? '')}, made ${c.created ?? 'at an unknown time'}, store ${c.storeId}${c.operatingMachine ? `, machine ${escapeControls(c.operatingMachine)}` : ''}`
+      : p
+        ? `slot ${p.slot}, start ${p.startSector}, ${p.sectors} sectors, ${escapeControls(p.description)}`
+        : 'whole media';
     yield `  ${escapeControls(vol.label)}: ${where}: ${vol.fs ? vol.fs.kind : vol.kind === 'unknown' ? 'no known file system' : `${vol.kind} (not readable yet)`}\n`;
   }
   if (v) {
@@ -88,6 +94,7 @@ export async function runImage(args: ImageArgs): Promise<number> {
         offset: vol.offset,
         fileSystem: vol.fs ? vol.fs.kind : vol.kind,
         readable: vol.fs !== null,
+        ...(vol.shadowCopy ? { shadowCopy: { of: vol.shadowOf, ...vol.shadowCopy } } : {}),
         entries: args.list && vol.fs ? [...walkFs(vol.fs)] : undefined,
         warnings: vol.fs ? vol.fs.warnings : [],
       }));

@@ -43,6 +43,7 @@ export interface ScanArgs extends ReportOptionArgs {
   crossMounts?: boolean;
   codepage?: string;
   hiveLogs: boolean;
+  shadowCopies: boolean;
   live?: boolean;
   report?: string;
   hash: HashMode;
@@ -73,6 +74,7 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
     .option('live', { type: 'boolean', default: false, describe: 'also read the live Windows registry of this host (Windows only)' })
     .option('codepage', { type: 'string', describe: 'ANSI code page for Windows 9x/XP artifacts (e.g. windows-1252, shift_jis)' })
     .option('hive-logs', { type: 'boolean', default: true, describe: 'apply registry transaction logs (.LOG1/.LOG2) beside a dirty hive, as Windows does when it loads it (default); --no-hive-logs reads hives as found' })
+    .option('shadow-copies', { type: 'boolean', default: true, describe: "scan each NTFS volume's shadow copies (VSS) of a disk image as roots of their own, the files they share with the live volume left out (default); --no-shadow-copies reads the live volumes only" })
     .option('report', { type: 'string', describe: 'also write a readable report to FILE.html or FILE.md (self-contained)' })
     .option('hash', { choices: ['findings', 'all', 'none'] as const, default: 'findings' as const, describe: 'hash the files behind findings at or above medium, behind all findings, or none' })
     .option('hash-algorithms', { type: 'string', array: true, describe: 'digests to compute: sha256 (default), sha1, md5 (comma-separated or repeated)' })
@@ -156,6 +158,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
       crossMounts: args.crossMounts,
       codepage: args.codepage,
       hiveLogs: args.hiveLogs,
+      shadowCopies: args.shadowCopies,
       sigma,
       live: args.live,
       jobs: args.jobs,
@@ -193,6 +196,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
         ...(args.to ? { to: args.to } : {}),
         ...(args.keepAllLow ? { keepAllLow: true } : {}),
         ...(args.hiveLogs ? {} : { hiveLogs: false }),
+        ...(args.shadowCopies ? {} : { shadowCopies: false }),
       },
       onProgress: progress,
     });

@@ -1,6 +1,7 @@
 /**
  * A disk image end to end: container -> media -> partitions -> one EvidenceFs per readable file
- * system, labelled `<image name>#p<N>` (or the image name for a bare file system).
+ * system, labelled `<image name>#p<N>` (or the image name for a bare file system), and after each
+ * NTFS volume its shadow copies, oldest first, labelled `<volume label>#vss<N>` (vss/index.ts).
  */
 import path from 'node:path';
 import { pushAll } from '../../util/arrays.js';
@@ -10,7 +11,10 @@ import { sliceSource } from './container/block-source.js';
 import { openImage, type OpenedImage } from './container/index.js';
 import { openCollection, looksLikeCollection } from './fs/collection-zip.js';
 import { detectFs, openFileSystem, type FsKind } from './fs/index.js';
+import { shadowCopyLabel } from '../../model/shadow-copy.js';
+import { NtfsFs } from './fs/ntfs.js';
 import { readVolumeLayout, type Partition, type VolumeLayout } from './volume/index.js';
+import { readShadowCopies, type ShadowCopy } from './vss/index.js';
 
 export interface ImageVolume {
   label: string;
@@ -19,6 +23,14 @@ export interface ImageVolume {
   offset: number;
   kind: FsKind | 'collection';
   fs: EvidenceFs | null;
+  /** A shadow copy of the volume labelled `shadowOf`: what it is (its bytes are `fs`'s). */
+  shadowCopy?: Omit<ShadowCopy, 'source'>;
+  shadowOf?: string;
+}
+
+export interface DiskImageOptions {
+  /** Read each NTFS volume's shadow copies as volumes of their own (default true). */
+  shadowCopies?: boolean;
 }
 
 export interface DiskImage {
@@ -29,7 +41,7 @@ export interface DiskImage {
   close(): void;
 }
 
-export function openDiskImage(given: string, audit?: AtimeAudit): DiskImage {
+export function openDiskImage(given: string, audit?: AtimeAudit, options: DiskImageOptions = {}): DiskImage {
   const image = openImage(given, audit);
   const name = path.basename(given);
   const warnings = [...image.warnings];
@@ -51,6 +63,15 @@ export function openDiskImage(given: string, audit?: AtimeAudit): DiskImage {
       volumes.push({ label, partition: p, offset, kind, fs: kind === 'unknown' ? null : openFileSystem(part, label, warnings) });
     }
   }
+  if (options.shadowCopies !== false) {
+    const withCopies: ImageVolume[] = [];
+    for (const v of volumes) {
+      withCopies.push(v);
+      if (v.fs instanceof NtfsFs) pushAll(withCopies, shadowCopyVolumes(v, v.fs, warnings));
+    }
+    volumes.length = 0;
+    pushAll(volumes, withCopies);
+  }
   return {
     image,
     layout,
@@ -61,4 +82,20 @@ export function openDiskImage(given: string, audit?: AtimeAudit): DiskImage {
       image.close();
     },
   };
+}
+
+/** An NTFS volume's shadow copies, each a volume whose listings leave out the files it shares with the live one. */
+function shadowCopyVolumes(v: ImageVolume, live: NtfsFs, warnings: string[]): ImageVolume[] {
+  const copies: ImageVolume[] = [];
+  for (const { source, ...copy } of readShadowCopies(live.source, v.label, warnings)) {
+    const label = shadowCopyLabel(v.label, copy.number);
+    let fs: EvidenceFs | null = null;
+    try {
+      fs = new NtfsFs(source, label, live);
+    } catch (err) {
+      warnings.push(`${label}: ${(err as Error).message}`);
+    }
+    copies.push({ label, partition: v.partition, offset: v.offset, kind: 'ntfs', fs, shadowCopy: copy, shadowOf: v.label });
+  }
+  return copies;
 }

@@ -83,12 +83,27 @@ export class NtfsFs implements EvidenceFs {
   /** Once the image fetches ahead (startReadAhead): the bytes of each file's head the walk reads; 0 before. */
   private hintBytes = 0;
 
+  /**
+   * `unchangedFrom`: the live volume a shadow copy is a past state of. The walk's listings then
+   * leave out each file whose MFT record is byte for byte the one the live volume holds: the live
+   * volume's scan has read that file as it is (a write changes the record's times), so only what
+   * changed or went since the copy was made is walked again.
+   */
   constructor(
-    private readonly part: ByteSource,
+    readonly source: ByteSource,
     readonly label: string,
+    private readonly unchangedFrom: NtfsFs | null = null,
   ) {
-    this.vol = openNtfs(part);
+    this.vol = openNtfs(source);
     this.warnings = this.vol.warnings;
+  }
+
+  /** True when `entry`'s record is the same bytes in the live volume this one is a shadow copy of. */
+  private unchangedInLive(entry: number): boolean {
+    if (!this.unchangedFrom) return false;
+    const mine = this.vol.recordBytes(entry);
+    const live = this.unchangedFrom.vol.recordBytes(entry);
+    return mine !== null && live !== null && mine.length > 0 && mine.equals(live);
   }
 
   /** The entry of a stat, its record's warnings reported (as every listing that names it does). */
@@ -187,6 +202,7 @@ export class NtfsFs implements EvidenceFs {
     const sizes: number[] = [];
     for (let i = 0; i < n; i++) {
       const c = children[i]!;
+      if (!c.isDirectory && this.unchangedInLive(c.ref.entry)) continue;
       if (!Number.isNaN(c.size)) {
         kept.push(c);
         types.push(c.isDirectory ? 'directory' : 'file');
@@ -305,7 +321,7 @@ export class NtfsFs implements EvidenceFs {
 
   /** The image's blocks read and decoded ahead on another thread (an EWF image), told of the walk's next files. */
   startReadAhead(headBytes: number): Promise<void> | null {
-    const online = this.part.fetchAhead?.start() ?? null;
+    const online = this.source.fetchAhead?.start() ?? null;
     if (online) this.hintBytes = headBytes;
     return online;
   }

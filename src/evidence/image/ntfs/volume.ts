@@ -103,6 +103,8 @@ export interface NtfsVolume {
    * bytes of its unnamed stream will be read next (as the listing pass found its first run).
    */
   willRead(ref: NtfsRef, dataBytes: number): void;
+  /** The raw bytes of MFT record `entry` as stored (before fixups), null outside the $MFT; valid until the next record read. */
+  recordBytes(entry: number): Buffer | null;
 }
 
 export class NtfsError extends Error {}
@@ -452,6 +454,7 @@ export function openNtfs(src: ByteSource): NtfsVolume {
     warnings,
     root: () => ({ entry: ENTRY.root, sequence: readSequence(ENTRY.root) }),
     willRead,
+    recordBytes: (entry: number): Buffer | null => (entry >= 0 && entry < recordCount ? recordPage(entry) : null),
     list(dir: NtfsRef): NtfsDirEntry[] {
       buildIndex();
       const dirSeq = readSequence(dir.entry);

@@ -1,0 +1,28 @@
+/**
+ * How a shadow copy's root is named, in one place: `<volume label>#vss<N>` (N = 1 for the oldest
+ * copy; evidence/image/index.ts names them). A copy is a past state of its live volume: episodes
+ * tell one story across both (timeline/episodes.ts).
+ */
+import type { RootMeta } from './report.js';
+
+export function shadowCopyLabel(volumeLabel: string, number: number): string {
+  return `${volumeLabel}#vss${number}`;
+}
+
+/** The root a story is told under: a shadow copy's live volume, any other root itself. */
+export function liveVolumeOf(rootLabel: string): string {
+  const m = /^(.+)#vss\d+$/.exec(rootLabel);
+  return m ? m[1]! : rootLabel;
+}
+
+/** ` in shadow copy N` for a finding of a shadow copy's root (a step of a story names where it was read), else ''. */
+export function inShadowCopy(rootLabel: string): string {
+  const m = /#vss(\d+)$/.exec(rootLabel);
+  return m ? ` in shadow copy ${m[1]}` : '';
+}
+
+/** "shadow copy 1 of case.E01#p2, made 2024-05-01T02:00:00.0000000Z", or null for any other root. */
+export function shadowCopyText(root: RootMeta): string | null {
+  const c = root.shadowCopy;
+  return c ? `shadow copy ${c.number} of ${c.of}, made ${c.created ?? 'at an unknown time'}` : null;
+}

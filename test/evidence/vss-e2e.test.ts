@@ -1,0 +1,118 @@
+/**
+ * Shadow copies end to end through the built CLI (docs/images.md "Shadow copies"): a staged archive
+ * deleted from the live volume before acquisition, kept in the volume's shadow copy
+ * (test/evidence/vss-image.ts). The copy's bytes are checked against libvshadow (pyvshadow) and
+ * against the volume before the deletion; the scan reports the archive itself, read from the copy,
+ * under the copy's root, and leaves out of the copy what the live volume has unchanged.
+ */
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { readShadowCopies } from '../../src/evidence/image/vss/index.js';
+import { BIN, runCli } from '../helpers/cli.js';
+import { IN_CI, describeIf, testIf, toolAvailable } from '../helpers/corpus.js';
+import { fileSource, workDir } from '../ntfs/helpers.js';
+import { buildVssImage, COPY_CREATED, COPY_MACHINE, VSS_IMAGE_TOOLS, type VssImage } from './vss-image.js';
+
+const built = existsSync(BIN) && existsSync(path.join(process.cwd(), 'dist', 'bundle', 'main.cjs'));
+const ready = built && VSS_IMAGE_TOOLS.every((t) => toolAvailable(t));
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+function pyvshadowAvailable(): boolean {
+  try {
+    execFileSync(PYTHON, ['-c', 'import pyvshadow'], { stdio: 'pipe' });
+    return true;
+  } catch {
+    if (IN_CI) throw new Error('pyvshadow (python3-libvshadow) is missing: .ci/run must install it');
+    return false;
+  }
+}
+
+interface F {
+  id: string;
+  root: string;
+  kind: string;
+  path: string;
+  level: string;
+  format: string | null;
+  fileId?: string;
+  reasons: Array<{ rule: string }>;
+}
+interface Root {
+  label: string;
+  filesScanned: number;
+  shadowCopy?: { of: string; number: number; created: string; operatingMachine: string; findingsAsLive: number };
+}
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+describeIf(ready, built ? `tools ${VSS_IMAGE_TOOLS.join(', ')} not all installed` : 'dist/ not built (npm run build)')('an archive deleted from the live volume, kept in its shadow copy', () => {
+  let dir: string;
+  let img: VssImage;
+  let findings: F[];
+  let roots: Root[];
+  beforeAll(() => {
+    dir = path.join(workDir(), 'vss');
+    rmSync(dir, { recursive: true, force: true });
+    img = buildVssImage(dir);
+    const r = runCli(['scan', img.image, '--scope', 'all', '--format', 'json', '--quiet', '--min-level', 'info'], { timeoutMs: 120_000 });
+    if (r.status !== 0 && r.status !== 1) throw new Error(`scan exited ${r.status}: ${r.stderr}`);
+    const report = JSON.parse(r.stdout) as { findings: F[]; meta: { roots: Root[] } };
+    findings = report.findings;
+    roots = report.meta.roots;
+  }, 180_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('the copy reads as the volume before the deletion, by stagehunt\'s reader', () => {
+    expect(img.savedBlocks).toBeGreaterThan(1);
+    const warnings: string[] = [];
+    const [copy, ...more] = readShadowCopies(fileSource(img.image), 'vss.img', warnings);
+    expect(warnings).toEqual([]);
+    expect(more).toEqual([]);
+    expect(copy).toMatchObject({ number: 1, created: COPY_CREATED, operatingMachine: COPY_MACHINE, attributeFlags: 0x00420009 });
+    expect(copy!.source.size).toBe(img.before.length);
+    expect(sha256(copy!.source.read(0, copy!.source.size))).toBe(sha256(img.before));
+  });
+
+  testIf(pyvshadowAvailable(), 'pyvshadow (python3-libvshadow) not installed')('and by libvshadow (pyvshadow)', () => {
+    const out = execFileSync(PYTHON, [path.join(process.cwd(), 'test', 'evidence', 'vss-reference.py'), img.image, '0', '--all'], { encoding: 'utf8', maxBuffer: 64 << 20 }).trim().split('\n');
+    const stores = out.slice(1).map((l) => JSON.parse(l) as { sha256: string; created: string });
+    expect(stores).toHaveLength(1);
+    expect(stores[0]!.sha256).toBe(sha256(img.before));
+    expect(stores[0]!.created).toBe('2024-05-01T02:00:00');
+  });
+
+  test('the scan reads the copy as a root of its own, after the live volume', () => {
+    expect(roots.map((r) => r.label)).toEqual(['vss.img', 'vss.img#vss1']);
+    expect(roots[1]!.shadowCopy).toMatchObject({ of: 'vss.img', number: 1, created: COPY_CREATED, operatingMachine: COPY_MACHINE });
+  });
+
+  test('the archive itself is a finding of the copy, read from its bytes (7z with encrypted headers)', () => {
+    const loot = findings.filter((f) => f.root === 'vss.img#vss1' && f.path === 'loot.7z');
+    expect(loot).toHaveLength(1);
+    expect(loot[0]).toMatchObject({ kind: 'file', format: '7z' });
+    expect(['high', 'critical']).toContain(loot[0]!.level);
+    // The live volume has no file of it (only the traces `del` left).
+    expect(findings.filter((f) => f.root === 'vss.img' && f.kind === 'file' && f.path === 'loot.7z')).toEqual([]);
+  });
+
+  test('files the live volume has unchanged are not walked again in the copy, and not reported twice', () => {
+    // 12 documents and the history are the live volume's, in the same state.
+    expect(roots[1]!.filesScanned).toBeLessThan(roots[0]!.filesScanned);
+    const inCopy = findings.filter((f) => f.root === 'vss.img#vss1');
+    expect(inCopy.filter((f) => /doc-\d+\.docx|ConsoleHost_history/.test(f.path))).toEqual([]);
+    const keys = (root: string): string[] => findings.filter((f) => f.root === root).map((f) => `${f.kind} ${f.path} ${f.fileId ?? ''}`);
+    const live = new Set(keys('vss.img'));
+    // What both roots report is not the same evidence in the same state (or it would have been left out).
+    for (const k of keys('vss.img#vss1')) if (live.has(k)) expect(k).toMatch(/^(usn-record|mft-record|i30-entry) /);
+  });
+
+  test('--no-shadow-copies reads the live volume only', () => {
+    const r = runCli(['scan', img.image, '--scope', 'all', '--format', 'json', '--quiet', '--no-shadow-copies'], { timeoutMs: 120_000 });
+    const report = JSON.parse(r.stdout) as { findings: F[]; meta: { roots: Root[]; options: Record<string, unknown> } };
+    expect(report.meta.roots.map((x) => x.label)).toEqual(['vss.img']);
+    expect(report.meta.options).toMatchObject({ shadowCopies: false });
+    expect(report.findings.filter((f) => f.root !== 'vss.img')).toEqual([]);
+  });
+});
