@@ -9,16 +9,18 @@ export function shadowCopyLabel(volumeLabel: string, number: number): string {
   return `${volumeLabel}#vss${number}`;
 }
 
+const COPY_LABEL = /^(.+)#vss(\d+)$/;
+
 /** The root a story is told under: a shadow copy's live volume, any other root itself. */
 export function liveVolumeOf(rootLabel: string): string {
-  const m = /^(.+)#vss\d+$/.exec(rootLabel);
+  const m = COPY_LABEL.exec(rootLabel);
   return m ? m[1]! : rootLabel;
 }
 
 /** ` in shadow copy N` for a finding of a shadow copy's root (a step of a story names where it was read), else ''. */
 export function inShadowCopy(rootLabel: string): string {
-  const m = /#vss(\d+)$/.exec(rootLabel);
-  return m ? ` in shadow copy ${m[1]}` : '';
+  const m = COPY_LABEL.exec(rootLabel);
+  return m ? ` in shadow copy ${m[2]}` : '';
 }
 
 /** "shadow copy 1 of case.E01#p2, made 2024-05-01T02:00:00.0000000Z", or null for any other root. */

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { readShadowCopies } from '../../src/evidence/image/vss/index.js';
 import { BIN, runCli } from '../helpers/cli.js';
@@ -37,6 +37,7 @@ interface F {
   level: string;
   format: string | null;
   fileId?: string;
+  hashes?: { sha256?: string };
   reasons: Array<{ rule: string }>;
 }
 interface Root {
@@ -52,15 +53,17 @@ describeIf(ready, built ? `tools ${VSS_IMAGE_TOOLS.join(', ')} not all installed
   let img: VssImage;
   let findings: F[];
   let roots: Root[];
+  let episodes: Array<{ findingIds: string[]; evidenceKinds: string[]; narrative: string }>;
   beforeAll(() => {
     dir = path.join(workDir(), 'vss');
     rmSync(dir, { recursive: true, force: true });
     img = buildVssImage(dir);
     const r = runCli(['scan', img.image, '--scope', 'all', '--format', 'json', '--quiet', '--min-level', 'info'], { timeoutMs: 120_000 });
     if (r.status !== 0 && r.status !== 1) throw new Error(`scan exited ${r.status}: ${r.stderr}`);
-    const report = JSON.parse(r.stdout) as { findings: F[]; meta: { roots: Root[] } };
+    const report = JSON.parse(r.stdout) as { findings: F[]; meta: { roots: Root[] }; episodes?: typeof episodes };
     findings = report.findings;
     roots = report.meta.roots;
+    episodes = report.episodes ?? [];
   }, 180_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -93,6 +96,8 @@ describeIf(ready, built ? `tools ${VSS_IMAGE_TOOLS.join(', ')} not all installed
     expect(loot).toHaveLength(1);
     expect(loot[0]).toMatchObject({ kind: 'file', format: '7z' });
     expect(['high', 'critical']).toContain(loot[0]!.level);
+    // Hashed from the copy's bytes: the archive 7zz made, byte for byte.
+    expect(loot[0]!.hashes?.sha256).toBe(sha256(readFileSync(path.join(dir, 'src', 'loot.7z'))));
     // The live volume has no file of it (only the traces `del` left).
     expect(findings.filter((f) => f.root === 'vss.img' && f.kind === 'file' && f.path === 'loot.7z')).toEqual([]);
   });
@@ -106,6 +111,24 @@ describeIf(ready, built ? `tools ${VSS_IMAGE_TOOLS.join(', ')} not all installed
     const live = new Set(keys('vss.img'));
     // What both roots report is not the same evidence in the same state (or it would have been left out).
     for (const k of keys('vss.img#vss1')) if (live.has(k)) expect(k).toMatch(/^(usn-record|mft-record|i30-entry) /);
+  });
+
+  test('one story: the copy\'s archive, the live $I30 slack that names it gone and the history that made and deleted it', () => {
+    const copyLoot = findings.find((f) => f.root === 'vss.img#vss1' && f.path === 'loot.7z')!;
+    const liveTrace = findings.find((f) => f.root === 'vss.img' && f.kind === 'i30-entry' && f.path === 'loot.7z');
+    const history = findings.find((f) => f.root === 'vss.img' && f.kind === 'history');
+    expect(liveTrace).toBeDefined();
+    expect(history).toBeDefined();
+    const episode = episodes.find((e) => e.findingIds.includes(copyLoot.id));
+    expect(episode?.findingIds).toEqual(expect.arrayContaining([liveTrace!.id, history!.id]));
+    expect(episode?.evidenceKinds).toEqual(expect.arrayContaining(['archive', 'history', 'ntfs']));
+    expect(episode?.narrative).toContain('(loot.7z in shadow copy 1)');
+  });
+
+  test('the table names the copy in the roots line and on the episode\'s lines', () => {
+    const r = runCli(['scan', img.image, '--scope', 'all', '--format', 'table', '--no-color', '--verbose'], { timeoutMs: 120_000 });
+    expect(r.stdout).toContain('vss.img#vss1 (shadow copy 1 of vss.img');
+    expect(r.stdout).toMatch(/file +vss\.img#vss1:loot\.7z/);
   });
 
   test('--no-shadow-copies reads the live volume only', () => {

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { openNtfs } from '../../src/evidence/image/ntfs/index.js';
 import { fileSource } from '../ntfs/helpers.js';
 import { removeIndexEntry } from '../ntfs/i30-image.js';
+import { VSS_BLOCK as BLOCK, vssMetadataBytes, writeVss, type StoreSpec } from './vss-layout.js';
 
 export const VSS_IMAGE_TOOLS = ['mkntfs', 'ntfscp', 'faketime', '7zz'];
 /** When the files were made, and when the copy was (the catalog's FILETIME). */
@@ -33,8 +34,6 @@ const IMAGE_BYTES = 40 * 1024 * 1024;
  */
 const STORE_AT = 24 * 1024 * 1024;
 const STORE_ROOM = 8 * 1024 * 1024;
-const BLOCK = 0x4000;
-const VSS_GUID = Buffer.from('6b87083876c1484eb7ae04046e6cc752', 'hex');
 
 export interface VssImage {
   image: string;
@@ -42,24 +41,6 @@ export interface VssImage {
   before: Buffer;
   /** Blocks the store keeps. */
   savedBlocks: number;
-}
-
-/** A GUID in its on-disk byte order from its text. */
-function guidBytes(text: string): Buffer {
-  const h = text.replace(/-/g, '');
-  const rev = (s: string): string => Buffer.from(s, 'hex').reverse().toString('hex');
-  return Buffer.from(rev(h.slice(0, 8)) + rev(h.slice(8, 12)) + rev(h.slice(12, 16)) + h.slice(16), 'hex');
-}
-
-function blockHeader(recordType: number, relative: number, current: number, next: number): Buffer {
-  const h = Buffer.alloc(128);
-  VSS_GUID.copy(h, 0);
-  h.writeUInt32LE(1, 16);
-  h.writeUInt32LE(recordType, 20);
-  h.writeBigUInt64LE(BigInt(relative), 24);
-  h.writeBigUInt64LE(BigInt(current), 32);
-  h.writeBigUInt64LE(BigInt(next), 40);
-  return h;
 }
 
 export function buildVssImage(dir: string): VssImage {
@@ -99,81 +80,28 @@ export function buildVssImage(dir: string): VssImage {
   const mftAt = Number(after.readBigUInt64LE(0x30)) * 4096;
   after.fill(0, mftAt + loot.entry * v.recordSize, mftAt + (loot.entry + 1) * v.recordSize);
 
-  // The store: catalog, store header, block list, bitmap, then data blocks.
-  const catalogAt = STORE_AT;
-  const headerAt = catalogAt + BLOCK;
-  const listAt = headerAt + BLOCK;
-  const bitmapAt = listAt + BLOCK;
-  let dataAt = bitmapAt + BLOCK;
-  const storeStart = headerAt;
-  // The volume header, which Windows writes into the boot area when shadow copies are enabled: block 0 differs too.
-  const vh = blockHeader(1, 0, 0x1e00, 0x1e00);
-  vh.writeBigUInt64LE(BigInt(catalogAt), 48);
-  guidBytes('5d9a0e11-2a39-4c4b-9e41-3f0b6a7c1d20').copy(vh, 64);
-  guidBytes('5d9a0e11-2a39-4c4b-9e41-3f0b6a7c1d20').copy(vh, 80);
-  vh.copy(after, 0x1e00);
-
-  const descriptors: Buffer[] = [];
+  // The store: its metadata (vss-layout.ts), then a data block per 16 KiB that the deletion changed.
+  const changed: number[] = [];
+  const spec: StoreSpec = { storeId: '9b2f6c41-0d7e-11ef-8a10-525400abcdef', created: COPY_CREATED, machine: COPY_MACHINE, descriptors: [] };
+  // The volume header Windows writes into the boot area when shadow copies are enabled: block 0 differs too.
+  writeVss(after, STORE_AT, []);
   for (let b = 0; b * BLOCK < IMAGE_BYTES; b++) {
     if (b * BLOCK >= STORE_AT && b * BLOCK < STORE_AT + STORE_ROOM) continue; // the store's own blocks
-    const old = before.subarray(b * BLOCK, (b + 1) * BLOCK);
-    if (old.equals(after.subarray(b * BLOCK, (b + 1) * BLOCK))) continue;
-    const d = Buffer.alloc(32);
-    d.writeBigUInt64LE(BigInt(b * BLOCK), 0);
-    d.writeBigUInt64LE(BigInt(dataAt - storeStart), 8);
-    d.writeBigUInt64LE(BigInt(dataAt), 16);
-    descriptors.push(d);
-    old.copy(after, dataAt);
+    if (!before.subarray(b * BLOCK, (b + 1) * BLOCK).equals(after.subarray(b * BLOCK, (b + 1) * BLOCK))) changed.push(b);
+  }
+  const storeStart = STORE_AT + BLOCK; // after the catalog: the store header
+  let dataAt = STORE_AT + vssMetadataBytes([{ ...spec, descriptors: changed.map(() => ({ original: 0, relative: 0, store: 0 })) }], IMAGE_BYTES);
+  for (const b of changed) {
+    spec.descriptors.push({ original: b * BLOCK, relative: dataAt - storeStart, store: dataAt });
+    before.copy(after, dataAt, b * BLOCK, (b + 1) * BLOCK);
     dataAt += BLOCK;
   }
-  if (dataAt > STORE_AT + STORE_ROOM || descriptors.length > (BLOCK - 128) / 32) throw new Error('store does not fit');
-
-  const storeId = guidBytes('9b2f6c41-0d7e-11ef-8a10-525400abcdef');
-  const catalog = Buffer.alloc(BLOCK);
-  blockHeader(2, 0, catalogAt, 0).copy(catalog, 0);
-  const e2 = catalog.subarray(128, 256);
-  e2.writeBigUInt64LE(2n, 0);
-  e2.writeBigUInt64LE(BigInt(IMAGE_BYTES), 8);
-  storeId.copy(e2, 16);
-  e2.writeBigUInt64LE(1n, 32);
-  e2.writeBigUInt64LE(0x40n, 40);
-  e2.writeBigUInt64LE(BigInt(Date.parse(COPY_CREATED)) * 10000n + 116444736000000000n, 48);
-  const e3 = catalog.subarray(256, 384);
-  e3.writeBigUInt64LE(3n, 0);
-  e3.writeBigUInt64LE(BigInt(listAt), 8);
-  storeId.copy(e3, 16);
-  e3.writeBigUInt64LE(BigInt(headerAt), 32);
-  e3.writeBigUInt64LE(BigInt(bitmapAt), 48);
-  e3.writeBigUInt64LE(BigInt(dataAt - storeStart), 64);
-  catalog.copy(after, catalogAt);
-
-  const header = Buffer.alloc(BLOCK);
-  blockHeader(4, 0, headerAt, 0).copy(header, 0);
-  const machine = Buffer.from(COPY_MACHINE, 'utf16le');
-  header.writeBigUInt64LE(BigInt(64 + 2 * (2 + machine.length)), 48);
-  guidBytes('b5946137-7b9f-4925-af80-51abd60b20d5').copy(header, 128);
-  guidBytes('c0ffee00-1111-4222-8333-444455556666').copy(header, 128 + 16);
-  guidBytes('c0ffee00-7777-4888-9999-aaaabbbbcccc').copy(header, 128 + 32);
-  header.writeUInt32LE(0x00420009, 128 + 56);
-  let o = 128 + 64;
-  for (let i = 0; i < 2; i++) {
-    header.writeUInt16LE(machine.length, o);
-    machine.copy(header, o + 2);
-    o += 2 + machine.length;
-  }
-  header.copy(after, headerAt);
-
-  const list = Buffer.alloc(BLOCK);
-  blockHeader(3, listAt - storeStart, listAt, 0).copy(list, 0);
-  descriptors.forEach((d, i) => d.copy(list, 128 + 32 * i));
-  list.copy(after, listAt);
-
+  if (dataAt > STORE_AT + STORE_ROOM) throw new Error('store does not fit');
   // Blocks not in use at the copy's making read as zeros in it: the store's own.
-  const bitmap = Buffer.alloc(BLOCK);
-  blockHeader(6, bitmapAt - storeStart, bitmapAt, 0).copy(bitmap, 0);
-  for (let b = STORE_AT / BLOCK; b < (STORE_AT + STORE_ROOM) / BLOCK; b++) bitmap[128 + (b >> 3)]! |= 1 << (b & 7);
-  bitmap.copy(after, bitmapAt);
+  spec.unusedBlocks = [];
+  for (let b = STORE_AT / BLOCK; b < (STORE_AT + STORE_ROOM) / BLOCK; b++) spec.unusedBlocks.push(b);
+  writeVss(after, STORE_AT, [spec]);
 
   writeFileSync(image, after);
-  return { image, before, savedBlocks: descriptors.length };
+  return { image, before, savedBlocks: changed.length };
 }
