@@ -12,22 +12,12 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { readShadowCopies } from '../../src/evidence/image/vss/index.js';
 import { BIN, runCli } from '../helpers/cli.js';
-import { IN_CI, describeIf, testIf, toolAvailable } from '../helpers/corpus.js';
+import { DEBIAN_PYTHON, describeIf, pythonModuleAvailable, testIf, toolAvailable } from '../helpers/corpus.js';
 import { fileSource, workDir } from '../ntfs/helpers.js';
 import { buildVssImage, COPY_CREATED, COPY_MACHINE, VSS_IMAGE_TOOLS, type VssImage } from './vss-image.js';
 
 const built = existsSync(BIN) && existsSync(path.join(process.cwd(), 'dist', 'bundle', 'main.cjs'));
 const ready = built && VSS_IMAGE_TOOLS.every((t) => toolAvailable(t));
-const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-function pyvshadowAvailable(): boolean {
-  try {
-    execFileSync(PYTHON, ['-c', 'import pyvshadow'], { stdio: 'pipe' });
-    return true;
-  } catch {
-    if (IN_CI) throw new Error('pyvshadow (python3-libvshadow) is missing: .ci/run must install it');
-    return false;
-  }
-}
 
 interface F {
   id: string;
@@ -78,8 +68,8 @@ describeIf(ready, built ? `tools ${VSS_IMAGE_TOOLS.join(', ')} not all installed
     expect(sha256(copy!.source.read(0, copy!.source.size))).toBe(sha256(img.before));
   });
 
-  testIf(pyvshadowAvailable(), 'pyvshadow (python3-libvshadow) not installed')('and by libvshadow (pyvshadow)', () => {
-    const out = execFileSync(PYTHON, [path.join(process.cwd(), 'test', 'evidence', 'vss-reference.py'), img.image, '0', '--all'], { encoding: 'utf8', maxBuffer: 64 << 20 }).trim().split('\n');
+  testIf(pythonModuleAvailable('pyvshadow', 'python3-libvshadow'), 'pyvshadow (python3-libvshadow) not installed')('and by libvshadow (pyvshadow)', () => {
+    const out = execFileSync(DEBIAN_PYTHON, [path.join(process.cwd(), 'test', 'evidence', 'vss-reference.py'), img.image, '0', '--all'], { encoding: 'utf8', maxBuffer: 64 << 20 }).trim().split('\n');
     const stores = out.slice(1).map((l) => JSON.parse(l) as { sha256: string; created: string });
     expect(stores).toHaveLength(1);
     expect(stores[0]!.sha256).toBe(sha256(img.before));

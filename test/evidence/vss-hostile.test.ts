@@ -6,10 +6,15 @@
  * real stores rarely show: overlays, forwarders into the next store, the bitmaps.
  */
 import { describe, expect, test } from '@jest/globals';
+import { mutate, MUTATIONS } from '../../bench/lib/mutate.mjs';
+import { openImage } from '../../src/evidence/image/container/index.js';
+import { walkFs } from '../../src/evidence/image/bodyfile.js';
+import { NtfsFs } from '../../src/evidence/image/fs/ntfs.js';
 import { readShadowCopies } from '../../src/evidence/image/vss/index.js';
 import { LIMITS } from '../../src/util/limits.js';
 import type { ByteSource } from '../../src/util/byte-source.js';
-import { VSS_BLOCK, vssMetadataBytes, writeVss, type StoreSpec } from './vss-layout.js';
+import { CORPUS_MISSING, corpusAvailable, corpusPath, describeIf } from '../helpers/corpus.js';
+import { VSS_BLOCK, vssMetadataBytes, writeVss, type StoreSpec } from '../../bench/lib/vss-layout.mjs';
 
 const VOLUME = 4 * 1024 * 1024;
 const META_AT = 2 * 1024 * 1024;
@@ -208,4 +213,79 @@ describe('hostile structures', () => {
     // Generous: a loop would not end at all.
     expect(Date.now() - started).toBeLessThan(60_000);
   });
+});
+
+/** The 16 KiB blocks of a real volume's VSS structures: the header's, the catalog chain, each store's header, block list and bitmap chains. */
+function structureBlocks(volume: ByteSource): number[] {
+  const out = [0];
+  const follow = (first: number): void => {
+    for (let at = first, n = 0; at > 0 && n < 64; n++) {
+      out.push(at);
+      at = Number(volume.read(at + 40, 8).readBigUInt64LE(0));
+    }
+  };
+  const catalogAt = Number(volume.read(0x1e00 + 48, 8).readBigUInt64LE(0));
+  follow(catalogAt);
+  const catalog = volume.read(catalogAt, VSS_BLOCK);
+  for (let o = 128; o + 128 <= VSS_BLOCK; o += 128) {
+    if (catalog.readBigUInt64LE(o) !== 3n) continue;
+    for (const field of [8, 32, 48]) follow(Number(catalog.readBigUInt64LE(o + field)));
+  }
+  return out;
+}
+
+/** `volume` with one 16 KiB block replaced (a shorter replacement reads as zeros after its end). */
+function withBlock(volume: ByteSource, at: number, replacement: Buffer): ByteSource {
+  const block = Buffer.alloc(VSS_BLOCK);
+  replacement.copy(block, 0, 0, Math.min(VSS_BLOCK, replacement.length));
+  return {
+    size: volume.size,
+    name: volume.name,
+    read(p: number, n: number): Buffer {
+      const out = volume.read(p, n);
+      const from = Math.max(p, at);
+      const to = Math.min(p + out.length, at + VSS_BLOCK);
+      if (from < to) block.copy(out, from - p, from - at, to - at);
+      return out;
+    },
+  };
+}
+
+describeIf(corpusAvailable(), CORPUS_MISSING)('mutated structures of a real volume (plaso vsstest.qcow2)', () => {
+  test('every mutation kind on every VSS block: warnings and readable copies (and their NTFS walks), never a throw or a hang', () => {
+    const img = openImage(corpusPath('images/plaso/vsstest.qcow2'));
+    try {
+      const blocks = structureBlocks(img.media);
+      expect(blocks.length).toBeGreaterThanOrEqual(8);
+      let cases = 0;
+      const started = Date.now();
+      for (const at of blocks) {
+        const original = img.media.read(at, VSS_BLOCK);
+        for (const kind of MUTATIONS) {
+          for (const seed of [1, 2]) {
+            const volume = withBlock(img.media, at, mutate(original, kind, seed * 7919 + at));
+            const warnings: string[] = [];
+            const copies = readShadowCopies(volume, 'vsstest', warnings);
+            expect(copies.length).toBeLessThanOrEqual(2);
+            for (const c of copies) {
+              for (const p of [0, 0x1e00, 12 * 1024 * 1024, c.source.size - 4096]) expect(c.source.read(p, 4096).length).toBe(Math.min(4096, c.source.size - p));
+              let fs: NtfsFs | null = null;
+              try {
+                fs = new NtfsFs(c.source, 'copy');
+              } catch {
+                continue; // no NTFS boot sector left: the scan says so and goes on (openFileSystem)
+              }
+              let n = 0;
+              for (const e of walkFs(fs)) if (++n > 10_000 || !e) break;
+            }
+            cases++;
+          }
+        }
+      }
+      expect(cases).toBe(blocks.length * MUTATIONS.length * 2);
+      expect(Date.now() - started).toBeLessThan(120_000);
+    } finally {
+      img.close();
+    }
+  }, 180_000);
 });

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { openNtfs } from '../../src/evidence/image/ntfs/index.js';
 import { fileSource } from '../ntfs/helpers.js';
 import { removeIndexEntry } from '../ntfs/i30-image.js';
-import { VSS_BLOCK as BLOCK, vssMetadataBytes, writeVss, type StoreSpec } from './vss-layout.js';
+import { VSS_BLOCK as BLOCK, vssMetadataBytes, writeVss, type StoreSpec } from '../../bench/lib/vss-layout.mjs';
 
 export const VSS_IMAGE_TOOLS = ['mkntfs', 'ntfscp', 'faketime', '7zz'];
 /** When the files were made, and when the copy was (the catalog's FILETIME). */

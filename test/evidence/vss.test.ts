@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openImage } from '../../src/evidence/image/container/index.js';
@@ -17,23 +17,12 @@ import { openDiskImage } from '../../src/evidence/image/index.js';
 import { readShadowCopies, type ShadowCopy } from '../../src/evidence/image/vss/index.js';
 import type { ByteSource } from '../../src/util/byte-source.js';
 import { walkFs } from '../../src/evidence/image/bodyfile.js';
-import { CORPUS_MISSING, IN_CI, corpusAvailable, corpusPath, describeIf, toolAvailable, toolMissing } from '../helpers/corpus.js';
+import { CORPUS_MISSING, DEBIAN_PYTHON, corpusAvailable, pythonModuleAvailable, corpusPath, describeIf, toolAvailable, toolMissing } from '../helpers/corpus.js';
 
 const haveCorpus = corpusAvailable();
-const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const REFERENCE = path.join(process.cwd(), 'test', 'evidence', 'vss-reference.py');
 
-function pyvshadowAvailable(): boolean {
-  try {
-    execFileSync(PYTHON, ['-c', 'import pyvshadow'], { stdio: 'pipe' });
-    return true;
-  } catch {
-    if (IN_CI) throw new Error('pyvshadow (python3-libvshadow) is missing: .ci/run must install it');
-    console.warn('NOTICE: pyvshadow (python3-libvshadow) not installed; shadow copy reference tests are skipped');
-    return false;
-  }
-}
-const ready = haveCorpus && toolAvailable('vshadowinfo') && toolAvailable('qemu-img') && toolAvailable('fls') && pyvshadowAvailable();
+const ready = haveCorpus && toolAvailable('vshadowinfo') && toolAvailable('qemu-img') && toolAvailable('fls') && pythonModuleAvailable('pyvshadow', 'python3-libvshadow');
 const reason = haveCorpus ? `${toolMissing('vshadowinfo')}, qemu-img, fls or pyvshadow` : CORPUS_MISSING;
 
 interface ReferenceStore {
@@ -48,7 +37,7 @@ interface ReferenceStore {
 }
 
 function reference(raw: string, offset: number, extra: string[] = []): { chunks: number; stores: ReferenceStore[] } {
-  const lines = execFileSync(PYTHON, [REFERENCE, raw, String(offset), ...extra], { encoding: 'utf8', maxBuffer: 64 << 20 }).trim().split('\n');
+  const lines = execFileSync(DEBIAN_PYTHON, [REFERENCE, raw, String(offset), ...extra], { encoding: 'utf8', maxBuffer: 64 << 20 }).trim().split('\n');
   const [head, ...stores] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
   return { chunks: head!.chunks as number, stores: stores as unknown as ReferenceStore[] };
 }

@@ -36,6 +36,21 @@ export function toolAvailable(tool: string): boolean {
   }
 }
 
+/** Debian's python3 (its python3-* packages), not a pyenv shim's, when there is one. */
+export const DEBIAN_PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+/** True when Debian's python3 imports `module` (from the package `debianPackage`). In CI a missing one throws. */
+export function pythonModuleAvailable(module: string, debianPackage: string): boolean {
+  try {
+    execFileSync(DEBIAN_PYTHON, ['-c', `import ${module}`], { stdio: 'pipe' });
+    return true;
+  } catch {
+    if (IN_CI) throw new Error(`python module ${module} (${debianPackage}) is missing: .ci/run must install it`);
+    console.warn(`NOTICE: python module ${module} (${debianPackage}) not installed; tests needing it are skipped`);
+    return false;
+  }
+}
+
 type TestBody = () => void | Promise<unknown>;
 
 /**

@@ -312,16 +312,18 @@ class Store {
     if (added.flags & DESCRIPTOR_FLAG.forwarder) this.reverse.set(Math.floor(added.relative / VSS_BLOCK), added);
   }
 
+  /** The bits the chain holds (one per 16 KiB block): as long as the blocks it has, never sized by the volume's claim. */
   private readBitmap(first: number, what: string): Uint8Array {
-    const bits = new Uint8Array(Math.ceil(this.blocks / 8));
+    const wanted = Math.ceil(this.blocks / 8);
+    const parts: Buffer[] = [];
     let filled = 0;
     for (const block of this.chain(first, RECORD.bitmap, what)) {
-      const n = Math.min(block.length - BLOCK_HEADER_BYTES, bits.length - filled);
+      const n = Math.min(block.length - BLOCK_HEADER_BYTES, wanted - filled);
       if (n <= 0) break;
-      bits.set(block.subarray(BLOCK_HEADER_BYTES, BLOCK_HEADER_BYTES + n), filled);
+      parts.push(block.subarray(BLOCK_HEADER_BYTES, BLOCK_HEADER_BYTES + n));
       filled += n;
     }
-    return bits;
+    return Buffer.concat(parts, filled);
   }
 
   private unusedAtCopy(block: number): boolean {

@@ -1,46 +1,23 @@
-/**
- * Writes volume shadow copy structures into a volume's bytes, as the VSS software provider lays
- * them out (libyal's format description): the volume header at 0x1e00, one catalog block (a type 2
- * and a type 3 entry per store), and per store a store header with the copy's identifiers and
- * machine names, its block list (chained blocks of 32-byte descriptors) and its bitmap. The store
- * data blocks the descriptors point at are the caller's to write. For the generated image
- * (vss-image.ts) and the hostile-input tests (vss-hostile.test.ts).
- */
+// Writes volume shadow copy structures into a volume's bytes, as the VSS software provider lays
+// them out (libyal's format description): the volume header at 0x1e00, one catalog block (a type 2
+// and a type 3 entry per store), and per store a store header with the copy's identifiers and
+// machine names, its block list (chained blocks of 32-byte descriptors) and its bitmap. The store
+// data blocks the descriptors point at are the caller's to write. For the generated image
+// (test/evidence/vss-image.ts), the hostile-input tests (test/evidence/vss-hostile.test.ts) and the
+// shadow copy bench (bench/vss.mjs).
 export const VSS_BLOCK = 0x4000;
 const VSS_GUID = Buffer.from('6b87083876c1484eb7ae04046e6cc752', 'hex');
 const DESCRIPTORS_PER_BLOCK = (VSS_BLOCK - 128) / 32;
 const CATALOG_ENTRIES_PER_BLOCK = (VSS_BLOCK - 128) / 128;
 
-export interface DescriptorSpec {
-  original: number;
-  relative: number;
-  /** Absolute offset of the store data block (0 for a forwarder). */
-  store: number;
-  flags?: number;
-  bitmap?: number;
-}
-
-export interface StoreSpec {
-  storeId: string;
-  /** ISO-8601 UTC: the catalog's creation FILETIME. */
-  created: string;
-  machine?: string;
-  attributeFlags?: number;
-  descriptors: DescriptorSpec[];
-  /** Blocks (16 KiB numbers) marked not in use when the copy was made. */
-  unusedBlocks?: number[];
-  /** A previous bitmap's not-in-use blocks; absent: no previous bitmap. */
-  previousUnused?: number[];
-}
-
 /** A GUID in its on-disk byte order from its text. */
-export function guidBytes(text: string): Buffer {
+export function guidBytes(text) {
   const h = text.replace(/-/g, '');
-  const rev = (s: string): string => Buffer.from(s, 'hex').reverse().toString('hex');
+  const rev = (s) => Buffer.from(s, 'hex').reverse().toString('hex');
   return Buffer.from(rev(h.slice(0, 8)) + rev(h.slice(8, 12)) + rev(h.slice(12, 16)) + h.slice(16), 'hex');
 }
 
-function blockHeader(recordType: number, relative: number, current: number, next: number): Buffer {
+function blockHeader(recordType, relative, current, next) {
   const h = Buffer.alloc(128);
   VSS_GUID.copy(h, 0);
   h.writeUInt32LE(1, 16);
@@ -51,42 +28,40 @@ function blockHeader(recordType: number, relative: number, current: number, next
   return h;
 }
 
-const catalogBlocks = (stores: number): number => Math.max(1, Math.ceil((2 * stores) / CATALOG_ENTRIES_PER_BLOCK));
-const listBlocks = (s: StoreSpec): number => Math.max(1, Math.ceil(s.descriptors.length / DESCRIPTORS_PER_BLOCK));
-const bitmapBlocks = (volumeBytes: number): number => Math.max(1, Math.ceil(Math.ceil(volumeBytes / VSS_BLOCK / 8) / (VSS_BLOCK - 128)));
+const catalogBlocks = (stores) => Math.max(1, Math.ceil((2 * stores) / CATALOG_ENTRIES_PER_BLOCK));
+const listBlocks = (s) => Math.max(1, Math.ceil(s.descriptors.length / DESCRIPTORS_PER_BLOCK));
+const bitmapBlocks = (volumeBytes) => Math.max(1, Math.ceil(Math.ceil(volumeBytes / VSS_BLOCK / 8) / (VSS_BLOCK - 128)));
 
 /** Bytes the catalog and the stores' headers, block lists and bitmaps take (the data blocks not counted). */
-export function vssMetadataBytes(stores: StoreSpec[], volumeBytes: number): number {
+export function vssMetadataBytes(stores, volumeBytes) {
   let blocks = catalogBlocks(stores.length);
   for (const s of stores) blocks += 1 + listBlocks(s) + bitmapBlocks(volumeBytes) * (s.previousUnused ? 2 : 1);
   return blocks * VSS_BLOCK;
 }
 
-export interface WrittenVss {
-  catalogAt: number;
-  /** Per store: where its header, first block-list block and bitmap are. */
-  stores: Array<{ headerAt: number; listAt: number; bitmapAt: number }>;
+/** Writes the VSS header, catalog and stores' metadata into `volume` from `at` (16 KiB aligned). */
+export function writeVss(volume, at, stores) {
+  return writeVssWith((offset, bytes) => bytes.copy(volume, offset), volume.length, at, stores);
 }
 
-/** Writes the VSS header, catalog and stores' metadata into `volume` from `at` (16 KiB aligned). */
-export function writeVss(volume: Buffer, at: number, stores: StoreSpec[]): WrittenVss {
-  const size = volume.length;
+/** writeVss through `writeAt(offset, bytes)`, for a volume of `size` bytes not held in memory. */
+export function writeVssWith(writeAt, size, at, stores) {
   const vh = blockHeader(1, 0, 0x1e00, 0x1e00);
   vh.writeBigUInt64LE(BigInt(at), 48);
   guidBytes('5d9a0e11-2a39-4c4b-9e41-3f0b6a7c1d20').copy(vh, 64);
   guidBytes('5d9a0e11-2a39-4c4b-9e41-3f0b6a7c1d20').copy(vh, 80);
-  vh.copy(volume, 0x1e00);
+  writeAt(0x1e00, vh);
   const catalogAt = at;
   const nCatalog = catalogBlocks(stores.length);
   let next = at + nCatalog * VSS_BLOCK;
   // The catalog's entries, 127 to a block, the blocks chained: a type 2 and a type 3 entry per store.
   const catalog = Buffer.alloc(nCatalog * VSS_BLOCK);
   for (let k = 0; k < nCatalog; k++) blockHeader(2, k * VSS_BLOCK, at + k * VSS_BLOCK, k + 1 < nCatalog ? at + (k + 1) * VSS_BLOCK : 0).copy(catalog, k * VSS_BLOCK);
-  const entry = (n: number): Buffer => {
+  const entry = (n) => {
     const o = Math.floor(n / CATALOG_ENTRIES_PER_BLOCK) * VSS_BLOCK + 128 + (n % CATALOG_ENTRIES_PER_BLOCK) * 128;
     return catalog.subarray(o, o + 128);
   };
-  const written: WrittenVss['stores'] = [];
+  const written = [];
   stores.forEach((s, i) => {
     const headerAt = next;
     next += VSS_BLOCK;
@@ -114,7 +89,7 @@ export function writeVss(volume: Buffer, at: number, stores: StoreSpec[]): Writt
       machine.copy(header, o + 2);
       o += 2 + machine.length;
     }
-    header.copy(volume, headerAt);
+    writeAt(headerAt, header);
 
     const listAt = next;
     const nList = listBlocks(s);
@@ -131,20 +106,20 @@ export function writeVss(volume: Buffer, at: number, stores: StoreSpec[]): Writt
         e.writeUInt32LE(d.flags ?? 0, 24);
         e.writeUInt32LE(d.bitmap ?? 0, 28);
       });
-      block.copy(volume, blockAt);
+      writeAt(blockAt, block);
     }
-    const writeBitmap = (unused: number[]): number => {
+    const writeBitmap = (unused) => {
       const n = bitmapBlocks(size);
       const first = next;
       next += n * VSS_BLOCK;
       const bits = Buffer.alloc(n * (VSS_BLOCK - 128));
-      for (const b of unused) bits[b >> 3]! |= 1 << (b & 7);
+      for (const b of unused) bits[b >> 3] |= 1 << (b & 7);
       for (let k = 0; k < n; k++) {
         const blockAt = first + k * VSS_BLOCK;
         const block = Buffer.alloc(VSS_BLOCK);
         blockHeader(6, blockAt - storeStart, blockAt, k + 1 < n ? blockAt + VSS_BLOCK : 0).copy(block, 0);
         bits.copy(block, 128, k * (VSS_BLOCK - 128), (k + 1) * (VSS_BLOCK - 128));
-        block.copy(volume, blockAt);
+        writeAt(blockAt, block);
       }
       return first;
     };
@@ -160,6 +135,6 @@ export function writeVss(volume: Buffer, at: number, stores: StoreSpec[]): Writt
     e3.writeBigUInt64LE(BigInt(previousAt), 72);
     written.push({ headerAt, listAt, bitmapAt });
   });
-  catalog.copy(volume, catalogAt);
+  writeAt(catalogAt, catalog);
   return { catalogAt, stores: written };
 }
