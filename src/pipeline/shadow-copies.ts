@@ -6,15 +6,19 @@
  * was made: an archive deleted before acquisition, a history before it was cleared.
  */
 import type { Finding } from '../model/finding.js';
-import { LOCATOR_FIELDS } from '../model/kinds.js';
+import { FINDING_KINDS, LOCATOR_FIELDS } from '../model/kinds.js';
 
 /**
  * The same evidence in the same state: kind, path, locators, the file system's id of the file
- * behind it, its size and modification time. Not the id (it hashes the root's label) nor the score
- * (the copy's correlation sees other neighbours).
+ * behind it, and for a file's own evidence its size and modification time. An NTFS trace (a journal
+ * life by its first USN, an MFT record life by entry and sequence, a name in `$I30` slack) is the
+ * same evidence without them: the live volume tells the longer part of that life (a deletion after
+ * the copy). Not the id (it hashes the root's label) nor the score (the copy's correlation sees
+ * other neighbours).
  */
 export function evidenceKey(f: Finding): string {
-  const parts: unknown[] = [f.kind, f.path, f.fileId ?? null, f.size, f.times.modified ?? null];
+  const trace = FINDING_KINDS[f.kind].evidence === 'ntfs';
+  const parts: unknown[] = [f.kind, f.path, f.fileId ?? null, trace ? null : f.size, trace ? null : (f.times.modified ?? null)];
   for (const field of LOCATOR_FIELDS) parts.push(f[field] ?? null);
   return JSON.stringify(parts);
 }

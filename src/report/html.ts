@@ -7,7 +7,7 @@ import type { Finding } from '../model/finding.js';
 import type { Episode, ScanReport } from '../model/report.js';
 import { htmlEscape as h } from '../util/text.js';
 import { LEVEL_COLORS, timelineChart } from './chart.js';
-import { buildView, errorCounts, errorCountsSentence, locatorText, type ReportView } from './view.js';
+import { buildView, errorCounts, errorCountsSentence, locatorText, shadowCopyNote, type ReportView } from './view.js';
 import { caseHeader, optionLines, timedSteps } from './case-header.js';
 import { redactionNotice, redactReport, type RedactionNote } from './redact.js';
 import { showTime, withZonedEpisodes, zoneLabel } from './time-zone.js';
@@ -73,11 +73,17 @@ function summary(v: ReportView): string {
 <table class="glance">${glance}</table>`;
 }
 
+/** Under a path: the shadow copy the finding was read from, if any. */
+function copyNote(f: Finding): string {
+  const note = shadowCopyNote(f);
+  return note ? `<br><span class="muted">${p(note)}</span>` : '';
+}
+
 function episodeFindings(e: Episode, v: ReportView): string {
   const rows = e.findingIds
     .map((id) => v.findingsById.get(id))
     .filter((f): f is Finding => !!f)
-    .map((f) => [badge(f.level), String(f.score), h(f.kind), `${p(f.path)}${locatorText(f) ? `<br><span class="muted">${p(locatorText(f))}</span>` : ''}`, `<code>${h(f.id)}</code>`]);
+    .map((f) => [badge(f.level), String(f.score), h(f.kind), `${p(f.path)}${locatorText(f) ? `<br><span class="muted">${p(locatorText(f))}</span>` : ''}${copyNote(f)}`, `<code>${h(f.id)}</code>`]);
   return `<p>${rows.length} findings in this episode (each in the appendix):</p>${table(['level', 'score', 'kind', 'path', 'id'], rows, ['nw', 'nw', 'nw', 'path', 'nw'])}`;
 }
 
@@ -103,7 +109,7 @@ function findingRow(f: Finding, ctx: HtmlContext, maxReason: number): string[] {
     badge(f.level),
     String(f.score),
     h(f.kind),
-    `${p(f.path)}${locatorText(f) ? `<br><span class="muted">${p(locatorText(f))}</span>` : ''}${f.known ? '<br><i>known from baseline</i>' : ''}`,
+    `${p(f.path)}${locatorText(f) ? `<br><span class="muted">${p(locatorText(f))}</span>` : ''}${copyNote(f)}${f.known ? '<br><i>known from baseline</i>' : ''}`,
     h(showTime(f.deletedAt ?? f.times.modified ?? f.times.born, ctx.zone)),
     `<ul>${f.reasons.map((r) => `<li>+${r.score} ${t(r.message, maxReason)} <span class="muted">(${h(r.rule)})</span></li>`).join('')}</ul>`,
   ];

@@ -6,7 +6,7 @@
 import { shadowCopyText } from '../model/shadow-copy.js';
 import type { ScanReport, TimelineRow } from '../model/report.js';
 import { levelRank } from '../model/finding.js';
-import { buildView, errorCounts, errorCountsSentence, locatorText, type ReportView } from './view.js';
+import { buildView, errorCounts, errorCountsSentence, locatorText, shadowCopyNote, type ReportView } from './view.js';
 import { pushAll } from '../util/arrays.js';
 import { mdCode as c, mdText as m } from './markdown-text.js';
 import { caseHeader, optionLines, timedSteps } from './case-header.js';
@@ -70,7 +70,7 @@ function findingRows(findings: ScanReport['findings'], ctx: MdContext, maxReason
     withId ? `${f.level} \`${f.id}\`` : f.level,
     String(f.score),
     f.kind,
-    `${c(f.path)}${locatorText(f) ? `<br>${c(locatorText(f))}` : ''}${f.known ? '<br>*known from baseline*' : ''}`,
+    `${c(f.path)}${locatorText(f) ? `<br>${c(locatorText(f))}` : ''}${shadowCopyNote(f) ? `<br>${c(shadowCopyNote(f)!)}` : ''}${f.known ? '<br>*known from baseline*' : ''}`,
     showTime(f.deletedAt ?? f.times.modified ?? f.times.born, ctx.zone),
     f.reasons.map((r) => `+${r.score} ${m(r.message, maxReason)} (${r.rule})`).join('<br>') + (withId && f.hashes ? `<br>${Object.entries(f.hashes).map(([k, d]) => `${k} \`${String(d)}\``).join('<br>')}` : ''),
   ]);

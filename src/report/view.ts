@@ -3,6 +3,7 @@
  * same content: verdict, episodes, top findings, ATT&CK mapping, data sources, custody metadata.
  * Text stays raw here; each writer escapes for its own syntax.
  */
+import { inShadowCopy } from '../model/shadow-copy.js';
 import { LEVELS, levelRank, type Finding, type Level } from '../model/finding.js';
 import type { Episode, ScanError, ScanReport } from '../model/report.js';
 import { buildEpisodes, unassignedFindings } from '../timeline/episodes.js';
@@ -144,6 +145,12 @@ export function locatorText(f: Finding): string {
   const parts = locatorParts(f);
   if (f.user) parts.push(`user ${f.user}`);
   return parts.join('; ');
+}
+
+/** "read in shadow copy 1 (case.E01#p2#vss1)" for a finding of a shadow copy's root, else null (reports show it under the path). */
+export function shadowCopyNote(f: Finding): string | null {
+  const phrase = inShadowCopy(f.root);
+  return phrase ? `read${phrase} (${f.root})` : null;
 }
 
 /** The short name of a finding's root: its --host label, else the root's label (base name). */

@@ -121,6 +121,14 @@ describeIf(ready, built ? `tools ${VSS_IMAGE_TOOLS.join(', ')} not all installed
     expect(r.stdout).toMatch(/file +vss\.img#vss1:loot\.7z/);
   });
 
+  test('the HTML and Markdown reports say under the path which copy a finding was read from', () => {
+    for (const format of ['html', 'md']) {
+      const r = runCli(['scan', img.image, '--scope', 'all', '--format', format], { timeoutMs: 120_000 });
+      expect(r.stdout).toContain('read in shadow copy 1 (vss.img#vss1)');
+      expect(r.stdout).toContain('shadow copy 1 of vss.img, made 2024-05-01T02:00:00.0000000Z');
+    }
+  });
+
   test('--no-shadow-copies reads the live volume only', () => {
     const r = runCli(['scan', img.image, '--scope', 'all', '--format', 'json', '--quiet', '--no-shadow-copies'], { timeoutMs: 120_000 });
     const report = JSON.parse(r.stdout) as { findings: F[]; meta: { roots: Root[]; options: Record<string, unknown> } };

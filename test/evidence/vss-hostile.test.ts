@@ -165,6 +165,15 @@ describe('hostile structures', () => {
     expect(warnings.join('\n')).toMatch(/catalog entry type 3 missing/);
   });
 
+  test('a catalog that claims a larger volume: said, and the volume as it is read', () => {
+    const { volume } = volumeWith(oneStore());
+    volume.writeBigUInt64LE(BigInt(VOLUME * 1024), META_AT + 128 + 8);
+    const warnings: string[] = [];
+    const [copy] = readShadowCopies(bufferSource(volume), 'v', warnings);
+    expect(copy!.source.size).toBe(VOLUME);
+    expect(warnings.join('\n')).toMatch(/claims a volume of 4294967296 bytes; the 4194304 bytes of this one are read/);
+  });
+
   test('more stores than the limit: the newest are read', () => {
     const stores: StoreSpec[] = [];
     for (let i = 0; i < LIMITS.maxShadowCopies + 3; i++) stores.push({ storeId: `00000001-0000-4000-8000-${String(i).padStart(12, '0')}`, created: new Date(Date.UTC(2024, 0, 1 + i)).toISOString(), descriptors: [] });
@@ -174,6 +183,8 @@ describe('hostile structures', () => {
     const copies = readShadowCopies(bufferSource(big), 'v', warnings);
     expect(copies).toHaveLength(LIMITS.maxShadowCopies);
     expect(copies[0]!.created).toBe('2024-01-04T00:00:00.0000000Z');
+    // numbered as among all the volume's copies (vshadowinfo's numbers)
+    expect(copies.map((c) => c.number)).toEqual(Array.from({ length: LIMITS.maxShadowCopies }, (_, i) => i + 4));
     expect(warnings.join('\n')).toMatch(/the newest 64 read/);
   });
 

@@ -42,6 +42,11 @@ describe('findings of a shadow copy against the live volume', () => {
     expect(live.notInLive('case.E01#p2', [same, older])).toEqual({ kept: [older], asLive: 1 });
   });
 
+  test('an NTFS trace of the same life (its first USN) is the live one, though the live journal tells more of it', () => {
+    const earlier = finding('case.E01#p2#vss1', { kind: 'usn-record', path: 'PerfLogs/out.rar', usn: 4096, fileId: undefined, size: 10, times: { ...NO_TIMES, modified: '2024-01-01T00:00:00.0000000Z' } });
+    expect(live.notInLive('case.E01#p2', [earlier])).toEqual({ kept: [], asLive: 1 });
+  });
+
   test('a copy of a volume whose findings were not remembered keeps all', () => {
     expect(live.notInLive('other.E01', [finding('other.E01#vss1')]).kept).toHaveLength(1);
   });

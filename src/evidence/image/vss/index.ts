@@ -10,6 +10,7 @@
  * followed once (a loop ends them), counts are capped by LIMITS, and an offset outside the volume
  * reads as zeros with a warning.
  */
+import { shadowCopyLabel } from '../../../model/shadow-copy.js';
 import { LIMITS } from '../../../util/limits.js';
 import { filetimeToIso } from '../../../util/filetime.js';
 import type { ByteSource, FetchAhead } from '../../../util/byte-source.js';
@@ -98,23 +99,28 @@ export function readShadowCopies(volume: ByteSource, label: string, warnings: st
       warnings.push(`${label}: shadow copy store ${f.storeId} has no store in this volume (catalog entry type 3 missing): not read`);
       continue;
     }
+    // libvshadow's "catalog volume size out of bounds": the volume as it is is read.
+    if (f.volumeSize > volume.size) warnings.push(`${label}: shadow copy store ${f.storeId} claims a volume of ${f.volumeSize} bytes; the ${volume.size} bytes of this one are read`);
     stores.push(new Store(volume, f, label, warnings));
   }
   // Oldest first: a store's reads fall through to the next newer one.
   stores.sort((a, b) => (a.createdTicks < b.createdTicks ? -1 : a.createdTicks > b.createdTicks ? 1 : a.storeId < b.storeId ? -1 : a.storeId > b.storeId ? 1 : 0));
-  if (stores.length > LIMITS.maxShadowCopies) {
+  // Numbered as vshadowinfo numbers them, also when the oldest are left out.
+  const skipped = Math.max(0, stores.length - LIMITS.maxShadowCopies);
+  if (skipped > 0) {
     warnings.push(`${label}: ${stores.length} shadow copies; the newest ${LIMITS.maxShadowCopies} read`);
-    stores.splice(0, stores.length - LIMITS.maxShadowCopies);
+    stores.splice(0, skipped);
   }
   for (let i = 0; i < stores.length; i++) stores[i]!.next = stores[i + 1] ?? null;
   return stores.map((s, i) => {
     const info = s.info();
+    const number = skipped + i + 1;
     return {
-      number: i + 1,
+      number,
       storeId: s.storeId,
       created: filetimeToIso(s.createdTicks),
       ...info,
-      source: storeSource(s, volume, `${label}#vss${i + 1}`),
+      source: storeSource(s, volume, shadowCopyLabel(label, number)),
     };
   });
 }
