@@ -338,6 +338,23 @@ function matchLsassDump(words: string[], prog: string, command: string): Command
   };
 }
 
+/**
+ * Deleting the volume's shadow copies, and with them the old copies of what was staged and deleted
+ * (docs/images.md "Shadow copies"): `vssadmin delete shadows`, `vssadmin resize shadowstorage`
+ * (Windows deletes the copies that no longer fit), `wmic shadowcopy delete`, and PowerShell's
+ * Win32_ShadowCopy instances deleted (`.Delete()`, Remove-WmiObject, Remove-CimInstance).
+ */
+function matchShadowCopyDeletion(words: string[], prog: string, command: string): CommandMatch | null {
+  const lower = words.map((w) => w.toLowerCase());
+  let what: string | null = null;
+  if (prog === 'vssadmin' && lower[1] === 'delete' && lower[2] === 'shadows') what = 'vssadmin deletes the volume shadow copies';
+  else if (prog === 'vssadmin' && lower[1] === 'resize' && lower[2] === 'shadowstorage') what = "vssadmin resizes the shadow copy storage (copies that no longer fit are deleted)";
+  else if (prog === 'wmic' && lower.some((w, i) => w === 'shadowcopy' && lower.slice(i + 1).includes('delete'))) what = 'wmic deletes the volume shadow copies';
+  else if (POWERSHELL_WMI.has(prog) && /win32_shadowcopy/i.test(command) && /\.delete\(\)|remove-(?:wmiobject|ciminstance)|\brwmi\b/i.test(command)) what = `${prog} deletes Win32_ShadowCopy instances (the volume shadow copies)`;
+  return what ? { hits: [{ rule: 'history-shadow-copies-deleted', message: what }], names: [] } : null;
+}
+const POWERSHELL_WMI = new Set(['get-wmiobject', 'gwmi', 'get-ciminstance', 'gcim']);
+
 const DELETE_TOOLS = new Set(['remove-item', 'ri', 'rm', 'del', 'erase', 'rmdir', 'rd', 'shred', 'sdelete', 'sdelete64', 'srm', 'wipe', 'unlink']);
 
 /** Paths a deletion command names. */
@@ -387,6 +404,7 @@ function matchSegment(seg: Segment, command: string, written: Map<string, string
   if (prog === 'ntdsutil') return matchNtdsutil(words);
   if (prog === 'reg') return matchRegSave(words);
   if (prog === 'procdump' || prog === 'procdump64' || prog === 'rundll32') return matchLsassDump(words, prog, command);
+  if (prog === 'vssadmin' || prog === 'wmic' || POWERSHELL_WMI.has(prog)) return matchShadowCopyDeletion(words, prog, command);
   return matchRenamedArchiver(words, prog) ?? dotNet.match;
 }
 

@@ -313,3 +313,37 @@ describe('credential material staged as files (ntdsutil IFM, reg save, LSASS dum
     expect(rules(cmd)).toEqual([]);
   });
 });
+
+describe('shadow copies deleted (the old copies of what was staged and deleted go with them)', () => {
+  test.each([
+    'vssadmin delete shadows /all /quiet',
+    'C:\\Windows\\System32\\vssadmin.exe Delete Shadows /For=C: /Oldest',
+    'vssadmin resize shadowstorage /for=c: /on=c: /maxsize=401MB',
+    'wmic shadowcopy delete',
+    'wmic.exe /node:localhost shadowcopy where "ID=\'{X}\'" delete /nointeractive',
+    'Get-WmiObject Win32_Shadowcopy | ForEach-Object { $_.Delete(); }',
+    'gwmi win32_shadowcopy | Remove-WmiObject',
+    'Get-CimInstance -ClassName Win32_ShadowCopy | Remove-CimInstance',
+    '7z a -pX C:\\PerfLogs\\d.7z C:\\docs & vssadmin delete shadows /all /quiet',
+  ])('%s', (cmd) => {
+    expect(rules(cmd)).toContain('history-shadow-copies-deleted');
+  });
+
+  test.each([
+    'vssadmin list shadows',
+    'vssadmin create shadow /for=C:',
+    'vssadmin list shadowstorage',
+    'wmic shadowcopy list brief',
+    "wmic shadowcopy call create Volume='C:\\'",
+    'Get-WmiObject Win32_ShadowCopy | Select-Object ID, InstallDate',
+    'Get-CimInstance Win32_ShadowCopy',
+    'Remove-Item C:\\Temp\\shadowcopy-notes.txt',
+  ])('not a deletion of shadow copies: %s', (cmd) => {
+    expect(rules(cmd)).not.toContain('history-shadow-copies-deleted');
+  });
+
+  test('the same rule for a process creation event (one matcher for histories, EVTX and auditd)', () => {
+    const [m] = matchHistory(['"C:\\Windows\\system32\\vssadmin.exe" delete shadows /all /quiet']);
+    expect(m!.hits).toEqual([{ rule: 'history-shadow-copies-deleted', message: 'vssadmin deletes the volume shadow copies' }]);
+  });
+});
