@@ -17,7 +17,7 @@ import { readEvtx } from '../../../src/artifacts/evtx/index.js';
 import { makeRar5 } from '../../../fixtures/lib/sevenzip-rar-writers.mjs';
 import { toolAvailable, describeIf, toolMissing } from '../../helpers/corpus.js';
 import { parseEvtxexportXml } from './expectations.js';
-import { credentialLog, CREDENTIAL_COMMANDS, MODULE_ARCHIVE, powershellLog, RAR_COMMAND, SCRIPT_PARTS, securityLog, sysmonLog } from './fixtures.js';
+import { credentialLog, CREDENTIAL_COMMANDS, MODULE_ARCHIVE, powershellLog, RAR_COMMAND, SCRIPT_PARTS, securityLog, shadowCopyLog, SHADOW_COPY_COMMANDS, sysmonLog } from './fixtures.js';
 
 const LOGS = 'Windows/System32/winevt/Logs';
 const reason = (f: Finding | undefined, rule: string) => f?.reasons.find((r) => r.rule === rule)?.message ?? '';
@@ -30,7 +30,7 @@ describeIf(haveEvtxexport, toolMissing('evtxexport'))('the EVTX writer against e
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test.each([['security', securityLog], ['sysmon', sysmonLog], ['powershell', powershellLog], ['credentials', credentialLog]] as const)('%s log: libevtx reads every record as stagehunt does', (name, make) => {
+  test.each([['security', securityLog], ['sysmon', sysmonLog], ['powershell', powershellLog], ['credentials', credentialLog], ['shadow copies', shadowCopyLog]] as const)('%s log: libevtx reads every record as stagehunt does', (name, make) => {
     const buf = make();
     const file = path.join(dir, `${name}.evtx`);
     writeFileSync(file, buf);
@@ -61,6 +61,7 @@ describe('event logs in a scanned image', () => {
     put(`${LOGS}/Microsoft-Windows-Sysmon%4Operational.evtx`, sysmonLog());
     put(`${LOGS}/Microsoft-Windows-PowerShell%4Operational.evtx`, powershellLog());
     put(`${LOGS}/Archive-Security-2025-03-15.evtx`, credentialLog());
+    put(`${LOGS}/Archive-Security-2025-03-16.evtx`, shadowCopyLog());
     put('PerfLogs/data.part1.rar', makeRar5({ files: [{ name: 'Documents/plan.docx', size: 4000, encrypted: true }], headersEncrypted: true, volume: { index: 0 } }));
     const report = await scan({ roots: [root], os: 'windows', scope: 'hotspots', now: () => new Date(0) });
     findings = report.findings;
@@ -137,6 +138,18 @@ describe('event logs in a scanned image', () => {
     expect(reason(f, rule)).toMatch(text);
     expect(reason(f, 'history-archive-to-staging-location')).not.toBe('');
     expect(levelRank(f.level)).toBeGreaterThanOrEqual(levelRank('high'));
+  });
+
+  test.each([301, 302])('shadow copies deleted (4688 record %i): medium on its own', (recordId) => {
+    const f = byRecord('Security', recordId)!;
+    expect(f).toBeDefined();
+    expect(f.details?.command).toBe(SHADOW_COPY_COMMANDS[recordId - 301]);
+    expect(reason(f, 'history-shadow-copies-deleted')).toMatch(/deletes the volume shadow copies/);
+    expect(f.level).toBe('medium');
+  });
+
+  test('listing the shadow copies gives no finding', () => {
+    expect(byRecord('Security', 303)).toBeUndefined();
   });
 
   test('a benign reg query gives no finding', () => {

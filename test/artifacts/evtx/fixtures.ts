@@ -70,3 +70,12 @@ export function credentialLog(): Buffer {
   const images = ['C:\\Windows\\System32\\ntdsutil.exe', 'C:\\Windows\\System32\\reg.exe', 'C:\\Windows\\System32\\rundll32.exe', 'C:\\Windows\\System32\\reg.exe'];
   return evtxFile(CREDENTIAL_COMMANDS.map((commandLine, i) => security4688({ recordId: 201 + i, time: at(10 + i), commandLine, newProcessName: images[i]! })));
 }
+
+/** Shadow copies deleted (Security 4688): vssadmin and wmic; one benign listing. */
+export const SHADOW_COPY_COMMANDS = ['"C:\\Windows\\system32\\vssadmin.exe" delete shadows /all /quiet', 'wmic.exe shadowcopy delete /nointeractive', 'vssadmin.exe list shadows'] as const;
+
+export function shadowCopyLog(): Buffer {
+  const images = ['C:\\Windows\\System32\\vssadmin.exe', 'C:\\Windows\\System32\\wbem\\WMIC.exe', 'C:\\Windows\\System32\\vssadmin.exe'];
+  return evtxFile(SHADOW_COPY_COMMANDS.map((commandLine, i) => security4688({ recordId: 301 + i, time: at(20 + i), commandLine, newProcessName: images[i]! })));
+}
+
