@@ -5,20 +5,49 @@
  * left out too (counted in the copy's root). What remains is what changed or went since the copy
  * was made: an archive deleted before acquisition, a history before it was cleared.
  */
-import type { Finding } from '../model/finding.js';
-import { FINDING_KINDS, LOCATOR_FIELDS } from '../model/kinds.js';
+import type { Finding, FindingKind } from '../model/finding.js';
+import { LOCATOR_FIELDS } from '../model/kinds.js';
+
+type Content = (f: Finding) => unknown;
+/** A file's own evidence: its size and modification time (a changed archive is other evidence). */
+const fileState: Content = (f) => [f.size, f.times.modified ?? null];
+/** A record inside a file that keeps growing (a history line, an event, a registry value): what it says, not the file's state. */
+const recordSays: Content = (f) => {
+  const d = f.details ?? {};
+  return [d.command ?? d.target ?? d.program ?? d.what ?? null, d.time ?? null];
+};
+/** An NTFS trace: a journal life by its first USN, an MFT record by entry and sequence, a name in $I30 slack (the locators). */
+const traceLife: Content = () => null;
 
 /**
- * The same evidence in the same state: kind, path, locators, the file system's id of the file
- * behind it, and for a file's own evidence its size and modification time. An NTFS trace (a journal
- * life by its first USN, an MFT record life by entry and sequence, a name in `$I30` slack) is the
- * same evidence without them: the live volume tells the longer part of that life (a deletion after
- * the copy). Not the id (it hashes the root's label) nor the score (the copy's correlation sees
- * other neighbours).
+ * What, beyond kind, path, file reference and locators, makes a copy's finding the live volume's:
+ * a file's state; what a record says, whatever the state of the file that holds it (the history
+ * or the log grew since the copy; its old lines are the same evidence); nothing more for an NTFS
+ * trace (the live volume tells the longer part of that life). A new kind must be given a row.
+ */
+const CONTENT: Readonly<Record<FindingKind, Content>> = {
+  file: fileState,
+  directory: fileState,
+  'archive-entry': fileState,
+  summary: fileState,
+  'recycle-bin': fileState,
+  trash: fileState,
+  history: recordSays,
+  event: recordSays,
+  registry: recordSays,
+  execution: recordSays,
+  access: recordSays,
+  'mft-record': traceLife,
+  'i30-entry': traceLife,
+  'usn-record': traceLife,
+};
+
+/**
+ * The same evidence in the same state, by `CONTENT`. Not the id (it hashes the root's label) nor
+ * the score (the copy's correlation sees other neighbours).
  */
 export function evidenceKey(f: Finding): string {
-  const trace = FINDING_KINDS[f.kind].evidence === 'ntfs';
-  const parts: unknown[] = [f.kind, f.path, f.fileId ?? null, trace ? null : f.size, trace ? null : (f.times.modified ?? null)];
+  const parts: unknown[] = [f.kind, f.path, f.fileId ?? null, CONTENT[f.kind](f)];
   for (const field of LOCATOR_FIELDS) parts.push(f[field] ?? null);
   return JSON.stringify(parts);
 }

@@ -93,8 +93,10 @@ describeIf(ready, built ? `tools ${VSS_IMAGE_TOOLS.join(', ')} not all installed
   });
 
   test('files the live volume has unchanged are not walked again in the copy, and not reported twice', () => {
-    // 12 documents and the history are the live volume's, in the same state.
+    // The 12 documents are the live volume's, in the same state: not walked in the copy.
     expect(roots[1]!.filesScanned).toBeLessThan(roots[0]!.filesScanned);
+    // The history grew since the copy: walked in the copy, and its first line there is the live line 1 (left out).
+    expect(roots[1]!.shadowCopy!.findingsAsLive).toBeGreaterThanOrEqual(1);
     const inCopy = findings.filter((f) => f.root === 'vss.img#vss1');
     expect(inCopy.filter((f) => /doc-\d+\.docx|ConsoleHost_history/.test(f.path))).toEqual([]);
     const keys = (root: string): string[] => findings.filter((f) => f.root === root).map((f) => `${f.kind} ${f.path} ${f.fileId ?? ''}`);

@@ -1,10 +1,12 @@
 /**
  * An NTFS volume with one shadow copy that still holds a staged archive the live volume no longer
  * has, built without mounting or Windows:
- *   - "before": mkntfs + ntfscp under faketime put twelve documents, a PowerShell history and
- *     `loot.7z` (7-Zip, encrypted headers, made by 7zz from the documents) in the root;
- *   - "after" (the live volume): the same bytes with the archive deleted as `del` leaves it (its
- *     entry removed from the root's INDX block, its MFT record reused: wiped);
+ *   - "before": mkntfs + ntfscp under faketime put twelve documents, a PowerShell history that
+ *     made the archive and `loot.7z` (7-Zip, encrypted headers, made by 7zz from the documents) in
+ *     the root;
+ *   - "after" (the live volume): the history grown by the line that deleted the archive (ntfscp
+ *     again), and the archive deleted as `del` leaves it (its entry removed from the root's INDX
+ *     block, its MFT record reused: wiped);
  *   - a shadow copy store laid out as the VSS software provider writes it (libyal's format
  *     description): the volume header at 0x1e00, a catalog block (entries of type 2 and 3), a store
  *     header with the copy's identifiers and machine names, a block list with one descriptor per
@@ -26,6 +28,10 @@ export const VSS_IMAGE_TOOLS = ['mkntfs', 'ntfscp', 'faketime', '7zz'];
 export const FILES_TIME = '2024-05-01 01:50:00';
 export const COPY_CREATED = '2024-05-01T02:00:00.0000000Z';
 export const COPY_MACHINE = 'STAGEHOST';
+/** When the history grew (the archive deleted), after the copy. */
+const AFTER_TIME = '2024-05-01 02:10:00';
+/** The PowerShell history: the copy keeps the first line, the live volume both. */
+export const HISTORY = ['& "C:\\Program Files\\7-Zip\\7z.exe" a -mhe=on -pS3cret! C:\\loot.7z C:\\doc-*.docx', 'del C:\\loot.7z'];
 const IMAGE_BYTES = 40 * 1024 * 1024;
 /**
  * Where the store starts: free clusters at the end of the volume (mkntfs puts its metadata at the
@@ -59,13 +65,17 @@ export function buildVssImage(dir: string): VssImage {
     writeFileSync(path.join(src, name), `quarterly figures ${i}\r\n`.repeat(40));
     docs.push(name);
   }
-  writeFileSync(path.join(src, 'ConsoleHost_history.txt'), ['& "C:\\Program Files\\7-Zip\\7z.exe" a -mhe=on -pS3cret! C:\\loot.7z C:\\doc-*.docx', 'del C:\\loot.7z', ''].join('\r\n'));
+  // The history as the copy keeps it (the archive made); the live one goes on (the archive deleted).
+  const history = (lines: string[]) => writeFileSync(path.join(src, 'ConsoleHost_history.txt'), [...lines, ''].join('\r\n'));
+  history([HISTORY[0]!]);
   run('7zz', ['a', '-bd', '-mhe=on', '-pS3cret!', 'loot.7z', ...docs], src);
   for (const name of [...docs, 'ConsoleHost_history.txt', 'loot.7z']) put(name);
 
   const before = readFileSync(image);
   if (!before.subarray(STORE_AT, STORE_AT + STORE_ROOM).every((b) => b === 0)) throw new Error('the room for the store is not free on the volume');
-  const after = Buffer.from(before);
+  history(HISTORY);
+  run('faketime', ['-f', AFTER_TIME, 'ntfscp', '-f', image, path.join(src, 'ConsoleHost_history.txt'), '/ConsoleHost_history.txt']);
+  const after = readFileSync(image);
   // del C:\loot.7z: the root index loses its entry, and its MFT record is reused (wiped).
   const v = openNtfs(fileSource(image));
   const loot = v.lookup('/loot.7z');
