@@ -290,6 +290,17 @@ export class NtfsFs implements EvidenceFs {
     return null;
   };
 
+  /**
+   * Once the root is scored: the MFT listing index (names and children of every record, the
+   * deleted records by folder) is let go; files are reopened for hashing by their reference, which
+   * needs none of it. A later listing builds it again. A shadow copy scanned after this volume then
+   * builds its own index without this one's beside it.
+   */
+  dropLookupIndexes(): void {
+    this.vol.dropIndex();
+    this.deletedByParent = null;
+  }
+
   open(entry: FsEntry, stream?: string): OpenedSource {
     const ref = refOf(entry.id);
     if (!ref || entry.type !== 'file') throw new Error(`${entry.path}: not a regular file of this volume`);

@@ -105,6 +105,8 @@ export interface NtfsVolume {
   willRead(ref: NtfsRef, dataBytes: number): void;
   /** The raw bytes of MFT record `entry` as stored (before fixups), null outside the $MFT; valid until the next record read. */
   recordBytes(entry: number): Buffer | null;
+  /** Lets go of the listing pass's index (names, children, free records); the next listing or path builds it again. */
+  dropIndex(): void;
 }
 
 export class NtfsError extends Error {}
@@ -455,6 +457,13 @@ export function openNtfs(src: ByteSource): NtfsVolume {
     root: () => ({ entry: ENTRY.root, sequence: readSequence(ENTRY.root) }),
     willRead,
     recordBytes: (entry: number): Buffer | null => (entry >= 0 && entry < recordCount ? recordPage(entry) : null),
+    dropIndex(): void {
+      names = null;
+      children = null;
+      mftIndex = null;
+      firstClusters = null;
+      freeBaseEntries = [];
+    },
     list(dir: NtfsRef): NtfsDirEntry[] {
       buildIndex();
       const dirSeq = readSequence(dir.entry);
