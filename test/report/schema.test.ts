@@ -14,6 +14,7 @@ import { FINDING_KINDS, LOCATOR_FIELDS } from '../../src/model/kinds.js';
 import { scan } from '../../src/pipeline/scan.js';
 import { DEMO_IMAGE, ensureDemoImage, ROOT } from '../helpers/cli.js';
 import { hostileReport } from './hostile-fixture.js';
+import { CORPUS_MISSING, corpusAvailable, corpusPath, testIf } from '../helpers/corpus.js';
 
 const SCHEMA_DIR = path.join(ROOT, 'docs', 'schema');
 const GOLDEN = path.join(ROOT, 'test', 'golden');
@@ -55,6 +56,16 @@ describe('JSON Schema of the report and the JSONL finding', () => {
     expect(lines.length).toBeGreaterThan(10);
     for (const [i, line] of lines.entries()) expect({ i, errors: errorsOf(validateFinding, JSON.parse(line)) }).toEqual({ i, errors: [] });
   });
+
+  testIf(corpusAvailable(), CORPUS_MISSING)('a scan of an image with shadow copies (meta.roots[].shadowCopy, schema 1.3) is valid', async () => {
+    const report = await scan({ roots: [corpusPath('images/plaso/vsstest.qcow2')], os: 'auto', scope: 'all' });
+    expect(report.meta.roots.map((r) => r.shadowCopy?.number ?? 0)).toEqual([0, 1, 2]);
+    expect(errorsOf(validateReport, JSON.parse(JSON.stringify(report)))).toEqual([]);
+    // the schema is strict there: an unknown field in shadowCopy is refused
+    const broken = JSON.parse(JSON.stringify(report)) as { meta: { roots: Array<{ shadowCopy?: Record<string, unknown> }> } };
+    broken.meta.roots[1]!.shadowCopy!.extra = 1;
+    expect(errorsOf(validateReport, broken)).not.toEqual([]);
+  }, 60_000);
 
   it('a fresh scan with case, hashes and a baseline is valid', async () => {
     await ensureDemoImage();
