@@ -49,6 +49,21 @@ describeIf(HAVE, CORPUS_MISSING)('stagehunt image', () => {
     expect(j.volumes[0]!.fileSystem).toBe('ext2');
   });
 
+  test('shadow copies are listed after their volume (text and json), and left out with --no-shadow-copies', () => {
+    const image = corpusPath('images/plaso/vsstest.qcow2');
+    const text = runCli(['image', image]);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toContain('vsstest.qcow2#vss1: shadow copy 1 of vsstest.qcow2, made 2013-12-03T06:35:09.7363787Z, store 600f0b69-5bdf-11e3-9d6c-005056c00008, machine infinity: ntfs');
+    expect(text.stdout).toContain('vsstest.qcow2#vss2: shadow copy 2 of vsstest.qcow2, made 2013-12-03T06:37:48.9190583Z');
+    const json = JSON.parse(runCli(['image', image, '-f', 'json']).stdout) as { volumes: Array<{ label: string; shadowCopy?: { of: string; shadowCopyId: string } }> };
+    expect(json.volumes.map((v) => v.label)).toEqual(['vsstest.qcow2', 'vsstest.qcow2#vss1', 'vsstest.qcow2#vss2']);
+    expect(json.volumes[1]!.shadowCopy).toMatchObject({ of: 'vsstest.qcow2', shadowCopyId: '4e3c03c2-7bc6-4288-ad96-c1eac1a55f71' });
+    const live = runCli(['image', image, '--no-shadow-copies']);
+    expect(live.stdout).not.toContain('#vss');
+    // --list walks a copy as fls walks vshadowmount's vss1: syslog (later syslog.gz) is there
+    expect(runCli(['image', image, '--list']).stdout).toContain('|vsstest.qcow2#vss1/syslog|35-1|');
+  });
+
   test('a missing image: one line on stderr, exit 2', () => {
     const r = runCli(['image', '/nonexistent/x.E01']);
     expect(r.status).toBe(2);

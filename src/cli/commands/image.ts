@@ -20,6 +20,7 @@ export interface ImageArgs {
   list?: boolean;
   verify?: boolean;
   format: 'text' | 'json';
+  shadowCopies: boolean;
   quiet?: boolean;
 }
 
@@ -28,7 +29,8 @@ export function imageBuilder(y: Argv): Argv<ImageArgs> {
     .positional('file', { type: 'string', demandOption: true, describe: 'a disk image: .E01, .vhd, .vhdx, .vmdk, .qcow2, .raw/.dd/.img, .001/.000' })
     .option('list', { alias: 'l', type: 'boolean', default: false, describe: 'list every file of every readable file system (bodyfile lines, like fls -r -p -m)' })
     .option('verify', { type: 'boolean', default: false, describe: 'hash the whole media and compare with the MD5/SHA-1 stored in an E01 (exit 1 on mismatch)' })
-    .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const }));
+    .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const })
+    .option('shadow-copies', { type: 'boolean', default: true, describe: "list each NTFS volume's shadow copies (VSS) as volumes after it (default); --no-shadow-copies lists the live volumes only" }));
 }
 
 interface Verification {
@@ -81,7 +83,7 @@ function* textReport(img: DiskImage, args: ImageArgs, v: Verification | null): G
 export async function runImage(args: ImageArgs): Promise<number> {
   let img: DiskImage;
   try {
-    img = openDiskImage(args.file);
+    img = openDiskImage(args.file, undefined, { shadowCopies: args.shadowCopies });
   } catch (err) {
     throw new UsageError(err instanceof ImageError ? err.message : `cannot open image ${args.file}: ${(err as Error).message}`);
   }
