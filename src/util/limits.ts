@@ -98,6 +98,11 @@ export const LIMITS = {
   maxShadowCopies: 64,
   maxVssCatalogBlocks: 256,
   maxVssDescriptorsPerStore: 1_000_000,
+  /**
+   * Block descriptors of all the stores of one volume (about 40 bytes of memory each: 160 MB; 64 GiB
+   * of saved data). A copy reads through every newer store, so the oldest copies are left out first.
+   */
+  maxVssDescriptorsPerVolume: 4_000_000,
   /** Records an array-returning parse keeps for a streamed artifact ($MFT, $J); `parse --format jsonl` streams them all. */
   maxKeptStreamRecords: 200_000,
   /** EVTX: records read per file, and warnings kept per file (a wrecked log warns once per record). */

@@ -188,6 +188,22 @@ describe('hostile structures', () => {
     expect(warnings.join('\n')).toMatch(/the newest 64 read/);
   });
 
+  test('block lists beyond the volume\'s descriptor budget: the oldest copies are left out (each reads through the newer), counted before any list is read', () => {
+    const stores: StoreSpec[] = [1, 2, 3].map((n) => ({
+      storeId: `00000001-0000-4000-8000-00000000000${n}`,
+      created: `2024-0${n}-01T00:00:00Z`,
+      // 600 descriptors: two block-list blocks, at most 1,016 descriptors by their count
+      descriptors: Array.from({ length: 600 }, (_, i) => ({ original: (i % 64) * VSS_BLOCK, relative: 1, store: META_AT - VSS_BLOCK })),
+    }));
+    const { volume } = volumeWith(stores);
+    const warnings: string[] = [];
+    const copies = readShadowCopies(bufferSource(volume), 'v', warnings, 2100);
+    expect(copies.map((c) => c.number)).toEqual([2, 3]);
+    expect(warnings).toEqual(['v: shadow copies 1 to 1 left out: with the newer copies their block lists exceed 2100 descriptors']);
+    expect(readShadowCopies(bufferSource(volume), 'v', [], 3100)).toHaveLength(3);
+    expect(readShadowCopies(bufferSource(volume), 'v', [], 1000)).toEqual([]);
+  });
+
   test('500 mutations of the catalog and store blocks: warnings and bytes, never a throw or a hang', () => {
     const stores: StoreSpec[] = [
       { storeId: '00000001-0000-4000-8000-000000000001', created: '2024-01-01T00:00:00Z', descriptors: [], unusedBlocks: [20, 21] },

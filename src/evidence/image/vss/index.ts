@@ -73,6 +73,7 @@ const u64 = (b: Buffer, at: number): number => {
   const v = b.readBigUInt64LE(at);
   return v > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(v);
 };
+const DESCRIPTORS_PER_BLOCK = Math.floor((VSS_BLOCK - BLOCK_HEADER_BYTES) / DESCRIPTOR_BYTES);
 const hasIdentifier = (b: Buffer): boolean => b.compare(VSS_IDENTIFIER, 0, 16, HEADER.identifier, HEADER.identifier + 16) === 0;
 /** Bounded text of a store header's machine names. */
 const MAX_MACHINE_NAME_BYTES = 512;
@@ -87,7 +88,7 @@ export function hasVssHeader(volume: ByteSource): boolean {
  * The volume's shadow copies, oldest first; none when the volume has no VSS header or no catalog.
  * What could not be read is said in `warnings` (prefixed with `label`), and what could is returned.
  */
-export function readShadowCopies(volume: ByteSource, label: string, warnings: string[]): ShadowCopy[] {
+export function readShadowCopies(volume: ByteSource, label: string, warnings: string[], maxDescriptors: number = LIMITS.maxVssDescriptorsPerVolume): ShadowCopy[] {
   if (!hasVssHeader(volume)) return [];
   const header = readExact(volume, VOLUME_HEADER_OFFSET, BLOCK_HEADER_BYTES)!;
   const catalogOffset = u64(header, HEADER.catalogOffset);
@@ -106,10 +107,21 @@ export function readShadowCopies(volume: ByteSource, label: string, warnings: st
   // Oldest first: a store's reads fall through to the next newer one.
   stores.sort((a, b) => (a.createdTicks < b.createdTicks ? -1 : a.createdTicks > b.createdTicks ? 1 : a.storeId < b.storeId ? -1 : a.storeId > b.storeId ? 1 : 0));
   // Numbered as vshadowinfo numbers them, also when the oldest are left out.
-  const skipped = Math.max(0, stores.length - LIMITS.maxShadowCopies);
+  let skipped = Math.max(0, stores.length - LIMITS.maxShadowCopies);
   if (skipped > 0) {
     warnings.push(`${label}: ${stores.length} shadow copies; the newest ${LIMITS.maxShadowCopies} read`);
     stores.splice(0, skipped);
+  }
+  // The descriptors every copy needs (its own and all newer stores') within the volume's budget,
+  // counted from the block lists' lengths before any is read: the oldest copies go first.
+  let budget = maxDescriptors;
+  for (let i = stores.length - 1; i >= 0; i--) {
+    budget -= stores[i]!.descriptorsAtMost();
+    if (budget >= 0) continue;
+    warnings.push(`${label}: shadow copies ${skipped + 1} to ${skipped + i + 1} left out: with the newer copies their block lists exceed ${maxDescriptors} descriptors`);
+    stores.splice(0, i + 1);
+    skipped += i + 1;
+    break;
   }
   for (let i = 0; i < stores.length; i++) stores[i]!.next = stores[i + 1] ?? null;
   return stores.map((s, i) => {
@@ -235,6 +247,14 @@ class Store {
     };
   }
 
+  /** An upper bound of the descriptors the store's block list holds: its blocks (headers only), times the descriptors a block holds. */
+  descriptorsAtMost(): number {
+    let blocks = 0;
+    // Quiet: what is wrong with the chain is said when the list is read.
+    for (const _ of this.chain(this.location.blockList, RECORD.blockList, 'block list', BLOCK_HEADER_BYTES, true)) blocks++;
+    return Math.min(blocks * DESCRIPTORS_PER_BLOCK, LIMITS.maxVssDescriptorsPerStore);
+  }
+
   /** The store's block list and bitmaps, read on its first use. */
   private load(): Map<number, Descriptor> {
     if (this.forward) return this.forward;
@@ -245,18 +265,19 @@ class Store {
     return this.forward;
   }
 
-  private *chain(first: number, record: number, what: string): Generator<Buffer> {
+  /** The blocks of a chain (their first `bytes`), from `first` to a next offset of 0, a block met twice, or one of another kind. */
+  private *chain(first: number, record: number, what: string, bytes: number = VSS_BLOCK, quiet = false): Generator<Buffer> {
     const seen = new Set<number>();
     // A chain cannot be longer than the volume has blocks.
     for (let at = first; at > 0; ) {
       if (seen.has(at) || seen.size > this.blocks) {
-        this.warn(`${what} chain loops: stopped`);
+        if (!quiet) this.warn(`${what} chain loops: stopped`);
         return;
       }
       seen.add(at);
-      const block = readExact(this.volume, at, VSS_BLOCK);
+      const block = readExact(this.volume, at, bytes);
       if (!block || !hasIdentifier(block) || block.readUInt32LE(HEADER.recordType) !== record) {
-        this.warn(`${what} block at ${at} unreadable or of another kind: stopped`);
+        if (!quiet) this.warn(`${what} block at ${at} unreadable or of another kind: stopped`);
         return;
       }
       yield block;
