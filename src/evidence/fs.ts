@@ -181,6 +181,11 @@ export interface EvidenceFs {
   fileRecords?(): number;
   /** Lets caches kept only to speed up `lookup` go (after the last lookup a scan makes of a root); absent: nothing to let go. */
   dropLookupIndexes?(): void;
+  /**
+   * A live volume whose shadow copies are scanned (image NTFS): whether the file a copy names by its
+   * entry id is still on this volume ('present') or gone since ('gone'); null when the id says nothing.
+   */
+  fileLife?(id: string): 'present' | 'gone' | null;
   /** Problems met so far (bad structures, loops, truncation): what could be read was read. */
   readonly warnings: string[];
   close(): void;

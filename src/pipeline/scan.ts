@@ -46,7 +46,7 @@ import { dropStandbys } from '../evidence/ahead-worker.js';
 import { readAheadAfterFiles } from '../evidence/read-ahead.js';
 import { buildEpisodes } from '../timeline/episodes.js';
 import { imageEntryTimes, openImageRoots, type ImageRoots } from './scan-image.js';
-import { LiveEvidence } from './shadow-copies.js';
+import { LiveEvidence, markCopyFindings, type LiveFileLife } from './shadow-copies.js';
 import { pushAll } from '../util/arrays.js';
 import { EventLoopTurns, TURN_EVERY_MS, yieldToEventLoop } from '../util/event-loop.js';
 import { IsolatedParseError, Isolator, needsIsolation, type IsolatedResult, type IsolationLimits } from './isolate.js';
@@ -115,6 +115,8 @@ export interface ScanOptions {
 interface ShadowRoot {
   of: string;
   copy: Omit<ShadowCopyMeta, 'of' | 'findingsAsLive'>;
+  /** Whether a file of the copy is still on the live volume (null when the live file system cannot tell). */
+  lifeOf: LiveFileLife | null;
 }
 
 export interface ScanProgress {
@@ -858,6 +860,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
     let shadowCopy: ShadowCopyMeta | undefined;
     if (shadow) {
       const { kept, asLive } = liveEvidence.notInLive(shadow.of, findings);
+      markCopyFindings(kept, shadow.copy, shadow.lifeOf);
       findings = kept;
       shadowCopy = { of: shadow.of, ...shadow.copy, findingsAsLive: asLive };
     } else if (image) liveEvidence.remember(state.label, findings);
@@ -914,7 +917,9 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
         const state = rootState({ given: label, label, hostKey: given, os, kind: IMAGE_KIND, fs, isolator, pool: null, keepEntries: true });
         inspectedFiles.set(label, { fs, entries: state.inspectedEntries });
         await scanRoot(state, opts);
-        finishRoot(state, image.evidence, shadowCopy && shadowOf ? { of: shadowOf, copy: shadowCopy } : undefined);
+        const live = shadowOf ? image.volumes.find((v) => v.label === shadowOf)?.fs : undefined;
+        const lifeOf = live?.fileLife ? (id: string) => live.fileLife!(id) : null;
+        finishRoot(state, image.evidence, shadowCopy && shadowOf ? { of: shadowOf, copy: shadowCopy, lifeOf } : undefined);
       }
       // Not kept waiting, with its isolate, until the last image is walked and the files behind findings hashed.
       image.walked();

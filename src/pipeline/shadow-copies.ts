@@ -68,3 +68,19 @@ export class LiveEvidence {
     return { kept, asLive: findings.length - kept.length };
   }
 }
+
+/** What a copy's finding says of its file on the live volume, from the file's MFT reference. */
+export type LiveFileLife = (fileId: string) => 'present' | 'gone' | null;
+
+/**
+ * The copy a kept finding was read from, and whether its file is gone from the live volume since
+ * (its MFT entry freed or reused) or still there in another state: `details.shadowCopy`, which the
+ * stories and reports show ("gone from the live volume").
+ */
+export function markCopyFindings(findings: readonly Finding[], copy: { number: number; created: string | null }, lifeOf: LiveFileLife | null): void {
+  for (const f of findings) {
+    const life = f.fileId && lifeOf ? lifeOf(f.fileId) : null;
+    f.details = { ...(f.details ?? {}), shadowCopy: { number: copy.number, created: copy.created, ...(life ? { onLiveVolume: life === 'gone' ? 'gone' : 'changed' } : {}) } };
+  }
+}
+

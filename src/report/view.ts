@@ -147,9 +147,9 @@ export function locatorText(f: Finding): string {
   return parts.join('; ');
 }
 
-/** "read in shadow copy 1 (case.E01#p2#vss1)" for a finding of a shadow copy's root, else null (reports show it under the path). */
+/** "read in shadow copy 1, gone from the live volume (case.E01#p2#vss1)" for a finding of a shadow copy's root, else null (reports show it under the path). */
 export function shadowCopyNote(f: Finding): string | null {
-  const phrase = inShadowCopy(f.root);
+  const phrase = inShadowCopy(f);
   return phrase ? `read${phrase} (${f.root})` : null;
 }
 

@@ -112,7 +112,7 @@ function archiveStep(group: FindingFacts[], refDay: string): Draft {
     const format = (f.format ?? 'archive').toUpperCase();
     const what = `${encrypted ? 'an encrypted ' : format === 'ARCHIVE' ? 'an ' : 'a '}${format === 'ARCHIVE' ? 'archive' : `${format} archive`}`;
     const volumes = group.length > 1 ? ` in ${group.length} volumes` : '';
-    const names = group.map((m) => `${baseOf(m.finding.path)}${inShadowCopy(m.finding.root)}`).join(', ');
+    const names = group.map((m) => `${baseOf(m.finding.path)}${inShadowCopy(m.finding)}`).join(', ');
     const at = t === null ? 'Then' : `At ${clock(t, refDay)}`;
     return `${at} ${what}${volumes} was written to ${dirOf(f.path)} (${names}).`;
   };
@@ -125,7 +125,7 @@ function fileStep(group: FindingFacts[], refDay: string): Draft {
   const makeText = (): string => {
     group.sort((a, b) => (a.time ?? 0) - (b.time ?? 0) || a.finding.path.localeCompare(b.finding.path));
     const span = times.length === 0 ? 'Then' : minOf(times) === maxOf(times) ? `At ${clock(times[0]!, refDay)}` : `Between ${clock(minOf(times), refDay)} and ${clock(maxOf(times), refDay)}`;
-    const items = group.map((m) => `${baseOf(m.finding.path)}${inShadowCopy(m.finding.root)} (${quote(mainReason(m))})`).join('; ');
+    const items = group.map((m) => `${baseOf(m.finding.path)}${inShadowCopy(m.finding)} (${quote(mainReason(m))})`).join('; ');
     const noun = group.length === 1 ? 'a suspicious file appeared' : `${group.length} suspicious files appeared`;
     return `${span} ${noun} in ${dirOf(group[0]!.finding.path)}: ${items}.`;
   };

@@ -28,6 +28,7 @@ interface F {
   format: string | null;
   fileId?: string;
   hashes?: { sha256?: string };
+  details?: { shadowCopy?: { number: number; created: string | null; onLiveVolume?: string } };
   reasons: Array<{ rule: string }>;
 }
 interface Root {
@@ -88,6 +89,8 @@ describeIf(ready, built ? `tools ${VSS_IMAGE_TOOLS.join(', ')} not all installed
     expect(['high', 'critical']).toContain(loot[0]!.level);
     // Hashed from the copy's bytes: the archive 7zz made, byte for byte.
     expect(loot[0]!.hashes?.sha256).toBe(sha256(readFileSync(path.join(dir, 'src', 'loot.7z'))));
+    // Its MFT entry is free on the live volume: gone since the copy was made.
+    expect(loot[0]!.details?.shadowCopy).toEqual({ number: 1, created: COPY_CREATED, onLiveVolume: 'gone' });
     // The live volume has no file of it (only the traces `del` left).
     expect(findings.filter((f) => f.root === 'vss.img' && f.kind === 'file' && f.path === 'loot.7z')).toEqual([]);
   });
@@ -114,7 +117,7 @@ describeIf(ready, built ? `tools ${VSS_IMAGE_TOOLS.join(', ')} not all installed
     const episode = episodes.find((e) => e.findingIds.includes(copyLoot.id));
     expect(episode?.findingIds).toEqual(expect.arrayContaining([liveTrace!.id, history!.id]));
     expect(episode?.evidenceKinds).toEqual(expect.arrayContaining(['archive', 'history', 'ntfs']));
-    expect(episode?.narrative).toContain('(loot.7z in shadow copy 1)');
+    expect(episode?.narrative).toContain('(loot.7z in shadow copy 1, gone from the live volume)');
   });
 
   test('the table names the copy in the roots line and on the episode\'s lines', () => {
@@ -126,7 +129,7 @@ describeIf(ready, built ? `tools ${VSS_IMAGE_TOOLS.join(', ')} not all installed
   test('the HTML and Markdown reports say under the path which copy a finding was read from', () => {
     for (const format of ['html', 'md']) {
       const r = runCli(['scan', img.image, '--scope', 'all', '--format', format], { timeoutMs: 120_000 });
-      expect(r.stdout).toContain('read in shadow copy 1 (vss.img#vss1)');
+      expect(r.stdout).toContain('read in shadow copy 1, gone from the live volume (vss.img#vss1)');
       expect(r.stdout).toContain('shadow copy 1 of vss.img, made 2024-05-01T02:00:00.0000000Z');
     }
   });

@@ -8,7 +8,7 @@ import { describe, expect, test } from '@jest/globals';
 import type { Finding } from '../../src/model/finding.js';
 import { NO_TIMES } from '../../src/model/finding.js';
 import { inShadowCopy, liveVolumeOf, shadowCopyLabel } from '../../src/model/shadow-copy.js';
-import { evidenceKey, LiveEvidence } from '../../src/pipeline/shadow-copies.js';
+import { evidenceKey, LiveEvidence, markCopyFindings } from '../../src/pipeline/shadow-copies.js';
 
 function finding(root: string, over: Partial<Finding> = {}): Finding {
   return { id: `${root}-id`, root, path: 'PerfLogs/data.7z', kind: 'file', level: 'high', score: 60, reasons: [{ rule: 'archive-headers-encrypted', score: 60, message: 'm' }], hotspot: null, size: 1000, format: '7z', entropy: null, times: { ...NO_TIMES, modified: '2024-05-01T01:50:00.0000000Z' }, attack: ['T1074.001'], fileId: '64-1', ...over };
@@ -67,7 +67,21 @@ describe('shadow copy root names', () => {
     ['#vss1', '#vss1', ''],
   ])('%s: volume %s', (label, volume, phrase) => {
     expect(liveVolumeOf(label)).toBe(volume);
-    expect(inShadowCopy(label)).toBe(phrase);
+    expect(inShadowCopy({ root: label })).toBe(phrase);
+  });
+
+  test('a file of the copy gone from the live volume is said so in the phrase', () => {
+    const f = finding('case.E01#p2#vss1');
+    markCopyFindings([f], { number: 1, created: '2024-05-01T02:00:00.0000000Z' }, (id) => (id === '64-1' ? 'gone' : 'present'));
+    expect(f.details).toEqual({ shadowCopy: { number: 1, created: '2024-05-01T02:00:00.0000000Z', onLiveVolume: 'gone' } });
+    expect(inShadowCopy(f)).toBe(' in shadow copy 1, gone from the live volume');
+    const changed = finding('case.E01#p2#vss1', { fileId: '70-2', details: { command: 'x' } });
+    markCopyFindings([changed], { number: 1, created: null }, () => 'present');
+    expect(changed.details).toEqual({ command: 'x', shadowCopy: { number: 1, created: null, onLiveVolume: 'changed' } });
+    expect(inShadowCopy(changed)).toBe(' in shadow copy 1');
+    const noId = finding('case.E01#p2#vss1', { fileId: undefined });
+    markCopyFindings([noId], { number: 2, created: null }, () => 'gone');
+    expect(noId.details).toEqual({ shadowCopy: { number: 2, created: null } });
   });
 
   test('a label made for a copy reads back as its volume', () => {

@@ -291,6 +291,18 @@ export class NtfsFs implements EvidenceFs {
   };
 
   /**
+   * Whether the file a shadow copy's entry id names (`entry-sequence`) is still on this live
+   * volume: its record in use with the same sequence ('present'), or freed or reused since ('gone').
+   * Null for an id that is not an MFT reference. Reads the one record, no index.
+   */
+  fileLife(id: string): 'present' | 'gone' | null {
+    const ref = refOf(id);
+    if (!ref) return null;
+    const st = this.vol.stat(ref);
+    return st && st.inUse && st.ref.sequence === ref.sequence ? 'present' : 'gone';
+  }
+
+  /**
    * Once the root is scored: the MFT listing index (names and children of every record, the
    * deleted records by folder) is let go; files are reopened for hashing by their reference, which
    * needs none of it. A later listing builds it again. A shadow copy scanned after this volume then
