@@ -219,7 +219,7 @@ function historyStep(m: FindingFacts, named: NamedTimes): Draft {
     const who = m.users[0] ? `${m.users[0]}'s ` : 'A ';
     const missing = f.reasons.find((r) => r.rule === 'named-path-missing');
     const tail = missing ? ` ${quote(missing.message)}.` : '';
-    return `${who}${shell}history (line ${f.line ?? '?'}) shows: \`${quote(command)}\`.${tail}`;
+    return `${who}${shell}history (line ${f.line ?? '?'}${inShadowCopy(f)}) shows: \`${quote(command)}\`.${tail}`;
   };
   return { time: m.time, sortTime: m.time ?? named.of(m), order: 5, makeText, ids: [f.id] };
 }
@@ -232,7 +232,7 @@ function eventStep(m: FindingFacts, named: NamedTimes): Draft {
     const who = m.users[0] ? `${m.users[0]} ` : 'Someone ';
     const what = typeof d.command === 'string' ? `ran \`${quote(d.command)}\`` : typeof d.target === 'string' ? `${f.event?.eventId === 11 || f.event?.eventId === 15 ? 'wrote' : 'deleted'} ${quote(d.target)}` : quote(mainReason(m));
     const where = `${f.event?.channel ?? 'event'} log, event ${f.event?.eventId ?? '?'} record ${f.event?.recordId ?? '?'}`;
-    return `${who}${what} (${where}).`;
+    return `${who}${what} (${where}${inShadowCopy(f)}).`;
   };
   return { time: m.time, sortTime: m.time ?? named.of(m), order: 5, makeText, ids: [f.id] };
 }
@@ -263,7 +263,7 @@ function executionStep(m: FindingFacts, refDay: string): Draft {
     const span = m.time === null ? 'Then' : m.end !== null && m.end !== m.time ? `Between ${clock(m.time, refDay)} and ${clock(m.end, refDay)}` : `At ${clock(m.time, refDay)}`;
     const source = typeof d.source === 'string' ? d.source : 'execution record';
     const where = f.key ? `${source} key ${f.key} in ${f.path}` : `${source}: ${f.path}`;
-    return `${span} ${quote(program)} ran${count} (${where}).`;
+    return `${span} ${quote(program)} ran${count} (${where}${inShadowCopy(f)}).`;
   };
   return { time: m.time, order: 1, makeText, ids: [f.id] };
 }

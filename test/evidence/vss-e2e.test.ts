@@ -14,7 +14,7 @@ import { readShadowCopies } from '../../src/evidence/image/vss/index.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { DEBIAN_PYTHON, describeIf, pythonModuleAvailable, testIf, toolAvailable } from '../helpers/corpus.js';
 import { fileSource, workDir } from '../ntfs/helpers.js';
-import { buildVssImage, COPY_CREATED, COPY_MACHINE, VSS_IMAGE_TOOLS, type VssImage } from './vss-image.js';
+import { buildVssImage, COPY_CREATED, COPY_MACHINE, SECURITY_COMMAND, SECURITY_LOG, SYSMON_LOG, VSS_IMAGE_TOOLS, type VssImage } from './vss-image.js';
 
 const built = existsSync(BIN) && existsSync(path.join(process.cwd(), 'dist', 'bundle', 'main.cjs'));
 const ready = built && VSS_IMAGE_TOOLS.every((t) => toolAvailable(t));
@@ -26,9 +26,10 @@ interface F {
   path: string;
   level: string;
   format: string | null;
+  event?: { channel: string; recordId: number; eventId: number };
   fileId?: string;
   hashes?: { sha256?: string };
-  details?: { shadowCopy?: { number: number; created: string | null; onLiveVolume?: string } };
+  details?: { command?: string; shadowCopy?: { number: number; created: string | null; onLiveVolume?: string } };
   reasons: Array<{ rule: string }>;
 }
 interface Root {
@@ -108,16 +109,28 @@ describeIf(ready, built ? `tools ${VSS_IMAGE_TOOLS.join(', ')} not all installed
     for (const k of keys('vss.img#vss1')) if (live.has(k)) expect(k).toMatch(/^(usn-record|mft-record|i30-entry) /);
   });
 
-  test('one story: the copy\'s archive, the live $I30 slack that names it gone and the history that made and deleted it', () => {
+  test('an event log cleared after the copy: its events from the copy (the file changed, not gone); a log that grew: its old events are the live ones', () => {
+    const fromCopy = findings.filter((f) => f.root === 'vss.img#vss1' && f.kind === 'event');
+    expect(fromCopy.map((f) => [f.path, f.event])).toEqual([[SECURITY_LOG, { channel: 'Security', recordId: 102, eventId: 4688 }]]);
+    expect(fromCopy[0]!.details).toMatchObject({ command: SECURITY_COMMAND, shadowCopy: { number: 1, onLiveVolume: 'changed' } });
+    expect(['high', 'critical']).toContain(fromCopy[0]!.level);
+    // The live Security log (cleared) has nothing of it; the Sysmon record 7 is reported once, from the live log.
+    expect(findings.filter((f) => f.root === 'vss.img' && f.path === SECURITY_LOG)).toEqual([]);
+    expect(findings.filter((f) => f.kind === 'event' && f.path === SYSMON_LOG).map((f) => f.root)).toEqual(['vss.img']);
+    expect(roots[1]!.shadowCopy!.findingsAsLive).toBeGreaterThanOrEqual(2);
+  });
+
+  test('one story: the copy\'s archive and Security event, the live history that made and deleted the archive, the live Sysmon event', () => {
     const copyLoot = findings.find((f) => f.root === 'vss.img#vss1' && f.path === 'loot.7z')!;
-    const liveTrace = findings.find((f) => f.root === 'vss.img' && f.kind === 'i30-entry' && f.path === 'loot.7z');
-    const history = findings.find((f) => f.root === 'vss.img' && f.kind === 'history');
-    expect(liveTrace).toBeDefined();
-    expect(history).toBeDefined();
+    const copyEvent = findings.find((f) => f.root === 'vss.img#vss1' && f.kind === 'event')!;
+    const history = findings.filter((f) => f.root === 'vss.img' && f.kind === 'history');
+    const sysmon = findings.find((f) => f.root === 'vss.img' && f.kind === 'event')!;
+    expect(history).toHaveLength(2);
     const episode = episodes.find((e) => e.findingIds.includes(copyLoot.id));
-    expect(episode?.findingIds).toEqual(expect.arrayContaining([liveTrace!.id, history!.id]));
-    expect(episode?.evidenceKinds).toEqual(expect.arrayContaining(['archive', 'history', 'ntfs']));
+    expect(episode?.findingIds).toEqual(expect.arrayContaining([copyEvent.id, sysmon.id, ...history.map((h) => h.id)]));
+    expect(episode?.evidenceKinds).toEqual(expect.arrayContaining(['archive', 'history', 'event']));
     expect(episode?.narrative).toContain('(loot.7z in shadow copy 1, gone from the live volume)');
+    expect(episode?.narrative).toContain('(Security log, event 4688 record 102 in shadow copy 1)');
   });
 
   test('the table names the copy in the roots line and on the episode\'s lines', () => {

@@ -4,8 +4,8 @@
  *   - "before": mkntfs + ntfscp under faketime put twelve documents, a PowerShell history that
  *     made the archive and `loot.7z` (7-Zip, encrypted headers, made by 7zz from the documents) in
  *     the root;
- *   - "after" (the live volume): the history grown by the line that deleted the archive (ntfscp
- *     again), and the archive deleted as `del` leaves it (its entry removed from the root's INDX
+ *   - "after" (the live volume): the history grown by the line that deleted the archive, the
+ *     Security log cleared and the Sysmon log grown (ntfscp again), and the archive deleted as `del` leaves it (its entry removed from the root's INDX
  *     block, its MFT record reused: wiped);
  *   - a shadow copy store laid out as the VSS software provider writes it (libyal's format
  *     description): the volume header at 0x1e00, a catalog block (entries of type 2 and 3), a store
@@ -21,6 +21,7 @@ import path from 'node:path';
 import { openNtfs } from '../../src/evidence/image/ntfs/index.js';
 import { fileSource } from '../ntfs/helpers.js';
 import { removeIndexEntry } from '../ntfs/i30-image.js';
+import { evtxFile, security4688, sysmon1 } from '../../fixtures/lib/evtx-writer.mjs';
 import { VSS_BLOCK as BLOCK, vssMetadataBytes, writeVss, type StoreSpec } from '../../bench/lib/vss-layout.mjs';
 
 export const VSS_IMAGE_TOOLS = ['mkntfs', 'ntfscp', 'faketime', '7zz'];
@@ -30,6 +31,11 @@ export const COPY_CREATED = '2024-05-01T02:00:00.0000000Z';
 export const COPY_MACHINE = 'STAGEHOST';
 /** When the history grew (the archive deleted), after the copy. */
 const AFTER_TIME = '2024-05-01 02:10:00';
+/** The event logs, in the root (ntfscp makes no folders): Security cleared after the copy, Sysmon grown. */
+export const SECURITY_LOG = 'Security.evtx';
+export const SYSMON_LOG = 'Microsoft-Windows-Sysmon%4Operational.evtx';
+export const SECURITY_COMMAND = '"C:\\Program Files\\WinRAR\\rar.exe" a -hpS3cret -v100m C:\\vol.rar C:\\doc-*.docx';
+const SYSMON_7Z = sysmon1({ recordId: 7, time: new Date('2024-05-01T01:50:00Z'), commandLine: '"C:\\Program Files\\7-Zip\\7z.exe" a -mhe=on -pS3cret! C:\\loot.7z C:\\doc-*.docx', image: 'C:\\Program Files\\7-Zip\\7z.exe' });
 /** The PowerShell history: the copy keeps the first line, the live volume both. */
 export const HISTORY = ['& "C:\\Program Files\\7-Zip\\7z.exe" a -mhe=on -pS3cret! C:\\loot.7z C:\\doc-*.docx', 'del C:\\loot.7z'];
 const IMAGE_BYTES = 40 * 1024 * 1024;
@@ -69,12 +75,18 @@ export function buildVssImage(dir: string): VssImage {
   const history = (lines: string[]) => writeFileSync(path.join(src, 'ConsoleHost_history.txt'), [...lines, ''].join('\r\n'));
   history([HISTORY[0]!]);
   run('7zz', ['a', '-bd', '-mhe=on', '-pS3cret!', 'loot.7z', ...docs], src);
-  for (const name of [...docs, 'ConsoleHost_history.txt', 'loot.7z']) put(name);
+  // Two event logs: Security records rar making encrypted volumes and is cleared after the copy;
+  // Sysmon records 7-Zip making the archive and goes on logging.
+  writeFileSync(path.join(src, SECURITY_LOG), evtxFile([security4688({ recordId: 102, time: new Date('2024-05-01T01:49:00Z'), commandLine: SECURITY_COMMAND, newProcessName: 'C:\\Program Files\\WinRAR\\rar.exe' })]));
+  writeFileSync(path.join(src, SYSMON_LOG), evtxFile([SYSMON_7Z]));
+  for (const name of [...docs, 'ConsoleHost_history.txt', 'loot.7z', SECURITY_LOG, SYSMON_LOG]) put(name);
 
   const before = readFileSync(image);
   if (!before.subarray(STORE_AT, STORE_AT + STORE_ROOM).every((b) => b === 0)) throw new Error('the room for the store is not free on the volume');
   history(HISTORY);
-  run('faketime', ['-f', AFTER_TIME, 'ntfscp', '-f', image, path.join(src, 'ConsoleHost_history.txt'), '/ConsoleHost_history.txt']);
+  writeFileSync(path.join(src, SECURITY_LOG), evtxFile([security4688({ recordId: 1, time: new Date('2024-05-01T02:05:00Z'), commandLine: 'C:\\Windows\\system32\\svchost.exe -k netsvcs -p', newProcessName: 'C:\\Windows\\System32\\svchost.exe', user: 'SYSTEM' })]));
+  writeFileSync(path.join(src, SYSMON_LOG), evtxFile([SYSMON_7Z, sysmon1({ recordId: 8, time: new Date('2024-05-01T02:06:00Z'), commandLine: 'C:\\Windows\\System32\\notepad.exe C:\\notes.txt', image: 'C:\\Windows\\System32\\notepad.exe' })]));
+  for (const name of ['ConsoleHost_history.txt', SECURITY_LOG, SYSMON_LOG]) run('faketime', ['-f', AFTER_TIME, 'ntfscp', '-f', image, path.join(src, name), `/${name}`]);
   const after = readFileSync(image);
   // del C:\loot.7z: the root index loses its entry, and its MFT record is reused (wiped).
   const v = openNtfs(fileSource(image));

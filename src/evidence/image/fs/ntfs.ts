@@ -62,6 +62,9 @@ function timesOf(t: NtfsTimes | null): FsTimes {
 /** Files of a listing whose records and heads a fetching image is told of ahead of the walk (about two blocks each). */
 const HINT_FILES_AHEAD = 64;
 
+/** Event logs and registry hives (with their transaction logs): content that changes under an unchanged MFT record. */
+const REWRITTEN_IN_PLACE = /\.evtx$|^(ntuser\.dat|usrclass\.dat|sam|system|software|security|default|components|amcache\.hve)(\.log[12]?)?$/i;
+
 const refId = (r: NtfsRef): string => `${r.entry}-${r.sequence}`;
 /** The reference an id stands for: parsed back, not remembered (a map of every listed id cost memory in the size of the volume). */
 function refOf(id: string): NtfsRef | null {
@@ -98,9 +101,13 @@ export class NtfsFs implements EvidenceFs {
     this.warnings = this.vol.warnings;
   }
 
-  /** True when `entry`'s record is the same bytes in the live volume this one is a shadow copy of. */
-  private unchangedInLive(entry: number): boolean {
-    if (!this.unchangedFrom) return false;
+  /**
+   * True when `entry`'s record is the same bytes in the live volume this one is a shadow copy of.
+   * Never for a file Windows rewrites in place without touching its record (an event log's size is
+   * preallocated and its times lag; a hive is written through its mapping): those are read again.
+   */
+  private unchangedInLive(entry: number, name: string): boolean {
+    if (!this.unchangedFrom || REWRITTEN_IN_PLACE.test(name)) return false;
     const mine = this.vol.recordBytes(entry);
     const live = this.unchangedFrom.vol.recordBytes(entry);
     return mine !== null && live !== null && mine.length > 0 && mine.equals(live);
@@ -202,7 +209,7 @@ export class NtfsFs implements EvidenceFs {
     const sizes: number[] = [];
     for (let i = 0; i < n; i++) {
       const c = children[i]!;
-      if (!c.isDirectory && this.unchangedInLive(c.ref.entry)) continue;
+      if (!c.isDirectory && this.unchangedInLive(c.ref.entry, c.name)) continue;
       if (!Number.isNaN(c.size)) {
         kept.push(c);
         types.push(c.isDirectory ? 'directory' : 'file');
