@@ -6,7 +6,7 @@
  */
 import type { AtimeAudit } from '../evidence/reader.js';
 import type { EvidenceFs, FsEntry, FsTime } from '../evidence/fs.js';
-import { openDiskImage, type DiskImage, type DiskImageOptions, type ImageVolume } from '../evidence/image/index.js';
+import { openDiskImage, type DiskImage, type DiskImageOptions, type ShadowCopyVolume } from '../evidence/image/index.js';
 import { RootError } from '../evidence/root.js';
 import type { FileTimes } from '../model/finding.js';
 import type { RootMeta, ScanError } from '../model/report.js';
@@ -15,7 +15,7 @@ import { lazyTimes } from './inspect.js';
 
 export interface ImageRoots {
   /** The readable file systems, each scanned as a root named by its label; a shadow copy after its live volume. */
-  volumes: Array<{ fs: EvidenceFs; label: string; shadowCopy?: ImageVolume['shadowCopy']; shadowOf?: string }>;
+  volumes: Array<{ fs: EvidenceFs; label: string; shadowCopy?: ShadowCopyVolume }>;
   /** The image file behind these roots and the acquisition hashes it stores (E01), for the report's case header. */
   evidence: NonNullable<RootMeta['image']>;
   /** The container's and partition table's warnings, as errors of the image. */
@@ -61,7 +61,7 @@ export function openImageRoots(given: string, audit: AtimeAudit, options: DiskIm
   }
   const opened = img;
   return {
-    volumes: readable.map((v) => ({ fs: v.fs!, label: v.label, ...(v.shadowCopy && v.shadowOf ? { shadowCopy: v.shadowCopy, shadowOf: v.shadowOf } : {}) })),
+    volumes: readable.map((v) => ({ fs: v.fs!, label: v.label, ...(v.shadowCopy ? { shadowCopy: v.shadowCopy } : {}) })),
     evidence: imageEvidence(given, opened),
     errors: opened.warnings.map((w) => ({ root: given, path: '', op: 'read', code: 'WARN', message: w })),
     walked: () => opened.image.media.fetchAhead?.stop(),

@@ -111,13 +111,12 @@ export interface ScanOptions {
   poolHeapMb?: number;
 }
 
-/** A shadow copy's root: the live volume it is a past state of, and what the copy is. */
-interface ShadowRoot {
-  of: string;
-  copy: Omit<ShadowCopyMeta, 'of' | 'findingsAsLive'>;
-  /** Whether a file of the copy is still on the live volume (null when the live file system cannot tell). */
-  lifeOf: LiveFileLife | null;
-}
+/**
+ * An image volume's part in shadow copies: a live volume whose copies follow (its findings are
+ * remembered), or a copy (what it is, the live volume it is a past state of, and whether a file of
+ * it is still there: null when the live file system cannot tell).
+ */
+type ShadowRole = { copiesFollow: true } | { copy: Omit<ShadowCopyMeta, 'findingsAsLive'>; lifeOf: LiveFileLife | null };
 
 export interface ScanProgress {
   root: string;
@@ -852,18 +851,18 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   const reopensFiles = (opts.hash?.mode ?? 'none') !== 'none' || !!opts.allowlist;
   /** Correlates and scores a walked root and records what it holds. */
   const liveEvidence = new LiveEvidence();
-  const finishRoot = (state: RootState, image?: RootMeta['image'], shadow?: ShadowRoot): void => {
+  const finishRoot = (state: RootState, image?: RootMeta['image'], shadow?: ShadowRole): void => {
     opts.onProgress?.({ root: state.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'correlate' });
     const scored = finalize(state, opts, suppressed);
     const { events } = scored;
     let { findings } = scored;
     let shadowCopy: ShadowCopyMeta | undefined;
-    if (shadow) {
-      const { kept, asLive } = liveEvidence.notInLive(shadow.of, findings);
+    if (shadow && 'copy' in shadow) {
+      const { kept, asLive } = liveEvidence.notInLive(shadow.copy.of, findings);
       markCopyFindings(kept, shadow.copy, shadow.lifeOf);
       findings = kept;
-      shadowCopy = { of: shadow.of, ...shadow.copy, findingsAsLive: asLive };
-    } else if (image) liveEvidence.remember(state.label, findings);
+      shadowCopy = { ...shadow.copy, findingsAsLive: asLive };
+    } else if (shadow) liveEvidence.remember(state.label, findings);
     pushAll(allFindings, findings);
     timeline.add(findings, events);
     pushAll(errors, state.issues.map((i) => ({ root: state.given, ...i })));
@@ -911,15 +910,19 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       const image = openImageRoots(given, audit, { shadowCopies: opts.shadowCopies !== false });
       images.push(image);
       pushAll(errors, image.errors);
-      for (const { fs, label, shadowCopy, shadowOf } of image.volumes) {
+      for (const { fs, label, shadowCopy } of image.volumes) {
         await startReadAheadIfLarge(fs, opts);
         const os: OsKind = opts.os === 'auto' ? detectFsOs(fs) : opts.os;
         const state = rootState({ given: label, label, hostKey: given, os, kind: IMAGE_KIND, fs, isolator, pool: null, keepEntries: true });
         inspectedFiles.set(label, { fs, entries: state.inspectedEntries });
         await scanRoot(state, opts);
-        const live = shadowOf ? image.volumes.find((v) => v.label === shadowOf)?.fs : undefined;
-        const lifeOf = live?.fileLife ? (id: string) => live.fileLife!(id) : null;
-        finishRoot(state, image.evidence, shadowCopy && shadowOf ? { of: shadowOf, copy: shadowCopy, lifeOf } : undefined);
+        const live = shadowCopy && image.volumes.find((v) => v.label === shadowCopy.of)?.fs;
+        const role: ShadowRole | undefined = shadowCopy
+          ? { copy: shadowCopy, lifeOf: live?.fileLife?.bind(live) ?? null }
+          : image.volumes.some((v) => v.shadowCopy?.of === label)
+            ? { copiesFollow: true }
+            : undefined;
+        finishRoot(state, image.evidence, role);
       }
       // Not kept waiting, with its isolate, until the last image is walked and the files behind findings hashed.
       image.walked();

@@ -66,14 +66,17 @@ function timeline(v: ReportView, ctx: MdContext): string[] {
 }
 
 function findingRows(findings: ScanReport['findings'], ctx: MdContext, maxReason: number, withId: boolean): string[][] {
-  return findings.map((f) => [
-    withId ? `${f.level} \`${f.id}\`` : f.level,
-    String(f.score),
-    f.kind,
-    `${c(f.path)}${locatorText(f) ? `<br>${c(locatorText(f))}` : ''}${shadowCopyNote(f) ? `<br>${c(shadowCopyNote(f)!)}` : ''}${f.known ? '<br>*known from baseline*' : ''}`,
-    showTime(f.deletedAt ?? f.times.modified ?? f.times.born, ctx.zone),
-    f.reasons.map((r) => `+${r.score} ${m(r.message, maxReason)} (${r.rule})`).join('<br>') + (withId && f.hashes ? `<br>${Object.entries(f.hashes).map(([k, d]) => `${k} \`${String(d)}\``).join('<br>')}` : ''),
-  ]);
+  return findings.map((f) => {
+    const copy = shadowCopyNote(f);
+    return [
+      withId ? `${f.level} \`${f.id}\`` : f.level,
+      String(f.score),
+      f.kind,
+      `${c(f.path)}${locatorText(f) ? `<br>${c(locatorText(f))}` : ''}${copy ? `<br>${c(copy)}` : ''}${f.known ? '<br>*known from baseline*' : ''}`,
+      showTime(f.deletedAt ?? f.times.modified ?? f.times.born, ctx.zone),
+      f.reasons.map((r) => `+${r.score} ${m(r.message, maxReason)} (${r.rule})`).join('<br>') + (withId && f.hashes ? `<br>${Object.entries(f.hashes).map(([k, d]) => `${k} \`${String(d)}\``).join('<br>')}` : ''),
+    ];
+  });
 }
 
 function topFindings(v: ReportView, ctx: MdContext): string[] {

@@ -338,6 +338,9 @@ function matchLsassDump(words: string[], prog: string, command: string): Command
   };
 }
 
+/** PowerShell's ways to get WMI/CIM instances (Win32_ShadowCopy among them). */
+const POWERSHELL_WMI = new Set(['get-wmiobject', 'gwmi', 'get-ciminstance', 'gcim']);
+
 /**
  * Deleting the volume's shadow copies, and with them the old copies of what was staged and deleted
  * (docs/images.md "Shadow copies"): `vssadmin delete shadows`, `vssadmin resize shadowstorage`
@@ -353,7 +356,6 @@ function matchShadowCopyDeletion(words: string[], prog: string, command: string)
   else if (POWERSHELL_WMI.has(prog) && /win32_shadowcopy/i.test(command) && /\.delete\(\)|remove-(?:wmiobject|ciminstance)|\brwmi\b/i.test(command)) what = `${prog} deletes Win32_ShadowCopy instances (the volume shadow copies)`;
   return what ? { hits: [{ rule: 'history-shadow-copies-deleted', message: what }], names: [] } : null;
 }
-const POWERSHELL_WMI = new Set(['get-wmiobject', 'gwmi', 'get-ciminstance', 'gcim']);
 
 const DELETE_TOOLS = new Set(['remove-item', 'ri', 'rm', 'del', 'erase', 'rmdir', 'rd', 'shred', 'sdelete', 'sdelete64', 'srm', 'wipe', 'unlink']);
 

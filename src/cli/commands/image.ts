@@ -66,7 +66,7 @@ function* textReport(img: DiskImage, args: ImageArgs, v: Verification | null): G
     const p = vol.partition;
     const c = vol.shadowCopy;
     const where = c
-      ? `shadow copy ${c.number} of ${escapeControls(vol.shadowOf ?? '')}, made ${c.created ?? 'at an unknown time'}, store ${c.storeId}${c.operatingMachine ? `, machine ${escapeControls(c.operatingMachine)}` : ''}`
+      ? `shadow copy ${c.number} of ${escapeControls(c.of)}, made ${c.created ?? 'at an unknown time'}, store ${c.storeId}${c.operatingMachine ? `, machine ${escapeControls(c.operatingMachine)}` : ''}`
       : p
         ? `slot ${p.slot}, start ${p.startSector}, ${p.sectors} sectors, ${escapeControls(p.description)}`
         : 'whole media';
@@ -96,7 +96,7 @@ export async function runImage(args: ImageArgs): Promise<number> {
         offset: vol.offset,
         fileSystem: vol.fs ? vol.fs.kind : vol.kind,
         readable: vol.fs !== null,
-        ...(vol.shadowCopy ? { shadowCopy: { of: vol.shadowOf, ...vol.shadowCopy } } : {}),
+        ...(vol.shadowCopy ? { shadowCopy: vol.shadowCopy } : {}),
         entries: args.list && vol.fs ? [...walkFs(vol.fs)] : undefined,
         warnings: vol.fs ? vol.fs.warnings : [],
       }));

@@ -23,10 +23,11 @@ export interface ImageVolume {
   offset: number;
   kind: FsKind | 'collection';
   fs: EvidenceFs | null;
-  /** A shadow copy of the volume labelled `shadowOf`: what it is (its bytes are `fs`'s). */
-  shadowCopy?: Omit<ShadowCopy, 'source'>;
-  shadowOf?: string;
+  /** A shadow copy of the volume labelled `of`: what it is (its bytes are `fs`'s). */
+  shadowCopy?: ShadowCopyVolume;
 }
+
+export type ShadowCopyVolume = Omit<ShadowCopy, 'source'> & { of: string };
 
 export interface DiskImageOptions {
   /** Read each NTFS volume's shadow copies as volumes of their own (default true). */
@@ -95,7 +96,7 @@ function shadowCopyVolumes(v: ImageVolume, live: NtfsFs, warnings: string[]): Im
     } catch (err) {
       warnings.push(`${label}: ${(err as Error).message}`);
     }
-    copies.push({ label, partition: v.partition, offset: v.offset, kind: 'ntfs', fs, shadowCopy: copy, shadowOf: v.label });
+    copies.push({ label, partition: v.partition, offset: v.offset, kind: 'ntfs', fs, shadowCopy: { of: v.label, ...copy } });
   }
   return copies;
 }

@@ -78,10 +78,10 @@ const hasIdentifier = (b: Buffer): boolean => b.compare(VSS_IDENTIFIER, 0, 16, H
 /** Bounded text of a store header's machine names. */
 const MAX_MACHINE_NAME_BYTES = 512;
 
-/** True when the volume has a VSS volume header (shadow copies enabled, maybe none kept). */
-export function hasVssHeader(volume: ByteSource): boolean {
+/** The VSS volume header (shadow copies enabled, maybe none kept), or null when the volume has none. */
+function volumeHeader(volume: ByteSource): Buffer | null {
   const h = readExact(volume, VOLUME_HEADER_OFFSET, BLOCK_HEADER_BYTES);
-  return h !== null && hasIdentifier(h) && h.readUInt32LE(HEADER.recordType) === RECORD.volumeHeader;
+  return h !== null && hasIdentifier(h) && h.readUInt32LE(HEADER.recordType) === RECORD.volumeHeader ? h : null;
 }
 
 /**
@@ -89,8 +89,8 @@ export function hasVssHeader(volume: ByteSource): boolean {
  * What could not be read is said in `warnings` (prefixed with `label`), and what could is returned.
  */
 export function readShadowCopies(volume: ByteSource, label: string, warnings: string[], maxDescriptors: number = LIMITS.maxVssDescriptorsPerVolume): ShadowCopy[] {
-  if (!hasVssHeader(volume)) return [];
-  const header = readExact(volume, VOLUME_HEADER_OFFSET, BLOCK_HEADER_BYTES)!;
+  const header = volumeHeader(volume);
+  if (!header) return [];
   const catalogOffset = u64(header, HEADER.catalogOffset);
   if (catalogOffset <= 0) return [];
   const found = readCatalog(volume, catalogOffset, label, warnings);
@@ -209,12 +209,8 @@ class Store {
     this.blocks = Math.ceil(volume.size / VSS_BLOCK);
   }
 
-  /** Damage met while reading the copy, said once by the caller. */
-  noteDamage(message: string): void {
-    this.warn(message);
-  }
-
-  private warn(message: string): void {
+  /** Damage met while reading the store or its copy (bounded with the volume's other warnings). */
+  warn(message: string): void {
     if (this.warnings.length < 1000) this.warnings.push(`${this.label}: shadow copy store ${this.storeId}: ${message}`);
   }
 
@@ -446,24 +442,30 @@ function storeSource(store: Store, volume: ByteSource, name: string): ByteSource
       const end = Math.min(size, position + Math.floor(length));
       const out = Buffer.alloc(end - position);
       let pos = position;
+      let piece = store.resolve(pos);
       while (pos < end) {
-        const { at, length: n } = store.resolve(pos);
-        let take = Math.min(n, end - pos);
-        // Pieces that lie one after the other in the volume are read at once.
+        const { at } = piece;
+        let take = Math.min(piece.length, end - pos);
+        let next: { at: number; length: number } | null = null;
+        // Pieces that lie one after the other in the volume are read at once; the first that does not is the next piece.
         if (at >= 0) {
           while (pos + take < end) {
             const more = store.resolve(pos + take);
-            if (more.at !== at + take) break;
+            if (more.at !== at + take) {
+              next = more;
+              break;
+            }
             take += Math.min(more.length, end - pos - take);
           }
           if (at + take > volume.size && !outside) {
             outside = true;
-            store.noteDamage(`a saved block lies outside the volume (offset ${at}): read as zeros`);
+            store.warn(`a saved block lies outside the volume (offset ${at}): read as zeros`);
           }
           const got = volume.read(at, take);
           got.copy(out, pos - position, 0, Math.min(got.length, take));
         }
         pos += take;
+        if (pos < end) piece = next ?? store.resolve(pos);
       }
       return out;
     },
