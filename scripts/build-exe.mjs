@@ -2,10 +2,10 @@
 /**
  * `npm run build:exe`: single-file executables of stagehunt (Node single executable applications).
  *
- * 1. esbuild bundles dist/cli/main.js (and the isolation and read-ahead workers, and the CommonJS modules that
+ * 1. esbuild bundles dist/cli/main.js (and the isolation, read-ahead, block-fetch and YARA workers, and the CommonJS modules that
  *    inner-tar.ts loads with createRequire) into CommonJS, as SEA needs.
- * 2. The data stagehunt reads at run time (package.json, src/rules/data, src/hotspots/data) and the
- *    worker bundles become SEA assets. At start the executable copies them into a private temporary
+ * 2. The data stagehunt reads at run time (package.json, src/rules/data, src/hotspots/data), the
+ *    worker bundles and YARA-X's WebAssembly module become SEA assets. At start the executable copies them into a private temporary
  *    folder (mode 0700, removed at exit) that serves as the package root: the code finds its data
  *    and its worker where the npm package has them, with no change to the sources.
  * 3. `node --experimental-sea-config` makes the blob; postject injects it into a copy of this Node
@@ -75,7 +75,7 @@ rmSync(STAGE, { recursive: true, force: true });
 mkdirSync(STAGE, { recursive: true });
 // The workers and the createRequire'd packages, as files the main bundle finds in its package root.
 // Every bundled module's import.meta.url is dist/pipeline/sea-main.js, so each worker is an asset in dist/pipeline/.
-const WORKERS = { 'isolate-worker.js': 'dist/pipeline/isolate-worker.js', 'read-ahead-worker.js': 'dist/evidence/read-ahead-worker.js', 'block-fetch-worker.js': 'dist/evidence/image/container/block-fetch-worker.js' };
+const WORKERS = { 'isolate-worker.js': 'dist/pipeline/isolate-worker.js', 'read-ahead-worker.js': 'dist/evidence/read-ahead-worker.js', 'block-fetch-worker.js': 'dist/evidence/image/container/block-fetch-worker.js', 'yara-worker.js': 'dist/rules/yara/yara-worker.js' };
 const workerAssets = {};
 for (const [name, built] of Object.entries(WORKERS)) {
   await bundle(path.join(ROOT, built), path.join(STAGE, name), {
@@ -92,6 +92,8 @@ for (const [spec, file] of Object.entries(REQUIRED)) {
   await bundle(spec, out);
   requiredAssets[`node_modules/${file}`] = out;
 }
+// The YARA worker finds YARA-X's WebAssembly module beside itself (src/rules/yara/yara-worker.ts).
+workerAssets['dist/pipeline/yara_x_js_bg.wasm'] = path.join(ROOT, 'node_modules', '@virustotal', 'yara-x', 'pkg', 'yara_x_js_bg.wasm');
 const assets = {
   'package.json': path.join(STAGE, 'package.json'),
   ...workerAssets,

@@ -10,7 +10,8 @@
  * `new Worker(...)` target, which the bundled code finds next to itself
  * (`new URL('./NAME.js', import.meta.url)`): the isolation worker (src/pipeline/isolate.ts), the
  * inspection-pool worker (src/pipeline/pool.ts), the read-ahead worker (src/evidence/read-ahead.ts)
- * and the block-fetch worker (src/evidence/image/container/block-fetch.ts).
+ * the block-fetch worker (src/evidence/image/container/block-fetch.ts) and the YARA worker
+ * (src/rules/yara/scanner.ts).
  *
  * The bundles other than main.cjs are ES modules, so import.meta.url is the bundle's own URL; in
  * main.cjs it is defined as its own file's URL. So the package root (util/package-root.ts, which
@@ -40,6 +41,7 @@ export const ENTRIES = {
   'pool-worker': 'pipeline/pool-worker.js',
   'read-ahead-worker': 'evidence/read-ahead-worker.js',
   'block-fetch-worker': 'evidence/image/container/block-fetch-worker.js',
+  'yara-worker': 'rules/yara/yara-worker.js',
 };
 /** The CLI itself, as CommonJS (main.cjs): V8's code cache is open to Node 20 only through vm.Script (src/cli/load-main.ts). */
 export const MAIN_ENTRY = 'cli/main.js';

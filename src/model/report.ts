@@ -125,7 +125,8 @@ export interface ShadowCopyMeta {
 // 1.1: a finding's `event.recovered` (an event recovered from a log's chunk slack).
 // 1.2: the finding kind `i30-entry` (a staged file's name in a folder's $I30 index slack).
 // 1.3: a root's `shadowCopy` (a volume shadow copy of an image's NTFS volume scanned as a root).
-export const SCHEMA_VERSION = '1.3';
+// 1.4: `meta.yara` (--yara rules) and a file finding's `details.yara`.
+export const SCHEMA_VERSION = '1.4';
 
 /** The case a scan belongs to (--case, --examiner), shown in the report header. */
 export interface CaseInfo {
@@ -150,6 +151,31 @@ export interface ScanMeta {
   node: string;
   /** Files hashed for chain of custody (--hash); absent with --hash none. */
   hashes?: HashRecord[];
+  /** --yara (schema 1.4): the rule files applied and what became of the files they were applied to. */
+  yara?: YaraMeta;
+}
+
+/** A rule file the user gave, as the report names it (meta.yara.files). */
+export interface YaraRuleFile {
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+/** meta.yara (schema 1.4): the rules applied and what became of the files. */
+export interface YaraMeta {
+  files: YaraRuleFile[];
+  /** Rule files that did not compile or could not be read, with the first line of why. */
+  unsupported: Array<{ path: string; reason: string }>;
+  maxFileBytes: number;
+  timeoutMs: number;
+  filesScanned: number;
+  filesMatched: number;
+  tooLarge: number;
+  timedOut: number;
+  errors: number;
+  /** True when the scan stopped applying the rules (LIMITS.yaraMaxTimeouts files timed out). */
+  stopped: boolean;
 }
 
 export interface ScanSummary {

@@ -58,6 +58,7 @@ import { isoFromMs, isoFromDate } from '../util/filetime.js';
 import { collectedNtfsTraces, imageNtfsTraces, ntfsHotspots, parsersLeftToTraces, type TraceStageResult } from './ntfs-traces.js';
 import { compareCodeUnits, compareText, sortExactly } from '../util/compare.js';
 import { ownedCopy } from '../util/slab-bytes.js';
+import type { YaraOutcome, YaraScanner } from '../rules/yara/scanner.js';
 
 export type Scope = 'hotspots' | 'all';
 
@@ -109,6 +110,8 @@ export interface ScanOptions {
   readAhead?: boolean;
   /** Heap of each pool worker in MB (default LIMITS.poolHeapMb; tests lower it). */
   poolHeapMb?: number;
+  /** --yara: the user's YARA rules, compiled, applied to every file the walk inspects (docs/yara.md); the caller closes it. */
+  yara?: YaraScanner;
 }
 
 /**
@@ -325,7 +328,7 @@ function closedWhenSettled(state: RootState, issues: readonly WalkIssue[], opene
 }
 
 /** Inspects an opened walked file here or in the isolated worker (always there when `isolate`: the pool lost it); a promise only when the file needed one. */
-function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSource, hotspot: Hotspot | null, siblings: DirEntryInfo[], siblingsKey: string, opts: ScanOptions, isolate: boolean): Inspected {
+function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSource, hotspot: Hotspot | null, siblings: DirEntryInfo[], siblingsKey: string, opts: ScanOptions, isolate: boolean, yaraSaid?: YaraOutcome | null): Inspected {
   // The Keeps are made by the functions below: no closure names `opened` but handingOver's (one
   // that did held every file's source, with its head and last read, as long as any closure of its
   // call lived: the findings-heavy tree's peak RSS 15 MB higher), and a file settled here makes
@@ -335,6 +338,8 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
     const head = readSourceHead(opened, LIMITS.headBytes);
     state.bytesRead += head.length;
     state.filesScanned++;
+    // --yara: the rules see the whole file before anything else reads it (rules/yara/scanner.ts); their hits join the file's own candidate.
+    const yara = yaraSaid !== undefined ? yaraSaid : opts.yara ? yaraOutcome(state, opts.yara, opened, file) : null;
     const times = state.kind.times(file.entry);
     // Sigma rules carry compiled matchers, which cannot cross to the worker: event logs stay here when rules are loaded.
     const sigmaHere = !!opts.sigma?.length && hasEvtxMagic(head);
@@ -347,6 +352,7 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
             { fd: opened.fd, size: opened.size, relPath, name: file.name, head: ownedCopy(head), times: plainTimes, hotspot, os: state.os, rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage, openSiblings: opts.hiveLogs !== false },
             siblings,
           )
+          .then(yara ? withYaraHits(yara) : identity)
           .then(handingOver(state, opened, file), failedKeeper(state, relPath)),
       );
     }
@@ -366,13 +372,35 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
       sigma: opts.sigma,
       skipParsers: state.kind.skipParsers(state.fs, relPath),
     });
-    if (inspection instanceof Promise) return inspection.then(keptHere).then(handingOver(state, opened, file), failedKeeper(state, relPath));
-    const result = keptHere(inspection);
+    if (inspection instanceof Promise) return inspection.then(keptHere).then(yara ? withYaraHits(yara) : identity).then(handingOver(state, opened, file), failedKeeper(state, relPath));
+    const result = yara ? withYaraHits(yara)(keptHere(inspection)) : keptHere(inspection);
     handOverKept(state, opened, result);
     return keepOf(state, file, result);
   } catch (err) {
     return failedKeep(state, relPath, err);
   }
+}
+
+const identity = <T>(x: T): T => x;
+
+/** The rules' outcome on an opened file; a timeout or a failed read is recorded as the file's error. Null when the rules had nothing to say. */
+function yaraOutcome(state: RootState, yara: YaraScanner, opened: OpenedSource, file: WalkFile): YaraOutcome | null {
+  const outcome = yara.scan(opened, file.relPath, file.name, state.os);
+  if (outcome?.k === 'timed-out') recordIssue(state.issues, { path: file.relPath, op: 'parse', code: 'ETIMEDOUT', message: outcome.message });
+  else if (outcome?.k === 'error') recordIssue(state.issues, { path: file.relPath, op: 'parse', code: 'EYARA', message: outcome.message });
+  else if (outcome?.k === 'matched' && outcome.cut) recordIssue(state.issues, { path: file.relPath, op: 'parse', code: 'WARN', message: 'YARA: more rules matched than are reported (the first 100 are)' });
+  return outcome?.k === 'matched' ? outcome : null;
+}
+
+/** Adds the YARA rules' hits (and `details.yara`) to the file's own candidate, which the scan then keeps. */
+function withYaraHits(yara: YaraOutcome): (result: IsolatedResult) => IsolatedResult {
+  return (result) => {
+    if (yara.k !== 'matched') return result;
+    const fc = result.fileCandidate;
+    fc.hits = [...fc.hits, ...yara.hits];
+    fc.details = { ...(fc.details ?? {}), yara: yara.details };
+    return result;
+  };
 }
 
 /** What the scan keeps of an inspection's result, when the walk's order comes to it. */
@@ -475,7 +503,12 @@ async function poolListing(state: RootState, listing: DirListing, batches: Order
         const got = 'results' in outcome ? outcome.results[at++] : undefined;
         try {
           let fact: DirFileFact | null = null;
-          if (got?.k === 'done') {
+          // --yara: the rules read the file here, while the pool inspected it; a file they alone flag is inspected again here for its own candidate.
+          const yara = got?.k === 'done' && opts.yara ? yaraOutcome(state, opts.yara, opened, file) : null;
+          if (got?.k === 'done' && yara && !got.file) {
+            fact = await keptNow(inspectOpenedFile(state, file, opened, hotspot, listing.entries, siblingsKey, opts, false, yara));
+          } else if (got?.k === 'done') {
+            if (yara && got.file) withYaraHits(yara)({ warnings: [], sidNames: {}, fileCandidate: got.file, innerCandidates: [], classification: got.cls });
             state.bytesRead += got.head;
             state.filesScanned++;
             fact = keepInspection(state, file, { warnings: got.warnings ?? [], sidNames: got.sidNames ?? {}, kept: got.file ?? null, inner: got.inner ?? [], classification: got.cls });
@@ -999,6 +1032,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       node: process.version,
       ...(hashes ? { hashes } : {}),
       ...(opts.caseInfo ? { case: opts.caseInfo } : {}),
+      ...(opts.yara ? { yara: opts.yara.summary() } : {}),
     },
     summary: { verdict: verdictFor(byLevel), findings: allFindings.length, shown: shown.length, byLevel, highestLevel: highest, errors: errors.length, ...(baseline ? { baseline } : {}), ...(opts.allowlist ? { suppressed: suppressed.length } : {}) },
     findings: shown,

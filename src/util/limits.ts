@@ -184,4 +184,20 @@ export const LIMITS = {
   /** ShellBags: BagMRU nesting followed (a real tree is a few tens deep) and entries kept per hive. */
   maxShellBagDepth: 64,
   maxShellBagEntries: 100_000,
+  // YARA (--yara: docs/yara.md)
+  /** Default of --yara-max-size: files larger are not scanned by the rules (counted in meta.yara.tooLarge); THOR's and Loki's defaults are 30 MB and 5 MB. */
+  yaraMaxFileBytes: 32 * 1024 * 1024,
+  /** Default of --yara-timeout: one file's scan, in ms, before its worker is ended (YARA-X's own timeout does not run in WebAssembly). */
+  yaraTimeoutMs: 10_000,
+  /** Files whose scan timed out before the scan stops applying the rules (each costs the time limit and a new compile). */
+  yaraMaxTimeouts: 20,
+  /** Longest the rules' compile may take (a worker that never answers: its module missing or out of memory). */
+  yaraCompileMs: 120_000,
+  /** Matches YARA-X keeps per pattern (its default is 1,000,000: a reply of hundreds of MB); a condition counting more than this many sees this many. */
+  yaraMaxMatchesPerPattern: 10_000,
+  /** Heap of the YARA worker in MB (its matches as JS objects; the rules live in WebAssembly memory). */
+  yaraWorkerHeapMb: 512,
+  /** Rule files read from --yara directories, and bytes of one rule file. */
+  maxYaraRuleFiles: 10_000,
+  maxYaraRuleFileBytes: 16 * 1024 * 1024,
 } as const;

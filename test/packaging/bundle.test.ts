@@ -53,7 +53,7 @@ describe('the esbuild bundles', () => {
       // main.cjs is CommonJS: its import.meta.url is __shMetaUrl, its own URL (scripts/bundle.mjs).
       const workers = [...code.matchAll(/new URL\("\.\/([\w-]+\.js)",\s*(?:import\.meta\.url|__shMetaUrl)\)/g)].map((m) => m[1]!);
       for (const file of workers) expect(existsSync(path.join(BUNDLE, file))).toBe(true);
-      if (name === 'main.cjs') expect(workers.sort()).toEqual(['block-fetch-worker.js', 'isolate-worker.js', 'pool-worker.js', 'read-ahead-worker.js']);
+      if (name === 'main.cjs') expect(workers.sort()).toEqual(['block-fetch-worker.js', 'isolate-worker.js', 'pool-worker.js', 'read-ahead-worker.js', 'yara-worker.js']);
     }
     const main = readFileSync(path.join(BUNDLE, 'main.cjs'), 'utf8');
     expect(main).toContain('"./isolate-worker.js"');

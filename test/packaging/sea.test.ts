@@ -69,6 +69,17 @@ describe('Linux x64 single executable', () => {
     expect(JSON.parse(explain.stdout).fingerprint.format).toBe('bz2');
   }, 120_000);
 
+  it('applies --yara rules with its extracted worker and YARA-X module', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sh-sea-yara-'));
+    mkdirSync(path.join(dir, 'root'));
+    writeFileSync(path.join(dir, 'root', 'run.bat'), '7z a -pSecret out.7z docs\r\n');
+    writeFileSync(path.join(dir, 'r.yar'), 'rule Seven_Zip_Password { strings: $a = "7z a -p" condition: $a }\n');
+    const r = run(['scan', path.join(dir, 'root'), '--scope', 'all', '--yara', path.join(dir, 'r.yar'), '--format', 'json', '--quiet']);
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(r.stdout) as { findings: Array<{ path: string; details?: { yara?: Array<{ rule: string }> } }> };
+    expect(report.findings.map((f) => [f.path, f.details?.yara?.[0]?.rule])).toEqual([['run.bat', 'Seven_Zip_Password']]);
+  }, 120_000);
+
   testIf(linuxX64 && toolAvailable('strace'), 'strace not installed')('the isolation worker thread loads its extracted bundle; the temporary root is removed at exit', () => {
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'sh-sea-tmp-'));
     const trace = path.join(mkdtempSync(path.join(os.tmpdir(), 'sh-sea-trace-')), 'trace.txt');

@@ -7,14 +7,16 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 import { SCHEMA_VERSION, type ScanReport } from '../../src/model/report.js';
 import { FINDING_KINDS, LOCATOR_FIELDS } from '../../src/model/kinds.js';
 import { scan } from '../../src/pipeline/scan.js';
+import { YaraScanner } from '../../src/rules/yara/scanner.js';
 import { DEMO_IMAGE, ensureDemoImage, ROOT } from '../helpers/cli.js';
 import { hostileReport } from './hostile-fixture.js';
-import { CORPUS_MISSING, corpusAvailable, corpusPath, testIf } from '../helpers/corpus.js';
+import { CORPUS_MISSING, corpusAvailable, corpusPath, DIST_MISSING, testIf } from '../helpers/corpus.js';
 
 const SCHEMA_DIR = path.join(ROOT, 'docs', 'schema');
 const GOLDEN = path.join(ROOT, 'test', 'golden');
@@ -66,6 +68,25 @@ describe('JSON Schema of the report and the JSONL finding', () => {
     broken.meta.roots[1]!.shadowCopy!.extra = 1;
     expect(errorsOf(validateReport, broken)).not.toEqual([]);
   }, 60_000);
+
+  const yaraWorker = pathToFileURL(path.join(process.cwd(), 'dist', 'rules', 'yara', 'yara-worker.js'));
+  testIf(YaraScanner.available(yaraWorker), DIST_MISSING)('a scan with YARA rules (meta.yara, a finding\'s details.yara; schema 1.4) is valid', async () => {
+    await ensureDemoImage();
+    const rules = readFileSync(path.join(process.cwd(), 'fixtures', 'yara', 'reference.yar'), 'utf8');
+    const yara = new YaraScanner({ files: [{ path: 'reference.yar', sha256: '0'.repeat(64), bytes: rules.length }], sources: [{ label: 'reference.yar', text: rules }], skipped: [] }, { maxFileBytes: 1 << 20, timeoutMs: 10_000 }, yaraWorker);
+    let report;
+    try {
+      report = await scan({ roots: [DEMO_IMAGE], os: 'auto', scope: 'hotspots', yara });
+    } finally {
+      yara.close();
+    }
+    expect(report.meta.yara!.filesMatched).toBeGreaterThan(0);
+    expect(report.findings.some((f) => Array.isArray(f.details?.yara))).toBe(true);
+    expect(errorsOf(validateReport, JSON.parse(JSON.stringify(report)))).toEqual([]);
+    const broken = JSON.parse(JSON.stringify(report)) as { meta: { yara: Record<string, unknown> } };
+    broken.meta.yara.extra = 1;
+    expect(errorsOf(validateReport, broken)).not.toEqual([]);
+  }, 120_000);
 
   it('a fresh scan with case, hashes and a baseline is valid', async () => {
     await ensureDemoImage();

@@ -18,6 +18,8 @@ import { makeProgress } from '../progress.js';
 import { precountFiles } from '../../evidence/precount.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadSigma } from '../sigma.js';
+import { startYara } from '../yara.js';
+import type { YaraLimits, YaraScanner } from '../../rules/yara/scanner.js';
 import { BaselineError, parseBaseline } from '../../pipeline/baseline.js';
 import { AllowlistError, compileAllowlist, loadAllowlistFile, type AllowEntry, type Allowlist } from '../../rules/allowlist.js';
 import { loadRuleCatalog } from '../../rules/catalog.js';
@@ -51,6 +53,9 @@ export interface ScanArgs extends ReportOptionArgs {
   hashMaxSize?: string;
   baseline?: string;
   sigma?: string[];
+  yara?: string[];
+  yaraMaxSize?: string;
+  yaraTimeout?: number;
   exclude?: string[];
   allowlist?: string;
   verbose?: boolean;
@@ -80,6 +85,9 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
     .option('hash-algorithms', { type: 'string', array: true, describe: 'digests to compute: sha256 (default), sha1, md5 (comma-separated or repeated)' })
     .option('hash-max-size', { type: 'string', describe: 'skip hashing files larger than this (e.g. 4G, 512M; default 4G)' })
     .option('sigma', { type: 'string', array: true, describe: 'a directory of Sigma rules for event logs (repeatable; process_creation, file_event, file_delete, ps_script)' })
+    .option('yara', { type: 'string', array: true, describe: 'YARA rules (a .yar/.yara file, or a directory of them; repeatable) applied to every file the scan inspects, as YARA-X reads them' })
+    .option('yara-max-size', { type: 'string', describe: `skip YARA on files larger than this (e.g. 64M; default ${LIMITS.yaraMaxFileBytes / 1024 / 1024}M, at most 1G)` })
+    .option('yara-timeout', { type: 'number', describe: `seconds the YARA rules may take on one file (default ${LIMITS.yaraTimeoutMs / 1000})` })
     .option('baseline', { type: 'string', describe: 'an earlier scan (--format json or jsonl): its findings are marked known and do not fail the run' })
     .option('exclude', { type: 'string', array: true, describe: 'suppress findings whose root-relative path matches GLOB (repeatable; counted and listed in JSON)' })
     .option('allowlist', { type: 'string', describe: 'suppress by path glob, SHA-256 or rule id, each with a reason (JSON array; counted and listed in JSON)' })
@@ -88,7 +96,7 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
     .option('from', { type: 'string', describe: 'only findings and timeline rows at or after this time (ISO-8601 date or date-time, UTC)' })
     .option('to', { type: 'string', describe: 'only findings and timeline rows at or before this time (a bare date: the end of that day)' })
     .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'threads inspecting the files of directory roots: the main thread and N-1 workers (default 1: the main thread alone; the report is the same for any number)' })
-    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'table: every reason, locator and time of each finding, and the episodes\' stories; --sigma: every unsupported rule with its reason' })
+    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'table: every reason, locator and time of each finding, and the episodes\' stories; --sigma, --yara: every rule file left out with its reason' })
     .check((argv) => {
       if ((argv.roots ?? []).length === 0 && !argv.live) throw new UsageError('name at least one evidence root (or --live on Windows)');
       if (!SCAN_FORMATS.includes(argv.format)) throw new UsageError(`unknown format '${argv.format}' (choose one of: ${SCAN_FORMATS.join(', ')})`);
@@ -139,6 +147,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
   const sigma = loadSigma(args.sigma ?? [], { quiet: args.quiet ?? false, verbose: args.verbose ?? false });
   const allowlist = loadSuppressions(args);
   const timeZone = checkedTimeZone(args.timezone);
+  const yaraLimits = args.yara?.length ? yaraLimitsOf(args) : null;
   // Reserved last, so a bad option above never leaves a temp file behind.
   let target: OutputTarget | null = null;
   if (args.output || reportTarget) installInterruptHandlers();
@@ -147,7 +156,10 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
     reserveOutput(target);
   }
   const progress = progressHandler(args);
+  // Compiled last of the checks (a bad rule is exit 2 before any evidence is read), closed when the scan ends.
+  let yara: YaraScanner | undefined;
   try {
+    yara = yaraLimits ? startYara(args.yara!, yaraLimits, { quiet: args.quiet ?? false, verbose: args.verbose ?? false }) : undefined;
     const report = await scan({
       roots: args.roots,
       os: args.os,
@@ -160,6 +172,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
       hiveLogs: args.hiveLogs,
       shadowCopies: args.shadowCopies,
       sigma,
+      yara,
       live: args.live,
       jobs: args.jobs,
       hash,
@@ -185,6 +198,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
         hashMaxSize: hash.maxSize,
         baseline: args.baseline ?? null,
         ...(args.sigma ? { sigma: args.sigma } : {}),
+        ...(yaraLimits ? { yara: args.yara, yaraMaxSize: yaraLimits.maxFileBytes, yaraTimeoutMs: yaraLimits.timeoutMs } : {}),
         // Recorded only when given, so the options of an unsuppressed scan read as before.
         ...(args.exclude?.length ? { exclude: args.exclude } : {}),
         ...(args.allowlist ? { allowlist: args.allowlist } : {}),
@@ -200,6 +214,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
       },
       onProgress: progress,
     });
+    yara?.close();
     if (progress && process.stderr.isTTY) process.stderr.write('\r\u001b[K');
     const stream = target ? null : process.stdout;
     const style = { color: args.format === 'table' && !!stream && wantColor(args.color, process.stdout), timeZone, redact: args.redact, width: stream ? terminalColumns(process.stdout) : undefined, verbose: args.verbose, height: stream ? terminalRows(process.stdout) : undefined };
@@ -226,7 +241,20 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
   } catch (err) {
     abandonOutput();
     throw err;
+  } finally {
+    yara?.close();
   }
+}
+
+/** The largest --yara-max-size: the file's bytes are held twice, in shared memory and in the rules' WebAssembly memory. */
+const YARA_MAX_SIZE_CAP = 1024 ** 3;
+
+function yaraLimitsOf(args: ScanArgs): YaraLimits {
+  const maxFileBytes = args.yaraMaxSize === undefined ? LIMITS.yaraMaxFileBytes : parseSize(args.yaraMaxSize);
+  if (maxFileBytes === null || maxFileBytes > YARA_MAX_SIZE_CAP) throw new UsageError(`--yara-max-size '${args.yaraMaxSize}': give bytes or a size such as 64M, at most 1G`);
+  const seconds = args.yaraTimeout ?? LIMITS.yaraTimeoutMs / 1000;
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new UsageError(`--yara-timeout '${String(args.yaraTimeout)}': give seconds from 0.001 to 3600`);
+  return { maxFileBytes, timeoutMs: Math.max(1, Math.round(seconds * 1000)) };
 }
 
 function hashOptions(args: ScanArgs): HashOptions {

@@ -1,0 +1,95 @@
+/**
+ * --yara: the rule files and directories the user gave, read and compiled before any evidence is
+ * read (docs/yara.md). A rule file named on the command line that does not compile is a usage error;
+ * rule files found in a directory that do not compile are counted on stderr (every one with
+ * --verbose) and left out, as --sigma does.
+ */
+import { createHash } from 'node:crypto';
+import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { YaraCompileError, YaraScanner, YaraUnavailableError, type YaraLimits, type YaraRuleSet } from '../rules/yara/scanner.js';
+import { LIMITS } from '../util/limits.js';
+import { escapeControls } from '../util/text.js';
+import { UsageError } from './errors.js';
+
+const RULE_FILE = /\.(yar|yara)$/i;
+/** Directory levels followed below a --yara directory. */
+const MAX_DIR_DEPTH = 16;
+
+function ruleFilesUnder(dir: string, out: string[], depth: number): void {
+  if (depth > MAX_DIR_DEPTH || out.length >= LIMITS.maxYaraRuleFiles) return;
+  for (const name of readdirSync(dir).sort()) {
+    const p = path.join(dir, name);
+    const st = lstatSync(p);
+    if (st.isSymbolicLink()) continue;
+    if (st.isDirectory()) ruleFilesUnder(p, out, depth + 1);
+    else if (st.isFile() && RULE_FILE.test(name) && out.length < LIMITS.maxYaraRuleFiles) out.push(p);
+  }
+}
+
+/** Reads the rule files: a file given (any name), or every .yar/.yara file below a directory given (links not followed). */
+export function readYaraRules(given: readonly string[]): YaraRuleSet & { direct: Set<string> } {
+  const set: YaraRuleSet & { direct: Set<string> } = { files: [], sources: [], skipped: [], direct: new Set() };
+  for (const g of given) {
+    let st;
+    try {
+      st = statSync(g);
+    } catch {
+      throw new UsageError(`--yara ${g}: no such file or directory`);
+    }
+    const files: Array<{ file: string; label: string }> = [];
+    if (st.isDirectory()) {
+      const found: string[] = [];
+      ruleFilesUnder(g, found, 0);
+      for (const f of found) files.push({ file: f, label: path.join(g, path.relative(g, f)) });
+    } else if (st.isFile()) {
+      files.push({ file: g, label: g });
+      set.direct.add(g);
+    } else throw new UsageError(`--yara ${g}: not a file or directory`);
+    for (const { file, label } of files) {
+      const size = statSync(file).size;
+      if (size > LIMITS.maxYaraRuleFileBytes) {
+        if (set.direct.has(label)) throw new UsageError(`--yara ${g}: larger than ${LIMITS.maxYaraRuleFileBytes} bytes`);
+        set.skipped.push({ path: label, reason: `larger than ${LIMITS.maxYaraRuleFileBytes} bytes` });
+        continue;
+      }
+      const bytes = readFileSync(file);
+      set.files.push({ path: label, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length });
+      set.sources.push({ label, text: bytes.toString('utf8') });
+    }
+  }
+  if (set.sources.length === 0) throw new UsageError(`--yara ${given.join(', ')}: no .yar or .yara rule file found`);
+  return set;
+}
+
+/** The stderr lines for the rules loaded: counts, then (with --verbose) one line per rule file left out. */
+export function yaraLoadLines(scanner: YaraScanner, verbose: boolean): string[] {
+  const unsupported = scanner.unsupported();
+  const compiled = scanner.summary().files.length - scanner.compileReport.unsupported.length;
+  const warnings = scanner.compileReport.warnings > 0 ? `; ${scanner.compileReport.warnings} compiler warnings` : '';
+  const left = unsupported.length === 0 ? '' : `; ${unsupported.length} left out${verbose ? '' : ' (--verbose lists them)'}`;
+  const lines = [`stagehunt: yara: ${compiled} rule files compiled${left}${warnings}`];
+  if (verbose) for (const u of unsupported) lines.push(`stagehunt: yara: left out ${escapeControls(u.path)}: ${escapeControls(u.reason)}`);
+  return lines;
+}
+
+/** Reads and compiles --yara; a usage error (exit 2) when nothing compiles or a rule file named on the command line does not. */
+export function startYara(given: readonly string[], limits: YaraLimits, opts: { quiet: boolean; verbose: boolean }): YaraScanner {
+  const set = readYaraRules(given);
+  let scanner: YaraScanner;
+  try {
+    scanner = new YaraScanner(set, limits);
+  } catch (err) {
+    const named = err instanceof YaraCompileError ? err.unsupported.find((u) => set.direct.has(u.path)) : undefined;
+    if (named) throw new UsageError(`--yara ${named.path}: ${named.reason}`);
+    if (err instanceof YaraCompileError || err instanceof YaraUnavailableError) throw new UsageError(`--yara: ${err.message}`);
+    throw err;
+  }
+  const named = scanner.unsupported().find((u) => set.direct.has(u.path));
+  if (named) {
+    scanner.close();
+    throw new UsageError(`--yara ${named.path}: ${named.reason}`);
+  }
+  if (!opts.quiet) for (const line of yaraLoadLines(scanner, opts.verbose)) process.stderr.write(`${line}\n`);
+  return scanner;
+}

@@ -1,0 +1,162 @@
+/**
+ * The YARA worker: compiles the user's rules with YARA-X (the official WebAssembly build,
+ * @virustotal/yara-x) and scans one file at a time, the bytes the scan's thread put in shared memory.
+ * It never touches evidence: the scan's thread reads each file through src/evidence/ (scanner.ts).
+ * Its only file read is YARA-X's WebAssembly module, stagehunt's own.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { workerData } from 'node:worker_threads';
+import { Compiler, initSync, type Rules, type Scanner } from '@virustotal/yara-x';
+import { REPLY_BYTES, SLOT, STATE, type CompileReport, type WireMatch, type WireReply, type YaraGlobals, type YaraWorkerData } from './protocol.js';
+
+const setup = workerData as YaraWorkerData;
+const control = new Int32Array(setup.control);
+const reply = new Uint8Array(setup.reply);
+const request = new Uint8Array(setup.request);
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Offsets kept per pattern in a reply (the count is always whole). */
+const OFFSETS_PER_PATTERN = 5;
+/** Rules and patterns kept per reply: a file matched by thousands of rules is said with the first ones. */
+const RULES_PER_REPLY = 100;
+const PATTERNS_PER_RULE = 32;
+
+/** The globals a rule may test; defined before any source, so rules written for THOR and Loki compile. */
+const GLOBALS: readonly (keyof YaraGlobals)[] = ['filename', 'filepath', 'extension'];
+
+function answer(state: number, value: unknown): void {
+  let text = JSON.stringify(value);
+  let bytes = encoder.encode(text);
+  if (bytes.length > REPLY_BYTES) {
+    text = JSON.stringify({ ok: false, error: `reply of ${bytes.length} bytes is larger than ${REPLY_BYTES}` });
+    bytes = encoder.encode(text);
+  }
+  reply.set(bytes, 0);
+  Atomics.store(control, SLOT.replyLength, bytes.length);
+  Atomics.store(control, SLOT.state, state);
+  Atomics.notify(control, SLOT.state);
+}
+
+/** YARA-X's WebAssembly module: beside this worker in the single-file executable (scripts/build-exe.mjs), else in the package's node_modules. */
+function loadYaraX(): void {
+  const beside = fileURLToPath(new URL('./yara_x_js_bg.wasm', import.meta.url));
+  const file = existsSync(beside) ? beside : path.join(path.dirname(createRequire(import.meta.url).resolve('@virustotal/yara-x/package.json')), 'pkg', 'yara_x_js_bg.wasm');
+  initSync({ module: readFileSync(file) });
+}
+
+function newCompiler(): Compiler {
+  const compiler = new Compiler();
+  for (const name of GLOBALS) compiler.defineGlobal(name, '');
+  return compiler;
+}
+
+/** Adds the sources (their indexes) to a new compiler; the indexes that did not compile, with the first line of each error. */
+function addSources(compiler: Compiler, indexes: readonly number[]): Array<{ index: number; reason: string }> {
+  const failed: Array<{ index: number; reason: string }> = [];
+  for (const index of indexes) {
+    compiler.newNamespace(`r${index}`);
+    try {
+      compiler.addSource(setup.sources[index]!.text);
+    } catch (err) {
+      failed.push({ index, reason: firstLine(err) });
+    }
+  }
+  return failed;
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n', 1)[0]!.slice(0, 500);
+}
+
+/**
+ * Compiles every source; YARA-X's build refuses a compiler that met an error, so the sources that
+ * failed are left out of a second compiler (a source cannot depend on another: includes are not
+ * supported in WebAssembly).
+ */
+function compile(): { rules: Rules | null; report: CompileReport } {
+  const all = setup.sources.map((_, i) => i);
+  let compiler = newCompiler();
+  const unsupported = addSources(compiler, all);
+  if (unsupported.length > 0) {
+    compiler.free();
+    compiler = newCompiler();
+    const bad = new Set(unsupported.map((u) => u.index));
+    const again = addSources(compiler, all.filter((i) => !bad.has(i)));
+    if (again.length > 0) return { rules: null, report: { ok: false, unsupported: [...unsupported, ...again], warnings: 0, error: again[0]!.reason } };
+  }
+  if (unsupported.length === setup.sources.length) {
+    const first = unsupported[0]!;
+    return { rules: null, report: { ok: false, unsupported, warnings: 0, error: `no rule file compiled (${setup.sources[first.index]!.label}: ${first.reason})` } };
+  }
+  const warnings = compiler.warnings.length;
+  const rules = compiler.build();
+  compiler.free();
+  return { rules, report: { ok: true, unsupported, warnings } };
+}
+
+interface RawMatch {
+  identifier: string;
+  isPrivate: boolean;
+  namespace: string;
+  tags: string[];
+  metadata: Array<{ identifier: string; value: unknown }>;
+  patterns: Array<{ identifier: string; isPrivate: boolean; matches: Array<{ offset: number }> }>;
+}
+
+function wireMatch(m: RawMatch): WireMatch {
+  const meta: Array<[string, string | number | boolean]> = [];
+  for (const { identifier, value } of m.metadata) {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') meta.push([identifier, typeof value === 'string' ? value.slice(0, 1000) : value]);
+  }
+  const patterns: WireMatch['patterns'] = [];
+  for (const p of m.patterns) {
+    if (p.isPrivate || p.matches.length === 0 || patterns.length >= PATTERNS_PER_RULE) continue;
+    patterns.push({ id: p.identifier, count: p.matches.length, offsets: p.matches.slice(0, OFFSETS_PER_PATTERN).map((x) => x.offset) });
+  }
+  return { rule: m.identifier, source: Number(m.namespace.slice(1)), tags: m.tags.slice(0, 32), meta: meta.slice(0, 32), patterns };
+}
+
+function scanOne(scanner: Scanner): WireReply {
+  const length = Atomics.load(control, SLOT.dataLength);
+  const globals = JSON.parse(decoder.decode(request.subarray(0, Atomics.load(control, SLOT.requestLength)))) as YaraGlobals;
+  for (const name of GLOBALS) scanner.setGlobal(name, globals[name]);
+  const result = scanner.scan(new Uint8Array(setup.data, 0, length)) as { matches: RawMatch[]; errors?: unknown[] };
+  // A private rule is a building block of others: YARA reports it nowhere, YARA-X's result lists it (flagged).
+  const shown = result.matches.filter((m) => !m.isPrivate);
+  const matches = shown.slice(0, RULES_PER_REPLY).map(wireMatch);
+  return { ok: true, matches, cut: shown.length > RULES_PER_REPLY };
+}
+
+function serve(rules: Rules): void {
+  const scanner = rules.scanner();
+  scanner.setMaxMatchesPerPattern(setup.maxMatchesPerPattern);
+  for (;;) {
+    const state = Atomics.load(control, SLOT.state);
+    if (state === STATE.close) return;
+    if (state !== STATE.request) {
+      Atomics.wait(control, SLOT.state, state);
+      continue;
+    }
+    let out: WireReply;
+    try {
+      out = scanOne(scanner);
+    } catch (err) {
+      out = { ok: false, error: firstLine(err) };
+    }
+    answer(STATE.reply, out);
+  }
+}
+
+try {
+  loadYaraX();
+  const { rules, report } = compile();
+  answer(rules ? STATE.ready : STATE.failed, report);
+  if (rules) serve(rules);
+} catch (err) {
+  answer(STATE.failed, { ok: false, unsupported: [], warnings: 0, error: firstLine(err) } satisfies CompileReport);
+}

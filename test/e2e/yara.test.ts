@@ -1,0 +1,178 @@
+/**
+ * --yara end to end through the built CLI (docs/yara.md): the rules' matches on the real-world
+ * corpus agree with the yara command-line tool (libyara) rule by rule and file by file; every file
+ * the walk inspects in a disk image is given to the rules (fls's list); a staged batch script only
+ * a rule flags becomes a finding with its level, ATT&CK ids and details, the same with --jobs 2;
+ * a rule that runs away is stopped at the time limit and the scan goes on; bad rules and options
+ * are one line and exit code 2.
+ */
+import { afterAll, beforeAll, describe, expect } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BIN, ROOT, runCli } from '../helpers/cli.js';
+import { corpusAvailable, corpusPath, CORPUS_MISSING, DIST_MISSING, testIf, toolAvailable, toolMissing } from '../helpers/corpus.js';
+
+const built = existsSync(BIN) && existsSync(path.join(ROOT, 'dist', 'bundle', 'yara-worker.js'));
+const REFERENCE_RULES = path.join(ROOT, 'fixtures', 'yara', 'reference.yar');
+
+interface Finding {
+  root: string;
+  path: string;
+  level: string;
+  attack: string[];
+  reasons: Array<{ rule: string; message: string }>;
+  details?: { yara?: Array<{ rule: string; file: string; level: string; tags: string[]; strings: Array<{ id: string; count: number; offsets: number[] }> }> };
+}
+interface Report {
+  findings: Finding[];
+  errors: Array<{ path: string; code: string; message: string }>;
+  meta: { schemaVersion: string; roots: Array<{ label: string; filesScanned: number }>; yara?: { files: Array<{ path: string; sha256: string }>; unsupported: Array<{ path: string; reason: string }>; filesScanned: number; filesMatched: number; tooLarge: number; timedOut: number; errors: number; stopped: boolean } };
+}
+
+function scanJson(args: string[], timeoutMs = 300_000): { report: Report; stderr: string } {
+  const r = runCli(['scan', ...args, '--format', 'json', '--min-level', 'info', '--keep-all-low', '--hash', 'none'], { timeoutMs });
+  if (r.status !== 0) throw new Error(`scan exited ${r.status}: ${r.stderr}`);
+  return { report: JSON.parse(r.stdout) as Report, stderr: r.stderr };
+}
+
+/** (rule, file) pairs of a report's YARA matches, files as absolute paths. */
+function matchedPairs(report: Report, rootsAbs: Map<string, string>): Set<string> {
+  const pairs = new Set<string>();
+  for (const f of report.findings) for (const d of f.details?.yara ?? []) pairs.add(`${d.rule} ${path.join(rootsAbs.get(f.root)!, f.path)}`);
+  return pairs;
+}
+
+// A spread of the corpus's kinds (hives, event logs, Jump Lists, Prefetch, LNK, Recycle Bin, archives, images): about 650 files.
+const CORPUS_ROOTS = ['regf', 'evtx', 'jumplist', 'prefetch/plaso', 'recyclebin/plaso', 'lnk/plaso', 'archives/file-type', 'images/plaso'];
+
+describe('YARA matches against the yara command-line tool on the corpus', () => {
+  const ready = built && corpusAvailable() && toolAvailable('yara');
+  const reason = !built ? DIST_MISSING : !corpusAvailable() ? CORPUS_MISSING : toolMissing('yara');
+  testIf(ready, reason)('the same rules match the same files (every rule of fixtures/yara/reference.yar)', () => {
+    const roots = CORPUS_ROOTS.map((r) => corpusPath(r));
+    const { report } = scanJson([...roots, '--scope', 'all', '--quiet', '--yara', REFERENCE_RULES]);
+    const ours = matchedPairs(report, new Map(roots.map((r) => [r, r])));
+    // yara takes one target a run.
+    const yaraOut = roots.map((r) => execFileSync('yara', ['-r', '-w', REFERENCE_RULES, r], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })).join('');
+    const theirs = new Set(yaraOut.split('\n').filter(Boolean).map((line) => {
+      const at = line.indexOf(' ');
+      return `${line.slice(0, at)} ${path.resolve(line.slice(at + 1))}`;
+    }));
+    // Enough to mean something: most rules match some file, hundreds of pairs in all.
+    expect(theirs.size).toBeGreaterThan(300);
+    expect(new Set([...theirs].map((p) => p.split(' ')[0])).size).toBeGreaterThanOrEqual(15);
+    expect([...ours].filter((p) => !theirs.has(p)).sort()).toEqual([]);
+    expect([...theirs].filter((p) => !ours.has(p)).sort()).toEqual([]);
+    // Every file walked was scanned by the rules, none timed out or failed.
+    const y = report.meta.yara!;
+    expect(y.filesScanned).toBe(report.meta.roots.reduce((n, r) => n + r.filesScanned, 0));
+    expect([y.timedOut, y.errors, y.tooLarge, y.stopped]).toEqual([0, 0, 0, false]);
+    expect(report.meta.schemaVersion).toBe('1.4');
+  }, 600_000);
+
+  testIf(built && corpusAvailable(), built ? CORPUS_MISSING : DIST_MISSING)('in a disk image, every regular file fls lists is given to the rules', () => {
+    const image = corpusPath('images', 'dfvfs', 'ext2.E01');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'stagehunt-yara-'));
+    try {
+      writeFileSync(path.join(dir, 'any.yar'), 'rule Any_File { meta: level = "info" condition: true }\n');
+      const { report } = scanJson([image, '--scope', 'all', '--quiet', '--yara', path.join(dir, 'any.yar')]);
+      // The corpus's expectation: fls -r -p on the image (r/r lines are regular files).
+      const fls = readFileSync(corpusPath('images', 'dfvfs', 'ext2.E01.expected.fls.txt'), 'utf8');
+      const regular = fls.split('\n').filter((l) => l.startsWith('r/r')).map((l) => l.slice(l.indexOf('\t') + 1)).sort();
+      expect(regular.length).toBeGreaterThan(0);
+      const matched = report.findings.filter((f) => f.details?.yara?.some((d) => d.rule === 'Any_File')).map((f) => f.path).sort();
+      expect(matched).toEqual(regular);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe('YARA on a staged tree', () => {
+  let dir: string;
+  let root: string;
+  let rules: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'stagehunt-yara-'));
+    root = path.join(dir, 'root');
+    rules = path.join(dir, 'rules');
+    mkdirSync(path.join(root, 'Windows', 'Temp'), { recursive: true });
+    mkdirSync(path.join(root, 'Users', 'bob', 'Documents'), { recursive: true });
+    mkdirSync(rules);
+    // A batch script no built-in rule reads (stagehunt parses histories, not scripts): only the YARA rule flags it.
+    writeFileSync(path.join(root, 'Users', 'bob', 'Documents', 'backup.bat'), '@echo off\r\n7z a -pS3cret -mhe=on C:\\Users\\Public\\b.7z C:\\Users\\bob\\Documents\\*\r\ndel /q C:\\Users\\bob\\Documents\\*.docx\r\n');
+    writeFileSync(path.join(root, 'Users', 'bob', 'Documents', 'notes.txt'), 'nothing to see\n');
+    writeFileSync(path.join(root, 'Windows', 'Temp', 'a-slow.log'), 'a'.repeat(400_000));
+    writeFileSync(path.join(root, 'Windows', 'Temp', 'b-after.txt'), 'marker-after-the-slow-file\n');
+    writeFileSync(
+      path.join(rules, 'staging.yar'),
+      [
+        'rule Staging_Batch_Archive_Password : T1074_001 {',
+        '  meta: description = "batch script that archives with a password" score = 70 mitre_attack = "T1560.001"',
+        '  strings: $7z = "7z a " ascii nocase $pw = /-p[^ \\r\\n]{3,}/ $del = "del /q" nocase',
+        '  condition: $7z and $pw and $del and extension == ".bat" and filepath contains "\\\\Documents\\\\"',
+        '}',
+        'rule Marker { meta: severity = "low" strings: $m = "marker-after-the-slow-file" condition: $m }',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(path.join(rules, 'slow.yar'), 'rule Runaway { strings: $r = /a.*b.*c.*d.*e/ condition: $r }\n');
+    writeFileSync(path.join(rules, 'broken.yar'), 'rule Broken { condition: no_such_identifier }\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  testIf(built, DIST_MISSING)('a file only a rule flags becomes a finding; a runaway rule is stopped and the scan goes on', () => {
+    const { report, stderr } = scanJson([root, '--os', 'windows', '--scope', 'all', '--yara', rules, '--yara-timeout', '1', '--verbose']);
+    const bat = report.findings.find((f) => f.path === 'Users/bob/Documents/backup.bat')!;
+    expect(bat).toBeDefined();
+    expect(bat.level).toBe('high');
+    expect(bat.reasons.map((r) => r.rule)).toContain('yara-high');
+    expect(bat.reasons.find((r) => r.rule === 'yara-high')!.message).toMatch(/^YARA rule Staging_Batch_Archive_Password \(.*staging\.yar\) matched: batch script that archives with a password; \$7z at 0xb, \$pw at 0x10, \$del at 0x/);
+    expect(bat.attack).toEqual(expect.arrayContaining(['T1074.001', 'T1560.001']));
+    expect(bat.details!.yara).toEqual([{ rule: 'Staging_Batch_Archive_Password', file: path.join(rules, 'staging.yar'), level: 'high', tags: ['T1074_001'], strings: [{ id: '$7z', count: 1, offsets: [11] }, { id: '$pw', count: 1, offsets: [16] }, { id: '$del', count: 1, offsets: expect.any(Array) }] }]);
+    expect(report.findings.some((f) => f.path.endsWith('notes.txt'))).toBe(false);
+    // The runaway rule: its file is an error entry, its worker replaced, and the next file still matched.
+    expect(report.errors).toEqual([expect.objectContaining({ path: 'Windows/Temp/a-slow.log', code: 'ETIMEDOUT' })]);
+    expect(report.findings.find((f) => f.path === 'Windows/Temp/b-after.txt')?.details?.yara?.[0]?.rule).toBe('Marker');
+    const y = report.meta.yara!;
+    expect(y.timedOut).toBe(1);
+    expect(y.unsupported).toEqual([{ path: path.join(rules, 'broken.yar'), reason: expect.stringMatching(/unknown identifier `no_such_identifier`/) }]);
+    expect(y.files.map((f) => path.basename(f.path))).toEqual(['broken.yar', 'slow.yar', 'staging.yar']);
+    expect(y.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);
+    expect(stderr).toMatch(/yara: 2 rule files compiled; 1 left out/);
+    expect(stderr).toMatch(/left out .*broken\.yar: error\[E009\]/);
+  }, 120_000);
+
+  testIf(built, DIST_MISSING)('the same report with --jobs 2 (files inspected by the pool are read by the rules here)', () => {
+    const strip = (r: Report): unknown => ({ findings: r.findings, errors: r.errors, yara: { ...r.meta.yara } });
+    const one = scanJson([root, '--scope', 'all', '--quiet', '--yara', path.join(rules, 'staging.yar')]).report;
+    const two = scanJson([root, '--scope', 'all', '--quiet', '--yara', path.join(rules, 'staging.yar'), '--jobs', '2']).report;
+    expect(one.findings.length).toBeGreaterThan(0);
+    expect(strip(two)).toEqual(strip(one));
+  }, 120_000);
+
+  testIf(built, DIST_MISSING)('files above --yara-max-size are counted, not scanned', () => {
+    const { report } = scanJson([root, '--scope', 'all', '--quiet', '--yara', path.join(rules, 'staging.yar'), '--yara-max-size', '100']);
+    // a-slow.log and backup.bat are above 100 bytes; notes.txt and b-after.txt are scanned (the marker matches).
+    expect(report.meta.yara!.tooLarge).toBe(2);
+    expect(report.findings.filter((f) => f.details?.yara).map((f) => f.path)).toEqual(['Windows/Temp/b-after.txt']);
+  }, 120_000);
+
+  testIf(built, DIST_MISSING)('bad rules and options: one line, exit code 2', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--yara', path.join(rules, 'broken.yar')], /^stagehunt: --yara .*broken\.yar: error\[E009\]: unknown identifier `no_such_identifier`\n$/],
+      [['--yara', path.join(dir, 'missing.yar')], /^stagehunt: --yara .*missing\.yar: no such file or directory\n$/],
+      [['--yara', root], /no \.yar or \.yara rule file found\n$/],
+      [['--yara', rules, '--yara-max-size', '2G'], /^stagehunt: --yara-max-size '2G': give bytes or a size such as 64M, at most 1G\n$/],
+      [['--yara', rules, '--yara-timeout', '-1'], /^stagehunt: --yara-timeout '-1': give seconds from 0.001 to 3600\n$/],
+    ];
+    for (const [args, line] of cases) {
+      const r = runCli(['scan', root, ...args]);
+      expect({ args, status: r.status }).toEqual({ args, status: 2 });
+      expect(r.stderr).toMatch(line);
+      expect(r.stdout).toBe('');
+    }
+  }, 120_000);
+});

@@ -1,0 +1,107 @@
+/** A YARA match as a reason (src/rules/yara/hits.ts): the level a rule claims, its ATT&CK ids, the message and the catalog rule. */
+import { describe, expect, test } from '@jest/globals';
+import { loadRuleCatalog } from '../../../src/rules/catalog.js';
+import { scoreHits } from '../../../src/rules/engine.js';
+import { globalsFor } from '../../../src/rules/yara/scanner.js';
+import { DEFAULT_YARA_LEVEL, YARA_LEVELS, levelForYaraScore, yaraAttack, yaraHit, yaraLevel, yaraMessage, yaraRuleId } from '../../../src/rules/yara/hits.js';
+import type { WireMatch } from '../../../src/rules/yara/protocol.js';
+
+const match = (over: Partial<WireMatch> = {}): WireMatch => ({ rule: 'Staging_Script', source: 0, tags: [], meta: [], patterns: [], ...over });
+
+describe('the level a YARA rule claims', () => {
+  test.each([
+    [[['level', 'critical']], 'critical'],
+    [[['severity', 'HIGH']], 'high'],
+    [[['severity', 'warning']], 'high'],
+    [[['level', 'notice']], 'medium'],
+    [[['level', 'info']], 'informational'],
+    [[['score', 100]], 'critical'],
+    [[['score', 80]], 'critical'],
+    [[['score', 79]], 'high'],
+    [[['score', 60]], 'high'],
+    [[['score', 50]], 'medium'],
+    [[['score', 20]], 'low'],
+    [[['score', 5]], 'informational'],
+    [[['score', '75']], 'high'],
+    [[['severity', 90]], 'critical'],
+    // A level word wins over a score; an unknown word falls to the score, then to the default.
+    [[['score', 90], ['level', 'low']], 'low'],
+    [[['severity', 'bogus'], ['score', 45]], 'medium'],
+    [[['severity', 'bogus']], DEFAULT_YARA_LEVEL],
+    [[['author', 'x']], DEFAULT_YARA_LEVEL],
+    [[['score', 'high-ish']], DEFAULT_YARA_LEVEL],
+  ] as Array<[WireMatch['meta'], string]>)('%j -> %s', (meta, level) => {
+    expect(yaraLevel(meta)).toBe(level);
+  });
+
+  test('the bands are stagehunt\'s level floors', () => {
+    expect([100, 80, 60, 40, 20, 0].map(levelForYaraScore)).toEqual(['critical', 'critical', 'high', 'medium', 'low', 'informational']);
+  });
+
+  test('every level has a catalog rule whose points give a finding of that level on its own', () => {
+    const catalog = loadRuleCatalog();
+    const expected: Record<string, string> = { critical: 'critical', high: 'high', medium: 'low', low: 'info', informational: 'info' };
+    for (const level of YARA_LEVELS) {
+      const rule = catalog.get(yaraRuleId(level));
+      expect(rule).toBeDefined();
+      expect(scoreHits([{ rule: yaraRuleId(level), message: 'm' }], catalog).level).toBe(expected[level]);
+    }
+    // Strong only at high and critical: weak context cannot lift a low YARA match to an alert.
+    expect(YARA_LEVELS.filter((l) => catalog.get(yaraRuleId(l))!.strong)).toEqual(['critical', 'high']);
+  });
+});
+
+describe('ATT&CK ids a rule names', () => {
+  test.each([
+    [['T1074_001', 'APT'], [], ['T1074.001']],
+    [['t1560'], [], ['T1560']],
+    [[], [['mitre_attack', 'T1560.001, T1074.001']], ['T1074.001', 'T1560.001']],
+    [[], [['technique', 'T1005']], ['T1005']],
+    [[], [['description', 'mentions T1005 in passing']], []],
+    [['T12345'], [], []],
+    [['T1074_001'], [['attack', 'T1074.001']], ['T1074.001']],
+  ] as Array<[string[], WireMatch['meta'], string[]]>)('tags %j meta %j -> %j', (tags, meta, ids) => {
+    expect(yaraAttack({ tags, meta })).toEqual(ids);
+  });
+});
+
+describe('the message and the hit', () => {
+  test('names the rule, its file, its description and where its strings matched', () => {
+    const m = match({ meta: [['description', 'a batch script that archives with a password']], patterns: [{ id: '$a', count: 1, offsets: [16] }, { id: '$b', count: 3, offsets: [47, 90, 200] }] });
+    expect(yaraMessage(m, 'rules/staging.yar')).toBe('YARA rule Staging_Script (rules/staging.yar) matched: a batch script that archives with a password; $a at 0x10, $b 3 times, first at 0x2f');
+  });
+
+  test('a condition without strings, and more patterns than are shown', () => {
+    expect(yaraMessage(match(), 'r.yar')).toBe('YARA rule Staging_Script (r.yar) matched; its condition alone (no string)');
+    const many = match({ patterns: Array.from({ length: 8 }, (_, i) => ({ id: `$s${i}`, count: 1, offsets: [i] })) });
+    expect(yaraMessage(many, 'r.yar')).toMatch(/\$s4 at 0x4, and 3 more patterns$/);
+  });
+
+  test('the hit carries the level\'s rule and the ATT&CK ids, which the engine adds to the finding', () => {
+    const hit = yaraHit(match({ tags: ['T1560_001'], meta: [['score', 85]] }), 'r.yar');
+    expect(hit.rule).toBe('yara-critical');
+    expect(hit.attack).toEqual(['T1560.001']);
+    const scored = scoreHits([hit], loadRuleCatalog());
+    expect(scored.level).toBe('critical');
+    expect(scored.attack).toEqual(['T1560.001']);
+    expect(yaraHit(match(), 'r.yar').attack).toBeUndefined();
+  });
+});
+
+describe('the globals a rule may test (THOR\'s and Loki\'s externals)', () => {
+  test.each([
+    ['Windows/Temp/run.BAT', 'run.BAT', 'windows', { filename: 'run.BAT', filepath: '\\Windows\\Temp\\run.BAT', extension: '.bat' }],
+    ['tmp/x.tar.gz', 'x.tar.gz', 'linux', { filename: 'x.tar.gz', filepath: '/tmp/x.tar.gz', extension: '.gz' }],
+    ['home/u/.bashrc', '.bashrc', 'linux', { filename: '.bashrc', filepath: '/home/u/.bashrc', extension: '' }],
+    ['noext', 'noext', 'unknown', { filename: 'noext', filepath: '/noext', extension: '' }],
+  ] as const)('%s (%s)', (relPath, name, os, globals) => {
+    expect(globalsFor(relPath, name, os)).toEqual(globals);
+  });
+
+  test('an attacker-long name is cut', () => {
+    const long = 'a'.repeat(100_000);
+    const g = globalsFor(long, long, 'linux');
+    expect(g.filename.length).toBe(8192);
+    expect(g.filepath.length).toBe(8192);
+  });
+});
