@@ -195,6 +195,8 @@ export const LIMITS = {
   yaraCompileMs: 120_000,
   /** Matches YARA-X keeps per pattern (its default is 1,000,000: a reply of hundreds of MB); a condition counting more than this many sees this many. */
   yaraMaxMatchesPerPattern: 10_000,
+  /** Files one YARA worker scans before it is replaced: YARA-X's WebAssembly build keeps about 70 KB per scan that nothing frees (docs/yara.md "Cost"). */
+  yaraFilesPerWorker: 1000,
   /** Heap of the YARA worker in MB (its matches as JS objects; the rules live in WebAssembly memory). */
   yaraWorkerHeapMb: 512,
   /** Rule files read from --yara directories, and bytes of one rule file. */

@@ -11,6 +11,8 @@ describe('rule catalog', () => {
       expect(rule.references.length).toBeGreaterThan(0);
       // sigma-<level> rules take their ATT&CK ids from the matched Sigma rule's tags (docs/eventlogs.md).
       if (rule.id.startsWith('sigma-')) expect(rule.description).toMatch(/ATT&CK ids come from the Sigma rule's tags/);
+      // yara-<level> rules take theirs from the matched YARA rule's tags and meta (docs/yara.md).
+      else if (rule.id.startsWith('yara-')) expect(rule.description).toMatch(/ATT&CK ids come from the rule's tags/);
       else expect(rule.attack.length).toBeGreaterThan(0);
     }
   });

@@ -66,6 +66,8 @@ export class YaraScanner {
   private readonly reply = new SharedArrayBuffer(REPLY_BYTES);
   private readonly request = new SharedArrayBuffer(REQUEST_BYTES);
   private worker: Worker | null = null;
+  /** Files the current worker has scanned (it is replaced after LIMITS.yaraFilesPerWorker). */
+  private workerScans = 0;
   private readonly stats = { filesScanned: 0, filesMatched: 0, tooLarge: 0, timedOut: 0, errors: 0, stopped: false };
   readonly compileReport: CompileReport;
 
@@ -99,6 +101,7 @@ export class YaraScanner {
     // Its errors are said through the shared state (this thread is blocked when they happen); an exit is seen as no answer.
     worker.on('error', () => undefined);
     this.worker = worker;
+    this.workerScans = 0;
     if (Atomics.wait(this.ctrl, SLOT.state, STATE.idle, LIMITS.yaraCompileMs) === 'timed-out') {
       this.endWorker();
       return { ok: false, unsupported: [], warnings: 0, error: `the YARA worker did not compile the rules within ${LIMITS.yaraCompileMs / 1000} s` };
@@ -145,6 +148,9 @@ export class YaraScanner {
       this.stats.errors++;
       return { k: 'error', message: `YARA: file not read: ${(err as Error).message}` };
     }
+    // YARA-X's WebAssembly build keeps about 70 KB per scan that no collection frees (a new
+    // WebAssembly instance and memory per scan): its worker is replaced before that adds up.
+    if (this.worker && this.workerScans >= LIMITS.yaraFilesPerWorker) this.close();
     if (!this.worker) {
       const report = this.startWorker();
       if (!report.ok) {
@@ -153,6 +159,7 @@ export class YaraScanner {
       }
     }
     this.stats.filesScanned++;
+    this.workerScans++;
     const globals: YaraGlobals = globalsFor(relPath, name, os);
     const req = encoder.encode(JSON.stringify(globals));
     new Uint8Array(this.request).set(req.subarray(0, REQUEST_BYTES), 0);
