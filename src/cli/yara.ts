@@ -10,6 +10,7 @@ import path from 'node:path';
 import { YaraCompileError, YaraScanner, YaraUnavailableError, type YaraLimits, type YaraRuleSet } from '../rules/yara/scanner.js';
 import { LIMITS } from '../util/limits.js';
 import { escapeControls } from '../util/text.js';
+import { parseSize } from '../pipeline/hash.js';
 import { UsageError } from './errors.js';
 
 const RULE_FILE = /\.(yar|yara)$/i;
@@ -92,4 +93,23 @@ export function startYara(given: readonly string[], limits: YaraLimits, opts: { 
   }
   if (!opts.quiet) for (const line of yaraLoadLines(scanner, opts.verbose)) process.stderr.write(`${line}\n`);
   return scanner;
+}
+
+/** The --yara options, shared by scan and explain (an explained file is judged by the scan of its root, with the same rules). */
+export const YARA_OPTIONS = {
+  yara: { type: 'string', array: true, describe: 'YARA rules (a .yar/.yara file, or a directory of them; repeatable) applied to every file the scan inspects, as YARA-X reads them' },
+  'yara-max-size': { type: 'string', describe: `skip YARA on files larger than this (e.g. 64M; default ${LIMITS.yaraMaxFileBytes / 1024 / 1024}M, at most 1G)` },
+  'yara-timeout': { type: 'number', describe: `seconds the YARA rules may take on one file (default ${LIMITS.yaraTimeoutMs / 1000})` },
+} as const;
+
+/** The largest --yara-max-size: the file's bytes are held twice, in shared memory and in the rules' WebAssembly memory. */
+const YARA_MAX_SIZE_CAP = 1024 ** 3;
+
+/** --yara-max-size and --yara-timeout as limits; a bad value is a usage error. */
+export function yaraLimitsOf(maxSize: string | undefined, timeoutSeconds: number | undefined): YaraLimits {
+  const maxFileBytes = maxSize === undefined ? LIMITS.yaraMaxFileBytes : parseSize(maxSize);
+  if (maxFileBytes === null || maxFileBytes > YARA_MAX_SIZE_CAP) throw new UsageError(`--yara-max-size '${maxSize}': give bytes or a size such as 64M, at most 1G`);
+  const seconds = timeoutSeconds ?? LIMITS.yaraTimeoutMs / 1000;
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new UsageError(`--yara-timeout '${String(timeoutSeconds)}': give seconds from 0.001 to 3600`);
+  return { maxFileBytes, timeoutMs: Math.max(1, Math.round(seconds * 1000)) };
 }

@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
+import type { YaraScanner } from '../rules/yara/scanner.js';
 import type { ArchiveSummary } from '../artifacts/archive/summary.js';
 import { detectOs, openRoot, type EvidenceRoot } from '../evidence/root.js';
 import { DirectoryFs } from '../evidence/directory-fs.js';
@@ -35,6 +36,8 @@ export interface ExplainOptions {
   scope?: Scope;
   /** Sigma rules for event logs, as the scan gets them. */
   sigma?: readonly SigmaRule[];
+  /** --yara: the user's YARA rules, applied to the file and, through the scan, to its root (the caller closes it). */
+  yara?: YaraScanner;
 }
 
 /** Inner findings listed at most. */
@@ -126,6 +129,10 @@ export async function buildExplainReport(opts: ExplainOptions): Promise<ExplainR
       sigma: opts.sigma,
     });
     const fp = inspection.fingerprint;
+    // --yara: the rules' reasons join the file's own, as in a scan (which replaces this verdict when it reaches the file).
+    const yara = opts.yara?.scan(file.source, relPath, file.name, root?.os ?? 'unknown');
+    if (yara?.k === 'matched') inspection.fileCandidate.hits = [...inspection.fileCandidate.hits, ...yara.hits];
+    else if (yara && yara.k !== 'clean') inspection.warnings = [...inspection.warnings, yara.k === 'too-large' ? 'YARA: the file is larger than --yara-max-size: not given to the rules' : yara.message];
     const inRoot = root;
     const windows = inRoot?.os === 'windows' || inRoot?.os === 'unknown';
     const place: PlaceContext = {
@@ -201,7 +208,7 @@ export async function buildExplainReport(opts: ExplainOptions): Promise<ExplainR
  */
 async function judgeByScan(report: ExplainReport, rootGiven: string, relPath: string, opts: ExplainOptions, catalog: RuleCatalog): Promise<void> {
   const scope = opts.scope ?? 'hotspots';
-  const scanned = await scan({ roots: [rootGiven], os: 'auto', scope, codepage: opts.codepage, hiveLogs: opts.hiveLogs, sigma: opts.sigma });
+  const scanned = await scan({ roots: [rootGiven], os: 'auto', scope, codepage: opts.codepage, hiveLogs: opts.hiveLogs, sigma: opts.sigma, yara: opts.yara });
   const here = scanned.findings.filter((f) => f.path === relPath);
   const own = here.find((f) => f.kind === 'file');
   const inner = here.filter((f) => f.kind !== 'file');

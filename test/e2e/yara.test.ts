@@ -145,6 +145,23 @@ describe('YARA on a staged tree', () => {
     expect(stderr).toMatch(/left out .*broken\.yar: error\[E009\]/);
   }, 120_000);
 
+  testIf(built, DIST_MISSING)('explain --yara judges the file as the scan with the same rules does', () => {
+    const file = path.join(root, 'Users', 'bob', 'Documents', 'backup.bat');
+    // explain detects the root's OS (this small tree's is unknown: filepath has / separators), so this rule tests no path.
+    const bat = path.join(dir, 'bat.yar');
+    writeFileSync(bat, 'rule Bat_Seven_Zip { meta: score = 70 strings: $7z = "7z a " condition: $7z and extension == ".bat" }\n');
+    const r = runCli(['explain', file, '--root', root, '--scope', 'all', '--yara', bat, '--format', 'json', '--quiet']);
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout) as { verdict: { level: string; reasons: Array<{ rule: string; message: string }> } };
+    expect(report.verdict.reasons.map((x) => x.rule)).toContain('yara-high');
+    // Without the rules the file has no finding: the reason is the rules'.
+    const plain = JSON.parse(runCli(['explain', file, '--root', root, '--scope', 'all', '--format', 'json']).stdout) as typeof report;
+    expect(plain.verdict.reasons.map((x) => x.rule)).not.toContain('yara-high');
+    // A file with no root is judged on its own, the rules' reason included.
+    const alone = runCli(['explain', path.join(root, 'Windows', 'Temp', 'b-after.txt'), '--yara', path.join(rules, 'staging.yar'), '--format', 'json', '--quiet']);
+    expect((JSON.parse(alone.stdout) as typeof report).verdict.reasons.map((x) => x.rule)).toContain('yara-low');
+  }, 120_000);
+
   testIf(built, DIST_MISSING)('the same report with --jobs 2 (files inspected by the pool are read by the rules here)', () => {
     const strip = (r: Report): unknown => ({ findings: r.findings, errors: r.errors, yara: { ...r.meta.yara } });
     const one = scanJson([root, '--scope', 'all', '--quiet', '--yara', path.join(rules, 'staging.yar')]).report;

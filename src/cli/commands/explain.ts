@@ -5,6 +5,7 @@ import { explainText } from '../../report/explain-text.js';
 import { writeStdout } from '../output.js';
 import { typedArgs } from '../args.js';
 import { builtinSigmaRules } from '../sigma.js';
+import { startYara, yaraLimitsOf, YARA_OPTIONS } from '../yara.js';
 
 export interface ExplainArgs {
   file: string;
@@ -13,6 +14,11 @@ export interface ExplainArgs {
   codepage?: string;
   hiveLogs: boolean;
   scope: 'hotspots' | 'all';
+  yara?: string[];
+  yaraMaxSize?: string;
+  yaraTimeout?: number;
+  quiet?: boolean;
+  verbose?: boolean;
 }
 
 export function explainBuilder(y: Argv): Argv<ExplainArgs> {
@@ -22,12 +28,19 @@ export function explainBuilder(y: Argv): Argv<ExplainArgs> {
     .option('root', { type: 'string', describe: 'evidence root the file lies in (default: nearest parent that looks like an OS root)' })
     .option('scope', { choices: ['hotspots', 'all'] as const, default: 'hotspots' as const, describe: 'the scan scope the file is judged in (as scan --scope): the root is scanned so that correlation counts' })
     .option('codepage', { type: 'string' })
-    .option('hive-logs', { type: 'boolean', default: true, describe: 'apply registry transaction logs (.LOG1/.LOG2) beside a dirty hive, as Windows does when it loads it (default); --no-hive-logs reads hives as found' }));
+    .option('hive-logs', { type: 'boolean', default: true, describe: 'apply registry transaction logs (.LOG1/.LOG2) beside a dirty hive, as Windows does when it loads it (default); --no-hive-logs reads hives as found' })
+    .options(YARA_OPTIONS));
 }
 
 export async function runExplain(args: ExplainArgs): Promise<number> {
-  const report = await buildExplainReport({ file: args.file, root: args.root, codepage: args.codepage, hiveLogs: args.hiveLogs, scope: args.scope, sigma: builtinSigmaRules() });
-  await writeStdout(args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : explainText(report));
+  // The rules the scan was run with, so that the file's YARA reasons are judged as the scan judged them.
+  const yara = args.yara?.length ? startYara(args.yara, yaraLimitsOf(args.yaraMaxSize, args.yaraTimeout), { quiet: args.quiet ?? false, verbose: args.verbose ?? false }) : undefined;
+  try {
+    const report = await buildExplainReport({ file: args.file, root: args.root, codepage: args.codepage, hiveLogs: args.hiveLogs, scope: args.scope, sigma: builtinSigmaRules(), yara });
+    await writeStdout(args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : explainText(report));
+  } finally {
+    yara?.close();
+  }
   return 0;
 }
 

@@ -18,8 +18,8 @@ import { makeProgress } from '../progress.js';
 import { precountFiles } from '../../evidence/precount.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadSigma } from '../sigma.js';
-import { startYara } from '../yara.js';
-import type { YaraLimits, YaraScanner } from '../../rules/yara/scanner.js';
+import { startYara, yaraLimitsOf, YARA_OPTIONS } from '../yara.js';
+import type { YaraScanner } from '../../rules/yara/scanner.js';
 import { BaselineError, parseBaseline } from '../../pipeline/baseline.js';
 import { AllowlistError, compileAllowlist, loadAllowlistFile, type AllowEntry, type Allowlist } from '../../rules/allowlist.js';
 import { loadRuleCatalog } from '../../rules/catalog.js';
@@ -85,9 +85,7 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
     .option('hash-algorithms', { type: 'string', array: true, describe: 'digests to compute: sha256 (default), sha1, md5 (comma-separated or repeated)' })
     .option('hash-max-size', { type: 'string', describe: 'skip hashing files larger than this (e.g. 4G, 512M; default 4G)' })
     .option('sigma', { type: 'string', array: true, describe: 'a directory of Sigma rules for event logs (repeatable; process_creation, file_event, file_delete, ps_script)' })
-    .option('yara', { type: 'string', array: true, describe: 'YARA rules (a .yar/.yara file, or a directory of them; repeatable) applied to every file the scan inspects, as YARA-X reads them' })
-    .option('yara-max-size', { type: 'string', describe: `skip YARA on files larger than this (e.g. 64M; default ${LIMITS.yaraMaxFileBytes / 1024 / 1024}M, at most 1G)` })
-    .option('yara-timeout', { type: 'number', describe: `seconds the YARA rules may take on one file (default ${LIMITS.yaraTimeoutMs / 1000})` })
+    .options(YARA_OPTIONS)
     .option('baseline', { type: 'string', describe: 'an earlier scan (--format json or jsonl): its findings are marked known and do not fail the run' })
     .option('exclude', { type: 'string', array: true, describe: 'suppress findings whose root-relative path matches GLOB (repeatable; counted and listed in JSON)' })
     .option('allowlist', { type: 'string', describe: 'suppress by path glob, SHA-256 or rule id, each with a reason (JSON array; counted and listed in JSON)' })
@@ -147,7 +145,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
   const sigma = loadSigma(args.sigma ?? [], { quiet: args.quiet ?? false, verbose: args.verbose ?? false });
   const allowlist = loadSuppressions(args);
   const timeZone = checkedTimeZone(args.timezone);
-  const yaraLimits = args.yara?.length ? yaraLimitsOf(args) : null;
+  const yaraLimits = args.yara?.length ? yaraLimitsOf(args.yaraMaxSize, args.yaraTimeout) : null;
   // Reserved last, so a bad option above never leaves a temp file behind.
   let target: OutputTarget | null = null;
   if (args.output || reportTarget) installInterruptHandlers();
@@ -244,17 +242,6 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
   } finally {
     yara?.close();
   }
-}
-
-/** The largest --yara-max-size: the file's bytes are held twice, in shared memory and in the rules' WebAssembly memory. */
-const YARA_MAX_SIZE_CAP = 1024 ** 3;
-
-function yaraLimitsOf(args: ScanArgs): YaraLimits {
-  const maxFileBytes = args.yaraMaxSize === undefined ? LIMITS.yaraMaxFileBytes : parseSize(args.yaraMaxSize);
-  if (maxFileBytes === null || maxFileBytes > YARA_MAX_SIZE_CAP) throw new UsageError(`--yara-max-size '${args.yaraMaxSize}': give bytes or a size such as 64M, at most 1G`);
-  const seconds = args.yaraTimeout ?? LIMITS.yaraTimeoutMs / 1000;
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new UsageError(`--yara-timeout '${String(args.yaraTimeout)}': give seconds from 0.001 to 3600`);
-  return { maxFileBytes, timeoutMs: Math.max(1, Math.round(seconds * 1000)) };
 }
 
 function hashOptions(args: ScanArgs): HashOptions {
