@@ -130,7 +130,7 @@ export async function buildExplainReport(opts: ExplainOptions): Promise<ExplainR
     });
     const fp = inspection.fingerprint;
     // --yara: the rules' reasons join the file's own, as in a scan (which replaces this verdict when it reaches the file).
-    const yara = opts.yara?.scan(file.source, relPath, file.name, root?.os ?? 'unknown');
+    const yara = await opts.yara?.scan(file.source, relPath, file.name, root?.os ?? 'unknown');
     if (yara?.k === 'matched') inspection.fileCandidate.hits = [...inspection.fileCandidate.hits, ...yara.hits];
     else if (yara && yara.k !== 'clean') inspection.warnings = [...inspection.warnings, yara.k === 'too-large' ? 'YARA: the file is larger than --yara-max-size: not given to the rules' : yara.message];
     const inRoot = root;

@@ -338,8 +338,9 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
     const head = readSourceHead(opened, LIMITS.headBytes);
     state.bytesRead += head.length;
     state.filesScanned++;
-    // --yara: the rules see the whole file before anything else reads it (rules/yara/scanner.ts); their hits join the file's own candidate.
-    const yara = yaraSaid !== undefined ? yaraSaid : opts.yara ? yaraOutcome(state, opts.yara, opened, file) : null;
+    // --yara: the file goes to the rules' workers (rules/yara/scanner.ts), which read it when one is
+    // free; their hits join the file's own candidate when they answer (the file stays open until then).
+    const yara: YaraOutcome | Promise<YaraOutcome | null> | null = yaraSaid !== undefined ? yaraSaid : opts.yara ? yaraOutcome(state, opts.yara, opened, file) : null;
     const times = state.kind.times(file.entry);
     // Sigma rules carry compiled matchers, which cannot cross to the worker: event logs stay here when rules are loaded.
     const sigmaHere = !!opts.sigma?.length && hasEvtxMagic(head);
@@ -352,7 +353,7 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
             { fd: opened.fd, size: opened.size, relPath, name: file.name, head: ownedCopy(head), times: plainTimes, hotspot, os: state.os, rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage, openSiblings: opts.hiveLogs !== false },
             siblings,
           )
-          .then(yara ? withYaraHits(yara) : identity)
+          .then(withYara(yara))
           .then(handingOver(state, opened, file), failedKeeper(state, relPath)),
       );
     }
@@ -372,7 +373,9 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
       sigma: opts.sigma,
       skipParsers: state.kind.skipParsers(state.fs, relPath),
     });
-    if (inspection instanceof Promise) return inspection.then(keptHere).then(yara ? withYaraHits(yara) : identity).then(handingOver(state, opened, file), failedKeeper(state, relPath));
+    if (inspection instanceof Promise) return inspection.then(keptHere).then(withYara(yara)).then(handingOver(state, opened, file), failedKeeper(state, relPath));
+    // Settled here, but the rules answer later: kept in walk order when they have (as a file in the isolated worker is).
+    if (yara instanceof Promise) return new OffThread(Promise.resolve(keptHere(inspection)).then(withYara(yara)).then(handingOver(state, opened, file), failedKeeper(state, relPath)));
     const result = yara ? withYaraHits(yara)(keptHere(inspection)) : keptHere(inspection);
     handOverKept(state, opened, result);
     return keepOf(state, file, result);
@@ -381,15 +384,23 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
   }
 }
 
-const identity = <T>(x: T): T => x;
+/** The rules' outcome on an opened file, when they answer; a timeout or a failed read is recorded as the file's error. Null when the rules had nothing to say. */
+function yaraOutcome(state: RootState, yara: YaraScanner, opened: OpenedSource, file: WalkFile): Promise<YaraOutcome | null> | null {
+  const asked = yara.scan(opened, file.relPath, file.name, state.os);
+  if (!asked) return null;
+  return asked.then((outcome) => {
+    if (outcome.k === 'timed-out') recordIssue(state.issues, { path: file.relPath, op: 'parse', code: 'ETIMEDOUT', message: outcome.message });
+    else if (outcome.k === 'error') recordIssue(state.issues, { path: file.relPath, op: 'parse', code: 'EYARA', message: outcome.message });
+    else if (outcome.k === 'matched' && outcome.cut) recordIssue(state.issues, { path: file.relPath, op: 'parse', code: 'WARN', message: 'YARA: more rules matched than are reported (the first 100 are)' });
+    return outcome.k === 'matched' ? outcome : null;
+  });
+}
 
-/** The rules' outcome on an opened file; a timeout or a failed read is recorded as the file's error. Null when the rules had nothing to say. */
-function yaraOutcome(state: RootState, yara: YaraScanner, opened: OpenedSource, file: WalkFile): YaraOutcome | null {
-  const outcome = yara.scan(opened, file.relPath, file.name, state.os);
-  if (outcome?.k === 'timed-out') recordIssue(state.issues, { path: file.relPath, op: 'parse', code: 'ETIMEDOUT', message: outcome.message });
-  else if (outcome?.k === 'error') recordIssue(state.issues, { path: file.relPath, op: 'parse', code: 'EYARA', message: outcome.message });
-  else if (outcome?.k === 'matched' && outcome.cut) recordIssue(state.issues, { path: file.relPath, op: 'parse', code: 'WARN', message: 'YARA: more rules matched than are reported (the first 100 are)' });
-  return outcome?.k === 'matched' ? outcome : null;
+/** An inspection's result with the rules' hits added once they answer (as it is without rules). */
+function withYara(yara: YaraOutcome | Promise<YaraOutcome | null> | null): (result: IsolatedResult) => IsolatedResult | Promise<IsolatedResult> {
+  if (yara === null) return (result) => result;
+  if (!(yara instanceof Promise)) return withYaraHits(yara);
+  return (result) => yara.then((outcome) => (outcome ? withYaraHits(outcome)(result) : result));
 }
 
 /** Adds the YARA rules' hits (and `details.yara`) to the file's own candidate, which the scan then keeps. */
@@ -504,7 +515,7 @@ async function poolListing(state: RootState, listing: DirListing, batches: Order
         try {
           let fact: DirFileFact | null = null;
           // --yara: the rules read the file here, while the pool inspected it; a file they alone flag is inspected again here for its own candidate.
-          const yara = got?.k === 'done' && opts.yara ? yaraOutcome(state, opts.yara, opened, file) : null;
+          const yara = got?.k === 'done' && opts.yara ? await yaraOutcome(state, opts.yara, opened, file) : null;
           if (got?.k === 'done' && yara && !got.file) {
             fact = await keptNow(inspectOpenedFile(state, file, opened, hotspot, listing.entries, siblingsKey, opts, false, yara));
           } else if (got?.k === 'done') {
@@ -638,7 +649,7 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
           if (online) await online;
         }
         // While the worker has files, its answers are let in sooner: it waits for the next file until they are.
-        if (walkTurns.due(state.isolator?.working ? YIELD_WHILE_ISOLATED_MS : TURN_EVERY_MS)) await yieldToEventLoop();
+        if (walkTurns.due(state.isolator?.working || opts.yara?.busy ? YIELD_WHILE_ISOLATED_MS : TURN_EVERY_MS)) await yieldToEventLoop();
       }
       const wait = inOrder.now(() => {
         state.inspected.addListing(listing);

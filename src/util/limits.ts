@@ -196,7 +196,9 @@ export const LIMITS = {
   /** Matches YARA-X keeps per pattern (its default is 1,000,000: a reply of hundreds of MB); a condition counting more than this many sees this many. */
   yaraMaxMatchesPerPattern: 10_000,
   /** Files one YARA worker scans before it is replaced: YARA-X's WebAssembly build keeps about 70 KB per scan that nothing frees (docs/yara.md "Cost"). */
-  yaraFilesPerWorker: 1000,
+  yaraFilesPerWorker: 500,
+  /** YARA workers, at most one per core: YARA-X's cost per file is in the worker, and the walk goes on while they scan. */
+  yaraWorkers: 2,
   /** Heap of the YARA worker in MB (its matches as JS objects; the rules live in WebAssembly memory). */
   yaraWorkerHeapMb: 512,
   /** Rule files read from --yara directories, and bytes of one rule file. */

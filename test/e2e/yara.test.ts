@@ -170,6 +170,21 @@ describe('YARA on a staged tree', () => {
     expect(strip(two)).toEqual(strip(one));
   }, 120_000);
 
+  testIf(built, DIST_MISSING)('more files than a worker scans before it is replaced: every one answered, none lost on the way', () => {
+    const many = path.join(dir, 'many');
+    // LIMITS.yaraFilesPerWorker is 500: 1,100 files replace each of two workers at least once.
+    for (let i = 0; i < 1100; i++) {
+      const folder = path.join(many, `d${Math.floor(i / 100)}`);
+      if (i % 100 === 0) mkdirSync(folder, { recursive: true });
+      writeFileSync(path.join(folder, `f${i}.txt`), `file ${i} marker-after-the-slow-file\n`);
+    }
+    const { report } = scanJson([many, '--scope', 'all', '--quiet', '--yara', path.join(rules, 'staging.yar')]);
+    const y = report.meta.yara!;
+    expect([y.filesScanned, y.filesMatched, y.timedOut, y.errors]).toEqual([1100, 1100, 0, 0]);
+    expect(report.errors).toEqual([]);
+    expect(report.findings.filter((f) => f.details?.yara?.[0]?.rule === 'Marker').length).toBe(1100);
+  }, 180_000);
+
   testIf(built, DIST_MISSING)('files above --yara-max-size are counted, not scanned', () => {
     const { report } = scanJson([root, '--scope', 'all', '--quiet', '--yara', path.join(rules, 'staging.yar'), '--yara-max-size', '100']);
     // a-slow.log and backup.bat are above 100 bytes; notes.txt and b-after.txt are scanned (the marker matches).

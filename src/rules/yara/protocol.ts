@@ -1,33 +1,25 @@
 /**
- * What the scan's thread and the YARA worker (worker.ts) share: three SharedArrayBuffers and the
- * states of one request at a time. The scan's thread blocks in Atomics.wait for the answer with a
- * time limit (YARA-X's own timeout does not run in WebAssembly: a scan never checks its clock), and
- * ends a worker that overruns it (scanner.ts).
+ * What the scan's thread and a YARA worker (yara-worker.ts) share. At start, the worker compiles
+ * the rules and puts its report in shared memory while the starting thread blocks (a rule set that
+ * does not compile is a usage error before any evidence is read: scanner.ts). Then each file is a
+ * message: its bytes (transferred, not copied) and the externals; the answer is a message.
  */
 
-/** Int32 slots of the control buffer. */
-export const SLOT = { state: 0, dataLength: 1, replyLength: 2, requestLength: 3 } as const;
+/** Int32 slots of the start-up buffer. */
+export const SLOT = { state: 0, replyLength: 1 } as const;
 
-/** The control buffer's state slot. */
+/** The start-up buffer's state slot. */
 export const STATE = {
-  /** Nothing asked: the worker waits. */
-  idle: 0,
-  /** A file's bytes and globals are in place: the worker scans. */
-  request: 1,
-  /** The worker's answer (JSON) is in the reply buffer. */
-  reply: 2,
+  /** Compiling. */
+  starting: 0,
   /** The rules are compiled: the compile report is in the reply buffer. */
-  ready: 3,
+  ready: 1,
   /** The worker could not start or compile (the report says why). */
-  failed: 4,
-  /** The worker is asked to end. */
-  close: 5,
+  failed: 2,
 } as const;
 
-/** Bytes of the reply buffer (a compile report or one file's matches, as JSON; the worker cuts what does not fit). */
-export const REPLY_BYTES = 4 * 1024 * 1024;
-/** Bytes of the request buffer (the file's name, path and extension as JSON). */
-export const REQUEST_BYTES = 64 * 1024;
+/** Bytes of the compile report's buffer (JSON; one line per rule file that did not compile). */
+export const REPORT_BYTES = 4 * 1024 * 1024;
 
 /** A rule file as the worker compiles it: its namespace is `r<index>`, so that rules of two files may share a name. */
 export interface YaraSource {
@@ -38,9 +30,7 @@ export interface YaraSource {
 
 export interface YaraWorkerData {
   control: SharedArrayBuffer;
-  data: SharedArrayBuffer;
-  reply: SharedArrayBuffer;
-  request: SharedArrayBuffer;
+  report: SharedArrayBuffer;
   sources: YaraSource[];
   /** YARA-X's cap of matches kept per pattern (its default, 1,000,000, can make a reply of hundreds of MB). */
   maxMatchesPerPattern: number;
@@ -61,6 +51,13 @@ export interface YaraGlobals {
   extension: string;
 }
 
+/** One file for the rules: its bytes (their buffer transferred) and externals. */
+export interface YaraRequest {
+  id: number;
+  bytes: Uint8Array;
+  globals: YaraGlobals;
+}
+
 /** One rule that matched, as the worker sends it (offsets of the first matches of each pattern only). */
 export interface WireMatch {
   rule: string;
@@ -72,3 +69,8 @@ export interface WireMatch {
 }
 
 export type WireReply = { ok: true; matches: WireMatch[]; cut: boolean } | { ok: false; error: string };
+
+export interface YaraResponse {
+  id: number;
+  reply: WireReply;
+}

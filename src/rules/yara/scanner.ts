@@ -1,11 +1,13 @@
 /**
- * YARA rules over the scan's files (docs/yara.md): the scan's thread reads each file through
- * src/evidence/ into shared memory and blocks until the YARA worker (yara-worker.ts) answers, at most
- * the time limit; a worker past it is ended and a new one compiles the rules again. Synchronous, so
- * that the walk stays synchronous for a file settled from its head (pipeline/inspect.ts).
+ * YARA rules over the scan's files (docs/yara.md): YARA workers (yara-worker.ts), one per core up to
+ * LIMITS.yaraWorkers, each compiling the rules once. The scan's thread reads each file through
+ * src/evidence/ when a worker is free and sends it its bytes; the answer settles the file's promise
+ * (the walk goes on meanwhile and keeps results in walk order: pipeline/in-order.ts). A worker past
+ * the time limit is ended and a new one compiles the rules again.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { OsKind } from '../../model/evidence.js';
 import type { YaraMeta, YaraRuleFile } from '../../model/report.js';
@@ -14,7 +16,7 @@ import { LIMITS } from '../../util/limits.js';
 import { newWorker } from '../../util/new-worker.js';
 import type { Hit } from '../types.js';
 import { yaraDetail, yaraHit, type YaraDetail } from './hits.js';
-import { REPLY_BYTES, REQUEST_BYTES, SLOT, STATE, type CompileReport, type WireReply, type YaraGlobals, type YaraSource, type YaraWorkerData } from './protocol.js';
+import { REPORT_BYTES, SLOT, STATE, type CompileReport, type YaraGlobals, type YaraRequest, type YaraResponse, type YaraSource, type YaraWorkerData } from './protocol.js';
 
 const WORKER_URL = new URL('./yara-worker.js', import.meta.url);
 
@@ -55,19 +57,28 @@ export class YaraCompileError extends Error {
   }
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** A file waiting for a worker: read when one is free (it stays open until then). */
+interface Pending {
+  src: ByteSource;
+  globals: YaraGlobals;
+  resolve(outcome: YaraOutcome): void;
+}
+
+/** A worker and what it is doing. */
+interface Slot {
+  worker: Worker;
+  /** Files it has scanned (it is replaced after LIMITS.yaraFilesPerWorker). */
+  scans: number;
+  busy: { id: number; file: Pending; timer: NodeJS.Timeout } | null;
+}
+
 export class YaraScanner {
-  private readonly control = new SharedArrayBuffer(16);
-  private readonly ctrl = new Int32Array(this.control);
-  private readonly data: SharedArrayBuffer;
-  private readonly dataBytes: Buffer;
-  private readonly reply = new SharedArrayBuffer(REPLY_BYTES);
-  private readonly request = new SharedArrayBuffer(REQUEST_BYTES);
-  private worker: Worker | null = null;
-  /** Files the current worker has scanned (it is replaced after LIMITS.yaraFilesPerWorker). */
-  private workerScans = 0;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  private nextId = 1;
+  private closed = false;
   private readonly stats = { filesScanned: 0, filesMatched: 0, tooLarge: 0, timedOut: 0, errors: 0, stopped: false };
   readonly compileReport: CompileReport;
 
@@ -76,53 +87,45 @@ export class YaraScanner {
     return existsSync(fileURLToPath(url));
   }
 
-  /** Starts the worker and compiles the rules; throws YaraCompileError when no rule file compiles. */
+  /** Starts the workers and compiles the rules (blocking); throws YaraCompileError when no rule file compiles. */
   constructor(
     private readonly rules: YaraRuleSet,
     readonly limits: YaraLimits,
     private readonly workerUrl: URL = WORKER_URL,
+    workers = Math.max(1, Math.min(LIMITS.yaraWorkers, availableParallelism())),
   ) {
     if (!YaraScanner.available(workerUrl)) throw new YaraUnavailableError('YARA is not available in this build (its worker is missing)');
-    this.data = new SharedArrayBuffer(Math.max(1, limits.maxFileBytes));
-    this.dataBytes = Buffer.from(this.data);
-    this.compileReport = this.startWorker();
-    if (!this.compileReport.ok) {
-      this.close();
-      throw new YaraCompileError(this.compileReport.error ?? 'the rules did not compile', this.unsupported());
+    const first = this.startWorker();
+    this.compileReport = first.report;
+    if (!first.slot) throw new YaraCompileError(this.compileReport.error ?? 'the rules did not compile', this.unsupported());
+    this.slots.push(first.slot);
+    for (let i = 1; i < workers; i++) {
+      const more = this.startWorker();
+      if (more.slot) this.slots.push(more.slot);
     }
   }
 
-  /** Starts a worker and waits (blocked) until it has compiled the rules: its report. */
-  private startWorker(): CompileReport {
-    Atomics.store(this.ctrl, SLOT.state, STATE.idle);
-    const workerData: YaraWorkerData = { control: this.control, data: this.data, reply: this.reply, request: this.request, sources: this.rules.sources, maxMatchesPerPattern: LIMITS.yaraMaxMatchesPerPattern };
+  /** Starts a worker and waits (blocked) until it has compiled the rules: its report, and the worker when they compiled. */
+  private startWorker(): { slot: Slot | null; report: CompileReport } {
+    const control = new SharedArrayBuffer(8);
+    const report = new SharedArrayBuffer(REPORT_BYTES);
+    const workerData: YaraWorkerData = { control, report, sources: this.rules.sources, maxMatchesPerPattern: LIMITS.yaraMaxMatchesPerPattern };
     const worker = newWorker(this.workerUrl, { workerData, stdout: false, stderr: false, trackUnmanagedFds: false, resourceLimits: { maxOldGenerationSizeMb: LIMITS.yaraWorkerHeapMb } });
     worker.unref();
-    // Its errors are said through the shared state (this thread is blocked when they happen); an exit is seen as no answer.
-    worker.on('error', () => undefined);
-    this.worker = worker;
-    this.workerScans = 0;
-    if (Atomics.wait(this.ctrl, SLOT.state, STATE.idle, LIMITS.yaraCompileMs) === 'timed-out') {
-      this.endWorker();
-      return { ok: false, unsupported: [], warnings: 0, error: `the YARA worker did not compile the rules within ${LIMITS.yaraCompileMs / 1000} s` };
-    }
-    const report = JSON.parse(this.replyText()) as CompileReport;
-    if (Atomics.load(this.ctrl, SLOT.state) !== STATE.ready) {
-      this.endWorker();
-      return { ...report, ok: false };
-    }
-    Atomics.store(this.ctrl, SLOT.state, STATE.idle);
-    return report;
-  }
-
-  private replyText(): string {
-    return decoder.decode(new Uint8Array(this.reply, 0, Atomics.load(this.ctrl, SLOT.replyLength)).slice());
-  }
-
-  private endWorker(): void {
-    const worker = this.worker;
-    this.worker = null;
-    if (worker) void worker.terminate().catch(() => undefined);
+    const ctrl = new Int32Array(control);
+    const fail = (error: string): { slot: null; report: CompileReport } => {
+      void worker.terminate().catch(() => undefined);
+      return { slot: null, report: { ok: false, unsupported: [], warnings: 0, error } };
+    };
+    if (Atomics.wait(ctrl, SLOT.state, STATE.starting, LIMITS.yaraCompileMs) === 'timed-out') return fail(`the YARA worker did not compile the rules within ${LIMITS.yaraCompileMs / 1000} s`);
+    const compiled = JSON.parse(decoder.decode(new Uint8Array(report, 0, Atomics.load(ctrl, SLOT.replyLength)).slice())) as CompileReport;
+    if (Atomics.load(ctrl, SLOT.state) !== STATE.ready) return { ...fail(compiled.error ?? 'the rules did not compile'), report: { ...compiled, ok: false } };
+    const slot: Slot = { worker, scans: 0, busy: null };
+    worker.on('message', (response: YaraResponse) => this.answered(slot, response));
+    // A worker that ends (out of memory) while it holds a file: the file's error, a new worker.
+    worker.on('error', () => this.lost(slot, 'the YARA worker failed'));
+    worker.on('exit', () => this.lost(slot, 'the YARA worker ended'));
+    return { slot, report: compiled };
   }
 
   /** The rule files that did not compile or could not be read. */
@@ -130,97 +133,178 @@ export class YaraScanner {
     return [...this.rules.skipped, ...this.compileReport.unsupported.map((u) => ({ path: this.rules.sources[u.index]!.label, reason: u.reason }))];
   }
 
-  /**
-   * Applies the rules to one file: its bytes read through `src` (an evidence ByteSource) up to its
-   * size, which must be at most limits.maxFileBytes. `relPath` is the file's path in its root.
-   */
-  scan(src: ByteSource, relPath: string, name: string, os: OsKind): YaraOutcome | null {
-    if (this.stats.stopped) return null;
-    const size = src.size;
-    if (size > this.limits.maxFileBytes) {
-      this.stats.tooLarge++;
-      return { k: 'too-large' };
-    }
-    let length: number;
-    try {
-      length = this.readInto(src, size);
-    } catch (err) {
-      this.stats.errors++;
-      return { k: 'error', message: `YARA: file not read: ${(err as Error).message}` };
-    }
-    // YARA-X's WebAssembly build keeps about 70 KB per scan that no collection frees (a new
-    // WebAssembly instance and memory per scan): its worker is replaced before that adds up.
-    if (this.worker && this.workerScans >= LIMITS.yaraFilesPerWorker) this.close();
-    if (!this.worker) {
-      const report = this.startWorker();
-      if (!report.ok) {
-        this.stats.stopped = true;
-        return { k: 'error', message: `YARA: the rules could not be compiled again: ${report.error ?? ''}` };
-      }
-    }
-    this.stats.filesScanned++;
-    this.workerScans++;
-    const globals: YaraGlobals = globalsFor(relPath, name, os);
-    const req = encoder.encode(JSON.stringify(globals));
-    new Uint8Array(this.request).set(req.subarray(0, REQUEST_BYTES), 0);
-    Atomics.store(this.ctrl, SLOT.requestLength, Math.min(req.length, REQUEST_BYTES));
-    Atomics.store(this.ctrl, SLOT.dataLength, length);
-    Atomics.store(this.ctrl, SLOT.state, STATE.request);
-    Atomics.notify(this.ctrl, SLOT.state);
-    if (Atomics.wait(this.ctrl, SLOT.state, STATE.request, this.limits.timeoutMs) === 'timed-out' && Atomics.load(this.ctrl, SLOT.state) === STATE.request) {
-      this.endWorker();
-      this.stats.timedOut++;
-      if (this.stats.timedOut >= LIMITS.yaraMaxTimeouts) this.stats.stopped = true;
-      const stopping = this.stats.stopped ? `; YARA stopped for the rest of the scan after ${this.stats.timedOut} files timed out` : '';
-      return { k: 'timed-out', message: `YARA: the rules did not finish within ${this.limits.timeoutMs / 1000} s (the file's matches are unknown)${stopping}` };
-    }
-    const answer = JSON.parse(this.replyText()) as WireReply;
-    Atomics.store(this.ctrl, SLOT.state, STATE.idle);
-    if (!answer.ok) {
-      this.stats.errors++;
-      return { k: 'error', message: `YARA: ${answer.error}` };
-    }
-    if (answer.matches.length === 0) return { k: 'clean' };
-    this.stats.filesMatched++;
-    const hits: Hit[] = [];
-    const details: YaraDetail[] = [];
-    for (const m of answer.matches) {
-      const file = this.rules.sources[m.source]?.label ?? '?';
-      hits.push(yaraHit(m, file));
-      details.push(yaraDetail(m, file));
-    }
-    return { k: 'matched', hits, details, ...(answer.cut ? { cut: true as const } : {}) };
+  /** Whether files are out to the workers or waiting for one (the walk then lets their answers in sooner). */
+  get busy(): boolean {
+    return this.queue.length > 0 || this.slots.some((s) => s.busy !== null);
   }
 
-  /** The file's bytes into the shared buffer: what it holds now, up to `size` (a file that shrank gives fewer). */
-  private readInto(src: ByteSource, size: number): number {
-    let at = 0;
-    while (at < size) {
-      const want = Math.min(size - at, LIMITS.maxReadBytes);
-      let got: number;
-      if (src.readInto) got = src.readInto(this.dataBytes.subarray(at, at + want), at);
-      else {
-        const chunk = src.read(at, want);
-        chunk.copy(this.dataBytes, at);
-        got = chunk.length;
-      }
-      if (got <= 0) break;
-      at += got;
+  /**
+   * Applies the rules to one file, read through `src` (an evidence ByteSource, which must stay open
+   * until the promise settles) when a worker is free; null when the rules are no longer applied
+   * (LIMITS.yaraMaxTimeouts). `relPath` is the file's path in its root.
+   */
+  scan(src: ByteSource, relPath: string, name: string, os: OsKind): Promise<YaraOutcome> | null {
+    if (this.stats.stopped || this.closed) return null;
+    if (src.size > this.limits.maxFileBytes) {
+      this.stats.tooLarge++;
+      return Promise.resolve({ k: 'too-large' });
     }
-    return at;
+    return new Promise((resolve) => {
+      this.queue.push({ src, globals: globalsFor(relPath, name, os), resolve });
+      this.dispatch();
+    });
+  }
+
+  /** Sends waiting files to free workers (a worker due for replacement is replaced first). */
+  private dispatch(): void {
+    for (const slot of [...this.slots]) {
+      if (this.queue.length === 0) return;
+      if (slot.busy) continue;
+      const free = slot.scans >= LIMITS.yaraFilesPerWorker ? this.replace(slot) : slot;
+      if (free) this.send(free, this.queue.shift()!);
+    }
+  }
+
+  private send(slot: Slot, file: Pending): void {
+    let bytes: Buffer;
+    try {
+      bytes = readWhole(file.src);
+    } catch (err) {
+      this.stats.errors++;
+      file.resolve({ k: 'error', message: `YARA: file not read: ${(err as Error).message}` });
+      this.dispatch();
+      return;
+    }
+    this.stats.filesScanned++;
+    slot.scans++;
+    const id = this.nextId++;
+    const timer = setTimeout(() => this.timedOut(slot), this.limits.timeoutMs);
+    slot.busy = { id, file, timer };
+    const request: YaraRequest = { id, bytes, globals: file.globals };
+    slot.worker.postMessage(request, [bytes.buffer as ArrayBuffer]);
+  }
+
+  private answered(slot: Slot, response: YaraResponse): void {
+    const busy = slot.busy;
+    if (!busy || busy.id !== response.id) return;
+    clearTimeout(busy.timer);
+    slot.busy = null;
+    const answer = response.reply;
+    if (!answer.ok) {
+      this.stats.errors++;
+      busy.file.resolve({ k: 'error', message: `YARA: ${answer.error}` });
+    } else if (answer.matches.length === 0) busy.file.resolve({ k: 'clean' });
+    else {
+      this.stats.filesMatched++;
+      const hits: Hit[] = [];
+      const details: YaraDetail[] = [];
+      for (const m of answer.matches) {
+        const file = this.rules.sources[m.source]?.label ?? '?';
+        hits.push(yaraHit(m, file));
+        details.push(yaraDetail(m, file));
+      }
+      busy.file.resolve({ k: 'matched', hits, details, ...(answer.cut ? { cut: true as const } : {}) });
+    }
+    this.dispatch();
+  }
+
+  /** A file past the time limit: its worker ended and replaced (YARA-X's own timeout does not run in WebAssembly). */
+  private timedOut(slot: Slot): void {
+    const busy = slot.busy;
+    if (!busy) return;
+    slot.busy = null;
+    this.stats.timedOut++;
+    if (this.stats.timedOut >= LIMITS.yaraMaxTimeouts) this.stats.stopped = true;
+    const stopping = this.stats.stopped ? `; YARA stopped for the rest of the scan after ${this.stats.timedOut} files timed out` : '';
+    busy.file.resolve({ k: 'timed-out', message: `YARA: the rules did not finish within ${this.limits.timeoutMs / 1000} s (the file's matches are unknown)${stopping}` });
+    if (this.stats.stopped) {
+      this.close();
+      return;
+    }
+    if (this.replace(slot)) this.dispatch();
+  }
+
+  /** A worker that failed or ended on its own: the file it held gets an error entry. */
+  private lost(slot: Slot, why: string): void {
+    const at = this.slots.indexOf(slot);
+    if (at < 0 || this.closed) return;
+    const busy = slot.busy;
+    slot.busy = null;
+    if (busy) {
+      clearTimeout(busy.timer);
+      this.stats.errors++;
+      busy.file.resolve({ k: 'error', message: `YARA: ${why}` });
+    }
+    if (this.replace(slot)) this.dispatch();
+  }
+
+  /**
+   * Ends a worker and starts another in its place (the rules compiled again, blocking): the new
+   * one. Null when it could not compile: the slot is dropped, and with the last one the rules stop.
+   */
+  private replace(slot: Slot): Slot | null {
+    const at = this.slots.indexOf(slot);
+    if (at < 0) return null;
+    this.slots.splice(at, 1);
+    slot.worker.removeAllListeners();
+    slot.worker.on('error', () => undefined);
+    void slot.worker.terminate().catch(() => undefined);
+    const next = this.startWorker();
+    if (!next.slot) {
+      if (this.slots.length === 0) this.stopWith(`YARA: the rules could not be compiled again: ${next.report.error ?? ''}`);
+      return null;
+    }
+    this.slots.splice(at, 0, next.slot);
+    return next.slot;
+  }
+
+  /** No worker left: the waiting files get an error entry, and the rules are applied no more. */
+  private stopWith(message: string): void {
+    this.stats.stopped = true;
+    for (const file of this.queue.splice(0)) {
+      this.stats.errors++;
+      file.resolve({ k: 'error', message });
+    }
   }
 
   summary(): YaraMeta {
     return { files: this.rules.files, unsupported: this.unsupported(), maxFileBytes: this.limits.maxFileBytes, timeoutMs: this.limits.timeoutMs, ...this.stats };
   }
 
+  /** Ends the workers; files still waiting are answered as not scanned. */
   close(): void {
-    if (this.worker) {
-      Atomics.store(this.ctrl, SLOT.state, STATE.close);
-      Atomics.notify(this.ctrl, SLOT.state);
+    this.closed = true;
+    for (const slot of this.slots.splice(0)) {
+      if (slot.busy) {
+        clearTimeout(slot.busy.timer);
+        slot.busy.file.resolve({ k: 'error', message: 'YARA: the scan ended before the rules answered' });
+      }
+      slot.worker.removeAllListeners();
+      slot.worker.on('error', () => undefined);
+      void slot.worker.terminate().catch(() => undefined);
     }
-    this.endWorker();
+    for (const file of this.queue.splice(0)) file.resolve({ k: 'error', message: 'YARA: the scan ended before the rules answered' });
   }
+}
+
+/** A file's bytes in a buffer of its own (transferred to the worker): what it holds now, up to its size at open (a file that shrank gives fewer). */
+function readWhole(src: ByteSource): Buffer {
+  const size = src.size;
+  const out = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  while (at < size) {
+    const want = Math.min(size - at, LIMITS.maxReadBytes);
+    let got: number;
+    if (src.readInto) got = src.readInto(out.subarray(at, at + want), at);
+    else {
+      const chunk = src.read(at, want);
+      chunk.copy(out, at);
+      got = chunk.length;
+    }
+    if (got <= 0) break;
+    at += got;
+  }
+  return at === size ? out : out.subarray(0, at);
 }
 
 /** THOR's and Loki's externals: the file's name, its path (Windows separators on a Windows root), its extension lower-cased with its dot. */

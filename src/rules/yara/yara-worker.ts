@@ -1,6 +1,6 @@
 /**
  * The YARA worker: compiles the user's rules with YARA-X (the official WebAssembly build,
- * @virustotal/yara-x) and scans one file at a time, the bytes the scan's thread put in shared memory.
+ * @virustotal/yara-x) and scans one file per message, the bytes the scan's thread read and sent.
  * It never touches evidence: the scan's thread reads each file through src/evidence/ (scanner.ts).
  * Its only file read is YARA-X's WebAssembly module, stagehunt's own.
  */
@@ -8,16 +8,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { Compiler, initSync, type Rules, type Scanner } from '@virustotal/yara-x';
-import { REPLY_BYTES, SLOT, STATE, type CompileReport, type WireMatch, type WireReply, type YaraGlobals, type YaraWorkerData } from './protocol.js';
+import { REPORT_BYTES, SLOT, STATE, type CompileReport, type WireMatch, type WireReply, type YaraGlobals, type YaraRequest, type YaraResponse, type YaraWorkerData } from './protocol.js';
 
 const setup = workerData as YaraWorkerData;
 const control = new Int32Array(setup.control);
-const reply = new Uint8Array(setup.reply);
-const request = new Uint8Array(setup.request);
+const reportBytes = new Uint8Array(setup.report);
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** Offsets kept per pattern in a reply (the count is always whole). */
 const OFFSETS_PER_PATTERN = 5;
@@ -28,15 +26,12 @@ const PATTERNS_PER_RULE = 32;
 /** The globals a rule may test; defined before any source, so rules written for THOR and Loki compile. */
 const GLOBALS: readonly (keyof YaraGlobals)[] = ['filename', 'filepath', 'extension'];
 
-function answer(state: number, value: unknown): void {
-  let text = JSON.stringify(value);
-  let bytes = encoder.encode(text);
-  if (bytes.length > REPLY_BYTES) {
-    text = JSON.stringify({ ok: false, error: `reply of ${bytes.length} bytes is larger than ${REPLY_BYTES}` });
-    bytes = encoder.encode(text);
-  }
-  reply.set(bytes, 0);
-  Atomics.store(control, SLOT.replyLength, bytes.length);
+/** The compile report, for the thread blocked in the worker's start (scanner.ts). */
+function announce(state: number, report: CompileReport): void {
+  let bytes = encoder.encode(JSON.stringify(report));
+  if (bytes.length > REPORT_BYTES) bytes = encoder.encode(JSON.stringify({ ...report, unsupported: report.unsupported.slice(0, 1000) }).slice(0, REPORT_BYTES));
+  reportBytes.set(bytes.subarray(0, REPORT_BYTES), 0);
+  Atomics.store(control, SLOT.replyLength, Math.min(bytes.length, REPORT_BYTES));
   Atomics.store(control, SLOT.state, state);
   Atomics.notify(control, SLOT.state);
 }
@@ -129,60 +124,42 @@ function wireMatch(m: RawMatch): WireMatch {
 const USED_GLOBALS = GLOBALS.filter((name) => setup.sources.some((source) => new RegExp(`\\b${name}\\b`).test(source.text)));
 const lastGlobals = new Map<string, string>();
 
-function scanOne(scanner: Scanner): WireReply {
-  const length = Atomics.load(control, SLOT.dataLength);
+function scanOne(scanner: Scanner, request: YaraRequest): WireReply {
   if (USED_GLOBALS.length > 0) {
-    const globals = JSON.parse(decoder.decode(request.subarray(0, Atomics.load(control, SLOT.requestLength)))) as YaraGlobals;
     for (const name of USED_GLOBALS) {
-      if (lastGlobals.get(name) === globals[name]) continue;
-      scanner.setGlobal(name, globals[name]);
-      lastGlobals.set(name, globals[name]);
+      const value = request.globals[name];
+      if (lastGlobals.get(name) === value) continue;
+      scanner.setGlobal(name, value);
+      lastGlobals.set(name, value);
     }
   }
-  const result = scanner.scan(new Uint8Array(setup.data, 0, length)) as { matches: RawMatch[]; errors?: unknown[] };
+  const result = scanner.scan(request.bytes) as { matches: RawMatch[] };
   // A private rule is a building block of others: YARA reports it nowhere, YARA-X's result lists it (flagged).
   const shown = result.matches.filter((m) => !m.isPrivate);
   const matches = shown.slice(0, RULES_PER_REPLY).map(wireMatch);
   return { ok: true, matches, cut: shown.length > RULES_PER_REPLY };
 }
 
-/** One turn of this worker's event loop. */
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/**
- * Answers requests until asked to close. Its event loop turns after every answer: YARA-X's glue
- * frees each scan's closures from a FinalizationRegistry, whose callbacks run only when the loop
- * turns (without the turn, 5,000 small files took the worker to 440 MB and each scan grew slower).
- * It waits for a request with a blocking wait: Atomics.waitAsync's wake-up reached the worker late
- * (tens of ms) or never while the scan's thread was itself blocked.
- */
-async function serve(rules: Rules): Promise<void> {
+/** Answers each file's message; the event loop turns between them (YARA-X's glue frees each scan's closures from a FinalizationRegistry, which runs only then). */
+function serve(rules: Rules): void {
   const scanner = rules.scanner();
   scanner.setMaxMatchesPerPattern(setup.maxMatchesPerPattern);
-  for (;;) {
-    const state = Atomics.load(control, SLOT.state);
-    if (state === STATE.close) return;
-    if (state !== STATE.request) {
-      Atomics.wait(control, SLOT.state, state);
-      continue;
-    }
-    let out: WireReply;
+  parentPort!.on('message', (request: YaraRequest) => {
+    let reply: WireReply;
     try {
-      out = scanOne(scanner);
+      reply = scanOne(scanner, request);
     } catch (err) {
-      out = { ok: false, error: firstLine(err) };
+      reply = { ok: false, error: firstLine(err) };
     }
-    answer(STATE.reply, out);
-    await turn();
-  }
+    parentPort!.postMessage({ id: request.id, reply } satisfies YaraResponse);
+  });
 }
 
-// No top-level await: the single-file executable bundles this worker as CommonJS.
 try {
   loadYaraX();
   const { rules, report } = compile();
-  answer(rules ? STATE.ready : STATE.failed, report);
-  if (rules) void serve(rules);
+  announce(rules ? STATE.ready : STATE.failed, report);
+  if (rules) serve(rules);
 } catch (err) {
-  answer(STATE.failed, { ok: false, unsupported: [], warnings: 0, error: firstLine(err) } satisfies CompileReport);
+  announce(STATE.failed, { ok: false, unsupported: [], warnings: 0, error: firstLine(err) });
 }
