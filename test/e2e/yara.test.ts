@@ -185,6 +185,20 @@ describe('YARA on a staged tree', () => {
     expect(report.findings.filter((f) => f.details?.yara?.[0]?.rule === 'Marker').length).toBe(1100);
   }, 180_000);
 
+  testIf(built, DIST_MISSING)('rules that run away on file after file are stopped after 20 timeouts; the scan finishes', () => {
+    const slow = path.join(dir, 'slow-tree');
+    mkdirSync(slow, { recursive: true });
+    for (let i = 0; i < 30; i++) writeFileSync(path.join(slow, `a${String(i).padStart(2, '0')}.log`), 'a'.repeat(300_000));
+    const { report } = scanJson([slow, '--scope', 'all', '--quiet', '--yara', path.join(rules, 'slow.yar'), '--yara-timeout', '0.2']);
+    const y = report.meta.yara!;
+    expect(y.timedOut).toBe(20);
+    expect(y.stopped).toBe(true);
+    expect(report.errors.filter((e) => e.code === 'ETIMEDOUT')).toHaveLength(20);
+    expect(report.errors.some((e) => /YARA stopped for the rest of the scan after 20 files timed out/.test(e.message))).toBe(true);
+    // The files out to the other worker when the rules stopped are said, not silently dropped.
+    expect(report.errors.filter((e) => e.code === 'EYARA').every((e) => /not applied: the rules were stopped after 20 files timed out/.test(e.message))).toBe(true);
+  }, 180_000);
+
   testIf(built, DIST_MISSING)('files above --yara-max-size are counted, not scanned', () => {
     const { report } = scanJson([root, '--scope', 'all', '--quiet', '--yara', path.join(rules, 'staging.yar'), '--yara-max-size', '100']);
     // a-slow.log and backup.bat are above 100 bytes; notes.txt and b-after.txt are scanned (the marker matches).

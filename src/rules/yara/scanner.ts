@@ -218,7 +218,7 @@ export class YaraScanner {
     const stopping = this.stats.stopped ? `; YARA stopped for the rest of the scan after ${this.stats.timedOut} files timed out` : '';
     busy.file.resolve({ k: 'timed-out', message: `YARA: the rules did not finish within ${this.limits.timeoutMs / 1000} s (the file's matches are unknown)${stopping}` });
     if (this.stats.stopped) {
-      this.close();
+      this.close(`YARA: not applied: the rules were stopped after ${this.stats.timedOut} files timed out`);
       return;
     }
     if (this.replace(slot)) this.dispatch();
@@ -271,19 +271,19 @@ export class YaraScanner {
     return { files: this.rules.files, unsupported: this.unsupported(), maxFileBytes: this.limits.maxFileBytes, timeoutMs: this.limits.timeoutMs, ...this.stats };
   }
 
-  /** Ends the workers; files still waiting are answered as not scanned. */
-  close(): void {
+  /** Ends the workers; files still out or waiting are answered with `why` (an error entry each). */
+  close(why = 'YARA: the scan ended before the rules answered'): void {
     this.closed = true;
     for (const slot of this.slots.splice(0)) {
       if (slot.busy) {
         clearTimeout(slot.busy.timer);
-        slot.busy.file.resolve({ k: 'error', message: 'YARA: the scan ended before the rules answered' });
+        slot.busy.file.resolve({ k: 'error', message: why });
       }
       slot.worker.removeAllListeners();
       slot.worker.on('error', () => undefined);
       void slot.worker.terminate().catch(() => undefined);
     }
-    for (const file of this.queue.splice(0)) file.resolve({ k: 'error', message: 'YARA: the scan ended before the rules answered' });
+    for (const file of this.queue.splice(0)) file.resolve({ k: 'error', message: why });
   }
 }
 
