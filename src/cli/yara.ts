@@ -5,8 +5,8 @@
  * --verbose) and left out, as --sigma does.
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { ruleFilesUnder } from '../rules/rule-files.js';
 import { YaraCompileError, YaraScanner, YaraUnavailableError, type YaraLimits, type YaraRuleSet } from '../rules/yara/scanner.js';
 import { LIMITS } from '../util/limits.js';
 import { escapeControls } from '../util/text.js';
@@ -14,19 +14,6 @@ import { parseSize } from '../pipeline/hash.js';
 import { UsageError } from './errors.js';
 
 const RULE_FILE = /\.(yar|yara)$/i;
-/** Directory levels followed below a --yara directory. */
-const MAX_DIR_DEPTH = 16;
-
-function ruleFilesUnder(dir: string, out: string[], depth: number): void {
-  if (depth > MAX_DIR_DEPTH || out.length >= LIMITS.maxYaraRuleFiles) return;
-  for (const name of readdirSync(dir).sort()) {
-    const p = path.join(dir, name);
-    const st = lstatSync(p);
-    if (st.isSymbolicLink()) continue;
-    if (st.isDirectory()) ruleFilesUnder(p, out, depth + 1);
-    else if (st.isFile() && RULE_FILE.test(name) && out.length < LIMITS.maxYaraRuleFiles) out.push(p);
-  }
-}
 
 /** Reads the rule files: a file given (any name), or every .yar/.yara file below a directory given (links not followed). */
 export function readYaraRules(given: readonly string[]): YaraRuleSet & { direct: Set<string> } {
@@ -38,25 +25,22 @@ export function readYaraRules(given: readonly string[]): YaraRuleSet & { direct:
     } catch {
       throw new UsageError(`--yara ${g}: no such file or directory`);
     }
-    const files: Array<{ file: string; label: string }> = [];
-    if (st.isDirectory()) {
-      const found: string[] = [];
-      ruleFilesUnder(g, found, 0);
-      for (const f of found) files.push({ file: f, label: path.join(g, path.relative(g, f)) });
-    } else if (st.isFile()) {
-      files.push({ file: g, label: g });
+    let files: string[];
+    if (st.isDirectory()) files = ruleFilesUnder(g, RULE_FILE, LIMITS.maxYaraRuleFiles);
+    else if (st.isFile()) {
+      files = [g];
       set.direct.add(g);
     } else throw new UsageError(`--yara ${g}: not a file or directory`);
-    for (const { file, label } of files) {
+    for (const file of files) {
       const size = statSync(file).size;
       if (size > LIMITS.maxYaraRuleFileBytes) {
-        if (set.direct.has(label)) throw new UsageError(`--yara ${g}: larger than ${LIMITS.maxYaraRuleFileBytes} bytes`);
-        set.skipped.push({ path: label, reason: `larger than ${LIMITS.maxYaraRuleFileBytes} bytes` });
+        if (set.direct.has(file)) throw new UsageError(`--yara ${g}: larger than ${LIMITS.maxYaraRuleFileBytes} bytes`);
+        set.skipped.push({ path: file, reason: `larger than ${LIMITS.maxYaraRuleFileBytes} bytes` });
         continue;
       }
       const bytes = readFileSync(file);
-      set.files.push({ path: label, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length });
-      set.sources.push({ label, text: bytes.toString('utf8') });
+      set.files.push({ path: file, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length });
+      set.sources.push({ label: file, text: bytes.toString('utf8') });
     }
   }
   if (set.sources.length === 0) throw new UsageError(`--yara ${given.join(', ')}: no .yar or .yara rule file found`);
@@ -66,7 +50,7 @@ export function readYaraRules(given: readonly string[]): YaraRuleSet & { direct:
 /** The stderr lines for the rules loaded: counts, then (with --verbose) one line per rule file left out. */
 export function yaraLoadLines(scanner: YaraScanner, verbose: boolean): string[] {
   const unsupported = scanner.unsupported();
-  const compiled = scanner.summary().files.length - scanner.compileReport.unsupported.length;
+  const compiled = scanner.compiledFiles;
   const warnings = scanner.compileReport.warnings > 0 ? `; ${scanner.compileReport.warnings} compiler warnings` : '';
   const left = unsupported.length === 0 ? '' : `; ${unsupported.length} left out${verbose ? '' : ' (--verbose lists them)'}`;
   const lines = [`stagehunt: yara: ${compiled} rule files compiled${left}${warnings}`];

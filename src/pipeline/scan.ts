@@ -58,7 +58,7 @@ import { isoFromMs, isoFromDate } from '../util/filetime.js';
 import { collectedNtfsTraces, imageNtfsTraces, ntfsHotspots, parsersLeftToTraces, type TraceStageResult } from './ntfs-traces.js';
 import { compareCodeUnits, compareText, sortExactly } from '../util/compare.js';
 import { ownedCopy } from '../util/slab-bytes.js';
-import type { YaraOutcome, YaraScanner } from '../rules/yara/scanner.js';
+import type { YaraMatched, YaraScanner } from '../rules/yara/scanner.js';
 
 export type Scope = 'hotspots' | 'all';
 
@@ -328,7 +328,7 @@ function closedWhenSettled(state: RootState, issues: readonly WalkIssue[], opene
 }
 
 /** Inspects an opened walked file here or in the isolated worker (always there when `isolate`: the pool lost it); a promise only when the file needed one. */
-function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSource, hotspot: Hotspot | null, siblings: DirEntryInfo[], siblingsKey: string, opts: ScanOptions, isolate: boolean, yaraSaid?: YaraOutcome | null): Inspected {
+function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSource, hotspot: Hotspot | null, siblings: DirEntryInfo[], siblingsKey: string, opts: ScanOptions, isolate: boolean, yaraSaid?: YaraMatched | null): Inspected {
   // The Keeps are made by the functions below: no closure names `opened` but handingOver's (one
   // that did held every file's source, with its head and last read, as long as any closure of its
   // call lived: the findings-heavy tree's peak RSS 15 MB higher), and a file settled here makes
@@ -340,7 +340,7 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
     state.filesScanned++;
     // --yara: the file goes to the rules' workers (rules/yara/scanner.ts), which read it when one is
     // free; their hits join the file's own candidate when they answer (the file stays open until then).
-    const yara: YaraOutcome | Promise<YaraOutcome | null> | null = yaraSaid !== undefined ? yaraSaid : opts.yara ? yaraOutcome(state, opts.yara, opened, file) : null;
+    const yara: YaraMatched | Promise<YaraMatched | null> | null = yaraSaid !== undefined ? yaraSaid : opts.yara ? yaraOutcome(state, opts.yara, opened, file) : null;
     const times = state.kind.times(file.entry);
     // Sigma rules carry compiled matchers, which cannot cross to the worker: event logs stay here when rules are loaded.
     const sigmaHere = !!opts.sigma?.length && hasEvtxMagic(head);
@@ -376,7 +376,8 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
     if (inspection instanceof Promise) return inspection.then(keptHere).then(withYara(yara)).then(handingOver(state, opened, file), failedKeeper(state, relPath));
     // Settled here, but the rules answer later: kept in walk order when they have (as a file in the isolated worker is).
     if (yara instanceof Promise) return new OffThread(Promise.resolve(keptHere(inspection)).then(withYara(yara)).then(handingOver(state, opened, file), failedKeeper(state, relPath)));
-    const result = yara ? withYaraHits(yara)(keptHere(inspection)) : keptHere(inspection);
+    const result = keptHere(inspection);
+    if (yara) addYaraHits(result.fileCandidate, yara);
     handOverKept(state, opened, result);
     return keepOf(state, file, result);
   } catch (err) {
@@ -385,7 +386,7 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
 }
 
 /** The rules' outcome on an opened file, when they answer; a timeout or a failed read is recorded as the file's error. Null when the rules had nothing to say. */
-function yaraOutcome(state: RootState, yara: YaraScanner, opened: OpenedSource, file: WalkFile): Promise<YaraOutcome | null> | null {
+function yaraOutcome(state: RootState, yara: YaraScanner, opened: OpenedSource, file: WalkFile): Promise<YaraMatched | null> | null {
   const asked = yara.scan(opened, file.relPath, file.name, state.os);
   if (!asked) return null;
   return asked.then((outcome) => {
@@ -397,21 +398,19 @@ function yaraOutcome(state: RootState, yara: YaraScanner, opened: OpenedSource, 
 }
 
 /** An inspection's result with the rules' hits added once they answer (as it is without rules). */
-function withYara(yara: YaraOutcome | Promise<YaraOutcome | null> | null): (result: IsolatedResult) => IsolatedResult | Promise<IsolatedResult> {
-  if (yara === null) return (result) => result;
-  if (!(yara instanceof Promise)) return withYaraHits(yara);
-  return (result) => yara.then((outcome) => (outcome ? withYaraHits(outcome)(result) : result));
-}
-
-/** Adds the YARA rules' hits (and `details.yara`) to the file's own candidate, which the scan then keeps. */
-function withYaraHits(yara: YaraOutcome): (result: IsolatedResult) => IsolatedResult {
-  return (result) => {
-    if (yara.k !== 'matched') return result;
-    const fc = result.fileCandidate;
-    fc.hits = [...fc.hits, ...yara.hits];
-    fc.details = { ...(fc.details ?? {}), yara: yara.details };
+function withYara(yara: YaraMatched | Promise<YaraMatched | null> | null): (result: IsolatedResult) => IsolatedResult | Promise<IsolatedResult> {
+  const added = (result: IsolatedResult, matched: YaraMatched | null): IsolatedResult => {
+    if (matched) addYaraHits(result.fileCandidate, matched);
     return result;
   };
+  if (!(yara instanceof Promise)) return (result) => added(result, yara);
+  return (result) => yara.then((matched) => added(result, matched));
+}
+
+/** Adds the YARA rules' hits (and `details.yara`) to a file's own candidate, which the scan then keeps. */
+function addYaraHits(fc: Candidate, yara: YaraMatched): void {
+  fc.hits = [...fc.hits, ...yara.hits];
+  fc.details = { ...(fc.details ?? {}), yara: yara.details };
 }
 
 /** What the scan keeps of an inspection's result, when the walk's order comes to it. */
@@ -519,7 +518,7 @@ async function poolListing(state: RootState, listing: DirListing, batches: Order
           if (got?.k === 'done' && yara && !got.file) {
             fact = await keptNow(inspectOpenedFile(state, file, opened, hotspot, listing.entries, siblingsKey, opts, false, yara));
           } else if (got?.k === 'done') {
-            if (yara && got.file) withYaraHits(yara)({ warnings: [], sidNames: {}, fileCandidate: got.file, innerCandidates: [], classification: got.cls });
+            if (yara && got.file) addYaraHits(got.file, yara);
             state.bytesRead += got.head;
             state.filesScanned++;
             fact = keepInspection(state, file, { warnings: got.warnings ?? [], sidNames: got.sidNames ?? {}, kept: got.file ?? null, inner: got.inner ?? [], classification: got.cls });

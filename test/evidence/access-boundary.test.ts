@@ -20,6 +20,7 @@ const NOT_EVIDENCE: Record<string, string> = {
   'src/pipeline/pool.ts': "whether the compiled pool worker exists in stagehunt's own dist/",
   'src/cli/sigma.ts': 'the --sigma rule files and directories the user gave',
   'src/cli/yara.ts': 'the --yara rule files and directories the user gave',
+  'src/rules/rule-files.ts': 'listing the --sigma and --yara rule directories the user gave',
   'src/rules/yara/scanner.ts': "whether the compiled YARA worker exists in stagehunt's own dist/",
   'src/rules/yara/yara-worker.ts': "the YARA-X WebAssembly module in stagehunt's own node_modules (the worker reads no evidence: the scan's thread hands it each file's bytes)",
   'src/cli/output.ts': 'writing the report (never inside a root or an image)',

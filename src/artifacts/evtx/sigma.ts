@@ -11,7 +11,8 @@
 import { linearRegExp } from '../../util/linear-regexp.js';
 import { foldCase } from '../../util/case-fold.js';
 import { cidrTest } from '../../util/cidr.js';
-import { readFileSync, readdirSync, lstatSync } from 'node:fs';
+import { readFileSync, lstatSync } from 'node:fs';
+import { ruleFilesUnder } from '../../rules/rule-files.js';
 import path from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import type { EvtxEvent } from './record.js';
@@ -82,7 +83,6 @@ class Unsupported extends Error {
 /** Files and sizes read from a rule directory (a user's checkout of SigmaHQ has ~3,500 rules). */
 const MAX_RULE_FILES = 20_000;
 const MAX_RULE_BYTES = 1024 * 1024;
-const MAX_DIR_DEPTH = 16;
 /** Longest field text a rule is matched against (a 4104 block can be megabytes). */
 const MAX_FIELD_CHARS = 1024 * 1024;
 
@@ -662,25 +662,12 @@ export function compileRule(doc: unknown, file: string): SigmaRule {
   };
 }
 
-function ruleFiles(dir: string, out: string[], depth: number): void {
-  if (depth > MAX_DIR_DEPTH || out.length >= MAX_RULE_FILES) return;
-  for (const name of readdirSync(dir).sort()) {
-    const p = path.join(dir, name);
-    const st = lstatSync(p);
-    if (st.isSymbolicLink()) continue;
-    if (st.isDirectory()) ruleFiles(p, out, depth + 1);
-    else if (st.isFile() && /\.ya?ml$/i.test(name) && out.length < MAX_RULE_FILES) out.push(p);
-  }
-}
-
 /** Every rule under the directories (recursively, links not followed); throws only when a directory cannot be read. */
 export function loadSigmaRules(dirs: readonly string[]): SigmaRuleSet {
   const rules: SigmaRule[] = [];
   const unsupported: SigmaUnsupported[] = [];
   for (const dir of dirs) {
-    const files: string[] = [];
-    ruleFiles(dir, files, 0);
-    for (const file of files) {
+    for (const file of ruleFilesUnder(dir, /\.ya?ml$/i, MAX_RULE_FILES)) {
       const ruleFile = path.relative(dir, file) || path.basename(file);
       const text = lstatSync(file).size > MAX_RULE_BYTES ? null : readFileSync(file, 'utf8');
       if (text === null) {

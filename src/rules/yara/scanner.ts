@@ -44,6 +44,9 @@ export type YaraOutcome =
   | { k: 'timed-out'; message: string }
   | { k: 'error'; message: string };
 
+/** A file the rules matched: what joins its finding. */
+export type YaraMatched = Extract<YaraOutcome, { k: 'matched' }>;
+
 export class YaraUnavailableError extends Error {}
 
 /** The rules could not be compiled at all: the CLI's one line and exit code 2. */
@@ -126,6 +129,11 @@ export class YaraScanner {
     worker.on('error', () => this.lost(slot, 'the YARA worker failed'));
     worker.on('exit', () => this.lost(slot, 'the YARA worker ended'));
     return { slot, report: compiled };
+  }
+
+  /** Rule files compiled (read, and not left out by the compiler). */
+  get compiledFiles(): number {
+    return this.rules.sources.length - this.compileReport.unsupported.length;
   }
 
   /** The rule files that did not compile or could not be read. */

@@ -29,9 +29,10 @@ const GLOBALS: readonly (keyof YaraGlobals)[] = ['filename', 'filepath', 'extens
 /** The compile report, for the thread blocked in the worker's start (scanner.ts). */
 function announce(state: number, report: CompileReport): void {
   let bytes = encoder.encode(JSON.stringify(report));
-  if (bytes.length > REPORT_BYTES) bytes = encoder.encode(JSON.stringify({ ...report, unsupported: report.unsupported.slice(0, 1000) }).slice(0, REPORT_BYTES));
-  reportBytes.set(bytes.subarray(0, REPORT_BYTES), 0);
-  Atomics.store(control, SLOT.replyLength, Math.min(bytes.length, REPORT_BYTES));
+  // Thousands of rule files that do not compile: the first 1,000 are said (each reason is at most 500 characters).
+  if (bytes.length > REPORT_BYTES) bytes = encoder.encode(JSON.stringify({ ...report, unsupported: report.unsupported.slice(0, 1000) }));
+  reportBytes.set(bytes, 0);
+  Atomics.store(control, SLOT.replyLength, bytes.length);
   Atomics.store(control, SLOT.state, state);
   Atomics.notify(control, SLOT.state);
 }
