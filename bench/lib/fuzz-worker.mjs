@@ -12,6 +12,10 @@ const load = (p) => import(pathToFileURL(path.join(dist, p)).href);
 const { ARTIFACT_PARSERS } = await load('artifacts/index.js');
 const { fingerprint } = await load('fingerprint/index.js');
 const { bufferSource } = await load('util/byte-source.js');
+const { archiveMembers } = await load('artifacts/archive/members.js');
+
+/** The YARA rules' archive members (artifacts/archive/members.ts) with --yara's default bounds, packages opened too. */
+const MEMBER_BOUNDS = { maxMembers: 1000, maxMemberBytes: 32 * 1024 * 1024, maxTotalBytes: 128 * 1024 * 1024, packages: true };
 
 const HEAD = 4100;
 const seeds = new Map();
@@ -91,6 +95,20 @@ async function runCase(c, { src, mustBeClaimed }) {
       if (r) JSON.stringify(r.records, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
     } catch (err) {
       problems.push(`${id} threw: ${String(err?.stack ?? err).split('\n').slice(0, 3).join(' | ')}`);
+    }
+  }
+  // Archive members as the YARA worker decompresses them: every member loaded, none past its bounds.
+  if (src.size <= MEMBER_BOUNDS.maxMemberBytes) {
+    try {
+      const bytes = src.read(0, src.size);
+      const listing = archiveMembers(bytes, path.basename(c.relPath), MEMBER_BOUNDS);
+      if (listing && listing.members.length > MEMBER_BOUNDS.maxMembers) problems.push(`archive members: ${listing.members.length} listed`);
+      for (const m of listing?.members ?? []) {
+        const r = m.load();
+        if (r.ok && r.data.length > MEMBER_BOUNDS.maxMemberBytes) problems.push(`archive member ${m.index}: ${r.data.length} bytes`);
+      }
+    } catch (err) {
+      problems.push(`archive members threw: ${String(err?.stack ?? err).split('\n').slice(0, 3).join(' | ')}`);
     }
   }
   return { problems, size: src.size, parsers };

@@ -81,19 +81,40 @@ export function startYara(given: readonly string[], limits: YaraLimits, opts: { 
 
 /** The --yara options, shared by scan and explain (an explained file is judged by the scan of its root, with the same rules). */
 export const YARA_OPTIONS = {
-  yara: { type: 'string', array: true, describe: 'YARA rules (a .yar/.yara file, or a directory of them; repeatable) applied to every file the scan inspects, as YARA-X reads them' },
-  'yara-max-size': { type: 'string', describe: `skip YARA on files larger than this (e.g. 64M; default ${LIMITS.yaraMaxFileBytes / 1024 / 1024}M, at most 1G)` },
-  'yara-timeout': { type: 'number', describe: `seconds the YARA rules may take on one file (default ${LIMITS.yaraTimeoutMs / 1000})` },
+  yara: { type: 'string', array: true, describe: 'YARA rules (a .yar/.yara file, or a directory of them; repeatable) applied to every file the scan inspects, and to the members of its archives, as YARA-X reads them' },
+  'yara-max-size': { type: 'string', describe: `skip YARA on files (and archive members) larger than this (e.g. 64M; default ${LIMITS.yaraMaxFileBytes / 1024 / 1024}M, at most 1G)` },
+  'yara-timeout': { type: 'number', describe: `seconds the YARA rules may take on one file or member (default ${LIMITS.yaraTimeoutMs / 1000})` },
+  'yara-members': { type: 'number', describe: `members of each ZIP, tar or compressed file given to the YARA rules, decompressed in memory (default ${LIMITS.yaraMaxMembers}; 0: archives are not opened)` },
+  'yara-packages': { type: 'boolean', describe: 'open ZIP-based packages for the YARA rules too (Office and OpenDocument files, Java and Android packages...)' },
 } as const;
+
+/** The --yara options as yargs gives them. */
+export interface YaraArgs {
+  yara?: string[];
+  yaraMaxSize?: string;
+  yaraTimeout?: number;
+  yaraMembers?: number;
+  yaraPackages?: boolean;
+}
 
 /** The largest --yara-max-size: the file's bytes are held twice, in shared memory and in the rules' WebAssembly memory. */
 const YARA_MAX_SIZE_CAP = 1024 ** 3;
+/** The largest --yara-members: each member is a scan of 7-9 ms (docs/yara.md "Cost"), so 100,000 is a quarter of an hour for one archive. */
+const YARA_MAX_MEMBERS_CAP = 100_000;
 
-/** --yara-max-size and --yara-timeout as limits; a bad value is a usage error. */
-export function yaraLimitsOf(maxSize: string | undefined, timeoutSeconds: number | undefined): YaraLimits {
+/** The --yara options as limits; a bad value is a usage error. */
+export function yaraLimitsOf(args: YaraArgs): YaraLimits {
+  const maxSize = args.yaraMaxSize;
   const maxFileBytes = maxSize === undefined ? LIMITS.yaraMaxFileBytes : parseSize(maxSize);
   if (maxFileBytes === null || maxFileBytes > YARA_MAX_SIZE_CAP) throw new UsageError(`--yara-max-size '${maxSize}': give bytes or a size such as 64M, at most 1G`);
-  const seconds = timeoutSeconds ?? LIMITS.yaraTimeoutMs / 1000;
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new UsageError(`--yara-timeout '${String(timeoutSeconds)}': give seconds from 0.001 to 3600`);
-  return { maxFileBytes, timeoutMs: Math.max(1, Math.round(seconds * 1000)) };
+  const seconds = args.yaraTimeout ?? LIMITS.yaraTimeoutMs / 1000;
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new UsageError(`--yara-timeout '${String(args.yaraTimeout)}': give seconds from 0.001 to 3600`);
+  const maxMembers = args.yaraMembers ?? LIMITS.yaraMaxMembers;
+  if (!Number.isInteger(maxMembers) || maxMembers < 0 || maxMembers > YARA_MAX_MEMBERS_CAP) throw new UsageError(`--yara-members '${String(args.yaraMembers)}': give a whole number from 0 to ${YARA_MAX_MEMBERS_CAP}`);
+  if (maxMembers === 0 && args.yaraPackages) throw new UsageError('--yara-packages: archives are not opened with --yara-members 0');
+  return {
+    maxFileBytes,
+    timeoutMs: Math.max(1, Math.round(seconds * 1000)),
+    members: maxMembers === 0 ? null : { maxMembers, maxMemberBytes: maxFileBytes, maxTotalBytes: Math.max(maxFileBytes, LIMITS.yaraArchiveBytes), packages: args.yaraPackages ?? false },
+  };
 }

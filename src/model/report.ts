@@ -126,7 +126,8 @@ export interface ShadowCopyMeta {
 // 1.2: the finding kind `i30-entry` (a staged file's name in a folder's $I30 index slack).
 // 1.3: a root's `shadowCopy` (a volume shadow copy of an image's NTFS volume scanned as a root).
 // 1.4: `meta.yara` (--yara rules) and a file finding's `details.yara`.
-export const SCHEMA_VERSION = '1.4';
+// 1.5: archive members for the rules: `meta.yara.maxMembers`, `packagesOpened`, `members`; `details.yara[].member`.
+export const SCHEMA_VERSION = '1.5';
 
 /** The case a scan belongs to (--case, --examiner), shown in the report header. */
 export interface CaseInfo {
@@ -176,6 +177,31 @@ export interface YaraMeta {
   errors: number;
   /** True when the scan stopped applying the rules (LIMITS.yaraMaxTimeouts files timed out). */
   stopped: boolean;
+  /** (1.5) --yara-members: members given at most per archive; 0 when archives are not opened. */
+  maxMembers?: number;
+  /** (1.5) --yara-packages: ZIP-based packages (Office, Java...) opened too. */
+  packagesOpened?: boolean;
+  /** (1.5) What became of the members of the archives the rules looked into. */
+  members?: YaraMemberStats;
+}
+
+/** meta.yara.members (schema 1.5): archives opened for the rules, and their members. */
+export interface YaraMemberStats {
+  /** Archives (ZIP, tar, compressed streams) whose members were listed. */
+  archives: number;
+  /** ZIP-based packages not opened (without --yara-packages). */
+  packages: number;
+  /** Members given to the rules, and those at least one rule matched. */
+  scanned: number;
+  matched: number;
+  /** Members not given: encrypted, compressed with a method not decompressed here, larger than --yara-max-size, past the archive's decompression budget, past --yara-members. */
+  encrypted: number;
+  method: number;
+  tooLarge: number;
+  budget: number;
+  beyond: number;
+  /** Members read in part (damaged data: what decoded was given). */
+  damaged: number;
 }
 
 export interface ScanSummary {

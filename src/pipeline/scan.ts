@@ -58,7 +58,7 @@ import { isoFromMs, isoFromDate } from '../util/filetime.js';
 import { collectedNtfsTraces, imageNtfsTraces, ntfsHotspots, parsersLeftToTraces, type TraceStageResult } from './ntfs-traces.js';
 import { compareCodeUnits, compareText, sortExactly } from '../util/compare.js';
 import { ownedCopy } from '../util/slab-bytes.js';
-import type { YaraMatched, YaraScanner } from '../rules/yara/scanner.js';
+import { memberWarning, type YaraMatched, type YaraScanner } from '../rules/yara/scanner.js';
 
 export type Scope = 'hotspots' | 'all';
 
@@ -373,7 +373,11 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
       sigma: opts.sigma,
       skipParsers: state.kind.skipParsers(state.fs, relPath),
     });
-    if (inspection instanceof Promise) return inspection.then(keptHere).then(withYara(yara)).then(handingOver(state, opened, file), failedKeeper(state, relPath));
+    if (inspection instanceof Promise) {
+      const settled = inspection.then(keptHere).then(withYara(yara)).then(handingOver(state, opened, file), failedKeeper(state, relPath));
+      // The rules answer later: the walk goes on meanwhile and keeps the file in walk order, so that every YARA worker has files (an archive's members take one worker a while).
+      return yara instanceof Promise ? new OffThread(settled) : settled;
+    }
     // Settled here, but the rules answer later: kept in walk order when they have (as a file in the isolated worker is).
     if (yara instanceof Promise) return new OffThread(Promise.resolve(keptHere(inspection)).then(withYara(yara)).then(handingOver(state, opened, file), failedKeeper(state, relPath)));
     const result = keptHere(inspection);
@@ -393,6 +397,8 @@ function yaraOutcome(state: RootState, yara: YaraScanner, opened: OpenedSource, 
     if (outcome.k === 'timed-out') recordIssue(state.issues, { path: file.relPath, op: 'parse', code: 'ETIMEDOUT', message: outcome.message });
     else if (outcome.k === 'error') recordIssue(state.issues, { path: file.relPath, op: 'parse', code: 'EYARA', message: outcome.message });
     else if (outcome.k === 'matched' && outcome.cut) recordIssue(state.issues, { path: file.relPath, op: 'parse', code: 'WARN', message: 'YARA: more rules matched than are reported (the first 100 are)' });
+    const members = outcome.k === 'matched' || outcome.k === 'clean' ? outcome.members && memberWarning(outcome.members) : null;
+    if (members) recordIssue(state.issues, { path: file.relPath, op: 'parse', code: 'WARN', message: members });
     return outcome.k === 'matched' ? outcome : null;
   });
 }

@@ -189,6 +189,10 @@ export const LIMITS = {
   yaraMaxFileBytes: 32 * 1024 * 1024,
   /** Default of --yara-timeout: one file's scan, in ms, before its worker is ended (YARA-X's own timeout does not run in WebAssembly). */
   yaraTimeoutMs: 10_000,
+  /** Default of --yara-members: members of one archive given to the rules (each is a scan: docs/yara.md "Archive members"). */
+  yaraMaxMembers: 1000,
+  /** Bytes decompressed in memory for the rules from one archive in all (at least --yara-max-size): a bomb stops here. */
+  yaraArchiveBytes: 128 * 1024 * 1024,
   /** Files whose scan timed out before the scan stops applying the rules (each costs the time limit and a new compile). */
   yaraMaxTimeouts: 20,
   /** Longest the rules' compile may take (a worker that never answers: its module missing or out of memory). */

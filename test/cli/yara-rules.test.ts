@@ -45,12 +45,17 @@ describe('--yara paths', () => {
     expect(() => readYaraRules([path.join(dir, 'set', 'huge.yar')])).toThrow(/larger than/);
   });
 
-  test('limits: sizes and seconds, defaults and bounds', () => {
-    expect(yaraLimitsOf(undefined, undefined)).toEqual({ maxFileBytes: LIMITS.yaraMaxFileBytes, timeoutMs: LIMITS.yaraTimeoutMs });
-    expect(yaraLimitsOf('64M', 0.5)).toEqual({ maxFileBytes: 64 * 1024 * 1024, timeoutMs: 500 });
-    expect(yaraLimitsOf('1G', 3600)).toEqual({ maxFileBytes: 1024 ** 3, timeoutMs: 3_600_000 });
+  test('limits: sizes, seconds and members, defaults and bounds', () => {
+    const members = (maxMembers: number, maxMemberBytes: number, packages = false) => ({ maxMembers, maxMemberBytes, maxTotalBytes: Math.max(maxMemberBytes, LIMITS.yaraArchiveBytes), packages });
+    expect(yaraLimitsOf({})).toEqual({ maxFileBytes: LIMITS.yaraMaxFileBytes, timeoutMs: LIMITS.yaraTimeoutMs, members: members(LIMITS.yaraMaxMembers, LIMITS.yaraMaxFileBytes) });
+    expect(yaraLimitsOf({ yaraMaxSize: '64M', yaraTimeout: 0.5, yaraMembers: 5, yaraPackages: true })).toEqual({ maxFileBytes: 64 * 1024 * 1024, timeoutMs: 500, members: members(5, 64 * 1024 * 1024, true) });
+    expect(yaraLimitsOf({ yaraMaxSize: '1G', yaraTimeout: 3600 })).toEqual({ maxFileBytes: 1024 ** 3, timeoutMs: 3_600_000, members: members(LIMITS.yaraMaxMembers, 1024 ** 3) });
+    // --yara-members 0: archives are not opened
+    expect(yaraLimitsOf({ yaraMembers: 0 }).members).toBeNull();
     for (const [size, secs] of [['1.5G', 1], ['lots', 1], ['1M', 0], ['1M', -2], ['1M', Number.NaN], ['1M', 3601]] as Array<[string, number]>) {
-      expect(() => yaraLimitsOf(size, secs)).toThrow(UsageError);
+      expect(() => yaraLimitsOf({ yaraMaxSize: size, yaraTimeout: secs })).toThrow(UsageError);
     }
+    for (const n of [-1, 1.5, 100_001, Number.NaN]) expect(() => yaraLimitsOf({ yaraMembers: n })).toThrow(/--yara-members/);
+    expect(() => yaraLimitsOf({ yaraMembers: 0, yaraPackages: true })).toThrow(/--yara-packages/);
   });
 });

@@ -7,10 +7,14 @@
  * are one line and exit code 2.
  */
 import { afterAll, beforeAll, describe, expect } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { tarOf, zipOf } from '../helpers/archive-builders.js';
+import { ARCHIVES_AS_BSDTAR_EXTRACTS } from '../helpers/corpus-archives.js';
+import type { YaraMeta } from '../../src/model/report.js';
 import { BIN, ROOT, runCli } from '../helpers/cli.js';
 import { corpusAvailable, corpusPath, CORPUS_MISSING, DIST_MISSING, testIf, toolAvailable, toolMissing } from '../helpers/corpus.js';
 
@@ -23,12 +27,16 @@ interface Finding {
   level: string;
   attack: string[];
   reasons: Array<{ rule: string; message: string }>;
-  details?: { yara?: Array<{ rule: string; file: string; level: string; tags: string[]; strings: Array<{ id: string; count: number; offsets: number[] }> }> };
+  details?: { yara?: Array<{ rule: string; member?: string; file: string; level: string; tags: string[]; strings: Array<{ id: string; count: number; offsets: number[] }> }> };
 }
 interface Report {
   findings: Finding[];
   errors: Array<{ path: string; code: string; message: string }>;
-  meta: { schemaVersion: string; roots: Array<{ label: string; filesScanned: number }>; yara?: { files: Array<{ path: string; sha256: string }>; unsupported: Array<{ path: string; reason: string }>; filesScanned: number; filesMatched: number; tooLarge: number; timedOut: number; errors: number; stopped: boolean } };
+  meta: {
+    schemaVersion: string;
+    roots: Array<{ label: string; filesScanned: number }>;
+    yara?: YaraMeta;
+  };
 }
 
 function scanJson(args: string[], timeoutMs = 300_000): { report: Report; stderr: string } {
@@ -37,10 +45,17 @@ function scanJson(args: string[], timeoutMs = 300_000): { report: Report; stderr
   return { report: JSON.parse(r.stdout) as Report, stderr: r.stderr };
 }
 
-/** (rule, file) pairs of a report's YARA matches, files as absolute paths. */
+/** (rule, file) pairs of a report's YARA matches on whole files (not archive members), files as absolute paths. */
 function matchedPairs(report: Report, rootsAbs: Map<string, string>): Set<string> {
   const pairs = new Set<string>();
-  for (const f of report.findings) for (const d of f.details?.yara ?? []) pairs.add(`${d.rule} ${path.join(rootsAbs.get(f.root)!, f.path)}`);
+  for (const f of report.findings) for (const d of f.details?.yara ?? []) if (d.member === undefined) pairs.add(`${d.rule} ${path.join(rootsAbs.get(f.root)!, f.path)}`);
+  return pairs;
+}
+
+/** (rule, archive/member) pairs of a report's YARA matches on archive members (a leading ./ dropped, as extraction does). */
+function memberPairs(report: Report): Set<string> {
+  const pairs = new Set<string>();
+  for (const f of report.findings) for (const d of f.details?.yara ?? []) if (d.member !== undefined) pairs.add(`${d.rule} ${f.path}/${d.member.replace(/^\.\//, '')}`);
   return pairs;
 }
 
@@ -69,8 +84,52 @@ describe('YARA matches against the yara command-line tool on the corpus', () => 
     const y = report.meta.yara!;
     expect(y.filesScanned).toBe(report.meta.roots.reduce((n, r) => n + r.filesScanned, 0));
     expect([y.timedOut, y.errors, y.tooLarge, y.stopped]).toEqual([0, 0, 0, false]);
-    expect(report.meta.schemaVersion).toBe('1.4');
+    expect(report.meta.schemaVersion).toBe('1.5');
   }, 600_000);
+
+
+  testIf(ready && toolAvailable('bsdtar') && toolAvailable('bsdcat'), ready ? toolMissing('bsdtar or bsdcat') : reason)('archive members: the same rules match the same members as yara on what bsdtar extracts', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'stagehunt-yara-members-'));
+    try {
+      // The archives (copies, so the scan sees only them) and, beside, each one's members as bsdtar (bsdcat for a stream without a tar) extracts them.
+      const root = path.join(dir, 'root');
+      const extracted = path.join(dir, 'extracted');
+      mkdirSync(root);
+      const streams = new Set<string>();
+      for (const rel of ARCHIVES_AS_BSDTAR_EXTRACTS) {
+        const name = rel.replace('/', '__');
+        writeFileSync(path.join(root, name), readFileSync(corpusPath('archives', rel)));
+        const out = path.join(extracted, name);
+        mkdirSync(out, { recursive: true });
+        const r = spawnSync('bsdtar', ['-xf', path.join(root, name), '-C', out]);
+        if (r.status !== 0) {
+          // A compressed stream without a tar: its one member (stagehunt names it as gzip's stored name says, or the file's without its suffix).
+          writeFileSync(path.join(out, 'STREAM'), execFileSync('bsdcat', [path.join(root, name)], { maxBuffer: 64 << 20 }));
+          streams.add(name);
+        }
+      }
+      expect(streams.size).toBe(4);
+      // With the reference rules, three that any member may meet: every member is given (Every_File), whole (the sizes), as text.
+      const rules = path.join(dir, 'members.yar');
+      writeFileSync(rules, `${readFileSync(REFERENCE_RULES, 'utf8')}\nrule Every_File { condition: true }\nrule Size_Band { condition: filesize > 100 and filesize < 20000 }\nrule Text_The { strings: $a = "the" nocase condition: #a > 2 }\n`);
+      const { report } = scanJson([root, '--scope', 'all', '--quiet', '--yara', rules]);
+      for (const f of report.findings) for (const d of f.details?.yara ?? []) if (d.member !== undefined && streams.has(f.path)) d.member = 'STREAM';
+      const ours = memberPairs(report);
+      const yaraOut = execFileSync('yara', ['-r', '-w', rules, extracted], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      const theirs = new Set(yaraOut.split('\n').filter(Boolean).map((line) => {
+        const at = line.indexOf(' ');
+        return `${line.slice(0, at)} ${path.relative(extracted, line.slice(at + 1))}`;
+      }));
+      expect(theirs.size).toBeGreaterThan(80);
+      expect([...ours].filter((p) => !theirs.has(p)).sort()).toEqual([]);
+      expect([...theirs].filter((p) => !ours.has(p)).sort()).toEqual([]);
+      const m = report.meta.yara!.members!;
+      expect(m.archives).toBe(ARCHIVES_AS_BSDTAR_EXTRACTS.length);
+      expect([m.encrypted, m.method, m.tooLarge, m.budget, m.beyond, m.damaged]).toEqual([0, 0, 0, 0, 0, 0]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 
   testIf(built && corpusAvailable(), built ? CORPUS_MISSING : DIST_MISSING)('in a disk image, every regular file fls lists is given to the rules', () => {
     const image = corpusPath('images', 'dfvfs', 'ext2.E01');
@@ -204,6 +263,62 @@ describe('YARA on a staged tree', () => {
     // a-slow.log and backup.bat are above 100 bytes; notes.txt and b-after.txt are scanned (the marker matches).
     expect(report.meta.yara!.tooLarge).toBe(2);
     expect(report.findings.filter((f) => f.details?.yara).map((f) => f.path)).toEqual(['Windows/Temp/b-after.txt']);
+  }, 120_000);
+
+  testIf(built, DIST_MISSING)('archive members: a staged archive\'s batch script is matched inside it, with the member named; encrypted members counted; packages opened on request; --yara-members 0 opens none', () => {
+    const staged = path.join(dir, 'staged');
+    const temp = path.join(staged, 'Windows', 'Temp', 'out');
+    mkdirSync(temp, { recursive: true });
+    const bat = readFileSync(path.join(root, 'Users', 'bob', 'Documents', 'backup.bat'));
+    writeFileSync(path.join(temp, 'collect.zip'), zipOf([['Documents/backup.bat', bat], ['Documents/notes.txt', Buffer.from('nothing to see\n')]]));
+    writeFileSync(path.join(temp, 'collect.tgz'), gzipSync(tarOf([['./Documents/backup.bat', bat]])));
+    writeFileSync(path.join(temp, 'report.docx'), zipOf([['[Content_Types].xml', Buffer.from('<Types/>')], ['word/document.xml', Buffer.from('marker-after-the-slow-file')]]));
+    const rule = path.join(dir, 'member.yar');
+    // filepath: the archive's path, then the member's (Windows separators on a Windows root).
+    writeFileSync(rule, 'rule Staged_Bat { meta: score = 70 strings: $7z = "7z a -p" condition: $7z and extension == ".bat" and filepath contains "\\\\Temp\\\\out\\\\collect." }\nrule Marker { meta: severity = "low" strings: $m = "marker-after-the-slow-file" condition: $m }\n');
+    const { report } = scanJson([staged, '--os', 'windows', '--scope', 'all', '--quiet', '--yara', rule]);
+    const zip = report.findings.find((f) => f.path === 'Windows/Temp/out/collect.zip')!;
+    expect(zip.details!.yara).toEqual([{ rule: 'Staged_Bat', member: 'Documents/backup.bat', file: rule, level: 'high', tags: [], strings: [{ id: '$7z', count: 1, offsets: [11] }] }]);
+    expect(zip.reasons.find((r) => r.rule === 'yara-high')!.message).toBe(`YARA rule Staged_Bat (${rule}) matched archive member "Documents/backup.bat"; $7z at 0xb`);
+    expect(report.findings.find((f) => f.path === 'Windows/Temp/out/collect.tgz')!.details!.yara!.map((d) => d.member)).toEqual(['./Documents/backup.bat']);
+    // The .docx is a package: given as a file (its deflated XML matches nothing), not opened.
+    expect(report.findings.find((f) => f.path === 'Windows/Temp/out/report.docx')?.details?.yara).toBeUndefined();
+    expect(report.meta.yara!.members).toEqual({ archives: 2, packages: 1, scanned: 3, matched: 2, encrypted: 0, method: 0, tooLarge: 0, budget: 0, beyond: 0, damaged: 0 });
+    expect(report.meta.yara!.maxMembers).toBe(1000);
+    const packages = scanJson([staged, '--os', 'windows', '--scope', 'all', '--quiet', '--yara', rule, '--yara-packages']).report;
+    expect(packages.findings.find((f) => f.path === 'Windows/Temp/out/report.docx')!.details!.yara!.map((d) => [d.rule, d.member])).toEqual([['Marker', 'word/document.xml']]);
+    expect(packages.meta.yara!.packagesOpened).toBe(true);
+    const none = scanJson([staged, '--os', 'windows', '--scope', 'all', '--quiet', '--yara', rule, '--yara-members', '0']).report;
+    expect(none.findings.flatMap((f) => f.details?.yara ?? [])).toEqual([]);
+    expect(none.meta.yara!.maxMembers).toBe(0);
+    expect(none.meta.yara!.members).toBeUndefined();
+  }, 120_000);
+
+  testIf(built, DIST_MISSING)('an archive of more members than a worker scans before it is replaced: handed on, every member answered once', () => {
+    const big = path.join(dir, 'big-archive');
+    mkdirSync(big, { recursive: true });
+    // LIMITS.yaraFilesPerWorker is 500: 1,200 members go through three workers.
+    writeFileSync(path.join(big, 'many.zip'), zipOf(Array.from({ length: 1200 }, (_, i) => [`m/${i}.txt`, Buffer.from(`member ${i} marker-after-the-slow-file\n`)] as [string, Buffer])));
+    const { report } = scanJson([big, '--scope', 'all', '--quiet', '--yara', path.join(rules, 'staging.yar'), '--yara-members', '1200']);
+    const m = report.meta.yara!.members!;
+    expect([m.archives, m.scanned, m.matched, m.beyond]).toEqual([1, 1200, 1200, 0]);
+    const found = report.findings.find((f) => f.path === 'many.zip')!;
+    // The first 100 matches are reported, in member order; a warning says more matched.
+    expect(found.details!.yara!.map((d) => d.member)).toEqual(Array.from({ length: 100 }, (_, i) => `m/${i}.txt`));
+    expect(report.errors).toEqual([expect.objectContaining({ path: 'many.zip', code: 'WARN', message: 'YARA: more rules matched than are reported (the first 100 are)' })]);
+    // --yara-members 50: the rest are counted and said.
+    const capped = scanJson([big, '--scope', 'all', '--quiet', '--yara', path.join(rules, 'staging.yar'), '--yara-members', '50']).report;
+    expect([capped.meta.yara!.members!.scanned, capped.meta.yara!.members!.beyond]).toEqual([50, 1150]);
+    expect(capped.errors.some((e) => e.message.startsWith('YARA: archive members not given to the rules whole: 1150 past --yara-members'))).toBe(true);
+  }, 180_000);
+
+  testIf(built, DIST_MISSING)('a rule that runs away on an archive member: the time limit is the member\'s, and the error names it', () => {
+    const slow = path.join(dir, 'slow-member');
+    mkdirSync(slow, { recursive: true });
+    writeFileSync(path.join(slow, 'logs.zip'), zipOf([['small.txt', Buffer.from('tiny')], ['logs/a-slow.log', Buffer.from('a'.repeat(400_000))]]));
+    const { report } = scanJson([slow, '--scope', 'all', '--quiet', '--yara', path.join(rules, 'slow.yar'), '--yara-timeout', '1']);
+    expect(report.errors).toEqual([expect.objectContaining({ path: 'logs.zip', code: 'ETIMEDOUT', message: 'YARA: the rules did not finish within 1 s on its member "logs/a-slow.log" (the archive\'s matches are unknown)' })]);
+    expect(report.meta.yara!.timedOut).toBe(1);
   }, 120_000);
 
   testIf(built, DIST_MISSING)('bad rules and options: one line, exit code 2', () => {

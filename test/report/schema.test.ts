@@ -73,7 +73,7 @@ describe('JSON Schema of the report and the JSONL finding', () => {
   testIf(YaraScanner.available(yaraWorker), DIST_MISSING)('a scan with YARA rules (meta.yara, a finding\'s details.yara; schema 1.4) is valid', async () => {
     await ensureDemoImage();
     const rules = readFileSync(path.join(process.cwd(), 'fixtures', 'yara', 'reference.yar'), 'utf8');
-    const yara = new YaraScanner({ files: [{ path: 'reference.yar', sha256: '0'.repeat(64), bytes: rules.length }], sources: [{ label: 'reference.yar', text: rules }], skipped: [] }, { maxFileBytes: 1 << 20, timeoutMs: 10_000 }, yaraWorker);
+    const yara = new YaraScanner({ files: [{ path: 'reference.yar', sha256: '0'.repeat(64), bytes: rules.length }], sources: [{ label: 'reference.yar', text: rules }], skipped: [] }, { maxFileBytes: 1 << 20, timeoutMs: 10_000, members: { maxMembers: 100, maxMemberBytes: 1 << 20, maxTotalBytes: 8 << 20, packages: false } }, yaraWorker);
     let report;
     try {
       report = await scan({ roots: [DEMO_IMAGE], os: 'auto', scope: 'hotspots', yara });

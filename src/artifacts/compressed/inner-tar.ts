@@ -23,6 +23,7 @@ import type { StreamFormat } from './layout.js';
 
 const require = createRequire(import.meta.url);
 
+const LZ4_MAGIC = 0x184d2204;
 /** Bytes of compressed input read per step. */
 const CHUNK = 64 * 1024;
 /** Compressed bytes decoded to see whether a flat-decoded stream starts with a tar. */
@@ -342,27 +343,37 @@ export function lzipDecode(input: Buffer, maxOutput: number, warnings: string[])
  * into one flat buffer capped at `maxOutput`, so linked blocks see their history.
  */
 export function lz4Decode(input: Buffer, maxOutput: number, warnings: string[]): Buffer {
-  if (input.length < 7 || input.readUInt32LE(0) !== 0x184d2204) return (warnings.push('not an LZ4 frame (legacy frames are not listed)'), Buffer.alloc(0));
-  const flg = input[4]!;
-  let at = 6 + (flg & 0x08 ? 8 : 0) + (flg & 0x01 ? 4 : 0) + 1;
-  const blockChecksum = (flg & 0x10) !== 0;
+  if (input.length < 7 || input.readUInt32LE(0) !== LZ4_MAGIC) return (warnings.push('not an LZ4 frame (legacy frames are not listed)'), Buffer.alloc(0));
   const out = Buffer.alloc(maxOutput);
   let o = 0;
-  while (at + 4 <= input.length && o < out.length) {
-    const word = input.readUInt32LE(at);
-    at += 4;
-    if (word === 0) break;
-    const size = word & 0x7fffffff;
-    const end = Math.min(input.length, at + size);
-    if (word & 0x80000000) {
-      const n = Math.min(end - at, out.length - o);
-      input.copy(out, o, at, at + n);
-      o += n;
-    } else {
-      o = lz4Block(input, at, end, out, o);
-      if (o < 0) return (warnings.push('LZ4 block damaged'), out.subarray(0, -o - 1));
+  let at = 0;
+  // Concatenated frames continue (lz4 -c a b, or a frame per write): each frame's blocks, then its end mark and optional checksum.
+  while (at + 7 <= input.length && input.readUInt32LE(at) === LZ4_MAGIC && o < out.length) {
+    const flg = input[at + 4]!;
+    at += 6 + (flg & 0x08 ? 8 : 0) + (flg & 0x01 ? 4 : 0) + 1;
+    const blockChecksum = (flg & 0x10) !== 0;
+    let ended = false;
+    while (at + 4 <= input.length && o < out.length) {
+      const word = input.readUInt32LE(at);
+      at += 4;
+      if (word === 0) {
+        ended = true;
+        break;
+      }
+      const size = word & 0x7fffffff;
+      const end = Math.min(input.length, at + size);
+      if (word & 0x80000000) {
+        const n = Math.min(end - at, out.length - o);
+        input.copy(out, o, at, at + n);
+        o += n;
+      } else {
+        o = lz4Block(input, at, end, out, o);
+        if (o < 0) return (warnings.push('LZ4 block damaged'), out.subarray(0, -o - 1));
+      }
+      at = end + (blockChecksum ? 4 : 0);
     }
-    at = end + (blockChecksum ? 4 : 0);
+    if (!ended) break;
+    at += flg & 0x04 ? 4 : 0;
   }
   return out.subarray(0, o);
 }

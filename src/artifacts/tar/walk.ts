@@ -26,6 +26,8 @@ interface PaxAttrs {
 
 export interface TarWalk {
   entries: ArchiveEntry[];
+  /** Where each entry's data starts in the tar and its type flag (`0` a file, `2` a link...), index for index with `entries` (archive/members.ts reads members by it). */
+  data: Array<{ offset: number; type: string }>;
   warnings: string[];
   /** Stopped before the end-of-archive marker (limit, damage or end of data). */
   truncated: boolean;
@@ -36,7 +38,7 @@ export interface TarWalk {
 }
 
 export function walkTar(read: (pos: number, len: number) => Buffer, size: number, maxEntries: number = LIMITS.maxArchiveEntries): TarWalk {
-  const w: TarWalk = { entries: [], warnings: [], truncated: false, damaged: false, dialects: [], multiVolume: false, endMarker: false };
+  const w: TarWalk = { entries: [], data: [], warnings: [], truncated: false, damaged: false, dialects: [], multiVolume: false, endMarker: false };
   let pos = 0;
   let longName: string | null = null;
   let pax: PaxAttrs = {};
@@ -104,6 +106,7 @@ export function walkTar(read: (pos: number, len: number) => Buffer, size: number
       isDirectory: h.type === '5' || name.endsWith('/'),
       method: null,
     });
+    w.data.push({ offset: dataStart, type: h.type });
     longName = null;
     pax = {};
     pos = dataStart + Math.ceil(size / BLOCK) * BLOCK;

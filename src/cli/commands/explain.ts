@@ -5,18 +5,15 @@ import { explainText } from '../../report/explain-text.js';
 import { writeStdout } from '../output.js';
 import { typedArgs } from '../args.js';
 import { builtinSigmaRules } from '../sigma.js';
-import { startYara, yaraLimitsOf, YARA_OPTIONS } from '../yara.js';
+import { startYara, yaraLimitsOf, YARA_OPTIONS, type YaraArgs } from '../yara.js';
 
-export interface ExplainArgs {
+export interface ExplainArgs extends YaraArgs {
   file: string;
   format: 'text' | 'json';
   root?: string;
   codepage?: string;
   hiveLogs: boolean;
   scope: 'hotspots' | 'all';
-  yara?: string[];
-  yaraMaxSize?: string;
-  yaraTimeout?: number;
   quiet?: boolean;
   verbose?: boolean;
 }
@@ -34,7 +31,7 @@ export function explainBuilder(y: Argv): Argv<ExplainArgs> {
 
 export async function runExplain(args: ExplainArgs): Promise<number> {
   // The rules the scan was run with, so that the file's YARA reasons are judged as the scan judged them.
-  const yara = args.yara?.length ? startYara(args.yara, yaraLimitsOf(args.yaraMaxSize, args.yaraTimeout), { quiet: args.quiet ?? false, verbose: args.verbose ?? false }) : undefined;
+  const yara = args.yara?.length ? startYara(args.yara, yaraLimitsOf(args), { quiet: args.quiet ?? false, verbose: args.verbose ?? false }) : undefined;
   try {
     const report = await buildExplainReport({ file: args.file, root: args.root, codepage: args.codepage, hiveLogs: args.hiveLogs, scope: args.scope, sigma: builtinSigmaRules(), yara });
     await writeStdout(args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : explainText(report));

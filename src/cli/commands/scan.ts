@@ -18,7 +18,7 @@ import { makeProgress } from '../progress.js';
 import { precountFiles } from '../../evidence/precount.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadSigma } from '../sigma.js';
-import { startYara, yaraLimitsOf, YARA_OPTIONS } from '../yara.js';
+import { startYara, yaraLimitsOf, YARA_OPTIONS, type YaraArgs } from '../yara.js';
 import type { YaraScanner } from '../../rules/yara/scanner.js';
 import { BaselineError, parseBaseline } from '../../pipeline/baseline.js';
 import { AllowlistError, compileAllowlist, loadAllowlistFile, type AllowEntry, type Allowlist } from '../../rules/allowlist.js';
@@ -29,7 +29,7 @@ import { checkHostLabel, checkReportPath, reportFormatFor, timeWindow } from './
 import { typedArgs } from '../args.js';
 import { caseInfoOf, checkedTimeZone, reportOptions, type ReportOptionArgs } from '../report-options.js';
 
-export interface ScanArgs extends ReportOptionArgs {
+export interface ScanArgs extends ReportOptionArgs, YaraArgs {
   roots: string[];
   os: 'auto' | 'windows' | 'linux' | 'macos';
   scope: 'hotspots' | 'all';
@@ -53,9 +53,6 @@ export interface ScanArgs extends ReportOptionArgs {
   hashMaxSize?: string;
   baseline?: string;
   sigma?: string[];
-  yara?: string[];
-  yaraMaxSize?: string;
-  yaraTimeout?: number;
   exclude?: string[];
   allowlist?: string;
   verbose?: boolean;
@@ -145,7 +142,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
   const sigma = loadSigma(args.sigma ?? [], { quiet: args.quiet ?? false, verbose: args.verbose ?? false });
   const allowlist = loadSuppressions(args);
   const timeZone = checkedTimeZone(args.timezone);
-  const yaraLimits = args.yara?.length ? yaraLimitsOf(args.yaraMaxSize, args.yaraTimeout) : null;
+  const yaraLimits = args.yara?.length ? yaraLimitsOf(args) : null;
   // Reserved last, so a bad option above never leaves a temp file behind.
   let target: OutputTarget | null = null;
   if (args.output || reportTarget) installInterruptHandlers();
@@ -196,7 +193,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
         hashMaxSize: hash.maxSize,
         baseline: args.baseline ?? null,
         ...(args.sigma ? { sigma: args.sigma } : {}),
-        ...(yaraLimits ? { yara: args.yara, yaraMaxSize: yaraLimits.maxFileBytes, yaraTimeoutMs: yaraLimits.timeoutMs } : {}),
+        ...(yaraLimits ? { yara: args.yara, yaraMaxSize: yaraLimits.maxFileBytes, yaraTimeoutMs: yaraLimits.timeoutMs, yaraMembers: yaraLimits.members?.maxMembers ?? 0, yaraPackages: yaraLimits.members?.packages ?? false } : {}),
         // Recorded only when given, so the options of an unsuppressed scan read as before.
         ...(args.exclude?.length ? { exclude: args.exclude } : {}),
         ...(args.allowlist ? { allowlist: args.allowlist } : {}),

@@ -4,6 +4,7 @@
  * ATT&CK ids it names (tags such as T1074_001, meta `mitre_attack`/`attack`/`technique`), and a
  * message naming the rule, its file and where its strings matched. Pure: tested table by table.
  */
+import { printable } from '../../artifacts/archive/indicators.js';
 import type { Hit } from '../types.js';
 import type { WireMatch } from './protocol.js';
 
@@ -73,13 +74,14 @@ function patternText(p: WireMatch['patterns'][number]): string {
   return p.count === 1 ? `${p.id} at ${at}` : `${p.id} ${p.count} times, first at ${at}`;
 }
 
-/** "YARA rule Staging_Script (staging.yar) matched: description; $a at 0x10, $b 3 times, first at 0x2f". */
+/** "YARA rule Staging_Script (staging.yar) matched: description; $a at 0x10, $b 3 times, first at 0x2f" (`matched archive member "docs/run.bat"` for a member). */
 export function yaraMessage(match: WireMatch, file: string): string {
   const description = metaValue(match.meta, ['description']);
   const shown = match.patterns.slice(0, PATTERNS_SHOWN).map(patternText);
   if (match.patterns.length > PATTERNS_SHOWN) shown.push(`and ${match.patterns.length - PATTERNS_SHOWN} more patterns`);
   const where = shown.length > 0 ? shown.join(', ') : 'its condition alone (no string)';
-  return `YARA rule ${match.rule} (${file}) matched${typeof description === 'string' && description ? `: ${description}` : ''}; ${where}`;
+  const what = match.member === undefined ? 'matched' : `matched archive member "${printable(match.member, 160)}"`;
+  return `YARA rule ${match.rule} (${file}) ${what}${typeof description === 'string' && description ? `: ${description}` : ''}; ${where}`;
 }
 
 /** The rule id of a match's level in the catalog (src/rules/data/yara.json). */
@@ -95,6 +97,8 @@ export function yaraHit(match: WireMatch, file: string): Hit {
 /** What a finding's `details.yara` lists for each rule that matched (JSON consumers: rule, file, tags, strings). */
 export interface YaraDetail {
   rule: string;
+  /** The archive member the rule matched, by its path in the archive (schema 1.5); absent: the file itself. Offsets are in the member's bytes. */
+  member?: string;
   file: string;
   level: YaraLevel;
   tags: string[];
@@ -102,5 +106,5 @@ export interface YaraDetail {
 }
 
 export function yaraDetail(match: WireMatch, file: string): YaraDetail {
-  return { rule: match.rule, file, level: yaraLevel(match.meta), tags: match.tags, strings: match.patterns };
+  return { rule: match.rule, ...(match.member !== undefined ? { member: match.member } : {}), file, level: yaraLevel(match.meta), tags: match.tags, strings: match.patterns };
 }

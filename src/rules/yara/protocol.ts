@@ -51,16 +51,59 @@ export interface YaraGlobals {
   extension: string;
 }
 
+/** How far the rules look into an archive (docs/yara.md "Archive members"); null: not at all. */
+export interface MemberLimits {
+  /** Members given at most per archive (--yara-members). */
+  maxMembers: number;
+  /** A member larger is not given (--yara-max-size). */
+  maxMemberBytes: number;
+  /** Bytes decompressed per archive in all. */
+  maxTotalBytes: number;
+  /** Open ZIP-based packages too (--yara-packages). */
+  packages: boolean;
+}
+
 /** One file for the rules: its bytes (their buffer transferred) and externals. */
 export interface YaraRequest {
   id: number;
   bytes: Uint8Array;
   globals: YaraGlobals;
+  members: MemberLimits | null;
+  /**
+   * Absent: the file, then its members from the first. A number: its members from that index only
+   * (the file was scanned by a worker that handed it back, `resume`, when its scans ran out).
+   */
+  from?: number;
+  /** Scans this worker may still make (YARA-X keeps memory per scan: scanner.ts replaces a worker after LIMITS.yaraFilesPerWorker). */
+  budget: number;
+}
+
+/** What became of an archive's members (summed over the workers that had the archive). */
+export interface MemberTally {
+  /** The archive's format as opened ('zip', 'tar.gzip'...), and a package's type when it was one. */
+  format: string;
+  package?: string;
+  scanned: number;
+  /** Members at least one rule matched. */
+  matched: number;
+  encrypted: number;
+  /** Compressed with a method not decompressed here (ZIP's Deflate64, PPMd...). */
+  method: number;
+  tooLarge: number;
+  damaged: number;
+  /** Past the archive's decompression budget. */
+  budget: number;
+  /** Past --yara-members. */
+  beyond: number;
+  /** The first notes of damage (what could not be read, and why). */
+  notes: string[];
 }
 
 /** One rule that matched, as the worker sends it (offsets of the first matches of each pattern only). */
 export interface WireMatch {
   rule: string;
+  /** The archive member the rule matched (its path in the archive); absent for the file itself. */
+  member?: string;
   /** Index of the source (the namespace `r<index>`). */
   source: number;
   tags: string[];
@@ -68,9 +111,18 @@ export interface WireMatch {
   patterns: Array<{ id: string; count: number; offsets: number[] }>;
 }
 
-export type WireReply = { ok: true; matches: WireMatch[]; cut: boolean } | { ok: false; error: string };
+export type WireReply =
+  | {
+      ok: true;
+      matches: WireMatch[];
+      cut: boolean;
+      /** Scans made (the file and its members). */
+      scans: number;
+      members?: MemberTally;
+      /** The worker's budget ran out inside an archive: the rest, from this member, with the bytes handed back. */
+      resume?: { from: number; bytes: Uint8Array };
+    }
+  | { ok: false; error: string };
 
-export interface YaraResponse {
-  id: number;
-  reply: WireReply;
-}
+/** A worker's answer to a file; or, while it works through an archive, `tick`: the member it starts on (the scanner restarts the file's timer). */
+export type YaraResponse = { id: number; reply: WireReply } | { id: number; tick: string };

@@ -10,13 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { OsKind } from '../../model/evidence.js';
-import type { YaraMeta, YaraRuleFile } from '../../model/report.js';
+import { globalsFor } from './globals.js';
+import type { YaraMemberStats, YaraMeta, YaraRuleFile } from '../../model/report.js';
 import type { ByteSource } from '../../util/byte-source.js';
 import { LIMITS } from '../../util/limits.js';
 import { newWorker } from '../../util/new-worker.js';
 import type { Hit } from '../types.js';
 import { yaraDetail, yaraHit, type YaraDetail } from './hits.js';
-import { REPORT_BYTES, SLOT, STATE, type CompileReport, type YaraGlobals, type YaraRequest, type YaraResponse, type YaraSource, type YaraWorkerData } from './protocol.js';
+import { REPORT_BYTES, SLOT, STATE, type CompileReport, type MemberLimits, type MemberTally, type WireMatch, type YaraGlobals, type YaraRequest, type YaraResponse, type YaraSource, type YaraWorkerData } from './protocol.js';
 
 const WORKER_URL = new URL('./yara-worker.js', import.meta.url);
 
@@ -33,13 +34,15 @@ export interface YaraLimits {
   maxFileBytes: number;
   /** Longest one file's scan may take before its worker is ended. */
   timeoutMs: number;
+  /** How far the rules look into archives; null: not at all (--yara-members 0). */
+  members: MemberLimits | null;
 }
 
 /** What the rules said of one file. */
 export type YaraOutcome =
   /** `cut`: more rules matched than a reply holds (the first are reported). */
-  | { k: 'matched'; hits: Hit[]; details: YaraDetail[]; cut?: true }
-  | { k: 'clean' }
+  | { k: 'matched'; hits: Hit[]; details: YaraDetail[]; cut?: true; members?: MemberTally }
+  | { k: 'clean'; members?: MemberTally }
   | { k: 'too-large' }
   | { k: 'timed-out'; message: string }
   | { k: 'error'; message: string };
@@ -62,11 +65,44 @@ export class YaraCompileError extends Error {
 
 const decoder = new TextDecoder();
 
+/** Rules reported per file, its members' included (as a worker's reply holds: yara-worker.ts). */
+const RULES_PER_FILE = 100;
+
+/** What an analyst must know of an archive's members the rules did not see (whole), or null; encrypted members are counted in meta.yara only (the archive's own finding says it is encrypted). */
+export function memberWarning(t: MemberTally): string | null {
+  const parts: string[] = [];
+  if (t.beyond > 0) parts.push(`${t.beyond} past --yara-members`);
+  if (t.tooLarge > 0) parts.push(`${t.tooLarge} larger than --yara-max-size`);
+  if (t.budget > 0) parts.push(`${t.budget} past the ${LIMITS.yaraArchiveBytes / 1024 / 1024} MiB decompressed per archive`);
+  if (t.method > 0) parts.push(`${t.method} compressed with a method not decompressed here`);
+  if (t.damaged > 0) parts.push(`${t.damaged} damaged`);
+  if (parts.length === 0 && t.notes.length === 0) return null;
+  const notes = t.notes.length > 0 ? ` (${t.notes.join('; ')})` : '';
+  return `YARA: archive members not given to the rules whole: ${parts.length > 0 ? parts.join(', ') : 'listing damaged'}${notes}`;
+}
+
+/** Two workers' tallies of one archive, summed. */
+function addTally(a: MemberTally, b: MemberTally): MemberTally {
+  return {
+    ...a,
+    scanned: a.scanned + b.scanned,
+    matched: a.matched + b.matched,
+    encrypted: a.encrypted + b.encrypted,
+    method: a.method + b.method,
+    tooLarge: a.tooLarge + b.tooLarge,
+    damaged: a.damaged + b.damaged,
+    budget: a.budget + b.budget,
+    notes: [...a.notes, ...b.notes.filter((n) => !a.notes.includes(n))].slice(0, 5),
+  };
+}
+
 /** A file waiting for a worker: read when one is free (it stays open until then). */
 interface Pending {
   src: ByteSource;
   globals: YaraGlobals;
   resolve(outcome: YaraOutcome): void;
+  /** An archive a worker handed back when its scans ran out: its bytes, the member to go on from, and what was found so far. */
+  resume?: { bytes: Uint8Array; from: number; matches: WireMatch[]; cut: boolean; members: MemberTally };
 }
 
 /** A worker and what it is doing. */
@@ -74,7 +110,7 @@ interface Slot {
   worker: Worker;
   /** Files it has scanned (it is replaced after LIMITS.yaraFilesPerWorker). */
   scans: number;
-  busy: { id: number; file: Pending; timer: NodeJS.Timeout } | null;
+  busy: { id: number; file: Pending; timer: NodeJS.Timeout; member: string | null } | null;
 }
 
 export class YaraScanner {
@@ -83,6 +119,7 @@ export class YaraScanner {
   private nextId = 1;
   private closed = false;
   private readonly stats = { filesScanned: 0, filesMatched: 0, tooLarge: 0, timedOut: 0, errors: 0, stopped: false };
+  private readonly memberStats: YaraMemberStats = { archives: 0, packages: 0, scanned: 0, matched: 0, encrypted: 0, method: 0, tooLarge: 0, damaged: 0, budget: 0, beyond: 0 };
   readonly compileReport: CompileReport;
 
   /** Whether the compiled worker exists (not under ts-jest, which runs src/ without dist/: tests pass dist's URL). */
@@ -174,21 +211,30 @@ export class YaraScanner {
   }
 
   private send(slot: Slot, file: Pending): void {
-    let bytes: Buffer;
-    try {
-      bytes = readWhole(file.src);
-    } catch (err) {
-      this.stats.errors++;
-      file.resolve({ k: 'error', message: `YARA: file not read: ${(err as Error).message}` });
-      this.dispatch();
-      return;
+    let bytes: Uint8Array;
+    if (file.resume) bytes = file.resume.bytes;
+    else {
+      try {
+        bytes = readWhole(file.src);
+      } catch (err) {
+        this.stats.errors++;
+        file.resolve({ k: 'error', message: `YARA: file not read: ${(err as Error).message}` });
+        this.dispatch();
+        return;
+      }
+      this.stats.filesScanned++;
     }
-    this.stats.filesScanned++;
-    slot.scans++;
     const id = this.nextId++;
     const timer = setTimeout(() => this.timedOut(slot), this.limits.timeoutMs);
-    slot.busy = { id, file, timer };
-    const request: YaraRequest = { id, bytes, globals: file.globals };
+    slot.busy = { id, file, timer, member: null };
+    const request: YaraRequest = {
+      id,
+      bytes,
+      globals: file.globals,
+      members: this.limits.members,
+      ...(file.resume ? { from: file.resume.from } : {}),
+      budget: Math.max(1, LIMITS.yaraFilesPerWorker - slot.scans),
+    };
     slot.worker.postMessage(request, [bytes.buffer as ArrayBuffer]);
   }
 
@@ -196,24 +242,62 @@ export class YaraScanner {
     const busy = slot.busy;
     if (!busy || busy.id !== response.id) return;
     clearTimeout(busy.timer);
+    if ('tick' in response) {
+      // A member starts: the time limit is each scan's.
+      busy.member = response.tick;
+      busy.timer = setTimeout(() => this.timedOut(slot), this.limits.timeoutMs);
+      return;
+    }
     slot.busy = null;
     const answer = response.reply;
     if (!answer.ok) {
       this.stats.errors++;
       busy.file.resolve({ k: 'error', message: `YARA: ${answer.error}` });
-    } else if (answer.matches.length === 0) busy.file.resolve({ k: 'clean' });
-    else {
-      this.stats.filesMatched++;
-      const hits: Hit[] = [];
-      const details: YaraDetail[] = [];
-      for (const m of answer.matches) {
-        const file = this.rules.sources[m.source]?.label ?? '?';
-        hits.push(yaraHit(m, file));
-        details.push(yaraDetail(m, file));
+      this.dispatch();
+      return;
+    }
+    slot.scans += answer.scans;
+    const before = busy.file.resume;
+    const matches = before ? [...before.matches, ...answer.matches].slice(0, RULES_PER_FILE) : answer.matches;
+    const cut = answer.cut || (before?.cut ?? false) || (before ? before.matches.length + answer.matches.length > RULES_PER_FILE : false);
+    const members = before && answer.members ? addTally(before.members, answer.members) : answer.members;
+    if (answer.resume && members) {
+      // The worker's scans ran out inside an archive: the rest goes first to the next worker (a new one: scans are spent).
+      this.queue.unshift({ ...busy.file, resume: { bytes: answer.resume.bytes, from: answer.resume.from, matches, cut, members } });
+    } else {
+      if (members) this.count(members);
+      if (matches.length === 0) busy.file.resolve({ k: 'clean', ...(members ? { members } : {}) });
+      else {
+        this.stats.filesMatched++;
+        const hits: Hit[] = [];
+        const details: YaraDetail[] = [];
+        for (const m of matches) {
+          const file = this.rules.sources[m.source]?.label ?? '?';
+          hits.push(yaraHit(m, file));
+          details.push(yaraDetail(m, file));
+        }
+        busy.file.resolve({ k: 'matched', hits, details, ...(cut ? { cut: true as const } : {}), ...(members ? { members } : {}) });
       }
-      busy.file.resolve({ k: 'matched', hits, details, ...(answer.cut ? { cut: true as const } : {}) });
     }
     this.dispatch();
+  }
+
+  /** An archive's members, added to meta.yara's counts once its last worker answered. */
+  private count(t: MemberTally): void {
+    const m = this.memberStats;
+    if (t.package && t.scanned + t.encrypted + t.method + t.tooLarge + t.damaged + t.budget === 0 && t.beyond === 0) {
+      m.packages++;
+      return;
+    }
+    m.archives++;
+    m.scanned += t.scanned;
+    m.matched += t.matched;
+    m.encrypted += t.encrypted;
+    m.method += t.method;
+    m.tooLarge += t.tooLarge;
+    m.damaged += t.damaged;
+    m.budget += t.budget;
+    m.beyond += t.beyond;
   }
 
   /** A file past the time limit: its worker ended and replaced (YARA-X's own timeout does not run in WebAssembly). */
@@ -224,7 +308,8 @@ export class YaraScanner {
     this.stats.timedOut++;
     if (this.stats.timedOut >= LIMITS.yaraMaxTimeouts) this.stats.stopped = true;
     const stopping = this.stats.stopped ? `; YARA stopped for the rest of the scan after ${this.stats.timedOut} files timed out` : '';
-    busy.file.resolve({ k: 'timed-out', message: `YARA: the rules did not finish within ${this.limits.timeoutMs / 1000} s (the file's matches are unknown)${stopping}` });
+    const where = busy.member === null ? "(the file's matches are unknown)" : `on its member ${JSON.stringify(busy.member.slice(0, 200))} (the archive's matches are unknown)`;
+    busy.file.resolve({ k: 'timed-out', message: `YARA: the rules did not finish within ${this.limits.timeoutMs / 1000} s ${where}${stopping}` });
     if (this.stats.stopped) {
       this.close(`YARA: not applied: the rules were stopped after ${this.stats.timedOut} files timed out`);
       return;
@@ -276,7 +361,14 @@ export class YaraScanner {
   }
 
   summary(): YaraMeta {
-    return { files: this.rules.files, unsupported: this.unsupported(), maxFileBytes: this.limits.maxFileBytes, timeoutMs: this.limits.timeoutMs, ...this.stats };
+    return {
+      files: this.rules.files,
+      unsupported: this.unsupported(),
+      maxFileBytes: this.limits.maxFileBytes,
+      timeoutMs: this.limits.timeoutMs,
+      ...this.stats,
+      ...(this.limits.members ? { maxMembers: this.limits.members.maxMembers, packagesOpened: this.limits.members.packages, members: { ...this.memberStats } } : { maxMembers: 0 }),
+    };
   }
 
   /** Ends the workers; files still out or waiting are answered with `why` (an error entry each). */
@@ -313,15 +405,4 @@ function readWhole(src: ByteSource): Buffer {
     at += got;
   }
   return at === size ? out : out.subarray(0, at);
-}
-
-/** THOR's and Loki's externals: the file's name, its path (Windows separators on a Windows root), its extension lower-cased with its dot. */
-export function globalsFor(relPath: string, name: string, os: OsKind): YaraGlobals {
-  const cut = (s: string): string => s.slice(0, 8192);
-  const dot = name.lastIndexOf('.');
-  return {
-    filename: cut(name),
-    filepath: cut(os === 'windows' ? `\\${relPath.replace(/\//g, '\\')}` : `/${relPath}`),
-    extension: dot > 0 ? cut(name.slice(dot).toLowerCase()) : '',
-  };
 }

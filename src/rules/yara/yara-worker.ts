@@ -10,7 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Compiler, initSync, type Rules, type Scanner } from '@virustotal/yara-x';
-import { REPORT_BYTES, SLOT, STATE, type CompileReport, type WireMatch, type WireReply, type YaraGlobals, type YaraRequest, type YaraResponse, type YaraWorkerData } from './protocol.js';
+import { archiveMembers, type MemberListing } from '../../artifacts/archive/members.js';
+import { memberGlobals } from './globals.js';
+import { REPORT_BYTES, SLOT, STATE, type CompileReport, type MemberTally, type WireMatch, type WireReply, type YaraGlobals, type YaraRequest, type YaraResponse, type YaraWorkerData } from './protocol.js';
 
 const setup = workerData as YaraWorkerData;
 const control = new Int32Array(setup.control);
@@ -22,6 +24,8 @@ const OFFSETS_PER_PATTERN = 5;
 /** Rules and patterns kept per reply: a file matched by thousands of rules is said with the first ones. */
 const RULES_PER_REPLY = 100;
 const PATTERNS_PER_RULE = 32;
+/** Notes of damage kept per archive. */
+const NOTES_PER_ARCHIVE = 5;
 
 /** The globals a rule may test; defined before any source, so rules written for THOR and Loki compile. */
 const GLOBALS: readonly (keyof YaraGlobals)[] = ['filename', 'filepath', 'extension'];
@@ -104,7 +108,7 @@ interface RawMatch {
   patterns: Array<{ identifier: string; isPrivate: boolean; matches: Array<{ offset: number }> }>;
 }
 
-function wireMatch(m: RawMatch): WireMatch {
+function wireMatch(m: RawMatch, member?: string): WireMatch {
   const meta: Array<[string, string | number | boolean]> = [];
   for (const { identifier, value } of m.metadata) {
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') meta.push([identifier, typeof value === 'string' ? value.slice(0, 1000) : value]);
@@ -114,7 +118,7 @@ function wireMatch(m: RawMatch): WireMatch {
     if (p.isPrivate || p.matches.length === 0 || patterns.length >= PATTERNS_PER_RULE) continue;
     patterns.push({ id: p.identifier, count: p.matches.length, offsets: p.matches.slice(0, OFFSETS_PER_PATTERN).map((x) => x.offset) });
   }
-  return { rule: m.identifier, source: Number(m.namespace.slice(1)), tags: m.tags.slice(0, 32), meta: meta.slice(0, 32), patterns };
+  return { rule: m.identifier, ...(member !== undefined ? { member } : {}), source: Number(m.namespace.slice(1)), tags: m.tags.slice(0, 32), meta: meta.slice(0, 32), patterns };
 }
 
 /**
@@ -125,20 +129,76 @@ function wireMatch(m: RawMatch): WireMatch {
 const USED_GLOBALS = GLOBALS.filter((name) => setup.sources.some((source) => new RegExp(`\\b${name}\\b`).test(source.text)));
 const lastGlobals = new Map<string, string>();
 
-function scanOne(scanner: Scanner, request: YaraRequest): WireReply {
-  if (USED_GLOBALS.length > 0) {
-    for (const name of USED_GLOBALS) {
-      const value = request.globals[name];
-      if (lastGlobals.get(name) === value) continue;
-      scanner.setGlobal(name, value);
-      lastGlobals.set(name, value);
-    }
+function setGlobals(scanner: Scanner, globals: YaraGlobals): void {
+  for (const name of USED_GLOBALS) {
+    const value = globals[name];
+    if (lastGlobals.get(name) === value) continue;
+    scanner.setGlobal(name, value);
+    lastGlobals.set(name, value);
   }
-  const result = scanner.scan(request.bytes) as { matches: RawMatch[] };
-  // A private rule is a building block of others: YARA reports it nowhere, YARA-X's result lists it (flagged).
-  const shown = result.matches.filter((m) => !m.isPrivate);
-  const matches = shown.slice(0, RULES_PER_REPLY).map(wireMatch);
-  return { ok: true, matches, cut: shown.length > RULES_PER_REPLY };
+}
+
+/** The rules that matched `bytes` (private ones dropped: a building block of others, YARA reports it nowhere; YARA-X lists it, flagged). */
+function matchesOf(scanner: Scanner, bytes: Uint8Array): RawMatch[] {
+  const result = scanner.scan(bytes) as { matches: RawMatch[] };
+  return result.matches.filter((m) => !m.isPrivate);
+}
+
+function newTally(listing: MemberListing): MemberTally {
+  return { format: listing.format, ...(listing.package ? { package: listing.package } : {}), scanned: 0, matched: 0, encrypted: 0, method: 0, tooLarge: 0, damaged: 0, budget: 0, beyond: listing.beyond, notes: listing.warnings.slice(0, NOTES_PER_ARCHIVE) };
+}
+
+const SKIP_FIELD = { encrypted: 'encrypted', method: 'method', 'too-large': 'tooLarge', damaged: 'damaged', budget: 'budget' } as const;
+
+/**
+ * The file (unless resuming), then its members while the budget of scans lasts. Each member is
+ * announced first (`tick`), so that the time limit is one scan's, as for a file, and a timeout can
+ * name the member.
+ */
+function scanRequest(scanner: Scanner, request: YaraRequest): WireReply {
+  const shown: WireMatch[] = [];
+  let more = false;
+  const keep = (matches: RawMatch[], member?: string): void => {
+    for (const m of matches) {
+      if (shown.length >= RULES_PER_REPLY) {
+        more = true;
+        return;
+      }
+      shown.push(wireMatch(m, member));
+    }
+  };
+  let scans = 0;
+  if (request.from === undefined) {
+    if (USED_GLOBALS.length > 0) setGlobals(scanner, request.globals);
+    keep(matchesOf(scanner, request.bytes));
+    scans++;
+  }
+  const bytes = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength);
+  const listing = request.members && request.members.maxMembers > 0 ? archiveMembers(bytes, request.globals.filename, request.members) : null;
+  if (!listing) return { ok: true, matches: shown, cut: more, scans };
+  const tally = newTally(listing);
+  for (const member of listing.members) {
+    if (member.index < (request.from ?? 0)) continue;
+    if (scans >= request.budget) return { ok: true, matches: shown, cut: more, scans, members: tally, resume: { from: member.index, bytes: request.bytes } };
+    parentPort!.postMessage({ id: request.id, tick: member.path } satisfies YaraResponse);
+    const loaded = member.load();
+    if (!loaded.ok) {
+      tally[SKIP_FIELD[loaded.why]]++;
+      if (loaded.why === 'damaged' && tally.notes.length < NOTES_PER_ARCHIVE) tally.notes.push(`${member.path.slice(0, 200)}: ${loaded.detail}`);
+      continue;
+    }
+    if (loaded.damaged) {
+      tally.damaged++;
+      if (tally.notes.length < NOTES_PER_ARCHIVE) tally.notes.push(`${member.path.slice(0, 200)}: ${loaded.damaged} (what decoded was scanned)`);
+    }
+    if (USED_GLOBALS.length > 0) setGlobals(scanner, memberGlobals(request.globals, member.path));
+    const matches = matchesOf(scanner, loaded.data);
+    scans++;
+    tally.scanned++;
+    if (matches.length > 0) tally.matched++;
+    keep(matches, member.path);
+  }
+  return { ok: true, matches: shown, cut: more, scans, members: tally };
 }
 
 /** Answers each file's message; the event loop turns between them (YARA-X's glue frees each scan's closures from a FinalizationRegistry, which runs only then). */
@@ -148,11 +208,12 @@ function serve(rules: Rules): void {
   parentPort!.on('message', (request: YaraRequest) => {
     let reply: WireReply;
     try {
-      reply = scanOne(scanner, request);
+      reply = scanRequest(scanner, request);
     } catch (err) {
       reply = { ok: false, error: firstLine(err) };
     }
-    parentPort!.postMessage({ id: request.id, reply } satisfies YaraResponse);
+    const handedBack = reply.ok && reply.resume ? [reply.resume.bytes.buffer as ArrayBuffer] : [];
+    parentPort!.postMessage({ id: request.id, reply } satisfies YaraResponse, handedBack);
   });
 }
 

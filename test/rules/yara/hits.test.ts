@@ -2,8 +2,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { loadRuleCatalog } from '../../../src/rules/catalog.js';
 import { scoreHits } from '../../../src/rules/engine.js';
-import { globalsFor } from '../../../src/rules/yara/scanner.js';
-import { DEFAULT_YARA_LEVEL, YARA_LEVELS, levelForYaraScore, yaraAttack, yaraHit, yaraLevel, yaraMessage, yaraRuleId } from '../../../src/rules/yara/hits.js';
+import { globalsFor, memberGlobals } from '../../../src/rules/yara/globals.js';
+import { DEFAULT_YARA_LEVEL, YARA_LEVELS, levelForYaraScore, yaraAttack, yaraDetail, yaraHit, yaraLevel, yaraMessage, yaraRuleId } from '../../../src/rules/yara/hits.js';
 import type { WireMatch } from '../../../src/rules/yara/protocol.js';
 
 const match = (over: Partial<WireMatch> = {}): WireMatch => ({ rule: 'Staging_Script', source: 0, tags: [], meta: [], patterns: [], ...over });
@@ -103,5 +103,23 @@ describe('the globals a rule may test (THOR\'s and Loki\'s externals)', () => {
     const g = globalsFor(long, long, 'linux');
     expect(g.filename.length).toBe(8192);
     expect(g.filepath.length).toBe(8192);
+  });
+});
+
+describe('an archive member\'s globals and message', () => {
+  test.each([
+    ['Windows/Temp/out.zip', 'out.zip', 'windows', 'Docs/Q3.PDF', { filename: 'Q3.PDF', filepath: '\\Windows\\Temp\\out.zip\\Docs\\Q3.PDF', extension: '.pdf' }],
+    ['Windows/Temp/b.tgz', 'b.tgz', 'windows', './run.bat', { filename: 'run.bat', filepath: '\\Windows\\Temp\\b.tgz\\run.bat', extension: '.bat' }],
+    ['tmp/x.tar.gz', 'x.tar.gz', 'linux', 'home/u/.ssh/id_rsa', { filename: 'id_rsa', filepath: '/tmp/x.tar.gz/home/u/.ssh/id_rsa', extension: '' }],
+    // A member named with backslashes and empty parts (attacker-chosen) is joined with the root's separator.
+    ['x.zip', 'x.zip', 'linux', 'a\\\\b//c.txt', { filename: 'c.txt', filepath: '/x.zip/a/b/c.txt', extension: '.txt' }],
+  ] as const)('%s: %s', (relPath, name, os, member, globals) => {
+    expect(memberGlobals(globalsFor(relPath, name, os), member)).toEqual(globals);
+  });
+
+  test('the message names the member, its control characters shown as \\xNN', () => {
+    expect(yaraMessage(match({ member: 'docs/run\x1b[31m.bat', patterns: [{ id: '$a', count: 1, offsets: [16] }] }), 'r.yar')).toBe('YARA rule Staging_Script (r.yar) matched archive member "docs/run\\x1b[31m.bat"; $a at 0x10');
+    expect(yaraDetail(match({ member: 'a.txt' }), 'r.yar')).toMatchObject({ rule: 'Staging_Script', member: 'a.txt', file: 'r.yar' });
+    expect(yaraDetail(match(), 'r.yar')).not.toHaveProperty('member');
   });
 });

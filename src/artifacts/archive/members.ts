@@ -1,0 +1,243 @@
+/**
+ * The members of an archive as bytes, decompressed in memory (never to disk) for the YARA rules
+ * (rules/yara/yara-worker.ts, docs/yara.md "Archive members"): a ZIP's members (stored, deflate,
+ * bzip2, LZMA, zstd, xz), a tar's, a compressed stream's content, or the tar inside it. One level:
+ * a member that is itself an archive is given as it is. Pure over a Buffer (the worker holds the
+ * file's bytes); every count, size and name comes from the evidence, so each is bounded.
+ */
+import { crc32 } from 'node:zlib';
+import { pushAll } from '../../util/arrays.js';
+import { bufferSource } from '../../util/byte-source.js';
+import { LIMITS } from '../../util/limits.js';
+import { decompressWhole, bunzipWhole, inflateWhole, type Decompressed } from '../compressed/whole.js';
+import { readGzipHeader, sniffStream, type StreamFormat } from '../compressed/layout.js';
+import { decodeLzma } from '../sevenzip/lzma.js';
+import { looksLikeTar } from '../tar/layout.js';
+import { walkTar } from '../tar/walk.js';
+import { findEndRecord, walkCentral } from '../zip/central.js';
+import { toEntryView } from '../zip/entry.js';
+import { packageTypeOf } from '../zip/package.js';
+import { FLAG_DATA_DESCRIPTOR, LOCAL_FIXED, readLocalFixed, SIG_LOCAL, type RawZipEntry } from '../zip/layout.js';
+import { scanLocalHeaders } from '../zip/local-scan.js';
+
+export interface MemberBounds {
+  /** Members given at most (the rest are counted as `beyond`). */
+  maxMembers: number;
+  /** A member larger than this is not given (as --yara-max-size for files). */
+  maxMemberBytes: number;
+  /** Bytes decompressed for one archive in all (the rest of the members are skipped: `budget`). */
+  maxTotalBytes: number;
+  /** Open ZIP-based packages too (Office, OpenDocument, Java, Android, NuGet...: zip/package.ts); else they are given as files only. */
+  packages: boolean;
+}
+
+/** Why a member's bytes are not given. */
+export type SkipReason = 'encrypted' | 'method' | 'too-large' | 'damaged' | 'budget';
+
+export type MemberBytes = { ok: true; data: Buffer; damaged?: string } | { ok: false; why: SkipReason; detail: string };
+
+export interface ArchiveMember {
+  /** Position among the archive's members (directories not counted): a worker resumes from one. */
+  index: number;
+  /** The member's path in the archive, as the archive names it (bounded). */
+  path: string;
+  /** Decompresses the member (lazily: a worker resuming skips the ones before without the cost). */
+  load(): MemberBytes;
+}
+
+export interface MemberListing {
+  /** 'zip', 'tar', 'gzip', 'tar.gzip', ... */
+  format: string;
+  members: ArchiveMember[];
+  /** Members past `maxMembers`, not listed. */
+  beyond: number;
+  /** Damage met while listing (a cut central directory, a stream that did not decode to its end). */
+  warnings: string[];
+  /** A ZIP-based package's type (zip/package.ts): its members are listed only with `packages`. */
+  package?: string;
+}
+
+/** ZIP methods this project decompresses. */
+const ZIP_METHODS: Readonly<Record<number, string>> = { 0: 'stored', 8: 'deflate', 12: 'bzip2', 14: 'lzma', 93: 'zstd', 95: 'xz' };
+const STREAM_SUFFIX = /\.(gz|gzip|bz2|bzip2|xz|zst|zstd|lz4|lz|lzma|z)$/i;
+const TAR_SHORTHAND = /\.(tgz|tbz2?|txz|tzst|tlz)$/i;
+
+/** The members of `bytes` (a file named `name`), or null when it is not an archive this opens. */
+export function archiveMembers(bytes: Buffer, name: string, bounds: MemberBounds): MemberListing | null {
+  if (bytes.length >= 4 && bytes.readUInt32LE(0) === SIG_LOCAL) return zipMembers(bytes, name, bounds);
+  const stream = sniffStream(bytes.subarray(0, 16), name);
+  if (stream) return streamMembers(bytes, name, stream, bounds);
+  if (looksLikeTar(bytes.subarray(0, 512))) return tarMembers(bytes, 'tar', bounds, false);
+  // A ZIP behind a self-extractor's stub or other prepended data: its end record (in the tail) says where.
+  if (bytes.length >= 22 && findEndRecord(bufferSource(bytes)).end) return zipMembers(bytes, name, bounds);
+  return null;
+}
+
+/** Bytes decompressed so far for one archive (shared by its members' loads). */
+interface Budget {
+  used: number;
+}
+
+function skip(why: SkipReason, detail: string): MemberBytes {
+  return { ok: false, why, detail };
+}
+
+/** The bound for one member's output: its own and what is left of the archive's. */
+function room(bounds: MemberBounds, budget: Budget): number {
+  return Math.min(bounds.maxMemberBytes, bounds.maxTotalBytes - budget.used);
+}
+
+function taken(budget: Budget, out: Decompressed, bounds: MemberBounds, declared: number | null): MemberBytes {
+  if (out.cut) {
+    const overall = bounds.maxTotalBytes - budget.used < bounds.maxMemberBytes;
+    return overall ? skip('budget', `the archive's members decompress to more than ${bounds.maxTotalBytes} bytes`) : skip('too-large', `larger than ${bounds.maxMemberBytes} bytes`);
+  }
+  budget.used += out.data.length;
+  if (out.error) return { ok: true, data: out.data, damaged: out.error };
+  if (declared !== null && out.data.length !== declared) return { ok: true, data: out.data, damaged: `${out.data.length} bytes where the header says ${declared}` };
+  return { ok: true, data: out.data };
+}
+
+function zipMembers(bytes: Buffer, name: string, bounds: MemberBounds): MemberListing {
+  const src = bufferSource(bytes);
+  const warnings: string[] = [];
+  const search = findEndRecord(src);
+  let entries: RawZipEntry[];
+  if (search.end) {
+    const walk = walkCentral(src, search.end);
+    entries = walk.entries;
+    pushAll(warnings, walk.warnings.slice(0, 5));
+  } else {
+    // No end record (a cut or carved archive): the local headers, as 7-Zip and unzip -F read it.
+    const scan = scanLocalHeaders(src);
+    entries = scan.entries;
+    warnings.push('no end of central directory: members read from their local headers');
+  }
+  const views = entries.map((raw) => ({ raw, view: toEntryView(raw) }));
+  const packageType = packageTypeOf(views.map((v) => v.view.name), name);
+  if (packageType && !bounds.packages) return { format: 'zip', members: [], beyond: 0, warnings: [], package: packageType };
+  const budget: Budget = { used: 0 };
+  const members: ArchiveMember[] = [];
+  let beyond = 0;
+  for (const { raw, view } of views) {
+    if (view.isDirectory) continue;
+    if (members.length >= bounds.maxMembers) {
+      beyond++;
+      continue;
+    }
+    members.push({ index: members.length, path: view.name, load: () => zipMemberBytes(bytes, raw, view.encrypted, bounds, budget) });
+  }
+  return { format: 'zip', members, beyond, warnings, ...(packageType ? { package: packageType } : {}) };
+}
+
+function zipMemberBytes(bytes: Buffer, e: RawZipEntry, encrypted: boolean, bounds: MemberBounds, budget: Budget): MemberBytes {
+  if (encrypted) return skip('encrypted', 'encrypted');
+  const method = ZIP_METHODS[e.method];
+  if (method === undefined) return skip('method', `compression method ${e.method} is not decompressed`);
+  if (e.source === 'local' && e.flags & FLAG_DATA_DESCRIPTOR && e.compressedSize === 0) return skip('damaged', 'its sizes are in a data descriptor and there is no central directory');
+  if (e.uncompressedSize > bounds.maxMemberBytes) return skip('too-large', `${e.uncompressedSize} bytes, larger than ${bounds.maxMemberBytes}`);
+  const local = readLocalFixed(bytes.subarray(e.localOffset, e.localOffset + LOCAL_FIXED), e.localOffset);
+  if (!local) return skip('damaged', `no local header at offset ${e.localOffset}`);
+  const start = e.localOffset + LOCAL_FIXED + local.nameLen + local.extraLen;
+  // A central entry's sizes stand (a local header written with a data descriptor has zeros).
+  const end = start + e.compressedSize;
+  if (start > bytes.length) return skip('damaged', 'its data starts past the end of the file');
+  const data = bytes.subarray(start, Math.min(end, bytes.length));
+  const cutShort = end > bytes.length ? `the file ends ${end - bytes.length} bytes into its data` : null;
+  const max = room(bounds, budget);
+  let out: Decompressed;
+  switch (method) {
+    case 'stored':
+      out = data.length > max ? { data: Buffer.alloc(0), cut: true, error: null } : { data, cut: false, error: null };
+      break;
+    case 'deflate':
+      out = inflateWhole(data, max);
+      break;
+    case 'bzip2':
+      out = bunzipWhole(data, max);
+      break;
+    case 'lzma':
+      out = zipLzma(data, e.uncompressedSize, max);
+      break;
+    default:
+      out = decompressWhole(method === 'zstd' ? 'zstd' : 'xz', data, max) ?? { data: Buffer.alloc(0), cut: false, error: `${method} not decompressed` };
+  }
+  const result = taken(budget, out, bounds, e.uncompressedSize);
+  if (!result.ok || result.damaged) return result;
+  if (cutShort) return { ...result, damaged: cutShort };
+  if (e.source === 'local' && e.flags & FLAG_DATA_DESCRIPTOR) return result; // its CRC is in the descriptor
+  // A CRC that does not match: the bytes are given (7-Zip and unzip write them; bsdtar writes zeros), and said.
+  const crc = crc32(result.data) >>> 0;
+  return crc === e.crc >>> 0 ? result : { ...result, damaged: `CRC-32 ${crc.toString(16).padStart(8, '0')} where the header says ${(e.crc >>> 0).toString(16).padStart(8, '0')}` };
+}
+
+/** ZIP method 14: a 2-byte version, a 2-byte properties size (5), the properties, then raw LZMA. */
+function zipLzma(data: Buffer, declared: number, max: number): Decompressed {
+  if (data.length < 9) return { data: Buffer.alloc(0), cut: false, error: 'LZMA header cut' };
+  const propsSize = data.readUInt16LE(2);
+  if (propsSize !== 5) return { data: Buffer.alloc(0), cut: false, error: `LZMA properties of ${propsSize} bytes` };
+  if (declared > max) return { data: Buffer.alloc(0), cut: true, error: null };
+  const r = decodeLzma(data.subarray(9), data.subarray(4, 9), declared);
+  return { data: r.data, cut: false, error: r.data.length === declared ? null : r.error };
+}
+
+/** A tar's regular files, as slices of `tar` (no copy). */
+function tarMembers(tar: Buffer, format: string, bounds: MemberBounds, streamCut: boolean, warnings: string[] = []): MemberListing {
+  // Entries are bounded by the listing's own limit (LIMITS.maxArchiveEntries), names by LIMITS.maxListedNameBytes.
+  const walk = walkTar((pos, len) => tar.subarray(pos, pos + len), tar.length);
+  if (walk.damaged) pushAll(warnings, walk.warnings.slice(0, 3));
+  const members: ArchiveMember[] = [];
+  let beyond = 0;
+  walk.entries.forEach((entry, i) => {
+    const { offset, type } = walk.data[i]!;
+    // Regular files only: links, devices and directories carry no bytes of their own.
+    if (entry.isDirectory || !(type === '0' || type === '\0' || type === '7')) return;
+    if (members.length >= bounds.maxMembers) {
+      beyond++;
+      return;
+    }
+    const size = entry.size ?? 0;
+    members.push({
+      index: members.length,
+      path: entry.name,
+      load: () => {
+        if (size > bounds.maxMemberBytes) return skip('too-large', `${size} bytes, larger than ${bounds.maxMemberBytes}`);
+        if (offset + size <= tar.length) return { ok: true, data: tar.subarray(offset, offset + size) };
+        if (streamCut) return skip('budget', `the stream decompresses to more than ${bounds.maxTotalBytes} bytes`);
+        // A cut tar (or a stream that ends early): what is there, as bsdtar extracts it.
+        return { ok: true, data: tar.subarray(Math.min(offset, tar.length), tar.length), damaged: `the tar ends ${offset + size - tar.length} bytes before its end` };
+      },
+    });
+  });
+  return { format, members, beyond, warnings };
+}
+
+/** A compressed stream: the tar inside it, or its content as one member. */
+function streamMembers(bytes: Buffer, name: string, format: StreamFormat, bounds: MemberBounds): MemberListing | null {
+  const out = decompressWhole(format, bytes, bounds.maxTotalBytes);
+  if (!out) return null;
+  const warnings = out.error ? [`${format}: ${out.error}`] : [];
+  if (looksLikeTar(out.data.subarray(0, 512))) return tarMembers(out.data, `tar.${format}`, bounds, out.cut, warnings);
+  const inner = streamMemberName(bytes, name, format);
+  const member: ArchiveMember = {
+    index: 0,
+    path: inner,
+    load: () => {
+      if (out.cut) return skip('too-large', `decompresses to more than ${bounds.maxTotalBytes} bytes`);
+      if (out.data.length > bounds.maxMemberBytes) return skip('too-large', `${out.data.length} bytes, larger than ${bounds.maxMemberBytes}`);
+      return out.error ? { ok: true, data: out.data, damaged: out.error } : { ok: true, data: out.data };
+    },
+  };
+  return { format, members: bounds.maxMembers > 0 ? [member] : [], beyond: bounds.maxMembers > 0 ? 0 : 1, warnings };
+}
+
+/** The content's name: gzip's stored original name, else the file's name without its compression suffix. */
+function streamMemberName(bytes: Buffer, name: string, format: StreamFormat): string {
+  if (format === 'gzip') {
+    const stored = readGzipHeader(bytes.subarray(0, 4096))?.originalName;
+    if (stored) return stored.slice(0, LIMITS.maxNameBytes);
+  }
+  if (TAR_SHORTHAND.test(name)) return name.replace(TAR_SHORTHAND, '.tar');
+  const stripped = name.replace(STREAM_SUFFIX, '');
+  return stripped && stripped !== name ? stripped : `${name}.out`;
+}

@@ -1,0 +1,226 @@
+/**
+ * A whole compressed stream decompressed into one buffer in memory, never to disk, up to a bound:
+ * what the YARA rules see of a `.gz`/`.bz2`/`.xz`/... and of the tar inside (archive/members.ts).
+ * The listing's own inner-tar reader (inner-tar.ts) keeps headers only; this keeps the bytes.
+ * Synchronous: it runs in a YARA worker, off the scan's thread, under the worker's time limit.
+ */
+import { constants, gunzipSync, inflateRawSync } from 'node:zlib';
+import { createRequire } from 'node:module';
+import { decodeLzma, decodeLzma2 } from '../sevenzip/lzma.js';
+import { Bzip2Decoder } from './bzip2.js';
+import { lz4Decode, lzipDecode } from './inner-tar.js';
+import type { StreamFormat } from './layout.js';
+
+const require = createRequire(import.meta.url);
+
+export interface Decompressed {
+  data: Buffer;
+  /** The stream holds more than `maxOutput` bytes: `data` is its first `maxOutput` (or, for zlib's formats, nothing). */
+  cut: boolean;
+  /** Why decoding stopped before the stream's end (damage, an unsupported variant); null when clean. */
+  error: string | null;
+}
+
+/** Chunks collected up to a bound: the streaming decoders' sink. */
+class BoundedSink {
+  readonly parts: Buffer[] = [];
+  length = 0;
+  cut = false;
+  constructor(private readonly max: number) {}
+  /** Keeps what fits; false once the bound is reached. */
+  push(chunk: Buffer): boolean {
+    const room = this.max - this.length;
+    if (chunk.length > room) {
+      if (room > 0) this.parts.push(Buffer.from(chunk.subarray(0, room)));
+      this.length = this.max;
+      this.cut = true;
+      return false;
+    }
+    this.parts.push(Buffer.from(chunk));
+    this.length += chunk.length;
+    return true;
+  }
+  result(error: string | null): Decompressed {
+    return { data: this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.length), cut: this.cut, error };
+  }
+}
+
+function message(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).slice(0, 200);
+}
+
+/** zlib's one-shot forms with an output bound: over it they fail with ERR_BUFFER_TOO_LARGE, which is a cut. */
+function zlibWhole(run: () => Buffer): Decompressed {
+  try {
+    return { data: run(), cut: false, error: null };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) return { data: Buffer.alloc(0), cut: true, error: null };
+    return { data: Buffer.alloc(0), cut: false, error: message(err) };
+  }
+}
+
+/**
+ * gzip: the whole stream when it fits; else its first bytes (a tar's first members), from a prefix
+ * of the input sized by the trailer's ISIZE and halved until its output fits: Node's synchronous
+ * zlib cannot stop a stream part-way and keep what came out.
+ */
+function gunzipWhole(input: Buffer, maxOutput: number): Decompressed {
+  const whole = zlibWhole(() => gunzipSync(input, { maxOutputLength: Math.max(1, maxOutput) }));
+  if (!whole.cut) return whole;
+  const isize = input.length >= 4 ? input.readUInt32LE(input.length - 4) : 0;
+  let take = isize > maxOutput ? Math.floor(input.length * (maxOutput / isize) * 0.9) : Math.floor(input.length / 2);
+  for (let tries = 0; tries < 16 && take > 0; tries++) {
+    const prefix = zlibWhole(() => gunzipSync(input.subarray(0, take), { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: Math.max(1, maxOutput) }));
+    if (!prefix.cut) return { data: prefix.data, cut: true, error: null };
+    take = Math.floor(take / 2);
+  }
+  return { data: Buffer.alloc(0), cut: true, error: null };
+}
+
+/** A raw deflate stream (a ZIP member, method 8) of at most `maxOutput` bytes. */
+export function inflateWhole(input: Buffer, maxOutput: number): Decompressed {
+  return zlibWhole(() => inflateRawSync(input, { maxOutputLength: Math.max(1, maxOutput) }));
+}
+
+/** bzip2 (concatenated streams continue) with the project's block decoder. */
+export function bunzipWhole(input: Buffer, maxOutput: number): Decompressed {
+  const sink = new BoundedSink(maxOutput);
+  let given = false;
+  const decoder = new Bzip2Decoder(() => (given ? null : ((given = true), input)));
+  try {
+    while (!sink.cut && decoder.hasMoreInput()) {
+      decoder.readStreamHeader();
+      while (decoder.readBlock((chunk) => sink.push(chunk)) && !sink.cut);
+    }
+    return sink.result(null);
+  } catch (err) {
+    return sink.result(message(err));
+  }
+}
+
+interface FzstdDecompress {
+  push(chunk: Uint8Array, final?: boolean): void;
+}
+
+function unzstdWhole(input: Buffer, maxOutput: number): Decompressed {
+  const { Decompress } = require('fzstd') as { Decompress: new (ondata?: (data: Uint8Array, final: boolean) => void) => FzstdDecompress };
+  const sink = new BoundedSink(maxOutput);
+  const d = new Decompress((data) => {
+    if (!sink.cut) sink.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  });
+  try {
+    // Fed in slices so that a bomb stops at the bound instead of decoding all of its frames.
+    for (let at = 0; at < input.length && !sink.cut; at += 64 * 1024) d.push(input.subarray(at, Math.min(input.length, at + 64 * 1024)), at + 64 * 1024 >= input.length);
+    return sink.result(null);
+  } catch (err) {
+    return sink.result(message(err));
+  }
+}
+
+/** LZMA-alone (`.lzma`): 5 property bytes, a 64-bit size (all ones: unknown), then the stream. */
+function unlzmaWhole(input: Buffer, maxOutput: number): Decompressed {
+  if (input.length < 13) return { data: Buffer.alloc(0), cut: false, error: 'LZMA header cut' };
+  const low = input.readUInt32LE(5);
+  const high = input.readUInt32LE(9);
+  const declared = high === 0xffffffff && low === 0xffffffff ? null : high * 2 ** 32 + low;
+  const want = declared === null ? maxOutput : Math.min(declared, maxOutput);
+  const r = decodeLzma(input.subarray(13), input.subarray(0, 5), want);
+  return { data: r.data, cut: declared === null ? r.data.length >= maxOutput : declared > maxOutput, error: declared === null || r.data.length === declared ? null : r.error };
+}
+
+const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
+/** Bytes of a block's check by the stream's check type (xz file format 1.1.0, 2.1.1.2: reserved types keep their size class). */
+const XZ_CHECK_BYTES = [0, 4, 4, 4, 8, 8, 8, 16, 16, 16, 32, 32, 32, 64, 64, 64];
+
+/** An xz multibyte integer at `at` within `end`: its value and the position after it; null when cut or over 9 bytes. */
+function xzVarint(b: Buffer, at: number, end: number): { value: number; next: number } | null {
+  let value = 0;
+  for (let i = 0; i < 9 && at + i < end; i++) {
+    const byte = b[at + i]!;
+    value += (byte & 0x7f) * 2 ** (7 * i);
+    if ((byte & 0x80) === 0) return { value, next: at + i + 1 };
+  }
+  return null;
+}
+
+/**
+ * xz: every stream (concatenated ones continue: pxz, xz -T, cat a.xz b.xz), every block of each
+ * (LZMA2 alone; a BCJ filter is said), then the index and footer skipped by their sizes.
+ */
+function xzWhole(input: Buffer, maxOutput: number): Decompressed {
+  const sink = new BoundedSink(maxOutput);
+  let at = 0;
+  while (at + 12 <= input.length && input.subarray(at, at + 6).equals(XZ_MAGIC)) {
+    const checkBytes = XZ_CHECK_BYTES[input[at + 7]! & 0x0f]!;
+    at += 12;
+    while (at < input.length && input[at] !== 0x00) {
+      const headerSize = (input[at]! + 1) * 4;
+      if (at + headerSize > input.length) return sink.result('xz block header cut');
+      const flags = input[at + 1]!;
+      let p = at + 2;
+      let unpacked: number | null = null;
+      for (const bit of [0x40, 0x80]) {
+        if (!(flags & bit)) continue;
+        const v = xzVarint(input, p, at + headerSize);
+        if (!v) return sink.result('xz block header damaged');
+        if (bit === 0x80) unpacked = v.value;
+        p = v.next;
+      }
+      if ((flags & 0x03) !== 0 || input[p] !== 0x21) return sink.result('xz block uses filters other than LZMA2 alone (e.g. BCJ): not decompressed');
+      const room = maxOutput - sink.length;
+      // The block's declared size when it has one: the decoder's buffer is no larger than the block.
+      const want = unpacked === null ? room + 1 : Math.min(unpacked, room + 1);
+      const r = decodeLzma2(input.subarray(at + headerSize), want, true);
+      if (!sink.push(r.data) || (unpacked !== null && unpacked > room)) return { ...sink.result(null), cut: true };
+      if (r.error) return sink.result(`xz: ${r.error}`);
+      // Block padding to four bytes, then the check.
+      at += Math.ceil((headerSize + r.consumed) / 4) * 4 + checkBytes;
+    }
+    // The index: indicator, record count, records (unpadded and uncompressed sizes), padding, CRC32; then the 12-byte footer.
+    const count = xzVarint(input, at + 1, input.length);
+    if (!count) break;
+    let p = count.next;
+    for (let i = 0; i < count.value && p < input.length; i++) {
+      for (let k = 0; k < 2; k++) {
+        const v = xzVarint(input, p, input.length);
+        if (!v) return sink.result('xz index damaged');
+        p = v.next;
+      }
+    }
+    at += Math.ceil((p - at) / 4) * 4 + 4 + 12;
+    // Stream padding: zero bytes in fours.
+    while (at + 4 <= input.length && input.readUInt32LE(at) === 0) at += 4;
+  }
+  return sink.result(null);
+}
+
+/** A flat decoder that fills its output up to `maxOutput`: reaching it is read as a cut. */
+function flatWhole(decode: (input: Buffer, max: number, warnings: string[]) => Buffer, input: Buffer, maxOutput: number): Decompressed {
+  const warnings: string[] = [];
+  // One byte over the bound tells a stream of exactly `maxOutput` bytes from a longer one.
+  const data = decode(input, maxOutput + 1, warnings);
+  const cut = data.length > maxOutput;
+  return { data: cut ? data.subarray(0, maxOutput) : data, cut, error: warnings[0] ?? null };
+}
+
+/** The stream's bytes, at most `maxOutput`; null for a format this project cannot decompress (Unix compress). */
+export function decompressWhole(format: StreamFormat, input: Buffer, maxOutput: number): Decompressed | null {
+  switch (format) {
+    case 'gzip':
+      return gunzipWhole(input, maxOutput);
+    case 'bzip2':
+      return bunzipWhole(input, maxOutput);
+    case 'zstd':
+      return unzstdWhole(input, maxOutput);
+    case 'xz':
+      return xzWhole(input, maxOutput);
+    case 'lzip':
+      return flatWhole(lzipDecode, input, maxOutput);
+    case 'lz4':
+      return flatWhole(lz4Decode, input, maxOutput);
+    case 'lzma':
+      return unlzmaWhole(input, maxOutput);
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * Archive members as bytes for the YARA rules (src/artifacts/archive/members.ts): every member of
+ * the corpus's ZIP, tar and compressed archives agrees byte for byte with what libarchive's bsdtar
+ * extracts (bsdcat for a stream that holds no tar), except where the table below says why; and
+ * hostile archives (bombs, lying sizes and counts, cut data, garbage) stay within their bounds.
+ */
+import { describe, expect, test } from '@jest/globals';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { archiveMembers, type MemberBounds, type MemberBytes } from '../../../src/artifacts/archive/members.js';
+import { corpusAvailable, corpusPath, CORPUS_MISSING, testIf, toolAvailable, toolMissing } from '../../helpers/corpus.js';
+import { tarOf, zipOf } from '../../helpers/archive-builders.js';
+import { MEMBER_ARCHIVES } from '../../helpers/corpus-archives.js';
+import { prng } from '../../helpers/random.js';
+
+const WIDE: MemberBounds = { maxMembers: 10_000, maxMemberBytes: 64 << 20, maxTotalBytes: 256 << 20, packages: true };
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** Every member loaded: path -> result. */
+function loadAll(bytes: Buffer, name: string, bounds: MemberBounds = WIDE): { format: string; loaded: Map<string, MemberBytes>; beyond: number; warnings: string[] } | null {
+  const listing = archiveMembers(bytes, name, bounds);
+  if (!listing) return null;
+  const loaded = new Map<string, MemberBytes>();
+  for (const m of listing.members) loaded.set(m.path.replace(/^\.\//, ''), m.load());
+  return { format: listing.format, loaded, beyond: listing.beyond, warnings: listing.warnings };
+}
+
+/** The regular files bsdtar extracts (path -> sha256) and its exit code. */
+function bsdtarExtract(file: string): { status: number; files: Map<string, string> } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'stagehunt-members-'));
+  try {
+    const r = spawnSync('bsdtar', ['-xf', file, '-C', dir]);
+    const files = new Map<string, string>();
+    const list = execFileSync('find', [dir, '-type', 'f', '-print0']);
+    let at = 0;
+    while (at < list.length) {
+      const end = list.indexOf(0, at);
+      const p = list.subarray(at, end);
+      at = end + 1;
+      files.set(p.subarray(dir.length + 1).toString('utf8'), sha(readFileSync(p)));
+    }
+    return { status: r.status ?? -1, files };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+
+describe('archive members agree with libarchive (bsdtar, bsdcat) on the corpus', () => {
+  const ready = corpusAvailable() && toolAvailable('bsdtar') && toolAvailable('bsdcat') && toolAvailable('7zz');
+  const reason = !corpusAvailable() ? CORPUS_MISSING : toolMissing('bsdtar, bsdcat or 7zz');
+
+  testIf(ready, reason)('every member bsdtar extracts, byte for byte (encrypted ones skipped as encrypted; the known differences checked one by one)', () => {
+    let compared = 0;
+    let encrypted = 0;
+    for (const rel of MEMBER_ARCHIVES) {
+      const file = corpusPath('archives', rel);
+      const ours = loadAll(readFileSync(file), path.basename(file));
+      expect({ rel, opened: ours !== null }).toEqual({ rel, opened: true });
+      const all = [...ours!.loaded.entries()];
+      if (all.length > 0 && all.every(([, r]) => !r.ok && r.why === 'encrypted')) {
+        // Every member encrypted: 7-Zip's listing says so of each (bsdtar spends seconds failing on AES ones).
+        const listed = readFileSync(`${file}.expected.7zz-slt.txt`, 'utf8').split('\nPath = ').slice(2);
+        expect({ rel, encrypted: listed.filter((e) => /\nEncrypted = \+/.test(e)).map((e) => e.split('\n', 1)[0]).sort() }).toEqual({ rel, encrypted: all.map(([name]) => name).sort() });
+        encrypted += all.length;
+        continue;
+      }
+      const theirs = bsdtarExtract(file);
+      // A compressed stream without a tar: bsdtar extracts nothing; bsdcat gives the content.
+      if (theirs.files.size === 0 && !ours!.format.startsWith('tar') && ours!.format !== 'zip') {
+        const [only] = [...ours!.loaded.entries()];
+        theirs.files.set(only![0], sha(execFileSync('bsdcat', [file], { maxBuffer: 64 << 20 })));
+      }
+      for (const [name, digest] of theirs.files) {
+        const got = ours!.loaded.get(name);
+        const known = KNOWN[`${rel}:${name}`];
+        if (known) {
+          known(got, file);
+          continue;
+        }
+        if (got && !got.ok && got.why === 'encrypted') {
+          // bsdtar cannot decrypt without the password either: it fails and leaves the file empty or partial.
+          expect(theirs.status).not.toBe(0);
+          encrypted++;
+          continue;
+        }
+        expect({ rel, name, ok: got?.ok, damaged: got?.ok ? got.damaged : undefined }).toEqual({ rel, name, ok: true, damaged: undefined });
+        if (got?.ok) expect({ rel, name, sha: sha(got.data) }).toEqual({ rel, name, sha: digest });
+        compared++;
+      }
+      // Nothing more than bsdtar extracts, but the members it leaves out for a reason of its own.
+      for (const name of ours!.loaded.keys()) if (!theirs.files.has(name) && !KNOWN[`${rel}:${name}`]) expect({ rel, name, extra: true, ours: ours!.loaded.get(name)!.ok }).toEqual({ rel, name, extra: true, ours: false });
+    }
+    expect({ compared, encrypted }).toEqual({ compared: 86, encrypted: 12 });
+  });
+
+  test.each(['libarchive/test_compat_tar_hardlink_1.tar'])('%s: a hard link carries no bytes of its own (bsdtar makes a second file of the first one\'s)', (rel) => {
+    if (!corpusAvailable()) return;
+    const ours = loadAll(readFileSync(corpusPath('archives', rel)), 'x.tar')!;
+    expect([...ours.loaded.keys()]).toEqual(['xmcd-3.3.2/docs_d/READMf']);
+  });
+
+  test('Unix compress (.Z) is not decompressed here: the file is not opened (bsdtar reads it)', () => {
+    if (!corpusAvailable()) return;
+    expect(archiveMembers(readFileSync(corpusPath('archives', 'file-type', 'fixture.tar.Z')), 'fixture.tar.Z', WIDE)).toBeNull();
+  });
+});
+
+/** Members where bsdtar's result is not the reference, each with what holds instead. */
+const KNOWN: Record<string, (got: MemberBytes | undefined, file: string) => void> = {
+  // A bad CRC on purpose: bsdtar writes zeros, 7-Zip and unzip write the data; the member is given and said damaged.
+  'libarchive/test_read_format_zip.zip:file2': (got, file) => {
+    expect(got?.ok && got.damaged).toMatch(/^CRC-32 3d66373a where the header says 78787878$/);
+    // 7-Zip exits 2 (CRC Failed) having written the data.
+    const sevenZip = spawnSync('7zz', ['x', '-so', file, 'file2']);
+    expect(sevenZip.status).toBe(2);
+    expect(got?.ok && got.data).toEqual(sevenZip.stdout);
+  },
+  // A tar cut inside its member: bsdtar sizes the file to its header (zeros after the cut); the bytes there are given, said damaged.
+  'file-type/fixture-pax.tar:linux-6.7.12/.clang-format': (got, file) => {
+    // The file ends where the member's data would start (2,048 bytes: pax header, its records, the member's header).
+    expect(got?.ok && got.damaged).toBe('the tar ends 20561 bytes before its end');
+    expect(got?.ok && got.data.length).toBe(0);
+    expect(readFileSync(file).length).toBe(2048);
+  },
+  // Method 0x0e0e claimed by a mangled header: neither tool decompresses it.
+  'libarchive/test_read_format_zip_malformed1.zip:0000': (got) => expect(got).toMatchObject({ ok: false, why: 'method' }),
+  // The hard link: see its own test.
+  'libarchive/test_compat_tar_hardlink_1.tar:xmcd-3.3.2/README': (got) => expect(got).toBeUndefined(),
+};
+
+describe('hostile archives stay within their bounds', () => {
+  const bounds: MemberBounds = { maxMembers: 50, maxMemberBytes: 1 << 20, maxTotalBytes: 4 << 20, packages: false };
+
+  test('a gzip bomb stops at the archive budget: its one member is too large, nothing held past the bound', () => {
+    const bomb = gzipSync(Buffer.alloc(64 << 20));
+    const listing = archiveMembers(bomb, 'zeros.gz', bounds)!;
+    expect(listing.members).toHaveLength(1);
+    expect(listing.members[0]!.load()).toMatchObject({ ok: false, why: 'too-large' });
+  });
+
+  test('a tar.gz bomb: members within the decompressed budget are given, the rest are past the budget', () => {
+    const tar = tarOf(Array.from({ length: 10 }, (_, i) => [`f${i}.txt`, Buffer.alloc(900 * 1024, 0x41)] as [string, Buffer]));
+    const listing = archiveMembers(gzipSync(tar), 'bomb.tgz', bounds)!;
+    expect(listing.format).toBe('tar.gzip');
+    const results = listing.members.map((m) => m.load());
+    // 4 MiB decompressed: the first members (900 KiB each, with their headers) are whole.
+    expect(results.filter((r) => r.ok).length).toBeGreaterThanOrEqual(3);
+    expect(results.filter((r) => r.ok).length).toBeLessThanOrEqual(4);
+    expect(results.filter((r) => !r.ok && r.why === 'budget').length).toBeGreaterThanOrEqual(1);
+  });
+
+  test('a ZIP whose headers lie: a huge declared size is too large; a deflate stream past its size is cut at the bound; the count is bounded', () => {
+    const members: Array<[string, Buffer, number?]> = [['ok.txt', Buffer.from('hello')], ['huge.txt', Buffer.from('x'), 0xfffffff0]];
+    for (let i = 0; i < 60; i++) members.push([`m${i}.txt`, Buffer.from(`member ${i}`)]);
+    const listing = archiveMembers(zipOf(members), 'lies.zip', bounds)!;
+    expect(listing.members).toHaveLength(50);
+    expect(listing.beyond).toBe(12);
+    expect(listing.members[0]!.load()).toMatchObject({ ok: true });
+    expect(listing.members[1]!.load()).toMatchObject({ ok: false, why: 'too-large' });
+    // A deflated member that inflates to more than the member bound (while its header says 10 bytes).
+    const bomb = zipOf([['b.bin', Buffer.alloc(8 << 20), 10]]);
+    expect(archiveMembers(bomb, 'b.zip', bounds)!.members[0]!.load()).toMatchObject({ ok: false, why: 'too-large' });
+  });
+
+  test('a package is not opened unless asked: its type is said', () => {
+    const docx = zipOf([['[Content_Types].xml', Buffer.from('<Types/>')], ['word/document.xml', Buffer.from('<w:document/>')]]);
+    expect(archiveMembers(docx, 'a.docx', bounds)).toMatchObject({ package: 'ooxml', members: [] });
+    expect(archiveMembers(docx, 'a.docx', { ...bounds, packages: true })!.members.map((m) => m.path)).toEqual(['[Content_Types].xml', 'word/document.xml']);
+  });
+
+  test('random damage to real archives never throws and never exceeds the bounds (2,000 mutations)', () => {
+    const seeds = [gzipSync(tarOf([['a.txt', Buffer.from('alpha')], ['b.txt', Buffer.alloc(5000, 0x62)]])), zipOf([['a.txt', Buffer.from('alpha'.repeat(100))], ['b.txt', Buffer.from('beta')]]), tarOf([['c.txt', Buffer.from('gamma')]])];
+    const random = prng(20261207);
+    for (let i = 0; i < 2000; i++) {
+      const bytes = Buffer.from(seeds[i % seeds.length]!);
+      for (let k = 0; k < 1 + Math.floor(random() * 8); k++) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+      const listing = archiveMembers(bytes, ['x.tgz', 'x.zip', 'x.tar'][i % 3]!, bounds);
+      if (!listing) continue;
+      expect(listing.members.length).toBeLessThanOrEqual(bounds.maxMembers);
+      for (const m of listing.members) {
+        const r = m.load();
+        if (r.ok) expect(r.data.length).toBeLessThanOrEqual(bounds.maxMemberBytes);
+      }
+    }
+  });
+});
