@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
-import type { YaraScanner } from '../rules/yara/scanner.js';
+import { memberWarning, type YaraScanner } from '../rules/yara/scanner.js';
 import type { ArchiveSummary } from '../artifacts/archive/summary.js';
 import { detectOs, openRoot, type EvidenceRoot } from '../evidence/root.js';
 import { DirectoryFs } from '../evidence/directory-fs.js';
@@ -132,7 +132,8 @@ export async function buildExplainReport(opts: ExplainOptions): Promise<ExplainR
     // --yara: the rules' reasons join the file's own, as in a scan (which replaces this verdict when it reaches the file).
     const yara = await opts.yara?.scan(file.source, relPath, file.name, root?.os ?? 'unknown');
     if (yara?.k === 'matched') inspection.fileCandidate.hits = [...inspection.fileCandidate.hits, ...yara.hits];
-    else if (yara && yara.k !== 'clean') inspection.warnings = [...inspection.warnings, yara.k === 'too-large' ? 'YARA: the file is larger than --yara-max-size: not given to the rules' : yara.message];
+    const yaraNote = !yara ? null : yara.k === 'matched' || yara.k === 'clean' ? (yara.members ? memberWarning(yara.members) : null) : yara.k === 'too-large' ? 'YARA: the file is larger than --yara-max-size: not given to the rules' : yara.message;
+    if (yaraNote) inspection.warnings = [...inspection.warnings, yaraNote];
     const inRoot = root;
     const windows = inRoot?.os === 'windows' || inRoot?.os === 'unknown';
     const place: PlaceContext = {

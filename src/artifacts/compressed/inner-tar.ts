@@ -16,14 +16,13 @@ import { LIMITS } from '../../util/limits.js';
 import type { ArchiveEntry } from '../archive/summary.js';
 import { BLOCK, isZeroBlock, looksLikeTar, readHeader } from '../tar/layout.js';
 import { walkTar } from '../tar/walk.js';
-import { decodeLzma, decodeLzma2 } from '../sevenzip/lzma.js';
+import { lz4Decode, lzipDecode, xzDecode, xzStreams } from './flat.js';
 import { Bzip2Decoder } from './bzip2.js';
 import { yieldToEventLoop } from '../../util/event-loop.js';
 import type { StreamFormat } from './layout.js';
 
 const require = createRequire(import.meta.url);
 
-const LZ4_MAGIC = 0x184d2204;
 /** Bytes of compressed input read per step. */
 const CHUNK = 64 * 1024;
 /** Compressed bytes decoded to see whether a flat-decoded stream starts with a tar. */
@@ -203,7 +202,9 @@ export async function listInnerTar(src: ByteSource, format: StreamFormat, bounds
         // the first block (xz: inside its first LZMA2 chunk, which unpacks to up to 2 MiB).
         const peek = format === 'xz' ? xzDecode(src.read(0, XZ_PEEK_INPUT), BLOCK, [], true) : decode(src.read(0, PEEK_INPUT), BLOCK, []);
         if (!looksLikeTar(peek)) return { entries: null, complete: false, stoppedBy: null, bytesIn: Math.min(src.size, PEEK_INPUT), bytesOut: 0, warnings };
-        flat(decode(readPrefix(src, flatInput, (n) => (bytesIn += n)), bounds.maxFlatBytes, warnings), feed);
+        // xz: every stream and block of the prefix (pxz and xz -T write several; flat.ts xzStreams).
+        const whole = format === 'xz' ? xzWholePrefix : decode;
+        flat(whole(readPrefix(src, flatInput, (n) => (bytesIn += n)), bounds.maxFlatBytes, warnings), feed);
         break;
       }
       default:
@@ -307,98 +308,9 @@ async function bzip2Stream(chunks: Generator<Buffer>, feed: Feed): Promise<void>
   }
 }
 
-/** xz: stream header, one block whose only filter is LZMA2, then the LZMA2 chunks (`prefixOnly`: decodeLzma2). */
-export function xzDecode(input: Buffer, maxOutput: number, warnings: string[], prefixOnly = false): Buffer {
-  if (input.length < 12 + 8) return Buffer.alloc(0);
-  const headerSize = (input[12]! + 1) * 4;
-  if (headerSize < 8 || 12 + headerSize > input.length) return (warnings.push('xz block header out of range'), Buffer.alloc(0));
-  const flags = input[13]!;
-  const filters = (flags & 0x03) + 1;
-  let at = 14;
-  // Optional compressed / uncompressed sizes (multibyte integers).
-  for (const bit of [0x40, 0x80]) if (flags & bit) while (at < 12 + headerSize && input[at++]! & 0x80);
-  const filterId = input[at];
-  if (filters !== 1 || filterId !== 0x21) return (warnings.push('xz block uses filters other than LZMA2 alone (e.g. BCJ): inner format not checked'), Buffer.alloc(0));
-  const r = decodeLzma2(input.subarray(12 + headerSize), maxOutput, prefixOnly);
-  if (r.error && r.data.length === 0) warnings.push(`xz: ${r.error}`);
+/** xz's streams and blocks decoded from an input prefix, as the other flat decoders are called (a damaged or cut one said only when nothing decoded). */
+function xzWholePrefix(input: Buffer, maxOutput: number, warnings: string[]): Buffer {
+  const r = xzStreams(input, maxOutput);
+  if (r.error && r.data.length === 0) warnings.push(r.error);
   return r.data;
-}
-
-/** lzip: 'LZIP', version 1, coded dictionary size, then an LZMA stream with lc=3 lp=0 pb=2. */
-export function lzipDecode(input: Buffer, maxOutput: number, warnings: string[]): Buffer {
-  if (input.length < 6 + 5 || input[4] !== 1) return (warnings.push('lzip header is not version 1'), Buffer.alloc(0));
-  const coded = input[5]!;
-  const dict = 2 ** (coded & 0x1f) - (2 ** (coded & 0x1f) / 16) * (coded >>> 5);
-  const props = Buffer.alloc(5);
-  props[0] = 0x5d; // (pb * 5 + lp) * 9 + lc = (2 * 5 + 0) * 9 + 3
-  props.writeUInt32LE(Math.min(dict, 0xffffffff) >>> 0, 1);
-  const r = decodeLzma(input.subarray(6), props, maxOutput);
-  if (r.error && r.data.length === 0) warnings.push(`lzip: ${r.error}`);
-  return r.data;
-}
-
-/**
- * LZ4 frame format (lz4_Frame_format.md): magic, FLG, BD, optional content size and dictionary
- * id, header checksum; then blocks (u32 size, high bit = stored) until a zero size. Decoded
- * into one flat buffer capped at `maxOutput`, so linked blocks see their history.
- */
-export function lz4Decode(input: Buffer, maxOutput: number, warnings: string[]): Buffer {
-  if (input.length < 7 || input.readUInt32LE(0) !== LZ4_MAGIC) return (warnings.push('not an LZ4 frame (legacy frames are not listed)'), Buffer.alloc(0));
-  const out = Buffer.alloc(maxOutput);
-  let o = 0;
-  let at = 0;
-  // Concatenated frames continue (lz4 -c a b, or a frame per write): each frame's blocks, then its end mark and optional checksum.
-  while (at + 7 <= input.length && input.readUInt32LE(at) === LZ4_MAGIC && o < out.length) {
-    const flg = input[at + 4]!;
-    at += 6 + (flg & 0x08 ? 8 : 0) + (flg & 0x01 ? 4 : 0) + 1;
-    const blockChecksum = (flg & 0x10) !== 0;
-    let ended = false;
-    while (at + 4 <= input.length && o < out.length) {
-      const word = input.readUInt32LE(at);
-      at += 4;
-      if (word === 0) {
-        ended = true;
-        break;
-      }
-      const size = word & 0x7fffffff;
-      const end = Math.min(input.length, at + size);
-      if (word & 0x80000000) {
-        const n = Math.min(end - at, out.length - o);
-        input.copy(out, o, at, at + n);
-        o += n;
-      } else {
-        o = lz4Block(input, at, end, out, o);
-        if (o < 0) return (warnings.push('LZ4 block damaged'), out.subarray(0, -o - 1));
-      }
-      at = end + (blockChecksum ? 4 : 0);
-    }
-    if (!ended) break;
-    at += flg & 0x04 ? 4 : 0;
-  }
-  return out.subarray(0, o);
-}
-
-/** One LZ4 block into out from o; returns the new output position, or -(pos + 1) on damage. */
-function lz4Block(src: Buffer, at: number, end: number, out: Buffer, o: number): number {
-  while (at < end) {
-    const token = src[at++]!;
-    let lit = token >>> 4;
-    if (lit === 15) for (let b = 255; b === 255 && at < end; lit += b) b = src[at++]!;
-    if (at + lit > end) return -(o + 1);
-    const n = Math.min(lit, out.length - o);
-    src.copy(out, o, at, at + n);
-    o += n;
-    at += lit;
-    if (o >= out.length || at >= end) return o; // the last sequence has literals only
-    if (at + 2 > end) return -(o + 1);
-    const offset = src.readUInt16LE(at);
-    at += 2;
-    if (offset === 0 || offset > o) return -(o + 1);
-    let len = (token & 15) + 4;
-    if ((token & 15) === 15) for (let b = 255; b === 255 && at < end; len += b) b = src[at++]!;
-    const m = Math.min(len, out.length - o);
-    for (let i = 0; i < m; i++, o++) out[o] = out[o - offset]!;
-    if (o >= out.length) return o;
-  }
-  return o;
 }

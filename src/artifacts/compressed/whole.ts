@@ -6,44 +6,14 @@
  */
 import { constants, gunzipSync, inflateRawSync } from 'node:zlib';
 import { createRequire } from 'node:module';
-import { decodeLzma, decodeLzma2 } from '../sevenzip/lzma.js';
+import { decodeLzma } from '../sevenzip/lzma.js';
 import { Bzip2Decoder } from './bzip2.js';
-import { lz4Decode, lzipDecode } from './inner-tar.js';
+import { BoundedSink, lz4Decode, lzipDecode, xzStreams, type Decompressed } from './flat.js';
+
+export type { Decompressed } from './flat.js';
 import type { StreamFormat } from './layout.js';
 
 const require = createRequire(import.meta.url);
-
-export interface Decompressed {
-  data: Buffer;
-  /** The stream holds more than `maxOutput` bytes: `data` is its first `maxOutput` (or, for zlib's formats, nothing). */
-  cut: boolean;
-  /** Why decoding stopped before the stream's end (damage, an unsupported variant); null when clean. */
-  error: string | null;
-}
-
-/** Chunks collected up to a bound: the streaming decoders' sink. */
-class BoundedSink {
-  readonly parts: Buffer[] = [];
-  length = 0;
-  cut = false;
-  constructor(private readonly max: number) {}
-  /** Keeps what fits; false once the bound is reached. */
-  push(chunk: Buffer): boolean {
-    const room = this.max - this.length;
-    if (chunk.length > room) {
-      if (room > 0) this.parts.push(Buffer.from(chunk.subarray(0, room)));
-      this.length = this.max;
-      this.cut = true;
-      return false;
-    }
-    this.parts.push(Buffer.from(chunk));
-    this.length += chunk.length;
-    return true;
-  }
-  result(error: string | null): Decompressed {
-    return { data: this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.length), cut: this.cut, error };
-  }
-}
 
 function message(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).slice(0, 200);
@@ -128,72 +98,6 @@ function unlzmaWhole(input: Buffer, maxOutput: number): Decompressed {
   return { data: r.data, cut: declared === null ? r.data.length >= maxOutput : declared > maxOutput, error: declared === null || r.data.length === declared ? null : r.error };
 }
 
-const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
-/** Bytes of a block's check by the stream's check type (xz file format 1.1.0, 2.1.1.2: reserved types keep their size class). */
-const XZ_CHECK_BYTES = [0, 4, 4, 4, 8, 8, 8, 16, 16, 16, 32, 32, 32, 64, 64, 64];
-
-/** An xz multibyte integer at `at` within `end`: its value and the position after it; null when cut or over 9 bytes. */
-function xzVarint(b: Buffer, at: number, end: number): { value: number; next: number } | null {
-  let value = 0;
-  for (let i = 0; i < 9 && at + i < end; i++) {
-    const byte = b[at + i]!;
-    value += (byte & 0x7f) * 2 ** (7 * i);
-    if ((byte & 0x80) === 0) return { value, next: at + i + 1 };
-  }
-  return null;
-}
-
-/**
- * xz: every stream (concatenated ones continue: pxz, xz -T, cat a.xz b.xz), every block of each
- * (LZMA2 alone; a BCJ filter is said), then the index and footer skipped by their sizes.
- */
-function xzWhole(input: Buffer, maxOutput: number): Decompressed {
-  const sink = new BoundedSink(maxOutput);
-  let at = 0;
-  while (at + 12 <= input.length && input.subarray(at, at + 6).equals(XZ_MAGIC)) {
-    const checkBytes = XZ_CHECK_BYTES[input[at + 7]! & 0x0f]!;
-    at += 12;
-    while (at < input.length && input[at] !== 0x00) {
-      const headerSize = (input[at]! + 1) * 4;
-      if (at + headerSize > input.length) return sink.result('xz block header cut');
-      const flags = input[at + 1]!;
-      let p = at + 2;
-      let unpacked: number | null = null;
-      for (const bit of [0x40, 0x80]) {
-        if (!(flags & bit)) continue;
-        const v = xzVarint(input, p, at + headerSize);
-        if (!v) return sink.result('xz block header damaged');
-        if (bit === 0x80) unpacked = v.value;
-        p = v.next;
-      }
-      if ((flags & 0x03) !== 0 || input[p] !== 0x21) return sink.result('xz block uses filters other than LZMA2 alone (e.g. BCJ): not decompressed');
-      const room = maxOutput - sink.length;
-      // The block's declared size when it has one: the decoder's buffer is no larger than the block.
-      const want = unpacked === null ? room + 1 : Math.min(unpacked, room + 1);
-      const r = decodeLzma2(input.subarray(at + headerSize), want, true);
-      if (!sink.push(r.data) || (unpacked !== null && unpacked > room)) return { ...sink.result(null), cut: true };
-      if (r.error) return sink.result(`xz: ${r.error}`);
-      // Block padding to four bytes, then the check.
-      at += Math.ceil((headerSize + r.consumed) / 4) * 4 + checkBytes;
-    }
-    // The index: indicator, record count, records (unpadded and uncompressed sizes), padding, CRC32; then the 12-byte footer.
-    const count = xzVarint(input, at + 1, input.length);
-    if (!count) break;
-    let p = count.next;
-    for (let i = 0; i < count.value && p < input.length; i++) {
-      for (let k = 0; k < 2; k++) {
-        const v = xzVarint(input, p, input.length);
-        if (!v) return sink.result('xz index damaged');
-        p = v.next;
-      }
-    }
-    at += Math.ceil((p - at) / 4) * 4 + 4 + 12;
-    // Stream padding: zero bytes in fours.
-    while (at + 4 <= input.length && input.readUInt32LE(at) === 0) at += 4;
-  }
-  return sink.result(null);
-}
-
 /** A flat decoder that fills its output up to `maxOutput`: reaching it is read as a cut. */
 function flatWhole(decode: (input: Buffer, max: number, warnings: string[]) => Buffer, input: Buffer, maxOutput: number): Decompressed {
   const warnings: string[] = [];
@@ -213,7 +117,7 @@ export function decompressWhole(format: StreamFormat, input: Buffer, maxOutput: 
     case 'zstd':
       return unzstdWhole(input, maxOutput);
     case 'xz':
-      return xzWhole(input, maxOutput);
+      return xzStreams(input, maxOutput);
     case 'lzip':
       return flatWhole(lzipDecode, input, maxOutput);
     case 'lz4':

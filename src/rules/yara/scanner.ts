@@ -206,11 +206,13 @@ export class YaraScanner {
       if (this.queue.length === 0) return;
       if (slot.busy) continue;
       const free = slot.scans >= LIMITS.yaraFilesPerWorker ? this.replace(slot) : slot;
-      if (free) this.send(free, this.queue.shift()!);
+      // A file that cannot be read is answered at once, and the worker takes the next.
+      while (free && this.queue.length > 0 && !this.send(free, this.queue.shift()!));
     }
   }
 
-  private send(slot: Slot, file: Pending): void {
+  /** Sends a file to a free worker; false when it could not be read (it is answered with the error). */
+  private send(slot: Slot, file: Pending): boolean {
     let bytes: Uint8Array;
     if (file.resume) bytes = file.resume.bytes;
     else {
@@ -219,8 +221,7 @@ export class YaraScanner {
       } catch (err) {
         this.stats.errors++;
         file.resolve({ k: 'error', message: `YARA: file not read: ${(err as Error).message}` });
-        this.dispatch();
-        return;
+        return false;
       }
       this.stats.filesScanned++;
     }
@@ -236,6 +237,7 @@ export class YaraScanner {
       budget: Math.max(1, LIMITS.yaraFilesPerWorker - slot.scans),
     };
     slot.worker.postMessage(request, [bytes.buffer as ArrayBuffer]);
+    return true;
   }
 
   private answered(slot: Slot, response: YaraResponse): void {
