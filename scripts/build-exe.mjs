@@ -84,7 +84,7 @@ for (const [name, built] of Object.entries(WORKERS)) {
   });
   workerAssets[`dist/pipeline/${name}`] = path.join(STAGE, name);
 }
-// Exactly the module specifiers src/ passes to createRequire's require (src/artifacts/compressed/inner-tar.ts).
+// Exactly the module specifiers src/ passes to createRequire's require (src/artifacts/compressed/inner-tar.ts and whole.ts: the isolated and YARA workers decompress zstd).
 const REQUIRED = { fzstd: 'fzstd/index.js' };
 const requiredAssets = {};
 for (const [spec, file] of Object.entries(REQUIRED)) {
