@@ -40,7 +40,9 @@ function writeMisbehavingDist(dir: string): void {
   mkdirSync(path.join(dir, 'artifacts'), { recursive: true });
   mkdirSync(path.join(dir, 'fingerprint'), { recursive: true });
   mkdirSync(path.join(dir, 'util'), { recursive: true });
+  mkdirSync(path.join(dir, 'artifacts', 'archive'), { recursive: true });
   writeFileSync(path.join(dir, 'fingerprint', 'index.js'), `export * from '${real('fingerprint/index.js')}';\n`);
+  writeFileSync(path.join(dir, 'artifacts', 'archive', 'members.js'), `export * from '${real('artifacts/archive/members.js')}';\n`);
   writeFileSync(path.join(dir, 'util', 'byte-source.js'), `export * from '${real('util/byte-source.js')}';\n`);
   writeFileSync(
     path.join(dir, 'artifacts', 'index.js'),

@@ -1,7 +1,8 @@
 /**
  * The members of an archive as bytes, decompressed in memory (never to disk) for the YARA rules
  * (rules/yara/yara-worker.ts, docs/yara.md "Archive members"): a ZIP's members (stored, deflate,
- * bzip2, LZMA, zstd, xz), a tar's, a compressed stream's content, or the tar inside it. One level:
+ * bzip2, LZMA, zstd, xz), a 7z's (LZMA, LZMA2, Copy blocks), a tar's, a compressed stream's content,
+ * or the tar inside it. One level:
  * a member that is itself an archive is given as it is. Pure over a Buffer (the worker holds the
  * file's bytes); every count, size and name comes from the evidence, so each is bounded.
  */
@@ -11,7 +12,13 @@ import { bufferSource } from '../../util/byte-source.js';
 import { LIMITS } from '../../util/limits.js';
 import { decompressWhole, bunzipWhole, inflateWhole, type Decompressed } from '../compressed/whole.js';
 import { readGzipHeader, sniffStream, type StreamFormat } from '../compressed/layout.js';
-import { decodeLzma } from '../sevenzip/lzma.js';
+import { decodeLzma, decodeLzma2 } from '../sevenzip/lzma.js';
+import { folderUnpackSize, type Folder } from '../sevenzip/header.js';
+import { CODER_LZMA, CODER_LZMA2, SIGNATURE_HEADER_SIZE } from '../sevenzip/layout.js';
+import { folderIsEncrypted, folderMethod, isSevenZipSignature, parseSevenZip } from '../sevenzip/parse.js';
+import { peOverlayOffset } from '../sevenzip/sfx.js';
+import { x86BranchDecode } from '../sevenzip/bcj.js';
+import { looksLikePe } from '../../util/pe.js';
 import { looksLikeTar } from '../tar/layout.js';
 import { walkTar } from '../tar/walk.js';
 import { findEndRecord, walkCentral } from '../zip/central.js';
@@ -58,6 +65,9 @@ export interface MemberListing {
 }
 
 /** ZIP methods this project decompresses. */
+/** 7z's Copy coder (stored) and 7-Zip ZS's zstd coder. */
+const CODER_COPY = '00';
+const CODER_ZSTD = '04f71101';
 const ZIP_METHODS: Readonly<Record<number, string>> = { 0: 'stored', 8: 'deflate', 12: 'bzip2', 14: 'lzma', 93: 'zstd', 95: 'xz' };
 const STREAM_SUFFIX = /\.(gz|gzip|bz2|bzip2|xz|zst|zstd|lz4|lz|lzma|z)$/i;
 const TAR_SHORTHAND = /\.(tgz|tbz2?|txz|tzst|tlz)$/i;
@@ -65,6 +75,7 @@ const TAR_SHORTHAND = /\.(tgz|tbz2?|txz|tzst|tlz)$/i;
 /** The members of `bytes` (a file named `name`), or null when it is not an archive this opens. */
 export function archiveMembers(bytes: Buffer, name: string, bounds: MemberBounds): MemberListing | null {
   if (bytes.length >= 4 && bytes.readUInt32LE(0) === SIG_LOCAL) return zipMembers(bytes, name, bounds);
+  if (isSevenZipSignature(bytes.subarray(0, 6)) || (looksLikePe(bytes.subarray(0, 64)) && isSevenZipSignature(sevenZipAfterStub(bytes)))) return sevenZipMembers(bytes, name, bounds);
   const stream = sniffStream(bytes.subarray(0, 16), name);
   if (stream) return streamMembers(bytes, name, stream, bounds);
   if (looksLikeTar(bytes.subarray(0, 512))) return tarMembers(bytes, 'tar', bounds, false);
@@ -210,6 +221,118 @@ function tarMembers(tar: Buffer, format: string, bounds: MemberBounds, streamCut
     });
   });
   return { format, members, beyond, warnings };
+}
+
+/** The first bytes after a PE's image (a 7-Zip self-extractor's archive), or nothing. */
+function sevenZipAfterStub(bytes: Buffer): Buffer {
+  const overlay = peOverlayOffset(bufferSource(bytes));
+  return overlay === null ? Buffer.alloc(0) : bytes.subarray(overlay, overlay + 6);
+}
+
+/**
+ * A 7z's members: each folder (solid block) decoded once, when its first member is asked for, and
+ * its files sliced from it. Folders of one LZMA, LZMA2 or Copy coder are decoded; encrypted ones
+ * (7zAES) and other coder chains (BCJ, BCJ2, PPMd, Deflate, BZip2...) are said per member.
+ */
+function sevenZipMembers(bytes: Buffer, name: string, bounds: MemberBounds): MemberListing | null {
+  const parsed = parseSevenZip(bufferSource(bytes), name);
+  if (!parsed) return null;
+  const warnings = parsed.warnings.slice(0, 5);
+  if (!parsed.layout) return { format: '7z', members: [], beyond: 0, warnings: parsed.summary.headersEncrypted ? ['the file list is encrypted (7zAES header)'] : warnings };
+  const { start, streams } = parsed.layout;
+  // Each folder's first packed byte: the archive's start, its 32-byte signature header, packPos, then the pack streams in order.
+  const packAt: number[] = [];
+  const packSize: number[] = [];
+  let at = start + SIGNATURE_HEADER_SIZE + streams.packPos;
+  let packIndex = 0;
+  for (const f of streams.folders) {
+    packAt.push(at);
+    packSize.push(streams.packSizes[packIndex] ?? 0);
+    for (let k = 0; k < f.packedStreams.length; k++) at += streams.packSizes[packIndex++] ?? 0;
+  }
+  const budget: Budget = { used: 0 };
+  let decoded: { folder: number; bytes: MemberBytes } | null = null;
+  const folderBytes = (fi: number): MemberBytes => {
+    if (decoded?.folder !== fi) decoded = { folder: fi, bytes: decodeFolder(bytes, streams.folders[fi]!, packAt[fi]!, packSize[fi]!, bounds, budget) };
+    return decoded.bytes;
+  };
+  const members: ArchiveMember[] = [];
+  let beyond = 0;
+  // A file's place in its folder: the sizes of the files before it in the same folder.
+  let folder = -1;
+  let offset = 0;
+  for (const entry of parsed.entries) {
+    if (entry.block !== null && entry.block !== folder) {
+      folder = entry.block;
+      offset = 0;
+    }
+    const from = offset;
+    const size = entry.size ?? 0;
+    if (entry.block !== null) offset += size;
+    if (entry.isDirectory || entry.anti) continue;
+    if (members.length >= bounds.maxMembers) {
+      beyond++;
+      continue;
+    }
+    const block = entry.block;
+    members.push({
+      index: members.length,
+      path: entry.name,
+      load: () => {
+        if (block === null) return { ok: true, data: Buffer.alloc(0) };
+        if (entry.size === null) return skip('damaged', 'its size is not in the header');
+        if (size > bounds.maxMemberBytes) return skip('too-large', `${size} bytes, larger than ${bounds.maxMemberBytes}`);
+        const whole = folderBytes(block);
+        if (!whole.ok) return whole;
+        if (from + size > whole.data.length) return skip('damaged', 'its block decoded short');
+        const data = whole.data.subarray(from, from + size);
+        return whole.damaged ? { ok: true, data, damaged: whole.damaged } : { ok: true, data };
+      },
+    });
+  }
+  return { format: '7z', members, beyond, warnings };
+}
+
+/** 7z coders whose output this decodes: LZMA, LZMA2, Copy, zstd (7-Zip ZS's id). */
+const SEVEN_ZIP_CODECS = new Set([CODER_LZMA, CODER_LZMA2, CODER_COPY, CODER_ZSTD]);
+/** The x86 branch filter (BCJ: old and new ids), which 7-Zip puts before the codec for executables. */
+const SEVEN_ZIP_X86 = new Set(['03030103', '04']);
+
+/**
+ * One 7z folder's whole output, or why not. A folder is one codec, or an x86 filter over one codec
+ * (bound by a bind pair); other chains (BCJ2's four streams, ARM filters, PPMd, BZip2, Deflate...)
+ * and encrypted ones are said.
+ */
+function decodeFolder(bytes: Buffer, f: Folder, packStart: number, packSize: number, bounds: MemberBounds, budget: Budget): MemberBytes {
+  if (folderIsEncrypted(f)) return skip('encrypted', 'encrypted (7zAES)');
+  const codecAt = f.coders.findIndex((c) => SEVEN_ZIP_CODECS.has(c.id));
+  const codec = f.coders[codecAt];
+  const filter = f.coders.length === 2 ? f.coders[1 - codecAt] : undefined;
+  const supported = codec && f.packedStreams.length === 1 && f.coders.every((c) => c.numInStreams === 1 && c.numOutStreams === 1) && (f.coders.length === 1 || (filter !== undefined && SEVEN_ZIP_X86.has(filter.id)));
+  if (!supported) return skip('method', `its block is packed with ${folderMethod(f)}, not decompressed here`);
+  const unpackSize = folderUnpackSize(f);
+  // The codec's own output (its out stream is its index: one out stream per coder), which the filter keeps the size of.
+  const codecSize = f.unpackSizes[codecAt] ?? unpackSize;
+  if (Math.max(unpackSize, codecSize) > bounds.maxTotalBytes - budget.used) return skip('budget', `its block unpacks to ${unpackSize} bytes, past the ${bounds.maxTotalBytes} decompressed per archive`);
+  if (packStart + packSize > bytes.length) return skip('damaged', 'its packed block runs past the end of the file');
+  const packed = bytes.subarray(packStart, packStart + packSize);
+  let r: { data: Buffer; error: string | null };
+  if (codec.id === CODER_LZMA) r = decodeLzma(packed, codec.props, codecSize);
+  else if (codec.id === CODER_LZMA2) r = decodeLzma2(packed, codecSize);
+  else if (codec.id === CODER_ZSTD) {
+    const out = decompressWhole('zstd', packed, codecSize)!;
+    r = { data: out.data, error: out.cut ? 'zstd output longer than the header says' : out.error };
+  } else r = { data: packed.subarray(0, codecSize), error: packed.length < codecSize ? 'the stored block is short' : null };
+  budget.used += r.data.length;
+  let data = r.data;
+  if (filter) {
+    // Decoded in place, on a copy when the codec's output is the file's own bytes (Copy).
+    if (codec.id === CODER_COPY) data = Buffer.from(data);
+    x86BranchDecode(data);
+  }
+  if (r.error) return { ok: true, data, damaged: `its block: ${r.error}` };
+  if (f.unpackCrc !== null && crc32(data) >>> 0 !== f.unpackCrc >>> 0) return { ok: true, data, damaged: "its block's CRC-32 does not match" };
+  return { ok: true, data };
 }
 
 /** A compressed stream: the tar inside it, or its content as one member. */

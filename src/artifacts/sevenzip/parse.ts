@@ -35,6 +35,8 @@ export interface SevenZipParse {
   summary: ArchiveSummary;
   warnings: string[];
   corrupted: boolean;
+  /** Where the data lies: the archive's start in the file (a self-extractor's stub before it) and its streams (archive/members.ts reads members by them). */
+  layout?: { start: number; streams: StreamsInfo };
 }
 
 interface State {
@@ -55,12 +57,12 @@ function sevenZipVolume(name: string): ArchiveVolume | null {
   return v && v.format === '7z' ? v.volume : null;
 }
 
-function folderIsEncrypted(f: Folder): boolean {
+export function folderIsEncrypted(f: Folder): boolean {
   return f.coders.some((c) => c.id === CODER_AES);
 }
 
 /** Coder names in 7-Zip's display order (last coder first), e.g. "LZMA:16 7zAES" -> ["LZMA", "7zAES"]. */
-function folderMethod(f: Folder): string {
+export function folderMethod(f: Folder): string {
   return [...f.coders]
     .reverse()
     .map((c) => CODER_NAMES[c.id] ?? `0x${c.id}`)
@@ -297,6 +299,7 @@ export function parseSevenZip(src: ByteSource, name: string): SevenZipParse | nu
   const result = parseAt(inner, name)!;
   result.summary.selfExtracting = true;
   result.summary.fields.sfxOffset = overlay;
+  if (result.layout) result.layout.start = overlay;
   return result;
 }
 
@@ -334,5 +337,5 @@ function parseAt(src: ByteSource, name: string): SevenZipParse | null {
   const header = headerBuf && headerBuf.length > 0 ? readHeaderChain(st, headerBuf) : null;
   const entries = header ? buildEntries(st, header) : headerBuf && headerBuf.length === 0 ? [] : null;
   finishSummary(st, summary, entries, header);
-  return { entries: entries ?? [], summary, warnings: st.warnings, corrupted: st.corrupted };
+  return { entries: entries ?? [], summary, warnings: st.warnings, corrupted: st.corrupted, ...(header?.mainStreams ? { layout: { start: 0, streams: header.mainStreams } } : {}) };
 }
