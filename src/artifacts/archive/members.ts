@@ -64,10 +64,10 @@ export interface MemberListing {
   package?: string;
 }
 
-/** ZIP methods this project decompresses. */
 /** 7z's Copy coder (stored) and 7-Zip ZS's zstd coder. */
 const CODER_COPY = '00';
 const CODER_ZSTD = '04f71101';
+/** ZIP methods this project decompresses. */
 const ZIP_METHODS: Readonly<Record<number, string>> = { 0: 'stored', 8: 'deflate', 12: 'bzip2', 14: 'lzma', 93: 'zstd', 95: 'xz' };
 const STREAM_SUFFIX = /\.(gz|gzip|bz2|bzip2|xz|zst|zstd|lz4|lz|lzma|z)$/i;
 const TAR_SHORTHAND = /\.(tgz|tbz2?|txz|tzst|tlz)$/i;
@@ -231,14 +231,14 @@ function sevenZipAfterStub(bytes: Buffer): Buffer {
 
 /**
  * A 7z's members: each folder (solid block) decoded once, when its first member is asked for, and
- * its files sliced from it. Folders of one LZMA, LZMA2 or Copy coder are decoded; encrypted ones
- * (7zAES) and other coder chains (BCJ, BCJ2, PPMd, Deflate, BZip2...) are said per member.
+ * its files sliced from it (decodeFolder says which blocks are decoded). A 7z whose file list is
+ * encrypted has no member to give (its own finding says so).
  */
 function sevenZipMembers(bytes: Buffer, name: string, bounds: MemberBounds): MemberListing | null {
   const parsed = parseSevenZip(bufferSource(bytes), name);
   if (!parsed) return null;
   const warnings = parsed.warnings.slice(0, 5);
-  if (!parsed.layout) return { format: '7z', members: [], beyond: 0, warnings: parsed.summary.headersEncrypted ? ['the file list is encrypted (7zAES header)'] : warnings };
+  if (!parsed.layout) return { format: '7z', members: [], beyond: 0, warnings: parsed.summary.headersEncrypted ? [] : warnings };
   const { start, streams } = parsed.layout;
   // Each folder's first packed byte: the archive's start, its 32-byte signature header, packPos, then the pack streams in order.
   const packAt: number[] = [];

@@ -4,7 +4,8 @@ import { loadRuleCatalog } from '../../../src/rules/catalog.js';
 import { scoreHits } from '../../../src/rules/engine.js';
 import { globalsFor, memberGlobals } from '../../../src/rules/yara/globals.js';
 import { DEFAULT_YARA_LEVEL, YARA_LEVELS, levelForYaraScore, yaraAttack, yaraDetail, yaraHit, yaraLevel, yaraMessage, yaraRuleId } from '../../../src/rules/yara/hits.js';
-import type { WireMatch } from '../../../src/rules/yara/protocol.js';
+import type { MemberTally, WireMatch } from '../../../src/rules/yara/protocol.js';
+import { memberWarning } from '../../../src/rules/yara/scanner.js';
 
 const match = (over: Partial<WireMatch> = {}): WireMatch => ({ rule: 'Staging_Script', source: 0, tags: [], meta: [], patterns: [], ...over });
 
@@ -121,5 +122,20 @@ describe('an archive member\'s globals and message', () => {
     expect(yaraMessage(match({ member: 'docs/run\x1b[31m.bat', patterns: [{ id: '$a', count: 1, offsets: [16] }] }), 'r.yar')).toBe('YARA rule Staging_Script (r.yar) matched archive member "docs/run\\x1b[31m.bat"; $a at 0x10');
     expect(yaraDetail(match({ member: 'a.txt' }), 'r.yar')).toMatchObject({ rule: 'Staging_Script', member: 'a.txt', file: 'r.yar' });
     expect(yaraDetail(match(), 'r.yar')).not.toHaveProperty('member');
+  });
+});
+
+describe('what an archive\'s error entry says of members the rules did not see whole', () => {
+  const tally = (over: Partial<MemberTally>): MemberTally => ({ format: 'zip', scanned: 3, matched: 0, encrypted: 0, method: 0, tooLarge: 0, damaged: 0, budget: 0, beyond: 0, notes: [], ...over });
+  test.each([
+    [{}, null],
+    // Encrypted members are counted in meta.yara only: the archive's own finding says it is encrypted.
+    [{ encrypted: 4 }, null],
+    [{ beyond: 1150 }, 'YARA: archive members not given to the rules whole: 1150 past --yara-members'],
+    [{ tooLarge: 1, budget: 2, method: 3 }, 'YARA: archive members not given to the rules whole: 1 larger than --yara-max-size, 2 past the 128 MiB decompressed per archive, 3 compressed with a method not decompressed here'],
+    [{ damaged: 1, notes: ['a.txt: CRC-32 00000000 where the header says 12345678 (what decoded was scanned)'] }, 'YARA: archive members not given to the rules whole: 1 damaged (a.txt: CRC-32 00000000 where the header says 12345678 (what decoded was scanned))'],
+    [{ notes: ['no end of central directory: members read from their local headers'] }, 'YARA: archive members not given to the rules whole: listing damaged (no end of central directory: members read from their local headers)'],
+  ] as Array<[Partial<MemberTally>, string | null]>)('%j', (over, said) => {
+    expect(memberWarning(tally(over))).toBe(said);
   });
 });
