@@ -12,12 +12,12 @@ import { bufferSource } from '../../util/byte-source.js';
 import { LIMITS } from '../../util/limits.js';
 import { decompressWhole, bunzipWhole, inflateWhole, type Decompressed } from '../compressed/whole.js';
 import { readGzipHeader, sniffStream, type StreamFormat } from '../compressed/layout.js';
-import { decodeLzma, decodeLzma2 } from '../sevenzip/lzma.js';
-import { folderUnpackSize, type Folder } from '../sevenzip/header.js';
-import { CODER_LZMA, CODER_LZMA2, SIGNATURE_HEADER_SIZE } from '../sevenzip/layout.js';
-import { folderIsEncrypted, folderMethod, isSevenZipSignature, parseSevenZip } from '../sevenzip/parse.js';
+import { decodeLzma } from '../sevenzip/lzma.js';
+import { decodeFolder as decodeSevenZipFolder } from '../sevenzip/folder.js';
+import type { Folder } from '../sevenzip/header.js';
+import { SIGNATURE_HEADER_SIZE } from '../sevenzip/layout.js';
+import { isSevenZipSignature, parseSevenZip } from '../sevenzip/parse.js';
 import { peOverlayOffset } from '../sevenzip/sfx.js';
-import { x86BranchDecode } from '../sevenzip/bcj.js';
 import { looksLikePe } from '../../util/pe.js';
 import { looksLikeTar } from '../tar/layout.js';
 import { walkTar } from '../tar/walk.js';
@@ -64,9 +64,6 @@ export interface MemberListing {
   package?: string;
 }
 
-/** 7z's Copy coder (stored) and 7-Zip ZS's zstd coder. */
-const CODER_COPY = '00';
-const CODER_ZSTD = '04f71101';
 /** ZIP methods this project decompresses. */
 const ZIP_METHODS: Readonly<Record<number, string>> = { 0: 'stored', 8: 'deflate', 12: 'bzip2', 14: 'lzma', 93: 'zstd', 95: 'xz' };
 const STREAM_SUFFIX = /\.(gz|gzip|bz2|bzip2|xz|zst|zstd|lz4|lz|lzma|z)$/i;
@@ -241,19 +238,22 @@ function sevenZipMembers(bytes: Buffer, name: string, bounds: MemberBounds): Mem
   if (!parsed.layout) return { format: '7z', members: [], beyond: 0, warnings: parsed.summary.headersEncrypted ? [] : warnings };
   const { start, streams } = parsed.layout;
   // Each folder's first packed byte: the archive's start, its 32-byte signature header, packPos, then the pack streams in order.
-  const packAt: number[] = [];
-  const packSize: number[] = [];
+  const packs: Array<Array<{ at: number; size: number }>> = [];
   let at = start + SIGNATURE_HEADER_SIZE + streams.packPos;
   let packIndex = 0;
   for (const f of streams.folders) {
-    packAt.push(at);
-    packSize.push(streams.packSizes[packIndex] ?? 0);
-    for (let k = 0; k < f.packedStreams.length; k++) at += streams.packSizes[packIndex++] ?? 0;
+    const own: Array<{ at: number; size: number }> = [];
+    for (let k = 0; k < f.packedStreams.length; k++) {
+      const size = streams.packSizes[packIndex++] ?? 0;
+      own.push({ at, size });
+      at += size;
+    }
+    packs.push(own);
   }
   const budget: Budget = { used: 0 };
   let decoded: { folder: number; bytes: MemberBytes } | null = null;
   const folderBytes = (fi: number): MemberBytes => {
-    if (decoded?.folder !== fi) decoded = { folder: fi, bytes: decodeFolder(bytes, streams.folders[fi]!, packAt[fi]!, packSize[fi]!, bounds, budget) };
+    if (decoded?.folder !== fi) decoded = { folder: fi, bytes: folderOutput(bytes, streams.folders[fi]!, packs[fi]!, bounds, budget) };
     return decoded.bytes;
   };
   const members: ArchiveMember[] = [];
@@ -293,46 +293,14 @@ function sevenZipMembers(bytes: Buffer, name: string, bounds: MemberBounds): Mem
   return { format: '7z', members, beyond, warnings };
 }
 
-/** 7z coders whose output this decodes: LZMA, LZMA2, Copy, zstd (7-Zip ZS's id). */
-const SEVEN_ZIP_CODECS = new Set([CODER_LZMA, CODER_LZMA2, CODER_COPY, CODER_ZSTD]);
-/** The x86 branch filter (BCJ: old and new ids), which 7-Zip puts before the codec for executables. */
-const SEVEN_ZIP_X86 = new Set(['03030103', '04']);
-
-/**
- * One 7z folder's whole output, or why not. A folder is one codec, or an x86 filter over one codec
- * (bound by a bind pair); other chains (BCJ2's four streams, ARM filters, PPMd, BZip2, Deflate...)
- * and encrypted ones are said.
- */
-function decodeFolder(bytes: Buffer, f: Folder, packStart: number, packSize: number, bounds: MemberBounds, budget: Budget): MemberBytes {
-  if (folderIsEncrypted(f)) return skip('encrypted', 'encrypted (7zAES)');
-  const codecAt = f.coders.findIndex((c) => SEVEN_ZIP_CODECS.has(c.id));
-  const codec = f.coders[codecAt];
-  const filter = f.coders.length === 2 ? f.coders[1 - codecAt] : undefined;
-  const supported = codec && f.packedStreams.length === 1 && f.coders.every((c) => c.numInStreams === 1 && c.numOutStreams === 1) && (f.coders.length === 1 || (filter !== undefined && SEVEN_ZIP_X86.has(filter.id)));
-  if (!supported) return skip('method', `its block is packed with ${folderMethod(f)}, not decompressed here`);
-  const unpackSize = folderUnpackSize(f);
-  // The codec's own output (its out stream is its index: one out stream per coder), which the filter keeps the size of.
-  const codecSize = f.unpackSizes[codecAt] ?? unpackSize;
-  if (Math.max(unpackSize, codecSize) > bounds.maxTotalBytes - budget.used) return skip('budget', `its block unpacks to ${unpackSize} bytes, past the ${bounds.maxTotalBytes} decompressed per archive`);
-  if (packStart + packSize > bytes.length) return skip('damaged', 'its packed block runs past the end of the file');
-  const packed = bytes.subarray(packStart, packStart + packSize);
-  let r: { data: Buffer; error: string | null };
-  if (codec.id === CODER_LZMA) r = decodeLzma(packed, codec.props, codecSize);
-  else if (codec.id === CODER_LZMA2) r = decodeLzma2(packed, codecSize);
-  else if (codec.id === CODER_ZSTD) {
-    const out = decompressWhole('zstd', packed, codecSize)!;
-    r = { data: out.data, error: out.cut ? 'zstd output longer than the header says' : out.error };
-  } else r = { data: packed.subarray(0, codecSize), error: packed.length < codecSize ? 'the stored block is short' : null };
-  budget.used += r.data.length;
-  let data = r.data;
-  if (filter) {
-    // Decoded in place, on a copy when the codec's output is the file's own bytes (Copy).
-    if (codec.id === CODER_COPY) data = Buffer.from(data);
-    x86BranchDecode(data);
-  }
-  if (r.error) return { ok: true, data, damaged: `its block: ${r.error}` };
-  if (f.unpackCrc !== null && crc32(data) >>> 0 !== f.unpackCrc >>> 0) return { ok: true, data, damaged: "its block's CRC-32 does not match" };
-  return { ok: true, data };
+/** One 7z folder's whole output (sevenzip/folder.ts), counted against the archive's budget and checked against its CRC. */
+function folderOutput(bytes: Buffer, f: Folder, packs: ReadonlyArray<{ at: number; size: number }>, bounds: MemberBounds, budget: Budget): MemberBytes {
+  const out = decodeSevenZipFolder(bytes, f, packs, bounds.maxTotalBytes - budget.used);
+  if (!out.ok) return skip(out.why, out.why === 'budget' ? `${out.detail} (${bounds.maxTotalBytes} per archive)` : out.detail);
+  budget.used += out.data.length;
+  if (out.damaged) return { ok: true, data: out.data, damaged: `its block: ${out.damaged}` };
+  if (f.unpackCrc !== null && crc32(out.data) >>> 0 !== f.unpackCrc >>> 0) return { ok: true, data: out.data, damaged: "its block's CRC-32 does not match" };
+  return { ok: true, data: out.data };
 }
 
 /** A compressed stream: the tar inside it, or its content as one member. */

@@ -56,3 +56,82 @@ export function x86BranchDecode(buf: Buffer): void {
     }
   }
 }
+
+/** BCJ2's range decoder: LZMA's (11-bit probabilities, shift 5, normalised below 2^24). */
+class Bcj2Range {
+  private range = 0xffffffff;
+  private code = 0;
+  private at = 0;
+  constructor(private readonly input: Buffer) {
+    for (let i = 0; i < 5; i++) this.code = ((this.code << 8) | this.next()) >>> 0;
+  }
+  private next(): number {
+    return this.at < this.input.length ? this.input[this.at++]! : 0;
+  }
+  /** Decodes one bit with probability `probs[i]` and updates it. */
+  bit(probs: Uint16Array, i: number): number {
+    const p = probs[i]!;
+    const bound = (this.range >>> 11) * p;
+    let bit: number;
+    if (this.code < bound) {
+      this.range = bound;
+      probs[i] = p + ((2048 - p) >>> 5);
+      bit = 0;
+    } else {
+      this.range = (this.range - bound) >>> 0;
+      this.code = (this.code - bound) >>> 0;
+      probs[i] = p - (p >>> 5);
+      bit = 1;
+    }
+    if (this.range < 0x1000000) {
+      this.range = (this.range << 8) >>> 0;
+      this.code = ((this.code << 8) | this.next()) >>> 0;
+    }
+    return bit;
+  }
+}
+
+/**
+ * 7-Zip's BCJ2 filter (its `-mx9` choice for programs), decoding direction: the main stream with
+ * the branch targets taken out; CALL targets in `call`, JMP/Jcc targets in `jump` (big-endian,
+ * absolute), and a range-coded stream saying which E8/E9/0F 8x bytes were converted. At most
+ * `size` bytes out; a stream that runs short ends the output (the caller compares with the size).
+ */
+export function bcj2Decode(main: Buffer, call: Buffer, jump: Buffer, rc: Buffer, size: number): Buffer {
+  const out = Buffer.alloc(size);
+  // 256 contexts for E8 by the byte before it, one for E9, one for the Jcc forms.
+  const probs = new Uint16Array(258).fill(1024);
+  const range = new Bcj2Range(rc);
+  let o = 0;
+  let m = 0;
+  let c = 0;
+  let j = 0;
+  let prev = 0;
+  while (o < size) {
+    // Plain bytes up to and including the next branch opcode.
+    let b = -1;
+    while (m < main.length && o < size) {
+      b = main[m++]!;
+      out[o++] = b;
+      if ((b & 0xfe) === 0xe8 || (prev === 0x0f && (b & 0xf0) === 0x80)) break;
+      prev = b;
+      b = -1;
+    }
+    if (b < 0 || o >= size) break;
+    const ctx = b === 0xe8 ? prev : b === 0xe9 ? 256 : 257;
+    if (range.bit(probs, ctx) === 0) {
+      prev = b;
+      continue;
+    }
+    const from = b === 0xe8 ? call : jump;
+    const at = b === 0xe8 ? c : j;
+    if (at + 4 > from.length) break;
+    const src = from.readUInt32BE(at);
+    if (b === 0xe8) c += 4;
+    else j += 4;
+    const dest = (src - (o + 4)) >>> 0;
+    for (let k = 0; k < 4 && o < size; k++) out[o++] = (dest >>> (8 * k)) & 0xff;
+    prev = dest >>> 24;
+  }
+  return o === size ? out : out.subarray(0, o);
+}

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { crc32, gzipSync } from 'node:zlib';
 import { archiveMembers, type MemberBounds, type MemberBytes } from '../../../src/artifacts/archive/members.js';
 import { corpusAvailable, corpusPath, CORPUS_MISSING, testIf, toolAvailable, toolMissing } from '../../helpers/corpus.js';
+import { decodeFolder as decodeSevenZipFolder } from '../../../src/artifacts/sevenzip/folder.js';
 import { tarOf, zipOf } from '../../helpers/archive-builders.js';
 import { MEMBER_ARCHIVES } from '../../helpers/corpus-archives.js';
 import { prng } from '../../helpers/random.js';
@@ -110,20 +111,23 @@ describe('archive members agree with libarchive (bsdtar, bsdcat) on the corpus',
     expect([...ours.loaded.keys()]).toEqual(['xmcd-3.3.2/docs_d/READMf']);
   });
 
-  testIf(toolAvailable('7zz'), toolMissing('7zz'))('a 7z of an x86 program with 7-Zip\'s default filter (BCJ, then LZMA2) gives the program back byte for byte; BCJ2 (7-Zip\'s -mx9) is said, not decoded', () => {
+  testIf(toolAvailable('7zz'), toolMissing('7zz'))('7z of x86 programs with 7-Zip\'s filters for them (BCJ then LZMA2 by default; BCJ2 over LZMA2 and two LZMA streams at -mx9) give the programs back byte for byte', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'stagehunt-7z-'));
     try {
-      // The machine's own ls: thousands of CALL/JMP instructions for the filter to turn back.
-      const program = readFileSync('/bin/ls');
-      writeFileSync(path.join(dir, 'tool.exe'), program);
-      execFileSync('7zz', ['a', '-t7z', path.join(dir, 'bcj.7z'), path.join(dir, 'tool.exe')], { stdio: 'pipe' });
-      execFileSync('7zz', ['a', '-t7z', '-mx9', path.join(dir, 'bcj2.7z'), path.join(dir, 'tool.exe')], { stdio: 'pipe' });
-      expect(execFileSync('7zz', ['l', '-slt', path.join(dir, 'bcj.7z')], { encoding: 'utf8' })).toMatch(/Method = BCJ LZMA2/);
-      const bcj = loadAll(readFileSync(path.join(dir, 'bcj.7z')), 'bcj.7z')!;
-      const got = bcj.loaded.get('tool.exe');
-      expect(got?.ok && got.damaged).toBeUndefined();
-      expect(got?.ok && got.data.equals(program)).toBe(true);
-      expect(loadAll(readFileSync(path.join(dir, 'bcj2.7z')), 'bcj2.7z')!.loaded.get('tool.exe')).toMatchObject({ ok: false, why: 'method', detail: expect.stringMatching(/BCJ2/) });
+      // The machine's own programs: thousands of CALL/JMP/Jcc instructions for the filters to turn back.
+      for (const program of ['/bin/ls', '/usr/bin/7zz']) {
+        const bytes = readFileSync(program);
+        writeFileSync(path.join(dir, 'tool.exe'), bytes);
+        for (const [level, method] of [['-mx5', /Method = BCJ LZMA2/], ['-mx9', /Method = BCJ2 LZMA2:\S+ LZMA:\S+ LZMA:/]] as const) {
+          const archive = path.join(dir, `tool${level}.7z`);
+          rmSync(archive, { force: true });
+          execFileSync('7zz', ['a', '-t7z', level, archive, path.join(dir, 'tool.exe')], { stdio: 'pipe' });
+          expect(execFileSync('7zz', ['l', '-slt', archive], { encoding: 'utf8' })).toMatch(method);
+          const got = loadAll(readFileSync(archive), 'tool.7z')!.loaded.get('tool.exe');
+          expect({ program, level, damaged: got?.ok ? got.damaged : got }).toEqual({ program, level, damaged: undefined });
+          expect({ program, level, same: got?.ok && got.data.equals(bytes) }).toEqual({ program, level, same: true });
+        }
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -213,6 +217,21 @@ describe('hostile archives stay within their bounds', () => {
     const docx = zipOf([['[Content_Types].xml', Buffer.from('<Types/>')], ['word/document.xml', Buffer.from('<w:document/>')]]);
     expect(archiveMembers(docx, 'a.docx', bounds)).toMatchObject({ package: 'ooxml', members: [] });
     expect(archiveMembers(docx, 'a.docx', { ...bounds, packages: true })!.members.map((m) => m.path)).toEqual(['[Content_Types].xml', 'word/document.xml']);
+  });
+
+  test('a 7z folder whose header lies: coders bound in a loop, sizes past the budget, a packed stream past the end, an unknown coder', () => {
+    const lzma2 = { id: '21', numInStreams: 1, numOutStreams: 1, props: Buffer.from([0x10]) };
+    const bcj = { id: '03030103', numInStreams: 1, numOutStreams: 1, props: Buffer.alloc(0) };
+    const bytes = Buffer.alloc(64);
+    // Each coder's input is the other's output: no packed stream is ever reached.
+    const loop = { coders: [bcj, { ...bcj }], bindPairs: [{ inIndex: 0, outIndex: 1 }, { inIndex: 1, outIndex: 0 }], packedStreams: [], unpackSizes: [10, 10], unpackCrc: null };
+    expect(decodeSevenZipFolder(bytes, loop, [], 1 << 20)).toMatchObject({ ok: false, why: 'damaged', detail: 'its coders are bound in a loop' });
+    const big = { coders: [lzma2], bindPairs: [], packedStreams: [0], unpackSizes: [2 ** 40], unpackCrc: null };
+    expect(decodeSevenZipFolder(bytes, big, [{ at: 0, size: 64 }], 1 << 20)).toMatchObject({ ok: false, why: 'budget' });
+    const past = { ...big, unpackSizes: [100] };
+    expect(decodeSevenZipFolder(bytes, past, [{ at: 32, size: 1000 }], 1 << 20)).toMatchObject({ ok: false, why: 'damaged', detail: 'its packed block runs past the end of the file' });
+    const ppmd = { ...past, coders: [{ ...lzma2, id: '030401' }] };
+    expect(decodeSevenZipFolder(bytes, ppmd, [{ at: 0, size: 64 }], 1 << 20)).toMatchObject({ ok: false, why: 'method', detail: expect.stringMatching(/PPMD/) });
   });
 
   test('random damage to real archives never throws and never exceeds the bounds (2,000 mutations)', () => {

@@ -1,0 +1,103 @@
+/**
+ * A 7z folder's (solid block's) whole output, decoded in memory for the YARA rules
+ * (archive/members.ts): the folder's coders wired by its bind pairs, each coder's input being a
+ * packed stream or another coder's output (7zFormat.txt, "Folder"). Coders decoded here: LZMA,
+ * LZMA2, Copy, zstd, and the x86 filters BCJ and BCJ2. Encrypted folders (7zAES) and other coders
+ * (PPMd, BZip2, Deflate, ARM filters...) are said, not decoded. Every size is the header's, so the
+ * whole of what a folder would hold in memory is checked against `maxBytes` before anything is decoded.
+ */
+import { decompressWhole } from '../compressed/whole.js';
+import { bcj2Decode, x86BranchDecode } from './bcj.js';
+import type { Folder } from './header.js';
+import { CODER_AES, CODER_LZMA, CODER_LZMA2 } from './layout.js';
+import { decodeLzma, decodeLzma2 } from './lzma.js';
+import { folderMethod } from './parse.js';
+
+const CODER_COPY = '00';
+/** 7-Zip ZS's zstd. */
+const CODER_ZSTD = '04f71101';
+/** The x86 branch filter, by its old and new ids. */
+const CODER_BCJ = new Set(['03030103', '04']);
+const CODER_BCJ2 = '0303011b';
+
+export type FolderOutput = { ok: true; data: Buffer; damaged: string | null } | { ok: false; why: 'encrypted' | 'method' | 'budget' | 'damaged'; detail: string };
+
+class NotDecoded extends Error {
+  constructor(
+    readonly why: 'encrypted' | 'method' | 'budget' | 'damaged',
+    detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+/** Decodes folder `f` whose packed streams lie at `packs` in `bytes`; at most `maxBytes` held in all. */
+export function decodeFolder(bytes: Buffer, f: Folder, packs: ReadonlyArray<{ at: number; size: number }>, maxBytes: number): FolderOutput {
+  try {
+    if (f.coders.some((c) => c.id === CODER_AES)) throw new NotDecoded('encrypted', 'encrypted (7zAES)');
+    const held = f.unpackSizes.reduce((a, b) => a + b, 0);
+    if (held > maxBytes) throw new NotDecoded('budget', `its block unpacks to ${held} bytes, past the ${maxBytes} left to decompress`);
+    const inStart: number[] = [];
+    const outStart: number[] = [];
+    let ins = 0;
+    let outs = 0;
+    for (const c of f.coders) {
+      inStart.push(ins);
+      outStart.push(outs);
+      ins += c.numInStreams;
+      outs += c.numOutStreams;
+    }
+    let damaged: string | null = null;
+    const noted = (error: string | null): void => {
+      damaged ??= error;
+    };
+    const input = (inIndex: number, depth: number): Buffer => {
+      const bound = f.bindPairs.find((bp) => bp.inIndex === inIndex);
+      if (bound) return output(bound.outIndex, depth + 1);
+      const p = f.packedStreams.indexOf(inIndex);
+      const pack = packs[p];
+      if (p < 0 || !pack) throw new NotDecoded('damaged', `in-stream ${inIndex} has neither a bind pair nor a packed stream`);
+      if (pack.at + pack.size > bytes.length) throw new NotDecoded('damaged', 'its packed block runs past the end of the file');
+      return bytes.subarray(pack.at, pack.at + pack.size);
+    };
+    const output = (outIndex: number, depth: number): Buffer => {
+      // Bind pairs are the attacker's: a loop among them ends here.
+      if (depth > f.coders.length) throw new NotDecoded('damaged', 'its coders are bound in a loop');
+      const c = outStart.findIndex((start, i) => outIndex >= start && outIndex < start + f.coders[i]!.numOutStreams);
+      const coder = f.coders[c];
+      if (!coder || coder.numOutStreams !== 1) throw new NotDecoded('method', `its block is packed with ${folderMethod(f)}, not decompressed here`);
+      const size = f.unpackSizes[outIndex] ?? 0;
+      const first = (): Buffer => input(inStart[c]!, depth);
+      if (coder.id === CODER_BCJ2 && coder.numInStreams === 4) {
+        const [main, call, jump, rc] = [0, 1, 2, 3].map((k) => input(inStart[c]! + k, depth)) as [Buffer, Buffer, Buffer, Buffer];
+        const data = bcj2Decode(main, call, jump, rc, size);
+        if (data.length !== size) noted(`BCJ2 streams end after ${data.length} of ${size} bytes`);
+        return data;
+      }
+      if (coder.numInStreams !== 1) throw new NotDecoded('method', `its block is packed with ${folderMethod(f)}, not decompressed here`);
+      if (CODER_BCJ.has(coder.id)) {
+        const data = Buffer.from(first());
+        x86BranchDecode(data);
+        return data;
+      }
+      let r: { data: Buffer; error: string | null };
+      if (coder.id === CODER_LZMA) r = decodeLzma(first(), coder.props, size);
+      else if (coder.id === CODER_LZMA2) r = decodeLzma2(first(), size);
+      else if (coder.id === CODER_COPY) {
+        const stored = first();
+        r = { data: stored.subarray(0, size), error: stored.length < size ? 'the stored block is short' : null };
+      } else if (coder.id === CODER_ZSTD) {
+        const z = decompressWhole('zstd', first(), size)!;
+        r = { data: z.data, error: z.cut ? 'zstd output longer than the header says' : z.error };
+      } else throw new NotDecoded('method', `its block is packed with ${folderMethod(f)}, not decompressed here`);
+      noted(r.error);
+      return r.data;
+    };
+    const final = f.unpackSizes.findIndex((_, i) => !f.bindPairs.some((bp) => bp.outIndex === i));
+    const data = output(final < 0 ? 0 : final, 0);
+    return { ok: true, data, damaged };
+  } catch (err) {
+    if (err instanceof NotDecoded) return { ok: false, why: err.why, detail: err.message };
+    throw err;
+  }
+}
