@@ -58,7 +58,7 @@ export interface MemberListing {
   members: ArchiveMember[];
   /** Members past `maxMembers`, not listed. */
   beyond: number;
-  /** Damage met while listing (a cut central directory, a stream that did not decode to its end). */
+  /** Damage met while listing, so that some members may be missing (a cut central directory, a stream that did not decode to its end). */
   warnings: string[];
   /** A ZIP-based package's type (zip/package.ts): its members are listed only with `packages`. */
   package?: string;
@@ -114,7 +114,8 @@ function zipMembers(bytes: Buffer, name: string, bounds: MemberBounds): MemberLi
   if (search.end) {
     const walk = walkCentral(src, search.end);
     entries = walk.entries;
-    pushAll(warnings, walk.warnings.slice(0, 5));
+    // Said only when the listing is cut (a shifted directory behind a self-extractor is not damage).
+    if (walk.truncated) pushAll(warnings, walk.warnings.slice(0, 5));
   } else {
     // No end record (a cut or carved archive): the local headers, as 7-Zip and unzip -F read it.
     const scan = scanLocalHeaders(src);
@@ -234,7 +235,7 @@ function sevenZipAfterStub(bytes: Buffer): Buffer {
 function sevenZipMembers(bytes: Buffer, name: string, bounds: MemberBounds): MemberListing | null {
   const parsed = parseSevenZip(bufferSource(bytes), name);
   if (!parsed) return null;
-  const warnings = parsed.warnings.slice(0, 5);
+  const warnings = parsed.corrupted || parsed.summary.truncated ? parsed.warnings.slice(0, 5) : [];
   if (!parsed.layout) return { format: '7z', members: [], beyond: 0, warnings: parsed.summary.headersEncrypted ? [] : warnings };
   const { start, streams } = parsed.layout;
   // Each folder's first packed byte: the archive's start, its 32-byte signature header, packPos, then the pack streams in order.

@@ -167,19 +167,37 @@ function scanRequest(scanner: Scanner, request: YaraRequest): WireReply {
       shown.push(wireMatch(m, member));
     }
   };
-  let scans = 0;
+  const made = { scans: 0 };
   if (request.from === undefined) {
     if (USED_GLOBALS.length > 0) setGlobals(scanner, request.globals);
     keep(matchesOf(scanner, request.bytes));
-    scans++;
+    made.scans++;
   }
   const bytes = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength);
-  const listing = request.members && request.members.maxMembers > 0 ? archiveMembers(bytes, request.globals.filename, request.members) : null;
-  if (!listing) return { ok: true, matches: shown, cut: more, scans };
+  let listing: MemberListing | null;
+  try {
+    listing = request.members && request.members.maxMembers > 0 ? archiveMembers(bytes, request.globals.filename, request.members) : null;
+  } catch (err) {
+    // A reader's fault on hostile bytes costs the members, not the file's own matches.
+    listing = { format: 'archive', members: [], beyond: 0, warnings: [`members not read: ${firstLine(err)}`] };
+  }
+  if (!listing) return { ok: true, matches: shown, cut: more, scans: made.scans };
   const tally = newTally(listing);
+  try {
+    const from = scanMembers(scanner, request, listing, tally, keep, made);
+    if (from !== null) return { ok: true, matches: shown, cut: more, scans: made.scans, members: tally, resume: { from, bytes: request.bytes } };
+  } catch (err) {
+    tally.damaged++;
+    if (tally.notes.length < NOTES_PER_ARCHIVE) tally.notes.push(`members not read further: ${firstLine(err)}`);
+  }
+  return { ok: true, matches: shown, cut: more, scans: made.scans, members: tally };
+}
+
+/** The members from `request.from`, each announced, loaded and scanned; the member to go on from when the worker's budget of scans is spent, else null. */
+function scanMembers(scanner: Scanner, request: YaraRequest, listing: MemberListing, tally: MemberTally, keep: (matches: RawMatch[], member?: string) => void, made: { scans: number }): number | null {
   for (const member of listing.members) {
     if (member.index < (request.from ?? 0)) continue;
-    if (scans >= request.budget) return { ok: true, matches: shown, cut: more, scans, members: tally, resume: { from: member.index, bytes: request.bytes } };
+    if (made.scans >= request.budget) return member.index;
     parentPort!.postMessage({ id: request.id, tick: member.path } satisfies YaraResponse);
     const loaded = member.load();
     if (!loaded.ok) {
@@ -193,12 +211,12 @@ function scanRequest(scanner: Scanner, request: YaraRequest): WireReply {
     }
     if (USED_GLOBALS.length > 0) setGlobals(scanner, memberGlobals(request.globals, member.path));
     const matches = matchesOf(scanner, loaded.data);
-    scans++;
+    made.scans++;
     tally.scanned++;
     if (matches.length > 0) tally.matched++;
     keep(matches, member.path);
   }
-  return { ok: true, matches: shown, cut: more, scans, members: tally };
+  return null;
 }
 
 /** Answers each file's message; the event loop turns between them (YARA-X's glue frees each scan's closures from a FinalizationRegistry, which runs only then). */
