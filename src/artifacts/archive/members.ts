@@ -10,7 +10,7 @@ import { crc32 } from 'node:zlib';
 import { pushAll } from '../../util/arrays.js';
 import { bufferSource } from '../../util/byte-source.js';
 import { LIMITS } from '../../util/limits.js';
-import { decompressWhole, bunzipWhole, inflateWhole, type Decompressed } from '../compressed/whole.js';
+import { decompressWhole, inflateWhole, type Decompressed } from '../compressed/whole.js';
 import { readGzipHeader, sniffStream, type StreamFormat } from '../compressed/layout.js';
 import { decodeLzma } from '../sevenzip/lzma.js';
 import { decodeFolder as decodeSevenZipFolder } from '../sevenzip/folder.js';
@@ -65,7 +65,7 @@ export interface MemberListing {
 }
 
 /** ZIP methods this project decompresses. */
-const ZIP_METHODS: Readonly<Record<number, string>> = { 0: 'stored', 8: 'deflate', 12: 'bzip2', 14: 'lzma', 93: 'zstd', 95: 'xz' };
+const ZIP_METHODS: Readonly<Record<number, 'stored' | 'deflate' | 'lzma' | StreamFormat>> = { 0: 'stored', 8: 'deflate', 12: 'bzip2', 14: 'lzma', 93: 'zstd', 95: 'xz' };
 const STREAM_SUFFIX = /\.(gz|gzip|bz2|bzip2|xz|zst|zstd|lz4|lz|lzma|z)$/i;
 const TAR_SHORTHAND = /\.(tgz|tbz2?|txz|tzst|tlz)$/i;
 
@@ -162,14 +162,12 @@ function zipMemberBytes(bytes: Buffer, e: RawZipEntry, encrypted: boolean, bound
     case 'deflate':
       out = inflateWhole(data, max);
       break;
-    case 'bzip2':
-      out = bunzipWhole(data, max);
-      break;
     case 'lzma':
       out = zipLzma(data, e.uncompressedSize, max);
       break;
     default:
-      out = decompressWhole(method === 'zstd' ? 'zstd' : 'xz', data, max) ?? { data: Buffer.alloc(0), cut: false, error: `${method} not decompressed` };
+      // bzip2, zstd, xz: the same whole-stream decoders as the compressed files'.
+      out = decompressWhole(method, data, max) ?? { data: Buffer.alloc(0), cut: false, error: `${method} not decompressed` };
   }
   const result = taken(budget, out, bounds, e.uncompressedSize);
   if (!result.ok || result.damaged) return result;

@@ -53,7 +53,7 @@ export function inflateWhole(input: Buffer, maxOutput: number): Decompressed {
 }
 
 /** bzip2 (concatenated streams continue) with the project's block decoder. */
-export function bunzipWhole(input: Buffer, maxOutput: number): Decompressed {
+function bunzipWhole(input: Buffer, maxOutput: number): Decompressed {
   const sink = new BoundedSink(maxOutput);
   let given = false;
   const decoder = new Bzip2Decoder(() => (given ? null : ((given = true), input)));

@@ -9,9 +9,9 @@
 import { decompressWhole } from '../compressed/whole.js';
 import { bcj2Decode, x86BranchDecode } from './bcj.js';
 import type { Folder } from './header.js';
-import { CODER_AES, CODER_LZMA, CODER_LZMA2 } from './layout.js';
+import { CODER_LZMA, CODER_LZMA2 } from './layout.js';
 import { decodeLzma, decodeLzma2 } from './lzma.js';
-import { folderMethod } from './parse.js';
+import { folderIsEncrypted, folderMethod } from './parse.js';
 
 const CODER_COPY = '00';
 /** 7-Zip ZS's zstd. */
@@ -34,7 +34,7 @@ class NotDecoded extends Error {
 /** Decodes folder `f` whose packed streams lie at `packs` in `bytes`; at most `maxBytes` held in all. */
 export function decodeFolder(bytes: Buffer, f: Folder, packs: ReadonlyArray<{ at: number; size: number }>, maxBytes: number): FolderOutput {
   try {
-    if (f.coders.some((c) => c.id === CODER_AES)) throw new NotDecoded('encrypted', 'encrypted (7zAES)');
+    if (folderIsEncrypted(f)) throw new NotDecoded('encrypted', 'encrypted (7zAES)');
     const held = f.unpackSizes.reduce((a, b) => a + b, 0);
     if (held > maxBytes) throw new NotDecoded('budget', `its block unpacks to ${held} bytes, past the ${maxBytes} left to decompress`);
     const inStart: number[] = [];
