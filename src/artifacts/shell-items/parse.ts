@@ -42,6 +42,19 @@ export interface ShellItem {
   mftSequence?: number;
 }
 
+/** What a record keeps of an item it names (a ShellBags folder, a ComDlg32 file): its DOS times and NTFS file reference. */
+export interface ShellItemStamps {
+  created: string | null;
+  modified: string | null;
+  accessed: string | null;
+  mftEntry: number | null;
+  mftSequence: number | null;
+}
+
+export function stampsOf(item: ShellItem | undefined): ShellItemStamps {
+  return { created: item?.created ?? null, modified: item?.modified ?? null, accessed: item?.accessed ?? null, mftEntry: item?.mftEntry ?? null, mftSequence: item?.mftSequence ?? null };
+}
+
 export function guidAt(b: Buffer, o: number): string {
   return renderGuid(b, o).slice(1, -1).toLowerCase();
 }

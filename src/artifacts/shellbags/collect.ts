@@ -11,7 +11,7 @@ import { LIMITS } from '../../util/limits.js';
 import type { ArtifactRecord } from '../types.js';
 import type { Candidate } from '../../rules/types.js';
 import { accessCandidate } from '../access/candidate.js';
-import { parseShellItem, shellItemsPath, type ShellItem } from '../shell-items/parse.js';
+import { parseShellItem, shellItemsPath, stampsOf, type ShellItem, type ShellItemStamps } from '../shell-items/parse.js';
 import { valueBytes, type HiveView, type KeyNode } from '../registry/view.js';
 
 export const BAG_MRU_ROOTS = [
@@ -20,7 +20,7 @@ export const BAG_MRU_ROOTS = [
   'Local Settings\\Software\\Microsoft\\Windows\\Shell\\BagMRU',
 ] as const;
 
-export interface ShellBagRecord extends ArtifactRecord {
+export interface ShellBagRecord extends ArtifactRecord, ShellItemStamps {
   type: 'shellbag';
   /** The key holding the value, below the hive's root key. */
   bagPath: string;
@@ -34,11 +34,6 @@ export interface ShellBagRecord extends ArtifactRecord {
   shellType: ShellItem['kind'];
   classType: number;
   name: string | null;
-  created: string | null;
-  modified: string | null;
-  accessed: string | null;
-  mftEntry: number | null;
-  mftSequence: number | null;
   /** Last written time of the key holding the value (when position 0 was browsed). */
   keyLastWritten: string | null;
   /** Last written time of the entry's own subkey (when its children last changed), when present. */
@@ -54,8 +49,8 @@ function numberValue(node: KeyNode | undefined, name: string): number | null {
   return b.length >= 4 ? b.readUInt32LE(0) : null;
 }
 
-/** MRUListEx: u32 entry numbers, most recent first, ended by 0xffffffff. */
-function mruOrder(node: KeyNode): Map<string, number> {
+/** MRUListEx: u32 entry numbers, most recent first, ended by 0xffffffff (also ComDlg32's lists). */
+export function mruOrder(node: KeyNode): Map<string, number> {
   const order = new Map<string, number>();
   const v = node.values.find((x) => x.name.toLowerCase() === 'mrulistex');
   if (!v) return order;
@@ -104,11 +99,7 @@ export function collectShellBags(view: HiveView): ShellBagWalk {
           shellType: item.kind,
           classType: item.classType,
           name: item.name,
-          created: item.created ?? null,
-          modified: item.modified ?? null,
-          accessed: item.accessed ?? null,
-          mftEntry: item.mftEntry ?? null,
-          mftSequence: item.mftSequence ?? null,
+          ...stampsOf(item),
           keyLastWritten: node.lastWritten,
           nodeLastWritten: sub?.lastWritten ?? null,
           depth: path.length,

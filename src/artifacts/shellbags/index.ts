@@ -4,29 +4,9 @@
  * (registry/index.ts) run detectShellBags over it, so this parser claims no file by itself.
  */
 import type { ArtifactParser } from '../types.js';
-import { parseRegf } from '../regf/parse.js';
-import { HiveView } from '../registry/view.js';
-import { collectShellBags, type ShellBagRecord } from './collect.js';
+import { hiveListParser } from '../registry/hive-list-parser.js';
+import { collectShellBags } from './collect.js';
 
-export const shellBagsParser: ArtifactParser<ShellBagRecord, { format: 'shellbags'; entries: number }> = {
-  id: 'shellbags',
-  description: 'ShellBags (BagMRU in NTUSER.DAT / UsrClass.dat): folders browsed, full paths, times; only with --parser shellbags (a scan reads them through regf)',
-  dataSources: ['DS0024'],
-  fuzzSeeds: [],
-  claims: {},
-  matches: () => false,
-  async parse(src, ctx) {
-    const hive = await parseRegf(src, ctx);
-    if (!hive) return null;
-    const walk = collectShellBags(new HiveView(hive.records));
-    return {
-      parser: 'shellbags',
-      records: walk.records,
-      warnings: [...hive.warnings, ...walk.warnings],
-      corrupted: hive.corrupted,
-      facts: { format: 'shellbags', entries: walk.records.length },
-    };
-  },
-};
+export const shellBagsParser = hiveListParser('shellbags', 'ShellBags (BagMRU in NTUSER.DAT / UsrClass.dat): folders browsed, full paths, times; only with --parser shellbags (a scan reads them through regf)', collectShellBags);
 
 export const parsers: readonly ArtifactParser[] = [shellBagsParser];
