@@ -19,8 +19,9 @@ import { ClaimIndex } from './claims.js';
 import { parsers as lnkParsers } from './lnk/index.js';
 import { parsers as jumpListParsers } from './jumplist/index.js';
 import { parsers as shellBagsParsers } from './shellbags/index.js';
+import { parsers as comDlg32Parsers } from './comdlg32/index.js';
 
-export const ARTIFACT_PARSERS: readonly ArtifactParser[] = [...archiveParsers, ...recycleBinParsers, ...trashParsers, ...historyParsers, ...amcacheParsers, ...regfParsers, ...ntfsParsers, ...evtxParsers, ...auditdParsers, ...prefetchParsers, ...appCompatCacheParsers, ...lnkParsers, ...jumpListParsers, ...shellBagsParsers];
+export const ARTIFACT_PARSERS: readonly ArtifactParser[] = [...archiveParsers, ...recycleBinParsers, ...trashParsers, ...historyParsers, ...amcacheParsers, ...regfParsers, ...ntfsParsers, ...evtxParsers, ...auditdParsers, ...prefetchParsers, ...appCompatCacheParsers, ...lnkParsers, ...jumpListParsers, ...shellBagsParsers, ...comDlg32Parsers];
 
 const CLAIMS = new ClaimIndex(ARTIFACT_PARSERS);
 

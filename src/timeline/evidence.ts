@@ -181,7 +181,9 @@ export function factsOf(f: Finding): FindingFacts {
     // About the file or folder it names, not about the .lnk, Jump List or hive it lives in.
     const target = named[0];
     if (target) {
-      place = detailString(f, 'source') === 'ShellBags' ? target : relDirOf(target);
+      // A browsed folder or a dialog's folder is the place itself; a file's place is its folder.
+      const folderItself = detailString(f, 'source') === 'ShellBags' || (detailString(f, 'source') === 'ComDlg32' && f.details?.folder === true);
+      place = folderItself ? target : relDirOf(target);
       stem = volumeStem(target);
     }
   } else if (f.kind !== 'history' && f.kind !== 'registry' && f.kind !== 'execution') {

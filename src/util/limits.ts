@@ -184,6 +184,8 @@ export const LIMITS = {
   /** ShellBags: BagMRU nesting followed (a real tree is a few tens deep) and entries kept per hive. */
   maxShellBagDepth: 64,
   maxShellBagEntries: 100_000,
+  /** ComDlg32 entries read from one hive (Windows keeps 20-25 per list; more is damage or a trap). */
+  maxComDlg32Entries: 20_000,
   // YARA (--yara: docs/yara.md)
   /** Default of --yara-max-size: files larger are not scanned by the rules (counted in meta.yara.tooLarge); THOR's and Loki's defaults are 30 MB and 5 MB. */
   yaraMaxFileBytes: 32 * 1024 * 1024,

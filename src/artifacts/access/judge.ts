@@ -9,7 +9,7 @@ import type { Hit } from '../../rules/types.js';
 import { isArchiveName, isVolumeName, stagingLocation } from '../history/paths.js';
 import { classifyPlace } from '../registry/locations.js';
 
-export type AccessSource = 'LNK' | 'Jump List' | 'ShellBags';
+export type AccessSource = 'LNK' | 'Jump List' | 'ShellBags' | 'ComDlg32';
 
 export interface AccessTarget {
   source: AccessSource;
@@ -19,6 +19,9 @@ export interface AccessTarget {
   folder: boolean;
   /** The LNK volume's drive type ('Removable', 'Remote', ...), when the entry records it. */
   driveType?: string | null;
+  /** ComDlg32: the program whose file dialog named the path, and the archiver it is, if one. */
+  program?: string | null;
+  archiver?: string | null;
 }
 
 export interface AccessJudgement {
@@ -30,7 +33,13 @@ export interface AccessJudgement {
   remote: 'removable' | 'network' | null;
 }
 
-const VERB: Record<AccessSource, string> = { LNK: 'shortcut to', 'Jump List': 'entry for', ShellBags: 'folder browsed:' };
+const VERB: Record<AccessSource, string> = { LNK: 'shortcut to', 'Jump List': 'entry for', ShellBags: 'folder browsed:', ComDlg32: 'file opened or saved:' };
+
+/** How a finding's message names the entry: "LNK shortcut to X", "ComDlg32: 7zG.exe's file dialog last in X". */
+function describe(t: AccessTarget): string {
+  if (t.source === 'ComDlg32' && t.folder) return `ComDlg32: ${t.program ?? 'a program'}'s file dialog last in ${t.path}`;
+  return `${t.source} ${VERB[t.source]} ${t.path}`;
+}
 
 export function judgeAccess(t: AccessTarget): AccessJudgement {
   const archive = !t.folder && isArchiveName(t.path);
@@ -39,13 +48,14 @@ export function judgeAccess(t: AccessTarget): AccessJudgement {
   const place = classifyPlace(t.path);
   const remote = t.driveType === 'Removable' ? 'removable' : t.driveType === 'Remote' || place.kind === 'network' ? 'network' : null;
   const hits: Hit[] = [];
-  const what = `${t.source} ${VERB[t.source]} ${t.path}`;
+  const what = describe(t);
   if (archive) hits.push({ rule: volume ? 'access-archive-volume-opened' : 'access-archive-opened', message: what });
   if (staging && (archive || t.folder)) {
     hits.push(archive
       ? { rule: 'access-archive-in-staging-location', message: `the archive lies in ${staging}` }
       : { rule: 'access-staging-folder-opened', message: `${what} (${staging})` });
   } else if (staging) hits.push({ rule: 'access-staging-folder-opened', message: `${what}: a file in ${staging}` });
+  if (t.archiver && t.folder && staging) hits.push({ rule: 'access-archiver-dialog-in-staging-location', message: `${t.archiver}'s own dialog chose a folder in ${staging}` });
   if (archive && remote) hits.push({ rule: 'access-archive-removable-or-network', message: `the archive is on a ${remote === 'removable' ? 'removable drive' : 'network share'}` });
   return { hits, archive, staging, remote };
 }
