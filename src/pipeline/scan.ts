@@ -399,7 +399,7 @@ function yaraOutcome(state: RootState, yara: YaraScanner, opened: OpenedSource, 
     else if (outcome.k === 'matched' && outcome.cut) recordIssue(state.issues, { path: file.relPath, op: 'parse', code: 'WARN', message: 'YARA: more rules matched than are reported (the first 100 are)' });
     const members = outcome.k === 'matched' || outcome.k === 'clean' ? outcome.members && memberWarning(outcome.members) : null;
     if (members) recordIssue(state.issues, { path: file.relPath, op: 'parse', code: 'WARN', message: members });
-    return outcome.k === 'matched' ? outcome : null;
+    return outcome.k === 'matched' ? outcome : outcome.k === 'timed-out' ? (outcome.matched ?? null) : null;
   });
 }
 

@@ -312,13 +312,25 @@ describe('YARA on a staged tree', () => {
     expect(capped.errors.some((e) => e.message.startsWith('YARA: archive members not given to the rules whole: 1150 past --yara-members'))).toBe(true);
   }, 180_000);
 
-  testIf(built, DIST_MISSING)('a rule that runs away on an archive member: the time limit is the member\'s, and the error names it', () => {
+  testIf(built, DIST_MISSING)('a rule that runs away on an archive member: the time limit is the member\'s, the error names it, and what the members before it matched is kept', () => {
     const slow = path.join(dir, 'slow-member');
     mkdirSync(slow, { recursive: true });
     writeFileSync(path.join(slow, 'logs.zip'), zipOf([['small.txt', Buffer.from('tiny')], ['logs/a-slow.log', Buffer.from('a'.repeat(400_000))]]));
     const { report } = scanJson([slow, '--scope', 'all', '--quiet', '--yara', path.join(rules, 'slow.yar'), '--yara-timeout', '1']);
-    expect(report.errors).toEqual([expect.objectContaining({ path: 'logs.zip', code: 'ETIMEDOUT', message: 'YARA: the rules did not finish within 1 s on its member "logs/a-slow.log" (the archive\'s matches are unknown)' })]);
+    expect(report.errors).toEqual([expect.objectContaining({ path: 'logs.zip', code: 'ETIMEDOUT', message: 'YARA: the rules did not finish within 1 s on its member "logs/a-slow.log" (the matches of that member and the ones after it are unknown)' })]);
     expect(report.meta.yara!.timedOut).toBe(1);
+
+    // With a rule that matches the member before the slow one: that match is reported, and the error says it is kept.
+    const twoRules = path.join(dir, 'rules-slow-and-tiny');
+    mkdirSync(twoRules, { recursive: true });
+    writeFileSync(path.join(twoRules, 'slow.yar'), readFileSync(path.join(rules, 'slow.yar')));
+    writeFileSync(path.join(twoRules, 'tiny.yar'), 'rule Tiny_Member { meta: score = 60 strings: $t = "tiny" condition: $t and filename == "small.txt" }\n');
+    const kept = scanJson([slow, '--scope', 'all', '--quiet', '--yara', twoRules, '--yara-timeout', '1']).report;
+    expect(kept.errors).toEqual([expect.objectContaining({ path: 'logs.zip', code: 'ETIMEDOUT', message: 'YARA: the rules did not finish within 1 s on its member "logs/a-slow.log" (the 1 match before it is kept; the matches of that member and the ones after it are unknown)' })]);
+    const zip = kept.findings.find((f) => f.path === 'logs.zip')!;
+    expect(zip.details!.yara!.map((d) => [d.rule, d.member])).toEqual([['Tiny_Member', 'small.txt']]);
+    expect(zip.reasons.map((r) => r.message)).toContainEqual(expect.stringMatching(/^YARA rule Tiny_Member \([^)]*tiny\.yar\) matched archive member "small\.txt"; \$t at 0x0$/));
+    expect([kept.meta.yara!.timedOut, kept.meta.yara!.filesMatched]).toEqual([1, 1]);
   }, 120_000);
 
   testIf(built, DIST_MISSING)('bad rules and options: one line, exit code 2', () => {

@@ -124,5 +124,10 @@ export type WireReply =
     }
   | { ok: false; error: string };
 
-/** A worker's answer to a file; or, while it works through an archive, `tick`: the member it starts on (the scanner restarts the file's timer). */
-export type YaraResponse = { id: number; reply: WireReply } | { id: number; tick: string };
+/**
+ * A worker's answer to a file; or, while it works through an archive, `tick`: the member it starts
+ * on (the scanner restarts the file's timer), with `found`, what matched since the last tick (the
+ * file itself, the members before): kept by the scanner if this member times out. The final reply
+ * repeats them all.
+ */
+export type YaraResponse = { id: number; reply: WireReply } | { id: number; tick: string; found: WireMatch[] };

@@ -41,14 +41,15 @@ export interface YaraLimits {
 /** What the rules said of one file. */
 export type YaraOutcome =
   /** `cut`: more rules matched than a reply holds (the first are reported). */
-  | { k: 'matched'; hits: Hit[]; details: YaraDetail[]; cut?: true; members?: MemberTally }
+  | YaraMatched
   | { k: 'clean'; members?: MemberTally }
   | { k: 'too-large' }
-  | { k: 'timed-out'; message: string }
+  /** `matched`: what the file and the members before the one that timed out gave (an archive's), kept. */
+  | { k: 'timed-out'; message: string; matched?: YaraMatched }
   | { k: 'error'; message: string };
 
 /** A file the rules matched: what joins its finding. */
-export type YaraMatched = Extract<YaraOutcome, { k: 'matched' }>;
+export type YaraMatched = { k: 'matched'; hits: Hit[]; details: YaraDetail[]; cut?: true; members?: MemberTally };
 
 export class YaraUnavailableError extends Error {}
 
@@ -110,7 +111,8 @@ interface Slot {
   worker: Worker;
   /** Files it has scanned (it is replaced after LIMITS.yaraFilesPerWorker). */
   scans: number;
-  busy: { id: number; file: Pending; timer: NodeJS.Timeout; member: string | null } | null;
+  /** `found`: what the worker's ticks reported matched so far (kept if a member times out). */
+  busy: { id: number; file: Pending; timer: NodeJS.Timeout; member: string | null; found: WireMatch[] } | null;
 }
 
 export class YaraScanner {
@@ -227,7 +229,7 @@ export class YaraScanner {
     }
     const id = this.nextId++;
     const timer = setTimeout(() => this.timedOut(slot), this.limits.timeoutMs);
-    slot.busy = { id, file, timer, member: null };
+    slot.busy = { id, file, timer, member: null, found: [] };
     const request: YaraRequest = {
       id,
       bytes,
@@ -247,6 +249,7 @@ export class YaraScanner {
     if ('tick' in response) {
       // A member starts: the time limit is each scan's.
       busy.member = response.tick;
+      for (const m of response.found) if (busy.found.length < RULES_PER_FILE) busy.found.push(m);
       busy.timer = setTimeout(() => this.timedOut(slot), this.limits.timeoutMs);
       return;
     }
@@ -268,20 +271,22 @@ export class YaraScanner {
       this.queue.unshift({ ...busy.file, resume: { bytes: answer.resume.bytes, from: answer.resume.from, matches, cut, members } });
     } else {
       if (members) this.count(members);
-      if (matches.length === 0) busy.file.resolve({ k: 'clean', ...(members ? { members } : {}) });
-      else {
-        this.stats.filesMatched++;
-        const hits: Hit[] = [];
-        const details: YaraDetail[] = [];
-        for (const m of matches) {
-          const file = this.rules.sources[m.source]?.label ?? '?';
-          hits.push(yaraHit(m, file));
-          details.push(yaraDetail(m, file));
-        }
-        busy.file.resolve({ k: 'matched', hits, details, ...(cut ? { cut: true as const } : {}), ...(members ? { members } : {}) });
-      }
+      busy.file.resolve(matches.length === 0 ? { k: 'clean', ...(members ? { members } : {}) } : this.matched(matches, cut, members));
     }
     this.dispatch();
+  }
+
+  /** Matches as the hits and details a file's finding takes. */
+  private matched(matches: readonly WireMatch[], cut: boolean, members?: MemberTally): YaraMatched {
+    this.stats.filesMatched++;
+    const hits: Hit[] = [];
+    const details: YaraDetail[] = [];
+    for (const m of matches) {
+      const file = this.rules.sources[m.source]?.label ?? '?';
+      hits.push(yaraHit(m, file));
+      details.push(yaraDetail(m, file));
+    }
+    return { k: 'matched', hits, details, ...(cut ? { cut: true as const } : {}), ...(members ? { members } : {}) };
   }
 
   /** An archive's members, added to meta.yara's counts once its last worker answered. */
@@ -310,8 +315,13 @@ export class YaraScanner {
     this.stats.timedOut++;
     if (this.stats.timedOut >= LIMITS.yaraMaxTimeouts) this.stats.stopped = true;
     const stopping = this.stats.stopped ? `; YARA stopped for the rest of the scan after ${this.stats.timedOut} files timed out` : '';
-    const where = busy.member === null ? "(the file's matches are unknown)" : `on its member ${JSON.stringify(busy.member.slice(0, 200))} (the archive's matches are unknown)`;
-    busy.file.resolve({ k: 'timed-out', message: `YARA: the rules did not finish within ${this.limits.timeoutMs / 1000} s ${where}${stopping}` });
+    // What the archive itself and the members before this one matched (this worker's ticks, and a worker before it) is kept.
+    const kept = [...(busy.file.resume?.matches ?? []), ...busy.found].slice(0, RULES_PER_FILE);
+    const where = busy.member === null
+      ? "(the file's matches are unknown)"
+      : `on its member ${JSON.stringify(busy.member.slice(0, 200))} (${kept.length === 1 ? 'the 1 match before it is kept; ' : kept.length > 1 ? `the ${kept.length} matches before it are kept; ` : ''}the matches of that member and the ones after it are unknown)`;
+    const message = `YARA: the rules did not finish within ${this.limits.timeoutMs / 1000} s ${where}${stopping}`;
+    busy.file.resolve({ k: 'timed-out', message, ...(kept.length > 0 ? { matched: this.matched(kept, false) } : {}) });
     if (this.stats.stopped) {
       this.close(`YARA: not applied: the rules were stopped after ${this.stats.timedOut} files timed out`);
       return;

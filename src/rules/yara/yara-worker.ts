@@ -158,16 +158,19 @@ const SKIP_FIELD = { encrypted: 'encrypted', method: 'method', 'too-large': 'too
 function scanRequest(scanner: Scanner, request: YaraRequest): WireReply {
   const shown: WireMatch[] = [];
   let more = false;
-  const keep = (matches: RawMatch[], member?: string): void => {
+  /** Adds matches to what the reply shows (up to RULES_PER_REPLY); returns all shown so far. */
+  const keep = (matches: RawMatch[], member?: string): WireMatch[] => {
     for (const m of matches) {
       if (shown.length >= RULES_PER_REPLY) {
         more = true;
-        return;
+        break;
       }
       shown.push(wireMatch(m, member));
     }
+    return shown;
   };
-  const made = { scans: 0 };
+  // shown[0 .. made.told) went out with earlier ticks.
+  const made = { scans: 0, told: 0 };
   if (request.from === undefined) {
     if (USED_GLOBALS.length > 0) setGlobals(scanner, request.globals);
     keep(matchesOf(scanner, request.bytes));
@@ -194,11 +197,13 @@ function scanRequest(scanner: Scanner, request: YaraRequest): WireReply {
 }
 
 /** The members from `request.from`, each announced, loaded and scanned; the member to go on from when the worker's budget of scans is spent, else null. */
-function scanMembers(scanner: Scanner, request: YaraRequest, listing: MemberListing, tally: MemberTally, keep: (matches: RawMatch[], member?: string) => void, made: { scans: number }): number | null {
+function scanMembers(scanner: Scanner, request: YaraRequest, listing: MemberListing, tally: MemberTally, keep: (matches: RawMatch[], member?: string) => WireMatch[], made: { scans: number; told: number }): number | null {
   for (const member of listing.members) {
     if (member.index < (request.from ?? 0)) continue;
     if (made.scans >= request.budget) return member.index;
-    parentPort!.postMessage({ id: request.id, tick: member.path } satisfies YaraResponse);
+    const shown = keep([]);
+    parentPort!.postMessage({ id: request.id, tick: member.path, found: shown.slice(made.told) } satisfies YaraResponse);
+    made.told = shown.length;
     const loaded = member.load();
     if (!loaded.ok) {
       tally[SKIP_FIELD[loaded.why]]++;
