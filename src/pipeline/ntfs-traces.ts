@@ -68,6 +68,7 @@ export async function imageNtfsTraces(fs: EvidenceFs, hotspots: readonly Hotspot
       hotspots,
       openStream: (entry, sequence, stream) => fs.openRecordStream(entry, sequence, stream),
       openIndex: (entry, sequence) => fs.openRecordIndex(entry, sequence),
+      openDeleted: (entry, sequence) => fs.openDeletedContent(entry, sequence),
       yieldNow,
     });
     for (const w of result.warnings) warnings.push(w);

@@ -3,7 +3,8 @@
  * grown, renamed to hide its extension and deleted with `del` (test/ntfs/staged-image.ts) is
  * reported at high or above from its MFT and USN traces, in one episode with the PowerShell command
  * that made it; the same traces from a KAPE-style collection (`C/$MFT`, `C/$Extend/$UsnJrnl%3A$J`)
- * give the same finding; the ADS archive, the Zone.Identifier and the timestomped file are seen.
+ * give the same finding; the ADS archive, the Zone.Identifier and the timestomped file are seen; the
+ * deleted archive's content, still in unallocated clusters, is fingerprinted (test/ntfs/deleted-content.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -74,7 +75,11 @@ describeIf(ready, built ? `tools ${STAGED_TOOLS.join(', ')} not all installed` :
       );
       // The deleted MFT record (sequence bumped by the deletion) is merged into the journal finding, not reported twice.
       expect(f.details?.mft).toMatchObject({ entry: img.stage.entry, sequence: img.stage.sequence + 1, inUse: false, size: 300000 });
-      expect(f.details?.remains).toEqual(['12 USN journal records', `its deleted MFT record (entry ${img.stage.entry}-${img.stage.sequence + 1}, 300000 bytes)`]);
+      expect(f.details?.remains).toEqual(['12 USN journal records', `its deleted MFT record (entry ${img.stage.entry}-${img.stage.sequence + 1}, 300000 bytes)`, `its content (74 unallocated clusters, none reused; recoverable by MFT entry ${img.stage.entry}, as icat reads it)`]);
+      // The deletion freed the clusters and nothing was written over them: the archive itself is still there.
+      expect(f.details?.gone).toEqual(['the file']);
+      expect(f.details?.recovered).toMatchObject({ content: 'unallocated', clusters: 74, reusedClusters: 0, format: '7z' });
+      expect(f.reasons.find((r) => r.rule === 'ntfs-deleted-content-recoverable')?.message).toMatch(/^its content is still on the volume \(74 unallocated clusters, none reused\): 7z\b.*\(7-zip archive data/i);
       expect(report.findings.filter((x) => x.kind === 'mft-record' && x.mftEntry === img.stage.entry)).toHaveLength(0);
     });
 
@@ -86,7 +91,7 @@ describeIf(ready, built ? `tools ${STAGED_TOOLS.join(', ')} not all installed` :
       expect(episode?.findingIds).toContain(history!.id);
       expect(episode?.evidenceKinds).toEqual(expect.arrayContaining(['history', 'ntfs']));
       expect(episode?.narrative).toContain('stage.7z was created in /PerfLogs at 2024-05-01 02:14:05 UTC, written 3 times until 2024-05-01 02:31:10 UTC (300000 bytes), renamed stage.7z -> stage.log at 2024-05-01 02:38:00 UTC, deleted at 2024-05-01 02:40:00 UTC.');
-      expect(episode?.narrative).toContain('Gone: the file and its content; remains: 12 USN journal records, its deleted MFT record');
+      expect(episode?.narrative).toContain('Gone: the file; remains: 12 USN journal records, its deleted MFT record');
     });
 
     test('an archive hidden in an alternate data stream is a strong finding', () => {

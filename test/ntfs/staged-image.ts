@@ -5,7 +5,8 @@
  * cannot go (ntfscp makes no folders and deletes nothing; HOWTO-generate.md 1a):
  *   - folders: empty files made at the root, given the directory flag and re-parented through their
  *     $FILE_NAME parent reference (our reader lists by parent references);
- *   - `del`: the in-use flag cleared and the sequence number bumped, as Windows leaves a freed record;
+ *   - `del`: the in-use flag cleared and the sequence number bumped, as Windows leaves a freed record,
+ *     and the file's clusters cleared in $Bitmap (its content stays where it was, unallocated);
  *   - timestomping: the $STANDARD_INFORMATION creation and modification times set 5 years back.
  * Every edit is in the record's first 510 bytes, away from the update-sequence positions.
  *
@@ -18,6 +19,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileLife, REASON, ATTR, usnJournal, type UsnSpec } from '../../fixtures/lib/usn-writer.mjs';
 import { openNtfs } from '../../src/evidence/image/ntfs/index.js';
+import { parseMftRecord } from '../../src/evidence/image/ntfs/record.js';
 import { fileSource } from './helpers.js';
 
 export const STAGED_TOOLS = ['mkntfs', 'ntfscp', 'faketime'];
@@ -51,6 +53,8 @@ export interface StagedImage {
   image: string;
   /** MFT entry and sequence (before deletion) of stage.7z. */
   stage: { entry: number; sequence: number };
+  /** The clusters stage.7z's content lies in (freed in $Bitmap by its deletion). */
+  stageClusters: number[];
   mftBytes: Buffer;
   usnBytes: Buffer;
 }
@@ -154,15 +158,43 @@ export function buildStagedImage(dir: string): StagedImage {
   const stomped = notes.readBigUInt64LE(si) - 5n * 365n * 864_000_000_000n;
   notes.writeBigUInt64LE(stomped, si);
   notes.writeBigUInt64LE(stomped, si + 8);
-  // del stage.log: in-use flag cleared, sequence number bumped.
+  // del stage.log: in-use flag cleared, sequence number bumped, its clusters freed in $Bitmap.
   const rec = record(stage);
   rec.writeUInt16LE(rec.readUInt16LE(0x16) & ~1, 0x16);
   rec.writeUInt16LE((stage.sequence + 1) & 0xffff, 0x10);
+  const stageClusters = dataClusters(rec, stage.entry);
+  setClusterBits(bytes, stageClusters, false);
   writeFileSync(image, bytes);
 
   const after = openNtfs(fileSource(image));
   const mftRef = { entry: 0, sequence: after.stat({ entry: 0, sequence: 0 })?.ref.sequence ?? 1 };
   const mftSrc = after.open(after.lookup('/$MFT') ?? mftRef)!;
   const mftBytes = mftSrc.read(0, mftSrc.size);
-  return { image, stage, mftBytes, usnBytes };
+  return { image, stage, stageClusters, mftBytes, usnBytes };
+}
+
+/** The clusters (LCNs) of a record's unnamed non-resident $DATA, in stream order. */
+function dataClusters(rec: Buffer, entry: number): number[] {
+  const parsed = parseMftRecord(Buffer.from(rec), entry);
+  const data = parsed?.attributes.find((a) => a.type === 0x80 && a.name === '' && !a.resident);
+  const out: number[] = [];
+  for (const r of data?.runs ?? []) if (r.lcn !== null) for (let i = 0; i < r.length; i++) out.push(r.lcn + i);
+  return out;
+}
+
+/**
+ * Sets or clears the $Bitmap bits of `clusters` in a volume image's bytes (a deletion frees them;
+ * a later file given them sets them again), through $Bitmap's own runs (MFT entry 6).
+ */
+export function setClusterBits(volume: Buffer, clusters: readonly number[], allocated: boolean): void {
+  const clusterSize = volume.readUInt8(0x0d) * volume.readUInt16LE(0x0b);
+  const mftAt = Number(volume.readBigUInt64LE(0x30)) * clusterSize;
+  const raw = volume.readInt8(0x40);
+  const recordSize = raw < 0 ? 2 ** -raw : raw * clusterSize;
+  const bitmapLcns = dataClusters(volume.subarray(mftAt + 6 * recordSize, mftAt + 7 * recordSize), 6);
+  for (const c of clusters) {
+    const byte = Math.floor(c / 8);
+    const at = bitmapLcns[Math.floor(byte / clusterSize)]! * clusterSize + (byte % clusterSize);
+    volume[at] = allocated ? volume[at]! | (1 << (c % 8)) : volume[at]! & ~(1 << (c % 8));
+  }
 }

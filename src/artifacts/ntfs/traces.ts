@@ -19,6 +19,8 @@ import type { Candidate, Hit, TimelineEvent } from '../../rules/types.js';
 import type { Hotspot } from '../../hotspots/catalog.js';
 import { matchHotspotDirs } from '../../hotspots/match.js';
 import { fingerprint } from '../../fingerprint/index.js';
+import { parsers as ARCHIVE_PARSERS } from '../archive/parsers.js';
+import { describe as describeArchive } from '../archive/detect.js';
 import { ENTRY } from '../../evidence/image/ntfs/layout.js';
 import { ORPHAN_ROOT, type NameTable } from '../../evidence/image/ntfs/names.js';
 import type { RecordSummary } from '../../evidence/image/ntfs/summary.js';
@@ -50,10 +52,23 @@ export interface TraceSources {
   openIndex?(entry: number, sequence: number): (ByteSource & { willRead?(position: number, length: number): void }) | null;
   /** Opens a named stream of a record (image scans), to fingerprint alternate data streams; null when absent. */
   openStream?(entry: number, sequence: number, stream: string): ByteSource | null;
+  /**
+   * Opens a deleted record's content as its runs still name it (image scans), with how many of its
+   * clusters $Bitmap now marks allocated; null when the record is in use or gone.
+   */
+  openDeleted?(entry: number, sequence: number): { src: ByteSource; use: DeletedClusterUse } | null;
   /** Lets the event loop turn during long walks (Ctrl-C, progress). */
   yieldNow?(): Promise<void>;
   /** Read every $MFT record again, plain ones too (the reference the tests hold `passesOver` to). */
   readEveryRecord?: boolean;
+}
+
+/** How much of a deleted file's content is still its own (volume.ts ClusterUse). */
+export interface DeletedClusterUse {
+  resident: boolean;
+  clusters: number;
+  allocated: number;
+  unchecked: number;
 }
 
 export interface TraceResult {
@@ -93,6 +108,8 @@ export const TRACE_LIMITS = {
   liveStagedNames: 500_000,
   /** Alternate data streams fingerprinted per volume. */
   adsChecked: 10_000,
+  /** Deleted archives whose content is looked for on the volume (their clusters checked, their head fingerprinted). */
+  deletedContents: 1_000,
   /** Names and renames kept per life. */
   namesPerLife: 8,
   /** Candidates per kind of trace. */
@@ -815,6 +832,83 @@ class TraceState {
     return out;
   }
 
+  /**
+   * Deleted staged files whose MFT record still names their clusters (image scans): whether those
+   * clusters are still free ($Bitmap) and, when they are, what the content is (fingerprinted like
+   * a file). A deleted archive whose content is still there, unallocated, is recoverable (icat);
+   * one whose clusters were given to other files is said to be overwritten. Adds to the candidates.
+   */
+  async recoverDeleted(candidates: readonly Candidate[]): Promise<void> {
+    if (!this.src.openDeleted) return;
+    let looked = 0;
+    for (const c of candidates) {
+      const mft = c.details?.mft as { entry: number; sequence: number; inUse: boolean } | undefined;
+      if (!mft || mft.inUse || (c.kind !== 'usn-record' && c.kind !== 'mft-record')) continue;
+      if (looked++ >= TRACE_LIMITS.deletedContents) {
+        this.warn(`more than ${TRACE_LIMITS.deletedContents} deleted archives: the content of the rest is not looked for`);
+        return;
+      }
+      let opened: { src: ByteSource; use: DeletedClusterUse } | null = null;
+      try {
+        opened = this.src.openDeleted(mft.entry, mft.sequence);
+      } catch (err) {
+        this.warn(`${c.path}: deleted content not read: ${(err as Error).message}`);
+      }
+      if (!opened) continue;
+      const { src, use } = opened;
+      const reused = use.allocated + use.unchecked;
+      const state = use.resident ? 'in its MFT record' : use.clusters === 0 ? 'empty' : reused === 0 ? 'unallocated' : reused >= use.clusters ? 'overwritten' : 'partly overwritten';
+      const recovered: Record<string, unknown> = { content: state, clusters: use.clusters, reusedClusters: use.allocated, ...(use.unchecked > 0 ? { uncheckedClusters: use.unchecked } : {}) };
+      const details = c.details as { gone: string[]; remains: string[]; recovered?: Record<string, unknown> };
+      if ((state === 'unallocated' || state === 'in its MFT record') && src.size > 0) {
+        const name = baseOf(c.path);
+        let fp: Awaited<ReturnType<typeof fingerprint>>;
+        try {
+          fp = await fingerprint(src, src.read(0, LIMITS.headBytes), name);
+        } catch (err) {
+          this.warn(`${c.path}: deleted content not read: ${(err as Error).message}`);
+          continue;
+        }
+        recovered.format = fp.format;
+        recovered.description = fp.description;
+        recovered.classification = fp.classification;
+        recovered.entropy = fp.entropy === null ? null : Math.round(fp.entropy * 1000) / 1000;
+        const where = state === 'unallocated' ? `${use.clusters} unallocated cluster${use.clusters === 1 ? '' : 's'}, none reused` : 'in its MFT record';
+        details.gone = details.gone.map((g) => (g === 'the file and its content' ? 'the file' : g));
+        details.remains.push(`its content (${where}; recoverable by MFT entry ${mft.entry}, as icat reads it)`);
+        const archive = await this.archiveOf(src, name, fp.format, c.path);
+        if (archive) recovered.archive = archive;
+        if (fp.classification === 'archive' || fp.classification === 'compressed' || fp.classification === 'encrypted' || fp.classification === 'high-entropy-unknown') {
+          const what = archive ? `${archive.description} (${fp.description})` : fp.classification === 'high-entropy-unknown' ? 'random-looking data (encrypted?)' : fp.description;
+          // Points only where the deletion is already staging evidence: an ordinary deleted download whose clusters are still free stays low.
+          const staged = c.hits.some((h) => STAGING_TRACE_RULES.has(h.rule));
+          c.hits.push({ rule: 'ntfs-deleted-content-recoverable', ...(staged ? {} : { score: 0 }), message: `its content is still on the volume (${where}): ${what}` });
+        }
+      } else if (state === 'overwritten' || state === 'partly overwritten') {
+        details.gone = details.gone.map((g) => (g === 'the file and its content' ? 'the file' : g));
+        details.gone.push(`its content (${use.allocated + use.unchecked} of ${use.clusters} clusters since given to other files)`);
+      }
+      details.recovered = recovered;
+      await this.src.yieldNow?.();
+    }
+  }
+
+  /** A recovered content read by the archive parser that claims it, as a file of the walk is: what it says of the archive, or null. */
+  private async archiveOf(src: ByteSource, name: string, format: string | null, path: string): Promise<Record<string, unknown> | null> {
+    const ctx = { relPath: path, name, head: src.read(0, LIMITS.headBytes), size: src.size, format };
+    const parser = ARCHIVE_PARSERS.find((p) => p.matches(ctx));
+    if (!parser) return null;
+    try {
+      const result = await parser.parse(src, ctx);
+      const s = result?.facts;
+      if (!result || !s) return null;
+      return { format: s.format, description: describeArchive(s, { name }), entries: s.entryCount, encryptedEntries: s.encryptedEntryCount, headersEncrypted: s.headersEncrypted, encryption: s.encryption, ...(result.corrupted ? { damaged: true } : {}) };
+    } catch (err) {
+      this.warn(`${path}: deleted content not read as an archive: ${(err as Error).message}`);
+      return null;
+    }
+  }
+
   /** Archives and encrypted blobs hidden in alternate data streams (content when readable, else the stream's name). */
   async adsCandidates(): Promise<Candidate[]> {
     const out: Candidate[] = [];
@@ -875,6 +969,9 @@ function mftDetails(d: MftFacts): Record<string, unknown> {
 
 const YIELD_EVERY = 65_536;
 
+/** A deleted archive's reasons that make it staging evidence (strong rules of docs/ntfs.md): its recovered content then counts. */
+const STAGING_TRACE_RULES: ReadonlySet<string> = new Set(['ntfs-archive-deleted-from-staging-place', 'ntfs-archive-short-life', 'ntfs-archive-extension-hidden']);
+
 const isStagedName = (name: string): boolean => stagedNameKind(name) !== null;
 /** Directories whose indexes are opened and hinted to an image's read-ahead together, before the batch before them is searched. */
 const INDEX_BATCH = 32;
@@ -915,6 +1012,7 @@ export async function ntfsTraceCandidates(src: TraceSources): Promise<TraceResul
   await state.readIndexes();
   const candidates = state.lifeCandidates();
   for (const c of state.mftCandidates()) candidates.push(c);
+  await state.recoverDeleted(candidates);
   for (const c of await state.adsCandidates()) candidates.push(c);
   for (const c of state.slackCandidates(candidates)) candidates.push(c);
   return {

@@ -7,7 +7,7 @@
  */
 import type { ByteSource } from '../../../util/byte-source.js';
 import { compactOf, compareEntries, type CompactListing, type FsEntryType, lookupPath, type ChildFinder, MAX_FS_LISTING, NO_FS_STREAMS, NO_FS_TIMES, warn, type EvidenceFs, type FsEntry, type FsListing, type FsTime, type FsTimes, type OpenedSource, unclosed } from '../../fs.js';
-import { openNtfs, type NtfsDirEntry, type NtfsRef, type NtfsStat, type NtfsVolume } from '../ntfs/index.js';
+import { openNtfs, type ClusterUse, type NtfsDirEntry, type NtfsRef, type NtfsStat, type NtfsVolume } from '../ntfs/index.js';
 
 /** FILETIME ticks (100 ns since 1601) at the Unix epoch. */
 const EPOCH_TICKS = 116444736000000000n;
@@ -337,6 +337,19 @@ export class NtfsFs implements EvidenceFs {
     if (!st || !st.inUse || st.type !== 'file' || st.ref.sequence !== sequence) return null;
     const src = this.vol.open(st.ref, stream);
     return src ? unclosed(src) : null;
+  }
+
+  /**
+   * A deleted record's content as its runs still name it (what `icat` reads), with how much of it
+   * $Bitmap now marks allocated (reused by other files); for the trace stage's deleted archives.
+   * Null when the record is in use or its sequence does not hold.
+   */
+  openDeletedContent(entry: number, sequence: number): { src: OpenedSource; use: ClusterUse } | null {
+    const st = this.vol.stat({ entry, sequence });
+    if (!st || st.inUse || st.type !== 'file' || st.ref.sequence !== sequence) return null;
+    const use = this.vol.clusterUse(st.ref);
+    const src = use ? this.vol.open(st.ref) : null;
+    return src && use ? { src: unclosed(src), use } : null;
   }
 
   /** A directory's $I30 index allocation (its INDX blocks), for the trace stage's slack search; null when it has none. */
