@@ -48,6 +48,7 @@ const USER_TREES = [
   'Software\\Nico Mak Computing\\WinZip',
   'Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\RecentDocs',
   'Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\UserAssist',
+  'Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\ComDlg32',
   'Software', // the rest of Software, bounded, for blobs staged in values
 ];
 const MACHINE_TREES: readonly [string, string][] = [

@@ -2,6 +2,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { collectLiveRegistry, detectLiveRegistry, liveItemRecords, loadRegeditList, type LiveItem, type ListFn } from '../../src/live/registry.js';
 import { rot13 } from '../../src/artifacts/registry/execution.js';
+import { pathItems } from '../../fixtures/lib/access-writers.mjs';
 
 const SID = 'S-1-5-21-1-2-3-1001';
 const sz = (s: string) => ({ rawValue: Buffer.from(s + '\u0000', 'utf16le'), type: 'RegSz' });
@@ -25,6 +26,13 @@ const TREE: Record<string, LiveItem> = {
   [`HKU\\${SID}\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\UserAssist\\{GUID}`]: { exists: true, keys: ['Count'], values: {} },
   [`HKU\\${SID}\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\UserAssist\\{GUID}\\Count`]: {
     exists: true, keys: [], values: { [rot13('C:\\PerfLogs\\7za.exe')]: bin(userAssist(4)) },
+  },
+  [`HKU\\${SID}\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\ComDlg32`]: { exists: true, keys: ['LastVisitedPidlMRU'], values: {} },
+  [`HKU\\${SID}\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\ComDlg32\\LastVisitedPidlMRU`]: {
+    exists: true, keys: [], values: {
+      '0': bin(Buffer.concat([Buffer.from('WinRAR.exe\u0000', 'utf16le'), ...pathItems('C:\\PerfLogs\\1', { time: new Date('2026-11-20T02:31:00Z'), lastIsDirectory: true }), Buffer.alloc(2)])),
+      MRUListEx: bin(Buffer.from('00000000ffffffff', 'hex')),
+    },
   },
   [`HKU\\${SID}\\Software\\Stash`]: { exists: true, keys: [], values: { blob: bin(Buffer.concat([Buffer.from('377abcaf271c0004', 'hex'), Buffer.alloc(4000, 0x41)])) } },
   'HKLM\\SYSTEM\\CurrentControlSet\\Services\\bam': { exists: true, keys: ['State'], values: {} },
@@ -84,6 +92,7 @@ describe('live registry adapter', () => {
     const summary = cs.map((c) => `${c.path}|${c.key}|${c.user}|${c.hits.map((h) => h.rule).join('+')}`).sort();
     expect(summary).toEqual([
       `live:HKLM\\SYSTEM|CurrentControlSet\\Services\\bam\\State\\UserSettings\\${SID}|alice|registry-archiver-executed+registry-archiver-unusual-folder`,
+      `live:HKU\\${SID}|Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\ComDlg32\\LastVisitedPidlMRU|alice|access-staging-folder-opened+access-archiver-dialog-in-staging-location`,
       `live:HKU\\${SID}|Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\UserAssist\\{GUID}\\Count|alice|registry-archiver-executed+registry-archiver-unusual-folder`,
       `live:HKU\\${SID}|Software\\Stash|alice|registry-value-embedded-file`,
       `live:HKU\\${SID}|Software\\WinRAR\\ArcHistory|alice|registry-archiver-history+registry-history-staging-location`,
