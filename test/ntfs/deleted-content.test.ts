@@ -84,6 +84,13 @@ describeIf(TOOLS.every((t) => toolAvailable(t)), `tools ${TOOLS.join(', ')} not 
     const recovered = (life.details as { recovered: Record<string, unknown> }).recovered;
     expect(recovered).toMatchObject({ content: 'unallocated', format: '7z', archive: { format: '7z', headersEncrypted: true, entries: null, description: '7z, headers encrypted, 7z-aes' } });
     expect(life.hits.find((h) => h.rule === 'ntfs-deleted-content-recoverable')?.message).toMatch(/^its content is still on the volume \(74 unallocated clusters, none reused\): 7z, headers encrypted, 7z-aes \(7-zip archive data/i);
+
+    // Without header encryption the recovered archive lists what was staged.
+    execFileSync('7zz', ['a', '-t7z', '-pS3cret!', path.join(work, 'open.7z'), path.join(work, 'q3.docx')], { stdio: 'pipe' });
+    const open = readFileSync(path.join(work, 'open.7z'));
+    const listed = await ntfsTraceCandidates({ mft: fs.open(fs.lookup('$MFT')!), mftRel: '$MFT', usn: fs.open(fs.lookup('$Extend/$UsnJrnl')!, '$J'), usnRel: '$Extend/$UsnJrnl:$J', volumeRel: '', drive: 'C', hotspots: [], openDeleted: () => ({ src: bufferSource(open, 'stage.log'), use: { resident: false, clusters: 74, allocated: 0, unchecked: 0 } }) });
+    const lifeOpen = listed.candidates.find((c) => c.kind === 'usn-record' && c.path === 'PerfLogs/stage.log')!;
+    expect((lifeOpen.details as { recovered: Record<string, unknown> }).recovered).toMatchObject({ archive: { headersEncrypted: false, entries: 1, encryptedEntries: 1, names: ['q3.docx'], description: '7z, 1 entries, 1 encrypted, 7z-aes' } });
   });
 
   test('a deleted archive that is no staging evidence (no staging place, no short life, no hidden extension): the recovered content is said, with 0 points', async () => {

@@ -21,6 +21,7 @@ import { matchHotspotDirs } from '../../hotspots/match.js';
 import { fingerprint } from '../../fingerprint/index.js';
 import { parsers as ARCHIVE_PARSERS } from '../archive/parsers.js';
 import { describe as describeArchive } from '../archive/detect.js';
+import { printable } from '../archive/indicators.js';
 import { ENTRY } from '../../evidence/image/ntfs/layout.js';
 import { ORPHAN_ROOT, type NameTable } from '../../evidence/image/ntfs/names.js';
 import type { RecordSummary } from '../../evidence/image/ntfs/summary.js';
@@ -902,7 +903,10 @@ class TraceState {
       const result = await parser.parse(src, ctx);
       const s = result?.facts;
       if (!result || !s) return null;
-      return { format: s.format, description: describeArchive(s, { name }), entries: s.entryCount, encryptedEntries: s.encryptedEntryCount, headersEncrypted: s.headersEncrypted, encryption: s.encryption, ...(result.corrupted ? { damaged: true } : {}) };
+      // The first names it lists (what was staged), shown as the archive finding shows them.
+      const names: string[] = [];
+      for (const r of result.records) if (r.type === 'archive-entry' && names.length < RECOVERED_NAMES) names.push(printable(r.name));
+      return { format: s.format, description: describeArchive(s, { name }), entries: s.entryCount, encryptedEntries: s.encryptedEntryCount, headersEncrypted: s.headersEncrypted, encryption: s.encryption, ...(names.length > 0 ? { names } : {}), ...(result.corrupted ? { damaged: true } : {}) };
     } catch (err) {
       this.warn(`${path}: deleted content not read as an archive: ${(err as Error).message}`);
       return null;
@@ -968,6 +972,8 @@ function mftDetails(d: MftFacts): Record<string, unknown> {
 }
 
 const YIELD_EVERY = 65_536;
+/** Entry names of a recovered archive kept in `details.recovered.archive.names`. */
+const RECOVERED_NAMES = 20;
 
 /** A deleted archive's reasons that make it staging evidence (strong rules of docs/ntfs.md): its recovered content then counts. */
 const STAGING_TRACE_RULES: ReadonlySet<string> = new Set(['ntfs-archive-deleted-from-staging-place', 'ntfs-archive-short-life', 'ntfs-archive-extension-hidden']);
