@@ -10,6 +10,14 @@ export function shadowCopyLabel(volumeLabel: string, number: number): string {
   return `${volumeLabel}#vss${number}`;
 }
 
+/**
+ * The label a copy's finding ids are made from: its store's identifier, which stays when other
+ * copies are made or deleted (its number does not: 1 is the oldest there is).
+ */
+export function shadowCopyIdLabel(volumeLabel: string, storeId: string): string {
+  return `${volumeLabel}#vss{${storeId}}`;
+}
+
 const COPY_LABEL = /^(.+)#vss(\d+)$/;
 
 /** The root a story is told under: a shadow copy's live volume, any other root itself. */

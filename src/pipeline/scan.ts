@@ -23,6 +23,7 @@ import { correlate } from '../correlate/links.js';
 import { applyAllowlist, sha256Of, type Allowlist } from '../rules/allowlist.js';
 import { loadRuleCatalog } from '../rules/catalog.js';
 import type { SuppressedFinding } from '../model/report.js';
+import { shadowCopyIdLabel } from '../model/shadow-copy.js';
 import { SCHEMA_VERSION, type CaseInfo } from '../model/report.js'; // reports: schema version, case header
 import { normalizeNamedPath } from '../correlate/paths.js';
 import { userName } from '../timeline/evidence.js';
@@ -154,8 +155,14 @@ interface RootKind {
 interface RootState {
   /** The root as findings name it: the directory as given, or an image's file system (`case.E01#p2`). */
   given: string;
-  /** The root's label in stable finding ids. */
+  /** The root's label (meta.roots, a finding's `root`). */
   label: string;
+  /**
+   * The label in its stable finding ids: the label, but for a shadow copy its store's identifier
+   * instead of its number (a copy made or deleted later renumbers the others; their ids, and so
+   * a --baseline, must not move).
+   */
+  idLabel: string;
   /** The --host key: the directory or image as given on the command line. */
   hostKey: string;
   os: OsKind;
@@ -778,7 +785,7 @@ function finalize(state: RootState, opts: ScanOptions, suppressed: SuppressedFin
     pushAll(suppressed, applyAllowlist(state.candidates, opts.allowlist, state.given, positive, hashOf));
   }
   const host = opts.hosts?.get(state.hostKey);
-  const scored = scoreCandidates(state.candidates, { root: state.given, rootLabel: hostIdLabel(state.label, host), hotspotOf: (p) => state.hotspots.lookup(p), sidNames: state.sidNames, exists, foldLowAfter: opts.foldLowAfter });
+  const scored = scoreCandidates(state.candidates, { root: state.given, rootLabel: hostIdLabel(state.idLabel, host), hotspotOf: (p) => state.hotspots.lookup(p), sidNames: state.sidNames, exists, foldLowAfter: opts.foldLowAfter });
   if (state.kind.fileIds) setFileIds(state, scored.findings);
   return host !== undefined ? labelWithHost(scored, host) : scored;
 }
@@ -821,9 +828,10 @@ function setFileIds(state: RootState, findings: Finding[]): void {
 }
 
 /** A fresh state for one root. */
-function rootState(fields: Pick<RootState, 'given' | 'label' | 'hostKey' | 'os' | 'kind' | 'fs' | 'isolator' | 'pool' | 'keepEntries'>): RootState {
+function rootState(fields: Pick<RootState, 'given' | 'label' | 'hostKey' | 'os' | 'kind' | 'fs' | 'isolator' | 'pool' | 'keepEntries'> & { idLabel?: string }): RootState {
   return {
     ...fields,
+    idLabel: fields.idLabel ?? fields.label,
     hotspots: new HotspotIndex([]),
     candidates: [],
     issues: [],
@@ -962,7 +970,8 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       for (const { fs, label, shadowCopy } of image.volumes) {
         await startReadAheadIfLarge(fs, opts);
         const os: OsKind = opts.os === 'auto' ? detectFsOs(fs) : opts.os;
-        const state = rootState({ given: label, label, hostKey: given, os, kind: IMAGE_KIND, fs, isolator, pool: null, keepEntries: true });
+        const idLabel = shadowCopy ? shadowCopyIdLabel(shadowCopy.of, shadowCopy.storeId) : label;
+        const state = rootState({ given: label, label, idLabel, hostKey: given, os, kind: IMAGE_KIND, fs, isolator, pool: null, keepEntries: true });
         inspectedFiles.set(label, { fs, entries: state.inspectedEntries });
         await scanRoot(state, opts);
         const live = shadowCopy && image.volumes.find((v) => v.label === shadowCopy.of)?.fs;

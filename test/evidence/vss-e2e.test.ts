@@ -12,6 +12,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { readShadowCopies } from '../../src/evidence/image/vss/index.js';
 import { BIN, runCli } from '../helpers/cli.js';
+import { findingId } from '../../src/rules/engine.js';
 import { DEBIAN_PYTHON, describeIf, pythonModuleAvailable, testIf, toolAvailable } from '../helpers/corpus.js';
 import { fileSource, workDir } from '../ntfs/helpers.js';
 import { buildVssImage, COPY_CREATED, COPY_MACHINE, SECURITY_COMMAND, SECURITY_LOG, SYSMON_LOG, VSS_IMAGE_TOOLS, type VssImage } from './vss-image.js';
@@ -94,6 +95,9 @@ describeIf(ready, built ? `tools ${VSS_IMAGE_TOOLS.join(', ')} not all installed
     expect(loot[0]!.details?.shadowCopy).toEqual({ number: 1, created: COPY_CREATED, onLiveVolume: 'gone' });
     // The live volume has no file of it (only the traces `del` left).
     expect(findings.filter((f) => f.root === 'vss.img' && f.kind === 'file' && f.path === 'loot.7z')).toEqual([]);
+    // Its id is made from the copy's store identifier, not its number: a copy made or deleted later renumbers this one, and its ids (a --baseline) stay.
+    expect(loot[0]!.id).toBe(findingId(`vss.img#vss{${img.storeId}}`, { kind: 'file', path: 'loot.7z' }));
+    expect(loot[0]!.id).not.toBe(findingId('vss.img#vss1', { kind: 'file', path: 'loot.7z' }));
   });
 
   test('files the live volume has unchanged are not walked again in the copy, and not reported twice', () => {

@@ -53,6 +53,8 @@ export interface VssImage {
   before: Buffer;
   /** Blocks the store keeps. */
   savedBlocks: number;
+  /** The store's identifier (the copy's finding ids are made from it). */
+  storeId: string;
 }
 
 export function buildVssImage(dir: string): VssImage {
@@ -125,5 +127,5 @@ export function buildVssImage(dir: string): VssImage {
   writeVss(after, STORE_AT, [spec]);
 
   writeFileSync(image, after);
-  return { image, before, savedBlocks: changed.length };
+  return { image, before, savedBlocks: changed.length, storeId: spec.storeId };
 }
