@@ -34,6 +34,9 @@ const TREE: Record<string, LiveItem> = {
       MRUListEx: bin(Buffer.from('00000000ffffffff', 'hex')),
     },
   },
+  [`HKU\\${SID}\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\RunMRU`]: {
+    exists: true, keys: [], values: { a: sz('C:\\PerfLogs\\rar.exe a -hpX C:\\PerfLogs\\d.rar C:\\Users\\alice\\Documents\\1'), MRUList: sz('a') },
+  },
   [`HKU\\${SID}\\Software\\Stash`]: { exists: true, keys: [], values: { blob: bin(Buffer.concat([Buffer.from('377abcaf271c0004', 'hex'), Buffer.alloc(4000, 0x41)])) } },
   'HKLM\\SYSTEM\\CurrentControlSet\\Services\\bam': { exists: true, keys: ['State'], values: {} },
   'HKLM\\SYSTEM\\CurrentControlSet\\Services\\bam\\State': { exists: true, keys: ['UserSettings'], values: {} },
@@ -93,6 +96,7 @@ describe('live registry adapter', () => {
     expect(summary).toEqual([
       `live:HKLM\\SYSTEM|CurrentControlSet\\Services\\bam\\State\\UserSettings\\${SID}|alice|registry-archiver-executed+registry-archiver-unusual-folder`,
       `live:HKU\\${SID}|Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\ComDlg32\\LastVisitedPidlMRU|alice|access-staging-folder-opened+access-archiver-dialog-in-staging-location`,
+      `live:HKU\\${SID}|Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\RunMRU|alice|history-archiver-unusual-folder+history-archiver-create+history-archive-password+history-archive-to-staging-location+history-archive-user-data`,
       `live:HKU\\${SID}|Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\UserAssist\\{GUID}\\Count|alice|registry-archiver-executed+registry-archiver-unusual-folder`,
       `live:HKU\\${SID}|Software\\Stash|alice|registry-value-embedded-file`,
       `live:HKU\\${SID}|Software\\WinRAR\\ArcHistory|alice|registry-archiver-history+registry-history-staging-location`,

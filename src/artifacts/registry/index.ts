@@ -13,6 +13,7 @@ import { detectAmcache, detectShimCache } from '../execution/registry.js';
 import { detectHiveCopy } from './hive-copy.js';
 import { detectShellBags } from '../shellbags/collect.js';
 import { detectComDlg32 } from '../comdlg32/collect.js';
+import { detectRunMru } from './run-mru.js';
 import { sidMaps, type SidMaps } from './sids.js';
 import { passOver, type HivePass } from './hive-pass.js';
 
@@ -45,6 +46,7 @@ export function detectOverPass(pass: HivePass, opts: RegistryDetectOptions): Can
     ...detectShimCache(view, opts.hivePath),
     ...detectShellBags(view, opts.hivePath, user), // access artifacts (issue 15 part B)
     ...detectComDlg32(view, opts.hivePath, user),
+    ...detectRunMru(view, opts.hivePath, user),
   ];
   return out.slice(0, LIMITS.maxFindingsPerArtifact);
 }
