@@ -50,6 +50,7 @@ const USER_TREES = [
   'Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\UserAssist',
   'Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\ComDlg32',
   'Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\RunMRU',
+  'Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\TypedPaths',
   'Software', // the rest of Software, bounded, for blobs staged in values
 ];
 const MACHINE_TREES: readonly [string, string][] = [

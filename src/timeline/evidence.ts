@@ -182,7 +182,8 @@ export function factsOf(f: Finding): FindingFacts {
     const target = named[0];
     if (target) {
       // A browsed folder or a dialog's folder is the place itself; a file's place is its folder.
-      const folderItself = detailString(f, 'source') === 'ShellBags' || (detailString(f, 'source') === 'ComDlg32' && f.details?.folder === true);
+      const source = detailString(f, 'source');
+      const folderItself = source === 'ShellBags' || ((source === 'ComDlg32' || source === 'TypedPaths') && f.details?.folder === true);
       place = folderItself ? target : relDirOf(target);
       stem = volumeStem(target);
     }

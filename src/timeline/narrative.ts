@@ -269,7 +269,7 @@ function executionStep(m: FindingFacts, refDay: string): Draft {
 }
 
 /**
- * LNK, Jump List, ShellBags and ComDlg32 findings naming one path become one step: "At 04:41 alice opened
+ * LNK, Jump List, ShellBags, ComDlg32 and TypedPaths findings naming one path become one step: "At 04:41 alice opened
  * C:\PerfLogs\1\data.7z (Jump List of 7-Zip File Manager; LNK data.7z.lnk)", "... browsed C:\PerfLogs\1 (ShellBags)".
  */
 function accessSteps(members: FindingFacts[], refDay: string): Draft[] {
@@ -278,11 +278,12 @@ function accessSteps(members: FindingFacts[], refDay: string): Draft[] {
     const m = sorted[sorted.length - 1]!;
     const makeText = (): string => {
       const d = m.finding.details ?? {};
-      const browsed = g.every((x) => x.finding.details?.source === 'ShellBags' || (x.finding.details?.source === 'ComDlg32' && x.finding.details.folder === true));
+      const browsed = g.every((x) => x.finding.details?.source === 'ShellBags' || ((x.finding.details?.source === 'ComDlg32' || x.finding.details?.source === 'TypedPaths') && x.finding.details.folder === true));
       const sources = [...new Set(g.map((x) => {
         const xd = x.finding.details ?? {};
         if (xd.source === 'Jump List') return `Jump List of ${typeof xd.application === 'string' ? xd.application : 'an application'}`;
         if (xd.source === 'LNK') return `LNK ${baseOf(x.finding.path)}`;
+        if (xd.source === 'TypedPaths') return 'typed into Explorer\'s address bar';
         if (xd.source === 'ComDlg32') return typeof xd.executable === 'string' ? `file dialog of ${xd.executable}` : `Open/Save dialog, ${typeof xd.list === 'string' ? xd.list : 'ComDlg32'}`;
         return `ShellBags in ${baseOf(x.finding.path)}`;
       }))].sort();

@@ -1,4 +1,4 @@
-/** Building `access` candidates the same way for LNK, Jump List, ShellBags and ComDlg32 entries. */
+/** Building `access` candidates the same way for LNK, Jump List, ShellBags, ComDlg32 and TypedPaths entries. */
 import type { FileTimes } from '../../model/finding.js';
 import type { Candidate, TimelineEvent } from '../../rules/types.js';
 import { judgeAccess, type AccessTarget } from './judge.js';
@@ -21,7 +21,7 @@ export interface AccessInput {
 export function accessCandidate(input: AccessInput): Candidate | null {
   const judged = judgeAccess(input.target);
   if (judged.hits.length === 0) return null;
-  const verb = input.target.source === 'ShellBags' || (input.target.source === 'ComDlg32' && input.target.folder) ? 'browsed' : 'opened';
+  const verb = input.target.source === 'ShellBags' || ((input.target.source === 'ComDlg32' || input.target.source === 'TypedPaths') && input.target.folder) ? 'browsed' : 'opened';
   const events: TimelineEvent[] = (input.opened ?? []).map((o) => ({ time: o.time, type: verb, description: `${input.target.path} ${verb} (${input.target.source}: ${o.by})` }));
   const c: Candidate = {
     kind: 'access',

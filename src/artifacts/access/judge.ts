@@ -9,7 +9,7 @@ import type { Hit } from '../../rules/types.js';
 import { isArchiveName, isVolumeName, stagingLocation } from '../history/paths.js';
 import { classifyPlace } from '../registry/locations.js';
 
-export type AccessSource = 'LNK' | 'Jump List' | 'ShellBags' | 'ComDlg32';
+export type AccessSource = 'LNK' | 'Jump List' | 'ShellBags' | 'ComDlg32' | 'TypedPaths';
 
 export interface AccessTarget {
   source: AccessSource;
@@ -33,7 +33,7 @@ export interface AccessJudgement {
   remote: 'removable' | 'network' | null;
 }
 
-const VERB: Record<AccessSource, string> = { LNK: 'shortcut to', 'Jump List': 'entry for', ShellBags: 'folder browsed:', ComDlg32: 'file opened or saved:' };
+const VERB: Record<AccessSource, string> = { LNK: 'shortcut to', 'Jump List': 'entry for', ShellBags: 'folder browsed:', ComDlg32: 'file opened or saved:', TypedPaths: 'typed into Explorer\'s address bar:' };
 
 /** How a finding's message names the entry: "LNK shortcut to X", "ComDlg32: 7zG.exe's file dialog last in X". */
 function describe(t: AccessTarget): string {

@@ -14,6 +14,7 @@ import { detectHiveCopy } from './hive-copy.js';
 import { detectShellBags } from '../shellbags/collect.js';
 import { detectComDlg32 } from '../comdlg32/collect.js';
 import { detectRunMru } from './run-mru.js';
+import { detectTypedPaths } from './typed-paths.js';
 import { sidMaps, type SidMaps } from './sids.js';
 import { passOver, type HivePass } from './hive-pass.js';
 
@@ -47,6 +48,7 @@ export function detectOverPass(pass: HivePass, opts: RegistryDetectOptions): Can
     ...detectShellBags(view, opts.hivePath, user), // access artifacts (issue 15 part B)
     ...detectComDlg32(view, opts.hivePath, user),
     ...detectRunMru(view, opts.hivePath, user),
+    ...detectTypedPaths(view, opts.hivePath, user),
   ];
   return out.slice(0, LIMITS.maxFindingsPerArtifact);
 }
