@@ -13,7 +13,7 @@ import { NtfsFs } from '../evidence/image/fs/ntfs.js';
 import { hotspotsFor, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
 import type { DirEntryInfo } from '../model/evidence.js';
 import type { Candidate } from '../rules/types.js';
-import { ntfsTraceCandidates } from '../artifacts/ntfs/traces.js';
+import { ntfsTraceCandidates, type RecoveredHashing } from '../artifacts/ntfs/traces.js';
 
 /** NTFS volumes are Windows volumes: their paths are matched against the Windows hotspots (and the user's). */
 export function ntfsHotspots(extra: readonly Hotspot[] = []): Hotspot[] {
@@ -41,7 +41,8 @@ export function parsersLeftToTraces(fs: EvidenceFs, relPath: string): ReadonlySe
 }
 
 /** The image's own $MFT and $J, and the alternate data streams the $MFT names (opened by record). */
-export async function imageNtfsTraces(fs: EvidenceFs, hotspots: readonly Hotspot[], yieldNow: () => Promise<void>): Promise<TraceStageResult> {
+/** `hashRecovered`: --hash's algorithms and size cap, for the recovered content of deleted staged archives (absent with --hash none). */
+export async function imageNtfsTraces(fs: EvidenceFs, hotspots: readonly Hotspot[], yieldNow: () => Promise<void>, hashRecovered?: RecoveredHashing): Promise<TraceStageResult> {
   if (!(fs instanceof NtfsFs)) return { candidates: [], warnings: [] };
   const warnings: string[] = [];
   const openNamed = (path: string, stream?: string) => {
@@ -69,6 +70,7 @@ export async function imageNtfsTraces(fs: EvidenceFs, hotspots: readonly Hotspot
       openStream: (entry, sequence, stream) => fs.openRecordStream(entry, sequence, stream),
       openIndex: (entry, sequence) => fs.openRecordIndex(entry, sequence),
       openDeleted: (entry, sequence) => fs.openDeletedContent(entry, sequence),
+      ...(hashRecovered ? { hashRecovered } : {}),
       yieldNow,
     });
     for (const w of result.warnings) warnings.push(w);

@@ -880,7 +880,7 @@ const IMAGE_KIND: RootKind = {
   times: imageEntryTimes,
   recheckStart: () => null,
   isolation: null,
-  ntfsTraces: (state, opts) => imageNtfsTraces(state.fs, ntfsHotspots(opts.extraHotspots), yieldToEventLoop),
+  ntfsTraces: (state, opts) => imageNtfsTraces(state.fs, ntfsHotspots(opts.extraHotspots), yieldToEventLoop, opts.hash && opts.hash.mode !== 'none' ? { algorithms: opts.hash.algorithms, maxSize: opts.hash.maxSize } : undefined),
   fileIds: true,
   reportFsWarnings: true,
   skipParsers: parsersLeftToTraces,

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openNtfs } from '../../src/evidence/image/ntfs/index.js';
@@ -102,8 +103,10 @@ describeIf(TOOLS.every((t) => toolAvailable(t)), `tools ${TOOLS.join(', ')} not 
     expect(at).toBeGreaterThan(0);
     Buffer.from('zip', 'utf16le').copy(rec, at + 12);
     const fs = new NtfsFs(bufferSource(bytes, 'renamed.img'), 'renamed');
-    const result = await ntfsTraceCandidates({ mft: fs.open(fs.lookup('$MFT')!), mftRel: '$MFT', usn: null, usnRel: null, volumeRel: '', drive: 'C', hotspots: [], openDeleted: (e, sq) => fs.openDeletedContent(e, sq) });
+    const result = await ntfsTraceCandidates({ mft: fs.open(fs.lookup('$MFT')!), mftRel: '$MFT', usn: null, usnRel: null, volumeRel: '', drive: 'C', hotspots: [], openDeleted: (e, sq) => fs.openDeletedContent(e, sq), hashRecovered: { algorithms: ['sha256'], maxSize: 1024 ** 3 } });
     const f = result.candidates.find((c) => c.kind === 'mft-record' && c.path === 'PerfLogs/stage.zip')!;
+    // Not staging evidence: its content is not read whole to be hashed.
+    expect((f.details as { recovered: Record<string, unknown> }).recovered.hashes).toBeUndefined();
     expect(f.hits.map((h) => [h.rule, h.score])).toEqual([['ntfs-archive-deleted', undefined], ['ntfs-deleted-content-recoverable', 0]]);
     expect((f.details as { recovered: Record<string, unknown> }).recovered).toMatchObject({ content: 'unallocated', clusters: 74 });
   });
@@ -147,10 +150,13 @@ describeIf(TOOLS.every((t) => toolAvailable(t)), `tools ${TOOLS.join(', ')} not 
     const fs = new NtfsFs(fileSource(isReused ? reused : img.image), 'staged');
     const mft = fs.open(fs.lookup('$MFT')!);
     const usn = fs.open(fs.lookup('$Extend/$UsnJrnl')!, '$J');
-    const result = await ntfsTraceCandidates({ mft, mftRel: '$MFT', usn, usnRel: '$Extend/$UsnJrnl:$J', volumeRel: '', drive: 'C', hotspots: [], openDeleted: (e, s) => fs.openDeletedContent(e, s) });
+    const result = await ntfsTraceCandidates({ mft, mftRel: '$MFT', usn, usnRel: '$Extend/$UsnJrnl:$J', volumeRel: '', drive: 'C', hotspots: [], openDeleted: (e, s) => fs.openDeletedContent(e, s), hashRecovered: { algorithms: ['sha256', 'md5'], maxSize: 1024 ** 3 } });
     const life = result.candidates.find((c) => c.kind === 'usn-record' && c.path === 'PerfLogs/stage.log')!;
     const d = life.details as { gone: string[]; remains: string[]; recovered: Record<string, unknown> };
     if (!isReused) {
+      // The hashes of the bytes as icat carves them: the archive as it was written.
+      const original = readFileSync(path.join(dir, 'src', 'stage.log'));
+      expect(d.recovered.hashes).toEqual({ sha256: createHash('sha256').update(original).digest('hex'), md5: createHash('md5').update(original).digest('hex') });
       expect(d.recovered).toMatchObject({ content: 'unallocated', clusters: 74, reusedClusters: 0, format: '7z', classification: 'archive' });
       expect(life.hits.find((h) => h.rule === 'ntfs-deleted-content-recoverable')?.message).toMatch(/^its content is still on the volume \(74 unallocated clusters, none reused\): 7z\b.*\(7-zip archive data/i);
       // The archive parser's reading of the recovered bytes: the fixture's body is random, so its header does not check.
@@ -158,6 +164,7 @@ describeIf(TOOLS.every((t) => toolAvailable(t)), `tools ${TOOLS.join(', ')} not 
       expect(d.gone).toEqual(['the file']);
       expect(d.remains[d.remains.length - 1]).toBe(`its content (74 unallocated clusters, none reused; recoverable by MFT entry ${img.stage.entry}, as icat reads it)`);
     } else {
+      // Not the archive's any more: nothing to hash.
       expect(d.recovered).toEqual({ content: 'partly overwritten', clusters: 74, reusedClusters: 10 });
       expect(life.hits.some((h) => h.rule === 'ntfs-deleted-content-recoverable')).toBe(false);
       expect(d.gone).toEqual(['the file', 'its content (10 of 74 clusters since given to other files)']);

@@ -7,7 +7,8 @@
  * deleted archive's content, still in unallocated clusters, is fingerprinted (test/ntfs/deleted-content.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BIN, runCli } from '../helpers/cli.js';
 import { describeIf, toolAvailable } from '../helpers/corpus.js';
@@ -79,6 +80,8 @@ describeIf(ready, built ? `tools ${STAGED_TOOLS.join(', ')} not all installed` :
       // The deletion freed the clusters and nothing was written over them: the archive itself is still there.
       expect(f.details?.gone).toEqual(['the file']);
       expect(f.details?.recovered).toMatchObject({ content: 'unallocated', clusters: 74, reusedClusters: 0, format: '7z' });
+      // --hash findings (the default) hashes the recovered bytes too: the archive as it was written.
+      expect((f.details?.recovered as { hashes?: Record<string, string> }).hashes).toEqual({ sha256: createHash('sha256').update(readFileSync(path.join(dir, 'src', 'stage.log'))).digest('hex') });
       expect(f.reasons.find((r) => r.rule === 'ntfs-deleted-content-recoverable')?.message).toMatch(/^its content is still on the volume \(74 unallocated clusters, none reused\): 7z\b.*\(7-zip archive data/i);
       expect(report.findings.filter((x) => x.kind === 'mft-record' && x.mftEntry === img.stage.entry)).toHaveLength(0);
     });

@@ -18,7 +18,9 @@ import { filetimeToIso } from '../../util/filetime.js';
 import type { Candidate, Hit, TimelineEvent } from '../../rules/types.js';
 import type { Hotspot } from '../../hotspots/catalog.js';
 import { matchHotspotDirs } from '../../hotspots/match.js';
+import { createHash } from 'node:crypto';
 import { fingerprint } from '../../fingerprint/index.js';
+import type { HashAlgorithm } from '../../model/finding.js';
 import { parsers as ARCHIVE_PARSERS } from '../archive/parsers.js';
 import { describe as describeArchive } from '../archive/detect.js';
 import { printable } from '../archive/indicators.js';
@@ -58,10 +60,18 @@ export interface TraceSources {
    * clusters $Bitmap now marks allocated; null when the record is in use or gone.
    */
   openDeleted?(entry: number, sequence: number): { src: ByteSource; use: DeletedClusterUse } | null;
+  /** Hash the recovered content of deleted staged archives that are staging evidence (--hash; absent with --hash none). */
+  hashRecovered?: RecoveredHashing;
   /** Lets the event loop turn during long walks (Ctrl-C, progress). */
   yieldNow?(): Promise<void>;
   /** Read every $MFT record again, plain ones too (the reference the tests hold `passesOver` to). */
   readEveryRecord?: boolean;
+}
+
+/** --hash's algorithms and size cap, applied to recovered deleted content. */
+export interface RecoveredHashing {
+  algorithms: readonly HashAlgorithm[];
+  maxSize: number;
 }
 
 /** How much of a deleted file's content is still its own (volume.ts ClusterUse). */
@@ -111,6 +121,8 @@ export const TRACE_LIMITS = {
   adsChecked: 10_000,
   /** Deleted archives whose content is looked for on the volume (their clusters checked, their head fingerprinted). */
   deletedContents: 1_000,
+  /** Bytes of recovered deleted content hashed per volume (read whole through the image). */
+  recoveredHashBytes: 8 * 1024 ** 3,
   /** Names and renames kept per life. */
   namesPerLife: 8,
   /** Candidates per kind of trace. */
@@ -257,6 +269,8 @@ class TraceState {
   usnRecords = 0;
   private full = false;
   private readonly placeCache = new Map<string, Place | null>();
+  /** Recovered content hashed so far (TRACE_LIMITS.recoveredHashBytes). */
+  private recoveredHashBytes = 0;
 
   constructor(private readonly src: TraceSources) {}
 
@@ -884,6 +898,16 @@ class TraceState {
           // Points only where the deletion is already staging evidence: an ordinary deleted download whose clusters are still free stays low.
           const staged = c.hits.some((h) => STAGING_TRACE_RULES.has(h.rule));
           c.hits.push({ rule: 'ntfs-deleted-content-recoverable', ...(staged ? {} : { score: 0 }), message: `its content is still on the volume (${where}): ${what}` });
+          // The bytes as the analyst will carve them (icat), for the case file: staging evidence only, within --hash's cap and a per-volume budget.
+          const hashing = this.src.hashRecovered;
+          if (staged && hashing) {
+            if (src.size <= hashing.maxSize && this.recoveredHashBytes + src.size <= TRACE_LIMITS.recoveredHashBytes) {
+              this.recoveredHashBytes += src.size;
+              const hashed = await hashWhole(src, hashing.algorithms, this.src.yieldNow);
+              recovered.hashes = hashed.hashes;
+              if (hashed.bytes < src.size) recovered.hashedBytes = hashed.bytes; // the read ended early: the hashes cover this much
+            } else recovered.notHashed = src.size > hashing.maxSize ? `larger than the --hash size cap (${hashing.maxSize} bytes)` : `past ${TRACE_LIMITS.recoveredHashBytes} bytes of recovered content hashed per volume`;
+          }
         }
       } else if (state === 'overwritten' || state === 'partly overwritten') {
         details.gone = details.gone.map((g) => (g === 'the file and its content' ? 'the file' : g));
@@ -972,6 +996,21 @@ function mftDetails(d: MftFacts): Record<string, unknown> {
 }
 
 const YIELD_EVERY = 65_536;
+
+/** Hashes of a whole source, read 1 MiB at a time (the event loop turns every 64 MiB). */
+async function hashWhole(src: ByteSource, algorithms: readonly HashAlgorithm[], yieldNow?: () => Promise<void>): Promise<{ hashes: Record<string, string>; bytes: number }> {
+  const hashes = algorithms.map((a) => createHash(a));
+  const CHUNK = 1024 * 1024;
+  let done = 0;
+  while (done < src.size) {
+    const bytes = src.read(done, Math.min(CHUNK, src.size - done));
+    if (bytes.length === 0) break;
+    for (const h of hashes) h.update(bytes);
+    done += bytes.length;
+    if (done % (64 * CHUNK) === 0) await yieldNow?.();
+  }
+  return { hashes: Object.fromEntries(algorithms.map((a, i) => [a, hashes[i]!.digest('hex')])), bytes: done };
+}
 /** Entry names of a recovered archive kept in `details.recovered.archive.names`. */
 const RECOVERED_NAMES = 20;
 
