@@ -111,6 +111,16 @@ describeIf(TOOLS.every((t) => toolAvailable(t)), `tools ${TOOLS.join(', ')} not 
     expect((f.details as { recovered: Record<string, unknown> }).recovered).toMatchObject({ content: 'unallocated', clusters: 74 });
   });
 
+  test('a recovered content whose reads fail past its head (a damaged image): the stage goes on, the hashes are said not made', async () => {
+    const fs = new NtfsFs(fileSource(img.image), 'staged');
+    const good = readFileSync(path.join(dir, 'src', 'stage.log'));
+    const inner = bufferSource(good, 'stage.log');
+    const failing = { ...inner, name: 'stage.log', size: inner.size, read: (at: number, n: number) => { if (at + n > 65_536) throw new Error('EIO: chunk 7 of the image does not inflate'); return inner.read(at, n); } };
+    const result = await ntfsTraceCandidates({ mft: fs.open(fs.lookup('$MFT')!), mftRel: '$MFT', usn: fs.open(fs.lookup('$Extend/$UsnJrnl')!, '$J'), usnRel: '$Extend/$UsnJrnl:$J', volumeRel: '', drive: 'C', hotspots: [], openDeleted: () => ({ src: failing, use: { resident: false, clusters: 74, allocated: 0, unchecked: 0 } }), hashRecovered: { algorithms: ['sha256'], maxSize: 1024 ** 3 } });
+    const life = result.candidates.find((c) => c.kind === 'usn-record' && c.path === 'PerfLogs/stage.log')!;
+    expect((life.details as { recovered: Record<string, unknown> }).recovered).toMatchObject({ content: 'unallocated', format: '7z', notHashed: 'not read whole: EIO: chunk 7 of the image does not inflate' });
+  });
+
   test('hostile records: 200 mutations of the deleted record\'s runs, $Bitmap\'s record and the volume size never throw out of the stage or hang it', async () => {
     const base = readFileSync(img.image);
     const mftAt = Number(base.readBigUInt64LE(0x30)) * 4096;

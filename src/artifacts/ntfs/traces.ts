@@ -882,6 +882,7 @@ class TraceState {
           fp = await fingerprint(src, src.read(0, LIMITS.headBytes), name);
         } catch (err) {
           this.warn(`${c.path}: deleted content not read: ${(err as Error).message}`);
+          details.recovered = { ...recovered, notRead: (err as Error).message };
           continue;
         }
         recovered.format = fp.format;
@@ -903,9 +904,13 @@ class TraceState {
           if (staged && hashing) {
             if (src.size <= hashing.maxSize && this.recoveredHashBytes + src.size <= TRACE_LIMITS.recoveredHashBytes) {
               this.recoveredHashBytes += src.size;
-              const hashed = await hashWhole(src, hashing.algorithms, this.src.yieldNow);
-              recovered.hashes = hashed.hashes;
-              if (hashed.bytes < src.size) recovered.hashedBytes = hashed.bytes; // the read ended early: the hashes cover this much
+              try {
+                const hashed = await hashWhole(src, hashing.algorithms, this.src.yieldNow);
+                recovered.hashes = hashed.hashes;
+                if (hashed.bytes < src.size) recovered.hashedBytes = hashed.bytes; // the read ended early: the hashes cover this much
+              } catch (err) {
+                recovered.notHashed = `not read whole: ${(err as Error).message}`;
+              }
             } else recovered.notHashed = src.size > hashing.maxSize ? `larger than the --hash size cap (${hashing.maxSize} bytes)` : `past ${TRACE_LIMITS.recoveredHashBytes} bytes of recovered content hashed per volume`;
           }
         }
@@ -920,10 +925,10 @@ class TraceState {
 
   /** A recovered content read by the archive parser that claims it, as a file of the walk is: what it says of the archive, or null. */
   private async archiveOf(src: ByteSource, name: string, format: string | null, path: string): Promise<Record<string, unknown> | null> {
-    const ctx = { relPath: path, name, head: src.read(0, LIMITS.headBytes), size: src.size, format };
-    const parser = ARCHIVE_PARSERS.find((p) => p.matches(ctx));
-    if (!parser) return null;
     try {
+      const ctx = { relPath: path, name, head: src.read(0, LIMITS.headBytes), size: src.size, format };
+      const parser = ARCHIVE_PARSERS.find((p) => p.matches(ctx));
+      if (!parser) return null;
       const result = await parser.parse(src, ctx);
       const s = result?.facts;
       if (!result || !s) return null;
