@@ -13,7 +13,8 @@ import { NtfsFs } from '../evidence/image/fs/ntfs.js';
 import { hotspotsFor, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
 import type { DirEntryInfo } from '../model/evidence.js';
 import type { Candidate } from '../rules/types.js';
-import { ntfsTraceCandidates, type RecoveredHashing } from '../artifacts/ntfs/traces.js';
+import { ntfsTraceCandidates } from '../artifacts/ntfs/traces.js';
+import type { HashSettings } from '../evidence/hash-source.js';
 
 /** NTFS volumes are Windows volumes: their paths are matched against the Windows hotspots (and the user's). */
 export function ntfsHotspots(extra: readonly Hotspot[] = []): Hotspot[] {
@@ -42,7 +43,7 @@ export function parsersLeftToTraces(fs: EvidenceFs, relPath: string): ReadonlySe
 
 /** The image's own $MFT and $J, and the alternate data streams the $MFT names (opened by record). */
 /** `hashRecovered`: --hash's algorithms and size cap, for the recovered content of deleted staged archives (absent with --hash none). */
-export async function imageNtfsTraces(fs: EvidenceFs, hotspots: readonly Hotspot[], yieldNow: () => Promise<void>, hashRecovered?: RecoveredHashing): Promise<TraceStageResult> {
+export async function imageNtfsTraces(fs: EvidenceFs, hotspots: readonly Hotspot[], yieldNow: () => Promise<void>, hashRecovered?: HashSettings): Promise<TraceStageResult> {
   if (!(fs instanceof NtfsFs)) return { candidates: [], warnings: [] };
   const warnings: string[] = [];
   const openNamed = (path: string, stream?: string) => {

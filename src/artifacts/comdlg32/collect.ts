@@ -21,7 +21,7 @@ import { accessCandidate } from '../access/candidate.js';
 import { decodeUtf16String } from '../regf/decode.js';
 import { parseShellItemList, shellItemsPath, stampsOf, type ShellItem, type ShellItemStamps } from '../shell-items/parse.js';
 import { toolByExecutable } from '../execution/tools.js';
-import { mruOrder } from '../shellbags/collect.js';
+import { mruOrderOf } from '../registry/mru.js';
 import { valueBytes, type HiveView, type KeyNode } from '../registry/view.js';
 import type { ValueRecord } from '../regf/walk.js';
 
@@ -54,31 +54,10 @@ export interface ComDlgWalk {
   warnings: string[];
 }
 
-/** XP's MRUList: one value letter per character, most recent first. */
-function mruListOrder(node: KeyNode): Map<string, number> {
-  const order = new Map<string, number>();
-  const v = node.values.find((x) => x.name.toLowerCase() === 'mrulist');
-  if (typeof v?.data !== 'string') return order;
-  for (const ch of v.data.slice(0, 256)) if (!order.has(ch)) order.set(ch, order.size);
-  return order;
-}
-
-function orderOf(node: KeyNode): Map<string, number> {
-  const ex = mruOrder(node);
-  return ex.size > 0 ? ex : mruListOrder(node);
-}
-
 const isListValue = (v: ValueRecord): boolean => !/^mrulist(ex)?$/i.test(v.name);
 
-/** A Windows path is at most 32,767 characters: longer text in a value is cut there (the value holds up to 4 MiB). */
-const MAX_PATH_CHARS = 32_767;
-
-/** UTF-16 text up to the first NUL (cut at MAX_PATH_CHARS), and where the bytes after that NUL start. */
-function utf16Head(b: Buffer): { text: string; next: number } {
-  let i = 0;
-  while (i + 1 < b.length && (b[i] !== 0 || b[i + 1] !== 0)) i += 2;
-  return { text: b.toString('utf16le', 0, Math.min(i, b.length & ~1, 2 * MAX_PATH_CHARS)), next: Math.min(b.length, i + 2) };
-}
+/** A program name or path: the UTF-16 text up to the first NUL, cut at a Windows path's length (a value holds up to 4 MiB). */
+const pathText = (b: Buffer): string => decodeUtf16String(b).slice(0, LIMITS.maxPathChars);
 
 function fromItems(items: readonly ShellItem[]): Pick<ComDlgRecord, 'absolutePath'> & ShellItemStamps {
   return { absolutePath: items.length > 0 ? shellItemsPath(items) : null, ...stampsOf(items[items.length - 1]) };
@@ -110,12 +89,12 @@ export function collectComDlg32(view: HiveView): ComDlgWalk {
   // Files opened or saved: one subkey per extension, '*' for all of them.
   for (const list of ['OpenSavePidlMRU', 'OpenSaveMRU'] as const) {
     for (const node of view.subkeys(`${COMDLG32_KEY}\\${list}`)) {
-      const order = orderOf(node);
+      const order = mruOrderOf(node);
       const extension = node.key.slice(node.key.lastIndexOf('\\') + 1);
       for (const v of node.values) {
         if (!isListValue(v) || full()) continue;
         if (list === 'OpenSaveMRU') {
-          const path = (typeof v.data === 'string' ? v.data : decodeUtf16String(valueBytes(v))).slice(0, MAX_PATH_CHARS);
+          const path = typeof v.data === 'string' ? v.data.slice(0, LIMITS.maxPathChars) : pathText(valueBytes(v));
           add(list, node, order, v, { extension, executable: null, absolutePath: path || null, ...NO_ITEM });
         } else {
           add(list, node, order, v, { extension, executable: null, ...fromItems(parseShellItemList(valueBytes(v)).items) });
@@ -129,15 +108,17 @@ export function collectComDlg32(view: HiveView): ComDlgWalk {
   for (const list of ['LastVisitedPidlMRU', 'LastVisitedPidlMRULegacy', 'LastVisitedMRU', 'CIDSizeMRU'] as const) {
     const node = view.get(`${COMDLG32_KEY}\\${list}`);
     if (!node) continue;
-    const order = orderOf(node);
+    const order = mruOrderOf(node);
     for (const v of node.values) {
       if (!isListValue(v) || full()) continue;
       const b = valueBytes(v);
-      const program = utf16Head(b);
-      const executable = program.text || null;
+      const program = decodeUtf16String(b);
+      const executable = program.slice(0, LIMITS.maxPathChars) || null;
+      // What follows the program name's NUL (one UTF-16 unit per character).
+      const after = Math.min(b.length, 2 * program.length + 2);
       if (list === 'CIDSizeMRU') add(list, node, order, v, { extension: null, executable, absolutePath: null, ...NO_ITEM });
-      else if (list === 'LastVisitedMRU') add(list, node, order, v, { extension: null, executable, absolutePath: utf16Head(b.subarray(program.next)).text || null, ...NO_ITEM });
-      else add(list, node, order, v, { extension: null, executable, ...fromItems(parseShellItemList(b, program.next).items) });
+      else if (list === 'LastVisitedMRU') add(list, node, order, v, { extension: null, executable, absolutePath: pathText(b.subarray(after)) || null, ...NO_ITEM });
+      else add(list, node, order, v, { extension: null, executable, ...fromItems(parseShellItemList(b, after).items) });
     }
     keyDone();
   }

@@ -18,9 +18,8 @@ import { filetimeToIso } from '../../util/filetime.js';
 import type { Candidate, Hit, TimelineEvent } from '../../rules/types.js';
 import type { Hotspot } from '../../hotspots/catalog.js';
 import { matchHotspotDirs } from '../../hotspots/match.js';
-import { createHash } from 'node:crypto';
 import { fingerprint } from '../../fingerprint/index.js';
-import type { HashAlgorithm } from '../../model/finding.js';
+import { hashSteps, type HashSettings } from '../../evidence/hash-source.js';
 import { parsers as ARCHIVE_PARSERS } from '../archive/parsers.js';
 import { describe as describeArchive } from '../archive/detect.js';
 import { printable } from '../archive/indicators.js';
@@ -61,17 +60,11 @@ export interface TraceSources {
    */
   openDeleted?(entry: number, sequence: number): { src: ByteSource; use: DeletedClusterUse } | null;
   /** Hash the recovered content of deleted staged archives that are staging evidence (--hash; absent with --hash none). */
-  hashRecovered?: RecoveredHashing;
+  hashRecovered?: HashSettings;
   /** Lets the event loop turn during long walks (Ctrl-C, progress). */
   yieldNow?(): Promise<void>;
   /** Read every $MFT record again, plain ones too (the reference the tests hold `passesOver` to). */
   readEveryRecord?: boolean;
-}
-
-/** --hash's algorithms and size cap, applied to recovered deleted content. */
-export interface RecoveredHashing {
-  algorithms: readonly HashAlgorithm[];
-  maxSize: number;
 }
 
 /** How much of a deleted file's content is still its own (volume.ts ClusterUse). */
@@ -890,12 +883,13 @@ class TraceState {
         recovered.classification = fp.classification;
         recovered.entropy = fp.entropy === null ? null : Math.round(fp.entropy * 1000) / 1000;
         const where = state === 'unallocated' ? `${use.clusters} unallocated cluster${use.clusters === 1 ? '' : 's'}, none reused` : 'in its MFT record';
-        details.gone = details.gone.map((g) => (g === 'the file and its content' ? 'the file' : g));
+        onlyTheFileGone(details);
         details.remains.push(`its content (${where}; recoverable by MFT entry ${mft.entry}, as icat reads it)`);
         const archive = await this.archiveOf(src, name, fp.format, c.path);
         if (archive) recovered.archive = archive;
-        if (fp.classification === 'archive' || fp.classification === 'compressed' || fp.classification === 'encrypted' || fp.classification === 'high-entropy-unknown') {
-          const what = archive ? `${archive.description} (${fp.description})` : fp.classification === 'high-entropy-unknown' ? 'random-looking data (encrypted?)' : fp.description;
+        const verdict = stagedContent(fp);
+        if (verdict) {
+          const what = archive ? `${archive.description} (${fp.description})` : verdict;
           // Points only where the deletion is already staging evidence: an ordinary deleted download whose clusters are still free stays low.
           const staged = c.hits.some((h) => STAGING_TRACE_RULES.has(h.rule));
           c.hits.push({ rule: 'ntfs-deleted-content-recoverable', ...(staged ? {} : { score: 0 }), message: `its content is still on the volume (${where}): ${what}` });
@@ -904,18 +898,21 @@ class TraceState {
           if (staged && hashing) {
             if (src.size <= hashing.maxSize && this.recoveredHashBytes + src.size <= TRACE_LIMITS.recoveredHashBytes) {
               this.recoveredHashBytes += src.size;
-              try {
-                const hashed = await hashWhole(src, hashing.algorithms, this.src.yieldNow);
-                recovered.hashes = hashed.hashes;
-                if (hashed.bytes < src.size) recovered.hashedBytes = hashed.bytes; // the read ended early: the hashes cover this much
-              } catch (err) {
-                recovered.notHashed = `not read whole: ${(err as Error).message}`;
+              // --hash's own streaming (evidence/hash-source.ts), the event loop turning every 64 chunks.
+              const steps = hashSteps(src, hashing.algorithms, hashing.maxSize);
+              let step = steps.next();
+              for (let n = 1; !step.done; n++, step = steps.next()) if (n % 64 === 0) await this.src.yieldNow?.();
+              const outcome = step.value;
+              if (outcome.status !== 'hashed') recovered.notHashed = `not read whole: ${outcome.message ?? outcome.status}`;
+              else {
+                recovered.hashes = outcome.hashes;
+                if (outcome.size !== src.size) recovered.hashedBytes = outcome.size; // the read ended early: the hashes cover this much
               }
             } else recovered.notHashed = src.size > hashing.maxSize ? `larger than the --hash size cap (${hashing.maxSize} bytes)` : `past ${TRACE_LIMITS.recoveredHashBytes} bytes of recovered content hashed per volume`;
           }
         }
       } else if (state === 'overwritten' || state === 'partly overwritten') {
-        details.gone = details.gone.map((g) => (g === 'the file and its content' ? 'the file' : g));
+        onlyTheFileGone(details);
         details.gone.push(`its content (${use.allocated + use.unchecked} of ${use.clusters} clusters since given to other files)`);
       }
       details.recovered = recovered;
@@ -962,8 +959,8 @@ class TraceState {
         const fp = await fingerprint(src, src.read(0, LIMITS.headBytes), a.stream);
         format = fp.format;
         entropy = fp.entropy === null ? null : Math.round(fp.entropy * 1000) / 1000;
-        if (fp.classification === 'archive' || fp.classification === 'compressed' || fp.classification === 'encrypted' || fp.classification === 'high-entropy-unknown')
-          verdict = `${fp.classification === 'high-entropy-unknown' ? 'likely encrypted data' : `${fp.description}`} (${a.size} bytes)`;
+        const content = stagedContent(fp);
+        if (content) verdict = `${content} (${a.size} bytes)`;
       } else if (!src && stagedNameKind(a.stream) !== null && a.size > 0) {
         verdict = `a stream named like an archive (${a.size} bytes; its content is not in a collected $MFT)`;
       }
@@ -1002,20 +999,17 @@ function mftDetails(d: MftFacts): Record<string, unknown> {
 
 const YIELD_EVERY = 65_536;
 
-/** Hashes of a whole source, read 1 MiB at a time (the event loop turns every 64 MiB). */
-async function hashWhole(src: ByteSource, algorithms: readonly HashAlgorithm[], yieldNow?: () => Promise<void>): Promise<{ hashes: Record<string, string>; bytes: number }> {
-  const hashes = algorithms.map((a) => createHash(a));
-  const CHUNK = 1024 * 1024;
-  let done = 0;
-  while (done < src.size) {
-    const bytes = src.read(done, Math.min(CHUNK, src.size - done));
-    if (bytes.length === 0) break;
-    for (const h of hashes) h.update(bytes);
-    done += bytes.length;
-    if (done % (64 * CHUNK) === 0) await yieldNow?.();
-  }
-  return { hashes: Object.fromEntries(algorithms.map((a, i) => [a, hashes[i]!.digest('hex')])), bytes: done };
+/** What fingerprinted content is, when it is what staging leaves (an archive, a compressed stream, an encrypted container, random data); else null. */
+function stagedContent(fp: Awaited<ReturnType<typeof fingerprint>>): string | null {
+  if (fp.classification === 'high-entropy-unknown') return 'likely encrypted data';
+  return fp.classification === 'archive' || fp.classification === 'compressed' || fp.classification === 'encrypted' ? fp.description : null;
 }
+
+/** A deleted file whose content is accounted for apart: what is gone is the file itself. */
+function onlyTheFileGone(details: { gone: string[] }): void {
+  details.gone = details.gone.map((g) => (g === 'the file and its content' ? 'the file' : g));
+}
+
 /** Entry names of a recovered archive kept in `details.recovered.archive.names`. */
 const RECOVERED_NAMES = 20;
 

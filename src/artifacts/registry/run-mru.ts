@@ -11,6 +11,7 @@
 import type { Candidate } from '../../rules/types.js';
 import { HistoryMatching } from '../history/staging-commands.js';
 import { registryCandidate } from './candidate.js';
+import { mruListOrder } from './mru.js';
 import type { HiveView } from './view.js';
 
 export const RUN_MRU_KEY = 'Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\RunMRU';
@@ -29,9 +30,7 @@ export interface RunMruEntry {
 export function collectRunMru(view: HiveView): { entries: RunMruEntry[]; keyLastWritten: string | null } {
   const node = view.get(RUN_MRU_KEY);
   if (!node) return { entries: [], keyLastWritten: null };
-  const list = node.values.find((v) => v.name.toLowerCase() === 'mrulist');
-  const order = new Map<string, number>();
-  if (typeof list?.data === 'string') for (const ch of list.data.slice(0, 256)) if (!order.has(ch)) order.set(ch, order.size);
+  const order = mruListOrder(node);
   const entries: RunMruEntry[] = [];
   for (const v of node.values) {
     if (/^mrulist$/i.test(v.name) || typeof v.data !== 'string') continue;

@@ -6,14 +6,12 @@
  * one). The key's last-written time is when `url1` was typed.
  */
 import type { Candidate } from '../../rules/types.js';
+import { LIMITS } from '../../util/limits.js';
 import { accessCandidate } from '../access/candidate.js';
 import { isArchiveName } from '../history/paths.js';
 import type { HiveView } from './view.js';
 
 export const TYPED_PATHS_KEY = 'Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\TypedPaths';
-
-/** A Windows path is at most 32,767 characters: a longer value is cut there. */
-const MAX_PATH_CHARS = 32_767;
 
 export interface TypedPath {
   value: string;
@@ -30,7 +28,7 @@ export function collectTypedPaths(view: HiveView): TypedPath[] {
   for (const v of node.values) {
     if (typeof v.data !== 'string' || v.data.trim() === '') continue;
     const m = /^url(\d{1,4})$/i.exec(v.name);
-    out.push({ value: v.name, position: m ? Number(m[1]) : null, path: v.data.slice(0, MAX_PATH_CHARS) });
+    out.push({ value: v.name, position: m ? Number(m[1]) : null, path: v.data.slice(0, LIMITS.maxPathChars) });
   }
   return out.sort((a, b) => (a.position ?? Infinity) - (b.position ?? Infinity));
 }

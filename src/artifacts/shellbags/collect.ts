@@ -13,6 +13,7 @@ import type { Candidate } from '../../rules/types.js';
 import { accessCandidate } from '../access/candidate.js';
 import { parseShellItem, shellItemsPath, stampsOf, type ShellItem, type ShellItemStamps } from '../shell-items/parse.js';
 import { valueBytes, type HiveView, type KeyNode } from '../registry/view.js';
+import { mruListExOrder } from '../registry/mru.js';
 
 export const BAG_MRU_ROOTS = [
   'Software\\Microsoft\\Windows\\Shell\\BagMRU',
@@ -49,20 +50,6 @@ function numberValue(node: KeyNode | undefined, name: string): number | null {
   return b.length >= 4 ? b.readUInt32LE(0) : null;
 }
 
-/** MRUListEx: u32 entry numbers, most recent first, ended by 0xffffffff (also ComDlg32's lists). */
-export function mruOrder(node: KeyNode): Map<string, number> {
-  const order = new Map<string, number>();
-  const v = node.values.find((x) => x.name.toLowerCase() === 'mrulistex');
-  if (!v) return order;
-  const b = valueBytes(v);
-  for (let o = 0; o + 4 <= b.length && order.size < 65536; o += 4) {
-    const n = b.readUInt32LE(o);
-    if (n === 0xffffffff) break;
-    if (!order.has(String(n))) order.set(String(n), order.size);
-  }
-  return order;
-}
-
 export interface ShellBagWalk {
   records: ShellBagRecord[];
   warnings: string[];
@@ -78,7 +65,7 @@ export function collectShellBags(view: HiveView): ShellBagWalk {
     const stack: { node: KeyNode; items: ShellItem[] }[] = [{ node: start, items: [] }];
     while (stack.length > 0) {
       const { node, items } = stack.pop()!;
-      const order = mruOrder(node);
+      const order = mruListExOrder(node);
       const children: { node: KeyNode; items: ShellItem[] }[] = [];
       for (const v of node.values) {
         if (!/^\d+$/.test(v.name)) continue;

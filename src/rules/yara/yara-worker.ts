@@ -158,19 +158,24 @@ const SKIP_FIELD = { encrypted: 'encrypted', method: 'method', 'too-large': 'too
 function scanRequest(scanner: Scanner, request: YaraRequest): WireReply {
   const shown: WireMatch[] = [];
   let more = false;
-  /** Adds matches to what the reply shows (up to RULES_PER_REPLY); returns all shown so far. */
-  const keep = (matches: RawMatch[], member?: string): WireMatch[] => {
+  /** Adds matches to what the reply shows (up to RULES_PER_REPLY). */
+  const keep = (matches: RawMatch[], member?: string): void => {
     for (const m of matches) {
       if (shown.length >= RULES_PER_REPLY) {
         more = true;
-        break;
+        return;
       }
       shown.push(wireMatch(m, member));
     }
-    return shown;
   };
-  // shown[0 .. made.told) went out with earlier ticks.
-  const made = { scans: 0, told: 0 };
+  /** What was shown since the last tick (sent with the next, so that it survives a timeout). */
+  let told = 0;
+  const sinceTick = (): WireMatch[] => {
+    const found = shown.slice(told);
+    told = shown.length;
+    return found;
+  };
+  const made = { scans: 0 };
   if (request.from === undefined) {
     if (USED_GLOBALS.length > 0) setGlobals(scanner, request.globals);
     keep(matchesOf(scanner, request.bytes));
@@ -187,7 +192,7 @@ function scanRequest(scanner: Scanner, request: YaraRequest): WireReply {
   if (!listing) return { ok: true, matches: shown, cut: more, scans: made.scans };
   const tally = newTally(listing);
   try {
-    const from = scanMembers(scanner, request, listing, tally, keep, made);
+    const from = scanMembers(scanner, request, listing, tally, keep, sinceTick, made);
     if (from !== null) return { ok: true, matches: shown, cut: more, scans: made.scans, members: tally, resume: { from, bytes: request.bytes } };
   } catch (err) {
     tally.damaged++;
@@ -197,13 +202,11 @@ function scanRequest(scanner: Scanner, request: YaraRequest): WireReply {
 }
 
 /** The members from `request.from`, each announced, loaded and scanned; the member to go on from when the worker's budget of scans is spent, else null. */
-function scanMembers(scanner: Scanner, request: YaraRequest, listing: MemberListing, tally: MemberTally, keep: (matches: RawMatch[], member?: string) => WireMatch[], made: { scans: number; told: number }): number | null {
+function scanMembers(scanner: Scanner, request: YaraRequest, listing: MemberListing, tally: MemberTally, keep: (matches: RawMatch[], member?: string) => void, sinceTick: () => WireMatch[], made: { scans: number }): number | null {
   for (const member of listing.members) {
     if (member.index < (request.from ?? 0)) continue;
     if (made.scans >= request.budget) return member.index;
-    const shown = keep([]);
-    parentPort!.postMessage({ id: request.id, tick: member.path, found: shown.slice(made.told) } satisfies YaraResponse);
-    made.told = shown.length;
+    parentPort!.postMessage({ id: request.id, tick: member.path, found: sinceTick() } satisfies YaraResponse);
     const loaded = member.load();
     if (!loaded.ok) {
       tally[SKIP_FIELD[loaded.why]]++;
