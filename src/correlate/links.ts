@@ -69,6 +69,7 @@ function describeSource(c: Candidate): string {
     case 'archive-entry':
     case 'recycle-bin':
     case 'trash':
+    case 'carved':
     case 'summary': // made after correlation; listed for completeness
       return c.path;
     default:

@@ -127,7 +127,8 @@ export interface ShadowCopyMeta {
 // 1.3: a root's `shadowCopy` (a volume shadow copy of an image's NTFS volume scanned as a root).
 // 1.4: `meta.yara` (--yara rules) and a file finding's `details.yara`.
 // 1.5: archive members for the rules: `meta.yara.maxMembers`, `packagesOpened`, `members`; `details.yara[].member`.
-export const SCHEMA_VERSION = '1.5';
+// 1.6: the finding kind `carved` (an archive carved from an NTFS volume's free clusters, scan --carve).
+export const SCHEMA_VERSION = '1.6';
 
 /** The case a scan belongs to (--case, --examiner), shown in the report header. */
 export interface CaseInfo {

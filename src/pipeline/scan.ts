@@ -77,6 +77,8 @@ export interface ScanOptions {
   hiveLogs?: boolean;
   /** Scan the shadow copies of a disk image's NTFS volumes as roots of their own (pipeline/shadow-copies.ts). Default true. */
   shadowCopies?: boolean;
+  /** --carve: look for archives in the free clusters of each NTFS volume of a disk image (artifacts/ntfs/carve.ts). Default false. */
+  carve?: boolean;
   /** Sigma rules for event logs (the CLI loads stagehunt's own plus --sigma directories). */
   sigma?: readonly SigmaRule[];
   /** The command line, recorded in meta for chain of custody. */
@@ -165,6 +167,8 @@ interface RootState {
   idLabel: string;
   /** The --host key: the directory or image as given on the command line. */
   hostKey: string;
+  /** A shadow copy of an image's volume, scanned as a root of its own. */
+  shadowCopy: boolean;
   os: OsKind;
   kind: RootKind;
   /** The root read through the one evidence interface: expansion, walk, reads. */
@@ -828,10 +832,11 @@ function setFileIds(state: RootState, findings: Finding[]): void {
 }
 
 /** A fresh state for one root. */
-function rootState(fields: Pick<RootState, 'given' | 'label' | 'hostKey' | 'os' | 'kind' | 'fs' | 'isolator' | 'pool' | 'keepEntries'> & { idLabel?: string }): RootState {
+function rootState(fields: Pick<RootState, 'given' | 'label' | 'hostKey' | 'os' | 'kind' | 'fs' | 'isolator' | 'pool' | 'keepEntries'> & { idLabel?: string; shadowCopy?: boolean }): RootState {
   return {
     ...fields,
     idLabel: fields.idLabel ?? fields.label,
+    shadowCopy: fields.shadowCopy === true,
     hotspots: new HotspotIndex([]),
     candidates: [],
     issues: [],
@@ -880,7 +885,12 @@ const IMAGE_KIND: RootKind = {
   times: imageEntryTimes,
   recheckStart: () => null,
   isolation: null,
-  ntfsTraces: (state, opts) => imageNtfsTraces(state.fs, ntfsHotspots(opts.extraHotspots), yieldToEventLoop, opts.hash && opts.hash.mode !== 'none' ? { algorithms: opts.hash.algorithms, maxSize: opts.hash.maxSize } : undefined),
+  ntfsTraces: (state, opts) =>
+    imageNtfsTraces(state.fs, ntfsHotspots(opts.extraHotspots), yieldToEventLoop, {
+      ...(opts.hash && opts.hash.mode !== 'none' ? { hash: { algorithms: opts.hash.algorithms, maxSize: opts.hash.maxSize } } : {}),
+      // A shadow copy's free space is not its own to carve: the live volume's is read once.
+      carve: opts.carve === true && !state.shadowCopy,
+    }),
   fileIds: true,
   reportFsWarnings: true,
   skipParsers: parsersLeftToTraces,
@@ -971,7 +981,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
         await startReadAheadIfLarge(fs, opts);
         const os: OsKind = opts.os === 'auto' ? detectFsOs(fs) : opts.os;
         const idLabel = shadowCopy ? shadowCopyIdLabel(shadowCopy.of, shadowCopy.storeId) : label;
-        const state = rootState({ given: label, label, idLabel, hostKey: given, os, kind: IMAGE_KIND, fs, isolator, pool: null, keepEntries: true });
+        const state = rootState({ given: label, label, idLabel, shadowCopy: shadowCopy !== undefined, hostKey: given, os, kind: IMAGE_KIND, fs, isolator, pool: null, keepEntries: true });
         inspectedFiles.set(label, { fs, entries: state.inspectedEntries });
         await scanRoot(state, opts);
         const live = shadowCopy && image.volumes.find((v) => v.label === shadowCopy.of)?.fs;

@@ -174,7 +174,7 @@ export function buildStagedImage(dir: string): StagedImage {
 }
 
 /** The clusters (LCNs) of a record's unnamed non-resident $DATA, in stream order. */
-function dataClusters(rec: Buffer, entry: number): number[] {
+export function dataClusters(rec: Buffer, entry: number): number[] {
   const parsed = parseMftRecord(Buffer.from(rec), entry);
   const data = parsed?.attributes.find((a) => a.type === 0x80 && a.name === '' && !a.resident);
   const out: number[] = [];

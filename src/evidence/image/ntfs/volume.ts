@@ -94,6 +94,15 @@ export interface NtfsVolume {
    * more). Null when the record or its sequence does not hold.
    */
   clusterUse(ref: NtfsRef): ClusterUse | null;
+  /** The cluster the first byte of a record's unnamed stream lies in (where a carved header would be); null when resident, sparse there, or the record does not hold. */
+  contentStart(ref: NtfsRef): number | null;
+  /**
+   * Runs of clusters $Bitmap marks free, in cluster order (what carving reads), within the volume;
+   * ends early, with a volume warning, where $Bitmap does. Nothing when there is no $Bitmap.
+   */
+  freeRuns(): Generator<ClusterRun>;
+  /** `bytes` raw bytes of the volume from the start of cluster `lcn`, as a stream (clipped to the volume), whatever file they belong to. */
+  openClusters(lcn: number, bytes: number): SparseAwareSource;
   /** A directory's $I30 index allocation (its INDX blocks); null when its index is all in the record. */
   openIndex(ref: NtfsRef): SparseAwareSource | null;
   /** Resolves a path ('/dir/file.txt', case-insensitive as NTFS on Windows) to a reference. */
@@ -124,6 +133,12 @@ export interface ClusterUse {
   allocated: number;
   /** The runs name clusters outside the volume, or $Bitmap could not be read for them (counted as allocated: not vouched for). */
   unchecked: number;
+}
+
+/** A run of consecutive clusters of the volume. */
+export interface ClusterRun {
+  lcn: number;
+  length: number;
 }
 
 export class NtfsError extends Error {}
@@ -345,6 +360,15 @@ export function openNtfs(src: ByteSource): NtfsVolume {
       bitmap = segs.length > 0 ? attributeSource(segs, '$Bitmap') : null;
     }
     return bitmap;
+  }
+
+  /** The runs of a record's unnamed stream; 'resident' when it has no clusters of its own; null when the record or its sequence does not hold. */
+  function dataRuns(ref: NtfsRef): Run[] | 'resident' | null {
+    const file = loadFile(ref.entry);
+    if (!file || (ref.sequence !== 0 && ref.sequence !== file.base.sequence)) return null;
+    const segs = namedAttributes(file, ATTR_TYPE.data, '');
+    if (segs.length === 0 || segs.some((a) => a.resident)) return 'resident';
+    return joinSegments(segs, boundedWarnings(), `MFT entry ${ref.entry}`).runs;
   }
 
   /** Set bits of $Bitmap for clusters [first, first + count), read 64 KiB at a time; null when $Bitmap ends before them. */
@@ -577,12 +601,15 @@ export function openNtfs(src: ByteSource): NtfsVolume {
         warnings: file.warnings,
       };
     },
+    contentStart(ref: NtfsRef): number | null {
+      const runs = dataRuns(ref);
+      const first = Array.isArray(runs) ? runs[0] : undefined;
+      return first?.vcn === 0 ? first.lcn : null;
+    },
     clusterUse(ref: NtfsRef): ClusterUse | null {
-      const file = loadFile(ref.entry);
-      if (!file || (ref.sequence !== 0 && ref.sequence !== file.base.sequence)) return null;
-      const segs = namedAttributes(file, ATTR_TYPE.data, '');
-      if (segs.length === 0 || segs.some((a) => a.resident)) return { resident: true, clusters: 0, allocated: 0, unchecked: 0 };
-      const runs = joinSegments(segs, boundedWarnings(), `MFT entry ${ref.entry}`).runs;
+      const runs = dataRuns(ref);
+      if (runs === null) return null;
+      if (runs === 'resident') return { resident: true, clusters: 0, allocated: 0, unchecked: 0 };
       const use: ClusterUse = { resident: false, clusters: 0, allocated: 0, unchecked: 0 };
       const bitmap = bitmapSource();
       const totalClusters = Math.floor((g.totalSectors * g.sectorSize) / clusterSize);
@@ -599,6 +626,43 @@ export function openNtfs(src: ByteSource): NtfsVolume {
         }
       }
       return use;
+    },
+    *freeRuns(): Generator<ClusterRun> {
+      const map = bitmapSource();
+      if (!map) return;
+      const totalClusters = Math.floor((g.totalSectors * g.sectorSize) / clusterSize);
+      const CHUNK = 64 * 1024;
+      let start = -1; // first cluster of the free run being built, -1 between runs
+      let end = 0; // clusters $Bitmap has told about so far
+      for (let byte0 = 0; end < totalClusters; byte0 += CHUNK) {
+        const wanted = Math.min(CHUNK, Math.ceil(totalClusters / 8) - byte0);
+        const bytes = map.read(byte0, wanted);
+        end = Math.min(totalClusters, (byte0 + bytes.length) * 8);
+        for (let c = byte0 * 8; c < end; ) {
+          const b = bytes[Math.floor(c / 8) - byte0]!;
+          // A whole byte at once where it is all free or all allocated (most of a bitmap).
+          const whole = c % 8 === 0 && c + 8 <= end && (b === 0 || b === 0xff);
+          const free = whole ? b === 0 : ((b >> (c % 8)) & 1) === 0;
+          if (free && start < 0) start = c;
+          else if (!free && start >= 0) {
+            yield { lcn: start, length: c - start };
+            start = -1;
+          }
+          c += whole ? 8 : 1;
+        }
+        if (bytes.length < wanted) {
+          warnings.push(`$Bitmap ends at cluster ${end} of ${totalClusters}: the clusters past it are not read as free`);
+          break;
+        }
+      }
+      if (start >= 0) yield { lcn: start, length: end - start };
+    },
+    openClusters(lcn: number, bytes: number): SparseAwareSource {
+      const totalClusters = Math.floor((g.totalSectors * g.sectorSize) / clusterSize);
+      const first = Math.max(0, Math.min(Math.floor(lcn), totalClusters));
+      const length = Math.max(0, Math.min(Math.ceil(bytes / clusterSize), totalClusters - first));
+      const size = Math.max(0, Math.min(Math.floor(bytes), length * clusterSize));
+      return attributeStream(src, { clusterSize, runs: length > 0 ? [{ vcn: 0, lcn: first, length }] : [], dataSize: size, initializedSize: size, compressionUnit: 0 }, `clusters ${first}-${first + length - 1}`, boundedWarnings());
     },
     open(ref: NtfsRef, streamName = ''): SparseAwareSource | null {
       const file = loadFile(ref.entry);
