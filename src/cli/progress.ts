@@ -30,15 +30,17 @@ function duration(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }
 
-/** Formats one progress line (exported for tests). */
-export function progressLine(files: number, bytes: number, findings: number, elapsedMs: number, expected: number | null, phase: ScanProgress['phase']): string {
+/** Formats one progress line (exported for tests); `carve`: free space read and its total, in the 'carve' phase. */
+export function progressLine(files: number, bytes: number, findings: number, elapsedMs: number, expected: number | null, phase: ScanProgress['phase'], carve?: ScanProgress['carve']): string {
   const secs = Math.max(0.001, elapsedMs / 1000);
   const rate = files / secs;
   const mb = (bytes / 1048576).toFixed(1);
   const parts = [expected ? `${files.toLocaleString('en-US')}/${expected.toLocaleString('en-US')} files (${Math.min(100, Math.floor((100 * files) / Math.max(1, expected)))}%)` : `${files.toLocaleString('en-US')} files`];
   parts.push(`${mb} MB read`, `${findings} candidates`, `${Math.round(rate).toLocaleString('en-US')} files/s`);
   if (expected && phase === 'walk' && files > 0) parts.push(`ETA ${duration(Math.max(0, expected - files) / rate)}`);
-  return `scanning ${phase === 'correlate' ? '(correlating) ' : ''}${parts.join(', ')}`;
+  const gb = (n: number) => (n / 1024 ** 3).toFixed(1);
+  const carving = phase === 'carve' && carve ? `(carving free space: ${gb(carve.read)} of ${gb(carve.total)} GB, ${Math.min(100, Math.floor((100 * carve.read) / Math.max(1, carve.total)))}%) ` : '';
+  return `scanning ${phase === 'correlate' ? '(correlating) ' : carving}${parts.join(', ')}`;
 }
 
 export function makeProgress(stream: NodeJS.WriteStream, options: number | ProgressOptions = {}): (p: ScanProgress) => void {
@@ -54,7 +56,7 @@ export function makeProgress(stream: NodeJS.WriteStream, options: number | Progr
   return (p: ScanProgress) => {
     perRoot.set(p.root, { files: p.files, bytes: p.bytes, findings: p.findings });
     const t = now();
-    if (t - last < intervalMs && (p.phase === 'walk' || periodic)) return;
+    if (t - last < intervalMs && (p.phase === 'walk' || p.phase === 'carve' || periodic)) return;
     last = t;
     let files = 0;
     let bytes = 0;
@@ -64,7 +66,7 @@ export function makeProgress(stream: NodeJS.WriteStream, options: number | Progr
       bytes += r.bytes;
       findings += r.findings;
     }
-    const line = progressLine(files, bytes, findings, t - started, opts.expectedFiles ?? null, p.phase);
+    const line = progressLine(files, bytes, findings, t - started, opts.expectedFiles ?? null, p.phase, p.carve);
     stream.write(periodic ? `stagehunt: ${line}\n` : `\r\u001b[K${line}`);
   };
 }

@@ -48,6 +48,8 @@ export interface ImageTraceOptions {
   hash?: HashSettings;
   /** --carve: the volume's free clusters are read for archives (artifacts/ntfs/carve.ts). */
   carve?: boolean;
+  /** Told as carving reads: bytes of free space read, of the volume's total. */
+  onCarveProgress?(read: number, total: number): void;
 }
 
 /** Deleted records looked up by where their content begins, for carving (as many as the trace stage remembers). */
@@ -64,7 +66,7 @@ export async function imageNtfsTraces(fs: EvidenceFs, hotspots: readonly Hotspot
     const mft = c.details?.mft as { entry?: number } | undefined;
     if (c.details?.recovered && typeof mft?.entry === 'number') reported.add(mft.entry);
   }
-  const carved = await carveArchives(fs.freeSpace(), { volumeRel: '', deletedStarts: fs.deletedContentStarts(CARVE_DELETED_RECORDS), reported, ...(opts.hash ? { hash: opts.hash } : {}), yieldNow });
+  const carved = await carveArchives(fs.freeSpace(), { volumeRel: '', deletedStarts: fs.deletedContentStarts(CARVE_DELETED_RECORDS), reported, ...(opts.hash ? { hash: opts.hash } : {}), ...(opts.onCarveProgress ? { onProgress: opts.onCarveProgress } : {}), yieldNow });
   pushAll(traced.candidates, carved.candidates);
   pushAll(traced.warnings, carved.warnings);
   return traced;

@@ -130,7 +130,9 @@ export interface ScanProgress {
   bytes: number;
   findings: number;
   /** Files the walk has seen so far (the total is unknown until the walk ends). */
-  phase: 'walk' | 'correlate' | 'done';
+  phase: 'walk' | 'carve' | 'correlate' | 'done';
+  /** In the 'carve' phase (--carve): bytes of the volume's free space read, of its total. */
+  carve?: { read: number; total: number };
 }
 
 /**
@@ -890,6 +892,7 @@ const IMAGE_KIND: RootKind = {
       ...(opts.hash && opts.hash.mode !== 'none' ? { hash: { algorithms: opts.hash.algorithms, maxSize: opts.hash.maxSize } } : {}),
       // A shadow copy's free space is not its own to carve: the live volume's is read once.
       carve: opts.carve === true && !state.shadowCopy,
+      onCarveProgress: (read, total) => opts.onProgress?.({ root: state.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'carve', carve: { read, total } }),
     }),
   fileIds: true,
   reportFsWarnings: true,

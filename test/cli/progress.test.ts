@@ -12,6 +12,8 @@ describe('progress line', () => {
     expect(progressLine(2500, 10 * 1048576, 7, 1000, 10_000, 'walk')).toBe('scanning 2,500/10,000 files (25%), 10.0 MB read, 7 candidates, 2,500 files/s, ETA 0:03');
     expect(progressLine(2500, 0, 0, 1000, null, 'walk')).toBe('scanning 2,500 files, 0.0 MB read, 0 candidates, 2,500 files/s');
     expect(progressLine(9000, 0, 0, 3_000_000, 10_000_000, 'walk')).toMatch(/ETA 925:05:33$/);
+    // scan --carve: the free space read of its total, while the volume's files are all walked.
+    expect(progressLine(2500, 0, 3, 1000, 2500, 'carve', { read: 3 * 1024 ** 3, total: 12 * 1024 ** 3 })).toBe('scanning (carving free space: 3.0 of 12.0 GB, 25%) 2,500/2,500 files (100%), 0.0 MB read, 3 candidates, 2,500 files/s');
   });
 
   test('redraws at most once per interval and sums over roots', () => {

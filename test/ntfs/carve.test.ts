@@ -41,12 +41,13 @@ describeIf(ready, !built ? 'dist/ not built (npm run build)' : `tools ${TOOLS.jo
   let dir: string;
   let img: CarveImage;
   let carved: CarveResult;
+  const told: Array<[number, number]> = [];
   beforeAll(async () => {
     dir = path.join(workDir(), 'carve');
     rmSync(dir, { recursive: true, force: true });
     img = buildCarveImage(dir);
     const fs = new NtfsFs(fileSource(img.image), 'carve');
-    carved = await carveArchives(fs.freeSpace(), { volumeRel: '', deletedStarts: fs.deletedContentStarts(1000) });
+    carved = await carveArchives(fs.freeSpace(), { volumeRel: '', deletedStarts: fs.deletedContentStarts(1000), onProgress: (read, total) => told.push([read, total]) });
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -79,6 +80,12 @@ describeIf(ready, !built ? 'dist/ not built (npm run build)' : `tools ${TOOLS.jo
     expect(carved.candidates.every((c) => c.kind === 'carved' && c.path === `$Unalloc/cluster-${clusterOf(c)}`)).toBe(true);
     expect(carved.stats.freeClusters).toBeGreaterThan(0);
     expect(carved.warnings).toEqual([]);
+    // Progress: the free space read grows to its total, told before the carve starts reading.
+    const total = carved.stats.freeClusters * img.clusterSize;
+    expect(told.length).toBeGreaterThan(0);
+    expect(told.every(([, t]) => t === total)).toBe(true);
+    expect(told.every(([r], i) => i === 0 || r >= told[i - 1]![0])).toBe(true);
+    expect(told[told.length - 1]![0]).toBe(total);
   });
 
   test('where the end is known (7z start header, ZIP end record) the carve is the archive as written: blkcat\'s bytes, same SHA-256', () => {

@@ -34,6 +34,8 @@ export interface CarveOptions {
   reported?: ReadonlySet<number>;
   /** --hash's algorithms and size cap, for carved archives whose end is known (absent with --hash none). */
   hash?: HashSettings;
+  /** Told after each step: bytes of free space read, of the total (a long carve of a large disk shows it is alive). */
+  onProgress?(read: number, total: number): void;
   yieldNow?(): Promise<void>;
 }
 
@@ -103,6 +105,9 @@ export async function carveArchives(space: FreeSpace, opts: CarveOptions): Promi
   const chunk = Math.max(cs, Math.floor(CHUNK_BYTES / cs) * cs);
   let hashed = 0;
   let past = 0; // headers seen beyond CARVE_LIMITS.headers
+  // The total for the progress line: one more pass over $Bitmap (a 500 GiB volume's is 16 MB).
+  let total = 0;
+  if (opts.onProgress) for (const run of space.runs()) total += run.length * cs;
   for (const run of space.runs()) {
     stats.freeClusters += run.length;
     const runBytes = run.length * cs;
@@ -141,6 +146,7 @@ export async function carveArchives(space: FreeSpace, opts: CarveOptions): Promi
             if (h) Object.assign(h, { end: pos + i + ZIP_END_SIZE + buf.readUInt16LE(i + 20), endFrom: 'end record' });
           }
         }
+        opts.onProgress?.(stats.bytesRead, total);
         if (pos % (chunk * 16) === 0) await opts.yieldNow?.();
       }
       let covered = 0; // the end of the last archive carved from this run: headers inside it are its members
