@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Benchmark of `scan --carve` (docs/ntfs.md "Carving", docs/performance.md "Carving free clusters"):
+// Benchmark of `scan --carve` (docs/images.md "Carving", docs/performance.md "Carving free clusters"):
 // an NTFS volume whose free clusters are full of incompressible data (as on a used disk, not the
 // zeros of a fresh one), with staged archives planted at cluster starts, scanned as a raw image
 // and as an E01, with and without --carve, beside the floors (cat of the raw image; ewfexport of

@@ -186,9 +186,37 @@ export interface EvidenceFs {
    * entry id is still on this volume ('present') or gone since ('gone'); null when the id says nothing.
    */
   fileLife?(id: string): 'present' | 'gone' | null;
+  /** An image file system's unallocated space, as `scan --carve` reads it; absent or null when it cannot tell what is free. */
+  freeSpace?(): FreeSpace | null;
   /** Problems met so far (bad structures, loops, truncation): what could be read was read. */
   readonly warnings: string[];
   close(): void;
+}
+
+/**
+ * A volume's unallocated space as carving reads it (src/artifacts/carve/carve.ts): the runs of
+ * allocation units its allocation map marks free, in order, and the raw bytes from a unit's start.
+ */
+export interface FreeSpace {
+  /** Bytes per unit. */
+  unitSize: number;
+  /** What a unit is called where The Sleuth Kit addresses it by number: an NTFS 'cluster', an ext 'block'. */
+  unitName: 'cluster' | 'block';
+  runs(): Iterable<{ first: number; length: number }>;
+  /** `bytes` raw bytes from the start of unit `first` (clipped to the volume); `willRead` hints an image that fetches ahead. */
+  open(first: number, bytes: number): OpenedSource & { willRead?(position: number, length: number): void };
+  /**
+   * Deleted files whose content still begins at a unit (an NTFS deleted record's runs), up to
+   * `limit`: a carve there is still named by one. Absent: the file system keeps no such link.
+   */
+  deletedStarts?(limit: number): Map<number, DeletedStart>;
+}
+
+/** A deleted file record whose content begins at a given unit. */
+export interface DeletedStart {
+  entry: number;
+  sequence: number;
+  path: string | null;
 }
 
 /** Milliseconds since 1970 of a file-system time (fractional), 0 when absent. */

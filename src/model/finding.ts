@@ -45,7 +45,7 @@ export type FindingKind =
   | 'mft-record' // NTFS: an MFT record of a staged file (deleted or live), issue 13
   | 'i30-entry' // NTFS: a staged file's name left in a folder's $I30 index slack (docs/ntfs.md "$I30 slack")
   | 'usn-record' // NTFS: the USN journal life of one file or folder, issue 13
-  | 'carved' // NTFS: an archive carved from a volume's free clusters, no file or record naming it (scan --carve)
+  | 'carved' // an archive carved from an image file system's free space, no file naming it (scan --carve)
   | 'execution' // a program run recorded by Prefetch, Amcache or AppCompatCache (issue 15)
   | 'access' // an LNK, Jump List or ShellBags entry (issue 15 part B)
   | 'summary'; // low/info findings of one rule in one directory beyond a cap, folded into one (issue 17)

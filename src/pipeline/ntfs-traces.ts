@@ -13,9 +13,7 @@ import { NtfsFs } from '../evidence/image/fs/ntfs.js';
 import { hotspotsFor, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
 import type { DirEntryInfo } from '../model/evidence.js';
 import type { Candidate } from '../rules/types.js';
-import { ntfsTraceCandidates, TRACE_LIMITS } from '../artifacts/ntfs/traces.js';
-import { carveArchives } from '../artifacts/ntfs/carve.js';
-import { pushAll } from '../util/arrays.js';
+import { ntfsTraceCandidates } from '../artifacts/ntfs/traces.js';
 import type { HashSettings } from '../evidence/hash-source.js';
 
 /** NTFS volumes are Windows volumes: their paths are matched against the Windows hotspots (and the user's). */
@@ -43,36 +41,10 @@ export function parsersLeftToTraces(fs: EvidenceFs, relPath: string): ReadonlySe
   return fs instanceof NtfsFs && relPath === OWN_MFT ? OWN_MFT_PARSERS : undefined;
 }
 
-export interface ImageTraceOptions {
-  /** --hash's algorithms and size cap, for the recovered content of deleted staged archives and carved archives (absent with --hash none). */
-  hash?: HashSettings;
-  /** --carve: the volume's free clusters are read for archives (artifacts/ntfs/carve.ts). */
-  carve?: boolean;
-  /** Told as carving reads: bytes of free space read, of the volume's total. */
-  onCarveProgress?(read: number, total: number): void;
-}
-
-/** Deleted records looked up by where their content begins, for carving (as many as the trace stage remembers). */
-const CARVE_DELETED_RECORDS = TRACE_LIMITS.deletedRecords;
-
-/** The image's own $MFT and $J, the alternate data streams the $MFT names (opened by record), and with --carve its free clusters. */
-export async function imageNtfsTraces(fs: EvidenceFs, hotspots: readonly Hotspot[], yieldNow: () => Promise<void>, opts: ImageTraceOptions = {}): Promise<TraceStageResult> {
+/** The image's own $MFT and $J, and the alternate data streams the $MFT names (opened by record). */
+/** `hashRecovered`: --hash's algorithms and size cap, for the recovered content of deleted staged archives (absent with --hash none). */
+export async function imageNtfsTraces(fs: EvidenceFs, hotspots: readonly Hotspot[], yieldNow: () => Promise<void>, hashRecovered?: HashSettings): Promise<TraceStageResult> {
   if (!(fs instanceof NtfsFs)) return { candidates: [], warnings: [] };
-  const traced = await imageOwnTraces(fs, hotspots, yieldNow, opts.hash);
-  if (!opts.carve) return traced;
-  // Content the trace stage recovered by its deleted record is reported there already.
-  const reported = new Set<number>();
-  for (const c of traced.candidates) {
-    const mft = c.details?.mft as { entry?: number } | undefined;
-    if (c.details?.recovered && typeof mft?.entry === 'number') reported.add(mft.entry);
-  }
-  const carved = await carveArchives(fs.freeSpace(), { volumeRel: '', deletedStarts: fs.deletedContentStarts(CARVE_DELETED_RECORDS), reported, ...(opts.hash ? { hash: opts.hash } : {}), ...(opts.onCarveProgress ? { onProgress: opts.onCarveProgress } : {}), yieldNow });
-  pushAll(traced.candidates, carved.candidates);
-  pushAll(traced.warnings, carved.warnings);
-  return traced;
-}
-
-async function imageOwnTraces(fs: NtfsFs, hotspots: readonly Hotspot[], yieldNow: () => Promise<void>, hashRecovered: HashSettings | undefined): Promise<TraceStageResult> {
   const warnings: string[] = [];
   const openNamed = (path: string, stream?: string) => {
     const e = fs.lookup(path);

@@ -57,6 +57,7 @@ import { InOrder } from './in-order.js';
 import { inspectPoolBatch } from './pool-inspect.js';
 import { isoFromMs, isoFromDate } from '../util/filetime.js';
 import { collectedNtfsTraces, imageNtfsTraces, ntfsHotspots, parsersLeftToTraces, type TraceStageResult } from './ntfs-traces.js';
+import { carveFreeSpace } from './carve.js';
 import { compareCodeUnits, compareText, sortExactly } from '../util/compare.js';
 import { ownedCopy } from '../util/slab-bytes.js';
 import { memberWarning, type YaraMatched, type YaraScanner } from '../rules/yara/scanner.js';
@@ -77,7 +78,7 @@ export interface ScanOptions {
   hiveLogs?: boolean;
   /** Scan the shadow copies of a disk image's NTFS volumes as roots of their own (pipeline/shadow-copies.ts). Default true. */
   shadowCopies?: boolean;
-  /** --carve: look for archives in the free clusters of each NTFS volume of a disk image (artifacts/ntfs/carve.ts). Default false. */
+  /** --carve: look for archives in the free space of each file system of a disk image (artifacts/carve/carve.ts). Default false. */
   carve?: boolean;
   /** Sigma rules for event logs (the CLI loads stagehunt's own plus --sigma directories). */
   sigma?: readonly SigmaRule[];
@@ -148,6 +149,8 @@ interface RootKind {
   isolation: { rootAbs: string; rootDev: number } | null;
   /** The NTFS traces of the root: a collection's `$MFT` / `$J` files, or an NTFS volume's own. */
   ntfsTraces(state: RootState, opts: ScanOptions): Promise<TraceStageResult>;
+  /** --carve: archives in the root's free space (an image's file system), given what the trace stage found; absent: nothing to carve. */
+  carve?(state: RootState, opts: ScanOptions, traced: readonly Candidate[]): Promise<TraceStageResult>;
   /** Findings carry the id of the entry behind them (an image file system: inode, MFT reference; a directory's inode numbers differ between two copies). */
   fileIds: boolean;
   /** The file system's own warnings (damaged structures) are reported as the root's errors (a directory's are the walker's listing errors already). */
@@ -695,6 +698,12 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
   const ntfs = await state.kind.ntfsTraces(state, opts);
   pushAll(state.candidates, ntfs.candidates);
   for (const message of ntfs.warnings) recordIssue(state.issues, { path: '', op: 'parse', code: 'WARN', message });
+  // --carve: the free space of an image's file system; a shadow copy's is the live volume's business.
+  if (opts.carve && state.kind.carve && !state.shadowCopy) {
+    const carved = await state.kind.carve(state, opts, ntfs.candidates);
+    pushAll(state.candidates, carved.candidates);
+    for (const message of carved.warnings) recordIssue(state.issues, { path: '', op: 'read', code: 'WARN', message });
+  }
   if (state.kind.reportFsWarnings) for (const message of state.fs.warnings) recordIssue(state.issues, { path: '', op: 'read', code: 'WARN', message });
   progress();
 }
@@ -887,12 +896,12 @@ const IMAGE_KIND: RootKind = {
   times: imageEntryTimes,
   recheckStart: () => null,
   isolation: null,
-  ntfsTraces: (state, opts) =>
-    imageNtfsTraces(state.fs, ntfsHotspots(opts.extraHotspots), yieldToEventLoop, {
-      ...(opts.hash && opts.hash.mode !== 'none' ? { hash: { algorithms: opts.hash.algorithms, maxSize: opts.hash.maxSize } } : {}),
-      // A shadow copy's free space is not its own to carve: the live volume's is read once.
-      carve: opts.carve === true && !state.shadowCopy,
-      onCarveProgress: (read, total) => opts.onProgress?.({ root: state.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'carve', carve: { read, total } }),
+  ntfsTraces: (state, opts) => imageNtfsTraces(state.fs, ntfsHotspots(opts.extraHotspots), yieldToEventLoop, hashSettings(opts)),
+  carve: (state, opts, traced) =>
+    carveFreeSpace(state.fs, traced, {
+      hash: hashSettings(opts),
+      onProgress: (read, total) => opts.onProgress?.({ root: state.given, files: state.filesScanned, bytes: state.bytesRead, findings: state.candidates.length, phase: 'carve', carve: { read, total } }),
+      yieldNow: yieldToEventLoop,
     }),
   fileIds: true,
   reportFsWarnings: true,

@@ -1,6 +1,6 @@
 /**
  * An NTFS volume whose staged archives were deleted and their MFT records wiped (carving's test
- * image, docs/ntfs.md "Carving"), built without mounting: mkntfs + ntfscp for the files, then the
+ * image, docs/images.md "Carving"), built without mounting: mkntfs + ntfscp for the files, then the
  * records of the "wiped" ones zeroed and their clusters cleared in $Bitmap, as when a record is
  * reused after `del` or a wiper zeroes it. Their content stays where NTFS wrote it, unallocated:
  *   - collect.7z: documents packed by 7-Zip with encrypted headers (-mhe -p);

@@ -1,5 +1,5 @@
 /**
- * Carving archives from an NTFS volume's free clusters (`scan --carve`, src/artifacts/ntfs/carve.ts):
+ * Carving archives from an NTFS volume's free clusters (`scan --carve`, src/artifacts/carve/carve.ts):
  * checked against The Sleuth Kit on a volume whose staged archives were deleted and their MFT
  * records wiped (test/ntfs/carve-image.ts). sigfind finds the same signatures at the same block
  * starts and blkstat says which of those blocks are free; blkcat's bytes of a carve are the archive
@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { NtfsFs } from '../../src/evidence/image/fs/ntfs.js';
-import { carveArchives, type CarveResult } from '../../src/artifacts/ntfs/carve.js';
+import { carveArchives, type CarveResult } from '../../src/artifacts/carve/carve.js';
 import { openNtfs } from '../../src/evidence/image/ntfs/index.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { corpusAvailable, describeIf, toolAvailable } from '../helpers/corpus.js';
@@ -32,7 +32,7 @@ interface F {
   level: string;
   score: number;
   reasons: Array<{ rule: string; message: string }>;
-  details?: { carved?: { cluster: number; bytes: number; end: string; names?: string[]; hashes?: Record<string, string>; deletedRecord?: { entry: number; path: string } } };
+  details?: { carved?: { first: number; bytes: number; end: string; names?: string[]; hashes?: Record<string, string>; deletedRecord?: { entry: number; path: string } } };
 }
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -47,7 +47,7 @@ describeIf(ready, !built ? 'dist/ not built (npm run build)' : `tools ${TOOLS.jo
     rmSync(dir, { recursive: true, force: true });
     img = buildCarveImage(dir);
     const fs = new NtfsFs(fileSource(img.image), 'carve');
-    carved = await carveArchives(fs.freeSpace(), { volumeRel: '', deletedStarts: fs.deletedContentStarts(1000), onProgress: (read, total) => told.push([read, total]) });
+    carved = await carveArchives(fs.freeSpace(), { volumeRel: '', onProgress: (read, total) => told.push([read, total]) });
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -57,7 +57,7 @@ describeIf(ready, !built ? 'dist/ not built (npm run build)' : `tools ${TOOLS.jo
     const out = spawnSync('sigfind', ['-b', String(img.clusterSize), hex, img.image], { encoding: 'utf8' }).stdout;
     return [...out.matchAll(/^Block: (\d+) /gm)].map((m) => Number(m[1]));
   };
-  const clusterOf = (c: { details?: Record<string, unknown> }) => (c.details?.carved as { cluster: number }).cluster;
+  const clusterOf = (c: { details?: Record<string, unknown> }) => (c.details?.carved as { first: number }).first;
 
   test('the headers read are the signatures sigfind finds at block starts that blkstat says are free', () => {
     const free = (hex: string) => sigfind(hex).filter((b) => blkstat(b) === 'Not Allocated');
@@ -75,13 +75,13 @@ describeIf(ready, !built ? 'dist/ not built (npm run build)' : `tools ${TOOLS.jo
     expect(carved.stats.headers).toBe(sevenZip.length + zip.length + rar.length);
     // Every one read as an archive; the two packages (Word, Java) are left out, the rest reported.
     const packages = [img.wiped['report.docx'].cluster, ...benign(/\.jar$/)];
-    expect(carved.stats).toMatchObject({ carved: sevenZip.length + zip.length + rar.length - 2, packages: 2, unreadable: 0 });
+    expect(carved.stats).toMatchObject({ carved: sevenZip.length + zip.length + rar.length - 2, leftOut: 2, unreadable: 0 });
     expect(carved.candidates.map(clusterOf).sort((a, b) => a - b)).toEqual(sorted([...sevenZip, ...zip, ...rar].filter((c) => !packages.includes(c))));
     expect(carved.candidates.every((c) => c.kind === 'carved' && c.path === `$Unalloc/cluster-${clusterOf(c)}`)).toBe(true);
-    expect(carved.stats.freeClusters).toBeGreaterThan(0);
+    expect(carved.stats.freeUnits).toBeGreaterThan(0);
     expect(carved.warnings).toEqual([]);
     // Progress: the free space read grows to its total, told before the carve starts reading.
-    const total = carved.stats.freeClusters * img.clusterSize;
+    const total = carved.stats.freeUnits * img.clusterSize;
     expect(told.length).toBeGreaterThan(0);
     expect(told.every(([, t]) => t === total)).toBe(true);
     expect(told.every(([r], i) => i === 0 || r >= told[i - 1]![0])).toBe(true);
@@ -115,17 +115,17 @@ describeIf(ready, !built ? 'dist/ not built (npm run build)' : `tools ${TOOLS.jo
     const r = spawnSync('7zz', ['l', '-p', enc], { encoding: 'utf8' });
     expect(r.status).not.toBe(0);
     const c = carved.candidates.find((x) => clusterOf(x) === img.wiped['collect.7z'].cluster)!;
-    expect(c.hits.map((h) => h.rule).sort()).toEqual(['archive-headers-encrypted', 'ntfs-archive-carved']);
+    expect(c.hits.map((h) => h.rule).sort()).toEqual(['archive-headers-encrypted', 'archive-carved-from-free-space']);
   });
 
   test('a carve whose deleted record still names it says so; one the trace stage reports already is not carved again', async () => {
     const holiday = carved.candidates.find((x) => clusterOf(x) === img.freed.cluster)!;
     expect((holiday.details!.carved as { deletedRecord: { entry: number; path: string } }).deletedRecord).toMatchObject({ entry: img.freed.entry, path: '/holiday.jpg' });
-    expect(holiday.hits.find((h) => h.rule === 'ntfs-archive-carved')!.message).toMatch(/deleted MFT record \d+ \(\/holiday\.jpg\) still does/);
+    expect(holiday.hits.find((h) => h.rule === 'archive-carved-from-free-space')!.message).toMatch(/deleted MFT record \d+ \(\/holiday\.jpg\) still does/);
     const wiped = carved.candidates.find((x) => clusterOf(x) === img.wiped['loot.zip'].cluster)!;
-    expect(wiped.hits.find((h) => h.rule === 'ntfs-archive-carved')!.message).toMatch(/no file or MFT record names it/);
+    expect(wiped.hits.find((h) => h.rule === 'archive-carved-from-free-space')!.message).toMatch(/no file or MFT record names it/);
     const fs = new NtfsFs(fileSource(img.image), 'carve');
-    const again = await carveArchives(fs.freeSpace(), { volumeRel: '', deletedStarts: fs.deletedContentStarts(1000), reported: new Set([img.freed.entry]) });
+    const again = await carveArchives(fs.freeSpace(), { volumeRel: '', reported: new Set([img.freed.entry]) });
     expect(again.candidates.map(clusterOf)).not.toContain(img.freed.cluster);
     expect(again.candidates).toHaveLength(carved.candidates.length - 1);
   });
@@ -139,7 +139,7 @@ describeIf(ready, !built ? 'dist/ not built (npm run build)' : `tools ${TOOLS.jo
     expect(scan([]).findings.filter((f) => f.kind === 'carved')).toEqual([]);
     const report = scan(['--carve']);
     expect(report.meta.options.carve).toBe(true);
-    const at = (f: { cluster: number }) => report.findings.find((x) => x.kind === 'carved' && x.details?.carved?.cluster === f.cluster);
+    const at = (f: { cluster: number }) => report.findings.find((x) => x.kind === 'carved' && x.details?.carved?.first === f.cluster);
     // Encrypted headers (strong) and a KeePass database: high; documents alone: medium; one PDF in a deleted "jpg": low.
     expect(at(img.wiped['collect.7z'])?.level).toBe('high');
     expect(at(img.wiped['encrypted.rar'])?.level).toBe('high');
@@ -197,11 +197,11 @@ describeIf(ready, !built ? 'dist/ not built (npm run build)' : `tools ${TOOLS.jo
     const file = path.join(dir, 'hostile.img');
     writeFileSync(file, bytes);
     const fs = new NtfsFs(fileSource(file), 'hostile');
-    const result = await carveArchives(fs.freeSpace(), { volumeRel: '', deletedStarts: fs.deletedContentStarts(1000) });
-    expect(result.stats.freeClusters).toBe(totalClusters);
+    const result = await carveArchives(fs.freeSpace(), { volumeRel: '' });
+    expect(result.stats.freeUnits).toBe(totalClusters);
     expect(result.stats.bytesRead).toBe(totalClusters * cs);
     expect(result.stats.headers).toBeGreaterThanOrEqual(64);
-    expect(result.stats.carved + result.stats.packages + result.stats.unreadable).toBeLessThanOrEqual(result.stats.headers);
+    expect(result.stats.carved + result.stats.leftOut + result.stats.unreadable).toBeLessThanOrEqual(result.stats.headers);
     // The wiped archives are still carved, the live one too now that $Bitmap calls its cluster free.
     const clusters = result.candidates.map(clusterOf);
     for (const f of [img.wiped['collect.7z'], img.wiped['loot.zip'], img.live]) expect(clusters).toContain(f.cluster);

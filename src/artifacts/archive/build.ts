@@ -1,5 +1,6 @@
 /** Helpers every archive parser uses to fill the ArchiveSummary contract and the entry records. */
 import type { ArchiveEntry, ArchiveEntryRecord, ArchiveFormat, ArchiveRecord, ArchiveResult, ArchiveSummary } from './summary.js';
+import { printable } from './indicators.js';
 
 export function emptySummary(format: ArchiveFormat): ArchiveSummary {
   return {
@@ -53,6 +54,22 @@ export function entryRecord(e: ArchiveEntry, extra: Record<string, unknown> = {}
     method: e.method ?? null,
     ...extra,
   };
+}
+
+/** The records that are an archive's contents: a compressed stream's tar members when it holds a tar, else all of them. */
+export function contentRecords(records: readonly ArchiveRecord[]): readonly ArchiveRecord[] {
+  const inner = records.filter((r) => r.type === 'archive-entry' && r.inner === 'tar');
+  return inner.length > 0 ? inner : records;
+}
+
+/** The first `max` entry names of an archive's contents, made printable (what a finding shows of a carved or recovered archive). */
+export function contentNames(records: readonly ArchiveRecord[], max: number): string[] {
+  const names: string[] = [];
+  for (const r of contentRecords(records)) {
+    if (names.length >= max) break;
+    if (r.type === 'archive-entry') names.push(printable(r.name));
+  }
+  return names;
 }
 
 /** Entries back from records (for the detector, which gets the ArchiveResult). */

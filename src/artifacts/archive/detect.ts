@@ -7,7 +7,7 @@
 import type { ArtifactDetector, DetectContext, DirEntryInfo } from '../types.js';
 import type { Candidate, Hit, TimelineEvent } from '../../rules/types.js';
 import type { ArchiveEntry, ArchiveRecord, ArchiveSummary } from './summary.js';
-import { entriesFromRecords } from './build.js';
+import { contentRecords, entriesFromRecords } from './build.js';
 import { volumeFromName } from './volume.js';
 import { classifyContents, clusterBefore, dangerousName, printable, profileSpread, sensitiveContents, type DangerKind } from './indicators.js';
 
@@ -85,8 +85,7 @@ export const archiveDetector: ArtifactDetector<ArchiveRecord, ArchiveSummary> = 
   const summary = result.facts;
   if (!summary) return [];
   // A compressed stream with a tar inside: its members are the contents, not the stream itself.
-  const inner = result.records.filter((r) => r.inner === 'tar');
-  return detectArchive(summary, entriesFromRecords(inner.length > 0 ? inner : result.records), ctx);
+  return detectArchive(summary, entriesFromRecords(contentRecords(result.records)), ctx);
 };
 
 /** A compressed single file (rotated logs, .gz downloads): not a collection unless a tar sits inside. */

@@ -22,7 +22,7 @@ import { fingerprint } from '../../fingerprint/index.js';
 import { hashSteps, type HashSettings } from '../../evidence/hash-source.js';
 import { parsers as ARCHIVE_PARSERS } from '../archive/parsers.js';
 import { describe as describeArchive } from '../archive/detect.js';
-import { printable } from '../archive/indicators.js';
+import { contentNames } from '../archive/build.js';
 import { ENTRY } from '../../evidence/image/ntfs/layout.js';
 import { ORPHAN_ROOT, type NameTable } from '../../evidence/image/ntfs/names.js';
 import type { RecordSummary } from '../../evidence/image/ntfs/summary.js';
@@ -930,8 +930,7 @@ class TraceState {
       const s = result?.facts;
       if (!result || !s) return null;
       // The first names it lists (what was staged), shown as the archive finding shows them.
-      const names: string[] = [];
-      for (const r of result.records) if (r.type === 'archive-entry' && names.length < RECOVERED_NAMES) names.push(printable(r.name));
+      const names = contentNames(result.records, RECOVERED_NAMES);
       return { format: s.format, description: describeArchive(s, { name }), entries: s.entryCount, encryptedEntries: s.encryptedEntryCount, headersEncrypted: s.headersEncrypted, encryption: s.encryption, ...(names.length > 0 ? { names } : {}), ...(result.corrupted ? { damaged: true } : {}) };
     } catch (err) {
       this.warn(`${path}: deleted content not read as an archive: ${(err as Error).message}`);

@@ -7,8 +7,9 @@
  */
 import type { ByteSource } from '../../../util/byte-source.js';
 import { unitMappedSource } from './unit-mapped-source.js';
-import { compactOf, compareEntries, type CompactListing, lookupPath, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type OpenedSource, unclosed, type FsTime, ListingCache } from '../../fs.js';
-import { readExact } from '../container/block-source.js';
+import { compactOf, compareEntries, type CompactListing, lookupPath, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type OpenedSource, unclosed, type FsTime, ListingCache, type FreeSpace } from '../../fs.js';
+import { readExact, sliceSource } from '../container/block-source.js';
+import { FreeRunBuilder, type FreeRun } from '../free-runs.js';
 
 const EXT_MAGIC = 0xef53;
 const INCOMPAT_FILETYPE = 0x2;
@@ -17,6 +18,8 @@ const INCOMPAT_64BIT = 0x80;
 const INCOMPAT_INLINE_DATA = 0x8000;
 const RO_COMPAT_HUGE_FILE = 0x8;
 const FL_INDEX = 0x1000;
+/** Group descriptor flag: the group's block bitmap was never initialised (nothing allocated in it). */
+const BG_BLOCK_UNINIT = 0x2;
 const FL_EXTENTS = 0x80000;
 const FL_INLINE_DATA = 0x10000000;
 const ROOT_INODE = 2;
@@ -100,6 +103,9 @@ export class ExtFs implements EvidenceFs {
   private readonly incompat: number;
   private readonly roCompat: number;
   private readonly hasExtraTimes: boolean;
+  private readonly blocksPerGroup: number;
+  private readonly blockCount: number;
+  private readonly firstDataBlock: number;
   private readonly inodeCache = new Map<number, ExtInode | null>();
   private readonly allocCache = new Map<number, Buffer | null>();
   private readonly listCache = new ListingCache<number>();
@@ -127,6 +133,9 @@ export class ExtFs implements EvidenceFs {
     if (!this.inodesPerGroup || !blocksPerGroup || this.inodeSize < 128 || this.inodeSize > this.blockSize || (this.inodeSize & (this.inodeSize - 1)) !== 0)
       throw new Error('ext: superblock geometry not usable');
     if (this.descSize < 32 || this.descSize > 1024) throw new Error(`ext: descriptor size ${this.descSize} not usable`);
+    this.blocksPerGroup = blocksPerGroup;
+    this.blockCount = blocks;
+    this.firstDataBlock = firstData;
     this.groupCount = Math.ceil((blocks - firstData) / blocksPerGroup);
     const byInodes = Math.ceil(this.inodeCount / this.inodesPerGroup);
     if (this.groupCount > byInodes + 1 || this.groupCount * this.descSize > part.size) {
@@ -145,6 +154,45 @@ export class ExtFs implements EvidenceFs {
   private groupDesc(group: number): Buffer | null {
     if (group >= this.groupCount) return null;
     return readExact(this.part, this.gdtAt + group * this.descSize, this.descSize);
+  }
+
+  /** The blocks the groups' block bitmaps mark free, and their raw bytes (`scan --carve`). */
+  freeSpace(): FreeSpace {
+    const bs = this.blockSize;
+    return {
+      unitSize: bs,
+      unitName: 'block',
+      runs: () => this.freeBlocks(),
+      open: (first, bytes) => {
+        const src = sliceSource(this.part, first * bs, Math.max(0, Math.min(bytes, (this.blockCount - first) * bs)), `blocks from ${first}`);
+        return Object.assign(src, { close: () => undefined, willRead: (position: number, length: number) => src.fetchAhead?.willRead(position, length) });
+      },
+    };
+  }
+
+  /**
+   * Runs of free blocks, group by group. A group whose bitmap was never initialised (BLOCK_UNINIT:
+   * nothing was ever allocated in it since mkfs) or cannot be read is not read as free.
+   */
+  private *freeBlocks(): Generator<FreeRun> {
+    const runs = new FreeRunBuilder();
+    for (let group = 0; group < this.groupCount; group++) {
+      const base = this.firstDataBlock + group * this.blocksPerGroup;
+      const count = Math.min(this.blocksPerGroup, this.blockCount - base);
+      if (count <= 0) break;
+      const d = this.groupDesc(group);
+      const uninit = d !== null && (d.readUInt16LE(18) & BG_BLOCK_UNINIT) !== 0;
+      const at = d ? d.readUInt32LE(0) + (this.descSize >= 64 ? d.readUInt32LE(0x20) * 2 ** 32 : 0) : 0;
+      const bitmap = d && !uninit ? readExact(this.part, at * this.blockSize, Math.ceil(count / 8)) : null;
+      if (!bitmap) {
+        if (!uninit) warn(this.warnings, `ext: block bitmap of group ${group} unreadable; its blocks are not read as free`);
+        yield* runs.close(base);
+        continue;
+      }
+      // Runs go on across groups: the next group's blocks follow this one's.
+      yield* runs.add(bitmap, base, count);
+    }
+    yield* runs.close(this.blockCount);
   }
 
   /** Whether inode `ino` is marked in use in its group's inode bitmap (unknown -> true). */

@@ -6,24 +6,8 @@
  * that still name a parent are listed in that directory as deleted.
  */
 import type { ByteSource } from '../../../util/byte-source.js';
-import { compactOf, compareEntries, type CompactListing, type FsEntryType, lookupPath, type ChildFinder, MAX_FS_LISTING, NO_FS_STREAMS, NO_FS_TIMES, warn, type EvidenceFs, type FsEntry, type FsListing, type FsTime, type FsTimes, type OpenedSource, unclosed } from '../../fs.js';
-import { openNtfs, type ClusterRun, type ClusterUse, type NtfsDirEntry, type NtfsRef, type NtfsStat, type NtfsVolume } from '../ntfs/index.js';
-
-/** A volume's free clusters, as carving reads them (src/artifacts/ntfs/carve.ts). */
-export interface FreeSpace {
-  clusterSize: number;
-  /** Runs of clusters $Bitmap marks free, in cluster order. */
-  runs(): Iterable<ClusterRun>;
-  /** `bytes` raw bytes from the start of cluster `lcn`; `willRead` hints an image that fetches ahead. */
-  open(lcn: number, bytes: number): OpenedSource & { willRead?(position: number, length: number): void };
-}
-
-/** A deleted file record whose content begins at a given cluster. */
-export interface DeletedStart {
-  entry: number;
-  sequence: number;
-  path: string | null;
-}
+import { compactOf, compareEntries, type CompactListing, type FsEntryType, lookupPath, type ChildFinder, MAX_FS_LISTING, NO_FS_STREAMS, NO_FS_TIMES, warn, type EvidenceFs, type FsEntry, type FsListing, type FsTime, type FsTimes, type OpenedSource, unclosed, type FreeSpace, type DeletedStart } from '../../fs.js';
+import { openNtfs, type ClusterUse, type NtfsDirEntry, type NtfsRef, type NtfsStat, type NtfsVolume } from '../ntfs/index.js';
 
 /** FILETIME ticks (100 ns since 1601) at the Unix epoch. */
 const EPOCH_TICKS = 116444736000000000n;
@@ -368,27 +352,24 @@ export class NtfsFs implements EvidenceFs {
     return src && use ? { src: unclosed(src), use } : null;
   }
 
-  /**
-   * The volume's free clusters as $Bitmap marks them, run by run, and the raw clusters of a run:
-   * what the trace stage's carving reads (`scan --carve`). Read only; nothing is written.
-   */
+  /** The volume's free clusters as $Bitmap marks them, and their raw bytes (`scan --carve`); deleted records by where their content begins. */
   freeSpace(): FreeSpace {
-    return { clusterSize: this.vol.clusterSize, runs: () => this.vol.freeRuns(), open: (lcn, bytes) => Object.assign(this.vol.openClusters(lcn, bytes), { close: () => undefined }) };
-  }
-
-  /**
-   * Where the content of each deleted file record begins (the cluster of its first byte), for up to
-   * `limit` records: a carved archive there is still named by that record.
-   */
-  deletedContentStarts(limit: number): Map<number, DeletedStart> {
-    const out = new Map<number, DeletedStart>();
-    for (const r of this.vol.deleted()) {
-      if (out.size >= limit) break;
-      if (r.isDirectory || r.base) continue;
-      const at = this.vol.contentStart({ entry: r.entry, sequence: r.sequence });
-      if (at !== null && !out.has(at)) out.set(at, { entry: r.entry, sequence: r.sequence, path: r.path });
-    }
-    return out;
+    return {
+      unitSize: this.vol.clusterSize,
+      unitName: 'cluster',
+      runs: () => this.vol.freeRuns(),
+      open: (lcn, bytes) => Object.assign(this.vol.openClusters(lcn, bytes), { close: () => undefined }),
+      deletedStarts: (limit) => {
+        const out = new Map<number, DeletedStart>();
+        for (const r of this.vol.deleted()) {
+          if (out.size >= limit) break;
+          if (r.isDirectory || r.base) continue;
+          const at = this.vol.contentStart({ entry: r.entry, sequence: r.sequence });
+          if (at !== null && !out.has(at)) out.set(at, { entry: r.entry, sequence: r.sequence, path: r.path });
+        }
+        return out;
+      },
+    };
   }
 
   /** A directory's $I30 index allocation (its INDX blocks), for the trace stage's slack search; null when it has none. */

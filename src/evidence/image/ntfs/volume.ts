@@ -35,6 +35,7 @@ import {
 } from './record.js';
 import { attributeStream, recordReader, recordsPerWindow, residentStream, willReadStream, type SparseAwareSource } from './stream.js';
 import { summarizeRecord, type RecordSummary, type StreamInfo } from './summary.js';
+import { FreeRunBuilder, type FreeRun } from '../free-runs.js';
 
 export type { NtfsRef } from './record.js';
 export type { NtfsDirEntry } from './children.js';
@@ -100,7 +101,7 @@ export interface NtfsVolume {
    * Runs of clusters $Bitmap marks free, in cluster order (what carving reads), within the volume;
    * ends early, with a volume warning, where $Bitmap does. Nothing when there is no $Bitmap.
    */
-  freeRuns(): Generator<ClusterRun>;
+  freeRuns(): Generator<FreeRun>;
   /** `bytes` raw bytes of the volume from the start of cluster `lcn`, as a stream (clipped to the volume), whatever file they belong to. */
   openClusters(lcn: number, bytes: number): SparseAwareSource;
   /** A directory's $I30 index allocation (its INDX blocks); null when its index is all in the record. */
@@ -133,12 +134,6 @@ export interface ClusterUse {
   allocated: number;
   /** The runs name clusters outside the volume, or $Bitmap could not be read for them (counted as allocated: not vouched for). */
   unchecked: number;
-}
-
-/** A run of consecutive clusters of the volume. */
-export interface ClusterRun {
-  lcn: number;
-  length: number;
 }
 
 export class NtfsError extends Error {}
@@ -627,35 +622,25 @@ export function openNtfs(src: ByteSource): NtfsVolume {
       }
       return use;
     },
-    *freeRuns(): Generator<ClusterRun> {
+    *freeRuns(): Generator<FreeRun> {
       const map = bitmapSource();
       if (!map) return;
       const totalClusters = Math.floor((g.totalSectors * g.sectorSize) / clusterSize);
       const CHUNK = 64 * 1024;
-      let start = -1; // first cluster of the free run being built, -1 between runs
-      let end = 0; // clusters $Bitmap has told about so far
-      for (let byte0 = 0; end < totalClusters; byte0 += CHUNK) {
+      const runs = new FreeRunBuilder();
+      for (let byte0 = 0; byte0 * 8 < totalClusters; byte0 += CHUNK) {
         const wanted = Math.min(CHUNK, Math.ceil(totalClusters / 8) - byte0);
         const bytes = map.read(byte0, wanted);
-        end = Math.min(totalClusters, (byte0 + bytes.length) * 8);
-        for (let c = byte0 * 8; c < end; ) {
-          const b = bytes[Math.floor(c / 8) - byte0]!;
-          // A whole byte at once where it is all free or all allocated (most of a bitmap).
-          const whole = c % 8 === 0 && c + 8 <= end && (b === 0 || b === 0xff);
-          const free = whole ? b === 0 : ((b >> (c % 8)) & 1) === 0;
-          if (free && start < 0) start = c;
-          else if (!free && start >= 0) {
-            yield { lcn: start, length: c - start };
-            start = -1;
-          }
-          c += whole ? 8 : 1;
-        }
+        const base = byte0 * 8;
+        yield* runs.add(bytes, base, Math.min(totalClusters - base, bytes.length * 8));
         if (bytes.length < wanted) {
+          const end = Math.min(totalClusters, base + bytes.length * 8);
           warnings.push(`$Bitmap ends at cluster ${end} of ${totalClusters}: the clusters past it are not read as free`);
-          break;
+          yield* runs.close(end);
+          return;
         }
       }
-      if (start >= 0) yield { lcn: start, length: end - start };
+      yield* runs.close(totalClusters);
     },
     openClusters(lcn: number, bytes: number): SparseAwareSource {
       const totalClusters = Math.floor((g.totalSectors * g.sectorSize) / clusterSize);

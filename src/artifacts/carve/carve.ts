@@ -1,36 +1,36 @@
 /**
- * Archives carved from a volume's free clusters (`scan --carve`; docs/ntfs.md "Carving"): what is
- * left when a staged archive was deleted and its MFT record reused or wiped, so that no record, no
- * journal entry and no index slack names it any more. Every cluster $Bitmap marks free is read
- * once; a 7-Zip, RAR or ZIP header at the start of a cluster (where a file's content begins) is
- * read by the archive parser that claims it, from that cluster on through the same free run, and
- * judged by the archive detector the walk uses (encryption, user documents, secrets...).
+ * Archives carved from a volume's free space (`scan --carve`; docs/images.md "Carving"): what is left
+ * when a staged archive was deleted and nothing names it any more (an NTFS record reused or wiped,
+ * an ext inode whose extents were cleared by the deletion). Every unit (NTFS cluster, ext block) the
+ * allocation map marks free is read once; an archive header at the start of a unit, where a file's
+ * content begins, is read by the archive parser that claims it, from that unit on through the same
+ * free run, and judged by the archive detector the walk uses (encryption, user documents, secrets...).
  *
  * Where the archive ends: a 7-Zip start header says it (offset and size of its end header); a ZIP
  * ends with the end-of-central-directory record found further in the same free run whose offsets
- * lead back to this header; else the carve stops at the next header or the end of the free run.
- * The bytes are taken as contiguous, as NTFS writes a new file into free space when it can: an
- * archive whose end was overwritten or lies elsewhere reads as damaged, with what could be listed.
- * ZIP-based packages (Office documents, Java and Android packages) are not archives of collected
- * files and give nothing, unless encrypted. Pure: a free space in, candidates and warnings out.
+ * lead back to this header; else (RAR, tar, compressed streams) the carve stops at the next header or
+ * the end of the free run. The bytes are taken as contiguous, as file systems write a new file into
+ * free space when they can: an archive whose end was overwritten or lies elsewhere reads as damaged,
+ * with what could be listed. ZIP-based packages (Office documents, Java and Android packages) and
+ * single compressed files (a deleted rotated log) are not archives of collected files and give
+ * nothing, unless encrypted. Pure: a free space in, candidates and warnings out.
  */
 import { crc32 } from 'node:zlib';
 import type { Candidate } from '../../rules/types.js';
-import type { DeletedStart, FreeSpace } from '../../evidence/image/fs/ntfs.js';
+import type { DeletedStart, FreeSpace } from '../../evidence/fs.js';
 import { hashSteps, type HashSettings } from '../../evidence/hash-source.js';
 import { LIMITS } from '../../util/limits.js';
 import { fingerprint } from '../../fingerprint/index.js';
 import { parsers as ARCHIVE_PARSERS } from '../archive/parsers.js';
 import { archiveDetector } from '../archive/detect.js';
+import { contentNames } from '../archive/build.js';
 import { printable } from '../archive/indicators.js';
 import type { ArchiveSummary } from '../archive/summary.js';
 
 export interface CarveOptions {
   /** Root-relative folder the volume's root stands for ('' on an image). */
   volumeRel: string;
-  /** Deleted file records by the cluster their content begins at: a carved archive there is still named by one. */
-  deletedStarts?: ReadonlyMap<number, DeletedStart>;
-  /** MFT entries whose deleted content the trace stage reports already (details.recovered): not carved again. */
+  /** Deleted file records (NTFS MFT entries) whose content the trace stage reports already (details.recovered): not carved again. */
   reported?: ReadonlySet<number>;
   /** --hash's algorithms and size cap, for carved archives whose end is known (absent with --hash none). */
   hash?: HashSettings;
@@ -46,18 +46,18 @@ export interface CarveResult {
 }
 
 export interface CarveStats {
-  /** Free clusters read, and their bytes. */
-  freeClusters: number;
+  /** Free units read, and their bytes. */
+  freeUnits: number;
   bytesRead: number;
-  /** Cluster starts with an archive signature. */
+  /** Unit starts with an archive signature. */
   headers: number;
-  /** Of those: read as an archive and reported; ZIP-based packages left out; not readable as an archive. */
+  /** Of those: read as an archive and reported; left out (packages, single compressed files); not readable as an archive. */
   carved: number;
-  packages: number;
+  leftOut: number;
   unreadable: number;
 }
 
-/** Bounds of one volume's carving (docs/ntfs.md "Carving"). */
+/** Bounds of one volume's carving (docs/images.md "Carving"). */
 export const CARVE_LIMITS = {
   /** Headers read per volume; past it, a warning says how many more were seen. */
   headers: 10_000,
@@ -65,31 +65,42 @@ export const CARVE_LIMITS = {
   unknownEndBytes: 4 * 1024 ** 3,
   /** Bytes of carved archives hashed per volume. */
   hashBytes: 8 * 1024 ** 3,
+  /** Deleted records looked up by where their content begins (as many as the NTFS trace stage remembers). */
+  deletedRecords: 200_000,
 } as const;
 
-/** Read per step through a free run; a multiple of every cluster size up to 2 MiB is taken. */
+/** Read per step through a free run; a multiple of every unit size up to 2 MiB is taken. */
 const CHUNK_BYTES = 4 * 1024 * 1024;
-/** Bytes past a chunk read with it, so an end record across the chunk's end is whole. */
-const OVERLAP = 64;
+/** Bytes past a chunk read with it, so a header or an end record across the chunk's end is whole. */
+const OVERLAP = 512;
 /** Chunks a fetching-ahead image is told of in advance. */
 const AHEAD_CHUNKS = 4;
 
-type CarvedFormat = '7z' | 'rar' | 'zip';
+type CarvedFormat = '7z' | 'rar' | 'zip' | 'gzip' | 'xz' | 'bzip2' | 'zstd' | 'tar';
 
-/** Signatures looked for at a cluster's start (file magic of the formats staging uses). */
-const SIGNATURES: ReadonlyArray<{ format: CarvedFormat; magic: Buffer }> = [
+/** Signatures looked for at a unit's start: the archives and compressors staging uses. */
+const SIGNATURES: ReadonlyArray<{ format: CarvedFormat; magic: Buffer; at?: number }> = [
   { format: '7z', magic: Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]) },
   { format: 'rar', magic: Buffer.from('Rar!\x1a\x07', 'latin1') },
   { format: 'zip', magic: Buffer.from([0x50, 0x4b, 0x03, 0x04]) },
+  // gzip with deflate (the only method), xz, bzip2 with its first block's magic (pi), zstd frames
+  { format: 'gzip', magic: Buffer.from([0x1f, 0x8b, 0x08]) },
+  { format: 'xz', magic: Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]) },
+  { format: 'bzip2', magic: Buffer.from('BZh', 'latin1') },
+  { format: 'zstd', magic: Buffer.from([0x28, 0xb5, 0x2f, 0xfd]) },
+  // a POSIX (ustar) tar's first header: the magic at 257 of a 512-byte header
+  { format: 'tar', magic: Buffer.from('ustar', 'latin1'), at: 257 },
 ];
+const FIRST_BYTES = new Set(SIGNATURES.filter((s) => !s.at).map((s) => s.magic[0]!));
+const BZIP2_BLOCK = Buffer.from([0x31, 0x41, 0x59, 0x26, 0x53, 0x59]);
 const ZIP_END = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
 const ZIP_END_SIZE = 22;
 const SEVEN_ZIP_START_HEADER = 32;
 
-/** A header found at a cluster start, with where its archive ends (bytes into the run) when that is known. */
+/** A header found at a unit start, with where its archive ends (bytes into the run) when that is known. */
 interface Header {
   format: CarvedFormat;
-  /** Byte offset into the free run (a cluster boundary). */
+  /** Byte offset into the free run (a unit boundary). */
   at: number;
   end: number | null;
   /** How the end was found: 'start header' (7z), 'end record' (ZIP), or null. */
@@ -98,20 +109,21 @@ interface Header {
 
 /** Carves one volume's free space; the candidates are `carved` findings under `$Unalloc/` (The Sleuth Kit's and Autopsy's name for unallocated space). */
 export async function carveArchives(space: FreeSpace, opts: CarveOptions): Promise<CarveResult> {
-  const stats: CarveStats = { freeClusters: 0, bytesRead: 0, headers: 0, carved: 0, packages: 0, unreadable: 0 };
+  const stats: CarveStats = { freeUnits: 0, bytesRead: 0, headers: 0, carved: 0, leftOut: 0, unreadable: 0 };
   const warnings: string[] = [];
   const candidates: Candidate[] = [];
-  const cs = space.clusterSize;
-  const chunk = Math.max(cs, Math.floor(CHUNK_BYTES / cs) * cs);
+  const us = space.unitSize;
+  const chunk = Math.max(us, Math.floor(CHUNK_BYTES / us) * us);
+  const deletedStarts = space.deletedStarts?.(CARVE_LIMITS.deletedRecords) ?? null;
   let hashed = 0;
   let past = 0; // headers seen beyond CARVE_LIMITS.headers
-  // The total for the progress line: one more pass over $Bitmap (a 500 GiB volume's is 16 MB).
+  // The total for the progress line: one more pass over the allocation map (a 500 GiB NTFS volume's $Bitmap is 16 MB).
   let total = 0;
-  if (opts.onProgress) for (const run of space.runs()) total += run.length * cs;
+  if (opts.onProgress) for (const run of space.runs()) total += run.length * us;
   for (const run of space.runs()) {
-    stats.freeClusters += run.length;
-    const runBytes = run.length * cs;
-    const src = space.open(run.lcn, runBytes);
+    stats.freeUnits += run.length;
+    const runBytes = run.length * us;
+    const src = space.open(run.first, runBytes);
     const headers: Header[] = [];
     const zipAt = new Map<number, Header>();
     try {
@@ -120,7 +132,7 @@ export async function carveArchives(space: FreeSpace, opts: CarveOptions): Promi
         const buf = src.read(pos, Math.min(chunk + OVERLAP, runBytes - pos));
         const core = Math.min(chunk, buf.length);
         stats.bytesRead += core;
-        for (let off = 0; off < core; off += cs) {
+        for (let off = 0; off < core; off += us) {
           const format = signatureAt(buf, off);
           if (!format) continue;
           stats.headers++;
@@ -149,19 +161,19 @@ export async function carveArchives(space: FreeSpace, opts: CarveOptions): Promi
         opts.onProgress?.(stats.bytesRead, total);
         if (pos % (chunk * 16) === 0) await opts.yieldNow?.();
       }
-      let covered = 0; // the end of the last archive carved from this run: headers inside it are its members
+      let covered = 0; // the end of the last archive whose end is known: headers before it are its members
       for (let k = 0; k < headers.length; k++) {
         const h = headers[k]!;
         if (h.at < covered) continue;
-        const lcn = run.lcn + h.at / cs;
-        const record = opts.deletedStarts?.get(lcn) ?? null;
+        const first = run.first + h.at / us;
+        const record = deletedStarts?.get(first) ?? null;
         if (record && opts.reported?.has(record.entry)) continue;
         const nextAt = headers[k + 1]?.at ?? runBytes;
-        const end = h.end !== null && h.end <= runBytes ? h.end : Math.min(nextAt, h.at + CARVE_LIMITS.unknownEndBytes);
         const known = h.end !== null && h.end <= runBytes;
+        const end = known ? h.end! : Math.min(nextAt, h.at + CARVE_LIMITS.unknownEndBytes);
         // A structurally checked end (7z start header CRC, ZIP end record): headers before it are the archive's own members.
-        if (known) covered = h.end!;
-        const got = await readCarved(space, { lcn, bytes: end - h.at, header: h, known, runEnd: h.end !== null && h.end > runBytes, record }, opts, stats, warnings);
+        if (known) covered = end;
+        const got = await readCarved(space, { first, bytes: end - h.at, header: h, known, runEnd: h.end !== null && h.end > runBytes, record }, opts, stats, warnings);
         if (!got) continue;
         if (known && opts.hash) {
           const bytes = end - h.at;
@@ -169,27 +181,34 @@ export async function carveArchives(space: FreeSpace, opts: CarveOptions): Promi
           else if (hashed + bytes > CARVE_LIMITS.hashBytes) got.carved.notHashed = `past ${CARVE_LIMITS.hashBytes} bytes of carved archives hashed per volume`;
           else {
             hashed += bytes;
-            await hashCarved(space.open(lcn, bytes), opts, got.carved);
+            await hashCarved(space.open(first, bytes), opts, got.carved);
           }
         }
         candidates.push(got.candidate);
       }
     } catch (err) {
-      warnings.push(`free clusters ${run.lcn}-${run.lcn + run.length - 1}: not read whole: ${(err as Error).message}`);
+      warnings.push(`free ${space.unitName}s ${run.first}-${run.first + run.length - 1}: not read whole: ${(err as Error).message}`);
     } finally {
       src.close();
     }
     await opts.yieldNow?.();
   }
-  if (past > 0) warnings.push(`carving: ${past} more archive headers in free clusters than the ${CARVE_LIMITS.headers} read`);
+  if (past > 0) warnings.push(`carving: ${past} more archive headers in free space than the ${CARVE_LIMITS.headers} read`);
   return { candidates, warnings, stats };
 }
 
 function signatureAt(buf: Buffer, off: number): CarvedFormat | null {
-  const b = buf[off];
-  if (b !== 0x37 && b !== 0x52 && b !== 0x50) return null;
-  for (const s of SIGNATURES) if (buf.compare(s.magic, 0, s.magic.length, off, off + s.magic.length) === 0) return s.format;
-  return null;
+  const b = buf[off]!;
+  if (FIRST_BYTES.has(b)) {
+    for (const s of SIGNATURES) {
+      if (s.at || buf.compare(s.magic, 0, s.magic.length, off, off + s.magic.length) !== 0) continue;
+      // bzip2: a level digit, then the first block's magic (three letters alone are common in text)
+      if (s.format === 'bzip2' && !(buf[off + 3]! >= 0x31 && buf[off + 3]! <= 0x39 && buf.compare(BZIP2_BLOCK, 0, 6, off + 4, off + 10) === 0)) continue;
+      return s.format;
+    }
+  }
+  const tar = SIGNATURES[SIGNATURES.length - 1]!;
+  return off + 263 <= buf.length && buf.compare(tar.magic, 0, 5, off + 257, off + 262) === 0 && (buf[off + 262] === 0 || buf[off + 262] === 0x20) ? 'tar' : null;
 }
 
 /** Bytes a 7-Zip archive spans, from its start header (CRC-checked); null when the header does not hold. */
@@ -201,7 +220,8 @@ function sevenZipEnd(buf: Buffer, off: number): number | null {
 }
 
 interface Carve {
-  lcn: number;
+  /** The unit the archive begins at. */
+  first: number;
   bytes: number;
   header: Header;
   /** The archive's end lies in the same free run (the carve is the whole archive, if contiguous). */
@@ -212,11 +232,12 @@ interface Carve {
   record: DeletedStart | null;
 }
 
-/** A carved archive read and judged; null when it is not one after all, or a package. */
+/** A carved archive read and judged; null when it is not one after all, or not one of collected files. */
 async function readCarved(space: FreeSpace, c: Carve, opts: CarveOptions, stats: CarveStats, warnings: string[]): Promise<{ candidate: Candidate; carved: Record<string, unknown> } | null> {
-  const name = `cluster-${c.lcn}`;
+  const unit = space.unitName;
+  const name = `${unit}-${c.first}`;
   const relPath = `${opts.volumeRel ? `${opts.volumeRel}/` : ''}$Unalloc/${name}`;
-  const src = space.open(c.lcn, c.bytes);
+  const src = space.open(c.first, c.bytes);
   try {
     const head = src.read(0, LIMITS.headBytes);
     const fp = await fingerprint(src, head, name);
@@ -229,18 +250,19 @@ async function readCarved(space: FreeSpace, c: Carve, opts: CarveOptions, stats:
       return null;
     }
     const times = { modified: null, accessed: null, changed: null, born: null };
-    const found = archiveDetector(result, { ...ctx, os: 'windows', hotspot: null, hotspotWeight: 0, times })[0];
+    const found = archiveDetector(result, { ...ctx, os: 'unknown', hotspot: null, hotspotWeight: 0, times })[0];
     if (!found) {
-      stats.packages++;
+      stats.leftOut++;
       return null;
     }
     stats.carved++;
-    const names: string[] = [];
-    for (const r of result.records) if (r.type === 'archive-entry' && names.length < CARVED_NAMES) names.push(printable(r.name));
+    const names = contentNames(result.records, CARVED_NAMES);
     const end = c.known ? `its end (${c.header.endFrom}) in the same free run` : c.runEnd ? 'its header says it ends past the free run: the rest was given to other files or lies elsewhere' : 'its end not known: carved to the next header or the end of the free run';
+    const offset = c.first * space.unitSize;
     const carved: Record<string, unknown> = {
-      cluster: c.lcn,
-      offset: c.lcn * space.clusterSize,
+      unit,
+      first: c.first,
+      offset,
       bytes: c.bytes,
       end,
       ...(c.record ? { deletedRecord: { entry: c.record.entry, sequence: c.record.sequence, path: c.record.path } } : {}),
@@ -249,17 +271,17 @@ async function readCarved(space: FreeSpace, c: Carve, opts: CarveOptions, stats:
       ...(result.warnings.length > 0 ? { warnings: result.warnings.slice(0, 5) } : {}),
     };
     const evidence = String((found.details as { evidence?: string } | undefined)?.evidence ?? summary.format);
-    const where = `at cluster ${c.lcn} (byte ${c.lcn * space.clusterSize} of the volume), ${c.bytes} bytes`;
+    const where = `at ${unit} ${c.first} (byte ${offset} of the volume), ${c.bytes} bytes`;
+    // Where the file system keeps deleted records with their runs (NTFS), a carve none of them names is named by nothing.
+    const named = c.record ? `no file names it; deleted MFT record ${c.record.entry}${c.record.path ? ` (${printable(c.record.path, 200)})` : ''} still does` : space.deletedStarts ? 'no file or MFT record names it' : 'no file names it';
     found.kind = 'carved';
-    const named = c.record ? `no file names it; deleted MFT record ${c.record.entry}${c.record.path ? ` (${printable(c.record.path, 200)})` : ''} still does` : 'no file or MFT record names it';
-    found.hits.unshift({ rule: 'ntfs-archive-carved', message: `${evidence} in unallocated clusters ${where}; ${named}${result.corrupted ? ' (damaged: overwritten in part, or not contiguous)' : ''}` });
+    found.hits.unshift({ rule: CARVED_RULE, message: `${evidence} in free space ${where}; ${named}${result.corrupted ? ' (damaged: overwritten in part, or not contiguous)' : ''}` });
     found.details = {
       ...found.details,
-      source: '$Bitmap',
       carved,
-      life: `an archive whose file${c.record ? '' : ' and MFT record'} ${c.record ? 'is' : 'are'} gone, its content still in free clusters ${where}`,
-      gone: [c.record ? 'the file' : 'the file and its MFT record'],
-      remains: [`its content in unallocated clusters (carved from cluster ${c.lcn}, as blkcat reads them)`],
+      life: `an archive whose file is gone, its content still in free space ${where}`,
+      gone: ['the file'],
+      remains: [`its content in unallocated ${unit}s (carved from ${unit} ${c.first}, as The Sleuth Kit's blkcat reads them)`],
     };
     return { candidate: found, carved };
   } catch (err) {
@@ -271,6 +293,8 @@ async function readCarved(space: FreeSpace, c: Carve, opts: CarveOptions, stats:
   }
 }
 
+/** The rule every carve carries (src/rules/data/archives.json). */
+const CARVED_RULE = 'archive-carved-from-free-space';
 /** Entry names of a carved archive kept in `details.carved.names`. */
 const CARVED_NAMES = 20;
 
