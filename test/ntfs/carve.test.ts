@@ -23,7 +23,7 @@ import { setClusterBits } from './staged-image.js';
 import { buildCarveImage, CARVE_TOOLS, type CarveImage } from './carve-image.js';
 
 const TOOLS = [...CARVE_TOOLS, 'sigfind', 'blkstat', 'blkcat'];
-const built = existsSync(BIN) && existsSync(path.join(process.cwd(), 'dist', 'artifacts', 'ntfs', 'carve.js'));
+const built = existsSync(BIN) && existsSync(path.join(process.cwd(), 'dist', 'artifacts', 'carve', 'carve.js'));
 const ready = TOOLS.every((t) => toolAvailable(t)) && corpusAvailable() && built;
 
 interface F {
@@ -115,7 +115,7 @@ describeIf(ready, !built ? 'dist/ not built (npm run build)' : `tools ${TOOLS.jo
     const r = spawnSync('7zz', ['l', '-p', enc], { encoding: 'utf8' });
     expect(r.status).not.toBe(0);
     const c = carved.candidates.find((x) => clusterOf(x) === img.wiped['collect.7z'].cluster)!;
-    expect(c.hits.map((h) => h.rule).sort()).toEqual(['archive-headers-encrypted', 'archive-carved-from-free-space']);
+    expect(c.hits.map((h) => h.rule).sort()).toEqual(['archive-carved-from-free-space', 'archive-headers-encrypted']);
   });
 
   test('a carve whose deleted record still names it says so; one the trace stage reports already is not carved again', async () => {
@@ -134,11 +134,15 @@ describeIf(ready, !built ? 'dist/ not built (npm run build)' : `tools ${TOOLS.jo
     const scan = (args: string[]) => {
       const r = runCli(['scan', img.image, '--format', 'json', '--quiet', '--min-level', 'info', ...args], { timeoutMs: 120_000 });
       expect(r.status).toBe(0);
-      return JSON.parse(r.stdout) as { findings: F[]; meta: { options: Record<string, unknown> } };
+      return JSON.parse(r.stdout) as { findings: F[]; meta: { options: Record<string, unknown> }; episodes?: Array<{ narrative: string }> };
     };
     expect(scan([]).findings.filter((f) => f.kind === 'carved')).toEqual([]);
     const report = scan(['--carve']);
     expect(report.meta.options.carve).toBe(true);
+    // The story tells a carve by what it was and where its content still is, not as an archive written to `$Unalloc`.
+    const story = (report.episodes ?? []).map((e) => e.narrative).join('\n');
+    expect(story).toMatch(/a deleted archive \(7z, headers encrypted, 7z-aes\), its content still in free space at cluster \d+/i);
+    expect(story).not.toMatch(/written to \$Unalloc/);
     const at = (f: { cluster: number }) => report.findings.find((x) => x.kind === 'carved' && x.details?.carved?.first === f.cluster);
     // Encrypted headers (strong) and a KeePass database: high; documents alone: medium; one PDF in a deleted "jpg": low.
     expect(at(img.wiped['collect.7z'])?.level).toBe('high');

@@ -279,7 +279,7 @@ async function readCarved(space: FreeSpace, c: Carve, opts: CarveOptions, stats:
     found.details = {
       ...found.details,
       carved,
-      life: `an archive whose file is gone, its content still in free space ${where}`,
+      life: `a deleted archive (${evidence}), its content still in free space ${where}; ${named}`,
       gone: ['the file'],
       remains: [`its content in unallocated ${unit}s (carved from ${unit} ${c.first}, as The Sleuth Kit's blkcat reads them)`],
     };
