@@ -200,8 +200,10 @@ export interface EvidenceFs {
 export interface FreeSpace {
   /** Bytes per unit. */
   unitSize: number;
-  /** What a unit is called where The Sleuth Kit addresses it by number: an NTFS 'cluster', an ext 'block'. */
+  /** What a unit is called: a 'cluster' (NTFS, FAT, exFAT) or an ext 'block'. */
   unitName: 'cluster' | 'block';
+  /** Where unit `n` begins, in bytes from the volume's start (FAT and exFAT number their clusters from 2, after the FAT). */
+  byteOffset(unit: number): number;
   runs(): Iterable<{ first: number; length: number }>;
   /** `bytes` raw bytes from the start of unit `first` (clipped to the volume); `willRead` hints an image that fetches ahead. */
   open(first: number, bytes: number): OpenedSource & { willRead?(position: number, length: number): void };

@@ -67,7 +67,7 @@ export const FINDING_KINDS: Readonly<Record<FindingKind, KindSpec>> = {
   'mft-record': { evidence: 'ntfs', description: 'an MFT record (deleted or live) of a staged file, from an image or a collected $MFT', locators: ['originalPath', 'mftEntry', 'mftSequence'] },
   'i30-entry': { evidence: 'ntfs', description: 'the name of a staged file that a folder\'s $I30 index keeps in its slack (MFT record or INDX block) after the file is gone', locators: ['originalPath', 'mftEntry', 'mftSequence'] },
   'usn-record': { evidence: 'ntfs', description: 'the USN journal life of one file or folder (create, extend, rename, delete), from $UsnJrnl:$J', locators: ['originalPath', 'usn'] },
-  // scan --carve: path `$Unalloc/cluster-N` (NTFS) or `$Unalloc/block-N` (ext) names the unit the archive begins at (details.carved)
+  // scan --carve: path `$Unalloc/cluster-N` (NTFS, FAT, exFAT) or `$Unalloc/block-N` (ext) names the unit the archive begins at (details.carved)
   carved: { evidence: 'archive', description: 'an archive carved from the free space of an image\'s file system, that no file names any more (scan --carve)', locators: [] },
   // execution artifacts (issue 15): Prefetch points at the .pf file, Amcache and AppCompatCache at a key (and value)
   execution: { evidence: 'execution', description: 'a program run recorded by Prefetch, Amcache or AppCompatCache (ShimCache)', locators: ['key', 'value'] },

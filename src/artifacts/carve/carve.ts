@@ -258,7 +258,7 @@ async function readCarved(space: FreeSpace, c: Carve, opts: CarveOptions, stats:
     stats.carved++;
     const names = contentNames(result.records, CARVED_NAMES);
     const end = c.known ? `its end (${c.header.endFrom}) in the same free run` : c.runEnd ? 'its header says it ends past the free run: the rest was given to other files or lies elsewhere' : 'its end not known: carved to the next header or the end of the free run';
-    const offset = c.first * space.unitSize;
+    const offset = space.byteOffset(c.first);
     const carved: Record<string, unknown> = {
       unit,
       first: c.first,

@@ -78,7 +78,7 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
     .option('codepage', { type: 'string', describe: 'ANSI code page for Windows 9x/XP artifacts (e.g. windows-1252, shift_jis)' })
     .option('hive-logs', { type: 'boolean', default: true, describe: 'apply registry transaction logs (.LOG1/.LOG2) beside a dirty hive, as Windows does when it loads it (default); --no-hive-logs reads hives as found' })
     .option('shadow-copies', { type: 'boolean', default: true, describe: "scan each NTFS volume's shadow copies (VSS) of a disk image as roots of their own, the files they share with the live volume left out (default); --no-shadow-copies reads the live volumes only" })
-    .option('carve', { type: 'boolean', describe: 'look for archives (7-Zip, RAR, ZIP, tar, compressed tars) at the start of every free cluster or block of each NTFS and ext volume of a disk image: deleted archives nothing names any more (reads all free space)' })
+    .option('carve', { type: 'boolean', describe: 'look for archives (7-Zip, RAR, ZIP, tar, compressed tars) at the start of every free cluster or block of each NTFS, ext, FAT and exFAT volume of a disk image: deleted archives nothing names any more (reads all free space)' })
     .option('report', { type: 'string', describe: 'also write a readable report to FILE.html or FILE.md (self-contained)' })
     .option('hash', { choices: ['findings', 'all', 'none'] as const, default: 'findings' as const, describe: 'hash the files behind findings at or above medium, behind all findings, or none' })
     .option('hash-algorithms', { type: 'string', array: true, describe: 'digests to compute: sha256 (default), sha1, md5 (comma-separated or repeated)' })

@@ -3,6 +3,10 @@
  * as NTFS's $Bitmap and ext's per-group block bitmaps keep them: what carving reads. A piece that
  * could not be read, or that the file system says it never allocated from, closes a run.
  */
+import type { ByteSource } from '../../util/byte-source.js';
+import type { FreeSpace } from '../fs.js';
+import { sliceSource } from './container/block-source.js';
+
 export interface FreeRun {
   first: number;
   length: number;
@@ -34,4 +38,22 @@ export class FreeRunBuilder {
     if (this.start >= 0 && at > this.start) yield { first: this.start, length: at - this.start };
     this.start = -1;
   }
+}
+
+/**
+ * A volume's free space whose units lie in order in the partition (ext blocks; FAT and exFAT clusters,
+ * numbered from 2 after the FAT): units below `end`, unit `n` at `offsetOf(n)`; a carve's bytes are read
+ * contiguously from its first unit.
+ */
+export function unitSpace(part: ByteSource, unit: { size: number; name: FreeSpace['unitName']; end: number; offsetOf(n: number): number }, runs: () => Iterable<FreeRun>): FreeSpace {
+  return {
+    unitSize: unit.size,
+    unitName: unit.name,
+    byteOffset: unit.offsetOf,
+    runs,
+    open: (first, bytes) => {
+      const src = sliceSource(part, unit.offsetOf(first), Math.max(0, Math.min(bytes, (unit.end - first) * unit.size)), `${unit.name}s from ${first}`);
+      return Object.assign(src, { close: () => undefined, willRead: (position: number, length: number) => src.fetchAhead?.willRead(position, length) });
+    },
+  };
 }

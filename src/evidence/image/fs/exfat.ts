@@ -11,9 +11,10 @@
  * converted to UTC, without it they are read as UTC (as FAT times are).
  */
 import type { ByteSource } from '../../../util/byte-source.js';
-import { compareEntries, lookupPath, MAX_FS_LISTING, unclosed, warn, type EvidenceFs, type FsEntry, type FsListing, type FsTime, type OpenedSource, ListingCache } from '../../fs.js';
+import { compareEntries, lookupPath, MAX_FS_LISTING, unclosed, warn, type EvidenceFs, type FreeSpace, type FsEntry, type FsListing, type FsTime, type OpenedSource, ListingCache } from '../../fs.js';
 import { readExact } from '../container/block-source.js';
 import { unitMappedSource } from './unit-mapped-source.js';
+import { FreeRunBuilder, unitSpace, type FreeRun } from '../free-runs.js';
 
 const ATTR_READONLY = 0x01;
 const ATTR_HIDDEN = 0x02;
@@ -24,6 +25,8 @@ const TYPE_FILE = 0x05;
 const TYPE_STREAM = 0x40;
 const TYPE_NAME = 0x41;
 const TYPE_LABEL = 0x83;
+/** The root directory's Allocation Bitmap entry: one bit per cluster of the heap, set when in use. */
+const TYPE_BITMAP = 0x81;
 const FLAG_NO_FAT_CHAIN = 0x02;
 /** A name is at most 255 UTF-16 units: 17 name entries, plus the stream entry. */
 const MAX_SECONDARY = 18;
@@ -79,6 +82,10 @@ export class ExfatFs implements EvidenceFs {
   private readonly heapSector: number;
   private readonly clusterCount: number;
   private readonly rootEntry: NodedEntry;
+  /** The active FAT's index (0 or 1): a TexFAT volume keeps one allocation bitmap per FAT. */
+  private readonly activeFat: number;
+  /** The allocation bitmap the root directory names (first cluster, bytes); null when it names none. */
+  private allocationBitmap: { firstCluster: number; length: number } | null = null;
   private readonly listCache = new ListingCache<string>();
 
   constructor(
@@ -101,6 +108,7 @@ export class ExfatFs implements EvidenceFs {
     if (!fatOffset || !fatLength || !this.heapSector || !declared) throw new Error('exFAT: boot parameters not usable');
     // VolumeFlags bit 0: the second FAT is the active one.
     const activeFat = fats === 2 && b.readUInt16LE(106) & 1 ? 1 : 0;
+    this.activeFat = activeFat;
     this.fatAt = (fatOffset + activeFat * fatLength) * this.bps;
     this.fatBytes = fatLength * this.bps;
     const fit = Math.max(0, Math.floor((part.size - this.heapSector * this.bps) / this.clusterSize));
@@ -159,6 +167,36 @@ export class ExfatFs implements EvidenceFs {
     return this.heapSector * this.bps + (c - 2) * this.clusterSize;
   }
 
+  /**
+   * The clusters the allocation bitmap marks free, and their raw bytes (`scan --carve`): exFAT keeps
+   * no FAT chain for a contiguous file, so the bitmap, not the FAT, says what is in use. Null when
+   * the root directory names no bitmap.
+   */
+  freeSpace(): FreeSpace | null {
+    const bm = this.allocationBitmap;
+    if (!bm) return null;
+    return unitSpace(this.part, { size: this.clusterSize, name: 'cluster', end: this.clusterCount + 2, offsetOf: (c) => this.clusterOffset(c) }, () => this.freeClusters(bm));
+  }
+
+  private *freeClusters(bm: { firstCluster: number; length: number }): Generator<FreeRun> {
+    const runs = new FreeRunBuilder();
+    const bytes = Math.min(bm.length, Math.ceil(this.clusterCount / 8));
+    const clusters = this.chain(bm.firstCluster, Math.ceil(bytes / this.clusterSize), 'allocation bitmap');
+    const src = this.chainSource(clusters, Math.min(bytes, clusters.length * this.clusterSize), 'allocation bitmap');
+    // Bit i is cluster i + 2; read 64 KiB at a time (a 2 TiB volume of 4 KiB clusters has a 64 MiB bitmap).
+    const STEP = 65536;
+    let told = 0;
+    for (let at = 0; at < src.size; at += STEP) {
+      const piece = src.read(at, STEP);
+      const n = Math.min(this.clusterCount - told, piece.length * 8);
+      yield* runs.add(piece, told + 2, n);
+      told += n;
+      if (piece.length < Math.min(STEP, src.size - at)) break;
+    }
+    if (told < this.clusterCount) warn(this.warnings, `exFAT: the allocation bitmap covers ${told} of ${this.clusterCount} clusters; the rest are not read as free`);
+    yield* runs.close(told + 2);
+  }
+
   private chainSource(clusters: number[], size: number, name: string): ByteSource {
     return unitMappedSource(this.part, size, name, this.clusterSize, (k) => (k < clusters.length ? this.clusterOffset(clusters[k]!) : null));
   }
@@ -183,6 +221,11 @@ export class ExfatFs implements EvidenceFs {
     for (let p = 0; p + 32 <= data.length; p += 32) {
       const type = data[p]!;
       if (type === 0) break; // end of directory
+      // BitmapFlags bit 0 says which FAT the bitmap goes with (TexFAT keeps two).
+      if (type === TYPE_BITMAP && dir.id === ROOT_ID && (data[p + 1]! & 1) === this.activeFat && !this.allocationBitmap) {
+        this.allocationBitmap = { firstCluster: data.readUInt32LE(p + 20), length: Number(data.readBigUInt64LE(p + 24)) };
+        continue;
+      }
       if (type === TYPE_LABEL && dir.id === ROOT_ID) {
         const n = Math.min(data[p + 1]!, 11);
         this.volumeLabel = data.toString('utf16le', p + 2, p + 2 + n * 2);

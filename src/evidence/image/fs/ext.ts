@@ -8,8 +8,8 @@
 import type { ByteSource } from '../../../util/byte-source.js';
 import { unitMappedSource } from './unit-mapped-source.js';
 import { compactOf, compareEntries, type CompactListing, lookupPath, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsEntryType, type FsListing, type OpenedSource, unclosed, type FsTime, ListingCache, type FreeSpace } from '../../fs.js';
-import { readExact, sliceSource } from '../container/block-source.js';
-import { FreeRunBuilder, type FreeRun } from '../free-runs.js';
+import { readExact } from '../container/block-source.js';
+import { FreeRunBuilder, unitSpace, type FreeRun } from '../free-runs.js';
 
 const EXT_MAGIC = 0xef53;
 const INCOMPAT_FILETYPE = 0x2;
@@ -159,15 +159,7 @@ export class ExtFs implements EvidenceFs {
   /** The blocks the groups' block bitmaps mark free, and their raw bytes (`scan --carve`). */
   freeSpace(): FreeSpace {
     const bs = this.blockSize;
-    return {
-      unitSize: bs,
-      unitName: 'block',
-      runs: () => this.freeBlocks(),
-      open: (first, bytes) => {
-        const src = sliceSource(this.part, first * bs, Math.max(0, Math.min(bytes, (this.blockCount - first) * bs)), `blocks from ${first}`);
-        return Object.assign(src, { close: () => undefined, willRead: (position: number, length: number) => src.fetchAhead?.willRead(position, length) });
-      },
-    };
+    return unitSpace(this.part, { size: bs, name: 'block', end: this.blockCount, offsetOf: (block) => block * bs }, () => this.freeBlocks());
   }
 
   /**

@@ -8,8 +8,9 @@
  */
 import type { ByteSource } from '../../../util/byte-source.js';
 import { unitMappedSource } from './unit-mapped-source.js';
-import { compareEntries, lookupPath, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsListing, type OpenedSource, unclosed, type FsTime, ListingCache } from '../../fs.js';
+import { compareEntries, lookupPath, MAX_FS_LISTING, warn, type EvidenceFs, type FsEntry, type FsListing, type OpenedSource, unclosed, type FsTime, ListingCache, type FreeSpace } from '../../fs.js';
 import { readExact } from '../container/block-source.js';
+import { FreeRunBuilder, unitSpace, type FreeRun } from '../free-runs.js';
 
 const ATTR_READONLY = 0x01;
 const ATTR_HIDDEN = 0x02;
@@ -135,6 +136,58 @@ export class FatFs implements EvidenceFs {
 
   private clusterOffset(c: number): number {
     return this.clusterAreaSector * this.bps + (c - 2) * this.clusterSize;
+  }
+
+  /** The clusters the FAT marks free (entry 0), and their raw bytes (`scan --carve`). */
+  freeSpace(): FreeSpace {
+    return unitSpace(this.part, { size: this.clusterSize, name: 'cluster', end: this.clusterCount + 2, offsetOf: (c) => this.clusterOffset(c) }, () => this.freeClusters());
+  }
+
+  /** Runs of clusters whose FAT entry is 0, read from the FAT 64 Ki entries at a time; a FAT cut short ends them. */
+  private *freeClusters(): Generator<FreeRun> {
+    const runs = new FreeRunBuilder();
+    const STEP = 65536;
+    const end = this.clusterCount + 2;
+    for (let c0 = 2; c0 < end; c0 += STEP) {
+      const n = Math.min(STEP, end - c0);
+      const entries = this.fatEntries(c0, n);
+      if (!entries) {
+        warn(this.warnings, `FAT: the FAT ends before cluster ${c0 + n - 1}; the clusters past ${c0} are not read as free`);
+        yield* runs.close(c0);
+        return;
+      }
+      // The FAT's entries as an allocation bitmap: a set bit for every entry that is not 0.
+      const inUse = Buffer.alloc(Math.ceil(n / 8));
+      for (let i = 0; i < n; i++) if (entries[i] !== 0) inUse[i >> 3]! |= 1 << (i & 7);
+      yield* runs.add(inUse, c0, n);
+    }
+    yield* runs.close(end);
+  }
+
+  /** FAT entries of clusters [first, first + n) in one read; null when the FAT does not hold them all. */
+  private fatEntries(first: number, n: number): Uint32Array | null {
+    const out = new Uint32Array(n);
+    if (this.bits === 12) {
+      // 12-bit entries: cluster c's lies in the two bytes at floor(1.5 c), its high or low 12 bits.
+      const at = Math.floor(first * 1.5);
+      const last = Math.floor((first + n - 1) * 1.5) + 2;
+      if (last > this.fatBytes) return null;
+      const b = readExact(this.part, this.fatAt + at, last - at);
+      if (!b) return null;
+      for (let i = 0; i < n; i++) {
+        const c = first + i;
+        const o = Math.floor(c * 1.5) - at;
+        const v = b[o]! | (b[o + 1]! << 8);
+        out[i] = c & 1 ? v >> 4 : v & 0xfff;
+      }
+      return out;
+    }
+    const size = this.bits / 8;
+    if ((first + n) * size > this.fatBytes) return null;
+    const b = readExact(this.part, this.fatAt + first * size, n * size);
+    if (!b) return null;
+    for (let i = 0; i < n; i++) out[i] = size === 4 ? b.readUInt32LE(i * 4) & 0x0fffffff : b.readUInt16LE(i * 2);
+    return out;
   }
 
   /** Content of a chain of clusters as a ByteSource of `size` bytes. */

@@ -357,6 +357,7 @@ export class NtfsFs implements EvidenceFs {
     return {
       unitSize: this.vol.clusterSize,
       unitName: 'cluster',
+      byteOffset: (lcn) => lcn * this.vol.clusterSize,
       runs: () => this.vol.freeRuns(),
       open: (lcn, bytes) => Object.assign(this.vol.openClusters(lcn, bytes), { close: () => undefined }),
       deletedStarts: (limit) => {
