@@ -322,8 +322,10 @@ function drafts(members: FindingFacts[], refDay: string): Draft[] {
     else if (m.kind === 'registry') registry.push(m);
     else if (m.kind === 'history') out.push(historyStep(m, named));
     else if (m.kind === 'event') out.push(eventStep(m, named));
+    else if (m.kind === 'ntfs') out.push(ntfsStep(m));
     // A carved archive is told by its life too (what it was, where its content still is): it was not written where its path says.
-    else if (m.kind === 'ntfs' || m.finding.kind === 'carved') out.push(ntfsStep(m));
+    // It has no time: the strongest carves come first (the headline is the narrative's first steps).
+    else if (m.finding.kind === 'carved') out.push({ ...ntfsStep(m), order: 3 + (100 - m.finding.score) / 1000 });
     else if (m.kind === 'execution') out.push(executionStep(m, refDay));
     else if (m.kind === 'access') access.push(m);
     else if (m.kind === 'archive') archives.push(m);

@@ -143,6 +143,10 @@ describeIf(ready, !built ? 'dist/ not built (npm run build)' : `tools ${TOOLS.jo
     const story = (report.episodes ?? []).map((e) => e.narrative).join('\n');
     expect(story).toMatch(/a deleted archive \(7z, headers encrypted, 7z-aes\), its content still in free space at cluster \d+/i);
     expect(story).not.toMatch(/written to \$Unalloc/);
+    // Untimed, the carves are told strongest first: the headline is the encrypted one, not the low 7z in a deleted .jpg.
+    const episode = (report.episodes ?? [])[0]!.narrative;
+    expect(episode.indexOf('headers encrypted')).toBeGreaterThanOrEqual(0);
+    expect(episode.indexOf('headers encrypted')).toBeLessThan(episode.indexOf('(7z, 1 entries)'));
     const at = (f: { cluster: number }) => report.findings.find((x) => x.kind === 'carved' && x.details?.carved?.first === f.cluster);
     // Encrypted headers (strong) and a KeePass database: high; documents alone: medium; one PDF in a deleted "jpg": low.
     expect(at(img.wiped['collect.7z'])?.level).toBe('high');
