@@ -95,3 +95,34 @@ function sizedRecord(src: ByteSource, read: number, hashes: HashRecord['hashes']
   const message = src.readInto ? `file size changed while hashing (${src.size} -> ${read} bytes)` : `only ${read} of ${src.size} bytes could be read`;
   return { size: read, status: 'hashed', hashes, message };
 }
+
+/**
+ * Bytes read whole from a volume for the case file (a deleted archive's recovered content, a carved
+ * archive), hashed within --hash's size cap and a budget of bytes per volume, the event loop turning
+ * every 64 chunks. `hash` gives what a finding records: the hashes (and `hashedBytes` when the read
+ * ended early), or `notHashed` with the reason.
+ */
+export class VolumeHashBudget {
+  private used = 0;
+
+  /** `what`: the content named in the budget's reason ("recovered content", "carved archives"). */
+  constructor(
+    private readonly settings: HashSettings,
+    private readonly maxBytes: number,
+    private readonly what: string,
+  ) {}
+
+  async hash(src: ByteSource, yieldNow?: () => Promise<void>): Promise<{ hashes?: HashOutcome['hashes']; hashedBytes?: number; notHashed?: string }> {
+    const { algorithms, maxSize } = this.settings;
+    if (src.size > maxSize) return { notHashed: `larger than the --hash size cap (${maxSize} bytes)` };
+    if (this.used + src.size > this.maxBytes) return { notHashed: `past ${this.maxBytes} bytes of ${this.what} hashed per volume` };
+    this.used += src.size;
+    const steps = hashSteps(src, algorithms, maxSize);
+    let step = steps.next();
+    for (let n = 1; !step.done; n++, step = steps.next()) if (n % 64 === 0) await yieldNow?.();
+    const outcome = step.value;
+    if (outcome.status !== 'hashed') return { notHashed: `not read whole: ${outcome.message ?? outcome.status}` };
+    // The read ended early: the hashes cover this much.
+    return { hashes: outcome.hashes, ...(outcome.size !== null && outcome.size !== src.size ? { hashedBytes: outcome.size } : {}) };
+  }
+}

@@ -18,7 +18,7 @@
 import { crc32 } from 'node:zlib';
 import type { Candidate } from '../../rules/types.js';
 import type { DeletedStart, FreeSpace } from '../../evidence/fs.js';
-import { hashSteps, type HashSettings } from '../../evidence/hash-source.js';
+import { VolumeHashBudget, type HashSettings } from '../../evidence/hash-source.js';
 import { LIMITS } from '../../util/limits.js';
 import { fingerprint } from '../../fingerprint/index.js';
 import { parsers as ARCHIVE_PARSERS } from '../archive/parsers.js';
@@ -79,7 +79,7 @@ const AHEAD_CHUNKS = 4;
 type CarvedFormat = '7z' | 'rar' | 'zip' | 'gzip' | 'xz' | 'bzip2' | 'zstd' | 'tar';
 
 /** Signatures looked for at a unit's start: the archives and compressors staging uses. */
-const SIGNATURES: ReadonlyArray<{ format: CarvedFormat; magic: Buffer; at?: number }> = [
+const SIGNATURES: ReadonlyArray<{ format: CarvedFormat; magic: Buffer }> = [
   { format: '7z', magic: Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]) },
   { format: 'rar', magic: Buffer.from('Rar!\x1a\x07', 'latin1') },
   { format: 'zip', magic: Buffer.from([0x50, 0x4b, 0x03, 0x04]) },
@@ -88,10 +88,11 @@ const SIGNATURES: ReadonlyArray<{ format: CarvedFormat; magic: Buffer; at?: numb
   { format: 'xz', magic: Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]) },
   { format: 'bzip2', magic: Buffer.from('BZh', 'latin1') },
   { format: 'zstd', magic: Buffer.from([0x28, 0xb5, 0x2f, 0xfd]) },
-  // a POSIX (ustar) tar's first header: the magic at 257 of a 512-byte header
-  { format: 'tar', magic: Buffer.from('ustar', 'latin1'), at: 257 },
 ];
-const FIRST_BYTES = new Set(SIGNATURES.filter((s) => !s.at).map((s) => s.magic[0]!));
+/** A POSIX (ustar) tar's first header: the magic at 257 of a 512-byte header, then a NUL or a space. */
+const TAR_MAGIC = Buffer.from('ustar', 'latin1');
+const TAR_MAGIC_AT = 257;
+const FIRST_BYTES = new Set(SIGNATURES.map((s) => s.magic[0]!));
 const BZIP2_BLOCK = Buffer.from([0x31, 0x41, 0x59, 0x26, 0x53, 0x59]);
 const ZIP_END = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
 const ZIP_END_SIZE = 22;
@@ -114,8 +115,9 @@ export async function carveArchives(space: FreeSpace, opts: CarveOptions): Promi
   const candidates: Candidate[] = [];
   const us = space.unitSize;
   const chunk = Math.max(us, Math.floor(CHUNK_BYTES / us) * us);
-  const deletedStarts = space.deletedStarts?.(CARVE_LIMITS.deletedRecords) ?? null;
-  let hashed = 0;
+  // Looked up when the first header is read: a pass over the deleted records that a volume without headers does not pay.
+  let deletedStarts: Map<number, DeletedStart> | null | undefined;
+  const hashes = opts.hash ? new VolumeHashBudget(opts.hash, CARVE_LIMITS.hashBytes, 'carved archives') : null;
   let past = 0; // headers seen beyond CARVE_LIMITS.headers
   // The total for the progress line: one more pass over the allocation map (a 500 GiB NTFS volume's $Bitmap is 16 MB).
   let total = 0;
@@ -166,6 +168,7 @@ export async function carveArchives(space: FreeSpace, opts: CarveOptions): Promi
         const h = headers[k]!;
         if (h.at < covered) continue;
         const first = run.first + h.at / us;
+        if (deletedStarts === undefined) deletedStarts = space.deletedStarts?.(CARVE_LIMITS.deletedRecords) ?? null;
         const record = deletedStarts?.get(first) ?? null;
         if (record && opts.reported?.has(record.entry)) continue;
         const nextAt = headers[k + 1]?.at ?? runBytes;
@@ -175,13 +178,12 @@ export async function carveArchives(space: FreeSpace, opts: CarveOptions): Promi
         if (known) covered = end;
         const got = await readCarved(space, { first, bytes: end - h.at, header: h, known, runEnd: h.end !== null && h.end > runBytes, record }, opts, stats, warnings);
         if (!got) continue;
-        if (known && opts.hash) {
-          const bytes = end - h.at;
-          if (bytes > opts.hash.maxSize) got.carved.notHashed = `larger than the --hash size cap (${opts.hash.maxSize} bytes)`;
-          else if (hashed + bytes > CARVE_LIMITS.hashBytes) got.carved.notHashed = `past ${CARVE_LIMITS.hashBytes} bytes of carved archives hashed per volume`;
-          else {
-            hashed += bytes;
-            await hashCarved(space.open(first, bytes), opts, got.carved);
+        if (known && hashes) {
+          const whole = space.open(first, end - h.at);
+          try {
+            Object.assign(got.carved, await hashes.hash(whole, opts.yieldNow));
+          } finally {
+            whole.close();
           }
         }
         candidates.push(got.candidate);
@@ -201,14 +203,14 @@ function signatureAt(buf: Buffer, off: number): CarvedFormat | null {
   const b = buf[off]!;
   if (FIRST_BYTES.has(b)) {
     for (const s of SIGNATURES) {
-      if (s.at || buf.compare(s.magic, 0, s.magic.length, off, off + s.magic.length) !== 0) continue;
+      if (buf.compare(s.magic, 0, s.magic.length, off, off + s.magic.length) !== 0) continue;
       // bzip2: a level digit, then the first block's magic (three letters alone are common in text)
       if (s.format === 'bzip2' && !(buf[off + 3]! >= 0x31 && buf[off + 3]! <= 0x39 && buf.compare(BZIP2_BLOCK, 0, 6, off + 4, off + 10) === 0)) continue;
       return s.format;
     }
   }
-  const tar = SIGNATURES[SIGNATURES.length - 1]!;
-  return off + 263 <= buf.length && buf.compare(tar.magic, 0, 5, off + 257, off + 262) === 0 && (buf[off + 262] === 0 || buf[off + 262] === 0x20) ? 'tar' : null;
+  const after = off + TAR_MAGIC_AT + TAR_MAGIC.length;
+  return after < buf.length && buf.compare(TAR_MAGIC, 0, TAR_MAGIC.length, off + TAR_MAGIC_AT, after) === 0 && (buf[after] === 0 || buf[after] === 0x20) ? 'tar' : null;
 }
 
 /** Bytes a 7-Zip archive spans, from its start header (CRC-checked); null when the header does not hold. */
@@ -297,16 +299,3 @@ async function readCarved(space: FreeSpace, c: Carve, opts: CarveOptions, stats:
 const CARVED_RULE = 'archive-carved-from-free-space';
 /** Entry names of a carved archive kept in `details.carved.names`. */
 const CARVED_NAMES = 20;
-
-async function hashCarved(src: ReturnType<FreeSpace['open']>, opts: CarveOptions, carved: Record<string, unknown>): Promise<void> {
-  try {
-    const steps = hashSteps(src, opts.hash!.algorithms, opts.hash!.maxSize);
-    let step = steps.next();
-    for (let n = 1; !step.done; n++, step = steps.next()) if (n % 64 === 0) await opts.yieldNow?.();
-    const outcome = step.value;
-    if (outcome.status !== 'hashed') carved.notHashed = `not read whole: ${outcome.message ?? outcome.status}`;
-    else carved.hashes = outcome.hashes;
-  } finally {
-    src.close();
-  }
-}

@@ -19,7 +19,7 @@ import type { Candidate, Hit, TimelineEvent } from '../../rules/types.js';
 import type { Hotspot } from '../../hotspots/catalog.js';
 import { matchHotspotDirs } from '../../hotspots/match.js';
 import { fingerprint } from '../../fingerprint/index.js';
-import { hashSteps, type HashSettings } from '../../evidence/hash-source.js';
+import { VolumeHashBudget, type HashSettings } from '../../evidence/hash-source.js';
 import { parsers as ARCHIVE_PARSERS } from '../archive/parsers.js';
 import { describe as describeArchive } from '../archive/detect.js';
 import { contentNames } from '../archive/build.js';
@@ -262,10 +262,12 @@ class TraceState {
   usnRecords = 0;
   private full = false;
   private readonly placeCache = new Map<string, Place | null>();
-  /** Recovered content hashed so far (TRACE_LIMITS.recoveredHashBytes). */
-  private recoveredHashBytes = 0;
+  /** --hash of recovered content, within TRACE_LIMITS.recoveredHashBytes per volume; null with --hash none. */
+  private readonly recoveredHashes: VolumeHashBudget | null;
 
-  constructor(private readonly src: TraceSources) {}
+  constructor(private readonly src: TraceSources) {
+    this.recoveredHashes = src.hashRecovered ? new VolumeHashBudget(src.hashRecovered, TRACE_LIMITS.recoveredHashBytes, 'recovered content') : null;
+  }
 
   warn(message: string): void {
     if (this.warnings.length < 1000) this.warnings.push(message);
@@ -894,22 +896,7 @@ class TraceState {
           const staged = c.hits.some((h) => STAGING_TRACE_RULES.has(h.rule));
           c.hits.push({ rule: 'ntfs-deleted-content-recoverable', ...(staged ? {} : { score: 0 }), message: `its content is still on the volume (${where}): ${what}` });
           // The bytes as the analyst will carve them (icat), for the case file: staging evidence only, within --hash's cap and a per-volume budget.
-          const hashing = this.src.hashRecovered;
-          if (staged && hashing) {
-            if (src.size <= hashing.maxSize && this.recoveredHashBytes + src.size <= TRACE_LIMITS.recoveredHashBytes) {
-              this.recoveredHashBytes += src.size;
-              // --hash's own streaming (evidence/hash-source.ts), the event loop turning every 64 chunks.
-              const steps = hashSteps(src, hashing.algorithms, hashing.maxSize);
-              let step = steps.next();
-              for (let n = 1; !step.done; n++, step = steps.next()) if (n % 64 === 0) await this.src.yieldNow?.();
-              const outcome = step.value;
-              if (outcome.status !== 'hashed') recovered.notHashed = `not read whole: ${outcome.message ?? outcome.status}`;
-              else {
-                recovered.hashes = outcome.hashes;
-                if (outcome.size !== src.size) recovered.hashedBytes = outcome.size; // the read ended early: the hashes cover this much
-              }
-            } else recovered.notHashed = src.size > hashing.maxSize ? `larger than the --hash size cap (${hashing.maxSize} bytes)` : `past ${TRACE_LIMITS.recoveredHashBytes} bytes of recovered content hashed per volume`;
-          }
+          if (staged && this.recoveredHashes) Object.assign(recovered, await this.recoveredHashes.hash(src, this.src.yieldNow));
         }
       } else if (state === 'overwritten' || state === 'partly overwritten') {
         onlyTheFileGone(details);

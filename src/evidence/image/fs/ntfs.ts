@@ -7,6 +7,7 @@
  */
 import type { ByteSource } from '../../../util/byte-source.js';
 import { compactOf, compareEntries, type CompactListing, type FsEntryType, lookupPath, type ChildFinder, MAX_FS_LISTING, NO_FS_STREAMS, NO_FS_TIMES, warn, type EvidenceFs, type FsEntry, type FsListing, type FsTime, type FsTimes, type OpenedSource, unclosed, type FreeSpace, type DeletedStart } from '../../fs.js';
+import { unitSpace } from '../free-runs.js';
 import { openNtfs, type ClusterUse, type NtfsDirEntry, type NtfsRef, type NtfsStat, type NtfsVolume } from '../ntfs/index.js';
 
 /** FILETIME ticks (100 ns since 1601) at the Unix epoch. */
@@ -354,12 +355,9 @@ export class NtfsFs implements EvidenceFs {
 
   /** The volume's free clusters as $Bitmap marks them, and their raw bytes (`scan --carve`); deleted records by where their content begins. */
   freeSpace(): FreeSpace {
+    const cs = this.vol.clusterSize;
     return {
-      unitSize: this.vol.clusterSize,
-      unitName: 'cluster',
-      byteOffset: (lcn) => lcn * this.vol.clusterSize,
-      runs: () => this.vol.freeRuns(),
-      open: (lcn, bytes) => Object.assign(this.vol.openClusters(lcn, bytes), { close: () => undefined }),
+      ...unitSpace(this.source, { size: cs, name: 'cluster', end: this.vol.clusterCount, offsetOf: (lcn) => lcn * cs }, () => this.vol.freeRuns()),
       deletedStarts: (limit) => {
         const out = new Map<number, DeletedStart>();
         for (const r of this.vol.deleted()) {

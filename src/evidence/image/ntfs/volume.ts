@@ -82,6 +82,8 @@ export interface NtfsVolume {
   readonly serial: bigint;
   /** Number of MFT entries ($MFT data size / record size). */
   readonly recordCount: number;
+  /** Clusters of the volume, as its boot sector counts them. */
+  readonly clusterCount: number;
   /** Volume-level warnings (boot sector, $MFT, listing pass). */
   readonly warnings: string[];
   root(): NtfsRef;
@@ -102,8 +104,6 @@ export interface NtfsVolume {
    * ends early, with a volume warning, where $Bitmap does. Nothing when there is no $Bitmap.
    */
   freeRuns(): Generator<FreeRun>;
-  /** `bytes` raw bytes of the volume from the start of cluster `lcn`, as a stream (clipped to the volume), whatever file they belong to. */
-  openClusters(lcn: number, bytes: number): SparseAwareSource;
   /** A directory's $I30 index allocation (its INDX blocks); null when its index is all in the record. */
   openIndex(ref: NtfsRef): SparseAwareSource | null;
   /** Resolves a path ('/dir/file.txt', case-insensitive as NTFS on Windows) to a reference. */
@@ -234,6 +234,7 @@ export function openNtfs(src: ByteSource): NtfsVolume {
   const g = readBootSector(src);
   const warnings: string[] = [];
   const { clusterSize, recordSize } = g;
+  const totalClusters = Math.floor((g.totalSectors * g.sectorSize) / clusterSize);
 
   // Bootstrap: record 0 describes the $MFT itself.
   const record0Raw = src.read(g.mftLcn * clusterSize, recordSize);
@@ -529,6 +530,7 @@ export function openNtfs(src: ByteSource): NtfsVolume {
     sectorSize: g.sectorSize,
     serial: g.serial,
     recordCount,
+    clusterCount: totalClusters,
     warnings,
     root: () => ({ entry: ENTRY.root, sequence: readSequence(ENTRY.root) }),
     willRead,
@@ -607,7 +609,6 @@ export function openNtfs(src: ByteSource): NtfsVolume {
       if (runs === 'resident') return { resident: true, clusters: 0, allocated: 0, unchecked: 0 };
       const use: ClusterUse = { resident: false, clusters: 0, allocated: 0, unchecked: 0 };
       const bitmap = bitmapSource();
-      const totalClusters = Math.floor((g.totalSectors * g.sectorSize) / clusterSize);
       for (const r of runs) {
         if (r.lcn === null || r.length <= 0) continue;
         use.clusters += r.length;
@@ -625,7 +626,6 @@ export function openNtfs(src: ByteSource): NtfsVolume {
     *freeRuns(): Generator<FreeRun> {
       const map = bitmapSource();
       if (!map) return;
-      const totalClusters = Math.floor((g.totalSectors * g.sectorSize) / clusterSize);
       const CHUNK = 64 * 1024;
       const runs = new FreeRunBuilder();
       for (let byte0 = 0; byte0 * 8 < totalClusters; byte0 += CHUNK) {
@@ -635,19 +635,12 @@ export function openNtfs(src: ByteSource): NtfsVolume {
         yield* runs.add(bytes, base, Math.min(totalClusters - base, bytes.length * 8));
         if (bytes.length < wanted) {
           const end = Math.min(totalClusters, base + bytes.length * 8);
-          warnings.push(`$Bitmap ends at cluster ${end} of ${totalClusters}: the clusters past it are not read as free`);
+          boundedWarnings().push(`$Bitmap ends at cluster ${end} of ${totalClusters}: the clusters past it are not read as free`);
           yield* runs.close(end);
           return;
         }
       }
       yield* runs.close(totalClusters);
-    },
-    openClusters(lcn: number, bytes: number): SparseAwareSource {
-      const totalClusters = Math.floor((g.totalSectors * g.sectorSize) / clusterSize);
-      const first = Math.max(0, Math.min(Math.floor(lcn), totalClusters));
-      const length = Math.max(0, Math.min(Math.ceil(bytes / clusterSize), totalClusters - first));
-      const size = Math.max(0, Math.min(Math.floor(bytes), length * clusterSize));
-      return attributeStream(src, { clusterSize, runs: length > 0 ? [{ vcn: 0, lcn: first, length }] : [], dataSize: size, initializedSize: size, compressionUnit: 0 }, `clusters ${first}-${first + length - 1}`, boundedWarnings());
     },
     open(ref: NtfsRef, streamName = ''): SparseAwareSource | null {
       const file = loadFile(ref.entry);
