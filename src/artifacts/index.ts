@@ -20,8 +20,9 @@ import { parsers as lnkParsers } from './lnk/index.js';
 import { parsers as jumpListParsers } from './jumplist/index.js';
 import { parsers as shellBagsParsers } from './shellbags/index.js';
 import { parsers as comDlg32Parsers } from './comdlg32/index.js';
+import { parsers as registryListParsers } from './registry/parsers.js';
 
-export const ARTIFACT_PARSERS: readonly ArtifactParser[] = [...archiveParsers, ...recycleBinParsers, ...trashParsers, ...historyParsers, ...amcacheParsers, ...regfParsers, ...ntfsParsers, ...evtxParsers, ...auditdParsers, ...prefetchParsers, ...appCompatCacheParsers, ...lnkParsers, ...jumpListParsers, ...shellBagsParsers, ...comDlg32Parsers];
+export const ARTIFACT_PARSERS: readonly ArtifactParser[] = [...archiveParsers, ...recycleBinParsers, ...trashParsers, ...historyParsers, ...amcacheParsers, ...regfParsers, ...ntfsParsers, ...evtxParsers, ...auditdParsers, ...prefetchParsers, ...appCompatCacheParsers, ...lnkParsers, ...jumpListParsers, ...shellBagsParsers, ...comDlg32Parsers, ...registryListParsers];
 
 const CLAIMS = new ClaimIndex(ARTIFACT_PARSERS);
 

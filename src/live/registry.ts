@@ -51,6 +51,7 @@ const USER_TREES = [
   'Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\ComDlg32',
   'Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\RunMRU',
   'Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\TypedPaths',
+  'Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\WordWheelQuery',
   'Software', // the rest of Software, bounded, for blobs staged in values
 ];
 const MACHINE_TREES: readonly [string, string][] = [

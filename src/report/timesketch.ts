@@ -26,7 +26,7 @@ type Row = Record<string, Cell>;
 
 const MACB_DESC: Record<string, string> = { m: 'Content Modification Time', a: 'Last Access Time', c: 'Metadata Modification Time', b: 'Creation Time' };
 const EVENT_DESC: Record<string, string> = {
-  deleted: 'Deletion Time', command: 'Command Time', executed: 'Last Execution Time', 'key-last-written': 'Key Last Written Time',
+  deleted: 'Deletion Time', command: 'Command Time', executed: 'Last Execution Time', searched: 'Last Search Time', 'key-last-written': 'Key Last Written Time',
   'archive-entry-modified': 'Archive Entry Modification Time', 'burst-start': 'Burst Start Time', 'burst-end': 'Burst End Time',
 };
 

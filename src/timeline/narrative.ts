@@ -150,16 +150,32 @@ function registryFact(m: FindingFacts): string {
   return mainReason(m);
 }
 
+/**
+ * An Explorer search (WordWheelQuery) told as what the user did: only the most recent search was
+ * typed when the key was last written; the older ones were typed before it.
+ */
+function searchText(m: FindingFacts, refDay: string): string | null {
+  const d = m.finding.details ?? {};
+  if (d.list !== 'WordWheelQuery' || typeof d.term !== 'string') return null;
+  const when = m.time === null ? 'Once' : `${d.mruPosition === 0 ? 'At' : 'Before'} ${clock(m.time, refDay)}`;
+  const what = m.finding.reasons.some((r) => r.rule === 'registry-search-credentials') ? 'credentials' : 'every file of a kind';
+  return `${when} ${m.users[0] ?? 'the user'} searched Explorer for "${quote(d.term)}" (${what}).`;
+}
+
 /** Registry findings saying the same thing at the same time (a hive and its copy) become one step. */
 function registrySteps(members: FindingFacts[], refDay: string): Draft[] {
   return groupBy(members, (m) => `${m.time ?? ''}\u0000${registryFact(m)}`).map((g) => {
     const m = g[0]!;
     const makeText = (): string => {
+      const search = searchText(m, refDay);
+      if (search) return search;
       const hives = [...new Set(g.map((x) => baseOf(x.finding.path)))].join(', ');
       const at = m.time === null ? 'The registry' : `At ${clock(m.time, refDay)} the registry`;
       return `${at} (${hives}) records: ${quote(registryFact(m))}.`;
     };
-    return { time: m.time, order: 4, makeText, ids: g.map((x) => x.finding.id) };
+    // Searches of one list share the key's time: the older ones (further down MRUListEx) are told first.
+    const position = m.finding.details?.list === 'WordWheelQuery' ? Number(m.finding.details.mruPosition) : NaN;
+    return { time: m.time, order: Number.isFinite(position) ? 4 - Math.min(position, 999) / 1000 : 4, makeText, ids: g.map((x) => x.finding.id) };
   });
 }
 

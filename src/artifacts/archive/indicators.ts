@@ -116,6 +116,11 @@ const USER_DATA_EXT = new Set(
     'vsd vsdx one pub sql db sqlite sqlite3 mdb accdb dbf bak kdbx kdb pem key pfx p12 ppk jks keystore wallet ovpn rdp kml dwg dxf'
   ).split(' '),
 );
+/** An extension (lower case, no dot) of user data worth stealing: documents, mail, databases, keys, credential stores. */
+export function isUserDataExtension(ext: string): boolean {
+  return USER_DATA_EXT.has(ext);
+}
+
 /** Names of credential files without a telling extension. */
 const USER_DATA_NAME = /^(id_(rsa|dsa|ecdsa|ed25519)|credentials|shadow|gshadow|login data|cookies|web data|ntds\.dit|\.netrc|\.pgpass|\.git-credentials|\.bash_history|\.zsh_history|consolehost_history\.txt|logins\.json|key[34]\.db)$/i;
 /** Program files, packages, logs and configuration: what installers, caches and log rotation write. */

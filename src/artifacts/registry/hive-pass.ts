@@ -1,7 +1,7 @@
 /**
  * One pass over a hive's records as they are read, for the registry detectors (issue 10): the
  * subtrees the detectors look up by key path (LOOKED_UP_KEYS: archiver lists, UserAssist, BAM/DAM,
- * ShimCache, Amcache, ShellBags, ComDlg32, RunMRU, TypedPaths, the SID sources) are kept in a HiveView; every other value is
+ * ShimCache, Amcache, ShellBags, ComDlg32, RunMRU, TypedPaths, WordWheelQuery, the SID sources) are kept in a HiveView; every other value is
  * examined for staged data as it passes (StagedCollector) and dropped. A scan then holds those few
  * subtrees, not the hive: a dense hive of 64 MiB no longer costs its records' weight in memory.
  */
@@ -12,6 +12,7 @@ import { BAG_MRU_ROOTS } from '../shellbags/collect.js';
 import { COMDLG32_KEY } from '../comdlg32/collect.js';
 import { RUN_MRU_KEY } from './run-mru.js';
 import { TYPED_PATHS_KEY } from './typed-paths.js';
+import { WORD_WHEEL_QUERY_KEY } from './word-wheel-query.js';
 import { HISTORY_KEYS } from './archivers.js';
 import { BAM_KEYS, USER_ASSIST_KEY } from './execution.js';
 import { SID_KEYS, SID_SOURCE_KEYS } from './sids.js';
@@ -19,7 +20,7 @@ import { StagedCollector } from './staged.js';
 import { HiveView } from './view.js';
 
 /** Keys (and everything below them) the detectors read through the view, from the hive's root. */
-const LOOKED_UP_KEYS: readonly string[] = [...HISTORY_KEYS, USER_ASSIST_KEY, ...AMCACHE_KEYS, ...BAG_MRU_ROOTS, COMDLG32_KEY, RUN_MRU_KEY, TYPED_PATHS_KEY, ...SID_KEYS];
+const LOOKED_UP_KEYS: readonly string[] = [...HISTORY_KEYS, USER_ASSIST_KEY, ...AMCACHE_KEYS, ...BAG_MRU_ROOTS, COMDLG32_KEY, RUN_MRU_KEY, TYPED_PATHS_KEY, WORD_WHEEL_QUERY_KEY, ...SID_KEYS];
 /** The same, below each control set (ControlSet001\..., CurrentControlSet\...; view.ts controlSets). */
 const CONTROL_SET_KEYS: readonly string[] = [...BAM_KEYS, SHIMCACHE_KEY];
 const CONTROL_SET = /^(controlset\d{3}|currentcontrolset)$/;

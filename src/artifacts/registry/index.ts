@@ -1,6 +1,7 @@
 /**
  * The registry detectors over parsed hive records (offline or live): staged blobs in values,
- * archiver history, archiver execution (UserAssist, BAM/DAM), hive copies outside their home.
+ * archiver history, archiver execution (UserAssist, BAM/DAM), hive copies outside their home,
+ * and the Explorer lists of what a user typed (RunMRU, TypedPaths, WordWheelQuery).
  */
 import { LIMITS } from '../../util/limits.js';
 import type { ArtifactResult, DetectContext } from '../types.js';
@@ -15,6 +16,7 @@ import { detectShellBags } from '../shellbags/collect.js';
 import { detectComDlg32 } from '../comdlg32/collect.js';
 import { detectRunMru } from './run-mru.js';
 import { detectTypedPaths } from './typed-paths.js';
+import { detectWordWheelQuery } from './word-wheel-query.js';
 import { sidMaps, type SidMaps } from './sids.js';
 import { passOver, type HivePass } from './hive-pass.js';
 
@@ -49,6 +51,7 @@ export function detectOverPass(pass: HivePass, opts: RegistryDetectOptions): Can
     ...detectComDlg32(view, opts.hivePath, user),
     ...detectRunMru(view, opts.hivePath, user),
     ...detectTypedPaths(view, opts.hivePath, user),
+    ...detectWordWheelQuery(view, opts.hivePath, user),
   ];
   return out.slice(0, LIMITS.maxFindingsPerArtifact);
 }
