@@ -231,11 +231,14 @@ function historyStep(m: FindingFacts, named: NamedTimes): Draft {
   const f = m.finding;
   const makeText = (): string => {
     const command = typeof f.details?.command === 'string' ? f.details.command : mainReason(m);
-    const shell = typeof f.details?.shell === 'string' ? `${f.details.shell} ` : '';
+    const shell = f.details?.shell;
+    const source = shell === 'powershell-transcript' ? 'PowerShell transcript' : `${typeof shell === 'string' ? `${shell} ` : ''}history`;
+    // A transcript's time whose zone is unknown is told as written, marked local.
+    const local = m.time === null && typeof f.details?.localTime === 'string' ? `, ${f.details.localTime.replace('T', ' ')} local time` : '';
     const who = m.users[0] ? `${m.users[0]}'s ` : 'A ';
     const missing = f.reasons.find((r) => r.rule === 'named-path-missing');
     const tail = missing ? ` ${quote(missing.message)}.` : '';
-    return `${who}${shell}history (line ${f.line ?? '?'}${inShadowCopy(f)}) shows: \`${quote(command)}\`.${tail}`;
+    return `${who}${source} (line ${f.line ?? '?'}${local}${inShadowCopy(f)}) shows: \`${quote(command)}\`.${tail}`;
   };
   return { time: m.time, sortTime: m.time ?? named.of(m), order: 5, makeText, ids: [f.id] };
 }

@@ -5,6 +5,7 @@ import { historyCommands, historyCorrupted, parseHistory, POWERSHELL_HISTORY_SUF
 import { HistoryMatching } from './staging-commands.js';
 import { EventLoopTurns, TURN_EVERY_MS, yieldToEventLoop } from '../../util/event-loop.js';
 import { LIMITS } from '../../util/limits.js';
+import { localToUtc, transcriptStamps, transcriptZone, type TranscriptZone } from './transcript.js';
 
 /** One command of a shell history (docs/output.md, "parse records"). */
 export interface HistoryCommandRecord extends ArtifactRecord {
@@ -16,6 +17,8 @@ export interface HistoryCommandRecord extends ArtifactRecord {
   time: string | null;
   shell: Shell;
   user: string | null;
+  /** A PowerShell transcript's local time (no zone), when the transcript gives one. */
+  localTime?: string;
 }
 
 /** The history file as a whole: its shell, its owner from the path, its command count. */
@@ -23,16 +26,21 @@ export interface HistoryFacts {
   shell: Shell;
   user: string | null;
   commands: number;
+  /** A PowerShell transcript's first start and last end time (local, as written), for its zone (transcript.ts). */
+  transcript?: { firstStart: string | null; lastEnd: string | null };
 }
 
 type HistoryResult = ArtifactResult<HistoryCommandRecord, HistoryFacts>;
+
+/** The name every transcript starts with (transcript.ts TRANSCRIPT_NAME). */
+const TRANSCRIPT_PREFIX = 'powershell_transcript.';
 
 export const historyParser: ArtifactParser<HistoryCommandRecord, HistoryFacts> = {
   id: 'history',
   dataSources: ['DS0017'],
   fuzzSeeds: ['history'],
-  description: 'Command history: PSReadLine (ConsoleHost_history.txt), bash, zsh, fish, sh/ash, python',
-  claims: { names: [...SHELL_BY_NAME.keys()], nameSuffixes: [POWERSHELL_HISTORY_SUFFIX] },
+  description: 'Command history: PSReadLine (ConsoleHost_history.txt), PowerShell transcripts, bash, zsh, fish, sh/ash, python',
+  claims: { names: [...SHELL_BY_NAME.keys()], nameSuffixes: [POWERSHELL_HISTORY_SUFFIX], namePrefixes: [TRANSCRIPT_PREFIX] },
   matches: (ctx: ArtifactContext) => shellFromPath(ctx.relPath || ctx.name) !== null,
   async parse(src, ctx): Promise<HistoryResult | null> {
     const shell = shellFromPath(ctx.relPath || ctx.name);
@@ -40,7 +48,9 @@ export const historyParser: ArtifactParser<HistoryCommandRecord, HistoryFacts> =
     const parsed = parseHistory(src, shell);
     const user = userFromPath(ctx.relPath);
     const records = parsed.commands.map((c) => commandRecord(c, shell, user));
-    return { parser: 'history', records, warnings: parsed.warnings, corrupted: parsed.corrupted, facts: { shell, user, commands: records.length } };
+    const facts: HistoryFacts = { shell, user, commands: records.length };
+    if (shell === 'powershell-transcript') facts.transcript = transcriptStamps(src);
+    return { parser: 'history', records, warnings: parsed.warnings, corrupted: parsed.corrupted, facts };
   },
   // A scan matches the commands as they are read, none held (a history padded to hundreds of MB): the findings of parse + detect,
   // and of a history of more than twice LIMITS.maxHistoryLines lines those of its last lines too (parse keeps the first).
@@ -50,7 +60,8 @@ export const historyParser: ArtifactParser<HistoryCommandRecord, HistoryFacts> =
     const user = userFromPath(ctx.relPath);
     const warnings: string[] = [];
     const seen = { binary: false };
-    const matcher = new HistoryMatcher(ctx);
+    const stamps = shell === 'powershell-transcript' ? transcriptStamps(src) : null;
+    const matcher = new HistoryMatcher(ctx, stamps ? zoneOf(stamps, ctx) : null);
     // The clock looked at every 1,024 commands: a history of a million lines read on the scan's own thread (an image's file) lets Ctrl-C in.
     const turns = new EventLoopTurns(TURN_EVERY_MS, 1024);
     let commands = 0;
@@ -59,7 +70,7 @@ export const historyParser: ArtifactParser<HistoryCommandRecord, HistoryFacts> =
       matcher.add(commandRecord(c, shell, user));
       if (turns.due()) await yieldToEventLoop();
     }
-    const result: HistoryResult = { parser: 'history', records: [], warnings, corrupted: historyCorrupted(warnings, seen.binary), facts: { shell, user, commands } };
+    const result: HistoryResult = { parser: 'history', records: [], warnings, corrupted: historyCorrupted(warnings, seen.binary), facts: { shell, user, commands, ...(stamps ? { transcript: stamps } : {}) } };
     return { result, candidates: matcher.candidates };
   },
   detect: detectHistory,
@@ -73,14 +84,28 @@ export const historyParser: ArtifactParser<HistoryCommandRecord, HistoryFacts> =
 };
 
 function commandRecord(c: HistoryCommand, shell: Shell, user: string | null): HistoryCommandRecord {
-  return { type: 'history-command', line: c.line, command: c.command, time: c.time, shell, user };
+  const r: HistoryCommandRecord = { type: 'history-command', line: c.line, command: c.command, time: c.time, shell, user: c.user ?? user };
+  if (c.localTime) r.localTime = c.localTime;
+  return r;
+}
+
+/** A transcript's zone, when its file times pin it (transcript.ts transcriptZone). */
+function zoneOf(stamps: { firstStart: string | null; lastEnd: string | null }, ctx: DetectContext): TranscriptZone | null {
+  return transcriptZone(stamps.firstStart, stamps.lastEnd, ctx.times.born, ctx.times.modified);
+}
+
+/** "UTC+01:00" */
+function offsetText(minutes: number): string {
+  const a = Math.abs(minutes);
+  return `UTC${minutes < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
 }
 
 /** Longest command text copied into a finding's details. */
 const DETAIL_COMMAND_CHARS = 2000;
 
 export function detectHistory(result: HistoryResult, ctx: DetectContext): Candidate[] {
-  const matcher = new HistoryMatcher(ctx);
+  const stamps = result.facts?.transcript;
+  const matcher = new HistoryMatcher(ctx, stamps ? zoneOf(stamps, ctx) : null);
   for (const r of result.records) if (!matcher.add(r)) break;
   return matcher.candidates;
 }
@@ -93,14 +118,21 @@ class HistoryMatcher {
   readonly candidates: Candidate[] = [];
   private readonly matching = new HistoryMatching();
 
-  constructor(private readonly ctx: DetectContext) {}
+  /** @param zone a transcript's UTC offset, when known: its local times then become times. */
+  constructor(
+    private readonly ctx: DetectContext,
+    private readonly zone: TranscriptZone | null = null,
+  ) {}
 
   /** False once the cap is reached (nothing more is matched). */
   add(r: HistoryCommandRecord): boolean {
     if (this.candidates.length >= LIMITS.maxFindingsPerArtifact) return false;
     const m = this.matching.match(r.command);
     if (m) {
-      const { time, user, command } = r;
+      const { user, command, localTime } = r;
+      const time = r.time ?? (localTime && this.zone ? localToUtc(localTime, this.zone) : null);
+      // A transcript's local time is kept as written, with the zone and how it is known, or 'local (unknown)' (as Trash's).
+      const local = localTime ? { localTime, timezone: this.zone ? `${offsetText(this.zone.offsetMinutes)} (${this.zone.how})` : 'local (unknown)' } : {};
       this.candidates.push({
         kind: 'history',
         path: this.ctx.relPath,
@@ -108,8 +140,8 @@ class HistoryMatcher {
         line: r.line,
         user,
         times: this.ctx.times,
-        format: `${r.shell}-history`,
-        details: { command: command.slice(0, DETAIL_COMMAND_CHARS), shell: r.shell, time },
+        format: r.shell === 'powershell-transcript' ? 'powershell-transcript' : `${r.shell}-history`,
+        details: { command: command.slice(0, DETAIL_COMMAND_CHARS), shell: r.shell, time, ...local },
         names: m.names,
         events: time ? [{ time, type: 'command', description: `${user ?? 'unknown user'} ran: ${command.slice(0, 200)}` }] : [],
       });

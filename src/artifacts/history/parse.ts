@@ -7,14 +7,20 @@ import { LIMITS } from '../../util/limits.js';
 import { isAscii, isUtf8 } from 'node:buffer';
 import { unixSecondsToIso } from '../../util/filetime.js';
 import { pushAll } from '../../util/arrays.js';
+import { TRANSCRIPT_NAME, transcriptCommands } from './transcript.js';
 
-export type Shell = 'powershell' | 'bash' | 'zsh' | 'fish' | 'sh' | 'python';
+export type Shell = 'powershell' | 'powershell-transcript' | 'bash' | 'zsh' | 'fish' | 'sh' | 'python';
 
 export interface HistoryCommand {
   /** 1-based line where the command starts. */
   line: number;
   command: string;
+  /** ISO-8601 UTC, when the history says it. */
   time: string | null;
+  /** A PowerShell transcript's time, local to the machine and without a zone ('2025-02-20T02:40:05'). */
+  localTime?: string | null;
+  /** The account the history says ran it (a transcript's session user), where it says one. */
+  user?: string | null;
 }
 
 export interface HistoryParse {
@@ -44,6 +50,7 @@ export const SHELL_BY_NAME: ReadonlyMap<string, Shell> = new Map<string, Shell>(
 
 export function shellFromPath(relPath: string): Shell | null {
   const name = relPath.slice(relPath.lastIndexOf('/') + 1).toLowerCase();
+  if (TRANSCRIPT_NAME.test(name)) return 'powershell-transcript';
   if (name.endsWith(POWERSHELL_HISTORY_SUFFIX)) return 'powershell';
   return SHELL_BY_NAME.get(name) ?? null;
 }
@@ -205,7 +212,7 @@ interface SkippedLines {
 }
 
 /** A history's lines, or where a number comes, that many lines counted and not read. */
-type LineItem = string | number;
+export type LineItem = string | number;
 
 /**
  * The history's lines, one at a time, read a chunk at a time: by its byte-order mark UTF-16LE/BE or UTF-8 (invalid
@@ -622,4 +629,4 @@ function unescapeFish(s: string): string {
   return s.replace(/\\(.)/g, (_m, c: string) => (c === 'n' ? '\n' : c));
 }
 
-const SPLITTERS: Record<Shell, Splitter> = { powershell, bash, zsh, fish, sh: plainLines, python: plainLines };
+const SPLITTERS: Record<Shell, Splitter> = { powershell, 'powershell-transcript': transcriptCommands, bash, zsh, fish, sh: plainLines, python: plainLines };
