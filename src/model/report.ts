@@ -3,6 +3,7 @@ import type { Finding, Level } from './finding.js';
 
 export type { HashAlgorithm } from './finding.js';
 import type { HashAlgorithm } from './finding.js';
+import type { SystemFacts } from './system.js';
 
 /** One file hashed for chain of custody (meta.hashes). */
 export interface HashRecord {
@@ -99,6 +100,8 @@ export interface RootMeta {
   image?: { file: string; format: string; mediaSize: number | null; storedMd5: string | null; storedSha1: string | null };
   /** For a shadow copy of an image's NTFS volume (`case.E01#p2#vss1`): the copy, and how many of its findings were the live volume's (left out). */
   shadowCopy?: ShadowCopyMeta;
+  /** What the root's own SYSTEM and SOFTWARE hives say of the machine: name, time zone, Windows version, last shutdown. */
+  system?: SystemFacts;
 }
 
 export interface ShadowCopyMeta {
@@ -128,7 +131,8 @@ export interface ShadowCopyMeta {
 // 1.4: `meta.yara` (--yara rules) and a file finding's `details.yara`.
 // 1.5: archive members for the rules: `meta.yara.maxMembers`, `packagesOpened`, `members`; `details.yara[].member`.
 // 1.6: the finding kind `carved` (an archive carved from an NTFS volume's free clusters, scan --carve).
-export const SCHEMA_VERSION = '1.6';
+// 1.7: a root's `system` (what its SYSTEM and SOFTWARE hives say of the machine: name, time zone, version, last shutdown).
+export const SCHEMA_VERSION = '1.7';
 
 /** The case a scan belongs to (--case, --examiner), shown in the report header. */
 export interface CaseInfo {

@@ -18,6 +18,7 @@ import type { Candidate, Hit, NamedPath, TimelineEvent } from '../rules/types.js
 import type { ByteSource, ClosableSource } from '../util/byte-source.js';
 import { LIMITS } from '../util/limits.js';
 import type { FileTimes } from '../model/finding.js';
+import type { SystemFacts } from '../model/system.js';
 import { pushAll } from '../util/arrays.js';
 import { isoFromMs } from '../util/filetime.js';
 import { hasLocators } from '../model/kinds.js';
@@ -157,6 +158,8 @@ export interface Inspection {
   archive: ArchiveSummary | null;
   /** SID -> user name from a SAM or SOFTWARE hive (its ProfileList), for the other hives of the root. */
   sidNames: Readonly<Record<string, string>>;
+  /** What a SYSTEM or SOFTWARE hive says of the machine (name, time zone, version), for the root's facts. */
+  system?: SystemFacts;
 }
 
 /** Whether a scan keeps the file's own candidate: it has hits, or names paths or events that correlation and the timeline use. */
@@ -213,6 +216,7 @@ interface Gathered {
   events: TimelineEvent[];
   archive: ArchiveSummary | null;
   sidNames: Record<string, string>;
+  system?: SystemFacts;
   /** Built for the first parser that claims the file: most files meet none. */
   detectCtx: DetectContext | null;
 }
@@ -286,7 +290,10 @@ async function runParsers(input: InspectInput, ctx: ArtifactContext, parsers: re
       // Archive facts all go under `archive` (docs/output.md); others under the parser's id.
       if (isArchiveResult(parser, result) && result.facts) got.details.archive = got.archive = result.facts;
       else if (result.facts !== undefined) got.details[parser.id] = result.facts;
-      if (isHiveResult(parser, result) && result.facts) got.sidNames = { ...got.sidNames, ...result.facts.sidNames };
+      if (isHiveResult(parser, result) && result.facts) {
+        got.sidNames = { ...got.sidNames, ...result.facts.sidNames };
+        if (result.facts.system) got.system = { ...got.system, ...result.facts.system };
+      }
       const detected = scanned ? scanned.candidates : parser.detect?.(result, (got.detectCtx ??= detectContextOf(ctx, input)));
       if (!detected) continue;
       const found = detected.slice(0, LIMITS.maxFindingsPerArtifact);
@@ -346,5 +353,5 @@ function finishInspection(input: InspectInput, fp: Fingerprint, got: Gathered | 
   // Deferred statistics (a confident magic): the entropy is made from the head only for a candidate the scan keeps.
   if (fp.statisticsDeferred && keepsFileCandidate(fileCandidate)) fileCandidate.entropy = roundedEntropy(headEntropy(input.head));
   if (!got) return { fingerprint: fp, runs: NO_RUNS, fileCandidate, innerCandidates: NO_CANDIDATES, warnings: NO_WARNINGS, archive, sidNames: NO_SID_NAMES };
-  return { fingerprint: fp, runs: got.runs, fileCandidate, innerCandidates: got.innerCandidates, warnings: got.warnings, archive, sidNames: got.sidNames };
+  return { fingerprint: fp, runs: got.runs, fileCandidate, innerCandidates: got.innerCandidates, warnings: got.warnings, archive, sidNames: got.sidNames, ...(got.system ? { system: got.system } : {}) };
 }

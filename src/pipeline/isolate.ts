@@ -26,6 +26,7 @@ import { hasBytesAt } from '../util/bytes.js';
 import { LIMITS } from '../util/limits.js';
 import { heldOnceOnline } from '../util/young-generation.js';
 import { newWorker } from '../util/new-worker.js';
+import type { SystemFacts } from '../model/system.js';
 
 export interface IsolatedRequest {
   id: number;
@@ -53,6 +54,8 @@ export interface IsolatedRequest {
 export interface IsolatedResult {
   warnings: readonly string[];
   sidNames: Readonly<Record<string, string>>;
+  /** What a SYSTEM or SOFTWARE hive says of the machine (inspect.ts Inspection.system). */
+  system?: SystemFacts;
   fileCandidate: Candidate;
   innerCandidates: readonly Candidate[];
   classification: string;

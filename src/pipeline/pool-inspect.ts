@@ -59,6 +59,7 @@ async function inspectPoolFile(root: PoolRootHere, file: PoolFile, listing: read
     const result: PoolFileResult = { k: 'done', head: head.length, cls: inspection.fingerprint.classification };
     if (inspection.warnings.length > 0) result.warnings = inspection.warnings;
     if (Object.keys(inspection.sidNames).length > 0) result.sidNames = inspection.sidNames;
+    if (inspection.system) result.system = inspection.system;
     if (keepsFileCandidate(fc)) result.file = crossing(fc);
     if (inspection.innerCandidates.length > 0) result.inner = inspection.innerCandidates.map(crossing);
     return result;

@@ -61,6 +61,8 @@ import { carveFreeSpace } from './carve.js';
 import { compareCodeUnits, compareText, sortExactly } from '../util/compare.js';
 import { ownedCopy } from '../util/slab-bytes.js';
 import { memberWarning, type YaraMatched, type YaraScanner } from '../rules/yara/scanner.js';
+import type { SystemFacts } from '../model/system.js';
+import { giveLocalTimesTheZone, withSystemFacts } from './system-facts.js';
 
 export type Scope = 'hotspots' | 'all';
 
@@ -185,6 +187,8 @@ interface RootState {
   filesScanned: number;
   bytesRead: number;
   sidNames: Map<string, string>;
+  /** What the root's own SYSTEM and SOFTWARE hives say of the machine (pipeline/system-facts.ts). */
+  system: SystemFacts | null;
   /** Lists a directory inside this root (for parsers that pair files). */
   listDirectory(relDir: string): ListedEntry[] | null;
   /** Opens a file of this root by its path (for parsers that read a file's siblings: a hive's logs). */
@@ -259,7 +263,7 @@ function recordSkippedComponents(state: RootState, skipped: SkippedComponent[]):
 
 /** What the scan keeps of an inspection made on this thread (the shape the isolated worker returns). */
 function keptHere(inspection: Inspection): IsolatedResult {
-  return { warnings: inspection.warnings, sidNames: inspection.sidNames, fileCandidate: inspection.fileCandidate, innerCandidates: inspection.innerCandidates, classification: inspection.fingerprint.classification };
+  return { warnings: inspection.warnings, sidNames: inspection.sidNames, ...(inspection.system ? { system: inspection.system } : {}), fileCandidate: inspection.fileCandidate, innerCandidates: inspection.innerCandidates, classification: inspection.fingerprint.classification };
 }
 
 /** Before a walked file is inspected: its hotspot, the notes to record for it, and the file opened (null: why not is in `issues`). */
@@ -440,7 +444,7 @@ function keepOf(state: RootState, file: WalkFile, inspection: IsolatedResult): K
   return () => {
     const fc = inspection.fileCandidate;
     const kept = keepsFileCandidate(fc) ? fc : null;
-    return keepInspection(state, file, { warnings: inspection.warnings, sidNames: inspection.sidNames, kept, inner: inspection.innerCandidates, classification: inspection.classification });
+    return keepInspection(state, file, { warnings: inspection.warnings, sidNames: inspection.sidNames, system: inspection.system, kept, inner: inspection.innerCandidates, classification: inspection.classification });
   };
 }
 
@@ -475,11 +479,12 @@ function handingOver(state: RootState, opened: OpenedSource, file: WalkFile): (r
 }
 
 /** What the scan keeps of an inspected file, wherever it was inspected; returns the file's fact for the directory rules. */
-function keepInspection(state: RootState, file: WalkFile, got: { warnings: readonly string[]; sidNames: Readonly<Record<string, string>>; kept: Candidate | null; inner: readonly Candidate[]; classification: string }): DirFileFact {
+function keepInspection(state: RootState, file: WalkFile, got: { warnings: readonly string[]; sidNames: Readonly<Record<string, string>>; system?: SystemFacts; kept: Candidate | null; inner: readonly Candidate[]; classification: string }): DirFileFact {
   const { entry, relPath } = file;
   for (const w of got.warnings) recordIssue(state.issues, { path: relPath, op: 'parse', code: 'WARN', message: w });
   // for-in, not Object.entries: almost every file has none, and an entries array per file was garbage.
   for (const sid in got.sidNames) state.sidNames.set(sid.toUpperCase(), got.sidNames[sid]!);
+  if (got.system) state.system = withSystemFacts(state.system, relPath, got.system);
   if (got.kept) state.candidates.push(settled(got.kept));
   for (const c of got.inner) state.candidates.push(settled(c));
   if ((got.kept || got.inner.length > 0) && state.keepEntries) state.inspectedEntries.set(relPath, state.fs.forReopen?.(entry) ?? entry);
@@ -543,7 +548,7 @@ async function poolListing(state: RootState, listing: DirListing, batches: Order
             if (yara && got.file) addYaraHits(got.file, yara);
             state.bytesRead += got.head;
             state.filesScanned++;
-            fact = keepInspection(state, file, { warnings: got.warnings ?? [], sidNames: got.sidNames ?? {}, kept: got.file ?? null, inner: got.inner ?? [], classification: got.cls });
+            fact = keepInspection(state, file, { warnings: got.warnings ?? [], sidNames: got.sidNames ?? {}, system: got.system, kept: got.file ?? null, inner: got.inner ?? [], classification: got.cls });
           } else if (got?.k === 'error') {
             if (got.head !== undefined) {
               state.bytesRead += got.head;
@@ -776,6 +781,8 @@ function finalize(state: RootState, opts: ScanOptions, suppressed: SuppressedFin
     const entry = fs.lookup(relPath, windows);
     return entry !== null && entry.type !== 'symlink';
   };
+  // Local times of the machine's own writing (transcripts) made UTC before correlation and the timeline use them.
+  giveLocalTimesTheZone(state.candidates, state.system);
   correlate(state.candidates, { windows, exists });
   if (opts.allowlist) {
     const catalog = loadRuleCatalog();
@@ -855,6 +862,7 @@ function rootState(fields: Pick<RootState, 'given' | 'label' | 'hostKey' | 'os' 
     filesScanned: 0,
     bytesRead: 0,
     sidNames: new Map(),
+    system: null,
     listDirectory: cachedLister(fsLister(fields.fs)),
     openFile: fsOpener(fields.fs),
     inspectedEntries: new Map(),
@@ -960,6 +968,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
       otherDeviceSkipped: state.stats.otherDeviceSkipped,
       ...(image ? { image } : {}),
       ...(shadowCopy ? { shadowCopy } : {}),
+      ...(state.system ? { system: state.system } : {}),
     });
   };
   for (const root of roots) {

@@ -7,6 +7,7 @@ import type { Finding } from '../model/finding.js';
 import type { Episode, EpisodeStep, ScanReport } from '../model/report.js';
 import { parseTime } from '../timeline/evidence.js';
 import { showTime, zoneLabel } from './time-zone.js';
+import { zoneText } from '../artifacts/registry/system-info.js';
 
 export interface HeaderRow {
   label: string;
@@ -21,6 +22,29 @@ function hashesOf(r: ScanReport['meta']['roots'][number]): string[] {
   return [`${img.file}: ${img.format}${img.mediaSize !== null ? `, ${img.mediaSize} bytes of media` : ''}; acquisition hash ${stored.length ? `stored in the image: ${stored.join(', ')} (not re-verified by the scan: stagehunt image --verify)` : 'not stored in this format'}`];
 }
 
+/**
+ * What a root's own registry says of the machine, on one line: name, Windows version, time zone,
+ * installation and last shutdown ("WS01.contoso.local · Windows 10 Pro 22H2, build 19045.5247 · W.
+ * Europe Standard Time (UTC+01:00, daylight time by its rules) · last shutdown 2025-02-20 04:10 UTC"); null without facts.
+ */
+export function machineLine(r: ScanReport['meta']['roots'][number], zone?: string): string | null {
+  const s = r.system;
+  if (!s) return null;
+  const name = s.hostname ?? s.computerName;
+  const parts: string[] = [];
+  if (name) parts.push(`${name}${s.domain ? `.${s.domain}` : ''}`);
+  if (s.productName) {
+    // Windows 11 kept ProductName "Windows 10 ..."; its builds are 22000 and later.
+    const eleven = Number(s.build?.split('.')[0]) >= 22000 && /^Windows 10\b/.test(s.productName);
+    const product = eleven ? s.productName.replace(/^Windows 10/, 'Windows 11') : s.productName;
+    parts.push(`${product}${s.displayVersion ? ` ${s.displayVersion}` : ''}${s.build ? `, build ${s.build}` : ''}`);
+  }
+  if (s.timeZone) parts.push(zoneText(s.timeZone));
+  if (s.installed) parts.push(`installed ${showTime(s.installed, zone).slice(0, 10)}`);
+  if (s.lastShutdown) parts.push(`last shutdown ${showTime(s.lastShutdown, zone)}`);
+  return parts.length ? parts.join(' · ') : null;
+}
+
 /** Case, examiner, evidence, hosts, evidence hashes, scan time and the zone times are shown in. */
 export function caseHeader(report: ScanReport, zone?: string): HeaderRow[] {
   const m = report.meta;
@@ -33,6 +57,7 @@ export function caseHeader(report: ScanReport, zone?: string): HeaderRow[] {
     { label: 'Examiner', lines: [m.case?.examiner ?? 'not given (--examiner)'] },
     { label: 'Evidence', lines: m.roots.map((r) => `${r.path}${r.image && r.image.file !== r.path ? ` in ${r.image.file}` : ''} (${r.os}; ${r.filesScanned} files read)`) },
     { label: 'Host', lines: [...new Set(m.roots.map((r) => r.label))] },
+    ...machineRows(m.roots, zone),
     {
       label: 'Evidence hashes',
       lines: [
@@ -43,6 +68,15 @@ export function caseHeader(report: ScanReport, zone?: string): HeaderRow[] {
     { label: 'Scan', lines: [`${showTime(m.startedAt, zone)} to ${showTime(m.finishedAt, zone)} by ${m.tool} ${m.version} (node ${m.node})`] },
     { label: 'Times shown in', lines: [zone && zone !== 'UTC' ? `${zoneLabel(zone)} (--timezone; the JSON output keeps UTC)` : 'UTC'] },
   ];
+}
+
+/** The Machine row, when a root's registry says what the machine is (the SYSTEM and SOFTWARE hives). */
+function machineRows(roots: ScanReport['meta']['roots'], zone?: string): HeaderRow[] {
+  const lines = roots.flatMap((r) => {
+    const line = machineLine(r, zone);
+    return line ? [roots.length > 1 ? `${r.label}: ${line}` : line] : [];
+  });
+  return lines.length ? [{ label: 'Machine', lines }] : [];
 }
 
 function optionValue(v: unknown): string {

@@ -19,6 +19,7 @@ import { cellWidth, padCells, truncateEnd, truncateMiddle, wrapCells } from './c
 import { bold, DEFAULT_COLUMNS, dim, MIN_COLUMNS, paintLevel, type Style } from './style.js';
 import { errorCounts, rootTag, verdictBlock } from './view.js';
 import { showTime, withZonedEpisodes, zoneLabel } from './time-zone.js';
+import { machineLine } from './case-header.js';
 
 /** Findings listed before "... N more" (all of them are in --format json/csv). */
 const FINDINGS_SHOWN = 200;
@@ -199,6 +200,11 @@ export function toTable(report: ScanReport, style: Style): string {
   const roots = report.meta.roots.map((r) => `${r.host ? `${r.host}=` : ''}${r.path} (${[shadowCopyText(r), r.os, `${r.filesScanned} files`].filter(Boolean).join(', ')})`).join(', ');
   out.push(bold(fit(`stagehunt ${report.meta.version} · T1074.001 local data staging triage`, width), style));
   out.push(fit(`roots: ${displayText(roots, 4000)}`, width));
+  for (const r of report.meta.roots) {
+    const machine = machineLine(r, style.timeZone);
+    // Wrapped, not cut: the zone and the version are what an analyst reads first.
+    if (machine) wrapCells(displayText(`${report.meta.roots.length > 1 ? `${r.label}: ` : ''}${machine}`, 1000), width - 9).forEach((l, i) => out.push(`${i === 0 ? 'machine: ' : ' '.repeat(9)}${l}`));
+  }
   out.push('');
   for (const [label, text] of verdictBlock(report, style.timeZone)) {
     const lead = label === 'verdict' ? bold(padCells(label, 9), style) : padCells(label, 9);

@@ -84,7 +84,7 @@ describe('YARA matches against the yara command-line tool on the corpus', () => 
     const y = report.meta.yara!;
     expect(y.filesScanned).toBe(report.meta.roots.reduce((n, r) => n + r.filesScanned, 0));
     expect([y.timedOut, y.errors, y.tooLarge, y.stopped]).toEqual([0, 0, 0, false]);
-    expect(report.meta.schemaVersion).toBe('1.6');
+    expect(report.meta.schemaVersion).toBe('1.7');
   }, 600_000);
 
 

@@ -1,11 +1,12 @@
 /** Shell and PowerShell history parser: one record per command; staging commands become candidates. */
 import type { ArtifactContext, ArtifactParser, ArtifactRecord, ArtifactResult, DetectContext } from '../types.js';
-import type { Candidate } from '../../rules/types.js';
+import type { Candidate, TimelineEvent } from '../../rules/types.js';
 import { historyCommands, historyCorrupted, parseHistory, POWERSHELL_HISTORY_SUFFIX, SHELL_BY_NAME, shellFromPath, userFromPath, type HistoryCommand, type Shell } from './parse.js';
 import { HistoryMatching } from './staging-commands.js';
 import { EventLoopTurns, TURN_EVERY_MS, yieldToEventLoop } from '../../util/event-loop.js';
 import { LIMITS } from '../../util/limits.js';
 import { localToUtc, transcriptStamps, transcriptZone, type TranscriptZone } from './transcript.js';
+import { UNKNOWN_LOCAL_ZONE } from '../../model/system.js';
 
 /** One command of a shell history (docs/output.md, "parse records"). */
 export interface HistoryCommandRecord extends ArtifactRecord {
@@ -100,6 +101,11 @@ function offsetText(minutes: number): string {
   return `UTC${minutes < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
 }
 
+/** The timeline event of a command run at `time` (also given later to a transcript's command whose zone the SYSTEM hive settles). */
+export function commandEvent(time: string, user: string | null, command: string): TimelineEvent {
+  return { time, type: 'command', description: `${user ?? 'unknown user'} ran: ${command.slice(0, 200)}` };
+}
+
 /** Longest command text copied into a finding's details. */
 const DETAIL_COMMAND_CHARS = 2000;
 
@@ -131,8 +137,8 @@ class HistoryMatcher {
     if (m) {
       const { user, command, localTime } = r;
       const time = r.time ?? (localTime && this.zone ? localToUtc(localTime, this.zone) : null);
-      // A transcript's local time is kept as written, with the zone and how it is known, or 'local (unknown)' (as Trash's).
-      const local = localTime ? { localTime, timezone: this.zone ? `${offsetText(this.zone.offsetMinutes)} (${this.zone.how})` : 'local (unknown)' } : {};
+      // A transcript's local time is kept as written, with the zone and how it is known, or UNKNOWN_LOCAL_ZONE (as Trash's).
+      const local = localTime ? { localTime, timezone: this.zone ? `${offsetText(this.zone.offsetMinutes)} (${this.zone.how})` : UNKNOWN_LOCAL_ZONE } : {};
       this.candidates.push({
         kind: 'history',
         path: this.ctx.relPath,
@@ -143,7 +149,7 @@ class HistoryMatcher {
         format: r.shell === 'powershell-transcript' ? 'powershell-transcript' : `${r.shell}-history`,
         details: { command: command.slice(0, DETAIL_COMMAND_CHARS), shell: r.shell, time, ...local },
         names: m.names,
-        events: time ? [{ time, type: 'command', description: `${user ?? 'unknown user'} ran: ${command.slice(0, 200)}` }] : [],
+        events: time ? [commandEvent(time, user, command)] : [],
       });
     }
     return this.candidates.length < LIMITS.maxFindingsPerArtifact;

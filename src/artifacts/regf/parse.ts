@@ -11,7 +11,7 @@ import { pushAll } from '../../util/arrays.js';
 import { EventLoopTurns, TURN_EVERY_MS, yieldToEventLoop } from '../../util/event-loop.js';
 import { walkHive, type ChangedBytes, type HiveRecord, type RegistryRecord } from './walk.js';
 import { isDirtyHive, replayHiveLogs, type HiveLog, type LogReading, type ReplayOutcome } from './logs.js';
-import { detectHive, detectOverPass, hiveSidMaps, type HiveFacts, type HiveResult } from '../registry/index.js';
+import { detectHive, detectOverPass, hiveSidMaps, hiveSystemFacts, type HiveFacts, type HiveResult } from '../registry/index.js';
 import { HivePassBuilder, passOver, type HivePass } from '../registry/hive-pass.js';
 
 /** Names of transaction logs next to the hive (NTUSER.DAT.LOG1, ...), case-insensitive. */
@@ -211,7 +211,7 @@ function isCorrupted(header: HiveRecord | null, damaged: boolean): boolean {
 function summarize(pass: HivePass, hive: HiveToRead): HiveFacts {
   const header = pass.header;
   const replay = hive.replay;
-  return {
+  const facts: HiveFacts = {
     format: 'regf',
     isLog: header !== null && header.fileType !== 0,
     // As found on disk: a replayed hive was dirty.
@@ -226,4 +226,7 @@ function summarize(pass: HivePass, hive: HiveToRead): HiveFacts {
     ...(replay?.kind === 'none' ? { logsNotApplied: replay.logs } : {}),
     ...hiveSidMaps(pass),
   };
+  const system = hiveSystemFacts(pass);
+  if (system) facts.system = system;
+  return facts;
 }

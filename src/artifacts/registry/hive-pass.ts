@@ -1,7 +1,8 @@
 /**
  * One pass over a hive's records as they are read, for the registry detectors (issue 10): the
  * subtrees the detectors look up by key path (LOOKED_UP_KEYS: archiver lists, UserAssist, BAM/DAM,
- * ShimCache, Amcache, ShellBags, ComDlg32, RunMRU, TypedPaths, WordWheelQuery, the SID sources) are kept in a HiveView; every other value is
+ * ShimCache, Amcache, ShellBags, ComDlg32, RunMRU, TypedPaths, WordWheelQuery, the SID sources, and the
+ * keys of the machine's name, zone, shutdown and version, their values only) are kept in a HiveView; every other value is
  * examined for staged data as it passes (StagedCollector) and dropped. A scan then holds those few
  * subtrees, not the hive: a dense hive of 64 MiB no longer costs its records' weight in memory.
  */
@@ -17,6 +18,7 @@ import { HISTORY_KEYS } from './archivers.js';
 import { BAM_KEYS, USER_ASSIST_KEY } from './execution.js';
 import { SID_KEYS, SID_SOURCE_KEYS } from './sids.js';
 import { StagedCollector } from './staged.js';
+import { CURRENT_VERSION_KEY, SELECT_KEY, SYSTEM_INFO_CONTROL_SET_KEYS } from './system-info.js';
 import { HiveView } from './view.js';
 
 /** Keys (and everything below them) the detectors read through the view, from the hive's root. */
@@ -25,8 +27,14 @@ const LOOKED_UP_KEYS: readonly string[] = [...HISTORY_KEYS, USER_ASSIST_KEY, ...
 const CONTROL_SET_KEYS: readonly string[] = [...BAM_KEYS, SHIMCACHE_KEY];
 const CONTROL_SET = /^(controlset\d{3}|currentcontrolset)$/;
 
+/** Keys whose own values a detector reads, not what lies below them (system-info.ts: CurrentVersion's subtree is most of SOFTWARE). */
+const EXACT_KEYS: readonly string[] = [SELECT_KEY, CURRENT_VERSION_KEY];
+const CONTROL_SET_EXACT_KEYS: readonly string[] = SYSTEM_INFO_CONTROL_SET_KEYS;
+
 const lookedUp = LOOKED_UP_KEYS.map((k) => k.toLowerCase());
 const underControlSet = CONTROL_SET_KEYS.map((k) => k.toLowerCase());
+const exact = new Set(EXACT_KEYS.map((k) => k.toLowerCase()));
+const exactUnderControlSet = new Set(CONTROL_SET_EXACT_KEYS.map((k) => k.toLowerCase()));
 const sidSources = new Set(SID_SOURCE_KEYS.map((k) => k.toLowerCase()));
 
 function isUnder(path: string, keys: readonly string[]): boolean {
@@ -38,9 +46,11 @@ function isUnder(path: string, keys: readonly string[]): boolean {
 
 /** True when a detector may look the key (lower-cased path) up: it is one of the keys above or lies below one. */
 export function isLookedUp(path: string): boolean {
-  if (isUnder(path, lookedUp)) return true;
+  if (isUnder(path, lookedUp) || exact.has(path)) return true;
   const cut = path.indexOf('\\');
-  return cut > 0 && CONTROL_SET.test(path.slice(0, cut)) && isUnder(path.slice(cut + 1), underControlSet);
+  if (cut <= 0 || !CONTROL_SET.test(path.slice(0, cut))) return false;
+  const rest = path.slice(cut + 1);
+  return isUnder(rest, underControlSet) || exactUnderControlSet.has(rest);
 }
 
 /** What the pass kept and counted; the detectors run over it (index.ts detectOverPass). */

@@ -19,6 +19,8 @@ import { detectTypedPaths } from './typed-paths.js';
 import { detectWordWheelQuery } from './word-wheel-query.js';
 import { sidMaps, type SidMaps } from './sids.js';
 import { passOver, type HivePass } from './hive-pass.js';
+import { softwareHiveFacts, systemHiveFacts } from './system-info.js';
+import type { SystemFacts } from '../../model/system.js';
 
 export interface RegistryDetectOptions {
   /** relPath of the hive file, or live:<hive> for the live registry. */
@@ -77,6 +79,8 @@ export interface HiveFacts extends SidMaps {
   replayed?: ReplayFacts;
   /** A dirty hive whose logs were read but held nothing to apply: each log and why. */
   logsNotApplied?: LogReading[];
+  /** What a SYSTEM or SOFTWARE hive says of the machine (system-info.ts); absent for other hives. */
+  system?: SystemFacts;
 }
 
 export type HiveResult = ArtifactResult<RegistryRecord, HiveFacts>;
@@ -90,6 +94,12 @@ export function detectHive(facts: HiveFacts | undefined, ctx: DetectContext, run
   const copies = detectHiveCopy(ctx, facts?.embeddedName ?? null, facts?.rootKeyName ?? null, facts?.isLog === true);
   const found = run({ hivePath: ctx.relPath, user: hiveOwner(ctx.relPath), sidNames: facts?.sidNames ?? {} });
   return [...copies, ...found];
+}
+
+/** The machine facts of a SYSTEM or SOFTWARE hive's pass, or undefined when it holds none. */
+export function hiveSystemFacts(pass: HivePass): SystemFacts | undefined {
+  const facts = { ...systemHiveFacts(pass.view), ...softwareHiveFacts(pass.view) };
+  return Object.keys(facts).length > 0 ? facts : undefined;
 }
 
 /** SID/RID maps for a hive's summary (empty maps when the hive is neither SAM nor SOFTWARE). */

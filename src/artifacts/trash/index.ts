@@ -6,6 +6,7 @@ import { deletedPathHits } from '../recycle-bin/detect.js';
 import { isArchiveFormat } from '../../fingerprint/formats.js';
 import { userFromPath } from '../history/parse.js';
 import { isArchiveName, isEncryptedName, isVolumeName } from '../history/paths.js';
+import { UNKNOWN_LOCAL_ZONE } from '../../model/system.js';
 
 /** `<trash>/info/<name>.trashinfo` -> the trash directory and the item name. */
 export function trashLayout(relPath: string): { trashDir: string; item: string } | null {
@@ -68,7 +69,7 @@ export function detectTrashInfo(result: ArtifactResult, ctx: DetectContext): Can
       // Local time of an unknown zone: kept as written; no timeline event (it needs UTC).
       deletedAt: (record.deletedAt as string | null) ?? null,
       user: (record.user as string | null) ?? null,
-      details: { timezone: 'local (unknown)', dataFile: record.dataFile, dataFileStatus: status },
+      details: { timezone: UNKNOWN_LOCAL_ZONE, dataFile: record.dataFile, dataFileStatus: status },
       names: [{ path: originalPath, role: 'original' }],
     },
   ];

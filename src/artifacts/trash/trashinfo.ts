@@ -6,6 +6,7 @@
 import type { ByteSource } from '../../util/byte-source.js';
 import type { ArtifactRecord } from '../types.js';
 import { pushAll } from '../../util/arrays.js';
+import { UNKNOWN_LOCAL_ZONE } from '../../model/system.js';
 
 /** A real .trashinfo is ~100 bytes; anything past this is not read. */
 export const MAX_TRASHINFO_BYTES = 64 * 1024;
@@ -136,7 +137,7 @@ export function parseTrashInfo(src: ByteSource, topDir: string | null): TrashInf
     originalPathEncoded: rawPath,
     relative: rawPath !== null && !decoded.startsWith('/'),
     deletedAt,
-    timezone: 'local (unknown)',
+    timezone: UNKNOWN_LOCAL_ZONE,
   };
   return { record, warnings, corrupted: binary || warnings.length > 0 };
 }

@@ -7,9 +7,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { CORPUS_MISSING, corpusAvailable, corpusPath, testIf, toolAvailable, toolMissing } from '../../helpers/corpus.js';
 import { bufferSource } from '../../../src/util/byte-source.js';
 import { NO_TIMES } from '../../../src/model/finding.js';
@@ -24,6 +22,7 @@ import { comDlg32Key, type ComDlg32Spec } from '../../../fixtures/lib/access-wri
 // @ts-expect-error plain-JS fixture library without type declarations
 import { writeHive } from '../../../fixtures/lib/regf-writer.mjs';
 import { prng } from '../../helpers/random.js';
+import { hiveOnDisk } from '../registry/helpers.js';
 
 const T = new Date('2026-11-20T02:31:00Z');
 
@@ -101,15 +100,6 @@ function ourLists(rs: readonly ComDlgRecord[]): Record<string, string[]> {
   return lists;
 }
 
-function withHiveFile<T>(bytes: Buffer, fn: (file: string) => T): T {
-  const dir = mkdtempSync(path.join(tmpdir(), 'stagehunt-comdlg-'));
-  try {
-    writeFileSync(path.join(dir, 'NTUSER.DAT'), bytes);
-    return fn(path.join(dir, 'NTUSER.DAT'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('ComDlg32 against RegRipper comdlg32.pl', () => {
   testIf(corpusAvailable() && toolAvailable('regripper'), corpusAvailable() ? toolMissing('regripper') : CORPUS_MISSING)('the corpus plaso NTUSER.DAT (Windows 7): every list, entry and order as RegRipper prints it', async () => {
@@ -129,7 +119,7 @@ describe('ComDlg32 against RegRipper comdlg32.pl', () => {
   testIf(toolAvailable('regripper'), toolMissing('regripper'))('a written hive with every list, Vista+ and XP: the same entries in the same order', async () => {
     const hive = ntuserWith(STAGED);
     const ours = await records(hive);
-    const theirs = withHiveFile(hive, regripperLists);
+    const theirs = hiveOnDisk(hive, regripperLists);
     expect(ourLists(ours)).toEqual(theirs);
     expect(Object.keys(theirs).sort()).toEqual(['CIDSizeMRU', 'LastVisitedMRU', 'LastVisitedPidlMRU', 'LastVisitedPidlMRULegacy', 'OpenSaveMRU\\rar', 'OpenSavePidlMRU\\*', 'OpenSavePidlMRU\\7z', 'OpenSavePidlMRU\\docx']);
     expect(theirs['OpenSavePidlMRU\\*']).toEqual(['C:\\PerfLogs\\1\\data.7z', 'C:\\Users\\bob\\Documents\\q3.docx', 'D:\\x.zip']);

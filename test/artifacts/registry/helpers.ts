@@ -1,5 +1,7 @@
 /** Shared helpers for the registry detector tests: parse writer-built hives, score with registry.json. */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { bufferSource } from '../../../src/util/byte-source.js';
 import { parseRegf } from '../../../src/artifacts/regf/parse.js';
 import type { DetectContext } from '../../../src/artifacts/types.js';
@@ -35,4 +37,15 @@ export async function parseHive(buf: Buffer, relPath: string): Promise<HiveResul
   const res = await parseRegf(bufferSource(buf, relPath), ctx);
   if (!res) throw new Error('not a hive');
   return res;
+}
+
+/** A hive's bytes as a file for a reference tool (RegRipper reads paths), named NTUSER.DAT in a temporary folder removed after `fn`. */
+export function hiveOnDisk<T>(bytes: Buffer, fn: (file: string) => T): T {
+  const dir = mkdtempSync(path.join(tmpdir(), 'stagehunt-hive-'));
+  try {
+    writeFileSync(path.join(dir, 'NTUSER.DAT'), bytes);
+    return fn(path.join(dir, 'NTUSER.DAT'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -5,9 +5,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { CORPUS_MISSING, corpusAvailable, corpusPath, testIf, toolAvailable, toolMissing } from '../../helpers/corpus.js';
 import { bufferSource } from '../../../src/util/byte-source.js';
 import { NO_TIMES } from '../../../src/model/finding.js';
@@ -18,6 +16,7 @@ import { collectRunMru, RUN_MRU_KEY } from '../../../src/artifacts/registry/run-
 import type { DetectContext } from '../../../src/artifacts/types.js';
 // @ts-expect-error plain-JS fixture library without type declarations
 import { writeHive } from '../../../fixtures/lib/regf-writer.mjs';
+import { hiveOnDisk } from './helpers.js';
 
 const T = new Date('2026-11-20T02:31:00Z');
 const RAR = 'C:\\PerfLogs\\rar.exe a -hpS3cret C:\\PerfLogs\\d.rar C:\\Users\\alice\\Documents';
@@ -53,15 +52,6 @@ function regripperRunMru(file: string): string[] {
   return [...order].map((l) => byLetter.get(l) ?? `?${l}`);
 }
 
-function onDisk<T>(bytes: Buffer, fn: (file: string) => T): T {
-  const dir = mkdtempSync(path.join(tmpdir(), 'stagehunt-runmru-'));
-  try {
-    writeFileSync(path.join(dir, 'NTUSER.DAT'), bytes);
-    return fn(path.join(dir, 'NTUSER.DAT'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('RunMRU against RegRipper runmru.pl', () => {
   testIf(corpusAvailable() && toolAvailable('regripper'), corpusAvailable() ? toolMissing('regripper') : CORPUS_MISSING)('the corpus regipy transactions_NTUSER.DAT: the same command list', async () => {
@@ -75,7 +65,7 @@ describe('RunMRU against RegRipper runmru.pl', () => {
   testIf(toolAvailable('regripper'), toolMissing('regripper'))('a written hive: four commands in MRUList order', async () => {
     const ours = collectRunMru(await view(hive));
     expect(ours.entries.map((e) => [e.value, e.mruPosition, e.command])).toEqual([['d', 0, DEL], ['c', 1, '\\\\fileserver\\share'], ['b', 2, RAR], ['a', 3, 'cmd']]);
-    expect(ours.entries.map((e) => e.command)).toEqual(onDisk(hive, regripperRunMru));
+    expect(ours.entries.map((e) => e.command)).toEqual(hiveOnDisk(hive, regripperRunMru));
   });
 });
 

@@ -21,6 +21,7 @@ import { scan } from '../../../src/pipeline/scan.js';
 import { wordWheelQueryParser } from '../../../src/artifacts/registry/parsers.js';
 // @ts-expect-error plain-JS fixture library without type declarations
 import { writeHive } from '../../../fixtures/lib/regf-writer.mjs';
+import { hiveOnDisk } from './helpers.js';
 
 const T = new Date('2026-11-20T01:58:00Z');
 
@@ -57,15 +58,6 @@ function regripperSearches(file: string): { value: string; term: string }[] {
   return [...text.matchAll(/^(\d+)\s{2,}(.*?)\s*$/gm)].map((m) => ({ value: m[1]!, term: m[2]! }));
 }
 
-function onDisk<R>(bytes: Buffer, fn: (file: string) => R): R {
-  const dir = mkdtempSync(path.join(tmpdir(), 'stagehunt-wwq-'));
-  try {
-    writeFileSync(path.join(dir, 'NTUSER.DAT'), bytes);
-    return fn(path.join(dir, 'NTUSER.DAT'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 async function detect(bytes: Buffer, relPath = 'Users/carol/NTUSER.DAT') {
   const ctx: DetectContext = { relPath, name: 'NTUSER.DAT', head: bytes.subarray(0, 4100), size: bytes.length, format: 'regf', os: 'windows', hotspot: null, hotspotWeight: 0, times: NO_TIMES };
@@ -89,7 +81,7 @@ describe('WordWheelQuery against RegRipper wordwheelquery.pl', () => {
   testIf(toolAvailable('regripper'), toolMissing('regripper'))('a written hive: seven searches, most recent first', async () => {
     const ours = collectWordWheelQuery(await view(hive));
     expect(ours.terms.map((t) => [t.value, t.mruPosition, t.term])).toEqual(SEARCHES.map((s, i) => [String(i), SEARCHES.length - 1 - i, s]).reverse());
-    expect(ours.terms.map(({ value, term: t }) => ({ value, term: t }))).toEqual(onDisk(hive, regripperSearches));
+    expect(ours.terms.map(({ value, term: t }) => ({ value, term: t }))).toEqual(hiveOnDisk(hive, regripperSearches));
   });
 });
 

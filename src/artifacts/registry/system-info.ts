@@ -1,0 +1,177 @@
+/**
+ * What a Windows root's SYSTEM and SOFTWARE hives say of the machine, the first lines of any case
+ * file (RegRipper's compname, timezone, shutdown and winver plugins; RECmd's BasicSystemInfo batch):
+ *
+ *   SYSTEM   Select\Current                                        the control set in use (ControlSet00N)
+ *            <cs>\Control\ComputerName\ComputerName  ComputerName  NetBIOS name
+ *            <cs>\Services\Tcpip\Parameters          Hostname, Domain
+ *            <cs>\Control\TimeZoneInformation         TimeZoneKeyName, StandardName, DaylightName, Bias,
+ *                                                     StandardBias, DaylightBias (signed minutes, UTC = local + bias),
+ *                                                     StandardStart, DaylightStart (TIME_FIELDS rules),
+ *                                                     ActiveTimeBias, DynamicDaylightTimeDisabled
+ *            <cs>\Control\Windows                     ShutdownTime (FILETIME)
+ *   SOFTWARE Microsoft\Windows NT\CurrentVersion     ProductName, EditionID, DisplayVersion / ReleaseId,
+ *                                                     CurrentBuild(Number), UBR, InstallDate (Unix seconds), RegisteredOwner
+ *
+ * The time zone also gives local times written by Windows (PowerShell transcripts) their UTC: `localToUtcByZone`.
+ */
+import { filetimeToIso, isoFromMs, unixSecondsToIso } from '../../util/filetime.js';
+import type { SystemFacts, TimeZoneFacts, ZoneRule } from '../../model/system.js';
+import { valueBytes, type HiveView, type KeyNode } from './view.js';
+
+/** Keys this module reads below a control set (hive-pass.ts keeps them, their values only). */
+export const SYSTEM_INFO_CONTROL_SET_KEYS = ['Control\\ComputerName\\ComputerName', 'Services\\Tcpip\\Parameters', 'Control\\TimeZoneInformation', 'Control\\Windows'] as const;
+export const SELECT_KEY = 'Select';
+export const CURRENT_VERSION_KEY = 'Microsoft\\Windows NT\\CurrentVersion';
+
+/** A text value cut to a name's length (attacker-controlled like all evidence). */
+const MAX_TEXT = 256;
+
+function text(node: KeyNode | undefined, name: string): string | undefined {
+  const v = node?.values.find((x) => x.name.toLowerCase() === name.toLowerCase());
+  if (!v || typeof v.data !== 'string') return undefined;
+  const t = v.data.replace(/\0.*$/s, '').trim();
+  return t === '' ? undefined : t.slice(0, MAX_TEXT);
+}
+
+function dword(node: KeyNode | undefined, name: string): number | undefined {
+  const v = node?.values.find((x) => x.name.toLowerCase() === name.toLowerCase());
+  if (!v) return undefined;
+  if (typeof v.data === 'number') return v.data;
+  const b = valueBytes(v);
+  return b.length >= 4 ? b.readUInt32LE(0) : undefined;
+}
+
+/** A REG_DWORD read as the signed 32-bit number Windows stores for biases. */
+function signed(n: number | undefined): number | undefined {
+  return n === undefined ? undefined : n | 0;
+}
+
+function rule(node: KeyNode | undefined, name: string): ZoneRule | null {
+  const v = node?.values.find((x) => x.name.toLowerCase() === name.toLowerCase());
+  if (!v) return null;
+  const b = valueBytes(v);
+  if (b.length < 16) return null;
+  // The kernel's TIME_FIELDS (RtlSetTimeZoneInformation writes the key): Year, Month, Day (the week), Hour, Minute, Second,
+  // Milliseconds, Weekday; not the SYSTEMTIME of the Time Zones\<zone>\TZI values (weekday third).
+  const r = { month: b.readUInt16LE(2), week: b.readUInt16LE(4), hour: b.readUInt16LE(6), minute: b.readUInt16LE(8), dayOfWeek: b.readUInt16LE(14) };
+  // wMonth 0: no daylight time. A rule out of range is no rule (a wYear-specific rule is read as recurring).
+  if (r.month < 1 || r.month > 12 || r.dayOfWeek > 6 || r.week < 1 || r.week > 5 || r.hour > 23 || r.minute > 59) return null;
+  return r;
+}
+
+/** The control set in use: Select\Current, else ControlSet001, else CurrentControlSet (a live system). */
+function currentControlSet(view: HiveView): string | null {
+  const n = dword(view.get(SELECT_KEY), 'Current');
+  if (n !== undefined && n >= 1 && n <= 999) {
+    const name = `ControlSet${String(n).padStart(3, '0')}`;
+    if (view.get(`${name}\\Control`) || view.subkeys(name).length > 0) return name;
+  }
+  for (const name of ['ControlSet001', 'CurrentControlSet']) if (view.subkeys(name).length > 0) return name;
+  return null;
+}
+
+/** What a SYSTEM hive says (empty when the hive is not one). */
+export function systemHiveFacts(view: HiveView): SystemFacts {
+  const cs = currentControlSet(view);
+  if (!cs) return {};
+  const out: SystemFacts = {};
+  const computerName = text(view.get(`${cs}\\Control\\ComputerName\\ComputerName`), 'ComputerName');
+  if (computerName) out.computerName = computerName;
+  const tcpip = view.get(`${cs}\\Services\\Tcpip\\Parameters`);
+  const hostname = text(tcpip, 'Hostname');
+  if (hostname) out.hostname = hostname;
+  const domain = text(tcpip, 'Domain');
+  if (domain) out.domain = domain;
+  const tz = view.get(`${cs}\\Control\\TimeZoneInformation`);
+  const bias = signed(dword(tz, 'Bias'));
+  if (tz && bias !== undefined) {
+    out.timeZone = {
+      name: text(tz, 'TimeZoneKeyName') ?? text(tz, 'StandardName') ?? null,
+      standardName: text(tz, 'StandardName') ?? null,
+      daylightName: text(tz, 'DaylightName') ?? null,
+      bias,
+      standardBias: signed(dword(tz, 'StandardBias')) ?? 0,
+      daylightBias: signed(dword(tz, 'DaylightBias')) ?? 0,
+      daylightStart: rule(tz, 'DaylightStart'),
+      standardStart: rule(tz, 'StandardStart'),
+      activeBias: signed(dword(tz, 'ActiveTimeBias')) ?? null,
+      daylightDisabled: dword(tz, 'DynamicDaylightTimeDisabled') === 1,
+    };
+  }
+  const windows = view.get(`${cs}\\Control\\Windows`);
+  const shutdown = windows?.values.find((x) => x.name.toLowerCase() === 'shutdowntime');
+  if (shutdown) {
+    const b = valueBytes(shutdown);
+    const iso = b.length >= 8 ? filetimeToIso(b.readBigUInt64LE(0)) : null;
+    if (iso) out.lastShutdown = iso;
+  }
+  return out;
+}
+
+/** What a SOFTWARE hive says of Windows itself (empty when the hive is not one). */
+export function softwareHiveFacts(view: HiveView): SystemFacts {
+  const cv = view.get(CURRENT_VERSION_KEY);
+  if (!cv) return {};
+  const out: SystemFacts = {};
+  const product = text(cv, 'ProductName');
+  if (product) out.productName = product;
+  const edition = text(cv, 'EditionID');
+  if (edition) out.edition = edition;
+  const display = text(cv, 'DisplayVersion') ?? text(cv, 'ReleaseId') ?? text(cv, 'CSDVersion');
+  if (display) out.displayVersion = display;
+  const build = text(cv, 'CurrentBuildNumber') ?? text(cv, 'CurrentBuild');
+  const ubr = dword(cv, 'UBR');
+  if (build) out.build = ubr !== undefined ? `${build}.${ubr}` : build;
+  const installed = dword(cv, 'InstallDate');
+  if (installed) {
+    const iso = unixSecondsToIso(installed);
+    if (iso) out.installed = iso;
+  }
+  const owner = text(cv, 'RegisteredOwner');
+  if (owner) out.registeredOwner = owner;
+  return out;
+}
+
+/** Minutes of `bias` as "UTC+01:00" (UTC = local + bias, so the offset is its negation). */
+export function utcOffsetText(bias: number): string {
+  const offset = -bias;
+  const a = Math.abs(offset);
+  return `UTC${offset < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
+/** The local wall-clock instant (as UTC fields) a rule names in `year`: the week-th weekday of the month, the last for week 5. */
+function ruleInstant(r: ZoneRule, year: number): number {
+  const first = new Date(Date.UTC(year, r.month - 1, 1)).getUTCDay();
+  let day = 1 + ((r.dayOfWeek - first + 7) % 7) + (r.week - 1) * 7;
+  const daysInMonth = new Date(Date.UTC(year, r.month, 0)).getUTCDate();
+  while (day > daysInMonth) day -= 7;
+  return Date.UTC(year, r.month - 1, day, r.hour, r.minute);
+}
+
+/**
+ * A local time written by the machine ('2025-02-20T03:42:00', no zone) as ISO-8601 UTC, by the
+ * zone's rules: UTC = local + bias + the daylight bias between DaylightStart and StandardStart (in
+ * the year of the time; the southern hemisphere's wrap across the new year too), else + the standard
+ * bias. Windows applies this year's rule to every year unless Dynamic DST gives others; a time in a
+ * year whose rules differed (before the US change of 2007, say) can be off by an hour near a change.
+ */
+export function localToUtcByZone(localIso: string, zone: TimeZoneFacts): string | null {
+  const local = Date.parse(`${localIso}Z`);
+  if (!Number.isFinite(local)) return null;
+  let bias = zone.bias + zone.standardBias;
+  if (!zone.daylightDisabled && zone.daylightStart && zone.standardStart) {
+    const year = new Date(local).getUTCFullYear();
+    const toDaylight = ruleInstant(zone.daylightStart, year);
+    const toStandard = ruleInstant(zone.standardStart, year);
+    const daylight = toDaylight < toStandard ? local >= toDaylight && local < toStandard : local >= toDaylight || local < toStandard;
+    if (daylight) bias = zone.bias + zone.daylightBias;
+  }
+  return isoFromMs(local + bias * 60_000);
+}
+
+/** "W. Europe Standard Time (UTC+01:00, daylight time by its rules)" */
+export function zoneText(zone: TimeZoneFacts): string {
+  const dst = zone.daylightStart && zone.standardStart && !zone.daylightDisabled ? ', daylight time by its rules' : '';
+  return `${zone.name ?? 'unnamed zone'} (${utcOffsetText(zone.bias + zone.standardBias)}${dst})`;
+}
