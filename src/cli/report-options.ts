@@ -4,7 +4,7 @@
  */
 import type { Argv } from 'yargs';
 import type { CaseInfo } from '../model/report.js';
-import { isTimeZone } from '../report/time-zone.js';
+import { isTimeZone } from '../util/zone.js';
 import { escapeControls } from '../util/text.js';
 import { UsageError } from './errors.js';
 

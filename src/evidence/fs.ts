@@ -222,6 +222,27 @@ export interface DeletedStart {
 }
 
 /** Milliseconds since 1970 of a file-system time (fractional), 0 when absent. */
+/**
+ * What `read` gives of a regular file's content, the file closed after; null when the entry is absent
+ * or not a file, or when opening or reading it fails (a file gone, a damaged image).
+ */
+export function readEntry<T>(fs: EvidenceFs, entry: FsEntry | null, read: (opened: OpenedSource) => T): T | null {
+  if (!entry || entry.type !== 'file') return null;
+  let opened: OpenedSource;
+  try {
+    opened = fs.open(entry);
+  } catch {
+    return null;
+  }
+  try {
+    return read(opened);
+  } catch {
+    return null;
+  } finally {
+    opened.close();
+  }
+}
+
 export function fsTimeMs(t: FsTime | undefined): number {
   return t ? t.sec * 1000 + t.nsec / 1e6 : 0;
 }

@@ -42,6 +42,8 @@ export interface SystemFacts {
   build?: string;
   installed?: string;
   registeredOwner?: string;
+  /** A Linux root's IANA zone (etc/timezone, or the zone etc/localtime links to) and where it was read. */
+  ianaTimeZone?: { name: string; source: string };
   /** The hives the facts were read from (relPaths). */
   sources?: string[];
 }

@@ -13,7 +13,7 @@ import { isImageFile, openRoot } from '../evidence/root.js';
 import type { PathProblem } from '../evidence/components.js';
 import { DirectoryFs } from '../evidence/directory-fs.js';
 import { readSourceHead, type AtimeAudit } from '../evidence/reader.js';
-import { compactListing, fsTimeMs, type CompactListing, type EvidenceFs, type FsEntry, type OpenedSource } from '../evidence/fs.js';
+import { compactListing, fsTimeMs, readEntry, type CompactListing, type EvidenceFs, type FsEntry, type OpenedSource } from '../evidence/fs.js';
 import { detectFsOs } from '../evidence/os-layout.js';
 import { hotspotsFor, loadArtifactLocations, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
 import { expandRoot, HotspotIndex, type SkippedComponent } from '../hotspots/expand.js';
@@ -63,6 +63,7 @@ import { ownedCopy } from '../util/slab-bytes.js';
 import { memberWarning, type YaraMatched, type YaraScanner } from '../rules/yara/scanner.js';
 import type { SystemFacts } from '../model/system.js';
 import { giveLocalTimesTheZone, withSystemFacts } from './system-facts.js';
+import { unixSystemFacts } from '../evidence/unix-facts.js';
 
 export type Scope = 'hotspots' | 'all';
 
@@ -781,29 +782,16 @@ function finalize(state: RootState, opts: ScanOptions, suppressed: SuppressedFin
     const entry = fs.lookup(relPath, windows);
     return entry !== null && entry.type !== 'symlink';
   };
-  // Local times of the machine's own writing (transcripts) made UTC before correlation and the timeline use them.
+  // A Linux root says what it is in its etc; local times of the machine's own writing (transcripts, the Trash) are made UTC
+  // before correlation and the timeline use them.
+  if (state.os === 'linux' && !state.system) state.system = unixSystemFacts(state.fs);
   giveLocalTimesTheZone(state.candidates, state.system);
   correlate(state.candidates, { windows, exists });
   if (opts.allowlist) {
     const catalog = loadRuleCatalog();
     const positive = (c: Candidate): boolean => c.hits.some((h) => (h.score ?? catalog.get(h.rule)?.score ?? 0) > 0);
-    const hashOf = (relPath: string): string | null => {
-      const entry = state.inspectedEntries.get(relPath) ?? fs.lookup(relPath, false);
-      if (!entry || entry.type !== 'file') return null;
-      let opened;
-      try {
-        opened = fs.open(entry);
-      } catch {
-        return null;
-      }
-      try {
-        return sha256Of((pos, len) => opened.read(pos, len), opened.size);
-      } catch {
-        return null;
-      } finally {
-        opened.close();
-      }
-    };
+    const hashOf = (relPath: string): string | null =>
+      readEntry(fs, state.inspectedEntries.get(relPath) ?? fs.lookup(relPath, false), (opened) => sha256Of((pos, len) => opened.read(pos, len), opened.size));
     pushAll(suppressed, applyAllowlist(state.candidates, opts.allowlist, state.given, positive, hashOf));
   }
   const host = opts.hosts?.get(state.hostKey);

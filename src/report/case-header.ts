@@ -40,6 +40,7 @@ export function machineLine(r: ScanReport['meta']['roots'][number], zone?: strin
     parts.push(`${product}${s.displayVersion ? ` ${s.displayVersion}` : ''}${s.build ? `, build ${s.build}` : ''}`);
   }
   if (s.timeZone) parts.push(zoneText(s.timeZone));
+  if (s.ianaTimeZone) parts.push(`${s.ianaTimeZone.name} (${s.ianaTimeZone.source})`);
   if (s.installed) parts.push(`installed ${showTime(s.installed, zone).slice(0, 10)}`);
   if (s.lastShutdown) parts.push(`last shutdown ${showTime(s.lastShutdown, zone)}`);
   return parts.length ? parts.join(' · ') : null;

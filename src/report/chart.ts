@@ -10,7 +10,8 @@ import { factsOf, parseTime } from '../timeline/evidence.js';
 import { htmlEscape } from '../util/text.js';
 import { maxOf, minOf } from '../util/arrays.js';
 import { isoFromMs } from '../util/filetime.js';
-import { showTime, zonedParts, zoneLabel } from './time-zone.js';
+import { showTime, zoneLabel } from './time-zone.js';
+import { zonedParts } from '../util/zone.js';
 
 const WIDTH = 1000;
 const LANE = 28;

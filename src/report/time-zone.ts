@@ -6,38 +6,9 @@ import type { ScanReport } from '../model/report.js';
 import { buildEpisodes } from '../timeline/episodes.js';
 import { parseTime } from '../timeline/evidence.js';
 import type { WallClock } from '../timeline/narrative.js';
+import { zonedParts } from '../util/zone.js';
 
 export const UTC = 'UTC';
-
-/** Whether Intl knows this IANA zone name (e.g. Europe/Berlin, America/New_York, UTC). */
-export function isTimeZone(zone: string): boolean {
-  if (zone === '' || zone.length > 64) return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'longOffset' });
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
-/** The wall-clock parts of an instant in a zone, and its UTC offset ("+02:00"). */
-export function zonedParts(ms: number, zone: string): { date: string; time: string; offset: string } {
-  const parts: Record<string, string> = {};
-  for (const p of formatterFor(zone).formatToParts(new Date(ms))) parts[p.type] = p.value;
-  const offset = parts.timeZoneName === 'GMT' ? '+00:00' : (parts.timeZoneName ?? 'GMT').replace(/^GMT/, '');
-  return { date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}:${parts.second}`, offset };
-}
 
 /**
  * "2025-03-15 04:05:42Z" in UTC (no zone given), "2025-03-15 06:05:42 +02:00" in a zone, '' for

@@ -47,8 +47,16 @@ export function timeSpan(members: readonly FindingFacts[]): { first: number | nu
   return { first, last };
 }
 
+/** An instant says its zone: 'Z' or an offset. */
+const ZONED = /(Z|[+-]\d\d:?\d\d)$/;
+
+/**
+ * Epoch milliseconds of an ISO time, or null. A time without a zone (a local time as the evidence
+ * wrote it: a .trashinfo's DeletionDate whose zone is unknown) is no instant: null, where Date.parse
+ * would read it in the zone of the machine running the scan and the report would depend on it.
+ */
 export function parseTime(t: string | null | undefined): number | null {
-  if (typeof t !== 'string' || t === '') return null;
+  if (typeof t !== 'string' || t === '' || !ZONED.test(t)) return null;
   const ms = Date.parse(t);
   return Number.isNaN(ms) ? null : ms;
 }

@@ -175,7 +175,7 @@ describe('claim keys', () => {
 
   test('every registered parser declares its claims, and only the three that read hives through regf claim nothing', () => {
     const empty = ARTIFACT_PARSERS.filter((p) => Object.keys(p.claims).length === 0).map((p) => p.id);
-    expect(empty.sort()).toEqual(['appcompatcache', 'comdlg32', 'shellbags', 'wordwheelquery']);
+    expect(empty.sort()).toEqual(['appcompatcache', 'comdlg32', 'runmru', 'shellbags', 'typedpaths', 'wordwheelquery']);
     expect(ARTIFACT_PARSERS.filter((p) => p.claims.anyFile).map((p) => p.id)).toEqual([]);
   });
 });

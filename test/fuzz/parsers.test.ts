@@ -83,6 +83,8 @@ const FUZZ_UNSEEDED: Record<string, string> = {
   appcompatcache: 'claims no file (only with --parser): its bytes come from SYSTEM hives, fuzzed through the regf seeds by the registry detectors',
   shellbags: 'claims no file (only with --parser): its shell items come from NTUSER.DAT/UsrClass.dat, fuzzed through the regf and lnk seeds',
   comdlg32: 'claims no file (only with --parser): its values come from NTUSER.DAT, fuzzed through the regf seeds (plaso/regf/NTUSER.DAT has ComDlg32) and test/artifacts/comdlg32',
+  runmru: 'claims no file (only with --parser): its values come from NTUSER.DAT, fuzzed through the regf seeds (regipy/transactions_NTUSER.DAT has RunMRU) and test/artifacts/registry/run-mru.test.ts',
+  typedpaths: 'claims no file (only with --parser): its values come from NTUSER.DAT, fuzzed through the regf seeds and test/artifacts/registry/typed-paths.test.ts',
   wordwheelquery: 'claims no file (only with --parser): its values come from NTUSER.DAT, fuzzed through the regf seeds (regipy/NTUSER.DAT has WordWheelQuery) and test/artifacts/registry/word-wheel-query.test.ts',
   'macos-trash': 'reads no bytes: its record is the path, its detector the name and fingerprint (test/artifacts/trash)',
 };

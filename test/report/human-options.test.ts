@@ -4,7 +4,8 @@
  * header, the findings appendix, chain-of-custody options as lines, and the chart's round axis.
  */
 import { describe, expect, it } from '@jest/globals';
-import { isTimeZone, showTime, zoneLabel } from '../../src/report/time-zone.js';
+import { showTime, zoneLabel } from '../../src/report/time-zone.js';
+import { isTimeZone } from '../../src/util/zone.js';
 import { REDACTED, redactReport, redactText } from '../../src/report/redact.js';
 import { roundTicks } from '../../src/report/chart.js';
 import { optionLines, timedSteps } from '../../src/report/case-header.js';

@@ -13,6 +13,7 @@ import { parseRegf } from '../../../src/artifacts/regf/parse.js';
 import { regfParser } from '../../../src/artifacts/regf/index.js';
 import { HiveView } from '../../../src/artifacts/registry/view.js';
 import { collectRunMru, RUN_MRU_KEY } from '../../../src/artifacts/registry/run-mru.js';
+import { parsers as listParsers } from '../../../src/artifacts/registry/parsers.js';
 import type { DetectContext } from '../../../src/artifacts/types.js';
 // @ts-expect-error plain-JS fixture library without type declarations
 import { writeHive } from '../../../fixtures/lib/regf-writer.mjs';
@@ -67,6 +68,17 @@ describe('RunMRU against RegRipper runmru.pl', () => {
     expect(ours.entries.map((e) => [e.value, e.mruPosition, e.command])).toEqual([['d', 0, DEL], ['c', 1, '\\\\fileserver\\share'], ['b', 2, RAR], ['a', 3, 'cmd']]);
     expect(ours.entries.map((e) => e.command)).toEqual(hiveOnDisk(hive, regripperRunMru));
   });
+});
+
+test('stagehunt parse --parser runmru: one record per command, most recent first', async () => {
+  const ctx = { relPath: 'NTUSER.DAT', name: 'NTUSER.DAT', head: hive.subarray(0, 4100), size: hive.length, format: 'regf' };
+  const result = await listParsers.find((p) => p.id === 'runmru')!.parse(bufferSource(hive), ctx);
+  expect(result!.records).toEqual([
+    { type: 'runmru-command', value: 'd', command: DEL, mruPosition: 0, keyLastWritten: '2026-11-20T02:31:00.0000000Z' },
+    { type: 'runmru-command', value: 'c', command: '\\\\fileserver\\share', mruPosition: 1, keyLastWritten: '2026-11-20T02:31:00.0000000Z' },
+    { type: 'runmru-command', value: 'b', command: RAR, mruPosition: 2, keyLastWritten: '2026-11-20T02:31:00.0000000Z' },
+    { type: 'runmru-command', value: 'a', command: 'cmd', mruPosition: 3, keyLastWritten: '2026-11-20T02:31:00.0000000Z' },
+  ]);
 });
 
 describe('RunMRU detection', () => {

@@ -15,6 +15,7 @@ import { parseRegf } from '../../../src/artifacts/regf/parse.js';
 import { regfParser } from '../../../src/artifacts/regf/index.js';
 import { HiveView } from '../../../src/artifacts/registry/view.js';
 import { collectTypedPaths, TYPED_PATHS_KEY } from '../../../src/artifacts/registry/typed-paths.js';
+import { parsers as listParsers } from '../../../src/artifacts/registry/parsers.js';
 import type { DetectContext } from '../../../src/artifacts/types.js';
 // @ts-expect-error plain-JS fixture library without type declarations
 import { writeHive } from '../../../fixtures/lib/regf-writer.mjs';
@@ -55,5 +56,11 @@ describe('TypedPaths', () => {
     // url1 was typed when the key was last written; the others have no time of their own.
     expect(found[0]!.events).toEqual([{ time: '2026-11-20T02:12:00.0000000Z', type: 'browsed', description: expect.stringContaining('C:\\PerfLogs\\1 browsed (TypedPaths') }]);
     expect(found[1]!.events).toEqual([]);
+  });
+
+  test('stagehunt parse --parser typedpaths: one record per path, url1 first', async () => {
+    const ctx = { relPath: 'NTUSER.DAT', name: 'NTUSER.DAT', head: hive.subarray(0, 4100), size: hive.length, format: 'regf' };
+    const result = await listParsers.find((p) => p.id === 'typedpaths')!.parse(bufferSource(hive), ctx);
+    expect(result!.records).toEqual(TYPED.map((p, i) => ({ type: 'typed-path', value: `url${i + 1}`, path: p, position: i + 1, keyLastWritten: '2026-11-20T02:12:00.0000000Z' })));
   });
 });

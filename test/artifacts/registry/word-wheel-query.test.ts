@@ -18,7 +18,7 @@ import { HiveView } from '../../../src/artifacts/registry/view.js';
 import { collectWordWheelQuery, searchIntent, WORD_WHEEL_QUERY_KEY } from '../../../src/artifacts/registry/word-wheel-query.js';
 import type { DetectContext } from '../../../src/artifacts/types.js';
 import { scan } from '../../../src/pipeline/scan.js';
-import { wordWheelQueryParser } from '../../../src/artifacts/registry/parsers.js';
+import { parsers as listParsers } from '../../../src/artifacts/registry/parsers.js';
 // @ts-expect-error plain-JS fixture library without type declarations
 import { writeHive } from '../../../fixtures/lib/regf-writer.mjs';
 import { hiveOnDisk } from './helpers.js';
@@ -87,9 +87,9 @@ describe('WordWheelQuery against RegRipper wordwheelquery.pl', () => {
 
 test('stagehunt parse --parser wordwheelquery: one record per search, most recent first', async () => {
   const ctx = { relPath: 'NTUSER.DAT', name: 'NTUSER.DAT', head: hive.subarray(0, 4100), size: hive.length, format: 'regf' };
-  const result = await wordWheelQueryParser.parse(bufferSource(hive), ctx);
+  const result = await listParsers.find((p) => p.id === 'wordwheelquery')!.parse(bufferSource(hive), ctx);
   expect(result!.records[0]).toEqual({ type: 'wordwheelquery-search', value: '6', term: 'id_rsa', mruPosition: 0, keyLastWritten: '2026-11-20T01:58:00.0000000Z' });
-  expect(result!.records.map((r) => r.term)).toEqual([...SEARCHES].reverse());
+  expect(result!.records.map((r) => r.term as string)).toEqual([...SEARCHES].reverse());
   expect(result!.facts).toEqual({ format: 'wordwheelquery', entries: 7 });
 });
 
