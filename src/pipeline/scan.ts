@@ -188,7 +188,7 @@ interface RootState {
   filesScanned: number;
   bytesRead: number;
   sidNames: Map<string, string>;
-  /** What the root's own SYSTEM and SOFTWARE hives say of the machine (pipeline/system-facts.ts). */
+  /** What the root says of the machine: its own SYSTEM and SOFTWARE hives, or a Linux root's etc (pipeline/system-facts.ts). */
   system: SystemFacts | null;
   /** Lists a directory inside this root (for parsers that pair files). */
   listDirectory(relDir: string): ListedEntry[] | null;

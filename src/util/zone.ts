@@ -51,3 +51,9 @@ export function localToUtcInZone(localIso: string, zone: string): number | null 
   const first = wall - offsetAt(wall, zone);
   return wall - offsetAt(first, zone);
 }
+
+/** Minutes east of UTC as "UTC+01:00", "UTC-05:00", "UTC+05:45". */
+export function offsetText(minutesEast: number): string {
+  const a = Math.abs(minutesEast);
+  return `UTC${minutesEast < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}

@@ -7,6 +7,7 @@ import { EventLoopTurns, TURN_EVERY_MS, yieldToEventLoop } from '../../util/even
 import { LIMITS } from '../../util/limits.js';
 import { localToUtc, transcriptStamps, transcriptZone, type TranscriptZone } from './transcript.js';
 import { UNKNOWN_LOCAL_ZONE } from '../../model/system.js';
+import { offsetText } from '../../util/zone.js';
 
 /** One command of a shell history (docs/output.md, "parse records"). */
 export interface HistoryCommandRecord extends ArtifactRecord {
@@ -93,12 +94,6 @@ function commandRecord(c: HistoryCommand, shell: Shell, user: string | null): Hi
 /** A transcript's zone, when its file times pin it (transcript.ts transcriptZone). */
 function zoneOf(stamps: { firstStart: string | null; lastEnd: string | null }, ctx: DetectContext): TranscriptZone | null {
   return transcriptZone(stamps.firstStart, stamps.lastEnd, ctx.times.born, ctx.times.modified);
-}
-
-/** "UTC+01:00" */
-function offsetText(minutes: number): string {
-  const a = Math.abs(minutes);
-  return `UTC${minutes < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
 }
 
 /** The timeline event of a command run at `time` (also given later to a transcript's command whose zone the SYSTEM hive settles). */

@@ -17,6 +17,7 @@
  */
 import { filetimeToIso, isoFromMs, unixSecondsToIso } from '../../util/filetime.js';
 import type { SystemFacts, TimeZoneFacts, ZoneRule } from '../../model/system.js';
+import { offsetText } from '../../util/zone.js';
 import { valueBytes, type HiveView, type KeyNode } from './view.js';
 
 /** Keys this module reads below a control set (hive-pass.ts keeps them, their values only). */
@@ -133,13 +134,6 @@ export function softwareHiveFacts(view: HiveView): SystemFacts {
   return out;
 }
 
-/** Minutes of `bias` as "UTC+01:00" (UTC = local + bias, so the offset is its negation). */
-export function utcOffsetText(bias: number): string {
-  const offset = -bias;
-  const a = Math.abs(offset);
-  return `UTC${offset < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
-}
-
 /** The local wall-clock instant (as UTC fields) a rule names in `year`: the week-th weekday of the month, the last for week 5. */
 function ruleInstant(r: ZoneRule, year: number): number {
   const first = new Date(Date.UTC(year, r.month - 1, 1)).getUTCDay();
@@ -173,5 +167,6 @@ export function localToUtcByZone(localIso: string, zone: TimeZoneFacts): string 
 /** "W. Europe Standard Time (UTC+01:00, daylight time by its rules)" */
 export function zoneText(zone: TimeZoneFacts): string {
   const dst = zone.daylightStart && zone.standardStart && !zone.daylightDisabled ? ', daylight time by its rules' : '';
-  return `${zone.name ?? 'unnamed zone'} (${utcOffsetText(zone.bias + zone.standardBias)}${dst})`;
+  // UTC = local + bias: the offset east of UTC is the bias negated.
+  return `${zone.name ?? 'unnamed zone'} (${offsetText(-(zone.bias + zone.standardBias))}${dst})`;
 }
