@@ -76,6 +76,12 @@ export function unixSecondsToIso(seconds: number): string | null {
   return isoFromMs(seconds * 1000);
 }
 
+/** Whether a wall-clock date and time exist (no 30 February, no 24:00): what Date.UTC would roll over. */
+export function isRealDateTime(year: number, month: number, day: number, hour: number, minute: number, second: number): boolean {
+  const probe = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  return probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day && hour <= 23 && minute <= 59 && second <= 59;
+}
+
 /** MS-DOS date/time (as in ZIP headers; local time, taken as UTC since the zone is unknown). */
 export function dosDateTimeToIso(date: number, time: number): string | null {
   const day = date & 0x1f;

@@ -5,7 +5,7 @@ import { historyCommands, historyCorrupted, parseHistory, POWERSHELL_HISTORY_SUF
 import { HistoryMatching } from './staging-commands.js';
 import { EventLoopTurns, TURN_EVERY_MS, yieldToEventLoop } from '../../util/event-loop.js';
 import { LIMITS } from '../../util/limits.js';
-import { localToUtc, transcriptStamps, transcriptZone, type TranscriptZone } from './transcript.js';
+import { localToUtc, TRANSCRIPT_PREFIX, transcriptStamps, transcriptZone, type TranscriptZone } from './transcript.js';
 import { UNKNOWN_LOCAL_ZONE } from '../../model/system.js';
 import { offsetText } from '../../util/zone.js';
 
@@ -33,9 +33,6 @@ export interface HistoryFacts {
 }
 
 type HistoryResult = ArtifactResult<HistoryCommandRecord, HistoryFacts>;
-
-/** The name every transcript starts with (transcript.ts TRANSCRIPT_NAME). */
-const TRANSCRIPT_PREFIX = 'powershell_transcript.';
 
 export const historyParser: ArtifactParser<HistoryCommandRecord, HistoryFacts> = {
   id: 'history',

@@ -30,12 +30,13 @@
  * Times are the machine's local time; `transcriptZone` says when the file's own times pin the offset.
  */
 import { LIMITS } from '../../util/limits.js';
-import { isoFromMs } from '../../util/filetime.js';
+import { isoFromMs, isRealDateTime } from '../../util/filetime.js';
 import type { ByteSource } from '../../util/byte-source.js';
 import type { HistoryCommand, LineItem } from './parse.js';
 
-/** The policy's and Start-Transcript's file names. */
+/** The policy's and Start-Transcript's file names, and their lower-case beginning (the parser pre-filter's claim). */
 export const TRANSCRIPT_NAME = /^powershell_transcript\..+\.txt$/i;
+export const TRANSCRIPT_PREFIX = 'powershell_transcript.';
 
 const STARS = /^\*{10,}$/;
 /** The default prompt and its remote form: `PS C:\Users\alice> `, `PS HKLM:\> `, `[ws01]: PS C:\> `, `PS>`. */
@@ -47,9 +48,7 @@ export function transcriptLocalTime(stamp: string): string | null {
   const m = STAMP.exec(stamp.trim());
   if (!m) return null;
   const [, y, mo, d, h, mi, s] = m;
-  const t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-  const date = new Date(t);
-  if (!Number.isFinite(t) || date.getUTCMonth() !== Number(mo) - 1 || date.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null;
+  if (!isRealDateTime(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s))) return null;
   return `${y}-${mo}-${d}T${h}:${mi}:${s}`;
 }
 

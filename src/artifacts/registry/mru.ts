@@ -3,12 +3,12 @@
  * value numbers ended by 0xffffffff: ShellBags, ComDlg32's PIDL lists) and MRUList (REG_SZ of value
  * letters: RunMRU, XP's ComDlg32 lists). Each gives value name -> position (0 = most recent).
  */
-import { valueBytes, type KeyNode } from './view.js';
+import { valueBytes, valueNamed, type KeyNode } from './view.js';
 
 /** MRUListEx: u32 entry numbers, most recent first, ended by 0xffffffff. */
 export function mruListExOrder(node: KeyNode): Map<string, number> {
   const order = new Map<string, number>();
-  const v = node.values.find((x) => x.name.toLowerCase() === 'mrulistex');
+  const v = valueNamed(node, 'MRUListEx');
   if (!v) return order;
   const b = valueBytes(v);
   for (let o = 0; o + 4 <= b.length && order.size < 65536; o += 4) {
@@ -22,7 +22,7 @@ export function mruListExOrder(node: KeyNode): Map<string, number> {
 /** MRUList: one value letter per character, most recent first. */
 export function mruListOrder(node: KeyNode): Map<string, number> {
   const order = new Map<string, number>();
-  const v = node.values.find((x) => x.name.toLowerCase() === 'mrulist');
+  const v = valueNamed(node, 'MRUList');
   if (typeof v?.data !== 'string') return order;
   for (const ch of v.data.slice(0, 256)) if (!order.has(ch)) order.set(ch, order.size);
   return order;

@@ -3,7 +3,7 @@
  * default value's *type* is the RID; the machine SID sits at the end of Domains\Account\V).
  */
 import { basenameWin } from './locations.js';
-import { valueBytes, type HiveView } from './view.js';
+import { valueBytes, valueNamed, type HiveView } from './view.js';
 import { trimEndOf } from '../../util/trim.js';
 
 export interface SidMaps {
@@ -26,7 +26,7 @@ export function sidMaps(view: HiveView): SidMaps {
   const ridNames: Record<string, string> = {};
   for (const k of view.subkeys(PROFILE_LIST)) {
     const sid = k.key.slice(k.key.lastIndexOf('\\') + 1);
-    const v = k.values.find((x) => x.name.toLowerCase() === 'profileimagepath');
+    const v = valueNamed(k, 'ProfileImagePath');
     if (v && typeof v.data === 'string' && /^S-1-/i.test(sid)) sidNames[sid] = basenameWin(trimEndOf(v.data, '\\/'));
   }
   for (const k of view.subkeys(SAM_NAMES)) {

@@ -18,7 +18,7 @@
 import { filetimeToIso, isoFromMs, unixSecondsToIso } from '../../util/filetime.js';
 import type { SystemFacts, TimeZoneFacts, ZoneRule } from '../../model/system.js';
 import { offsetText } from '../../util/zone.js';
-import { valueBytes, type HiveView, type KeyNode } from './view.js';
+import { dwordValue, valueBytes, valueNamed, type HiveView, type KeyNode } from './view.js';
 
 /** Keys this module reads below a control set (hive-pass.ts keeps them, their values only). */
 export const SYSTEM_INFO_CONTROL_SET_KEYS = ['Control\\ComputerName\\ComputerName', 'Services\\Tcpip\\Parameters', 'Control\\TimeZoneInformation', 'Control\\Windows'] as const;
@@ -29,27 +29,19 @@ export const CURRENT_VERSION_KEY = 'Microsoft\\Windows NT\\CurrentVersion';
 const MAX_TEXT = 256;
 
 function text(node: KeyNode | undefined, name: string): string | undefined {
-  const v = node?.values.find((x) => x.name.toLowerCase() === name.toLowerCase());
+  const v = valueNamed(node, name);
   if (!v || typeof v.data !== 'string') return undefined;
   const t = v.data.replace(/\0.*$/s, '').trim();
   return t === '' ? undefined : t.slice(0, MAX_TEXT);
 }
 
-function dword(node: KeyNode | undefined, name: string): number | undefined {
-  const v = node?.values.find((x) => x.name.toLowerCase() === name.toLowerCase());
-  if (!v) return undefined;
-  if (typeof v.data === 'number') return v.data;
-  const b = valueBytes(v);
-  return b.length >= 4 ? b.readUInt32LE(0) : undefined;
-}
-
 /** A REG_DWORD read as the signed 32-bit number Windows stores for biases. */
-function signed(n: number | undefined): number | undefined {
-  return n === undefined ? undefined : n | 0;
+function signed(n: number | null): number | undefined {
+  return n === null ? undefined : n | 0;
 }
 
 function rule(node: KeyNode | undefined, name: string): ZoneRule | null {
-  const v = node?.values.find((x) => x.name.toLowerCase() === name.toLowerCase());
+  const v = valueNamed(node, name);
   if (!v) return null;
   const b = valueBytes(v);
   if (b.length < 16) return null;
@@ -63,8 +55,8 @@ function rule(node: KeyNode | undefined, name: string): ZoneRule | null {
 
 /** The control set in use: Select\Current, else ControlSet001, else CurrentControlSet (a live system). */
 function currentControlSet(view: HiveView): string | null {
-  const n = dword(view.get(SELECT_KEY), 'Current');
-  if (n !== undefined && n >= 1 && n <= 999) {
+  const n = dwordValue(view.get(SELECT_KEY), 'Current');
+  if (n !== null && n >= 1 && n <= 999) {
     const name = `ControlSet${String(n).padStart(3, '0')}`;
     if (view.get(`${name}\\Control`) || view.subkeys(name).length > 0) return name;
   }
@@ -85,23 +77,23 @@ export function systemHiveFacts(view: HiveView): SystemFacts {
   const domain = text(tcpip, 'Domain');
   if (domain) out.domain = domain;
   const tz = view.get(`${cs}\\Control\\TimeZoneInformation`);
-  const bias = signed(dword(tz, 'Bias'));
+  const bias = signed(dwordValue(tz, 'Bias'));
   if (tz && bias !== undefined) {
     out.timeZone = {
       name: text(tz, 'TimeZoneKeyName') ?? text(tz, 'StandardName') ?? null,
       standardName: text(tz, 'StandardName') ?? null,
       daylightName: text(tz, 'DaylightName') ?? null,
       bias,
-      standardBias: signed(dword(tz, 'StandardBias')) ?? 0,
-      daylightBias: signed(dword(tz, 'DaylightBias')) ?? 0,
+      standardBias: signed(dwordValue(tz, 'StandardBias')) ?? 0,
+      daylightBias: signed(dwordValue(tz, 'DaylightBias')) ?? 0,
       daylightStart: rule(tz, 'DaylightStart'),
       standardStart: rule(tz, 'StandardStart'),
-      activeBias: signed(dword(tz, 'ActiveTimeBias')) ?? null,
-      daylightDisabled: dword(tz, 'DynamicDaylightTimeDisabled') === 1,
+      activeBias: signed(dwordValue(tz, 'ActiveTimeBias')) ?? null,
+      daylightDisabled: dwordValue(tz, 'DynamicDaylightTimeDisabled') === 1,
     };
   }
   const windows = view.get(`${cs}\\Control\\Windows`);
-  const shutdown = windows?.values.find((x) => x.name.toLowerCase() === 'shutdowntime');
+  const shutdown = valueNamed(windows, 'ShutdownTime');
   if (shutdown) {
     const b = valueBytes(shutdown);
     const iso = b.length >= 8 ? filetimeToIso(b.readBigUInt64LE(0)) : null;
@@ -122,9 +114,9 @@ export function softwareHiveFacts(view: HiveView): SystemFacts {
   const display = text(cv, 'DisplayVersion') ?? text(cv, 'ReleaseId') ?? text(cv, 'CSDVersion');
   if (display) out.displayVersion = display;
   const build = text(cv, 'CurrentBuildNumber') ?? text(cv, 'CurrentBuild');
-  const ubr = dword(cv, 'UBR');
-  if (build) out.build = ubr !== undefined ? `${build}.${ubr}` : build;
-  const installed = dword(cv, 'InstallDate');
+  const ubr = dwordValue(cv, 'UBR');
+  if (build) out.build = ubr !== null ? `${build}.${ubr}` : build;
+  const installed = dwordValue(cv, 'InstallDate');
   if (installed) {
     const iso = unixSecondsToIso(installed);
     if (iso) out.installed = iso;

@@ -71,6 +71,21 @@ export class HiveView {
   }
 }
 
+/** A key's value by name, as Windows looks it up (case-insensitively). */
+export function valueNamed(node: KeyNode | undefined, name: string): ValueRecord | undefined {
+  const lower = name.toLowerCase();
+  return node?.values.find((v) => v.name.toLowerCase() === lower);
+}
+
+/** A REG_DWORD value (or the first four bytes of another type), unsigned; null when the key lacks it or it is shorter. */
+export function dwordValue(node: KeyNode | undefined, name: string): number | null {
+  const v = valueNamed(node, name);
+  if (!v) return null;
+  if (typeof v.data === 'number') return v.data;
+  const b = valueBytes(v);
+  return b.length >= 4 ? b.readUInt32LE(0) : null;
+}
+
 /** The value's raw bytes: attached by the walk, else rebuilt from the decoded data. */
 export function valueBytes(v: ValueRecord): Buffer {
   return rawBytesOf(v) ?? encodeDecoded(regTypeNumber(v.dataType) ?? 3, v.data);

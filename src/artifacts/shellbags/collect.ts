@@ -12,7 +12,7 @@ import type { ArtifactRecord } from '../types.js';
 import type { Candidate } from '../../rules/types.js';
 import { accessCandidate } from '../access/candidate.js';
 import { parseShellItem, shellItemsPath, stampsOf, type ShellItem, type ShellItemStamps } from '../shell-items/parse.js';
-import { valueBytes, type HiveView, type KeyNode } from '../registry/view.js';
+import { dwordValue, valueBytes, type HiveView, type KeyNode } from '../registry/view.js';
 import { mruListExOrder } from '../registry/mru.js';
 
 export const BAG_MRU_ROOTS = [
@@ -42,13 +42,6 @@ export interface ShellBagRecord extends ArtifactRecord, ShellItemStamps {
   depth: number;
 }
 
-function numberValue(node: KeyNode | undefined, name: string): number | null {
-  const v = node?.values.find((x) => x.name.toLowerCase() === name.toLowerCase());
-  if (!v) return null;
-  if (typeof v.data === 'number') return v.data;
-  const b = valueBytes(v);
-  return b.length >= 4 ? b.readUInt32LE(0) : null;
-}
 
 export interface ShellBagWalk {
   records: ShellBagRecord[];
@@ -81,7 +74,7 @@ export function collectShellBags(view: HiveView): ShellBagWalk {
           bagPath: node.key,
           value: v.name,
           mruPosition: order.get(v.name) ?? null,
-          slot: numberValue(sub, 'NodeSlot'),
+          slot: dwordValue(sub, 'NodeSlot'),
           absolutePath: shellItemsPath(path),
           shellType: item.kind,
           classType: item.classType,

@@ -7,6 +7,7 @@ import type { ByteSource } from '../../util/byte-source.js';
 import type { ArtifactRecord } from '../types.js';
 import { pushAll } from '../../util/arrays.js';
 import { UNKNOWN_LOCAL_ZONE } from '../../model/system.js';
+import { isRealDateTime } from '../../util/filetime.js';
 
 /** A real .trashinfo is ~100 bytes; anything past this is not read. */
 export const MAX_TRASHINFO_BYTES = 64 * 1024;
@@ -78,8 +79,7 @@ export function checkDeletionDate(value: string, warnings: string[]): string | n
     return null;
   }
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
-  const probe = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-  if (probe.getUTCMonth() !== mo - 1 || probe.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
+  if (!isRealDateTime(y, mo, d, h, mi, s)) {
     warnings.push(`DeletionDate "${value}" is not a real date`);
     return null;
   }
