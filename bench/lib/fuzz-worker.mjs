@@ -100,8 +100,7 @@ async function runCase(c, { src, mustBeClaimed }) {
   // Archive members as the YARA worker decompresses them: every member loaded, none past its bounds.
   if (src.size <= MEMBER_BOUNDS.maxMemberBytes) {
     try {
-      const bytes = src.read(0, src.size);
-      const listing = archiveMembers(bytes, path.basename(c.relPath), MEMBER_BOUNDS);
+      const listing = archiveMembers(src, path.basename(c.relPath), MEMBER_BOUNDS);
       if (listing && listing.members.length > MEMBER_BOUNDS.maxMembers) problems.push(`archive members: ${listing.members.length} listed`);
       for (const m of listing?.members ?? []) {
         const r = m.load();

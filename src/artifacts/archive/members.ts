@@ -1,14 +1,15 @@
 /**
- * The members of an archive as bytes, decompressed in memory (never to disk) for the YARA rules
- * (rules/yara/yara-worker.ts, docs/yara.md "Archive members"): a ZIP's members (stored, deflate,
- * bzip2, LZMA, zstd, xz), a 7z's (LZMA, LZMA2, Copy blocks), a tar's, a compressed stream's content,
- * or the tar inside it. One level:
- * a member that is itself an archive is given as it is. Pure over a Buffer (the worker holds the
- * file's bytes); every count, size and name comes from the evidence, so each is bounded.
+ * The members of an archive as bytes, decompressed in memory (never to disk): a ZIP's members
+ * (stored, deflate, bzip2, LZMA, zstd, xz), a 7z's (LZMA, LZMA2, Copy blocks), a tar's, a compressed
+ * stream's content, or the tar inside it. Read by the YARA rules (rules/yara/yara-worker.ts,
+ * docs/yara.md "Archive members", one level: a member that is itself an archive is given as it is)
+ * and by the listing of archives inside archives (nested.ts). Pure over a ByteSource: only the bytes
+ * a member needs are read (its packed data, a 7z block's packed streams); every count, size and name
+ * comes from the evidence, so each is bounded.
  */
 import { crc32 } from 'node:zlib';
 import { pushAll } from '../../util/arrays.js';
-import { bufferSource } from '../../util/byte-source.js';
+import { bufferSource, type ByteSource } from '../../util/byte-source.js';
 import { LIMITS } from '../../util/limits.js';
 import { decompressWhole, inflateWhole, type Decompressed } from '../compressed/whole.js';
 import { readGzipHeader, sniffStream, type StreamFormat } from '../compressed/layout.js';
@@ -69,16 +70,34 @@ const ZIP_METHODS: Readonly<Record<number, 'stored' | 'deflate' | 'lzma' | Strea
 const STREAM_SUFFIX = /\.(gz|gzip|bz2|bzip2|xz|zst|zstd|lz4|lz|lzma|z)$/i;
 const TAR_SHORTHAND = /\.(tgz|tbz2?|txz|tzst|tlz)$/i;
 
-/** The members of `bytes` (a file named `name`), or null when it is not an archive this opens. */
-export function archiveMembers(bytes: Buffer, name: string, bounds: MemberBounds): MemberListing | null {
-  if (bytes.length >= 4 && bytes.readUInt32LE(0) === SIG_LOCAL) return zipMembers(bytes, name, bounds);
-  if (isSevenZipSignature(bytes.subarray(0, 6)) || (looksLikePe(bytes.subarray(0, 64)) && isSevenZipSignature(sevenZipAfterStub(bytes)))) return sevenZipMembers(bytes, name, bounds);
-  const stream = sniffStream(bytes.subarray(0, 16), name);
-  if (stream) return streamMembers(bytes, name, stream, bounds);
-  if (looksLikeTar(bytes.subarray(0, 512))) return tarMembers(bytes, 'tar', bounds, false);
+/** The members of `src` (a file named `name`), or null when it is not an archive this opens. */
+export function archiveMembers(src: ByteSource, name: string, bounds: MemberBounds): MemberListing | null {
+  const head = src.read(0, 512);
+  if (head.length >= 4 && head.readUInt32LE(0) === SIG_LOCAL) return zipMembers(src, name, bounds);
+  if (isSevenZipSignature(head.subarray(0, 6)) || (looksLikePe(head.subarray(0, 64)) && isSevenZipSignature(sevenZipAfterStub(src)))) return sevenZipMembers(src, name, bounds);
+  const stream = sniffStream(head.subarray(0, 16), name);
+  if (stream) return streamMembers(src, name, stream, bounds);
+  if (looksLikeTar(head)) return tarMembers(src, 'tar', bounds, false);
   // A ZIP behind a self-extractor's stub or other prepended data: its end record (in the tail) says where.
-  if (bytes.length >= 22 && findEndRecord(bufferSource(bytes)).end) return zipMembers(bytes, name, bounds);
+  if (src.size >= 22 && findEndRecord(src).end) return zipMembers(src, name, bounds);
   return null;
+}
+
+/**
+ * `length` bytes at `position` (fewer at the end), in reads of at most LIMITS.maxReadBytes: a member
+ * may be larger than one read (--yara-max-size goes to 1 GiB); the caller has bounded `length`.
+ */
+function readSpan(src: ByteSource, position: number, length: number): Buffer {
+  if (length <= LIMITS.maxReadBytes) return src.read(position, length);
+  const parts: Buffer[] = [];
+  for (let at = position, left = length; left > 0; ) {
+    const part = src.read(at, Math.min(left, LIMITS.maxReadBytes));
+    if (part.length === 0) break;
+    parts.push(part);
+    at += part.length;
+    left -= part.length;
+  }
+  return Buffer.concat(parts);
 }
 
 /** Bytes decompressed so far for one archive (shared by its members' loads). */
@@ -106,8 +125,7 @@ function taken(budget: Budget, out: Decompressed, bounds: MemberBounds, declared
   return { ok: true, data: out.data };
 }
 
-function zipMembers(bytes: Buffer, name: string, bounds: MemberBounds): MemberListing {
-  const src = bufferSource(bytes);
+function zipMembers(src: ByteSource, name: string, bounds: MemberBounds): MemberListing {
   const warnings: string[] = [];
   const search = findEndRecord(src);
   let entries: RawZipEntry[];
@@ -134,40 +152,42 @@ function zipMembers(bytes: Buffer, name: string, bounds: MemberBounds): MemberLi
       beyond++;
       continue;
     }
-    members.push({ index: members.length, path: view.name, load: () => zipMemberBytes(bytes, raw, view.encrypted, bounds, budget) });
+    members.push({ index: members.length, path: view.name, load: () => zipMemberBytes(src, raw, view.encrypted, bounds, budget) });
   }
   return { format: 'zip', members, beyond, warnings, ...(packageType ? { package: packageType } : {}) };
 }
 
-function zipMemberBytes(bytes: Buffer, e: RawZipEntry, encrypted: boolean, bounds: MemberBounds, budget: Budget): MemberBytes {
+function zipMemberBytes(src: ByteSource, e: RawZipEntry, encrypted: boolean, bounds: MemberBounds, budget: Budget): MemberBytes {
   if (encrypted) return skip('encrypted', 'encrypted');
   const method = ZIP_METHODS[e.method];
   if (method === undefined) return skip('method', `compression method ${e.method} is not decompressed`);
   if (e.source === 'local' && e.flags & FLAG_DATA_DESCRIPTOR && e.compressedSize === 0) return skip('damaged', 'its sizes are in a data descriptor and there is no central directory');
   if (e.uncompressedSize > bounds.maxMemberBytes) return skip('too-large', `${e.uncompressedSize} bytes, larger than ${bounds.maxMemberBytes}`);
-  const local = readLocalFixed(bytes.subarray(e.localOffset, e.localOffset + LOCAL_FIXED), e.localOffset);
+  const local = readLocalFixed(src.read(e.localOffset, LOCAL_FIXED), e.localOffset);
   if (!local) return skip('damaged', `no local header at offset ${e.localOffset}`);
   const start = e.localOffset + LOCAL_FIXED + local.nameLen + local.extraLen;
   // A central entry's sizes stand (a local header written with a data descriptor has zeros).
   const end = start + e.compressedSize;
-  if (start > bytes.length) return skip('damaged', 'its data starts past the end of the file');
-  const data = bytes.subarray(start, Math.min(end, bytes.length));
-  const cutShort = end > bytes.length ? `the file ends ${end - bytes.length} bytes into its data` : null;
+  if (start > src.size) return skip('damaged', 'its data starts past the end of the file');
+  const packed = Math.min(end, src.size) - start;
+  const cutShort = end > src.size ? `the file ends ${end - src.size} bytes into its data` : null;
   const max = room(bounds, budget);
+  // Packed data is never much larger than what it unpacks to: more than the member's bound is not read.
+  if (method !== 'stored' && packed > bounds.maxMemberBytes + 1024 * 1024) return skip('too-large', `${packed} bytes packed, larger than ${bounds.maxMemberBytes}`);
   let out: Decompressed;
   switch (method) {
     case 'stored':
-      out = data.length > max ? { data: Buffer.alloc(0), cut: true, error: null } : { data, cut: false, error: null };
+      out = packed > max ? { data: Buffer.alloc(0), cut: true, error: null } : { data: readSpan(src, start, packed), cut: false, error: null };
       break;
     case 'deflate':
-      out = inflateWhole(data, max);
+      out = inflateWhole(readSpan(src, start, packed), max);
       break;
     case 'lzma':
-      out = zipLzma(data, e.uncompressedSize, max);
+      out = zipLzma(readSpan(src, start, packed), e.uncompressedSize, max);
       break;
     default:
       // bzip2, zstd, xz: the same whole-stream decoders as the compressed files'.
-      out = decompressWhole(method, data, max) ?? { data: Buffer.alloc(0), cut: false, error: `${method} not decompressed` };
+      out = decompressWhole(method, readSpan(src, start, packed), max) ?? { data: Buffer.alloc(0), cut: false, error: `${method} not decompressed` };
   }
   const result = taken(budget, out, bounds, e.uncompressedSize);
   if (!result.ok || result.damaged) return result;
@@ -188,10 +208,10 @@ function zipLzma(data: Buffer, declared: number, max: number): Decompressed {
   return { data: r.data, cut: false, error: r.data.length === declared ? null : r.error };
 }
 
-/** A tar's regular files, as slices of `tar` (no copy). */
-function tarMembers(tar: Buffer, format: string, bounds: MemberBounds, streamCut: boolean, warnings: string[] = []): MemberListing {
+/** A tar's regular files, read from `tar` (a tar file, or a stream's decompressed output) when asked. */
+function tarMembers(tar: ByteSource, format: string, bounds: MemberBounds, streamCut: boolean, warnings: string[] = []): MemberListing {
   // Entries are bounded by the listing's own limit (LIMITS.maxArchiveEntries), names by LIMITS.maxListedNameBytes.
-  const walk = walkTar((pos, len) => tar.subarray(pos, pos + len), tar.length);
+  const walk = walkTar((pos, len) => tar.read(pos, len), tar.size);
   if (walk.damaged) pushAll(warnings, walk.warnings.slice(0, 3));
   const members: ArchiveMember[] = [];
   let beyond = 0;
@@ -209,10 +229,11 @@ function tarMembers(tar: Buffer, format: string, bounds: MemberBounds, streamCut
       path: entry.name,
       load: () => {
         if (size > bounds.maxMemberBytes) return skip('too-large', `${size} bytes, larger than ${bounds.maxMemberBytes}`);
-        if (offset + size <= tar.length) return { ok: true, data: tar.subarray(offset, offset + size) };
+        if (offset + size <= tar.size) return { ok: true, data: readSpan(tar, offset, size) };
         if (streamCut) return skip('budget', `the stream decompresses to more than ${bounds.maxTotalBytes} bytes`);
         // A cut tar (or a stream that ends early): what is there, as bsdtar extracts it.
-        return { ok: true, data: tar.subarray(Math.min(offset, tar.length), tar.length), damaged: `the tar ends ${offset + size - tar.length} bytes before its end` };
+        const from = Math.min(offset, tar.size);
+        return { ok: true, data: readSpan(tar, from, tar.size - from), damaged: `the tar ends ${offset + size - tar.size} bytes before its end` };
       },
     });
   });
@@ -220,9 +241,9 @@ function tarMembers(tar: Buffer, format: string, bounds: MemberBounds, streamCut
 }
 
 /** The first bytes after a PE's image (a 7-Zip self-extractor's archive), or nothing. */
-function sevenZipAfterStub(bytes: Buffer): Buffer {
-  const overlay = peOverlayOffset(bufferSource(bytes));
-  return overlay === null ? Buffer.alloc(0) : bytes.subarray(overlay, overlay + 6);
+function sevenZipAfterStub(src: ByteSource): Buffer {
+  const overlay = peOverlayOffset(src);
+  return overlay === null ? Buffer.alloc(0) : src.read(overlay, 6);
 }
 
 /**
@@ -230,8 +251,8 @@ function sevenZipAfterStub(bytes: Buffer): Buffer {
  * its files sliced from it (decodeFolder says which blocks are decoded). A 7z whose file list is
  * encrypted has no member to give (its own finding says so).
  */
-function sevenZipMembers(bytes: Buffer, name: string, bounds: MemberBounds): MemberListing | null {
-  const parsed = parseSevenZip(bufferSource(bytes), name);
+function sevenZipMembers(src: ByteSource, name: string, bounds: MemberBounds): MemberListing | null {
+  const parsed = parseSevenZip(src, name);
   if (!parsed) return null;
   const warnings = parsed.corrupted || parsed.summary.truncated ? parsed.warnings.slice(0, 5) : [];
   if (!parsed.layout) return { format: '7z', members: [], beyond: 0, warnings: parsed.summary.headersEncrypted ? [] : warnings };
@@ -252,7 +273,7 @@ function sevenZipMembers(bytes: Buffer, name: string, bounds: MemberBounds): Mem
   const budget: Budget = { used: 0 };
   let decoded: { folder: number; bytes: MemberBytes } | null = null;
   const folderBytes = (fi: number): MemberBytes => {
-    if (decoded?.folder !== fi) decoded = { folder: fi, bytes: folderOutput(bytes, streams.folders[fi]!, packs[fi]!, bounds, budget) };
+    if (decoded?.folder !== fi) decoded = { folder: fi, bytes: folderOutput(src, streams.folders[fi]!, packs[fi]!, bounds, budget) };
     return decoded.bytes;
   };
   const members: ArchiveMember[] = [];
@@ -293,8 +314,14 @@ function sevenZipMembers(bytes: Buffer, name: string, bounds: MemberBounds): Mem
 }
 
 /** One 7z folder's whole output (sevenzip/folder.ts), counted against the archive's budget and checked against its CRC. */
-function folderOutput(bytes: Buffer, f: Folder, packs: ReadonlyArray<{ at: number; size: number }>, bounds: MemberBounds, budget: Budget): MemberBytes {
-  const out = decodeSevenZipFolder(bytes, f, packs, bounds.maxTotalBytes - budget.used);
+function folderOutput(src: ByteSource, f: Folder, packs: ReadonlyArray<{ at: number; size: number }>, bounds: MemberBounds, budget: Budget): MemberBytes {
+  const left = bounds.maxTotalBytes - budget.used;
+  // The folder's packed streams only, one after another (they are in the file in that order).
+  const packed = packs.reduce((sum, p) => sum + p.size, 0);
+  if (packed > left + 1024 * 1024) return skip('budget', `its block is ${packed} bytes packed, past the ${left} left to decompress (${bounds.maxTotalBytes} per archive)`);
+  const first = packs[0]?.at ?? 0;
+  const span = readSpan(src, first, packs.length ? packs[packs.length - 1]!.at + packs[packs.length - 1]!.size - first : 0);
+  const out = decodeSevenZipFolder(span, f, packs.map((p) => ({ at: p.at - first, size: p.size })), left);
   if (!out.ok) return skip(out.why, out.why === 'budget' ? `${out.detail} (${bounds.maxTotalBytes} per archive)` : out.detail);
   budget.used += out.data.length;
   if (out.damaged) return { ok: true, data: out.data, damaged: `its block: ${out.damaged}` };
@@ -303,12 +330,14 @@ function folderOutput(bytes: Buffer, f: Folder, packs: ReadonlyArray<{ at: numbe
 }
 
 /** A compressed stream: the tar inside it, or its content as one member. */
-function streamMembers(bytes: Buffer, name: string, format: StreamFormat, bounds: MemberBounds): MemberListing | null {
-  const out = decompressWhole(format, bytes, bounds.maxTotalBytes);
+function streamMembers(src: ByteSource, name: string, format: StreamFormat, bounds: MemberBounds): MemberListing | null {
+  // A stream packs its content at least a little: more packed bytes than the bound are not read.
+  const packed = Math.min(src.size, bounds.maxTotalBytes + 1024 * 1024);
+  const out = decompressWhole(format, readSpan(src, 0, packed), bounds.maxTotalBytes);
   if (!out) return null;
   const warnings = out.error ? [`${format}: ${out.error}`] : [];
-  if (looksLikeTar(out.data.subarray(0, 512))) return tarMembers(out.data, `tar.${format}`, bounds, out.cut, warnings);
-  const inner = streamMemberName(bytes, name, format);
+  if (looksLikeTar(out.data.subarray(0, 512))) return tarMembers(bufferSource(out.data), `tar.${format}`, bounds, out.cut, warnings);
+  const inner = streamMemberName(src.read(0, 4096), name, format);
   const member: ArchiveMember = {
     index: 0,
     path: inner,
@@ -322,9 +351,9 @@ function streamMembers(bytes: Buffer, name: string, format: StreamFormat, bounds
 }
 
 /** The content's name: gzip's stored original name, else the file's name without its compression suffix. */
-function streamMemberName(bytes: Buffer, name: string, format: StreamFormat): string {
+function streamMemberName(head: Buffer, name: string, format: StreamFormat): string {
   if (format === 'gzip') {
-    const stored = readGzipHeader(bytes.subarray(0, 4096))?.originalName;
+    const stored = readGzipHeader(head)?.originalName;
     if (stored) return stored.slice(0, LIMITS.maxNameBytes);
   }
   if (TAR_SHORTHAND.test(name)) return name.replace(TAR_SHORTHAND, '.tar');

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Compiler, initSync, type Rules, type Scanner } from '@virustotal/yara-x';
 import { archiveMembers, type MemberListing } from '../../artifacts/archive/members.js';
+import { bufferSource } from '../../util/byte-source.js';
 import { memberGlobals } from './globals.js';
 import { REPORT_BYTES, SLOT, STATE, type CompileReport, type MemberTally, type WireMatch, type WireReply, type YaraGlobals, type YaraRequest, type YaraResponse, type YaraWorkerData } from './protocol.js';
 
@@ -184,7 +185,7 @@ function scanRequest(scanner: Scanner, request: YaraRequest): WireReply {
   const bytes = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength);
   let listing: MemberListing | null;
   try {
-    listing = request.members && request.members.maxMembers > 0 ? archiveMembers(bytes, request.globals.filename, request.members) : null;
+    listing = request.members && request.members.maxMembers > 0 ? archiveMembers(bufferSource(bytes), request.globals.filename, request.members) : null;
   } catch (err) {
     // A reader's fault on hostile bytes costs the members, not the file's own matches.
     listing = { format: 'archive', members: [], beyond: 0, warnings: [`members not read: ${firstLine(err)}`] };

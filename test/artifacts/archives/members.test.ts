@@ -17,14 +17,18 @@ import { decodeFolder as decodeSevenZipFolder } from '../../../src/artifacts/sev
 import { tarOf, zipOf } from '../../helpers/archive-builders.js';
 import { MEMBER_ARCHIVES } from '../../helpers/corpus-archives.js';
 import { prng } from '../../helpers/random.js';
+import { bufferSource } from '../../../src/util/byte-source.js';
 
 const WIDE: MemberBounds = { maxMembers: 10_000, maxMemberBytes: 64 << 20, maxTotalBytes: 256 << 20, packages: true };
+
+/** The members of an archive held in memory (as the YARA worker holds a file). */
+const membersOf = (bytes: Buffer, name: string, bounds: MemberBounds): ReturnType<typeof archiveMembers> => archiveMembers(bufferSource(bytes), name, bounds);
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 /** Every member loaded: path -> result. */
 function loadAll(bytes: Buffer, name: string, bounds: MemberBounds = WIDE): { format: string; loaded: Map<string, MemberBytes>; beyond: number; warnings: string[] } | null {
-  const listing = archiveMembers(bytes, name, bounds);
+  const listing = membersOf(bytes, name, bounds);
   if (!listing) return null;
   const loaded = new Map<string, MemberBytes>();
   for (const m of listing.members) loaded.set(m.path.replace(/^\.\//, ''), m.load());
@@ -135,7 +139,7 @@ describe('archive members agree with libarchive (bsdtar, bsdcat) on the corpus',
 
   test('Unix compress (.Z) is not decompressed here: the file is not opened (bsdtar reads it)', () => {
     if (!corpusAvailable()) return;
-    expect(archiveMembers(readFileSync(corpusPath('archives', 'file-type', 'fixture.tar.Z')), 'fixture.tar.Z', WIDE)).toBeNull();
+    expect(membersOf(readFileSync(corpusPath('archives', 'file-type', 'fixture.tar.Z')), 'fixture.tar.Z', WIDE)).toBeNull();
   });
 });
 
@@ -184,14 +188,14 @@ describe('hostile archives stay within their bounds', () => {
 
   test('a gzip bomb stops at the archive budget: its one member is too large, nothing held past the bound', () => {
     const bomb = gzipSync(Buffer.alloc(64 << 20));
-    const listing = archiveMembers(bomb, 'zeros.gz', bounds)!;
+    const listing = membersOf(bomb, 'zeros.gz', bounds)!;
     expect(listing.members).toHaveLength(1);
     expect(listing.members[0]!.load()).toMatchObject({ ok: false, why: 'too-large' });
   });
 
   test('a tar.gz bomb: members within the decompressed budget are given, the rest are past the budget', () => {
     const tar = tarOf(Array.from({ length: 10 }, (_, i) => [`f${i}.txt`, Buffer.alloc(900 * 1024, 0x41)] as [string, Buffer]));
-    const listing = archiveMembers(gzipSync(tar), 'bomb.tgz', bounds)!;
+    const listing = membersOf(gzipSync(tar), 'bomb.tgz', bounds)!;
     expect(listing.format).toBe('tar.gzip');
     const results = listing.members.map((m) => m.load());
     // 4 MiB decompressed: the first members (900 KiB each, with their headers) are whole.
@@ -203,20 +207,20 @@ describe('hostile archives stay within their bounds', () => {
   test('a ZIP whose headers lie: a huge declared size is too large; a deflate stream past its size is cut at the bound; the count is bounded', () => {
     const members: Array<[string, Buffer, number?]> = [['ok.txt', Buffer.from('hello')], ['huge.txt', Buffer.from('x'), 0xfffffff0]];
     for (let i = 0; i < 60; i++) members.push([`m${i}.txt`, Buffer.from(`member ${i}`)]);
-    const listing = archiveMembers(zipOf(members), 'lies.zip', bounds)!;
+    const listing = membersOf(zipOf(members), 'lies.zip', bounds)!;
     expect(listing.members).toHaveLength(50);
     expect(listing.beyond).toBe(12);
     expect(listing.members[0]!.load()).toMatchObject({ ok: true });
     expect(listing.members[1]!.load()).toMatchObject({ ok: false, why: 'too-large' });
     // A deflated member that inflates to more than the member bound (while its header says 10 bytes).
     const bomb = zipOf([['b.bin', Buffer.alloc(8 << 20), 10]]);
-    expect(archiveMembers(bomb, 'b.zip', bounds)!.members[0]!.load()).toMatchObject({ ok: false, why: 'too-large' });
+    expect(membersOf(bomb, 'b.zip', bounds)!.members[0]!.load()).toMatchObject({ ok: false, why: 'too-large' });
   });
 
   test('a package is not opened unless asked: its type is said', () => {
     const docx = zipOf([['[Content_Types].xml', Buffer.from('<Types/>')], ['word/document.xml', Buffer.from('<w:document/>')]]);
-    expect(archiveMembers(docx, 'a.docx', bounds)).toMatchObject({ package: 'ooxml', members: [] });
-    expect(archiveMembers(docx, 'a.docx', { ...bounds, packages: true })!.members.map((m) => m.path)).toEqual(['[Content_Types].xml', 'word/document.xml']);
+    expect(membersOf(docx, 'a.docx', bounds)).toMatchObject({ package: 'ooxml', members: [] });
+    expect(membersOf(docx, 'a.docx', { ...bounds, packages: true })!.members.map((m) => m.path)).toEqual(['[Content_Types].xml', 'word/document.xml']);
   });
 
   test('a 7z folder whose header lies: coders bound in a loop, sizes past the budget, a packed stream past the end, an unknown coder', () => {
@@ -240,7 +244,7 @@ describe('hostile archives stay within their bounds', () => {
     for (let i = 0; i < 2000; i++) {
       const bytes = Buffer.from(seeds[i % seeds.length]!);
       for (let k = 0; k < 1 + Math.floor(random() * 8); k++) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
-      const listing = archiveMembers(bytes, ['x.tgz', 'x.zip', 'x.tar'][i % 3]!, bounds);
+      const listing = membersOf(bytes, ['x.tgz', 'x.zip', 'x.tar'][i % 3]!, bounds);
       if (!listing) continue;
       expect(listing.members.length).toBeLessThanOrEqual(bounds.maxMembers);
       for (const m of listing.members) {
