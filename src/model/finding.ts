@@ -22,6 +22,12 @@ export interface Reason {
   message: string;
 }
 
+/**
+ * How an archive's reason says the encryption is an archive inside it, not its own (archive/detect.ts
+ * writes it, the narrative reads it: "a ZIP archive holding an encrypted archive").
+ */
+export const HOLDS_ENCRYPTED_ARCHIVE = 'holds an encrypted archive';
+
 /** File-system times as ISO-8601 UTC strings; null when the filesystem does not record that time. */
 export interface FileTimes {
   modified: string | null;

@@ -92,6 +92,22 @@ export function archiveLine(a: ArchiveSummary): string {
   return displayText(parts.join('; '), 400);
 }
 
+/** The archives inside one (archive/nested.ts): each listed one with its format and count, then what was not listed and why. */
+export function nestedLine(a: ArchiveSummary): string | null {
+  const n = a.nested;
+  if (!n) return null;
+  const listed = n.listed.slice(0, 10).map((x) => {
+    const state = x.headersEncrypted ? 'headers encrypted' : `${x.entryCount ?? '?'} entries${x.encryptedEntryCount ? `, ${x.encryptedEntryCount} encrypted` : ''}`;
+    return `${x.member} (${x.format}, ${state}${x.truncated ? ', cut short' : ''})`;
+  });
+  if (n.listed.length > 10) listed.push(`${n.listed.length - 10} more`);
+  const skipped = n.notListed.slice(0, 5).map((x) => `${x.member} (${x.why}: ${x.detail})`);
+  if (n.notListedCount > skipped.length) skipped.push(`${n.notListedCount - skipped.length} more`);
+  const parts = [listed.length ? listed.join('; ') : 'none listed'];
+  if (skipped.length) parts.push(`not listed: ${skipped.join('; ')}`);
+  return displayText(parts.join('; '), 600);
+}
+
 export function explainText(r: ExplainReport<ArchiveSummary>): string {
   const fp = r.fingerprint;
   const num = (v: unknown, digits: number): string => (typeof v === 'number' ? v.toFixed(digits) : '-');
@@ -108,6 +124,8 @@ export function explainText(r: ExplainReport<ArchiveSummary>): string {
   ];
   if (Array.isArray(fp.hints) && fp.hints.length) lines.push(`hints:          ${text(fp.hints, 300)}`);
   if (r.archive) lines.push(`archive:        ${archiveLine(r.archive)}`);
+  const inside = r.archive ? nestedLine(r.archive) : null;
+  if (inside) lines.push(`inside:         ${inside}`);
   // A parser that claimed the file by its name or type and found nothing in it (an .exe is tried as a
   // self-extracting ZIP) is named once at the end, not given a block of its own.
   const foundNothing = (a: (typeof r.artifacts)[number]): boolean => a.recordCount === 0 && !a.error && !a.corrupted && a.warnings.length === 0;

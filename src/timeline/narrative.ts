@@ -3,6 +3,7 @@
  * burst -> archives -> other staged files -> deletion -> registry and history traces.
  * Attacker text stays raw here; writers neutralise it where they render.
  */
+import { HOLDS_ENCRYPTED_ARCHIVE } from '../model/finding.js';
 import { inShadowCopy } from '../model/shadow-copy.js';
 import type { EpisodeStep } from '../model/report.js';
 import { burstOf, timeSpan, type FindingFacts } from './evidence.js';
@@ -108,9 +109,12 @@ function archiveStep(group: FindingFacts[], refDay: string): Draft {
   const f = group[0]!.finding;
   const t = group[0]!.time;
   const makeText = (): string => {
-    const encrypted = group.some((m) => m.finding.reasons.some((r) => /encrypt/i.test(r.rule) || /encrypt/i.test(r.message)));
+    const reasons = group.flatMap((m) => m.finding.reasons);
+    const wraps = reasons.some((r) => r.message.includes(HOLDS_ENCRYPTED_ARCHIVE));
+    const encrypted = reasons.some((r) => (/encrypt/i.test(r.rule) || /encrypt/i.test(r.message)) && !r.message.includes(HOLDS_ENCRYPTED_ARCHIVE));
     const format = (f.format ?? 'archive').toUpperCase();
-    const what = `${encrypted ? 'an encrypted ' : format === 'ARCHIVE' ? 'an ' : 'a '}${format === 'ARCHIVE' ? 'archive' : `${format} archive`}`;
+    const holding = wraps && !encrypted ? ' holding an encrypted archive' : '';
+    const what = `${encrypted ? 'an encrypted ' : format === 'ARCHIVE' ? 'an ' : 'a '}${format === 'ARCHIVE' ? 'archive' : `${format} archive`}${holding}`;
     const volumes = group.length > 1 ? ` in ${group.length} volumes` : '';
     const names = group.map((m) => `${baseOf(m.finding.path)}${inShadowCopy(m.finding)}`).join(', ');
     const at = t === null ? 'Then' : `At ${clock(t, refDay)}`;

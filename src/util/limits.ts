@@ -166,6 +166,14 @@ export const LIMITS = {
   /** CPU milliseconds (process user + system) one inner-tar listing may spend decompressing. */
   maxInnerTarMs: 3000,
   maxInnerTarEntries: 10_000,
+  /**
+   * Archives inside archives (archive/nested.ts): levels opened below the file, archives listed per
+   * file (all levels), bytes one inner archive may decompress to, and bytes decompressed per file in all.
+   */
+  maxNestedArchiveDepth: 3,
+  maxNestedArchives: 32,
+  nestedArchiveBytes: 64 * 1024 * 1024,
+  nestedArchivesTotalBytes: 128 * 1024 * 1024,
   // execution artifacts (Prefetch, Amcache, AppCompatCache: issue 15 part A)
   /** Prefetch: decompressed size of a MAM file (real ones are below 1 MiB), and bytes read of an uncompressed one. */
   maxPrefetchBytes: 16 * 1024 * 1024,

@@ -56,10 +56,13 @@ export function entryRecord(e: ArchiveEntry, extra: Record<string, unknown> = {}
   };
 }
 
-/** The records that are an archive's contents: a compressed stream's tar members when it holds a tar, else all of them. */
+/**
+ * The records that are an archive's contents: a compressed stream's tar members when it holds a tar,
+ * else all of its own; and the entries of the archives inside it (nested.ts) in both cases.
+ */
 export function contentRecords(records: readonly ArchiveRecord[]): readonly ArchiveRecord[] {
-  const inner = records.filter((r) => r.type === 'archive-entry' && r.inner === 'tar');
-  return inner.length > 0 ? inner : records;
+  const holdsTar = records.some((r) => r.type === 'archive-entry' && r.inner === 'tar' && r.nestedIn === undefined);
+  return holdsTar ? records.filter((r) => r.type === 'archive-entry' && (r.inner === 'tar' || r.nestedIn !== undefined)) : records;
 }
 
 /** The first `max` entry names of an archive's contents, made printable (what a finding shows of a carved or recovered archive). */

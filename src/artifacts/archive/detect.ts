@@ -5,6 +5,7 @@
  * rows for entry modification times.
  */
 import type { ArtifactDetector, DetectContext, DirEntryInfo } from '../types.js';
+import { HOLDS_ENCRYPTED_ARCHIVE } from '../../model/finding.js';
 import type { Candidate, Hit, TimelineEvent } from '../../rules/types.js';
 import type { ArchiveEntry, ArchiveRecord, ArchiveSummary } from './summary.js';
 import { contentRecords, entriesFromRecords } from './build.js';
@@ -57,6 +58,7 @@ export function detectArchive(summary: ArchiveSummary, entries: ArchiveEntry[], 
   const staged = inRecycleBin(ctx.relPath) || ctx.hotspot !== null;
 
   encryptionHits(summary, ctx, evidence, hits);
+  nestedEncryptionHit(summary, hits);
   volumeHits(summary, ctx, evidence, staged, hits);
   contentHits(entries, ctx, hits);
   extensionHit(summary, ctx, hits);
@@ -114,6 +116,11 @@ export function describe(s: ArchiveSummary, ctx: Pick<DetectContext, 'name' | 's
     parts.push(count > 1 ? `${count} volumes` : `volume ${s.volume.index === null ? '?' : s.volume.index + 1} of a split set`);
   }
   if (s.inner) parts.push(`contains ${s.inner}`);
+  if (s.nested?.listed.length) {
+    const inside = s.nested.listed.reduce((sum, n) => sum + (n.entryCount ?? 0), 0);
+    const count = s.nested.listed.length;
+    parts.push(`holds ${count} archive${count === 1 ? '' : 's'} (${inside} entries inside)`);
+  }
   return parts.join(', ');
 }
 
@@ -161,6 +168,20 @@ function encryptionHits(s: ArchiveSummary, ctx: DetectContext, evidence: string,
   const office = s.format === 'office-encrypted';
   const what = ENCRYPTED_CONTAINER_FORMATS.has(s.format) ? 'encrypted container' : `${s.encryptedEntryCount} of ${s.entryCount} entries encrypted`;
   hits.push({ rule: RULES.encrypted, message: `${evidence}: ${what}`, score: office ? OFFICE_ENCRYPTED_SCORE : undefined });
+}
+
+/**
+ * An encrypted archive inside a plain one (a .7z with a password in a .zip): its own file would be
+ * `archive-encrypted` or `archive-headers-encrypted`; wrapped, it is the same evidence.
+ */
+function nestedEncryptionHit(s: ArchiveSummary, hits: Hit[]): void {
+  if (isEncrypted(s) || !s.nested) return;
+  const encrypted = s.nested.listed.filter((n) => n.headersEncrypted || (n.encryptedEntryCount ?? 0) > 0 || ENCRYPTED_CONTAINER_FORMATS.has(n.format));
+  if (encrypted.length === 0) return;
+  const what = encrypted.slice(0, 3).map((n) => `${printable(n.member, 80)}: ${n.format}, ${n.headersEncrypted ? 'headers encrypted' : ENCRYPTED_CONTAINER_FORMATS.has(n.format) ? 'encrypted container' : `${n.encryptedEntryCount} of ${n.entryCount} entries encrypted`}`);
+  const more = encrypted.length > 3 ? `, and ${encrypted.length - 3} more` : '';
+  const rule = encrypted.some((n) => n.headersEncrypted) ? RULES.headersEncrypted : RULES.encrypted;
+  hits.push({ rule, message: `${HOLDS_ENCRYPTED_ARCHIVE} (${what.join('; ')}${more})` });
 }
 
 function volumeHits(s: ArchiveSummary, ctx: DetectContext, evidence: string, staged: boolean, hits: Hit[]): void {

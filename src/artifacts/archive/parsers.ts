@@ -1,7 +1,8 @@
 /**
  * Every archive and encrypted-container parser, in the order they are tried: confident magics
  * first, tar (checksum) after them, the headerless high-entropy judgement last.
- * All of them use the generic archive detector (src/artifacts/archive/detect.ts).
+ * All of them use the generic archive detector (src/artifacts/archive/detect.ts), and each lists the
+ * archives inside what it parsed (nested.ts), with these same parsers.
  */
 import type { ArchiveParser } from './summary.js';
 import { zipParser } from '../zip/index.js';
@@ -11,5 +12,8 @@ import { cabParser } from '../cab/index.js';
 import { tarParser } from '../tar/index.js';
 import { compressedParser } from '../compressed/index.js';
 import { encryptedParser } from '../encrypted/index.js';
+import { listingNested } from './nested.js';
 
-export const parsers: readonly ArchiveParser[] = [sevenZipParser, rarParser, cabParser, compressedParser, zipParser, tarParser, encryptedParser];
+const OWN_LISTINGS: readonly ArchiveParser[] = [sevenZipParser, rarParser, cabParser, compressedParser, zipParser, tarParser, encryptedParser];
+
+export const parsers: readonly ArchiveParser[] = OWN_LISTINGS.map((p) => ({ ...p, parse: listingNested(p, () => OWN_LISTINGS) }));

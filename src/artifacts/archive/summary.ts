@@ -68,6 +68,33 @@ export interface ArchiveSummary {
   inner: string | null;
   /** Format-specific header fields (gzip original name/mtime, rar flags, zip64, ...). */
   fields: Record<string, unknown>;
+  /** The archives inside it (nested.ts): present only when a member is named like an archive. */
+  nested?: NestedArchives;
+}
+
+/** One archive listed inside another (nested.ts). */
+export interface NestedArchive {
+  /** Its path in the file: the member's path, and below the first level the members' paths joined by '/' (`a.zip/b.7z`). */
+  member: string;
+  /** 1 for a member of the file, 2 for a member of that member, ... */
+  depth: number;
+  format: ArchiveFormat;
+  entryCount: number | null;
+  encryptedEntryCount: number | null;
+  headersEncrypted: boolean;
+  encryption: string[];
+  truncated: boolean;
+}
+
+/** Why an archive member was not listed. */
+export type NestedSkipReason = 'encrypted' | 'method' | 'too-large' | 'damaged' | 'budget' | 'not-opened' | 'not-an-archive' | 'depth' | 'count';
+
+export interface NestedArchives {
+  listed: NestedArchive[];
+  /** Members named like archives that were not listed, and why (the first LIMITS.maxNestedArchives). */
+  notListed: Array<{ member: string; why: NestedSkipReason; detail: string }>;
+  /** All members not listed, counted past the shown ones. */
+  notListedCount: number;
 }
 
 /** The `archive-entry` parse record (docs/archives.md): the contract fields, then format extras. */
@@ -75,6 +102,8 @@ export interface ArchiveEntryRecord extends ArtifactRecord, ArchiveEntry {
   type: 'archive-entry';
   /** 'tar' for a tar member seen inside a compressed stream (src/artifacts/compressed/). */
   inner?: string;
+  /** For an entry of an archive inside this one (nested.ts): that archive's path (`NestedArchive.member`); `name` starts with it and '/'. */
+  nestedIn?: string;
 }
 
 /** The one record of an encrypted container (src/artifacts/encrypted/): its format and scheme, then header fields. */
