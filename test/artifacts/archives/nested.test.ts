@@ -15,6 +15,8 @@ import { archiveDetector } from '../../../src/artifacts/archive/detect.js';
 import type { ArchiveResult } from '../../../src/artifacts/archive/summary.js';
 import { bufferSource } from '../../../src/util/byte-source.js';
 import { LIMITS } from '../../../src/util/limits.js';
+import { buildExplainReport } from '../../../src/pipeline/explain.js';
+import { explainText } from '../../../src/report/explain-text.js';
 import { HOLDS_ENCRYPTED_ARCHIVE } from '../../../src/model/finding.js';
 import { buildZip } from '../../../fixtures/lib/zip-writer.mjs';
 import { makeRar5 } from '../../../fixtures/lib/sevenzip-rar-writers.mjs';
@@ -69,6 +71,11 @@ describe('the corpus nested ZIP (libarchive test_read_format_zip_nested.zip)', (
     expect(sorted(namesInside(r, 'small.zip'))).toEqual(sorted(reference));
     expect(r.facts!.nested!.listed[0]!.entryCount).toBe(reference.length);
   });
+
+  testIf(corpusAvailable(), CORPUS_MISSING)('explain says what is inside', async () => {
+    const report = await buildExplainReport({ file: corpusPath('archives', 'libarchive', 'test_read_format_zip_nested.zip') });
+    expect(explainText(report as Parameters<typeof explainText>[0])).toMatch(/^inside: +small\.zip \(zip, 1 entries\)$/m);
+  });
 });
 
 describe('archives written by zip, 7zz and tar, inside one another', () => {
@@ -109,6 +116,10 @@ describe('archives written by zip, 7zz and tar, inside one another', () => {
     execFileSync('7zz', ['e', '-bso0', '-bsp0', `-o${path.join(dir, 'gz')}`, file('both.tar.gz')]);
     expect(sorted(namesInside(r, 'both.tar.gz'))).toEqual(sorted(sevenZipList(path.join(dir, 'gz', 'both.tar'))));
     expect(r.facts!.nested!.notListedCount).toBe(0);
+    // explain lists the directories inside with the one '/' their names end in.
+    const out = explainText((await buildExplainReport({ file: file('outer.zip') })) as Parameters<typeof explainText>[0]);
+    expect(out).toMatch(/^ {2}alice\.zip\/Users\/alice\/Documents\/ {2}0 bytes/m);
+    expect(out).not.toMatch(/\/\/ /);
   });
 
   testIf(HAVE_TOOLS, TOOLS_MISSING)('a solid 7z holding a ZIP and a tar.gz: its block is decoded and both are listed', async () => {
