@@ -36,10 +36,11 @@ function size(n: unknown): string {
 function recordLine(rec: unknown): string {
   const r = (rec ?? {}) as Record<string, unknown>;
   switch (r.type) {
-    case 'archive-entry':
+    case 'archive-entry': {
       // A directory ends in '/' (ZIP and tar names already do; 7z and RAR names do not).
       const name = text(r.name, 160);
       return `${name}${r.isDirectory && !name.endsWith('/') ? '/' : ''}  ${size(r.size)}${r.modified ? `, modified ${text(r.modified)}` : ''}${r.encrypted ? ', encrypted' : ''}${r.method ? `, ${text(r.method)}` : ''}`;
+    }
     case 'recycle-bin-entry':
       return `deleted ${text(r.deletedAt)}: was ${text(r.originalPath, 240)} (${size(r.size)}; ${text(r.format)}); its data file ${text(r.dataFile)}: ${r.dataFileStatus === 'file' ? 'present' : text(r.dataFileStatus)}`;
     case 'history-command':
