@@ -8,7 +8,7 @@ import { collectAmcache, isAmcache, type AmcacheFile } from '../amcache/collect.
 import { parseShimCache, type ShimCacheEntry } from '../appcompatcache/parse.js';
 import { registryCandidate } from '../registry/candidate.js';
 import { stripDevicePrefix } from '../registry/locations.js';
-import { controlSets, valueBytes, type HiveView, type KeyNode } from '../registry/view.js';
+import { controlSets, valueBytes, valueNamed, type HiveView, type KeyNode } from '../registry/view.js';
 import { executionEvents, executionHits, executionNames, type ProgramRun } from './detect.js';
 import { archiverOfOriginalName } from './tools.js';
 
@@ -48,7 +48,7 @@ export function collectShimCache(view: HiveView): Array<{ node: KeyNode; format:
   const out = [];
   for (const cs of controlSets(view)) {
     const node = view.get(`${cs}\\${SHIMCACHE_KEY}`);
-    const value = node?.values.find((v) => v.name.toLowerCase() === SHIMCACHE_VALUE.toLowerCase());
+    const value = valueNamed(node, SHIMCACHE_VALUE);
     if (!node || !value) continue;
     const parsed = parseShimCache(valueBytes(value));
     out.push({ node, format: parsed.format, entries: parsed.entries, warnings: parsed.warnings });

@@ -8,7 +8,7 @@ import { decodeMultiSz, decodeUtf16String } from '../regf/decode.js';
 import type { ValueRecord } from '../regf/walk.js';
 import { registryCandidate } from './candidate.js';
 import { classifyPlace, type Place } from './locations.js';
-import { valueBytes, type HiveView, type KeyNode } from './view.js';
+import { valueBytes, valueNamed, type HiveView, type KeyNode } from './view.js';
 
 export interface HistoryEntry {
   tool: '7-Zip' | 'WinRAR' | 'WinZip' | 'RecentDocs';
@@ -50,7 +50,7 @@ export function collectHistory(view: HiveView): HistoryEntry[] {
   for (const root of SEVEN_ZIP_ROOTS) {
     for (const [sub, name, list] of SEVEN_ZIP_VALUES) {
       const node = view.get(`${root}\\${sub}`);
-      const v = node?.values.find((x) => x.name.toLowerCase() === name.toLowerCase());
+      const v = valueNamed(node, name);
       if (node && v) for (const p of pathsOf(v)) out.push({ tool: '7-Zip', list, node, value: v.name, path: p });
     }
   }

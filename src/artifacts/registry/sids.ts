@@ -31,7 +31,7 @@ export function sidMaps(view: HiveView): SidMaps {
   }
   for (const k of view.subkeys(SAM_NAMES)) {
     const name = k.key.slice(k.key.lastIndexOf('\\') + 1);
-    const def = k.values.find((x) => x.name === '');
+    const def = valueNamed(k, '');
     const rid = def ? ridOfType(def.dataType) : null;
     if (rid !== null) ridNames[String(rid)] = name;
   }
@@ -48,7 +48,7 @@ function ridOfType(dataType: string): number | null {
 
 /** S-1-5-21-a-b-c from the account domain's V value, when present. */
 export function machineSid(view: HiveView): string | null {
-  const v = view.get(SAM_ACCOUNT)?.values.find((x) => x.name === 'V');
+  const v = valueNamed(view.get(SAM_ACCOUNT), 'V');
   if (!v) return null;
   const b = valueBytes(v);
   const at = b.lastIndexOf(DOMAIN_SID_HEAD);
