@@ -8,13 +8,14 @@
  */
 import { afterAll, beforeAll, describe, expect } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { tarOf, zipOf } from '../helpers/archive-builders.js';
 import { ARCHIVES_AS_BSDTAR_EXTRACTS } from '../helpers/corpus-archives.js';
 import type { YaraMeta } from '../../src/model/report.js';
+import { namedLikeArchive } from '../../src/artifacts/archive/nested.js';
 import { BIN, ROOT, runCli } from '../helpers/cli.js';
 import { corpusAvailable, corpusPath, CORPUS_MISSING, DIST_MISSING, testIf, toolAvailable, toolMissing } from '../helpers/corpus.js';
 
@@ -109,18 +110,34 @@ describe('YARA matches against the yara command-line tool on the corpus', () => 
         }
       }
       expect(streams.size).toBe(4);
+      // Archives inside them (named like one, as stagehunt opens them: archive/nested.ts), extracted the same way
+      // under inside/<archive>/<member>/, so that yara names their members as stagehunt does.
+      const inside = path.join(dir, 'inside');
+      mkdirSync(inside);
+      for (const name of readdirSync(extracted)) {
+        const files = execFileSync('find', [path.join(extracted, name), '-type', 'f'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+        for (const file of files.filter((f) => namedLikeArchive(f))) {
+          const out = path.join(inside, path.relative(extracted, file));
+          mkdirSync(out, { recursive: true });
+          expect(spawnSync('bsdtar', ['-xf', file, '-C', out]).status).toBe(0);
+        }
+      }
       // With the reference rules, three that any member may meet: every member is given (Every_File), whole (the sizes), as text.
       const rules = path.join(dir, 'members.yar');
       writeFileSync(rules, `${readFileSync(REFERENCE_RULES, 'utf8')}\nrule Every_File { condition: true }\nrule Size_Band { condition: filesize > 100 and filesize < 20000 }\nrule Text_The { strings: $a = "the" nocase condition: #a > 2 }\n`);
       const { report } = scanJson([root, '--scope', 'all', '--quiet', '--yara', rules]);
       for (const f of report.findings) for (const d of f.details?.yara ?? []) if (d.member !== undefined && streams.has(f.path)) d.member = 'STREAM';
       const ours = memberPairs(report);
-      const yaraOut = execFileSync('yara', ['-r', '-w', rules, extracted], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-      const theirs = new Set(yaraOut.split('\n').filter(Boolean).map((line) => {
-        const at = line.indexOf(' ');
-        return `${line.slice(0, at)} ${path.relative(extracted, line.slice(at + 1))}`;
-      }));
-      expect(theirs.size).toBe(94);
+      const theirs = new Set<string>();
+      for (const tree of [extracted, inside]) {
+        const yaraOut = execFileSync('yara', ['-r', '-w', rules, tree], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+        for (const line of yaraOut.split('\n').filter(Boolean)) {
+          const at = line.indexOf(' ');
+          theirs.add(`${line.slice(0, at)} ${path.relative(tree, line.slice(at + 1))}`);
+        }
+      }
+      // 94 on the archives' members, and on the one archive inside them (libarchive's nested ZIP holds small.zip).
+      expect(theirs.size).toBe(95);
       expect([...ours].filter((p) => !theirs.has(p)).sort()).toEqual([]);
       expect([...theirs].filter((p) => !ours.has(p)).sort()).toEqual([]);
       const m = report.meta.yara!.members!;
@@ -292,6 +309,24 @@ describe('YARA on a staged tree', () => {
     expect(none.findings.flatMap((f) => f.details?.yara ?? [])).toEqual([]);
     expect(none.meta.yara!.maxMembers).toBe(0);
     expect(none.meta.yara!.members).toBeUndefined();
+  }, 120_000);
+
+  testIf(built, DIST_MISSING)('archives inside archives: a batch script in a ZIP and in a .tgz inside a ZIP is matched, named by its path through each; counted with the archive\'s members', () => {
+    const staged = path.join(dir, 'staged-nested');
+    const temp = path.join(staged, 'Windows', 'Temp', 'out');
+    mkdirSync(temp, { recursive: true });
+    const bat = readFileSync(path.join(root, 'Users', 'bob', 'Documents', 'backup.bat'));
+    writeFileSync(path.join(temp, 'collect.all.zip'), zipOf([['x.zip', zipOf([['Documents/backup.bat', bat]])], ['parts/inner.tgz', gzipSync(tarOf([['b/backup.bat', bat]]))]]));
+    const rule = path.join(dir, 'member-nested.yar');
+    writeFileSync(rule, 'rule Staged_Bat { meta: score = 70 strings: $7z = "7z a -p" condition: $7z and extension == ".bat" and filepath contains "\\\\Temp\\\\out\\\\collect.all.zip\\\\" }\n');
+    const { report } = scanJson([staged, '--os', 'windows', '--scope', 'all', '--quiet', '--yara', rule]);
+    const zip = report.findings.find((f) => f.path === 'Windows/Temp/out/collect.all.zip')!;
+    expect(zip.details!.yara!.map((d) => d.member).sort()).toEqual(['parts/inner.tgz/b/backup.bat', 'x.zip/Documents/backup.bat']);
+    // The two inner archives are members too (scanned whole, matching nothing), then each one's member.
+    expect(report.meta.yara!.members).toEqual({ archives: 1, packages: 0, scanned: 4, matched: 2, encrypted: 0, method: 0, tooLarge: 0, budget: 0, beyond: 0, damaged: 0 });
+    // --yara-members bounds the file's members, and the members inside them as many again: with 1, x.zip and its one member.
+    const capped = scanJson([staged, '--os', 'windows', '--scope', 'all', '--quiet', '--yara', rule, '--yara-members', '1']).report;
+    expect(capped.meta.yara!.members).toMatchObject({ scanned: 2, matched: 1, beyond: 1 });
   }, 120_000);
 
   testIf(built, DIST_MISSING)('an archive of more members than a worker scans before it is replaced: handed on, every member answered once', () => {

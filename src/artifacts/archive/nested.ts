@@ -17,6 +17,11 @@ import type { ArchiveEntryRecord, ArchiveParser, ArchiveResult, NestedArchives, 
 
 /** Member names that say "archive" (or encrypted container): the ones opened. */
 const ARCHIVE_MEMBER_NAME = /\.(zip|7z|rar|cab|tar|tgz|tbz2?|txz|tzst|gz|bz2|xz|zst|lz4|gpg|pgp|age)$/i;
+/** A member named like an archive or an encrypted container: the ones opened (also by the YARA rules' member scan). */
+export function namedLikeArchive(memberPath: string): boolean {
+  return ARCHIVE_MEMBER_NAME.test(memberPath);
+}
+
 /** Warnings of one inner archive carried to the outer one. */
 const WARNINGS_PER_INNER = 3;
 
@@ -52,7 +57,7 @@ export async function withNestedArchives(
   const wanted = new Set<string>();
   // Its contents: a stream holding a tar offers the tar's members, not the tar itself.
   for (const r of contentRecords(result.records)) {
-    if (r.type === 'archive-entry' && !r.isDirectory && r.nestedIn === undefined && ARCHIVE_MEMBER_NAME.test(r.name)) wanted.add(r.name);
+    if (r.type === 'archive-entry' && !r.isDirectory && r.nestedIn === undefined && namedLikeArchive(r.name)) wanted.add(r.name);
   }
   if (wanted.size === 0) return result;
 

@@ -10,7 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Compiler, initSync, type Rules, type Scanner } from '@virustotal/yara-x';
-import { archiveMembers, type MemberListing } from '../../artifacts/archive/members.js';
+import { archiveMembers, type MemberBytes, type MemberListing } from '../../artifacts/archive/members.js';
+import { namedLikeArchive } from '../../artifacts/archive/nested.js';
+import { LIMITS } from '../../util/limits.js';
 import { bufferSource } from '../../util/byte-source.js';
 import { memberGlobals } from './globals.js';
 import { REPORT_BYTES, SLOT, STATE, type CompileReport, type MemberTally, type WireMatch, type WireReply, type YaraGlobals, type YaraRequest, type YaraResponse, type YaraWorkerData } from './protocol.js';
@@ -202,30 +204,76 @@ function scanRequest(scanner: Scanner, request: YaraRequest): WireReply {
   return { ok: true, matches: shown, cut: more, scans: made.scans, members: tally };
 }
 
+/** What one archive's members share while they are scanned: the worker's hooks, and what is left for the archives inside it. */
+interface MemberScan {
+  scanner: Scanner;
+  request: YaraRequest;
+  tally: MemberTally;
+  keep: (matches: RawMatch[], member?: string) => void;
+  sinceTick: () => WireMatch[];
+  made: { scans: number };
+  /** Members of archives inside the archive still given (--yara-members), and bytes they may still decompress to. */
+  inside: { members: number; bytes: number };
+}
+
 /** The members from `request.from`, each announced, loaded and scanned; the member to go on from when the worker's budget of scans is spent, else null. */
 function scanMembers(scanner: Scanner, request: YaraRequest, listing: MemberListing, tally: MemberTally, keep: (matches: RawMatch[], member?: string) => void, sinceTick: () => WireMatch[], made: { scans: number }): number | null {
+  const bounds = request.members!;
+  const run: MemberScan = { scanner, request, tally, keep, sinceTick, made, inside: { members: bounds.maxMembers, bytes: bounds.maxTotalBytes } };
   for (const member of listing.members) {
     if (member.index < (request.from ?? 0)) continue;
     if (made.scans >= request.budget) return member.index;
-    parentPort!.postMessage({ id: request.id, tick: member.path, found: sinceTick() } satisfies YaraResponse);
-    const loaded = member.load();
-    if (!loaded.ok) {
-      tally[SKIP_FIELD[loaded.why]]++;
-      if (loaded.why === 'damaged' && tally.notes.length < NOTES_PER_ARCHIVE) tally.notes.push(`${member.path.slice(0, 200)}: ${loaded.detail}`);
-      continue;
-    }
-    if (loaded.damaged) {
-      tally.damaged++;
-      if (tally.notes.length < NOTES_PER_ARCHIVE) tally.notes.push(`${member.path.slice(0, 200)}: ${loaded.damaged} (what decoded was scanned)`);
-    }
-    if (USED_GLOBALS.length > 0) setGlobals(scanner, memberGlobals(request.globals, member.path));
-    const matches = matchesOf(scanner, loaded.data);
-    made.scans++;
-    tally.scanned++;
-    if (matches.length > 0) tally.matched++;
-    keep(matches, member.path);
+    scanMember(run, member.path, member.load, 1);
   }
   return null;
+}
+
+/**
+ * One member, announced first (`tick`), loaded and scanned; then, when it is named like an archive,
+ * its own members as `<member>/<path>`, as the archive listing opens archives inside archives
+ * (archive/nested.ts: the same names, at most as many levels), within --yara-members and the bytes
+ * per archive, counted with the archive's.
+ */
+function scanMember(run: MemberScan, memberPath: string, load: () => MemberBytes, depth: number): void {
+  const { tally } = run;
+  parentPort!.postMessage({ id: run.request.id, tick: memberPath, found: run.sinceTick() } satisfies YaraResponse);
+  const loaded = load();
+  if (!loaded.ok) {
+    tally[SKIP_FIELD[loaded.why]]++;
+    if (loaded.why === 'damaged' && tally.notes.length < NOTES_PER_ARCHIVE) tally.notes.push(`${memberPath.slice(0, 200)}: ${loaded.detail}`);
+    return;
+  }
+  if (loaded.damaged) {
+    tally.damaged++;
+    if (tally.notes.length < NOTES_PER_ARCHIVE) tally.notes.push(`${memberPath.slice(0, 200)}: ${loaded.damaged} (what decoded was scanned)`);
+  }
+  if (USED_GLOBALS.length > 0) setGlobals(run.scanner, memberGlobals(run.request.globals, memberPath));
+  const matches = matchesOf(run.scanner, loaded.data);
+  run.made.scans++;
+  tally.scanned++;
+  if (matches.length > 0) tally.matched++;
+  run.keep(matches, memberPath);
+  if (depth > LIMITS.maxNestedArchiveDepth || !namedLikeArchive(memberPath) || run.inside.members <= 0 || run.inside.bytes <= 0) return;
+  const inner = archiveMembers(bufferSource(loaded.data), memberPath.slice(memberPath.lastIndexOf('/') + 1), {
+    ...run.request.members!,
+    maxMembers: run.inside.members,
+    maxTotalBytes: run.inside.bytes,
+    packages: false,
+  });
+  if (!inner) return;
+  tally.beyond += inner.beyond;
+  for (const m of inner.members) {
+    if (run.inside.members <= 0) {
+      tally.beyond++;
+      continue;
+    }
+    run.inside.members--;
+    scanMember(run, `${memberPath}/${m.path}`, () => {
+      const got = m.load();
+      if (got.ok) run.inside.bytes -= got.data.length;
+      return got;
+    }, depth + 1);
+  }
 }
 
 /** Answers each file's message; the event loop turns between them (YARA-X's glue frees each scan's closures from a FinalizationRegistry, which runs only then). */
