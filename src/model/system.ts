@@ -28,6 +28,22 @@ export interface TimeZoneFacts {
   activeBias: number | null;
   /** "Adjust for daylight saving time automatically" was turned off. */
   daylightDisabled: boolean;
+  /**
+   * The zone's rules of the years they changed in, from SOFTWARE's Time Zones\<zone>\Dynamic DST (schema
+   * 1.8), by year: a year before the first uses the first's, after the last the last's, as Windows
+   * applies them. Absent when that key is not there (or daylight time is turned off).
+   */
+  years?: ZoneYear[];
+}
+
+/** One year's rules (a REG_TZI_FORMAT value of Dynamic DST). */
+export interface ZoneYear {
+  year: number;
+  bias: number;
+  standardBias: number;
+  daylightBias: number;
+  daylightStart: ZoneRule | null;
+  standardStart: ZoneRule | null;
 }
 
 export interface SystemFacts {
@@ -46,6 +62,11 @@ export interface SystemFacts {
   ianaTimeZone?: { name: string; source: string };
   /** The hives the facts were read from (relPaths). */
   sources?: string[];
+  /**
+   * SOFTWARE's Dynamic DST of every zone, by lower-cased zone key name: held until the SYSTEM hive's
+   * zone picks its own (pipeline/system-facts.ts settleZoneYears), never reported.
+   */
+  zoneYears?: Record<string, ZoneYear[]>;
 }
 
 /** A finding's `details.timezone` when its local time (as written, no zone) has no known zone: Trash's DeletionDate, a transcript's times. */

@@ -10,6 +10,7 @@ import { claimingParsers } from '../artifacts/index.js';
 import type { ArtifactParser, ArtifactResult, ArtifactContext, DetectContext } from '../artifacts/types.js';
 import type { ArchiveSummary } from '../artifacts/archive/summary.js';
 import { isArchiveResult, isHiveResult } from '../artifacts/facts.js';
+import { hiveFactsShown } from '../artifacts/registry/index.js';
 import type { DirEntryInfo, ListedEntry, OsKind } from '../model/evidence.js';
 import { siblingOpener } from '../evidence/listing.js';
 import type { Hotspot } from '../hotspots/catalog.js';
@@ -289,6 +290,7 @@ async function runParsers(input: InspectInput, ctx: ArtifactContext, parsers: re
       if (result.warnings.length > 50) got.warnings.push(`${parser.id}: ${result.warnings.length - 50} more warnings`);
       // Archive facts all go under `archive` (docs/output.md); others under the parser's id.
       if (isArchiveResult(parser, result) && result.facts) got.details.archive = got.archive = result.facts;
+      else if (isHiveResult(parser, result) && result.facts) got.details[parser.id] = hiveFactsShown(result.facts);
       else if (result.facts !== undefined) got.details[parser.id] = result.facts;
       if (isHiveResult(parser, result) && result.facts) {
         got.sidNames = { ...got.sidNames, ...result.facts.sidNames };

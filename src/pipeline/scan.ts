@@ -62,7 +62,7 @@ import { compareCodeUnits, compareText, sortExactly } from '../util/compare.js';
 import { ownedCopy } from '../util/slab-bytes.js';
 import { memberWarning, type YaraMatched, type YaraScanner } from '../rules/yara/scanner.js';
 import type { SystemFacts } from '../model/system.js';
-import { giveLocalTimesTheZone, withSystemFacts } from './system-facts.js';
+import { giveLocalTimesTheZone, settleZoneYears, withSystemFacts } from './system-facts.js';
 import { unixSystemFacts } from '../evidence/unix-facts.js';
 
 export type Scope = 'hotspots' | 'all';
@@ -785,6 +785,7 @@ function finalize(state: RootState, opts: ScanOptions, suppressed: SuppressedFin
   // A Linux root says what it is in its etc; local times of the machine's own writing (transcripts, the Trash) are made UTC
   // before correlation and the timeline use them.
   if (state.os === 'linux' && !state.system) state.system = unixSystemFacts(state.fs);
+  state.system = settleZoneYears(state.system);
   giveLocalTimesTheZone(state.candidates, state.system);
   correlate(state.candidates, { windows, exists });
   if (opts.allowlist) {

@@ -17,7 +17,7 @@ import { isoFromMs } from '../util/filetime.js';
  */
 const OWN_HIVE = /(^|\/)windows\/system32\/config\/(system|software)$/i;
 
-const FACT_ORDER: readonly (keyof SystemFacts)[] = ['computerName', 'hostname', 'domain', 'timeZone', 'ianaTimeZone', 'lastShutdown', 'productName', 'edition', 'displayVersion', 'build', 'installed', 'registeredOwner'];
+const FACT_ORDER: readonly (keyof SystemFacts)[] = ['computerName', 'hostname', 'domain', 'timeZone', 'ianaTimeZone', 'lastShutdown', 'productName', 'edition', 'displayVersion', 'build', 'installed', 'registeredOwner', 'zoneYears'];
 
 /** The facts so far with a hive's added, when the hive is the root's own. */
 export function withSystemFacts(current: SystemFacts | null, relPath: string, facts: SystemFacts): SystemFacts | null {
@@ -28,6 +28,19 @@ export function withSystemFacts(current: SystemFacts | null, relPath: string, fa
   const ordered: SystemFacts = {};
   for (const key of FACT_ORDER) if (merged[key] !== undefined) Object.assign(ordered, { [key]: merged[key] });
   return { ...ordered, sources };
+}
+
+/**
+ * The facts as reported, once the walk has met both hives: the SYSTEM hive's zone gets its years of
+ * Dynamic DST from the SOFTWARE hive (kept by zone until then), and the rest of those are dropped.
+ */
+export function settleZoneYears(system: SystemFacts | null): SystemFacts | null {
+  if (!system?.zoneYears) return system;
+  const { zoneYears, ...facts } = system;
+  const zone = facts.timeZone;
+  const years = zone?.name && !zone.daylightDisabled ? zoneYears[zone.name.toLowerCase()] : undefined;
+  if (zone && years) facts.timeZone = { ...zone, years };
+  return facts;
 }
 
 /** The machine's local time as UTC, and the zone named as a finding says it; null without a zone. */

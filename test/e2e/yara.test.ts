@@ -14,7 +14,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { tarOf, zipOf } from '../helpers/archive-builders.js';
 import { ARCHIVES_AS_BSDTAR_EXTRACTS } from '../helpers/corpus-archives.js';
-import type { YaraMeta } from '../../src/model/report.js';
+import { SCHEMA_VERSION, type YaraMeta } from '../../src/model/report.js';
 import { namedLikeArchive } from '../../src/artifacts/archive/nested.js';
 import { BIN, ROOT, runCli } from '../helpers/cli.js';
 import { corpusAvailable, corpusPath, CORPUS_MISSING, DIST_MISSING, testIf, toolAvailable, toolMissing } from '../helpers/corpus.js';
@@ -85,7 +85,7 @@ describe('YARA matches against the yara command-line tool on the corpus', () => 
     const y = report.meta.yara!;
     expect(y.filesScanned).toBe(report.meta.roots.reduce((n, r) => n + r.filesScanned, 0));
     expect([y.timedOut, y.errors, y.tooLarge, y.stopped]).toEqual([0, 0, 0, false]);
-    expect(report.meta.schemaVersion).toBe('1.7');
+    expect(report.meta.schemaVersion).toBe(SCHEMA_VERSION);
   }, 600_000);
 
 

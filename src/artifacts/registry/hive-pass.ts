@@ -18,7 +18,7 @@ import { HISTORY_KEYS } from './archivers.js';
 import { BAM_KEYS, USER_ASSIST_KEY } from './execution.js';
 import { SID_KEYS, SID_SOURCE_KEYS } from './sids.js';
 import { StagedCollector } from './staged.js';
-import { CURRENT_VERSION_KEY, SELECT_KEY, SYSTEM_INFO_CONTROL_SET_KEYS } from './system-info.js';
+import { CURRENT_VERSION_KEY, DYNAMIC_DST_KEY, SELECT_KEY, SYSTEM_INFO_CONTROL_SET_KEYS } from './system-info.js';
 import { HiveView } from './view.js';
 
 /** Keys (and everything below them) the detectors read through the view, from the hive's root. */
@@ -46,7 +46,7 @@ function isUnder(path: string, keys: readonly string[]): boolean {
 
 /** True when a detector may look the key (lower-cased path) up: it is one of the keys above or lies below one. */
 export function isLookedUp(path: string): boolean {
-  if (isUnder(path, lookedUp) || exact.has(path)) return true;
+  if (isUnder(path, lookedUp) || exact.has(path) || DYNAMIC_DST_KEY.test(path)) return true;
   const cut = path.indexOf('\\');
   if (cut <= 0 || !CONTROL_SET.test(path.slice(0, cut))) return false;
   const rest = path.slice(cut + 1);

@@ -102,6 +102,16 @@ export function hiveSystemFacts(pass: HivePass): SystemFacts | undefined {
   return Object.keys(facts).length > 0 ? facts : undefined;
 }
 
+/**
+ * A hive's facts as a finding shows them (`details.regf`): without SOFTWARE's Dynamic DST of every
+ * zone, which only the machine's own zone needs (pipeline/system-facts.ts settleZoneYears).
+ */
+export function hiveFactsShown(facts: HiveFacts): HiveFacts {
+  if (!facts.system?.zoneYears) return facts;
+  const { zoneYears: _all, ...system } = facts.system;
+  return { ...facts, system };
+}
+
 /** SID/RID maps for a hive's summary (empty maps when the hive is neither SAM nor SOFTWARE). */
 export function hiveSidMaps(pass: HivePass): SidMaps {
   return pass.hasSidSources ? sidMaps(pass.view) : { sidNames: {}, ridNames: {} };

@@ -12,11 +12,13 @@
  *            <cs>\Control\Windows                     ShutdownTime (FILETIME)
  *   SOFTWARE Microsoft\Windows NT\CurrentVersion     ProductName, EditionID, DisplayVersion / ReleaseId,
  *                                                     CurrentBuild(Number), UBR, InstallDate (Unix seconds), RegisteredOwner
+ *            ...\CurrentVersion\Time Zones\<zone>\Dynamic DST  FirstEntry, LastEntry, <year> (REG_TZI_FORMAT: Bias,
+ *                                                     StandardBias, DaylightBias, StandardDate, DaylightDate as SYSTEMTIME)
  *
  * The time zone also gives local times written by Windows (PowerShell transcripts) their UTC: `localToUtcByZone`.
  */
 import { filetimeToIso, isoFromMs, unixSecondsToIso } from '../../util/filetime.js';
-import type { SystemFacts, TimeZoneFacts, ZoneRule } from '../../model/system.js';
+import type { SystemFacts, TimeZoneFacts, ZoneRule, ZoneYear } from '../../model/system.js';
 import { offsetText } from '../../util/zone.js';
 import { dwordValue, valueBytes, valueNamed, type HiveView, type KeyNode } from './view.js';
 
@@ -24,6 +26,12 @@ import { dwordValue, valueBytes, valueNamed, type HiveView, type KeyNode } from 
 export const SYSTEM_INFO_CONTROL_SET_KEYS = ['Control\\ComputerName\\ComputerName', 'Services\\Tcpip\\Parameters', 'Control\\TimeZoneInformation', 'Control\\Windows'] as const;
 export const SELECT_KEY = 'Select';
 export const CURRENT_VERSION_KEY = 'Microsoft\\Windows NT\\CurrentVersion';
+const TIME_ZONES_KEY = `${CURRENT_VERSION_KEY}\\Time Zones`;
+/** The Dynamic DST keys (lower-cased path), kept by the hive pass with their values only. */
+export const DYNAMIC_DST_KEY = /^microsoft\\windows nt\\currentversion\\time zones\\[^\\]+\\dynamic dst$/;
+/** Zones and years read (Windows 11 has about 140 zones, each with a few to twenty years of rules). */
+const MAX_ZONES = 512;
+const MAX_YEARS = 200;
 
 /** A text value cut to a name's length (attacker-controlled like all evidence). */
 const MAX_TEXT = 256;
@@ -51,6 +59,36 @@ function rule(node: KeyNode | undefined, name: string): ZoneRule | null {
   // wMonth 0: no daylight time. A rule out of range is no rule (a wYear-specific rule is read as recurring).
   if (r.month < 1 || r.month > 12 || r.dayOfWeek > 6 || r.week < 1 || r.week > 5 || r.hour > 23 || r.minute > 59) return null;
   return r;
+}
+
+/** A SYSTEMTIME rule of a REG_TZI_FORMAT (wYear, wMonth, wDayOfWeek, wDay = the week, wHour, wMinute): weekday third, unlike TIME_FIELDS. */
+function tziRule(b: Buffer, at: number): ZoneRule | null | undefined {
+  if (b.readUInt16LE(at + 2) === 0) return null; // wMonth 0: no daylight time that year
+  // A rule with a year is an absolute date, not a recurring one: not read (the year falls back to its neighbours').
+  if (b.readUInt16LE(at) !== 0) return undefined;
+  const r = { month: b.readUInt16LE(at + 2), dayOfWeek: b.readUInt16LE(at + 4), week: b.readUInt16LE(at + 6), hour: b.readUInt16LE(at + 8), minute: b.readUInt16LE(at + 10) };
+  if (r.month > 12 || r.dayOfWeek > 6 || r.week < 1 || r.week > 5 || r.hour > 23 || r.minute > 59) return undefined;
+  return r;
+}
+
+/** One zone's Dynamic DST: each year from FirstEntry to LastEntry whose value reads, by year. */
+function zoneYears(node: KeyNode): ZoneYear[] {
+  const first = dwordValue(node, 'FirstEntry');
+  const last = dwordValue(node, 'LastEntry');
+  if (first === null || last === null || first < 1601 || last < first || last - first >= MAX_YEARS) return [];
+  const years: ZoneYear[] = [];
+  for (let year = first; year <= last; year++) {
+    const v = valueNamed(node, String(year));
+    const b = v ? valueBytes(v) : Buffer.alloc(0);
+    if (b.length < 44) continue;
+    const standardStart = tziRule(b, 12);
+    const daylightStart = tziRule(b, 28);
+    if (standardStart === undefined || daylightStart === undefined) continue;
+    // Both or neither: a year with one rule has no daylight time to bound.
+    const both = standardStart !== null && daylightStart !== null;
+    years.push({ year, bias: b.readInt32LE(0), standardBias: b.readInt32LE(4), daylightBias: b.readInt32LE(8), daylightStart: both ? daylightStart : null, standardStart: both ? standardStart : null });
+  }
+  return years;
 }
 
 /** The control set in use: Select\Current, else ControlSet001, else CurrentControlSet (a live system). */
@@ -123,6 +161,17 @@ export function softwareHiveFacts(view: HiveView): SystemFacts {
   }
   const owner = text(cv, 'RegisteredOwner');
   if (owner) out.registeredOwner = owner;
+  const byZone: Record<string, ZoneYear[]> = {};
+  let zones = 0;
+  for (const zone of view.subkeys(TIME_ZONES_KEY)) {
+    if (zones >= MAX_ZONES) break;
+    const dynamic = view.get(`${zone.key}\\Dynamic DST`);
+    const years = dynamic ? zoneYears(dynamic) : [];
+    if (years.length === 0) continue;
+    byZone[zone.key.slice(zone.key.lastIndexOf('\\') + 1).toLowerCase()] = years;
+    zones++;
+  }
+  if (zones > 0) out.zoneYears = byZone;
   return out;
 }
 
@@ -135,23 +184,33 @@ function ruleInstant(r: ZoneRule, year: number): number {
   return Date.UTC(year, r.month - 1, day, r.hour, r.minute);
 }
 
+/** The rules in force in `year`: Dynamic DST's for that year (the first's before it, the last's after it), else the zone's own. */
+function rulesOf(zone: TimeZoneFacts, year: number): Omit<ZoneYear, 'year'> {
+  const years = zone.years;
+  if (!years?.length) return zone;
+  let pick = years[0]!;
+  for (const y of years) if (y.year <= year) pick = y;
+  return pick;
+}
+
 /**
  * A local time written by the machine ('2025-02-20T03:42:00', no zone) as ISO-8601 UTC, by the
- * zone's rules: UTC = local + bias + the daylight bias between DaylightStart and StandardStart (in
- * the year of the time; the southern hemisphere's wrap across the new year too), else + the standard
- * bias. Windows applies this year's rule to every year unless Dynamic DST gives others; a time in a
- * year whose rules differed (before the US change of 2007, say) can be off by an hour near a change.
+ * zone's rules of that year (Dynamic DST's, else the TimeZoneInformation key's): UTC = local + bias +
+ * the daylight bias between DaylightStart and StandardStart (the southern hemisphere's wrap across
+ * the new year too), else + the standard bias. Without Dynamic DST, Windows applies the current rule
+ * to every year, and so does this: a time in a year whose rules differed can be off by an hour.
  */
 export function localToUtcByZone(localIso: string, zone: TimeZoneFacts): string | null {
   const local = Date.parse(`${localIso}Z`);
   if (!Number.isFinite(local)) return null;
-  let bias = zone.bias + zone.standardBias;
-  if (!zone.daylightDisabled && zone.daylightStart && zone.standardStart) {
-    const year = new Date(local).getUTCFullYear();
-    const toDaylight = ruleInstant(zone.daylightStart, year);
-    const toStandard = ruleInstant(zone.standardStart, year);
+  const year = new Date(local).getUTCFullYear();
+  const r = zone.daylightDisabled ? zone : rulesOf(zone, year);
+  let bias = r.bias + r.standardBias;
+  if (!zone.daylightDisabled && r.daylightStart && r.standardStart) {
+    const toDaylight = ruleInstant(r.daylightStart, year);
+    const toStandard = ruleInstant(r.standardStart, year);
     const daylight = toDaylight < toStandard ? local >= toDaylight && local < toStandard : local >= toDaylight || local < toStandard;
-    if (daylight) bias = zone.bias + zone.daylightBias;
+    if (daylight) bias = r.bias + r.daylightBias;
   }
   return isoFromMs(local + bias * 60_000);
 }

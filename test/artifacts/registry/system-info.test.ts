@@ -16,6 +16,7 @@ import { passOver } from '../../../src/artifacts/registry/hive-pass.js';
 import { localToUtcByZone, softwareHiveFacts, systemHiveFacts } from '../../../src/artifacts/registry/system-info.js';
 import type { TimeZoneFacts } from '../../../src/model/system.js';
 import { scan } from '../../../src/pipeline/scan.js';
+import { settleZoneYears } from '../../../src/pipeline/system-facts.js';
 import { render } from '../../../src/report/index.js';
 import { isoFromMs } from '../../../src/util/filetime.js';
 // @ts-expect-error plain-JS fixture library without type declarations
@@ -58,6 +59,29 @@ function systemHive(opts: { name: string; zoneKey: string; bias: number; dayligh
     ],
   };
   return writeHive({ name: 'ROOT', lastWritten: T, subkeys: [{ name: 'Select', values: [{ name: 'Current', type: 'REG_DWORD', data: opts.current ?? 1 }] }, cs] });
+}
+
+/** Writes a file into a test root at a '/'-separated path, dated T. */
+const putIn = (root: string) => (rel: string, bytes: Buffer): void => {
+  const file = path.join(root, ...rel.split('/'));
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, bytes);
+  utimesSync(file, T, T);
+};
+
+/**
+ * A transcript of mallory's session from 10:15 to 10:20 local time on `day` (yyyy-mm-dd) on `host`,
+ * one Compress-Archive at 10:16:30 local, put into `root`; then the root scanned whole.
+ */
+async function scanWithTranscript(root: string, put: ReturnType<typeof putIn>, day: string, host: string): ReturnType<typeof scan> {
+  const local = (hms: string): Date => new Date(`${day}T${hms}Z`);
+  const stamp = day.replace(/-/g, '');
+  put(`Users/mallory/Documents/${stamp}/PowerShell_transcript.${host}.a1.${stamp}101500.txt`, makePowerShellTranscript([
+    { start: local('10:15:00'), end: local('10:20:00'), user: 'CONTOSO\\mallory', host: 'powershell.exe', commands: [
+      { time: local('10:16:30'), text: 'Compress-Archive -Path C:\\Users\\alice\\Documents\\* -DestinationPath C:\\Users\\Public\\d.zip' },
+    ] },
+  ], { invocationHeaders: true }));
+  return scan({ roots: [root], os: 'windows', scope: 'all', now: () => new Date('2026-12-01T00:00:00Z') });
 }
 
 const W_EUROPE = { name: 'ws01', zoneKey: 'W. Europe Standard Time', bias: -60, daylight: st(3, 0, 5, 2), standard: st(10, 0, 5, 3) };
@@ -164,27 +188,92 @@ describe('local times made UTC by the zone rules, against the IANA database', ()
   });
 });
 
+/** A REG_TZI_FORMAT (Dynamic DST's per-year value): Bias, StandardBias, DaylightBias, StandardDate, DaylightDate as SYSTEMTIMEs (weekday third). */
+function tzi(bias: number, daylightBias: number, standard: [number, number, number, number] | null, daylight: [number, number, number, number] | null): Buffer {
+  const b = Buffer.alloc(44);
+  b.writeInt32LE(bias, 0);
+  b.writeInt32LE(daylightBias, 8);
+  for (const [at, r] of [[12, standard], [28, daylight]] as const) {
+    if (!r) continue;
+    const [month, dow, week, hour] = r;
+    b.writeUInt16LE(month, at + 2);
+    b.writeUInt16LE(dow, at + 4);
+    b.writeUInt16LE(week, at + 6);
+    b.writeUInt16LE(hour, at + 8);
+  }
+  return b;
+}
+
+describe('Dynamic DST: the years a zone\'s rules changed in', () => {
+  // Mexico City kept daylight time (first Sunday of April to the last of October) until 2022 and dropped it in 2023:
+  // Windows' TimeZoneInformation then holds no daylight rule, and Time Zones\<zone>\Dynamic DST the years.
+  const MEXICO = 'Central Standard Time (Mexico)';
+  const withDst = tzi(360, -60, [10, 0, 5, 2], [4, 0, 1, 2]);
+  const software: Buffer = writeHive({ name: 'ROOT', lastWritten: T, subkeys: [{ name: 'Microsoft', subkeys: [{ name: 'Windows NT', subkeys: [{ name: 'CurrentVersion', values: [{ name: 'ProductName', type: 'REG_SZ', data: 'Windows 10 Pro' }], subkeys: [{ name: 'Time Zones', subkeys: [
+    { name: MEXICO, values: [{ name: 'TZI', type: 'REG_BINARY', data: tzi(360, -60, null, null) }], subkeys: [{ name: 'Dynamic DST', values: [
+      { name: 'FirstEntry', type: 'REG_DWORD', data: 2021 }, { name: 'LastEntry', type: 'REG_DWORD', data: 2023 },
+      { name: '2021', type: 'REG_BINARY', data: withDst }, { name: '2022', type: 'REG_BINARY', data: withDst }, { name: '2023', type: 'REG_BINARY', data: tzi(360, -60, null, null) },
+    ] }] },
+    { name: 'Hostile Standard Time', subkeys: [{ name: 'Dynamic DST', values: [{ name: 'FirstEntry', type: 'REG_DWORD', data: 0 }, { name: 'LastEntry', type: 'REG_DWORD', data: 0xffffffff }] }] },
+  ] }] }] }] }] });
+  const mexicoNow: TimeZoneFacts = { name: MEXICO, standardName: null, daylightName: null, bias: 360, standardBias: 0, daylightBias: -60, daylightStart: null, standardStart: null, activeBias: 360, daylightDisabled: false };
+
+  test('SOFTWARE\'s years are read through the hive pass, and the machine\'s zone gets its own (a hostile FirstEntry/LastEntry reads nothing)', async () => {
+    const soft = await facts(software);
+    expect(Object.keys(soft.zoneYears ?? {})).toEqual([MEXICO.toLowerCase()]);
+    const settled = settleZoneYears({ timeZone: mexicoNow, ...soft });
+    expect(settled!.zoneYears).toBeUndefined();
+    expect(settled!.timeZone!.years!.map((y) => [y.year, y.daylightStart?.month ?? null])).toEqual([[2021, 4], [2022, 4], [2023, null]]);
+    // Another zone's years are not the machine's.
+    expect(settleZoneYears({ timeZone: { ...mexicoNow, name: 'Pacific Standard Time' }, ...soft })!.timeZone!.years).toBeUndefined();
+  });
+
+  test('America/Mexico_City from 2009 to 2025 as the IANA database has it with the years; an hour off every summer before 2023 without them', async () => {
+    const zone = settleZoneYears({ timeZone: mexicoNow, ...(await facts(software)) })!.timeZone!;
+    let compared = 0;
+    let offWithout = 0;
+    for (let t = Date.UTC(2009, 0, 1); t < Date.UTC(2026, 0, 1); t += 31 * 3_600_000) {
+      const local = new Date(t).toISOString().slice(0, 19);
+      const expected = icuUtc(local, 'America/Mexico_City');
+      if (Math.abs(icuUtc(new Date(t - 3_600_000).toISOString().slice(0, 19), 'America/Mexico_City') - (expected - 3_600_000)) > 0 || Math.abs(icuUtc(new Date(t + 3_600_000).toISOString().slice(0, 19), 'America/Mexico_City') - (expected + 3_600_000)) > 0) continue;
+      expect([local, localToUtcByZone(local, zone)]).toEqual([local, isoFromMs(expected)]);
+      if (localToUtcByZone(local, mexicoNow) !== isoFromMs(expected)) offWithout++;
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(4_700);
+    expect(offWithout).toBeGreaterThan(1_500);
+  });
+
+  test('in a scan: the root\'s zone reports its years, a transcript of July 2022 is made UTC by 2022\'s rules, and no finding carries every zone\'s', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'stagehunt-dynamic-dst-'));
+    const put = putIn(root);
+    try {
+      put('Windows/System32/config/SYSTEM', systemHive({ name: 'mx01', zoneKey: MEXICO, bias: 360, daylight: st(0, 0, 0, 0), standard: st(0, 0, 0, 0) }));
+      put('Windows/System32/config/SOFTWARE', software);
+      put('Windows/Temp/soft.hiv', software); // a copy of SOFTWARE staged in Temp: a finding of its own
+      const report = await scanWithTranscript(root, put, '2022-07-14', 'MX01');
+      const zone = report.meta.roots[0]!.system!.timeZone!;
+      expect(zone.years!.map((y) => y.year)).toEqual([2021, 2022, 2023]);
+      expect(JSON.stringify(report)).not.toContain('zoneYears');
+      const compress = report.findings.find((f) => String(f.details?.command).startsWith('Compress-Archive'))!;
+      // July 2022: Mexico City on daylight time, UTC-05:00 (the current rules alone would say UTC-06:00: 16:16:30).
+      expect(compress.details).toMatchObject({ localTime: '2022-07-14T10:16:30', time: '2022-07-14T15:16:30.0000000Z' });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe('the machine in a scan', () => {
   test('the root says what the machine is, a transcript gets its zone, a hive copy elsewhere is not the machine', async () => {
     const root = mkdtempSync(path.join(tmpdir(), 'stagehunt-machine-'));
-    const put = (rel: string, bytes: Buffer, mtime = T): void => {
-      const file = path.join(root, ...rel.split('/'));
-      mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(file, bytes);
-      utimesSync(file, mtime, mtime);
-    };
+    const put = putIn(root);
     try {
       put('Windows/System32/config/SYSTEM', SYSTEM);
       put('Windows/System32/config/SOFTWARE', SOFTWARE);
       // reg save of another machine's SYSTEM into Temp (a staged hive copy): its zone is not this machine's.
       put('Windows/Temp/sys.hiv', systemHive({ name: 'elsewhere', zoneKey: 'Tokyo Standard Time', bias: -540, daylight: st(0, 0, 0, 0), standard: st(0, 0, 0, 0) }));
-      const local = (hms: string): Date => new Date(`2025-07-14T${hms}Z`);
-      put('Users/mallory/Documents/20250714/PowerShell_transcript.WS01.a1.20250714101500.txt', makePowerShellTranscript([
-        { start: local('10:15:00'), end: local('10:20:00'), user: 'CONTOSO\\mallory', host: 'powershell.exe', commands: [
-          { time: local('10:16:30'), text: 'Compress-Archive -Path C:\\Users\\alice\\Documents\\* -DestinationPath C:\\Users\\Public\\d.zip' },
-        ] },
-      ], { invocationHeaders: true }));
-      const report = await scan({ roots: [root], os: 'windows', scope: 'all', now: () => new Date('2026-12-01T00:00:00Z') });
+      const report = await scanWithTranscript(root, put, '2025-07-14', 'WS01');
       const system = report.meta.roots[0]!.system!;
       expect(system).toMatchObject({ hostname: 'ws01', productName: 'Windows 10 Pro', timeZone: { name: 'W. Europe Standard Time' }, sources: ['Windows/System32/config/SOFTWARE', 'Windows/System32/config/SYSTEM'].sort() });
       expect([...system.sources!].sort()).toEqual(['Windows/System32/config/SOFTWARE', 'Windows/System32/config/SYSTEM']);
