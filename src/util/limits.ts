@@ -173,7 +173,7 @@ export const LIMITS = {
   maxNestedArchiveDepth: 3,
   maxNestedArchives: 32,
   nestedArchiveBytes: 64 * 1024 * 1024,
-  nestedArchivesTotalBytes: 128 * 1024 * 1024,
+  nestedArchivesTotalBytes: 64 * 1024 * 1024,
   // execution artifacts (Prefetch, Amcache, AppCompatCache: issue 15 part A)
   /** Prefetch: decompressed size of a MAM file (real ones are below 1 MiB), and bytes read of an uncompressed one. */
   maxPrefetchBytes: 16 * 1024 * 1024,
