@@ -1,7 +1,7 @@
 /**
  * The members of an archive as bytes, decompressed in memory (never to disk): a ZIP's members
- * (stored, deflate, bzip2, LZMA, zstd, xz), a 7z's (LZMA, LZMA2, Copy blocks), a tar's, a compressed
- * stream's content, or the tar inside it. Read by the YARA rules (rules/yara/yara-worker.ts,
+ * (stored, deflate, bzip2, LZMA, zstd, xz), a 7z's (LZMA, LZMA2, Copy blocks), a RAR's stored ones,
+ * a tar's, a compressed stream's content, or the tar inside it. Read by the YARA rules (rules/yara/yara-worker.ts,
  * docs/yara.md "Archive members", one level: a member that is itself an archive is given as it is)
  * and by the listing of archives inside archives (nested.ts). Pure over a ByteSource: only the bytes
  * a member needs are read (its packed data, a 7z block's packed streams); every count, size and name
@@ -27,6 +27,7 @@ import { toEntryView } from '../zip/entry.js';
 import { packageTypeOf } from '../zip/package.js';
 import { FLAG_DATA_DESCRIPTOR, LOCAL_FIXED, readLocalFixed, SIG_LOCAL, type RawZipEntry } from '../zip/layout.js';
 import { scanLocalHeaders } from '../zip/local-scan.js';
+import { parseRar, rarVersion } from '../rar/parse.js';
 
 export interface MemberBounds {
   /** Members given at most (the rest are counted as `beyond`). */
@@ -78,6 +79,7 @@ export function archiveMembers(src: ByteSource, name: string, bounds: MemberBoun
   const stream = sniffStream(head.subarray(0, 16), name);
   if (stream) return streamMembers(src, name, stream, bounds);
   if (looksLikeTar(head)) return tarMembers(src, 'tar', bounds, false);
+  if (rarVersion(head) !== null || (looksLikePe(head.subarray(0, 64)) && rarVersion(rarAfterStub(src)) !== null)) return rarMembers(src, name, bounds);
   // A ZIP behind a self-extractor's stub or other prepended data: its end record (in the tail) says where.
   if (src.size >= 22 && findEndRecord(src).end) return zipMembers(src, name, bounds);
   return null;
@@ -244,6 +246,58 @@ function tarMembers(tar: ByteSource, format: string, bounds: MemberBounds, strea
 function sevenZipAfterStub(src: ByteSource): Buffer {
   const overlay = peOverlayOffset(src);
   return overlay === null ? Buffer.alloc(0) : src.read(overlay, 6);
+}
+
+/** The same for a RAR self-extractor (its signature is 7 or 8 bytes). */
+function rarAfterStub(src: ByteSource): Buffer {
+  const overlay = peOverlayOffset(src);
+  return overlay === null ? Buffer.alloc(0) : src.read(overlay, 8);
+}
+
+/** A Unix symbolic link's mode bits (RAR keeps the mode for a Unix host: RAR 4 host 3, RAR 5 host 1). */
+const S_IFMT = 0o170000;
+const S_IFLNK = 0o120000;
+
+/**
+ * A RAR's members: the stored ones (method "store", `rar a -m0`: what WinRAR also writes for a file
+ * it cannot compress) are read as they lie, checked against their CRC-32; members compressed by
+ * RAR's own methods are not decompressed here (`method`), encrypted ones are said, a member split
+ * across volumes is only part here (`damaged`). Links are not members: they carry no bytes of their own.
+ */
+function rarMembers(src: ByteSource, name: string, bounds: MemberBounds): MemberListing | null {
+  const parsed = parseRar(src, name);
+  if (!parsed) return null;
+  const base = typeof parsed.summary.fields.sfxOffset === 'number' ? parsed.summary.fields.sfxOffset : 0;
+  const unixHost = parsed.summary.fields.rarVersion === 5 ? 1 : 3;
+  const budget: Budget = { used: 0 };
+  const members: ArchiveMember[] = [];
+  let beyond = 0;
+  for (const e of parsed.entries) {
+    if (e.isDirectory || (e.hostOs === unixHost && e.attributes !== null && (e.attributes & S_IFMT) === S_IFLNK)) continue;
+    if (members.length >= bounds.maxMembers) {
+      beyond++;
+      continue;
+    }
+    members.push({
+      index: members.length,
+      path: e.name,
+      load: () => {
+        if (e.encrypted) return skip('encrypted', 'encrypted');
+        if (e.method !== 'store') return skip('method', `RAR compression "${e.method ?? '?'}" is not decompressed here`);
+        if (e.splitBefore || e.splitAfter) return skip('damaged', 'split across volumes: only its part in this volume is here');
+        const size = e.compressedSize ?? 0;
+        if (size > bounds.maxMemberBytes) return skip('too-large', `${size} bytes, larger than ${bounds.maxMemberBytes}`);
+        if (size > room(bounds, budget)) return skip('budget', `the archive's members decompress to more than ${bounds.maxTotalBytes} bytes`);
+        const at = base + e.dataOffset;
+        const data = readSpan(src, at, Math.max(0, Math.min(size, src.size - at)));
+        budget.used += data.length;
+        if (data.length < size) return { ok: true, data, damaged: `the file ends ${size - data.length} bytes into its data` };
+        if (e.crc === null || crc32(data) >>> 0 === e.crc >>> 0) return { ok: true, data };
+        return { ok: true, data, damaged: `CRC-32 ${(crc32(data) >>> 0).toString(16).padStart(8, '0')} where the header says ${(e.crc >>> 0).toString(16).padStart(8, '0')}` };
+      },
+    });
+  }
+  return { format: 'rar', members, beyond, warnings: parsed.corrupted ? parsed.warnings.slice(0, 5) : [] };
 }
 
 /**

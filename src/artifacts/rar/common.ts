@@ -7,6 +7,8 @@ export interface RarEntry extends ArchiveEntry {
   splitBefore: boolean;
   splitAfter: boolean;
   crc: number | null;
+  /** Where the entry's packed data starts, from the start of the RAR (after a self-extractor's stub: summary.fields.sfxOffset). */
+  dataOffset: number;
   attributes: number | null;
   hostOs: number | null;
   [field: string]: unknown;

@@ -79,6 +79,7 @@ function fileEntry(b: Block, w: RarWalk, pos: number): RarEntry | null {
     splitBefore: (b.flags & R4_FILE_FLAGS.splitBefore) !== 0,
     splitAfter: (b.flags & R4_FILE_FLAGS.splitAfter) !== 0,
     crc: h.readUInt32LE(R4_FILE.fileCrc),
+    dataOffset: pos + b.header.length,
     attributes,
     hostOs,
   };

@@ -122,7 +122,7 @@ function readExtra(b: Block): ExtraInfo {
   return info;
 }
 
-function fileEntry(b: Block): RarEntry {
+function fileEntry(b: Block, pos: number): RarEntry {
   const c = new Cursor(b.header, b.bodyStart, b.extraStart);
   const fileFlags = c.vint();
   const size = c.vint();
@@ -146,6 +146,7 @@ function fileEntry(b: Block): RarEntry {
     splitBefore: (b.flags & R5_HEADER_FLAGS.splitBefore) !== 0,
     splitAfter: (b.flags & R5_HEADER_FLAGS.splitAfter) !== 0,
     crc,
+    dataOffset: pos + b.headerLength,
     attributes,
     hostOs,
   };
@@ -154,7 +155,7 @@ function fileEntry(b: Block): RarEntry {
 /** A damaged file header loses its entry, not the rest of the walk: its block size is known. */
 function pushEntry(b: Block, pos: number, w: RarWalk): void {
   try {
-    w.entries.push(fileEntry(b));
+    w.entries.push(fileEntry(b, pos));
   } catch (e) {
     if (!(e instanceof Damage)) throw e;
     w.warnings.push(`RAR 5 file header at ${pos}: ${e.message}`);
@@ -164,7 +165,7 @@ function pushEntry(b: Block, pos: number, w: RarWalk): void {
 
 function serviceName(b: Block): string {
   try {
-    return fileEntry(b).name.slice(0, 16);
+    return fileEntry(b, 0).name.slice(0, 16);
   } catch {
     return '?'; // a damaged service header only loses its name
   }

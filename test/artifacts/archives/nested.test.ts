@@ -199,11 +199,12 @@ describe('bounds and hostile members', () => {
     expect(r.warnings.some((w) => w.startsWith('cut.zip: '))).toBe(true);
   });
 
-  test('an outer archive whose members are not decompressed here (RAR) says so for each archive inside', async () => {
-    const rar = makeRar5({ files: [{ name: 'loot/part1.zip', size: 40 }, { name: 'loot/notes.txt' }] });
+  test('a RAR\'s stored members are opened: a ZIP in a RAR 5 made with -m0 is listed', async () => {
+    const rar = makeRar5({ files: [{ name: 'loot/part1.zip', data: buildZip({ entries: docs(3) }) }, { name: 'loot/notes.txt' }] });
     const r = await parse(rar, 'x.rar');
     expect(r.facts!.format).toBe('rar');
-    expect(r.facts!.nested).toEqual({ listed: [], notListed: [{ member: 'loot/part1.zip', why: 'not-opened', detail: 'rar members are not decompressed here' }], notListedCount: 1 });
+    expect(r.facts!.nested!.listed).toEqual([expect.objectContaining({ member: 'loot/part1.zip', format: 'zip', entryCount: 3 })]);
+    expect(namesInside(r, 'loot/part1.zip')).toEqual(docs(3).map((d) => d.name));
   });
 
   test('a package (a .docx) is not opened for archives inside', async () => {
