@@ -215,9 +215,10 @@ export function localToUtcByZone(localIso: string, zone: TimeZoneFacts): string 
   return isoFromMs(local + bias * 60_000);
 }
 
-/** "W. Europe Standard Time (UTC+01:00, daylight time by its rules)" */
+/** "W. Europe Standard Time (UTC+01:00, daylight time by its rules)"; "..., the rules of 2021-2023 (Dynamic DST))" when the years were read. */
 export function zoneText(zone: TimeZoneFacts): string {
   const dst = zone.daylightStart && zone.standardStart && !zone.daylightDisabled ? ', daylight time by its rules' : '';
+  const years = zone.years?.length ? `, the rules of ${zone.years[0]!.year}-${zone.years[zone.years.length - 1]!.year} (Dynamic DST)` : '';
   // UTC = local + bias: the offset east of UTC is the bias negated.
-  return `${zone.name ?? 'unnamed zone'} (${offsetText(-(zone.bias + zone.standardBias))}${dst})`;
+  return `${zone.name ?? 'unnamed zone'} (${offsetText(-(zone.bias + zone.standardBias))}${dst}${years})`;
 }

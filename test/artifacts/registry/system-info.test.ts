@@ -257,7 +257,8 @@ describe('Dynamic DST: the years a zone\'s rules changed in', () => {
       expect(JSON.stringify(report)).not.toContain('zoneYears');
       const compress = report.findings.find((f) => String(f.details?.command).startsWith('Compress-Archive'))!;
       // July 2022: Mexico City on daylight time, UTC-05:00 (the current rules alone would say UTC-06:00: 16:16:30).
-      expect(compress.details).toMatchObject({ localTime: '2022-07-14T10:16:30', time: '2022-07-14T15:16:30.0000000Z' });
+      expect(compress.details).toMatchObject({ localTime: '2022-07-14T10:16:30', time: '2022-07-14T15:16:30.0000000Z', timezone: "Central Standard Time (Mexico) (UTC-06:00, the rules of 2021-2023 (Dynamic DST)): the machine's time zone (SYSTEM hive)" });
+      expect(render('table', report, { color: false, width: 200 })).toContain('Central Standard Time (Mexico) (UTC-06:00, the rules of 2021-2023 (Dynamic DST))');
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
