@@ -221,7 +221,6 @@ export interface DeletedStart {
   path: string | null;
 }
 
-/** Milliseconds since 1970 of a file-system time (fractional), 0 when absent. */
 /**
  * What `read` gives of a regular file's content, the file closed after; null when the entry is absent
  * or not a file, or when opening or reading it fails (a file gone, a damaged image).
@@ -243,6 +242,7 @@ export function readEntry<T>(fs: EvidenceFs, entry: FsEntry | null, read: (opene
   }
 }
 
+/** Milliseconds since 1970 of a file-system time (fractional), 0 when absent. */
 export function fsTimeMs(t: FsTime | undefined): number {
   return t ? t.sec * 1000 + t.nsec / 1e6 : 0;
 }

@@ -75,11 +75,13 @@ const TAR_SHORTHAND = /\.(tgz|tbz2?|txz|tzst|tlz)$/i;
 export function archiveMembers(src: ByteSource, name: string, bounds: MemberBounds): MemberListing | null {
   const head = src.read(0, 512);
   if (head.length >= 4 && head.readUInt32LE(0) === SIG_LOCAL) return zipMembers(src, name, bounds);
-  if (isSevenZipSignature(head.subarray(0, 6)) || (looksLikePe(head.subarray(0, 64)) && isSevenZipSignature(sevenZipAfterStub(src)))) return sevenZipMembers(src, name, bounds);
+  // A self-extractor: the archive after the PE image (7-Zip's and WinRAR's stubs).
+  const afterStub = looksLikePe(head.subarray(0, 64)) ? archiveAfterStub(src) : null;
+  if (isSevenZipSignature(head.subarray(0, 6)) || (afterStub && isSevenZipSignature(afterStub))) return sevenZipMembers(src, name, bounds);
   const stream = sniffStream(head.subarray(0, 16), name);
   if (stream) return streamMembers(src, name, stream, bounds);
   if (looksLikeTar(head)) return tarMembers(src, 'tar', bounds, false);
-  if (rarVersion(head) !== null || (looksLikePe(head.subarray(0, 64)) && rarVersion(rarAfterStub(src)) !== null)) return rarMembers(src, name, bounds);
+  if (rarVersion(head) !== null || (afterStub && rarVersion(afterStub) !== null)) return rarMembers(src, name, bounds);
   // A ZIP behind a self-extractor's stub or other prepended data: its end record (in the tail) says where.
   if (src.size >= 22 && findEndRecord(src).end) return zipMembers(src, name, bounds);
   return null;
@@ -100,6 +102,22 @@ function readSpan(src: ByteSource, position: number, length: number): Buffer {
     left -= part.length;
   }
   return Buffer.concat(parts);
+}
+
+/**
+ * Packed bytes read past what a member (or an archive's members) may decompress to: packing can add
+ * a little (stored deflate blocks, headers), never this much.
+ */
+const PACKED_SLACK = 1024 * 1024;
+
+/**
+ * A member's bytes checked against the CRC-32 its header gives: a mismatch gives the bytes all the
+ * same (7-Zip and unzip write them; bsdtar writes zeros), said damaged.
+ */
+function crcChecked(data: Buffer, expected: number): MemberBytes {
+  const crc = crc32(data) >>> 0;
+  if (crc === expected >>> 0) return { ok: true, data };
+  return { ok: true, data, damaged: `CRC-32 ${crc.toString(16).padStart(8, '0')} where the header says ${(expected >>> 0).toString(16).padStart(8, '0')}` };
 }
 
 /** Bytes decompressed so far for one archive (shared by its members' loads). */
@@ -175,7 +193,7 @@ function zipMemberBytes(src: ByteSource, e: RawZipEntry, encrypted: boolean, bou
   const cutShort = end > src.size ? `the file ends ${end - src.size} bytes into its data` : null;
   const max = room(bounds, budget);
   // Packed data is never much larger than what it unpacks to: more than the member's bound is not read.
-  if (method !== 'stored' && packed > bounds.maxMemberBytes + 1024 * 1024) return skip('too-large', `${packed} bytes packed, larger than ${bounds.maxMemberBytes}`);
+  if (method !== 'stored' && packed > bounds.maxMemberBytes + PACKED_SLACK) return skip('too-large', `${packed} bytes packed, larger than ${bounds.maxMemberBytes}`);
   let out: Decompressed;
   switch (method) {
     case 'stored':
@@ -195,9 +213,7 @@ function zipMemberBytes(src: ByteSource, e: RawZipEntry, encrypted: boolean, bou
   if (!result.ok || result.damaged) return result;
   if (cutShort) return { ...result, damaged: cutShort };
   if (e.source === 'local' && e.flags & FLAG_DATA_DESCRIPTOR) return result; // its CRC is in the descriptor
-  // A CRC that does not match: the bytes are given (7-Zip and unzip write them; bsdtar writes zeros), and said.
-  const crc = crc32(result.data) >>> 0;
-  return crc === e.crc >>> 0 ? result : { ...result, damaged: `CRC-32 ${crc.toString(16).padStart(8, '0')} where the header says ${(e.crc >>> 0).toString(16).padStart(8, '0')}` };
+  return crcChecked(result.data, e.crc);
 }
 
 /** ZIP method 14: a 2-byte version, a 2-byte properties size (5), the properties, then raw LZMA. */
@@ -242,14 +258,8 @@ function tarMembers(tar: ByteSource, format: string, bounds: MemberBounds, strea
   return { format, members, beyond, warnings };
 }
 
-/** The first bytes after a PE's image (a 7-Zip self-extractor's archive), or nothing. */
-function sevenZipAfterStub(src: ByteSource): Buffer {
-  const overlay = peOverlayOffset(src);
-  return overlay === null ? Buffer.alloc(0) : src.read(overlay, 6);
-}
-
-/** The same for a RAR self-extractor (its signature is 7 or 8 bytes). */
-function rarAfterStub(src: ByteSource): Buffer {
+/** The first bytes after a PE's image (a self-extractor's archive: a 7z or RAR signature is at most 8 bytes), or nothing. */
+function archiveAfterStub(src: ByteSource): Buffer {
   const overlay = peOverlayOffset(src);
   return overlay === null ? Buffer.alloc(0) : src.read(overlay, 8);
 }
@@ -292,8 +302,7 @@ function rarMembers(src: ByteSource, name: string, bounds: MemberBounds): Member
         const data = readSpan(src, at, Math.max(0, Math.min(size, src.size - at)));
         budget.used += data.length;
         if (data.length < size) return { ok: true, data, damaged: `the file ends ${size - data.length} bytes into its data` };
-        if (e.crc === null || crc32(data) >>> 0 === e.crc >>> 0) return { ok: true, data };
-        return { ok: true, data, damaged: `CRC-32 ${(crc32(data) >>> 0).toString(16).padStart(8, '0')} where the header says ${(e.crc >>> 0).toString(16).padStart(8, '0')}` };
+        return e.crc === null ? { ok: true, data } : crcChecked(data, e.crc);
       },
     });
   }
@@ -372,7 +381,7 @@ function folderOutput(src: ByteSource, f: Folder, packs: ReadonlyArray<{ at: num
   const left = bounds.maxTotalBytes - budget.used;
   // The folder's packed streams only, one after another (they are in the file in that order).
   const packed = packs.reduce((sum, p) => sum + p.size, 0);
-  if (packed > left + 1024 * 1024) return skip('budget', `its block is ${packed} bytes packed, past the ${left} left to decompress (${bounds.maxTotalBytes} per archive)`);
+  if (packed > left + PACKED_SLACK) return skip('budget', `its block is ${packed} bytes packed, past the ${left} left to decompress (${bounds.maxTotalBytes} per archive)`);
   const first = packs[0]?.at ?? 0;
   const span = readSpan(src, first, packs.length ? packs[packs.length - 1]!.at + packs[packs.length - 1]!.size - first : 0);
   const out = decodeSevenZipFolder(span, f, packs.map((p) => ({ at: p.at - first, size: p.size })), left);
@@ -386,7 +395,7 @@ function folderOutput(src: ByteSource, f: Folder, packs: ReadonlyArray<{ at: num
 /** A compressed stream: the tar inside it, or its content as one member. */
 function streamMembers(src: ByteSource, name: string, format: StreamFormat, bounds: MemberBounds): MemberListing | null {
   // A stream packs its content at least a little: more packed bytes than the bound are not read.
-  const packed = Math.min(src.size, bounds.maxTotalBytes + 1024 * 1024);
+  const packed = Math.min(src.size, bounds.maxTotalBytes + PACKED_SLACK);
   const out = decompressWhole(format, readSpan(src, 0, packed), bounds.maxTotalBytes);
   if (!out) return null;
   const warnings = out.error ? [`${format}: ${out.error}`] : [];

@@ -57,8 +57,12 @@ function rule(node: KeyNode | undefined, name: string): ZoneRule | null {
   // Milliseconds, Weekday; not the SYSTEMTIME of the Time Zones\<zone>\TZI values (weekday third).
   const r = { month: b.readUInt16LE(2), week: b.readUInt16LE(4), hour: b.readUInt16LE(6), minute: b.readUInt16LE(8), dayOfWeek: b.readUInt16LE(14) };
   // wMonth 0: no daylight time. A rule out of range is no rule (a wYear-specific rule is read as recurring).
-  if (r.month < 1 || r.month > 12 || r.dayOfWeek > 6 || r.week < 1 || r.week > 5 || r.hour > 23 || r.minute > 59) return null;
-  return r;
+  return inRange(r) ? r : null;
+}
+
+/** A recurring rule Windows could apply: a month, a weekday, a week of 1-5 (5 = the last), a time of day. */
+function inRange(r: ZoneRule): boolean {
+  return r.month >= 1 && r.month <= 12 && r.dayOfWeek <= 6 && r.week >= 1 && r.week <= 5 && r.hour <= 23 && r.minute <= 59;
 }
 
 /** A SYSTEMTIME rule of a REG_TZI_FORMAT (wYear, wMonth, wDayOfWeek, wDay = the week, wHour, wMinute): weekday third, unlike TIME_FIELDS. */
@@ -67,8 +71,7 @@ function tziRule(b: Buffer, at: number): ZoneRule | null | undefined {
   // A rule with a year is an absolute date, not a recurring one: not read (the year falls back to its neighbours').
   if (b.readUInt16LE(at) !== 0) return undefined;
   const r = { month: b.readUInt16LE(at + 2), dayOfWeek: b.readUInt16LE(at + 4), week: b.readUInt16LE(at + 6), hour: b.readUInt16LE(at + 8), minute: b.readUInt16LE(at + 10) };
-  if (r.month > 12 || r.dayOfWeek > 6 || r.week < 1 || r.week > 5 || r.hour > 23 || r.minute > 59) return undefined;
-  return r;
+  return inRange(r) ? r : undefined;
 }
 
 /** One zone's Dynamic DST: each year from FirstEntry to LastEntry whose value reads, by year. */

@@ -42,7 +42,6 @@ export interface ShellBagRecord extends ArtifactRecord, ShellItemStamps {
   depth: number;
 }
 
-
 export interface ShellBagWalk {
   records: ShellBagRecord[];
   warnings: string[];
