@@ -12,7 +12,7 @@ import type { EventLocator, FindingKind } from './finding.js';
  * Every locator field, in the order the stable id hashes them (src/rules/engine.ts findingId):
  * never reorder or insert in the middle, ids would change; a new locator goes at the end.
  */
-export const LOCATOR_FIELDS = ['key', 'value', 'entry', 'line', 'originalPath', 'event', 'mftEntry', 'mftSequence', 'usn', 'jumpEntry'] as const;
+export const LOCATOR_FIELDS = ['key', 'value', 'entry', 'line', 'originalPath', 'event', 'mftEntry', 'mftSequence', 'usn', 'jumpEntry', 'correlation'] as const;
 export type LocatorField = (typeof LOCATOR_FIELDS)[number];
 
 export interface Locators {
@@ -37,6 +37,8 @@ export interface Locators {
   usn?: number;
   /** A Jump List entry (access artifacts): the LNK stream name (hex DestList entry number) or `#N`, the N-th link of a CustomDestinations file. */
   jumpEntry?: string;
+  /** A Sigma correlation's firing: the correlation (its id, else its title) and the group (`by User=alice`); `event` is its first record. */
+  correlation?: string;
 }
 
 /**
@@ -62,7 +64,7 @@ export const FINDING_KINDS: Readonly<Record<FindingKind, KindSpec>> = {
   trash: { evidence: 'recycle-bin', description: 'a freedesktop / macOS Trash item', locators: ['originalPath'] },
   history: { evidence: 'history', description: 'a shell / PowerShell history command', locators: ['line'] },
   registry: { evidence: 'registry', description: 'a registry key or value', locators: ['key', 'value'] },
-  event: { evidence: 'event', description: 'an event-log record (EVTX process creation, script block, file create/delete; auditd EXECVE)', locators: ['event'] },
+  event: { evidence: 'event', description: 'an event-log record (EVTX process creation, script block, file create/delete; auditd EXECVE), or the records a Sigma correlation counted (from its first)', locators: ['event', 'correlation'] },
   // NTFS traces (issue 13)
   'mft-record': { evidence: 'ntfs', description: 'an MFT record (deleted or live) of a staged file, from an image or a collected $MFT', locators: ['originalPath', 'mftEntry', 'mftSequence'] },
   'i30-entry': { evidence: 'ntfs', description: 'the name of a staged file that a folder\'s $I30 index keeps in its slack (MFT record or INDX block) after the file is gone', locators: ['originalPath', 'mftEntry', 'mftSequence'] },
@@ -81,7 +83,7 @@ export const FINDING_KINDS: Readonly<Record<FindingKind, KindSpec>> = {
 export const EVIDENCE_KINDS: readonly EvidenceKind[] = [...new Set(Object.values(FINDING_KINDS).map((k) => k.evidence))];
 
 const NTFS_LOCATORS = ['mftEntry', 'mftSequence', 'usn'] as const;
-const APPENDED_LOCATORS: ReadonlySet<LocatorField> = new Set<LocatorField>(['event', ...NTFS_LOCATORS, 'jumpEntry']);
+const APPENDED_LOCATORS: ReadonlySet<LocatorField> = new Set<LocatorField>(['event', ...NTFS_LOCATORS, 'jumpEntry', 'correlation']);
 
 /**
  * The locator values in id order, '' for an absent one (the stable id's input). The event locator
@@ -96,6 +98,7 @@ export function locatorIdParts(l: Locators): string[] {
   // Locators added after `event` join only when present, so existing ids stay as they were.
   for (const field of NTFS_LOCATORS) if (l[field] !== undefined) parts.push(`${field}=${l[field]}`);
   if (l.jumpEntry !== undefined) parts.push(`jump:${l.jumpEntry}`);
+  if (l.correlation !== undefined) parts.push(`correlation:${l.correlation}`);
   return parts;
 }
 
@@ -134,10 +137,11 @@ const LOCATOR_TEXT: { readonly [F in ShownLocator]: (l: Locators, style: Locator
   mftEntry: (l) => `MFT entry ${l.mftEntry}-${l.mftSequence ?? '?'}`,
   usn: (l) => `USN ${l.usn}`,
   jumpEntry: (l) => `jump list entry ${l.jumpEntry}`,
+  correlation: (l) => `correlation ${l.correlation}`,
 };
 
 /** Display order: the entry first, the event last. */
-const DISPLAY_ORDER: readonly ShownLocator[] = ['entry', 'key', 'originalPath', 'line', 'mftEntry', 'usn', 'event', 'jumpEntry'];
+const DISPLAY_ORDER: readonly ShownLocator[] = ['entry', 'key', 'originalPath', 'line', 'mftEntry', 'usn', 'correlation', 'event', 'jumpEntry'];
 
 /**
  * Locators as a human writer shows them: view 'entry a.txt', 'key K value V', 'was C:\x', 'line 3';
@@ -153,7 +157,7 @@ export function locatorParts(l: Locators, style: LocatorStyle = 'view'): string[
  * The order locators take in a finding object (its JSON form, docs/output.md): the engine copies
  * them from the candidate in this order; `deletedAt` follows them.
  */
-const FINDING_FIELD_ORDER: readonly LocatorField[] = ['key', 'value', 'originalPath', 'entry', 'line', 'event', 'mftEntry', 'mftSequence', 'usn', 'jumpEntry'];
+const FINDING_FIELD_ORDER: readonly LocatorField[] = ['key', 'value', 'originalPath', 'entry', 'line', 'event', 'mftEntry', 'mftSequence', 'usn', 'jumpEntry', 'correlation'];
 
 function copyLocator<K extends LocatorField>(from: Locators, to: Locators, field: K): void {
   const v = from[field];
@@ -183,6 +187,7 @@ export const LOCATOR_COLUMNS: Readonly<Record<LocatorField, { csv: string; times
   mftSequence: { csv: 'mftSequence', timesketch: 'mft_sequence' },
   usn: { csv: 'usn', timesketch: 'usn' },
   jumpEntry: { csv: 'jumpEntry', timesketch: 'jump_entry' },
+  correlation: { csv: 'correlation', timesketch: 'correlation' },
 };
 
 /** A locator's value as one cell: the event locator as its text, the others as they are. */

@@ -132,7 +132,9 @@ export interface ShadowCopyMeta {
 // 1.5: archive members for the rules: `meta.yara.maxMembers`, `packagesOpened`, `members`; `details.yara[].member`.
 // 1.6: the finding kind `carved` (an archive carved from an NTFS volume's free clusters, scan --carve).
 // 1.7: a root's `system` (what its SYSTEM and SOFTWARE hives say of the machine: name, time zone, version, last shutdown).
-export const SCHEMA_VERSION = '1.8';
+// 1.8: a time zone's rules by year (`system.timeZone.years`, Dynamic DST).
+// 1.9: a finding's `correlation` locator (a Sigma correlation's firing; docs/eventlogs.md "Sigma correlations") and its CSV/Timesketch column.
+export const SCHEMA_VERSION = '1.9';
 
 /** The case a scan belongs to (--case, --examiner), shown in the report header. */
 export interface CaseInfo {
