@@ -10,6 +10,7 @@ import type { ByteSource, ClosableSource } from '../util/byte-source.js';
 import type { FileTimes } from '../model/finding.js';
 import type { Candidate } from '../rules/types.js';
 import type { SigmaRule } from './evtx/sigma.js';
+import type { CorrelationHits } from './evtx/sigma-correlation.js';
 import type { DirEntryInfo, ListedEntry, OsKind } from '../model/evidence.js';
 import type { DataSourceId } from '../model/data-sources.js';
 
@@ -39,7 +40,7 @@ export interface ArtifactContext {
    */
   openSibling?(name: string): ClosableSource | null;
   /** Options from the command line that parsers honour (e.g. INFO2 ANSI code page). */
-  options?: { codepage?: string; sigma?: readonly SigmaRule[] };
+  options?: { codepage?: string; sigma?: readonly SigmaRule[]; sigmaHits?: CorrelationHits };
 }
 
 /**

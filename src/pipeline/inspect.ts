@@ -4,6 +4,7 @@
  */
 import { flatOrNull } from '../util/flat-string.js';
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
+import type { CorrelationHits } from '../artifacts/evtx/sigma-correlation.js';
 import type { FsEntry, FsTime } from '../evidence/fs.js';
 import { fingerprintMaybeSync, headEntropy, sensitiveKind, type Fingerprint, type FingerprintOptions } from '../fingerprint/index.js';
 import { claimingParsers } from '../artifacts/index.js';
@@ -137,6 +138,8 @@ export interface InspectInput {
   codepage?: string;
   /** Sigma rules the event-log detector applies (docs/eventlogs.md). */
   sigma?: readonly SigmaRule[];
+  /** Where the matches of rules Sigma correlations read are kept for the root (a scan's; else each log is correlated alone). */
+  sigmaHits?: CorrelationHits;
   /** Parsers (by id) not run on this file because another stage reads it: an NTFS volume's own $MFT (scan.ts IMAGE_KIND). */
   skipParsers?: ReadonlySet<string>;
 }
@@ -258,7 +261,7 @@ function inspectFingerprinted(input: InspectInput, fp: Fingerprint): MaybePromis
     format: fp.format,
     siblings: input.siblings,
     openSibling: input.openFile ? siblingOpener(input.relPath, input.siblings, input.openFile) : undefined,
-    options: input.codepage || input.sigma ? { ...(input.codepage ? { codepage: input.codepage } : {}), ...(input.sigma ? { sigma: input.sigma } : {}) } : undefined,
+    options: input.codepage || input.sigma ? { ...(input.codepage ? { codepage: input.codepage } : {}), ...(input.sigma ? { sigma: input.sigma } : {}), ...(input.sigmaHits ? { sigmaHits: input.sigmaHits } : {}) } : undefined,
   };
   // The pre-filter offers the file only to parsers that can want it; matches() decides.
   const offered = claimingParsers(ctx);

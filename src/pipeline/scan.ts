@@ -7,6 +7,7 @@
 import { collectGarbageIfLarge, WORTH_COLLECTING_BEFORE_REPORT_BYTES } from '../util/collect-garbage.js';
 import { flatString } from '../util/flat-string.js';
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
+import { CorrelationHits } from '../artifacts/evtx/sigma-correlation.js';
 import { hasEvtxMagic } from '../artifacts/evtx/layout.js';
 import { relDirOf, type DirEntryInfo, type ListedEntry, type OsKind } from '../model/evidence.js';
 import { isImageFile, openRoot } from '../evidence/root.js';
@@ -204,6 +205,8 @@ interface RootState {
   pool: InspectPool | null;
   /** What was inspected already (walked, artifact locations or followed names). */
   inspected: InspectedFiles;
+  /** The matches of the rules Sigma correlations read, from every event log of the root (null: no correlation loaded). */
+  sigmaHits: CorrelationHits | null;
 }
 
 /**
@@ -392,6 +395,7 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
       openFile: opts.hiveLogs === false ? undefined : state.openFile,
       codepage: opts.codepage,
       sigma: opts.sigma,
+      sigmaHits: state.sigmaHits ?? undefined,
       skipParsers: state.kind.skipParsers(state.fs, relPath),
     });
     if (inspection instanceof Promise) {
@@ -704,6 +708,13 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
   const ntfs = await state.kind.ntfsTraces(state, opts);
   pushAll(state.candidates, ntfs.candidates);
   for (const message of ntfs.warnings) recordIssue(state.issues, { path: '', op: 'parse', code: 'WARN', message });
+  // Sigma correlations over every event log of the root together.
+  if (state.sigmaHits) {
+    const correlated = state.sigmaHits.evaluate();
+    state.sigmaHits = null;
+    pushAll(state.candidates, correlated.candidates);
+    for (const message of correlated.warnings) recordIssue(state.issues, { path: '', op: 'parse', code: 'WARN', message });
+  }
   // --carve: the free space of an image's file system; a shadow copy's is the live volume's business.
   if (opts.carve && state.kind.carve && !state.shadowCopy) {
     const carved = await state.kind.carve(state, opts, ntfs.candidates);
@@ -839,9 +850,10 @@ function setFileIds(state: RootState, findings: Finding[]): void {
 }
 
 /** A fresh state for one root. */
-function rootState(fields: Pick<RootState, 'given' | 'label' | 'hostKey' | 'os' | 'kind' | 'fs' | 'isolator' | 'pool' | 'keepEntries'> & { idLabel?: string; shadowCopy?: boolean }): RootState {
+function rootState(fields: Pick<RootState, 'given' | 'label' | 'hostKey' | 'os' | 'kind' | 'fs' | 'isolator' | 'pool' | 'keepEntries'> & { idLabel?: string; shadowCopy?: boolean }, opts: ScanOptions): RootState {
   return {
     ...fields,
+    sigmaHits: opts.sigma?.some((r) => r.feeds.length > 0) ? new CorrelationHits() : null,
     idLabel: fields.idLabel ?? fields.label,
     shadowCopy: fields.shadowCopy === true,
     hotspots: new HotspotIndex([]),
@@ -962,7 +974,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
   };
   for (const root of roots) {
     const fs = new DirectoryFs(root.abs, root.label, audit, opts.crossMounts ?? false);
-    const state = rootState({ given: root.given, label: root.label, hostKey: root.given, os: root.os, kind: directoryKind(fs, opts.crossMounts ?? false), fs, isolator, pool, keepEntries: reopensFiles });
+    const state = rootState({ given: root.given, label: root.label, hostKey: root.given, os: root.os, kind: directoryKind(fs, opts.crossMounts ?? false), fs, isolator, pool, keepEntries: reopensFiles }, opts);
     inspectedFiles.set(root.given, { fs, entries: state.inspectedEntries });
     try {
       await scanRoot(state, opts);
@@ -991,7 +1003,7 @@ export async function scan(opts: ScanOptions): Promise<ScanReport> {
         await startReadAheadIfLarge(fs, opts);
         const os: OsKind = opts.os === 'auto' ? detectFsOs(fs) : opts.os;
         const idLabel = shadowCopy ? shadowCopyIdLabel(shadowCopy.of, shadowCopy.storeId) : label;
-        const state = rootState({ given: label, label, idLabel, shadowCopy: shadowCopy !== undefined, hostKey: given, os, kind: IMAGE_KIND, fs, isolator, pool: null, keepEntries: true });
+        const state = rootState({ given: label, label, idLabel, shadowCopy: shadowCopy !== undefined, hostKey: given, os, kind: IMAGE_KIND, fs, isolator, pool: null, keepEntries: true }, opts);
         inspectedFiles.set(label, { fs, entries: state.inspectedEntries });
         await scanRoot(state, opts);
         const live = shadowCopy && image.volumes.find((v) => v.label === shadowCopy.of)?.fs;

@@ -116,6 +116,13 @@ export const LIMITS = {
    * tried on every record instead (slower, the same matches), not an automaton of gigabytes.
    */
   maxSigmaIndexUnitsPerField: 400_000,
+  /**
+   * Sigma correlations (artifacts/evtx/sigma-correlation.ts): matches of the rules they read kept per
+   * root (about 200 bytes each), and the steps an ordered search may take over them (a temporal_ordered
+   * window is searched from each match of its first rule: quadratic on a hostile log without a bound).
+   */
+  maxSigmaCorrelationHits: 500_000,
+  maxSigmaCorrelationSteps: 50_000_000,
   /** Findings of one kind kept per artifact before summarising. */
   maxFindingsPerArtifact: 10_000,
   /** scan: low/info findings listed per rule and directory before the rest are folded into one summary finding (--keep-all-low: all). */

@@ -17,9 +17,11 @@ import { isArchiveName, isEncryptedName, isVolumeName, stagingLocation } from '.
 import { volumeStem } from '../../correlate/paths.js';
 import { eventLocatorText } from '../../model/kinds.js';
 import { LIMITS } from '../../util/limits.js';
+import { pushAll } from '../../util/arrays.js';
 import { POWERSHELL_PROVIDERS, SECURITY_PROVIDER, SYSMON_PROVIDER, type EvtxEvent, type EvtxFacts, type EvtxResult } from './record.js';
 import type { SigmaRule } from './sigma.js';
 import { sigmaMatches } from './sigma-index.js';
+import { CorrelationHits } from './sigma-correlation.js';
 
 /** Event ids read (Security 4688; Sysmon 1, 11, 15, 23, 26; PowerShell 4104 script blocks, 4103 module logging; log cleared: Security 1102, System 104). */
 export const EVENT_IDS = { processCreation: 4688, sysmonProcess: 1, fileCreate: 11, fileStream: 15, fileDelete: 23, fileDeleteLogged: 26, scriptBlock: 4104, moduleLog: 4103, securityLogCleared: 1102, logCleared: 104 } as const;
@@ -456,8 +458,12 @@ function sigmaCandidate(e: EvtxEvent, hits: Hit[], ctx: DetectContext): Candidat
   return c;
 }
 
-/** Sigma rules over every record of their log sources; hits join the record's own finding when it has one. */
-function applySigma(rules: readonly SigmaRule[], events: readonly EvtxEvent[], out: Candidate[], ctx: DetectContext): void {
+/**
+ * Sigma rules over every record of their log sources; hits join the record's own finding when it has
+ * one. A match of a rule a correlation reads goes to `correlated` (sigma-correlation.ts); it is a
+ * finding of its own only when the rule is (`standalone`).
+ */
+function applySigma(rules: readonly SigmaRule[], events: readonly EvtxEvent[], out: Candidate[], ctx: DetectContext, correlated: CorrelationHits | null): void {
   const byRecord = new Map<string, Candidate>();
   for (const c of out) if (c.event) byRecord.set(recordKey(c.event), c);
   // A script block split over several 4104 records is matched once, whole, on its first record.
@@ -469,7 +475,10 @@ function applySigma(rules: readonly SigmaRule[], events: readonly EvtxEvent[], o
   for (const e of events) {
     const joined = whole.get(e);
     if (joined === null) continue;
-    const matched = sigmaMatches(rules, joined ?? e);
+    const all = sigmaMatches(rules, joined ?? e);
+    if (all.length === 0) continue;
+    if (correlated) for (const r of all) if (r.feeds.length > 0) correlated.add(r, joined ?? e, timeOf(e), { path: ctx.relPath, ...locatorOf(e) });
+    const matched = all.filter((r) => r.standalone);
     if (matched.length === 0) continue;
     const hits = matched.map((r) => sigmaHit(r, e));
     const key = recordKey(e);
@@ -501,7 +510,13 @@ export function detectEvents(events: readonly EvtxEvent[], recordCount: number, 
   const files = fileEvents(events);
   const out = [...commandCandidates(events, ctx), ...fileCandidates(files, ctx), ...burstCandidates(files, ctx), ...clearedLogCandidates(events, slack, ctx)];
   const rules = ctx.options?.sigma;
-  if (rules && rules.length > 0) applySigma(rules, events, out, ctx);
+  if (rules && rules.length > 0) {
+    // A scan keeps the matches of every log of the root together (the correlations run after the
+    // walk); a log detected outside a scan is correlated by itself.
+    const own = ctx.options?.sigmaHits ? null : rules.some((r) => r.feeds.length > 0) ? new CorrelationHits() : null;
+    applySigma(rules, events, out, ctx, ctx.options?.sigmaHits ?? own);
+    if (own) pushAll(out, own.evaluate().candidates);
+  }
   return [...out, ...exportedLogCandidate(recordCount, ctx)];
 }
 

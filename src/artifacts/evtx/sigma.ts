@@ -17,12 +17,16 @@ import path from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import type { EvtxEvent } from './record.js';
 import { PROCESS_CREATION, readsAsProcessCreation, ruleLogSource } from './sigma-logsource.js';
+import { aggregationOf, compileCorrelation, correlationTimespan, CorrelationUnsupported, linkCorrelations, type Feed, type SigmaCorrelation } from './sigma-correlation.js';
 
 export type SigmaLevel = 'informational' | 'low' | 'medium' | 'high' | 'critical';
 
 export interface SigmaRule {
+  kind: 'rule';
   title: string;
   id: string | null;
+  /** Sigma's `name`: what a correlation may call the rule by. */
+  name: string | null;
   file: string;
   level: SigmaLevel;
   /** The rule's log source as a key of sigma-logsource.ts ('process_creation', 'service:security', ...). */
@@ -34,6 +38,10 @@ export interface SigmaRule {
   matchesRecord(fields: RecordFields): boolean;
   /** What the rule cannot match without (sigma-index.ts tries it only on records that have one of these). */
   needs: Needs;
+  /** Its matches are findings of their own: false for a rule only correlations read (sigma-correlation.ts). */
+  standalone: boolean;
+  /** The correlations that read its matches. */
+  feeds: Feed[];
 }
 
 /**
@@ -67,7 +75,9 @@ export interface SigmaUnsupported {
 }
 
 export interface SigmaRuleSet {
+  /** Every rule that matches records, those only correlations read included (their `feeds` reach the correlations). */
   rules: SigmaRule[];
+  correlations: SigmaCorrelation[];
   unsupported: SigmaUnsupported[];
 }
 
@@ -562,7 +572,6 @@ function globToRegExp(pattern: string): RegExp {
 
 /** Recursive descent over and / or / not / ( ) / "1 of x*" / "all of them"; depth-bounded by the text length. */
 function compileCondition(text: string, selections: ReadonlyMap<string, Compiled>): Compiled {
-  if (text.includes('|')) throw new Unsupported('aggregation', 'aggregation in condition (| count() ...)');
   const tokens = text.match(/\(|\)|[^\s()]+/g) ?? [];
   let i = 0;
   const peek = () => tokens[i]?.toLowerCase();
@@ -627,44 +636,91 @@ function compileCondition(text: string, selections: ReadonlyMap<string, Compiled
 
 // ---- rules -----------------------------------------------------------------------------------
 
-/** One YAML document to a rule; Unsupported names the first feature it cannot honour. */
-export function compileRule(doc: unknown, file: string): SigmaRule {
-  if (!doc || typeof doc !== 'object') throw new Unsupported('not a rule', 'not a Sigma rule (no mapping)');
-  const r = doc as Record<string, unknown>;
-  const logsource = (r.logsource ?? {}) as Record<string, unknown>;
-  const detection = r.detection as Record<string, unknown> | undefined;
-  if (!detection || typeof detection !== 'object') throw new Unsupported('not a rule', 'no detection section');
-  if (r.correlation !== undefined) throw new Unsupported('correlation rule', 'correlation rule');
-  const source = ruleLogSource(logsource);
-  if ('unsupported' in source) throw new Unsupported('log source', source.unsupported);
-  const selections = new Map<string, Compiled>();
-  for (const [name, def] of Object.entries(detection)) if (name !== 'condition' && name !== 'timeframe') selections.set(name, selection(name, def));
-  if (detection.timeframe !== undefined) throw new Unsupported('timeframe', 'timeframe');
-  const conditions = Array.isArray(detection.condition) ? detection.condition : [detection.condition];
-  if (conditions.length === 0 || conditions.some((c) => typeof c !== 'string')) throw new Unsupported('condition', 'condition missing');
-  const compiled = (conditions as string[]).map((c) => compileCondition(c, selections));
-  const matchers = compiled.map((c) => c.match);
+/** The header fields a rule and a correlation share. */
+function headerOf(r: Record<string, unknown>, file: string): Pick<SigmaRule, 'title' | 'id' | 'name' | 'file' | 'level' | 'attack'> {
   const level = String(r.level ?? 'medium').toLowerCase();
   const tags = Array.isArray(r.tags) ? r.tags.filter((t): t is string => typeof t === 'string') : [];
   return {
     title: typeof r.title === 'string' ? r.title : path.basename(file),
     id: typeof r.id === 'string' ? r.id : null,
+    name: typeof r.name === 'string' && r.name !== '' ? r.name : null,
     file,
     level: (LEVELS.has(level) ? level : 'medium') as SigmaLevel,
-    logsource: source.key,
     attack: tags.map((t) => /^attack\.(t\d{4}(\.\d{3})?)$/i.exec(t)?.[1]?.toUpperCase()).filter((t): t is string => !!t),
+  };
+}
+
+/** One YAML document to a rule; Unsupported names the first feature it cannot honour. */
+export function compileRule(doc: unknown, file: string): SigmaRule {
+  const compiled = compileDocument(doc, file);
+  if (!compiled.rule || compiled.correlation) throw new Unsupported('correlation rule', 'not a plain rule');
+  return compiled.rule;
+}
+
+/**
+ * One YAML document: a rule, a correlation (Sigma 2.0), or a rule whose condition ends in an
+ * aggregation (`| count() by G > N`, Sigma 1.0), which is the rule (only the correlation reads it)
+ * and its event_count or value_count correlation over `timeframe` (the whole of the logs without one).
+ */
+function compileDocument(doc: unknown, file: string): { rule?: SigmaRule; correlation?: SigmaCorrelation } {
+  if (!doc || typeof doc !== 'object') throw new Unsupported('not a rule', 'not a Sigma rule (no mapping)');
+  const r = doc as Record<string, unknown>;
+  if (r.correlation !== undefined) {
+    try {
+      return { correlation: compileCorrelation(r, headerOf(r, file)) };
+    } catch (err) {
+      if (err instanceof CorrelationUnsupported) throw new Unsupported('correlation rule', err.message);
+      throw err;
+    }
+  }
+  const logsource = (r.logsource ?? {}) as Record<string, unknown>;
+  const detection = r.detection as Record<string, unknown> | undefined;
+  if (!detection || typeof detection !== 'object') throw new Unsupported('not a rule', 'no detection section');
+  const source = ruleLogSource(logsource);
+  if ('unsupported' in source) throw new Unsupported('log source', source.unsupported);
+  const selections = new Map<string, Compiled>();
+  for (const [name, def] of Object.entries(detection)) if (name !== 'condition' && name !== 'timeframe') selections.set(name, selection(name, def));
+  const conditions = Array.isArray(detection.condition) ? detection.condition : [detection.condition];
+  if (conditions.length === 0 || conditions.some((c) => typeof c !== 'string')) throw new Unsupported('condition', 'condition missing');
+  const texts = conditions as string[];
+  const piped = texts.findIndex((t) => t.includes('|'));
+  if (piped >= 0 && texts.length > 1) throw new Unsupported('aggregation', 'an aggregation in a list of conditions');
+  let aggregation: ReturnType<typeof aggregationOf> | null = null;
+  let timespanMs = Infinity;
+  try {
+    if (piped >= 0) aggregation = aggregationOf(texts[0]!.slice(texts[0]!.indexOf('|') + 1));
+    if (aggregation && detection.timeframe !== undefined) timespanMs = correlationTimespan(detection.timeframe);
+  } catch (err) {
+    if (err instanceof CorrelationUnsupported) throw new Unsupported(piped >= 0 && !aggregation ? 'aggregation' : 'timeframe', err.message);
+    throw err;
+  }
+  // Without an aggregation a timeframe bounds nothing: the rule matches record by record either way.
+  const compiled = texts.map((c) => compileCondition(piped >= 0 ? c.slice(0, c.indexOf('|')) : c, selections));
+  const matchers = compiled.map((c) => c.match);
+  const header = headerOf(r, file);
+  const rule: SigmaRule = {
+    kind: 'rule',
+    ...header,
+    ...(aggregation ? { id: null, name: null } : {}),
+    logsource: source.key,
     matches: (get) => {
       const fields = new RecordFields(get);
       return matchers.some((c) => c(fields));
     },
     matchesRecord: (fields) => matchers.some((c) => c(fields)),
     needs: anyNeeds(compiled.map((c) => c.needs)),
+    standalone: true,
+    feeds: [],
   };
+  if (!aggregation) return { rule };
+  const correlation: SigmaCorrelation = { kind: 'correlation', ...header, type: aggregation.type, refs: [], inputs: [rule], groupBy: aggregation.groupBy, aliases: {}, timespanMs, condition: aggregation.condition, field: aggregation.field, generate: false, feeds: [] };
+  return { rule, correlation };
 }
 
 /** Every rule under the directories (recursively, links not followed); throws only when a directory cannot be read. */
 export function loadSigmaRules(dirs: readonly string[]): SigmaRuleSet {
   const rules: SigmaRule[] = [];
+  const correlations: SigmaCorrelation[] = [];
   const unsupported: SigmaUnsupported[] = [];
   for (const dir of dirs) {
     for (const file of ruleFilesUnder(dir, /\.ya?ml$/i, MAX_RULE_FILES)) {
@@ -683,19 +739,27 @@ export function loadSigmaRules(dirs: readonly string[]): SigmaRuleSet {
         unsupported.push({ file: ruleFile, title: null, kind: 'YAML', reason: `YAML: ${(err as Error).message.split('\n')[0]}` });
         continue;
       }
-      // A multi-document file with action: global is a rule collection (Sigma 1.0): not supported.
-      if (docs.length !== 1) {
-        unsupported.push({ file: ruleFile, title: null, kind: 'rule collection', reason: `${docs.length} YAML documents (rule collections are not supported)` });
+      // Sigma 1.0's rule collections (action: global / reset / repeat) merge documents: not supported.
+      // Several plain documents are Sigma 2.0's way of keeping a correlation with its rules.
+      if (docs.some((d) => d !== null && typeof d === 'object' && 'action' in d)) {
+        unsupported.push({ file: ruleFile, title: null, kind: 'rule collection', reason: `${docs.length} YAML documents with action: (Sigma 1.0 rule collections are not supported)` });
         continue;
       }
-      const title = (docs[0] as Record<string, unknown> | null)?.title;
-      try {
-        rules.push(compileRule(docs[0], ruleFile));
-      } catch (err) {
-        if (!(err instanceof Unsupported)) throw err;
-        unsupported.push({ file: ruleFile, title: typeof title === 'string' ? title : null, kind: err.kind, reason: err.message });
+      for (const doc of docs) {
+        if (doc === null && docs.length > 1) continue;
+        const title = (doc as Record<string, unknown> | null)?.title;
+        try {
+          const compiled = compileDocument(doc, ruleFile);
+          if (compiled.rule) rules.push(compiled.rule);
+          if (compiled.correlation) correlations.push(compiled.correlation);
+        } catch (err) {
+          if (!(err instanceof Unsupported)) throw err;
+          unsupported.push({ file: ruleFile, title: typeof title === 'string' ? title : null, kind: err.kind, reason: err.message });
+        }
       }
     }
   }
-  return { rules, unsupported };
+  const { linked, failed } = linkCorrelations(rules, correlations);
+  for (const f of failed) unsupported.push({ file: f.correlation.file, title: f.correlation.title, kind: 'correlation rule', reason: f.reason });
+  return { rules, correlations: linked, unsupported };
 }

@@ -83,7 +83,7 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
     .option('hash', { choices: ['findings', 'all', 'none'] as const, default: 'findings' as const, describe: 'hash the files behind findings at or above medium, behind all findings, or none' })
     .option('hash-algorithms', { type: 'string', array: true, describe: 'digests to compute: sha256 (default), sha1, md5 (comma-separated or repeated)' })
     .option('hash-max-size', { type: 'string', describe: 'skip hashing files larger than this (e.g. 4G, 512M; default 4G)' })
-    .option('sigma', { type: 'string', array: true, describe: 'a directory of Sigma rules for event logs (repeatable; process_creation, file_event, file_delete, ps_script)' })
+    .option('sigma', { type: 'string', array: true, describe: 'a directory of Sigma rules for event logs (repeatable; Windows log sources by category and channel; correlation rules over every log of a root)' })
     .options(YARA_OPTIONS)
     .option('baseline', { type: 'string', describe: 'an earlier scan (--format json or jsonl): its findings are marked known and do not fail the run' })
     .option('exclude', { type: 'string', array: true, describe: 'suppress findings whose root-relative path matches GLOB (repeatable; counted and listed in JSON)' })

@@ -101,7 +101,7 @@ describe('loading Sigma directories', () => {
       writeFileSync(path.join(dir, rel), text);
     };
     put('windows/process_creation/ntds.yml', `title: NTDS IFM\nid: 11111111-1111-1111-1111-111111111111\ntags: [attack.t1003.003]\n${proc("  s: {CommandLine|contains|all: [ntdsutil, ifm]}\n  condition: s").slice('title: t\n'.length)}\nlevel: high\n`);
-    put('windows/process_creation/count.yml', proc("  s: {Image|endswith: '\\cmd.exe'}\n  condition: s | count() by User > 5").replace('title: t', 'title: Aggregated'));
+    put('windows/process_creation/count.yml', proc("  s: {Image|endswith: '\\cmd.exe'}\n  condition: s | max(TerminalSessionId) by User > 5").replace('title: t', 'title: Aggregated'));
     put('windows/registry/reg.yml', "title: Registry\nlogsource: {category: registry_set, product: windows}\ndetection:\n  s: {TargetObject|contains: Run}\n  condition: s\n");
     put('windows/dns-client/dns.yml', "title: DNS client\nlogsource: {service: dns-client, product: windows}\ndetection:\n  s: {QueryName|endswith: .onion}\n  condition: s\n");
     put('linux/proc.yml', "title: Linux\nlogsource: {category: process_creation, product: linux}\ndetection:\n  s: {Image|endswith: /tar}\n  condition: s\n");
@@ -161,7 +161,7 @@ describe('loading Sigma directories', () => {
     expect(verbose[0]).toBe('stagehunt: sigma: 2 rules loaded from /r; 5 unsupported (2 log source, 1 aggregation, 1 modifier, 1 YAML)');
     expect(verbose.slice(1)).toHaveLength(5);
     expect(verbose).toContain("stagehunt: sigma: unsupported windows/expand.yml (Placeholder): modifier 'expand' (CommandLine)");
-    expect(sigmaLoadLines({ rules: [], unsupported: [] }, ['/r'], false)).toEqual(['stagehunt: sigma: 0 rules loaded from /r; 0 unsupported']);
+    expect(sigmaLoadLines({ rules: [], correlations: [], unsupported: [] }, ['/r'], false)).toEqual(['stagehunt: sigma: 0 rules loaded from /r; 0 unsupported']);
   });
 
   test('stagehunt scan --sigma: one summary line on stderr, every rule with --verbose; a missing directory is a usage error', () => {
