@@ -252,6 +252,12 @@ function eventStep(m: FindingFacts, named: NamedTimes): Draft {
   const f = m.finding;
   const makeText = (): string => {
     const d = f.details ?? {};
+    if (f.correlation !== undefined) {
+      // A Sigma correlation's firing: what it counted, from its first record.
+      const title = (d.correlation as { title?: unknown } | undefined)?.title;
+      const summary = typeof d.summary === 'string' ? d.summary : mainReason(m);
+      return `The event logs match the Sigma correlation "${quote(typeof title === 'string' ? title : f.correlation)}": ${quote(summary)} (from ${f.event?.channel ?? 'event'} log, event ${f.event?.eventId ?? '?'} record ${f.event?.recordId ?? '?'}${inShadowCopy(f)}).`;
+    }
     const who = m.users[0] ? `${m.users[0]} ` : 'Someone ';
     const what = typeof d.command === 'string' ? `ran \`${quote(d.command)}\`` : typeof d.target === 'string' ? `${f.event?.eventId === 11 || f.event?.eventId === 15 ? 'wrote' : 'deleted'} ${quote(d.target)}` : quote(mainReason(m));
     const where = `${f.event?.channel ?? 'event'} log, event ${f.event?.eventId ?? '?'} record ${f.event?.recordId ?? '?'}`;

@@ -269,6 +269,9 @@ describe('Sigma correlations: the specification, across logs, chains and bounds'
       expect(r.status).toBe(0);
       const report = JSON.parse(r.stdout) as { findings: Finding[] };
       expect(report.findings.filter((f) => f.correlation).map((f) => f.level)).toEqual(['critical']);
+      // The episode's story tells what the correlation counted, from its first record.
+      const story = (JSON.parse(r.stdout) as { episodes: { narrative: string }[] }).episodes.map((e) => e.narrative).join(' ');
+      expect(story).toContain('The event logs match the Sigma correlation "Documents gathered then archived by one user": "Many documents copied" then "Archiver run" within 5m by User=WORKSTATION\\alice');
       // The scan's stderr counts the correlations with the rules.
       const loud = runCli(['scan', root, '--scope', 'all', '--sigma', rules, '-f', 'json']);
       expect(loud.stderr).toMatch(/sigma: 2 rules and 2 correlations loaded from .*; 0 unsupported/);
