@@ -1,7 +1,7 @@
 /**
  * The members of an archive as bytes, decompressed in memory (never to disk): a ZIP's members
  * (stored, deflate, bzip2, LZMA, zstd, xz), a 7z's (LZMA, LZMA2, Copy blocks), a RAR's stored ones,
- * a tar's, a compressed stream's content, or the tar inside it. Read by the YARA rules (rules/yara/yara-worker.ts,
+ * a cabinet's (stored, MSZIP, LZX), a tar's, a compressed stream's content, or the tar inside it. Read by the YARA rules (rules/yara/yara-worker.ts,
  * docs/yara.md "Archive members", one level: a member that is itself an archive is given as it is)
  * and by the listing of archives inside archives (nested.ts). Pure over a ByteSource: only the bytes
  * a member needs are read (its packed data, a 7z block's packed streams); every count, size and name
@@ -28,6 +28,8 @@ import { packageTypeOf } from '../zip/package.js';
 import { FLAG_DATA_DESCRIPTOR, LOCAL_FIXED, readLocalFixed, SIG_LOCAL, type RawZipEntry } from '../zip/layout.js';
 import { scanLocalHeaders } from '../zip/local-scan.js';
 import { parseRar, rarVersion } from '../rar/parse.js';
+import { CONTINUED, readCabLayout } from '../cab/layout.js';
+import { decodeCabFolder } from '../cab/folder.js';
 
 export interface MemberBounds {
   /** Members given at most (the rest are counted as `beyond`). */
@@ -82,6 +84,7 @@ export function archiveMembers(src: ByteSource, name: string, bounds: MemberBoun
   if (stream) return streamMembers(src, name, stream, bounds);
   if (looksLikeTar(head)) return tarMembers(src, 'tar', bounds, false);
   if (rarVersion(head) !== null || (afterStub && rarVersion(afterStub) !== null)) return rarMembers(src, name, bounds);
+  if (head.length >= 4 && head.toString('latin1', 0, 4) === 'MSCF') return cabMembers(src, bounds);
   // A ZIP behind a self-extractor's stub or other prepended data: its end record (in the tail) says where.
   if (src.size >= 22 && findEndRecord(src).end) return zipMembers(src, name, bounds);
   return null;
@@ -390,6 +393,51 @@ function folderOutput(src: ByteSource, f: Folder, packs: ReadonlyArray<{ at: num
   if (out.damaged) return { ok: true, data: out.data, damaged: `its block: ${out.damaged}` };
   if (f.unpackCrc !== null && crc32(out.data) >>> 0 !== f.unpackCrc >>> 0) return { ok: true, data: out.data, damaged: "its block's CRC-32 does not match" };
   return { ok: true, data: out.data };
+}
+
+/**
+ * A cabinet's members (cab/folder.ts): each folder decoded once, when a file of it is asked for, up
+ * to what is left of the archive's budget, and its files sliced from it; a file only partly in this
+ * cabinet (continued from or into another one of its set) is not given.
+ */
+function cabMembers(src: ByteSource, bounds: MemberBounds): MemberListing | null {
+  const layout = readCabLayout(src);
+  if (!layout) return null;
+  const budget: Budget = { used: 0 };
+  let decoded: { folder: number; bytes: ReturnType<typeof decodeCabFolder> } | null = null;
+  const folderBytes = (fi: number): ReturnType<typeof decodeCabFolder> => {
+    if (decoded?.folder !== fi) {
+      const bytes = decodeCabFolder(src, layout, fi, bounds.maxTotalBytes - budget.used);
+      if (bytes.ok) budget.used += bytes.data.length;
+      decoded = { folder: fi, bytes };
+    }
+    return decoded.bytes;
+  };
+  const members: ArchiveMember[] = [];
+  let beyond = 0;
+  for (const f of layout.files) {
+    if (members.length >= bounds.maxMembers) {
+      beyond++;
+      continue;
+    }
+    members.push({
+      index: members.length,
+      path: f.name,
+      load: () => {
+        const continued = CONTINUED[f.folder];
+        if (continued) return skip('damaged', `${continued}: only part of it is in this cabinet`);
+        if (f.size > bounds.maxMemberBytes) return skip('too-large', `${f.size} bytes, larger than ${bounds.maxMemberBytes}`);
+        const whole = folderBytes(f.folder);
+        if (!whole.ok) return whole;
+        if (f.folderOffset + f.size > whole.data.length) {
+          return whole.cut ? skip('budget', `the archive's members decompress to more than ${bounds.maxTotalBytes} bytes`) : skip('damaged', `its folder decoded short${whole.damaged ? ` (${whole.damaged})` : ''}`);
+        }
+        const data = whole.data.subarray(f.folderOffset, f.folderOffset + f.size);
+        return whole.damaged ? { ok: true, data, damaged: whole.damaged } : { ok: true, data };
+      },
+    });
+  }
+  return { format: 'cab', members, beyond, warnings: layout.warnings.slice(0, 5) };
 }
 
 /** A compressed stream: the tar inside it, or its content as one member. */
