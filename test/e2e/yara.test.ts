@@ -329,6 +329,26 @@ describe('YARA on a staged tree', () => {
     expect(capped.meta.yara!.members).toMatchObject({ scanned: 2, matched: 1, beyond: 1 });
   }, 120_000);
 
+  testIf(built && corpusAvailable() && toolAvailable('yara') && toolAvailable('bsdtar'), built ? toolMissing('yara, bsdtar or the corpus') : DIST_MISSING)('cabinet members: the rules match inside LZX and stored cabinets as yara does on what bsdtar extracts', () => {
+    const cabs = path.join(dir, 'cabs');
+    const extracted = path.join(dir, 'cabs-extracted');
+    mkdirSync(cabs, { recursive: true });
+    const names = { 'flash.cab': ['file-type', 'fixture.cab'], 'lzx18.cab': ['libarchive', 'test_read_format_cab_3.cab'], 'stored.cab': ['libarchive', 'test_read_format_cab_1.cab'] };
+    for (const [name, rel] of Object.entries(names)) {
+      writeFileSync(path.join(cabs, name), readFileSync(corpusPath('archives', ...rel)));
+      mkdirSync(path.join(extracted, name), { recursive: true });
+      expect(spawnSync('bsdtar', ['-xf', path.join(cabs, name), '-C', path.join(extracted, name)]).status).toBe(0);
+    }
+    const rule = path.join(dir, 'cab-members.yar');
+    writeFileSync(rule, 'rule Inf_Version { strings: $a = "[Version]" nocase condition: $a }\nrule Program { condition: uint16(0) == 0x5a4d }\nrule Small_Text { condition: filesize > 0 and filesize < 64 and uint8(0) >= 0x20 }\n');
+    const { report } = scanJson([cabs, '--scope', 'all', '--quiet', '--yara', rule]);
+    const ours = new Set(report.findings.flatMap((f) => (f.details?.yara ?? []).filter((d) => d.member !== undefined).map((d) => `${d.rule} ${f.path}/${d.member!.replace(/\\/g, '/')}`)));
+    const theirs = new Set(execFileSync('yara', ['-r', '-w', rule, extracted], { encoding: 'utf8' }).split('\n').filter(Boolean).map((line) => `${line.slice(0, line.indexOf(' '))} ${path.relative(extracted, line.slice(line.indexOf(' ') + 1))}`));
+    expect(theirs.size).toBeGreaterThanOrEqual(3);
+    expect([...ours].sort()).toEqual([...theirs].sort());
+    expect(report.meta.yara!.members).toMatchObject({ archives: 3, damaged: 0, method: 0, budget: 0 });
+  }, 120_000);
+
   testIf(built, DIST_MISSING)('an archive of more members than a worker scans before it is replaced: handed on, every member answered once', () => {
     const big = path.join(dir, 'big-archive');
     mkdirSync(big, { recursive: true });
