@@ -1,6 +1,6 @@
 /**
  * The members of an archive as bytes, decompressed in memory (never to disk): a ZIP's members
- * (stored, deflate, bzip2, LZMA, zstd, xz), a 7z's (LZMA, LZMA2, Copy blocks), a RAR's stored ones,
+ * (stored, deflate, Deflate64, bzip2, LZMA, zstd, xz), a 7z's (LZMA, LZMA2, Deflate, Deflate64, BZip2, zstd, Copy blocks), a RAR's stored ones,
  * a cabinet's (stored, MSZIP, LZX), a tar's, a compressed stream's content, or the tar inside it. Read by the YARA rules (rules/yara/yara-worker.ts,
  * docs/yara.md "Archive members", one level: a member that is itself an archive is given as it is)
  * and by the listing of archives inside archives (nested.ts). Pure over a ByteSource: only the bytes
@@ -12,6 +12,7 @@ import { pushAll } from '../../util/arrays.js';
 import { bufferSource, type ByteSource } from '../../util/byte-source.js';
 import { LIMITS } from '../../util/limits.js';
 import { decompressWhole, inflateWhole, type Decompressed } from '../compressed/whole.js';
+import { inflate64 } from '../compressed/inflate64.js';
 import { readGzipHeader, sniffStream, type StreamFormat } from '../compressed/layout.js';
 import { decodeLzma } from '../sevenzip/lzma.js';
 import { decodeFolder as decodeSevenZipFolder } from '../sevenzip/folder.js';
@@ -69,7 +70,7 @@ export interface MemberListing {
 }
 
 /** ZIP methods this project decompresses. */
-const ZIP_METHODS: Readonly<Record<number, 'stored' | 'deflate' | 'lzma' | StreamFormat>> = { 0: 'stored', 8: 'deflate', 12: 'bzip2', 14: 'lzma', 93: 'zstd', 95: 'xz' };
+const ZIP_METHODS: Readonly<Record<number, 'stored' | 'deflate' | 'deflate64' | 'lzma' | StreamFormat>> = { 0: 'stored', 8: 'deflate', 9: 'deflate64', 12: 'bzip2', 14: 'lzma', 93: 'zstd', 95: 'xz' };
 const STREAM_SUFFIX = /\.(gz|gzip|bz2|bzip2|xz|zst|zstd|lz4|lz|lzma|z)$/i;
 const TAR_SHORTHAND = /\.(tgz|tbz2?|txz|tzst|tlz)$/i;
 
@@ -204,6 +205,9 @@ function zipMemberBytes(src: ByteSource, e: RawZipEntry, encrypted: boolean, bou
       break;
     case 'deflate':
       out = inflateWhole(readSpan(src, start, packed), max);
+      break;
+    case 'deflate64':
+      out = inflate64(readSpan(src, start, packed), max);
       break;
     case 'lzma':
       out = zipLzma(readSpan(src, start, packed), e.uncompressedSize, max);

@@ -2,11 +2,12 @@
  * A 7z folder's (solid block's) whole output, decoded in memory for the YARA rules
  * (archive/members.ts): the folder's coders wired by its bind pairs, each coder's input being a
  * packed stream or another coder's output (7zFormat.txt, "Folder"). Coders decoded here: LZMA,
- * LZMA2, Copy, zstd, and the x86 filters BCJ and BCJ2. Encrypted folders (7zAES) and other coders
- * (PPMd, BZip2, Deflate, ARM filters...) are said, not decoded. Every size is the header's, so the
+ * LZMA2, Copy, zstd, Deflate, Deflate64, BZip2, and the x86 filters BCJ and BCJ2. Encrypted folders
+ * (7zAES) and other coders (PPMd, ARM filters...) are said, not decoded. Every size is the header's, so the
  * whole of what a folder would hold in memory is checked against `maxBytes` before anything is decoded.
  */
-import { decompressWhole } from '../compressed/whole.js';
+import { decompressWhole, inflateWhole, type Decompressed } from '../compressed/whole.js';
+import { inflate64 } from '../compressed/inflate64.js';
 import { bcj2Decode, x86BranchDecode } from './bcj.js';
 import type { Folder } from './header.js';
 import { CODER_LZMA, CODER_LZMA2 } from './layout.js';
@@ -16,6 +17,13 @@ import { folderIsEncrypted, folderMethod } from './parse.js';
 const CODER_COPY = '00';
 /** 7-Zip ZS's zstd. */
 const CODER_ZSTD = '04f71101';
+/** Coders of one stream decoded whole to the header's size by the compressed files' decoders. */
+const WHOLE_CODERS: Readonly<Record<string, { name: string; decode(input: Buffer, size: number): Decompressed }>> = {
+  [CODER_ZSTD]: { name: 'zstd', decode: (input, size) => decompressWhole('zstd', input, size)! },
+  '040108': { name: 'Deflate', decode: inflateWhole },
+  '040109': { name: 'Deflate64', decode: inflate64 },
+  '040202': { name: 'BZip2', decode: (input, size) => decompressWhole('bzip2', input, size)! },
+};
 /** The x86 branch filter, by its old and new ids. */
 const CODER_BCJ = new Set(['03030103', '04']);
 const CODER_BCJ2 = '0303011b';
@@ -86,9 +94,10 @@ export function decodeFolder(bytes: Buffer, f: Folder, packs: ReadonlyArray<{ at
       else if (coder.id === CODER_COPY) {
         const stored = first();
         r = { data: stored.subarray(0, size), error: stored.length < size ? 'the stored block is short' : null };
-      } else if (coder.id === CODER_ZSTD) {
-        const z = decompressWhole('zstd', first(), size)!;
-        r = { data: z.data, error: z.cut ? 'zstd output longer than the header says' : z.error };
+      } else if (WHOLE_CODERS[coder.id]) {
+        const whole = WHOLE_CODERS[coder.id]!;
+        const z = whole.decode(first(), size);
+        r = { data: z.data, error: z.cut ? `${whole.name} output longer than the header says` : z.error };
       } else throw new NotDecoded('method', `its block is packed with ${folderMethod(f)}, not decompressed here`);
       noted(r.error);
       return r.data;

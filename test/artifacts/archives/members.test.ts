@@ -14,6 +14,7 @@ import { crc32, gzipSync } from 'node:zlib';
 import { archiveMembers, type MemberBounds, type MemberBytes } from '../../../src/artifacts/archive/members.js';
 import { corpusAvailable, corpusPath, CORPUS_MISSING, testIf, toolAvailable, toolMissing } from '../../helpers/corpus.js';
 import { decodeFolder as decodeSevenZipFolder } from '../../../src/artifacts/sevenzip/folder.js';
+import { inflate64 } from '../../../src/artifacts/compressed/inflate64.js';
 import { tarOf, zipOf } from '../../helpers/archive-builders.js';
 import { MEMBER_ARCHIVES } from '../../helpers/corpus-archives.js';
 import { prng } from '../../helpers/random.js';
@@ -156,6 +157,72 @@ describe('archive members agree with libarchive (bsdtar, bsdcat) on the corpus',
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  testIf(toolAvailable('7zz') && toolAvailable('unzip'), toolMissing('7zz or unzip'))('Deflate64 (ZIP method 9, 7z coder), 7z Deflate and BZip2 blocks: what 7-Zip wrote comes back byte for byte, as unzip and 7-Zip extract it', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'stagehunt-d64-'));
+    try {
+      const random = prng(64);
+      const block = Buffer.from(Array.from({ length: 40_000 }, () => Math.floor(random() * 256)));
+      const files: Record<string, Buffer> = {
+        // Lines: the usual codes; a run of zeros: length code 285 with its 16 extra bits; a random block
+        // three times over: matches 40,000 bytes back (distance codes 30 and 31, past deflate's 32 KiB).
+        'report.txt': Buffer.from(Array.from({ length: 60_000 }, (_, i) => `${i} the staging folder holds ${'x'.repeat(i % 70)}\n`).join('')),
+        'runs.bin': Buffer.concat([Buffer.alloc(300_000), block, block, block]),
+      };
+      for (const [name, data] of Object.entries(files)) writeFileSync(path.join(dir, name), data);
+      const cases: Array<[string, string[], RegExp]> = [
+        ['d64.zip', ['-tzip', '-mm=Deflate64'], /Method = Deflate64/],
+        ['d64.7z', ['-t7z', '-m0=Deflate64'], /Method = Deflate64/],
+        ['deflate.7z', ['-t7z', '-m0=Deflate'], /Method = Deflate\n/],
+        ['bzip2.7z', ['-t7z', '-m0=BZip2'], /Method = BZip2/],
+      ];
+      for (const [archive, args, method] of cases) {
+        execFileSync('7zz', ['a', '-bd', ...args, archive, 'report.txt', 'runs.bin'], { cwd: dir, stdio: 'pipe' });
+        expect({ archive, listed: method.test(execFileSync('7zz', ['l', '-slt', archive], { cwd: dir, encoding: 'utf8' })) }).toEqual({ archive, listed: true });
+        const ours = loadAll(readFileSync(path.join(dir, archive)), archive)!;
+        for (const [name, data] of Object.entries(files)) {
+          const got = ours.loaded.get(name);
+          expect({ archive, name, damaged: got?.ok ? got.damaged : got, same: got?.ok && got.data.equals(data) }).toEqual({ archive, name, damaged: undefined, same: true });
+        }
+      }
+      // The reference extractors agree with what was archived (unzip reads method 9 too).
+      const out = path.join(dir, 'unzipped');
+      execFileSync('unzip', ['-q', '-d', out, path.join(dir, 'd64.zip')]);
+      for (const [name, data] of Object.entries(files)) expect(sha(readFileSync(path.join(out, name)))).toBe(sha(data));
+      // A damaged Deflate64 stream gives what decoded before the damage, said damaged, no throw.
+      const zip = readFileSync(path.join(dir, 'd64.zip'));
+      const cut = loadAll(zip.subarray(0, Math.floor(zip.length / 3)), 'cut.zip');
+      for (const r of cut?.loaded.values() ?? []) expect(r.ok ? r.damaged : r.why).toBeTruthy();
+      // Flipped bytes in the Deflate64 data: a member comes back whole, or said damaged; never a throw.
+      for (let round = 0; round < 60; round++) {
+        const copy = Buffer.from(zip);
+        for (let k = 0; k < 1 + (round % 5); k++) copy[100 + Math.floor(random() * (copy.length / 2))] = Math.floor(random() * 256);
+        for (const [name, r] of loadAll(copy, 'flipped.zip')?.loaded ?? []) if (r.ok && !r.damaged) expect({ name, same: r.data.equals(files[name]!) }).toEqual({ name, same: true });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('Deflate64\'s length code 285 (3 plus 16 extra bits), which 7-Zip\'s encoder does not write: a fixed-code block made bit by bit', () => {
+    // Bits least significant first; Huffman codes most significant bit first (RFC 1951, 3.1.1).
+    const bits: number[] = [];
+    const put = (value: number, n: number) => { for (let i = 0; i < n; i++) bits.push((value >> i) & 1); };
+    const code = (value: number, n: number) => { for (let i = n - 1; i >= 0; i--) bits.push((value >> i) & 1); };
+    put(1, 1); // BFINAL
+    put(1, 2); // fixed codes
+    code(0x30 + 0x61, 8); // literal 'a'
+    code(0xc0 + (285 - 280), 8); // length code 285
+    put(65_000 - 3, 16); // length 65,000: past deflate's 258 (at most 3 + 65,535)
+    code(0, 5); // distance code 0: one byte back
+    code(0, 7); // end of block
+    const stream = Buffer.alloc(Math.ceil(bits.length / 8));
+    bits.forEach((bit, i) => { stream[i >> 3]! |= bit << (i & 7); });
+    const out = inflate64(stream, 1 << 20);
+    expect({ error: out.error, length: out.data.length, all: out.data.every((c) => c === 0x61) }).toEqual({ error: null, length: 65_001, all: true });
+    // The same with an output bound below it: cut, not grown past the bound.
+    expect(inflate64(stream, 1000)).toMatchObject({ cut: true });
   });
 
   test('Unix compress (.Z) is not decompressed here: the file is not opened (bsdtar reads it)', () => {
