@@ -717,6 +717,49 @@ function compileDocument(doc: unknown, file: string): { rule?: SigmaRule; correl
   return { rule, correlation };
 }
 
+function isMap(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** `over` merged into `base`: maps key by key, down through maps; anything else from `over` replaces. */
+function deepMerged(base: Record<string, unknown>, over: Record<string, unknown>, depth = 0): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isMap(b) && isMap(v) && depth < 16 ? deepMerged(b, v, depth + 1) : v;
+  }
+  return out;
+}
+
+/**
+ * A Sigma 1.0 rule collection as the rules it stands for (sigmac's reading): `action: global` is
+ * merged under every document after it, `action: reset` drops it, `action: repeat` is the document
+ * before it with its own keys merged over. Documents without an action pass as they are; a string
+ * says why the file cannot be read so.
+ */
+function expandCollection(docs: readonly unknown[]): unknown[] | string {
+  if (!docs.some((d) => isMap(d) && 'action' in d)) return [...docs];
+  let global: Record<string, unknown> = {};
+  let previous: Record<string, unknown> | null = null;
+  const out: unknown[] = [];
+  for (const doc of docs) {
+    if (doc === null) continue;
+    if (!isMap(doc)) return 'a rule collection with a document that is not a mapping';
+    const { action, ...rest } = doc;
+    if (action === 'global') global = deepMerged(global, rest);
+    else if (action === 'reset') global = {};
+    else if (action === 'repeat') {
+      if (!previous) return 'action: repeat with no document before it';
+      previous = deepMerged(previous, rest);
+      out.push(previous);
+    } else if (action === undefined) {
+      previous = deepMerged(global, rest);
+      out.push(previous);
+    } else return `action: ${String(action)} (only global, reset and repeat)`;
+  }
+  return out;
+}
+
 /** Every rule under the directories (recursively, links not followed); throws only when a directory cannot be read. */
 export function loadSigmaRules(dirs: readonly string[]): SigmaRuleSet {
   const rules: SigmaRule[] = [];
@@ -739,13 +782,14 @@ export function loadSigmaRules(dirs: readonly string[]): SigmaRuleSet {
         unsupported.push({ file: ruleFile, title: null, kind: 'YAML', reason: `YAML: ${(err as Error).message.split('\n')[0]}` });
         continue;
       }
-      // Sigma 1.0's rule collections (action: global / reset / repeat) merge documents: not supported.
-      // Several plain documents are Sigma 2.0's way of keeping a correlation with its rules.
-      if (docs.some((d) => d !== null && typeof d === 'object' && 'action' in d)) {
-        unsupported.push({ file: ruleFile, title: null, kind: 'rule collection', reason: `${docs.length} YAML documents with action: (Sigma 1.0 rule collections are not supported)` });
+      // Sigma 1.0's rule collections (action: global / reset / repeat) are merged into plain rules;
+      // several plain documents are Sigma 2.0's way of keeping a correlation with its rules.
+      const expanded = expandCollection(docs);
+      if (typeof expanded === 'string') {
+        unsupported.push({ file: ruleFile, title: null, kind: 'rule collection', reason: expanded });
         continue;
       }
-      for (const doc of docs) {
+      for (const doc of expanded) {
         if (doc === null && docs.length > 1) continue;
         const title = (doc as Record<string, unknown> | null)?.title;
         try {

@@ -240,7 +240,6 @@ describe('Sigma correlations: the specification, across logs, chains and bounds'
       'span.yml': 'title: Bad span\ncorrelation:\n  type: event_count\n  rules: [x]\n  timespan: 1 week\n  condition: {gte: 2}\n',
       'kind.yml': 'title: Sum\ncorrelation:\n  type: value_sum\n  rules: [x]\n  timespan: 1m\n  condition: {gte: 2}\n',
       'agg.yml': 'title: Near\nlogsource: {category: process_creation, product: windows}\ndetection:\n  s: {Image: a}\n  condition: s | near t\n',
-      'collection.yml': 'action: global\ntitle: G\n---\nlogsource: {category: process_creation, product: windows}\ndetection:\n  s: {Image: a}\n  condition: s\n',
     });
     try {
       const set = loadSigmaRules([rules]);
@@ -253,10 +252,38 @@ describe('Sigma correlations: the specification, across logs, chains and bounds'
         'span.yml:Bad span': 'correlation rule: timespan "1 week" (a number and s, m, h or d)',
         'kind.yml:Sum': 'correlation rule: correlation type "value_sum"',
         'agg.yml:Near': 'aggregation: aggregation "near t" (only count() and count(field), by fields, compared with a number)',
-        'collection.yml:': 'rule collection: 2 YAML documents with action: (Sigma 1.0 rule collections are not supported)',
       });
       // X stays a rule of its own: the correlation that read it could not be loaded.
       expect(set.rules.map((r) => [r.title, r.standalone])).toEqual([['X', true]]);
+    } finally {
+      rmSync(rules, { recursive: true, force: true });
+    }
+  });
+
+  test('Sigma 1.0 rule collections: global merged under each rule, repeat over the one before, reset dropping the global; another action is unsupported', async () => {
+    const rules = ruleDir({
+      'collection.yml': [
+        'action: global\ntitle: Archiver into PerfLogs\nlevel: high\ndetection:\n  folder: {CommandLine|contains: \\PerfLogs\\}\n  condition: archiver and folder',
+        'logsource: {category: process_creation, product: windows}\ndetection:\n  archiver: {Image|endswith: \\7z.exe}',
+        // Maps merge key by key (a selection of the same name would gain the fields): the repeat names its own.
+        'action: repeat\ntitle: Archive written into PerfLogs\nlogsource: {category: file_event, product: windows}\ndetection:\n  written: {TargetFilename|endswith: .7z}\n  there: {TargetFilename|contains: \\PerfLogs\\}\n  condition: written and there',
+        'action: reset',
+        'title: Without the global\nlogsource: {category: process_creation, product: windows}\ndetection:\n  s: {Image|endswith: \\robocopy.exe}\n  condition: s',
+      ].join('\n---\n'),
+      'odd.yml': 'action: include\ntitle: X\n---\ntitle: Y\n',
+    });
+    try {
+      const set = loadSigmaRules([rules]);
+      expect(set.rules.map((r) => [r.title, r.level, r.logsource])).toEqual([
+        ['Archiver into PerfLogs', 'high', 'process_creation'],
+        ['Archive written into PerfLogs', 'high', 'file_event'],
+        ['Without the global', 'medium', 'process_creation'],
+      ]);
+      expect(set.unsupported.map((u) => `${u.file}: ${u.reason}`)).toEqual(['odd.yml: action: include (only global, reset and repeat)']);
+      // The merged rules match: the 4688 of 7-Zip writing into PerfLogs, the Sysmon 11 of the archive there.
+      const { all } = await scanWith(root, rules);
+      const by = (title: string) => all.filter((f) => f.reasons.some((r) => r.message.startsWith(`Sigma "${title}"`))).map((f) => f.event?.recordId).sort((a, b) => a! - b!);
+      expect([by('Archiver into PerfLogs'), by('Archive written into PerfLogs'), by('Without the global')]).toEqual([[1], [30], []]);
     } finally {
       rmSync(rules, { recursive: true, force: true });
     }
