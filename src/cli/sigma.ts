@@ -24,7 +24,7 @@ export function sigmaLoadLines(set: SigmaRuleSet, dirs: readonly string[], verbo
   const perReason = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([kind, n]) => `${n} ${kind}`).join(', ');
   const unsupported = set.unsupported.length === 0 ? '0 unsupported' : `${set.unsupported.length} unsupported (${perReason})${verbose ? '' : '; --verbose lists them'}`;
   const correlations = set.correlations.length > 0 ? ` and ${set.correlations.length} correlation${set.correlations.length === 1 ? '' : 's'}` : '';
-  const lines = [`stagehunt: sigma: ${set.rules.length} rules${correlations} loaded from ${from}; ${unsupported}`];
+  const lines = [`stagehunt: sigma: ${set.rules.length} rule${set.rules.length === 1 ? '' : 's'}${correlations} loaded from ${from}; ${unsupported}`];
   if (verbose) for (const u of set.unsupported) lines.push(`stagehunt: sigma: unsupported ${escapeControls(u.file)}${u.title ? ` (${escapeControls(u.title)})` : ''}: ${escapeControls(u.reason)}`);
   return lines;
 }

@@ -4,7 +4,7 @@ import { buildExplainReport } from '../../pipeline/explain.js';
 import { explainText } from '../../report/explain-text.js';
 import { writeStdout } from '../output.js';
 import { typedArgs } from '../args.js';
-import { builtinSigmaRules } from '../sigma.js';
+import { loadSigma } from '../sigma.js';
 import { startYara, yaraLimitsOf, YARA_OPTIONS, type YaraArgs } from '../yara.js';
 
 export interface ExplainArgs extends YaraArgs {
@@ -16,6 +16,7 @@ export interface ExplainArgs extends YaraArgs {
   scope: 'hotspots' | 'all';
   quiet?: boolean;
   verbose?: boolean;
+  sigma?: string[];
 }
 
 export function explainBuilder(y: Argv): Argv<ExplainArgs> {
@@ -26,14 +27,16 @@ export function explainBuilder(y: Argv): Argv<ExplainArgs> {
     .option('scope', { choices: ['hotspots', 'all'] as const, default: 'hotspots' as const, describe: 'the scan scope the file is judged in (as scan --scope): the root is scanned so that correlation counts' })
     .option('codepage', { type: 'string' })
     .option('hive-logs', { type: 'boolean', default: true, describe: 'apply registry transaction logs (.LOG1/.LOG2) beside a dirty hive, as Windows does when it loads it (default); --no-hive-logs reads hives as found' })
+    .option('sigma', { type: 'string', array: true, describe: 'a directory of Sigma rules, as given to scan (repeatable): the file is judged with them, correlations over the root\'s logs included' })
     .options(YARA_OPTIONS));
 }
 
 export async function runExplain(args: ExplainArgs): Promise<number> {
-  // The rules the scan was run with, so that the file's YARA reasons are judged as the scan judged them.
+  // The rules the scan was run with, so that the file's Sigma and YARA reasons are judged as the scan judged them.
+  const sigma = loadSigma(args.sigma ?? [], { quiet: args.quiet ?? false, verbose: args.verbose ?? false });
   const yara = args.yara?.length ? startYara(args.yara, yaraLimitsOf(args), { quiet: args.quiet ?? false, verbose: args.verbose ?? false }) : undefined;
   try {
-    const report = await buildExplainReport({ file: args.file, root: args.root, codepage: args.codepage, hiveLogs: args.hiveLogs, scope: args.scope, sigma: builtinSigmaRules(), yara });
+    const report = await buildExplainReport({ file: args.file, root: args.root, codepage: args.codepage, hiveLogs: args.hiveLogs, scope: args.scope, sigma, yara });
     await writeStdout(args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : explainText(report));
   } finally {
     yara?.close();

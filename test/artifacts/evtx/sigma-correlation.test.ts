@@ -302,6 +302,16 @@ describe('Sigma correlations: the specification, across logs, chains and bounds'
       // The scan's stderr counts the correlations with the rules.
       const loud = runCli(['scan', root, '--scope', 'all', '--sigma', rules, '-f', 'json']);
       expect(loud.stderr).toMatch(/sigma: 2 rules and 2 correlations loaded from .*; 0 unsupported/);
+      // explain of the Sysmon log, with the same rules, shows the same firing (the root is scanned).
+      const sysmon = path.join(root, 'Windows', 'System32', 'winevt', 'Logs', 'Microsoft-Windows-Sysmon%4Operational.evtx');
+      const explained = runCli(['explain', sysmon, '--root', root, '--scope', 'all', '--sigma', rules, '-f', 'json', '-q']);
+      expect(explained.status).toBe(0);
+      const fromScan = report.findings.find((f) => f.correlation)!;
+      type Explained = { inner: Array<{ correlation?: string; level: string; score: number }> };
+      expect((JSON.parse(explained.stdout) as Explained).inner.filter((v) => v.correlation).map((v) => [v.correlation, v.level, v.score])).toEqual([[fromScan.correlation, fromScan.level, fromScan.score]]);
+      // Without the rules, explain judges the log by stagehunt's own: no correlation.
+      const plain = JSON.parse(runCli(['explain', sysmon, '--root', root, '--scope', 'all', '-f', 'json', '-q']).stdout) as Explained;
+      expect(plain.inner.filter((v) => v.correlation)).toEqual([]);
     } finally {
       rmSync(rules, { recursive: true, force: true });
     }
