@@ -30,7 +30,7 @@ import { FLAG_DATA_DESCRIPTOR, LOCAL_FIXED, readLocalFixed, SIG_LOCAL, type RawZ
 import { scanLocalHeaders } from '../zip/local-scan.js';
 import { parseRar, rarVersion } from '../rar/parse.js';
 import { CONTINUED, readCabLayout } from '../cab/layout.js';
-import { decodeCabFolder } from '../cab/folder.js';
+import { decodeCabFolder, type FolderBytes as CabFolderBytes } from '../cab/folder.js';
 
 export interface MemberBounds {
   /** Members given at most (the rest are counted as `beyond`). */
@@ -408,8 +408,8 @@ function cabMembers(src: ByteSource, bounds: MemberBounds): MemberListing | null
   const layout = readCabLayout(src);
   if (!layout) return null;
   const budget: Budget = { used: 0 };
-  let decoded: { folder: number; bytes: ReturnType<typeof decodeCabFolder> } | null = null;
-  const folderBytes = (fi: number): ReturnType<typeof decodeCabFolder> => {
+  let decoded: { folder: number; bytes: CabFolderBytes } | null = null;
+  const folderBytes = (fi: number): CabFolderBytes => {
     if (decoded?.folder !== fi) {
       const bytes = decodeCabFolder(src, layout, fi, bounds.maxTotalBytes - budget.used);
       if (bytes.ok) budget.used += bytes.data.length;

@@ -79,7 +79,8 @@ const MAX_VALUES_LISTED = 20;
 /** Why a correlation document cannot be used (sigma.ts turns it into an unsupported rule). */
 export class CorrelationUnsupported extends Error {}
 
-function timespanOf(v: unknown): number {
+/** A Sigma timespan (`90m`: a number and s, m, h or d) in milliseconds; also an aggregation's `timeframe`. */
+export function timespanMsOf(v: unknown): number {
   const m = typeof v === 'string' ? /^(\d{1,9})([smhd])$/.exec(v.trim()) : null;
   if (!m) throw new CorrelationUnsupported(`timespan ${JSON.stringify(v)} (a number and s, m, h or d)`);
   return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
@@ -125,7 +126,7 @@ export function compileCorrelation(doc: Record<string, unknown>, meta: Pick<Sigm
   }
   const { condition, field } = conditionOf(body.condition, type as CorrelationType, refs.length);
   const generate = doc.generate === true || body.generate === true;
-  return { kind: 'correlation', ...meta, type: type as CorrelationType, refs, inputs: [], groupBy, aliases, timespanMs: timespanOf(body.timespan), condition, field, generate, feeds: [] };
+  return { kind: 'correlation', ...meta, type: type as CorrelationType, refs, inputs: [], groupBy, aliases, timespanMs: timespanMsOf(body.timespan), condition, field, generate, feeds: [] };
 }
 
 /**
@@ -141,8 +142,6 @@ export function aggregationOf(text: string): { type: 'event_count' | 'value_coun
   const condition: CountCondition = op === '>' ? { gt: n } : op === '>=' ? { gte: n } : op === '<' ? { lt: n } : op === '<=' ? { lte: n } : { eq: n };
   return { type: m[1] ? 'value_count' : 'event_count', field: m[1] || null, groupBy: m[2] ? m[2].split(',').map((s) => s.trim()) : [], condition };
 }
-
-export { timespanOf as correlationTimespan };
 
 /**
  * Resolves every correlation's names to the rules and correlations loaded with it (an id first,
@@ -296,8 +295,8 @@ export class CorrelationHits {
   /** The findings of every correlation that fired, children before the chains that read them. */
   evaluate(): { candidates: Candidate[]; warnings: string[] } {
     const candidates: Candidate[] = [];
-    const budget = { steps: LIMITS.maxSigmaCorrelationSteps, spent: false };
-    for (const c of ordered([...this.hits.keys()])) {
+    const budget: SearchBudget = { steps: LIMITS.maxSigmaCorrelationSteps, spent: false };
+    for (const c of evaluationOrder([...this.hits.keys()])) {
       const firings = fire(c, this.hits.get(c) ?? [], budget);
       let made = 0;
       for (const f of firings) {
@@ -325,8 +324,8 @@ export class CorrelationHits {
   }
 }
 
-/** Correlations with hits, each after the correlations it reads (a chain's steps first). */
-function ordered(start: SigmaCorrelation[]): SigmaCorrelation[] {
+/** Correlations with hits, and the chains above them, each after the correlations it reads (a chain's steps first). */
+function evaluationOrder(start: SigmaCorrelation[]): SigmaCorrelation[] {
   const out: SigmaCorrelation[] = [];
   const seen = new Set<SigmaCorrelation>();
   const visit = (c: SigmaCorrelation, depth: number): void => {
@@ -347,8 +346,14 @@ function ordered(start: SigmaCorrelation[]): SigmaCorrelation[] {
   return out;
 }
 
+/** What is left of the steps an ordered search may take, and whether it ran out. */
+interface SearchBudget {
+  steps: number;
+  spent: boolean;
+}
+
 /** Every window of each group the condition holds for, in time order. */
-function fire(c: SigmaCorrelation, hits: CorrelationHit[], budget: { steps: number; spent: boolean }): Firing[] {
+function fire(c: SigmaCorrelation, hits: CorrelationHit[], budget: SearchBudget): Firing[] {
   const groups = new Map<string, CorrelationHit[]>();
   for (const h of hits) {
     let g = groups.get(h.key);
@@ -360,7 +365,7 @@ function fire(c: SigmaCorrelation, hits: CorrelationHit[], budget: { steps: numb
     const g = groups.get(key)!;
     // Stable: records of one time keep the order the logs gave them.
     g.sort((a, b) => a.timeMs - b.timeMs);
-    if (c.type === 'temporal_ordered') ordered_(c, g, out, budget);
+    if (c.type === 'temporal_ordered') orderedWindows(c, g, out, budget);
     else windows(c, g, out);
   }
   return out.sort((a, b) => a.hits[0]!.timeMs - b.hits[0]!.timeMs);
@@ -406,7 +411,7 @@ function windows(c: SigmaCorrelation, g: CorrelationHit[], out: Firing[]): void 
 }
 
 /** temporal_ordered: from each hit of the first input, the inputs in their order within the timespan. */
-function ordered_(c: SigmaCorrelation, g: CorrelationHit[], out: Firing[], budget: { steps: number; spent: boolean }): void {
+function orderedWindows(c: SigmaCorrelation, g: CorrelationHit[], out: Firing[], budget: SearchBudget): void {
   const needed = c.inputs.length;
   let i = 0;
   while (i < g.length) {
@@ -430,16 +435,12 @@ function ordered_(c: SigmaCorrelation, g: CorrelationHit[], out: Firing[], budge
   }
 }
 
-function inputTitle(i: CorrelationInput): string {
-  return i.title;
-}
-
 /** The records behind a firing, a chain's steps opened up to the records they counted (at most MAX_LISTED). */
 function recordsOf(f: Firing, out: ListedRecord[] = []): ListedRecord[] {
   for (const h of f.hits) {
     if (out.length >= MAX_LISTED) break;
     if (h.through) recordsOf(h.through, out);
-    else out.push({ ...h.place, time: h.time, rule: inputTitle(f.correlation.inputs[h.input]!) });
+    else out.push({ ...h.place, time: h.time, rule: f.correlation.inputs[h.input]!.title });
   }
   return out;
 }
@@ -459,9 +460,9 @@ function spanText(ms: number): string {
 
 function what(f: Firing): string {
   const c = f.correlation;
-  if (c.type === 'event_count') return `${f.count} records of ${c.inputs.map((i) => `"${inputTitle(i)}"`).join(', ')}`;
-  if (c.type === 'value_count') return `${f.count} distinct ${c.field} in ${f.hits.length} records of ${c.inputs.map((i) => `"${inputTitle(i)}"`).join(', ')}`;
-  return `${c.inputs.map((i) => `"${inputTitle(i)}"`).join(c.type === 'temporal_ordered' ? ' then ' : ', ')}`;
+  if (c.type === 'event_count') return `${f.count} records of ${c.inputs.map((i) => `"${i.title}"`).join(', ')}`;
+  if (c.type === 'value_count') return `${f.count} distinct ${c.field} in ${f.hits.length} records of ${c.inputs.map((i) => `"${i.title}"`).join(', ')}`;
+  return `${c.inputs.map((i) => `"${i.title}"`).join(c.type === 'temporal_ordered' ? ' then ' : ', ')}`;
 }
 
 /** The finding of one firing: at its first record, with the correlation and the group as its locator. */
@@ -495,7 +496,7 @@ function firingCandidate(f: Firing): Candidate {
         title: c.title,
         id: c.id,
         file: c.file,
-        rules: c.inputs.map(inputTitle),
+        rules: c.inputs.map((i) => i.title),
         groupBy: Object.fromEntries(c.groupBy.map((g, i) => [g, f.groupValues[i] ?? ''])),
         count: f.count,
         records: f.hits.length,

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import type { EvtxEvent } from './record.js';
 import { PROCESS_CREATION, readsAsProcessCreation, ruleLogSource } from './sigma-logsource.js';
-import { aggregationOf, compileCorrelation, correlationTimespan, CorrelationUnsupported, linkCorrelations, type Feed, type SigmaCorrelation } from './sigma-correlation.js';
+import { aggregationOf, compileCorrelation, CorrelationUnsupported, timespanMsOf, linkCorrelations, type Feed, type SigmaCorrelation } from './sigma-correlation.js';
 
 export type SigmaLevel = 'informational' | 'low' | 'medium' | 'high' | 'critical';
 
@@ -689,7 +689,7 @@ function compileDocument(doc: unknown, file: string): { rule?: SigmaRule; correl
   let timespanMs = Infinity;
   try {
     if (piped >= 0) aggregation = aggregationOf(texts[0]!.slice(texts[0]!.indexOf('|') + 1));
-    if (aggregation && detection.timeframe !== undefined) timespanMs = correlationTimespan(detection.timeframe);
+    if (aggregation && detection.timeframe !== undefined) timespanMs = timespanMsOf(detection.timeframe);
   } catch (err) {
     if (err instanceof CorrelationUnsupported) throw new Unsupported(piped >= 0 && !aggregation ? 'aggregation' : 'timeframe', err.message);
     throw err;
