@@ -68,12 +68,13 @@ function readBlocks(src: ByteSource, layout: CabLayout, folder: CabFolder, max: 
       cut = true;
       break;
     }
-    total += uncompressed;
     const data = src.read(pos + DATA_FIXED + layout.dataReserve, size);
     if (data.length < size) {
       damaged.push(`the cabinet ends inside CFDATA block ${b + 1} of ${folder.blocks}`);
       break;
     }
+    // Counted once its data is read: the decoders are asked for what the blocks read hold, no more.
+    total += uncompressed;
     // A checksum of 0 is none; with reserve bytes what it covers is not settled between readers: not checked.
     const csum = header.readUInt32LE(0);
     if (csum !== 0 && layout.dataReserve === 0 && cabChecksum(header.subarray(4, 8), cabChecksum(data, 0)) !== csum) damaged.push(`CFDATA block ${b + 1}'s checksum does not match`);
