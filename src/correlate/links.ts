@@ -8,7 +8,7 @@
 import type { Candidate, Hit, NamedPath } from '../rules/types.js';
 import { normalizeNamedPath, relMatches, volumeStem, type NormalizedPath } from './paths.js';
 import { loadRuleCatalog } from '../rules/catalog.js';
-import { assertNever, locatorIdParts } from '../model/kinds.js';
+import { assertNever, isNtfsTrace, locatorIdParts } from '../model/kinds.js';
 
 /**
  * Points of a named-in-history / named-in-registry link (docs/scoring.md): a link to a staging
@@ -59,6 +59,7 @@ function describeSource(c: Candidate): string {
     case 'mft-record':
     case 'i30-entry':
     case 'usn-record':
+    case 'logfile-record':
       return ntfsTraceSource(c);
     case 'execution':
       return executionSource(c);
@@ -88,12 +89,10 @@ function ntfsTraceSource(c: Candidate): string {
   const from = typeof c.details?.source === 'string' ? c.details.source : c.path;
   if (c.kind === 'usn-record') return `the USN journal (USN ${c.usn ?? '?'} in ${from})`;
   if (c.kind === 'i30-entry') return `the $I30 index slack of its folder (${from})`;
+  if (c.kind === 'logfile-record') return `the NTFS $LogFile (LSN ${typeof c.details?.firstLsn === 'number' ? c.details.firstLsn : '?'} in ${from})`;
   return `MFT entry ${c.mftEntry ?? '?'}-${c.mftSequence ?? '?'} (${from})`;
 }
 
-function isNtfsTrace(c: Candidate): boolean {
-  return c.kind === 'mft-record' || c.kind === 'i30-entry' || c.kind === 'usn-record';
-}
 
 /** "Prefetch of RAR.EXE (Windows/Prefetch/RAR.EXE-1A2B3C4D.pf)", "Amcache key K in <hive>". */
 function executionSource(c: Candidate): string {
@@ -103,7 +102,7 @@ function executionSource(c: Candidate): string {
 }
 
 function describeDeletion(d: Candidate): string {
-  if (isNtfsTrace(d)) return `${d.deletedAt ? `deleted without the Recycle Bin at ${shortUtc(d.deletedAt)}` : 'recorded'} per ${ntfsTraceSource(d)}, original ${d.originalPath}`;
+  if (isNtfsTrace(d)) return `${d.deletedAt ? `deleted without the Recycle Bin at ${shortUtc(d.deletedAt)}` : d.details?.deleted === true ? 'deleted without the Recycle Bin (no time recorded)' : 'recorded'} per ${ntfsTraceSource(d)}, original ${d.originalPath}`;
   const bin = d.kind === 'trash' ? 'Trash' : 'Recycle Bin';
   return `deleted to the ${bin}${d.deletedAt ? ` at ${shortUtc(d.deletedAt)}` : ''} (${d.path}, original ${d.originalPath})`;
 }

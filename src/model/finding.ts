@@ -51,6 +51,7 @@ export type FindingKind =
   | 'mft-record' // NTFS: an MFT record of a staged file (deleted or live), issue 13
   | 'i30-entry' // NTFS: a staged file's name left in a folder's $I30 index slack (docs/ntfs.md "$I30 slack")
   | 'usn-record' // NTFS: the USN journal life of one file or folder, issue 13
+  | 'logfile-record' // NTFS: the $LogFile life of a staged file the USN journal does not show (docs/ntfs.md "$LogFile")
   | 'carved' // an archive carved from an image file system's free space, no file naming it (scan --carve)
   | 'execution' // a program run recorded by Prefetch, Amcache or AppCompatCache (issue 15)
   | 'access' // an LNK, Jump List or ShellBags entry (issue 15 part B)

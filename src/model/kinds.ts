@@ -69,6 +69,7 @@ export const FINDING_KINDS: Readonly<Record<FindingKind, KindSpec>> = {
   'mft-record': { evidence: 'ntfs', description: 'an MFT record (deleted or live) of a staged file, from an image or a collected $MFT', locators: ['originalPath', 'mftEntry', 'mftSequence'] },
   'i30-entry': { evidence: 'ntfs', description: 'the name of a staged file that a folder\'s $I30 index keeps in its slack (MFT record or INDX block) after the file is gone', locators: ['originalPath', 'mftEntry', 'mftSequence'] },
   'usn-record': { evidence: 'ntfs', description: 'the USN journal life of one file or folder (create, extend, rename, delete), from $UsnJrnl:$J', locators: ['originalPath', 'usn'] },
+  'logfile-record': { evidence: 'ntfs', description: 'the $LogFile life of a staged file (index entries added and removed, MFT record initialised and freed) where the USN journal shows none', locators: ['originalPath', 'mftEntry', 'mftSequence'] },
   // scan --carve: path `$Unalloc/cluster-N` (NTFS, FAT, exFAT) or `$Unalloc/block-N` (ext) names the unit the archive begins at (details.carved)
   carved: { evidence: 'archive', description: 'an archive carved from the free space of an image\'s file system, that no file names any more (scan --carve)', locators: [] },
   // execution artifacts (issue 15): Prefetch points at the .pf file, Amcache and AppCompatCache at a key (and value)
@@ -78,6 +79,11 @@ export const FINDING_KINDS: Readonly<Record<FindingKind, KindSpec>> = {
   // issue 17: path is the directory; details.summarised says which rule, how many, of which levels and kinds
   summary: { evidence: 'file', description: 'low/info findings of one rule in one directory beyond the cap, folded into one (scan --keep-all-low lists them)', locators: [] },
 };
+
+/** An NTFS trace (MFT record, $I30 slack name, USN journal or $LogFile life): a deleted file's metadata, not the file. */
+export function isNtfsTrace(f: { kind: FindingKind }): boolean {
+  return FINDING_KINDS[f.kind].evidence === 'ntfs';
+}
 
 /** Every evidence kind, in the order episodes list them: derived from FINDING_KINDS (first use wins). */
 export const EVIDENCE_KINDS: readonly EvidenceKind[] = [...new Set(Object.values(FINDING_KINDS).map((k) => k.evidence))];

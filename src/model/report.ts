@@ -134,7 +134,8 @@ export interface ShadowCopyMeta {
 // 1.7: a root's `system` (what its SYSTEM and SOFTWARE hives say of the machine: name, time zone, version, last shutdown).
 // 1.8: a time zone's rules by year (`system.timeZone.years`, Dynamic DST).
 // 1.9: a finding's `correlation` locator (a Sigma correlation's firing; docs/eventlogs.md "Sigma correlations") and its CSV/Timesketch column.
-export const SCHEMA_VERSION = '1.9';
+// 1.10: the finding kind `logfile-record` (a staged file's life in the NTFS $LogFile; docs/ntfs.md "$LogFile").
+export const SCHEMA_VERSION = '1.10';
 
 /** The case a scan belongs to (--case, --examiner), shown in the report header. */
 export interface CaseInfo {

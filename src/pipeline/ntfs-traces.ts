@@ -2,9 +2,9 @@
  * The NTFS trace stage (issue 13, docs/ntfs.md "Staging traces"): once per root, before
  * correlation, the $MFT and the USN journal are streamed through the staging detectors of
  * src/artifacts/ntfs/traces.ts. Where they come from:
- *   - an NTFS file system of a disk image: its own `$MFT` and `$Extend/$UsnJrnl:$J`, and its
+ *   - an NTFS file system of a disk image: its own `$MFT`, `$Extend/$UsnJrnl:$J` and `$LogFile`, and its
  *     alternate data streams opened through the EvidenceFs;
- *   - a directory root holding a collection (KAPE `C/$MFT` + `C/$Extend/$UsnJrnl%3A$J`,
+ *   - a directory root holding a collection (KAPE `C/$MFT` + `C/$Extend/$UsnJrnl%3A$J` + `C/$LogFile`,
  *     Velociraptor, CyLR): each volume folder (the root itself or one level down) with a `$MFT`
  *     and/or a `$J`, the journal's paths resolved through the `$MFT` beside it.
  */
@@ -28,8 +28,11 @@ export interface TraceStageResult {
 
 /** Where the trace stage finds an NTFS volume's own $MFT (root-relative, as the walk names files). */
 const OWN_MFT = '$MFT';
-/** The standalone $MFT parser, which the trace stage's reading of the same file makes redundant. */
-const OWN_MFT_PARSERS: ReadonlySet<string> = new Set(['mft']);
+/** The standalone parsers of the volume's own $MFT and $LogFile, which the trace stage's reading of the same files makes redundant. */
+const OWN_TRACE_PARSERS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  [OWN_MFT, new Set(['mft'])],
+  ['$LogFile', new Set(['logfile'])],
+]);
 
 /**
  * Parsers the walk leaves out for a file of an image's file system because the trace stage reads
@@ -38,7 +41,7 @@ const OWN_MFT_PARSERS: ReadonlySet<string> = new Set(['mft']);
  * A collected $MFT in a directory root is parsed as any file is.
  */
 export function parsersLeftToTraces(fs: EvidenceFs, relPath: string): ReadonlySet<string> | undefined {
-  return fs instanceof NtfsFs && relPath === OWN_MFT ? OWN_MFT_PARSERS : undefined;
+  return fs instanceof NtfsFs ? OWN_TRACE_PARSERS.get(relPath) : undefined;
 }
 
 /** The image's own $MFT and $J, and the alternate data streams the $MFT names (opened by record). */
@@ -58,13 +61,17 @@ export async function imageNtfsTraces(fs: EvidenceFs, hotspots: readonly Hotspot
   };
   const mft = openNamed(`/${OWN_MFT}`);
   const usn = openNamed('/$Extend/$UsnJrnl', '$J');
-  if (!mft && !usn) return { candidates: [], warnings };
+  const logFile = openNamed('/$LogFile');
+  if (!mft && !usn && !logFile) return { candidates: [], warnings };
   try {
     const result = await ntfsTraceCandidates({
       mft,
       mftRel: '$MFT',
       usn,
       usnRel: '$Extend/$UsnJrnl:$J',
+      logFile,
+      logFileRel: '$LogFile',
+      geometry: fs.geometry,
       volumeRel: '',
       drive: 'C',
       hotspots,
@@ -79,6 +86,7 @@ export async function imageNtfsTraces(fs: EvidenceFs, hotspots: readonly Hotspot
   } finally {
     mft?.close();
     usn?.close();
+    logFile?.close();
   }
 }
 
@@ -91,6 +99,7 @@ interface CollectedVolume {
   volumeRel: string;
   mft: FsEntry | null;
   usn: FsEntry | null;
+  logFile: FsEntry | null;
 }
 
 /** Volume folders of a collection: the root and its direct subfolders that hold a `$MFT` or a `$J` (regular files, looked up through the root's EvidenceFs). */
@@ -106,7 +115,8 @@ function findCollectedVolumes(fs: EvidenceFs, crossMounts: boolean, listDirector
     const mft = at('$MFT');
     let usn: FsEntry | null = null;
     for (const n of USN_NAMES) if (!usn) usn = at(n);
-    if (mft || usn) out.push({ volumeRel: folder, mft, usn });
+    const logFile = at('$LogFile');
+    if (mft || usn || logFile) out.push({ volumeRel: folder, mft, usn, logFile });
   }
   return out;
 }
@@ -135,13 +145,16 @@ export async function collectedNtfsTraces(
   for (const v of findCollectedVolumes(fs, opts.crossMounts, opts.listDirectory)) {
     const mft = open(v.mft);
     const usn = open(v.usn);
+    const logFile = open(v.logFile);
     try {
-      if (!mft && !usn) continue;
+      if (!mft && !usn && !logFile) continue;
       const result = await ntfsTraceCandidates({
         mft,
         mftRel: mft ? v.mft!.path.slice(1) : null,
         usn,
         usnRel: usn ? v.usn!.path.slice(1) : null,
+        logFile,
+        logFileRel: logFile ? v.logFile!.path.slice(1) : null,
         volumeRel: v.volumeRel,
         drive: driveOf(v.volumeRel),
         hotspots: opts.hotspots,
@@ -152,6 +165,7 @@ export async function collectedNtfsTraces(
     } finally {
       mft?.close();
       usn?.close();
+      logFile?.close();
     }
   }
   return { candidates, warnings };

@@ -40,6 +40,7 @@ const CONTENT: Readonly<Record<FindingKind, Content>> = {
   'mft-record': traceLife,
   'i30-entry': traceLife,
   'usn-record': traceLife,
+  'logfile-record': traceLife,
   // never made for a shadow copy (its free space is the live volume's business); its size if one were
   carved: fileState,
 };

@@ -42,7 +42,7 @@ const LEVEL_SHORT: Record<Level, string> = { critical: 'crit', high: 'high', med
 const TYPE_CELLS = 11;
 const TYPE_SHORT: Record<string, string> = { 'archive-entry-modified': 'entry-mtime', 'key-last-written': 'key-written' };
 /** Kind names that fit KIND_CELLS. */
-const KIND_SHORT: Record<string, string> = { 'archive-entry': 'entry', 'recycle-bin': 'recycled', directory: 'dir', execution: 'exec', 'mft-record': 'mft', 'i30-entry': 'i30', 'usn-record': 'usn' };
+const KIND_SHORT: Record<string, string> = { 'archive-entry': 'entry', 'recycle-bin': 'recycled', directory: 'dir', execution: 'exec', 'mft-record': 'mft', 'i30-entry': 'i30', 'usn-record': 'usn', 'logfile-record': 'log' };
 
 /** The kind cell: an event rebuilt from a log's chunk slack says so at a glance (`event.recovered`, docs/eventlogs.md). */
 function kindCell(f: Finding): string {

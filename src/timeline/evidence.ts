@@ -8,7 +8,7 @@ import { normalizeNamedPath, volumeStem } from '../correlate/paths.js';
 import { maxOf, minOf, pushAll } from '../util/arrays.js';
 import { isArchiveFormat } from '../fingerprint/formats.js';
 
-import { FINDING_KINDS, type EvidenceKind } from '../model/kinds.js';
+import { FINDING_KINDS, isNtfsTrace, type EvidenceKind } from '../model/kinds.js';
 
 const RECYCLE_DIR = /(^|\/)(\$recycle\.bin|recycler|recycled|\.trash[^/]*|trash)(\/|$)/i;
 
@@ -102,9 +102,6 @@ function keyTimes(f: Finding): [number | null, number | null] {
   return [t, t];
 }
 
-export function isNtfsTrace(f: Pick<Finding, 'kind'>): boolean {
-  return f.kind === 'mft-record' || f.kind === 'i30-entry' || f.kind === 'usn-record';
-}
 
 /** A program run spans its recorded run times (Prefetch keeps 8): first to last. */
 function executionSpan(f: Finding): [number | null, number | null] {

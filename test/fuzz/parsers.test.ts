@@ -86,6 +86,7 @@ const FUZZ_UNSEEDED: Record<string, string> = {
   runmru: 'claims no file (only with --parser): its values come from NTUSER.DAT, fuzzed through the regf seeds (regipy/transactions_NTUSER.DAT has RunMRU) and test/artifacts/registry/run-mru.test.ts',
   typedpaths: 'claims no file (only with --parser): its values come from NTUSER.DAT, fuzzed through the regf seeds and test/artifacts/registry/typed-paths.test.ts',
   wordwheelquery: 'claims no file (only with --parser): its values come from NTUSER.DAT, fuzzed through the regf seeds (regipy/NTUSER.DAT has WordWheelQuery) and test/artifacts/registry/word-wheel-query.test.ts',
+  logfile: 'no standalone $LogFile in the corpus (the logs are inside its NTFS images): test/ntfs/logfile.test.ts takes the four real ones out and damages them',
   'macos-trash': 'reads no bytes: its record is the path, its detector the name and fingerprint (test/artifacts/trash)',
 };
 

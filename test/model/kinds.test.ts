@@ -6,7 +6,7 @@ import { findingId } from '../../src/rules/engine.js';
 
 describe('finding kinds and locators, declared once', () => {
   test('every kind has a row; its locators are known fields', () => {
-    expect(Object.keys(FINDING_KINDS).sort()).toEqual(['access', 'archive-entry', 'carved', 'directory', 'event', 'execution', 'file', 'history', 'i30-entry', 'mft-record', 'recycle-bin', 'registry', 'summary', 'trash', 'usn-record']);
+    expect(Object.keys(FINDING_KINDS).sort()).toEqual(['access', 'archive-entry', 'carved', 'directory', 'event', 'execution', 'file', 'history', 'i30-entry', 'logfile-record', 'mft-record', 'recycle-bin', 'registry', 'summary', 'trash', 'usn-record']);
     for (const spec of Object.values(FINDING_KINDS)) for (const l of spec.locators) expect(LOCATOR_FIELDS).toContain(l);
   });
 

@@ -53,6 +53,8 @@ export interface StagedImage {
   image: string;
   /** MFT entry and sequence (before deletion) of stage.7z. */
   stage: { entry: number; sequence: number };
+  /** MFT entry and sequence of the PerfLogs folder. */
+  perflogs: { entry: number; sequence: number };
   /** The clusters stage.7z's content lies in (freed in $Bitmap by its deletion). */
   stageClusters: number[];
   mftBytes: Buffer;
@@ -170,7 +172,7 @@ export function buildStagedImage(dir: string): StagedImage {
   const mftRef = { entry: 0, sequence: after.stat({ entry: 0, sequence: 0 })?.ref.sequence ?? 1 };
   const mftSrc = after.open(after.lookup('/$MFT') ?? mftRef)!;
   const mftBytes = mftSrc.read(0, mftSrc.size);
-  return { image, stage, stageClusters, mftBytes, usnBytes };
+  return { image, stage, perflogs, stageClusters, mftBytes, usnBytes };
 }
 
 /** The clusters (LCNs) of a record's unnamed non-resident $DATA, in stream order. */

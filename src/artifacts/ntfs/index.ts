@@ -12,6 +12,7 @@ import { plausibleUsnHeader, walkUsnJournal } from './usn.js';
 import { USN_COMMON } from './usn-layout.js';
 import { magicText } from '../claims.js';
 import { i30Parser } from './i30.js';
+import { looksLikeLogFile, walkLogFile } from './logfile.js';
 
 /** `$MFT`, and collection names that end with it (`ntfs.raw.$MFT`, `C%3A/$MFT`). */
 const MFT_NAME = /(^|[./\\]|%3a|%5c)\$mft$/i;
@@ -102,4 +103,32 @@ export const usnParser: ArtifactParser<ArtifactRecord, StreamFacts> = {
   },
 };
 
-export const parsers: ArtifactParser[] = [mftParser, usnParser, i30Parser];
+/** `$LogFile`, and collection names that end with it (`ntfs.raw.$LogFile`, `C%3A/$LogFile`). */
+const LOGFILE_NAME = /(^|[./\\]|%3a|%5c)\$logfile$/i;
+
+export const logFileParser: ArtifactParser<ArtifactRecord, StreamFacts> = {
+  id: 'logfile',
+  dataSources: ['DS0022'],
+  // No standalone $LogFile in the corpus: test/ntfs/logfile.test.ts takes the real ones out of its NTFS images and mutates them.
+  fuzzSeeds: [],
+  description: 'NTFS $LogFile (standalone, as collected): redo/undo records in LSN order; index entries added and removed (names, parents, $FN times), MFT records initialised and freed',
+  claims: { magics: [magicText(0, 'RSTR'), magicText(0, 'CHKD')] },
+  matches: (ctx: ArtifactContext) => looksLikeLogFile(ctx.head) && (LOGFILE_NAME.test(ctx.name) || ctx.format === null),
+  stream(src: ByteSource, _ctx: ArtifactContext, warnings: string[]) {
+    return walkLogFile(src, warnings);
+  },
+  async parse(src: ByteSource): Promise<ArtifactResult<ArtifactRecord, StreamFacts> | null> {
+    const warnings: string[] = [];
+    const result = collect('logfile', walkLogFile(src, warnings), warnings);
+    return result.records.length === 0 && warnings.length > 0 ? null : result;
+  },
+  async factsOnly(src: ByteSource): Promise<ArtifactResult<ArtifactRecord, StreamFacts> | null> {
+    const warnings: string[] = [];
+    let total = 0;
+    for (const _record of walkLogFile(src, warnings)) total++;
+    keptWarning(total, warnings);
+    return total === 0 && warnings.length > 0 ? null : { parser: 'logfile', records: [], warnings, corrupted: warnings.length > 0, facts: { records: total } };
+  },
+};
+
+export const parsers: ArtifactParser[] = [mftParser, usnParser, i30Parser, logFileParser];

@@ -23,12 +23,13 @@ import { VolumeHashBudget, type HashSettings } from '../../evidence/hash-source.
 import { parsers as ARCHIVE_PARSERS } from '../archive/parsers.js';
 import { describe as describeArchive } from '../archive/detect.js';
 import { contentNames } from '../archive/build.js';
-import { ENTRY } from '../../evidence/image/ntfs/layout.js';
+import { ENTRY, FN_NAMESPACE } from '../../evidence/image/ntfs/layout.js';
 import { ORPHAN_ROOT, type NameTable } from '../../evidence/image/ntfs/names.js';
 import type { RecordSummary } from '../../evidence/image/ntfs/summary.js';
 import { mftRecordSize, mftSummaries } from './mft.js';
 import { timestompSigns } from './timestomp.js';
 import { walkUsnJournal, type UsnRecord } from './usn.js';
+import { walkLogFile, type LogFileGeometry, type LogFileName, type LogFileRecord } from './logfile.js';
 import { renameHidesArchive, stagedNameKind } from './names-staged.js';
 import { parseZoneIdentifier, ZONE_STREAM, type ZoneIdentifier } from './zone.js';
 import { SlackNames, slackDetails } from './i30-slack.js';
@@ -44,6 +45,11 @@ export interface TraceSources {
   /** The $UsnJrnl:$J stream (a SparseAwareSource from a volume skips its holes). */
   usn: ByteSource | null;
   usnRel: string | null;
+  /** The $LogFile (an image's own, or a collected one) and where it lies. */
+  logFile?: ByteSource | null;
+  logFileRel?: string | null;
+  /** Cluster and MFT record sizes the $LogFile's targets are counted in (an image's; 4096 and 1024 for a collected one). */
+  geometry?: LogFileGeometry;
   /** Root-relative folder the volume's root stands for: '' on an image, 'C' for a KAPE `C/$MFT`. */
   volumeRel: string;
   /** Drive letter of `originalPath` (history commands name `C:\PerfLogs\x.7z`). */
@@ -79,7 +85,7 @@ export interface TraceResult {
   candidates: Candidate[];
   warnings: string[];
   /** `mftRecordsRead`: $MFT records read a second time, after the index pass (the rest were plain: `passesOver`). */
-  stats: { mftRecords: number; mftRecordsRead: number; usnRecords: number; stagedLives: number; trackedFiles: number };
+  stats: { mftRecords: number; mftRecordsRead: number; usnRecords: number; logFileRecords: number; stagedLives: number; trackedFiles: number };
 }
 
 // USN_REASON_* bits (winioctl.h) the detectors read.
@@ -181,6 +187,33 @@ interface Life {
   pendingOld: string | null;
 }
 
+/**
+ * A file's life as the $LogFile shows it: the index entries that named it, added and removed, and
+ * its MFT record initialised or freed. The log keeps no time of its own: the creation time is the
+ * one the first name's $FILE_NAME carries; renames and the deletion are known by order only.
+ */
+interface LogLife {
+  entry: number;
+  sequence: number;
+  firstLsn: number;
+  lastLsn: number;
+  records: number;
+  created: string | null;
+  /** InitializeFileRecordSegment of this entry and sequence: the record was made within the log's span. */
+  initialised: boolean;
+  /** DeallocateFileRecordSegment of this entry after its last name was removed. */
+  freed: boolean;
+  names: string[];
+  renames: Array<{ from: string; to: string }>;
+  parentEntry: number;
+  parentSequence: number;
+  isDirectory: boolean;
+  staged: boolean;
+  size: number;
+  /** The last name removed and not yet replaced: a deletion, unless a rename's new name follows. */
+  removed: string | null;
+}
+
 interface Burst {
   start: number;
   count: number;
@@ -241,6 +274,11 @@ class TraceState {
   /** `MftIndex.plain` of the $MFT being read (records the listing pass found to hold nothing for the detectors but their name). */
   plain: Uint8Array | null = null;
   readonly lives = new Map<number, Life>();
+  readonly logLives = new Map<number, LogLife>();
+  /** The newest $LogFile life of each MFT entry (what a freed record's target names). */
+  private readonly logLifeOfEntry = new Map<number, number>();
+  private logFull = false;
+  logFileRecords = 0;
   readonly journalFolders = new Map<number, { sequence: number; name: string; parentEntry: number; parentSequence: number }>();
   readonly bursts = new Map<number, Burst>();
   readonly deletedRecords = new Map<number, MftFacts>();
@@ -509,6 +547,91 @@ class TraceState {
     }
   }
 
+  // ---- $LogFile ----
+
+  onLogFileRecord(r: LogFileRecord): void {
+    this.logFileRecords++;
+    const e = r.index;
+    if (e && e.namespace !== FN_NAMESPACE.dos && e.entry < MAX_KEYED_ENTRY && e.parentEntry < MAX_KEYED_ENTRY) this.onLogFileName(e, r.lsn, e.change);
+    const rec = r.fileRecord;
+    if (rec && rec.entry !== null && rec.inUse) {
+      const life = this.logLife(rec.entry, rec.sequence, r.lsn, rec.name);
+      if (life) life.initialised = true;
+    }
+    const freed = r.freedRecord?.entry;
+    if (freed !== undefined && freed !== null) {
+      const key = this.logLifeOfEntry.get(freed);
+      const life = key === undefined ? undefined : this.logLives.get(key);
+      if (life && life.removed !== null) {
+        life.freed = true;
+        life.lastLsn = r.lsn;
+        life.records++;
+      }
+    }
+  }
+
+  private logLife(entry: number, sequence: number, lsn: number, name: LogFileName | null): LogLife | null {
+    const key = lifeKey(entry, sequence);
+    const have = this.logLives.get(key);
+    if (have) return have;
+    if (!name) return null;
+    if (this.logLives.size >= TRACE_LIMITS.trackedLives) {
+      // Unremarkable lives go first, as for the journal.
+      for (const [k, l] of this.logLives) if (!l.staged && this.logLives.size > TRACE_LIMITS.trackedLives * 0.75) this.logLives.delete(k);
+      if (this.logLives.size >= TRACE_LIMITS.trackedLives) {
+        if (!this.logFull) this.warn(`more than ${TRACE_LIMITS.trackedLives} files in the $LogFile at once; later ones are not followed`);
+        this.logFull = true;
+        return null;
+      }
+    }
+    const life: LogLife = {
+      entry,
+      sequence,
+      firstLsn: lsn,
+      lastLsn: lsn,
+      records: 0,
+      created: null,
+      initialised: false,
+      freed: false,
+      names: [],
+      renames: [],
+      parentEntry: name.parentEntry,
+      parentSequence: name.parentSequence,
+      isDirectory: name.isDirectory,
+      staged: false,
+      size: 0,
+      removed: null,
+    };
+    this.logLives.set(key, life);
+    this.logLifeOfEntry.set(entry, key);
+    return life;
+  }
+
+  private onLogFileName(e: LogFileName, lsn: number, change: 'added' | 'removed'): void {
+    if (e.isDirectory && change === 'added' && !this.journalFolders.has(e.entry) && this.journalFolders.size < TRACE_LIMITS.journalFolders)
+      this.journalFolders.set(e.entry, { sequence: e.sequence, name: e.name, parentEntry: e.parentEntry, parentSequence: e.parentSequence });
+    const life = this.logLife(e.entry, e.sequence, lsn, e);
+    if (!life) return;
+    life.records++;
+    life.lastLsn = lsn;
+    if (e.size > life.size) life.size = e.size;
+    if (change === 'removed') {
+      life.removed = e.name;
+      return;
+    }
+    if (life.removed !== null) {
+      // A name removed, then another added for the same file: a rename (or a move).
+      if (life.removed !== e.name && life.renames.length < TRACE_LIMITS.namesPerLife) life.renames.push({ from: life.removed, to: e.name });
+      life.removed = null;
+    } else if (life.names.length === 0) {
+      life.created = e.created;
+    }
+    life.parentEntry = e.parentEntry;
+    life.parentSequence = e.parentSequence;
+    if (!life.names.includes(e.name) && life.names.length < TRACE_LIMITS.namesPerLife) life.names.push(e.name);
+    if (!life.isDirectory && stagedNameKind(e.name) !== null) life.staged = true;
+  }
+
   // ---- candidates ----
 
   private volRel(volPath: string): string {
@@ -521,7 +644,7 @@ class TraceState {
   }
 
   /** The MFT record of a journal life: the same life in use, or freed (sequence + 1) or not yet reused. */
-  private mftOf(life: Life): MftFacts | null {
+  private mftOf(life: { entry: number; sequence: number }): MftFacts | null {
     const live = this.liveStaged.get(life.entry);
     if (live && live.sequence === life.sequence) return live;
     const dead = this.deletedRecords.get(life.entry);
@@ -555,8 +678,7 @@ class TraceState {
       const hits: Hit[] = [];
       // The name the archive was made under: what the command that made it names (history, event log).
       const madeAs = life.names.find((n) => stagedNameKind(n) !== null) ?? name;
-      const kind = stagedNameKind(madeAs) ?? 'archive';
-      const what = kind === 'encrypted' ? 'encrypted container' : kind === 'volume' ? 'archive volume' : 'archive';
+      const what = stagedWhat(stagedNameKind(madeAs));
       if (life.deleted) {
         hits.push({ rule: 'ntfs-archive-deleted', message: `${what} ${name} deleted at ${hhmm(life.deleted)} without the Recycle Bin (USN journal${mft && !mft.inUse ? ', deleted MFT record' : ''})` });
         if (place) hits.push({ rule: 'ntfs-archive-deleted-from-staging-place', score: 10 + place.weight, message: `deleted from ${place.label}` });
@@ -611,6 +733,82 @@ class TraceState {
       });
     }
     for (const c of this.folderCandidates(stagedInFolder)) out.push(c);
+    return out;
+  }
+
+  /**
+   * Staged files whose life the $LogFile shows: added to a journal life of the same file (the log
+   * confirms it), else a `logfile-record` candidate of their own (a journal cleared or purged),
+   * merged with the file's MFT record as a journal life is. Run after lifeCandidates, before
+   * mftCandidates (a merged deleted record is not reported again).
+   */
+  logFileCandidates(existing: readonly Candidate[]): Candidate[] {
+    const out: Candidate[] = [];
+    if (this.logLives.size === 0) return out;
+    const logRel = this.src.logFileRel ?? '$LogFile';
+    const journalLives = new Map<number, Candidate>();
+    for (const c of existing) {
+      if (c.kind === 'usn-record' && typeof c.details?.entry === 'number' && typeof c.details.sequence === 'number') journalLives.set(lifeKey(c.details.entry, c.details.sequence), c);
+    }
+    for (const life of this.logLives.values()) {
+      if (!life.staged || life.isDirectory || out.length >= TRACE_LIMITS.candidates) continue;
+      const deleted = life.removed !== null;
+      const logFacts = { source: logRel, records: life.records, firstLsn: life.firstLsn, lastLsn: life.lastLsn, names: life.names, ...(deleted ? { deleted: true } : {}) };
+      const journal = journalLives.get(lifeKey(life.entry, life.sequence));
+      if (journal?.details) {
+        journal.details.logFile = logFacts;
+        if (Array.isArray(journal.details.remains)) (journal.details.remains as string[]).push(`${life.records} $LogFile records`);
+        continue;
+      }
+      const name = deleted ? life.removed! : (life.names[life.names.length - 1] ?? `entry-${life.entry}`);
+      const dir = this.folderPath(life.parentEntry, life.parentSequence);
+      const volPath = `${dir === '/' ? '' : dir}/${name}`;
+      if (/^\/(\$recycle\.bin|recycler)\//i.test(volPath)) continue;
+      const place = this.placeOf(volPath);
+      const madeAs = life.names.find((n) => stagedNameKind(n) !== null) ?? name;
+      const what = stagedWhat(stagedNameKind(madeAs));
+      const hits: Hit[] = [];
+      if (deleted) {
+        hits.push({ rule: 'ntfs-archive-deleted', message: `${what} ${name} deleted without the Recycle Bin: the $LogFile records its name removed from ${dir}${life.freed ? ' and its MFT record freed' : ''} (no time: the log keeps none)` });
+        if (place) hits.push({ rule: 'ntfs-archive-deleted-from-staging-place', score: 10 + place.weight, message: `deleted from ${place.label}` });
+      } else if (place && life.initialised) {
+        hits.push({ rule: 'ntfs-archive-created-in-staging-place', message: `${what} ${name} created in ${place.label} at ${hhmm(life.created)} ($LogFile)` });
+      }
+      for (const r of life.renames) if (renameHidesArchive(r.from, r.to)) hits.push({ rule: 'ntfs-archive-extension-hidden', message: `renamed ${r.from} -> ${r.to} ($LogFile): the archive extension is hidden` });
+      if (hits.length === 0) continue;
+      const mft = this.mftOf(life);
+      if (mft) this.deletedRecords.delete(life.entry);
+      const gone: string[] = deleted ? ['the file and its content'] : [];
+      const remains = [`${life.records} $LogFile records`];
+      if (mft && !mft.inUse) remains.push(`its deleted MFT record (entry ${mft.entry}-${mft.sequence}, ${mft.size} bytes)`);
+      else if (mft) remains.push(`the file itself (MFT entry ${mft.entry}-${mft.sequence})`);
+      else if (this.names && deleted) gone.push('its MFT record (reused)');
+      const first = life.names[0] ?? name;
+      const story = [life.initialised && life.created ? `${first} was created in ${dir} at ${hhmm(life.created)}` : `${first} in ${dir}${life.created ? ` (its name says created at ${hhmm(life.created)})` : ''}`];
+      for (const r of life.renames) story.push(`renamed ${r.from} -> ${r.to}`);
+      if (deleted) story.push(`deleted${life.freed ? ' (its MFT record freed)' : ''}`);
+      out.push({
+        kind: 'logfile-record',
+        path: this.volRel(volPath),
+        mftEntry: life.entry,
+        mftSequence: life.sequence,
+        originalPath: this.windowsPath(`${dir === '/' ? '' : dir}/${madeAs}`),
+        hits,
+        size: mft ? mft.size : life.size,
+        format: null,
+        times: { born: life.created, modified: null, changed: null, accessed: null },
+        events: life.initialised && life.created ? [{ time: life.created, type: 'created', description: `${first} created in ${dir} ($LogFile)` }] : [],
+        details: {
+          ...logFacts,
+          entry: life.entry,
+          sequence: life.sequence,
+          life: `${story.join(', ')} (in $LogFile order, LSN ${life.firstLsn} to ${life.lastLsn})`,
+          gone,
+          remains,
+          ...(mft ? { mft: mftDetails(mft) } : {}),
+        },
+      });
+    }
     return out;
   }
 
@@ -680,7 +878,7 @@ class TraceState {
       const kind = stagedNameKind(d.name);
       if (!kind || /^\/(\$recycle\.bin|recycler)\//i.test(d.path)) continue;
       const place = this.placeOf(d.path);
-      const hits: Hit[] = [{ rule: 'ntfs-archive-deleted', message: `deleted MFT record of ${kind === 'encrypted' ? 'encrypted container' : kind === 'volume' ? 'archive volume' : 'archive'} ${d.name} (${d.size} bytes): deleted without the Recycle Bin` }];
+      const hits: Hit[] = [{ rule: 'ntfs-archive-deleted', message: `deleted MFT record of ${stagedWhat(kind)} ${d.name} (${d.size} bytes): deleted without the Recycle Bin` }];
       if (place) hits.push({ rule: 'ntfs-archive-deleted-from-staging-place', score: 10 + place.weight, message: `deleted from ${place.label}` });
       out.push(this.mftCandidate(d, hits, mftRel, ['the file and its content'], [`its deleted MFT record (entry ${d.entry}-${d.sequence})`]));
     }
@@ -812,7 +1010,7 @@ class TraceState {
         details.i30 = slackDetails(s);
         continue;
       }
-      const what = s.kind === 'encrypted' ? 'encrypted container' : s.kind === 'volume' ? 'archive volume' : 'archive';
+      const what = stagedWhat(s.kind);
       const place = this.placeOf(volPath);
       const hits: Hit[] = [
         { rule: 'ntfs-archive-deleted', message: `${what} ${s.name} is gone from ${dir}: its name remains in the folder's $I30 index slack${s.file ? ` (MFT entry ${s.file.entry}-${s.file.sequence} no longer holds it)` : ''}` },
@@ -1003,6 +1201,10 @@ const RECOVERED_NAMES = 20;
 const STAGING_TRACE_RULES: ReadonlySet<string> = new Set(['ntfs-archive-deleted-from-staging-place', 'ntfs-archive-short-life', 'ntfs-archive-extension-hidden']);
 
 const isStagedName = (name: string): boolean => stagedNameKind(name) !== null;
+/** How a finding names a staged file by its kind of name. */
+function stagedWhat(kind: ReturnType<typeof stagedNameKind>): string {
+  return kind === 'encrypted' ? 'encrypted container' : kind === 'volume' ? 'archive volume' : 'archive';
+}
 /** Directories whose indexes are opened and hinted to an image's read-ahead together, before the batch before them is searched. */
 const INDEX_BATCH = 32;
 const INDEX_HINT_BYTES = 4 * 1024 * 1024;
@@ -1039,8 +1241,17 @@ export async function ntfsTraceCandidates(src: TraceSources): Promise<TraceResul
     }
     for (const w of warnings.slice(0, 20)) state.warn(`${src.usnRel ?? '$J'}: ${w}`);
   }
+  if (src.logFile) {
+    const warnings: string[] = [];
+    for (const r of walkLogFile(src.logFile, warnings, src.geometry)) {
+      state.onLogFileRecord(r);
+      if (++n % YIELD_EVERY === 0) await src.yieldNow?.();
+    }
+    for (const w of warnings.slice(0, 20)) state.warn(`${src.logFileRel ?? '$LogFile'}: ${w}`);
+  }
   await state.readIndexes();
   const candidates = state.lifeCandidates();
+  for (const c of state.logFileCandidates(candidates)) candidates.push(c);
   for (const c of state.mftCandidates()) candidates.push(c);
   await state.recoverDeleted(candidates);
   for (const c of await state.adsCandidates()) candidates.push(c);
@@ -1048,6 +1259,6 @@ export async function ntfsTraceCandidates(src: TraceSources): Promise<TraceResul
   return {
     candidates,
     warnings: state.warnings,
-    stats: { mftRecords: state.mftRecords, mftRecordsRead: state.mftRecordsRead, usnRecords: state.usnRecords, stagedLives: [...state.lives.values()].filter((l) => l.staged).length, trackedFiles: state.lives.size },
+    stats: { mftRecords: state.mftRecords, mftRecordsRead: state.mftRecordsRead, usnRecords: state.usnRecords, logFileRecords: state.logFileRecords, stagedLives: [...state.lives.values()].filter((l) => l.staged).length, trackedFiles: state.lives.size },
   };
 }

@@ -377,6 +377,11 @@ export class NtfsFs implements EvidenceFs {
     return src ? unclosed(src) : null;
   }
 
+  /** Cluster and MFT record sizes: what the volume's $LogFile records count their targets in. */
+  get geometry(): { clusterSize: number; recordSize: number } {
+    return { clusterSize: this.vol.clusterSize, recordSize: this.vol.recordSize };
+  }
+
   fileRecords(): number {
     return this.vol.recordCount;
   }
