@@ -200,9 +200,14 @@ describe('the trace stage', () => {
   const storyLog = (): Buffer => {
     const perflogs = { entry: img.perflogs.entry, sequence: img.perflogs.sequence };
     const file = { ...stage, entry: img.stage.entry, sequence: img.stage.sequence, parentEntry: perflogs.entry, parentSequence: perflogs.sequence };
+    // Files created around its steps bracket their times (the log keeps none of its own).
+    const other = (entry: number, name: string, time: string) => fileLifeRecords({ ...file, entry, sequence: 1, name, time }, [{ op: 'create' }]);
     return logFile([
-      ...fileLifeRecords({ ...file, entry: 200, sequence: 1, name: 'notes.docx' }, [{ op: 'create' }]),
-      ...fileLifeRecords(file, [{ op: 'create' }, { op: 'rename', name: 'stage.log' }, { op: 'delete' }]),
+      ...other(200, 'notes.docx', '2024-05-01T02:00:00Z'),
+      ...fileLifeRecords(file, [{ op: 'create' }, { op: 'rename', name: 'stage.log' }]),
+      ...other(201, 'minutes.docx', '2024-05-01T02:39:00Z'),
+      ...fileLifeRecords({ ...file, name: 'stage.log' }, [{ op: 'delete' }]),
+      ...other(202, 'later.txt', '2024-05-01T02:45:00Z'),
       { redoOp: OP.UpdateResidentValue, undoOp: OP.UpdateResidentValue, redo: Buffer.alloc(8), undo: Buffer.alloc(8) },
     ]).bytes;
   };
@@ -217,12 +222,15 @@ describe('the trace stage', () => {
     expect(c.originalPath).toBe('C:\\PerfLogs\\stage.7z');
     expect(c.hits.map((h) => h.rule).sort()).toEqual(['ntfs-archive-deleted', 'ntfs-archive-deleted-from-staging-place', 'ntfs-archive-extension-hidden']);
     expect(c.details).toMatchObject({ source: 'C/$LogFile', deleted: true, names: ['stage.7z', 'stage.log'], mft: { entry: img.stage.entry, inUse: false, size: 300000 } });
-    expect(c.details?.life).toMatch(/^stage\.7z was created in \/PerfLogs at 2024-05-01 02:14:05 UTC, renamed stage\.7z -> stage\.log, deleted \(its MFT record freed\)/);
+    expect(c.details?.life).toMatch(
+      /^stage\.7z was created in \/PerfLogs at 2024-05-01 02:14:05 UTC, renamed stage\.7z -> stage\.log between 2024-05-01 02:14:05 UTC and 2024-05-01 02:39:00 UTC, deleted between 2024-05-01 02:39:00 UTC and 2024-05-01 02:45:00 UTC \(its MFT record freed\)/,
+    );
+    expect(c.details?.deletedBetween).toEqual({ after: '2024-05-01T02:39:00.0000000Z', before: '2024-05-01T02:45:00.0000000Z' });
     expect(c.times?.born).toBe('2024-05-01T02:14:05.0000000Z');
     expect(c.events).toEqual([{ time: '2024-05-01T02:14:05.0000000Z', type: 'created', description: 'stage.7z created in /PerfLogs ($LogFile)' }]);
     // the document beside it is no finding
     expect(r.candidates.some((x) => x.path.endsWith('notes.docx'))).toBe(false);
-    expect(r.stats.logFileRecords).toBe(13);
+    expect(r.stats.logFileRecords).toBe(19);
   });
 
   testIf(ready, `tools ${STAGED_TOOLS.join(', ')} not all installed`)('with the journal: the journal\'s finding says the log confirms it, no second finding', async () => {

@@ -204,7 +204,7 @@ interface LogLife {
   /** DeallocateFileRecordSegment of this entry after its last name was removed. */
   freed: boolean;
   names: string[];
-  renames: Array<{ from: string; to: string }>;
+  renames: Array<{ from: string; to: string; between: TimeBracket }>;
   parentEntry: number;
   parentSequence: number;
   isDirectory: boolean;
@@ -212,6 +212,18 @@ interface LogLife {
   size: number;
   /** The last name removed and not yet replaced: a deletion, unless a rename's new name follows. */
   removed: string | null;
+  /** When that removal happened, as the files created around it in the log bracket it. */
+  removedBetween: TimeBracket;
+}
+
+/**
+ * The log keeps no time, but each file it shows created carries its creation time in its
+ * $FILE_NAME (set by NTFS, not by SetFileTime): an operation lies after the last creation before
+ * it in LSN order and before the first creation after it.
+ */
+interface TimeBracket {
+  after: string | null;
+  before: string | null;
 }
 
 interface Burst {
@@ -279,6 +291,9 @@ class TraceState {
   private readonly logLifeOfEntry = new Map<number, number>();
   private logFull = false;
   logFileRecords = 0;
+  /** The creation time of the newest file the log showed created (LSN order), and the brackets waiting for the next one. */
+  private logClock: string | null = null;
+  private readonly openBrackets: TimeBracket[] = [];
   readonly journalFolders = new Map<number, { sequence: number; name: string; parentEntry: number; parentSequence: number }>();
   readonly bursts = new Map<number, Burst>();
   readonly deletedRecords = new Map<number, MftFacts>();
@@ -554,6 +569,11 @@ class TraceState {
     const e = r.index;
     if (e && e.namespace !== FN_NAMESPACE.dos && e.entry < MAX_KEYED_ENTRY && e.parentEntry < MAX_KEYED_ENTRY) this.onLogFileName(e, r.lsn, e.change);
     const rec = r.fileRecord;
+    if (rec?.inUse && rec.name?.created && (this.logClock === null || rec.name.created >= this.logClock)) {
+      this.logClock = rec.name.created;
+      for (const b of this.openBrackets) b.before = rec.name.created;
+      this.openBrackets.length = 0;
+    }
     if (rec && rec.entry !== null && rec.inUse) {
       const life = this.logLife(rec.entry, rec.sequence, r.lsn, rec.name);
       if (life) life.initialised = true;
@@ -601,6 +621,7 @@ class TraceState {
       staged: false,
       size: 0,
       removed: null,
+      removedBetween: { after: null, before: null },
     };
     this.logLives.set(key, life);
     this.logLifeOfEntry.set(entry, key);
@@ -617,11 +638,13 @@ class TraceState {
     if (e.size > life.size) life.size = e.size;
     if (change === 'removed') {
       life.removed = e.name;
+      life.removedBetween = { after: this.logClock, before: null };
+      if (this.openBrackets.length < TRACE_LIMITS.candidates) this.openBrackets.push(life.removedBetween);
       return;
     }
     if (life.removed !== null) {
       // A name removed, then another added for the same file: a rename (or a move).
-      if (life.removed !== e.name && life.renames.length < TRACE_LIMITS.namesPerLife) life.renames.push({ from: life.removed, to: e.name });
+      if (life.removed !== e.name && life.renames.length < TRACE_LIMITS.namesPerLife) life.renames.push({ from: life.removed, to: e.name, between: life.removedBetween });
       life.removed = null;
     } else if (life.names.length === 0) {
       life.created = e.created;
@@ -753,7 +776,15 @@ class TraceState {
     for (const life of this.logLives.values()) {
       if (!life.staged || life.isDirectory || out.length >= TRACE_LIMITS.candidates) continue;
       const deleted = life.removed !== null;
-      const logFacts = { source: logRel, records: life.records, firstLsn: life.firstLsn, lastLsn: life.lastLsn, names: life.names, ...(deleted ? { deleted: true } : {}) };
+      const logFacts = {
+        source: logRel,
+        records: life.records,
+        firstLsn: life.firstLsn,
+        lastLsn: life.lastLsn,
+        names: life.names,
+        ...(life.renames.length > 0 ? { renames: life.renames } : {}),
+        ...(deleted ? { deleted: true, deletedBetween: life.removedBetween } : {}),
+      };
       const journal = journalLives.get(lifeKey(life.entry, life.sequence));
       if (journal?.details) {
         journal.details.logFile = logFacts;
@@ -769,12 +800,12 @@ class TraceState {
       const what = stagedWhat(stagedNameKind(madeAs));
       const hits: Hit[] = [];
       if (deleted) {
-        hits.push({ rule: 'ntfs-archive-deleted', message: `${what} ${name} deleted without the Recycle Bin: the $LogFile records its name removed from ${dir}${life.freed ? ' and its MFT record freed' : ''} (no time: the log keeps none)` });
+        hits.push({ rule: 'ntfs-archive-deleted', message: `${what} ${name} deleted without the Recycle Bin: the $LogFile records its name removed from ${dir}${life.freed ? ' and its MFT record freed' : ''} (${bracketText(life.removedBetween) || 'no time: the log keeps none'})` });
         if (place) hits.push({ rule: 'ntfs-archive-deleted-from-staging-place', score: 10 + place.weight, message: `deleted from ${place.label}` });
       } else if (place && life.initialised) {
         hits.push({ rule: 'ntfs-archive-created-in-staging-place', message: `${what} ${name} created in ${place.label} at ${hhmm(life.created)} ($LogFile)` });
       }
-      for (const r of life.renames) if (renameHidesArchive(r.from, r.to)) hits.push({ rule: 'ntfs-archive-extension-hidden', message: `renamed ${r.from} -> ${r.to} ($LogFile): the archive extension is hidden` });
+      for (const r of life.renames) if (renameHidesArchive(r.from, r.to)) hits.push({ rule: 'ntfs-archive-extension-hidden', message: `renamed ${r.from} -> ${r.to}${withBracket(r.between)} ($LogFile): the archive extension is hidden` });
       if (hits.length === 0) continue;
       const mft = this.mftOf(life);
       if (mft) this.deletedRecords.delete(life.entry);
@@ -785,8 +816,8 @@ class TraceState {
       else if (this.names && deleted) gone.push('its MFT record (reused)');
       const first = life.names[0] ?? name;
       const story = [life.initialised && life.created ? `${first} was created in ${dir} at ${hhmm(life.created)}` : `${first} in ${dir}${life.created ? ` (its name says created at ${hhmm(life.created)})` : ''}`];
-      for (const r of life.renames) story.push(`renamed ${r.from} -> ${r.to}`);
-      if (deleted) story.push(`deleted${life.freed ? ' (its MFT record freed)' : ''}`);
+      for (const r of life.renames) story.push(`renamed ${r.from} -> ${r.to}${withBracket(r.between)}`);
+      if (deleted) story.push(`deleted${withBracket(life.removedBetween)}${life.freed ? ' (its MFT record freed)' : ''}`);
       out.push({
         kind: 'logfile-record',
         path: this.volRel(volPath),
@@ -1201,6 +1232,18 @@ const RECOVERED_NAMES = 20;
 const STAGING_TRACE_RULES: ReadonlySet<string> = new Set(['ntfs-archive-deleted-from-staging-place', 'ntfs-archive-short-life', 'ntfs-archive-extension-hidden']);
 
 const isStagedName = (name: string): boolean => stagedNameKind(name) !== null;
+/** "between 2024-05-01 02:14:05 UTC and 02:50:00 UTC", "after ...", "before ...", or '' when the log shows no creation around it. */
+function bracketText(b: TimeBracket): string {
+  if (b.after && b.before) return `between ${hhmm(b.after)} and ${hhmm(b.before)}`;
+  if (b.after) return `after ${hhmm(b.after)}`;
+  return b.before ? `before ${hhmm(b.before)}` : '';
+}
+
+function withBracket(b: TimeBracket): string {
+  const text = bracketText(b);
+  return text ? ` ${text}` : '';
+}
+
 /** How a finding names a staged file by its kind of name. */
 function stagedWhat(kind: ReturnType<typeof stagedNameKind>): string {
   return kind === 'encrypted' ? 'encrypted container' : kind === 'volume' ? 'archive volume' : 'archive';
