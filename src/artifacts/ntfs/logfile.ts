@@ -216,16 +216,21 @@ export function* walkLogFile(src: ByteSource, warnings: string[], geometry: LogF
   };
   const first = readRestart(src, 0, warnings);
   const second = first ? readRestart(src, first.systemPageSize, warnings) : readRestart(src, 4096, warnings);
-  const restart = first && second ? (second.currentLsn > first.currentLsn ? second : first) : (first ?? second);
+  let restart = first && second ? (second.currentLsn > first.currentLsn ? second : first) : (first ?? second);
   if (!restart) {
-    warn('$LogFile: no readable restart page (RSTR); not a $LogFile or damaged');
-    return;
+    restart = inferRestart(src);
+    // A log emptied to 0xff (mkntfs; ntfs-3g on every mount) or never written holds nothing to read, and nothing is wrong.
+    if (!restart) {
+      if (!isBlank(src.read(0, 4096))) warn('no readable restart page (RSTR) and no log page to read: not a $LogFile, or damaged');
+      return;
+    }
+    warn('no readable restart page (RSTR): the log pages read as Windows writes them (4 KiB pages, version 1.1), from the start of the file');
   }
   const { logPageSize: pageSize, dataOffset } = restart;
   const size = Math.min(src.size, restart.fileSize);
   const firstPage = firstLogPageOffset(restart.major, restart.systemPageSize, pageSize);
   if (firstPage >= size) {
-    warn(`$LogFile: ${size} bytes hold no log page`);
+    warn(`${size} bytes hold no log page`);
     return;
   }
   const offsetBits = 64n - BigInt(restart.seqNumberBits);
@@ -318,7 +323,7 @@ export function* walkLogFile(src: ByteSource, warnings: string[], geometry: LogF
       }
     }
   }
-  if (badPages > 20) warn(`$LogFile: ${badPages - 20} more torn or damaged pages`);
+  if (badPages > 20) warn(`${badPages - 20} more torn or damaged pages`);
 }
 
 function decodeRecord(buf: Buffer, pos: number, offset: number, data: Buffer, declared: number, geometry: LogFileGeometry): LogFileRecord | null {
@@ -350,6 +355,40 @@ function decodeRecord(buf: Buffer, pos: number, offset: number, data: Buffer, de
   rec.clusterBlockOffset = data.readUInt16LE(NTFS_RECORD.clusterBlockOffset);
   decodeClientData(data, rec, geometry);
   return rec;
+}
+
+/** Pages looked at for a record that gives away the LSN layout when both restart pages are gone. */
+const INFER_PAGES = 256;
+
+/**
+ * Both restart pages unreadable (wiped, say): Windows' usual layout (4 KiB pages, records from 0x40,
+ * version 1.1). The offset part of an LSN needs only as many bits as the file has 8-byte units (the
+ * sequence part lies above them, whatever its own width), so those bits read every LSN's place; a
+ * record on one of the first INFER_PAGES pages whose LSN names its own place confirms it. Null when
+ * none does.
+ */
+function inferRestart(src: ByteSource): RestartInfo | null {
+  const pageSize = 4096;
+  const dataOffset = 0x40;
+  const seqNumberBits = 64 - Math.max(1, Math.ceil(Math.log2(Math.max(2, src.size / 8))));
+  const mask = (1n << BigInt(64 - seqNumberBits)) - 1n;
+  for (let index = 2; index < INFER_PAGES && (index + 1) * pageSize <= src.size; index++) {
+    const raw = src.read(index * pageSize, pageSize);
+    if (!sig(raw, 'RCRD')) continue;
+    const { data, ok } = applyFixups(raw, [], () => '');
+    if (ok && (data.readBigUInt64LE(dataOffset) & mask) << 3n === BigInt(index * pageSize + dataOffset))
+      return { systemPageSize: pageSize, logPageSize: pageSize, major: 1, currentLsn: 0n, seqNumberBits, fileSize: src.size, dataOffset };
+  }
+  return null;
+}
+
+/** All 0xff or all zero: a log page no one wrote. */
+function isBlank(buf: Buffer): boolean {
+  if (buf.length === 0) return true;
+  const fill = buf[0];
+  if (fill !== 0xff && fill !== 0) return false;
+  for (let i = 1; i < buf.length; i++) if (buf[i] !== fill) return false;
+  return true;
 }
 
 /** True when the head looks like a $LogFile's first restart page. */
