@@ -225,7 +225,9 @@ describe('the trace stage', () => {
     const c = ofStage[0]!;
     expect(c.path).toBe('C/PerfLogs/stage.log');
     expect(c.originalPath).toBe('C:\\PerfLogs\\stage.7z');
-    expect(c.hits.map((h) => h.rule).sort()).toEqual(['ntfs-archive-deleted', 'ntfs-archive-deleted-from-staging-place', 'ntfs-archive-extension-hidden']);
+    expect(c.hits.map((h) => h.rule).sort()).toEqual(['ntfs-archive-deleted', 'ntfs-archive-deleted-from-staging-place', 'ntfs-archive-extension-hidden', 'ntfs-archive-short-life']);
+    // made at 02:14:05, deleted before later.txt was made at 02:45:00: at most 31 minutes
+    expect(c.hits.find((h) => h.rule === 'ntfs-archive-short-life')?.message).toBe('created (300000 bytes) and deleted within 31 minutes (deleted before 2024-05-01 02:45:00 UTC, by the $LogFile\'s order)');
     expect(c.details).toMatchObject({ source: 'C/$LogFile', deleted: true, names: ['stage.7z', 'stage.log'], mft: { entry: img.stage.entry, inUse: false, size: 300000 } });
     expect(c.details?.life).toMatch(
       /^stage\.7z was created in \/PerfLogs at 2024-05-01 02:14:05 UTC, renamed stage\.7z -> stage\.log between 2024-05-01 02:14:05 UTC and 2024-05-01 02:39:00 UTC, deleted between 2024-05-01 02:39:00 UTC and 2024-05-01 02:45:00 UTC \(its MFT record freed\)/,

@@ -3,10 +3,13 @@
  * "NTFS traces"): what browsers, updaters, extractors, installers, Office, backup and log rotation
  * leave in a Windows journal, next to staged cases after public incident reports (PerfLogs, Public,
  * an odd root folder, Windows\Temp, an extension hidden in %TEMP%, a gathered-then-deleted folder).
- * An item's level is the highest of the trace findings on its path or below it.
+ * An item's level is the highest of the trace findings on its path or below it. The same lives
+ * written into a $LogFile instead (the journal cleared) are measured too: the log has no times, so
+ * no short life and no burst, and a folder's deletion is no finding.
  */
 import { expect, test } from '@jest/globals';
 import { ATTR, fileLife, REASON, usnJournal, type LifeStep, type UsnSpec } from '../../fixtures/lib/usn-writer.mjs';
+import { fileLifeRecords, indexEntry, logFile, OP, type LogName, type LogRecordSpec } from '../../fixtures/lib/logfile-writer.mjs';
 import { ntfsTraceCandidates } from '../../src/artifacts/ntfs/traces.js';
 import { ntfsHotspots } from '../../src/pipeline/ntfs-traces.js';
 import { bufferSource } from '../../src/util/byte-source.js';
@@ -17,6 +20,8 @@ import { levelRank, type Level } from '../../src/model/finding.js';
 let nextEntry = 1000;
 const folders = new Map<string, { entry: number; sequence: number }>();
 const specs: UsnSpec[] = [];
+/** The same lives as $LogFile steps, each with its time (sorted before the log is written). */
+const logSteps: Array<{ t: number; records: LogRecordSpec[] }> = [];
 const t0 = Date.parse('2024-09-02T08:00:00Z');
 const at = (minutes: number) => new Date(t0 + minutes * 60_000);
 
@@ -31,6 +36,8 @@ function folder(path: string, minute = 0): { entry: number; sequence: number } {
       f = { entry: nextEntry++, sequence: 1 };
       folders.set(sofar, f);
       specs.push({ entry: f.entry, sequence: 1, parentEntry: parent.entry, parentSequence: parent.sequence, time: at(minute), reason: REASON.FILE_CREATE | REASON.CLOSE, name: part, attributes: ATTR.DIRECTORY });
+      const dirName: LogName = { entry: f.entry, sequence: 1, parentEntry: parent.entry, parentSequence: parent.sequence, name: part, time: at(minute).toISOString(), directory: true };
+      logSteps.push({ t: at(minute).getTime(), records: [{ redoOp: OP.AddIndexEntryAllocation, undoOp: OP.DeleteIndexEntryAllocation, redo: indexEntry(dirName) }] });
     }
     parent = f;
   }
@@ -39,7 +46,17 @@ function folder(path: string, minute = 0): { entry: number; sequence: number } {
 
 function life(path: string, steps: LifeStep[]): void {
   const dir = folder(path.slice(0, path.lastIndexOf('/')));
-  specs.push(...fileLife({ entry: nextEntry++, sequence: 3, parentEntry: dir.entry, parentSequence: dir.sequence, name: path.slice(path.lastIndexOf('/') + 1) }, steps));
+  const file = { entry: nextEntry++, sequence: 3, parentEntry: dir.entry, parentSequence: dir.sequence, name: path.slice(path.lastIndexOf('/') + 1) };
+  specs.push(...fileLife(file, steps));
+  // In the log: creates, renames and deletes (a write changes no name); its $FILE_NAME created at the first step.
+  let name = file.name;
+  const created = steps[0] ? new Date(steps[0].t).toISOString() : at(0).toISOString();
+  const written = steps.some((s) => s.op === 'write');
+  for (const s of steps) {
+    if (s.op === 'write') continue;
+    logSteps.push({ t: new Date(s.t).getTime(), records: fileLifeRecords({ ...file, name, time: created, size: written ? 4096 : 0 }, [s.op === 'rename' ? { op: 'rename', name: s.name! } : { op: s.op }]) });
+    if (s.op === 'rename') name = s.name!;
+  }
 }
 
 const made = (m: number, name?: string): LifeStep[] => [{ t: at(m), op: 'create' }, { t: at(m + 0.1), op: 'write' }, ...(name ? [{ t: at(m + 0.2), op: 'rename' as const, name }] : [])];
@@ -113,8 +130,13 @@ for (let k = 0; k < 30; k++) life(`Users/Public/out/doc${k}.docx`, [...made(2601
 specs.push({ ...out, parentEntry: folder('Users/Public').entry, parentSequence: 1, time: at(2651), reason: REASON.FILE_DELETE | REASON.CLOSE, name: 'out', attributes: ATTR.DIRECTORY });
 item('staged', 'public-collection-folder-deleted', 'Users/Public/out');
 
-test('NTFS trace rules on a lived-in journal: benign items stay below high, staged ones reach it', async () => {
-  const r = await ntfsTraceCandidates({ mft: null, mftRel: null, usn: bufferSource(usnJournal(specs).bytes), usnRel: '$J', volumeRel: '', drive: 'C', hotspots: ntfsHotspots() });
+async function measure(source: 'journal' | 'log') {
+  const ordered = [...logSteps].sort((a, b) => a.t - b.t).flatMap((s) => s.records);
+  const r =
+    source === 'journal'
+      ? await ntfsTraceCandidates({ mft: null, mftRel: null, usn: bufferSource(usnJournal(specs).bytes), usnRel: '$J', volumeRel: '', drive: 'C', hotspots: ntfsHotspots() })
+      : await ntfsTraceCandidates({ mft: null, mftRel: null, usn: null, usnRel: null, logFile: bufferSource(logFile(ordered, { size: 4 * 1024 * 1024 }).bytes), logFileRel: '$LogFile', volumeRel: '', drive: 'C', hotspots: ntfsHotspots() });
+  expect(r.warnings).toEqual([]);
   const catalog = loadRuleCatalog();
   const levels = r.candidates.map((c) => ({ path: c.path.toLowerCase(), level: scoreHits(c.hits, catalog).level }));
   const levelOf = (it: Item): Level | null => {
@@ -126,10 +148,25 @@ test('NTFS trace rules on a lived-in journal: benign items stay below high, stag
   const table = items.map((it) => ({ label: it.label, kind: it.kind, level: levelOf(it) }));
   const atLeast = (label: string, level: Level) => table.filter((t) => t.label === label && t.level !== null && levelRank(t.level) >= levelRank(level)).map((t) => t.kind);
   if (process.env.NTFS_QUALITY_PRINT) console.log(JSON.stringify(table, null, 1));
+  return { table, atLeast, kinds: new Set(r.candidates.map((c) => c.kind)) };
+}
+
+test('NTFS trace rules on a lived-in journal: benign items stay below high, staged ones reach it', async () => {
+  const { table, atLeast } = await measure('journal');
   // Measured (docs/detection-quality.md): 28 benign items of 9 kinds, 6 staged cases.
   expect(table.filter((t) => t.label === 'benign')).toHaveLength(28);
   expect(atLeast('benign', 'high')).toEqual([]);
   expect(atLeast('benign', 'medium')).toEqual([]);
   expect(atLeast('staged', 'high')).toEqual(['perflogs-archive-deleted', 'public-volume-set-deleted', 'odd-root-folder-renamed', 'windows-temp-container-deleted', 'public-collection-folder-deleted']);
   expect(atLeast('staged', 'medium')).toHaveLength(6);
+});
+
+test('the same lives in a $LogFile alone (journal cleared): benign items stay below medium; the staged archives reach high', async () => {
+  const { table, atLeast, kinds } = await measure('log');
+  expect([...kinds]).toEqual(['logfile-record']);
+  expect(table.filter((t) => t.label === 'benign')).toHaveLength(28);
+  expect(atLeast('benign', 'medium')).toEqual([]);
+  // As with the journal, but the gathered folder's deletion is no finding (the log has no folder lives).
+  expect(atLeast('staged', 'high')).toEqual(['perflogs-archive-deleted', 'public-volume-set-deleted', 'odd-root-folder-renamed', 'windows-temp-container-deleted']);
+  expect(atLeast('staged', 'medium')).toEqual(['perflogs-archive-deleted', 'public-volume-set-deleted', 'odd-root-folder-renamed', 'windows-temp-container-deleted', 'temp-extension-hidden']);
 });

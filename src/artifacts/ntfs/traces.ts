@@ -802,6 +802,11 @@ class TraceState {
       if (deleted) {
         hits.push({ rule: 'ntfs-archive-deleted', message: `${what} ${name} deleted without the Recycle Bin: the $LogFile records its name removed from ${dir}${life.freed ? ' and its MFT record freed' : ''} (${bracketText(life.removedBetween) || 'no time: the log keeps none'})` });
         if (place) hits.push({ rule: 'ntfs-archive-deleted-from-staging-place', score: 10 + place.weight, message: `deleted from ${place.label}` });
+        // The deletion came before the next creation the log shows: an upper bound of the life. Content: the size its last index entry carried.
+        const born = isoMs(life.created);
+        const by = isoMs(life.removedBetween.before);
+        if (place && place.weight >= SHORT_LIFE_MIN_WEIGHT && born !== null && by !== null && life.size > 0 && by - born <= SHORT_LIFE_MS)
+          hits.push({ rule: 'ntfs-archive-short-life', message: `created (${life.size} bytes) and deleted within ${Math.max(1, Math.round((by - born) / 60_000))} minutes (deleted before ${hhmm(life.removedBetween.before)}, by the $LogFile's order)` });
       } else if (place && life.initialised) {
         hits.push({ rule: 'ntfs-archive-created-in-staging-place', message: `${what} ${name} created in ${place.label} at ${hhmm(life.created)} ($LogFile)` });
       }
