@@ -1,5 +1,5 @@
 /** Shared by the NTFS tests: corpus images unpacked to sparse temp files, fls bodyfile rows, our rows in the same shape. */
-import { closeSync, createReadStream, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { fdSource } from '../../src/evidence/reader.js';
 import type { ByteSource } from '../../src/util/byte-source.js';
 import type { NtfsVolume, NtfsRef } from '../../src/evidence/image/ntfs/index.js';
 import { LIMITS } from '../../src/util/limits.js';
+import { runCli } from '../helpers/cli.js';
 
 export const WORK = path.join(os.tmpdir(), `stagehunt-ntfs-test-${process.pid}`);
 
@@ -183,4 +184,33 @@ export function parseFsntfsinfoEntries(text: string): FsntfsEntry[] {
     else if (key === 'Base record file reference') cur.base = value;
   }
   return out;
+}
+
+/** A finding of a trace scan, as the NTFS end-to-end tests read it. */
+export interface TraceFinding {
+  id: string;
+  kind: string;
+  path: string;
+  level: string;
+  score: number;
+  usn?: number;
+  mftEntry?: number;
+  mftSequence?: number;
+  originalPath?: string;
+  deletedAt?: string | null;
+  times?: { born: string | null };
+  reasons: Array<{ rule: string; message: string }>;
+  details?: Record<string, unknown>;
+}
+export interface TraceReport {
+  findings: TraceFinding[];
+  episodes?: Array<{ findingIds: string[]; narrative: string; evidenceKinds: string[] }>;
+}
+
+/** `stagehunt scan ARGS --format json` through the built CLI, every level (NTFS_E2E_DUMP=prefix keeps the reports). */
+export function scanTraces(args: string[]): TraceReport {
+  const r = runCli(['scan', ...args, '--format', 'json', '--quiet', '--min-level', 'info'], { timeoutMs: 120_000 });
+  if (r.status !== 0) throw new Error(`scan exited ${r.status}: ${r.stderr}`);
+  if (process.env.NTFS_E2E_DUMP) writeFileSync(`${process.env.NTFS_E2E_DUMP}.${args.length}.json`, r.stdout);
+  return JSON.parse(r.stdout) as TraceReport;
 }

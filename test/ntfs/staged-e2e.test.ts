@@ -12,39 +12,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { BIN, runCli } from '../helpers/cli.js';
 import { describeIf, toolAvailable } from '../helpers/corpus.js';
-import { workDir } from './helpers.js';
+import { scanTraces, workDir, type TraceFinding, type TraceReport } from './helpers.js';
 import { buildStagedImage, HISTORY, HISTORY_REL, STAGED_TOOLS, type StagedImage } from './staged-image.js';
 
 const built = existsSync(path.join(process.cwd(), 'dist', 'pipeline', 'ntfs-traces.js')) && existsSync(BIN);
 const ready = built && STAGED_TOOLS.every((t) => toolAvailable(t));
 
-interface F {
-  id: string;
-  kind: string;
-  path: string;
-  level: string;
-  score: number;
-  usn?: number;
-  mftEntry?: number;
-  mftSequence?: number;
-  originalPath?: string;
-  deletedAt?: string | null;
-  reasons: Array<{ rule: string; message: string }>;
-  details?: Record<string, unknown>;
-}
-interface Report {
-  findings: F[];
-  episodes?: Array<{ findingIds: string[]; narrative: string; evidenceKinds: string[] }>;
-}
-
-function scan(args: string[]): Report {
-  const r = runCli(['scan', ...args, '--format', 'json', '--quiet', '--min-level', 'info'], { timeoutMs: 120_000 });
-  if (r.status !== 0) throw new Error(`scan exited ${r.status}: ${r.stderr}`);
-  if (process.env.NTFS_E2E_DUMP) writeFileSync(`${process.env.NTFS_E2E_DUMP}.${args.length}.json`, r.stdout);
-  return JSON.parse(r.stdout) as Report;
-}
-
-const rules = (f: F | undefined) => (f ? f.reasons.map((x) => x.rule).sort() : []);
+const rules = (f: TraceFinding | undefined) => (f ? f.reasons.map((x) => x.rule).sort() : []);
 
 describeIf(ready, built ? `tools ${STAGED_TOOLS.join(', ')} not all installed` : 'dist/ not built (npm run build)')('a staged archive deleted with del: MFT and USN traces', () => {
   let dir: string;
@@ -57,9 +31,9 @@ describeIf(ready, built ? `tools ${STAGED_TOOLS.join(', ')} not all installed` :
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   describe('image scan', () => {
-    let report: Report;
+    let report: TraceReport;
     beforeAll(() => {
-      report = scan([img.image]);
+      report = scanTraces([img.image]);
     }, 120_000);
 
     test('the deleted archive is one usn-record finding at high or above, its whole life in the reasons', () => {
@@ -130,7 +104,7 @@ describeIf(ready, built ? `tools ${STAGED_TOOLS.join(', ')} not all installed` :
     writeFileSync(path.join(c, '$MFT'), img.mftBytes);
     writeFileSync(path.join(c, '$Extend', '$UsnJrnl%3A$J'), img.usnBytes);
     writeFileSync(path.join(c, HISTORY_REL), HISTORY);
-    const report = scan([kape, '--scope', 'all']);
+    const report = scanTraces([kape, '--scope', 'all']);
     const f = report.findings.find((x) => x.kind === 'usn-record' && x.path === 'C/PerfLogs/stage.log');
     expect(f).toBeDefined();
     expect(['high', 'critical']).toContain(f!.level);

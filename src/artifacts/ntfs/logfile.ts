@@ -227,7 +227,9 @@ export function* walkLogFile(src: ByteSource, warnings: string[], geometry: LogF
     warn('no readable restart page (RSTR): the log pages read as Windows writes them (4 KiB pages, version 1.1), from the start of the file');
   }
   const { logPageSize: pageSize, dataOffset } = restart;
-  const size = Math.min(src.size, restart.fileSize);
+  // The file as it is: a collection may have cut it, and a restart area may lie about it (a record's LSN still has to name its place).
+  const size = src.size;
+  if (restart.fileSize !== size) warn(`the restart area gives the log ${restart.fileSize} bytes; the file has ${size}: read as it is`);
   const firstPage = firstLogPageOffset(restart.major, restart.systemPageSize, pageSize);
   if (firstPage >= size) {
     warn(`${size} bytes hold no log page`);

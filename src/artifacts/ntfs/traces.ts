@@ -291,6 +291,8 @@ class TraceState {
   private readonly logLifeOfEntry = new Map<number, number>();
   private logFull = false;
   logFileRecords = 0;
+  /** Creates per folder as the log's names date them (their $FILE_NAME creation times); read only where the journal gave nothing. */
+  private readonly logBursts = new Map<number, Burst>();
   /** The creation time of the newest file the log showed created (LSN order), and the brackets waiting for the next one. */
   private logClock: string | null = null;
   private readonly openBrackets: TimeBracket[] = [];
@@ -491,23 +493,24 @@ class TraceState {
     }
   }
 
-  private countCreate(r: UsnRecord): void {
-    const t = isoMs(r.timestamp);
+  /** One file created in a folder at `time` (`position`: its USN, or its LSN in the $LogFile), counted towards the folder's bursts. */
+  private countCreate(bursts: Map<number, Burst>, parentEntry: number, parentSequence: number, time: string | null, position: number): void {
+    const t = isoMs(time);
     if (t === null) return;
-    const key = lifeKey(r.parentEntry, r.parentSequence);
-    let b = this.bursts.get(key);
+    const key = lifeKey(parentEntry, parentSequence);
+    let b = bursts.get(key);
     if (!b) {
-      if (this.bursts.size >= TRACE_LIMITS.burstFolders) {
-        for (const [k, v] of this.bursts) if (!v.best || v.best.count < BURST_MIN_CREATES) this.bursts.delete(k);
-        if (this.bursts.size >= TRACE_LIMITS.burstFolders) return;
+      if (bursts.size >= TRACE_LIMITS.burstFolders) {
+        for (const [k, v] of bursts) if (!v.best || v.best.count < BURST_MIN_CREATES) bursts.delete(k);
+        if (bursts.size >= TRACE_LIMITS.burstFolders) return;
       }
-      b = { start: t, count: 0, firstUsn: r.usn, best: null };
-      this.bursts.set(key, b);
+      b = { start: t, count: 0, firstUsn: position, best: null };
+      bursts.set(key, b);
     }
     if (t - b.start > BURST_WINDOW_MS || t < b.start) {
       b.start = t;
       b.count = 0;
-      b.firstUsn = r.usn;
+      b.firstUsn = position;
     }
     b.count++;
     if (!b.best || b.count > b.best.count) b.best = { count: b.count, start: b.start, end: t, usn: b.firstUsn };
@@ -543,7 +546,7 @@ class TraceState {
     if (r.reason & R.fileCreate && !life.created) {
       // A create gives several records (create, create|close): the burst counts the file once.
       life.created = r.timestamp;
-      if (!isDirectory) this.countCreate(r);
+      if (!isDirectory) this.countCreate(this.bursts, r.parentEntry, r.parentSequence, r.timestamp, r.usn);
     }
     if (r.reason & (R.dataExtend | R.dataOverwrite)) {
       // One write session gives several records (extend, then extend|close): count sessions by time.
@@ -597,7 +600,11 @@ class TraceState {
     if (!name) return null;
     if (this.logLives.size >= TRACE_LIMITS.trackedLives) {
       // Unremarkable lives go first, as for the journal.
-      for (const [k, l] of this.logLives) if (!l.staged && this.logLives.size > TRACE_LIMITS.trackedLives * 0.75) this.logLives.delete(k);
+      for (const [k, l] of this.logLives) {
+        if (l.staged || this.logLives.size <= TRACE_LIMITS.trackedLives * 0.75) continue;
+        this.logLives.delete(k);
+        if (this.logLifeOfEntry.get(l.entry) === k) this.logLifeOfEntry.delete(l.entry);
+      }
       if (this.logLives.size >= TRACE_LIMITS.trackedLives) {
         if (!this.logFull) this.warn(`more than ${TRACE_LIMITS.trackedLives} files in the $LogFile at once; later ones are not followed`);
         this.logFull = true;
@@ -648,6 +655,7 @@ class TraceState {
       life.removed = null;
     } else if (life.names.length === 0) {
       life.created = e.created;
+      if (!life.isDirectory) this.countCreate(this.logBursts, e.parentEntry, e.parentSequence, e.created, lsn);
     }
     life.parentEntry = e.parentEntry;
     life.parentSequence = e.parentSequence;
@@ -842,6 +850,69 @@ class TraceState {
           gone,
           remains,
           ...(mft ? { mft: mftDetails(mft) } : {}),
+        },
+      });
+    }
+    // The folders: only where the journal gave nothing (it has their lives, with times, when it has any).
+    if (this.usnRecords === 0) for (const c of this.logFolderCandidates()) out.push(c);
+    return out;
+  }
+
+  /** Bursts of creates into one staging folder and staging folders deleted, as the $LogFile shows them. */
+  private logFolderCandidates(): Candidate[] {
+    const out: Candidate[] = [];
+    const logRel = this.src.logFileRel ?? '$LogFile';
+    const stagedIn = new Map<number, number>();
+    const folders = new Map<number, LogLife>();
+    for (const [key, l] of this.logLives) {
+      if (l.isDirectory) folders.set(key, l);
+      else if (l.staged) stagedIn.set(lifeKey(l.parentEntry, l.parentSequence), (stagedIn.get(lifeKey(l.parentEntry, l.parentSequence)) ?? 0) + 1);
+    }
+    const keys = new Set<number>(stagedIn.keys());
+    for (const [k, b] of this.logBursts) if (b.best && b.best.count >= BURST_MIN_CREATES) keys.add(k);
+    for (const key of keys) {
+      if (out.length >= TRACE_LIMITS.candidates) break;
+      const entry = Math.floor(key / 65536);
+      const sequence = key % 65536;
+      const volPath = this.folderPath(entry, sequence);
+      const place = volPath === '/' ? null : this.placeOf(`${volPath}/x`);
+      if (!place) continue;
+      const b = this.logBursts.get(key)?.best ?? null;
+      const burst = b !== null && b.count >= BURST_MIN_CREATES ? b : null;
+      const folder = folders.get(key);
+      const deleted = folder?.removed !== null && folder?.removed !== undefined;
+      const hits: Hit[] = [];
+      if (burst) hits.push({ rule: 'ntfs-journal-create-burst', message: `${burst.count} files created in ${volPath} within ${Math.max(1, Math.round((burst.end - burst.start) / 60_000))} minutes from ${hhmm(new Date(burst.start).toISOString())} ($LogFile, by their $FILE_NAME creation times)` });
+      if (deleted) {
+        const why = [burst ? `received a burst of ${burst.count} files` : '', stagedIn.get(key) ? `held ${stagedIn.get(key)} staged archive(s)` : ''].filter(Boolean).join(' and ');
+        hits.push({ rule: 'ntfs-staging-folder-deleted', message: `the folder ${volPath} in ${place.label} ${why}, then was deleted${withBracket(folder!.removedBetween)} ($LogFile)` });
+      }
+      if (hits.length === 0) continue;
+      out.push({
+        kind: 'logfile-record',
+        path: this.volRel(volPath),
+        mftEntry: entry,
+        mftSequence: sequence,
+        originalPath: this.windowsPath(volPath),
+        hits,
+        size: null,
+        times: { born: folder?.created ?? null, modified: burst ? new Date(burst.end).toISOString() : null, changed: null, accessed: null },
+        events: burst
+          ? [
+              { time: new Date(burst.start).toISOString(), type: 'burst-start', description: `${burst.count} files start arriving in ${volPath} ($LogFile)` },
+              { time: new Date(burst.end).toISOString(), type: 'burst-end', description: `last of ${burst.count} files arrives in ${volPath} ($LogFile)` },
+            ]
+          : [],
+        details: {
+          source: logRel,
+          entry,
+          sequence,
+          folder: true,
+          firstLsn: folder?.firstLsn ?? burst?.usn ?? 0,
+          ...(deleted ? { deleted: true, deletedBetween: folder!.removedBetween } : {}),
+          life: `the folder ${volPath}${burst ? ` received ${burst.count} new files` : ''}${deleted ? ` and was deleted${withBracket(folder!.removedBetween)}` : ''}`,
+          gone: deleted ? ['the folder and its files'] : [],
+          remains: ['$LogFile records'],
         },
       });
     }
