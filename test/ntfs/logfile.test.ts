@@ -99,6 +99,27 @@ describeIf(haveCorpus, CORPUS_MISSING)('$LogFile of real Windows volumes', () =>
       expect(renames.length).toBeGreaterThan(5);
     });
 
+    test('a name removed from a folder: the folder\'s $STANDARD_INFORMATION update after it is a time usnjls shows for that file', () => {
+      // file reference -> the times of its journal records (usnjls prints 100 ns: the ISO form's 7 digits)
+      const times = new Map<string, Set<string>>();
+      for (const block of readFileSync(corpusPath(`${SAMPLES}/ntfs.tgz.expected.usnjls-l-o2048.txt`), 'utf8').split(/\n(?=Version:)/)) {
+        const file = /Reference Number: (\d+-\d+)/.exec(block)?.[1];
+        const time = /Time: (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d{7})/.exec(block);
+        if (file && time) times.set(file, (times.get(file) ?? new Set()).add(`${time[1]}T${time[2]}Z`));
+      }
+      const recs = result.records;
+      const removals = recs.flatMap((r, i) => (r.index?.change === 'removed' && r.index.namespace !== 2 ? [{ e: r.index, i }] : []));
+      // within the 64 records the trace stage looks at (FOLDER_TIME_WITHIN)
+      const timed = removals.flatMap(({ e, i }) => {
+        const si = recs.slice(i + 1, i + 65).find((n) => n.siTimes?.entry === e.parentEntry && n.siTimes.modified);
+        return si ? [{ file: `${e.entry}-${e.sequence}`, time: si.siTimes!.modified! }] : [];
+      });
+      expect(removals.length).toBe(23);
+      // two removals by the volume shadow copy service in System Volume Information have their folder's update thousands of records later
+      expect(timed.length).toBe(21);
+      expect(timed.filter((t) => !times.get(t.file)?.has(t.time))).toEqual([]);
+    });
+
     test('each logged MFT record image is the entry its target points at; the last names added name live files', () => {
       const inits = result.records.filter((r) => r.fileRecord);
       expect(inits.length).toBeGreaterThan(5);
@@ -233,12 +254,23 @@ describe('the trace stage', () => {
     expect(c.details?.life).toMatch(
       /^stage\.7z was created in \/PerfLogs at 2024-05-01 02:14:05 UTC, renamed stage\.7z -> stage\.log between 2024-05-01 02:14:05 UTC and 2024-05-01 02:39:00 UTC, deleted between 2024-05-01 02:39:00 UTC and 2024-05-01 02:45:00 UTC \(its MFT record freed\)/,
     );
-    expect(c.details?.deletedBetween).toEqual({ after: '2024-05-01T02:39:00.0000000Z', before: '2024-05-01T02:45:00.0000000Z' });
+    expect(c.details?.deletedBetween).toEqual({ after: '2024-05-01T02:39:00.0000000Z', before: '2024-05-01T02:45:00.0000000Z', at: null });
     expect(c.times?.born).toBe('2024-05-01T02:14:05.0000000Z');
     expect(c.events).toEqual([{ time: '2024-05-01T02:14:05.0000000Z', type: 'created', description: 'stage.7z created in /PerfLogs ($LogFile)' }]);
     // the document beside it is no finding
     expect(r.candidates.some((x) => x.path.endsWith('notes.docx'))).toBe(false);
     expect(r.stats.logFileRecords).toBe(19);
+  });
+
+  testIf(ready, `tools ${STAGED_TOOLS.join(', ')} not all installed`)('the folder\'s times in the log: the rename and the deletion at their times, on the timeline', async () => {
+    const file = { ...stage, entry: img.stage.entry, sequence: img.stage.sequence, parentEntry: img.perflogs.entry, parentSequence: img.perflogs.sequence };
+    const log = logFile(fileLifeRecords(file, [{ op: 'create' }, { op: 'rename', name: 'stage.log', time: '2024-05-01T02:38:00Z' }, { op: 'delete', time: '2024-05-01T02:40:00Z' }])).bytes;
+    const r = await ntfsTraceCandidates({ mft: bufferSource(img.mftBytes, '$MFT'), mftRel: 'C/$MFT', usn: null, usnRel: null, logFile: bufferSource(log, '$LogFile'), logFileRel: 'C/$LogFile', volumeRel: 'C', drive: 'C', hotspots: ntfsHotspots() });
+    const c = r.candidates.find((x) => x.kind === 'logfile-record' && x.mftEntry === img.stage.entry)!;
+    expect(c.deletedAt).toBe('2024-05-01T02:40:00.0000000Z');
+    expect(c.details?.life).toMatch(/renamed stage\.7z -> stage\.log at 2024-05-01 02:38:00 UTC, deleted at 2024-05-01 02:40:00 UTC \(its MFT record freed\)/);
+    expect(c.hits.find((h) => h.rule === 'ntfs-archive-short-life')?.message).toBe('created (300000 bytes) and deleted within 26 minutes ($LogFile)');
+    expect(c.events?.map((e) => `${e.type} ${e.time}`)).toEqual(['created 2024-05-01T02:14:05.0000000Z', 'renamed 2024-05-01T02:38:00.0000000Z', 'deleted 2024-05-01T02:40:00.0000000Z']);
   });
 
   testIf(ready, `tools ${STAGED_TOOLS.join(', ')} not all installed`)('with the journal: the journal\'s finding says the log confirms it, no second finding', async () => {

@@ -125,6 +125,7 @@ export const LOG_OPERATION_NAMES: readonly string[] = [
 export const LOG_OPERATION = {
   initializeFileRecordSegment: 0x02,
   deallocateFileRecordSegment: 0x03,
+  updateResidentValue: 0x07,
   addIndexEntryRoot: 0x0c,
   deleteIndexEntryRoot: 0x0d,
   addIndexEntryAllocation: 0x0e,

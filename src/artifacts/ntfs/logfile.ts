@@ -68,6 +68,9 @@ export type LogFileRecord = {
   targetAttribute: number;
   targetVcn: number;
   clusterBlockOffset: number;
+  /** Where in the target the change lies: the attribute's offset in the MFT record (or the entry's in an index buffer), and the change's in the attribute. */
+  recordOffset: number;
+  attributeOffset: number;
   /**
    * An index entry added to a folder (`added`) or removed from it (`removed`): the file it names and
    * its $FILE_NAME copy (the redo data of an add, the undo data of a delete).
@@ -77,6 +80,12 @@ export type LogFileRecord = {
   fileRecord?: { entry: number | null; sequence: number; inUse: boolean; isDirectory: boolean; name: LogFileName | null };
   /** DeallocateFileRecordSegment: the record freed (its MFT entry where the geometry is known). */
   freedRecord?: { entry: number | null };
+  /**
+   * UpdateResidentValue of a record's $STANDARD_INFORMATION times (its first attribute, at 0x38 in
+   * an NTFS 3.1 record): the record's entry and the times written. A folder's times change with
+   * every name added to or removed from it: the nearest thing to a time the log has.
+   */
+  siTimes?: { entry: number; created?: string | null; modified?: string | null; changed?: string | null; accessed?: string | null };
 };
 
 /** Where a log's records point into the MFT: cluster and record sizes (an image knows them; 4096 and 1024 otherwise). */
@@ -181,6 +190,17 @@ function recordImage(buf: Buffer): LogFileRecord['fileRecord'] | null {
   return { entry, sequence, inUse: (flags & RECORD_FLAG_IN_USE) !== 0, isDirectory: (flags & RECORD_FLAG_DIRECTORY) !== 0, name };
 }
 
+/** The MFT entry a record's target (VCN and 512-byte block) points at, with the volume's sizes; null when out of range. */
+function targetEntry(rec: LogFileRecord, geometry: LogFileGeometry): number | null {
+  const byte = rec.targetVcn * geometry.clusterSize + rec.clusterBlockOffset * 512;
+  return Number.isSafeInteger(byte) && geometry.recordSize > 0 ? Math.floor(byte / geometry.recordSize) : null;
+}
+
+/** $STANDARD_INFORMATION in an NTFS 3.1 record: the first attribute (0x38), its value 0x18 into it, four times first. */
+const SI_ATTRIBUTE_OFFSET = 0x38;
+const SI_VALUE_OFFSET = 0x18;
+const SI_TIME_FIELDS = ['created', 'modified', 'changed', 'accessed'] as const;
+
 /** What the redo/undo data of one NTFS client record says of files. */
 function decodeClientData(data: Buffer, rec: LogFileRecord, geometry: LogFileGeometry): void {
   const redo = data.readUInt16LE(NTFS_RECORD.redoOperation);
@@ -200,9 +220,15 @@ function decodeClientData(data: Buffer, rec: LogFileRecord, geometry: LogFileGeo
     const r = recordImage(redoData);
     if (r) rec.fileRecord = r;
   }
-  if (redo === O.deallocateFileRecordSegment) {
-    const byte = rec.targetVcn * geometry.clusterSize + rec.clusterBlockOffset * 512;
-    rec.freedRecord = { entry: Number.isSafeInteger(byte) && geometry.recordSize > 0 ? Math.floor(byte / geometry.recordSize) : null };
+  if (redo === O.deallocateFileRecordSegment) rec.freedRecord = { entry: targetEntry(rec, geometry) };
+  if (redo === O.updateResidentValue && redoData && rec.recordOffset === SI_ATTRIBUTE_OFFSET) {
+    const entry = targetEntry(rec, geometry);
+    const first = (rec.attributeOffset - SI_VALUE_OFFSET) / 8;
+    if (entry !== null && Number.isInteger(first) && first >= 0 && first < SI_TIME_FIELDS.length) {
+      const times: NonNullable<LogFileRecord['siTimes']> = { entry };
+      for (let k = 0; first + k < SI_TIME_FIELDS.length && (k + 1) * 8 <= redoData.length; k++) times[SI_TIME_FIELDS[first + k]!] = filetimeToIso(redoData.readBigUInt64LE(k * 8));
+      rec.siTimes = times;
+    }
   }
 }
 
@@ -345,6 +371,8 @@ function decodeRecord(buf: Buffer, pos: number, offset: number, data: Buffer, de
     targetAttribute: 0,
     targetVcn: 0,
     clusterBlockOffset: 0,
+    recordOffset: 0,
+    attributeOffset: 0,
   };
   if (Number.isNaN(rec.lsn)) return null;
   if (type !== LOG_RECORD_TYPE.client || data.length < NTFS_RECORD.minLength || data.length < declared) return rec;
@@ -355,6 +383,8 @@ function decodeRecord(buf: Buffer, pos: number, offset: number, data: Buffer, de
   rec.targetAttribute = data.readUInt16LE(NTFS_RECORD.targetAttribute);
   rec.targetVcn = safe(data.readBigUInt64LE(NTFS_RECORD.targetVcn));
   rec.clusterBlockOffset = data.readUInt16LE(NTFS_RECORD.clusterBlockOffset);
+  rec.recordOffset = data.readUInt16LE(NTFS_RECORD.recordOffset);
+  rec.attributeOffset = data.readUInt16LE(NTFS_RECORD.attributeOffset);
   decodeClientData(data, rec, geometry);
   return rec;
 }

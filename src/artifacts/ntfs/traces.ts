@@ -224,7 +224,16 @@ interface LogLife {
 interface TimeBracket {
   after: string | null;
   before: string | null;
+  /**
+   * The time itself, where the log gives it: the modification time NTFS writes into the folder's
+   * $STANDARD_INFORMATION right after a name is added to it or removed from it (within
+   * FOLDER_TIME_WITHIN records).
+   */
+  at: string | null;
 }
+
+/** Records after a name's removal within which the folder's $STANDARD_INFORMATION update is taken as its time. */
+const FOLDER_TIME_WITHIN = 64;
 
 interface Burst {
   start: number;
@@ -296,6 +305,8 @@ class TraceState {
   /** The creation time of the newest file the log showed created (LSN order), and the brackets waiting for the next one. */
   private logClock: string | null = null;
   private readonly openBrackets: TimeBracket[] = [];
+  /** Removals waiting for their folder's next $STANDARD_INFORMATION update (folder entry -> brackets and the record they came at). */
+  private readonly awaitingFolderTime = new Map<number, Array<{ bracket: TimeBracket; record: number }>>();
   readonly journalFolders = new Map<number, { sequence: number; name: string; parentEntry: number; parentSequence: number }>();
   readonly bursts = new Map<number, Burst>();
   readonly deletedRecords = new Map<number, MftFacts>();
@@ -581,6 +592,14 @@ class TraceState {
       const life = this.logLife(rec.entry, rec.sequence, r.lsn, rec.name);
       if (life) life.initialised = true;
     }
+    const si = r.siTimes;
+    if (si?.modified) {
+      const waiting = this.awaitingFolderTime.get(si.entry);
+      if (waiting) {
+        for (const w of waiting) if (w.bracket.at === null && this.logFileRecords - w.record <= FOLDER_TIME_WITHIN) w.bracket.at = si.modified;
+        this.awaitingFolderTime.delete(si.entry);
+      }
+    }
     const freed = r.freedRecord?.entry;
     if (freed !== undefined && freed !== null) {
       const key = this.logLifeOfEntry.get(freed);
@@ -628,7 +647,7 @@ class TraceState {
       staged: false,
       size: 0,
       removed: null,
-      removedBetween: { after: null, before: null },
+      removedBetween: { after: null, before: null, at: null },
     };
     this.logLives.set(key, life);
     this.logLifeOfEntry.set(entry, key);
@@ -645,8 +664,13 @@ class TraceState {
     if (e.size > life.size) life.size = e.size;
     if (change === 'removed') {
       life.removed = e.name;
-      life.removedBetween = { after: this.logClock, before: null };
+      life.removedBetween = { after: this.logClock, before: null, at: null };
       if (this.openBrackets.length < TRACE_LIMITS.candidates) this.openBrackets.push(life.removedBetween);
+      const waiting = this.awaitingFolderTime.get(e.parentEntry) ?? [];
+      if (waiting.length < 16 && this.awaitingFolderTime.size < TRACE_LIMITS.candidates) {
+        waiting.push({ bracket: life.removedBetween, record: this.logFileRecords });
+        this.awaitingFolderTime.set(e.parentEntry, waiting);
+      }
       return;
     }
     if (life.removed !== null) {
@@ -811,10 +835,13 @@ class TraceState {
         hits.push({ rule: 'ntfs-archive-deleted', message: `${what} ${name} deleted without the Recycle Bin: the $LogFile records its name removed from ${dir}${life.freed ? ' and its MFT record freed' : ''} (${bracketText(life.removedBetween) || 'no time: the log keeps none'})` });
         if (place) hits.push({ rule: 'ntfs-archive-deleted-from-staging-place', score: 10 + place.weight, message: `deleted from ${place.label}` });
         // The deletion came before the next creation the log shows: an upper bound of the life. Content: the size its last index entry carried.
+        const gone = life.removedBetween;
         const born = isoMs(life.created);
-        const by = isoMs(life.removedBetween.before);
-        if (place && place.weight >= SHORT_LIFE_MIN_WEIGHT && born !== null && by !== null && life.size > 0 && by - born <= SHORT_LIFE_MS)
-          hits.push({ rule: 'ntfs-archive-short-life', message: `created (${life.size} bytes) and deleted within ${Math.max(1, Math.round((by - born) / 60_000))} minutes (deleted before ${hhmm(life.removedBetween.before)}, by the $LogFile's order)` });
+        const by = isoMs(gone.at ?? gone.before);
+        if (place && place.weight >= SHORT_LIFE_MIN_WEIGHT && born !== null && by !== null && life.size > 0 && by - born <= SHORT_LIFE_MS) {
+          const within = `created (${life.size} bytes) and deleted within ${Math.max(1, Math.round((by - born) / 60_000))} minutes`;
+          hits.push({ rule: 'ntfs-archive-short-life', message: gone.at ? `${within} ($LogFile)` : `${within} (deleted before ${hhmm(gone.before)}, by the $LogFile's order)` });
+        }
       } else if (place && life.initialised) {
         hits.push({ rule: 'ntfs-archive-created-in-staging-place', message: `${what} ${name} created in ${place.label} at ${hhmm(life.created)} ($LogFile)` });
       }
@@ -837,11 +864,12 @@ class TraceState {
         mftEntry: life.entry,
         mftSequence: life.sequence,
         originalPath: this.windowsPath(`${dir === '/' ? '' : dir}/${madeAs}`),
+        deletedAt: deleted ? life.removedBetween.at : null,
         hits,
         size: mft ? mft.size : life.size,
         format: null,
         times: { born: life.created, modified: null, changed: null, accessed: null },
-        events: life.initialised && life.created ? [{ time: life.created, type: 'created', description: `${first} created in ${dir} ($LogFile)` }] : [],
+        events: logLifeEvents(life, first, name, dir),
         details: {
           ...logFacts,
           entry: life.entry,
@@ -894,15 +922,19 @@ class TraceState {
         mftEntry: entry,
         mftSequence: sequence,
         originalPath: this.windowsPath(volPath),
+        deletedAt: deleted ? folder!.removedBetween.at : null,
         hits,
         size: null,
         times: { born: folder?.created ?? null, modified: burst ? new Date(burst.end).toISOString() : null, changed: null, accessed: null },
-        events: burst
-          ? [
-              { time: new Date(burst.start).toISOString(), type: 'burst-start', description: `${burst.count} files start arriving in ${volPath} ($LogFile)` },
-              { time: new Date(burst.end).toISOString(), type: 'burst-end', description: `last of ${burst.count} files arrives in ${volPath} ($LogFile)` },
-            ]
-          : [],
+        events: [
+          ...(burst
+            ? [
+                { time: new Date(burst.start).toISOString(), type: 'burst-start', description: `${burst.count} files start arriving in ${volPath} ($LogFile)` },
+                { time: new Date(burst.end).toISOString(), type: 'burst-end', description: `last of ${burst.count} files arrives in ${volPath} ($LogFile)` },
+              ]
+            : []),
+          ...(deleted && folder!.removedBetween.at ? [{ time: folder!.removedBetween.at, type: 'deleted', description: `folder ${volPath} deleted ($LogFile)` }] : []),
+        ],
         details: {
           source: logRel,
           entry,
@@ -1308,8 +1340,18 @@ const RECOVERED_NAMES = 20;
 const STAGING_TRACE_RULES: ReadonlySet<string> = new Set(['ntfs-archive-deleted-from-staging-place', 'ntfs-archive-short-life', 'ntfs-archive-extension-hidden']);
 
 const isStagedName = (name: string): boolean => stagedNameKind(name) !== null;
-/** "between 2024-05-01 02:14:05 UTC and 02:50:00 UTC", "after ...", "before ...", or '' when the log shows no creation around it. */
+/** A $LogFile life's timeline rows: its creation, and the renames and deletion whose folder's times give them. */
+function logLifeEvents(life: LogLife, first: string, name: string, dir: string): TimelineEvent[] {
+  const events: TimelineEvent[] = [];
+  if (life.initialised && life.created) events.push({ time: life.created, type: 'created', description: `${first} created in ${dir} ($LogFile)` });
+  for (const r of life.renames) if (r.between.at) events.push({ time: r.between.at, type: 'renamed', description: `${r.from} renamed to ${r.to} ($LogFile)` });
+  if (life.removed !== null && life.removedBetween.at) events.push({ time: life.removedBetween.at, type: 'deleted', description: `${name} deleted from ${dir} ($LogFile)` });
+  return events;
+}
+
+/** "at 02:40:00 UTC", "between 2024-05-01 02:14:05 UTC and 02:50:00 UTC", "after ...", "before ...", or '' when the log shows no time around it. */
 function bracketText(b: TimeBracket): string {
+  if (b.at) return `at ${hhmm(b.at)}`;
   if (b.after && b.before) return `between ${hhmm(b.after)} and ${hhmm(b.before)}`;
   if (b.after) return `after ${hhmm(b.after)}`;
   return b.before ? `before ${hhmm(b.before)}` : '';
