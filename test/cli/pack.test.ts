@@ -2,11 +2,12 @@
  * Packaging (issue 16): `npm pack` builds through the `prepare` script (dist/ is not committed),
  * the tarball holds the built CLI, and installing it into a fresh global prefix gives a working
  * `stagehunt --help` and `-V`. Installing fetches the dependencies, so the test runs only when the
- * npm registry answers (a visible skip offline).
+ * npm registry answers (a visible skip offline). It packs a copy of the sources (node_modules linked):
+ * `prepare` rebuilds dist/ from scratch, and the tests running beside it use the repository's dist/.
  */
 import { expect } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { testIf } from '../helpers/corpus.js';
@@ -21,7 +22,11 @@ testIf(registryReachable(), 'npm registry not reachable (install needs the depen
   () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sh-pack-'));
     try {
-      const pack = spawnSync('npm', ['pack', '--pack-destination', dir, '--silent'], { encoding: 'utf8', timeout: 300_000 });
+      // What `prepare` (the build, its code cache made from a scan of the demo) and the package read.
+      const repo = path.join(dir, 'repo');
+      for (const p of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'bin', 'scripts', 'man', 'fixtures']) cpSync(path.join(process.cwd(), p), path.join(repo, p), { recursive: true });
+      symlinkSync(path.join(process.cwd(), 'node_modules'), path.join(repo, 'node_modules'));
+      const pack = spawnSync('npm', ['pack', '--pack-destination', dir, '--silent'], { encoding: 'utf8', timeout: 300_000, cwd: repo });
       expect(pack.status).toBe(0);
       const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'));
       expect(tarball).toBeDefined();

@@ -91,11 +91,13 @@ describe('staging burst at scale (issue 18 item 9)', () => {
     expect(bursts).toBeGreaterThan(50); // the comparison covered real bursts, not only nulls
   });
 
-  test('100,000 files with one mtime in one directory take well under a second', () => {
+  // A linearity guard, not a speed test: quadratic work on 100,000 files takes minutes. The bound leaves room
+  // for a second Jest worker on the same two cores (its process CPU time was 1.1 s there, 0.4 s alone).
+  test('100,000 files with one mtime in one directory take seconds, not minutes', () => {
     const files = Array.from({ length: 100_000 }, (_, i) => doc(`f${i}.${['docx', 'pdf', 'txt', 'jpg'][i % 4]}`, 0));
     const started = cpuClock();
     const w = findBurst(files, 'modified');
-    expect(started()).toBeLessThan(1000);
+    expect(started()).toBeLessThan(3000);
     expect(w).toMatchObject({ count: 100_000, types: ['docx', 'jpg', 'pdf', 'txt'] });
   });
 });
