@@ -273,6 +273,17 @@ describe('the trace stage', () => {
     expect(c.events?.map((e) => `${e.type} ${e.time}`)).toEqual(['created 2024-05-01T02:14:05.0000000Z', 'renamed 2024-05-01T02:38:00.0000000Z', 'deleted 2024-05-01T02:40:00.0000000Z']);
   });
 
+  testIf(ready, `tools ${STAGED_TOOLS.join(', ')} not all installed`)('a file made before the log\'s oldest record: its deletion alone is the finding', async () => {
+    const file = { ...stage, name: 'loot.7z', entry: img.stage.entry, sequence: img.stage.sequence, parentEntry: img.perflogs.entry, parentSequence: img.perflogs.sequence };
+    const log = logFile(fileLifeRecords(file, [{ op: 'delete', time: '2024-05-01T02:40:00Z' }])).bytes;
+    const r = await ntfsTraceCandidates({ mft: bufferSource(img.mftBytes, '$MFT'), mftRel: 'C/$MFT', usn: null, usnRel: null, logFile: bufferSource(log, '$LogFile'), logFileRel: 'C/$LogFile', volumeRel: 'C', drive: 'C', hotspots: ntfsHotspots() });
+    const c = r.candidates.find((x) => x.mftEntry === img.stage.entry)!;
+    expect(c.kind).toBe('logfile-record');
+    expect(c.hits.map((h) => h.rule).sort()).toEqual(['ntfs-archive-deleted', 'ntfs-archive-deleted-from-staging-place']);
+    expect(c.details).toMatchObject({ names: ['loot.7z'], deleted: true, deletedBetween: { at: '2024-05-01T02:40:00.0000000Z' } });
+    expect(c.times?.born).toBeNull();
+  });
+
   testIf(ready, `tools ${STAGED_TOOLS.join(', ')} not all installed`)('with the journal: the journal\'s finding says the log confirms it, no second finding', async () => {
     const r = await ntfsTraceCandidates({ mft: bufferSource(img.mftBytes, '$MFT'), mftRel: 'C/$MFT', usn: bufferSource(img.usnBytes, '$J'), usnRel: 'C/$J', logFile: bufferSource(storyLog(), '$LogFile'), logFileRel: 'C/$LogFile', volumeRel: 'C', drive: 'C', hotspots: ntfsHotspots() });
     const ofStage = r.candidates.filter((c) => c.mftEntry === img.stage.entry || c.details?.entry === img.stage.entry);

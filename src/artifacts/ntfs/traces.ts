@@ -662,6 +662,9 @@ class TraceState {
     life.records++;
     life.lastLsn = lsn;
     if (e.size > life.size) life.size = e.size;
+    // A file made before the log's oldest record is known by its removal alone: its name counts as well.
+    if (!life.names.includes(e.name) && life.names.length < TRACE_LIMITS.namesPerLife) life.names.push(e.name);
+    if (!life.isDirectory && stagedNameKind(e.name) !== null) life.staged = true;
     if (change === 'removed') {
       life.removed = e.name;
       life.removedBetween = { after: this.logClock, before: null, at: null };
@@ -677,14 +680,13 @@ class TraceState {
       // A name removed, then another added for the same file: a rename (or a move).
       if (life.removed !== e.name && life.renames.length < TRACE_LIMITS.namesPerLife) life.renames.push({ from: life.removed, to: e.name, between: life.removedBetween });
       life.removed = null;
-    } else if (life.names.length === 0) {
+    } else if (life.records === 1) {
+      // The first thing the log shows of the file is a name added: its creation.
       life.created = e.created;
       if (!life.isDirectory) this.countCreate(this.logBursts, e.parentEntry, e.parentSequence, e.created, lsn);
     }
     life.parentEntry = e.parentEntry;
     life.parentSequence = e.parentSequence;
-    if (!life.names.includes(e.name) && life.names.length < TRACE_LIMITS.namesPerLife) life.names.push(e.name);
-    if (!life.isDirectory && stagedNameKind(e.name) !== null) life.staged = true;
   }
 
   // ---- candidates ----
