@@ -204,6 +204,7 @@ export interface TraceFinding {
 }
 export interface TraceReport {
   findings: TraceFinding[];
+  timeline?: Array<{ time: string; type: string; findingId: string }>;
   episodes?: Array<{ findingIds: string[]; narrative: string; evidenceKinds: string[] }>;
 }
 

@@ -304,7 +304,7 @@ describeIf(staged && built, built ? `tools ${STAGED_TOOLS.join(', ')} not all in
     rmSync(dir, { recursive: true, force: true });
     img = buildStagedImage(dir);
     const file = { ...stage, entry: img.stage.entry, sequence: img.stage.sequence, parentEntry: img.perflogs.entry, parentSequence: img.perflogs.sequence };
-    log = logFile(fileLifeRecords(file, [{ op: 'create' }, { op: 'rename', name: 'stage.log' }, { op: 'delete' }])).bytes;
+    log = logFile(fileLifeRecords(file, [{ op: 'create' }, { op: 'rename', name: 'stage.log', time: '2024-05-01T02:38:00Z' }, { op: 'delete', time: '2024-05-01T02:40:00Z' }])).bytes;
   }, 120_000);
 
   test('a KAPE collection with C/$MFT and C/$LogFile (no journal): a high or critical logfile-record finding, in one episode with the command', () => {
@@ -321,6 +321,9 @@ describeIf(staged && built, built ? `tools ${STAGED_TOOLS.join(', ')} not all in
     expect(['high', 'critical']).toContain(f.level);
     expect(f.reasons.map((r) => r.rule)).toEqual(expect.arrayContaining(['ntfs-archive-deleted', 'ntfs-archive-deleted-from-staging-place', 'ntfs-archive-extension-hidden', 'named-in-history']));
     expect(report.episodes?.find((e) => e.findingIds.includes(f.id))?.evidenceKinds).toEqual(expect.arrayContaining(['history', 'ntfs']));
+    // the folder's times in the log date the rename and the deletion on the timeline
+    const rows = (report.timeline ?? []).filter((t) => t.findingId === f.id).map((t) => `${t.type} ${t.time}`);
+    expect(rows).toEqual(expect.arrayContaining(['created 2024-05-01T02:14:05.0000000Z', 'renamed 2024-05-01T02:38:00.0000000Z', 'deleted 2024-05-01T02:40:00.0000000Z']));
     // parse shows the records
     const parsed = runCli(['parse', path.join(c, '$LogFile'), '--format', 'jsonl']);
     expect(parsed.status).toBe(0);
@@ -332,7 +335,9 @@ describeIf(staged && built, built ? `tools ${STAGED_TOOLS.join(', ')} not all in
     copyFileSync(img.image, image);
     const clusters = dataClusters(img.mftBytes.subarray(2 * 1024, 3 * 1024), 2);
     expect(clusters.length * 4096).toBeGreaterThanOrEqual(64 * 1024);
-    const bytes = logFile(fileLifeRecords({ ...stage, entry: img.stage.entry, sequence: img.stage.sequence, parentEntry: img.perflogs.entry, parentSequence: img.perflogs.sequence }, [{ op: 'create' }, { op: 'rename', name: 'stage.log' }, { op: 'delete' }]), { size: clusters.length * 4096 }).bytes;
+    const bytes = logFile(fileLifeRecords({ ...stage, entry: img.stage.entry, sequence: img.stage.sequence, parentEntry: img.perflogs.entry, parentSequence: img.perflogs.sequence }, [{ op: 'create' }, { op: 'rename', name: 'stage.log' }, { op: 'delete' }]), {
+      size: clusters.length * 4096,
+    }).bytes;
     const fd = openSync(image, 'r+');
     clusters.forEach((lcn, i) => writeSync(fd, bytes, i * 4096, 4096, lcn * 4096));
     closeSync(fd);
