@@ -16,6 +16,7 @@
  */
 import type { ByteSource } from '../../util/byte-source.js';
 import { filetimeToIso } from '../../util/filetime.js';
+import { safeNumber } from './usn.js';
 import { applyFixups, parseFileName, type FileNameAttribute } from '../../evidence/image/ntfs/record.js';
 import { ATTR, ATTR_END, ATTR_TYPE, FN_NAMESPACE, INDEX_ENTRY, RECORD, RECORD_FLAG_DIRECTORY, RECORD_FLAG_IN_USE, readReference } from '../../evidence/image/ntfs/layout.js';
 import {
@@ -108,24 +109,19 @@ interface RestartInfo {
 const isPow2 = (n: number, min: number, max: number): boolean => n >= min && n <= max && (n & (n - 1)) === 0;
 const sig = (buf: Buffer, text: string): boolean => buf.length >= 4 && buf.toString('latin1', 0, 4) === text;
 
-function safe(v: bigint): number {
-  return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : Number.NaN;
-}
-
 /** One restart page's area, or null when it does not hold together. */
 function readRestart(src: ByteSource, at: number, warnings: string[]): RestartInfo | null {
   const head = src.read(at, 0x40);
-  if (head.length < 0x40 || !(sig(head, 'RSTR') || sig(head, 'CHKD'))) return null;
+  if (!looksLikeLogFile(head)) return null;
   const systemPageSize = head.readUInt32LE(RESTART_PAGE.systemPageSize);
   const logPageSize = head.readUInt32LE(RESTART_PAGE.logPageSize);
-  if (!isPow2(systemPageSize, 512, 65536) || !isPow2(logPageSize, 512, 65536)) return null;
   const { data } = applyFixups(src.read(at, systemPageSize), warnings, () => `$LogFile restart page at ${at}`);
   const ra = data.readUInt16LE(RESTART_PAGE.restartAreaOffset);
   if (ra < 0x1e || ra + RESTART_AREA.minLength > data.length) return null;
   const seqNumberBits = data.readUInt32LE(ra + RESTART_AREA.seqNumberBits);
   const dataOffset = data.readUInt16LE(ra + RESTART_AREA.logPageDataOffset);
   const headerLength = data.readUInt16LE(ra + RESTART_AREA.recordHeaderLength);
-  const fileSize = safe(data.readBigInt64LE(ra + RESTART_AREA.fileSize));
+  const fileSize = safeNumber(data.readBigInt64LE(ra + RESTART_AREA.fileSize));
   if (seqNumberBits < 8 || seqNumberBits > 60 || headerLength !== LOG_RECORD.length || dataOffset < 0x28 || dataOffset % 8 !== 0 || dataOffset >= logPageSize || !(fileSize > 0)) return null;
   return {
     systemPageSize,
@@ -263,7 +259,7 @@ export function* walkLogFile(src: ByteSource, warnings: string[], geometry: LogF
   }
   const offsetBits = 64n - BigInt(restart.seqNumberBits);
   const offsetMask = (1n << offsetBits) - 1n;
-  const lsnOffset = (lsn: bigint): number => safe((lsn & offsetMask) << 3n);
+  const lsnOffset = (lsn: bigint): number => safeNumber((lsn & offsetMask) << 3n);
   const pages = Math.floor((size - firstPage) / pageSize);
   // The newest page: the walk starts after it (the oldest), unless the current LSN points nowhere.
   const current = lsnOffset(restart.currentLsn);
@@ -359,9 +355,9 @@ function decodeRecord(buf: Buffer, pos: number, offset: number, data: Buffer, de
   const rec: LogFileRecord = {
     type: 'logfile-record',
     offset,
-    lsn: safe(buf.readBigUInt64LE(pos + LOG_RECORD.thisLsn)),
-    previousLsn: safe(buf.readBigUInt64LE(pos + LOG_RECORD.clientPreviousLsn)),
-    undoNextLsn: safe(buf.readBigUInt64LE(pos + LOG_RECORD.clientUndoNextLsn)),
+    lsn: safeNumber(buf.readBigUInt64LE(pos + LOG_RECORD.thisLsn)),
+    previousLsn: safeNumber(buf.readBigUInt64LE(pos + LOG_RECORD.clientPreviousLsn)),
+    undoNextLsn: safeNumber(buf.readBigUInt64LE(pos + LOG_RECORD.clientUndoNextLsn)),
     transactionId: buf.readUInt32LE(pos + LOG_RECORD.transactionId),
     recordType: type === LOG_RECORD_TYPE.client ? 'client' : type === LOG_RECORD_TYPE.clientRestart ? 'client-restart' : type,
     redoOp: '',
@@ -381,7 +377,7 @@ function decodeRecord(buf: Buffer, pos: number, offset: number, data: Buffer, de
   rec.redoLength = data.readUInt16LE(NTFS_RECORD.redoLength);
   rec.undoLength = data.readUInt16LE(NTFS_RECORD.undoLength);
   rec.targetAttribute = data.readUInt16LE(NTFS_RECORD.targetAttribute);
-  rec.targetVcn = safe(data.readBigUInt64LE(NTFS_RECORD.targetVcn));
+  rec.targetVcn = safeNumber(data.readBigUInt64LE(NTFS_RECORD.targetVcn));
   rec.clusterBlockOffset = data.readUInt16LE(NTFS_RECORD.clusterBlockOffset);
   rec.recordOffset = data.readUInt16LE(NTFS_RECORD.recordOffset);
   rec.attributeOffset = data.readUInt16LE(NTFS_RECORD.attributeOffset);

@@ -190,7 +190,8 @@ interface Life {
 /**
  * A file's life as the $LogFile shows it: the index entries that named it, added and removed, and
  * its MFT record initialised or freed. The log keeps no time of its own: the creation time is the
- * one the first name's $FILE_NAME carries; renames and the deletion are known by order only.
+ * one the first name's $FILE_NAME carries; a rename's and the deletion's come from the folder's
+ * times the log holds after them, else a bracket of the creations around them (TimeBracket).
  */
 interface LogLife {
   entry: number;
@@ -212,7 +213,7 @@ interface LogLife {
   size: number;
   /** The last name removed and not yet replaced: a deletion, unless a rename's new name follows. */
   removed: string | null;
-  /** When that removal happened, as the files created around it in the log bracket it. */
+  /** When that removal happened: its folder's time, or the files created around it in the log. */
   removedBetween: TimeBracket;
 }
 
@@ -240,6 +241,23 @@ interface Burst {
   count: number;
   firstUsn: number;
   best: { count: number; start: number; end: number; usn: number } | null;
+}
+
+/** One source's view of folders for `folderCandidates`: its bursts, the staged archives it saw in each folder, each folder's own life. */
+interface FolderSource {
+  /** How messages name the source. */
+  source: 'USN journal' | '$LogFile';
+  /** Where it lies (`details.source`). */
+  rel: string;
+  /** How its bursts are dated, said after the source (the log's by the files' own creation times). */
+  burstHow: string;
+  bursts: Map<number, Burst>;
+  stagedIn: ReadonlyMap<number, number>;
+  /** A folder's (lifeKey) creation, deletion (the text after "deleted" and its time when known), the finding's kind and locators, and details of the source. */
+  lifeOf(
+    key: number,
+    best: Burst['best'],
+  ): { created: string | null; deleted: { text: string; at: string | null } | null; locators: Pick<Candidate, 'kind' | 'usn' | 'mftEntry' | 'mftSequence'>; details: Record<string, unknown> };
 }
 
 interface MftFacts {
@@ -709,6 +727,16 @@ class TraceState {
     return null;
   }
 
+  /** What of a staged file's life is gone and what remains: the records that tell it, and its MFT record (deleted, live, or reused). */
+  private goneAndRemains(deleted: boolean, mft: MftFacts | null, records: string): { gone: string[]; remains: string[] } {
+    const gone: string[] = deleted ? ['the file and its content'] : [];
+    const remains = [records];
+    if (mft && !mft.inUse) remains.push(`its deleted MFT record (entry ${mft.entry}-${mft.sequence}, ${mft.size} bytes)`);
+    else if (mft) remains.push(`the file itself (MFT entry ${mft.entry}-${mft.sequence})`);
+    else if (this.names && deleted) gone.push('its MFT record (reused)');
+    return { gone, remains };
+  }
+
   private lifeText(name: string, dir: string, life: Life, mft: MftFacts | null): string {
     const parts: string[] = [];
     const first = life.names[0] ?? name;
@@ -752,12 +780,7 @@ class TraceState {
       if (hits.length === 0) continue;
       const parentKey = lifeKey(life.parentEntry, life.parentSequence);
       stagedInFolder.set(parentKey, (stagedInFolder.get(parentKey) ?? 0) + 1);
-      const gone: string[] = [];
-      const remains: string[] = [`${life.records} USN journal records`];
-      if (life.deleted) gone.push('the file and its content');
-      if (mft && !mft.inUse) remains.push(`its deleted MFT record (entry ${mft.entry}-${mft.sequence}, ${mft.size} bytes)`);
-      else if (mft) remains.push(`the file itself (MFT entry ${mft.entry}-${mft.sequence})`);
-      else if (this.names && life.deleted) gone.push('its MFT record (reused)');
+      const { gone, remains } = this.goneAndRemains(life.deleted !== null, mft, `${life.records} USN journal records`);
       const events: TimelineEvent[] = [];
       const first = life.names[0] ?? name;
       if (life.created) events.push({ time: life.created, type: 'created', description: `${first} created in ${dir} (USN journal)` });
@@ -789,7 +812,25 @@ class TraceState {
         },
       });
     }
-    for (const c of this.folderCandidates(stagedInFolder)) out.push(c);
+    const folderLife = new Map<number, Life>();
+    for (const life of this.lives.values()) if (life.isDirectory) folderLife.set(lifeKey(life.entry, life.sequence), life);
+    const journalFolders = this.folderCandidates({
+      source: 'USN journal',
+      rel: this.src.usnRel ?? '$J',
+      burstHow: '',
+      bursts: this.bursts,
+      stagedIn: stagedInFolder,
+      lifeOf: (key, best) => {
+        const life = folderLife.get(key);
+        return {
+          created: life?.created ?? null,
+          deleted: life?.deleted ? { text: ` at ${hhmm(life.deleted)}`, at: life.deleted } : null,
+          locators: { kind: 'usn-record', usn: life?.firstUsn ?? best?.usn ?? 0 },
+          details: {},
+        };
+      },
+    });
+    for (const c of journalFolders) out.push(c);
     return out;
   }
 
@@ -851,11 +892,7 @@ class TraceState {
       if (hits.length === 0) continue;
       const mft = this.mftOf(life);
       if (mft) this.deletedRecords.delete(life.entry);
-      const gone: string[] = deleted ? ['the file and its content'] : [];
-      const remains = [`${life.records} $LogFile records`];
-      if (mft && !mft.inUse) remains.push(`its deleted MFT record (entry ${mft.entry}-${mft.sequence}, ${mft.size} bytes)`);
-      else if (mft) remains.push(`the file itself (MFT entry ${mft.entry}-${mft.sequence})`);
-      else if (this.names && deleted) gone.push('its MFT record (reused)');
+      const { gone, remains } = this.goneAndRemains(deleted, mft, `${life.records} $LogFile records`);
       const first = life.names[0] ?? name;
       const story = [life.initialised && life.created ? `${first} was created in ${dir} at ${hhmm(life.created)}` : `${first} in ${dir}${life.created ? ` (its name says created at ${hhmm(life.created)})` : ''}`];
       for (const r of life.renames) story.push(`renamed ${r.from} -> ${r.to}${withBracket(r.between)}`);
@@ -890,78 +927,41 @@ class TraceState {
 
   /** Bursts of creates into one staging folder and staging folders deleted, as the $LogFile shows them. */
   private logFolderCandidates(): Candidate[] {
-    const out: Candidate[] = [];
-    const logRel = this.src.logFileRel ?? '$LogFile';
     const stagedIn = new Map<number, number>();
     const folders = new Map<number, LogLife>();
     for (const [key, l] of this.logLives) {
       if (l.isDirectory) folders.set(key, l);
       else if (l.staged) stagedIn.set(lifeKey(l.parentEntry, l.parentSequence), (stagedIn.get(lifeKey(l.parentEntry, l.parentSequence)) ?? 0) + 1);
     }
-    const keys = new Set<number>(stagedIn.keys());
-    for (const [k, b] of this.logBursts) if (b.best && b.best.count >= BURST_MIN_CREATES) keys.add(k);
-    for (const key of keys) {
-      if (out.length >= TRACE_LIMITS.candidates) break;
-      const entry = Math.floor(key / 65536);
-      const sequence = key % 65536;
-      const volPath = this.folderPath(entry, sequence);
-      const place = volPath === '/' ? null : this.placeOf(`${volPath}/x`);
-      if (!place) continue;
-      const b = this.logBursts.get(key)?.best ?? null;
-      const burst = b !== null && b.count >= BURST_MIN_CREATES ? b : null;
-      const folder = folders.get(key);
-      const deleted = folder?.removed !== null && folder?.removed !== undefined;
-      const hits: Hit[] = [];
-      if (burst) hits.push({ rule: 'ntfs-journal-create-burst', message: `${burst.count} files created in ${volPath} within ${Math.max(1, Math.round((burst.end - burst.start) / 60_000))} minutes from ${hhmm(new Date(burst.start).toISOString())} ($LogFile, by their $FILE_NAME creation times)` });
-      if (deleted) {
-        const why = [burst ? `received a burst of ${burst.count} files` : '', stagedIn.get(key) ? `held ${stagedIn.get(key)} staged archive(s)` : ''].filter(Boolean).join(' and ');
-        hits.push({ rule: 'ntfs-staging-folder-deleted', message: `the folder ${volPath} in ${place.label} ${why}, then was deleted${withBracket(folder!.removedBetween)} ($LogFile)` });
-      }
-      if (hits.length === 0) continue;
-      out.push({
-        kind: 'logfile-record',
-        path: this.volRel(volPath),
-        mftEntry: entry,
-        mftSequence: sequence,
-        originalPath: this.windowsPath(volPath),
-        deletedAt: deleted ? folder!.removedBetween.at : null,
-        hits,
-        size: null,
-        times: { born: folder?.created ?? null, modified: burst ? new Date(burst.end).toISOString() : null, changed: null, accessed: null },
-        events: [
-          ...(burst
-            ? [
-                { time: new Date(burst.start).toISOString(), type: 'burst-start', description: `${burst.count} files start arriving in ${volPath} ($LogFile)` },
-                { time: new Date(burst.end).toISOString(), type: 'burst-end', description: `last of ${burst.count} files arrives in ${volPath} ($LogFile)` },
-              ]
-            : []),
-          ...(deleted && folder!.removedBetween.at ? [{ time: folder!.removedBetween.at, type: 'deleted', description: `folder ${volPath} deleted ($LogFile)` }] : []),
-        ],
-        details: {
-          source: logRel,
-          entry,
-          sequence,
-          folder: true,
-          firstLsn: folder?.firstLsn ?? burst?.usn ?? 0,
-          ...(deleted ? { deleted: true, deletedBetween: folder!.removedBetween } : {}),
-          life: `the folder ${volPath}${burst ? ` received ${burst.count} new files` : ''}${deleted ? ` and was deleted${withBracket(folder!.removedBetween)}` : ''}`,
-          gone: deleted ? ['the folder and its files'] : [],
-          remains: ['$LogFile records'],
-        },
-      });
-    }
-    return out;
+    return this.folderCandidates({
+      source: '$LogFile',
+      rel: this.src.logFileRel ?? '$LogFile',
+      burstHow: ', by their $FILE_NAME creation times',
+      bursts: this.logBursts,
+      stagedIn,
+      lifeOf: (key, best) => {
+        const folder = folders.get(key);
+        const deleted = folder !== undefined && folder.removed !== null;
+        return {
+          created: folder?.created ?? null,
+          deleted: deleted ? { text: withBracket(folder.removedBetween), at: folder.removedBetween.at } : null,
+          locators: { kind: 'logfile-record', mftEntry: Math.floor(key / 65536), mftSequence: key % 65536 },
+          details: { firstLsn: folder?.firstLsn ?? best?.usn ?? 0, ...(deleted ? { deleted: true, deletedBetween: folder.removedBetween } : {}) },
+        };
+      },
+    });
   }
 
-  /** Create bursts into one staging folder, and staging folders deleted afterwards. */
-  private folderCandidates(stagedInFolder: Map<number, number>): Candidate[] {
+  /**
+   * Create bursts into one staging folder, and staging folders deleted afterwards, as one source
+   * (the journal or the $LogFile) shows them: the folders with a burst or a staged archive, in a
+   * staging place.
+   */
+  private folderCandidates(src: FolderSource): Candidate[] {
     const out: Candidate[] = [];
-    const usnRel = this.src.usnRel ?? '$J';
-    const folderLife = new Map<number, Life>();
-    for (const life of this.lives.values()) if (life.isDirectory) folderLife.set(lifeKey(life.entry, life.sequence), life);
     const keys = new Set<number>();
-    for (const [k, b] of this.bursts) if (b.best && b.best.count >= BURST_MIN_CREATES) keys.add(k);
-    for (const k of stagedInFolder.keys()) keys.add(k);
+    for (const [k, b] of src.bursts) if (b.best && b.best.count >= BURST_MIN_CREATES) keys.add(k);
+    for (const k of src.stagedIn.keys()) keys.add(k);
     for (const key of keys) {
       if (out.length >= TRACE_LIMITS.candidates) break;
       const entry = Math.floor(key / 65536);
@@ -970,40 +970,41 @@ class TraceState {
       if (volPath === '/') continue;
       const place = this.placeOf(`${volPath}/x`);
       if (!place) continue;
-      const b = this.bursts.get(key)?.best ?? null;
-      const life = folderLife.get(key);
+      const b = src.bursts.get(key)?.best ?? null;
+      const burst = b && b.count >= BURST_MIN_CREATES ? b : null;
+      const life = src.lifeOf(key, b);
       const hits: Hit[] = [];
-      if (b && b.count >= BURST_MIN_CREATES)
-        hits.push({ rule: 'ntfs-journal-create-burst', message: `${b.count} files created in ${volPath} within ${Math.max(1, Math.round((b.end - b.start) / 60_000))} minutes from ${hhmm(new Date(b.start).toISOString())} (USN journal)` });
-      if (life?.deleted) {
-        const why = [b && b.count >= BURST_MIN_CREATES ? `received a burst of ${b.count} files` : '', stagedInFolder.get(key) ? `held ${stagedInFolder.get(key)} staged archive(s)` : ''].filter(Boolean).join(' and ');
-        hits.push({ rule: 'ntfs-staging-folder-deleted', message: `the folder ${volPath} in ${place.label} ${why}, then was deleted at ${hhmm(life.deleted)} (USN journal)` });
+      if (burst)
+        hits.push({ rule: 'ntfs-journal-create-burst', message: `${burst.count} files created in ${volPath} within ${Math.max(1, Math.round((burst.end - burst.start) / 60_000))} minutes from ${hhmm(new Date(burst.start).toISOString())} (${src.source}${src.burstHow})` });
+      if (life.deleted) {
+        const why = [burst ? `received a burst of ${burst.count} files` : '', src.stagedIn.get(key) ? `held ${src.stagedIn.get(key)} staged archive(s)` : ''].filter(Boolean).join(' and ');
+        hits.push({ rule: 'ntfs-staging-folder-deleted', message: `the folder ${volPath} in ${place.label} ${why}, then was deleted${life.deleted.text} (${src.source})` });
       }
       if (hits.length === 0) continue;
       const events: TimelineEvent[] = [];
-      if (b && b.count >= BURST_MIN_CREATES) {
-        events.push({ time: new Date(b.start).toISOString(), type: 'burst-start', description: `${b.count} files start arriving in ${volPath} (USN journal)` });
-        events.push({ time: new Date(b.end).toISOString(), type: 'burst-end', description: `last of ${b.count} files arrives in ${volPath} (USN journal)` });
+      if (burst) {
+        events.push({ time: new Date(burst.start).toISOString(), type: 'burst-start', description: `${burst.count} files start arriving in ${volPath} (${src.source})` });
+        events.push({ time: new Date(burst.end).toISOString(), type: 'burst-end', description: `last of ${burst.count} files arrives in ${volPath} (${src.source})` });
       }
-      if (life?.deleted) events.push({ time: life.deleted, type: 'deleted', description: `folder ${volPath} deleted (USN journal)` });
+      if (life.deleted?.at) events.push({ time: life.deleted.at, type: 'deleted', description: `folder ${volPath} deleted (${src.source})` });
       out.push({
-        kind: 'usn-record',
+        ...life.locators,
         path: this.volRel(volPath),
-        usn: life?.firstUsn ?? b?.usn ?? 0,
         originalPath: this.windowsPath(volPath),
-        deletedAt: life?.deleted ?? null,
+        deletedAt: life.deleted?.at ?? null,
         hits,
         size: null,
-        times: { born: life?.created ?? null, modified: b ? new Date(b.end).toISOString() : null, changed: null, accessed: null },
+        times: { born: life.created, modified: b ? new Date(b.end).toISOString() : null, changed: null, accessed: null },
         events,
         details: {
-          source: usnRel,
+          source: src.rel,
           entry,
           sequence,
           folder: true,
-          life: `the folder ${volPath}${b && b.count >= BURST_MIN_CREATES ? ` received ${b.count} new files` : ''}${life?.deleted ? ` and was deleted at ${hhmm(life.deleted)}` : ''}`,
-          gone: life?.deleted ? ['the folder and its files'] : [],
-          remains: ['USN journal records'],
+          ...life.details,
+          life: `the folder ${volPath}${burst ? ` received ${burst.count} new files` : ''}${life.deleted ? ` and was deleted${life.deleted.text}` : ''}`,
+          gone: life.deleted ? ['the folder and its files'] : [],
+          remains: [`${src.source} records`],
         },
       });
     }

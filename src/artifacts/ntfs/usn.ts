@@ -56,7 +56,8 @@ function ref64(buf: Buffer, at: number): { entry: number; sequence: number } {
   return { entry: Number(v & 0xffffffffffffn), sequence: Number((v >> 48n) & 0xffffn) };
 }
 
-function safeNumber(v: bigint): number {
+/** A 64-bit value as a number, NaN beyond 2^53 either way (damage, not data). */
+export function safeNumber(v: bigint): number {
   return v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER) ? Number.NaN : Number(v);
 }
 
