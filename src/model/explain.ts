@@ -8,6 +8,8 @@ import type { Locators } from './kinds.js';
 
 /** How one place (the file, or evidence inside it) scores: as the scan scored it, or on its own. */
 export interface ExplainVerdict extends Locators {
+  /** The root (an image's volume) the finding is on, where a report's findings come from more than one. */
+  root?: string;
   kind: FindingKind;
   path: string;
   level: Finding['level'];
@@ -33,10 +35,16 @@ export interface ExplainReport<Archive = unknown> {
   root: string | null;
   relativePath: string;
   os: string | null;
+  /**
+   * A live file was read. False: no file at the path (a deleted archive), and the report is what the
+   * scan's traces of the path say (journal, `$LogFile`, MFT record, Recycle Bin...): size, times and
+   * fingerprint null, no parse, the strongest trace finding the verdict and the others `inner`.
+   */
+  live: boolean;
   hotspot: { id: string; description: string; weight: number } | null;
-  size: number;
-  times: FileTimes;
-  fingerprint: Record<string, unknown> & { samples: { offset: number; length: number }[] };
+  size: number | null;
+  times: FileTimes | null;
+  fingerprint: (Record<string, unknown> & { samples: { offset: number; length: number }[] }) | null;
   archive: Archive | null;
   artifacts: ExplainArtifact[];
   verdict: ExplainVerdict;

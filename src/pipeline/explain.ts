@@ -9,9 +9,14 @@ import path from 'node:path';
 import type { SigmaRule } from '../artifacts/evtx/sigma.js';
 import { memberWarning, type YaraScanner } from '../rules/yara/scanner.js';
 import type { ArchiveSummary } from '../artifacts/archive/summary.js';
-import { detectOs, openRoot, type EvidenceRoot } from '../evidence/root.js';
+import { detectOs, isImageFile, openRoot, relativeInside, type EvidenceRoot } from '../evidence/root.js';
+import type { OsKind } from '../model/evidence.js';
+import { levelRank, type FileTimes } from '../model/finding.js';
+import { escapeControls } from '../util/text.js';
+import { imageEntryTimes } from './scan-image.js';
 import { DirectoryFs } from '../evidence/directory-fs.js';
-import { openSingleFile, problemInRoot } from '../evidence/single-file.js';
+import { openImageFile, openSingleFile, problemInRoot, SingleFileError, type SingleFile } from '../evidence/single-file.js';
+import type { EvidenceFs } from '../evidence/fs.js';
 import { hotspotsFor, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
 import { expandHotspots, HotspotIndex } from '../hotspots/expand.js';
 import type { Finding } from '../model/finding.js';
@@ -66,8 +71,8 @@ function verdictOf(f: Pick<Finding, 'kind' | 'path' | 'level' | 'score' | 'reaso
 }
 
 /** The root's hotspot directories, expanded through its EvidenceFs as the scan does. */
-function hotspotIndexOf(root: EvidenceRoot, fs: DirectoryFs): HotspotIndex {
-  return new HotspotIndex(expandHotspots(fs, hotspotsFor(loadBuiltinHotspots(), root.os), { crossMounts: false }));
+function hotspotIndexOf(os: OsKind, fs: EvidenceFs): HotspotIndex {
+  return new HotspotIndex(expandHotspots(fs, hotspotsFor(loadBuiltinHotspots(), os), { crossMounts: false }));
 }
 
 /** A scan finding as a verdict: `strong` is whether a positive reason comes from a strong rule (rules/engine.ts). */
@@ -92,15 +97,26 @@ function scoredAlone(c: Candidate, place: PlaceContext, catalog: RuleCatalog): E
 /** The report with its archive contract typed. */
 type ExplainReport = ExplainModel<ArchiveSummary>;
 
+/** Where the file is judged: its root as the report names it, the OS of its layout, and how the scan sees places in it. */
+interface FileContext extends PlaceContext {
+  /** The root as given (a directory, or the image file), or null for a file on its own. */
+  rootGiven: string | null;
+  os: OsKind | null;
+}
+
 /** Everything `explain` knows about one file, as the object `--format json` prints. */
 export async function buildExplainReport(opts: ExplainOptions): Promise<ExplainReport> {
   const catalog = loadRuleCatalog();
+  if (opts.root && isImageFile(opts.root)) return explainInImage(opts.root, opts, catalog);
   const rootDir = opts.root ?? guessRoot(path.resolve(opts.file));
   let root = rootDir ? openRoot(rootDir, 'auto') : null;
   // A guessed root that the file is reached through a link (or mount) in is not its root: the
   // file is explained on its own. With --root that is an error (openSingleFile).
   const notAttributed = root && !opts.root ? problemInRoot(root, path.resolve(opts.file)) : null;
   if (notAttributed) root = null;
+  // A path inside --root with no live file there: what the scan's traces (journal, MFT, Recycle Bin...) say of it.
+  const gone = root && opts.root ? goneInside(root, opts.file) : null;
+  if (root && gone !== null) return explainTraces(root.given, { path: opts.file, relPath: gone.relPath, os: root.os, hotspot: gone.hotspot, volume: null, shownVolume: null }, opts, catalog);
   // With a root, every component from the root to the file is checked (no link, same file system).
   const file = openSingleFile(opts.file, root ?? undefined);
   let report: ExplainReport;
@@ -109,89 +125,73 @@ export async function buildExplainReport(opts: ExplainOptions): Promise<ExplainR
   const rootFs = root ? new DirectoryFs(root.abs, root.label) : null;
   try {
     relPath = file.relPath ?? file.name;
-    const hotspots = root && rootFs ? hotspotIndexOf(root, rootFs) : null;
-    const hotspot = hotspots?.lookup(relPath) ?? null;
-    const times = entryTimes(file.entry);
-    const inspection = await inspectFile({
-      src: file.source,
-      head: file.head,
-      relPath,
-      name: file.name,
-      size: file.source.size,
-      times,
-      hotspot,
-      os: root?.os ?? 'unknown',
-      siblings: file.siblings,
-      openFile: opts.hiveLogs === false ? undefined : file.openFile,
-      deep: true,
-      keepRecords: true,
-      codepage: opts.codepage,
-      sigma: opts.sigma,
-    });
-    const fp = inspection.fingerprint;
-    // --yara: the rules' reasons join the file's own, as in a scan (which replaces this verdict when it reaches the file).
-    const yara = await opts.yara?.scan(file.source, relPath, file.name, root?.os ?? 'unknown');
-    if (yara?.k === 'matched') inspection.fileCandidate.hits = [...inspection.fileCandidate.hits, ...yara.hits];
-    const yaraNote = !yara ? null : yara.k === 'matched' || yara.k === 'clean' ? (yara.members ? memberWarning(yara.members) : null) : yara.k === 'too-large' ? 'YARA: the file is larger than --yara-max-size: not given to the rules' : yara.message;
-    if (yaraNote) inspection.warnings = [...inspection.warnings, yaraNote];
-    const inRoot = root;
-    const windows = inRoot?.os === 'windows' || inRoot?.os === 'unknown';
-    const place: PlaceContext = {
-      hotspotOf: (p) => hotspots?.lookup(p) ?? null,
-      exists: rootFs
-        ? (p) => {
-            const entry = rootFs.lookup(p, windows);
-            return entry !== null && entry.type !== 'symlink';
-          }
-        : undefined,
-    };
-    const verdict = scoredAlone(inspection.fileCandidate, place, catalog);
-    report = {
-      path: opts.file,
-      root: root?.given ?? null,
-      relativePath: relPath,
+    const hotspots = root && rootFs ? hotspotIndexOf(root.os, rootFs) : null;
+    const windows = root?.os === 'windows' || root?.os === 'unknown';
+    const context: FileContext = {
+      rootGiven: root?.given ?? null,
       os: root?.os ?? null,
-      hotspot: hotspot ? { id: hotspot.id, description: hotspot.description, weight: hotspot.weight } : null,
-      size: file.source.size,
-      times,
-      fingerprint: {
-        format: fp.format,
-        mime: fp.mime,
-        description: fp.description,
-        magicSource: fp.magicSource,
-        confidence: fp.confidence,
-        entropy: fp.entropy,
-        chiSquare: fp.chiSquare,
-        chiSquareP: fp.chiSquareP,
-        samples: fp.samples,
-        classification: fp.classification,
-        classConfidence: fp.classConfidence,
-        extensionMismatch: fp.extensionMismatch,
-        hints: fp.hints,
-      },
-      archive: inspection.archive,
-      artifacts: inspection.runs.map((r) => ({
-        parser: r.parser,
-        error: r.error ?? null,
-        corrupted: r.result?.corrupted ?? null,
-        warnings: r.result?.warnings ?? [],
-        summary: r.result?.facts ?? null,
-        recordCount: r.result?.records.length ?? 0,
-        records: r.result?.records.slice(0, MAX_RECORDS_SHOWN) ?? [],
-      })),
-      verdict,
-      whyNotHigher: [],
-      inner: inspection.innerCandidates.filter((c) => c.hits.length > 0).slice(0, MAX_INNER).map((c) => scoredAlone(c, place, catalog)),
-      warnings: [...(notAttributed ? [`not attributed to the root ${rootDir} guessed from the path: ${notAttributed}`] : []), ...fp.warnings, ...inspection.warnings],
+      hotspotOf: (p) => hotspots?.lookup(p) ?? null,
+      exists: rootFs ? existsIn(rootFs, windows) : undefined,
     };
+    report = await describeFile(file, relPath, entryTimes(file.entry), context, opts, catalog);
+    if (notAttributed) report.warnings.unshift(`not attributed to the root ${rootDir} guessed from the path: ${notAttributed}`);
   } finally {
     file.source.close();
     rootFs?.close();
   }
   // A root guessed as the file system's own root is the analyst's machine, not evidence: not scanned.
   const hostRoot = root !== null && !opts.root && root.abs === path.parse(root.abs).root;
-  if (root && !hostRoot) await judgeByScan(report, root.given, relPath, opts, catalog);
+  if (root && !hostRoot) await judgeByScan(report, { rootGiven: root.given, relPath, volume: null }, opts, catalog);
   else if (root) report.warnings.unshift(`the guessed root ${root.given} is this machine's own file system: not scanned, the file is scored on its own (pass --root to judge it within an evidence root)`);
+  return withWhyNotHigher(report);
+}
+
+/** Whether a path exists in a root as the scan asks it (never through a link). */
+function existsIn(fs: EvidenceFs, caseInsensitive: boolean): (relPath: string) => boolean {
+  return (p) => {
+    const entry = fs.lookup(p, caseInsensitive);
+    return entry !== null && entry.type !== 'symlink';
+  };
+}
+
+/** `explain --root IMAGE PATH`: the path on one of the image's volumes, judged by a scan of the image. */
+async function explainInImage(image: string, opts: ExplainOptions, catalog: RuleCatalog): Promise<ExplainReport> {
+  const target = openImageFile(image, opts.file);
+  const volume = target.volume;
+  let report: ExplainReport | null = null;
+  let gone: GonePath | null = null;
+  try {
+    const hotspots = volume ? hotspotIndexOf(volume.os, volume.fs) : null;
+    if (!target.file) {
+      // a shadow copy's traces of the path are its too, unless the path named its volume
+      gone = { path: opts.file, relPath: target.relPath, os: volume?.os ?? null, hotspot: hotspots?.lookup(target.relPath) ?? null, volume: target.named ? volume!.label : null, shownVolume: volume?.label ?? null };
+    } else {
+      const context: FileContext = {
+        rootGiven: `${image}, volume ${volume!.label}`,
+        os: volume!.os,
+        hotspotOf: (p) => hotspots?.lookup(p) ?? null,
+        exists: existsIn(volume!.fs, true),
+      };
+      try {
+        const shown = target.stream ? `${target.relPath}:${target.stream}` : target.relPath;
+        report = await describeFile(target.file, shown, imageEntryTimes(target.file.entry), context, opts, catalog);
+      } finally {
+        target.file.source.close();
+      }
+    }
+  } finally {
+    // closed before the scan below opens the image again
+    target.close();
+  }
+  if (gone) return explainTraces(image, gone, opts, catalog);
+  report = report!; // a live file was described
+  if (target.stream) report.warnings.unshift(`a named data stream: scored on its own (a scan judges it with its file, ${target.relPath}; the findings of that file are listed inside)`);
+  await judgeByScan(report, { rootGiven: image, relPath: target.relPath, volume: volume!.label, stream: target.stream ?? null }, opts, catalog);
+  return withWhyNotHigher(report);
+}
+
+/** "Why not higher" for the verdict the report ends with (the scan's, when it reached the file). */
+function withWhyNotHigher(report: ExplainReport): ExplainReport {
   report.whyNotHigher = whyNotHigher({
     reasons: report.verdict.reasons,
     strong: report.verdict.strong,
@@ -202,21 +202,169 @@ export async function buildExplainReport(opts: ExplainOptions): Promise<ExplainR
   return report;
 }
 
+/** One live file inspected as the scan inspects it, scored on its own (judgeByScan replaces that verdict when the scan reaches the file). */
+async function describeFile(file: SingleFile, relPath: string, times: FileTimes, context: FileContext, opts: ExplainOptions, catalog: RuleCatalog): Promise<ExplainReport> {
+  const hotspot = context.hotspotOf(relPath);
+  const inspection = await inspectFile({
+    src: file.source,
+    head: file.head,
+    relPath,
+    name: file.name,
+    size: file.source.size,
+    times,
+    hotspot,
+    os: context.os ?? 'unknown',
+    siblings: file.siblings,
+    openFile: opts.hiveLogs === false ? undefined : file.openFile,
+    deep: true,
+    keepRecords: true,
+    codepage: opts.codepage,
+    sigma: opts.sigma,
+  });
+  const fp = inspection.fingerprint;
+  // --yara: the rules' reasons join the file's own, as in a scan (which replaces this verdict when it reaches the file).
+  const yara = await opts.yara?.scan(file.source, relPath, file.name, context.os ?? 'unknown');
+  if (yara?.k === 'matched') inspection.fileCandidate.hits = [...inspection.fileCandidate.hits, ...yara.hits];
+  const yaraNote = !yara ? null : yara.k === 'matched' || yara.k === 'clean' ? (yara.members ? memberWarning(yara.members) : null) : yara.k === 'too-large' ? 'YARA: the file is larger than --yara-max-size: not given to the rules' : yara.message;
+  if (yaraNote) inspection.warnings = [...inspection.warnings, yaraNote];
+  return {
+    path: opts.file,
+    root: context.rootGiven,
+    relativePath: relPath,
+    os: context.os,
+    live: true,
+    hotspot: hotspot ? { id: hotspot.id, description: hotspot.description, weight: hotspot.weight } : null,
+    size: file.source.size,
+    times,
+    fingerprint: {
+      format: fp.format,
+      mime: fp.mime,
+      description: fp.description,
+      magicSource: fp.magicSource,
+      confidence: fp.confidence,
+      entropy: fp.entropy,
+      chiSquare: fp.chiSquare,
+      chiSquareP: fp.chiSquareP,
+      samples: fp.samples,
+      classification: fp.classification,
+      classConfidence: fp.classConfidence,
+      extensionMismatch: fp.extensionMismatch,
+      hints: fp.hints,
+    },
+    archive: inspection.archive,
+    artifacts: inspection.runs.map((r) => ({
+      parser: r.parser,
+      error: r.error ?? null,
+      corrupted: r.result?.corrupted ?? null,
+      warnings: r.result?.warnings ?? [],
+      summary: r.result?.facts ?? null,
+      recordCount: r.result?.records.length ?? 0,
+      records: r.result?.records.slice(0, MAX_RECORDS_SHOWN) ?? [],
+    })),
+    verdict: scoredAlone(inspection.fileCandidate, context, catalog),
+    whyNotHigher: [],
+    inner: inspection.innerCandidates.filter((c) => c.hits.length > 0).slice(0, MAX_INNER).map((c) => scoredAlone(c, context, catalog)),
+    warnings: [...fp.warnings, ...inspection.warnings],
+  };
+}
+
+/** A `file` inside the root that names nothing there: its '/'-separated path and hotspot; null when it exists or lies outside (openSingleFile says why). */
+function goneInside(root: EvidenceRoot, file: string): { relPath: string; hotspot: Hotspot | null } | null {
+  const relPath = relativeInside(root, path.resolve(file));
+  if (!relPath) return null;
+  const fs = new DirectoryFs(root.abs, root.label);
+  try {
+    // Only a missing component: a link or another file system on the way is openSingleFile's error, not a gone file.
+    const gone = fs.recheck(relPath, 'file')?.code === 'ENOENT';
+    return gone ? { relPath, hotspot: hotspotIndexOf(root.os, fs).lookup(relPath) } : null;
+  } catch {
+    return null;
+  } finally {
+    fs.close();
+  }
+}
+
+/** The findings of a scan at one path: on `volume` (an image's), or on any of its roots; names compared exactly, else ignoring case. */
+function findingsAt(findings: readonly Finding[], relPath: string, volume: string | null): Finding[] {
+  const onVolume = volume === null ? findings : findings.filter((f) => f.root === volume);
+  const exact = onVolume.filter((f) => f.path === relPath);
+  if (exact.length > 0) return exact;
+  const folded = relPath.toLowerCase();
+  return onVolume.filter((f) => f.path.toLowerCase() === folded);
+}
+
+interface GonePath {
+  /** As given on the command line. */
+  path: string;
+  relPath: string;
+  os: OsKind | null;
+  hotspot: Hotspot | null;
+  /** The image volume named, or null: any root of the scan. */
+  volume: string | null;
+  /** The image volume the path is on as the report names it (the named one, or the image's only live volume), or null. */
+  shownVolume: string | null;
+}
+
+/**
+ * A path with no live file: a deleted archive is known only from its traces (the USN journal, the
+ * `$LogFile`, a deleted MFT record, a Recycle Bin record, an `$I30` slack entry). The root is scanned
+ * and its findings at the path are the report: the strongest as the verdict, the rest inside.
+ */
+async function explainTraces(rootGiven: string, gone: GonePath, opts: ExplainOptions, catalog: RuleCatalog): Promise<ExplainReport> {
+  const scope = opts.scope ?? 'hotspots';
+  const scanned = await scan({ roots: [rootGiven], os: 'auto', scope, codepage: opts.codepage, hiveLogs: opts.hiveLogs, sigma: opts.sigma, yara: opts.yara });
+  const here = findingsAt(scanned.findings, gone.relPath, gone.volume).sort((a, b) => b.score - a.score || levelRank(b.level) - levelRank(a.level));
+  if (here.length === 0) {
+    const where = gone.shownVolume ? `${rootGiven}, volume ${gone.shownVolume}` : rootGiven;
+    throw new SingleFileError(`${escapeControls(gone.path)}: no such file in ${escapeControls(where)}, and the scan (--scope ${scope}) found no trace of it`);
+  }
+  const [strongest, ...rest] = here;
+  const multiRoot = new Set(here.map((f) => f.root)).size > 1;
+  const asVerdict = (f: Finding): ExplainVerdict => ({ ...fromFinding(f, catalog), ...(multiRoot ? { root: f.root } : {}) });
+  return withWhyNotHigher({
+    path: gone.path,
+    root: gone.shownVolume ? `${rootGiven}, volume ${gone.shownVolume}` : rootGiven,
+    relativePath: here[0].path,
+    os: gone.os,
+    live: false,
+    hotspot: gone.hotspot ? { id: gone.hotspot.id, description: gone.hotspot.description, weight: gone.hotspot.weight } : null,
+    size: null,
+    times: null,
+    fingerprint: null,
+    archive: null,
+    artifacts: [],
+    verdict: asVerdict(strongest),
+    whyNotHigher: [],
+    inner: rest.slice(0, MAX_INNER).map(asVerdict),
+    warnings: [],
+  });
+}
+
+/** Where judgeByScan looks: the root scanned, the file's path in it, and on an image the volume it is on. */
+interface ScanTarget {
+  rootGiven: string;
+  relPath: string;
+  volume: string | null;
+  /** A named stream of the file at relPath is explained: the file's own verdict is not the stream's. */
+  stream?: string | null;
+}
+
 /**
  * The scan's judgement replaces the file's own: the root is scanned (same scope rules, correlation,
  * location and SID names), and its findings at this path become the verdict (the file itself) and
  * the inner findings (entries, records, keys, lines inside it).
  */
-async function judgeByScan(report: ExplainReport, rootGiven: string, relPath: string, opts: ExplainOptions, catalog: RuleCatalog): Promise<void> {
+async function judgeByScan(report: ExplainReport, target: ScanTarget, opts: ExplainOptions, catalog: RuleCatalog): Promise<void> {
   const scope = opts.scope ?? 'hotspots';
-  const scanned = await scan({ roots: [rootGiven], os: 'auto', scope, codepage: opts.codepage, hiveLogs: opts.hiveLogs, sigma: opts.sigma, yara: opts.yara });
-  const here = scanned.findings.filter((f) => f.path === relPath);
-  const own = here.find((f) => f.kind === 'file');
+  const scanned = await scan({ roots: [target.rootGiven], os: 'auto', scope, codepage: opts.codepage, hiveLogs: opts.hiveLogs, sigma: opts.sigma, yara: opts.yara });
+  const here = scanned.findings.filter((f) => f.path === target.relPath && (target.volume === null || f.root === target.volume));
+  const own = target.stream ? undefined : here.find((f) => f.kind === 'file');
   const inner = here.filter((f) => f.kind !== 'file');
   if (own) report.verdict = fromFinding(own, catalog);
   if (own || inner.length > 0) report.inner = inner.slice(0, MAX_INNER).map((f) => fromFinding(f, catalog));
+  else if (target.stream) return;
   else if (report.verdict.score > 0 || report.inner.length > 0) {
     // Findings of its own that the scan does not have: the scan did not reach the file.
-    report.warnings.unshift(`the scan of ${rootGiven} (--scope ${scope}) does not reach this file: it is scored on its own, without correlation`);
+    report.warnings.unshift(`the scan of ${target.rootGiven} (--scope ${scope}) does not reach this file: it is scored on its own, without correlation`);
   }
 }

@@ -6,8 +6,9 @@
  */
 import { ARTIFACT_PARSERS, parserById } from '../artifacts/index.js';
 import type { ArtifactContext, ArtifactParser, ArtifactRecord, ArtifactResult } from '../artifacts/types.js';
-import { openRoot } from '../evidence/root.js';
-import { openSingleFile } from '../evidence/single-file.js';
+import { isImageFile, openRoot } from '../evidence/root.js';
+import { openImageFile, openSingleFile, SingleFileError, type SingleFile } from '../evidence/single-file.js';
+import { escapeControls } from '../util/text.js';
 import { siblingOpener } from '../evidence/listing.js';
 import { fingerprint } from '../fingerprint/index.js';
 
@@ -52,7 +53,7 @@ function parsersFor(ctx: ArtifactContext, forced: string | undefined): ArtifactP
  * as it is consumed); the file is closed when `use` returns.
  */
 export async function parseFile<T>(opts: ParseOptions, use: (outcome: ParseOutcome) => Promise<T>): Promise<T> {
-  const file = openSingleFile(opts.file, opts.root ? openRoot(opts.root, 'auto') : undefined);
+  const { file, close } = openNamedFile(opts);
   try {
     const fp = await fingerprint(file.source, file.head, file.name);
     const ctx: ArtifactContext = {
@@ -77,7 +78,18 @@ export async function parseFile<T>(opts: ParseOptions, use: (outcome: ParseOutco
     return await use({ kind: 'none', format: fp.format, description: fp.description });
   } finally {
     file.source.close();
+    close();
   }
+}
+
+/** The file to parse: on the host, inside a directory `--root`, or a path inside a disk image given as `--root`. */
+function openNamedFile(opts: ParseOptions): { file: SingleFile; close: () => void } {
+  if (!opts.root || !isImageFile(opts.root)) return { file: openSingleFile(opts.file, opts.root ? openRoot(opts.root, 'auto') : undefined), close: () => undefined };
+  const target = openImageFile(opts.root, opts.file);
+  if (target.file) return { file: target.file, close: target.close };
+  target.close();
+  const where = target.volume ? `${opts.root} (${target.volume.label})` : `any volume of ${opts.root}`;
+  throw new SingleFileError(`${escapeControls(opts.file)}: no live file at ${escapeControls(target.relPath)} in ${escapeControls(where)} (stagehunt explain --root IMAGE PATH says what its traces show)`);
 }
 
 /**

@@ -112,19 +112,52 @@ export function nestedLine(a: ArchiveSummary): string | null {
 }
 
 export function explainText(r: ExplainReport<ArchiveSummary>): string {
-  const fp = r.fingerprint;
-  const num = (v: unknown, digits: number): string => (typeof v === 'number' ? v.toFixed(digits) : '-');
   const lines = [
     `file:           ${text(r.path, 300)}`,
     `root:           ${text(r.root)} (${text(r.os)}), relative path ${text(r.relativePath, 300)}`,
     `hotspot:        ${r.hotspot ? `${r.hotspot.id} (weight ${r.hotspot.weight}): ${text(r.hotspot.description)}` : 'none'}`,
+  ];
+  if (r.live && r.fingerprint && r.times) fileLines(lines, r, r.fingerprint, r.times);
+  else {
+    const kinds = [...new Set([r.verdict, ...r.inner].map((f) => f.kind))].join(', ');
+    const count = r.inner.length + 1;
+    lines.push(`live file:      none at this path: ${count} finding${count === 1 ? '' : 's'} of its traces (${kinds})`);
+  }
+  lines.push('', `verdict:        ${r.verdict.level} (score ${r.verdict.score}), ${r.live ? 'scored as the scan scores it' : `the strongest trace: ${verdictWhere(r.verdict)}`}`);
+  if (r.verdict.reasons.length === 0) lines.push('  no rule fired on the file itself');
+  for (const reason of r.verdict.reasons) lines.push(`  ${reason.score < 0 ? '' : '+'}${reason.score} ${reason.rule}: ${text(reason.message, 240)}`);
+  if (r.whyNotHigher.length) {
+    lines.push('', 'why not higher:');
+    for (const why of r.whyNotHigher) lines.push(`  - ${text(why, 240)}`);
+  }
+  if (r.inner.length) {
+    lines.push('', r.live ? `inside the file: ${r.inner.length} findings (the scan adds links across the root: run stagehunt scan for those)` : `other traces of it: ${r.inner.length} findings`);
+    for (const c of r.inner.slice(0, 30)) {
+      lines.push(`  ${c.level} ${c.score} ${text(verdictWhere(c), 120)}`);
+      for (const x of c.reasons) lines.push(`    ${x.score < 0 ? '' : '+'}${x.score} ${x.rule}: ${text(x.message, 200)}`);
+    }
+  }
+  for (const w of r.warnings.slice(0, 20)) lines.push(`warning: ${text(w)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Where a finding is, in a line: its locator (entry, record, key, line), else its kind and path; its volume when the report spans several. */
+function verdictWhere(c: ExplainReport['verdict']): string {
+  const where = locatorParts(c, 'explain')[0] ?? `${c.kind} ${c.path}`;
+  return c.root ? `${where} (${c.root})` : where;
+}
+
+/** A live file's own lines: size, times, type, statistics, archive, parsed records. */
+function fileLines(lines: string[], r: ExplainReport<ArchiveSummary>, fp: NonNullable<ExplainReport['fingerprint']>, times: NonNullable<ExplainReport['times']>): void {
+  const num = (v: unknown, digits: number): string => (typeof v === 'number' ? v.toFixed(digits) : '-');
+  lines.push(
     `size:           ${r.size} bytes`,
-    `times (UTC):    modified ${text(r.times.modified)}, accessed ${text(r.times.accessed)}, changed ${text(r.times.changed)}, born ${text(r.times.born)}`,
+    `times (UTC):    modified ${text(times.modified)}, accessed ${text(times.accessed)}, changed ${text(times.changed)}, born ${text(times.born)}`,
     `type:           ${text(fp.format)} (${text(fp.description)}; magic by ${text(fp.magicSource)}, confidence ${text(fp.confidence)})`,
     `entropy:        ${num(fp.entropy, 3)} bits/byte, chi-square ${num(fp.chiSquare, 1)} (p ${roundP(fp.chiSquareP)})`,
     `sampled:        ${fp.samples.map((s) => `[${s.offset}, ${s.offset + s.length})`).join(' ') || '-'}`,
     `classification: ${text(fp.classification)} (${text(fp.classConfidence)} confidence)${fp.extensionMismatch ? `; extension mismatch ${text(fp.extensionMismatch)}` : ''}`,
-  ];
+  );
   if (Array.isArray(fp.hints) && fp.hints.length) lines.push(`hints:          ${text(fp.hints, 300)}`);
   if (r.archive) lines.push(`archive:        ${archiveLine(r.archive)}`);
   const inside = r.archive ? nestedLine(r.archive) : null;
@@ -147,21 +180,4 @@ export function explainText(r: ExplainReport<ArchiveSummary>): string {
   }
   const tried = r.artifacts.filter(foundNothing).map((a) => a.parser);
   if (tried.length) lines.push('', `also tried, found nothing: ${tried.join(', ')}`);
-  lines.push('', `verdict:        ${r.verdict.level} (score ${r.verdict.score}), scored as the scan scores it`);
-  if (r.verdict.reasons.length === 0) lines.push('  no rule fired on the file itself');
-  for (const reason of r.verdict.reasons) lines.push(`  ${reason.score < 0 ? '' : '+'}${reason.score} ${reason.rule}: ${text(reason.message, 240)}`);
-  if (r.whyNotHigher.length) {
-    lines.push('', 'why not higher:');
-    for (const why of r.whyNotHigher) lines.push(`  - ${text(why, 240)}`);
-  }
-  if (r.inner.length) {
-    lines.push('', `inside the file: ${r.inner.length} findings (the scan adds links across the root: run stagehunt scan for those)`);
-    for (const c of r.inner.slice(0, 30)) {
-      const where = locatorParts(c, 'explain')[0] ?? c.path;
-      lines.push(`  ${c.level} ${c.score} ${text(where, 120)}`);
-      for (const x of c.reasons) lines.push(`    ${x.score < 0 ? '' : '+'}${x.score} ${x.rule}: ${text(x.message, 200)}`);
-    }
-  }
-  for (const w of r.warnings.slice(0, 20)) lines.push(`warning: ${text(w)}`);
-  return `${lines.join('\n')}\n`;
 }

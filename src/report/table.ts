@@ -256,7 +256,7 @@ export function toTable(report: ScanReport, style: Style): string {
     list(rest, tagged);
   }
   if (shown < report.findings.length) out.push(fit(`... ${report.findings.length - shown} more findings (--format json or csv lists all)`, width));
-  if (!style.verbose) out.push(dim(fit('every reason of every finding: --verbose, or stagehunt explain FILE', width), style));
+  if (!style.verbose) out.push(dim(fit(`every reason of every finding: --verbose, or stagehunt explain ${report.meta.roots.some((r) => r.image) ? '--root IMAGE PATH' : 'FILE'}`, width), style));
   timeline(report, style, width, out, timelineCap);
   if (report.errors.length) {
     out.push('', fit(`${report.errors.length} paths could not be read or were skipped (listed under "errors" in --format json), e.g.:`, width));

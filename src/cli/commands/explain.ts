@@ -21,9 +21,9 @@ export interface ExplainArgs extends YaraArgs {
 
 export function explainBuilder(y: Argv): Argv<ExplainArgs> {
   return typedArgs<ExplainArgs>(y
-    .positional('file', { type: 'string', demandOption: true, describe: 'the file to explain' })
+    .positional('file', { type: 'string', demandOption: true, describe: 'the file to explain; with --root IMAGE, its path on a volume of the image (PerfLogs/x.7z, C:\\PerfLogs\\x.7z, case.E01#p2/PerfLogs/x.7z, a named stream as file:stream); a path with no live file is explained by the scan\'s traces of it' })
     .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const })
-    .option('root', { type: 'string', describe: 'evidence root the file lies in (default: nearest parent that looks like an OS root)' })
+    .option('root', { type: 'string', describe: 'evidence root the file lies in: a directory (default: nearest parent that looks like an OS root), or a disk image (E01, VHDX, raw...) read without mounting' })
     .option('scope', { choices: ['hotspots', 'all'] as const, default: 'hotspots' as const, describe: 'the scan scope the file is judged in (as scan --scope): the root is scanned so that correlation counts' })
     .option('codepage', { type: 'string' })
     .option('hive-logs', { type: 'boolean', default: true, describe: 'apply registry transaction logs (.LOG1/.LOG2) beside a dirty hive, as Windows does when it loads it (default); --no-hive-logs reads hives as found' })

@@ -24,7 +24,7 @@ export function parseBuilder(y: Argv): Argv<ParseArgs> {
     .option('parser', { type: 'string', describe: `force a parser: ${ARTIFACT_PARSERS.map((p) => p.id).join(', ')}` })
     .option('codepage', { type: 'string', describe: 'ANSI code page for INFO2 / legacy artifacts' })
     .option('hive-logs', { type: 'boolean', default: true, describe: 'apply registry transaction logs (.LOG1/.LOG2) beside a dirty hive, as Windows does when it loads it (default); --no-hive-logs reads hives as found' })
-    .option('root', { type: 'string', describe: 'evidence root the file lies in: every path component below it must be a real directory (no link)' }));
+    .option('root', { type: 'string', describe: 'evidence root the file lies in: a directory (every path component below it must be a real directory, no link), or a disk image, whose FILE is a path on one of its volumes (a named stream as file:stream: \'$Extend/$UsnJrnl:$J\')' }));
 }
 
 export async function runParse(args: ParseArgs): Promise<number> {
