@@ -9,7 +9,9 @@ import type { ArtifactContext, ArtifactParser, ArtifactRecord, ArtifactResult } 
 import { isImageFile, openRoot } from '../evidence/root.js';
 import { openImageFile, openSingleFile, SingleFileError, type SingleFile } from '../evidence/single-file.js';
 import { escapeControls } from '../util/text.js';
-import { siblingOpener } from '../evidence/listing.js';
+import { fsOpener, siblingOpener } from '../evidence/listing.js';
+import type { OpenedSource } from '../evidence/fs.js';
+import { PARENT_PATH_PARSERS, parentPathsFromMft, withParentPaths, type ParentPaths } from '../artifacts/ntfs/parent-paths.js';
 import { fingerprint } from '../fingerprint/index.js';
 
 export interface ParseOptions {
@@ -20,6 +22,8 @@ export interface ParseOptions {
   /** Apply a dirty hive's transaction logs (default true). */
   hiveLogs?: boolean;
   root?: string;
+  /** An $MFT (a host file) that resolves the parent folders of journal and log records (MFTECmd's -m); with `--root IMAGE` the volume's own is used. */
+  mft?: string;
   /** Prefer a parser's streaming reader (records yielded as read, bounded memory) where it has one. */
   streaming: boolean;
 }
@@ -53,7 +57,7 @@ function parsersFor(ctx: ArtifactContext, forced: string | undefined): ArtifactP
  * as it is consumed); the file is closed when `use` returns.
  */
 export async function parseFile<T>(opts: ParseOptions, use: (outcome: ParseOutcome) => Promise<T>): Promise<T> {
-  const { file, close } = openNamedFile(opts);
+  const { file, close, volumeMft } = openNamedFile(opts);
   try {
     const fp = await fingerprint(file.source, file.head, file.name);
     const ctx: ArtifactContext = {
@@ -67,13 +71,16 @@ export async function parseFile<T>(opts: ParseOptions, use: (outcome: ParseOutco
       options: opts.codepage ? { codepage: opts.codepage } : undefined,
     };
     for (const parser of parsersFor(ctx, opts.parser)) {
+      const warnings: string[] = [];
+      const parents = PARENT_PATH_PARSERS.has(parser.id) ? parentPathsFor(opts, volumeMft, warnings) : null;
+      if (opts.mft && !PARENT_PATH_PARSERS.has(parser.id)) warnings.push(`--mft resolves the parent folders of $J and $LogFile records; ${parser.id} records are printed as read`);
       // Millions of records ($MFT, $J, event logs): yielded as they are read, never held.
       if (parser.stream && opts.streaming) {
-        const warnings: string[] = [];
-        return await use({ kind: 'stream', parser: parser.id, records: parser.stream(file.source, ctx, warnings), warnings });
+        const records = parser.stream(file.source, ctx, warnings);
+        return await use({ kind: 'stream', parser: parser.id, records: parents ? withParentPaths(records, parents) : records, warnings });
       }
       const result = await parser.parse(file.source, ctx);
-      if (result) return await use({ kind: 'result', result });
+      if (result) return await use({ kind: 'result', result: { ...result, records: parents ? Array.from(withParentPaths(result.records, parents)) : result.records, warnings: warnings.concat(result.warnings) } });
     }
     return await use({ kind: 'none', format: fp.format, description: fp.description });
   } finally {
@@ -82,11 +89,33 @@ export async function parseFile<T>(opts: ParseOptions, use: (outcome: ParseOutco
   }
 }
 
-/** The file to parse: on the host, inside a directory `--root`, or a path inside a disk image given as `--root`. */
-function openNamedFile(opts: ParseOptions): { file: SingleFile; close: () => void } {
-  if (!opts.root || !isImageFile(opts.root)) return { file: openSingleFile(opts.file, opts.root ? openRoot(opts.root, 'auto') : undefined), close: () => undefined };
+/** The parent paths of `--mft`, else of the image volume's own $MFT, else null (the records as the parser gives them). */
+function parentPathsFor(opts: ParseOptions, volumeMft: (() => OpenedSource | null) | null, warnings: string[]): ParentPaths | null {
+  if (opts.mft) {
+    const mft = openSingleFile(opts.mft);
+    try {
+      return parentPathsFromMft(mft.source, warnings);
+    } finally {
+      mft.source.close();
+    }
+  }
+  const own = volumeMft?.() ?? null;
+  if (!own) return null;
+  try {
+    return parentPathsFromMft(own, warnings);
+  } finally {
+    own.close();
+  }
+}
+
+/** The file to parse: on the host, inside a directory `--root`, or a path inside a disk image given as `--root` (with its volume's $MFT). */
+function openNamedFile(opts: ParseOptions): { file: SingleFile; close: () => void; volumeMft: (() => OpenedSource | null) | null } {
+  if (!opts.root || !isImageFile(opts.root)) return { file: openSingleFile(opts.file, opts.root ? openRoot(opts.root, 'auto') : undefined), close: () => undefined, volumeMft: null };
   const target = openImageFile(opts.root, opts.file);
-  if (target.file) return { file: target.file, close: target.close };
+  const fs = target.volume?.fs;
+  // an NTFS volume's $MFT, as the trace stage reads it (never through a link: it is a file of the volume's root)
+  const volumeMft = fs && fs.kind === 'ntfs' ? () => fsOpener(fs)('$MFT') : null;
+  if (target.file) return { file: target.file, close: target.close, volumeMft };
   target.close();
   const where = target.volume ? `${opts.root} (${target.volume.label})` : `any volume of ${opts.root}`;
   throw new SingleFileError(`${escapeControls(opts.file)}: no live file at ${escapeControls(target.relPath)} in ${escapeControls(where)} (stagehunt explain --root IMAGE PATH says what its traces show)`);

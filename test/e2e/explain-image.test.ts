@@ -17,7 +17,7 @@ import { buildDisk, buildExt4, buildFat, IMAGE_TOOLS, sourceTree } from '../evid
 import type { ExplainReport } from '../../src/model/explain.js';
 import type { Finding } from '../../src/model/finding.js';
 
-const stagedMissing = [...STAGED_TOOLS, 'icat', 'fls'].filter((t) => !toolAvailable(t));
+const stagedMissing = [...STAGED_TOOLS, 'icat', 'fls', 'ffind'].filter((t) => !toolAvailable(t));
 const diskMissing = IMAGE_TOOLS.filter((t) => !toolAvailable(t));
 
 let work = '';
@@ -91,13 +91,23 @@ describeIf(stagedMissing.length === 0, toolMissing(stagedMissing.join(', ')))('e
     mkdirSync(collected, { recursive: true });
     writeFileSync(path.join(collected, '$J'), execFileSync('icat', [image, address], { maxBuffer: 64 << 20 }));
     writeFileSync(path.join(collected, '$MFT'), execFileSync('icat', [image, '0'], { maxBuffer: 64 << 20 }));
-    for (const [inImage, extracted] of [['$Extend/$UsnJrnl:$J', '$J'], ['/$MFT', '$MFT']] as const) {
+    // the journal's records with their folders' paths from the volume's own $MFT, as from the extracted bytes with --mft (MFTECmd -m)
+    for (const [inImage, extracted, mft] of [['$Extend/$UsnJrnl:$J', '$J', ['--mft', path.join(collected, '$MFT')]], ['/$MFT', '$MFT', []]] as const) {
       const fromImage = runCli(['parse', '--root', image, inImage]);
-      const fromBytes = runCli(['parse', path.join(collected, extracted)]);
+      const fromBytes = runCli(['parse', path.join(collected, extracted), ...mft]);
       expect(fromImage.status).toBe(0);
       expect(fromImage.stdout.split('\n').length).toBeGreaterThan(10);
       expect(fromImage.stdout).toBe(fromBytes.stdout);
     }
+    // each parent path is the one The Sleuth Kit's ffind gives the parent's MFT entry
+    const journal = runCli(['parse', '--root', image, '$Extend/$UsnJrnl:$J']).stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; parentEntry: number; parentPath: string | null });
+    const parents = new Map(journal.map((r) => [r.parentEntry, r.parentPath]));
+    expect(parents.size).toBeGreaterThan(2);
+    // (ffind writes a child of the root with a doubled slash: //PerfLogs)
+    for (const [entry, parentPath] of parents) expect(parentPath).toBe(execFileSync('ffind', [image, String(entry)], { encoding: 'utf8' }).trim().replace(/^\/\//, '/'));
+    expect(journal.filter((r) => r.name === 'stage.7z').map((r) => r.parentPath)).toContain('/PerfLogs');
+    // without an $MFT the records are as the parser reads them
+    expect(runCli(['parse', path.join(collected, '$J')]).stdout).not.toContain('parentPath');
   }, 120_000);
 
   test('a KAPE folder (collected $MFT and $J, no PerfLogs folder): the deleted archive explained from its traces', () => {

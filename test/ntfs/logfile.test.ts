@@ -25,6 +25,7 @@ import { fileSource, gunzipSparse, scanTraces, workDir, WORK } from './helpers.j
 import { fileLifeRecords, logFile, OP, type LogName } from '../../fixtures/lib/logfile-writer.mjs';
 import { buildStagedImage, dataClusters, HISTORY, HISTORY_REL, STAGED_TOOLS, type StagedImage } from './staged-image.js';
 import { BIN, runCli } from '../helpers/cli.js';
+import { parseFile } from '../../src/pipeline/parse.js';
 
 const haveCorpus = corpusAvailable();
 const SAMPLES = 'ntfs/ntfs-samples';
@@ -209,6 +210,19 @@ describe('the test writer, read back', () => {
     expect(records.map((r) => BigInt(r.lsn))).toEqual(lsns.slice(1));
     expect(warnings).toEqual([expect.stringContaining('skipped')]);
   });
+
+  test('parse of a collected $LogFile that mkntfs or ntfs-3g left all 0xff: the logfile parser by its name, no records, no warning', async () => {
+    const dir = path.join(workDir(), 'empty-log');
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, '$LogFile');
+    writeFileSync(file, Buffer.alloc(1 << 20, 0xff));
+    const outcome = await parseFile({ file, streaming: false }, async (o) => o);
+    expect(outcome).toMatchObject({ kind: 'result', result: { parser: 'logfile', records: [], warnings: [] } });
+    // the same bytes under another name are not a log
+    const other = path.join(dir, 'blob.bin');
+    writeFileSync(other, Buffer.alloc(1 << 20, 0xff));
+    expect((await parseFile({ file: other, streaming: false }, async (o) => o)).kind).toBe('none');
+  });
 });
 
 const staged = STAGED_TOOLS.every((t) => toolAvailable(t));
@@ -328,6 +342,11 @@ describeIf(staged && built, built ? `tools ${STAGED_TOOLS.join(', ')} not all in
     const parsed = runCli(['parse', path.join(c, '$LogFile'), '--format', 'jsonl']);
     expect(parsed.status).toBe(0);
     expect(parsed.stdout.split('\n').filter((l) => l.includes('"change":"removed"')).length).toBe(2);
+    // with the collected $MFT beside it (MFTECmd -m): each index entry names its folder's path
+    const withMft = runCli(['parse', path.join(c, '$LogFile'), '--mft', path.join(c, '$MFT')]);
+    expect(withMft.status).toBe(0);
+    const indexed = withMft.stdout.trim().split('\n').map((l) => JSON.parse(l) as LogFileRecord & { index?: { parentPath?: string | null } }).filter((r) => r.index);
+    expect(indexed.map((r) => `${r.index!.change} ${r.index!.name} ${r.index!.parentPath}`)).toEqual(['added stage.7z /PerfLogs', 'removed stage.7z /PerfLogs', 'added stage.log /PerfLogs', 'removed stage.log /PerfLogs']);
   }, 120_000);
 
   test('the image with the story in its own $LogFile: the journal\'s finding carries it', () => {
@@ -346,5 +365,10 @@ describeIf(staged && built, built ? `tools ${STAGED_TOOLS.join(', ')} not all in
     expect(ofStage).toHaveLength(1);
     expect(ofStage[0]!.details?.logFile).toMatchObject({ source: '$LogFile', records: 5, deleted: true });
     expect(report.findings.some((x) => x.kind === 'logfile-record')).toBe(false);
+    // parse of the image's own log, its folders' paths from the volume's own $MFT
+    const parsed = runCli(['parse', '--root', image, '$LogFile']);
+    expect(parsed.status).toBe(0);
+    const paths = parsed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { index?: { name: string; parentPath?: string | null } }).flatMap((r) => (r.index ? [`${r.index.name} ${r.index.parentPath}`] : []));
+    expect(new Set(paths)).toEqual(new Set(['stage.7z /PerfLogs', 'stage.log /PerfLogs']));
   }, 120_000);
 });

@@ -106,14 +106,22 @@ export const usnParser: ArtifactParser<ArtifactRecord, StreamFacts> = {
 /** `$LogFile`, and collection names that end with it (`ntfs.raw.$LogFile`, `C%3A/$LogFile`). */
 const LOGFILE_NAME = /(^|[./\\]|%3a|%5c)\$logfile$/i;
 
+/** The head of a log that was never written (mkntfs) or was emptied (ntfs-3g on every mount): 0xff through its first page. */
+function emptyLogHead(head: Buffer): boolean {
+  if (head.length < 512) return false;
+  for (let i = 0; i < 512; i++) if (head[i] !== 0xff) return false;
+  return true;
+}
+
 export const logFileParser: ArtifactParser<ArtifactRecord, StreamFacts> = {
   id: 'logfile',
   dataSources: ['DS0022'],
   // No standalone $LogFile in the corpus: test/ntfs/logfile.test.ts takes the real ones out of its NTFS images and mutates them.
   fuzzSeeds: [],
   description: 'NTFS $LogFile (standalone, as collected): redo/undo records in LSN order; index entries added and removed (names, parents, $FN times), MFT records initialised and freed',
-  claims: { magics: [magicText(0, 'RSTR'), magicText(0, 'CHKD')] },
-  matches: (ctx: ArtifactContext) => looksLikeLogFile(ctx.head) && (LOGFILE_NAME.test(ctx.name) || ctx.format === null),
+  claims: { magics: [magicText(0, 'RSTR'), magicText(0, 'CHKD')], nameSuffixes: ['$logfile'] },
+  // A log ntfs-3g or mkntfs left empty is all 0xff: by its name it is still a $LogFile, of no records.
+  matches: (ctx: ArtifactContext) => (looksLikeLogFile(ctx.head) && (LOGFILE_NAME.test(ctx.name) || ctx.format === null)) || (LOGFILE_NAME.test(ctx.name) && emptyLogHead(ctx.head)),
   stream(src: ByteSource, _ctx: ArtifactContext, warnings: string[]) {
     return walkLogFile(src, warnings);
   },
