@@ -46,7 +46,8 @@ export function openRoot(given: string, osOption: OsKind | 'auto'): EvidenceRoot
     const code = (err as NodeJS.ErrnoException).code;
     throw new RootError(code === 'ENOENT' ? `evidence root not found: ${given} (no such file or directory)` : `cannot open evidence root ${given}: ${fileErrorText(err)}`);
   }
-  if (!st.isDirectory()) throw new RootError(`evidence root is not a directory: ${given} (mount the image and pass its mount point)`);
+  // Callers take a regular file as a disk image before they come here: what is left is a device, FIFO or socket.
+  if (!st.isDirectory()) throw new RootError(`evidence root is neither a directory nor a disk image file: ${given} (devices, FIFOs and sockets are never opened: image the device to a file)`);
   const abs = realpathSync(path.resolve(given));
   const os = osOption === 'auto' ? detectOs(abs) : osOption;
   return { given, abs, os, label: path.basename(abs) || abs };

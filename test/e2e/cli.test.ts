@@ -153,6 +153,7 @@ describe('exit codes', () => {
   const usage: Array<[string, string[], RegExp]> = [
     ['missing root', ['scan', '/nonexistent/evidence'], /evidence root not found/],
     ['root is a file', ['scan', 'package.json'], /not a directory/],
+    ['root is a device', ['scan', '/dev/null'], /neither a directory nor a disk image file: \/dev\/null \(devices, FIFOs and sockets are never opened/],
     ['unknown format', ['scan', '.', '--format', 'xml'], /unknown format 'xml'/],
     ['unknown level', ['scan', '.', '--fail-on', 'severe'], /Invalid values|fail-on/],
     ['unknown option', ['scan', '.', '--frobnicate'], /Unknown argument/],
