@@ -129,6 +129,11 @@ export interface ImageTarget {
   volume: { label: string; os: OsKind; fs: EvidenceFs } | null;
   /** The path named its volume (a label prefix): only that volume's findings are the file's. */
   named: boolean;
+  /**
+   * The shadow copies that hold the file when no live volume does, oldest first; the file opened
+   * (and `volume`) is the newest one's. Empty when a live volume has it or the path named a volume.
+   */
+  shadowCopies: string[];
   /** The path inside the volume, '/'-separated (as the volume spells it when the file was found), without a stream name. */
   relPath: string;
   /** The named data stream opened (`$Extend/$UsnJrnl:$J`, `readme.txt:Zone.Identifier`), or null: the file's own content. */
@@ -158,10 +163,19 @@ export function openImageFile(image: string, file: string, audit?: AtimeAudit): 
     if (volumes.length === 0) throw new SingleFileError(`${escapeControls(image)} has no readable file system`);
     const { label, relPath } = pathInImage(file, labels);
     const searched = label ? volumes.filter((v) => v.label === label) : volumes.filter((v) => !v.shadowCopy);
-    const found = searched.flatMap((v) => {
-      const hit = lookupWithStream(v.fs, relPath);
-      return hit ? [{ v, ...hit }] : [];
-    });
+    const lookIn = (on: typeof volumes) =>
+      on.flatMap((v) => {
+        const hit = lookupWithStream(v.fs, relPath);
+        return hit ? [{ v, ...hit }] : [];
+      });
+    let found = lookIn(searched);
+    // Gone from every live volume: the newest shadow copy that still has it (copies are listed oldest first).
+    let shadowCopies: string[] = [];
+    if (found.length === 0 && !label) {
+      const inCopies = lookIn(volumes.filter((v) => v.shadowCopy));
+      shadowCopies = inCopies.map((f) => f.v.label);
+      found = inCopies.slice(-1);
+    }
     if (found.length > 1) {
       const names = found.map((f) => f.v.label);
       throw new SingleFileError(`${escapeControls(file)} is on ${names.length} volumes of ${escapeControls(image)} (${escapeControls(names.join(', '))}): name one, as in ${escapeControls(`${names[0]}/${relPath}`)}`);
@@ -169,13 +183,13 @@ export function openImageFile(image: string, file: string, audit?: AtimeAudit): 
     const close = () => disk.close();
     if (found.length === 0) {
       const only = searched.length === 1 ? searched[0] : undefined;
-      return { labels, volume: only ? { label: only.label, os: detectFsOs(only.fs), fs: only.fs } : null, named: label !== null, relPath, file: null, close };
+      return { labels, volume: only ? { label: only.label, os: detectFsOs(only.fs), fs: only.fs } : null, named: label !== null, shadowCopies, relPath, file: null, close };
     }
     const { v, entry, stream } = found[0];
     const onDisk = entry.path.replace(/^\/+/, '');
     // The image stays open until `close`: the file's source closes nothing of it.
     const single = openListed(v.fs, entry, onDisk, onDisk, file, () => undefined, stream);
-    return { labels, volume: { label: v.label, os: detectFsOs(v.fs), fs: v.fs }, named: label !== null, relPath: onDisk, stream, file: single, close };
+    return { labels, volume: { label: v.label, os: detectFsOs(v.fs), fs: v.fs }, named: label !== null, shadowCopies, relPath: onDisk, stream, file: single, close };
   } catch (err) {
     disk.close();
     throw err;

@@ -185,6 +185,10 @@ async function explainInImage(image: string, opts: ExplainOptions, catalog: Rule
   }
   if (gone) return explainTraces(image, gone, opts, catalog);
   report = report!; // a live file was described
+  if (target.shadowCopies.length > 0) {
+    const others = target.shadowCopies.slice(0, -1);
+    report.warnings.unshift(`no live volume of the image has this file: read from its newest shadow copy that does, ${volume!.label}${others.length ? ` (also in ${others.join(', ')})` : ''}`);
+  }
   if (target.stream) report.warnings.unshift(`a named data stream: scored on its own (a scan judges it with its file, ${target.relPath}; the findings of that file are listed inside)`);
   await judgeByScan(report, { rootGiven: image, relPath: target.relPath, volume: volume!.label, stream: target.stream ?? null }, opts, catalog);
   return withWhyNotHigher(report);
@@ -319,8 +323,9 @@ async function explainTraces(rootGiven: string, gone: GonePath, opts: ExplainOpt
     throw new SingleFileError(`${escapeControls(gone.path)}: no such file in ${escapeControls(where)}, and the scan (--scope ${scope}) found no trace of it`);
   }
   const [strongest, ...rest] = here;
+  // The volume is named on a finding where the report's findings are on several, or on another than the path's (a shadow copy's).
   const multiRoot = new Set(here.map((f) => f.root)).size > 1;
-  const asVerdict = (f: Finding): ExplainVerdict => ({ ...fromFinding(f, catalog), ...(multiRoot ? { root: f.root } : {}) });
+  const asVerdict = (f: Finding): ExplainVerdict => ({ ...fromFinding(f, catalog), ...(multiRoot || (gone.shownVolume !== null && f.root !== gone.shownVolume) ? { root: f.root } : {}) });
   return withWhyNotHigher({
     path: gone.path,
     root: gone.shownVolume ? `${rootGiven}, volume ${gone.shownVolume}` : rootGiven,

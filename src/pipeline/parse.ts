@@ -57,7 +57,7 @@ function parsersFor(ctx: ArtifactContext, forced: string | undefined): ArtifactP
  * as it is consumed); the file is closed when `use` returns.
  */
 export async function parseFile<T>(opts: ParseOptions, use: (outcome: ParseOutcome) => Promise<T>): Promise<T> {
-  const { file, close, volumeMft } = openNamedFile(opts);
+  const { file, close, volumeMft, notes } = openNamedFile(opts);
   try {
     const fp = await fingerprint(file.source, file.head, file.name);
     const ctx: ArtifactContext = {
@@ -71,7 +71,7 @@ export async function parseFile<T>(opts: ParseOptions, use: (outcome: ParseOutco
       options: opts.codepage ? { codepage: opts.codepage } : undefined,
     };
     for (const parser of parsersFor(ctx, opts.parser)) {
-      const warnings: string[] = [];
+      const warnings: string[] = [...notes];
       const parents = PARENT_PATH_PARSERS.has(parser.id) ? parentPathsFor(opts, volumeMft, warnings) : null;
       if (opts.mft && !PARENT_PATH_PARSERS.has(parser.id)) warnings.push(`--mft resolves the parent folders of $J and $LogFile records; ${parser.id} records are printed as read`);
       // Millions of records ($MFT, $J, event logs): yielded as they are read, never held.
@@ -109,13 +109,14 @@ function parentPathsFor(opts: ParseOptions, volumeMft: (() => OpenedSource | nul
 }
 
 /** The file to parse: on the host, inside a directory `--root`, or a path inside a disk image given as `--root` (with its volume's $MFT). */
-function openNamedFile(opts: ParseOptions): { file: SingleFile; close: () => void; volumeMft: (() => OpenedSource | null) | null } {
-  if (!opts.root || !isImageFile(opts.root)) return { file: openSingleFile(opts.file, opts.root ? openRoot(opts.root, 'auto') : undefined), close: () => undefined, volumeMft: null };
+function openNamedFile(opts: ParseOptions): { file: SingleFile; close: () => void; volumeMft: (() => OpenedSource | null) | null; notes: string[] } {
+  if (!opts.root || !isImageFile(opts.root)) return { file: openSingleFile(opts.file, opts.root ? openRoot(opts.root, 'auto') : undefined), close: () => undefined, volumeMft: null, notes: [] };
   const target = openImageFile(opts.root, opts.file);
   const fs = target.volume?.fs;
   // an NTFS volume's $MFT, as the trace stage reads it (never through a link: it is a file of the volume's root)
   const volumeMft = fs && fs.kind === 'ntfs' ? () => fsOpener(fs)('$MFT') : null;
-  if (target.file) return { file: target.file, close: target.close, volumeMft };
+  const notes = target.shadowCopies.length > 0 ? [`no live volume of the image has this file: read from its newest shadow copy that does, ${target.volume!.label}`] : [];
+  if (target.file) return { file: target.file, close: target.close, volumeMft, notes };
   target.close();
   const where = target.volume ? `${opts.root} (${target.volume.label})` : `any volume of ${opts.root}`;
   throw new SingleFileError(`${escapeControls(opts.file)}: no live file at ${escapeControls(target.relPath)} in ${escapeControls(where)} (stagehunt explain --root IMAGE PATH says what its traces show)`);

@@ -3,7 +3,8 @@
  * path on a volume, without mounting; and a path with no live file (a deleted archive), explained
  * by what the scan's traces of it say. On the staged NTFS image (test/ntfs/staged-image.ts: 7-Zip
  * writes C:\PerfLogs\stage.7z, it is renamed stage.log and deleted; readme.txt hides a 7z in an
- * ADS) and on a GPT disk with an ext4 and a FAT volume that both hold a.txt.
+ * ADS), on a GPT disk with an ext4 and a FAT volume that both hold a.txt, and on an NTFS volume
+ * whose shadow copy keeps an archive the live volume lost (test/evidence/vss-image.ts).
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
@@ -14,6 +15,7 @@ import { runCli } from '../helpers/cli.js';
 import { describeIf, toolAvailable, toolMissing } from '../helpers/corpus.js';
 import { buildStagedImage, HISTORY_REL, STAGED_TOOLS } from '../ntfs/staged-image.js';
 import { buildDisk, buildExt4, buildFat, IMAGE_TOOLS, sourceTree } from '../evidence/build-images.js';
+import { buildVssImage, VSS_IMAGE_TOOLS } from '../evidence/vss-image.js';
 import type { ExplainReport } from '../../src/model/explain.js';
 import type { Finding } from '../../src/model/finding.js';
 
@@ -162,5 +164,34 @@ describeIf(diskMissing.length === 0, toolMissing(diskMissing.join(', ')))('a pat
     expect([fat.root, fat.relativePath, fat.size]).toEqual([`${disk}, volume gpt.raw#p2`, 'a.txt', 14]);
     // a file on one volume only needs no label
     expect(explainJson(['--root', disk, 'dir/deep/deeper/Long File Name With Spaces.txt']).root).toBe(`${disk}, volume gpt.raw#p1`);
+  }, 120_000);
+});
+
+const vssMissing = VSS_IMAGE_TOOLS.filter((t) => !toolAvailable(t));
+describeIf(vssMissing.length === 0, toolMissing(vssMissing.join(', ')))('a file the live volume lost and its shadow copy keeps', () => {
+  let vss = '';
+  beforeAll(() => {
+    vss = buildVssImage(path.join(work, 'vss')).image;
+  }, 120_000);
+
+  test('explain reads it from the shadow copy, says so, and judges it by the scan of that copy', () => {
+    const scanned = (JSON.parse(runCli(['scan', vss, '--scope', 'all', '--format', 'json', '--quiet']).stdout) as { findings: Finding[] }).findings;
+    const inCopy = scanned.find((f) => f.path === 'loot.7z')!;
+    expect(inCopy.root).toBe('vss.img#vss1');
+    const r = explainJson(['--root', vss, 'loot.7z', '--scope', 'all']);
+    expect(r.live).toBe(true);
+    expect(r.root).toBe(`${vss}, volume vss.img#vss1`);
+    expect(r.fingerprint!.format).toBe('7z');
+    expect(r.warnings[0]).toBe('no live volume of the image has this file: read from its newest shadow copy that does, vss.img#vss1');
+    expect(r.verdict).toMatchObject({ kind: 'file', level: inCopy.level, score: inCopy.score });
+    expect(r.verdict.reasons.map((x) => x.rule)).toEqual(inCopy.reasons.map((x) => x.rule));
+    // named by the copy's label: the same file, without the note
+    const named = explainJson(['--root', vss, 'vss.img#vss1/loot.7z', '--scope', 'all']);
+    expect([named.verdict.score, named.warnings]).toEqual([inCopy.score, []]);
+    // parse reads it too, and says where from
+    const parsed = runCli(['parse', '--root', vss, 'loot.7z']);
+    expect(parsed.status).toBe(0);
+    expect(JSON.parse(parsed.stdout.trim())).toMatchObject({ type: 'encrypted-file-list', format: '7z' });
+    expect(parsed.stderr).toBe('stagehunt: warning: no live volume of the image has this file: read from its newest shadow copy that does, vss.img#vss1\n');
   }, 120_000);
 });
