@@ -29,12 +29,12 @@ export interface SingleFile {
   openFile(relPath: string): OpenedSource | null;
 }
 
-/** Why `fileAbs` cannot be read as a file of `root` (outside it, or a link or mount on the way), or null. */
-export function problemInRoot(root: EvidenceRoot, fileAbs: string): string | null {
+/** Why `fileAbs` cannot be read as a file (or, `last`, a folder) of `root` (outside it, or a link or mount on the way), or null. */
+export function problemInRoot(root: EvidenceRoot, fileAbs: string, last: 'file' | 'directory' = 'file'): string | null {
   const relPath = relativeInside(root, fileAbs);
   if (relPath === null) return `not inside ${root.given}`;
   const fs = new DirectoryFs(root.abs, root.label);
-  const problem = fs.recheck(relPath, 'file');
+  const problem = fs.recheck(relPath, last);
   fs.close();
   return problem ? `${problem.relPath} inside the root: ${problem.message} (links and other file systems are never followed)` : null;
 }
@@ -138,8 +138,10 @@ export interface ImageTarget {
   relPath: string;
   /** The named data stream opened (`$Extend/$UsnJrnl:$J`, `readme.txt:Zone.Identifier`), or null: the file's own content. */
   stream?: string | null;
-  /** The live file, open; null when no volume has a live file at the path (what the traces say is still worth asking). */
+  /** The live file, open; null when no volume has a live file at the path (what the traces say is still worth asking), or it is a folder. */
   file: SingleFile | null;
+  /** The folder at the path, when it is one (explain reports the scan's findings at it). */
+  directory: FsEntry | null;
   /** Closes the image (after the file's source). */
   close(): void;
 }
@@ -183,13 +185,14 @@ export function openImageFile(image: string, file: string, audit?: AtimeAudit): 
     const close = () => disk.close();
     if (found.length === 0) {
       const only = searched.length === 1 ? searched[0] : undefined;
-      return { labels, volume: only ? { label: only.label, os: detectFsOs(only.fs), fs: only.fs } : null, named: label !== null, shadowCopies, relPath, file: null, close };
+      return { labels, volume: only ? { label: only.label, os: detectFsOs(only.fs), fs: only.fs } : null, named: label !== null, shadowCopies, relPath, file: null, directory: null, close };
     }
     const { v, entry, stream } = found[0];
     const onDisk = entry.path.replace(/^\/+/, '');
+    if (entry.type === 'directory' && stream === null) return { labels, volume: { label: v.label, os: detectFsOs(v.fs), fs: v.fs }, named: label !== null, shadowCopies, relPath: onDisk, file: null, directory: entry, close };
     // The image stays open until `close`: the file's source closes nothing of it.
     const single = openListed(v.fs, entry, onDisk, onDisk, file, () => undefined, stream);
-    return { labels, volume: { label: v.label, os: detectFsOs(v.fs), fs: v.fs }, named: label !== null, shadowCopies, relPath: onDisk, stream, file: single, close };
+    return { labels, volume: { label: v.label, os: detectFsOs(v.fs), fs: v.fs }, named: label !== null, shadowCopies, relPath: onDisk, stream, file: single, directory: null, close };
   } catch (err) {
     disk.close();
     throw err;

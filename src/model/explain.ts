@@ -41,6 +41,8 @@ export interface ExplainReport<Archive = unknown> {
    * fingerprint null, no parse, the strongest trace finding the verdict and the others `inner`.
    */
   live: boolean;
+  /** A folder: no content to read; its own times, and the scan's findings at it (a burst, a hidden staging folder) as verdict and inner. */
+  directory: boolean;
   hotspot: { id: string; description: string; weight: number } | null;
   size: number | null;
   times: FileTimes | null;

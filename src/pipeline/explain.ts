@@ -112,11 +112,11 @@ export async function buildExplainReport(opts: ExplainOptions): Promise<ExplainR
   let root = rootDir ? openRoot(rootDir, 'auto') : null;
   // A guessed root that the file is reached through a link (or mount) in is not its root: the
   // file is explained on its own. With --root that is an error (openSingleFile).
-  const notAttributed = root && !opts.root ? problemInRoot(root, path.resolve(opts.file)) : null;
+  const notAttributed = root && !opts.root ? problemInRoot(root, path.resolve(opts.file)) && problemInRoot(root, path.resolve(opts.file), 'directory') : null;
   if (notAttributed) root = null;
-  // A path inside --root with no live file there: what the scan's traces (journal, MFT, Recycle Bin...) say of it.
-  const gone = root && opts.root ? goneInside(root, opts.file) : null;
-  if (root && gone !== null) return explainTraces(root.given, { path: opts.file, relPath: gone.relPath, os: root.os, hotspot: gone.hotspot, volume: null, shownVolume: null }, opts, catalog);
+  // A folder, or (with --root) a path with no file there, is judged by the scan's findings at it.
+  const noFile = root ? placeWithoutFile(root, opts.file, opts.root !== undefined) : null;
+  if (root && noFile) return explainWithoutFile(root.given, { path: opts.file, os: root.os, volume: null, shownVolume: null, ...noFile }, opts, catalog);
   // With a root, every component from the root to the file is checked (no link, same file system).
   const file = openSingleFile(opts.file, root ?? undefined);
   let report: ExplainReport;
@@ -159,12 +159,13 @@ async function explainInImage(image: string, opts: ExplainOptions, catalog: Rule
   const target = openImageFile(image, opts.file);
   const volume = target.volume;
   let report: ExplainReport | null = null;
-  let gone: GonePath | null = null;
+  let noFile: PathWithoutFile | null = null;
   try {
     const hotspots = volume ? hotspotIndexOf(volume.os, volume.fs) : null;
     if (!target.file) {
       // a shadow copy's traces of the path are its too, unless the path named its volume
-      gone = { path: opts.file, relPath: target.relPath, os: volume?.os ?? null, hotspot: hotspots?.lookup(target.relPath) ?? null, volume: target.named ? volume!.label : null, shownVolume: volume?.label ?? null };
+      const folderTimes = target.directory ? imageEntryTimes(target.directory) : null;
+      noFile = { path: opts.file, relPath: target.relPath, os: volume?.os ?? null, hotspot: hotspots?.lookup(target.relPath) ?? null, folderTimes, volume: target.named || folderTimes ? volume!.label : null, shownVolume: volume?.label ?? null };
     } else {
       const context: FileContext = {
         rootGiven: `${image}, volume ${volume!.label}`,
@@ -183,7 +184,7 @@ async function explainInImage(image: string, opts: ExplainOptions, catalog: Rule
     // closed before the scan below opens the image again
     target.close();
   }
-  if (gone) return explainTraces(image, gone, opts, catalog);
+  if (noFile) return explainWithoutFile(image, noFile, opts, catalog);
   report = report!; // a live file was described
   if (target.shadowCopies.length > 0) {
     const others = target.shadowCopies.slice(0, -1);
@@ -237,6 +238,7 @@ async function describeFile(file: SingleFile, relPath: string, times: FileTimes,
     relativePath: relPath,
     os: context.os,
     live: true,
+    directory: false,
     hotspot: hotspot ? { id: hotspot.id, description: hotspot.description, weight: hotspot.weight } : null,
     size: file.source.size,
     times,
@@ -272,15 +274,22 @@ async function describeFile(file: SingleFile, relPath: string, times: FileTimes,
   };
 }
 
-/** A `file` inside the root that names nothing there: its '/'-separated path and hotspot; null when it exists or lies outside (openSingleFile says why). */
-function goneInside(root: EvidenceRoot, file: string): { relPath: string; hotspot: Hotspot | null } | null {
+/**
+ * A `file` inside the root that is no regular file: a path that names nothing there (with `gone`
+ * allowed: only with --root) or a folder; its '/'-separated path, hotspot and, for a folder, its
+ * times. Null when it is a file, or lies outside, or a link or another file system is on the way
+ * (openSingleFile says why).
+ */
+function placeWithoutFile(root: EvidenceRoot, file: string, gone: boolean): Pick<PathWithoutFile, 'relPath' | 'hotspot' | 'folderTimes'> | null {
   const relPath = relativeInside(root, path.resolve(file));
-  if (!relPath) return null;
+  if (relPath === null) return null;
   const fs = new DirectoryFs(root.abs, root.label);
   try {
-    // Only a missing component: a link or another file system on the way is openSingleFile's error, not a gone file.
-    const gone = fs.recheck(relPath, 'file')?.code === 'ENOENT';
-    return gone ? { relPath, hotspot: hotspotIndexOf(root.os, fs).lookup(relPath) } : null;
+    const problem = fs.recheck(relPath, 'directory');
+    const folder = problem === null && relPath !== '' ? fs.lookup(relPath) : null;
+    // Only a missing component: a link or another file system on the way is not a gone file.
+    if (!folder && !(gone && problem?.code === 'ENOENT')) return null;
+    return { relPath, hotspot: hotspotIndexOf(root.os, fs).lookup(relPath), folderTimes: folder ? entryTimes(folder) : null };
   } catch {
     return null;
   } finally {
@@ -297,12 +306,15 @@ function findingsAt(findings: readonly Finding[], relPath: string, volume: strin
   return onVolume.filter((f) => f.path.toLowerCase() === folded);
 }
 
-interface GonePath {
+/** A path explain has no file to read at: gone (a deleted archive) or a folder. */
+interface PathWithoutFile {
   /** As given on the command line. */
   path: string;
   relPath: string;
   os: OsKind | null;
   hotspot: Hotspot | null;
+  /** A folder's own times; null: nothing is there. */
+  folderTimes: FileTimes | null;
   /** The image volume named, or null: any root of the scan. */
   volume: string | null;
   /** The image volume the path is on as the report names it (the named one, or the image's only live volume), or null. */
@@ -310,39 +322,45 @@ interface GonePath {
 }
 
 /**
- * A path with no live file: a deleted archive is known only from its traces (the USN journal, the
- * `$LogFile`, a deleted MFT record, a Recycle Bin record, an `$I30` slack entry). The root is scanned
- * and its findings at the path are the report: the strongest as the verdict, the rest inside.
+ * A path with no file to read, judged by the scan's findings at it: the strongest as the verdict,
+ * the rest inside. A deleted archive is known only from its traces (the USN journal, the
+ * `$LogFile`, a deleted MFT record, a Recycle Bin record, an `$I30` slack entry): with none it is a
+ * usage error. A folder's findings are its own (a burst of files written into it, a hidden staging
+ * folder); with none the folder is reported clean.
  */
-async function explainTraces(rootGiven: string, gone: GonePath, opts: ExplainOptions, catalog: RuleCatalog): Promise<ExplainReport> {
+async function explainWithoutFile(rootGiven: string, at: PathWithoutFile, opts: ExplainOptions, catalog: RuleCatalog): Promise<ExplainReport> {
   const scope = opts.scope ?? 'hotspots';
   const scanned = await scan({ roots: [rootGiven], os: 'auto', scope, codepage: opts.codepage, hiveLogs: opts.hiveLogs, sigma: opts.sigma, yara: opts.yara });
-  const here = findingsAt(scanned.findings, gone.relPath, gone.volume).sort((a, b) => b.score - a.score || levelRank(b.level) - levelRank(a.level));
-  if (here.length === 0) {
-    const where = gone.shownVolume ? `${rootGiven}, volume ${gone.shownVolume}` : rootGiven;
-    throw new SingleFileError(`${escapeControls(gone.path)}: no such file in ${escapeControls(where)}, and the scan (--scope ${scope}) found no trace of it`);
+  const here = findingsAt(scanned.findings, at.relPath, at.volume).sort((a, b) => b.score - a.score || levelRank(b.level) - levelRank(a.level));
+  const folder = at.folderTimes !== null;
+  if (here.length === 0 && !folder) {
+    const where = at.shownVolume ? `${rootGiven}, volume ${at.shownVolume}` : rootGiven;
+    throw new SingleFileError(`${escapeControls(at.path)}: no such file in ${escapeControls(where)}, and the scan (--scope ${scope}) found no trace of it`);
   }
-  const [strongest, ...rest] = here;
   // The volume is named on a finding where the report's findings are on several, or on another than the path's (a shadow copy's).
   const multiRoot = new Set(here.map((f) => f.root)).size > 1;
-  const asVerdict = (f: Finding): ExplainVerdict => ({ ...fromFinding(f, catalog), ...(multiRoot || (gone.shownVolume !== null && f.root !== gone.shownVolume) ? { root: f.root } : {}) });
-  return withWhyNotHigher({
-    path: gone.path,
-    root: gone.shownVolume ? `${rootGiven}, volume ${gone.shownVolume}` : rootGiven,
-    relativePath: here[0].path,
-    os: gone.os,
-    live: false,
-    hotspot: gone.hotspot ? { id: gone.hotspot.id, description: gone.hotspot.description, weight: gone.hotspot.weight } : null,
+  const asVerdict = (f: Finding): ExplainVerdict => ({ ...fromFinding(f, catalog), ...(multiRoot || (at.shownVolume !== null && f.root !== at.shownVolume) ? { root: f.root } : {}) });
+  const clean: ExplainVerdict = { kind: 'directory', path: at.relPath, level: 'info', score: 0, reasons: [], attack: [], strong: false };
+  const [strongest, ...rest] = here;
+  // No "why not higher": its list is of a file's own rules (archives, place, links), not a folder's or a trace's.
+  return {
+    path: at.path,
+    root: at.shownVolume ? `${rootGiven}, volume ${at.shownVolume}` : rootGiven,
+    relativePath: strongest?.path ?? at.relPath,
+    os: at.os,
+    live: folder,
+    directory: folder,
+    hotspot: at.hotspot ? { id: at.hotspot.id, description: at.hotspot.description, weight: at.hotspot.weight } : null,
     size: null,
-    times: null,
+    times: at.folderTimes,
     fingerprint: null,
     archive: null,
     artifacts: [],
-    verdict: asVerdict(strongest),
+    verdict: strongest ? asVerdict(strongest) : clean,
     whyNotHigher: [],
     inner: rest.slice(0, MAX_INNER).map(asVerdict),
     warnings: [],
-  });
+  };
 }
 
 /** Where judgeByScan looks: the root scanned, the file's path in it, and on an image the volume it is on. */

@@ -118,6 +118,7 @@ function openNamedFile(opts: ParseOptions): { file: SingleFile; close: () => voi
   const notes = target.shadowCopies.length > 0 ? [`no live volume of the image has this file: read from its newest shadow copy that does, ${target.volume!.label}`] : [];
   if (target.file) return { file: target.file, close: target.close, volumeMft, notes };
   target.close();
+  if (target.directory) throw new SingleFileError(`${escapeControls(opts.file)} is not a regular file`);
   const where = target.volume ? `${opts.root} (${target.volume.label})` : `any volume of ${opts.root}`;
   throw new SingleFileError(`${escapeControls(opts.file)}: no live file at ${escapeControls(target.relPath)} in ${escapeControls(where)} (stagehunt explain --root IMAGE PATH says what its traces show)`);
 }

@@ -118,20 +118,24 @@ export function explainText(r: ExplainReport<ArchiveSummary>): string {
     `hotspot:        ${r.hotspot ? `${r.hotspot.id} (weight ${r.hotspot.weight}): ${text(r.hotspot.description)}` : 'none'}`,
   ];
   if (r.live && r.fingerprint && r.times) fileLines(lines, r, r.fingerprint, r.times);
-  else {
+  else if (r.directory) {
+    const t = r.times;
+    lines.push('type:           folder', `times (UTC):    modified ${text(t?.modified)}, accessed ${text(t?.accessed)}, changed ${text(t?.changed)}, born ${text(t?.born)}`);
+  } else {
     const kinds = [...new Set([r.verdict, ...r.inner].map((f) => f.kind))].join(', ');
     const count = r.inner.length + 1;
     lines.push(`live file:      none at this path: ${count} finding${count === 1 ? '' : 's'} of its traces (${kinds})`);
   }
-  lines.push('', `verdict:        ${r.verdict.level} (score ${r.verdict.score}), ${r.live ? 'scored as the scan scores it' : `the strongest trace: ${verdictWhere(r.verdict)}`}`);
-  if (r.verdict.reasons.length === 0) lines.push('  no rule fired on the file itself');
+  const how = r.directory ? 'the strongest finding at the folder, as the scan scores it' : r.live ? 'scored as the scan scores it' : `the strongest trace: ${verdictWhere(r.verdict)}`;
+  lines.push('', `verdict:        ${r.verdict.level} (score ${r.verdict.score}), ${how}`);
+  if (r.verdict.reasons.length === 0) lines.push(r.directory ? '  no finding at this folder' : '  no rule fired on the file itself');
   for (const reason of r.verdict.reasons) lines.push(`  ${reason.score < 0 ? '' : '+'}${reason.score} ${reason.rule}: ${text(reason.message, 240)}`);
   if (r.whyNotHigher.length) {
     lines.push('', 'why not higher:');
     for (const why of r.whyNotHigher) lines.push(`  - ${text(why, 240)}`);
   }
   if (r.inner.length) {
-    lines.push('', r.live ? `inside the file: ${r.inner.length} findings (the scan adds links across the root: run stagehunt scan for those)` : `other traces of it: ${r.inner.length} findings`);
+    lines.push('', r.directory ? `other findings at the folder: ${r.inner.length}` : r.live ? `inside the file: ${r.inner.length} findings (the scan adds links across the root: run stagehunt scan for those)` : `other traces of it: ${r.inner.length} findings`);
     for (const c of r.inner.slice(0, 30)) {
       lines.push(`  ${c.level} ${c.score} ${text(verdictWhere(c), 120)}`);
       for (const x of c.reasons) lines.push(`    ${x.score < 0 ? '' : '+'}${x.score} ${x.rule}: ${text(x.message, 200)}`);

@@ -73,6 +73,12 @@ describeIf(stagedMissing.length === 0, toolMissing(stagedMissing.join(', ')))('e
     expect(r.inner[0]).toMatchObject({ level: own.level, score: own.score });
   }, 120_000);
 
+  test('a folder of the image: its own times, no finding at it', () => {
+    const r = explainJson(['--root', image, 'perflogs']);
+    expect([r.live, r.directory, r.relativePath, r.size, r.verdict.kind, r.verdict.level]).toEqual([true, true, 'PerfLogs', null, 'directory', 'info']);
+    expect(r.times!.born).toBe('2024-05-01T01:50:00.0000000Z');
+  }, 120_000);
+
   test('a named stream: read as its own content, the file\'s findings inside', () => {
     const r = explainJson(['--root', image, 'PerfLogs/readme.txt:payload.7z']);
     expect(r.live).toBe(true);
@@ -127,7 +133,7 @@ describeIf(stagedMissing.length === 0, toolMissing(stagedMissing.join(', ')))('e
   test('no file and no trace, a directory, ".." and a deleted file given to parse: one line, exit 2', () => {
     for (const [args, message] of [
       [['explain', '--root', image, 'PerfLogs/never.7z'], /^stagehunt: PerfLogs\/never\.7z: no such file in .*staged\.img, volume staged\.img, and the scan \(--scope hotspots\) found no trace of it\n$/],
-      [['explain', '--root', image, 'PerfLogs'], /^stagehunt: PerfLogs is not a regular file\n$/],
+      [['parse', '--root', image, 'PerfLogs'], /^stagehunt: PerfLogs is not a regular file\n$/],
       [['explain', '--root', image, 'PerfLogs/../../etc/passwd'], /'\.\.' is not followed inside an image/],
       [['parse', '--root', image, 'PerfLogs/stage.log'], /^stagehunt: PerfLogs\/stage\.log: no live file at PerfLogs\/stage\.log in .*\(stagehunt explain --root IMAGE PATH says what its traces show\)\n$/],
     ] as const) {

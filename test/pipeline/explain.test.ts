@@ -1,7 +1,8 @@
 /**
  * One scoring path (issue 10): `explain` of a file inside a root judges it by the scan pipeline, so
  * for every finding of the demo scan, explain gives the same score, level and reasons, the
- * correlation reasons the scan adds included. Directory findings have no file to explain.
+ * correlation reasons the scan adds included; a directory finding is the verdict of explain of its
+ * folder.
  */
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -46,6 +47,19 @@ describe('explain and scan share one scoring path', () => {
     // The demo has findings whose reasons come from correlation: the case explain used to miss.
     expect(correlated).toBeGreaterThan(0);
   }, 300_000);
+
+  test('every directory finding is the verdict of explain of its folder, and a folder without one is reported clean', async () => {
+    const folders = findings.filter((f) => f.kind === 'directory');
+    expect(folders.length).toBeGreaterThan(0);
+    for (const f of folders) {
+      const report = await buildExplainReport({ file: path.join(DEMO_IMAGE, f.path), sigma: builtinSigmaRules() });
+      expect([report.live, report.directory, report.size, report.fingerprint]).toEqual([true, true, null, null]);
+      expect(report.times?.modified).toBe(f.times.modified);
+      expect(judgement(report.verdict)).toEqual(judgement(f));
+    }
+    const clean = await buildExplainReport({ file: path.join(DEMO_IMAGE, 'Users', 'alice', 'Documents'), root: DEMO_IMAGE });
+    expect([clean.directory, clean.verdict.level, clean.verdict.score, clean.inner, clean.whyNotHigher]).toEqual([true, 'info', 0, [], []]);
+  }, 120_000);
 
   test('a file the scan does not reach (outside the hotspots) is scored on its own, and says so; --scope all reaches it', async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'sh-explain-'));
