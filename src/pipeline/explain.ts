@@ -114,8 +114,10 @@ export async function buildExplainReport(opts: ExplainOptions): Promise<ExplainR
   // file is explained on its own. With --root that is an error (openSingleFile).
   const notAttributed = root && !opts.root ? problemInRoot(root, path.resolve(opts.file)) && problemInRoot(root, path.resolve(opts.file), 'directory') : null;
   if (notAttributed) root = null;
+  // A root guessed as the file system's own root is the analyst's machine, not evidence: not scanned.
+  const hostRoot = root !== null && !opts.root && root.abs === path.parse(root.abs).root;
   // A folder, or (with --root) a path with no file there, is judged by the scan's findings at it.
-  const noFile = root ? placeWithoutFile(root, opts.file, opts.root !== undefined) : null;
+  const noFile = root && !hostRoot ? placeWithoutFile(root, opts.file, opts.root !== undefined) : null;
   if (root && noFile) return explainWithoutFile(root.given, { path: opts.file, os: root.os, volume: null, shownVolume: null, ...noFile }, opts, catalog);
   // With a root, every component from the root to the file is checked (no link, same file system).
   const file = openSingleFile(opts.file, root ?? undefined);
@@ -139,8 +141,6 @@ export async function buildExplainReport(opts: ExplainOptions): Promise<ExplainR
     file.source.close();
     rootFs?.close();
   }
-  // A root guessed as the file system's own root is the analyst's machine, not evidence: not scanned.
-  const hostRoot = root !== null && !opts.root && root.abs === path.parse(root.abs).root;
   if (root && !hostRoot) await judgeByScan(report, { rootGiven: root.given, relPath, volume: null }, opts, catalog);
   else if (root) report.warnings.unshift(`the guessed root ${root.given} is this machine's own file system: not scanned, the file is scored on its own (pass --root to judge it within an evidence root)`);
   return withWhyNotHigher(report);

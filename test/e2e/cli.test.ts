@@ -163,6 +163,8 @@ describe('exit codes', () => {
     ['unknown command', ['scna', '.'], /Unknown argument|Did you mean/],
     ['unwritable output', ['scan', '.', '--output', '/nonexistent-dir/out.json'], /cannot write output/],
     ['explain a missing file', ['explain', '/nonexistent/file'], /no such file/],
+    // a folder is explained by a scan of its root: never of this machine's own file system
+    ['explain a folder of this machine', ['explain', '/usr'], /usr.*not a regular file/],
     ['parse a file no parser understands', ['parse', 'package.json'], /no parser understands/],
   ];
   test.each(usage)('2 and one clear line: %s', (_name, args, message) => {
