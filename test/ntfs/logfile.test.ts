@@ -89,6 +89,21 @@ describeIf(haveCorpus, CORPUS_MISSING)('$LogFile of real Windows volumes', () =>
       expect(lsns[lsns.length - 1]).toBe(Number(bytes.readBigUInt64LE(ra)));
     });
 
+    test('the files\' own $STANDARD_INFORMATION modification times the log holds are times usnjls gives those files', () => {
+      const journalTimes = new Map<number, Set<string>>();
+      for (const block of readFileSync(corpusPath(`${SAMPLES}/ntfs.tgz.expected.usnjls-l-o2048.txt`), 'utf8').split(/\n(?=Version:)/)) {
+        const entry = /Reference Number: (\d+)-\d+/.exec(block)?.[1];
+        const time = /Time: (\S+) (\S+)/.exec(block);
+        if (entry && time) journalTimes.set(Number(entry), (journalTimes.get(Number(entry)) ?? new Set()).add(`${time[1]}T${time[2]!.slice(0, 16)}Z`));
+      }
+      const files = new Set([...v.records()].filter((r) => r.inUse && !r.isDirectory).map((r) => r.entry));
+      const written = result.records.flatMap((r) => (r.siTimes?.modified && files.has(r.siTimes.entry) ? [r.siTimes] : []));
+      expect(written.length).toBe(14);
+      const agreeing = written.filter((t) => journalTimes.get(t.entry)?.has(t.modified!));
+      // the other two: the tracking log of System Volume Information and the TxF log container, which the journal does not show at that time
+      expect(agreeing.length).toBe(12);
+    });
+
     test('every index entry added or removed names a (file, parent, name) the USN journal shows (usnjls)', () => {
       const usn = usnjlsTriples(readFileSync(corpusPath(`${SAMPLES}/ntfs.tgz.expected.usnjls-l-o2048.txt`), 'utf8'));
       const ops = result.records.filter((r) => r.index && r.index.namespace !== 2).map((r) => r.index!);
@@ -276,13 +291,22 @@ describe('the trace stage', () => {
     expect(r.stats.logFileRecords).toBe(19);
   });
 
-  testIf(ready, `tools ${STAGED_TOOLS.join(', ')} not all installed`)('the folder\'s times in the log: the rename and the deletion at their times, on the timeline', async () => {
+  testIf(ready, `tools ${STAGED_TOOLS.join(', ')} not all installed`)('the folder\'s times in the log: the rename and the deletion at their times, on the timeline; the file\'s own: its last write', async () => {
     const file = { ...stage, entry: img.stage.entry, sequence: img.stage.sequence, parentEntry: img.perflogs.entry, parentSequence: img.perflogs.sequence };
-    const log = logFile(fileLifeRecords(file, [{ op: 'create' }, { op: 'rename', name: 'stage.log', time: '2024-05-01T02:38:00Z' }, { op: 'delete', time: '2024-05-01T02:40:00Z' }])).bytes;
+    const log = logFile(
+      fileLifeRecords(file, [
+        { op: 'create' },
+        { op: 'write', time: '2024-05-01T02:20:00Z' },
+        { op: 'write', time: '2024-05-01T02:31:10Z' },
+        { op: 'rename', name: 'stage.log', time: '2024-05-01T02:38:00Z' },
+        { op: 'delete', time: '2024-05-01T02:40:00Z' },
+      ]),
+    ).bytes;
     const r = await ntfsTraceCandidates({ mft: bufferSource(img.mftBytes, '$MFT'), mftRel: 'C/$MFT', usn: null, usnRel: null, logFile: bufferSource(log, '$LogFile'), logFileRel: 'C/$LogFile', volumeRel: 'C', drive: 'C', hotspots: ntfsHotspots() });
     const c = r.candidates.find((x) => x.kind === 'logfile-record' && x.mftEntry === img.stage.entry)!;
     expect(c.deletedAt).toBe('2024-05-01T02:40:00.0000000Z');
-    expect(c.details?.life).toMatch(/renamed stage\.7z -> stage\.log at 2024-05-01 02:38:00 UTC, deleted at 2024-05-01 02:40:00 UTC \(its MFT record freed\)/);
+    expect(c.details?.life).toMatch(/written until 2024-05-01 02:31:10 UTC, renamed stage\.7z -> stage\.log at 2024-05-01 02:38:00 UTC, deleted at 2024-05-01 02:40:00 UTC \(its MFT record freed\)/);
+    expect([c.times?.modified, c.details?.lastWritten]).toEqual(['2024-05-01T02:31:10.0000000Z', '2024-05-01T02:31:10.0000000Z']);
     expect(c.hits.find((h) => h.rule === 'ntfs-archive-short-life')?.message).toBe('created (300000 bytes) and deleted within 26 minutes ($LogFile)');
     expect(c.events?.map((e) => `${e.type} ${e.time}`)).toEqual(['created 2024-05-01T02:14:05.0000000Z', 'renamed 2024-05-01T02:38:00.0000000Z', 'deleted 2024-05-01T02:40:00.0000000Z']);
   });
