@@ -42,6 +42,7 @@ async function handle(req: IsolatedRequest): Promise<IsolatedReply> {
       listDirectory: root.listDirectory,
       openFile: req.openSiblings ? root.openFile : undefined,
       codepage: req.codepage,
+      skipParsers: req.skipParsers ? new Set(req.skipParsers) : undefined,
     });
     return {
       id: req.id,

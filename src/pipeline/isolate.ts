@@ -48,6 +48,8 @@ export interface IsolatedRequest {
   codepage?: string;
   /** Whether parsers may open the file's siblings (a hive's transaction logs). */
   openSiblings: boolean;
+  /** Parsers the file is not given: the NTFS trace stage reads it (pipeline/scan.ts RootKind.skipParsers). */
+  skipParsers?: string[];
 }
 
 /** What the scan keeps of an inspection. */

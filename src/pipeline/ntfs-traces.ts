@@ -126,10 +126,49 @@ function driveOf(folder: string): string {
   return m ? m[1]!.toUpperCase() : 'C';
 }
 
+/**
+ * A directory root's collected $MFT, $J and $LogFile files (a KAPE collection's `C/$MFT`...), found
+ * once, when first asked: the trace stage reads them, and the walk leaves their standalone parsers
+ * out (the files are read once; their warnings are the trace stage's).
+ */
+export class CollectedNtfsFiles {
+  private found: CollectedVolume[] | null = null;
+  private byPath: Map<string, ReadonlySet<string>> | null = null;
+
+  constructor(
+    private readonly fs: EvidenceFs,
+    private readonly crossMounts: boolean,
+    private readonly listDirectory: (relDir: string) => DirEntryInfo[] | null,
+  ) {}
+
+  volumes(): readonly CollectedVolume[] {
+    this.found ??= findCollectedVolumes(this.fs, this.crossMounts, this.listDirectory);
+    return this.found;
+  }
+
+  /** The parsers the walk leaves out for the file at `relPath`: the one of the trace source it is, or undefined. */
+  parsersLeft(relPath: string): ReadonlySet<string> | undefined {
+    if (!this.byPath) {
+      this.byPath = new Map();
+      for (const v of this.volumes()) {
+        for (const [entry, parser] of [[v.mft, 'mft'], [v.usn, 'usnjrnl'], [v.logFile, 'logfile']] as const) if (entry) this.byPath.set(entry.path.slice(1), new Set([parser]));
+      }
+    }
+    return this.byPath.get(relPath);
+  }
+
+  /** Every file `parsersLeft` names (the pool's workers defer them to the main thread). */
+  paths(): string[] {
+    this.parsersLeft('');
+    return [...this.byPath!.keys()];
+  }
+}
+
 /** Collected $MFT / $J files of a directory root, read through its EvidenceFs (no links, same device). */
 export async function collectedNtfsTraces(
   fs: EvidenceFs,
-  opts: { crossMounts: boolean; hotspots: readonly Hotspot[]; listDirectory(relDir: string): DirEntryInfo[] | null; yieldNow(): Promise<void> },
+  collected: CollectedNtfsFiles,
+  opts: { hotspots: readonly Hotspot[]; yieldNow(): Promise<void> },
 ): Promise<TraceStageResult> {
   const candidates: Candidate[] = [];
   const warnings: string[] = [];
@@ -142,7 +181,7 @@ export async function collectedNtfsTraces(
       return null;
     }
   };
-  for (const v of findCollectedVolumes(fs, opts.crossMounts, opts.listDirectory)) {
+  for (const v of collected.volumes()) {
     const mft = open(v.mft);
     const usn = open(v.usn);
     const logFile = open(v.logFile);

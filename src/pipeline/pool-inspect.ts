@@ -40,7 +40,7 @@ async function inspectPoolFile(root: PoolRootHere, file: PoolFile, listing: read
     return { k: 'error', code: e.code ?? 'ERROR', message: e.message };
   }
   // The scan's own routing (pipeline/scan.ts): heavy artifacts go to the isolated worker, event logs to the Sigma rules.
-  if (needsIsolation(file.name, file.size, head) || (root.facts.sigmaHere && hasEvtxMagic(head))) return { k: 'defer' };
+  if (needsIsolation(file.name, file.size, head) || (root.facts.sigmaHere && hasEvtxMagic(head)) || root.facts.leftToTraces.includes(file.relPath)) return { k: 'defer' };
   try {
     const inspection = await inspectFile({
       src,

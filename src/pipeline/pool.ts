@@ -41,6 +41,8 @@ export interface PoolRoot {
   sigmaHere: boolean;
   /** The root's hotspots; a file names its own by index. */
   hotspots: Hotspot[];
+  /** Files the NTFS trace stage reads (a collection's `C/$MFT`...): deferred to the main thread, which leaves their parsers out. */
+  leftToTraces: string[];
 }
 
 export interface PoolFile {

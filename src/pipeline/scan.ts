@@ -57,7 +57,7 @@ import { InspectPool, OrderedBatches, type PoolFile } from './pool.js';
 import { InOrder } from './in-order.js';
 import { inspectPoolBatch } from './pool-inspect.js';
 import { isoFromMs, isoFromDate } from '../util/filetime.js';
-import { collectedNtfsTraces, imageNtfsTraces, ntfsHotspots, parsersLeftToTraces, type TraceStageResult } from './ntfs-traces.js';
+import { CollectedNtfsFiles, collectedNtfsTraces, imageNtfsTraces, ntfsHotspots, parsersLeftToTraces, type TraceStageResult } from './ntfs-traces.js';
 import { carveFreeSpace } from './carve.js';
 import { compareCodeUnits, compareText, sortExactly } from '../util/compare.js';
 import { ownedCopy } from '../util/slab-bytes.js';
@@ -161,6 +161,8 @@ interface RootKind {
   reportFsWarnings: boolean;
   /** Parsers a walked file is not given because the NTFS trace stage reads it already; undefined for most files. */
   skipParsers(fs: EvidenceFs, relPath: string): ReadonlySet<string> | undefined;
+  /** The files `skipParsers` names, where they are known before the walk (a directory root's collected NTFS files): the `--jobs` workers defer them. */
+  leftToTraces?(): string[];
 }
 
 interface RootState {
@@ -374,7 +376,7 @@ function inspectOpenedFile(state: RootState, file: WalkFile, opened: OpenedSourc
       return new OffThread(
         state.isolator
           .inspect(
-            { fd: opened.fd, size: opened.size, relPath, name: file.name, head: ownedCopy(head), times: plainTimes, hotspot, os: state.os, rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage, openSiblings: opts.hiveLogs !== false },
+            { fd: opened.fd, size: opened.size, relPath, name: file.name, head: ownedCopy(head), times: plainTimes, hotspot, os: state.os, rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, siblingsKey, codepage: opts.codepage, openSiblings: opts.hiveLogs !== false, ...skippedParsers(state.kind.skipParsers(state.fs, relPath)) },
             siblings,
           )
           .then(withYara(yara))
@@ -606,7 +608,7 @@ const YIELD_WHILE_ISOLATED_MS = 1;
 /** A directory root's place in the pool (its workers list its directories by descriptor, as the isolated worker does). */
 function poolForRoot(state: RootState, pool: InspectPool, isolation: { rootAbs: string; rootDev: number }, hotspots: Hotspot[], opts: ScanOptions): { batches: OrderedBatches; hotspotIds: Map<Hotspot, number> } {
   const distinct = [...new Set(hotspots)];
-  const facts = { rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, os: state.os, codepage: opts.codepage, sigmaHere: !!opts.sigma?.length, hotspots: distinct };
+  const facts = { rootAbs: isolation.rootAbs, rootDev: isolation.rootDev, crossMounts: opts.crossMounts ?? false, os: state.os, codepage: opts.codepage, sigmaHere: !!opts.sigma?.length, hotspots: distinct, leftToTraces: state.kind.leftToTraces?.() ?? [] };
   const root = pool.addRoot(facts);
   // This thread inspects a batch itself when the workers have their share (pool.ts OrderedBatches).
   const here = { facts, listDirectory: state.listDirectory };
@@ -886,17 +888,24 @@ function releaseWalkHoldings(state: RootState): void {
   state.fs.dropLookupIndexes?.();
 }
 
+/** The parsers an isolated file is not given, as the worker's request carries them (absent: none). */
+function skippedParsers(skip: ReadonlySet<string> | undefined): { skipParsers?: string[] } {
+  return skip ? { skipParsers: [...skip] } : {};
+}
+
 /** A mounted directory: files inspected on their descriptor in the worker when heavy, starts re-checked, collected NTFS files. */
 function directoryKind(fs: DirectoryFs, crossMounts: boolean): RootKind {
+  const collected = new CollectedNtfsFiles(fs, crossMounts, fsLister(fs));
   return {
     times: entryTimes,
     recheckStart: (relDir) => fs.recheck(relDir, 'directory'),
     isolation: { rootAbs: fs.abs, rootDev: fs.dev },
-    ntfsTraces: (state, opts) => collectedNtfsTraces(fs, { crossMounts, hotspots: ntfsHotspots(opts.extraHotspots), listDirectory: state.listDirectory, yieldNow: yieldToEventLoop }),
+    ntfsTraces: (_state, opts) => collectedNtfsTraces(fs, collected, { hotspots: ntfsHotspots(opts.extraHotspots), yieldNow: yieldToEventLoop }),
     fileIds: false,
     reportFsWarnings: false,
-    // A collected `$MFT` is a file like any other here: its parser gives its facts and warnings.
-    skipParsers: () => undefined,
+    // A collected `$MFT`, `$J` or `$LogFile` is read by the trace stage: once, not also by its standalone parser in the walk.
+    skipParsers: (_fs, relPath) => collected.parsersLeft(relPath),
+    leftToTraces: () => collected.paths(),
   };
 }
 

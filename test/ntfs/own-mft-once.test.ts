@@ -2,8 +2,10 @@
  * An NTFS image's own $MFT is read for the report by the trace stage only (scan.ts
  * ntfs-traces.ts parsersLeftToTraces leaves the standalone $MFT parser out of the walk's inspection of
  * `/$MFT`): a damaged record's warning still reaches the report's errors, once, from the trace
- * stage, as it does for the same $MFT collected KAPE-style into a directory root (where the walk
- * still runs the parser). The image's JSON was byte-identical before and after the change.
+ * stage, as it does for the same $MFT collected KAPE-style into a directory root, whose walk leaves
+ * the collected $MFT, $J and $LogFile to the trace stage too (ntfs-traces.ts CollectedNtfsFiles), in
+ * every scope, inline, in the isolated worker (a file of 4 MiB or more) and with --jobs. The image's
+ * JSON was byte-identical before and after the change.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,8 +25,8 @@ interface ScanError {
   message: string;
 }
 
-function scanErrors(root: string): ScanError[] {
-  const r = runCli(['scan', root, '--format', 'json', '--quiet', '--hash', 'none'], { timeoutMs: 120_000 });
+function scanErrors(root: string, extra: string[] = []): ScanError[] {
+  const r = runCli(['scan', root, '--format', 'json', '--quiet', '--hash', 'none', ...extra], { timeoutMs: 120_000 });
   if (r.status !== 0 && r.status !== 1) throw new Error(`scan exited ${r.status}: ${r.stderr}`);
   return (JSON.parse(r.stdout) as { errors: ScanError[] }).errors;
 }
@@ -56,6 +58,9 @@ describeIf(ready, built ? `tools ${STAGED_TOOLS.join(', ')} not all installed` :
     const own = openNtfs(fileSource(damaged));
     const mft = own.open(own.lookup('/$MFT')!)!;
     writeFileSync(path.join(collection, '$MFT'), mft.read(0, mft.size));
+    // and padded past 4 MiB with empty records, as a larger collected $MFT is read (in the isolated worker)
+    mkdirSync(path.join(dir, 'big', 'C'), { recursive: true });
+    writeFileSync(path.join(dir, 'big', 'C', '$MFT'), Buffer.concat([mft.read(0, mft.size), Buffer.alloc(5 * 1024 * 1024)]));
   }, 180_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -64,8 +69,14 @@ describeIf(ready, built ? `tools ${STAGED_TOOLS.join(', ')} not all installed` :
     expect(errors.map((e) => e.message.slice(0, e.message.indexOf(':', 1) + 1))).toEqual(['$MFT:']);
   });
 
-  test('so does a scan of the same $MFT collected into a directory root', () => {
-    const errors = scanErrors(path.dirname(collection)).filter((e) => DAMAGE.test(e.message));
-    expect(errors.map((e) => e.message.slice(0, e.message.indexOf(':', 1) + 1))).toEqual(['C/$MFT:']);
-  });
+  test('so does a scan of the same $MFT collected into a directory root, in every scope, in the isolated worker and with --jobs', () => {
+    for (const root of [path.dirname(collection), path.join(dir, 'big')]) {
+      for (const extra of [[], ['--scope', 'all'], ['--scope', 'all', '--jobs', '2']]) {
+        const errors = scanErrors(root, extra);
+        expect(errors.filter((e) => DAMAGE.test(e.message)).map((e) => e.message.slice(0, e.message.indexOf(':', 1) + 1))).toEqual(['C/$MFT:']);
+        // no second reading of it by the walk's $MFT parser
+        expect(errors.filter((e) => e.op === 'parse' && e.path === 'C/$MFT')).toEqual([]);
+      }
+    }
+  }, 120_000);
 });

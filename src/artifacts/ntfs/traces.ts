@@ -1386,6 +1386,13 @@ function stagedWhat(kind: ReturnType<typeof stagedNameKind>): string {
 const INDEX_BATCH = 32;
 const INDEX_HINT_BYTES = 4 * 1024 * 1024;
 
+/** The first warnings of one source, and how many more (its own parser's walk would say as much). */
+function sayWarnings(state: TraceState, source: string, warnings: readonly string[]): void {
+  for (const w of warnings.slice(0, SOURCE_WARNINGS)) state.warn(`${source}: ${w}`);
+  if (warnings.length > SOURCE_WARNINGS) state.warn(`${source}: ${warnings.length - SOURCE_WARNINGS} more warnings`);
+}
+const SOURCE_WARNINGS = 20;
+
 /** Streams the $MFT and the journal through the detectors; memory is bounded by TRACE_LIMITS, not by their size. */
 export async function ntfsTraceCandidates(src: TraceSources): Promise<TraceResult> {
   const state = new TraceState(src);
@@ -1407,7 +1414,7 @@ export async function ntfsTraceCandidates(src: TraceSources): Promise<TraceResul
       state.onMftRecord(r.value);
       if (++n % YIELD_EVERY === 0) await src.yieldNow?.();
     }
-    for (const w of warnings.slice(0, 20)) state.warn(`${src.mftRel ?? '$MFT'}: ${w}`);
+    sayWarnings(state, src.mftRel ?? '$MFT', warnings);
     state.readDirectoryRecords(src.mft);
   }
   if (src.usn) {
@@ -1416,7 +1423,7 @@ export async function ntfsTraceCandidates(src: TraceSources): Promise<TraceResul
       state.onUsnRecord(r);
       if (++n % YIELD_EVERY === 0) await src.yieldNow?.();
     }
-    for (const w of warnings.slice(0, 20)) state.warn(`${src.usnRel ?? '$J'}: ${w}`);
+    sayWarnings(state, src.usnRel ?? '$J', warnings);
   }
   if (src.logFile) {
     const warnings: string[] = [];
@@ -1424,7 +1431,7 @@ export async function ntfsTraceCandidates(src: TraceSources): Promise<TraceResul
       state.onLogFileRecord(r);
       if (++n % YIELD_EVERY === 0) await src.yieldNow?.();
     }
-    for (const w of warnings.slice(0, 20)) state.warn(`${src.logFileRel ?? '$LogFile'}: ${w}`);
+    sayWarnings(state, src.logFileRel ?? '$LogFile', warnings);
   }
   await state.readIndexes();
   const candidates = state.lifeCandidates();
