@@ -20,6 +20,7 @@ import type { EvidenceFs } from '../evidence/fs.js';
 import { hotspotsFor, loadBuiltinHotspots, type Hotspot } from '../hotspots/catalog.js';
 import { expandHotspots, HotspotIndex } from '../hotspots/expand.js';
 import type { Finding } from '../model/finding.js';
+import type { ScanReport } from '../model/report.js';
 import { copyLocators, type Locators } from '../model/kinds.js';
 import type { ExplainReport as ExplainModel, ExplainVerdict } from '../model/explain.js';
 import { loadRuleCatalog, type RuleCatalog } from '../rules/catalog.js';
@@ -43,6 +44,8 @@ export interface ExplainOptions {
   sigma?: readonly SigmaRule[];
   /** --yara: the user's YARA rules, applied to the file and, through the scan, to its root (the caller closes it). */
   yara?: YaraScanner;
+  /** --saved: a scan of the root saved before (`scan --format json|jsonl`), whose findings judge the file instead of a new scan. */
+  saved?: { file: string; report: Pick<ScanReport, 'meta' | 'findings'> };
 }
 
 /** Inner findings listed at most. */
@@ -330,12 +333,13 @@ interface PathWithoutFile {
  */
 async function explainWithoutFile(rootGiven: string, at: PathWithoutFile, opts: ExplainOptions, catalog: RuleCatalog): Promise<ExplainReport> {
   const scope = opts.scope ?? 'hotspots';
-  const scanned = await scan({ roots: [rootGiven], os: 'auto', scope, codepage: opts.codepage, hiveLogs: opts.hiveLogs, sigma: opts.sigma, yara: opts.yara });
-  const here = findingsAt(scanned.findings, at.relPath, at.volume).sort((a, b) => b.score - a.score || levelRank(b.level) - levelRank(a.level));
+  const { findings, note } = await rootFindings(rootGiven, opts);
+  const here = findingsAt(findings, at.relPath, at.volume).sort((a, b) => b.score - a.score || levelRank(b.level) - levelRank(a.level));
   const folder = at.folderTimes !== null;
   if (here.length === 0 && !folder) {
     const where = at.shownVolume ? `${rootGiven}, volume ${at.shownVolume}` : rootGiven;
-    throw new SingleFileError(`${escapeControls(at.path)}: no such file in ${escapeControls(where)}, and the scan (--scope ${scope}) found no trace of it`);
+    const by = opts.saved ? `the saved scan ${opts.saved.file}` : `the scan (--scope ${scope})`;
+    throw new SingleFileError(`${escapeControls(at.path)}: no such file in ${escapeControls(where)}, and ${escapeControls(by)} found no trace of it`);
   }
   // The volume is named on a finding where the report's findings are on several, or on another than the path's (a shadow copy's).
   const multiRoot = new Set(here.map((f) => f.root)).size > 1;
@@ -359,8 +363,30 @@ async function explainWithoutFile(rootGiven: string, at: PathWithoutFile, opts: 
     verdict: strongest ? asVerdict(strongest) : clean,
     whyNotHigher: [],
     inner: rest.slice(0, MAX_INNER).map(asVerdict),
-    warnings: [],
+    warnings: note ? [note] : [],
   };
+}
+
+/**
+ * The findings a file is judged by: a new scan of its root (the scope and rules explain was given),
+ * or, with --saved, the saved scan's findings of that root (a note says so). A saved scan of other
+ * roots is a usage error.
+ */
+async function rootFindings(rootGiven: string, opts: ExplainOptions): Promise<{ findings: readonly Finding[]; note: string | null }> {
+  if (!opts.saved) {
+    const scanned = await scan({ roots: [rootGiven], os: 'auto', scope: opts.scope ?? 'hotspots', codepage: opts.codepage, hiveLogs: opts.hiveLogs, sigma: opts.sigma, yara: opts.yara });
+    return { findings: scanned.findings, note: null };
+  }
+  const { file, report } = opts.saved;
+  // A directory root is saved as given, an image's file systems by their labels with the image file beside them.
+  const wanted = path.resolve(rootGiven);
+  const roots = new Set(report.meta.roots.filter((r) => path.resolve(r.image?.file ?? r.path) === wanted).map((r) => r.path));
+  if (roots.size === 0) {
+    const saved = report.meta.roots.map((r) => r.image?.file ?? r.path);
+    throw new SingleFileError(`${escapeControls(file)} is no scan of ${escapeControls(rootGiven)} (its roots: ${escapeControls([...new Set(saved)].join(', ') || 'none')})`);
+  }
+  const started = report.meta.startedAt ? ` of ${report.meta.startedAt}` : '';
+  return { findings: report.findings.filter((f) => roots.has(f.root)), note: `judged by the saved scan ${file}${started} (its scope and rules), not by a new scan of ${rootGiven}` };
 }
 
 /** Where judgeByScan looks: the root scanned, the file's path in it, and on an image the volume it is on. */
@@ -379,8 +405,9 @@ interface ScanTarget {
  */
 async function judgeByScan(report: ExplainReport, target: ScanTarget, opts: ExplainOptions, catalog: RuleCatalog): Promise<void> {
   const scope = opts.scope ?? 'hotspots';
-  const scanned = await scan({ roots: [target.rootGiven], os: 'auto', scope, codepage: opts.codepage, hiveLogs: opts.hiveLogs, sigma: opts.sigma, yara: opts.yara });
-  const here = scanned.findings.filter((f) => f.path === target.relPath && (target.volume === null || f.root === target.volume));
+  const { findings, note } = await rootFindings(target.rootGiven, opts);
+  if (note) report.warnings.unshift(note);
+  const here = findings.filter((f) => f.path === target.relPath && (target.volume === null || f.root === target.volume));
   const own = target.stream ? undefined : here.find((f) => f.kind === 'file');
   const inner = here.filter((f) => f.kind !== 'file');
   if (own) report.verdict = fromFinding(own, catalog);
@@ -388,6 +415,6 @@ async function judgeByScan(report: ExplainReport, target: ScanTarget, opts: Expl
   else if (target.stream) return;
   else if (report.verdict.score > 0 || report.inner.length > 0) {
     // Findings of its own that the scan does not have: the scan did not reach the file.
-    report.warnings.unshift(`the scan of ${target.rootGiven} (--scope ${scope}) does not reach this file: it is scored on its own, without correlation`);
+    report.warnings.unshift(`${opts.saved ? `the saved scan ${opts.saved.file}` : `the scan of ${target.rootGiven} (--scope ${scope})`} does not reach this file: it is scored on its own, without correlation`);
   }
 }

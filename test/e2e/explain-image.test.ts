@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCli } from '../helpers/cli.js';
+import { DEMO_IMAGE, runCli } from '../helpers/cli.js';
 import { describeIf, toolAvailable, toolMissing } from '../helpers/corpus.js';
 import { buildStagedImage, HISTORY_REL, STAGED_TOOLS } from '../ntfs/staged-image.js';
 import { buildDisk, buildExt4, buildFat, IMAGE_TOOLS, sourceTree } from '../evidence/build-images.js';
@@ -143,6 +143,26 @@ describeIf(stagedMissing.length === 0, toolMissing(stagedMissing.join(', ')))('e
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.status).toBe(2);
     }
+  }, 120_000);
+
+  test('--saved: the findings of a scan saved before judge the file, as a new scan does, and a scan of another root is refused', () => {
+    const saved = path.join(work, 'staged-scan.json');
+    expect(runCli(['scan', image, '--format', 'json', '-o', saved, '--quiet']).status).toBe(0);
+    for (const p of ['PerfLogs/stage.log', 'PerfLogs/readme.txt', 'PerfLogs']) {
+      const fresh = explainJson(['--root', image, p]);
+      const fromSaved = explainJson(['--root', image, p, '--saved', saved]);
+      expect([fromSaved.verdict, fromSaved.inner]).toEqual([fresh.verdict, fresh.inner]);
+      expect(fromSaved.warnings[0]).toMatch(/^judged by the saved scan .*staged-scan\.json of 20\d\d-.* \(its scope and rules\), not by a new scan of /);
+    }
+    // the demo's JSONL scan is no scan of this image
+    const demo = path.join(work, 'demo.jsonl');
+    expect(runCli(['scan', DEMO_IMAGE, '--format', 'jsonl', '-o', demo, '--quiet']).status).toBe(0);
+    const r = runCli(['explain', '--root', image, 'PerfLogs/readme.txt', '--saved', demo]);
+    expect([r.status, r.stdout]).toEqual([2, '']);
+    expect(r.stderr).toMatch(/^stagehunt: .*demo\.jsonl is no scan of .*staged\.img \(its roots: .*fixtures\/demo\/image\)\n$/);
+    // and for the demo's own files it judges as the new scan does
+    const file = path.join(DEMO_IMAGE, 'Windows', 'Temp', 'cup.tmp');
+    expect(explainJson([file, '--saved', demo]).verdict).toEqual(explainJson([file]).verdict);
   }, 120_000);
 
   test('the scan\'s text points at explain --root for an image', () => {

@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import { buildExplainReport } from '../../pipeline/explain.js';
 import { explainText } from '../../report/explain-text.js';
 import { writeStdout } from '../output.js';
+import { loadSavedScan } from './report.js';
 import { typedArgs } from '../args.js';
 import { loadSigma } from '../sigma.js';
 import { startYara, yaraLimitsOf, YARA_OPTIONS, type YaraArgs } from '../yara.js';
@@ -17,6 +18,7 @@ export interface ExplainArgs extends YaraArgs {
   quiet?: boolean;
   verbose?: boolean;
   sigma?: string[];
+  saved?: string;
 }
 
 export function explainBuilder(y: Argv): Argv<ExplainArgs> {
@@ -28,6 +30,7 @@ export function explainBuilder(y: Argv): Argv<ExplainArgs> {
     .option('codepage', { type: 'string' })
     .option('hive-logs', { type: 'boolean', default: true, describe: 'apply registry transaction logs (.LOG1/.LOG2) beside a dirty hive, as Windows does when it loads it (default); --no-hive-logs reads hives as found' })
     .option('sigma', { type: 'string', array: true, describe: 'a directory of Sigma rules, as given to scan (repeatable): the file is judged with them, correlations over the root\'s logs included' })
+    .option('saved', { type: 'string', describe: 'a scan of the root saved before (--format json or jsonl): its findings judge the file instead of a new scan (fast on a large image; the saved scan\'s scope and rules apply)' })
     .options(YARA_OPTIONS));
 }
 
@@ -36,7 +39,8 @@ export async function runExplain(args: ExplainArgs): Promise<number> {
   const sigma = loadSigma(args.sigma ?? [], { quiet: args.quiet ?? false, verbose: args.verbose ?? false });
   const yara = args.yara?.length ? startYara(args.yara, yaraLimitsOf(args), { quiet: args.quiet ?? false, verbose: args.verbose ?? false }) : undefined;
   try {
-    const report = await buildExplainReport({ file: args.file, root: args.root, codepage: args.codepage, hiveLogs: args.hiveLogs, scope: args.scope, sigma, yara });
+    const saved = args.saved ? { file: args.saved, report: loadSavedScan(args.saved) } : undefined;
+    const report = await buildExplainReport({ file: args.file, root: args.root, codepage: args.codepage, hiveLogs: args.hiveLogs, scope: args.scope, sigma, yara, saved });
     await writeStdout(args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : explainText(report));
   } finally {
     yara?.close();
