@@ -185,18 +185,23 @@ export function openImageFile(image: string, file: string, audit?: AtimeAudit): 
     const close = () => disk.close();
     if (found.length === 0) {
       const only = searched.length === 1 ? searched[0] : undefined;
-      return { labels, volume: only ? { label: only.label, os: detectFsOs(only.fs), fs: only.fs } : null, named: label !== null, shadowCopies, relPath, file: null, directory: null, close };
+      return { labels, volume: only ? volumeOf(only) : null, named: label !== null, shadowCopies, relPath, file: null, directory: null, close };
     }
     const { v, entry, stream } = found[0];
     const onDisk = entry.path.replace(/^\/+/, '');
-    if (entry.type === 'directory' && stream === null) return { labels, volume: { label: v.label, os: detectFsOs(v.fs), fs: v.fs }, named: label !== null, shadowCopies, relPath: onDisk, file: null, directory: entry, close };
+    if (entry.type === 'directory' && stream === null) return { labels, volume: volumeOf(v), named: label !== null, shadowCopies, relPath: onDisk, file: null, directory: entry, close };
     // The image stays open until `close`: the file's source closes nothing of it.
     const single = openListed(v.fs, entry, onDisk, onDisk, file, () => undefined, stream);
-    return { labels, volume: { label: v.label, os: detectFsOs(v.fs), fs: v.fs }, named: label !== null, shadowCopies, relPath: onDisk, stream, file: single, directory: null, close };
+    return { labels, volume: volumeOf(v), named: label !== null, shadowCopies, relPath: onDisk, stream, file: single, directory: null, close };
   } catch (err) {
     disk.close();
     throw err;
   }
+}
+
+/** A readable volume as an ImageTarget names it. */
+function volumeOf(v: ImageVolume & { fs: EvidenceFs }): NonNullable<ImageTarget['volume']> {
+  return { label: v.label, os: detectFsOs(v.fs), fs: v.fs };
 }
 
 /** A command-line path inside an image: the volume label it starts with, if any, and the '/'-separated path in the volume. */

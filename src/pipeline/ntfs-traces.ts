@@ -28,10 +28,12 @@ export interface TraceStageResult {
 
 /** Where the trace stage finds an NTFS volume's own $MFT (root-relative, as the walk names files). */
 const OWN_MFT = '$MFT';
-/** The standalone parsers of the volume's own $MFT and $LogFile, which the trace stage's reading of the same files makes redundant. */
+/** The standalone parser of each trace source, which the trace stage's reading of the same file makes redundant in the walk. */
+const SOURCE_PARSER = { mft: new Set(['mft']), usn: new Set(['usnjrnl']), logFile: new Set(['logfile']) } as const;
+/** An image volume's own $MFT and $LogFile (its $J is a stream, which the walk does not open). */
 const OWN_TRACE_PARSERS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
-  [OWN_MFT, new Set(['mft'])],
-  ['$LogFile', new Set(['logfile'])],
+  [OWN_MFT, SOURCE_PARSER.mft],
+  ['$LogFile', SOURCE_PARSER.logFile],
 ]);
 
 /**
@@ -148,19 +150,26 @@ export class CollectedNtfsFiles {
 
   /** The parsers the walk leaves out for the file at `relPath`: the one of the trace source it is, or undefined. */
   parsersLeft(relPath: string): ReadonlySet<string> | undefined {
-    if (!this.byPath) {
-      this.byPath = new Map();
-      for (const v of this.volumes()) {
-        for (const [entry, parser] of [[v.mft, 'mft'], [v.usn, 'usnjrnl'], [v.logFile, 'logfile']] as const) if (entry) this.byPath.set(entry.path.slice(1), new Set([parser]));
-      }
-    }
-    return this.byPath.get(relPath);
+    return this.sources().get(relPath);
   }
 
   /** Every file `parsersLeft` names (the pool's workers defer them to the main thread). */
   paths(): string[] {
-    this.parsersLeft('');
-    return [...this.byPath!.keys()];
+    return [...this.sources().keys()];
+  }
+
+  /** Root-relative path -> the parser of the trace source it is. */
+  private sources(): ReadonlyMap<string, ReadonlySet<string>> {
+    if (!this.byPath) {
+      this.byPath = new Map();
+      for (const v of this.volumes()) {
+        for (const source of ['mft', 'usn', 'logFile'] as const) {
+          const entry = v[source];
+          if (entry) this.byPath.set(entry.path.slice(1), SOURCE_PARSER[source]);
+        }
+      }
+    }
+    return this.byPath;
   }
 }
 

@@ -91,20 +91,12 @@ export async function parseFile<T>(opts: ParseOptions, use: (outcome: ParseOutco
 
 /** The parent paths of `--mft`, else of the image volume's own $MFT, else null (the records as the parser gives them). */
 function parentPathsFor(opts: ParseOptions, volumeMft: (() => OpenedSource | null) | null, warnings: string[]): ParentPaths | null {
-  if (opts.mft) {
-    const mft = openSingleFile(opts.mft);
-    try {
-      return parentPathsFromMft(mft.source, warnings);
-    } finally {
-      mft.source.close();
-    }
-  }
-  const own = volumeMft?.() ?? null;
-  if (!own) return null;
+  const mft = opts.mft ? openSingleFile(opts.mft).source : (volumeMft?.() ?? null);
+  if (!mft) return null;
   try {
-    return parentPathsFromMft(own, warnings);
+    return parentPathsFromMft(mft, warnings);
   } finally {
-    own.close();
+    mft.close();
   }
 }
 
@@ -119,7 +111,7 @@ function openNamedFile(opts: ParseOptions): { file: SingleFile; close: () => voi
   if (target.file) return { file: target.file, close: target.close, volumeMft, notes };
   target.close();
   if (target.directory) throw new SingleFileError(`${escapeControls(opts.file)} is not a regular file`);
-  const where = target.volume ? `${opts.root} (${target.volume.label})` : `any volume of ${opts.root}`;
+  const where = target.volume ? `${opts.root}, volume ${target.volume.label}` : `any volume of ${opts.root}`;
   throw new SingleFileError(`${escapeControls(opts.file)}: no live file at ${escapeControls(target.relPath)} in ${escapeControls(where)} (stagehunt explain --root IMAGE PATH says what its traces show)`);
 }
 

@@ -12,7 +12,7 @@ import { plausibleUsnHeader, walkUsnJournal } from './usn.js';
 import { USN_COMMON } from './usn-layout.js';
 import { magicText } from '../claims.js';
 import { i30Parser } from './i30.js';
-import { looksLikeLogFile, walkLogFile } from './logfile.js';
+import { isBlankLogPage, looksLikeLogFile, walkLogFile } from './logfile.js';
 
 /** `$MFT`, and collection names that end with it (`ntfs.raw.$MFT`, `C%3A/$MFT`). */
 const MFT_NAME = /(^|[./\\]|%3a|%5c)\$mft$/i;
@@ -106,13 +106,6 @@ export const usnParser: ArtifactParser<ArtifactRecord, StreamFacts> = {
 /** `$LogFile`, and collection names that end with it (`ntfs.raw.$LogFile`, `C%3A/$LogFile`). */
 const LOGFILE_NAME = /(^|[./\\]|%3a|%5c)\$logfile$/i;
 
-/** The head of a log that was never written (mkntfs) or was emptied (ntfs-3g on every mount): 0xff through its first page. */
-function emptyLogHead(head: Buffer): boolean {
-  if (head.length < 512) return false;
-  for (let i = 0; i < 512; i++) if (head[i] !== 0xff) return false;
-  return true;
-}
-
 export const logFileParser: ArtifactParser<ArtifactRecord, StreamFacts> = {
   id: 'logfile',
   dataSources: ['DS0022'],
@@ -120,8 +113,8 @@ export const logFileParser: ArtifactParser<ArtifactRecord, StreamFacts> = {
   fuzzSeeds: [],
   description: 'NTFS $LogFile (standalone, as collected): redo/undo records in LSN order; index entries added and removed (names, parents, $FN times), MFT records initialised and freed',
   claims: { magics: [magicText(0, 'RSTR'), magicText(0, 'CHKD')], nameSuffixes: ['$logfile'] },
-  // A log ntfs-3g or mkntfs left empty is all 0xff: by its name it is still a $LogFile, of no records.
-  matches: (ctx: ArtifactContext) => (looksLikeLogFile(ctx.head) && (LOGFILE_NAME.test(ctx.name) || ctx.format === null)) || (LOGFILE_NAME.test(ctx.name) && emptyLogHead(ctx.head)),
+  // A log no one wrote (its first sector blank) is by its name still a $LogFile, of no records.
+  matches: (ctx: ArtifactContext) => (looksLikeLogFile(ctx.head) && (LOGFILE_NAME.test(ctx.name) || ctx.format === null)) || (LOGFILE_NAME.test(ctx.name) && ctx.head.length >= 512 && isBlankLogPage(ctx.head.subarray(0, 512))),
   stream(src: ByteSource, _ctx: ArtifactContext, warnings: string[]) {
     return walkLogFile(src, warnings);
   },

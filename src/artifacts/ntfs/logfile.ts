@@ -243,7 +243,7 @@ export function* walkLogFile(src: ByteSource, warnings: string[], geometry: LogF
     restart = inferRestart(src);
     // A log emptied to 0xff (mkntfs; ntfs-3g on every mount) or never written holds nothing to read, and nothing is wrong.
     if (!restart) {
-      if (!isBlank(src.read(0, 4096))) warn('no readable restart page (RSTR) and no log page to read: not a $LogFile, or damaged');
+      if (!isBlankLogPage(src.read(0, 4096))) warn('no readable restart page (RSTR) and no log page to read: not a $LogFile, or damaged');
       return;
     }
     warn('no readable restart page (RSTR): the log pages read as Windows writes them (4 KiB pages, version 1.1), from the start of the file');
@@ -410,8 +410,8 @@ function inferRestart(src: ByteSource): RestartInfo | null {
   return null;
 }
 
-/** All 0xff or all zero: a log page no one wrote. */
-function isBlank(buf: Buffer): boolean {
+/** All 0xff or all zero: a log page no one wrote (mkntfs; ntfs-3g empties the log on every mount). */
+export function isBlankLogPage(buf: Buffer): boolean {
   if (buf.length === 0) return true;
   const fill = buf[0];
   if (fill !== 0xff && fill !== 0) return false;
