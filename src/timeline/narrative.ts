@@ -112,7 +112,7 @@ function archiveStep(group: FindingFacts[], refDay: string): Draft {
     const reasons = group.flatMap((m) => m.finding.reasons);
     const wraps = reasons.some((r) => r.message.includes(HOLDS_ENCRYPTED_ARCHIVE));
     const encrypted = reasons.some((r) => (/encrypt/i.test(r.rule) || /encrypt/i.test(r.message)) && !r.message.includes(HOLDS_ENCRYPTED_ARCHIVE));
-    const format = (f.format ?? 'archive').toUpperCase();
+    const format = f.format === 'Z' ? 'compress (.Z)' : (f.format ?? 'archive').toUpperCase();
     const holding = wraps && !encrypted ? ' holding an encrypted archive' : '';
     const what = `${encrypted ? 'an encrypted ' : format === 'ARCHIVE' ? 'an ' : 'a '}${format === 'ARCHIVE' ? 'archive' : `${format} archive`}${holding}`;
     const volumes = group.length > 1 ? ` in ${group.length} volumes` : '';

@@ -72,7 +72,7 @@ export interface MemberListing {
 /** ZIP methods this project decompresses. */
 const ZIP_METHODS: Readonly<Record<number, 'stored' | 'deflate' | 'deflate64' | 'lzma' | StreamFormat>> = { 0: 'stored', 8: 'deflate', 9: 'deflate64', 12: 'bzip2', 14: 'lzma', 93: 'zstd', 95: 'xz' };
 const STREAM_SUFFIX = /\.(gz|gzip|bz2|bzip2|xz|zst|zstd|lz4|lz|lzma|z)$/i;
-const TAR_SHORTHAND = /\.(tgz|tbz2?|txz|tzst|tlz)$/i;
+const TAR_SHORTHAND = /\.(tgz|tbz2?|txz|tzst|tlz|taz)$/i;
 
 /** The members of `src` (a file named `name`), or null when it is not an archive this opens. */
 export function archiveMembers(src: ByteSource, name: string, bounds: MemberBounds): MemberListing | null {

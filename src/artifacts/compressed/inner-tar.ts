@@ -7,7 +7,8 @@
  *
  * Decompressors: gzip with Node's zlib; zstd with fzstd (pure JavaScript, streaming, widely used); bzip2
  * with the project's block decoder (bzip2.ts); xz (LZMA2) and lzip (LZMA) with the project's bounded LZMA
- * decoder (sevenzip/lzma.ts) over a bounded input prefix; LZ4 frames with the small decoder below.
+ * decoder (sevenzip/lzma.ts) over a bounded input prefix; LZ4 frames with the small decoder in flat.ts;
+ * Unix compress (.Z) with the LZW decoder (lzw.ts).
  */
 import { createGunzip } from 'node:zlib';
 import { createRequire } from 'node:module';
@@ -18,6 +19,7 @@ import { BLOCK, isZeroBlock, looksLikeTar, readHeader } from '../tar/layout.js';
 import { walkTar } from '../tar/walk.js';
 import { lz4Decode, lzipDecode, xzDecode, xzStreams } from './flat.js';
 import { Bzip2Decoder } from './bzip2.js';
+import { lzwDecode } from './lzw.js';
 import { yieldToEventLoop } from '../../util/event-loop.js';
 import type { StreamFormat } from './layout.js';
 
@@ -195,8 +197,9 @@ export async function listInnerTar(src: ByteSource, format: StreamFormat, bounds
         break;
       case 'xz':
       case 'lzip':
-      case 'lz4': {
-        const decode = format === 'xz' ? xzDecode : format === 'lzip' ? lzipDecode : lz4Decode;
+      case 'lz4':
+      case 'compress': {
+        const decode = format === 'xz' ? xzDecode : format === 'lzip' ? lzipDecode : format === 'lz4' ? lz4Decode : lzwDecode;
         // A small decode first: most .xz/.lz4 files (kernel modules, man pages) hold no tar, and a
         // flat decoder would allocate its whole output buffer for nothing. Each decoder stops after
         // the first block (xz: inside its first LZMA2 chunk, which unpacks to up to 2 MiB).

@@ -1,7 +1,7 @@
 /**
- * Single-stream compressors: header fields, one "entry" for the stream, and whether a tar sits
- * inside (gzip only: a bounded inflate of the head). Other codecs need a decompressor this project
- * does not carry, so their inner format is left null and the reason recorded in fields.innerNote.
+ * Single-stream compressors: header fields, one "entry" for the stream, and the entry list of a tar
+ * inside (inner-tar.ts, decompressed within bounds). LZMA-alone (`.lzma`) is not looked into here:
+ * its inner format is left null and the reason recorded in fields.innerNote.
  */
 import { gunzipSync, constants } from 'node:zlib';
 import type { ByteSource } from '../../util/byte-source.js';
@@ -20,8 +20,9 @@ const PEEK_INPUT_BYTES = 8 * 1024;
 const GZIP_HEADER_READ = 8 * 1024;
 const INNER_ENTRY_LIMIT = 1000;
 
-const STRIP = /\.(gz|tgz|bz2|tbz2?|xz|txz|zst|tzst|lz4|lz|tlz|lzma|z)$/i;
-const TAR_HINT = /\.(tgz|tbz2?|txz|tzst|tlz)$|\.tar\.[^.]+$/i;
+const STRIP = /\.(gz|tgz|bz2|tbz2?|xz|txz|zst|tzst|lz4|lz|tlz|lzma|taz|z)$/i;
+const TAR_SHORTHAND = /\.(tgz|tbz2?|txz|tzst|tlz|taz)$/i;
+const TAR_HINT = /\.(tgz|tbz2?|txz|tzst|tlz|taz)$|\.tar\.[^.]+$/i;
 
 export async function parseCompressed(src: ByteSource, ctx: ArtifactContext): Promise<ArchiveResult | null> {
   const head = src.read(0, GZIP_HEADER_READ);
@@ -30,7 +31,8 @@ export async function parseCompressed(src: ByteSource, ctx: ArtifactContext): Pr
   const warnings: string[] = [];
   const fields: Record<string, unknown> = streamFields(format, head);
   const entry: ArchiveEntry = {
-    name: ctx.name.replace(STRIP, '') || ctx.name,
+    // x.tgz holds x.tar, as 7-Zip names it; a.txt.gz holds a.txt.
+    name: (TAR_SHORTHAND.test(ctx.name) ? ctx.name.replace(TAR_SHORTHAND, '.tar') : ctx.name.replace(STRIP, '')) || ctx.name,
     size: null,
     compressedSize: src.size,
     modified: null,
@@ -41,13 +43,13 @@ export async function parseCompressed(src: ByteSource, ctx: ArtifactContext): Pr
   let inner: string | null = null;
   let innerEntries: ArchiveEntry[] = [];
   if (format === 'gzip') inner = gzipDetails(src, head, entry, fields, warnings, innerEntries);
-  else if (format === 'lzma' || format === 'compress') {
-    if (format === 'lzma' && typeof fields.uncompressedSize === 'number') entry.size = fields.uncompressedSize;
+  else if (format === 'lzma') {
+    if (typeof fields.uncompressedSize === 'number') entry.size = fields.uncompressedSize;
     fields.innerNote = `no ${format} decompressor bundled; inner format not checked`;
     if (TAR_HINT.test(ctx.name)) fields.innerHint = 'tar (from the file name)';
   }
   // The whole entry list of a tar inside, decompressed as a stream within bounds (gzip only when its head is a tar).
-  if (format !== 'lzma' && format !== 'compress' && (format !== 'gzip' || inner === 'tar')) {
+  if (format !== 'lzma' && (format !== 'gzip' || inner === 'tar')) {
     const t = await listInnerTar(src, format);
     // Not damage of this file's own structure: kept apart from the parse warnings.
     if (t.warnings.length) fields.innerWarnings = t.warnings.slice(0, 5);

@@ -8,6 +8,7 @@ import { constants, gunzipSync, inflateRawSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { decodeLzma } from '../sevenzip/lzma.js';
 import { Bzip2Decoder } from './bzip2.js';
+import { lzwDecode } from './lzw.js';
 import { BoundedSink, lz4Decode, lzipDecode, xzStreams, type Decompressed } from './flat.js';
 
 export type { Decompressed } from './flat.js';
@@ -107,7 +108,7 @@ function flatWhole(decode: (input: Buffer, max: number, warnings: string[]) => B
   return { data: cut ? data.subarray(0, maxOutput) : data, cut, error: warnings[0] ?? null };
 }
 
-/** The stream's bytes, at most `maxOutput`; null for a format this project cannot decompress (Unix compress). */
+/** The stream's bytes, at most `maxOutput`; null for a format this project cannot decompress. */
 export function decompressWhole(format: StreamFormat, input: Buffer, maxOutput: number): Decompressed | null {
   switch (format) {
     case 'gzip':
@@ -124,6 +125,8 @@ export function decompressWhole(format: StreamFormat, input: Buffer, maxOutput: 
       return flatWhole(lz4Decode, input, maxOutput);
     case 'lzma':
       return unlzmaWhole(input, maxOutput);
+    case 'compress':
+      return flatWhole(lzwDecode, input, maxOutput);
     default:
       return null;
   }
