@@ -210,6 +210,8 @@ export const LIMITS = {
   yaraMaxMembers: 1000,
   /** Bytes decompressed in memory for the rules from one archive in all (at least --yara-max-size): a bomb stops here. */
   yaraArchiveBytes: 128 * 1024 * 1024,
+  /** The largest PPMd model memory a 7z block may ask for to be decoded (7-Zip's -mx9 asks 192 MiB; its largest is 4 GiB): the model is one array of that size. */
+  maxPpmdModelBytes: 256 * 1024 * 1024,
   /** Files whose scan timed out before the scan stops applying the rules (each costs the time limit and a new compile). */
   yaraMaxTimeouts: 20,
   /** Longest the rules' compile may take (a worker that never answers: its module missing or out of memory). */

@@ -1,6 +1,6 @@
 /**
  * The members of an archive as bytes, decompressed in memory (never to disk): a ZIP's members
- * (stored, deflate, Deflate64, bzip2, LZMA, zstd, xz), a 7z's (LZMA, LZMA2, Deflate, Deflate64, BZip2, zstd, Copy blocks), a RAR's stored ones,
+ * (stored, deflate, Deflate64, bzip2, LZMA, zstd, xz), a 7z's (LZMA, LZMA2, PPMd, Deflate, Deflate64, BZip2, zstd, Copy blocks), a RAR's stored ones,
  * a cabinet's (stored, MSZIP, LZX), a tar's, a compressed stream's content, or the tar inside it. Read by the YARA rules (rules/yara/yara-worker.ts,
  * docs/yara.md "Archive members", one level: a member that is itself an archive is given as it is)
  * and by the listing of archives inside archives (nested.ts). Pure over a ByteSource: only the bytes

@@ -2,8 +2,8 @@
  * A 7z folder's (solid block's) whole output, decoded in memory for the YARA rules
  * (archive/members.ts): the folder's coders wired by its bind pairs, each coder's input being a
  * packed stream or another coder's output (7zFormat.txt, "Folder"). Coders decoded here: LZMA,
- * LZMA2, Copy, zstd, Deflate, Deflate64, BZip2, and the x86 filters BCJ and BCJ2. Encrypted folders
- * (7zAES) and other coders (PPMd, ARM filters...) are said, not decoded. Every size is the header's, so the
+ * LZMA2, PPMd, Copy, zstd, Deflate, Deflate64, BZip2, and the x86 filters BCJ and BCJ2. Encrypted folders
+ * (7zAES) and other coders (ARM filters...) are said, not decoded. Every size is the header's, so the
  * whole of what a folder would hold in memory is checked against `maxBytes` before anything is decoded.
  */
 import { decompressWhole, inflateWhole, type Decompressed } from '../compressed/whole.js';
@@ -12,9 +12,12 @@ import { bcj2Decode, x86BranchDecode } from './bcj.js';
 import type { Folder } from './header.js';
 import { CODER_LZMA, CODER_LZMA2 } from './layout.js';
 import { decodeLzma, decodeLzma2 } from './lzma.js';
+import { decodePpmd7, ppmd7Properties } from './ppmd7.js';
+import { LIMITS } from '../../util/limits.js';
 import { folderIsEncrypted, folderMethod } from './parse.js';
 
 const CODER_COPY = '00';
+const CODER_PPMD = '030401';
 /** 7-Zip ZS's zstd. */
 const CODER_ZSTD = '04f71101';
 /** Coders of one stream decoded whole to the header's size by the compressed files' decoders. */
@@ -91,6 +94,12 @@ export function decodeFolder(bytes: Buffer, f: Folder, packs: ReadonlyArray<{ at
       let r: { data: Buffer; error: string | null };
       if (coder.id === CODER_LZMA) r = decodeLzma(first(), coder.props, size);
       else if (coder.id === CODER_LZMA2) r = decodeLzma2(first(), size);
+      else if (coder.id === CODER_PPMD) {
+        // The model is one array of the size the header asks: past the bound it is a budget, not damage.
+        const memory = ppmd7Properties(coder.props)?.memory ?? 0;
+        if (memory > LIMITS.maxPpmdModelBytes) throw new NotDecoded('budget', `its PPMd model asks ${memory} bytes of memory, past the ${LIMITS.maxPpmdModelBytes} allowed`);
+        r = decodePpmd7(first(), coder.props, size, LIMITS.maxPpmdModelBytes);
+      }
       else if (coder.id === CODER_COPY) {
         const stored = first();
         r = { data: stored.subarray(0, size), error: stored.length < size ? 'the stored block is short' : null };

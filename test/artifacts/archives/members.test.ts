@@ -315,7 +315,7 @@ describe('hostile archives stay within their bounds', () => {
     expect(membersOf(docx, 'a.docx', { ...bounds, packages: true })!.members.map((m) => m.path)).toEqual(['[Content_Types].xml', 'word/document.xml']);
   });
 
-  test('a 7z folder whose header lies: coders bound in a loop, sizes past the budget, a packed stream past the end, an unknown coder', () => {
+  test('a 7z folder whose header lies: coders bound in a loop, sizes past the budget, a packed stream past the end, an unknown coder, a PPMd model past its bound', () => {
     const lzma2 = { id: '21', numInStreams: 1, numOutStreams: 1, props: Buffer.from([0x10]) };
     const bcj = { id: '03030103', numInStreams: 1, numOutStreams: 1, props: Buffer.alloc(0) };
     const bytes = Buffer.alloc(64);
@@ -326,8 +326,14 @@ describe('hostile archives stay within their bounds', () => {
     expect(decodeSevenZipFolder(bytes, big, [{ at: 0, size: 64 }], 1 << 20)).toMatchObject({ ok: false, why: 'budget' });
     const past = { ...big, unpackSizes: [100] };
     expect(decodeSevenZipFolder(bytes, past, [{ at: 32, size: 1000 }], 1 << 20)).toMatchObject({ ok: false, why: 'damaged', detail: 'its packed block runs past the end of the file' });
-    const ppmd = { ...past, coders: [{ ...lzma2, id: '030401' }] };
-    expect(decodeSevenZipFolder(bytes, ppmd, [{ at: 0, size: 64 }], 1 << 20)).toMatchObject({ ok: false, why: 'method', detail: expect.stringMatching(/PPMD/) });
+    const arm64 = { ...past, coders: [{ ...lzma2, id: '0a' }] };
+    expect(decodeSevenZipFolder(bytes, arm64, [{ at: 0, size: 64 }], 1 << 20)).toMatchObject({ ok: false, why: 'method', detail: expect.stringMatching(/ARM64/) });
+    // PPMd: a model larger than the bound is a budget; properties it cannot take are damage, said.
+    const ppmdProps = (memory: number): Buffer => Buffer.concat([Buffer.from([6]), Buffer.from(Uint32Array.of(memory).buffer)]);
+    const hugeModel = { ...past, coders: [{ ...lzma2, id: '030401', props: ppmdProps(0xf0000000) }] };
+    expect(decodeSevenZipFolder(bytes, hugeModel, [{ at: 0, size: 64 }], 1 << 20)).toMatchObject({ ok: false, why: 'budget', detail: 'its PPMd model asks 4026531840 bytes of memory, past the 268435456 allowed' });
+    const shortProps = { ...past, coders: [{ ...lzma2, id: '030401' }] };
+    expect(decodeSevenZipFolder(bytes, shortProps, [{ at: 0, size: 64 }], 1 << 20)).toMatchObject({ ok: true, damaged: 'PPMd properties are shorter than 5 bytes' });
   });
 
   test('random damage to real archives never throws and never exceeds the bounds (2,000 mutations)', () => {
