@@ -110,6 +110,8 @@ export const LIMITS = {
   /** EVTX records a scan holds in memory per log for detection (a default-size Security.evtx has ~50,000). */
   maxEvtxRecordsHeld: 1_000_000,
   maxEvtxWarnings: 1000,
+  /** Slack records of one log whose template is overwritten and not yet seen elsewhere in the log, kept (chunk and offset: 16 bytes each) to be tried again with the whole log's templates; past this they are counted unreadable. */
+  maxEvtxDeferredSlack: 100_000,
   /**
    * Sigma index (artifacts/evtx/sigma-index.ts): units of needed text per field's automaton. The
    * SigmaHQ checkout needs 25,271 for CommandLine; a rule set past the bound has its further rules

@@ -26,6 +26,16 @@ export const MAX_SUBSTITUTIONS = 4096;
 
 export class BinXmlError extends Error {}
 
+/** A checked record's template is overwritten in its chunk and no template of the log with its id fits it (yet). */
+export class TemplateOverwritten extends BinXmlError {
+  constructor(
+    readonly templateId: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * The 16-bit hash a name structure stores of its UTF-16 text: hash = hash * 65599 + code unit, over
  * every code unit, kept to its low 16 bits (libfwevt's and python-evtx's name hash; every name of
@@ -43,12 +53,18 @@ export function nameHash(buf: Buffer, text: number, chars: number): number {
  * it uses must hold its own hash and every template instance must name the template found at its
  * definition offset (the id is the GUID's first four bytes); else the record cannot be rebuilt from
  * this chunk and a BinXmlError says so. The chunk's own records always hold both (checked on the corpus).
+ *
+ * `library`: the templates of the whole log (TemplateLibrary), shared by its chunks: a checked
+ * record whose template is overwritten in its own chunk is rebuilt with the log's template of the
+ * same id (EVTXtract's approach: after a clear, the events logged since define the same templates
+ * again at other offsets) when exactly one was seen and the record's values fit it, slot by slot.
  */
 export interface ChunkXmlOptions {
   checked?: boolean;
+  library?: TemplateLibrary;
 }
 
-interface TSub { k: 'sub'; id: number; optional: boolean }
+interface TSub { k: 'sub'; id: number; optional: boolean; type: number }
 interface TElement { k: 'el'; name: string; attrs: TAttr[]; kids: TNode[] }
 /** A template instance met inside a fragment: already instantiated (its values were in the stream). */
 interface TDone { k: 'done'; out: XmlNode[] }
@@ -59,6 +75,79 @@ interface Value { type: number; off: number; size: number }
 
 const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
+/** A template of the log, parsed: its body and the value type of each substitution slot (by id). */
+interface LibraryTemplate {
+  guid: string;
+  body: TNode[];
+  slots: number[];
+}
+
+/**
+ * The templates a log's records defined, by template id (the GUID's first four bytes), as parsed
+ * in their own chunks (names already resolved there). An id seen with two different GUIDs is
+ * ambiguous and never lent. Bounded: a chunk holds at most a few hundred templates, and the
+ * library at most `MAX_LIBRARY` of them.
+ */
+export class TemplateLibrary {
+  private readonly byId = new Map<number, LibraryTemplate | null>();
+
+  add(id: number, guid: string, body: TNode[]): void {
+    const known = this.byId.get(id);
+    if (known === undefined) {
+      if (this.byId.size < MAX_LIBRARY) this.byId.set(id, { guid, body, slots: slotTypes(body) });
+    } else if (known !== null && known.guid !== guid) this.byId.set(id, null);
+  }
+
+  get(id: number): LibraryTemplate | null {
+    return this.byId.get(id) ?? null;
+  }
+
+  has(id: number): boolean {
+    return this.byId.has(id);
+  }
+}
+
+/** Templates a library keeps (distinct template ids of one log: a busy Security log has a few hundred). */
+const MAX_LIBRARY = 4096;
+
+/** The value type of each substitution slot of a template body (-1 for an id not used). */
+function slotTypes(body: readonly TNode[]): number[] {
+  const slots: number[] = [];
+  const visit = (nodes: ReadonlyArray<TNode | TAttr['parts'][number]>, depth: number): void => {
+    if (depth > MAX_DEPTH) return;
+    for (const n of nodes) {
+      if (typeof n === 'string' || n.k === 'done') continue;
+      if (n.k === 'sub') {
+        while (slots.length <= n.id) slots.push(-1);
+        if (slots[n.id] === -1) slots[n.id] = n.type;
+      } else {
+        for (const a of n.attrs) visit(a.parts, depth + 1);
+        visit(n.kids, depth + 1);
+      }
+    }
+  };
+  visit(body, 0);
+  return slots;
+}
+
+/**
+ * Kinds of value a substitution slot declares, as Windows fills them: a slot declared SizeT holds a
+ * HexInt64, one declared UInt8 a UInt16, and so on (corpus logs), so integers of any width are one
+ * kind; strings (UTF-16 and ANSI) are one; the others stand alone, and an array only fits an array.
+ */
+function valueKind(type: number): number {
+  const base = type & 0x7f;
+  const array = type & 0x80;
+  if (base === 1 || base === 2) return array | 1;
+  if ((base >= 3 && base <= 10) || base === 16 || base === 20 || base === 21) return array | 3;
+  return type;
+}
+
+/** A record's value fits a slot of a lent template: null fits any, as any fits a slot the template does not use. */
+function valueFitsSlot(type: number, slot: number): boolean {
+  return type === VALUE.null || slot === -1 || valueKind(type) === valueKind(slot);
+}
+
 /** Parses the binary XML of one chunk; create one per chunk (the caches are chunk-relative). */
 export class ChunkXml {
   private readonly names = new Map<number, string>();
@@ -66,16 +155,21 @@ export class ChunkXml {
   private readonly templates = new Map<number, TNode[] | null>();
 
   private readonly checked: boolean;
+  private readonly library: TemplateLibrary | null;
+  /** Whether the last record parsed was rebuilt with a template of the log found elsewhere. */
+  usedLibrary = false;
 
   constructor(
     private readonly buf: Buffer,
     options: ChunkXmlOptions = {},
   ) {
     this.checked = options.checked ?? false;
+    this.library = options.library ?? null;
   }
 
   /** The root elements and text of one record's binary XML in buf[start, end). */
   parseRecord(start: number, end: number): XmlNode[] {
+    this.usedLibrary = false;
     const { nodes } = this.content(start, end, 0, false);
     return this.instantiate(nodes, [], 0);
   }
@@ -190,7 +284,7 @@ export class ChunkXml {
       case TOKEN.normalSubstitution:
       case TOKEN.optionalSubstitution:
         if (p + 4 > end) throw new BinXmlError(`truncated substitution at 0x${p.toString(16)}`);
-        return { node: { k: 'sub', id: this.buf.readUInt16LE(p + 1), optional: base === TOKEN.optionalSubstitution }, pos: p + 4 };
+        return { node: { k: 'sub', id: this.buf.readUInt16LE(p + 1), optional: base === TOKEN.optionalSubstitution, type: this.buf[p + 3]! }, pos: p + 4 };
       default:
         return null;
     }
@@ -254,6 +348,7 @@ export class ChunkXml {
     try {
       const body = this.content(start, start + size, depth, false).nodes;
       this.templates.set(offset, body);
+      this.library?.add(this.buf.readUInt32LE(offset + TEMPLATE.guid), this.buf.toString('hex', offset + TEMPLATE.guid, offset + TEMPLATE.guid + 16), body);
       return body;
     } catch (err) {
       this.templates.delete(offset);
@@ -264,12 +359,15 @@ export class ChunkXml {
   private templateInstance(p: number, end: number, depth: number): { node: TDone; pos: number } {
     // u8 unknown, u32 template id, u32 definition offset; the definition follows inline on first use.
     const defOffset = this.u32(p + TEMPLATE_INSTANCE.definition, end);
-    if (this.checked && this.u32(defOffset + TEMPLATE.guid, this.buf.length) !== this.u32(p + TEMPLATE_INSTANCE.id, end)) {
-      throw new BinXmlError(`template at 0x${defOffset.toString(16)} is not the one the record names (overwritten)`);
+    const id = this.u32(p + TEMPLATE_INSTANCE.id, end);
+    let lent: LibraryTemplate | null = null;
+    if (this.checked && this.u32(defOffset + TEMPLATE.guid, this.buf.length) !== id) {
+      lent = this.library?.get(id) ?? null;
+      if (!lent) throw new TemplateOverwritten(id, `template at 0x${defOffset.toString(16)} is not the one the record names (overwritten)`);
     }
     let pos = p + TEMPLATE_INSTANCE.after;
     if (defOffset === pos) pos += TEMPLATE.body + this.u32(pos + TEMPLATE.bodySize, end);
-    const body = this.template(defOffset, depth);
+    const body = lent ? lent.body : this.template(defOffset, depth);
     const count = this.u32(pos, end);
     if (count > MAX_SUBSTITUTIONS) throw new BinXmlError(`${count} substitutions (limit ${MAX_SUBSTITUTIONS})`);
     pos += 4;
@@ -283,6 +381,12 @@ export class ChunkXml {
       data += size;
     }
     if (data > end) throw new BinXmlError('substitution values run past the record');
+    if (lent) {
+      // The log's template must take this record's values as its own did: one per slot, each of the slot's type (or null).
+      const fits = values.length === lent.slots.length && values.every((v, i) => valueFitsSlot(v.type, lent.slots[i]!));
+      if (!fits) throw new BinXmlError(`template ${id.toString(16)} is overwritten here, and the log's template with its id does not fit the record's values`);
+      this.usedLibrary = true;
+    }
     return { node: { k: 'done', out: this.instantiate(body, values, depth) }, pos: data };
   }
 

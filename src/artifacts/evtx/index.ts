@@ -69,6 +69,8 @@ function factsOf(state: ReturnType<typeof newReadState>): EvtxFacts {
     damagedRecords: state.damagedRecords,
     // Only when the slack held records: the facts of every other log stay as they were.
     ...(state.recoveredRecords > 0 ? { recoveredRecords: state.recoveredRecords } : {}),
+    ...(state.recoveredWithLogTemplate > 0 ? { recoveredWithLogTemplate: state.recoveredWithLogTemplate } : {}),
+    ...(state.slackCopies > 0 ? { slackCopies: state.slackCopies } : {}),
     ...(state.slackUnreadable ? { slackUnreadable: state.slackUnreadable } : {}),
   };
 }

@@ -16,13 +16,17 @@
  * from its first record on. One is yielded, `recovered: true`, only when its binary XML rebuilds with
  * every name holding its hash and every template being the one it names (binxml.ts `checked`) and it
  * has an EventID; the others are counted, with their ids and written times, in a note (a cleared
- * log's older records keep their headers after their templates are overwritten).
+ * log's older records keep their headers after their templates are overwritten). A slack record whose
+ * template is overwritten in its own chunk is rebuilt with the same template (by id, fitting its values
+ * slot by slot) from elsewhere in the log (binxml.ts `TemplateLibrary`). Slack records are yielded after
+ * the last chunk, when every chunk's templates and current record ids are known: a slack copy of one of
+ * the log's current records (same record id: ids go on across a clear) is counted, not yielded twice.
  */
 import { crc32 } from 'node:zlib';
 import type { ByteSource } from '../../util/byte-source.js';
 import { filetimeToIso } from '../../util/filetime.js';
 import { LIMITS } from '../../util/limits.js';
-import { BinXmlError, ChunkXml } from './binxml.js';
+import { BinXmlError, ChunkXml, TemplateLibrary, TemplateOverwritten } from './binxml.js';
 import { CHUNK, FILE_HEADER, RECORD } from './layout.js';
 import { toEvent, type EvtxEvent, type SlackUnreadable } from './record.js';
 
@@ -48,10 +52,14 @@ export interface EvtxReadState {
   recoveredRecords: number;
   /** Records in chunk slack that could not be rebuilt (null: none). */
   slackUnreadable: SlackUnreadable | null;
+  /** Of the recovered records, those rebuilt with a template defined elsewhere in the log (theirs was overwritten). */
+  recoveredWithLogTemplate: number;
+  /** Slack records that are copies of current records (same record id): rebuilt, not yielded. */
+  slackCopies: number;
 }
 
 export function newReadState(): EvtxReadState {
-  return { header: null, warnings: [], corrupted: false, chunks: 0, badChunks: 0, records: 0, damagedRecords: 0, recoveredRecords: 0, slackUnreadable: null };
+  return { header: null, warnings: [], corrupted: false, chunks: 0, badChunks: 0, records: 0, damagedRecords: 0, recoveredRecords: 0, slackUnreadable: null, recoveredWithLogTemplate: 0, slackCopies: 0 };
 }
 
 function warn(state: EvtxReadState, message: string): void {
@@ -93,9 +101,10 @@ function readHeader(src: ByteSource, state: EvtxReadState): { chunkStart: number
 }
 
 /** Yields every record of the file, in file order. Returns without yielding when the file is not EVTX. */
-export function* readEvtx(src: ByteSource, state: EvtxReadState = newReadState()): Generator<EvtxEvent> {
+export function* readEvtx(src: ByteSource, state: EvtxReadState = newReadState(), options: ReadOptions = {}): Generator<EvtxEvent> {
   const head = readHeader(src, state);
   if (!head) return;
+  const log: LogSlack = { library: new TemplateLibrary(), deferred: [], currentIds: [], keepCopies: options.keepSlackCopies ?? false };
   const chunkCount = Math.ceil(Math.max(0, src.size - head.chunkStart) / CHUNK.size);
   // Consecutive slots without a chunk signature are one warning: a dirty log's unused space after its
   // last chunk holds old bytes, often several slots of it, which are not several faults.
@@ -118,7 +127,7 @@ export function* readEvtx(src: ByteSource, state: EvtxReadState = newReadState()
       flushBad();
       state.chunks++;
       if (chunk.length < CHUNK.size) warn(state, `chunk ${index} truncated at ${chunk.length} bytes: reading what is there`);
-      yield* readChunk(chunk, index, state);
+      yield* readChunk(chunk, index, state, log);
     } else if (chunk.subarray(0, CHUNK.recordsStart).some((b) => b !== 0)) {
       state.badChunks++;
       if (bad && bad.last === index - 1) bad.last = index;
@@ -127,23 +136,119 @@ export function* readEvtx(src: ByteSource, state: EvtxReadState = newReadState()
         bad = { first: index, last: index };
       }
       // Its records are not the log's (no chunk header to trust), but whole ones may still be in it, as in slack.
-      yield* recoverSlack(chunk, index, state, CHUNK.recordsStart);
+      yield* recoverSlack(chunk, index, state, CHUNK.recordsStart, log);
     }
     if (state.records + state.recoveredRecords >= LIMITS.maxEvtxRecords) {
       flushBad();
       warn(state, `stopped after ${LIMITS.maxEvtxRecords} records (limit)`);
+      log.deferred = [];
       break;
     }
   }
   flushBad();
+  yield* slackAtEnd(src, head.chunkStart, state, log);
   noteSlack(state);
+}
+
+/** What the slack pass needs of the whole log: its templates, the slack records found, the ids of its current records. */
+interface LogSlack {
+  library: TemplateLibrary;
+  /** Slack records to rebuild after the last chunk (their chunk and offset; the header's id and time). */
+  deferred: Array<{ index: number; at: number; recordId: number; written: string | null }>;
+  /** The lowest and highest record id read among each chunk's current records. */
+  currentIds: Array<[number, number]>;
+  /** Yield slack copies of current records too (ReadOptions). */
+  keepCopies: boolean;
+}
+
+export interface ReadOptions {
+  /** Yield the slack copies of current records as recovered records too, instead of counting them (a full account of the slack: the tests compare them with the current records). */
+  keepSlackCopies?: boolean;
+}
+
+/** Whether `recordId` lies in a chunk's range of current ids; `ranges` sorted by their low end and merged. */
+function isCurrentId(ranges: ReadonlyArray<[number, number]>, recordId: number): boolean {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const [a, b] = ranges[mid]!;
+    if (recordId < a) hi = mid - 1;
+    else if (recordId > b) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+/** The chunks' ranges of current ids, sorted and merged where they overlap. */
+function mergedRanges(ranges: ReadonlyArray<[number, number]>): Array<[number, number]> {
+  const sorted = [...ranges].sort((x, y) => x[0] - y[0]);
+  const out: Array<[number, number]> = [];
+  for (const [a, b] of sorted) {
+    const last = out.at(-1);
+    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}
+
+/**
+ * The slack records, rebuilt after the last chunk with every chunk's templates; each chunk is read
+ * again from the source (one at a time), so memory stays flat. A copy of a current record is counted,
+ * one that still cannot be rebuilt is counted unreadable, the others are yielded.
+ */
+function* slackAtEnd(src: ByteSource, chunkStart: number, state: EvtxReadState, log: LogSlack): Generator<EvtxEvent> {
+  if (log.deferred.length === 0) return;
+  const current = mergedRanges(log.currentIds);
+  let chunkIndex = -1;
+  let xml: ChunkXml | null = null;
+  let chunk: Buffer = Buffer.alloc(0);
+  for (const d of log.deferred) {
+    if (d.index !== chunkIndex) {
+      chunkIndex = d.index;
+      chunk = src.read(chunkStart + d.index * CHUNK.size, CHUNK.size);
+      xml = new ChunkXml(chunk, { checked: true, library: log.library });
+    }
+    const size = chunk.length >= d.at + RECORD.minSize ? chunk.readUInt32LE(d.at + RECORD.size) : 0;
+    let event: EvtxEvent | null = null;
+    try {
+      if (size >= RECORD.minSize && d.at + size <= chunk.length) event = rebuild(xml!, chunk, d.at, size, d.recordId, d.written, d.index);
+    } catch (err) {
+      if (!(err instanceof BinXmlError) && !(err instanceof RangeError)) throw err;
+    }
+    if (!event) countUnreadable(state, d.recordId, d.written);
+    else if (!log.keepCopies && isCurrentId(current, event.recordId)) state.slackCopies++;
+    else if (state.records + state.recoveredRecords >= LIMITS.maxEvtxRecords) {
+      warn(state, `stopped after ${LIMITS.maxEvtxRecords} records (limit)`);
+      break;
+    } else yield counted(state, event);
+  }
+  log.deferred = [];
+}
+
+/** A slack record rebuilt (checked) and marked recovered; null when it cannot be or has no EventID. */
+function rebuild(xml: ChunkXml, chunk: Buffer, p: number, size: number, recordId: number, written: string | null, index: number): EvtxEvent | null {
+  const rebuilt = toEvent(xml.parseRecord(p + RECORD.binxml, p + size - 4), recordId, written, index);
+  if (rebuilt.eventId === null) return null;
+  return xml.usedLibrary ? { ...rebuilt, recovered: true, templateFromLog: true } : { ...rebuilt, recovered: true };
+}
+
+/** A recovered record about to be yielded, counted. */
+function counted(state: EvtxReadState, event: EvtxEvent): EvtxEvent {
+  state.recoveredRecords++;
+  if (event.templateFromLog) state.recoveredWithLogTemplate++;
+  return event;
 }
 
 /** What the chunks' slack gave, in one note at the end of the file. */
 function noteSlack(state: EvtxReadState): void {
   const u = state.slackUnreadable;
   const records = (n: number): string => `${n} record${n === 1 ? '' : 's'}`;
-  if (state.recoveredRecords > 0) note(state, `${records(state.recoveredRecords)} recovered from chunk slack or from after a damaged record (not among the log's current records as read; marked recovered)`);
+  if (state.recoveredRecords > 0) {
+    const lent = state.recoveredWithLogTemplate > 0 ? `; ${state.recoveredWithLogTemplate} of them with the same template defined elsewhere in the log, their own being overwritten` : '';
+    note(state, `${records(state.recoveredRecords)} recovered from chunk slack or from after a damaged record (not among the log's current records as read; marked recovered${lent})`);
+  }
+  if (state.slackCopies > 0) note(state, `${records(state.slackCopies)} in chunk slack ${state.slackCopies === 1 ? 'is a copy' : 'are copies'} of current records (the same record ids): not given twice`);
   if (u) {
     const ids = u.firstRecordId === u.lastRecordId ? `record id ${u.firstRecordId}` : `record ids ${u.firstRecordId} to ${u.lastRecordId}`;
     const times = u.firstWritten ? `, written ${u.firstWritten === u.lastWritten ? u.firstWritten : `${u.firstWritten} to ${u.lastWritten}`}` : '';
@@ -151,7 +256,7 @@ function noteSlack(state: EvtxReadState): void {
   }
 }
 
-function* readChunk(chunk: Buffer, index: number, state: EvtxReadState): Generator<EvtxEvent> {
+function* readChunk(chunk: Buffer, index: number, state: EvtxReadState, log: LogSlack): Generator<EvtxEvent> {
   const headerCrc = crc32(chunk.subarray(CHUNK.headerChecksum + 4, CHUNK.recordsStart), crc32(chunk.subarray(0, CHUNK.flags)));
   if (headerCrc !== chunk.readUInt32LE(CHUNK.headerChecksum)) warn(state, `chunk ${index}: header checksum mismatch`);
   let free = chunk.readUInt32LE(CHUNK.freeSpaceOffset);
@@ -161,17 +266,18 @@ function* readChunk(chunk: Buffer, index: number, state: EvtxReadState): Generat
   } else if (crc32(chunk.subarray(CHUNK.recordsStart, free)) !== chunk.readUInt32LE(CHUNK.recordsChecksum)) {
     warn(state, `chunk ${index}: record data checksum mismatch`);
   }
-  const stoppedAt = yield* readRecords(chunk, index, state, free);
+  const stoppedAt = yield* readRecords(chunk, index, state, free, log);
   // The slack; and where damage ended the records early, the rest of them too (libevtx recovers those as well).
-  yield* recoverSlack(chunk, index, state, Math.min(stoppedAt, free));
+  yield* recoverSlack(chunk, index, state, Math.min(stoppedAt, free), log);
 }
 
 /**
  * The chunk's records, from its first to its free-space offset; returns where they stopped: the
  * free-space offset, or the first position that holds no whole record (damage).
  */
-function* readRecords(chunk: Buffer, index: number, state: EvtxReadState, free: number): Generator<EvtxEvent, number> {
-  const xml = new ChunkXml(chunk);
+function* readRecords(chunk: Buffer, index: number, state: EvtxReadState, free: number, log: LogSlack): Generator<EvtxEvent, number> {
+  const xml = new ChunkXml(chunk, { library: log.library });
+  let ids: [number, number] | null = null;
   let p: number = CHUNK.recordsStart;
   while (p + RECORD.binxml <= free) {
     if (chunk.readUInt32LE(p) !== RECORD.magic) {
@@ -186,6 +292,11 @@ function* readRecords(chunk: Buffer, index: number, state: EvtxReadState, free: 
     const recordId = safeNumber(chunk.readBigUInt64LE(p + RECORD.id));
     const written = filetimeToIso(chunk.readBigUInt64LE(p + RECORD.written));
     state.records++;
+    if (!ids) log.currentIds.push((ids = [recordId, recordId]));
+    else {
+      ids[0] = Math.min(ids[0], recordId);
+      ids[1] = Math.max(ids[1], recordId);
+    }
     // Built outside the yield, so an error thrown by the consumer is never taken for damage.
     let event: EvtxEvent;
     try {
@@ -216,7 +327,7 @@ function alignUp(n: number, to: number): number {
  * counted in `slackUnreadable`. Linear in the chunk: every position is looked at once, and a record
  * found is stepped over whole.
  */
-function* recoverSlack(chunk: Buffer, index: number, state: EvtxReadState, from: number): Generator<EvtxEvent> {
+function* recoverSlack(chunk: Buffer, index: number, state: EvtxReadState, from: number, log: LogSlack): Generator<EvtxEvent> {
   let xml: ChunkXml | null = null;
   let p = alignUp(Math.max(from, CHUNK.recordsStart), RECORD.alignment);
   while (p + RECORD.minSize <= chunk.length) {
@@ -227,20 +338,29 @@ function* recoverSlack(chunk: Buffer, index: number, state: EvtxReadState, from:
     }
     const recordId = safeNumber(chunk.readBigUInt64LE(p + RECORD.id));
     const written = filetimeToIso(chunk.readBigUInt64LE(p + RECORD.written));
-    xml ??= new ChunkXml(chunk, { checked: true });
+    xml ??= new ChunkXml(chunk, { checked: true, library: log.library });
     // Built outside the yield, so an error thrown by the consumer is never taken for an unreadable record.
     let event: EvtxEvent | null = null;
+    let later = false;
     try {
-      const rebuilt = toEvent(xml.parseRecord(p + RECORD.binxml, p + size - 4), recordId, written, index);
-      if (rebuilt.eventId !== null) event = { ...rebuilt, recovered: true };
+      event = rebuild(xml, chunk, p, size, recordId, written, index);
     } catch (err) {
       if (!(err instanceof BinXmlError) && !(err instanceof RangeError)) throw err;
+      // Its template may be defined again in a later chunk.
+      later = err instanceof TemplateOverwritten && !log.library.has(err.templateId);
     }
+    // Rebuilt again after the last chunk (with every chunk's templates, and its copies of current records known), while the list has room.
+    const room = log.deferred.length < LIMITS.maxEvtxDeferredSlack;
     if (event) {
-      state.recoveredRecords++;
-      yield event;
-      if (state.records + state.recoveredRecords >= LIMITS.maxEvtxRecords) return;
-    } else if (plausibleHeader(recordId, written)) countUnreadable(state, recordId, written);
+      if (room) log.deferred.push({ index, at: p, recordId, written });
+      else {
+        yield counted(state, event);
+        if (state.records + state.recoveredRecords >= LIMITS.maxEvtxRecords) return;
+      }
+    } else if (plausibleHeader(recordId, written)) {
+      if (later && room) log.deferred.push({ index, at: p, recordId, written });
+      else countUnreadable(state, recordId, written);
+    }
     else {
       // Not a record's header: its size is not trusted to step over what follows (a forged one could hide records).
       p += RECORD.alignment;

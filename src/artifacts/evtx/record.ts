@@ -45,6 +45,8 @@ export interface EvtxEvent extends ArtifactRecord {
    * it uses checks (parse.ts).
    */
   recovered?: true;
+  /** Set on a recovered record rebuilt with the same template defined elsewhere in the log, its own definition being overwritten (parse.ts). */
+  templateFromLog?: true;
   /** Set when the binary XML could not be read: the record header is all there is. */
   error?: string;
 }
@@ -146,6 +148,10 @@ export interface EvtxFacts extends Partial<EvtxHeader> {
   damagedRecords: number;
   /** Records recovered from chunk slack (present only when there are some; not counted in `records`). */
   recoveredRecords?: number;
+  /** Of those, the ones rebuilt with the same template defined elsewhere in the log, their own being overwritten (present only when there are some). */
+  recoveredWithLogTemplate?: number;
+  /** Slack records that are copies of current records (same record id), not given twice (present only when there are some). */
+  slackCopies?: number;
   /** Records found in chunk slack whose names or templates are overwritten: their ids and written times (present only when there are some). */
   slackUnreadable?: SlackUnreadable;
 }

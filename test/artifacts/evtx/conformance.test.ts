@@ -16,9 +16,9 @@ const HAVE = corpusAvailable();
 const logs = HAVE ? corpusLogs() : [];
 
 /** The log's current records (`events`) and those recovered from its chunks' slack, apart. */
-function own(rel: string) {
+function own(rel: string, keepSlackCopies = false) {
   const state = newReadState();
-  const all = [...readEvtx(bufferSource(readFileSync(corpusPath('evtx', rel))), state)];
+  const all = [...readEvtx(bufferSource(readFileSync(corpusPath('evtx', rel))), state, { keepSlackCopies })];
   return { events: all.filter((e) => !e.recovered), recovered: all.filter((e) => e.recovered), state };
 }
 
@@ -167,7 +167,7 @@ describeIf(HAVE, CORPUS_MISSING)('EVTX conformance with evtxexport (libevtx) and
   test.each(logs)('%s: records found in chunk slack add up to evtxinfo\'s recovered count', (rel) => {
     const { recovered, state } = own(rel);
     expect(state.recoveredRecords).toBe(recovered.length);
-    const found = recovered.length + (state.slackUnreadable?.records ?? 0);
+    const found = recovered.length + state.slackCopies + (state.slackUnreadable?.records ?? 0);
     if (rel === BAD_MAGIC) expect([found, evtxinfoRecovered(rel)]).toEqual([81, 163]);
     else expect(found).toBe(evtxinfoRecovered(rel));
   });
@@ -180,10 +180,11 @@ describeIf(HAVE, CORPUS_MISSING)('EVTX conformance with evtxexport (libevtx) and
   });
 
   const haveEvtxexport = HAVE && toolAvailable('evtxexport');
-  testIf(haveEvtxexport, toolMissing('evtxexport'))('the records rebuilt from slack and from after damaged records are those evtxexport -m recovered exports, and agree field by field', () => {
+  testIf(haveEvtxexport, toolMissing('evtxexport'))('the records rebuilt from slack with their own chunk\'s templates are those evtxexport -m recovered exports, and agree field by field', () => {
     let rebuilt = 0;
     for (const rel of logs) {
-      const { recovered } = own(rel);
+      // Slack copies of current records kept, as evtxexport exports them (a scan counts them instead).
+      const recovered = own(rel, true).recovered.filter((e) => !e.templateFromLog);
       rebuilt += recovered.length;
       const theirs = parseEvtxexportXml(execFileSync('evtxexport', ['-m', 'recovered', '-f', 'xml', corpusPath('evtx', rel)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
       const ours = new Set(recovered.map((e) => e.recordId));
@@ -192,5 +193,25 @@ describeIf(HAVE, CORPUS_MISSING)('EVTX conformance with evtxexport (libevtx) and
       expect(recovered.length).toBe(theirs.length);
     }
     expect(rebuilt).toBe(82);
+  });
+
+  test('records rebuilt with the same template found elsewhere in the log (their own overwritten): 38 in Security.evtx, each a slack copy of a current record and equal to it in every field; 22 in Application_no_crc32.evtx, older than its current ones', () => {
+    const security = own('velocidex-evtx/Security.evtx', true);
+    const lent = security.recovered.filter((e) => e.templateFromLog);
+    expect(lent).toHaveLength(38);
+    const current = new Map(security.events.map((e) => [e.recordId, e]));
+    const fields = (e: EvtxEvent) => ({ recordId: e.recordId, written: e.written, eventId: e.eventId, channel: e.channel, provider: e.provider, computer: e.computer, userSid: e.userSid, data: e.data });
+    for (const e of lent) expect(fields(e)).toEqual(fields(current.get(e.recordId)!));
+    // As a scan reads it: copies of current records are counted, not given twice.
+    const scanned = own('velocidex-evtx/Security.evtx');
+    expect({ recovered: scanned.recovered.length, copies: scanned.state.slackCopies }).toEqual({ recovered: 0, copies: 39 });
+    expect(scanned.state.warnings).toContain('39 records in chunk slack are copies of current records (the same record ids): not given twice');
+
+    const app = own('evtx-rs/Application_no_crc32.evtx');
+    expect({ recovered: app.state.recoveredRecords, lent: app.state.recoveredWithLogTemplate, unreadable: app.state.slackUnreadable?.records }).toEqual({ recovered: 22, lent: 22, unreadable: 12 });
+    const oldest = Math.min(...app.events.map((e) => e.recordId));
+    expect(app.recovered.every((e) => e.recordId < oldest && e.templateFromLog)).toBe(true);
+    // Software Protection's 16384 as Windows renders it: "scheduled ... for re-start at 2021-04-01T23:47:46Z. Reason: RulesEngine."
+    expect(app.recovered.find((e) => e.recordId === 420)).toMatchObject({ eventId: 16384, provider: 'Microsoft-Windows-Security-SPP', data: { '#1': '2021-04-01T23:47:46Z', '#2': 'RulesEngine' } });
   });
 });

@@ -21,7 +21,7 @@ import { evtxParser, newReadState, readEvtx } from '../../../src/artifacts/evtx/
 import type { DetectContext } from '../../../src/artifacts/types.js';
 import type { Candidate } from '../../../src/rules/types.js';
 import { NO_TIMES } from '../../../src/model/finding.js';
-import { evtxFile, type EventSpec } from '../../../fixtures/lib/evtx-writer.mjs';
+import { evtxFile, security4688, sysmon1, type EventSpec } from '../../../fixtures/lib/evtx-writer.mjs';
 import { corpusAvailable, corpusPath, testIf, CORPUS_MISSING } from '../../helpers/corpus.js';
 import { CHUNK, FILE_HEADER, RECORD, TEMPLATE, TEMPLATE_INSTANCE } from '../../../src/artifacts/evtx/layout.js';
 import { RAR_COMMAND, securityLog } from './fixtures.js';
@@ -174,6 +174,83 @@ describe('records in chunk slack', () => {
     const { current, recovered, state } = read(cut);
     expect(current).toHaveLength(1);
     expect([recovered.length, state.slackUnreadable]).toEqual([0, null]);
+  });
+});
+
+describe('a slack record whose template is overwritten, rebuilt with the same template from elsewhere in the log', () => {
+  const start = Date.UTC(2025, 2, 15, 5, 0, 0);
+  const ev = (recordId: number, commandLine: string, extra: Partial<EventSpec> = {}): EventSpec => ({
+    ...security4688({ recordId, time: new Date(start + recordId * 1000), commandLine, newProcessName: 'C:\\Windows\\System32\\cmd.exe' }),
+    ...extra,
+  });
+  /** The log with the record at `at` of its first chunk in the slack and its own (inline) template definition's GUID broken. */
+  function slackWithBrokenTemplate(log: Buffer, at: number): Buffer {
+    const cut = cutBack(log, at);
+    overwriteTemplate(cut.subarray(CHUNK_AT, CHUNK_AT + CHUNK.size), at);
+    return cut;
+  }
+  function overwriteTemplate(chunk: Buffer, at: number): void {
+    const definition = chunk.readUInt32LE(at + RECORD.binxml + TEMPLATE_AT + TEMPLATE_INSTANCE.definition);
+    chunk.writeUInt32LE((chunk.readUInt32LE(definition + TEMPLATE.guid) ^ 0xffffffff) >>> 0, definition + TEMPLATE.guid);
+  }
+
+  test('the template a current record defines (same id, same GUID, the values fit): rebuilt, marked, the same fields as when it was current', () => {
+    const log = evtxFile([ev(101, 'cmd /c whoami', { templateId: 0x4688 }), ev(102, RAR_COMMAND, { templateId: 0x4688 })]);
+    const asCurrent = read(log).current[1]!;
+    const { current, recovered, state } = read(slackWithBrokenTemplate(log, recordOffsets(log)[1]!));
+    expect(current.map((e) => e.recordId)).toEqual([101]);
+    expect(recovered).toHaveLength(1);
+    const { recovered: mark, templateFromLog, ...fields } = recovered[0]!;
+    expect({ mark, templateFromLog }).toEqual({ mark: true, templateFromLog: true });
+    expect(fields).toEqual(asCurrent);
+    expect(state.recoveredWithLogTemplate).toBe(1);
+    expect(state.warnings).toEqual(["1 record recovered from chunk slack or from after a damaged record (not among the log's current records as read; marked recovered; 1 of them with the same template defined elsewhere in the log, their own being overwritten)"]);
+  });
+
+  test('a template first defined in a later chunk: the slack record waits for it and is rebuilt after the last chunk', () => {
+    const events = Array.from({ length: 90 }, (_, i) => ev(101 + i, `cmd /c echo ${'x'.repeat(400)} ${i}`));
+    const inFirst = recordOffsets(evtxFile(events)).length;
+    expect(inFirst).toBeLessThan(events.length);
+    // Only the first chunk's last record and one record of the second chunk share a template.
+    events[inFirst - 1] = { ...events[inFirst - 1]!, templateId: 0x4688 };
+    events[inFirst + 3] = { ...events[inFirst + 3]!, templateId: 0x4688 };
+    const log = evtxFile(events);
+    const last = recordOffsets(log).at(-1)!;
+    const { recovered, state } = read(slackWithBrokenTemplate(log, last));
+    expect(recovered.map((e) => [e.recordId, e.templateFromLog])).toEqual([[101 + inFirst - 1, true]]);
+    expect(recovered[0]!.data.CommandLine).toBe(events[inFirst - 1]!.data.CommandLine);
+    expect(state.slackUnreadable).toBeNull();
+  });
+
+  test('no template is lent where it would not fit or is not the one: other values, an id two GUIDs share, an id no record defines', () => {
+    const written = (log: Buffer) => read(log).current[1]!.written;
+    // The same id, but the template takes another set of fields (a Sysmon 1): its slots do not fit a 4688's values.
+    const other = evtxFile([{ ...sysmon1({ recordId: 101, time: new Date(start), commandLine: 'notepad', image: 'C:\\Windows\\notepad.exe' }), templateId: 0x4688 }, ev(102, RAR_COMMAND, { templateId: 0x4688 })]);
+    const unfit = read(slackWithBrokenTemplate(other, recordOffsets(other)[1]!));
+    expect([unfit.recovered.length, unfit.state.slackUnreadable?.records]).toEqual([0, 1]);
+    // Two current records define templates of one id with different GUIDs: neither is lent.
+    const twoGuids = evtxFile([ev(100, 'a', { templateId: 0x4688 }), ev(101, 'b', { templateId: 0x4688, templateGuidFill: 0x11 }), ev(102, RAR_COMMAND, { templateId: 0x4688 })]);
+    const ambiguous = read(slackWithBrokenTemplate(twoGuids, recordOffsets(twoGuids)[2]!));
+    expect([ambiguous.recovered.length, ambiguous.state.slackUnreadable?.records]).toEqual([0, 1]);
+    // Its id defined nowhere else: counted, as before.
+    const alone = evtxFile([ev(101, 'a'), ev(102, RAR_COMMAND)]);
+    const none = read(slackWithBrokenTemplate(alone, recordOffsets(alone)[1]!));
+    expect(none.state.slackUnreadable).toMatchObject({ records: 1, firstRecordId: 102, firstWritten: written(alone) });
+  });
+
+  test('a slack record with the id of a current record (a stale copy: ids go on across a clear) is counted, not given twice; asked for, it is given', () => {
+    const log = evtxFile([ev(101, 'cmd /c whoami'), ev(102, RAR_COMMAND)]);
+    const secondAt = recordOffsets(log)[1]!;
+    const copy = cutBack(log, secondAt);
+    // Its id in the header and in its EventRecordID value, both 102, made 101.
+    const chunk = copy.subarray(CHUNK_AT, CHUNK_AT + CHUNK.size);
+    const end = secondAt + chunk.readUInt32LE(secondAt + RECORD.size);
+    for (let p = secondAt; p + 8 <= end; p++) if (chunk.readBigUInt64LE(p) === 102n) chunk.writeBigUInt64LE(101n, p);
+    const { current, recovered, state } = read(copy);
+    expect([current.map((e) => e.recordId), recovered.length, state.slackCopies, state.slackUnreadable]).toEqual([[101], 0, 1, null]);
+    expect(state.warnings).toEqual(['1 record in chunk slack is a copy of current records (the same record ids): not given twice']);
+    const all = [...readEvtx(bufferSource(copy), newReadState(), { keepSlackCopies: true })];
+    expect(all.map((e) => [e.recordId, e.recovered ?? false])).toEqual([[101, false], [101, true]]);
   });
 });
 
