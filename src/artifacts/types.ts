@@ -11,6 +11,7 @@ import type { FileTimes } from '../model/finding.js';
 import type { Candidate } from '../rules/types.js';
 import type { SigmaRule } from './evtx/sigma.js';
 import type { CorrelationHits } from './evtx/sigma-correlation.js';
+import type { TemplateLibrary } from './evtx/binxml.js';
 import type { DirEntryInfo, ListedEntry, OsKind } from '../model/evidence.js';
 import type { DataSourceId } from '../model/data-sources.js';
 
@@ -40,7 +41,7 @@ export interface ArtifactContext {
    */
   openSibling?(name: string): ClosableSource | null;
   /** Options from the command line that parsers honour (e.g. INFO2 ANSI code page). */
-  options?: { codepage?: string; sigma?: readonly SigmaRule[]; sigmaHits?: CorrelationHits };
+  options?: { codepage?: string; sigma?: readonly SigmaRule[]; sigmaHits?: CorrelationHits; evtxTemplates?: TemplateLibrary };
 }
 
 /**

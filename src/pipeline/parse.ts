@@ -13,6 +13,8 @@ import { fsOpener, siblingOpener } from '../evidence/listing.js';
 import type { OpenedSource } from '../evidence/fs.js';
 import { PARENT_PATH_PARSERS, parentPathsFromMft, withParentPaths, type ParentPaths } from '../artifacts/ntfs/parent-paths.js';
 import { fingerprint } from '../fingerprint/index.js';
+import { templatesOf } from '../artifacts/evtx/index.js';
+import type { TemplateLibrary } from '../artifacts/evtx/binxml.js';
 
 export interface ParseOptions {
   file: string;
@@ -24,6 +26,8 @@ export interface ParseOptions {
   root?: string;
   /** An $MFT (a host file) that resolves the parent folders of journal and log records (MFTECmd's -m); with `--root IMAGE` the volume's own is used. */
   mft?: string;
+  /** Other EVTX logs (host files) whose templates rebuild this log's slack records whose own are overwritten. */
+  templates?: readonly string[];
   /** Prefer a parser's streaming reader (records yielded as read, bounded memory) where it has one. */
   streaming: boolean;
 }
@@ -72,6 +76,10 @@ export async function parseFile<T>(opts: ParseOptions, use: (outcome: ParseOutco
     };
     for (const parser of parsersFor(ctx, opts.parser)) {
       const warnings: string[] = [...notes];
+      if (opts.templates?.length) {
+        if (parser.id === 'evtx') ctx.options = { ...ctx.options, evtxTemplates: templatesFor(opts.templates, warnings) };
+        else warnings.push(`--templates rebuilds EVTX slack records; ${parser.id} records are printed as read`);
+      }
       const parents = PARENT_PATH_PARSERS.has(parser.id) ? parentPathsFor(opts, volumeMft, warnings) : null;
       if (opts.mft && !PARENT_PATH_PARSERS.has(parser.id)) warnings.push(`--mft resolves the parent folders of $J and $LogFile records; ${parser.id} records are printed as read`);
       // Millions of records ($MFT, $J, event logs): yielded as they are read, never held.
@@ -97,6 +105,16 @@ function parentPathsFor(opts: ParseOptions, volumeMft: (() => OpenedSource | nul
     return parentPathsFromMft(mft, warnings);
   } finally {
     mft.close();
+  }
+}
+
+/** The templates of the `--templates` logs (host files, as `--mft`), each opened read-only and closed when read. */
+function templatesFor(paths: readonly string[], warnings: string[]): TemplateLibrary {
+  const opened = paths.map((p) => ({ name: p, source: openSingleFile(p).source }));
+  try {
+    return templatesOf(opened, warnings);
+  } finally {
+    for (const o of opened) o.source.close();
   }
 }
 

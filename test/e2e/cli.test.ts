@@ -281,6 +281,19 @@ describe('other commands', () => {
     }
   });
 
+  testIf(corpusAvailable(), CORPUS_MISSING)('parse --templates: a cleared log\'s slack rebuilt with an older log\'s templates, said on stderr; a file that is no log is said too', () => {
+    const cleared = corpusPath('evtx', 'velocidex-evtx', 'Security_1_record.evtx');
+    const alone = runCli(['parse', cleared]);
+    expect(alone.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.recovered)).toHaveLength(0);
+    const r = runCli(['parse', cleared, '--templates', corpusPath('evtx', 'velocidex-evtx', 'Security.evtx'), '--templates', corpusPath('evtx', 'README.md')]);
+    expect(r.status).toBe(0);
+    const recovered = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.recovered);
+    expect(recovered).toHaveLength(53);
+    expect(recovered.every((e) => e.templateFromLog === true)).toBe(true);
+    expect(r.stderr).toContain('warning: --templates ' + corpusPath('evtx', 'README.md') + ': not an EVTX log, no templates taken from it');
+    expect(r.stderr).toContain('53 of them with the same template defined elsewhere in the log or in a --templates log');
+  });
+
   test('rules lists the catalog', () => {
     const r = runCli(['rules', '--format', 'json']);
     expect(r.status).toBe(0);

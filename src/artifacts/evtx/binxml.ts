@@ -105,6 +105,10 @@ export class TemplateLibrary {
   has(id: number): boolean {
     return this.byId.has(id);
   }
+
+  get size(): number {
+    return this.byId.size;
+  }
 }
 
 /** Templates a library keeps (distinct template ids of one log: a busy Security log has a few hundred). */

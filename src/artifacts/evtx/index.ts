@@ -4,6 +4,7 @@ import type { ByteSource } from '../../util/byte-source.js';
 import { FILE_HEADER, hasEvtxMagic } from './layout.js';
 import { detectEvents, detectEvtx, isDetectable } from './detect.js';
 import { newReadState, readEvtx } from './parse.js';
+import { TemplateLibrary } from './binxml.js';
 import type { EvtxEvent, EvtxFacts, EvtxResult } from './record.js';
 import { LIMITS } from '../../util/limits.js';
 import { EventLoopTurns, TURN_EVERY_MS, yieldToEventLoop } from '../../util/event-loop.js';
@@ -15,8 +16,8 @@ export const evtxParser: ArtifactParser<EvtxEvent, EvtxFacts> = {
   description: 'Windows XML event log (EVTX): Security 4688, Sysmon 1/11/23/26, PowerShell 4104 and every other record',
   claims: { formats: ['evtx'], magics: [{ at: 0, bytes: FILE_HEADER.magic }] },
   matches: (ctx) => ctx.format === 'evtx' || hasEvtxMagic(ctx.head),
-  async parse(src): Promise<EvtxResult | null> {
-    const { state, kept } = await readHeld(src, () => true);
+  async parse(src, ctx): Promise<EvtxResult | null> {
+    const { state, kept } = await readHeld(src, () => true, ctx.options?.evtxTemplates);
     if (!state.header && kept.length === 0 && state.warnings.length === 0) return null;
     return { parser: 'evtx', records: kept, warnings: state.warnings, corrupted: state.corrupted, facts: factsOf(state) };
   },
@@ -28,10 +29,10 @@ export const evtxParser: ArtifactParser<EvtxEvent, EvtxFacts> = {
     return { result, candidates: detectEvents(kept, read, ctx, result.facts) };
   },
   detect: detectEvtx,
-  *stream(src, _ctx, warnings) {
+  *stream(src, ctx, warnings) {
     const state = newReadState();
     state.warnings = warnings;
-    yield* readEvtx(src, state);
+    yield* readEvtx(src, state, { templates: ctx.options?.evtxTemplates });
   },
 };
 
@@ -41,13 +42,13 @@ export const evtxParser: ArtifactParser<EvtxEvent, EvtxFacts> = {
  * scan's own thread when Sigma rules are loaded, and for an image's files): the event loop turns
  * meanwhile, so Ctrl-C stops the scan at once.
  */
-async function readHeld(src: ByteSource, keep: (e: EvtxEvent) => boolean): Promise<{ state: ReturnType<typeof newReadState>; kept: EvtxEvent[]; read: number }> {
+async function readHeld(src: ByteSource, keep: (e: EvtxEvent) => boolean, templates?: TemplateLibrary): Promise<{ state: ReturnType<typeof newReadState>; kept: EvtxEvent[]; read: number }> {
   const state = newReadState();
   const kept: EvtxEvent[] = [];
   // The clock looked at every 256 records.
   const turns = new EventLoopTurns(TURN_EVERY_MS, 256);
   let read = 0;
-  for (const e of readEvtx(src, state)) {
+  for (const e of readEvtx(src, state, { templates })) {
     if (read >= LIMITS.maxEvtxRecordsHeld) {
       state.warnings.push(`only the first ${LIMITS.maxEvtxRecordsHeld} records are kept for detection (limit); \`stagehunt parse\` streams them all`);
       state.corrupted = true;
@@ -76,6 +77,24 @@ function factsOf(state: ReturnType<typeof newReadState>): EvtxFacts {
 }
 
 export const parsers: readonly ArtifactParser<EvtxEvent, EvtxFacts>[] = [evtxParser];
+
+/**
+ * The templates of other logs (`parse --templates`: an archived or older copy of the log, another log
+ * of the machine), to rebuild the slack records whose own templates are overwritten; each log read
+ * whole, its records dropped. Not EVTX, or damaged: a warning, and what could be read is kept.
+ */
+export function templatesOf(sources: ReadonlyArray<{ name: string; source: ByteSource }>, warnings: string[]): TemplateLibrary {
+  const library = new TemplateLibrary();
+  for (const { name, source } of sources) {
+    const state = newReadState();
+    const before = library.size;
+    let records = 0;
+    for (const _ of readEvtx(source, state, { templates: library })) records++;
+    if (!state.header && records === 0) warnings.push(`--templates ${name}: not an EVTX log, no templates taken from it`);
+    else if (library.size === before) warnings.push(`--templates ${name}: no templates taken from it (none readable, or none new)`);
+  }
+  return library;
+}
 
 export { readEvtx, newReadState } from './parse.js';
 export type { EvtxEvent } from './record.js';

@@ -104,7 +104,7 @@ function readHeader(src: ByteSource, state: EvtxReadState): { chunkStart: number
 export function* readEvtx(src: ByteSource, state: EvtxReadState = newReadState(), options: ReadOptions = {}): Generator<EvtxEvent> {
   const head = readHeader(src, state);
   if (!head) return;
-  const log: LogSlack = { library: new TemplateLibrary(), deferred: [], currentIds: [], keepCopies: options.keepSlackCopies ?? false };
+  const log: LogSlack = { library: options.templates ?? new TemplateLibrary(), deferred: [], currentIds: [], keepCopies: options.keepSlackCopies ?? false };
   const chunkCount = Math.ceil(Math.max(0, src.size - head.chunkStart) / CHUNK.size);
   // Consecutive slots without a chunk signature are one warning: a dirty log's unused space after its
   // last chunk holds old bytes, often several slots of it, which are not several faults.
@@ -147,7 +147,7 @@ export function* readEvtx(src: ByteSource, state: EvtxReadState = newReadState()
   }
   flushBad();
   yield* slackAtEnd(src, head.chunkStart, state, log);
-  noteSlack(state);
+  noteSlack(state, options.templates !== undefined);
 }
 
 /** What the slack pass needs of the whole log: its templates, the slack records found, the ids of its current records. */
@@ -164,6 +164,8 @@ interface LogSlack {
 export interface ReadOptions {
   /** Yield the slack copies of current records as recovered records too, instead of counting them (a full account of the slack: the tests compare them with the current records). */
   keepSlackCopies?: boolean;
+  /** Templates to lend besides the log's own: another log's (`parse --templates`), read first; the log's own are added to it. */
+  templates?: TemplateLibrary;
 }
 
 /** Whether `recordId` lies in a chunk's range of current ids; `ranges` sorted by their low end and merged. */
@@ -241,11 +243,11 @@ function counted(state: EvtxReadState, event: EvtxEvent): EvtxEvent {
 }
 
 /** What the chunks' slack gave, in one note at the end of the file. */
-function noteSlack(state: EvtxReadState): void {
+function noteSlack(state: EvtxReadState, otherLogs: boolean): void {
   const u = state.slackUnreadable;
   const records = (n: number): string => `${n} record${n === 1 ? '' : 's'}`;
   if (state.recoveredRecords > 0) {
-    const lent = state.recoveredWithLogTemplate > 0 ? `; ${state.recoveredWithLogTemplate} of them with the same template defined elsewhere in the log, their own being overwritten` : '';
+    const lent = state.recoveredWithLogTemplate > 0 ? `; ${state.recoveredWithLogTemplate} of them with the same template defined elsewhere in the log${otherLogs ? ' or in a --templates log' : ''}, their own being overwritten` : '';
     note(state, `${records(state.recoveredRecords)} recovered from chunk slack or from after a damaged record (not among the log's current records as read; marked recovered${lent})`);
   }
   if (state.slackCopies > 0) note(state, `${records(state.slackCopies)} in chunk slack ${state.slackCopies === 1 ? 'is a copy' : 'are copies'} of current records (the same record ids): not given twice`);

@@ -16,6 +16,7 @@ export interface ParseArgs {
   quiet?: boolean;
   root?: string;
   mft?: string;
+  templates?: string[];
 }
 
 export function parseBuilder(y: Argv): Argv<ParseArgs> {
@@ -26,13 +27,14 @@ export function parseBuilder(y: Argv): Argv<ParseArgs> {
     .option('codepage', { type: 'string', describe: 'ANSI code page for INFO2 / legacy artifacts' })
     .option('hive-logs', { type: 'boolean', default: true, describe: 'apply registry transaction logs (.LOG1/.LOG2) beside a dirty hive, as Windows does when it loads it (default); --no-hive-logs reads hives as found' })
     .option('mft', { type: 'string', describe: 'an $MFT that gives the records of a $J or $LogFile their parent folders\' paths (parentPath), as MFTECmd -m; with --root IMAGE the volume\'s own $MFT does' })
+    .option('templates', { type: 'string', array: true, describe: 'other EVTX logs of the machine (an archived or older copy of the log; repeatable) whose templates rebuild the slack records of a cleared log whose own templates are overwritten, as EVTXtract does; the log\'s own templates are always used' })
     .option('root', { type: 'string', describe: 'evidence root the file lies in: a directory (every path component below it must be a real directory, no link), or a disk image, whose FILE is a path on one of its volumes (a named stream as file:stream: \'$Extend/$UsnJrnl:$J\')' }));
 }
 
 export async function runParse(args: ParseArgs): Promise<number> {
   if (args.parser && !parserById(args.parser))
     throw new UsageError(`unknown parser '${args.parser}' (choose one of: ${ARTIFACT_PARSERS.map((p) => p.id).join(', ')})`);
-  const options = { file: args.file, parser: args.parser, codepage: args.codepage, hiveLogs: args.hiveLogs, root: args.root, mft: args.mft, streaming: args.format === 'jsonl' };
+  const options = { file: args.file, parser: args.parser, codepage: args.codepage, hiveLogs: args.hiveLogs, root: args.root, mft: args.mft, templates: args.templates, streaming: args.format === 'jsonl' };
   return parseFile(options, async (outcome) => {
     if (outcome.kind === 'none') throw new UsageError(`no parser understands ${args.file} (detected format: ${outcome.format ?? 'unknown'}; ${outcome.description})`);
     if (outcome.kind === 'stream') {

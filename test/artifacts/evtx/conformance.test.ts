@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { corpusAvailable, corpusPath, describeIf, testIf, toolAvailable, toolMissing, CORPUS_MISSING } from '../../helpers/corpus.js';
 import { bufferSource } from '../../../src/util/byte-source.js';
-import { newReadState, readEvtx, type EvtxEvent } from '../../../src/artifacts/evtx/index.js';
+import { newReadState, readEvtx, templatesOf, type EvtxEvent } from '../../../src/artifacts/evtx/index.js';
 import { corpusLogs, parseEvtxexportXml, readEvtxexport, readPythonEvtx, readTools, type ExpectedEvent } from './expectations.js';
 
 const HAVE = corpusAvailable();
@@ -193,6 +193,23 @@ describeIf(HAVE, CORPUS_MISSING)('EVTX conformance with evtxexport (libevtx) and
       expect(recovered.length).toBe(theirs.length);
     }
     expect(rebuilt).toBe(82);
+  });
+
+  test('the cleared log rebuilt with the templates of an older log of the same machine (parse --templates): 53 of its 77 slack records, each naming itself and its machine as its header does', () => {
+    const warnings: string[] = [];
+    const library = templatesOf([{ name: 'Security.evtx', source: bufferSource(readFileSync(corpusPath('evtx', 'velocidex-evtx/Security.evtx'))) }], warnings);
+    expect(warnings).toEqual([]);
+    const state = newReadState();
+    const all = [...readEvtx(bufferSource(readFileSync(corpusPath('evtx', 'velocidex-evtx/Security_1_record.evtx'))), state, { templates: library })];
+    const recovered = all.filter((e) => e.recovered);
+    expect({ recovered: recovered.length, lent: state.recoveredWithLogTemplate, unreadable: state.slackUnreadable?.records }).toEqual({ recovered: 53, lent: 53, unreadable: 24 });
+    const kinds = new Map<number, number>();
+    for (const e of recovered) kinds.set(e.eventId!, (kinds.get(e.eventId!) ?? 0) + 1);
+    expect(Object.fromEntries(kinds)).toEqual({ 4624: 13, 4625: 9, 4627: 13, 4672: 13, 4776: 4, 4798: 1 });
+    // A template whose slots were not the record's would put other values under System: the EventRecordID
+    // from the values is the header's id, the machine is the log's, the time is the written one, in every record.
+    for (const e of recovered) expect({ id: e.recordId, header: e.headerRecordId, computer: e.computer, channel: e.channel, early: e.time! <= e.written! }).toEqual({ id: e.recordId, header: undefined, computer: 'TestComputer', channel: 'Security', early: true });
+    expect(recovered.filter((e) => e.eventId === 4625).every((e) => e.data.TargetUserName !== undefined && e.data.SubjectUserName === 'test')).toBe(true);
   });
 
   test('records rebuilt with the same template found elsewhere in the log (their own overwritten): 38 in Security.evtx, each a slack copy of a current record and equal to it in every field; 22 in Application_no_crc32.evtx, older than its current ones', () => {
