@@ -6,9 +6,11 @@
  * content begins, is read by the archive parser that claims it, from that unit on through the same
  * free run, and judged by the archive detector the walk uses (encryption, user documents, secrets...).
  *
- * Where the archive ends: a 7-Zip start header says it (offset and size of its end header); a ZIP
- * ends with the end-of-central-directory record found further in the same free run whose offsets
- * lead back to this header; else (RAR, tar, compressed streams) the carve stops at the next header or
+ * Where the archive ends: a 7-Zip start header says it (offset and size of its end header), as a
+ * cabinet's header does (its total size: what `makecab` and `diantz`, Windows' own archivers, write);
+ * a ZIP ends with the end-of-central-directory record found further in the same free run whose offsets
+ * lead back to this header (through the ZIP64 end record and its locator when the archive needs them:
+ * over 4 GiB or 65,535 entries, or written so by `zip -fz`); else (RAR, tar, compressed streams) the carve stops at the next header or
  * the end of the free run. The bytes are taken as contiguous, as file systems write a new file into
  * free space when they can: an archive whose end was overwritten or lies elsewhere reads as damaged,
  * with what could be listed. ZIP-based packages (Office documents, Java and Android packages) and
@@ -76,13 +78,15 @@ const OVERLAP = 512;
 /** Chunks a fetching-ahead image is told of in advance. */
 const AHEAD_CHUNKS = 4;
 
-type CarvedFormat = '7z' | 'rar' | 'zip' | 'gzip' | 'xz' | 'bzip2' | 'zstd' | 'tar';
+type CarvedFormat = '7z' | 'rar' | 'zip' | 'cab' | 'gzip' | 'xz' | 'bzip2' | 'zstd' | 'tar';
 
 /** Signatures looked for at a unit's start: the archives and compressors staging uses. */
 const SIGNATURES: ReadonlyArray<{ format: CarvedFormat; magic: Buffer }> = [
   { format: '7z', magic: Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]) },
   { format: 'rar', magic: Buffer.from('Rar!\x1a\x07', 'latin1') },
   { format: 'zip', magic: Buffer.from([0x50, 0x4b, 0x03, 0x04]) },
+  // a cabinet: "MSCF" and four reserved zero bytes
+  { format: 'cab', magic: Buffer.from('MSCF\0\0\0\0', 'latin1') },
   // gzip with deflate (the only method), xz, bzip2 with its first block's magic (pi), zstd frames
   { format: 'gzip', magic: Buffer.from([0x1f, 0x8b, 0x08]) },
   { format: 'xz', magic: Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]) },
@@ -96,6 +100,12 @@ const FIRST_BYTES = new Set(SIGNATURES.map((s) => s.magic[0]!));
 const BZIP2_BLOCK = Buffer.from([0x31, 0x41, 0x59, 0x26, 0x53, 0x59]);
 const ZIP_END = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
 const ZIP_END_SIZE = 22;
+const ZIP64_LOCATOR = 0x07064b50;
+const ZIP64_LOCATOR_SIZE = 20;
+const ZIP64_END = 0x06064b50;
+/** A ZIP64 end record's fixed part (its extensible data, rarely written, follows). */
+const ZIP64_END_SIZE = 56;
+const CAB_HEADER = 36;
 const SEVEN_ZIP_START_HEADER = 32;
 
 /** A header found at a unit start, with where its archive ends (bytes into the run) when that is known. */
@@ -104,8 +114,8 @@ interface Header {
   /** Byte offset into the free run (a unit boundary). */
   at: number;
   end: number | null;
-  /** How the end was found: 'start header' (7z), 'end record' (ZIP), or null. */
-  endFrom: 'start header' | 'end record' | null;
+  /** How the end was found: 'start header' (7z), 'cabinet header' (CAB), 'end record' (ZIP), or null. */
+  endFrom: 'start header' | 'cabinet header' | 'end record' | null;
 }
 
 /** Carves one volume's free space; the candidates are `carved` findings under `$Unalloc/` (The Sleuth Kit's and Autopsy's name for unallocated space). */
@@ -147,6 +157,10 @@ export async function carveArchives(space: FreeSpace, opts: CarveOptions): Promi
             const end = sevenZipEnd(buf, off);
             if (end !== null) Object.assign(h, { end: h.at + end, endFrom: 'start header' });
           }
+          if (format === 'cab') {
+            const end = cabinetEnd(buf, off);
+            if (end !== null) Object.assign(h, { end: h.at + end, endFrom: 'cabinet header' });
+          }
           if (format === 'zip') zipAt.set(h.at, h);
           headers.push(h);
         }
@@ -154,8 +168,8 @@ export async function carveArchives(space: FreeSpace, opts: CarveOptions): Promi
         if (zipAt.size > 0) {
           for (let i = buf.indexOf(ZIP_END); i >= 0 && i < core; i = buf.indexOf(ZIP_END, i + 1)) {
             if (i + ZIP_END_SIZE > buf.length) break;
-            const start = pos + i - buf.readUInt32LE(i + 16) - buf.readUInt32LE(i + 12);
-            const h = zipAt.get(start);
+            const start = zipStart(buf, i, pos);
+            const h = start === null ? undefined : zipAt.get(start);
             // The outermost archive's end record is its last one (a stored ZIP inside has its own, leading elsewhere).
             if (h) Object.assign(h, { end: pos + i + ZIP_END_SIZE + buf.readUInt16LE(i + 20), endFrom: 'end record' });
           }
@@ -174,7 +188,7 @@ export async function carveArchives(space: FreeSpace, opts: CarveOptions): Promi
         const nextAt = headers[k + 1]?.at ?? runBytes;
         const known = h.end !== null && h.end <= runBytes;
         const end = known ? h.end! : Math.min(nextAt, h.at + CARVE_LIMITS.unknownEndBytes);
-        // A structurally checked end (7z start header CRC, ZIP end record): headers before it are the archive's own members.
+        // A structurally checked end (7z start header CRC, cabinet header, ZIP end record): headers before it are the archive's own members.
         if (known) covered = end;
         const got = await readCarved(space, { first, bytes: end - h.at, header: h, known, runEnd: h.end !== null && h.end > runBytes, record }, opts, stats, warnings);
         if (!got) continue;
@@ -211,6 +225,34 @@ function signatureAt(buf: Buffer, off: number): CarvedFormat | null {
   }
   const after = off + TAR_MAGIC_AT + TAR_MAGIC.length;
   return after < buf.length && buf.compare(TAR_MAGIC, 0, TAR_MAGIC.length, off + TAR_MAGIC_AT, after) === 0 && (buf[after] === 0 || buf[after] === 0x20) ? 'tar' : null;
+}
+
+/**
+ * Where the ZIP whose end record is at `i` of the chunk begins (bytes into the run): its central
+ * directory's size and offset back from the end record; where they are 0xffffffff (ZIP64), from the
+ * ZIP64 end record the locator before it names. Null when they do not lead anywhere.
+ */
+function zipStart(buf: Buffer, i: number, pos: number): number | null {
+  const size = buf.readUInt32LE(i + 12);
+  const offset = buf.readUInt32LE(i + 16);
+  if (size !== 0xffffffff && offset !== 0xffffffff) return pos + i - offset - size;
+  const locator = i - ZIP64_LOCATOR_SIZE;
+  if (locator < 0 || buf.readUInt32LE(locator) !== ZIP64_LOCATOR) return null;
+  // The ZIP64 end record right before the locator, its size field saying so (no extensible data: what every writer does).
+  const record = locator - ZIP64_END_SIZE;
+  if (record < 0 || buf.readUInt32LE(record) !== ZIP64_END || buf.readBigUInt64LE(record + 4) !== BigInt(ZIP64_END_SIZE - 12)) return null;
+  // The locator's offset of the ZIP64 end record is from the archive's start.
+  const from = Number(buf.readBigUInt64LE(locator + 8));
+  return Number.isSafeInteger(from) && from <= pos + record ? pos + record - from : null;
+}
+
+/** Bytes a cabinet spans, from its header (cbCabinet), when the header holds (version 1.3, its file list inside); else null. */
+function cabinetEnd(buf: Buffer, off: number): number | null {
+  if (off + CAB_HEADER > buf.length) return null;
+  const total = buf.readUInt32LE(off + 8);
+  const files = buf.readUInt32LE(off + 16);
+  if (buf[off + 24] !== 3 || buf[off + 25] !== 1 || total < CAB_HEADER || files < CAB_HEADER || files >= total) return null;
+  return total;
 }
 
 /** Bytes a 7-Zip archive spans, from its start header (CRC-checked); null when the header does not hold. */

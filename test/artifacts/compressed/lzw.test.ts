@@ -17,7 +17,7 @@ import { parseWith } from '../zip/helpers.js';
 import { CORPUS_MISSING, corpusAvailable, corpusPath, testIf, toolAvailable, toolMissing } from '../../helpers/corpus.js';
 import { xorshiftBytes } from '../../helpers/random.js';
 import { cpuClock } from '../../helpers/cpu.js';
-import { lzwCompress } from './lzw-writer.js';
+import { lzwCompress } from '../../../fixtures/lib/lzw-writer.mjs';
 
 const HAVE_GZIP = toolAvailable('gzip');
 const HAVE_BSDTAR = toolAvailable('bsdtar');
