@@ -173,6 +173,8 @@ class RangeDecoder {
 
 class Ppmd7 {
   private readonly mem: Uint8Array;
+  /** The same bytes as 16-bit words: every field wider than a byte lies at an even offset (below), so reads are one or two loads. */
+  private readonly words: Uint16Array;
   private readonly size: number;
   private readonly align: number;
   private readonly maxOrder: number;
@@ -208,7 +210,11 @@ class Ppmd7 {
     // As the original: the model starts 1..4 bytes in (0 is "none"), and one unit past its end is
     // the head of the free-block list while free blocks are glued.
     this.align = 4 - (size & 3);
+    // align + size is a multiple of 4, so every unit (12 bytes, counted from there) starts at an
+    // offset divisible by 4, every state (6 bytes) at an even one: their 16- and 32-bit fields are
+    // whole 16-bit words of `words`.
     this.mem = new Uint8Array(this.align + size + UNIT);
+    this.words = new Uint16Array(this.mem.buffer, 0, this.mem.length >>> 1);
     this.maxOrder = maxOrder;
     const dummy = 25 * 16;
     this.seeShift[dummy] = PERIOD_BITS;
@@ -218,23 +224,22 @@ class Ppmd7 {
 
   // --- the array's fields -------------------------------------------------------------------
 
+  // Little-endian fields at even offsets (typed arrays use the machine's byte order: little-endian
+  // on every platform Node supports).
   private u16(at: number): number {
-    return this.mem[at]! | (this.mem[at + 1]! << 8);
+    return this.words[at >>> 1]!;
   }
   private setU16(at: number, v: number): void {
-    this.mem[at] = v;
-    this.mem[at + 1] = v >>> 8;
+    this.words[at >>> 1] = v;
   }
   private u32(at: number): number {
-    const m = this.mem;
-    return (m[at]! | (m[at + 1]! << 8) | (m[at + 2]! << 16) | (m[at + 3]! << 24)) >>> 0;
+    const w = at >>> 1;
+    return (this.words[w]! | (this.words[w + 1]! << 16)) >>> 0;
   }
   private setU32(at: number, v: number): void {
-    const m = this.mem;
-    m[at] = v;
-    m[at + 1] = v >>> 8;
-    m[at + 2] = v >>> 16;
-    m[at + 3] = v >>> 24;
+    const w = at >>> 1;
+    this.words[w] = v;
+    this.words[w + 1] = v >>> 16;
   }
 
   // A context: symbol count at 0, frequency sum at 2, symbol table at 4, suffix at 8; a context of
@@ -655,11 +660,17 @@ class Ppmd7 {
     this.foundState = this.stats(mc);
   }
 
-  /** The SEE context for an escape from a context with `numMasked` symbols masked, and its escape frequency. */
-  private makeEscFreq(numMasked: number): { see: number; escFreq: number } {
+  /** Set by makeEscFreq: the escape frequency of the SEE context it returns (kept here: no object per escape). */
+  private escFreq = 0;
+
+  /** The SEE context for an escape from a context with `numMasked` symbols masked; its escape frequency in `escFreq`. */
+  private makeEscFreq(numMasked: number): number {
     const mc = this.minContext;
     const ns = this.numStats(mc);
-    if (ns === 256) return { see: 25 * 16, escFreq: 1 };
+    if (ns === 256) {
+      this.escFreq = 1;
+      return 25 * 16;
+    }
     const nonMasked = ns - numMasked;
     const see =
       COUNT_TO_SEE_ROW[nonMasked - 1]! * 16 +
@@ -669,7 +680,8 @@ class Ppmd7 {
       this.hiBitsFlag;
     const r = this.seeSumm[see]! >>> this.seeShift[see]!;
     this.seeSumm[see] = this.seeSumm[see]! - r;
-    return { see, escFreq: r + (r === 0 ? 1 : 0) };
+    this.escFreq = r + (r === 0 ? 1 : 0);
+    return see;
   }
 
   private seeUpdate(see: number): void {
@@ -806,8 +818,8 @@ class Ppmd7 {
         s += STATE;
         i -= k;
       }
-      const { see, escFreq } = this.makeEscFreq(numMasked);
-      const freqSum = escFreq + hiCnt;
+      const see = this.makeEscFreq(numMasked);
+      const freqSum = this.escFreq + hiCnt;
       const count = rc.threshold(freqSum);
       if (count < hiCnt) {
         let k = 0;
