@@ -112,6 +112,8 @@ export const LIMITS = {
   maxEvtxWarnings: 1000,
   /** Slack records of one log whose template is overwritten and not yet seen elsewhere in the log, kept (chunk and offset: 16 bytes each) to be tried again with the whole log's templates; past this they are counted unreadable. */
   maxEvtxDeferredSlack: 100_000,
+  /** Template ids of one log whose place is noted for lending to slack records (20 bytes each); a log past it lends only the first ones. */
+  maxEvtxTemplateIds: 65_536,
   /**
    * Sigma index (artifacts/evtx/sigma-index.ts): units of needed text per field's automaton. The
    * SigmaHQ checkout needs 25,271 for CommandLine; a rule set past the bound has its further rules

@@ -54,14 +54,22 @@ export function nameHash(buf: Buffer, text: number, chars: number): number {
  * definition offset (the id is the GUID's first four bytes); else the record cannot be rebuilt from
  * this chunk and a BinXmlError says so. The chunk's own records always hold both (checked on the corpus).
  *
- * `library`: the templates of the whole log (TemplateLibrary), shared by its chunks: a checked
- * record whose template is overwritten in its own chunk is rebuilt with the log's template of the
- * same id (EVTXtract's approach: after a clear, the events logged since define the same templates
- * again at other offsets) when exactly one was seen and the record's values fit it, slot by slot.
+ * `lend`: a checked record whose template is overwritten in its own chunk is rebuilt with the
+ * template of the same id that `lend` gives (the log's own, defined again elsewhere: EVTXtract's
+ * approach, since after a clear the events logged since define the same templates at other offsets;
+ * or a `parse --templates` log's), when the record's values fit it, slot by slot.
+ *
+ * `templates`: told of each template this chunk's records define (the log's index of them: parse.ts).
  */
 export interface ChunkXmlOptions {
   checked?: boolean;
-  library?: TemplateLibrary;
+  lend?: (id: number) => LentTemplate | null;
+  templates?: TemplateSink;
+}
+
+/** What is told of each template a chunk defines: its id (the GUID's first four bytes), the chunk and where it lies, and its parsed body. */
+export interface TemplateSink {
+  seen(id: number, chunk: Buffer, offset: number, body: TemplateBody): void;
 }
 
 interface TSub { k: 'sub'; id: number; optional: boolean; type: number }
@@ -70,40 +78,46 @@ interface TElement { k: 'el'; name: string; attrs: TAttr[]; kids: TNode[] }
 interface TDone { k: 'done'; out: XmlNode[] }
 interface TAttr { name: string; parts: Array<string | TSub | TDone> }
 type TNode = string | TSub | TElement | TDone;
+/** A template's parsed body: nodes with substitution slots, names already resolved in its own chunk. */
+export type TemplateBody = readonly TNode[];
 
 interface Value { type: number; off: number; size: number }
 
 const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
-/** A template of the log, parsed: its body and the value type of each substitution slot (by id). */
-interface LibraryTemplate {
+/** A template to lend: its body and the value type of each substitution slot (by id). */
+export interface LentTemplate {
   guid: string;
-  body: TNode[];
+  body: TemplateBody;
   slots: number[];
 }
 
-/**
- * The templates a log's records defined, by template id (the GUID's first four bytes), as parsed
- * in their own chunks (names already resolved there). An id seen with two different GUIDs is
- * ambiguous and never lent. Bounded: a chunk holds at most a few hundred templates, and the
- * library at most `MAX_LIBRARY` of them.
- */
-export class TemplateLibrary {
-  private readonly byId = new Map<number, LibraryTemplate | null>();
+export function lentTemplate(chunk: Buffer, offset: number, body: TemplateBody): LentTemplate {
+  return { guid: templateGuid(chunk, offset), body, slots: slotTypes(body) };
+}
 
-  add(id: number, guid: string, body: TNode[]): void {
+/** The GUID of the template defined at `offset` of `chunk`, as hex. */
+export function templateGuid(chunk: Buffer, offset: number): string {
+  return chunk.toString('hex', offset + TEMPLATE.guid, offset + TEMPLATE.guid + 16);
+}
+
+/**
+ * Templates parsed and kept whole, by id: those of other logs (`parse --templates`), read before the
+ * log they lend to. An id seen with two different GUIDs is ambiguous and never lent. At most
+ * `MAX_KEPT_TEMPLATES` ids (a busy Security log has a few hundred).
+ */
+export class TemplateLibrary implements TemplateSink {
+  private readonly byId = new Map<number, LentTemplate | null>();
+
+  seen(id: number, chunk: Buffer, offset: number, body: TemplateBody): void {
     const known = this.byId.get(id);
     if (known === undefined) {
-      if (this.byId.size < MAX_LIBRARY) this.byId.set(id, { guid, body, slots: slotTypes(body) });
-    } else if (known !== null && known.guid !== guid) this.byId.set(id, null);
+      if (this.byId.size < MAX_KEPT_TEMPLATES) this.byId.set(id, lentTemplate(chunk, offset, body));
+    } else if (known !== null && known.guid !== templateGuid(chunk, offset)) this.byId.set(id, null);
   }
 
-  get(id: number): LibraryTemplate | null {
+  lend(id: number): LentTemplate | null {
     return this.byId.get(id) ?? null;
-  }
-
-  has(id: number): boolean {
-    return this.byId.has(id);
   }
 
   get size(): number {
@@ -111,8 +125,8 @@ export class TemplateLibrary {
   }
 }
 
-/** Templates a library keeps (distinct template ids of one log: a busy Security log has a few hundred). */
-const MAX_LIBRARY = 4096;
+/** Template ids a TemplateLibrary keeps whole. */
+const MAX_KEPT_TEMPLATES = 1024;
 
 /** The value type of each substitution slot of a template body (-1 for an id not used). */
 function slotTypes(body: readonly TNode[]): number[] {
@@ -159,21 +173,28 @@ export class ChunkXml {
   private readonly templates = new Map<number, TNode[] | null>();
 
   private readonly checked: boolean;
-  private readonly library: TemplateLibrary | null;
-  /** Whether the last record parsed was rebuilt with a template of the log found elsewhere. */
-  usedLibrary = false;
+  private readonly lend: ((id: number) => LentTemplate | null) | null;
+  private readonly sink: TemplateSink | null;
+  /** Whether the last record parsed was rebuilt with a lent template (its own being overwritten). */
+  usedLentTemplate = false;
 
   constructor(
     private readonly buf: Buffer,
     options: ChunkXmlOptions = {},
   ) {
     this.checked = options.checked ?? false;
-    this.library = options.library ?? null;
+    this.lend = options.lend ?? null;
+    this.sink = options.templates ?? null;
+  }
+
+  /** The body of the template defined at `offset` (parsed once per chunk): what a lender lends. */
+  templateBody(offset: number): TemplateBody {
+    return this.template(offset, 0);
   }
 
   /** The root elements and text of one record's binary XML in buf[start, end). */
   parseRecord(start: number, end: number): XmlNode[] {
-    this.usedLibrary = false;
+    this.usedLentTemplate = false;
     const { nodes } = this.content(start, end, 0, false);
     return this.instantiate(nodes, [], 0);
   }
@@ -352,7 +373,7 @@ export class ChunkXml {
     try {
       const body = this.content(start, start + size, depth, false).nodes;
       this.templates.set(offset, body);
-      this.library?.add(this.buf.readUInt32LE(offset + TEMPLATE.guid), this.buf.toString('hex', offset + TEMPLATE.guid, offset + TEMPLATE.guid + 16), body);
+      this.sink?.seen(this.buf.readUInt32LE(offset + TEMPLATE.guid), this.buf, offset, body);
       return body;
     } catch (err) {
       this.templates.delete(offset);
@@ -364,9 +385,9 @@ export class ChunkXml {
     // u8 unknown, u32 template id, u32 definition offset; the definition follows inline on first use.
     const defOffset = this.u32(p + TEMPLATE_INSTANCE.definition, end);
     const id = this.u32(p + TEMPLATE_INSTANCE.id, end);
-    let lent: LibraryTemplate | null = null;
+    let lent: LentTemplate | null = null;
     if (this.checked && this.u32(defOffset + TEMPLATE.guid, this.buf.length) !== id) {
-      lent = this.library?.get(id) ?? null;
+      lent = this.lend?.(id) ?? null;
       if (!lent) throw new TemplateOverwritten(id, `template at 0x${defOffset.toString(16)} is not the one the record names (overwritten)`);
     }
     let pos = p + TEMPLATE_INSTANCE.after;
@@ -389,7 +410,7 @@ export class ChunkXml {
       // The log's template must take this record's values as its own did: one per slot, each of the slot's type (or null).
       const fits = values.length === lent.slots.length && values.every((v, i) => valueFitsSlot(v.type, lent.slots[i]!));
       if (!fits) throw new BinXmlError(`template ${id.toString(16)} is overwritten here, and the log's template with its id does not fit the record's values`);
-      this.usedLibrary = true;
+      this.usedLentTemplate = true;
     }
     return { node: { k: 'done', out: this.instantiate(body, values, depth) }, pos: data };
   }

@@ -32,7 +32,7 @@ export const evtxParser: ArtifactParser<EvtxEvent, EvtxFacts> = {
   *stream(src, ctx, warnings) {
     const state = newReadState();
     state.warnings = warnings;
-    yield* readEvtx(src, state, { templates: ctx.options?.evtxTemplates });
+    yield* readEvtx(src, state, { lendFrom: ctx.options?.evtxTemplates });
   },
 };
 
@@ -48,7 +48,7 @@ async function readHeld(src: ByteSource, keep: (e: EvtxEvent) => boolean, templa
   // The clock looked at every 256 records.
   const turns = new EventLoopTurns(TURN_EVERY_MS, 256);
   let read = 0;
-  for (const e of readEvtx(src, state, { templates })) {
+  for (const e of readEvtx(src, state, { lendFrom: templates })) {
     if (read >= LIMITS.maxEvtxRecordsHeld) {
       state.warnings.push(`only the first ${LIMITS.maxEvtxRecordsHeld} records are kept for detection (limit); \`stagehunt parse\` streams them all`);
       state.corrupted = true;
@@ -89,7 +89,7 @@ export function templatesOf(sources: ReadonlyArray<{ name: string; source: ByteS
     const state = newReadState();
     const before = library.size;
     let records = 0;
-    for (const _ of readEvtx(source, state, { templates: library })) records++;
+    for (const _ of readEvtx(source, state, { collectInto: library })) records++;
     if (!state.header && records === 0) warnings.push(`--templates ${name}: not an EVTX log, no templates taken from it`);
     else if (library.size === before) warnings.push(`--templates ${name}: no templates taken from it (none readable, or none new)`);
   }

@@ -18,7 +18,7 @@
  * has an EventID; the others are counted, with their ids and written times, in a note (a cleared
  * log's older records keep their headers after their templates are overwritten). A slack record whose
  * template is overwritten in its own chunk is rebuilt with the same template (by id, fitting its values
- * slot by slot) from elsewhere in the log (binxml.ts `TemplateLibrary`). Slack records are yielded after
+ * slot by slot) from elsewhere in the log (template-index.ts). Slack records are yielded after
  * the last chunk, when every chunk's templates and current record ids are known: a slack copy of one of
  * the log's current records (same record id: ids go on across a clear) is counted, not yielded twice.
  */
@@ -26,7 +26,8 @@ import { crc32 } from 'node:zlib';
 import type { ByteSource } from '../../util/byte-source.js';
 import { filetimeToIso } from '../../util/filetime.js';
 import { LIMITS } from '../../util/limits.js';
-import { BinXmlError, ChunkXml, TemplateLibrary, TemplateOverwritten } from './binxml.js';
+import { BinXmlError, ChunkXml, TemplateOverwritten, type TemplateLibrary, type TemplateSink } from './binxml.js';
+import { TemplateIndex } from './template-index.js';
 import { CHUNK, FILE_HEADER, RECORD } from './layout.js';
 import { toEvent, type EvtxEvent, type SlackUnreadable } from './record.js';
 
@@ -104,7 +105,7 @@ function readHeader(src: ByteSource, state: EvtxReadState): { chunkStart: number
 export function* readEvtx(src: ByteSource, state: EvtxReadState = newReadState(), options: ReadOptions = {}): Generator<EvtxEvent> {
   const head = readHeader(src, state);
   if (!head) return;
-  const log: LogSlack = { library: options.templates ?? new TemplateLibrary(), deferred: [], currentIds: [], keepCopies: options.keepSlackCopies ?? false };
+  const log: LogSlack = { index: new TemplateIndex(), lendFrom: options.lendFrom ?? null, collectInto: options.collectInto ?? null, deferred: [], currentIds: [], keepCopies: options.keepSlackCopies ?? false };
   const chunkCount = Math.ceil(Math.max(0, src.size - head.chunkStart) / CHUNK.size);
   // Consecutive slots without a chunk signature are one warning: a dirty log's unused space after its
   // last chunk holds old bytes, often several slots of it, which are not several faults.
@@ -147,12 +148,17 @@ export function* readEvtx(src: ByteSource, state: EvtxReadState = newReadState()
   }
   flushBad();
   yield* slackAtEnd(src, head.chunkStart, state, log);
-  noteSlack(state, options.templates !== undefined);
+  noteSlack(state, options.lendFrom !== undefined);
 }
 
 /** What the slack pass needs of the whole log: its templates, the slack records found, the ids of its current records. */
 interface LogSlack {
-  library: TemplateLibrary;
+  /** Where the log's templates are defined, for lending after the last chunk. */
+  index: TemplateIndex;
+  /** Another log's templates to lend where the log never defined an id (`parse --templates`). */
+  lendFrom: TemplateLibrary | null;
+  /** Where this log's templates are kept whole (reading a `--templates` log). */
+  collectInto: TemplateLibrary | null;
   /** Slack records to rebuild after the last chunk (their chunk and offset; the header's id and time). */
   deferred: Array<{ index: number; at: number; recordId: number; written: string | null }>;
   /** The lowest and highest record id read among each chunk's current records. */
@@ -164,8 +170,10 @@ interface LogSlack {
 export interface ReadOptions {
   /** Yield the slack copies of current records as recovered records too, instead of counting them (a full account of the slack: the tests compare them with the current records). */
   keepSlackCopies?: boolean;
-  /** Templates to lend besides the log's own: another log's (`parse --templates`), read first; the log's own are added to it. */
-  templates?: TemplateLibrary;
+  /** Templates to lend besides the log's own: another log's (`parse --templates`), read first. */
+  lendFrom?: TemplateLibrary;
+  /** Keep this log's templates whole in it (to lend them to another log: `parse --templates`). */
+  collectInto?: TemplateLibrary;
 }
 
 /** Whether `recordId` lies in a chunk's range of current ids; `ranges` sorted by their low end and merged. */
@@ -202,6 +210,7 @@ function mergedRanges(ranges: ReadonlyArray<[number, number]>): Array<[number, n
 function* slackAtEnd(src: ByteSource, chunkStart: number, state: EvtxReadState, log: LogSlack): Generator<EvtxEvent> {
   if (log.deferred.length === 0) return;
   const current = mergedRanges(log.currentIds);
+  const lend = log.index.lender(src, chunkStart, log.lendFrom);
   let chunkIndex = -1;
   let xml: ChunkXml | null = null;
   let chunk: Buffer = Buffer.alloc(0);
@@ -209,7 +218,7 @@ function* slackAtEnd(src: ByteSource, chunkStart: number, state: EvtxReadState, 
     if (d.index !== chunkIndex) {
       chunkIndex = d.index;
       chunk = src.read(chunkStart + d.index * CHUNK.size, CHUNK.size);
-      xml = new ChunkXml(chunk, { checked: true, library: log.library });
+      xml = new ChunkXml(chunk, { checked: true, lend });
     }
     const size = chunk.length >= d.at + RECORD.minSize ? chunk.readUInt32LE(d.at + RECORD.size) : 0;
     let event: EvtxEvent | null = null;
@@ -232,7 +241,7 @@ function* slackAtEnd(src: ByteSource, chunkStart: number, state: EvtxReadState, 
 function rebuild(xml: ChunkXml, chunk: Buffer, p: number, size: number, recordId: number, written: string | null, index: number): EvtxEvent | null {
   const rebuilt = toEvent(xml.parseRecord(p + RECORD.binxml, p + size - 4), recordId, written, index);
   if (rebuilt.eventId === null) return null;
-  return xml.usedLibrary ? { ...rebuilt, recovered: true, templateFromLog: true } : { ...rebuilt, recovered: true };
+  return xml.usedLentTemplate ? { ...rebuilt, recovered: true, templateFromLog: true } : { ...rebuilt, recovered: true };
 }
 
 /** A recovered record about to be yielded, counted. */
@@ -278,7 +287,13 @@ function* readChunk(chunk: Buffer, index: number, state: EvtxReadState, log: Log
  * free-space offset, or the first position that holds no whole record (damage).
  */
 function* readRecords(chunk: Buffer, index: number, state: EvtxReadState, free: number, log: LogSlack): Generator<EvtxEvent, number> {
-  const xml = new ChunkXml(chunk, { library: log.library });
+  const sink: TemplateSink = {
+    seen: (id, buf, offset, body) => {
+      log.index.note(id, index, buf, offset);
+      log.collectInto?.seen(id, buf, offset, body);
+    },
+  };
+  const xml = new ChunkXml(chunk, { templates: sink });
   let ids: [number, number] | null = null;
   let p: number = CHUNK.recordsStart;
   while (p + RECORD.binxml <= free) {
@@ -340,7 +355,8 @@ function* recoverSlack(chunk: Buffer, index: number, state: EvtxReadState, from:
     }
     const recordId = safeNumber(chunk.readBigUInt64LE(p + RECORD.id));
     const written = filetimeToIso(chunk.readBigUInt64LE(p + RECORD.written));
-    xml ??= new ChunkXml(chunk, { checked: true, library: log.library });
+    // Nothing lent yet: a record whose template is overwritten waits for the end, when every chunk's templates are known.
+    xml ??= new ChunkXml(chunk, { checked: true });
     // Built outside the yield, so an error thrown by the consumer is never taken for an unreadable record.
     let event: EvtxEvent | null = null;
     let later = false;
@@ -348,8 +364,7 @@ function* recoverSlack(chunk: Buffer, index: number, state: EvtxReadState, from:
       event = rebuild(xml, chunk, p, size, recordId, written, index);
     } catch (err) {
       if (!(err instanceof BinXmlError) && !(err instanceof RangeError)) throw err;
-      // Its template may be defined again in a later chunk.
-      later = err instanceof TemplateOverwritten && !log.library.has(err.templateId);
+      later = err instanceof TemplateOverwritten;
     }
     // Rebuilt again after the last chunk (with every chunk's templates, and its copies of current records known), while the list has room.
     const room = log.deferred.length < LIMITS.maxEvtxDeferredSlack;

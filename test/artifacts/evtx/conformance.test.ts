@@ -200,7 +200,7 @@ describeIf(HAVE, CORPUS_MISSING)('EVTX conformance with evtxexport (libevtx) and
     const library = templatesOf([{ name: 'Security.evtx', source: bufferSource(readFileSync(corpusPath('evtx', 'velocidex-evtx/Security.evtx'))) }], warnings);
     expect(warnings).toEqual([]);
     const state = newReadState();
-    const all = [...readEvtx(bufferSource(readFileSync(corpusPath('evtx', 'velocidex-evtx/Security_1_record.evtx'))), state, { templates: library })];
+    const all = [...readEvtx(bufferSource(readFileSync(corpusPath('evtx', 'velocidex-evtx/Security_1_record.evtx'))), state, { lendFrom: library })];
     const recovered = all.filter((e) => e.recovered);
     expect({ recovered: recovered.length, lent: state.recoveredWithLogTemplate, unreadable: state.slackUnreadable?.records }).toEqual({ recovered: 53, lent: 53, unreadable: 24 });
     const kinds = new Map<number, number>();
