@@ -264,12 +264,33 @@ describe('a recovered record in a scan', () => {
     mkdirSync(logs, { recursive: true });
     const log = securityLog();
     writeFileSync(path.join(logs, 'Security.evtx'), cutBack(log, recordOffsets(log)[1]!));
+    // A second log, as after a clear: the rar record left in the slack with its own template overwritten,
+    // the same 4688 template defined again by a process creation logged after it.
+    const t = (minute: number) => new Date(Date.UTC(2025, 2, 15, 6, minute));
+    const cleared = evtxFile([
+      { ...security4688({ recordId: 201, time: t(5), commandLine: 'C:\\Windows\\system32\\svchost.exe -k netsvcs -p', newProcessName: 'C:\\Windows\\System32\\svchost.exe', user: 'SYSTEM' }), templateId: 0x4688 },
+      { ...security4688({ recordId: 200, time: t(1), commandLine: RAR_COMMAND, newProcessName: 'C:\\Program Files\\WinRAR\\rar.exe' }), templateId: 0x4688 },
+    ]);
+    const slackAt = recordOffsets(cleared)[1]!;
+    const withSlack = cutBack(cleared, slackAt);
+    const chunk = withSlack.subarray(CHUNK_AT, CHUNK_AT + CHUNK.size);
+    const definition = chunk.readUInt32LE(slackAt + RECORD.binxml + TEMPLATE_AT + TEMPLATE_INSTANCE.definition);
+    chunk.writeUInt32LE((chunk.readUInt32LE(definition + TEMPLATE.guid) ^ 0xffffffff) >>> 0, definition + TEMPLATE.guid);
+    writeFileSync(path.join(logs, 'Archive-Security-2025-03-15.evtx'), withSlack);
     const report = await scan({ roots: [root], os: 'windows', scope: 'hotspots', now: () => new Date(0) });
     findings = report.findings;
     timeline = [...report.timeline];
   });
   afterAll(() => {
     if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  test('a staging command in a cleared log\'s slack, its template overwritten, found through the same template defined after it: recovered, with its command line', () => {
+    const f = findings.find((x) => x.kind === 'event' && x.event?.recordId === 200);
+    expect(f).toBeDefined();
+    expect(f!.path).toMatch(/Archive-Security-2025-03-15\.evtx$/);
+    expect(f!.event).toEqual({ channel: 'Security', recordId: 200, eventId: 4688, recovered: true });
+    expect(f!.reasons.find((r) => r.rule === 'history-archive-password')?.message).toMatch(/-hp/);
   });
 
   test('the rar a -hp record from the slack is a finding whose locator and timeline row say it was recovered', () => {
