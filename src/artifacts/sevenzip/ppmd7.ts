@@ -610,6 +610,8 @@ class Ppmd7 {
       for (; s !== stats; s -= STATE) this.copyState(s, s - STATE);
       this.setState(s, sym, freq, succ);
     }
+    // The loops below count down from the symbol count: never below two in a table (the model's invariant, checked).
+    if (this.numStats(mc) < 2) throw new Error('a symbol table of fewer than two symbols');
     let escFreq = (this.summFreq(mc) - m[s + 1]!) >>> 0;
     m[s + 1] += 4;
     const adder = this.orderFall !== 0 ? 1 : 0;
@@ -740,6 +742,7 @@ class Ppmd7 {
     const mask = this.charMask;
     let mc = this.minContext;
     if (this.numStats(mc) !== 1) {
+      if (this.numStats(mc) === 0) throw new Error('a context of no symbols');
       let s = this.stats(mc);
       const total = this.summFreq(mc);
       const count = rc.threshold(total);
