@@ -377,8 +377,7 @@ function* recoverSlack(chunk: Buffer, index: number, state: EvtxReadState, from:
     } else if (plausibleHeader(recordId, written)) {
       if (later && room) log.deferred.push({ index, at: p, recordId, written });
       else countUnreadable(state, recordId, written);
-    }
-    else {
+    } else {
       // Not a record's header: its size is not trusted to step over what follows (a forged one could hide records).
       p += RECORD.alignment;
       continue;
