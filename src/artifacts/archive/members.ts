@@ -1,6 +1,6 @@
 /**
  * The members of an archive as bytes, decompressed in memory (never to disk): a ZIP's members
- * (stored, deflate, Deflate64, bzip2, LZMA, zstd, xz), a 7z's (LZMA, LZMA2, PPMd, Deflate, Deflate64, BZip2, zstd, Copy blocks), a RAR's stored ones,
+ * (stored, deflate, Deflate64, bzip2, LZMA, zstd, xz, PPMd), a 7z's (LZMA, LZMA2, PPMd, Deflate, Deflate64, BZip2, zstd, Copy blocks), a RAR's stored ones,
  * a cabinet's (stored, MSZIP, LZX), a tar's, a compressed stream's content, or the tar inside it. Read by the YARA rules (rules/yara/yara-worker.ts,
  * docs/yara.md "Archive members", one level: a member that is itself an archive is given as it is)
  * and by the listing of archives inside archives (nested.ts). Pure over a ByteSource: only the bytes
@@ -16,6 +16,7 @@ import { inflate64 } from '../compressed/inflate64.js';
 import { readGzipHeader, sniffStream, type StreamFormat } from '../compressed/layout.js';
 import { decodeLzma } from '../sevenzip/lzma.js';
 import { decodeFolder as decodeSevenZipFolder } from '../sevenzip/folder.js';
+import { decodePpmd8 } from '../zip/ppmd8.js';
 import type { Folder } from '../sevenzip/header.js';
 import { SIGNATURE_HEADER_SIZE } from '../sevenzip/layout.js';
 import { isSevenZipSignature, parseSevenZip } from '../sevenzip/parse.js';
@@ -70,7 +71,7 @@ export interface MemberListing {
 }
 
 /** ZIP methods this project decompresses. */
-const ZIP_METHODS: Readonly<Record<number, 'stored' | 'deflate' | 'deflate64' | 'lzma' | StreamFormat>> = { 0: 'stored', 8: 'deflate', 9: 'deflate64', 12: 'bzip2', 14: 'lzma', 93: 'zstd', 95: 'xz' };
+const ZIP_METHODS: Readonly<Record<number, 'stored' | 'deflate' | 'deflate64' | 'lzma' | 'ppmd' | StreamFormat>> = { 0: 'stored', 8: 'deflate', 9: 'deflate64', 12: 'bzip2', 14: 'lzma', 93: 'zstd', 95: 'xz', 98: 'ppmd' };
 const STREAM_SUFFIX = /\.(gz|gzip|bz2|bzip2|xz|zst|zstd|lz4|lz|lzma|z)$/i;
 const TAR_SHORTHAND = /\.(tgz|tbz2?|txz|tzst|tlz|taz)$/i;
 
@@ -212,6 +213,16 @@ function zipMemberBytes(src: ByteSource, e: RawZipEntry, encrypted: boolean, bou
     case 'lzma':
       out = zipLzma(readSpan(src, start, packed), e.uncompressedSize, max);
       break;
+    case 'ppmd': {
+      if (e.uncompressedSize > max) {
+        out = { data: Buffer.alloc(0), cut: true, error: null };
+        break;
+      }
+      const r = decodePpmd8(readSpan(src, start, packed), e.uncompressedSize, LIMITS.maxPpmdModelBytes);
+      if (r.refused) return skip('method', r.refused);
+      out = { data: r.data, cut: false, error: r.error };
+      break;
+    }
     default:
       // bzip2, zstd, xz: the same whole-stream decoders as the compressed files'.
       out = decompressWhole(method, readSpan(src, start, packed), max) ?? { data: Buffer.alloc(0), cut: false, error: `${method} not decompressed` };
