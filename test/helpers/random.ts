@@ -11,3 +11,19 @@ export function xorshiftBytes(n: number, seed: number): Buffer {
 export function prng(seed: number): () => number {
   return mulberry32(seed) as () => number;
 }
+
+/**
+ * `n` bytes of text drawn from `words` (deterministic by `seed`): long repeats and a varied vocabulary,
+ * so that a context model's contexts grow deep and wide (the PPMd tests).
+ */
+export function wordSoup(n: number, seed: number, words: readonly string[]): Buffer {
+  const random = xorshiftBytes(n, seed);
+  const parts: string[] = [];
+  let size = 0;
+  for (let i = 0; size < n; i++) {
+    const w = words[random[i % n]! % words.length]!;
+    parts.push(w, random[(i * 7) % n]! % 3 === 0 ? ' ' : '');
+    size += w.length + 1;
+  }
+  return Buffer.from(parts.join('')).subarray(0, n);
+}

@@ -16,38 +16,16 @@
  * stream decodes to wrong bytes (which the 7z CRC then says) or stops with an error, never hangs.
  */
 
-const UNIT = 12;
-const STATE = 6;
-const MAX_FREQ = 124;
-const INT_BITS = 7;
-const PERIOD_BITS = 7;
-const BIN_SCALE = 1 << (INT_BITS + PERIOD_BITS);
-const INDEXES = 38;
+import { BIN_SCALE, COUNT_TO_BIN_COLUMN, EXP_ESCAPE, INDEXES, INIT_BIN_ESC, INT_BITS, MAX_FREQ, PERIOD_BITS, PpmdHeap, STATE, UNIT, indexOf, unitsOf } from '../archive/ppmd-heap.js';
+
 const TOP = 1 << 24;
 const MAX_ORDER = 64;
 const MIN_MEMORY = 1 << 11;
 
-const EXP_ESCAPE = Uint8Array.of(25, 14, 9, 7, 5, 5, 4, 4, 4, 3, 3, 3, 2, 2, 2, 2);
-const INIT_BIN_ESC = Uint16Array.of(0x3cdd, 0x1f3f, 0x59bf, 0x48f3, 0x64a1, 0x5abc, 0x6632, 0x6051);
-
-/** Block sizes in units by size class (1, 2, 3, 4, 6, 8, ... 128) and the class of each size. */
-const INDEX_TO_UNITS = new Uint8Array(INDEXES);
-const UNITS_TO_INDEX = new Uint8Array(128);
-/** SEE row by the number of symbols left after masking, the binary contexts' column by the suffix's count, and the high-symbol flag. */
+/** SEE row by the number of symbols left after masking, and the high-symbol flag. */
 const COUNT_TO_SEE_ROW = new Uint8Array(256);
-const COUNT_TO_BIN_COLUMN = new Uint8Array(256);
 const HIGH_SYMBOL = new Uint8Array(256);
 {
-  let units = 0;
-  for (let i = 0; i < INDEXES; i++) {
-    const step = i >= 12 ? 4 : (i >> 2) + 1;
-    for (let s = 0; s < step; s++) UNITS_TO_INDEX[units++] = i;
-    INDEX_TO_UNITS[i] = units;
-  }
-  COUNT_TO_BIN_COLUMN[0] = 0;
-  COUNT_TO_BIN_COLUMN[1] = 2;
-  COUNT_TO_BIN_COLUMN.fill(4, 2, 11);
-  COUNT_TO_BIN_COLUMN.fill(6, 11);
   for (let i = 0; i < 3; i++) COUNT_TO_SEE_ROW[i] = i;
   for (let i = 3, row = 3, left = 1; i < 256; i++) {
     COUNT_TO_SEE_ROW[i] = row;
@@ -55,9 +33,6 @@ const HIGH_SYMBOL = new Uint8Array(256);
   }
   HIGH_SYMBOL.fill(8, 0x40);
 }
-
-const unitsOf = (index: number): number => INDEX_TO_UNITS[index]!;
-const indexOf = (units: number): number => UNITS_TO_INDEX[units - 1]!;
 
 export interface PpmdResult {
   data: Buffer;
@@ -171,18 +146,9 @@ class RangeDecoder {
   }
 }
 
-class Ppmd7 {
-  private readonly mem: Uint8Array;
-  /** The same bytes as 16-bit words: every field wider than a byte lies at an even offset (below), so reads are one or two loads. */
-  private readonly words: Uint16Array;
-  private readonly size: number;
-  private readonly align: number;
+/** 7z's model: SEE contexts in 25 rows of 16. */
+class Ppmd7 extends PpmdHeap {
   private readonly maxOrder: number;
-  private readonly freeList = new Uint32Array(INDEXES);
-  /** SEE contexts (25 rows of 16) and one more, the dummy used in the order-0 context. */
-  private readonly seeSumm = new Uint16Array(25 * 16 + 1);
-  private readonly seeShift = new Uint8Array(25 * 16 + 1);
-  private readonly seeCount = new Uint8Array(25 * 16 + 1);
   private readonly binSumm = new Uint16Array(128 * 64);
   private readonly charMask = new Int8Array(256);
   private readonly masked = new Uint32Array(256);
@@ -197,49 +163,11 @@ class Ppmd7 {
   private hiBitsFlag = 0;
   private runLength = 0;
   private initRL = 0;
-  private glueCount = 0;
-  private loUnit = 0;
-  private hiUnit = 0;
-  private text = 0;
-  private unitsStart = 0;
-  restarts = 0;
-  glues = 0;
 
   constructor(size: number, maxOrder: number) {
-    this.size = size;
-    // As the original: the model starts 1..4 bytes in (0 is "none"), and one unit past its end is
-    // the head of the free-block list while free blocks are glued.
-    this.align = 4 - (size & 3);
-    // align + size is a multiple of 4, so every unit (12 bytes, counted from there) starts at an
-    // offset divisible by 4, every state (6 bytes) at an even one: their 16- and 32-bit fields are
-    // whole 16-bit words of `words`.
-    this.mem = new Uint8Array(this.align + size + UNIT);
-    this.words = new Uint16Array(this.mem.buffer, 0, this.mem.length >>> 1);
+    super(size, 25 * 16);
     this.maxOrder = maxOrder;
-    const dummy = 25 * 16;
-    this.seeShift[dummy] = PERIOD_BITS;
-    this.seeCount[dummy] = 64;
     this.restart();
-  }
-
-  // --- the array's fields -------------------------------------------------------------------
-
-  // Little-endian fields at even offsets (typed arrays use the machine's byte order: little-endian
-  // on every platform Node supports).
-  private u16(at: number): number {
-    return this.words[at >>> 1]!;
-  }
-  private setU16(at: number, v: number): void {
-    this.words[at >>> 1] = v;
-  }
-  private u32(at: number): number {
-    const w = at >>> 1;
-    return (this.words[w]! | (this.words[w + 1]! << 16)) >>> 0;
-  }
-  private setU32(at: number, v: number): void {
-    const w = at >>> 1;
-    this.words[w] = v;
-    this.words[w + 1] = v >>> 16;
   }
 
   // A context: symbol count at 0, frequency sum at 2, symbol table at 4, suffix at 8; a context of
@@ -256,26 +184,6 @@ class Ppmd7 {
   private suffix(c: number): number {
     return this.u32(c + 8);
   }
-  // A state: symbol at 0, frequency at 1, successor at 2.
-  private successor(s: number): number {
-    return this.u32(s + 2);
-  }
-  private setState(s: number, symbol: number, freq: number, successor: number): void {
-    this.mem[s] = symbol;
-    this.mem[s + 1] = freq;
-    this.setU32(s + 2, successor);
-  }
-  private copyState(to: number, from: number): void {
-    this.mem.copyWithin(to, from, from + STATE);
-  }
-  private swapStates(a: number, b: number): void {
-    const m = this.mem;
-    for (let i = 0; i < STATE; i++) {
-      const t = m[a + i]!;
-      m[a + i] = m[b + i]!;
-      m[b + i] = t;
-    }
-  }
   /** The state of `symbol` in context `c`'s table (which holds it: the model's invariant, checked). */
   private findState(c: number, symbol: number): number {
     if (this.numStats(c) === 1) return c + 2;
@@ -286,25 +194,14 @@ class Ppmd7 {
 
   // --- the allocator ------------------------------------------------------------------------
 
-  private insertNode(node: number, index: number): void {
+  protected insertNode(node: number, index: number): void {
     this.setU32(node, this.freeList[index]!);
     this.freeList[index] = node;
   }
-  private removeNode(index: number): number {
+  protected removeNode(index: number): number {
     const node = this.freeList[index]!;
     this.freeList[index] = this.u32(node);
     return node;
-  }
-  /** Returns the part of a block of class `oldIndex` past its first `newIndex` units to the free lists. */
-  private splitBlock(at: number, oldIndex: number, newIndex: number): void {
-    const rest = unitsOf(oldIndex) - unitsOf(newIndex);
-    const ptr = at + unitsOf(newIndex) * UNIT;
-    let i = indexOf(rest);
-    if (unitsOf(i) !== rest) {
-      const k = unitsOf(--i);
-      this.insertNode(ptr + k * UNIT, rest - k - 1);
-    }
-    this.insertNode(ptr, i);
   }
   /**
    * Joins adjacent free blocks: every free block is marked (stamp 0, its size in units) and linked
@@ -312,7 +209,7 @@ class Ppmd7 {
    * A block in use starts with a non-zero 16-bit value (a count or a symbol and its frequency), and
    * the gap between LoUnit and HiUnit and the list's head at the end are stamped 1, so gluing stops there.
    */
-  private glueFreeBlocks(): void {
+  protected glueFreeBlocks(): void {
     const head = this.align + this.size;
     const STAMP = 0;
     const NU = 2;
@@ -370,48 +267,6 @@ class Ppmd7 {
       at = next;
     }
   }
-  private allocUnitsRare(index: number): number {
-    if (this.glueCount === 0) {
-      this.glueFreeBlocks();
-      if (this.freeList[index] !== 0) return this.removeNode(index);
-    }
-    let i = index;
-    do {
-      if (++i === INDEXES) {
-        const bytes = unitsOf(index) * UNIT;
-        this.glueCount = (this.glueCount - 1) >>> 0;
-        if (this.unitsStart - this.text > bytes) return (this.unitsStart -= bytes);
-        return 0;
-      }
-    } while (this.freeList[i] === 0);
-    const block = this.removeNode(i);
-    this.splitBlock(block, i, index);
-    return block;
-  }
-  private allocUnits(index: number): number {
-    if (this.freeList[index] !== 0) return this.removeNode(index);
-    const bytes = unitsOf(index) * UNIT;
-    if (bytes <= this.hiUnit - this.loUnit) {
-      const at = this.loUnit;
-      this.loUnit += bytes;
-      return at;
-    }
-    return this.allocUnitsRare(index);
-  }
-  private shrinkUnits(old: number, oldNU: number, newNU: number): number {
-    const i0 = indexOf(oldNU);
-    const i1 = indexOf(newNU);
-    if (i0 === i1) return old;
-    if (this.freeList[i1] !== 0) {
-      const at = this.removeNode(i1);
-      this.mem.copyWithin(at, old, old + newNU * UNIT);
-      this.insertNode(old, i0);
-      return at;
-    }
-    this.splitBlock(old, i0, i1);
-    return old;
-  }
-
   // --- the model ----------------------------------------------------------------------------
 
   private restart(): void {
@@ -671,7 +526,7 @@ class Ppmd7 {
     const ns = this.numStats(mc);
     if (ns === 256) {
       this.escFreq = 1;
-      return 25 * 16;
+      return this.dummySee;
     }
     const nonMasked = ns - numMasked;
     const see =
@@ -680,17 +535,8 @@ class Ppmd7 {
       2 * (this.summFreq(mc) < 11 * ns ? 1 : 0) +
       4 * (numMasked > nonMasked ? 1 : 0) +
       this.hiBitsFlag;
-    const r = this.seeSumm[see]! >>> this.seeShift[see]!;
-    this.seeSumm[see] = this.seeSumm[see]! - r;
-    this.escFreq = r + (r === 0 ? 1 : 0);
+    this.escFreq = this.seeEscape(see);
     return see;
-  }
-
-  private seeUpdate(see: number): void {
-    if (this.seeShift[see]! < PERIOD_BITS && --this.seeCount[see]! === 0) {
-      this.seeSumm[see] = this.seeSumm[see]! << 1;
-      this.seeCount[see] = 3 << this.seeShift[see]!++;
-    }
   }
 
   private nextContext(): void {

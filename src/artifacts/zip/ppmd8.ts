@@ -13,44 +13,22 @@
  * The model is one typed array; every loop is bounded by the model's own sizes.
  */
 
-const UNIT = 12;
-const STATE = 6;
-const MAX_FREQ = 124;
-const INT_BITS = 7;
-const PERIOD_BITS = 7;
-const BIN_SCALE = 1 << (INT_BITS + PERIOD_BITS);
-const INDEXES = 38;
+import { BIN_SCALE, COUNT_TO_BIN_COLUMN, EXP_ESCAPE, INDEXES, INIT_BIN_ESC, INT_BITS, MAX_FREQ, PERIOD_BITS, PpmdHeap, STATE, UNIT, indexOf, unitsOf } from '../archive/ppmd-heap.js';
+
 const TOP = 1 << 24;
 const BOT = 1 << 15;
 const MAX_ORDER = 16;
 const EMPTY_NODE = 0xffffffff;
 
-const EXP_ESCAPE = Uint8Array.of(25, 14, 9, 7, 5, 5, 4, 4, 4, 3, 3, 3, 2, 2, 2, 2);
-const INIT_BIN_ESC = Uint16Array.of(0x3cdd, 0x1f3f, 0x59bf, 0x48f3, 0x64a1, 0x5abc, 0x6632, 0x6051);
-
-const INDEX_TO_UNITS = new Uint8Array(INDEXES);
-const UNITS_TO_INDEX = new Uint8Array(128);
-const COUNT_TO_BIN_COLUMN = new Uint8Array(256);
+/** The SEE and binary tables' index by a symbol count (var.I's own steps). */
 const COUNT_TO_INDEX = new Uint8Array(260);
 {
-  let units = 0;
-  for (let i = 0; i < INDEXES; i++) {
-    const step = i >= 12 ? 4 : (i >> 2) + 1;
-    for (let s = 0; s < step; s++) UNITS_TO_INDEX[units++] = i;
-    INDEX_TO_UNITS[i] = units;
-  }
-  COUNT_TO_BIN_COLUMN[0] = 0;
-  COUNT_TO_BIN_COLUMN[1] = 2;
-  COUNT_TO_BIN_COLUMN.fill(4, 2, 11);
-  COUNT_TO_BIN_COLUMN.fill(6, 11);
   for (let i = 0; i < 5; i++) COUNT_TO_INDEX[i] = i;
   for (let i = 5, m = 5, left = 1; i < 260; i++) {
     COUNT_TO_INDEX[i] = m;
     if (--left === 0) left = ++m - 4;
   }
 }
-const unitsOf = (index: number): number => INDEX_TO_UNITS[index]!;
-const indexOf = (units: number): number => UNITS_TO_INDEX[units - 1]!;
 
 export interface Ppmd8Props {
   order: number;
@@ -158,17 +136,10 @@ class RangeDecoder {
   }
 }
 
-class Ppmd8 {
-  private readonly mem: Uint8Array;
-  private readonly words: Uint16Array;
-  private readonly size: number;
-  private readonly align: number;
+/** ZIP's model: SEE contexts in 24 rows of 32, free blocks counted by class (`stamps`). */
+class Ppmd8 extends PpmdHeap {
   private readonly maxOrder: number;
-  private readonly freeList = new Uint32Array(INDEXES);
   private readonly stamps = new Uint32Array(INDEXES);
-  private readonly seeSumm = new Uint16Array(24 * 32 + 1);
-  private readonly seeShift = new Uint8Array(24 * 32 + 1);
-  private readonly seeCount = new Uint8Array(24 * 32 + 1);
   private readonly binSumm = new Uint16Array(25 * 64);
   private readonly charMask = new Int8Array(256);
   private readonly chain = new Uint32Array(MAX_ORDER + 1);
@@ -181,46 +152,16 @@ class Ppmd8 {
   private prevSuccess = 0;
   private runLength = 0;
   private initRL = 0;
-  private glueCount = 0;
-  private loUnit = 0;
-  private hiUnit = 0;
-  private text = 0;
-  private unitsStart = 0;
   private escFreq = 0;
-  restarts = 0;
-  glues = 0;
 
   constructor(
     size: number,
     maxOrder: number,
     private readonly rc: RangeDecoder,
   ) {
-    this.size = size;
-    this.align = 4 - (size & 3);
-    // Units start at multiples of 4 from align + size: 16- and 32-bit fields at even offsets (ppmd7.ts).
-    this.mem = new Uint8Array(this.align + size + UNIT);
-    this.words = new Uint16Array(this.mem.buffer, 0, this.mem.length >>> 1);
+    super(size, 24 * 32);
     this.maxOrder = maxOrder;
-    const dummy = 24 * 32;
-    this.seeShift[dummy] = PERIOD_BITS;
-    this.seeCount[dummy] = 64;
     this.restart();
-  }
-
-  private u16(at: number): number {
-    return this.words[at >>> 1]!;
-  }
-  private setU16(at: number, v: number): void {
-    this.words[at >>> 1] = v;
-  }
-  private u32(at: number): number {
-    const w = at >>> 1;
-    return (this.words[w]! | (this.words[w + 1]! << 16)) >>> 0;
-  }
-  private setU32(at: number, v: number): void {
-    const w = at >>> 1;
-    this.words[w] = v;
-    this.words[w + 1] = v >>> 16;
   }
 
   // A context: symbol count minus one (byte 0), flags (byte 1), frequency sum (2), symbol table (4),
@@ -240,25 +181,6 @@ class Ppmd8 {
   private suffix(c: number): number {
     return this.u32(c + 8);
   }
-  private successor(s: number): number {
-    return this.u32(s + 2);
-  }
-  private setState(s: number, symbol: number, freq: number, successor: number): void {
-    this.mem[s] = symbol;
-    this.mem[s + 1] = freq;
-    this.setU32(s + 2, successor);
-  }
-  private copyState(to: number, from: number): void {
-    this.mem.copyWithin(to, from, from + STATE);
-  }
-  private swapStates(a: number, b: number): void {
-    const m = this.mem;
-    for (let i = 0; i < STATE; i++) {
-      const t = m[a + i]!;
-      m[a + i] = m[b + i]!;
-      m[b + i] = t;
-    }
-  }
   private findState(c: number, symbol: number): number {
     let s = this.stats(c);
     for (let n = this.numStats(c) + 1; this.mem[s] !== symbol; s += STATE) if (--n <= 0) throw new Error('a suffix context lacks its symbol');
@@ -267,31 +189,21 @@ class Ppmd8 {
 
   // --- the allocator: a free block is stamped EMPTY_NODE (0), its next (4) and its size in units (8) --
 
-  private insertNode(node: number, index: number): void {
+  protected insertNode(node: number, index: number): void {
     this.setU32(node, EMPTY_NODE);
     this.setU32(node + 4, this.freeList[index]!);
     this.setU32(node + 8, unitsOf(index));
     this.freeList[index] = node;
     this.stamps[index]!++;
   }
-  private removeNode(index: number): number {
+  protected removeNode(index: number): number {
     const node = this.freeList[index]!;
     this.freeList[index] = this.u32(node + 4);
     this.stamps[index]!--;
     return node;
   }
-  private splitBlock(at: number, oldIndex: number, newIndex: number): void {
-    const rest = unitsOf(oldIndex) - unitsOf(newIndex);
-    const ptr = at + unitsOf(newIndex) * UNIT;
-    let i = indexOf(rest);
-    if (unitsOf(i) !== rest) {
-      const k = unitsOf(--i);
-      this.insertNode(ptr + k * UNIT, rest - k - 1);
-    }
-    this.insertNode(ptr, i);
-  }
   /** Joins each free block with the free blocks right after it, then refills the lists; a block in use never starts with EMPTY_NODE, and LoUnit is stamped 0. */
-  private glueFreeBlocks(): void {
+  protected glueFreeBlocks(): void {
     this.glues++;
     this.glueCount = 1 << 13;
     this.stamps.fill(0);
@@ -335,48 +247,6 @@ class Ppmd8 {
       this.insertNode(node, i);
     }
   }
-  private allocUnitsRare(index: number): number {
-    if (this.glueCount === 0) {
-      this.glueFreeBlocks();
-      if (this.freeList[index] !== 0) return this.removeNode(index);
-    }
-    let i = index;
-    do {
-      if (++i === INDEXES) {
-        const bytes = unitsOf(index) * UNIT;
-        this.glueCount = (this.glueCount - 1) >>> 0;
-        if (this.unitsStart - this.text > bytes) return (this.unitsStart -= bytes);
-        return 0;
-      }
-    } while (this.freeList[i] === 0);
-    const block = this.removeNode(i);
-    this.splitBlock(block, i, index);
-    return block;
-  }
-  private allocUnits(index: number): number {
-    if (this.freeList[index] !== 0) return this.removeNode(index);
-    const bytes = unitsOf(index) * UNIT;
-    if (bytes <= this.hiUnit - this.loUnit) {
-      const at = this.loUnit;
-      this.loUnit += bytes;
-      return at;
-    }
-    return this.allocUnitsRare(index);
-  }
-  private shrinkUnits(old: number, oldNU: number, newNU: number): number {
-    const i0 = indexOf(oldNU);
-    const i1 = indexOf(newNU);
-    if (i0 === i1) return old;
-    if (this.freeList[i1] !== 0) {
-      const at = this.removeNode(i1);
-      this.mem.copyWithin(at, old, old + newNU * UNIT);
-      this.insertNode(old, i0);
-      return at;
-    }
-    this.splitBlock(old, i0, i1);
-    return old;
-  }
-
   // --- the model ----------------------------------------------------------------------------
 
   private restart(): void {
@@ -711,24 +581,15 @@ class Ppmd8 {
     const ns = this.numStats(mc);
     if (ns === 0xff) {
       this.escFreq = 1;
-      return 24 * 32;
+      return this.dummySee;
     }
     const see =
       (COUNT_TO_INDEX[ns + 2]! - 3) * 32 +
       (this.summFreq(mc) > 11 * (ns + 1) ? 1 : 0) +
       2 * (2 * ns < this.numStats(this.suffix(mc)) + numMasked1 ? 1 : 0) +
       this.flags(mc);
-    const r = this.seeSumm[see]! >>> this.seeShift[see]!;
-    this.seeSumm[see] = this.seeSumm[see]! - r;
-    this.escFreq = r + (r === 0 ? 1 : 0);
+    this.escFreq = this.seeEscape(see);
     return see;
-  }
-
-  private seeUpdate(see: number): void {
-    if (this.seeShift[see]! < PERIOD_BITS && --this.seeCount[see]! === 0) {
-      this.seeSumm[see] = this.seeSumm[see]! << 1;
-      this.seeCount[see] = 3 << this.seeShift[see]!++;
-    }
   }
 
   private nextContext(): void {

@@ -14,7 +14,7 @@ import { archiveMembers, type MemberBounds, type MemberBytes } from '../../../sr
 import { decodePpmd7 } from '../../../src/artifacts/sevenzip/ppmd7.js';
 import { bufferSource } from '../../../src/util/byte-source.js';
 import { describeIf, toolAvailable, toolMissing } from '../../helpers/corpus.js';
-import { xorshiftBytes } from '../../helpers/random.js';
+import { wordSoup, xorshiftBytes } from '../../helpers/random.js';
 import { cpuClock } from '../../helpers/cpu.js';
 
 const WIDE: MemberBounds = { maxMembers: 100, maxMemberBytes: 64 << 20, maxTotalBytes: 64 << 20, packages: false };
@@ -26,19 +26,9 @@ function loadAll(file: string): Map<string, MemberBytes> {
   return loaded;
 }
 
-/** Text with long repeats and a varied vocabulary: the model's contexts grow deep and wide. */
-function prose(n: number, seed: number): Buffer {
-  const words = ['staged', 'archive', 'PerfLogs', 'quarterly', 'figures', 'Users', 'Public', 'the', 'of', 'and', 'C:\\Windows\\Temp\\', '7z.exe a -p', 'report', 'payroll_2026.xlsx', '{', '}', ';', '\n', '    '];
-  const random = xorshiftBytes(n, seed);
-  const parts: string[] = [];
-  let size = 0;
-  for (let i = 0; size < n; i++) {
-    const w = words[random[i % n]! % words.length]!;
-    parts.push(w, random[(i * 7) % n]! % 3 === 0 ? ' ' : '');
-    size += w.length + 1;
-  }
-  return Buffer.from(parts.join('')).subarray(0, n);
-}
+/** Staging-flavoured prose: the model's contexts grow deep and wide. */
+const WORDS = ['staged', 'archive', 'PerfLogs', 'quarterly', 'figures', 'Users', 'Public', 'the', 'of', 'and', 'C:\\Windows\\Temp\\', '7z.exe a -p', 'report', 'payroll_2026.xlsx', '{', '}', ';', '\n', '    '];
+const prose = (n: number, seed: number): Buffer => wordSoup(n, seed, WORDS);
 
 describeIf(toolAvailable('7zz'), toolMissing('7zz'))('7z PPMd blocks: the bytes 7-Zip extracts', () => {
   let dir = '';

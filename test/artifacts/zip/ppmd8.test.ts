@@ -13,7 +13,7 @@ import { archiveMembers, type MemberBounds, type MemberBytes } from '../../../sr
 import { decodePpmd8, ppmd8Properties } from '../../../src/artifacts/zip/ppmd8.js';
 import { bufferSource } from '../../../src/util/byte-source.js';
 import { describeIf, toolAvailable, toolMissing } from '../../helpers/corpus.js';
-import { xorshiftBytes } from '../../helpers/random.js';
+import { wordSoup, xorshiftBytes } from '../../helpers/random.js';
 import { cpuClock } from '../../helpers/cpu.js';
 
 const WIDE: MemberBounds = { maxMembers: 100, maxMemberBytes: 64 << 20, maxTotalBytes: 64 << 20, packages: false };
@@ -31,19 +31,9 @@ function firstMemberData(zip: Buffer): { data: Buffer; size: number } {
   return { data: zip.subarray(30 + nameLen + extraLen, 30 + nameLen + extraLen + zip.readUInt32LE(18)), size: zip.readUInt32LE(22) };
 }
 
-/** Text with long repeats and a varied vocabulary (as ppmd7.test.ts). */
-function prose(n: number, seed: number): Buffer {
-  const words = ['staged', 'archive', 'PerfLogs', 'quarterly', 'figures', 'Users', 'Public', 'the', 'of', 'and', 'C:\\Windows\\Temp\\', 'zip -r -P', 'report', 'payroll_2026.xlsx', '{', '}', ';', '\n', '    '];
-  const random = xorshiftBytes(n, seed);
-  const parts: string[] = [];
-  let size = 0;
-  for (let i = 0; size < n; i++) {
-    const w = words[random[i % n]! % words.length]!;
-    parts.push(w, random[(i * 7) % n]! % 3 === 0 ? ' ' : '');
-    size += w.length + 1;
-  }
-  return Buffer.from(parts.join('')).subarray(0, n);
-}
+/** Staging-flavoured prose: the model's contexts grow deep and wide. */
+const WORDS = ['staged', 'archive', 'PerfLogs', 'quarterly', 'figures', 'Users', 'Public', 'the', 'of', 'and', 'C:\\Windows\\Temp\\', 'zip -r -P', 'report', 'payroll_2026.xlsx', '{', '}', ';', '\n', '    '];
+const prose = (n: number, seed: number): Buffer => wordSoup(n, seed, WORDS);
 
 describeIf(toolAvailable('7zz'), toolMissing('7zz'))('ZIP PPMd members: the bytes 7-Zip extracts', () => {
   let dir = '';
