@@ -26,15 +26,6 @@ export const MAX_SUBSTITUTIONS = 4096;
 
 export class BinXmlError extends Error {}
 
-/** A checked record's template is overwritten in its chunk and no template of the log with its id fits it (yet). */
-export class TemplateOverwritten extends BinXmlError {
-  constructor(
-    readonly templateId: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * The 16-bit hash a name structure stores of its UTF-16 text: hash = hash * 65599 + code unit, over
@@ -388,7 +379,7 @@ export class ChunkXml {
     let lent: LentTemplate | null = null;
     if (this.checked && this.u32(defOffset + TEMPLATE.guid, this.buf.length) !== id) {
       lent = this.lend?.(id) ?? null;
-      if (!lent) throw new TemplateOverwritten(id, `template at 0x${defOffset.toString(16)} is not the one the record names (overwritten)`);
+      if (!lent) throw new BinXmlError(`template at 0x${defOffset.toString(16)} is not the one the record names (overwritten)`);
     }
     let pos = p + TEMPLATE_INSTANCE.after;
     if (defOffset === pos) pos += TEMPLATE.body + this.u32(pos + TEMPLATE.bodySize, end);

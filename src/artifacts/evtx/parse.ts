@@ -26,7 +26,7 @@ import { crc32 } from 'node:zlib';
 import type { ByteSource } from '../../util/byte-source.js';
 import { filetimeToIso } from '../../util/filetime.js';
 import { LIMITS } from '../../util/limits.js';
-import { BinXmlError, ChunkXml, TemplateOverwritten, type TemplateLibrary, type TemplateSink } from './binxml.js';
+import { BinXmlError, ChunkXml, type TemplateLibrary, type TemplateSink } from './binxml.js';
 import { TemplateIndex } from './template-index.js';
 import { CHUNK, FILE_HEADER, RECORD } from './layout.js';
 import { toEvent, type EvtxEvent, type SlackUnreadable } from './record.js';
@@ -221,12 +221,7 @@ function* slackAtEnd(src: ByteSource, chunkStart: number, state: EvtxReadState, 
       xml = new ChunkXml(chunk, { checked: true, lend });
     }
     const size = chunk.length >= d.at + RECORD.minSize ? chunk.readUInt32LE(d.at + RECORD.size) : 0;
-    let event: EvtxEvent | null = null;
-    try {
-      if (size >= RECORD.minSize && d.at + size <= chunk.length) event = rebuild(xml!, chunk, d.at, size, d.recordId, d.written, d.index);
-    } catch (err) {
-      if (!(err instanceof BinXmlError) && !(err instanceof RangeError)) throw err;
-    }
+    const event = size >= RECORD.minSize && d.at + size <= chunk.length ? rebuild(xml!, chunk, d.at, size, d.recordId, d.written, d.index) : null;
     if (!event) countUnreadable(state, d.recordId, d.written);
     else if (!log.keepCopies && isCurrentId(current, event.recordId)) state.slackCopies++;
     else if (state.records + state.recoveredRecords >= LIMITS.maxEvtxRecords) {
@@ -237,9 +232,18 @@ function* slackAtEnd(src: ByteSource, chunkStart: number, state: EvtxReadState, 
   log.deferred = [];
 }
 
-/** A slack record rebuilt (checked) and marked recovered; null when it cannot be or has no EventID. */
+/**
+ * A slack record rebuilt (checked) and marked recovered; null when it cannot be (its names or
+ * templates overwritten, its binary XML damaged) or has no EventID.
+ */
 function rebuild(xml: ChunkXml, chunk: Buffer, p: number, size: number, recordId: number, written: string | null, index: number): EvtxEvent | null {
-  const rebuilt = toEvent(xml.parseRecord(p + RECORD.binxml, p + size - 4), recordId, written, index);
+  let rebuilt: EvtxEvent;
+  try {
+    rebuilt = toEvent(xml.parseRecord(p + RECORD.binxml, p + size - 4), recordId, written, index);
+  } catch (err) {
+    if (!(err instanceof BinXmlError) && !(err instanceof RangeError)) throw err;
+    return null;
+  }
   if (rebuilt.eventId === null) return null;
   return xml.usedLentTemplate ? { ...rebuilt, recovered: true, templateFromLog: true } : { ...rebuilt, recovered: true };
 }
@@ -355,32 +359,25 @@ function* recoverSlack(chunk: Buffer, index: number, state: EvtxReadState, from:
     }
     const recordId = safeNumber(chunk.readBigUInt64LE(p + RECORD.id));
     const written = filetimeToIso(chunk.readBigUInt64LE(p + RECORD.written));
-    // Nothing lent yet: a record whose template is overwritten waits for the end, when every chunk's templates are known.
-    xml ??= new ChunkXml(chunk, { checked: true });
-    // Built outside the yield, so an error thrown by the consumer is never taken for an unreadable record.
-    let event: EvtxEvent | null = null;
-    let later = false;
-    try {
-      event = rebuild(xml, chunk, p, size, recordId, written, index);
-    } catch (err) {
-      if (!(err instanceof BinXmlError) && !(err instanceof RangeError)) throw err;
-      later = err instanceof TemplateOverwritten;
-    }
-    // Rebuilt again after the last chunk (with every chunk's templates, and its copies of current records known), while the list has room.
+    const plausible = plausibleHeader(recordId, written);
     const room = log.deferred.length < LIMITS.maxEvtxDeferredSlack;
-    if (event) {
-      if (room) log.deferred.push({ index, at: p, recordId, written });
-      else {
+    if (plausible && room) {
+      // Rebuilt once, after the last chunk: with every chunk's templates, and its copies of current records known.
+      log.deferred.push({ index, at: p, recordId, written });
+    } else {
+      // Read now: an odd header (its record, if it rebuilds, waits like the others), or the list is full.
+      xml ??= new ChunkXml(chunk, { checked: true });
+      const event = rebuild(xml, chunk, p, size, recordId, written, index);
+      if (event && room) log.deferred.push({ index, at: p, recordId, written });
+      else if (event) {
         yield counted(state, event);
         if (state.records + state.recoveredRecords >= LIMITS.maxEvtxRecords) return;
+      } else if (plausible) countUnreadable(state, recordId, written);
+      else {
+        // Not a record's header: its size is not trusted to step over what follows (a forged one could hide records).
+        p += RECORD.alignment;
+        continue;
       }
-    } else if (plausibleHeader(recordId, written)) {
-      if (later && room) log.deferred.push({ index, at: p, recordId, written });
-      else countUnreadable(state, recordId, written);
-    } else {
-      // Not a record's header: its size is not trusted to step over what follows (a forged one could hide records).
-      p += RECORD.alignment;
-      continue;
     }
     p = alignUp(p + size, RECORD.alignment);
   }
