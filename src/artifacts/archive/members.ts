@@ -13,7 +13,7 @@ import { bufferSource, type ByteSource } from '../../util/byte-source.js';
 import { LIMITS } from '../../util/limits.js';
 import { decompressWhole, inflateWhole, type Decompressed } from '../compressed/whole.js';
 import { inflate64 } from '../compressed/inflate64.js';
-import { readGzipHeader, sniffStream, type StreamFormat } from '../compressed/layout.js';
+import { contentName, readGzipHeader, sniffStream, type StreamFormat } from '../compressed/layout.js';
 import { decodeLzma } from '../sevenzip/lzma.js';
 import { decodeFolder as decodeSevenZipFolder } from '../sevenzip/folder.js';
 import { decodePpmd8 } from '../zip/ppmd8.js';
@@ -72,8 +72,6 @@ export interface MemberListing {
 
 /** ZIP methods this project decompresses. */
 const ZIP_METHODS: Readonly<Record<number, 'stored' | 'deflate' | 'deflate64' | 'lzma' | 'ppmd' | StreamFormat>> = { 0: 'stored', 8: 'deflate', 9: 'deflate64', 12: 'bzip2', 14: 'lzma', 93: 'zstd', 95: 'xz', 98: 'ppmd' };
-const STREAM_SUFFIX = /\.(gz|gzip|bz2|bzip2|xz|zst|zstd|lz4|lz|lzma|z)$/i;
-const TAR_SHORTHAND = /\.(tgz|tbz2?|txz|tzst|tlz|taz)$/i;
 
 /** The members of `src` (a file named `name`), or null when it is not an archive this opens. */
 export function archiveMembers(src: ByteSource, name: string, bounds: MemberBounds): MemberListing | null {
@@ -482,7 +480,5 @@ function streamMemberName(head: Buffer, name: string, format: StreamFormat): str
     const stored = readGzipHeader(head)?.originalName;
     if (stored) return stored.slice(0, LIMITS.maxNameBytes);
   }
-  if (TAR_SHORTHAND.test(name)) return name.replace(TAR_SHORTHAND, '.tar');
-  const stripped = name.replace(STREAM_SUFFIX, '');
-  return stripped && stripped !== name ? stripped : `${name}.out`;
+  return contentName(name) ?? `${name}.out`;
 }

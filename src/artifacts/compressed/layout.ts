@@ -92,6 +92,24 @@ export function readGzipHeader(b: Buffer): GzipHeader | null {
   return { originalName, comment, mtime: mtime === 0 ? null : unixSecondsToIso(mtime), os: b[9]!, dataOffset: at };
 }
 
+/** Unix compress's header (1f 9d, then flags: bits 0-4 the largest code width, 0x80 block mode, 0x60 reserved); null when the magic is not there. */
+export function compressHeader(input: Buffer): { maxBits: number; blockMode: boolean; reserved: number } | null {
+  if (input.length < 3 || input[0] !== 0x1f || input[1] !== 0x9d) return null;
+  const flags = input[2]!;
+  return { maxBits: flags & 0x1f, blockMode: (flags & 0x80) !== 0, reserved: flags & 0x60 };
+}
+
+/** A compressed stream's file name suffix, and the tar shorthands (`x.tgz` holds `x.tar`). */
+const STREAM_SUFFIX = /\.(gz|gzip|bz2|bzip2|xz|zst|zstd|lz4|lz|lzma|z)$/i;
+const TAR_SHORTHAND = /\.(tgz|tbz2?|txz|tzst|tlz|taz)$/i;
+
+/** What a compressed file named `name` holds, by its name: `x.tgz` -> `x.tar`, `a.txt.gz` -> `a.txt`; null when the name has no compression suffix. */
+export function contentName(name: string): string | null {
+  if (TAR_SHORTHAND.test(name)) return name.replace(TAR_SHORTHAND, '.tar');
+  const stripped = name.replace(STREAM_SUFFIX, '');
+  return stripped && stripped !== name ? stripped : null;
+}
+
 export function streamFields(format: StreamFormat, head: Buffer): Record<string, unknown> {
   switch (format) {
     case 'bzip2':
@@ -105,8 +123,10 @@ export function streamFields(format: StreamFormat, head: Buffer): Record<string,
       const hi = head.readUInt32LE(9);
       return { dictionarySize: head.readUInt32LE(1), uncompressedSize: lo === 0xffffffff && hi === 0xffffffff ? null : hi * 2 ** 32 + lo };
     }
-    case 'compress':
-      return { maxBits: (head[2] ?? 0) & 0x1f, blockMode: ((head[2] ?? 0) & 0x80) !== 0 };
+    case 'compress': {
+      const h = compressHeader(head);
+      return { maxBits: h?.maxBits ?? 0, blockMode: h?.blockMode ?? false };
+    }
     case 'zstd': {
       const skippable = (head.readUInt32LE(0) & 0xfffffff0) === 0x184d2a50;
       return { skippableFrame: skippable };

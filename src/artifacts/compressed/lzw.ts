@@ -10,15 +10,10 @@
  * bytes out, a 64 Ki-entry table and a 64 KiB stack whatever the input says.
  */
 
+import { compressHeader } from './layout.js';
+
 const CLEAR = 256;
 const TABLE = 1 << 16;
-
-/** The stream's header fields; null when the magic is not there. */
-export function compressHeader(input: Buffer): { maxBits: number; blockMode: boolean; reserved: number } | null {
-  if (input.length < 3 || input[0] !== 0x1f || input[1] !== 0x9d) return null;
-  const flags = input[2]!;
-  return { maxBits: flags & 0x1f, blockMode: (flags & 0x80) !== 0, reserved: flags & 0x60 };
-}
 
 /**
  * The bytes of a `.Z` stream, at most `maxOutput`. The format has no end marker nor checksum: a

@@ -12,7 +12,7 @@ import { emptySummary, entryRecord, withEntries } from '../archive/build.js';
 import { volumeFromName } from '../archive/volume.js';
 import { looksLikeTar } from '../tar/layout.js';
 import { walkTar } from '../tar/walk.js';
-import { readGzipHeader, sniffStream, streamFields } from './layout.js';
+import { contentName, readGzipHeader, sniffStream, streamFields } from './layout.js';
 import { listInnerTar } from './inner-tar.js';
 
 /** Compressed bytes fed to inflate: deflate expands at most ~1032:1, so output stays <= 8.3 MiB. */
@@ -20,8 +20,6 @@ const PEEK_INPUT_BYTES = 8 * 1024;
 const GZIP_HEADER_READ = 8 * 1024;
 const INNER_ENTRY_LIMIT = 1000;
 
-const STRIP = /\.(gz|tgz|bz2|tbz2?|xz|txz|zst|tzst|lz4|lz|tlz|lzma|taz|z)$/i;
-const TAR_SHORTHAND = /\.(tgz|tbz2?|txz|tzst|tlz|taz)$/i;
 const TAR_HINT = /\.(tgz|tbz2?|txz|tzst|tlz|taz)$|\.tar\.[^.]+$/i;
 
 export async function parseCompressed(src: ByteSource, ctx: ArtifactContext): Promise<ArchiveResult | null> {
@@ -32,7 +30,7 @@ export async function parseCompressed(src: ByteSource, ctx: ArtifactContext): Pr
   const fields: Record<string, unknown> = streamFields(format, head);
   const entry: ArchiveEntry = {
     // x.tgz holds x.tar, as 7-Zip names it; a.txt.gz holds a.txt.
-    name: (TAR_SHORTHAND.test(ctx.name) ? ctx.name.replace(TAR_SHORTHAND, '.tar') : ctx.name.replace(STRIP, '')) || ctx.name,
+    name: contentName(ctx.name) ?? ctx.name,
     size: null,
     compressedSize: src.size,
     modified: null,
