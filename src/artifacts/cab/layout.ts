@@ -74,6 +74,18 @@ export function isMultiVolume(l: CabLayout): boolean {
   return (l.flags & (FLAG_PREV | FLAG_NEXT)) !== 0;
 }
 
+/**
+ * Bytes the cabinet whose header starts at `at` of `buf` spans (cbCabinet), when the header holds:
+ * version 1.3, its file list inside it; else null (the carver's check of a unit that starts with MSCF).
+ */
+export function cabinetBytes(buf: Buffer, at: number): number | null {
+  if (at + HEADER_FIXED > buf.length || buf.toString('latin1', at, at + 4) !== 'MSCF') return null;
+  const total = buf.readUInt32LE(at + 0x08);
+  const files = buf.readUInt32LE(at + 0x10);
+  if (buf[at + 0x18] !== 3 || buf[at + 0x19] !== 1 || total < HEADER_FIXED || files < HEADER_FIXED || files >= total) return null;
+  return total;
+}
+
 /** The layout of a cabinet, or null when `src` does not start with 'MSCF'. */
 export function readCabLayout(src: ByteSource): CabLayout | null {
   const head = src.read(0, HEADER_FIXED + 4 + 4 * MAX_CAB_NAME);

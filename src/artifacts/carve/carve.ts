@@ -25,6 +25,7 @@ import { LIMITS } from '../../util/limits.js';
 import { fingerprint } from '../../fingerprint/index.js';
 import { parsers as ARCHIVE_PARSERS } from '../archive/parsers.js';
 import { archiveDetector } from '../archive/detect.js';
+import { cabinetBytes } from '../cab/layout.js';
 import { contentNames } from '../archive/build.js';
 import { printable } from '../archive/indicators.js';
 import type { ArchiveSummary } from '../archive/summary.js';
@@ -105,7 +106,6 @@ const ZIP64_LOCATOR_SIZE = 20;
 const ZIP64_END = 0x06064b50;
 /** A ZIP64 end record's fixed part (its extensible data, rarely written, follows). */
 const ZIP64_END_SIZE = 56;
-const CAB_HEADER = 36;
 const SEVEN_ZIP_START_HEADER = 32;
 
 /** A header found at a unit start, with where its archive ends (bytes into the run) when that is known. */
@@ -158,7 +158,7 @@ export async function carveArchives(space: FreeSpace, opts: CarveOptions): Promi
             if (end !== null) Object.assign(h, { end: h.at + end, endFrom: 'start header' });
           }
           if (format === 'cab') {
-            const end = cabinetEnd(buf, off);
+            const end = cabinetBytes(buf, off);
             if (end !== null) Object.assign(h, { end: h.at + end, endFrom: 'cabinet header' });
           }
           if (format === 'zip') zipAt.set(h.at, h);
@@ -244,15 +244,6 @@ function zipStart(buf: Buffer, i: number, pos: number): number | null {
   // The locator's offset of the ZIP64 end record is from the archive's start.
   const from = Number(buf.readBigUInt64LE(locator + 8));
   return Number.isSafeInteger(from) && from <= pos + record ? pos + record - from : null;
-}
-
-/** Bytes a cabinet spans, from its header (cbCabinet), when the header holds (version 1.3, its file list inside); else null. */
-function cabinetEnd(buf: Buffer, off: number): number | null {
-  if (off + CAB_HEADER > buf.length) return null;
-  const total = buf.readUInt32LE(off + 8);
-  const files = buf.readUInt32LE(off + 16);
-  if (buf[off + 24] !== 3 || buf[off + 25] !== 1 || total < CAB_HEADER || files < CAB_HEADER || files >= total) return null;
-  return total;
 }
 
 /** Bytes a 7-Zip archive spans, from its start header (CRC-checked); null when the header does not hold. */
