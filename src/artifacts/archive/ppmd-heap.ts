@@ -4,8 +4,9 @@
  * (units of 12 bytes counted from a multiple of 4, symbol states of 6), read as 16-bit words; symbol
  * states (symbol, frequency, successor); the allocator of units in 38 size classes, whose free blocks
  * each variant marks, lists and glues its own way (`insertNode`, `removeNode`, `glueFreeBlocks`); and
- * the SEE contexts, a row per escape situation, each a mean that adapts. The model's updates stay in
- * each variant: lines that look alike there differ in a constant or a comparison that the format
+ * the SEE contexts, a row per escape situation, each a mean that adapts; the model's running state,
+ * a context's frequency sum, table and suffix, and the two updates that are the same in both
+ * (`update1`, and the halving at the start of a rescale). The model's other updates stay in each variant: lines that look alike there differ in a constant or a comparison that the format
  * fixes, and each is read against its own reference.
  */
 export const UNIT = 12;
@@ -58,8 +59,23 @@ export abstract class PpmdHeap {
   restarts = 0;
   glues = 0;
 
-  constructor(size: number, seeContexts: number) {
+  // The model's running state, the same in both variants.
+  protected readonly maxOrder: number;
+  protected readonly charMask = new Int8Array(256);
+  protected minContext = 0;
+  protected maxContext = 0;
+  protected foundState = 0;
+  protected orderFall = 0;
+  protected initEsc = 0;
+  protected prevSuccess = 0;
+  protected runLength = 0;
+  protected initRL = 0;
+  /** Set by each variant's makeEscFreq: the escape frequency of the SEE context it returns (no object per escape). */
+  protected escFreq = 0;
+
+  constructor(size: number, maxOrder: number, seeContexts: number) {
     this.size = size;
+    this.maxOrder = maxOrder;
     // As the original: the model starts 1..4 bytes in (0 is "none"), so that align + size is a
     // multiple of 4; one unit past its end is free-list room for the glue of the 7z variant.
     this.align = 4 - (size & 3);
@@ -110,6 +126,33 @@ export abstract class PpmdHeap {
       m[a + i] = m[b + i]!;
       m[b + i] = t;
     }
+  }
+
+  // A context's frequency sum at 2, symbol table at 4, suffix at 8 (its first two bytes are each variant's own).
+  protected summFreq(c: number): number {
+    return this.u16(c + 2);
+  }
+  protected stats(c: number): number {
+    return this.u32(c + 4);
+  }
+  protected suffix(c: number): number {
+    return this.u32(c + 8);
+  }
+
+  protected abstract rescale(): void;
+  protected abstract nextContext(): void;
+
+  /** A symbol found after the first of its context's table: its frequency up, moved ahead of the one before when it passes it. */
+  protected update1(): void {
+    let s = this.foundState;
+    this.mem[s + 1] += 4;
+    this.setU16(this.minContext + 2, this.summFreq(this.minContext) + 4);
+    if (this.mem[s + 1]! > this.mem[s - STATE + 1]!) {
+      this.swapStates(s, s - STATE);
+      this.foundState = s -= STATE;
+      if (this.mem[s + 1]! > MAX_FREQ) this.rescale();
+    }
+    this.nextContext();
   }
 
   protected abstract insertNode(node: number, index: number): void;
@@ -169,6 +212,45 @@ export abstract class PpmdHeap {
     return old;
   }
 
+  /**
+   * What both variants' rescale does first: the found state moved to the front of its table, then the
+   * frequencies of the table's `symbols` states (two at least) halved, rounded up when `adder` is 1 (the
+   * found one's after adding 4), the table kept in descending order. Returns the new sum, the escape
+   * frequency left of the context's `contextSum` (unsigned, as the original's) and the last state's place.
+   */
+  protected halveFrequencies(stats: number, found: number, symbols: number, contextSum: number, adder: number): { sumFreq: number; escFreq: number; last: number } {
+    if (symbols < 2) throw new Error('a symbol table of fewer than two symbols');
+    const m = this.mem;
+    let s = found;
+    {
+      const sym = m[s]!;
+      const freq = m[s + 1]!;
+      const succ = this.successor(s);
+      for (; s !== stats; s -= STATE) this.copyState(s, s - STATE);
+      this.setState(s, sym, freq, succ);
+    }
+    let escFreq = (contextSum - m[s + 1]!) >>> 0;
+    m[s + 1] += 4;
+    m[s + 1] = (m[s + 1]! + adder) >>> 1;
+    let sumFreq = m[s + 1]!;
+    for (let i = symbols - 1; i > 0; i--) {
+      s += STATE;
+      escFreq = (escFreq - m[s + 1]!) >>> 0;
+      m[s + 1] = (m[s + 1]! + adder) >>> 1;
+      sumFreq += m[s + 1]!;
+      if (m[s + 1]! > m[s - STATE + 1]!) {
+        const sym = m[s]!;
+        const freq = m[s + 1]!;
+        const succ = this.successor(s);
+        let s1 = s;
+        do this.copyState(s1, s1 - STATE);
+        while ((s1 -= STATE) !== stats && freq > m[s1 - STATE + 1]!);
+        this.setState(s1, sym, freq, succ);
+      }
+    }
+    return { sumFreq, escFreq, last: s };
+  }
+
   /** A SEE context's escape frequency (its mean, taken from its sum). */
   protected seeEscape(see: number): number {
     const r = this.seeSumm[see]! >>> this.seeShift[see]!;
@@ -181,4 +263,73 @@ export abstract class PpmdHeap {
       this.seeCount[see] = 3 << this.seeShift[see]!++;
     }
   }
+}
+
+/** What decoding a PPMd stream gave: its bytes, why it stopped early, and (for the tests) how often the model restarted and glued its free blocks. */
+export interface PpmdResult {
+  data: Buffer;
+  error: string | null;
+  restarts: number;
+  glues: number;
+  /** Not decoded at all (properties the decoder does not take): why. */
+  refused?: string;
+}
+
+/** A result for a stream not decoded: its properties' fault, said as an error or as a refusal. */
+export function undecoded(error: string | null, refused?: string): PpmdResult {
+  return { data: Buffer.alloc(0), error, restarts: 0, glues: 0, ...(refused === undefined ? {} : { refused }) };
+}
+
+/** Both variants' range decoders read bytes so (those past the input's end read as zeros, and counted) and take a threshold so. */
+export abstract class RangeInput {
+  range = 0xffffffff;
+  code = 0;
+  /** Bytes asked for past the input's end. */
+  overrun = 0;
+
+  constructor(
+    private readonly input: Buffer,
+    private at: number,
+  ) {}
+
+  protected byte(): number {
+    if (this.at < this.input.length) return this.input[this.at++]!;
+    this.overrun++;
+    return 0;
+  }
+
+  threshold(total: number): number {
+    this.range = Math.floor(this.range / total);
+    // Only a damaged stream asks for more than the range holds (the original would divide by zero).
+    if (this.range === 0) throw new Error('the range coder ran out of range');
+    return Math.floor(this.code / this.range);
+  }
+}
+
+/**
+ * `size` bytes from `model` (each symbol 0..255; -1 the end mark, -2 damage), stopping at the first
+ * that cannot be, or once the input has run out (a few bytes past it are the coder's lookahead).
+ */
+export function decodeSymbols(model: PpmdHeap & { decodeSymbol(): number }, rc: RangeInput, size: number): PpmdResult {
+  const out = Buffer.allocUnsafe(size);
+  let n = 0;
+  let error: string | null = null;
+  try {
+    for (; n < size; n++) {
+      const symbol = model.decodeSymbol();
+      if (symbol < 0) {
+        error = symbol === -1 ? `PPMd end mark after ${n} of ${size} bytes` : `PPMd data damaged after ${n} bytes`;
+        break;
+      }
+      if (rc.overrun > 4) {
+        error = `PPMd stream ends after ${n} of ${size} bytes`;
+        break;
+      }
+      out[n] = symbol;
+    }
+  } catch (err) {
+    error = `PPMd data damaged after ${n} bytes: ${(err as Error).message}`;
+  }
+  // The model's first start is not a restart.
+  return { data: out.subarray(0, n), error, restarts: model.restarts - 1, glues: model.glues };
 }

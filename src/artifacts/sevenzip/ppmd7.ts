@@ -16,7 +16,7 @@
  * stream decodes to wrong bytes (which the 7z CRC then says) or stops with an error, never hangs.
  */
 
-import { BIN_SCALE, COUNT_TO_BIN_COLUMN, EXP_ESCAPE, INDEXES, INIT_BIN_ESC, INT_BITS, MAX_FREQ, PERIOD_BITS, PpmdHeap, STATE, UNIT, indexOf, unitsOf } from '../archive/ppmd-heap.js';
+import { BIN_SCALE, COUNT_TO_BIN_COLUMN, EXP_ESCAPE, INDEXES, INIT_BIN_ESC, INT_BITS, MAX_FREQ, PERIOD_BITS, PpmdHeap, RangeInput, STATE, UNIT, decodeSymbols, indexOf, undecoded, unitsOf, type PpmdResult } from '../archive/ppmd-heap.js';
 
 const TOP = 1 << 24;
 const MAX_ORDER = 64;
@@ -34,14 +34,6 @@ const HIGH_SYMBOL = new Uint8Array(256);
   HIGH_SYMBOL.fill(8, 0x40);
 }
 
-export interface PpmdResult {
-  data: Buffer;
-  error: string | null;
-  /** How often the model filled its memory and started again, and glued its free blocks (what the tests reach). */
-  restarts: number;
-  glues: number;
-}
-
 /** The 7z coder's five property bytes: model order, then memory size (little-endian). */
 export function ppmd7Properties(props: Buffer): { order: number; memory: number } | null {
   if (props.length < 5) return null;
@@ -53,64 +45,26 @@ export function ppmd7Properties(props: Buffer): { order: number; memory: number 
  * properties' order and memory; a memory over `maxMemory` is refused (null data, with the reason).
  */
 export function decodePpmd7(input: Buffer, props: Buffer, size: number, maxMemory: number): PpmdResult {
-  const refused = (error: string): PpmdResult => ({ data: Buffer.alloc(0), error, restarts: 0, glues: 0 });
   const p = ppmd7Properties(props);
-  if (!p) return refused('PPMd properties are shorter than 5 bytes');
-  if (p.order < 2 || p.order > MAX_ORDER) return refused(`PPMd model order ${p.order} is outside 2..64`);
-  if (p.memory < MIN_MEMORY || p.memory > 0xffffffff - 36) return refused(`PPMd model memory ${p.memory} is outside 2 KiB..4 GiB`);
-  if (p.memory > maxMemory) return refused(`PPMd model memory ${p.memory} bytes is past the ${maxMemory} allowed`);
+  if (!p) return undecoded('PPMd properties are shorter than 5 bytes');
+  if (p.order < 2 || p.order > MAX_ORDER) return undecoded(`PPMd model order ${p.order} is outside 2..64`);
+  if (p.memory < MIN_MEMORY || p.memory > 0xffffffff - 36) return undecoded(`PPMd model memory ${p.memory} is outside 2 KiB..4 GiB`);
+  if (p.memory > maxMemory) return undecoded(`PPMd model memory ${p.memory} bytes is past the ${maxMemory} allowed`);
   const rc = new RangeDecoder(input);
-  if (!rc.init()) return refused('PPMd range coder start is damaged');
-  const model = new Ppmd7(p.memory, p.order);
-  const out = Buffer.allocUnsafe(size);
-  let n = 0;
-  let error: string | null = null;
-  try {
-    for (; n < size; n++) {
-      const symbol = model.decodeSymbol(rc);
-      if (symbol < 0) {
-        error = symbol === -1 ? `PPMd end mark after ${n} of ${size} bytes` : `PPMd data damaged after ${n} bytes`;
-        break;
-      }
-      if (rc.overrun > 4) {
-        error = `PPMd stream ends after ${n} of ${size} bytes`;
-        break;
-      }
-      out[n] = symbol;
-    }
-  } catch (err) {
-    error = `PPMd data damaged after ${n} bytes: ${(err as Error).message}`;
-  }
-  return { data: out.subarray(0, n), error, restarts: model.restarts - 1, glues: model.glues };
+  if (!rc.init()) return undecoded('PPMd range coder start is damaged');
+  return decodeSymbols(new Ppmd7(p.memory, p.order, rc), rc, size);
 }
 
 /** 7-Zip's range decoder as PPMd uses it: a threshold, then the decoded interval, 32-bit arithmetic. */
-class RangeDecoder {
-  range = 0xffffffff;
-  code = 0;
-  private at = 0;
-  /** Bytes asked for past the input's end (read as zeros). */
-  overrun = 0;
-
-  constructor(private readonly input: Buffer) {}
-
-  private byte(): number {
-    if (this.at < this.input.length) return this.input[this.at++]!;
-    this.overrun++;
-    return 0;
+class RangeDecoder extends RangeInput {
+  constructor(input: Buffer) {
+    super(input, 0);
   }
 
   init(): boolean {
     if (this.byte() !== 0) return false;
     for (let i = 0; i < 4; i++) this.code = ((this.code << 8) | this.byte()) >>> 0;
     return this.code < 0xffffffff;
-  }
-
-  threshold(total: number): number {
-    this.range = Math.floor(this.range / total);
-    // Only a damaged stream asks for more than the range holds (the original would divide by zero).
-    if (this.range === 0) throw new Error('the range coder ran out of range');
-    return Math.floor(this.code / this.range);
   }
 
   decode(start: number, size: number): void {
@@ -148,25 +102,18 @@ class RangeDecoder {
 
 /** 7z's model: SEE contexts in 25 rows of 16. */
 class Ppmd7 extends PpmdHeap {
-  private readonly maxOrder: number;
   private readonly binSumm = new Uint16Array(128 * 64);
-  private readonly charMask = new Int8Array(256);
   private readonly masked = new Uint32Array(256);
   private readonly chain = new Uint32Array(MAX_ORDER);
 
-  private minContext = 0;
-  private maxContext = 0;
-  private foundState = 0;
-  private orderFall = 0;
-  private initEsc = 0;
-  private prevSuccess = 0;
   private hiBitsFlag = 0;
-  private runLength = 0;
-  private initRL = 0;
 
-  constructor(size: number, maxOrder: number) {
-    super(size, 25 * 16);
-    this.maxOrder = maxOrder;
+  constructor(
+    size: number,
+    maxOrder: number,
+    private readonly rc: RangeDecoder,
+  ) {
+    super(size, maxOrder, 25 * 16);
     this.restart();
   }
 
@@ -174,15 +121,6 @@ class Ppmd7 extends PpmdHeap {
   // one symbol keeps that symbol's state in place of the last three (at 2).
   private numStats(c: number): number {
     return this.u16(c);
-  }
-  private summFreq(c: number): number {
-    return this.u16(c + 2);
-  }
-  private stats(c: number): number {
-    return this.u32(c + 4);
-  }
-  private suffix(c: number): number {
-    return this.u32(c + 8);
   }
   /** The state of `symbol` in context `c`'s table (which holds it: the model's invariant, checked). */
   private findState(c: number, symbol: number): number {
@@ -453,45 +391,16 @@ class Ppmd7 extends PpmdHeap {
   }
 
   /** Halves the context's frequencies (the found symbol first), dropping the symbols that reach zero. */
-  private rescale(): void {
+  protected rescale(): void {
     const mc = this.minContext;
     const m = this.mem;
     const stats = this.stats(mc);
-    let s = this.foundState;
-    {
-      const sym = m[s]!;
-      const freq = m[s + 1]!;
-      const succ = this.successor(s);
-      for (; s !== stats; s -= STATE) this.copyState(s, s - STATE);
-      this.setState(s, sym, freq, succ);
-    }
-    // The loops below count down from the symbol count: never below two in a table (the model's invariant, checked).
-    if (this.numStats(mc) < 2) throw new Error('a symbol table of fewer than two symbols');
-    let escFreq = (this.summFreq(mc) - m[s + 1]!) >>> 0;
-    m[s + 1] += 4;
-    const adder = this.orderFall !== 0 ? 1 : 0;
-    m[s + 1] = (m[s + 1]! + adder) >>> 1;
-    let sumFreq = m[s + 1]!;
-    let i = this.numStats(mc) - 1;
-    do {
-      s += STATE;
-      escFreq = (escFreq - m[s + 1]!) >>> 0;
-      m[s + 1] = (m[s + 1]! + adder) >>> 1;
-      sumFreq += m[s + 1]!;
-      if (m[s + 1]! > m[s - STATE + 1]!) {
-        const sym = m[s]!;
-        const freq = m[s + 1]!;
-        const succ = this.successor(s);
-        let s1 = s;
-        do this.copyState(s1, s1 - STATE);
-        while ((s1 -= STATE) !== stats && freq > m[s1 - STATE + 1]!);
-        this.setState(s1, sym, freq, succ);
-      }
-    } while (--i);
-
+    const halved = this.halveFrequencies(stats, this.foundState, this.numStats(mc), this.summFreq(mc), this.orderFall !== 0 ? 1 : 0);
+    let { escFreq, last: s } = halved;
+    const { sumFreq } = halved;
     if (m[s + 1] === 0) {
       const numStats = this.numStats(mc);
-      i = 0;
+      let i = 0;
       do i++;
       while (m[(s -= STATE) + 1] === 0);
       escFreq = (escFreq + i) >>> 0;
@@ -517,9 +426,6 @@ class Ppmd7 extends PpmdHeap {
     this.foundState = this.stats(mc);
   }
 
-  /** Set by makeEscFreq: the escape frequency of the SEE context it returns (kept here: no object per escape). */
-  private escFreq = 0;
-
   /** The SEE context for an escape from a context with `numMasked` symbols masked; its escape frequency in `escFreq`. */
   private makeEscFreq(numMasked: number): number {
     const mc = this.minContext;
@@ -539,22 +445,10 @@ class Ppmd7 extends PpmdHeap {
     return see;
   }
 
-  private nextContext(): void {
+  protected nextContext(): void {
     const c = this.successor(this.foundState);
     if (this.orderFall === 0 && c > this.text) this.minContext = this.maxContext = c;
     else this.updateModel();
-  }
-
-  private update1(): void {
-    let s = this.foundState;
-    this.mem[s + 1] += 4;
-    this.setU16(this.minContext + 2, this.summFreq(this.minContext) + 4);
-    if (this.mem[s + 1]! > this.mem[s - STATE + 1]!) {
-      this.swapStates(s, s - STATE);
-      this.foundState = s -= STATE;
-      if (this.mem[s + 1]! > MAX_FREQ) this.rescale();
-    }
-    this.nextContext();
   }
 
   private update1First(): void {
@@ -583,8 +477,9 @@ class Ppmd7 extends PpmdHeap {
   }
 
   /** One symbol: 0..255, -1 for the end mark, -2 for damage. */
-  decodeSymbol(rc: RangeDecoder): number {
+  decodeSymbol(): number {
     const m = this.mem;
+    const rc = this.rc;
     const mask = this.charMask;
     let mc = this.minContext;
     if (this.numStats(mc) !== 1) {

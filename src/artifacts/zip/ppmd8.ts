@@ -13,7 +13,7 @@
  * The model is one typed array; every loop is bounded by the model's own sizes.
  */
 
-import { BIN_SCALE, COUNT_TO_BIN_COLUMN, EXP_ESCAPE, INDEXES, INIT_BIN_ESC, INT_BITS, MAX_FREQ, PERIOD_BITS, PpmdHeap, STATE, UNIT, indexOf, unitsOf } from '../archive/ppmd-heap.js';
+import { BIN_SCALE, COUNT_TO_BIN_COLUMN, EXP_ESCAPE, INDEXES, INIT_BIN_ESC, INT_BITS, MAX_FREQ, PERIOD_BITS, PpmdHeap, RangeInput, STATE, UNIT, decodeSymbols, indexOf, undecoded, unitsOf, type PpmdResult } from '../archive/ppmd-heap.js';
 
 const TOP = 1 << 24;
 const BOT = 1 << 15;
@@ -43,76 +43,25 @@ export function ppmd8Properties(head: Buffer): Ppmd8Props | null {
   return { order: (v & 0x0f) + 1, memory: (((v >>> 4) & 0xff) + 1) << 20, restore: v >>> 12 };
 }
 
-export interface Ppmd8Result {
-  data: Buffer;
-  error: string | null;
-  /** Not decoded at all (properties this decoder does not take): why. */
-  refused?: string;
-  /** How often the model filled its memory and restarted, and glued its free blocks (what the tests reach). */
-  restarts?: number;
-  glues?: number;
-}
-
 /** A ZIP member's method-98 data (properties, then the range-coded stream) decoded to `size` bytes. */
-export function decodePpmd8(member: Buffer, size: number, maxMemory: number): Ppmd8Result {
-  const refuse = (refused: string): Ppmd8Result => ({ data: Buffer.alloc(0), error: null, refused });
+export function decodePpmd8(member: Buffer, size: number, maxMemory: number): PpmdResult {
   const p = ppmd8Properties(member);
-  if (!p) return refuse('PPMd properties cut short');
-  if (p.order < 2) return refuse(`PPMd model order ${p.order} is below 2`);
-  if (p.restore !== 0) return refuse(p.restore === 1 ? 'PPMd with the cut-off restore method is not decoded here (7-Zip writes restart)' : `PPMd restore method ${p.restore} does not exist`);
-  if (p.memory > maxMemory) return refuse(`PPMd model memory ${p.memory} bytes is past the ${maxMemory} allowed`);
+  if (!p) return undecoded(null, 'PPMd properties cut short');
+  if (p.order < 2) return undecoded(null, `PPMd model order ${p.order} is below 2`);
+  if (p.restore !== 0) return undecoded(null, p.restore === 1 ? 'PPMd with the cut-off restore method is not decoded here (7-Zip writes restart)' : `PPMd restore method ${p.restore} does not exist`);
+  if (p.memory > maxMemory) return undecoded(null, `PPMd model memory ${p.memory} bytes is past the ${maxMemory} allowed`);
   const rc = new RangeDecoder(member, 2);
-  if (!rc.init()) return { data: Buffer.alloc(0), error: 'PPMd range coder start is damaged' };
-  const model = new Ppmd8(p.memory, p.order, rc);
-  const out = Buffer.allocUnsafe(size);
-  let n = 0;
-  let error: string | null = null;
-  try {
-    for (; n < size; n++) {
-      const symbol = model.decodeSymbol();
-      if (symbol < 0) {
-        error = symbol === -1 ? `PPMd end mark after ${n} of ${size} bytes` : `PPMd data damaged after ${n} bytes`;
-        break;
-      }
-      if (rc.overrun > 4) {
-        error = `PPMd stream ends after ${n} of ${size} bytes`;
-        break;
-      }
-      out[n] = symbol;
-    }
-  } catch (err) {
-    error = `PPMd data damaged after ${n} bytes: ${(err as Error).message}`;
-  }
-  return { data: out.subarray(0, n), error, restarts: model.restarts - 1, glues: model.glues };
+  if (!rc.init()) return undecoded('PPMd range coder start is damaged');
+  return decodeSymbols(new Ppmd8(p.memory, p.order, rc), rc, size);
 }
 
 /** Subbotin's carry-less range decoder (32-bit arithmetic). */
-class RangeDecoder {
+class RangeDecoder extends RangeInput {
   low = 0;
-  range = 0xffffffff;
-  code = 0;
-  overrun = 0;
-
-  constructor(
-    private readonly input: Buffer,
-    private at: number,
-  ) {}
-
-  private byte(): number {
-    if (this.at < this.input.length) return this.input[this.at++]!;
-    this.overrun++;
-    return 0;
-  }
 
   init(): boolean {
     for (let i = 0; i < 4; i++) this.code = ((this.code << 8) | this.byte()) >>> 0;
     return this.code < 0xffffffff;
-  }
-
-  threshold(total: number): number {
-    this.range = Math.floor(this.range / total);
-    if (this.range === 0) throw new Error('the range coder ran out of range');
-    return Math.floor(this.code / this.range);
   }
 
   /** Decodes an interval, without normalizing (the caller normalizes before the next threshold). */
@@ -138,29 +87,16 @@ class RangeDecoder {
 
 /** ZIP's model: SEE contexts in 24 rows of 32, free blocks counted by class (`stamps`). */
 class Ppmd8 extends PpmdHeap {
-  private readonly maxOrder: number;
   private readonly stamps = new Uint32Array(INDEXES);
   private readonly binSumm = new Uint16Array(25 * 64);
-  private readonly charMask = new Int8Array(256);
   private readonly chain = new Uint32Array(MAX_ORDER + 1);
-
-  private minContext = 0;
-  private maxContext = 0;
-  private foundState = 0;
-  private orderFall = 0;
-  private initEsc = 0;
-  private prevSuccess = 0;
-  private runLength = 0;
-  private initRL = 0;
-  private escFreq = 0;
 
   constructor(
     size: number,
     maxOrder: number,
     private readonly rc: RangeDecoder,
   ) {
-    super(size, 24 * 32);
-    this.maxOrder = maxOrder;
+    super(size, maxOrder, 24 * 32);
     this.restart();
   }
 
@@ -171,15 +107,6 @@ class Ppmd8 extends PpmdHeap {
   }
   private flags(c: number): number {
     return this.mem[c + 1]!;
-  }
-  private summFreq(c: number): number {
-    return this.u16(c + 2);
-  }
-  private stats(c: number): number {
-    return this.u32(c + 4);
-  }
-  private suffix(c: number): number {
-    return this.u32(c + 8);
   }
   private findState(c: number, symbol: number): number {
     let s = this.stats(c);
@@ -504,44 +431,16 @@ class Ppmd8 extends PpmdHeap {
     this.maxContext = this.minContext = fSuccessor;
   }
 
-  private rescale(): void {
+  protected rescale(): void {
     const mc = this.minContext;
     const m = this.mem;
     const stats = this.stats(mc);
-    let s = this.foundState;
-    {
-      const sym = m[s]!;
-      const freq = m[s + 1]!;
-      const succ = this.successor(s);
-      for (; s !== stats; s -= STATE) this.copyState(s, s - STATE);
-      this.setState(s, sym, freq, succ);
-    }
-    if (this.numStats(mc) < 1) throw new Error('a symbol table of fewer than two symbols');
-    let escFreq = (this.summFreq(mc) - m[s + 1]!) >>> 0;
-    m[s + 1] += 4;
-    const adder = this.orderFall !== 0 ? 1 : 0;
-    m[s + 1] = (m[s + 1]! + adder) >>> 1;
-    let sumFreq = m[s + 1]!;
-    let i = this.numStats(mc);
-    do {
-      s += STATE;
-      escFreq = (escFreq - m[s + 1]!) >>> 0;
-      m[s + 1] = (m[s + 1]! + adder) >>> 1;
-      sumFreq += m[s + 1]!;
-      if (m[s + 1]! > m[s - STATE + 1]!) {
-        const sym = m[s]!;
-        const freq = m[s + 1]!;
-        const succ = this.successor(s);
-        let s1 = s;
-        do this.copyState(s1, s1 - STATE);
-        while ((s1 -= STATE) !== stats && freq > m[s1 - STATE + 1]!);
-        this.setState(s1, sym, freq, succ);
-      }
-    } while (--i);
-
+    const halved = this.halveFrequencies(stats, this.foundState, this.numStats(mc) + 1, this.summFreq(mc), this.orderFall !== 0 ? 1 : 0);
+    let { escFreq, last: s } = halved;
+    const { sumFreq } = halved;
     if (m[s + 1] === 0) {
       const numStats = this.numStats(mc);
-      i = 0;
+      let i = 0;
       do i++;
       while (m[(s -= STATE) + 1] === 0);
       escFreq = (escFreq + i) >>> 0;
@@ -592,25 +491,13 @@ class Ppmd8 extends PpmdHeap {
     return see;
   }
 
-  private nextContext(): void {
+  protected nextContext(): void {
     const c = this.successor(this.foundState);
     if (this.orderFall === 0 && c >= this.unitsStart) this.minContext = this.maxContext = c;
     else {
       this.updateModel();
       this.minContext = this.maxContext;
     }
-  }
-
-  private update1(): void {
-    let s = this.foundState;
-    this.mem[s + 1] += 4;
-    this.setU16(this.minContext + 2, this.summFreq(this.minContext) + 4);
-    if (this.mem[s + 1]! > this.mem[s - STATE + 1]!) {
-      this.swapStates(s, s - STATE);
-      this.foundState = s -= STATE;
-      if (this.mem[s + 1]! > MAX_FREQ) this.rescale();
-    }
-    this.nextContext();
   }
 
   private update1First(): void {
