@@ -84,7 +84,7 @@ export const YARA_OPTIONS = {
   yara: { type: 'string', array: true, describe: 'YARA rules (a .yar/.yara file, or a directory of them; repeatable) applied to every file the scan inspects, and to the members of its archives, as YARA-X reads them' },
   'yara-max-size': { type: 'string', describe: `skip YARA on files (and archive members) larger than this (e.g. 64M; default ${LIMITS.yaraMaxFileBytes / 1024 / 1024}M, at most 1G)` },
   'yara-timeout': { type: 'number', describe: `seconds the YARA rules may take on one file or member (default ${LIMITS.yaraTimeoutMs / 1000})` },
-  'yara-members': { type: 'number', describe: `members of each ZIP, 7z, tar or compressed file and a RAR's stored ones (and of the archives inside them) given to the YARA rules, decompressed in memory (default ${LIMITS.yaraMaxMembers}; 0: archives are not opened)` },
+  'yara-members': { type: 'number', describe: `members of each ZIP, 7z, RAR, tar or compressed file (and of the archives inside them) given to the YARA rules, decompressed in memory (default ${LIMITS.yaraMaxMembers}; 0: archives are not opened)` },
   'yara-packages': { type: 'boolean', describe: 'open ZIP-based packages for the YARA rules too (Office and OpenDocument files, Java and Android packages...)' },
 } as const;
 

@@ -130,14 +130,16 @@ describe('YARA matches against the yara command-line tool on the corpus', () => 
       const ours = memberPairs(report);
       const theirs = new Set<string>();
       for (const tree of [extracted, inside]) {
-        const yaraOut = execFileSync('yara', ['-r', '-w', rules, tree], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+        // Not through symbolic links: a link in an archive carries no bytes of its own (the RAR's testlink).
+        const yaraOut = execFileSync('yara', ['-r', '-N', '-w', rules, tree], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
         for (const line of yaraOut.split('\n').filter(Boolean)) {
           const at = line.indexOf(' ');
           theirs.add(`${line.slice(0, at)} ${path.relative(tree, line.slice(at + 1))}`);
         }
       }
-      // 94 on the archives' members, and on the one archive inside them (libarchive's nested ZIP holds small.zip).
-      expect(theirs.size).toBe(95);
+      // 102 on the archives' members (the RAR ones decoded from RAR 2.9's and RAR 5's own methods among them),
+      // and on the one archive inside them (libarchive's nested ZIP holds small.zip).
+      expect(theirs.size).toBe(103);
       expect([...ours].filter((p) => !theirs.has(p)).sort()).toEqual([]);
       expect([...theirs].filter((p) => !ours.has(p)).sort()).toEqual([]);
       const m = report.meta.yara!.members!;

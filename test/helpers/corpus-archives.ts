@@ -1,6 +1,6 @@
 /**
  * The corpus archives (../shared/corpus/archives) whose members stagehunt decompresses for the YARA
- * rules (src/artifacts/archive/members.ts): ZIP, 7z, tar and compressed streams of every dialect there.
+ * rules (src/artifacts/archive/members.ts): ZIP, 7z, RAR, tar and compressed streams of every dialect there.
  */
 
 /** Every one: test/artifacts/archives/members.test.ts compares their members with bsdtar's extraction. */
@@ -20,6 +20,7 @@ export const MEMBER_ARCHIVES: readonly string[] = [
   'yauzl/NtfsTimestamp.zip', 'yauzl/failure_eocd_signature_not_found_truncated.zip', 'yauzl/failure_invalid_local_file_header_signature.zip', 'yauzl/failure_multi_disk.zip',
   'yauzl/failure_strong_encryption_is_not_supported.zip', 'yauzl/traditional-encryption-and-compression.zip', 'yauzl/traditional-encryption.zip', 'yauzl/unicode.zip',
   'yauzl/windows-7-zip.zip', 'yauzl/windows-compressed-folder.zip', 'yauzl/zip64.zip',
+  'file-type/fixture.rar', 'libarchive/test_read_format_rar.rar', 'libarchive/test_read_format_rar5_compressed.rar', 'libarchive/test_read_format_rar5_stored.rar',
 ];
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The members of an archive as bytes, decompressed in memory (never to disk): a ZIP's members
- * (stored, deflate, Deflate64, bzip2, LZMA, zstd, xz, PPMd), a 7z's (LZMA, LZMA2, PPMd, Deflate, Deflate64, BZip2, zstd, Copy blocks), a RAR's stored ones,
+ * (stored, deflate, Deflate64, bzip2, LZMA, zstd, xz, PPMd), a 7z's (LZMA, LZMA2, PPMd, Deflate, Deflate64, BZip2, zstd, Copy blocks), a RAR's (stored, RAR 2.9's and RAR 5's methods),
  * a cabinet's (stored, MSZIP, LZX), a tar's, a compressed stream's content, or the tar inside it. Read by the YARA rules (rules/yara/yara-worker.ts,
  * docs/yara.md "Archive members", one level: a member that is itself an archive is given as it is)
  * and by the listing of archives inside archives (nested.ts). Pure over a ByteSource: only the bytes
@@ -30,6 +30,10 @@ import { packageTypeOf } from '../zip/package.js';
 import { FLAG_DATA_DESCRIPTOR, LOCAL_FIXED, readLocalFixed, SIG_LOCAL, type RawZipEntry } from '../zip/layout.js';
 import { scanLocalHeaders } from '../zip/local-scan.js';
 import { parseRar, rarVersion } from '../rar/parse.js';
+import type { RarEntry } from '../rar/common.js';
+import { Rar5Stream } from '../rar/unpack5.js';
+import { Rar29Stream } from '../rar/unpack29.js';
+import type { Unpacked } from '../rar/output.js';
 import { CONTINUED, readCabLayout } from '../cab/layout.js';
 import { decodeCabFolder, type FolderBytes as CabFolderBytes } from '../cab/folder.js';
 
@@ -286,9 +290,12 @@ const S_IFLNK = 0o120000;
 
 /**
  * A RAR's members: the stored ones (method "store", `rar a -m0`: what WinRAR also writes for a file
- * it cannot compress) are read as they lie, checked against their CRC-32; members compressed by
- * RAR's own methods are not decompressed here (`method`), encrypted ones are said, a member split
- * across volumes is only part here (`damaged`). Links are not members: they carry no bytes of their own.
+ * it cannot compress) are read as they lie; compressed ones are decoded (RAR 2.9's methods, 3.x and
+ * 4.x: rar/unpack29.ts; RAR 5 and 7's: rar/unpack5.ts), a solid archive's from the start of its run
+ * of solid files, once; each is checked against its CRC-32. RAR 1.5 to 2.6's methods are not
+ * decompressed here (`method`), encrypted ones are said; of a member split across volumes, the
+ * first volume gives its start (`damaged`, saying so), a later one nothing. Links are not members:
+ * they carry no bytes of their own.
  */
 function rarMembers(src: ByteSource, name: string, bounds: MemberBounds): MemberListing | null {
   const parsed = parseRar(src, name);
@@ -296,33 +303,132 @@ function rarMembers(src: ByteSource, name: string, bounds: MemberBounds): Member
   const base = typeof parsed.summary.fields.sfxOffset === 'number' ? parsed.summary.fields.sfxOffset : 0;
   const unixHost = parsed.summary.fields.rarVersion === 5 ? 1 : 3;
   const budget: Budget = { used: 0 };
+  const solid = new SolidRun(src, base, parsed.entries, bounds, budget);
   const members: ArchiveMember[] = [];
   let beyond = 0;
-  for (const e of parsed.entries) {
-    if (e.isDirectory || (e.hostOs === unixHost && e.attributes !== null && (e.attributes & S_IFMT) === S_IFLNK)) continue;
+  parsed.entries.forEach((e, at) => {
+    if (e.isDirectory || (e.hostOs === unixHost && e.attributes !== null && (e.attributes & S_IFMT) === S_IFLNK)) return;
     if (members.length >= bounds.maxMembers) {
       beyond++;
-      continue;
+      return;
     }
     members.push({
       index: members.length,
       path: e.name,
       load: () => {
         if (e.encrypted) return skip('encrypted', 'encrypted');
-        if (e.method !== 'store') return skip('method', `RAR compression "${e.method ?? '?'}" is not decompressed here`);
-        if (e.splitBefore || e.splitAfter) return skip('damaged', 'split across volumes: only its part in this volume is here');
-        const size = e.compressedSize ?? 0;
-        if (size > bounds.maxMemberBytes) return skip('too-large', `${size} bytes, larger than ${bounds.maxMemberBytes}`);
-        if (size > room(bounds, budget)) return skip('budget', `the archive's members decompress to more than ${bounds.maxTotalBytes} bytes`);
-        const at = base + e.dataOffset;
-        const data = readSpan(src, at, Math.max(0, Math.min(size, src.size - at)));
-        budget.used += data.length;
-        if (data.length < size) return { ok: true, data, damaged: `the file ends ${size - data.length} bytes into its data` };
-        return e.crc === null ? { ok: true, data } : crcChecked(data, e.crc);
+        if (e.splitBefore) return skip('damaged', SPLIT_BEFORE);
+        if (e.method === 'store') return rarStored(src, base + e.dataOffset, e, bounds, budget);
+        if (!rarDecoded(e)) return skip('method', `RAR compression "${e.method ?? '?'}" (version ${e.unpackVersion ?? '?'}) is not decompressed here`);
+        if ((e.size ?? 0) > bounds.maxMemberBytes) return skip('too-large', `${e.size} bytes, larger than ${bounds.maxMemberBytes}`);
+        return solid.load(at);
       },
     });
-  }
+  });
   return { format: 'rar', members, beyond, warnings: parsed.corrupted ? parsed.warnings.slice(0, 5) : [] };
+}
+
+const SPLIT_BEFORE = 'split across volumes: it starts in an earlier volume, which is not this file';
+
+/** A member that goes on in the next volume: what this volume holds is its start, said so. */
+function firstPart(data: Buffer, e: RarEntry): MemberBytes {
+  return { ok: true, data, damaged: `split across volumes: its first ${data.length} of ${e.size ?? '?'} bytes are in this volume` };
+}
+
+/** A stored RAR member, as it lies, checked against its CRC-32 (the start of one split across volumes). */
+function rarStored(src: ByteSource, at: number, e: RarEntry, bounds: MemberBounds, budget: Budget): MemberBytes {
+  const size = e.compressedSize ?? 0;
+  if (size > bounds.maxMemberBytes) return skip('too-large', `${size} bytes, larger than ${bounds.maxMemberBytes}`);
+  if (size > room(bounds, budget)) return skip('budget', `the archive's members decompress to more than ${bounds.maxTotalBytes} bytes`);
+  const data = readSpan(src, at, Math.max(0, Math.min(size, src.size - at)));
+  budget.used += data.length;
+  if (data.length < size) return { ok: true, data, damaged: `the file ends ${size - data.length} bytes into its data` };
+  if (e.splitAfter) return firstPart(data, e);
+  return e.crc === null ? { ok: true, data } : crcChecked(data, e.crc);
+}
+
+/** RAR 5 and 7's methods, and RAR 2.9's (3.x and 4.x; 36 is 2.9's with a larger hash); not RAR 1.5 to 2.6's. */
+function rarDecoded(e: RarEntry): boolean {
+  return e.unpackVersion === 50 || e.unpackVersion === 70 || e.unpackVersion === 29 || e.unpackVersion === 36;
+}
+
+/** A RAR stream's decoder for the entry's version, or null when it is not decoded here. */
+function rarDecoderFor(e: RarEntry, max: number): { decodeFile(packed: Uint8Array, size: number | null): Unpacked } | null {
+  if (!rarDecoded(e)) return null;
+  return e.unpackVersion === 29 || e.unpackVersion === 36 ? new Rar29Stream(max, LIMITS.maxPpmdModelBytes) : new Rar5Stream(max, e.unpackVersion === 70);
+}
+
+/**
+ * RAR streams: a file that is not solid starts its own; a solid file continues the stream of the
+ * files before it, back to the last one that is not solid, so asking for it decodes those first
+ * (each once: their results are kept for their own loads). Asking for an earlier file again starts
+ * the run over.
+ */
+class SolidRun {
+  private stream: ReturnType<typeof rarDecoderFor> = null;
+  /** The run the stream is in (its first entry), the entry it decodes next, and what it gave each entry so far. */
+  private runStart = -1;
+  private next = 0;
+  private readonly results = new Map<number, MemberBytes>();
+  /** Why the stream stopped (a damaged or cut file leaves it where later solid files cannot follow). */
+  private broken: string | null = null;
+
+  constructor(
+    private readonly src: ByteSource,
+    private readonly base: number,
+    private readonly entries: readonly RarEntry[],
+    private readonly bounds: MemberBounds,
+    private readonly budget: Budget,
+  ) {}
+
+  load(at: number): MemberBytes {
+    const known = this.results.get(at);
+    if (known) return known;
+    const own = this.entries[at]!;
+    if (own.compressedSize === 0) return (own.size ?? 0) === 0 ? { ok: true, data: Buffer.alloc(0) } : skip('damaged', `no packed data for its ${own.size} bytes`);
+    let first = at;
+    while (first > 0 && this.entries[first]!.solid) first--;
+    if (this.runStart !== first || this.next > at) this.restart(first);
+    for (; this.next <= at && !this.broken; this.next++) {
+      const e = this.entries[this.next]!;
+      if (e.isDirectory || e.compressedSize === 0) continue;
+      const result = this.decode(e);
+      this.results.set(this.next, result);
+      if (!result.ok) this.broken = `${e.name.slice(0, 64)}: ${result.detail}`;
+      else if (result.damaged) this.broken = `${e.name.slice(0, 64)}: ${result.damaged}`;
+    }
+    return this.results.get(at) ?? skip('damaged', `its solid stream stopped at an earlier file (${this.broken ?? 'no data'})`);
+  }
+
+  private restart(first: number): void {
+    this.results.clear();
+    this.runStart = first;
+    this.next = first;
+    this.broken = null;
+    this.stream = rarDecoderFor(this.entries[first]!, this.bounds.maxTotalBytes - this.budget.used);
+  }
+
+  private decode(e: RarEntry): MemberBytes {
+    const at = this.base + e.dataOffset;
+    // A stored file does not pass through the stream (unrar copies it as it lies).
+    if (e.method === 'store') return rarStored(this.src, at, e, this.bounds, this.budget);
+    if (e.encrypted) return skip('encrypted', 'encrypted');
+    if (e.splitBefore) return skip('damaged', SPLIT_BEFORE);
+    if (!this.stream) return skip('method', `RAR compression version ${e.unpackVersion ?? '?'} is not decompressed here`);
+    const packedSize = e.compressedSize ?? 0;
+    if (packedSize > this.bounds.maxTotalBytes + PACKED_SLACK) return skip('too-large', `${packedSize} bytes packed, larger than ${this.bounds.maxTotalBytes}`);
+    const packed = readSpan(this.src, at, Math.max(0, Math.min(packedSize, this.src.size - at)));
+    const out = this.stream.decodeFile(packed, e.size);
+    // The start of a file split across volumes decodes as far as this volume's part goes.
+    if (e.splitAfter) {
+      const start = taken(this.budget, { data: out.data, cut: out.cut, error: null }, this.bounds, null);
+      return start.ok && start.data.length > 0 ? firstPart(start.data, e) : start.ok ? skip('damaged', `split across volumes: nothing of it decoded from this volume (${out.error ?? 'no data'})`) : start;
+    }
+    const result = taken(this.budget, out, this.bounds, e.size);
+    if (!result.ok || result.damaged) return result;
+    if (packed.length < packedSize) return { ...result, damaged: `the file ends ${packedSize - packed.length} bytes into its data` };
+    return e.crc === null ? result : crcChecked(result.data, e.crc);
+  }
 }
 
 /**

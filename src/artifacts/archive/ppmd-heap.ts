@@ -281,6 +281,16 @@ export function undecoded(error: string | null, refused?: string): PpmdResult {
 }
 
 /** Both variants' range decoders read bytes so (those past the input's end read as zeros, and counted) and take a threshold so. */
+/** What a var.H model asks of its range decoder: 7z's (sevenzip/ppmd7.ts) and RAR 2.9's (rar/unpack29.ts) differ only in how they keep their interval. */
+export interface PpmdCoder {
+  /** Scales the interval to `total` and gives where the coded value falls in it. */
+  threshold(total: number): number;
+  /** Takes the symbol between `start` and `start + size` of the last threshold's total. */
+  decode(start: number, size: number): void;
+  /** A binary context: 0 when the value falls in the first `size0` of 2^14. */
+  bit(size0: number): number;
+}
+
 export abstract class RangeInput {
   range = 0xffffffff;
   code = 0;

@@ -11,6 +11,12 @@ export interface RarEntry extends ArchiveEntry {
   dataOffset: number;
   attributes: number | null;
   hostOs: number | null;
+  /** Which unpacker the data needs: RAR 4's UNP_VER (15, 20, 26, 29, 36), RAR 5's 50 or 70 (RAR 7's larger dictionaries). */
+  unpackVersion: number | null;
+  /** The file continues the previous file's stream (solid), so it decodes only after that one. */
+  solid: boolean;
+  /** The dictionary the packer used, in bytes (RAR 4: from the header flags, RAR 5: from the compression field). */
+  dictionaryBytes: number | null;
   [field: string]: unknown;
 }
 

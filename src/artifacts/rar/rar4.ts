@@ -82,6 +82,10 @@ function fileEntry(b: Block, w: RarWalk, pos: number): RarEntry | null {
     dataOffset: pos + b.header.length,
     attributes,
     hostOs,
+    unpackVersion: h[R4_FILE.unpVer]!,
+    solid: (b.flags & R4_FILE_FLAGS.solid) !== 0,
+    // Bits 5-7: 64 KiB << n (n = 7 marks a directory).
+    dictionaryBytes: isDirectory ? null : 0x10000 * 2 ** ((b.flags & R4_FILE_FLAGS.dictMask) >>> 5),
   };
 }
 

@@ -149,6 +149,22 @@ function fileEntry(b: Block, pos: number): RarEntry {
     dataOffset: pos + b.headerLength,
     attributes,
     hostOs,
+    ...compressionInfo(compression),
+  };
+}
+
+/**
+ * The compression field: bits 0-5 the algorithm (0 RAR 5, 1 RAR 7), bit 6 solid, bits 7-9 the
+ * method, bits 10-14 the dictionary as 128 KiB << n, bits 15-19 (RAR 7) 32nds of it added.
+ */
+function compressionInfo(compression: number): { unpackVersion: number | null; solid: boolean; dictionaryBytes: number } {
+  const algorithm = compression & 0x3f;
+  const base = 0x20000 * 2 ** ((compression >>> 10) & 0x1f);
+  const fraction = algorithm === 1 ? (compression >>> 15) & 0x1f : 0;
+  return {
+    unpackVersion: algorithm === 0 ? 50 : algorithm === 1 ? 70 : null,
+    solid: (compression & 0x40) !== 0,
+    dictionaryBytes: base + (base / 32) * fraction,
   };
 }
 

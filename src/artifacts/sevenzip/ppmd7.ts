@@ -16,7 +16,7 @@
  * stream decodes to wrong bytes (which the 7z CRC then says) or stops with an error, never hangs.
  */
 
-import { BIN_SCALE, COUNT_TO_BIN_COLUMN, EXP_ESCAPE, INDEXES, INIT_BIN_ESC, INT_BITS, MAX_FREQ, PERIOD_BITS, PpmdHeap, RangeInput, STATE, UNIT, decodeSymbols, indexOf, undecoded, unitsOf, type PpmdResult } from '../archive/ppmd-heap.js';
+import { type PpmdCoder, BIN_SCALE, COUNT_TO_BIN_COLUMN, EXP_ESCAPE, INDEXES, INIT_BIN_ESC, INT_BITS, MAX_FREQ, PERIOD_BITS, PpmdHeap, RangeInput, STATE, UNIT, decodeSymbols, indexOf, undecoded, unitsOf, type PpmdResult } from '../archive/ppmd-heap.js';
 
 const TOP = 1 << 24;
 const MAX_ORDER = 64;
@@ -101,7 +101,8 @@ class RangeDecoder extends RangeInput {
 }
 
 /** 7z's model: SEE contexts in 25 rows of 16. */
-class Ppmd7 extends PpmdHeap {
+/** The var.H model, decoding through `rc` (which RAR 2.9 replaces at each of its PPMd blocks). */
+export class Ppmd7 extends PpmdHeap {
   private readonly binSumm = new Uint16Array(128 * 64);
   private readonly masked = new Uint32Array(256);
   private readonly chain = new Uint32Array(MAX_ORDER);
@@ -111,7 +112,7 @@ class Ppmd7 extends PpmdHeap {
   constructor(
     size: number,
     maxOrder: number,
-    private readonly rc: RangeDecoder,
+    public rc: PpmdCoder,
   ) {
     super(size, maxOrder, 25 * 16);
     this.restart();
