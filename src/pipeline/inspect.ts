@@ -21,6 +21,7 @@ import type { ByteSource, ClosableSource } from '../util/byte-source.js';
 import { LIMITS } from '../util/limits.js';
 import type { FileTimes } from '../model/finding.js';
 import type { SystemFacts } from '../model/system.js';
+import type { EvtxLogNote, EvtxResult } from '../artifacts/evtx/record.js';
 import { pushAll } from '../util/arrays.js';
 import { isoFromMs } from '../util/filetime.js';
 import { hasLocators } from '../model/kinds.js';
@@ -164,6 +165,8 @@ export interface Inspection {
   sidNames: Readonly<Record<string, string>>;
   /** What a SYSTEM or SOFTWARE hive says of the machine (name, time zone, version), for the root's facts. */
   system?: SystemFacts;
+  /** An event log's channel and unreadable slack, for the root's logs to lend each other templates (pipeline/evtx-lending.ts). */
+  evtxLog?: EvtxLogNote;
 }
 
 /** Whether a scan keeps the file's own candidate: it has hits, or names paths or events that correlation and the timeline use. */
@@ -221,6 +224,7 @@ interface Gathered {
   archive: ArchiveSummary | null;
   sidNames: Record<string, string>;
   system?: SystemFacts;
+  evtxLog?: EvtxLogNote;
   /** Built for the first parser that claims the file: most files meet none. */
   detectCtx: DetectContext | null;
 }
@@ -299,6 +303,7 @@ async function runParsers(input: InspectInput, ctx: ArtifactContext, parsers: re
         got.sidNames = { ...got.sidNames, ...result.facts.sidNames };
         if (result.facts.system) got.system = { ...got.system, ...result.facts.system };
       }
+      if (parser.id === 'evtx' && (result as EvtxResult).logNote) got.evtxLog = (result as EvtxResult).logNote;
       const detected = scanned ? scanned.candidates : parser.detect?.(result, (got.detectCtx ??= detectContextOf(ctx, input)));
       if (!detected) continue;
       const found = detected.slice(0, LIMITS.maxFindingsPerArtifact);
@@ -358,5 +363,5 @@ function finishInspection(input: InspectInput, fp: Fingerprint, got: Gathered | 
   // Deferred statistics (a confident magic): the entropy is made from the head only for a candidate the scan keeps.
   if (fp.statisticsDeferred && keepsFileCandidate(fileCandidate)) fileCandidate.entropy = roundedEntropy(headEntropy(input.head));
   if (!got) return { fingerprint: fp, runs: NO_RUNS, fileCandidate, innerCandidates: NO_CANDIDATES, warnings: NO_WARNINGS, archive, sidNames: NO_SID_NAMES };
-  return { fingerprint: fp, runs: got.runs, fileCandidate, innerCandidates: got.innerCandidates, warnings: got.warnings, archive, sidNames: got.sidNames, ...(got.system ? { system: got.system } : {}) };
+  return { fingerprint: fp, runs: got.runs, fileCandidate, innerCandidates: got.innerCandidates, warnings: got.warnings, archive, sidNames: got.sidNames, ...(got.system ? { system: got.system } : {}), ...(got.evtxLog ? { evtxLog: got.evtxLog } : {}) };
 }

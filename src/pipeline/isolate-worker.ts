@@ -47,7 +47,7 @@ async function handle(req: IsolatedRequest): Promise<IsolatedReply> {
     return {
       id: req.id,
       ok: true,
-      result: { warnings: inspection.warnings, sidNames: inspection.sidNames, ...(inspection.system ? { system: inspection.system } : {}), fileCandidate: inspection.fileCandidate, innerCandidates: inspection.innerCandidates, classification: inspection.fingerprint.classification },
+      result: { warnings: inspection.warnings, sidNames: inspection.sidNames, ...(inspection.system ? { system: inspection.system } : {}), ...(inspection.evtxLog ? { evtxLog: inspection.evtxLog } : {}), fileCandidate: inspection.fileCandidate, innerCandidates: inspection.innerCandidates, classification: inspection.fingerprint.classification },
     };
   } catch (err) {
     return { id: req.id, ok: false, error: (err as Error).message ?? String(err) };

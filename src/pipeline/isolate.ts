@@ -27,6 +27,7 @@ import { LIMITS } from '../util/limits.js';
 import { heldOnceOnline } from '../util/young-generation.js';
 import { newWorker } from '../util/new-worker.js';
 import type { SystemFacts } from '../model/system.js';
+import type { EvtxLogNote } from '../artifacts/evtx/record.js';
 
 export interface IsolatedRequest {
   id: number;
@@ -58,6 +59,8 @@ export interface IsolatedResult {
   sidNames: Readonly<Record<string, string>>;
   /** What a SYSTEM or SOFTWARE hive says of the machine (inspect.ts Inspection.system). */
   system?: SystemFacts;
+  /** An event log's channel and unreadable slack (inspect.ts Inspection.evtxLog). */
+  evtxLog?: EvtxLogNote;
   fileCandidate: Candidate;
   innerCandidates: readonly Candidate[];
   classification: string;

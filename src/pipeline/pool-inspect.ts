@@ -60,6 +60,7 @@ async function inspectPoolFile(root: PoolRootHere, file: PoolFile, listing: read
     if (inspection.warnings.length > 0) result.warnings = inspection.warnings;
     if (Object.keys(inspection.sidNames).length > 0) result.sidNames = inspection.sidNames;
     if (inspection.system) result.system = inspection.system;
+    if (inspection.evtxLog) result.evtxLog = inspection.evtxLog;
     if (keepsFileCandidate(fc)) result.file = crossing(fc);
     if (inspection.innerCandidates.length > 0) result.inner = inspection.innerCandidates.map(crossing);
     return result;

@@ -29,6 +29,7 @@ import { LIMITS } from '../util/limits.js';
 import { heldOnceOnline } from '../util/young-generation.js';
 import { newWorker } from '../util/new-worker.js';
 import type { SystemFacts } from '../model/system.js';
+import type { EvtxLogNote } from '../artifacts/evtx/record.js';
 
 /** Per-root facts, sent once to every worker. */
 export interface PoolRoot {
@@ -73,7 +74,7 @@ export type PoolMessage =
  * inspecting failed (`head` set when the head was read, as the main thread counts it).
  */
 export type PoolFileResult =
-  | { k: 'done'; head: number; cls: string; warnings?: readonly string[]; sidNames?: Readonly<Record<string, string>>; system?: SystemFacts; file?: Candidate; inner?: Candidate[] }
+  | { k: 'done'; head: number; cls: string; warnings?: readonly string[]; sidNames?: Readonly<Record<string, string>>; system?: SystemFacts; evtxLog?: EvtxLogNote; file?: Candidate; inner?: Candidate[] }
   | { k: 'defer' }
   | { k: 'error'; head?: number; code: string; message: string };
 

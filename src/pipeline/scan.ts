@@ -65,6 +65,8 @@ import { memberWarning, type YaraMatched, type YaraScanner } from '../rules/yara
 import type { SystemFacts } from '../model/system.js';
 import { giveLocalTimesTheZone, settleZoneYears, withSystemFacts } from './system-facts.js';
 import { unixSystemFacts } from '../evidence/unix-facts.js';
+import { lendEventLogTemplates, noteEventLog, type RootEventLogs } from './evtx-lending.js';
+import type { EvtxLogNote } from '../artifacts/evtx/record.js';
 
 export type Scope = 'hotspots' | 'all';
 
@@ -209,6 +211,8 @@ interface RootState {
   inspected: InspectedFiles;
   /** The matches of the rules Sigma correlations read, from every event log of the root (null: no correlation loaded). */
   sigmaHits: CorrelationHits | null;
+  /** The root's event logs by channel, for those whose slack templates are overwritten to borrow their siblings' (pipeline/evtx-lending.ts). */
+  eventLogs: RootEventLogs;
 }
 
 /**
@@ -269,7 +273,7 @@ function recordSkippedComponents(state: RootState, skipped: SkippedComponent[]):
 
 /** What the scan keeps of an inspection made on this thread (the shape the isolated worker returns). */
 function keptHere(inspection: Inspection): IsolatedResult {
-  return { warnings: inspection.warnings, sidNames: inspection.sidNames, ...(inspection.system ? { system: inspection.system } : {}), fileCandidate: inspection.fileCandidate, innerCandidates: inspection.innerCandidates, classification: inspection.fingerprint.classification };
+  return { warnings: inspection.warnings, sidNames: inspection.sidNames, ...(inspection.system ? { system: inspection.system } : {}), ...(inspection.evtxLog ? { evtxLog: inspection.evtxLog } : {}), fileCandidate: inspection.fileCandidate, innerCandidates: inspection.innerCandidates, classification: inspection.fingerprint.classification };
 }
 
 /** Before a walked file is inspected: its hotspot, the notes to record for it, and the file opened (null: why not is in `issues`). */
@@ -451,7 +455,7 @@ function keepOf(state: RootState, file: WalkFile, inspection: IsolatedResult): K
   return () => {
     const fc = inspection.fileCandidate;
     const kept = keepsFileCandidate(fc) ? fc : null;
-    return keepInspection(state, file, { warnings: inspection.warnings, sidNames: inspection.sidNames, system: inspection.system, kept, inner: inspection.innerCandidates, classification: inspection.classification });
+    return keepInspection(state, file, { warnings: inspection.warnings, sidNames: inspection.sidNames, system: inspection.system, evtxLog: inspection.evtxLog, kept, inner: inspection.innerCandidates, classification: inspection.classification });
   };
 }
 
@@ -486,12 +490,13 @@ function handingOver(state: RootState, opened: OpenedSource, file: WalkFile): (r
 }
 
 /** What the scan keeps of an inspected file, wherever it was inspected; returns the file's fact for the directory rules. */
-function keepInspection(state: RootState, file: WalkFile, got: { warnings: readonly string[]; sidNames: Readonly<Record<string, string>>; system?: SystemFacts; kept: Candidate | null; inner: readonly Candidate[]; classification: string }): DirFileFact {
+function keepInspection(state: RootState, file: WalkFile, got: { warnings: readonly string[]; sidNames: Readonly<Record<string, string>>; system?: SystemFacts; evtxLog?: EvtxLogNote; kept: Candidate | null; inner: readonly Candidate[]; classification: string }): DirFileFact {
   const { entry, relPath } = file;
   for (const w of got.warnings) recordIssue(state.issues, { path: relPath, op: 'parse', code: 'WARN', message: w });
   // for-in, not Object.entries: almost every file has none, and an entries array per file was garbage.
   for (const sid in got.sidNames) state.sidNames.set(sid.toUpperCase(), got.sidNames[sid]!);
   if (got.system) state.system = withSystemFacts(state.system, relPath, got.system);
+  if (got.evtxLog) noteEventLog(state.eventLogs, relPath, got.evtxLog);
   if (got.kept) state.candidates.push(settled(got.kept));
   for (const c of got.inner) state.candidates.push(settled(c));
   if ((got.kept || got.inner.length > 0) && state.keepEntries) state.inspectedEntries.set(relPath, state.fs.forReopen?.(entry) ?? entry);
@@ -555,7 +560,7 @@ async function poolListing(state: RootState, listing: DirListing, batches: Order
             if (yara && got.file) addYaraHits(got.file, yara);
             state.bytesRead += got.head;
             state.filesScanned++;
-            fact = keepInspection(state, file, { warnings: got.warnings ?? [], sidNames: got.sidNames ?? {}, system: got.system, kept: got.file ?? null, inner: got.inner ?? [], classification: got.cls });
+            fact = keepInspection(state, file, { warnings: got.warnings ?? [], sidNames: got.sidNames ?? {}, system: got.system, evtxLog: got.evtxLog, kept: got.file ?? null, inner: got.inner ?? [], classification: got.cls });
           } else if (got?.k === 'error') {
             if (got.head !== undefined) {
               state.bytesRead += got.head;
@@ -710,6 +715,8 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
   const ntfs = await state.kind.ntfsTraces(state, opts);
   pushAll(state.candidates, ntfs.candidates);
   for (const message of ntfs.warnings) recordIssue(state.issues, { path: '', op: 'parse', code: 'WARN', message });
+  // Event logs of one channel lend each other the templates a clear overwrote (pipeline/evtx-lending.ts).
+  if (state.eventLogs.size > 0) await lendTemplatesBetweenLogs(state, opts);
   // Sigma correlations over every event log of the root together.
   if (state.sigmaHits) {
     const correlated = state.sigmaHits.evaluate();
@@ -725,6 +732,39 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
   }
   if (state.kind.reportFsWarnings) for (const message of state.fs.warnings) recordIssue(state.issues, { path: '', op: 'read', code: 'WARN', message });
   progress();
+}
+
+/**
+ * The root's logs of one channel lending each other templates: the records they rebuild become
+ * candidates before the correlations (whose hits they join), each log says what it took from whom.
+ */
+async function lendTemplatesBetweenLogs(state: RootState, opts: ScanOptions): Promise<void> {
+  const lent = await lendEventLogTemplates({
+    logs: state.eventLogs,
+    open: state.openFile,
+    contextFor: (relPath) => {
+      const entry = state.fs.lookup(relPath, false);
+      if (!entry || entry.type !== 'file') return null;
+      if (state.keepEntries && !state.inspectedEntries.has(relPath)) state.inspectedEntries.set(relPath, state.fs.forReopen?.(entry) ?? entry);
+      const hotspot = state.hotspots.lookupFile(relPath);
+      return {
+        relPath,
+        name: entry.name,
+        head: Buffer.alloc(0),
+        size: entry.size,
+        format: 'evtx',
+        siblings: [],
+        options: { ...(opts.sigma ? { sigma: opts.sigma } : {}), ...(state.sigmaHits ? { sigmaHits: state.sigmaHits } : {}) },
+        os: state.os,
+        hotspot: hotspot?.id ?? null,
+        hotspotWeight: hotspot?.weight ?? 0,
+        times: entryTimes(entry),
+      };
+    },
+  });
+  state.eventLogs.clear();
+  for (const c of lent.candidates) state.candidates.push(settled(c));
+  for (const n of lent.notes) recordIssue(state.issues, { path: n.relPath, op: 'parse', code: 'WARN', message: `evtx: ${n.message}` });
 }
 
 /** An LNK / Jump List / ShellBags entry naming an archive in a staging place: its target is followed; an ordinary open (a zip in Downloads) is not. */
@@ -856,6 +896,7 @@ function rootState(fields: Pick<RootState, 'given' | 'label' | 'hostKey' | 'os' 
   return {
     ...fields,
     sigmaHits: opts.sigma?.some((r) => r.feeds.length > 0) ? new CorrelationHits() : null,
+    eventLogs: new Map(),
     idLabel: fields.idLabel ?? fields.label,
     shadowCopy: fields.shadowCopy === true,
     hotspots: new HotspotIndex([]),

@@ -5,7 +5,7 @@ import { FILE_HEADER, hasEvtxMagic } from './layout.js';
 import { detectEvents, detectEvtx, isDetectable } from './detect.js';
 import { newReadState, readEvtx } from './parse.js';
 import { TemplateLibrary } from './binxml.js';
-import type { EvtxEvent, EvtxFacts, EvtxResult } from './record.js';
+import type { EvtxEvent, EvtxFacts, EvtxLogNote, EvtxResult } from './record.js';
 import { LIMITS } from '../../util/limits.js';
 import { EventLoopTurns, TURN_EVERY_MS, yieldToEventLoop } from '../../util/event-loop.js';
 
@@ -17,15 +17,18 @@ export const evtxParser: ArtifactParser<EvtxEvent, EvtxFacts> = {
   claims: { formats: ['evtx'], magics: [{ at: 0, bytes: FILE_HEADER.magic }] },
   matches: (ctx) => ctx.format === 'evtx' || hasEvtxMagic(ctx.head),
   async parse(src, ctx): Promise<EvtxResult | null> {
-    const { state, kept } = await readHeld(src, () => true, ctx.options?.evtxTemplates);
+    const { state, kept, channel } = await readHeld(src, () => true, ctx.options?.evtxTemplates);
     if (!state.header && kept.length === 0 && state.warnings.length === 0) return null;
-    return { parser: 'evtx', records: kept, warnings: state.warnings, corrupted: state.corrupted, facts: factsOf(state) };
+    const result: EvtxResult = { parser: 'evtx', records: kept, warnings: state.warnings, corrupted: state.corrupted, facts: factsOf(state) };
+    if (channel) result.logNote = logNote(channel, state);
+    return result;
   },
   // A scan keeps only the events a detector reads (most of a log is not one): the same findings as parse + detect.
   async scan(src, ctx) {
-    const { state, kept, read } = await readHeld(src, (e) => isDetectable(e, ctx.options?.sigma ?? []));
+    const { state, kept, read, channel } = await readHeld(src, (e) => isDetectable(e, ctx.options?.sigma ?? []));
     if (!state.header && read === 0 && state.warnings.length === 0) return null;
     const result: EvtxResult = { parser: 'evtx', records: [], warnings: state.warnings, corrupted: state.corrupted, facts: factsOf(state) };
+    if (channel) result.logNote = logNote(channel, state);
     return { result, candidates: detectEvents(kept, read, ctx, result.facts) };
   },
   detect: detectEvtx,
@@ -42,9 +45,11 @@ export const evtxParser: ArtifactParser<EvtxEvent, EvtxFacts> = {
  * scan's own thread when Sigma rules are loaded, and for an image's files): the event loop turns
  * meanwhile, so Ctrl-C stops the scan at once.
  */
-async function readHeld(src: ByteSource, keep: (e: EvtxEvent) => boolean, templates?: TemplateLibrary): Promise<{ state: ReturnType<typeof newReadState>; kept: EvtxEvent[]; read: number }> {
+async function readHeld(src: ByteSource, keep: (e: EvtxEvent) => boolean, templates?: TemplateLibrary): Promise<{ state: ReturnType<typeof newReadState>; kept: EvtxEvent[]; read: number; channel: string | null }> {
   const state = newReadState();
   const kept: EvtxEvent[] = [];
+  // The channel the log's records name (its first current record's): which logs may lend it templates.
+  let channel: string | null = null;
   // The clock looked at every 256 records.
   const turns = new EventLoopTurns(TURN_EVERY_MS, 256);
   let read = 0;
@@ -55,10 +60,15 @@ async function readHeld(src: ByteSource, keep: (e: EvtxEvent) => boolean, templa
       break;
     }
     read++;
+    if (channel === null && !e.recovered && e.channel) channel = e.channel.slice(0, LIMITS.maxNameBytes);
     if (keep(e)) kept.push(e);
     if (turns.due()) await yieldToEventLoop();
   }
-  return { state, kept, read };
+  return { state, kept, read, channel };
+}
+
+function logNote(channel: string, state: ReturnType<typeof newReadState>): EvtxLogNote {
+  return { channel, slackUnreadable: state.slackUnreadable?.records ?? 0 };
 }
 
 function factsOf(state: ReturnType<typeof newReadState>): EvtxFacts {

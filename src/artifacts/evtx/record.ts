@@ -165,4 +165,14 @@ export interface SlackUnreadable {
   lastWritten: string | null;
 }
 
-export type EvtxResult = ArtifactResult<EvtxEvent, EvtxFacts>;
+/**
+ * What a scan notes of each event log it reads (pipeline/evtx-lending.ts): the channel its records
+ * name, and how many of its slack records could not be rebuilt; logs of one channel in a root lend
+ * each other templates after the walk.
+ */
+export interface EvtxLogNote {
+  channel: string;
+  slackUnreadable: number;
+}
+
+export type EvtxResult = ArtifactResult<EvtxEvent, EvtxFacts> & { logNote?: EvtxLogNote };
