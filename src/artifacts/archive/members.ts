@@ -456,16 +456,17 @@ function sevenZipMembers(src: ByteSource, name: string, bounds: MemberBounds): M
     packs.push(own);
   }
   const budget: Budget = { used: 0 };
-  let decoded: { folder: number; bytes: MemberBytes } | null = null;
-  const folderBytes = (fi: number): MemberBytes => {
+  let decoded: { folder: number; bytes: FolderBytes } | null = null;
+  const folderBytes = (fi: number): FolderBytes => {
     if (decoded?.folder !== fi) decoded = { folder: fi, bytes: folderOutput(src, streams.folders[fi]!, packs[fi]!, bounds, budget) };
     return decoded.bytes;
   };
   const members: ArchiveMember[] = [];
   let beyond = 0;
-  // A file's place in its folder: the sizes of the files before it in the same folder.
+  // A file's place in its folder: the sizes of the files before it in the same folder; its CRC-32 by its stream's place.
   let folder = -1;
   let offset = 0;
+  let stream = 0;
   for (const entry of parsed.entries) {
     if (entry.block !== null && entry.block !== folder) {
       folder = entry.block;
@@ -473,6 +474,7 @@ function sevenZipMembers(src: ByteSource, name: string, bounds: MemberBounds): M
     }
     const from = offset;
     const size = entry.size ?? 0;
+    const crc = entry.block !== null ? (streams.subStreamCrcs[stream++] ?? null) : null;
     if (entry.block !== null) offset += size;
     if (entry.isDirectory || entry.anti) continue;
     if (members.length >= bounds.maxMembers) {
@@ -489,29 +491,42 @@ function sevenZipMembers(src: ByteSource, name: string, bounds: MemberBounds): M
         if (size > bounds.maxMemberBytes) return skip('too-large', `${size} bytes, larger than ${bounds.maxMemberBytes}`);
         const whole = folderBytes(block);
         if (!whole.ok) return whole;
-        if (from + size > whole.data.length) return skip('damaged', 'its block decoded short');
+        if (from + size > whole.data.length) {
+          if (whole.start) return skip('budget', `past the first ${whole.data.length} bytes of its solid block, all that fits in the ${bounds.maxTotalBytes} decompressed per archive`);
+          return skip('damaged', 'its block decoded short');
+        }
         const data = whole.data.subarray(from, from + size);
-        return whole.damaged ? { ok: true, data, damaged: whole.damaged } : { ok: true, data };
+        if (whole.damaged) return { ok: true, data, damaged: whole.damaged };
+        return crc === null ? { ok: true, data } : crcChecked(data, crc);
       },
     });
   }
   return { format: '7z', members, beyond, warnings };
 }
 
-/** One 7z folder's whole output (sevenzip/folder.ts), counted against the archive's budget and checked against its CRC. */
-function folderOutput(src: ByteSource, f: Folder, packs: ReadonlyArray<{ at: number; size: number }>, bounds: MemberBounds, budget: Budget): MemberBytes {
+/** A 7z folder's output: whole, or (`start`) the start of a block larger than what is left of the budget. */
+type FolderBytes = { ok: true; data: Buffer; damaged?: string; start: boolean } | { ok: false; why: SkipReason; detail: string };
+
+/**
+ * One 7z folder's output (sevenzip/folder.ts), counted against the archive's budget and checked
+ * against its CRC. A block larger than what is left (7-Zip's solid blocks reach a gigabyte: most of
+ * a large staged 7z is one) gives its start instead, as far as the budget goes: its packed stream is
+ * read only as far as that start can need, and the files wholly in it are given.
+ */
+function folderOutput(src: ByteSource, f: Folder, packs: ReadonlyArray<{ at: number; size: number }>, bounds: MemberBounds, budget: Budget): FolderBytes {
   const left = bounds.maxTotalBytes - budget.used;
   // The folder's packed streams only, one after another (they are in the file in that order).
-  const packed = packs.reduce((sum, p) => sum + p.size, 0);
-  if (packed > left + PACKED_SLACK) return skip('budget', `its block is ${packed} bytes packed, past the ${left} left to decompress (${bounds.maxTotalBytes} per archive)`);
   const first = packs[0]?.at ?? 0;
-  const span = readSpan(src, first, packs.length ? packs[packs.length - 1]!.at + packs[packs.length - 1]!.size - first : 0);
-  const out = decodeSevenZipFolder(span, f, packs.map((p) => ({ at: p.at - first, size: p.size })), left);
-  if (!out.ok) return skip(out.why, out.why === 'budget' ? `${out.detail} (${bounds.maxTotalBytes} per archive)` : out.detail);
+  const spanLength = packs.length ? packs[packs.length - 1]!.at + packs[packs.length - 1]!.size - first : 0;
+  // Packing adds little even to random data (LZMA about 1.5 %): a start of `left` bytes needs no more than this.
+  const enough = left + PACKED_SLACK + Math.ceil(left / 16);
+  const span = readSpan(src, first, Math.min(spanLength, enough));
+  const out = decodeSevenZipFolder(span, f, packs.map((p) => ({ at: p.at - first, size: p.size })), left, true);
+  if (!out.ok) return skip(out.why, out.why === 'budget' ? `${out.detail} (${bounds.maxTotalBytes} per archive)` : out.detail) as FolderBytes;
   budget.used += out.data.length;
-  if (out.damaged) return { ok: true, data: out.data, damaged: `its block: ${out.damaged}` };
-  if (f.unpackCrc !== null && crc32(out.data) >>> 0 !== f.unpackCrc >>> 0) return { ok: true, data: out.data, damaged: "its block's CRC-32 does not match" };
-  return { ok: true, data: out.data };
+  if (out.damaged) return { ok: true, data: out.data, damaged: `its block: ${out.damaged}`, start: !out.whole };
+  if (out.whole && f.unpackCrc !== null && crc32(out.data) >>> 0 !== f.unpackCrc >>> 0) return { ok: true, data: out.data, damaged: "its block's CRC-32 does not match", start: false };
+  return { ok: true, data: out.data, start: !out.whole };
 }
 
 /**

@@ -38,6 +38,8 @@ export interface StreamsInfo {
   /** Sub-streams (files) per folder and their sizes. */
   numUnpackStreams: number[];
   subStreamSizes: number[];
+  /** Each sub-stream's CRC-32 (the folder's for a folder of one), null where the header gives none. */
+  subStreamCrcs: Array<number | null>;
 }
 
 export interface FileInfo {
@@ -57,7 +59,7 @@ export interface Header {
 }
 
 function emptyStreams(): StreamsInfo {
-  return { packPos: 0, packSizes: [], folders: [], numUnpackStreams: [], subStreamSizes: [] };
+  return { packPos: 0, packSizes: [], folders: [], numUnpackStreams: [], subStreamSizes: [], subStreamCrcs: [] };
 }
 
 /** The folder's final output: the out stream no bind pair consumes. */
@@ -166,11 +168,18 @@ function readSubStreamsInfo(r: HeaderReader, s: StreamsInfo): void {
     const k = s.numUnpackStreams[i]!;
     return a + (k === 1 && f.unpackCrc !== null ? 0 : k);
   }, 0);
+  let digests: Array<number | null> = [];
   while (id !== ID.end) {
-    if (id === ID.crc) readDigests(r, unknownCrcs);
+    if (id === ID.crc) digests = readDigests(r, unknownCrcs);
     else r.bytes(r.size('sub-streams property'));
     id = r.byte();
   }
+  let next = 0;
+  s.folders.forEach((f, i) => {
+    const k = s.numUnpackStreams[i]!;
+    if (k === 1 && f.unpackCrc !== null) s.subStreamCrcs.push(f.unpackCrc);
+    else for (let j = 0; j < k; j++) s.subStreamCrcs.push(digests[next++] ?? null);
+  });
 }
 
 export function readStreamsInfo(r: HeaderReader): StreamsInfo {
@@ -189,6 +198,7 @@ export function readStreamsInfo(r: HeaderReader): StreamsInfo {
   if (!sawSubStreams) {
     s.numUnpackStreams = s.folders.map(() => 1);
     s.subStreamSizes = s.folders.map(folderUnpackSize);
+    s.subStreamCrcs = s.folders.map((f) => f.unpackCrc);
   }
   return s;
 }

@@ -201,7 +201,7 @@ function readHeaderChain(st: State, first: Buffer): Header | null {
 
 /** Joins files to folders (solid blocks) and sub-stream sizes, as 7-Zip does. */
 function buildEntries(st: State, header: Header): SevenZipEntry[] {
-  const streams = header.mainStreams ?? { packPos: 0, packSizes: [], folders: [], numUnpackStreams: [], subStreamSizes: [] };
+  const streams = header.mainStreams ?? { packPos: 0, packSizes: [], folders: [], numUnpackStreams: [], subStreamSizes: [], subStreamCrcs: [] };
   const packStartOfFolder: number[] = [];
   let packIndex = 0;
   for (const f of streams.folders) {
