@@ -3,15 +3,19 @@
  * (src/pipeline/evtx-lending.ts): the corpus's cleared Security log beside an older Security log of
  * the same machine, as Windows archives a full log, gives the 53 slack records that only the older
  * log's templates rebuild (as `parse --templates` does by hand: test/artifacts/evtx/conformance.test.ts)
- * to the detectors and to Sigma; alone, or beside a log of another channel, it gives none.
+ * to the detectors and to Sigma; alone, or beside a log of another channel, it gives none. And with
+ * the fixture writer: a `rar a -hp` process creation left in a cleared log's slack, its template
+ * overwritten and defined nowhere else in that log, is found through the archived log's template.
  */
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { scan } from '../../src/pipeline/scan.js';
 import { loadSigmaRules } from '../../src/artifacts/evtx/sigma.js';
 import { corpusAvailable, corpusPath, CORPUS_MISSING, describeIf } from '../helpers/corpus.js';
+import { evtxFile, security4688 } from '../../fixtures/lib/evtx-writer.mjs';
+import { breakTemplate, cutBack, RAR_COMMAND, recordOffsets } from '../artifacts/evtx/fixtures.js';
 
 const LOGS = 'Windows/System32/winevt/Logs';
 
@@ -64,6 +68,44 @@ describeIf(corpusAvailable(), CORPUS_MISSING)('event logs of one channel lend ea
       const report = await scan({ roots: [root(name, logs)], os: 'windows', scope: 'hotspots', sigma: rules });
       expect({ name, rebuilt: failedLogons(report).filter((f) => f.path === `${LOGS}/Security.evtx`).length }).toEqual({ name, rebuilt: 0 });
       expect(report.errors.some((e) => e.message.includes('rebuilt with the templates of'))).toBe(false);
+    }
+  });
+});
+
+describe('a staging command in a cleared log\'s slack, through an archived log\'s template (fixture writer)', () => {
+  test('the rar a -hp record whose template the clear overwrote is found, marked recovered, naming the lender; without the lender it is only counted', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'stagehunt-lending-writer-'));
+    try {
+      const t = (minute: number) => new Date(Date.UTC(2025, 2, 15, 6, minute));
+      // The cleared log: its 1102 (a template of its own), the rar record after it in the slack, its 4688 template's definition overwritten.
+      const clear = { recordId: 300, time: t(9), provider: 'Microsoft-Windows-Eventlog', channel: 'Security', eventId: 1102, data: { SubjectUserName: 'alice', SubjectDomainName: 'WORKSTATION' } };
+      const full = evtxFile([clear, { ...security4688({ recordId: 299, time: t(8), commandLine: RAR_COMMAND, newProcessName: 'C:\\Program Files\\WinRAR\\rar.exe' }), templateId: 0x4688 }]);
+      const slackAt = recordOffsets(full)[1]!;
+      const cleared = cutBack(full, slackAt);
+      breakTemplate(cleared, slackAt);
+      // The log Windows archived before: an ordinary process creation, the same 4688 template.
+      const archived = evtxFile([{ ...security4688({ recordId: 120, time: t(1), commandLine: 'C:\\Windows\\system32\\svchost.exe -k netsvcs', newProcessName: 'C:\\Windows\\System32\\svchost.exe', user: 'SYSTEM' }), templateId: 0x4688 }]);
+      for (const [name, withArchive] of [['with', true], ['without', false]] as const) {
+        const root = path.join(dir, name);
+        mkdirSync(path.join(root, LOGS), { recursive: true });
+        writeFileSync(path.join(root, LOGS, 'Security.evtx'), cleared);
+        if (withArchive) writeFileSync(path.join(root, LOGS, 'Archive-Security-2025-03-14-23-00-00-000.evtx'), archived);
+        const report = await scan({ roots: [root], os: 'windows', scope: 'hotspots', now: () => new Date(0) });
+        const rar = report.findings.find((f) => f.kind === 'event' && f.event?.recordId === 299);
+        if (!withArchive) {
+          expect(rar).toBeUndefined();
+          expect(report.findings.find((f) => f.reasons.some((r) => r.rule === 'event-log-cleared'))!.reasons[0]!.message).toMatch(/1 record not among its current ones remain in its chunk slack \(none rebuilt: record id/);
+          continue;
+        }
+        expect(rar).toBeDefined();
+        expect(rar!.event).toEqual({ channel: 'Security', recordId: 299, eventId: 4688, recovered: true });
+        const password = rar!.reasons.find((r) => r.rule === 'history-archive-password')!;
+        expect(password.message).toMatch(/-hp/);
+        expect(password.message).toMatch(new RegExp(`its record rebuilt with the templates of ${LOGS}/Archive-Security-2025-03-14-23-00-00-000\\.evtx$`));
+        expect(['high', 'critical']).toContain(rar!.level);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

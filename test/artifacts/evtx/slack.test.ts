@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { crc32 } from 'node:zlib';
 import { scan } from '../../../src/pipeline/scan.js';
 import type { Finding } from '../../../src/model/finding.js';
 import type { TimelineRow } from '../../../src/model/report.js';
@@ -23,32 +22,11 @@ import type { Candidate } from '../../../src/rules/types.js';
 import { NO_TIMES } from '../../../src/model/finding.js';
 import { evtxFile, security4688, sysmon1, type EventSpec } from '../../../fixtures/lib/evtx-writer.mjs';
 import { corpusAvailable, corpusPath, testIf, CORPUS_MISSING } from '../../helpers/corpus.js';
-import { CHUNK, FILE_HEADER, RECORD, TEMPLATE, TEMPLATE_INSTANCE } from '../../../src/artifacts/evtx/layout.js';
-import { RAR_COMMAND, securityLog } from './fixtures.js';
+import { CHUNK, FILE_HEADER, RECORD } from '../../../src/artifacts/evtx/layout.js';
+import { breakTemplate, cutBack, RAR_COMMAND, recordOffsets, securityLog } from './fixtures.js';
 
 const HAVE_CORPUS = corpusAvailable();
 const CHUNK_AT = FILE_HEADER.size;
-/** A record's binary XML: a fragment header (4 bytes), then the template instance. */
-const TEMPLATE_AT = 4;
-
-/** Offsets (in the first chunk) of its records, in order. */
-function recordOffsets(log: Buffer): number[] {
-  const chunk = log.subarray(CHUNK_AT, CHUNK_AT + CHUNK.size);
-  const free = chunk.readUInt32LE(CHUNK.freeSpaceOffset);
-  const out: number[] = [];
-  for (let p: number = CHUNK.recordsStart; p < free; p += chunk.readUInt32LE(p + RECORD.size)) out.push(p);
-  return out;
-}
-
-/** The log with its first chunk's free-space offset moved back to `free` (checksums made to match again: only the slack differs). */
-function cutBack(log: Buffer, free: number): Buffer {
-  const out = Buffer.from(log);
-  const chunk = out.subarray(CHUNK_AT, CHUNK_AT + CHUNK.size);
-  chunk.writeUInt32LE(free, CHUNK.freeSpaceOffset);
-  chunk.writeUInt32LE(crc32(chunk.subarray(CHUNK.recordsStart, free)), CHUNK.recordsChecksum);
-  chunk.writeUInt32LE(crc32(chunk.subarray(CHUNK.headerChecksum + 4, CHUNK.recordsStart), crc32(chunk.subarray(0, CHUNK.flags))), CHUNK.headerChecksum);
-  return out;
-}
 
 function read(log: Buffer) {
   const state = newReadState();
@@ -77,16 +55,10 @@ describe('records in chunk slack', () => {
     expect(state.warnings).toEqual(["1 record recovered from chunk slack or from after a damaged record (not among the log's current records as read; marked recovered)"]);
   });
 
-  /** The template definition a record's instance names (the writer defines each inline, in the record itself), its GUID made not to be the named one. */
-  function overwriteTemplate(chunk: Buffer, at: number): void {
-    const definition = chunk.readUInt32LE(at + RECORD.binxml + TEMPLATE_AT + TEMPLATE_INSTANCE.definition);
-    chunk.writeUInt32LE((chunk.readUInt32LE(definition + TEMPLATE.guid) ^ 0xffffffff) >>> 0, definition + TEMPLATE.guid);
-  }
-
   test('a slack record whose template does not check (overwritten) is counted with its id and time, not rebuilt from a wrong template', () => {
     const written = read(log).current[1]!.written;
     const cut = cutBack(log, second!);
-    overwriteTemplate(cut.subarray(CHUNK_AT, CHUNK_AT + CHUNK.size), second!);
+    breakTemplate(cut, second!);
     const { current, recovered, state } = read(cut);
     expect(current.map((e) => e.eventId)).toEqual([4688]);
     expect(recovered).toEqual([]);
@@ -94,7 +66,7 @@ describe('records in chunk slack', () => {
     expect(state.corrupted).toBe(false);
     expect(state.warnings).toEqual([`1 record in chunk slack could not be rebuilt (names or templates they use are overwritten): record id 102, written ${written}`]);
     // Where the same bytes are one of the chunk's current records, the template is not checked (the chunk's own records always hold it): read as before.
-    const current2 = read((() => { const whole = Buffer.from(log); overwriteTemplate(whole.subarray(CHUNK_AT, CHUNK_AT + CHUNK.size), second!); return whole; })()).current;
+    const current2 = read((() => { const whole = Buffer.from(log); breakTemplate(whole, second!); return whole; })()).current;
     expect(current2.map((e) => e.recordId)).toEqual([101, 102]);
   });
 
@@ -107,7 +79,7 @@ describe('records in chunk slack', () => {
     // Its template still checks, so it is rebuilt: the header's id and time are the record's own, whatever they say.
     expect(state.recoveredRecords).toBe(1);
     // With the template broken too, nothing about it is counted.
-    overwriteTemplate(chunk, second!);
+    breakTemplate(cut, second!);
     const broken = read(cut).state;
     expect([broken.recoveredRecords, broken.slackUnreadable]).toEqual([0, null]);
   });
@@ -186,12 +158,8 @@ describe('a slack record whose template is overwritten, rebuilt with the same te
   /** The log with the record at `at` of its first chunk in the slack and its own (inline) template definition's GUID broken. */
   function slackWithBrokenTemplate(log: Buffer, at: number): Buffer {
     const cut = cutBack(log, at);
-    overwriteTemplate(cut.subarray(CHUNK_AT, CHUNK_AT + CHUNK.size), at);
+    breakTemplate(cut, at);
     return cut;
-  }
-  function overwriteTemplate(chunk: Buffer, at: number): void {
-    const definition = chunk.readUInt32LE(at + RECORD.binxml + TEMPLATE_AT + TEMPLATE_INSTANCE.definition);
-    chunk.writeUInt32LE((chunk.readUInt32LE(definition + TEMPLATE.guid) ^ 0xffffffff) >>> 0, definition + TEMPLATE.guid);
   }
 
   test('the template a current record defines (same id, same GUID, the values fit): rebuilt, marked, the same fields as when it was current', () => {
@@ -273,9 +241,7 @@ describe('a recovered record in a scan', () => {
     ]);
     const slackAt = recordOffsets(cleared)[1]!;
     const withSlack = cutBack(cleared, slackAt);
-    const chunk = withSlack.subarray(CHUNK_AT, CHUNK_AT + CHUNK.size);
-    const definition = chunk.readUInt32LE(slackAt + RECORD.binxml + TEMPLATE_AT + TEMPLATE_INSTANCE.definition);
-    chunk.writeUInt32LE((chunk.readUInt32LE(definition + TEMPLATE.guid) ^ 0xffffffff) >>> 0, definition + TEMPLATE.guid);
+    breakTemplate(withSlack, slackAt);
     writeFileSync(path.join(logs, 'Archive-Security-2025-03-15.evtx'), withSlack);
     const report = await scan({ roots: [root], os: 'windows', scope: 'hotspots', now: () => new Date(0) });
     findings = report.findings;
