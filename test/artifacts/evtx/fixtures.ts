@@ -1,37 +1,7 @@
 /** The staging logs the detection tests build (the corpus has no archiving commands: evtx/README.md). */
-import { crc32 } from 'node:zlib';
 import { evtxFile, powershell4103, powershell4104, security4688, sysmon1, sysmonFile } from '../../../fixtures/lib/evtx-writer.mjs';
-import { CHUNK, FILE_HEADER, RECORD, TEMPLATE, TEMPLATE_INSTANCE } from '../../../src/artifacts/evtx/layout.js';
 
-const CHUNK_AT = FILE_HEADER.size;
-/** A record's binary XML: a fragment header (4 bytes), then the template instance. */
-const TEMPLATE_AT = 4;
-
-/** Offsets (in the first chunk) of its records, in order. */
-export function recordOffsets(log: Buffer): number[] {
-  const chunk = log.subarray(CHUNK_AT, CHUNK_AT + CHUNK.size);
-  const free = chunk.readUInt32LE(CHUNK.freeSpaceOffset);
-  const out: number[] = [];
-  for (let p: number = CHUNK.recordsStart; p < free; p += chunk.readUInt32LE(p + RECORD.size)) out.push(p);
-  return out;
-}
-
-/** The log with its first chunk's free-space offset moved back to `free` (checksums made to match again: only the slack differs), as a clear leaves it. */
-export function cutBack(log: Buffer, free: number): Buffer {
-  const out = Buffer.from(log);
-  const chunk = out.subarray(CHUNK_AT, CHUNK_AT + CHUNK.size);
-  chunk.writeUInt32LE(free, CHUNK.freeSpaceOffset);
-  chunk.writeUInt32LE(crc32(chunk.subarray(CHUNK.recordsStart, free)), CHUNK.recordsChecksum);
-  chunk.writeUInt32LE(crc32(chunk.subarray(CHUNK.headerChecksum + 4, CHUNK.recordsStart), crc32(chunk.subarray(0, CHUNK.flags))), CHUNK.headerChecksum);
-  return out;
-}
-
-/** The (inline) template definition of the record at `at` of the first chunk made not to check (its GUID flipped), as a clear overwrites it; in place. */
-export function breakTemplate(log: Buffer, at: number): void {
-  const chunk = log.subarray(CHUNK_AT, CHUNK_AT + CHUNK.size);
-  const definition = chunk.readUInt32LE(at + RECORD.binxml + TEMPLATE_AT + TEMPLATE_INSTANCE.definition);
-  chunk.writeUInt32LE((chunk.readUInt32LE(definition + TEMPLATE.guid) ^ 0xffffffff) >>> 0, definition + TEMPLATE.guid);
-}
+export { breakTemplate, cutBack, recordOffsets } from '../../../fixtures/lib/evtx-writer.mjs';
 
 const at = (minute: number) => new Date(Date.UTC(2025, 2, 15, 5, minute, 7, 123));
 
