@@ -12,7 +12,9 @@
  * it could not rebuild (inspect.ts `evtxLog`). Here each log with such records and another log of
  * its channel is read again with the others' templates; the records that only those templates
  * rebuild go through the event-log detectors and the root's Sigma rules (their matches join the
- * correlations, which run after this), each finding saying which logs lent.
+ * correlations, which run after this), each finding saying which logs lent. Logs given with
+ * `scan --evtx-templates` (host files: an older copy from a shadow copy or an earlier collection)
+ * lend to the logs of their channel in every root.
  */
 import type { Candidate } from '../rules/types.js';
 import type { DetectContext } from '../artifacts/types.js';
@@ -46,8 +48,17 @@ export function noteEventLog(logs: RootEventLogs, relPath: string, note: EvtxLog
   if (list.length < MAX_LOGS_PER_CHANNEL) list.push({ relPath, slackUnreadable: note.slackUnreadable });
 }
 
+/** A log outside the roots that lends to the logs of its channel (`scan --evtx-templates`). */
+export interface LendingLog {
+  name: string;
+  channel: string;
+  open(): ClosableSource | null;
+}
+
 export interface LendingRoot {
   logs: RootEventLogs;
+  /** Logs given besides the roots' own. */
+  external: readonly LendingLog[];
   open(relPath: string): ClosableSource | null;
   /** The detectors' context for a log (its place, times, the scan's Sigma rules and the root's correlation hits). */
   contextFor(relPath: string): DetectContext | null;
@@ -63,17 +74,19 @@ export async function lendEventLogTemplates(root: LendingRoot): Promise<LendingR
   const out: LendingResult = { candidates: [], notes: [] };
   let borrowers = 0;
   for (const [channel, logs] of root.logs) {
-    if (logs.length < 2) continue;
+    const external = root.external.filter((l) => l.channel === channel).slice(0, MAX_LENDERS);
+    if (logs.length < 2 && external.length === 0) continue;
     for (const log of logs) {
       if (log.slackUnreadable === 0) continue;
       if (borrowers++ >= MAX_BORROWERS) return out;
-      const lenders = logs.filter((l) => l !== log).slice(0, MAX_LENDERS);
-      const rebuilt = await borrow(root, log, lenders.map((l) => l.relPath));
+      const inRoot: LendingLog[] = logs.filter((l) => l !== log).slice(0, MAX_LENDERS).map((l) => ({ name: l.relPath, channel, open: () => root.open(l.relPath) }));
+      const lenders = [...inRoot, ...external];
+      const rebuilt = await borrow(root, log, lenders);
       if (!rebuilt || rebuilt.events.length === 0) continue;
-      const from = lenders.map((l) => escapeControls(l.relPath)).join(', ');
+      const from = lenders.map((l) => escapeControls(l.name)).join(', ');
       out.notes.push({
         relPath: log.relPath,
-        message: `${rebuilt.events.length} of its ${log.slackUnreadable} slack records whose templates were overwritten rebuilt with the templates of ${from} (the ${escapeControls(channel)} channel in this root)`,
+        message: `${rebuilt.events.length} of its ${log.slackUnreadable} slack records whose templates were overwritten rebuilt with the templates of ${from} (the ${escapeControls(channel)} channel${external.length > 0 ? '' : ' in this root'})`,
       });
       const ctx = root.contextFor(log.relPath);
       if (!ctx) continue;
@@ -81,7 +94,7 @@ export async function lendEventLogTemplates(root: LendingRoot): Promise<LendingR
       for (const c of detectEvents(rebuilt.events, rebuilt.events.length, ctx)) {
         if (c.kind === 'file') continue;
         for (const h of c.hits) h.message = `${h.message}; its record rebuilt with the templates of ${from}`;
-        c.details = { ...(c.details ?? {}), templatesFrom: lenders.map((l) => l.relPath) };
+        c.details = { ...(c.details ?? {}), templatesFrom: lenders.map((l) => l.name) };
         out.candidates.push(c);
       }
     }
@@ -90,15 +103,15 @@ export async function lendEventLogTemplates(root: LendingRoot): Promise<LendingR
 }
 
 /** The log's slack records that only the lenders' templates rebuild, or null when a log could not be opened. */
-async function borrow(root: LendingRoot, log: EventLogSeen, lenderPaths: readonly string[]): Promise<{ events: EvtxEvent[] } | null> {
+async function borrow(root: LendingRoot, log: EventLogSeen, lenderLogs: readonly LendingLog[]): Promise<{ events: EvtxEvent[] } | null> {
   const opened: ClosableSource[] = [];
   try {
     const lenders: Array<{ name: string; source: ClosableSource }> = [];
-    for (const relPath of lenderPaths) {
-      const source = root.open(relPath);
+    for (const lender of lenderLogs) {
+      const source = lender.open();
       if (source) {
         opened.push(source);
-        lenders.push({ name: relPath, source });
+        lenders.push({ name: lender.name, source });
       }
     }
     const library = templatesOf(lenders, []);

@@ -65,7 +65,7 @@ import { memberWarning, type YaraMatched, type YaraScanner } from '../rules/yara
 import type { SystemFacts } from '../model/system.js';
 import { giveLocalTimesTheZone, settleZoneYears, withSystemFacts } from './system-facts.js';
 import { unixSystemFacts } from '../evidence/unix-facts.js';
-import { lendEventLogTemplates, noteEventLog, type RootEventLogs } from './evtx-lending.js';
+import { lendEventLogTemplates, noteEventLog, type LendingLog, type RootEventLogs } from './evtx-lending.js';
 import type { EvtxLogNote } from '../artifacts/evtx/record.js';
 
 export type Scope = 'hotspots' | 'all';
@@ -88,6 +88,8 @@ export interface ScanOptions {
   carve?: boolean;
   /** Sigma rules for event logs (the CLI loads stagehunt's own plus --sigma directories). */
   sigma?: readonly SigmaRule[];
+  /** --evtx-templates: logs outside the roots that lend templates to the logs of their channel (pipeline/evtx-lending.ts). */
+  evtxTemplates?: readonly LendingLog[];
   /** The command line, recorded in meta for chain of custody. */
   command?: string;
   /** Options as given, recorded in meta. */
@@ -741,6 +743,7 @@ async function scanRoot(state: RootState, opts: ScanOptions): Promise<void> {
 async function lendTemplatesBetweenLogs(state: RootState, opts: ScanOptions): Promise<void> {
   const lent = await lendEventLogTemplates({
     logs: state.eventLogs,
+    external: opts.evtxTemplates ?? [],
     open: state.openFile,
     contextFor: (relPath) => {
       const entry = state.fs.lookup(relPath, false);

@@ -8,12 +8,14 @@
  * overwritten and defined nowhere else in that log, is found through the archived log's template.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { scan } from '../../src/pipeline/scan.js';
 import { loadSigmaRules } from '../../src/artifacts/evtx/sigma.js';
-import { corpusAvailable, corpusPath, CORPUS_MISSING, describeIf } from '../helpers/corpus.js';
+import { corpusAvailable, corpusPath, CORPUS_MISSING, describeIf, DIST_MISSING, testIf } from '../helpers/corpus.js';
+import { BIN, runCli } from '../helpers/cli.js';
+import { loadEvtxTemplates } from '../../src/cli/evtx-templates.js';
 import { evtxFile, security4688 } from '../../fixtures/lib/evtx-writer.mjs';
 import { breakTemplate, cutBack, RAR_COMMAND, recordOffsets } from '../artifacts/evtx/fixtures.js';
 
@@ -58,6 +60,30 @@ describeIf(corpusAvailable(), CORPUS_MISSING)('event logs of one channel lend ea
     }
     const note = report.errors.find((e) => e.path === `${LOGS}/Security.evtx` && e.message.includes('rebuilt with the templates of'));
     expect(note?.message).toBe(`evtx: 53 of its 77 slack records whose templates were overwritten rebuilt with the templates of ${LOGS}/Archive-Security-2020-01-01-00-00-00-000.evtx (the Security channel in this root)`);
+  });
+
+  test('scan --evtx-templates: an older log outside the root (a shadow copy\'s, an earlier collection\'s) lends to the logs of its channel', async () => {
+    const older = corpusPath('evtx', 'velocidex-evtx/Security.evtx');
+    const r = root('given-outside', { 'Security.evtx': 'velocidex-evtx/Security_1_record.evtx' });
+    const report = await scan({ roots: [r], os: 'windows', scope: 'hotspots', sigma: rules, evtxTemplates: loadEvtxTemplates([older]) });
+    const rebuilt = failedLogons(report).filter((f) => f.path === `${LOGS}/Security.evtx`);
+    expect(rebuilt).toHaveLength(9);
+    expect(rebuilt[0]!.reasons.find((x) => x.message.startsWith('Sigma'))!.message.endsWith(`its record rebuilt with the templates of ${older}`)).toBe(true);
+    expect(report.errors.find((e) => e.message.includes('rebuilt with the templates of'))?.message).toBe(`evtx: 53 of its 77 slack records whose templates were overwritten rebuilt with the templates of ${older} (the Security channel)`);
+    // An Application log given lends nothing to a Security log.
+    const other = await scan({ roots: [r], os: 'windows', scope: 'hotspots', sigma: rules, evtxTemplates: loadEvtxTemplates([corpusPath('evtx', 'evtx-rs/Application_no_crc32.evtx')]) });
+    expect(failedLogons(other).filter((f) => f.path === `${LOGS}/Security.evtx`)).toHaveLength(0);
+  });
+
+  testIf(existsSync(BIN), DIST_MISSING)('scan --evtx-templates with a file that is missing or no event log: one line, exit code 2', () => {
+    const r = root('bad-option', { 'Security.evtx': 'velocidex-evtx/Security_1_record.evtx' });
+    const notLog = path.join(dir, 'notes.txt');
+    writeFileSync(notLog, 'not an event log\n');
+    for (const [given, says] of [[path.join(dir, 'missing.evtx'), /missing\.evtx/], [notLog, /--evtx-templates .*notes\.txt: not an event log whose records name their channel/]] as const) {
+      const out = runCli(['scan', r, '--evtx-templates', given]);
+      expect({ given, status: out.status, lines: out.stderr.trim().split('\n').length }).toEqual({ given, status: 2, lines: 1 });
+      expect(out.stderr).toMatch(says);
+    }
   });
 
   test('the cleared log alone, or beside a log of another channel: nothing rebuilt, nothing said', async () => {

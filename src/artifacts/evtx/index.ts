@@ -106,5 +106,18 @@ export function templatesOf(sources: ReadonlyArray<{ name: string; source: ByteS
   return library;
 }
 
+/** The channel a log's records name (its first current record's), read from its first records only; null when none says. */
+export function logChannel(src: ByteSource): string | null {
+  let seen = 0;
+  for (const e of readEvtx(src, newReadState())) {
+    if (!e.recovered && e.channel) return e.channel.slice(0, LIMITS.maxNameBytes);
+    if (++seen >= FIRST_RECORDS) break;
+  }
+  return null;
+}
+
+/** Records looked at for a log's channel: its first current one names it. */
+const FIRST_RECORDS = 64;
+
 export { readEvtx, newReadState } from './parse.js';
 export type { EvtxEvent } from './record.js';

@@ -18,6 +18,7 @@ import { makeProgress } from '../progress.js';
 import { precountFiles } from '../../evidence/precount.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadSigma } from '../sigma.js';
+import { loadEvtxTemplates } from '../evtx-templates.js';
 import { startYara, yaraLimitsOf, YARA_OPTIONS, type YaraArgs } from '../yara.js';
 import type { YaraScanner } from '../../rules/yara/scanner.js';
 import { BaselineError, parseBaseline } from '../../pipeline/baseline.js';
@@ -54,6 +55,7 @@ export interface ScanArgs extends ReportOptionArgs, YaraArgs {
   hashMaxSize?: string;
   baseline?: string;
   sigma?: string[];
+  evtxTemplates?: string[];
   exclude?: string[];
   allowlist?: string;
   verbose?: boolean;
@@ -84,6 +86,7 @@ export function scanBuilder(y: Argv): Argv<ScanArgs> {
     .option('hash-algorithms', { type: 'string', array: true, describe: 'digests to compute: sha256 (default), sha1, md5 (comma-separated or repeated)' })
     .option('hash-max-size', { type: 'string', describe: 'skip hashing files larger than this (e.g. 4G, 512M; default 4G)' })
     .option('sigma', { type: 'string', array: true, describe: 'a directory of Sigma rules for event logs (repeatable; Windows log sources by category and channel; correlation rules over every log of a root)' })
+    .option('evtx-templates', { type: 'string', array: true, describe: 'other EVTX logs (host files: an older copy of a log from a shadow copy or an earlier collection; repeatable) whose templates rebuild the slack records of a cleared log of the same channel in the roots; the logs of one channel in a root always lend each other' })
     .options(YARA_OPTIONS)
     .option('baseline', { type: 'string', describe: 'an earlier scan (--format json or jsonl): its findings are marked known and do not fail the run' })
     .option('exclude', { type: 'string', array: true, describe: 'suppress findings whose root-relative path matches GLOB (repeatable; counted and listed in JSON)' })
@@ -142,6 +145,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
   const baseline = args.baseline ? loadBaseline(args.baseline) : undefined;
   const extraHotspots: Hotspot[] = loadHotspotFiles(args.hotspots ?? []);
   const sigma = loadSigma(args.sigma ?? [], { quiet: args.quiet ?? false, verbose: args.verbose ?? false });
+  const evtxTemplates = args.evtxTemplates?.length ? loadEvtxTemplates(args.evtxTemplates) : undefined;
   const allowlist = loadSuppressions(args);
   const timeZone = checkedTimeZone(args.timezone);
   const yaraLimits = args.yara?.length ? yaraLimitsOf(args) : null;
@@ -170,6 +174,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
       shadowCopies: args.shadowCopies,
       carve: args.carve === true,
       sigma,
+      evtxTemplates,
       yara,
       live: args.live,
       jobs: args.jobs,
@@ -196,6 +201,7 @@ export async function runScan(args: ScanArgs, command: string): Promise<number> 
         hashMaxSize: hash.maxSize,
         baseline: args.baseline ?? null,
         ...(args.sigma ? { sigma: args.sigma } : {}),
+        ...(args.evtxTemplates?.length ? { evtxTemplates: args.evtxTemplates } : {}),
         ...(yaraLimits ? { yara: args.yara, yaraMaxSize: yaraLimits.maxFileBytes, yaraTimeoutMs: yaraLimits.timeoutMs, yaraMembers: yaraLimits.members?.maxMembers ?? 0, yaraPackages: yaraLimits.members?.packages ?? false } : {}),
         // Recorded only when given, so the options of an unsuppressed scan read as before.
         ...(args.exclude?.length ? { exclude: args.exclude } : {}),
