@@ -21,6 +21,7 @@ import type { DetectContext } from '../artifacts/types.js';
 import type { EvtxEvent, EvtxLogNote } from '../artifacts/evtx/record.js';
 import { detectEvents } from '../artifacts/evtx/detect.js';
 import { newReadState, readEvtx, templatesOf } from '../artifacts/evtx/index.js';
+import { TemplateLibrary } from '../artifacts/evtx/binxml.js';
 import type { ClosableSource } from '../util/byte-source.js';
 import { EventLoopTurns, TURN_EVERY_MS, yieldToEventLoop } from '../util/event-loop.js';
 import { escapeControls } from '../util/text.js';
@@ -72,6 +73,8 @@ export interface LendingResult {
 
 export async function lendEventLogTemplates(root: LendingRoot): Promise<LendingResult> {
   const out: LendingResult = { candidates: [], notes: [] };
+  // Each lender is read once, however many logs of its channel borrow from it.
+  const libraries = new Map<string, TemplateLibrary | null>();
   let borrowers = 0;
   for (const [channel, logs] of root.logs) {
     const external = root.external.filter((l) => l.channel === channel).slice(0, MAX_LENDERS);
@@ -81,7 +84,7 @@ export async function lendEventLogTemplates(root: LendingRoot): Promise<LendingR
       if (borrowers++ >= MAX_BORROWERS) return out;
       const inRoot: LendingLog[] = logs.filter((l) => l !== log).slice(0, MAX_LENDERS).map((l) => ({ name: l.relPath, channel, open: () => root.open(l.relPath) }));
       const lenders = [...inRoot, ...external];
-      const rebuilt = await borrow(root, log, lenders);
+      const rebuilt = await borrow(root, log, lenders, libraries);
       if (!rebuilt || rebuilt.events.length === 0) continue;
       const from = lenders.map((l) => escapeControls(l.name)).join(', ');
       out.notes.push({
@@ -103,22 +106,17 @@ export async function lendEventLogTemplates(root: LendingRoot): Promise<LendingR
 }
 
 /** The log's slack records that only the lenders' templates rebuild, or null when a log could not be opened. */
-async function borrow(root: LendingRoot, log: EventLogSeen, lenderLogs: readonly LendingLog[]): Promise<{ events: EvtxEvent[] } | null> {
-  const opened: ClosableSource[] = [];
+async function borrow(root: LendingRoot, log: EventLogSeen, lenders: readonly LendingLog[], libraries: Map<string, TemplateLibrary | null>): Promise<{ events: EvtxEvent[] } | null> {
+  const library = new TemplateLibrary();
+  for (const lender of lenders) {
+    if (!libraries.has(lender.name)) libraries.set(lender.name, templatesOfLog(lender));
+    const own = libraries.get(lender.name);
+    if (own) library.absorb(own);
+  }
+  if (library.size === 0) return null;
+  const source = root.open(log.relPath);
+  if (!source) return null;
   try {
-    const lenders: Array<{ name: string; source: ClosableSource }> = [];
-    for (const lender of lenderLogs) {
-      const source = lender.open();
-      if (source) {
-        opened.push(source);
-        lenders.push({ name: lender.name, source });
-      }
-    }
-    const library = templatesOf(lenders, []);
-    if (library.size === 0) return null;
-    const source = root.open(log.relPath);
-    if (!source) return null;
-    opened.push(source);
     const turns = new EventLoopTurns(TURN_EVERY_MS, 256);
     // What the log rebuilds on its own (the walk's findings have those): read again, as the walk read it.
     const own = new Set<string>();
@@ -133,7 +131,18 @@ async function borrow(root: LendingRoot, log: EventLogSeen, lenderLogs: readonly
     }
     return { events };
   } finally {
-    for (const s of opened) s.close();
+    source.close();
+  }
+}
+
+/** A lender's templates (read whole once), or null when it cannot be opened. */
+function templatesOfLog(lender: LendingLog): TemplateLibrary | null {
+  const source = lender.open();
+  if (!source) return null;
+  try {
+    return templatesOf([{ name: lender.name, source }], []);
+  } finally {
+    source.close();
   }
 }
 

@@ -16,6 +16,9 @@ import { loadSigmaRules } from '../../src/artifacts/evtx/sigma.js';
 import { corpusAvailable, corpusPath, CORPUS_MISSING, describeIf, DIST_MISSING, testIf } from '../helpers/corpus.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { loadEvtxTemplates } from '../../src/cli/evtx-templates.js';
+import { templatesOf } from '../../src/artifacts/evtx/index.js';
+import { TemplateLibrary } from '../../src/artifacts/evtx/binxml.js';
+import { bufferSource } from '../../src/util/byte-source.js';
 import { evtxFile, security4688 } from '../../fixtures/lib/evtx-writer.mjs';
 import { breakTemplate, cutBack, RAR_COMMAND, recordOffsets } from '../artifacts/evtx/fixtures.js';
 
@@ -133,5 +136,20 @@ describe('a staging command in a cleared log\'s slack, through an archived log\'
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('several lenders at once', () => {
+  test('their templates are taken together; an id two lenders define with different GUIDs is never lent', () => {
+    const t = new Date(Date.UTC(2025, 2, 15, 6, 0));
+    const log = (fill: number) => evtxFile([{ ...security4688({ recordId: 1, time: t, commandLine: 'cmd /c whoami', newProcessName: 'C:\\Windows\\System32\\cmd.exe' }), templateId: 0x4688, templateGuidFill: fill }]);
+    const of = (fill: number) => templatesOf([{ name: `${fill}.evtx`, source: bufferSource(log(fill)) }], []);
+    const merged = new TemplateLibrary();
+    merged.absorb(of(0x5a));
+    expect(merged.lend(0x4688)).not.toBeNull();
+    merged.absorb(of(0x5a));
+    expect(merged.lend(0x4688)).not.toBeNull();
+    merged.absorb(of(0x33));
+    expect(merged.lend(0x4688)).toBeNull();
   });
 });

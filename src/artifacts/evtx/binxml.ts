@@ -111,6 +111,16 @@ export class TemplateLibrary implements TemplateSink {
     return this.byId.get(id) ?? null;
   }
 
+  /** Takes `other`'s templates too (several logs lending at once), an id the two hold with different GUIDs never lent. */
+  absorb(other: TemplateLibrary): void {
+    for (const [id, template] of other.byId) {
+      const known = this.byId.get(id);
+      if (known === undefined) {
+        if (this.byId.size < MAX_KEPT_TEMPLATES) this.byId.set(id, template);
+      } else if (known !== null && (template === null || known.guid !== template.guid)) this.byId.set(id, null);
+    }
+  }
+
   get size(): number {
     return this.byId.size;
   }
