@@ -96,7 +96,9 @@ export async function lendEventLogTemplates(root: LendingRoot): Promise<LendingR
       // The file's own verdict (a log outside winevt) is the walk's: only the records' findings are new.
       for (const c of detectEvents(rebuilt.events, rebuilt.events.length, ctx)) {
         if (c.kind === 'file') continue;
-        for (const h of c.hits) h.message = `${h.message}; its record rebuilt with the templates of ${from}`;
+        const said = `; its record rebuilt with the templates of ${from}`;
+        // A hit two candidates share is said once.
+        for (const h of c.hits) if (!h.message.endsWith(said)) h.message = `${h.message}${said}`;
         c.details = { ...(c.details ?? {}), templatesFrom: lenders.map((l) => l.name) };
         out.candidates.push(c);
       }
