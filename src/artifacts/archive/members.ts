@@ -33,7 +33,7 @@ import { parseRar, rarVersion } from '../rar/parse.js';
 import type { RarEntry } from '../rar/common.js';
 import { Rar5Stream } from '../rar/unpack5.js';
 import { Rar29Stream } from '../rar/unpack29.js';
-import type { Unpacked } from '../rar/output.js';
+import type { LzStream } from '../rar/output.js';
 import { CONTINUED, readCabLayout } from '../cab/layout.js';
 import { decodeCabFolder, type FolderBytes as CabFolderBytes } from '../cab/folder.js';
 
@@ -353,7 +353,7 @@ function rarDecoded(e: RarEntry): boolean {
 }
 
 /** A RAR stream's decoder for the entry's version, or null when it is not decoded here. */
-function rarDecoderFor(e: RarEntry, max: number): { decodeFile(packed: Uint8Array, size: number | null): Unpacked } | null {
+function rarDecoderFor(e: RarEntry, max: number): LzStream | null {
   if (!rarDecoded(e)) return null;
   return e.unpackVersion === 29 || e.unpackVersion === 36 ? new Rar29Stream(max, LIMITS.maxPpmdModelBytes) : new Rar5Stream(max, e.unpackVersion === 70);
 }

@@ -55,6 +55,27 @@ export class StreamOutput {
   }
 }
 
+/**
+ * What both decoders keep across a solid archive's files: the output, the last four match distances
+ * (none yet: any use of one before a match is damage) and the last match's length.
+ */
+export abstract class LzStream {
+  protected readonly out: StreamOutput;
+  protected readonly oldDist = [NO_DISTANCE, NO_DISTANCE, NO_DISTANCE, NO_DISTANCE];
+  protected lastLength = 0;
+
+  /** @param max the output the whole stream may reach (the caller's budget): past it a file is `cut`. */
+  constructor(max: number) {
+    this.out = new StreamOutput(max);
+  }
+
+  /** Decodes one file's packed data, continuing the stream. `size` is the header's unpacked size (null when it does not say). */
+  abstract decodeFile(packed: Uint8Array, size: number | null): Unpacked;
+}
+
+/** A distance past any output: the copy refuses it. */
+const NO_DISTANCE = Number.MAX_SAFE_INTEGER;
+
 /** A file's bytes as a Buffer over `data` (no copy). */
 export function asBuffer(data: Uint8Array): Buffer {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);

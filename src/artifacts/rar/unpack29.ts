@@ -24,7 +24,7 @@ import { BIN_SCALE, type PpmdCoder } from '../archive/ppmd-heap.js';
 import { Ppmd7 } from '../sevenzip/ppmd7.js';
 import { HuffmanTable, MsbBits, readCodeLengths } from './bits.js';
 import { applyRarFilter, exactOfCutSpan, type RarFilter } from './filters.js';
-import { asBuffer, StreamOutput, UnpackDamage, type Unpacked } from './output.js';
+import { asBuffer, LzStream, UnpackDamage, type Unpacked } from './output.js';
 
 const NC = 299;
 const DC = 60;
@@ -97,10 +97,7 @@ interface PendingFilter {
 /** A byte source for the filter programs' parameters: LZ reads them from the bits, PPMd from its symbols. */
 type ByteReader = () => number;
 
-export class Rar29Stream {
-  private readonly out: StreamOutput;
-  private readonly oldDist = [0, 0, 0, 0];
-  private lastLength = 0;
+export class Rar29Stream extends LzStream {
   private prevLowDist = 0;
   private lowDistRepeats = 0;
   private tables: Tables | null = null;
@@ -121,8 +118,7 @@ export class Rar29Stream {
     max: number,
     private readonly maxPpmdMemory: number,
   ) {
-    this.out = new StreamOutput(max);
-    this.oldDist.fill(Number.MAX_SAFE_INTEGER);
+    super(max);
   }
 
   /** Decodes one file's packed data, continuing the stream (a solid archive's next file). */

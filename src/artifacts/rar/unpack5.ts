@@ -22,7 +22,7 @@
  */
 import { HuffmanTable, MsbBits, readCodeLengths } from './bits.js';
 import { applyRarFilter, exactOfCutSpan, type RarFilter } from './filters.js';
-import { asBuffer, StreamOutput, UnpackDamage as Damage, type Unpacked } from './output.js';
+import { asBuffer, LzStream, UnpackDamage as Damage, type Unpacked } from './output.js';
 
 const NC = 306;
 const DC_RAR5 = 64;
@@ -50,28 +50,17 @@ interface PendingFilter {
 }
 
 /** One RAR 5 stream: a file of its own, or a solid archive's files in order. */
-export class Rar5Stream {
-  private readonly out: StreamOutput;
-  private readonly oldDist = [0, 0, 0, 0];
-  private lastLength = 0;
+export class Rar5Stream extends LzStream {
   private tables: Tables | null = null;
 
-  /**
-   * @param max the output the whole stream may reach (the caller's budget): past it a file is `cut`.
-   * @param rar7 RAR 7's layout (80 distance slots for dictionaries over 4 GiB).
-   */
+  /** @param rar7 RAR 7's layout (80 distance slots for dictionaries over 4 GiB). */
   constructor(
     max: number,
     private readonly rar7 = false,
   ) {
-    this.out = new StreamOutput(max);
-    this.oldDist.fill(Number.MAX_SAFE_INTEGER);
+    super(max);
   }
 
-  /**
-   * Decodes one file's packed data, continuing the stream. `size` is the header's unpacked size
-   * (null when the header does not say).
-   */
   decodeFile(packed: Uint8Array, size: number | null): Unpacked {
     const out = this.out;
     const { start, limit } = out.beginFile(size);
