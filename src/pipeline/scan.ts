@@ -748,7 +748,6 @@ async function lendTemplatesBetweenLogs(state: RootState, opts: ScanOptions): Pr
     contextFor: (relPath) => {
       const entry = state.fs.lookup(relPath, false);
       if (!entry || entry.type !== 'file') return null;
-      if (state.keepEntries && !state.inspectedEntries.has(relPath)) state.inspectedEntries.set(relPath, state.fs.forReopen?.(entry) ?? entry);
       const hotspot = state.hotspots.lookupFile(relPath);
       return {
         relPath,
@@ -766,7 +765,14 @@ async function lendTemplatesBetweenLogs(state: RootState, opts: ScanOptions): Pr
     },
   });
   state.eventLogs.clear();
-  for (const c of lent.candidates) state.candidates.push(settled(c));
+  for (const c of lent.candidates) {
+    state.candidates.push(settled(c));
+    // Hashing reopens the entry behind a finding: the log's, when the walk kept none for it.
+    if (state.keepEntries && !state.inspectedEntries.has(c.path)) {
+      const entry = state.fs.lookup(c.path, false);
+      if (entry) state.inspectedEntries.set(c.path, state.fs.forReopen?.(entry) ?? entry);
+    }
+  }
   for (const n of lent.notes) recordIssue(state.issues, { path: n.relPath, op: 'parse', code: 'WARN', message: `evtx: ${n.message}` });
 }
 

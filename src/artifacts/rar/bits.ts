@@ -96,16 +96,17 @@ export class HuffmanTable {
     for (let prefix = 0; prefix < 1 << QUICK_BITS; prefix++) {
       const left = prefix << (16 - QUICK_BITS);
       const found = this.slow(left);
-      this.quick[prefix] = found.length > 0 && found.length <= QUICK_BITS && found.symbol >= 0 ? (found.symbol << 4) | found.length : 0;
+      this.quick[prefix] = found >= 0 && (found & 15) <= QUICK_BITS ? found : 0;
     }
   }
 
-  private slow(left: number): { symbol: number; length: number } {
+  /** symbol << 4 | length of the code `left` starts with, or -1 where the lengths define none. */
+  private slow(left: number): number {
     let len = 1;
     while (len <= 15 && left >= this.limit[len]!) len++;
-    if (len > 15) return { symbol: -1, length: 0 };
+    if (len > 15) return -1;
     const offset = (left - this.limit[len - 1]!) >>> (16 - len);
-    return { symbol: offset < this.perLength[len]! ? this.symbols[this.first[len]! + offset]! : -1, length: len };
+    return offset < this.perLength[len]! ? (this.symbols[this.first[len]! + offset]! << 4) | len : -1;
   }
 
   /** The next symbol from `input`, or -1 where the code is not defined. */
@@ -117,9 +118,9 @@ export class HuffmanTable {
       return q >>> 4;
     }
     const found = this.slow(left);
-    if (found.symbol < 0) return -1;
-    input.skip(found.length);
-    return found.symbol;
+    if (found < 0) return -1;
+    input.skip(found & 15);
+    return found >>> 4;
   }
 }
 

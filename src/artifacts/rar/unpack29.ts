@@ -132,7 +132,7 @@ export class Rar29Stream extends LzStream {
     try {
       if (!this.tablesRead) this.readTables(input);
       else if (this.rc) this.rc.input = input;
-      cut = this.decode(input, start, limit, size === null, filters);
+      cut = this.decode(input, limit, size === null, filters);
     } catch (e) {
       if (!(e instanceof UnpackDamage)) throw e;
       this.tablesRead = false;
@@ -151,13 +151,13 @@ export class Rar29Stream extends LzStream {
   }
 
   /** Returns true when the output stopped at the stream's `max` before the file's end. */
-  private decode(input: MsbBits, fileStart: number, limit: number, open: boolean, filters: PendingFilter[]): boolean {
+  private decode(input: MsbBits, limit: number, open: boolean, filters: PendingFilter[]): boolean {
     const out = this.out;
     for (;;) {
       if (input.overrun()) throw new UnpackDamage(CUT);
       if (out.end >= limit && (open || limit === out.max)) return out.end >= out.max;
       if (this.ppmBlock) {
-        const step = this.ppmStep(input, fileStart, limit, filters);
+        const step = this.ppmStep(input, limit, filters);
         if (step === 'file-end') return false;
         if (step === 'full') return limit === out.max && out.end >= limit;
         continue;
@@ -186,7 +186,7 @@ export class Rar29Stream extends LzStream {
         continue;
       }
       if (n === 257) {
-        this.readFilter(() => input.bits(8), input.bits(8), fileStart, filters);
+        this.readFilter(() => input.bits(8), input.bits(8), filters);
         if (input.overrun()) throw new UnpackDamage(CUT);
         continue;
       }
@@ -321,7 +321,7 @@ export class Rar29Stream extends LzStream {
   }
 
   /** One PPMd symbol, or an escape and what it introduces. */
-  private ppmStep(input: MsbBits, fileStart: number, limit: number, filters: PendingFilter[]): 'more' | 'file-end' | 'full' {
+  private ppmStep(input: MsbBits, limit: number, filters: PendingFilter[]): 'more' | 'file-end' | 'full' {
     const out = this.out;
     const ch = this.ppmSymbol();
     if (ch === this.escape) {
@@ -332,7 +332,7 @@ export class Rar29Stream extends LzStream {
       }
       if (next === 2) return 'file-end';
       if (next === 3) {
-        this.readFilter(() => this.ppmSymbol(), this.ppmSymbol(), fileStart, filters);
+        this.readFilter(() => this.ppmSymbol(), this.ppmSymbol(), filters);
         return 'more';
       }
       if (next === 4) {
@@ -355,16 +355,16 @@ export class Rar29Stream extends LzStream {
   // --- filters ------------------------------------------------------------------------------
 
   /** A filter: its header byte, then its parameters (and, the first time, its program). */
-  private readFilter(read: ByteReader, first: number, fileStart: number, filters: PendingFilter[]): void {
+  private readFilter(read: ByteReader, first: number, filters: PendingFilter[]): void {
     let length = (first & 7) + 1;
     if (length === 7) length = read() + 7;
     else if (length === 8) length = read() * 256 + read();
     const code = new Uint8Array(length);
     for (let i = 0; i < length; i++) code[i] = read();
-    this.addFilter(first, new MsbBits(code), fileStart, filters);
+    this.addFilter(first, new MsbBits(code), filters);
   }
 
-  private addFilter(first: number, p: MsbBits, fileStart: number, filters: PendingFilter[]): void {
+  private addFilter(first: number, p: MsbBits, filters: PendingFilter[]): void {
     let slot: number;
     if (first & 0x80) {
       slot = readVmNumber(p);
@@ -407,7 +407,6 @@ export class Rar29Stream extends LzStream {
     }
     if (filters.length >= MAX_PENDING_FILTERS) throw new UnpackDamage(`more than ${MAX_PENDING_FILTERS} filters pending`);
     const start = this.out.end + blockStart;
-    if (start < fileStart) throw new UnpackDamage('a filter before its file');
     filters.push({ start, length: blockLength, kind: program.kind, registers });
   }
 

@@ -68,7 +68,7 @@ export class Rar5Stream extends LzStream {
     let error: string | null = null;
     let cut = false;
     try {
-      cut = this.decodeBlocks(new MsbBits(packed), start, limit, size === null, filters);
+      cut = this.decodeBlocks(new MsbBits(packed), limit, size === null, filters);
     } catch (e) {
       if (!(e instanceof Damage)) throw e;
       error = e.message;
@@ -79,7 +79,7 @@ export class Rar5Stream extends LzStream {
   }
 
   /** Returns true when the output stopped at `limit` before the file's last block ended. */
-  private decodeBlocks(input: MsbBits, fileStart: number, limit: number, open: boolean, filters: PendingFilter[]): boolean {
+  private decodeBlocks(input: MsbBits, limit: number, open: boolean, filters: PendingFilter[]): boolean {
     let block = this.readBlockHeader(input);
     const out = this.out;
     const w = out.buf;
@@ -110,7 +110,7 @@ export class Rar5Stream extends LzStream {
         this.oldDist[0] = distance;
         this.lastLength = length;
       } else if (slot === 256) {
-        this.readFilter(input, fileStart, filters);
+        this.readFilter(input, filters);
         continue;
       } else if (slot === 257) {
         if (this.lastLength === 0) continue;
@@ -188,7 +188,7 @@ export class Rar5Stream extends LzStream {
     return distance + low;
   }
 
-  private readFilter(input: MsbBits, fileStart: number, filters: PendingFilter[]): void {
+  private readFilter(input: MsbBits, filters: PendingFilter[]): void {
     const start = this.out.end + readFilterNumber(input);
     const length = readFilterNumber(input);
     const type = input.bits(3);
@@ -200,8 +200,6 @@ export class Rar5Stream extends LzStream {
     if (length > MAX_FILTER_SPAN) throw new Damage(`a filter over ${length} bytes, more than RAR allows`);
     if (input.overrun()) throw new Damage(CUT);
     if (filters.length >= MAX_FILTERS) throw new Damage(`more than ${MAX_FILTERS} filters pending`);
-    // Filters come in the order of their spans; one that starts before the file is damage.
-    if (start < fileStart) throw new Damage('a filter before its file');
     filters.push({ start, length, filter });
   }
 
